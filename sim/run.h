@@ -1,0 +1,60 @@
+/* One simulation point: create the kernel the parameters name, let the model layer
+ * build the system, run warm-up, start the statistics, run the measured interval, and
+ * write the point's files. sim/ knows no model: the model layer hands in its
+ * operations (models/system.c provides them to the command line).
+ *
+ * Run parameters (registered by sim_run_register_params):
+ *   run.duration_us  measured interval          run.warmup_us  before stats start
+ *   run.seed         random seed                run.kernel     systemc | native
+ *   run.name         results folder name        run.timeout_s  host seconds per point */
+#ifndef SIM_RUN_H
+#define SIM_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/err.h"
+#include "sim/kernel.h"
+#include "sim/params.h"
+#include "sim/stats.h"
+
+/* What a model sees while it builds. */
+typedef struct sim_ctx {
+    sim_kernel *kernel;
+    const sim_params *params;
+    sim_stats *stats;
+    uint64_t seed;
+} sim_ctx;
+
+typedef struct sim_model_ops {
+    /* Register every model parameter (the run's own are registered by sim/). */
+    void (*register_params)(sim_params *p);
+    /* Cross-parameter checks, run for every point before any point runs; a failure
+     * is a configuration error (exit 2). May be NULL. */
+    int (*check)(const sim_params *p, sim_err *e);
+    /* Build the system for one point: create models, register stats and metrics,
+     * schedule the first events. Returns the system, or NULL with *e set. */
+    void *(*build)(const sim_ctx *ctx, sim_err *e);
+    void (*destroy)(void *system);
+} sim_model_ops;
+
+void sim_run_register_params(sim_params *p);
+
+/* The result of one point, filled by sim_run_point. */
+typedef struct sim_point_result {
+    size_t metrics;
+    char **metric_names; /* owned; freed by sim_point_result_free */
+    double *metric_values;
+    uint64_t events;      /* kernel callbacks, warm-up included */
+    uint64_t end_ps;      /* simulated time at the end */
+    double host_seconds;  /* wall time of the run */
+} sim_point_result;
+
+void sim_point_result_free(sim_point_result *r);
+
+/* Runs the point in this process and writes `dir`/stats.txt (when dir is not NULL).
+ * Returns 0, or -1 with *e set (a build failure or a kernel error). */
+int sim_run_point(const sim_model_ops *ops, const sim_params *p, const char *dir,
+                  sim_point_result *out, sim_err *e);
+
+#endif

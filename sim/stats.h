@@ -1,0 +1,66 @@
+/* Statistics: models register pointers to their own counters, histograms owned by
+ * the registry, and derived values (formulas evaluated when the stats are written).
+ * Metrics are derived values that also become columns of results.csv.
+ *
+ * Measurement starts at sim_stats_start() (the end of warm-up), which zeroes every
+ * registered counter and histogram; models therefore keep no control state in a
+ * registered counter. Writing is gem5-style text: "name  value  # description". */
+#ifndef SIM_STATS_H
+#define SIM_STATS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct sim_stats sim_stats;
+typedef struct sim_hist sim_hist;
+typedef double (*sim_derived_fn)(const sim_stats *s, void *ctx);
+
+sim_stats *sim_stats_create(void);
+void sim_stats_destroy(sim_stats *s);
+
+/* Names are dotted and unique (a duplicate is an assert). */
+void sim_stats_counter(sim_stats *s, const char *name, uint64_t *counter, const char *desc);
+void sim_stats_value(sim_stats *s, const char *name, double *value, const char *desc);
+/* A log-linear histogram of non-negative integer samples (e.g. latency in ps);
+ * quantiles are exact to within 1% of the value. `unit` names the samples. */
+sim_hist *sim_stats_hist(sim_stats *s, const char *name, const char *unit, const char *desc);
+void sim_stats_derived(sim_stats *s, const char *name, sim_derived_fn fn, void *ctx,
+                       const char *desc);
+void sim_stats_metric(sim_stats *s, const char *name, sim_derived_fn fn, void *ctx,
+                      const char *desc);
+
+void sim_hist_add(sim_hist *h, uint64_t sample);
+void sim_hist_add_n(sim_hist *h, uint64_t sample, uint64_t n);
+uint64_t sim_hist_count(const sim_hist *h);
+uint64_t sim_hist_min(const sim_hist *h); /* 0 when empty */
+uint64_t sim_hist_max(const sim_hist *h);
+double sim_hist_mean(const sim_hist *h); /* exact, 0 when empty */
+/* q in [0,1]; 0 when empty. */
+double sim_hist_quantile(const sim_hist *h, double q);
+/* Visit non-empty buckets in increasing order: [lo, hi] inclusive and count. */
+void sim_hist_foreach(const sim_hist *h, void (*fn)(uint64_t lo, uint64_t hi, uint64_t n, void *ctx),
+                      void *ctx);
+void sim_hist_reset(sim_hist *h);
+
+/* Measurement window. Derived values read sim_stats_elapsed_ps(). */
+void sim_stats_start(sim_stats *s, uint64_t now_ps);
+void sim_stats_end(sim_stats *s, uint64_t now_ps);
+uint64_t sim_stats_elapsed_ps(const sim_stats *s);
+
+/* Look-ups for tests and for derived formulas over other stats. */
+const sim_hist *sim_stats_find_hist(const sim_stats *s, const char *name);
+bool sim_stats_get(const sim_stats *s, const char *name, double *out);
+
+/* Metrics in registration order. */
+size_t sim_stats_metrics(const sim_stats *s);
+const char *sim_stats_metric_name(const sim_stats *s, size_t i);
+double sim_stats_metric_value(const sim_stats *s, size_t i);
+
+/* Every stat in registration order; a histogram as name.count, .mean, .min, .p50,
+ * .p99, .p999, .max. Values print with %.17g-free stable formatting: integers as
+ * integers, doubles with 6 significant digits. */
+void sim_stats_write_text(const sim_stats *s, FILE *out);
+
+#endif

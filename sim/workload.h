@@ -1,0 +1,79 @@
+/* Workload files: INI read with libinih, plus the command line's --set and --sweep.
+ *
+ *   include = ../platforms/x.ini   (before the first section; relative to this file;
+ *                                  the included settings come first, later lines win)
+ *   [pcie]
+ *   mps_bytes = 256                 sets parameter pcie.mps_bytes
+ *   [sweep]
+ *   pcie.mps_bytes = 128, 256       an axis: comma list ...
+ *   dma.size_bytes = 64..1500 step 64   ... or range: "A..B step S" (arithmetic),
+ *   dma.outstanding = 1..64 *2          "A..B *F" (geometric); bounds may carry units
+ *   [plot NAME]                     figure descriptions, kept as key/value pairs for
+ *   x = ...                         the plotting code, which checks them
+ *
+ * An indented line continues the previous key's value (long sweep lists). Every
+ * setting remembers "file:line". Loading checks every name and value against the
+ * registry and stops at the first problem: unknown parameter (with the closest name),
+ * bad value, out of range, the same key twice in one file, a missing include, an
+ * include loop, an empty sweep axis, a line too long to read.
+ *
+ * The workload does not modify a sim_params; points are applied to a caller's copy. */
+#ifndef SIM_WORKLOAD_H
+#define SIM_WORKLOAD_H
+
+#include <stddef.h>
+
+#include "sim/err.h"
+#include "sim/params.h"
+
+typedef struct sim_workload sim_workload;
+
+/* A key = value with where it came from. */
+typedef struct sim_setting {
+    const char *name;
+    const char *value;
+    const char *where; /* "file:line" or "--set" */
+} sim_setting;
+
+sim_workload *sim_workload_load(const char *path, const sim_params *p, sim_err *e);
+/* A workload with no file: only the registry's defaults and the command line. */
+sim_workload *sim_workload_empty(void);
+void sim_workload_destroy(sim_workload *w);
+
+/* Command-line overrides, applied after the file. `assignment` is "name=value" or
+ * "name=list". --set on a swept parameter fixes it and removes that axis; --sweep
+ * replaces an axis or adds one. */
+int sim_workload_override_set(sim_workload *w, const sim_params *p, const char *assignment,
+                              sim_err *e);
+int sim_workload_override_sweep(sim_workload *w, const sim_params *p, const char *assignment,
+                                sim_err *e);
+
+/* Fixed settings in the order they apply (includes first, then the file, then --set). */
+size_t sim_workload_settings(const sim_workload *w);
+const sim_setting *sim_workload_setting(const sim_workload *w, size_t i);
+
+/* Sweep axes in file order; the points are their product, the last axis varying
+ * fastest. A workload without axes has one point. */
+size_t sim_workload_axes(const sim_workload *w);
+const char *sim_workload_axis_name(const sim_workload *w, size_t axis);
+size_t sim_workload_axis_len(const sim_workload *w, size_t axis);
+const char *sim_workload_axis_value(const sim_workload *w, size_t axis, size_t i);
+const char *sim_workload_axis_where(const sim_workload *w, size_t axis);
+size_t sim_workload_points(const sim_workload *w);
+
+/* Apply the fixed settings, then point `point`'s axis values, to `p`. */
+int sim_workload_apply(const sim_workload *w, size_t point, sim_params *p, sim_err *e);
+
+/* [plot NAME] sections, in file order. */
+size_t sim_workload_plots(const sim_workload *w);
+const char *sim_workload_plot_name(const sim_workload *w, size_t i);
+const char *sim_workload_plot_where(const sim_workload *w, size_t i);
+size_t sim_workload_plot_keys(const sim_workload *w, size_t i);
+const sim_setting *sim_workload_plot_key(const sim_workload *w, size_t i, size_t k);
+
+/* The file given to load (NULL for an empty workload) and its name without folder
+ * and extension ("dma" for workloads/dma.ini). */
+const char *sim_workload_path(const sim_workload *w);
+const char *sim_workload_basename(const sim_workload *w);
+
+#endif
