@@ -1,1 +1,74 @@
-/* placeholder */
+#include "models/system.h"
+
+#include <stdlib.h>
+
+#include "models/synth/mdq.h"
+
+/* One entry per workload kind: the system it builds. Models register their
+ * parameters whatever the kind, so `iovsim params` lists them all and a workload file
+ * is checked against the whole registry. */
+typedef struct workload_kind {
+    const char *name;
+    int (*check)(const sim_params *p, sim_err *e);
+    void *(*build)(const sim_ctx *ctx, sim_err *e);
+    void (*destroy)(void *system);
+} workload_kind;
+
+static const workload_kind kinds[] = {
+    {"mdq", mdq_check, mdq_build, mdq_destroy},
+};
+
+/* A built system remembers its kind so destroy goes to the right model. */
+typedef struct system {
+    const workload_kind *kind;
+    void *model;
+} built_system;
+
+static void system_register_params(sim_params *p)
+{
+    sim_params_add_enum(p, "workload.kind", "mdq", "mdq",
+                        "What the point simulates: mdq = M/D/1 queue (framework self-check)");
+    mdq_register_params(p);
+}
+
+static const workload_kind *kind_of(const sim_params *p)
+{
+    return &kinds[sim_params_enum_index(p, "workload.kind")];
+}
+
+static int system_check(const sim_params *p, sim_err *e)
+{
+    const workload_kind *k = kind_of(p);
+    return k->check ? k->check(p, e) : 0;
+}
+
+static void *system_build(const sim_ctx *ctx, sim_err *e)
+{
+    const workload_kind *k = kind_of(ctx->params);
+    void *model = k->build(ctx, e);
+    if (!model)
+        return NULL;
+    built_system *s = calloc(1, sizeof *s);
+    if (!s) {
+        k->destroy(model);
+        sim_err_set(e, "out of memory");
+        return NULL;
+    }
+    s->kind = k;
+    s->model = model;
+    return s;
+}
+
+static void system_destroy(void *sys)
+{
+    built_system *s = sys;
+    s->kind->destroy(s->model);
+    free(s);
+}
+
+const sim_model_ops system_ops = {
+    .register_params = system_register_params,
+    .check = system_check,
+    .build = system_build,
+    .destroy = system_destroy,
+};

@@ -1,10 +1,12 @@
 /* A sweep: every point of a workload, each in its own forked process (SystemC
  * elaborates once per process), up to `jobs` at a time. Each point writes
- * <out>/points/<NNNN>/ (stats.txt, row.csv, params.txt) whole (temp + rename); when
- * all are done, <out>/results.csv is assembled in point order: the swept parameters,
- * then `status`, the metrics, and `error` (empty for a point that finished). A point
- * that crashes or exceeds run.timeout_s leaves a row with its error; the others go on.
- * --resume keeps the points whose row says ok and runs the rest. */
+ * <out>/points/<NNNN>/ whole (temp + rename): params.txt (every parameter's value),
+ * stats.txt, result.txt (status and metrics) and host.txt (host time, kept apart
+ * because it is not deterministic). When all are done, <out>/results.csv is assembled
+ * in point order: the swept parameters, then `status`, the metrics, and `error` (empty
+ * for a point that finished). A point that crashes or exceeds run.timeout_s leaves a
+ * row with its error; the others go on. --resume keeps the points whose result says
+ * ok for the same axis values and runs the rest. */
 #ifndef SIM_SWEEP_H
 #define SIM_SWEEP_H
 

@@ -1,0 +1,70 @@
+#include "sim/files.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int sim_file_open(sim_file *sf, const char *path, sim_err *e)
+{
+    sf->f = NULL;
+    if (strlen(path) >= sizeof sf->path)
+        return sim_err_set(e, "%s: path too long", path);
+    strcpy(sf->path, path);
+    snprintf(sf->tmp, sizeof sf->tmp, "%s.tmp", path);
+    sf->f = fopen(sf->tmp, "w");
+    if (!sf->f)
+        return sim_err_set(e, "cannot write %s: %s", sf->tmp, strerror(errno));
+    return 0;
+}
+
+int sim_file_commit(sim_file *sf, sim_err *e)
+{
+    int failed = ferror(sf->f);
+    if (fclose(sf->f) != 0)
+        failed = 1;
+    sf->f = NULL;
+    if (failed) {
+        int err = errno;
+        unlink(sf->tmp);
+        return sim_err_set(e, "cannot write %s: %s", sf->path, strerror(err));
+    }
+    if (rename(sf->tmp, sf->path) != 0) {
+        int err = errno;
+        unlink(sf->tmp);
+        return sim_err_set(e, "cannot rename %s to %s: %s", sf->tmp, sf->path, strerror(err));
+    }
+    return 0;
+}
+
+void sim_file_abort(sim_file *sf)
+{
+    if (sf->f) {
+        fclose(sf->f);
+        sf->f = NULL;
+    }
+    unlink(sf->tmp);
+}
+
+int sim_mkdirs(const char *path, sim_err *e)
+{
+    char buf[4096];
+    if (strlen(path) >= sizeof buf)
+        return sim_err_set(e, "%s: path too long", path);
+    strcpy(buf, path);
+    for (char *p = buf + 1;; p++) {
+        if (*p == '/' || *p == '\0') {
+            char saved = *p;
+            *p = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                return sim_err_set(e, "cannot create folder %s: %s", buf, strerror(errno));
+            *p = saved;
+            if (saved == '\0')
+                break;
+        }
+    }
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+        return sim_err_set(e, "%s exists and is not a folder", path);
+    return 0;
+}

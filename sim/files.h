@@ -1,0 +1,28 @@
+/* Result files are written whole: into "<path>.tmp", then renamed over <path>, so a
+ * killed run never leaves a half-written file behind (and --resume can trust what it
+ * finds). */
+#ifndef SIM_FILES_H
+#define SIM_FILES_H
+
+#include <stdio.h>
+
+#include "sim/err.h"
+
+typedef struct sim_file {
+    FILE *f;
+    char path[4096];
+    char tmp[4096 + 8];
+} sim_file;
+
+/* Opens the temporary file; -1 with *e set when it cannot. */
+int sim_file_open(sim_file *sf, const char *path, sim_err *e);
+/* Flushes, closes and renames into place; -1 with *e set on any write error (the
+ * temporary file is removed). */
+int sim_file_commit(sim_file *sf, sim_err *e);
+/* Closes and removes the temporary file. */
+void sim_file_abort(sim_file *sf);
+
+/* mkdir -p; -1 with *e set naming the folder that could not be made. */
+int sim_mkdirs(const char *path, sim_err *e);
+
+#endif
