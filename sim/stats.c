@@ -1,1 +1,644 @@
-/* placeholder */
+/* Statistics registry and log-linear histograms (see sim/stats.h).
+ *
+ * Histogram layout (HDR-style, 7 sub-bucket bits). A sample v with its highest set bit
+ * at position m falls in bucket
+ *     shift = max(m - 7, 0),   index = shift * 128 + (v >> shift)
+ * so every value below 256 has a bucket of its own (exact), and each power-of-two range
+ * [2^m, 2^(m+1)) above that is split into 128 buckets of width 2^(m-7): a bucket is at
+ * most 1/128 of its lower bound wide. Reporting the bucket's midpoint is therefore
+ * within 1/256 (0.4%) of any sample in it. 58 * 128 buckets cover all of uint64_t in
+ * one 58 KiB array per histogram; calloc leaves untouched pages unmapped on Linux, so a
+ * histogram of latencies in one range costs a few pages of real memory.
+ *
+ * Quantile definition: for q in [0,1] and n samples, the q-quantile is the smallest
+ * sample value v such that at least r = max(1, ceil(q * n)) samples are <= v (the
+ * r-th smallest sample; q = 0 gives the minimum, q = 1 the maximum). The histogram
+ * finds the bucket holding that sample exactly and reports the bucket's midpoint,
+ * clamped to the observed [min, max]; exact buckets report the sample itself, and
+ * ranks 1 and n report the exact minimum and maximum. */
+#include "sim/stats.h"
+
+#include <assert.h>
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HIST_SUB_BITS 7u
+#define HIST_SUB (1u << HIST_SUB_BITS)
+#define HIST_BUCKETS ((64u - HIST_SUB_BITS + 1u) * HIST_SUB)
+
+struct sim_hist {
+    uint64_t count;
+    uint64_t min; /* UINT64_MAX while empty */
+    uint64_t max;
+    /* Exact: 10^5 samples of ~2^63 ps already overflow 64 bits. */
+    unsigned __int128 sum;
+    uint64_t buckets[HIST_BUCKETS];
+};
+
+typedef enum stat_kind { STAT_COUNTER, STAT_VALUE, STAT_HIST, STAT_DERIVED } stat_kind;
+
+typedef struct stat_entry {
+    stat_kind kind;
+    bool metric;
+    char *name;
+    char *desc;
+    char *unit; /* histograms only */
+    union {
+        uint64_t *counter;
+        double *value;
+        sim_hist *hist;
+        struct {
+            sim_derived_fn fn;
+            void *ctx;
+        } derived;
+    } u;
+} stat_entry;
+
+struct sim_stats {
+    stat_entry *entries; /* registration order */
+    size_t n, cap;
+    size_t *metrics; /* indices into entries, registration order */
+    size_t nmetrics, metrics_cap;
+    /* Open-addressing name index: entry index + 1, 0 = empty slot. Registration
+     * checks every name for duplicates, so a linear scan would make registering a
+     * large system quadratic. */
+    size_t *table;
+    size_t table_cap; /* power of two */
+    uint64_t start_ps, end_ps;
+    bool ended;
+};
+
+/* The summary lines a histogram expands to, in output order. */
+enum { HS_COUNT, HS_MEAN, HS_MIN, HS_P50, HS_P99, HS_P999, HS_MAX, HS_N };
+static const char *const hist_suffix[HS_N] = {"count", "mean", "min", "p50", "p99", "p999", "max"};
+static const char *const hist_what[HS_N] = {"samples", "mean", "minimum", "median",
+                                            "99th percentile", "99.9th percentile", "maximum"};
+
+/* Running out of memory while registering stats leaves nothing sensible to do: the
+ * registry has no error path (registration is part of building a model), and a
+ * half-registered system would silently lose statistics. */
+static void *xrealloc(void *p, size_t size)
+{
+    void *q = realloc(p, size ? size : 1);
+    if (!q) {
+        fputs("iovsim: out of memory in the statistics registry\n", stderr);
+        abort();
+    }
+    return q;
+}
+
+static char *xstrdup(const char *str)
+{
+    size_t len = strlen(str) + 1;
+    char *d = xrealloc(NULL, len);
+    memcpy(d, str, len);
+    return d;
+}
+
+/* ---------------------------------------------------------------- histograms */
+
+static inline unsigned hist_index(uint64_t v)
+{
+    unsigned m = 63u - (unsigned)__builtin_clzll(v | 1u);
+    unsigned shift = m > HIST_SUB_BITS ? m - HIST_SUB_BITS : 0u;
+    return (shift << HIST_SUB_BITS) + (unsigned)(v >> shift);
+}
+
+static void hist_bounds(unsigned idx, uint64_t *lo, uint64_t *hi)
+{
+    if (idx < 2u * HIST_SUB) {
+        *lo = *hi = idx;
+        return;
+    }
+    unsigned shift = (idx >> HIST_SUB_BITS) - 1u;
+    uint64_t sub = idx - (shift << HIST_SUB_BITS);
+    *lo = sub << shift;
+    *hi = *lo + ((UINT64_C(1) << shift) - 1u);
+}
+
+static sim_hist *hist_create(void)
+{
+    sim_hist *h = calloc(1, sizeof *h);
+    if (!h) {
+        fputs("iovsim: out of memory in the statistics registry\n", stderr);
+        abort();
+    }
+    h->min = UINT64_MAX;
+    return h;
+}
+
+void sim_hist_add(sim_hist *h, uint64_t sample)
+{
+    h->buckets[hist_index(sample)]++;
+    h->count++;
+    h->sum += sample;
+    if (sample < h->min)
+        h->min = sample;
+    if (sample > h->max)
+        h->max = sample;
+}
+
+void sim_hist_add_n(sim_hist *h, uint64_t sample, uint64_t n)
+{
+    if (n == 0)
+        return;
+    h->buckets[hist_index(sample)] += n;
+    h->count += n;
+    h->sum += (unsigned __int128)sample * n;
+    if (sample < h->min)
+        h->min = sample;
+    if (sample > h->max)
+        h->max = sample;
+}
+
+uint64_t sim_hist_count(const sim_hist *h) { return h->count; }
+uint64_t sim_hist_min(const sim_hist *h) { return h->count ? h->min : 0; }
+uint64_t sim_hist_max(const sim_hist *h) { return h->count ? h->max : 0; }
+
+double sim_hist_mean(const sim_hist *h)
+{
+    if (!h->count)
+        return 0.0;
+    return (double)((long double)h->sum / (long double)h->count);
+}
+
+/* r = ceil(q * n), except that a product within rounding error of an integer counts
+ * as that integer: 0.07 * 100 is 7.000000000000001 in binary and must give rank 7. */
+static uint64_t quantile_rank(double q, uint64_t n)
+{
+    if (!(q > 0.0)) /* also NaN */
+        return 1;
+    if (q >= 1.0)
+        return n;
+    double x = q * (double)n;
+    double nearest = floor(x + 0.5);
+    /* q carries at most half an ulp of error and the product another half. */
+    double tolerance = 4.0 * DBL_EPSILON * (x > 1.0 ? x : 1.0);
+    double r = fabs(x - nearest) <= tolerance ? nearest : ceil(x);
+    if (r < 1.0)
+        return 1;
+    if (r >= (double)n)
+        return n;
+    return (uint64_t)r;
+}
+
+double sim_hist_quantile(const sim_hist *h, double q)
+{
+    if (!h->count)
+        return 0.0;
+    uint64_t rank = quantile_rank(q, h->count);
+    /* The extremes are known exactly; a bucket's midpoint would be up to 0.4% off. */
+    if (rank == 1)
+        return (double)h->min;
+    if (rank == h->count)
+        return (double)h->max;
+    unsigned first = hist_index(h->min), last = hist_index(h->max);
+    uint64_t seen = 0;
+    unsigned i = first;
+    for (; i < last; i++) {
+        seen += h->buckets[i];
+        if (seen >= rank)
+            break;
+    }
+    uint64_t lo, hi;
+    hist_bounds(i, &lo, &hi);
+    if (lo < h->min)
+        lo = h->min;
+    if (hi > h->max)
+        hi = h->max;
+    return (double)lo + (double)(hi - lo) / 2.0;
+}
+
+void sim_hist_foreach(const sim_hist *h, void (*fn)(uint64_t lo, uint64_t hi, uint64_t n, void *ctx),
+                      void *ctx)
+{
+    if (!h->count)
+        return;
+    unsigned last = hist_index(h->max);
+    for (unsigned i = hist_index(h->min); i <= last; i++) {
+        if (!h->buckets[i])
+            continue;
+        uint64_t lo, hi;
+        hist_bounds(i, &lo, &hi);
+        fn(lo, hi, h->buckets[i], ctx);
+    }
+}
+
+void sim_hist_reset(sim_hist *h)
+{
+    /* Only the occupied span is dirty; clearing it keeps untouched pages unmapped. */
+    if (h->count) {
+        unsigned first = hist_index(h->min), last = hist_index(h->max);
+        memset(&h->buckets[first], 0, (size_t)(last - first + 1u) * sizeof h->buckets[0]);
+    }
+    h->count = 0;
+    h->sum = 0;
+    h->min = UINT64_MAX;
+    h->max = 0;
+}
+
+/* ---------------------------------------------------------------- registry */
+
+sim_stats *sim_stats_create(void)
+{
+    sim_stats *s = calloc(1, sizeof *s);
+    return s;
+}
+
+void sim_stats_destroy(sim_stats *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->n; i++) {
+        stat_entry *e = &s->entries[i];
+        free(e->name);
+        free(e->desc);
+        free(e->unit);
+        if (e->kind == STAT_HIST)
+            free(e->u.hist);
+    }
+    free(s->entries);
+    free(s->metrics);
+    free(s->table);
+    free(s);
+}
+
+static size_t name_hash(const char *name, size_t len)
+{
+    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t)name[i]) * 0x100000001b3ull;
+    return (size_t)h;
+}
+
+/* The entry named by the first `len` bytes of `name`, or NULL. */
+static stat_entry *find_entry(const sim_stats *s, const char *name, size_t len)
+{
+    if (!s->table_cap)
+        return NULL;
+    size_t mask = s->table_cap - 1;
+    for (size_t slot = name_hash(name, len) & mask;; slot = (slot + 1) & mask) {
+        size_t v = s->table[slot];
+        if (!v)
+            return NULL;
+        stat_entry *e = &s->entries[v - 1];
+        if (strncmp(e->name, name, len) == 0 && e->name[len] == '\0')
+            return e;
+    }
+}
+
+static void table_insert(sim_stats *s, size_t idx)
+{
+    const char *name = s->entries[idx].name;
+    size_t mask = s->table_cap - 1;
+    size_t slot = name_hash(name, strlen(name)) & mask;
+    while (s->table[slot])
+        slot = (slot + 1) & mask;
+    s->table[slot] = idx + 1;
+}
+
+/* The histogram whose summary line `name` is ("lat.p99" -> lat, HS_P99), or NULL. */
+static const stat_entry *find_hist_summary(const sim_stats *s, const char *name, int *which)
+{
+    const char *dot = strrchr(name, '.');
+    if (!dot)
+        return NULL;
+    for (int k = 0; k < HS_N; k++) {
+        if (strcmp(dot + 1, hist_suffix[k]) != 0)
+            continue;
+        const stat_entry *e = find_entry(s, name, (size_t)(dot - name));
+        if (e && e->kind == STAT_HIST) {
+            *which = k;
+            return e;
+        }
+        return NULL;
+    }
+    return NULL;
+}
+
+/* A name is unique among registered names and among the summary lines histograms
+ * expand to, since both share the output and sim_stats_get's namespace. */
+static bool name_taken(const sim_stats *s, const char *name, stat_kind kind)
+{
+    size_t len = strlen(name);
+    if (find_entry(s, name, len))
+        return true;
+    int which;
+    if (find_hist_summary(s, name, &which))
+        return true;
+    bool taken = false;
+    if (kind == STAT_HIST) {
+        char *buf = xrealloc(NULL, len + 8); /* ".p999" is the longest suffix */
+        for (int k = 0; k < HS_N && !taken; k++) {
+            int n = snprintf(buf, len + 8, "%s.%s", name, hist_suffix[k]);
+            taken = find_entry(s, buf, (size_t)n) != NULL;
+        }
+        free(buf);
+    }
+    return taken;
+}
+
+static stat_entry *add_entry(sim_stats *s, stat_kind kind, const char *name, const char *desc)
+{
+    assert(s && name && name[0]);
+    bool dup = name_taken(s, name, kind);
+    assert(!dup && "duplicate stat name");
+    (void)dup;
+
+    if (s->n == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 32;
+        s->entries = xrealloc(s->entries, s->cap * sizeof *s->entries);
+    }
+    /* Keep the table at most half full so probes stay short. */
+    if (2 * (s->n + 1) > s->table_cap) {
+        free(s->table);
+        s->table_cap = s->table_cap ? 2 * s->table_cap : 64;
+        s->table = xrealloc(NULL, s->table_cap * sizeof *s->table);
+        memset(s->table, 0, s->table_cap * sizeof *s->table);
+        for (size_t i = 0; i < s->n; i++)
+            table_insert(s, i);
+    }
+    stat_entry *e = &s->entries[s->n];
+    memset(e, 0, sizeof *e);
+    e->kind = kind;
+    e->name = xstrdup(name);
+    e->desc = xstrdup(desc ? desc : "");
+    table_insert(s, s->n);
+    s->n++;
+    return e;
+}
+
+void sim_stats_counter(sim_stats *s, const char *name, uint64_t *counter, const char *desc)
+{
+    assert(counter);
+    add_entry(s, STAT_COUNTER, name, desc)->u.counter = counter;
+}
+
+void sim_stats_value(sim_stats *s, const char *name, double *value, const char *desc)
+{
+    assert(value);
+    add_entry(s, STAT_VALUE, name, desc)->u.value = value;
+}
+
+sim_hist *sim_stats_hist(sim_stats *s, const char *name, const char *unit, const char *desc)
+{
+    stat_entry *e = add_entry(s, STAT_HIST, name, desc);
+    e->unit = xstrdup(unit ? unit : "");
+    e->u.hist = hist_create();
+    return e->u.hist;
+}
+
+static stat_entry *add_derived(sim_stats *s, const char *name, sim_derived_fn fn, void *ctx,
+                               const char *desc)
+{
+    assert(fn);
+    stat_entry *e = add_entry(s, STAT_DERIVED, name, desc);
+    e->u.derived.fn = fn;
+    e->u.derived.ctx = ctx;
+    return e;
+}
+
+void sim_stats_derived(sim_stats *s, const char *name, sim_derived_fn fn, void *ctx,
+                       const char *desc)
+{
+    add_derived(s, name, fn, ctx, desc);
+}
+
+void sim_stats_metric(sim_stats *s, const char *name, sim_derived_fn fn, void *ctx,
+                      const char *desc)
+{
+    stat_entry *e = add_derived(s, name, fn, ctx, desc);
+    e->metric = true;
+    if (s->nmetrics == s->metrics_cap) {
+        s->metrics_cap = s->metrics_cap ? 2 * s->metrics_cap : 16;
+        s->metrics = xrealloc(s->metrics, s->metrics_cap * sizeof *s->metrics);
+    }
+    s->metrics[s->nmetrics++] = (size_t)(e - s->entries);
+}
+
+/* ---------------------------------------------------------------- window */
+
+void sim_stats_start(sim_stats *s, uint64_t now_ps)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        stat_entry *e = &s->entries[i];
+        switch (e->kind) {
+        case STAT_COUNTER:
+            *e->u.counter = 0;
+            break;
+        case STAT_VALUE:
+            *e->u.value = 0.0;
+            break;
+        case STAT_HIST:
+            sim_hist_reset(e->u.hist);
+            break;
+        case STAT_DERIVED:
+            break;
+        }
+    }
+    s->start_ps = now_ps;
+    s->end_ps = now_ps;
+    s->ended = false;
+}
+
+void sim_stats_end(sim_stats *s, uint64_t now_ps)
+{
+    s->end_ps = now_ps;
+    s->ended = true;
+}
+
+uint64_t sim_stats_elapsed_ps(const sim_stats *s)
+{
+    if (!s->ended || s->end_ps < s->start_ps)
+        return 0;
+    return s->end_ps - s->start_ps;
+}
+
+/* ---------------------------------------------------------------- look-ups */
+
+const sim_hist *sim_stats_find_hist(const sim_stats *s, const char *name)
+{
+    const stat_entry *e = find_entry(s, name, strlen(name));
+    return e && e->kind == STAT_HIST ? e->u.hist : NULL;
+}
+
+static double hist_summary(const sim_hist *h, int which)
+{
+    switch (which) {
+    case HS_COUNT:
+        return (double)sim_hist_count(h);
+    case HS_MEAN:
+        return sim_hist_mean(h);
+    case HS_MIN:
+        return (double)sim_hist_min(h);
+    case HS_P50:
+        return sim_hist_quantile(h, 0.5);
+    case HS_P99:
+        return sim_hist_quantile(h, 0.99);
+    case HS_P999:
+        return sim_hist_quantile(h, 0.999);
+    default:
+        return (double)sim_hist_max(h);
+    }
+}
+
+bool sim_stats_get(const sim_stats *s, const char *name, double *out)
+{
+    const stat_entry *e = find_entry(s, name, strlen(name));
+    if (e) {
+        switch (e->kind) {
+        case STAT_COUNTER:
+            *out = (double)*e->u.counter;
+            return true;
+        case STAT_VALUE:
+            *out = *e->u.value;
+            return true;
+        case STAT_DERIVED:
+            *out = e->u.derived.fn(s, e->u.derived.ctx);
+            return true;
+        case STAT_HIST:
+            return false; /* only its summary lines have a value */
+        }
+    }
+    int which;
+    const stat_entry *h = find_hist_summary(s, name, &which);
+    if (!h)
+        return false;
+    *out = hist_summary(h->u.hist, which);
+    return true;
+}
+
+size_t sim_stats_metrics(const sim_stats *s) { return s->nmetrics; }
+
+const char *sim_stats_metric_name(const sim_stats *s, size_t i)
+{
+    assert(i < s->nmetrics);
+    return s->entries[s->metrics[i]].name;
+}
+
+double sim_stats_metric_value(const sim_stats *s, size_t i)
+{
+    assert(i < s->nmetrics);
+    const stat_entry *e = &s->entries[s->metrics[i]];
+    return e->u.derived.fn(s, e->u.derived.ctx);
+}
+
+/* ---------------------------------------------------------------- text output */
+
+/* %.6g, but the same bytes whatever the process's locale: "nan", "inf", "0" for
+ * both zeros, and '.' as the radix even under LC_NUMERIC=de_DE. */
+static void format_double(char *buf, size_t len, double v)
+{
+    if (isnan(v)) {
+        snprintf(buf, len, "nan");
+        return;
+    }
+    if (isinf(v)) {
+        snprintf(buf, len, v > 0 ? "inf" : "-inf");
+        return;
+    }
+    if (v == 0.0) {
+        snprintf(buf, len, "0");
+        return;
+    }
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "%.6g", v);
+    /* %g yields [-]digits[radix digits][e[+-]digits]; whatever else appears is the
+     * locale's radix (possibly multi-byte) and becomes a single '.'. */
+    size_t o = 0;
+    bool in_radix = false;
+    for (const char *c = tmp; *c && o + 1 < len; c++) {
+        bool plain = (*c >= '0' && *c <= '9') || *c == '-' || *c == '+' || *c == 'e';
+        if (plain) {
+            buf[o++] = *c;
+            in_radix = false;
+        } else if (!in_radix) {
+            buf[o++] = '.';
+            in_radix = true;
+        }
+    }
+    buf[o] = '\0';
+}
+
+typedef struct text_line {
+    const stat_entry *e;
+    int which; /* histogram summary line, -1 otherwise */
+    size_t name_len;
+    char value[48];
+} text_line;
+
+static void write_desc(FILE *out, const text_line *l)
+{
+    const stat_entry *e = l->e;
+    if (l->which < 0) {
+        if (e->desc[0])
+            fprintf(out, "  # %s", e->desc);
+        return;
+    }
+    fprintf(out, "  # %s%s%s", e->desc, e->desc[0] ? ", " : "", hist_what[l->which]);
+    if (l->which != HS_COUNT && e->unit[0])
+        fprintf(out, " (%s)", e->unit);
+}
+
+void sim_stats_write_text(const sim_stats *s, FILE *out)
+{
+    size_t nlines = 0;
+    for (size_t i = 0; i < s->n; i++)
+        nlines += s->entries[i].kind == STAT_HIST ? HS_N : 1;
+    text_line *lines = xrealloc(NULL, (nlines ? nlines : 1) * sizeof *lines);
+
+    /* Derived values are evaluated once, then laid out: columns need every width. */
+    size_t name_w = 0, value_w = 0, l = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        const stat_entry *e = &s->entries[i];
+        int parts = e->kind == STAT_HIST ? HS_N : 1;
+        for (int k = 0; k < parts; k++, l++) {
+            text_line *t = &lines[l];
+            t->e = e;
+            t->which = e->kind == STAT_HIST ? k : -1;
+            t->name_len = strlen(e->name);
+            switch (e->kind) {
+            case STAT_COUNTER:
+                snprintf(t->value, sizeof t->value, "%llu", (unsigned long long)*e->u.counter);
+                break;
+            case STAT_VALUE:
+                format_double(t->value, sizeof t->value, *e->u.value);
+                break;
+            case STAT_DERIVED:
+                format_double(t->value, sizeof t->value, e->u.derived.fn(s, e->u.derived.ctx));
+                break;
+            case STAT_HIST: {
+                const sim_hist *h = e->u.hist;
+                t->name_len += 1 + strlen(hist_suffix[k]);
+                if (k == HS_COUNT || k == HS_MIN || k == HS_MAX) {
+                    uint64_t v = k == HS_COUNT ? sim_hist_count(h)
+                                 : k == HS_MIN ? sim_hist_min(h)
+                                               : sim_hist_max(h);
+                    snprintf(t->value, sizeof t->value, "%llu", (unsigned long long)v);
+                } else {
+                    format_double(t->value, sizeof t->value, hist_summary(h, k));
+                }
+                break;
+            }
+            }
+            size_t vw = strlen(t->value);
+            if (t->name_len > name_w)
+                name_w = t->name_len;
+            if (vw > value_w)
+                value_w = vw;
+        }
+    }
+
+    for (l = 0; l < nlines; l++) {
+        const text_line *t = &lines[l];
+        fputs(t->e->name, out);
+        if (t->which >= 0)
+            fprintf(out, ".%s", hist_suffix[t->which]);
+        fprintf(out, "%*s  %*s", (int)(name_w - t->name_len), "", (int)value_w, t->value);
+        write_desc(out, t);
+        fputc('\n', out);
+    }
+    free(lines);
+}
