@@ -1,0 +1,209 @@
+#include "models/mem/mem.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/kernel.h"
+
+#define NO_TAG UINT64_MAX
+
+struct mem {
+    /* LLC: sets x ways of physical ways, each with its tag and the tick of its last
+     * use (LRU). DDIO write-allocation may only replace ways [0, ddio_ways). */
+    uint64_t *tags;
+    uint64_t *last_use;
+    uint64_t tick;
+    uint32_t sets, ways, ddio_ways;
+    uint64_t llc_latency_ps;
+    /* DRAM */
+    uint32_t channels;
+    uint64_t *chan_busy_until_ps;
+    double ps_per_byte;
+    uint64_t dram_latency_ps;
+    /* stats */
+    uint64_t llc_read_hits, llc_read_misses, llc_write_hits, llc_write_allocs;
+    uint64_t dram_bytes, dram_busy_ps;
+};
+
+void mem_register_params(sim_params *p)
+{
+    sim_params_add_uint(p, "mem.llc_bytes", 25ull << 20, 0, 1ull << 34, "bytes",
+                        "Last-level cache size (0: no cache, every access goes to DRAM)");
+    sim_params_add_uint(p, "mem.llc_ways", 20, 1, 64, "ways", "Last-level cache associativity");
+    sim_params_add_uint(p, "mem.ddio_ways", 2, 0, 64, "ways",
+                        "LLC ways a device write may allocate into (DDIO); 0: device writes "
+                        "go to DRAM");
+    sim_params_add_double(p, "mem.llc_latency_ns", 40.0, 0.0, 1e6, "ns",
+                          "Device access that hits the LLC, from the root complex");
+    sim_params_add_double(p, "mem.read_latency_ns", 90.0, 0.0, 1e6, "ns",
+                          "Device read that misses the LLC: DRAM latency from the root complex");
+    sim_params_add_uint(p, "mem.channels", 4, 1, 64, "", "DRAM channels, interleaved by line");
+    sim_params_add_double(p, "mem.channel_gbps", 136.5, 0.1, 1e5, "Gbps",
+                          "Bandwidth of one DRAM channel");
+}
+
+int mem_check(const sim_params *p, sim_err *e)
+{
+    uint64_t llc = sim_params_uint(p, "mem.llc_bytes");
+    uint64_t ways = sim_params_uint(p, "mem.llc_ways");
+    if (llc && llc % (ways * MEM_LINE_BYTES))
+        return sim_err_set(e, "mem.llc_bytes = %llu is not a multiple of mem.llc_ways x %u-byte "
+                              "lines (%llu bytes)",
+                           (unsigned long long)llc, MEM_LINE_BYTES,
+                           (unsigned long long)(ways * MEM_LINE_BYTES));
+    if (sim_params_uint(p, "mem.ddio_ways") > ways)
+        return sim_err_set(e, "mem.ddio_ways = %llu exceeds mem.llc_ways = %llu",
+                           (unsigned long long)sim_params_uint(p, "mem.ddio_ways"),
+                           (unsigned long long)ways);
+    return 0;
+}
+
+static uint64_t ns_to_ps(double ns) { return (uint64_t)llround(ns * 1000.0); }
+
+mem *mem_create(const sim_params *p, sim_stats *stats)
+{
+    mem *m = calloc(1, sizeof *m);
+    assert(m);
+    m->ways = (uint32_t)sim_params_uint(p, "mem.llc_ways");
+    m->ddio_ways = (uint32_t)sim_params_uint(p, "mem.ddio_ways");
+    m->sets = (uint32_t)(sim_params_uint(p, "mem.llc_bytes") / (m->ways * MEM_LINE_BYTES));
+    if (m->sets) {
+        m->tags = malloc((size_t)m->sets * m->ways * sizeof *m->tags);
+        m->last_use = calloc((size_t)m->sets * m->ways, sizeof *m->last_use);
+        assert(m->tags && m->last_use);
+    }
+    mem_flush(m);
+    m->llc_latency_ps = ns_to_ps(sim_params_double(p, "mem.llc_latency_ns"));
+    m->dram_latency_ps = ns_to_ps(sim_params_double(p, "mem.read_latency_ns"));
+    m->channels = (uint32_t)sim_params_uint(p, "mem.channels");
+    m->chan_busy_until_ps = calloc(m->channels, sizeof *m->chan_busy_until_ps);
+    assert(m->chan_busy_until_ps);
+    /* Gbps -> ps per byte: 8 bits / (G bits/s) = 8000/Gbps ps. */
+    m->ps_per_byte = 8000.0 / sim_params_double(p, "mem.channel_gbps");
+
+    sim_stats_counter(stats, "mem.llc_read_hits", &m->llc_read_hits, "device reads hitting the LLC (lines)");
+    sim_stats_counter(stats, "mem.llc_read_misses", &m->llc_read_misses, "device reads missing the LLC (lines)");
+    sim_stats_counter(stats, "mem.llc_write_hits", &m->llc_write_hits, "device writes hitting the LLC (lines)");
+    sim_stats_counter(stats, "mem.llc_write_allocs", &m->llc_write_allocs, "device writes allocating in DDIO ways (lines)");
+    sim_stats_counter(stats, "mem.dram_bytes", &m->dram_bytes, "bytes read from or written to DRAM");
+    sim_stats_counter(stats, "mem.dram_busy_ps", &m->dram_busy_ps, "DRAM channel busy time, all channels (ps)");
+    return m;
+}
+
+void mem_destroy(mem *m)
+{
+    if (!m)
+        return;
+    free(m->tags);
+    free(m->last_use);
+    free(m->chan_busy_until_ps);
+    free(m);
+}
+
+void mem_flush(mem *m)
+{
+    for (size_t i = 0; i < (size_t)m->sets * m->ways; i++) {
+        m->tags[i] = NO_TAG;
+        m->last_use[i] = 0;
+    }
+}
+
+/* Lines are spread over sets by a multiplicative hash, like the sliced LLCs whose set
+ * counts are not powers of two. Returns the index of the set's first way. */
+static size_t set_of(const mem *m, uint64_t line)
+{
+    uint64_t h = (line * 0x9e3779b97f4a7c15ull) >> 17;
+    return (size_t)(h % m->sets) * m->ways;
+}
+
+/* Returns true on a hit (and marks the way used). */
+static bool llc_hit(mem *m, uint64_t line)
+{
+    if (!m->sets)
+        return false;
+    size_t base = set_of(m, line);
+    for (uint32_t w = 0; w < m->ways; w++) {
+        if (m->tags[base + w] == line) {
+            m->last_use[base + w] = ++m->tick;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Puts a missing line in the least recently used of ways [0, limit) of its set (an
+ * empty way counts as least recent). */
+static void llc_insert(mem *m, uint64_t line, uint32_t limit)
+{
+    if (!m->sets || limit == 0)
+        return;
+    size_t base = set_of(m, line);
+    uint32_t victim = 0;
+    for (uint32_t w = 1; w < limit; w++)
+        if (m->last_use[base + w] < m->last_use[base + victim])
+            victim = w;
+    m->tags[base + victim] = line;
+    m->last_use[base + victim] = ++m->tick;
+}
+
+static uint64_t dram_access(mem *m, uint64_t now_ps, uint64_t line)
+{
+    uint64_t *busy = &m->chan_busy_until_ps[line % m->channels];
+    uint64_t service = (uint64_t)llround(MEM_LINE_BYTES * m->ps_per_byte);
+    uint64_t start = now_ps > *busy ? now_ps : *busy;
+    *busy = start + service;
+    m->dram_bytes += MEM_LINE_BYTES;
+    m->dram_busy_ps += service;
+    return start + service + m->dram_latency_ps;
+}
+
+uint64_t mem_read(mem *m, uint64_t now_ps, uint64_t addr, uint64_t bytes)
+{
+    uint64_t ready = now_ps;
+    if (bytes == 0)
+        return now_ps + m->llc_latency_ps;
+    for (uint64_t line = addr / MEM_LINE_BYTES; line <= (addr + bytes - 1) / MEM_LINE_BYTES; line++) {
+        uint64_t t;
+        if (llc_hit(m, line)) {
+            m->llc_read_hits++;
+            t = now_ps + m->llc_latency_ps;
+        } else {
+            m->llc_read_misses++;
+            t = dram_access(m, now_ps, line);
+        }
+        if (t > ready)
+            ready = t;
+    }
+    return ready;
+}
+
+uint64_t mem_write(mem *m, uint64_t now_ps, uint64_t addr, uint64_t bytes)
+{
+    uint64_t done = now_ps + m->llc_latency_ps;
+    if (bytes == 0)
+        return done;
+    for (uint64_t line = addr / MEM_LINE_BYTES; line <= (addr + bytes - 1) / MEM_LINE_BYTES; line++) {
+        if (llc_hit(m, line)) {
+            m->llc_write_hits++;
+        } else if (m->sets && m->ddio_ways) {
+            m->llc_write_allocs++;
+            llc_insert(m, line, m->ddio_ways);
+        } else {
+            uint64_t t = dram_access(m, now_ps, line) - m->dram_latency_ps;
+            if (t > done)
+                done = t;
+        }
+    }
+    return done;
+}
+
+void mem_touch(mem *m, uint64_t addr, uint64_t bytes)
+{
+    if (bytes == 0)
+        return;
+    for (uint64_t line = addr / MEM_LINE_BYTES; line <= (addr + bytes - 1) / MEM_LINE_BYTES; line++)
+        if (!llc_hit(m, line))
+            llc_insert(m, line, m->ways);
+}
