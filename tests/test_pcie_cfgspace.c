@@ -1,1 +1,1271 @@
-int main(void) { return 77; }
+/* Unit tests of models/pcie/cfgspace: the write rule (write mask, write-1-to-clear,
+ * read-only bits kept and counted), BAR sizing, the capability lists, the PCI
+ * Express and MSI-X capabilities, write handlers, and the bus: ECAM decode, absent
+ * functions, attach/detach, enumeration and BAR assignment. */
+#include <check.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/pcie/cfgspace.h"
+#include "sim/stats.h"
+
+#define VID 0x8086
+#define DID 0x10fb
+#define CLASS_ETHERNET 0x020000u
+
+/* ---------------------------------------------------------------- helpers */
+
+static pcie_cfg *new_fn(void)
+{
+    pcie_cfg *c = pcie_cfg_create(VID, DID, CLASS_ETHERNET);
+    ck_assert_ptr_nonnull(c);
+    return c;
+}
+
+static const pcie_cfg_exp_info endpoint_gen3x8 = {
+    .port_type = PCIE_EXP_TYPE_ENDPOINT,
+    .mps_supported_bytes = 512,
+    .max_link_speed = PCIE_LINK_SPEED_8GT,
+    .max_link_width = 8,
+    .devcap = PCIE_EXP_DEVCAP_EXT_TAG | PCIE_EXP_DEVCAP_FLR,
+    .devcap2 = PCIE_EXP_DEVCAP2_CPL_TIMEOUT_RANGES | PCIE_EXP_DEVCAP2_CPL_TIMEOUT_DISABLE,
+};
+
+/* ---------------------------------------------------------------- header */
+
+START_TEST(test_create_ids)
+{
+    pcie_cfg *c = new_fn();
+    pcie_cfg_set(c, PCIE_CFG_REVISION_ID, 1, 0x01);
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_VENDOR_ID, 2), VID);
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_DEVICE_ID, 2), DID);
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_VENDOR_ID, 4), ((uint32_t)DID << 16) | VID);
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_REVISION_ID, 4), (CLASS_ETHERNET << 8) | 0x01);
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_BASE_CLASS, 1), 0x02);
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_HEADER_TYPE, 1), PCIE_HDR_TYPE_0);
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_STATUS, 2) & PCIE_STS_CAP_LIST, 0);
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_CAP_PTR, 1), 0);
+    /* No extended capabilities: a zero header at 100h. */
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_EXT_CAP_START, 4), 0);
+    pcie_cfg_counters k = pcie_cfg_get_counters(c);
+    ck_assert_uint_eq(k.reads, 9);
+    ck_assert_uint_eq(k.writes + k.ro_writes + k.misaligned + k.out_of_range, 0);
+    pcie_cfg_destroy(c);
+}
+END_TEST
+
+START_TEST(test_read_only_ids_stay)
+{
+    pcie_cfg *c = new_fn();
+    pcie_cfg_write(c, PCIE_CFG_VENDOR_ID, 2, 0x1234);
+    pcie_cfg_write(c, PCIE_CFG_DEVICE_ID, 2, 0x5678);
+    pcie_cfg_write(c, PCIE_CFG_VENDOR_ID, 4, 0xffffffffu);
+    pcie_cfg_write(c, PCIE_CFG_REVISION_ID, 4, 0xffffffffu);
+    pcie_cfg_write(c, PCIE_CFG_HEADER_TYPE, 1, PCIE_HDR_TYPE_MULTI_FUNCTION);
+    pcie_cfg_write(c, PCIE_CFG_CAP_PTR, 1, 0x40);
+    pcie_cfg_write(c, PCIE_CFG_SUBSYSTEM_VENDOR_ID, 4, 0xdeadbeefu);
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_VENDOR_ID, 2), VID);
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_DEVICE_ID, 2), DID);
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_REVISION_ID, 4), CLASS_ETHERNET << 8);
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_HEADER_TYPE, 1), 0);
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_CAP_PTR, 1), 0);
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_SUBSYSTEM_VENDOR_ID, 4), 0);
+    pcie_cfg_counters k = pcie_cfg_get_counters(c);
+    ck_assert_uint_eq(k.writes, 7);
+    ck_assert_uint_eq(k.ro_writes, 7);
+
+    /* Writing back what is there (read-modify-write) is no mistake, nor is writing
+     * zeros over read-only bits (the value stays all the same). */
+    pcie_cfg_write(c, PCIE_CFG_VENDOR_ID, 4, pcie_cfg_read(c, PCIE_CFG_VENDOR_ID, 4));
+    pcie_cfg_write(c, PCIE_CFG_VENDOR_ID, 4, 0);
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_VENDOR_ID, 2), VID);
+    ck_assert_uint_eq(pcie_cfg_get_counters(c).ro_writes, 7);
+    pcie_cfg_destroy(c);
+}
+END_TEST
+
+START_TEST(test_command_write_mask)
+{
+    pcie_cfg *c = new_fn();
+    const uint32_t rw = PCIE_CMD_MEMORY_SPACE | PCIE_CMD_BUS_MASTER |
+                        PCIE_CMD_PARITY_ERROR_RESPONSE | PCIE_CMD_SERR_ENABLE |
+                        PCIE_CMD_INTX_DISABLE;
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_COMMAND, 2), 0);
+    pcie_cfg_write(c, PCIE_CFG_COMMAND, 2, 0xffff);
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_COMMAND, 2), rw);
+    ck_assert_uint_eq(pcie_cfg_get_counters(c).ro_writes, 1);
+    ck_assert(pcie_cfg_memory_enabled(c));
+    ck_assert(pcie_cfg_bus_master(c));
+
+    pcie_cfg_write(c, PCIE_CFG_COMMAND, 2, PCIE_CMD_BUS_MASTER);
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_COMMAND, 2), PCIE_CMD_BUS_MASTER);
+    ck_assert(!pcie_cfg_memory_enabled(c));
+    /* A byte write reaches only its byte. */
+    pcie_cfg_write(c, PCIE_CFG_COMMAND + 1, 1, PCIE_CMD_INTX_DISABLE >> 8);
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_COMMAND, 2),
+                      PCIE_CMD_BUS_MASTER | PCIE_CMD_INTX_DISABLE);
+    ck_assert_uint_eq(pcie_cfg_get_counters(c).ro_writes, 1);
+    /* Cache Line Size and Interrupt Line are scratch registers. */
+    pcie_cfg_write(c, PCIE_CFG_CACHE_LINE_SIZE, 1, 0x10);
+    pcie_cfg_write(c, PCIE_CFG_INTERRUPT_LINE, 1, 0x0b);
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_CACHE_LINE_SIZE, 1), 0x10);
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_INTERRUPT_LINE, 1), 0x0b);
+    ck_assert_uint_eq(pcie_cfg_wmask(c, PCIE_CFG_COMMAND, 2), rw);
+    pcie_cfg_destroy(c);
+}
+END_TEST
+
+START_TEST(test_status_w1c)
+{
+    pcie_cfg *c = new_fn();
+    ck_assert_uint_ne(pcie_cfg_add_capability(c, PCIE_CAP_ID_PM, PCIE_PM_SIZEOF), 0);
+    const uint32_t errs = PCIE_STS_RECEIVED_MASTER_ABORT | PCIE_STS_SIGNALED_TARGET_ABORT |
+                          PCIE_STS_DETECTED_PARITY_ERROR;
+    /* The device records errors; software clears them by writing 1. */
+    pcie_cfg_set(c, PCIE_CFG_STATUS, 2, pcie_cfg_get(c, PCIE_CFG_STATUS, 2) | errs);
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_STATUS, 2), PCIE_STS_CAP_LIST | errs);
+
+    pcie_cfg_write(c, PCIE_CFG_STATUS, 2, 0);
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_STATUS, 2), PCIE_STS_CAP_LIST | errs);
+    pcie_cfg_write(c, PCIE_CFG_STATUS, 2, PCIE_STS_RECEIVED_MASTER_ABORT);
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_STATUS, 2),
+                      PCIE_STS_CAP_LIST | PCIE_STS_SIGNALED_TARGET_ABORT |
+                          PCIE_STS_DETECTED_PARITY_ERROR);
+    /* Zeros over Capabilities List are how RW1C bits are cleared: not a mistake. */
+    ck_assert_uint_eq(pcie_cfg_get_counters(c).ro_writes, 0);
+
+    /* A DWORD write of Command and Status, as a driver restoring Command does with
+     * the Status it read: the error bits it read as 1 are cleared, Command is set. */
+    uint32_t cs = pcie_cfg_read(c, PCIE_CFG_COMMAND, 4);
+    pcie_cfg_write(c, PCIE_CFG_COMMAND, 4, cs | PCIE_CMD_MEMORY_SPACE);
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_COMMAND, 4),
+                      ((uint32_t)PCIE_STS_CAP_LIST << 16) | PCIE_CMD_MEMORY_SPACE);
+    ck_assert_uint_eq(pcie_cfg_get_counters(c).ro_writes, 0);
+
+    /* Writing all-ones clears every error bit but not Capabilities List; it also
+     * tries to set hardwired bits (66 MHz Capable, ...), which counts. */
+    pcie_cfg_set(c, PCIE_CFG_STATUS, 2, PCIE_STS_CAP_LIST | PCIE_STS_ERROR_BITS);
+    pcie_cfg_write(c, PCIE_CFG_STATUS, 2, 0xffff);
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_STATUS, 2), PCIE_STS_CAP_LIST);
+    ck_assert_uint_eq(pcie_cfg_get_counters(c).ro_writes, 1);
+    ck_assert_uint_eq(pcie_cfg_w1cmask(c, PCIE_CFG_STATUS, 2), PCIE_STS_ERROR_BITS);
+    pcie_cfg_destroy(c);
+}
+END_TEST
+
+START_TEST(test_bad_accesses_counted)
+{
+    pcie_cfg *c = new_fn();
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_COMMAND + 1, 2), 0xffff);
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_COMMAND + 2, 4), 0xffffffffu);
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_COMMAND, 3), 0xffffffffu);
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_COMMAND, 8), 0xffffffffu);
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_SIZE, 4), 0xffffffffu);
+    ck_assert_uint_eq(pcie_cfg_read(c, 0xfffe, 1), 0xff);
+    pcie_cfg_write(c, PCIE_CFG_COMMAND + 1, 2, 0xffff); /* would set Command bits */
+    pcie_cfg_write(c, PCIE_CFG_SIZE + 4, 4, 0);
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_COMMAND, 2), 0);
+    /* The last byte of the space is fine. */
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_SIZE - 1, 1), 0);
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_SIZE - 4, 4), 0);
+    pcie_cfg_counters k = pcie_cfg_get_counters(c);
+    ck_assert_uint_eq(k.misaligned, 5);
+    ck_assert_uint_eq(k.out_of_range, 3);
+    ck_assert_uint_eq(k.reads, 9);
+    ck_assert_uint_eq(k.writes, 2);
+    ck_assert_uint_eq(k.ro_writes, 0);
+    pcie_cfg_destroy(c);
+}
+END_TEST
+
+START_TEST(test_reset)
+{
+    pcie_cfg *c = new_fn();
+    ck_assert(pcie_cfg_add_bar(c, 0, 1 << 20, false, false));
+    uint8_t exp = pcie_cfg_add_exp_capability(c, &endpoint_gen3x8);
+    ck_assert_uint_ne(exp, 0);
+    pcie_cfg_write(c, PCIE_CFG_COMMAND, 2, PCIE_CMD_MEMORY_SPACE | PCIE_CMD_BUS_MASTER);
+    pcie_cfg_write(c, PCIE_CFG_BAR0, 4, 0xfe000000u);
+    pcie_cfg_write(c, exp + PCIE_EXP_DEVCTL, 2, 0);
+    pcie_cfg_set(c, PCIE_CFG_STATUS, 2,
+                 pcie_cfg_get(c, PCIE_CFG_STATUS, 2) | PCIE_STS_RECEIVED_MASTER_ABORT);
+    ck_assert(pcie_cfg_exp_set_link_status(c, PCIE_LINK_SPEED_5GT, 4));
+
+    pcie_cfg_reset(c);
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_COMMAND, 2), 0);
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_STATUS, 2), PCIE_STS_CAP_LIST);
+    ck_assert_uint_eq(pcie_cfg_bar_address(c, 0), 0);
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_BAR0, 4), PCIE_BAR_MEM_TYPE_32);
+    ck_assert_uint_eq(pcie_cfg_exp_mrrs_bytes(c), 512);
+    ck_assert_uint_eq(pcie_cfg_read(c, exp + PCIE_EXP_DEVCTL, 2) &
+                          (PCIE_EXP_DEVCTL_RELAXED_ORDERING | PCIE_EXP_DEVCTL_NO_SNOOP),
+                      PCIE_EXP_DEVCTL_RELAXED_ORDERING | PCIE_EXP_DEVCTL_NO_SNOOP);
+    /* Hardware state survives: IDs and the trained link. */
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_VENDOR_ID, 2), VID);
+    ck_assert_uint_eq(pcie_cfg_exp_link_speed(c), PCIE_LINK_SPEED_5GT);
+    ck_assert_uint_eq(pcie_cfg_exp_link_width(c), 4);
+    pcie_cfg_destroy(c);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- BARs */
+
+static const uint64_t bar32_sizes[] = {16, 128, 4096, 1u << 16, 1u << 20, 1u << 28, 1ull << 31};
+
+START_TEST(test_bar32_sizing)
+{
+    uint64_t size = bar32_sizes[_i];
+    for (int pf = 0; pf <= 1; pf++) {
+        pcie_cfg *c = new_fn();
+        ck_assert(pcie_cfg_add_bar(c, 2, size, false, pf));
+        uint32_t type = pf ? PCIE_BAR_PREFETCHABLE : 0;
+        ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_BAR2, 4), type);
+        pcie_cfg_write(c, PCIE_CFG_BAR2, 4, 0xffffffffu);
+        uint32_t rb = pcie_cfg_read(c, PCIE_CFG_BAR2, 4);
+        ck_assert_uint_eq(rb, ((uint32_t)~(size - 1) & PCIE_BAR_MEM_ADDR) | type);
+        ck_assert_uint_eq((uint64_t)(~(rb & PCIE_BAR_MEM_ADDR)) + 1, size);
+        /* Program an aligned address; the bits below the size stay zero. */
+        uint32_t addr = (uint32_t)(0x80000000u & ~(size - 1));
+        pcie_cfg_write(c, PCIE_CFG_BAR2, 4, addr | 0x7u);
+        ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_BAR2, 4), addr | type);
+        ck_assert_uint_eq(pcie_cfg_bar_address(c, 2), addr);
+        ck_assert_uint_eq(pcie_cfg_bar_size(c, 2), size);
+        ck_assert(!pcie_cfg_bar_is_64bit(c, 2));
+        pcie_cfg_write(c, PCIE_CFG_BAR2, 4, 0x12345678u);
+        ck_assert_uint_eq(pcie_cfg_bar_address(c, 2), 0x12345670u & ~(size - 1));
+        /* Sizing is the spec's protocol, not a mistake; other slots size to 0. */
+        pcie_cfg_write(c, PCIE_CFG_BAR0, 4, 0xffffffffu);
+        ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_BAR0, 4), 0);
+        pcie_cfg_write(c, PCIE_CFG_EXPANSION_ROM, 4, PCIE_ROM_ADDR);
+        ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_EXPANSION_ROM, 4), 0);
+        ck_assert_uint_eq(pcie_cfg_get_counters(c).ro_writes, 0);
+        ck_assert_uint_eq(pcie_cfg_bar_size(c, 0), 0);
+        ck_assert_uint_eq(pcie_cfg_bar_address(c, 0), 0);
+        pcie_cfg_destroy(c);
+    }
+}
+END_TEST
+
+static const uint64_t bar64_sizes[] = {16, 4096, 1u << 20, 1ull << 32, 1ull << 33, 1ull << 40};
+
+START_TEST(test_bar64_sizing)
+{
+    uint64_t size = bar64_sizes[_i];
+    pcie_cfg *c = new_fn();
+    ck_assert(pcie_cfg_add_bar(c, 0, size, true, true));
+    uint32_t type = PCIE_BAR_MEM_TYPE_64 | PCIE_BAR_PREFETCHABLE;
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_BAR0, 4), type);
+    pcie_cfg_write(c, PCIE_CFG_BAR0, 4, 0xffffffffu);
+    pcie_cfg_write(c, PCIE_CFG_BAR1, 4, 0xffffffffu);
+    uint32_t lo = pcie_cfg_read(c, PCIE_CFG_BAR0, 4);
+    uint32_t hi = pcie_cfg_read(c, PCIE_CFG_BAR1, 4);
+    uint64_t mask = ((uint64_t)hi << 32) | (lo & PCIE_BAR_MEM_ADDR);
+    ck_assert_uint_eq(lo & PCIE_BAR_MEM_FLAGS, type);
+    ck_assert_uint_eq(~mask + 1, size);
+
+    uint64_t addr = 0x3800000000ull & ~(size - 1);
+    if (!addr)
+        addr = size; /* a BAR larger than the test address: use its own size */
+    pcie_cfg_write(c, PCIE_CFG_BAR0, 4, (uint32_t)addr);
+    pcie_cfg_write(c, PCIE_CFG_BAR1, 4, (uint32_t)(addr >> 32));
+    ck_assert_uint_eq(pcie_cfg_bar_address(c, 0), addr);
+    ck_assert_uint_eq(pcie_cfg_bar_size(c, 0), size);
+    ck_assert(pcie_cfg_bar_is_64bit(c, 0));
+    /* The upper half is not a BAR of its own. */
+    ck_assert_uint_eq(pcie_cfg_bar_size(c, 1), 0);
+    ck_assert_uint_eq(pcie_cfg_bar_address(c, 1), 0);
+    ck_assert_uint_eq(pcie_cfg_get_counters(c).ro_writes, 0);
+    pcie_cfg_destroy(c);
+}
+END_TEST
+
+START_TEST(test_bar_refused)
+{
+    pcie_cfg *c = new_fn();
+    ck_assert(!pcie_cfg_add_bar(c, 6, 4096, false, false));
+    ck_assert(!pcie_cfg_add_bar(c, 5, 4096, true, false)); /* needs slot 6 */
+    ck_assert(!pcie_cfg_add_bar(c, 0, 0, false, false));
+    ck_assert(!pcie_cfg_add_bar(c, 0, 8, false, false));
+    ck_assert(!pcie_cfg_add_bar(c, 0, 3000, false, false));
+    ck_assert(!pcie_cfg_add_bar(c, 0, 1ull << 32, false, false)); /* 32-bit: 2 GiB max */
+    ck_assert(pcie_cfg_add_bar(c, 0, 4096, true, false));
+    ck_assert(!pcie_cfg_add_bar(c, 0, 4096, false, false));
+    ck_assert(!pcie_cfg_add_bar(c, 1, 4096, false, false)); /* upper half of BAR0 */
+    ck_assert(pcie_cfg_add_bar(c, 3, 4096, false, false));
+    ck_assert(!pcie_cfg_add_bar(c, 2, 4096, true, false)); /* would take slot 3 */
+    ck_assert(pcie_cfg_add_bar(c, 2, 8192, false, false));
+    pcie_cfg_destroy(c);
+}
+END_TEST
+
+START_TEST(test_bar_decode)
+{
+    pcie_cfg *c = new_fn();
+    ck_assert(pcie_cfg_add_bar(c, 0, 1 << 20, false, false));
+    ck_assert(pcie_cfg_add_bar(c, 2, 1ull << 32, true, true));
+    pcie_cfg_write(c, PCIE_CFG_BAR0, 4, 0xfe000000u);
+    pcie_cfg_write(c, PCIE_CFG_BAR2, 4, 0);
+    pcie_cfg_write(c, PCIE_CFG_BAR3, 4, 0x10);
+    unsigned bar = 9;
+    uint64_t off = 0;
+    ck_assert(!pcie_cfg_bar_decode(c, 0xfe000010u, &bar, &off)); /* decoding off */
+    pcie_cfg_write(c, PCIE_CFG_COMMAND, 2, PCIE_CMD_MEMORY_SPACE);
+    ck_assert(pcie_cfg_bar_decode(c, 0xfe000010u, &bar, &off));
+    ck_assert_uint_eq(bar, 0);
+    ck_assert_uint_eq(off, 0x10);
+    ck_assert(pcie_cfg_bar_decode(c, 0x1000000000ull + 0xabcdef12ull, &bar, &off));
+    ck_assert_uint_eq(bar, 2);
+    ck_assert_uint_eq(off, 0xabcdef12ull);
+    ck_assert(!pcie_cfg_bar_decode(c, 0xfe100000u, &bar, &off));
+    ck_assert(!pcie_cfg_bar_decode(c, 0x1100000000ull, &bar, &off));
+    pcie_cfg_destroy(c);
+}
+END_TEST
+
+START_TEST(test_bar_reg_elsewhere)
+{
+    /* A BAR-format register outside the header, as the SR-IOV VF BARs are. */
+    pcie_cfg *c = new_fn();
+    uint16_t sriov = pcie_cfg_add_ext_capability(c, PCIE_EXT_CAP_ID_SRIOV, PCIE_SRIOV_VERSION,
+                                                 PCIE_SRIOV_SIZEOF);
+    ck_assert_uint_eq(sriov, PCIE_EXT_CAP_START);
+    for (unsigned i = 0; i < 6; i++)
+        ck_assert(pcie_cfg_init_bar_reg(c, (uint16_t)(sriov + PCIE_SRIOV_VF_BAR(i)), 0, false,
+                                        false));
+    ck_assert(pcie_cfg_init_bar_reg(c, sriov + PCIE_SRIOV_VF_BAR(0), 16384, true, true));
+    ck_assert(!pcie_cfg_init_bar_reg(c, sriov + PCIE_SRIOV_VF_BAR(0) + 2, 16384, true, true));
+    ck_assert(!pcie_cfg_init_bar_reg(c, PCIE_CFG_SIZE - 4, 16384, true, true));
+    uint16_t r = (uint16_t)(sriov + PCIE_SRIOV_VF_BAR(0));
+    for (unsigned i = 0; i < 6; i++)
+        pcie_cfg_write(c, (uint16_t)(sriov + PCIE_SRIOV_VF_BAR(i)), 4, 0xffffffffu);
+    ck_assert_uint_eq(pcie_cfg_read(c, r, 4), 0xffffc000u | PCIE_BAR_MEM_TYPE_64 |
+                                                  PCIE_BAR_PREFETCHABLE);
+    ck_assert_uint_eq(pcie_cfg_read(c, r + 4, 4), 0xffffffffu);
+    ck_assert_uint_eq(pcie_cfg_read(c, r + 8, 4), 0);
+    ck_assert_uint_eq(pcie_cfg_get_counters(c).ro_writes, 0);
+    pcie_cfg_write(c, r, 4, 0x00100000u);
+    pcie_cfg_write(c, r + 4, 4, 0x2);
+    ck_assert_uint_eq(pcie_cfg_bar_reg_address(c, r, true), 0x200100000ull);
+    pcie_cfg_destroy(c);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- capabilities */
+
+START_TEST(test_capability_list)
+{
+    pcie_cfg *c = new_fn();
+    uint8_t pm = pcie_cfg_add_capability(c, PCIE_CAP_ID_PM, PCIE_PM_SIZEOF);
+    uint8_t exp = pcie_cfg_add_exp_capability(c, &endpoint_gen3x8);
+    uint8_t msix = pcie_cfg_add_msix_capability(c, 64, 3, 0, 3, 0x2000);
+    ck_assert_uint_eq(pm, PCIE_CAP_AREA_START);
+    ck_assert_uint_eq(exp, pm + PCIE_PM_SIZEOF);
+    ck_assert_uint_eq(msix, exp + PCIE_EXP_SIZEOF);
+    ck_assert_uint_ne(pcie_cfg_read(c, PCIE_CFG_STATUS, 2) & PCIE_STS_CAP_LIST, 0);
+
+    /* Walk as software does. */
+    uint8_t seen[8];
+    unsigned n = 0;
+    for (unsigned p = pcie_cfg_read(c, PCIE_CFG_CAP_PTR, 1); p && n < 8;
+         p = pcie_cfg_read(c, (uint16_t)(p + PCIE_CAP_NEXT), 1))
+        seen[n++] = (uint8_t)pcie_cfg_read(c, (uint16_t)(p + PCIE_CAP_ID), 1);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_uint_eq(seen[0], PCIE_CAP_ID_PM);
+    ck_assert_uint_eq(seen[1], PCIE_CAP_ID_EXP);
+    ck_assert_uint_eq(seen[2], PCIE_CAP_ID_MSIX);
+
+    ck_assert_uint_eq(pcie_cfg_find_capability(c, PCIE_CAP_ID_EXP), exp);
+    ck_assert_uint_eq(pcie_cfg_find_capability(c, PCIE_CAP_ID_MSIX), msix);
+    ck_assert_uint_eq(pcie_cfg_find_capability(c, PCIE_CAP_ID_PM), pm);
+    ck_assert_uint_eq(pcie_cfg_find_capability(c, PCIE_CAP_ID_MSI), 0);
+
+    /* The list is not software's to change. */
+    pcie_cfg_write(c, PCIE_CFG_CAP_PTR, 1, msix);
+    pcie_cfg_write(c, pm + PCIE_CAP_NEXT, 1, 0xfc);
+    pcie_cfg_write(c, exp, 2, 0xffff);
+    ck_assert_uint_eq(pcie_cfg_read(c, PCIE_CFG_CAP_PTR, 1), pm);
+    ck_assert_uint_eq(pcie_cfg_read(c, pm + PCIE_CAP_NEXT, 1), exp);
+    ck_assert_uint_eq(pcie_cfg_read(c, exp, 2), ((unsigned)msix << 8) | PCIE_CAP_ID_EXP);
+    ck_assert_uint_eq(pcie_cfg_get_counters(c).ro_writes, 3);
+    /* Only one of each helper capability. */
+    ck_assert_uint_eq(pcie_cfg_add_exp_capability(c, &endpoint_gen3x8), 0);
+    ck_assert_uint_eq(pcie_cfg_add_msix_capability(c, 8, 0, 0, 0, 0x100), 0);
+    pcie_cfg_destroy(c);
+}
+END_TEST
+
+START_TEST(test_capability_area_full)
+{
+    pcie_cfg *c = new_fn();
+    ck_assert_uint_eq(pcie_cfg_add_capability(c, PCIE_CAP_ID_VNDR, 1), 0);
+    /* 40h..FFh holds 192 bytes: 47 capabilities of 4 bytes after one of 3 (rounded). */
+    ck_assert_uint_eq(pcie_cfg_add_capability(c, PCIE_CAP_ID_VNDR, 3), 0x40);
+    unsigned added = 1;
+    while (pcie_cfg_add_capability(c, PCIE_CAP_ID_VNDR, 4))
+        added++;
+    ck_assert_uint_eq(added, 48);
+    ck_assert_uint_eq(pcie_cfg_add_capability(c, PCIE_CAP_ID_MSI, 2), 0);
+    ck_assert_uint_eq(pcie_cfg_add_exp_capability(c, &endpoint_gen3x8), 0);
+    ck_assert_uint_eq(pcie_cfg_find_capability(c, PCIE_CAP_ID_MSI), 0);
+    ck_assert_uint_eq(pcie_cfg_read(c, 0xfc + PCIE_CAP_NEXT, 1), 0);
+    pcie_cfg_destroy(c);
+}
+END_TEST
+
+START_TEST(test_ext_capability_chain)
+{
+    pcie_cfg *c = new_fn();
+    ck_assert_uint_eq(pcie_cfg_find_ext_capability(c, PCIE_EXT_CAP_ID_AER), 0);
+    uint16_t aer = pcie_cfg_add_ext_capability(c, PCIE_EXT_CAP_ID_AER, PCIE_AER_VERSION,
+                                               PCIE_AER_SIZEOF);
+    uint16_t ari = pcie_cfg_add_ext_capability(c, PCIE_EXT_CAP_ID_ARI, PCIE_ARI_VERSION,
+                                               PCIE_ARI_SIZEOF);
+    uint16_t ats = pcie_cfg_add_ext_capability(c, PCIE_EXT_CAP_ID_ATS, PCIE_ATS_VERSION,
+                                               PCIE_ATS_SIZEOF);
+    uint16_t sriov = pcie_cfg_add_ext_capability(c, PCIE_EXT_CAP_ID_SRIOV, PCIE_SRIOV_VERSION,
+                                                 PCIE_SRIOV_SIZEOF);
+    uint16_t acs = pcie_cfg_add_ext_capability(c, PCIE_EXT_CAP_ID_ACS, PCIE_ACS_VERSION, 6);
+    uint16_t pasid = pcie_cfg_add_ext_capability(c, PCIE_EXT_CAP_ID_PASID, PCIE_PASID_VERSION,
+                                                 PCIE_PASID_SIZEOF);
+    ck_assert_uint_eq(aer, 0x100);
+    ck_assert_uint_eq(ari, 0x100 + PCIE_AER_SIZEOF);
+    ck_assert_uint_eq(ats, ari + PCIE_ARI_SIZEOF);
+    ck_assert_uint_eq(sriov, ats + PCIE_ATS_SIZEOF);
+    ck_assert_uint_eq(acs, sriov + PCIE_SRIOV_SIZEOF);
+    ck_assert_uint_eq(pasid, acs + 8); /* 6 rounded up to a DWORD */
+
+    /* The header layout, read as software reads it. */
+    uint32_t h = pcie_cfg_read(c, sriov, 4);
+    ck_assert_uint_eq(h & PCIE_EXT_CAP_HDR_ID, PCIE_EXT_CAP_ID_SRIOV);
+    ck_assert_uint_eq((h & PCIE_EXT_CAP_HDR_VERSION) >> PCIE_EXT_CAP_HDR_VERSION_SHIFT, 1);
+    ck_assert_uint_eq(h >> PCIE_EXT_CAP_HDR_NEXT_SHIFT, acs);
+    ck_assert_uint_eq(pcie_cfg_read(c, aer, 4), PCIE_EXT_CAP_HDR(PCIE_EXT_CAP_ID_AER, 2, ari));
+    ck_assert_uint_eq(pcie_cfg_read(c, pasid, 4), PCIE_EXT_CAP_HDR(PCIE_EXT_CAP_ID_PASID, 1, 0));
+
+    const uint16_t ids[] = {PCIE_EXT_CAP_ID_AER, PCIE_EXT_CAP_ID_ARI, PCIE_EXT_CAP_ID_ATS,
+                            PCIE_EXT_CAP_ID_SRIOV, PCIE_EXT_CAP_ID_ACS, PCIE_EXT_CAP_ID_PASID};
+    unsigned n = 0;
+    for (uint16_t off = PCIE_EXT_CAP_START; off && n < 16;
+         off = PCIE_EXT_CAP_HDR_NEXT_OF(pcie_cfg_read(c, off, 4))) {
+        ck_assert_uint_lt(n, 6);
+        ck_assert_uint_eq(PCIE_EXT_CAP_HDR_ID_OF(pcie_cfg_read(c, off, 4)), ids[n]);
+        n++;
+    }
+    ck_assert_uint_eq(n, 6);
+    ck_assert_uint_eq(pcie_cfg_find_ext_capability(c, PCIE_EXT_CAP_ID_SRIOV), sriov);
+    ck_assert_uint_eq(pcie_cfg_find_ext_capability(c, PCIE_EXT_CAP_ID_PASID), pasid);
+    ck_assert_uint_eq(pcie_cfg_find_ext_capability(c, PCIE_EXT_CAP_ID_PRI), 0);
+
+    /* Headers are read-only. */
+    pcie_cfg_write(c, sriov, 4, 0xffffffffu);
+    ck_assert_uint_eq(pcie_cfg_read(c, sriov, 4), h);
+    ck_assert_uint_eq(pcie_cfg_get_counters(c).ro_writes, 1);
+
+    /* Refused: too small, bad version, no room. */
+    ck_assert_uint_eq(pcie_cfg_add_ext_capability(c, PCIE_EXT_CAP_ID_DSN, 1, 2), 0);
+    ck_assert_uint_eq(pcie_cfg_add_ext_capability(c, PCIE_EXT_CAP_ID_DSN, 16, 12), 0);
+    ck_assert_uint_eq(pcie_cfg_add_ext_capability(c, PCIE_EXT_CAP_ID_VNDR, 1, 4096), 0);
+    uint16_t last = pcie_cfg_add_ext_capability(c, PCIE_EXT_CAP_ID_VNDR, 1,
+                                                PCIE_CFG_SIZE - (pasid + PCIE_PASID_SIZEOF));
+    ck_assert_uint_eq(last, pasid + PCIE_PASID_SIZEOF);
+    ck_assert_uint_eq(pcie_cfg_add_ext_capability(c, PCIE_EXT_CAP_ID_DSN, 1, 4), 0);
+    ck_assert_uint_eq(pcie_cfg_find_ext_capability(c, PCIE_EXT_CAP_ID_VNDR), last);
+    pcie_cfg_destroy(c);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- PCI Express capability */
+
+START_TEST(test_exp_defaults)
+{
+    pcie_cfg *c = new_fn();
+    ck_assert_uint_eq(pcie_cfg_exp_mps_bytes(c), 0);
+    ck_assert_uint_eq(pcie_cfg_exp_link_speed(c), 0);
+    ck_assert(!pcie_cfg_exp_set_mps_mrrs(c, 256, 512));
+    uint8_t exp = pcie_cfg_add_exp_capability(c, &endpoint_gen3x8);
+    ck_assert_uint_ne(exp, 0);
+    ck_assert_uint_eq(pcie_cfg_read(c, exp + PCIE_EXP_CAP, 2), 2); /* v2 endpoint */
+    ck_assert_uint_eq(pcie_cfg_read(c, exp + PCIE_EXP_DEVCAP, 4) & PCIE_EXP_DEVCAP_MPSS, 2);
+    ck_assert_uint_eq(pcie_cfg_exp_mps_supported_bytes(c), 512);
+    ck_assert_uint_eq(pcie_cfg_exp_mps_bytes(c), 128);
+    ck_assert_uint_eq(pcie_cfg_exp_mrrs_bytes(c), 512);
+    uint32_t lnkcap = pcie_cfg_read(c, exp + PCIE_EXP_LNKCAP, 4);
+    ck_assert_uint_eq(lnkcap & PCIE_EXP_LNKCAP_MLS, PCIE_LINK_SPEED_8GT);
+    ck_assert_uint_eq((lnkcap & PCIE_EXP_LNKCAP_MLW) >> PCIE_EXP_LNKCAP_MLW_SHIFT, 8);
+    ck_assert_uint_eq(pcie_cfg_read(c, exp + PCIE_EXP_LNKCAP2, 4), 0x0e); /* 2.5, 5, 8 */
+    ck_assert_uint_eq(pcie_cfg_exp_link_speed(c), PCIE_LINK_SPEED_8GT);
+    ck_assert_uint_eq(pcie_cfg_exp_link_width(c), 8);
+
+    /* Refused descriptions. */
+    pcie_cfg *d = new_fn();
+    pcie_cfg_exp_info bad = endpoint_gen3x8;
+    bad.mps_supported_bytes = 300;
+    ck_assert_uint_eq(pcie_cfg_add_exp_capability(d, &bad), 0);
+    bad = endpoint_gen3x8;
+    bad.max_link_width = 3;
+    ck_assert_uint_eq(pcie_cfg_add_exp_capability(d, &bad), 0);
+    bad = endpoint_gen3x8;
+    bad.max_link_speed = 7;
+    ck_assert_uint_eq(pcie_cfg_add_exp_capability(d, &bad), 0);
+    ck_assert_uint_eq(pcie_cfg_find_capability(d, PCIE_CAP_ID_EXP), 0);
+    pcie_cfg_destroy(d);
+    pcie_cfg_destroy(c);
+}
+END_TEST
+
+START_TEST(test_mps_mrrs_round_trip)
+{
+    pcie_cfg *c = new_fn();
+    uint8_t exp = pcie_cfg_add_exp_capability(c, &endpoint_gen3x8);
+    uint16_t devctl = (uint16_t)(exp + PCIE_EXP_DEVCTL);
+    for (unsigned mps = 0; mps <= 5; mps++) {
+        for (unsigned mrrs = 0; mrrs <= 5; mrrs++) {
+            uint32_t v = pcie_cfg_read(c, devctl, 2);
+            v &= ~(uint32_t)(PCIE_EXP_DEVCTL_MPS | PCIE_EXP_DEVCTL_MRRS);
+            v |= (mps << PCIE_EXP_DEVCTL_MPS_SHIFT) | (mrrs << PCIE_EXP_DEVCTL_MRRS_SHIFT);
+            pcie_cfg_write(c, devctl, 2, v);
+            ck_assert_uint_eq(pcie_cfg_read(c, devctl, 2), v);
+            /* MPS is RW: a value above Max_Payload_Size Supported (512 here) is stored
+             * as written; keeping within the capability is software's duty, and the
+             * model layer compares the two getters. */
+            ck_assert_uint_eq(pcie_cfg_exp_mps_bytes(c), 128u << mps);
+            ck_assert_uint_eq(pcie_cfg_exp_mrrs_bytes(c), 128u << mrrs);
+        }
+    }
+    ck_assert_uint_gt(pcie_cfg_exp_mps_bytes(c), pcie_cfg_exp_mps_supported_bytes(c));
+    ck_assert_uint_eq(pcie_cfg_get_counters(c).ro_writes, 0);
+
+    /* Reserved encodings (110b, 111b) are stored too, and read as no size. */
+    pcie_cfg_write(c, devctl, 2, (7u << PCIE_EXP_DEVCTL_MPS_SHIFT) | (6u << PCIE_EXP_DEVCTL_MRRS_SHIFT));
+    ck_assert_uint_eq(pcie_cfg_exp_mps_bytes(c), 0);
+    ck_assert_uint_eq(pcie_cfg_exp_mrrs_bytes(c), 0);
+
+    /* The helper does what the OS does, leaving the other bits alone. */
+    pcie_cfg_write(c, devctl, 2, PCIE_EXP_DEVCTL_URRE | PCIE_EXP_DEVCTL_EXT_TAG);
+    ck_assert(pcie_cfg_exp_set_mps_mrrs(c, 256, 4096));
+    ck_assert_uint_eq(pcie_cfg_exp_mps_bytes(c), 256);
+    ck_assert_uint_eq(pcie_cfg_exp_mrrs_bytes(c), 4096);
+    ck_assert_uint_eq(pcie_cfg_read(c, devctl, 2) & ~(uint32_t)(PCIE_EXP_DEVCTL_MPS | PCIE_EXP_DEVCTL_MRRS),
+                      PCIE_EXP_DEVCTL_URRE | PCIE_EXP_DEVCTL_EXT_TAG);
+    ck_assert(!pcie_cfg_exp_set_mps_mrrs(c, 300, 512));
+    ck_assert(!pcie_cfg_exp_set_mps_mrrs(c, 256, 8192));
+    ck_assert(!pcie_cfg_exp_set_mps_mrrs(c, 64, 512));
+    ck_assert_uint_eq(pcie_cfg_exp_mps_bytes(c), 256);
+
+    /* Phantom Functions are not supported here: that bit is hardwired. An FLR
+     * request (write 1, reads 0) is legitimate and not counted. */
+    uint32_t before = pcie_cfg_read(c, devctl, 2);
+    pcie_cfg_write(c, devctl, 2, before | PCIE_EXP_DEVCTL_FLR);
+    ck_assert_uint_eq(pcie_cfg_read(c, devctl, 2), before);
+    ck_assert_uint_eq(pcie_cfg_get_counters(c).ro_writes, 0);
+    pcie_cfg_write(c, devctl, 2, before | PCIE_EXP_DEVCTL_PHANTOM);
+    ck_assert_uint_eq(pcie_cfg_read(c, devctl, 2), before);
+    ck_assert_uint_eq(pcie_cfg_get_counters(c).ro_writes, 1);
+    pcie_cfg_destroy(c);
+}
+END_TEST
+
+START_TEST(test_link_status_read_only)
+{
+    pcie_cfg *c = new_fn();
+    uint8_t exp = pcie_cfg_add_exp_capability(c, &endpoint_gen3x8);
+    uint16_t lnksta = (uint16_t)(exp + PCIE_EXP_LNKSTA);
+    ck_assert(pcie_cfg_exp_set_link_status(c, PCIE_LINK_SPEED_5GT, 4));
+    ck_assert_uint_eq(pcie_cfg_read(c, lnksta, 2),
+                      PCIE_LINK_SPEED_5GT | (4u << PCIE_EXP_LNKSTA_NLW_SHIFT));
+
+    pcie_cfg_write(c, lnksta, 2, 0);
+    pcie_cfg_write(c, lnksta, 2, 0xffff);
+    /* Link Control and Link Status as one DWORD: Control changes, Status does not. */
+    pcie_cfg_write(c, (uint16_t)(exp + PCIE_EXP_LNKCTL), 4, 0xffff0000u | PCIE_EXP_LNKCTL_RCB);
+    ck_assert_uint_eq(pcie_cfg_exp_link_speed(c), PCIE_LINK_SPEED_5GT);
+    ck_assert_uint_eq(pcie_cfg_exp_link_width(c), 4);
+    ck_assert_uint_eq(pcie_cfg_read(c, (uint16_t)(exp + PCIE_EXP_LNKCTL), 2), PCIE_EXP_LNKCTL_RCB);
+    ck_assert_uint_eq(pcie_cfg_get_counters(c).ro_writes, 2); /* zeros do not count */
+    /* Link Capabilities too. */
+    pcie_cfg_write(c, (uint16_t)(exp + PCIE_EXP_LNKCAP), 4, 0xfffffff0u);
+    ck_assert_uint_eq(pcie_cfg_read(c, (uint16_t)(exp + PCIE_EXP_LNKCAP), 4) & PCIE_EXP_LNKCAP_MLS,
+                      PCIE_LINK_SPEED_8GT);
+
+    ck_assert(!pcie_cfg_exp_set_link_status(c, 0, 4));
+    ck_assert(!pcie_cfg_exp_set_link_status(c, 7, 4));
+    ck_assert(!pcie_cfg_exp_set_link_status(c, 1, 0));
+    ck_assert(!pcie_cfg_exp_set_link_status(c, 1, 33));
+    ck_assert(pcie_cfg_exp_set_link_status(c, PCIE_LINK_SPEED_64GT, 32));
+    ck_assert_uint_eq(pcie_cfg_exp_link_speed(c), 6);
+    ck_assert_uint_eq(pcie_cfg_exp_link_width(c), 32);
+    pcie_cfg_destroy(c);
+}
+END_TEST
+
+START_TEST(test_exp_status_and_control2)
+{
+    pcie_cfg *c = new_fn();
+    uint8_t exp = pcie_cfg_add_exp_capability(c, &endpoint_gen3x8);
+    uint16_t devsta = (uint16_t)(exp + PCIE_EXP_DEVSTA);
+    pcie_cfg_set(c, devsta, 2, PCIE_EXP_DEVSTA_URD | PCIE_EXP_DEVSTA_CED | PCIE_EXP_DEVSTA_TRANS_PENDING);
+    pcie_cfg_write(c, devsta, 2, PCIE_EXP_DEVSTA_URD);
+    ck_assert_uint_eq(pcie_cfg_read(c, devsta, 2), PCIE_EXP_DEVSTA_CED | PCIE_EXP_DEVSTA_TRANS_PENDING);
+    /* Completion timeout is writable because DEVCAP2 says it is supported; LTR is not. */
+    uint16_t devctl2 = (uint16_t)(exp + PCIE_EXP_DEVCTL2);
+    pcie_cfg_write(c, devctl2, 2, 0xffff);
+    ck_assert_uint_eq(pcie_cfg_read(c, devctl2, 2),
+                      PCIE_EXP_DEVCTL2_CPL_TIMEOUT_VALUE | PCIE_EXP_DEVCTL2_CPL_TIMEOUT_DISABLE);
+    uint16_t lnkctl2 = (uint16_t)(exp + PCIE_EXP_LNKCTL2);
+    ck_assert_uint_eq(pcie_cfg_read(c, lnkctl2, 2) & PCIE_EXP_LNKCTL2_TLS, PCIE_LINK_SPEED_8GT);
+    pcie_cfg_write(c, lnkctl2, 2, PCIE_LINK_SPEED_2_5GT);
+    ck_assert_uint_eq(pcie_cfg_read(c, lnkctl2, 2), PCIE_LINK_SPEED_2_5GT);
+    pcie_cfg_destroy(c);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- MSI-X */
+
+START_TEST(test_msix)
+{
+    pcie_cfg *c = new_fn();
+    ck_assert_uint_eq(pcie_cfg_msix_table_size(c), 0);
+    ck_assert(!pcie_cfg_msix_table(c, NULL, NULL));
+    ck_assert_uint_eq(pcie_cfg_add_msix_capability(c, 0, 0, 0, 0, 0), 0);
+    ck_assert_uint_eq(pcie_cfg_add_msix_capability(c, 2049, 0, 0, 0, 0), 0);
+    ck_assert_uint_eq(pcie_cfg_add_msix_capability(c, 8, 6, 0, 0, 0), 0);
+    ck_assert_uint_eq(pcie_cfg_add_msix_capability(c, 8, 0, 0x104, 0, 0), 0);
+    uint8_t m = pcie_cfg_add_msix_capability(c, 2048, 4, 0x4000, 5, 0x8000);
+    ck_assert_uint_ne(m, 0);
+    ck_assert_uint_eq(pcie_cfg_find_capability(c, PCIE_CAP_ID_MSIX), m);
+    uint16_t ctrl = (uint16_t)(m + PCIE_MSIX_MSG_CTRL);
+    ck_assert_uint_eq(pcie_cfg_read(c, ctrl, 2), 2047); /* Table Size is N-1 */
+    ck_assert_uint_eq(pcie_cfg_msix_table_size(c), 2048);
+    ck_assert_uint_eq(pcie_cfg_read(c, (uint16_t)(m + PCIE_MSIX_TABLE), 4), 0x4000 | 4);
+    ck_assert_uint_eq(pcie_cfg_read(c, (uint16_t)(m + PCIE_MSIX_PBA), 4), 0x8000 | 5);
+    unsigned bir;
+    uint32_t off;
+    ck_assert(pcie_cfg_msix_table(c, &bir, &off));
+    ck_assert_uint_eq(bir, 4);
+    ck_assert_uint_eq(off, 0x4000);
+    ck_assert(pcie_cfg_msix_pba(c, &bir, &off));
+    ck_assert_uint_eq(bir, 5);
+    ck_assert_uint_eq(off, 0x8000);
+    ck_assert(!pcie_cfg_msix_enabled(c));
+    ck_assert(!pcie_cfg_msix_function_masked(c));
+
+    pcie_cfg_write(c, ctrl, 2, 0xffff);
+    ck_assert(pcie_cfg_msix_enabled(c));
+    ck_assert(pcie_cfg_msix_function_masked(c));
+    ck_assert_uint_eq(pcie_cfg_msix_table_size(c), 2048);
+    ck_assert_uint_eq(pcie_cfg_get_counters(c).ro_writes, 1);
+    pcie_cfg_write(c, ctrl, 2, PCIE_MSIX_MSG_CTRL_ENABLE | 2047);
+    ck_assert(pcie_cfg_msix_enabled(c));
+    ck_assert(!pcie_cfg_msix_function_masked(c));
+    /* Table and PBA locations are read-only. */
+    pcie_cfg_write(c, (uint16_t)(m + PCIE_MSIX_TABLE), 4, 0xfffffff8u);
+    ck_assert(pcie_cfg_msix_table(c, &bir, &off));
+    ck_assert_uint_eq(off, 0x4000);
+    ck_assert_uint_eq(pcie_cfg_get_counters(c).ro_writes, 2);
+    ck_assert_uint_eq(PCIE_MSIX_PBA_BYTES(2048), 256);
+    ck_assert_uint_eq(PCIE_MSIX_PBA_BYTES(1), 8);
+    pcie_cfg_destroy(c);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- write handlers */
+
+typedef struct hlog {
+    unsigned calls;
+    pcie_cfg_write_info last;
+    uint32_t reg_old, reg_new;
+    uint16_t reg;
+    unsigned len;
+} hlog;
+
+static void log_write(pcie_cfg *c, const pcie_cfg_write_info *w, void *ctx)
+{
+    hlog *h = ctx;
+    h->calls++;
+    h->last = *w;
+    h->reg_old = pcie_cfg_write_old(c, w, h->reg, h->len);
+    h->reg_new = pcie_cfg_get(c, h->reg, h->len);
+}
+
+START_TEST(test_handler_old_new)
+{
+    pcie_cfg *c = new_fn();
+    hlog h = {.reg = PCIE_CFG_COMMAND, .len = 2};
+    pcie_cfg_set_write_handler(c, PCIE_CFG_COMMAND, 2, log_write, &h);
+
+    pcie_cfg_write(c, PCIE_CFG_COMMAND, 2, PCIE_CMD_MEMORY_SPACE | 0x8000);
+    ck_assert_uint_eq(h.calls, 1);
+    ck_assert_uint_eq(h.last.off, PCIE_CFG_COMMAND);
+    ck_assert_uint_eq(h.last.size, 2);
+    ck_assert_uint_eq(h.last.value, PCIE_CMD_MEMORY_SPACE | 0x8000);
+    ck_assert_uint_eq(h.last.old_val, 0);
+    ck_assert_uint_eq(h.last.new_val, PCIE_CMD_MEMORY_SPACE); /* after the masks */
+    ck_assert_uint_eq(h.reg_old, 0);
+    ck_assert_uint_eq(h.reg_new, PCIE_CMD_MEMORY_SPACE);
+
+    /* Writes elsewhere do not call it. */
+    pcie_cfg_write(c, PCIE_CFG_CACHE_LINE_SIZE, 1, 0x10);
+    pcie_cfg_write(c, PCIE_CFG_VENDOR_ID, 2, 0);
+    pcie_cfg_write(c, PCIE_CFG_STATUS, 2, 0);
+    ck_assert_uint_eq(h.calls, 1);
+    /* A byte write to the register's upper byte, and a DWORD write covering it. */
+    pcie_cfg_write(c, PCIE_CFG_COMMAND + 1, 1, PCIE_CMD_INTX_DISABLE >> 8);
+    ck_assert_uint_eq(h.calls, 2);
+    ck_assert_uint_eq(h.reg_old, PCIE_CMD_MEMORY_SPACE);
+    ck_assert_uint_eq(h.reg_new, PCIE_CMD_MEMORY_SPACE | PCIE_CMD_INTX_DISABLE);
+    pcie_cfg_write(c, PCIE_CFG_COMMAND, 4, PCIE_CMD_BUS_MASTER);
+    ck_assert_uint_eq(h.calls, 3);
+    ck_assert_uint_eq(h.last.off, PCIE_CFG_COMMAND);
+    ck_assert_uint_eq(h.last.size, 4);
+    ck_assert_uint_eq(h.reg_old, PCIE_CMD_MEMORY_SPACE | PCIE_CMD_INTX_DISABLE);
+    ck_assert_uint_eq(h.reg_new, PCIE_CMD_BUS_MASTER);
+    ck_assert(pcie_cfg_write_touches(&h.last, PCIE_CFG_COMMAND, 2));
+    ck_assert(!pcie_cfg_write_touches(&h.last, PCIE_CFG_REVISION_ID, 1));
+    /* A dropped (misaligned) write calls nothing; neither do device-side sets. */
+    pcie_cfg_write(c, PCIE_CFG_COMMAND + 1, 2, 0xffff);
+    pcie_cfg_set(c, PCIE_CFG_COMMAND, 2, 0);
+    ck_assert_uint_eq(h.calls, 3);
+    pcie_cfg_destroy(c);
+}
+END_TEST
+
+static void refuse_num_vfs(pcie_cfg *c, const pcie_cfg_write_info *w, void *ctx)
+{
+    (void)w;
+    uint16_t reg = *(const uint16_t *)ctx;
+    /* The device keeps NumVFs within TotalVFs, as a model layer might choose to. */
+    if (pcie_cfg_get(c, reg, 2) > 8)
+        pcie_cfg_set(c, reg, 2, 8);
+}
+
+START_TEST(test_handlers_order_and_override)
+{
+    pcie_cfg *c = new_fn();
+    uint16_t sriov = pcie_cfg_add_ext_capability(c, PCIE_EXT_CAP_ID_SRIOV, 1, PCIE_SRIOV_SIZEOF);
+    uint16_t numvfs = (uint16_t)(sriov + PCIE_SRIOV_NUM_VFS);
+    pcie_cfg_set_wmask(c, numvfs, 2, 0xffff);
+    hlog a = {.reg = numvfs, .len = 2}, b = {.reg = numvfs, .len = 2};
+    pcie_cfg_set_write_handler(c, numvfs, 2, log_write, &a);
+    pcie_cfg_set_write_handler(c, numvfs, 2, refuse_num_vfs, &numvfs);
+    pcie_cfg_set_write_handler(c, sriov, PCIE_SRIOV_SIZEOF, log_write, &b);
+    pcie_cfg_write(c, numvfs, 2, 100);
+    ck_assert_uint_eq(a.calls, 1);
+    ck_assert_uint_eq(a.reg_new, 100); /* ran before the refusal */
+    ck_assert_uint_eq(b.calls, 1);
+    ck_assert_uint_eq(b.reg_new, 8); /* ran after it */
+    ck_assert_uint_eq(pcie_cfg_read(c, numvfs, 2), 8);
+    pcie_cfg_write(c, (uint16_t)(sriov + PCIE_SRIOV_CTRL), 2, 1);
+    ck_assert_uint_eq(a.calls, 1);
+    ck_assert_uint_eq(b.calls, 2);
+    pcie_cfg_destroy(c);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- bus */
+
+START_TEST(test_rid_and_ecam_decode)
+{
+    uint16_t rid = pcie_cfg_rid(0x3a, 0x1f, 7);
+    ck_assert_uint_eq(rid, 0x3aff);
+    ck_assert_uint_eq(pcie_cfg_rid_bus(rid), 0x3a);
+    ck_assert_uint_eq(pcie_cfg_rid_dev(rid), 0x1f);
+    ck_assert_uint_eq(pcie_cfg_rid_fn(rid), 7);
+    ck_assert_uint_eq(pcie_cfg_rid(3, 2, 1), (3u << 8) | (2u << 3) | 1u);
+    ck_assert_uint_eq(pcie_cfg_ecam_offset(pcie_cfg_rid(3, 2, 1), 0x10),
+                      (3ull << 20) | (2ull << 15) | (1ull << 12) | 0x10);
+
+    pcie_cfg_bus *b = pcie_cfg_bus_create();
+    pcie_cfg *c = new_fn();
+    ck_assert(pcie_cfg_add_bar(c, 0, 4096, false, false));
+    ck_assert(pcie_cfg_bus_attach(b, pcie_cfg_rid(3, 2, 1), c));
+    uint64_t ecam = (3ull << 20) | (2ull << 15) | (1ull << 12);
+    ck_assert_uint_eq(pcie_cfg_bus_ecam_read(b, ecam + PCIE_CFG_VENDOR_ID, 4),
+                      ((uint32_t)DID << 16) | VID);
+    ck_assert_uint_eq(pcie_cfg_bus_ecam_read(b, ecam + PCIE_CFG_DEVICE_ID, 2), DID);
+    pcie_cfg_bus_ecam_write(b, ecam + PCIE_CFG_BAR0, 4, 0xfebf0000u);
+    ck_assert_uint_eq(pcie_cfg_bar_address(c, 0), 0xfebf0000u);
+    ck_assert_uint_eq(pcie_cfg_bus_read(b, pcie_cfg_rid(3, 2, 1), PCIE_CFG_BAR0, 4), 0xfebf0000u);
+    /* Neighbouring functions, devices and buses are other pages. */
+    ck_assert_uint_eq(pcie_cfg_bus_ecam_read(b, ecam - 0x1000, 2), 0xffff);
+    ck_assert_uint_eq(pcie_cfg_bus_ecam_read(b, ecam + 0x1000, 2), 0xffff);
+    ck_assert_uint_eq(pcie_cfg_bus_ecam_read(b, ecam + (1u << 15), 2), 0xffff);
+    ck_assert_uint_eq(pcie_cfg_bus_ecam_read(b, ecam + (1u << 20), 2), 0xffff);
+    /* Outside the 256 MiB window. */
+    ck_assert_uint_eq(pcie_cfg_bus_ecam_read(b, PCIE_ECAM_WINDOW_BYTES + ecam, 4), 0xffffffffu);
+    pcie_cfg_bus_ecam_write(b, PCIE_ECAM_WINDOW_BYTES, 4, 0);
+    /* A misaligned ECAM access reaches the function, which counts it. */
+    ck_assert_uint_eq(pcie_cfg_bus_ecam_read(b, ecam + 1, 2), 0xffff);
+    pcie_cfg_bus_counters k = pcie_cfg_bus_get_counters(b);
+    ck_assert_uint_eq(k.ecam_errors, 2);
+    ck_assert_uint_eq(k.ur_reads, 4);
+    ck_assert_uint_eq(k.cfg_reads, 8);
+    ck_assert_uint_eq(k.cfg_writes, 1);
+    ck_assert_uint_eq(pcie_cfg_get_counters(c).misaligned, 1);
+    pcie_cfg_destroy(c);
+    pcie_cfg_bus_destroy(b);
+}
+END_TEST
+
+START_TEST(test_absent_reads_all_ones)
+{
+    pcie_cfg_bus *b = pcie_cfg_bus_create();
+    uint16_t rid = pcie_cfg_rid(0, 4, 0);
+    ck_assert_uint_eq(pcie_cfg_bus_read(b, rid, PCIE_CFG_VENDOR_ID, 2), 0xffff);
+    ck_assert_uint_eq(pcie_cfg_bus_read(b, rid, PCIE_CFG_VENDOR_ID, 4), 0xffffffffu);
+    ck_assert_uint_eq(pcie_cfg_bus_read(b, rid, PCIE_CFG_HEADER_TYPE, 1), 0xff);
+    pcie_cfg_bus_write(b, rid, PCIE_CFG_COMMAND, 2, PCIE_CMD_MEMORY_SPACE);
+    ck_assert_ptr_null(pcie_cfg_bus_lookup(b, rid));
+    pcie_cfg_bus_counters k = pcie_cfg_bus_get_counters(b);
+    ck_assert_uint_eq(k.ur_reads, 3);
+    ck_assert_uint_eq(k.ur_writes, 1);
+    ck_assert_uint_eq(k.cfg_reads, 3);
+    ck_assert_uint_eq(k.cfg_writes, 1);
+    pcie_cfg_bus_destroy(b);
+}
+END_TEST
+
+START_TEST(test_attach_detach)
+{
+    pcie_cfg_bus *b = pcie_cfg_bus_create();
+    pcie_cfg *pf = new_fn(), *vf = pcie_cfg_create(0xffff, 0xffff, CLASS_ETHERNET);
+    uint16_t r_pf = pcie_cfg_rid(1, 0, 0), r_vf = pcie_cfg_rid(1, 16, 0);
+    uint16_t got = 0;
+    ck_assert(!pcie_cfg_routing_id(pf, &got));
+    ck_assert(pcie_cfg_bus_attach(b, r_pf, pf));
+    ck_assert(pcie_cfg_routing_id(pf, &got));
+    ck_assert_uint_eq(got, r_pf);
+    ck_assert_ptr_eq(pcie_cfg_bus_lookup(b, r_pf), pf);
+    ck_assert_uint_eq(pcie_cfg_bus_functions(b), 1);
+
+    /* A taken routing ID is refused. */
+    pcie_cfg *other = new_fn();
+    ck_assert(!pcie_cfg_bus_attach(b, r_pf, other));
+    ck_assert(!pcie_cfg_routing_id(other, NULL));
+    pcie_cfg_destroy(other);
+
+    ck_assert(pcie_cfg_bus_attach(b, r_vf, vf));
+    ck_assert_uint_eq(pcie_cfg_bus_functions(b), 2);
+    ck_assert_uint_eq(pcie_cfg_bus_read(b, r_vf, PCIE_CFG_CLASS_CODE + 1, 2), 0x0200);
+    ck_assert_ptr_eq(pcie_cfg_bus_detach(b, r_vf), vf);
+    ck_assert_ptr_null(pcie_cfg_bus_detach(b, r_vf));
+    ck_assert_ptr_null(pcie_cfg_bus_detach(b, pcie_cfg_rid(9, 0, 0))); /* never used bus */
+    ck_assert_uint_eq(pcie_cfg_bus_read(b, r_vf, PCIE_CFG_CLASS_CODE + 1, 2), 0xffff);
+    ck_assert_uint_eq(pcie_cfg_bus_functions(b), 1);
+    ck_assert(!pcie_cfg_routing_id(vf, NULL));
+    /* Reattached elsewhere (a new NumVFs can move VFs). */
+    ck_assert(pcie_cfg_bus_attach(b, pcie_cfg_rid(1, 16, 2), vf));
+    ck_assert_uint_eq(pcie_cfg_bus_read(b, pcie_cfg_rid(1, 16, 2), PCIE_CFG_VENDOR_ID, 2), 0xffff);
+    ck_assert_uint_eq(pcie_cfg_bus_read(b, pcie_cfg_rid(1, 16, 2), PCIE_CFG_BASE_CLASS, 1), 0x02);
+
+    /* Destroying an attached function detaches it. */
+    pcie_cfg_destroy(vf);
+    ck_assert_ptr_null(pcie_cfg_bus_lookup(b, pcie_cfg_rid(1, 16, 2)));
+    ck_assert_uint_eq(pcie_cfg_bus_functions(b), 1);
+    /* Destroying the bus leaves functions alive and detached. */
+    pcie_cfg_bus_destroy(b);
+    ck_assert(!pcie_cfg_routing_id(pf, NULL));
+    ck_assert_uint_eq(pcie_cfg_read(pf, PCIE_CFG_VENDOR_ID, 2), VID);
+    pcie_cfg_destroy(pf);
+}
+END_TEST
+
+START_TEST(test_many_attach_detach)
+{
+    /* Every routing ID, as 256 buses x 256 functions. */
+    pcie_cfg_bus *b = pcie_cfg_bus_create();
+    pcie_cfg *fns[64];
+    for (unsigned i = 0; i < 64; i++)
+        fns[i] = new_fn();
+    for (unsigned round = 0; round < 1024; round++) {
+        uint16_t base = (uint16_t)(round * 64u);
+        for (unsigned i = 0; i < 64; i++)
+            ck_assert(pcie_cfg_bus_attach(b, (uint16_t)(base + i), fns[i]));
+        ck_assert_uint_eq(pcie_cfg_bus_functions(b), 64);
+        for (unsigned i = 0; i < 64; i++)
+            ck_assert_ptr_eq(pcie_cfg_bus_detach(b, (uint16_t)(base + i)), fns[i]);
+    }
+    ck_assert_uint_eq(pcie_cfg_bus_functions(b), 0);
+    for (unsigned i = 0; i < 64; i++)
+        pcie_cfg_destroy(fns[i]);
+    pcie_cfg_bus_destroy(b);
+}
+END_TEST
+
+#ifndef NDEBUG
+START_TEST(test_attach_twice_asserts)
+{
+    pcie_cfg_bus *b = pcie_cfg_bus_create();
+    pcie_cfg *c = new_fn();
+    ck_assert(pcie_cfg_bus_attach(b, 0x0100, c));
+    pcie_cfg_bus_attach(b, 0x0200, c);
+}
+END_TEST
+#endif
+
+/* A small platform: functions at 0:00.0, 0:01.0-1.1-1.3 (multi-function), 0:02.0
+ * with a stray 0:02.1 that must not be found (02.0 is single-function), a stray
+ * 0:05.2 without function 0, and 2:00.0. */
+typedef struct platform {
+    pcie_cfg_bus *bus;
+    pcie_cfg *fn[8];
+    uint16_t rid[8];
+    size_t n;
+} platform;
+
+static pcie_cfg *plat_add(platform *p, uint16_t rid)
+{
+    pcie_cfg *c = new_fn();
+    ck_assert(pcie_cfg_bus_attach(p->bus, rid, c));
+    p->fn[p->n] = c;
+    p->rid[p->n] = rid;
+    p->n++;
+    return c;
+}
+
+static void plat_build(platform *p)
+{
+    memset(p, 0, sizeof *p);
+    p->bus = pcie_cfg_bus_create();
+    pcie_cfg *c;
+    c = plat_add(p, pcie_cfg_rid(0, 0, 0));
+    ck_assert(pcie_cfg_add_bar(c, 0, 1 << 20, false, false));
+    ck_assert(pcie_cfg_add_bar(c, 1, 16, false, false));
+    c = plat_add(p, pcie_cfg_rid(0, 1, 0));
+    pcie_cfg_set(c, PCIE_CFG_HEADER_TYPE, 1, PCIE_HDR_TYPE_MULTI_FUNCTION | PCIE_HDR_TYPE_0);
+    ck_assert(pcie_cfg_add_bar(c, 0, 1ull << 24, true, true));
+    ck_assert(pcie_cfg_add_bar(c, 3, 16384, false, false));
+    c = plat_add(p, pcie_cfg_rid(0, 1, 1));
+    ck_assert(pcie_cfg_add_bar(c, 2, 1ull << 24, true, true));
+    ck_assert(pcie_cfg_add_bar(c, 4, 4096, true, false));
+    c = plat_add(p, pcie_cfg_rid(0, 1, 3));
+    ck_assert(pcie_cfg_add_bar(c, 5, 65536, false, true));
+    c = plat_add(p, pcie_cfg_rid(0, 2, 0));
+    ck_assert(pcie_cfg_add_bar(c, 0, 8192, false, false));
+    plat_add(p, pcie_cfg_rid(0, 2, 1));
+    plat_add(p, pcie_cfg_rid(0, 5, 2));
+    c = plat_add(p, pcie_cfg_rid(2, 0, 0));
+    ck_assert(pcie_cfg_add_bar(c, 0, 1 << 20, false, true));
+}
+
+static void plat_free(platform *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        pcie_cfg_destroy(p->fn[i]);
+    pcie_cfg_bus_destroy(p->bus);
+}
+
+START_TEST(test_enumerate)
+{
+    platform p;
+    plat_build(&p);
+    uint16_t rids[16];
+    size_t n = pcie_cfg_bus_enumerate(p.bus, 256, rids, 16);
+    const uint16_t want[] = {pcie_cfg_rid(0, 0, 0), pcie_cfg_rid(0, 1, 0), pcie_cfg_rid(0, 1, 1),
+                             pcie_cfg_rid(0, 1, 3), pcie_cfg_rid(0, 2, 0), pcie_cfg_rid(2, 0, 0)};
+    ck_assert_uint_eq(n, 6);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_uint_eq(rids[i], want[i]);
+    /* Fewer slots than functions: the count is still the number found. */
+    uint16_t two[2];
+    ck_assert_uint_eq(pcie_cfg_bus_enumerate(p.bus, 256, two, 2), 6);
+    ck_assert_uint_eq(two[1], want[1]);
+    /* Bus 2 only when the scan reaches it. */
+    ck_assert_uint_eq(pcie_cfg_bus_enumerate(p.bus, 2, rids, 16), 5);
+    ck_assert_uint_eq(pcie_cfg_bus_enumerate(p.bus, 0, rids, 16), 0);
+    plat_free(&p);
+}
+END_TEST
+
+typedef struct placed {
+    uint64_t addr, size;
+} placed;
+
+static void check_no_overlap(const placed *pl, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_uint_eq(pl[i].addr & (pl[i].size - 1), 0);
+        for (size_t j = i + 1; j < n; j++)
+            ck_assert(pl[i].addr + pl[i].size <= pl[j].addr ||
+                      pl[j].addr + pl[j].size <= pl[i].addr);
+    }
+}
+
+START_TEST(test_assign_bars)
+{
+    platform p;
+    plat_build(&p);
+    uint16_t rids[16];
+    size_t n = pcie_cfg_bus_enumerate(p.bus, 256, rids, 16);
+    const uint64_t base = 0xc0000000u, size = 0x10000000u;
+    uint64_t end = 0;
+    ck_assert_uint_eq(pcie_cfg_bus_assign_bars(p.bus, rids, n, base, size, &end), 0);
+
+    placed pl[32];
+    size_t np = 0;
+    uint64_t total = 0, top = base;
+    for (size_t k = 0; k < n; k++) {
+        pcie_cfg *c = pcie_cfg_bus_lookup(p.bus, rids[k]);
+        ck_assert(pcie_cfg_memory_enabled(c));
+        ck_assert(pcie_cfg_bus_master(c));
+        for (unsigned i = 0; i < PCIE_CFG_NUM_BARS; i++) {
+            uint64_t sz = pcie_cfg_bar_size(c, i);
+            if (!sz)
+                continue;
+            uint64_t a = pcie_cfg_bar_address(c, i);
+            ck_assert_uint_ge(a, base);
+            ck_assert_uint_le(a + sz, base + size);
+            if (!pcie_cfg_bar_is_64bit(c, i))
+                ck_assert_uint_le(a + sz, 1ull << 32);
+            /* The function decodes its own BAR there. */
+            unsigned hit;
+            uint64_t off;
+            ck_assert(pcie_cfg_bar_decode(c, a + sz - 1, &hit, &off));
+            ck_assert_uint_eq(hit, i);
+            ck_assert_uint_eq(off, sz - 1);
+            pl[np++] = (placed){a, sz};
+            total += sz;
+            if (a + sz > top)
+                top = a + sz;
+        }
+    }
+    ck_assert_uint_eq(np, 9);
+    check_no_overlap(pl, np);
+    ck_assert_uint_eq(end, top);
+    /* Largest first within a kind: no gaps beyond the one where 64-bit BARs start. */
+    ck_assert_uint_le(end - base, total + (1ull << 24));
+    /* The strays were not touched (not in rids). */
+    ck_assert(!pcie_cfg_memory_enabled(p.fn[5]));
+    ck_assert(!pcie_cfg_memory_enabled(p.fn[6]));
+    /* Sizing left no read-only-write counts behind. */
+    for (size_t k = 0; k < p.n; k++)
+        ck_assert_uint_eq(pcie_cfg_get_counters(p.fn[k]).ro_writes, 0);
+    plat_free(&p);
+}
+END_TEST
+
+START_TEST(test_assign_bars_above_4g)
+{
+    /* 64-bit BARs go anywhere in a high window; a 32-bit BAR cannot. */
+    pcie_cfg_bus *b = pcie_cfg_bus_create();
+    pcie_cfg *big = new_fn(), *small = new_fn();
+    ck_assert(pcie_cfg_add_bar(big, 0, 1ull << 34, true, true));
+    ck_assert(pcie_cfg_add_bar(big, 2, 1ull << 21, true, false));
+    ck_assert(pcie_cfg_add_bar(small, 0, 4096, false, false));
+    ck_assert(pcie_cfg_bus_attach(b, pcie_cfg_rid(0, 0, 0), big));
+    ck_assert(pcie_cfg_bus_attach(b, pcie_cfg_rid(0, 1, 0), small));
+    uint16_t rids[4];
+    size_t n = pcie_cfg_bus_enumerate(b, 1, rids, 4);
+    ck_assert_uint_eq(n, 2);
+    uint64_t end;
+    const uint64_t base = 0x4000000000ull + 4096; /* unaligned base */
+    ck_assert_uint_eq(pcie_cfg_bus_assign_bars(b, rids, n, base, 1ull << 40, &end), 1);
+    ck_assert_uint_eq(pcie_cfg_bar_address(big, 0), 0x4400000000ull);
+    ck_assert_uint_eq(pcie_cfg_bar_address(big, 2), 0x4800000000ull);
+    ck_assert_uint_eq(end, 0x4800000000ull + (1ull << 21));
+    ck_assert(pcie_cfg_memory_enabled(big));
+    ck_assert(!pcie_cfg_memory_enabled(small));
+    ck_assert_uint_eq(pcie_cfg_bar_address(small, 0), 0);
+    pcie_cfg_destroy(big);
+    pcie_cfg_destroy(small);
+    pcie_cfg_bus_destroy(b);
+}
+END_TEST
+
+START_TEST(test_assign_bars_window_too_small)
+{
+    platform p;
+    plat_build(&p);
+    uint16_t rids[16];
+    size_t n = pcie_cfg_bus_enumerate(p.bus, 256, rids, 16);
+    /* 4 MiB: the two 16 MiB BARs of 0:01.0 and 0:01.1 cannot fit, the rest can. */
+    uint64_t end;
+    size_t unplaced = pcie_cfg_bus_assign_bars(p.bus, rids, n, 0xe0000000u, 4u << 20, &end);
+    ck_assert_uint_eq(unplaced, 2);
+    ck_assert_uint_le(end, 0xe0000000u + (4u << 20));
+    ck_assert(pcie_cfg_memory_enabled(p.fn[0]));
+    ck_assert(!pcie_cfg_memory_enabled(p.fn[1]));
+    ck_assert(!pcie_cfg_bus_master(p.fn[1]));
+    ck_assert(!pcie_cfg_memory_enabled(p.fn[2]));
+    ck_assert(pcie_cfg_memory_enabled(p.fn[3]));
+    ck_assert(pcie_cfg_memory_enabled(p.fn[7]));
+    /* An empty window places nothing and sets nothing. */
+    ck_assert_uint_eq(pcie_cfg_bus_assign_bars(p.bus, rids, n, 0xe0000000u, 0, &end), 9);
+    ck_assert_uint_eq(end, 0xe0000000u);
+    ck_assert(!pcie_cfg_memory_enabled(p.fn[0]));
+    plat_free(&p);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- SR-IOV shape */
+
+/* How the SR-IOV capability plugs in: handlers on SR-IOV Control and NumVFs attach
+ * VFs at PF + First VF Offset + i * VF Stride when VF Enable goes 0 -> 1 and detach
+ * them on 1 -> 0. This is a sketch of the NIC's job, kept here to prove the API
+ * carries it. */
+typedef struct mini_pf {
+    pcie_cfg_bus *bus;
+    pcie_cfg *pf;
+    uint16_t sriov;
+    pcie_cfg *vf[8];
+    unsigned n_vfs;
+} mini_pf;
+
+static void mini_sriov_write(pcie_cfg *c, const pcie_cfg_write_info *w, void *ctx)
+{
+    mini_pf *m = ctx;
+    uint16_t ctrl = (uint16_t)(m->sriov + PCIE_SRIOV_CTRL);
+    bool was = pcie_cfg_write_old(c, w, ctrl, 2) & PCIE_SRIOV_CTRL_VF_ENABLE;
+    bool now = pcie_cfg_get(c, ctrl, 2) & PCIE_SRIOV_CTRL_VF_ENABLE;
+    uint16_t pf_rid;
+    ck_assert(pcie_cfg_routing_id(c, &pf_rid));
+    unsigned first = pcie_cfg_get(c, (uint16_t)(m->sriov + PCIE_SRIOV_FIRST_VF_OFFSET), 2);
+    unsigned stride = pcie_cfg_get(c, (uint16_t)(m->sriov + PCIE_SRIOV_VF_STRIDE), 2);
+    if (!was && now) {
+        m->n_vfs = pcie_cfg_get(c, (uint16_t)(m->sriov + PCIE_SRIOV_NUM_VFS), 2);
+        for (unsigned i = 0; i < m->n_vfs; i++) {
+            m->vf[i] = pcie_cfg_create(0xffff, 0xffff, CLASS_ETHERNET);
+            ck_assert(pcie_cfg_bus_attach(m->bus, (uint16_t)(pf_rid + first + i * stride), m->vf[i]));
+        }
+    } else if (was && !now) {
+        for (unsigned i = 0; i < m->n_vfs; i++)
+            pcie_cfg_destroy(m->vf[i]); /* detaches */
+        m->n_vfs = 0;
+    }
+}
+
+START_TEST(test_sriov_shape)
+{
+    mini_pf m = {.bus = pcie_cfg_bus_create()};
+    m.pf = new_fn();
+    ck_assert(pcie_cfg_bus_attach(m.bus, pcie_cfg_rid(3, 0, 0), m.pf));
+    m.sriov = pcie_cfg_add_ext_capability(m.pf, PCIE_EXT_CAP_ID_SRIOV, PCIE_SRIOV_VERSION,
+                                          PCIE_SRIOV_SIZEOF);
+    pcie_cfg_set(m.pf, (uint16_t)(m.sriov + PCIE_SRIOV_TOTAL_VFS), 2, 8);
+    pcie_cfg_set(m.pf, (uint16_t)(m.sriov + PCIE_SRIOV_FIRST_VF_OFFSET), 2, 0x80);
+    pcie_cfg_set(m.pf, (uint16_t)(m.sriov + PCIE_SRIOV_VF_STRIDE), 2, 2);
+    pcie_cfg_set_wmask(m.pf, (uint16_t)(m.sriov + PCIE_SRIOV_CTRL), 2,
+                       PCIE_SRIOV_CTRL_VF_ENABLE | PCIE_SRIOV_CTRL_VF_MSE);
+    pcie_cfg_set_wmask(m.pf, (uint16_t)(m.sriov + PCIE_SRIOV_NUM_VFS), 2, 0xffff);
+    pcie_cfg_set_write_handler(m.pf, (uint16_t)(m.sriov + PCIE_SRIOV_CTRL), 2, mini_sriov_write, &m);
+
+    uint64_t ecam_pf = pcie_cfg_ecam_offset(pcie_cfg_rid(3, 0, 0), 0);
+    pcie_cfg_bus_ecam_write(m.bus, ecam_pf + m.sriov + PCIE_SRIOV_NUM_VFS, 2, 4);
+    pcie_cfg_bus_ecam_write(m.bus, ecam_pf + m.sriov + PCIE_SRIOV_CTRL, 2,
+                            PCIE_SRIOV_CTRL_VF_ENABLE | PCIE_SRIOV_CTRL_VF_MSE);
+    ck_assert_uint_eq(pcie_cfg_bus_functions(m.bus), 5);
+    for (unsigned i = 0; i < 4; i++) {
+        uint16_t rid = (uint16_t)(pcie_cfg_rid(3, 0, 0) + 0x80 + 2 * i);
+        ck_assert_ptr_eq(pcie_cfg_bus_lookup(m.bus, rid), m.vf[i]);
+        /* VFs read Vendor ID FFFFh but exist: their class code answers. */
+        ck_assert_uint_eq(pcie_cfg_bus_read(m.bus, rid, PCIE_CFG_BASE_CLASS, 1), 0x02);
+    }
+    /* A scan finds only the PF: VFs are found through the capability. */
+    uint16_t rids[8];
+    ck_assert_uint_eq(pcie_cfg_bus_enumerate(m.bus, 256, rids, 8), 1);
+
+    pcie_cfg_bus_ecam_write(m.bus, ecam_pf + m.sriov + PCIE_SRIOV_CTRL, 2, 0);
+    ck_assert_uint_eq(pcie_cfg_bus_functions(m.bus), 1);
+    ck_assert_uint_eq(pcie_cfg_bus_read(m.bus, (uint16_t)(pcie_cfg_rid(3, 0, 0) + 0x80),
+                                        PCIE_CFG_BASE_CLASS, 1),
+                      0xff);
+    pcie_cfg_destroy(m.pf);
+    pcie_cfg_bus_destroy(m.bus);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- stats */
+
+START_TEST(test_stats_registered)
+{
+    sim_stats *s = sim_stats_create();
+    pcie_cfg_bus *b = pcie_cfg_bus_create();
+    pcie_cfg *c = new_fn();
+    ck_assert(pcie_cfg_bus_attach(b, 0x0008, c));
+    pcie_cfg_register_stats(c, s, "pcie.fn0");
+    pcie_cfg_bus_register_stats(b, s, "pcie.cfg");
+    pcie_cfg_bus_write(b, 0x0008, PCIE_CFG_VENDOR_ID, 2, 0x1234);
+    pcie_cfg_bus_read(b, 0x0008, 3, 2);
+    pcie_cfg_bus_read(b, 0x0010, 0, 2);
+    double v;
+    ck_assert(sim_stats_get(s, "pcie.fn0.ro_writes", &v));
+    ck_assert(v == 1.0);
+    ck_assert(sim_stats_get(s, "pcie.fn0.misaligned", &v));
+    ck_assert(v == 1.0);
+    ck_assert(sim_stats_get(s, "pcie.fn0.out_of_range", &v));
+    ck_assert(v == 0.0);
+    ck_assert(sim_stats_get(s, "pcie.cfg.ur_reads", &v));
+    ck_assert(v == 1.0);
+    ck_assert(sim_stats_get(s, "pcie.cfg.cfg_reads", &v));
+    ck_assert(v == 2.0);
+    sim_stats_destroy(s);
+    pcie_cfg_destroy(c);
+    pcie_cfg_bus_destroy(b);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- suite */
+
+static Suite *cfgspace_suite(void)
+{
+    Suite *s = suite_create("pcie_cfgspace");
+
+    TCase *hdr = tcase_create("header");
+    tcase_add_test(hdr, test_create_ids);
+    tcase_add_test(hdr, test_read_only_ids_stay);
+    tcase_add_test(hdr, test_command_write_mask);
+    tcase_add_test(hdr, test_status_w1c);
+    tcase_add_test(hdr, test_bad_accesses_counted);
+    tcase_add_test(hdr, test_reset);
+    suite_add_tcase(s, hdr);
+
+    TCase *bar = tcase_create("bar");
+    tcase_add_loop_test(bar, test_bar32_sizing, 0, (int)(sizeof bar32_sizes / sizeof *bar32_sizes));
+    tcase_add_loop_test(bar, test_bar64_sizing, 0, (int)(sizeof bar64_sizes / sizeof *bar64_sizes));
+    tcase_add_test(bar, test_bar_refused);
+    tcase_add_test(bar, test_bar_decode);
+    tcase_add_test(bar, test_bar_reg_elsewhere);
+    suite_add_tcase(s, bar);
+
+    TCase *cap = tcase_create("capabilities");
+    tcase_add_test(cap, test_capability_list);
+    tcase_add_test(cap, test_capability_area_full);
+    tcase_add_test(cap, test_ext_capability_chain);
+    tcase_add_test(cap, test_exp_defaults);
+    tcase_add_test(cap, test_mps_mrrs_round_trip);
+    tcase_add_test(cap, test_link_status_read_only);
+    tcase_add_test(cap, test_exp_status_and_control2);
+    tcase_add_test(cap, test_msix);
+    suite_add_tcase(s, cap);
+
+    TCase *hnd = tcase_create("handlers");
+    tcase_add_test(hnd, test_handler_old_new);
+    tcase_add_test(hnd, test_handlers_order_and_override);
+    suite_add_tcase(s, hnd);
+
+    TCase *bus = tcase_create("bus");
+    tcase_add_test(bus, test_rid_and_ecam_decode);
+    tcase_add_test(bus, test_absent_reads_all_ones);
+    tcase_add_test(bus, test_attach_detach);
+    tcase_add_test(bus, test_many_attach_detach);
+#ifndef NDEBUG
+    tcase_add_test_raise_signal(bus, test_attach_twice_asserts, SIGABRT);
+#endif
+    tcase_add_test(bus, test_enumerate);
+    tcase_add_test(bus, test_assign_bars);
+    tcase_add_test(bus, test_assign_bars_above_4g);
+    tcase_add_test(bus, test_assign_bars_window_too_small);
+    tcase_add_test(bus, test_sriov_shape);
+    tcase_add_test(bus, test_stats_registered);
+    suite_add_tcase(s, bus);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(cfgspace_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
