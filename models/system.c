@@ -1,7 +1,12 @@
 #include "models/system.h"
 
 #include <stdlib.h>
+#include <string.h>
 
+#include "models/mem/mem.h"
+#include "models/pcie/dmabench.h"
+#include "models/pcie/link.h"
+#include "models/pcie/rc.h"
 #include "models/synth/mdq.h"
 
 /* One entry per workload kind: the system it builds. Models register their
@@ -14,9 +19,19 @@ typedef struct workload_kind {
     void (*destroy)(void *system);
 } workload_kind;
 
+static int dma_check(const sim_params *p, sim_err *e)
+{
+    if (pcie_link_check(p, e) < 0 || mem_check(p, e) < 0)
+        return -1;
+    return dmabench_check(p, e);
+}
+
+/* The first kind is the default. */
 static const workload_kind kinds[] = {
+    {"dma", dma_check, dmabench_build, dmabench_destroy},
     {"mdq", mdq_check, mdq_build, mdq_destroy},
 };
+#define N_KINDS (sizeof kinds / sizeof kinds[0])
 
 /* A built system remembers its kind so destroy goes to the right model. */
 typedef struct system {
@@ -26,9 +41,20 @@ typedef struct system {
 
 static void system_register_params(sim_params *p)
 {
-    sim_params_add_enum(p, "workload.kind", "mdq", "mdq",
-                        "What the point simulates: mdq = M/D/1 queue (framework self-check)");
+    char choices[256] = "";
+    for (size_t i = 0; i < N_KINDS; i++) {
+        if (i)
+            strcat(choices, "|");
+        strcat(choices, kinds[i].name);
+    }
+    sim_params_add_enum(p, "workload.kind", kinds[0].name, choices,
+                        "What a point simulates: dma = device DMA micro-benchmark over PCIe; "
+                        "mdq = M/D/1 queue (framework self-check)");
     mdq_register_params(p);
+    mem_register_params(p);
+    pcie_link_register_params(p);
+    pcie_rc_register_params(p);
+    dmabench_register_params(p);
 }
 
 static const workload_kind *kind_of(const sim_params *p)

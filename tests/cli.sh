@@ -44,7 +44,7 @@ expect 2 "no parameter starts with" "params with an unknown prefix" -- "$IOVSIM"
 expect 2 "no workload file" "run without a file" -- "$IOVSIM" run
 expect 2 "unknown option" "run with an unknown option" -- "$IOVSIM" run --frob "$DATA/small.ini"
 expect 2 "-j takes" "run -j 0" -- "$IOVSIM" run -j 0 "$DATA/small.ini"
-expect 2 "unknown\.ini" "run with a missing file" -- "$IOVSIM" run "$DATA/unknown-file.ini"
+expect 2 "unknown-file\.ini" "run with a missing file" -- "$IOVSIM" run "$DATA/unknown-file.ini"
 expect 2 "unknown\.ini:4:.*run\.seeed.*run\.seed" "unknown parameter names file:line and suggests" -- \
     "$IOVSIM" run "$DATA/unknown.ini" --out "$OUT/r"
 expect 2 "badvalue\.ini:2:.*run\.duration_us" "bad value names file:line" -- \
@@ -69,7 +69,7 @@ expect 2 "--sweep.*run\.seed" "--sweep with an empty list" -- \
 [ ! -e "$OUT/r" ] && ok "refused runs create no results folder" || bad "refused runs create no results folder"
 
 # A real sweep: 2 seeds x 2 kernels.
-expect 0 "results:" "sweep runs" -- "$IOVSIM" run "$DATA/small.ini" --out "$OUT/a" -q
+expect 0 "" "sweep runs" -- "$IOVSIM" run "$DATA/small.ini" --out "$OUT/a" -q
 csv="$OUT/a/results.csv"
 if [ -f "$csv" ] && [ "$(wc -l <"$csv")" = 5 ] &&
     head -n 1 "$csv" | grep -q '^run.seed,run.kernel,status,.*mdq_sojourn_ns_mean.*,error$' &&
@@ -116,7 +116,7 @@ expect 1 "timed out" "a point over run.timeout_s fails with exit 1" -- \
     "$IOVSIM" run "$DATA/small.ini" --set run.kernel=native --set run.seed=1 \
     --set mdq.arrival_rate_mpps=1000 --set mdq.service_ns=0.5 --set run.duration_us=1e9 \
     --set run.timeout_s=1 --out "$OUT/t" -q
-grep -q ',error,.*timed out' "$OUT/t/results.csv" 2>/dev/null && ok "the failed point's row says why" ||
+grep -Eq '(^|,)error,.*timed out' "$OUT/t/results.csv" 2>/dev/null && ok "the failed point's row says why" ||
     bad "failed point row"
 
 echo "$pass passed, $fail failed"

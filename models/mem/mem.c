@@ -35,9 +35,9 @@ void mem_register_params(sim_params *p)
     sim_params_add_uint(p, "mem.ddio_ways", 2, 0, 64, "ways",
                         "LLC ways a device write may allocate into (DDIO); 0: device writes "
                         "go to DRAM");
-    sim_params_add_double(p, "mem.llc_latency_ns", 40.0, 0.0, 1e6, "ns",
+    sim_params_add_double(p, "mem.llc_latency_ns", 80.0, 0.0, 1e6, "ns",
                           "Device access that hits the LLC, from the root complex");
-    sim_params_add_double(p, "mem.read_latency_ns", 90.0, 0.0, 1e6, "ns",
+    sim_params_add_double(p, "mem.read_latency_ns", 134.0, 0.0, 1e6, "ns",
                           "Device read that misses the LLC: DRAM latency from the root complex");
     sim_params_add_uint(p, "mem.channels", 4, 1, 64, "", "DRAM channels, interleaved by line");
     sim_params_add_double(p, "mem.channel_gbps", 136.5, 0.1, 1e5, "Gbps",

@@ -1,0 +1,105 @@
+#include "models/pcie/dma.h"
+
+#include <assert.h>
+#include <stdlib.h>
+
+struct pcie_dma {
+    pcie_link *link;
+    pcie_rc *rc;
+    uint16_t rid;
+    /* Tag pool: a binary min-heap of the times each tag becomes free again, so a read
+     * request takes the tag that frees first. */
+    uint64_t *tag_free_ps;
+    uint32_t tags;
+};
+
+pcie_dma *pcie_dma_create(pcie_link *link, pcie_rc *rc, uint16_t rid, uint32_t tags)
+{
+    assert(tags > 0);
+    pcie_dma *d = calloc(1, sizeof *d);
+    assert(d);
+    d->link = link;
+    d->rc = rc;
+    d->rid = rid;
+    d->tags = tags;
+    d->tag_free_ps = calloc(tags, sizeof *d->tag_free_ps);
+    assert(d->tag_free_ps);
+    return d;
+}
+
+void pcie_dma_destroy(pcie_dma *d)
+{
+    if (!d)
+        return;
+    free(d->tag_free_ps);
+    free(d);
+}
+
+uint16_t pcie_dma_rid(const pcie_dma *d) { return d->rid; }
+
+/* Replace the heap's root (the earliest free tag) with a new free time. */
+static void tag_replace_min(pcie_dma *d, uint64_t free_ps)
+{
+    uint64_t *h = d->tag_free_ps;
+    uint32_t n = d->tags, i = 0;
+    for (;;) {
+        uint32_t l = 2 * i + 1, r = l + 1, m = i;
+        uint64_t mv = free_ps;
+        if (l < n && h[l] < mv) {
+            m = l;
+            mv = h[l];
+        }
+        if (r < n && h[r] < mv)
+            m = r;
+        if (m == i)
+            break;
+        h[i] = h[m];
+        i = m;
+    }
+    h[i] = free_ps;
+}
+
+uint64_t pcie_dma_read(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint64_t len, bool *ur)
+{
+    const pcie_link_cfg *cfg = pcie_link_config(d->link);
+    pcie_split s;
+    pcie_split_read_init(&s, addr, len, cfg->mrrs_bytes);
+    pcie_chunk c;
+    uint64_t done = t_ps;
+    bool any_ur = false;
+    while (pcie_split_next(&s, &c)) {
+        uint64_t go = d->tag_free_ps[0] > t_ps ? d->tag_free_ps[0] : t_ps;
+        uint64_t at_rc = pcie_link_send(d->link, PCIE_UP, go, PCIE_TLP_MRD, c.addr, c.len_bytes);
+        bool blocked;
+        uint64_t back = pcie_rc_read(d->rc, at_rc, d->rid, c.addr, c.len_bytes, &blocked);
+        any_ur |= blocked;
+        tag_replace_min(d, back);
+        if (back > done)
+            done = back;
+    }
+    if (ur)
+        *ur = any_ur;
+    return done;
+}
+
+uint64_t pcie_dma_write(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint64_t len)
+{
+    const pcie_link_cfg *cfg = pcie_link_config(d->link);
+    pcie_split s;
+    pcie_split_write_init(&s, addr, len, cfg->mps_bytes);
+    pcie_chunk c;
+    uint64_t done = t_ps;
+    while (pcie_split_next(&s, &c)) {
+        uint64_t at_rc = pcie_link_send(d->link, PCIE_UP, t_ps, PCIE_TLP_MWR, c.addr, c.len_bytes);
+        uint64_t accepted = pcie_rc_write(d->rc, at_rc, d->rid, c.addr, c.len_bytes, 0);
+        if (accepted > done)
+            done = accepted;
+    }
+    return done;
+}
+
+uint64_t pcie_dma_msi(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint32_t data)
+{
+    uint64_t at_rc = pcie_link_send(d->link, PCIE_UP, t_ps, PCIE_TLP_MWR, addr, 4);
+    return pcie_rc_write(d->rc, at_rc, d->rid, addr, 4, data);
+}

@@ -1,0 +1,34 @@
+/* A device's DMA engine: turns "read or write this buffer" into TLPs with the
+ * function's requester ID, honouring MRRS/MPS splits, 4 KiB boundaries and the tag
+ * limit on outstanding reads, and drives them through the link and the root complex.
+ * Timing by reservation: a call returns when the transfer is done and schedules
+ * nothing, so a DMA costs the caller at most one event (its completion). */
+#ifndef MODELS_PCIE_DMA_H
+#define MODELS_PCIE_DMA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "models/pcie/link.h"
+#include "models/pcie/rc.h"
+#include "sim/stats.h"
+
+typedef struct pcie_dma pcie_dma;
+
+/* `tags`: outstanding non-posted requests allowed (pcie.tags). */
+pcie_dma *pcie_dma_create(pcie_link *link, pcie_rc *rc, uint16_t rid, uint32_t tags);
+void pcie_dma_destroy(pcie_dma *d);
+
+/* Read [addr, addr+len) into the device, starting no earlier than t_ps: the time the
+ * last completion has arrived. *ur (may be NULL) is set if any request was blocked. */
+uint64_t pcie_dma_read(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint64_t len, bool *ur);
+/* Write [addr, addr+len) from the device: the time host memory has accepted the last
+ * byte (writes are posted: the device itself is free once its TLPs are on the wire). */
+uint64_t pcie_dma_write(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint64_t len);
+/* An MSI/MSI-X: a 4-byte MWr of `data` to `addr`. Returns its arrival at the root
+ * complex (after which the interrupt hook runs). */
+uint64_t pcie_dma_msi(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint32_t data);
+
+uint16_t pcie_dma_rid(const pcie_dma *d);
+
+#endif

@@ -1,0 +1,25 @@
+/* The DMA micro-benchmark (workload.kind = dma): a device-side engine in the style of
+ * pcie-bench that keeps dma.outstanding transfers of dma.size_bytes in flight over a
+ * host buffer of dma.window_bytes, reading, writing, or alternating both, and reports
+ * payload bandwidth, transfer rate and latency. The system is one device on one root
+ * port: link, root complex, host memory.
+ *
+ * Each transfer costs one kernel event (its completion); the TLPs it generates are
+ * reservations on the link and memory. Addresses: the window is cut into slots of
+ * the transfer size rounded up to a power of two (at most 4 KiB), so a transfer of up
+ * to 4 KiB starts aligned and never crosses a 4 KiB boundary, as the pcie-bench model
+ * assumes; transfers take the slots in order (seq) or at random, starting
+ * dma.offset_bytes into the slot (non-zero for unaligned DMA studies). */
+#ifndef MODELS_PCIE_DMABENCH_H
+#define MODELS_PCIE_DMABENCH_H
+
+#include "sim/err.h"
+#include "sim/params.h"
+#include "sim/run.h"
+
+void dmabench_register_params(sim_params *p);
+int dmabench_check(const sim_params *p, sim_err *e);
+void *dmabench_build(const sim_ctx *ctx, sim_err *e);
+void dmabench_destroy(void *bench);
+
+#endif

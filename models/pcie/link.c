@@ -1,0 +1,278 @@
+#include "models/pcie/link.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "sim/kernel.h"
+
+/* Flow-control classes (Base Spec 2.6.1). */
+enum { FC_P, FC_NP, FC_CPL, FC_CLASSES };
+#define FC_DATA_UNIT_BYTES 16u
+
+typedef struct fc_return {
+    uint64_t at_ps;
+    uint32_t hdr, data;
+} fc_return;
+
+/* One credit class of one receiver. A limit of 0 is infinite. */
+typedef struct fc_class {
+    uint32_t hdr_limit, data_limit;
+    uint32_t hdr_avail, data_avail;
+    fc_return *ring; /* pending returns, in arrival order */
+    size_t head, count, cap;
+} fc_class;
+
+typedef struct link_dir {
+    uint64_t busy_until_ps;
+    uint64_t carry_as; /* sub-ps remainder of occupancy, so long runs sum exactly */
+    fc_class fc[FC_CLASSES];
+    /* stats */
+    uint64_t tlps, wire_bytes, payload_bytes, busy_ps, credit_wait_ps, wire_wait_ps;
+} link_dir;
+
+struct pcie_link {
+    pcie_link_cfg cfg;
+    pcie_link_timing timing;
+    uint64_t latency_ps;
+    uint64_t fc_update_ps;
+    link_dir dir[2];
+};
+
+void pcie_link_register_params(sim_params *p)
+{
+    sim_params_add_uint(p, "pcie.gen", 3, 1, PCIE_GEN_MAX, "",
+                        "PCIe generation: 1-2 8b/10b, 3-5 128b/130b, 6 PAM4 flit mode");
+    sim_params_add_uint(p, "pcie.lanes", 8, 1, 32, "lanes", "Link width: 1, 2, 4, 8, 12, 16 or 32");
+    sim_params_add_uint(p, "pcie.mps_bytes", 256, 128, 4096, "bytes",
+                        "Max_Payload_Size (Device Control): largest write or completion payload");
+    sim_params_add_uint(p, "pcie.mrrs_bytes", 512, 128, 4096, "bytes",
+                        "Max_Read_Request_Size (Device Control): largest read request");
+    sim_params_add_uint(p, "pcie.rcb_bytes", 64, 64, 128, "bytes",
+                        "Read Completion Boundary of the root complex: 64 or 128");
+    sim_params_add_uint(p, "pcie.tags", 256, 1, 4096, "tags",
+                        "Outstanding read requests per function: 32 (5-bit tags), 256 (8-bit), "
+                        "768 (10-bit); larger values model an idealised requester");
+    sim_params_add_bool(p, "pcie.ecrc", false, "Append a 4-byte ECRC digest to every TLP");
+    sim_params_add_uint(p, "pcie.addr_bits", 64, 32, 64, "bits",
+                        "DMA address width of the device: 32 or 64 (buffers above 4 GiB need "
+                        "64 and 4 DW headers)");
+    sim_params_add_bool(p, "pcie.flit_mode", false,
+                        "Flit Mode at generations 1-5 (generation 6 always uses it)");
+    sim_params_add_double(p, "pcie.link_latency_ns", 90.0, 0.0, 1e6, "ns",
+                          "One direction's fixed latency: both ports' PHY and data link layer "
+                          "plus the trace");
+    sim_params_add_double(p, "pcie.fc_update_ns", 200.0, 0.0, 1e6, "ns",
+                          "From a TLP's arrival until its credits are back at the sender "
+                          "(receiver processing and the UpdateFC DLLP)");
+    sim_params_add_uint(p, "pcie.rc_ph_credits", 0, 0, 1u << 20, "credits",
+                        "Posted header credits the root port advertises (0: infinite, as the bandwidth model assumes)");
+    sim_params_add_uint(p, "pcie.rc_pd_credits", 0, 0, 1u << 20, "credits",
+                        "Posted data credits (16 bytes each) the root port advertises "
+                        "(0: infinite, as the bandwidth model assumes)");
+    sim_params_add_uint(p, "pcie.rc_nph_credits", 0, 0, 1u << 20, "credits",
+                        "Non-posted header credits the root port advertises (0: infinite, as the bandwidth model assumes)");
+    sim_params_add_uint(p, "pcie.dev_ph_credits", 0, 0, 1u << 20, "credits",
+                        "Posted header credits the device advertises (0: infinite, as the bandwidth model assumes)");
+    sim_params_add_uint(p, "pcie.dev_pd_credits", 0, 0, 1u << 20, "credits",
+                        "Posted data credits (16 bytes each) the device advertises (0: infinite, as the bandwidth model assumes)");
+    sim_params_add_uint(p, "pcie.dev_nph_credits", 0, 0, 1u << 20, "credits",
+                        "Non-posted header credits the device advertises (0: infinite, as the bandwidth model assumes)");
+}
+
+pcie_link_cfg pcie_link_cfg_from_params(const sim_params *p)
+{
+    pcie_link_cfg c = {
+        .gen = (unsigned)sim_params_uint(p, "pcie.gen"),
+        .lanes = (unsigned)sim_params_uint(p, "pcie.lanes"),
+        .mps_bytes = (uint32_t)sim_params_uint(p, "pcie.mps_bytes"),
+        .mrrs_bytes = (uint32_t)sim_params_uint(p, "pcie.mrrs_bytes"),
+        .rcb_bytes = (uint32_t)sim_params_uint(p, "pcie.rcb_bytes"),
+        .addr_bits = (unsigned)sim_params_uint(p, "pcie.addr_bits"),
+        .ecrc = sim_params_bool(p, "pcie.ecrc"),
+        .flit_mode = sim_params_bool(p, "pcie.flit_mode"),
+    };
+    return c;
+}
+
+static int check_data_credits(const sim_params *p, const char *name, uint32_t mps, sim_err *e)
+{
+    uint64_t credits = sim_params_uint(p, name);
+    if (credits && credits * FC_DATA_UNIT_BYTES < mps)
+        return sim_err_set(e, "%s = %llu (%llu bytes) cannot hold one %u-byte TLP "
+                              "(pcie.mps_bytes): the link would deadlock",
+                           name, (unsigned long long)credits,
+                           (unsigned long long)(credits * FC_DATA_UNIT_BYTES), mps);
+    return 0;
+}
+
+int pcie_link_check(const sim_params *p, sim_err *e)
+{
+    pcie_link_cfg c = pcie_link_cfg_from_params(p);
+    if (pcie_link_cfg_check(&c, e) < 0)
+        return -1;
+    if (c.addr_bits != 32 && c.addr_bits != 64)
+        return sim_err_set(e, "pcie.addr_bits = %u: must be 32 or 64", c.addr_bits);
+    if (check_data_credits(p, "pcie.rc_pd_credits", c.mps_bytes, e) < 0 ||
+        check_data_credits(p, "pcie.dev_pd_credits", c.mps_bytes, e) < 0)
+        return -1;
+    return 0;
+}
+
+static void fc_init(fc_class *fc, uint32_t hdr_limit, uint32_t data_limit)
+{
+    fc->hdr_limit = fc->hdr_avail = hdr_limit;
+    fc->data_limit = fc->data_avail = data_limit;
+    /* Every pending return holds at least one header credit, or at least one data
+     * credit when headers are infinite. */
+    fc->cap = hdr_limit ? hdr_limit : data_limit;
+    if (fc->cap) {
+        fc->ring = calloc(fc->cap, sizeof *fc->ring);
+        assert(fc->ring);
+    }
+}
+
+static uint64_t ns_to_ps(double ns) { return (uint64_t)llround(ns * 1000.0); }
+
+static void register_dir_stats(sim_stats *s, const char *name, const char *dname, link_dir *d)
+{
+    char n[128];
+#define REG(field, desc)                                                   \
+    snprintf(n, sizeof n, "%s.%s." #field, name, dname);                 \
+    sim_stats_counter(s, n, &d->field, desc)
+    REG(tlps, "TLPs sent");
+    REG(wire_bytes, "bytes on the wire: framing, headers, data, digest");
+    REG(payload_bytes, "data bytes carried by TLPs");
+    REG(busy_ps, "time the direction was occupied, DLLP and SKP share included (ps)");
+    REG(credit_wait_ps, "time TLPs waited for flow-control credit (ps)");
+    REG(wire_wait_ps, "time TLPs waited for the wire behind earlier TLPs (ps)");
+#undef REG
+}
+
+static double util_up(const sim_stats *s, void *ctx)
+{
+    const pcie_link *l = ctx;
+    uint64_t el = sim_stats_elapsed_ps(s);
+    return el ? (double)l->dir[PCIE_UP].busy_ps / (double)el : 0.0;
+}
+
+static double util_down(const sim_stats *s, void *ctx)
+{
+    const pcie_link *l = ctx;
+    uint64_t el = sim_stats_elapsed_ps(s);
+    return el ? (double)l->dir[PCIE_DOWN].busy_ps / (double)el : 0.0;
+}
+
+pcie_link *pcie_link_create(const sim_params *p, sim_stats *stats, const char *name)
+{
+    pcie_link *l = calloc(1, sizeof *l);
+    assert(l);
+    l->cfg = pcie_link_cfg_from_params(p);
+    pcie_link_timing_init(&l->timing, &l->cfg);
+    l->latency_ps = ns_to_ps(sim_params_double(p, "pcie.link_latency_ns"));
+    l->fc_update_ps = ns_to_ps(sim_params_double(p, "pcie.fc_update_ns"));
+    /* Upstream TLPs land in the root port's buffers, downstream ones in the device's. */
+    link_dir *up = &l->dir[PCIE_UP], *down = &l->dir[PCIE_DOWN];
+    fc_init(&up->fc[FC_P], (uint32_t)sim_params_uint(p, "pcie.rc_ph_credits"),
+            (uint32_t)sim_params_uint(p, "pcie.rc_pd_credits"));
+    fc_init(&up->fc[FC_NP], (uint32_t)sim_params_uint(p, "pcie.rc_nph_credits"), 0);
+    fc_init(&up->fc[FC_CPL], 0, 0);
+    fc_init(&down->fc[FC_P], (uint32_t)sim_params_uint(p, "pcie.dev_ph_credits"),
+            (uint32_t)sim_params_uint(p, "pcie.dev_pd_credits"));
+    fc_init(&down->fc[FC_NP], (uint32_t)sim_params_uint(p, "pcie.dev_nph_credits"), 0);
+    fc_init(&down->fc[FC_CPL], 0, 0);
+
+    register_dir_stats(stats, name, "up", up);
+    register_dir_stats(stats, name, "down", down);
+    sim_stats_metric(stats, "pcie_up_util", util_up, l,
+                     "share of time the upstream direction (device to host) was busy");
+    sim_stats_metric(stats, "pcie_down_util", util_down, l,
+                     "share of time the downstream direction (host to device) was busy");
+    return l;
+}
+
+void pcie_link_destroy(pcie_link *l)
+{
+    if (!l)
+        return;
+    for (int d = 0; d < 2; d++)
+        for (int c = 0; c < FC_CLASSES; c++)
+            free(l->dir[d].fc[c].ring);
+    free(l);
+}
+
+const pcie_link_cfg *pcie_link_config(const pcie_link *l) { return &l->cfg; }
+
+uint64_t pcie_link_busy_until_ps(const pcie_link *l, pcie_dir d) { return l->dir[d].busy_until_ps; }
+
+static int fc_class_of(enum pcie_tlp_type t)
+{
+    switch (t) {
+    case PCIE_TLP_MWR:
+    case PCIE_TLP_MSG:
+    case PCIE_TLP_MSGD: return FC_P;
+    case PCIE_TLP_MRD: return FC_NP;
+    default: return FC_CPL;
+    }
+}
+
+/* Takes credits for a TLP ready at t; returns when it may go (t, or the return that
+ * made room). */
+static uint64_t fc_acquire(fc_class *fc, uint64_t t, uint32_t hdr, uint32_t data)
+{
+    if (fc->hdr_limit == 0)
+        hdr = 0;
+    if (fc->data_limit == 0)
+        data = 0;
+    while (fc->hdr_avail < hdr || fc->data_avail < data) {
+        /* The configuration check guarantees one TLP fits, so a return is pending. */
+        assert(fc->count > 0);
+        fc_return *r = &fc->ring[fc->head];
+        if (r->at_ps > t)
+            t = r->at_ps;
+        fc->hdr_avail += r->hdr;
+        fc->data_avail += r->data;
+        fc->head = (fc->head + 1) % fc->cap;
+        fc->count--;
+    }
+    fc->hdr_avail -= hdr;
+    fc->data_avail -= data;
+    return t;
+}
+
+static void fc_release_at(fc_class *fc, uint64_t at_ps, uint32_t hdr, uint32_t data)
+{
+    if (fc->hdr_limit == 0)
+        hdr = 0;
+    if (fc->data_limit == 0)
+        data = 0;
+    if (!hdr && !data)
+        return;
+    assert(fc->count < fc->cap);
+    fc->ring[(fc->head + fc->count) % fc->cap] = (fc_return){at_ps, hdr, data};
+    fc->count++;
+}
+
+uint64_t pcie_link_send(pcie_link *l, pcie_dir d, uint64_t ready_ps, enum pcie_tlp_type t,
+                        uint64_t addr, uint32_t len_bytes)
+{
+    link_dir *ld = &l->dir[d];
+    uint32_t data = pcie_tlp_data_bytes(t, addr, len_bytes);
+    uint32_t wire = pcie_tlp_wire_bytes(&l->cfg, t, len_bytes, addr);
+    fc_class *fc = &ld->fc[fc_class_of(t)];
+    uint64_t go = fc_acquire(fc, ready_ps, 1, (data + FC_DATA_UNIT_BYTES - 1) / FC_DATA_UNIT_BYTES);
+    ld->credit_wait_ps += go - ready_ps;
+    uint64_t start = go > ld->busy_until_ps ? go : ld->busy_until_ps;
+    ld->wire_wait_ps += start - go;
+    uint64_t occupancy = pcie_tlp_occupancy_ps(&l->timing, wire, &ld->carry_as);
+    ld->busy_until_ps = start + occupancy;
+    ld->busy_ps += occupancy;
+    ld->tlps++;
+    ld->wire_bytes += wire;
+    ld->payload_bytes += data ? len_bytes : 0;
+    uint64_t arrive = start + pcie_tlp_serial_ps(&l->timing, wire) + l->latency_ps;
+    fc_release_at(fc, arrive + l->fc_update_ps, 1,
+                  (data + FC_DATA_UNIT_BYTES - 1) / FC_DATA_UNIT_BYTES);
+    return arrive;
+}

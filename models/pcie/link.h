@@ -1,0 +1,53 @@
+/* A PCIe link: two directions, each a reservation (busy_until) that a TLP occupies
+ * for its wire bytes at the TLP rate (raw rate less the DLLP and SKP share, see
+ * docs/pcie-model.md), then a fixed PHY/propagation latency, behind the receiver's
+ * flow-control credits.
+ *
+ * Flow control. Each direction's receiver advertises posted, non-posted and
+ * completion credits (header: one per TLP; data: one per 16 bytes). A TLP without
+ * enough credit waits until enough come back; credits return pcie.fc_update_ns after
+ * the TLP arrived (the receiver consumes it and an UpdateFC DLLP travels back; the
+ * DLLP's bandwidth is already in the rate share). Because arrivals in one direction
+ * are in order, the returns of each class are kept in a FIFO and no event is needed.
+ * An endpoint advertises infinite completion credits (Base Spec 2.6.1), so
+ * completions to the device never wait.
+ *
+ * The link is timing only: what a TLP does at the far end is the caller's business. */
+#ifndef MODELS_PCIE_LINK_H
+#define MODELS_PCIE_LINK_H
+
+#include <stdint.h>
+
+#include "models/pcie/tlp.h"
+#include "sim/err.h"
+#include "sim/params.h"
+#include "sim/stats.h"
+
+typedef enum pcie_dir {
+    PCIE_UP = 0,   /* device -> root complex */
+    PCIE_DOWN = 1, /* root complex -> device */
+} pcie_dir;
+
+typedef struct pcie_link pcie_link;
+
+void pcie_link_register_params(sim_params *p);
+int pcie_link_check(const sim_params *p, sim_err *e);
+/* The pcie_link_cfg the parameters describe. */
+pcie_link_cfg pcie_link_cfg_from_params(const sim_params *p);
+
+/* `name` prefixes the stats ("pcie" gives pcie.up.tlps, ...). */
+pcie_link *pcie_link_create(const sim_params *p, sim_stats *stats, const char *name);
+void pcie_link_destroy(pcie_link *l);
+const pcie_link_cfg *pcie_link_config(const pcie_link *l);
+
+/* Sends one TLP on direction d, ready at ready_ps: waits for credit and for the wire,
+ * reserves the wire. `addr` and `len_bytes` are the request's (or, for a completion,
+ * the data's) address and length. Returns the time its last bit has arrived at the
+ * receiver. */
+uint64_t pcie_link_send(pcie_link *l, pcie_dir d, uint64_t ready_ps, enum pcie_tlp_type t,
+                        uint64_t addr, uint32_t len_bytes);
+
+/* Time at which direction d's wire is free. */
+uint64_t pcie_link_busy_until_ps(const pcie_link *l, pcie_dir d);
+
+#endif

@@ -1,0 +1,135 @@
+#include "models/pcie/rc.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+
+struct pcie_rc {
+    pcie_link *link;
+    mem *mem;
+    uint64_t latency_ps;
+    pcie_translate_fn translate;
+    void *translate_ctx;
+    pcie_msi_fn msi;
+    void *msi_ctx;
+    /* stats */
+    uint64_t reads, writes, read_bytes, write_bytes, completions, ur, msis, mmio_writes,
+        mmio_reads;
+};
+
+void pcie_rc_register_params(sim_params *p)
+{
+    sim_params_add_double(p, "rc.latency_ns", 75.0, 0.0, 1e6, "ns",
+                          "Root complex pipeline latency of one traversal (a request in, or a "
+                          "completion out)");
+}
+
+pcie_rc *pcie_rc_create(const sim_params *p, sim_stats *stats, pcie_link *link, mem *m)
+{
+    pcie_rc *rc = calloc(1, sizeof *rc);
+    assert(rc);
+    rc->link = link;
+    rc->mem = m;
+    rc->latency_ps = (uint64_t)llround(sim_params_double(p, "rc.latency_ns") * 1000.0);
+    sim_stats_counter(stats, "rc.reads", &rc->reads, "memory read requests from devices");
+    sim_stats_counter(stats, "rc.writes", &rc->writes, "memory writes from devices (MSI excluded)");
+    sim_stats_counter(stats, "rc.read_bytes", &rc->read_bytes, "bytes read by devices");
+    sim_stats_counter(stats, "rc.write_bytes", &rc->write_bytes, "bytes written by devices");
+    sim_stats_counter(stats, "rc.completions", &rc->completions, "completion TLPs sent to devices");
+    sim_stats_counter(stats, "rc.unsupported_requests", &rc->ur,
+                      "device requests blocked by translation (UR)");
+    sim_stats_counter(stats, "rc.msis", &rc->msis, "MSI/MSI-X writes received");
+    sim_stats_counter(stats, "rc.mmio_writes", &rc->mmio_writes, "CPU MMIO writes to devices");
+    sim_stats_counter(stats, "rc.mmio_reads", &rc->mmio_reads, "CPU MMIO reads from devices");
+    return rc;
+}
+
+void pcie_rc_destroy(pcie_rc *rc) { free(rc); }
+
+void pcie_rc_set_translate(pcie_rc *rc, pcie_translate_fn fn, void *ctx)
+{
+    rc->translate = fn;
+    rc->translate_ctx = ctx;
+}
+
+void pcie_rc_set_msi(pcie_rc *rc, pcie_msi_fn fn, void *ctx)
+{
+    rc->msi = fn;
+    rc->msi_ctx = ctx;
+}
+
+static int translate(pcie_rc *rc, uint16_t rid, uint64_t addr, uint32_t len, bool write,
+                     uint64_t *t, uint64_t *hpa)
+{
+    if (!rc->translate) {
+        *hpa = addr;
+        return 0;
+    }
+    return rc->translate(rc->translate_ctx, rid, addr, len, write, t, hpa);
+}
+
+uint64_t pcie_rc_read(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64_t addr, uint32_t len,
+                      bool *ur)
+{
+    uint64_t t = t_ps + rc->latency_ps;
+    uint64_t hpa;
+    rc->reads++;
+    *ur = translate(rc, rid, addr, len, false, &t, &hpa) < 0;
+    if (*ur) {
+        rc->ur++;
+        rc->completions++;
+        return pcie_link_send(rc->link, PCIE_DOWN, t + rc->latency_ps, PCIE_TLP_CPL, addr, 0);
+    }
+    rc->read_bytes += len;
+    /* Each completion leaves once its own data is ready, so memory and the link
+     * overlap across the completions of one request. The translation covers the whole
+     * request (it cannot cross a 4 KiB page), so host addresses stay contiguous. */
+    const pcie_link_cfg *cfg = pcie_link_config(rc->link);
+    pcie_split s;
+    pcie_split_cpl_init(&s, addr, len, cfg->rcb_bytes, cfg->mps_bytes);
+    pcie_chunk c;
+    uint64_t last = t;
+    while (pcie_split_next(&s, &c)) {
+        uint64_t ready = mem_read(rc->mem, t, hpa + (c.addr - addr), c.len_bytes);
+        last = pcie_link_send(rc->link, PCIE_DOWN, ready + rc->latency_ps, PCIE_TLP_CPLD, c.addr,
+                              c.len_bytes);
+        rc->completions++;
+    }
+    return last;
+}
+
+uint64_t pcie_rc_write(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64_t addr, uint32_t len,
+                       uint32_t msi_data)
+{
+    uint64_t t = t_ps + rc->latency_ps;
+    uint64_t hpa;
+    if (addr >= PCIE_MSI_BASE && addr < PCIE_MSI_BASE + PCIE_MSI_SIZE) {
+        /* Interrupt remapping plugs in through the MSI hook, not translation. */
+        rc->msis++;
+        if (rc->msi)
+            rc->msi(rc->msi_ctx, rid, addr, msi_data, t);
+        return t;
+    }
+    rc->writes++;
+    if (translate(rc, rid, addr, len, true, &t, &hpa) < 0) {
+        rc->ur++;
+        return t;
+    }
+    rc->write_bytes += len;
+    return mem_write(rc->mem, t, hpa, len);
+}
+
+uint64_t pcie_rc_mmio_write(pcie_rc *rc, uint64_t t_ps, uint64_t addr, uint32_t len)
+{
+    rc->mmio_writes++;
+    return pcie_link_send(rc->link, PCIE_DOWN, t_ps + rc->latency_ps, PCIE_TLP_MWR, addr, len);
+}
+
+uint64_t pcie_rc_mmio_read(pcie_rc *rc, uint64_t t_ps, uint64_t addr, uint32_t len,
+                           uint64_t dev_latency_ps)
+{
+    rc->mmio_reads++;
+    uint64_t at_dev = pcie_link_send(rc->link, PCIE_DOWN, t_ps + rc->latency_ps, PCIE_TLP_MRD, addr, len);
+    uint64_t back = pcie_link_send(rc->link, PCIE_UP, at_dev + dev_latency_ps, PCIE_TLP_CPLD, addr, len);
+    return back + rc->latency_ps;
+}

@@ -1,0 +1,60 @@
+/* The root complex seen from one root port: inbound requests from the device go
+ * through a translation hook (identity until an IOMMU plugs in) to host memory; reads
+ * return as completions split at RCB/MPS; writes are posted; writes to the MSI window
+ * go to an interrupt hook. Outbound CPU MMIO writes (posted) and reads (non-posted:
+ * the CPU waits for the completion) cross the link to the device.
+ *
+ * Timing: rc.latency_ns is the pipeline latency of one traversal of the root complex
+ * (a request going in, or a completion going out). Everything is a reservation on the
+ * link and the memory; the calls return times and schedule nothing. */
+#ifndef MODELS_PCIE_RC_H
+#define MODELS_PCIE_RC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "models/mem/mem.h"
+#include "models/pcie/link.h"
+#include "sim/params.h"
+#include "sim/stats.h"
+
+/* x86 MSI address window (0xFEEx_xxxx, Intel SDM Vol. 3 11.11). */
+#define PCIE_MSI_BASE 0xFEE00000ull
+#define PCIE_MSI_SIZE 0x00100000ull
+
+typedef struct pcie_rc pcie_rc;
+
+/* Translate a device address. Returns 0 with *hpa set and *t_ps advanced by the time
+ * translation took, or -1 when the access is blocked (the request gets an Unsupported
+ * Request completion and memory is not touched). */
+typedef int (*pcie_translate_fn)(void *ctx, uint16_t rid, uint64_t addr, uint32_t len,
+                                 bool write, uint64_t *t_ps, uint64_t *hpa);
+/* An MSI/MSI-X write reached the root complex at t_ps. */
+typedef void (*pcie_msi_fn)(void *ctx, uint16_t rid, uint64_t addr, uint32_t data, uint64_t t_ps);
+
+void pcie_rc_register_params(sim_params *p);
+pcie_rc *pcie_rc_create(const sim_params *p, sim_stats *stats, pcie_link *link, mem *m);
+void pcie_rc_destroy(pcie_rc *rc);
+void pcie_rc_set_translate(pcie_rc *rc, pcie_translate_fn fn, void *ctx);
+void pcie_rc_set_msi(pcie_rc *rc, pcie_msi_fn fn, void *ctx);
+
+/* An MRd for [addr, addr+len) from requester rid arrived at the root port at t_ps.
+ * Reads memory and sends the completions downstream. Returns the time the last
+ * completion has arrived at the device; *ur is set when the request was blocked (a
+ * single Cpl with UR status was returned instead of data). */
+uint64_t pcie_rc_read(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64_t addr, uint32_t len,
+                      bool *ur);
+/* An MWr arrived at t_ps. Returns the time memory accepted it (or the interrupt hook
+ * was called). Blocked writes are dropped (posted: the device is not told). */
+uint64_t pcie_rc_write(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64_t addr, uint32_t len,
+                       uint32_t msi_data);
+
+/* CPU MMIO write of len bytes to a device BAR, issued at t_ps: returns its arrival at
+ * the device. */
+uint64_t pcie_rc_mmio_write(pcie_rc *rc, uint64_t t_ps, uint64_t addr, uint32_t len);
+/* CPU MMIO read: the device answers after dev_latency_ps; returns the time the data
+ * is back at the root complex (the CPU stalls until then). */
+uint64_t pcie_rc_mmio_read(pcie_rc *rc, uint64_t t_ps, uint64_t addr, uint32_t len,
+                           uint64_t dev_latency_ps);
+
+#endif
