@@ -11,6 +11,7 @@ struct pcie_dma {
      * request takes the tag that frees first. */
     uint64_t *tag_free_ps;
     uint32_t tags;
+    uint32_t mps_bytes, mrrs_bytes;
 };
 
 pcie_dma *pcie_dma_create(pcie_link *link, pcie_rc *rc, uint16_t rid, uint32_t tags)
@@ -22,6 +23,8 @@ pcie_dma *pcie_dma_create(pcie_link *link, pcie_rc *rc, uint16_t rid, uint32_t t
     d->rc = rc;
     d->rid = rid;
     d->tags = tags;
+    d->mps_bytes = pcie_link_config(link)->mps_bytes;
+    d->mrrs_bytes = pcie_link_config(link)->mrrs_bytes;
     d->tag_free_ps = calloc(tags, sizeof *d->tag_free_ps);
     assert(d->tag_free_ps);
     return d;
@@ -36,6 +39,12 @@ void pcie_dma_destroy(pcie_dma *d)
 }
 
 uint16_t pcie_dma_rid(const pcie_dma *d) { return d->rid; }
+
+void pcie_dma_set_limits(pcie_dma *d, uint32_t mps_bytes, uint32_t mrrs_bytes)
+{
+    d->mps_bytes = mps_bytes;
+    d->mrrs_bytes = mrrs_bytes;
+}
 
 /* Replace the heap's root (the earliest free tag) with a new free time. */
 static void tag_replace_min(pcie_dma *d, uint64_t free_ps)
@@ -61,9 +70,8 @@ static void tag_replace_min(pcie_dma *d, uint64_t free_ps)
 
 uint64_t pcie_dma_read(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint64_t len, bool *ur)
 {
-    const pcie_link_cfg *cfg = pcie_link_config(d->link);
     pcie_split s;
-    pcie_split_read_init(&s, addr, len, cfg->mrrs_bytes);
+    pcie_split_read_init(&s, addr, len, d->mrrs_bytes);
     pcie_chunk c;
     uint64_t done = t_ps;
     bool any_ur = false;
@@ -84,9 +92,8 @@ uint64_t pcie_dma_read(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint64_t len, 
 
 uint64_t pcie_dma_write(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint64_t len)
 {
-    const pcie_link_cfg *cfg = pcie_link_config(d->link);
     pcie_split s;
-    pcie_split_write_init(&s, addr, len, cfg->mps_bytes);
+    pcie_split_write_init(&s, addr, len, d->mps_bytes);
     pcie_chunk c;
     uint64_t done = t_ps;
     while (pcie_split_next(&s, &c)) {

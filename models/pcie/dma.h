@@ -30,5 +30,8 @@ uint64_t pcie_dma_write(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint64_t len)
 uint64_t pcie_dma_msi(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint32_t data);
 
 uint16_t pcie_dma_rid(const pcie_dma *d);
+/* The function's Device Control MPS and MRRS, as system software programmed them
+ * (until called: the link's configuration). */
+void pcie_dma_set_limits(pcie_dma *d, uint32_t mps_bytes, uint32_t mrrs_bytes);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "models/mem/mem.h"
+#include "models/pcie/cfgspace.h"
 #include "models/pcie/dma.h"
 #include "models/pcie/link.h"
 #include "models/pcie/rc.h"
@@ -15,6 +16,14 @@
 /* Requester ID of the benchmarked function: bus 1, device 0, function 0, behind the
  * root port on bus 0. */
 #define DEVICE_RID 0x0100u
+/* The benchmarked function's identity: a network controller (class 02h). */
+#define DEVICE_VENDOR_ID 0x19eeu
+#define DEVICE_DEVICE_ID 0x4000u
+#define DEVICE_CLASS 0x020000u
+#define DEVICE_BAR0_BYTES (16ull << 20)
+/* Where firmware places device BARs: a 256 MiB MMIO window below 4 GiB. */
+#define MMIO_BASE 0xE0000000ull
+#define MMIO_BYTES (256ull << 20)
 
 enum op { OP_READ, OP_WRITE, OP_RW };
 
@@ -30,6 +39,8 @@ typedef struct dmabench {
     pcie_link *link;
     pcie_rc *rc;
     pcie_dma *dma;
+    pcie_cfg_bus *bus;
+    pcie_cfg *fn;
     sim_event *done_ev;
     sim_rng rng;
     enum op op;
@@ -62,6 +73,8 @@ void dmabench_register_params(sim_params *p)
                           "Device DMA engine: from a transfer's request to its first TLP");
     sim_params_add_uint(p, "dma.offset_bytes", 0, 0, 4095, "bytes",
                         "Start of each transfer past its slot's boundary (unaligned DMA)");
+    sim_params_add_uint(p, "dma.mps_supported_bytes", 4096, 128, 4096, "bytes",
+                        "The device's Max_Payload_Size Supported (Device Capabilities)");
     sim_params_add_uint(p, "dma.base_addr", 0, 0, UINT64_MAX, "bytes",
                         "Host address of the window (0: 4 GiB for 64-bit devices, 256 MiB "
                         "for 32-bit ones)");
@@ -84,6 +97,12 @@ int dmabench_check(const sim_params *p, sim_err *e)
         return sim_err_set(e, "dma.window_bytes = %llu is smaller than dma.size_bytes%s = %llu",
                            (unsigned long long)window,
                            need > size ? " + dma.offset_bytes" : "", (unsigned long long)need);
+    uint64_t mps = sim_params_uint(p, "pcie.mps_bytes");
+    uint64_t mpss = sim_params_uint(p, "dma.mps_supported_bytes");
+    if (mps > mpss)
+        return sim_err_set(e, "pcie.mps_bytes = %llu exceeds the device's Max_Payload_Size "
+                              "Supported (dma.mps_supported_bytes = %llu)",
+                           (unsigned long long)mps, (unsigned long long)mpss);
     uint64_t base = window_base(p);
     if (base + window < base)
         return sim_err_set(e, "dma.base_addr + dma.window_bytes overflows the address space");
@@ -257,9 +276,39 @@ static void register_stats(dmabench *b, sim_stats *st)
     sim_stats_metric(st, "dma_latency_ns_p99", m_lat_p99, b, "99th percentile transfer latency (ns)");
 }
 
+/* The function's configuration space, and what firmware and the OS do at boot:
+ * enumerate the bus, place the BARs, program MPS and MRRS in Device Control. The DMA
+ * engine then splits by what was programmed. */
+static int bring_up_function(dmabench *b, const sim_params *p, sim_stats *st, sim_err *e)
+{
+    b->bus = pcie_cfg_bus_create();
+    b->fn = pcie_cfg_create(DEVICE_VENDOR_ID, DEVICE_DEVICE_ID, DEVICE_CLASS);
+    const pcie_link_cfg *lc = pcie_link_config(b->link);
+    pcie_cfg_exp_info info = {
+        .port_type = PCIE_EXP_TYPE_ENDPOINT,
+        .mps_supported_bytes = (unsigned)sim_params_uint(p, "dma.mps_supported_bytes"),
+        .max_link_speed = lc->gen,
+        .max_link_width = lc->lanes,
+    };
+    if (!pcie_cfg_add_bar(b->fn, 0, DEVICE_BAR0_BYTES, true, true) ||
+        !pcie_cfg_add_exp_capability(b->fn, &info) ||
+        !pcie_cfg_add_msix_capability(b->fn, 1, 0, 0x8000, 0, 0x9000) ||
+        !pcie_cfg_exp_set_link_status(b->fn, lc->gen, lc->lanes) ||
+        !pcie_cfg_bus_attach(b->bus, DEVICE_RID, b->fn))
+        return sim_err_set(e, "cannot build the device's configuration space");
+    uint16_t rids[8];
+    size_t n = pcie_cfg_bus_enumerate(b->bus, 2, rids, 8);
+    if (n != 1 || rids[0] != DEVICE_RID ||
+        pcie_cfg_bus_assign_bars(b->bus, rids, n, MMIO_BASE, MMIO_BYTES, NULL) != 0 ||
+        !pcie_cfg_exp_set_mps_mrrs(b->fn, lc->mps_bytes, lc->mrrs_bytes))
+        return sim_err_set(e, "device bring-up failed: enumeration found %zu functions", n);
+    pcie_dma_set_limits(b->dma, pcie_cfg_exp_mps_bytes(b->fn), pcie_cfg_exp_mrrs_bytes(b->fn));
+    pcie_cfg_register_stats(b->fn, st, "dev.cfg");
+    return 0;
+}
+
 void *dmabench_build(const sim_ctx *ctx, sim_err *e)
 {
-    (void)e;
     const sim_params *p = ctx->params;
     dmabench *b = calloc(1, sizeof *b);
     assert(b);
@@ -268,6 +317,10 @@ void *dmabench_build(const sim_ctx *ctx, sim_err *e)
     b->link = pcie_link_create(p, ctx->stats, "pcie");
     b->rc = pcie_rc_create(p, ctx->stats, b->link, b->mem);
     b->dma = pcie_dma_create(b->link, b->rc, DEVICE_RID, (uint32_t)sim_params_uint(p, "pcie.tags"));
+    if (bring_up_function(b, p, ctx->stats, e) < 0) {
+        dmabench_destroy(b);
+        return NULL;
+    }
     sim_rng_seed(&b->rng, ctx->seed, "dma");
     b->op = (enum op)sim_params_enum_index(p, "dma.op");
     b->random = sim_params_enum_index(p, "dma.pattern") == 1;
@@ -294,6 +347,8 @@ void *dmabench_build(const sim_ctx *ctx, sim_err *e)
 void dmabench_destroy(void *bench)
 {
     dmabench *b = bench;
+    pcie_cfg_bus_destroy(b->bus);
+    pcie_cfg_destroy(b->fn);
     pcie_dma_destroy(b->dma);
     pcie_rc_destroy(b->rc);
     pcie_link_destroy(b->link);
