@@ -1,0 +1,91 @@
+#include "models/host/cpu.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+typedef struct core {
+    uint64_t busy_until_ps;
+    uint64_t busy_ps;
+} core;
+
+struct cpu {
+    unsigned n;
+    double ps_per_cycle;
+    core *cores;
+    uint64_t cycles[CPU_WHO_COUNT];
+};
+
+void cpu_register_params(sim_params *p)
+{
+    sim_params_add_uint(p, "cpu.cores", 10, 1, 1024, "cores", "Physical cores of the host");
+    sim_params_add_double(p, "cpu.ghz", 2.2, 0.1, 10.0, "GHz", "Core clock");
+}
+
+static double busy_share(const sim_stats *s, void *ctx)
+{
+    const core *k = ctx;
+    uint64_t el = sim_stats_elapsed_ps(s);
+    return el ? (double)k->busy_ps / (double)el : 0.0;
+}
+
+cpu *cpu_create(const sim_params *p, sim_stats *stats)
+{
+    cpu *c = calloc(1, sizeof *c);
+    assert(c);
+    c->n = (unsigned)sim_params_uint(p, "cpu.cores");
+    c->ps_per_cycle = 1000.0 / sim_params_double(p, "cpu.ghz");
+    c->cores = calloc(c->n, sizeof *c->cores);
+    assert(c->cores);
+    static const char *const who[CPU_WHO_COUNT] = {"guest", "hypervisor", "host"};
+    for (int w = 0; w < CPU_WHO_COUNT; w++) {
+        char name[64], desc[96];
+        snprintf(name, sizeof name, "cpu.%s_cycles", who[w]);
+        snprintf(desc, sizeof desc, "cycles spent by %s software", who[w]);
+        sim_stats_counter(stats, name, &c->cycles[w], desc);
+    }
+    for (unsigned i = 0; i < c->n; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "cpu.core%u.busy_ps", i);
+        sim_stats_counter(stats, name, &c->cores[i].busy_ps, "time the core ran work (ps)");
+        snprintf(name, sizeof name, "cpu.core%u.util", i);
+        sim_stats_derived(stats, name, busy_share, &c->cores[i], "share of time the core was busy");
+    }
+    return c;
+}
+
+void cpu_destroy(cpu *c)
+{
+    if (!c)
+        return;
+    free(c->cores);
+    free(c);
+}
+
+unsigned cpu_cores(const cpu *c) { return c->n; }
+
+uint64_t cpu_cycles_to_ps(const cpu *c, uint64_t cycles)
+{
+    return (uint64_t)llround((double)cycles * c->ps_per_cycle);
+}
+
+uint64_t cpu_run(cpu *c, unsigned core_id, uint64_t t_ps, uint64_t cycles, cpu_who who)
+{
+    assert(core_id < c->n && who < CPU_WHO_COUNT);
+    core *k = &c->cores[core_id];
+    uint64_t start = t_ps > k->busy_until_ps ? t_ps : k->busy_until_ps;
+    uint64_t d = cpu_cycles_to_ps(c, cycles);
+    k->busy_until_ps = start + d;
+    k->busy_ps += d;
+    c->cycles[who] += cycles;
+    return k->busy_until_ps;
+}
+
+uint64_t cpu_busy_until_ps(const cpu *c, unsigned core_id)
+{
+    assert(core_id < c->n);
+    return c->cores[core_id].busy_until_ps;
+}
+
+uint64_t cpu_cycles(const cpu *c, cpu_who who) { return c->cycles[who]; }

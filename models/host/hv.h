@@ -1,0 +1,55 @@
+/* The hypervisor's costs: a VM exit is a number of cycles the hypervisor runs on the
+ * vCPU's core (the vCPU makes no progress meanwhile), counted by reason. Interrupt
+ * delivery to a running vCPU is either exit-based (the physical interrupt forces an
+ * exit, the virtual interrupt is injected on entry, and the guest's EOI exits again)
+ * or posted through interrupt remapping (no exit while the vCPU runs).
+ *
+ * Defaults are KVM on x86 as measured by Dall et al. (ISCA 2016; USENIX ATC 2017) on a
+ * Xeon E5-2450; the platform file cites them per parameter. */
+#ifndef MODELS_HOST_HV_H
+#define MODELS_HOST_HV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "models/host/cpu.h"
+#include "sim/params.h"
+#include "sim/stats.h"
+
+typedef enum hv_exit_reason {
+    HV_EXIT_MMIO_USER,   /* a trapped device-register access handled in host user space */
+    HV_EXIT_MMIO_KERNEL, /* a trapped access handled in the host kernel (ioeventfd kick) */
+    HV_EXIT_HYPERCALL,   /* a hypercall (event channel notify, grant operations) */
+    HV_EXIT_EXTINT,      /* a physical interrupt for the VM arrived while it ran */
+    HV_EXIT_EOI,         /* the guest acknowledged a virtual interrupt */
+    HV_EXIT_IPI,         /* the guest sent an inter-processor interrupt */
+    HV_EXIT_CONFIG,      /* a configuration-space access of an assigned device */
+    HV_EXIT_REASONS
+} hv_exit_reason;
+
+typedef struct hv hv;
+
+void hv_register_params(sim_params *p);
+hv *hv_create(const sim_params *p, sim_stats *stats, cpu *c);
+void hv_destroy(hv *h);
+
+const char *hv_exit_name(hv_exit_reason r);
+uint64_t hv_exit_cycles(const hv *h, hv_exit_reason r);
+/* The vCPU on `core` exits for `r` at t_ps: the hypervisor's cycles run on the core;
+ * returns when the vCPU resumes. */
+uint64_t hv_exit(hv *h, unsigned core, uint64_t t_ps, hv_exit_reason r);
+/* Cycles of the ioeventfd signal that wakes a host thread after a kernel-handled exit. */
+uint64_t hv_ioeventfd_cycles(const hv *h);
+
+/* Deliver a virtual interrupt to the vCPU on `core` at t_ps. Exit-based: an external-
+ * interrupt exit, the virtual interrupt injected on entry; posted (with APIC
+ * virtualization): no exit. Returns when the guest's interrupt handler can start. */
+uint64_t hv_deliver_irq(hv *h, unsigned core, uint64_t t_ps, bool posted);
+/* The guest's handler acknowledges the interrupt at t_ps: an EOI exit unless the APIC
+ * is virtualized (the posted-interrupt configuration). Returns when the guest goes on. */
+uint64_t hv_eoi(hv *h, unsigned core, uint64_t t_ps, bool posted);
+
+uint64_t hv_exits(const hv *h, hv_exit_reason r);
+uint64_t hv_exits_total(const hv *h);
+
+#endif

@@ -1,0 +1,28 @@
+/* A software virtual switch: an L2 learning bridge (Linux bridge / Open vSwitch in its
+ * simplest mode) in the host or a driver domain. It learns source MACs per port,
+ * forwards known unicast to one port, floods broadcast, multicast and unknown
+ * destinations to every other port, and costs vswitch.pkt_cycles per packet on the
+ * core that runs it (the caller charges them through the CPU model). */
+#ifndef MODELS_HOST_VSWITCH_H
+#define MODELS_HOST_VSWITCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/params.h"
+#include "sim/stats.h"
+
+typedef struct vswitch vswitch;
+
+void vswitch_register_params(sim_params *p);
+vswitch *vswitch_create(const sim_params *p, sim_stats *stats, const char *name, unsigned ports);
+void vswitch_destroy(vswitch *v);
+
+uint64_t vswitch_pkt_cycles(const vswitch *v);
+/* Forward a frame that entered on in_port: learns src, fills out_ports (up to max) and
+ * returns how many ports it goes to (0: dropped, e.g. it would go back where it came
+ * from). */
+size_t vswitch_forward(vswitch *v, unsigned in_port, const uint8_t src[6], const uint8_t dst[6],
+                       unsigned *out_ports, size_t max);
+
+#endif

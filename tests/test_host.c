@@ -1,0 +1,136 @@
+/* Host models: cores as reservations with cycles attributed to who spent them, the
+ * hypervisor's exits and interrupt delivery, the virtual switch. */
+#include <check.h>
+#include <stdlib.h>
+
+#include "models/host/cpu.h"
+#include "models/host/hv.h"
+#include "models/host/vswitch.h"
+
+static sim_params *params(void)
+{
+    sim_params *p = sim_params_create();
+    cpu_register_params(p);
+    hv_register_params(p);
+    vswitch_register_params(p);
+    sim_err e;
+    ck_assert(sim_params_set(p, "cpu.ghz", "2", "t", &e) == 0);
+    ck_assert(sim_params_set(p, "cpu.cores", "2", "t", &e) == 0);
+    return p;
+}
+
+START_TEST(test_core_reservation)
+{
+    sim_params *p = params();
+    sim_stats *s = sim_stats_create();
+    cpu *c = cpu_create(p, s);
+    /* 2 GHz: 1000 cycles = 500 ns. Work queues on a busy core, not on the other. */
+    ck_assert_uint_eq(cpu_run(c, 0, 0, 1000, CPU_GUEST), 500000);
+    ck_assert_uint_eq(cpu_run(c, 0, 100000, 1000, CPU_HOST), 1000000);
+    ck_assert_uint_eq(cpu_run(c, 1, 100000, 1000, CPU_HOST), 600000);
+    ck_assert_uint_eq(cpu_cycles(c, CPU_GUEST), 1000);
+    ck_assert_uint_eq(cpu_cycles(c, CPU_HOST), 2000);
+    double util;
+    sim_stats_start(s, 0);
+    cpu_run(c, 0, 2000000, 2000, CPU_GUEST);
+    sim_stats_end(s, 4000000);
+    ck_assert(sim_stats_get(s, "cpu.core0.util", &util));
+    ck_assert_double_eq_tol(util, 0.25, 1e-9);
+    cpu_destroy(c);
+    sim_stats_destroy(s);
+    sim_params_destroy(p);
+}
+END_TEST
+
+/* A saturated core caps throughput: packets of 2000 cycles arriving every 500 ns on
+ * a 2 GHz core (one per 1000 ns of capacity) finish at the core's rate, not the
+ * arrival rate. */
+START_TEST(test_saturated_core_caps_rate)
+{
+    sim_params *p = params();
+    sim_stats *s = sim_stats_create();
+    cpu *c = cpu_create(p, s);
+    uint64_t done = 0;
+    for (int i = 0; i < 1000; i++)
+        done = cpu_run(c, 0, (uint64_t)i * 500000, 2000, CPU_GUEST);
+    ck_assert_uint_eq(done, 1000ull * 1000000);
+    cpu_destroy(c);
+    sim_stats_destroy(s);
+    sim_params_destroy(p);
+}
+END_TEST
+
+START_TEST(test_exits_and_interrupts)
+{
+    sim_params *p = params();
+    sim_stats *s = sim_stats_create();
+    cpu *c = cpu_create(p, s);
+    hv *h = hv_create(p, s, c);
+    uint64_t t = hv_exit(h, 0, 0, HV_EXIT_MMIO_USER);
+    ck_assert_uint_eq(t, cpu_cycles_to_ps(c, 6732));
+    ck_assert_uint_eq(hv_exits(h, HV_EXIT_MMIO_USER), 1);
+    ck_assert_uint_eq(cpu_cycles(c, CPU_HYPERVISOR), 6732);
+    /* Exit-based delivery: an external-interrupt exit, later an EOI exit. */
+    uint64_t h0 = hv_deliver_irq(h, 1, 0, false);
+    ck_assert_uint_eq(h0, cpu_cycles_to_ps(c, 2565));
+    hv_eoi(h, 1, h0, false);
+    ck_assert_uint_eq(hv_exits(h, HV_EXIT_EXTINT), 1);
+    ck_assert_uint_eq(hv_exits(h, HV_EXIT_EOI), 1);
+    /* Posted: no exit at all, the handler starts at once. */
+    ck_assert_uint_eq(hv_deliver_irq(h, 1, 5000000, true), 5000000);
+    ck_assert_uint_eq(hv_eoi(h, 1, 5000000, true), 5000000);
+    ck_assert_uint_eq(hv_exits_total(h), 3);
+    double posted;
+    ck_assert(sim_stats_get(s, "hv.irqs_posted", &posted));
+    ck_assert_double_eq(posted, 1);
+    hv_destroy(h);
+    cpu_destroy(c);
+    sim_stats_destroy(s);
+    sim_params_destroy(p);
+}
+END_TEST
+
+START_TEST(test_vswitch_learning)
+{
+    sim_params *p = params();
+    sim_stats *s = sim_stats_create();
+    vswitch *v = vswitch_create(p, s, "vsw", 4);
+    const uint8_t a[6] = {2, 0, 0, 0, 0, 1}, b[6] = {2, 0, 0, 0, 0, 2};
+    const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    unsigned out[4];
+    /* b unknown: flooded to the other three ports. */
+    ck_assert_uint_eq(vswitch_forward(v, 0, a, b, out, 4), 3);
+    ck_assert_uint_eq(out[0], 1);
+    /* b answers from port 2: a is known, one port. */
+    ck_assert_uint_eq(vswitch_forward(v, 2, b, a, out, 4), 1);
+    ck_assert_uint_eq(out[0], 0);
+    ck_assert_uint_eq(vswitch_forward(v, 0, a, b, out, 4), 1);
+    ck_assert_uint_eq(out[0], 2);
+    /* Broadcast floods even when everything is known. */
+    ck_assert_uint_eq(vswitch_forward(v, 0, a, bcast, out, 4), 3);
+    /* A frame for the port it came from is dropped. */
+    ck_assert_uint_eq(vswitch_forward(v, 2, a, b, out, 4), 0); /* a moved to port 2 */
+    double learned;
+    ck_assert(sim_stats_get(s, "vsw.learned", &learned));
+    ck_assert_double_eq(learned, 3);
+    vswitch_destroy(v);
+    sim_stats_destroy(s);
+    sim_params_destroy(p);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("host");
+    TCase *tc = tcase_create("host");
+    tcase_add_test(tc, test_core_reservation);
+    tcase_add_test(tc, test_saturated_core_caps_rate);
+    tcase_add_test(tc, test_exits_and_interrupts);
+    tcase_add_test(tc, test_vswitch_learning);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
