@@ -49,6 +49,8 @@ void sim_file_abort(sim_file *sf)
 int sim_mkdirs(const char *path, sim_err *e)
 {
     char buf[4096];
+    if (!*path)
+        return sim_err_set(e, "an empty folder name was given");
     if (strlen(path) >= sizeof buf)
         return sim_err_set(e, "%s: path too long", path);
     strcpy(buf, path);

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -574,11 +575,12 @@ static int out_of_range(const param *q, const char *value, const char *where, si
 }
 
 /* An integer parameter takes a converted value only when it is whole; the tolerance
- * forgives the last bit of a decimal fraction times a power of ten. */
+ * forgives the rounding of a decimal fraction times a power of ten (0.1us in ps), a
+ * few units in the last place, and no more (12345678901.4 is not whole). */
 static bool whole(double d, double *r)
 {
     *r = nearbyint(d);
-    return fabs(d - *r) <= 1e-9 * fmax(1.0, fabs(d));
+    return fabs(d - *r) <= 8.0 * DBL_EPSILON * fmax(1.0, fabs(d));
 }
 
 static int parse_int(const param *q, const number *n, const char *text, const char *where,

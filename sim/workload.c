@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -389,7 +390,7 @@ static int parse_factor(const char *s, double *out)
 static char *format_generated(double v)
 {
     double r = nearbyint(v);
-    if (fabs(v - r) <= 1e-9 * fmax(1.0, fabs(v)) && fabs(r) < 9.2e18)
+    if (fabs(v - r) <= 8.0 * DBL_EPSILON * fmax(1.0, fabs(v)) && fabs(r) < 9.2e18)
         return xprintf("%" PRId64, (int64_t)r);
     char buf[64];
     for (int prec = 1; prec <= 15; prec++) {

@@ -145,6 +145,10 @@ START_TEST(test_fractions_refused)
     set_bad(p, "link.delay_ps", "1.5ps", "'1.5ps' is not a whole number of ps");
     set_bad(p, "host.skew_ns", "1ps", "'1ps' is not a whole number of ns");
     set_bad(p, "pcie.mps_bytes", "200.5", "not a whole number of bytes");
+    /* Large values keep their fractions visible: no relative slack hides .4 */
+    set_bad(p, "link.delay_ps", "12345678901.4", "not a whole number of ps");
+    set_ok(p, "link.delay_ps", "0.1us");
+    ck_assert_uint_eq(sim_params_uint(p, "link.delay_ps"), 100000);
     ck_assert_uint_eq(sim_params_uint(p, "pcie.lanes"), 16); /* unchanged */
     sim_params_destroy(p);
 }

@@ -581,12 +581,37 @@ START_TEST(test_cfg_check)
 }
 END_TEST
 
+
+/* MPS and MRRS limit DWs, not bytes: a write starting 2 bytes into a DW stops at the
+ * MPS boundary of its first DW, so no TLP carries more than MPS/4 DWs. */
+START_TEST(test_unaligned_split_respects_dw_limit)
+{
+    pcie_split s;
+    pcie_chunk c;
+    pcie_split_write_init(&s, 0x1002, 512, 256);
+    ck_assert(pcie_split_next(&s, &c));
+    ck_assert_uint_eq(c.addr, 0x1002);
+    ck_assert_uint_eq(c.len_bytes, 254);
+    ck_assert_uint_le(pcie_tlp_data_bytes(PCIE_TLP_MWR, c.addr, c.len_bytes), 256);
+    ck_assert(pcie_split_next(&s, &c));
+    ck_assert_uint_eq(c.addr, 0x1100);
+    ck_assert_uint_eq(c.len_bytes, 256);
+    ck_assert(pcie_split_next(&s, &c));
+    ck_assert_uint_eq(c.len_bytes, 2);
+    ck_assert(!pcie_split_next(&s, &c));
+    pcie_split_read_init(&s, 0x2001, 1024, 512);
+    while (pcie_split_next(&s, &c))
+        ck_assert_uint_le(pcie_tlp_data_bytes(PCIE_TLP_MWR, c.addr, c.len_bytes), 512);
+}
+END_TEST
+
 static Suite *tlp_suite(void)
 {
     Suite *s = suite_create("pcie_tlp");
 
     TCase *split = tcase_create("split");
     tcase_set_timeout(split, 60);
+    tcase_add_test(split, test_unaligned_split_respects_dw_limit);
     tcase_add_test(split, test_read_4k_mrrs512_is_8_mrd);
     tcase_add_test(split, test_read_4k_mps256_rcb64_is_16_cpld);
     tcase_add_test(split, test_unaligned_read_short_first_completion);

@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "sim/resv.h"
+
 typedef struct core {
-    uint64_t busy_until_ps;
+    sim_resv time; /* work is booked ahead of the clock: keep the idle gaps usable */
     uint64_t busy_ps;
 } core;
 
@@ -74,18 +76,17 @@ uint64_t cpu_run(cpu *c, unsigned core_id, uint64_t t_ps, uint64_t cycles, cpu_w
 {
     assert(core_id < c->n && who < CPU_WHO_COUNT);
     core *k = &c->cores[core_id];
-    uint64_t start = t_ps > k->busy_until_ps ? t_ps : k->busy_until_ps;
     uint64_t d = cpu_cycles_to_ps(c, cycles);
-    k->busy_until_ps = start + d;
+    uint64_t start = sim_resv_book(&k->time, t_ps, d);
     k->busy_ps += d;
     c->cycles[who] += cycles;
-    return k->busy_until_ps;
+    return start + d;
 }
 
 uint64_t cpu_busy_until_ps(const cpu *c, unsigned core_id)
 {
     assert(core_id < c->n);
-    return c->cores[core_id].busy_until_ps;
+    return c->cores[core_id].time.busy_until_ps;
 }
 
 uint64_t cpu_cycles(const cpu *c, cpu_who who) { return c->cycles[who]; }

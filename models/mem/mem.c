@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "sim/kernel.h"
+#include "sim/resv.h"
 
 #define NO_TAG UINT64_MAX
 
@@ -14,16 +15,17 @@ struct mem {
      * use (LRU). DDIO write-allocation may only replace ways [0, ddio_ways). */
     uint64_t *tags;
     uint64_t *last_use;
+    uint8_t *dirty; /* written by a device and not yet written back */
     uint64_t tick;
     uint32_t sets, ways, ddio_ways;
     uint64_t llc_latency_ps;
     /* DRAM */
     uint32_t channels;
-    uint64_t *chan_busy_until_ps;
-    double ps_per_byte;
+    sim_resv *chan;
+    uint64_t line_service_ps; /* one line's transfer on a channel */
     uint64_t dram_latency_ps;
     /* stats */
-    uint64_t llc_read_hits, llc_read_misses, llc_write_hits, llc_write_allocs;
+    uint64_t llc_read_hits, llc_read_misses, llc_write_hits, llc_write_allocs, writebacks;
     uint64_t dram_bytes, dram_busy_ps;
 };
 
@@ -37,8 +39,9 @@ void mem_register_params(sim_params *p)
                         "go to DRAM");
     sim_params_add_double(p, "mem.llc_latency_ns", 80.0, 0.0, 1e6, "ns",
                           "Device access that hits the LLC, from the root complex");
-    sim_params_add_double(p, "mem.read_latency_ns", 134.0, 0.0, 1e6, "ns",
-                          "Device read that misses the LLC: DRAM latency from the root complex");
+    sim_params_add_double(p, "mem.read_latency_ns", 130.0, 0.0, 1e6, "ns",
+                          "Device read that misses the LLC: DRAM latency from the root complex, "
+                          "after the line's transfer on its channel");
     sim_params_add_uint(p, "mem.channels", 4, 1, 64, "", "DRAM channels, interleaved by line");
     sim_params_add_double(p, "mem.channel_gbps", 136.5, 0.1, 1e5, "Gbps",
                           "Bandwidth of one DRAM channel");
@@ -72,21 +75,25 @@ mem *mem_create(const sim_params *p, sim_stats *stats)
     if (m->sets) {
         m->tags = malloc((size_t)m->sets * m->ways * sizeof *m->tags);
         m->last_use = calloc((size_t)m->sets * m->ways, sizeof *m->last_use);
-        assert(m->tags && m->last_use);
+        m->dirty = calloc((size_t)m->sets * m->ways, 1);
+        assert(m->tags && m->last_use && m->dirty);
     }
     mem_flush(m);
     m->llc_latency_ps = ns_to_ps(sim_params_double(p, "mem.llc_latency_ns"));
     m->dram_latency_ps = ns_to_ps(sim_params_double(p, "mem.read_latency_ns"));
     m->channels = (uint32_t)sim_params_uint(p, "mem.channels");
-    m->chan_busy_until_ps = calloc(m->channels, sizeof *m->chan_busy_until_ps);
-    assert(m->chan_busy_until_ps);
+    m->chan = calloc(m->channels, sizeof *m->chan);
+    assert(m->chan);
     /* Gbps -> ps per byte: 8 bits / (G bits/s) = 8000/Gbps ps. */
-    m->ps_per_byte = 8000.0 / sim_params_double(p, "mem.channel_gbps");
+    m->line_service_ps =
+        (uint64_t)llround(MEM_LINE_BYTES * 8000.0 / sim_params_double(p, "mem.channel_gbps"));
 
     sim_stats_counter(stats, "mem.llc_read_hits", &m->llc_read_hits, "device reads hitting the LLC (lines)");
     sim_stats_counter(stats, "mem.llc_read_misses", &m->llc_read_misses, "device reads missing the LLC (lines)");
     sim_stats_counter(stats, "mem.llc_write_hits", &m->llc_write_hits, "device writes hitting the LLC (lines)");
     sim_stats_counter(stats, "mem.llc_write_allocs", &m->llc_write_allocs, "device writes allocating in DDIO ways (lines)");
+    sim_stats_counter(stats, "mem.llc_writebacks", &m->writebacks,
+                      "device-written lines evicted from the LLC and written back to DRAM");
     sim_stats_counter(stats, "mem.dram_bytes", &m->dram_bytes, "bytes read from or written to DRAM");
     sim_stats_counter(stats, "mem.dram_busy_ps", &m->dram_busy_ps, "DRAM channel busy time, all channels (ps)");
     return m;
@@ -98,7 +105,8 @@ void mem_destroy(mem *m)
         return;
     free(m->tags);
     free(m->last_use);
-    free(m->chan_busy_until_ps);
+    free(m->dirty);
+    free(m->chan);
     free(m);
 }
 
@@ -107,35 +115,42 @@ void mem_flush(mem *m)
     for (size_t i = 0; i < (size_t)m->sets * m->ways; i++) {
         m->tags[i] = NO_TAG;
         m->last_use[i] = 0;
+        m->dirty[i] = 0;
     }
 }
+
+static uint64_t dram_transfer(mem *m, uint64_t now_ps, uint64_t line);
 
 /* Lines are spread over sets by a multiplicative hash, like the sliced LLCs whose set
  * counts are not powers of two. Returns the index of the set's first way. */
 static size_t set_of(const mem *m, uint64_t line)
 {
-    uint64_t h = (line * 0x9e3779b97f4a7c15ull) >> 17;
-    return (size_t)(h % m->sets) * m->ways;
+    uint64_t h = line * 0x9e3779b97f4a7c15ull;
+    /* Multiply-high maps the hash onto [0, sets) without a division. */
+    return (size_t)(((unsigned __int128)h * m->sets) >> 64) * m->ways;
 }
 
-/* Returns true on a hit (and marks the way used). */
-static bool llc_hit(mem *m, uint64_t line)
+#define NO_WAY SIZE_MAX
+
+/* The slot holding `line` (marked most recently used), or NO_WAY on a miss. */
+static size_t llc_find(mem *m, uint64_t line)
 {
     if (!m->sets)
-        return false;
+        return NO_WAY;
     size_t base = set_of(m, line);
     for (uint32_t w = 0; w < m->ways; w++) {
         if (m->tags[base + w] == line) {
             m->last_use[base + w] = ++m->tick;
-            return true;
+            return base + w;
         }
     }
-    return false;
+    return NO_WAY;
 }
 
 /* Puts a missing line in the least recently used of ways [0, limit) of its set (an
- * empty way counts as least recent). */
-static void llc_insert(mem *m, uint64_t line, uint32_t limit)
+ * empty way counts as least recent). A dirty victim is written back: it occupies a
+ * DRAM channel from now_ps, which delays later misses but not this access. */
+static void llc_insert(mem *m, uint64_t now_ps, uint64_t line, uint32_t limit, bool dirty)
 {
     if (!m->sets || limit == 0)
         return;
@@ -144,19 +159,27 @@ static void llc_insert(mem *m, uint64_t line, uint32_t limit)
     for (uint32_t w = 1; w < limit; w++)
         if (m->last_use[base + w] < m->last_use[base + victim])
             victim = w;
+    if (m->dirty[base + victim]) {
+        m->writebacks++;
+        dram_transfer(m, now_ps, m->tags[base + victim]);
+    }
     m->tags[base + victim] = line;
     m->last_use[base + victim] = ++m->tick;
+    m->dirty[base + victim] = dirty;
+}
+
+/* One line through its channel: returns when the transfer ends. */
+static uint64_t dram_transfer(mem *m, uint64_t now_ps, uint64_t line)
+{
+    uint64_t start = sim_resv_book(&m->chan[line % m->channels], now_ps, m->line_service_ps);
+    m->dram_bytes += MEM_LINE_BYTES;
+    m->dram_busy_ps += m->line_service_ps;
+    return start + m->line_service_ps;
 }
 
 static uint64_t dram_access(mem *m, uint64_t now_ps, uint64_t line)
 {
-    uint64_t *busy = &m->chan_busy_until_ps[line % m->channels];
-    uint64_t service = (uint64_t)llround(MEM_LINE_BYTES * m->ps_per_byte);
-    uint64_t start = now_ps > *busy ? now_ps : *busy;
-    *busy = start + service;
-    m->dram_bytes += MEM_LINE_BYTES;
-    m->dram_busy_ps += service;
-    return start + service + m->dram_latency_ps;
+    return dram_transfer(m, now_ps, line) + m->dram_latency_ps;
 }
 
 uint64_t mem_read(mem *m, uint64_t now_ps, uint64_t addr, uint64_t bytes)
@@ -166,7 +189,7 @@ uint64_t mem_read(mem *m, uint64_t now_ps, uint64_t addr, uint64_t bytes)
         return now_ps + m->llc_latency_ps;
     for (uint64_t line = addr / MEM_LINE_BYTES; line <= (addr + bytes - 1) / MEM_LINE_BYTES; line++) {
         uint64_t t;
-        if (llc_hit(m, line)) {
+        if (llc_find(m, line) != NO_WAY) {
             m->llc_read_hits++;
             t = now_ps + m->llc_latency_ps;
         } else {
@@ -185,13 +208,15 @@ uint64_t mem_write(mem *m, uint64_t now_ps, uint64_t addr, uint64_t bytes)
     if (bytes == 0)
         return done;
     for (uint64_t line = addr / MEM_LINE_BYTES; line <= (addr + bytes - 1) / MEM_LINE_BYTES; line++) {
-        if (llc_hit(m, line)) {
+        size_t slot = llc_find(m, line);
+        if (slot != NO_WAY) {
             m->llc_write_hits++;
+            m->dirty[slot] = 1;
         } else if (m->sets && m->ddio_ways) {
             m->llc_write_allocs++;
-            llc_insert(m, line, m->ddio_ways);
+            llc_insert(m, now_ps, line, m->ddio_ways, true);
         } else {
-            uint64_t t = dram_access(m, now_ps, line) - m->dram_latency_ps;
+            uint64_t t = dram_transfer(m, now_ps, line);
             if (t > done)
                 done = t;
         }
@@ -201,9 +226,17 @@ uint64_t mem_write(mem *m, uint64_t now_ps, uint64_t addr, uint64_t bytes)
 
 void mem_touch(mem *m, uint64_t addr, uint64_t bytes)
 {
-    if (bytes == 0)
+    if (bytes == 0 || !m->sets)
         return;
+    /* Of a buffer larger than the cache only the tail can still be there: touching
+     * four cache sizes' worth leaves the same state (bar hash collisions) in bounded
+     * time. */
+    uint64_t keep = 4ull * m->sets * m->ways * MEM_LINE_BYTES;
+    if (bytes > keep) {
+        addr += bytes - keep;
+        bytes = keep;
+    }
     for (uint64_t line = addr / MEM_LINE_BYTES; line <= (addr + bytes - 1) / MEM_LINE_BYTES; line++)
-        if (!llc_hit(m, line))
-            llc_insert(m, line, m->ways);
+        if (llc_find(m, line) == NO_WAY)
+            llc_insert(m, 0, line, m->ways, false);
 }

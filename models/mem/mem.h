@@ -6,9 +6,12 @@
  *   device read that hits is served at mem.llc_latency_ns; a miss goes to DRAM and
  *   does not allocate (DDIO reads leave the cache alone). A device write allocates in
  *   at most mem.ddio_ways ways of its set (write-allocate limited to the I/O ways), so
- *   a large receive buffer cannot flush the whole cache.
+ *   a large receive buffer cannot flush the whole cache. Device-written lines are
+ *   dirty: evicting one writes it back, occupying a DRAM channel (the "leaky DMA"
+ *   traffic of Tootoonchian et al., NSDI 2018).
  * - DRAM has mem.channels channels interleaved by line; each channel is a reservation
- *   (busy_until) with mem.channel_gbps of bandwidth, plus mem.read_latency_ns.
+ *   (sim_resv) with mem.channel_gbps of bandwidth; a read miss then adds
+ *   mem.read_latency_ns.
  * - mem_touch() models the CPU having used a buffer: its lines are in the LLC (warm).
  */
 #ifndef MODELS_MEM_MEM_H

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "sim/kernel.h"
+#include "sim/resv.h"
 
 /* Flow-control classes (Base Spec 2.6.1). */
 enum { FC_P, FC_NP, FC_CPL, FC_CLASSES };
@@ -16,16 +17,18 @@ typedef struct fc_return {
     uint32_t hdr, data;
 } fc_return;
 
-/* One credit class of one receiver. A limit of 0 is infinite. */
+/* One credit class of one receiver. A limit of 0 is infinite. Pending returns are a
+ * min-heap on their time: TLPs may be booked out of time order (a gap on the wire is
+ * filled after later TLPs were booked), so returns are not in booking order. */
 typedef struct fc_class {
     uint32_t hdr_limit, data_limit;
     uint32_t hdr_avail, data_avail;
-    fc_return *ring; /* pending returns, in arrival order */
-    size_t head, count, cap;
+    fc_return *heap;
+    size_t count, cap;
 } fc_class;
 
 typedef struct link_dir {
-    uint64_t busy_until_ps;
+    sim_resv wire;
     uint64_t carry_as; /* sub-ps remainder of occupancy, so long runs sum exactly */
     fc_class fc[FC_CLASSES];
     /* stats */
@@ -128,8 +131,8 @@ static void fc_init(fc_class *fc, uint32_t hdr_limit, uint32_t data_limit)
      * credit when headers are infinite. */
     fc->cap = hdr_limit ? hdr_limit : data_limit;
     if (fc->cap) {
-        fc->ring = calloc(fc->cap, sizeof *fc->ring);
-        assert(fc->ring);
+        fc->heap = calloc(fc->cap, sizeof *fc->heap);
+        assert(fc->heap);
     }
 }
 
@@ -198,13 +201,13 @@ void pcie_link_destroy(pcie_link *l)
         return;
     for (int d = 0; d < 2; d++)
         for (int c = 0; c < FC_CLASSES; c++)
-            free(l->dir[d].fc[c].ring);
+            free(l->dir[d].fc[c].heap);
     free(l);
 }
 
 const pcie_link_cfg *pcie_link_config(const pcie_link *l) { return &l->cfg; }
 
-uint64_t pcie_link_busy_until_ps(const pcie_link *l, pcie_dir d) { return l->dir[d].busy_until_ps; }
+uint64_t pcie_link_busy_until_ps(const pcie_link *l, pcie_dir d) { return l->dir[d].wire.busy_until_ps; }
 
 static int fc_class_of(enum pcie_tlp_type t)
 {
@@ -217,8 +220,42 @@ static int fc_class_of(enum pcie_tlp_type t)
     }
 }
 
-/* Takes credits for a TLP ready at t; returns when it may go (t, or the return that
- * made room). */
+static void fc_heap_push(fc_class *fc, fc_return r)
+{
+    assert(fc->count < fc->cap);
+    size_t i = fc->count++;
+    while (i > 0 && fc->heap[(i - 1) / 2].at_ps > r.at_ps) {
+        fc->heap[i] = fc->heap[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    fc->heap[i] = r;
+}
+
+static fc_return fc_heap_pop(fc_class *fc)
+{
+    fc_return top = fc->heap[0], last = fc->heap[--fc->count];
+    size_t i = 0;
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        uint64_t mv = last.at_ps;
+        if (l < fc->count && fc->heap[l].at_ps < mv) {
+            m = l;
+            mv = fc->heap[l].at_ps;
+        }
+        if (l + 1 < fc->count && fc->heap[l + 1].at_ps < mv)
+            m = l + 1;
+        if (m == i)
+            break;
+        fc->heap[i] = fc->heap[m];
+        i = m;
+    }
+    if (fc->count)
+        fc->heap[i] = last;
+    return top;
+}
+
+/* Takes credits for a TLP ready at t; returns when it may go (t, or the time of the
+ * return that made room). */
 static uint64_t fc_acquire(fc_class *fc, uint64_t t, uint32_t hdr, uint32_t data)
 {
     if (fc->hdr_limit == 0)
@@ -228,13 +265,11 @@ static uint64_t fc_acquire(fc_class *fc, uint64_t t, uint32_t hdr, uint32_t data
     while (fc->hdr_avail < hdr || fc->data_avail < data) {
         /* The configuration check guarantees one TLP fits, so a return is pending. */
         assert(fc->count > 0);
-        fc_return *r = &fc->ring[fc->head];
-        if (r->at_ps > t)
-            t = r->at_ps;
-        fc->hdr_avail += r->hdr;
-        fc->data_avail += r->data;
-        fc->head = (fc->head + 1) % fc->cap;
-        fc->count--;
+        fc_return r = fc_heap_pop(fc);
+        if (r.at_ps > t)
+            t = r.at_ps;
+        fc->hdr_avail += r.hdr;
+        fc->data_avail += r.data;
     }
     fc->hdr_avail -= hdr;
     fc->data_avail -= data;
@@ -247,15 +282,18 @@ static void fc_release_at(fc_class *fc, uint64_t at_ps, uint32_t hdr, uint32_t d
         hdr = 0;
     if (fc->data_limit == 0)
         data = 0;
-    if (!hdr && !data)
-        return;
-    assert(fc->count < fc->cap);
-    fc->ring[(fc->head + fc->count) % fc->cap] = (fc_return){at_ps, hdr, data};
-    fc->count++;
+    if (hdr || data)
+        fc_heap_push(fc, (fc_return){at_ps, hdr, data});
 }
 
 uint64_t pcie_link_send(pcie_link *l, pcie_dir d, uint64_t ready_ps, enum pcie_tlp_type t,
                         uint64_t addr, uint32_t len_bytes)
+{
+    return pcie_link_send_ex(l, d, ready_ps, t, addr, len_bytes, NULL);
+}
+
+uint64_t pcie_link_send_ex(pcie_link *l, pcie_dir d, uint64_t ready_ps, enum pcie_tlp_type t,
+                           uint64_t addr, uint32_t len_bytes, uint64_t *start_ps)
 {
     link_dir *ld = &l->dir[d];
     uint32_t data = pcie_tlp_data_bytes(t, addr, len_bytes);
@@ -263,11 +301,12 @@ uint64_t pcie_link_send(pcie_link *l, pcie_dir d, uint64_t ready_ps, enum pcie_t
     fc_class *fc = &ld->fc[fc_class_of(t)];
     uint64_t go = fc_acquire(fc, ready_ps, 1, (data + FC_DATA_UNIT_BYTES - 1) / FC_DATA_UNIT_BYTES);
     ld->credit_wait_ps += go - ready_ps;
-    uint64_t start = go > ld->busy_until_ps ? go : ld->busy_until_ps;
-    ld->wire_wait_ps += start - go;
     uint64_t occupancy = pcie_tlp_occupancy_ps(&l->timing, wire, &ld->carry_as);
-    ld->busy_until_ps = start + occupancy;
+    uint64_t start = sim_resv_book(&ld->wire, go, occupancy);
+    ld->wire_wait_ps += start - go;
     ld->busy_ps += occupancy;
+    if (start_ps)
+        *start_ps = start;
     ld->tlps++;
     ld->wire_bytes += wire;
     ld->payload_bytes += data ? len_bytes : 0;

@@ -7,10 +7,15 @@
  * completion credits (header: one per TLP; data: one per 16 bytes). A TLP without
  * enough credit waits until enough come back; credits return pcie.fc_update_ns after
  * the TLP arrived (the receiver consumes it and an UpdateFC DLLP travels back; the
- * DLLP's bandwidth is already in the rate share). Because arrivals in one direction
- * are in order, the returns of each class are kept in a FIFO and no event is needed.
+ * DLLP's bandwidth is already in the rate share). Because the return times
+ * are known when a TLP is booked, the returns of each class are kept in a heap on
+ * their time and no event is needed.
  * An endpoint advertises infinite completion credits (Base Spec 2.6.1), so
  * completions to the device never wait.
+ *
+ * Bookings may come out of time order (work is booked ahead of the clock), so each
+ * direction is a sim_resv: a TLP ready early takes an idle gap left before TLPs booked
+ * for later, instead of queueing behind them.
  *
  * The link is timing only: what a TLP does at the far end is the caller's business. */
 #ifndef MODELS_PCIE_LINK_H
@@ -47,7 +52,14 @@ const pcie_link_cfg *pcie_link_config(const pcie_link *l);
 uint64_t pcie_link_send(pcie_link *l, pcie_dir d, uint64_t ready_ps, enum pcie_tlp_type t,
                         uint64_t addr, uint32_t len_bytes);
 
-/* Time at which direction d's wire is free. */
+/* The same, also giving the time the TLP started on the wire (NULL allowed): TLPs
+ * that must stay in order (the completions of one request) pass the previous start as
+ * the next one's earliest ready time, since a TLP may fill an idle gap on the wire
+ * left before TLPs booked earlier. */
+uint64_t pcie_link_send_ex(pcie_link *l, pcie_dir d, uint64_t ready_ps, enum pcie_tlp_type t,
+                           uint64_t addr, uint32_t len_bytes, uint64_t *start_ps);
+
+/* Time up to which direction d's wire is booked. */
 uint64_t pcie_link_busy_until_ps(const pcie_link *l, pcie_dir d);
 
 #endif

@@ -12,6 +12,9 @@ struct pcie_rc {
     void *translate_ctx;
     pcie_msi_fn msi;
     void *msi_ctx;
+    /* When memory has accepted every posted write so far: an MSI, itself a posted
+     * write, must not overtake the data it announces (Base Spec 2.4.1 ordering). */
+    uint64_t posted_done_ps;
     /* stats */
     uint64_t reads, writes, read_bytes, write_bytes, completions, ur, msis, mmio_writes,
         mmio_reads;
@@ -88,11 +91,14 @@ uint64_t pcie_rc_read(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64_t addr, u
     pcie_split s;
     pcie_split_cpl_init(&s, addr, len, cfg->rcb_bytes, cfg->mps_bytes);
     pcie_chunk c;
-    uint64_t last = t;
+    uint64_t last = t, prev_start = 0;
     while (pcie_split_next(&s, &c)) {
-        uint64_t ready = mem_read(rc->mem, t, hpa + (c.addr - addr), c.len_bytes);
-        last = pcie_link_send(rc->link, PCIE_DOWN, ready + rc->latency_ps, PCIE_TLP_CPLD, c.addr,
-                              c.len_bytes);
+        uint64_t ready = mem_read(rc->mem, t, hpa + (c.addr - addr), c.len_bytes) + rc->latency_ps;
+        /* The completions of one request go in address order (Base Spec 2.3.1.1). */
+        if (ready < prev_start)
+            ready = prev_start;
+        last = pcie_link_send_ex(rc->link, PCIE_DOWN, ready, PCIE_TLP_CPLD, c.addr, c.len_bytes,
+                                 &prev_start);
         rc->completions++;
     }
     return last;
@@ -106,6 +112,8 @@ uint64_t pcie_rc_write(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64_t addr, 
     if (addr >= PCIE_MSI_BASE && addr < PCIE_MSI_BASE + PCIE_MSI_SIZE) {
         /* Interrupt remapping plugs in through the MSI hook, not translation. */
         rc->msis++;
+        if (t < rc->posted_done_ps)
+            t = rc->posted_done_ps;
         if (rc->msi)
             rc->msi(rc->msi_ctx, rid, addr, msi_data, t);
         return t;
@@ -116,7 +124,10 @@ uint64_t pcie_rc_write(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64_t addr, 
         return t;
     }
     rc->write_bytes += len;
-    return mem_write(rc->mem, t, hpa, len);
+    uint64_t done = mem_write(rc->mem, t, hpa, len);
+    if (done > rc->posted_done_ps)
+        rc->posted_done_ps = done;
+    return done;
 }
 
 uint64_t pcie_rc_mmio_write(pcie_rc *rc, uint64_t t_ps, uint64_t addr, uint32_t len)

@@ -205,7 +205,9 @@ uint32_t pcie_tlp_wire_bytes(const pcie_link_cfg *cfg, enum pcie_tlp_type t,
 static void split_init(pcie_split *s, uint64_t addr, uint64_t len, uint32_t max,
                        uint32_t align, uint32_t cross)
 {
-    assert(max > 0 && align > 0 && cross > 0);
+    /* Every size here is a power of two (MPS, MRRS, RCB, 4 KiB, 1), so the iterator
+     * works with masks, not divisions. */
+    assert(max > 0 && (align & (align - 1)) == 0 && align > 0 && (cross & (cross - 1)) == 0);
     s->addr = addr;
     s->end = addr + len;
     s->max_bytes = max;
@@ -239,20 +241,24 @@ bool pcie_split_next(pcie_split *s, pcie_chunk *out)
 {
     if (s->addr >= s->end)
         return false;
-    uint64_t a = s->align_bytes;
-    uint64_t stop = s->addr + s->max_bytes;
-    uint64_t cross = (s->addr / s->cross_bytes + 1) * s->cross_bytes;
+    uint64_t amask = (uint64_t)s->align_bytes - 1;
+    /* MPS and MRRS bound the DWs a TLP carries, not its bytes: a transfer that starts
+     * inside a DW counts that whole DW, so the chunk ends max_bytes after the DW's
+     * start (Base Spec 2.2.2: Length is in DW). */
+    uint64_t stop = (s->addr & ~3ull) + s->max_bytes;
+    uint64_t cross = (s->addr | ((uint64_t)s->cross_bytes - 1)) + 1;
     if (stop > cross)
         stop = cross;
     /* A completer that starts mid-block (root complexes fetch and return whole cache
      * lines) first catches up to the boundary: a short first completion. */
-    if (s->addr % a != 0 && stop > (s->addr / a + 1) * a)
-        stop = (s->addr / a + 1) * a;
+    uint64_t next_block = (s->addr | amask) + 1;
+    if ((s->addr & amask) != 0 && stop > next_block)
+        stop = next_block;
     if (stop >= s->end) {
         stop = s->end;
-    } else if (stop / a * a > s->addr) {
+    } else if ((stop & ~amask) > s->addr) {
         /* Not the last chunk: it ends on an alignment boundary (the RCB rule). */
-        stop = stop / a * a;
+        stop &= ~amask;
     }
     out->addr = s->addr;
     out->len_bytes = (uint32_t)(stop - s->addr);

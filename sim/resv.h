@@ -1,0 +1,70 @@
+/* A reserved resource's timeline: when it is busy up to, and the idle gaps it left
+ * behind. Loosely-timed models book work ahead of the clock (a completion's wire time
+ * is booked when its request is handled), so bookings arrive out of time order. With a
+ * plain busy_until, a request that is ready early but booked late waits behind work
+ * booked for later, and the idle time before that work is lost; here it takes the
+ * first earlier gap it fits in. A few gaps are kept (the earliest are forgotten
+ * first), which bounds the cost of a booking and stays deterministic. */
+#ifndef SIM_RESV_H
+#define SIM_RESV_H
+
+#include <stdint.h>
+
+#define SIM_RESV_GAPS 8
+
+typedef struct sim_resv {
+    uint64_t busy_until_ps;
+    uint32_t ngaps;
+    struct {
+        uint64_t start_ps, end_ps;
+    } gap[SIM_RESV_GAPS]; /* idle intervals before busy_until, sorted, disjoint */
+} sim_resv;
+
+static inline void sim_resv_add_gap(sim_resv *r, uint32_t at, uint64_t start, uint64_t end)
+{
+    if (end <= start)
+        return;
+    if (r->ngaps == SIM_RESV_GAPS) {
+        /* Forget the earliest gap: it is the least likely to be of use. */
+        if (at == 0)
+            return;
+        for (uint32_t i = 1; i < r->ngaps; i++)
+            r->gap[i - 1] = r->gap[i];
+        r->ngaps--;
+        at--;
+    }
+    for (uint32_t i = r->ngaps; i > at; i--)
+        r->gap[i] = r->gap[i - 1];
+    r->gap[at].start_ps = start;
+    r->gap[at].end_ps = end;
+    r->ngaps++;
+}
+
+/* Books dur_ps of the resource no earlier than ready_ps; returns the start. */
+static inline uint64_t sim_resv_book(sim_resv *r, uint64_t ready_ps, uint64_t dur_ps)
+{
+    if (ready_ps < r->busy_until_ps) {
+        for (uint32_t i = 0; i < r->ngaps; i++) {
+            uint64_t s = r->gap[i].start_ps > ready_ps ? r->gap[i].start_ps : ready_ps;
+            uint64_t gend = r->gap[i].end_ps;
+            if (s + dur_ps > gend)
+                continue;
+            uint64_t gstart = r->gap[i].start_ps;
+            /* Remove the gap, put back what is left on either side. */
+            for (uint32_t j = i + 1; j < r->ngaps; j++)
+                r->gap[j - 1] = r->gap[j];
+            r->ngaps--;
+            sim_resv_add_gap(r, i, s + dur_ps, gend);
+            sim_resv_add_gap(r, i, gstart, s);
+            return s;
+        }
+        uint64_t s = r->busy_until_ps;
+        r->busy_until_ps = s + dur_ps;
+        return s;
+    }
+    sim_resv_add_gap(r, r->ngaps, r->busy_until_ps, ready_ps);
+    r->busy_until_ps = ready_ps + dur_ps;
+    return ready_ps;
+}
+
+#endif
