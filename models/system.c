@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/iommu/iommu.h"
 #include "models/mem/mem.h"
 #include "models/pcie/dmabench.h"
 #include "models/pcie/link.h"
@@ -21,7 +22,7 @@ typedef struct workload_kind {
 
 static int dma_check(const sim_params *p, sim_err *e)
 {
-    if (pcie_link_check(p, e) < 0 || mem_check(p, e) < 0)
+    if (pcie_link_check(p, e) < 0 || mem_check(p, e) < 0 || iommu_check(p, e) < 0)
         return -1;
     return dmabench_check(p, e);
 }
@@ -55,6 +56,7 @@ static void system_register_params(sim_params *p)
     pcie_link_register_params(p);
     pcie_rc_register_params(p);
     dmabench_register_params(p);
+    iommu_register_params(p);
 }
 
 static const workload_kind *kind_of(const sim_params *p)

@@ -4,7 +4,11 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "models/iommu/dmaapi.h"
+#include "models/iommu/iommu.h"
+#include "models/iommu/irq_remap.h"
 #include "models/mem/mem.h"
+#include "models/mem/physmem.h"
 #include "models/pcie/cfgspace.h"
 #include "models/pcie/dma.h"
 #include "models/pcie/link.h"
@@ -24,6 +28,16 @@
 /* Where firmware places device BARs: a 256 MiB MMIO window below 4 GiB. */
 #define MMIO_BASE 0xE0000000ull
 #define MMIO_BYTES (256ull << 20)
+/* With the IOMMU on: where the IOMMU driver's tables live (64 TiB up, 1 GiB), the
+ * device's domain id, and the bounce pool of a 32-bit device (swiotlb's default 64 MiB,
+ * placed at 3 GiB). */
+#define IOMMU_TABLES_BASE (1ull << 46)
+#define IOMMU_TABLES_BYTES (1ull << 30)
+#define DEVICE_DID 1u
+#define BOUNCE_BASE (3ull << 30)
+#define BOUNCE_BYTES (64ull << 20)
+/* Most leaf entries a window mapped once may need (16 GiB of 4 KiB pages). */
+#define WINDOW_MAX_PAGES (1ull << 22)
 
 enum op { OP_READ, OP_WRITE, OP_RW };
 
@@ -31,6 +45,8 @@ typedef struct inflight {
     uint64_t done_ps;
     uint64_t issued_ps;
     uint32_t is_write;
+    uint32_t mapped; /* buf holds a per-transfer mapping to undo */
+    iommu_dma_buf buf;
 } inflight;
 
 typedef struct dmabench {
@@ -41,6 +57,11 @@ typedef struct dmabench {
     pcie_dma *dma;
     pcie_cfg_bus *bus;
     pcie_cfg *fn;
+    mem_phys *pm;
+    iommu *iommu;
+    iommu_dma *dma_api;
+    bool map_per_transfer;
+    uint64_t dev_base; /* the window's device address when mapped once */
     sim_event *done_ev;
     sim_rng rng;
     enum op op;
@@ -78,7 +99,13 @@ void dmabench_register_params(sim_params *p)
     sim_params_add_uint(p, "dma.base_addr", 0, 0, UINT64_MAX, "bytes",
                         "Host address of the window (0: 4 GiB for 64-bit devices, 256 MiB "
                         "for 32-bit ones)");
+    sim_params_add_enum(p, "dma.map", "transfer", "transfer|window",
+                        "With iommu.mode strict or lazy: map and unmap each transfer's buffer "
+                        "through the DMA API (transfer), or map the window once at start "
+                        "(window, as pcie-bench's driver does)");
 }
+
+static bool iommu_on(const sim_params *p) { return sim_params_enum_index(p, "iommu.mode") != 0; }
 
 static uint64_t window_base(const sim_params *p)
 {
@@ -106,11 +133,32 @@ int dmabench_check(const sim_params *p, sim_err *e)
     uint64_t base = window_base(p);
     if (base + window < base)
         return sim_err_set(e, "dma.base_addr + dma.window_bytes overflows the address space");
+    /* A device with fewer address bits than the window needs reaches it through
+     * remapping (strict, lazy) or bounce buffers (off, pt): both work. */
+    if (base + window > 1ull << 52)
+        return sim_err_set(e, "the DMA window [%#llx, %#llx) is beyond 52-bit host physical "
+                              "addresses", (unsigned long long)base, (unsigned long long)(base + window));
     unsigned bits = (unsigned)sim_params_uint(p, "pcie.addr_bits");
-    if (bits < 64 && base + window > (1ull << bits))
-        return sim_err_set(e, "the DMA window [%#llx, %#llx) is beyond the device's %u-bit "
-                              "addresses (pcie.addr_bits)",
-                           (unsigned long long)base, (unsigned long long)(base + window), bits);
+    int mode = sim_params_enum_index(p, "iommu.mode");
+    if (bits < 64 && base + window > (1ull << bits) && mode < 2 &&
+        base < BOUNCE_BASE + BOUNCE_BYTES && base + window > BOUNCE_BASE)
+        return sim_err_set(e, "the DMA window [%#llx, %#llx) overlaps the bounce pool [%#llx, "
+                              "%#llx) a %u-bit device needs",
+                           (unsigned long long)base, (unsigned long long)(base + window),
+                           BOUNCE_BASE, BOUNCE_BASE + BOUNCE_BYTES, bits);
+    if (!iommu_on(p))
+        return 0;
+    if (base < IOMMU_TABLES_BASE + IOMMU_TABLES_BYTES && base + window > IOMMU_TABLES_BASE)
+        return sim_err_set(e, "the DMA window [%#llx, %#llx) overlaps the IOMMU's tables at "
+                              "[%#llx, %#llx)",
+                           (unsigned long long)base, (unsigned long long)(base + window),
+                           IOMMU_TABLES_BASE, IOMMU_TABLES_BASE + IOMMU_TABLES_BYTES);
+    uint64_t page = sim_params_uint(p, "iommu.page_bytes");
+    if (mode >= 2 && sim_params_enum_index(p, "dma.map") == 1 && window / page > WINDOW_MAX_PAGES)
+        return sim_err_set(e, "dma.window_bytes = %llu needs %llu IOMMU pages of %llu bytes; "
+                              "at most %llu are mapped at once (use a larger iommu.page_bytes)",
+                           (unsigned long long)window, (unsigned long long)(window / page),
+                           (unsigned long long)page, WINDOW_MAX_PAGES);
     return 0;
 }
 
@@ -167,16 +215,29 @@ static uint64_t next_addr(dmabench *b)
         slot = b->next_slot;
         b->next_slot = slot + 1 < slots ? slot + 1 : 0;
     }
-    return b->base + slot * b->align + b->offset;
+    return slot * b->align + b->offset;
 }
 
 static void issue(dmabench *b, uint64_t now)
 {
     bool write = b->op == OP_WRITE || (b->op == OP_RW && (b->issued & 1));
     b->issued++;
-    uint64_t addr = next_addr(b);
+    uint64_t off = next_addr(b), addr = b->base + off;
     uint64_t start = now + b->engine_ps;
     inflight x = {.issued_ps = now, .is_write = write};
+    if (b->map_per_transfer) {
+        /* The driver maps the buffer before it posts the descriptor (a bounce copy for a
+         * device read must be done before the device may start). */
+        uint64_t ready = iommu_dma_map(b->dma_api, now, addr, b->size, !write, &x.buf);
+        if (ready != UINT64_MAX) {
+            x.mapped = 1;
+            addr = x.buf.dev_addr;
+            if (ready > now)
+                start = ready + b->engine_ps;
+        }
+    } else if (b->dma_api) {
+        addr = b->dev_base + off;
+    }
     if (write) {
         x.done_ps = pcie_dma_write(b->dma, start, addr, b->size);
     } else {
@@ -193,6 +254,8 @@ static void on_done(void *ctx)
     uint64_t now = sim_now_ps(b->kernel);
     while (b->n && b->heap[0].done_ps <= now) {
         inflight x = heap_pop(b);
+        if (x.mapped)
+            iommu_dma_unmap(b->dma_api, now, &x.buf);
         sim_hist_add(b->latency, x.done_ps - x.issued_ps);
         if (x.is_write) {
             b->writes++;
@@ -250,6 +313,14 @@ static double m_lat_mean(const sim_stats *s, void *ctx)
     return sim_hist_mean(((dmabench *)ctx)->latency) / 1000.0;
 }
 
+static double m_cpu_cycles(const sim_stats *s, void *ctx)
+{
+    (void)s;
+    const dmabench *b = ctx;
+    uint64_t n = b->reads + b->writes;
+    return n ? (double)iommu_dma_cpu_cycles(b->dma_api) / (double)n : 0.0;
+}
+
 static uint64_t pow2_at_least(uint64_t x)
 {
     uint64_t p = 1;
@@ -274,6 +345,48 @@ static void register_stats(dmabench *b, sim_stats *st)
     sim_stats_metric(st, "dma_latency_ns_mean", m_lat_mean, b, "mean transfer latency (ns)");
     sim_stats_metric(st, "dma_latency_ns_p50", m_lat_p50, b, "median transfer latency (ns)");
     sim_stats_metric(st, "dma_latency_ns_p99", m_lat_p99, b, "99th percentile transfer latency (ns)");
+    if (b->dma_api)
+        sim_stats_metric(st, "dma_cpu_cycles_per_transfer", m_cpu_cycles, b,
+                         "host CPU cycles of the DMA API (maps, unmaps, invalidations, bounces) "
+                         "per transfer");
+}
+
+/* The IOMMU in the root complex and the host DMA API the device's driver uses: with
+ * iommu.mode off only when a 32-bit device needs bouncing (the default path is left
+ * exactly as without this code). */
+static int bring_up_iommu(dmabench *b, const sim_params *p, sim_stats *st, sim_err *e)
+{
+    unsigned bits = (unsigned)sim_params_uint(p, "pcie.addr_bits");
+    bool bounce = bits < 64 && b->base + b->window > (1ull << bits);
+    int mode = sim_params_enum_index(p, "iommu.mode");
+    if (mode == 0 && !bounce)
+        return 0;
+    b->pm = mem_phys_create();
+    if (mode != 0) {
+        b->iommu = iommu_create(p, st, b->mem, b->pm, IOMMU_TABLES_BASE, IOMMU_TABLES_BYTES);
+        if (sim_params_bool(p, "iommu.ats"))
+            iommu_ats_enable(b->iommu, DEVICE_RID, b->link,
+                             (uint64_t)llround(sim_params_double(p, "rc.latency_ns") * 1000.0));
+        pcie_rc_set_translate(b->rc, iommu_translate, b->iommu);
+        pcie_rc_set_msi(b->rc, iommu_msi, b->iommu);
+    }
+    b->dma_api = iommu_dma_create(p, st, b->iommu, b->mem, b->pm, DEVICE_RID, DEVICE_DID, bits,
+                                  BOUNCE_BASE, BOUNCE_BYTES, e);
+    if (!b->dma_api)
+        return -1;
+    bool per_transfer_mapping = mode >= 2 && sim_params_enum_index(p, "dma.map") == 0;
+    b->map_per_transfer = per_transfer_mapping || bounce;
+    if (mode >= 2 && !per_transfer_mapping) {
+        /* One mapping of the whole window, in pages of iommu.page_bytes. */
+        iommu_dma_buf w;
+        if (iommu_dma_map(b->dma_api, 0, b->base, b->window, true, &w) == UINT64_MAX)
+            return sim_err_set(e, "no IOVA space for a %llu-byte window",
+                               (unsigned long long)b->window);
+        b->dev_base = w.dev_addr;
+    } else {
+        b->dev_base = b->base;
+    }
+    return 0;
 }
 
 /* The function's configuration space, and what firmware and the OS do at boot:
@@ -332,6 +445,10 @@ void *dmabench_build(const sim_ctx *ctx, sim_err *e)
     if (b->align > 4096)
         b->align = 4096;
     b->engine_ps = (uint64_t)llround(sim_params_double(p, "dma.engine_latency_ns") * 1000.0);
+    if (bring_up_iommu(b, p, ctx->stats, e) < 0) {
+        dmabench_destroy(b);
+        return NULL;
+    }
     if (sim_params_enum_index(p, "dma.cache") == 0)
         mem_touch(b->mem, b->base, b->window);
     register_stats(b, ctx->stats);
@@ -350,6 +467,9 @@ void dmabench_destroy(void *bench)
     pcie_cfg_bus_destroy(b->bus);
     pcie_cfg_destroy(b->fn);
     pcie_dma_destroy(b->dma);
+    iommu_dma_destroy(b->dma_api);
+    iommu_destroy(b->iommu);
+    mem_phys_destroy(b->pm);
     pcie_rc_destroy(b->rc);
     pcie_link_destroy(b->link);
     mem_destroy(b->mem);

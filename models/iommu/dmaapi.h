@@ -1,0 +1,90 @@
+/* The host's DMA API for one host-owned device (Linux's dma_map/dma_unmap over
+ * intel-iommu and swiotlb), with the CPU cycles each call costs. iommu.mode picks:
+ *
+ *   off     no IOMMU: the device gets host physical addresses. A device with fewer
+ *           address bits than the buffer needs (pcie.addr_bits = 32, buffer above
+ *           4 GiB) gets a bounce buffer below 4 GiB: the CPU copies into it before a
+ *           device read and out of it after a device write (cycles, and the copy's
+ *           memory reads and cache fills).
+ *   pt      the IOMMU translates nothing for this device (pass-through context);
+ *           bouncing as for off.
+ *   strict  each map allocates an IOVA range and writes page-table entries; each unmap
+ *           clears them, invalidates the pages (page-selective IOTLB invalidation and,
+ *           with ATS, the device TLB, plus a wait descriptor) and frees the IOVA.
+ *   lazy    unmap clears the entries but defers invalidation: IOVAs wait in a flush
+ *           queue until iommu.lazy_batch unmaps or iommu.lazy_timeout_ms have
+ *           gathered, then one domain-selective invalidation covers them all and they
+ *           are freed (stale translations stay usable until then: the protection
+ *           given up for speed).
+ *
+ * IOVAs are allocated top-down below the MSI window (0xFEE00000, reserved in every
+ * domain as Linux does) in naturally aligned power-of-two blocks of iommu.page_bytes,
+ * freed blocks reused last-in first-out (Linux's per-CPU IOVA caches), and above 4 GiB
+ * when that runs out and the device has 64 address bits.
+ *
+ * Timing: maps and unmaps return the time they are done (a bounce copy or a strict
+ * invalidation takes time); CPU work is counted in cycles (dmaapi.cpu_cycles, and the
+ * IOMMU part also in iommu.cpu_cycles) for a CPU model to charge to a core. */
+#ifndef MODELS_IOMMU_DMAAPI_H
+#define MODELS_IOMMU_DMAAPI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "models/iommu/iommu.h"
+#include "sim/err.h"
+#include "sim/params.h"
+#include "sim/stats.h"
+
+typedef enum iommu_dma_mode {
+    IOMMU_DMA_OFF = 0,
+    IOMMU_DMA_PT = 1,
+    IOMMU_DMA_STRICT = 2,
+    IOMMU_DMA_LAZY = 3,
+} iommu_dma_mode;
+
+typedef struct iommu_dma iommu_dma;
+
+/* A mapped buffer: what the device is given, and what unmap needs. */
+typedef struct iommu_dma_buf {
+    uint64_t dev_addr;       /* the address the device uses */
+    uint64_t hpa, bytes;
+    uint64_t iova, iova_bytes; /* strict/lazy: the IOVA block */
+    uint64_t bounce;         /* bounce slot (0: none) */
+    uint64_t bounce_bytes;
+    bool to_device;          /* the device reads the buffer (else writes it) */
+} iommu_dma_buf;
+
+/* `u` is NULL for mode off. For strict and lazy a domain (id did) is created and rid
+ * attached to it; for pt, rid is attached in pass-through. The bounce pool is
+ * [bounce_base, + bounce_bytes) below 4 GiB. NULL with *e set on failure. */
+iommu_dma *iommu_dma_create(const sim_params *p, sim_stats *s, iommu *u, mem *m, mem_phys *pm,
+                            uint16_t rid, uint16_t did, unsigned addr_bits,
+                            uint64_t bounce_base, uint64_t bounce_bytes, sim_err *e);
+void iommu_dma_destroy(iommu_dma *d);
+iommu_dma_mode iommu_dma_get_mode(const iommu_dma *d);
+/* The domain of strict/lazy modes (NULL otherwise). */
+iommu_domain *iommu_dma_domain(const iommu_dma *d);
+
+/* Maps [hpa, hpa + bytes) for one transfer at t_ps; returns the time the device may
+ * use it (after a bounce copy for a device read), or UINT64_MAX when IOVA or bounce
+ * space is exhausted. */
+uint64_t iommu_dma_map(iommu_dma *d, uint64_t t_ps, uint64_t hpa, uint64_t bytes, bool to_device,
+                       iommu_dma_buf *out);
+/* Unmaps after the transfer; returns when the CPU is done (strict: the invalidation
+ * has completed; a device write's bounce copy is back). */
+uint64_t iommu_dma_unmap(iommu_dma *d, uint64_t t_ps, const iommu_dma_buf *b);
+/* Lazy mode: flush the queue now (what the 10 ms timer does). Returns when done. */
+uint64_t iommu_dma_flush(iommu_dma *d, uint64_t t_ps);
+
+/* Whether a buffer at [hpa, hpa + bytes) needs bouncing in this mode. */
+bool iommu_dma_needs_bounce(const iommu_dma *d, uint64_t hpa, uint64_t bytes);
+
+uint64_t iommu_dma_cpu_cycles(const iommu_dma *d);
+uint64_t iommu_dma_maps(const iommu_dma *d);
+/* Per-operation CPU cost estimates (cycles) for models that charge a core: a map of
+ * `pages` pages, and the CPU part of an unmap without its invalidation wait. */
+uint64_t iommu_dma_map_cost_cycles(const iommu_dma *d, uint64_t pages);
+uint64_t iommu_dma_unmap_cost_cycles(const iommu_dma *d, uint64_t pages);
+
+#endif

@@ -1,0 +1,200 @@
+/* An Intel VT-d style IOMMU in the root complex: DMA remapping with real tables in
+ * simulated host memory, caches with their own timing, queued invalidation, fault
+ * recording, address translation services for a device-side cache, peer-to-peer
+ * routing through translation, and interrupt remapping with posting (irq_remap.h).
+ *
+ * Translation. The root table (one 16-byte entry per bus) points to context tables
+ * (one 16-byte entry per device/function) whose entry gives the domain id, the
+ * translation type and the second-level table. A request's requester id selects the
+ * context entry (context cache, else two memory reads), the IOTLB is searched by
+ * (domain, page) at each page size present; on a miss a page walker reads one entry per
+ * level through the memory model (mem_read: walks compete with DMA for DRAM and hit in
+ * the LLC), skipping the levels a paging-structure cache holds. Walkers are a pool of
+ * reservations (a miss takes the walker that frees first and queues behind it), and a
+ * miss to a page whose walk is in flight waits for that walk (its IOTLB entry carries
+ * the walk's completion time) instead of walking again.
+ *
+ * Timing style: iommu_translate is the root complex's pcie_translate_fn; it returns
+ * with the request's time advanced by what translation took. No event is scheduled.
+ *
+ * Faults. A request the tables do not allow (no context, address beyond the width,
+ * not present, no permission, reserved bits) is blocked: the hook returns -1 (the root
+ * complex answers Unsupported Request and touches no memory), a fault record with the
+ * requester id, the address and the VT-d reason code (iommu_regs.h) is logged in the
+ * fault recording registers until software clears them, and counted.
+ *
+ * Costs are parameters (iommu.*), each with its unit; defaults and sources are in
+ * workloads/platforms/xeon-e5v4-gen3x8.ini and docs/iommu-model.md. */
+#ifndef MODELS_IOMMU_IOMMU_H
+#define MODELS_IOMMU_IOMMU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "models/mem/mem.h"
+#include "models/mem/physmem.h"
+#include "models/pcie/link.h"
+#include "sim/err.h"
+#include "sim/params.h"
+#include "sim/stats.h"
+
+typedef struct iommu iommu;
+typedef struct iommu_domain iommu_domain;
+
+/* Access rights of a mapping (the R and W bits of a second-level entry). */
+#define IOMMU_READ 0x1u
+#define IOMMU_WRITE 0x2u
+
+void iommu_register_params(sim_params *p);
+/* Refuses what the hardware cannot be: ways that do not divide the entries, no page
+ * walker, a page size the chosen table depth cannot map. */
+int iommu_check(const sim_params *p, sim_err *e);
+
+/* The IOMMU driver's structures (root and context tables, page tables, invalidation
+ * queue, interrupt remapping table) are allocated from [tables_base, + tables_bytes)
+ * of host memory. Registers the iommu.* counters and the metrics iotlb_hit_rate,
+ * iotlb_misses, walk_reads, walk_latency_ns_p50, iommu_faults, invalidations,
+ * irq_remaps. */
+iommu *iommu_create(const sim_params *p, sim_stats *stats, mem *m, mem_phys *pm,
+                    uint64_t tables_base, uint64_t tables_bytes);
+void iommu_destroy(iommu *u);
+
+/* The root complex's translation hook (pcie_translate_fn); ctx is the iommu. */
+int iommu_translate(void *ctx, uint16_t rid, uint64_t addr, uint32_t len, bool write,
+                    uint64_t *t_ps, uint64_t *hpa);
+
+/* Functional DMA through translation, for models that move real bytes (rings,
+ * descriptors, packets): translates every page of [addr, addr + len) for requester
+ * rid at t_ps and copies between buf and host memory. Returns 0 with *t_ps advanced by
+ * the translations, or -1 when any page is blocked, in which case nothing was read or
+ * written (the whole access is checked before a byte moves). */
+int iommu_dma_access(iommu *u, uint16_t rid, uint64_t addr, void *buf, size_t len, bool write,
+                     uint64_t *t_ps);
+
+/* ---- Domains (the hypervisor's and the host DMA API's view) ---------------------- */
+
+/* A domain with its own second-level table of iommu.levels levels. did is the VT-d
+ * domain id (1..65535; 0 is reserved by caching mode software). NULL when the id is
+ * taken or the table memory is exhausted. */
+iommu_domain *iommu_domain_create(iommu *u, uint16_t did);
+iommu_domain *iommu_domain_find(const iommu *u, uint16_t did);
+uint16_t iommu_domain_id(const iommu_domain *d);
+/* Physical address of the top-level table (the context entry's SLPTPTR). */
+uint64_t iommu_domain_table(const iommu_domain *d);
+/* Map [iova, iova + bytes) to host [hpa, ...) with pages of page_bytes (4 KiB, 2 MiB
+ * or 1 GiB; addresses and size multiples of it), rights IOMMU_READ | IOMMU_WRITE.
+ * A guest-physical range of a VM is mapped the same way (iova = guest physical).
+ * Returns the number of table entries written (the CPU's work: see
+ * iommu_cpu_cost_pte_cycles), or -1 with *e set. Caches are not invalidated: a change
+ * to a present mapping needs an invalidation (iommu_invalidate) to be seen. */
+int64_t iommu_domain_map(iommu_domain *d, uint64_t iova, uint64_t hpa, uint64_t bytes,
+                         uint64_t page_bytes, unsigned rights, sim_err *e);
+/* Clears the leaves of [iova, iova + bytes); returns how many. No invalidation. */
+uint64_t iommu_domain_unmap(iommu_domain *d, uint64_t iova, uint64_t bytes);
+/* Software look-up (no timing, no caches): 0 with the host address, -1 if unmapped. */
+int iommu_domain_lookup(const iommu_domain *d, uint64_t iova, uint64_t *hpa, unsigned *rights,
+                        uint64_t *page_bytes);
+
+/* Point requester rid's context entry at a domain (translation type: untranslated
+ * requests, or also translation requests when ATS is enabled for rid), or at
+ * pass-through (host physical = device address). The context cache is not
+ * invalidated: software does that when it changes a present entry. */
+int iommu_attach(iommu *u, uint16_t rid, iommu_domain *d);
+int iommu_attach_passthrough(iommu *u, uint16_t rid);
+/* Clears the context entry: the function's requests fault (reason 2). */
+void iommu_detach(iommu *u, uint16_t rid);
+
+/* ---- Invalidation (queued invalidation, VT-d 6.5.2) ------------------------------- */
+
+typedef enum iommu_inv_kind {
+    IOMMU_INV_IOTLB_GLOBAL,  /* every IOTLB and paging-structure cache entry */
+    IOMMU_INV_IOTLB_DOMAIN,  /* entries of domain did */
+    IOMMU_INV_IOTLB_PAGE,    /* entries of did overlapping [addr, addr + bytes) */
+    IOMMU_INV_CTX_GLOBAL,    /* context cache */
+    IOMMU_INV_CTX_DOMAIN,
+    IOMMU_INV_CTX_DEVICE,    /* context entry of requester rid */
+    IOMMU_INV_DEVTLB,        /* device-TLB of rid over [addr, addr + bytes): crosses the link */
+    IOMMU_INV_IEC_GLOBAL,    /* interrupt entry cache */
+    IOMMU_INV_IEC_INDEX,     /* one interrupt remapping table entry */
+} iommu_inv_kind;
+
+typedef struct iommu_inv {
+    iommu_inv_kind kind;
+    uint16_t did, rid;
+    uint64_t addr, bytes; /* page-selective and device-TLB ranges */
+    uint32_t index;       /* IEC index */
+    /* Page-selective only: the invalidation hint. true (Linux's choice when no table
+     * page was freed) keeps the paging-structure caches. */
+    bool keep_tables;
+} iommu_inv;
+
+typedef struct iommu_inv_cost {
+    uint64_t done_ps;    /* the wait descriptor's status write has landed */
+    uint64_t cpu_cycles; /* writing the descriptors, the tail doorbell, and spinning */
+} iommu_inv_cost;
+
+/* Software at t_ps writes the descriptors and a wait descriptor into the invalidation
+ * queue (real 128-bit descriptors in host memory), rings the tail register and spins
+ * on the wait's status. The hardware fetches and executes them in order. Returns when
+ * it is done and what the CPU paid (also added to iommu.cpu_cycles). */
+iommu_inv_cost iommu_invalidate(iommu *u, uint64_t t_ps, const iommu_inv *inv, size_t n);
+
+/* ---- Faults ---------------------------------------------------------------------- */
+
+typedef struct iommu_fault {
+    uint16_t rid;
+    uint64_t addr;   /* page-aligned faulting address (DMA), or the interrupt index */
+    uint8_t reason;  /* enum vtd_fault_reason */
+    bool write;
+    bool interrupt;  /* an interrupt remapping fault */
+    uint64_t t_ps;
+} iommu_fault;
+
+/* Recorded faults (at most iommu.fault_records until cleared; later ones only
+ * counted, as the overflow bit says). */
+size_t iommu_faults_recorded(const iommu *u);
+const iommu_fault *iommu_fault_get(const iommu *u, size_t i);
+void iommu_faults_clear(iommu *u);
+/* Every fault since creation (recorded or not). */
+uint64_t iommu_faults_total(const iommu *u);
+
+/* ---- Address translation services (device-side translation cache) --------------- */
+
+/* Requester rid has a device TLB (iommu.devtlb_entries) on the far side of `link`.
+ * Its requests are then translated requests when the device TLB hits; on a miss the
+ * device sends a translation request, the IOMMU translates and answers with a
+ * completion (both crossing the link), and the device issues the request translated.
+ * Invalidations of kind IOMMU_INV_DEVTLB travel to the device as messages and its
+ * completion message comes back. rc_latency_ps is one root complex traversal. */
+void iommu_ats_enable(iommu *u, uint16_t rid, pcie_link *link, uint64_t rc_latency_ps);
+
+/* ---- Peer-to-peer --------------------------------------------------------------- */
+
+/* A peer device's BAR: requests whose translated address falls in it go to the peer. */
+void iommu_add_peer_bar(iommu *u, uint64_t base, uint64_t bytes);
+/* A request from rid to addr that the switch would route to a peer. With
+ * iommu.acs_p2p = redirect it goes up to the root complex and through translation
+ * (0, *t_ps advanced, *hpa the translated target, *to_peer whether it lands in a
+ * peer BAR); with block it is refused (-1, counted as iommu.p2p_blocked). */
+int iommu_p2p(iommu *u, uint16_t rid, uint64_t addr, uint32_t len, bool write, uint64_t *t_ps,
+              uint64_t *hpa, bool *to_peer);
+
+/* ---- CPU costs for the host and hypervisor models to charge to a core ------------ */
+
+double iommu_cpu_ghz(const iommu *u);
+uint64_t iommu_cpu_cost_pte_cycles(const iommu *u, uint64_t entries);
+/* Adds cycles the caller spent on IOMMU work to iommu.cpu_cycles. */
+void iommu_charge_cycles(iommu *u, uint64_t cycles);
+uint64_t iommu_cpu_cycles(const iommu *u);
+
+/* ---- Introspection for tests ----------------------------------------------------- */
+unsigned iommu_levels(const iommu *u);
+uint64_t iommu_root_table(const iommu *u);
+mem_phys *iommu_physmem(const iommu *u);
+/* Valid IOTLB entries (all domains). */
+uint32_t iommu_iotlb_valid(const iommu *u);
+/* Whether the IOTLB holds a translation of (did, addr), without touching LRU state. */
+bool iommu_iotlb_holds(const iommu *u, uint16_t did, uint64_t addr);
+
+#endif

@@ -1,0 +1,120 @@
+/* Private to models/iommu: the IOMMU's state, shared by iommu.c (DMA remapping,
+ * invalidation, faults) and irq_remap.c (interrupt remapping). */
+#ifndef MODELS_IOMMU_IOMMU_IMPL_H
+#define MODELS_IOMMU_IOMMU_IMPL_H
+
+#include "models/iommu/iommu.h"
+#include "models/iommu/iotlb.h"
+#include "models/iommu/irq_remap.h"
+#include "models/iommu/pgtable.h"
+
+#define IOMMU_MAX_LEVELS 5
+
+struct iommu_domain {
+    iommu *u;
+    uint16_t did;
+    iommu_pgtable pt;
+};
+
+/* A cached context entry (the context cache). */
+typedef struct iommu_ctx_entry {
+    uint64_t slptptr;
+    uint64_t last_use;
+    uint16_t rid, did;
+    uint8_t tt, levels, valid, fpd;
+} iommu_ctx_entry;
+
+typedef struct iommu_ats_dev {
+    uint16_t rid;
+    pcie_link *link;
+    uint64_t rc_latency_ps;
+} iommu_ats_dev;
+
+typedef struct iommu_peer_bar {
+    uint64_t base, bytes;
+} iommu_peer_bar;
+
+/* A cached interrupt remapping table entry (the interrupt entry cache). */
+typedef struct iommu_iec_entry {
+    uint64_t lo, hi;
+    uint64_t last_use;
+    uint32_t index;
+    uint8_t valid;
+} iommu_iec_entry;
+
+struct iommu {
+    mem *mem;
+    mem_phys *pm;
+    mem_phys_arena arena; /* the driver's structures */
+    unsigned levels;
+    uint64_t root_table;
+
+    /* caches */
+    iommu_ctx_entry *ctx;
+    uint32_t ctx_entries;
+    uint64_t ctx_tick;
+    iommu_tlb *iotlb;
+    iommu_tlb *pwc[IOMMU_MAX_LEVELS + 1]; /* by level 2..5: the entries of that level */
+    iommu_tlb *devtlb;
+    bool superpage_1g;
+
+    /* page walkers: busy-until per walker */
+    uint64_t *walker_busy_ps;
+    uint32_t walkers;
+
+    /* domains by id, found by linear search (few domains) */
+    iommu_domain **domains;
+    size_t n_domains, cap_domains;
+
+    /* ATS devices and peer BARs */
+    iommu_ats_dev *ats;
+    size_t n_ats;
+    iommu_peer_bar *peers;
+    size_t n_peers;
+    bool acs_redirect;
+
+    /* invalidation queue: 256 descriptors of 16 bytes in host memory, and the status
+     * word a wait descriptor writes */
+    uint64_t iq_base, iq_status;
+    uint32_t iq_tail;
+    uint32_t iq_seq;
+
+    /* faults */
+    iommu_fault *faults;
+    size_t n_faults, fault_records;
+
+    /* interrupt remapping */
+    uint64_t irt_base;
+    uint32_t irt_entries; /* 0: remapping off, MSIs pass in compatibility format */
+    bool irq_compat_allowed;
+    iommu_iec_entry *iec;
+    uint32_t iec_entries;
+    uint64_t iec_tick;
+    iommu_irq_fn irq_fn;
+    void *irq_ctx;
+
+    /* timing (ps) and costs */
+    uint64_t iotlb_hit_ps, walk_fixed_ps, walk_level_ps;
+    uint64_t qi_doorbell_ps, inv_iotlb_ps, inv_ctx_ps, inv_iec_ps, inv_devtlb_ps;
+    uint64_t irq_remap_ps;
+    uint64_t qi_desc_cycles, pte_cycles;
+    double cpu_ghz;
+
+    /* stats */
+    uint64_t translations, iotlb_hits, iotlb_misses, walks, walks_merged, walk_reads,
+        walk_queue_ps, pwc_hits, ctx_hits, ctx_misses, ctx_reads, faults_total,
+        fault_overflows, invalidations, inv_descs, inv_iotlb, inv_ctx, inv_devtlb, inv_iec,
+        inv_entries_dropped, cpu_cycles, ats_requests, ats_hits, p2p_redirected, p2p_blocked,
+        irq_remaps, irq_posted, irq_notifications, irq_blocked, irq_compat, iec_hits,
+        iec_misses;
+    sim_hist *walk_latency;
+};
+
+/* Logs a fault (iommu.c). */
+void iommu_record_fault(iommu *u, uint16_t rid, uint64_t addr, uint8_t reason, bool write,
+                        bool interrupt, uint64_t t_ps);
+/* Interrupt-entry-cache invalidation (irq_remap.c), called by the queue. */
+uint32_t iommu_iec_invalidate(iommu *u, bool global, uint32_t index);
+uint64_t iommu_ns_to_ps(double ns);
+
+#endif

@@ -1,0 +1,166 @@
+/* Intel Virtualization Technology for Directed I/O (VT-d) Architecture Specification:
+ * register offsets, in-memory structure layouts and fault reason codes, named after
+ * the specification (section numbers of Rev. 3.x/4.x; the legacy-mode formats used
+ * here are unchanged since Rev. 1.3). Only what the model reads or writes is here.
+ *
+ * Entries are little-endian 64-bit words in host memory (models/mem/physmem.h). */
+#ifndef MODELS_IOMMU_IOMMU_REGS_H
+#define MODELS_IOMMU_IOMMU_REGS_H
+
+#include <stdint.h>
+
+/* ---- Remapping hardware registers (10.4) ------------------------------------------ */
+#define VTD_VER_REG 0x000
+#define VTD_CAP_REG 0x008
+#define VTD_ECAP_REG 0x010
+#define VTD_GCMD_REG 0x018
+#define VTD_GSTS_REG 0x01C
+#define VTD_RTADDR_REG 0x020
+#define VTD_CCMD_REG 0x028
+#define VTD_FSTS_REG 0x034
+#define VTD_FECTL_REG 0x038
+#define VTD_IQH_REG 0x080
+#define VTD_IQT_REG 0x088
+#define VTD_IQA_REG 0x090
+#define VTD_IRTA_REG 0x0B8
+
+/* IRTA_REG: table base (bits 63:12), EIME (bit 11), size S (bits 3:0): 2^(S+1) entries. */
+#define VTD_IRTA_ADDR_MASK 0xFFFFFFFFFFFFF000ull
+#define VTD_IRTA_S_MASK 0xFull
+
+/* ---- Root entry (9.1): 128 bits, one per bus, 256 per 4 KiB root table ------------ */
+#define VTD_ROOT_ENTRY_BYTES 16u
+#define VTD_ROOT_ENTRY_P (1ull << 0)                  /* lo: present */
+#define VTD_ROOT_ENTRY_CTP 0xFFFFFFFFFFFFF000ull      /* lo: context-table pointer */
+#define VTD_ROOT_ENTRY_RSVD_LO 0x0000000000000FFEull  /* lo: reserved, must be 0 */
+
+/* ---- Context entry (9.3): 128 bits, one per device/function, 256 per table -------- */
+#define VTD_CONTEXT_ENTRY_BYTES 16u
+#define VTD_CONTEXT_ENTRY_P (1ull << 0)               /* lo: present */
+#define VTD_CONTEXT_ENTRY_FPD (1ull << 1)             /* lo: fault processing disable */
+#define VTD_CONTEXT_ENTRY_TT_SHIFT 2                  /* lo: translation type, bits 3:2 */
+#define VTD_CONTEXT_ENTRY_TT_MASK (3ull << 2)
+#define VTD_CONTEXT_TT_MULTI_LEVEL 0u                 /* untranslated requests only */
+#define VTD_CONTEXT_TT_DEV_IOTLB 1u                   /* also translation requests (ATS) */
+#define VTD_CONTEXT_TT_PASS_THROUGH 2u                /* untranslated = host physical */
+#define VTD_CONTEXT_ENTRY_SLPTPTR 0xFFFFFFFFFFFFF000ull /* lo: second-level table pointer */
+#define VTD_CONTEXT_ENTRY_RSVD_LO 0x0000000000000FF0ull
+#define VTD_CONTEXT_ENTRY_AW_MASK 7ull                /* hi: address width, bits 2:0 */
+#define VTD_CONTEXT_AW_39 1u                          /* 3-level table */
+#define VTD_CONTEXT_AW_48 2u                          /* 4-level table */
+#define VTD_CONTEXT_AW_57 3u                          /* 5-level table */
+#define VTD_CONTEXT_ENTRY_DID_SHIFT 8                 /* hi: domain identifier, bits 23:8 */
+#define VTD_CONTEXT_ENTRY_DID_MASK (0xFFFFull << 8)
+#define VTD_CONTEXT_ENTRY_RSVD_HI 0xFFFFFFFFFF000080ull
+
+/* ---- Second-level paging entries (9.8): 64 bits, 512 per 4 KiB table -------------- */
+#define VTD_SL_PTE_BYTES 8u
+#define VTD_SL_LEVEL_BITS 9u
+#define VTD_SL_R (1ull << 0)
+#define VTD_SL_W (1ull << 1)
+#define VTD_SL_X (1ull << 2)
+#define VTD_SL_PS (1ull << 7)                          /* page size: leaf at level 2 or 3 */
+#define VTD_SL_SNP (1ull << 11)
+#define VTD_SL_ADDR_MASK 0x000FFFFFFFFFF000ull          /* bits 51:12 */
+#define VTD_SL_TM (1ull << 62)
+/* Reserved bits of a present entry that the walk checks: bits 61:52 (above the 52-bit
+ * host address width; bit 62 is TM, bit 63 ignored), and for a large page the address
+ * bits below its size. */
+#define VTD_SL_RSVD_HIGH 0x3FF0000000000000ull
+
+/* ---- Fault recording (7.2.1, 10.4.14) and reason codes (Appendix A / 7.1.3) ------- */
+enum vtd_fault_reason {
+    VTD_FR_ROOT_ENTRY_P = 0x1,       /* present field of the root entry is clear */
+    VTD_FR_CONTEXT_ENTRY_P = 0x2,    /* present field of the context entry is clear */
+    VTD_FR_CONTEXT_ENTRY_INV = 0x3,  /* invalid programming of a context entry */
+    VTD_FR_ADDR_BEYOND_MGAW = 0x4,   /* input address above 2^AW - 1 */
+    VTD_FR_WRITE = 0x5,              /* write to a page without write permission */
+    VTD_FR_READ = 0x6,               /* read of a page without read permission */
+    VTD_FR_PAGING_ENTRY_INV = 0x7,   /* error accessing a second-level paging entry */
+    VTD_FR_ROOT_TABLE_INV = 0x8,     /* error accessing the root table */
+    VTD_FR_CONTEXT_TABLE_INV = 0x9,  /* error accessing a context table */
+    VTD_FR_ROOT_ENTRY_RSVD = 0xA,    /* non-zero reserved field in a root entry */
+    VTD_FR_CONTEXT_ENTRY_RSVD = 0xB, /* non-zero reserved field in a context entry */
+    VTD_FR_PAGING_ENTRY_RSVD = 0xC,  /* non-zero reserved field in a paging entry */
+    VTD_FR_CONTEXT_ENTRY_TT = 0xD,   /* request blocked by the context entry's TT */
+    /* interrupt remapping */
+    VTD_FR_IR_REQ_RSVD = 0x20,   /* reserved field set in the interrupt request */
+    VTD_FR_IR_INDEX_OVER = 0x21, /* interrupt index beyond the table (IRTA.S) */
+    VTD_FR_IR_ENTRY_P = 0x22,    /* present field of the IRTE is clear */
+    VTD_FR_IR_ROOT_INVAL = 0x23, /* error accessing the interrupt remapping table */
+    VTD_FR_IR_IRTE_RSVD = 0x24,  /* non-zero reserved field in a present IRTE */
+    VTD_FR_IR_REQ_COMPAT = 0x25, /* compatibility-format interrupt blocked */
+    VTD_FR_IR_SID_ERR = 0x26,    /* source-id validation failed */
+};
+
+/* ---- Invalidation queue descriptors (6.5.2): 128 bits ----------------------------- */
+#define VTD_INV_DESC_BYTES 16u
+#define VTD_INV_DESC_CC 0x1    /* context-cache invalidate */
+#define VTD_INV_DESC_IOTLB 0x2 /* IOTLB invalidate */
+#define VTD_INV_DESC_DEVICE 0x3 /* device-TLB invalidate */
+#define VTD_INV_DESC_IEC 0x4   /* interrupt entry cache invalidate */
+#define VTD_INV_DESC_WAIT 0x5  /* invalidation wait */
+/* Granularity, bits 5:4 of the context-cache and IOTLB descriptors. */
+#define VTD_INV_DESC_G_SHIFT 4
+#define VTD_INV_G_GLOBAL 1u
+#define VTD_INV_G_DOMAIN 2u
+#define VTD_INV_G_PAGE 3u   /* IOTLB: page-selective-within-domain */
+#define VTD_INV_G_DEVICE 3u /* context cache: device-selective */
+#define VTD_INV_DESC_DID_SHIFT 16     /* bits 31:16 */
+#define VTD_INV_DESC_CC_SID_SHIFT 32  /* bits 47:32 */
+#define VTD_INV_DESC_IOTLB_DR (1ull << 6) /* drain reads */
+#define VTD_INV_DESC_IOTLB_DW (1ull << 7) /* drain writes */
+#define VTD_INV_DESC_IOTLB_AM_MASK 0x3Full /* hi: address mask, 2^AM pages */
+#define VTD_INV_DESC_DEV_SID_SHIFT 32  /* device-TLB: source id, bits 47:32 */
+#define VTD_INV_DESC_DEV_SIZE (1ull << 0) /* hi: S bit, range encoded in the address */
+#define VTD_INV_DESC_WAIT_IF (1ull << 4)
+#define VTD_INV_DESC_WAIT_SW (1ull << 5) /* status write: data (hi 32 of lo) to address */
+#define VTD_INV_DESC_WAIT_FN (1ull << 6)
+#define VTD_INV_DESC_WAIT_DATA_SHIFT 32
+
+/* ---- Interrupt remapping (5.1) ---------------------------------------------------- */
+/* Remappable-format MSI address (5.1.2.2): 0xFEE in 31:20, handle[14:0] in 19:5,
+ * interrupt format 1 in bit 4, SHV in bit 3, handle[15] in bit 2. */
+#define VTD_MSI_ADDR_IF (1u << 4)
+#define VTD_MSI_ADDR_SHV (1u << 3)
+#define VTD_MSI_ADDR_HANDLE_LO_SHIFT 5
+#define VTD_MSI_ADDR_HANDLE_LO_MASK 0x7FFFu
+#define VTD_MSI_ADDR_HANDLE_HI (1u << 2)
+/* Compatibility-format MSI address (Intel SDM 10.11.1): destination in bits 19:12. */
+#define VTD_MSI_ADDR_COMPAT_DEST_SHIFT 12
+
+/* Interrupt Remapping Table Entry (9.9 remapped, 9.10 posted): 128 bits. */
+#define VTD_IRTE_BYTES 16u
+#define VTD_IRTE_P (1ull << 0)
+#define VTD_IRTE_FPD (1ull << 1)
+#define VTD_IRTE_DM (1ull << 2)  /* remapped: destination mode */
+#define VTD_IRTE_RH (1ull << 3)  /* remapped: redirection hint */
+#define VTD_IRTE_TM (1ull << 4)  /* remapped: trigger mode */
+#define VTD_IRTE_DLM_SHIFT 5     /* remapped: delivery mode, bits 7:5 */
+#define VTD_IRTE_URG (1ull << 14) /* posted: urgent */
+#define VTD_IRTE_IM (1ull << 15) /* IRTE mode: 0 remapped, 1 posted */
+#define VTD_IRTE_VECTOR_SHIFT 16 /* bits 23:16: vector (posted: virtual vector) */
+#define VTD_IRTE_VECTOR_MASK (0xFFull << 16)
+#define VTD_IRTE_DST_SHIFT 32    /* remapped: destination id, bits 63:32 */
+#define VTD_IRTE_PDA_LO_SHIFT 38 /* posted: descriptor address bits 31:6 in 63:38 */
+#define VTD_IRTE_RSVD_LO_REMAP 0x00000000FF007000ull  /* bits 31:24 and 14:12 */
+#define VTD_IRTE_RSVD_LO_POSTED 0x0000003FFF0030FCull /* bits 37:24, 13:12 and 7:2 */
+/* High 64 bits. */
+#define VTD_IRTE_SID_MASK 0xFFFFull      /* source id, bits 79:64 */
+#define VTD_IRTE_SQ_SHIFT 16             /* source-id qualifier, bits 81:80 */
+#define VTD_IRTE_SVT_SHIFT 18            /* source validation type, bits 83:82 */
+#define VTD_IRTE_SVT_NONE 0u
+#define VTD_IRTE_SVT_SID 1u              /* verify requester id against SID/SQ */
+#define VTD_IRTE_SVT_BUS 2u              /* verify the bus is in [SID 15:8, SID 7:0] */
+#define VTD_IRTE_PDA_HI_SHIFT 32         /* posted: descriptor address bits 63:32 */
+
+/* Posted-interrupt descriptor (9.11): 64 bytes, 64-byte aligned. */
+#define VTD_PID_BYTES 64u
+#define VTD_PID_PIR_OFF 0   /* bits 255:0: posted interrupt requests, one per vector */
+#define VTD_PID_CTL_OFF 32  /* bits 319:256 */
+#define VTD_PID_ON (1ull << 0)  /* outstanding notification */
+#define VTD_PID_SN (1ull << 1)  /* suppress notification */
+#define VTD_PID_NV_SHIFT 16     /* notification vector, bits 279:272 */
+#define VTD_PID_NDST_SHIFT 32   /* notification destination, bits 319:288 */
+
+#endif

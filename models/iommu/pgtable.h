@@ -1,0 +1,58 @@
+/* Second-level (guest-physical or IOVA to host-physical) page tables in the VT-d
+ * format (models/iommu/iommu_regs.h), built in simulated host memory the way the
+ * host's IOMMU driver builds them: 4-level (48-bit) or 5-level (57-bit), 512 entries
+ * of 8 bytes per 4 KiB table, leaves at level 1 (4 KiB), level 2 (2 MiB, PS) or level
+ * 3 (1 GiB, PS).
+ *
+ * This is the software side (the CPU writing entries): no timing. Table pages come
+ * from an arena; entries the CPU writes are brought into the LLC (mem_touch) when a
+ * memory model is given, as a store by a core would, so that the hardware walk later
+ * finds them there. */
+#ifndef MODELS_IOMMU_PGTABLE_H
+#define MODELS_IOMMU_PGTABLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "models/mem/mem.h"
+#include "models/mem/physmem.h"
+
+typedef struct iommu_pgtable {
+    mem_phys *pm;
+    mem *mem;            /* may be NULL: no cache warming */
+    mem_phys_arena *arena;
+    uint64_t root;       /* address of the top-level table */
+    unsigned levels;     /* 4 or 5 */
+    uint64_t tables;     /* table pages allocated */
+} iommu_pgtable;
+
+/* Index of addr in a level-l table (l = 1 for the leaf page table). */
+static inline unsigned iommu_pgtable_index(uint64_t addr, unsigned level)
+{
+    return (unsigned)(addr >> (12 + 9 * (level - 1))) & 511u;
+}
+
+/* Allocates the top-level table. -1 when the arena is full. */
+int iommu_pgtable_init(iommu_pgtable *pt, mem_phys *pm, mem *m, mem_phys_arena *arena,
+                       unsigned levels);
+
+/* Whether a table of `levels` levels can hold a leaf of page_bytes: 4 KiB, 2 MiB or
+ * 1 GiB (a leaf at level 1, 2 or 3), at or below its top level. */
+bool iommu_pgtable_page_ok(unsigned levels, uint64_t page_bytes);
+
+/* Maps [iova, iova + bytes) to [hpa, ...) with leaves of page_bytes; iova, hpa and
+ * bytes are multiples of page_bytes. perms is VTD_SL_R | VTD_SL_W. Returns the number
+ * of entries written (leaves and new non-leaf entries), or -1 when the arena is full or
+ * a leaf would replace a table of a different page size. */
+int64_t iommu_pgtable_map(iommu_pgtable *pt, uint64_t iova, uint64_t hpa, uint64_t bytes,
+                          uint64_t page_bytes, unsigned perms);
+/* Clears the leaves covering [iova, iova + bytes); returns the number cleared. Tables
+ * stay allocated (as Linux keeps them until the domain goes). */
+uint64_t iommu_pgtable_unmap(iommu_pgtable *pt, uint64_t iova, uint64_t bytes);
+
+/* Software walk: 0 with the host address, permissions and leaf size, -1 when not
+ * mapped. */
+int iommu_pgtable_lookup(const iommu_pgtable *pt, uint64_t iova, uint64_t *hpa,
+                         unsigned *perms, unsigned *page_shift);
+
+#endif
