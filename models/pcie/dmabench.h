@@ -9,7 +9,15 @@
  * the transfer size rounded up to a power of two (at most 4 KiB), so a transfer of up
  * to 4 KiB starts aligned and never crosses a 4 KiB boundary, as the pcie-bench model
  * assumes; transfers take the slots in order (seq) or at random, starting
- * dma.offset_bytes into the slot (non-zero for unaligned DMA studies). */
+ * dma.offset_bytes into the slot (non-zero for unaligned DMA studies).
+ *
+ * With iommu.mode other than off the root complex translates through the IOMMU
+ * (models/iommu/): in pt the device is in pass-through; in strict and lazy the driver
+ * maps each transfer's buffer before it and unmaps it after (dma.map = transfer) or maps
+ * the window once in pages of iommu.page_bytes (dma.map = window, as pcie-bench does).
+ * A 32-bit device (pcie.addr_bits = 32) with a window above 4 GiB goes through IOVAs
+ * below 4 GiB, or, with the IOMMU off or in pt, through bounce buffers. The IOMMU's
+ * metrics and dma_cpu_cycles_per_transfer then join the results. */
 #ifndef MODELS_PCIE_DMABENCH_H
 #define MODELS_PCIE_DMABENCH_H
 
