@@ -4,7 +4,7 @@
 set -u
 IOVSIM=${IOVSIM:-./iovsim}
 TOP=${TOP_SRCDIR:-.}
-WL="$TOP/workloads/dma.ini"
+WL="$TOP/tests/data/cli/pcie.ini"
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/iovsim-cli-pcie.XXXXXX")
 trap 'rm -rf "$OUT"' EXIT
 pass=0
@@ -32,8 +32,21 @@ refused "dma\.window_bytes = 1024 is smaller than dma\.size_bytes" "a window sma
 refused "Max_Payload_Size Supported" "MPS above the device's capability is refused" \
     --set pcie.mps_bytes=512 --set dma.mps_supported_bytes=256
 refused "pcie\.rc_pd_credits" "too few data credits for one TLP is refused" --set pcie.rc_pd_credits=4
+refused "overlaps the MSI window" "a window over the MSI addresses is refused" \
+    --set dma.base_addr=0xFEE00000 --set pcie.addr_bits=32
+refused "not 4 KiB aligned" "an unaligned window is refused" --set dma.base_addr=0x100000010
 refused "point [0-9]+ \(.*dma\.size_bytes=8192" "a bad point deep in a sweep names the point" \
     --set dma.window_bytes=4096 --sweep dma.size_bytes=64,8192
+
+# An unaligned write with posted data credits for exactly one MPS-sized TLP: every
+# TLP stays within MPS in DWs, so it runs.
+if "$IOVSIM" run "$WL" --out "$OUT/unaligned" -q --set dma.op=write --set dma.size_bytes=256 \
+    --set dma.offset_bytes=2 --set pcie.rc_pd_credits=16 --set run.duration_us=20 >/dev/null 2>&1 &&
+    grep -q '^ok,' "$OUT/unaligned/results.csv"; then
+    pass=$((pass + 1)); echo "PASS: unaligned writes within one TLP's credits run"
+else
+    fail=$((fail + 1)); echo "FAIL: unaligned writes within one TLP's credits run"
+fi
 
 if "$IOVSIM" run "$WL" --out "$OUT/ok" -q --set dma.op=read --set dma.size_bytes=64 \
     --set run.duration_us=20 >/dev/null 2>&1 && grep -q '^ok,' "$OUT/ok/results.csv"; then

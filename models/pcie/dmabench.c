@@ -133,6 +133,18 @@ int dmabench_check(const sim_params *p, sim_err *e)
     uint64_t base = window_base(p);
     if (base + window < base)
         return sim_err_set(e, "dma.base_addr + dma.window_bytes overflows the address space");
+    if (base % 4096)
+        return sim_err_set(e, "dma.base_addr = %#llx is not 4 KiB aligned (use dma.offset_bytes "
+                              "for unaligned transfers)", (unsigned long long)base);
+    /* Device writes there would be interrupts or reach the device's own registers. */
+    if (base < PCIE_MSI_BASE + PCIE_MSI_SIZE && base + window > PCIE_MSI_BASE)
+        return sim_err_set(e, "the DMA window [%#llx, %#llx) overlaps the MSI window [%#llx, "
+                              "%#llx)", (unsigned long long)base, (unsigned long long)(base + window),
+                           PCIE_MSI_BASE, PCIE_MSI_BASE + PCIE_MSI_SIZE);
+    if (base < MMIO_BASE + MMIO_BYTES && base + window > MMIO_BASE)
+        return sim_err_set(e, "the DMA window [%#llx, %#llx) overlaps the device MMIO window "
+                              "[%#llx, %#llx)", (unsigned long long)base,
+                           (unsigned long long)(base + window), MMIO_BASE, MMIO_BASE + MMIO_BYTES);
     /* A device with fewer address bits than the window needs reaches it through
      * remapping (strict, lazy) or bounce buffers (off, pt): both work. */
     if (base + window > 1ull << 52)
@@ -441,9 +453,9 @@ void *dmabench_build(const sim_ctx *ctx, sim_err *e)
     b->window = sim_params_uint(p, "dma.window_bytes");
     b->size = sim_params_uint(p, "dma.size_bytes");
     b->offset = sim_params_uint(p, "dma.offset_bytes");
-    b->align = pow2_at_least(b->size);
-    if (b->align > 4096)
-        b->align = 4096;
+    /* Slots: the size rounded up to a power of two up to 4 KiB (aligned, never crossing
+     * a 4 KiB boundary), whole 4 KiB pages above (transfers never overlap). */
+    b->align = b->size <= 4096 ? pow2_at_least(b->size) : (b->size + 4095) / 4096 * 4096;
     b->engine_ps = (uint64_t)llround(sim_params_double(p, "dma.engine_latency_ns") * 1000.0);
     if (bring_up_iommu(b, p, ctx->stats, e) < 0) {
         dmabench_destroy(b);

@@ -5,11 +5,12 @@
  * port: link, root complex, host memory.
  *
  * Each transfer costs one kernel event (its completion); the TLPs it generates are
- * reservations on the link and memory. Addresses: the window is cut into slots of
- * the transfer size rounded up to a power of two (at most 4 KiB), so a transfer of up
- * to 4 KiB starts aligned and never crosses a 4 KiB boundary, as the pcie-bench model
- * assumes; transfers take the slots in order (seq) or at random, starting
- * dma.offset_bytes into the slot (non-zero for unaligned DMA studies).
+ * reservations on the link and memory. Addresses: the window (4 KiB aligned) is cut
+ * into slots, the transfer size rounded up to a power of two up to 4 KiB and to whole
+ * 4 KiB pages above; transfers take the slots in order (seq) or at random, starting
+ * dma.offset_bytes into the slot. With no offset a transfer of up to 4 KiB therefore
+ * starts aligned and never crosses a 4 KiB boundary, as the pcie-bench model assumes;
+ * an offset makes unaligned transfers (which may cross one).
  *
  * With iommu.mode other than off the root complex translates through the IOMMU
  * (models/iommu/): in pt the device is in pass-through; in strict and lazy the driver
