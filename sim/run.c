@@ -68,6 +68,33 @@ static int write_stats(const char *dir, const sim_stats *stats, const sim_kernel
     return sim_file_commit(&sf, e);
 }
 
+static void write_bucket(uint64_t lo, uint64_t hi, uint64_t n, void *ctx)
+{
+    fprintf(ctx, "%llu\t%llu\t%llu\n", (unsigned long long)lo, (unsigned long long)hi,
+            (unsigned long long)n);
+}
+
+static void write_hist(const char *name, const char *unit, const sim_hist *h, void *ctx)
+{
+    fprintf(ctx, "hist\t%s\t%s\t%llu\n", name, *unit ? unit : "-",
+            (unsigned long long)sim_hist_count(h));
+    sim_hist_foreach(h, write_bucket, ctx);
+}
+
+/* The buckets behind every histogram's summary lines, so distributions (a latency
+ * CDF) can be drawn after the run: "hist NAME UNIT SAMPLES", then "LO HI COUNT" per
+ * non-empty bucket (LO..HI inclusive). */
+static int write_hists(const char *dir, const sim_stats *stats, sim_err *e)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/hists.txt", dir);
+    sim_file sf;
+    if (sim_file_open(&sf, path, e) < 0)
+        return -1;
+    sim_stats_foreach_hist(stats, write_hist, sf.f);
+    return sim_file_commit(&sf, e);
+}
+
 static void collect_metrics(const sim_stats *stats, sim_point_result *out)
 {
     size_t n = sim_stats_metrics(stats);
@@ -118,7 +145,7 @@ int sim_run_point(const sim_model_ops *ops, const sim_params *p, const char *dir
     uint64_t stop_ps = st == 1 ? sim_now_ps(k) : end_ps;
     sim_stats_end(stats, stop_ps);
 
-    if (dir && write_stats(dir, stats, k, stop_ps, e) < 0)
+    if (dir && (write_stats(dir, stats, k, stop_ps, e) < 0 || write_hists(dir, stats, e) < 0))
         goto out;
     collect_metrics(stats, out);
     out->events = sim_kernel_events(k);

@@ -52,7 +52,8 @@ typedef struct sim_point_result {
 
 void sim_point_result_free(sim_point_result *r);
 
-/* Runs the point in this process and writes `dir`/stats.txt (when dir is not NULL).
+/* Runs the point in this process and writes `dir`/stats.txt and `dir`/hists.txt (every
+ * histogram's buckets) when dir is not NULL.
  * Returns 0, or -1 with *e set (a build failure or a kernel error). */
 int sim_run_point(const sim_model_ops *ops, const sim_params *p, const char *dir,
                   sim_point_result *out, sim_err *e);

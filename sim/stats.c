@@ -464,6 +464,16 @@ const sim_hist *sim_stats_find_hist(const sim_stats *s, const char *name)
     return e && e->kind == STAT_HIST ? e->u.hist : NULL;
 }
 
+void sim_stats_foreach_hist(const sim_stats *s,
+                            void (*fn)(const char *name, const char *unit, const sim_hist *h,
+                                       void *ctx),
+                            void *ctx)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->entries[i].kind == STAT_HIST)
+            fn(s->entries[i].name, s->entries[i].unit, s->entries[i].u.hist, ctx);
+}
+
 static double hist_summary(const sim_hist *h, int which)
 {
     switch (which) {

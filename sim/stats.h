@@ -53,6 +53,13 @@ uint64_t sim_stats_elapsed_ps(const sim_stats *s);
 const sim_hist *sim_stats_find_hist(const sim_stats *s, const char *name);
 bool sim_stats_get(const sim_stats *s, const char *name, double *out);
 
+/* Every histogram in registration order, with its unit (what a run writes to a
+ * point's hists.txt, so figures such as a latency CDF can be drawn after the run). */
+void sim_stats_foreach_hist(const sim_stats *s,
+                            void (*fn)(const char *name, const char *unit, const sim_hist *h,
+                                       void *ctx),
+                            void *ctx);
+
 /* Metrics in registration order. */
 size_t sim_stats_metrics(const sim_stats *s);
 const char *sim_stats_metric_name(const sim_stats *s, size_t i);
