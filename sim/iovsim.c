@@ -1,6 +1,8 @@
 /* The command line. Exit status: 0 every point finished, 1 a point failed, 2 bad
  * usage, input or configuration (nothing ran). */
 #include <getopt.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +11,11 @@
 
 #include "config.h"
 #include "models/system.h"
+#include "sim/merge.h"
 #include "sim/params.h"
+#include "sim/plot.h"
+#include "sim/regress.h"
+#include "sim/results.h"
 #include "sim/run.h"
 #include "sim/sweep.h"
 #include "sim/workload.h"
@@ -25,6 +31,9 @@ static const char usage_text[] =
     "\n"
     "Commands:\n"
     "  run FILE [options]      run a workload file: one point, or every point of its [sweep]\n"
+    "  plot DIR [PLOTFILE]     draw the plots of a results folder again\n"
+    "  merge OUT [DIR]...      merge results folders (points run elsewhere) into OUT\n"
+    "  regress [--update] FILE...  run scenario workloads and compare with their .expect files\n"
     "  params [PREFIX]         list parameters (type, default, unit, range, description)\n"
     "  help [COMMAND]          this text, or a command's\n"
     "\n"
@@ -33,23 +42,41 @@ static const char usage_text[] =
     "  -V, --version           the version\n"
     "\n"
     "Exit status: 0 success, 1 a simulation point failed, 2 bad usage or configuration.\n"
-    "Run 'iovsim help run' for the workload file format and run options.\n";
+    "Run 'iovsim help run' for the workload file format and run options, and 'iovsim help\n"
+    "COMMAND' for the others.\n";
 
 static const char run_help_text[] =
     "usage: iovsim run FILE [--set NAME=VALUE]... [--sweep NAME=LIST]... [--out DIR]\n"
-    "                       [-j N] [--resume] [--quiet]\n"
+    "                       [-j N] [--resume] [--quiet] [--no-plots]\n"
+    "       iovsim run FILE [overrides] [--out DIR] --list-points\n"
+    "       iovsim run FILE [overrides] [--out DIR] --emit-slurm SLURMDIR [--slurm-array-max N]\n"
     "\n"
     "Runs the workload FILE (INI). Each point of its [sweep] runs in its own process and\n"
-    "writes DIR/points/NNNN/{params.txt,stats.txt,result.txt}; DIR/results.csv has one row\n"
-    "per point: the swept parameters, status, the metrics, and an error column.\n"
+    "writes DIR/points/NNNN/{params.txt,stats.txt,hists.txt,result.txt}; DIR/results.csv has\n"
+    "one row per point: the swept parameters, status, the metrics, and an error column.\n"
+    "The workload's [plot] sections are drawn into DIR/plots/ ('iovsim help plot').\n"
     "\n"
     "  --set NAME=VALUE   override a parameter (fixes it if the file sweeps it)\n"
     "  --sweep NAME=LIST  sweep a parameter: 'a, b, c', 'A..B step S' or 'A..B *F'\n"
     "                     (replaces the file's axis of that name, or adds one)\n"
     "  --out DIR          results folder (default results/<run.name or file name>)\n"
     "  -j, --jobs N       run N points at once (default 1)\n"
-    "  --resume           keep points already finished in DIR, run the others\n"
+    "  --resume           keep points already finished in DIR, run the others (also after\n"
+    "                     an interrupted run)\n"
     "  -q, --quiet        print nothing but errors\n"
+    "  --no-plots         write results.csv but draw no plots\n"
+    "\n"
+    "Sweeps beyond one machine:\n"
+    "  --list-points      print one self-contained command line per point (absolute paths;\n"
+    "                     each writes its point under DIR), e.g. for GNU parallel:\n"
+    "                       iovsim run FILE --out DIR --list-points | parallel -j 8\n"
+    "                       iovsim merge DIR\n"
+    "  --emit-slurm SLURMDIR  write SLURMDIR/iovsim.sbatch (a job array) and the points file\n"
+    "                     SLURMDIR/points.txt it indexes; results go to DIR (default\n"
+    "                     SLURMDIR): sbatch SLURMDIR/iovsim.sbatch, then iovsim merge DIR\n"
+    "  --slurm-array-max N  the highest array index the site allows (default 1000); more\n"
+    "                     points than that run several per array task\n"
+    "  --point N          run only point N into DIR (what the listed lines do)\n"
     "\n"
     "Workload file:\n"
     "  include = platforms/x.ini    (before the first section, relative to this file)\n"
@@ -61,6 +88,64 @@ static const char run_help_text[] =
     "  dma.size_bytes = 64..1024 *2\n"
     "\n"
     "'iovsim params' lists every parameter.\n";
+
+static const char plot_help_text[] =
+    "usage: iovsim plot DIR [PLOTFILE]\n"
+    "\n"
+    "Draws the plots of the results folder DIR again, from DIR/plots.ini (the [plot]\n"
+    "sections of the workload that ran) or from PLOTFILE, into DIR/plots/: NAME.png and\n"
+    "NAME.svg through gnuplot, beside NAME.gp and NAME.dat (edit those and redraw with\n"
+    "'gnuplot NAME.gp' in that folder).\n"
+    "\n"
+    "  [plot NAME]\n"
+    "  kind   = lines              lines (with points) | bars | stacked | cdf\n"
+    "  x      = dma.size_bytes     a parameter (for lines also a metric; for cdf a histogram\n"
+    "                              such as dma.latency_ps)\n"
+    "  y      = dma_gbps           metrics, comma-separated (not for cdf)\n"
+    "  labels = payload            legend text for each y\n"
+    "  series = dma.op             one curve or bar per value of these parameters\n"
+    "  series_label = {dma.op}     legend text of a series; {PARAM} is its value\n"
+    "  where  = dma.cache=warm     only these points (PARAM=VALUE or PARAM!=VALUE, commas)\n"
+    "  logx   = true               logarithmic x axis (logy for y)\n"
+    "  title  = ...                xlabel = ..., ylabel = ... (defaults: names and units)\n"
+    "  hline  = 57.88 TLP rate     reference lines: VALUE or METRIC, a label; '|' between\n"
+    "  format = png, svg           size = 900x560\n"
+    "\n"
+    "Swept parameters that a plot neither uses as x or series nor fixes with where join its\n"
+    "series. Plots are checked when a workload loads: an unknown key, parameter, metric or\n"
+    "histogram stops the run before it starts (exit 2, naming file:line).\n"
+    "Exit status: 0 drawn, 1 some plot could not be drawn (no data, gnuplot missing or\n"
+    "failing), 2 bad usage or plot description.\n";
+
+static const char merge_help_text[] =
+    "usage: iovsim merge OUT [DIR]...\n"
+    "\n"
+    "Merges results folders of one sweep (partial runs, or points run elsewhere with\n"
+    "'iovsim run FILE --point N') into OUT: each point's folder is taken from the first\n"
+    "of OUT, DIR... where it finished (else where it failed), then OUT/results.csv is\n"
+    "assembled in point order (byte for byte what a local run writes) and the plots are\n"
+    "drawn. With no DIR, OUT is assembled in place. The folders must hold the same sweep\n"
+    "(their sweep.txt). Exit status: 0 every point finished, 1 some point failed or is\n"
+    "missing (listed), 2 bad usage or folders that do not match.\n";
+
+static const char regress_help_text[] =
+    "usage: iovsim regress [--update] [--out DIR] [-j N] [-q] FILE...\n"
+    "\n"
+    "Runs each scenario workload FILE (DIR/<name>, default results/regress/<name>) and\n"
+    "compares its metrics with FILE's .expect file (FILE without .ini, plus .expect):\n"
+    "\n"
+    "  # POINT                          METRIC             EXPECTED    TOLERANCE\n"
+    "  dma.op=read,dma.size_bytes=64    dma_gbps           44.096      0.001%\n"
+    "  mdq.arrival_rate_mpps=0.9        mdq_sojourn_ns_mean  @mdq_sojourn_ns_theory  2%\n"
+    "\n"
+    "POINT is the point's swept values (name=value joined by commas; '-' when nothing is\n"
+    "swept). EXPECTED is a number, or @METRIC: another metric of the same point.\n"
+    "TOLERANCE is N% (relative) or N (absolute). Every point needs at least one row.\n"
+    "--update rewrites the numbers with this run's values (tolerances, @ rows, comments\n"
+    "and removed metrics are kept as they are), adds every metric of points that have no\n"
+    "row, prints each change, and exits 0.\n"
+    "Exit status: 0 every row passes, 1 some row fails (or a point failed), 2 bad usage,\n"
+    "workload or expect file.\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -95,14 +180,45 @@ typedef struct run_args {
     sim_sweep_opts opts;
 } run_args;
 
+static int parse_count(const char *s, unsigned long max, unsigned long *out)
+{
+    char *end;
+    if (!*s || *s == '-')
+        return -1;
+    unsigned long v = strtoul(s, &end, 10);
+    if (*end || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
 static int parse_run_args(int argc, char **argv, run_args *a)
 {
-    enum { OPT_SET = 256, OPT_SWEEP, OPT_OUT, OPT_RESUME };
+    enum {
+        OPT_SET = 256,
+        OPT_SWEEP,
+        OPT_OUT,
+        OPT_RESUME,
+        OPT_LIST,
+        OPT_SLURM,
+        OPT_SLURM_MAX,
+        OPT_POINT,
+        OPT_NO_PLOTS
+    };
     static const struct option longopts[] = {
-        {"set", required_argument, NULL, OPT_SET},   {"sweep", required_argument, NULL, OPT_SWEEP},
-        {"out", required_argument, NULL, OPT_OUT},   {"jobs", required_argument, NULL, 'j'},
-        {"resume", no_argument, NULL, OPT_RESUME},   {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
+        {"set", required_argument, NULL, OPT_SET},
+        {"sweep", required_argument, NULL, OPT_SWEEP},
+        {"out", required_argument, NULL, OPT_OUT},
+        {"jobs", required_argument, NULL, 'j'},
+        {"resume", no_argument, NULL, OPT_RESUME},
+        {"quiet", no_argument, NULL, 'q'},
+        {"list-points", no_argument, NULL, OPT_LIST},
+        {"emit-slurm", required_argument, NULL, OPT_SLURM},
+        {"slurm-array-max", required_argument, NULL, OPT_SLURM_MAX},
+        {"point", required_argument, NULL, OPT_POINT},
+        {"no-plots", no_argument, NULL, OPT_NO_PLOTS},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     a->sets = calloc((size_t)argc, sizeof *a->sets);
     a->sweeps = calloc((size_t)argc, sizeof *a->sweeps);
@@ -112,6 +228,7 @@ static int parse_run_args(int argc, char **argv, run_args *a)
     opterr = 0;
     optind = 1;
     int c;
+    unsigned long n;
     while ((c = getopt_long(argc, argv, ":j:qh", longopts, NULL)) != -1) {
         switch (c) {
         case OPT_SET: a->sets[a->n_sets++] = optarg; break;
@@ -124,6 +241,30 @@ static int parse_run_args(int argc, char **argv, run_args *a)
             break;
         case OPT_RESUME: a->opts.resume = true; break;
         case 'q': a->opts.quiet = true; break;
+        case OPT_NO_PLOTS: a->opts.no_plots = true; break;
+        case OPT_LIST:
+            if (a->opts.mode == SIM_SWEEP_SLURM)
+                return usage_error("run: --list-points and --emit-slurm%s exclude each other", "");
+            a->opts.mode = SIM_SWEEP_LIST;
+            break;
+        case OPT_SLURM:
+            if (a->opts.mode == SIM_SWEEP_LIST)
+                return usage_error("run: --list-points and --emit-slurm%s exclude each other", "");
+            a->opts.mode = SIM_SWEEP_SLURM;
+            a->opts.slurm_dir = optarg;
+            break;
+        case OPT_SLURM_MAX:
+            if (parse_count(optarg, 10000000, &n) < 0 || n < 1)
+                return usage_error("run: --slurm-array-max takes an array index from 1, got '%s'",
+                                   optarg);
+            a->opts.slurm_array_max = (unsigned)n;
+            break;
+        case OPT_POINT:
+            if (parse_count(optarg, ULONG_MAX, &n) < 0)
+                return usage_error("run: --point takes a point number from 0, got '%s'", optarg);
+            a->opts.one_point = true;
+            a->opts.point = (size_t)n;
+            break;
         case 'h': fputs(run_help_text, stdout); return -1;
         case ':': return usage_error("run: option '%s' needs a value", argv[optind - 1]);
         default: return usage_error("run: unknown option '%s'", argv[optind - 1]);
@@ -133,12 +274,96 @@ static int parse_run_args(int argc, char **argv, run_args *a)
         return usage_error("run: no workload file given%s", "");
     if (optind + 1 < argc)
         return usage_error("run: one workload file at a time; unexpected '%s'", argv[optind + 1]);
+    if (a->opts.one_point && a->opts.mode != SIM_SWEEP_RUN)
+        return usage_error("run: --point runs one point; it does not go with --list-points or "
+                           "--emit-slurm%s",
+                           "");
+    if (a->opts.one_point && !a->opts.out_dir)
+        return usage_error("run: --point needs --out DIR (the folder the points are merged "
+                           "from)%s",
+                           "");
     a->file = argv[optind];
-    a->opts.progress = isatty(STDERR_FILENO) && !a->opts.quiet;
+    a->opts.progress = isatty(STDERR_FILENO) && !a->opts.quiet && a->opts.mode == SIM_SWEEP_RUN &&
+                       !a->opts.one_point;
     return 0;
 }
 
-static int cmd_run(int argc, char **argv)
+/* ---- command lines for other machines ---- */
+
+static void append(char **buf, size_t *len, const char *s)
+{
+    size_t n = strlen(s);
+    char *b = realloc(*buf, *len + n + 1);
+    if (!b)
+        abort();
+    memcpy(b + *len, s, n + 1);
+    *buf = b;
+    *len += n;
+}
+
+static void append_quoted(char **buf, size_t *len, const char *s)
+{
+    append(buf, len, "'");
+    for (const char *p = s; *p; p++) {
+        char c[2] = {*p, '\0'};
+        append(buf, len, *p == '\'' ? "'\\''" : c);
+    }
+    append(buf, len, "'");
+}
+
+/* This program's absolute path, so a listed command runs from any folder. */
+static char *program_path(const char *argv0)
+{
+    char buf[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+    if (n > 0) {
+        buf[n] = '\0';
+        return strdup(buf);
+    }
+    char *real = strchr(argv0, '/') ? realpath(argv0, NULL) : NULL;
+    return real ? real : strdup(argv0);
+}
+
+/* "'/abs/iovsim' run '/abs/file.ini' --set ... --sweep ...": what a point's line starts
+ * with. The overrides keep their order, which decides the result. */
+static char *rerun_command(const run_args *a, const char *program, sim_err *e)
+{
+    char *file = realpath(a->file, NULL);
+    if (!file) {
+        sim_err_set(e, "%s: cannot resolve its absolute path", a->file);
+        return NULL;
+    }
+    char *cmd = NULL;
+    size_t len = 0;
+    append(&cmd, &len, "");
+    append_quoted(&cmd, &len, program);
+    append(&cmd, &len, " run ");
+    append_quoted(&cmd, &len, file);
+    for (size_t i = 0; i < a->n_sets; i++) {
+        append(&cmd, &len, " --set ");
+        append_quoted(&cmd, &len, a->sets[i]);
+    }
+    for (size_t i = 0; i < a->n_sweeps; i++) {
+        append(&cmd, &len, " --sweep ");
+        append_quoted(&cmd, &len, a->sweeps[i]);
+    }
+    free(file);
+    return cmd;
+}
+
+/* An interrupted sweep keeps its finished points; say how to go on. The points die
+ * with this process (see sim_sweep_child_signals). */
+static void on_interrupt(int sig)
+{
+    static const char msg[] = "\niovsim: interrupted: finished points are kept; run the same "
+                              "command with --resume to complete the sweep\n";
+    ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
+    (void)ignored;
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static int cmd_run(int argc, char **argv, const char *argv0)
 {
     run_args a = {0};
     int rc = parse_run_args(argc, argv, &a);
@@ -149,6 +374,11 @@ static int cmd_run(int argc, char **argv)
     }
     sim_params *reg = make_registry();
     sim_err e = {{0}};
+    char *program = program_path(argv0);
+    char *command = NULL, *quoted_program = NULL;
+    size_t qlen = 0;
+    append(&quoted_program, &qlen, "");
+    append_quoted(&quoted_program, &qlen, program);
     sim_workload *w = sim_workload_load(a.file, reg, &e);
     rc = w ? 0 : EXIT_USAGE;
     for (size_t i = 0; rc == 0 && i < a.n_sets; i++)
@@ -157,6 +387,18 @@ static int cmd_run(int argc, char **argv)
     for (size_t i = 0; rc == 0 && i < a.n_sweeps; i++)
         if (sim_workload_override_sweep(w, reg, a.sweeps[i], &e) < 0)
             rc = EXIT_USAGE;
+    if (rc == 0 && a.opts.mode != SIM_SWEEP_RUN) {
+        command = rerun_command(&a, program, &e);
+        if (!command)
+            rc = EXIT_USAGE;
+        a.opts.command = command;
+        a.opts.program = quoted_program;
+    }
+    if (rc == 0 && a.opts.mode == SIM_SWEEP_RUN && !a.opts.one_point) {
+        signal(SIGINT, on_interrupt);
+        signal(SIGTERM, on_interrupt);
+        signal(SIGHUP, on_interrupt);
+    }
     if (rc == 0)
         rc = sim_sweep_run(&system_ops, w, reg, &a.opts, &e);
     if (rc == EXIT_USAGE || (rc != 0 && e.msg[0]))
@@ -164,8 +406,135 @@ static int cmd_run(int argc, char **argv)
     if (w)
         sim_workload_destroy(w);
     sim_params_destroy(reg);
+    free(command);
+    free(quoted_program);
+    free(program);
     free(a.sets);
     free(a.sweeps);
+    return rc;
+}
+
+static bool wants_help(int argc, char **argv, const char *text)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            fputs(text, stdout);
+            return true;
+        }
+    return false;
+}
+
+static int cmd_plot(int argc, char **argv)
+{
+    if (wants_help(argc, argv, plot_help_text))
+        return 0;
+    for (int i = 1; i < argc; i++)
+        if (argv[i][0] == '-')
+            return usage_error("plot: unknown option '%s'", argv[i]);
+    if (argc < 2)
+        return usage_error("plot: no results folder given%s", "");
+    if (argc > 3)
+        return usage_error("plot: a folder and at most one plot file; unexpected '%s'", argv[3]);
+    sim_params *reg = make_registry();
+    sim_err e = {{0}};
+    sim_plot_opts po = {.quiet = false};
+    char plots_ini[4200];
+    snprintf(plots_ini, sizeof plots_ini, "%s/plots.ini", argv[1]);
+    int rc;
+    sim_manifest *m = sim_manifest_read(argv[1], &e);
+    if (!m) {
+        fprintf(stderr, "iovsim: %s\n", e.msg);
+        rc = EXIT_USAGE;
+    } else if (argc == 2 && access(plots_ini, F_OK) != 0) {
+        fprintf(stderr, "iovsim: plot: %s has no plots.ini (its workload had no [plot] "
+                        "section); name a file with [plot] sections: iovsim plot %s FILE\n",
+                argv[1], argv[1]);
+        rc = EXIT_USAGE;
+    } else {
+        rc = sim_plots_draw_dir(argv[1], argc == 3 ? argv[2] : NULL, reg, &po, &e);
+        if (rc == EXIT_USAGE)
+            fprintf(stderr, "iovsim: %s\n", e.msg);
+    }
+    sim_manifest_destroy(m);
+    sim_params_destroy(reg);
+    return rc;
+}
+
+static int cmd_merge(int argc, char **argv)
+{
+    if (wants_help(argc, argv, merge_help_text))
+        return 0;
+    bool quiet = false;
+    const char **dirs = calloc((size_t)argc, sizeof *dirs);
+    if (!dirs)
+        abort();
+    size_t n = 0;
+    const char *out = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
+            quiet = true;
+        else if (argv[i][0] == '-') {
+            free(dirs);
+            return usage_error("merge: unknown option '%s'", argv[i]);
+        } else if (!out)
+            out = argv[i];
+        else
+            dirs[n++] = argv[i];
+    }
+    if (!out) {
+        free(dirs);
+        return usage_error("merge: no output folder given%s", "");
+    }
+    sim_err e = {{0}};
+    int rc = sim_merge(out, dirs, n, quiet, &e);
+    if (rc == EXIT_USAGE)
+        fprintf(stderr, "iovsim: %s\n", e.msg);
+    if (rc != EXIT_USAGE) {
+        sim_params *reg = make_registry();
+        sim_plot_opts po = {.quiet = quiet};
+        if (sim_plots_draw_dir(out, NULL, reg, &po, &e) == EXIT_USAGE)
+            fprintf(stderr, "iovsim: plots not drawn: %s\n", e.msg);
+        sim_params_destroy(reg);
+    }
+    free(dirs);
+    return rc;
+}
+
+static int cmd_regress(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"update", no_argument, NULL, 'u'}, {"out", required_argument, NULL, 'o'},
+        {"jobs", required_argument, NULL, 'j'}, {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},   {NULL, 0, NULL, 0},
+    };
+    sim_regress_opts o = {.jobs = 1};
+    opterr = 0;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, ":j:qh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'u': o.update = true; break;
+        case 'o': o.out_dir = optarg; break;
+        case 'q': o.quiet = true; break;
+        case 'j':
+            if (parse_jobs(optarg, &o.jobs) < 0)
+                return usage_error(
+                    "regress: -j takes a number of processes from 1 to 1024, got '%s'", optarg);
+            break;
+        case 'h': fputs(regress_help_text, stdout); return 0;
+        case ':': return usage_error("regress: option '%s' needs a value", argv[optind - 1]);
+        default: return usage_error("regress: unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return usage_error("regress: no scenario file given%s", "");
+    sim_params *reg = make_registry();
+    sim_err e = {{0}};
+    int rc = sim_regress_run(&system_ops, reg, (const char *const *)argv + optind,
+                             (size_t)(argc - optind), &o, &e);
+    if (rc == EXIT_USAGE)
+        fprintf(stderr, "iovsim: %s\n", e.msg);
+    sim_params_destroy(reg);
     return rc;
 }
 
@@ -223,16 +592,29 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!strcmp(cmd, "help")) {
-        if (!strcmp(argv[2], "run")) {
-            fputs(run_help_text, stdout);
-            return 0;
-        }
+        static const struct {
+            const char *name, *text;
+        } topics[] = {{"run", run_help_text},
+                      {"plot", plot_help_text},
+                      {"merge", merge_help_text},
+                      {"regress", regress_help_text}};
+        for (size_t i = 0; i < sizeof topics / sizeof topics[0]; i++)
+            if (!strcmp(argv[2], topics[i].name)) {
+                fputs(topics[i].text, stdout);
+                return 0;
+            }
         if (!strcmp(argv[2], "params"))
             return cmd_params(2, (char *[]){"params", "--help", NULL});
         return usage_error("help: unknown command '%s'", argv[2]);
     }
     if (!strcmp(cmd, "run"))
-        return cmd_run(argc - 1, argv + 1);
+        return cmd_run(argc - 1, argv + 1, argv[0]);
+    if (!strcmp(cmd, "plot"))
+        return cmd_plot(argc - 1, argv + 1);
+    if (!strcmp(cmd, "merge"))
+        return cmd_merge(argc - 1, argv + 1);
+    if (!strcmp(cmd, "regress"))
+        return cmd_regress(argc - 1, argv + 1);
     if (!strcmp(cmd, "params"))
         return cmd_params(argc - 1, argv + 1);
     return usage_error("unknown command '%s'", cmd);

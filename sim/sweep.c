@@ -11,16 +11,12 @@
 #include <unistd.h>
 
 #include "sim/files.h"
+#include "sim/plot.h"
+#include "sim/results.h"
 
-/* Per-point files: result.txt is the machine-readable outcome, one record a line with
- * tab-separated fields, so the sweep (and --resume, and merging) can read it back
- * without a CSV parser:
- *     axis    <name>  <value>
- *     status  ok | error
- *     metric  <name>  <value>
- *     error   <message>
- * Messages are flattened to one line. */
-#define RESULT_FILE "result.txt"
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 typedef struct point {
     char dir[4096];
@@ -28,7 +24,7 @@ typedef struct point {
     pid_t pid;
     double started_s;
     double timeout_s;
-    bool skip; /* --resume found a finished result */
+    bool skip; /* not run: --resume found it finished, or --point runs another */
 } point;
 
 typedef struct sweep {
@@ -39,6 +35,7 @@ typedef struct sweep {
     char out_dir[3800];
     size_t n_points, n_axes;
     point *points;
+    sim_manifest *manifest;
     size_t done, failed, to_run;
     uint64_t sim_ps_done;
     double t0_s;
@@ -49,13 +46,6 @@ static double host_now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void flatten(char *s)
-{
-    for (; *s; s++)
-        if (*s == '\n' || *s == '\t' || *s == '\r')
-            *s = ' ';
 }
 
 static void *xcalloc(size_t n, size_t size)
@@ -147,30 +137,10 @@ static int write_params_file(const char *dir, const sim_params *q, sim_err *e)
     return sim_file_commit(&sf, e);
 }
 
-/* Writes result.txt for a point; res is NULL for a failed point. */
 static int write_result(const sweep *s, size_t i, const sim_point_result *res, const char *error,
                         sim_err *e)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/" RESULT_FILE, s->points[i].dir);
-    sim_file sf;
-    if (sim_file_open(&sf, path, e) < 0)
-        return -1;
-    for (size_t a = 0; a < s->n_axes; a++)
-        fprintf(sf.f, "axis\t%s\t%s\n", sim_workload_axis_name(s->w, a),
-                s->points[i].axis_values[a]);
-    fprintf(sf.f, "status\t%s\n", res ? "ok" : "error");
-    if (res) {
-        for (size_t m = 0; m < res->metrics; m++)
-            fprintf(sf.f, "metric\t%s\t%.10g\n", res->metric_names[m], res->metric_values[m]);
-        fprintf(sf.f, "end_ps\t%llu\n", (unsigned long long)res->end_ps);
-    } else {
-        char msg[2048];
-        snprintf(msg, sizeof msg, "%s", error);
-        flatten(msg);
-        fprintf(sf.f, "error\t%s\n", msg);
-    }
-    return sim_file_commit(&sf, e);
+    return sim_result_write(s->points[i].dir, s->manifest, i, res, error, e);
 }
 
 /* Host-side measurements are kept apart from the results, which must be identical
@@ -190,9 +160,10 @@ static void write_host_file(const char *dir, const sim_point_result *res)
 }
 
 /* The body of a point's process. It never returns. */
-static void run_child(const sweep *s, size_t i)
+static void run_child(const sweep *s, size_t i, pid_t parent)
 {
     point *pt = &s->points[i];
+    sim_sweep_child_signals(parent);
     if (pt->timeout_s > 0)
         alarm((unsigned)ceil(pt->timeout_s));
     sim_err e = {{0}};
@@ -217,55 +188,10 @@ static void run_child(const sweep *s, size_t i)
     _exit(rc == 0 && wrc == 0 ? 0 : 3);
 }
 
-typedef struct result_view {
-    bool ok;
-    bool axes_match;
-    uint64_t end_ps;
-    char error[2048];
-} result_view;
-
-/* Reads a point's result.txt: whether it finished and whether it was made for the
- * same axis values (a changed sweep must not reuse an old point). Metrics are
- * visited through `metric` when not NULL. */
-static bool read_result(const sweep *s, size_t i, result_view *v,
-                        void (*metric)(const char *name, const char *value, void *ctx), void *ctx)
+static bool read_result(const sweep *s, size_t i, sim_result_view *v, sim_metric_fn metric,
+                        void *ctx)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/" RESULT_FILE, s->points[i].dir);
-    FILE *f = fopen(path, "r");
-    memset(v, 0, sizeof *v);
-    if (!f)
-        return false;
-    v->axes_match = true;
-    size_t axes_seen = 0;
-    char line[4096];
-    while (fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\n")] = '\0';
-        char *f1 = strtok(line, "\t");
-        char *f2 = strtok(NULL, "\t");
-        char *f3 = strtok(NULL, "");
-        if (!f1 || !f2)
-            continue;
-        if (!strcmp(f1, "axis")) {
-            if (axes_seen >= s->n_axes || !f3 ||
-                strcmp(f2, sim_workload_axis_name(s->w, axes_seen)) ||
-                strcmp(f3, s->points[i].axis_values[axes_seen]))
-                v->axes_match = false;
-            axes_seen++;
-        } else if (!strcmp(f1, "status")) {
-            v->ok = !strcmp(f2, "ok");
-        } else if (!strcmp(f1, "metric") && f3 && metric) {
-            metric(f2, f3, ctx);
-        } else if (!strcmp(f1, "end_ps")) {
-            v->end_ps = strtoull(f2, NULL, 10);
-        } else if (!strcmp(f1, "error")) {
-            snprintf(v->error, sizeof v->error, "%s%s%s", f2, f3 ? "\t" : "", f3 ? f3 : "");
-        }
-    }
-    fclose(f);
-    if (axes_seen != s->n_axes)
-        v->axes_match = false;
-    return true;
+    return sim_result_read(s->points[i].dir, s->manifest, i, v, metric, ctx);
 }
 
 static void format_duration(double s, char *buf, size_t len)
@@ -314,7 +240,7 @@ static void finish_point(sweep *s, size_t i, int status)
         if (write_result(s, i, NULL, why, &e) < 0)
             fprintf(stderr, "iovsim: %s\n", e.msg);
     }
-    result_view v;
+    sim_result_view v;
     bool single = s->n_points == 1 && !s->o->quiet;
     if (!read_result(s, i, &v, single ? print_metric : NULL, NULL) || !v.ok) {
         s->failed++;
@@ -344,11 +270,12 @@ static int spawn_point(sweep *s, size_t i, sim_err *e)
     if (sim_mkdirs(pt->dir, e) < 0)
         return -1;
     fflush(NULL);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0)
         return sim_err_set(e, "cannot start a point: fork: %s", strerror(errno));
     if (pid == 0)
-        run_child(s, i);
+        run_child(s, i, parent);
     pt->pid = pid;
     pt->started_s = host_now_s();
     return 0;
@@ -400,116 +327,160 @@ static int run_points(sweep *s, sim_err *e)
     return rc;
 }
 
-/* ---- results.csv -------------------------------------------------------------- */
+/* ---- beyond one machine ------------------------------------------------------------ */
 
-typedef struct columns {
-    char **names;
-    size_t n, cap;
-} columns;
-
-static size_t column_index(const columns *c, const char *name)
+/* Relative output folders become absolute, so a listed command runs from any folder. */
+static void absolute_dir(const char *dir, char *buf, size_t len)
 {
-    for (size_t i = 0; i < c->n; i++)
-        if (!strcmp(c->names[i], name))
-            return i;
-    return SIZE_MAX;
-}
-
-static void column_add(const char *name, const char *value, void *ctx)
-{
-    (void)value;
-    columns *c = ctx;
-    if (column_index(c, name) != SIZE_MAX)
-        return;
-    if (c->n == c->cap) {
-        c->cap = c->cap ? 2 * c->cap : 16;
-        c->names = realloc(c->names, c->cap * sizeof *c->names);
-        if (!c->names)
-            abort();
-    }
-    c->names[c->n++] = xstrdup(name);
-}
-
-static void csv_field(FILE *f, const char *s)
-{
-    if (strpbrk(s, ",\"\n") == NULL) {
-        fputs(s, f);
+    char *real = realpath(dir, NULL);
+    if (real) {
+        snprintf(buf, len, "%s", real);
+        free(real);
         return;
     }
-    fputc('"', f);
+    char *cwd = dir[0] == '/' ? NULL : getcwd(NULL, 0);
+    if (!cwd) {
+        snprintf(buf, len, "%s", dir);
+        return;
+    }
+    size_t n = strlen(cwd);
+    snprintf(buf, len, "%s", cwd);
+    if (n < len)
+        snprintf(buf + n, len - n, "/%s", dir);
+    free(cwd);
+}
+
+/* Single-quoted for the shell: ' becomes '\''. */
+static void shell_quote(FILE *f, const char *s)
+{
+    fputc('\'', f);
     for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
+        if (*s == '\'')
+            fputs("'\\''", f);
+        else
+            fputc(*s, f);
     }
-    fputc('"', f);
+    fputc('\'', f);
 }
 
-typedef struct row_fill {
-    const columns *c;
-    char **values;
-} row_fill;
-
-static void row_metric(const char *name, const char *value, void *ctx)
+static void write_point_lines(const sweep *s, const char *out_abs, FILE *f)
 {
-    row_fill *r = ctx;
-    size_t i = column_index(r->c, name);
-    if (i != SIZE_MAX && !r->values[i])
-        r->values[i] = xstrdup(value);
+    for (size_t i = 0; i < s->n_points; i++) {
+        fprintf(f, "%s --out ", s->o->command);
+        shell_quote(f, out_abs);
+        fprintf(f, " --point %zu\n", i);
+    }
 }
 
-static int write_results_csv(const sweep *s, sim_err *e)
+static int write_text_file(const char *path, void (*body)(const sweep *, const void *, FILE *),
+                           const sweep *s, const void *ctx, sim_err *e)
 {
-    columns metrics = {0};
-    result_view v;
-    for (size_t i = 0; i < s->n_points; i++)
-        read_result(s, i, &v, column_add, &metrics);
-
-    char path[4200];
-    snprintf(path, sizeof path, "%s/results.csv", s->out_dir);
     sim_file sf;
     if (sim_file_open(&sf, path, e) < 0)
         return -1;
-    for (size_t a = 0; a < s->n_axes; a++) {
-        csv_field(sf.f, sim_workload_axis_name(s->w, a));
-        fputc(',', sf.f);
-    }
-    fputs("status", sf.f);
-    for (size_t m = 0; m < metrics.n; m++) {
-        fputc(',', sf.f);
-        csv_field(sf.f, metrics.names[m]);
-    }
-    fputs(",error\n", sf.f);
-
-    for (size_t i = 0; i < s->n_points; i++) {
-        row_fill r = {.c = &metrics, .values = xcalloc(metrics.n, sizeof(char *))};
-        bool found = read_result(s, i, &v, row_metric, &r);
-        for (size_t a = 0; a < s->n_axes; a++) {
-            csv_field(sf.f, s->points[i].axis_values[a]);
-            fputc(',', sf.f);
-        }
-        fputs(found && v.ok ? "ok" : "error", sf.f);
-        for (size_t m = 0; m < metrics.n; m++) {
-            fputc(',', sf.f);
-            if (r.values[m])
-                csv_field(sf.f, r.values[m]);
-            free(r.values[m]);
-        }
-        fputc(',', sf.f);
-        csv_field(sf.f, found ? v.error : "not run");
-        fputc('\n', sf.f);
-        free(r.values);
-    }
-    for (size_t m = 0; m < metrics.n; m++)
-        free(metrics.names[m]);
-    free(metrics.names);
+    body(s, ctx, sf.f);
     return sim_file_commit(&sf, e);
+}
+
+typedef struct slurm_layout {
+    const char *out_abs, *script, *points_path, *logs;
+    size_t per_task, tasks;
+} slurm_layout;
+
+static void write_slurm_script(const sweep *s, const void *ctx, FILE *f)
+{
+    const slurm_layout *l = ctx;
+    const char *name = sim_workload_basename(s->w);
+    fprintf(f, "#!/bin/bash\n");
+    fprintf(f, "# Slurm job array for the iovsim workload %s: %zu points, %zu per array task.\n",
+            sim_workload_path(s->w) ? sim_workload_path(s->w) : "(command line)", s->n_points,
+            l->per_task);
+    fprintf(f, "#   submit:             sbatch ");
+    shell_quote(f, l->script);
+    fprintf(f, "\n#   when all are done:  %s merge ", s->o->program);
+    shell_quote(f, l->out_abs);
+    fprintf(f, "   (results.csv and the plots)\n");
+    fprintf(f, "# Array task T runs lines T*%zu+1 .. (T+1)*%zu of points.txt, one self-contained\n"
+               "# command per point. Site options (partition, account, time limit) go below or\n"
+               "# on the sbatch command line; a point's own host-time limit is run.timeout_s.\n",
+            l->per_task, l->per_task);
+    fprintf(f, "#SBATCH --job-name=iovsim-%s\n", *name ? name : "sweep");
+    fprintf(f, "#SBATCH --array=0-%zu\n", l->tasks - 1);
+    fprintf(f, "#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=1\n");
+    /* Slurm neither creates the folder nor accepts spaces here: without a clean path
+     * the logs go to Slurm's default place. */
+    if (!strpbrk(l->logs, " \t\"'"))
+        fprintf(f, "#SBATCH --output=%s/%%A_%%a.out\n", l->logs);
+    fprintf(f, "set -u\npoints=");
+    shell_quote(f, l->points_path);
+    fprintf(f, "\nper_task=%zu\n", l->per_task);
+    fprintf(f, "task=${SLURM_ARRAY_TASK_ID:?submit this script with sbatch: it is a job array}\n"
+               "first=$((task * per_task + 1))\n"
+               "last=$((first + per_task - 1))\n"
+               "status=0\n"
+               "while IFS= read -r cmd; do\n"
+               "    eval \"$cmd\" </dev/null || status=1\n"
+               "done < <(sed -n \"${first},${last}p\" \"$points\")\n"
+               "exit \"$status\"\n");
+}
+
+static void write_points_body(const sweep *s, const void *out_abs, FILE *f)
+{
+    write_point_lines(s, out_abs, f);
+}
+
+static int emit_slurm(sweep *s, const char *out_abs, sim_err *e)
+{
+    char dir_abs[4096], logs[4200], points_path[4200], script[4200];
+    if (sim_mkdirs(s->o->slurm_dir, e) < 0)
+        return -1;
+    absolute_dir(s->o->slurm_dir, dir_abs, sizeof dir_abs);
+    snprintf(logs, sizeof logs, "%s/logs", dir_abs);
+    snprintf(points_path, sizeof points_path, "%s/points.txt", dir_abs);
+    snprintf(script, sizeof script, "%s/iovsim.sbatch", dir_abs);
+    if (sim_mkdirs(logs, e) < 0)
+        return -1;
+    /* Slurm caps array indices (MaxArraySize, 1001 by default): beyond, each task runs
+     * several consecutive points. */
+    size_t max_tasks = (size_t)(s->o->slurm_array_max ? s->o->slurm_array_max : 1000) + 1;
+    size_t per_task = (s->n_points + max_tasks - 1) / max_tasks;
+    if (per_task == 0)
+        per_task = 1;
+    slurm_layout l = {out_abs, script, points_path, logs, per_task,
+                      (s->n_points + per_task - 1) / per_task};
+    if (write_text_file(points_path, write_points_body, s, out_abs, e) < 0 ||
+        write_text_file(script, write_slurm_script, s, &l, e) < 0)
+        return -1;
+    if (!s->o->quiet)
+        printf("slurm: %s (%zu array task%s for %zu point%s)\nsubmit: sbatch %s\nthen:   %s "
+               "merge %s\n",
+               script, l.tasks, l.tasks == 1 ? "" : "s", s->n_points, s->n_points == 1 ? "" : "s",
+               script, s->o->program, out_abs);
+    return 0;
 }
 
 /* ---- driver ------------------------------------------------------------------- */
 
+void sim_sweep_child_signals(pid_t parent)
+{
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+#ifdef __linux__
+    /* A sweep killed outright (SIGKILL) cannot stop its points; without this they
+     * would go on writing into the folder while a --resume run starts the same
+     * points again. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) /* the parent died before prctl took effect */
+        _exit(3);
+#else
+    (void)parent;
+#endif
+}
+
 static void sweep_free(sweep *s)
 {
+    sim_manifest_destroy(s->manifest);
     if (!s->points)
         return;
     for (size_t i = 0; i < s->n_points; i++) {
@@ -519,6 +490,50 @@ static void sweep_free(sweep *s)
         free(s->points[i].axis_values);
     }
     free(s->points);
+}
+
+static sim_manifest *make_manifest(const sweep *s)
+{
+    const char **axes = xcalloc(s->n_axes, sizeof *axes);
+    for (size_t a = 0; a < s->n_axes; a++)
+        axes[a] = sim_workload_axis_name(s->w, a);
+    const char *path = sim_workload_path(s->w);
+    char *real = path ? realpath(path, NULL) : NULL;
+    sim_manifest *m = sim_manifest_create(real ? real : path ? path : "", s->n_axes, axes,
+                                          s->n_points);
+    free(real);
+    free(axes);
+    for (size_t i = 0; i < s->n_points; i++)
+        for (size_t a = 0; a < s->n_axes; a++)
+            sim_manifest_set(m, i, a, s->points[i].axis_values[a]);
+    return m;
+}
+
+/* A single point run into a folder that holds another sweep would make a merge mix
+ * two experiments. */
+static int claim_folder(const sweep *s, sim_err *e)
+{
+    sim_err ignored;
+    sim_manifest *old = sim_manifest_read(s->out_dir, &ignored);
+    if (old) {
+        char why[512];
+        bool same = sim_manifest_same(s->manifest, old, why, sizeof why);
+        sim_manifest_destroy(old);
+        if (!same)
+            return sim_err_set(e,
+                               "%s/sweep.txt describes another sweep (%s): use another --out "
+                               "folder for this one",
+                               s->out_dir, why);
+    }
+    return sim_manifest_write(s->manifest, s->out_dir, e);
+}
+
+static void draw_plots(const sweep *s)
+{
+    sim_plot_opts po = {.quiet = s->o->quiet};
+    sim_err e = {{0}};
+    if (sim_plots_draw_dir(s->out_dir, NULL, s->registry, &po, &e) == 2)
+        fprintf(stderr, "iovsim: plots not drawn: %s\n", e.msg);
 }
 
 int sim_sweep_run(const sim_model_ops *ops, const sim_workload *w, const sim_params *registry,
@@ -531,38 +546,82 @@ int sim_sweep_run(const sim_model_ops *ops, const sim_workload *w, const sim_par
     if (o->out_dir)
         snprintf(s.out_dir, sizeof s.out_dir, "%s", o->out_dir);
     int rc = 2;
+    sim_plots *plots = NULL;
+    if (o->one_point && o->point >= s.n_points) {
+        sim_err_set(e, "--point %zu: the workload has %zu point%s (0 to %zu)", o->point,
+                    s.n_points, s.n_points == 1 ? "" : "s", s.n_points - 1);
+        goto out;
+    }
     if (check_points(&s, e) < 0)
         goto out;
+    if (o->mode == SIM_SWEEP_SLURM && !o->out_dir)
+        snprintf(s.out_dir, sizeof s.out_dir, "%s", o->slurm_dir);
+    s.manifest = make_manifest(&s);
+    /* Plots are checked like the rest of the configuration: a misspelt metric stops
+     * here, not after the sweep. A single listed point skips the build check: the
+     * listing already made it. */
+    sim_params *point0 = point_params(&s, 0, e);
+    if (!point0)
+        goto out;
+    plots = sim_plots_load(w, registry, s.manifest, point0, e);
+    sim_params_destroy(point0);
+    if (!plots)
+        goto out;
+    if (!o->one_point && sim_plots_check_build(plots, ops, w, registry, e) < 0)
+        goto out;
+
+    if (o->mode != SIM_SWEEP_RUN) {
+        char out_abs[4096];
+        absolute_dir(s.out_dir, out_abs, sizeof out_abs);
+        if (o->mode == SIM_SWEEP_LIST) {
+            write_point_lines(&s, out_abs, stdout);
+            fflush(stdout);
+            rc = 0;
+        } else {
+            /* The folder is prepared now, so a merge can report missing points even
+             * if some array tasks never ran. */
+            if (sim_mkdirs(s.out_dir, e) < 0 || claim_folder(&s, e) < 0 ||
+                sim_plots_save(w, s.out_dir, e) < 0 || emit_slurm(&s, out_abs, e) < 0)
+                goto out;
+            rc = 0;
+        }
+        goto out;
+    }
+
     if (sim_mkdirs(s.out_dir, e) < 0)
         goto out;
-    /* Zero-padded so the folders sort in point order: at least 4 digits. */
-    char last[32];
-    int width = snprintf(last, sizeof last, "%zu", s.n_points ? s.n_points - 1 : 0);
-    if (width < 4)
-        width = 4;
+    if (o->one_point ? claim_folder(&s, e) < 0 : sim_manifest_write(s.manifest, s.out_dir, e) < 0)
+        goto out;
+    if (sim_plots_save(w, s.out_dir, e) < 0)
+        goto out;
     for (size_t i = 0; i < s.n_points; i++) {
         point *pt = &s.points[i];
-        char idx[32];
-        int digits = snprintf(idx, sizeof idx, "%zu", i);
-        snprintf(pt->dir, sizeof pt->dir, "%s/points/%.*s%s", s.out_dir,
-                 width > digits ? width - digits : 0, "00000000000000000000", idx);
-        result_view v;
-        pt->skip = o->resume && read_result(&s, i, &v, NULL, NULL) && v.ok && v.axes_match;
+        sim_point_dir(s.out_dir, i, s.n_points, pt->dir, sizeof pt->dir);
+        sim_result_view v;
+        pt->skip = (o->one_point && i != o->point) ||
+                   (o->resume && read_result(&s, i, &v, NULL, NULL) && v.ok && v.axes_match);
         if (!pt->skip)
             s.to_run++;
     }
-    if (o->resume && !o->quiet && s.to_run < s.n_points)
+    if (o->resume && !o->quiet && !o->one_point && s.to_run < s.n_points)
         printf("resuming: %zu of %zu points already done\n", s.n_points - s.to_run, s.n_points);
     s.t0_s = host_now_s();
     if (run_points(&s, e) < 0)
         goto out;
-    if (write_results_csv(&s, e) < 0)
+    if (o->one_point) {
+        rc = s.failed ? 1 : 0;
+        goto out;
+    }
+    if (sim_results_write_csv(s.out_dir, s.manifest, e) < 0)
         goto out;
     if (!o->quiet)
         printf("results: %s/results.csv (%zu points, %zu failed)\n", s.out_dir, s.n_points,
                s.failed);
+    if (!o->no_plots)
+        draw_plots(&s);
     rc = s.failed ? 1 : 0;
 out:
+    sim_plots_destroy(plots);
     sweep_free(&s);
     return rc;
 }

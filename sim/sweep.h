@@ -1,34 +1,66 @@
 /* A sweep: every point of a workload, each in its own forked process (SystemC
  * elaborates once per process), up to `jobs` at a time. Each point writes
  * <out>/points/<NNNN>/ whole (temp + rename): params.txt (every parameter's value),
- * stats.txt, result.txt (status and metrics) and host.txt (host time, kept apart
- * because it is not deterministic). When all are done, <out>/results.csv is assembled
- * in point order: the swept parameters, then `status`, the metrics, and `error` (empty
- * for a point that finished). A point that crashes or exceeds run.timeout_s leaves a
- * row with its error; the others go on. --resume keeps the points whose result says
- * ok for the same axis values and runs the rest. */
+ * stats.txt, hists.txt, result.txt (status and metrics) and host.txt (host time, kept
+ * apart because it is not deterministic). When all are done, <out>/results.csv is
+ * assembled in point order (see sim/results.h) and the workload's [plot] sections are
+ * drawn into <out>/plots/. A point that crashes or exceeds run.timeout_s leaves a row
+ * with its error; the others go on. --resume keeps the points whose result says ok for
+ * the same axis values and runs the rest.
+ *
+ * Beyond one machine: the points can be listed as self-contained command lines (one
+ * `iovsim run FILE --out DIR --point N` each) for GNU parallel or any scheduler, or
+ * written as a Slurm job array; `iovsim merge` then assembles the folder. */
 #ifndef SIM_SWEEP_H
 #define SIM_SWEEP_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
 
 #include "sim/err.h"
 #include "sim/params.h"
 #include "sim/run.h"
 #include "sim/workload.h"
 
+typedef enum sim_sweep_mode {
+    SIM_SWEEP_RUN,   /* run the points in this machine */
+    SIM_SWEEP_LIST,  /* print one command line per point on stdout */
+    SIM_SWEEP_SLURM, /* write a Slurm job-array script and the points file it indexes */
+} sim_sweep_mode;
+
 typedef struct sim_sweep_opts {
-    const char *out_dir; /* NULL: results/<run.name or workload name>/ */
+    const char *out_dir; /* NULL: results/<run.name or workload name>/ (SLURM: slurm_dir) */
     unsigned jobs;       /* parallel points, >= 1 */
     bool resume;
     bool quiet;    /* no per-point lines on stdout */
     bool progress; /* a progress line on stderr (the caller sets it for a terminal) */
+    bool no_plots; /* results.csv without drawing the figures */
+    sim_sweep_mode mode;
+    /* SIM_SWEEP_RUN with one_point: run only point `point`, writing its folder, the
+     * manifest and plots.ini, but neither results.csv nor figures (iovsim merge does). */
+    bool one_point;
+    size_t point;
+    /* LIST and SLURM: the shell command (absolute, quoted) that loads this workload
+     * with the same overrides; each point's line appends --out DIR --point N.
+     * `program` is this program's absolute, quoted path (for the merge hint). */
+    const char *command;
+    const char *program;
+    const char *slurm_dir;
+    unsigned slurm_array_max; /* highest array index the site allows; 0: 1000 */
 } sim_sweep_opts;
 
-/* Checks every point first (values, cross-parameter rules): any problem returns 2
- * before a point runs. Then runs. Returns 0 when every point finished, 1 when some
- * point failed, 2 on a configuration or output-folder problem (*e says which). */
+/* Checks every point first (values, cross-parameter rules) and the [plot] sections
+ * (parameters, and metrics by building points without running them): any problem
+ * returns 2 before a point runs. Then runs, lists or writes the job array. Returns 0
+ * when every point finished, 1 when some point failed, 2 on a configuration or
+ * output-folder problem (*e says which). */
 int sim_sweep_run(const sim_model_ops *ops, const sim_workload *w, const sim_params *registry,
                   const sim_sweep_opts *o, sim_err *e);
+
+/* For a forked worker (a point, a build that lists metrics, gnuplot): default handlers
+ * for SIGINT, SIGTERM and SIGHUP, and on Linux death with `parent` (the pid before the
+ * fork), so a killed sweep leaves no process writing into its folder. */
+void sim_sweep_child_signals(pid_t parent);
 
 #endif

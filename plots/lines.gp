@@ -1,0 +1,2 @@
+# Lines with points: one curve per series, in x order.
+set style data linespoints

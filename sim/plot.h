@@ -1,0 +1,72 @@
+/* Figures from [plot NAME] sections, drawn with gnuplot into <results>/plots/ as PNG
+ * and SVG, with the generated NAME.gp and NAME.dat kept beside the images so a user can
+ * edit and redraw (cd plots && gnuplot NAME.gp).
+ *
+ *   [plot throughput]
+ *   kind   = lines              lines (with points) | bars | stacked | cdf
+ *   x      = dma.size_bytes     a parameter (a metric too for lines; a histogram for cdf)
+ *   y      = dma_gbps           one or more metrics (not for cdf)
+ *   labels = payload            legend text for each y (default: the metric names)
+ *   series = dma.op             one curve (or bar) per value of these parameters
+ *   series_label = {dma.op}     legend text of a series: {PARAM} is its value
+ *   where  = dma.cache=warm     only points with these values (PARAM=VALUE or
+ *                               PARAM!=VALUE, comma-separated)
+ *   logx   = true               logarithmic axes (logy too); not for bars
+ *   title  = ...                default: the plot's name
+ *   xlabel = ...                default: the name and its unit
+ *   ylabel = ...
+ *   hline  = 57.88 TLP rate     reference lines: VALUE or METRIC, then a label;
+ *                               several separated by ';'
+ *   format = png, svg           default both
+ *   size   = 900x560            pixels
+ *
+ * Swept parameters that are neither x, a series nor fixed by `where` join the series,
+ * so every point has its own curve and none is averaged away.
+ *
+ * Checks happen when the workload loads: keys, parameters, `where` values (a swept
+ * parameter's value must be one of its axis values), and, by building points without
+ * running them, the metrics and histograms named; an error names file:line. */
+#ifndef SIM_PLOT_H
+#define SIM_PLOT_H
+
+#include <stdbool.h>
+
+#include "sim/err.h"
+#include "sim/params.h"
+#include "sim/results.h"
+#include "sim/run.h"
+#include "sim/workload.h"
+
+typedef struct sim_plots sim_plots;
+
+/* Parses and checks every [plot] of `w` for the sweep `m` (its axes and values);
+ * `point0`, the parameters of the sweep's first point when known (else NULL), lets a
+ * `where` on a parameter that is not swept be checked too. */
+sim_plots *sim_plots_load(const sim_workload *w, const sim_params *registry,
+                          const sim_manifest *m, const sim_params *point0, sim_err *e);
+void sim_plots_destroy(sim_plots *ps);
+size_t sim_plots_count(const sim_plots *ps);
+
+/* Builds points of `w` (native kernel, nothing runs) in a forked process until every
+ * metric and histogram the plots name has been registered by some point; -1 naming
+ * the plot's file:line (and the closest name) for one that none registers. */
+int sim_plots_check_build(const sim_plots *ps, const sim_model_ops *ops, const sim_workload *w,
+                          const sim_params *registry, sim_err *e);
+
+/* Copies the [plot] sections of `w` to DIR/plots.ini (removes it when there are none). */
+int sim_plots_save(const sim_workload *w, const char *dir, sim_err *e);
+
+typedef struct sim_plot_opts {
+    bool quiet; /* no "plot: ..." lines on stdout */
+} sim_plot_opts;
+
+/* Draws the plots of `plot_file` (NULL: DIR/plots.ini) from the results folder DIR.
+ * gnuplot is $IOVSIM_GNUPLOT, else the one configure found, else `gnuplot` on PATH;
+ * when it is missing the .gp and .dat files are still written and one message says
+ * how to install it. Returns 0 when every plot was drawn (or there are none), 1 when
+ * some could not be (gnuplot missing or failing, or no finished point to draw), 2 on a
+ * bad plot description or folder (*e names file:line). */
+int sim_plots_draw_dir(const char *dir, const char *plot_file, const sim_params *registry,
+                       const sim_plot_opts *o, sim_err *e);
+
+#endif

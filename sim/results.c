@@ -1,0 +1,619 @@
+#include "sim/results.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sim/files.h"
+
+#define MANIFEST_FILE "sweep.txt"
+#define RESULT_FILE "result.txt"
+
+static void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p)
+        abort();
+    return p;
+}
+
+static void *xrealloc(void *p, size_t size)
+{
+    void *q = realloc(p, size ? size : 1);
+    if (!q)
+        abort();
+    return q;
+}
+
+static char *xstrdup(const char *s)
+{
+    char *d = strdup(s);
+    if (!d)
+        abort();
+    return d;
+}
+
+/* Records are tab-separated lines: a value must not break them. */
+static char *flat_dup(const char *s)
+{
+    char *d = xstrdup(s);
+    for (char *c = d; *c; c++)
+        if (*c == '\n' || *c == '\t' || *c == '\r')
+            *c = ' ';
+    return d;
+}
+
+/* ---- manifest ------------------------------------------------------------------- */
+
+struct sim_manifest {
+    char *workload;
+    size_t n_axes, n_points;
+    char **axes;
+    char **values; /* n_points x n_axes */
+};
+
+sim_manifest *sim_manifest_create(const char *workload, size_t n_axes, const char *const *axes,
+                                  size_t n_points)
+{
+    sim_manifest *m = xcalloc(1, sizeof *m);
+    m->workload = flat_dup(workload ? workload : "");
+    m->n_axes = n_axes;
+    m->n_points = n_points;
+    m->axes = xcalloc(n_axes, sizeof *m->axes);
+    for (size_t a = 0; a < n_axes; a++)
+        m->axes[a] = flat_dup(axes[a]);
+    m->values = xcalloc(n_points * n_axes, sizeof *m->values);
+    return m;
+}
+
+void sim_manifest_destroy(sim_manifest *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->n_points * m->n_axes; i++)
+        free(m->values[i]);
+    for (size_t a = 0; a < m->n_axes; a++)
+        free(m->axes[a]);
+    free(m->values);
+    free(m->axes);
+    free(m->workload);
+    free(m);
+}
+
+void sim_manifest_set(sim_manifest *m, size_t point, size_t axis, const char *value)
+{
+    char **slot = &m->values[point * m->n_axes + axis];
+    free(*slot);
+    *slot = flat_dup(value);
+}
+
+const char *sim_manifest_workload(const sim_manifest *m) { return m->workload; }
+size_t sim_manifest_axes(const sim_manifest *m) { return m->n_axes; }
+const char *sim_manifest_axis(const sim_manifest *m, size_t axis) { return m->axes[axis]; }
+size_t sim_manifest_points(const sim_manifest *m) { return m->n_points; }
+
+const char *sim_manifest_value(const sim_manifest *m, size_t point, size_t axis)
+{
+    const char *v = m->values[point * m->n_axes + axis];
+    return v ? v : "";
+}
+
+void sim_manifest_point_label(const sim_manifest *m, size_t point, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t a = 0; a < m->n_axes && used < len; a++)
+        used += (size_t)snprintf(buf + used, len - used, "%s%s=%s", a ? "," : "", m->axes[a],
+                                 sim_manifest_value(m, point, a));
+    if (!m->n_axes)
+        snprintf(buf, len, "-");
+}
+
+bool sim_manifest_same(const sim_manifest *a, const sim_manifest *b, char *why, size_t len)
+{
+    if (a->n_axes != b->n_axes) {
+        snprintf(why, len, "%zu swept parameters against %zu", a->n_axes, b->n_axes);
+        return false;
+    }
+    for (size_t i = 0; i < a->n_axes; i++)
+        if (strcmp(a->axes[i], b->axes[i])) {
+            snprintf(why, len, "swept parameter %zu is %s against %s", i + 1, a->axes[i],
+                     b->axes[i]);
+            return false;
+        }
+    if (a->n_points != b->n_points) {
+        snprintf(why, len, "%zu points against %zu", a->n_points, b->n_points);
+        return false;
+    }
+    for (size_t p = 0; p < a->n_points; p++)
+        for (size_t i = 0; i < a->n_axes; i++)
+            if (strcmp(sim_manifest_value(a, p, i), sim_manifest_value(b, p, i))) {
+                snprintf(why, len, "point %zu has %s=%s against %s", p, a->axes[i],
+                         sim_manifest_value(a, p, i), sim_manifest_value(b, p, i));
+                return false;
+            }
+    return true;
+}
+
+int sim_write_shared(const char *path, const char *text, sim_err *e)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return sim_err_set(e, "cannot write %s: %s", tmp, strerror(errno));
+    int failed = fputs(text, f) < 0;
+    if (fclose(f) != 0)
+        failed = 1;
+    if (failed) {
+        int err = errno;
+        unlink(tmp);
+        return sim_err_set(e, "cannot write %s: %s", path, strerror(err));
+    }
+    if (rename(tmp, path) != 0) {
+        int err = errno;
+        unlink(tmp);
+        return sim_err_set(e, "cannot rename %s to %s: %s", tmp, path, strerror(err));
+    }
+    return 0;
+}
+
+int sim_manifest_write(const sim_manifest *m, const char *dir, sim_err *e)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&text, &size);
+    if (!f)
+        abort();
+    fputs("# iovsim results folder: the points of this sweep (see 'iovsim help merge').\n", f);
+    fprintf(f, "workload\t%s\npoints\t%zu\n", m->workload, m->n_points);
+    for (size_t a = 0; a < m->n_axes; a++)
+        fprintf(f, "axis\t%s\n", m->axes[a]);
+    for (size_t p = 0; p < m->n_points; p++) {
+        fprintf(f, "point\t%zu", p);
+        for (size_t a = 0; a < m->n_axes; a++)
+            fprintf(f, "\t%s", sim_manifest_value(m, p, a));
+        fputc('\n', f);
+    }
+    fclose(f);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/" MANIFEST_FILE, dir);
+    int rc = sim_write_shared(path, text, e);
+    free(text);
+    return rc;
+}
+
+/* Splits a line at tabs in place; returns the number of fields. */
+static size_t split_tabs(char *line, char **fields, size_t max)
+{
+    size_t n = 0;
+    char *s = line;
+    while (n < max) {
+        fields[n++] = s;
+        char *t = strchr(s, '\t');
+        if (!t)
+            break;
+        *t = '\0';
+        s = t + 1;
+    }
+    return n;
+}
+
+sim_manifest *sim_manifest_read(const char *dir, sim_err *e)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/" MANIFEST_FILE, dir);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        sim_err_set(e, "%s is not an iovsim results folder: cannot read %s: %s", dir, path,
+                    strerror(errno));
+        return NULL;
+    }
+    char *workload = NULL;
+    char **axes = NULL;
+    size_t n_axes = 0, n_points = 0, next_point = 0;
+    bool have_points = false;
+    sim_manifest *m = NULL;
+    char *line = NULL;
+    size_t cap = 0;
+    unsigned lineno = 0;
+    int bad = 0;
+    while (!bad && getline(&line, &cap, f) >= 0) {
+        lineno++;
+        line[strcspn(line, "\r\n")] = '\0';
+        if (!line[0] || line[0] == '#')
+            continue;
+        char *fld[4096];
+        size_t n = split_tabs(line, fld, sizeof fld / sizeof *fld);
+        if (!strcmp(fld[0], "workload") && n == 2 && !m) {
+            free(workload);
+            workload = xstrdup(fld[1]);
+        } else if (!strcmp(fld[0], "points") && n == 2 && !m) {
+            char *end;
+            n_points = strtoul(fld[1], &end, 10);
+            have_points = *fld[1] && !*end;
+            bad = !have_points;
+        } else if (!strcmp(fld[0], "axis") && n == 2 && !m) {
+            axes = xrealloc(axes, (n_axes + 1) * sizeof *axes);
+            axes[n_axes++] = xstrdup(fld[1]);
+        } else if (!strcmp(fld[0], "point") && have_points && n == n_axes + 2) {
+            if (!m)
+                m = sim_manifest_create(workload, n_axes, (const char *const *)axes, n_points);
+            char *end;
+            unsigned long p = strtoul(fld[1], &end, 10);
+            bad = *end || p != next_point || p >= n_points;
+            for (size_t a = 0; !bad && a < n_axes; a++)
+                sim_manifest_set(m, p, a, fld[a + 2]);
+            next_point++;
+        } else {
+            bad = 1;
+        }
+    }
+    free(line);
+    fclose(f);
+    if (!bad && have_points && !m && n_points == 0)
+        m = sim_manifest_create(workload, n_axes, (const char *const *)axes, 0);
+    if (!bad && (!have_points || next_point != n_points)) {
+        bad = 1;
+        lineno++;
+    }
+    for (size_t a = 0; a < n_axes; a++)
+        free(axes[a]);
+    free(axes);
+    free(workload);
+    if (bad) {
+        sim_manifest_destroy(m);
+        sim_err_set(e, "%s:%u: not a sweep manifest line iovsim wrote (or the file is cut short)",
+                    path, lineno);
+        return NULL;
+    }
+    return m;
+}
+
+void sim_point_dir(const char *dir, size_t point, size_t n_points, char *buf, size_t len)
+{
+    char last[32], idx[32];
+    int width = snprintf(last, sizeof last, "%zu", n_points ? n_points - 1 : 0);
+    if (width < 4)
+        width = 4;
+    int digits = snprintf(idx, sizeof idx, "%zu", point);
+    snprintf(buf, len, "%s/points/%.*s%s", dir, width > digits ? width - digits : 0,
+             "00000000000000000000", idx);
+}
+
+/* ---- result.txt ------------------------------------------------------------------- */
+
+int sim_result_write(const char *point_dir, const sim_manifest *m, size_t point,
+                     const sim_point_result *res, const char *error, sim_err *e)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/" RESULT_FILE, point_dir);
+    sim_file sf;
+    if (sim_file_open(&sf, path, e) < 0)
+        return -1;
+    for (size_t a = 0; a < m->n_axes; a++)
+        fprintf(sf.f, "axis\t%s\t%s\n", m->axes[a], sim_manifest_value(m, point, a));
+    fprintf(sf.f, "status\t%s\n", res ? "ok" : "error");
+    if (res) {
+        for (size_t i = 0; i < res->metrics; i++)
+            fprintf(sf.f, "metric\t%s\t%.10g\n", res->metric_names[i], res->metric_values[i]);
+        fprintf(sf.f, "end_ps\t%llu\n", (unsigned long long)res->end_ps);
+    } else {
+        char *msg = flat_dup(error ? error : "failed");
+        fprintf(sf.f, "error\t%s\n", msg);
+        free(msg);
+    }
+    return sim_file_commit(&sf, e);
+}
+
+bool sim_result_read(const char *point_dir, const sim_manifest *m, size_t point,
+                     sim_result_view *v, sim_metric_fn metric, void *ctx)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/" RESULT_FILE, point_dir);
+    memset(v, 0, sizeof *v);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    v->found = true;
+    v->axes_match = true;
+    size_t axes_seen = 0;
+    char line[4096];
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        char *fld[3];
+        size_t n = split_tabs(line, fld, 3);
+        if (n < 2)
+            continue;
+        if (!strcmp(fld[0], "axis")) {
+            if (axes_seen >= m->n_axes || n < 3 || strcmp(fld[1], m->axes[axes_seen]) ||
+                strcmp(fld[2], sim_manifest_value(m, point, axes_seen)))
+                v->axes_match = false;
+            axes_seen++;
+        } else if (!strcmp(fld[0], "status")) {
+            v->ok = !strcmp(fld[1], "ok");
+        } else if (!strcmp(fld[0], "metric") && n == 3 && metric) {
+            metric(fld[1], fld[2], ctx);
+        } else if (!strcmp(fld[0], "end_ps")) {
+            v->end_ps = strtoull(fld[1], NULL, 10);
+        } else if (!strcmp(fld[0], "error")) {
+            snprintf(v->error, sizeof v->error, "%s%s%s", fld[1], n == 3 ? "\t" : "",
+                     n == 3 ? fld[2] : "");
+        }
+    }
+    fclose(f);
+    if (axes_seen != m->n_axes)
+        v->axes_match = false;
+    return true;
+}
+
+/* ---- results.csv ------------------------------------------------------------------ */
+
+typedef struct names {
+    char **v;
+    size_t n, cap;
+} names;
+
+static size_t names_find(const names *c, const char *name)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (!strcmp(c->v[i], name))
+            return i;
+    return SIZE_MAX;
+}
+
+static size_t names_add(names *c, const char *name)
+{
+    size_t i = names_find(c, name);
+    if (i != SIZE_MAX)
+        return i;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? 2 * c->cap : 16;
+        c->v = xrealloc(c->v, c->cap * sizeof *c->v);
+    }
+    c->v[c->n] = xstrdup(name);
+    return c->n++;
+}
+
+static void names_free(names *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        free(c->v[i]);
+    free(c->v);
+    memset(c, 0, sizeof *c);
+}
+
+static void column_add(const char *name, const char *value, void *ctx)
+{
+    (void)value;
+    names_add(ctx, name);
+}
+
+static void csv_field(FILE *f, const char *s)
+{
+    if (strpbrk(s, ",\"\n") == NULL) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+typedef struct row_fill {
+    const names *c;
+    char **values;
+} row_fill;
+
+static void row_metric(const char *name, const char *value, void *ctx)
+{
+    row_fill *r = ctx;
+    size_t i = names_find(r->c, name);
+    if (i != SIZE_MAX && !r->values[i])
+        r->values[i] = xstrdup(value);
+}
+
+int sim_results_write_csv(const char *dir, const sim_manifest *m, sim_err *e)
+{
+    names metrics = {0};
+    sim_result_view v;
+    char pdir[4200];
+    for (size_t i = 0; i < m->n_points; i++) {
+        sim_point_dir(dir, i, m->n_points, pdir, sizeof pdir);
+        sim_result_read(pdir, m, i, &v, column_add, &metrics);
+    }
+
+    char path[4200];
+    snprintf(path, sizeof path, "%s/results.csv", dir);
+    sim_file sf;
+    if (sim_file_open(&sf, path, e) < 0) {
+        names_free(&metrics);
+        return -1;
+    }
+    for (size_t a = 0; a < m->n_axes; a++) {
+        csv_field(sf.f, m->axes[a]);
+        fputc(',', sf.f);
+    }
+    fputs("status", sf.f);
+    for (size_t i = 0; i < metrics.n; i++) {
+        fputc(',', sf.f);
+        csv_field(sf.f, metrics.v[i]);
+    }
+    fputs(",error\n", sf.f);
+
+    for (size_t i = 0; i < m->n_points; i++) {
+        row_fill r = {.c = &metrics, .values = xcalloc(metrics.n, sizeof(char *))};
+        sim_point_dir(dir, i, m->n_points, pdir, sizeof pdir);
+        bool found = sim_result_read(pdir, m, i, &v, row_metric, &r);
+        for (size_t a = 0; a < m->n_axes; a++) {
+            csv_field(sf.f, sim_manifest_value(m, i, a));
+            fputc(',', sf.f);
+        }
+        fputs(found && v.ok ? "ok" : "error", sf.f);
+        for (size_t k = 0; k < metrics.n; k++) {
+            fputc(',', sf.f);
+            if (r.values[k])
+                csv_field(sf.f, r.values[k]);
+            free(r.values[k]);
+        }
+        fputc(',', sf.f);
+        csv_field(sf.f, found ? v.error : "not run");
+        fputc('\n', sf.f);
+        free(r.values);
+    }
+    names_free(&metrics);
+    return sim_file_commit(&sf, e);
+}
+
+/* ---- reading a folder back ---------------------------------------------------------- */
+
+typedef struct kv {
+    char *name;
+    char *value;
+} kv;
+
+typedef struct point_data {
+    char *dir;
+    bool ok;
+    kv *params;
+    size_t n_params;
+    double *metric; /* indexed like sim_results.metrics */
+    bool *has;
+    size_t n_metric; /* entries allocated in metric/has */
+} point_data;
+
+struct sim_results {
+    char *dir;
+    sim_manifest *m;
+    point_data *pts;
+    names metrics;
+};
+
+typedef struct load_ctx {
+    sim_results *r;
+    point_data *pt;
+} load_ctx;
+
+static void load_metric(const char *name, const char *value, void *ctx)
+{
+    load_ctx *c = ctx;
+    size_t i = names_add(&c->r->metrics, name);
+    if (i >= c->pt->n_metric) {
+        size_t n = c->r->metrics.cap;
+        c->pt->metric = xrealloc(c->pt->metric, n * sizeof *c->pt->metric);
+        c->pt->has = xrealloc(c->pt->has, n * sizeof *c->pt->has);
+        for (size_t k = c->pt->n_metric; k < n; k++)
+            c->pt->has[k] = false;
+        c->pt->n_metric = n;
+    }
+    char *end;
+    double v = strtod(value, &end);
+    if (end != value) {
+        c->pt->metric[i] = v;
+        c->pt->has[i] = true;
+    }
+}
+
+static void load_params(point_data *pt)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/params.txt", pt->dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    char *line = NULL;
+    size_t cap = 0, alloc = 0;
+    while (getline(&line, &cap, f) >= 0) {
+        line[strcspn(line, "\r\n")] = '\0';
+        char *eq = strstr(line, " = ");
+        if (!eq)
+            continue;
+        *eq = '\0';
+        if (pt->n_params == alloc) {
+            alloc = alloc ? 2 * alloc : 256;
+            pt->params = xrealloc(pt->params, alloc * sizeof *pt->params);
+        }
+        pt->params[pt->n_params++] = (kv){xstrdup(line), xstrdup(eq + 3)};
+    }
+    free(line);
+    fclose(f);
+}
+
+sim_results *sim_results_load(const char *dir, sim_err *e)
+{
+    sim_manifest *m = sim_manifest_read(dir, e);
+    if (!m)
+        return NULL;
+    sim_results *r = xcalloc(1, sizeof *r);
+    r->dir = xstrdup(dir);
+    r->m = m;
+    r->pts = xcalloc(m->n_points, sizeof *r->pts);
+    char pdir[4200];
+    for (size_t i = 0; i < m->n_points; i++) {
+        point_data *pt = &r->pts[i];
+        sim_point_dir(dir, i, m->n_points, pdir, sizeof pdir);
+        pt->dir = xstrdup(pdir);
+        load_ctx c = {r, pt};
+        sim_result_view v;
+        sim_result_read(pdir, m, i, &v, load_metric, &c);
+        pt->ok = v.found && v.ok && v.axes_match;
+        if (pt->ok)
+            load_params(pt);
+    }
+    return r;
+}
+
+void sim_results_destroy(sim_results *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->m->n_points; i++) {
+        point_data *pt = &r->pts[i];
+        for (size_t k = 0; k < pt->n_params; k++) {
+            free(pt->params[k].name);
+            free(pt->params[k].value);
+        }
+        free(pt->params);
+        free(pt->metric);
+        free(pt->has);
+        free(pt->dir);
+    }
+    free(r->pts);
+    names_free(&r->metrics);
+    sim_manifest_destroy(r->m);
+    free(r->dir);
+    free(r);
+}
+
+const sim_manifest *sim_results_manifest(const sim_results *r) { return r->m; }
+const char *sim_results_dir(const sim_results *r) { return r->dir; }
+size_t sim_results_points(const sim_results *r) { return r->m->n_points; }
+bool sim_results_ok(const sim_results *r, size_t point) { return r->pts[point].ok; }
+const char *sim_results_point_dir(const sim_results *r, size_t point) { return r->pts[point].dir; }
+size_t sim_results_metric_names(const sim_results *r) { return r->metrics.n; }
+const char *sim_results_metric_name(const sim_results *r, size_t i) { return r->metrics.v[i]; }
+
+const char *sim_results_param(const sim_results *r, size_t point, const char *name)
+{
+    const point_data *pt = &r->pts[point];
+    for (size_t k = 0; k < pt->n_params; k++)
+        if (!strcmp(pt->params[k].name, name))
+            return pt->params[k].value;
+    return NULL;
+}
+
+bool sim_results_metric(const sim_results *r, size_t point, const char *name, double *out)
+{
+    const point_data *pt = &r->pts[point];
+    size_t i = names_find(&r->metrics, name);
+    if (i == SIZE_MAX || i >= pt->n_metric || !pt->has[i])
+        return false;
+    *out = pt->metric[i];
+    return true;
+}

@@ -1,0 +1,376 @@
+/* The results-folder format (sim/results.c) and the checks of [plot] sections
+ * (sim/plot.c): manifests round-trip and refuse damage, results.csv depends only on
+ * the points' files and not on the order they were written, histograms reach
+ * hists.txt, and a plot naming anything unknown is refused with file:line. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "models/synth/mdq.h"
+#include "sim/files.h"
+#include "sim/plot.h"
+#include "sim/results.h"
+#include "sim/run.h"
+#include "sim/stats.h"
+#include "sim/workload.h"
+
+static const sim_model_ops mdq_ops = {mdq_register_params, mdq_check, mdq_build, mdq_destroy};
+
+static char *tmpdir(void)
+{
+    char tmpl[] = "/tmp/iovsim-test-plot.XXXXXX";
+    char *d = mkdtemp(tmpl);
+    ck_assert_ptr_nonnull(d);
+    return strdup(d);
+}
+
+static void rmtree(const char *dir)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "cannot read %s", path);
+    static char buf[65536];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static sim_params *registry(void)
+{
+    sim_params *p = sim_params_create();
+    sim_run_register_params(p);
+    mdq_register_params(p);
+    return p;
+}
+
+static sim_manifest *two_axes(void)
+{
+    const char *axes[] = {"mdq.arrival_rate_mpps", "run.kernel"};
+    sim_manifest *m = sim_manifest_create("/x/w.ini", 2, axes, 4);
+    const char *rates[] = {"0.5", "0.5", "0.8", "0.8"};
+    const char *kernels[] = {"native", "systemc", "native", "systemc"};
+    for (size_t i = 0; i < 4; i++) {
+        sim_manifest_set(m, i, 0, rates[i]);
+        sim_manifest_set(m, i, 1, kernels[i]);
+    }
+    return m;
+}
+
+START_TEST(test_manifest_round_trip)
+{
+    char *dir = tmpdir();
+    sim_manifest *m = two_axes();
+    sim_err e = {{0}};
+    ck_assert_int_eq(sim_manifest_write(m, dir, &e), 0);
+    sim_manifest *r = sim_manifest_read(dir, &e);
+    ck_assert_msg(r != NULL, "%s", e.msg);
+    char why[256];
+    ck_assert(sim_manifest_same(m, r, why, sizeof why));
+    ck_assert_str_eq(sim_manifest_workload(r), "/x/w.ini");
+    ck_assert_str_eq(sim_manifest_value(r, 2, 0), "0.8");
+    char label[256];
+    sim_manifest_point_label(r, 1, label, sizeof label);
+    ck_assert_str_eq(label, "mdq.arrival_rate_mpps=0.5,run.kernel=systemc");
+
+    sim_manifest_set(r, 3, 1, "native");
+    ck_assert(!sim_manifest_same(m, r, why, sizeof why));
+    ck_assert_msg(strstr(why, "point 3") != NULL, "%s", why);
+
+    const char *none[] = {NULL};
+    sim_manifest *one = sim_manifest_create("", 0, none, 1);
+    sim_manifest_point_label(one, 0, label, sizeof label);
+    ck_assert_str_eq(label, "-");
+    sim_manifest_destroy(one);
+    sim_manifest_destroy(r);
+    sim_manifest_destroy(m);
+    rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_manifest_refuses_damage)
+{
+    char *dir = tmpdir();
+    char path[512];
+    snprintf(path, sizeof path, "%s/sweep.txt", dir);
+    sim_err e = {{0}};
+    ck_assert_ptr_null(sim_manifest_read(dir, &e));
+    ck_assert_msg(strstr(e.msg, "not an iovsim results folder") != NULL, "%s", e.msg);
+    write_text(path, "workload\tw\npoints\t2\naxis\ta\npoint\t0\t1\npoint\t2\t3\n");
+    ck_assert_ptr_null(sim_manifest_read(dir, &e));
+    ck_assert_msg(strstr(e.msg, "sweep.txt:5") != NULL, "%s", e.msg);
+    write_text(path, "workload\tw\npoints\t2\naxis\ta\npoint\t0\t1\n");
+    ck_assert_ptr_null(sim_manifest_read(dir, &e)); /* cut short */
+    rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_point_dir_width)
+{
+    char buf[256];
+    sim_point_dir("d", 3, 10, buf, sizeof buf);
+    ck_assert_str_eq(buf, "d/points/0003");
+    sim_point_dir("d", 3, 100000, buf, sizeof buf);
+    ck_assert_str_eq(buf, "d/points/00003");
+    sim_point_dir("d", 12345, 100000, buf, sizeof buf);
+    ck_assert_str_eq(buf, "d/points/12345");
+}
+END_TEST
+
+static void write_point(const char *dir, const sim_manifest *m, size_t i, const char *metric,
+                        double v)
+{
+    char pdir[512];
+    sim_point_dir(dir, i, sim_manifest_points(m), pdir, sizeof pdir);
+    sim_err e = {{0}};
+    ck_assert_int_eq(sim_mkdirs(pdir, &e), 0);
+    char *name = strdup(metric);
+    double value = v;
+    sim_point_result r = {.metrics = 1, .metric_names = &name, .metric_values = &value};
+    ck_assert_int_eq(sim_result_write(pdir, m, i, &r, NULL, &e), 0);
+    free(name);
+    char path[600];
+    snprintf(path, sizeof path, "%s/params.txt", pdir);
+    char text[256];
+    snprintf(text, sizeof text, "mdq.arrival_rate_mpps = %s\nrun.kernel = %s\n",
+             sim_manifest_value(m, i, 0), sim_manifest_value(m, i, 1));
+    write_text(path, text);
+}
+
+/* Points written in any order give the same table, in point order, with the metric
+ * columns in first-appearance order over the points. */
+START_TEST(test_results_csv_is_point_ordered)
+{
+    char *dir = tmpdir();
+    sim_manifest *m = two_axes();
+    write_point(dir, m, 3, "b", 4.0);
+    write_point(dir, m, 0, "a", 1.5);
+    write_point(dir, m, 2, "a", 3.0);
+    char pdir[512];
+    sim_point_dir(dir, 1, 4, pdir, sizeof pdir);
+    sim_err e = {{0}};
+    ck_assert_int_eq(sim_mkdirs(pdir, &e), 0);
+    ck_assert_int_eq(sim_result_write(pdir, m, 1, NULL, "crashed,\"badly\"", &e), 0);
+    ck_assert_int_eq(sim_results_write_csv(dir, m, &e), 0);
+    char path[512];
+    snprintf(path, sizeof path, "%s/results.csv", dir);
+    ck_assert_str_eq(read_text(path),
+                     "mdq.arrival_rate_mpps,run.kernel,status,a,b,error\n"
+                     "0.5,native,ok,1.5,,\n"
+                     "0.5,systemc,error,,,\"crashed,\"\"badly\"\"\"\n"
+                     "0.8,native,ok,3,,\n"
+                     "0.8,systemc,ok,,4,\n");
+
+    /* A point without result.txt reads as not run. */
+    char rpath[600];
+    snprintf(rpath, sizeof rpath, "%s/result.txt", pdir);
+    unlink(rpath);
+    ck_assert_int_eq(sim_results_write_csv(dir, m, &e), 0);
+    snprintf(path, sizeof path, "%s/results.csv", dir);
+    ck_assert_msg(strstr(read_text(path), "0.5,systemc,error,,,not run\n") != NULL, "%s",
+                  read_text(path));
+
+    ck_assert_int_eq(sim_manifest_write(m, dir, &e), 0);
+    sim_results *r = sim_results_load(dir, &e);
+    ck_assert_msg(r != NULL, "%s", e.msg);
+    double v;
+    ck_assert(sim_results_ok(r, 2));
+    ck_assert(!sim_results_ok(r, 1));
+    ck_assert(sim_results_metric(r, 2, "a", &v) && v == 3.0);
+    ck_assert(!sim_results_metric(r, 2, "b", &v));
+    ck_assert_str_eq(sim_results_param(r, 3, "run.kernel"), "systemc");
+    ck_assert_ptr_null(sim_results_param(r, 3, "nope"));
+    ck_assert_uint_eq(sim_results_metric_names(r), 2);
+    sim_results_destroy(r);
+    sim_manifest_destroy(m);
+    rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+static void count_hist(const char *name, const char *unit, const sim_hist *h, void *ctx)
+{
+    char *seen = ctx;
+    strcat(seen, name);
+    strcat(seen, "/");
+    strcat(seen, unit);
+    strcat(seen, ";");
+    (void)h;
+}
+
+START_TEST(test_stats_foreach_hist)
+{
+    sim_stats *s = sim_stats_create();
+    uint64_t c = 0;
+    sim_stats_counter(s, "c", &c, "");
+    sim_stats_hist(s, "b.lat", "ps", "");
+    sim_stats_hist(s, "a.size", "bytes", "");
+    char seen[128] = "";
+    sim_stats_foreach_hist(s, count_hist, seen);
+    ck_assert_str_eq(seen, "b.lat/ps;a.size/bytes;");
+    sim_stats_destroy(s);
+}
+END_TEST
+
+/* A point's hists.txt holds every histogram's buckets; they add up to its count. */
+START_TEST(test_run_writes_hists)
+{
+    char *dir = tmpdir();
+    sim_params *p = registry();
+    ck_assert_int_eq(sim_params_set(p, "run.kernel", "native", "t", NULL), 0);
+    ck_assert_int_eq(sim_params_set(p, "run.duration_us", "200", "t", NULL), 0);
+    sim_point_result r;
+    sim_err e = {{0}};
+    ck_assert_msg(sim_run_point(&mdq_ops, p, dir, &r, &e) == 0, "%s", e.msg);
+    char path[512];
+    snprintf(path, sizeof path, "%s/hists.txt", dir);
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    char line[256], name[64], unit[16];
+    unsigned long long count = 0, lo, hi, n, sum = 0, prev_hi = 0;
+    ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
+    ck_assert_int_eq(sscanf(line, "hist\t%63s\t%15s\t%llu", name, unit, &count), 3);
+    ck_assert_str_eq(name, "mdq.sojourn_ps");
+    ck_assert_str_eq(unit, "ps");
+    while (fgets(line, sizeof line, f)) {
+        ck_assert_int_eq(sscanf(line, "%llu\t%llu\t%llu", &lo, &hi, &n), 3);
+        ck_assert(lo <= hi && lo > prev_hi && n > 0);
+        prev_hi = hi;
+        sum += n;
+    }
+    fclose(f);
+    ck_assert(count > 0);
+    ck_assert_uint_eq(sum, count);
+    sim_point_result_free(&r);
+    sim_params_destroy(p);
+    rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+/* Loads `text` as a workload and its plots for the two-axis sweep; returns the error
+ * or "" when the plots load. */
+static const char *plots_error(const char *text)
+{
+    static sim_err e;
+    char *dir = tmpdir();
+    char path[512];
+    snprintf(path, sizeof path, "%s/w.ini", dir);
+    write_text(path, text);
+    sim_params *reg = registry();
+    memset(&e, 0, sizeof e);
+    sim_workload *w = sim_workload_load(path, reg, &e);
+    ck_assert_msg(w != NULL, "%s", e.msg);
+    sim_manifest *m = two_axes();
+    sim_plots *ps = sim_plots_load(w, reg, m, NULL, &e);
+    if (ps) {
+        ck_assert_msg(sim_plots_check_build(ps, &mdq_ops, w, reg, &e) == 0 || e.msg[0], "no msg");
+        sim_plots_destroy(ps);
+    }
+    sim_manifest_destroy(m);
+    sim_workload_destroy(w);
+    sim_params_destroy(reg);
+    rmtree(dir);
+    free(dir);
+    return e.msg;
+}
+
+#define REFUSED(text, ...)                                                                         \
+    do {                                                                                           \
+        const char *msg_ = plots_error(text);                                                      \
+        const char *want_[] = {__VA_ARGS__};                                                       \
+        for (size_t k_ = 0; k_ < sizeof want_ / sizeof *want_; k_++)                               \
+            ck_assert_msg(strstr(msg_, want_[k_]) != NULL, "'%s' lacks '%s'", msg_, want_[k_]);    \
+    } while (0)
+
+START_TEST(test_plot_checks)
+{
+    const char *ok = "[plot a]\nx = mdq.arrival_rate_mpps\ny = mdq_utilization\n"
+                     "series = run.kernel\nlogx = yes\nhline = 0.5 half | mdq_utilization u\n";
+    ck_assert_str_eq(plots_error(ok), "");
+    ck_assert_str_eq(plots_error("[plot c]\nkind = cdf\nx = mdq.sojourn_ps\n"), "");
+    ck_assert_str_eq(plots_error("[plot m]\nx = mdq_throughput_mpps\ny = mdq_sojourn_ns_mean\n"), "");
+
+    REFUSED("[plot a]\nx = mdq.arrival_rate_mpps\ny = mdq_utilisation\n", "w.ini:3",
+            "no metric 'mdq_utilisation'", "did you mean 'mdq_utilization'");
+    REFUSED("[plot a]\nx = mdq.arrival_rate_mpps\ny = mdq_utilization\ntitel = t\n", "w.ini:4",
+            "unknown key 'titel'", "did you mean 'title'");
+    REFUSED("[plot a]\nkind = pie\nx = mdq.arrival_rate_mpps\ny = mdq_utilization\n", "w.ini:2",
+            "kind 'pie'");
+    REFUSED("[plot a]\nx = mdq.arrival_rate_mpps\ny = mdq_utilization\nseries = run.kernal\n",
+            "w.ini:4", "'run.kernal' is not a parameter", "run.kernel");
+    REFUSED("[plot a]\nx = mdq.arrival_rate_mpps\ny = mdq_utilization\nwhere = run.kernel=native, "
+            "mdq.arrival_rate_mpps=0.6\n",
+            "w.ini:4", "matches no point", "0.5, 0.8");
+    REFUSED("[plot a]\nx = mdq.arrival_rate_mpps\ny = mdq_utilization\nwhere = run.kernel=vax\n",
+            "w.ini:4", "run.kernel");
+    REFUSED("[plot a]\nkind = bars\nx = run.kernel\ny = mdq_utilization\nlogx = true\n", "w.ini:5",
+            "logarithmic");
+    REFUSED("[plot a]\nx = run.kernel\ny = mdq_utilization\n", "w.ini:2", "not numeric");
+    REFUSED("[plot a]\nkind = cdf\nx = mdq.sojourn\n", "w.ini:3", "no histogram 'mdq.sojourn'",
+            "mdq.sojourn_ps");
+    REFUSED("[plot a]\nkind = cdf\nx = mdq.sojourn_ps\ny = mdq_utilization\n", "w.ini:4", "no y");
+    REFUSED("[plot a]\nx = mdq.arrival_rate_mpps\ny = mdq_utilization, mdq_sojourn_ns_mean\n"
+            "labels = one\n",
+            "w.ini:4", "1 labels for 2");
+    REFUSED("[plot a]\ny = mdq_utilization\n", "w.ini:1", "needs x");
+    REFUSED("[plot a]\nx = mdq.arrival_rate_mpps\n", "needs y");
+    REFUSED("[plot a]\nx = mdq.arival_rate_mpps\ny = mdq_utilization\n", "w.ini:2",
+            "did you mean 'mdq.arrival_rate_mpps'");
+    REFUSED("[plot a]\nx = mdq.arrival_rate_mpps\ny = mdq_utilization\nhline = 0.5x\n", "w.ini:4",
+            "hline");
+    REFUSED("[plot a]\nx = mdq.arrival_rate_mpps\ny = mdq_utilization\nsize = 10x10\n", "w.ini:4",
+            "size");
+    REFUSED("[plot a]\nx = mdq.arrival_rate_mpps\ny = mdq_utilization\nformat = gif\n", "w.ini:4",
+            "gif");
+    REFUSED("[plot a]\nx = mdq.arrival_rate_mpps\ny = mdq_utilization\nseries_label = {mdq.rate}\n",
+            "w.ini:4", "mdq.rate");
+}
+END_TEST
+
+static Suite *plot_suite(void)
+{
+    Suite *s = suite_create("plot");
+    TCase *tc = tcase_create("results");
+    tcase_add_test(tc, test_manifest_round_trip);
+    tcase_add_test(tc, test_manifest_refuses_damage);
+    tcase_add_test(tc, test_point_dir_width);
+    tcase_add_test(tc, test_results_csv_is_point_ordered);
+    tcase_add_test(tc, test_stats_foreach_hist);
+    tcase_add_test(tc, test_run_writes_hists);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("plots");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_plot_checks);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(plot_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
