@@ -387,6 +387,15 @@ static int cmd_run(int argc, char **argv, const char *argv0)
     for (size_t i = 0; rc == 0 && i < a.n_sweeps; i++)
         if (sim_workload_override_sweep(w, reg, a.sweeps[i], &e) < 0)
             rc = EXIT_USAGE;
+    /* The file without the command line's overrides, to tell a plot the overrides
+     * leave without data (a note) from a plot that is wrong (refused). */
+    sim_workload *as_written = NULL;
+    if (rc == 0 && a.n_sets + a.n_sweeps > 0) {
+        as_written = sim_workload_load(a.file, reg, &e);
+        if (!as_written)
+            rc = EXIT_USAGE;
+        a.opts.as_written = as_written;
+    }
     if (rc == 0 && a.opts.mode != SIM_SWEEP_RUN) {
         command = rerun_command(&a, program, &e);
         if (!command)
@@ -405,6 +414,8 @@ static int cmd_run(int argc, char **argv, const char *argv0)
         fprintf(stderr, "iovsim: %s\n", e.msg);
     if (w)
         sim_workload_destroy(w);
+    if (as_written)
+        sim_workload_destroy(as_written);
     sim_params_destroy(reg);
     free(command);
     free(quoted_program);
@@ -452,7 +463,7 @@ static int cmd_plot(int argc, char **argv)
         rc = EXIT_USAGE;
     } else {
         rc = sim_plots_draw_dir(argv[1], argc == 3 ? argv[2] : NULL, reg, &po, &e);
-        if (rc == EXIT_USAGE)
+        if (rc == EXIT_USAGE && e.msg[0])
             fprintf(stderr, "iovsim: %s\n", e.msg);
     }
     sim_manifest_destroy(m);
@@ -492,7 +503,8 @@ static int cmd_merge(int argc, char **argv)
     if (rc != EXIT_USAGE) {
         sim_params *reg = make_registry();
         sim_plot_opts po = {.quiet = quiet};
-        if (sim_plots_draw_dir(out, NULL, reg, &po, &e) == EXIT_USAGE)
+        sim_err_clear(&e);
+        if (sim_plots_draw_dir(out, NULL, reg, &po, &e) == EXIT_USAGE && e.msg[0])
             fprintf(stderr, "iovsim: plots not drawn: %s\n", e.msg);
         sim_params_destroy(reg);
     }

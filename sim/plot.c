@@ -71,6 +71,7 @@ typedef struct plot_spec {
 struct sim_plots {
     plot_spec *v;
     size_t n;
+    size_t dropped; /* lenient loading: specs refused and left out */
 };
 
 /* ---- small helpers ----------------------------------------------------------------- */
@@ -565,18 +566,30 @@ static int parse_spec(const sim_workload *w, size_t i, const sim_params *reg,
 }
 
 sim_plots *sim_plots_load(const sim_workload *w, const sim_params *registry,
-                          const sim_manifest *m, const sim_params *point0, sim_err *e)
+                          const sim_manifest *m, const sim_params *point0, bool lenient,
+                          sim_err *e)
 {
     sim_plots *ps = xcalloc(1, sizeof *ps);
     size_t n = sim_workload_plots(w);
     ps->v = xcalloc(n, sizeof *ps->v);
     for (size_t i = 0; i < n; i++) {
-        int rc = parse_spec(w, i, registry, m, point0, &ps->v[i], e);
-        ps->n++;
-        if (rc < 0) {
+        sim_err pe = {{0}};
+        int rc = parse_spec(w, i, registry, m, point0, &ps->v[ps->n], &pe);
+        if (rc == 0) {
+            ps->n++;
+            continue;
+        }
+        if (!lenient) {
+            ps->n++; /* freed with the rest */
             sim_plots_destroy(ps);
+            if (e)
+                *e = pe;
             return NULL;
         }
+        fprintf(stderr, "iovsim: %s; not drawn\n", pe.msg);
+        spec_free(&ps->v[ps->n]);
+        memset(&ps->v[ps->n], 0, sizeof ps->v[ps->n]);
+        ps->dropped++;
     }
     return ps;
 }
@@ -1758,11 +1771,11 @@ static int prepare_plot(draw_ctx *d, sim_err *e)
     return 0;
 }
 
-/* Checks the names the plots use against what the results hold. */
-static int check_against_results(const sim_plots *ps, const sim_results *r,
-                                 const sim_params *reg, sim_err *e)
+/* Checks the names each plot uses against what the results hold; a plot that names
+ * something they lack is reported and marked in `skip`. Returns how many. */
+static size_t check_against_results(const sim_plots *ps, const sim_results *r,
+                                    const sim_params *reg, bool *skip)
 {
-    name_refs refs = collect_refs(ps);
     known_names k = {0};
     for (size_t i = 0; i < sim_results_metric_names(r); i++)
         known_add(&k.metrics, &k.n_metrics, sim_results_metric_name(r, i));
@@ -1783,12 +1796,21 @@ static int check_against_results(const sim_plots *ps, const sim_results *r,
         }
         fclose(f);
     }
-    int rc = 0;
-    if (!refs_all_found(&refs, &k))
-        rc = missing_ref(&refs, &k, reg, "the results hold", e);
+    size_t skipped = 0;
+    for (size_t i = 0; i < ps->n; i++) {
+        sim_plots one = {.v = &ps->v[i], .n = 1};
+        name_refs refs = collect_refs(&one);
+        sim_err e = {{0}};
+        if (!refs_all_found(&refs, &k)) {
+            missing_ref(&refs, &k, reg, "the results hold", &e);
+            fprintf(stderr, "iovsim: %s; not drawn\n", e.msg);
+            skip[i] = true;
+            skipped++;
+        }
+        free(refs.v);
+    }
     known_free(&k);
-    free(refs.v);
-    return rc;
+    return skipped;
 }
 
 static bool any_ok(const sim_results *r)
@@ -1814,23 +1836,25 @@ int sim_plots_draw_dir(const char *dir, const char *plot_file, const sim_params 
         return 2;
     int rc = 2;
     sim_plots *ps = NULL;
+    bool *skip = NULL;
     sim_workload *pw = sim_workload_load(plot_file, registry, e);
     if (!pw)
         goto out;
-    ps = sim_plots_load(pw, registry, sim_results_manifest(r), NULL, e);
-    if (!ps)
-        goto out;
+    /* One bad plot does not keep the others from being drawn; it is reported, and
+     * the exit status says so. */
+    ps = sim_plots_load(pw, registry, sim_results_manifest(r), NULL, true, e);
+    size_t refused = ps->dropped;
     if (!ps->n) {
-        rc = 0;
+        rc = refused ? 2 : 0;
         goto out;
     }
     if (!any_ok(r)) {
         fprintf(stderr, "iovsim: no point of %s finished: no plot to draw\n", dir);
-        rc = 1;
+        rc = refused ? 2 : 1;
         goto out;
     }
-    if (check_against_results(ps, r, registry, e) < 0)
-        goto out;
+    skip = xcalloc(ps->n, sizeof *skip);
+    refused += check_against_results(ps, r, registry, skip);
 
     char plots_dir[4200];
     snprintf(plots_dir, sizeof plots_dir, "%s/plots", dir);
@@ -1843,6 +1867,8 @@ int sim_plots_draw_dir(const char *dir, const char *plot_file, const sim_params 
     char drawn[2048] = "";
     size_t used = 0, n_drawn = 0;
     for (size_t i = 0; i < ps->n; i++) {
+        if (skip[i])
+            continue;
         draw_ctx d = {.s = &ps->v[i], .r = r, .reg = registry, .plots_dir = plots_dir,
                       .plot_file = plot_file};
         int prc = prepare_plot(&d, e);
@@ -1886,7 +1912,10 @@ int sim_plots_draw_dir(const char *dir, const char *plot_file, const sim_params 
     } else if (n_drawn && !o->quiet) {
         printf("plots: %s/ (%s)\n", plots_dir, drawn);
     }
+    if (refused)
+        rc = 2;
 out:
+    free(skip);
     sim_plots_destroy(ps);
     if (pw)
         sim_workload_destroy(pw);

@@ -41,9 +41,11 @@ typedef struct sim_plots sim_plots;
 
 /* Parses and checks every [plot] of `w` for the sweep `m` (its axes and values);
  * `point0`, the parameters of the sweep's first point when known (else NULL), lets a
- * `where` on a parameter that is not swept be checked too. */
+ * `where` on a parameter that is not swept be checked too. The first bad plot makes
+ * it return NULL, or, when `lenient`, is reported on stderr and left out. */
 sim_plots *sim_plots_load(const sim_workload *w, const sim_params *registry,
-                          const sim_manifest *m, const sim_params *point0, sim_err *e);
+                          const sim_manifest *m, const sim_params *point0, bool lenient,
+                          sim_err *e);
 void sim_plots_destroy(sim_plots *ps);
 size_t sim_plots_count(const sim_plots *ps);
 
@@ -63,9 +65,11 @@ typedef struct sim_plot_opts {
 /* Draws the plots of `plot_file` (NULL: DIR/plots.ini) from the results folder DIR.
  * gnuplot is $IOVSIM_GNUPLOT, else the one configure found, else `gnuplot` on PATH;
  * when it is missing the .gp and .dat files are still written and one message says
- * how to install it. Returns 0 when every plot was drawn (or there are none), 1 when
- * some could not be (gnuplot missing or failing, or no finished point to draw), 2 on a
- * bad plot description or folder (*e names file:line). */
+ * how to install it. A plot that names something the results lack is reported on
+ * stderr (file:line) and skipped; the others are drawn. Returns 0 when every plot was
+ * drawn (or there are none), 1 when some could not be (gnuplot missing or failing, no
+ * finished point to draw), 2 when a plot was refused (reported) or the folder or plot
+ * file cannot be read (*e says why). */
 int sim_plots_draw_dir(const char *dir, const char *plot_file, const sim_params *registry,
                        const sim_plot_opts *o, sim_err *e);
 

@@ -48,6 +48,11 @@ typedef struct sim_sweep_opts {
     const char *program;
     const char *slurm_dir;
     unsigned slurm_array_max; /* highest array index the site allows; 0: 1000 */
+    /* The workload file without the command line's overrides (NULL: there are none).
+     * A plot that fails its checks only because of the overrides (a metric the
+     * configuration no longer registers, a `where` value no longer swept) is noted
+     * and left undrawn instead of stopping the run. */
+    const sim_workload *as_written;
 } sim_sweep_opts;
 
 /* Checks every point first (values, cross-parameter rules) and the [plot] sections

@@ -108,6 +108,17 @@ expect 2 "badwhere\.ini:6:.*mdq\.service_ns=400 matches no point" \
 expect 2 "badmetric\.ini:5" "--list-points checks the plots too" -- \
     "$IOVSIM" run "$DATA/badmetric.ini" --list-points --out "$OUT/r"
 check "refused runs leave no results folder" [ ! -e "$OUT/r" ]
+expect 2 "badmetric\.ini:5" "an unknown metric is refused with overrides too" -- \
+    "$IOVSIM" run "$DATA/badmetric.ini" --set mdq.service_ns=400 --out "$OUT/r"
+
+# A plot the command line's overrides leave without points is a note, not an error:
+# the workload file itself is right.
+expect 0 "note: .*run\.kernel=native matches no point.*will not be drawn" \
+    "--set that empties a plot's where runs on, with a note" -- \
+    "$IOVSIM" run "$DATA/mdq.ini" --set run.kernel=systemc --out "$OUT/o"
+check "the other plots are drawn" \
+    eval 'is_png "$OUT/o/plots/kernels.png" && [ ! -e "$OUT/o/plots/sojourn.png" ]'
+check "the skipped plots are named at drawing time" grep -q "plot 'sojourn'.*not drawn" "$OUT/err"
 
 # ---- without gnuplot --------------------------------------------------------------
 expect 0 "" "a run without gnuplot still succeeds" -- \

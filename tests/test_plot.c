@@ -282,7 +282,7 @@ static const char *plots_error(const char *text)
     sim_workload *w = sim_workload_load(path, reg, &e);
     ck_assert_msg(w != NULL, "%s", e.msg);
     sim_manifest *m = two_axes();
-    sim_plots *ps = sim_plots_load(w, reg, m, NULL, &e);
+    sim_plots *ps = sim_plots_load(w, reg, m, NULL, false, &e);
     if (ps) {
         ck_assert_msg(sim_plots_check_build(ps, &mdq_ops, w, reg, &e) == 0 || e.msg[0], "no msg");
         sim_plots_destroy(ps);
