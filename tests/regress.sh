@@ -76,6 +76,11 @@ check "--update keeps comments, @ rows and tolerances" \
           [ "$(grep -c " 0.001%$" "$S/tiny.expect")" = 12 ]'
 expect 0 "13 checks, 13 passed" "after --update every row passes" -- \
     "$IOVSIM" regress --out "$OUT/r" "$S/tiny.ini"
+sed -i '0,/^mdq/s/  */ /g' "$S/tiny.expect"
+cp "$S/tiny.expect" "$S/before"
+expect 0 "tiny\.expect unchanged" "--update with nothing new says unchanged" -- \
+    "$IOVSIM" regress --update --out "$OUT/r" "$S/tiny.ini"
+check "... and leaves the file byte for byte as its author laid it out" cmp "$S/before" "$S/tiny.expect"
 sed -i 's/@mdq_sojourn_ns_theory 10%/@mdq_sojourn_ns_theory 0.0001%/' "$S/tiny.expect"
 expect 1 "FAIL .*expected @mdq_sojourn_ns_theory" "an @METRIC row compares with the other metric" -- \
     "$IOVSIM" regress --out "$OUT/r" "$S/tiny.ini"
