@@ -1690,10 +1690,13 @@ static int run_gnuplot(const char *prog, const char *dir, const char *name, char
     }
     if (pid == 0) {
         sim_sweep_child_signals(parent);
-        if (chdir(dir) < 0)
-            _exit(126);
+        /* The log first: its path may be relative to the folder we leave. */
         if (!freopen("/dev/null", "w", stdout) || !freopen(log, "w", stderr))
             _exit(126);
+        if (chdir(dir) < 0) {
+            fprintf(stderr, "cannot enter %s: %s\n", dir, strerror(errno));
+            _exit(126);
+        }
         char script[4200];
         snprintf(script, sizeof script, "%s.gp", name);
         execl(prog, prog, script, (char *)NULL);
@@ -1714,7 +1717,8 @@ static int run_gnuplot(const char *prog, const char *dir, const char *name, char
     if (rc == 0)
         unlink(log);
     else if (!err[0])
-        snprintf(err, len, "gnuplot exited with status %d", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+        snprintf(err, len, "gnuplot exited with status %d\n",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     return rc;
 }
 

@@ -82,6 +82,11 @@ for f in "$P"/*.dat "$P"/*.gp; do
 done
 check "identical runs give identical .gp and .dat files" [ "$same" = 1 ]
 
+# Relative folders work as well as absolute ones.
+expect 0 "plots: rel/plots/" "a relative --out draws its plots" -- \
+    bash -c 'cd "$1" && "$2" run "$3" --out rel -q --no-plots && "$2" plot rel' _ "$OUT" "$IOVSIM" "$DATA/mdq.ini"
+check "... into the relative folder" is_png "$OUT/rel/plots/sojourn.png"
+
 # ---- iovsim plot DIR -------------------------------------------------------------
 rm -rf "$P"
 expect 0 "plots: .*sojourn-cdf" "iovsim plot DIR draws from plots.ini" -- "$IOVSIM" plot "$OUT/a"
