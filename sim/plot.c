@@ -196,6 +196,28 @@ static bool in_list(char *const *v, size_t n, const char *s)
     return false;
 }
 
+/* A byte count that is a whole number of KiB reads better as "64 KiB" than as 65536,
+ * on an axis and in a legend. False (buf untouched) for anything else. */
+static bool bytes_text(double v, char *buf, size_t len)
+{
+    static const char *const units[] = {"KiB", "MiB", "GiB", "TiB"};
+    if (!(v >= 1024.0) || v > 1e18 || v != floor(v) || fmod(v, 1024.0) != 0)
+        return false;
+    size_t u = 0;
+    v /= 1024.0;
+    while (u + 1 < sizeof units / sizeof units[0] && fmod(v, 1024.0) == 0) {
+        v /= 1024.0;
+        u++;
+    }
+    snprintf(buf, len, "%.0f %s", v, units[u]);
+    return true;
+}
+
+static bool is_bytes_param(const sim_params *p, const char *name)
+{
+    return !strcmp(sim_params_unit(p, name), "bytes");
+}
+
 static bool is_numeric_param(const sim_params *p, const char *name)
 {
     sim_param_type t = sim_params_type(p, name);
@@ -985,10 +1007,13 @@ static char *series_text(const plot_spec *s, const sim_results *r, size_t i,
         const char *v = sim_results_param(r, i, s->series[k]);
         if (k)
             append_text(&out, &len, ", ");
+        char human[64];
         if (is_numeric_param(reg, s->series[k])) {
             const char *dot = strrchr(s->series[k], '.');
             append_text(&out, &len, dot ? dot + 1 : s->series[k]);
             append_text(&out, &len, "=");
+            if (v && is_bytes_param(reg, s->series[k]) && bytes_text(strtod(v, NULL), human, sizeof human))
+                v = human;
         }
         append_text(&out, &len, v ? v : "?");
     }
@@ -1442,13 +1467,18 @@ static void write_xaxis(const draw_ctx *d, FILE *f)
     size_t nx = s->kind == KIND_LINES && !s->x_metric ? distinct_x(&d->c, xs, 13) : 99;
     if (nx < 2 || nx > 12)
         return;
+    /* Byte sizes in KiB and MiB when every value allows it (a mix reads worse). */
+    bool human = is_bytes_param(d->reg, s->x);
+    char label[64];
+    for (size_t i = 0; i < nx && human; i++)
+        human = bytes_text(xs[i], label, sizeof label);
     /* Plot area and digit width in pixels at the 11 pt font, near enough to space
      * labels. */
     double area = (double)s->width - 140.0, char_px = 8.0, last_px = -1e9, last_w = 0;
     fputs("set xtics (", f);
     for (size_t i = 0; i < nx; i++) {
-        char label[64];
-        snprintf(label, sizeof label, "%.10g", xs[i]);
+        if (!human || !bytes_text(xs[i], label, sizeof label))
+            snprintf(label, sizeof label, "%.10g", xs[i]);
         double w = (double)strlen(label) * char_px;
         double px = axis_pos(xs[i], lo, hi, s->logx) * area;
         bool show = px - last_px >= (w + last_w) / 2.0 + 8.0;
@@ -1501,9 +1531,16 @@ static void write_dat(const draw_ctx *d, FILE *f)
         for (size_t k = 0; k < d->c.n; k++)
             fprintf(f, "%s '%s'", k ? "," : "", d->c.v[k].title);
         fputs("\n", f);
+        bool human = is_bytes_param(d->reg, s->x);
+        char label[64];
+        for (size_t c = 0; c < d->n_cats && human; c++)
+            human = bytes_text(strtod(d->cats[c], NULL), label, sizeof label);
         for (size_t c = 0; c < d->n_cats; c++) {
+            const char *cat = d->cats[c];
+            if (human && bytes_text(strtod(cat, NULL), label, sizeof label))
+                cat = label;
             fputc('"', f);
-            for (const char *p = d->cats[c]; *p; p++)
+            for (const char *p = cat; *p; p++)
                 if (*p != '"')
                     fputc(*p, f);
             fputc('"', f);

@@ -150,5 +150,11 @@ check "its x axis is logarithmic with the sizes as tics" \
     eval 'grep -q "set logscale x 10" "$OUT/dma/plots/throughput.gp" &&
           grep -q "set xtics (.64. 64" "$OUT/dma/plots/throughput.gp"'
 
+expect 0 "plots: .*window" "a byte-sized sweep draws" -- "$IOVSIM" run "$DATA/window.ini" --out "$OUT/w" -j 2
+check "byte sizes read as KiB and MiB on the axis and in the legend" \
+    eval 'grep -q "set xtics (.64 KiB. 65536, .1 MiB. 1048576, .4 MiB. 4194304)" "$OUT/w/plots/window.gp" &&
+          grep -q "title .size_bytes=4 KiB." "$OUT/w/plots/window.gp" &&
+          grep -q "title .size_bytes=64." "$OUT/w/plots/window.gp"'
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
