@@ -1,0 +1,459 @@
+#include "models/nic/drv.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/nic/nic_regs.h"
+#include "models/pcie/cfgspace.h"
+
+struct nic_drvq {
+    sim_kernel *kernel;
+    pcie_rc *rc;
+    nic *nic;
+    mem *mem;
+    unsigned fn, q, vec;
+    nic_drv_counters *ctr;
+    /* parameters */
+    uint32_t tx_batch, rx_refill, budget, tx_clean_budget, tx_head_pkts, rx_head_pkts;
+    uint64_t irq_ps, poll_ps;
+    uint64_t tx_cycles, rx_cycles, irq_cycles, poll_cycles, clean_cycles, mmio_cycles;
+    uint32_t buf_bytes, qdisc_pkts;
+    bool tx_touch;
+    /* host memory */
+    nic_ring tx, rx;
+    uint64_t tx_bufs, rx_bufs;
+    uint64_t msi_addr;
+    uint32_t msi_data;
+    /* driver state */
+    uint32_t tx_tail, tx_clean, tx_unrung;
+    uint32_t rx_tail, rx_clean, rx_free;
+    uint32_t tx_since_head, rx_since_head;
+    bool polling, irq_pending;
+    sim_event *poll_ev;
+    /* transmit backlog (qdisc) */
+    nic_pkt *backlog;
+    uint32_t bl_head, bl_len;
+    bool saturate;
+    nic_pkt tmpl;
+    uint32_t next_flow;
+    /* hooks */
+    nic_drv_rx_fn rx_fn;
+    void *rx_ctx;
+    nic_drv_cpu_fn cpu_fn;
+    void *cpu_ctx;
+};
+
+void nic_drv_register_params(sim_params *p)
+{
+    sim_params_add_uint(p, "nicdrv.tx_batch", 1, 1, 4096, "packets",
+                        "Packets posted per transmit tail write (1: Linux without xmit_more, as "
+                        "pcie-bench's model; DPDK: 32)");
+    sim_params_add_uint(p, "nicdrv.rx_refill", 32, 1, 4096, "buffers",
+                        "Receive buffers posted per tail write (pcie-bench's model of Linux: 32)");
+    sim_params_add_uint(p, "nicdrv.napi_budget", 64, 1, 65536, "packets",
+                        "Received packets one poll takes (Linux NAPI weight: 64)");
+    sim_params_add_uint(p, "nicdrv.tx_clean_budget", 256, 1, 65536, "descriptors",
+                        "Transmit descriptors one poll reclaims (ixgbe: 256)");
+    sim_params_add_uint(p, "nicdrv.tx_head_read_pkts", 0, 0, 65536, "packets",
+                        "Read the transmit head register once per this many packets (0: never, "
+                        "descriptor done bits only; pcie-bench's model of Linux: 1)");
+    sim_params_add_uint(p, "nicdrv.rx_head_read_pkts", 0, 0, 65536, "packets",
+                        "Read the receive head register once per this many packets (0: never; "
+                        "pcie-bench's model of Linux: 8)");
+    sim_params_add_double(p, "nicdrv.irq_latency_ns", 1000.0, 0.0, 1e9, "ns",
+                          "From the MSI-X message at the root complex to the driver's poll: "
+                          "delivery, handler, softirq (assumed; a CPU model refines it)");
+    sim_params_add_double(p, "nicdrv.poll_ns", 200.0, 0.0, 1e9, "ns",
+                          "Until a poll that used its whole budget runs again (assumed)");
+    sim_params_add_uint(p, "nicdrv.tx_cycles", 300, 0, 1u << 30, "cycles",
+                        "CPU cycles to post one packet (assumed, Linux ixgbe xmit path)");
+    sim_params_add_uint(p, "nicdrv.rx_cycles", 400, 0, 1u << 30, "cycles",
+                        "CPU cycles to take one received packet (assumed, ixgbe clean_rx)");
+    sim_params_add_uint(p, "nicdrv.irq_cycles", 1500, 0, 1u << 30, "cycles",
+                        "CPU cycles of one interrupt: entry, handler, softirq raise (assumed)");
+    sim_params_add_uint(p, "nicdrv.poll_cycles", 300, 0, 1u << 30, "cycles",
+                        "CPU cycles of a poll's fixed part (assumed)");
+    sim_params_add_uint(p, "nicdrv.clean_cycles", 60, 0, 1u << 30, "cycles",
+                        "CPU cycles to reclaim one transmit descriptor (assumed)");
+    sim_params_add_uint(p, "nicdrv.mmio_cycles", 100, 0, 1u << 30, "cycles",
+                        "CPU cycles to issue an uncached register write (assumed)");
+    sim_params_add_uint(p, "nicdrv.buf_bytes", 2048, 64, 65536, "bytes",
+                        "Buffer per descriptor (ixgbe: 2 KiB receive buffers)");
+    sim_params_add_uint(p, "nicdrv.qdisc_pkts", 1000, 0, 1u << 24, "packets",
+                        "Transmit backlog the stack holds when the ring is full (Linux "
+                        "txqueuelen: 1000)");
+    sim_params_add_bool(p, "nicdrv.tx_touch", true,
+                        "The stack wrote each transmit buffer, so its lines are in the LLC when "
+                        "the NIC reads them");
+}
+
+int nic_drv_check(const sim_params *p, sim_err *e)
+{
+    uint64_t entries = sim_params_uint(p, "nic.ring_entries");
+    if (sim_params_uint(p, "nicdrv.rx_refill") >= entries)
+        return sim_err_set(e, "nicdrv.rx_refill = %llu must be below nic.ring_entries = %llu",
+                           (unsigned long long)sim_params_uint(p, "nicdrv.rx_refill"),
+                           (unsigned long long)entries);
+    if (sim_params_uint(p, "nicdrv.tx_batch") >= entries)
+        return sim_err_set(e, "nicdrv.tx_batch = %llu must be below nic.ring_entries = %llu",
+                           (unsigned long long)sim_params_uint(p, "nicdrv.tx_batch"),
+                           (unsigned long long)entries);
+    return 0;
+}
+
+void nic_drv_register_stats(nic_drv_counters *c, sim_stats *s, const char *prefix)
+{
+    char name[128];
+#define C(field, desc)                                     \
+    snprintf(name, sizeof name, "%s." #field, prefix);     \
+    sim_stats_counter(s, name, &c->field, desc)
+    C(irqs, "interrupts taken");
+    C(polls, "NAPI polls");
+    C(tx_posted, "packets put in transmit rings");
+    C(tx_cleaned, "transmit descriptors reclaimed");
+    C(tx_errors, "transmit descriptors written back with an error");
+    C(rx_pkts, "received packets handed to the stack");
+    C(rx_bytes, "received host-side bytes");
+    C(doorbells, "tail register writes");
+    C(irq_enables, "interrupt re-enables (EIMS writes)");
+    C(mmio_reads, "head register reads");
+    C(stall_ps, "CPU time stalled on register reads (ps)");
+    C(cycles, "driver CPU cycles");
+    C(qdisc_drops, "packets dropped with the ring and the backlog full");
+#undef C
+}
+
+static uint64_t round4k(uint64_t x) { return (x + 4095) & ~4095ull; }
+
+uint64_t nic_drvq_mem_bytes(const sim_params *p)
+{
+    uint64_t n = sim_params_uint(p, "nic.ring_entries");
+    uint64_t buf = sim_params_uint(p, "nicdrv.buf_bytes");
+    return round4k(2 * n * NIC_DESC_BYTES + 64) + round4k(2 * n * buf);
+}
+
+static uint64_t ns_ps(double ns) { return (uint64_t)llround(ns * 1000.0); }
+
+static void on_poll(void *ctx);
+
+nic_drvq *nic_drvq_create(const sim_params *p, const nic_drv_env *env)
+{
+    nic_drvq *q = calloc(1, sizeof *q);
+    assert(q);
+    q->kernel = env->kernel;
+    q->rc = env->rc;
+    q->nic = env->nic;
+    q->mem = env->mem;
+    q->fn = env->fn;
+    q->q = env->q;
+    q->ctr = env->ctr;
+    q->msi_addr = env->msi_addr;
+    q->msi_data = env->msi_data;
+    q->tx_batch = (uint32_t)sim_params_uint(p, "nicdrv.tx_batch");
+    q->rx_refill = (uint32_t)sim_params_uint(p, "nicdrv.rx_refill");
+    q->budget = (uint32_t)sim_params_uint(p, "nicdrv.napi_budget");
+    q->tx_clean_budget = (uint32_t)sim_params_uint(p, "nicdrv.tx_clean_budget");
+    q->tx_head_pkts = (uint32_t)sim_params_uint(p, "nicdrv.tx_head_read_pkts");
+    q->rx_head_pkts = (uint32_t)sim_params_uint(p, "nicdrv.rx_head_read_pkts");
+    q->irq_ps = ns_ps(sim_params_double(p, "nicdrv.irq_latency_ns"));
+    q->poll_ps = ns_ps(sim_params_double(p, "nicdrv.poll_ns"));
+    q->tx_cycles = sim_params_uint(p, "nicdrv.tx_cycles");
+    q->rx_cycles = sim_params_uint(p, "nicdrv.rx_cycles");
+    q->irq_cycles = sim_params_uint(p, "nicdrv.irq_cycles");
+    q->poll_cycles = sim_params_uint(p, "nicdrv.poll_cycles");
+    q->clean_cycles = sim_params_uint(p, "nicdrv.clean_cycles");
+    q->mmio_cycles = sim_params_uint(p, "nicdrv.mmio_cycles");
+    q->buf_bytes = (uint32_t)sim_params_uint(p, "nicdrv.buf_bytes");
+    q->qdisc_pkts = (uint32_t)sim_params_uint(p, "nicdrv.qdisc_pkts");
+    q->tx_touch = sim_params_bool(p, "nicdrv.tx_touch");
+
+    uint32_t n = (uint32_t)sim_params_uint(p, "nic.ring_entries");
+    uint64_t a = env->base;
+    q->tx = (nic_ring){.base_addr = a, .entries = n};
+    q->rx = (nic_ring){.base_addr = a + (uint64_t)n * NIC_DESC_BYTES, .entries = n};
+    q->tx.head_wb_addr = a + 2ull * n * NIC_DESC_BYTES;
+    q->tx.desc = calloc(n, sizeof *q->tx.desc);
+    q->rx.desc = calloc(n, sizeof *q->rx.desc);
+    assert(q->tx.desc && q->rx.desc);
+    for (uint32_t i = 0; i < n; i++)
+        q->tx.desc[i].wb_ps = q->rx.desc[i].wb_ps = NIC_NOT_DONE;
+    q->tx_bufs = a + round4k(2ull * n * NIC_DESC_BYTES + 64);
+    q->rx_bufs = q->tx_bufs + (uint64_t)n * q->buf_bytes;
+    if (q->qdisc_pkts) {
+        q->backlog = calloc(q->qdisc_pkts, sizeof *q->backlog);
+        assert(q->backlog);
+    }
+    char name[64];
+    snprintf(name, sizeof name, "nicdrv.f%u.q%u", q->fn, q->q);
+    q->poll_ev = sim_event_create(q->kernel, name, on_poll, q);
+    return q;
+}
+
+void nic_drvq_destroy(nic_drvq *q)
+{
+    if (!q)
+        return;
+    free(q->tx.desc);
+    free(q->rx.desc);
+    free(q->backlog);
+    free(q);
+}
+
+unsigned nic_drvq_fn(const nic_drvq *q) { return q->fn; }
+unsigned nic_drvq_queue(const nic_drvq *q) { return q->q; }
+uint32_t nic_drvq_backlog(const nic_drvq *q) { return q->bl_len; }
+uint32_t nic_drvq_tx_inflight(const nic_drvq *q)
+{
+    return (q->tx_tail + q->tx.entries - q->tx_clean) % q->tx.entries;
+}
+
+void nic_drvq_set_rx_handler(nic_drvq *q, nic_drv_rx_fn fn, void *ctx)
+{
+    q->rx_fn = fn;
+    q->rx_ctx = ctx;
+}
+
+void nic_drvq_set_cpu(nic_drvq *q, nic_drv_cpu_fn fn, void *ctx)
+{
+    q->cpu_fn = fn;
+    q->cpu_ctx = ctx;
+}
+
+/* Charge driver work: counted always; timed only with a CPU attached. */
+static uint64_t cpu(nic_drvq *q, uint64_t t, uint64_t cycles, uint64_t stall_ps)
+{
+    q->ctr->cycles += cycles;
+    q->ctr->stall_ps += stall_ps;
+    return q->cpu_fn ? q->cpu_fn(q->cpu_ctx, t, cycles, stall_ps) : t;
+}
+
+/* A posted register write: crosses the link, then the NIC acts on it. */
+static uint64_t reg_write(nic_drvq *q, uint64_t t, uint32_t reg, uint64_t value)
+{
+    uint64_t addr = nic_reg_addr(q->nic, q->fn, reg);
+    uint64_t at = pcie_rc_mmio_write(q->rc, t, addr, 4);
+    nic_mmio_write(q->nic, at, addr, 4, value);
+    return cpu(q, t, q->mmio_cycles, 0);
+}
+
+/* A register read: the CPU waits for the completion. */
+static uint64_t reg_read(nic_drvq *q, uint64_t t, uint32_t reg)
+{
+    uint64_t addr = nic_reg_addr(q->nic, q->fn, reg);
+    uint64_t back = pcie_rc_mmio_read(q->rc, t, addr, 4, nic_mmio_read_latency_ps(q->nic));
+    nic_mmio_read(q->nic, back, addr, 4);
+    q->ctr->mmio_reads++;
+    return cpu(q, t, 0, back - t);
+}
+
+static uint64_t msix_write(nic_drvq *q, uint64_t t, uint32_t off, uint64_t value)
+{
+    uint64_t addr = nic_fn_bar(q->nic, q->fn, NIC_BAR_MSIX) + NIC_MSIX_TABLE_OFFSET +
+                    (uint64_t)q->vec * PCIE_MSIX_ENTRY_SIZE + off;
+    uint64_t at = pcie_rc_mmio_write(q->rc, t, addr, 4);
+    nic_mmio_write(q->nic, at, addr, 4, value);
+    return t;
+}
+
+void nic_drv_enable_msix(nic *n, unsigned fn)
+{
+    pcie_cfg *c = nic_fn_cfg(n, fn);
+    uint8_t cap = c ? pcie_cfg_find_capability(c, PCIE_CAP_ID_MSIX) : 0;
+    if (!cap)
+        return;
+    uint32_t ctl = pcie_cfg_read(c, (uint16_t)(cap + PCIE_MSIX_MSG_CTRL), 2);
+    pcie_cfg_write(c, (uint16_t)(cap + PCIE_MSIX_MSG_CTRL), 2,
+                   (ctl | PCIE_MSIX_MSG_CTRL_ENABLE) & ~(uint32_t)PCIE_MSIX_MSG_CTRL_FUNCTION_MASK);
+}
+
+/* ---------------------------------------------------------------- transmit */
+
+static uint64_t tx_doorbell(nic_drvq *q, uint64_t t)
+{
+    uint32_t pkts = q->tx_unrung;
+    q->tx_unrung = 0;
+    q->ctr->doorbells++;
+    t = reg_write(q, t, NIC_REG_TDT(q->q), q->tx_tail);
+    if (q->tx_head_pkts) {
+        q->tx_since_head += pkts;
+        while (q->tx_since_head >= q->tx_head_pkts) {
+            q->tx_since_head -= q->tx_head_pkts;
+            t = reg_read(q, t, NIC_REG_TDH(q->q));
+        }
+    }
+    return t;
+}
+
+static uint32_t tx_room(const nic_drvq *q) { return q->tx.entries - 1 - nic_drvq_tx_inflight(q); }
+
+static uint64_t tx_post(nic_drvq *q, const nic_pkt *p, uint64_t t)
+{
+    nic_desc *d = &q->tx.desc[q->tx_tail];
+    d->buf_addr = q->tx_bufs + (uint64_t)q->tx_tail * q->buf_bytes;
+    d->wb_ps = NIC_NOT_DONE;
+    d->status = NIC_DESC_OK;
+    d->pkt = *p;
+    if (q->tx_touch && q->mem)
+        mem_touch(q->mem, d->buf_addr, p->len_bytes > NIC_FCS_BYTES ? p->len_bytes - NIC_FCS_BYTES : 0);
+    q->tx_tail = (q->tx_tail + 1) % q->tx.entries;
+    q->ctr->tx_posted++;
+    t = cpu(q, t, q->tx_cycles, 0);
+    if (++q->tx_unrung >= q->tx_batch)
+        t = tx_doorbell(q, t);
+    return t;
+}
+
+/* Move backlog (or the endless source) into the ring. */
+static uint64_t tx_fill(nic_drvq *q, uint64_t t)
+{
+    while (tx_room(q) > 0) {
+        if (q->bl_len) {
+            nic_pkt p = q->backlog[q->bl_head];
+            q->bl_head = (q->bl_head + 1) % q->qdisc_pkts;
+            q->bl_len--;
+            t = tx_post(q, &p, t);
+        } else if (q->saturate) {
+            nic_pkt p = q->tmpl;
+            p.born_ps = t;
+            p.flow = q->next_flow++;
+            t = tx_post(q, &p, t);
+        } else {
+            break;
+        }
+    }
+    if (q->tx_unrung)
+        t = tx_doorbell(q, t);
+    return t;
+}
+
+int nic_drvq_xmit(nic_drvq *q, const nic_pkt *p, uint64_t t_ps)
+{
+    if (tx_room(q) > 0 && !q->bl_len) {
+        tx_post(q, p, t_ps);
+        return 0;
+    }
+    if (q->bl_len >= q->qdisc_pkts) {
+        q->ctr->qdisc_drops++;
+        return -1;
+    }
+    q->backlog[(q->bl_head + q->bl_len) % q->qdisc_pkts] = *p;
+    q->bl_len++;
+    return 0;
+}
+
+void nic_drvq_flush(nic_drvq *q, uint64_t t_ps)
+{
+    if (q->tx_unrung)
+        tx_doorbell(q, t_ps);
+}
+
+void nic_drvq_set_saturate(nic_drvq *q, const nic_pkt *tmpl, uint64_t t_ps)
+{
+    q->saturate = true;
+    q->tmpl = *tmpl;
+    tx_fill(q, t_ps);
+}
+
+/* ---------------------------------------------------------------- receive */
+
+static uint64_t rx_post(nic_drvq *q, uint32_t count, uint64_t t)
+{
+    for (uint32_t i = 0; i < count; i++) {
+        nic_desc *d = &q->rx.desc[q->rx_tail];
+        d->buf_addr = q->rx_bufs + (uint64_t)q->rx_tail * q->buf_bytes;
+        d->wb_ps = NIC_NOT_DONE;
+        q->rx_tail = (q->rx_tail + 1) % q->rx.entries;
+    }
+    q->rx_free -= count;
+    q->ctr->doorbells++;
+    return reg_write(q, t, NIC_REG_RDT(q->q), q->rx_tail);
+}
+
+/* ---------------------------------------------------------------- bring-up, NAPI */
+
+void nic_drvq_open(nic_drvq *q, uint64_t t_ps)
+{
+    q->vec = nic_queue_vector(q->nic, q->fn, q->q);
+    uint64_t t = t_ps;
+    t = msix_write(q, t, PCIE_MSIX_ENTRY_MSG_ADDR, q->msi_addr & 0xffffffffu);
+    t = msix_write(q, t, PCIE_MSIX_ENTRY_MSG_UPPER_ADDR, q->msi_addr >> 32);
+    t = msix_write(q, t, PCIE_MSIX_ENTRY_MSG_DATA, q->msi_data);
+    t = msix_write(q, t, PCIE_MSIX_ENTRY_VECTOR_CTRL, 0);
+    nic_queue_attach(q->nic, q->fn, q->q, &q->tx, &q->rx);
+    t = reg_write(q, t, NIC_REG_EIMS, 1ull << q->vec);
+    q->rx_free = q->rx.entries - 1;
+    rx_post(q, q->rx_free, t);
+}
+
+void nic_drvq_irq(nic_drvq *q, uint64_t t_ps)
+{
+    q->ctr->irqs++;
+    if (q->polling)
+        return;
+    q->polling = true;
+    q->irq_pending = true;
+    sim_event_notify_at(q->poll_ev, t_ps + q->irq_ps);
+}
+
+static void on_poll(void *ctx)
+{
+    nic_drvq *q = ctx;
+    uint64_t t = sim_now_ps(q->kernel);
+    q->ctr->polls++;
+    if (q->irq_pending) {
+        q->irq_pending = false;
+        t = cpu(q, t, q->irq_cycles, 0);
+    }
+    t = cpu(q, t, q->poll_cycles, 0);
+
+    /* Reclaim transmitted descriptors whose write-back has landed. */
+    uint32_t cleaned = 0;
+    while (q->tx_clean != q->tx_tail && cleaned < q->tx_clean_budget) {
+        const nic_desc *d = &q->tx.desc[q->tx_clean];
+        if (d->wb_ps > t)
+            break;
+        if (d->status != NIC_DESC_OK)
+            q->ctr->tx_errors++;
+        q->tx_clean = (q->tx_clean + 1) % q->tx.entries;
+        cleaned++;
+    }
+    q->ctr->tx_cleaned += cleaned;
+    t = cpu(q, t, q->clean_cycles * cleaned, 0);
+
+    /* Take received packets, up to the budget. */
+    uint32_t done = 0;
+    while (done < q->budget && q->rx_clean != q->rx_tail) {
+        const nic_desc *d = &q->rx.desc[q->rx_clean];
+        if (d->wb_ps > t)
+            break;
+        q->rx_clean = (q->rx_clean + 1) % q->rx.entries;
+        q->rx_free++;
+        done++;
+        q->ctr->rx_pkts++;
+        q->ctr->rx_bytes += d->pkt.len_bytes > NIC_FCS_BYTES ? d->pkt.len_bytes - NIC_FCS_BYTES : 0;
+        t = cpu(q, t, q->rx_cycles, 0);
+        if (q->rx_fn)
+            q->rx_fn(q->rx_ctx, q, &d->pkt, t);
+        if (q->rx_head_pkts && ++q->rx_since_head >= q->rx_head_pkts) {
+            q->rx_since_head = 0;
+            t = reg_read(q, t, NIC_REG_RDH(q->q));
+        }
+    }
+    while (q->rx_free >= q->rx_refill)
+        t = rx_post(q, q->rx_refill, t);
+
+    /* Backlog into the freed transmit slots. */
+    t = tx_fill(q, t);
+
+    if (done >= q->budget || cleaned >= q->tx_clean_budget) {
+        sim_event_notify_at(q->poll_ev, t + q->poll_ps);
+        return;
+    }
+    /* All done: re-enable the vector. */
+    q->polling = false;
+    q->ctr->irq_enables++;
+    reg_write(q, t, NIC_REG_EIMS, 1ull << q->vec);
+}

@@ -1,0 +1,117 @@
+/* The NIC driver model: one queue pair of a PF or VF driver (the host's ixgbe, or a
+ * guest's ixgbevf on an assigned VF) as the work it does and the device accesses it
+ * makes, parameters of the driver rather than code paths.
+ *
+ * Transmit: the stack hands packets to the driver (nic_drvq_xmit, or an endless
+ * backlog with nic_drvq_set_saturate); the driver fills descriptors and writes the
+ * tail register once per nicdrv.tx_batch packets (1: a tail write per packet, as Linux
+ * without xmit_more), optionally reading the head register after every
+ * nicdrv.tx_head_read_pkts packets. Receive: buffers are posted nicdrv.rx_refill at a
+ * time, one tail write each. Completions: NAPI. The queue pair's MSI-X vector raises
+ * an interrupt (auto-masked by the NIC); after nicdrv.irq_latency_ns the driver polls:
+ * it reclaims transmitted descriptors, takes up to nicdrv.napi_budget received
+ * packets, refills, posts backlog; with budget left it re-enables the vector (an EIMS
+ * register write), otherwise it polls again after nicdrv.poll_ns. A descriptor is seen
+ * done when its write-back has reached memory (nic_desc.wb_ps <= the poll's time).
+ *
+ * CPU cost. Every step counts cycles (nicdrv.*_cycles) and MMIO read stalls. There is
+ * no processor model inside this module: the driver's work takes no simulated time
+ * unless a CPU is attached with nic_drvq_set_cpu, which is the seam where a core model
+ * (models/host/cpu.h cpu_run) reserves a core for those cycles and stalls; the driver
+ * then continues at the time the hook returns, so its doorbells and re-enables move
+ * later when the core is busy. */
+#ifndef MODELS_NIC_DRV_H
+#define MODELS_NIC_DRV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "models/mem/mem.h"
+#include "models/nic/nic.h"
+#include "models/pcie/rc.h"
+#include "sim/err.h"
+#include "sim/kernel.h"
+#include "sim/params.h"
+#include "sim/stats.h"
+
+typedef struct nic_drvq nic_drvq;
+
+/* Counters of one function's driver (shared by its queue pairs). */
+typedef struct nic_drv_counters {
+    uint64_t irqs;        /* interrupts taken */
+    uint64_t polls;       /* NAPI polls */
+    uint64_t tx_posted;   /* packets put in the transmit ring */
+    uint64_t tx_cleaned;  /* transmit descriptors reclaimed */
+    uint64_t tx_errors;   /* reclaimed with an error status (DMA, spoof, link) */
+    uint64_t rx_pkts;     /* received packets handed to the stack */
+    uint64_t rx_bytes;    /* their host-side bytes */
+    uint64_t doorbells;   /* tail writes (transmit and receive) */
+    uint64_t irq_enables; /* EIMS writes re-enabling the vector */
+    uint64_t mmio_reads;  /* head register reads */
+    uint64_t stall_ps;    /* CPU time stalled on MMIO reads */
+    uint64_t cycles;      /* driver cycles, every step */
+    uint64_t qdisc_drops; /* packets refused: the transmit ring and backlog were full */
+} nic_drv_counters;
+
+void nic_drv_register_params(sim_params *p);
+int nic_drv_check(const sim_params *p, sim_err *e);
+/* Registers c as prefix.irqs, prefix.polls, ... */
+void nic_drv_register_stats(nic_drv_counters *c, sim_stats *s, const char *prefix);
+
+/* Host memory one queue pair needs: two rings, the head write-back word, a buffer
+ * per descriptor in each ring (nicdrv.buf_bytes), rounded up to 4 KiB. */
+uint64_t nic_drvq_mem_bytes(const sim_params *p);
+
+typedef struct nic_drv_env {
+    sim_kernel *kernel;
+    pcie_rc *rc;
+    nic *nic;
+    mem *mem;        /* the stack's writes of transmit data warm the LLC; may be NULL */
+    unsigned fn, q;  /* function (0 PF, 1 + i VF i) and queue pair */
+    uint64_t base;   /* device address of the queue pair's memory */
+    uint64_t msi_addr;
+    uint32_t msi_data; /* what the system's interrupt dispatch maps back to this queue */
+    nic_drv_counters *ctr;
+} nic_drv_env;
+
+nic_drvq *nic_drvq_create(const sim_params *p, const nic_drv_env *env);
+void nic_drvq_destroy(nic_drvq *q);
+
+/* As the driver's probe does once per function: set MSI-X Enable in the function's
+ * configuration space. */
+void nic_drv_enable_msix(nic *n, unsigned fn);
+/* Bring the queue pair up at t: program and unmask its MSI-X entry (BAR3 writes),
+ * attach both rings, enable the vector (EIMS), post receive buffers. */
+void nic_drvq_open(nic_drvq *q, uint64_t t_ps);
+
+/* The queue pair's MSI-X message reached the root complex at t_ps (the system's
+ * interrupt dispatch calls this). The poll runs nicdrv.irq_latency_ns later. */
+void nic_drvq_irq(nic_drvq *q, uint64_t t_ps);
+
+/* The stack sends one packet at t_ps (born_ps, flow, addresses and length set by the
+ * caller): posted at once if the ring has room, else held in the backlog (at most
+ * nicdrv.qdisc_pkts). Returns -1 when dropped. Consecutive calls at the same time are
+ * one burst: call nic_drvq_flush after the burst to ring the doorbell for a partial
+ * batch. */
+int nic_drvq_xmit(nic_drvq *q, const nic_pkt *p, uint64_t t_ps);
+void nic_drvq_flush(nic_drvq *q, uint64_t t_ps);
+/* An endless backlog of copies of tmpl (born_ps set at posting, flow counting up): the
+ * driver refills the ring whenever it reclaims descriptors. */
+void nic_drvq_set_saturate(nic_drvq *q, const nic_pkt *tmpl, uint64_t t_ps);
+
+/* Received packets go to fn (called at the poll's time). */
+typedef void (*nic_drv_rx_fn)(void *ctx, nic_drvq *q, const nic_pkt *p, uint64_t t_ps);
+void nic_drvq_set_rx_handler(nic_drvq *q, nic_drv_rx_fn fn, void *ctx);
+
+/* The CPU seam: run `cycles` of driver work, then stall `stall_ps` on MMIO reads,
+ * starting at t_ps; return when done. Without it the work takes no simulated time. */
+typedef uint64_t (*nic_drv_cpu_fn)(void *ctx, uint64_t t_ps, uint64_t cycles, uint64_t stall_ps);
+void nic_drvq_set_cpu(nic_drvq *q, nic_drv_cpu_fn fn, void *ctx);
+
+unsigned nic_drvq_fn(const nic_drvq *q);
+unsigned nic_drvq_queue(const nic_drvq *q);
+/* Transmit descriptors in flight (posted, not reclaimed) and packets in the backlog. */
+uint32_t nic_drvq_tx_inflight(const nic_drvq *q);
+uint32_t nic_drvq_backlog(const nic_drvq *q);
+
+#endif

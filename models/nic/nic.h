@@ -1,0 +1,281 @@
+/* A multi-queue SR-IOV Ethernet controller of the 82599 / X710 / E810 class.
+ *
+ * Functions. The PF is function 0; VF i is function 1 + i. The PF's configuration space
+ * carries the SR-IOV extended capability (TotalVFs = nic.max_vfs, NumVFs, VF Enable,
+ * First VF Offset, VF Stride, VF BAR0/BAR3). VFs exist only while VF Enable is set:
+ * setting it creates NumVFs functions, each with its own configuration space (with
+ * MSI-X), attached to the configuration bus at PF RID + First VF Offset + i x VF
+ * Stride, its own DMA engine (requester ID) on the NIC's one PCIe link, its own BAR
+ * window and MSI-X table; clearing it removes them. Queue pairs come from one pool
+ * (nic.total_queues): the PF keeps nic.pf_queues, each VF gets nic.queues_per_vf;
+ * enabling more VFs than the pool holds is refused.
+ *
+ * Data path (models/nic/queue.c). Descriptor rings live in host memory (nic_ring);
+ * the driver writes a tail register by MMIO, the NIC fetches descriptors in bursts,
+ * reads packet data (split by MRRS), arbitrates among queues (deficit round robin
+ * shaped by the VFs' rate limits: a VF whose token bucket is empty sits out, so each
+ * gets the lesser of its limit and its fair share), checks the source
+ * MAC of VF traffic (anti-spoofing), and sends the frame on the wire at nic.line_gbps
+ * or, when the embedded switch (VEB) finds the destination on this port, turns it
+ * around to the receive side without touching the wire. Received frames are
+ * classified by destination MAC and VLAN to a pool (broadcast and multicast to every
+ * pool of the VLAN, unknown unicast to the PF), held in the on-chip packet buffer,
+ * written to the buffer of the queue's next descriptor with MPS-sized writes, and
+ * written back. Descriptor write-backs are batched (nic.wb_threshold,
+ * nic.rx_wb_threshold) or replaced by a head write-back; every queue pair's vector
+ * raises an MSI-X after nic.itr_pkts completions or nic.itr_us after the first,
+ * flushing pending write-backs first.
+ *
+ * Frame sizes: nic_pkt.len_bytes is the Ethernet frame with its 4-byte FCS (64 ..
+ * 1518 untagged, the IEEE 802.3 convention). The host side moves the frame without
+ * the FCS (the MAC appends it on transmit and strips it on receive, as ixgbe
+ * configures the 82599), so a 64-byte frame is a 60-byte DMA. On the wire each frame
+ * also takes 8 bytes of preamble and SFD and nic.ifg_bytes of inter-frame gap.
+ * Throughput counts the host-side bytes (frame without FCS), the convention of the
+ * pcie-bench NIC model this model is calibrated against.
+ *
+ * Timing is by reservation: a packet's descriptor fetch, data DMA, wire time and
+ * write-back are reserved when the NIC processes it; kernel events happen only where
+ * the NIC must act later (a doorbell or descriptor fetch arriving at an idle queue, a
+ * frame arriving from the wire or the VEB, an interrupt moderation timer, a mailbox
+ * message), all kept in one model-owned queue behind one kernel event.
+ *
+ * Guest and driver mistakes are counted device errors, never fatal: a tail beyond the
+ * ring, an access to an unknown register, a TX buffer whose DMA read is refused
+ * (Unsupported Request, e.g. unmapped in the IOMMU: the packet is dropped). Refused
+ * receive DMA writes are posted and the NIC never learns of them; they show in the
+ * root complex's rc.unsupported_requests. */
+#ifndef MODELS_NIC_NIC_H
+#define MODELS_NIC_NIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "models/pcie/cfgspace.h"
+#include "models/pcie/link.h"
+#include "models/pcie/rc.h"
+#include "sim/err.h"
+#include "sim/kernel.h"
+#include "sim/params.h"
+#include "sim/stats.h"
+
+#define NIC_PF 0u
+#define NIC_FN_OF_VF(vf) (1u + (vf))
+#define NIC_DESC_BYTES 16u
+#define NIC_FCS_BYTES 4u
+#define NIC_PREAMBLE_BYTES 8u /* 7 bytes of preamble + the start-of-frame delimiter */
+#define NIC_MIN_FRAME_BYTES 64u
+#define NIC_NOT_DONE UINT64_MAX
+#define NIC_MAC_BROADCAST 0xffffffffffffull
+#define NIC_VLAN_MAX 4094u
+
+/* A MAC address in the low 48 bits, first octet in bits 47:40. The I/G bit (bit 0 of
+ * the first octet) marks group (multicast, broadcast) addresses. */
+static inline bool nic_mac_is_group(uint64_t mac) { return (mac >> 40) & 1u; }
+static inline bool nic_mac_is_unicast(uint64_t mac)
+{
+    return mac != 0 && mac <= NIC_MAC_BROADCAST && !nic_mac_is_group(mac);
+}
+/* "aa:bb:cc:dd:ee:ff" -> 0 and *mac; -1 on a malformed address. */
+int nic_mac_parse(const char *text, uint64_t *mac);
+/* Writes "aa:bb:cc:dd:ee:ff" (18 bytes with the terminator). */
+void nic_mac_format(uint64_t mac, char buf[18]);
+
+typedef enum nic_pkt_kind {
+    NIC_PKT_DATA = 0,     /* one-way traffic */
+    NIC_PKT_REQUEST = 1,  /* the link partner answers it */
+    NIC_PKT_RESPONSE = 2, /* the answer; born_ps is the request's */
+} nic_pkt_kind;
+
+/* A frame's headers and bookkeeping; the payload bytes themselves are not simulated. */
+typedef struct nic_pkt {
+    uint64_t dst_mac, src_mac;
+    uint64_t born_ps;   /* when the sender created it (latency) */
+    uint32_t flow;      /* flow hash: receive side scaling spreads flows over queues */
+    uint16_t len_bytes; /* the Ethernet frame including FCS */
+    uint16_t vlan;      /* 802.1Q VLAN ID; 0 = untagged */
+    uint8_t kind;       /* nic_pkt_kind */
+} nic_pkt;
+
+/* Descriptor status written back by the NIC. */
+#define NIC_DESC_OK 0u
+#define NIC_DESC_ERR_DMA 1u   /* the buffer's DMA was refused (Unsupported Request) */
+#define NIC_DESC_ERR_SPOOF 2u /* dropped by the anti-spoofing check */
+#define NIC_DESC_ERR_LINK 3u  /* dropped: the VF's link is administratively down */
+
+/* One 16-byte descriptor slot in host memory: what the driver writes (buffer address;
+ * for transmit, the frame in that buffer) and what the NIC writes back (wb_ps, status,
+ * and for receive the frame). wb_ps plays the Descriptor Done bit: the time the
+ * write-back reached host memory, NIC_NOT_DONE before; software sees the descriptor
+ * done at any time t >= wb_ps. */
+typedef struct nic_desc {
+    uint64_t buf_addr;
+    uint64_t wb_ps;
+    nic_pkt pkt;
+    uint8_t status;
+} nic_desc;
+
+/* A descriptor ring in host memory, owned by the driver. */
+typedef struct nic_ring {
+    uint64_t base_addr;    /* device address of descriptor 0 */
+    uint32_t entries;      /* nic.ring_entries */
+    nic_desc *desc;
+    uint64_t head_wb_addr; /* transmit head write-back location (nic.tx_head_wb) */
+} nic_ring;
+
+typedef enum nic_link_state {
+    NIC_LINK_AUTO = 0,    /* follows the port */
+    NIC_LINK_ENABLE = 1,  /* up whatever the port does */
+    NIC_LINK_DISABLE = 2, /* down: the VF's frames are dropped and counted */
+} nic_link_state;
+
+/* Per-function counters (also registered as stats nic.pf.* and nic.vfN.*). Bytes are
+ * host-side bytes (frames without FCS). */
+typedef struct nic_fn_counters {
+    uint64_t tx_frames, tx_bytes;        /* sent to the wire or turned around in the VEB */
+    uint64_t rx_frames, rx_bytes;        /* written to host memory */
+    uint64_t tx_desc_reads, tx_descs;    /* descriptor fetch reads, descriptors fetched */
+    uint64_t rx_desc_reads, rx_descs;
+    uint64_t tx_wb_writes, rx_wb_writes; /* descriptor or head write-backs */
+    uint64_t doorbells;                  /* tail writes */
+    uint64_t irqs;                       /* MSI-X messages sent */
+    uint64_t spoof_drops;                /* transmit frames with a foreign source MAC */
+    uint64_t link_drops;                 /* frames to or from a VF whose link is down */
+    uint64_t rx_no_desc_drops;           /* received with no descriptor posted */
+    uint64_t rx_overflow_drops;          /* the on-chip receive buffer was full */
+    uint64_t dma_errors;                 /* transmit data or descriptor reads refused */
+    uint64_t bad_tail;                   /* tail writes beyond the ring (ignored) */
+    uint64_t bad_mmio;                   /* accesses to no register of the function */
+    uint64_t pcie_up_bytes, pcie_down_bytes; /* this function's TLP wire bytes */
+} nic_fn_counters;
+
+typedef struct nic nic;
+
+/* What the NIC is plugged into. pf_rid is the PF's routing ID on cfg_bus. */
+typedef struct nic_env {
+    sim_kernel *kernel;
+    sim_stats *stats;
+    pcie_link *link;
+    pcie_rc *rc;
+    pcie_cfg_bus *bus;
+    uint16_t pf_rid;
+} nic_env;
+
+void nic_register_params(sim_params *p);
+/* Cross-parameter checks of nic.*: NumVFs within TotalVFs, queues within the pool, VF
+ * MACs unicast, rate limits within the line rate, ... (configuration errors). */
+int nic_check(const sim_params *p, sim_err *e);
+
+/* Creates the PF and attaches it to env->bus at env->pf_rid. The system then
+ * enumerates and places the PF's BARs (pcie_cfg_bus_assign_bars) and the PF driver
+ * enables VFs (nic_pf_enable_vfs). NULL with *e set on failure. */
+nic *nic_create(const sim_params *p, const nic_env *env, sim_err *e);
+void nic_destroy(nic *n);
+
+/* ---------------------------------------------------------------- functions */
+
+unsigned nic_max_vfs(const nic *n);
+/* VFs present (VF Enable set and accepted). */
+unsigned nic_num_vfs(const nic *n);
+bool nic_fn_present(const nic *n, unsigned fn);
+pcie_cfg *nic_fn_cfg(nic *n, unsigned fn); /* NULL when absent */
+uint16_t nic_fn_rid(const nic *n, unsigned fn);
+unsigned nic_fn_queues(const nic *n, unsigned fn);
+unsigned nic_fn_vectors(const nic *n, unsigned fn);
+/* The MSI-X vector of queue pair q. */
+unsigned nic_queue_vector(const nic *n, unsigned fn, unsigned q);
+/* Address of the function's BAR (NIC_BAR_REGS or NIC_BAR_MSIX); 0 when absent. */
+uint64_t nic_fn_bar(const nic *n, unsigned fn, unsigned bar);
+uint64_t nic_fn_mac(const nic *n, unsigned fn);
+uint16_t nic_fn_vlan(const nic *n, unsigned fn);
+/* Whether the function's link is up (its state, and nothing else, decides). */
+bool nic_fn_link_up(const nic *n, unsigned fn);
+double nic_fn_rate_gbps(const nic *n, unsigned fn);
+nic_fn_counters nic_fn_get_counters(const nic *n, unsigned fn);
+/* Sums over the PF and every VF that has existed. */
+nic_fn_counters nic_get_counters(const nic *n);
+/* Transmitted frames are counted when they have left the NIC; frames booked on the
+ * wire are counted as their departure passes, lazily. This brings the counts up to
+ * now (call it at the edges of a measurement). */
+void nic_settle(nic *n, uint64_t now);
+/* Pool accounting: queue pairs in use (PF + present VFs) and in the pool. */
+unsigned nic_queues_in_use(const nic *n);
+unsigned nic_total_queues(const nic *n);
+
+/* ---------------------------------------------------------------- registers */
+
+/* A register write (MMIO that has crossed the link: t_ps is its arrival at the NIC).
+ * Decodes the function by BAR window. Tail writes ring doorbells; EIMS/EIMC enable
+ * and disable vectors; MSI-X table writes program entries. */
+void nic_mmio_write(nic *n, uint64_t t_ps, uint64_t addr, uint32_t len, uint64_t value);
+/* A register read at t_ps (TDH/RDH: how far the NIC has processed). The timing is the
+ * caller's: pcie_rc_mmio_read with nic_mmio_read_latency_ps. */
+uint64_t nic_mmio_read(nic *n, uint64_t t_ps, uint64_t addr, uint32_t len);
+uint64_t nic_mmio_read_latency_ps(const nic *n);
+/* Register addresses of a function's queue q (for doorbells). */
+uint64_t nic_reg_addr(const nic *n, unsigned fn, uint32_t reg_off);
+
+/* The driver programmed queue pair q of fn (descriptor base and length registers) and
+ * enabled it. Either ring may be NULL (that direction stays disabled). The rings must
+ * have nic.ring_entries entries. -1 (counted as bad_mmio) for an absent queue. */
+int nic_queue_attach(nic *n, unsigned fn, unsigned q, nic_ring *tx, nic_ring *rx);
+
+/* ---------------------------------------------------------------- the wire */
+
+/* Called for every frame the NIC puts on the wire, with the time its last bit reaches
+ * the link partner. */
+typedef void (*nic_wire_fn)(void *ctx, const nic_pkt *p, uint64_t arrival_ps);
+void nic_set_wire_sink(nic *n, nic_wire_fn fn, void *ctx);
+/* A frame's last bit arrives from the wire at arrival_ps (>= now). */
+void nic_wire_rx(nic *n, const nic_pkt *p, uint64_t arrival_ps);
+double nic_line_gbps(const nic *n);
+/* Wire time of a frame (with FCS) at the line rate: preamble + frame + IFG. */
+uint64_t nic_frame_wire_ps(const nic *n, uint32_t frame_bytes);
+uint64_t nic_wire_latency_ps(const nic *n);
+
+/* ---------------------------------------------------------------- PF driver, mailbox */
+
+/* The PF driver enables num_vfs VFs (sriov_configure): the OS places the VF BARs (VF
+ * BAR0 and BAR3 of the SR-IOV capability, after the PF's BARs in the NIC's MMIO
+ * window), then NumVFs and VF Enable + VF Memory Space Enable are written through
+ * configuration requests. Refused (-1, counted as a PF driver error, message in
+ * nic_last_error) when num_vfs exceeds TotalVFs or the queue pool, or VFs are already
+ * enabled. */
+int nic_pf_enable_vfs(nic *n, unsigned num_vfs);
+/* Clears VF Enable: every VF function disappears. */
+void nic_pf_disable_vfs(nic *n);
+
+/* PF administration of VF vf through the PF-VF mailbox, issued at t_ps: the setting
+ * takes effect at *done_ps = t_ps + nic.mbx_latency_us (may be NULL). -1 (counted,
+ * message in nic_last_error) for an absent VF or a bad value: a MAC that is not
+ * unicast, a VLAN above 4094, a rate above the line rate. */
+int nic_pf_set_vf_mac(nic *n, uint64_t t_ps, unsigned vf, uint64_t mac, uint64_t *done_ps);
+int nic_pf_set_vf_vlan(nic *n, uint64_t t_ps, unsigned vf, uint16_t vlan, uint64_t *done_ps);
+int nic_pf_set_vf_spoofchk(nic *n, uint64_t t_ps, unsigned vf, bool on, uint64_t *done_ps);
+int nic_pf_set_vf_trust(nic *n, uint64_t t_ps, unsigned vf, bool on, uint64_t *done_ps);
+/* Transmit rate limit in Gb/s of host-side bytes; 0 removes it. */
+int nic_pf_set_vf_rate(nic *n, uint64_t t_ps, unsigned vf, double gbps, uint64_t *done_ps);
+int nic_pf_set_vf_link(nic *n, uint64_t t_ps, unsigned vf, nic_link_state s, uint64_t *done_ps);
+/* The VF driver asks the PF for a MAC through the mailbox. The PF grants it when the
+ * VF is trusted or no MAC was set administratively (nic_pf_set_vf_mac); otherwise it
+ * is refused when the request is handled (counted as nic.mbx_refused). */
+int nic_vf_request_mac(nic *n, uint64_t t_ps, unsigned vf, uint64_t mac, uint64_t *done_ps);
+
+/* PF driver and SR-IOV errors so far, and the last message ("" when none). */
+uint64_t nic_pf_errors(const nic *n);
+const char *nic_last_error(const nic *n);
+
+/* The analytic bandwidth (pcie-bench's NIC model, Neugebauer et al. SIGCOMM 2018,
+ * model/niantic.py) of this NIC and driver configuration: per-packet PCIe bytes each
+ * way for transmit and receive of frame_bytes frames, and the host-side Gb/s at which
+ * the busier link direction saturates. Assumes full descriptor bursts, the driver's
+ * batching (nicdrv.*) and one interrupt per nic.itr_pkts packets. */
+typedef struct nic_pcie_model {
+    double tx_up_bytes, tx_down_bytes; /* per transmitted packet */
+    double rx_up_bytes, rx_down_bytes; /* per received packet */
+    double tx_gbps, rx_gbps, bidir_gbps; /* PCIe-limited host-side throughput */
+    double line_gbps;                    /* the wire's limit in the same unit */
+} nic_pcie_model;
+nic_pcie_model nic_pcie_model_eval(const sim_params *p, uint32_t frame_bytes);
+
+#endif

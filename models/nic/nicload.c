@@ -1,0 +1,538 @@
+#include "models/nic/nicload.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/mem/mem.h"
+#include "models/nic/drv.h"
+#include "models/nic/nic.h"
+#include "models/nic/partner.h"
+#include "models/pcie/cfgspace.h"
+#include "models/pcie/link.h"
+#include "models/pcie/rc.h"
+#include "sim/kernel.h"
+
+/* The PF sits at bus 1, device 0, function 0, behind the root port on bus 0. */
+#define PF_RID 0x0100u
+/* The NIC's BARs: a 256 MiB window at nic.mmio_base_addr. */
+#define MMIO_WINDOW_BYTES (256ull << 20)
+/* Traffic starts once the drivers' bring-up register writes have landed. */
+#define START_PS (2 * SIM_PS_PER_US)
+
+enum dir { DIR_TX, DIR_RX, DIR_BIDIR, DIR_V2V, DIR_RR };
+
+typedef struct nicload nicload;
+
+/* An offered-rate sender on one queue pair: a burst of nicdrv.tx_batch packets per
+ * event, so a tail write still covers tx_batch packets. */
+typedef struct gen {
+    nicload *l;
+    nic_drvq *q;
+    sim_event *ev;
+    nic_pkt tmpl;
+    uint64_t interval_ps;
+    uint32_t burst, flow;
+} gen;
+
+struct nicload {
+    sim_kernel *kernel;
+    mem *mem;
+    pcie_link *link;
+    pcie_rc *rc;
+    pcie_cfg_bus *bus;
+    nic *nic;
+    nic_partner *peer;
+    nic_drvq **q; /* index = the queue pair's MSI data */
+    size_t nq;
+    nic_drv_counters *dctr; /* per function */
+    unsigned nfn;
+    gen *gens;
+    size_t ngens;
+    enum dir dir;
+    unsigned vms, qp;
+    uint32_t frame;
+    nic_pcie_model model;
+    sim_hist *lat;
+    uint64_t msi_bad;
+    sim_event *settle_ev;
+    uint64_t settle_at[2];
+};
+
+void nicload_register_params(sim_params *p)
+{
+    nic_register_params(p);
+    nic_drv_register_params(p);
+    nic_partner_register_params(p);
+    sim_params_add_uint(p, "nicload.vms", 0, 0, 256, "VMs",
+                        "VMs with traffic, each on its own VF (VF 0 .. vms-1); 0: the host's PF "
+                        "driver carries the traffic (native)");
+    sim_params_add_uint(p, "nicload.queue_pairs", 1, 1, 2048, "queue pairs",
+                        "Queue pairs each VM (or the PF driver) uses");
+    sim_params_add_uint(p, "nicload.frame_bytes", 64, 64, 16384, "bytes",
+                        "Ethernet frame size including FCS (64 .. 1518 untagged)");
+    sim_params_add_enum(p, "nicload.direction", "tx", "tx|rx|bidir|vf-to-vf|rr",
+                        "tx: to the link partner; rx: from it; bidir: both; vf-to-vf: VM i to "
+                        "VM i+1 through the embedded switch; rr: request-response");
+    sim_params_add_double(p, "nicload.offered_gbps", 0.0, 0.0, 1600.0, "Gbps",
+                          "Offered load per direction in host-side Gb/s, all VMs together (0: "
+                          "as fast as it goes)");
+    sim_params_add_uint(p, "nicload.host_base_addr", 1ull << 32, 0, 1ull << 52, "bytes",
+                        "Device address of the rings and buffers (at 4 GiB: 64-bit TLP "
+                        "headers, as pcie-bench counts them)");
+}
+
+int nicload_check(const sim_params *p, sim_err *e)
+{
+    if (pcie_link_check(p, e) < 0 || mem_check(p, e) < 0 || nic_check(p, e) < 0 ||
+        nic_drv_check(p, e) < 0)
+        return -1;
+    unsigned vms = (unsigned)sim_params_uint(p, "nicload.vms");
+    unsigned vfs = (unsigned)sim_params_uint(p, "nic.vfs");
+    unsigned qp = (unsigned)sim_params_uint(p, "nicload.queue_pairs");
+    if (vms > vfs)
+        return sim_err_set(e, "nicload.vms = %u needs as many VFs, but the PF driver enables "
+                              "nic.vfs = %u", vms, vfs);
+    unsigned have = vms ? (unsigned)sim_params_uint(p, "nic.queues_per_vf")
+                        : (unsigned)sim_params_uint(p, "nic.pf_queues");
+    if (qp > have)
+        return sim_err_set(e, "nicload.queue_pairs = %u is more than the %s has (%s = %u)", qp,
+                           vms ? "VF" : "PF", vms ? "nic.queues_per_vf" : "nic.pf_queues", have);
+    uint64_t frame = sim_params_uint(p, "nicload.frame_bytes");
+    uint64_t buf = sim_params_uint(p, "nicdrv.buf_bytes");
+    if (frame - NIC_FCS_BYTES > buf)
+        return sim_err_set(e, "nicload.frame_bytes = %llu does not fit a receive buffer "
+                              "(nicdrv.buf_bytes = %llu + the stripped FCS)",
+                           (unsigned long long)frame, (unsigned long long)buf);
+    if (frame > sim_params_uint(p, "nic.tx_buffer_bytes") ||
+        frame > sim_params_uint(p, "nic.rx_buffer_bytes"))
+        return sim_err_set(e, "nicload.frame_bytes = %llu is larger than the NIC's packet "
+                              "buffers (nic.tx_buffer_bytes, nic.rx_buffer_bytes)",
+                           (unsigned long long)frame);
+    const char *dir = sim_params_enum(p, "nicload.direction");
+    if (!strcmp(dir, "vf-to-vf") && vms < 2)
+        return sim_err_set(e, "nicload.direction = vf-to-vf needs nicload.vms >= 2 (it is %u)",
+                           vms);
+    double offered = sim_params_double(p, "nicload.offered_gbps");
+    double line = sim_params_double(p, "nic.line_gbps");
+    if (offered > line)
+        return sim_err_set(e, "nicload.offered_gbps = %g is above the line rate (nic.line_gbps "
+                              "= %g)", offered, line);
+    uint64_t mps = sim_params_uint(p, "pcie.mps_bytes");
+    uint64_t mpss = sim_params_uint(p, "nic.mps_supported_bytes");
+    if (mps > mpss)
+        return sim_err_set(e, "pcie.mps_bytes = %llu is above the NIC's Max_Payload_Size "
+                              "Supported (nic.mps_supported_bytes = %llu)",
+                           (unsigned long long)mps, (unsigned long long)mpss);
+    uint64_t mac;
+    if (nic_mac_parse(sim_params_string(p, "peer.mac"), &mac) < 0 || !nic_mac_is_unicast(mac))
+        return sim_err_set(e, "peer.mac = '%s' is not a unicast MAC address",
+                           sim_params_string(p, "peer.mac"));
+    return 0;
+}
+
+/* ---------------------------------------------------------------- traffic */
+
+static void on_msi(void *ctx, uint16_t rid, uint64_t addr, uint32_t data, uint64_t t_ps)
+{
+    (void)addr;
+    nicload *l = ctx;
+    if (data >= l->nq || nic_fn_rid(l->nic, nic_drvq_fn(l->q[data])) != rid) {
+        l->msi_bad++;
+        return;
+    }
+    nic_drvq_irq(l->q[data], t_ps);
+}
+
+static void on_rx(void *ctx, nic_drvq *q, const nic_pkt *p, uint64_t t_ps)
+{
+    nicload *l = ctx;
+    if (t_ps >= p->born_ps)
+        sim_hist_add(l->lat, t_ps - p->born_ps);
+    if (l->dir == DIR_RR && p->kind == NIC_PKT_RESPONSE) {
+        nic_pkt r = *p;
+        r.dst_mac = p->src_mac;
+        r.src_mac = p->dst_mac;
+        r.born_ps = t_ps;
+        r.kind = NIC_PKT_REQUEST;
+        r.vlan = 0;
+        nic_drvq_xmit(q, &r, t_ps);
+        nic_drvq_flush(q, t_ps);
+    }
+}
+
+static void on_gen(void *ctx)
+{
+    gen *g = ctx;
+    uint64_t t = sim_now_ps(g->l->kernel);
+    for (uint32_t i = 0; i < g->burst; i++) {
+        nic_pkt p = g->tmpl;
+        p.born_ps = t;
+        p.flow = g->flow++;
+        nic_drvq_xmit(g->q, &p, t);
+    }
+    nic_drvq_flush(g->q, t);
+    sim_event_notify(g->ev, g->interval_ps * g->burst);
+}
+
+/* Frames count as sent when they leave the NIC, which the NIC notes lazily: bring the
+ * counts up to date at the start and the end of the measured window. */
+static void on_settle(void *ctx)
+{
+    nicload *l = ctx;
+    uint64_t now = sim_now_ps(l->kernel);
+    nic_settle(l->nic, now);
+    if (now < l->settle_at[1])
+        sim_event_notify_at(l->settle_ev, l->settle_at[1]);
+}
+
+/* ---------------------------------------------------------------- metrics */
+
+static nic_fn_counters totals(const nicload *l) { return nic_get_counters(l->nic); }
+
+static uint64_t pkts_of(const nicload *l, const nic_fn_counters *c)
+{
+    switch (l->dir) {
+    case DIR_TX: return c->tx_frames;
+    case DIR_RX:
+    case DIR_V2V: return c->rx_frames;
+    default: return c->tx_frames + c->rx_frames;
+    }
+}
+
+static uint64_t bytes_of(const nicload *l, const nic_fn_counters *c)
+{
+    switch (l->dir) {
+    case DIR_TX: return c->tx_bytes;
+    case DIR_RX:
+    case DIR_V2V: return c->rx_bytes;
+    default: return c->tx_bytes + c->rx_bytes;
+    }
+}
+
+static double per_s(const sim_stats *s, double x)
+{
+    uint64_t el = sim_stats_elapsed_ps(s);
+    return el ? x * 1e12 / (double)el : 0.0;
+}
+
+static double m_gbps(const sim_stats *s, void *ctx)
+{
+    nic_fn_counters c = totals(ctx);
+    return per_s(s, (double)bytes_of(ctx, &c) * 8.0) / 1e9;
+}
+
+static double m_mpps(const sim_stats *s, void *ctx)
+{
+    nic_fn_counters c = totals(ctx);
+    return per_s(s, (double)pkts_of(ctx, &c)) / 1e6;
+}
+
+static double m_tx_gbps(const sim_stats *s, void *ctx)
+{
+    nic_fn_counters c = totals(ctx);
+    return per_s(s, (double)c.tx_bytes * 8.0) / 1e9;
+}
+
+static double m_rx_gbps(const sim_stats *s, void *ctx)
+{
+    nic_fn_counters c = totals(ctx);
+    return per_s(s, (double)c.rx_bytes * 8.0) / 1e9;
+}
+
+static double m_drops(const sim_stats *s, void *ctx)
+{
+    (void)s;
+    nic_fn_counters c = totals(ctx);
+    return (double)(c.rx_no_desc_drops + c.rx_overflow_drops + c.spoof_drops + c.link_drops +
+                    c.dma_errors);
+}
+
+static double m_desc_reads(const sim_stats *s, void *ctx)
+{
+    (void)s;
+    nic_fn_counters c = totals(ctx);
+    return (double)c.tx_desc_reads;
+}
+
+static double m_doorbells(const sim_stats *s, void *ctx)
+{
+    (void)s;
+    nic_fn_counters c = totals(ctx);
+    return (double)c.doorbells;
+}
+
+static double m_irqs(const sim_stats *s, void *ctx)
+{
+    nic_fn_counters c = totals(ctx);
+    return per_s(s, (double)c.irqs);
+}
+
+static double link_per_pkt(const sim_stats *s, const nicload *l, const char *name)
+{
+    double bytes = 0;
+    nic_fn_counters c = totals(l);
+    uint64_t pk = pkts_of(l, &c);
+    if (!pk || !sim_stats_get(s, name, &bytes))
+        return 0.0;
+    return bytes / (double)pk;
+}
+
+static double m_up_per_pkt(const sim_stats *s, void *ctx) { return link_per_pkt(s, ctx, "pcie.up.wire_bytes"); }
+static double m_down_per_pkt(const sim_stats *s, void *ctx) { return link_per_pkt(s, ctx, "pcie.down.wire_bytes"); }
+
+static double m_lat_p50(const sim_stats *s, void *ctx)
+{
+    (void)s;
+    return sim_hist_quantile(((nicload *)ctx)->lat, 0.5) / 1000.0;
+}
+
+static double m_lat_p99(const sim_stats *s, void *ctx)
+{
+    (void)s;
+    return sim_hist_quantile(((nicload *)ctx)->lat, 0.99) / 1000.0;
+}
+
+static double m_cycles_per_pkt(const sim_stats *s, void *ctx)
+{
+    (void)s;
+    nicload *l = ctx;
+    uint64_t cyc = 0;
+    for (unsigned f = 0; f < l->nfn; f++)
+        cyc += l->dctr[f].cycles;
+    nic_fn_counters c = totals(l);
+    uint64_t pk = pkts_of(l, &c);
+    return pk ? (double)cyc / (double)pk : 0.0;
+}
+
+static double m_line_limit(const sim_stats *s, void *ctx)
+{
+    (void)s;
+    nicload *l = ctx;
+    bool both = l->dir == DIR_BIDIR || l->dir == DIR_RR;
+    return both ? 2 * l->model.line_gbps : l->model.line_gbps;
+}
+
+static double m_pcie_limit(const sim_stats *s, void *ctx)
+{
+    (void)s;
+    nicload *l = ctx;
+    switch (l->dir) {
+    case DIR_TX: return l->model.tx_gbps;
+    case DIR_RX: return l->model.rx_gbps;
+    case DIR_V2V: return l->model.bidir_gbps / 2; /* each packet crosses PCIe both ways */
+    default: return l->model.bidir_gbps;
+    }
+}
+
+static void register_metrics(nicload *l, sim_stats *st)
+{
+    sim_stats_counter(st, "nicload.msi_unexpected", &l->msi_bad,
+                      "MSI-X messages with unknown data or from the wrong requester ID");
+    l->lat = sim_stats_hist(st, "nicload.latency_ps", "ps",
+                            "received packets: partner to driver (rr: request to response)");
+    sim_stats_metric(st, "throughput_gbps", m_gbps, l,
+                     "host-side Gb/s (frames without FCS) of the workload's direction");
+    sim_stats_metric(st, "throughput_mpps", m_mpps, l, "million packets per second");
+    sim_stats_metric(st, "throughput_tx_gbps", m_tx_gbps, l, "host-side Gb/s the NIC sent");
+    sim_stats_metric(st, "throughput_rx_gbps", m_rx_gbps, l, "host-side Gb/s the NIC received");
+    sim_stats_metric(st, "drops", m_drops, l,
+                     "NIC drops: empty ring, buffer overflow, anti-spoofing, link down, DMA errors");
+    sim_stats_metric(st, "tx_desc_reads", m_desc_reads, l, "transmit descriptor fetch reads");
+    sim_stats_metric(st, "doorbells", m_doorbells, l, "tail register writes the NIC received");
+    sim_stats_metric(st, "irqs_per_sec", m_irqs, l, "MSI-X interrupts per second");
+    sim_stats_metric(st, "pcie_up_bytes_per_pkt", m_up_per_pkt, l,
+                     "upstream TLP bytes on the link per packet");
+    sim_stats_metric(st, "pcie_down_bytes_per_pkt", m_down_per_pkt, l,
+                     "downstream TLP bytes on the link per packet");
+    sim_stats_metric(st, "latency_ns_p50", m_lat_p50, l, "median latency (ns)");
+    sim_stats_metric(st, "latency_ns_p99", m_lat_p99, l, "99th percentile latency (ns)");
+    sim_stats_metric(st, "cpu_cycles_per_pkt", m_cycles_per_pkt, l,
+                     "driver CPU cycles per packet (counted; not timed without a CPU model)");
+    sim_stats_metric(st, "line_limit_gbps", m_line_limit, l,
+                     "the wire's limit for this frame size, host-side Gb/s");
+    sim_stats_metric(st, "pcie_limit_gbps", m_pcie_limit, l,
+                     "PCIe limit of this NIC and driver (pcie-bench's NIC model)");
+}
+
+/* ---------------------------------------------------------------- build */
+
+static int bring_up(nicload *l, const sim_params *p, sim_err *e)
+{
+    uint16_t rids[8];
+    size_t n = pcie_cfg_bus_enumerate(l->bus, 2, rids, 8);
+    const pcie_link_cfg *lc = pcie_link_config(l->link);
+    pcie_cfg *pf = nic_fn_cfg(l->nic, NIC_PF);
+    if (n != 1 || rids[0] != PF_RID ||
+        pcie_cfg_bus_assign_bars(l->bus, rids, n, sim_params_uint(p, "nic.mmio_base_addr"),
+                                 MMIO_WINDOW_BYTES, NULL) != 0 ||
+        !pcie_cfg_exp_set_mps_mrrs(pf, lc->mps_bytes, lc->mrrs_bytes))
+        return sim_err_set(e, "nic: bring-up failed (enumeration found %zu functions)", n);
+    unsigned vfs = (unsigned)sim_params_uint(p, "nic.vfs");
+    if (vfs && nic_pf_enable_vfs(l->nic, vfs) < 0)
+        return sim_err_set(e, "%s", nic_last_error(l->nic));
+    return 0;
+}
+
+static int add_queues(nicload *l, const sim_params *p, sim_stats *st)
+{
+    unsigned fns = l->vms ? l->vms : 1;
+    l->nfn = fns;
+    l->dctr = calloc(fns, sizeof *l->dctr);
+    l->q = calloc((size_t)fns * l->qp, sizeof *l->q);
+    if (!l->dctr || !l->q)
+        return -1;
+    uint64_t base = sim_params_uint(p, "nicload.host_base_addr");
+    uint64_t per_q = nic_drvq_mem_bytes(p);
+    for (unsigned i = 0; i < fns; i++) {
+        unsigned fn = l->vms ? NIC_FN_OF_VF(i) : NIC_PF;
+        char pre[32];
+        if (fn == NIC_PF)
+            snprintf(pre, sizeof pre, "nicdrv.pf");
+        else
+            snprintf(pre, sizeof pre, "nicdrv.vf%u", fn - 1);
+        nic_drv_register_stats(&l->dctr[i], st, pre);
+        nic_drv_enable_msix(l->nic, fn);
+        for (unsigned q = 0; q < l->qp; q++) {
+            size_t idx = l->nq++;
+            nic_drv_env env = {.kernel = l->kernel,
+                               .rc = l->rc,
+                               .nic = l->nic,
+                               .mem = l->mem,
+                               .fn = fn,
+                               .q = q,
+                               .base = base,
+                               .msi_addr = PCIE_MSI_BASE | ((idx & 0xffu) << 12),
+                               .msi_data = (uint32_t)idx,
+                               .ctr = &l->dctr[i]};
+            base += per_q;
+            l->q[idx] = nic_drvq_create(p, &env);
+            nic_drvq_set_rx_handler(l->q[idx], on_rx, l);
+            nic_drvq_open(l->q[idx], 0);
+        }
+    }
+    return 0;
+}
+
+static nic_pkt tmpl_for(const nicload *l, size_t idx)
+{
+    unsigned fn = nic_drvq_fn(l->q[idx]);
+    nic_pkt p = {.src_mac = nic_fn_mac(l->nic, fn),
+                 .dst_mac = nic_partner_mac(l->peer),
+                 .len_bytes = (uint16_t)l->frame,
+                 .kind = l->dir == DIR_RR ? NIC_PKT_REQUEST : NIC_PKT_DATA};
+    if (l->dir == DIR_V2V) {
+        unsigned vm = fn - 1;
+        p.dst_mac = nic_fn_mac(l->nic, NIC_FN_OF_VF((vm + 1) % l->vms));
+    }
+    return p;
+}
+
+static void start_traffic(nicload *l, const sim_params *p)
+{
+    double offered = sim_params_double(p, "nicload.offered_gbps");
+    uint32_t burst = (uint32_t)sim_params_uint(p, "nicdrv.tx_batch");
+    bool sends = l->dir != DIR_RX;
+    if (l->dir == DIR_RX || l->dir == DIR_BIDIR) {
+        for (unsigned i = 0; i < l->nfn; i++) {
+            unsigned fn = l->vms ? NIC_FN_OF_VF(i) : NIC_PF;
+            nic_partner_add_dest(l->peer, nic_fn_mac(l->nic, fn), nic_fn_vlan(l->nic, fn), l->qp);
+        }
+        nic_partner_start(l->peer, START_PS, offered, l->frame);
+    }
+    if (!sends)
+        return;
+    if (l->dir == DIR_RR) {
+        for (size_t i = 0; i < l->nq; i++) {
+            nic_pkt r = tmpl_for(l, i);
+            r.born_ps = START_PS;
+            r.flow = (uint32_t)i;
+            nic_drvq_xmit(l->q[i], &r, START_PS);
+            nic_drvq_flush(l->q[i], START_PS);
+        }
+        return;
+    }
+    if (offered <= 0) {
+        for (size_t i = 0; i < l->nq; i++) {
+            nic_pkt t = tmpl_for(l, i);
+            nic_drvq_set_saturate(l->q[i], &t, START_PS);
+        }
+        return;
+    }
+    double per_q = offered / (double)l->nq;
+    l->gens = calloc(l->nq, sizeof *l->gens);
+    assert(l->gens);
+    l->ngens = l->nq;
+    for (size_t i = 0; i < l->nq; i++) {
+        gen *g = &l->gens[i];
+        g->l = l;
+        g->q = l->q[i];
+        g->tmpl = tmpl_for(l, i);
+        g->burst = burst;
+        g->interval_ps = (uint64_t)llround((double)(l->frame - NIC_FCS_BYTES) * 8000.0 / per_q);
+        char name[48];
+        snprintf(name, sizeof name, "nicload.gen%zu", i);
+        g->ev = sim_event_create(l->kernel, name, on_gen, g);
+        /* Stagger the senders over one interval so their bursts do not coincide. */
+        sim_event_notify_at(g->ev, START_PS + g->interval_ps * g->burst * i / l->nq);
+    }
+}
+
+void *nicload_build(const sim_ctx *ctx, sim_err *e)
+{
+    const sim_params *p = ctx->params;
+    nicload *l = calloc(1, sizeof *l);
+    assert(l);
+    l->kernel = ctx->kernel;
+    l->vms = (unsigned)sim_params_uint(p, "nicload.vms");
+    l->qp = (unsigned)sim_params_uint(p, "nicload.queue_pairs");
+    l->frame = (uint32_t)sim_params_uint(p, "nicload.frame_bytes");
+    l->dir = (enum dir)sim_params_enum_index(p, "nicload.direction");
+    l->model = nic_pcie_model_eval(p, l->frame);
+    l->mem = mem_create(p, ctx->stats);
+    l->link = pcie_link_create(p, ctx->stats, "pcie");
+    l->rc = pcie_rc_create(p, ctx->stats, l->link, l->mem);
+    l->bus = pcie_cfg_bus_create();
+    nic_env env = {ctx->kernel, ctx->stats, l->link, l->rc, l->bus, PF_RID};
+    l->nic = nic_create(p, &env, e);
+    if (!l->nic || bring_up(l, p, e) < 0) {
+        nicload_destroy(l);
+        return NULL;
+    }
+    pcie_rc_set_msi(l->rc, on_msi, l);
+    register_metrics(l, ctx->stats);
+    if (add_queues(l, p, ctx->stats) < 0) {
+        sim_err_set(e, "out of memory");
+        nicload_destroy(l);
+        return NULL;
+    }
+    l->peer = nic_partner_create(p, ctx->stats, ctx->kernel, l->nic);
+    start_traffic(l, p);
+    uint64_t warm = (uint64_t)llround(sim_params_double(p, "run.warmup_us") * 1e6);
+    l->settle_at[0] = warm;
+    l->settle_at[1] = warm + (uint64_t)llround(sim_params_double(p, "run.duration_us") * 1e6);
+    l->settle_ev = sim_event_create(ctx->kernel, "nicload.settle", on_settle, l);
+    sim_event_notify_at(l->settle_ev, l->settle_at[0]);
+    return l;
+}
+
+void nicload_destroy(void *load)
+{
+    nicload *l = load;
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->nq; i++)
+        nic_drvq_destroy(l->q[i]);
+    free(l->q);
+    free(l->dctr);
+    free(l->gens);
+    nic_partner_destroy(l->peer);
+    nic_destroy(l->nic);
+    pcie_cfg_bus_destroy(l->bus);
+    pcie_rc_destroy(l->rc);
+    pcie_link_destroy(l->link);
+    mem_destroy(l->mem);
+    free(l);
+}

@@ -1,0 +1,144 @@
+#include "models/nic/partner.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+
+/* Frames generated per event: the partner's own wire is reserved ahead by at most
+ * this many frames, which changes nothing the NIC sees (each frame still arrives at
+ * its own time) and divides the generator's events by it. */
+#define GEN_BATCH 32u
+
+typedef struct dest {
+    uint64_t mac;
+    uint16_t vlan;
+    uint32_t flows, next_flow;
+} dest;
+
+struct nic_partner {
+    sim_kernel *kernel;
+    nic *nic;
+    uint64_t mac;
+    uint64_t turnaround_ps;
+    uint64_t wire_busy_ps;
+    dest *dests;
+    size_t n_dests, cap_dests, next_dest;
+    sim_event *gen_ev;
+    uint64_t next_send_ps, interval_ps;
+    uint32_t frame_bytes;
+    uint32_t flow_base;
+    nic_partner_counters c;
+};
+
+void nic_partner_register_params(sim_params *p)
+{
+    sim_params_add_string(p, "peer.mac", "00:1b:21:ff:ff:01", "The link partner's MAC address");
+    sim_params_add_double(p, "peer.turnaround_ns", 1000.0, 0.0, 1e9, "ns",
+                          "Link partner: from a request's last bit in to its response's first "
+                          "bit out (a kernel-bypass responder, assumed)");
+}
+
+static void on_tx_frame(void *ctx, const nic_pkt *p, uint64_t arrival_ps);
+static void on_gen(void *ctx);
+
+nic_partner *nic_partner_create(const sim_params *p, sim_stats *stats, sim_kernel *k, nic *n)
+{
+    nic_partner *pt = calloc(1, sizeof *pt);
+    assert(pt);
+    pt->kernel = k;
+    pt->nic = n;
+    nic_mac_parse(sim_params_string(p, "peer.mac"), &pt->mac);
+    pt->turnaround_ps = (uint64_t)llround(sim_params_double(p, "peer.turnaround_ns") * 1000.0);
+    pt->gen_ev = sim_event_create(k, "peer.gen", on_gen, pt);
+    nic_set_wire_sink(n, on_tx_frame, pt);
+    sim_stats_counter(stats, "peer.rx_frames", &pt->c.rx_frames, "frames received from the NIC");
+    sim_stats_counter(stats, "peer.rx_bytes", &pt->c.rx_bytes, "host-side bytes received from the NIC");
+    sim_stats_counter(stats, "peer.tx_frames", &pt->c.tx_frames, "frames sent to the NIC");
+    sim_stats_counter(stats, "peer.tx_bytes", &pt->c.tx_bytes, "host-side bytes sent to the NIC");
+    sim_stats_counter(stats, "peer.responses", &pt->c.responses, "requests answered");
+    return pt;
+}
+
+void nic_partner_destroy(nic_partner *pt)
+{
+    if (!pt)
+        return;
+    free(pt->dests);
+    free(pt);
+}
+
+uint64_t nic_partner_mac(const nic_partner *pt) { return pt->mac; }
+nic_partner_counters nic_partner_get_counters(const nic_partner *pt) { return pt->c; }
+
+void nic_partner_add_dest(nic_partner *pt, uint64_t mac, uint16_t vlan, uint32_t flows)
+{
+    if (pt->n_dests == pt->cap_dests) {
+        pt->cap_dests = pt->cap_dests ? 2 * pt->cap_dests : 16;
+        pt->dests = realloc(pt->dests, pt->cap_dests * sizeof *pt->dests);
+        assert(pt->dests);
+    }
+    pt->dests[pt->n_dests++] = (dest){mac, vlan, flows ? flows : 1, 0};
+}
+
+/* Put a frame on the partner's transmitter no earlier than t. */
+static void send(nic_partner *pt, const nic_pkt *p, uint64_t t)
+{
+    uint64_t start = t > pt->wire_busy_ps ? t : pt->wire_busy_ps;
+    pt->wire_busy_ps = start + nic_frame_wire_ps(pt->nic, p->len_bytes);
+    pt->c.tx_frames++;
+    pt->c.tx_bytes += p->len_bytes - NIC_FCS_BYTES;
+    nic_wire_rx(pt->nic, p, pt->wire_busy_ps + nic_wire_latency_ps(pt->nic));
+}
+
+static void on_tx_frame(void *ctx, const nic_pkt *p, uint64_t arrival_ps)
+{
+    nic_partner *pt = ctx;
+    pt->c.rx_frames++;
+    pt->c.rx_bytes += p->len_bytes - NIC_FCS_BYTES;
+    if (p->kind != NIC_PKT_REQUEST)
+        return;
+    nic_pkt r = *p;
+    r.dst_mac = p->src_mac;
+    r.src_mac = pt->mac;
+    r.kind = NIC_PKT_RESPONSE;
+    pt->c.responses++;
+    send(pt, &r, arrival_ps + pt->turnaround_ps);
+}
+
+void nic_partner_start(nic_partner *pt, uint64_t t_ps, double gbps, uint32_t frame_bytes)
+{
+    if (!pt->n_dests)
+        return;
+    pt->frame_bytes = frame_bytes;
+    uint64_t wire = nic_frame_wire_ps(pt->nic, frame_bytes);
+    uint64_t iv = wire;
+    if (gbps > 0) {
+        double ps = (double)(frame_bytes - NIC_FCS_BYTES) * 8000.0 / gbps;
+        iv = (uint64_t)llround(ps);
+        if (iv < wire)
+            iv = wire;
+    }
+    pt->interval_ps = iv;
+    pt->next_send_ps = t_ps;
+    sim_event_notify_at(pt->gen_ev, t_ps);
+}
+
+static void on_gen(void *ctx)
+{
+    nic_partner *pt = ctx;
+    for (unsigned i = 0; i < GEN_BATCH; i++) {
+        dest *d = &pt->dests[pt->next_dest];
+        pt->next_dest = (pt->next_dest + 1) % pt->n_dests;
+        nic_pkt p = {.dst_mac = d->mac,
+                     .src_mac = pt->mac,
+                     .born_ps = pt->next_send_ps,
+                     .flow = d->next_flow,
+                     .len_bytes = (uint16_t)pt->frame_bytes,
+                     .vlan = d->vlan,
+                     .kind = NIC_PKT_DATA};
+        d->next_flow = (d->next_flow + 1) % d->flows;
+        send(pt, &p, pt->next_send_ps);
+        pt->next_send_ps += pt->interval_ps;
+    }
+    sim_event_notify_at(pt->gen_ev, pt->next_send_ps);
+}

@@ -1,0 +1,38 @@
+/* The far end of the NIC's Ethernet link: a traffic generator and sink with its own
+ * transmitter (a reservation at the line rate, preamble and inter-frame gap included).
+ * It sends frames to a list of destinations in turn, each destination's frames
+ * spread over flows so receive-side scaling uses every queue, at an offered rate or
+ * back to back; it sinks what the NIC transmits, and answers each request frame
+ * (NIC_PKT_REQUEST) with a response of the same size after a fixed turnaround. */
+#ifndef MODELS_NIC_PARTNER_H
+#define MODELS_NIC_PARTNER_H
+
+#include <stdint.h>
+
+#include "models/nic/nic.h"
+#include "sim/kernel.h"
+#include "sim/params.h"
+#include "sim/stats.h"
+
+typedef struct nic_partner nic_partner;
+
+void nic_partner_register_params(sim_params *p);
+/* Installs itself as n's wire sink. Stats under "peer.". */
+nic_partner *nic_partner_create(const sim_params *p, sim_stats *stats, sim_kernel *k, nic *n);
+void nic_partner_destroy(nic_partner *pt);
+uint64_t nic_partner_mac(const nic_partner *pt);
+
+/* A destination of generated traffic; `flows` distinct flows go to it, in turn. */
+void nic_partner_add_dest(nic_partner *pt, uint64_t mac, uint16_t vlan, uint32_t flows);
+/* Start sending frame_bytes frames at t_ps: gbps of host-side bytes (frames without
+ * FCS) in total, 0 for back to back at the line rate. */
+void nic_partner_start(nic_partner *pt, uint64_t t_ps, double gbps, uint32_t frame_bytes);
+
+typedef struct nic_partner_counters {
+    uint64_t rx_frames, rx_bytes; /* from the NIC (host-side bytes) */
+    uint64_t tx_frames, tx_bytes; /* to the NIC */
+    uint64_t responses;           /* answers to requests */
+} nic_partner_counters;
+nic_partner_counters nic_partner_get_counters(const nic_partner *pt);
+
+#endif
