@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/iommu/iommu.h"
 #include "models/mem/mem.h"
+#include "models/mem/physmem.h"
 #include "models/nic/drv.h"
 #include "models/nic/nic.h"
 #include "models/nic/nic_regs.h"
@@ -66,6 +68,7 @@ static inline void nicfx_params(nicfx *f)
     mem_register_params(f->p);
     pcie_link_register_params(f->p);
     pcie_rc_register_params(f->p);
+    iommu_register_params(f->p);
     nicload_register_params(f->p);
     fx_set(f->p, "nic.max_vfs", "8");
     fx_set(f->p, "nic.total_queues", "32");

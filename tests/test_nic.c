@@ -466,6 +466,46 @@ START_TEST(test_guest_mistakes_are_counted)
 }
 END_TEST
 
+/* The same mistake with the VT-d model in the root complex: VF 0 is assigned with its
+ * rings mapped but one transmit buffer's page left out. */
+START_TEST(test_unmapped_buffer_with_the_iommu)
+{
+    nicfx f;
+    nicfx_params(&f);
+    nicfx_build(&f);
+    ck_assert_int_eq(nic_pf_enable_vfs(f.n, 1), 0);
+    mem_phys *pm = mem_phys_create();
+    iommu *u = iommu_create(f.p, f.st, f.m, pm, 1ull << 46, 1ull << 30);
+    pcie_rc_set_translate(f.rc, iommu_translate, u);
+    iommu_domain *d = iommu_domain_create(u, 1);
+    sim_err e;
+    uint64_t base = f.next_base, bytes = nic_drvq_mem_bytes(f.p);
+    ck_assert_int_ge(iommu_domain_map(d, base, base, bytes, 4096, IOMMU_READ | IOMMU_WRITE, &e), 0);
+    ck_assert_int_eq(iommu_attach(u, nic_fn_rid(f.n, NIC_FN_OF_VF(0)), d), 0);
+    nic_drvq *q = nicfx_queue(&f, NIC_FN_OF_VF(0), 0);
+    /* Transmit buffers follow the rings: unmap the page of the third one. */
+    uint64_t ring_bytes = (2ull * 64 * NIC_DESC_BYTES + 64 + 4095) & ~4095ull;
+    uint64_t third = base + ring_bytes + 2 * 2048;
+    ck_assert_uint_eq(iommu_domain_unmap(d, third & ~4095ull, 4096), 1);
+    nic_pkt p = fx_pkt(PEER_MAC, VF_MAC(0), 0, 256, 0);
+    for (int i = 0; i < 4; i++)
+        nic_drvq_xmit(q, &p, sim_now_ps(f.k));
+    nicfx_run_us(&f, 100);
+    /* Buffers 2 and 3 share the unmapped page: two refused reads, two sent frames, two
+     * DMA faults recorded by the IOMMU against VF 0's requester ID. */
+    nic_fn_counters c = nic_fn_get_counters(f.n, NIC_FN_OF_VF(0));
+    ck_assert_uint_eq(c.dma_errors, 2);
+    ck_assert_uint_eq(c.tx_frames, 2);
+    ck_assert_uint_eq(f.nwire, 2);
+    ck_assert_uint_eq(iommu_faults_total(u), 2);
+    ck_assert_uint_eq(iommu_fault_get(u, 0)->rid, nic_fn_rid(f.n, NIC_FN_OF_VF(0)));
+    ck_assert_uint_eq(f.ctr[0].tx_errors, 2);
+    nicfx_destroy(&f);
+    iommu_destroy(u);
+    mem_phys_destroy(pm);
+}
+END_TEST
+
 START_TEST(test_configuration_refused)
 {
     nicfx f;
@@ -506,6 +546,7 @@ int main(void)
     tcase_add_test(tc, test_each_vf_interrupts_with_its_own_vector);
     tcase_add_test(tc, test_mailbox_latency_and_trust);
     tcase_add_test(tc, test_guest_mistakes_are_counted);
+    tcase_add_test(tc, test_unmapped_buffer_with_the_iommu);
     tcase_add_test(tc, test_configuration_refused);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/iommu/iommu.h"
 #include "models/mem/mem.h"
+#include "models/mem/physmem.h"
 #include "models/nic/drv.h"
 #include "models/nic/nic.h"
 #include "models/nic/partner.h"
@@ -21,6 +23,9 @@
 #define MMIO_WINDOW_BYTES (256ull << 20)
 /* Traffic starts once the drivers' bring-up register writes have landed. */
 #define START_PS (2 * SIM_PS_PER_US)
+/* With an IOMMU: its tables live here, far from the queues' memory. */
+#define IOMMU_TABLES_BASE (1ull << 46)
+#define IOMMU_TABLES_BYTES (1ull << 30)
 
 enum dir { DIR_TX, DIR_RX, DIR_BIDIR, DIR_V2V, DIR_RR };
 
@@ -43,6 +48,8 @@ struct nicload {
     pcie_link *link;
     pcie_rc *rc;
     pcie_cfg_bus *bus;
+    mem_phys *pm;
+    iommu *iommu;
     nic *nic;
     nic_partner *peer;
     nic_drvq **q; /* index = the queue pair's MSI data */
@@ -86,8 +93,8 @@ void nicload_register_params(sim_params *p)
 
 int nicload_check(const sim_params *p, sim_err *e)
 {
-    if (pcie_link_check(p, e) < 0 || mem_check(p, e) < 0 || nic_check(p, e) < 0 ||
-        nic_drv_check(p, e) < 0)
+    if (pcie_link_check(p, e) < 0 || mem_check(p, e) < 0 || iommu_check(p, e) < 0 ||
+        nic_check(p, e) < 0 || nic_drv_check(p, e) < 0)
         return -1;
     unsigned vms = (unsigned)sim_params_uint(p, "nicload.vms");
     unsigned vfs = (unsigned)sim_params_uint(p, "nic.vfs");
@@ -126,6 +133,14 @@ int nicload_check(const sim_params *p, sim_err *e)
         return sim_err_set(e, "pcie.mps_bytes = %llu is above the NIC's Max_Payload_Size "
                               "Supported (nic.mps_supported_bytes = %llu)",
                            (unsigned long long)mps, (unsigned long long)mpss);
+    uint64_t qbytes = nic_drvq_mem_bytes(p) * qp * (vms ? vms : 1);
+    uint64_t base = sim_params_uint(p, "nicload.host_base_addr");
+    if (sim_params_enum_index(p, "iommu.mode") != 0 && base < IOMMU_TABLES_BASE + IOMMU_TABLES_BYTES &&
+        base + qbytes > IOMMU_TABLES_BASE)
+        return sim_err_set(e, "nicload.host_base_addr: the queues' memory [%#llx, %#llx) overlaps "
+                              "the IOMMU's tables at [%#llx, %#llx)",
+                           (unsigned long long)base, (unsigned long long)(base + qbytes),
+                           IOMMU_TABLES_BASE, IOMMU_TABLES_BASE + IOMMU_TABLES_BYTES);
     uint64_t mac;
     if (nic_mac_parse(sim_params_string(p, "peer.mac"), &mac) < 0 || !nic_mac_is_unicast(mac))
         return sim_err_set(e, "peer.mac = '%s' is not a unicast MAC address",
@@ -376,14 +391,40 @@ static int bring_up(nicload *l, const sim_params *p, sim_err *e)
     return 0;
 }
 
-static int add_queues(nicload *l, const sim_params *p, sim_stats *st)
+/* With the IOMMU on, each function with traffic is assigned as VFIO assigns a device
+ * to a VM: its own domain, its queues' memory mapped once for the run (guest-physical
+ * = host address here), its requester ID attached. iommu.mode = pt attaches it in
+ * pass-through. Every DMA then translates through the function's own entries, so the
+ * IOTLB is shared among the VFs' traffic. */
+static int assign(nicload *l, const sim_params *p, unsigned fn, uint64_t base, uint64_t bytes,
+                  sim_err *e)
+{
+    if (!l->iommu)
+        return 0;
+    uint16_t rid = nic_fn_rid(l->nic, fn);
+    if (sim_params_enum_index(p, "iommu.mode") == 1)
+        return iommu_attach_passthrough(l->iommu, rid) < 0
+                   ? sim_err_set(e, "nic: cannot attach function %u in pass-through", fn)
+                   : 0;
+    iommu_domain *d = iommu_domain_create(l->iommu, (uint16_t)(fn + 1));
+    if (!d)
+        return sim_err_set(e, "nic: no IOMMU domain for function %u", fn);
+    uint64_t page = sim_params_uint(p, "iommu.page_bytes");
+    uint64_t lo = base & ~(page - 1), hi = (base + bytes + page - 1) & ~(page - 1);
+    if (iommu_domain_map(d, lo, lo, hi - lo, page, IOMMU_READ | IOMMU_WRITE, e) < 0 ||
+        iommu_attach(l->iommu, rid, d) < 0)
+        return e->msg[0] ? -1 : sim_err_set(e, "nic: cannot attach function %u", fn);
+    return 0;
+}
+
+static int add_queues(nicload *l, const sim_params *p, sim_stats *st, sim_err *e)
 {
     unsigned fns = l->vms ? l->vms : 1;
     l->nfn = fns;
     l->dctr = calloc(fns, sizeof *l->dctr);
     l->q = calloc((size_t)fns * l->qp, sizeof *l->q);
     if (!l->dctr || !l->q)
-        return -1;
+        return sim_err_set(e, "out of memory");
     uint64_t base = sim_params_uint(p, "nicload.host_base_addr");
     uint64_t per_q = nic_drvq_mem_bytes(p);
     for (unsigned i = 0; i < fns; i++) {
@@ -395,6 +436,8 @@ static int add_queues(nicload *l, const sim_params *p, sim_stats *st)
             snprintf(pre, sizeof pre, "nicdrv.vf%u", fn - 1);
         nic_drv_register_stats(&l->dctr[i], st, pre);
         nic_drv_enable_msix(l->nic, fn);
+        if (assign(l, p, fn, base, per_q * l->qp, e) < 0)
+            return -1;
         for (unsigned q = 0; q < l->qp; q++) {
             size_t idx = l->nq++;
             nic_drv_env env = {.kernel = l->kernel,
@@ -502,9 +545,14 @@ void *nicload_build(const sim_ctx *ctx, sim_err *e)
         return NULL;
     }
     pcie_rc_set_msi(l->rc, on_msi, l);
+    if (sim_params_enum_index(p, "iommu.mode") != 0) {
+        l->pm = mem_phys_create();
+        l->iommu = iommu_create(p, ctx->stats, l->mem, l->pm, IOMMU_TABLES_BASE,
+                                IOMMU_TABLES_BYTES);
+        pcie_rc_set_translate(l->rc, iommu_translate, l->iommu);
+    }
     register_metrics(l, ctx->stats);
-    if (add_queues(l, p, ctx->stats) < 0) {
-        sim_err_set(e, "out of memory");
+    if (add_queues(l, p, ctx->stats, e) < 0) {
         nicload_destroy(l);
         return NULL;
     }
@@ -530,6 +578,8 @@ void nicload_destroy(void *load)
     free(l->gens);
     nic_partner_destroy(l->peer);
     nic_destroy(l->nic);
+    iommu_destroy(l->iommu);
+    mem_phys_destroy(l->pm);
     pcie_cfg_bus_destroy(l->bus);
     pcie_rc_destroy(l->rc);
     pcie_link_destroy(l->link);

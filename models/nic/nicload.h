@@ -18,7 +18,12 @@
  * driver for received traffic, round trip for rr), and the analytic limits of the
  * direction: line_limit_gbps (the wire) and pcie_limit_gbps (pcie-bench's model of
  * this NIC and driver, nic_pcie_model_eval). Per-VF and per-driver figures are in the
- * stats (nic.vfN.*, nicdrv.vfN.*). */
+ * stats (nic.vfN.*, nicdrv.vfN.*).
+ *
+ * With iommu.mode other than off the root complex translates through the IOMMU: in
+ * pass-through (pt) or, for strict and lazy, with one domain per function whose queue
+ * memory is mapped for the whole run, as an assigned VF's VM memory is (there is no
+ * per-packet map and unmap on this path); the IOMMU's metrics join the results. */
 #ifndef MODELS_NIC_NICLOAD_H
 #define MODELS_NIC_NICLOAD_H
 
