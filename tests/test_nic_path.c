@@ -185,6 +185,44 @@ START_TEST(test_vfs_translate_through_the_iommu)
 }
 END_TEST
 
+START_TEST(test_request_response_and_head_writeback)
+{
+    sim_params *p = registry();
+    fx_set(p, "nicload.direction", "rr");
+    fx_set(p, "nicload.frame_bytes", "128");
+    fx_set(p, "nic.itr_us", "0"); /* an interrupt per completion: latency, not batching */
+    fx_set(p, "peer.turnaround_ns", "2000");
+    fx_set(p, "run.duration_us", "500");
+    sim_point_result r;
+    run(p, &r);
+    /* One request in flight per queue pair: the round trip is the turnaround plus two
+     * wire crossings, the PCIe transfers, and the interrupt path, a few microseconds. */
+    double rtt = metric(&r, "latency_ns_p50");
+    ck_assert_double_gt(rtt, 2000 + 2 * 300);
+    ck_assert_double_lt(rtt, 10000);
+    double mpps = metric(&r, "throughput_mpps");
+    ck_assert_double_gt(mpps, 0.9 * 2 / (rtt / 1000.0)); /* request + response per RTT */
+    ck_assert_double_lt(mpps, 1.1 * 2 / (rtt / 1000.0));
+    sim_point_result_free(&r);
+
+    /* Head write-back replaces descriptor write-back: 4 bytes per batch instead of 16
+     * per descriptor, and the driver still reclaims (transmit keeps going). */
+    fx_set(p, "nicload.direction", "tx");
+    fx_set(p, "nicload.frame_bytes", "64");
+    fx_set(p, "nic.itr_us", "10");
+    fx_set(p, "nic.wb_threshold", "1");
+    sim_point_result d, h;
+    run(p, &d);
+    fx_set(p, "nic.tx_head_wb", "true");
+    run(p, &h);
+    ck_assert_double_gt(metric(&h, "throughput_gbps"), 0.9 * metric(&d, "throughput_gbps"));
+    ck_assert_double_lt(metric(&h, "pcie_up_bytes_per_pkt"), metric(&d, "pcie_up_bytes_per_pkt") - 10);
+    sim_point_result_free(&d);
+    sim_point_result_free(&h);
+    sim_params_destroy(p);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- with the fixture */
 
 START_TEST(test_rate_limiter_within_one_percent)
@@ -312,6 +350,7 @@ int main(void)
     tcase_add_test(tc, test_mtu_reaches_line_rate);
     tcase_add_test(tc, test_same_results_on_both_kernels_and_reruns);
     tcase_add_test(tc, test_vfs_translate_through_the_iommu);
+    tcase_add_test(tc, test_request_response_and_head_writeback);
     tcase_add_test(tc, test_rate_limiter_within_one_percent);
     tcase_add_test(tc, test_drops_when_the_ring_is_empty);
     tcase_add_test(tc, test_packet_buffer_overflow);

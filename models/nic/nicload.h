@@ -23,7 +23,8 @@
  * With iommu.mode other than off the root complex translates through the IOMMU: in
  * pass-through (pt) or, for strict and lazy, with one domain per function whose queue
  * memory is mapped for the whole run, as an assigned VF's VM memory is (there is no
- * per-packet map and unmap on this path); the IOMMU's metrics join the results. */
+ * per-packet map and unmap on this path); the IOMMU's metrics join the results.
+ * Interrupts are delivered as addressed (no interrupt remapping on this path yet). */
 #ifndef MODELS_NIC_NICLOAD_H
 #define MODELS_NIC_NICLOAD_H
 
