@@ -439,6 +439,17 @@ START_TEST(test_guest_mistakes_are_counted)
     ck_assert_uint_ne(bad.desc[0].wb_ps, NIC_NOT_DONE);
     ck_assert_uint_eq(bad.desc[1].status, NIC_DESC_OK);
     ck_assert_uint_eq(f.nwire, 2);
+    /* A length no frame can have: refused without a read, the queue goes on. */
+    bad.desc[2].buf_addr = 1ull << 34;
+    bad.desc[2].pkt = p;
+    bad.desc[2].pkt.len_bytes = 65000;
+    bad.desc[3].buf_addr = 1ull << 34;
+    bad.desc[3].pkt = p;
+    nic_mmio_write(f.n, sim_now_ps(f.k), nic_reg_addr(f.n, NIC_FN_OF_VF(0), NIC_REG_TDT(1)), 4, 4);
+    nicfx_run_us(&f, 50);
+    ck_assert_uint_eq(nic_fn_get_counters(f.n, NIC_FN_OF_VF(0)).bad_desc, 1);
+    ck_assert_uint_eq(bad.desc[2].status, NIC_DESC_ERR_LEN);
+    ck_assert_uint_eq(f.nwire, 3);
     /* A receive buffer in the blocked range: the write is refused at the root complex
      * (posted: the NIC never learns) and counted there. */
     rxr.desc[0].buf_addr = BLOCK_LO + 8192;
@@ -458,7 +469,7 @@ START_TEST(test_guest_mistakes_are_counted)
     /* The rest of the device carries on. */
     nic_drvq_xmit(q, &p, sim_now_ps(f.k));
     nicfx_run_us(&f, 50);
-    ck_assert_uint_eq(f.nwire, 3);
+    ck_assert_uint_eq(f.nwire, 4);
     nicfx_destroy(&f);
     free(bad.desc);
     free(rxr.desc);

@@ -85,6 +85,9 @@ void nic_register_params(sim_params *p)
                         "write-back (TDWBAL.Head_WB_En; off in Linux)");
     sim_params_add_double(p, "nic.line_gbps", 40.0, 0.1, 1600.0, "Gbps",
                           "Ethernet line rate (40GBASE-R: 40)");
+    sim_params_add_uint(p, "nic.max_frame_bytes", 15872, 64, 65535, "bytes",
+                        "Largest frame the MAC sends or accepts, FCS included (82599: 15.5 KB "
+                        "jumbo frames)");
     sim_params_add_uint(p, "nic.ifg_bytes", 12, 1, 64, "bytes",
                         "Inter-frame gap on the wire (IEEE 802.3: 96 bit times)");
     sim_params_add_double(p, "nic.wire_latency_ns", 300.0, 0.0, 1e9, "ns",
@@ -230,6 +233,7 @@ static void read_cfg(nic_cfg *c, const sim_params *p)
     c->tx_head_wb = sim_params_bool(p, "nic.tx_head_wb");
     c->line_gbps = sim_params_double(p, "nic.line_gbps");
     c->ifg_bytes = (uint32_t)sim_params_uint(p, "nic.ifg_bytes");
+    c->max_frame_bytes = (uint32_t)sim_params_uint(p, "nic.max_frame_bytes");
     c->wire_latency_ps = ns_ps(sim_params_double(p, "nic.wire_latency_ns"));
     c->veb_latency_ps = ns_ps(sim_params_double(p, "nic.veb_latency_ns"));
     c->dma_latency_ps = ns_ps(sim_params_double(p, "nic.dma_latency_ns"));
@@ -416,6 +420,8 @@ uint64_t nic_mmio_read_latency_ps(const nic *n) { return n->cfg.mmio_read_ps; }
 
 uint64_t nic_frame_wire_ps(const nic *n, uint32_t frame_bytes)
 {
+    if (frame_bytes < NIC_MIN_FRAME_BYTES)
+        frame_bytes = NIC_MIN_FRAME_BYTES; /* the MAC pads short frames */
     uint64_t bytes = (uint64_t)frame_bytes + NIC_PREAMBLE_BYTES + n->cfg.ifg_bytes;
     return (bytes * n->ps_per_byte_x1024 + 512) >> 10;
 }
@@ -490,7 +496,7 @@ static double fn_drops(const sim_stats *s, void *ctx)
     (void)s;
     const nic_fn_counters *c = ctx;
     return (double)(c->spoof_drops + c->link_drops + c->rx_no_desc_drops + c->rx_overflow_drops +
-                    c->dma_errors);
+                    c->dma_errors + c->bad_desc);
 }
 
 static double fn_up_per_pkt(const sim_stats *s, void *ctx)
@@ -542,6 +548,7 @@ static void register_fn_stats(nic *n, unsigned fn)
     C(dma_errors, "transmit DMA reads refused (Unsupported Request)");
     C(bad_tail, "tail writes beyond the ring (ignored)");
     C(bad_mmio, "register accesses that hit no register");
+    C(bad_desc, "transmit descriptors with a length above nic.max_frame_bytes (dropped)");
     C(pcie_up_bytes, "this function's upstream TLP bytes (DMA, MSI-X, MMIO read completions)");
     C(pcie_down_bytes, "this function's downstream TLP bytes (completions, MMIO)");
 #undef C

@@ -30,7 +30,8 @@
  * 1518 untagged, the IEEE 802.3 convention). The host side moves the frame without
  * the FCS (the MAC appends it on transmit and strips it on receive, as ixgbe
  * configures the 82599), so a 64-byte frame is a 60-byte DMA. On the wire each frame
- * also takes 8 bytes of preamble and SFD and nic.ifg_bytes of inter-frame gap.
+ * also takes 8 bytes of preamble and SFD and nic.ifg_bytes of inter-frame gap; a
+ * shorter frame is padded to 64 bytes.
  * Throughput counts the host-side bytes (frame without FCS), the convention of the
  * pcie-bench NIC model this model is calibrated against.
  *
@@ -41,7 +42,8 @@
  * message), all kept in one model-owned queue behind one kernel event.
  *
  * Guest and driver mistakes are counted device errors, never fatal: a tail beyond the
- * ring, an access to an unknown register, a TX buffer whose DMA read is refused
+ * ring, an access to an unknown register, a transmit descriptor whose length exceeds
+ * the largest frame (dropped), a TX buffer whose DMA read is refused
  * (Unsupported Request, e.g. unmapped in the IOMMU: the packet is dropped). Refused
  * receive DMA writes are posted and the NIC never learns of them; they show in the
  * root complex's rc.unsupported_requests. */
@@ -102,6 +104,7 @@ typedef struct nic_pkt {
 #define NIC_DESC_ERR_DMA 1u   /* the buffer's DMA was refused (Unsupported Request) */
 #define NIC_DESC_ERR_SPOOF 2u /* dropped by the anti-spoofing check */
 #define NIC_DESC_ERR_LINK 3u  /* dropped: the VF's link is administratively down */
+#define NIC_DESC_ERR_LEN 4u   /* a length no frame can have (above nic.max_frame_bytes) */
 
 /* One 16-byte descriptor slot in host memory: what the driver writes (buffer address;
  * for transmit, the frame in that buffer) and what the NIC writes back (wb_ps, status,
@@ -146,6 +149,7 @@ typedef struct nic_fn_counters {
     uint64_t dma_errors;                 /* transmit data or descriptor reads refused */
     uint64_t bad_tail;                   /* tail writes beyond the ring (ignored) */
     uint64_t bad_mmio;                   /* accesses to no register of the function */
+    uint64_t bad_desc;                   /* transmit descriptors with an impossible length */
     uint64_t pcie_up_bytes, pcie_down_bytes; /* this function's TLP wire bytes */
 } nic_fn_counters;
 

@@ -140,7 +140,7 @@ typedef struct nic_cfg {
     uint32_t tx_wb, rx_wb;
     bool tx_head_wb;
     double line_gbps;
-    uint32_t ifg_bytes;
+    uint32_t ifg_bytes, max_frame_bytes;
     uint64_t wire_latency_ps, veb_latency_ps, dma_latency_ps, mmio_read_ps;
     uint64_t rx_buffer_bytes, tx_buffer_bytes;
     uint64_t itr_ps;

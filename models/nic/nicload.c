@@ -113,6 +113,10 @@ int nicload_check(const sim_params *p, sim_err *e)
         return sim_err_set(e, "nicload.frame_bytes = %llu does not fit a receive buffer "
                               "(nicdrv.buf_bytes = %llu + the stripped FCS)",
                            (unsigned long long)frame, (unsigned long long)buf);
+    if (frame > sim_params_uint(p, "nic.max_frame_bytes"))
+        return sim_err_set(e, "nicload.frame_bytes = %llu is above the NIC's largest frame "
+                              "(nic.max_frame_bytes = %llu)", (unsigned long long)frame,
+                           (unsigned long long)sim_params_uint(p, "nic.max_frame_bytes"));
     if (frame > sim_params_uint(p, "nic.tx_buffer_bytes") ||
         frame > sim_params_uint(p, "nic.rx_buffer_bytes"))
         return sim_err_set(e, "nicload.frame_bytes = %llu is larger than the NIC's packet "
@@ -262,7 +266,7 @@ static double m_drops(const sim_stats *s, void *ctx)
     (void)s;
     nic_fn_counters c = totals(ctx);
     return (double)(c.rx_no_desc_drops + c.rx_overflow_drops + c.spoof_drops + c.link_drops +
-                    c.dma_errors);
+                    c.dma_errors + c.bad_desc);
 }
 
 static double m_desc_reads(const sim_stats *s, void *ctx)

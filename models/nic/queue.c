@@ -607,6 +607,13 @@ static void tx_one(nic *n, nic_q *q, uint64_t now)
     q->proc = (q->proc + 1) % q->n;
     q->cached--;
     q->ready--;
+    if (d->pkt.len_bytes > n->cfg.max_frame_bytes) {
+        /* No frame is that long: the MAC refuses it without fetching the data. */
+        f->ctr->bad_desc++;
+        q_complete(q, idx, now, now, NIC_DESC_ERR_LEN);
+        q_try_fetch(q, now);
+        return;
+    }
     uint32_t len = d->pkt.len_bytes > NIC_FCS_BYTES ? d->pkt.len_bytes - NIC_FCS_BYTES : 0;
     bool ur = false;
     uint64_t t_data = pcie_dma_read(f->dma, now + n->cfg.dma_latency_ps, d->buf_addr, len, &ur);
@@ -669,7 +676,7 @@ void nic_engine_run(nic *n, uint64_t now)
             n->act_cur = q->act_next;
             continue;
         }
-        if (n->txbuf.used + len > n->txbuf.cap) {
+        if (n->txbuf.used && n->txbuf.used + len > n->txbuf.cap) {
             /* Resume when a quarter of the buffer is free again, so one wake-up
              * refills a batch of frames. */
             uint64_t need = n->txbuf.cap / 4 > len ? n->txbuf.cap / 4 : len;
@@ -677,7 +684,7 @@ void nic_engine_run(nic *n, uint64_t now)
             engine_wake_at(n, at > now ? at : now + 1);
             return;
         }
-        if (n->txrd.used + len > n->txrd.cap) {
+        if (n->txrd.used && n->txrd.used + len > n->txrd.cap) {
             /* The DMA engine has its window of reads outstanding: resume when half
              * of it has arrived. */
             uint64_t need = n->txrd.cap / 2 > len ? n->txrd.cap / 2 : len;
