@@ -1,13 +1,14 @@
 /* The NIC's data path: descriptor rings and their fetches, the transmit arbiter and
- * rate limiters, the wire and the VEB turnaround, receive delivery, write-backs and
- * interrupt moderation.
+ * rate limiters, the wire and the VEB turnaround, the receive DMA engine, write-backs
+ * and interrupt moderation.
  *
  * Cost per packet: a transmitted packet is one data read, a share of a descriptor
- * fetch and of a write-back, and one wire reservation, all made when the arbiter
+ * fetch and of a write-back, and one wire reservation, all booked when the arbiter
  * picks it; the arbiter runs when a descriptor fetch completes (one event per burst),
- * when the on-chip transmit buffer has drained to a quarter of its size, or when a
- * rate-limited VF has tokens again. A received frame is one event (its arrival), one
- * data write and its share of descriptor reads and write-backs. */
+ * when the transmit buffer has drained to three quarters or the read window to half,
+ * or when a rate-limited VF has tokens again. A received frame is one event (its
+ * arrival), one data write and its share of descriptor reads and write-backs; the
+ * receive DMA engine needs an event of its own only when its write window is full. */
 #include "models/nic/nic_impl.h"
 
 #include <assert.h>
