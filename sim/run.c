@@ -122,7 +122,8 @@ int sim_run_point(const sim_model_ops *ops, const sim_params *p, const char *dir
     if (!k)
         return -1;
     sim_stats *stats = sim_stats_create();
-    sim_ctx ctx = {.kernel = k, .params = p, .stats = stats, .seed = sim_params_uint(p, "run.seed")};
+    sim_ctx ctx = {.kernel = k, .params = p, .stats = stats, .seed = sim_params_uint(p, "run.seed"),
+                   .dir = dir};
     int rc = -1;
     void *sys = ops->build(&ctx, e);
     if (!sys)

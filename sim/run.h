@@ -24,6 +24,7 @@ typedef struct sim_ctx {
     const sim_params *params;
     sim_stats *stats;
     uint64_t seed;
+    const char *dir; /* the point's folder, where its files go; NULL when it has none */
 } sim_ctx;
 
 typedef struct sim_model_ops {

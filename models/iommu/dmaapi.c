@@ -42,10 +42,36 @@ struct iommu_dma {
     uint64_t iova_alloc_cycles, iova_free_cycles, bounce_map_cycles;
     double copy_bpc, ghz;
     bool ats;
+    iommu_dma_observe_fn observe;
+    void *observe_ctx;
     /* stats */
     uint64_t cpu_cycles, maps, unmaps, bounces, bounce_bytes, flushes, strict_invs,
         map_failures;
 };
+
+static iommu_dma_observe_fn default_observe;
+static void *default_observe_ctx;
+
+void iommu_dma_set_observer(iommu_dma *d, iommu_dma_observe_fn fn, void *ctx)
+{
+    d->observe = fn;
+    d->observe_ctx = ctx;
+}
+
+void iommu_dma_set_default_observer(iommu_dma_observe_fn fn, void *ctx)
+{
+    default_observe = fn;
+    default_observe_ctx = ctx;
+}
+
+static void observe(const iommu_dma *d, iommu_dma_event_kind kind, uint64_t t, uint64_t dev_addr,
+                    uint64_t hpa, uint64_t bytes, const iommu_inv *inv, size_t n_inv)
+{
+    iommu_dma_event ev = {.kind = kind, .t_ps = t, .rid = d->rid,
+                          .did = d->dom ? iommu_domain_id(d->dom) : 0, .dev_addr = dev_addr,
+                          .hpa = hpa, .bytes = bytes, .inv = inv, .n_inv = n_inv};
+    d->observe(d->observe_ctx, &ev);
+}
 
 static unsigned order_of(uint64_t blocks)
 {
@@ -126,6 +152,8 @@ iommu_dma *iommu_dma_create(const sim_params *p, sim_stats *s, iommu *u, mem *m,
     d->copy_bpc = sim_params_double(p, "iommu.copy_bytes_per_cycle");
     d->ghz = sim_params_double(p, "iommu.cpu_ghz");
     d->ats = sim_params_bool(p, "iommu.ats");
+    d->observe = default_observe;
+    d->observe_ctx = default_observe_ctx;
     d->bounce = (range_alloc){.floor = bounce_base, .top = bounce_base + bounce_bytes,
                               .gran = BOUNCE_SLOT_BYTES};
     assert(d->mode == IOMMU_DMA_OFF || u);
@@ -230,8 +258,11 @@ uint64_t iommu_dma_map(iommu_dma *d, uint64_t t_ps, uint64_t hpa, uint64_t bytes
     out->dev_addr = hpa;
     d->maps++;
     if (d->mode <= IOMMU_DMA_PT) {
-        if (!iommu_dma_needs_bounce(d, hpa, bytes))
+        if (!iommu_dma_needs_bounce(d, hpa, bytes)) {
+            if (d->observe)
+                observe(d, IOMMU_DMA_EV_MAP, t_ps, hpa, hpa, bytes, NULL, 0);
             return t_ps;
+        }
         uint64_t slot = ra_alloc(&d->bounce, bytes);
         if (!slot) {
             d->map_failures++;
@@ -240,6 +271,8 @@ uint64_t iommu_dma_map(iommu_dma *d, uint64_t t_ps, uint64_t hpa, uint64_t bytes
         d->bounces++;
         out->bounce = out->dev_addr = slot;
         out->bounce_bytes = bytes;
+        if (d->observe)
+            observe(d, IOMMU_DMA_EV_MAP, t_ps, slot, hpa, bytes, NULL, 0);
         return to_device ? cpu_copy(d, t_ps, slot, hpa, bytes) : t_ps;
     }
     /* An IOVA block covering the buffer's pages, and their entries. */
@@ -258,6 +291,8 @@ uint64_t iommu_dma_map(iommu_dma *d, uint64_t t_ps, uint64_t hpa, uint64_t bytes
     out->iova = iova;
     out->iova_bytes = span;
     out->dev_addr = iova + (hpa - first);
+    if (d->observe)
+        observe(d, IOMMU_DMA_EV_MAP, t_ps, iova, first, span, NULL, 0);
     return t_ps;
 }
 
@@ -269,6 +304,8 @@ static uint64_t invalidate(iommu_dma *d, uint64_t t, iommu_inv_kind kind, uint64
     };
     if (kind == IOMMU_INV_IOTLB_DOMAIN)
         inv[1].bytes = 1ull << 63; /* the whole device TLB */
+    if (d->observe)
+        observe(d, IOMMU_DMA_EV_INVALIDATE, t, 0, 0, 0, inv, d->ats ? 2 : 1);
     iommu_inv_cost c = iommu_invalidate(d->u, t, inv, d->ats ? 2 : 1);
     d->cpu_cycles += c.cpu_cycles; /* iommu_invalidate counted its own share */
     return c.done_ps;
@@ -294,12 +331,17 @@ uint64_t iommu_dma_unmap(iommu_dma *d, uint64_t t_ps, const iommu_dma_buf *b)
 {
     d->unmaps++;
     if (d->mode <= IOMMU_DMA_PT) {
+        if (d->observe)
+            observe(d, IOMMU_DMA_EV_UNMAP, t_ps, b->dev_addr, 0, b->bounce ? b->bounce_bytes : b->bytes,
+                    NULL, 0);
         if (!b->bounce)
             return t_ps;
         uint64_t t = b->to_device ? t_ps : cpu_copy(d, t_ps, b->hpa, b->bounce, b->bounce_bytes);
         ra_free(&d->bounce, b->bounce, b->bounce_bytes);
         return t;
     }
+    if (d->observe)
+        observe(d, IOMMU_DMA_EV_UNMAP, t_ps, b->iova, 0, b->iova_bytes, NULL, 0);
     uint64_t cleared = iommu_domain_unmap(d->dom, b->iova, b->iova_bytes);
     uint64_t cyc = iommu_cpu_cost_pte_cycles(d->u, cleared);
     charge(d, cyc, true);

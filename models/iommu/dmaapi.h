@@ -80,6 +80,32 @@ uint64_t iommu_dma_flush(iommu_dma *d, uint64_t t_ps);
 /* Whether a buffer at [hpa, hpa + bytes) needs bouncing in this mode. */
 bool iommu_dma_needs_bounce(const iommu_dma *d, uint64_t hpa, uint64_t bytes);
 
+/* An observer sees what the DMA API does to the device's view of memory: each map and
+ * unmap (device range, host range; the IOVA block in strict and lazy modes) and each
+ * invalidation it submits. It only looks (a trace recorder). */
+typedef enum iommu_dma_event_kind {
+    IOMMU_DMA_EV_MAP,
+    IOMMU_DMA_EV_UNMAP,
+    IOMMU_DMA_EV_INVALIDATE,
+} iommu_dma_event_kind;
+
+typedef struct iommu_dma_event {
+    iommu_dma_event_kind kind;
+    uint64_t t_ps;      /* when the call takes effect */
+    uint16_t rid, did;  /* did 0: no domain (off, pt) */
+    uint64_t dev_addr;  /* map, unmap: the range the device uses */
+    uint64_t hpa;       /* map: the host address dev_addr stands for */
+    uint64_t bytes;
+    const iommu_inv *inv; /* invalidate: the descriptors of one submission */
+    size_t n_inv;
+} iommu_dma_event;
+
+typedef void (*iommu_dma_observe_fn)(void *ctx, const iommu_dma_event *ev);
+void iommu_dma_set_observer(iommu_dma *d, iommu_dma_observe_fn fn, void *ctx);
+/* DMA APIs created while a default is set start with it (NULL: none); see
+ * pcie_rc_set_default_observer. */
+void iommu_dma_set_default_observer(iommu_dma_observe_fn fn, void *ctx);
+
 uint64_t iommu_dma_cpu_cycles(const iommu_dma *d);
 uint64_t iommu_dma_maps(const iommu_dma *d);
 /* Per-operation CPU cost estimates (cycles) for models that charge a core: a map of

@@ -12,6 +12,8 @@ struct pcie_rc {
     void *translate_ctx;
     pcie_msi_fn msi;
     void *msi_ctx;
+    pcie_rc_observe_fn observe;
+    void *observe_ctx;
     /* When memory has accepted every posted write so far: an MSI, itself a posted
      * write, must not overtake the data it announces (Base Spec 2.4.1 ordering). */
     uint64_t posted_done_ps;
@@ -19,6 +21,9 @@ struct pcie_rc {
     uint64_t reads, writes, read_bytes, write_bytes, completions, ur, msis, mmio_writes,
         mmio_reads;
 };
+
+static pcie_rc_observe_fn default_observe;
+static void *default_observe_ctx;
 
 void pcie_rc_register_params(sim_params *p)
 {
@@ -34,6 +39,8 @@ pcie_rc *pcie_rc_create(const sim_params *p, sim_stats *stats, pcie_link *link, 
     rc->link = link;
     rc->mem = m;
     rc->latency_ps = (uint64_t)llround(sim_params_double(p, "rc.latency_ns") * 1000.0);
+    rc->observe = default_observe;
+    rc->observe_ctx = default_observe_ctx;
     sim_stats_counter(stats, "rc.reads", &rc->reads, "memory read requests from devices");
     sim_stats_counter(stats, "rc.writes", &rc->writes, "memory writes from devices (MSI excluded)");
     sim_stats_counter(stats, "rc.read_bytes", &rc->read_bytes, "bytes read by devices");
@@ -61,6 +68,18 @@ void pcie_rc_set_msi(pcie_rc *rc, pcie_msi_fn fn, void *ctx)
     rc->msi_ctx = ctx;
 }
 
+void pcie_rc_set_observer(pcie_rc *rc, pcie_rc_observe_fn fn, void *ctx)
+{
+    rc->observe = fn;
+    rc->observe_ctx = ctx;
+}
+
+void pcie_rc_set_default_observer(pcie_rc_observe_fn fn, void *ctx)
+{
+    default_observe = fn;
+    default_observe_ctx = ctx;
+}
+
 static int translate(pcie_rc *rc, uint16_t rid, uint64_t addr, uint32_t len, bool write,
                      uint64_t *t, uint64_t *hpa)
 {
@@ -76,6 +95,8 @@ uint64_t pcie_rc_read(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64_t addr, u
 {
     uint64_t t = t_ps + rc->latency_ps;
     uint64_t hpa;
+    if (rc->observe)
+        rc->observe(rc->observe_ctx, PCIE_RC_READ, t_ps, rid, addr, len, 0);
     rc->reads++;
     *ur = translate(rc, rid, addr, len, false, &t, &hpa) < 0;
     if (*ur) {
@@ -111,6 +132,8 @@ uint64_t pcie_rc_write(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64_t addr, 
     uint64_t hpa;
     if (addr >= PCIE_MSI_BASE && addr < PCIE_MSI_BASE + PCIE_MSI_SIZE) {
         /* Interrupt remapping plugs in through the MSI hook, not translation. */
+        if (rc->observe)
+            rc->observe(rc->observe_ctx, PCIE_RC_MSI, t_ps, rid, addr, len, msi_data);
         rc->msis++;
         if (t < rc->posted_done_ps)
             t = rc->posted_done_ps;
@@ -118,6 +141,8 @@ uint64_t pcie_rc_write(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64_t addr, 
             rc->msi(rc->msi_ctx, rid, addr, msi_data, t);
         return t;
     }
+    if (rc->observe)
+        rc->observe(rc->observe_ctx, PCIE_RC_WRITE, t_ps, rid, addr, len, 0);
     rc->writes++;
     if (translate(rc, rid, addr, len, true, &t, &hpa) < 0) {
         rc->ur++;

@@ -38,6 +38,18 @@ void pcie_rc_destroy(pcie_rc *rc);
 void pcie_rc_set_translate(pcie_rc *rc, pcie_translate_fn fn, void *ctx);
 void pcie_rc_set_msi(pcie_rc *rc, pcie_msi_fn fn, void *ctx);
 
+/* An observer sees every inbound request as it reaches the root complex, before
+ * translation: a read, a write, or a write to the MSI window (with its data). It only
+ * looks (a trace recorder): the request's fate and timing are unchanged. */
+typedef enum pcie_rc_req { PCIE_RC_READ, PCIE_RC_WRITE, PCIE_RC_MSI } pcie_rc_req;
+typedef void (*pcie_rc_observe_fn)(void *ctx, pcie_rc_req kind, uint64_t t_ps, uint16_t rid,
+                                   uint64_t addr, uint32_t len, uint32_t msi_data);
+void pcie_rc_set_observer(pcie_rc *rc, pcie_rc_observe_fn fn, void *ctx);
+/* Root complexes created while a default is set start with it (NULL: none). How a
+ * run-wide recorder reaches the root complexes a system builds without the system
+ * knowing: set before the build, cleared after it. */
+void pcie_rc_set_default_observer(pcie_rc_observe_fn fn, void *ctx);
+
 /* An MRd for [addr, addr+len) from requester rid arrived at the root port at t_ps.
  * Reads memory and sends the completions downstream. Returns the time the last
  * completion has arrived at the device; *ur is set when the request was blocked (a
