@@ -7,6 +7,7 @@
 #include "models/mem/mem.h"
 #include "models/nic/nicload.h"
 #include "models/pcie/dmabench.h"
+#include "models/paths/net.h"
 #include "models/pcie/link.h"
 #include "models/pcie/rc.h"
 #include "models/synth/mdq.h"
@@ -33,6 +34,7 @@ static const workload_kind kinds[] = {
     {"dma", dma_check, dmabench_build, dmabench_destroy},
     {"mdq", mdq_check, mdq_build, mdq_destroy},
     {"nic", nicload_check, nicload_build, nicload_destroy},
+    {"net", net_check, net_build, net_destroy},
 };
 #define N_KINDS (sizeof kinds / sizeof kinds[0])
 
@@ -52,7 +54,8 @@ static void system_register_params(sim_params *p)
     }
     sim_params_add_enum(p, "workload.kind", kinds[0].name, choices,
                         "What a point simulates: dma = device DMA micro-benchmark over PCIe; "
-                        "mdq = M/D/1 queue (framework self-check); nic = SR-IOV NIC traffic");
+                        "mdq = M/D/1 queue (framework self-check); nic = SR-IOV NIC traffic; "
+                        "net = the I/O paths (io.path) under network traffic");
     mdq_register_params(p);
     mem_register_params(p);
     pcie_link_register_params(p);
@@ -60,6 +63,7 @@ static void system_register_params(sim_params *p)
     dmabench_register_params(p);
     iommu_register_params(p);
     nicload_register_params(p);
+    net_register_params(p);
 }
 
 static const workload_kind *kind_of(const sim_params *p)

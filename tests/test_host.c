@@ -90,6 +90,61 @@ START_TEST(test_exits_and_interrupts)
 }
 END_TEST
 
+/* Interrupt work preempts thread work booked ahead: it starts when it arrives, and
+ * the thread work booked after it comes later by its length. */
+START_TEST(test_urgent_work_preempts)
+{
+    sim_params *p = params();
+    sim_stats *s = sim_stats_create();
+    cpu *c = cpu_create(p, s);
+    /* A thread books 10 us of work from 0 (2 GHz: 20000 cycles). */
+    ck_assert_uint_eq(cpu_run(c, 0, 0, 20000, CPU_GUEST), 10000000);
+    /* An interrupt at 2 us runs at once; two back to back queue behind each other. */
+    ck_assert_uint_eq(cpu_run_urgent(c, 0, 2000000, 1000, CPU_HYPERVISOR), 2500000);
+    ck_assert_uint_eq(cpu_run_urgent(c, 0, 2000000, 1000, CPU_HYPERVISOR), 3000000);
+    /* Thread work booked now comes after the 10 us plus what the interrupts took. */
+    ck_assert_uint_eq(cpu_run(c, 0, 0, 2000, CPU_GUEST), 12000000);
+    ck_assert_uint_eq(cpu_cycles(c, CPU_HYPERVISOR), 2000);
+    /* An exit in interrupt context preempts likewise; delivery and EOI do. */
+    hv *h = hv_create(p, s, c);
+    uint64_t t = hv_exit_urgent(h, 0, 4000000, HV_EXIT_MMIO_USER);
+    ck_assert_uint_eq(t, 4000000 + cpu_cycles_to_ps(c, 6732));
+    ck_assert_uint_eq(hv_deliver_irq(h, 0, 20000000, false), 20000000 + cpu_cycles_to_ps(c, 2565));
+    hv_destroy(h);
+    cpu_destroy(c);
+    sim_stats_destroy(s);
+    sim_params_destroy(p);
+}
+END_TEST
+
+START_TEST(test_copy_and_wakeup_costs)
+{
+    sim_params *p = params();
+    sim_err e;
+    ck_assert(sim_params_set(p, "cpu.copy_bytes_per_cycle", "8", "t", &e) == 0);
+    ck_assert(sim_params_set(p, "cpu.copy_setup_cycles", "60", "t", &e) == 0);
+    sim_stats *s = sim_stats_create();
+    cpu *c = cpu_create(p, s);
+    ck_assert_uint_eq(cpu_copy_cycles(c, 1514), 60 + 189);
+    ck_assert_uint_eq(cpu_copy_cycles(c, 0), 60);
+    ck_assert_uint_eq(cpu_wakeup_ps(c), 2000000);
+    ck_assert_uint_eq(cpu_wakeup_cycles(c), 2000);
+    ck_assert_double_eq(cpu_ghz(c), 2.0);
+    hv *h = hv_create(p, s, c);
+    ck_assert(!hv_posted(h));
+    hv_destroy(h);
+    ck_assert(sim_params_set(p, "hv.irq_delivery", "posted", "t", &e) == 0);
+    sim_stats *s2 = sim_stats_create();
+    h = hv_create(p, s2, c);
+    ck_assert(hv_posted(h));
+    hv_destroy(h);
+    sim_stats_destroy(s2);
+    cpu_destroy(c);
+    sim_stats_destroy(s);
+    sim_params_destroy(p);
+}
+END_TEST
+
 START_TEST(test_vswitch_learning)
 {
     sim_params *p = params();
@@ -113,6 +168,12 @@ START_TEST(test_vswitch_learning)
     double learned;
     ck_assert(sim_stats_get(s, "vsw.learned", &learned));
     ck_assert_double_eq(learned, 3);
+    /* Taught without a frame: c behind port 3 gets unicast at once. */
+    const uint8_t c3[6] = {2, 0, 0, 0, 0, 3};
+    vswitch_learn(v, 3, c3);
+    ck_assert_uint_eq(vswitch_forward(v, 0, a, c3, out, 4), 1);
+    ck_assert_uint_eq(out[0], 3);
+    ck_assert_uint_eq(vswitch_ports(v), 4);
     vswitch_destroy(v);
     sim_stats_destroy(s);
     sim_params_destroy(p);
@@ -126,6 +187,8 @@ int main(void)
     tcase_add_test(tc, test_core_reservation);
     tcase_add_test(tc, test_saturated_core_caps_rate);
     tcase_add_test(tc, test_exits_and_interrupts);
+    tcase_add_test(tc, test_urgent_work_preempts);
+    tcase_add_test(tc, test_copy_and_wakeup_costs);
     tcase_add_test(tc, test_vswitch_learning);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -9,12 +9,15 @@
 
 typedef struct core {
     sim_resv time; /* work is booked ahead of the clock: keep the idle gaps usable */
+    uint64_t urgent_until_ps; /* preempting work runs back to back up to here */
     uint64_t busy_ps;
 } core;
 
 struct cpu {
     unsigned n;
-    double ps_per_cycle;
+    double ghz, ps_per_cycle;
+    double copy_bytes_per_cycle;
+    uint64_t copy_setup_cycles, wakeup_cycles, wakeup_ps;
     core *cores;
     uint64_t cycles[CPU_WHO_COUNT];
 };
@@ -23,6 +26,16 @@ void cpu_register_params(sim_params *p)
 {
     sim_params_add_uint(p, "cpu.cores", 10, 1, 1024, "cores", "Physical cores of the host");
     sim_params_add_double(p, "cpu.ghz", 2.2, 0.1, 10.0, "GHz", "Core clock");
+    sim_params_add_double(p, "cpu.copy_bytes_per_cycle", 8.0, 0.01, 1024.0, "bytes",
+                          "memcpy rate of one core (bytes per cycle) for packet copies");
+    sim_params_add_uint(p, "cpu.copy_setup_cycles", 60, 0, 10000000, "cycles",
+                        "Fixed cost of one packet copy (call, alignment, tail)");
+    sim_params_add_uint(p, "cpu.wakeup_cycles", 2000, 0, 10000000, "cycles",
+                        "Waking a sleeping thread: wake-up and context switch, on the woken "
+                        "thread's core");
+    sim_params_add_double(p, "cpu.wakeup_ns", 2000.0, 0.0, 1e9, "ns",
+                          "Latency before a woken thread runs on an idle core (reschedule IPI, "
+                          "C-state exit)");
 }
 
 static double busy_share(const sim_stats *s, void *ctx)
@@ -37,7 +50,12 @@ cpu *cpu_create(const sim_params *p, sim_stats *stats)
     cpu *c = calloc(1, sizeof *c);
     assert(c);
     c->n = (unsigned)sim_params_uint(p, "cpu.cores");
-    c->ps_per_cycle = 1000.0 / sim_params_double(p, "cpu.ghz");
+    c->ghz = sim_params_double(p, "cpu.ghz");
+    c->ps_per_cycle = 1000.0 / c->ghz;
+    c->copy_bytes_per_cycle = sim_params_double(p, "cpu.copy_bytes_per_cycle");
+    c->copy_setup_cycles = sim_params_uint(p, "cpu.copy_setup_cycles");
+    c->wakeup_cycles = sim_params_uint(p, "cpu.wakeup_cycles");
+    c->wakeup_ps = (uint64_t)llround(sim_params_double(p, "cpu.wakeup_ns") * 1000.0);
     c->cores = calloc(c->n, sizeof *c->cores);
     assert(c->cores);
     static const char *const who[CPU_WHO_COUNT] = {"guest", "hypervisor", "host"};
@@ -81,6 +99,37 @@ uint64_t cpu_run(cpu *c, unsigned core_id, uint64_t t_ps, uint64_t cycles, cpu_w
     k->busy_ps += d;
     c->cycles[who] += cycles;
     return start + d;
+}
+
+uint64_t cpu_run_urgent(cpu *c, unsigned core_id, uint64_t t_ps, uint64_t cycles, cpu_who who)
+{
+    assert(core_id < c->n && who < CPU_WHO_COUNT);
+    core *k = &c->cores[core_id];
+    uint64_t d = cpu_cycles_to_ps(c, cycles);
+    uint64_t start = t_ps > k->urgent_until_ps ? t_ps : k->urgent_until_ps;
+    k->urgent_until_ps = start + d;
+    /* Booking it on the thread timeline as well takes its capacity from thread work:
+     * in an idle stretch it occupies [start, start + d); otherwise the thread work
+     * booked from now on comes d later, as after a preemption. */
+    sim_resv_book(&k->time, start, d);
+    k->busy_ps += d;
+    c->cycles[who] += cycles;
+    return start + d;
+}
+
+uint64_t cpu_copy_cycles(const cpu *c, uint64_t bytes)
+{
+    return c->copy_setup_cycles + (uint64_t)llround((double)bytes / c->copy_bytes_per_cycle);
+}
+
+uint64_t cpu_wakeup_cycles(const cpu *c) { return c->wakeup_cycles; }
+uint64_t cpu_wakeup_ps(const cpu *c) { return c->wakeup_ps; }
+double cpu_ghz(const cpu *c) { return c->ghz; }
+
+uint64_t cpu_core_busy_ps(const cpu *c, unsigned core_id)
+{
+    assert(core_id < c->n);
+    return c->cores[core_id].busy_ps;
 }
 
 uint64_t cpu_busy_until_ps(const cpu *c, unsigned core_id)

@@ -32,6 +32,24 @@ uint64_t cpu_cycles_to_ps(const cpu *c, uint64_t cycles);
 
 /* Run `cycles` on `core` no earlier than t_ps; returns when they are done. */
 uint64_t cpu_run(cpu *c, unsigned core, uint64_t t_ps, uint64_t cycles, cpu_who who);
+/* The same for work that preempts what the core runs (an interrupt, its handler, the
+ * softirq that polls a NIC): it starts at t_ps (after earlier urgent work on the core),
+ * not after the thread work already booked ahead of the clock, and the capacity it
+ * takes displaces thread work booked from now on. Thread work booked before is not
+ * moved, so the error is bounded by how far threads book ahead. */
+uint64_t cpu_run_urgent(cpu *c, unsigned core, uint64_t t_ps, uint64_t cycles, cpu_who who);
+
+/* Cycles of a memcpy of `bytes` by one core: a fixed setup plus the bytes at
+ * cpu.copy_bytes_per_cycle (the data is cache-resident or streams from DRAM). */
+uint64_t cpu_copy_cycles(const cpu *c, uint64_t bytes);
+/* Waking a sleeping thread: the cycles the woken thread's core spends being scheduled
+ * in (cpu.wakeup_cycles), and the latency before it runs (cpu.wakeup_ns: the
+ * reschedule IPI and the idle core's exit from its C-state). */
+uint64_t cpu_wakeup_cycles(const cpu *c);
+uint64_t cpu_wakeup_ps(const cpu *c);
+double cpu_ghz(const cpu *c);
+/* Time the core has been booked for since the statistics started. */
+uint64_t cpu_core_busy_ps(const cpu *c, unsigned core);
 /* Up to when the core is booked (it may have idle gaps before that). */
 uint64_t cpu_busy_until_ps(const cpu *c, unsigned core);
 /* Cycles spent so far by `who` (all cores), since the statistics started. */

@@ -8,6 +8,7 @@ struct hv {
     cpu *cpu;
     uint64_t cost[HV_EXIT_REASONS];
     uint64_t ioeventfd_cycles;
+    bool posted_mode;
     uint64_t exits[HV_EXIT_REASONS];
     uint64_t posted, injected;
 };
@@ -39,6 +40,10 @@ void hv_register_params(sim_params *p)
                         "handled in host user space");
     sim_params_add_uint(p, "hv.ioeventfd_cycles", 560, 0, 10000000, "cycles",
                         "ioeventfd signal waking a host thread after a kernel-handled exit");
+    sim_params_add_enum(p, "hv.irq_delivery", "exit", "exit|posted",
+                        "Interrupts to a running vCPU: exit (an external-interrupt exit injects "
+                        "them, the guest's EOI exits again) or posted (posted interrupts through "
+                        "the IOMMU's interrupt remapping and APIC virtualization: no exit)");
 }
 
 const char *hv_exit_name(hv_exit_reason r) { return r < HV_EXIT_REASONS ? exit_names[r] : "?"; }
@@ -56,6 +61,7 @@ hv *hv_create(const sim_params *p, sim_stats *stats, cpu *c)
         sim_stats_counter(stats, name, &h->exits[r], desc);
     }
     h->ioeventfd_cycles = sim_params_uint(p, "hv.ioeventfd_cycles");
+    h->posted_mode = sim_params_enum_index(p, "hv.irq_delivery") == 1;
     sim_stats_counter(stats, "hv.irqs_injected", &h->injected, "virtual interrupts injected by exits");
     sim_stats_counter(stats, "hv.irqs_posted", &h->posted, "virtual interrupts posted without an exit");
     return h;
@@ -70,12 +76,22 @@ uint64_t hv_exit_cycles(const hv *h, hv_exit_reason r)
 }
 
 uint64_t hv_ioeventfd_cycles(const hv *h) { return h->ioeventfd_cycles; }
+bool hv_posted(const hv *h) { return h->posted_mode; }
+uint64_t hv_irqs_injected(const hv *h) { return h->injected; }
+uint64_t hv_irqs_posted(const hv *h) { return h->posted; }
 
 uint64_t hv_exit(hv *h, unsigned core, uint64_t t_ps, hv_exit_reason r)
 {
     assert(r < HV_EXIT_REASONS);
     h->exits[r]++;
     return cpu_run(h->cpu, core, t_ps, h->cost[r], CPU_HYPERVISOR);
+}
+
+uint64_t hv_exit_urgent(hv *h, unsigned core, uint64_t t_ps, hv_exit_reason r)
+{
+    assert(r < HV_EXIT_REASONS);
+    h->exits[r]++;
+    return cpu_run_urgent(h->cpu, core, t_ps, h->cost[r], CPU_HYPERVISOR);
 }
 
 uint64_t hv_deliver_irq(hv *h, unsigned core, uint64_t t_ps, bool posted)
@@ -87,12 +103,12 @@ uint64_t hv_deliver_irq(hv *h, unsigned core, uint64_t t_ps, bool posted)
         return t_ps;
     }
     h->injected++;
-    return hv_exit(h, core, t_ps, HV_EXIT_EXTINT);
+    return hv_exit_urgent(h, core, t_ps, HV_EXIT_EXTINT);
 }
 
 uint64_t hv_eoi(hv *h, unsigned core, uint64_t t_ps, bool posted)
 {
-    return posted ? t_ps : hv_exit(h, core, t_ps, HV_EXIT_EOI);
+    return posted ? t_ps : hv_exit_urgent(h, core, t_ps, HV_EXIT_EOI);
 }
 
 uint64_t hv_exits(const hv *h, hv_exit_reason r) { return r < HV_EXIT_REASONS ? h->exits[r] : 0; }

@@ -38,12 +38,21 @@ uint64_t hv_exit_cycles(const hv *h, hv_exit_reason r);
 /* The vCPU on `core` exits for `r` at t_ps: the hypervisor's cycles run on the core;
  * returns when the vCPU resumes. */
 uint64_t hv_exit(hv *h, unsigned core, uint64_t t_ps, hv_exit_reason r);
+/* The same for an exit taken in interrupt context (the guest's interrupt handler
+ * touching an emulated register): it preempts the vCPU's thread work (cpu_run_urgent). */
+uint64_t hv_exit_urgent(hv *h, unsigned core, uint64_t t_ps, hv_exit_reason r);
 /* Cycles of the ioeventfd signal that wakes a host thread after a kernel-handled exit. */
 uint64_t hv_ioeventfd_cycles(const hv *h);
+/* Whether interrupts reach running vCPUs posted (hv.irq_delivery = posted: posted
+ * interrupts with APIC virtualization, for device interrupts through the IOMMU's
+ * posted-format remapping entries and for the hypervisor's own virtual interrupts),
+ * or by exits (exit: the external-interrupt exit and the EOI exit). */
+bool hv_posted(const hv *h);
 
 /* Deliver a virtual interrupt to the vCPU on `core` at t_ps. Exit-based: an external-
  * interrupt exit, the virtual interrupt injected on entry; posted (with APIC
- * virtualization): no exit. Returns when the guest's interrupt handler can start. */
+ * virtualization): no exit. Returns when the guest's interrupt handler can start.
+ * Interrupt work preempts the vCPU's thread work (cpu_run_urgent), as does the EOI. */
 uint64_t hv_deliver_irq(hv *h, unsigned core, uint64_t t_ps, bool posted);
 /* The guest's handler acknowledges the interrupt at t_ps: an EOI exit unless the APIC
  * is virtualized (the posted-interrupt configuration). Returns when the guest goes on. */
@@ -51,5 +60,8 @@ uint64_t hv_eoi(hv *h, unsigned core, uint64_t t_ps, bool posted);
 
 uint64_t hv_exits(const hv *h, hv_exit_reason r);
 uint64_t hv_exits_total(const hv *h);
+/* Virtual interrupts delivered so far (since the statistics started). */
+uint64_t hv_irqs_injected(const hv *h);
+uint64_t hv_irqs_posted(const hv *h);
 
 #endif

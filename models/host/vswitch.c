@@ -23,7 +23,7 @@ struct vswitch {
 
 void vswitch_register_params(sim_params *p)
 {
-    sim_params_add_uint(p, "vswitch.pkt_cycles", 1750, 0, 10000000, "cycles",
+    sim_params_add_uint(p, "vswitch.pkt_cycles", 1000, 0, 10000000, "cycles",
                         "Virtual switch work per packet (lookup, learning, forwarding)");
 }
 
@@ -54,6 +54,7 @@ void vswitch_destroy(vswitch *v)
 }
 
 uint64_t vswitch_pkt_cycles(const vswitch *v) { return v->pkt_cycles; }
+unsigned vswitch_ports(const vswitch *v) { return v->ports; }
 
 static int cmp_mac(const void *a, const void *b)
 {
@@ -69,16 +70,14 @@ static uint64_t mac_key(const uint8_t m[6])
     return k;
 }
 
-size_t vswitch_forward(vswitch *v, unsigned in_port, const uint8_t src[6], const uint8_t dst[6],
-                       unsigned *out_ports, size_t max)
+static void learn(vswitch *v, unsigned in_port, uint64_t mac)
 {
-    assert(in_port < v->ports);
-    mac_entry key = {.mac = mac_key(src)};
+    mac_entry key = {.mac = mac};
     mac_entry **found = tfind(&key, &v->table, cmp_mac);
     if (!found) {
         mac_entry *e = malloc(sizeof *e);
         assert(e);
-        *e = (mac_entry){key.mac, in_port};
+        *e = (mac_entry){mac, in_port};
         found = tsearch(e, &v->table, cmp_mac);
         assert(found);
         v->learned++;
@@ -86,6 +85,21 @@ size_t vswitch_forward(vswitch *v, unsigned in_port, const uint8_t src[6], const
         (*found)->port = in_port;
         v->learned++;
     }
+}
+
+void vswitch_learn(vswitch *v, unsigned port, const uint8_t mac[6])
+{
+    assert(port < v->ports);
+    learn(v, port, mac_key(mac));
+}
+
+size_t vswitch_forward(vswitch *v, unsigned in_port, const uint8_t src[6], const uint8_t dst[6],
+                       unsigned *out_ports, size_t max)
+{
+    assert(in_port < v->ports);
+    learn(v, in_port, mac_key(src));
+    mac_entry key;
+    mac_entry **found;
     /* Group addresses (I/G bit set) and unknown unicast flood. */
     if (!(dst[0] & 1)) {
         key.mac = mac_key(dst);

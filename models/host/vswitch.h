@@ -19,6 +19,10 @@ vswitch *vswitch_create(const sim_params *p, sim_stats *stats, const char *name,
 void vswitch_destroy(vswitch *v);
 
 uint64_t vswitch_pkt_cycles(const vswitch *v);
+unsigned vswitch_ports(const vswitch *v);
+/* Learn that mac is behind port (what a frame from it would teach: a VM's gratuitous
+ * ARP at boot, the link partner's ARP reply), without forwarding anything. */
+void vswitch_learn(vswitch *v, unsigned port, const uint8_t mac[6]);
 /* Forward a frame that entered on in_port: learns src, fills out_ports (up to max) and
  * returns how many ports it goes to (0: dropped, e.g. it would go back where it came
  * from). */

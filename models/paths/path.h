@@ -1,0 +1,165 @@
+/* The I/O paths as data. A path is a table of stages; a stage is where a piece of a
+ * packet's journey runs (the VM's vCPU, the VM's back-end thread, or the host's stack
+ * inline in the physical driver's poll) and the steps it takes there: cycles of a
+ * named cost, copies, VM exits, grant copies, the virtual switch, hand-offs to the next
+ * stage with a notification mechanism, completions back to the sender, the physical
+ * NIC, delivery to the application. One engine (models/paths/engine.c) interprets
+ * every path; the timing comes only from the models the steps cross (cores, exits,
+ * copies, the switch, the NIC, PCIe, the IOMMU), never from the path itself.
+ *
+ * Directions. The sender stage (tx_entry) runs once per packet the application sends;
+ * rx_entry runs inline in the receive poll of the NIC queue that received a frame
+ * (the host's PF driver, or the VM's own driver for assigned functions); a frame the
+ * virtual switch hands to a VM enters at switch_entry. */
+#ifndef MODELS_PATHS_PATH_H
+#define MODELS_PATHS_PATH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim/params.h"
+
+typedef enum path_kind {
+    PATH_NATIVE = 0,
+    PATH_EMULATED,
+    PATH_PARAVIRT,
+    PATH_DEVDOMAIN,
+    PATH_PASSTHROUGH,
+    PATH_SRIOV,
+    PATH_KINDS
+} path_kind;
+
+/* Who drives the physical function that carries the traffic. */
+typedef enum path_nic_owner {
+    PATH_NIC_APP,     /* native: each application thread has a PF queue pair, driven on its core */
+    PATH_NIC_HOST,    /* the host's PF driver, behind the virtual switch */
+    PATH_NIC_DDOM,    /* the driver domain's PF driver (a VM owning the PF), behind its switch */
+    PATH_NIC_VM_PF,   /* the VM's own driver on the whole NIC (passthrough) */
+    PATH_NIC_VM_VF,   /* the VM's own driver on its VF (SR-IOV) */
+} path_nic_owner;
+
+typedef enum path_place {
+    PATH_PLACE_VCPU,    /* the VM's vCPU (the application thread on native) */
+    PATH_PLACE_BACKEND, /* the VM's back-end thread: device model, vhost worker, netback */
+    PATH_PLACE_HOST,    /* inline in the host's (or driver domain's) PF receive poll */
+} path_place;
+
+typedef enum path_op {
+    PATH_OP_END = 0,
+    PATH_OP_RUN,        /* cycles of cost `arg` (times `n` if given) */
+    PATH_OP_COPY,       /* memcpy of the packet's host-side bytes (cpu_copy_cycles) */
+    PATH_OP_EXIT,       /* the VM this stage runs in exits for reason `arg` (hv_exit_reason) */
+    PATH_OP_GRANT_COPY, /* Xen grant copy: the hypervisor checks the grant and copies */
+    PATH_OP_SWITCH,     /* the virtual switch: on to the uplink (next steps) or to a VM */
+    PATH_OP_TO_STAGE,   /* hand to stage `arg` of the same VM, notified by `notify` */
+    PATH_OP_COMPLETE,   /* a completion to stage `arg` of the sending VM, by `notify` */
+    PATH_OP_TO_NIC,     /* post to a NIC transmit queue (the stage's function or the PF) */
+    PATH_OP_DELIVER,    /* the application has the packet */
+} path_op;
+
+typedef enum path_when {
+    PATH_PER_PKT = 0, /* every packet */
+    PATH_PER_RUN,     /* once per activation of the stage (a batch of packets) */
+    PATH_PER_WAKE,    /* once per notification that woke the stage */
+} path_when;
+
+/* How a hand-off tells the next stage, and what that costs (engine.c). A notification
+ * is sent only when the receiver sleeps: a stage that is running picks new items up
+ * itself (virtio's event index, Xen's RING_PUSH_..._CHECK_NOTIFY, NAPI's disabled
+ * interrupts). */
+typedef enum path_notify {
+    PATH_NOTIFY_NONE = 0, /* nothing more: the exit before the hand-off was the signal */
+    PATH_NOTIFY_IOEVENTFD, /* guest kick: exit handled in the host kernel, ioeventfd signal,
+                              the back-end thread wakes */
+    PATH_NOTIFY_WAKE,     /* host thread to host thread: signal, wake-up */
+    PATH_NOTIFY_IRQFD,    /* host thread to guest: irqfd signal, virtual interrupt (exit or
+                             posted) and its EOI */
+    PATH_NOTIFY_EVTCHN,   /* Xen event channel: a hypercall by the sender, a virtual
+                             interrupt to the receiving domain (and its thread's wake-up) */
+} path_notify;
+
+/* Named costs: each is a parameter (paths.c registers the ones paths own; the others
+ * belong to the NIC driver, the CPU or the hypervisor model). */
+typedef enum path_cost {
+    PATH_COST_NONE = 0,
+    PATH_COST_STACK_TX,      /* net.stack_tx_cycles */
+    PATH_COST_STACK_RX,      /* net.stack_rx_cycles */
+    PATH_COST_GUEST_IRQ,     /* nicdrv.irq_cycles: a guest's interrupt entry and handler */
+    PATH_COST_GUEST_POLL,    /* nicdrv.poll_cycles: a NAPI poll's fixed part */
+    PATH_COST_VIRTIO_TX,     /* virtio.tx_cycles */
+    PATH_COST_VIRTIO_RX,     /* virtio.rx_cycles */
+    PATH_COST_VHOST_RUN,     /* virtio.vhost_run_cycles */
+    PATH_COST_VHOST_PKT,     /* virtio.vhost_pkt_cycles */
+    PATH_COST_VIRTIO_RING,   /* virtio.ring_entries */
+    PATH_COST_E1000_TX,      /* emu.guest_tx_cycles */
+    PATH_COST_E1000_RX,      /* emu.guest_rx_cycles */
+    PATH_COST_E1000_CLEAN,   /* emu.guest_clean_cycles */
+    PATH_COST_EMU_PKT,       /* emu.pkt_cycles */
+    PATH_COST_EMU_TAP,       /* emu.tap_cycles */
+    PATH_COST_EMU_IRQ_EXITS, /* emu.irq_reg_exits */
+    PATH_COST_EMU_RING,      /* emu.ring_entries */
+    PATH_COST_EMU_ITR_NS,    /* emu.itr_ns */
+    PATH_COST_XEN_FRONT_TX,  /* xen.front_tx_cycles */
+    PATH_COST_XEN_FRONT_RX,  /* xen.front_rx_cycles */
+    PATH_COST_XEN_FRONT_CLEAN, /* xen.front_clean_cycles */
+    PATH_COST_XEN_BACK_PKT,  /* xen.back_pkt_cycles */
+    PATH_COST_XEN_GCOPY_OP,  /* xen.gcopy_op_cycles */
+    PATH_COST_XEN_RING,      /* xen.ring_entries */
+    PATH_COSTS
+} path_cost;
+
+typedef struct path_step {
+    uint8_t op;     /* path_op */
+    uint8_t when;   /* path_when */
+    uint8_t arg;    /* cost, exit reason or stage */
+    uint8_t notify; /* path_notify (TO_STAGE, COMPLETE) */
+    uint8_t n;      /* a cost giving a repeat count (RUN, EXIT); 0: once */
+} path_step;
+
+#define PATH_MAX_STEPS 12
+#define PATH_MAX_STAGES 8
+#define PATH_NO_STAGE 0xffu
+
+typedef struct path_stage {
+    const char *name;
+    uint8_t place;         /* path_place */
+    uint8_t who;           /* cpu_who */
+    uint8_t ring;          /* cost giving the stage's queue (ring) entries */
+    uint8_t irq_gap;       /* cost giving the least time between its interrupts (ns) */
+    bool frees_tx_slot;    /* taking an item here frees the sender's ring slot */
+    bool urgent;           /* interrupt context (a handler, NAPI): preempts thread work */
+    path_step steps[PATH_MAX_STEPS];
+} path_stage;
+
+typedef struct path_desc {
+    const char *name;
+    path_kind kind;
+    uint8_t nic_owner;     /* path_nic_owner */
+    uint8_t tx_entry;      /* the sender's stage */
+    uint8_t rx_entry;      /* inline in the NIC queue's receive poll */
+    uint8_t switch_entry;  /* where the switch hands frames to a VM; PATH_NO_STAGE: none */
+    uint8_t switch_notify; /* how that hand-off notifies */
+    uint8_t sender_ring;   /* cost giving the sender's transmit ring; PATH_COST_NONE: the
+                              sender posts to the NIC queue */
+    uint8_t backend_place; /* default back-end core: 0 its own, 1 the vCPU's, 2 the host's */
+    uint8_t nstages;
+    path_stage stages[PATH_MAX_STAGES];
+} path_desc;
+
+const path_desc *path_get(path_kind k);
+const char *path_kind_name(path_kind k);
+/* The parameter a cost reads ("net.stack_tx_cycles"); NULL for PATH_COST_NONE. */
+const char *path_cost_param(path_cost c);
+/* Registers the costs the paths own (net.stack_*, virtio.*, emu.*, xen.*). */
+void path_register_params(sim_params *p);
+/* Every cost's value from the parameters (cost[PATH_COST_NONE] = 0). */
+void path_costs_load(const sim_params *p, uint64_t cost[PATH_COSTS]);
+
+/* How many steps with `op` (and, for PATH_OP_EXIT, reason `arg`; -1 any) a packet goes
+ * through per packet (PATH_PER_PKT steps, repeats counted) from stage `from` following
+ * the hand-offs of the same direction (TO_STAGE; not COMPLETE, not the switch). Tests
+ * compare what the engine did with this. */
+unsigned path_count_per_pkt(const path_desc *d, uint8_t from, path_op op, int arg,
+                            const uint64_t cost[PATH_COSTS]);
+
+#endif

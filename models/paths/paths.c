@@ -1,0 +1,263 @@
+/* The six I/O paths as tables (path.h). Reading a table top to bottom is reading what
+ * one packet costs on that path; defaults of the costs are in the platform file with
+ * their sources. */
+#include "models/paths/path.h"
+
+#include <assert.h>
+#include <stddef.h>
+
+#include "models/host/cpu.h"
+#include "models/host/hv.h"
+
+#define END {PATH_OP_END, 0, 0, 0, 0}
+#define RUN(c) {PATH_OP_RUN, PATH_PER_PKT, (c), 0, 0}
+#define RUN_RUN(c) {PATH_OP_RUN, PATH_PER_RUN, (c), 0, 0}
+#define RUN_WAKE(c) {PATH_OP_RUN, PATH_PER_WAKE, (c), 0, 0}
+#define COPY {PATH_OP_COPY, PATH_PER_PKT, 0, 0, 0}
+#define GRANT_COPY {PATH_OP_GRANT_COPY, PATH_PER_PKT, 0, 0, 0}
+#define EXIT(r) {PATH_OP_EXIT, PATH_PER_PKT, (r), 0, 0}
+#define EXIT_RUN(r) {PATH_OP_EXIT, PATH_PER_RUN, (r), 0, 0}
+#define EXIT_WAKE_N(r, n) {PATH_OP_EXIT, PATH_PER_WAKE, (r), 0, (n)}
+#define SWITCH {PATH_OP_SWITCH, PATH_PER_PKT, 0, 0, 0}
+#define TO_STAGE(s, how) {PATH_OP_TO_STAGE, PATH_PER_PKT, (s), (how), 0}
+#define COMPLETE(s, how) {PATH_OP_COMPLETE, PATH_PER_PKT, (s), (how), 0}
+#define TO_NIC {PATH_OP_TO_NIC, PATH_PER_PKT, 0, 0, 0}
+#define DELIVER {PATH_OP_DELIVER, PATH_PER_PKT, 0, 0, 0}
+
+/* Native, passthrough and SR-IOV share their stages: the application's stack over a
+ * NIC driver (the driver model charges its own cycles, doorbells, interrupts and polls
+ * on the same core); only who owns the function and how interrupts arrive differ. */
+#define DIRECT_STAGES(who_)                                                              \
+    .tx_entry = 0, .rx_entry = 1, .switch_entry = PATH_NO_STAGE, .nstages = 2,             \
+    .stages = {                                                                          \
+        {.name = "app-tx", .place = PATH_PLACE_VCPU, .who = (who_),                       \
+         .steps = {RUN(PATH_COST_STACK_TX), TO_NIC, END}},                                \
+        {.name = "app-rx", .place = PATH_PLACE_VCPU, .who = (who_), .urgent = true,       \
+         .steps = {RUN(PATH_COST_STACK_RX), DELIVER, END}},                               \
+    }
+
+static const path_desc paths[PATH_KINDS] = {
+    [PATH_NATIVE] = {.name = "native", .kind = PATH_NATIVE, .nic_owner = PATH_NIC_APP,
+                     DIRECT_STAGES(CPU_GUEST)},
+    [PATH_PASSTHROUGH] = {.name = "passthrough", .kind = PATH_PASSTHROUGH,
+                          .nic_owner = PATH_NIC_VM_PF, DIRECT_STAGES(CPU_GUEST)},
+    [PATH_SRIOV] = {.name = "sriov", .kind = PATH_SRIOV, .nic_owner = PATH_NIC_VM_VF,
+                    DIRECT_STAGES(CPU_GUEST)},
+
+    /* e1000 emulated in host user space (QEMU): every register access of the guest's
+     * driver traps to user space. Transmit: one TDT write per packet; the device model
+     * copies the frame out of guest memory and writes it to the tap device, where the
+     * host stack and the bridge take it to the PF. Completions raise an interrupt whose
+     * handler reads and writes registers (more exits). Receive: the device model reads
+     * the tap device, copies into a guest buffer, interrupts; the guest refills with a
+     * RDT write per poll. */
+    [PATH_EMULATED] = {
+        .name = "emulated", .kind = PATH_EMULATED, .nic_owner = PATH_NIC_HOST,
+        .tx_entry = 0, .rx_entry = 3, .switch_entry = 4, .switch_notify = PATH_NOTIFY_WAKE,
+        .sender_ring = PATH_COST_EMU_RING, .backend_place = 1, .nstages = 6,
+        .stages = {
+            {.name = "guest-tx", .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
+             .steps = {RUN(PATH_COST_STACK_TX), RUN(PATH_COST_E1000_TX),
+                       EXIT(HV_EXIT_MMIO_USER), TO_STAGE(1, PATH_NOTIFY_NONE), END}},
+            {.name = "devmodel-tx", .place = PATH_PLACE_BACKEND, .who = CPU_HOST,
+             .ring = PATH_COST_EMU_RING,
+             .steps = {RUN(PATH_COST_EMU_PKT), COPY, RUN(PATH_COST_EMU_TAP), SWITCH, TO_NIC,
+                       COMPLETE(2, PATH_NOTIFY_IRQFD), END}},
+            {.name = "guest-txclean", .urgent = true, .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
+             .ring = PATH_COST_EMU_RING, .irq_gap = PATH_COST_EMU_ITR_NS, .frees_tx_slot = true,
+             .steps = {RUN_WAKE(PATH_COST_GUEST_IRQ),
+                       EXIT_WAKE_N(HV_EXIT_MMIO_USER, PATH_COST_EMU_IRQ_EXITS),
+                       RUN(PATH_COST_E1000_CLEAN), END}},
+            {.name = "host-rx", .urgent = true, .place = PATH_PLACE_HOST, .who = CPU_HOST,
+             .steps = {SWITCH, END}},
+            {.name = "devmodel-rx", .place = PATH_PLACE_BACKEND, .who = CPU_HOST,
+             .ring = PATH_COST_EMU_RING,
+             .steps = {RUN(PATH_COST_EMU_TAP), RUN(PATH_COST_EMU_PKT), COPY,
+                       TO_STAGE(5, PATH_NOTIFY_IRQFD), END}},
+            {.name = "guest-rx", .urgent = true, .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
+             .ring = PATH_COST_EMU_RING, .irq_gap = PATH_COST_EMU_ITR_NS,
+             .steps = {RUN_WAKE(PATH_COST_GUEST_IRQ),
+                       EXIT_WAKE_N(HV_EXIT_MMIO_USER, PATH_COST_EMU_IRQ_EXITS),
+                       RUN_RUN(PATH_COST_GUEST_POLL), EXIT_RUN(HV_EXIT_MMIO_USER),
+                       RUN(PATH_COST_E1000_RX), RUN(PATH_COST_STACK_RX), DELIVER, END}},
+        }},
+
+    /* virtio-net with vhost-net: rings in guest memory, a vhost worker thread in the
+     * host kernel per device. The guest kicks through an ioeventfd (an exit handled in
+     * the kernel) only when vhost sleeps (event index); vhost copies between the rings
+     * and the tap's socket buffers and interrupts the guest through an irqfd only when
+     * the guest asked for it (its NAPI is not polling). The guest reclaims transmitted
+     * buffers in its next transmit, without an interrupt. */
+    [PATH_PARAVIRT] = {
+        .name = "paravirt", .kind = PATH_PARAVIRT, .nic_owner = PATH_NIC_HOST,
+        .tx_entry = 0, .rx_entry = 2, .switch_entry = 3, .switch_notify = PATH_NOTIFY_WAKE,
+        .sender_ring = PATH_COST_VIRTIO_RING, .backend_place = 0, .nstages = 5,
+        .stages = {
+            {.name = "guest-tx", .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
+             .steps = {RUN(PATH_COST_STACK_TX), RUN(PATH_COST_VIRTIO_TX),
+                       TO_STAGE(1, PATH_NOTIFY_IOEVENTFD), END}},
+            {.name = "vhost-tx", .place = PATH_PLACE_BACKEND, .who = CPU_HOST,
+             .ring = PATH_COST_VIRTIO_RING, .frees_tx_slot = true,
+             .steps = {RUN_RUN(PATH_COST_VHOST_RUN), RUN(PATH_COST_VHOST_PKT), COPY, SWITCH,
+                       TO_NIC, END}},
+            {.name = "host-rx", .urgent = true, .place = PATH_PLACE_HOST, .who = CPU_HOST,
+             .steps = {SWITCH, END}},
+            {.name = "vhost-rx", .place = PATH_PLACE_BACKEND, .who = CPU_HOST,
+             .ring = PATH_COST_VIRTIO_RING,
+             .steps = {RUN_RUN(PATH_COST_VHOST_RUN), RUN(PATH_COST_VHOST_PKT), COPY,
+                       TO_STAGE(4, PATH_NOTIFY_IRQFD), END}},
+            {.name = "guest-rx", .urgent = true, .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
+             .ring = PATH_COST_VIRTIO_RING,
+             .steps = {RUN_WAKE(PATH_COST_GUEST_IRQ), RUN_RUN(PATH_COST_GUEST_POLL),
+                       RUN(PATH_COST_VIRTIO_RX), RUN(PATH_COST_STACK_RX), DELIVER, END}},
+        }},
+
+    /* Xen split driver: netfront grants its buffers and signals netback over an event
+     * channel (a hypercall) unless netback is still working the ring; netback in the
+     * driver domain grant-copies (one hypercall per batch, the hypervisor checks each
+     * grant and copies), bridges to the PF driver, and answers with responses and an
+     * event (a hypercall, a virtual interrupt in the guest). Receive: the driver
+     * domain's PF driver and bridge hand frames to netback, which grant-copies into
+     * buffers the guest posted and signals. */
+    [PATH_DEVDOMAIN] = {
+        .name = "devdomain", .kind = PATH_DEVDOMAIN, .nic_owner = PATH_NIC_DDOM,
+        .tx_entry = 0, .rx_entry = 3, .switch_entry = 4, .switch_notify = PATH_NOTIFY_WAKE,
+        .sender_ring = PATH_COST_XEN_RING, .backend_place = 2, .nstages = 6,
+        .stages = {
+            {.name = "front-tx", .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
+             .steps = {RUN(PATH_COST_STACK_TX), RUN(PATH_COST_XEN_FRONT_TX),
+                       TO_STAGE(1, PATH_NOTIFY_EVTCHN), END}},
+            {.name = "netback-tx", .place = PATH_PLACE_BACKEND, .who = CPU_HOST,
+             .ring = PATH_COST_XEN_RING,
+             .steps = {EXIT_RUN(HV_EXIT_HYPERCALL), RUN(PATH_COST_XEN_BACK_PKT), GRANT_COPY,
+                       SWITCH, TO_NIC, COMPLETE(2, PATH_NOTIFY_EVTCHN), END}},
+            {.name = "front-txclean", .urgent = true, .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
+             .ring = PATH_COST_XEN_RING, .frees_tx_slot = true,
+             .steps = {RUN_WAKE(PATH_COST_GUEST_IRQ), RUN(PATH_COST_XEN_FRONT_CLEAN), END}},
+            {.name = "ddom-rx", .urgent = true, .place = PATH_PLACE_HOST, .who = CPU_HOST,
+             .steps = {SWITCH, END}},
+            {.name = "netback-rx", .place = PATH_PLACE_BACKEND, .who = CPU_HOST,
+             .ring = PATH_COST_XEN_RING,
+             .steps = {EXIT_RUN(HV_EXIT_HYPERCALL), RUN(PATH_COST_XEN_BACK_PKT), GRANT_COPY,
+                       TO_STAGE(5, PATH_NOTIFY_EVTCHN), END}},
+            {.name = "front-rx", .urgent = true, .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
+             .ring = PATH_COST_XEN_RING,
+             .steps = {RUN_WAKE(PATH_COST_GUEST_IRQ), RUN_RUN(PATH_COST_GUEST_POLL),
+                       RUN(PATH_COST_XEN_FRONT_RX), RUN(PATH_COST_STACK_RX), DELIVER, END}},
+        }},
+};
+
+static const char *const cost_params[PATH_COSTS] = {
+    [PATH_COST_NONE] = NULL,
+    [PATH_COST_STACK_TX] = "net.stack_tx_cycles",
+    [PATH_COST_STACK_RX] = "net.stack_rx_cycles",
+    [PATH_COST_GUEST_IRQ] = "nicdrv.irq_cycles",
+    [PATH_COST_GUEST_POLL] = "nicdrv.poll_cycles",
+    [PATH_COST_VIRTIO_TX] = "virtio.tx_cycles",
+    [PATH_COST_VIRTIO_RX] = "virtio.rx_cycles",
+    [PATH_COST_VHOST_RUN] = "virtio.vhost_run_cycles",
+    [PATH_COST_VHOST_PKT] = "virtio.vhost_pkt_cycles",
+    [PATH_COST_VIRTIO_RING] = "virtio.ring_entries",
+    [PATH_COST_E1000_TX] = "emu.guest_tx_cycles",
+    [PATH_COST_E1000_RX] = "emu.guest_rx_cycles",
+    [PATH_COST_E1000_CLEAN] = "emu.guest_clean_cycles",
+    [PATH_COST_EMU_PKT] = "emu.pkt_cycles",
+    [PATH_COST_EMU_TAP] = "emu.tap_cycles",
+    [PATH_COST_EMU_IRQ_EXITS] = "emu.irq_reg_exits",
+    [PATH_COST_EMU_RING] = "emu.ring_entries",
+    [PATH_COST_EMU_ITR_NS] = "emu.itr_ns",
+    [PATH_COST_XEN_FRONT_TX] = "xen.front_tx_cycles",
+    [PATH_COST_XEN_FRONT_RX] = "xen.front_rx_cycles",
+    [PATH_COST_XEN_FRONT_CLEAN] = "xen.front_clean_cycles",
+    [PATH_COST_XEN_BACK_PKT] = "xen.back_pkt_cycles",
+    [PATH_COST_XEN_GCOPY_OP] = "xen.gcopy_op_cycles",
+    [PATH_COST_XEN_RING] = "xen.ring_entries",
+};
+
+const path_desc *path_get(path_kind k)
+{
+    assert(k < PATH_KINDS);
+    return &paths[k];
+}
+
+const char *path_kind_name(path_kind k) { return k < PATH_KINDS ? paths[k].name : "?"; }
+
+const char *path_cost_param(path_cost c)
+{
+    assert(c < PATH_COSTS);
+    return cost_params[c];
+}
+
+#define CYC(name, def, doc) sim_params_add_uint(p, name, def, 0, 1u << 30, "cycles", doc)
+
+void path_register_params(sim_params *p)
+{
+    CYC("net.stack_tx_cycles", 2400,
+        "Network stack work to send one packet from a socket, above the NIC driver (the "
+        "application's or the guest's kernel)");
+    CYC("net.stack_rx_cycles", 2000,
+        "Network stack work to receive one packet into a socket, above the NIC driver");
+    CYC("virtio.tx_cycles", 600, "virtio-net guest driver: post one packet (and reclaim used ones)");
+    CYC("virtio.rx_cycles", 700, "virtio-net guest driver: take one received buffer and refill");
+    CYC("virtio.vhost_run_cycles", 500,
+        "vhost worker per activation: disable notifications, poll the ring, re-enable and check");
+    CYC("virtio.vhost_pkt_cycles", 1000,
+        "vhost-net per packet besides the copy: descriptor translation, tap socket, used ring");
+    sim_params_add_uint(p, "virtio.ring_entries", 256, 2, 32768, "entries",
+                        "virtio-net virtqueue size (each direction)");
+    CYC("emu.guest_tx_cycles", 400, "e1000 guest driver: post one packet (descriptor, context)");
+    CYC("emu.guest_rx_cycles", 500, "e1000 guest driver: take one received packet");
+    CYC("emu.guest_clean_cycles", 60, "e1000 guest driver: reclaim one transmitted descriptor");
+    CYC("emu.pkt_cycles", 5000,
+        "Device model per packet: descriptor emulation through the guest memory map, "
+        "offload emulation, the emulator's net layer");
+    CYC("emu.tap_cycles", 3000,
+        "Device model per packet: the read or write system call on the tap device and the "
+        "tap driver");
+    sim_params_add_uint(p, "emu.irq_reg_exits", 5, 0, 1000, "accesses",
+                        "Register accesses of the guest's e1000 interrupt handling, each an "
+                        "exit to user space");
+    sim_params_add_uint(p, "emu.ring_entries", 256, 8, 4096, "descriptors",
+                        "e1000 descriptor ring size (each direction)");
+    sim_params_add_uint(p, "emu.itr_ns", 50000, 0, 1000000000, "ns",
+                        "e1000 interrupt throttling: least time between two interrupts");
+    CYC("xen.front_tx_cycles", 800, "netfront: grant a buffer and post one transmit request");
+    CYC("xen.front_rx_cycles", 900,
+        "netfront: take one receive response, end the grant, re-grant and post a buffer");
+    CYC("xen.front_clean_cycles", 300, "netfront: reclaim one transmitted buffer (end its grant)");
+    CYC("xen.back_pkt_cycles", 1100,
+        "netback per packet besides the grant copy: ring requests and responses, the skb");
+    CYC("xen.gcopy_op_cycles", 400,
+        "Hypervisor per grant copy operation besides the copy: grant and page checks");
+    sim_params_add_uint(p, "xen.ring_entries", 256, 2, 32768, "entries",
+                        "netfront/netback ring size (one 4 KiB page: 256)");
+}
+
+void path_costs_load(const sim_params *p, uint64_t cost[PATH_COSTS])
+{
+    for (int c = 0; c < PATH_COSTS; c++)
+        cost[c] = cost_params[c] ? sim_params_uint(p, cost_params[c]) : 0;
+}
+
+static unsigned count_stage(const path_desc *d, uint8_t s, path_op op, int arg,
+                            const uint64_t cost[PATH_COSTS], unsigned depth)
+{
+    if (s >= d->nstages || depth > PATH_MAX_STAGES)
+        return 0;
+    unsigned n = 0;
+    for (const path_step *st = d->stages[s].steps; st->op != PATH_OP_END; st++) {
+        if (st->when != PATH_PER_PKT)
+            continue;
+        if (st->op == op && (arg < 0 || st->arg == arg))
+            n += st->n ? (unsigned)cost[st->n] : 1u;
+        if (st->op == PATH_OP_TO_STAGE)
+            n += count_stage(d, st->arg, op, arg, cost, depth + 1);
+    }
+    return n;
+}
+
+unsigned path_count_per_pkt(const path_desc *d, uint8_t from, path_op op, int arg,
+                            const uint64_t cost[PATH_COSTS])
+{
+    return count_stage(d, from, op, arg, cost, 0);
+}

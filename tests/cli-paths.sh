@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The I/O paths from the command line: bad configurations are refused before anything
+# runs (exit 2) with a message that names the problem, and every path runs a small
+# point. Run by `make check` (IOVSIM and TOP_SRCDIR come from the test environment).
+set -u
+IOVSIM=${IOVSIM:-./iovsim}
+TOP=${TOP_SRCDIR:-.}
+WL="$TOP/tests/data/cli/net.ini"
+OUT=$(mktemp -d "${TMPDIR:-/tmp}/iovsim-cli-paths.XXXXXX")
+trap 'rm -rf "$OUT"' EXIT
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); echo "PASS: $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL: $1"; sed 's/^/    stderr: /' "$OUT/err" | head -n 3; }
+
+# refused PATTERN DESCRIPTION -- ARGS...: exit 2, the message, no results folder.
+refused() {
+    local pattern=$1 what=$2
+    shift 3
+    rm -rf "$OUT/r"
+    "$IOVSIM" run "$WL" --out "$OUT/r" -q "$@" >"$OUT/out" 2>"$OUT/err"
+    local rc=$?
+    if [ "$rc" = 2 ] && grep -Eq -- "$pattern" "$OUT/err" && [ ! -e "$OUT/r" ]; then
+        ok "$what"
+    else
+        bad "$what (exit $rc)"
+    fi
+}
+
+refused "passthrough gives the whole NIC to one VM" "passthrough with two VMs is refused" -- \
+    --set io.path=passthrough --set traffic.vms=2
+refused "traffic.vms = 65 needs 65 VFs, but the NIC has nic.max_vfs = 64" \
+    "sriov with more VMs than the NIC has VFs is refused" -- \
+    --set io.path=sriov --set traffic.vms=65 --set nic.total_queues=2048
+refused "needs 4 VFs, but the PF driver enables nic.vfs = 2" \
+    "sriov with more VMs than enabled VFs is refused" -- \
+    --set io.path=sriov --set traffic.vms=4 --set nic.vfs=2
+refused "io\.path.*(vdpa|value)" "an unknown path is refused" -- --set io.path=vdpa
+refused "IOMMU group" "a VF whose IOMMU group holds the host's PF is refused" -- \
+    --set io.path=sriov --set io.nic_acs=false
+refused "IOMMU group also holds its 8 VFs" "a PF whose group holds host VFs is refused" -- \
+    --set io.path=passthrough --set io.nic_acs=false --set nic.vfs=8
+refused "point [0-9]+ .*traffic\.vms=2" "a bad point deep in a sweep names the point" -- \
+    --set io.path=passthrough --sweep traffic.vms=1,2
+
+# Every path runs, and its row says ok.
+for path in native emulated paravirt devdomain passthrough sriov; do
+    if "$IOVSIM" run "$WL" --out "$OUT/$path" -q --set io.path=$path >"$OUT/out" 2>"$OUT/err" &&
+        grep -q '^ok,' "$OUT/$path/results.csv" &&
+        head -n 1 "$OUT/$path/results.csv" | grep -q 'guest_cycles_per_pkt'; then
+        ok "io.path = $path runs"
+    else
+        bad "io.path = $path runs"
+    fi
+done
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
