@@ -11,6 +11,8 @@
 #include "models/pcie/link.h"
 #include "models/pcie/rc.h"
 #include "models/synth/mdq.h"
+#include "traces/trace_record.h"
+#include "traces/trace_replay.h"
 
 /* One entry per workload kind: the system it builds. Models register their
  * parameters whatever the kind, so `iovsim params` lists them all and a workload file
@@ -35,6 +37,7 @@ static const workload_kind kinds[] = {
     {"mdq", mdq_check, mdq_build, mdq_destroy},
     {"nic", nicload_check, nicload_build, nicload_destroy},
     {"net", net_check, net_build, net_destroy},
+    {"trace", trace_replay_check, trace_replay_build, trace_replay_destroy},
 };
 #define N_KINDS (sizeof kinds / sizeof kinds[0])
 
@@ -42,6 +45,7 @@ static const workload_kind kinds[] = {
 typedef struct system {
     const workload_kind *kind;
     void *model;
+    trace_recorder *recorder; /* trace.record */
 } built_system;
 
 static void system_register_params(sim_params *p)
@@ -55,13 +59,16 @@ static void system_register_params(sim_params *p)
     sim_params_add_enum(p, "workload.kind", kinds[0].name, choices,
                         "What a point simulates: dma = device DMA micro-benchmark over PCIe; "
                         "mdq = M/D/1 queue (framework self-check); nic = SR-IOV NIC traffic; "
-                        "net = the I/O paths (io.path) under network traffic");
+                        "net = the I/O paths (io.path) under network traffic; "
+                        "trace = replay a DMA trace (trace.file)");
     mdq_register_params(p);
     mem_register_params(p);
     pcie_link_register_params(p);
     pcie_rc_register_params(p);
     dmabench_register_params(p);
     iommu_register_params(p);
+    trace_replay_register_params(p);
+    trace_record_register_params(p);
     nicload_register_params(p);
     net_register_params(p);
 }
@@ -80,17 +87,26 @@ static int system_check(const sim_params *p, sim_err *e)
 static void *system_build(const sim_ctx *ctx, sim_err *e)
 {
     const workload_kind *k = kind_of(ctx->params);
-    void *model = k->build(ctx, e);
-    if (!model)
+    /* The recorder observes whatever this build creates (root complexes, DMA APIs). */
+    trace_recorder *rec = trace_recorder_start(ctx, e);
+    if (!rec && *sim_params_string(ctx->params, "trace.record"))
         return NULL;
+    void *model = k->build(ctx, e);
+    trace_recorder_built(rec);
+    if (!model) {
+        trace_recorder_finish(rec);
+        return NULL;
+    }
     built_system *s = calloc(1, sizeof *s);
     if (!s) {
         k->destroy(model);
+        trace_recorder_finish(rec);
         sim_err_set(e, "out of memory");
         return NULL;
     }
     s->kind = k;
     s->model = model;
+    s->recorder = rec;
     return s;
 }
 
@@ -98,6 +114,7 @@ static void system_destroy(void *sys)
 {
     built_system *s = sys;
     s->kind->destroy(s->model);
+    trace_recorder_finish(s->recorder);
     free(s);
 }
 

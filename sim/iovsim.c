@@ -19,6 +19,7 @@
 #include "sim/run.h"
 #include "sim/sweep.h"
 #include "sim/workload.h"
+#include "traces/trace_cli.h"
 
 #define EXIT_POINT_FAILED 1
 #define EXIT_USAGE 2
@@ -34,6 +35,7 @@ static const char usage_text[] =
     "  plot DIR [PLOTFILE]     draw the plots of a results folder again\n"
     "  merge OUT [DIR]...      merge results folders (points run elsewhere) into OUT\n"
     "  regress [--update] FILE...  run scenario workloads and compare with their .expect files\n"
+    "  trace info|cat|import   DMA traces: summary, text form, import (iovsim help trace)\n"
     "  params [PREFIX]         list parameters (type, default, unit, range, description)\n"
     "  help [COMMAND]          this text, or a command's\n"
     "\n"
@@ -615,6 +617,10 @@ int main(int argc, char **argv)
                 fputs(topics[i].text, stdout);
                 return 0;
             }
+        if (!strcmp(argv[2], "trace")) {
+            fputs(trace_cli_help_text, stdout);
+            return 0;
+        }
         if (!strcmp(argv[2], "params"))
             return cmd_params(2, (char *[]){"params", "--help", NULL});
         return usage_error("help: unknown command '%s'", argv[2]);
@@ -629,5 +635,7 @@ int main(int argc, char **argv)
         return cmd_regress(argc - 1, argv + 1);
     if (!strcmp(cmd, "params"))
         return cmd_params(argc - 1, argv + 1);
+    if (!strcmp(cmd, "trace"))
+        return trace_cli_main(argc - 1, argv + 1);
     return usage_error("unknown command '%s'", cmd);
 }

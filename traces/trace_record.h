@@ -1,0 +1,39 @@
+/* Recording a run's DMA stream (trace.record = FILE): every request that reaches a root
+ * complex (reads, writes, MSIs, seen by the root complex's observer before translation)
+ * and what the host DMA API does (maps, unmaps, invalidations), in the order the
+ * simulation made those calls, into a .dmat.gz trace (traces/trace.h) whose header
+ * holds this iovsim's version and every parameter of the run.
+ *
+ * It works for any workload without the workload knowing: the model layer starts a
+ * recorder before it builds a point's system (the recorder becomes the default observer
+ * of root complexes and DMA APIs created during the build), ends the attaching after
+ * the build, and finishes the recorder when the system is destroyed. A relative FILE is
+ * taken from the point's folder (ctx->dir; the current directory when the run has none),
+ * so each point of a sweep records its own trace. The file appears whole when the point
+ * ends (written as FILE.tmp.PID, renamed at the end).
+ *
+ * Cost: one 48-byte record per TLP reaching the root complex, compressed at zlib level 1
+ * (about 10 bytes a record on disk); no events. */
+#ifndef TRACES_TRACE_RECORD_H
+#define TRACES_TRACE_RECORD_H
+
+#include "sim/err.h"
+#include "sim/params.h"
+#include "sim/run.h"
+
+typedef struct trace_recorder trace_recorder;
+
+/* Registers trace.record. */
+void trace_record_register_params(sim_params *p);
+
+/* NULL without error when trace.record is empty; NULL with *e set when the file
+ * cannot be created. Otherwise the recorder is attached to everything built until
+ * trace_recorder_built(). */
+trace_recorder *trace_recorder_start(const sim_ctx *ctx, sim_err *e);
+/* The build is over: components created from now on are not observed. */
+void trace_recorder_built(trace_recorder *r);
+/* Writes the end of the trace and moves it into place. A failure (disk full, a record
+ * the format refuses) is reported on stderr and leaves no file. NULL is a no-op. */
+void trace_recorder_finish(trace_recorder *r);
+
+#endif

@@ -1,0 +1,697 @@
+#include "traces/trace_replay.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "models/iommu/iommu.h"
+#include "models/iommu/irq_remap.h"
+#include "models/mem/mem.h"
+#include "models/mem/physmem.h"
+#include "models/pcie/link.h"
+#include "models/pcie/rc.h"
+#include "models/pcie/tlp.h"
+#include "sim/kernel.h"
+#include "traces/trace.h"
+
+/* Where the IOMMU driver's tables live: where the DMA benchmark puts them, so a replay
+ * of one of its traces walks tables at the very addresses the recorded run did. */
+#define TABLES_BASE (1ull << 46)
+#define TABLES_BYTES (1ull << 30)
+/* Records one kernel event handles at most. Reservations let a batch run ahead of the
+ * clock; the cap keeps the kernel's view (progress, time limits) moving. */
+#define BATCH_RECORDS 4096u
+/* Descriptors of one invalidation submission kept before they are submitted. */
+#define MAX_CHAIN 16u
+/* Domains with unmaps waiting for a lazy flush. */
+#define MAX_LAZY_DOMAINS 64u
+
+enum { MODE_OFF = 0, MODE_PT = 1, MODE_STRICT = 2, MODE_LAZY = 3 };
+enum { RID_UNSEEN = 0, RID_READY = 1 };
+
+/* Pages mapped by more than one map record (pages larger than the recording's): the
+ * extra references, so an unmap clears a page only when its last mapping goes. */
+typedef struct page_ref {
+    uint64_t page;
+    uint32_t refs;
+    uint16_t did;
+    uint16_t used;
+} page_ref;
+
+typedef struct replay {
+    sim_kernel *kernel;
+    mem *mem;
+    pcie_link *link;
+    pcie_rc *rc;
+    mem_phys *pm;
+    iommu *iommu;
+    int mode;
+    bool fast, policy, warm, ats;
+    uint64_t page_bytes, rc_latency_ps, mps, mrrs;
+    trace_reader *rd;
+    const trace_rec *recs;
+    size_t n, pos;
+    sim_event *ev;
+    bool finishing;
+    uint64_t warmup_ps, end_ps, max_done_ps;
+    /* fast: the issue clock and a min-heap of the in-flight completion times */
+    uint64_t clock_ps;
+    uint64_t *heap;
+    size_t heap_n, outstanding;
+    uint8_t *rid_state; /* 65536 */
+    page_ref *refs;
+    size_t refs_cap, refs_n;
+    /* an invalidation submission being gathered (chained records) */
+    iommu_inv chain[MAX_CHAIN];
+    size_t chain_n;
+    /* lazy policy: unmaps since the last flush, per domain */
+    uint16_t lazy_did[MAX_LAZY_DOMAINS];
+    size_t lazy_n;
+    uint64_t lazy_unmaps, lazy_oldest_ps, lazy_batch, lazy_timeout_ps;
+    /* stats */
+    uint64_t records, reads, writes, read_bytes, write_bytes, msis, maps, unmaps, invs, ignored,
+        map_failures, read_errors;
+    sim_hist *latency;
+} replay;
+
+void trace_replay_register_params(sim_params *p)
+{
+    sim_params_add_string(p, "trace.file", "",
+                          "workload.kind = trace: the .dmat.gz trace to replay (a relative "
+                          "path is taken from the current directory)");
+    sim_params_add_enum(p, "trace.timing", "timed", "timed|fast",
+                        "Replay: timed (each record at its timestamp; PCIe, IOMMU and memory "
+                        "add their delays) or fast (back to back, trace.outstanding in "
+                        "flight: miss-rate studies)");
+    sim_params_add_uint(p, "trace.outstanding", 64, 1, 65536, "requests",
+                        "Fast replay: requests in flight at most");
+    sim_params_add_enum(p, "trace.invalidate", "recorded", "recorded|policy",
+                        "Replay: execute the trace's invalidation records (recorded), or "
+                        "ignore them and apply iommu.mode's policy at each unmap (policy)");
+    sim_params_add_enum(p, "trace.warm", "auto", "auto|warm|cold",
+                        "Replay: a mapped buffer is put in the LLC when it is mapped (warm: "
+                        "the CPU just wrote it) or not (cold); auto: cold when the trace was "
+                        "recorded from the DMA benchmark with dma.cache = cold, else warm");
+}
+
+/* ---- checking the file once ----------------------------------------------------------- */
+
+/* The last file read through without error, by identity and modification time. */
+static struct {
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime;
+    bool valid;
+} checked;
+
+static int check_file(const char *path, sim_err *e)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        trace_reader *r = trace_reader_open(path, e); /* for the message */
+        trace_reader_close(r);
+        return -1;
+    }
+    if (checked.valid && checked.dev == st.st_dev && checked.ino == st.st_ino &&
+        checked.size == st.st_size && checked.mtime.tv_sec == st.st_mtim.tv_sec &&
+        checked.mtime.tv_nsec == st.st_mtim.tv_nsec)
+        return 0;
+    trace_reader *r = trace_reader_open(path, e);
+    if (!r)
+        return -1;
+    const trace_rec *recs;
+    while (trace_reader_block(r, &recs))
+        ;
+    int rc = 0;
+    if (trace_reader_error(r))
+        rc = sim_err_set(e, "%s", trace_reader_error(r));
+    trace_reader_close(r);
+    if (rc == 0) {
+        checked.dev = st.st_dev;
+        checked.ino = st.st_ino;
+        checked.size = st.st_size;
+        checked.mtime = st.st_mtim;
+        checked.valid = true;
+    }
+    return rc;
+}
+
+int trace_replay_check(const sim_params *p, sim_err *e)
+{
+    if (pcie_link_check(p, e) < 0 || mem_check(p, e) < 0 || iommu_check(p, e) < 0)
+        return -1;
+    const char *file = sim_params_string(p, "trace.file");
+    if (!*file)
+        return sim_err_set(e, "workload.kind = trace needs trace.file (the .dmat.gz trace to "
+                              "replay)");
+    if (check_file(file, e) < 0) {
+        sim_err_prefix(e, "trace.file");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- the IOMMU side ----------------------------------------------------------------- */
+
+static iommu_domain *domain_of(replay *r, uint16_t did)
+{
+    if (!did)
+        did = 1;
+    iommu_domain *d = iommu_domain_find(r->iommu, did);
+    return d ? d : iommu_domain_create(r->iommu, did);
+}
+
+/* First sight of a requester: its context entry, as the host's driver set it up. */
+static void ensure_rid(replay *r, uint16_t rid, uint16_t did)
+{
+    if (r->rid_state[rid] != RID_UNSEEN)
+        return;
+    r->rid_state[rid] = RID_READY;
+    if (!r->iommu)
+        return;
+    if (r->ats)
+        iommu_ats_enable(r->iommu, rid, r->link, r->rc_latency_ps);
+    if (r->mode == MODE_PT) {
+        iommu_attach_passthrough(r->iommu, rid);
+        return;
+    }
+    iommu_domain *d = domain_of(r, did);
+    if (d)
+        iommu_attach(r->iommu, rid, d);
+}
+
+static page_ref *ref_slot(replay *r, uint16_t did, uint64_t page, bool add)
+{
+    if (!r->refs_cap) {
+        if (!add)
+            return NULL;
+        r->refs_cap = 1024;
+        r->refs = calloc(r->refs_cap, sizeof *r->refs);
+        assert(r->refs);
+    }
+    if (add && 2 * (r->refs_n + 1) > r->refs_cap) {
+        page_ref *old = r->refs;
+        size_t old_cap = r->refs_cap;
+        r->refs_cap *= 2;
+        r->refs = calloc(r->refs_cap, sizeof *r->refs);
+        assert(r->refs);
+        r->refs_n = 0;
+        for (size_t i = 0; i < old_cap; i++)
+            if (old[i].used) {
+                page_ref *s = ref_slot(r, old[i].did, old[i].page, true);
+                *s = old[i];
+            }
+        free(old);
+    }
+    uint64_t h = (page >> 12) * 0x9e3779b97f4a7c15ull ^ did;
+    for (size_t i = (size_t)(h >> 20) & (r->refs_cap - 1);; i = (i + 1) & (r->refs_cap - 1)) {
+        page_ref *s = &r->refs[i];
+        if (!s->used) {
+            if (!add)
+                return NULL;
+            *s = (page_ref){.page = page, .did = did, .used = 1};
+            r->refs_n++;
+            return s;
+        }
+        if (s->page == page && s->did == did)
+            return s;
+    }
+}
+
+/* [addr, addr + len) rounded out to whole pages; false when that passes 2^64. */
+static bool page_span(const replay *r, uint64_t addr, uint64_t len, uint64_t *first, uint64_t *end)
+{
+    uint64_t p = r->page_bytes;
+    uint64_t last = addr + (len - 1);
+    *first = addr & ~(p - 1);
+    *end = (last & ~(p - 1)) + p;
+    return *end != 0;
+}
+
+static void do_map(replay *r, const trace_rec *x)
+{
+    r->maps++;
+    if (r->warm)
+        mem_touch(r->mem, x->aux, x->len);
+    if (!r->iommu || r->mode < MODE_STRICT) {
+        r->ignored++;
+        return;
+    }
+    ensure_rid(r, x->rid, x->domain);
+    iommu_domain *d = domain_of(r, x->domain);
+    uint64_t first, end, p = r->page_bytes;
+    if (!d || !page_span(r, x->addr, x->len, &first, &end)) {
+        r->map_failures++;
+        return;
+    }
+    uint64_t delta = x->aux - x->addr; /* host = device + delta (mod 2^64) */
+    unsigned rights = ((x->flags & TRACE_F_MAP_READ) ? IOMMU_READ : 0) |
+                      ((x->flags & TRACE_F_MAP_WRITE) ? IOMMU_WRITE : 0);
+    uint16_t did = iommu_domain_id(d);
+    for (uint64_t pg = first; pg != end; pg += p) {
+        uint64_t frame = (pg + delta) & ~(p - 1);
+        if (frame >= (1ull << MEM_PHYS_ADDR_BITS)) {
+            r->map_failures++; /* no such host memory */
+            continue;
+        }
+        uint64_t mapped_to;
+        if (iommu_domain_lookup(d, pg, &mapped_to, NULL, NULL) == 0) {
+            ref_slot(r, did, pg, true)->refs++;
+            continue;
+        }
+        if (iommu_domain_map(d, pg, frame, p, p, rights, NULL) < 0)
+            r->map_failures++;
+    }
+}
+
+static void submit(replay *r, uint64_t t)
+{
+    if (r->chain_n)
+        iommu_invalidate(r->iommu, t, r->chain, r->chain_n);
+    r->chain_n = 0;
+}
+
+static void lazy_flush(replay *r, uint64_t t)
+{
+    for (size_t i = 0; i < r->lazy_n; i++) {
+        r->chain[r->chain_n++] = (iommu_inv){.kind = IOMMU_INV_IOTLB_DOMAIN, .did = r->lazy_did[i]};
+        if (r->ats)
+            r->chain[r->chain_n++] = (iommu_inv){.kind = IOMMU_INV_DEVTLB, .bytes = 1ull << 63};
+        if (r->chain_n + 2 > MAX_CHAIN)
+            submit(r, t);
+    }
+    submit(r, t);
+    r->lazy_n = 0;
+    r->lazy_unmaps = 0;
+}
+
+/* iommu.mode's own policy after an unmap of [first, end) in domain did. */
+static void policy_invalidate(replay *r, uint16_t did, uint16_t rid, uint64_t first, uint64_t end,
+                              uint64_t t)
+{
+    if (r->mode == MODE_STRICT) {
+        r->chain[r->chain_n++] = (iommu_inv){.kind = IOMMU_INV_IOTLB_PAGE, .did = did, .addr = first,
+                                             .bytes = end - first, .keep_tables = true};
+        if (r->ats)
+            r->chain[r->chain_n++] = (iommu_inv){.kind = IOMMU_INV_DEVTLB, .rid = rid, .addr = first,
+                                                 .bytes = end - first};
+        submit(r, t);
+        return;
+    }
+    if (!r->lazy_unmaps)
+        r->lazy_oldest_ps = t;
+    r->lazy_unmaps++;
+    size_t i = 0;
+    while (i < r->lazy_n && r->lazy_did[i] != did)
+        i++;
+    if (i == r->lazy_n) {
+        if (r->lazy_n == MAX_LAZY_DOMAINS)
+            lazy_flush(r, t);
+        r->lazy_did[r->lazy_n++] = did;
+    }
+    if (r->lazy_unmaps >= r->lazy_batch ||
+        (t > r->lazy_oldest_ps && t - r->lazy_oldest_ps >= r->lazy_timeout_ps))
+        lazy_flush(r, t);
+}
+
+static void do_unmap(replay *r, const trace_rec *x, uint64_t t)
+{
+    r->unmaps++;
+    if (!r->iommu || r->mode < MODE_STRICT) {
+        r->ignored++;
+        return;
+    }
+    iommu_domain *d = iommu_domain_find(r->iommu, x->domain ? x->domain : 1);
+    uint64_t first, end, p = r->page_bytes;
+    if (!d || !page_span(r, x->addr, x->len, &first, &end)) {
+        r->ignored++;
+        return;
+    }
+    uint16_t did = iommu_domain_id(d);
+    for (uint64_t pg = first; pg != end; pg += p) {
+        page_ref *s = r->refs_n ? ref_slot(r, did, pg, false) : NULL;
+        if (s && s->refs) {
+            s->refs--;
+            continue;
+        }
+        iommu_domain_unmap(d, pg, p);
+    }
+    if (r->policy)
+        policy_invalidate(r, did, x->rid, first, end, t);
+}
+
+static void do_inv(replay *r, const trace_rec *x, uint64_t t)
+{
+    r->invs++;
+    if (!r->iommu || r->policy) {
+        r->ignored++;
+        return;
+    }
+    unsigned kind = x->flags & TRACE_F_INV_KIND;
+    iommu_inv v = {.kind = (iommu_inv_kind)kind, .did = x->domain, .rid = x->rid,
+                   .addr = x->addr, .bytes = x->len, .keep_tables = (x->flags & TRACE_F_INV_KEEP) != 0};
+    if (kind == TRACE_INV_DEVTLB && !x->len)
+        v.bytes = 1ull << 63; /* the whole device TLB */
+    if (kind == TRACE_INV_IEC_INDEX) {
+        v.index = (uint32_t)x->addr;
+        v.addr = 0;
+    }
+    r->chain[r->chain_n++] = v;
+    if (!(x->flags & TRACE_F_INV_CHAIN) || r->chain_n == MAX_CHAIN)
+        submit(r, t);
+}
+
+/* A read or write, split as a DMA engine splits it; returns when the last part is done. */
+static uint64_t do_dma(replay *r, const trace_rec *x, uint64_t t)
+{
+    ensure_rid(r, x->rid, x->domain);
+    bool write = x->op == TRACE_OP_WRITE;
+    pcie_split s;
+    if (write)
+        pcie_split_write_init(&s, x->addr, x->len, (uint32_t)r->mps);
+    else
+        pcie_split_read_init(&s, x->addr, x->len, (uint32_t)r->mrrs);
+    pcie_chunk c;
+    uint64_t done = t;
+    while (pcie_split_next(&s, &c)) {
+        uint64_t d;
+        if (write) {
+            d = pcie_rc_write(r->rc, t, x->rid, c.addr, c.len_bytes, 0);
+        } else {
+            bool ur;
+            d = pcie_rc_read(r->rc, t, x->rid, c.addr, c.len_bytes, &ur);
+        }
+        if (d > done)
+            done = d;
+    }
+    if (write) {
+        r->writes++;
+        r->write_bytes += x->len;
+    } else {
+        r->reads++;
+        r->read_bytes += x->len;
+    }
+    sim_hist_add(r->latency, done - t);
+    return done;
+}
+
+/* Applies one record taking effect at t; returns when it is done (t for host work). */
+static uint64_t apply(replay *r, const trace_rec *x, uint64_t t)
+{
+    r->records++;
+    switch (x->op) {
+    case TRACE_OP_READ:
+    case TRACE_OP_WRITE: return do_dma(r, x, t);
+    case TRACE_OP_MSI:
+        ensure_rid(r, x->rid, x->domain);
+        r->msis++;
+        return pcie_rc_write(r->rc, t, x->rid, x->addr, 4, (uint32_t)x->aux);
+    case TRACE_OP_MAP: do_map(r, x); return t;
+    case TRACE_OP_UNMAP: do_unmap(r, x, t); return t;
+    case TRACE_OP_INV: do_inv(r, x, t); return t;
+    default: assert(!"the reader lets no unknown operation through"); return t;
+    }
+}
+
+/* Whether the run that recorded the trace said `name = value` (its parameters are the
+ * header's text, one "name = value" a line). */
+static bool recorded_with(const trace_reader *rd, const char *name, const char *value)
+{
+    size_t len;
+    const char *text = trace_reader_params(rd, &len);
+    size_t n = strlen(name), v = strlen(value);
+    for (const char *line = text; line < text + len;) {
+        const char *nl = memchr(line, '\n', (size_t)(text + len - line));
+        size_t l = nl ? (size_t)(nl - line) : (size_t)(text + len - line);
+        if (l == n + 3 + v && !strncmp(line, name, n) && !strncmp(line + n, " = ", 3) &&
+            !strncmp(line + n + 3, value, v))
+            return true;
+        line += l + 1;
+    }
+    return false;
+}
+
+/* ---- the replay loop -------------------------------------------------------------------- */
+
+static const trace_rec *peek(replay *r)
+{
+    if (r->pos == r->n) {
+        r->n = trace_reader_block(r->rd, &r->recs);
+        r->pos = 0;
+        if (!r->n)
+            return NULL;
+    }
+    return &r->recs[r->pos];
+}
+
+static void heap_push(replay *r, uint64_t v)
+{
+    size_t i = r->heap_n++;
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (r->heap[parent] <= v)
+            break;
+        r->heap[i] = r->heap[parent];
+        i = parent;
+    }
+    r->heap[i] = v;
+}
+
+static void heap_pop(replay *r)
+{
+    uint64_t last = r->heap[--r->heap_n];
+    size_t i = 0, n = r->heap_n;
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        uint64_t mv = last;
+        if (l < n && r->heap[l] < mv) {
+            m = l;
+            mv = r->heap[l];
+        }
+        if (l + 1 < n && r->heap[l + 1] < mv)
+            m = l + 1;
+        if (m == i)
+            break;
+        r->heap[i] = r->heap[m];
+        i = m;
+    }
+    if (n)
+        r->heap[i] = last;
+}
+
+static bool is_dma(const trace_rec *x) { return x->op == TRACE_OP_READ || x->op == TRACE_OP_WRITE || x->op == TRACE_OP_MSI; }
+
+/* The trace is over: stop when the last request has completed. */
+static void finish(replay *r)
+{
+    const char *err = trace_reader_error(r->rd);
+    uint64_t now = sim_now_ps(r->kernel);
+    if (err) {
+        /* The file changed after the check read it through. */
+        fprintf(stderr, "iovsim: trace.file: %s\n", err);
+        r->read_errors++;
+        sim_kernel_stop(r->kernel);
+        return;
+    }
+    r->finishing = true;
+    sim_event_notify_at(r->ev, r->max_done_ps > now ? r->max_done_ps : now);
+}
+
+static void on_batch(void *ctx)
+{
+    replay *r = ctx;
+    uint64_t now = sim_now_ps(r->kernel);
+    if (r->finishing) {
+        sim_kernel_stop(r->kernel);
+        return;
+    }
+    /* Records past the next statistics boundary wait for an event there, so each is
+     * counted in the interval its own time belongs to, as in the recorded run. */
+    uint64_t limit = now <= r->warmup_ps ? r->warmup_ps : now <= r->end_ps ? r->end_ps : UINT64_MAX;
+    for (unsigned k = 0; k < BATCH_RECORDS; k++) {
+        const trace_rec *x = peek(r);
+        if (!x) {
+            finish(r);
+            return;
+        }
+        uint64_t t;
+        if (r->fast) {
+            bool full = is_dma(x) && r->heap_n == r->outstanding;
+            t = full && r->heap[0] > r->clock_ps ? r->heap[0] : r->clock_ps;
+            if (t > limit) {
+                sim_event_notify_at(r->ev, t);
+                return;
+            }
+            if (full)
+                heap_pop(r);
+            r->clock_ps = t;
+        } else {
+            if (x->time_ps > limit) {
+                sim_event_notify_at(r->ev, x->time_ps);
+                return;
+            }
+            t = x->time_ps + x->ahead_ps;
+        }
+        r->pos++;
+        uint64_t done = apply(r, x, t);
+        if (done > r->max_done_ps)
+            r->max_done_ps = done;
+        if (r->fast && is_dma(x))
+            heap_push(r, done);
+    }
+    const trace_rec *x = peek(r);
+    if (!x) {
+        finish(r);
+        return;
+    }
+    uint64_t next = r->fast ? r->clock_ps : x->time_ps;
+    sim_event_notify_at(r->ev, next > now ? next : now);
+}
+
+/* ---- metrics and building --------------------------------------------------------------- */
+
+static double m_records(const sim_stats *s, void *ctx)
+{
+    (void)s;
+    return (double)((replay *)ctx)->records;
+}
+
+static double m_gbps(const sim_stats *s, void *ctx)
+{
+    const replay *r = ctx;
+    uint64_t el = sim_stats_elapsed_ps(s);
+    return el ? (double)(r->read_bytes + r->write_bytes) * 8.0 / ((double)el / 1000.0) : 0.0;
+}
+
+static double m_p50(const sim_stats *s, void *ctx)
+{
+    (void)s;
+    return sim_hist_quantile(((replay *)ctx)->latency, 0.5) / 1000.0;
+}
+
+static double m_p99(const sim_stats *s, void *ctx)
+{
+    (void)s;
+    return sim_hist_quantile(((replay *)ctx)->latency, 0.99) / 1000.0;
+}
+
+/* IOTLB look-ups served without a walk of their own: hits, and misses that waited for a
+ * walk of the same page already in flight. Which of the two a look-up is depends on
+ * timing; whether it needed a walk does not, so this is the same in a timed and a fast
+ * replay of one trace (the IOTLB sees the same look-ups in the same order). */
+static double m_nowalk_rate(const sim_stats *s, void *ctx)
+{
+    (void)ctx;
+    double hits, misses, walks;
+    if (!sim_stats_get(s, "iommu.iotlb_hits", &hits) || !sim_stats_get(s, "iommu.iotlb_misses", &misses) ||
+        !sim_stats_get(s, "iommu.walks", &walks) || hits + misses <= 0)
+        return 0.0;
+    return 1.0 - walks / (hits + misses);
+}
+
+static void register_stats(replay *r, sim_stats *st)
+{
+#define C(field, desc) sim_stats_counter(st, "trace." #field, &r->field, desc)
+    C(records, "trace records replayed");
+    C(reads, "DMA read records");
+    C(writes, "DMA write records");
+    C(read_bytes, "bytes read by DMA records");
+    C(write_bytes, "bytes written by DMA records");
+    C(msis, "MSI records");
+    C(maps, "map records");
+    C(unmaps, "unmap records");
+    C(invs, "invalidation records");
+    C(ignored, "map, unmap and invalidation records with nothing to act on (no IOMMU, "
+               "pass-through, or trace.invalidate = policy)");
+    C(map_failures, "pages a map record could not map (beyond the address width, out of "
+                    "table memory, no such host memory)");
+    C(read_errors, "the trace could not be read to its end");
+#undef C
+    r->latency = sim_stats_hist(st, "trace.latency_ps", "ps",
+                                "DMA record at the root complex to its completion");
+    sim_stats_metric(st, "trace_records", m_records, r, "trace records replayed");
+    sim_stats_metric(st, "trace_dma_gbps", m_gbps, r, "DMA payload Gb/s, reads and writes");
+    sim_stats_metric(st, "trace_latency_ns_p50", m_p50, r,
+                     "median DMA record latency, root complex to completion (ns)");
+    sim_stats_metric(st, "trace_latency_ns_p99", m_p99, r,
+                     "99th percentile DMA record latency (ns)");
+    if (r->iommu)
+        sim_stats_metric(st, "trace_iotlb_nowalk_rate", m_nowalk_rate, r,
+                         "IOTLB look-ups served without a walk of their own (hits and merged "
+                         "misses): the same in timed and fast replay");
+}
+
+static uint64_t us_to_ps(double us) { return (uint64_t)llround(us * (double)SIM_PS_PER_US); }
+
+void *trace_replay_build(const sim_ctx *ctx, sim_err *e)
+{
+    const sim_params *p = ctx->params;
+    replay *r = calloc(1, sizeof *r);
+    assert(r);
+    r->kernel = ctx->kernel;
+    r->rid_state = calloc(65536, 1);
+    assert(r->rid_state);
+    r->rd = trace_reader_open(sim_params_string(p, "trace.file"), e);
+    if (!r->rd) {
+        sim_err_prefix(e, "trace.file");
+        trace_replay_destroy(r);
+        return NULL;
+    }
+    r->mem = mem_create(p, ctx->stats);
+    r->link = pcie_link_create(p, ctx->stats, "pcie");
+    r->rc = pcie_rc_create(p, ctx->stats, r->link, r->mem);
+    const pcie_link_cfg *lc = pcie_link_config(r->link);
+    r->mps = lc->mps_bytes;
+    r->mrrs = lc->mrrs_bytes;
+    r->rc_latency_ps = (uint64_t)llround(sim_params_double(p, "rc.latency_ns") * 1000.0);
+    r->mode = sim_params_enum_index(p, "iommu.mode");
+    r->page_bytes = sim_params_uint(p, "iommu.page_bytes");
+    r->ats = sim_params_bool(p, "iommu.ats");
+    r->lazy_batch = sim_params_uint(p, "iommu.lazy_batch");
+    r->lazy_timeout_ps = (uint64_t)llround(sim_params_double(p, "iommu.lazy_timeout_ms") * 1e9);
+    if (r->mode != MODE_OFF) {
+        r->pm = mem_phys_create();
+        r->iommu = iommu_create(p, ctx->stats, r->mem, r->pm, TABLES_BASE, TABLES_BYTES);
+        pcie_rc_set_translate(r->rc, iommu_translate, r->iommu);
+        pcie_rc_set_msi(r->rc, iommu_msi, r->iommu);
+    }
+    r->fast = sim_params_enum_index(p, "trace.timing") == 1;
+    r->policy = sim_params_enum_index(p, "trace.invalidate") == 1;
+    int warm = sim_params_enum_index(p, "trace.warm");
+    r->warm = warm == 1 || (warm == 0 && !(recorded_with(r->rd, "workload.kind", "dma") &&
+                                           recorded_with(r->rd, "dma.cache", "cold")));
+    r->outstanding = (size_t)sim_params_uint(p, "trace.outstanding");
+    r->heap = malloc(r->outstanding * sizeof *r->heap);
+    assert(r->heap);
+    r->warmup_ps = us_to_ps(sim_params_double(p, "run.warmup_us"));
+    r->end_ps = r->warmup_ps + us_to_ps(sim_params_double(p, "run.duration_us"));
+    register_stats(r, ctx->stats);
+    r->ev = sim_event_create(ctx->kernel, "trace.replay", on_batch, r);
+    const trace_rec *first = peek(r);
+    sim_event_notify_at(r->ev, first && !r->fast ? first->time_ps : 0);
+    return r;
+}
+
+void trace_replay_destroy(void *replay_)
+{
+    replay *r = replay_;
+    if (!r)
+        return;
+    trace_reader_close(r->rd);
+    iommu_destroy(r->iommu);
+    mem_phys_destroy(r->pm);
+    if (r->rc)
+        pcie_rc_destroy(r->rc);
+    if (r->link)
+        pcie_link_destroy(r->link);
+    if (r->mem)
+        mem_destroy(r->mem);
+    free(r->heap);
+    free(r->refs);
+    free(r->rid_state);
+    free(r);
+}
