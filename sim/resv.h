@@ -44,7 +44,10 @@ static inline void sim_resv_add_gap(sim_resv *r, uint32_t at, uint64_t start, ui
 static inline uint64_t sim_resv_book(sim_resv *r, uint64_t ready_ps, uint64_t dur_ps)
 {
     if (ready_ps < r->busy_until_ps) {
-        for (uint32_t i = 0; i < r->ngaps; i++) {
+        /* Gaps are sorted: if the booking would end past the last gap's end, none fits
+         * (the common case on a saturated resource, whose gaps lie in the past). */
+        uint32_t n = r->ngaps && ready_ps + dur_ps <= r->gap[r->ngaps - 1].end_ps ? r->ngaps : 0;
+        for (uint32_t i = 0; i < n; i++) {
             uint64_t s = r->gap[i].start_ps > ready_ps ? r->gap[i].start_ps : ready_ps;
             uint64_t gend = r->gap[i].end_ps;
             if (s + dur_ps > gend)
