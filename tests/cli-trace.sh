@@ -49,6 +49,10 @@ expect 2 "unknown command 'frob'" "trace with an unknown command" -- "$IOVSIM" t
 expect 2 "info: needs a trace FILE" "trace info without a file" -- "$IOVSIM" trace info
 expect 2 "one trace FILE at a time" "trace cat with two files" -- "$IOVSIM" trace cat a b
 expect 2 "none\.dmat\.gz: cannot open" "a missing trace" -- "$IOVSIM" trace info "$OUT/none.dmat.gz"
+expect 2 "cannot read: Is a directory" "a folder is no trace" -- "$IOVSIM" trace info "$OUT"
+printf '\037\213\010\000garbage' >"$OUT/cut.gz"
+expect 2 "cut\.gz: truncated: the compressed stream ends before the trace header" \
+    "a gzip stream cut inside its own header" -- "$IOVSIM" trace info "$OUT/cut.gz"
 expect 2 "needs INPUT and OUTPUT" "import without files" -- "$IOVSIM" trace import
 expect 2 "--touch takes none, read or write" "import with a bad --touch" -- \
     "$IOVSIM" trace import --touch maybe a b

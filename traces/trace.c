@@ -361,10 +361,15 @@ static int read_header(trace_reader *r, sim_err *e)
     const char *zmsg;
     int zs = gz_status(r->gz, &zmsg);
     /* A small trace is inflated whole by the first read, so a bad CRC can show here. */
+    if (zs == Z_ERRNO)
+        return fail_header(r, e, "cannot read: %s", zmsg);
     if (zs != Z_OK && zs != Z_BUF_ERROR)
         return fail_header(r, e, "corrupt compressed data: %s", zmsg);
     if (got == 0)
-        return fail_header(r, e, "empty file: no trace header%s", "");
+        return fail_header(r, e, "%s", zs == Z_BUF_ERROR
+                                            ? "truncated: the compressed stream ends before the "
+                                              "trace header"
+                                            : "empty file: no trace header");
     if (got >= TRACE_MAGIC_BYTES && memcmp(h, TRACE_MAGIC, TRACE_MAGIC_BYTES) != 0)
         return fail_header(r, e, "not an iovsim DMA trace (bad magic)%s", "");
     if (got < sizeof h)
@@ -529,7 +534,9 @@ size_t trace_reader_block(trace_reader *r, const trace_rec **recs)
         const char *zmsg;
         int zs = gz_status(r->gz, &zmsg);
         size_t partial = got % sizeof(trace_rec);
-        if (zs == Z_BUF_ERROR)
+        if (zs == Z_ERRNO)
+            reader_fail(r, "cannot read after record %" PRIu64 ": %s", r->count, zmsg);
+        else if (zs == Z_BUF_ERROR)
             reader_fail(r, "truncated: the compressed stream ends after record %" PRIu64
                            "%s",
                         r->count, partial ? " and part of the next" : "");
