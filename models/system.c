@@ -118,6 +118,31 @@ static void system_destroy(void *sys)
     free(s);
 }
 
+/* Workload kinds with a summary of their results folder. */
+static const struct {
+    const char *kind;
+    int (*summarize)(const sim_results *r, char **text, sim_err *e);
+} summaries[] = {
+    {"net", net_summarize},
+};
+
+int system_summarize(const char *dir, char **text, sim_err *e)
+{
+    *text = NULL;
+    sim_results *r = sim_results_load(dir, e);
+    if (!r)
+        return -1;
+    const char *kind = NULL;
+    for (size_t i = 0; i < sim_results_points(r) && !kind; i++)
+        kind = sim_results_param(r, i, "workload.kind");
+    int rc = 0;
+    for (size_t i = 0; kind && i < sizeof summaries / sizeof summaries[0]; i++)
+        if (!strcmp(kind, summaries[i].kind))
+            rc = summaries[i].summarize(r, text, e);
+    sim_results_destroy(r);
+    return rc;
+}
+
 const sim_model_ops system_ops = {
     .register_params = system_register_params,
     .check = system_check,

@@ -410,6 +410,7 @@ static int cmd_run(int argc, char **argv, const char *argv0)
         signal(SIGTERM, on_interrupt);
         signal(SIGHUP, on_interrupt);
     }
+    a.opts.summarize = system_summarize;
     if (rc == 0)
         rc = sim_sweep_run(&system_ops, w, reg, &a.opts, &e);
     if (rc == EXIT_USAGE || (rc != 0 && e.msg[0]))

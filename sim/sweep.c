@@ -536,6 +536,22 @@ static void draw_plots(const sweep *s)
         fprintf(stderr, "iovsim: plots not drawn: %s\n", e.msg);
 }
 
+static void write_summary(const sweep *s)
+{
+    char *text = NULL;
+    sim_err e = {{0}};
+    int n = s->o->summarize(s->out_dir, &text, &e);
+    char path[sizeof s->out_dir + 16];
+    snprintf(path, sizeof path, "%s/summary.txt", s->out_dir);
+    if (n < 0)
+        fprintf(stderr, "iovsim: no summary: %s\n", e.msg);
+    else if (n > 0 && sim_write_shared(path, text, &e) < 0)
+        fprintf(stderr, "iovsim: %s\n", e.msg);
+    else if (n > 0 && !s->o->quiet)
+        printf("%s", text);
+    free(text);
+}
+
 /* The manifest of a workload's points without checking them (for as_written). */
 static sim_manifest *manifest_of(const sim_workload *w, const sim_params *registry, sim_err *e)
 {
@@ -675,6 +691,8 @@ int sim_sweep_run(const sim_model_ops *ops, const sim_workload *w, const sim_par
     if (!o->quiet)
         printf("results: %s/results.csv (%zu points, %zu failed)\n", s.out_dir, s.n_points,
                s.failed);
+    if (o->summarize)
+        write_summary(&s);
     if (!o->no_plots)
         draw_plots(&s);
     rc = s.failed ? 1 : 0;

@@ -53,6 +53,11 @@ typedef struct sim_sweep_opts {
      * configuration no longer registers, a `where` value no longer swept) is noted
      * and left undrawn instead of stopping the run. */
     const sim_workload *as_written;
+    /* After a local run has written results.csv: the model layer's summary of the
+     * folder for people, written to DIR/summary.txt and printed (unless quiet).
+     * Returns the text's length with *text (malloc'd), 0 when it has nothing to say,
+     * -1 with *e set. May be NULL. */
+    int (*summarize)(const char *dir, char **text, sim_err *e);
 } sim_sweep_opts;
 
 /* Checks every point first (values, cross-parameter rules) and the [plot] sections

@@ -55,6 +55,17 @@ typedef struct plot {
     int file;
 } plot;
 
+/* [sweep] exclude: a point is left out when every condition of one rule holds. */
+typedef struct excl_cond {
+    char *name, *value;
+    bool neq;
+} excl_cond;
+
+typedef struct excl_rule {
+    excl_cond *c;
+    size_t n;
+} excl_rule;
+
 struct sim_workload {
     char *path;
     char *base;
@@ -65,6 +76,11 @@ struct sim_workload {
     plot *plots;
     size_t n_plots;
     int n_files;
+    excl_rule *excl;
+    size_t n_excl;
+    char *excl_where;
+    size_t *kept; /* with exclusions: the product's index of each point */
+    size_t n_kept;
 };
 
 /* ---- small helpers ---- */
@@ -181,6 +197,25 @@ static sim_workload *new_workload(const char *path)
     return w;
 }
 
+static void free_excl(sim_workload *w)
+{
+    for (size_t r = 0; r < w->n_excl; r++) {
+        for (size_t i = 0; i < w->excl[r].n; i++) {
+            free(w->excl[r].c[i].name);
+            free(w->excl[r].c[i].value);
+        }
+        free(w->excl[r].c);
+    }
+    free(w->excl);
+    free(w->excl_where);
+    free(w->kept);
+    w->excl = NULL;
+    w->n_excl = 0;
+    w->excl_where = NULL;
+    w->kept = NULL;
+    w->n_kept = 0;
+}
+
 sim_workload *sim_workload_empty(void)
 {
     return new_workload(NULL);
@@ -199,6 +234,7 @@ void sim_workload_destroy(sim_workload *w)
     for (size_t i = 0; i < w->n_plots; i++)
         free_plot(&w->plots[i]);
     free(w->plots);
+    free_excl(w);
     free(w->path);
     free(w->base);
     free(w);
@@ -315,6 +351,149 @@ static void add_plot_key(sim_workload *w, const char *plot_name, const char *plo
     }
     pl->keys = grow(pl->keys, pl->n, sizeof *pl->keys);
     pl->keys[pl->n++] = make_item(key, value, where, file);
+}
+
+/* ---- sweep exclusions ---- */
+
+/* "A=x, B!=y | C=z": rules separated by '|', each a list of conditions on parameters
+ * (swept or fixed) that must all hold for a point to be left out. A later file's
+ * exclude replaces an earlier one's. */
+static int parse_exclude(sim_workload *w, const sim_params *p, const char *value,
+                         const char *where, sim_err *e)
+{
+    free_excl(w);
+    w->excl_where = xstrdup(where);
+    const char *r = value;
+    for (;;) {
+        const char *bar = strchr(r, '|');
+        const char *rend = bar ? bar : r + strlen(r);
+        excl_rule rule = {NULL, 0};
+        w->excl = grow(w->excl, w->n_excl, sizeof *w->excl);
+        w->excl[w->n_excl++] = rule;
+        excl_rule *ru = &w->excl[w->n_excl - 1];
+        for (const char *c = r; c <= rend;) {
+            const char *comma = memchr(c, ',', (size_t)(rend - c));
+            const char *cend = comma ? comma : rend;
+            const char *t = c;
+            size_t tl = (size_t)(cend - c);
+            trim_span(&t, &tl);
+            if (!tl)
+                return sim_err_set(e, "%s: exclude: an empty condition in '%s'", where, value);
+            const char *eq = memchr(t, '=', tl);
+            if (!eq || eq == t)
+                return sim_err_set(e, "%s: exclude: '%.*s' is not NAME=VALUE or NAME!=VALUE",
+                                   where, (int)tl, t);
+            bool neq = eq[-1] == '!';
+            char *name = trimmed(t, (size_t)(eq - t) - (neq ? 1 : 0));
+            char *val = trimmed(eq + 1, (size_t)(t + tl - eq - 1));
+            ru->c = grow(ru->c, ru->n, sizeof *ru->c);
+            ru->c[ru->n++] = (excl_cond){name, val, neq};
+            if (!sim_params_exists(p, name)) {
+                const char *near = sim_params_suggest(p, name);
+                return sim_err_set(e, "%s: exclude: unknown parameter '%s'%s%s%s", where, name,
+                                   near ? " (did you mean '" : "", near ? near : "",
+                                   near ? "'?)" : "");
+            }
+            if (sim_params_check(p, name, val, where, e) < 0)
+                return -1;
+            c = cend + 1;
+        }
+        if (!bar)
+            return 0;
+        r = bar + 1;
+    }
+}
+
+/* The canonical text of `text` for parameter `name` (through the scratch registry q). */
+static void canon(sim_params *q, const char *name, const char *text, char *buf, size_t len)
+{
+    if (sim_params_set(q, name, text, "", NULL) < 0)
+        snprintf(buf, len, "%s", text);
+    else
+        sim_params_format(q, name, buf, len);
+}
+
+/* With an exclude: which points of the product remain, in product order. */
+static int update_points(sim_workload *w, const sim_params *p, sim_err *e)
+{
+    free(w->kept);
+    w->kept = NULL;
+    w->n_kept = 0;
+    if (!w->n_excl)
+        return 0;
+    size_t total = 1;
+    for (size_t a = 0; a < w->n_axes; a++)
+        total *= w->axes[a].n;
+    sim_params *q = sim_params_clone(p);
+    /* Per condition: the axis it reads (with a verdict per axis value), or its verdict
+     * on the fixed value. */
+    typedef struct verdict {
+        size_t axis; /* SIZE_MAX: fixed */
+        bool fixed;
+        bool *match;
+    } verdict;
+    size_t nv = 0;
+    for (size_t r = 0; r < w->n_excl; r++)
+        nv += w->excl[r].n;
+    verdict *v = calloc(nv ? nv : 1, sizeof *v);
+    if (!v)
+        abort();
+    char want[256], got[256];
+    size_t k = 0;
+    for (size_t r = 0; r < w->n_excl; r++)
+        for (size_t i = 0; i < w->excl[r].n; i++, k++) {
+            const excl_cond *c = &w->excl[r].c[i];
+            canon(q, c->name, c->value, want, sizeof want);
+            v[k].axis = SIZE_MAX;
+            for (size_t a = 0; a < w->n_axes; a++)
+                if (!strcmp(w->axes[a].name, c->name))
+                    v[k].axis = a;
+            if (v[k].axis == SIZE_MAX) {
+                const item *it = find_setting(w, c->name);
+                if (it)
+                    canon(q, c->name, it->s.value, got, sizeof got);
+                else
+                    sim_params_format(p, c->name, got, sizeof got);
+                v[k].fixed = (strcmp(want, got) != 0) == c->neq;
+                continue;
+            }
+            const sweep_axis *ax = &w->axes[v[k].axis];
+            v[k].match = xmalloc(ax->n * sizeof *v[k].match);
+            for (size_t j = 0; j < ax->n; j++) {
+                canon(q, c->name, ax->values[j], got, sizeof got);
+                v[k].match[j] = (strcmp(want, got) != 0) == c->neq;
+            }
+        }
+    w->kept = xmalloc((total ? total : 1) * sizeof *w->kept);
+    for (size_t pt = 0; pt < total; pt++) {
+        bool out = false;
+        k = 0;
+        for (size_t r = 0; r < w->n_excl; r++) {
+            bool all = true;
+            for (size_t i = 0; i < w->excl[r].n; i++, k++) {
+                if (!all)
+                    continue;
+                if (v[k].axis == SIZE_MAX) {
+                    all = v[k].fixed;
+                    continue;
+                }
+                size_t stride = 1;
+                for (size_t b = v[k].axis + 1; b < w->n_axes; b++)
+                    stride *= w->axes[b].n;
+                all = v[k].match[pt / stride % w->axes[v[k].axis].n];
+            }
+            out = out || all;
+        }
+        if (!out)
+            w->kept[w->n_kept++] = pt;
+    }
+    for (size_t i = 0; i < nv; i++)
+        free(v[i].match);
+    free(v);
+    sim_params_destroy(q);
+    if (!w->n_kept)
+        return sim_err_set(e, "%s: exclude leaves no point of the sweep", w->excl_where);
+    return 0;
 }
 
 /* ---- sweep axes: lists and ranges ---- */
@@ -692,6 +871,9 @@ static int process_key(file_ctx *c, const char *section, const char *name, const
             add_plot_key(c->w, plot_name, sw, name, value, where, c->file);
             free(sw);
         }
+    } else if (is_sweep && !strcmp(name, "exclude")) {
+        remember_key(c, section, name, line);
+        rc = parse_exclude(c->w, c->p, value, where, c->e);
     } else if (is_sweep) {
         remember_key(c, section, name, line);
         sweep_axis a;
@@ -934,7 +1116,7 @@ static int load_file(sim_workload *w, const sim_params *p, const char *path,
 sim_workload *sim_workload_load(const char *path, const sim_params *p, sim_err *e)
 {
     sim_workload *w = new_workload(path);
-    if (load_file(w, p, path, NULL, NULL, NULL, e) < 0) {
+    if (load_file(w, p, path, NULL, NULL, NULL, e) < 0 || update_points(w, p, e) < 0) {
         sim_workload_destroy(w);
         return NULL;
     }
@@ -966,6 +1148,8 @@ int sim_workload_override_set(sim_workload *w, const sim_params *p, const char *
     int rc = sim_params_check(p, name, value, "--set", e);
     if (rc == 0)
         rc = add_setting(w, name, value, "--set", FROM_COMMAND_LINE, e);
+    if (rc == 0)
+        rc = update_points(w, p, e);
     free(name);
     free(value);
     return rc;
@@ -981,6 +1165,8 @@ int sim_workload_override_sweep(sim_workload *w, const sim_params *p, const char
     int rc = parse_axis(p, name, value, "--sweep", FROM_COMMAND_LINE, &a, e);
     if (rc == 0)
         rc = add_axis(w, &a, e);
+    if (rc == 0)
+        rc = update_points(w, p, e);
     free(name);
     free(value);
     return rc;
@@ -1030,6 +1216,8 @@ const char *sim_workload_axis_where(const sim_workload *w, size_t axis)
 
 size_t sim_workload_points(const sim_workload *w)
 {
+    if (w->kept)
+        return w->n_kept;
     size_t n = 1;
     for (size_t i = 0; i < w->n_axes; i++)
         n *= w->axes[i].n;
@@ -1039,6 +1227,8 @@ size_t sim_workload_points(const sim_workload *w)
 int sim_workload_apply(const sim_workload *w, size_t point, sim_params *p, sim_err *e)
 {
     assert(point < sim_workload_points(w));
+    if (w->kept)
+        point = w->kept[point];
     for (size_t i = 0; i < w->n_settings; i++) {
         const sim_setting *s = &w->settings[i].s;
         if (sim_params_set(p, s->name, s->value, s->where, e) < 0)

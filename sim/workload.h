@@ -8,6 +8,11 @@
  *   pcie.mps_bytes = 128, 256       an axis: comma list ...
  *   dma.size_bytes = 64..1500 step 64   ... or range: "A..B step S" (arithmetic),
  *   dma.outstanding = 1..64 *2          "A..B *F" (geometric); bounds may carry units
+ *   exclude = io.path=passthrough, traffic.vms!=1
+ *                                   points where every condition holds are left out
+ *                                   (combinations that do not exist); several rules
+ *                                   separated by '|'; conditions may name fixed
+ *                                   parameters too
  *   [plot NAME]                     figure descriptions, kept as key/value pairs for
  *   x = ...                         the plotting code, which checks them
  *
@@ -53,7 +58,7 @@ size_t sim_workload_settings(const sim_workload *w);
 const sim_setting *sim_workload_setting(const sim_workload *w, size_t i);
 
 /* Sweep axes in file order; the points are their product, the last axis varying
- * fastest. A workload without axes has one point. */
+ * fastest, less those an exclude leaves out. A workload without axes has one point. */
 size_t sim_workload_axes(const sim_workload *w);
 const char *sim_workload_axis_name(const sim_workload *w, size_t axis);
 size_t sim_workload_axis_len(const sim_workload *w, size_t axis);

@@ -55,5 +55,23 @@ for path in native emulated paravirt devdomain passthrough sriov; do
     fi
 done
 
+# A sweep over paths prints the comparison and writes it to summary.txt; an exclude
+# leaves out passthrough with two VMs instead of refusing the sweep.
+cat >"$OUT/sweep.ini" <<EOF2
+include = $(cd "$TOP" && pwd)/tests/data/cli/net.ini
+[sweep]
+io.path = native, passthrough, sriov
+traffic.vms = 1, 2
+exclude = io.path=passthrough, traffic.vms!=1
+EOF2
+if "$IOVSIM" run "$OUT/sweep.ini" --out "$OUT/sweep" --no-plots >"$OUT/out" 2>"$OUT/err" &&
+    [ "$(grep -c ',ok,' "$OUT/sweep/results.csv")" = 5 ] &&
+    grep -q '^  sriov ' "$OUT/sweep/summary.txt" && grep -q '^  passthrough ' "$OUT/sweep/summary.txt" &&
+    grep -q 'stream_tx, 64-byte frames, 1 VM' "$OUT/out"; then
+    ok "a sweep writes and prints the paths side by side"
+else
+    bad "a sweep writes and prints the paths side by side"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -47,7 +47,7 @@ static inline void ptfx_build(ptfx *f)
     f->k = sim_kernel_create(SIM_KERNEL_NATIVE, &e);
     ck_assert_msg(f->k, "%s", e.msg);
     f->st = sim_stats_create();
-    sim_ctx ctx = {f->k, f->p, f->st, 1};
+    sim_ctx ctx = {.kernel = f->k, .params = f->p, .stats = f->st, .seed = 1};
     f->sys = system_ops.build(&ctx, &e);
     ck_assert_msg(f->sys, "%s", e.msg);
 }

@@ -467,6 +467,41 @@ START_TEST(test_set_overrides)
 }
 END_TEST
 
+/* exclude leaves out the points where all conditions of a rule hold, the others keep
+ * the product's order; conditions may read fixed values, and overrides re-apply it. */
+START_TEST(test_exclude)
+{
+    sim_workload *w = load_ok("exclude.ini");
+    ck_assert_uint_eq(sim_workload_points(w), 5);
+    static const struct {
+        uint64_t lanes;
+        const char *kernel;
+    } want[] = {{1, "systemc"}, {2, "systemc"}, {2, "native"}, {4, "systemc"}, {4, "native"}};
+    for (size_t i = 0; i < 5; i++) {
+        sim_params *q = applied(w, i);
+        ck_assert_uint_eq(sim_params_uint(q, "pcie.lanes"), want[i].lanes);
+        ck_assert_str_eq(sim_params_enum(q, "run.kernel"), want[i].kernel);
+        sim_params_destroy(q);
+    }
+    /* The second rule now holds for 4 lanes (written "512" or "0.5KiB"). */
+    ck_assert_int_eq(sim_workload_override_set(w, reg, "pcie.mps_bytes=0.5KiB", &e), 0);
+    ck_assert_uint_eq(sim_workload_points(w), 3);
+    /* A fixed kernel: the first rule holds for one lane, so one point is left. */
+    ck_assert_int_eq(sim_workload_override_set(w, reg, "run.kernel=native", &e), 0);
+    ck_assert_uint_eq(sim_workload_points(w), 1);
+    sim_params *q = applied(w, 0);
+    ck_assert_uint_eq(sim_params_uint(q, "pcie.lanes"), 2);
+    sim_params_destroy(q);
+    /* Leaving nothing is an error naming the rule. */
+    ck_assert_int_eq(sim_workload_override_sweep(w, reg, "pcie.lanes=1,4", &e), -1);
+    ck_assert_msg(strstr(e.msg, "exclude.ini:9: exclude leaves no point"), "%s", e.msg);
+    sim_workload_destroy(w);
+    load_fails("exclude_bad.ini", "3: exclude: unknown parameter 'pcie.lanez' (did you mean "
+                                  "'pcie.lanes'?)");
+    load_fails("exclude_syntax.ini", "3: exclude: 'pcie.lanes' is not NAME=VALUE or NAME!=VALUE");
+}
+END_TEST
+
 START_TEST(test_sweep_overrides)
 {
     sim_workload *w = load_ok("points.ini");
@@ -577,6 +612,7 @@ static Suite *workload_suite(void)
     tcase_add_test(ts, test_empty_axis);
     tcase_add_test(ts, test_points_order);
     tcase_add_test(ts, test_set_overrides);
+    tcase_add_test(ts, test_exclude);
     tcase_add_test(ts, test_sweep_overrides);
     tcase_add_test(ts, test_too_many_points);
     tcase_add_test(ts, test_empty_workload);

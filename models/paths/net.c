@@ -292,12 +292,15 @@ static double core_cycles(const sim_stats *s, const net *n)
     return elapsed_s(s) * cpu_ghz(n->cpu) * 1e9;
 }
 
+/* The mean share of its core each VM's vCPU keeps busy: the guest, the exits it takes,
+ * and host work that runs on the vCPU's thread (QEMU's device model). */
 static double m_vm_util(const sim_stats *s, void *ctx)
 {
     net *n = ctx;
-    double c = core_cycles(s, n) * n->vms;
-    double used = (double)(cpu_cycles(n->cpu, CPU_GUEST) + cpu_cycles(n->cpu, CPU_HYPERVISOR));
-    return c > 0 ? used / c : 0.0;
+    double el = (double)sim_stats_elapsed_ps(s), busy = 0;
+    for (unsigned i = 0; i < n->vms; i++)
+        busy += (double)cpu_core_busy_ps(n->cpu, n->vm[i].vcpu_core);
+    return el > 0 ? busy / (el * n->vms) : 0.0;
 }
 
 static double m_cores_busy(const sim_stats *s, void *ctx)
@@ -366,7 +369,7 @@ static void register_stats(net *n, sim_stats *st)
                      "interrupts per second taken by CPUs (physical to the host, virtual to VMs)");
     sim_stats_metric(st, "copies_per_pkt", m_copies, n, "packet copies by CPUs per packet");
     sim_stats_metric(st, "vm_cpu_util", m_vm_util, n,
-                     "guest and hypervisor cycles per VM as a share of one core");
+                     "share of its core each VM's vCPU keeps busy, on average");
     sim_stats_metric(st, "cores_busy", m_cores_busy, n, "cores' worth of CPU work, everyone");
     sim_stats_metric(st, "drops", m_drops, n,
                      "packets lost: NIC drops, full stage queues, full driver backlogs");

@@ -22,20 +22,20 @@
  * traffic.offered_gbps (0: as fast as it goes), traffic.rr_bytes.
  *
  * Placement (place.*): cores 0 .. place.host_cores-1 run the host's stack and PF driver
- * (for devdomain: the driver domain's vCPUs, which also run netback); VM i's vCPU runs
- * on core place.host_cores + i, wrapping over the remaining cores; its back-end thread
- * (device model, vhost worker) on place.backend: its own core after the vCPUs, its
- * vCPU's core, or the host's cores (auto: the vCPU's for the device model, which QEMU
- * runs in the vCPU thread on a register exit, its own for vhost, the driver domain's
- * for netback).
+ * (for devdomain: the driver domain's vCPUs that run its PF driver and bridge); VM i's
+ * vCPU runs on core place.host_cores + i, wrapping over the remaining cores; its
+ * back-end thread (device model, vhost worker, netback) on place.backend: its own core
+ * after the vCPUs, its vCPU's core, or the host's cores (auto: the vCPU's for the
+ * device model, which QEMU runs in the vCPU thread on a register exit; its own for
+ * vhost, and for netback a driver domain vCPU of its own).
  *
  * Metrics (results.csv): throughput_gbps, throughput_mpps (frames that reached their
  * destination application or the link partner, host-side bytes), latency_ns_mean,
  * latency_ns_p50, latency_ns_p99, latency_ns_p999 (partner to application for received
  * traffic, application to application for inter_vm, request to response for rr; not
  * measured for stream_tx), guest_cycles_per_pkt, hv_cycles_per_pkt,
- * host_cycles_per_pkt, exits_per_sec, irqs_per_sec, copies_per_pkt, vm_cpu_util,
- * cores_busy, drops; the IOMMU's (iotlb_hit_rate, ...) and the link's (pcie_up_util,
+ * host_cycles_per_pkt, exits_per_sec, irqs_per_sec, copies_per_pkt, vm_cpu_util (how
+ * busy each VM's vCPU core is, on average), cores_busy, drops; the IOMMU's (iotlb_hit_rate, ...) and the link's (pcie_up_util,
  * pcie_down_util) register themselves.
  *
  * Configuration errors (exit 2 before anything runs): passthrough with more than one
@@ -48,6 +48,7 @@
 
 #include "sim/err.h"
 #include "sim/params.h"
+#include "sim/results.h"
 #include "sim/run.h"
 #include "sim/stats.h"
 
@@ -58,5 +59,11 @@ void net_register_params(sim_params *p);
 int net_check(const sim_params *p, sim_err *e);
 void *net_build(const sim_ctx *ctx, sim_err *e);
 void net_destroy(void *system);
+
+/* The comparison a finished net sweep was run for (summary.txt): for each traffic
+ * pattern the paths side by side at one VM with the smallest and largest packets, then
+ * throughput against VMs. Returns the text's length with *out (malloc'd); 0, with *out
+ * NULL, when r holds no finished net point. */
+int net_summarize(const sim_results *r, char **out, sim_err *e);
 
 #endif

@@ -122,7 +122,7 @@ static const path_desc paths[PATH_KINDS] = {
     [PATH_DEVDOMAIN] = {
         .name = "devdomain", .kind = PATH_DEVDOMAIN, .nic_owner = PATH_NIC_DDOM,
         .tx_entry = 0, .rx_entry = 3, .switch_entry = 4, .switch_notify = PATH_NOTIFY_WAKE,
-        .sender_ring = PATH_COST_XEN_RING, .backend_place = 2, .nstages = 6,
+        .sender_ring = PATH_COST_XEN_RING, .backend_place = 0, .nstages = 6,
         .stages = {
             {.name = "front-tx", .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
              .steps = {RUN(PATH_COST_STACK_TX), RUN(PATH_COST_XEN_FRONT_TX),

@@ -1,0 +1,87 @@
+/* Speed of the I/O paths (workload.kind = net): simulated packets per host second and
+ * kernel events per packet, for every path on both kernels, on the platform's costs
+ * with a 10 GbE port: MTU streaming from the VMs (8 where the path shares the NIC, one
+ * for native and passthrough), 64-byte request-response from one VM, and the MTU
+ * streams again without the host memory's LLC model (mem.llc_bytes = 0). Building a
+ * system costs a fixed amount, so each case runs for D and 2D of simulated time and the
+ * speed is the difference: what one more simulated second costs. Every run is its own
+ * forked process (one SystemC elaboration per process). Nothing is asserted.
+ *
+ * usage: bench_paths [--quick] */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench/bench_point.h"
+#include "models/system.h"
+
+typedef struct scenario {
+    const char *name, *pattern, *frame;
+    int many_vms;          /* 8 VMs where the path shares the NIC */
+    const char *llc_bytes; /* "0": without the LLC model, whose per-line look-ups cost
+                              much of an MTU packet (bench_nic shows the same) */
+} scenario;
+
+static const char *const paths[] = {"native", "emulated", "paravirt", "devdomain", "passthrough", "sriov"};
+
+static int run_one(const char *kernel, const char *path, const scenario *sc, double duration_us,
+                   bench_point *r)
+{
+    static const char *const metric[] = {"throughput_mpps"};
+    char dur[32];
+    snprintf(dur, sizeof dur, "%g", duration_us);
+    int shares = strcmp(path, "native") && strcmp(path, "passthrough");
+    const char *vms = sc->many_vms && shares ? "8" : "1";
+    sim_params *p = bench_registry(&system_ops);
+    if (bench_set(p, "workload.kind", "net") || bench_set(p, "run.kernel", kernel) ||
+        bench_set(p, "nic.line_gbps", "10") || bench_set(p, "cpu.cores", "20") ||
+        bench_set(p, "io.path", path) || bench_set(p, "traffic.pattern", sc->pattern) ||
+        bench_set(p, "traffic.packet_bytes", sc->frame) || bench_set(p, "traffic.vms", vms) ||
+        bench_set(p, "run.warmup_us", "0") || bench_set(p, "run.duration_us", dur) ||
+        bench_set(p, "run.timeout_s", "0") ||
+        (sc->llc_bytes && bench_set(p, "mem.llc_bytes", sc->llc_bytes))) {
+        sim_params_destroy(p);
+        return -1;
+    }
+    bench_run_forked(&system_ops, p, metric, 1, r);
+    sim_params_destroy(p);
+    if (!r->ok) {
+        fprintf(stderr, "bench_paths: %s %s: %s\n", path, sc->name, r->err);
+        return -1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    int quick = argc > 1 && !strcmp(argv[1], "--quick");
+    static const char *const kernels[] = {"native", "systemc"};
+    static const scenario sc[] = {
+        {"mtu-tx", "stream_tx", "1518", 1, NULL},
+        {"64-rr", "rr", "64", 0, NULL},
+        {"mtu-nollc", "stream_tx", "1518", 1, "0"},
+    };
+    double d = quick ? 50000 : 500000; /* us */
+    printf("%-8s %-12s %-9s %12s %10s %14s %12s\n", "kernel", "path", "traffic", "packets/s",
+           "Mpps sim", "host s/sim ms", "events/pkt");
+    int failed = 0;
+    for (size_t k = 0; k < 2; k++)
+        for (size_t s = 0; s < sizeof sc / sizeof sc[0]; s++)
+            for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+                bench_point a, b;
+                if (run_one(kernels[k], paths[i], &sc[s], d, &a) < 0 ||
+                    run_one(kernels[k], paths[i], &sc[s], 2 * d, &b) < 0) {
+                    failed = 1;
+                    continue;
+                }
+                double pa = a.metrics[0] * d, pb = b.metrics[0] * 2 * d;
+                double dp = pb - pa, dh = b.host_seconds - a.host_seconds;
+                double de = (double)b.events - (double)a.events;
+                printf("%-8s %-12s %-9s %12.0f %10.3f %14.4f %12.3f\n", kernels[k], paths[i],
+                       sc[s].name, dh > 0 ? dp / dh : NAN, b.metrics[0], dh / (d / 1000.0),
+                       dp > 0 ? de / dp : NAN);
+                fflush(stdout);
+            }
+    return failed;
+}

@@ -1,0 +1,233 @@
+/* The comparison a net sweep was run for, as text: for each traffic pattern the paths
+ * side by side at one VM with the smallest and the largest packets swept, then the
+ * aggregate throughput of each path against the number of VMs. Everything comes from
+ * the results folder (results.h), so it can be redrawn from any finished folder. */
+#include "models/paths/net.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/paths/path.h"
+
+typedef struct row {
+    size_t point;
+    int path, pattern;
+    unsigned bytes, vms;
+} row;
+
+typedef struct text {
+    char *s;
+    size_t len, cap;
+} text;
+
+static void put(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(text *t, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(t->s ? t->s + t->len : NULL, t->s ? t->cap - t->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+            return;
+        if (t->s && t->len + (size_t)n < t->cap) {
+            t->len += (size_t)n;
+            return;
+        }
+        size_t cap = t->cap ? t->cap : 4096;
+        while (cap <= t->len + (size_t)n)
+            cap *= 2;
+        char *s = realloc(t->s, cap);
+        if (!s)
+            abort();
+        t->s = s;
+        t->cap = cap;
+    }
+}
+
+static const char *const patterns[] = {"stream_tx", "stream_rx", "bidir", "rr", "inter_vm"};
+#define N_PATTERNS (sizeof patterns / sizeof patterns[0])
+
+static int index_of(const char *v, const char *const *names, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        if (!strcmp(v, names[i]))
+            return (int)i;
+    return -1;
+}
+
+static double metric(const sim_results *r, size_t pt, const char *name)
+{
+    double v;
+    return sim_results_metric(r, pt, name, &v) ? v : NAN;
+}
+
+/* Engineering-style numbers that fit a column: 1.23M, 456k, 7.89. */
+static void num(char *buf, size_t len, double v)
+{
+    if (!isfinite(v))
+        snprintf(buf, len, "-");
+    else if (fabs(v) >= 1e6)
+        snprintf(buf, len, "%.3gM", v / 1e6);
+    else if (fabs(v) >= 1e4)
+        snprintf(buf, len, "%.3gk", v / 1e3);
+    else
+        snprintf(buf, len, "%.3g", v);
+}
+
+static void table_header(text *t)
+{
+    put(t, "  %-12s %8s %8s %9s %9s %8s %8s %8s %9s %9s %7s\n", "path", "Gb/s", "Mpps",
+        "p50 us", "p99 us", "guest", "hyperv", "host", "exits/s", "irqs/s", "drops");
+    put(t, "  %-12s %8s %8s %9s %9s %8s %8s %8s %9s %9s %7s\n", "", "", "", "", "", "cyc/pkt",
+        "cyc/pkt", "cyc/pkt", "", "", "");
+}
+
+static void table_row(text *t, const sim_results *r, const row *w)
+{
+    static const char *const m[] = {"throughput_gbps",      "throughput_mpps",    "latency_ns_p50",
+                                    "latency_ns_p99",       "guest_cycles_per_pkt", "hv_cycles_per_pkt",
+                                    "host_cycles_per_pkt",  "exits_per_sec",      "irqs_per_sec",
+                                    "drops"};
+    char c[10][16];
+    for (size_t i = 0; i < 10; i++) {
+        double v = metric(r, w->point, m[i]);
+        if (i == 2 || i == 3)
+            v /= 1000.0;
+        num(c[i], sizeof c[i], v);
+    }
+    put(t, "  %-12s %8s %8s %9s %9s %8s %8s %8s %9s %9s %7s\n", path_kind_name((path_kind)w->path),
+        c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9]);
+}
+
+static int cmp_unsigned(const void *a, const void *b)
+{
+    unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+    return (x > y) - (x < y);
+}
+
+/* The distinct values of a row field, sorted. */
+static size_t distinct(const row *rows, size_t n, size_t off, unsigned *out)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned v = *(const unsigned *)((const char *)&rows[i] + off);
+        bool seen = false;
+        for (size_t j = 0; j < k && !seen; j++)
+            seen = out[j] == v;
+        if (!seen)
+            out[k++] = v;
+    }
+    qsort(out, k, sizeof *out, cmp_unsigned);
+    return k;
+}
+
+static const row *find(const row *rows, size_t n, int path, int pattern, unsigned bytes,
+                       unsigned vms)
+{
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].path == path && rows[i].pattern == pattern && rows[i].bytes == bytes &&
+            rows[i].vms == vms)
+            return &rows[i];
+    return NULL;
+}
+
+int net_summarize(const sim_results *r, char **out, sim_err *e)
+{
+    static const char *const path_names[] = {"native",      "emulated", "paravirt", "devdomain",
+                                             "passthrough", "sriov"};
+    size_t n = sim_results_points(r), nr = 0;
+    row *rows = calloc(n ? n : 1, sizeof *rows);
+    if (!rows)
+        return sim_err_set(e, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        if (!sim_results_ok(r, i))
+            continue;
+        const char *kind = sim_results_param(r, i, "workload.kind");
+        if (!kind || strcmp(kind, "net"))
+            continue;
+        row w = {.point = i,
+                 .path = index_of(sim_results_param(r, i, "io.path"), path_names, PATH_KINDS),
+                 .pattern = index_of(sim_results_param(r, i, "traffic.pattern"), patterns, N_PATTERNS)};
+        const char *b = sim_results_param(r, i, "traffic.packet_bytes");
+        const char *v = sim_results_param(r, i, "traffic.vms");
+        if (w.path < 0 || w.pattern < 0 || !b || !v)
+            continue;
+        w.bytes = (unsigned)strtoul(b, NULL, 10);
+        w.vms = (unsigned)strtoul(v, NULL, 10);
+        rows[nr++] = w;
+    }
+    if (!nr) {
+        free(rows);
+        *out = NULL;
+        return 0;
+    }
+    unsigned *sizes = calloc(nr, sizeof *sizes), *vmss = calloc(nr, sizeof *vmss);
+    if (!sizes || !vmss)
+        abort();
+    size_t ns = distinct(rows, nr, offsetof(row, bytes), sizes);
+    size_t nv = distinct(rows, nr, offsetof(row, vms), vmss);
+    text t = {0};
+    put(&t, "I/O paths compared: %zu points from %s\n", nr, sim_results_dir(r));
+    put(&t, "(cycles per packet that arrived, split by who spent them; latency: request to "
+            "response for rr, partner to application for received traffic)\n");
+    unsigned pick[2] = {sizes[0], sizes[ns - 1]};
+    for (size_t pat = 0; pat < N_PATTERNS; pat++)
+        for (size_t k = 0; k < (ns > 1 ? 2u : 1u); k++) {
+            bool any = false;
+            for (int p = 0; p < PATH_KINDS && !any; p++)
+                any = find(rows, nr, p, (int)pat, pick[k], vmss[0]) != NULL;
+            if (!any)
+                continue;
+            put(&t, "\n%s, %u-byte frames, %u VM%s:\n", patterns[pat], pick[k], vmss[0],
+                vmss[0] == 1 ? "" : "s");
+            table_header(&t);
+            for (int p = 0; p < PATH_KINDS; p++) {
+                const row *w = find(rows, nr, p, (int)pat, pick[k], vmss[0]);
+                if (w)
+                    table_row(&t, r, w);
+            }
+        }
+    if (nv > 1)
+        for (size_t pat = 0; pat < N_PATTERNS; pat++) {
+            unsigned bytes = sizes[ns - 1];
+            bool any = false;
+            for (size_t i = 0; i < nr && !any; i++)
+                any = rows[i].pattern == (int)pat && rows[i].bytes == bytes && rows[i].vms != vmss[0];
+            if (!any)
+                continue;
+            put(&t, "\n%s, %u-byte frames: Gb/s (in brackets: how busy each VM's vCPU core is) against VMs:\n",
+                patterns[pat], bytes);
+            put(&t, "  %-12s", "path");
+            for (size_t j = 0; j < nv; j++)
+                put(&t, " %14u", vmss[j]);
+            put(&t, "\n");
+            for (int p = 0; p < PATH_KINDS; p++) {
+                bool has = false;
+                for (size_t j = 0; j < nv && !has; j++)
+                    has = find(rows, nr, p, (int)pat, bytes, vmss[j]) != NULL;
+                if (!has)
+                    continue;
+                put(&t, "  %-12s", path_kind_name((path_kind)p));
+                for (size_t j = 0; j < nv; j++) {
+                    const row *w = find(rows, nr, p, (int)pat, bytes, vmss[j]);
+                    char cell[32] = "-";
+                    if (w)
+                        snprintf(cell, sizeof cell, "%.3g (%.2f)",
+                                 metric(r, w->point, "throughput_gbps"),
+                                 metric(r, w->point, "vm_cpu_util"));
+                    put(&t, " %14s", cell);
+                }
+                put(&t, "\n");
+            }
+        }
+    free(sizes);
+    free(vmss);
+    free(rows);
+    *out = t.s;
+    return (int)t.len;
+}
