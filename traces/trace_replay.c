@@ -99,14 +99,23 @@ void trace_replay_register_params(sim_params *p)
 
 /* ---- checking the file once ----------------------------------------------------------- */
 
-/* The last file read through without error, by identity and modification time. */
-static struct {
+/* Files read through without error, by identity and modification time: a sweep checks
+ * every point, and a sweep over trace.file alternates between a few files. */
+#define CHECKED_FILES 8
+typedef struct checked_file {
     dev_t dev;
     ino_t ino;
     off_t size;
     struct timespec mtime;
-    bool valid;
-} checked;
+} checked_file;
+static checked_file checked[CHECKED_FILES];
+static size_t n_checked, next_checked;
+
+static bool same_file(const checked_file *c, const struct stat *st)
+{
+    return c->dev == st->st_dev && c->ino == st->st_ino && c->size == st->st_size &&
+           c->mtime.tv_sec == st->st_mtim.tv_sec && c->mtime.tv_nsec == st->st_mtim.tv_nsec;
+}
 
 static int check_file(const char *path, sim_err *e)
 {
@@ -116,10 +125,9 @@ static int check_file(const char *path, sim_err *e)
         trace_reader_close(r);
         return -1;
     }
-    if (checked.valid && checked.dev == st.st_dev && checked.ino == st.st_ino &&
-        checked.size == st.st_size && checked.mtime.tv_sec == st.st_mtim.tv_sec &&
-        checked.mtime.tv_nsec == st.st_mtim.tv_nsec)
-        return 0;
+    for (size_t i = 0; i < n_checked; i++)
+        if (same_file(&checked[i], &st))
+            return 0;
     trace_reader *r = trace_reader_open(path, e);
     if (!r)
         return -1;
@@ -131,11 +139,10 @@ static int check_file(const char *path, sim_err *e)
         rc = sim_err_set(e, "%s", trace_reader_error(r));
     trace_reader_close(r);
     if (rc == 0) {
-        checked.dev = st.st_dev;
-        checked.ino = st.st_ino;
-        checked.size = st.st_size;
-        checked.mtime = st.st_mtim;
-        checked.valid = true;
+        checked[next_checked] = (checked_file){st.st_dev, st.st_ino, st.st_size, st.st_mtim};
+        next_checked = (next_checked + 1) % CHECKED_FILES;
+        if (n_checked < CHECKED_FILES)
+            n_checked++;
     }
     return rc;
 }
