@@ -192,8 +192,10 @@ static void write_raw(const char *path, const uint8_t *hdr, size_t hdr_len, cons
     } else {
         FILE *f = fopen(path, "wb");
         ck_assert_ptr_nonnull(f);
-        fwrite(hdr, 1, hdr_len, f);
-        fwrite(r, sizeof *r, n, f);
+        if (hdr_len)
+            fwrite(hdr, 1, hdr_len, f);
+        if (n)
+            fwrite(r, sizeof *r, n, f);
         fclose(f);
     }
 }
