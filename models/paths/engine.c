@@ -22,7 +22,6 @@
  * is at net.txq_pkts stops and tries again after half that backlog's wire time. Other
  * full queues drop (a receive ring without buffers), and the drops are counted. */
 #include <assert.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -236,7 +235,9 @@ uint64_t net_drvq_cpu(void *ctx, uint64_t t_ps, uint64_t cycles, uint64_t stall_
      * does for a caller (a transmit) runs in the caller's context. A stall on a
      * register read keeps the core as busy as cycles would. */
     bool urgent = dq->override ? dq->override_urgent : true;
-    uint64_t total = cycles + (uint64_t)llround((double)stall_ps * cpu_ghz(n->cpu) / 1000.0);
+    uint64_t total = cycles;
+    if (stall_ps)
+        total += (uint64_t)((double)stall_ps * cpu_ghz(n->cpu) / 1000.0 + 0.5);
     uint64_t d = total ? run_on(n, core, urgent, t_ps, total, who) : t_ps;
     if (!dq->override && d < dq->ahead_ps)
         d = dq->ahead_ps;
