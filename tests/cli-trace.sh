@@ -141,6 +141,8 @@ expect 0 "" "a run records its DMA stream" -- \
 trace="$OUT/rec/points/0000/rec.dmat.gz"
 check "the trace is in the point's folder, whole" \
     "[ -s '$trace' ] && ! ls '$OUT'/rec/points/0000/*.tmp.* >/dev/null 2>&1"
+check "no trace in the current folder (the plot check's dry build records nothing)" \
+    "[ ! -e rec.dmat.gz ] && ! ls rec.dmat.gz.tmp.* >/dev/null 2>&1"
 expect 0 "creator: iovsim [0-9]" "the trace names its creator" -- "$IOVSIM" trace info "$trace"
 check "the trace header holds the run's parameters" \
     "'$IOVSIM' trace cat '$trace' | grep -q '^#|dma.window_bytes = 1048576\$'"

@@ -210,7 +210,11 @@ void trace_recorder_finish(trace_recorder *r)
 {
     if (!r)
         return;
-    if (r->failed) {
+    if (sim_kernel_events(r->kernel) == 0) {
+        /* The system was built but never ran (the plot check's dry build, a build that
+         * failed): nothing to keep. */
+        trace_writer_abort(r->w);
+    } else if (r->failed) {
         fprintf(stderr, "iovsim: trace.record: %s; no trace written\n", r->err.msg);
         trace_writer_abort(r->w);
     } else if (trace_writer_close(r->w, &r->err) < 0) {

@@ -33,7 +33,8 @@ trace_recorder *trace_recorder_start(const sim_ctx *ctx, sim_err *e);
 /* The build is over: components created from now on are not observed. */
 void trace_recorder_built(trace_recorder *r);
 /* Writes the end of the trace and moves it into place. A failure (disk full, a record
- * the format refuses) is reported on stderr and leaves no file. NULL is a no-op. */
+ * the format refuses) is reported on stderr and leaves no file; so does a system that
+ * never ran (no kernel event: a dry build that only lists metrics). NULL is a no-op. */
 void trace_recorder_finish(trace_recorder *r);
 
 #endif
