@@ -18,9 +18,10 @@
  *
  * Backpressure. Queues are bounded. The sender holds credits for its ring's slots and
  * stops when none is left; the stage that frees slots (the consumer, or the guest's
- * completion handler) wakes it. A stage that posts to a NIC queue whose driver backlog
- * is at net.txq_pkts stops and tries again after half that backlog's wire time. Other
- * full queues drop (a receive ring without buffers), and the drops are counted. */
+ * completion handler) wakes it. A stage that posts to a NIC queue holding net.txq_pkts
+ * (in its ring, not yet reclaimed, and in the driver's backlog) stops and tries again
+ * after half that many frames' wire time. Other full queues drop (a receive ring
+ * without buffers), and the drops are counted. */
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,22 +107,20 @@ static uint64_t notify(net *n, net_stage *st, unsigned pcore, cpu_who pwho, bool
                        path_notify how, uint64_t t, uint64_t *pt)
 {
     uint64_t ready = t;
-    n->c.notifies++;
+    uint64_t wake_ps = cpu_wakeup_ps(n->cpu), wake_cycles = cpu_wakeup_cycles(n->cpu);
+    cpu_who cwho = (cpu_who)st->d->who;
     switch (how) {
     case PATH_NOTIFY_NONE:
-        n->c.notifies--;
         break;
     case PATH_NOTIFY_IOEVENTFD:
         t = purgent ? hv_exit_urgent(n->hv, pcore, t, HV_EXIT_MMIO_KERNEL)
                     : hv_exit(n->hv, pcore, t, HV_EXIT_MMIO_KERNEL);
         t = run_on(n, pcore, purgent, t, hv_ioeventfd_cycles(n->hv), CPU_HYPERVISOR);
-        ready = run_on(n, st->core, st->d->urgent, t + cpu_wakeup_ps(n->cpu), cpu_wakeup_cycles(n->cpu),
-                        (cpu_who)st->d->who);
+        ready = run_on(n, st->core, st->d->urgent, t + wake_ps, wake_cycles, cwho);
         break;
     case PATH_NOTIFY_WAKE:
         t = run_on(n, pcore, purgent, t, hv_ioeventfd_cycles(n->hv), pwho);
-        ready = run_on(n, st->core, st->d->urgent, t + cpu_wakeup_ps(n->cpu), cpu_wakeup_cycles(n->cpu),
-                        (cpu_who)st->d->who);
+        ready = run_on(n, st->core, st->d->urgent, t + wake_ps, wake_cycles, cwho);
         break;
     case PATH_NOTIFY_IRQFD:
         t = run_on(n, pcore, purgent, t, hv_ioeventfd_cycles(n->hv), pwho);
@@ -133,12 +132,13 @@ static uint64_t notify(net *n, net_stage *st, unsigned pcore, cpu_who pwho, bool
                     : hv_exit(n->hv, pcore, t, HV_EXIT_HYPERCALL);
         ready = net_deliver_virq(n, st->core, t);
         if (st->d->place == PATH_PLACE_BACKEND)
-            ready = run_on(n, st->core, st->d->urgent, ready + cpu_wakeup_ps(n->cpu),
-                            cpu_wakeup_cycles(n->cpu), (cpu_who)st->d->who);
+            ready = run_on(n, st->core, st->d->urgent, ready + wake_ps, wake_cycles, cwho);
         break;
     }
-    if (how != PATH_NOTIFY_NONE)
+    if (how != PATH_NOTIFY_NONE) {
+        n->c.notifies++;
         st->woken = true;
+    }
     *pt = t;
     return ready;
 }

@@ -186,7 +186,8 @@ int net_check(const sim_params *p, sim_err *e)
         return sim_err_set(e, "peer.mac = '%s' is not a unicast MAC address",
                            sim_params_string(p, "peer.mac"));
     uint64_t txq = sim_params_uint(p, "net.txq_pkts");
-    uint64_t holds = sim_params_uint(p, "nicdrv.qdisc_pkts") + sim_params_uint(p, "nic.ring_entries") - 1;
+    uint64_t holds =
+        sim_params_uint(p, "nicdrv.qdisc_pkts") + sim_params_uint(p, "nic.ring_entries") - 1;
     if (txq > holds)
         return sim_err_set(e, "net.txq_pkts = %llu is more than a NIC queue's ring and backlog "
                               "hold (nic.ring_entries - 1 + nicdrv.qdisc_pkts = %llu)",
@@ -273,12 +274,34 @@ static double m_lat_p50(const sim_stats *s, void *ctx) { (void)s; return lat_q(c
 static double m_lat_p99(const sim_stats *s, void *ctx) { (void)s; return lat_q(ctx, 0.99); }
 static double m_lat_p999(const sim_stats *s, void *ctx) { (void)s; return lat_q(ctx, 0.999); }
 
-static double who_per_pkt(const net *n, cpu_who w) { return per_pkt(n, (double)cpu_cycles(n->cpu, w)); }
-static double m_guest_cyc(const sim_stats *s, void *ctx) { (void)s; return who_per_pkt(ctx, CPU_GUEST); }
-static double m_hv_cyc(const sim_stats *s, void *ctx) { (void)s; return who_per_pkt(ctx, CPU_HYPERVISOR); }
-static double m_host_cyc(const sim_stats *s, void *ctx) { (void)s; return who_per_pkt(ctx, CPU_HOST); }
+static double who_per_pkt(const net *n, cpu_who w)
+{
+    return per_pkt(n, (double)cpu_cycles(n->cpu, w));
+}
 
-static double m_exits(const sim_stats *s, void *ctx) { return per_s(s, (double)hv_exits_total(((net *)ctx)->hv)); }
+static double m_guest_cyc(const sim_stats *s, void *ctx)
+{
+    (void)s;
+    return who_per_pkt(ctx, CPU_GUEST);
+}
+
+static double m_hv_cyc(const sim_stats *s, void *ctx)
+{
+    (void)s;
+    return who_per_pkt(ctx, CPU_HYPERVISOR);
+}
+
+static double m_host_cyc(const sim_stats *s, void *ctx)
+{
+    (void)s;
+    return who_per_pkt(ctx, CPU_HOST);
+}
+
+static double m_exits(const sim_stats *s, void *ctx)
+{
+    return per_s(s, (double)hv_exits_total(((net *)ctx)->hv));
+}
+
 static double m_irqs(const sim_stats *s, void *ctx) { return per_s(s, (double)((net *)ctx)->c.irqs); }
 
 static double m_copies(const sim_stats *s, void *ctx)
@@ -530,7 +553,8 @@ static int add_queues(net *n, sim_err *e)
     n->host_q = calloc(n->host_cores, sizeof *n->host_q);
     if (!n->dq || !n->dctr || !n->host_q)
         return sim_err_set(e, "out of memory");
-    iommu_irq_table_init(n->iommu, irq_table_order(maxq));
+    if (iommu_irq_table_init(n->iommu, irq_table_order(maxq)) < 0)
+        return sim_err_set(e, "net: no interrupt remapping table for %u vectors", maxq);
     n->ndctr = 1;
     nic_drv_register_stats(&n->dctr[0], n->stats, "nicdrv.pf");
     switch (own) {

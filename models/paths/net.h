@@ -35,8 +35,9 @@
  * traffic, application to application for inter_vm, request to response for rr; not
  * measured for stream_tx), guest_cycles_per_pkt, hv_cycles_per_pkt,
  * host_cycles_per_pkt, exits_per_sec, irqs_per_sec, copies_per_pkt, vm_cpu_util (how
- * busy each VM's vCPU core is, on average), cores_busy, drops; the IOMMU's (iotlb_hit_rate, ...) and the link's (pcie_up_util,
- * pcie_down_util) register themselves.
+ * busy each VM's vCPU core is, on average), cores_busy, drops; the IOMMU's
+ * (iotlb_hit_rate, ...) and the link's (pcie_up_util, pcie_down_util) register
+ * themselves.
  *
  * Configuration errors (exit 2 before anything runs): passthrough with more than one
  * VM, sriov with more VMs than VFs (or than the queue pool allows), an assigned

@@ -200,8 +200,8 @@ int net_summarize(const sim_results *r, char **out, sim_err *e)
                 any = rows[i].pattern == (int)pat && rows[i].bytes == bytes && rows[i].vms != vmss[0];
             if (!any)
                 continue;
-            put(&t, "\n%s, %u-byte frames: Gb/s (in brackets: how busy each VM's vCPU core is) against VMs:\n",
-                patterns[pat], bytes);
+            put(&t, "\n%s, %u-byte frames: Gb/s (in brackets: how busy each VM's vCPU core "
+                    "is) against VMs:\n", patterns[pat], bytes);
             put(&t, "  %-12s", "path");
             for (size_t j = 0; j < nv; j++)
                 put(&t, " %14u", vmss[j]);
