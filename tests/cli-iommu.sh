@@ -4,31 +4,8 @@
 # knee; a 32-bit device reaches a window above 4 GiB through remapping and through
 # bounce buffers. Run by `make check` (IOVSIM and TOP_SRCDIR come from the environment).
 set -u
-IOVSIM=${IOVSIM:-./iovsim}
-TOP=${TOP_SRCDIR:-.}
+. "$(dirname "$0")/lib.sh" cli-iommu
 WL="$TOP/workloads/iommu-window.ini"
-OUT=$(mktemp -d "${TMPDIR:-/tmp}/iovsim-iommu.XXXXXX")
-trap 'rm -rf "$OUT"' EXIT
-pass=0
-fail=0
-
-ok() { pass=$((pass + 1)); echo "PASS: $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $1"; [ -f "$OUT/err" ] && sed 's/^/    stderr: /' "$OUT/err" | head -n 5; }
-
-# expect STATUS PATTERN DESCRIPTION -- COMMAND...
-expect() {
-    local want=$1 pattern=$2 what=$3
-    shift 4
-    "$@" >"$OUT/out" 2>"$OUT/err"
-    local got=$?
-    if [ "$got" != "$want" ]; then
-        bad "$what (exit $got, wanted $want)"
-    elif [ -n "$pattern" ] && ! grep -Eq -- "$pattern" "$OUT/err" "$OUT/out"; then
-        bad "$what (output lacks /$pattern/)"
-    else
-        ok "$what"
-    fi
-}
 
 small=(--set dma.window_bytes=1MiB --set iommu.page_bytes=4096 --set run.duration_us=20 --set run.warmup_us=2)
 

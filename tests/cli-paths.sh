@@ -3,16 +3,8 @@
 # runs (exit 2) with a message that names the problem, and every path runs a small
 # point. Run by `make check` (IOVSIM and TOP_SRCDIR come from the test environment).
 set -u
-IOVSIM=${IOVSIM:-./iovsim}
-TOP=${TOP_SRCDIR:-.}
+. "$(dirname "$0")/lib.sh" cli-paths
 WL="$TOP/tests/data/cli/net.ini"
-OUT=$(mktemp -d "${TMPDIR:-/tmp}/iovsim-cli-paths.XXXXXX")
-trap 'rm -rf "$OUT"' EXIT
-pass=0
-fail=0
-
-ok() { pass=$((pass + 1)); echo "PASS: $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $1"; sed 's/^/    stderr: /' "$OUT/err" | head -n 3; }
 
 # refused PATTERN DESCRIPTION -- ARGS...: exit 2, the message, no results folder.
 refused() {

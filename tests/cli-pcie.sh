@@ -2,13 +2,8 @@
 # Bad PCIe and DMA-benchmark configurations are refused before anything runs: exit 2
 # and a message naming the parameter. A good one runs.
 set -u
-IOVSIM=${IOVSIM:-./iovsim}
-TOP=${TOP_SRCDIR:-.}
+. "$(dirname "$0")/lib.sh" cli-pcie
 WL="$TOP/tests/data/cli/pcie.ini"
-OUT=$(mktemp -d "${TMPDIR:-/tmp}/iovsim-cli-pcie.XXXXXX")
-trap 'rm -rf "$OUT"' EXIT
-pass=0
-fail=0
 
 refused() {
     local pattern=$1 what=$2

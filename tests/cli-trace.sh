@@ -6,36 +6,13 @@
 # byte, the Linux tracepoint importer, the sample traces and the IOTLB-size sweep over
 # one of them. Run by `make check` (IOVSIM and TOP_SRCDIR come from the environment).
 set -u
-IOVSIM=${IOVSIM:-./iovsim}
-TOP=${TOP_SRCDIR:-.}
+. "$(dirname "$0")/lib.sh" cli-trace
 CORPUS="$TOP/tests/data/trace-corpus"
 LINUX="$TOP/tests/data/trace-linux"
 SAMPLES="$TOP/traces/samples"
 WL="$TOP/workloads/iommu-window.ini"
-OUT=$(mktemp -d "${TMPDIR:-/tmp}/iovsim-trace.XXXXXX")
-trap 'rm -rf "$OUT"' EXIT
-pass=0
-fail=0
 
-ok() { pass=$((pass + 1)); echo "PASS: $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $1"; [ -f "$OUT/err" ] && sed 's/^/    stderr: /' "$OUT/err" | head -n 5; }
 check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
-
-# expect STATUS PATTERN DESCRIPTION -- COMMAND...: the exit status and a pattern that
-# stderr (or stdout) must contain.
-expect() {
-    local want=$1 pattern=$2 what=$3
-    shift 4
-    "$@" >"$OUT/out" 2>"$OUT/err"
-    local got=$?
-    if [ "$got" != "$want" ]; then
-        bad "$what (exit $got, wanted $want)"
-    elif [ -n "$pattern" ] && ! grep -Eq -- "$pattern" "$OUT/err" "$OUT/out"; then
-        bad "$what (output lacks /$pattern/)"
-    else
-        ok "$what"
-    fi
-}
 
 # A counter from a point's stats.txt, a metric from a results.csv's first row.
 stat() { awk -v n="$2" '$1 == n { print $2 }' "$1/points/0000/stats.txt"; }

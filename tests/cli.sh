@@ -3,32 +3,8 @@
 # determinism across runs and -j, --resume. Run by `make check` (IOVSIM and TOP_SRCDIR
 # come from the test environment).
 set -u
-IOVSIM=${IOVSIM:-./iovsim}
-TOP=${TOP_SRCDIR:-.}
+. "$(dirname "$0")/lib.sh" cli
 DATA="$TOP/tests/data/cli"
-OUT=$(mktemp -d "${TMPDIR:-/tmp}/iovsim-cli.XXXXXX")
-trap 'rm -rf "$OUT"' EXIT
-pass=0
-fail=0
-
-ok() { pass=$((pass + 1)); echo "PASS: $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $1"; [ -f "$OUT/err" ] && sed 's/^/    stderr: /' "$OUT/err" | head -n 5; }
-
-# expect STATUS PATTERN DESCRIPTION -- COMMAND...: the exit status and a pattern that
-# stderr (or stdout) must contain.
-expect() {
-    local want=$1 pattern=$2 what=$3
-    shift 4
-    "$@" >"$OUT/out" 2>"$OUT/err"
-    local got=$?
-    if [ "$got" != "$want" ]; then
-        bad "$what (exit $got, wanted $want)"
-    elif [ -n "$pattern" ] && ! grep -Eq -- "$pattern" "$OUT/err" "$OUT/out"; then
-        bad "$what (output lacks /$pattern/)"
-    else
-        ok "$what"
-    fi
-}
 
 expect 0 "usage: iovsim" "--help" -- "$IOVSIM" --help
 expect 0 "^iovsim [0-9]" "--version" -- "$IOVSIM" --version

@@ -4,32 +4,11 @@
 # the folders the points ran in), and --resume after a sweep is killed halfway. Run by
 # `make check` (IOVSIM and TOP_SRCDIR come from the test environment).
 set -u
-IOVSIM=${IOVSIM:-./iovsim}
+. "$(dirname "$0")/lib.sh" cluster
 case $IOVSIM in /*) ;; *) IOVSIM="$PWD/$IOVSIM" ;; esac
-TOP=${TOP_SRCDIR:-.}
 SMALL="$(cd "$TOP" && pwd)/tests/data/cli/small.ini"
-OUT=$(mktemp -d "${TMPDIR:-/tmp}/iovsim-cluster.XXXXXX")
-trap 'rm -rf "$OUT"' EXIT
-pass=0
-fail=0
 
-ok() { pass=$((pass + 1)); echo "PASS: $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $1"; [ -f "$OUT/err" ] && sed 's/^/    stderr: /' "$OUT/err" | head -n 8; }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
-
-expect() {
-    local want=$1 pattern=$2 what=$3
-    shift 4
-    "$@" >"$OUT/out" 2>"$OUT/err"
-    local got=$?
-    if [ "$got" != "$want" ]; then
-        bad "$what (exit $got, wanted $want)"
-    elif [ -n "$pattern" ] && ! grep -Eq -- "$pattern" "$OUT/err" "$OUT/out"; then
-        bad "$what (output lacks /$pattern/)"
-    else
-        ok "$what"
-    fi
-}
 
 if ! command -v parallel >/dev/null 2>&1; then
     echo "GNU parallel is needed (Debian package parallel; ./bootstrap installs it)"

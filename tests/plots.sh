@@ -4,32 +4,10 @@
 # run without gnuplot still writes its CSV and says once how to get it. Run by
 # `make check` (IOVSIM and TOP_SRCDIR come from the test environment).
 set -u
-IOVSIM=${IOVSIM:-./iovsim}
-TOP=${TOP_SRCDIR:-.}
+. "$(dirname "$0")/lib.sh" plots
 DATA="$TOP/tests/data/plots"
-OUT=$(mktemp -d "${TMPDIR:-/tmp}/iovsim-plots.XXXXXX")
-trap 'rm -rf "$OUT"' EXIT
-pass=0
-fail=0
 
-ok() { pass=$((pass + 1)); echo "PASS: $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $1"; [ -f "$OUT/err" ] && sed 's/^/    stderr: /' "$OUT/err" | head -n 8; }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
-
-# expect STATUS PATTERN DESCRIPTION -- COMMAND...
-expect() {
-    local want=$1 pattern=$2 what=$3
-    shift 4
-    "$@" >"$OUT/out" 2>"$OUT/err"
-    local got=$?
-    if [ "$got" != "$want" ]; then
-        bad "$what (exit $got, wanted $want)"
-    elif [ -n "$pattern" ] && ! grep -Eq -- "$pattern" "$OUT/err" "$OUT/out"; then
-        bad "$what (output lacks /$pattern/)"
-    else
-        ok "$what"
-    fi
-}
 
 is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; }
 is_svg() { grep -q '<svg' "$1" && tail -c 200 "$1" | grep -q '</svg>'; }

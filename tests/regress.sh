@@ -4,15 +4,8 @@
 # it, a point without expectations fails, bad expect files are refused with file:line;
 # and the validation report of `make validate`. Run by `make check`.
 set -u
-IOVSIM=${IOVSIM:-./iovsim}
-TOP=${TOP_SRCDIR:-.}
-OUT=$(mktemp -d "${TMPDIR:-/tmp}/iovsim-regress.XXXXXX")
-trap 'rm -rf "$OUT"' EXIT
-pass=0
-fail=0
+. "$(dirname "$0")/lib.sh" regress
 
-ok() { pass=$((pass + 1)); echo "PASS: $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $1"; [ -f "$OUT/out" ] && grep -v '^pass ' "$OUT/out" | sed 's/^/    /' | head -n 20; }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
 
 expect() {
