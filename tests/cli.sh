@@ -16,6 +16,11 @@ expect 0 "run\.duration_us" "params lists run.duration_us" -- "$IOVSIM" params r
 expect 0 "workload\.kind" "params lists workload.kind" -- "$IOVSIM" params
 expect 0 "^\|" "params --markdown is a table" -- "$IOVSIM" params --markdown
 expect 2 "no parameter starts with" "params with an unknown prefix" -- "$IOVSIM" params nosuch.
+if "$IOVSIM" params --markdown | cmp -s - "$TOP/docs/PARAMS.md"; then
+    ok "docs/PARAMS.md is the current parameter reference"
+else
+    bad "docs/PARAMS.md is out of date: regenerate it with make docs/PARAMS.md"
+fi
 
 expect 2 "no workload file" "run without a file" -- "$IOVSIM" run
 expect 2 "unknown option" "run with an unknown option" -- "$IOVSIM" run --frob "$DATA/small.ini"
