@@ -24,6 +24,7 @@
 
 #include "models/iommu/iommu.h"
 #include "models/system.h"
+#include "bench/validate_table.h"
 #include "sim/run.h"
 
 #define LAT_TOLERANCE 0.10
@@ -31,96 +32,52 @@
 #define BW_TOLERANCE 0.15
 #define INV_TOLERANCE 0.25
 
-static int failures, rows;
 
-static sim_params *registry(void)
-{
-    sim_params *p = sim_params_create();
-    sim_run_register_params(p);
-    system_ops.register_params(p);
-    return p;
-}
 
-static void set(sim_params *p, const char *name, const char *value)
-{
-    sim_err e;
-    if (sim_params_set(p, name, value, "validate-iommu", &e) < 0) {
-        fprintf(stderr, "%s\n", e.msg);
-        exit(2);
-    }
-}
 
 /* The platform's calibrated values, as the workload files include them. */
 static void platform(sim_params *p)
 {
-    set(p, "workload.kind", "dma");
-    set(p, "run.kernel", "native");
-    set(p, "pcie.link_latency_ns", "90");
-    set(p, "rc.latency_ns", "75");
-    set(p, "mem.llc_latency_ns", "80");
-    set(p, "mem.read_latency_ns", "134");
-    set(p, "dma.engine_latency_ns", "122");
-    set(p, "dma.op", "read");
-    set(p, "dma.size_bytes", "64");
-    set(p, "dma.pattern", "random");
-    set(p, "dma.cache", "cold");
-    set(p, "dma.map", "window");
-    set(p, "run.warmup_us", "20");
+    val_set(p, "workload.kind", "dma");
+    val_set(p, "run.kernel", "native");
+    val_set(p, "pcie.link_latency_ns", "90");
+    val_set(p, "rc.latency_ns", "75");
+    val_set(p, "mem.llc_latency_ns", "80");
+    val_set(p, "mem.read_latency_ns", "134");
+    val_set(p, "dma.engine_latency_ns", "122");
+    val_set(p, "dma.op", "read");
+    val_set(p, "dma.size_bytes", "64");
+    val_set(p, "dma.pattern", "random");
+    val_set(p, "dma.cache", "cold");
+    val_set(p, "dma.map", "window");
+    val_set(p, "run.warmup_us", "20");
 }
 
-static double run_metric(sim_params *p, const char *metric)
-{
-    sim_err e = {{0}};
-    if (system_ops.check(p, &e) < 0) {
-        fprintf(stderr, "validate-iommu: bad configuration: %s\n", e.msg);
-        exit(2);
-    }
-    sim_point_result r;
-    if (sim_run_point(&system_ops, p, NULL, &r, &e) < 0) {
-        fprintf(stderr, "validate-iommu: run failed: %s\n", e.msg);
-        exit(2);
-    }
-    double v = NAN;
-    for (size_t i = 0; i < r.metrics; i++)
-        if (!strcmp(r.metric_names[i], metric))
-            v = r.metric_values[i];
-    sim_point_result_free(&r);
-    return v;
-}
 
-static void row(const char *what, double reference, double simulated, double tol)
-{
-    double dev = (simulated - reference) / reference;
-    bool ok = fabs(dev) <= tol;
-    rows++;
-    failures += !ok;
-    printf("%-50s %10.2f %10.2f %8.2f%%  %s\n", what, reference, simulated, 100.0 * dev,
-           ok ? "pass" : "FAIL");
-}
 
 static double latency(const char *mode, const char *window)
 {
-    sim_params *p = registry();
+    sim_params *p = val_registry();
     platform(p);
-    set(p, "iommu.mode", mode);
-    set(p, "dma.window_bytes", window);
-    set(p, "dma.outstanding", "1");
-    set(p, "run.duration_us", "300");
-    double v = run_metric(p, "dma_latency_ns_p50");
+    val_set(p, "iommu.mode", mode);
+    val_set(p, "dma.window_bytes", window);
+    val_set(p, "dma.outstanding", "1");
+    val_set(p, "run.duration_us", "300");
+    double v = val_run_metric(p, "dma_latency_ns_p50");
     sim_params_destroy(p);
     return v;
 }
 
 static double bandwidth(const char *window, const char *page)
 {
-    sim_params *p = registry();
+    sim_params *p = val_registry();
     platform(p);
-    set(p, "iommu.mode", "strict");
-    set(p, "iommu.page_bytes", page);
-    set(p, "dma.window_bytes", window);
-    set(p, "dma.outstanding", "32");
-    set(p, "run.duration_us", "200");
-    double v = run_metric(p, "dma_gbps");
+    val_set(p, "iommu.mode", "strict");
+    val_set(p, "iommu.page_bytes", page);
+    val_set(p, "dma.window_bytes", window);
+    val_set(p, "dma.outstanding", "32");
+    val_set(p, "run.duration_us", "200");
+    double v = val_run_metric(p, "dma_gbps");
     sim_params_destroy(p);
     return v;
 }
@@ -128,7 +85,7 @@ static double bandwidth(const char *window, const char *page)
 /* One page-selective IOTLB invalidation with its wait, on an idle IOMMU. */
 static double invalidation_ns(void)
 {
-    sim_params *p = registry();
+    sim_params *p = val_registry();
     sim_stats *s = sim_stats_create();
     mem *m = mem_create(p, s);
     mem_phys *pm = mem_phys_create();
@@ -146,6 +103,7 @@ static double invalidation_ns(void)
 
 int main(int argc, char **argv)
 {
+    val_init("validate-iommu");
     bool quick = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick"))
@@ -167,9 +125,9 @@ int main(int argc, char **argv)
     double off_big = latency("off", "64MiB");
     double on_small = latency("strict", "8KiB");
     double on_big = latency("strict", "64MiB");
-    row("64 B read latency p50, IOMMU on, 8 KiB window (ns)", 600.0, on_small, LAT_TOLERANCE);
-    row("64 B read latency p50, IOMMU on, 64 MiB window (ns)", 880.0, on_big, LAT_TOLERANCE);
-    row("IOTLB miss cost: 64 MiB on - off (ns)", 280.0, on_big - off_big, MISS_TOLERANCE);
+    val_row("64 B read latency p50, IOMMU on, 8 KiB window (ns)", 600.0, on_small, LAT_TOLERANCE);
+    val_row("64 B read latency p50, IOMMU on, 64 MiB window (ns)", 880.0, on_big, LAT_TOLERANCE);
+    val_row("IOTLB miss cost: 64 MiB on - off (ns)", 280.0, on_big - off_big, MISS_TOLERANCE);
 
     static const struct {
         const char *window;
@@ -183,13 +141,12 @@ int main(int argc, char **argv)
         if (quick && i != 1 && i != 3 && i != 7)
             continue;
         snprintf(what, sizeof what, "64 B random read Gb/s, 4 KiB pages, %s", bw[i].window);
-        row(what, bw[i].gbps, bandwidth(bw[i].window, "4096"), BW_TOLERANCE);
+        val_row(what, bw[i].gbps, bandwidth(bw[i].window, "4096"), BW_TOLERANCE);
     }
     /* 2 MiB pages: the IOTLB reaches 128 MiB, so 64 MiB loses nothing against 16 KiB. */
     double sp_small = bandwidth("16KiB", "2MiB"), sp_big = bandwidth("64MiB", "2MiB");
-    row("2 MiB pages: Gb/s at 64 MiB / at 16 KiB", 1.0, sp_big / sp_small, 0.02);
-    row("IOTLB invalidation + wait, strict unmap (ns)", 800.0, invalidation_ns(), INV_TOLERANCE);
+    val_row("2 MiB pages: Gb/s at 64 MiB / at 16 KiB", 1.0, sp_big / sp_small, 0.02);
+    val_row("IOTLB invalidation + wait, strict unmap (ns)", 800.0, invalidation_ns(), INV_TOLERANCE);
 
-    printf("%d passed, %d failed\n", rows - failures, failures);
-    return failures ? 1 : 0;
+    return val_finish();
 }

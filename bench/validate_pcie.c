@@ -17,66 +17,17 @@
 
 #include "models/pcie/tlp.h"
 #include "models/system.h"
+#include "bench/validate_table.h"
 #include "sim/run.h"
 
 #define BW_TOLERANCE 0.02
 #define LAT_TOLERANCE 0.10
 
-typedef struct setting {
-    const char *name;
-    const char *value;
-} setting;
 
-static int failures, rows;
-static const char *platform_dir = ".";
 
-static sim_params *registry(void)
-{
-    sim_params *p = sim_params_create();
-    sim_run_register_params(p);
-    system_ops.register_params(p);
-    return p;
-}
 
-static void set(sim_params *p, const char *name, const char *value)
-{
-    sim_err e;
-    if (sim_params_set(p, name, value, "validate-pcie", &e) < 0) {
-        fprintf(stderr, "%s\n", e.msg);
-        exit(2);
-    }
-}
 
-static double run_metric(sim_params *p, const char *metric)
-{
-    sim_err e = {{0}};
-    if (system_ops.check(p, &e) < 0) {
-        fprintf(stderr, "validate-pcie: bad configuration: %s\n", e.msg);
-        exit(2);
-    }
-    sim_point_result r;
-    if (sim_run_point(&system_ops, p, NULL, &r, &e) < 0) {
-        fprintf(stderr, "validate-pcie: run failed: %s\n", e.msg);
-        exit(2);
-    }
-    double v = NAN;
-    for (size_t i = 0; i < r.metrics; i++)
-        if (!strcmp(r.metric_names[i], metric))
-            v = r.metric_values[i];
-    sim_point_result_free(&r);
-    return v;
-}
 
-static void row(const char *what, double reference, double simulated, double tol, const char *unit)
-{
-    double dev = (simulated - reference) / reference;
-    bool ok = fabs(dev) <= tol;
-    rows++;
-    failures += !ok;
-    printf("%-46s %10.2f %10.2f %8.2f%%  %s\n", what, reference, simulated, 100.0 * dev,
-           ok ? "pass" : "FAIL");
-    (void)unit;
-}
 
 static const char *op_names[] = {"read", "write", "rw"};
 
@@ -85,64 +36,65 @@ static const char *op_names[] = {"read", "write", "rw"};
 static void bandwidth(unsigned gen, unsigned lanes, unsigned mps, unsigned mrrs, int op,
                       unsigned size, double printed)
 {
-    sim_params *p = registry();
+    sim_params *p = val_registry();
     char buf[64];
-    set(p, "workload.kind", "dma");
-    set(p, "run.kernel", "native");
+    val_set(p, "workload.kind", "dma");
+    val_set(p, "run.kernel", "native");
     snprintf(buf, sizeof buf, "%u", gen);
-    set(p, "pcie.gen", buf);
+    val_set(p, "pcie.gen", buf);
     snprintf(buf, sizeof buf, "%u", lanes);
-    set(p, "pcie.lanes", buf);
+    val_set(p, "pcie.lanes", buf);
     snprintf(buf, sizeof buf, "%u", mps);
-    set(p, "pcie.mps_bytes", buf);
+    val_set(p, "pcie.mps_bytes", buf);
     snprintf(buf, sizeof buf, "%u", mrrs);
-    set(p, "pcie.mrrs_bytes", buf);
+    val_set(p, "pcie.mrrs_bytes", buf);
     snprintf(buf, sizeof buf, "%u", size);
-    set(p, "dma.size_bytes", buf);
-    set(p, "dma.window_bytes", "1MiB");
-    set(p, "dma.op", op_names[op]);
+    val_set(p, "dma.size_bytes", buf);
+    val_set(p, "dma.window_bytes", "1MiB");
+    val_set(p, "dma.op", op_names[op]);
     /* Ample requests in flight: the bandwidth-delay product of the widest link. */
-    set(p, "pcie.tags", "4096");
-    set(p, "dma.outstanding", "4096");
+    val_set(p, "pcie.tags", "4096");
+    val_set(p, "dma.outstanding", "4096");
     /* Enough transfers for the rate to settle whatever the link speed. */
     double payload_gbps = pcie_link_tlp_gbps(&(pcie_link_cfg){gen, lanes, mps, mrrs, 64, 64, false, false});
     double us = 2000.0 * 8.0 * size / payload_gbps / 1000.0 * 20.0;
     if (us < 20)
         us = 20;
     snprintf(buf, sizeof buf, "%.3f", us);
-    set(p, "run.duration_us", buf);
-    set(p, "run.warmup_us", "10");
+    val_set(p, "run.duration_us", buf);
+    val_set(p, "run.warmup_us", "10");
 
     pcie_link_cfg cfg = {.gen = gen, .lanes = lanes, .mps_bytes = mps, .mrrs_bytes = mrrs,
                          .rcb_bytes = 64, .addr_bits = 64};
     double model = pcie_model_dma_gbps(&cfg, op == 0 ? PCIE_DMA_READ : op == 1 ? PCIE_DMA_WRITE : PCIE_DMA_RW, size);
-    double sim = run_metric(p, "dma_gbps");
+    double sim = val_run_metric(p, "dma_gbps");
     char what[128];
     snprintf(what, sizeof what, "Gen%u x%-2u MPS %4u MRRS %4u %-5s %5u B %s", gen, lanes, mps, mrrs,
              op_names[op], size, printed > 0 ? "(paper)" : "(model)");
-    row(what, printed > 0 ? printed : model, sim, BW_TOLERANCE, "Gb/s");
+    val_row(what, printed > 0 ? printed : model, sim, BW_TOLERANCE);
     sim_params_destroy(p);
 }
 
 static void latency(const char *cache, double measured)
 {
-    sim_params *p = registry();
-    set(p, "workload.kind", "dma");
-    set(p, "run.kernel", "native");
-    set(p, "dma.op", "read");
-    set(p, "dma.size_bytes", "64");
-    set(p, "dma.outstanding", "1");
-    set(p, "dma.cache", cache);
-    set(p, "run.duration_us", "200");
-    set(p, "run.warmup_us", "10");
+    sim_params *p = val_registry();
+    val_set(p, "workload.kind", "dma");
+    val_set(p, "run.kernel", "native");
+    val_set(p, "dma.op", "read");
+    val_set(p, "dma.size_bytes", "64");
+    val_set(p, "dma.outstanding", "1");
+    val_set(p, "dma.cache", cache);
+    val_set(p, "run.duration_us", "200");
+    val_set(p, "run.warmup_us", "10");
     char what[128];
     snprintf(what, sizeof what, "64 B DMA read latency p50, %s (ns)", cache);
-    row(what, measured, run_metric(p, "dma_latency_ns_p50"), LAT_TOLERANCE, "ns");
+    val_row(what, measured, val_run_metric(p, "dma_latency_ns_p50"), LAT_TOLERANCE);
     sim_params_destroy(p);
 }
 
 int main(int argc, char **argv)
 {
+    val_init("validate-pcie");
     bool quick = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick"))
@@ -159,7 +111,6 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    (void)platform_dir;
     printf("%-46s %10s %10s %9s\n", "check", "reference", "simulated", "deviation");
 
     /* The paper's printed figures, Gen3 x8, MPS 256, MRRS 512. */
@@ -202,6 +153,5 @@ int main(int argc, char **argv)
     latency("warm", 546.0);
     latency("cold", 600.0);
 
-    printf("%d checks, %d passed, %d failed\n", rows, rows - failures, failures);
-    return failures ? 1 : 0;
+    return val_finish();
 }
