@@ -590,6 +590,7 @@ static Suite *workload_suite(void)
 {
     Suite *s = suite_create("workload");
     TCase *tc = tcase_create("files");
+    tcase_set_timeout(tc, 120);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_file_sets_values);
     tcase_add_test(tc, test_crlf_lines);
@@ -605,6 +606,9 @@ static Suite *workload_suite(void)
     tcase_add_test(tc, test_plots_kept_raw);
     suite_add_tcase(s, tc);
     TCase *ts = tcase_create("sweeps");
+    /* Generating and checking 13,000 range values takes seconds under the sanitizers on
+     * a loaded machine: well past Check's 4-second default. */
+    tcase_set_timeout(ts, 120);
     tcase_add_checked_fixture(ts, setup, teardown);
     tcase_add_test(ts, test_range_syntax);
     tcase_add_test(ts, test_range_forms);
