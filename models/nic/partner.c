@@ -28,6 +28,8 @@ struct nic_partner {
     uint32_t frame_bytes;
     uint32_t flow_base;
     nic_partner_counters c;
+    nic_partner_rx_fn rx_observer;
+    void *rx_observer_ctx;
 };
 
 void nic_partner_register_params(sim_params *p)
@@ -95,6 +97,8 @@ static void on_tx_frame(void *ctx, const nic_pkt *p, uint64_t arrival_ps)
     nic_partner *pt = ctx;
     pt->c.rx_frames++;
     pt->c.rx_bytes += p->len_bytes - NIC_FCS_BYTES;
+    if (pt->rx_observer)
+        pt->rx_observer(pt->rx_observer_ctx, p, arrival_ps);
     if (p->kind != NIC_PKT_REQUEST)
         return;
     nic_pkt r = *p;
@@ -103,6 +107,12 @@ static void on_tx_frame(void *ctx, const nic_pkt *p, uint64_t arrival_ps)
     r.kind = NIC_PKT_RESPONSE;
     pt->c.responses++;
     send(pt, &r, arrival_ps + pt->turnaround_ps);
+}
+
+void nic_partner_set_rx_observer(nic_partner *pt, nic_partner_rx_fn fn, void *ctx)
+{
+    pt->rx_observer = fn;
+    pt->rx_observer_ctx = ctx;
 }
 
 void nic_partner_start(nic_partner *pt, uint64_t t_ps, double gbps, uint32_t frame_bytes)

@@ -28,6 +28,11 @@ void nic_partner_add_dest(nic_partner *pt, uint64_t mac, uint16_t vlan, uint32_t
  * FCS) in total, 0 for back to back at the line rate. */
 void nic_partner_start(nic_partner *pt, uint64_t t_ps, double gbps, uint32_t frame_bytes);
 
+/* Called for every frame the partner receives from the NIC, with the time its last
+ * bit arrived (a workload measures transmit latency from the frame's born_ps). */
+typedef void (*nic_partner_rx_fn)(void *ctx, const nic_pkt *p, uint64_t arrival_ps);
+void nic_partner_set_rx_observer(nic_partner *pt, nic_partner_rx_fn fn, void *ctx);
+
 typedef struct nic_partner_counters {
     uint64_t rx_frames, rx_bytes; /* from the NIC (host-side bytes) */
     uint64_t tx_frames, tx_bytes; /* to the NIC */

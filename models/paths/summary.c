@@ -174,7 +174,8 @@ int net_summarize(const sim_results *r, char **out, sim_err *e)
     text t = {0};
     put(&t, "I/O paths compared: %zu points from %s\n", nr, sim_results_dir(r));
     put(&t, "(cycles per packet that arrived, split by who spent them; latency: request to "
-            "response for rr, partner to application for received traffic)\n");
+            "response for rr, partner to application for received traffic, application to "
+            "partner for sent traffic)\n");
     unsigned pick[2] = {sizes[0], sizes[ns - 1]};
     for (size_t pat = 0; pat < N_PATTERNS; pat++)
         for (size_t k = 0; k < (ns > 1 ? 2u : 1u); k++) {
