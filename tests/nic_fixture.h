@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/host/cpu.h"
 #include "models/iommu/iommu.h"
 #include "models/mem/mem.h"
 #include "models/mem/physmem.h"
@@ -69,6 +70,7 @@ static inline void nicfx_params(nicfx *f)
     pcie_link_register_params(f->p);
     pcie_rc_register_params(f->p);
     iommu_register_params(f->p);
+    cpu_register_params(f->p);
     nicload_register_params(f->p);
     fx_set(f->p, "nic.max_vfs", "8");
     fx_set(f->p, "nic.total_queues", "32");

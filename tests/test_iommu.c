@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "models/iommu/dmaapi.h"
+#include "models/host/cpu.h"
 #include "models/iommu/iommu.h"
 #include "models/iommu/iommu_regs.h"
 #include "models/iommu/irq_remap.h"
@@ -36,6 +37,7 @@ static sim_params *params(void)
     pcie_link_register_params(p);
     pcie_rc_register_params(p);
     iommu_register_params(p);
+    cpu_register_params(p);
     return p;
 }
 

@@ -149,8 +149,9 @@ iommu_dma *iommu_dma_create(const sim_params *p, sim_stats *s, iommu *u, mem *m,
     d->iova_alloc_cycles = sim_params_uint(p, "iommu.iova_alloc_cycles");
     d->iova_free_cycles = sim_params_uint(p, "iommu.iova_free_cycles");
     d->bounce_map_cycles = sim_params_uint(p, "iommu.bounce_map_cycles");
-    d->copy_bpc = sim_params_double(p, "iommu.copy_bytes_per_cycle");
-    d->ghz = sim_params_double(p, "iommu.cpu_ghz");
+    /* A bounce is a copy by a host core: the cores' clock and copy rate. */
+    d->copy_bpc = sim_params_double(p, "cpu.copy_bytes_per_cycle");
+    d->ghz = sim_params_double(p, "cpu.ghz");
     d->ats = sim_params_bool(p, "iommu.ats");
     d->observe = default_observe;
     d->observe_ctx = default_observe_ctx;

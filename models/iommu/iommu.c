@@ -75,8 +75,6 @@ void iommu_register_params(sim_params *p)
                           "answers with a completion message");
     sim_params_add_uint(p, "iommu.qi_desc_cycles", 100, 0, 1u << 24, "cycles",
                         "CPU cycles to write one invalidation descriptor and ring the tail");
-    sim_params_add_double(p, "iommu.cpu_ghz", 2.2, 0.1, 10.0, "GHz",
-                          "Core clock that converts CPU waiting time into cycles");
     sim_params_add_uint(p, "iommu.pte_cycles", 50, 0, 1u << 24, "cycles",
                         "CPU cycles to write or clear one page-table entry");
     /* Host DMA API (dmaapi.h). */
@@ -91,8 +89,6 @@ void iommu_register_params(sim_params *p)
     sim_params_add_uint(p, "iommu.bounce_map_cycles", 400, 0, 1u << 24, "cycles",
                         "CPU cycles to take and release a bounce-buffer slot (besides the "
                         "copy)");
-    sim_params_add_double(p, "iommu.copy_bytes_per_cycle", 16.0, 0.01, 1024.0, "bytes",
-                          "CPU copy rate of a bounce (bytes per cycle)");
     /* Interrupt remapping. */
     sim_params_add_uint(p, "iommu.iec_entries", 32, 0, 1u << 16, "entries",
                         "Interrupt entry cache entries");
@@ -245,7 +241,8 @@ iommu *iommu_create(const sim_params *p, sim_stats *stats, mem *m, mem_phys *pm,
     u->irq_remap_ps = iommu_ns_to_ps(sim_params_double(p, "iommu.irq_remap_ns"));
     u->qi_desc_cycles = sim_params_uint(p, "iommu.qi_desc_cycles");
     u->pte_cycles = sim_params_uint(p, "iommu.pte_cycles");
-    u->cpu_ghz = sim_params_double(p, "iommu.cpu_ghz");
+    /* The host's own clock: CPU waiting time is cycles of the cores (models/host/cpu). */
+    u->cpu_ghz = sim_params_double(p, "cpu.ghz");
     register_stats(u, stats);
     return u;
 }
