@@ -6,12 +6,20 @@
  * sc_event rule, mirrored by the native backend). Models that need many timed items
  * keep their own ordered queue and notify one event for its head.
  *
+ * Same-time order is defined: notifications due at the same time fire in the order
+ * they were made. A notification counts as made when it set the pending time (the
+ * first, one that moved the event earlier, or one after a cancel; one ignored because
+ * an earlier one is pending keeps the earlier one's place). A zero-delay notification
+ * therefore fires after everything already due at that time. Both backends keep this
+ * order, so the same inputs give the same results on either (ns-3 and OMNeT++ break
+ * ties the same way, by insertion order). A model should still not lean on the order
+ * of events it does not own: where two of its own actions at one time must go in a
+ * particular order, one event handles both (sim/tq.h keeps a model's timed work).
+ *
  * Two backends sit behind this header and are chosen per run:
  *   SIM_KERNEL_SYSTEMC  SystemC 2.3.4 (kernel_systemc.cc); one per process, and a
  *                       process that destroyed one cannot create another.
  *   SIM_KERNEL_NATIVE   a 4-ary heap ordered by (time, sequence of notification).
- * Same-time order between different events is unspecified and differs between the
- * backends; a model that needs an order makes it explicit.
  */
 #ifndef SIM_KERNEL_H
 #define SIM_KERNEL_H

@@ -3,12 +3,22 @@
 //
 // kernel_native.c owns the public interface and forwards every call on a SystemC
 // kernel to the sim_sc_* functions below. Each sim event is an sc_event with a method
-// process statically sensitive to it (sc_spawn, dont_initialize); the process body
-// calls the C callback. SystemC cannot say whether an event is pending, and its
-// notification rules differ from kernel.h in corners (a pending delta notification
-// beats an earlier timed one; a process already triggered still runs after a
-// cancel; sc_pause finishes the whole delta cycle), so the bridge keeps its own
-// pending time per event and makes SystemC follow it.
+// process statically sensitive to it (sc_spawn, dont_initialize): SystemC's scheduler
+// decides what is due and when. SystemC cannot say whether an event is pending, and
+// its notification rules differ from kernel.h in corners (a pending delta notification
+// beats an earlier timed one; a process already triggered still runs after a cancel;
+// sc_pause finishes the whole delta cycle), so the bridge keeps its own pending time
+// per event and makes SystemC follow it.
+//
+// Same-time order. SystemC runs the processes of one delta cycle in an order it does
+// not specify (2.3.4's timed-event heap is not stable), while kernel.h promises the
+// order in which the notifications were made. So a triggered process does not call
+// its callback: it puts its event on the due list (a heap on the notification's
+// sequence number) and wakes one dispatcher process by a delta notification; the
+// dispatcher, running in the next delta cycle when everything due in this one has
+// been collected, calls the callbacks in sequence order. A callback's own same-time
+// notifications carry later sequence numbers than anything already due, so they are
+// collected and dispatched after it, as the native heap orders them.
 //
 // SystemC elaborates once per process and cannot restart after sc_stop, so a process
 // gets one SystemC kernel, and stopping uses sc_pause.
@@ -22,6 +32,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <exception>
+#include <functional>
+#include <queue>
 #include <string>
 #include <vector>
 
@@ -38,8 +50,16 @@ struct sim_sc_event {
     void *ctx;
     const char *name; // owned by kernel_native.c; for error messages
     uint64_t when_ps; // valid while pending
+    uint64_t seq;     // the notification's place in the same-time order (valid while pending)
     bool pending;
-    bool deferred; // reached during a stop; re-notified when the next run starts
+};
+
+// An event whose process SystemC triggered, waiting for the dispatcher. `seq` is the
+// notification that triggered it: a later cancel or re-notification makes it stale.
+struct sim_sc_due {
+    uint64_t seq;
+    sim_sc_event *e;
+    bool operator>(const sim_sc_due &o) const { return seq > o.seq; }
 };
 
 // The parent of every event process. Without it, a process spawned from a callback
@@ -56,11 +76,15 @@ struct sim_sc {
     sim_sc_module *top; // left to SystemC at destroy, like the events
     uint64_t events;
     uint64_t npending; // events whose notification has not fired yet
+    uint64_t seq;      // the next notification's sequence number
     bool in_run;
     bool stopping; // sim_kernel_stop was called in this run
     bool failed;   // SystemC threw; it cannot be trusted to run again
     std::vector<sim_sc_event *> all;
-    std::vector<sim_sc_event *> deferred;
+    // Triggered at the current time and not yet called back, lowest sequence first;
+    // what a stop leaves here is dispatched first thing in the next run.
+    std::priority_queue<sim_sc_due, std::vector<sim_sc_due>, std::greater<sim_sc_due>> due;
+    sc_core::sc_event *dispatch_ev; // left to SystemC at destroy, like the events
     std::string err;
 };
 
@@ -83,35 +107,36 @@ static void fail(sim_sc *sc, const std::string &what, const char *detail)
 
 // ---- firing ------------------------------------------------------------------------
 
-static void defer(sim_sc_event *e)
-{
-    if (!e->deferred) {
-        e->deferred = true;
-        e->sc->deferred.push_back(e);
-    }
-}
-
-// The method process body. A trigger is stale when the notification that caused it
-// was cancelled (and perhaps replaced by a later one) after SystemC had already made
-// the process runnable; the bridge's own pending time decides.
+// An event's method process body: collect, and let the dispatcher call back in order.
+// A trigger is stale when the notification that caused it was cancelled (and perhaps
+// replaced by a later one) after SystemC had already made the process runnable; the
+// bridge's own pending time decides.
 static void fire(sim_sc_event *e)
 {
-    if (!e->pending)
-        return;
     sim_sc *sc = e->sc;
-    if (e->when_ps != now_ps(sc))
+    if (!e->pending || e->when_ps != now_ps(sc))
         return;
-    // sc_pause lets the rest of the delta cycle run; kernel.h promises the run returns
-    // right after the stopping callback, so the others wait for the next run.
-    if (__builtin_expect(sc->stopping, 0)) {
-        defer(e);
-        return;
+    sc->due.push(sim_sc_due{ e->seq, e });
+    sc->dispatch_ev->notify(sc_core::SC_ZERO_TIME);
+}
+
+// The dispatcher process body: every due callback in notification order, until the
+// list is empty or a callback stops the run (kernel.h promises the run returns right
+// after the stopping callback; the rest wait for the next run, at the same time).
+static void dispatch(sim_sc *sc)
+{
+    while (!sc->due.empty() && !sc->stopping) {
+        sim_sc_due d = sc->due.top();
+        sc->due.pop();
+        sim_sc_event *e = d.e;
+        if (!e->pending || e->seq != d.seq || e->when_ps != now_ps(sc))
+            continue; // cancelled or re-notified since it was triggered
+        e->ev.cancel(); // drops a same-time re-notification already consumed by this firing
+        e->pending = false;
+        sc->npending--;
+        sc->events++;
+        e->fn(e->ctx);
     }
-    e->ev.cancel(); // drops a same-time re-notification already consumed by this firing
-    e->pending = false;
-    sc->npending--;
-    sc->events++;
-    e->fn(e->ctx);
 }
 
 namespace {
@@ -119,7 +144,28 @@ struct fire_method {
     sim_sc_event *e;
     void operator()() const { fire(e); }
 };
+struct dispatch_method {
+    sim_sc *sc;
+    void operator()() const { dispatch(sc); }
+};
 } // namespace
+
+// A method process under the kernel's module, run whenever `ev` is notified.
+static void spawn_method(sim_sc *sc, sc_core::sc_event *ev, std::function<void()> body)
+{
+    sc_core::sc_spawn_options opt;
+    opt.spawn_method();
+    opt.dont_initialize();
+    opt.set_sensitivity(ev);
+    sc->simc->hierarchy_push(sc->top);
+    try {
+        sc_core::sc_spawn(body, nullptr, &opt);
+    } catch (...) {
+        sc->simc->hierarchy_pop();
+        throw;
+    }
+    sc->simc->hierarchy_pop();
+}
 
 // ---- kernel ----------------------------------------------------------------------
 
@@ -148,6 +194,8 @@ sim_sc *sim_sc_create(sim_err *err)
         sim_sc *sc = new sim_sc();
         sc->simc = sc_core::sc_get_curr_simcontext();
         sc->top = new sim_sc_module("iovsim_kernel");
+        sc->dispatch_ev = new sc_core::sc_event();
+        spawn_method(sc, sc->dispatch_ev, dispatch_method{ sc });
         // Times cross the bridge as raw values; that is exact only at 1 ps resolution,
         // SystemC's default (and fixed from here on).
         if (sc_core::sc_get_time_resolution() != sc_time(1, sc_core::SC_PS)) {
@@ -175,7 +223,10 @@ void sim_sc_destroy(sim_sc *sc)
         } catch (...) {
         }
         e->pending = false;
-        e->deferred = false;
+    }
+    try {
+        sc->dispatch_ev->cancel();
+    } catch (...) {
     }
     delete sc;
 }
@@ -190,18 +241,7 @@ sim_sc_event *sim_sc_event_create(sim_sc *sc, const char *name, sim_event_fn fn,
         e->fn = fn;
         e->ctx = ctx;
         e->name = name;
-        sc_core::sc_spawn_options opt;
-        opt.spawn_method();
-        opt.dont_initialize();
-        opt.set_sensitivity(&e->ev);
-        sc->simc->hierarchy_push(sc->top);
-        try {
-            sc_core::sc_spawn(fire_method{ e }, nullptr, &opt);
-        } catch (...) {
-            sc->simc->hierarchy_pop();
-            throw;
-        }
-        sc->simc->hierarchy_pop();
+        spawn_method(sc, &e->ev, fire_method{ e });
         sc->all.push_back(e);
         return e;
     } catch (const std::exception &ex) {
@@ -217,7 +257,7 @@ sim_sc_event *sim_sc_event_create(sim_sc *sc, const char *name, sim_event_fn fn,
 void sim_sc_event_notify_at(sim_sc_event *e, uint64_t when_ps)
 {
     if (e->pending && e->when_ps <= when_ps)
-        return; // the earlier notification wins (this also keeps a deferred one)
+        return; // the earlier notification wins (this also keeps a due one)
     sim_sc *sc = e->sc;
     try {
         uint64_t now = now_ps(sc);
@@ -227,6 +267,7 @@ void sim_sc_event_notify_at(sim_sc_event *e, uint64_t when_ps)
             sc->npending++;
         e->pending = true;
         e->when_ps = when_ps;
+        e->seq = sc->seq++;
         // A zero delay is a delta notification: same time, after the current callback.
         e->ev.notify(when_ps == now ? sc_core::SC_ZERO_TIME : sc_time::from_value(when_ps - now));
     } catch (const std::exception &ex) {
@@ -240,8 +281,7 @@ void sim_sc_event_cancel(sim_sc_event *e)
 {
     if (!e->pending)
         return;
-    e->pending = false;
-    e->deferred = false; // still listed in sc->deferred; skipped there
+    e->pending = false; // a due entry of it is skipped by the dispatcher
     e->sc->npending--;
     try {
         e->ev.cancel();
@@ -263,16 +303,12 @@ uint64_t sim_sc_now_ps(const sim_sc *sc) { return now_ps(sc); }
 
 // ---- running ------------------------------------------------------------------------
 
-// Events held back by a stop fire first thing in the next run, at the same time.
-static void resume_deferred(sim_sc *sc)
+// Callbacks held back by a stop are dispatched first thing in the next run, at the
+// same time.
+static void resume_due(sim_sc *sc)
 {
-    for (sim_sc_event *e : sc->deferred) {
-        if (!e->deferred)
-            continue; // cancelled while stopped
-        e->deferred = false;
-        e->ev.notify(sc_core::SC_ZERO_TIME);
-    }
-    sc->deferred.clear();
+    if (!sc->due.empty())
+        sc->dispatch_ev->notify(sc_core::SC_ZERO_TIME);
 }
 
 // True when something is to run at or before end_ps (now <= end_ps).
@@ -302,7 +338,7 @@ static bool start(sim_sc *sc, uint64_t duration_ps, sc_core::sc_starvation_polic
 // if notifications remain beyond end_ps, an empty sc_start that only moves the time.
 static sim_run_status run_until(sim_sc *sc, uint64_t end_ps)
 {
-    resume_deferred(sc);
+    resume_due(sc);
     uint64_t now = now_ps(sc);
     if (end_ps >= now) {
         if (activity_until(sc, end_ps) && start(sc, end_ps - now, sc_core::SC_EXIT_ON_STARVATION))
