@@ -13,6 +13,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "sim/alloc.h"
+#include "sim/text.h"
+
 typedef union pval {
     int64_t i;
     uint64_t u;
@@ -36,30 +39,6 @@ struct sim_params {
     param *v;
     size_t n, cap;
 };
-
-/* ---- allocation: running out of memory while configuring is not recoverable ---- */
-
-static void *xmalloc(size_t n)
-{
-    void *q = malloc(n ? n : 1);
-    if (!q)
-        abort();
-    return q;
-}
-
-static void *xrealloc(void *q, size_t n)
-{
-    q = realloc(q, n ? n : 1);
-    if (!q)
-        abort();
-    return q;
-}
-
-static char *xstrdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    return memcpy(xmalloc(n), s, n);
-}
 
 /* ---- units ---- */
 
@@ -189,7 +168,7 @@ static const param *must_get(const sim_params *p, const char *name, sim_param_ty
 
 sim_params *sim_params_create(void)
 {
-    sim_params *p = xmalloc(sizeof *p);
+    sim_params *p = sim_xmalloc(sizeof *p);
     *p = (sim_params){0};
     return p;
 }
@@ -218,26 +197,26 @@ void sim_params_destroy(sim_params *p)
 
 static char *dup_or_null(const char *s)
 {
-    return s ? xstrdup(s) : NULL;
+    return s ? sim_xstrdup(s) : NULL;
 }
 
 sim_params *sim_params_clone(const sim_params *p)
 {
     sim_params *c = sim_params_create();
     c->n = c->cap = p->n;
-    c->v = xmalloc(p->n * sizeof *c->v);
+    c->v = sim_xmalloc(p->n * sizeof *c->v);
     for (size_t i = 0; i < p->n; i++) {
         const param *s = &p->v[i];
         param *d = &c->v[i];
         *d = *s;
-        d->name = xstrdup(s->name);
-        d->unit = xstrdup(s->unit);
-        d->doc = xstrdup(s->doc);
+        d->name = sim_xstrdup(s->name);
+        d->unit = sim_xstrdup(s->unit);
+        d->doc = sim_xstrdup(s->doc);
         d->s_def = dup_or_null(s->s_def);
         d->s_cur = dup_or_null(s->s_cur);
-        d->choices = s->n_choices ? xmalloc(s->n_choices * sizeof *d->choices) : NULL;
+        d->choices = s->n_choices ? sim_xmalloc(s->n_choices * sizeof *d->choices) : NULL;
         for (size_t k = 0; k < s->n_choices; k++)
-            d->choices[k] = xstrdup(s->choices[k]);
+            d->choices[k] = sim_xstrdup(s->choices[k]);
     }
     return c;
 }
@@ -270,7 +249,7 @@ static param *add(sim_params *p, const char *name, sim_param_type t, const char 
     assert(unit && doc);
     if (p->n == p->cap) {
         p->cap = p->cap ? 2 * p->cap : 64;
-        p->v = xrealloc(p->v, p->cap * sizeof *p->v);
+        p->v = sim_xrealloc(p->v, p->cap * sizeof *p->v);
     }
     size_t i = p->n++;
     while (i > 0 && strcmp(p->v[i - 1].name, name) > 0) {
@@ -278,7 +257,7 @@ static param *add(sim_params *p, const char *name, sim_param_type t, const char 
         i--;
     }
     param *q = &p->v[i];
-    *q = (param){.name = xstrdup(name), .type = t, .unit = xstrdup(unit), .doc = xstrdup(doc)};
+    *q = (param){.name = sim_xstrdup(name), .type = t, .unit = sim_xstrdup(unit), .doc = sim_xstrdup(doc)};
     return q;
 }
 
@@ -325,8 +304,8 @@ void sim_params_add_enum(sim_params *p, const char *name, const char *def, const
     for (const char *s = choices;;) {
         size_t len = strcspn(s, "|");
         assert(len > 0 && "empty enum choice");
-        q->choices = xrealloc(q->choices, (q->n_choices + 1) * sizeof *q->choices);
-        char *c = xmalloc(len + 1);
+        q->choices = sim_xrealloc(q->choices, (q->n_choices + 1) * sizeof *q->choices);
+        char *c = sim_xmalloc(len + 1);
         memcpy(c, s, len);
         c[len] = '\0';
         q->choices[q->n_choices++] = c;
@@ -347,8 +326,8 @@ void sim_params_add_enum(sim_params *p, const char *name, const char *def, const
 void sim_params_add_string(sim_params *p, const char *name, const char *def, const char *doc)
 {
     param *q = add(p, name, SIM_PARAM_STRING, "", doc);
-    q->s_def = xstrdup(def);
-    q->s_cur = xstrdup(def);
+    q->s_def = sim_xstrdup(def);
+    q->s_cur = sim_xstrdup(def);
 }
 
 bool sim_params_exists(const sim_params *p, const char *name)
@@ -357,31 +336,6 @@ bool sim_params_exists(const sim_params *p, const char *name)
 }
 
 /* ---- suggestions ---- */
-
-#define LEV_MAX 128
-
-/* Plain Levenshtein distance; names longer than LEV_MAX are never typos worth
- * suggesting for, so they get "far". */
-static size_t levenshtein(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la >= LEV_MAX || lb >= LEV_MAX)
-        return SIZE_MAX;
-    size_t prev[LEV_MAX], cur[LEV_MAX];
-    for (size_t j = 0; j <= lb; j++)
-        prev[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        cur[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-            size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
-            size_t m = del < ins ? del : ins;
-            cur[j] = m < sub ? m : sub;
-        }
-        memcpy(prev, cur, (lb + 1) * sizeof *prev);
-    }
-    return prev[lb];
-}
 
 static const char *after_last_dot(const char *s)
 {
@@ -408,10 +362,10 @@ const char *sim_params_suggest(const sim_params *p, const char *name)
     for (size_t i = 0; i < p->n; i++) {
         const char *cand = p->v[i].name;
         size_t score = SIZE_MAX;
-        size_t d = levenshtein(name, cand);
+        size_t d = sim_text_edit_distance(name, cand);
         if (d <= full_budget)
             score = 2 * d;
-        size_t dt = levenshtein(tail, after_last_dot(cand));
+        size_t dt = sim_text_edit_distance(tail, after_last_dot(cand));
         if (dt <= tail_budget && 2 * dt + 1 < score)
             score = 2 * dt + 1;
         if (score < best_score) {
@@ -721,7 +675,7 @@ int sim_params_set(sim_params *p, const char *name, const char *text, const char
     if (parse_value(q, text, where, &v, e) < 0)
         return -1;
     if (q->type == SIM_PARAM_STRING) {
-        char *s = xstrdup(text);
+        char *s = sim_xstrdup(text);
         free(q->s_cur);
         q->s_cur = s;
     } else {

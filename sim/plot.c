@@ -16,11 +16,13 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "sim/alloc.h"
 #include "sim/files.h"
 #include "sim/kernel.h"
 #include "sim/plot_templates.h"
 #include "sim/stats.h"
 #include "sim/sweep.h"
+#include "sim/text.h"
 
 typedef enum plot_kind { KIND_LINES, KIND_BARS, KIND_STACKED, KIND_CDF } plot_kind;
 static const char *const kind_names[] = {"lines", "bars", "stacked", "cdf"};
@@ -76,45 +78,13 @@ struct sim_plots {
 
 /* ---- small helpers ----------------------------------------------------------------- */
 
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size ? size : 1);
-    if (!p)
-        abort();
-    return p;
-}
-
-static void *xrealloc(void *p, size_t size)
-{
-    void *q = realloc(p, size ? size : 1);
-    if (!q)
-        abort();
-    return q;
-}
-
-static char *xstrdup(const char *s)
-{
-    char *d = strdup(s);
-    if (!d)
-        abort();
-    return d;
-}
-
-static char *xstrndup(const char *s, size_t n)
-{
-    char *d = strndup(s, n);
-    if (!d)
-        abort();
-    return d;
-}
-
 static char *trim_dup(const char *s, size_t n)
 {
     while (n && isspace((unsigned char)*s))
         s++, n--;
     while (n && isspace((unsigned char)s[n - 1]))
         n--;
-    return xstrndup(s, n);
+    return sim_xstrndup(s, n);
 }
 
 /* Splits at `sep`, trimming each piece; empty pieces are dropped. */
@@ -127,7 +97,7 @@ static size_t split_list(const char *s, char sep, char ***out)
         size_t len = end ? (size_t)(end - s) : strlen(s);
         char *piece = trim_dup(s, len);
         if (*piece) {
-            v = xrealloc(v, (n + 1) * sizeof *v);
+            v = sim_xrealloc(v, (n + 1) * sizeof *v);
             v[n++] = piece;
         } else {
             free(piece);
@@ -147,45 +117,10 @@ static void free_list(char **v, size_t n)
     free(v);
 }
 
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    size_t *row = xcalloc(lb + 1, sizeof *row);
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    size_t d = row[lb];
-    free(row);
-    return d;
-}
-
 /* The closest of `names` to `name` when close enough to be a typo, else NULL. */
 static const char *closest(const char *name, const char *const *names, size_t n)
 {
-    const char *best = NULL;
-    size_t best_d = (size_t)-1;
-    size_t limit = strlen(name) / 3 + 1;
-    for (size_t i = 0; i < n; i++) {
-        size_t d = edit_distance(name, names[i]);
-        if (d < best_d) {
-            best_d = d;
-            best = names[i];
-        }
-    }
-    return best_d <= limit ? best : NULL;
+    return sim_text_closest(name, names, n, strlen(name) / 3 + 1);
 }
 
 static bool in_list(char *const *v, size_t n, const char *s)
@@ -358,7 +293,7 @@ static int parse_filter(const char *item, const char *where, const plot_spec *s,
         } else {
         }
         if (rc == 0) {
-            *out = (filter){param, xstrdup(canon), negate};
+            *out = (filter){param, sim_xstrdup(canon), negate};
             param = NULL;
         }
     }
@@ -371,12 +306,12 @@ static int parse_hlines(const char *value, const char *where, plot_spec *s, sim_
 {
     char **items;
     size_t n = split_list(value, '|', &items);
-    s->hlines = xcalloc(n, sizeof *s->hlines);
+    s->hlines = sim_xcalloc(n, sizeof *s->hlines);
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         const char *it = items[i];
         size_t len = strcspn(it, " \t");
-        char *first = xstrndup(it, len);
+        char *first = sim_xstrndup(it, len);
         char *label = trim_dup(it + len, strlen(it + len));
         char *end;
         double v = strtod(first, &end);
@@ -396,7 +331,7 @@ static int parse_hlines(const char *value, const char *where, plot_spec *s, sim_
         }
         if (!*label) {
             free(label);
-            label = xstrdup(h->metric ? h->metric : it);
+            label = sim_xstrdup(h->metric ? h->metric : it);
         }
         h->label = label;
     }
@@ -423,8 +358,8 @@ static int parse_size(const char *v, unsigned *w, unsigned *h)
 static int parse_spec(const sim_workload *w, size_t i, const sim_params *reg,
                       const sim_manifest *m, const sim_params *point0, plot_spec *s, sim_err *e)
 {
-    s->name = xstrdup(sim_workload_plot_name(w, i));
-    s->where = xstrdup(sim_workload_plot_where(w, i));
+    s->name = sim_xstrdup(sim_workload_plot_name(w, i));
+    s->where = sim_xstrdup(sim_workload_plot_where(w, i));
     s->png = s->svg = true;
     s->width = 900;
     s->height = 560;
@@ -447,10 +382,10 @@ static int parse_spec(const sim_workload *w, size_t i, const sim_params *reg,
             s->kind = (plot_kind)j;
         } else if (!strcmp(key, "x")) {
             s->x = trim_dup(val, strlen(val));
-            s->x_where = xstrdup(at);
+            s->x_where = sim_xstrdup(at);
         } else if (!strcmp(key, "y")) {
             s->n_y = split_list(val, ',', &s->y);
-            s->y_where = xstrdup(at);
+            s->y_where = sim_xstrdup(at);
         } else if (!strcmp(key, "labels")) {
             s->n_labels = split_list(val, ',', &s->labels);
             labels_where = at;
@@ -458,7 +393,7 @@ static int parse_spec(const sim_workload *w, size_t i, const sim_params *reg,
             s->n_series = split_list(val, ',', &s->series);
             series_where = at;
         } else if (!strcmp(key, "series_label")) {
-            s->series_label = xstrdup(val);
+            s->series_label = sim_xstrdup(val);
             label_where = at;
         } else if (!strcmp(key, "where")) {
             where_key = kv;
@@ -469,13 +404,13 @@ static int parse_spec(const sim_workload *w, size_t i, const sim_params *reg,
                 rc = sim_err_set(e, "%s: plot '%s': %s wants true or false, got '%s'", at,
                                  s->name, key, val);
         } else if (!strcmp(key, "title")) {
-            s->title = xstrdup(val);
+            s->title = sim_xstrdup(val);
         } else if (!strcmp(key, "xlabel")) {
-            s->xlabel = xstrdup(val);
+            s->xlabel = sim_xstrdup(val);
         } else if (!strcmp(key, "ylabel")) {
-            s->ylabel = xstrdup(val);
+            s->ylabel = sim_xstrdup(val);
         } else if (!strcmp(key, "hline")) {
-            s->hline_where = xstrdup(at);
+            s->hline_where = sim_xstrdup(at);
             rc = parse_hlines(val, at, s, e);
         } else if (!strcmp(key, "format")) {
             char **f;
@@ -547,7 +482,7 @@ static int parse_spec(const sim_workload *w, size_t i, const sim_params *reg,
     if (rc == 0 && where_key) {
         char **items;
         size_t n = split_list(where_key->value, ',', &items);
-        s->filters = xcalloc(n, sizeof *s->filters);
+        s->filters = sim_xcalloc(n, sizeof *s->filters);
         for (size_t k = 0; k < n && rc == 0; k++) {
             rc = parse_filter(items[k], where_key->where, s, reg, scratch, m, point0,
                               &s->filters[k], e);
@@ -565,7 +500,7 @@ static int parse_spec(const sim_workload *w, size_t i, const sim_params *reg,
                                  label_where, s->name);
                 break;
             }
-            char *name = xstrndup(p + 1, (size_t)(q - p - 1));
+            char *name = sim_xstrndup(p + 1, (size_t)(q - p - 1));
             if (!sim_params_exists(reg, name))
                 rc = unknown_param(reg, label_where, s->name, "series_label", name, e);
             free(name);
@@ -579,8 +514,8 @@ static int parse_spec(const sim_workload *w, size_t i, const sim_params *reg,
         for (size_t k = 0; k < s->n_filters && !covered; k++)
             covered = !s->filters[k].negate && !strcmp(s->filters[k].param, ax);
         if (!covered) {
-            s->series = xrealloc(s->series, (s->n_series + 1) * sizeof *s->series);
-            s->series[s->n_series++] = xstrdup(ax);
+            s->series = sim_xrealloc(s->series, (s->n_series + 1) * sizeof *s->series);
+            s->series[s->n_series++] = sim_xstrdup(ax);
         }
     }
     sim_params_destroy(scratch);
@@ -591,9 +526,9 @@ sim_plots *sim_plots_load(const sim_workload *w, const sim_params *registry,
                           const sim_manifest *m, const sim_params *point0, bool lenient,
                           sim_err *e)
 {
-    sim_plots *ps = xcalloc(1, sizeof *ps);
+    sim_plots *ps = sim_xcalloc(1, sizeof *ps);
     size_t n = sim_workload_plots(w);
-    ps->v = xcalloc(n, sizeof *ps->v);
+    ps->v = sim_xcalloc(n, sizeof *ps->v);
     for (size_t i = 0; i < n; i++) {
         sim_err pe = {{0}};
         int rc = parse_spec(w, i, registry, m, point0, &ps->v[ps->n], &pe);
@@ -634,7 +569,7 @@ typedef struct name_refs {
 static void ref_add(name_refs *r, const char *name, const plot_spec *s, const char *where,
                     bool hist)
 {
-    r->v = xrealloc(r->v, (r->n + 1) * sizeof *r->v);
+    r->v = sim_xrealloc(r->v, (r->n + 1) * sizeof *r->v);
     r->v[r->n++] = (name_ref){name, s, where, hist, false};
 }
 
@@ -665,8 +600,8 @@ static void known_add(char ***v, size_t *n, const char *name)
 {
     if (in_list(*v, *n, name))
         return;
-    *v = xrealloc(*v, (*n + 1) * sizeof **v);
-    (*v)[(*n)++] = xstrdup(name);
+    *v = sim_xrealloc(*v, (*n + 1) * sizeof **v);
+    (*v)[(*n)++] = sim_xstrdup(name);
 }
 
 static void known_free(known_names *k)
@@ -835,7 +770,7 @@ int sim_plots_check_build(const sim_plots *ps, const sim_model_ops *ops, const s
         else if (!strncmp(line, "h\t", 2))
             known_add(&k.hists, &k.n_hists, line + 2);
         else if (!strncmp(line, "e\t", 2) && !build_error)
-            build_error = xstrdup(line + 2);
+            build_error = sim_xstrdup(line + 2);
     }
     free(line);
     if (in)
@@ -971,7 +906,7 @@ static bool point_matches(const plot_spec *s, const sim_results *r, size_t i)
 static void append_text(char **buf, size_t *len, const char *s)
 {
     size_t n = strlen(s);
-    *buf = xrealloc(*buf, *len + n + 1);
+    *buf = sim_xrealloc(*buf, *len + n + 1);
     memcpy(*buf + *len, s, n + 1);
     *len += n;
 }
@@ -992,10 +927,10 @@ static char *series_text(const plot_spec *s, const sim_results *r, size_t i,
                 append_text(&out, &len, p);
                 break;
             }
-            char *lit = xstrndup(p, (size_t)(q - p));
+            char *lit = sim_xstrndup(p, (size_t)(q - p));
             append_text(&out, &len, lit);
             free(lit);
-            char *name = xstrndup(q + 1, (size_t)(end - q - 1));
+            char *name = sim_xstrndup(q + 1, (size_t)(end - q - 1));
             const char *v = sim_results_param(r, i, name);
             append_text(&out, &len, v ? v : "?");
             free(name);
@@ -1050,7 +985,7 @@ static curve *curve_for(curves *c, const plot_spec *s, const sim_results *r, siz
             free(key);
             return &c->v[k];
         }
-    c->v = xrealloc(c->v, (c->n + 1) * sizeof *c->v);
+    c->v = sim_xrealloc(c->v, (c->n + 1) * sizeof *c->v);
     curve *cv = &c->v[c->n++];
     memset(cv, 0, sizeof *cv);
     cv->key = key;
@@ -1059,11 +994,11 @@ static curve *curve_for(curves *c, const plot_spec *s, const sim_results *r, siz
     char *st = s->n_series || s->series_label ? series_text(s, r, i, reg) : NULL;
     if (st && s->n_y > 1) {
         size_t n = strlen(st) + strlen(y_text(s, y)) + 3;
-        cv->title = xcalloc(n, 1);
+        cv->title = sim_xcalloc(n, 1);
         snprintf(cv->title, n, "%s: %s", st, y_text(s, y));
         free(st);
     } else {
-        cv->title = st ? st : xstrdup(y_text(s, y));
+        cv->title = st ? st : sim_xstrdup(y_text(s, y));
     }
     return cv;
 }
@@ -1072,9 +1007,9 @@ static void curve_add(curve *cv, double x, double y, size_t point)
 {
     if (cv->n == cv->cap) {
         cv->cap = cv->cap ? 2 * cv->cap : 16;
-        cv->xs = xrealloc(cv->xs, cv->cap * sizeof *cv->xs);
-        cv->ys = xrealloc(cv->ys, cv->cap * sizeof *cv->ys);
-        cv->order = xrealloc(cv->order, cv->cap * sizeof *cv->order);
+        cv->xs = sim_xrealloc(cv->xs, cv->cap * sizeof *cv->xs);
+        cv->ys = sim_xrealloc(cv->ys, cv->cap * sizeof *cv->ys);
+        cv->order = sim_xrealloc(cv->order, cv->cap * sizeof *cv->order);
     }
     cv->xs[cv->n] = x;
     cv->ys[cv->n] = y;
@@ -1179,9 +1114,9 @@ static bool read_hist(const char *point_dir, const char *name, hist_data *h)
             continue;
         if (h->len == h->cap) {
             h->cap = h->cap ? 2 * h->cap : 64;
-            h->lo = xrealloc(h->lo, h->cap * sizeof *h->lo);
-            h->hi = xrealloc(h->hi, h->cap * sizeof *h->hi);
-            h->n = xrealloc(h->n, h->cap * sizeof *h->n);
+            h->lo = sim_xrealloc(h->lo, h->cap * sizeof *h->lo);
+            h->hi = sim_xrealloc(h->hi, h->cap * sizeof *h->hi);
+            h->n = sim_xrealloc(h->n, h->cap * sizeof *h->n);
         }
         h->lo[h->len] = lo;
         h->hi[h->len] = hi;
@@ -1233,7 +1168,7 @@ static void collect_cdf(const plot_spec *s, const sim_results *r, const sim_para
         }
         if (!s->n_series && !s->series_label) {
             free(cv->title);
-            cv->title = xstrdup(s->x);
+            cv->title = sim_xstrdup(s->x);
         }
         curve_add(cv, (double)h.lo[0] * scale, 0.0, i);
         uint64_t cum = 0;
@@ -1294,7 +1229,7 @@ static const char *metric_unit(const char *name)
 static char *name_with_unit(const char *name, const char *unit)
 {
     size_t n = strlen(name) + (unit ? strlen(unit) : 0) + 4;
-    char *s = xcalloc(n, 1);
+    char *s = sim_xcalloc(n, 1);
     if (unit && *unit)
         snprintf(s, n, "%s (%s)", name, unit);
     else
@@ -1314,7 +1249,7 @@ static char *default_xlabel(const plot_spec *s, const sim_params *reg, const cha
 static char *default_ylabel(const plot_spec *s)
 {
     if (s->kind == KIND_CDF)
-        return xstrdup("fraction of samples at or below x");
+        return sim_xstrdup("fraction of samples at or below x");
     if (s->n_y == 1)
         return name_with_unit(s->y[0], metric_unit(s->y[0]));
     const char *u = metric_unit(s->y[0]);
@@ -1323,7 +1258,7 @@ static char *default_ylabel(const plot_spec *s)
         if (!v || strcmp(u, v))
             u = NULL;
     }
-    return xstrdup(u ? u : "value");
+    return sim_xstrdup(u ? u : "value");
 }
 
 static bool all_powers_of_two(const curves *c)
@@ -1502,12 +1437,12 @@ static void collect_bars(draw_ctx *d)
             continue;
         const char *v = sim_results_param(d->r, i, s->x);
         if (v && !in_list(d->cats, d->n_cats, v)) {
-            d->cats = xrealloc(d->cats, (d->n_cats + 1) * sizeof *d->cats);
-            d->cats[d->n_cats++] = xstrdup(v);
+            d->cats = sim_xrealloc(d->cats, (d->n_cats + 1) * sizeof *d->cats);
+            d->cats[d->n_cats++] = sim_xstrdup(v);
         }
     }
     collect_xy(s, d->r, d->reg, &d->c);
-    d->cells = xcalloc(d->n_cats * (d->c.n ? d->c.n : 1), sizeof *d->cells);
+    d->cells = sim_xcalloc(d->n_cats * (d->c.n ? d->c.n : 1), sizeof *d->cells);
     for (size_t k = 0; k < d->n_cats * d->c.n; k++)
         d->cells[k] = NAN;
     for (size_t k = 0; k < d->c.n; k++) {
@@ -1599,9 +1534,9 @@ static void write_gp(const draw_ctx *d, FILE *f)
     fputs(kind_template(s->kind), f);
     fputc('\n', f);
 
-    char *title = xstrdup(s->title ? s->title : s->name);
-    char *xl = s->xlabel ? xstrdup(s->xlabel) : default_xlabel(s, d->reg, d->cdf_unit);
-    char *yl = s->ylabel ? xstrdup(s->ylabel) : default_ylabel(s);
+    char *title = sim_xstrdup(s->title ? s->title : s->name);
+    char *xl = s->xlabel ? sim_xstrdup(s->xlabel) : default_xlabel(s, d->reg, d->cdf_unit);
+    char *yl = s->ylabel ? sim_xstrdup(s->ylabel) : default_ylabel(s);
     fputs("set title ", f);
     gp_string(f, title);
     fputs("\nset xlabel ", f);
@@ -1790,8 +1725,8 @@ static int prepare_plot(draw_ctx *d, sim_err *e)
         collect_xy(s, d->r, d->reg, &d->c);
     if (!d->c.n)
         return 1;
-    d->hvals = xcalloc(s->n_hlines, sizeof *d->hvals);
-    d->hok = xcalloc(s->n_hlines, sizeof *d->hok);
+    d->hvals = sim_xcalloc(s->n_hlines, sizeof *d->hvals);
+    d->hok = sim_xcalloc(s->n_hlines, sizeof *d->hok);
     for (size_t k = 0; k < s->n_hlines; k++) {
         if (!s->hlines[k].metric) {
             d->hvals[k] = s->hlines[k].value;
@@ -1894,7 +1829,7 @@ int sim_plots_draw_dir(const char *dir, const char *plot_file, const sim_params 
         rc = refused ? 2 : 1;
         goto out;
     }
-    skip = xcalloc(ps->n, sizeof *skip);
+    skip = sim_xcalloc(ps->n, sizeof *skip);
     refused += check_against_results(ps, r, registry, skip);
 
     char plots_dir[4200];

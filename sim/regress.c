@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/alloc.h"
 #include "sim/files.h"
 #include "sim/results.h"
 #include "sim/sweep.h"
@@ -28,25 +29,9 @@ typedef struct expect {
     size_t n;
 } expect;
 
-static void *xrealloc(void *p, size_t size)
-{
-    void *q = realloc(p, size ? size : 1);
-    if (!q)
-        abort();
-    return q;
-}
-
-static char *xstrdup(const char *s)
-{
-    char *d = strdup(s);
-    if (!d)
-        abort();
-    return d;
-}
-
 static row *add_row(expect *x)
 {
-    x->rows = xrealloc(x->rows, (x->n + 1) * sizeof *x->rows);
+    x->rows = sim_xrealloc(x->rows, (x->n + 1) * sizeof *x->rows);
     row *r = &x->rows[x->n++];
     memset(r, 0, sizeof *r);
     return r;
@@ -114,12 +99,12 @@ static int expect_read(expect *x, sim_err *e)
         r->line = lineno;
         if (!*s || *s == '#') {
             r->comment = true;
-            r->text = xstrdup(line);
+            r->text = sim_xstrdup(line);
             continue;
         }
         char *fld[5] = {0};
         size_t n = 0;
-        char *copy = xstrdup(s), *save = NULL;
+        char *copy = sim_xstrdup(s), *save = NULL;
         for (char *t = strtok_r(copy, " \t", &save); t && n < 5; t = strtok_r(NULL, " \t", &save))
             fld[n++] = t;
         if (n != 4) {
@@ -132,10 +117,10 @@ static int expect_read(expect *x, sim_err *e)
             rc = sim_err_set(e, "%s:%u: tolerance '%s' is neither N%% nor a number >= 0",
                              x->path, lineno, fld[3]);
         } else {
-            r->point = xstrdup(fld[0]);
-            r->metric = xstrdup(fld[1]);
-            r->expected = xstrdup(fld[2]);
-            r->tol = xstrdup(fld[3]);
+            r->point = sim_xstrdup(fld[0]);
+            r->metric = sim_xstrdup(fld[1]);
+            r->expected = sim_xstrdup(fld[2]);
+            r->tol = sim_xstrdup(fld[3]);
         }
         free(copy);
     }
@@ -292,7 +277,7 @@ static void update_rows(const scenario *sc, expect *x, size_t *changed, size_t *
         if (strtod(r->expected, NULL) != v) {
             printf("%s: %s %s: %s -> %s\n", sc->name, r->point, r->metric, r->expected, now);
             free(r->expected);
-            r->expected = xstrdup(now);
+            r->expected = sim_xstrdup(now);
             (*changed)++;
         }
     }
@@ -307,10 +292,10 @@ static void update_rows(const scenario *sc, expect *x, size_t *changed, size_t *
             char now[64];
             snprintf(now, sizeof now, "%.10g", v);
             row *r = add_row(x);
-            r->point = xstrdup(sc->labels[p]);
-            r->metric = xstrdup(name);
-            r->expected = xstrdup(now);
-            r->tol = xstrdup(SIM_REGRESS_DEFAULT_TOLERANCE);
+            r->point = sim_xstrdup(sc->labels[p]);
+            r->metric = sim_xstrdup(name);
+            r->expected = sim_xstrdup(now);
+            r->tol = sim_xstrdup(SIM_REGRESS_DEFAULT_TOLERANCE);
             printf("%s: added %s %s = %s\n", sc->name, r->point, r->metric, now);
             (*added)++;
         }
@@ -355,7 +340,7 @@ static int run_scenario(const sim_model_ops *ops, const sim_params *reg, scenari
     for (size_t i = 0; i < sc->n_points; i++) {
         char label[4096];
         sim_manifest_point_label(m, i, label, sizeof label);
-        sc->labels[i] = xstrdup(label);
+        sc->labels[i] = sim_xstrdup(label);
     }
     return 0;
 }

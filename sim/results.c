@@ -6,39 +6,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sim/alloc.h"
 #include "sim/files.h"
 
 #define MANIFEST_FILE "sweep.txt"
 #define RESULT_FILE "result.txt"
 
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size ? size : 1);
-    if (!p)
-        abort();
-    return p;
-}
-
-static void *xrealloc(void *p, size_t size)
-{
-    void *q = realloc(p, size ? size : 1);
-    if (!q)
-        abort();
-    return q;
-}
-
-static char *xstrdup(const char *s)
-{
-    char *d = strdup(s);
-    if (!d)
-        abort();
-    return d;
-}
-
 /* Records are tab-separated lines: a value must not break them. */
 static char *flat_dup(const char *s)
 {
-    char *d = xstrdup(s);
+    char *d = sim_xstrdup(s);
     for (char *c = d; *c; c++)
         if (*c == '\n' || *c == '\t' || *c == '\r')
             *c = ' ';
@@ -57,14 +34,14 @@ struct sim_manifest {
 sim_manifest *sim_manifest_create(const char *workload, size_t n_axes, const char *const *axes,
                                   size_t n_points)
 {
-    sim_manifest *m = xcalloc(1, sizeof *m);
+    sim_manifest *m = sim_xcalloc(1, sizeof *m);
     m->workload = flat_dup(workload ? workload : "");
     m->n_axes = n_axes;
     m->n_points = n_points;
-    m->axes = xcalloc(n_axes, sizeof *m->axes);
+    m->axes = sim_xcalloc(n_axes, sizeof *m->axes);
     for (size_t a = 0; a < n_axes; a++)
         m->axes[a] = flat_dup(axes[a]);
-    m->values = xcalloc(n_points * n_axes, sizeof *m->values);
+    m->values = sim_xcalloc(n_points * n_axes, sizeof *m->values);
     return m;
 }
 
@@ -229,15 +206,15 @@ sim_manifest *sim_manifest_read(const char *dir, sim_err *e)
         size_t n = split_tabs(line, fld, sizeof fld / sizeof *fld);
         if (!strcmp(fld[0], "workload") && n == 2 && !m) {
             free(workload);
-            workload = xstrdup(fld[1]);
+            workload = sim_xstrdup(fld[1]);
         } else if (!strcmp(fld[0], "points") && n == 2 && !m) {
             char *end;
             n_points = strtoul(fld[1], &end, 10);
             have_points = *fld[1] && !*end;
             bad = !have_points;
         } else if (!strcmp(fld[0], "axis") && n == 2 && !m) {
-            axes = xrealloc(axes, (n_axes + 1) * sizeof *axes);
-            axes[n_axes++] = xstrdup(fld[1]);
+            axes = sim_xrealloc(axes, (n_axes + 1) * sizeof *axes);
+            axes[n_axes++] = sim_xstrdup(fld[1]);
         } else if (!strcmp(fld[0], "point") && have_points && n == n_axes + 2) {
             if (!m)
                 m = sim_manifest_create(workload, n_axes, (const char *const *)axes, n_points);
@@ -371,9 +348,9 @@ static size_t names_add(names *c, const char *name)
         return i;
     if (c->n == c->cap) {
         c->cap = c->cap ? 2 * c->cap : 16;
-        c->v = xrealloc(c->v, c->cap * sizeof *c->v);
+        c->v = sim_xrealloc(c->v, c->cap * sizeof *c->v);
     }
-    c->v[c->n] = xstrdup(name);
+    c->v[c->n] = sim_xstrdup(name);
     return c->n++;
 }
 
@@ -416,7 +393,7 @@ static void row_metric(const char *name, const char *value, void *ctx)
     row_fill *r = ctx;
     size_t i = names_find(r->c, name);
     if (i != SIZE_MAX && !r->values[i])
-        r->values[i] = xstrdup(value);
+        r->values[i] = sim_xstrdup(value);
 }
 
 int sim_results_write_csv(const char *dir, const sim_manifest *m, sim_err *e)
@@ -448,7 +425,7 @@ int sim_results_write_csv(const char *dir, const sim_manifest *m, sim_err *e)
     fputs(",error\n", sf.f);
 
     for (size_t i = 0; i < m->n_points; i++) {
-        row_fill r = {.c = &metrics, .values = xcalloc(metrics.n, sizeof(char *))};
+        row_fill r = {.c = &metrics, .values = sim_xcalloc(metrics.n, sizeof(char *))};
         sim_point_dir(dir, i, m->n_points, pdir, sizeof pdir);
         bool found = sim_result_read(pdir, m, i, &v, row_metric, &r);
         for (size_t a = 0; a < m->n_axes; a++) {
@@ -506,8 +483,8 @@ static void load_metric(const char *name, const char *value, void *ctx)
     size_t i = names_add(&c->r->metrics, name);
     if (i >= c->pt->n_metric) {
         size_t n = c->r->metrics.cap;
-        c->pt->metric = xrealloc(c->pt->metric, n * sizeof *c->pt->metric);
-        c->pt->has = xrealloc(c->pt->has, n * sizeof *c->pt->has);
+        c->pt->metric = sim_xrealloc(c->pt->metric, n * sizeof *c->pt->metric);
+        c->pt->has = sim_xrealloc(c->pt->has, n * sizeof *c->pt->has);
         for (size_t k = c->pt->n_metric; k < n; k++)
             c->pt->has[k] = false;
         c->pt->n_metric = n;
@@ -537,9 +514,9 @@ static void load_params(point_data *pt)
         *eq = '\0';
         if (pt->n_params == alloc) {
             alloc = alloc ? 2 * alloc : 256;
-            pt->params = xrealloc(pt->params, alloc * sizeof *pt->params);
+            pt->params = sim_xrealloc(pt->params, alloc * sizeof *pt->params);
         }
-        pt->params[pt->n_params++] = (kv){xstrdup(line), xstrdup(eq + 3)};
+        pt->params[pt->n_params++] = (kv){sim_xstrdup(line), sim_xstrdup(eq + 3)};
     }
     free(line);
     fclose(f);
@@ -550,15 +527,15 @@ sim_results *sim_results_load(const char *dir, sim_err *e)
     sim_manifest *m = sim_manifest_read(dir, e);
     if (!m)
         return NULL;
-    sim_results *r = xcalloc(1, sizeof *r);
-    r->dir = xstrdup(dir);
+    sim_results *r = sim_xcalloc(1, sizeof *r);
+    r->dir = sim_xstrdup(dir);
     r->m = m;
-    r->pts = xcalloc(m->n_points, sizeof *r->pts);
+    r->pts = sim_xcalloc(m->n_points, sizeof *r->pts);
     char pdir[4200];
     for (size_t i = 0; i < m->n_points; i++) {
         point_data *pt = &r->pts[i];
         sim_point_dir(dir, i, m->n_points, pdir, sizeof pdir);
-        pt->dir = xstrdup(pdir);
+        pt->dir = sim_xstrdup(pdir);
         load_ctx c = {r, pt};
         sim_result_view v;
         sim_result_read(pdir, m, i, &v, load_metric, &c);

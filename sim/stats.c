@@ -24,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/alloc.h"
+
 #define HIST_SUB_BITS 7u
 #define HIST_SUB (1u << HIST_SUB_BITS)
 #define HIST_BUCKETS ((64u - HIST_SUB_BITS + 1u) * HIST_SUB)
@@ -76,27 +78,6 @@ static const char *const hist_suffix[HS_N] = {"count", "mean", "min", "p50", "p9
 static const char *const hist_what[HS_N] = {"samples", "mean", "minimum", "median",
                                             "99th percentile", "99.9th percentile", "maximum"};
 
-/* Running out of memory while registering stats leaves nothing sensible to do: the
- * registry has no error path (registration is part of building a model), and a
- * half-registered system would silently lose statistics. */
-static void *xrealloc(void *p, size_t size)
-{
-    void *q = realloc(p, size ? size : 1);
-    if (!q) {
-        fputs("iovsim: out of memory in the statistics registry\n", stderr);
-        abort();
-    }
-    return q;
-}
-
-static char *xstrdup(const char *str)
-{
-    size_t len = strlen(str) + 1;
-    char *d = xrealloc(NULL, len);
-    memcpy(d, str, len);
-    return d;
-}
-
 /* ---------------------------------------------------------------- histograms */
 
 static inline unsigned hist_index(uint64_t v)
@@ -120,11 +101,7 @@ static void hist_bounds(unsigned idx, uint64_t *lo, uint64_t *hi)
 
 static sim_hist *hist_create(void)
 {
-    sim_hist *h = calloc(1, sizeof *h);
-    if (!h) {
-        fputs("iovsim: out of memory in the statistics registry\n", stderr);
-        abort();
-    }
+    sim_hist *h = sim_xcalloc(1, sizeof *h);
     h->min = UINT64_MAX;
     return h;
 }
@@ -330,7 +307,7 @@ static bool name_taken(const sim_stats *s, const char *name, stat_kind kind)
         return true;
     bool taken = false;
     if (kind == STAT_HIST) {
-        char *buf = xrealloc(NULL, len + 8); /* ".p999" is the longest suffix */
+        char *buf = sim_xrealloc(NULL, len + 8); /* ".p999" is the longest suffix */
         for (int k = 0; k < HS_N && !taken; k++) {
             int n = snprintf(buf, len + 8, "%s.%s", name, hist_suffix[k]);
             taken = find_entry(s, buf, (size_t)n) != NULL;
@@ -349,13 +326,13 @@ static stat_entry *add_entry(sim_stats *s, stat_kind kind, const char *name, con
 
     if (s->n == s->cap) {
         s->cap = s->cap ? 2 * s->cap : 32;
-        s->entries = xrealloc(s->entries, s->cap * sizeof *s->entries);
+        s->entries = sim_xrealloc(s->entries, s->cap * sizeof *s->entries);
     }
     /* Keep the table at most half full so probes stay short. */
     if (2 * (s->n + 1) > s->table_cap) {
         free(s->table);
         s->table_cap = s->table_cap ? 2 * s->table_cap : 64;
-        s->table = xrealloc(NULL, s->table_cap * sizeof *s->table);
+        s->table = sim_xrealloc(NULL, s->table_cap * sizeof *s->table);
         memset(s->table, 0, s->table_cap * sizeof *s->table);
         for (size_t i = 0; i < s->n; i++)
             table_insert(s, i);
@@ -363,8 +340,8 @@ static stat_entry *add_entry(sim_stats *s, stat_kind kind, const char *name, con
     stat_entry *e = &s->entries[s->n];
     memset(e, 0, sizeof *e);
     e->kind = kind;
-    e->name = xstrdup(name);
-    e->desc = xstrdup(desc ? desc : "");
+    e->name = sim_xstrdup(name);
+    e->desc = sim_xstrdup(desc ? desc : "");
     table_insert(s, s->n);
     s->n++;
     return e;
@@ -385,7 +362,7 @@ void sim_stats_value(sim_stats *s, const char *name, double *value, const char *
 sim_hist *sim_stats_hist(sim_stats *s, const char *name, const char *unit, const char *desc)
 {
     stat_entry *e = add_entry(s, STAT_HIST, name, desc);
-    e->unit = xstrdup(unit ? unit : "");
+    e->unit = sim_xstrdup(unit ? unit : "");
     e->u.hist = hist_create();
     return e->u.hist;
 }
@@ -413,7 +390,7 @@ void sim_stats_metric(sim_stats *s, const char *name, sim_derived_fn fn, void *c
     e->metric = true;
     if (s->nmetrics == s->metrics_cap) {
         s->metrics_cap = s->metrics_cap ? 2 * s->metrics_cap : 16;
-        s->metrics = xrealloc(s->metrics, s->metrics_cap * sizeof *s->metrics);
+        s->metrics = sim_xrealloc(s->metrics, s->metrics_cap * sizeof *s->metrics);
     }
     s->metrics[s->nmetrics++] = (size_t)(e - s->entries);
 }
@@ -597,7 +574,7 @@ void sim_stats_write_text(const sim_stats *s, FILE *out)
     size_t nlines = 0;
     for (size_t i = 0; i < s->n; i++)
         nlines += s->entries[i].kind == STAT_HIST ? HS_N : 1;
-    text_line *lines = xrealloc(NULL, (nlines ? nlines : 1) * sizeof *lines);
+    text_line *lines = sim_xrealloc(NULL, (nlines ? nlines : 1) * sizeof *lines);
 
     /* Derived values are evaluated once, then laid out: columns need every width. */
     size_t name_w = 0, value_w = 0, l = 0;

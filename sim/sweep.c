@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sim/alloc.h"
 #include "sim/files.h"
 #include "sim/plot.h"
 #include "sim/results.h"
@@ -48,22 +49,6 @@ static double host_now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size);
-    if (!p)
-        abort();
-    return p;
-}
-
-static char *xstrdup(const char *s)
-{
-    char *d = strdup(s);
-    if (!d)
-        abort();
-    return d;
-}
-
 static void describe_point(const sweep *s, size_t i, char *buf, size_t len)
 {
     size_t used = (size_t)snprintf(buf, len, "point %zu", i);
@@ -94,11 +79,11 @@ static int check_points(sweep *s, sim_err *e)
         if (!q)
             return -1;
         point *pt = &s->points[i];
-        pt->axis_values = xcalloc(s->n_axes, sizeof *pt->axis_values);
+        pt->axis_values = sim_xcalloc(s->n_axes, sizeof *pt->axis_values);
         for (size_t a = 0; a < s->n_axes; a++) {
             char buf[512];
             sim_params_format(q, sim_workload_axis_name(s->w, a), buf, sizeof buf);
-            pt->axis_values[a] = xstrdup(buf);
+            pt->axis_values[a] = sim_xstrdup(buf);
         }
         pt->timeout_s = sim_params_double(q, "run.timeout_s");
         if (i == 0 && !s->o->out_dir) {
@@ -494,7 +479,7 @@ static void sweep_free(sweep *s)
 
 static sim_manifest *make_manifest(const sweep *s)
 {
-    const char **axes = xcalloc(s->n_axes, sizeof *axes);
+    const char **axes = sim_xcalloc(s->n_axes, sizeof *axes);
     for (size_t a = 0; a < s->n_axes; a++)
         axes[a] = sim_workload_axis_name(s->w, a);
     const char *path = sim_workload_path(s->w);
@@ -556,7 +541,7 @@ static void write_summary(const sweep *s)
 static sim_manifest *manifest_of(const sim_workload *w, const sim_params *registry, sim_err *e)
 {
     size_t n_axes = sim_workload_axes(w), n_points = sim_workload_points(w);
-    const char **axes = xcalloc(n_axes, sizeof *axes);
+    const char **axes = sim_xcalloc(n_axes, sizeof *axes);
     for (size_t a = 0; a < n_axes; a++)
         axes[a] = sim_workload_axis_name(w, a);
     sim_manifest *m = sim_manifest_create("", n_axes, axes, n_points);
@@ -626,7 +611,7 @@ int sim_sweep_run(const sim_model_ops *ops, const sim_workload *w, const sim_par
     sweep s = {.ops = ops, .w = w, .registry = registry, .o = o};
     s.n_points = sim_workload_points(w);
     s.n_axes = sim_workload_axes(w);
-    s.points = xcalloc(s.n_points, sizeof *s.points);
+    s.points = sim_xcalloc(s.n_points, sizeof *s.points);
     if (o->out_dir)
         snprintf(s.out_dir, sizeof s.out_dir, "%s", o->out_dir);
     int rc = 2;

@@ -25,6 +25,8 @@
 
 #include <ini.h>
 
+#include "sim/alloc.h"
+
 /* A range that expands beyond this is a typo (a wrong unit, a missing zero in the
  * step), not a plan; the same for the product of all axes. */
 #define MAX_AXIS_VALUES 100000
@@ -85,55 +87,11 @@ struct sim_workload {
 
 /* ---- small helpers ---- */
 
-static void *xmalloc(size_t n)
-{
-    void *q = malloc(n ? n : 1);
-    if (!q)
-        abort();
-    return q;
-}
-
-static void *xrealloc(void *q, size_t n)
-{
-    q = realloc(q, n ? n : 1);
-    if (!q)
-        abort();
-    return q;
-}
-
-static char *xstrndup(const char *s, size_t n)
-{
-    char *d = xmalloc(n + 1);
-    memcpy(d, s, n);
-    d[n] = '\0';
-    return d;
-}
-
-static char *xstrdup(const char *s)
-{
-    return xstrndup(s, strlen(s));
-}
-
-static char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xprintf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    assert(n >= 0);
-    char *s = xmalloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return s;
-}
-
 /* Grows *v (of elements of `size`) to hold n + 1 elements; arrays here stay small, so
  * growing by one keeps the code simple at no measurable cost. */
 static void *grow(void *v, size_t n, size_t size)
 {
-    return xrealloc(v, (n + 1) * size);
+    return sim_xrealloc(v, (n + 1) * size);
 }
 
 /* [s, s+len) trimmed of white space on both sides. */
@@ -150,7 +108,7 @@ static void trim_span(const char **s, size_t *len)
 static char *trimmed(const char *s, size_t len)
 {
     trim_span(&s, &len);
-    return xstrndup(s, len);
+    return sim_xstrndup(s, len);
 }
 
 static void free_item(item *it)
@@ -162,7 +120,7 @@ static void free_item(item *it)
 
 static item make_item(const char *name, const char *value, const char *where, int file)
 {
-    return (item){{xstrdup(name), xstrdup(value), xstrdup(where)}, file};
+    return (item){{sim_xstrdup(name), sim_xstrdup(value), sim_xstrdup(where)}, file};
 }
 
 static void free_axis(sweep_axis *a)
@@ -187,13 +145,13 @@ static void free_plot(plot *pl)
 
 static sim_workload *new_workload(const char *path)
 {
-    sim_workload *w = xmalloc(sizeof *w);
+    sim_workload *w = sim_xmalloc(sizeof *w);
     *w = (sim_workload){0};
-    w->path = path ? xstrdup(path) : NULL;
+    w->path = path ? sim_xstrdup(path) : NULL;
     const char *slash = path ? strrchr(path, '/') : NULL;
     const char *name = slash ? slash + 1 : path ? path : "";
     const char *dot = strrchr(name, '.');
-    w->base = dot && dot != name ? xstrndup(name, (size_t)(dot - name)) : xstrdup(name);
+    w->base = dot && dot != name ? sim_xstrndup(name, (size_t)(dot - name)) : sim_xstrdup(name);
     return w;
 }
 
@@ -343,11 +301,11 @@ static void add_plot_key(sim_workload *w, const char *plot_name, const char *plo
             pl = &w->plots[i];
     if (pl && pl->file != file) {
         free_plot(pl);
-        *pl = (plot){xstrdup(plot_name), xstrdup(plot_where), NULL, 0, file};
+        *pl = (plot){sim_xstrdup(plot_name), sim_xstrdup(plot_where), NULL, 0, file};
     } else if (!pl) {
         w->plots = grow(w->plots, w->n_plots, sizeof *w->plots);
         pl = &w->plots[w->n_plots++];
-        *pl = (plot){xstrdup(plot_name), xstrdup(plot_where), NULL, 0, file};
+        *pl = (plot){sim_xstrdup(plot_name), sim_xstrdup(plot_where), NULL, 0, file};
     }
     pl->keys = grow(pl->keys, pl->n, sizeof *pl->keys);
     pl->keys[pl->n++] = make_item(key, value, where, file);
@@ -362,7 +320,7 @@ static int parse_exclude(sim_workload *w, const sim_params *p, const char *value
                          const char *where, sim_err *e)
 {
     free_excl(w);
-    w->excl_where = xstrdup(where);
+    w->excl_where = sim_xstrdup(where);
     const char *r = value;
     for (;;) {
         const char *bar = strchr(r, '|');
@@ -458,13 +416,13 @@ static int update_points(sim_workload *w, const sim_params *p, sim_err *e)
                 continue;
             }
             const sweep_axis *ax = &w->axes[v[k].axis];
-            v[k].match = xmalloc(ax->n * sizeof *v[k].match);
+            v[k].match = sim_xmalloc(ax->n * sizeof *v[k].match);
             for (size_t j = 0; j < ax->n; j++) {
                 canon(q, c->name, ax->values[j], got, sizeof got);
                 v[k].match[j] = (strcmp(want, got) != 0) == c->neq;
             }
         }
-    w->kept = xmalloc((total ? total : 1) * sizeof *w->kept);
+    w->kept = sim_xmalloc((total ? total : 1) * sizeof *w->kept);
     for (size_t pt = 0; pt < total; pt++) {
         bool out = false;
         k = 0;
@@ -528,7 +486,7 @@ static int parse_list(const sim_params *p, const char *name, const char *text, c
         if (!vlen)
             return sim_err_set(e, "%s: sweep axis '%s': empty value in list '%s'", where, name,
                                text);
-        char *value = xstrndup(v, vlen);
+        char *value = sim_xstrndup(v, vlen);
         strlist_push(out, value);
         if (sim_params_check(p, name, value, where, e) < 0)
             return -1;
@@ -570,14 +528,14 @@ static char *format_generated(double v)
 {
     double r = nearbyint(v);
     if (fabs(v - r) <= 8.0 * DBL_EPSILON * fmax(1.0, fabs(v)) && fabs(r) < 9.2e18)
-        return xprintf("%" PRId64, (int64_t)r);
+        return sim_xasprintf("%" PRId64, (int64_t)r);
     char buf[64];
     for (int prec = 1; prec <= 15; prec++) {
         snprintf(buf, sizeof buf, "%.*g", prec, v);
         if (strtod(buf, NULL) == v)
-            return xstrdup(buf);
+            return sim_xstrdup(buf);
     }
-    return xprintf("%.15g", v);
+    return sim_xasprintf("%.15g", v);
 }
 
 typedef struct range_spec {
@@ -709,7 +667,7 @@ static int parse_axis(const sim_params *p, const char *name, const char *text, c
     trim_span(&v, &vlen);
     if (!vlen)
         return sim_err_set(e, "%s: sweep axis '%s' has no values", where, name);
-    char *body = xstrndup(v, vlen);
+    char *body = sim_xstrndup(v, vlen);
     sim_param_type t = sim_params_type(p, name);
     bool numeric = t == SIM_PARAM_INT || t == SIM_PARAM_UINT || t == SIM_PARAM_DOUBLE;
     const char *dots = numeric ? strstr(body, "..") : NULL;
@@ -721,7 +679,7 @@ static int parse_axis(const sim_params *p, const char *name, const char *text, c
         strlist_free(&values);
         return -1;
     }
-    *out = (sweep_axis){xstrdup(name), xstrdup(where), values.v, values.n, file};
+    *out = (sweep_axis){sim_xstrdup(name), sim_xstrdup(where), values.v, values.n, file};
     return 0;
 }
 
@@ -778,7 +736,7 @@ static int fail(file_ctx *c, int line)
 
 static char *where_at(const file_ctx *c, int line)
 {
-    return xprintf("%s:%d", c->path, line);
+    return sim_xasprintf("%s:%d", c->path, line);
 }
 
 static const seen_key *find_seen(const file_ctx *c, const char *section, const char *name)
@@ -792,7 +750,7 @@ static const seen_key *find_seen(const file_ctx *c, const char *section, const c
 static void remember_key(file_ctx *c, const char *section, const char *name, int line)
 {
     c->seen = grow(c->seen, c->n_seen, sizeof *c->seen);
-    c->seen[c->n_seen++] = (seen_key){xstrdup(section), xstrdup(name), line};
+    c->seen[c->n_seen++] = (seen_key){sim_xstrdup(section), sim_xstrdup(name), line};
 }
 
 /* The folder of the including file joined with an include's relative path. */
@@ -800,8 +758,8 @@ static char *include_path(const char *from, const char *inc)
 {
     const char *slash = strrchr(from, '/');
     if (inc[0] == '/' || !slash)
-        return xstrdup(inc);
-    return xprintf("%.*s/%s", (int)(slash - from), from, inc);
+        return sim_xstrdup(inc);
+    return sim_xasprintf("%.*s/%s", (int)(slash - from), from, inc);
 }
 
 static int do_include(file_ctx *c, const char *value, const char *where)
@@ -851,13 +809,13 @@ static int process_key(file_ctx *c, const char *section, const char *name, const
     const char *plot_name;
     bool is_sweep = !strcmp(section, "sweep");
     bool is_plot = is_plot_section(section, &plot_name);
-    char *full = is_sweep || is_plot ? xstrdup(name) : xprintf("%s.%s", section, name);
+    char *full = is_sweep || is_plot ? sim_xstrdup(name) : sim_xasprintf("%s.%s", section, name);
     const seen_key *dup = find_seen(c, section, name);
     int rc = 0;
     if (dup) {
-        char *what = is_plot ? xprintf("key '%s' in [%s]", name, section)
-                     : is_sweep ? xprintf("sweep axis '%s'", full)
-                                : xprintf("key '%s'", full);
+        char *what = is_plot ? sim_xasprintf("key '%s' in [%s]", name, section)
+                     : is_sweep ? sim_xasprintf("sweep axis '%s'", full)
+                                : sim_xasprintf("key '%s'", full);
         rc = duplicate_error(c, what, where, dup->line);
         free(what);
     } else if (is_plot) {
@@ -939,7 +897,7 @@ static void append_continuation(file_ctx *c, const char *more)
         bool comma = c->p_value[have - 1] == ',' || m[0] == ',';
         sep = strcmp(c->p_section, "sweep") ? " " : comma ? " " : ", ";
     }
-    char *v = xprintf("%.*s%s%.*s", (int)have, c->p_value, sep, (int)mlen, m);
+    char *v = sim_xasprintf("%.*s%s%.*s", (int)have, c->p_value, sep, (int)mlen, m);
     free(c->p_value);
     c->p_value = v;
 }
@@ -958,8 +916,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
         return 0;
     c->pending = true;
     c->p_section = trimmed(section, strlen(section));
-    c->p_name = xstrdup(name);
-    c->p_value = xstrdup(value);
+    c->p_name = sim_xstrdup(name);
+    c->p_value = sim_xstrdup(value);
     c->p_line = c->line;
     c->p_section_line = c->section_line;
     return 1;
@@ -978,7 +936,7 @@ static bool read_whole_line(file_ctx *c, size_t *len)
             break;
         if (n + 1 >= c->buf_cap) {
             c->buf_cap = c->buf_cap ? 2 * c->buf_cap : 256;
-            c->buf = xrealloc(c->buf, c->buf_cap);
+            c->buf = sim_xrealloc(c->buf, c->buf_cap);
         }
         c->buf[n++] = (char)ch;
     }
@@ -987,7 +945,7 @@ static bool read_whole_line(file_ctx *c, size_t *len)
     if (n > 0 && c->buf[n - 1] == '\r')
         n--;
     if (!c->buf)
-        c->buf = xmalloc(c->buf_cap = 256);
+        c->buf = sim_xmalloc(c->buf_cap = 256);
     c->buf[n] = '\0';
     *len = n;
     return true;
@@ -1097,7 +1055,7 @@ static int load_file(sim_workload *w, const sim_params *p, const char *path,
     }
     char *real = realpath(path, NULL);
     if (!real)
-        real = xstrdup(path);
+        real = sim_xstrdup(path);
     for (const file_ctx *a = parent; a; a = a->parent)
         if (!strcmp(a->real, real)) {
             loop_error(parent, path, inc_where, e);
@@ -1134,7 +1092,7 @@ static int split_assignment(const char *opt, const char *what, const char *assig
     trim_span(&n, &nlen);
     if (!eq || !nlen)
         return sim_err_set(e, "%s: expected name=%s, got '%s'", opt, what, assignment);
-    *name = xstrndup(n, nlen);
+    *name = sim_xstrndup(n, nlen);
     *value = trimmed(eq + 1, strlen(eq + 1));
     return 0;
 }

@@ -11,6 +11,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "sim/text.h"
+
 /* The on-disk layout is the in-memory one on a little-endian host; the offsets are the
  * contract with docs/trace-format.md. */
 _Static_assert(offsetof(trace_rec, time_ps) == 0, "layout");
@@ -771,24 +773,13 @@ void trace_rid_format(uint16_t rid, char buf[8])
              (unsigned)(rid & 7));
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Exactly `digits` hex digits at s (or 1..digits when `at_most`); the value, or -1. */
 static long hex_field(const char **s, unsigned digits, bool at_most)
 {
     long v = 0;
     unsigned n = 0;
-    while (n < digits && hexval((unsigned char)(*s)[n]) >= 0) {
-        v = v * 16 + hexval((unsigned char)(*s)[n]);
+    while (n < digits && sim_text_hex_digit((unsigned char)(*s)[n]) >= 0) {
+        v = v * 16 + sim_text_hex_digit((unsigned char)(*s)[n]);
         n++;
     }
     if (n == 0 || (!at_most && n != digits))
@@ -867,25 +858,13 @@ size_t trace_rec_format(const trace_rec *r, char *buf, size_t len)
 /* Unsigned decimal or 0x-hex into *v, at most max. */
 static int parse_u64(const char *s, uint64_t max, bool hex, uint64_t *v)
 {
-    uint64_t x = 0;
-    unsigned base = 10;
     if (hex) {
         if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
             return -1;
         s += 2;
-        base = 16;
     }
-    if (!*s)
-        return -1;
-    for (; *s; s++) {
-        int d = base == 16 ? hexval((unsigned char)*s) : (*s >= '0' && *s <= '9' ? *s - '0' : -1);
-        if (d < 0)
-            return -1;
-        if (x > (UINT64_MAX - (uint64_t)d) / base)
-            return -1;
-        x = x * base + (uint64_t)d;
-    }
-    if (x > max)
+    uint64_t x;
+    if (!sim_text_parse_u64(&s, hex ? 16 : 10, &x) || *s || x > max)
         return -1;
     *v = x;
     return 0;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "sim/text.h"
 #include "traces/trace.h"
 
 /* Buffers larger than the format's 32-bit lengths become several records. */
@@ -23,55 +24,17 @@ static bool lit(const char **p, const char *s)
     return true;
 }
 
-static int hexv(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* "0x" and 1..16 hex digits. */
 static bool hex64(const char **p, uint64_t *v)
 {
     const char *s = *p;
-    if (!lit(&s, "0x"))
+    if (!lit(&s, "0x") || !sim_text_parse_u64(&s, 16, v))
         return false;
-    uint64_t x = 0;
-    int n = 0;
-    while (hexv((unsigned char)*s) >= 0) {
-        if (++n > 16)
-            return false;
-        x = x * 16 + (uint64_t)hexv((unsigned char)*s++);
-    }
-    if (!n)
-        return false;
-    *v = x;
     *p = s;
     return true;
 }
 
-static bool dec64(const char **p, uint64_t *v)
-{
-    const char *s = *p;
-    uint64_t x = 0;
-    int n = 0;
-    while (*s >= '0' && *s <= '9') {
-        uint64_t d = (uint64_t)(*s++ - '0');
-        if (x > (UINT64_MAX - d) / 10)
-            return false;
-        x = x * 10 + d;
-        n++;
-    }
-    if (!n)
-        return false;
-    *v = x;
-    *p = s;
-    return true;
-}
+static bool dec64(const char **p, uint64_t *v) { return sim_text_parse_u64(p, 10, v); }
 
 static bool at_end(const char *s)
 {

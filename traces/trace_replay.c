@@ -15,6 +15,7 @@
 #include "models/pcie/rc.h"
 #include "models/pcie/tlp.h"
 #include "sim/kernel.h"
+#include "sim/tq.h"
 #include "traces/trace.h"
 
 /* Where the IOMMU driver's tables live: where the DMA benchmark puts them, so a replay
@@ -57,10 +58,10 @@ typedef struct replay {
     sim_event *ev;
     bool finishing;
     uint64_t warmup_ps, end_ps, max_done_ps;
-    /* fast: the issue clock and a min-heap of the in-flight completion times */
+    /* fast: the issue clock and the in-flight requests' completion times */
     uint64_t clock_ps;
-    uint64_t *heap;
-    size_t heap_n, outstanding;
+    sim_tq *inflight;
+    size_t outstanding;
     uint8_t *rid_state; /* 65536 */
     page_ref *refs;
     size_t refs_cap, refs_n;
@@ -455,41 +456,6 @@ static const trace_rec *peek(replay *r)
     return &r->recs[r->pos];
 }
 
-static void heap_push(replay *r, uint64_t v)
-{
-    size_t i = r->heap_n++;
-    while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        if (r->heap[parent] <= v)
-            break;
-        r->heap[i] = r->heap[parent];
-        i = parent;
-    }
-    r->heap[i] = v;
-}
-
-static void heap_pop(replay *r)
-{
-    uint64_t last = r->heap[--r->heap_n];
-    size_t i = 0, n = r->heap_n;
-    for (;;) {
-        size_t l = 2 * i + 1, m = i;
-        uint64_t mv = last;
-        if (l < n && r->heap[l] < mv) {
-            m = l;
-            mv = r->heap[l];
-        }
-        if (l + 1 < n && r->heap[l + 1] < mv)
-            m = l + 1;
-        if (m == i)
-            break;
-        r->heap[i] = r->heap[m];
-        i = m;
-    }
-    if (n)
-        r->heap[i] = last;
-}
-
 static bool is_dma(const trace_rec *x) { return x->op == TRACE_OP_READ || x->op == TRACE_OP_WRITE || x->op == TRACE_OP_MSI; }
 
 /* The trace is over: stop when the last request has completed. */
@@ -527,14 +493,15 @@ static void on_batch(void *ctx)
         }
         uint64_t t;
         if (r->fast) {
-            bool full = is_dma(x) && r->heap_n == r->outstanding;
-            t = full && r->heap[0] > r->clock_ps ? r->heap[0] : r->clock_ps;
+            bool full = is_dma(x) && sim_tq_len(r->inflight) == r->outstanding;
+            uint64_t first_done = sim_tq_head_ps(r->inflight);
+            t = full && first_done > r->clock_ps ? first_done : r->clock_ps;
             if (t > limit) {
                 sim_event_notify_at(r->ev, t);
                 return;
             }
             if (full)
-                heap_pop(r);
+                sim_tq_pop_due(r->inflight, UINT64_MAX, NULL, NULL);
             r->clock_ps = t;
         } else {
             if (x->time_ps > limit) {
@@ -548,7 +515,7 @@ static void on_batch(void *ctx)
         if (done > r->max_done_ps)
             r->max_done_ps = done;
         if (r->fast && is_dma(x))
-            heap_push(r, done);
+            sim_tq_push(r->inflight, done, NULL);
     }
     const trace_rec *x = peek(r);
     if (!x) {
@@ -672,8 +639,7 @@ void *trace_replay_build(const sim_ctx *ctx, sim_err *e)
     r->warm = warm == 1 || (warm == 0 && !(recorded_with(r->rd, "workload.kind", "dma") &&
                                            recorded_with(r->rd, "dma.cache", "cold")));
     r->outstanding = (size_t)sim_params_uint(p, "trace.outstanding");
-    r->heap = malloc(r->outstanding * sizeof *r->heap);
-    assert(r->heap);
+    r->inflight = sim_tq_create(0);
     r->warmup_ps = us_to_ps(sim_params_double(p, "run.warmup_us"));
     r->end_ps = r->warmup_ps + us_to_ps(sim_params_double(p, "run.duration_us"));
     register_stats(r, ctx->stats);
@@ -697,7 +663,7 @@ void trace_replay_destroy(void *replay_)
         pcie_link_destroy(r->link);
     if (r->mem)
         mem_destroy(r->mem);
-    free(r->heap);
+    sim_tq_destroy(r->inflight);
     free(r->refs);
     free(r->rid_state);
     free(r);

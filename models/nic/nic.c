@@ -276,56 +276,14 @@ const char *nic_last_error(const nic *n) { return n->last_error; }
 
 /* ---------------------------------------------------------------- timed actions */
 
-static bool act_before(const nic_act *a, const nic_act *b)
-{
-    return a->t_ps < b->t_ps || (a->t_ps == b->t_ps && a->seq < b->seq);
-}
-
 void nic_sched(nic *n, uint64_t t_ps, enum nic_act_kind kind, void *obj, uint32_t gen)
 {
     uint64_t now = sim_now_ps(n->kernel);
     if (t_ps < now)
         t_ps = now;
-    if (n->heap_n == n->heap_cap) {
-        n->heap_cap = n->heap_cap ? 2 * n->heap_cap : 256;
-        n->heap = realloc(n->heap, n->heap_cap * sizeof *n->heap);
-        assert(n->heap);
-    }
-    nic_act a = {.t_ps = t_ps, .seq = n->seq++, .obj = obj, .gen = gen, .kind = (uint8_t)kind};
-    size_t i = n->heap_n++;
-    while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        if (!act_before(&a, &n->heap[parent]))
-            break;
-        n->heap[i] = n->heap[parent];
-        i = parent;
-    }
-    n->heap[i] = a;
-    if (i == 0)
+    nic_act a = {.obj = obj, .gen = gen, .kind = (uint8_t)kind};
+    if (sim_tq_push(n->acts, t_ps, &a))
         sim_event_notify_at(n->ev, t_ps);
-}
-
-static nic_act heap_pop(nic *n)
-{
-    nic_act top = n->heap[0], last = n->heap[--n->heap_n];
-    size_t i = 0;
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        const nic_act *mv = &last;
-        if (l < n->heap_n && act_before(&n->heap[l], mv)) {
-            m = l;
-            mv = &n->heap[l];
-        }
-        if (r < n->heap_n && act_before(&n->heap[r], mv))
-            m = r;
-        if (m == i)
-            break;
-        n->heap[i] = n->heap[m];
-        i = m;
-    }
-    if (n->heap_n)
-        n->heap[i] = last;
-    return top;
 }
 
 typedef struct nic_mbx_op {
@@ -342,13 +300,14 @@ static void on_event(void *ctx)
 {
     nic *n = ctx;
     uint64_t now = sim_now_ps(n->kernel);
-    while (n->heap_n && n->heap[0].t_ps <= now) {
-        nic_act a = heap_pop(n);
+    nic_act a;
+    uint64_t a_ps;
+    while (sim_tq_pop_due(n->acts, now, &a, &a_ps)) {
         switch (a.kind) {
         case NIC_ACT_TXQ:
         case NIC_ACT_RXQ: {
             nic_q *q = a.obj;
-            if (q->gen == a.gen && q->wake_ps == a.t_ps) {
+            if (q->gen == a.gen && q->wake_ps == a_ps) {
                 q->wake_ps = NIC_NOT_DONE;
                 nic_q_wake(q, now);
             }
@@ -385,8 +344,8 @@ static void on_event(void *ctx)
             break;
         }
     }
-    if (n->heap_n)
-        sim_event_notify_at(n->ev, n->heap[0].t_ps);
+    if (sim_tq_len(n->acts))
+        sim_event_notify_at(n->ev, sim_tq_head_ps(n->acts));
 }
 
 /* ---------------------------------------------------------------- functions */
@@ -892,6 +851,7 @@ nic *nic_create(const sim_params *p, const nic_env *env, sim_err *e)
     n->engine_wake_ps = NIC_NOT_DONE;
     n->rxe_wake_ps = NIC_NOT_DONE;
     n->ev = sim_event_create(n->kernel, "nic", on_event, n);
+    n->acts = sim_tq_create(sizeof(nic_act));
     register_device_stats(n);
     if (build_pf(n, e) < 0) {
         nic_destroy(n);
@@ -914,11 +874,13 @@ void nic_destroy(nic *n)
         nic_q_free(&n->txq[q]);
         nic_q_free(&n->rxq[q]);
     }
-    for (size_t i = 0; i < n->heap_n; i++)
-        if (n->heap[i].kind == NIC_ACT_MBX)
-            free(n->heap[i].obj);
-        else if (n->heap[i].kind == NIC_ACT_FRAME)
-            nic_frame_free(n, n->heap[i].obj);
+    for (size_t i = 0; i < sim_tq_len(n->acts); i++) {
+        const nic_act *a = sim_tq_item_at(n->acts, i);
+        if (a->kind == NIC_ACT_MBX)
+            free(a->obj);
+        else if (a->kind == NIC_ACT_FRAME)
+            nic_frame_free(n, a->obj);
+    }
     while (n->free_frames) {
         nic_frame *f = n->free_frames;
         n->free_frames = f->next_free;
@@ -933,7 +895,7 @@ void nic_destroy(nic *n)
         free(n->fns[f].vec);
         free(n->fns[f].rx_map);
     }
-    free(n->heap);
+    sim_tq_destroy(n->acts);
     free(n->txq);
     free(n->rxq);
     free(n->fns);

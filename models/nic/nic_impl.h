@@ -11,6 +11,7 @@
 #include "models/nic/nic.h"
 #include "models/nic/veb.h"
 #include "models/pcie/dma.h"
+#include "sim/tq.h"
 
 /* The model-owned queue of timed actions behind the NIC's one kernel event. */
 enum nic_act_kind {
@@ -23,9 +24,9 @@ enum nic_act_kind {
     NIC_ACT_RXDMA,    /* the receive DMA engine resumes (its PCIe port drained) */
 };
 
+/* An action in the NIC's timed queue (sim_tq: same-time actions in the order they
+ * were scheduled, so the model's own order is fixed). */
 typedef struct nic_act {
-    uint64_t t_ps;
-    uint64_t seq; /* ties broken by insertion order: the model's own order is fixed */
     void *obj;
     uint32_t gen; /* the object's generation when scheduled; stale actions are skipped */
     uint8_t kind;
@@ -190,10 +191,8 @@ struct nic {
     unsigned pool_used;
     uint64_t vf_bar0, vf_bar3; /* VF BAR regions (0: not programmed) */
     uint64_t ps_per_byte_x1024; /* wire time of a byte at the line rate, ps / 1024 */
-    /* timed actions */
-    nic_act *heap;
-    size_t heap_n, heap_cap;
-    uint64_t seq;
+    /* timed actions behind the one kernel event */
+    sim_tq *acts;
     sim_event *ev;
     /* transmit */
     nic_q *act_cur;

@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/alloc.h"
+
 typedef struct cfg_handler {
     uint16_t off;
     uint16_t len;
@@ -65,28 +67,6 @@ struct pcie_cfg_bus {
     size_t n;
     pcie_cfg_bus_counters ctr;
 };
-
-/* Running out of memory while building a platform leaves nothing sensible to do:
- * the models have no error path for it. */
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size ? size : 1);
-    if (!p) {
-        fputs("iovsim: out of memory in the PCIe configuration space\n", stderr);
-        abort();
-    }
-    return p;
-}
-
-static void *xrealloc(void *p, size_t size)
-{
-    void *q = realloc(p, size ? size : 1);
-    if (!q) {
-        fputs("iovsim: out of memory in the PCIe configuration space\n", stderr);
-        abort();
-    }
-    return q;
-}
 
 /* What a failed read returns: all-ones of the access width (any odd size: 32 bits). */
 static uint32_t all_ones(unsigned size)
@@ -185,7 +165,7 @@ static void set_quiet(pcie_cfg *c, unsigned off, unsigned size, uint32_t m)
 pcie_cfg *pcie_cfg_create(uint16_t vendor_id, uint16_t device_id, uint32_t class_code)
 {
     assert(class_code <= 0xffffffu);
-    pcie_cfg *c = xcalloc(1, sizeof *c);
+    pcie_cfg *c = sim_xcalloc(1, sizeof *c);
     c->cap_free = PCIE_CAP_AREA_START;
     c->ext_free = PCIE_EXT_CAP_START;
 
@@ -300,7 +280,7 @@ void pcie_cfg_set_write_handler(pcie_cfg *c, uint16_t off, unsigned len, pcie_cf
     assert(fn && len > 0 && (unsigned)off + len <= PCIE_CFG_SIZE);
     if (c->n_handlers == c->cap_handlers) {
         c->cap_handlers = c->cap_handlers ? 2 * c->cap_handlers : 8;
-        c->handlers = xrealloc(c->handlers, c->cap_handlers * sizeof *c->handlers);
+        c->handlers = sim_xrealloc(c->handlers, c->cap_handlers * sizeof *c->handlers);
     }
     c->handlers[c->n_handlers++] = (cfg_handler){(uint16_t)off, (uint16_t)len, fn, ctx};
 }
@@ -792,7 +772,7 @@ bool pcie_cfg_routing_id(const pcie_cfg *c, uint16_t *rid)
 
 pcie_cfg_bus *pcie_cfg_bus_create(void)
 {
-    return xcalloc(1, sizeof(pcie_cfg_bus));
+    return sim_xcalloc(1, sizeof(pcie_cfg_bus));
 }
 
 void pcie_cfg_bus_destroy(pcie_cfg_bus *b)
@@ -815,7 +795,7 @@ bool pcie_cfg_bus_attach(pcie_cfg_bus *b, uint16_t rid, pcie_cfg *c)
     assert(c && !c->bus && "a function has one routing ID");
     pcie_cfg ***tab = &b->slot[rid >> 8];
     if (!*tab)
-        *tab = xcalloc(256, sizeof **tab);
+        *tab = sim_xcalloc(256, sizeof **tab);
     if ((*tab)[rid & 0xffu])
         return false;
     (*tab)[rid & 0xffu] = c;
@@ -983,9 +963,9 @@ size_t pcie_cfg_bus_assign_bars(pcie_cfg_bus *b, const uint16_t *rids, size_t n,
                                 uint64_t size, uint64_t *end)
 {
     const uint32_t decode = PCIE_CMD_MEMORY_SPACE | PCIE_CMD_BUS_MASTER;
-    bar_req *reqs = xcalloc(n * PCIE_CFG_NUM_BARS, sizeof *reqs);
-    uint32_t *cmd = xcalloc(n, sizeof *cmd);
-    bool *failed = xcalloc(n, sizeof *failed);
+    bar_req *reqs = sim_xcalloc(n * PCIE_CFG_NUM_BARS, sizeof *reqs);
+    uint32_t *cmd = sim_xcalloc(n, sizeof *cmd);
+    bool *failed = sim_xcalloc(n, sizeof *failed);
     size_t n_reqs = 0;
 
     /* Sizing moves the BAR through all-ones: decoding must be off meanwhile, or the

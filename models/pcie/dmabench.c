@@ -15,6 +15,7 @@
 #include "models/pcie/rc.h"
 #include "sim/kernel.h"
 #include "sim/rng.h"
+#include "sim/tq.h"
 
 #define FOUR_GIB (1ull << 32)
 /* Requester ID of the benchmarked function: bus 1, device 0, function 0, behind the
@@ -41,8 +42,8 @@
 
 enum op { OP_READ, OP_WRITE, OP_RW };
 
+/* A transfer in flight, in the timed queue at its completion time. */
 typedef struct inflight {
-    uint64_t done_ps;
     uint64_t issued_ps;
     uint32_t is_write;
     uint32_t mapped; /* buf holds a per-transfer mapping to undo */
@@ -69,9 +70,7 @@ typedef struct dmabench {
     uint64_t base, window, size, align, offset, next_slot;
     uint64_t engine_ps;
     uint64_t issued;
-    /* completions not yet retired: a binary min-heap on done_ps */
-    inflight *heap;
-    size_t n, cap;
+    sim_tq *inflight; /* completions not yet retired */
     /* stats */
     uint64_t reads, writes, read_bytes, write_bytes, urs;
     sim_hist *latency;
@@ -174,47 +173,6 @@ int dmabench_check(const sim_params *p, sim_err *e)
     return 0;
 }
 
-static void heap_push(dmabench *b, inflight x)
-{
-    if (b->n == b->cap) {
-        b->cap = b->cap ? 2 * b->cap : 64;
-        b->heap = realloc(b->heap, b->cap * sizeof *b->heap);
-        assert(b->heap);
-    }
-    size_t i = b->n++;
-    while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        if (b->heap[parent].done_ps <= x.done_ps)
-            break;
-        b->heap[i] = b->heap[parent];
-        i = parent;
-    }
-    b->heap[i] = x;
-}
-
-static inflight heap_pop(dmabench *b)
-{
-    inflight top = b->heap[0], last = b->heap[--b->n];
-    size_t i = 0;
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        uint64_t mv = last.done_ps;
-        if (l < b->n && b->heap[l].done_ps < mv) {
-            m = l;
-            mv = b->heap[l].done_ps;
-        }
-        if (r < b->n && b->heap[r].done_ps < mv)
-            m = r;
-        if (m == i)
-            break;
-        b->heap[i] = b->heap[m];
-        i = m;
-    }
-    if (b->n)
-        b->heap[i] = last;
-    return top;
-}
-
 /* The window is divided into slots of `align` bytes; a transfer starts `offset` bytes
  * into a slot, the next one in sequence or a random one. */
 static uint64_t next_addr(dmabench *b)
@@ -250,25 +208,27 @@ static void issue(dmabench *b, uint64_t now)
     } else if (b->dma_api) {
         addr = b->dev_base + off;
     }
+    uint64_t done_ps;
     if (write) {
-        x.done_ps = pcie_dma_write(b->dma, start, addr, b->size);
+        done_ps = pcie_dma_write(b->dma, start, addr, b->size);
     } else {
         bool ur = false;
-        x.done_ps = pcie_dma_read(b->dma, start, addr, b->size, &ur);
+        done_ps = pcie_dma_read(b->dma, start, addr, b->size, &ur);
         b->urs += ur;
     }
-    heap_push(b, x);
+    sim_tq_push(b->inflight, done_ps, &x);
 }
 
 static void on_done(void *ctx)
 {
     dmabench *b = ctx;
     uint64_t now = sim_now_ps(b->kernel);
-    while (b->n && b->heap[0].done_ps <= now) {
-        inflight x = heap_pop(b);
+    inflight x;
+    uint64_t done_ps;
+    while (sim_tq_pop_due(b->inflight, now, &x, &done_ps)) {
         if (x.mapped)
             iommu_dma_unmap(b->dma_api, now, &x.buf);
-        sim_hist_add(b->latency, x.done_ps - x.issued_ps);
+        sim_hist_add(b->latency, done_ps - x.issued_ps);
         if (x.is_write) {
             b->writes++;
             b->write_bytes += b->size;
@@ -278,7 +238,7 @@ static void on_done(void *ctx)
         }
         issue(b, now);
     }
-    sim_event_notify_at(b->done_ev, b->heap[0].done_ps);
+    sim_event_notify_at(b->done_ev, sim_tq_head_ps(b->inflight));
 }
 
 static double gbps(const sim_stats *s, uint64_t bytes)
@@ -466,10 +426,11 @@ void *dmabench_build(const sim_ctx *ctx, sim_err *e)
     register_stats(b, ctx->stats);
 
     b->done_ev = sim_event_create(ctx->kernel, "dma.done", on_done, b);
+    b->inflight = sim_tq_create(sizeof(inflight));
     uint64_t outstanding = sim_params_uint(p, "dma.outstanding");
     for (uint64_t i = 0; i < outstanding; i++)
         issue(b, 0);
-    sim_event_notify_at(b->done_ev, b->heap[0].done_ps);
+    sim_event_notify_at(b->done_ev, sim_tq_head_ps(b->inflight));
     return b;
 }
 
@@ -485,6 +446,6 @@ void dmabench_destroy(void *bench)
     pcie_rc_destroy(b->rc);
     pcie_link_destroy(b->link);
     mem_destroy(b->mem);
-    free(b->heap);
+    sim_tq_destroy(b->inflight);
     free(b);
 }

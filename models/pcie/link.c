@@ -7,24 +7,24 @@
 
 #include "sim/kernel.h"
 #include "sim/resv.h"
+#include "sim/tq.h"
 
 /* Flow-control classes (Base Spec 2.6.1). */
 enum { FC_P, FC_NP, FC_CPL, FC_CLASSES };
 #define FC_DATA_UNIT_BYTES 16u
 
+/* Credits coming back at a time. */
 typedef struct fc_return {
-    uint64_t at_ps;
     uint32_t hdr, data;
 } fc_return;
 
 /* One credit class of one receiver. A limit of 0 is infinite. Pending returns are a
- * min-heap on their time: TLPs may be booked out of time order (a gap on the wire is
- * filled after later TLPs were booked), so returns are not in booking order. */
+ * timed queue: TLPs may be booked out of time order (a gap on the wire is filled after
+ * later TLPs were booked), so returns are not in booking order. */
 typedef struct fc_class {
     uint32_t hdr_limit, data_limit;
     uint32_t hdr_avail, data_avail;
-    fc_return *heap;
-    size_t count, cap;
+    sim_tq *returns; /* NULL when both limits are infinite */
 } fc_class;
 
 typedef struct link_dir {
@@ -127,13 +127,8 @@ static void fc_init(fc_class *fc, uint32_t hdr_limit, uint32_t data_limit)
 {
     fc->hdr_limit = fc->hdr_avail = hdr_limit;
     fc->data_limit = fc->data_avail = data_limit;
-    /* Every pending return holds at least one header credit, or at least one data
-     * credit when headers are infinite. */
-    fc->cap = hdr_limit ? hdr_limit : data_limit;
-    if (fc->cap) {
-        fc->heap = calloc(fc->cap, sizeof *fc->heap);
-        assert(fc->heap);
-    }
+    if (hdr_limit || data_limit)
+        fc->returns = sim_tq_create(sizeof(fc_return));
 }
 
 static uint64_t ns_to_ps(double ns) { return (uint64_t)llround(ns * 1000.0); }
@@ -201,7 +196,7 @@ void pcie_link_destroy(pcie_link *l)
         return;
     for (int d = 0; d < 2; d++)
         for (int c = 0; c < FC_CLASSES; c++)
-            free(l->dir[d].fc[c].heap);
+            sim_tq_destroy(l->dir[d].fc[c].returns);
     free(l);
 }
 
@@ -220,40 +215,6 @@ static int fc_class_of(enum pcie_tlp_type t)
     }
 }
 
-static void fc_heap_push(fc_class *fc, fc_return r)
-{
-    assert(fc->count < fc->cap);
-    size_t i = fc->count++;
-    while (i > 0 && fc->heap[(i - 1) / 2].at_ps > r.at_ps) {
-        fc->heap[i] = fc->heap[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    fc->heap[i] = r;
-}
-
-static fc_return fc_heap_pop(fc_class *fc)
-{
-    fc_return top = fc->heap[0], last = fc->heap[--fc->count];
-    size_t i = 0;
-    for (;;) {
-        size_t l = 2 * i + 1, m = i;
-        uint64_t mv = last.at_ps;
-        if (l < fc->count && fc->heap[l].at_ps < mv) {
-            m = l;
-            mv = fc->heap[l].at_ps;
-        }
-        if (l + 1 < fc->count && fc->heap[l + 1].at_ps < mv)
-            m = l + 1;
-        if (m == i)
-            break;
-        fc->heap[i] = fc->heap[m];
-        i = m;
-    }
-    if (fc->count)
-        fc->heap[i] = last;
-    return top;
-}
-
 /* Takes credits for a TLP ready at t; returns when it may go (t, or the time of the
  * return that made room). */
 static uint64_t fc_acquire(fc_class *fc, uint64_t t, uint32_t hdr, uint32_t data)
@@ -264,10 +225,13 @@ static uint64_t fc_acquire(fc_class *fc, uint64_t t, uint32_t hdr, uint32_t data
         data = 0;
     while (fc->hdr_avail < hdr || fc->data_avail < data) {
         /* The configuration check guarantees one TLP fits, so a return is pending. */
-        assert(fc->count > 0);
-        fc_return r = fc_heap_pop(fc);
-        if (r.at_ps > t)
-            t = r.at_ps;
+        fc_return r;
+        uint64_t at_ps;
+        bool any = sim_tq_pop_due(fc->returns, UINT64_MAX, &r, &at_ps);
+        assert(any);
+        (void)any;
+        if (at_ps > t)
+            t = at_ps;
         fc->hdr_avail += r.hdr;
         fc->data_avail += r.data;
     }
@@ -283,7 +247,7 @@ static void fc_release_at(fc_class *fc, uint64_t at_ps, uint32_t hdr, uint32_t d
     if (fc->data_limit == 0)
         data = 0;
     if (hdr || data)
-        fc_heap_push(fc, (fc_return){at_ps, hdr, data});
+        sim_tq_push(fc->returns, at_ps, &(fc_return){hdr, data});
 }
 
 uint64_t pcie_link_send(pcie_link *l, pcie_dir d, uint64_t ready_ps, enum pcie_tlp_type t,
