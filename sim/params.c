@@ -911,3 +911,175 @@ void sim_params_list(const sim_params *p, FILE *out, const char *prefix, bool ma
     else
         list_text(p, out, prefix);
 }
+
+/* ---- tables ---- */
+
+/* Reads one end of a table row's range (or its default) as a value of q; a row that
+ * does not parse is a bug in the table, not a user error. */
+static pval table_value(const param *q, const char *text)
+{
+    pval v;
+    sim_err e;
+    int rc = parse_value(q, text, "parameter table", &v, &e);
+    assert(rc == 0 && "a parameter table's default or range does not parse");
+    (void)rc;
+    return v;
+}
+
+/* Sets q's range from "MIN..MAX" (either end may be empty: the type's limit). */
+static void table_range(param *q, const char *range)
+{
+    switch (q->type) {
+    case SIM_PARAM_INT:
+        q->min.i = INT64_MIN;
+        q->max.i = INT64_MAX;
+        break;
+    case SIM_PARAM_UINT:
+        q->min.u = 0;
+        q->max.u = UINT64_MAX;
+        break;
+    default:
+        q->min.d = -DBL_MAX;
+        q->max.d = DBL_MAX;
+        break;
+    }
+    if (!range)
+        return;
+    const char *dots = strstr(range, "..");
+    assert(dots && "a numeric range is MIN..MAX");
+    char lo[64];
+    size_t n = (size_t)(dots - range);
+    assert(n < sizeof lo);
+    memcpy(lo, range, n);
+    lo[n] = '\0';
+    pval min = q->min, max = q->max;
+    if (lo[0])
+        min = table_value(q, lo);
+    if (dots[2])
+        max = table_value(q, dots + 2);
+    q->min = min;
+    q->max = max;
+}
+
+static const unit_def *time_unit(const char *unit)
+{
+    const unit_def *u = find_unit(unit, strlen(unit));
+    return u && u->fam == FAM_TIME ? u : NULL;
+}
+
+/* The largest value a field can hold; 0 for fields that are not unsigned. */
+static uint64_t field_umax(sim_field_kind f)
+{
+    switch (f) {
+    case SIM_FIELD_U8: return UINT8_MAX;
+    case SIM_FIELD_U16: return UINT16_MAX;
+    case SIM_FIELD_U32: return UINT32_MAX;
+    case SIM_FIELD_U64: return UINT64_MAX;
+    default: return 0;
+    }
+}
+
+/* A row's field must hold every value its range allows. */
+static bool field_fits(const param *q, sim_field_kind f)
+{
+    if (f == SIM_FIELD_NONE)
+        return true;
+    switch (q->type) {
+    case SIM_PARAM_BOOL: return f == SIM_FIELD_BOOL;
+    case SIM_PARAM_STRING: return f == SIM_FIELD_STRING;
+    case SIM_PARAM_ENUM:
+        return field_umax(f) >= q->n_choices || f == SIM_FIELD_I32 || f == SIM_FIELD_I64;
+    case SIM_PARAM_UINT:
+        if (time_unit(q->unit))
+            return f == SIM_FIELD_U64 && q->max.u <= UINT64_MAX / time_unit(q->unit)->factor;
+        return field_umax(f) >= q->max.u ||
+               (f == SIM_FIELD_I64 && q->max.u <= (uint64_t)INT64_MAX);
+    case SIM_PARAM_INT:
+        if (f == SIM_FIELD_I64)
+            return true;
+        return f == SIM_FIELD_I32 && q->min.i >= INT32_MIN && q->max.i <= INT32_MAX;
+    case SIM_PARAM_DOUBLE:
+        /* A time lands in an integer field in ps: it must not be negative. */
+        return f == SIM_FIELD_DOUBLE ||
+               (f == SIM_FIELD_U64 && time_unit(q->unit) && q->min.d >= 0);
+    }
+    return false;
+}
+
+void sim_params_add_table(sim_params *p, const sim_param_def *defs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const sim_param_def *d = &defs[i];
+        assert(d->def && "a parameter table row needs a default");
+        switch (d->type) {
+        case SIM_PARAM_ENUM:
+            assert(d->range && !*d->unit && "an enum row lists its choices as its range");
+            sim_params_add_enum(p, d->name, d->def, d->range, d->doc);
+            break;
+        case SIM_PARAM_STRING:
+            assert(!d->range && !*d->unit);
+            sim_params_add_string(p, d->name, d->def, d->doc);
+            break;
+        case SIM_PARAM_BOOL: {
+            assert(!d->range && !*d->unit);
+            bool b = false;
+            int rc = parse_bool(d->def, &b);
+            assert(rc == 0 && "a boolean row's default is true or false");
+            (void)rc;
+            sim_params_add_bool(p, d->name, b, d->doc);
+            break;
+        }
+        default: {
+            param *q = add(p, d->name, d->type, d->unit, d->doc);
+            table_range(q, d->range);
+            q->def = q->cur = table_value(q, d->def);
+            break;
+        }
+        }
+        assert(field_fits(lookup(p, d->name), d->field) &&
+               "a parameter table row's field cannot hold its values");
+    }
+}
+
+static void store_unsigned(void *at, sim_field_kind f, uint64_t v)
+{
+    switch (f) {
+    case SIM_FIELD_U8: *(uint8_t *)at = (uint8_t)v; break;
+    case SIM_FIELD_U16: *(uint16_t *)at = (uint16_t)v; break;
+    case SIM_FIELD_U32: *(uint32_t *)at = (uint32_t)v; break;
+    case SIM_FIELD_U64: *(uint64_t *)at = v; break;
+    case SIM_FIELD_I32: *(int32_t *)at = (int32_t)v; break;
+    case SIM_FIELD_I64: *(int64_t *)at = (int64_t)v; break;
+    default: assert(!"not an integer field");
+    }
+}
+
+void sim_params_load_table(const sim_params *p, const sim_param_def *defs, size_t n, void *cfg)
+{
+    for (size_t i = 0; i < n; i++) {
+        const sim_param_def *d = &defs[i];
+        if (d->field == SIM_FIELD_NONE)
+            continue;
+        const param *q = must_exist(p, d->name);
+        void *at = (char *)cfg + d->offset;
+        const unit_def *tu = time_unit(q->unit);
+        switch (q->type) {
+        case SIM_PARAM_BOOL: *(bool *)at = q->cur.b; break;
+        case SIM_PARAM_STRING: *(const char **)at = q->s_cur; break;
+        case SIM_PARAM_ENUM: store_unsigned(at, d->field, q->cur.e); break;
+        case SIM_PARAM_UINT: store_unsigned(at, d->field, tu ? q->cur.u * tu->factor : q->cur.u); break;
+        case SIM_PARAM_INT:
+            if (d->field == SIM_FIELD_I32)
+                *(int32_t *)at = (int32_t)q->cur.i;
+            else
+                *(int64_t *)at = q->cur.i;
+            break;
+        case SIM_PARAM_DOUBLE:
+            if (d->field == SIM_FIELD_DOUBLE)
+                *(double *)at = q->cur.d;
+            else
+                *(uint64_t *)at = (uint64_t)llround(q->cur.d * (double)tu->factor);
+            break;
+        }
+    }
+}

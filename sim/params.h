@@ -55,6 +55,70 @@ void sim_params_add_enum(sim_params *p, const char *name, const char *def, const
                          const char *doc);
 void sim_params_add_string(sim_params *p, const char *name, const char *def, const char *doc);
 
+/* ---- Tables: a module's parameters declared once ------------------------------------
+ *
+ * A module lists its parameters in one table: each row says what the parameter is
+ * (name, type, default, range, unit, doc) and where its value lands in the module's
+ * configuration struct, so a name is typed once and the module reads its whole
+ * configuration with one call:
+ *
+ *   static const sim_param_def mem_params[] = {
+ *       {"mem.llc_bytes", SIM_PARAM_UINT, "25MiB", "0..16GiB", "bytes",
+ *        "Last-level cache size", SIM_AT(mem_cfg, llc_bytes)},
+ *       {"mem.llc_latency_ns", SIM_PARAM_DOUBLE, "80", "0..1e6", "ns",
+ *        "Device access that hits the LLC", SIM_AT(mem_cfg, llc_latency_ps)},
+ *   };
+ *   sim_params_add_table(p, mem_params, SIM_TABLE_LEN(mem_params));      (register)
+ *   sim_params_load_table(p, mem_params, SIM_TABLE_LEN(mem_params), &c); (read)
+ *
+ * `def` and the ends of `range` are written as a value would be ("256", "10Gbps",
+ * "true", "strict"); a numeric range is "MIN..MAX" and either end may be left out (the
+ * type's limit), an enum's range is its choices "a|b|c". A bad row is an assert.
+ *
+ * Where values land: a numeric parameter of a time unit (ps ns us ms s) lands in an
+ * integer field in picoseconds (rounded to the nearest) and in a double field in its
+ * own unit; any other numeric parameter in its own unit; an enum as the index of its
+ * value; a string as a pointer into the registry (valid while the sim_params lives).
+ * The field's type comes from the struct itself (SIM_AT), and a row whose range does
+ * not fit its field is an assert. SIM_NOWHERE registers without loading. */
+typedef enum sim_field_kind {
+    SIM_FIELD_NONE = 0,
+    SIM_FIELD_BOOL,
+    SIM_FIELD_U8,
+    SIM_FIELD_U16,
+    SIM_FIELD_U32,
+    SIM_FIELD_U64,
+    SIM_FIELD_I32,
+    SIM_FIELD_I64,
+    SIM_FIELD_DOUBLE,
+    SIM_FIELD_STRING,
+} sim_field_kind;
+
+#define SIM_FIELD_KIND_OF(x)                                                                   \
+    _Generic((x), bool: SIM_FIELD_BOOL, uint8_t: SIM_FIELD_U8, uint16_t: SIM_FIELD_U16,        \
+             uint32_t: SIM_FIELD_U32, uint64_t: SIM_FIELD_U64, int32_t: SIM_FIELD_I32,         \
+             int64_t: SIM_FIELD_I64, double: SIM_FIELD_DOUBLE, const char *: SIM_FIELD_STRING)
+/* Where a row's value lands: member `member` of struct type `type`. */
+#define SIM_AT(type, member)                                                                   \
+    .offset = offsetof(type, member), .field = SIM_FIELD_KIND_OF(((type *)0)->member)
+#define SIM_NOWHERE .offset = 0, .field = SIM_FIELD_NONE
+#define SIM_TABLE_LEN(t) (sizeof(t) / sizeof((t)[0]))
+
+typedef struct sim_param_def {
+    const char *name;
+    sim_param_type type;
+    const char *def;
+    const char *range; /* "MIN..MAX", "a|b|c", or NULL (any value of the type) */
+    const char *unit;  /* "" when dimensionless; booleans, enums and strings have none */
+    const char *doc;
+    size_t offset;
+    sim_field_kind field;
+} sim_param_def;
+
+void sim_params_add_table(sim_params *p, const sim_param_def *defs, size_t n);
+/* Writes every row's current value into the struct at `cfg`. */
+void sim_params_load_table(const sim_params *p, const sim_param_def *defs, size_t n, void *cfg);
+
 bool sim_params_exists(const sim_params *p, const char *name);
 /* The registered name closest to `name` (edit distance, small enough to be a likely
  * typo), or NULL. */

@@ -461,6 +461,114 @@ START_TEST(test_list_markdown)
 }
 END_TEST
 
+/* ---- tables ---- */
+
+typedef struct table_cfg {
+    uint32_t mps_bytes;
+    uint64_t latency_ps;   /* a double in ns lands in ps */
+    double latency_ns;     /* ... or in its own unit */
+    uint64_t delay_ps;     /* a uint in us lands in ps */
+    double rate_gbps;
+    uint16_t kernel;       /* an enum's index */
+    bool enabled;
+    const char *name;
+    int32_t skew_ns;
+    uint64_t llc_bytes;
+} table_cfg;
+
+static const sim_param_def table[] = {
+    {"pcie.mps_bytes", SIM_PARAM_UINT, "256", "128..4096", "bytes", "Max Payload Size",
+     SIM_AT(table_cfg, mps_bytes)},
+    {"link.latency_ns", SIM_PARAM_DOUBLE, "5.5", "0..1e6", "ns", "Wire latency",
+     SIM_AT(table_cfg, latency_ps)},
+    {"link.latency2_ns", SIM_PARAM_DOUBLE, "0.25us", "0..", "ns", "The same in ns",
+     SIM_AT(table_cfg, latency_ns)},
+    {"link.delay_us", SIM_PARAM_UINT, "3", "..1000000", "us", "Extra delay",
+     SIM_AT(table_cfg, delay_ps)},
+    {"link.rate_gbps", SIM_PARAM_DOUBLE, "8", "0.001..1Tbps", "Gbps", "Line rate",
+     SIM_AT(table_cfg, rate_gbps)},
+    {"run.kernel", SIM_PARAM_ENUM, "native", "systemc|native", "", "Simulation kernel",
+     SIM_AT(table_cfg, kernel)},
+    {"iommu.enabled", SIM_PARAM_BOOL, "true", NULL, "", "DMA remapping on",
+     SIM_AT(table_cfg, enabled)},
+    {"run.name", SIM_PARAM_STRING, "", NULL, "", "Results folder name", SIM_AT(table_cfg, name)},
+    {"host.skew_ns", SIM_PARAM_INT, "-3", "-1000..1000", "", "Clock skew",
+     SIM_AT(table_cfg, skew_ns)},
+    {"mem.llc_bytes", SIM_PARAM_UINT, "25MiB", "0..16GiB", "bytes", "LLC size",
+     SIM_AT(table_cfg, llc_bytes)},
+    {"run.seed", SIM_PARAM_UINT, "1", NULL, "", "Read by name", SIM_NOWHERE},
+};
+
+START_TEST(test_table)
+{
+    sim_params *p = sim_params_create();
+    sim_params_add_table(p, table, SIM_TABLE_LEN(table));
+    ck_assert_uint_eq(sim_params_count(p), SIM_TABLE_LEN(table));
+    table_cfg c;
+    memset(&c, 0xa5, sizeof c);
+    sim_params_load_table(p, table, SIM_TABLE_LEN(table), &c);
+    ck_assert_uint_eq(c.mps_bytes, 256);
+    ck_assert_uint_eq(c.latency_ps, 5500);
+    ck_assert(c.latency_ns == 250.0);
+    ck_assert_uint_eq(c.delay_ps, 3000000);
+    ck_assert(c.rate_gbps == 8.0);
+    ck_assert_uint_eq(c.kernel, 1);
+    ck_assert(c.enabled);
+    ck_assert_str_eq(c.name, "");
+    ck_assert_int_eq(c.skew_ns, -3);
+    ck_assert_uint_eq(c.llc_bytes, 25u << 20);
+    ck_assert_uint_eq(sim_params_uint(p, "run.seed"), 1);
+
+    /* Ranges written with units and open ends hold as written. */
+    set_bad(p, "mem.llc_bytes", "17GiB", "out of range [0, 17179869184] bytes");
+    set_bad(p, "link.rate_gbps", "2Tbps", "out of range [0.001, 1000] Gbps");
+    set_ok(p, "link.latency2_ns", "1e9");
+    set_bad(p, "link.latency2_ns", "-1", "out of range");
+    set_ok(p, "link.delay_us", "0");
+    set_bad(p, "pcie.mps_bytes", "64", "out of range [128, 4096] bytes");
+
+    set_ok(p, "pcie.mps_bytes", "4KiB");
+    set_ok(p, "link.latency_ns", "0.1us");
+    set_ok(p, "run.kernel", "systemc");
+    set_ok(p, "iommu.enabled", "off");
+    set_ok(p, "run.name", "x");
+    set_ok(p, "link.delay_us", "2ms");
+    sim_params_load_table(p, table, SIM_TABLE_LEN(table), &c);
+    ck_assert_uint_eq(c.mps_bytes, 4096);
+    ck_assert_uint_eq(c.latency_ps, 100000);
+    ck_assert_uint_eq(c.kernel, 0);
+    ck_assert(!c.enabled);
+    ck_assert_str_eq(c.name, "x");
+    ck_assert_uint_eq(c.delay_ps, 2000000000);
+    sim_params_destroy(p);
+}
+END_TEST
+
+typedef struct narrow_cfg {
+    uint8_t small;
+} narrow_cfg;
+
+START_TEST(test_table_field_too_narrow_asserts)
+{
+    static const sim_param_def bad[] = {
+        {"x.count", SIM_PARAM_UINT, "1", "0..1000", "", "Does not fit a byte",
+         SIM_AT(narrow_cfg, small)},
+    };
+    sim_params *p = sim_params_create();
+    sim_params_add_table(p, bad, 1);
+}
+END_TEST
+
+START_TEST(test_table_bad_default_asserts)
+{
+    static const sim_param_def bad[] = {
+        {"x.size_bytes", SIM_PARAM_UINT, "5Gbps", NULL, "bytes", "A rate for a size", SIM_NOWHERE},
+    };
+    sim_params *p = sim_params_create();
+    sim_params_add_table(p, bad, 1);
+}
+END_TEST
+
 START_TEST(test_register_twice_asserts)
 {
     sim_params *p = registry();
@@ -501,12 +609,15 @@ static Suite *params_suite(void)
     tcase_add_test(tc, test_clone_independent);
     tcase_add_test(tc, test_list_text);
     tcase_add_test(tc, test_list_markdown);
+    tcase_add_test(tc, test_table);
     suite_add_tcase(s, tc);
     /* misuse by a model is an assert, not a message */
     TCase *ta = tcase_create("asserts");
     tcase_add_test_raise_signal(ta, test_register_twice_asserts, SIGABRT);
     tcase_add_test_raise_signal(ta, test_default_out_of_range_asserts, SIGABRT);
     tcase_add_test_raise_signal(ta, test_wrong_type_getter_asserts, SIGABRT);
+    tcase_add_test_raise_signal(ta, test_table_field_too_narrow_asserts, SIGABRT);
+    tcase_add_test_raise_signal(ta, test_table_bad_default_asserts, SIGABRT);
     suite_add_tcase(s, ta);
     return s;
 }
