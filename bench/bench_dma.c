@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "bench/bench_point.h"
-#include "models/system.h"
+#include "systems/kinds.h"
 
 int main(int argc, char **argv)
 {

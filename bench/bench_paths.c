@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "bench/bench_point.h"
-#include "models/system.h"
+#include "systems/kinds.h"
 
 typedef struct scenario {
     const char *name, *pattern, *frame;

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "bench/bench_point.h"
-#include "models/system.h"
+#include "systems/kinds.h"
 #include "traces/trace.h"
 
 static double now_s(void)

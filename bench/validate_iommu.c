@@ -23,7 +23,7 @@
 #include <string.h>
 
 #include "models/iommu/iommu.h"
-#include "models/system.h"
+#include "systems/kinds.h"
 #include "bench/validate_table.h"
 #include "sim/run.h"
 

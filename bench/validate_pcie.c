@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "models/pcie/tlp.h"
-#include "models/system.h"
+#include "systems/kinds.h"
 #include "bench/validate_table.h"
 #include "sim/run.h"
 

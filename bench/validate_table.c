@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "bench/bench_point.h"
-#include "models/system.h"
+#include "systems/kinds.h"
 #include "sim/run.h"
 
 static const char *prog = "validate";

@@ -9,14 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/host/cpu.h"
+#include "host/cpu.h"
 #include "models/iommu/iommu.h"
 #include "models/mem/mem.h"
 #include "models/mem/physmem.h"
-#include "models/nic/drv.h"
+#include "host/nicdrv.h"
 #include "models/nic/nic.h"
 #include "models/nic/nic_regs.h"
-#include "models/nic/nicload.h"
+#include "systems/nic.h"
 #include "models/pcie/cfgspace.h"
 #include "models/pcie/link.h"
 #include "models/pcie/rc.h"

@@ -7,8 +7,8 @@
 #include <check.h>
 #include <stdlib.h>
 
-#include "models/host/hv.h"
-#include "models/system.h"
+#include "host/hv.h"
+#include "systems/kinds.h"
 #include "sim/kernel.h"
 #include "sim/run.h"
 

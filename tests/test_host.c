@@ -3,9 +3,9 @@
 #include <check.h>
 #include <stdlib.h>
 
-#include "models/host/cpu.h"
-#include "models/host/hv.h"
-#include "models/host/vswitch.h"
+#include "host/cpu.h"
+#include "host/hv.h"
+#include "host/vswitch.h"
 
 static sim_params *params(void)
 {

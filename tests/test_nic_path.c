@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/system.h"
+#include "systems/kinds.h"
 #include "tests/nic_fixture.h"
 
 #define PEER_MAC 0x001b21ffff01ull

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/paths/path.h"
+#include "host/iopath/path.h"
 #include "tests/paths_fixture.h"
 
 /* ---------------------------------------------------------------- native */

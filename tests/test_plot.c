@@ -10,13 +10,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "models/synth/mdq.h"
+#include "systems/mdq.h"
 #include "sim/files.h"
-#include "sim/plot.h"
-#include "sim/results.h"
+#include "app/plot.h"
+#include "app/results.h"
 #include "sim/run.h"
 #include "sim/stats.h"
-#include "sim/workload.h"
+#include "app/workload.h"
 
 static const sim_model_ops mdq_ops = {mdq_register_params, mdq_check, mdq_build, mdq_destroy};
 

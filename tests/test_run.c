@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "models/synth/mdq.h"
+#include "systems/mdq.h"
 #include "sim/run.h"
 
 static void *build_fail(const sim_ctx *ctx, sim_err *e)

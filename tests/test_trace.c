@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "models/system.h"
+#include "systems/kinds.h"
 #include "sim/run.h"
 #include "traces/trace.h"
 #include "traces/trace_linux.h"

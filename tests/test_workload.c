@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "sim/params.h"
-#include "sim/workload.h"
+#include "app/workload.h"
 
 static sim_params *registry(void)
 {

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "config.h"
-#include "models/iommu/dmaapi.h"
+#include "host/dmaapi.h"
 #include "models/pcie/rc.h"
 #include "sim/kernel.h"
 #include "traces/trace.h"

@@ -1,10 +1,10 @@
-#include "models/pcie/dmabench.h"
+#include "systems/dma.h"
 
 #include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 
-#include "models/iommu/dmaapi.h"
+#include "host/dmaapi.h"
 #include "models/iommu/iommu.h"
 #include "models/iommu/irq_remap.h"
 #include "models/mem/mem.h"

@@ -1,18 +1,18 @@
-#include "models/system.h"
+#include "systems/kinds.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "models/iommu/iommu.h"
 #include "models/mem/mem.h"
-#include "models/nic/nicload.h"
-#include "models/pcie/dmabench.h"
-#include "models/paths/net.h"
+#include "systems/nic.h"
+#include "systems/dma.h"
+#include "systems/paths.h"
 #include "models/pcie/link.h"
 #include "models/pcie/rc.h"
-#include "models/synth/mdq.h"
+#include "systems/mdq.h"
 #include "traces/trace_record.h"
-#include "traces/trace_replay.h"
+#include "systems/trace_replay.h"
 
 /* One entry per workload kind: the system it builds. Models register their
  * parameters whatever the kind, so `iovsim params` lists them all and a workload file

@@ -7,16 +7,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "models/host/cpu.h"
-#include "models/host/hv.h"
-#include "models/host/vswitch.h"
+#include "host/cpu.h"
+#include "host/hv.h"
+#include "host/vswitch.h"
 #include "models/iommu/iommu.h"
 #include "models/mem/mem.h"
 #include "models/mem/physmem.h"
-#include "models/nic/drv.h"
+#include "host/nicdrv.h"
 #include "models/nic/nic.h"
 #include "models/nic/partner.h"
-#include "models/paths/path.h"
+#include "host/iopath/path.h"
 #include "models/pcie/cfgspace.h"
 #include "models/pcie/link.h"
 #include "models/pcie/rc.h"

@@ -1,4 +1,4 @@
-#include "models/nic/drv.h"
+#include "host/nicdrv.h"
 
 #include <assert.h>
 #include <math.h>

@@ -1,13 +1,13 @@
 /* The six I/O paths as tables (path.h). Reading a table top to bottom is reading what
  * one packet costs on that path; defaults of the costs are in the platform file with
  * their sources. */
-#include "models/paths/path.h"
+#include "host/iopath/path.h"
 
 #include <assert.h>
 #include <stddef.h>
 
-#include "models/host/cpu.h"
-#include "models/host/hv.h"
+#include "host/cpu.h"
+#include "host/hv.h"
 
 #define END {PATH_OP_END, 0, 0, 0, 0}
 #define RUN(c) {PATH_OP_RUN, PATH_PER_PKT, (c), 0, 0}

@@ -1,4 +1,4 @@
-#include "sim/merge.h"
+#include "app/merge.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "sim/files.h"
-#include "sim/results.h"
+#include "app/results.h"
 
 typedef struct source {
     const char *dir;

@@ -12,7 +12,7 @@
  *                  (load >= 1) mdq_utilization therefore reports the offered load,
  *                  which may exceed 1, instead of saturating at 1.
  *   mdq.sojourn_ps arrival to completion, every request that arrived in the window. */
-#include "models/synth/mdq.h"
+#include "systems/mdq.h"
 
 #include <math.h>
 #include <stdlib.h>

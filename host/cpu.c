@@ -1,4 +1,4 @@
-#include "models/host/cpu.h"
+#include "host/cpu.h"
 
 #include <assert.h>
 #include <math.h>

@@ -1,5 +1,5 @@
 #define _GNU_SOURCE /* tdestroy */
-#include "models/host/vswitch.h"
+#include "host/vswitch.h"
 
 #include <assert.h>
 #include <search.h>

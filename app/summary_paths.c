@@ -2,7 +2,7 @@
  * side by side at one VM with the smallest and the largest packets swept, then the
  * aggregate throughput of each path against the number of VMs. Everything comes from
  * the results folder (results.h), so it can be redrawn from any finished folder. */
-#include "models/paths/net.h"
+#include "systems/paths.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/paths/path.h"
+#include "host/iopath/path.h"
 
 typedef struct row {
     size_t point;

@@ -2,7 +2,7 @@
  * drawing through gnuplot (see sim/plot.h). The gnuplot style lives in the .gp files
  * of plots/, compiled in (sim/plot_templates.h), so each generated .gp is a standalone
  * copy. */
-#include "sim/plot.h"
+#include "app/plot.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -19,9 +19,9 @@
 #include "sim/alloc.h"
 #include "sim/files.h"
 #include "sim/kernel.h"
-#include "sim/plot_templates.h"
+#include "app/plot_templates.h"
 #include "sim/stats.h"
-#include "sim/sweep.h"
+#include "app/sweep.h"
 #include "sim/text.h"
 
 typedef enum plot_kind { KIND_LINES, KIND_BARS, KIND_STACKED, KIND_CDF } plot_kind;

@@ -10,16 +10,16 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "models/system.h"
-#include "sim/merge.h"
+#include "systems/kinds.h"
+#include "app/merge.h"
 #include "sim/params.h"
-#include "sim/plot.h"
-#include "sim/regress.h"
-#include "sim/results.h"
+#include "app/plot.h"
+#include "app/regress.h"
+#include "app/results.h"
 #include "sim/run.h"
-#include "sim/sweep.h"
-#include "sim/workload.h"
-#include "traces/trace_cli.h"
+#include "app/sweep.h"
+#include "app/workload.h"
+#include "app/trace_cmd.h"
 
 #define EXIT_POINT_FAILED 1
 #define EXIT_USAGE 2

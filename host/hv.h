@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "models/host/cpu.h"
+#include "host/cpu.h"
 #include "sim/params.h"
 #include "sim/stats.h"
 

@@ -49,7 +49,7 @@
 
 #include "sim/err.h"
 #include "sim/params.h"
-#include "sim/results.h"
+#include "app/results.h"
 #include "sim/run.h"
 #include "sim/stats.h"
 

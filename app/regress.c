@@ -1,4 +1,4 @@
-#include "sim/regress.h"
+#include "app/regress.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -9,9 +9,9 @@
 
 #include "sim/alloc.h"
 #include "sim/files.h"
-#include "sim/results.h"
-#include "sim/sweep.h"
-#include "sim/workload.h"
+#include "app/results.h"
+#include "app/sweep.h"
+#include "app/workload.h"
 
 typedef struct row {
     unsigned line;

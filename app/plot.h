@@ -33,9 +33,9 @@
 
 #include "sim/err.h"
 #include "sim/params.h"
-#include "sim/results.h"
+#include "app/results.h"
 #include "sim/run.h"
-#include "sim/workload.h"
+#include "app/workload.h"
 
 typedef struct sim_plots sim_plots;
 

@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/paths/net_impl.h"
+#include "systems/paths_impl.h"
 
 static uint64_t max64(uint64_t a, uint64_t b) { return a > b ? a : b; }
 

@@ -1,4 +1,4 @@
-#include "models/nic/nicload.h"
+#include "systems/nic.h"
 
 #include <assert.h>
 #include <math.h>
@@ -9,7 +9,7 @@
 #include "models/iommu/iommu.h"
 #include "models/mem/mem.h"
 #include "models/mem/physmem.h"
-#include "models/nic/drv.h"
+#include "host/nicdrv.h"
 #include "models/nic/nic.h"
 #include "models/nic/partner.h"
 #include "models/pcie/cfgspace.h"

@@ -8,7 +8,7 @@
  *
  * A key is held back until the next key (or the end of the file) because an indented
  * line may still extend its value; only then is it checked and stored. */
-#include "sim/workload.h"
+#include "app/workload.h"
 
 #include <assert.h>
 #include <ctype.h>

@@ -1,4 +1,4 @@
-#include "sim/sweep.h"
+#include "app/sweep.h"
 
 #include <errno.h>
 #include <math.h>
@@ -12,8 +12,8 @@
 
 #include "sim/alloc.h"
 #include "sim/files.h"
-#include "sim/plot.h"
-#include "sim/results.h"
+#include "app/plot.h"
+#include "app/results.h"
 
 #ifdef __linux__
 #include <sys/prctl.h>

@@ -1,4 +1,4 @@
-#include "models/iommu/dmaapi.h"
+#include "host/dmaapi.h"
 
 #include <assert.h>
 #include <math.h>

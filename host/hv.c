@@ -1,4 +1,4 @@
-#include "models/host/hv.h"
+#include "host/hv.h"
 
 #include <assert.h>
 #include <stdio.h>

@@ -16,7 +16,7 @@
 #include <assert.h>
 #include <string.h>
 
-#include "models/paths/net_impl.h"
+#include "systems/paths_impl.h"
 
 enum vpci_action { VPCI_PASS, VPCI_EMULATE, VPCI_DISCARD };
 

@@ -1,4 +1,4 @@
-#include "traces/trace_cli.h"
+#include "app/trace_cmd.h"
 
 #include <errno.h>
 #include <inttypes.h>

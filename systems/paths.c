@@ -1,4 +1,4 @@
-#include "models/paths/net.h"
+#include "systems/paths.h"
 
 #include <assert.h>
 #include <math.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "models/iommu/irq_remap.h"
-#include "models/paths/net_impl.h"
+#include "systems/paths_impl.h"
 
 /* The PF at bus 1, device 0, function 0 behind the root port; its BARs (and the VFs')
  * in a 256 MiB window at nic.mmio_base_addr. */

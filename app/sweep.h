@@ -21,7 +21,7 @@
 #include "sim/err.h"
 #include "sim/params.h"
 #include "sim/run.h"
-#include "sim/workload.h"
+#include "app/workload.h"
 
 typedef enum sim_sweep_mode {
     SIM_SWEEP_RUN,   /* run the points in this machine */

@@ -1,4 +1,4 @@
-#include "traces/trace_replay.h"
+#include "systems/trace_replay.h"
 
 #include <assert.h>
 #include <math.h>

@@ -1,4 +1,4 @@
-#include "sim/results.h"
+#include "app/results.h"
 
 #include <errno.h>
 #include <stdio.h>
