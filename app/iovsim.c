@@ -9,17 +9,18 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "systems/kinds.h"
 #include "app/merge.h"
-#include "sim/params.h"
 #include "app/plot.h"
 #include "app/regress.h"
 #include "app/results.h"
-#include "sim/run.h"
+#include "app/summary.h"
 #include "app/sweep.h"
-#include "app/workload.h"
 #include "app/trace_cmd.h"
+#include "app/workload.h"
+#include "config.h"
+#include "sim/params.h"
+#include "sim/run.h"
+#include "systems/kinds.h"
 
 #define EXIT_POINT_FAILED 1
 #define EXIT_USAGE 2
@@ -179,7 +180,7 @@ typedef struct run_args {
     const char *file;
     const char **sets, **sweeps;
     size_t n_sets, n_sweeps;
-    sim_sweep_opts opts;
+    app_sweep_opts opts;
 } run_args;
 
 static int parse_count(const char *s, unsigned long max, unsigned long *out)
@@ -245,14 +246,14 @@ static int parse_run_args(int argc, char **argv, run_args *a)
         case 'q': a->opts.quiet = true; break;
         case OPT_NO_PLOTS: a->opts.no_plots = true; break;
         case OPT_LIST:
-            if (a->opts.mode == SIM_SWEEP_SLURM)
+            if (a->opts.mode == APP_SWEEP_SLURM)
                 return usage_error("run: --list-points and --emit-slurm%s exclude each other", "");
-            a->opts.mode = SIM_SWEEP_LIST;
+            a->opts.mode = APP_SWEEP_LIST;
             break;
         case OPT_SLURM:
-            if (a->opts.mode == SIM_SWEEP_LIST)
+            if (a->opts.mode == APP_SWEEP_LIST)
                 return usage_error("run: --list-points and --emit-slurm%s exclude each other", "");
-            a->opts.mode = SIM_SWEEP_SLURM;
+            a->opts.mode = APP_SWEEP_SLURM;
             a->opts.slurm_dir = optarg;
             break;
         case OPT_SLURM_MAX:
@@ -276,7 +277,7 @@ static int parse_run_args(int argc, char **argv, run_args *a)
         return usage_error("run: no workload file given%s", "");
     if (optind + 1 < argc)
         return usage_error("run: one workload file at a time; unexpected '%s'", argv[optind + 1]);
-    if (a->opts.one_point && a->opts.mode != SIM_SWEEP_RUN)
+    if (a->opts.one_point && a->opts.mode != APP_SWEEP_RUN)
         return usage_error("run: --point runs one point; it does not go with --list-points or "
                            "--emit-slurm%s",
                            "");
@@ -285,7 +286,7 @@ static int parse_run_args(int argc, char **argv, run_args *a)
                            "from)%s",
                            "");
     a->file = argv[optind];
-    a->opts.progress = isatty(STDERR_FILENO) && !a->opts.quiet && a->opts.mode == SIM_SWEEP_RUN &&
+    a->opts.progress = isatty(STDERR_FILENO) && !a->opts.quiet && a->opts.mode == APP_SWEEP_RUN &&
                        !a->opts.one_point;
     return 0;
 }
@@ -354,7 +355,7 @@ static char *rerun_command(const run_args *a, const char *program, sim_err *e)
 }
 
 /* An interrupted sweep keeps its finished points; say how to go on. The points die
- * with this process (see sim_sweep_child_signals). */
+ * with this process (see app_sweep_child_signals). */
 static void on_interrupt(int sig)
 {
     static const char msg[] = "\niovsim: interrupted: finished points are kept; run the same "
@@ -381,44 +382,44 @@ static int cmd_run(int argc, char **argv, const char *argv0)
     size_t qlen = 0;
     append(&quoted_program, &qlen, "");
     append_quoted(&quoted_program, &qlen, program);
-    sim_workload *w = sim_workload_load(a.file, reg, &e);
+    app_workload *w = app_workload_load(a.file, reg, &e);
     rc = w ? 0 : EXIT_USAGE;
     for (size_t i = 0; rc == 0 && i < a.n_sets; i++)
-        if (sim_workload_override_set(w, reg, a.sets[i], &e) < 0)
+        if (app_workload_override_set(w, reg, a.sets[i], &e) < 0)
             rc = EXIT_USAGE;
     for (size_t i = 0; rc == 0 && i < a.n_sweeps; i++)
-        if (sim_workload_override_sweep(w, reg, a.sweeps[i], &e) < 0)
+        if (app_workload_override_sweep(w, reg, a.sweeps[i], &e) < 0)
             rc = EXIT_USAGE;
     /* The file without the command line's overrides, to tell a plot the overrides
      * leave without data (a note) from a plot that is wrong (refused). */
-    sim_workload *as_written = NULL;
+    app_workload *as_written = NULL;
     if (rc == 0 && a.n_sets + a.n_sweeps > 0) {
-        as_written = sim_workload_load(a.file, reg, &e);
+        as_written = app_workload_load(a.file, reg, &e);
         if (!as_written)
             rc = EXIT_USAGE;
         a.opts.as_written = as_written;
     }
-    if (rc == 0 && a.opts.mode != SIM_SWEEP_RUN) {
+    if (rc == 0 && a.opts.mode != APP_SWEEP_RUN) {
         command = rerun_command(&a, program, &e);
         if (!command)
             rc = EXIT_USAGE;
         a.opts.command = command;
         a.opts.program = quoted_program;
     }
-    if (rc == 0 && a.opts.mode == SIM_SWEEP_RUN && !a.opts.one_point) {
+    if (rc == 0 && a.opts.mode == APP_SWEEP_RUN && !a.opts.one_point) {
         signal(SIGINT, on_interrupt);
         signal(SIGTERM, on_interrupt);
         signal(SIGHUP, on_interrupt);
     }
-    a.opts.summarize = system_summarize;
+    a.opts.summarize = app_summarize;
     if (rc == 0)
-        rc = sim_sweep_run(&system_ops, w, reg, &a.opts, &e);
+        rc = app_sweep_run(&system_ops, w, reg, &a.opts, &e);
     if (rc == EXIT_USAGE || (rc != 0 && e.msg[0]))
         fprintf(stderr, "iovsim: %s\n", e.msg);
     if (w)
-        sim_workload_destroy(w);
+        app_workload_destroy(w);
     if (as_written)
-        sim_workload_destroy(as_written);
+        app_workload_destroy(as_written);
     sim_params_destroy(reg);
     free(command);
     free(quoted_program);
@@ -451,11 +452,11 @@ static int cmd_plot(int argc, char **argv)
         return usage_error("plot: a folder and at most one plot file; unexpected '%s'", argv[3]);
     sim_params *reg = make_registry();
     sim_err e = {{0}};
-    sim_plot_opts po = {.quiet = false};
+    app_plot_opts po = {.quiet = false};
     char plots_ini[4200];
     snprintf(plots_ini, sizeof plots_ini, "%s/plots.ini", argv[1]);
     int rc;
-    sim_manifest *m = sim_manifest_read(argv[1], &e);
+    app_manifest *m = app_manifest_read(argv[1], &e);
     if (!m) {
         fprintf(stderr, "iovsim: %s\n", e.msg);
         rc = EXIT_USAGE;
@@ -465,11 +466,11 @@ static int cmd_plot(int argc, char **argv)
                 argv[1], argv[1]);
         rc = EXIT_USAGE;
     } else {
-        rc = sim_plots_draw_dir(argv[1], argc == 3 ? argv[2] : NULL, reg, &po, &e);
+        rc = app_plots_draw_dir(argv[1], argc == 3 ? argv[2] : NULL, reg, &po, &e);
         if (rc == EXIT_USAGE && e.msg[0])
             fprintf(stderr, "iovsim: %s\n", e.msg);
     }
-    sim_manifest_destroy(m);
+    app_manifest_destroy(m);
     sim_params_destroy(reg);
     return rc;
 }
@@ -500,14 +501,14 @@ static int cmd_merge(int argc, char **argv)
         return usage_error("merge: no output folder given%s", "");
     }
     sim_err e = {{0}};
-    int rc = sim_merge(out, dirs, n, quiet, &e);
+    int rc = app_merge(out, dirs, n, quiet, &e);
     if (rc == EXIT_USAGE)
         fprintf(stderr, "iovsim: %s\n", e.msg);
     if (rc != EXIT_USAGE) {
         sim_params *reg = make_registry();
-        sim_plot_opts po = {.quiet = quiet};
+        app_plot_opts po = {.quiet = quiet};
         sim_err_clear(&e);
-        if (sim_plots_draw_dir(out, NULL, reg, &po, &e) == EXIT_USAGE && e.msg[0])
+        if (app_plots_draw_dir(out, NULL, reg, &po, &e) == EXIT_USAGE && e.msg[0])
             fprintf(stderr, "iovsim: plots not drawn: %s\n", e.msg);
         sim_params_destroy(reg);
     }
@@ -522,7 +523,7 @@ static int cmd_regress(int argc, char **argv)
         {"jobs", required_argument, NULL, 'j'}, {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},   {NULL, 0, NULL, 0},
     };
-    sim_regress_opts o = {.jobs = 1};
+    app_regress_opts o = {.jobs = 1};
     opterr = 0;
     optind = 1;
     int c;
@@ -545,7 +546,7 @@ static int cmd_regress(int argc, char **argv)
         return usage_error("regress: no scenario file given%s", "");
     sim_params *reg = make_registry();
     sim_err e = {{0}};
-    int rc = sim_regress_run(&system_ops, reg, (const char *const *)argv + optind,
+    int rc = app_regress_run(&system_ops, reg, (const char *const *)argv + optind,
                              (size_t)(argc - optind), &o, &e);
     if (rc == EXIT_USAGE)
         fprintf(stderr, "iovsim: %s\n", e.msg);

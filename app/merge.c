@@ -8,12 +8,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sim/files.h"
 #include "app/results.h"
+#include "sim/files.h"
 
 typedef struct source {
     const char *dir;
-    sim_manifest *m; /* NULL: OUT before its first merge */
+    app_manifest *m; /* NULL: OUT before its first merge */
     bool is_out;
     size_t taken;
 } source;
@@ -90,7 +90,7 @@ static int copy_point(const char *from, const char *to, sim_err *e)
     return rc;
 }
 
-int sim_merge(const char *out, const char *const *dirs, size_t n_dirs, bool quiet, sim_err *e)
+int app_merge(const char *out, const char *const *dirs, size_t n_dirs, bool quiet, sim_err *e)
 {
     source *src = calloc(n_dirs + 1, sizeof *src);
     if (!src)
@@ -99,11 +99,11 @@ int sim_merge(const char *out, const char *const *dirs, size_t n_dirs, bool quie
     int rc = 2;
     sim_err ignored;
     /* OUT's own points count first: merging again must not replace what is there. */
-    src[n_src++] = (source){out, sim_manifest_read(out, &ignored), true, 0};
+    src[n_src++] = (source){out, app_manifest_read(out, &ignored), true, 0};
     for (size_t i = 0; i < n_dirs; i++) {
         if (same_folder(dirs[i], out))
             continue;
-        sim_manifest *m = sim_manifest_read(dirs[i], e);
+        app_manifest *m = app_manifest_read(dirs[i], e);
         if (!m)
             goto out;
         src[n_src++] = (source){dirs[i], m, false, 0};
@@ -113,23 +113,23 @@ int sim_merge(const char *out, const char *const *dirs, size_t n_dirs, bool quie
         if (src[i].m)
             ref = &src[i];
     if (!ref) {
-        sim_manifest_read(out, e); /* says why OUT is not a results folder */
+        app_manifest_read(out, e); /* says why OUT is not a results folder */
         goto out;
     }
     for (size_t i = 0; i < n_src; i++) {
         char why[512];
-        if (src[i].m && !sim_manifest_same(ref->m, src[i].m, why, sizeof why)) {
+        if (src[i].m && !app_manifest_same(ref->m, src[i].m, why, sizeof why)) {
             sim_err_set(e, "%s and %s hold different sweeps (%s)", ref->dir, src[i].dir, why);
             goto out;
         }
     }
     if (sim_mkdirs(out, e) < 0)
         goto out;
-    const sim_manifest *m = ref->m;
-    if (!src[0].m && sim_manifest_write(m, out, e) < 0)
+    const app_manifest *m = ref->m;
+    if (!src[0].m && app_manifest_write(m, out, e) < 0)
         goto out;
 
-    size_t n_points = sim_manifest_points(m), missing = 0, failed = 0;
+    size_t n_points = app_manifest_points(m), missing = 0, failed = 0;
     char missing_list[512] = "";
     size_t mused = 0;
     for (size_t p = 0; p < n_points; p++) {
@@ -140,9 +140,9 @@ int sim_merge(const char *out, const char *const *dirs, size_t n_dirs, bool quie
         for (size_t i = 0; i < n_src && !pick_ok; i++) {
             if (!src[i].m && !src[i].is_out)
                 continue;
-            sim_point_dir(src[i].dir, p, n_points, dir, sizeof dir);
-            sim_result_view v;
-            if (!sim_result_read(dir, m, p, &v, NULL, NULL) || !v.axes_match)
+            app_point_dir(src[i].dir, p, n_points, dir, sizeof dir);
+            app_result_view v;
+            if (!app_result_read(dir, m, p, &v, NULL, NULL) || !v.axes_match)
                 continue;
             if (v.ok || !pick) {
                 pick = &src[i];
@@ -161,8 +161,8 @@ int sim_merge(const char *out, const char *const *dirs, size_t n_dirs, bool quie
         if (pick->is_out)
             continue;
         char to[4200];
-        sim_point_dir(pick->dir, p, n_points, dir, sizeof dir);
-        sim_point_dir(out, p, n_points, to, sizeof to);
+        app_point_dir(pick->dir, p, n_points, dir, sizeof dir);
+        app_point_dir(out, p, n_points, to, sizeof to);
         if (copy_point(dir, to, e) < 0)
             goto out;
     }
@@ -175,7 +175,7 @@ int sim_merge(const char *out, const char *const *dirs, size_t n_dirs, bool quie
         if (access(from, F_OK) == 0 && copy_file(from, plots, e) < 0)
             goto out;
     }
-    if (sim_results_write_csv(out, m, e) < 0)
+    if (app_results_write_csv(out, m, e) < 0)
         goto out;
     if (missing)
         fprintf(stderr, "iovsim: merge: %zu of %zu points missing (not run anywhere): %s%s\n",
@@ -194,7 +194,7 @@ int sim_merge(const char *out, const char *const *dirs, size_t n_dirs, bool quie
     rc = missing || failed ? 1 : 0;
 out:
     for (size_t i = 0; i < n_src; i++)
-        sim_manifest_destroy(src[i].m);
+        app_manifest_destroy(src[i].m);
     free(src);
     return rc;
 }

@@ -1,7 +1,7 @@
 /* Merging results folders of one sweep: partial local runs, or points run on other
  * machines (`iovsim run FILE --out DIR --point N`) into one or several folders. */
-#ifndef SIM_MERGE_H
-#define SIM_MERGE_H
+#ifndef APP_MERGE_H
+#define APP_MERGE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -13,6 +13,6 @@
  * and results.csv are written (see sim/results.h). The folders must hold the same
  * sweep. Returns 0 when every point finished, 1 when some failed or is missing (each
  * listed on stderr), 2 on bad folders (*e says which). Drawing is the caller's. */
-int sim_merge(const char *out, const char *const *dirs, size_t n_dirs, bool quiet, sim_err *e);
+int app_merge(const char *out, const char *const *dirs, size_t n_dirs, bool quiet, sim_err *e);
 
 #endif

@@ -15,13 +15,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "app/plot_templates.h"
+#include "app/sweep.h"
 #include "config.h"
 #include "sim/alloc.h"
 #include "sim/files.h"
 #include "sim/kernel.h"
-#include "app/plot_templates.h"
 #include "sim/stats.h"
-#include "app/sweep.h"
 #include "sim/text.h"
 
 typedef enum plot_kind { KIND_LINES, KIND_BARS, KIND_STACKED, KIND_CDF } plot_kind;
@@ -70,7 +70,7 @@ typedef struct plot_spec {
     char *hline_where;
 } plot_spec;
 
-struct sim_plots {
+struct app_plots {
     plot_spec *v;
     size_t n;
     size_t dropped; /* lenient loading: specs refused and left out */
@@ -188,7 +188,7 @@ static void spec_free(plot_spec *s)
     free(s->hline_where);
 }
 
-void sim_plots_destroy(sim_plots *ps)
+void app_plots_destroy(app_plots *ps)
 {
     if (!ps)
         return;
@@ -198,7 +198,7 @@ void sim_plots_destroy(sim_plots *ps)
     free(ps);
 }
 
-size_t sim_plots_count(const sim_plots *ps) { return ps->n; }
+size_t app_plots_count(const app_plots *ps) { return ps->n; }
 
 static int parse_bool(const char *v, bool *out)
 {
@@ -217,10 +217,10 @@ static int parse_bool(const char *v, bool *out)
     return -1;
 }
 
-static ssize_t axis_index(const sim_manifest *m, const char *name)
+static ssize_t axis_index(const app_manifest *m, const char *name)
 {
-    for (size_t a = 0; a < sim_manifest_axes(m); a++)
-        if (!strcmp(sim_manifest_axis(m, a), name))
+    for (size_t a = 0; a < app_manifest_axes(m); a++)
+        if (!strcmp(app_manifest_axis(m, a), name))
             return (ssize_t)a;
     return -1;
 }
@@ -236,7 +236,7 @@ static int unknown_param(const sim_params *reg, const char *where, const char *p
 /* A `where` item: PARAM=VALUE or PARAM!=VALUE, the value checked against the
  * parameter and, for a swept one, against its axis values (else the plot is empty). */
 static int parse_filter(const char *item, const char *where, const plot_spec *s,
-                        const sim_params *reg, sim_params *scratch, const sim_manifest *m,
+                        const sim_params *reg, sim_params *scratch, const app_manifest *m,
                         const sim_params *point0, filter *out, sim_err *e)
 {
     const char *op = strstr(item, "!=");
@@ -261,8 +261,8 @@ static int parse_filter(const char *item, const char *where, const plot_spec *s,
         sim_params_format(scratch, param, canon, sizeof canon);
         ssize_t a = axis_index(m, param);
         bool found = a < 0;
-        for (size_t i = 0; a >= 0 && !found && i < sim_manifest_points(m); i++)
-            found = !strcmp(sim_manifest_value(m, i, (size_t)a), canon);
+        for (size_t i = 0; a >= 0 && !found && i < app_manifest_points(m); i++)
+            found = !strcmp(app_manifest_value(m, i, (size_t)a), canon);
         if (a < 0 && point0) {
             /* Not swept: every point has point 0's value. */
             char fixed[1024];
@@ -274,11 +274,11 @@ static int parse_filter(const char *item, const char *where, const plot_spec *s,
         } else if (!found) {
             char vals[512] = "";
             size_t used = 0, shown = 0;
-            for (size_t i = 0; i < sim_manifest_points(m) && used < sizeof vals; i++) {
-                const char *v = sim_manifest_value(m, i, (size_t)a);
+            for (size_t i = 0; i < app_manifest_points(m) && used < sizeof vals; i++) {
+                const char *v = app_manifest_value(m, i, (size_t)a);
                 bool seen = false;
                 for (size_t k = 0; k < i && !seen; k++)
-                    seen = !strcmp(sim_manifest_value(m, k, (size_t)a), v);
+                    seen = !strcmp(app_manifest_value(m, k, (size_t)a), v);
                 if (seen)
                     continue;
                 if (++shown > 12) {
@@ -355,21 +355,21 @@ static int parse_size(const char *v, unsigned *w, unsigned *h)
 }
 
 /* One [plot] section. */
-static int parse_spec(const sim_workload *w, size_t i, const sim_params *reg,
-                      const sim_manifest *m, const sim_params *point0, plot_spec *s, sim_err *e)
+static int parse_spec(const app_workload *w, size_t i, const sim_params *reg,
+                      const app_manifest *m, const sim_params *point0, plot_spec *s, sim_err *e)
 {
-    s->name = sim_xstrdup(sim_workload_plot_name(w, i));
-    s->where = sim_xstrdup(sim_workload_plot_where(w, i));
+    s->name = sim_xstrdup(app_workload_plot_name(w, i));
+    s->where = sim_xstrdup(app_workload_plot_where(w, i));
     s->png = s->svg = true;
     s->width = 900;
     s->height = 560;
-    const sim_setting *where_key = NULL;
+    const app_setting *where_key = NULL;
     const char *series_where = NULL, *logx_where = NULL, *logy_where = NULL,
                *labels_where = NULL, *label_where = NULL;
     sim_params *scratch = sim_params_clone(reg);
     int rc = 0;
-    for (size_t k = 0; k < sim_workload_plot_keys(w, i) && rc == 0; k++) {
-        const sim_setting *kv = sim_workload_plot_key(w, i, k);
+    for (size_t k = 0; k < app_workload_plot_keys(w, i) && rc == 0; k++) {
+        const app_setting *kv = app_workload_plot_key(w, i, k);
         const char *key = kv->name, *val = kv->value, *at = kv->where;
         if (!strcmp(key, "kind")) {
             size_t j = 0;
@@ -507,8 +507,8 @@ static int parse_spec(const sim_workload *w, size_t i, const sim_params *reg,
         }
     }
     /* Swept parameters the plot does not pin down become series. */
-    for (size_t a = 0; rc == 0 && a < sim_manifest_axes(m); a++) {
-        const char *ax = sim_manifest_axis(m, a);
+    for (size_t a = 0; rc == 0 && a < app_manifest_axes(m); a++) {
+        const char *ax = app_manifest_axis(m, a);
         bool covered = (!s->x_metric && s->kind != KIND_CDF && !strcmp(ax, s->x)) ||
                        in_list(s->series, s->n_series, ax);
         for (size_t k = 0; k < s->n_filters && !covered; k++)
@@ -522,12 +522,12 @@ static int parse_spec(const sim_workload *w, size_t i, const sim_params *reg,
     return rc;
 }
 
-sim_plots *sim_plots_load(const sim_workload *w, const sim_params *registry,
-                          const sim_manifest *m, const sim_params *point0, bool lenient,
+app_plots *app_plots_load(const app_workload *w, const sim_params *registry,
+                          const app_manifest *m, const sim_params *point0, bool lenient,
                           sim_err *e)
 {
-    sim_plots *ps = sim_xcalloc(1, sizeof *ps);
-    size_t n = sim_workload_plots(w);
+    app_plots *ps = sim_xcalloc(1, sizeof *ps);
+    size_t n = app_workload_plots(w);
     ps->v = sim_xcalloc(n, sizeof *ps->v);
     for (size_t i = 0; i < n; i++) {
         sim_err pe = {{0}};
@@ -538,7 +538,7 @@ sim_plots *sim_plots_load(const sim_workload *w, const sim_params *registry,
         }
         if (!lenient) {
             ps->n++; /* freed with the rest */
-            sim_plots_destroy(ps);
+            app_plots_destroy(ps);
             if (e)
                 *e = pe;
             return NULL;
@@ -573,7 +573,7 @@ static void ref_add(name_refs *r, const char *name, const plot_spec *s, const ch
     r->v[r->n++] = (name_ref){name, s, where, hist, false};
 }
 
-static name_refs collect_refs(const sim_plots *ps)
+static name_refs collect_refs(const app_plots *ps)
 {
     name_refs r = {0};
     for (size_t i = 0; i < ps->n; i++) {
@@ -679,17 +679,17 @@ static void child_hist(const char *name, const char *unit, const sim_hist *h, vo
     }
 }
 
-static void build_child(name_refs *r, const sim_model_ops *ops, const sim_workload *w,
+static void build_child(name_refs *r, const sim_model_ops *ops, const app_workload *w,
                         const sim_params *reg, FILE *out)
 {
     known_names k = {0};
     child_ctx c = {out, &k};
-    for (size_t i = 0; i < sim_workload_points(w); i++) {
+    for (size_t i = 0; i < app_workload_points(w); i++) {
         fprintf(out, "p\t%zu\n", i);
         fflush(out);
         sim_err e = {{0}};
         sim_params *q = sim_params_clone(reg);
-        if (sim_workload_apply(w, i, q, &e) == 0 &&
+        if (app_workload_apply(w, i, q, &e) == 0 &&
             sim_params_set(q, "run.kernel", "native", "plot check", &e) == 0) {
             /* The native kernel: SystemC could elaborate only once in this process,
              * and the build must not depend on the kernel anyway. */
@@ -726,7 +726,7 @@ static void build_child(name_refs *r, const sim_model_ops *ops, const sim_worklo
     fflush(out);
 }
 
-int sim_plots_check_build(const sim_plots *ps, const sim_model_ops *ops, const sim_workload *w,
+int app_plots_check_build(const app_plots *ps, const sim_model_ops *ops, const app_workload *w,
                           const sim_params *registry, sim_err *e)
 {
     name_refs r = collect_refs(ps);
@@ -750,7 +750,7 @@ int sim_plots_check_build(const sim_plots *ps, const sim_model_ops *ops, const s
     }
     if (pid == 0) {
         close(fds[0]);
-        sim_sweep_child_signals(parent);
+        app_sweep_child_signals(parent);
         FILE *out = fdopen(fds[1], "w");
         if (out)
             build_child(&r, ops, w, registry, out);
@@ -830,11 +830,11 @@ static void write_ini_value(FILE *f, const char *key, const char *value)
     fputc('\n', f);
 }
 
-int sim_plots_save(const sim_workload *w, const char *dir, sim_err *e)
+int app_plots_save(const app_workload *w, const char *dir, sim_err *e)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/plots.ini", dir);
-    if (!sim_workload_plots(w)) {
+    if (!app_workload_plots(w)) {
         if (unlink(path) < 0 && errno != ENOENT)
             return sim_err_set(e, "cannot remove %s: %s", path, strerror(errno));
         return 0;
@@ -846,16 +846,16 @@ int sim_plots_save(const sim_workload *w, const char *dir, sim_err *e)
         abort();
     fprintf(f, "; The [plot] sections of %s (see 'iovsim help plot').\n"
                "; Edit them and redraw with: iovsim plot %s\n",
-            sim_workload_path(w) ? sim_workload_path(w) : "the command line", dir);
-    for (size_t i = 0; i < sim_workload_plots(w); i++) {
-        fprintf(f, "\n[plot %s]\n", sim_workload_plot_name(w, i));
-        for (size_t k = 0; k < sim_workload_plot_keys(w, i); k++) {
-            const sim_setting *kv = sim_workload_plot_key(w, i, k);
+            app_workload_path(w) ? app_workload_path(w) : "the command line", dir);
+    for (size_t i = 0; i < app_workload_plots(w); i++) {
+        fprintf(f, "\n[plot %s]\n", app_workload_plot_name(w, i));
+        for (size_t k = 0; k < app_workload_plot_keys(w, i); k++) {
+            const app_setting *kv = app_workload_plot_key(w, i, k);
             write_ini_value(f, kv->name, kv->value);
         }
     }
     fclose(f);
-    int rc = sim_write_shared(path, text, e);
+    int rc = app_write_shared(path, text, e);
     free(text);
     return rc;
 }
@@ -890,12 +890,12 @@ static void curves_free(curves *c)
     memset(c, 0, sizeof *c);
 }
 
-static bool point_matches(const plot_spec *s, const sim_results *r, size_t i)
+static bool point_matches(const plot_spec *s, const app_results *r, size_t i)
 {
-    if (!sim_results_ok(r, i))
+    if (!app_results_ok(r, i))
         return false;
     for (size_t k = 0; k < s->n_filters; k++) {
-        const char *v = sim_results_param(r, i, s->filters[k].param);
+        const char *v = app_results_param(r, i, s->filters[k].param);
         bool eq = v && !strcmp(v, s->filters[k].value);
         if (eq == s->filters[k].negate)
             return false;
@@ -913,7 +913,7 @@ static void append_text(char **buf, size_t *len, const char *s)
 
 /* A series' legend text: series_label with {PARAM} filled in, or the values (bare for
  * names, "short_name=value" for numbers). */
-static char *series_text(const plot_spec *s, const sim_results *r, size_t i,
+static char *series_text(const plot_spec *s, const app_results *r, size_t i,
                          const sim_params *reg)
 {
     char *out = NULL;
@@ -931,7 +931,7 @@ static char *series_text(const plot_spec *s, const sim_results *r, size_t i,
             append_text(&out, &len, lit);
             free(lit);
             char *name = sim_xstrndup(q + 1, (size_t)(end - q - 1));
-            const char *v = sim_results_param(r, i, name);
+            const char *v = app_results_param(r, i, name);
             append_text(&out, &len, v ? v : "?");
             free(name);
             p = end + 1;
@@ -939,7 +939,7 @@ static char *series_text(const plot_spec *s, const sim_results *r, size_t i,
         return out;
     }
     for (size_t k = 0; k < s->n_series; k++) {
-        const char *v = sim_results_param(r, i, s->series[k]);
+        const char *v = app_results_param(r, i, s->series[k]);
         if (k)
             append_text(&out, &len, ", ");
         char human[64];
@@ -955,13 +955,13 @@ static char *series_text(const plot_spec *s, const sim_results *r, size_t i,
     return out;
 }
 
-static char *series_key(const plot_spec *s, const sim_results *r, size_t i, size_t y)
+static char *series_key(const plot_spec *s, const app_results *r, size_t i, size_t y)
 {
     char *out = NULL;
     size_t len = 0;
     append_text(&out, &len, "");
     for (size_t k = 0; k < s->n_series; k++) {
-        const char *v = sim_results_param(r, i, s->series[k]);
+        const char *v = app_results_param(r, i, s->series[k]);
         append_text(&out, &len, v ? v : "?");
         append_text(&out, &len, "\x1f");
     }
@@ -976,7 +976,7 @@ static const char *y_text(const plot_spec *s, size_t y)
     return s->n_labels ? s->labels[y] : s->y[y];
 }
 
-static curve *curve_for(curves *c, const plot_spec *s, const sim_results *r, size_t i, size_t y,
+static curve *curve_for(curves *c, const plot_spec *s, const app_results *r, size_t i, size_t y,
                         const sim_params *reg)
 {
     char *key = series_key(s, r, i, y);
@@ -1035,11 +1035,11 @@ static void curve_sort(curve *cv)
     }
 }
 
-static bool x_value(const plot_spec *s, const sim_results *r, size_t i, double *x)
+static bool x_value(const plot_spec *s, const app_results *r, size_t i, double *x)
 {
     if (s->x_metric)
-        return sim_results_metric(r, i, s->x, x);
-    const char *v = sim_results_param(r, i, s->x);
+        return app_results_metric(r, i, s->x, x);
+    const char *v = app_results_param(r, i, s->x);
     if (!v)
         return false;
     char *end;
@@ -1048,10 +1048,10 @@ static bool x_value(const plot_spec *s, const sim_results *r, size_t i, double *
 }
 
 /* Lines (and the series of bars): one curve per series value and y metric. */
-static void collect_xy(const plot_spec *s, const sim_results *r, const sim_params *reg,
+static void collect_xy(const plot_spec *s, const app_results *r, const sim_params *reg,
                        curves *out)
 {
-    for (size_t i = 0; i < sim_results_points(r); i++) {
+    for (size_t i = 0; i < app_results_points(r); i++) {
         if (!point_matches(s, r, i))
             continue;
         double x = 0;
@@ -1059,7 +1059,7 @@ static void collect_xy(const plot_spec *s, const sim_results *r, const sim_param
             continue;
         for (size_t k = 0; k < s->n_y; k++) {
             double y;
-            if (!sim_results_metric(r, i, s->y[k], &y))
+            if (!app_results_metric(r, i, s->y[k], &y))
                 continue;
             curve_add(curve_for(out, s, r, i, k, reg), x, y, i);
         }
@@ -1147,14 +1147,14 @@ static double hist_scale(const char *unit, const char **shown)
 }
 
 /* CDF: one curve per point, the fraction of samples at or below each bucket's top. */
-static void collect_cdf(const plot_spec *s, const sim_results *r, const sim_params *reg,
+static void collect_cdf(const plot_spec *s, const app_results *r, const sim_params *reg,
                         curves *out, char *unit, size_t unit_len)
 {
-    for (size_t i = 0; i < sim_results_points(r); i++) {
+    for (size_t i = 0; i < app_results_points(r); i++) {
         if (!point_matches(s, r, i))
             continue;
         hist_data h;
-        if (!read_hist(sim_results_point_dir(r, i), s->x, &h) || !h.total) {
+        if (!read_hist(app_results_point_dir(r, i), s->x, &h) || !h.total) {
             hist_free(&h);
             continue;
         }
@@ -1317,7 +1317,7 @@ static void write_xaxis(const draw_ctx *d, FILE *f);
 
 typedef struct draw_ctx {
     const plot_spec *s;
-    const sim_results *r;
+    const app_results *r;
     const sim_params *reg;
     const char *plots_dir;
     const char *plot_file;
@@ -1432,10 +1432,10 @@ static void write_xaxis(const draw_ctx *d, FILE *f)
 static void collect_bars(draw_ctx *d)
 {
     const plot_spec *s = d->s;
-    for (size_t i = 0; i < sim_results_points(d->r); i++) {
+    for (size_t i = 0; i < app_results_points(d->r); i++) {
         if (!point_matches(s, d->r, i))
             continue;
-        const char *v = sim_results_param(d->r, i, s->x);
+        const char *v = app_results_param(d->r, i, s->x);
         if (v && !in_list(d->cats, d->n_cats, v)) {
             d->cats = sim_xrealloc(d->cats, (d->n_cats + 1) * sizeof *d->cats);
             d->cats[d->n_cats++] = sim_xstrdup(v);
@@ -1448,7 +1448,7 @@ static void collect_bars(draw_ctx *d)
     for (size_t k = 0; k < d->c.n; k++) {
         const curve *cv = &d->c.v[k];
         for (size_t j = 0; j < cv->n; j++) {
-            const char *v = sim_results_param(d->r, cv->order[j], s->x);
+            const char *v = app_results_param(d->r, cv->order[j], s->x);
             for (size_t c = 0; v && c < d->n_cats; c++)
                 if (!strcmp(d->cats[c], v) && isnan(d->cells[c * d->c.n + k]))
                     d->cells[c * d->c.n + k] = cv->ys[j];
@@ -1460,7 +1460,7 @@ static void write_dat(const draw_ctx *d, FILE *f)
 {
     const plot_spec *s = d->s;
     fprintf(f, "# Data of plot '%s' (plot file %s), from the results in %s.\n", s->name,
-            d->plot_file, sim_results_dir(d->r));
+            d->plot_file, app_results_dir(d->r));
     if (s->kind == KIND_BARS || s->kind == KIND_STACKED) {
         fprintf(f, "# One row per %s; columns: %s, then", s->x, s->x);
         for (size_t k = 0; k < d->c.n; k++)
@@ -1516,10 +1516,10 @@ static void write_terminal(FILE *f, const plot_spec *s, bool png)
 static const char *kind_template(plot_kind k)
 {
     switch (k) {
-    case KIND_BARS: return sim_plot_template_bars;
-    case KIND_STACKED: return sim_plot_template_stacked;
-    case KIND_CDF: return sim_plot_template_cdf;
-    default: return sim_plot_template_lines;
+    case KIND_BARS: return app_plot_template_bars;
+    case KIND_STACKED: return app_plot_template_stacked;
+    case KIND_CDF: return app_plot_template_cdf;
+    default: return app_plot_template_lines;
     }
 }
 
@@ -1527,9 +1527,9 @@ static void write_gp(const draw_ctx *d, FILE *f)
 {
     const plot_spec *s = d->s;
     fprintf(f, "# Plot '%s' (%s), drawn by iovsim from the results in %s.\n", s->name, s->where,
-            sim_results_dir(d->r));
+            app_results_dir(d->r));
     fprintf(f, "# Edit and redraw here: gnuplot %s.gp   (data: %s.dat)\n\n", s->name, s->name);
-    fputs(sim_plot_template_common, f);
+    fputs(app_plot_template_common, f);
     fputc('\n', f);
     fputs(kind_template(s->kind), f);
     fputc('\n', f);
@@ -1661,7 +1661,7 @@ static int run_gnuplot(const char *prog, const char *dir, const char *name, char
         return -1;
     }
     if (pid == 0) {
-        sim_sweep_child_signals(parent);
+        app_sweep_child_signals(parent);
         /* The log first: its path may be relative to the folder we leave. */
         if (!freopen("/dev/null", "w", stdout) || !freopen(log, "w", stderr))
             _exit(126);
@@ -1733,9 +1733,9 @@ static int prepare_plot(draw_ctx *d, sim_err *e)
             d->hok[k] = true;
             continue;
         }
-        for (size_t i = 0; i < sim_results_points(d->r) && !d->hok[k]; i++)
+        for (size_t i = 0; i < app_results_points(d->r) && !d->hok[k]; i++)
             d->hok[k] = point_matches(s, d->r, i) &&
-                        sim_results_metric(d->r, i, s->hlines[k].metric, &d->hvals[k]);
+                        app_results_metric(d->r, i, s->hlines[k].metric, &d->hvals[k]);
     }
     char path[4300];
     snprintf(path, sizeof path, "%s/%s.dat", d->plots_dir, s->name);
@@ -1749,17 +1749,17 @@ static int prepare_plot(draw_ctx *d, sim_err *e)
 
 /* Checks the names each plot uses against what the results hold; a plot that names
  * something they lack is reported and marked in `skip`. Returns how many. */
-static size_t check_against_results(const sim_plots *ps, const sim_results *r,
+static size_t check_against_results(const app_plots *ps, const app_results *r,
                                     const sim_params *reg, bool *skip)
 {
     known_names k = {0};
-    for (size_t i = 0; i < sim_results_metric_names(r); i++)
-        known_add(&k.metrics, &k.n_metrics, sim_results_metric_name(r, i));
-    for (size_t i = 0; i < sim_results_points(r); i++) {
-        if (!sim_results_ok(r, i))
+    for (size_t i = 0; i < app_results_metric_names(r); i++)
+        known_add(&k.metrics, &k.n_metrics, app_results_metric_name(r, i));
+    for (size_t i = 0; i < app_results_points(r); i++) {
+        if (!app_results_ok(r, i))
             continue;
         char path[4200];
-        snprintf(path, sizeof path, "%s/hists.txt", sim_results_point_dir(r, i));
+        snprintf(path, sizeof path, "%s/hists.txt", app_results_point_dir(r, i));
         FILE *f = fopen(path, "r");
         if (!f)
             continue;
@@ -1774,7 +1774,7 @@ static size_t check_against_results(const sim_plots *ps, const sim_results *r,
     }
     size_t skipped = 0;
     for (size_t i = 0; i < ps->n; i++) {
-        sim_plots one = {.v = &ps->v[i], .n = 1};
+        app_plots one = {.v = &ps->v[i], .n = 1};
         name_refs refs = collect_refs(&one);
         sim_err e = {{0}};
         if (!refs_all_found(&refs, &k)) {
@@ -1789,16 +1789,16 @@ static size_t check_against_results(const sim_plots *ps, const sim_results *r,
     return skipped;
 }
 
-static bool any_ok(const sim_results *r)
+static bool any_ok(const app_results *r)
 {
-    for (size_t i = 0; i < sim_results_points(r); i++)
-        if (sim_results_ok(r, i))
+    for (size_t i = 0; i < app_results_points(r); i++)
+        if (app_results_ok(r, i))
             return true;
     return false;
 }
 
-int sim_plots_draw_dir(const char *dir, const char *plot_file, const sim_params *registry,
-                       const sim_plot_opts *o, sim_err *e)
+int app_plots_draw_dir(const char *dir, const char *plot_file, const sim_params *registry,
+                       const app_plot_opts *o, sim_err *e)
 {
     char default_file[4200];
     if (!plot_file) {
@@ -1807,18 +1807,18 @@ int sim_plots_draw_dir(const char *dir, const char *plot_file, const sim_params 
             return 0; /* the workload has no plots */
         plot_file = default_file;
     }
-    sim_results *r = sim_results_load(dir, e);
+    app_results *r = app_results_load(dir, e);
     if (!r)
         return 2;
     int rc = 2;
-    sim_plots *ps = NULL;
+    app_plots *ps = NULL;
     bool *skip = NULL;
-    sim_workload *pw = sim_workload_load(plot_file, registry, e);
+    app_workload *pw = app_workload_load(plot_file, registry, e);
     if (!pw)
         goto out;
     /* One bad plot does not keep the others from being drawn; it is reported, and
      * the exit status says so. */
-    ps = sim_plots_load(pw, registry, sim_results_manifest(r), NULL, true, e);
+    ps = app_plots_load(pw, registry, app_results_manifest(r), NULL, true, e);
     size_t refused = ps->dropped;
     if (!ps->n) {
         rc = refused ? 2 : 0;
@@ -1855,7 +1855,7 @@ int sim_plots_draw_dir(const char *dir, const char *plot_file, const sim_params 
         }
         if (prc == 1) {
             size_t matching = 0;
-            for (size_t p = 0; p < sim_results_points(r); p++)
+            for (size_t p = 0; p < app_results_points(r); p++)
                 matching += point_matches(d.s, r, p);
             fprintf(stderr, "iovsim: plot '%s' (%s): %s; not drawn\n", d.s->name, d.s->where,
                     matching ? "the finished points it selects lack its metrics"
@@ -1892,9 +1892,9 @@ int sim_plots_draw_dir(const char *dir, const char *plot_file, const sim_params 
         rc = 2;
 out:
     free(skip);
-    sim_plots_destroy(ps);
+    app_plots_destroy(ps);
     if (pw)
-        sim_workload_destroy(pw);
-    sim_results_destroy(r);
+        app_workload_destroy(pw);
+    app_results_destroy(r);
     return rc;
 }

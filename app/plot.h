@@ -26,41 +26,41 @@
  * Checks happen when the workload loads: keys, parameters, `where` values (a swept
  * parameter's value must be one of its axis values), and, by building points without
  * running them, the metrics and histograms named; an error names file:line. */
-#ifndef SIM_PLOT_H
-#define SIM_PLOT_H
+#ifndef APP_PLOT_H
+#define APP_PLOT_H
 
 #include <stdbool.h>
 
+#include "app/results.h"
+#include "app/workload.h"
 #include "sim/err.h"
 #include "sim/params.h"
-#include "app/results.h"
 #include "sim/run.h"
-#include "app/workload.h"
 
-typedef struct sim_plots sim_plots;
+typedef struct app_plots app_plots;
 
 /* Parses and checks every [plot] of `w` for the sweep `m` (its axes and values);
  * `point0`, the parameters of the sweep's first point when known (else NULL), lets a
  * `where` on a parameter that is not swept be checked too. The first bad plot makes
  * it return NULL, or, when `lenient`, is reported on stderr and left out. */
-sim_plots *sim_plots_load(const sim_workload *w, const sim_params *registry,
-                          const sim_manifest *m, const sim_params *point0, bool lenient,
+app_plots *app_plots_load(const app_workload *w, const sim_params *registry,
+                          const app_manifest *m, const sim_params *point0, bool lenient,
                           sim_err *e);
-void sim_plots_destroy(sim_plots *ps);
-size_t sim_plots_count(const sim_plots *ps);
+void app_plots_destroy(app_plots *ps);
+size_t app_plots_count(const app_plots *ps);
 
 /* Builds points of `w` (native kernel, nothing runs) in a forked process until every
  * metric and histogram the plots name has been registered by some point; -1 naming
  * the plot's file:line (and the closest name) for one that none registers. */
-int sim_plots_check_build(const sim_plots *ps, const sim_model_ops *ops, const sim_workload *w,
+int app_plots_check_build(const app_plots *ps, const sim_model_ops *ops, const app_workload *w,
                           const sim_params *registry, sim_err *e);
 
 /* Copies the [plot] sections of `w` to DIR/plots.ini (removes it when there are none). */
-int sim_plots_save(const sim_workload *w, const char *dir, sim_err *e);
+int app_plots_save(const app_workload *w, const char *dir, sim_err *e);
 
-typedef struct sim_plot_opts {
+typedef struct app_plot_opts {
     bool quiet; /* no "plot: ..." lines on stdout */
-} sim_plot_opts;
+} app_plot_opts;
 
 /* Draws the plots of `plot_file` (NULL: DIR/plots.ini) from the results folder DIR.
  * gnuplot is $IOVSIM_GNUPLOT, else the one configure found, else `gnuplot` on PATH;
@@ -70,7 +70,7 @@ typedef struct sim_plot_opts {
  * drawn (or there are none), 1 when some could not be (gnuplot missing or failing, no
  * finished point to draw), 2 when a plot was refused (reported) or the folder or plot
  * file cannot be read (*e says why). */
-int sim_plots_draw_dir(const char *dir, const char *plot_file, const sim_params *registry,
-                       const sim_plot_opts *o, sim_err *e);
+int app_plots_draw_dir(const char *dir, const char *plot_file, const sim_params *registry,
+                       const app_plot_opts *o, sim_err *e);
 
 #endif

@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/alloc.h"
-#include "sim/files.h"
 #include "app/results.h"
 #include "app/sweep.h"
 #include "app/workload.h"
+#include "sim/alloc.h"
+#include "sim/files.h"
 
 typedef struct row {
     unsigned line;
@@ -133,7 +133,7 @@ typedef struct scenario {
     const char *file;
     char name[256];
     char folder[300]; /* the run's folder under out_dir: the name, made unique */
-    sim_results *res;
+    app_results *res;
     char **labels; /* per point */
     size_t n_points;
 } scenario;
@@ -157,7 +157,7 @@ typedef struct tally {
 } tally;
 
 static void report(const scenario *sc, const row *r, bool pass, const char *got, const char *why,
-                   const sim_regress_opts *o)
+                   const app_regress_opts *o)
 {
     if (pass && o->quiet)
         return;
@@ -166,7 +166,7 @@ static void report(const scenario *sc, const row *r, bool pass, const char *got,
            why ? why : "");
 }
 
-static void check_rows(const scenario *sc, const expect *x, const sim_regress_opts *o, tally *t)
+static void check_rows(const scenario *sc, const expect *x, const app_regress_opts *o, tally *t)
 {
     bool *covered = calloc(sc->n_points ? sc->n_points : 1, sizeof *covered);
     if (!covered)
@@ -182,13 +182,13 @@ static void check_rows(const scenario *sc, const expect *x, const sim_regress_op
         bool pass = false;
         if (p == SIZE_MAX) {
             snprintf(why, sizeof why, "the sweep has no such point (%s:%u)", x->path, r->line);
-        } else if ((covered[p] = true, !sim_results_ok(sc->res, p))) {
+        } else if ((covered[p] = true, !app_results_ok(sc->res, p))) {
             snprintf(why, sizeof why, "the point did not finish (see %s/results.csv)",
-                     sim_results_dir(sc->res));
-        } else if (!sim_results_metric(sc->res, p, r->metric, &v)) {
+                     app_results_dir(sc->res));
+        } else if (!app_results_metric(sc->res, p, r->metric, &v)) {
             snprintf(why, sizeof why, "the point has no such metric");
         } else if (r->expected[0] == '@' &&
-                   !sim_results_metric(sc->res, p, r->expected + 1, &want)) {
+                   !app_results_metric(sc->res, p, r->expected + 1, &want)) {
             snprintf(got, sizeof got, "%.10g", v);
             snprintf(why, sizeof why, "the point has no metric %s", r->expected + 1);
         } else {
@@ -261,7 +261,7 @@ static void update_rows(const scenario *sc, expect *x, size_t *changed, size_t *
             continue;
         size_t p = find_point(sc, r->point);
         double v;
-        if (p == SIZE_MAX || !sim_results_metric(sc->res, p, r->metric, &v)) {
+        if (p == SIZE_MAX || !app_results_metric(sc->res, p, r->metric, &v)) {
             printf("%s: dropped %s %s (%s)\n", sc->name, r->point, r->metric,
                    p == SIZE_MAX ? "no such point" : "no such metric");
             free(r->point);
@@ -284,10 +284,10 @@ static void update_rows(const scenario *sc, expect *x, size_t *changed, size_t *
     for (size_t p = 0; p < sc->n_points; p++) {
         if (covered[p])
             continue;
-        for (size_t m = 0; m < sim_results_metric_names(sc->res); m++) {
-            const char *name = sim_results_metric_name(sc->res, m);
+        for (size_t m = 0; m < app_results_metric_names(sc->res); m++) {
+            const char *name = app_results_metric_name(sc->res, m);
             double v;
-            if (!sim_results_metric(sc->res, p, name, &v))
+            if (!app_results_metric(sc->res, p, name, &v))
                 continue;
             char now[64];
             snprintf(now, sizeof now, "%.10g", v);
@@ -295,7 +295,7 @@ static void update_rows(const scenario *sc, expect *x, size_t *changed, size_t *
             r->point = sim_xstrdup(sc->labels[p]);
             r->metric = sim_xstrdup(name);
             r->expected = sim_xstrdup(now);
-            r->tol = sim_xstrdup(SIM_REGRESS_DEFAULT_TOLERANCE);
+            r->tol = sim_xstrdup(APP_REGRESS_DEFAULT_TOLERANCE);
             printf("%s: added %s %s = %s\n", sc->name, r->point, r->metric, now);
             (*added)++;
         }
@@ -310,36 +310,36 @@ static void scenario_free(scenario *sc)
     for (size_t i = 0; i < sc->n_points; i++)
         free(sc->labels[i]);
     free(sc->labels);
-    sim_results_destroy(sc->res);
+    app_results_destroy(sc->res);
 }
 
 /* Runs one scenario: 0 ran (some points may have failed: *points_failed), -1 error. */
 static int run_scenario(const sim_model_ops *ops, const sim_params *reg, scenario *sc,
-                        const sim_regress_opts *o, bool *points_failed, sim_err *e)
+                        const app_regress_opts *o, bool *points_failed, sim_err *e)
 {
-    sim_workload *w = sim_workload_load(sc->file, reg, e);
+    app_workload *w = app_workload_load(sc->file, reg, e);
     if (!w)
         return -1;
-    snprintf(sc->name, sizeof sc->name, "%s", sim_workload_basename(w));
+    snprintf(sc->name, sizeof sc->name, "%s", app_workload_basename(w));
     char out[4200];
     snprintf(out, sizeof out, "%s/%s", o->out_dir ? o->out_dir : "results/regress", sc->folder);
-    sim_sweep_opts so = {.out_dir = out, .jobs = o->jobs, .quiet = true, .no_plots = true};
-    int rc = sim_sweep_run(ops, w, reg, &so, e);
-    sim_workload_destroy(w);
+    app_sweep_opts so = {.out_dir = out, .jobs = o->jobs, .quiet = true, .no_plots = true};
+    int rc = app_sweep_run(ops, w, reg, &so, e);
+    app_workload_destroy(w);
     if (rc == 2)
         return -1;
     *points_failed = rc != 0;
-    sc->res = sim_results_load(out, e);
+    sc->res = app_results_load(out, e);
     if (!sc->res)
         return -1;
-    const sim_manifest *m = sim_results_manifest(sc->res);
-    sc->n_points = sim_manifest_points(m);
+    const app_manifest *m = app_results_manifest(sc->res);
+    sc->n_points = app_manifest_points(m);
     sc->labels = calloc(sc->n_points ? sc->n_points : 1, sizeof *sc->labels);
     if (!sc->labels)
         abort();
     for (size_t i = 0; i < sc->n_points; i++) {
         char label[4096];
-        sim_manifest_point_label(m, i, label, sizeof label);
+        app_manifest_point_label(m, i, label, sizeof label);
         sc->labels[i] = sim_xstrdup(label);
     }
     return 0;
@@ -364,8 +364,8 @@ static void expect_path(const char *file, char *buf, size_t len)
     snprintf(buf, len, "%.*s.expect", (int)n, file);
 }
 
-int sim_regress_run(const sim_model_ops *ops, const sim_params *registry,
-                    const char *const *files, size_t n_files, const sim_regress_opts *o,
+int app_regress_run(const sim_model_ops *ops, const sim_params *registry,
+                    const char *const *files, size_t n_files, const app_regress_opts *o,
                     sim_err *e)
 {
     tally t = {0};
@@ -401,7 +401,7 @@ int sim_regress_run(const sim_model_ops *ops, const sim_params *registry,
         if (o->update) {
             if (points_failed) {
                 printf("%s: not updated: a point failed (see %s/results.csv)\n", sc.name,
-                       sim_results_dir(sc.res));
+                       app_results_dir(sc.res));
                 failing_scenarios++;
             } else {
                 size_t changed = 0, added = 0, dropped = 0;

@@ -24,17 +24,17 @@ static char *flat_dup(const char *s)
 
 /* ---- manifest ------------------------------------------------------------------- */
 
-struct sim_manifest {
+struct app_manifest {
     char *workload;
     size_t n_axes, n_points;
     char **axes;
     char **values; /* n_points x n_axes */
 };
 
-sim_manifest *sim_manifest_create(const char *workload, size_t n_axes, const char *const *axes,
+app_manifest *app_manifest_create(const char *workload, size_t n_axes, const char *const *axes,
                                   size_t n_points)
 {
-    sim_manifest *m = sim_xcalloc(1, sizeof *m);
+    app_manifest *m = sim_xcalloc(1, sizeof *m);
     m->workload = flat_dup(workload ? workload : "");
     m->n_axes = n_axes;
     m->n_points = n_points;
@@ -45,7 +45,7 @@ sim_manifest *sim_manifest_create(const char *workload, size_t n_axes, const cha
     return m;
 }
 
-void sim_manifest_destroy(sim_manifest *m)
+void app_manifest_destroy(app_manifest *m)
 {
     if (!m)
         return;
@@ -59,36 +59,36 @@ void sim_manifest_destroy(sim_manifest *m)
     free(m);
 }
 
-void sim_manifest_set(sim_manifest *m, size_t point, size_t axis, const char *value)
+void app_manifest_set(app_manifest *m, size_t point, size_t axis, const char *value)
 {
     char **slot = &m->values[point * m->n_axes + axis];
     free(*slot);
     *slot = flat_dup(value);
 }
 
-const char *sim_manifest_workload(const sim_manifest *m) { return m->workload; }
-size_t sim_manifest_axes(const sim_manifest *m) { return m->n_axes; }
-const char *sim_manifest_axis(const sim_manifest *m, size_t axis) { return m->axes[axis]; }
-size_t sim_manifest_points(const sim_manifest *m) { return m->n_points; }
+const char *app_manifest_workload(const app_manifest *m) { return m->workload; }
+size_t app_manifest_axes(const app_manifest *m) { return m->n_axes; }
+const char *app_manifest_axis(const app_manifest *m, size_t axis) { return m->axes[axis]; }
+size_t app_manifest_points(const app_manifest *m) { return m->n_points; }
 
-const char *sim_manifest_value(const sim_manifest *m, size_t point, size_t axis)
+const char *app_manifest_value(const app_manifest *m, size_t point, size_t axis)
 {
     const char *v = m->values[point * m->n_axes + axis];
     return v ? v : "";
 }
 
-void sim_manifest_point_label(const sim_manifest *m, size_t point, char *buf, size_t len)
+void app_manifest_point_label(const app_manifest *m, size_t point, char *buf, size_t len)
 {
     size_t used = 0;
     buf[0] = '\0';
     for (size_t a = 0; a < m->n_axes && used < len; a++)
         used += (size_t)snprintf(buf + used, len - used, "%s%s=%s", a ? "," : "", m->axes[a],
-                                 sim_manifest_value(m, point, a));
+                                 app_manifest_value(m, point, a));
     if (!m->n_axes)
         snprintf(buf, len, "-");
 }
 
-bool sim_manifest_same(const sim_manifest *a, const sim_manifest *b, char *why, size_t len)
+bool app_manifest_same(const app_manifest *a, const app_manifest *b, char *why, size_t len)
 {
     if (a->n_axes != b->n_axes) {
         snprintf(why, len, "%zu swept parameters against %zu", a->n_axes, b->n_axes);
@@ -106,15 +106,15 @@ bool sim_manifest_same(const sim_manifest *a, const sim_manifest *b, char *why, 
     }
     for (size_t p = 0; p < a->n_points; p++)
         for (size_t i = 0; i < a->n_axes; i++)
-            if (strcmp(sim_manifest_value(a, p, i), sim_manifest_value(b, p, i))) {
+            if (strcmp(app_manifest_value(a, p, i), app_manifest_value(b, p, i))) {
                 snprintf(why, len, "point %zu has %s=%s against %s", p, a->axes[i],
-                         sim_manifest_value(a, p, i), sim_manifest_value(b, p, i));
+                         app_manifest_value(a, p, i), app_manifest_value(b, p, i));
                 return false;
             }
     return true;
 }
 
-int sim_write_shared(const char *path, const char *text, sim_err *e)
+int app_write_shared(const char *path, const char *text, sim_err *e)
 {
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
@@ -137,7 +137,7 @@ int sim_write_shared(const char *path, const char *text, sim_err *e)
     return 0;
 }
 
-int sim_manifest_write(const sim_manifest *m, const char *dir, sim_err *e)
+int app_manifest_write(const app_manifest *m, const char *dir, sim_err *e)
 {
     char *text = NULL;
     size_t size = 0;
@@ -151,13 +151,13 @@ int sim_manifest_write(const sim_manifest *m, const char *dir, sim_err *e)
     for (size_t p = 0; p < m->n_points; p++) {
         fprintf(f, "point\t%zu", p);
         for (size_t a = 0; a < m->n_axes; a++)
-            fprintf(f, "\t%s", sim_manifest_value(m, p, a));
+            fprintf(f, "\t%s", app_manifest_value(m, p, a));
         fputc('\n', f);
     }
     fclose(f);
     char path[4200];
     snprintf(path, sizeof path, "%s/" MANIFEST_FILE, dir);
-    int rc = sim_write_shared(path, text, e);
+    int rc = app_write_shared(path, text, e);
     free(text);
     return rc;
 }
@@ -178,7 +178,7 @@ static size_t split_tabs(char *line, char **fields, size_t max)
     return n;
 }
 
-sim_manifest *sim_manifest_read(const char *dir, sim_err *e)
+app_manifest *app_manifest_read(const char *dir, sim_err *e)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/" MANIFEST_FILE, dir);
@@ -192,7 +192,7 @@ sim_manifest *sim_manifest_read(const char *dir, sim_err *e)
     char **axes = NULL;
     size_t n_axes = 0, n_points = 0, next_point = 0;
     bool have_points = false;
-    sim_manifest *m = NULL;
+    app_manifest *m = NULL;
     char *line = NULL;
     size_t cap = 0;
     unsigned lineno = 0;
@@ -217,12 +217,12 @@ sim_manifest *sim_manifest_read(const char *dir, sim_err *e)
             axes[n_axes++] = sim_xstrdup(fld[1]);
         } else if (!strcmp(fld[0], "point") && have_points && n == n_axes + 2) {
             if (!m)
-                m = sim_manifest_create(workload, n_axes, (const char *const *)axes, n_points);
+                m = app_manifest_create(workload, n_axes, (const char *const *)axes, n_points);
             char *end;
             unsigned long p = strtoul(fld[1], &end, 10);
             bad = *end || p != next_point || p >= n_points;
             for (size_t a = 0; !bad && a < n_axes; a++)
-                sim_manifest_set(m, p, a, fld[a + 2]);
+                app_manifest_set(m, p, a, fld[a + 2]);
             next_point++;
         } else {
             bad = 1;
@@ -231,7 +231,7 @@ sim_manifest *sim_manifest_read(const char *dir, sim_err *e)
     free(line);
     fclose(f);
     if (!bad && have_points && !m && n_points == 0)
-        m = sim_manifest_create(workload, n_axes, (const char *const *)axes, 0);
+        m = app_manifest_create(workload, n_axes, (const char *const *)axes, 0);
     if (!bad && (!have_points || next_point != n_points)) {
         bad = 1;
         lineno++;
@@ -241,7 +241,7 @@ sim_manifest *sim_manifest_read(const char *dir, sim_err *e)
     free(axes);
     free(workload);
     if (bad) {
-        sim_manifest_destroy(m);
+        app_manifest_destroy(m);
         sim_err_set(e, "%s:%u: not a sweep manifest line iovsim wrote (or the file is cut short)",
                     path, lineno);
         return NULL;
@@ -249,7 +249,7 @@ sim_manifest *sim_manifest_read(const char *dir, sim_err *e)
     return m;
 }
 
-void sim_point_dir(const char *dir, size_t point, size_t n_points, char *buf, size_t len)
+void app_point_dir(const char *dir, size_t point, size_t n_points, char *buf, size_t len)
 {
     char last[32], idx[32];
     int width = snprintf(last, sizeof last, "%zu", n_points ? n_points - 1 : 0);
@@ -262,7 +262,7 @@ void sim_point_dir(const char *dir, size_t point, size_t n_points, char *buf, si
 
 /* ---- result.txt ------------------------------------------------------------------- */
 
-int sim_result_write(const char *point_dir, const sim_manifest *m, size_t point,
+int app_result_write(const char *point_dir, const app_manifest *m, size_t point,
                      const sim_point_result *res, const char *error, sim_err *e)
 {
     char path[4200];
@@ -271,7 +271,7 @@ int sim_result_write(const char *point_dir, const sim_manifest *m, size_t point,
     if (sim_file_open(&sf, path, e) < 0)
         return -1;
     for (size_t a = 0; a < m->n_axes; a++)
-        fprintf(sf.f, "axis\t%s\t%s\n", m->axes[a], sim_manifest_value(m, point, a));
+        fprintf(sf.f, "axis\t%s\t%s\n", m->axes[a], app_manifest_value(m, point, a));
     fprintf(sf.f, "status\t%s\n", res ? "ok" : "error");
     if (res) {
         for (size_t i = 0; i < res->metrics; i++)
@@ -285,8 +285,8 @@ int sim_result_write(const char *point_dir, const sim_manifest *m, size_t point,
     return sim_file_commit(&sf, e);
 }
 
-bool sim_result_read(const char *point_dir, const sim_manifest *m, size_t point,
-                     sim_result_view *v, sim_metric_fn metric, void *ctx)
+bool app_result_read(const char *point_dir, const app_manifest *m, size_t point,
+                     app_result_view *v, app_metric_fn metric, void *ctx)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/" RESULT_FILE, point_dir);
@@ -306,7 +306,7 @@ bool sim_result_read(const char *point_dir, const sim_manifest *m, size_t point,
             continue;
         if (!strcmp(fld[0], "axis")) {
             if (axes_seen >= m->n_axes || n < 3 || strcmp(fld[1], m->axes[axes_seen]) ||
-                strcmp(fld[2], sim_manifest_value(m, point, axes_seen)))
+                strcmp(fld[2], app_manifest_value(m, point, axes_seen)))
                 v->axes_match = false;
             axes_seen++;
         } else if (!strcmp(fld[0], "status")) {
@@ -396,14 +396,14 @@ static void row_metric(const char *name, const char *value, void *ctx)
         r->values[i] = sim_xstrdup(value);
 }
 
-int sim_results_write_csv(const char *dir, const sim_manifest *m, sim_err *e)
+int app_results_write_csv(const char *dir, const app_manifest *m, sim_err *e)
 {
     names metrics = {0};
-    sim_result_view v;
+    app_result_view v;
     char pdir[4200];
     for (size_t i = 0; i < m->n_points; i++) {
-        sim_point_dir(dir, i, m->n_points, pdir, sizeof pdir);
-        sim_result_read(pdir, m, i, &v, column_add, &metrics);
+        app_point_dir(dir, i, m->n_points, pdir, sizeof pdir);
+        app_result_read(pdir, m, i, &v, column_add, &metrics);
     }
 
     char path[4200];
@@ -426,10 +426,10 @@ int sim_results_write_csv(const char *dir, const sim_manifest *m, sim_err *e)
 
     for (size_t i = 0; i < m->n_points; i++) {
         row_fill r = {.c = &metrics, .values = sim_xcalloc(metrics.n, sizeof(char *))};
-        sim_point_dir(dir, i, m->n_points, pdir, sizeof pdir);
-        bool found = sim_result_read(pdir, m, i, &v, row_metric, &r);
+        app_point_dir(dir, i, m->n_points, pdir, sizeof pdir);
+        bool found = app_result_read(pdir, m, i, &v, row_metric, &r);
         for (size_t a = 0; a < m->n_axes; a++) {
-            csv_field(sf.f, sim_manifest_value(m, i, a));
+            csv_field(sf.f, app_manifest_value(m, i, a));
             fputc(',', sf.f);
         }
         fputs(found && v.ok ? "ok" : "error", sf.f);
@@ -460,20 +460,20 @@ typedef struct point_data {
     bool ok;
     kv *params;
     size_t n_params;
-    double *metric; /* indexed like sim_results.metrics */
+    double *metric; /* indexed like app_results.metrics */
     bool *has;
     size_t n_metric; /* entries allocated in metric/has */
 } point_data;
 
-struct sim_results {
+struct app_results {
     char *dir;
-    sim_manifest *m;
+    app_manifest *m;
     point_data *pts;
     names metrics;
 };
 
 typedef struct load_ctx {
-    sim_results *r;
+    app_results *r;
     point_data *pt;
 } load_ctx;
 
@@ -522,23 +522,23 @@ static void load_params(point_data *pt)
     fclose(f);
 }
 
-sim_results *sim_results_load(const char *dir, sim_err *e)
+app_results *app_results_load(const char *dir, sim_err *e)
 {
-    sim_manifest *m = sim_manifest_read(dir, e);
+    app_manifest *m = app_manifest_read(dir, e);
     if (!m)
         return NULL;
-    sim_results *r = sim_xcalloc(1, sizeof *r);
+    app_results *r = sim_xcalloc(1, sizeof *r);
     r->dir = sim_xstrdup(dir);
     r->m = m;
     r->pts = sim_xcalloc(m->n_points, sizeof *r->pts);
     char pdir[4200];
     for (size_t i = 0; i < m->n_points; i++) {
         point_data *pt = &r->pts[i];
-        sim_point_dir(dir, i, m->n_points, pdir, sizeof pdir);
+        app_point_dir(dir, i, m->n_points, pdir, sizeof pdir);
         pt->dir = sim_xstrdup(pdir);
         load_ctx c = {r, pt};
-        sim_result_view v;
-        sim_result_read(pdir, m, i, &v, load_metric, &c);
+        app_result_view v;
+        app_result_read(pdir, m, i, &v, load_metric, &c);
         pt->ok = v.found && v.ok && v.axes_match;
         if (pt->ok)
             load_params(pt);
@@ -546,7 +546,7 @@ sim_results *sim_results_load(const char *dir, sim_err *e)
     return r;
 }
 
-void sim_results_destroy(sim_results *r)
+void app_results_destroy(app_results *r)
 {
     if (!r)
         return;
@@ -563,20 +563,20 @@ void sim_results_destroy(sim_results *r)
     }
     free(r->pts);
     names_free(&r->metrics);
-    sim_manifest_destroy(r->m);
+    app_manifest_destroy(r->m);
     free(r->dir);
     free(r);
 }
 
-const sim_manifest *sim_results_manifest(const sim_results *r) { return r->m; }
-const char *sim_results_dir(const sim_results *r) { return r->dir; }
-size_t sim_results_points(const sim_results *r) { return r->m->n_points; }
-bool sim_results_ok(const sim_results *r, size_t point) { return r->pts[point].ok; }
-const char *sim_results_point_dir(const sim_results *r, size_t point) { return r->pts[point].dir; }
-size_t sim_results_metric_names(const sim_results *r) { return r->metrics.n; }
-const char *sim_results_metric_name(const sim_results *r, size_t i) { return r->metrics.v[i]; }
+const app_manifest *app_results_manifest(const app_results *r) { return r->m; }
+const char *app_results_dir(const app_results *r) { return r->dir; }
+size_t app_results_points(const app_results *r) { return r->m->n_points; }
+bool app_results_ok(const app_results *r, size_t point) { return r->pts[point].ok; }
+const char *app_results_point_dir(const app_results *r, size_t point) { return r->pts[point].dir; }
+size_t app_results_metric_names(const app_results *r) { return r->metrics.n; }
+const char *app_results_metric_name(const app_results *r, size_t i) { return r->metrics.v[i]; }
 
-const char *sim_results_param(const sim_results *r, size_t point, const char *name)
+const char *app_results_param(const app_results *r, size_t point, const char *name)
 {
     const point_data *pt = &r->pts[point];
     for (size_t k = 0; k < pt->n_params; k++)
@@ -585,7 +585,7 @@ const char *sim_results_param(const sim_results *r, size_t point, const char *na
     return NULL;
 }
 
-bool sim_results_metric(const sim_results *r, size_t point, const char *name, double *out)
+bool app_results_metric(const app_results *r, size_t point, const char *name, double *out)
 {
     const point_data *pt = &r->pts[point];
     size_t i = names_find(&r->metrics, name);

@@ -2,7 +2,7 @@
  * side by side at one VM with the smallest and the largest packets swept, then the
  * aggregate throughput of each path against the number of VMs. Everything comes from
  * the results folder (results.h), so it can be redrawn from any finished folder. */
-#include "systems/paths.h"
+#include "app/summary.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -60,10 +60,10 @@ static int index_of(const char *v, const char *const *names, size_t n)
     return -1;
 }
 
-static double metric(const sim_results *r, size_t pt, const char *name)
+static double metric(const app_results *r, size_t pt, const char *name)
 {
     double v;
-    return sim_results_metric(r, pt, name, &v) ? v : NAN;
+    return app_results_metric(r, pt, name, &v) ? v : NAN;
 }
 
 /* Engineering-style numbers that fit a column: 1.23M, 456k, 7.89. */
@@ -87,7 +87,7 @@ static void table_header(text *t)
         "cyc/pkt", "cyc/pkt", "", "", "");
 }
 
-static void table_row(text *t, const sim_results *r, const row *w)
+static void table_row(text *t, const app_results *r, const row *w)
 {
     static const char *const m[] = {"throughput_gbps",      "throughput_mpps",    "latency_ns_p50",
                                     "latency_ns_p99",       "guest_cycles_per_pkt", "hv_cycles_per_pkt",
@@ -136,25 +136,25 @@ static const row *find(const row *rows, size_t n, int path, int pattern, unsigne
     return NULL;
 }
 
-int net_summarize(const sim_results *r, char **out, sim_err *e)
+int app_summary_paths(const app_results *r, char **out, sim_err *e)
 {
     static const char *const path_names[] = {"native",      "emulated", "paravirt", "devdomain",
                                              "passthrough", "sriov"};
-    size_t n = sim_results_points(r), nr = 0;
+    size_t n = app_results_points(r), nr = 0;
     row *rows = calloc(n ? n : 1, sizeof *rows);
     if (!rows)
         return sim_err_set(e, "out of memory");
     for (size_t i = 0; i < n; i++) {
-        if (!sim_results_ok(r, i))
+        if (!app_results_ok(r, i))
             continue;
-        const char *kind = sim_results_param(r, i, "workload.kind");
+        const char *kind = app_results_param(r, i, "workload.kind");
         if (!kind || strcmp(kind, "net"))
             continue;
         row w = {.point = i,
-                 .path = index_of(sim_results_param(r, i, "io.path"), path_names, PATH_KINDS),
-                 .pattern = index_of(sim_results_param(r, i, "traffic.pattern"), patterns, N_PATTERNS)};
-        const char *b = sim_results_param(r, i, "traffic.packet_bytes");
-        const char *v = sim_results_param(r, i, "traffic.vms");
+                 .path = index_of(app_results_param(r, i, "io.path"), path_names, PATH_KINDS),
+                 .pattern = index_of(app_results_param(r, i, "traffic.pattern"), patterns, N_PATTERNS)};
+        const char *b = app_results_param(r, i, "traffic.packet_bytes");
+        const char *v = app_results_param(r, i, "traffic.vms");
         if (w.path < 0 || w.pattern < 0 || !b || !v)
             continue;
         w.bytes = (unsigned)strtoul(b, NULL, 10);
@@ -172,7 +172,7 @@ int net_summarize(const sim_results *r, char **out, sim_err *e)
     size_t ns = distinct(rows, nr, offsetof(row, bytes), sizes);
     size_t nv = distinct(rows, nr, offsetof(row, vms), vmss);
     text t = {0};
-    put(&t, "I/O paths compared: %zu points from %s\n", nr, sim_results_dir(r));
+    put(&t, "I/O paths compared: %zu points from %s\n", nr, app_results_dir(r));
     put(&t, "(cycles per packet that arrived, split by who spent them; latency: request to "
             "response for rr, partner to application for received traffic, application to "
             "partner for sent traffic)\n");

@@ -10,10 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sim/alloc.h"
-#include "sim/files.h"
 #include "app/plot.h"
 #include "app/results.h"
+#include "sim/alloc.h"
+#include "sim/files.h"
 
 #ifdef __linux__
 #include <sys/prctl.h>
@@ -30,13 +30,13 @@ typedef struct point {
 
 typedef struct sweep {
     const sim_model_ops *ops;
-    const sim_workload *w;
+    const app_workload *w;
     const sim_params *registry;
-    const sim_sweep_opts *o;
+    const app_sweep_opts *o;
     char out_dir[3800];
     size_t n_points, n_axes;
     point *points;
-    sim_manifest *manifest;
+    app_manifest *manifest;
     size_t done, failed, to_run;
     uint64_t sim_ps_done;
     double t0_s;
@@ -54,7 +54,7 @@ static void describe_point(const sweep *s, size_t i, char *buf, size_t len)
     size_t used = (size_t)snprintf(buf, len, "point %zu", i);
     for (size_t a = 0; a < s->n_axes && used < len; a++)
         used += (size_t)snprintf(buf + used, len - used, "%s%s=%s", a ? ", " : " (",
-                                 sim_workload_axis_name(s->w, a), s->points[i].axis_values[a]);
+                                 app_workload_axis_name(s->w, a), s->points[i].axis_values[a]);
     if (s->n_axes && used < len)
         snprintf(buf + used, len - used, ")");
 }
@@ -63,7 +63,7 @@ static void describe_point(const sweep *s, size_t i, char *buf, size_t len)
 static sim_params *point_params(const sweep *s, size_t i, sim_err *e)
 {
     sim_params *q = sim_params_clone(s->registry);
-    if (sim_workload_apply(s->w, i, q, e) < 0) {
+    if (app_workload_apply(s->w, i, q, e) < 0) {
         sim_params_destroy(q);
         return NULL;
     }
@@ -82,14 +82,14 @@ static int check_points(sweep *s, sim_err *e)
         pt->axis_values = sim_xcalloc(s->n_axes, sizeof *pt->axis_values);
         for (size_t a = 0; a < s->n_axes; a++) {
             char buf[512];
-            sim_params_format(q, sim_workload_axis_name(s->w, a), buf, sizeof buf);
+            sim_params_format(q, app_workload_axis_name(s->w, a), buf, sizeof buf);
             pt->axis_values[a] = sim_xstrdup(buf);
         }
         pt->timeout_s = sim_params_double(q, "run.timeout_s");
         if (i == 0 && !s->o->out_dir) {
             const char *name = sim_params_string(q, "run.name");
             if (!*name)
-                name = sim_workload_basename(s->w);
+                name = app_workload_basename(s->w);
             snprintf(s->out_dir, sizeof s->out_dir, "results/%s", *name ? name : "default");
         }
         int rc = s->ops->check ? s->ops->check(q, e) : 0;
@@ -125,7 +125,7 @@ static int write_params_file(const char *dir, const sim_params *q, sim_err *e)
 static int write_result(const sweep *s, size_t i, const sim_point_result *res, const char *error,
                         sim_err *e)
 {
-    return sim_result_write(s->points[i].dir, s->manifest, i, res, error, e);
+    return app_result_write(s->points[i].dir, s->manifest, i, res, error, e);
 }
 
 /* Host-side measurements are kept apart from the results, which must be identical
@@ -148,7 +148,7 @@ static void write_host_file(const char *dir, const sim_point_result *res)
 static void run_child(const sweep *s, size_t i, pid_t parent)
 {
     point *pt = &s->points[i];
-    sim_sweep_child_signals(parent);
+    app_sweep_child_signals(parent);
     if (pt->timeout_s > 0)
         alarm((unsigned)ceil(pt->timeout_s));
     sim_err e = {{0}};
@@ -173,10 +173,10 @@ static void run_child(const sweep *s, size_t i, pid_t parent)
     _exit(rc == 0 && wrc == 0 ? 0 : 3);
 }
 
-static bool read_result(const sweep *s, size_t i, sim_result_view *v, sim_metric_fn metric,
+static bool read_result(const sweep *s, size_t i, app_result_view *v, app_metric_fn metric,
                         void *ctx)
 {
-    return sim_result_read(s->points[i].dir, s->manifest, i, v, metric, ctx);
+    return app_result_read(s->points[i].dir, s->manifest, i, v, metric, ctx);
 }
 
 static void format_duration(double s, char *buf, size_t len)
@@ -225,7 +225,7 @@ static void finish_point(sweep *s, size_t i, int status)
         if (write_result(s, i, NULL, why, &e) < 0)
             fprintf(stderr, "iovsim: %s\n", e.msg);
     }
-    sim_result_view v;
+    app_result_view v;
     bool single = s->n_points == 1 && !s->o->quiet;
     if (!read_result(s, i, &v, single ? print_metric : NULL, NULL) || !v.ok) {
         s->failed++;
@@ -375,10 +375,10 @@ typedef struct slurm_layout {
 static void write_slurm_script(const sweep *s, const void *ctx, FILE *f)
 {
     const slurm_layout *l = ctx;
-    const char *name = sim_workload_basename(s->w);
+    const char *name = app_workload_basename(s->w);
     fprintf(f, "#!/bin/bash\n");
     fprintf(f, "# Slurm job array for the iovsim workload %s: %zu points, %zu per array task.\n",
-            sim_workload_path(s->w) ? sim_workload_path(s->w) : "(command line)", s->n_points,
+            app_workload_path(s->w) ? app_workload_path(s->w) : "(command line)", s->n_points,
             l->per_task);
     fprintf(f, "#   submit:             sbatch ");
     shell_quote(f, l->script);
@@ -446,7 +446,7 @@ static int emit_slurm(sweep *s, const char *out_abs, sim_err *e)
 
 /* ---- driver ------------------------------------------------------------------- */
 
-void sim_sweep_child_signals(pid_t parent)
+void app_sweep_child_signals(pid_t parent)
 {
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
@@ -465,7 +465,7 @@ void sim_sweep_child_signals(pid_t parent)
 
 static void sweep_free(sweep *s)
 {
-    sim_manifest_destroy(s->manifest);
+    app_manifest_destroy(s->manifest);
     if (!s->points)
         return;
     for (size_t i = 0; i < s->n_points; i++) {
@@ -477,20 +477,20 @@ static void sweep_free(sweep *s)
     free(s->points);
 }
 
-static sim_manifest *make_manifest(const sweep *s)
+static app_manifest *make_manifest(const sweep *s)
 {
     const char **axes = sim_xcalloc(s->n_axes, sizeof *axes);
     for (size_t a = 0; a < s->n_axes; a++)
-        axes[a] = sim_workload_axis_name(s->w, a);
-    const char *path = sim_workload_path(s->w);
+        axes[a] = app_workload_axis_name(s->w, a);
+    const char *path = app_workload_path(s->w);
     char *real = path ? realpath(path, NULL) : NULL;
-    sim_manifest *m = sim_manifest_create(real ? real : path ? path : "", s->n_axes, axes,
+    app_manifest *m = app_manifest_create(real ? real : path ? path : "", s->n_axes, axes,
                                           s->n_points);
     free(real);
     free(axes);
     for (size_t i = 0; i < s->n_points; i++)
         for (size_t a = 0; a < s->n_axes; a++)
-            sim_manifest_set(m, i, a, s->points[i].axis_values[a]);
+            app_manifest_set(m, i, a, s->points[i].axis_values[a]);
     return m;
 }
 
@@ -499,25 +499,25 @@ static sim_manifest *make_manifest(const sweep *s)
 static int claim_folder(const sweep *s, sim_err *e)
 {
     sim_err ignored;
-    sim_manifest *old = sim_manifest_read(s->out_dir, &ignored);
+    app_manifest *old = app_manifest_read(s->out_dir, &ignored);
     if (old) {
         char why[512];
-        bool same = sim_manifest_same(s->manifest, old, why, sizeof why);
-        sim_manifest_destroy(old);
+        bool same = app_manifest_same(s->manifest, old, why, sizeof why);
+        app_manifest_destroy(old);
         if (!same)
             return sim_err_set(e,
                                "%s/sweep.txt describes another sweep (%s): use another --out "
                                "folder for this one",
                                s->out_dir, why);
     }
-    return sim_manifest_write(s->manifest, s->out_dir, e);
+    return app_manifest_write(s->manifest, s->out_dir, e);
 }
 
 static void draw_plots(const sweep *s)
 {
-    sim_plot_opts po = {.quiet = s->o->quiet};
+    app_plot_opts po = {.quiet = s->o->quiet};
     sim_err e = {{0}};
-    if (sim_plots_draw_dir(s->out_dir, NULL, s->registry, &po, &e) == 2 && e.msg[0])
+    if (app_plots_draw_dir(s->out_dir, NULL, s->registry, &po, &e) == 2 && e.msg[0])
         fprintf(stderr, "iovsim: plots not drawn: %s\n", e.msg);
 }
 
@@ -530,7 +530,7 @@ static void write_summary(const sweep *s)
     snprintf(path, sizeof path, "%s/summary.txt", s->out_dir);
     if (n < 0)
         fprintf(stderr, "iovsim: no summary: %s\n", e.msg);
-    else if (n > 0 && sim_write_shared(path, text, &e) < 0)
+    else if (n > 0 && app_write_shared(path, text, &e) < 0)
         fprintf(stderr, "iovsim: %s\n", e.msg);
     else if (n > 0 && !s->o->quiet)
         printf("%s", text);
@@ -538,25 +538,25 @@ static void write_summary(const sweep *s)
 }
 
 /* The manifest of a workload's points without checking them (for as_written). */
-static sim_manifest *manifest_of(const sim_workload *w, const sim_params *registry, sim_err *e)
+static app_manifest *manifest_of(const app_workload *w, const sim_params *registry, sim_err *e)
 {
-    size_t n_axes = sim_workload_axes(w), n_points = sim_workload_points(w);
+    size_t n_axes = app_workload_axes(w), n_points = app_workload_points(w);
     const char **axes = sim_xcalloc(n_axes, sizeof *axes);
     for (size_t a = 0; a < n_axes; a++)
-        axes[a] = sim_workload_axis_name(w, a);
-    sim_manifest *m = sim_manifest_create("", n_axes, axes, n_points);
+        axes[a] = app_workload_axis_name(w, a);
+    app_manifest *m = app_manifest_create("", n_axes, axes, n_points);
     free(axes);
     for (size_t i = 0; i < n_points; i++) {
         sim_params *q = sim_params_clone(registry);
-        if (sim_workload_apply(w, i, q, e) < 0) {
+        if (app_workload_apply(w, i, q, e) < 0) {
             sim_params_destroy(q);
-            sim_manifest_destroy(m);
+            app_manifest_destroy(m);
             return NULL;
         }
         for (size_t a = 0; a < n_axes; a++) {
             char buf[512];
-            sim_params_format(q, sim_workload_axis_name(w, a), buf, sizeof buf);
-            sim_manifest_set(m, i, a, buf);
+            sim_params_format(q, app_workload_axis_name(w, a), buf, sizeof buf);
+            app_manifest_set(m, i, a, buf);
         }
         sim_params_destroy(q);
     }
@@ -565,21 +565,21 @@ static sim_manifest *manifest_of(const sim_workload *w, const sim_params *regist
 
 /* The [plot] checks for workload `w` with manifest `m`: keys, parameters, `where`
  * values, and (unless a single listed point runs) metrics by building points. */
-static int check_plots(const sweep *s, const sim_workload *w, const sim_manifest *m, sim_err *e)
+static int check_plots(const sweep *s, const app_workload *w, const app_manifest *m, sim_err *e)
 {
-    if (!sim_workload_plots(w))
+    if (!app_workload_plots(w))
         return 0;
     sim_params *point0 = sim_params_clone(s->registry);
-    if (sim_workload_apply(w, 0, point0, e) < 0) {
+    if (app_workload_apply(w, 0, point0, e) < 0) {
         sim_params_destroy(point0);
         return -1;
     }
-    sim_plots *ps = sim_plots_load(w, s->registry, m, point0, false, e);
+    app_plots *ps = app_plots_load(w, s->registry, m, point0, false, e);
     sim_params_destroy(point0);
     if (!ps)
         return -1;
-    int rc = s->o->one_point ? 0 : sim_plots_check_build(ps, s->ops, w, s->registry, e);
-    sim_plots_destroy(ps);
+    int rc = s->o->one_point ? 0 : app_plots_check_build(ps, s->ops, w, s->registry, e);
+    app_plots_destroy(ps);
     return rc;
 }
 
@@ -590,11 +590,11 @@ static int check_workload_plots(const sweep *s, sim_err *e)
     sim_err first = {{0}};
     if (check_plots(s, s->w, s->manifest, &first) == 0)
         return 0;
-    const sim_workload *aw = s->o->as_written;
+    const app_workload *aw = s->o->as_written;
     sim_err ignored;
-    sim_manifest *am = aw ? manifest_of(aw, s->registry, &ignored) : NULL;
+    app_manifest *am = aw ? manifest_of(aw, s->registry, &ignored) : NULL;
     int rc = am && check_plots(s, aw, am, &ignored) == 0 ? 0 : -1;
-    sim_manifest_destroy(am);
+    app_manifest_destroy(am);
     if (rc < 0) {
         *e = first;
         return -1;
@@ -605,12 +605,12 @@ static int check_workload_plots(const sweep *s, sim_err *e)
     return 0;
 }
 
-int sim_sweep_run(const sim_model_ops *ops, const sim_workload *w, const sim_params *registry,
-                  const sim_sweep_opts *o, sim_err *e)
+int app_sweep_run(const sim_model_ops *ops, const app_workload *w, const sim_params *registry,
+                  const app_sweep_opts *o, sim_err *e)
 {
     sweep s = {.ops = ops, .w = w, .registry = registry, .o = o};
-    s.n_points = sim_workload_points(w);
-    s.n_axes = sim_workload_axes(w);
+    s.n_points = app_workload_points(w);
+    s.n_axes = app_workload_axes(w);
     s.points = sim_xcalloc(s.n_points, sizeof *s.points);
     if (o->out_dir)
         snprintf(s.out_dir, sizeof s.out_dir, "%s", o->out_dir);
@@ -622,17 +622,17 @@ int sim_sweep_run(const sim_model_ops *ops, const sim_workload *w, const sim_par
     }
     if (check_points(&s, e) < 0)
         goto out;
-    if (o->mode == SIM_SWEEP_SLURM && !o->out_dir)
+    if (o->mode == APP_SWEEP_SLURM && !o->out_dir)
         snprintf(s.out_dir, sizeof s.out_dir, "%s", o->slurm_dir);
     s.manifest = make_manifest(&s);
     /* A single listed point skips the build check: the listing already made it. */
     if (check_workload_plots(&s, e) < 0)
         goto out;
 
-    if (o->mode != SIM_SWEEP_RUN) {
+    if (o->mode != APP_SWEEP_RUN) {
         char out_abs[4096];
         absolute_dir(s.out_dir, out_abs, sizeof out_abs);
-        if (o->mode == SIM_SWEEP_LIST) {
+        if (o->mode == APP_SWEEP_LIST) {
             write_point_lines(&s, out_abs, stdout);
             fflush(stdout);
             rc = 0;
@@ -640,7 +640,7 @@ int sim_sweep_run(const sim_model_ops *ops, const sim_workload *w, const sim_par
             /* The folder is prepared now, so a merge can report missing points even
              * if some array tasks never ran. */
             if (sim_mkdirs(s.out_dir, e) < 0 || claim_folder(&s, e) < 0 ||
-                sim_plots_save(w, s.out_dir, e) < 0 || emit_slurm(&s, out_abs, e) < 0)
+                app_plots_save(w, s.out_dir, e) < 0 || emit_slurm(&s, out_abs, e) < 0)
                 goto out;
             rc = 0;
         }
@@ -649,14 +649,14 @@ int sim_sweep_run(const sim_model_ops *ops, const sim_workload *w, const sim_par
 
     if (sim_mkdirs(s.out_dir, e) < 0)
         goto out;
-    if (o->one_point ? claim_folder(&s, e) < 0 : sim_manifest_write(s.manifest, s.out_dir, e) < 0)
+    if (o->one_point ? claim_folder(&s, e) < 0 : app_manifest_write(s.manifest, s.out_dir, e) < 0)
         goto out;
-    if (sim_plots_save(w, s.out_dir, e) < 0)
+    if (app_plots_save(w, s.out_dir, e) < 0)
         goto out;
     for (size_t i = 0; i < s.n_points; i++) {
         point *pt = &s.points[i];
-        sim_point_dir(s.out_dir, i, s.n_points, pt->dir, sizeof pt->dir);
-        sim_result_view v;
+        app_point_dir(s.out_dir, i, s.n_points, pt->dir, sizeof pt->dir);
+        app_result_view v;
         pt->skip = (o->one_point && i != o->point) ||
                    (o->resume && read_result(&s, i, &v, NULL, NULL) && v.ok && v.axes_match);
         if (!pt->skip)
@@ -671,7 +671,7 @@ int sim_sweep_run(const sim_model_ops *ops, const sim_workload *w, const sim_par
         rc = s.failed ? 1 : 0;
         goto out;
     }
-    if (sim_results_write_csv(s.out_dir, s.manifest, e) < 0)
+    if (app_results_write_csv(s.out_dir, s.manifest, e) < 0)
         goto out;
     if (!o->quiet)
         printf("results: %s/results.csv (%zu points, %zu failed)\n", s.out_dir, s.n_points,

@@ -11,33 +11,33 @@
  * Beyond one machine: the points can be listed as self-contained command lines (one
  * `iovsim run FILE --out DIR --point N` each) for GNU parallel or any scheduler, or
  * written as a Slurm job array; `iovsim merge` then assembles the folder. */
-#ifndef SIM_SWEEP_H
-#define SIM_SWEEP_H
+#ifndef APP_SWEEP_H
+#define APP_SWEEP_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "app/workload.h"
 #include "sim/err.h"
 #include "sim/params.h"
 #include "sim/run.h"
-#include "app/workload.h"
 
-typedef enum sim_sweep_mode {
-    SIM_SWEEP_RUN,   /* run the points in this machine */
-    SIM_SWEEP_LIST,  /* print one command line per point on stdout */
-    SIM_SWEEP_SLURM, /* write a Slurm job-array script and the points file it indexes */
-} sim_sweep_mode;
+typedef enum app_sweep_mode {
+    APP_SWEEP_RUN,   /* run the points in this machine */
+    APP_SWEEP_LIST,  /* print one command line per point on stdout */
+    APP_SWEEP_SLURM, /* write a Slurm job-array script and the points file it indexes */
+} app_sweep_mode;
 
-typedef struct sim_sweep_opts {
+typedef struct app_sweep_opts {
     const char *out_dir; /* NULL: results/<run.name or workload name>/ (SLURM: slurm_dir) */
     unsigned jobs;       /* parallel points, >= 1 */
     bool resume;
     bool quiet;    /* no per-point lines on stdout */
     bool progress; /* a progress line on stderr (the caller sets it for a terminal) */
     bool no_plots; /* results.csv without drawing the figures */
-    sim_sweep_mode mode;
-    /* SIM_SWEEP_RUN with one_point: run only point `point`, writing its folder, the
+    app_sweep_mode mode;
+    /* APP_SWEEP_RUN with one_point: run only point `point`, writing its folder, the
      * manifest and plots.ini, but neither results.csv nor figures (iovsim merge does). */
     bool one_point;
     size_t point;
@@ -52,25 +52,25 @@ typedef struct sim_sweep_opts {
      * A plot that fails its checks only because of the overrides (a metric the
      * configuration no longer registers, a `where` value no longer swept) is noted
      * and left undrawn instead of stopping the run. */
-    const sim_workload *as_written;
+    const app_workload *as_written;
     /* After a local run has written results.csv: the model layer's summary of the
      * folder for people, written to DIR/summary.txt and printed (unless quiet).
      * Returns the text's length with *text (malloc'd), 0 when it has nothing to say,
      * -1 with *e set. May be NULL. */
     int (*summarize)(const char *dir, char **text, sim_err *e);
-} sim_sweep_opts;
+} app_sweep_opts;
 
 /* Checks every point first (values, cross-parameter rules) and the [plot] sections
  * (parameters, and metrics by building points without running them): any problem
  * returns 2 before a point runs. Then runs, lists or writes the job array. Returns 0
  * when every point finished, 1 when some point failed, 2 on a configuration or
  * output-folder problem (*e says which). */
-int sim_sweep_run(const sim_model_ops *ops, const sim_workload *w, const sim_params *registry,
-                  const sim_sweep_opts *o, sim_err *e);
+int app_sweep_run(const sim_model_ops *ops, const app_workload *w, const sim_params *registry,
+                  const app_sweep_opts *o, sim_err *e);
 
 /* For a forked worker (a point, a build that lists metrics, gnuplot): default handlers
  * for SIGINT, SIGTERM and SIGHUP, and on Linux death with `parent` (the pid before the
  * fork), so a killed sweep leaves no process writing into its folder. */
-void sim_sweep_child_signals(pid_t parent);
+void app_sweep_child_signals(pid_t parent);
 
 #endif

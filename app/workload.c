@@ -37,7 +37,7 @@
 #define FROM_COMMAND_LINE (-1)
 
 typedef struct item {
-    sim_setting s; /* strings owned */
+    app_setting s; /* strings owned */
     int file;
 } item;
 
@@ -68,7 +68,7 @@ typedef struct excl_rule {
     size_t n;
 } excl_rule;
 
-struct sim_workload {
+struct app_workload {
     char *path;
     char *base;
     item *settings;
@@ -143,10 +143,10 @@ static void free_plot(plot *pl)
 
 /* ---- the workload's contents ---- */
 
-static sim_workload *new_workload(const char *path)
+static app_workload *new_workload(const char *path)
 {
-    sim_workload *w = sim_xmalloc(sizeof *w);
-    *w = (sim_workload){0};
+    app_workload *w = sim_xmalloc(sizeof *w);
+    *w = (app_workload){0};
     w->path = path ? sim_xstrdup(path) : NULL;
     const char *slash = path ? strrchr(path, '/') : NULL;
     const char *name = slash ? slash + 1 : path ? path : "";
@@ -155,7 +155,7 @@ static sim_workload *new_workload(const char *path)
     return w;
 }
 
-static void free_excl(sim_workload *w)
+static void free_excl(app_workload *w)
 {
     for (size_t r = 0; r < w->n_excl; r++) {
         for (size_t i = 0; i < w->excl[r].n; i++) {
@@ -174,12 +174,12 @@ static void free_excl(sim_workload *w)
     w->n_kept = 0;
 }
 
-sim_workload *sim_workload_empty(void)
+app_workload *app_workload_empty(void)
 {
     return new_workload(NULL);
 }
 
-void sim_workload_destroy(sim_workload *w)
+void app_workload_destroy(app_workload *w)
 {
     if (!w)
         return;
@@ -198,7 +198,7 @@ void sim_workload_destroy(sim_workload *w)
     free(w);
 }
 
-static item *find_setting(sim_workload *w, const char *name)
+static item *find_setting(app_workload *w, const char *name)
 {
     for (size_t i = 0; i < w->n_settings; i++)
         if (!strcmp(w->settings[i].s.name, name))
@@ -206,7 +206,7 @@ static item *find_setting(sim_workload *w, const char *name)
     return NULL;
 }
 
-static sweep_axis *find_axis(sim_workload *w, const char *name)
+static sweep_axis *find_axis(app_workload *w, const char *name)
 {
     for (size_t i = 0; i < w->n_axes; i++)
         if (!strcmp(w->axes[i].name, name))
@@ -214,7 +214,7 @@ static sweep_axis *find_axis(sim_workload *w, const char *name)
     return NULL;
 }
 
-static void remove_setting(sim_workload *w, item *it)
+static void remove_setting(app_workload *w, item *it)
 {
     size_t i = (size_t)(it - w->settings);
     free_item(it);
@@ -222,7 +222,7 @@ static void remove_setting(sim_workload *w, item *it)
     w->n_settings--;
 }
 
-static void remove_axis(sim_workload *w, sweep_axis *a)
+static void remove_axis(app_workload *w, sweep_axis *a)
 {
     size_t i = (size_t)(a - w->axes);
     free_axis(a);
@@ -232,7 +232,7 @@ static void remove_axis(sim_workload *w, sweep_axis *a)
 
 /* A fixed value; a later file or --set wins over what came before, including a sweep
  * of the same parameter. The value has been checked. */
-static int add_setting(sim_workload *w, const char *name, const char *value, const char *where,
+static int add_setting(app_workload *w, const char *name, const char *value, const char *where,
                        int file, sim_err *e)
 {
     sweep_axis *a = find_axis(w, name);
@@ -249,7 +249,7 @@ static int add_setting(sim_workload *w, const char *name, const char *value, con
     return 0;
 }
 
-static size_t points_without(const sim_workload *w, const char *name)
+static size_t points_without(const app_workload *w, const char *name)
 {
     size_t n = 1;
     for (size_t i = 0; i < w->n_axes; i++)
@@ -260,7 +260,7 @@ static size_t points_without(const sim_workload *w, const char *name)
 
 /* Takes ownership of *a. An axis for a parameter that already has one replaces it in
  * place, so the column order of the results stays the file's. */
-static int add_axis(sim_workload *w, sweep_axis *a, sim_err *e)
+static int add_axis(app_workload *w, sweep_axis *a, sim_err *e)
 {
     item *it = find_setting(w, a->name);
     if (it && a->file != FROM_COMMAND_LINE && it->file == a->file) {
@@ -292,7 +292,7 @@ static int add_axis(sim_workload *w, sweep_axis *a, sim_err *e)
 
 /* A [plot NAME] from a later file replaces the whole figure of that name: a figure is
  * described as a unit, and merging two descriptions would surprise. */
-static void add_plot_key(sim_workload *w, const char *plot_name, const char *plot_where,
+static void add_plot_key(app_workload *w, const char *plot_name, const char *plot_where,
                          const char *key, const char *value, const char *where, int file)
 {
     plot *pl = NULL;
@@ -316,7 +316,7 @@ static void add_plot_key(sim_workload *w, const char *plot_name, const char *plo
 /* "A=x, B!=y | C=z": rules separated by '|', each a list of conditions on parameters
  * (swept or fixed) that must all hold for a point to be left out. A later file's
  * exclude replaces an earlier one's. */
-static int parse_exclude(sim_workload *w, const sim_params *p, const char *value,
+static int parse_exclude(app_workload *w, const sim_params *p, const char *value,
                          const char *where, sim_err *e)
 {
     free_excl(w);
@@ -372,7 +372,7 @@ static void canon(sim_params *q, const char *name, const char *text, char *buf, 
 }
 
 /* With an exclude: which points of the product remain, in product order. */
-static int update_points(sim_workload *w, const sim_params *p, sim_err *e)
+static int update_points(app_workload *w, const sim_params *p, sim_err *e)
 {
     free(w->kept);
     w->kept = NULL;
@@ -691,7 +691,7 @@ typedef struct seen_key {
 } seen_key;
 
 typedef struct file_ctx {
-    sim_workload *w;
+    app_workload *w;
     const sim_params *p;
     sim_err *e;
     const struct file_ctx *parent; /* the including file, for loops and their chain */
@@ -721,7 +721,7 @@ typedef struct file_ctx {
     int err_line; /* the line the first problem was found at, for ordering against inih's */
 } file_ctx;
 
-static int load_file(sim_workload *w, const sim_params *p, const char *path,
+static int load_file(app_workload *w, const sim_params *p, const char *path,
                      const file_ctx *parent, const char *inc_where, const char *inc_text,
                      sim_err *e);
 
@@ -1042,7 +1042,7 @@ static int parse_file(file_ctx *c)
 
 /* Loads `path` into w. An include names the including line (inc_where) and the text it
  * gave (inc_text) in its messages. */
-static int load_file(sim_workload *w, const sim_params *p, const char *path,
+static int load_file(app_workload *w, const sim_params *p, const char *path,
                      const file_ctx *parent, const char *inc_where, const char *inc_text,
                      sim_err *e)
 {
@@ -1071,11 +1071,11 @@ static int load_file(sim_workload *w, const sim_params *p, const char *path,
     return rc;
 }
 
-sim_workload *sim_workload_load(const char *path, const sim_params *p, sim_err *e)
+app_workload *app_workload_load(const char *path, const sim_params *p, sim_err *e)
 {
-    sim_workload *w = new_workload(path);
+    app_workload *w = new_workload(path);
     if (load_file(w, p, path, NULL, NULL, NULL, e) < 0 || update_points(w, p, e) < 0) {
-        sim_workload_destroy(w);
+        app_workload_destroy(w);
         return NULL;
     }
     return w;
@@ -1097,7 +1097,7 @@ static int split_assignment(const char *opt, const char *what, const char *assig
     return 0;
 }
 
-int sim_workload_override_set(sim_workload *w, const sim_params *p, const char *assignment,
+int app_workload_override_set(app_workload *w, const sim_params *p, const char *assignment,
                               sim_err *e)
 {
     char *name, *value;
@@ -1113,7 +1113,7 @@ int sim_workload_override_set(sim_workload *w, const sim_params *p, const char *
     return rc;
 }
 
-int sim_workload_override_sweep(sim_workload *w, const sim_params *p, const char *assignment,
+int app_workload_override_sweep(app_workload *w, const sim_params *p, const char *assignment,
                                 sim_err *e)
 {
     char *name, *value;
@@ -1132,47 +1132,47 @@ int sim_workload_override_sweep(sim_workload *w, const sim_params *p, const char
 
 /* ---- queries ---- */
 
-size_t sim_workload_settings(const sim_workload *w)
+size_t app_workload_settings(const app_workload *w)
 {
     return w->n_settings;
 }
 
-const sim_setting *sim_workload_setting(const sim_workload *w, size_t i)
+const app_setting *app_workload_setting(const app_workload *w, size_t i)
 {
     assert(i < w->n_settings);
     return &w->settings[i].s;
 }
 
-size_t sim_workload_axes(const sim_workload *w)
+size_t app_workload_axes(const app_workload *w)
 {
     return w->n_axes;
 }
 
-const char *sim_workload_axis_name(const sim_workload *w, size_t axis)
+const char *app_workload_axis_name(const app_workload *w, size_t axis)
 {
     assert(axis < w->n_axes);
     return w->axes[axis].name;
 }
 
-size_t sim_workload_axis_len(const sim_workload *w, size_t axis)
+size_t app_workload_axis_len(const app_workload *w, size_t axis)
 {
     assert(axis < w->n_axes);
     return w->axes[axis].n;
 }
 
-const char *sim_workload_axis_value(const sim_workload *w, size_t axis, size_t i)
+const char *app_workload_axis_value(const app_workload *w, size_t axis, size_t i)
 {
     assert(axis < w->n_axes && i < w->axes[axis].n);
     return w->axes[axis].values[i];
 }
 
-const char *sim_workload_axis_where(const sim_workload *w, size_t axis)
+const char *app_workload_axis_where(const app_workload *w, size_t axis)
 {
     assert(axis < w->n_axes);
     return w->axes[axis].where;
 }
 
-size_t sim_workload_points(const sim_workload *w)
+size_t app_workload_points(const app_workload *w)
 {
     if (w->kept)
         return w->n_kept;
@@ -1182,13 +1182,13 @@ size_t sim_workload_points(const sim_workload *w)
     return n;
 }
 
-int sim_workload_apply(const sim_workload *w, size_t point, sim_params *p, sim_err *e)
+int app_workload_apply(const app_workload *w, size_t point, sim_params *p, sim_err *e)
 {
-    assert(point < sim_workload_points(w));
+    assert(point < app_workload_points(w));
     if (w->kept)
         point = w->kept[point];
     for (size_t i = 0; i < w->n_settings; i++) {
-        const sim_setting *s = &w->settings[i].s;
+        const app_setting *s = &w->settings[i].s;
         if (sim_params_set(p, s->name, s->value, s->where, e) < 0)
             return -1;
     }
@@ -1206,41 +1206,41 @@ int sim_workload_apply(const sim_workload *w, size_t point, sim_params *p, sim_e
     return 0;
 }
 
-size_t sim_workload_plots(const sim_workload *w)
+size_t app_workload_plots(const app_workload *w)
 {
     return w->n_plots;
 }
 
-const char *sim_workload_plot_name(const sim_workload *w, size_t i)
+const char *app_workload_plot_name(const app_workload *w, size_t i)
 {
     assert(i < w->n_plots);
     return w->plots[i].name;
 }
 
-const char *sim_workload_plot_where(const sim_workload *w, size_t i)
+const char *app_workload_plot_where(const app_workload *w, size_t i)
 {
     assert(i < w->n_plots);
     return w->plots[i].where;
 }
 
-size_t sim_workload_plot_keys(const sim_workload *w, size_t i)
+size_t app_workload_plot_keys(const app_workload *w, size_t i)
 {
     assert(i < w->n_plots);
     return w->plots[i].n;
 }
 
-const sim_setting *sim_workload_plot_key(const sim_workload *w, size_t i, size_t k)
+const app_setting *app_workload_plot_key(const app_workload *w, size_t i, size_t k)
 {
     assert(i < w->n_plots && k < w->plots[i].n);
     return &w->plots[i].keys[k].s;
 }
 
-const char *sim_workload_path(const sim_workload *w)
+const char *app_workload_path(const app_workload *w)
 {
     return w->path;
 }
 
-const char *sim_workload_basename(const sim_workload *w)
+const char *app_workload_basename(const app_workload *w)
 {
     return w->base;
 }

@@ -23,62 +23,62 @@
  * include loop, an empty sweep axis, a line too long to read.
  *
  * The workload does not modify a sim_params; points are applied to a caller's copy. */
-#ifndef SIM_WORKLOAD_H
-#define SIM_WORKLOAD_H
+#ifndef APP_WORKLOAD_H
+#define APP_WORKLOAD_H
 
 #include <stddef.h>
 
 #include "sim/err.h"
 #include "sim/params.h"
 
-typedef struct sim_workload sim_workload;
+typedef struct app_workload app_workload;
 
 /* A key = value with where it came from. */
-typedef struct sim_setting {
+typedef struct app_setting {
     const char *name;
     const char *value;
     const char *where; /* "file:line" or "--set" */
-} sim_setting;
+} app_setting;
 
-sim_workload *sim_workload_load(const char *path, const sim_params *p, sim_err *e);
+app_workload *app_workload_load(const char *path, const sim_params *p, sim_err *e);
 /* A workload with no file: only the registry's defaults and the command line. */
-sim_workload *sim_workload_empty(void);
-void sim_workload_destroy(sim_workload *w);
+app_workload *app_workload_empty(void);
+void app_workload_destroy(app_workload *w);
 
 /* Command-line overrides, applied after the file. `assignment` is "name=value" or
  * "name=list". --set on a swept parameter fixes it and removes that axis; --sweep
  * replaces an axis or adds one. */
-int sim_workload_override_set(sim_workload *w, const sim_params *p, const char *assignment,
+int app_workload_override_set(app_workload *w, const sim_params *p, const char *assignment,
                               sim_err *e);
-int sim_workload_override_sweep(sim_workload *w, const sim_params *p, const char *assignment,
+int app_workload_override_sweep(app_workload *w, const sim_params *p, const char *assignment,
                                 sim_err *e);
 
 /* Fixed settings in the order they apply (includes first, then the file, then --set). */
-size_t sim_workload_settings(const sim_workload *w);
-const sim_setting *sim_workload_setting(const sim_workload *w, size_t i);
+size_t app_workload_settings(const app_workload *w);
+const app_setting *app_workload_setting(const app_workload *w, size_t i);
 
 /* Sweep axes in file order; the points are their product, the last axis varying
  * fastest, less those an exclude leaves out. A workload without axes has one point. */
-size_t sim_workload_axes(const sim_workload *w);
-const char *sim_workload_axis_name(const sim_workload *w, size_t axis);
-size_t sim_workload_axis_len(const sim_workload *w, size_t axis);
-const char *sim_workload_axis_value(const sim_workload *w, size_t axis, size_t i);
-const char *sim_workload_axis_where(const sim_workload *w, size_t axis);
-size_t sim_workload_points(const sim_workload *w);
+size_t app_workload_axes(const app_workload *w);
+const char *app_workload_axis_name(const app_workload *w, size_t axis);
+size_t app_workload_axis_len(const app_workload *w, size_t axis);
+const char *app_workload_axis_value(const app_workload *w, size_t axis, size_t i);
+const char *app_workload_axis_where(const app_workload *w, size_t axis);
+size_t app_workload_points(const app_workload *w);
 
 /* Apply the fixed settings, then point `point`'s axis values, to `p`. */
-int sim_workload_apply(const sim_workload *w, size_t point, sim_params *p, sim_err *e);
+int app_workload_apply(const app_workload *w, size_t point, sim_params *p, sim_err *e);
 
 /* [plot NAME] sections, in file order. */
-size_t sim_workload_plots(const sim_workload *w);
-const char *sim_workload_plot_name(const sim_workload *w, size_t i);
-const char *sim_workload_plot_where(const sim_workload *w, size_t i);
-size_t sim_workload_plot_keys(const sim_workload *w, size_t i);
-const sim_setting *sim_workload_plot_key(const sim_workload *w, size_t i, size_t k);
+size_t app_workload_plots(const app_workload *w);
+const char *app_workload_plot_name(const app_workload *w, size_t i);
+const char *app_workload_plot_where(const app_workload *w, size_t i);
+size_t app_workload_plot_keys(const app_workload *w, size_t i);
+const app_setting *app_workload_plot_key(const app_workload *w, size_t i, size_t k);
 
 /* The file given to load (NULL for an empty workload) and its name without folder
  * and extension ("dma" for workloads/dma.ini). */
-const char *sim_workload_path(const sim_workload *w);
-const char *sim_workload_basename(const sim_workload *w);
+const char *app_workload_path(const app_workload *w);
+const char *app_workload_basename(const app_workload *w);
 
 #endif

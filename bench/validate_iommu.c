@@ -22,10 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/iommu/iommu.h"
-#include "systems/kinds.h"
 #include "bench/validate_table.h"
+#include "models/iommu/iommu.h"
 #include "sim/run.h"
+#include "systems/kinds.h"
 
 #define LAT_TOLERANCE 0.10
 #define MISS_TOLERANCE 0.15

@@ -15,10 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/pcie/tlp.h"
-#include "systems/kinds.h"
 #include "bench/validate_table.h"
+#include "models/pcie/tlp.h"
 #include "sim/run.h"
+#include "systems/kinds.h"
 
 #define BW_TOLERANCE 0.02
 #define LAT_TOLERANCE 0.10

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "bench/bench_point.h"
-#include "systems/kinds.h"
 #include "sim/run.h"
+#include "systems/kinds.h"
 
 static const char *prog = "validate";
 static int rows, failures;

@@ -5,14 +5,14 @@
 
 #include "models/iommu/iommu.h"
 #include "models/mem/mem.h"
-#include "systems/nic.h"
-#include "systems/dma.h"
-#include "systems/paths.h"
 #include "models/pcie/link.h"
 #include "models/pcie/rc.h"
+#include "systems/dma.h"
 #include "systems/mdq.h"
-#include "traces/trace_record.h"
+#include "systems/nic.h"
+#include "systems/paths.h"
 #include "systems/trace_replay.h"
+#include "traces/trace_record.h"
 
 /* One entry per workload kind: the system it builds. Models register their
  * parameters whatever the kind, so `iovsim params` lists them all and a workload file
@@ -116,31 +116,6 @@ static void system_destroy(void *sys)
     s->kind->destroy(s->model);
     trace_recorder_finish(s->recorder);
     free(s);
-}
-
-/* Workload kinds with a summary of their results folder. */
-static const struct {
-    const char *kind;
-    int (*summarize)(const sim_results *r, char **text, sim_err *e);
-} summaries[] = {
-    {"net", net_summarize},
-};
-
-int system_summarize(const char *dir, char **text, sim_err *e)
-{
-    *text = NULL;
-    sim_results *r = sim_results_load(dir, e);
-    if (!r)
-        return -1;
-    const char *kind = NULL;
-    for (size_t i = 0; i < sim_results_points(r) && !kind; i++)
-        kind = sim_results_param(r, i, "workload.kind");
-    int rc = 0;
-    for (size_t i = 0; kind && i < sizeof summaries / sizeof summaries[0]; i++)
-        if (!strcmp(kind, summaries[i].kind))
-            rc = summaries[i].summarize(r, text, e);
-    sim_results_destroy(r);
-    return rc;
 }
 
 const sim_model_ops system_ops = {

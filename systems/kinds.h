@@ -7,8 +7,5 @@
 
 extern const sim_model_ops system_ops;
 
-/* The summary of a results folder that its workload kind provides (the net workload's
- * comparison of paths), for sim_sweep_opts.summarize; 0 when the kind has none. */
-int system_summarize(const char *dir, char **text, sim_err *e);
 
 #endif

@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host/nicdrv.h"
 #include "models/iommu/iommu.h"
 #include "models/mem/mem.h"
 #include "models/mem/physmem.h"
-#include "host/nicdrv.h"
 #include "models/nic/nic.h"
 #include "models/nic/partner.h"
 #include "models/pcie/cfgspace.h"

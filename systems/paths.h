@@ -49,7 +49,6 @@
 
 #include "sim/err.h"
 #include "sim/params.h"
-#include "app/results.h"
 #include "sim/run.h"
 #include "sim/stats.h"
 
@@ -60,11 +59,5 @@ void net_register_params(sim_params *p);
 int net_check(const sim_params *p, sim_err *e);
 void *net_build(const sim_ctx *ctx, sim_err *e);
 void net_destroy(void *system);
-
-/* The comparison a finished net sweep was run for (summary.txt): for each traffic
- * pattern the paths side by side at one VM with the smallest and largest packets, then
- * throughput against VMs. Returns the text's length with *out (malloc'd); 0, with *out
- * NULL, when r holds no finished net point. */
-int net_summarize(const sim_results *r, char **out, sim_err *e);
 
 #endif

@@ -10,18 +10,18 @@
 #include <string.h>
 
 #include "host/cpu.h"
+#include "host/nicdrv.h"
 #include "models/iommu/iommu.h"
 #include "models/mem/mem.h"
 #include "models/mem/physmem.h"
-#include "host/nicdrv.h"
 #include "models/nic/nic.h"
 #include "models/nic/nic_regs.h"
-#include "systems/nic.h"
 #include "models/pcie/cfgspace.h"
 #include "models/pcie/link.h"
 #include "models/pcie/rc.h"
 #include "sim/kernel.h"
 #include "sim/run.h"
+#include "systems/nic.h"
 
 #define FX_PF_RID 0x0100u
 #define FX_MAX_Q 64

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 
 #include "host/hv.h"
-#include "systems/kinds.h"
 #include "sim/kernel.h"
 #include "sim/run.h"
+#include "systems/kinds.h"
 
 typedef struct ptfx {
     sim_params *p;

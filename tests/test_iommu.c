@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "host/dmaapi.h"
 #include "host/cpu.h"
+#include "host/dmaapi.h"
 #include "models/iommu/iommu.h"
 #include "models/iommu/iommu_regs.h"
 #include "models/iommu/irq_remap.h"

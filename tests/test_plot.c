@@ -10,13 +10,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "systems/mdq.h"
-#include "sim/files.h"
 #include "app/plot.h"
 #include "app/results.h"
+#include "app/workload.h"
+#include "sim/files.h"
 #include "sim/run.h"
 #include "sim/stats.h"
-#include "app/workload.h"
+#include "systems/mdq.h"
 
 static const sim_model_ops mdq_ops = {mdq_register_params, mdq_check, mdq_build, mdq_destroy};
 
@@ -62,15 +62,15 @@ static sim_params *registry(void)
     return p;
 }
 
-static sim_manifest *two_axes(void)
+static app_manifest *two_axes(void)
 {
     const char *axes[] = {"mdq.arrival_rate_mpps", "run.kernel"};
-    sim_manifest *m = sim_manifest_create("/x/w.ini", 2, axes, 4);
+    app_manifest *m = app_manifest_create("/x/w.ini", 2, axes, 4);
     const char *rates[] = {"0.5", "0.5", "0.8", "0.8"};
     const char *kernels[] = {"native", "systemc", "native", "systemc"};
     for (size_t i = 0; i < 4; i++) {
-        sim_manifest_set(m, i, 0, rates[i]);
-        sim_manifest_set(m, i, 1, kernels[i]);
+        app_manifest_set(m, i, 0, rates[i]);
+        app_manifest_set(m, i, 1, kernels[i]);
     }
     return m;
 }
@@ -78,30 +78,30 @@ static sim_manifest *two_axes(void)
 START_TEST(test_manifest_round_trip)
 {
     char *dir = tmpdir();
-    sim_manifest *m = two_axes();
+    app_manifest *m = two_axes();
     sim_err e = {{0}};
-    ck_assert_int_eq(sim_manifest_write(m, dir, &e), 0);
-    sim_manifest *r = sim_manifest_read(dir, &e);
+    ck_assert_int_eq(app_manifest_write(m, dir, &e), 0);
+    app_manifest *r = app_manifest_read(dir, &e);
     ck_assert_msg(r != NULL, "%s", e.msg);
     char why[256];
-    ck_assert(sim_manifest_same(m, r, why, sizeof why));
-    ck_assert_str_eq(sim_manifest_workload(r), "/x/w.ini");
-    ck_assert_str_eq(sim_manifest_value(r, 2, 0), "0.8");
+    ck_assert(app_manifest_same(m, r, why, sizeof why));
+    ck_assert_str_eq(app_manifest_workload(r), "/x/w.ini");
+    ck_assert_str_eq(app_manifest_value(r, 2, 0), "0.8");
     char label[256];
-    sim_manifest_point_label(r, 1, label, sizeof label);
+    app_manifest_point_label(r, 1, label, sizeof label);
     ck_assert_str_eq(label, "mdq.arrival_rate_mpps=0.5,run.kernel=systemc");
 
-    sim_manifest_set(r, 3, 1, "native");
-    ck_assert(!sim_manifest_same(m, r, why, sizeof why));
+    app_manifest_set(r, 3, 1, "native");
+    ck_assert(!app_manifest_same(m, r, why, sizeof why));
     ck_assert_msg(strstr(why, "point 3") != NULL, "%s", why);
 
     const char *none[] = {NULL};
-    sim_manifest *one = sim_manifest_create("", 0, none, 1);
-    sim_manifest_point_label(one, 0, label, sizeof label);
+    app_manifest *one = app_manifest_create("", 0, none, 1);
+    app_manifest_point_label(one, 0, label, sizeof label);
     ck_assert_str_eq(label, "-");
-    sim_manifest_destroy(one);
-    sim_manifest_destroy(r);
-    sim_manifest_destroy(m);
+    app_manifest_destroy(one);
+    app_manifest_destroy(r);
+    app_manifest_destroy(m);
     rmtree(dir);
     free(dir);
 }
@@ -113,13 +113,13 @@ START_TEST(test_manifest_refuses_damage)
     char path[512];
     snprintf(path, sizeof path, "%s/sweep.txt", dir);
     sim_err e = {{0}};
-    ck_assert_ptr_null(sim_manifest_read(dir, &e));
+    ck_assert_ptr_null(app_manifest_read(dir, &e));
     ck_assert_msg(strstr(e.msg, "not an iovsim results folder") != NULL, "%s", e.msg);
     write_text(path, "workload\tw\npoints\t2\naxis\ta\npoint\t0\t1\npoint\t2\t3\n");
-    ck_assert_ptr_null(sim_manifest_read(dir, &e));
+    ck_assert_ptr_null(app_manifest_read(dir, &e));
     ck_assert_msg(strstr(e.msg, "sweep.txt:5") != NULL, "%s", e.msg);
     write_text(path, "workload\tw\npoints\t2\naxis\ta\npoint\t0\t1\n");
-    ck_assert_ptr_null(sim_manifest_read(dir, &e)); /* cut short */
+    ck_assert_ptr_null(app_manifest_read(dir, &e)); /* cut short */
     rmtree(dir);
     free(dir);
 }
@@ -128,32 +128,32 @@ END_TEST
 START_TEST(test_point_dir_width)
 {
     char buf[256];
-    sim_point_dir("d", 3, 10, buf, sizeof buf);
+    app_point_dir("d", 3, 10, buf, sizeof buf);
     ck_assert_str_eq(buf, "d/points/0003");
-    sim_point_dir("d", 3, 100000, buf, sizeof buf);
+    app_point_dir("d", 3, 100000, buf, sizeof buf);
     ck_assert_str_eq(buf, "d/points/00003");
-    sim_point_dir("d", 12345, 100000, buf, sizeof buf);
+    app_point_dir("d", 12345, 100000, buf, sizeof buf);
     ck_assert_str_eq(buf, "d/points/12345");
 }
 END_TEST
 
-static void write_point(const char *dir, const sim_manifest *m, size_t i, const char *metric,
+static void write_point(const char *dir, const app_manifest *m, size_t i, const char *metric,
                         double v)
 {
     char pdir[512];
-    sim_point_dir(dir, i, sim_manifest_points(m), pdir, sizeof pdir);
+    app_point_dir(dir, i, app_manifest_points(m), pdir, sizeof pdir);
     sim_err e = {{0}};
     ck_assert_int_eq(sim_mkdirs(pdir, &e), 0);
     char *name = strdup(metric);
     double value = v;
     sim_point_result r = {.metrics = 1, .metric_names = &name, .metric_values = &value};
-    ck_assert_int_eq(sim_result_write(pdir, m, i, &r, NULL, &e), 0);
+    ck_assert_int_eq(app_result_write(pdir, m, i, &r, NULL, &e), 0);
     free(name);
     char path[600];
     snprintf(path, sizeof path, "%s/params.txt", pdir);
     char text[256];
     snprintf(text, sizeof text, "mdq.arrival_rate_mpps = %s\nrun.kernel = %s\n",
-             sim_manifest_value(m, i, 0), sim_manifest_value(m, i, 1));
+             app_manifest_value(m, i, 0), app_manifest_value(m, i, 1));
     write_text(path, text);
 }
 
@@ -162,16 +162,16 @@ static void write_point(const char *dir, const sim_manifest *m, size_t i, const 
 START_TEST(test_results_csv_is_point_ordered)
 {
     char *dir = tmpdir();
-    sim_manifest *m = two_axes();
+    app_manifest *m = two_axes();
     write_point(dir, m, 3, "b", 4.0);
     write_point(dir, m, 0, "a", 1.5);
     write_point(dir, m, 2, "a", 3.0);
     char pdir[512];
-    sim_point_dir(dir, 1, 4, pdir, sizeof pdir);
+    app_point_dir(dir, 1, 4, pdir, sizeof pdir);
     sim_err e = {{0}};
     ck_assert_int_eq(sim_mkdirs(pdir, &e), 0);
-    ck_assert_int_eq(sim_result_write(pdir, m, 1, NULL, "crashed,\"badly\"", &e), 0);
-    ck_assert_int_eq(sim_results_write_csv(dir, m, &e), 0);
+    ck_assert_int_eq(app_result_write(pdir, m, 1, NULL, "crashed,\"badly\"", &e), 0);
+    ck_assert_int_eq(app_results_write_csv(dir, m, &e), 0);
     char path[512];
     snprintf(path, sizeof path, "%s/results.csv", dir);
     ck_assert_str_eq(read_text(path),
@@ -185,24 +185,24 @@ START_TEST(test_results_csv_is_point_ordered)
     char rpath[600];
     snprintf(rpath, sizeof rpath, "%s/result.txt", pdir);
     unlink(rpath);
-    ck_assert_int_eq(sim_results_write_csv(dir, m, &e), 0);
+    ck_assert_int_eq(app_results_write_csv(dir, m, &e), 0);
     snprintf(path, sizeof path, "%s/results.csv", dir);
     ck_assert_msg(strstr(read_text(path), "0.5,systemc,error,,,not run\n") != NULL, "%s",
                   read_text(path));
 
-    ck_assert_int_eq(sim_manifest_write(m, dir, &e), 0);
-    sim_results *r = sim_results_load(dir, &e);
+    ck_assert_int_eq(app_manifest_write(m, dir, &e), 0);
+    app_results *r = app_results_load(dir, &e);
     ck_assert_msg(r != NULL, "%s", e.msg);
     double v;
-    ck_assert(sim_results_ok(r, 2));
-    ck_assert(!sim_results_ok(r, 1));
-    ck_assert(sim_results_metric(r, 2, "a", &v) && v == 3.0);
-    ck_assert(!sim_results_metric(r, 2, "b", &v));
-    ck_assert_str_eq(sim_results_param(r, 3, "run.kernel"), "systemc");
-    ck_assert_ptr_null(sim_results_param(r, 3, "nope"));
-    ck_assert_uint_eq(sim_results_metric_names(r), 2);
-    sim_results_destroy(r);
-    sim_manifest_destroy(m);
+    ck_assert(app_results_ok(r, 2));
+    ck_assert(!app_results_ok(r, 1));
+    ck_assert(app_results_metric(r, 2, "a", &v) && v == 3.0);
+    ck_assert(!app_results_metric(r, 2, "b", &v));
+    ck_assert_str_eq(app_results_param(r, 3, "run.kernel"), "systemc");
+    ck_assert_ptr_null(app_results_param(r, 3, "nope"));
+    ck_assert_uint_eq(app_results_metric_names(r), 2);
+    app_results_destroy(r);
+    app_manifest_destroy(m);
     rmtree(dir);
     free(dir);
 }
@@ -279,16 +279,16 @@ static const char *plots_error(const char *text)
     write_text(path, text);
     sim_params *reg = registry();
     memset(&e, 0, sizeof e);
-    sim_workload *w = sim_workload_load(path, reg, &e);
+    app_workload *w = app_workload_load(path, reg, &e);
     ck_assert_msg(w != NULL, "%s", e.msg);
-    sim_manifest *m = two_axes();
-    sim_plots *ps = sim_plots_load(w, reg, m, NULL, false, &e);
+    app_manifest *m = two_axes();
+    app_plots *ps = app_plots_load(w, reg, m, NULL, false, &e);
     if (ps) {
-        ck_assert_msg(sim_plots_check_build(ps, &mdq_ops, w, reg, &e) == 0 || e.msg[0], "no msg");
-        sim_plots_destroy(ps);
+        ck_assert_msg(app_plots_check_build(ps, &mdq_ops, w, reg, &e) == 0 || e.msg[0], "no msg");
+        app_plots_destroy(ps);
     }
-    sim_manifest_destroy(m);
-    sim_workload_destroy(w);
+    app_manifest_destroy(m);
+    app_workload_destroy(w);
     sim_params_destroy(reg);
     rmtree(dir);
     free(dir);

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "systems/mdq.h"
 #include "sim/run.h"
+#include "systems/mdq.h"
 
 static void *build_fail(const sim_ctx *ctx, sim_err *e)
 {

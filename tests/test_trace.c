@@ -14,8 +14,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "systems/kinds.h"
 #include "sim/run.h"
+#include "systems/kinds.h"
 #include "traces/trace.h"
 #include "traces/trace_linux.h"
 #include "traces/trace_text.h"

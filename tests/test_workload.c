@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/params.h"
 #include "app/workload.h"
+#include "sim/params.h"
 
 static sim_params *registry(void)
 {
@@ -50,9 +50,9 @@ static const char *fixture(const char *name)
     return buf;
 }
 
-static sim_workload *load_ok(const char *name)
+static app_workload *load_ok(const char *name)
 {
-    sim_workload *w = sim_workload_load(fixture(name), reg, &e);
+    app_workload *w = app_workload_load(fixture(name), reg, &e);
     ck_assert_msg(w != NULL, "loading %s failed: %s", name, e.msg);
     return w;
 }
@@ -60,7 +60,7 @@ static sim_workload *load_ok(const char *name)
 /* Loading fails with exactly "<fixture path>:<rest>". */
 static void load_fails(const char *name, const char *rest)
 {
-    sim_workload *w = sim_workload_load(fixture(name), reg, &e);
+    app_workload *w = app_workload_load(fixture(name), reg, &e);
     ck_assert_msg(w == NULL, "%s loaded", name);
     char want[2 * sizeof e.msg];
     snprintf(want, sizeof want, "%s:%s", fixture(name), rest);
@@ -68,18 +68,18 @@ static void load_fails(const char *name, const char *rest)
 }
 
 /* A copy of the registry with point i applied. */
-static sim_params *applied(const sim_workload *w, size_t i)
+static sim_params *applied(const app_workload *w, size_t i)
 {
     sim_params *q = sim_params_clone(reg);
-    ck_assert_msg(sim_workload_apply(w, i, q, &e) == 0, "apply: %s", e.msg);
+    ck_assert_msg(app_workload_apply(w, i, q, &e) == 0, "apply: %s", e.msg);
     return q;
 }
 
-static const char *value_of(const sim_workload *w, const char *name)
+static const char *value_of(const app_workload *w, const char *name)
 {
-    for (size_t i = 0; i < sim_workload_settings(w); i++)
-        if (!strcmp(sim_workload_setting(w, i)->name, name))
-            return sim_workload_setting(w, i)->value;
+    for (size_t i = 0; i < app_workload_settings(w); i++)
+        if (!strcmp(app_workload_setting(w, i)->name, name))
+            return app_workload_setting(w, i)->value;
     return NULL;
 }
 
@@ -91,16 +91,16 @@ static bool ends_with(const char *s, const char *tail)
 
 START_TEST(test_file_sets_values)
 {
-    sim_workload *w = load_ok("basic.ini");
-    ck_assert_str_eq(sim_workload_path(w), fixture("basic.ini"));
-    ck_assert_str_eq(sim_workload_basename(w), "basic");
-    ck_assert_uint_eq(sim_workload_axes(w), 0);
-    ck_assert_uint_eq(sim_workload_points(w), 1);
-    ck_assert_uint_eq(sim_workload_settings(w), 6);
+    app_workload *w = load_ok("basic.ini");
+    ck_assert_str_eq(app_workload_path(w), fixture("basic.ini"));
+    ck_assert_str_eq(app_workload_basename(w), "basic");
+    ck_assert_uint_eq(app_workload_axes(w), 0);
+    ck_assert_uint_eq(app_workload_points(w), 1);
+    ck_assert_uint_eq(app_workload_settings(w), 6);
     /* an indented key right after a section header is a key, not a continuation */
-    ck_assert_str_eq(sim_workload_setting(w, 0)->name, "pcie.lanes");
-    ck_assert(ends_with(sim_workload_setting(w, 0)->where, "wl/basic.ini:5"));
-    const sim_setting *s = sim_workload_setting(w, 1);
+    ck_assert_str_eq(app_workload_setting(w, 0)->name, "pcie.lanes");
+    ck_assert(ends_with(app_workload_setting(w, 0)->where, "wl/basic.ini:5"));
+    const app_setting *s = app_workload_setting(w, 1);
     ck_assert_str_eq(s->name, "pcie.mps_bytes");
     ck_assert_str_eq(s->value, "4KiB");
     ck_assert(ends_with(s->where, "wl/basic.ini:6"));
@@ -116,30 +116,30 @@ START_TEST(test_file_sets_values)
     sim_params_destroy(q);
     /* the registry itself is untouched */
     ck_assert_uint_eq(sim_params_uint(reg, "pcie.lanes"), 16);
-    sim_workload_destroy(w);
+    app_workload_destroy(w);
 }
 END_TEST
 
 START_TEST(test_crlf_lines)
 {
-    sim_workload *w = load_ok("crlf.ini");
+    app_workload *w = load_ok("crlf.ini");
     ck_assert_str_eq(value_of(w, "pcie.lanes"), "2");
-    ck_assert(ends_with(sim_workload_setting(w, 1)->where, "crlf.ini:4"));
-    sim_workload_destroy(w);
+    ck_assert(ends_with(app_workload_setting(w, 1)->where, "crlf.ini:4"));
+    app_workload_destroy(w);
 }
 END_TEST
 
 START_TEST(test_include_relative_later_wins)
 {
-    sim_workload *w = load_ok("top.ini");
+    app_workload *w = load_ok("top.ini");
     /* common.ini (included by platform/base.ini, relative to it) sets the kernel and
      * mps; base.ini overrides mps; top.ini overrides lanes */
-    ck_assert_uint_eq(sim_workload_settings(w), 3);
+    ck_assert_uint_eq(app_workload_settings(w), 3);
     ck_assert_str_eq(value_of(w, "run.kernel"), "native");
     ck_assert_str_eq(value_of(w, "pcie.mps_bytes"), "512");
     ck_assert_str_eq(value_of(w, "pcie.lanes"), "8");
-    for (size_t i = 0; i < sim_workload_settings(w); i++) {
-        const sim_setting *s = sim_workload_setting(w, i);
+    for (size_t i = 0; i < app_workload_settings(w); i++) {
+        const app_setting *s = app_workload_setting(w, i);
         if (!strcmp(s->name, "pcie.lanes"))
             ck_assert(ends_with(s->where, "wl/top.ini:4"));
         if (!strcmp(s->name, "pcie.mps_bytes"))
@@ -151,7 +151,7 @@ START_TEST(test_include_relative_later_wins)
     ck_assert_uint_eq(sim_params_uint(q, "pcie.lanes"), 8);
     ck_assert_uint_eq(sim_params_uint(q, "pcie.mps_bytes"), 512);
     sim_params_destroy(q);
-    sim_workload_destroy(w);
+    app_workload_destroy(w);
 }
 END_TEST
 
@@ -172,7 +172,7 @@ START_TEST(test_missing_include)
     snprintf(rest, sizeof rest, "3: include 'nope.ini': cannot open %s: No such file or directory",
              fixture("nope.ini"));
     load_fails("missing_include.ini", rest);
-    sim_workload *w = sim_workload_load(fixture("no-such-file.ini"), reg, &e);
+    app_workload *w = app_workload_load(fixture("no-such-file.ini"), reg, &e);
     ck_assert_ptr_null(w);
     char want[1024];
     snprintf(want, sizeof want, "%s: cannot open: No such file or directory",
@@ -186,7 +186,7 @@ START_TEST(test_include_loop)
     char rest[1024];
     snprintf(rest, sizeof rest, "1: include loop: %s -> %s -> %s", fixture("loop_a.ini"),
              fixture("loop_b.ini"), fixture("loop_a.ini"));
-    ck_assert_ptr_null(sim_workload_load(fixture("loop_a.ini"), reg, &e));
+    ck_assert_ptr_null(app_workload_load(fixture("loop_a.ini"), reg, &e));
     char want[2048];
     snprintf(want, sizeof want, "%s:%s", fixture("loop_b.ini"), rest);
     ck_assert_str_eq(e.msg, want);
@@ -220,9 +220,9 @@ START_TEST(test_long_line)
     /* a problem on an earlier line is reported first */
     load_fails("longline_after.ini", "2: parameter 'pcie.lanes' = 40 is out of range [1, 32]");
     /* 199 characters fit */
-    sim_workload *w = load_ok("longline_ok.ini");
+    app_workload *w = load_ok("longline_ok.ini");
     ck_assert_uint_eq(strlen(value_of(w, "run.name")), 199 - strlen("name = "));
-    sim_workload_destroy(w);
+    app_workload_destroy(w);
 }
 END_TEST
 
@@ -241,22 +241,22 @@ END_TEST
 
 START_TEST(test_multiline_sweep)
 {
-    sim_workload *w = load_ok("multiline.ini");
-    ck_assert_uint_eq(sim_workload_axes(w), 2);
-    ck_assert_str_eq(sim_workload_axis_name(w, 0), "pcie.mps_bytes");
-    ck_assert_uint_eq(sim_workload_axis_len(w, 0), 4);
+    app_workload *w = load_ok("multiline.ini");
+    ck_assert_uint_eq(app_workload_axes(w), 2);
+    ck_assert_str_eq(app_workload_axis_name(w, 0), "pcie.mps_bytes");
+    ck_assert_uint_eq(app_workload_axis_len(w, 0), 4);
     static const char *const mps[] = {"128", "256", "512", "1024"};
     for (size_t i = 0; i < 4; i++)
-        ck_assert_str_eq(sim_workload_axis_value(w, 0, i), mps[i]);
-    ck_assert(ends_with(sim_workload_axis_where(w, 0), "multiline.ini:6"));
-    ck_assert_str_eq(sim_workload_axis_name(w, 1), "run.kernel");
-    ck_assert_uint_eq(sim_workload_axis_len(w, 1), 2);
-    ck_assert_str_eq(sim_workload_axis_value(w, 1, 1), "native");
-    ck_assert(ends_with(sim_workload_axis_where(w, 1), "multiline.ini:11"));
+        ck_assert_str_eq(app_workload_axis_value(w, 0, i), mps[i]);
+    ck_assert(ends_with(app_workload_axis_where(w, 0), "multiline.ini:6"));
+    ck_assert_str_eq(app_workload_axis_name(w, 1), "run.kernel");
+    ck_assert_uint_eq(app_workload_axis_len(w, 1), 2);
+    ck_assert_str_eq(app_workload_axis_value(w, 1, 1), "native");
+    ck_assert(ends_with(app_workload_axis_where(w, 1), "multiline.ini:11"));
     /* line numbers stay right after continuations, comments and blank lines */
-    ck_assert(ends_with(sim_workload_setting(w, 1)->where, "multiline.ini:15"));
-    ck_assert_uint_eq(sim_workload_points(w), 8);
-    sim_workload_destroy(w);
+    ck_assert(ends_with(app_workload_setting(w, 1)->where, "multiline.ini:15"));
+    ck_assert_uint_eq(app_workload_points(w), 8);
+    app_workload_destroy(w);
     load_fails("multiline_bad.ini",
                "15: unknown parameter 'dma.size_byte' (did you mean 'dma.size_bytes'?)");
     /* a bad value in a continuation names the key's line */
@@ -266,70 +266,70 @@ END_TEST
 
 START_TEST(test_range_syntax)
 {
-    sim_workload *w = load_ok("sweep_range.ini");
-    ck_assert_uint_eq(sim_workload_axes(w), 2);
+    app_workload *w = load_ok("sweep_range.ini");
+    ck_assert_uint_eq(app_workload_axes(w), 2);
     /* 64, 128, ... 1472: 1500 is not a multiple of 64, so the last is 23 * 64 */
-    ck_assert_uint_eq(sim_workload_axis_len(w, 0), 23);
-    ck_assert_str_eq(sim_workload_axis_value(w, 0, 0), "64");
-    ck_assert_str_eq(sim_workload_axis_value(w, 0, 1), "128");
-    ck_assert_str_eq(sim_workload_axis_value(w, 0, 22), "1472");
+    ck_assert_uint_eq(app_workload_axis_len(w, 0), 23);
+    ck_assert_str_eq(app_workload_axis_value(w, 0, 0), "64");
+    ck_assert_str_eq(app_workload_axis_value(w, 0, 1), "128");
+    ck_assert_str_eq(app_workload_axis_value(w, 0, 22), "1472");
     /* 1, 2, 4, ... 64 */
-    ck_assert_uint_eq(sim_workload_axis_len(w, 1), 7);
-    ck_assert_str_eq(sim_workload_axis_value(w, 1, 0), "1");
-    ck_assert_str_eq(sim_workload_axis_value(w, 1, 6), "64");
-    ck_assert_uint_eq(sim_workload_points(w), 23 * 7);
-    sim_workload_destroy(w);
+    ck_assert_uint_eq(app_workload_axis_len(w, 1), 7);
+    ck_assert_str_eq(app_workload_axis_value(w, 1, 0), "1");
+    ck_assert_str_eq(app_workload_axis_value(w, 1, 6), "64");
+    ck_assert_uint_eq(app_workload_points(w), 23 * 7);
+    app_workload_destroy(w);
 }
 END_TEST
 
 /* An axis given on the command line to an empty workload. */
-static sim_workload *swept(const char *assignment)
+static app_workload *swept(const char *assignment)
 {
-    sim_workload *w = sim_workload_empty();
-    ck_assert_msg(sim_workload_override_sweep(w, reg, assignment, &e) == 0, "%s: %s", assignment,
+    app_workload *w = app_workload_empty();
+    ck_assert_msg(app_workload_override_sweep(w, reg, assignment, &e) == 0, "%s: %s", assignment,
                   e.msg);
     return w;
 }
 
 static void sweep_fails(const char *assignment, const char *msg)
 {
-    sim_workload *w = sim_workload_empty();
-    ck_assert_int_eq(sim_workload_override_sweep(w, reg, assignment, &e), -1);
+    app_workload *w = app_workload_empty();
+    ck_assert_int_eq(app_workload_override_sweep(w, reg, assignment, &e), -1);
     ck_assert_str_eq(e.msg, msg);
-    ck_assert_uint_eq(sim_workload_axes(w), 0);
-    sim_workload_destroy(w);
+    ck_assert_uint_eq(app_workload_axes(w), 0);
+    app_workload_destroy(w);
 }
 
 START_TEST(test_range_forms)
 {
-    sim_workload *w = swept("dma.outstanding=1..4");
-    ck_assert_uint_eq(sim_workload_axis_len(w, 0), 4);
-    ck_assert_str_eq(sim_workload_axis_value(w, 0, 3), "4");
-    sim_workload_destroy(w);
+    app_workload *w = swept("dma.outstanding=1..4");
+    ck_assert_uint_eq(app_workload_axis_len(w, 0), 4);
+    ck_assert_str_eq(app_workload_axis_value(w, 0, 3), "4");
+    app_workload_destroy(w);
     /* inclusive of the end when a value lands on it, despite 0.1's rounding */
     w = swept("dma.load = 0.1 .. 0.3 step 0.1");
-    ck_assert_uint_eq(sim_workload_axis_len(w, 0), 3);
-    ck_assert_str_eq(sim_workload_axis_value(w, 0, 0), "0.1");
-    ck_assert_str_eq(sim_workload_axis_value(w, 0, 1), "0.2");
-    ck_assert_str_eq(sim_workload_axis_value(w, 0, 2), "0.3");
-    sim_workload_destroy(w);
+    ck_assert_uint_eq(app_workload_axis_len(w, 0), 3);
+    ck_assert_str_eq(app_workload_axis_value(w, 0, 0), "0.1");
+    ck_assert_str_eq(app_workload_axis_value(w, 0, 1), "0.2");
+    ck_assert_str_eq(app_workload_axis_value(w, 0, 2), "0.3");
+    app_workload_destroy(w);
     /* units on bounds and step, values written in the parameter's unit */
     w = swept("link.delay_ps=1us..2us step 250ns");
-    ck_assert_uint_eq(sim_workload_axis_len(w, 0), 5);
-    ck_assert_str_eq(sim_workload_axis_value(w, 0, 1), "1250000");
-    ck_assert_str_eq(sim_workload_axis_value(w, 0, 4), "2000000");
-    sim_workload_destroy(w);
+    ck_assert_uint_eq(app_workload_axis_len(w, 0), 5);
+    ck_assert_str_eq(app_workload_axis_value(w, 0, 1), "1250000");
+    ck_assert_str_eq(app_workload_axis_value(w, 0, 4), "2000000");
+    app_workload_destroy(w);
     w = swept("pcie.mps_bytes=128..4KiB *2");
-    ck_assert_uint_eq(sim_workload_axis_len(w, 0), 6);
-    ck_assert_str_eq(sim_workload_axis_value(w, 0, 5), "4096");
-    sim_workload_destroy(w);
+    ck_assert_uint_eq(app_workload_axis_len(w, 0), 6);
+    ck_assert_str_eq(app_workload_axis_value(w, 0, 5), "4096");
+    app_workload_destroy(w);
     w = swept("dma.load=0.25..1 * 2");
-    ck_assert_uint_eq(sim_workload_axis_len(w, 0), 3);
-    ck_assert_str_eq(sim_workload_axis_value(w, 0, 0), "0.25");
-    sim_workload_destroy(w);
+    ck_assert_uint_eq(app_workload_axis_len(w, 0), 3);
+    ck_assert_str_eq(app_workload_axis_value(w, 0, 0), "0.25");
+    app_workload_destroy(w);
     w = swept("pcie.lanes=4..4");
-    ck_assert_uint_eq(sim_workload_axis_len(w, 0), 1);
-    sim_workload_destroy(w);
+    ck_assert_uint_eq(app_workload_axis_len(w, 0), 1);
+    app_workload_destroy(w);
 
     sweep_fails("dma.outstanding=1..8 step 0",
                 "--sweep: sweep axis 'dma.outstanding': range '1..8 step 0' needs a step "
@@ -373,19 +373,19 @@ END_TEST
 
 START_TEST(test_lists)
 {
-    sim_workload *w = swept("pcie.mps_bytes= 128 ,256,  4KiB ");
-    ck_assert_uint_eq(sim_workload_axis_len(w, 0), 3);
-    ck_assert_str_eq(sim_workload_axis_value(w, 0, 0), "128");
-    ck_assert_str_eq(sim_workload_axis_value(w, 0, 2), "4KiB");
-    ck_assert_str_eq(sim_workload_axis_where(w, 0), "--sweep");
+    app_workload *w = swept("pcie.mps_bytes= 128 ,256,  4KiB ");
+    ck_assert_uint_eq(app_workload_axis_len(w, 0), 3);
+    ck_assert_str_eq(app_workload_axis_value(w, 0, 0), "128");
+    ck_assert_str_eq(app_workload_axis_value(w, 0, 2), "4KiB");
+    ck_assert_str_eq(app_workload_axis_where(w, 0), "--sweep");
     sim_params *q = applied(w, 2);
     ck_assert_uint_eq(sim_params_uint(q, "pcie.mps_bytes"), 4096);
     sim_params_destroy(q);
-    sim_workload_destroy(w);
+    app_workload_destroy(w);
     /* a name with dots in its values is not a range unless the parameter is numeric */
     w = swept("run.name=a..b, c");
-    ck_assert_str_eq(sim_workload_axis_value(w, 0, 0), "a..b");
-    sim_workload_destroy(w);
+    ck_assert_str_eq(app_workload_axis_value(w, 0, 0), "a..b");
+    app_workload_destroy(w);
 
     sweep_fails("pcie.mps_bytes=128,,256",
                 "--sweep: sweep axis 'pcie.mps_bytes': empty value in list '128,,256'");
@@ -410,9 +410,9 @@ END_TEST
 
 START_TEST(test_points_order)
 {
-    sim_workload *w = load_ok("points.ini");
-    ck_assert_uint_eq(sim_workload_axes(w), 2);
-    ck_assert_uint_eq(sim_workload_points(w), 6);
+    app_workload *w = load_ok("points.ini");
+    ck_assert_uint_eq(app_workload_axes(w), 2);
+    ck_assert_uint_eq(app_workload_points(w), 6);
     /* the last axis varies fastest */
     static const struct {
         uint64_t lanes;
@@ -426,21 +426,21 @@ START_TEST(test_points_order)
         ck_assert_uint_eq(sim_params_uint(q, "pcie.mps_bytes"), 256);
         sim_params_destroy(q);
     }
-    sim_workload_destroy(w);
+    app_workload_destroy(w);
 }
 END_TEST
 
 START_TEST(test_set_overrides)
 {
-    sim_workload *w = load_ok("points.ini");
-    ck_assert_int_eq(sim_workload_override_set(w, reg, "pcie.lanes=8", &e), 0);
+    app_workload *w = load_ok("points.ini");
+    ck_assert_int_eq(app_workload_override_set(w, reg, "pcie.lanes=8", &e), 0);
     /* fixing a swept parameter removes its axis */
-    ck_assert_uint_eq(sim_workload_axes(w), 1);
-    ck_assert_str_eq(sim_workload_axis_name(w, 0), "run.kernel");
-    ck_assert_uint_eq(sim_workload_points(w), 2);
-    ck_assert_int_eq(sim_workload_override_set(w, reg, " pcie.mps_bytes = 1KiB ", &e), 0);
+    ck_assert_uint_eq(app_workload_axes(w), 1);
+    ck_assert_str_eq(app_workload_axis_name(w, 0), "run.kernel");
+    ck_assert_uint_eq(app_workload_points(w), 2);
+    ck_assert_int_eq(app_workload_override_set(w, reg, " pcie.mps_bytes = 1KiB ", &e), 0);
     ck_assert_str_eq(value_of(w, "pcie.mps_bytes"), "1KiB");
-    const sim_setting *last = sim_workload_setting(w, sim_workload_settings(w) - 1);
+    const app_setting *last = app_workload_setting(w, app_workload_settings(w) - 1);
     ck_assert_str_eq(last->name, "pcie.mps_bytes");
     ck_assert_str_eq(last->where, "--set");
     sim_params *q = applied(w, 1);
@@ -449,21 +449,21 @@ START_TEST(test_set_overrides)
     ck_assert_str_eq(sim_params_enum(q, "run.kernel"), "native");
     sim_params_destroy(q);
     /* a string may be set to nothing */
-    ck_assert_int_eq(sim_workload_override_set(w, reg, "run.name=", &e), 0);
+    ck_assert_int_eq(app_workload_override_set(w, reg, "run.name=", &e), 0);
 
-    ck_assert_int_eq(sim_workload_override_set(w, reg, "x", &e), -1);
+    ck_assert_int_eq(app_workload_override_set(w, reg, "x", &e), -1);
     ck_assert_str_eq(e.msg, "--set: expected name=value, got 'x'");
-    ck_assert_int_eq(sim_workload_override_set(w, reg, "=5", &e), -1);
+    ck_assert_int_eq(app_workload_override_set(w, reg, "=5", &e), -1);
     ck_assert_str_eq(e.msg, "--set: expected name=value, got '=5'");
-    ck_assert_int_eq(sim_workload_override_set(w, reg, "run.sede=3", &e), -1);
+    ck_assert_int_eq(app_workload_override_set(w, reg, "run.sede=3", &e), -1);
     ck_assert_str_eq(e.msg, "--set: unknown parameter 'run.sede' (did you mean 'run.seed'?)");
-    ck_assert_int_eq(sim_workload_override_set(w, reg, "pcie.lanes=64", &e), -1);
+    ck_assert_int_eq(app_workload_override_set(w, reg, "pcie.lanes=64", &e), -1);
     ck_assert_str_eq(e.msg, "--set: parameter 'pcie.lanes' = 64 is out of range [1, 32]");
-    ck_assert_int_eq(sim_workload_override_set(w, reg, "pcie.lanes=", &e), -1);
+    ck_assert_int_eq(app_workload_override_set(w, reg, "pcie.lanes=", &e), -1);
     ck_assert_str_eq(e.msg, "--set: parameter 'pcie.lanes': '' is not a number");
     /* refused overrides change nothing */
     ck_assert_str_eq(value_of(w, "pcie.lanes"), "8");
-    sim_workload_destroy(w);
+    app_workload_destroy(w);
 }
 END_TEST
 
@@ -471,8 +471,8 @@ END_TEST
  * the product's order; conditions may read fixed values, and overrides re-apply it. */
 START_TEST(test_exclude)
 {
-    sim_workload *w = load_ok("exclude.ini");
-    ck_assert_uint_eq(sim_workload_points(w), 5);
+    app_workload *w = load_ok("exclude.ini");
+    ck_assert_uint_eq(app_workload_points(w), 5);
     static const struct {
         uint64_t lanes;
         const char *kernel;
@@ -484,18 +484,18 @@ START_TEST(test_exclude)
         sim_params_destroy(q);
     }
     /* The second rule now holds for 4 lanes (written "512" or "0.5KiB"). */
-    ck_assert_int_eq(sim_workload_override_set(w, reg, "pcie.mps_bytes=0.5KiB", &e), 0);
-    ck_assert_uint_eq(sim_workload_points(w), 3);
+    ck_assert_int_eq(app_workload_override_set(w, reg, "pcie.mps_bytes=0.5KiB", &e), 0);
+    ck_assert_uint_eq(app_workload_points(w), 3);
     /* A fixed kernel: the first rule holds for one lane, so one point is left. */
-    ck_assert_int_eq(sim_workload_override_set(w, reg, "run.kernel=native", &e), 0);
-    ck_assert_uint_eq(sim_workload_points(w), 1);
+    ck_assert_int_eq(app_workload_override_set(w, reg, "run.kernel=native", &e), 0);
+    ck_assert_uint_eq(app_workload_points(w), 1);
     sim_params *q = applied(w, 0);
     ck_assert_uint_eq(sim_params_uint(q, "pcie.lanes"), 2);
     sim_params_destroy(q);
     /* Leaving nothing is an error naming the rule. */
-    ck_assert_int_eq(sim_workload_override_sweep(w, reg, "pcie.lanes=1,4", &e), -1);
+    ck_assert_int_eq(app_workload_override_sweep(w, reg, "pcie.lanes=1,4", &e), -1);
     ck_assert_msg(strstr(e.msg, "exclude.ini:9: exclude leaves no point"), "%s", e.msg);
-    sim_workload_destroy(w);
+    app_workload_destroy(w);
     load_fails("exclude_bad.ini", "3: exclude: unknown parameter 'pcie.lanez' (did you mean "
                                   "'pcie.lanes'?)");
     load_fails("exclude_syntax.ini", "3: exclude: 'pcie.lanes' is not NAME=VALUE or NAME!=VALUE");
@@ -504,18 +504,18 @@ END_TEST
 
 START_TEST(test_sweep_overrides)
 {
-    sim_workload *w = load_ok("points.ini");
+    app_workload *w = load_ok("points.ini");
     /* replaces an axis in place */
-    ck_assert_int_eq(sim_workload_override_sweep(w, reg, "pcie.lanes=2,4,8,16", &e), 0);
-    ck_assert_uint_eq(sim_workload_axes(w), 2);
-    ck_assert_str_eq(sim_workload_axis_name(w, 0), "pcie.lanes");
-    ck_assert_uint_eq(sim_workload_axis_len(w, 0), 4);
+    ck_assert_int_eq(app_workload_override_sweep(w, reg, "pcie.lanes=2,4,8,16", &e), 0);
+    ck_assert_uint_eq(app_workload_axes(w), 2);
+    ck_assert_str_eq(app_workload_axis_name(w, 0), "pcie.lanes");
+    ck_assert_uint_eq(app_workload_axis_len(w, 0), 4);
     /* adds one at the end, and wins over a fixed value */
-    ck_assert_int_eq(sim_workload_override_sweep(w, reg, "pcie.mps_bytes=128..512 *2", &e), 0);
-    ck_assert_uint_eq(sim_workload_axes(w), 3);
-    ck_assert_str_eq(sim_workload_axis_name(w, 2), "pcie.mps_bytes");
+    ck_assert_int_eq(app_workload_override_sweep(w, reg, "pcie.mps_bytes=128..512 *2", &e), 0);
+    ck_assert_uint_eq(app_workload_axes(w), 3);
+    ck_assert_str_eq(app_workload_axis_name(w, 2), "pcie.mps_bytes");
     ck_assert_ptr_null(value_of(w, "pcie.mps_bytes"));
-    ck_assert_uint_eq(sim_workload_points(w), 4 * 2 * 3);
+    ck_assert_uint_eq(app_workload_points(w), 4 * 2 * 3);
     sim_params *q = applied(w, 4 * 2 * 3 - 1);
     ck_assert_uint_eq(sim_params_uint(q, "pcie.lanes"), 16);
     ck_assert_str_eq(sim_params_enum(q, "run.kernel"), "native");
@@ -527,62 +527,62 @@ START_TEST(test_sweep_overrides)
     ck_assert_uint_eq(sim_params_uint(q, "pcie.mps_bytes"), 256);
     sim_params_destroy(q);
 
-    ck_assert_int_eq(sim_workload_override_sweep(w, reg, "pcie.lanes", &e), -1);
+    ck_assert_int_eq(app_workload_override_sweep(w, reg, "pcie.lanes", &e), -1);
     ck_assert_str_eq(e.msg, "--sweep: expected name=list, got 'pcie.lanes'");
-    ck_assert_int_eq(sim_workload_override_sweep(w, reg, " =1,2", &e), -1);
+    ck_assert_int_eq(app_workload_override_sweep(w, reg, " =1,2", &e), -1);
     ck_assert_str_eq(e.msg, "--sweep: expected name=list, got ' =1,2'");
-    ck_assert_uint_eq(sim_workload_axes(w), 3);
-    sim_workload_destroy(w);
+    ck_assert_uint_eq(app_workload_axes(w), 3);
+    app_workload_destroy(w);
 }
 END_TEST
 
 START_TEST(test_too_many_points)
 {
-    sim_workload *w = sim_workload_empty();
-    ck_assert_int_eq(sim_workload_override_sweep(w, reg, "link.delay_ps=1..10000", &e), 0);
-    ck_assert_int_eq(sim_workload_override_sweep(w, reg, "run.seed=1..1000", &e), 0);
-    ck_assert_int_eq(sim_workload_override_sweep(w, reg, "dma.size_bytes=1..2000", &e), -1);
+    app_workload *w = app_workload_empty();
+    ck_assert_int_eq(app_workload_override_sweep(w, reg, "link.delay_ps=1..10000", &e), 0);
+    ck_assert_int_eq(app_workload_override_sweep(w, reg, "run.seed=1..1000", &e), 0);
+    ck_assert_int_eq(app_workload_override_sweep(w, reg, "dma.size_bytes=1..2000", &e), -1);
     ck_assert_str_eq(e.msg, "--sweep: sweep axis 'dma.size_bytes': the sweep would have more "
                             "than 10000000 points");
-    ck_assert_uint_eq(sim_workload_points(w), 10000000);
-    sim_workload_destroy(w);
+    ck_assert_uint_eq(app_workload_points(w), 10000000);
+    app_workload_destroy(w);
 }
 END_TEST
 
 START_TEST(test_plots_kept_raw)
 {
-    sim_workload *w = load_ok("plot.ini");
-    ck_assert_uint_eq(sim_workload_settings(w), 1);
-    ck_assert_uint_eq(sim_workload_plots(w), 2);
-    ck_assert_str_eq(sim_workload_plot_name(w, 0), "latency");
-    ck_assert(ends_with(sim_workload_plot_where(w, 0), "plot.ini:4"));
-    ck_assert_uint_eq(sim_workload_plot_keys(w, 0), 3);
-    const sim_setting *k = sim_workload_plot_key(w, 0, 1);
+    app_workload *w = load_ok("plot.ini");
+    ck_assert_uint_eq(app_workload_settings(w), 1);
+    ck_assert_uint_eq(app_workload_plots(w), 2);
+    ck_assert_str_eq(app_workload_plot_name(w, 0), "latency");
+    ck_assert(ends_with(app_workload_plot_where(w, 0), "plot.ini:4"));
+    ck_assert_uint_eq(app_workload_plot_keys(w, 0), 3);
+    const app_setting *k = app_workload_plot_key(w, 0, 1);
     ck_assert_str_eq(k->name, "y");
     ck_assert_str_eq(k->value, "latency_ns_p50");
     ck_assert(ends_with(k->where, "plot.ini:6"));
-    ck_assert_str_eq(sim_workload_plot_key(w, 0, 2)->value, "Latency by transfer size");
-    ck_assert_str_eq(sim_workload_plot_name(w, 1), "throughput");
-    ck_assert(ends_with(sim_workload_plot_where(w, 1), "plot.ini:9"));
-    ck_assert_uint_eq(sim_workload_plot_keys(w, 1), 1);
-    ck_assert_str_eq(sim_workload_plot_key(w, 1, 0)->value, "pcie.mps_bytes");
-    sim_workload_destroy(w);
+    ck_assert_str_eq(app_workload_plot_key(w, 0, 2)->value, "Latency by transfer size");
+    ck_assert_str_eq(app_workload_plot_name(w, 1), "throughput");
+    ck_assert(ends_with(app_workload_plot_where(w, 1), "plot.ini:9"));
+    ck_assert_uint_eq(app_workload_plot_keys(w, 1), 1);
+    ck_assert_str_eq(app_workload_plot_key(w, 1, 0)->value, "pcie.mps_bytes");
+    app_workload_destroy(w);
 }
 END_TEST
 
 START_TEST(test_empty_workload)
 {
-    sim_workload *w = sim_workload_empty();
-    ck_assert_ptr_null(sim_workload_path(w));
-    ck_assert_str_eq(sim_workload_basename(w), "");
-    ck_assert_uint_eq(sim_workload_points(w), 1);
-    ck_assert_uint_eq(sim_workload_settings(w), 0);
-    ck_assert_uint_eq(sim_workload_plots(w), 0);
-    ck_assert_int_eq(sim_workload_override_set(w, reg, "run.seed=7", &e), 0);
+    app_workload *w = app_workload_empty();
+    ck_assert_ptr_null(app_workload_path(w));
+    ck_assert_str_eq(app_workload_basename(w), "");
+    ck_assert_uint_eq(app_workload_points(w), 1);
+    ck_assert_uint_eq(app_workload_settings(w), 0);
+    ck_assert_uint_eq(app_workload_plots(w), 0);
+    ck_assert_int_eq(app_workload_override_set(w, reg, "run.seed=7", &e), 0);
     sim_params *q = applied(w, 0);
     ck_assert_uint_eq(sim_params_uint(q, "run.seed"), 7);
     sim_params_destroy(q);
-    sim_workload_destroy(w);
+    app_workload_destroy(w);
 }
 END_TEST
 
