@@ -162,7 +162,7 @@ static sim_params *make_registry(void)
 {
     sim_params *p = sim_params_create();
     sim_run_register_params(p);
-    system_ops.register_params(p);
+    systems_ops.register_params(p);
     return p;
 }
 
@@ -413,7 +413,7 @@ static int cmd_run(int argc, char **argv, const char *argv0)
     }
     a.opts.summarize = app_summarize;
     if (rc == 0)
-        rc = app_sweep_run(&system_ops, w, reg, &a.opts, &e);
+        rc = app_sweep_run(&systems_ops, w, reg, &a.opts, &e);
     if (rc == EXIT_USAGE || (rc != 0 && e.msg[0]))
         fprintf(stderr, "iovsim: %s\n", e.msg);
     if (w)
@@ -546,7 +546,7 @@ static int cmd_regress(int argc, char **argv)
         return usage_error("regress: no scenario file given%s", "");
     sim_params *reg = make_registry();
     sim_err e = {{0}};
-    int rc = app_regress_run(&system_ops, reg, (const char *const *)argv + optind,
+    int rc = app_regress_run(&systems_ops, reg, (const char *const *)argv + optind,
                              (size_t)(argc - optind), &o, &e);
     if (rc == EXIT_USAGE)
         fprintf(stderr, "iovsim: %s\n", e.msg);

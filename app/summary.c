@@ -7,7 +7,7 @@ static const struct {
     const char *kind;
     int (*summarize)(const app_results *r, char **text, sim_err *e);
 } views[] = {
-    {"net", app_summary_paths},
+    {"paths", app_summary_paths},
 };
 
 int app_summarize(const char *dir, char **text, sim_err *e)

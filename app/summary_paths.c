@@ -148,7 +148,7 @@ int app_summary_paths(const app_results *r, char **out, sim_err *e)
         if (!app_results_ok(r, i))
             continue;
         const char *kind = app_results_param(r, i, "workload.kind");
-        if (!kind || strcmp(kind, "net"))
+        if (!kind || strcmp(kind, "paths"))
             continue;
         row w = {.point = i,
                  .path = index_of(app_results_param(r, i, "io.path"), path_names, PATH_KINDS),

@@ -25,14 +25,14 @@ int main(int argc, char **argv)
     for (size_t k = 0; k < 2; k++)
         for (size_t o = 0; o < 2; o++)
             for (size_t s = 0; s < 2; s++) {
-                sim_params *p = bench_registry(&system_ops);
+                sim_params *p = bench_registry(&systems_ops);
                 if (bench_set(p, "workload.kind", "dma") || bench_set(p, "run.kernel", kernels[k]) ||
                     bench_set(p, "dma.op", ops[o]) || bench_set(p, "dma.size_bytes", sizes[s]) ||
                     bench_set(p, "dma.outstanding", "256") || bench_set(p, "run.warmup_us", "0") ||
                     bench_set(p, "run.duration_us", duration))
                     return 2;
                 bench_point r;
-                bench_run_forked(&system_ops, p, metric, 1, &r);
+                bench_run_forked(&systems_ops, p, metric, 1, &r);
                 sim_params_destroy(p);
                 if (!r.ok) {
                     fprintf(stderr, "bench_dma: %s\n", r.err);

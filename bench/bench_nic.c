@@ -29,7 +29,7 @@ static int run_one(const char *kernel, const scenario *sc, double duration_us, b
     static const char *const metric[] = {"throughput_mpps"};
     char dur[32];
     snprintf(dur, sizeof dur, "%g", duration_us);
-    sim_params *p = bench_registry(&system_ops);
+    sim_params *p = bench_registry(&systems_ops);
     int native = !strcmp(sc->vms, "0");
     if (bench_set(p, "workload.kind", "nic") || bench_set(p, "run.kernel", kernel) ||
         bench_set(p, "nic.total_queues", "256") || bench_set(p, "nic.vfs", native ? "0" : "64") ||
@@ -43,7 +43,7 @@ static int run_one(const char *kernel, const scenario *sc, double duration_us, b
         sim_params_destroy(p);
         return -1;
     }
-    bench_run_forked(&system_ops, p, metric, 1, r);
+    bench_run_forked(&systems_ops, p, metric, 1, r);
     sim_params_destroy(p);
     if (!r->ok) {
         fprintf(stderr, "bench_nic: %s\n", r->err);

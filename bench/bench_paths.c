@@ -1,4 +1,4 @@
-/* Speed of the I/O paths (workload.kind = net): simulated packets per host second and
+/* Speed of the I/O paths (workload.kind = paths): simulated packets per host second and
  * kernel events per packet, for every path on both kernels, on the platform's costs
  * with a 10 GbE port: MTU streaming from the VMs (8 where the path shares the NIC, one
  * for native and passthrough), 64-byte request-response from one VM, and the MTU
@@ -36,8 +36,8 @@ static int run_one(const char *kernel, const char *path, const scenario *sc, dou
     snprintf(dur, sizeof dur, "%g", duration_us);
     int shares = strcmp(path, "native") && strcmp(path, "passthrough");
     const char *vms = sc->many_vms && shares ? "8" : "1";
-    sim_params *p = bench_registry(&system_ops);
-    if (bench_set(p, "workload.kind", "net") || bench_set(p, "run.kernel", kernel) ||
+    sim_params *p = bench_registry(&systems_ops);
+    if (bench_set(p, "workload.kind", "paths") || bench_set(p, "run.kernel", kernel) ||
         bench_set(p, "nic.line_gbps", "10") || bench_set(p, "cpu.cores", "20") ||
         bench_set(p, "io.path", path) || bench_set(p, "traffic.pattern", sc->pattern) ||
         bench_set(p, "traffic.packet_bytes", sc->frame) || bench_set(p, "traffic.vms", vms) ||
@@ -47,7 +47,7 @@ static int run_one(const char *kernel, const char *path, const scenario *sc, dou
         sim_params_destroy(p);
         return -1;
     }
-    bench_run_forked(&system_ops, p, metric, 1, r);
+    bench_run_forked(&systems_ops, p, metric, 1, r);
     sim_params_destroy(p);
     if (!r->ok) {
         fprintf(stderr, "bench_paths: %s %s: %s\n", path, sc->name, r->err);

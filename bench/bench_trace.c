@@ -26,7 +26,7 @@ static double now_s(void)
 
 static int record(const char *path, const char *window, const char *duration_us)
 {
-    sim_params *p = bench_registry(&system_ops);
+    sim_params *p = bench_registry(&systems_ops);
     if (bench_set(p, "workload.kind", "dma") || bench_set(p, "run.kernel", "native") ||
         bench_set(p, "iommu.mode", "strict") || bench_set(p, "dma.map", "window") ||
         bench_set(p, "dma.pattern", "random") || bench_set(p, "dma.window_bytes", window) ||
@@ -36,7 +36,7 @@ static int record(const char *path, const char *window, const char *duration_us)
         return -1;
     static const char *const names[] = {"dma_mtps"};
     bench_point r;
-    bench_run_forked(&system_ops, p, names, 1, &r);
+    bench_run_forked(&systems_ops, p, names, 1, &r);
     sim_params_destroy(p);
     if (!r.ok)
         fprintf(stderr, "bench_trace: recording failed: %s\n", r.err);
@@ -90,14 +90,14 @@ static int measure(const char *label, const char *path, int quick)
     static const char *const names[] = {"trace_records", "iotlb_hit_rate"};
     int failed = 0;
     for (int k = 0; k < 2; k++) {
-        sim_params *p = bench_registry(&system_ops);
+        sim_params *p = bench_registry(&systems_ops);
         if (bench_set(p, "workload.kind", "trace") || bench_set(p, "trace.file", path) ||
             bench_set(p, "trace.timing", "fast") || bench_set(p, "trace.outstanding", "32") ||
             bench_set(p, "iommu.mode", "strict") || bench_set(p, "run.kernel", kernels[k]) ||
             bench_set(p, "run.warmup_us", "0") || bench_set(p, "run.duration_us", "1e9"))
             return 2;
         bench_point r;
-        bench_run_forked(&system_ops, p, names, 2, &r);
+        bench_run_forked(&systems_ops, p, names, 2, &r);
         sim_params_destroy(p);
         if (!r.ok) {
             fprintf(stderr, "bench_trace: replay failed: %s\n", r.err);

@@ -36,7 +36,7 @@
 
 
 /* The platform's calibrated values, as the workload files include them. */
-static void platform(sim_params *p)
+static void use_calibrated_platform(sim_params *p)
 {
     val_set(p, "workload.kind", "dma");
     val_set(p, "run.kernel", "native");
@@ -58,7 +58,7 @@ static void platform(sim_params *p)
 static double latency(const char *mode, const char *window)
 {
     sim_params *p = val_registry();
-    platform(p);
+    use_calibrated_platform(p);
     val_set(p, "iommu.mode", mode);
     val_set(p, "dma.window_bytes", window);
     val_set(p, "dma.outstanding", "1");
@@ -71,7 +71,7 @@ static double latency(const char *mode, const char *window)
 static double bandwidth(const char *window, const char *page)
 {
     sim_params *p = val_registry();
-    platform(p);
+    use_calibrated_platform(p);
     val_set(p, "iommu.mode", "strict");
     val_set(p, "iommu.page_bytes", page);
     val_set(p, "dma.window_bytes", window);

@@ -15,7 +15,7 @@ static int rows, failures;
 
 void val_init(const char *program) { prog = program; }
 
-sim_params *val_registry(void) { return bench_registry(&system_ops); }
+sim_params *val_registry(void) { return bench_registry(&systems_ops); }
 
 void val_set(sim_params *p, const char *name, const char *value)
 {
@@ -26,12 +26,12 @@ void val_set(sim_params *p, const char *name, const char *value)
 double val_run_metric(sim_params *p, const char *metric)
 {
     sim_err e = {{0}};
-    if (system_ops.check(p, &e) < 0) {
+    if (systems_ops.check(p, &e) < 0) {
         fprintf(stderr, "%s: bad configuration: %s\n", prog, e.msg);
         exit(2);
     }
     sim_point_result r;
-    if (sim_run_point(&system_ops, p, NULL, &r, &e) < 0) {
+    if (sim_run_point(&systems_ops, p, NULL, &r, &e) < 0) {
         fprintf(stderr, "%s: run failed: %s\n", prog, e.msg);
         exit(2);
     }

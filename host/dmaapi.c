@@ -49,19 +49,10 @@ struct iommu_dma {
         map_failures;
 };
 
-static iommu_dma_observe_fn default_observe;
-static void *default_observe_ctx;
-
 void iommu_dma_set_observer(iommu_dma *d, iommu_dma_observe_fn fn, void *ctx)
 {
     d->observe = fn;
     d->observe_ctx = ctx;
-}
-
-void iommu_dma_set_default_observer(iommu_dma_observe_fn fn, void *ctx)
-{
-    default_observe = fn;
-    default_observe_ctx = ctx;
 }
 
 static void observe(const iommu_dma *d, iommu_dma_event_kind kind, uint64_t t, uint64_t dev_addr,
@@ -153,8 +144,6 @@ iommu_dma *iommu_dma_create(const sim_params *p, sim_stats *s, iommu *u, mem *m,
     d->copy_bpc = sim_params_double(p, "cpu.copy_bytes_per_cycle");
     d->ghz = sim_params_double(p, "cpu.ghz");
     d->ats = sim_params_bool(p, "iommu.ats");
-    d->observe = default_observe;
-    d->observe_ctx = default_observe_ctx;
     d->bounce = (range_alloc){.floor = bounce_base, .top = bounce_base + bounce_bytes,
                               .gran = BOUNCE_SLOT_BYTES};
     assert(d->mode == IOMMU_DMA_OFF || u);

@@ -102,9 +102,6 @@ typedef struct iommu_dma_event {
 
 typedef void (*iommu_dma_observe_fn)(void *ctx, const iommu_dma_event *ev);
 void iommu_dma_set_observer(iommu_dma *d, iommu_dma_observe_fn fn, void *ctx);
-/* DMA APIs created while a default is set start with it (NULL: none); see
- * pcie_rc_set_default_observer. */
-void iommu_dma_set_default_observer(iommu_dma_observe_fn fn, void *ctx);
 
 uint64_t iommu_dma_cpu_cycles(const iommu_dma *d);
 uint64_t iommu_dma_maps(const iommu_dma *d);

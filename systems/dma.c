@@ -1,4 +1,25 @@
-#include "systems/dma.h"
+/* The DMA micro-benchmark (workload.kind = dma): a device-side engine in the style of
+ * pcie-bench that keeps dma.outstanding transfers of dma.size_bytes in flight over a
+ * host buffer of dma.window_bytes, reading, writing, or alternating both, and reports
+ * payload bandwidth, transfer rate and latency. The system is one device on one root
+ * port: link, root complex, host memory.
+ *
+ * Each transfer costs one kernel event (its completion); the TLPs it generates are
+ * reservations on the link and memory. Addresses: the window (4 KiB aligned) is cut
+ * into slots, the transfer size rounded up to a power of two up to 4 KiB and to whole
+ * 4 KiB pages above; transfers take the slots in order (seq) or at random, starting
+ * dma.offset_bytes into the slot. With no offset a transfer of up to 4 KiB therefore
+ * starts aligned and never crosses a 4 KiB boundary, as the pcie-bench model assumes;
+ * an offset makes unaligned transfers (which may cross one).
+ *
+ * With iommu.mode other than off the root complex translates through the IOMMU
+ * (models/iommu/): in pt the device is in pass-through; in strict and lazy the driver
+ * maps each transfer's buffer before it and unmaps it after (dma.map = transfer) or maps
+ * the window once in pages of iommu.page_bytes (dma.map = window, as pcie-bench does).
+ * A 32-bit device (pcie.addr_bits = 32) with a window above 4 GiB goes through IOVAs
+ * below 4 GiB, or, with the IOMMU off or in pt, through bounce buffers. The IOMMU's
+ * metrics and dma_cpu_cycles_per_transfer then join the results. */
+#include "systems/kinds.h"
 
 #include <assert.h>
 #include <math.h>
@@ -13,30 +34,18 @@
 #include "models/pcie/dma.h"
 #include "models/pcie/link.h"
 #include "models/pcie/rc.h"
+#include "sim/alloc.h"
 #include "sim/kernel.h"
 #include "sim/rng.h"
 #include "sim/tq.h"
 
-#define FOUR_GIB (1ull << 32)
-/* Requester ID of the benchmarked function: bus 1, device 0, function 0, behind the
- * root port on bus 0. */
-#define DEVICE_RID 0x0100u
 /* The benchmarked function's identity: a network controller (class 02h). */
 #define DEVICE_VENDOR_ID 0x19eeu
 #define DEVICE_DEVICE_ID 0x4000u
 #define DEVICE_CLASS 0x020000u
 #define DEVICE_BAR0_BYTES (16ull << 20)
-/* Where firmware places device BARs: a 256 MiB MMIO window below 4 GiB. */
-#define MMIO_BASE 0xE0000000ull
-#define MMIO_BYTES (256ull << 20)
-/* With the IOMMU on: where the IOMMU driver's tables live (64 TiB up, 1 GiB), the
- * device's domain id, and the bounce pool of a 32-bit device (swiotlb's default 64 MiB,
- * placed at 3 GiB). */
-#define IOMMU_TABLES_BASE (1ull << 46)
-#define IOMMU_TABLES_BYTES (1ull << 30)
+/* With the IOMMU in strict or lazy mode: the device's domain id. */
 #define DEVICE_DID 1u
-#define BOUNCE_BASE (3ull << 30)
-#define BOUNCE_BYTES (64ull << 20)
 /* Most leaf entries a window mapped once may need (16 GiB of 4 KiB pages). */
 #define WINDOW_MAX_PAGES (1ull << 22)
 
@@ -52,14 +61,9 @@ typedef struct inflight {
 
 typedef struct dmabench {
     sim_kernel *kernel;
-    mem *mem;
-    pcie_link *link;
-    pcie_rc *rc;
+    platform *pf;
     pcie_dma *dma;
-    pcie_cfg_bus *bus;
     pcie_cfg *fn;
-    mem_phys *pm;
-    iommu *iommu;
     iommu_dma *dma_api;
     bool map_per_transfer;
     uint64_t dev_base; /* the window's device address when mapped once */
@@ -76,7 +80,7 @@ typedef struct dmabench {
     sim_hist *latency;
 } dmabench;
 
-void dmabench_register_params(sim_params *p)
+static void dmabench_register_params(sim_params *p)
 {
     sim_params_add_enum(p, "dma.op", "read", "read|write|rw",
                         "DMA benchmark operation: read host memory, write it, or alternate");
@@ -111,11 +115,13 @@ static uint64_t window_base(const sim_params *p)
     uint64_t base = sim_params_uint(p, "dma.base_addr");
     if (base)
         return base;
-    return sim_params_uint(p, "pcie.addr_bits") >= 64 ? FOUR_GIB : 256ull << 20;
+    return sim_params_uint(p, "pcie.addr_bits") >= 64 ? PLATFORM_HOST_BASE : 256ull << 20;
 }
 
-int dmabench_check(const sim_params *p, sim_err *e)
+static int dmabench_check(const sim_params *p, sim_err *e)
 {
+    if (platform_check(p, e) < 0)
+        return -1;
     uint64_t size = sim_params_uint(p, "dma.size_bytes");
     uint64_t window = sim_params_uint(p, "dma.window_bytes");
     uint64_t need = size + sim_params_uint(p, "dma.offset_bytes");
@@ -140,10 +146,11 @@ int dmabench_check(const sim_params *p, sim_err *e)
         return sim_err_set(e, "the DMA window [%#llx, %#llx) overlaps the MSI window [%#llx, "
                               "%#llx)", (unsigned long long)base, (unsigned long long)(base + window),
                            PCIE_MSI_BASE, PCIE_MSI_BASE + PCIE_MSI_SIZE);
-    if (base < MMIO_BASE + MMIO_BYTES && base + window > MMIO_BASE)
+    if (base < PLATFORM_MMIO32_BASE + PLATFORM_MMIO_WINDOW_BYTES && base + window > PLATFORM_MMIO32_BASE)
         return sim_err_set(e, "the DMA window [%#llx, %#llx) overlaps the device MMIO window "
                               "[%#llx, %#llx)", (unsigned long long)base,
-                           (unsigned long long)(base + window), MMIO_BASE, MMIO_BASE + MMIO_BYTES);
+                           (unsigned long long)(base + window), PLATFORM_MMIO32_BASE,
+                           PLATFORM_MMIO32_BASE + PLATFORM_MMIO_WINDOW_BYTES);
     /* A device with fewer address bits than the window needs reaches it through
      * remapping (strict, lazy) or bounce buffers (off, pt): both work. */
     if (base + window > 1ull << 52)
@@ -152,18 +159,20 @@ int dmabench_check(const sim_params *p, sim_err *e)
     unsigned bits = (unsigned)sim_params_uint(p, "pcie.addr_bits");
     int mode = sim_params_enum_index(p, "iommu.mode");
     if (bits < 64 && base + window > (1ull << bits) && mode < 2 &&
-        base < BOUNCE_BASE + BOUNCE_BYTES && base + window > BOUNCE_BASE)
+        base < PLATFORM_BOUNCE_BASE + PLATFORM_BOUNCE_BYTES && base + window > PLATFORM_BOUNCE_BASE)
         return sim_err_set(e, "the DMA window [%#llx, %#llx) overlaps the bounce pool [%#llx, "
                               "%#llx) a %u-bit device needs",
                            (unsigned long long)base, (unsigned long long)(base + window),
-                           BOUNCE_BASE, BOUNCE_BASE + BOUNCE_BYTES, bits);
+                           PLATFORM_BOUNCE_BASE, PLATFORM_BOUNCE_BASE + PLATFORM_BOUNCE_BYTES, bits);
     if (!iommu_on(p))
         return 0;
-    if (base < IOMMU_TABLES_BASE + IOMMU_TABLES_BYTES && base + window > IOMMU_TABLES_BASE)
+    if (base < PLATFORM_IOMMU_TABLES_BASE + PLATFORM_IOMMU_TABLES_BYTES &&
+        base + window > PLATFORM_IOMMU_TABLES_BASE)
         return sim_err_set(e, "the DMA window [%#llx, %#llx) overlaps the IOMMU's tables at "
                               "[%#llx, %#llx)",
                            (unsigned long long)base, (unsigned long long)(base + window),
-                           IOMMU_TABLES_BASE, IOMMU_TABLES_BASE + IOMMU_TABLES_BYTES);
+                           PLATFORM_IOMMU_TABLES_BASE,
+                           PLATFORM_IOMMU_TABLES_BASE + PLATFORM_IOMMU_TABLES_BYTES);
     uint64_t page = sim_params_uint(p, "iommu.page_bytes");
     if (mode >= 2 && sim_params_enum_index(p, "dma.map") == 1 && window / page > WINDOW_MAX_PAGES)
         return sim_err_set(e, "dma.window_bytes = %llu needs %llu IOMMU pages of %llu bytes; "
@@ -323,29 +332,26 @@ static void register_stats(dmabench *b, sim_stats *st)
                          "per transfer");
 }
 
-/* The IOMMU in the root complex and the host DMA API the device's driver uses: with
- * iommu.mode off only when a 32-bit device needs bouncing (the default path is left
- * exactly as without this code). */
-static int bring_up_iommu(dmabench *b, const sim_params *p, sim_stats *st, sim_err *e)
+static void dmabench_destroy(void *bench);
+
+/* The host DMA API the device's driver uses: with iommu.mode off only when a 32-bit
+ * device needs bouncing (the default path is left exactly as without it). */
+static int bring_up_dma_api(dmabench *b, const sim_params *p, sim_stats *st, sim_err *e)
 {
+    platform *pf = b->pf;
     unsigned bits = (unsigned)sim_params_uint(p, "pcie.addr_bits");
     bool bounce = bits < 64 && b->base + b->window > (1ull << bits);
     int mode = sim_params_enum_index(p, "iommu.mode");
     if (mode == 0 && !bounce)
         return 0;
-    b->pm = mem_phys_create();
-    if (mode != 0) {
-        b->iommu = iommu_create(p, st, b->mem, b->pm, IOMMU_TABLES_BASE, IOMMU_TABLES_BYTES);
-        if (sim_params_bool(p, "iommu.ats"))
-            iommu_ats_enable(b->iommu, DEVICE_RID, b->link,
-                             (uint64_t)llround(sim_params_double(p, "rc.latency_ns") * 1000.0));
-        pcie_rc_set_translate(b->rc, iommu_translate, b->iommu);
-        pcie_rc_set_msi(b->rc, iommu_msi, b->iommu);
-    }
-    b->dma_api = iommu_dma_create(p, st, b->iommu, b->mem, b->pm, DEVICE_RID, DEVICE_DID, bits,
-                                  BOUNCE_BASE, BOUNCE_BYTES, e);
+    if (pf->iommu && sim_params_bool(p, "iommu.ats"))
+        iommu_ats_enable(pf->iommu, PLATFORM_DEVICE_RID, pf->link,
+                         (uint64_t)llround(sim_params_double(p, "rc.latency_ns") * 1000.0));
+    b->dma_api = iommu_dma_create(p, st, pf->iommu, pf->mem, pf->pm, PLATFORM_DEVICE_RID,
+                                  DEVICE_DID, bits, PLATFORM_BOUNCE_BASE, PLATFORM_BOUNCE_BYTES, e);
     if (!b->dma_api)
         return -1;
+    platform_observe_dma_api(pf, b->dma_api);
     bool per_transfer_mapping = mode >= 2 && sim_params_enum_index(p, "dma.map") == 0;
     b->map_per_transfer = per_transfer_mapping || bounce;
     if (mode >= 2 && !per_transfer_mapping) {
@@ -361,14 +367,13 @@ static int bring_up_iommu(dmabench *b, const sim_params *p, sim_stats *st, sim_e
     return 0;
 }
 
-/* The function's configuration space, and what firmware and the OS do at boot:
- * enumerate the bus, place the BARs, program MPS and MRRS in Device Control. The DMA
- * engine then splits by what was programmed. */
+/* The function's configuration space, plugged into the platform's slot and booted;
+ * the DMA engine then splits by the MPS and MRRS programmed. */
 static int bring_up_function(dmabench *b, const sim_params *p, sim_stats *st, sim_err *e)
 {
-    b->bus = pcie_cfg_bus_create();
+    platform *pf = b->pf;
     b->fn = pcie_cfg_create(DEVICE_VENDOR_ID, DEVICE_DEVICE_ID, DEVICE_CLASS);
-    const pcie_link_cfg *lc = pcie_link_config(b->link);
+    const pcie_link_cfg *lc = pcie_link_config(pf->link);
     pcie_cfg_exp_info info = {
         .port_type = PCIE_EXP_TYPE_ENDPOINT,
         .mps_supported_bytes = (unsigned)sim_params_uint(p, "dma.mps_supported_bytes"),
@@ -379,29 +384,27 @@ static int bring_up_function(dmabench *b, const sim_params *p, sim_stats *st, si
         !pcie_cfg_add_exp_capability(b->fn, &info) ||
         !pcie_cfg_add_msix_capability(b->fn, 1, 0, 0x8000, 0, 0x9000) ||
         !pcie_cfg_exp_set_link_status(b->fn, lc->gen, lc->lanes) ||
-        !pcie_cfg_bus_attach(b->bus, DEVICE_RID, b->fn))
+        !pcie_cfg_bus_attach(pf->bus, PLATFORM_DEVICE_RID, b->fn))
         return sim_err_set(e, "cannot build the device's configuration space");
-    uint16_t rids[8];
-    size_t n = pcie_cfg_bus_enumerate(b->bus, 2, rids, 8);
-    if (n != 1 || rids[0] != DEVICE_RID ||
-        pcie_cfg_bus_assign_bars(b->bus, rids, n, MMIO_BASE, MMIO_BYTES, NULL) != 0 ||
-        !pcie_cfg_exp_set_mps_mrrs(b->fn, lc->mps_bytes, lc->mrrs_bytes))
-        return sim_err_set(e, "device bring-up failed: enumeration found %zu functions", n);
+    if (!platform_boot(pf, PLATFORM_MMIO32_BASE, e))
+        return -1;
     pcie_dma_set_limits(b->dma, pcie_cfg_exp_mps_bytes(b->fn), pcie_cfg_exp_mrrs_bytes(b->fn));
     pcie_cfg_register_stats(b->fn, st, "dev.cfg");
     return 0;
 }
 
-void *dmabench_build(const sim_ctx *ctx, sim_err *e)
+static void *dmabench_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *e)
 {
     const sim_params *p = ctx->params;
-    dmabench *b = calloc(1, sizeof *b);
-    assert(b);
+    dmabench *b = sim_xcalloc(1, sizeof *b);
     b->kernel = ctx->kernel;
-    b->mem = mem_create(p, ctx->stats);
-    b->link = pcie_link_create(p, ctx->stats, "pcie");
-    b->rc = pcie_rc_create(p, ctx->stats, b->link, b->mem);
-    b->dma = pcie_dma_create(b->link, b->rc, DEVICE_RID, (uint32_t)sim_params_uint(p, "pcie.tags"));
+    b->pf = platform_create(ctx, obs, false, e);
+    if (!b->pf) {
+        dmabench_destroy(b);
+        return NULL;
+    }
+    b->dma = pcie_dma_create(b->pf->link, b->pf->rc, PLATFORM_DEVICE_RID,
+                             (uint32_t)sim_params_uint(p, "pcie.tags"));
     if (bring_up_function(b, p, ctx->stats, e) < 0) {
         dmabench_destroy(b);
         return NULL;
@@ -417,12 +420,12 @@ void *dmabench_build(const sim_ctx *ctx, sim_err *e)
      * a 4 KiB boundary), whole 4 KiB pages above (transfers never overlap). */
     b->align = b->size <= 4096 ? pow2_at_least(b->size) : (b->size + 4095) / 4096 * 4096;
     b->engine_ps = (uint64_t)llround(sim_params_double(p, "dma.engine_latency_ns") * 1000.0);
-    if (bring_up_iommu(b, p, ctx->stats, e) < 0) {
+    if (bring_up_dma_api(b, p, ctx->stats, e) < 0) {
         dmabench_destroy(b);
         return NULL;
     }
     if (sim_params_enum_index(p, "dma.cache") == 0)
-        mem_touch(b->mem, b->base, b->window);
+        mem_touch(b->pf->mem, b->base, b->window);
     register_stats(b, ctx->stats);
 
     b->done_ev = sim_event_create(ctx->kernel, "dma.done", on_done, b);
@@ -434,18 +437,22 @@ void *dmabench_build(const sim_ctx *ctx, sim_err *e)
     return b;
 }
 
-void dmabench_destroy(void *bench)
+static void dmabench_destroy(void *bench)
 {
     dmabench *b = bench;
-    pcie_cfg_bus_destroy(b->bus);
     pcie_cfg_destroy(b->fn);
     pcie_dma_destroy(b->dma);
     iommu_dma_destroy(b->dma_api);
-    iommu_destroy(b->iommu);
-    mem_phys_destroy(b->pm);
-    pcie_rc_destroy(b->rc);
-    pcie_link_destroy(b->link);
-    mem_destroy(b->mem);
+    platform_destroy(b->pf);
     sim_tq_destroy(b->inflight);
     free(b);
 }
+
+const sys_kind sys_kind_dma = {
+    .name = "dma",
+    .doc = "device DMA micro-benchmark over PCIe",
+    .register_params = dmabench_register_params,
+    .check = dmabench_check,
+    .build = dmabench_build,
+    .destroy = dmabench_destroy,
+};

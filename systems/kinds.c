@@ -1,116 +1,94 @@
 #include "systems/kinds.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/iommu/iommu.h"
-#include "models/mem/mem.h"
-#include "models/pcie/link.h"
-#include "models/pcie/rc.h"
-#include "systems/dma.h"
-#include "systems/mdq.h"
-#include "systems/nic.h"
-#include "systems/paths.h"
-#include "systems/trace_replay.h"
+#include "host/cpu.h"
+#include "host/hv.h"
+#include "host/iopath/path.h"
+#include "host/nicdrv.h"
+#include "host/vswitch.h"
+#include "models/nic/nic.h"
+#include "models/nic/partner.h"
+#include "sim/alloc.h"
 #include "traces/trace_record.h"
 
-/* One entry per workload kind: the system it builds. Models register their
- * parameters whatever the kind, so `iovsim params` lists them all and a workload file
- * is checked against the whole registry. */
-typedef struct workload_kind {
-    const char *name;
-    int (*check)(const sim_params *p, sim_err *e);
-    void *(*build)(const sim_ctx *ctx, sim_err *e);
-    void (*destroy)(void *system);
-} workload_kind;
-
-static int dma_check(const sim_params *p, sim_err *e)
-{
-    if (pcie_link_check(p, e) < 0 || mem_check(p, e) < 0 || iommu_check(p, e) < 0)
-        return -1;
-    return dmabench_check(p, e);
-}
-
 /* The first kind is the default. */
-static const workload_kind kinds[] = {
-    {"dma", dma_check, dmabench_build, dmabench_destroy},
-    {"mdq", mdq_check, mdq_build, mdq_destroy},
-    {"nic", nicload_check, nicload_build, nicload_destroy},
-    {"net", net_check, net_build, net_destroy},
-    {"trace", trace_replay_check, trace_replay_build, trace_replay_destroy},
+static const sys_kind *const kinds[] = {
+    &sys_kind_dma, &sys_kind_mdq, &sys_kind_nic, &sys_kind_paths, &sys_kind_trace,
 };
 #define N_KINDS (sizeof kinds / sizeof kinds[0])
 
-/* A built system remembers its kind so destroy goes to the right model. */
-typedef struct system {
-    const workload_kind *kind;
+/* A built system remembers its kind so destroy goes to the right one. */
+typedef struct built_system {
+    const sys_kind *kind;
     void *model;
     trace_recorder *recorder; /* trace.record */
 } built_system;
 
-static void system_register_params(sim_params *p)
+static void systems_register_params(sim_params *p)
 {
-    char choices[256] = "";
+    char choices[256] = "", doc[1024] = "What a point simulates:";
     for (size_t i = 0; i < N_KINDS; i++) {
-        if (i)
-            strcat(choices, "|");
-        strcat(choices, kinds[i].name);
+        size_t c = strlen(choices), d = strlen(doc);
+        snprintf(choices + c, sizeof choices - c, "%s%s", i ? "|" : "", kinds[i]->name);
+        snprintf(doc + d, sizeof doc - d, "%s %s = %s", i ? ";" : "", kinds[i]->name,
+                 kinds[i]->doc);
     }
-    sim_params_add_enum(p, "workload.kind", kinds[0].name, choices,
-                        "What a point simulates: dma = device DMA micro-benchmark over PCIe; "
-                        "mdq = M/D/1 queue (framework self-check); nic = SR-IOV NIC traffic; "
-                        "net = the I/O paths (io.path) under network traffic; "
-                        "trace = replay a DMA trace (trace.file)");
-    mdq_register_params(p);
-    mem_register_params(p);
-    pcie_link_register_params(p);
-    pcie_rc_register_params(p);
-    dmabench_register_params(p);
-    iommu_register_params(p);
-    trace_replay_register_params(p);
+    sim_params_add_enum(p, "workload.kind", kinds[0]->name, choices, doc);
+    /* The components every kind may build, once each. */
+    platform_register_params(p);
+    cpu_register_params(p);
+    hv_register_params(p);
+    vswitch_register_params(p);
+    path_register_params(p);
+    nic_register_params(p);
+    nic_drv_register_params(p);
+    nic_partner_register_params(p);
     trace_record_register_params(p);
-    nicload_register_params(p);
-    net_register_params(p);
+    for (size_t i = 0; i < N_KINDS; i++)
+        if (kinds[i]->register_params)
+            kinds[i]->register_params(p);
 }
 
-static const workload_kind *kind_of(const sim_params *p)
+static const sys_kind *kind_of(const sim_params *p)
 {
-    return &kinds[sim_params_enum_index(p, "workload.kind")];
+    return kinds[sim_params_enum_index(p, "workload.kind")];
 }
 
-static int system_check(const sim_params *p, sim_err *e)
+static int systems_check(const sim_params *p, sim_err *e)
 {
-    const workload_kind *k = kind_of(p);
+    const sys_kind *k = kind_of(p);
     return k->check ? k->check(p, e) : 0;
 }
 
-static void *system_build(const sim_ctx *ctx, sim_err *e)
+static void *systems_build(const sim_ctx *ctx, sim_err *e)
 {
-    const workload_kind *k = kind_of(ctx->params);
-    /* The recorder observes whatever this build creates (root complexes, DMA APIs). */
+    const sys_kind *k = kind_of(ctx->params);
     trace_recorder *rec = trace_recorder_start(ctx, e);
     if (!rec && *sim_params_string(ctx->params, "trace.record"))
         return NULL;
-    void *model = k->build(ctx, e);
-    trace_recorder_built(rec);
+    sys_observers obs = {0};
+    if (rec) {
+        obs.rc_request = trace_recorder_on_request;
+        obs.rc_request_ctx = rec;
+        obs.dma_api = trace_recorder_on_dma_api;
+        obs.dma_api_ctx = rec;
+    }
+    void *model = k->build(ctx, &obs, e);
     if (!model) {
         trace_recorder_finish(rec);
         return NULL;
     }
-    built_system *s = calloc(1, sizeof *s);
-    if (!s) {
-        k->destroy(model);
-        trace_recorder_finish(rec);
-        sim_err_set(e, "out of memory");
-        return NULL;
-    }
+    built_system *s = sim_xcalloc(1, sizeof *s);
     s->kind = k;
     s->model = model;
     s->recorder = rec;
     return s;
 }
 
-static void system_destroy(void *sys)
+static void systems_destroy(void *sys)
 {
     built_system *s = sys;
     s->kind->destroy(s->model);
@@ -118,9 +96,9 @@ static void system_destroy(void *sys)
     free(s);
 }
 
-const sim_model_ops system_ops = {
-    .register_params = system_register_params,
-    .check = system_check,
-    .build = system_build,
-    .destroy = system_destroy,
+const sim_model_ops systems_ops = {
+    .register_params = systems_register_params,
+    .check = systems_check,
+    .build = systems_build,
+    .destroy = systems_destroy,
 };

@@ -1,11 +1,38 @@
-/* The model layer seen from the command line: every model's parameters, and the
- * system one simulation point builds, chosen by `workload.kind`. */
-#ifndef MODELS_SYSTEM_H
-#define MODELS_SYSTEM_H
+/* The workload kinds: what one simulation point builds, chosen by workload.kind. Each
+ * kind is one file of systems/ that defines a sys_kind; the table in kinds.c lists
+ * them (the first is the default). Adding a kind is that file and a line there.
+ *
+ * The model layer seen from the command line (systems_ops, for sim_run_point and the
+ * sweep): every component's parameters and every kind's own are registered whatever
+ * the kind, so `iovsim params` lists them all and a workload file is checked against
+ * the whole registry; a point builds the kind its parameters name, with the run's
+ * observers (trace.record) passed in. */
+#ifndef SYSTEMS_KINDS_H
+#define SYSTEMS_KINDS_H
 
 #include "sim/run.h"
+#include "systems/platform.h"
 
-extern const sim_model_ops system_ops;
+typedef struct sys_kind {
+    const char *name;
+    const char *doc; /* what a point of this kind simulates, for workload.kind's doc */
+    /* The kind's own parameters (components register theirs in kinds.c). May be NULL. */
+    void (*register_params)(sim_params *p);
+    /* Cross-parameter checks, the platform's and the components' included; a failure
+     * is a configuration error (exit 2). */
+    int (*check)(const sim_params *p, sim_err *e);
+    /* Creates the system (models, host software, traffic), registers its statistics and
+     * metrics and schedules its first events. NULL with *e set on failure. */
+    void *(*build)(const sim_ctx *ctx, const sys_observers *obs, sim_err *e);
+    void (*destroy)(void *system);
+} sys_kind;
 
+extern const sys_kind sys_kind_dma;   /* systems/dma.c */
+extern const sys_kind sys_kind_mdq;   /* systems/mdq.c */
+extern const sys_kind sys_kind_nic;   /* systems/nic.c */
+extern const sys_kind sys_kind_paths; /* systems/paths.c */
+extern const sys_kind sys_kind_trace; /* systems/trace_replay.c */
+
+extern const sim_model_ops systems_ops;
 
 #endif

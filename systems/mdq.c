@@ -1,4 +1,20 @@
-/* The M/D/1 queue in the framework's timing style (DESIGN.md): the server is a
+/* A synthetic M/D/1 queue: Poisson arrivals, one server, deterministic service time.
+ * It exercises the whole framework (parameters, kernel, statistics, runs, sweeps)
+ * before the hardware models exist, and its mean sojourn time has a closed form
+ * (Pollaczek-Khinchine) that tests compare against.
+ *
+ * Parameters
+ *   mdq.arrival_rate_mpps  Poisson arrival rate, million per second (default 1)
+ *   mdq.service_ns         service time per request (default 500; rounded to 1 ps)
+ *
+ * Stats: mdq.arrivals, mdq.busy_ps, mdq.sojourn_ps (histogram), mdq.load (derived).
+ * Metrics: mdq_throughput_mpps, mdq_sojourn_ns_mean, mdq_sojourn_ns_p50,
+ * mdq_sojourn_ns_p99, mdq_utilization, mdq_sojourn_ns_theory.
+ *
+ * It registers pointers to its own counters, so the stats must be written before the
+ * system is destroyed.
+ *
+ * The framework's timing style (docs/ARCHITECTURE.md): the server is a
  * reservation, so one event per arrival is the whole cost. At an arrival the request
  * reserves the server (start = max(now, busy_until); busy_until = start + service)
  * and its sojourn time is known at once; no event marks its start or completion.
@@ -12,7 +28,7 @@
  *                  (load >= 1) mdq_utilization therefore reports the offered load,
  *                  which may exceed 1, instead of saturating at 1.
  *   mdq.sojourn_ps arrival to completion, every request that arrived in the window. */
-#include "systems/mdq.h"
+#include "systems/kinds.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -34,7 +50,7 @@ typedef struct mdq {
     sim_hist *sojourn_ps;
 } mdq;
 
-void mdq_register_params(sim_params *p)
+static void mdq_register_params(sim_params *p)
 {
     /* The rate and service time must be positive; the lower bounds are the smallest
      * values that still mean something: one arrival per simulated second, and the
@@ -43,13 +59,6 @@ void mdq_register_params(sim_params *p)
                           "M/D/1 queue: Poisson arrival rate, million requests per second");
     sim_params_add_double(p, "mdq.service_ns", 500.0, 1e-3, 1e9, "ns",
                           "M/D/1 queue: deterministic service time per request (rounded to 1 ps)");
-}
-
-int mdq_check(const sim_params *p, sim_err *e)
-{
-    (void)p;
-    (void)e;
-    return 0;
 }
 
 /* Exponential gaps are drawn as doubles and truncated to whole picoseconds, with the
@@ -132,8 +141,9 @@ static double m_sojourn_ns_theory(const sim_stats *s, void *ctx)
     return service_ns + rho * service_ns / (2.0 * (1.0 - rho));
 }
 
-void *mdq_build(const sim_ctx *ctx, sim_err *e)
+static void *mdq_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *e)
 {
+    (void)obs;
     mdq *m = calloc(1, sizeof *m);
     if (!m) {
         sim_err_set(e, "mdq: out of memory");
@@ -169,4 +179,13 @@ void *mdq_build(const sim_ctx *ctx, sim_err *e)
     return m;
 }
 
-void mdq_destroy(void *m) { free(m); }
+static void mdq_destroy(void *m) { free(m); }
+
+/* No cross-parameter constraint: an overloaded queue (load >= 1) is a legal experiment. */
+const sys_kind sys_kind_mdq = {
+    .name = "mdq",
+    .doc = "M/D/1 queue (framework self-check)",
+    .register_params = mdq_register_params,
+    .build = mdq_build,
+    .destroy = mdq_destroy,
+};

@@ -1,4 +1,31 @@
-#include "systems/nic.h"
+/* The NIC workload (workload.kind = nic): one SR-IOV NIC on a Gen-n PCIe link, its PF
+ * driver enabling nic.vfs VFs, nicload.vms of them each driven by a guest driver with
+ * nicload.queue_pairs queue pairs (nicload.vms = 0: the host's PF driver carries the
+ * traffic itself, the native case), and a link partner. Traffic of nicload.frame_bytes
+ * frames goes one of five ways:
+ *   tx        every queue pair sends to the link partner
+ *   rx        the link partner sends to every VM (its MAC), flows spread over queues
+ *   bidir     both
+ *   vf-to-vf  VM i sends to VM i+1 (mod the VMs) through the NIC's embedded switch
+ *   rr        every queue pair sends a request and waits for the partner's response
+ * at nicload.offered_gbps in total per direction, or as fast as it goes (0).
+ *
+ * Metrics (results.csv): throughput_gbps and throughput_mpps (host-side bytes, frames
+ * without FCS; tx + rx for bidir and rr, received for vf-to-vf), drops (NIC drops:
+ * empty ring, buffer overflow, anti-spoofing, link down, DMA errors), tx_desc_reads,
+ * doorbells, irqs_per_sec, pcie_up_bytes_per_pkt and pcie_down_bytes_per_pkt (every
+ * TLP on the link per packet), latency_ns_p50/p99 (one-way from the partner to the
+ * driver for received traffic, round trip for rr), and the analytic limits of the
+ * direction: line_limit_gbps (the wire) and pcie_limit_gbps (pcie-bench's model of
+ * this NIC and driver, nic_pcie_model_eval). Per-VF and per-driver figures are in the
+ * stats (nic.vfN.*, nicdrv.vfN.*).
+ *
+ * With iommu.mode other than off the root complex translates through the IOMMU: in
+ * pass-through (pt) or, for strict and lazy, with one domain per function whose queue
+ * memory is mapped for the whole run, as an assigned VF's VM memory is (there is no
+ * per-packet map and unmap on this path); the IOMMU's metrics join the results.
+ * Interrupts are delivered as addressed (no interrupt remapping on this path yet). */
+#include "systems/kinds.h"
 
 #include <assert.h>
 #include <math.h>
@@ -15,17 +42,11 @@
 #include "models/pcie/cfgspace.h"
 #include "models/pcie/link.h"
 #include "models/pcie/rc.h"
+#include "sim/alloc.h"
 #include "sim/kernel.h"
 
-/* The PF sits at bus 1, device 0, function 0, behind the root port on bus 0. */
-#define PF_RID 0x0100u
-/* The NIC's BARs: a 256 MiB window at nic.mmio_base_addr. */
-#define MMIO_WINDOW_BYTES (256ull << 20)
 /* Traffic starts once the drivers' bring-up register writes have landed. */
 #define START_PS (2 * SIM_PS_PER_US)
-/* With an IOMMU: its tables live here, far from the queues' memory. */
-#define IOMMU_TABLES_BASE (1ull << 46)
-#define IOMMU_TABLES_BYTES (1ull << 30)
 
 enum dir { DIR_TX, DIR_RX, DIR_BIDIR, DIR_V2V, DIR_RR };
 
@@ -44,12 +65,7 @@ typedef struct gen {
 
 struct nicload {
     sim_kernel *kernel;
-    mem *mem;
-    pcie_link *link;
-    pcie_rc *rc;
-    pcie_cfg_bus *bus;
-    mem_phys *pm;
-    iommu *iommu;
+    platform *pf;
     nic *nic;
     nic_partner *peer;
     nic_drvq **q; /* index = the queue pair's MSI data */
@@ -68,11 +84,8 @@ struct nicload {
     uint64_t settle_at[2];
 };
 
-void nicload_register_params(sim_params *p)
+static void nicload_register_params(sim_params *p)
 {
-    nic_register_params(p);
-    nic_drv_register_params(p);
-    nic_partner_register_params(p);
     sim_params_add_uint(p, "nicload.vms", 0, 0, 256, "VMs",
                         "VMs with traffic, each on its own VF (VF 0 .. vms-1); 0: the host's PF "
                         "driver carries the traffic (native)");
@@ -91,10 +104,9 @@ void nicload_register_params(sim_params *p)
                         "headers, as pcie-bench counts them)");
 }
 
-int nicload_check(const sim_params *p, sim_err *e)
+static int nicload_check(const sim_params *p, sim_err *e)
 {
-    if (pcie_link_check(p, e) < 0 || mem_check(p, e) < 0 || iommu_check(p, e) < 0 ||
-        nic_check(p, e) < 0 || nic_drv_check(p, e) < 0)
+    if (platform_check(p, e) < 0 || nic_check(p, e) < 0 || nic_drv_check(p, e) < 0)
         return -1;
     unsigned vms = (unsigned)sim_params_uint(p, "nicload.vms");
     unsigned vfs = (unsigned)sim_params_uint(p, "nic.vfs");
@@ -139,12 +151,14 @@ int nicload_check(const sim_params *p, sim_err *e)
                            (unsigned long long)mps, (unsigned long long)mpss);
     uint64_t qbytes = nic_drvq_mem_bytes(p) * qp * (vms ? vms : 1);
     uint64_t base = sim_params_uint(p, "nicload.host_base_addr");
-    if (sim_params_enum_index(p, "iommu.mode") != 0 && base < IOMMU_TABLES_BASE + IOMMU_TABLES_BYTES &&
-        base + qbytes > IOMMU_TABLES_BASE)
+    if (sim_params_enum_index(p, "iommu.mode") != 0 &&
+        base < PLATFORM_IOMMU_TABLES_BASE + PLATFORM_IOMMU_TABLES_BYTES &&
+        base + qbytes > PLATFORM_IOMMU_TABLES_BASE)
         return sim_err_set(e, "nicload.host_base_addr: the queues' memory [%#llx, %#llx) overlaps "
                               "the IOMMU's tables at [%#llx, %#llx)",
                            (unsigned long long)base, (unsigned long long)(base + qbytes),
-                           IOMMU_TABLES_BASE, IOMMU_TABLES_BASE + IOMMU_TABLES_BYTES);
+                           PLATFORM_IOMMU_TABLES_BASE,
+                           PLATFORM_IOMMU_TABLES_BASE + PLATFORM_IOMMU_TABLES_BYTES);
     uint64_t mac;
     if (nic_mac_parse(sim_params_string(p, "peer.mac"), &mac) < 0 || !nic_mac_is_unicast(mac))
         return sim_err_set(e, "peer.mac = '%s' is not a unicast MAC address",
@@ -380,15 +394,8 @@ static void register_metrics(nicload *l, sim_stats *st)
 
 static int bring_up(nicload *l, const sim_params *p, sim_err *e)
 {
-    uint16_t rids[8];
-    size_t n = pcie_cfg_bus_enumerate(l->bus, 2, rids, 8);
-    const pcie_link_cfg *lc = pcie_link_config(l->link);
-    pcie_cfg *pf = nic_fn_cfg(l->nic, NIC_PF);
-    if (n != 1 || rids[0] != PF_RID ||
-        pcie_cfg_bus_assign_bars(l->bus, rids, n, sim_params_uint(p, "nic.mmio_base_addr"),
-                                 MMIO_WINDOW_BYTES, NULL) != 0 ||
-        !pcie_cfg_exp_set_mps_mrrs(pf, lc->mps_bytes, lc->mrrs_bytes))
-        return sim_err_set(e, "nic: bring-up failed (enumeration found %zu functions)", n);
+    if (!platform_boot(l->pf, sim_params_uint(p, "nic.mmio_base_addr"), e))
+        return -1;
     unsigned vfs = (unsigned)sim_params_uint(p, "nic.vfs");
     if (vfs && nic_pf_enable_vfs(l->nic, vfs) < 0)
         return sim_err_set(e, "%s", nic_last_error(l->nic));
@@ -403,20 +410,21 @@ static int bring_up(nicload *l, const sim_params *p, sim_err *e)
 static int assign(nicload *l, const sim_params *p, unsigned fn, uint64_t base, uint64_t bytes,
                   sim_err *e)
 {
-    if (!l->iommu)
+    iommu *u = l->pf->iommu;
+    if (!u)
         return 0;
     uint16_t rid = nic_fn_rid(l->nic, fn);
     if (sim_params_enum_index(p, "iommu.mode") == 1)
-        return iommu_attach_passthrough(l->iommu, rid) < 0
+        return iommu_attach_passthrough(u, rid) < 0
                    ? sim_err_set(e, "nic: cannot attach function %u in pass-through", fn)
                    : 0;
-    iommu_domain *d = iommu_domain_create(l->iommu, (uint16_t)(fn + 1));
+    iommu_domain *d = iommu_domain_create(u, (uint16_t)(fn + 1));
     if (!d)
         return sim_err_set(e, "nic: no IOMMU domain for function %u", fn);
     uint64_t page = sim_params_uint(p, "iommu.page_bytes");
     uint64_t lo = base & ~(page - 1), hi = (base + bytes + page - 1) & ~(page - 1);
     if (iommu_domain_map(d, lo, lo, hi - lo, page, IOMMU_READ | IOMMU_WRITE, e) < 0 ||
-        iommu_attach(l->iommu, rid, d) < 0)
+        iommu_attach(u, rid, d) < 0)
         return e->msg[0] ? -1 : sim_err_set(e, "nic: cannot attach function %u", fn);
     return 0;
 }
@@ -445,9 +453,9 @@ static int add_queues(nicload *l, const sim_params *p, sim_stats *st, sim_err *e
         for (unsigned q = 0; q < l->qp; q++) {
             size_t idx = l->nq++;
             nic_drv_env env = {.kernel = l->kernel,
-                               .rc = l->rc,
+                               .rc = l->pf->rc,
                                .nic = l->nic,
-                               .mem = l->mem,
+                               .mem = l->pf->mem,
                                .fn = fn,
                                .q = q,
                                .base = base,
@@ -527,34 +535,32 @@ static void start_traffic(nicload *l, const sim_params *p)
     }
 }
 
-void *nicload_build(const sim_ctx *ctx, sim_err *e)
+static void nicload_destroy(void *load);
+
+static void *nicload_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *e)
 {
     const sim_params *p = ctx->params;
-    nicload *l = calloc(1, sizeof *l);
-    assert(l);
+    nicload *l = sim_xcalloc(1, sizeof *l);
     l->kernel = ctx->kernel;
     l->vms = (unsigned)sim_params_uint(p, "nicload.vms");
     l->qp = (unsigned)sim_params_uint(p, "nicload.queue_pairs");
     l->frame = (uint32_t)sim_params_uint(p, "nicload.frame_bytes");
     l->dir = (enum dir)sim_params_enum_index(p, "nicload.direction");
     l->model = nic_pcie_model_eval(p, l->frame);
-    l->mem = mem_create(p, ctx->stats);
-    l->link = pcie_link_create(p, ctx->stats, "pcie");
-    l->rc = pcie_rc_create(p, ctx->stats, l->link, l->mem);
-    l->bus = pcie_cfg_bus_create();
-    nic_env env = {ctx->kernel, ctx->stats, l->link, l->rc, l->bus, PF_RID};
+    l->pf = platform_create(ctx, obs, false, e);
+    if (!l->pf) {
+        nicload_destroy(l);
+        return NULL;
+    }
+    nic_env env = {ctx->kernel, ctx->stats, l->pf->link, l->pf->rc, l->pf->bus,
+                   PLATFORM_DEVICE_RID};
     l->nic = nic_create(p, &env, e);
     if (!l->nic || bring_up(l, p, e) < 0) {
         nicload_destroy(l);
         return NULL;
     }
-    pcie_rc_set_msi(l->rc, on_msi, l);
-    if (sim_params_enum_index(p, "iommu.mode") != 0) {
-        l->pm = mem_phys_create();
-        l->iommu = iommu_create(p, ctx->stats, l->mem, l->pm, IOMMU_TABLES_BASE,
-                                IOMMU_TABLES_BYTES);
-        pcie_rc_set_translate(l->rc, iommu_translate, l->iommu);
-    }
+    /* Interrupts are delivered as addressed, without remapping. */
+    pcie_rc_set_msi(l->pf->rc, on_msi, l);
     register_metrics(l, ctx->stats);
     if (add_queues(l, p, ctx->stats, e) < 0) {
         nicload_destroy(l);
@@ -570,7 +576,7 @@ void *nicload_build(const sim_ctx *ctx, sim_err *e)
     return l;
 }
 
-void nicload_destroy(void *load)
+static void nicload_destroy(void *load)
 {
     nicload *l = load;
     if (!l)
@@ -582,11 +588,15 @@ void nicload_destroy(void *load)
     free(l->gens);
     nic_partner_destroy(l->peer);
     nic_destroy(l->nic);
-    iommu_destroy(l->iommu);
-    mem_phys_destroy(l->pm);
-    pcie_cfg_bus_destroy(l->bus);
-    pcie_rc_destroy(l->rc);
-    pcie_link_destroy(l->link);
-    mem_destroy(l->mem);
+    platform_destroy(l->pf);
     free(l);
 }
+
+const sys_kind sys_kind_nic = {
+    .name = "nic",
+    .doc = "SR-IOV NIC traffic",
+    .register_params = nicload_register_params,
+    .check = nicload_check,
+    .build = nicload_build,
+    .destroy = nicload_destroy,
+};

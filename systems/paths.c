@@ -1,4 +1,51 @@
-#include "systems/paths.h"
+/* The I/O paths (workload.kind = paths): one platform, one NIC, the same traffic,
+ * and a choice of how the VMs reach the NIC (io.path):
+ *
+ *   native       no VMs: traffic.vms application threads, each with its own PF queue
+ *                pair driven on its own core (the baseline)
+ *   emulated     an e1000-like device model in host user space; the host's PF driver
+ *                behind a virtual switch
+ *   paravirt     virtio-net rings, a vhost worker per VM, ioeventfd kicks, irqfd
+ *                interrupts, notification suppression; the host's switch and PF driver
+ *   devdomain    Xen split driver: netfront, event channels, netback in a driver domain
+ *                that owns the PF (an assigned device) and bridges to it
+ *   passthrough  one VM owns the whole NIC (its PF), DMA through the VM's IOMMU domain
+ *   sriov        each VM owns a VF; the VFs share the port, link, IOTLB and interrupt
+ *                remapping cache
+ *
+ * The steps of each path are data (host/iopath/tables.c, path.h); one engine runs them
+ * (host/iopath/engine.c, iopath.h) over the CPU, hypervisor, switch, NIC, PCIe, IOMMU and
+ * memory models. This file builds the platform, assigns functions and interrupts as the
+ * hypervisor does at boot, places the VMs, starts the traffic and defines the metrics. Traffic: traffic.pattern stream_tx (the VMs send to the link partner),
+ * stream_rx (the partner sends to every VM), bidir, rr (each VM sends a request and
+ * waits for the partner's response), inter_vm (VM i sends to VM i+1 through the
+ * switch, or the NIC's embedded switch for SR-IOV); traffic.packet_bytes, traffic.vms,
+ * traffic.offered_gbps (0: as fast as it goes), traffic.rr_bytes.
+ *
+ * Placement (place.*): cores 0 .. place.host_cores-1 run the host's stack and PF driver
+ * (for devdomain: the driver domain's vCPUs that run its PF driver and bridge); VM i's
+ * vCPU runs on core place.host_cores + i, wrapping over the remaining cores; its
+ * back-end thread (device model, vhost worker, netback) on place.backend: its own core
+ * after the vCPUs, its vCPU's core, or the host's cores (auto: the vCPU's for the
+ * device model, which QEMU runs in the vCPU thread on a register exit; its own for
+ * vhost, and for netback a driver domain vCPU of its own).
+ *
+ * Metrics (results.csv): throughput_gbps, throughput_mpps (frames that reached their
+ * destination application or the link partner, host-side bytes), latency_ns_mean,
+ * latency_ns_p50, latency_ns_p99, latency_ns_p999 (partner to application for received
+ * traffic, application to application for inter_vm, request to response for rr; not
+ * measured for stream_tx), guest_cycles_per_pkt, hv_cycles_per_pkt,
+ * host_cycles_per_pkt, exits_per_sec, irqs_per_sec, copies_per_pkt, vm_cpu_util (how
+ * busy each VM's vCPU core is, on average), cores_busy, drops; the IOMMU's
+ * (iotlb_hit_rate, ...) and the link's (pcie_up_util, pcie_down_util) register
+ * themselves.
+ *
+ * Configuration errors (exit 2 before anything runs): passthrough with more than one
+ * VM, sriov with more VMs than VFs (or than the queue pool allows), an assigned
+ * function whose IOMMU group holds functions that stay with the host or another VM
+ * (io.nic_acs = false), native with more application threads than PF queues,
+ * inter_vm without two VMs behind one switch. */
+#include "systems/kinds.h"
 
 #include <assert.h>
 #include <math.h>
@@ -6,39 +53,41 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host/iopath/iopath.h"
+#include "host/vpci.h"
 #include "models/iommu/irq_remap.h"
-#include "systems/paths_impl.h"
+#include "models/nic/partner.h"
+#include "sim/alloc.h"
 
-/* The PF at bus 1, device 0, function 0 behind the root port; its BARs (and the VFs')
- * in a 256 MiB window at nic.mmio_base_addr. */
-#define PF_RID 0x0100u
-#define MMIO_WINDOW_BYTES (256ull << 20)
 /* Traffic starts once the drivers' bring-up writes have landed (and the guests'
  * probes of assigned functions are done). */
 #define START_PS (2 * SIM_PS_PER_US)
-/* Device addresses. The host's (or driver domain's) queue memory at 4 GiB; VM i's I/O
- * memory at 64 GiB + i GiB. A VM's memory is placed so that its guest-physical
- * addresses equal the host-physical ones: the IOMMU still translates through the VM's
- * own tables (real walks, real IOTLB entries), and the memory model sees the lines the
- * DMA really touches. */
-#define HOST_BASE (4ull << 30)
-#define VM_BASE (64ull << 30)
-#define VM_SPAN (1ull << 30)
-#define TABLES_BASE (1ull << 46)
-#define TABLES_BYTES (1ull << 30)
+/* The driver domain's IOMMU domain id (VMs' are 1 + their index). */
 #define DDOM_DID 4000u
 /* Linux's posted-interrupt notification vector, and the first device vector. */
 #define PI_NOTIFY_VECTOR 0xf2u
 #define DEV_VECTOR 0x40u
 
+/* A point of the paths workload: the platform and devices, the software that runs on
+ * them (the engine's state), and what the metrics read. */
+typedef struct paths_sys {
+    const sim_params *params;
+    sim_stats *stats;
+    platform *pf;
+    nic *nic;
+    nic_partner *peer;
+    double offered_gbps;
+    unsigned host_cores;
+    nic_drv_counters *drv_ctr; /* per function with a driver: the PF, then each VF */
+    unsigned n_drv_ctr;
+    vpci_counters vpci;        /* the guests' configuration accesses */
+    iopath io;
+} paths_sys;
+
 /* ---------------------------------------------------------------- parameters */
 
-void net_register_params(sim_params *p)
+static void paths_register_params(sim_params *p)
 {
-    cpu_register_params(p);
-    hv_register_params(p);
-    vswitch_register_params(p);
-    path_register_params(p);
     sim_params_add_enum(p, "io.path", "native",
                         "native|emulated|paravirt|devdomain|passthrough|sriov",
                         "How the VMs reach the NIC: bare metal; an emulated e1000; virtio with "
@@ -98,10 +147,9 @@ static unsigned vfs_for(const sim_params *p)
     return vfs;
 }
 
-int net_check(const sim_params *p, sim_err *e)
+static int paths_check(const sim_params *p, sim_err *e)
 {
-    if (pcie_link_check(p, e) < 0 || mem_check(p, e) < 0 || iommu_check(p, e) < 0 ||
-        nic_check(p, e) < 0 || nic_drv_check(p, e) < 0)
+    if (platform_check(p, e) < 0 || nic_check(p, e) < 0 || nic_drv_check(p, e) < 0)
         return -1;
     path_kind k = path_of(p);
     const char *path = path_kind_name(k);
@@ -152,7 +200,7 @@ int net_check(const sim_params *p, sim_err *e)
     if ((k == PATH_EMULATED || k == PATH_PARAVIRT || k == PATH_DEVDOMAIN) && hcores > pfq)
         return sim_err_set(e, "place.host_cores = %u: each host core drives one PF queue pair, "
                               "but nic.pf_queues = %u", hcores, pfq);
-    if (pattern == NET_INTER_VM) {
+    if (pattern == IOPATH_INTER_VM) {
         if (k == PATH_NATIVE || k == PATH_PASSTHROUGH)
             return sim_err_set(e, "traffic.pattern = inter_vm needs two VMs that share the NIC or "
                                   "a switch; io.path = %s has %s", path,
@@ -198,55 +246,27 @@ int net_check(const sim_params *p, sim_err *e)
                               "pages", (unsigned long long)page);
     if (page == (1ull << 30) && !sim_params_bool(p, "iommu.superpage_1g"))
         return sim_err_set(e, "io.guest_page_bytes = 1 GiB needs iommu.superpage_1g = true");
-    if (nic_drvq_mem_bytes(p) > VM_SPAN)
+    if (nic_drvq_mem_bytes(p) > PLATFORM_VM_SPAN)
         return sim_err_set(e, "a queue pair's rings and buffers (%llu bytes: nic.ring_entries x "
                               "nicdrv.buf_bytes) exceed a VM's 1 GiB I/O window",
                            (unsigned long long)nic_drvq_mem_bytes(p));
     return 0;
 }
 
-/* ---------------------------------------------------------------- interrupts */
-
-static void on_irq(void *ctx, const iommu_irq_outcome *o)
-{
-    net *n = ctx;
-    if (o->kind == IOMMU_IRQ_BLOCKED || o->index >= n->ndq) {
-        n->c.irq_blocked++;
-        return;
-    }
-    net_drvq *dq = n->dq[o->index];
-    uint64_t t = o->t_ps;
-    if (o->kind == IOMMU_IRQ_POSTED)
-        iommu_pid_drain(n->iommu, o->pd_addr); /* the running vCPU takes the request */
-    if (dq->via_hv) {
-        t = net_deliver_virq(n, dq->core, t);
-    } else {
-        n->c.irqs++;
-    }
-    nic_drvq_irq(dq->q, t);
-}
-
-static void on_rx(void *ctx, nic_drvq *q, const nic_pkt *p, uint64_t t_ps)
-{
-    (void)q;
-    net_drvq *dq = ctx;
-    net_engine_rx(dq->n, dq, p, t_ps);
-}
-
 /* ---------------------------------------------------------------- metrics */
 
 static double elapsed_s(const sim_stats *s) { return (double)sim_stats_elapsed_ps(s) / 1e12; }
 
-static double pkts(const net *n)
+static double pkts(const paths_sys *sys)
 {
-    nic_partner_counters pc = nic_partner_get_counters(n->peer);
-    return (double)(pc.rx_frames + n->c.delivered);
+    nic_partner_counters pc = nic_partner_get_counters(sys->peer);
+    return (double)(pc.rx_frames + sys->io.c.delivered);
 }
 
-static double bytes(const net *n)
+static double bytes(const paths_sys *sys)
 {
-    nic_partner_counters pc = nic_partner_get_counters(n->peer);
-    return (double)(pc.rx_bytes + n->c.delivered_bytes);
+    nic_partner_counters pc = nic_partner_get_counters(sys->peer);
+    return (double)(pc.rx_bytes + sys->io.c.delivered_bytes);
 }
 
 static double per_s(const sim_stats *s, double x)
@@ -255,9 +275,9 @@ static double per_s(const sim_stats *s, double x)
     return el > 0 ? x / el : 0.0;
 }
 
-static double per_pkt(const net *n, double x)
+static double per_pkt(const paths_sys *sys, double x)
 {
-    double k = pkts(n);
+    double k = pkts(sys);
     return k > 0 ? x / k : 0.0;
 }
 
@@ -265,15 +285,15 @@ static double m_gbps(const sim_stats *s, void *ctx) { return per_s(s, bytes(ctx)
 static double m_mpps(const sim_stats *s, void *ctx) { return per_s(s, pkts(ctx)) / 1e6; }
 
 /* No sample, no number: an empty histogram reports nan rather than a latency of 0. */
-static double lat_q(const net *n, double q)
+static double lat_q(const paths_sys *sys, double q)
 {
-    return sim_hist_count(n->lat) ? sim_hist_quantile(n->lat, q) / 1000.0 : NAN;
+    return sim_hist_count(sys->io.lat) ? sim_hist_quantile(sys->io.lat, q) / 1000.0 : NAN;
 }
 static double m_lat_mean(const sim_stats *s, void *ctx)
 {
     (void)s;
-    const net *n = ctx;
-    return sim_hist_count(n->lat) ? sim_hist_mean(n->lat) / 1000.0 : NAN;
+    const paths_sys *sys = ctx;
+    return sim_hist_count(sys->io.lat) ? sim_hist_mean(sys->io.lat) / 1000.0 : NAN;
 }
 
 /* Frames the VMs sent reach the partner: their latency, creation to last bit at the
@@ -281,17 +301,17 @@ static double m_lat_mean(const sim_stats *s, void *ctx)
  * instead). */
 static void on_partner_rx(void *ctx, const nic_pkt *p, uint64_t arrival_ps)
 {
-    net *n = ctx;
+    paths_sys *sys = ctx;
     if (p->kind == NIC_PKT_DATA && arrival_ps >= p->born_ps)
-        sim_hist_add(n->lat, arrival_ps - p->born_ps);
+        sim_hist_add(sys->io.lat, arrival_ps - p->born_ps);
 }
 static double m_lat_p50(const sim_stats *s, void *ctx) { (void)s; return lat_q(ctx, 0.5); }
 static double m_lat_p99(const sim_stats *s, void *ctx) { (void)s; return lat_q(ctx, 0.99); }
 static double m_lat_p999(const sim_stats *s, void *ctx) { (void)s; return lat_q(ctx, 0.999); }
 
-static double who_per_pkt(const net *n, cpu_who w)
+static double who_per_pkt(const paths_sys *sys, cpu_who w)
 {
-    return per_pkt(n, (double)cpu_cycles(n->cpu, w));
+    return per_pkt(sys, (double)cpu_cycles(sys->io.cpu, w));
 }
 
 static double m_guest_cyc(const sim_stats *s, void *ctx)
@@ -314,58 +334,58 @@ static double m_host_cyc(const sim_stats *s, void *ctx)
 
 static double m_exits(const sim_stats *s, void *ctx)
 {
-    return per_s(s, (double)hv_exits_total(((net *)ctx)->hv));
+    return per_s(s, (double)hv_exits_total(((paths_sys *)ctx)->io.hv));
 }
 
-static double m_irqs(const sim_stats *s, void *ctx) { return per_s(s, (double)((net *)ctx)->c.irqs); }
+static double m_irqs(const sim_stats *s, void *ctx) { return per_s(s, (double)((paths_sys *)ctx)->io.c.irqs); }
 
 static double m_copies(const sim_stats *s, void *ctx)
 {
     (void)s;
-    return per_pkt(ctx, (double)((net *)ctx)->c.copies);
+    return per_pkt(ctx, (double)((paths_sys *)ctx)->io.c.copies);
 }
 
-static double core_cycles(const sim_stats *s, const net *n)
+static double core_cycles(const sim_stats *s, const paths_sys *sys)
 {
-    return elapsed_s(s) * cpu_ghz(n->cpu) * 1e9;
+    return elapsed_s(s) * cpu_ghz(sys->io.cpu) * 1e9;
 }
 
 /* The mean share of its core each VM's vCPU keeps busy: the guest, the exits it takes,
  * and host work that runs on the vCPU's thread (QEMU's device model). */
 static double m_vm_util(const sim_stats *s, void *ctx)
 {
-    net *n = ctx;
+    paths_sys *sys = ctx;
     double el = (double)sim_stats_elapsed_ps(s), busy = 0;
-    for (unsigned i = 0; i < n->vms; i++)
-        busy += (double)cpu_core_busy_ps(n->cpu, n->vm[i].vcpu_core);
-    return el > 0 ? busy / (el * n->vms) : 0.0;
+    for (unsigned i = 0; i < sys->io.vms; i++)
+        busy += (double)cpu_core_busy_ps(sys->io.cpu, sys->io.vm[i].vcpu_core);
+    return el > 0 ? busy / (el * sys->io.vms) : 0.0;
 }
 
 static double m_cores_busy(const sim_stats *s, void *ctx)
 {
-    net *n = ctx;
-    double c = core_cycles(s, n);
+    paths_sys *sys = ctx;
+    double c = core_cycles(s, sys);
     double used = 0;
     for (int w = 0; w < CPU_WHO_COUNT; w++)
-        used += (double)cpu_cycles(n->cpu, (cpu_who)w);
+        used += (double)cpu_cycles(sys->io.cpu, (cpu_who)w);
     return c > 0 ? used / c : 0.0;
 }
 
 static double m_drops(const sim_stats *s, void *ctx)
 {
     (void)s;
-    net *n = ctx;
-    nic_fn_counters c = nic_get_counters(n->nic);
+    paths_sys *sys = ctx;
+    nic_fn_counters c = nic_get_counters(sys->nic);
     uint64_t d = c.rx_no_desc_drops + c.rx_overflow_drops + c.spoof_drops + c.link_drops +
-                 c.dma_errors + n->c.queue_drops + n->c.xmit_drops;
-    for (unsigned i = 0; i < n->ndctr; i++)
-        d += n->dctr[i].qdisc_drops;
+                 c.dma_errors + sys->io.c.queue_drops + sys->io.c.xmit_drops;
+    for (unsigned i = 0; i < sys->n_drv_ctr; i++)
+        d += sys->drv_ctr[i].qdisc_drops;
     return (double)d;
 }
 
-static void register_stats(net *n, sim_stats *st)
+static void register_stats(paths_sys *sys, sim_stats *st)
 {
-#define C(field, desc) sim_stats_counter(st, "net." #field, &n->c.field, desc)
+#define C(field, desc) sim_stats_counter(st, "net." #field, &sys->io.c.field, desc)
     C(sent, "packets the applications sent");
     C(delivered, "packets applications received");
     C(delivered_bytes, "host-side bytes applications received");
@@ -381,84 +401,74 @@ static void register_stats(net *n, sim_stats *st)
     C(xmit_drops, "packets the NIC driver's full backlog refused");
     C(misdelivered, "frames that reached an application they were not addressed to");
     C(sender_blocks, "times a sender found its ring or NIC queue full");
-    C(cfg_passed, "guest configuration accesses passed to the device");
-    C(cfg_emulated, "guest configuration accesses emulated by the hypervisor");
-    C(cfg_discarded, "guest configuration accesses discarded by the hypervisor");
 #undef C
-    n->lat = sim_stats_hist(st, "net.latency_ps", "ps",
+    sim_stats_counter(st, "net.cfg_passed", &sys->vpci.passed,
+                      "guest configuration accesses passed to the device");
+    sim_stats_counter(st, "net.cfg_emulated", &sys->vpci.emulated,
+                      "guest configuration accesses emulated by the hypervisor");
+    sim_stats_counter(st, "net.cfg_discarded", &sys->vpci.discarded,
+                      "guest configuration accesses discarded by the hypervisor");
+    sys->io.lat = sim_stats_hist(st, "net.latency_ps", "ps",
                             "application-level latency: partner or sender to the receiving "
                             "application; rr: request to response");
-    sim_stats_metric(st, "throughput_gbps", m_gbps, n,
+    sim_stats_metric(st, "throughput_gbps", m_gbps, sys,
                      "host-side Gb/s that reached the partner or an application");
-    sim_stats_metric(st, "throughput_mpps", m_mpps, n, "million packets per second that arrived");
-    sim_stats_metric(st, "latency_ns_mean", m_lat_mean, n, "mean latency (ns)");
-    sim_stats_metric(st, "latency_ns_p50", m_lat_p50, n, "median latency (ns)");
-    sim_stats_metric(st, "latency_ns_p99", m_lat_p99, n, "99th percentile latency (ns)");
-    sim_stats_metric(st, "latency_ns_p999", m_lat_p999, n, "99.9th percentile latency (ns)");
-    sim_stats_metric(st, "guest_cycles_per_pkt", m_guest_cyc, n,
+    sim_stats_metric(st, "throughput_mpps", m_mpps, sys, "million packets per second that arrived");
+    sim_stats_metric(st, "latency_ns_mean", m_lat_mean, sys, "mean latency (ns)");
+    sim_stats_metric(st, "latency_ns_p50", m_lat_p50, sys, "median latency (ns)");
+    sim_stats_metric(st, "latency_ns_p99", m_lat_p99, sys, "99th percentile latency (ns)");
+    sim_stats_metric(st, "latency_ns_p999", m_lat_p999, sys, "99.9th percentile latency (ns)");
+    sim_stats_metric(st, "guest_cycles_per_pkt", m_guest_cyc, sys,
                      "CPU cycles per packet in guests (or native applications and driver)");
-    sim_stats_metric(st, "hv_cycles_per_pkt", m_hv_cyc, n,
+    sim_stats_metric(st, "hv_cycles_per_pkt", m_hv_cyc, sys,
                      "CPU cycles per packet in the hypervisor (exits, hypercalls, grant copies)");
-    sim_stats_metric(st, "host_cycles_per_pkt", m_host_cyc, n,
+    sim_stats_metric(st, "host_cycles_per_pkt", m_host_cyc, sys,
                      "CPU cycles per packet in the host or driver domain (back-ends, switch, PF "
                      "driver)");
-    sim_stats_metric(st, "exits_per_sec", m_exits, n, "VM exits per second, all reasons");
-    sim_stats_metric(st, "irqs_per_sec", m_irqs, n,
+    sim_stats_metric(st, "exits_per_sec", m_exits, sys, "VM exits per second, all reasons");
+    sim_stats_metric(st, "irqs_per_sec", m_irqs, sys,
                      "interrupts per second taken by CPUs (physical to the host, virtual to VMs)");
-    sim_stats_metric(st, "copies_per_pkt", m_copies, n, "packet copies by CPUs per packet");
-    sim_stats_metric(st, "vm_cpu_util", m_vm_util, n,
+    sim_stats_metric(st, "copies_per_pkt", m_copies, sys, "packet copies by CPUs per packet");
+    sim_stats_metric(st, "vm_cpu_util", m_vm_util, sys,
                      "share of its core each VM's vCPU keeps busy, on average");
-    sim_stats_metric(st, "cores_busy", m_cores_busy, n, "cores' worth of CPU work, everyone");
-    sim_stats_metric(st, "drops", m_drops, n,
+    sim_stats_metric(st, "cores_busy", m_cores_busy, sys, "cores' worth of CPU work, everyone");
+    sim_stats_metric(st, "drops", m_drops, sys,
                      "packets lost: NIC drops, full stage queues, full driver backlogs");
 }
 
 /* ---------------------------------------------------------------- build */
 
-static void net_free(net *n)
+static void paths_destroy(void *system)
 {
-    if (!n)
+    paths_sys *sys = system;
+    if (!sys)
         return;
-    net_engine_destroy(n);
-    for (unsigned i = 0; i < n->ndq; i++) {
-        nic_drvq_destroy(n->dq[i]->q);
-        free(n->dq[i]);
+    iopath_destroy_stages(&sys->io);
+    for (unsigned i = 0; i < sys->io.ndq; i++) {
+        nic_drvq_destroy(sys->io.dq[i]->q);
+        free(sys->io.dq[i]);
     }
-    free(n->dq);
-    free(n->host_q);
-    free(n->dctr);
-    free(n->vm);
-    nic_partner_destroy(n->peer);
-    nic_destroy(n->nic);
-    pcie_cfg_bus_destroy(n->bus);
-    iommu_destroy(n->iommu);
-    pcie_rc_destroy(n->rc);
-    pcie_link_destroy(n->link);
-    mem_phys_destroy(n->pm);
-    mem_destroy(n->mem);
-    vswitch_destroy(n->vsw);
-    hv_destroy(n->hv);
-    cpu_destroy(n->cpu);
-    free(n);
+    free(sys->io.dq);
+    free(sys->io.host_q);
+    free(sys->drv_ctr);
+    free(sys->io.vm);
+    nic_partner_destroy(sys->peer);
+    nic_destroy(sys->nic);
+    platform_destroy(sys->pf);
+    vswitch_destroy(sys->io.vsw);
+    hv_destroy(sys->io.hv);
+    cpu_destroy(sys->io.cpu);
+    free(sys);
 }
 
-void net_destroy(void *system) { net_free(system); }
-
-static int bring_up_nic(net *n, sim_err *e)
+static int bring_up_nic(paths_sys *sys, sim_err *e)
 {
-    const sim_params *p = n->params;
-    uint16_t rids[8];
-    size_t k = pcie_cfg_bus_enumerate(n->bus, 2, rids, 8);
-    const pcie_link_cfg *lc = pcie_link_config(n->link);
-    pcie_cfg *pf = nic_fn_cfg(n->nic, NIC_PF);
-    if (k != 1 || rids[0] != PF_RID ||
-        pcie_cfg_bus_assign_bars(n->bus, rids, k, sim_params_uint(p, "nic.mmio_base_addr"),
-                                 MMIO_WINDOW_BYTES, NULL) != 0 ||
-        !pcie_cfg_exp_set_mps_mrrs(pf, lc->mps_bytes, lc->mrrs_bytes))
-        return sim_err_set(e, "net: NIC bring-up failed (enumeration found %zu functions)", k);
+    const sim_params *p = sys->params;
+    if (!platform_boot(sys->pf, sim_params_uint(p, "nic.mmio_base_addr"), e))
+        return -1;
     unsigned vfs = vfs_for(p);
-    if (vfs && nic_pf_enable_vfs(n->nic, vfs) < 0)
-        return sim_err_set(e, "%s", nic_last_error(n->nic));
+    if (vfs && nic_pf_enable_vfs(sys->nic, vfs) < 0)
+        return sim_err_set(e, "%s", nic_last_error(sys->nic));
     return 0;
 }
 
@@ -473,13 +483,13 @@ static unsigned irq_table_order(unsigned entries)
 static uint64_t round_up(uint64_t x, uint64_t a) { return (x + a - 1) / a * a; }
 
 /* A domain mapping [base, base + bytes) guest-physical to the same host-physical. */
-static iommu_domain *identity_domain(net *n, uint16_t did, uint64_t base, uint64_t bytes,
+static iommu_domain *identity_domain(paths_sys *sys, uint16_t did, uint64_t base, uint64_t bytes,
                                      sim_err *e)
 {
-    uint64_t page = sim_params_uint(n->params, "io.guest_page_bytes");
-    iommu_domain *d = iommu_domain_create(n->iommu, did);
+    uint64_t page = sim_params_uint(sys->params, "io.guest_page_bytes");
+    iommu_domain *d = iommu_domain_create(sys->pf->iommu, did);
     if (!d) {
-        sim_err_set(e, "net: no IOMMU domain %u", did);
+        sim_err_set(e, "paths: no IOMMU domain %u", did);
         return NULL;
     }
     if (iommu_domain_map(d, base, base, round_up(bytes, page), page, IOMMU_READ | IOMMU_WRITE, e) < 0)
@@ -488,58 +498,54 @@ static iommu_domain *identity_domain(net *n, uint16_t did, uint64_t base, uint64
 }
 
 /* One driver queue of function fn, queue pair q, its memory at base. */
-static net_drvq *add_queue(net *n, unsigned fn, unsigned q, uint64_t base, nic_drv_counters *ctr,
-                           net_vm *owner, unsigned core, cpu_who who, bool via_hv, sim_err *e)
+static iopath_drvq *add_queue(paths_sys *sys, unsigned fn, unsigned q, uint64_t base, nic_drv_counters *ctr,
+                           iopath_vm *owner, unsigned core, cpu_who who, bool via_hv, sim_err *e)
 {
-    net_drvq *dq = calloc(1, sizeof *dq);
-    if (!dq) {
-        sim_err_set(e, "out of memory");
-        return NULL;
-    }
-    unsigned idx = n->ndq;
-    n->dq[n->ndq++] = dq;
-    dq->n = n;
+    iopath_drvq *dq = sim_xcalloc(1, sizeof *dq);
+    unsigned idx = sys->io.ndq;
+    sys->io.dq[sys->io.ndq++] = dq;
+    dq->io = &sys->io;
     dq->vm = owner;
     dq->core = core;
     dq->who = who;
     dq->via_hv = via_hv;
     dq->irte = idx;
-    dq->rid = nic_fn_rid(n->nic, fn);
+    dq->rid = nic_fn_rid(sys->nic, fn);
     uint8_t vector = (uint8_t)(DEV_VECTOR + idx % 0xb0u);
     int rc;
-    if (via_hv && hv_posted(n->hv)) {
-        dq->pd_addr = owner ? owner->pd_addr : iommu_pid_create(n->iommu, PI_NOTIFY_VECTOR, core);
-        rc = iommu_irte_set_posted(n->iommu, idx, dq->rid, dq->pd_addr, vector, false);
+    if (via_hv && hv_posted(sys->io.hv)) {
+        dq->pd_addr = owner ? owner->pd_addr : iommu_pid_create(sys->pf->iommu, PI_NOTIFY_VECTOR, core);
+        rc = iommu_irte_set_posted(sys->pf->iommu, idx, dq->rid, dq->pd_addr, vector, false);
     } else {
-        rc = iommu_irte_set_remapped(n->iommu, idx, dq->rid, core, vector);
+        rc = iommu_irte_set_remapped(sys->pf->iommu, idx, dq->rid, core, vector);
     }
-    if (rc < 0 || (via_hv && hv_posted(n->hv) && !dq->pd_addr)) {
-        sim_err_set(e, "net: interrupt remapping entry %u could not be written", idx);
+    if (rc < 0 || (via_hv && hv_posted(sys->io.hv) && !dq->pd_addr)) {
+        sim_err_set(e, "paths: interrupt remapping entry %u could not be written", idx);
         return NULL;
     }
-    nic_drv_env env = {.kernel = n->kernel,
-                       .rc = n->rc,
-                       .nic = n->nic,
-                       .mem = n->mem,
+    nic_drv_env env = {.kernel = sys->io.kernel,
+                       .rc = sys->pf->rc,
+                       .nic = sys->nic,
+                       .mem = sys->pf->mem,
                        .fn = fn,
                        .q = q,
                        .base = base,
                        .msi_addr = iommu_msi_addr(idx),
                        .msi_data = 0,
                        .ctr = ctr};
-    dq->q = nic_drvq_create(n->params, &env);
-    nic_drvq_set_rx_handler(dq->q, on_rx, dq);
-    nic_drvq_set_cpu(dq->q, net_drvq_cpu, dq);
+    dq->q = nic_drvq_create(sys->params, &env);
+    nic_drvq_set_rx_handler(dq->q, iopath_drvq_rx, dq);
+    nic_drvq_set_cpu(dq->q, iopath_drvq_cpu, dq);
     return dq;
 }
 
-static unsigned backend_core(const net *n, unsigned i, unsigned vms)
+static unsigned backend_core(const paths_sys *sys, unsigned i, unsigned vms)
 {
-    const sim_params *p = n->params;
-    unsigned cores = cpu_cores(n->cpu), h = n->host_cores, g = cores - h;
+    const sim_params *p = sys->params;
+    unsigned cores = cpu_cores(sys->io.cpu), h = sys->host_cores, g = cores - h;
     int place = sim_params_enum_index(p, "place.backend");
     if (place == 0)
-        place = 1 + n->path->backend_place; /* auto: own | vcpu | host */
+        place = 1 + sys->io.path->backend_place; /* auto: own | vcpu | host */
     switch (place) {
     case 1: return h + (vms + i) % g;
     case 2: return h + i % g;
@@ -547,39 +553,39 @@ static unsigned backend_core(const net *n, unsigned i, unsigned vms)
     }
 }
 
-static uint64_t vm_mac(const net *n, unsigned i)
+static uint64_t vm_mac(const paths_sys *sys, unsigned i)
 {
-    switch ((path_nic_owner)n->path->nic_owner) {
+    switch ((path_nic_owner)sys->io.path->nic_owner) {
     case PATH_NIC_APP:
-    case PATH_NIC_VM_PF: return nic_fn_mac(n->nic, NIC_PF);
-    case PATH_NIC_VM_VF: return nic_fn_mac(n->nic, NIC_FN_OF_VF(i));
+    case PATH_NIC_VM_PF: return nic_fn_mac(sys->nic, NIC_PF);
+    case PATH_NIC_VM_VF: return nic_fn_mac(sys->nic, NIC_FN_OF_VF(i));
     default: return 0x525400120000ull + i + 1; /* a virtual NIC's address (QEMU's prefix) */
     }
 }
 
-static int add_queues(net *n, sim_err *e)
+static int add_queues(paths_sys *sys, sim_err *e)
 {
-    const sim_params *p = n->params;
-    path_nic_owner own = (path_nic_owner)n->path->nic_owner;
+    const sim_params *p = sys->params;
+    path_nic_owner own = (path_nic_owner)sys->io.path->nic_owner;
     uint64_t per_q = nic_drvq_mem_bytes(p);
-    unsigned maxq = n->vms + n->host_cores;
-    n->dq = calloc(maxq, sizeof *n->dq);
-    n->dctr = calloc(n->vms + 1, sizeof *n->dctr);
-    n->host_q = calloc(n->host_cores, sizeof *n->host_q);
-    if (!n->dq || !n->dctr || !n->host_q)
+    unsigned maxq = sys->io.vms + sys->host_cores;
+    sys->io.dq = calloc(maxq, sizeof *sys->io.dq);
+    sys->drv_ctr = calloc(sys->io.vms + 1, sizeof *sys->drv_ctr);
+    sys->io.host_q = calloc(sys->host_cores, sizeof *sys->io.host_q);
+    if (!sys->io.dq || !sys->drv_ctr || !sys->io.host_q)
         return sim_err_set(e, "out of memory");
-    if (iommu_irq_table_init(n->iommu, irq_table_order(maxq)) < 0)
-        return sim_err_set(e, "net: no interrupt remapping table for %u vectors", maxq);
-    n->ndctr = 1;
-    nic_drv_register_stats(&n->dctr[0], n->stats, "nicdrv.pf");
+    if (iommu_irq_table_init(sys->pf->iommu, irq_table_order(maxq)) < 0)
+        return sim_err_set(e, "paths: no interrupt remapping table for %u vectors", maxq);
+    sys->n_drv_ctr = 1;
+    nic_drv_register_stats(&sys->drv_ctr[0], sys->stats, "nicdrv.pf");
     switch (own) {
     case PATH_NIC_APP:
         /* Bare metal: the host's DMA API in pass-through, one PF queue per thread. */
-        iommu_attach_passthrough(n->iommu, nic_fn_rid(n->nic, NIC_PF));
-        nic_drv_enable_msix(n->nic, NIC_PF);
-        for (unsigned i = 0; i < n->vms; i++) {
-            net_vm *vm = &n->vm[i];
-            vm->own = add_queue(n, NIC_PF, i, HOST_BASE + i * per_q, &n->dctr[0], vm,
+        iommu_attach_passthrough(sys->pf->iommu, nic_fn_rid(sys->nic, NIC_PF));
+        nic_drv_enable_msix(sys->nic, NIC_PF);
+        for (unsigned i = 0; i < sys->io.vms; i++) {
+            iopath_vm *vm = &sys->io.vm[i];
+            vm->own = add_queue(sys, NIC_PF, i, PLATFORM_HOST_BASE + i * per_q, &sys->drv_ctr[0], vm,
                                 vm->vcpu_core, CPU_GUEST, false, e);
             if (!vm->own)
                 return -1;
@@ -588,43 +594,43 @@ static int add_queues(net *n, sim_err *e)
     case PATH_NIC_HOST:
     case PATH_NIC_DDOM: {
         bool dd = own == PATH_NIC_DDOM;
-        uint16_t rid = nic_fn_rid(n->nic, NIC_PF);
+        uint16_t rid = nic_fn_rid(sys->nic, NIC_PF);
         if (dd) {
             /* The driver domain is a VM that owns the PF: its own DMA domain, and its
              * interrupts through the hypervisor. */
-            iommu_domain *d = identity_domain(n, DDOM_DID, HOST_BASE, n->host_cores * per_q, e);
-            if (!d || iommu_attach(n->iommu, rid, d) < 0)
-                return d ? sim_err_set(e, "net: attaching the PF to the driver domain failed") : -1;
+            iommu_domain *d = identity_domain(sys, DDOM_DID, PLATFORM_HOST_BASE, sys->host_cores * per_q, e);
+            if (!d || iommu_attach(sys->pf->iommu, rid, d) < 0)
+                return d ? sim_err_set(e, "paths: attaching the PF to the driver domain failed") : -1;
         } else {
-            iommu_attach_passthrough(n->iommu, rid);
+            iommu_attach_passthrough(sys->pf->iommu, rid);
         }
-        nic_drv_enable_msix(n->nic, NIC_PF);
-        for (unsigned q = 0; q < n->host_cores; q++) {
-            n->host_q[q] = add_queue(n, NIC_PF, q, HOST_BASE + q * per_q, &n->dctr[0], NULL, q,
+        nic_drv_enable_msix(sys->nic, NIC_PF);
+        for (unsigned q = 0; q < sys->host_cores; q++) {
+            sys->io.host_q[q] = add_queue(sys, NIC_PF, q, PLATFORM_HOST_BASE + q * per_q, &sys->drv_ctr[0], NULL, q,
                                      CPU_HOST, dd, e);
-            if (!n->host_q[q])
+            if (!sys->io.host_q[q])
                 return -1;
         }
-        n->nhost_q = n->host_cores;
+        sys->io.nhost_q = sys->host_cores;
         break;
     }
     case PATH_NIC_VM_PF:
     case PATH_NIC_VM_VF:
-        for (unsigned i = 0; i < n->vms; i++) {
-            net_vm *vm = &n->vm[i];
+        for (unsigned i = 0; i < sys->io.vms; i++) {
+            iopath_vm *vm = &sys->io.vm[i];
             unsigned fn = own == PATH_NIC_VM_PF ? NIC_PF : NIC_FN_OF_VF(i);
             vm->fn = fn;
-            iommu_domain *d = identity_domain(n, (uint16_t)(1 + i), vm->gpa_base, per_q, e);
-            if (!d || iommu_attach(n->iommu, nic_fn_rid(n->nic, fn), d) < 0)
-                return d ? sim_err_set(e, "net: attaching function %u to VM %u failed", fn, i) : -1;
-            nic_drv_counters *ctr = &n->dctr[0];
+            iommu_domain *d = identity_domain(sys, (uint16_t)(1 + i), vm->gpa_base, per_q, e);
+            if (!d || iommu_attach(sys->pf->iommu, nic_fn_rid(sys->nic, fn), d) < 0)
+                return d ? sim_err_set(e, "paths: attaching function %u to VM %u failed", fn, i) : -1;
+            nic_drv_counters *ctr = &sys->drv_ctr[0];
             if (fn != NIC_PF) {
-                ctr = &n->dctr[n->ndctr++];
+                ctr = &sys->drv_ctr[sys->n_drv_ctr++];
                 char pre[32];
                 snprintf(pre, sizeof pre, "nicdrv.vf%u", fn - 1);
-                nic_drv_register_stats(ctr, n->stats, pre);
+                nic_drv_register_stats(ctr, sys->stats, pre);
             }
-            vm->own = add_queue(n, fn, 0, vm->gpa_base, ctr, vm, vm->vcpu_core, CPU_GUEST, true, e);
+            vm->own = add_queue(sys, fn, 0, vm->gpa_base, ctr, vm, vm->vcpu_core, CPU_GUEST, true, e);
             if (!vm->own)
                 return -1;
         }
@@ -635,146 +641,161 @@ static int add_queues(net *n, sim_err *e)
 
 /* The guests probe their assigned functions (each configuration access an exit);
  * every driver then brings its queue up. Returns when traffic can start. */
-static uint64_t open_queues(net *n)
+/* An assigned function, for the hypervisor enabling MSI-X on it when the guest does. */
+typedef struct assigned_fn {
+    nic *nic;
+    unsigned fn;
+} assigned_fn;
+
+static void enable_msix(void *ctx)
+{
+    const assigned_fn *a = ctx;
+    nic_drv_enable_msix(a->nic, a->fn);
+}
+
+static uint64_t open_queues(paths_sys *sys)
 {
     uint64_t start = START_PS;
-    for (unsigned i = 0; i < n->vms; i++) {
-        net_vm *vm = &n->vm[i];
-        if (n->path->nic_owner == PATH_NIC_VM_PF || n->path->nic_owner == PATH_NIC_VM_VF) {
-            uint64_t t = net_vpci_probe(n, vm, vm->fn, 0);
+    for (unsigned i = 0; i < sys->io.vms; i++) {
+        iopath_vm *vm = &sys->io.vm[i];
+        if (sys->io.path->nic_owner == PATH_NIC_VM_PF || sys->io.path->nic_owner == PATH_NIC_VM_VF) {
+            assigned_fn a = {sys->nic, vm->fn};
+            uint64_t t = vpci_probe(sys->io.hv, vm->vcpu_core, nic_fn_cfg(sys->nic, vm->fn),
+                                    enable_msix, &a, &sys->vpci, 0);
             if (t > start)
                 start = t;
         }
     }
-    for (unsigned i = 0; i < n->ndq; i++)
-        nic_drvq_open(n->dq[i]->q, 0);
+    for (unsigned i = 0; i < sys->io.ndq; i++)
+        nic_drvq_open(sys->io.dq[i]->q, 0);
     return start;
 }
 
-static void setup_switch(net *n)
+static void setup_switch(paths_sys *sys)
 {
     uint8_t m[6];
-    uint64_t peer = nic_partner_mac(n->peer);
+    uint64_t peer = nic_partner_mac(sys->peer);
     for (int i = 0; i < 6; i++)
         m[i] = (uint8_t)(peer >> (40 - 8 * i));
     /* What the partner's ARP reply and the VMs' gratuitous ARPs at boot teach it. */
-    vswitch_learn(n->vsw, 0, m);
-    for (unsigned v = 0; v < n->vms; v++) {
+    vswitch_learn(sys->io.vsw, 0, m);
+    for (unsigned v = 0; v < sys->io.vms; v++) {
         for (int i = 0; i < 6; i++)
-            m[i] = (uint8_t)(n->vm[v].mac >> (40 - 8 * i));
-        vswitch_learn(n->vsw, n->vm[v].port, m);
+            m[i] = (uint8_t)(sys->io.vm[v].mac >> (40 - 8 * i));
+        vswitch_learn(sys->io.vsw, sys->io.vm[v].port, m);
     }
 }
 
-static void setup_traffic(net *n, uint64_t start)
+static void setup_traffic(paths_sys *sys, uint64_t start)
 {
-    bool to_vms = n->pattern == NET_STREAM_RX || n->pattern == NET_BIDIR;
-    bool from_vms = n->pattern != NET_STREAM_RX;
-    uint32_t hb = n->frame_bytes - NIC_FCS_BYTES;
+    bool to_vms = sys->io.pattern == IOPATH_STREAM_RX || sys->io.pattern == IOPATH_BIDIR;
+    bool from_vms = sys->io.pattern != IOPATH_STREAM_RX;
+    uint32_t hb = sys->io.frame_bytes - NIC_FCS_BYTES;
     if (to_vms) {
-        path_nic_owner own = (path_nic_owner)n->path->nic_owner;
+        path_nic_owner own = (path_nic_owner)sys->io.path->nic_owner;
         if (own == PATH_NIC_APP)
-            nic_partner_add_dest(n->peer, n->vm[0].mac, 0, n->vms);
+            nic_partner_add_dest(sys->peer, sys->io.vm[0].mac, 0, sys->io.vms);
         else
-            for (unsigned v = 0; v < n->vms; v++)
-                nic_partner_add_dest(n->peer, n->vm[v].mac,
-                                     own == PATH_NIC_VM_VF ? nic_fn_vlan(n->nic, n->vm[v].fn) : 0,
-                                     own == PATH_NIC_VM_VF || own == PATH_NIC_VM_PF ? 1 : n->nhost_q);
-        nic_partner_start(n->peer, start, n->offered_gbps, n->frame_bytes);
+            for (unsigned v = 0; v < sys->io.vms; v++)
+                nic_partner_add_dest(sys->peer, sys->io.vm[v].mac,
+                                     own == PATH_NIC_VM_VF ? nic_fn_vlan(sys->nic, sys->io.vm[v].fn) : 0,
+                                     own == PATH_NIC_VM_VF || own == PATH_NIC_VM_PF ? 1 : sys->io.nhost_q);
+        nic_partner_start(sys->peer, start, sys->offered_gbps, sys->io.frame_bytes);
     }
     if (!from_vms)
         return;
-    for (unsigned v = 0; v < n->vms; v++) {
-        net_sender *s = &n->vm[v].snd;
+    for (unsigned v = 0; v < sys->io.vms; v++) {
+        iopath_sender *s = &sys->io.vm[v].snd;
         s->active = true;
-        s->dst_mac = n->pattern == NET_INTER_VM ? n->vm[(v + 1) % n->vms].mac
-                                                : nic_partner_mac(n->peer);
-        if (n->offered_gbps > 0 && n->pattern != NET_RR)
-            s->interval_ps = (uint64_t)llround((double)hb * 8000.0 * n->vms / n->offered_gbps);
+        s->dst_mac = sys->io.pattern == IOPATH_INTER_VM ? sys->io.vm[(v + 1) % sys->io.vms].mac
+                                                : nic_partner_mac(sys->peer);
+        if (sys->offered_gbps > 0 && sys->io.pattern != IOPATH_RR)
+            s->interval_ps = (uint64_t)llround((double)hb * 8000.0 * sys->io.vms / sys->offered_gbps);
     }
-    net_engine_start(n, start);
+    iopath_start(&sys->io, start);
 }
 
-void *net_build(const sim_ctx *ctx, sim_err *e)
+static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *e)
 {
     const sim_params *p = ctx->params;
-    net *n = calloc(1, sizeof *n);
-    if (!n) {
-        sim_err_set(e, "out of memory");
-        return NULL;
-    }
-    n->params = p;
-    n->kernel = ctx->kernel;
-    n->stats = ctx->stats;
-    n->path = path_get(path_of(p));
-    n->pattern = (enum net_pattern)sim_params_enum_index(p, "traffic.pattern");
-    n->vms = (unsigned)sim_params_uint(p, "traffic.vms");
-    n->frame_bytes = (uint32_t)sim_params_uint(p, "traffic.packet_bytes");
-    if (n->pattern == NET_RR && sim_params_uint(p, "traffic.rr_bytes"))
-        n->frame_bytes = (uint32_t)sim_params_uint(p, "traffic.rr_bytes");
-    n->offered_gbps = sim_params_double(p, "traffic.offered_gbps");
-    n->host_cores = (unsigned)sim_params_uint(p, "place.host_cores");
-    n->quantum_ps = (uint64_t)llround(sim_params_double(p, "net.quantum_ns") * 1000.0);
-    n->budget = (uint32_t)sim_params_uint(p, "nicdrv.napi_budget");
-    n->txq_limit = (uint32_t)sim_params_uint(p, "net.txq_pkts");
-    n->rr_outstanding = (uint32_t)sim_params_uint(p, "traffic.rr_outstanding");
-    path_costs_load(p, n->cost);
+    paths_sys *sys = sim_xcalloc(1, sizeof *sys);
+    iopath *io = &sys->io;
+    sys->params = p;
+    sys->stats = ctx->stats;
+    io->kernel = ctx->kernel;
+    io->path = path_get(path_of(p));
+    io->pattern = (iopath_pattern)sim_params_enum_index(p, "traffic.pattern");
+    io->vms = (unsigned)sim_params_uint(p, "traffic.vms");
+    io->frame_bytes = (uint32_t)sim_params_uint(p, "traffic.packet_bytes");
+    if (io->pattern == IOPATH_RR && sim_params_uint(p, "traffic.rr_bytes"))
+        io->frame_bytes = (uint32_t)sim_params_uint(p, "traffic.rr_bytes");
+    sys->offered_gbps = sim_params_double(p, "traffic.offered_gbps");
+    sys->host_cores = (unsigned)sim_params_uint(p, "place.host_cores");
+    io->quantum_ps = (uint64_t)llround(sim_params_double(p, "net.quantum_ns") * 1000.0);
+    io->budget = (uint32_t)sim_params_uint(p, "nicdrv.napi_budget");
+    io->txq_limit = (uint32_t)sim_params_uint(p, "net.txq_pkts");
+    io->rr_outstanding = (uint32_t)sim_params_uint(p, "traffic.rr_outstanding");
+    path_costs_load(p, io->cost);
 
-    n->cpu = cpu_create(p, ctx->stats);
-    n->hv = hv_create(p, ctx->stats, n->cpu);
-    n->mem = mem_create(p, ctx->stats);
-    n->pm = mem_phys_create();
-    n->link = pcie_link_create(p, ctx->stats, "pcie");
-    n->rc = pcie_rc_create(p, ctx->stats, n->link, n->mem);
-    n->bus = pcie_cfg_bus_create();
-    n->iommu = iommu_create(p, ctx->stats, n->mem, n->pm, TABLES_BASE, TABLES_BYTES);
-    pcie_rc_set_translate(n->rc, iommu_translate, n->iommu);
-    pcie_rc_set_msi(n->rc, iommu_msi, n->iommu);
-    iommu_set_irq_sink(n->iommu, on_irq, n);
-    nic_env env = {ctx->kernel, ctx->stats, n->link, n->rc, n->bus, PF_RID};
-    n->nic = nic_create(p, &env, e);
-    if (!n->nic || bring_up_nic(n, e) < 0) {
-        net_free(n);
+    io->cpu = cpu_create(p, ctx->stats);
+    io->hv = hv_create(p, ctx->stats, io->cpu);
+    /* The IOMMU is on whatever iommu.mode says: VMs' memory is remapped. */
+    sys->pf = platform_create(ctx, obs, true, e);
+    if (!sys->pf) {
+        paths_destroy(sys);
         return NULL;
     }
-    n->retry_ps = nic_frame_wire_ps(n->nic, n->frame_bytes) * (n->txq_limit / 2 + 1);
-    register_stats(n, ctx->stats);
+    io->iommu = sys->pf->iommu;
+    iommu_set_irq_sink(io->iommu, iopath_on_irq, io);
+    nic_env env = {ctx->kernel, ctx->stats, sys->pf->link, sys->pf->rc, sys->pf->bus,
+                   PLATFORM_DEVICE_RID};
+    sys->nic = nic_create(p, &env, e);
+    if (!sys->nic || bring_up_nic(sys, e) < 0) {
+        paths_destroy(sys);
+        return NULL;
+    }
+    io->retry_ps = nic_frame_wire_ps(sys->nic, io->frame_bytes) * (io->txq_limit / 2 + 1);
+    register_stats(sys, ctx->stats);
 
-    n->vm = calloc(n->vms, sizeof *n->vm);
-    if (!n->vm) {
-        sim_err_set(e, "out of memory");
-        net_free(n);
-        return NULL;
-    }
-    unsigned cores = cpu_cores(n->cpu), g = cores - n->host_cores;
-    for (unsigned i = 0; i < n->vms; i++) {
-        net_vm *vm = &n->vm[i];
-        vm->n = n;
+    io->vm = sim_xcalloc(io->vms, sizeof *io->vm);
+    unsigned cores = cpu_cores(io->cpu), g = cores - sys->host_cores;
+    for (unsigned i = 0; i < io->vms; i++) {
+        iopath_vm *vm = &io->vm[i];
+        vm->io = io;
         vm->idx = i;
-        vm->vcpu_core = n->host_cores + i % g;
-        vm->backend_core = backend_core(n, i, n->vms);
-        vm->mac = vm_mac(n, i);
+        vm->vcpu_core = sys->host_cores + i % g;
+        vm->backend_core = backend_core(sys, i, io->vms);
+        vm->mac = vm_mac(sys, i);
         vm->port = (uint16_t)(1 + i);
-        vm->gpa_base = VM_BASE + i * VM_SPAN;
-        if (hv_posted(n->hv))
-            vm->pd_addr = iommu_pid_create(n->iommu, PI_NOTIFY_VECTOR, vm->vcpu_core);
+        vm->gpa_base = PLATFORM_VM_BASE + i * PLATFORM_VM_SPAN;
+        if (hv_posted(io->hv))
+            vm->pd_addr = iommu_pid_create(io->iommu, PI_NOTIFY_VECTOR, vm->vcpu_core);
     }
-    if (n->path->switch_entry != PATH_NO_STAGE)
-        n->vsw = vswitch_create(p, ctx->stats, "vswitch", 1 + n->vms);
-    if (add_queues(n, e) < 0) {
-        net_free(n);
+    if (io->path->switch_entry != PATH_NO_STAGE)
+        io->vsw = vswitch_create(p, ctx->stats, "vswitch", 1 + io->vms);
+    if (add_queues(sys, e) < 0) {
+        paths_destroy(sys);
         return NULL;
     }
-    if (net_engine_build(n) < 0) {
+    if (iopath_build_stages(io) < 0) {
         sim_err_set(e, "out of memory");
-        net_free(n);
+        paths_destroy(sys);
         return NULL;
     }
-    n->peer = nic_partner_create(p, ctx->stats, ctx->kernel, n->nic);
-    nic_partner_set_rx_observer(n->peer, on_partner_rx, n);
-    if (n->vsw)
-        setup_switch(n);
-    uint64_t start = open_queues(n);
-    setup_traffic(n, start);
-    return n;
+    sys->peer = nic_partner_create(p, ctx->stats, ctx->kernel, sys->nic);
+    nic_partner_set_rx_observer(sys->peer, on_partner_rx, sys);
+    if (io->vsw)
+        setup_switch(sys);
+    uint64_t start = open_queues(sys);
+    setup_traffic(sys, start);
+    return sys;
 }
+
+const sys_kind sys_kind_paths = {
+    .name = "paths",
+    .doc = "the I/O paths (io.path) under network traffic",
+    .register_params = paths_register_params,
+    .check = paths_check,
+    .build = paths_build,
+    .destroy = paths_destroy,
+};

@@ -1,4 +1,44 @@
-#include "systems/trace_replay.h"
+/* Trace replay (workload.kind = trace): a DMA trace (traces/trace.h) as a point's
+ * traffic, against this run's PCIe, IOMMU and memory configuration. The system is the
+ * DMA benchmark's (one root port: link, root complex, host memory, and the IOMMU unless
+ * iommu.mode = off); records enter at the root complex, where they were recorded.
+ *
+ *   trace.timing = timed  each record takes effect at its time_ps + ahead_ps; the root
+ *                         complex, IOMMU and memory add their delays. A trace recorded
+ *                         by iovsim and replayed on the same configuration makes the
+ *                         IOMMU the same calls at the same times, in the same order, so
+ *                         its IOTLB hit and miss counts are those of the recorded run.
+ *   trace.timing = fast   requests go back to back, at most trace.outstanding in flight
+ *                         (a request issues when the earliest of those completes);
+ *                         maps, unmaps and invalidations take effect at the current
+ *                         issue time. Timestamps are ignored: for IOTLB and cache
+ *                         miss-rate studies. The IOTLB sees the same look-ups in the same
+ *                         order, so it walks for exactly the same pages.
+ *
+ * The IOMMU side. Requesters are attached when first seen: iommu.mode = strict or lazy
+ * puts each in its recorded domain (domain 0, none recorded, becomes domain 1), pt in
+ * pass-through; off has no IOMMU and map, unmap and invalidation records are ignored.
+ * Map records are mapped with this run's iommu.page_bytes, rounded out to whole pages
+ * (a page mapped twice is unmapped when its last mapping goes). Invalidations:
+ * trace.invalidate = recorded executes the trace's invalidation records as they are;
+ * policy ignores them and applies iommu.mode's own policy at each unmap (strict: a
+ * page-selective invalidation and wait; lazy: one domain invalidation per
+ * iommu.lazy_batch unmaps or iommu.lazy_timeout_ms), which is how imported traces
+ * without invalidations, or a sweep of the policy, are replayed. With trace.warm = warm
+ * a mapped buffer's lines are put in the LLC when it is mapped (the CPU just wrote it);
+ * auto does so unless the trace's header says it was recorded from the DMA benchmark
+ * with dma.cache = cold, so a replay on the recording's configuration starts with the
+ * cache it had.
+ *
+ * Reads and writes longer than MRRS or MPS, or crossing 4 KiB, are split as a DMA
+ * engine would, all at the record's time. Costs: records are read a block at a time and
+ * one kernel event handles up to a few thousand of them (everything else is
+ * reservations), so a replay runs at millions of records per host second. The run ends
+ * when the trace does (after the last request completes) or at run.duration_us.
+ *
+ * Metrics: trace_records, trace_dma_gbps, trace_latency_ns_p50 / _p99 (request at the
+ * root complex to completion), and with the IOMMU on its own (iotlb_hit_rate, ...). */
+#include "systems/kinds.h"
 
 #include <assert.h>
 #include <math.h>
@@ -20,8 +60,6 @@
 
 /* Where the IOMMU driver's tables live: where the DMA benchmark puts them, so a replay
  * of one of its traces walks tables at the very addresses the recorded run did. */
-#define TABLES_BASE (1ull << 46)
-#define TABLES_BYTES (1ull << 30)
 /* Records one kernel event handles at most. Reservations let a batch run ahead of the
  * clock; the cap keeps the kernel's view (progress, time limits) moving. */
 #define BATCH_RECORDS 4096u
@@ -44,6 +82,8 @@ typedef struct page_ref {
 
 typedef struct replay {
     sim_kernel *kernel;
+    platform *pf;
+    /* the platform's, for brevity */
     mem *mem;
     pcie_link *link;
     pcie_rc *rc;
@@ -78,7 +118,7 @@ typedef struct replay {
     sim_hist *latency;
 } replay;
 
-void trace_replay_register_params(sim_params *p)
+static void trace_replay_register_params(sim_params *p)
 {
     sim_params_add_string(p, "trace.file", "",
                           "workload.kind = trace: the .dmat.gz trace to replay (a relative "
@@ -148,9 +188,9 @@ static int check_file(const char *path, sim_err *e)
     return rc;
 }
 
-int trace_replay_check(const sim_params *p, sim_err *e)
+static int trace_replay_check(const sim_params *p, sim_err *e)
 {
-    if (pcie_link_check(p, e) < 0 || mem_check(p, e) < 0 || iommu_check(p, e) < 0)
+    if (platform_check(p, e) < 0)
         return -1;
     const char *file = sim_params_string(p, "trace.file");
     if (!*file)
@@ -601,7 +641,9 @@ static void register_stats(replay *r, sim_stats *st)
 
 static uint64_t us_to_ps(double us) { return (uint64_t)llround(us * (double)SIM_PS_PER_US); }
 
-void *trace_replay_build(const sim_ctx *ctx, sim_err *e)
+static void trace_replay_destroy(void *replay_);
+
+static void *trace_replay_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *e)
 {
     const sim_params *p = ctx->params;
     replay *r = calloc(1, sizeof *r);
@@ -615,24 +657,25 @@ void *trace_replay_build(const sim_ctx *ctx, sim_err *e)
         trace_replay_destroy(r);
         return NULL;
     }
-    r->mem = mem_create(p, ctx->stats);
-    r->link = pcie_link_create(p, ctx->stats, "pcie");
-    r->rc = pcie_rc_create(p, ctx->stats, r->link, r->mem);
+    r->mode = sim_params_enum_index(p, "iommu.mode");
+    r->pf = platform_create(ctx, obs, false, e);
+    if (!r->pf) {
+        trace_replay_destroy(r);
+        return NULL;
+    }
+    r->mem = r->pf->mem;
+    r->link = r->pf->link;
+    r->rc = r->pf->rc;
+    r->pm = r->pf->pm;
+    r->iommu = r->pf->iommu;
     const pcie_link_cfg *lc = pcie_link_config(r->link);
     r->mps = lc->mps_bytes;
     r->mrrs = lc->mrrs_bytes;
     r->rc_latency_ps = (uint64_t)llround(sim_params_double(p, "rc.latency_ns") * 1000.0);
-    r->mode = sim_params_enum_index(p, "iommu.mode");
     r->page_bytes = sim_params_uint(p, "iommu.page_bytes");
     r->ats = sim_params_bool(p, "iommu.ats");
     r->lazy_batch = sim_params_uint(p, "iommu.lazy_batch");
     r->lazy_timeout_ps = (uint64_t)llround(sim_params_double(p, "iommu.lazy_timeout_ms") * 1e9);
-    if (r->mode != MODE_OFF) {
-        r->pm = mem_phys_create();
-        r->iommu = iommu_create(p, ctx->stats, r->mem, r->pm, TABLES_BASE, TABLES_BYTES);
-        pcie_rc_set_translate(r->rc, iommu_translate, r->iommu);
-        pcie_rc_set_msi(r->rc, iommu_msi, r->iommu);
-    }
     r->fast = sim_params_enum_index(p, "trace.timing") == 1;
     r->policy = sim_params_enum_index(p, "trace.invalidate") == 1;
     int warm = sim_params_enum_index(p, "trace.warm");
@@ -649,22 +692,24 @@ void *trace_replay_build(const sim_ctx *ctx, sim_err *e)
     return r;
 }
 
-void trace_replay_destroy(void *replay_)
+static void trace_replay_destroy(void *replay_)
 {
     replay *r = replay_;
     if (!r)
         return;
     trace_reader_close(r->rd);
-    iommu_destroy(r->iommu);
-    mem_phys_destroy(r->pm);
-    if (r->rc)
-        pcie_rc_destroy(r->rc);
-    if (r->link)
-        pcie_link_destroy(r->link);
-    if (r->mem)
-        mem_destroy(r->mem);
+    platform_destroy(r->pf);
     sim_tq_destroy(r->inflight);
     free(r->refs);
     free(r->rid_state);
     free(r);
 }
+
+const sys_kind sys_kind_trace = {
+    .name = "trace",
+    .doc = "replay a DMA trace (trace.file)",
+    .register_params = trace_replay_register_params,
+    .check = trace_replay_check,
+    .build = trace_replay_build,
+    .destroy = trace_replay_destroy,
+};

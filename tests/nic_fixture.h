@@ -21,7 +21,7 @@
 #include "models/pcie/rc.h"
 #include "sim/kernel.h"
 #include "sim/run.h"
-#include "systems/nic.h"
+#include "systems/kinds.h"
 
 #define FX_PF_RID 0x0100u
 #define FX_MAX_Q 64
@@ -66,12 +66,8 @@ static inline void nicfx_params(nicfx *f)
     memset(f, 0, sizeof *f);
     f->p = sim_params_create();
     sim_run_register_params(f->p);
-    mem_register_params(f->p);
-    pcie_link_register_params(f->p);
-    pcie_rc_register_params(f->p);
-    iommu_register_params(f->p);
-    cpu_register_params(f->p);
-    nicload_register_params(f->p);
+    systems_ops.register_params(f->p);
+    fx_set(f->p, "workload.kind", "nic");
     fx_set(f->p, "nic.max_vfs", "8");
     fx_set(f->p, "nic.total_queues", "32");
     fx_set(f->p, "nic.ring_entries", "64");
@@ -100,7 +96,7 @@ static inline void fx_on_wire(void *ctx, const nic_pkt *p, uint64_t arrival_ps)
 static inline void nicfx_build(nicfx *f)
 {
     sim_err e = {{0}};
-    ck_assert_msg(nicload_check(f->p, &e) == 0, "%s", e.msg);
+    ck_assert_msg(systems_ops.check(f->p, &e) == 0, "%s", e.msg);
     f->k = sim_kernel_create(SIM_KERNEL_NATIVE, &e);
     ck_assert(f->k);
     f->st = sim_stats_create();

@@ -32,8 +32,8 @@ static inline void ptfx_params(ptfx *f, const char *path, const char *pattern)
     f->st = NULL;
     f->sys = NULL;
     sim_run_register_params(f->p);
-    system_ops.register_params(f->p);
-    ptfx_set(f, "workload.kind", "net");
+    systems_ops.register_params(f->p);
+    ptfx_set(f, "workload.kind", "paths");
     ptfx_set(f, "run.kernel", "native");
     ptfx_set(f, "nic.line_gbps", "10");
     ptfx_set(f, "io.path", path);
@@ -43,12 +43,12 @@ static inline void ptfx_params(ptfx *f, const char *path, const char *pattern)
 static inline void ptfx_build(ptfx *f)
 {
     sim_err e = {{0}};
-    ck_assert_msg(system_ops.check(f->p, &e) == 0, "%s", e.msg);
+    ck_assert_msg(systems_ops.check(f->p, &e) == 0, "%s", e.msg);
     f->k = sim_kernel_create(SIM_KERNEL_NATIVE, &e);
     ck_assert_msg(f->k, "%s", e.msg);
     f->st = sim_stats_create();
     sim_ctx ctx = {.kernel = f->k, .params = f->p, .stats = f->st, .seed = 1};
-    f->sys = system_ops.build(&ctx, &e);
+    f->sys = systems_ops.build(&ctx, &e);
     ck_assert_msg(f->sys, "%s", e.msg);
 }
 
@@ -72,7 +72,7 @@ static inline double ptfx_stat(const ptfx *f, const char *name)
 static inline void ptfx_free(ptfx *f)
 {
     if (f->sys)
-        system_ops.destroy(f->sys);
+        systems_ops.destroy(f->sys);
     sim_stats_destroy(f->st);
     sim_kernel_destroy(f->k);
     sim_params_destroy(f->p);

@@ -536,7 +536,7 @@ START_TEST(test_configuration_refused)
     fx_set(f.p, "nic.vf_rate_gbps", "10");
     ck_assert_int_eq(nic_check(f.p, &e), 0);
     fx_set(f.p, "nicload.vms", "3");
-    ck_assert_int_eq(nicload_check(f.p, &e), -1);
+    ck_assert_int_eq(systems_ops.check(f.p, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "nic.vfs = 2"));
     sim_params_destroy(f.p);
 }

@@ -19,7 +19,7 @@ static sim_params *registry(void)
 {
     sim_params *p = sim_params_create();
     sim_run_register_params(p);
-    system_ops.register_params(p);
+    systems_ops.register_params(p);
     fx_set(p, "workload.kind", "nic");
     fx_set(p, "run.kernel", "native");
     return p;
@@ -60,8 +60,8 @@ static void run(const sim_params *p, sim_point_result *r)
 {
     sim_err e = {{0}};
     memset(r, 0, sizeof *r);
-    ck_assert_msg(system_ops.check(p, &e) == 0, "%s", e.msg);
-    ck_assert_msg(sim_run_point(&system_ops, p, NULL, r, &e) == 0, "%s", e.msg);
+    ck_assert_msg(systems_ops.check(p, &e) == 0, "%s", e.msg);
+    ck_assert_msg(sim_run_point(&systems_ops, p, NULL, r, &e) == 0, "%s", e.msg);
 }
 
 START_TEST(test_calibration_64b_transmit)

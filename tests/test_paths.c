@@ -1,4 +1,4 @@
-/* The I/O paths (workload.kind = net): the steps each packet takes on each path match
+/* The I/O paths (workload.kind = paths): the steps each packet takes on each path match
  * the path's description (exits, copies, interrupts, DMAs counted), posted interrupts
  * remove the injection exits, a saturated core caps throughput, and bad
  * configurations are refused. The orderings the literature predicts are in
@@ -345,7 +345,7 @@ static void refused(const char *path, const char *pattern, const char *name, con
     if (name)
         ptfx_set(&f, name, value);
     sim_err e = {{0}};
-    ck_assert_int_eq(system_ops.check(f.p, &e), -1);
+    ck_assert_int_eq(systems_ops.check(f.p, &e), -1);
     ck_assert_msg(strstr(e.msg, needle), "'%s' does not say '%s'", e.msg, needle);
     ptfx_free(&f);
 }
@@ -365,13 +365,13 @@ START_TEST(test_bad_configurations)
     ptfx_set(&f, "io.nic_acs", "false");
     ptfx_set(&f, "nic.vfs", "4");
     sim_err e = {{0}};
-    ck_assert_int_eq(system_ops.check(f.p, &e), -1);
+    ck_assert_int_eq(systems_ops.check(f.p, &e), -1);
     ck_assert(strstr(e.msg, "IOMMU group") && strstr(e.msg, "4 VFs"));
     ptfx_free(&f);
     /* Alone in its group, the PF can be assigned. */
     ptfx_params(&f, "passthrough", "stream_tx");
     ptfx_set(&f, "io.nic_acs", "false");
-    ck_assert_int_eq(system_ops.check(f.p, &e), 0);
+    ck_assert_int_eq(systems_ops.check(f.p, &e), 0);
     ptfx_free(&f);
     /* An unknown path is not a value of io.path. */
     ptfx_params(&f, "native", "stream_tx");

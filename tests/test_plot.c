@@ -16,9 +16,13 @@
 #include "sim/files.h"
 #include "sim/run.h"
 #include "sim/stats.h"
-#include "systems/mdq.h"
+#include "systems/kinds.h"
 
-static const sim_model_ops mdq_ops = {mdq_register_params, mdq_check, mdq_build, mdq_destroy};
+/* The M/D/1 kind (systems/mdq.c) as the run's model operations. */
+static void mdq_register_params(sim_params *p) { sys_kind_mdq.register_params(p); }
+static void *mdq_build(const sim_ctx *ctx, sim_err *e) { return sys_kind_mdq.build(ctx, NULL, e); }
+static void mdq_destroy(void *m) { sys_kind_mdq.destroy(m); }
+static const sim_model_ops mdq_ops = {mdq_register_params, NULL, mdq_build, mdq_destroy};
 
 static char *tmpdir(void)
 {

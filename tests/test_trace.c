@@ -627,7 +627,7 @@ static sim_params *registry(void)
 {
     sim_params *p = sim_params_create();
     sim_run_register_params(p);
-    system_ops.register_params(p);
+    systems_ops.register_params(p);
     return p;
 }
 
@@ -640,10 +640,10 @@ static void set(sim_params *p, const char *name, const char *value)
 static void run_point(sim_params *p, const char *dir)
 {
     sim_err e = {{0}};
-    ck_assert_msg(system_ops.check(p, &e) == 0, "%s", e.msg);
+    ck_assert_msg(systems_ops.check(p, &e) == 0, "%s", e.msg);
     sim_point_result res;
     ck_assert_int_eq(mkdir(dir, 0777), 0);
-    ck_assert_msg(sim_run_point(&system_ops, p, dir, &res, &e) == 0, "%s", e.msg);
+    ck_assert_msg(sim_run_point(&systems_ops, p, dir, &res, &e) == 0, "%s", e.msg);
     sim_point_result_free(&res);
 }
 

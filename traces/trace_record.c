@@ -52,8 +52,8 @@ static void stamp(trace_recorder *r, trace_rec *x, uint64_t t_ps)
     }
 }
 
-static void on_request(void *ctx, pcie_rc_req kind, uint64_t t_ps, uint16_t rid, uint64_t addr,
-                       uint32_t len, uint32_t msi_data)
+void trace_recorder_on_request(void *ctx, pcie_rc_req kind, uint64_t t_ps, uint16_t rid,
+                               uint64_t addr, uint32_t len, uint32_t msi_data)
 {
     trace_recorder *r = ctx;
     trace_rec x = {.rid = rid, .domain = r->domain_of[rid], .addr = addr, .len = len};
@@ -107,7 +107,7 @@ static void put_inv(trace_recorder *r, const iommu_dma_event *ev, const iommu_in
     put(r, &x);
 }
 
-static void on_dma_api(void *ctx, const iommu_dma_event *ev)
+void trace_recorder_on_dma_api(void *ctx, const iommu_dma_event *ev)
 {
     trace_recorder *r = ctx;
     if (ev->kind == IOMMU_DMA_EV_INVALIDATE) {
@@ -194,16 +194,7 @@ trace_recorder *trace_recorder_start(const sim_ctx *ctx, sim_err *e)
         free(r);
         return NULL;
     }
-    pcie_rc_set_default_observer(on_request, r);
-    iommu_dma_set_default_observer(on_dma_api, r);
     return r;
-}
-
-void trace_recorder_built(trace_recorder *r)
-{
-    (void)r;
-    pcie_rc_set_default_observer(NULL, NULL);
-    iommu_dma_set_default_observer(NULL, NULL);
 }
 
 void trace_recorder_finish(trace_recorder *r)

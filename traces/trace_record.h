@@ -5,9 +5,9 @@
  * holds this iovsim's version and every parameter of the run.
  *
  * It works for any workload without the workload knowing: the model layer starts a
- * recorder before it builds a point's system (the recorder becomes the default observer
- * of root complexes and DMA APIs created during the build), ends the attaching after
- * the build, and finishes the recorder when the system is destroyed. A relative FILE is
+ * recorder before it builds a point's system, passes its two observers below into the
+ * build (the system attaches them to every root complex and DMA API it creates), and
+ * finishes the recorder when the system is destroyed. A relative FILE is
  * taken from the point's folder (ctx->dir; the current directory when the run has none),
  * so each point of a sweep records its own trace. The file appears whole when the point
  * ends (written as FILE.tmp.PID, renamed at the end).
@@ -17,6 +17,8 @@
 #ifndef TRACES_TRACE_RECORD_H
 #define TRACES_TRACE_RECORD_H
 
+#include "host/dmaapi.h"
+#include "models/pcie/rc.h"
 #include "sim/err.h"
 #include "sim/params.h"
 #include "sim/run.h"
@@ -27,11 +29,13 @@ typedef struct trace_recorder trace_recorder;
 void trace_record_register_params(sim_params *p);
 
 /* NULL without error when trace.record is empty; NULL with *e set when the file
- * cannot be created. Otherwise the recorder is attached to everything built until
- * trace_recorder_built(). */
+ * cannot be created. */
 trace_recorder *trace_recorder_start(const sim_ctx *ctx, sim_err *e);
-/* The build is over: components created from now on are not observed. */
-void trace_recorder_built(trace_recorder *r);
+/* The observers (ctx: the recorder): a root complex's pcie_rc_observe_fn and a DMA
+ * API's iommu_dma_observe_fn. */
+void trace_recorder_on_request(void *ctx, pcie_rc_req kind, uint64_t t_ps, uint16_t rid,
+                               uint64_t addr, uint32_t len, uint32_t msi_data);
+void trace_recorder_on_dma_api(void *ctx, const iommu_dma_event *ev);
 /* Writes the end of the trace and moves it into place. A failure (disk full, a record
  * the format refuses) is reported on stderr and leaves no file; so does a system that
  * never ran (no kernel event: a dry build that only lists metrics). NULL is a no-op. */

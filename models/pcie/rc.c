@@ -22,9 +22,6 @@ struct pcie_rc {
         mmio_reads;
 };
 
-static pcie_rc_observe_fn default_observe;
-static void *default_observe_ctx;
-
 void pcie_rc_register_params(sim_params *p)
 {
     sim_params_add_double(p, "rc.latency_ns", 75.0, 0.0, 1e6, "ns",
@@ -39,8 +36,6 @@ pcie_rc *pcie_rc_create(const sim_params *p, sim_stats *stats, pcie_link *link, 
     rc->link = link;
     rc->mem = m;
     rc->latency_ps = (uint64_t)llround(sim_params_double(p, "rc.latency_ns") * 1000.0);
-    rc->observe = default_observe;
-    rc->observe_ctx = default_observe_ctx;
     sim_stats_counter(stats, "rc.reads", &rc->reads, "memory read requests from devices");
     sim_stats_counter(stats, "rc.writes", &rc->writes, "memory writes from devices (MSI excluded)");
     sim_stats_counter(stats, "rc.read_bytes", &rc->read_bytes, "bytes read by devices");
@@ -72,12 +67,6 @@ void pcie_rc_set_observer(pcie_rc *rc, pcie_rc_observe_fn fn, void *ctx)
 {
     rc->observe = fn;
     rc->observe_ctx = ctx;
-}
-
-void pcie_rc_set_default_observer(pcie_rc_observe_fn fn, void *ctx)
-{
-    default_observe = fn;
-    default_observe_ctx = ctx;
 }
 
 static int translate(pcie_rc *rc, uint16_t rid, uint64_t addr, uint32_t len, bool write,

@@ -45,10 +45,6 @@ typedef enum pcie_rc_req { PCIE_RC_READ, PCIE_RC_WRITE, PCIE_RC_MSI } pcie_rc_re
 typedef void (*pcie_rc_observe_fn)(void *ctx, pcie_rc_req kind, uint64_t t_ps, uint16_t rid,
                                    uint64_t addr, uint32_t len, uint32_t msi_data);
 void pcie_rc_set_observer(pcie_rc *rc, pcie_rc_observe_fn fn, void *ctx);
-/* Root complexes created while a default is set start with it (NULL: none). How a
- * run-wide recorder reaches the root complexes a system builds without the system
- * knowing: set before the build, cleared after it. */
-void pcie_rc_set_default_observer(pcie_rc_observe_fn fn, void *ctx);
 
 /* An MRd for [addr, addr+len) from requester rid arrived at the root port at t_ps.
  * Reads memory and sends the completions downstream. Returns the time the last

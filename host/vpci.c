@@ -1,30 +1,17 @@
-/* The guest's view of an assigned function: a virtual PCI bus in the VM whose
- * configuration space is the device's, behind the hypervisor. Every configuration
- * access of the guest exits (hv.config_exit_cycles, handled in host user space as
- * QEMU's vfio-pci does) and the hypervisor then
- *   passes it to the device: identification, Command, Status, the capability list,
- *     reads of the PCI Express capability;
- *   emulates it: the BARs (the guest's addresses are guest-physical; sizing answers
- *     from the device's real sizes), Interrupt Line and Pin, Expansion ROM, writes of
- *     Device Control (the host keeps the fabric's MPS), the MSI-X capability (enabling
- *     it makes the hypervisor enable MSI-X on the device, whose vectors it has routed
- *     through interrupt remapping to the VM);
- *   or discards it: writes to extended capabilities it hides (SR-IOV, AER control).
- * The probe below is the sequence of accesses Linux's PCI core and a NIC driver's
- * probe make: read the identity, size the six BARs, walk the capabilities, set Device
- * Control, enable memory decoding and bus mastering, enable MSI-X. */
 #include <assert.h>
 #include <string.h>
 
-#include "systems/paths_impl.h"
+#include "host/vpci.h"
 
 enum vpci_action { VPCI_PASS, VPCI_EMULATE, VPCI_DISCARD };
 
 typedef struct vpci_fn {
-    net *n;
-    net_vm *vm;
+    hv *hv;
+    unsigned core; /* the vCPU's */
     pcie_cfg *cfg;
-    unsigned fn;
+    vpci_counters *c;
+    vpci_msix_fn msix_on;
+    void *msix_ctx;
     uint32_t bar[PCIE_CFG_NUM_BARS]; /* the guest's values */
     uint8_t msix, exp;               /* capability offsets */
     uint64_t t;
@@ -49,24 +36,23 @@ static enum vpci_action classify(const vpci_fn *v, uint16_t off, bool write)
 /* One configuration access of the guest: the exit, then the hypervisor's action. */
 static uint32_t access(vpci_fn *v, uint16_t off, unsigned size, bool write, uint32_t val)
 {
-    net *n = v->n;
-    v->t = hv_exit(n->hv, v->vm->vcpu_core, v->t, HV_EXIT_CONFIG);
+    v->t = hv_exit(v->hv, v->core, v->t, HV_EXIT_CONFIG);
     enum vpci_action a = classify(v, off, write);
     switch (a) {
     case VPCI_PASS:
-        n->c.cfg_passed++;
+        v->c->passed++;
         if (write) {
             pcie_cfg_write(v->cfg, off, size, val);
             return 0;
         }
         return pcie_cfg_read(v->cfg, off, size);
     case VPCI_DISCARD:
-        n->c.cfg_discarded++;
+        v->c->discarded++;
         return write ? 0 : 0xffffffffu;
     case VPCI_EMULATE:
         break;
     }
-    n->c.cfg_emulated++;
+    v->c->emulated++;
     if (off >= PCIE_CFG_BAR0 && off < PCIE_CFG_BAR0 + 4 * PCIE_CFG_NUM_BARS) {
         unsigned i = (off - PCIE_CFG_BAR0) / 4;
         if (!write)
@@ -82,15 +68,17 @@ static uint32_t access(vpci_fn *v, uint16_t off, unsigned size, bool write, uint
     }
     if (v->msix && off >= v->msix && off < v->msix + 12) {
         if (write && off == v->msix + PCIE_MSIX_MSG_CTRL && (val & PCIE_MSIX_MSG_CTRL_ENABLE))
-            nic_drv_enable_msix(n->nic, v->fn);
+            v->msix_on(v->msix_ctx);
         return write ? 0 : pcie_cfg_read(v->cfg, off, size);
     }
     return write ? 0 : pcie_cfg_read(v->cfg, off, size);
 }
 
-uint64_t net_vpci_probe(net *n, net_vm *vm, unsigned fn, uint64_t t_ps)
+uint64_t vpci_probe(hv *h, unsigned vcpu_core, pcie_cfg *cfg, vpci_msix_fn msix_on, void *ctx,
+                    vpci_counters *counters, uint64_t t_ps)
 {
-    vpci_fn v = {.n = n, .vm = vm, .cfg = nic_fn_cfg(n->nic, fn), .fn = fn, .t = t_ps};
+    vpci_fn v = {.hv = h, .core = vcpu_core, .cfg = cfg, .c = counters, .msix_on = msix_on,
+                 .msix_ctx = ctx, .t = t_ps};
     assert(v.cfg);
     v.msix = pcie_cfg_find_capability(v.cfg, PCIE_CAP_ID_MSIX);
     v.exp = pcie_cfg_find_capability(v.cfg, PCIE_CAP_ID_EXP);

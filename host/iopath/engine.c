@@ -1,32 +1,10 @@
-/* The path engine: one interpreter for every path table (path.h).
- *
- * Threads. A stage with its own thread (a vCPU's receive work, a back-end) is a
- * bounded queue and one kernel event. When it runs it takes the items that are ready,
- * up to the NAPI budget and at most net.quantum_ns of work booked ahead of the clock,
- * and executes each item's steps at its own running time: every step is a reservation
- * (cores through the CPU model, exits through the hypervisor model, the NIC through
- * its driver), so a packet crossing a stage costs one event per batch, not per step.
- * Stages that run inline (the host's switch in the PF driver's receive poll, a guest's
- * receive work in its own driver's poll) and the sender run in their caller's context.
- *
- * Notifications. A hand-off to a sleeping stage pays its notification: the producer's
- * part on the producer's core (an exit, a hypercall, a signal) and the consumer's part
- * on the consumer's core (a virtual interrupt, a wake-up) before the consumer runs. A
- * stage still running (its last activation has not ended by the item's time) takes
- * the item without one: this is virtio's event index, Xen's check-notify, NAPI's
- * masked interrupts.
- *
- * Backpressure. Queues are bounded. The sender holds credits for its ring's slots and
- * stops when none is left; the stage that frees slots (the consumer, or the guest's
- * completion handler) wakes it. A stage that posts to a NIC queue holding net.txq_pkts
- * (in its ring, not yet reclaimed, and in the driver's backlog) stops and tries again
- * after half that many frames' wire time. Other full queues drop (a receive ring
- * without buffers), and the drops are counted. */
+/* The path engine: one interpreter for every path table (iopath.h says how it times
+ * threads, notifications and backpressure). */
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "systems/paths_impl.h"
+#include "host/iopath/iopath.h"
 
 static uint64_t max64(uint64_t a, uint64_t b) { return a > b ? a : b; }
 
@@ -43,51 +21,72 @@ static void mac_bytes(uint64_t mac, uint8_t out[6])
 
 /* Where a step runs and for whom. */
 typedef struct exec {
-    net *n;
-    net_vm *vm; /* the VM whose stage this is; NULL on the host */
+    iopath *io;
+    iopath_vm *vm; /* the VM whose stage this is; NULL on the host */
     unsigned core;
     cpu_who who;
     bool urgent; /* interrupt context: preempts the core's thread work */
 } exec;
 
-static uint64_t run_on(net *n, unsigned core, bool urgent, uint64_t t, uint64_t cycles, cpu_who who)
+static uint64_t run_on(iopath *io, unsigned core, bool urgent, uint64_t t, uint64_t cycles, cpu_who who)
 {
-    return urgent ? cpu_run_urgent(n->cpu, core, t, cycles, who)
-                  : cpu_run(n->cpu, core, t, cycles, who);
+    return urgent ? cpu_run_urgent(io->cpu, core, t, cycles, who)
+                  : cpu_run(io->cpu, core, t, cycles, who);
 }
 
 static uint64_t run(const exec *x, uint64_t t, uint64_t cycles, cpu_who who)
 {
-    return run_on(x->n, x->core, x->urgent, t, cycles, who);
+    return run_on(x->io, x->core, x->urgent, t, cycles, who);
 }
 
-static uint64_t exec_steps(const exec *x, const path_stage *d, net_item *it, uint64_t t,
+static uint64_t exec_steps(const exec *x, const path_stage *d, iopath_item *it, uint64_t t,
                            path_when when);
 
 /* ---------------------------------------------------------------- interrupts */
 
-uint64_t net_deliver_virq(net *n, unsigned core, uint64_t t_ps)
+/* Interrupt delivery to the CPU that handles a queue or stage: returns when the handler
+ * may start. */
+static uint64_t deliver_virq(iopath *io, unsigned core, uint64_t t_ps)
 {
-    bool posted = hv_posted(n->hv);
-    uint64_t t = hv_deliver_irq(n->hv, core, t_ps, posted);
-    n->c.irqs++;
+    bool posted = hv_posted(io->hv);
+    uint64_t t = hv_deliver_irq(io->hv, core, t_ps, posted);
+    io->c.irqs++;
     /* The handler's EOI: an exit unless the APIC is virtualized. */
-    return hv_eoi(n->hv, core, t, posted);
+    return hv_eoi(io->hv, core, t, posted);
+}
+
+void iopath_on_irq(void *ctx, const iommu_irq_outcome *o)
+{
+    iopath *io = ctx;
+    if (o->kind == IOMMU_IRQ_BLOCKED || o->index >= io->ndq) {
+        io->c.irq_blocked++;
+        return;
+    }
+    iopath_drvq *dq = io->dq[o->index];
+    uint64_t t = o->t_ps;
+    if (o->kind == IOMMU_IRQ_POSTED)
+        iommu_pid_drain(io->iommu, o->pd_addr); /* the running vCPU takes the request */
+    if (dq->via_hv) {
+        t = deliver_virq(io, dq->core, t);
+    } else {
+        io->c.irqs++;
+    }
+    nic_drvq_irq(dq->q, t);
 }
 
 /* ---------------------------------------------------------------- the sender's ring */
 
-static void sender_kick(net_vm *vm, uint64_t t)
+static void sender_kick(iopath_vm *vm, uint64_t t)
 {
-    uint64_t now = sim_now_ps(vm->n->kernel);
+    uint64_t now = sim_now_ps(vm->io->kernel);
     sim_event_notify_at(vm->snd.ev, max64(t, now));
 }
 
-static void credit_back(net *n, uint16_t src_vm, uint64_t t)
+static void credit_back(iopath *io, uint16_t src_vm, uint64_t t)
 {
-    if (src_vm >= n->vms)
+    if (src_vm >= io->vms)
         return;
-    net_vm *vm = &n->vm[src_vm];
+    iopath_vm *vm = &io->vm[src_vm];
     if (vm->tx_credits < vm->tx_cap)
         vm->tx_credits++;
     /* Wake a sender that stopped on a full ring once a quarter of it is free, so it
@@ -103,40 +102,40 @@ static void credit_back(net *n, uint16_t src_vm, uint64_t t)
 /* A notification of the sleeping stage st by a producer on pcore at t: the producer's
  * part runs on its core (*pt gets its new time), the consumer's on the consumer's core;
  * returns when the consumer can take the item. */
-static uint64_t notify(net *n, net_stage *st, unsigned pcore, cpu_who pwho, bool purgent,
+static uint64_t notify(iopath *io, iopath_stage *st, unsigned pcore, cpu_who pwho, bool purgent,
                        path_notify how, uint64_t t, uint64_t *pt)
 {
     uint64_t ready = t;
-    uint64_t wake_ps = cpu_wakeup_ps(n->cpu), wake_cycles = cpu_wakeup_cycles(n->cpu);
+    uint64_t wake_ps = cpu_wakeup_ps(io->cpu), wake_cycles = cpu_wakeup_cycles(io->cpu);
     cpu_who cwho = (cpu_who)st->d->who;
     switch (how) {
     case PATH_NOTIFY_NONE:
         break;
     case PATH_NOTIFY_IOEVENTFD:
-        t = purgent ? hv_exit_urgent(n->hv, pcore, t, HV_EXIT_MMIO_KERNEL)
-                    : hv_exit(n->hv, pcore, t, HV_EXIT_MMIO_KERNEL);
-        t = run_on(n, pcore, purgent, t, hv_ioeventfd_cycles(n->hv), CPU_HYPERVISOR);
-        ready = run_on(n, st->core, st->d->urgent, t + wake_ps, wake_cycles, cwho);
+        t = purgent ? hv_exit_urgent(io->hv, pcore, t, HV_EXIT_MMIO_KERNEL)
+                    : hv_exit(io->hv, pcore, t, HV_EXIT_MMIO_KERNEL);
+        t = run_on(io, pcore, purgent, t, hv_ioeventfd_cycles(io->hv), CPU_HYPERVISOR);
+        ready = run_on(io, st->core, st->d->urgent, t + wake_ps, wake_cycles, cwho);
         break;
     case PATH_NOTIFY_WAKE:
-        t = run_on(n, pcore, purgent, t, hv_ioeventfd_cycles(n->hv), pwho);
-        ready = run_on(n, st->core, st->d->urgent, t + wake_ps, wake_cycles, cwho);
+        t = run_on(io, pcore, purgent, t, hv_ioeventfd_cycles(io->hv), pwho);
+        ready = run_on(io, st->core, st->d->urgent, t + wake_ps, wake_cycles, cwho);
         break;
     case PATH_NOTIFY_IRQFD:
-        t = run_on(n, pcore, purgent, t, hv_ioeventfd_cycles(n->hv), pwho);
-        ready = net_deliver_virq(n, st->core, max64(t, st->last_irq_ps + st->irq_gap_ps));
+        t = run_on(io, pcore, purgent, t, hv_ioeventfd_cycles(io->hv), pwho);
+        ready = deliver_virq(io, st->core, max64(t, st->last_irq_ps + st->irq_gap_ps));
         st->last_irq_ps = ready;
         break;
     case PATH_NOTIFY_EVTCHN:
-        t = purgent ? hv_exit_urgent(n->hv, pcore, t, HV_EXIT_HYPERCALL)
-                    : hv_exit(n->hv, pcore, t, HV_EXIT_HYPERCALL);
-        ready = net_deliver_virq(n, st->core, t);
+        t = purgent ? hv_exit_urgent(io->hv, pcore, t, HV_EXIT_HYPERCALL)
+                    : hv_exit(io->hv, pcore, t, HV_EXIT_HYPERCALL);
+        ready = deliver_virq(io, st->core, t);
         if (st->d->place == PATH_PLACE_BACKEND)
-            ready = run_on(n, st->core, st->d->urgent, ready + wake_ps, wake_cycles, cwho);
+            ready = run_on(io, st->core, st->d->urgent, ready + wake_ps, wake_cycles, cwho);
         break;
     }
     if (how != PATH_NOTIFY_NONE) {
-        n->c.notifies++;
+        io->c.notifies++;
         st->woken = true;
     }
     *pt = t;
@@ -145,37 +144,37 @@ static uint64_t notify(net *n, net_stage *st, unsigned pcore, cpu_who pwho, bool
 
 /* The producer (at `px`, time t) hands `it` to stage st with notification `how`.
  * Returns the producer's time after its part of the notification. */
-static uint64_t push(const exec *px, net_stage *st, const net_item *it, uint64_t t, path_notify how)
+static uint64_t push(const exec *px, iopath_stage *st, const iopath_item *it, uint64_t t, path_notify how)
 {
-    net *n = px->n;
+    iopath *io = px->io;
     if (st->len == st->cap) {
-        n->c.queue_drops++;
+        io->c.queue_drops++;
         return t;
     }
-    net_item *slot = &st->q[(st->head + st->len) % st->cap];
+    iopath_item *slot = &st->q[(st->head + st->len) % st->cap];
     *slot = *it;
     slot->vm = (uint16_t)st->vm->idx;
     slot->ready_ps = t;
-    slot->pcore = (uint16_t)px->core;
-    slot->pwho = (uint8_t)px->who;
-    slot->purgent = px->urgent;
-    slot->how = (uint8_t)how;
+    slot->producer_core = (uint16_t)px->core;
+    slot->producer_who = (uint8_t)px->who;
+    slot->producer_urgent = px->urgent;
+    slot->notify = (uint8_t)how;
     st->len++;
-    uint64_t now = sim_now_ps(n->kernel);
+    uint64_t now = sim_now_ps(io->kernel);
     /* The consumer sleeps if it went to sleep before this item's time; or at all when
      * it shares the producer's core: one core runs one thread at a time, so while the
      * producer runs the consumer is not polling its ring. */
     if (st->asleep && (t >= st->sleep_at || st->core == px->core)) {
-        uint64_t ready = notify(n, st, px->core, px->who, px->urgent, how, t, &t);
+        uint64_t ready = notify(io, st, px->core, px->who, px->urgent, how, t, &t);
         slot->ready_ps = ready;
-        slot->how = PATH_NOTIFY_NONE;
+        slot->notify = PATH_NOTIFY_NONE;
         st->asleep = false;
         st->t_free = max64(st->t_free, ready);
         sim_event_notify_at(st->ev, max64(ready, now));
         return t;
     }
     if (how != PATH_NOTIFY_NONE)
-        n->c.notifies_suppressed++;
+        io->c.notifies_suppressed++;
     if (st->asleep) {
         /* It went to sleep (on its own core) after this item's time: it saw the item in
          * its last check. */
@@ -191,27 +190,27 @@ static uint64_t push(const exec *px, net_stage *st, const net_item *it, uint64_t
 
 /* ---------------------------------------------------------------- the NIC */
 
-static net_drvq *tx_queue(net *n, const net_vm *vm)
+static iopath_drvq *tx_queue(iopath *io, const iopath_vm *vm)
 {
     if (vm && vm->own)
         return vm->own;
-    unsigned i = vm ? vm->idx % n->nhost_q : 0;
-    return n->host_q[i];
+    unsigned i = vm ? vm->idx % io->nhost_q : 0;
+    return io->host_q[i];
 }
 
 /* Linux stops a sender when the packets queued to the NIC, in its ring and not yet
  * reclaimed plus the qdisc backlog, reach a limit (byte queue limits, the socket's
  * send buffer). */
-static bool nic_full(net *n, const net_vm *vm)
+static bool nic_full(iopath *io, const iopath_vm *vm)
 {
-    nic_drvq *q = tx_queue(n, vm)->q;
-    return nic_drvq_tx_inflight(q) + nic_drvq_backlog(q) >= n->txq_limit;
+    nic_drvq *q = tx_queue(io, vm)->q;
+    return nic_drvq_tx_inflight(q) + nic_drvq_backlog(q) >= io->txq_limit;
 }
 
-static uint64_t to_nic(const exec *x, net_item *it, uint64_t t)
+static uint64_t to_nic(const exec *x, iopath_item *it, uint64_t t)
 {
-    net *n = x->n;
-    net_drvq *dq = tx_queue(n, x->vm);
+    iopath *io = x->io;
+    iopath_drvq *dq = tx_queue(io, x->vm);
     /* The driver's transmit work runs in the caller's context (its core). */
     dq->override = true;
     dq->override_core = x->core;
@@ -219,16 +218,16 @@ static uint64_t to_nic(const exec *x, net_item *it, uint64_t t)
     dq->override_urgent = x->urgent;
     dq->last_ps = t;
     if (nic_drvq_xmit(dq->q, &it->pkt, t) < 0)
-        n->c.xmit_drops++;
+        io->c.xmit_drops++;
     nic_drvq_flush(dq->q, t);
     dq->override = false;
     return max64(t, dq->last_ps);
 }
 
-uint64_t net_drvq_cpu(void *ctx, uint64_t t_ps, uint64_t cycles, uint64_t stall_ps)
+uint64_t iopath_drvq_cpu(void *ctx, uint64_t t_ps, uint64_t cycles, uint64_t stall_ps)
 {
-    net_drvq *dq = ctx;
-    net *n = dq->n;
+    iopath_drvq *dq = ctx;
+    iopath *io = dq->io;
     unsigned core = dq->override ? dq->override_core : dq->core;
     cpu_who who = dq->override ? dq->override_who : dq->who;
     /* The driver's own activity (interrupt, NAPI poll) preempts thread work; what it
@@ -237,8 +236,8 @@ uint64_t net_drvq_cpu(void *ctx, uint64_t t_ps, uint64_t cycles, uint64_t stall_
     bool urgent = dq->override ? dq->override_urgent : true;
     uint64_t total = cycles;
     if (stall_ps)
-        total += (uint64_t)((double)stall_ps * cpu_ghz(n->cpu) / 1000.0 + 0.5);
-    uint64_t d = total ? run_on(n, core, urgent, t_ps, total, who) : t_ps;
+        total += (uint64_t)((double)stall_ps * cpu_ghz(io->cpu) / 1000.0 + 0.5);
+    uint64_t d = total ? run_on(io, core, urgent, t_ps, total, who) : t_ps;
     if (!dq->override && d < dq->ahead_ps)
         d = dq->ahead_ps;
     dq->last_ps = max64(dq->last_ps, d);
@@ -247,26 +246,26 @@ uint64_t net_drvq_cpu(void *ctx, uint64_t t_ps, uint64_t cycles, uint64_t stall_
 
 /* ---------------------------------------------------------------- the switch */
 
-static uint64_t do_switch(const exec *x, net_item *it, uint64_t t, bool *away)
+static uint64_t do_switch(const exec *x, iopath_item *it, uint64_t t, bool *away)
 {
-    net *n = x->n;
-    unsigned in = it->src_vm == NET_FROM_WIRE ? 0u : n->vm[it->src_vm].port;
+    iopath *io = x->io;
+    unsigned in = it->src_vm == IOPATH_FROM_WIRE ? 0u : io->vm[it->src_vm].port;
     uint8_t src[6], dst[6];
     mac_bytes(it->pkt.src_mac, src);
     mac_bytes(it->pkt.dst_mac, dst);
     unsigned out[64];
-    size_t k = vswitch_forward(n->vsw, in, src, dst, out, sizeof out / sizeof out[0]);
-    t = run(x, t, vswitch_pkt_cycles(n->vsw), x->who);
-    n->c.switched++;
+    size_t k = vswitch_forward(io->vsw, in, src, dst, out, sizeof out / sizeof out[0]);
+    t = run(x, t, vswitch_pkt_cycles(io->vsw), x->who);
+    io->c.switched++;
     bool uplink = false;
     for (size_t i = 0; i < k; i++) {
         if (out[i] == 0) {
             uplink = true;
             continue;
         }
-        net_vm *to = &n->vm[out[i] - 1];
-        net_item copy = *it;
-        t = push(x, to->stage[n->path->switch_entry], &copy, t, n->path->switch_notify);
+        iopath_vm *to = &io->vm[out[i] - 1];
+        iopath_item copy = *it;
+        t = push(x, to->stage[io->path->switch_entry], &copy, t, io->path->switch_notify);
     }
     if (!uplink)
         *away = true;
@@ -275,19 +274,19 @@ static uint64_t do_switch(const exec *x, net_item *it, uint64_t t, bool *away)
 
 /* ---------------------------------------------------------------- delivery */
 
-static void deliver(const exec *x, const net_item *it, uint64_t t)
+static void deliver(const exec *x, const iopath_item *it, uint64_t t)
 {
-    net *n = x->n;
-    net_vm *vm = it->vm < n->vms ? &n->vm[it->vm] : NULL;
+    iopath *io = x->io;
+    iopath_vm *vm = it->vm < io->vms ? &io->vm[it->vm] : NULL;
     if (!vm || (it->pkt.dst_mac != vm->mac && !nic_mac_is_group(it->pkt.dst_mac))) {
-        n->c.misdelivered++;
+        io->c.misdelivered++;
         return;
     }
-    n->c.delivered++;
-    n->c.delivered_bytes += host_bytes(&it->pkt);
+    io->c.delivered++;
+    io->c.delivered_bytes += host_bytes(&it->pkt);
     if (t >= it->pkt.born_ps)
-        sim_hist_add(n->lat, t - it->pkt.born_ps);
-    if (n->pattern == NET_RR && it->pkt.kind == NIC_PKT_RESPONSE) {
+        sim_hist_add(io->lat, t - it->pkt.born_ps);
+    if (io->pattern == IOPATH_RR && it->pkt.kind == NIC_PKT_RESPONSE) {
         vm->snd.rr_due++;
         vm->snd.t_free = max64(vm->snd.t_free, t);
         sender_kick(vm, t);
@@ -296,45 +295,45 @@ static void deliver(const exec *x, const net_item *it, uint64_t t)
 
 /* ---------------------------------------------------------------- steps */
 
-static uint64_t exec_steps(const exec *x, const path_stage *d, net_item *it, uint64_t t,
+static uint64_t exec_steps(const exec *x, const path_stage *d, iopath_item *it, uint64_t t,
                            path_when when)
 {
-    net *n = x->n;
+    iopath *io = x->io;
     bool away = false; /* the packet went elsewhere (a VM behind the switch, a stage) */
     for (const path_step *s = d->steps; s->op != PATH_OP_END; s++) {
         if (s->when != when)
             continue;
         if (away && s->op != PATH_OP_COMPLETE)
             continue;
-        uint64_t rep = s->n ? n->cost[s->n] : 1;
+        uint64_t rep = s->n ? io->cost[s->n] : 1;
         switch ((path_op)s->op) {
         case PATH_OP_END:
             break;
         case PATH_OP_RUN:
-            if (n->cost[s->arg] && rep)
-                t = run(x, t, n->cost[s->arg] * rep, x->who);
+            if (io->cost[s->arg] && rep)
+                t = run(x, t, io->cost[s->arg] * rep, x->who);
             break;
         case PATH_OP_COPY: {
             uint32_t b = host_bytes(&it->pkt);
-            t = run(x, t, cpu_copy_cycles(n->cpu, b), x->who);
-            n->c.copies++;
-            n->c.copy_bytes += b;
+            t = run(x, t, cpu_copy_cycles(io->cpu, b), x->who);
+            io->c.copies++;
+            io->c.copy_bytes += b;
             break;
         }
         case PATH_OP_GRANT_COPY: {
             /* Done by the hypervisor inside the batch's hypercall. */
             uint32_t b = host_bytes(&it->pkt);
-            t = run(x, t, n->cost[PATH_COST_XEN_GCOPY_OP] + cpu_copy_cycles(n->cpu, b),
+            t = run(x, t, io->cost[PATH_COST_XEN_GCOPY_OP] + cpu_copy_cycles(io->cpu, b),
                     CPU_HYPERVISOR);
-            n->c.copies++;
-            n->c.grant_copies++;
-            n->c.copy_bytes += b;
+            io->c.copies++;
+            io->c.grant_copies++;
+            io->c.copy_bytes += b;
             break;
         }
         case PATH_OP_EXIT:
             for (uint64_t r = 0; r < rep; r++)
-                t = x->urgent ? hv_exit_urgent(n->hv, x->core, t, (hv_exit_reason)s->arg)
-                              : hv_exit(n->hv, x->core, t, (hv_exit_reason)s->arg);
+                t = x->urgent ? hv_exit_urgent(io->hv, x->core, t, (hv_exit_reason)s->arg)
+                              : hv_exit(io->hv, x->core, t, (hv_exit_reason)s->arg);
             break;
         case PATH_OP_SWITCH:
             t = do_switch(x, it, t, &away);
@@ -344,10 +343,10 @@ static uint64_t exec_steps(const exec *x, const path_stage *d, net_item *it, uin
             away = true;
             break;
         case PATH_OP_COMPLETE: {
-            if (it->src_vm >= n->vms)
+            if (it->src_vm >= io->vms)
                 break;
-            net_item tok = *it;
-            t = push(x, n->vm[it->src_vm].stage[s->arg], &tok, t, (path_notify)s->notify);
+            iopath_item tok = *it;
+            t = push(x, io->vm[it->src_vm].stage[s->arg], &tok, t, (path_notify)s->notify);
             break;
         }
         case PATH_OP_TO_NIC:
@@ -374,13 +373,13 @@ static bool stage_has(const path_stage *d, path_op op)
 
 static void on_stage(void *ctx)
 {
-    net_stage *st = ctx;
-    net *n = st->n;
+    iopath_stage *st = ctx;
+    iopath *io = st->io;
     const path_stage *d = st->d;
-    uint64_t now = sim_now_ps(n->kernel);
+    uint64_t now = sim_now_ps(io->kernel);
     uint64_t t = max64(now, st->t_free);
-    uint64_t limit = now + n->quantum_ps;
-    exec x = {n, st->vm, st->core, (cpu_who)d->who, d->urgent};
+    uint64_t limit = now + io->quantum_ps;
+    exec x = {io, st->vm, st->core, (cpu_who)d->who, d->urgent};
     st->blocked_nic = false;
     if (st->woken) {
         st->woken = false;
@@ -388,23 +387,23 @@ static void on_stage(void *ctx)
     }
     bool ran = false;
     uint32_t done = 0;
-    while (st->len && done < n->budget) {
-        net_item *head = &st->q[st->head];
+    while (st->len && done < io->budget) {
+        iopath_item *head = &st->q[st->head];
         if (head->ready_ps > t) {
             /* Caught up: it sleeps at t, so the item handed over for later finds it
              * asleep and that hand-off notifies after all. */
-            if (head->how != PATH_NOTIFY_NONE) {
+            if (head->notify != PATH_NOTIFY_NONE) {
                 uint64_t pt;
-                n->c.notifies_suppressed--;
-                head->ready_ps = notify(n, st, head->pcore, (cpu_who)head->pwho, head->purgent,
-                                        (path_notify)head->how, head->ready_ps, &pt);
-                head->how = PATH_NOTIFY_NONE;
+                io->c.notifies_suppressed--;
+                head->ready_ps = notify(io, st, head->producer_core, (cpu_who)head->producer_who, head->producer_urgent,
+                                        (path_notify)head->notify, head->ready_ps, &pt);
+                head->notify = PATH_NOTIFY_NONE;
             }
             break;
         }
         if (done && t > limit)
             break;
-        if (st->has_nic && nic_full(n, st->vm)) {
+        if (st->has_nic && nic_full(io, st->vm)) {
             st->blocked_nic = true;
             break;
         }
@@ -412,17 +411,17 @@ static void on_stage(void *ctx)
             ran = true;
             t = exec_steps(&x, d, NULL, t, PATH_PER_RUN);
         }
-        net_item it = *head;
+        iopath_item it = *head;
         st->head = (st->head + 1) % st->cap;
         st->len--;
         if (d->frees_tx_slot)
-            credit_back(n, it.src_vm, t);
+            credit_back(io, it.src_vm, t);
         t = exec_steps(&x, d, &it, t, PATH_PER_PKT);
         done++;
     }
     st->t_free = t;
     if (st->blocked_nic)
-        sim_event_notify_at(st->ev, t + n->retry_ps);
+        sim_event_notify_at(st->ev, t + io->retry_ps);
     else if (st->len)
         sim_event_notify_at(st->ev, max64(t, st->q[st->head].ready_ps));
     else {
@@ -433,24 +432,24 @@ static void on_stage(void *ctx)
 
 /* ---------------------------------------------------------------- the sender */
 
-static bool sender_room(net *n, net_vm *vm)
+static bool sender_room(iopath *io, iopath_vm *vm)
 {
-    if (n->path->sender_ring != PATH_COST_NONE)
+    if (io->path->sender_ring != PATH_COST_NONE)
         return vm->tx_credits > 0;
-    return !nic_full(n, vm);
+    return !nic_full(io, vm);
 }
 
 static void on_sender(void *ctx)
 {
-    net_vm *vm = ctx;
-    net *n = vm->n;
-    net_sender *s = &vm->snd;
-    const path_stage *d = &n->path->stages[n->path->tx_entry];
-    uint64_t now = sim_now_ps(n->kernel);
+    iopath_vm *vm = ctx;
+    iopath *io = vm->io;
+    iopath_sender *s = &vm->snd;
+    const path_stage *d = &io->path->stages[io->path->tx_entry];
+    uint64_t now = sim_now_ps(io->kernel);
     uint64_t t = max64(now, s->t_free);
-    uint64_t limit = now + n->quantum_ps;
-    exec x = {n, vm, vm->vcpu_core, (cpu_who)d->who, false};
-    bool rr = n->pattern == NET_RR;
+    uint64_t limit = now + io->quantum_ps;
+    exec x = {io, vm, vm->vcpu_core, (cpu_who)d->who, false};
+    bool rr = io->pattern == IOPATH_RR;
     bool wait = false; /* stopped until something else wakes it */
     for (unsigned k = 0;; k++) {
         if (rr && !s->rr_due) {
@@ -464,13 +463,13 @@ static void on_sender(void *ctx)
         }
         if (k && t > limit)
             break;
-        if (!sender_room(n, vm)) {
-            n->c.sender_blocks++;
-            if (n->path->sender_ring != PATH_COST_NONE) {
+        if (!sender_room(io, vm)) {
+            io->c.sender_blocks++;
+            if (io->path->sender_ring != PATH_COST_NONE) {
                 s->blocked = true;
                 wait = true;
             } else {
-                t += n->retry_ps;
+                t += io->retry_ps;
             }
             break;
         }
@@ -478,16 +477,16 @@ static void on_sender(void *ctx)
                      .src_mac = vm->mac,
                      .born_ps = s->interval_ps ? s->next_ps : t,
                      .flow = rr ? vm->idx : s->flow++,
-                     .len_bytes = (uint16_t)n->frame_bytes,
+                     .len_bytes = (uint16_t)io->frame_bytes,
                      .kind = rr ? NIC_PKT_REQUEST : NIC_PKT_DATA};
         if (s->interval_ps)
             s->next_ps += s->interval_ps;
         if (rr)
             s->rr_due--;
-        if (n->path->sender_ring != PATH_COST_NONE)
+        if (io->path->sender_ring != PATH_COST_NONE)
             vm->tx_credits--;
-        n->c.sent++;
-        net_item it = {.pkt = p, .ready_ps = t, .vm = (uint16_t)vm->idx, .src_vm = (uint16_t)vm->idx};
+        io->c.sent++;
+        iopath_item it = {.pkt = p, .ready_ps = t, .vm = (uint16_t)vm->idx, .src_vm = (uint16_t)vm->idx};
         t = exec_steps(&x, d, &it, t, PATH_PER_PKT);
     }
     s->t_free = t;
@@ -501,14 +500,17 @@ static void on_sender(void *ctx)
 
 /* ---------------------------------------------------------------- receive */
 
-void net_engine_rx(net *n, net_drvq *dq, const nic_pkt *p, uint64_t t_ps)
+void iopath_drvq_rx(void *ctx, nic_drvq *q, const nic_pkt *p, uint64_t t_ps)
 {
-    const path_stage *d = &n->path->stages[n->path->rx_entry];
-    exec x = {n, dq->vm, dq->core, (cpu_who)d->who, true};
-    net_item it = {.pkt = *p,
+    (void)q;
+    iopath_drvq *dq = ctx;
+    iopath *io = dq->io;
+    const path_stage *d = &io->path->stages[io->path->rx_entry];
+    exec x = {io, dq->vm, dq->core, (cpu_who)d->who, true};
+    iopath_item it = {.pkt = *p,
                    .ready_ps = t_ps,
-                   .vm = dq->vm ? (uint16_t)dq->vm->idx : NET_FROM_WIRE,
-                   .src_vm = NET_FROM_WIRE};
+                   .vm = dq->vm ? (uint16_t)dq->vm->idx : IOPATH_FROM_WIRE,
+                   .src_vm = IOPATH_FROM_WIRE};
     uint64_t t = exec_steps(&x, d, &it, t_ps, PATH_PER_PKT);
     if (t > dq->ahead_ps)
         dq->ahead_ps = t;
@@ -516,25 +518,25 @@ void net_engine_rx(net *n, net_drvq *dq, const nic_pkt *p, uint64_t t_ps)
 
 /* ---------------------------------------------------------------- build */
 
-int net_engine_build(net *n)
+int iopath_build_stages(iopath *io)
 {
-    const path_desc *pd = n->path;
-    for (unsigned v = 0; v < n->vms; v++) {
-        net_vm *vm = &n->vm[v];
+    const path_desc *pd = io->path;
+    for (unsigned v = 0; v < io->vms; v++) {
+        iopath_vm *vm = &io->vm[v];
         for (uint8_t s = 0; s < pd->nstages; s++) {
             const path_stage *d = &pd->stages[s];
             if (s == pd->tx_entry || s == pd->rx_entry || d->place == PATH_PLACE_HOST)
                 continue;
-            net_stage *st = calloc(1, sizeof *st);
+            iopath_stage *st = calloc(1, sizeof *st);
             if (!st)
                 return -1;
-            st->n = n;
+            st->io = io;
             st->vm = vm;
             st->d = d;
             st->id = s;
             st->core = d->place == PATH_PLACE_BACKEND ? vm->backend_core : vm->vcpu_core;
-            st->cap = (uint32_t)(d->ring ? n->cost[d->ring] : 256);
-            st->irq_gap_ps = d->irq_gap ? n->cost[d->irq_gap] * SIM_PS_PER_NS : 0;
+            st->cap = (uint32_t)(d->ring ? io->cost[d->ring] : 256);
+            st->irq_gap_ps = d->irq_gap ? io->cost[d->irq_gap] * SIM_PS_PER_NS : 0;
             st->q = calloc(st->cap, sizeof *st->q);
             if (!st->q) {
                 free(st);
@@ -544,40 +546,40 @@ int net_engine_build(net *n)
             st->has_nic = stage_has(d, PATH_OP_TO_NIC);
             char name[64];
             snprintf(name, sizeof name, "net.vm%u.%s", v, d->name);
-            st->ev = sim_event_create(n->kernel, name, on_stage, st);
+            st->ev = sim_event_create(io->kernel, name, on_stage, st);
             vm->stage[s] = st;
         }
-        vm->tx_cap = (uint32_t)(pd->sender_ring ? n->cost[pd->sender_ring] : 0);
+        vm->tx_cap = (uint32_t)(pd->sender_ring ? io->cost[pd->sender_ring] : 0);
         vm->tx_credits = vm->tx_cap;
         char name[64];
         snprintf(name, sizeof name, "net.vm%u.sender", v);
-        vm->snd.ev = sim_event_create(n->kernel, name, on_sender, vm);
+        vm->snd.ev = sim_event_create(io->kernel, name, on_sender, vm);
     }
     return 0;
 }
 
-void net_engine_start(net *n, uint64_t t_ps)
+void iopath_start(iopath *io, uint64_t t_ps)
 {
-    for (unsigned v = 0; v < n->vms; v++) {
-        net_vm *vm = &n->vm[v];
+    for (unsigned v = 0; v < io->vms; v++) {
+        iopath_vm *vm = &io->vm[v];
         if (!vm->snd.active)
             continue;
         vm->snd.next_ps = t_ps;
-        vm->snd.rr_due = n->pattern == NET_RR ? n->rr_outstanding : 0;
+        vm->snd.rr_due = io->pattern == IOPATH_RR ? io->rr_outstanding : 0;
         /* Offered-rate senders start staggered over one interval. */
-        uint64_t at = t_ps + (vm->snd.interval_ps ? vm->snd.interval_ps * v / n->vms : 0);
+        uint64_t at = t_ps + (vm->snd.interval_ps ? vm->snd.interval_ps * v / io->vms : 0);
         vm->snd.next_ps = at;
         sim_event_notify_at(vm->snd.ev, at);
     }
 }
 
-void net_engine_destroy(net *n)
+void iopath_destroy_stages(iopath *io)
 {
-    if (!n->vm)
+    if (!io->vm)
         return;
-    for (unsigned v = 0; v < n->vms; v++)
+    for (unsigned v = 0; v < io->vms; v++)
         for (unsigned s = 0; s < PATH_MAX_STAGES; s++) {
-            net_stage *st = n->vm[v].stage[s];
+            iopath_stage *st = io->vm[v].stage[s];
             if (st) {
                 free(st->q);
                 free(st);

@@ -1,0 +1,193 @@
+/* The I/O path engine: the software of one machine (the host, its hypervisor and its
+ * guests) running one path table (path.h) over the hardware models: the cores
+ * (host/cpu.h), exits and interrupt delivery (host/hv.h), the virtual switch, the NIC
+ * through its driver queues (host/nicdrv.h), and the IOMMU's interrupt remapping. The
+ * workload (systems/paths.c) builds the platform, fills this structure (the VMs and
+ * where they run, every driver queue with its interrupt route), calls
+ * iopath_build_stages and iopath_start, and reads the counters for its metrics.
+ *
+ * Threads. A stage with its own thread (a vCPU's receive work, a back-end) is a
+ * bounded queue and one kernel event. When it runs it takes the items that are ready,
+ * up to the NAPI budget and at most `quantum_ps` of work booked ahead of the clock,
+ * and executes each item's steps at its own running time: every step is a reservation
+ * (cores through the CPU model, exits through the hypervisor model, the NIC through
+ * its driver), so a packet crossing a stage costs one event per batch, not per step.
+ * Stages that run inline (the host's switch in the PF driver's receive poll, a guest's
+ * receive work in its own driver's poll) and the sender run in their caller's context.
+ *
+ * Notifications. A hand-off to a sleeping stage pays its notification: the producer's
+ * part on the producer's core (an exit, a hypercall, a signal) and the consumer's part
+ * on the consumer's core (a virtual interrupt, a wake-up) before the consumer runs. A
+ * stage still running (its last activation has not ended by the item's time) takes
+ * the item without one: this is virtio's event index, Xen's check-notify, NAPI's
+ * masked interrupts.
+ *
+ * Backpressure. Queues are bounded. The sender holds credits for its ring's slots and
+ * stops when none is left; the stage that frees slots (the consumer, or the guest's
+ * completion handler) wakes it. A stage that posts to a NIC queue holding `txq_limit`
+ * packets (in its ring, not yet reclaimed, and in the driver's backlog) stops and tries
+ * again after `retry_ps`. Other full queues drop (a receive ring without buffers), and
+ * the drops are counted. */
+#ifndef HOST_IOPATH_IOPATH_H
+#define HOST_IOPATH_IOPATH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "host/cpu.h"
+#include "host/hv.h"
+#include "host/iopath/path.h"
+#include "host/nicdrv.h"
+#include "host/vswitch.h"
+#include "models/iommu/irq_remap.h"
+#include "models/nic/nic.h"
+#include "sim/kernel.h"
+#include "sim/stats.h"
+
+typedef struct iopath iopath;
+typedef struct iopath_vm iopath_vm;
+
+/* The traffic the applications make (traffic.pattern). */
+typedef enum iopath_pattern {
+    IOPATH_STREAM_TX,
+    IOPATH_STREAM_RX,
+    IOPATH_BIDIR,
+    IOPATH_RR,
+    IOPATH_INTER_VM,
+} iopath_pattern;
+
+/* A packet (or a completion token) between stages. */
+typedef struct iopath_item {
+    nic_pkt pkt;
+    uint64_t ready_ps; /* it may be taken no earlier */
+    uint16_t vm;       /* the VM whose stage holds it */
+    uint16_t src_vm;   /* the sending VM (completions, switch ingress); IOPATH_FROM_WIRE */
+    /* Who handed it over and how that hand-off notifies, for a notification found due
+     * only later (the consumer caught up and slept before the item's time). */
+    uint16_t producer_core;
+    uint8_t producer_who, notify; /* cpu_who, path_notify */
+    bool producer_urgent;
+} iopath_item;
+#define IOPATH_FROM_WIRE 0xffffu
+
+/* One VM's instance of a stage that has its own thread: a bounded queue (the ring or
+ * socket queue in front of it) and one kernel event. */
+typedef struct iopath_stage {
+    iopath *io;
+    iopath_vm *vm;
+    const path_stage *d;
+    uint8_t id;
+    unsigned core;
+    iopath_item *q;
+    uint32_t cap, head, len;
+    sim_event *ev;
+    uint64_t t_free;   /* the thread has worked up to here */
+    uint64_t sleep_at; /* when it found its queue empty and went to sleep */
+    uint64_t last_irq_ps;
+    uint64_t irq_gap_ps;
+    bool asleep, woken, blocked_nic, has_nic;
+} iopath_stage;
+
+/* The CPU seam of one NIC driver queue: where its cycles run, and the owner's context. */
+typedef struct iopath_drvq {
+    iopath *io;
+    nic_drvq *q;
+    iopath_vm *vm;        /* owning VM (assigned functions, native application); NULL: host */
+    unsigned core;     /* where its polls and interrupts run */
+    cpu_who who;
+    bool via_hv;       /* its interrupts go to a VM (assigned function, driver domain) */
+    unsigned irte;     /* interrupt remapping table index */
+    uint64_t pd_addr;  /* posted-interrupt descriptor, when posted */
+    /* A caller running the driver in its own context (a back-end posting to the PF's
+     * queue) moves the cycles to its core; ahead_ps is work the engine did inline in the
+     * driver's poll, so the driver goes on after it. */
+    bool override;
+    unsigned override_core;
+    cpu_who override_who;
+    bool override_urgent;
+    uint64_t ahead_ps, last_ps;
+    uint16_t rid;
+} iopath_drvq;
+
+typedef struct iopath_sender {
+    sim_event *ev;
+    uint64_t t_free;
+    uint64_t next_ps, interval_ps; /* offered rate; interval 0: as fast as it goes */
+    uint64_t dst_mac;
+    uint32_t flow;
+    uint32_t rr_due; /* rr: requests it may send now (responses received) */
+    bool blocked, active;
+} iopath_sender;
+
+struct iopath_vm {
+    iopath *io;
+    unsigned idx;
+    unsigned vcpu_core, backend_core;
+    uint64_t mac;        /* the address its application sends from */
+    uint16_t port;       /* virtual switch port */
+    iopath_stage *stage[PATH_MAX_STAGES]; /* NULL for inline and sender stages */
+    uint32_t tx_credits, tx_cap; /* the sender's ring slots */
+    iopath_sender snd;
+    iopath_drvq *own;       /* its own NIC queue (native, passthrough, SR-IOV) */
+    unsigned fn;         /* its function (assigned paths) */
+    uint64_t pd_addr;    /* its vCPU's posted-interrupt descriptor */
+    uint64_t gpa_base;   /* its I/O memory (guest-physical = host-physical here) */
+};
+
+typedef struct iopath_counters {
+    uint64_t sent;              /* packets the applications sent */
+    uint64_t delivered, delivered_bytes; /* packets applications received */
+    uint64_t copies, copy_bytes;
+    uint64_t grant_copies;
+    uint64_t switched;
+    uint64_t notifies, notifies_suppressed;
+    uint64_t irqs;              /* interrupts CPUs took: the host's and virtual ones */
+    uint64_t irq_blocked;       /* interrupt messages the IOMMU blocked */
+    uint64_t queue_drops;       /* a stage's queue (ring) was full */
+    uint64_t xmit_drops;        /* the NIC driver's backlog refused a packet */
+    uint64_t misdelivered;      /* reached an application that is not its destination */
+    uint64_t sender_blocks;     /* the sender found its ring or NIC queue full */
+} iopath_counters;
+
+struct iopath {
+    /* set by the system before iopath_build_stages */
+    sim_kernel *kernel;
+    const path_desc *path;
+    uint64_t cost[PATH_COSTS]; /* path_costs_load */
+    iopath_pattern pattern;
+    unsigned vms;
+    uint32_t frame_bytes;
+    uint64_t quantum_ps;       /* most work a thread books ahead per activation */
+    uint64_t retry_ps;         /* a sender or stage stopped by a full NIC queue retries */
+    uint32_t budget;           /* items a stage takes per activation (NAPI budget) */
+    uint32_t txq_limit;        /* packets queued to a NIC queue before a sender stops */
+    uint32_t rr_outstanding;   /* rr: requests each VM keeps in flight */
+    cpu *cpu;
+    hv *hv;
+    vswitch *vsw;              /* NULL when the path has no switch */
+    iommu *iommu;              /* interrupt remapping and posting */
+    iopath_vm *vm;             /* vms of them */
+    iopath_drvq **dq;          /* every driver queue, indexed by its interrupt remapping index */
+    unsigned ndq;
+    iopath_drvq **host_q;      /* the host's (or driver domain's) PF queues */
+    unsigned nhost_q;
+    sim_hist *lat;             /* application latency, registered by the system */
+    /* kept by the engine */
+    iopath_counters c;
+};
+
+/* Creates each VM's stage threads and sender (events and queues); -1 when out of memory. */
+int iopath_build_stages(iopath *io);
+void iopath_destroy_stages(iopath *io);
+/* The active senders start at t_ps (offered-rate senders staggered over one interval). */
+void iopath_start(iopath *io, uint64_t t_ps);
+/* A frame a driver queue received, at t on the queue's core (its receive handler,
+ * nic_drv_rx_fn; ctx is the iopath_drvq). */
+void iopath_drvq_rx(void *ctx, nic_drvq *q, const nic_pkt *p, uint64_t t_ps);
+/* The CPU seam of every driver queue (nic_drv_cpu_fn; ctx is the iopath_drvq). */
+uint64_t iopath_drvq_cpu(void *ctx, uint64_t t_ps, uint64_t cycles, uint64_t stall_ps);
+/* An interrupt message the IOMMU remapped or posted (iommu_irq_fn; ctx is the iopath):
+ * delivered to the core of the queue its remapping index names. */
+void iopath_on_irq(void *ctx, const iommu_irq_outcome *o);
+
+#endif

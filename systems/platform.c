@@ -1,0 +1,88 @@
+#include "systems/platform.h"
+
+#include <stdlib.h>
+
+#include "models/iommu/irq_remap.h"
+#include "sim/alloc.h"
+
+void platform_register_params(sim_params *p)
+{
+    mem_register_params(p);
+    pcie_link_register_params(p);
+    pcie_rc_register_params(p);
+    iommu_register_params(p);
+}
+
+int platform_check(const sim_params *p, sim_err *e)
+{
+    if (pcie_link_check(p, e) < 0 || mem_check(p, e) < 0 || iommu_check(p, e) < 0)
+        return -1;
+    return 0;
+}
+
+platform *platform_create(const sim_ctx *ctx, const sys_observers *obs, bool with_iommu,
+                          sim_err *e)
+{
+    (void)e;
+    const sim_params *p = ctx->params;
+    platform *pf = sim_xcalloc(1, sizeof *pf);
+    pf->params = p;
+    pf->stats = ctx->stats;
+    pf->obs = obs;
+    pf->mem = mem_create(p, ctx->stats);
+    pf->pm = mem_phys_create();
+    pf->link = pcie_link_create(p, ctx->stats, "pcie");
+    pf->rc = pcie_rc_create(p, ctx->stats, pf->link, pf->mem);
+    if (obs && obs->rc_request)
+        pcie_rc_set_observer(pf->rc, obs->rc_request, obs->rc_request_ctx);
+    pf->bus = pcie_cfg_bus_create();
+    if (with_iommu || sim_params_enum_index(p, "iommu.mode") != 0) {
+        pf->iommu = iommu_create(p, ctx->stats, pf->mem, pf->pm, PLATFORM_IOMMU_TABLES_BASE,
+                                 PLATFORM_IOMMU_TABLES_BYTES);
+        pcie_rc_set_translate(pf->rc, iommu_translate, pf->iommu);
+        pcie_rc_set_msi(pf->rc, iommu_msi, pf->iommu);
+    }
+    return pf;
+}
+
+void platform_destroy(platform *pf)
+{
+    if (!pf)
+        return;
+    pcie_cfg_bus_destroy(pf->bus);
+    iommu_destroy(pf->iommu);
+    pcie_rc_destroy(pf->rc);
+    pcie_link_destroy(pf->link);
+    mem_phys_destroy(pf->pm);
+    mem_destroy(pf->mem);
+    free(pf);
+}
+
+pcie_cfg *platform_boot(platform *pf, uint64_t mmio_base, sim_err *e)
+{
+    uint16_t rids[8];
+    size_t n = pcie_cfg_bus_enumerate(pf->bus, 2, rids, 8);
+    if (n != 1 || rids[0] != PLATFORM_DEVICE_RID) {
+        sim_err_set(e, "platform: boot found %zu functions on the bus, not one at 01:00.0", n);
+        return NULL;
+    }
+    if (pcie_cfg_bus_assign_bars(pf->bus, rids, n, mmio_base, PLATFORM_MMIO_WINDOW_BYTES, NULL)) {
+        sim_err_set(e, "platform: the device's BARs do not fit the %llu MiB MMIO window at %#llx",
+                    (unsigned long long)(PLATFORM_MMIO_WINDOW_BYTES >> 20),
+                    (unsigned long long)mmio_base);
+        return NULL;
+    }
+    pcie_cfg *fn = pcie_cfg_bus_lookup(pf->bus, PLATFORM_DEVICE_RID);
+    const pcie_link_cfg *lc = pcie_link_config(pf->link);
+    if (!pcie_cfg_exp_set_mps_mrrs(fn, lc->mps_bytes, lc->mrrs_bytes)) {
+        sim_err_set(e, "platform: the device has no PCI Express capability for MPS and MRRS");
+        return NULL;
+    }
+    return fn;
+}
+
+void platform_observe_dma_api(const platform *pf, iommu_dma *d)
+{
+    if (pf->obs && pf->obs->dma_api)
+        iommu_dma_set_observer(d, pf->obs->dma_api, pf->obs->dma_api_ctx);
+}

@@ -1,0 +1,104 @@
+/* The platform every workload kind builds on, wired once: host memory (the timing
+ * model and the contents), one device slot behind a root port (the PCIe link and the
+ * root complex), the configuration bus, and the IOMMU in the root complex, at the
+ * addresses of the address map below. A kind creates the platform, plugs its device
+ * into the bus, boots it (platform_boot: what firmware and the OS do at start) and
+ * adds its host software and traffic.
+ *
+ * The IOMMU exists when iommu.mode is not off, or always when the kind asks (the I/O
+ * paths: VMs' memory is remapped whatever the host's own DMA mode). With it, the root
+ * complex translates every inbound request through it and sends MSI writes to its
+ * interrupt remapping. Creating the platform schedules nothing.
+ *
+ * Observers (what a run watches without the system knowing: the trace recorder) are
+ * passed in when a system is built and attached to every component of their kind the
+ * system creates: the root complex here, DMA APIs by the kinds that create them. */
+#ifndef SYSTEMS_PLATFORM_H
+#define SYSTEMS_PLATFORM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "host/dmaapi.h"
+#include "models/iommu/iommu.h"
+#include "models/mem/mem.h"
+#include "models/mem/physmem.h"
+#include "models/pcie/cfgspace.h"
+#include "models/pcie/link.h"
+#include "models/pcie/rc.h"
+#include "sim/err.h"
+#include "sim/params.h"
+#include "sim/run.h"
+
+/* ---- The address map ---------------------------------------------------------------- */
+
+/* The device slot: bus 1, device 0, function 0, behind the root port on bus 0. */
+#define PLATFORM_DEVICE_RID 0x0100u
+/* Where the host's IOMMU driver keeps its tables (root, context, page tables,
+ * invalidation queue, interrupt remapping table): 1 GiB at 64 TiB, far from any
+ * buffer a workload places. */
+#define PLATFORM_IOMMU_TABLES_BASE (1ull << 46)
+#define PLATFORM_IOMMU_TABLES_BYTES (1ull << 30)
+/* The MMIO window firmware places a device's BARs in (a 32-bit device's below 4 GiB;
+ * a device may ask for a window elsewhere, as nic.mmio_base_addr does). */
+#define PLATFORM_MMIO32_BASE 0xE0000000ull
+#define PLATFORM_MMIO_WINDOW_BYTES (256ull << 20)
+/* The bounce buffer pool of devices that cannot reach a buffer (swiotlb's default
+ * 64 MiB, placed at 3 GiB). */
+#define PLATFORM_BOUNCE_BASE (3ull << 30)
+#define PLATFORM_BOUNCE_BYTES (64ull << 20)
+/* Host memory of the host's own buffers and rings: from 4 GiB (64-bit TLP headers, as
+ * pcie-bench counts them). VM i's memory: 1 GiB at 64 GiB + i GiB, placed so that its
+ * guest-physical addresses equal the host-physical ones (the IOMMU still translates
+ * through the VM's own tables). */
+#define PLATFORM_HOST_BASE (4ull << 30)
+#define PLATFORM_VM_BASE (64ull << 30)
+#define PLATFORM_VM_SPAN (1ull << 30)
+
+/* ---- What a run observes --------------------------------------------------------------- */
+
+typedef struct sys_observers {
+    pcie_rc_observe_fn rc_request; /* every inbound request at a root complex */
+    void *rc_request_ctx;
+    iommu_dma_observe_fn dma_api; /* every map, unmap and invalidation of a DMA API */
+    void *dma_api_ctx;
+} sys_observers;
+
+/* ---- The platform ------------------------------------------------------------------------ */
+
+/* The components, for the kind that builds on them. iommu is NULL without one. */
+typedef struct platform {
+    const sim_params *params;
+    sim_stats *stats;
+    const sys_observers *obs;
+    mem *mem;
+    mem_phys *pm;
+    pcie_link *link;
+    pcie_rc *rc;
+    pcie_cfg_bus *bus;
+    iommu *iommu;
+} platform;
+
+/* Registers the platform's parameters: memory (mem.*), the link (pcie.*), the root
+ * complex (rc.*), the IOMMU (iommu.*). */
+void platform_register_params(sim_params *p);
+/* Cross-parameter checks of those (configuration errors, exit 2). */
+int platform_check(const sim_params *p, sim_err *e);
+
+/* Creates memory, the link ("pcie.*" statistics), the root complex, the bus and the
+ * IOMMU (with_iommu: always; else when iommu.mode is not off), in that order. obs may
+ * be NULL. NULL with *e set on failure. */
+platform *platform_create(const sim_ctx *ctx, const sys_observers *obs, bool with_iommu,
+                          sim_err *e);
+void platform_destroy(platform *pf);
+
+/* Boot: enumerates the bus from the root port, which must find one function at
+ * PLATFORM_DEVICE_RID (the kind plugged its device in), places its BARs in the MMIO
+ * window at mmio_base and programs Max_Payload_Size and Max_Read_Request_Size from the
+ * link's configuration. Returns the function, or NULL with *e set. */
+pcie_cfg *platform_boot(platform *pf, uint64_t mmio_base, sim_err *e);
+
+/* A DMA API the host creates for a device: observed as the run asks. */
+void platform_observe_dma_api(const platform *pf, iommu_dma *d);
+
+#endif
