@@ -9,82 +9,36 @@
 #include "models/pcie/link.h"
 #include "models/pcie/rc.h"
 #include "sim/kernel.h"
+#include "tests/rig.h"
 
-typedef struct rig {
-    sim_params *p;
-    sim_stats *s;
-    mem *m;
-    pcie_link *l;
-    pcie_rc *rc;
-} rig;
-
-static sim_params *params(void)
-{
-    sim_params *p = sim_params_create();
-    mem_register_params(p);
-    pcie_link_register_params(p);
-    pcie_rc_register_params(p);
-    return p;
-}
-
-static void set(sim_params *p, const char *name, const char *value)
-{
-    sim_err e;
-    ck_assert_msg(sim_params_set(p, name, value, "test", &e) == 0, "%s", e.msg);
-}
-
-static void rig_build(rig *r)
-{
-    sim_err e;
-    ck_assert_msg(pcie_link_check(r->p, &e) == 0, "%s", e.msg);
-    r->s = sim_stats_create();
-    r->m = mem_create(r->p, r->s);
-    r->l = pcie_link_create(r->p, r->s, "pcie");
-    r->rc = pcie_rc_create(r->p, r->s, r->l, r->m);
-}
-
-static void rig_free(rig *r)
-{
-    pcie_rc_destroy(r->rc);
-    pcie_link_destroy(r->l);
-    mem_destroy(r->m);
-    sim_stats_destroy(r->s);
-    sim_params_destroy(r->p);
-}
-
-static double stat(const rig *r, const char *name)
-{
-    double v = -1;
-    ck_assert_msg(sim_stats_get(r->s, name, &v), "no stat %s", name);
-    return v;
-}
 
 /* Back-to-back TLPs occupy the wire at the TLP rate; each arrives one serialization
  * plus the link latency after it starts. */
 START_TEST(test_occupancy_and_latency)
 {
-    rig r = {.p = params()};
-    set(r.p, "pcie.link_latency_ns", "100");
-    rig_build(&r);
+    rig r;
+    rig_init(&r);
+    rig_set(&r, "pcie.link_latency_ns", "100");
+    rig_build(&r, false);
     pcie_link_timing t;
-    pcie_link_timing_init(&t, pcie_link_config(r.l));
-    uint32_t wire = pcie_tlp_wire_bytes(pcie_link_config(r.l), PCIE_TLP_MWR, 256, 1ull << 32);
+    pcie_link_timing_init(&t, pcie_link_config(r.pf->link));
+    uint32_t wire = pcie_tlp_wire_bytes(pcie_link_config(r.pf->link), PCIE_TLP_MWR, 256, 1ull << 32);
     ck_assert_uint_eq(wire, 256 + 24);
-    uint64_t a1 = pcie_link_send(r.l, PCIE_UP, 0, PCIE_TLP_MWR, 1ull << 32, 256);
+    uint64_t a1 = pcie_link_send(r.pf->link, PCIE_UP, 0, PCIE_TLP_MWR, 1ull << 32, 256);
     ck_assert_uint_eq(a1, pcie_tlp_serial_ps(&t, wire) + 100000);
-    uint64_t busy1 = pcie_link_busy_until_ps(r.l, PCIE_UP);
+    uint64_t busy1 = pcie_link_busy_until_ps(r.pf->link, PCIE_UP);
     /* Occupancy carries sub-picosecond remainders from TLP to TLP: within 1 ps of the
      * rounded value. */
     ck_assert_uint_le(busy1, pcie_tlp_occupancy_ps(&t, wire, NULL) + 1);
     ck_assert_uint_ge(busy1 + 1, pcie_tlp_occupancy_ps(&t, wire, NULL));
-    uint64_t a2 = pcie_link_send(r.l, PCIE_UP, 0, PCIE_TLP_MWR, (1ull << 32) + 256, 256);
+    uint64_t a2 = pcie_link_send(r.pf->link, PCIE_UP, 0, PCIE_TLP_MWR, (1ull << 32) + 256, 256);
     ck_assert_uint_eq(a2, busy1 + pcie_tlp_serial_ps(&t, wire) + 100000);
-    ck_assert_double_eq(stat(&r, "pcie.up.tlps"), 2);
-    ck_assert_double_eq(stat(&r, "pcie.up.wire_bytes"), 2 * wire);
-    ck_assert_double_eq(stat(&r, "pcie.up.payload_bytes"), 512);
-    ck_assert_double_gt(stat(&r, "pcie.up.wire_wait_ps"), 0);
+    ck_assert_double_eq(rig_stat(&r, "pcie.up.tlps"), 2);
+    ck_assert_double_eq(rig_stat(&r, "pcie.up.wire_bytes"), 2 * wire);
+    ck_assert_double_eq(rig_stat(&r, "pcie.up.payload_bytes"), 512);
+    ck_assert_double_gt(rig_stat(&r, "pcie.up.wire_wait_ps"), 0);
     /* The other direction is independent. */
-    ck_assert_uint_eq(pcie_link_busy_until_ps(r.l, PCIE_DOWN), 0);
+    ck_assert_uint_eq(pcie_link_busy_until_ps(r.pf->link, PCIE_DOWN), 0);
     rig_free(&r);
 }
 END_TEST
@@ -93,24 +47,25 @@ END_TEST
  * first write's credit comes back: its arrival plus pcie.fc_update_ns. */
 START_TEST(test_credit_stall)
 {
-    rig r = {.p = params()};
-    set(r.p, "pcie.rc_ph_credits", "4");
-    set(r.p, "pcie.fc_update_ns", "500");
-    set(r.p, "pcie.link_latency_ns", "100");
-    rig_build(&r);
+    rig r;
+    rig_init(&r);
+    rig_set(&r, "pcie.rc_ph_credits", "4");
+    rig_set(&r, "pcie.fc_update_ns", "500");
+    rig_set(&r, "pcie.link_latency_ns", "100");
+    rig_build(&r, false);
     uint64_t first = 0;
     for (int i = 0; i < 4; i++) {
-        uint64_t a = pcie_link_send(r.l, PCIE_UP, 0, PCIE_TLP_MWR, 1ull << 32, 64);
+        uint64_t a = pcie_link_send(r.pf->link, PCIE_UP, 0, PCIE_TLP_MWR, 1ull << 32, 64);
         if (i == 0)
             first = a;
     }
-    ck_assert_double_eq(stat(&r, "pcie.up.credit_wait_ps"), 0);
-    uint64_t a5 = pcie_link_send(r.l, PCIE_UP, 0, PCIE_TLP_MWR, 1ull << 32, 64);
-    ck_assert_double_eq(stat(&r, "pcie.up.credit_wait_ps"), first + 500000);
+    ck_assert_double_eq(rig_stat(&r, "pcie.up.credit_wait_ps"), 0);
+    uint64_t a5 = pcie_link_send(r.pf->link, PCIE_UP, 0, PCIE_TLP_MWR, 1ull << 32, 64);
+    ck_assert_double_eq(rig_stat(&r, "pcie.up.credit_wait_ps"), first + 500000);
     ck_assert_uint_gt(a5, first + 500000);
     /* Reads use non-posted credits, which are unlimited here: no wait. */
-    pcie_link_send(r.l, PCIE_UP, 0, PCIE_TLP_MRD, 1ull << 32, 64);
-    ck_assert_double_eq(stat(&r, "pcie.up.credit_wait_ps"), first + 500000);
+    pcie_link_send(r.pf->link, PCIE_UP, 0, PCIE_TLP_MRD, 1ull << 32, 64);
+    ck_assert_double_eq(rig_stat(&r, "pcie.up.credit_wait_ps"), first + 500000);
     rig_free(&r);
 }
 END_TEST
@@ -118,48 +73,51 @@ END_TEST
 /* Data credits count 16-byte units: 32 credits hold two 256-byte writes. */
 START_TEST(test_data_credit_stall)
 {
-    rig r = {.p = params()};
-    set(r.p, "pcie.rc_pd_credits", "32");
-    rig_build(&r);
-    pcie_link_send(r.l, PCIE_UP, 0, PCIE_TLP_MWR, 1ull << 32, 256);
-    pcie_link_send(r.l, PCIE_UP, 0, PCIE_TLP_MWR, 1ull << 32, 256);
-    ck_assert_double_eq(stat(&r, "pcie.up.credit_wait_ps"), 0);
-    pcie_link_send(r.l, PCIE_UP, 0, PCIE_TLP_MWR, 1ull << 32, 16);
-    ck_assert_double_gt(stat(&r, "pcie.up.credit_wait_ps"), 0);
+    rig r;
+    rig_init(&r);
+    rig_set(&r, "pcie.rc_pd_credits", "32");
+    rig_build(&r, false);
+    pcie_link_send(r.pf->link, PCIE_UP, 0, PCIE_TLP_MWR, 1ull << 32, 256);
+    pcie_link_send(r.pf->link, PCIE_UP, 0, PCIE_TLP_MWR, 1ull << 32, 256);
+    ck_assert_double_eq(rig_stat(&r, "pcie.up.credit_wait_ps"), 0);
+    pcie_link_send(r.pf->link, PCIE_UP, 0, PCIE_TLP_MWR, 1ull << 32, 16);
+    ck_assert_double_gt(rig_stat(&r, "pcie.up.credit_wait_ps"), 0);
     rig_free(&r);
 }
 END_TEST
 
 START_TEST(test_too_few_data_credits_refused)
 {
-    sim_params *p = params();
-    set(p, "pcie.rc_pd_credits", "8"); /* 128 bytes < MPS 256 */
+    rig r;
+    rig_init(&r);
+    rig_set(&r, "pcie.rc_pd_credits", "8"); /* 128 bytes < MPS 256 */
     sim_err e;
-    ck_assert_int_eq(pcie_link_check(p, &e), -1);
+    ck_assert_int_eq(pcie_link_check(r.p, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "pcie.rc_pd_credits"));
-    sim_params_destroy(p);
+    rig_free(&r);
 }
 END_TEST
 
 /* A 4096-byte read at MRRS 512 is 8 MRd upstream and, at MPS 256, 16 CplD downstream. */
 START_TEST(test_read_split_on_the_wire)
 {
-    rig r = {.p = params()};
-    rig_build(&r);
-    pcie_dma *d = pcie_dma_create(r.l, r.rc, 0x0100, 256);
+    rig r;
+    rig_init(&r);
+    rig_build(&r, false);
+    pcie_dma *d = pcie_dma_create(r.pf->link, r.pf->rc, 0x0100, 256);
     uint64_t done = pcie_dma_read(d, 0, 1ull << 32, 4096, NULL);
-    ck_assert_double_eq(stat(&r, "pcie.up.tlps"), 8);
-    ck_assert_double_eq(stat(&r, "pcie.down.tlps"), 16);
-    ck_assert_double_eq(stat(&r, "pcie.down.payload_bytes"), 4096);
-    ck_assert_double_eq(stat(&r, "rc.completions"), 16);
+    ck_assert_double_eq(rig_stat(&r, "pcie.up.tlps"), 8);
+    ck_assert_double_eq(rig_stat(&r, "pcie.down.tlps"), 16);
+    ck_assert_double_eq(rig_stat(&r, "pcie.down.payload_bytes"), 4096);
+    ck_assert_double_eq(rig_stat(&r, "rc.completions"), 16);
     /* Done when the last completion has crossed: after the downstream wire's last
      * reservation began, and no later than its end plus the link latency. */
-    ck_assert_uint_le(done, pcie_link_busy_until_ps(r.l, PCIE_DOWN) + 90000);
+    ck_assert_uint_le(done, pcie_link_busy_until_ps(r.pf->link, PCIE_DOWN) + 90000);
     ck_assert_uint_gt(done, 16ull * 276 * 8 * 1000 / 63); /* 16 CplD at under 63 Gb/s */
     /* A write of the same size: 16 MWr of MPS each, nothing downstream. */
     pcie_dma_write(d, done, 1ull << 32, 4096);
-    ck_assert_double_eq(stat(&r, "pcie.up.tlps"), 8 + 16);
-    ck_assert_double_eq(stat(&r, "pcie.down.tlps"), 16);
+    ck_assert_double_eq(rig_stat(&r, "pcie.up.tlps"), 8 + 16);
+    ck_assert_double_eq(rig_stat(&r, "pcie.down.tlps"), 16);
     pcie_dma_destroy(d);
     rig_free(&r);
 }
@@ -170,9 +128,10 @@ START_TEST(test_tag_limit)
 {
     uint64_t done[2];
     for (int tags = 1; tags <= 2; tags++) {
-        rig r = {.p = params()};
-        rig_build(&r);
-        pcie_dma *d = pcie_dma_create(r.l, r.rc, 0x0100, (uint32_t)tags);
+        rig r;
+    rig_init(&r);
+        rig_build(&r, false);
+        pcie_dma *d = pcie_dma_create(r.pf->link, r.pf->rc, 0x0100, (uint32_t)tags);
         uint64_t t1 = pcie_dma_read(d, 0, 1ull << 32, 64, NULL);
         uint64_t t2 = pcie_dma_read(d, 0, (1ull << 32) + 64, 64, NULL);
         done[tags - 1] = t2;
@@ -190,14 +149,15 @@ END_TEST
 /* 512-byte read at MRRS 128: four requests, so four tags in flight at once. */
 START_TEST(test_mrrs_from_device_control)
 {
-    rig r = {.p = params()};
-    rig_build(&r);
-    pcie_dma *d = pcie_dma_create(r.l, r.rc, 0x0100, 256);
+    rig r;
+    rig_init(&r);
+    rig_build(&r, false);
+    pcie_dma *d = pcie_dma_create(r.pf->link, r.pf->rc, 0x0100, 256);
     pcie_dma_set_limits(d, 128, 128);
     pcie_dma_read(d, 0, 1ull << 32, 512, NULL);
-    ck_assert_double_eq(stat(&r, "pcie.up.tlps"), 4);
+    ck_assert_double_eq(rig_stat(&r, "pcie.up.tlps"), 4);
     pcie_dma_write(d, 0, 1ull << 32, 512);
-    ck_assert_double_eq(stat(&r, "pcie.up.tlps"), 8);
+    ck_assert_double_eq(rig_stat(&r, "pcie.up.tlps"), 8);
     pcie_dma_destroy(d);
     rig_free(&r);
 }
@@ -231,20 +191,21 @@ static void on_msi(void *ctx, uint16_t rid, uint64_t addr, uint32_t data, uint64
  * interrupt hook, not to memory or translation. */
 START_TEST(test_hooks)
 {
-    rig r = {.p = params()};
-    rig_build(&r);
+    rig r;
+    rig_init(&r);
+    rig_build(&r, false);
     int calls = 0;
     msi_seen m = {0};
-    pcie_rc_set_translate(r.rc, block_all, &calls);
-    pcie_rc_set_msi(r.rc, on_msi, &m);
-    pcie_dma *d = pcie_dma_create(r.l, r.rc, 0x0123, 32);
+    pcie_rc_set_translate(r.pf->rc, block_all, &calls);
+    pcie_rc_set_msi(r.pf->rc, on_msi, &m);
+    pcie_dma *d = pcie_dma_create(r.pf->link, r.pf->rc, 0x0123, 32);
     bool ur = false;
     pcie_dma_read(d, 0, 1ull << 32, 1024, &ur);
     ck_assert(ur);
     ck_assert_int_eq(calls, 2);
-    ck_assert_double_eq(stat(&r, "rc.unsupported_requests"), 2);
-    ck_assert_double_eq(stat(&r, "pcie.down.payload_bytes"), 0);
-    ck_assert_double_eq(stat(&r, "mem.llc_read_misses") + stat(&r, "mem.llc_read_hits"), 0);
+    ck_assert_double_eq(rig_stat(&r, "rc.unsupported_requests"), 2);
+    ck_assert_double_eq(rig_stat(&r, "pcie.down.payload_bytes"), 0);
+    ck_assert_double_eq(rig_stat(&r, "mem.llc_read_misses") + rig_stat(&r, "mem.llc_read_hits"), 0);
     pcie_dma_msi(d, 0, PCIE_MSI_BASE + 0x10, 0x41);
     ck_assert_int_eq(m.n, 1);
     ck_assert_uint_eq(m.rid, 0x0123);
@@ -258,13 +219,14 @@ END_TEST
 /* A CPU MMIO read stalls for a round trip: down, the device, and back up. */
 START_TEST(test_mmio)
 {
-    rig r = {.p = params()};
-    rig_build(&r);
-    uint64_t w = pcie_rc_mmio_write(r.rc, 0, 0xE0000000, 4);
-    uint64_t rd = pcie_rc_mmio_read(r.rc, w, 0xE0000000, 4, 100000);
+    rig r;
+    rig_init(&r);
+    rig_build(&r, false);
+    uint64_t w = pcie_rc_mmio_write(r.pf->rc, 0, 0xE0000000, 4);
+    uint64_t rd = pcie_rc_mmio_read(r.pf->rc, w, 0xE0000000, 4, 100000);
     ck_assert_uint_gt(rd, w + 2 * 90000 + 100000);
-    ck_assert_double_eq(stat(&r, "pcie.down.tlps"), 2);
-    ck_assert_double_eq(stat(&r, "pcie.up.tlps"), 1);
+    ck_assert_double_eq(rig_stat(&r, "pcie.down.tlps"), 2);
+    ck_assert_double_eq(rig_stat(&r, "pcie.up.tlps"), 1);
     rig_free(&r);
 }
 END_TEST

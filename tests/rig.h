@@ -1,0 +1,76 @@
+/* The shared test rig: the whole parameter registry as a run has it (run.*, every
+ * component and workload kind) with a test's settings, statistics, a native kernel,
+ * and the platform of systems/platform.h: memory, the PCIe link, the root complex, the
+ * configuration bus, and the IOMMU (when asked, or when iommu.mode is not off). Tests
+ * of one model use the parts they need (r.pf->link, r.pf->iommu, ...) on the same
+ * platform a run builds, wired the same way.
+ *
+ *   rig r;
+ *   rig_init(&r);
+ *   rig_set(&r, "pcie.rc_ph_credits", "4");
+ *   rig_build(&r, false);
+ *   ... pcie_link_send(r.pf->link, ...), rig_stat(&r, "pcie.up.tlps") ...
+ *   rig_free(&r);
+ */
+#ifndef TESTS_RIG_H
+#define TESTS_RIG_H
+
+#include <check.h>
+#include <stdbool.h>
+
+#include "sim/kernel.h"
+#include "sim/run.h"
+#include "systems/kinds.h"
+#include "systems/platform.h"
+
+typedef struct rig {
+    sim_params *p;
+    sim_stats *s;
+    sim_kernel *k;
+    platform *pf;
+} rig;
+
+static inline void rig_init(rig *r)
+{
+    *r = (rig){.p = sim_params_create()};
+    sim_run_register_params(r->p);
+    systems_ops.register_params(r->p);
+}
+
+static inline void rig_set(rig *r, const char *name, const char *value)
+{
+    sim_err e;
+    ck_assert_msg(sim_params_set(r->p, name, value, "test", &e) == 0, "%s", e.msg);
+}
+
+/* Checks the platform's parameters (a test's setting that the run would refuse fails
+ * here) and creates the kernel, the statistics and the platform. */
+static inline void rig_build(rig *r, bool with_iommu)
+{
+    sim_err e = {{0}};
+    ck_assert_msg(platform_check(r->p, &e) == 0, "%s", e.msg);
+    r->k = sim_kernel_create(SIM_KERNEL_NATIVE, &e);
+    ck_assert_msg(r->k, "%s", e.msg);
+    r->s = sim_stats_create();
+    sim_ctx ctx = {.kernel = r->k, .params = r->p, .stats = r->s, .seed = 1};
+    r->pf = platform_create(&ctx, NULL, with_iommu, &e);
+    ck_assert_msg(r->pf, "%s", e.msg);
+}
+
+static inline double rig_stat(const rig *r, const char *name)
+{
+    double v = -1;
+    ck_assert_msg(sim_stats_get(r->s, name, &v), "no stat %s", name);
+    return v;
+}
+
+static inline void rig_free(rig *r)
+{
+    platform_destroy(r->pf);
+    sim_stats_destroy(r->s);
+    sim_kernel_destroy(r->k);
+    sim_params_destroy(r->p);
+    *r = (rig){0};
+}
+
+#endif
