@@ -14,31 +14,8 @@
 #include <strings.h>
 
 #include "sim/alloc.h"
+#include "sim/params_impl.h"
 #include "sim/text.h"
-
-typedef union pval {
-    int64_t i;
-    uint64_t u;
-    double d;
-    bool b;
-    size_t e; /* enum: index into choices */
-} pval;
-
-typedef struct param {
-    char *name;
-    sim_param_type type;
-    char *unit; /* "" when dimensionless */
-    char *doc;
-    pval def, cur, min, max;
-    char **choices; /* enum values, in registration order */
-    size_t n_choices;
-    char *s_def, *s_cur; /* string parameters */
-} param;
-
-struct sim_params {
-    param *v;
-    size_t n, cap;
-};
 
 /* ---- units ---- */
 
@@ -90,7 +67,7 @@ static const unit_def *find_unit(const char *s, size_t len)
     return NULL;
 }
 
-static const char *type_name(sim_param_type t)
+const char *params_type_name(sim_param_type t)
 {
     switch (t) {
     case SIM_PARAM_INT: return "int";
@@ -127,7 +104,7 @@ static void format_double(double v, char *buf, size_t len)
     snprintf(buf, len, "%.15g", v);
 }
 
-static void format_pval(const param *q, pval v, char *buf, size_t len)
+void params_format_value(const param *q, pval v, char *buf, size_t len)
 {
     switch (q->type) {
     case SIM_PARAM_INT: snprintf(buf, len, "%" PRId64, v.i); break;
@@ -522,8 +499,8 @@ static int not_a_number(const param *q, const char *text, const char *where,
 static int out_of_range(const param *q, const char *value, const char *where, sim_err *e)
 {
     char lo[64], hi[64];
-    format_pval(q, q->min, lo, sizeof lo);
-    format_pval(q, q->max, hi, sizeof hi);
+    params_format_value(q, q->min, lo, sizeof lo);
+    params_format_value(q, q->max, hi, sizeof hi);
     return sim_err_set(e, "%s%sparameter '%s' = %s is out of range [%s, %s]%s%s", nz(where),
                        where_sep(where), q->name, value, lo, hi, *q->unit ? " " : "", q->unit);
 }
@@ -692,7 +669,7 @@ int sim_params_parse_number(const sim_params *p, const char *name, const char *t
         return unknown_error(p, name, where, e);
     if (!is_numeric(q->type))
         return sim_err_set(e, "%s%sparameter '%s' is of type %s, not a number", nz(where),
-                           where_sep(where), name, type_name(q->type));
+                           where_sep(where), name, params_type_name(q->type));
     number n;
     const unit_def *other = NULL;
     char buf[256];
@@ -755,7 +732,7 @@ void sim_params_format(const sim_params *p, const char *name, char *buf, size_t 
     if (q->type == SIM_PARAM_STRING)
         snprintf(buf, len, "%s", q->s_cur);
     else
-        format_pval(q, q->cur, buf, len);
+        params_format_value(q, q->cur, buf, len);
 }
 
 sim_param_type sim_params_type(const sim_params *p, const char *name)
@@ -777,139 +754,6 @@ const char *sim_params_name_at(const sim_params *p, size_t i)
 {
     assert(i < p->n);
     return p->v[i].name;
-}
-
-/* ---- the reference listing ---- */
-
-typedef struct row {
-    const param *q;
-    char def[160];
-    char range[320];
-} row;
-
-static void describe(const param *q, row *r, bool markdown)
-{
-    r->q = q;
-    char v[128];
-    if (q->type == SIM_PARAM_STRING)
-        snprintf(r->def, sizeof r->def, "%s", *q->s_def ? q->s_def : "\"\"");
-    else {
-        format_pval(q, q->def, v, sizeof v);
-        snprintf(r->def, sizeof r->def, "%s%s%s", v, *q->unit ? " " : "", q->unit);
-    }
-    char lo[64], hi[64];
-    switch (q->type) {
-    case SIM_PARAM_INT:
-    case SIM_PARAM_UINT:
-    case SIM_PARAM_DOUBLE:
-        format_pval(q, q->min, lo, sizeof lo);
-        format_pval(q, q->max, hi, sizeof hi);
-        snprintf(r->range, sizeof r->range, "[%s, %s]", lo, hi);
-        break;
-    case SIM_PARAM_BOOL:
-        snprintf(r->range, sizeof r->range, "%s", markdown ? "true, false" : "true|false");
-        break;
-    case SIM_PARAM_ENUM: {
-        size_t used = 0;
-        r->range[0] = '\0';
-        /* '|' would split a Markdown table cell */
-        for (size_t i = 0; i < q->n_choices && used < sizeof r->range; i++)
-            used += (size_t)snprintf(r->range + used, sizeof r->range - used, "%s%s",
-                                     i ? (markdown ? ", " : "|") : "", q->choices[i]);
-        break;
-    }
-    case SIM_PARAM_STRING:
-        snprintf(r->range, sizeof r->range, "%s", markdown ? "text" : "-");
-        break;
-    }
-}
-
-static bool matches(const param *q, const char *prefix)
-{
-    return strncmp(q->name, prefix, strlen(prefix)) == 0;
-}
-
-static void list_text(const sim_params *p, FILE *out, const char *prefix)
-{
-    int wn = 4, wd = 7, wr = 5;
-    row r;
-    for (size_t i = 0; i < p->n; i++) {
-        if (!matches(&p->v[i], prefix))
-            continue;
-        describe(&p->v[i], &r, false);
-        int n = (int)strlen(r.q->name), d = (int)strlen(r.def), g = (int)strlen(r.range);
-        wn = n > wn ? n : wn;
-        wd = d > wd ? d : wd;
-        wr = g > wr ? g : wr;
-    }
-    fprintf(out, "%-*s  %-6s  %-*s  %-*s  %s\n", wn, "NAME", "TYPE", wd, "DEFAULT", wr, "RANGE",
-            "DESCRIPTION");
-    for (size_t i = 0; i < p->n; i++) {
-        if (!matches(&p->v[i], prefix))
-            continue;
-        describe(&p->v[i], &r, false);
-        fprintf(out, "%-*s  %-6s  %-*s  %-*s  %s\n", wn, r.q->name, type_name(r.q->type), wd,
-                r.def, wr, r.range, r.q->doc);
-    }
-}
-
-static void md_cell(FILE *out, const char *s)
-{
-    for (; *s; s++) {
-        if (*s == '|')
-            fputc('\\', out);
-        fputc(*s, out);
-    }
-}
-
-static size_t section_len(const char *name)
-{
-    return strcspn(name, ".");
-}
-
-static void list_markdown(const sim_params *p, FILE *out, const char *prefix)
-{
-    fputs("# Parameters\n\n"
-          "Set in a workload file (`[pcie]` then `mps_bytes = 256` sets `pcie.mps_bytes`) or\n"
-          "with `--set name=value`. A number may carry any unit of its parameter's family\n"
-          "(time ps ns us ms s; size bytes B KiB MiB GiB TiB KB MB GB; rate bps Kbps Mbps\n"
-          "Gbps Tbps; frequency Hz KHz MHz GHz) and is converted.\n",
-          out);
-    const char *section = NULL;
-    size_t slen = 0;
-    row r;
-    for (size_t i = 0; i < p->n; i++) {
-        const param *q = &p->v[i];
-        if (!matches(q, prefix))
-            continue;
-        size_t len = section_len(q->name);
-        if (!section || len != slen || strncmp(section, q->name, len) != 0) {
-            section = q->name;
-            slen = len;
-            fprintf(out, "\n## %.*s\n\n", (int)len, q->name);
-            fputs("| Name | Type | Default | Range | Description |\n"
-                  "|------|------|---------|-------|-------------|\n",
-                  out);
-        }
-        describe(q, &r, true);
-        fprintf(out, "| `%s` | %s | ", q->name, type_name(q->type));
-        md_cell(out, r.def);
-        fputs(" | ", out);
-        md_cell(out, r.range);
-        fputs(" | ", out);
-        md_cell(out, q->doc);
-        fputs(" |\n", out);
-    }
-}
-
-void sim_params_list(const sim_params *p, FILE *out, const char *prefix, bool markdown)
-{
-    if (!prefix)
-        prefix = "";
-    if (markdown)
-        list_markdown(p, out, prefix);
-    else
-        list_text(p, out, prefix);
 }
 
 /* ---- tables ---- */
