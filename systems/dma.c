@@ -59,7 +59,19 @@ typedef struct inflight {
     iommu_dma_buf buf;
 } inflight;
 
+typedef struct dma_cfg {
+    uint32_t op;      /* enum op */
+    uint64_t size_bytes, window_bytes, offset_bytes, base_addr;
+    uint32_t pattern; /* 0 seq, 1 random */
+    uint32_t outstanding;
+    uint32_t cache;   /* 0 warm, 1 cold */
+    uint64_t engine_ps;
+    uint32_t mps_supported_bytes;
+    uint32_t map;     /* 0 per transfer, 1 the window once */
+} dma_cfg;
+
 typedef struct dmabench {
+    dma_cfg cfg;
     sim_kernel *kernel;
     platform *pf;
     pcie_dma *dma;
@@ -80,39 +92,55 @@ typedef struct dmabench {
     sim_hist *latency;
 } dmabench;
 
+
+static const sim_param_def dma_params[] = {
+    {"dma.op", SIM_PARAM_ENUM, "read", "read|write|rw", "",
+     "DMA benchmark operation: read host memory, write it, or alternate", SIM_AT(dma_cfg, op)},
+    {"dma.size_bytes", SIM_PARAM_UINT, "64", "1..1MiB", "bytes", "Bytes per DMA transfer",
+     SIM_AT(dma_cfg, size_bytes)},
+    {"dma.window_bytes", SIM_PARAM_UINT, "8192", "1..1TiB", "bytes",
+     "Host buffer the transfers fall in", SIM_AT(dma_cfg, window_bytes)},
+    {"dma.pattern", SIM_PARAM_ENUM, "seq", "seq|random", "",
+     "Transfer addresses: sequential through the window, or random", SIM_AT(dma_cfg, pattern)},
+    {"dma.outstanding", SIM_PARAM_UINT, "64", "1..65536", "transfers",
+     "Transfers the engine keeps in flight", SIM_AT(dma_cfg, outstanding)},
+    {"dma.cache", SIM_PARAM_ENUM, "warm", "warm|cold", "",
+     "Host buffer in the last-level cache at the start (warm) or not (cold)",
+     SIM_AT(dma_cfg, cache)},
+    {"dma.engine_latency_ns", SIM_PARAM_DOUBLE, "122", "0..1e6", "ns",
+     "Device DMA engine: from a transfer's request to its first TLP", SIM_AT(dma_cfg, engine_ps)},
+    {"dma.offset_bytes", SIM_PARAM_UINT, "0", "0..4095", "bytes",
+     "Start of each transfer past its slot's boundary (unaligned DMA)",
+     SIM_AT(dma_cfg, offset_bytes)},
+    {"dma.mps_supported_bytes", SIM_PARAM_UINT, "4096", "128..4096", "bytes",
+     "The device's Max_Payload_Size Supported (Device Capabilities)",
+     SIM_AT(dma_cfg, mps_supported_bytes)},
+    {"dma.base_addr", SIM_PARAM_UINT, "0", NULL, "bytes",
+     "Host address of the window (0: 4 GiB for 64-bit devices, 256 MiB for 32-bit ones)",
+     SIM_AT(dma_cfg, base_addr)},
+    {"dma.map", SIM_PARAM_ENUM, "transfer", "transfer|window", "",
+     "With iommu.mode strict or lazy: map and unmap each transfer's buffer through the DMA API "
+     "(transfer), or map the window once at start (window, as pcie-bench's driver does)",
+     SIM_AT(dma_cfg, map)},
+};
+
 static void dmabench_register_params(sim_params *p)
 {
-    sim_params_add_enum(p, "dma.op", "read", "read|write|rw",
-                        "DMA benchmark operation: read host memory, write it, or alternate");
-    sim_params_add_uint(p, "dma.size_bytes", 64, 1, 1u << 20, "bytes", "Bytes per DMA transfer");
-    sim_params_add_uint(p, "dma.window_bytes", 8192, 1, 1ull << 40, "bytes",
-                        "Host buffer the transfers fall in");
-    sim_params_add_enum(p, "dma.pattern", "seq", "seq|random",
-                        "Transfer addresses: sequential through the window, or random");
-    sim_params_add_uint(p, "dma.outstanding", 64, 1, 65536, "transfers",
-                        "Transfers the engine keeps in flight");
-    sim_params_add_enum(p, "dma.cache", "warm", "warm|cold",
-                        "Host buffer in the last-level cache at the start (warm) or not (cold)");
-    sim_params_add_double(p, "dma.engine_latency_ns", 122.0, 0.0, 1e6, "ns",
-                          "Device DMA engine: from a transfer's request to its first TLP");
-    sim_params_add_uint(p, "dma.offset_bytes", 0, 0, 4095, "bytes",
-                        "Start of each transfer past its slot's boundary (unaligned DMA)");
-    sim_params_add_uint(p, "dma.mps_supported_bytes", 4096, 128, 4096, "bytes",
-                        "The device's Max_Payload_Size Supported (Device Capabilities)");
-    sim_params_add_uint(p, "dma.base_addr", 0, 0, UINT64_MAX, "bytes",
-                        "Host address of the window (0: 4 GiB for 64-bit devices, 256 MiB "
-                        "for 32-bit ones)");
-    sim_params_add_enum(p, "dma.map", "transfer", "transfer|window",
-                        "With iommu.mode strict or lazy: map and unmap each transfer's buffer "
-                        "through the DMA API (transfer), or map the window once at start "
-                        "(window, as pcie-bench's driver does)");
+    sim_params_add_table(p, dma_params, SIM_TABLE_LEN(dma_params));
+}
+
+static dma_cfg dma_cfg_load(const sim_params *p)
+{
+    dma_cfg c;
+    sim_params_load_table(p, dma_params, SIM_TABLE_LEN(dma_params), &c);
+    return c;
 }
 
 static bool iommu_on(const sim_params *p) { return sim_params_enum_index(p, "iommu.mode") != 0; }
 
-static uint64_t window_base(const sim_params *p)
+static uint64_t window_base(const sim_params *p, const dma_cfg *c)
 {
-    uint64_t base = sim_params_uint(p, "dma.base_addr");
+    uint64_t base = c->base_addr;
     if (base)
         return base;
     return sim_params_uint(p, "pcie.addr_bits") >= 64 ? PLATFORM_HOST_BASE : 256ull << 20;
@@ -122,20 +150,21 @@ static int dmabench_check(const sim_params *p, sim_err *e)
 {
     if (platform_check(p, e) < 0)
         return -1;
-    uint64_t size = sim_params_uint(p, "dma.size_bytes");
-    uint64_t window = sim_params_uint(p, "dma.window_bytes");
-    uint64_t need = size + sim_params_uint(p, "dma.offset_bytes");
+    dma_cfg c = dma_cfg_load(p);
+    uint64_t size = c.size_bytes;
+    uint64_t window = c.window_bytes;
+    uint64_t need = size + c.offset_bytes;
     if (window < need)
         return sim_err_set(e, "dma.window_bytes = %llu is smaller than dma.size_bytes%s = %llu",
                            (unsigned long long)window,
                            need > size ? " + dma.offset_bytes" : "", (unsigned long long)need);
     uint64_t mps = sim_params_uint(p, "pcie.mps_bytes");
-    uint64_t mpss = sim_params_uint(p, "dma.mps_supported_bytes");
+    uint64_t mpss = c.mps_supported_bytes;
     if (mps > mpss)
         return sim_err_set(e, "pcie.mps_bytes = %llu exceeds the device's Max_Payload_Size "
                               "Supported (dma.mps_supported_bytes = %llu)",
                            (unsigned long long)mps, (unsigned long long)mpss);
-    uint64_t base = window_base(p);
+    uint64_t base = window_base(p, &c);
     if (base + window < base)
         return sim_err_set(e, "dma.base_addr + dma.window_bytes overflows the address space");
     if (base % 4096)
@@ -174,7 +203,7 @@ static int dmabench_check(const sim_params *p, sim_err *e)
                            PLATFORM_IOMMU_TABLES_BASE,
                            PLATFORM_IOMMU_TABLES_BASE + PLATFORM_IOMMU_TABLES_BYTES);
     uint64_t page = sim_params_uint(p, "iommu.page_bytes");
-    if (mode >= 2 && sim_params_enum_index(p, "dma.map") == 1 && window / page > WINDOW_MAX_PAGES)
+    if (mode >= 2 && c.map == 1 && window / page > WINDOW_MAX_PAGES)
         return sim_err_set(e, "dma.window_bytes = %llu needs %llu IOMMU pages of %llu bytes; "
                               "at most %llu are mapped at once (use a larger iommu.page_bytes)",
                            (unsigned long long)window, (unsigned long long)(window / page),
@@ -352,7 +381,7 @@ static int bring_up_dma_api(dmabench *b, const sim_params *p, sim_stats *st, sim
     if (!b->dma_api)
         return -1;
     platform_observe_dma_api(pf, b->dma_api);
-    bool per_transfer_mapping = mode >= 2 && sim_params_enum_index(p, "dma.map") == 0;
+    bool per_transfer_mapping = mode >= 2 && b->cfg.map == 0;
     b->map_per_transfer = per_transfer_mapping || bounce;
     if (mode >= 2 && !per_transfer_mapping) {
         /* One mapping of the whole window, in pages of iommu.page_bytes. */
@@ -376,7 +405,7 @@ static int bring_up_function(dmabench *b, const sim_params *p, sim_stats *st, si
     const pcie_link_cfg *lc = pcie_link_config(pf->link);
     pcie_cfg_exp_info info = {
         .port_type = PCIE_EXP_TYPE_ENDPOINT,
-        .mps_supported_bytes = (unsigned)sim_params_uint(p, "dma.mps_supported_bytes"),
+        .mps_supported_bytes = b->cfg.mps_supported_bytes,
         .max_link_speed = lc->gen,
         .max_link_width = lc->lanes,
     };
@@ -397,6 +426,7 @@ static void *dmabench_build(const sim_ctx *ctx, const sys_observers *obs, sim_er
 {
     const sim_params *p = ctx->params;
     dmabench *b = sim_xcalloc(1, sizeof *b);
+    b->cfg = dma_cfg_load(p);
     b->kernel = ctx->kernel;
     b->pf = platform_create(ctx, obs, false, e);
     if (!b->pf) {
@@ -410,27 +440,27 @@ static void *dmabench_build(const sim_ctx *ctx, const sys_observers *obs, sim_er
         return NULL;
     }
     sim_rng_seed(&b->rng, ctx->seed, "dma");
-    b->op = (enum op)sim_params_enum_index(p, "dma.op");
-    b->random = sim_params_enum_index(p, "dma.pattern") == 1;
-    b->base = window_base(p);
-    b->window = sim_params_uint(p, "dma.window_bytes");
-    b->size = sim_params_uint(p, "dma.size_bytes");
-    b->offset = sim_params_uint(p, "dma.offset_bytes");
+    b->op = (enum op)b->cfg.op;
+    b->random = b->cfg.pattern == 1;
+    b->base = window_base(p, &b->cfg);
+    b->window = b->cfg.window_bytes;
+    b->size = b->cfg.size_bytes;
+    b->offset = b->cfg.offset_bytes;
     /* Slots: the size rounded up to a power of two up to 4 KiB (aligned, never crossing
      * a 4 KiB boundary), whole 4 KiB pages above (transfers never overlap). */
     b->align = b->size <= 4096 ? pow2_at_least(b->size) : (b->size + 4095) / 4096 * 4096;
-    b->engine_ps = (uint64_t)llround(sim_params_double(p, "dma.engine_latency_ns") * 1000.0);
+    b->engine_ps = b->cfg.engine_ps;
     if (bring_up_dma_api(b, p, ctx->stats, e) < 0) {
         dmabench_destroy(b);
         return NULL;
     }
-    if (sim_params_enum_index(p, "dma.cache") == 0)
+    if (b->cfg.cache == 0)
         mem_touch(b->pf->mem, b->base, b->window);
     register_stats(b, ctx->stats);
 
     b->done_ev = sim_event_create(ctx->kernel, "dma.done", on_done, b);
     b->inflight = sim_tq_create(sizeof(inflight));
-    uint64_t outstanding = sim_params_uint(p, "dma.outstanding");
+    uint64_t outstanding = b->cfg.outstanding;
     for (uint64_t i = 0; i < outstanding; i++)
         issue(b, 0);
     sim_event_notify_at(b->done_ev, sim_tq_head_ps(b->inflight));

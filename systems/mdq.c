@@ -50,15 +50,26 @@ typedef struct mdq {
     sim_hist *sojourn_ps;
 } mdq;
 
+typedef struct mdq_cfg {
+    double arrival_rate_mpps;
+    uint64_t service_ps;
+} mdq_cfg;
+
+/* The rate and service time must be positive; the lower bounds are the smallest values
+ * that still mean something: one arrival per simulated second, and the kernel's 1 ps
+ * resolution. */
+static const sim_param_def mdq_params[] = {
+    {"mdq.arrival_rate_mpps", SIM_PARAM_DOUBLE, "1", "1e-6..1e4", "Mpps",
+     "M/D/1 queue: Poisson arrival rate, million requests per second",
+     SIM_AT(mdq_cfg, arrival_rate_mpps)},
+    {"mdq.service_ns", SIM_PARAM_DOUBLE, "500", "1e-3..1e9", "ns",
+     "M/D/1 queue: deterministic service time per request (rounded to 1 ps)",
+     SIM_AT(mdq_cfg, service_ps)},
+};
+
 static void mdq_register_params(sim_params *p)
 {
-    /* The rate and service time must be positive; the lower bounds are the smallest
-     * values that still mean something: one arrival per simulated second, and the
-     * kernel's 1 ps resolution. */
-    sim_params_add_double(p, "mdq.arrival_rate_mpps", 1.0, 1e-6, 1e4, "Mpps",
-                          "M/D/1 queue: Poisson arrival rate, million requests per second");
-    sim_params_add_double(p, "mdq.service_ns", 500.0, 1e-3, 1e9, "ns",
-                          "M/D/1 queue: deterministic service time per request (rounded to 1 ps)");
+    sim_params_add_table(p, mdq_params, SIM_TABLE_LEN(mdq_params));
 }
 
 /* Exponential gaps are drawn as doubles and truncated to whole picoseconds, with the
@@ -149,11 +160,11 @@ static void *mdq_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *e)
         sim_err_set(e, "mdq: out of memory");
         return NULL;
     }
-    double rate_mpps = sim_params_double(ctx->params, "mdq.arrival_rate_mpps");
-    double service_ns = sim_params_double(ctx->params, "mdq.service_ns");
+    mdq_cfg c;
+    sim_params_load_table(ctx->params, mdq_params, SIM_TABLE_LEN(mdq_params), &c);
     m->kernel = ctx->kernel;
-    m->mean_gap_ps = 1e6 / rate_mpps; /* 1 Mpps = one per 10^6 ps */
-    m->service_ps = (uint64_t)llround(service_ns * 1e3);
+    m->mean_gap_ps = 1e6 / c.arrival_rate_mpps; /* 1 Mpps = one per 10^6 ps */
+    m->service_ps = c.service_ps;
     if (m->service_ps == 0)
         m->service_ps = 1;
     sim_rng_seed(&m->rng, ctx->seed, "mdq");

@@ -63,14 +63,44 @@ typedef struct gen {
     uint32_t burst, flow;
 } gen;
 
+typedef struct nicload_cfg {
+    uint32_t vms, queue_pairs, frame_bytes;
+    uint32_t direction; /* enum dir */
+    double offered_gbps;
+    uint64_t host_base_addr;
+} nicload_cfg;
+
+static const sim_param_def nicload_params[] = {
+    {"nicload.vms", SIM_PARAM_UINT, "0", "0..256", "VMs",
+     "VMs with traffic, each on its own VF (VF 0 .. vms-1); 0: the host's PF driver carries "
+     "the traffic (native)",
+     SIM_AT(nicload_cfg, vms)},
+    {"nicload.queue_pairs", SIM_PARAM_UINT, "1", "1..2048", "queue pairs",
+     "Queue pairs each VM (or the PF driver) uses", SIM_AT(nicload_cfg, queue_pairs)},
+    {"nicload.frame_bytes", SIM_PARAM_UINT, "64", "64..16384", "bytes",
+     "Ethernet frame size including FCS (64 .. 1518 untagged)", SIM_AT(nicload_cfg, frame_bytes)},
+    {"nicload.direction", SIM_PARAM_ENUM, "tx", "tx|rx|bidir|vf-to-vf|rr", "",
+     "tx: to the link partner; rx: from it; bidir: both; vf-to-vf: VM i to VM i+1 through the "
+     "embedded switch; rr: request-response",
+     SIM_AT(nicload_cfg, direction)},
+    {"nicload.offered_gbps", SIM_PARAM_DOUBLE, "0", "0..1600", "Gbps",
+     "Offered load per direction in host-side Gb/s, all VMs together (0: as fast as it goes)",
+     SIM_AT(nicload_cfg, offered_gbps)},
+    {"nicload.host_base_addr", SIM_PARAM_UINT, "4GiB", "0..4503599627370496", "bytes",
+     "Device address of the rings and buffers (at 4 GiB: 64-bit TLP headers, as pcie-bench "
+     "counts them)",
+     SIM_AT(nicload_cfg, host_base_addr)},
+};
+
 struct nicload {
+    nicload_cfg cfg;
     sim_kernel *kernel;
     platform *pf;
     nic *nic;
     nic_partner *peer;
     nic_drvq **q; /* index = the queue pair's MSI data */
     size_t nq;
-    nic_drv_counters *dctr; /* per function */
+    nic_drv_counters *drv_ctr; /* per function */
     unsigned nfn;
     gen *gens;
     size_t ngens;
@@ -86,31 +116,24 @@ struct nicload {
 
 static void nicload_register_params(sim_params *p)
 {
-    sim_params_add_uint(p, "nicload.vms", 0, 0, 256, "VMs",
-                        "VMs with traffic, each on its own VF (VF 0 .. vms-1); 0: the host's PF "
-                        "driver carries the traffic (native)");
-    sim_params_add_uint(p, "nicload.queue_pairs", 1, 1, 2048, "queue pairs",
-                        "Queue pairs each VM (or the PF driver) uses");
-    sim_params_add_uint(p, "nicload.frame_bytes", 64, 64, 16384, "bytes",
-                        "Ethernet frame size including FCS (64 .. 1518 untagged)");
-    sim_params_add_enum(p, "nicload.direction", "tx", "tx|rx|bidir|vf-to-vf|rr",
-                        "tx: to the link partner; rx: from it; bidir: both; vf-to-vf: VM i to "
-                        "VM i+1 through the embedded switch; rr: request-response");
-    sim_params_add_double(p, "nicload.offered_gbps", 0.0, 0.0, 1600.0, "Gbps",
-                          "Offered load per direction in host-side Gb/s, all VMs together (0: "
-                          "as fast as it goes)");
-    sim_params_add_uint(p, "nicload.host_base_addr", 1ull << 32, 0, 1ull << 52, "bytes",
-                        "Device address of the rings and buffers (at 4 GiB: 64-bit TLP "
-                        "headers, as pcie-bench counts them)");
+    sim_params_add_table(p, nicload_params, SIM_TABLE_LEN(nicload_params));
+}
+
+static nicload_cfg nicload_cfg_load(const sim_params *p)
+{
+    nicload_cfg c;
+    sim_params_load_table(p, nicload_params, SIM_TABLE_LEN(nicload_params), &c);
+    return c;
 }
 
 static int nicload_check(const sim_params *p, sim_err *e)
 {
     if (platform_check(p, e) < 0 || nic_check(p, e) < 0 || nic_drv_check(p, e) < 0)
         return -1;
-    unsigned vms = (unsigned)sim_params_uint(p, "nicload.vms");
+    nicload_cfg c = nicload_cfg_load(p);
+    unsigned vms = c.vms;
     unsigned vfs = (unsigned)sim_params_uint(p, "nic.vfs");
-    unsigned qp = (unsigned)sim_params_uint(p, "nicload.queue_pairs");
+    unsigned qp = c.queue_pairs;
     if (vms > vfs)
         return sim_err_set(e, "nicload.vms = %u needs as many VFs, but the PF driver enables "
                               "nic.vfs = %u", vms, vfs);
@@ -119,7 +142,7 @@ static int nicload_check(const sim_params *p, sim_err *e)
     if (qp > have)
         return sim_err_set(e, "nicload.queue_pairs = %u is more than the %s has (%s = %u)", qp,
                            vms ? "VF" : "PF", vms ? "nic.queues_per_vf" : "nic.pf_queues", have);
-    uint64_t frame = sim_params_uint(p, "nicload.frame_bytes");
+    uint64_t frame = c.frame_bytes;
     uint64_t buf = sim_params_uint(p, "nicdrv.buf_bytes");
     if (frame - NIC_FCS_BYTES > buf)
         return sim_err_set(e, "nicload.frame_bytes = %llu does not fit a receive buffer "
@@ -134,11 +157,10 @@ static int nicload_check(const sim_params *p, sim_err *e)
         return sim_err_set(e, "nicload.frame_bytes = %llu is larger than the NIC's packet "
                               "buffers (nic.tx_buffer_bytes, nic.rx_buffer_bytes)",
                            (unsigned long long)frame);
-    const char *dir = sim_params_enum(p, "nicload.direction");
-    if (!strcmp(dir, "vf-to-vf") && vms < 2)
+    if (c.direction == DIR_V2V && vms < 2)
         return sim_err_set(e, "nicload.direction = vf-to-vf needs nicload.vms >= 2 (it is %u)",
                            vms);
-    double offered = sim_params_double(p, "nicload.offered_gbps");
+    double offered = c.offered_gbps;
     double line = sim_params_double(p, "nic.line_gbps");
     if (offered > line)
         return sim_err_set(e, "nicload.offered_gbps = %g is above the line rate (nic.line_gbps "
@@ -150,7 +172,7 @@ static int nicload_check(const sim_params *p, sim_err *e)
                               "Supported (nic.mps_supported_bytes = %llu)",
                            (unsigned long long)mps, (unsigned long long)mpss);
     uint64_t qbytes = nic_drvq_mem_bytes(p) * qp * (vms ? vms : 1);
-    uint64_t base = sim_params_uint(p, "nicload.host_base_addr");
+    uint64_t base = c.host_base_addr;
     if (sim_params_enum_index(p, "iommu.mode") != 0 &&
         base < PLATFORM_IOMMU_TABLES_BASE + PLATFORM_IOMMU_TABLES_BYTES &&
         base + qbytes > PLATFORM_IOMMU_TABLES_BASE)
@@ -334,7 +356,7 @@ static double m_cycles_per_pkt(const sim_stats *s, void *ctx)
     nicload *l = ctx;
     uint64_t cyc = 0;
     for (unsigned f = 0; f < l->nfn; f++)
-        cyc += l->dctr[f].cycles;
+        cyc += l->drv_ctr[f].cycles;
     nic_fn_counters c = totals(l);
     uint64_t pk = pkts_of(l, &c);
     return pk ? (double)cyc / (double)pk : 0.0;
@@ -433,11 +455,11 @@ static int add_queues(nicload *l, const sim_params *p, sim_stats *st, sim_err *e
 {
     unsigned fns = l->vms ? l->vms : 1;
     l->nfn = fns;
-    l->dctr = calloc(fns, sizeof *l->dctr);
+    l->drv_ctr = calloc(fns, sizeof *l->drv_ctr);
     l->q = calloc((size_t)fns * l->qp, sizeof *l->q);
-    if (!l->dctr || !l->q)
+    if (!l->drv_ctr || !l->q)
         return sim_err_set(e, "out of memory");
-    uint64_t base = sim_params_uint(p, "nicload.host_base_addr");
+    uint64_t base = l->cfg.host_base_addr;
     uint64_t per_q = nic_drvq_mem_bytes(p);
     for (unsigned i = 0; i < fns; i++) {
         unsigned fn = l->vms ? NIC_FN_OF_VF(i) : NIC_PF;
@@ -446,7 +468,7 @@ static int add_queues(nicload *l, const sim_params *p, sim_stats *st, sim_err *e
             snprintf(pre, sizeof pre, "nicdrv.pf");
         else
             snprintf(pre, sizeof pre, "nicdrv.vf%u", fn - 1);
-        nic_drv_register_stats(&l->dctr[i], st, pre);
+        nic_drv_register_stats(&l->drv_ctr[i], st, pre);
         nic_drv_enable_msix(l->nic, fn);
         if (assign(l, p, fn, base, per_q * l->qp, e) < 0)
             return -1;
@@ -461,7 +483,7 @@ static int add_queues(nicload *l, const sim_params *p, sim_stats *st, sim_err *e
                                .base = base,
                                .msi_addr = PCIE_MSI_BASE | ((idx & 0xffu) << 12),
                                .msi_data = (uint32_t)idx,
-                               .ctr = &l->dctr[i]};
+                               .ctr = &l->drv_ctr[i]};
             base += per_q;
             l->q[idx] = nic_drvq_create(p, &env);
             nic_drvq_set_rx_handler(l->q[idx], on_rx, l);
@@ -487,7 +509,7 @@ static nic_pkt tmpl_for(const nicload *l, size_t idx)
 
 static void start_traffic(nicload *l, const sim_params *p)
 {
-    double offered = sim_params_double(p, "nicload.offered_gbps");
+    double offered = l->cfg.offered_gbps;
     uint32_t burst = (uint32_t)sim_params_uint(p, "nicdrv.tx_batch");
     bool sends = l->dir != DIR_RX;
     if (l->dir == DIR_RX || l->dir == DIR_BIDIR) {
@@ -542,10 +564,11 @@ static void *nicload_build(const sim_ctx *ctx, const sys_observers *obs, sim_err
     const sim_params *p = ctx->params;
     nicload *l = sim_xcalloc(1, sizeof *l);
     l->kernel = ctx->kernel;
-    l->vms = (unsigned)sim_params_uint(p, "nicload.vms");
-    l->qp = (unsigned)sim_params_uint(p, "nicload.queue_pairs");
-    l->frame = (uint32_t)sim_params_uint(p, "nicload.frame_bytes");
-    l->dir = (enum dir)sim_params_enum_index(p, "nicload.direction");
+    l->cfg = nicload_cfg_load(p);
+    l->vms = l->cfg.vms;
+    l->qp = l->cfg.queue_pairs;
+    l->frame = l->cfg.frame_bytes;
+    l->dir = (enum dir)l->cfg.direction;
     l->model = nic_pcie_model_eval(p, l->frame);
     l->pf = platform_create(ctx, obs, false, e);
     if (!l->pf) {
@@ -584,7 +607,7 @@ static void nicload_destroy(void *load)
     for (size_t i = 0; i < l->nq; i++)
         nic_drvq_destroy(l->q[i]);
     free(l->q);
-    free(l->dctr);
+    free(l->drv_ctr);
     free(l->gens);
     nic_partner_destroy(l->peer);
     nic_destroy(l->nic);

@@ -68,16 +68,29 @@
 #define PI_NOTIFY_VECTOR 0xf2u
 #define DEV_VECTOR 0x40u
 
+/* What the workload's own parameters set: the path, the traffic, the placement. */
+typedef struct paths_cfg {
+    uint32_t path; /* path_kind */
+    bool nic_acs;
+    uint64_t guest_page_bytes;
+    uint32_t pattern; /* iopath_pattern */
+    uint32_t packet_bytes, vms, rr_bytes, rr_outstanding;
+    double offered_gbps;
+    uint32_t host_cores;
+    uint32_t backend; /* 0 auto, 1 own, 2 vcpu, 3 host */
+    uint64_t quantum_ps;
+    uint32_t txq_pkts;
+} paths_cfg;
+
 /* A point of the paths workload: the platform and devices, the software that runs on
  * them (the engine's state), and what the metrics read. */
 typedef struct paths_sys {
+    paths_cfg cfg;
     const sim_params *params;
     sim_stats *stats;
     platform *pf;
     nic *nic;
     nic_partner *peer;
-    double offered_gbps;
-    unsigned host_cores;
     nic_drv_counters *drv_ctr; /* per function with a driver: the PF, then each VF */
     unsigned n_drv_ctr;
     vpci_counters vpci;        /* the guests' configuration accesses */
@@ -86,64 +99,83 @@ typedef struct paths_sys {
 
 /* ---------------------------------------------------------------- parameters */
 
+
+static const sim_param_def paths_params[] = {
+    {"io.path", SIM_PARAM_ENUM, "native", "native|emulated|paravirt|devdomain|passthrough|sriov",
+     "", "How the VMs reach the NIC: bare metal; an emulated e1000; virtio with vhost; a Xen "
+     "driver domain; the whole NIC assigned to one VM; a VF per VM",
+     SIM_AT(paths_cfg, path)},
+    {"io.nic_acs", SIM_PARAM_BOOL, "true", NULL, "",
+     "The NIC's functions are isolated from each other (an ACS capability, or Linux's ACS "
+     "quirk for Intel multi-function NICs), so each is an IOMMU group of its own; false: all "
+     "share one group",
+     SIM_AT(paths_cfg, nic_acs)},
+    {"io.guest_page_bytes", SIM_PARAM_UINT, "2MiB", "4KiB..1GiB", "bytes",
+     "Page size of a VM's memory in its IOMMU domain (4 KiB, 2 MiB or 1 GiB: the hypervisor "
+     "backs guests with huge pages)",
+     SIM_AT(paths_cfg, guest_page_bytes)},
+    {"traffic.pattern", SIM_PARAM_ENUM, "stream_tx", "stream_tx|stream_rx|bidir|rr|inter_vm", "",
+     "stream_tx: VMs send to the link partner; stream_rx: it sends to every VM; bidir: both; "
+     "rr: request and response; inter_vm: VM i to VM i+1",
+     SIM_AT(paths_cfg, pattern)},
+    {"traffic.packet_bytes", SIM_PARAM_UINT, "64", "64..1518", "bytes",
+     "Ethernet frame size including FCS (64 .. 1518: an MTU frame)",
+     SIM_AT(paths_cfg, packet_bytes)},
+    {"traffic.vms", SIM_PARAM_UINT, "1", "1..256", "VMs",
+     "VMs with traffic (native: application threads, each with a PF queue)",
+     SIM_AT(paths_cfg, vms)},
+    {"traffic.offered_gbps", SIM_PARAM_DOUBLE, "0", "0..1600", "Gbps",
+     "Offered load per direction, all VMs together, host-side Gb/s (0: as fast as it goes)",
+     SIM_AT(paths_cfg, offered_gbps)},
+    {"traffic.rr_bytes", SIM_PARAM_UINT, "0", "0..1518", "bytes",
+     "rr: request and response frame size (0: traffic.packet_bytes)",
+     SIM_AT(paths_cfg, rr_bytes)},
+    {"traffic.rr_outstanding", SIM_PARAM_UINT, "1", "1..4096", "requests",
+     "rr: requests each VM keeps outstanding (1: netperf TCP_RR; more: many clients at once, "
+     "as a loaded key-value server)",
+     SIM_AT(paths_cfg, rr_outstanding)},
+    {"place.host_cores", SIM_PARAM_UINT, "1", "1..1024", "cores",
+     "Cores 0.. running the host's stack and PF driver (devdomain: the driver domain's vCPUs); "
+     "each drives one PF queue pair",
+     SIM_AT(paths_cfg, host_cores)},
+    {"place.backend", SIM_PARAM_ENUM, "auto", "auto|own|vcpu|host", "",
+     "Core of a VM's back-end thread: its own, its vCPU's, the host's; auto: the vCPU's for a "
+     "device model, its own for vhost, the driver domain's for netback",
+     SIM_AT(paths_cfg, backend)},
+    {"net.quantum_ns", SIM_PARAM_DOUBLE, "5000", "10..1e9", "ns",
+     "Most work a thread books ahead of the clock per activation (smaller: finer interleaving, "
+     "more events)",
+     SIM_AT(paths_cfg, quantum_ps)},
+    {"net.txq_pkts", SIM_PARAM_UINT, "128", "1..16777216", "packets",
+     "Packets a sender or back-end may have queued to a NIC queue (in its ring and not yet "
+     "reclaimed, plus the driver's backlog) before it stops: byte queue limits and socket "
+     "buffers",
+     SIM_AT(paths_cfg, txq_pkts)},
+};
+
 static void paths_register_params(sim_params *p)
 {
-    sim_params_add_enum(p, "io.path", "native",
-                        "native|emulated|paravirt|devdomain|passthrough|sriov",
-                        "How the VMs reach the NIC: bare metal; an emulated e1000; virtio with "
-                        "vhost; a Xen driver domain; the whole NIC assigned to one VM; a VF per "
-                        "VM");
-    sim_params_add_bool(p, "io.nic_acs", true,
-                        "The NIC's functions are isolated from each other (an ACS capability, or "
-                        "Linux's ACS quirk for Intel multi-function NICs), so each is an IOMMU "
-                        "group of its own; false: all share one group");
-    sim_params_add_uint(p, "io.guest_page_bytes", 2ull << 20, 4096, 1ull << 30, "bytes",
-                        "Page size of a VM's memory in its IOMMU domain (4 KiB, 2 MiB or 1 GiB: "
-                        "the hypervisor backs guests with huge pages)");
-    sim_params_add_enum(p, "traffic.pattern", "stream_tx", "stream_tx|stream_rx|bidir|rr|inter_vm",
-                        "stream_tx: VMs send to the link partner; stream_rx: it sends to every VM; "
-                        "bidir: both; rr: request and response; inter_vm: VM i to VM i+1");
-    sim_params_add_uint(p, "traffic.packet_bytes", 64, 64, 1518, "bytes",
-                        "Ethernet frame size including FCS (64 .. 1518: an MTU frame)");
-    sim_params_add_uint(p, "traffic.vms", 1, 1, 256, "VMs",
-                        "VMs with traffic (native: application threads, each with a PF queue)");
-    sim_params_add_double(p, "traffic.offered_gbps", 0.0, 0.0, 1600.0, "Gbps",
-                          "Offered load per direction, all VMs together, host-side Gb/s (0: as "
-                          "fast as it goes)");
-    sim_params_add_uint(p, "traffic.rr_bytes", 0, 0, 1518, "bytes",
-                        "rr: request and response frame size (0: traffic.packet_bytes)");
-    sim_params_add_uint(p, "traffic.rr_outstanding", 1, 1, 4096, "requests",
-                        "rr: requests each VM keeps outstanding (1: netperf TCP_RR; more: many "
-                        "clients at once, as a loaded key-value server)");
-    sim_params_add_uint(p, "place.host_cores", 1, 1, 1024, "cores",
-                        "Cores 0.. running the host's stack and PF driver (devdomain: the driver "
-                        "domain's vCPUs); each drives one PF queue pair");
-    sim_params_add_enum(p, "place.backend", "auto", "auto|own|vcpu|host",
-                        "Core of a VM's back-end thread: its own, its vCPU's, the host's; auto: "
-                        "the vCPU's for a device model, its own for vhost, the driver domain's "
-                        "for netback");
-    sim_params_add_double(p, "net.quantum_ns", 5000.0, 10.0, 1e9, "ns",
-                          "Most work a thread books ahead of the clock per activation (smaller: "
-                          "finer interleaving, more events)");
-    sim_params_add_uint(p, "net.txq_pkts", 128, 1, 1u << 24, "packets",
-                        "Packets a sender or back-end may have queued to a NIC queue (in its ring "
-                        "and not yet reclaimed, plus the driver's backlog) before it stops: byte "
-                        "queue limits and socket buffers");
+    sim_params_add_table(p, paths_params, SIM_TABLE_LEN(paths_params));
 }
 
-static path_kind path_of(const sim_params *p) { return (path_kind)sim_params_enum_index(p, "io.path"); }
+static paths_cfg paths_cfg_load(const sim_params *p)
+{
+    paths_cfg c;
+    sim_params_load_table(p, paths_params, SIM_TABLE_LEN(paths_params), &c);
+    return c;
+}
 
 static bool assigned(path_kind k)
 {
     return k == PATH_PASSTHROUGH || k == PATH_SRIOV || k == PATH_DEVDOMAIN;
 }
 
-static unsigned vfs_for(const sim_params *p)
+/* VFs the PF driver enables: nic.vfs, or one per VM for SR-IOV when it is 0. */
+static unsigned vfs_for(const sim_params *p, const paths_cfg *c)
 {
-    unsigned vms = (unsigned)sim_params_uint(p, "traffic.vms");
     unsigned vfs = (unsigned)sim_params_uint(p, "nic.vfs");
-    if (path_of(p) == PATH_SRIOV && vfs == 0)
-        vfs = vms;
+    if (c->path == PATH_SRIOV && vfs == 0)
+        vfs = c->vms;
     return vfs;
 }
 
@@ -151,15 +183,16 @@ static int paths_check(const sim_params *p, sim_err *e)
 {
     if (platform_check(p, e) < 0 || nic_check(p, e) < 0 || nic_drv_check(p, e) < 0)
         return -1;
-    path_kind k = path_of(p);
+    paths_cfg c = paths_cfg_load(p);
+    path_kind k = (path_kind)c.path;
     const char *path = path_kind_name(k);
-    unsigned vms = (unsigned)sim_params_uint(p, "traffic.vms");
+    unsigned vms = c.vms;
     unsigned cores = (unsigned)sim_params_uint(p, "cpu.cores");
-    unsigned hcores = (unsigned)sim_params_uint(p, "place.host_cores");
+    unsigned hcores = c.host_cores;
     unsigned pfq = (unsigned)sim_params_uint(p, "nic.pf_queues");
-    unsigned vfs = vfs_for(p);
+    unsigned vfs = vfs_for(p, &c);
     unsigned max_vfs = (unsigned)sim_params_uint(p, "nic.max_vfs");
-    int pattern = sim_params_enum_index(p, "traffic.pattern");
+    int pattern = (int)c.pattern;
     if (hcores >= cores)
         return sim_err_set(e, "place.host_cores = %u leaves no core for the VMs (cpu.cores = %u)",
                            hcores, cores);
@@ -183,7 +216,7 @@ static int paths_check(const sim_params *p, sim_err *e)
                                (unsigned long long)need,
                                (unsigned long long)sim_params_uint(p, "nic.total_queues"));
     }
-    if (assigned(k) && !sim_params_bool(p, "io.nic_acs")) {
+    if (assigned(k) && !c.nic_acs) {
         if (k == PATH_SRIOV)
             return sim_err_set(e, "io.path = sriov: the NIC's functions share one IOMMU group "
                                   "(io.nic_acs = false), and the PF in it stays with the host, so "
@@ -208,8 +241,8 @@ static int paths_check(const sim_params *p, sim_err *e)
         if (vms < 2)
             return sim_err_set(e, "traffic.pattern = inter_vm needs traffic.vms >= 2 (it is %u)", vms);
     }
-    uint64_t frame = sim_params_uint(p, "traffic.packet_bytes");
-    uint64_t rr = sim_params_uint(p, "traffic.rr_bytes");
+    uint64_t frame = c.packet_bytes;
+    uint64_t rr = c.rr_bytes;
     if (rr && rr < NIC_MIN_FRAME_BYTES)
         return sim_err_set(e, "traffic.rr_bytes = %llu is below the 64-byte minimum frame (0: "
                               "traffic.packet_bytes)", (unsigned long long)rr);
@@ -219,7 +252,7 @@ static int paths_check(const sim_params *p, sim_err *e)
         return sim_err_set(e, "a %llu-byte frame does not fit a receive buffer (nicdrv.buf_bytes "
                               "= %llu + the stripped FCS)", (unsigned long long)frame,
                            (unsigned long long)sim_params_uint(p, "nicdrv.buf_bytes"));
-    double offered = sim_params_double(p, "traffic.offered_gbps");
+    double offered = c.offered_gbps;
     double line = sim_params_double(p, "nic.line_gbps");
     if (offered > line)
         return sim_err_set(e, "traffic.offered_gbps = %g is above the line rate (nic.line_gbps = %g)",
@@ -233,14 +266,14 @@ static int paths_check(const sim_params *p, sim_err *e)
     if (nic_mac_parse(sim_params_string(p, "peer.mac"), &mac) < 0 || !nic_mac_is_unicast(mac))
         return sim_err_set(e, "peer.mac = '%s' is not a unicast MAC address",
                            sim_params_string(p, "peer.mac"));
-    uint64_t txq = sim_params_uint(p, "net.txq_pkts");
+    uint64_t txq = c.txq_pkts;
     uint64_t holds =
         sim_params_uint(p, "nicdrv.qdisc_pkts") + sim_params_uint(p, "nic.ring_entries") - 1;
     if (txq > holds)
         return sim_err_set(e, "net.txq_pkts = %llu is more than a NIC queue's ring and backlog "
                               "hold (nic.ring_entries - 1 + nicdrv.qdisc_pkts = %llu)",
                            (unsigned long long)txq, (unsigned long long)holds);
-    uint64_t page = sim_params_uint(p, "io.guest_page_bytes");
+    uint64_t page = c.guest_page_bytes;
     if (page != 4096 && page != (2ull << 20) && page != (1ull << 30))
         return sim_err_set(e, "io.guest_page_bytes = %llu: the IOMMU maps 4 KiB, 2 MiB or 1 GiB "
                               "pages", (unsigned long long)page);
@@ -466,7 +499,7 @@ static int bring_up_nic(paths_sys *sys, sim_err *e)
     const sim_params *p = sys->params;
     if (!platform_boot(sys->pf, sim_params_uint(p, "nic.mmio_base_addr"), e))
         return -1;
-    unsigned vfs = vfs_for(p);
+    unsigned vfs = vfs_for(p, &sys->cfg);
     if (vfs && nic_pf_enable_vfs(sys->nic, vfs) < 0)
         return sim_err_set(e, "%s", nic_last_error(sys->nic));
     return 0;
@@ -486,7 +519,7 @@ static uint64_t round_up(uint64_t x, uint64_t a) { return (x + a - 1) / a * a; }
 static iommu_domain *identity_domain(paths_sys *sys, uint16_t did, uint64_t base, uint64_t bytes,
                                      sim_err *e)
 {
-    uint64_t page = sim_params_uint(sys->params, "io.guest_page_bytes");
+    uint64_t page = sys->cfg.guest_page_bytes;
     iommu_domain *d = iommu_domain_create(sys->pf->iommu, did);
     if (!d) {
         sim_err_set(e, "paths: no IOMMU domain %u", did);
@@ -541,9 +574,8 @@ static iopath_drvq *add_queue(paths_sys *sys, unsigned fn, unsigned q, uint64_t 
 
 static unsigned backend_core(const paths_sys *sys, unsigned i, unsigned vms)
 {
-    const sim_params *p = sys->params;
-    unsigned cores = cpu_cores(sys->io.cpu), h = sys->host_cores, g = cores - h;
-    int place = sim_params_enum_index(p, "place.backend");
+    unsigned cores = cpu_cores(sys->io.cpu), h = sys->cfg.host_cores, g = cores - h;
+    int place = (int)sys->cfg.backend;
     if (place == 0)
         place = 1 + sys->io.path->backend_place; /* auto: own | vcpu | host */
     switch (place) {
@@ -568,10 +600,10 @@ static int add_queues(paths_sys *sys, sim_err *e)
     const sim_params *p = sys->params;
     path_nic_owner own = (path_nic_owner)sys->io.path->nic_owner;
     uint64_t per_q = nic_drvq_mem_bytes(p);
-    unsigned maxq = sys->io.vms + sys->host_cores;
+    unsigned maxq = sys->io.vms + sys->cfg.host_cores;
     sys->io.dq = calloc(maxq, sizeof *sys->io.dq);
     sys->drv_ctr = calloc(sys->io.vms + 1, sizeof *sys->drv_ctr);
-    sys->io.host_q = calloc(sys->host_cores, sizeof *sys->io.host_q);
+    sys->io.host_q = calloc(sys->cfg.host_cores, sizeof *sys->io.host_q);
     if (!sys->io.dq || !sys->drv_ctr || !sys->io.host_q)
         return sim_err_set(e, "out of memory");
     if (iommu_irq_table_init(sys->pf->iommu, irq_table_order(maxq)) < 0)
@@ -598,20 +630,20 @@ static int add_queues(paths_sys *sys, sim_err *e)
         if (dd) {
             /* The driver domain is a VM that owns the PF: its own DMA domain, and its
              * interrupts through the hypervisor. */
-            iommu_domain *d = identity_domain(sys, DDOM_DID, PLATFORM_HOST_BASE, sys->host_cores * per_q, e);
+            iommu_domain *d = identity_domain(sys, DDOM_DID, PLATFORM_HOST_BASE, sys->cfg.host_cores * per_q, e);
             if (!d || iommu_attach(sys->pf->iommu, rid, d) < 0)
                 return d ? sim_err_set(e, "paths: attaching the PF to the driver domain failed") : -1;
         } else {
             iommu_attach_passthrough(sys->pf->iommu, rid);
         }
         nic_drv_enable_msix(sys->nic, NIC_PF);
-        for (unsigned q = 0; q < sys->host_cores; q++) {
+        for (unsigned q = 0; q < sys->cfg.host_cores; q++) {
             sys->io.host_q[q] = add_queue(sys, NIC_PF, q, PLATFORM_HOST_BASE + q * per_q, &sys->drv_ctr[0], NULL, q,
                                      CPU_HOST, dd, e);
             if (!sys->io.host_q[q])
                 return -1;
         }
-        sys->io.nhost_q = sys->host_cores;
+        sys->io.nhost_q = sys->cfg.host_cores;
         break;
     }
     case PATH_NIC_VM_PF:
@@ -700,7 +732,7 @@ static void setup_traffic(paths_sys *sys, uint64_t start)
                 nic_partner_add_dest(sys->peer, sys->io.vm[v].mac,
                                      own == PATH_NIC_VM_VF ? nic_fn_vlan(sys->nic, sys->io.vm[v].fn) : 0,
                                      own == PATH_NIC_VM_VF || own == PATH_NIC_VM_PF ? 1 : sys->io.nhost_q);
-        nic_partner_start(sys->peer, start, sys->offered_gbps, sys->io.frame_bytes);
+        nic_partner_start(sys->peer, start, sys->cfg.offered_gbps, sys->io.frame_bytes);
     }
     if (!from_vms)
         return;
@@ -709,8 +741,8 @@ static void setup_traffic(paths_sys *sys, uint64_t start)
         s->active = true;
         s->dst_mac = sys->io.pattern == IOPATH_INTER_VM ? sys->io.vm[(v + 1) % sys->io.vms].mac
                                                 : nic_partner_mac(sys->peer);
-        if (sys->offered_gbps > 0 && sys->io.pattern != IOPATH_RR)
-            s->interval_ps = (uint64_t)llround((double)hb * 8000.0 * sys->io.vms / sys->offered_gbps);
+        if (sys->cfg.offered_gbps > 0 && sys->io.pattern != IOPATH_RR)
+            s->interval_ps = (uint64_t)llround((double)hb * 8000.0 * sys->io.vms / sys->cfg.offered_gbps);
     }
     iopath_start(&sys->io, start);
 }
@@ -723,18 +755,17 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
     sys->params = p;
     sys->stats = ctx->stats;
     io->kernel = ctx->kernel;
-    io->path = path_get(path_of(p));
-    io->pattern = (iopath_pattern)sim_params_enum_index(p, "traffic.pattern");
-    io->vms = (unsigned)sim_params_uint(p, "traffic.vms");
-    io->frame_bytes = (uint32_t)sim_params_uint(p, "traffic.packet_bytes");
-    if (io->pattern == IOPATH_RR && sim_params_uint(p, "traffic.rr_bytes"))
-        io->frame_bytes = (uint32_t)sim_params_uint(p, "traffic.rr_bytes");
-    sys->offered_gbps = sim_params_double(p, "traffic.offered_gbps");
-    sys->host_cores = (unsigned)sim_params_uint(p, "place.host_cores");
-    io->quantum_ps = (uint64_t)llround(sim_params_double(p, "net.quantum_ns") * 1000.0);
+    sys->cfg = paths_cfg_load(p);
+    io->path = path_get((path_kind)sys->cfg.path);
+    io->pattern = (iopath_pattern)sys->cfg.pattern;
+    io->vms = sys->cfg.vms;
+    io->frame_bytes = sys->cfg.packet_bytes;
+    if (io->pattern == IOPATH_RR && sys->cfg.rr_bytes)
+        io->frame_bytes = sys->cfg.rr_bytes;
+    io->quantum_ps = sys->cfg.quantum_ps;
     io->budget = (uint32_t)sim_params_uint(p, "nicdrv.napi_budget");
-    io->txq_limit = (uint32_t)sim_params_uint(p, "net.txq_pkts");
-    io->rr_outstanding = (uint32_t)sim_params_uint(p, "traffic.rr_outstanding");
+    io->txq_limit = sys->cfg.txq_pkts;
+    io->rr_outstanding = sys->cfg.rr_outstanding;
     path_costs_load(p, io->cost);
 
     io->cpu = cpu_create(p, ctx->stats);
@@ -758,12 +789,12 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
     register_stats(sys, ctx->stats);
 
     io->vm = sim_xcalloc(io->vms, sizeof *io->vm);
-    unsigned cores = cpu_cores(io->cpu), g = cores - sys->host_cores;
+    unsigned cores = cpu_cores(io->cpu), g = cores - sys->cfg.host_cores;
     for (unsigned i = 0; i < io->vms; i++) {
         iopath_vm *vm = &io->vm[i];
         vm->io = io;
         vm->idx = i;
-        vm->vcpu_core = sys->host_cores + i % g;
+        vm->vcpu_core = sys->cfg.host_cores + i % g;
         vm->backend_core = backend_core(sys, i, io->vms);
         vm->mac = vm_mac(sys, i);
         vm->port = (uint16_t)(1 + i);

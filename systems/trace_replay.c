@@ -118,24 +118,39 @@ typedef struct replay {
     sim_hist *latency;
 } replay;
 
+typedef struct replay_cfg {
+    const char *file;
+    uint32_t timing;     /* 0 timed, 1 fast */
+    uint32_t outstanding;
+    uint32_t invalidate; /* 0 recorded, 1 policy */
+    uint32_t warm;       /* 0 auto, 1 warm, 2 cold */
+} replay_cfg;
+
+static const sim_param_def replay_params[] = {
+    {"trace.file", SIM_PARAM_STRING, "", NULL, "",
+     "workload.kind = trace: the .dmat.gz trace to replay (a relative path is taken from the "
+     "current directory)",
+     SIM_AT(replay_cfg, file)},
+    {"trace.timing", SIM_PARAM_ENUM, "timed", "timed|fast", "",
+     "Replay: timed (each record at its timestamp; PCIe, IOMMU and memory add their delays) or "
+     "fast (back to back, trace.outstanding in flight: miss-rate studies)",
+     SIM_AT(replay_cfg, timing)},
+    {"trace.outstanding", SIM_PARAM_UINT, "64", "1..65536", "requests",
+     "Fast replay: requests in flight at most", SIM_AT(replay_cfg, outstanding)},
+    {"trace.invalidate", SIM_PARAM_ENUM, "recorded", "recorded|policy", "",
+     "Replay: execute the trace's invalidation records (recorded), or ignore them and apply "
+     "iommu.mode's policy at each unmap (policy)",
+     SIM_AT(replay_cfg, invalidate)},
+    {"trace.warm", SIM_PARAM_ENUM, "auto", "auto|warm|cold", "",
+     "Replay: a mapped buffer is put in the LLC when it is mapped (warm: the CPU just wrote "
+     "it) or not (cold); auto: cold when the trace was recorded from the DMA benchmark with "
+     "dma.cache = cold, else warm",
+     SIM_AT(replay_cfg, warm)},
+};
+
 static void trace_replay_register_params(sim_params *p)
 {
-    sim_params_add_string(p, "trace.file", "",
-                          "workload.kind = trace: the .dmat.gz trace to replay (a relative "
-                          "path is taken from the current directory)");
-    sim_params_add_enum(p, "trace.timing", "timed", "timed|fast",
-                        "Replay: timed (each record at its timestamp; PCIe, IOMMU and memory "
-                        "add their delays) or fast (back to back, trace.outstanding in "
-                        "flight: miss-rate studies)");
-    sim_params_add_uint(p, "trace.outstanding", 64, 1, 65536, "requests",
-                        "Fast replay: requests in flight at most");
-    sim_params_add_enum(p, "trace.invalidate", "recorded", "recorded|policy",
-                        "Replay: execute the trace's invalidation records (recorded), or "
-                        "ignore them and apply iommu.mode's policy at each unmap (policy)");
-    sim_params_add_enum(p, "trace.warm", "auto", "auto|warm|cold",
-                        "Replay: a mapped buffer is put in the LLC when it is mapped (warm: "
-                        "the CPU just wrote it) or not (cold); auto: cold when the trace was "
-                        "recorded from the DMA benchmark with dma.cache = cold, else warm");
+    sim_params_add_table(p, replay_params, SIM_TABLE_LEN(replay_params));
 }
 
 /* ---- checking the file once ----------------------------------------------------------- */
@@ -192,7 +207,9 @@ static int trace_replay_check(const sim_params *p, sim_err *e)
 {
     if (platform_check(p, e) < 0)
         return -1;
-    const char *file = sim_params_string(p, "trace.file");
+    replay_cfg c;
+    sim_params_load_table(p, replay_params, SIM_TABLE_LEN(replay_params), &c);
+    const char *file = c.file;
     if (!*file)
         return sim_err_set(e, "workload.kind = trace needs trace.file (the .dmat.gz trace to "
                               "replay)");
@@ -651,7 +668,9 @@ static void *trace_replay_build(const sim_ctx *ctx, const sys_observers *obs, si
     r->kernel = ctx->kernel;
     r->rid_state = calloc(65536, 1);
     assert(r->rid_state);
-    r->rd = trace_reader_open(sim_params_string(p, "trace.file"), e);
+    replay_cfg c;
+    sim_params_load_table(p, replay_params, SIM_TABLE_LEN(replay_params), &c);
+    r->rd = trace_reader_open(c.file, e);
     if (!r->rd) {
         sim_err_prefix(e, "trace.file");
         trace_replay_destroy(r);
@@ -676,12 +695,12 @@ static void *trace_replay_build(const sim_ctx *ctx, const sys_observers *obs, si
     r->ats = sim_params_bool(p, "iommu.ats");
     r->lazy_batch = sim_params_uint(p, "iommu.lazy_batch");
     r->lazy_timeout_ps = (uint64_t)llround(sim_params_double(p, "iommu.lazy_timeout_ms") * 1e9);
-    r->fast = sim_params_enum_index(p, "trace.timing") == 1;
-    r->policy = sim_params_enum_index(p, "trace.invalidate") == 1;
-    int warm = sim_params_enum_index(p, "trace.warm");
+    r->fast = c.timing == 1;
+    r->policy = c.invalidate == 1;
+    int warm = (int)c.warm;
     r->warm = warm == 1 || (warm == 0 && !(recorded_with(r->rd, "workload.kind", "dma") &&
                                            recorded_with(r->rd, "dma.cache", "cold")));
-    r->outstanding = (size_t)sim_params_uint(p, "trace.outstanding");
+    r->outstanding = c.outstanding;
     r->inflight = sim_tq_create(0);
     r->warmup_ps = us_to_ps(sim_params_double(p, "run.warmup_us"));
     r->end_ps = r->warmup_ps + us_to_ps(sim_params_double(p, "run.duration_us"));
