@@ -1,7 +1,7 @@
 /* PCI Express configuration space: one function's 4 KiB of registers, and a bus that
  * routes configuration requests to functions by routing ID (ECAM or TLP style).
  *
- * Registers are data (DESIGN.md, Conventions). Each byte has a value, a write mask and
+ * Registers are data (docs/ARCHITECTURE.md, conventions). Each byte has a value, a write mask and
  * a write-1-to-clear mask, and every software write follows one rule:
  *
  *     new = (old & ~wmask) | (val & wmask);   new &= ~(val & w1cmask);
