@@ -10,6 +10,36 @@
 
 #define NO_TAG UINT64_MAX
 
+/* The mem.* parameters. */
+typedef struct mem_cfg {
+    uint64_t llc_bytes;
+    uint32_t llc_ways, ddio_ways;
+    uint64_t llc_latency_ps;
+    uint64_t read_latency_ps;
+    uint32_t channels;
+    double channel_gbps;
+} mem_cfg;
+
+static const sim_param_def mem_params[] = {
+    {"mem.llc_bytes", SIM_PARAM_UINT, "25MiB", "0..16GiB", "bytes",
+     "Last-level cache size (0: no cache, every access goes to DRAM)", SIM_AT(mem_cfg, llc_bytes)},
+    {"mem.llc_ways", SIM_PARAM_UINT, "20", "1..64", "ways", "Last-level cache associativity",
+     SIM_AT(mem_cfg, llc_ways)},
+    {"mem.ddio_ways", SIM_PARAM_UINT, "2", "0..64", "ways",
+     "LLC ways a device write may allocate into (DDIO); 0: device writes go to DRAM",
+     SIM_AT(mem_cfg, ddio_ways)},
+    {"mem.llc_latency_ns", SIM_PARAM_DOUBLE, "80", "0..1e6", "ns",
+     "Device access that hits the LLC, from the root complex", SIM_AT(mem_cfg, llc_latency_ps)},
+    {"mem.read_latency_ns", SIM_PARAM_DOUBLE, "130", "0..1e6", "ns",
+     "Device read that misses the LLC: DRAM latency from the root complex, after the line's "
+     "transfer on its channel",
+     SIM_AT(mem_cfg, read_latency_ps)},
+    {"mem.channels", SIM_PARAM_UINT, "4", "1..64", "", "DRAM channels, interleaved by line",
+     SIM_AT(mem_cfg, channels)},
+    {"mem.channel_gbps", SIM_PARAM_DOUBLE, "136.5", "0.1..1e5", "Gbps",
+     "Bandwidth of one DRAM channel", SIM_AT(mem_cfg, channel_gbps)},
+};
+
 struct mem {
     /* LLC: sets x ways of physical ways, each with its tag and the tick of its last
      * use (LRU). DDIO write-allocation may only replace ways [0, ddio_ways). */
@@ -31,47 +61,39 @@ struct mem {
 
 void mem_register_params(sim_params *p)
 {
-    sim_params_add_uint(p, "mem.llc_bytes", 25ull << 20, 0, 1ull << 34, "bytes",
-                        "Last-level cache size (0: no cache, every access goes to DRAM)");
-    sim_params_add_uint(p, "mem.llc_ways", 20, 1, 64, "ways", "Last-level cache associativity");
-    sim_params_add_uint(p, "mem.ddio_ways", 2, 0, 64, "ways",
-                        "LLC ways a device write may allocate into (DDIO); 0: device writes "
-                        "go to DRAM");
-    sim_params_add_double(p, "mem.llc_latency_ns", 80.0, 0.0, 1e6, "ns",
-                          "Device access that hits the LLC, from the root complex");
-    sim_params_add_double(p, "mem.read_latency_ns", 130.0, 0.0, 1e6, "ns",
-                          "Device read that misses the LLC: DRAM latency from the root complex, "
-                          "after the line's transfer on its channel");
-    sim_params_add_uint(p, "mem.channels", 4, 1, 64, "", "DRAM channels, interleaved by line");
-    sim_params_add_double(p, "mem.channel_gbps", 136.5, 0.1, 1e5, "Gbps",
-                          "Bandwidth of one DRAM channel");
+    sim_params_add_table(p, mem_params, SIM_TABLE_LEN(mem_params));
+}
+
+static mem_cfg mem_config(const sim_params *p)
+{
+    mem_cfg c;
+    sim_params_load_table(p, mem_params, SIM_TABLE_LEN(mem_params), &c);
+    return c;
 }
 
 int mem_check(const sim_params *p, sim_err *e)
 {
-    uint64_t llc = sim_params_uint(p, "mem.llc_bytes");
-    uint64_t ways = sim_params_uint(p, "mem.llc_ways");
-    if (llc && llc % (ways * MEM_LINE_BYTES))
+    mem_cfg c = mem_config(p);
+    uint64_t line_set_bytes = (uint64_t)c.llc_ways * MEM_LINE_BYTES;
+    if (c.llc_bytes && c.llc_bytes % line_set_bytes)
         return sim_err_set(e, "mem.llc_bytes = %llu is not a multiple of mem.llc_ways x %u-byte "
                               "lines (%llu bytes)",
-                           (unsigned long long)llc, MEM_LINE_BYTES,
-                           (unsigned long long)(ways * MEM_LINE_BYTES));
-    if (sim_params_uint(p, "mem.ddio_ways") > ways)
-        return sim_err_set(e, "mem.ddio_ways = %llu exceeds mem.llc_ways = %llu",
-                           (unsigned long long)sim_params_uint(p, "mem.ddio_ways"),
-                           (unsigned long long)ways);
+                           (unsigned long long)c.llc_bytes, MEM_LINE_BYTES,
+                           (unsigned long long)line_set_bytes);
+    if (c.ddio_ways > c.llc_ways)
+        return sim_err_set(e, "mem.ddio_ways = %u exceeds mem.llc_ways = %u", c.ddio_ways,
+                           c.llc_ways);
     return 0;
 }
 
-static uint64_t ns_to_ps(double ns) { return (uint64_t)llround(ns * 1000.0); }
-
 mem *mem_create(const sim_params *p, sim_stats *stats)
 {
+    mem_cfg c = mem_config(p);
     mem *m = calloc(1, sizeof *m);
     assert(m);
-    m->ways = (uint32_t)sim_params_uint(p, "mem.llc_ways");
-    m->ddio_ways = (uint32_t)sim_params_uint(p, "mem.ddio_ways");
-    m->sets = (uint32_t)(sim_params_uint(p, "mem.llc_bytes") / (m->ways * MEM_LINE_BYTES));
+    m->ways = c.llc_ways;
+    m->ddio_ways = c.ddio_ways;
+    m->sets = (uint32_t)(c.llc_bytes / (m->ways * MEM_LINE_BYTES));
     if (m->sets) {
         m->tags = malloc((size_t)m->sets * m->ways * sizeof *m->tags);
         m->last_use = calloc((size_t)m->sets * m->ways, sizeof *m->last_use);
@@ -79,14 +101,13 @@ mem *mem_create(const sim_params *p, sim_stats *stats)
         assert(m->tags && m->last_use && m->dirty);
     }
     mem_flush(m);
-    m->llc_latency_ps = ns_to_ps(sim_params_double(p, "mem.llc_latency_ns"));
-    m->dram_latency_ps = ns_to_ps(sim_params_double(p, "mem.read_latency_ns"));
-    m->channels = (uint32_t)sim_params_uint(p, "mem.channels");
+    m->llc_latency_ps = c.llc_latency_ps;
+    m->dram_latency_ps = c.read_latency_ps;
+    m->channels = c.channels;
     m->chan = calloc(m->channels, sizeof *m->chan);
     assert(m->chan);
     /* Gbps -> ps per byte: 8 bits / (G bits/s) = 8000/Gbps ps. */
-    m->line_service_ps =
-        (uint64_t)llround(MEM_LINE_BYTES * 8000.0 / sim_params_double(p, "mem.channel_gbps"));
+    m->line_service_ps = (uint64_t)llround(MEM_LINE_BYTES * 8000.0 / c.channel_gbps);
 
     sim_stats_counter(stats, "mem.llc_read_hits", &m->llc_read_hits, "device reads hitting the LLC (lines)");
     sim_stats_counter(stats, "mem.llc_read_misses", &m->llc_read_misses, "device reads missing the LLC (lines)");
