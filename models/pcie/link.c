@@ -1,7 +1,6 @@
 #include "models/pcie/link.h"
 
 #include <assert.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -43,82 +42,95 @@ struct pcie_link {
     link_dir dir[2];
 };
 
+_Static_assert(PCIE_GEN_MAX == 6, "pcie.gen's range below says 1..6");
+
+#define CREDITS(name, doc, field)                                                              \
+    {name, SIM_PARAM_UINT, "0", "0..1048576", "credits", doc, SIM_AT(pcie_link_params, field)}
+#define INFINITE_NOTE "(0: infinite, as the bandwidth model assumes)"
+
+static const sim_param_def link_params[] = {
+    {"pcie.gen", SIM_PARAM_UINT, "3", "1..6", "",
+     "PCIe generation: 1-2 8b/10b, 3-5 128b/130b, 6 PAM4 flit mode",
+     SIM_AT(pcie_link_params, cfg.gen)},
+    {"pcie.lanes", SIM_PARAM_UINT, "8", "1..32", "lanes", "Link width: 1, 2, 4, 8, 12, 16 or 32",
+     SIM_AT(pcie_link_params, cfg.lanes)},
+    {"pcie.mps_bytes", SIM_PARAM_UINT, "256", "128..4096", "bytes",
+     "Max_Payload_Size (Device Control): largest write or completion payload",
+     SIM_AT(pcie_link_params, cfg.mps_bytes)},
+    {"pcie.mrrs_bytes", SIM_PARAM_UINT, "512", "128..4096", "bytes",
+     "Max_Read_Request_Size (Device Control): largest read request",
+     SIM_AT(pcie_link_params, cfg.mrrs_bytes)},
+    {"pcie.rcb_bytes", SIM_PARAM_UINT, "64", "64..128", "bytes",
+     "Read Completion Boundary of the root complex: 64 or 128",
+     SIM_AT(pcie_link_params, cfg.rcb_bytes)},
+    {"pcie.tags", SIM_PARAM_UINT, "256", "1..4096", "tags",
+     "Outstanding read requests per function: 32 (5-bit tags), 256 (8-bit), 768 (10-bit); "
+     "larger values model an idealised requester",
+     SIM_AT(pcie_link_params, tags)},
+    {"pcie.ecrc", SIM_PARAM_BOOL, "false", NULL, "", "Append a 4-byte ECRC digest to every TLP",
+     SIM_AT(pcie_link_params, cfg.ecrc)},
+    {"pcie.addr_bits", SIM_PARAM_UINT, "64", "32..64", "bits",
+     "DMA address width of the device: 32 or 64 (buffers above 4 GiB need 64 and 4 DW headers)",
+     SIM_AT(pcie_link_params, cfg.addr_bits)},
+    {"pcie.flit_mode", SIM_PARAM_BOOL, "false", NULL, "",
+     "Flit Mode at generations 1-5 (generation 6 always uses it)",
+     SIM_AT(pcie_link_params, cfg.flit_mode)},
+    {"pcie.link_latency_ns", SIM_PARAM_DOUBLE, "90", "0..1e6", "ns",
+     "One direction's fixed latency: both ports' PHY and data link layer plus the trace",
+     SIM_AT(pcie_link_params, latency_ps)},
+    {"pcie.fc_update_ns", SIM_PARAM_DOUBLE, "200", "0..1e6", "ns",
+     "From a TLP's arrival until its credits are back at the sender (receiver processing and "
+     "the UpdateFC DLLP)",
+     SIM_AT(pcie_link_params, fc_update_ps)},
+    CREDITS("pcie.rc_ph_credits", "Posted header credits the root port advertises " INFINITE_NOTE,
+            rc_ph_credits),
+    CREDITS("pcie.rc_pd_credits",
+            "Posted data credits (16 bytes each) the root port advertises " INFINITE_NOTE,
+            rc_pd_credits),
+    CREDITS("pcie.rc_nph_credits",
+            "Non-posted header credits the root port advertises " INFINITE_NOTE, rc_nph_credits),
+    CREDITS("pcie.dev_ph_credits", "Posted header credits the device advertises " INFINITE_NOTE,
+            dev_ph_credits),
+    CREDITS("pcie.dev_pd_credits",
+            "Posted data credits (16 bytes each) the device advertises " INFINITE_NOTE,
+            dev_pd_credits),
+    CREDITS("pcie.dev_nph_credits",
+            "Non-posted header credits the device advertises " INFINITE_NOTE, dev_nph_credits),
+};
+
 void pcie_link_register_params(sim_params *p)
 {
-    sim_params_add_uint(p, "pcie.gen", 3, 1, PCIE_GEN_MAX, "",
-                        "PCIe generation: 1-2 8b/10b, 3-5 128b/130b, 6 PAM4 flit mode");
-    sim_params_add_uint(p, "pcie.lanes", 8, 1, 32, "lanes", "Link width: 1, 2, 4, 8, 12, 16 or 32");
-    sim_params_add_uint(p, "pcie.mps_bytes", 256, 128, 4096, "bytes",
-                        "Max_Payload_Size (Device Control): largest write or completion payload");
-    sim_params_add_uint(p, "pcie.mrrs_bytes", 512, 128, 4096, "bytes",
-                        "Max_Read_Request_Size (Device Control): largest read request");
-    sim_params_add_uint(p, "pcie.rcb_bytes", 64, 64, 128, "bytes",
-                        "Read Completion Boundary of the root complex: 64 or 128");
-    sim_params_add_uint(p, "pcie.tags", 256, 1, 4096, "tags",
-                        "Outstanding read requests per function: 32 (5-bit tags), 256 (8-bit), "
-                        "768 (10-bit); larger values model an idealised requester");
-    sim_params_add_bool(p, "pcie.ecrc", false, "Append a 4-byte ECRC digest to every TLP");
-    sim_params_add_uint(p, "pcie.addr_bits", 64, 32, 64, "bits",
-                        "DMA address width of the device: 32 or 64 (buffers above 4 GiB need "
-                        "64 and 4 DW headers)");
-    sim_params_add_bool(p, "pcie.flit_mode", false,
-                        "Flit Mode at generations 1-5 (generation 6 always uses it)");
-    sim_params_add_double(p, "pcie.link_latency_ns", 90.0, 0.0, 1e6, "ns",
-                          "One direction's fixed latency: both ports' PHY and data link layer "
-                          "plus the trace");
-    sim_params_add_double(p, "pcie.fc_update_ns", 200.0, 0.0, 1e6, "ns",
-                          "From a TLP's arrival until its credits are back at the sender "
-                          "(receiver processing and the UpdateFC DLLP)");
-    sim_params_add_uint(p, "pcie.rc_ph_credits", 0, 0, 1u << 20, "credits",
-                        "Posted header credits the root port advertises (0: infinite, as the bandwidth model assumes)");
-    sim_params_add_uint(p, "pcie.rc_pd_credits", 0, 0, 1u << 20, "credits",
-                        "Posted data credits (16 bytes each) the root port advertises "
-                        "(0: infinite, as the bandwidth model assumes)");
-    sim_params_add_uint(p, "pcie.rc_nph_credits", 0, 0, 1u << 20, "credits",
-                        "Non-posted header credits the root port advertises (0: infinite, as the bandwidth model assumes)");
-    sim_params_add_uint(p, "pcie.dev_ph_credits", 0, 0, 1u << 20, "credits",
-                        "Posted header credits the device advertises (0: infinite, as the bandwidth model assumes)");
-    sim_params_add_uint(p, "pcie.dev_pd_credits", 0, 0, 1u << 20, "credits",
-                        "Posted data credits (16 bytes each) the device advertises (0: infinite, as the bandwidth model assumes)");
-    sim_params_add_uint(p, "pcie.dev_nph_credits", 0, 0, 1u << 20, "credits",
-                        "Non-posted header credits the device advertises (0: infinite, as the bandwidth model assumes)");
+    sim_params_add_table(p, link_params, SIM_TABLE_LEN(link_params));
 }
 
-pcie_link_cfg pcie_link_cfg_from_params(const sim_params *p)
+pcie_link_params pcie_link_params_load(const sim_params *p)
 {
-    pcie_link_cfg c = {
-        .gen = (unsigned)sim_params_uint(p, "pcie.gen"),
-        .lanes = (unsigned)sim_params_uint(p, "pcie.lanes"),
-        .mps_bytes = (uint32_t)sim_params_uint(p, "pcie.mps_bytes"),
-        .mrrs_bytes = (uint32_t)sim_params_uint(p, "pcie.mrrs_bytes"),
-        .rcb_bytes = (uint32_t)sim_params_uint(p, "pcie.rcb_bytes"),
-        .addr_bits = (unsigned)sim_params_uint(p, "pcie.addr_bits"),
-        .ecrc = sim_params_bool(p, "pcie.ecrc"),
-        .flit_mode = sim_params_bool(p, "pcie.flit_mode"),
-    };
-    return c;
+    pcie_link_params lp = {0};
+    sim_params_load_table(p, link_params, SIM_TABLE_LEN(link_params), &lp);
+    return lp;
 }
 
-static int check_data_credits(const sim_params *p, const char *name, uint32_t mps, sim_err *e)
+pcie_link_cfg pcie_link_cfg_from_params(const sim_params *p) { return pcie_link_params_load(p).cfg; }
+
+static int check_data_credits(const char *name, uint32_t credits, uint32_t mps, sim_err *e)
 {
-    uint64_t credits = sim_params_uint(p, name);
-    if (credits && credits * FC_DATA_UNIT_BYTES < mps)
-        return sim_err_set(e, "%s = %llu (%llu bytes) cannot hold one %u-byte TLP "
+    if (credits && (uint64_t)credits * FC_DATA_UNIT_BYTES < mps)
+        return sim_err_set(e, "%s = %u (%llu bytes) cannot hold one %u-byte TLP "
                               "(pcie.mps_bytes): the link would deadlock",
-                           name, (unsigned long long)credits,
-                           (unsigned long long)(credits * FC_DATA_UNIT_BYTES), mps);
+                           name, credits, (unsigned long long)credits * FC_DATA_UNIT_BYTES, mps);
     return 0;
 }
 
 int pcie_link_check(const sim_params *p, sim_err *e)
 {
-    pcie_link_cfg c = pcie_link_cfg_from_params(p);
-    if (pcie_link_cfg_check(&c, e) < 0)
+    pcie_link_params lp = pcie_link_params_load(p);
+    const pcie_link_cfg *c = &lp.cfg;
+    if (pcie_link_cfg_check(c, e) < 0)
         return -1;
-    if (c.addr_bits != 32 && c.addr_bits != 64)
-        return sim_err_set(e, "pcie.addr_bits = %u: must be 32 or 64", c.addr_bits);
-    if (check_data_credits(p, "pcie.rc_pd_credits", c.mps_bytes, e) < 0 ||
-        check_data_credits(p, "pcie.dev_pd_credits", c.mps_bytes, e) < 0)
+    if (c->addr_bits != 32 && c->addr_bits != 64)
+        return sim_err_set(e, "pcie.addr_bits = %u: must be 32 or 64", c->addr_bits);
+    if (check_data_credits("pcie.rc_pd_credits", lp.rc_pd_credits, c->mps_bytes, e) < 0 ||
+        check_data_credits("pcie.dev_pd_credits", lp.dev_pd_credits, c->mps_bytes, e) < 0)
         return -1;
     return 0;
 }
@@ -130,8 +142,6 @@ static void fc_init(fc_class *fc, uint32_t hdr_limit, uint32_t data_limit)
     if (hdr_limit || data_limit)
         fc->returns = sim_tq_create(sizeof(fc_return));
 }
-
-static uint64_t ns_to_ps(double ns) { return (uint64_t)llround(ns * 1000.0); }
 
 static void register_dir_stats(sim_stats *s, const char *name, const char *dname, link_dir *d)
 {
@@ -166,19 +176,18 @@ pcie_link *pcie_link_create(const sim_params *p, sim_stats *stats, const char *n
 {
     pcie_link *l = calloc(1, sizeof *l);
     assert(l);
-    l->cfg = pcie_link_cfg_from_params(p);
+    pcie_link_params lp = pcie_link_params_load(p);
+    l->cfg = lp.cfg;
     pcie_link_timing_init(&l->timing, &l->cfg);
-    l->latency_ps = ns_to_ps(sim_params_double(p, "pcie.link_latency_ns"));
-    l->fc_update_ps = ns_to_ps(sim_params_double(p, "pcie.fc_update_ns"));
+    l->latency_ps = lp.latency_ps;
+    l->fc_update_ps = lp.fc_update_ps;
     /* Upstream TLPs land in the root port's buffers, downstream ones in the device's. */
     link_dir *up = &l->dir[PCIE_UP], *down = &l->dir[PCIE_DOWN];
-    fc_init(&up->fc[FC_P], (uint32_t)sim_params_uint(p, "pcie.rc_ph_credits"),
-            (uint32_t)sim_params_uint(p, "pcie.rc_pd_credits"));
-    fc_init(&up->fc[FC_NP], (uint32_t)sim_params_uint(p, "pcie.rc_nph_credits"), 0);
+    fc_init(&up->fc[FC_P], lp.rc_ph_credits, lp.rc_pd_credits);
+    fc_init(&up->fc[FC_NP], lp.rc_nph_credits, 0);
     fc_init(&up->fc[FC_CPL], 0, 0);
-    fc_init(&down->fc[FC_P], (uint32_t)sim_params_uint(p, "pcie.dev_ph_credits"),
-            (uint32_t)sim_params_uint(p, "pcie.dev_pd_credits"));
-    fc_init(&down->fc[FC_NP], (uint32_t)sim_params_uint(p, "pcie.dev_nph_credits"), 0);
+    fc_init(&down->fc[FC_P], lp.dev_ph_credits, lp.dev_pd_credits);
+    fc_init(&down->fc[FC_NP], lp.dev_nph_credits, 0);
     fc_init(&down->fc[FC_CPL], 0, 0);
 
     register_dir_stats(stats, name, "up", up);

@@ -35,9 +35,24 @@ typedef enum pcie_dir {
 
 typedef struct pcie_link pcie_link;
 
+/* Everything the pcie.* parameters say: the link the TLP arithmetic sees, what the timed
+ * link adds (latencies, flow-control credits; a credit limit of 0 is infinite) and the
+ * requesters' tag count, which the link does not use but the DMA engines and the NIC
+ * read from here. */
+typedef struct pcie_link_params {
+    pcie_link_cfg cfg;
+    uint32_t tags;
+    uint64_t latency_ps;
+    uint64_t fc_update_ps;
+    /* credits the root port advertises (upstream TLPs) and the device (downstream) */
+    uint32_t rc_ph_credits, rc_pd_credits, rc_nph_credits;
+    uint32_t dev_ph_credits, dev_pd_credits, dev_nph_credits;
+} pcie_link_params;
+
 void pcie_link_register_params(sim_params *p);
 int pcie_link_check(const sim_params *p, sim_err *e);
-/* The pcie_link_cfg the parameters describe. */
+pcie_link_params pcie_link_params_load(const sim_params *p);
+/* The pcie_link_cfg the parameters describe (pcie_link_params_load(p).cfg). */
 pcie_link_cfg pcie_link_cfg_from_params(const sim_params *p);
 
 /* `name` prefixes the stats ("pcie" gives pcie.up.tlps, ...). */

@@ -1,7 +1,6 @@
 #include "models/pcie/rc.h"
 
 #include <assert.h>
-#include <math.h>
 #include <stdlib.h>
 
 struct pcie_rc {
@@ -22,20 +21,31 @@ struct pcie_rc {
         mmio_reads;
 };
 
+/* The rc.* parameters. */
+typedef struct rc_cfg {
+    uint64_t latency_ps;
+} rc_cfg;
+
+static const sim_param_def rc_params[] = {
+    {"rc.latency_ns", SIM_PARAM_DOUBLE, "75", "0..1e6", "ns",
+     "Root complex pipeline latency of one traversal (a request in, or a completion out)",
+     SIM_AT(rc_cfg, latency_ps)},
+};
+
 void pcie_rc_register_params(sim_params *p)
 {
-    sim_params_add_double(p, "rc.latency_ns", 75.0, 0.0, 1e6, "ns",
-                          "Root complex pipeline latency of one traversal (a request in, or a "
-                          "completion out)");
+    sim_params_add_table(p, rc_params, SIM_TABLE_LEN(rc_params));
 }
 
 pcie_rc *pcie_rc_create(const sim_params *p, sim_stats *stats, pcie_link *link, mem *m)
 {
+    rc_cfg c;
+    sim_params_load_table(p, rc_params, SIM_TABLE_LEN(rc_params), &c);
     pcie_rc *rc = calloc(1, sizeof *rc);
     assert(rc);
     rc->link = link;
     rc->mem = m;
-    rc->latency_ps = (uint64_t)llround(sim_params_double(p, "rc.latency_ns") * 1000.0);
+    rc->latency_ps = c.latency_ps;
     sim_stats_counter(stats, "rc.reads", &rc->reads, "memory read requests from devices");
     sim_stats_counter(stats, "rc.writes", &rc->writes, "memory writes from devices (MSI excluded)");
     sim_stats_counter(stats, "rc.read_bytes", &rc->read_bytes, "bytes read by devices");
@@ -50,6 +60,8 @@ pcie_rc *pcie_rc_create(const sim_params *p, sim_stats *stats, pcie_link *link, 
 }
 
 void pcie_rc_destroy(pcie_rc *rc) { free(rc); }
+
+uint64_t pcie_rc_latency_ps(const pcie_rc *rc) { return rc->latency_ps; }
 
 void pcie_rc_set_translate(pcie_rc *rc, pcie_translate_fn fn, void *ctx)
 {

@@ -35,6 +35,9 @@ typedef void (*pcie_msi_fn)(void *ctx, uint16_t rid, uint64_t addr, uint32_t dat
 void pcie_rc_register_params(sim_params *p);
 pcie_rc *pcie_rc_create(const sim_params *p, sim_stats *stats, pcie_link *link, mem *m);
 void pcie_rc_destroy(pcie_rc *rc);
+/* One traversal of the root complex's pipeline (rc.latency_ns), for models that answer
+ * on its behalf (ATS translation requests). */
+uint64_t pcie_rc_latency_ps(const pcie_rc *rc);
 void pcie_rc_set_translate(pcie_rc *rc, pcie_translate_fn fn, void *ctx);
 void pcie_rc_set_msi(pcie_rc *rc, pcie_msi_fn fn, void *ctx);
 
