@@ -1,7 +1,6 @@
 #include "host/cpu.h"
 
 #include <assert.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -14,28 +13,39 @@ typedef struct core {
 } core;
 
 struct cpu {
-    unsigned n;
-    double ghz, ps_per_cycle;
-    double copy_bytes_per_cycle;
-    uint64_t copy_setup_cycles, wakeup_cycles, wakeup_ps;
+    cpu_cfg cfg;
+    double ps_per_cycle;
     core *cores;
     uint64_t cycles[CPU_WHO_COUNT];
 };
 
+static const sim_param_def cpu_params[] = {
+    {"cpu.cores", SIM_PARAM_UINT, "10", "1..1024", "cores", "Physical cores of the host",
+     SIM_AT(cpu_cfg, cores)},
+    {"cpu.ghz", SIM_PARAM_DOUBLE, "2.2", "0.1..10", "GHz", "Core clock", SIM_AT(cpu_cfg, ghz)},
+    {"cpu.copy_bytes_per_cycle", SIM_PARAM_DOUBLE, "8", "0.01..1024", "bytes",
+     "memcpy rate of one core (bytes per cycle) for packet copies",
+     SIM_AT(cpu_cfg, copy_bytes_per_cycle)},
+    {"cpu.copy_setup_cycles", SIM_PARAM_UINT, "60", "0..10000000", "cycles",
+     "Fixed cost of one packet copy (call, alignment, tail)", SIM_AT(cpu_cfg, copy_setup_cycles)},
+    {"cpu.wakeup_cycles", SIM_PARAM_UINT, "2000", "0..10000000", "cycles",
+     "Waking a sleeping thread: wake-up and context switch, on the woken thread's core",
+     SIM_AT(cpu_cfg, wakeup_cycles)},
+    {"cpu.wakeup_ns", SIM_PARAM_DOUBLE, "2000", "0..1e9", "ns",
+     "Latency before a woken thread runs on an idle core (reschedule IPI, C-state exit)",
+     SIM_AT(cpu_cfg, wakeup_ps)},
+};
+
 void cpu_register_params(sim_params *p)
 {
-    sim_params_add_uint(p, "cpu.cores", 10, 1, 1024, "cores", "Physical cores of the host");
-    sim_params_add_double(p, "cpu.ghz", 2.2, 0.1, 10.0, "GHz", "Core clock");
-    sim_params_add_double(p, "cpu.copy_bytes_per_cycle", 8.0, 0.01, 1024.0, "bytes",
-                          "memcpy rate of one core (bytes per cycle) for packet copies");
-    sim_params_add_uint(p, "cpu.copy_setup_cycles", 60, 0, 10000000, "cycles",
-                        "Fixed cost of one packet copy (call, alignment, tail)");
-    sim_params_add_uint(p, "cpu.wakeup_cycles", 2000, 0, 10000000, "cycles",
-                        "Waking a sleeping thread: wake-up and context switch, on the woken "
-                        "thread's core");
-    sim_params_add_double(p, "cpu.wakeup_ns", 2000.0, 0.0, 1e9, "ns",
-                          "Latency before a woken thread runs on an idle core (reschedule IPI, "
-                          "C-state exit)");
+    sim_params_add_table(p, cpu_params, SIM_TABLE_LEN(cpu_params));
+}
+
+cpu_cfg cpu_cfg_load(const sim_params *p)
+{
+    cpu_cfg c;
+    sim_params_load_table(p, cpu_params, SIM_TABLE_LEN(cpu_params), &c);
+    return c;
 }
 
 static double busy_share(const sim_stats *s, void *ctx)
@@ -49,14 +59,9 @@ cpu *cpu_create(const sim_params *p, sim_stats *stats)
 {
     cpu *c = calloc(1, sizeof *c);
     assert(c);
-    c->n = (unsigned)sim_params_uint(p, "cpu.cores");
-    c->ghz = sim_params_double(p, "cpu.ghz");
-    c->ps_per_cycle = 1000.0 / c->ghz;
-    c->copy_bytes_per_cycle = sim_params_double(p, "cpu.copy_bytes_per_cycle");
-    c->copy_setup_cycles = sim_params_uint(p, "cpu.copy_setup_cycles");
-    c->wakeup_cycles = sim_params_uint(p, "cpu.wakeup_cycles");
-    c->wakeup_ps = (uint64_t)llround(sim_params_double(p, "cpu.wakeup_ns") * 1000.0);
-    c->cores = calloc(c->n, sizeof *c->cores);
+    c->cfg = cpu_cfg_load(p);
+    c->ps_per_cycle = 1000.0 / c->cfg.ghz;
+    c->cores = calloc(c->cfg.cores, sizeof *c->cores);
     assert(c->cores);
     static const char *const who[CPU_WHO_COUNT] = {"guest", "hypervisor", "host"};
     for (int w = 0; w < CPU_WHO_COUNT; w++) {
@@ -65,7 +70,7 @@ cpu *cpu_create(const sim_params *p, sim_stats *stats)
         snprintf(desc, sizeof desc, "cycles spent by %s software", who[w]);
         sim_stats_counter(stats, name, &c->cycles[w], desc);
     }
-    for (unsigned i = 0; i < c->n; i++) {
+    for (unsigned i = 0; i < c->cfg.cores; i++) {
         char name[64];
         snprintf(name, sizeof name, "cpu.core%u.busy_ps", i);
         sim_stats_counter(stats, name, &c->cores[i].busy_ps, "time the core ran work (ps)");
@@ -83,7 +88,7 @@ void cpu_destroy(cpu *c)
     free(c);
 }
 
-unsigned cpu_cores(const cpu *c) { return c->n; }
+unsigned cpu_cores(const cpu *c) { return c->cfg.cores; }
 
 uint64_t cpu_cycles_to_ps(const cpu *c, uint64_t cycles)
 {
@@ -93,7 +98,7 @@ uint64_t cpu_cycles_to_ps(const cpu *c, uint64_t cycles)
 
 uint64_t cpu_run(cpu *c, unsigned core_id, uint64_t t_ps, uint64_t cycles, cpu_who who)
 {
-    assert(core_id < c->n && who < CPU_WHO_COUNT);
+    assert(core_id < c->cfg.cores && who < CPU_WHO_COUNT);
     core *k = &c->cores[core_id];
     uint64_t d = cpu_cycles_to_ps(c, cycles);
     uint64_t start = sim_resv_book(&k->time, t_ps, d);
@@ -104,7 +109,7 @@ uint64_t cpu_run(cpu *c, unsigned core_id, uint64_t t_ps, uint64_t cycles, cpu_w
 
 uint64_t cpu_run_urgent(cpu *c, unsigned core_id, uint64_t t_ps, uint64_t cycles, cpu_who who)
 {
-    assert(core_id < c->n && who < CPU_WHO_COUNT);
+    assert(core_id < c->cfg.cores && who < CPU_WHO_COUNT);
     core *k = &c->cores[core_id];
     uint64_t d = cpu_cycles_to_ps(c, cycles);
     uint64_t start = t_ps > k->urgent_until_ps ? t_ps : k->urgent_until_ps;
@@ -120,22 +125,23 @@ uint64_t cpu_run_urgent(cpu *c, unsigned core_id, uint64_t t_ps, uint64_t cycles
 
 uint64_t cpu_copy_cycles(const cpu *c, uint64_t bytes)
 {
-    return c->copy_setup_cycles + (uint64_t)((double)bytes / c->copy_bytes_per_cycle + 0.5);
+    return c->cfg.copy_setup_cycles +
+           (uint64_t)((double)bytes / c->cfg.copy_bytes_per_cycle + 0.5);
 }
 
-uint64_t cpu_wakeup_cycles(const cpu *c) { return c->wakeup_cycles; }
-uint64_t cpu_wakeup_ps(const cpu *c) { return c->wakeup_ps; }
-double cpu_ghz(const cpu *c) { return c->ghz; }
+uint64_t cpu_wakeup_cycles(const cpu *c) { return c->cfg.wakeup_cycles; }
+uint64_t cpu_wakeup_ps(const cpu *c) { return c->cfg.wakeup_ps; }
+double cpu_ghz(const cpu *c) { return c->cfg.ghz; }
 
 uint64_t cpu_core_busy_ps(const cpu *c, unsigned core_id)
 {
-    assert(core_id < c->n);
+    assert(core_id < c->cfg.cores);
     return c->cores[core_id].busy_ps;
 }
 
 uint64_t cpu_busy_until_ps(const cpu *c, unsigned core_id)
 {
-    assert(core_id < c->n);
+    assert(core_id < c->cfg.cores);
     return c->cores[core_id].time.busy_until_ps;
 }
 

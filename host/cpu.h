@@ -22,7 +22,20 @@ typedef enum cpu_who {
 
 typedef struct cpu cpu;
 
+/* The cpu.* parameters. */
+typedef struct cpu_cfg {
+    uint32_t cores;
+    double ghz;
+    double copy_bytes_per_cycle;
+    uint64_t copy_setup_cycles;
+    uint64_t wakeup_cycles;
+    uint64_t wakeup_ps;
+} cpu_cfg;
+
 void cpu_register_params(sim_params *p);
+/* For software that runs on the cores but is built without a cpu (the DMA API's
+ * bounce copies): the cores' clock and copy rate. */
+cpu_cfg cpu_cfg_load(const sim_params *p);
 cpu *cpu_create(const sim_params *p, sim_stats *stats);
 void cpu_destroy(cpu *c);
 

@@ -4,11 +4,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* The hv.* parameters. */
+enum { IRQ_BY_EXIT, IRQ_POSTED }; /* hv.irq_delivery, in its choices' order */
+typedef struct hv_cfg {
+    uint64_t exit_cycles[HV_EXIT_REASONS];
+    uint64_t ioeventfd_cycles;
+    uint8_t irq_delivery;
+} hv_cfg;
+
 struct hv {
     cpu *cpu;
-    uint64_t cost[HV_EXIT_REASONS];
-    uint64_t ioeventfd_cycles;
-    bool posted_mode;
+    hv_cfg cfg;
     uint64_t exits[HV_EXIT_REASONS];
     uint64_t posted, injected;
 };
@@ -16,34 +22,38 @@ struct hv {
 static const char *const exit_names[HV_EXIT_REASONS] = {
     "mmio_user", "mmio_kernel", "hypercall", "extint", "eoi", "ipi", "config",
 };
-static const char *const exit_params[HV_EXIT_REASONS] = {
-    "hv.mmio_user_exit_cycles", "hv.mmio_kernel_exit_cycles", "hv.hypercall_cycles",
-    "hv.extint_exit_cycles",    "hv.eoi_exit_cycles",         "hv.ipi_cycles",
-    "hv.config_exit_cycles",
+
+#define EXIT_COST(name, def, reason, doc)                                                     \
+    {name, SIM_PARAM_UINT, def, "0..10000000", "cycles", doc,                                  \
+     SIM_AT(hv_cfg, exit_cycles[reason])}
+
+static const sim_param_def hv_params[] = {
+    EXIT_COST("hv.mmio_user_exit_cycles", "6732", HV_EXIT_MMIO_USER,
+              "I/O exit handled in host user space (device model), round trip"),
+    EXIT_COST("hv.mmio_kernel_exit_cycles", "2565", HV_EXIT_MMIO_KERNEL,
+              "I/O exit handled in the host kernel, round trip"),
+    EXIT_COST("hv.hypercall_cycles", "1300", HV_EXIT_HYPERCALL, "Null hypercall, round trip"),
+    EXIT_COST("hv.extint_exit_cycles", "2565", HV_EXIT_EXTINT,
+              "Exit for a physical interrupt and injection of the virtual one"),
+    EXIT_COST("hv.eoi_exit_cycles", "1556", HV_EXIT_EOI,
+              "Virtual EOI: the guest acknowledges an injected interrupt"),
+    EXIT_COST("hv.ipi_cycles", "3102", HV_EXIT_IPI, "Virtual IPI"),
+    EXIT_COST("hv.config_exit_cycles", "6732", HV_EXIT_CONFIG,
+              "Configuration-space access of an assigned device, trapped and handled in host "
+              "user space"),
+    {"hv.ioeventfd_cycles", SIM_PARAM_UINT, "560", "0..10000000", "cycles",
+     "ioeventfd signal waking a host thread after a kernel-handled exit",
+     SIM_AT(hv_cfg, ioeventfd_cycles)},
+    {"hv.irq_delivery", SIM_PARAM_ENUM, "exit", "exit|posted", "",
+     "Interrupts to a running vCPU: exit (an external-interrupt exit injects them, the guest's "
+     "EOI exits again) or posted (posted interrupts through the IOMMU's interrupt remapping and "
+     "APIC virtualization: no exit)",
+     SIM_AT(hv_cfg, irq_delivery)},
 };
 
 void hv_register_params(sim_params *p)
 {
-    sim_params_add_uint(p, "hv.mmio_user_exit_cycles", 6732, 0, 10000000, "cycles",
-                        "I/O exit handled in host user space (device model), round trip");
-    sim_params_add_uint(p, "hv.mmio_kernel_exit_cycles", 2565, 0, 10000000, "cycles",
-                        "I/O exit handled in the host kernel, round trip");
-    sim_params_add_uint(p, "hv.hypercall_cycles", 1300, 0, 10000000, "cycles",
-                        "Null hypercall, round trip");
-    sim_params_add_uint(p, "hv.extint_exit_cycles", 2565, 0, 10000000, "cycles",
-                        "Exit for a physical interrupt and injection of the virtual one");
-    sim_params_add_uint(p, "hv.eoi_exit_cycles", 1556, 0, 10000000, "cycles",
-                        "Virtual EOI: the guest acknowledges an injected interrupt");
-    sim_params_add_uint(p, "hv.ipi_cycles", 3102, 0, 10000000, "cycles", "Virtual IPI");
-    sim_params_add_uint(p, "hv.config_exit_cycles", 6732, 0, 10000000, "cycles",
-                        "Configuration-space access of an assigned device, trapped and "
-                        "handled in host user space");
-    sim_params_add_uint(p, "hv.ioeventfd_cycles", 560, 0, 10000000, "cycles",
-                        "ioeventfd signal waking a host thread after a kernel-handled exit");
-    sim_params_add_enum(p, "hv.irq_delivery", "exit", "exit|posted",
-                        "Interrupts to a running vCPU: exit (an external-interrupt exit injects "
-                        "them, the guest's EOI exits again) or posted (posted interrupts through "
-                        "the IOMMU's interrupt remapping and APIC virtualization: no exit)");
+    sim_params_add_table(p, hv_params, SIM_TABLE_LEN(hv_params));
 }
 
 const char *hv_exit_name(hv_exit_reason r) { return r < HV_EXIT_REASONS ? exit_names[r] : "?"; }
@@ -53,15 +63,13 @@ hv *hv_create(const sim_params *p, sim_stats *stats, cpu *c)
     hv *h = calloc(1, sizeof *h);
     assert(h);
     h->cpu = c;
+    sim_params_load_table(p, hv_params, SIM_TABLE_LEN(hv_params), &h->cfg);
     for (int r = 0; r < HV_EXIT_REASONS; r++) {
-        h->cost[r] = sim_params_uint(p, exit_params[r]);
         char name[64], desc[96];
         snprintf(name, sizeof name, "hv.exits.%s", exit_names[r]);
         snprintf(desc, sizeof desc, "VM exits: %s", exit_names[r]);
         sim_stats_counter(stats, name, &h->exits[r], desc);
     }
-    h->ioeventfd_cycles = sim_params_uint(p, "hv.ioeventfd_cycles");
-    h->posted_mode = sim_params_enum_index(p, "hv.irq_delivery") == 1;
     sim_stats_counter(stats, "hv.irqs_injected", &h->injected, "virtual interrupts injected by exits");
     sim_stats_counter(stats, "hv.irqs_posted", &h->posted, "virtual interrupts posted without an exit");
     return h;
@@ -72,11 +80,11 @@ void hv_destroy(hv *h) { free(h); }
 uint64_t hv_exit_cycles(const hv *h, hv_exit_reason r)
 {
     assert(r < HV_EXIT_REASONS);
-    return h->cost[r];
+    return h->cfg.exit_cycles[r];
 }
 
-uint64_t hv_ioeventfd_cycles(const hv *h) { return h->ioeventfd_cycles; }
-bool hv_posted(const hv *h) { return h->posted_mode; }
+uint64_t hv_ioeventfd_cycles(const hv *h) { return h->cfg.ioeventfd_cycles; }
+bool hv_posted(const hv *h) { return h->cfg.irq_delivery == IRQ_POSTED; }
 uint64_t hv_irqs_injected(const hv *h) { return h->injected; }
 uint64_t hv_irqs_posted(const hv *h) { return h->posted; }
 
@@ -84,14 +92,14 @@ uint64_t hv_exit(hv *h, unsigned core, uint64_t t_ps, hv_exit_reason r)
 {
     assert(r < HV_EXIT_REASONS);
     h->exits[r]++;
-    return cpu_run(h->cpu, core, t_ps, h->cost[r], CPU_HYPERVISOR);
+    return cpu_run(h->cpu, core, t_ps, h->cfg.exit_cycles[r], CPU_HYPERVISOR);
 }
 
 uint64_t hv_exit_urgent(hv *h, unsigned core, uint64_t t_ps, hv_exit_reason r)
 {
     assert(r < HV_EXIT_REASONS);
     h->exits[r]++;
-    return cpu_run_urgent(h->cpu, core, t_ps, h->cost[r], CPU_HYPERVISOR);
+    return cpu_run_urgent(h->cpu, core, t_ps, h->cfg.exit_cycles[r], CPU_HYPERVISOR);
 }
 
 uint64_t hv_deliver_irq(hv *h, unsigned core, uint64_t t_ps, bool posted)

@@ -14,17 +14,27 @@ typedef struct mac_entry {
     unsigned port;
 } mac_entry;
 
+/* The vswitch.* parameters. */
+typedef struct vswitch_cfg {
+    uint64_t pkt_cycles;
+} vswitch_cfg;
+
+static const sim_param_def vswitch_params[] = {
+    {"vswitch.pkt_cycles", SIM_PARAM_UINT, "1000", "0..10000000", "cycles",
+     "Virtual switch work per packet (lookup, learning, forwarding)",
+     SIM_AT(vswitch_cfg, pkt_cycles)},
+};
+
 struct vswitch {
     unsigned ports;
-    uint64_t pkt_cycles;
+    vswitch_cfg cfg;
     void *table;
     uint64_t forwarded, flooded, learned, dropped;
 };
 
 void vswitch_register_params(sim_params *p)
 {
-    sim_params_add_uint(p, "vswitch.pkt_cycles", 1000, 0, 10000000, "cycles",
-                        "Virtual switch work per packet (lookup, learning, forwarding)");
+    sim_params_add_table(p, vswitch_params, SIM_TABLE_LEN(vswitch_params));
 }
 
 vswitch *vswitch_create(const sim_params *p, sim_stats *stats, const char *name, unsigned ports)
@@ -32,7 +42,7 @@ vswitch *vswitch_create(const sim_params *p, sim_stats *stats, const char *name,
     vswitch *v = calloc(1, sizeof *v);
     assert(v && ports > 0);
     v->ports = ports;
-    v->pkt_cycles = sim_params_uint(p, "vswitch.pkt_cycles");
+    sim_params_load_table(p, vswitch_params, SIM_TABLE_LEN(vswitch_params), &v->cfg);
     char n[96];
 #define REG(field, desc)                                  \
     snprintf(n, sizeof n, "%s." #field, name);            \
@@ -53,7 +63,7 @@ void vswitch_destroy(vswitch *v)
     free(v);
 }
 
-uint64_t vswitch_pkt_cycles(const vswitch *v) { return v->pkt_cycles; }
+uint64_t vswitch_pkt_cycles(const vswitch *v) { return v->cfg.pkt_cycles; }
 unsigned vswitch_ports(const vswitch *v) { return v->ports; }
 
 static int cmp_mac(const void *a, const void *b)
