@@ -536,7 +536,7 @@ int iopath_build_stages(iopath *io)
             st->id = s;
             st->core = d->place == PATH_PLACE_BACKEND ? vm->backend_core : vm->vcpu_core;
             st->cap = (uint32_t)(d->ring ? io->cost[d->ring] : 256);
-            st->irq_gap_ps = d->irq_gap ? io->cost[d->irq_gap] * SIM_PS_PER_NS : 0;
+            st->irq_gap_ps = d->irq_gap ? io->cost[d->irq_gap] : 0;
             st->q = calloc(st->cap, sizeof *st->q);
             if (!st->q) {
                 free(st);

@@ -98,7 +98,7 @@ typedef enum path_cost {
     PATH_COST_EMU_TAP,       /* emu.tap_cycles */
     PATH_COST_EMU_IRQ_EXITS, /* emu.irq_reg_exits */
     PATH_COST_EMU_RING,      /* emu.ring_entries */
-    PATH_COST_EMU_ITR_NS,    /* emu.itr_ns */
+    PATH_COST_EMU_ITR_PS,    /* emu.itr_ns, in ps */
     PATH_COST_XEN_FRONT_TX,  /* xen.front_tx_cycles */
     PATH_COST_XEN_FRONT_RX,  /* xen.front_rx_cycles */
     PATH_COST_XEN_FRONT_CLEAN, /* xen.front_clean_cycles */
@@ -125,7 +125,7 @@ typedef struct path_stage {
     uint8_t place;         /* path_place */
     uint8_t who;           /* cpu_who */
     uint8_t ring;          /* cost giving the stage's queue (ring) entries */
-    uint8_t irq_gap;       /* cost giving the least time between its interrupts (ns) */
+    uint8_t irq_gap;       /* cost giving the least time between its interrupts (ps) */
     bool frees_tx_slot;    /* taking an item here frees the sender's ring slot */
     bool urgent;           /* interrupt context (a handler, NAPI): preempts thread work */
     path_step steps[PATH_MAX_STEPS];

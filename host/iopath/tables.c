@@ -64,7 +64,7 @@ static const path_desc paths[PATH_KINDS] = {
              .steps = {RUN(PATH_COST_EMU_PKT), COPY, RUN(PATH_COST_EMU_TAP), SWITCH, TO_NIC,
                        COMPLETE(2, PATH_NOTIFY_IRQFD), END}},
             {.name = "guest-txclean", .urgent = true, .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
-             .ring = PATH_COST_EMU_RING, .irq_gap = PATH_COST_EMU_ITR_NS, .frees_tx_slot = true,
+             .ring = PATH_COST_EMU_RING, .irq_gap = PATH_COST_EMU_ITR_PS, .frees_tx_slot = true,
              .steps = {RUN_WAKE(PATH_COST_GUEST_IRQ),
                        EXIT_WAKE_N(HV_EXIT_MMIO_USER, PATH_COST_EMU_IRQ_EXITS),
                        RUN(PATH_COST_E1000_CLEAN), END}},
@@ -75,7 +75,7 @@ static const path_desc paths[PATH_KINDS] = {
              .steps = {RUN(PATH_COST_EMU_TAP), RUN(PATH_COST_EMU_PKT), COPY,
                        TO_STAGE(5, PATH_NOTIFY_IRQFD), END}},
             {.name = "guest-rx", .urgent = true, .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
-             .ring = PATH_COST_EMU_RING, .irq_gap = PATH_COST_EMU_ITR_NS,
+             .ring = PATH_COST_EMU_RING, .irq_gap = PATH_COST_EMU_ITR_PS,
              .steps = {RUN_WAKE(PATH_COST_GUEST_IRQ),
                        EXIT_WAKE_N(HV_EXIT_MMIO_USER, PATH_COST_EMU_IRQ_EXITS),
                        RUN_RUN(PATH_COST_GUEST_POLL), EXIT_RUN(HV_EXIT_MMIO_USER),
@@ -147,31 +147,77 @@ static const path_desc paths[PATH_KINDS] = {
         }},
 };
 
-static const char *const cost_params[PATH_COSTS] = {
-    [PATH_COST_NONE] = NULL,
-    [PATH_COST_STACK_TX] = "net.stack_tx_cycles",
-    [PATH_COST_STACK_RX] = "net.stack_rx_cycles",
-    [PATH_COST_GUEST_IRQ] = "nicdrv.irq_cycles",
-    [PATH_COST_GUEST_POLL] = "nicdrv.poll_cycles",
-    [PATH_COST_VIRTIO_TX] = "virtio.tx_cycles",
-    [PATH_COST_VIRTIO_RX] = "virtio.rx_cycles",
-    [PATH_COST_VHOST_RUN] = "virtio.vhost_run_cycles",
-    [PATH_COST_VHOST_PKT] = "virtio.vhost_pkt_cycles",
-    [PATH_COST_VIRTIO_RING] = "virtio.ring_entries",
-    [PATH_COST_E1000_TX] = "emu.guest_tx_cycles",
-    [PATH_COST_E1000_RX] = "emu.guest_rx_cycles",
-    [PATH_COST_E1000_CLEAN] = "emu.guest_clean_cycles",
-    [PATH_COST_EMU_PKT] = "emu.pkt_cycles",
-    [PATH_COST_EMU_TAP] = "emu.tap_cycles",
-    [PATH_COST_EMU_IRQ_EXITS] = "emu.irq_reg_exits",
-    [PATH_COST_EMU_RING] = "emu.ring_entries",
-    [PATH_COST_EMU_ITR_NS] = "emu.itr_ns",
-    [PATH_COST_XEN_FRONT_TX] = "xen.front_tx_cycles",
-    [PATH_COST_XEN_FRONT_RX] = "xen.front_rx_cycles",
-    [PATH_COST_XEN_FRONT_CLEAN] = "xen.front_clean_cycles",
-    [PATH_COST_XEN_BACK_PKT] = "xen.back_pkt_cycles",
-    [PATH_COST_XEN_GCOPY_OP] = "xen.gcopy_op_cycles",
-    [PATH_COST_XEN_RING] = "xen.ring_entries",
+/* The costs the paths own, each landing in its slot of the cost array (path_costs_load):
+ * cycles, counts, ring sizes, and the e1000 interrupt throttle in ps. */
+typedef struct cost_array {
+    uint64_t v[PATH_COSTS];
+} cost_array;
+
+#define CYC(name, def, cost, doc)                                                              \
+    {name, SIM_PARAM_UINT, def, "0..1073741824", "cycles", doc, SIM_AT(cost_array, v[cost])}
+
+static const sim_param_def cost_params[] = {
+    /* the network stack above the NIC driver */
+    CYC("net.stack_tx_cycles", "2400", PATH_COST_STACK_TX,
+        "Network stack work to send one packet from a socket, above the NIC driver (the "
+        "application's or the guest's kernel)"),
+    CYC("net.stack_rx_cycles", "2000", PATH_COST_STACK_RX,
+        "Network stack work to receive one packet into a socket, above the NIC driver"),
+    /* virtio-net and vhost */
+    CYC("virtio.tx_cycles", "600", PATH_COST_VIRTIO_TX,
+        "virtio-net guest driver: post one packet (and reclaim used ones)"),
+    CYC("virtio.rx_cycles", "700", PATH_COST_VIRTIO_RX,
+        "virtio-net guest driver: take one received buffer and refill"),
+    CYC("virtio.vhost_run_cycles", "500", PATH_COST_VHOST_RUN,
+        "vhost worker per activation: disable notifications, poll the ring, re-enable and check"),
+    CYC("virtio.vhost_pkt_cycles", "1000", PATH_COST_VHOST_PKT,
+        "vhost-net per packet besides the copy: descriptor translation, tap socket, used ring"),
+    {"virtio.ring_entries", SIM_PARAM_UINT, "256", "2..32768", "entries",
+     "virtio-net virtqueue size (each direction)", SIM_AT(cost_array, v[PATH_COST_VIRTIO_RING])},
+    /* the emulated e1000 and its device model */
+    CYC("emu.guest_tx_cycles", "400", PATH_COST_E1000_TX,
+        "e1000 guest driver: post one packet (descriptor, context)"),
+    CYC("emu.guest_rx_cycles", "500", PATH_COST_E1000_RX,
+        "e1000 guest driver: take one received packet"),
+    CYC("emu.guest_clean_cycles", "60", PATH_COST_E1000_CLEAN,
+        "e1000 guest driver: reclaim one transmitted descriptor"),
+    CYC("emu.pkt_cycles", "5000", PATH_COST_EMU_PKT,
+        "Device model per packet: descriptor emulation through the guest memory map, offload "
+        "emulation, the emulator's net layer"),
+    CYC("emu.tap_cycles", "3000", PATH_COST_EMU_TAP,
+        "Device model per packet: the read or write system call on the tap device and the tap "
+        "driver"),
+    {"emu.irq_reg_exits", SIM_PARAM_UINT, "5", "0..1000", "accesses",
+     "Register accesses of the guest's e1000 interrupt handling, each an exit to user space",
+     SIM_AT(cost_array, v[PATH_COST_EMU_IRQ_EXITS])},
+    {"emu.ring_entries", SIM_PARAM_UINT, "256", "8..4096", "descriptors",
+     "e1000 descriptor ring size (each direction)", SIM_AT(cost_array, v[PATH_COST_EMU_RING])},
+    {"emu.itr_ns", SIM_PARAM_UINT, "50000", "0..1000000000", "ns",
+     "e1000 interrupt throttling: least time between two interrupts",
+     SIM_AT(cost_array, v[PATH_COST_EMU_ITR_PS])},
+    /* Xen netfront and netback */
+    CYC("xen.front_tx_cycles", "800", PATH_COST_XEN_FRONT_TX,
+        "netfront: grant a buffer and post one transmit request"),
+    CYC("xen.front_rx_cycles", "900", PATH_COST_XEN_FRONT_RX,
+        "netfront: take one receive response, end the grant, re-grant and post a buffer"),
+    CYC("xen.front_clean_cycles", "300", PATH_COST_XEN_FRONT_CLEAN,
+        "netfront: reclaim one transmitted buffer (end its grant)"),
+    CYC("xen.back_pkt_cycles", "1100", PATH_COST_XEN_BACK_PKT,
+        "netback per packet besides the grant copy: ring requests and responses, the skb"),
+    CYC("xen.gcopy_op_cycles", "400", PATH_COST_XEN_GCOPY_OP,
+        "Hypervisor per grant copy operation besides the copy: grant and page checks"),
+    {"xen.ring_entries", SIM_PARAM_UINT, "256", "2..32768", "entries",
+     "netfront/netback ring size (one 4 KiB page: 256)", SIM_AT(cost_array, v[PATH_COST_XEN_RING])},
+};
+
+/* Costs the NIC driver owns: host/nicdrv registers them in its own table and the paths
+ * charge them on the guest's core, so they are read here by name. */
+static const struct {
+    path_cost cost;
+    const char *param;
+} driver_costs[] = {
+    {PATH_COST_GUEST_IRQ, "nicdrv.irq_cycles"},
+    {PATH_COST_GUEST_POLL, "nicdrv.poll_cycles"},
 };
 
 const path_desc *path_get(path_kind k)
@@ -185,58 +231,29 @@ const char *path_kind_name(path_kind k) { return k < PATH_KINDS ? paths[k].name 
 const char *path_cost_param(path_cost c)
 {
     assert(c < PATH_COSTS);
-    return cost_params[c];
+    for (size_t i = 0; i < SIM_TABLE_LEN(cost_params); i++)
+        if (cost_params[i].offset == offsetof(cost_array, v[c]))
+            return cost_params[i].name;
+    for (size_t i = 0; i < SIM_TABLE_LEN(driver_costs); i++)
+        if (driver_costs[i].cost == c)
+            return driver_costs[i].param;
+    return NULL;
 }
-
-#define CYC(name, def, doc) sim_params_add_uint(p, name, def, 0, 1u << 30, "cycles", doc)
 
 void path_register_params(sim_params *p)
 {
-    CYC("net.stack_tx_cycles", 2400,
-        "Network stack work to send one packet from a socket, above the NIC driver (the "
-        "application's or the guest's kernel)");
-    CYC("net.stack_rx_cycles", 2000,
-        "Network stack work to receive one packet into a socket, above the NIC driver");
-    CYC("virtio.tx_cycles", 600, "virtio-net guest driver: post one packet (and reclaim used ones)");
-    CYC("virtio.rx_cycles", 700, "virtio-net guest driver: take one received buffer and refill");
-    CYC("virtio.vhost_run_cycles", 500,
-        "vhost worker per activation: disable notifications, poll the ring, re-enable and check");
-    CYC("virtio.vhost_pkt_cycles", 1000,
-        "vhost-net per packet besides the copy: descriptor translation, tap socket, used ring");
-    sim_params_add_uint(p, "virtio.ring_entries", 256, 2, 32768, "entries",
-                        "virtio-net virtqueue size (each direction)");
-    CYC("emu.guest_tx_cycles", 400, "e1000 guest driver: post one packet (descriptor, context)");
-    CYC("emu.guest_rx_cycles", 500, "e1000 guest driver: take one received packet");
-    CYC("emu.guest_clean_cycles", 60, "e1000 guest driver: reclaim one transmitted descriptor");
-    CYC("emu.pkt_cycles", 5000,
-        "Device model per packet: descriptor emulation through the guest memory map, "
-        "offload emulation, the emulator's net layer");
-    CYC("emu.tap_cycles", 3000,
-        "Device model per packet: the read or write system call on the tap device and the "
-        "tap driver");
-    sim_params_add_uint(p, "emu.irq_reg_exits", 5, 0, 1000, "accesses",
-                        "Register accesses of the guest's e1000 interrupt handling, each an "
-                        "exit to user space");
-    sim_params_add_uint(p, "emu.ring_entries", 256, 8, 4096, "descriptors",
-                        "e1000 descriptor ring size (each direction)");
-    sim_params_add_uint(p, "emu.itr_ns", 50000, 0, 1000000000, "ns",
-                        "e1000 interrupt throttling: least time between two interrupts");
-    CYC("xen.front_tx_cycles", 800, "netfront: grant a buffer and post one transmit request");
-    CYC("xen.front_rx_cycles", 900,
-        "netfront: take one receive response, end the grant, re-grant and post a buffer");
-    CYC("xen.front_clean_cycles", 300, "netfront: reclaim one transmitted buffer (end its grant)");
-    CYC("xen.back_pkt_cycles", 1100,
-        "netback per packet besides the grant copy: ring requests and responses, the skb");
-    CYC("xen.gcopy_op_cycles", 400,
-        "Hypervisor per grant copy operation besides the copy: grant and page checks");
-    sim_params_add_uint(p, "xen.ring_entries", 256, 2, 32768, "entries",
-                        "netfront/netback ring size (one 4 KiB page: 256)");
+    sim_params_add_table(p, cost_params, SIM_TABLE_LEN(cost_params));
+    for (int c = PATH_COST_NONE + 1; c < PATH_COSTS; c++)
+        assert(path_cost_param((path_cost)c) && "every named cost is a parameter");
 }
 
 void path_costs_load(const sim_params *p, uint64_t cost[PATH_COSTS])
 {
     for (int c = 0; c < PATH_COSTS; c++)
-        cost[c] = cost_params[c] ? sim_params_uint(p, cost_params[c]) : 0;
+        cost[c] = 0;
+    sim_params_load_table(p, cost_params, SIM_TABLE_LEN(cost_params), cost);
+    for (size_t i = 0; i < SIM_TABLE_LEN(driver_costs); i++)
+        cost[driver_costs[i].cost] = sim_params_uint(p, driver_costs[i].param);
 }
 
 static unsigned count_stage(const path_desc *d, uint8_t s, path_op op, int arg,
