@@ -1,6 +1,5 @@
 #include "sim/run.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,21 +7,35 @@
 
 #include "sim/files.h"
 
+static const sim_param_def run_params[] = {
+    {"run.duration_us", SIM_PARAM_DOUBLE, "1000", "0.001..1e9", "us",
+     "Measured interval of simulated time, after warm-up", SIM_AT(sim_run_cfg, duration_ps)},
+    {"run.warmup_us", SIM_PARAM_DOUBLE, "100", "0..1e9", "us",
+     "Simulated time before statistics start (queues fill, caches warm)",
+     SIM_AT(sim_run_cfg, warmup_ps)},
+    {"run.seed", SIM_PARAM_UINT, "1", "0..", "",
+     "Random seed: the same inputs, seed and kernel give byte-identical results",
+     SIM_AT(sim_run_cfg, seed)},
+    {"run.kernel", SIM_PARAM_ENUM, "systemc", "systemc|native", "",
+     "Simulation kernel: SystemC 2.3 or the native C event heap", SIM_AT(sim_run_cfg, kernel)},
+    {"run.name", SIM_PARAM_STRING, "", NULL, "",
+     "Results folder name under results/ (default: the workload file's name)",
+     SIM_AT(sim_run_cfg, name)},
+    {"run.timeout_s", SIM_PARAM_DOUBLE, "3600", "0..1e7", "s",
+     "Host wall-clock limit per point; a point over it is recorded as failed (0: no limit)",
+     SIM_AT(sim_run_cfg, timeout_s)},
+};
+
 void sim_run_register_params(sim_params *p)
 {
-    sim_params_add_double(p, "run.duration_us", 1000.0, 0.001, 1e9, "us",
-                          "Measured interval of simulated time, after warm-up");
-    sim_params_add_double(p, "run.warmup_us", 100.0, 0.0, 1e9, "us",
-                          "Simulated time before statistics start (queues fill, caches warm)");
-    sim_params_add_uint(p, "run.seed", 1, 0, UINT64_MAX, "",
-                        "Random seed: the same inputs, seed and kernel give byte-identical results");
-    sim_params_add_enum(p, "run.kernel", "systemc", "systemc|native",
-                        "Simulation kernel: SystemC 2.3 or the native C event heap");
-    sim_params_add_string(p, "run.name", "",
-                          "Results folder name under results/ (default: the workload file's name)");
-    sim_params_add_double(p, "run.timeout_s", 3600.0, 0.0, 1e7, "s",
-                          "Host wall-clock limit per point; a point over it is recorded as failed "
-                          "(0: no limit)");
+    sim_params_add_table(p, run_params, SIM_TABLE_LEN(run_params));
+}
+
+sim_run_cfg sim_run_cfg_load(const sim_params *p)
+{
+    sim_run_cfg c;
+    sim_params_load_table(p, run_params, SIM_TABLE_LEN(run_params), &c);
+    return c;
 }
 
 void sim_point_result_free(sim_point_result *r)
@@ -33,8 +46,6 @@ void sim_point_result_free(sim_point_result *r)
     free(r->metric_values);
     memset(r, 0, sizeof *r);
 }
-
-static uint64_t us_to_ps(double us) { return (uint64_t)llround(us * (double)SIM_PS_PER_US); }
 
 static double host_seconds_now(void)
 {
@@ -116,21 +127,20 @@ int sim_run_point(const sim_model_ops *ops, const sim_params *p, const char *dir
 {
     memset(out, 0, sizeof *out);
     double t0 = host_seconds_now();
-    sim_kernel_kind kind = sim_params_enum_index(p, "run.kernel") == 0 ? SIM_KERNEL_SYSTEMC
-                                                                       : SIM_KERNEL_NATIVE;
+    sim_run_cfg c = sim_run_cfg_load(p);
+    sim_kernel_kind kind = c.kernel == 0 ? SIM_KERNEL_SYSTEMC : SIM_KERNEL_NATIVE;
     sim_kernel *k = sim_kernel_create(kind, e);
     if (!k)
         return -1;
     sim_stats *stats = sim_stats_create();
-    sim_ctx ctx = {.kernel = k, .params = p, .stats = stats, .seed = sim_params_uint(p, "run.seed"),
-                   .dir = dir};
+    sim_ctx ctx = {.kernel = k, .params = p, .stats = stats, .seed = c.seed, .dir = dir};
     int rc = -1;
     void *sys = ops->build(&ctx, e);
     if (!sys)
         goto out;
 
-    uint64_t warmup_ps = us_to_ps(sim_params_double(p, "run.warmup_us"));
-    uint64_t end_ps = warmup_ps + us_to_ps(sim_params_double(p, "run.duration_us"));
+    uint64_t warmup_ps = c.warmup_ps;
+    uint64_t end_ps = warmup_ps + c.duration_ps;
     int st = run_phase(k, warmup_ps, e);
     if (st < 0)
         goto out;

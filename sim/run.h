@@ -39,7 +39,18 @@ typedef struct sim_model_ops {
     void (*destroy)(void *system);
 } sim_model_ops;
 
+/* The run.* parameters. */
+typedef struct sim_run_cfg {
+    uint64_t duration_ps;
+    uint64_t warmup_ps;
+    uint64_t seed;
+    uint8_t kernel;   /* run.kernel's choice: 0 systemc, 1 native */
+    const char *name; /* "" unless set; lives as long as the parameters */
+    double timeout_s;
+} sim_run_cfg;
+
 void sim_run_register_params(sim_params *p);
+sim_run_cfg sim_run_cfg_load(const sim_params *p);
 
 /* The result of one point, filled by sim_run_point. */
 typedef struct sim_point_result {
