@@ -22,12 +22,22 @@ struct trace_recorder {
     sim_err err;
 };
 
+/* The trace.* parameters the recorder owns (replay's belong to its workload). */
+typedef struct trace_record_cfg {
+    const char *file; /* "" when not recording */
+} trace_record_cfg;
+
+static const sim_param_def trace_record_params[] = {
+    {"trace.record", SIM_PARAM_STRING, "", NULL, "",
+     "Record the DMA stream that reaches the root complex (and the DMA API's maps, unmaps and "
+     "invalidations) into this .dmat.gz file; a relative path is taken from the point's results "
+     "folder",
+     SIM_AT(trace_record_cfg, file)},
+};
+
 void trace_record_register_params(sim_params *p)
 {
-    sim_params_add_string(p, "trace.record", "",
-                          "Record the DMA stream that reaches the root complex (and the DMA "
-                          "API's maps, unmaps and invalidations) into this .dmat.gz file; a "
-                          "relative path is taken from the point's results folder");
+    sim_params_add_table(p, trace_record_params, SIM_TABLE_LEN(trace_record_params));
 }
 
 static void put(trace_recorder *r, const trace_rec *x)
@@ -165,7 +175,10 @@ static char *params_text(const sim_params *p, size_t *len)
 
 trace_recorder *trace_recorder_start(const sim_ctx *ctx, sim_err *e)
 {
-    const char *file = sim_params_string(ctx->params, "trace.record");
+    trace_record_cfg c;
+    sim_params_load_table(ctx->params, trace_record_params, SIM_TABLE_LEN(trace_record_params),
+                          &c);
+    const char *file = c.file;
     if (!*file)
         return NULL;
     trace_recorder *r = calloc(1, sizeof *r);
