@@ -143,7 +143,7 @@ static uint64_t window_base(const sim_params *p, const dma_cfg *c)
     uint64_t base = c->base_addr;
     if (base)
         return base;
-    return sim_params_uint(p, "pcie.addr_bits") >= 64 ? PLATFORM_HOST_BASE : 256ull << 20;
+    return pcie_link_cfg_from_params(p).addr_bits >= 64 ? PLATFORM_HOST_BASE : 256ull << 20;
 }
 
 static int dmabench_check(const sim_params *p, sim_err *e)
@@ -158,7 +158,8 @@ static int dmabench_check(const sim_params *p, sim_err *e)
         return sim_err_set(e, "dma.window_bytes = %llu is smaller than dma.size_bytes%s = %llu",
                            (unsigned long long)window,
                            need > size ? " + dma.offset_bytes" : "", (unsigned long long)need);
-    uint64_t mps = sim_params_uint(p, "pcie.mps_bytes");
+    pcie_link_cfg lc = pcie_link_cfg_from_params(p);
+    uint64_t mps = lc.mps_bytes;
     uint64_t mpss = c.mps_supported_bytes;
     if (mps > mpss)
         return sim_err_set(e, "pcie.mps_bytes = %llu exceeds the device's Max_Payload_Size "
@@ -185,7 +186,7 @@ static int dmabench_check(const sim_params *p, sim_err *e)
     if (base + window > 1ull << 52)
         return sim_err_set(e, "the DMA window [%#llx, %#llx) is beyond 52-bit host physical "
                               "addresses", (unsigned long long)base, (unsigned long long)(base + window));
-    unsigned bits = (unsigned)sim_params_uint(p, "pcie.addr_bits");
+    unsigned bits = lc.addr_bits;
     int mode = sim_params_enum_index(p, "iommu.mode");
     if (bits < 64 && base + window > (1ull << bits) && mode < 2 &&
         base < PLATFORM_BOUNCE_BASE + PLATFORM_BOUNCE_BYTES && base + window > PLATFORM_BOUNCE_BASE)
@@ -368,14 +369,14 @@ static void dmabench_destroy(void *bench);
 static int bring_up_dma_api(dmabench *b, const sim_params *p, sim_stats *st, sim_err *e)
 {
     platform *pf = b->pf;
-    unsigned bits = (unsigned)sim_params_uint(p, "pcie.addr_bits");
+    unsigned bits = pcie_link_config(pf->link)->addr_bits;
     bool bounce = bits < 64 && b->base + b->window > (1ull << bits);
     int mode = sim_params_enum_index(p, "iommu.mode");
     if (mode == 0 && !bounce)
         return 0;
     if (pf->iommu && sim_params_bool(p, "iommu.ats"))
         iommu_ats_enable(pf->iommu, PLATFORM_DEVICE_RID, pf->link,
-                         (uint64_t)llround(sim_params_double(p, "rc.latency_ns") * 1000.0));
+                         pcie_rc_latency_ps(pf->rc));
     b->dma_api = iommu_dma_create(p, st, pf->iommu, pf->mem, pf->pm, PLATFORM_DEVICE_RID,
                                   DEVICE_DID, bits, PLATFORM_BOUNCE_BASE, PLATFORM_BOUNCE_BYTES, e);
     if (!b->dma_api)
@@ -434,7 +435,7 @@ static void *dmabench_build(const sim_ctx *ctx, const sys_observers *obs, sim_er
         return NULL;
     }
     b->dma = pcie_dma_create(b->pf->link, b->pf->rc, PLATFORM_DEVICE_RID,
-                             (uint32_t)sim_params_uint(p, "pcie.tags"));
+                             pcie_link_params_load(p).tags);
     if (bring_up_function(b, p, ctx->stats, e) < 0) {
         dmabench_destroy(b);
         return NULL;

@@ -165,7 +165,7 @@ static int nicload_check(const sim_params *p, sim_err *e)
     if (offered > line)
         return sim_err_set(e, "nicload.offered_gbps = %g is above the line rate (nic.line_gbps "
                               "= %g)", offered, line);
-    uint64_t mps = sim_params_uint(p, "pcie.mps_bytes");
+    uint64_t mps = pcie_link_cfg_from_params(p).mps_bytes;
     uint64_t mpss = sim_params_uint(p, "nic.mps_supported_bytes");
     if (mps > mpss)
         return sim_err_set(e, "pcie.mps_bytes = %llu is above the NIC's Max_Payload_Size "
@@ -591,9 +591,9 @@ static void *nicload_build(const sim_ctx *ctx, const sys_observers *obs, sim_err
     }
     l->peer = nic_partner_create(p, ctx->stats, ctx->kernel, l->nic);
     start_traffic(l, p);
-    uint64_t warm = (uint64_t)llround(sim_params_double(p, "run.warmup_us") * 1e6);
-    l->settle_at[0] = warm;
-    l->settle_at[1] = warm + (uint64_t)llround(sim_params_double(p, "run.duration_us") * 1e6);
+    sim_run_cfg run = sim_run_cfg_load(p);
+    l->settle_at[0] = run.warmup_ps;
+    l->settle_at[1] = run.warmup_ps + run.duration_ps;
     l->settle_ev = sim_event_create(ctx->kernel, "nicload.settle", on_settle, l);
     sim_event_notify_at(l->settle_ev, l->settle_at[0]);
     return l;

@@ -187,7 +187,7 @@ static int paths_check(const sim_params *p, sim_err *e)
     path_kind k = (path_kind)c.path;
     const char *path = path_kind_name(k);
     unsigned vms = c.vms;
-    unsigned cores = (unsigned)sim_params_uint(p, "cpu.cores");
+    unsigned cores = cpu_cfg_load(p).cores;
     unsigned hcores = c.host_cores;
     unsigned pfq = (unsigned)sim_params_uint(p, "nic.pf_queues");
     unsigned vfs = vfs_for(p, &c);
@@ -257,10 +257,11 @@ static int paths_check(const sim_params *p, sim_err *e)
     if (offered > line)
         return sim_err_set(e, "traffic.offered_gbps = %g is above the line rate (nic.line_gbps = %g)",
                            offered, line);
-    if (sim_params_uint(p, "pcie.mps_bytes") > sim_params_uint(p, "nic.mps_supported_bytes"))
+    uint32_t mps = pcie_link_cfg_from_params(p).mps_bytes;
+    if (mps > sim_params_uint(p, "nic.mps_supported_bytes"))
         return sim_err_set(e, "pcie.mps_bytes = %llu is above the NIC's Max_Payload_Size "
                               "Supported (nic.mps_supported_bytes = %llu)",
-                           (unsigned long long)sim_params_uint(p, "pcie.mps_bytes"),
+                           (unsigned long long)mps,
                            (unsigned long long)sim_params_uint(p, "nic.mps_supported_bytes"));
     uint64_t mac;
     if (nic_mac_parse(sim_params_string(p, "peer.mac"), &mac) < 0 || !nic_mac_is_unicast(mac))

@@ -656,8 +656,6 @@ static void register_stats(replay *r, sim_stats *st)
                          "misses): the same in timed and fast replay");
 }
 
-static uint64_t us_to_ps(double us) { return (uint64_t)llround(us * (double)SIM_PS_PER_US); }
-
 static void trace_replay_destroy(void *replay_);
 
 static void *trace_replay_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *e)
@@ -690,7 +688,7 @@ static void *trace_replay_build(const sim_ctx *ctx, const sys_observers *obs, si
     const pcie_link_cfg *lc = pcie_link_config(r->link);
     r->mps = lc->mps_bytes;
     r->mrrs = lc->mrrs_bytes;
-    r->rc_latency_ps = (uint64_t)llround(sim_params_double(p, "rc.latency_ns") * 1000.0);
+    r->rc_latency_ps = pcie_rc_latency_ps(r->rc);
     r->page_bytes = sim_params_uint(p, "iommu.page_bytes");
     r->ats = sim_params_bool(p, "iommu.ats");
     r->lazy_batch = sim_params_uint(p, "iommu.lazy_batch");
@@ -702,8 +700,9 @@ static void *trace_replay_build(const sim_ctx *ctx, const sys_observers *obs, si
                                            recorded_with(r->rd, "dma.cache", "cold")));
     r->outstanding = c.outstanding;
     r->inflight = sim_tq_create(0);
-    r->warmup_ps = us_to_ps(sim_params_double(p, "run.warmup_us"));
-    r->end_ps = r->warmup_ps + us_to_ps(sim_params_double(p, "run.duration_us"));
+    sim_run_cfg run = sim_run_cfg_load(p);
+    r->warmup_ps = run.warmup_ps;
+    r->end_ps = run.warmup_ps + run.duration_ps;
     register_stats(r, ctx->stats);
     r->ev = sim_event_create(ctx->kernel, "trace.replay", on_batch, r);
     const trace_rec *first = peek(r);
