@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "bench/validate_table.h"
+#include "host/dmaapi.h"
 #include "models/iommu/iommu.h"
 #include "sim/run.h"
 #include "systems/kinds.h"
@@ -92,13 +93,15 @@ static double invalidation_ns(void)
     iommu *u = iommu_create(p, s, m, pm, 1ull << 46, 1ull << 30);
     iommu_inv inv = {.kind = IOMMU_INV_IOTLB_PAGE, .did = 1, .addr = 0x1000, .bytes = 4096,
                      .keep_tables = true};
-    iommu_inv_cost c = iommu_invalidate(u, 1000000, &inv, 1);
+    iommu_dma_cfg c;
+    iommu_dma_config(p, &c);
+    uint64_t done = iommu_dma_qi_submit(u, m, &c, 1000000, &inv, 1, NULL);
     iommu_destroy(u);
     mem_phys_destroy(pm);
     mem_destroy(m);
     sim_stats_destroy(s);
     sim_params_destroy(p);
-    return (double)(c.done_ps - 1000000) / 1000.0;
+    return (double)(done - 1000000) / 1000.0;
 }
 
 int main(int argc, char **argv)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host/cpu.h"
 #include "models/pcie/rc.h"
 
 #define FOUR_GIB (1ull << 32)
@@ -24,6 +25,7 @@ typedef struct flush_item {
 } flush_item;
 
 struct iommu_dma {
+    iommu_dma_cfg cfg;
     iommu_dma_mode mode;
     iommu *u;
     mem *mem;
@@ -31,23 +33,102 @@ struct iommu_dma {
     iommu_domain *dom;
     uint16_t rid;
     unsigned addr_bits;
-    uint64_t page_bytes;
     range_alloc iova_low, iova_high, bounce;
     /* lazy flush queue */
     flush_item *fq;
     size_t fq_n, fq_cap;
     uint64_t fq_oldest_ps;
-    uint64_t lazy_batch, lazy_timeout_ps;
-    /* costs */
-    uint64_t iova_alloc_cycles, iova_free_cycles, bounce_map_cycles;
-    double copy_bpc, ghz;
-    bool ats;
     iommu_dma_observe_fn observe;
     void *observe_ctx;
     /* stats */
     uint64_t cpu_cycles, maps, unmaps, bounces, bounce_bytes, flushes, strict_invs,
         map_failures;
 };
+
+/* Names keep their iommu. prefix: workload files set them in the [iommu] section. */
+static const sim_param_def dma_api_params[] = {
+    {"iommu.mode", SIM_PARAM_ENUM, "off", "off|pt|strict|lazy", "",
+     "IOMMU use by the host DMA API: off (no IOMMU: devices see host physical memory), pt "
+     "(on, device in pass-through), strict (map and unmap every buffer, invalidate on each "
+     "unmap), lazy (batched invalidation)",
+     SIM_AT(iommu_dma_cfg, mode)},
+    {"iommu.page_bytes", SIM_PARAM_UINT, "4096", "4096..1TiB", "bytes",
+     "IOMMU page size buffers and windows are mapped with: 4 KiB, 2 MiB or 1 GiB",
+     SIM_AT(iommu_dma_cfg, page_bytes)},
+    {"iommu.ats", SIM_PARAM_BOOL, "false", NULL, "",
+     "The DMA benchmark's device uses ATS (a device TLB, translated requests)",
+     SIM_AT(iommu_dma_cfg, ats)},
+    {"iommu.qi_desc_cycles", SIM_PARAM_UINT, "100", "0..16777216", "cycles",
+     "CPU cycles to write one invalidation descriptor and ring the tail",
+     SIM_AT(iommu_dma_cfg, qi_desc_cycles)},
+    {"iommu.pte_cycles", SIM_PARAM_UINT, "50", "0..16777216", "cycles",
+     "CPU cycles to write or clear one page-table entry", SIM_AT(iommu_dma_cfg, pte_cycles)},
+    {"iommu.iova_alloc_cycles", SIM_PARAM_UINT, "250", "0..16777216", "cycles",
+     "CPU cycles to allocate an IOVA range", SIM_AT(iommu_dma_cfg, iova_alloc_cycles)},
+    {"iommu.iova_free_cycles", SIM_PARAM_UINT, "150", "0..16777216", "cycles",
+     "CPU cycles to free an IOVA range", SIM_AT(iommu_dma_cfg, iova_free_cycles)},
+    {"iommu.lazy_batch", SIM_PARAM_UINT, "250", "1..1048576", "unmaps",
+     "Lazy mode: unmaps batched before one flush", SIM_AT(iommu_dma_cfg, lazy_batch)},
+    {"iommu.lazy_timeout_ms", SIM_PARAM_DOUBLE, "10", "0.001..1e6", "ms",
+     "Lazy mode: longest an unmapped IOVA waits for its flush",
+     SIM_AT(iommu_dma_cfg, lazy_timeout_ps)},
+    {"iommu.bounce_map_cycles", SIM_PARAM_UINT, "400", "0..16777216", "cycles",
+     "CPU cycles to take and release a bounce-buffer slot (besides the copy)",
+     SIM_AT(iommu_dma_cfg, bounce_map_cycles)},
+};
+
+void iommu_dma_register_params(sim_params *p)
+{
+    sim_params_add_table(p, dma_api_params, SIM_TABLE_LEN(dma_api_params));
+}
+
+void iommu_dma_config(const sim_params *p, iommu_dma_cfg *c)
+{
+    sim_params_load_table(p, dma_api_params, SIM_TABLE_LEN(dma_api_params), c);
+    /* The cores the driver runs on; the kinds that create DMA APIs or submit
+     * invalidations (the DMA benchmark, trace replay) build no cpu. */
+    cpu_cfg cores = cpu_cfg_load(p);
+    c->cpu_ghz = cores.ghz;
+    c->copy_bytes_per_cycle = cores.copy_bytes_per_cycle;
+}
+
+int iommu_dma_check(const sim_params *p, sim_err *e)
+{
+    iommu_dma_cfg c;
+    iommu_cfg hw;
+    sim_params_load_table(p, dma_api_params, SIM_TABLE_LEN(dma_api_params), &c);
+    iommu_config(p, &hw);
+    unsigned leaf = iommu_page_level(c.page_bytes);
+    if (!leaf || leaf > hw.levels)
+        return sim_err_set(e, "iommu.page_bytes = %llu: a %u-level second-level table maps "
+                              "4 KiB, 2 MiB or 1 GiB pages only",
+                           (unsigned long long)c.page_bytes, hw.levels);
+    if (leaf == 3 && !hw.superpage_1g)
+        return sim_err_set(e, "iommu.page_bytes = 1 GiB but iommu.superpage_1g = false: "
+                              "the IOMMU does not support 1 GiB pages");
+    return 0;
+}
+
+static uint64_t cycles_to_ps(const iommu_dma_cfg *c, uint64_t cycles)
+{
+    return (uint64_t)llround((double)cycles * 1000.0 / c->cpu_ghz);
+}
+
+uint64_t iommu_dma_qi_submit(iommu *u, mem *m, const iommu_dma_cfg *c, uint64_t t_ps,
+                             const iommu_inv *inv, size_t n, uint64_t *cpu_cycles)
+{
+    (void)m;
+    uint64_t submit_cycles = c->qi_desc_cycles * (n + 1);
+    uint64_t doorbell = t_ps + cycles_to_ps(c, submit_cycles);
+    uint64_t done = iommu_invalidate(u, doorbell, inv, n);
+    /* The CPU spins on the status word from its doorbell until the write lands. */
+    uint64_t cycles =
+        submit_cycles + (uint64_t)llround((double)(done - doorbell) * c->cpu_ghz / 1000.0);
+    iommu_charge_cycles(u, cycles);
+    if (cpu_cycles)
+        *cpu_cycles = cycles;
+    return done;
+}
 
 void iommu_dma_set_observer(iommu_dma *d, iommu_dma_observe_fn fn, void *ctx)
 {
@@ -128,22 +209,13 @@ iommu_dma *iommu_dma_create(const sim_params *p, sim_stats *s, iommu *u, mem *m,
 {
     iommu_dma *d = calloc(1, sizeof *d);
     assert(d);
-    d->mode = (iommu_dma_mode)sim_params_enum_index(p, "iommu.mode");
+    iommu_dma_config(p, &d->cfg);
+    d->mode = (iommu_dma_mode)d->cfg.mode;
     d->u = u;
     d->mem = m;
     d->pm = pm;
     d->rid = rid;
     d->addr_bits = addr_bits;
-    d->page_bytes = sim_params_uint(p, "iommu.page_bytes");
-    d->lazy_batch = sim_params_uint(p, "iommu.lazy_batch");
-    d->lazy_timeout_ps = (uint64_t)llround(sim_params_double(p, "iommu.lazy_timeout_ms") * 1e9);
-    d->iova_alloc_cycles = sim_params_uint(p, "iommu.iova_alloc_cycles");
-    d->iova_free_cycles = sim_params_uint(p, "iommu.iova_free_cycles");
-    d->bounce_map_cycles = sim_params_uint(p, "iommu.bounce_map_cycles");
-    /* A bounce is a copy by a host core: the cores' clock and copy rate. */
-    d->copy_bpc = sim_params_double(p, "cpu.copy_bytes_per_cycle");
-    d->ghz = sim_params_double(p, "cpu.ghz");
-    d->ats = sim_params_bool(p, "iommu.ats");
     d->bounce = (range_alloc){.floor = bounce_base, .top = bounce_base + bounce_bytes,
                               .gran = BOUNCE_SLOT_BYTES};
     assert(d->mode == IOMMU_DMA_OFF || u);
@@ -159,7 +231,7 @@ iommu_dma *iommu_dma_create(const sim_params *p, sim_stats *s, iommu *u, mem *m,
             iommu_dma_destroy(d);
             return NULL;
         }
-        uint64_t g = d->page_bytes;
+        uint64_t g = d->cfg.page_bytes;
         d->iova_low = (range_alloc){.floor = g, .top = PCIE_MSI_BASE & ~(g - 1), .gran = g};
         unsigned width = 12 + 9 * iommu_levels(u);
         unsigned bits = addr_bits < width ? addr_bits : width;
@@ -189,7 +261,7 @@ uint64_t iommu_dma_maps(const iommu_dma *d) { return d->maps; }
 
 static uint64_t cycles_ps(const iommu_dma *d, uint64_t cycles)
 {
-    return (uint64_t)llround((double)cycles * 1000.0 / d->ghz);
+    return cycles_to_ps(&d->cfg, cycles);
 }
 
 /* IOMMU work is counted on both counters. */
@@ -209,14 +281,14 @@ uint64_t iommu_dma_map_cost_cycles(const iommu_dma *d, uint64_t pages)
 {
     if (d->mode < IOMMU_DMA_STRICT)
         return 0;
-    return d->iova_alloc_cycles + iommu_cpu_cost_pte_cycles(d->u, pages);
+    return d->cfg.iova_alloc_cycles + d->cfg.pte_cycles * pages;
 }
 
 uint64_t iommu_dma_unmap_cost_cycles(const iommu_dma *d, uint64_t pages)
 {
     if (d->mode < IOMMU_DMA_STRICT)
         return 0;
-    return d->iova_free_cycles + iommu_cpu_cost_pte_cycles(d->u, pages);
+    return d->cfg.iova_free_cycles + d->cfg.pte_cycles * pages;
 }
 
 /* The CPU copies `bytes` from src to dst: contents move, the source is read through the
@@ -231,7 +303,8 @@ static uint64_t cpu_copy(iommu_dma *d, uint64_t t, uint64_t dst, uint64_t src, u
     }
     uint64_t loaded = mem_read(d->mem, t, src, bytes);
     mem_touch(d->mem, dst, bytes);
-    uint64_t cycles = d->bounce_map_cycles + (uint64_t)ceil((double)bytes / d->copy_bpc);
+    uint64_t cycles =
+        d->cfg.bounce_map_cycles + (uint64_t)ceil((double)bytes / d->cfg.copy_bytes_per_cycle);
     charge(d, cycles, false);
     d->bounce_bytes += bytes;
     uint64_t cpu_done = t + cycles_ps(d, cycles);
@@ -266,7 +339,7 @@ uint64_t iommu_dma_map(iommu_dma *d, uint64_t t_ps, uint64_t hpa, uint64_t bytes
         return to_device ? cpu_copy(d, t_ps, slot, hpa, bytes) : t_ps;
     }
     /* An IOVA block covering the buffer's pages, and their entries. */
-    uint64_t g = d->page_bytes;
+    uint64_t g = d->cfg.page_bytes;
     uint64_t first = hpa & ~(g - 1), span = ((hpa + bytes + g - 1) & ~(g - 1)) - first;
     uint64_t iova = ra_alloc(&d->iova_low, span);
     if (!iova)
@@ -277,7 +350,7 @@ uint64_t iommu_dma_map(iommu_dma *d, uint64_t t_ps, uint64_t hpa, uint64_t bytes
     }
     int64_t written = iommu_domain_map(d->dom, iova, first, span, g, IOMMU_READ | IOMMU_WRITE, NULL);
     assert(written > 0); /* fresh IOVAs in a domain of this page size always map */
-    charge(d, d->iova_alloc_cycles + iommu_cpu_cost_pte_cycles(d->u, (uint64_t)written), true);
+    charge(d, d->cfg.iova_alloc_cycles + d->cfg.pte_cycles * (uint64_t)written, true);
     out->iova = iova;
     out->iova_bytes = span;
     out->dev_addr = iova + (hpa - first);
@@ -294,11 +367,13 @@ static uint64_t invalidate(iommu_dma *d, uint64_t t, iommu_inv_kind kind, uint64
     };
     if (kind == IOMMU_INV_IOTLB_DOMAIN)
         inv[1].bytes = 1ull << 63; /* the whole device TLB */
+    size_t n = d->cfg.ats ? 2 : 1;
     if (d->observe)
-        observe(d, IOMMU_DMA_EV_INVALIDATE, t, 0, 0, 0, inv, d->ats ? 2 : 1);
-    iommu_inv_cost c = iommu_invalidate(d->u, t, inv, d->ats ? 2 : 1);
-    d->cpu_cycles += c.cpu_cycles; /* iommu_invalidate counted its own share */
-    return c.done_ps;
+        observe(d, IOMMU_DMA_EV_INVALIDATE, t, 0, 0, 0, inv, n);
+    uint64_t cycles;
+    uint64_t done = iommu_dma_qi_submit(d->u, d->mem, &d->cfg, t, inv, n, &cycles);
+    d->cpu_cycles += cycles; /* iommu.cpu_cycles has its share already */
+    return done;
 }
 
 uint64_t iommu_dma_flush(iommu_dma *d, uint64_t t_ps)
@@ -309,9 +384,9 @@ uint64_t iommu_dma_flush(iommu_dma *d, uint64_t t_ps)
     for (size_t i = 0; i < d->fq_n; i++) {
         flush_item *f = &d->fq[i];
         ra_free(f->iova < FOUR_GIB ? &d->iova_low : &d->iova_high, f->iova, f->bytes);
-        charge(d, d->iova_free_cycles, true);
+        charge(d, d->cfg.iova_free_cycles, true);
     }
-    t += cycles_ps(d, d->iova_free_cycles * d->fq_n);
+    t += cycles_ps(d, d->cfg.iova_free_cycles * d->fq_n);
     d->fq_n = 0;
     d->flushes++;
     return t;
@@ -333,15 +408,15 @@ uint64_t iommu_dma_unmap(iommu_dma *d, uint64_t t_ps, const iommu_dma_buf *b)
     if (d->observe)
         observe(d, IOMMU_DMA_EV_UNMAP, t_ps, b->iova, 0, b->iova_bytes, NULL, 0);
     uint64_t cleared = iommu_domain_unmap(d->dom, b->iova, b->iova_bytes);
-    uint64_t cyc = iommu_cpu_cost_pte_cycles(d->u, cleared);
+    uint64_t cyc = d->cfg.pte_cycles * cleared;
     charge(d, cyc, true);
     uint64_t t = t_ps + cycles_ps(d, cyc);
     if (d->mode == IOMMU_DMA_STRICT) {
         d->strict_invs++;
         t = invalidate(d, t, IOMMU_INV_IOTLB_PAGE, b->iova, b->iova_bytes);
         ra_free(b->iova < FOUR_GIB ? &d->iova_low : &d->iova_high, b->iova, b->iova_bytes);
-        charge(d, d->iova_free_cycles, true);
-        return t + cycles_ps(d, d->iova_free_cycles);
+        charge(d, d->cfg.iova_free_cycles, true);
+        return t + cycles_ps(d, d->cfg.iova_free_cycles);
     }
     if (!d->fq_n)
         d->fq_oldest_ps = t;
@@ -351,7 +426,8 @@ uint64_t iommu_dma_unmap(iommu_dma *d, uint64_t t_ps, const iommu_dma_buf *b)
         assert(d->fq);
     }
     d->fq[d->fq_n++] = (flush_item){b->iova, b->iova_bytes};
-    if (d->fq_n >= d->lazy_batch || (t > d->fq_oldest_ps && t - d->fq_oldest_ps >= d->lazy_timeout_ps))
+    if (d->fq_n >= d->cfg.lazy_batch ||
+        (t > d->fq_oldest_ps && t - d->fq_oldest_ps >= d->cfg.lazy_timeout_ps))
         t = iommu_dma_flush(d, t);
     return t;
 }

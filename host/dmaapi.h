@@ -25,13 +25,15 @@
  * Timing: maps and unmaps return the time they are done (a bounce copy or a strict
  * invalidation takes time); CPU work is counted in cycles (dmaapi.cpu_cycles, and the
  * IOMMU part also in iommu.cpu_cycles) for a CPU model to charge to a core. */
-#ifndef MODELS_IOMMU_DMAAPI_H
-#define MODELS_IOMMU_DMAAPI_H
+#ifndef HOST_DMAAPI_H
+#define HOST_DMAAPI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "models/iommu/iommu.h"
+#include "models/mem/mem.h"
 #include "sim/err.h"
 #include "sim/params.h"
 #include "sim/stats.h"
@@ -44,6 +46,36 @@ typedef enum iommu_dma_mode {
 } iommu_dma_mode;
 
 typedef struct iommu_dma iommu_dma;
+
+/* How the host uses the IOMMU: the iommu.* parameters that are software's (the mode,
+ * the page size it maps with, the lazy flush policy, the CPU cost of each step), and
+ * the host CPU they run on. Cycles become time at cpu_ghz. */
+typedef struct iommu_dma_cfg {
+    uint32_t mode;       /* iommu_dma_mode */
+    uint64_t page_bytes; /* IOMMU page size buffers and windows are mapped with */
+    bool ats;            /* the device has a device TLB: unmaps also invalidate it */
+    uint64_t lazy_batch, lazy_timeout_ps;
+    uint64_t iova_alloc_cycles, iova_free_cycles, bounce_map_cycles;
+    uint64_t qi_desc_cycles; /* writing one invalidation descriptor, the tail doorbell */
+    uint64_t pte_cycles;     /* writing or clearing one page-table entry */
+    /* Not the DMA API's parameters: the clock and copy rate of the cores it runs on,
+     * from the cpu's (cpu_cfg_load); a creator with a cpu model may set them from it. */
+    double cpu_ghz, copy_bytes_per_cycle;
+} iommu_dma_cfg;
+
+void iommu_dma_register_params(sim_params *p);
+void iommu_dma_config(const sim_params *p, iommu_dma_cfg *c);
+/* Refuses a page size (iommu.page_bytes) that the IOMMU's tables cannot map. */
+int iommu_dma_check(const sim_params *p, sim_err *e);
+
+/* The IOMMU driver's queued invalidation (Linux's qi_submit_sync): at t_ps the CPU
+ * writes the descriptors and a wait descriptor with a status write into the queue (its
+ * stores reach the cache through m), rings the tail doorbell and spins until the
+ * status word changes. Returns when it does; *cpu_cycles (may be NULL) gets what the
+ * CPU paid: c->qi_desc_cycles per descriptor written, then the wait at c->cpu_ghz (also
+ * added to iommu.cpu_cycles). */
+uint64_t iommu_dma_qi_submit(iommu *u, mem *m, const iommu_dma_cfg *c, uint64_t t_ps,
+                             const iommu_inv *inv, size_t n, uint64_t *cpu_cycles);
 
 /* A mapped buffer: what the device is given, and what unmap needs. */
 typedef struct iommu_dma_buf {

@@ -11,11 +11,13 @@ void platform_register_params(sim_params *p)
     pcie_link_register_params(p);
     pcie_rc_register_params(p);
     iommu_register_params(p);
+    iommu_dma_register_params(p);
 }
 
 int platform_check(const sim_params *p, sim_err *e)
 {
-    if (pcie_link_check(p, e) < 0 || mem_check(p, e) < 0 || iommu_check(p, e) < 0)
+    if (pcie_link_check(p, e) < 0 || mem_check(p, e) < 0 || iommu_check(p, e) < 0 ||
+        iommu_dma_check(p, e) < 0)
         return -1;
     return 0;
 }

@@ -89,6 +89,7 @@ typedef struct replay {
     pcie_rc *rc;
     mem_phys *pm;
     iommu *iommu;
+    iommu_dma_cfg dma_api; /* the IOMMU driver's costs, for invalidations */
     int mode;
     bool fast, policy, warm, ats;
     uint64_t page_bytes, rc_latency_ps, mps, mrrs;
@@ -336,7 +337,7 @@ static void do_map(replay *r, const trace_rec *x)
 static void submit(replay *r, uint64_t t)
 {
     if (r->chain_n)
-        iommu_invalidate(r->iommu, t, r->chain, r->chain_n);
+        iommu_dma_qi_submit(r->iommu, r->mem, &r->dma_api, t, r->chain, r->chain_n, NULL);
     r->chain_n = 0;
 }
 
@@ -685,6 +686,7 @@ static void *trace_replay_build(const sim_ctx *ctx, const sys_observers *obs, si
     r->rc = r->pf->rc;
     r->pm = r->pf->pm;
     r->iommu = r->pf->iommu;
+    iommu_dma_config(p, &r->dma_api);
     const pcie_link_cfg *lc = pcie_link_config(r->link);
     r->mps = lc->mps_bytes;
     r->mrrs = lc->mrrs_bytes;

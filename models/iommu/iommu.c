@@ -1,130 +1,103 @@
 #include "models/iommu/iommu.h"
 
 #include <assert.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "models/iommu/iommu_impl.h"
 #include "models/iommu/iommu_regs.h"
+#include "sim/alloc.h"
 #include "sim/kernel.h"
 
 #define IQ_DESCS 256u /* one 4 KiB page of 16-byte descriptors (IQA_REG.QS = 0) */
 
-uint64_t iommu_ns_to_ps(double ns) { return (uint64_t)llround(ns * 1000.0); }
+/* The hardware's parameters: sizes of its caches, its walkers, its timing. How software
+ * uses the IOMMU (iommu.mode, the page size it maps with, its CPU costs) is the host DMA
+ * API's (host/dmaapi.c). */
+static const sim_param_def iommu_params[] = {
+    {"iommu.levels", SIM_PARAM_UINT, "4", "3..5", "levels",
+     "Second-level table depth: 3 (39-bit), 4 (48-bit) or 5 (57-bit)", SIM_AT(iommu_cfg, levels)},
+    {"iommu.iotlb_entries", SIM_PARAM_UINT, "64", "0..1048576", "entries",
+     "IOTLB entries (0: no IOTLB, every request walks)", SIM_AT(iommu_cfg, iotlb_entries)},
+    {"iommu.iotlb_ways", SIM_PARAM_UINT, "64", "1..1048576", "ways",
+     "IOTLB associativity (must divide iommu.iotlb_entries; equal: fully associative)",
+     SIM_AT(iommu_cfg, iotlb_ways)},
+    {"iommu.pwc_entries", SIM_PARAM_UINT, "32", "0..65536", "entries",
+     "Paging-structure cache entries per non-leaf table level (fully associative, LRU)",
+     SIM_AT(iommu_cfg, pwc_entries)},
+    {"iommu.ctx_entries", SIM_PARAM_UINT, "16", "0..65536", "entries",
+     "Context-cache entries (requester id to domain and table)", SIM_AT(iommu_cfg, ctx_entries)},
+    {"iommu.walkers", SIM_PARAM_UINT, "6", "0..1024", "walkers",
+     "Page walks the IOMMU can have in flight; further misses queue", SIM_AT(iommu_cfg, walkers)},
+    {"iommu.superpage_1g", SIM_PARAM_BOOL, "true", NULL, "",
+     "1 GiB pages supported (CAP.SLLPS bit 1); 2 MiB always are", SIM_AT(iommu_cfg, superpage_1g)},
+    {"iommu.iotlb_hit_ns", SIM_PARAM_DOUBLE, "0", "0..1e6", "ns",
+     "Latency an IOTLB hit adds to a request", SIM_AT(iommu_cfg, iotlb_hit_ps)},
+    {"iommu.walk_fixed_ns", SIM_PARAM_DOUBLE, "200", "0..1e6", "ns",
+     "Walker time per walk besides its table reads: taking the miss, filling the IOTLB, "
+     "replaying the stalled request",
+     SIM_AT(iommu_cfg, walk_fixed_ps)},
+    {"iommu.walk_level_ns", SIM_PARAM_DOUBLE, "0", "0..1e6", "ns",
+     "Walker time per table level read, besides the memory access",
+     SIM_AT(iommu_cfg, walk_level_ps)},
+    {"iommu.fault_records", SIM_PARAM_UINT, "8", "1..256", "records",
+     "Fault recording registers (CAP.NFR + 1); faults beyond are counted as overflow",
+     SIM_AT(iommu_cfg, fault_records)},
+    {"iommu.devtlb_entries", SIM_PARAM_UINT, "32", "0..65536", "entries",
+     "Device-side translation cache (ATS) entries, when ATS is on",
+     SIM_AT(iommu_cfg, devtlb_entries)},
+    {"iommu.acs_p2p", SIM_PARAM_ENUM, "redirect", "redirect|block", "",
+     "Peer-to-peer requests: redirected up to the root complex and translated (ACS P2P "
+     "Request Redirect), or blocked",
+     SIM_AT(iommu_cfg, acs_p2p)},
+    /* Queued invalidation. */
+    {"iommu.qi_doorbell_ns", SIM_PARAM_DOUBLE, "100", "0..1e6", "ns",
+     "From the CPU's write of the queue tail register until the IOMMU fetches the descriptors",
+     SIM_AT(iommu_cfg, qi_doorbell_ps)},
+    {"iommu.inv_iotlb_ns", SIM_PARAM_DOUBLE, "400", "0..1e7", "ns",
+     "IOMMU time to execute an IOTLB invalidation descriptor (drain and invalidate)",
+     SIM_AT(iommu_cfg, inv_iotlb_ps)},
+    {"iommu.inv_ctx_ns", SIM_PARAM_DOUBLE, "100", "0..1e7", "ns",
+     "IOMMU time to execute a context-cache invalidation descriptor",
+     SIM_AT(iommu_cfg, inv_ctx_ps)},
+    {"iommu.inv_iec_ns", SIM_PARAM_DOUBLE, "100", "0..1e7", "ns",
+     "IOMMU time to execute an interrupt-entry-cache invalidation", SIM_AT(iommu_cfg, inv_iec_ps)},
+    {"iommu.inv_devtlb_ns", SIM_PARAM_DOUBLE, "1000", "0..1e9", "ns",
+     "Device time to execute an ATS invalidation request before it answers with a completion "
+     "message",
+     SIM_AT(iommu_cfg, inv_devtlb_ps)},
+    /* Interrupt remapping. */
+    {"iommu.iec_entries", SIM_PARAM_UINT, "32", "0..65536", "entries",
+     "Interrupt entry cache entries", SIM_AT(iommu_cfg, iec_entries)},
+    {"iommu.irq_remap_ns", SIM_PARAM_DOUBLE, "20", "0..1e6", "ns",
+     "Latency remapping adds to an interrupt besides reading the entry",
+     SIM_AT(iommu_cfg, irq_remap_ps)},
+    {"iommu.irq_compat", SIM_PARAM_BOOL, "false", NULL, "",
+     "Compatibility-format interrupts pass while remapping is on (GSTS.CFIS); false: they are "
+     "blocked",
+     SIM_AT(iommu_cfg, irq_compat)},
+};
 
 void iommu_register_params(sim_params *p)
 {
-    /* How the host uses it (the DMA API of a host-owned device, dmaapi.h). */
-    sim_params_add_enum(p, "iommu.mode", "off", "off|pt|strict|lazy",
-                        "IOMMU use by the host DMA API: off (no IOMMU: devices see host "
-                        "physical memory), pt (on, device in pass-through), strict (map and "
-                        "unmap every buffer, invalidate on each unmap), lazy (batched "
-                        "invalidation)");
-    sim_params_add_uint(p, "iommu.page_bytes", 4096, 4096, 1ull << 40, "bytes",
-                        "IOMMU page size buffers and windows are mapped with: 4 KiB, 2 MiB "
-                        "or 1 GiB");
-    /* The hardware. */
-    sim_params_add_uint(p, "iommu.levels", 4, 3, 5, "levels",
-                        "Second-level table depth: 3 (39-bit), 4 (48-bit) or 5 (57-bit)");
-    sim_params_add_uint(p, "iommu.iotlb_entries", 64, 0, 1u << 20, "entries",
-                        "IOTLB entries (0: no IOTLB, every request walks)");
-    sim_params_add_uint(p, "iommu.iotlb_ways", 64, 1, 1u << 20, "ways",
-                        "IOTLB associativity (must divide iommu.iotlb_entries; equal: fully "
-                        "associative)");
-    sim_params_add_uint(p, "iommu.pwc_entries", 32, 0, 1u << 16, "entries",
-                        "Paging-structure cache entries per non-leaf table level (fully "
-                        "associative, LRU)");
-    sim_params_add_uint(p, "iommu.ctx_entries", 16, 0, 1u << 16, "entries",
-                        "Context-cache entries (requester id to domain and table)");
-    sim_params_add_uint(p, "iommu.walkers", 6, 0, 1024, "walkers",
-                        "Page walks the IOMMU can have in flight; further misses queue");
-    sim_params_add_bool(p, "iommu.superpage_1g", true,
-                        "1 GiB pages supported (CAP.SLLPS bit 1); 2 MiB always are");
-    sim_params_add_double(p, "iommu.iotlb_hit_ns", 0.0, 0.0, 1e6, "ns",
-                          "Latency an IOTLB hit adds to a request");
-    sim_params_add_double(p, "iommu.walk_fixed_ns", 200.0, 0.0, 1e6, "ns",
-                          "Walker time per walk besides its table reads: taking the miss, "
-                          "filling the IOTLB, replaying the stalled request");
-    sim_params_add_double(p, "iommu.walk_level_ns", 0.0, 0.0, 1e6, "ns",
-                          "Walker time per table level read, besides the memory access");
-    sim_params_add_uint(p, "iommu.fault_records", 8, 1, 256, "records",
-                        "Fault recording registers (CAP.NFR + 1); faults beyond are counted "
-                        "as overflow");
-    sim_params_add_uint(p, "iommu.devtlb_entries", 32, 0, 1u << 16, "entries",
-                        "Device-side translation cache (ATS) entries, when ATS is on");
-    sim_params_add_bool(p, "iommu.ats", false,
-                        "The DMA benchmark's device uses ATS (a device TLB, translated "
-                        "requests)");
-    sim_params_add_enum(p, "iommu.acs_p2p", "redirect", "redirect|block",
-                        "Peer-to-peer requests: redirected up to the root complex and "
-                        "translated (ACS P2P Request Redirect), or blocked");
-    /* Queued invalidation. */
-    sim_params_add_double(p, "iommu.qi_doorbell_ns", 100.0, 0.0, 1e6, "ns",
-                          "From the CPU's write of the queue tail register until the IOMMU "
-                          "fetches the descriptors");
-    sim_params_add_double(p, "iommu.inv_iotlb_ns", 400.0, 0.0, 1e7, "ns",
-                          "IOMMU time to execute an IOTLB invalidation descriptor (drain "
-                          "and invalidate)");
-    sim_params_add_double(p, "iommu.inv_ctx_ns", 100.0, 0.0, 1e7, "ns",
-                          "IOMMU time to execute a context-cache invalidation descriptor");
-    sim_params_add_double(p, "iommu.inv_iec_ns", 100.0, 0.0, 1e7, "ns",
-                          "IOMMU time to execute an interrupt-entry-cache invalidation");
-    sim_params_add_double(p, "iommu.inv_devtlb_ns", 1000.0, 0.0, 1e9, "ns",
-                          "Device time to execute an ATS invalidation request before it "
-                          "answers with a completion message");
-    sim_params_add_uint(p, "iommu.qi_desc_cycles", 100, 0, 1u << 24, "cycles",
-                        "CPU cycles to write one invalidation descriptor and ring the tail");
-    sim_params_add_uint(p, "iommu.pte_cycles", 50, 0, 1u << 24, "cycles",
-                        "CPU cycles to write or clear one page-table entry");
-    /* Host DMA API (dmaapi.h). */
-    sim_params_add_uint(p, "iommu.iova_alloc_cycles", 250, 0, 1u << 24, "cycles",
-                        "CPU cycles to allocate an IOVA range");
-    sim_params_add_uint(p, "iommu.iova_free_cycles", 150, 0, 1u << 24, "cycles",
-                        "CPU cycles to free an IOVA range");
-    sim_params_add_uint(p, "iommu.lazy_batch", 250, 1, 1u << 20, "unmaps",
-                        "Lazy mode: unmaps batched before one flush");
-    sim_params_add_double(p, "iommu.lazy_timeout_ms", 10.0, 0.001, 1e6, "ms",
-                          "Lazy mode: longest an unmapped IOVA waits for its flush");
-    sim_params_add_uint(p, "iommu.bounce_map_cycles", 400, 0, 1u << 24, "cycles",
-                        "CPU cycles to take and release a bounce-buffer slot (besides the "
-                        "copy)");
-    /* Interrupt remapping. */
-    sim_params_add_uint(p, "iommu.iec_entries", 32, 0, 1u << 16, "entries",
-                        "Interrupt entry cache entries");
-    sim_params_add_double(p, "iommu.irq_remap_ns", 20.0, 0.0, 1e6, "ns",
-                          "Latency remapping adds to an interrupt besides reading the entry");
-    sim_params_add_bool(p, "iommu.irq_compat", false,
-                        "Compatibility-format interrupts pass while remapping is on "
-                        "(GSTS.CFIS); false: they are blocked");
+    sim_params_add_table(p, iommu_params, SIM_TABLE_LEN(iommu_params));
 }
 
-/* The table level a leaf of page_bytes sits at (0: not a VT-d page size). */
-static unsigned leaf_level(uint64_t page_bytes)
+void iommu_config(const sim_params *p, iommu_cfg *c)
 {
-    return page_bytes == 4096 ? 1 : page_bytes == (2ull << 20) ? 2 : page_bytes == (1ull << 30) ? 3 : 0;
+    sim_params_load_table(p, iommu_params, SIM_TABLE_LEN(iommu_params), c);
 }
 
 int iommu_check(const sim_params *p, sim_err *e)
 {
-    uint64_t entries = sim_params_uint(p, "iommu.iotlb_entries");
-    uint64_t ways = sim_params_uint(p, "iommu.iotlb_ways");
-    if (entries && entries % ways)
+    iommu_cfg c;
+    iommu_config(p, &c);
+    if (c.iotlb_entries && c.iotlb_entries % c.iotlb_ways)
         return sim_err_set(e, "iommu.iotlb_ways = %llu does not divide iommu.iotlb_entries = "
                               "%llu: the IOTLB must have a whole number of sets",
-                           (unsigned long long)ways, (unsigned long long)entries);
-    if (sim_params_uint(p, "iommu.walkers") == 0)
+                           (unsigned long long)c.iotlb_ways, (unsigned long long)c.iotlb_entries);
+    if (c.walkers == 0)
         return sim_err_set(e, "iommu.walkers = 0: an IOTLB miss needs at least one page walker");
-    uint64_t page = sim_params_uint(p, "iommu.page_bytes");
-    unsigned levels = (unsigned)sim_params_uint(p, "iommu.levels");
-    unsigned leaf = leaf_level(page);
-    if (!leaf || leaf > levels)
-        return sim_err_set(e, "iommu.page_bytes = %llu: a %u-level second-level table maps "
-                              "4 KiB, 2 MiB or 1 GiB pages only",
-                           (unsigned long long)page, levels);
-    if (leaf == 3 && !sim_params_bool(p, "iommu.superpage_1g"))
-        return sim_err_set(e, "iommu.page_bytes = 1 GiB but iommu.superpage_1g = false: "
-                              "the IOMMU does not support 1 GiB pages");
     return 0;
 }
 
@@ -198,51 +171,35 @@ static void register_stats(iommu *u, sim_stats *s)
 iommu *iommu_create(const sim_params *p, sim_stats *stats, mem *m, mem_phys *pm,
                     uint64_t tables_base, uint64_t tables_bytes)
 {
-    iommu *u = calloc(1, sizeof *u);
-    assert(u);
+    iommu *u = sim_xcalloc(1, sizeof *u);
+    iommu_config(p, &u->cfg);
+    const iommu_cfg c = u->cfg;
     u->mem = m;
     u->pm = pm;
     mem_phys_arena_init(&u->arena, tables_base, tables_bytes);
-    u->levels = (unsigned)sim_params_uint(p, "iommu.levels");
+    u->levels = c.levels;
     u->root_table = mem_phys_arena_alloc_page(&u->arena, pm);
     u->iq_base = mem_phys_arena_alloc_page(&u->arena, pm);
     u->iq_status = mem_phys_arena_alloc(&u->arena, 64, 64);
     assert(u->root_table != MEM_PHYS_NONE && u->iq_status != MEM_PHYS_NONE);
 
-    u->ctx_entries = (uint32_t)sim_params_uint(p, "iommu.ctx_entries");
-    u->ctx = calloc(u->ctx_entries ? u->ctx_entries : 1, sizeof *u->ctx);
-    uint32_t ie = (uint32_t)sim_params_uint(p, "iommu.iotlb_entries");
-    u->iotlb = iommu_tlb_create(ie, ie ? (uint32_t)sim_params_uint(p, "iommu.iotlb_ways") : 1);
-    uint32_t pe = (uint32_t)sim_params_uint(p, "iommu.pwc_entries");
+    u->ctx_entries = c.ctx_entries;
+    u->ctx = sim_xcalloc(u->ctx_entries ? u->ctx_entries : 1, sizeof *u->ctx);
+    u->iotlb = iommu_tlb_create(c.iotlb_entries, c.iotlb_entries ? c.iotlb_ways : 1);
     for (unsigned l = 2; l <= IOMMU_MAX_LEVELS; l++)
-        u->pwc[l] = iommu_tlb_create(pe, pe ? pe : 1);
-    uint32_t de = (uint32_t)sim_params_uint(p, "iommu.devtlb_entries");
-    u->devtlb = iommu_tlb_create(de, de ? de : 1);
-    u->superpage_1g = sim_params_bool(p, "iommu.superpage_1g");
-    u->walkers = (uint32_t)sim_params_uint(p, "iommu.walkers");
+        u->pwc[l] = iommu_tlb_create(c.pwc_entries, c.pwc_entries ? c.pwc_entries : 1);
+    u->devtlb = iommu_tlb_create(c.devtlb_entries, c.devtlb_entries ? c.devtlb_entries : 1);
+    u->superpage_1g = c.superpage_1g;
+    u->walkers = c.walkers;
     assert(u->walkers > 0);
-    u->walker_busy_ps = calloc(u->walkers, sizeof *u->walker_busy_ps);
-    u->fault_records = (size_t)sim_params_uint(p, "iommu.fault_records");
-    u->faults = calloc(u->fault_records, sizeof *u->faults);
-    u->acs_redirect = sim_params_enum_index(p, "iommu.acs_p2p") == 0;
-    u->iec_entries = (uint32_t)sim_params_uint(p, "iommu.iec_entries");
-    u->iec = calloc(u->iec_entries ? u->iec_entries : 1, sizeof *u->iec);
-    u->irq_compat_allowed = sim_params_bool(p, "iommu.irq_compat");
-    assert(u->ctx && u->walker_busy_ps && u->faults && u->iec);
+    u->walker_busy_ps = sim_xcalloc(u->walkers, sizeof *u->walker_busy_ps);
+    u->fault_records = c.fault_records;
+    u->faults = sim_xcalloc(u->fault_records, sizeof *u->faults);
+    u->acs_redirect = c.acs_p2p == 0;
+    u->iec_entries = c.iec_entries;
+    u->iec = sim_xcalloc(u->iec_entries ? u->iec_entries : 1, sizeof *u->iec);
+    u->irq_compat_allowed = c.irq_compat;
 
-    u->iotlb_hit_ps = iommu_ns_to_ps(sim_params_double(p, "iommu.iotlb_hit_ns"));
-    u->walk_fixed_ps = iommu_ns_to_ps(sim_params_double(p, "iommu.walk_fixed_ns"));
-    u->walk_level_ps = iommu_ns_to_ps(sim_params_double(p, "iommu.walk_level_ns"));
-    u->qi_doorbell_ps = iommu_ns_to_ps(sim_params_double(p, "iommu.qi_doorbell_ns"));
-    u->inv_iotlb_ps = iommu_ns_to_ps(sim_params_double(p, "iommu.inv_iotlb_ns"));
-    u->inv_ctx_ps = iommu_ns_to_ps(sim_params_double(p, "iommu.inv_ctx_ns"));
-    u->inv_iec_ps = iommu_ns_to_ps(sim_params_double(p, "iommu.inv_iec_ns"));
-    u->inv_devtlb_ps = iommu_ns_to_ps(sim_params_double(p, "iommu.inv_devtlb_ns"));
-    u->irq_remap_ps = iommu_ns_to_ps(sim_params_double(p, "iommu.irq_remap_ns"));
-    u->qi_desc_cycles = sim_params_uint(p, "iommu.qi_desc_cycles");
-    u->pte_cycles = sim_params_uint(p, "iommu.pte_cycles");
-    /* The host's own clock: CPU waiting time is cycles of the cores (models/host/cpu). */
-    u->cpu_ghz = sim_params_double(p, "cpu.ghz");
     register_stats(u, stats);
     return u;
 }
@@ -324,7 +281,7 @@ uint64_t iommu_domain_table(const iommu_domain *d) { return d->pt.root; }
 int64_t iommu_domain_map(iommu_domain *d, uint64_t iova, uint64_t hpa, uint64_t bytes,
                          uint64_t page_bytes, unsigned rights, sim_err *e)
 {
-    unsigned leaf = leaf_level(page_bytes);
+    unsigned leaf = iommu_page_level(page_bytes);
     if (!leaf || leaf > d->pt.levels || (leaf == 3 && !d->u->superpage_1g))
         return sim_err_set(e, "domain %u: %llu-byte pages cannot be mapped by a %u-level table",
                            d->did, (unsigned long long)page_bytes, d->pt.levels);
@@ -532,7 +489,7 @@ static void walk(iommu *u, const iommu_ctx_entry *c, uint64_t t, uint64_t iova, 
     r->reason = 0;
     for (;; level--) {
         uint64_t ea = table + (uint64_t)iommu_pgtable_index(iova, level) * VTD_SL_PTE_BYTES;
-        cur = mem_read(u->mem, cur, ea, VTD_SL_PTE_BYTES) + u->walk_level_ps;
+        cur = mem_read(u->mem, cur, ea, VTD_SL_PTE_BYTES) + u->cfg.walk_level_ps;
         u->walk_reads++;
         uint64_t e = mem_phys_read_u64(u->pm, ea);
         if (!(e & (VTD_SL_R | VTD_SL_W))) {
@@ -558,7 +515,7 @@ static void walk(iommu *u, const iommu_ctx_entry *c, uint64_t t, uint64_t iova, 
                               .did = c->did, .shift = (uint8_t)level_shift(level), .perms = (uint8_t)perms};
         iommu_tlb_insert(u->pwc[level], &pe);
     }
-    cur += u->walk_fixed_ps;
+    cur += u->cfg.walk_fixed_ps;
     u->walker_busy_ps[w] = cur;
     r->done_ps = cur;
     sim_hist_add(u->walk_latency, cur - t);
@@ -583,7 +540,7 @@ static uint8_t remap(iommu *u, const iommu_ctx_entry *c, uint64_t addr, uint32_t
     unsigned width = level_shift(c->levels) + 9;
     if (width < 64 && addr + (len ? len - 1 : 0) >= (1ull << width))
         return VTD_FR_ADDR_BEYOND_MGAW;
-    *t += u->iotlb_hit_ps;
+    *t += u->cfg.iotlb_hit_ps;
     iommu_tlb_entry *e = iommu_tlb_lookup_page(u->iotlb, c->did, addr);
     if (e) {
         if (e->ready_ps > *t) {
@@ -817,7 +774,7 @@ static uint64_t execute(iommu *u, uint64_t da, uint64_t t)
                 for (unsigned l = 2; l <= IOMMU_MAX_LEVELS; l++)
                     dropped += iommu_tlb_inv_range(u->pwc[l], did, addr, bytes);
         }
-        t += u->inv_iotlb_ps;
+        t += u->cfg.inv_iotlb_ps;
         break;
     case VTD_INV_DESC_CC: {
         u->inv_ctx++;
@@ -830,7 +787,7 @@ static uint64_t execute(iommu *u, uint64_t da, uint64_t t)
                 dropped++;
             }
         }
-        t += u->inv_ctx_ps;
+        t += u->cfg.inv_ctx_ps;
         break;
     }
     case VTD_INV_DESC_DEVICE: {
@@ -845,15 +802,15 @@ static uint64_t execute(iommu *u, uint64_t da, uint64_t t)
              * message up (PCIe ATS 3.x: MsgD with the range, then Msg). */
             uint64_t at_dev = pcie_link_send(a->link, PCIE_DOWN, t + a->rc_latency_ps,
                                              PCIE_TLP_MSGD, 0, 8);
-            t = pcie_link_send(a->link, PCIE_UP, at_dev + u->inv_devtlb_ps, PCIE_TLP_MSG, 0, 0) +
-                a->rc_latency_ps;
+            uint64_t answered = at_dev + u->cfg.inv_devtlb_ps;
+            t = pcie_link_send(a->link, PCIE_UP, answered, PCIE_TLP_MSG, 0, 0) + a->rc_latency_ps;
         }
         break;
     }
     case VTD_INV_DESC_IEC:
         u->inv_iec++;
         dropped += iommu_iec_invalidate(u, g == 0, (uint32_t)(lo >> 32));
-        t += u->inv_iec_ps;
+        t += u->cfg.inv_iec_ps;
         break;
     case VTD_INV_DESC_WAIT:
         if (lo & VTD_INV_DESC_WAIT_SW) {
@@ -869,7 +826,7 @@ static uint64_t execute(iommu *u, uint64_t da, uint64_t t)
     return t;
 }
 
-iommu_inv_cost iommu_invalidate(iommu *u, uint64_t t_ps, const iommu_inv *inv, size_t n)
+uint64_t iommu_invalidate(iommu *u, uint64_t doorbell_ps, const iommu_inv *inv, size_t n)
 {
     /* Software writes the descriptors and a wait descriptor at the tail. */
     uint32_t first = u->iq_tail;
@@ -888,21 +845,15 @@ iommu_inv_cost iommu_invalidate(iommu *u, uint64_t t_ps, const iommu_inv *inv, s
         cpu_store_u64(u, da + 8, hi);
         u->iq_tail = (u->iq_tail + 1) % IQ_DESCS;
     }
-    uint64_t submit_cycles = u->qi_desc_cycles * (n + 1);
-    uint64_t t = t_ps + (uint64_t)llround((double)submit_cycles * 1000.0 / u->cpu_ghz);
-    uint64_t submitted = t;
     /* The hardware fetches what the tail exposed and executes it in order. */
-    t += u->qi_doorbell_ps;
+    uint64_t t = doorbell_ps + u->cfg.qi_doorbell_ps;
     for (uint32_t i = 0, slot = first; i <= n; i++, slot = (slot + 1) % IQ_DESCS) {
         uint64_t da = u->iq_base + (uint64_t)slot * VTD_INV_DESC_BYTES;
         t = mem_read(u->mem, t, da, VTD_INV_DESC_BYTES);
         t = execute(u, da, t);
     }
     assert(mem_phys_read_u32(u->pm, u->iq_status) == u->iq_seq);
-    iommu_inv_cost c = {.done_ps = t};
-    c.cpu_cycles = submit_cycles + (uint64_t)llround((double)(t - submitted) * u->cpu_ghz / 1000.0);
-    u->cpu_cycles += c.cpu_cycles;
-    return c;
+    return t;
 }
 
 /* ---- ATS, peer-to-peer ------------------------------------------------------------ */
@@ -944,10 +895,7 @@ int iommu_p2p(iommu *u, uint16_t rid, uint64_t addr, uint32_t len, bool write, u
 
 /* ---- costs and introspection ---------------------------------------------------- */
 
-double iommu_cpu_ghz(const iommu *u) { return u->cpu_ghz; }
-uint64_t iommu_cpu_cost_pte_cycles(const iommu *u, uint64_t entries) { return u->pte_cycles * entries; }
 void iommu_charge_cycles(iommu *u, uint64_t cycles) { u->cpu_cycles += cycles; }
-uint64_t iommu_cpu_cycles(const iommu *u) { return u->cpu_cycles; }
 unsigned iommu_levels(const iommu *u) { return u->levels; }
 uint64_t iommu_root_table(const iommu *u) { return u->root_table; }
 mem_phys *iommu_physmem(const iommu *u) { return u->pm; }

@@ -46,10 +46,28 @@ typedef struct iommu_domain iommu_domain;
 #define IOMMU_READ 0x1u
 #define IOMMU_WRITE 0x2u
 
+/* The iommu.* parameters of the hardware, as loaded (times in ps). */
+typedef struct iommu_cfg {
+    uint32_t levels; /* second-level table depth, 3..5 */
+    uint32_t iotlb_entries, iotlb_ways, pwc_entries, ctx_entries, devtlb_entries, iec_entries;
+    uint32_t walkers, fault_records;
+    bool superpage_1g;
+    uint32_t acs_p2p; /* 0 redirect, 1 block */
+    bool irq_compat;
+    uint64_t iotlb_hit_ps, walk_fixed_ps, walk_level_ps;
+    uint64_t qi_doorbell_ps, inv_iotlb_ps, inv_ctx_ps, inv_iec_ps, inv_devtlb_ps;
+    uint64_t irq_remap_ps;
+} iommu_cfg;
+
 void iommu_register_params(sim_params *p);
+void iommu_config(const sim_params *p, iommu_cfg *c);
 /* Refuses what the hardware cannot be: ways that do not divide the entries, no page
- * walker, a page size the chosen table depth cannot map. */
+ * walker. */
 int iommu_check(const sim_params *p, sim_err *e);
+/* The table level a leaf of page_bytes sits at: 1 (4 KiB), 2 (2 MiB), 3 (1 GiB), or 0
+ * for a size that is not a VT-d page size. A c.levels-level table maps the sizes whose
+ * level is at most c.levels, 1 GiB only with c.superpage_1g. */
+unsigned iommu_page_level(uint64_t page_bytes);
 
 /* The IOMMU driver's structures (root and context tables, page tables, invalidation
  * queue, interrupt remapping table) are allocated from [tables_base, + tables_bytes)
@@ -85,8 +103,8 @@ uint64_t iommu_domain_table(const iommu_domain *d);
 /* Map [iova, iova + bytes) to host [hpa, ...) with pages of page_bytes (4 KiB, 2 MiB
  * or 1 GiB; addresses and size multiples of it), rights IOMMU_READ | IOMMU_WRITE.
  * A guest-physical range of a VM is mapped the same way (iova = guest physical).
- * Returns the number of table entries written (the CPU's work: see
- * iommu_cpu_cost_pte_cycles), or -1 with *e set. Caches are not invalidated: a change
+ * Returns the number of table entries written (the CPU's work, which the host
+ * charges), or -1 with *e set. Caches are not invalidated: a change
  * to a present mapping needs an invalidation (iommu_invalidate) to be seen. */
 int64_t iommu_domain_map(iommu_domain *d, uint64_t iova, uint64_t hpa, uint64_t bytes,
                          uint64_t page_bytes, unsigned rights, sim_err *e);
@@ -129,16 +147,12 @@ typedef struct iommu_inv {
     bool keep_tables;
 } iommu_inv;
 
-typedef struct iommu_inv_cost {
-    uint64_t done_ps;    /* the wait descriptor's status write has landed */
-    uint64_t cpu_cycles; /* writing the descriptors, the tail doorbell, and spinning */
-} iommu_inv_cost;
-
-/* Software at t_ps writes the descriptors and a wait descriptor into the invalidation
- * queue (real 128-bit descriptors in host memory), rings the tail register and spins
- * on the wait's status. The hardware fetches and executes them in order. Returns when
- * it is done and what the CPU paid (also added to iommu.cpu_cycles). */
-iommu_inv_cost iommu_invalidate(iommu *u, uint64_t t_ps, const iommu_inv *inv, size_t n);
+/* The hardware's side of queued invalidation: software has written the descriptors and a
+ * wait descriptor at the queue's tail and writes the tail register at doorbell_ps; the
+ * IOMMU fetches them after iommu.qi_doorbell_ns and executes them in order. Returns
+ * when the wait descriptor's status write has landed. What the CPU pays for writing and
+ * waiting is the host's (host/dmaapi.h, iommu_dma_qi_submit). */
+uint64_t iommu_invalidate(iommu *u, uint64_t doorbell_ps, const iommu_inv *inv, size_t n);
 
 /* ---- Faults ---------------------------------------------------------------------- */
 
@@ -180,13 +194,12 @@ void iommu_add_peer_bar(iommu *u, uint64_t base, uint64_t bytes);
 int iommu_p2p(iommu *u, uint16_t rid, uint64_t addr, uint32_t len, bool write, uint64_t *t_ps,
               uint64_t *hpa, bool *to_peer);
 
-/* ---- CPU costs for the host and hypervisor models to charge to a core ------------ */
+/* ---- What software reports ------------------------------------------------------ */
 
-double iommu_cpu_ghz(const iommu *u);
-uint64_t iommu_cpu_cost_pte_cycles(const iommu *u, uint64_t entries);
-/* Adds cycles the caller spent on IOMMU work to iommu.cpu_cycles. */
+/* The host's IOMMU driver and DMA API add the CPU cycles their IOMMU work cost
+ * (mapping, IOVAs, invalidation submission and waiting) to iommu.cpu_cycles, so that
+ * they show among the IOMMU's statistics. The model itself spends no CPU time. */
 void iommu_charge_cycles(iommu *u, uint64_t cycles);
-uint64_t iommu_cpu_cycles(const iommu *u);
 
 /* ---- Introspection for tests ----------------------------------------------------- */
 unsigned iommu_levels(const iommu *u);

@@ -93,12 +93,7 @@ struct iommu {
     iommu_irq_fn irq_fn;
     void *irq_ctx;
 
-    /* timing (ps) and costs */
-    uint64_t iotlb_hit_ps, walk_fixed_ps, walk_level_ps;
-    uint64_t qi_doorbell_ps, inv_iotlb_ps, inv_ctx_ps, inv_iec_ps, inv_devtlb_ps;
-    uint64_t irq_remap_ps;
-    uint64_t qi_desc_cycles, pte_cycles;
-    double cpu_ghz;
+    iommu_cfg cfg; /* sizes and timing (ps) */
 
     /* stats */
     uint64_t translations, iotlb_hits, iotlb_misses, walks, walks_merged, walk_reads,
@@ -115,6 +110,5 @@ void iommu_record_fault(iommu *u, uint16_t rid, uint64_t addr, uint8_t reason, b
                         bool interrupt, uint64_t t_ps);
 /* Interrupt-entry-cache invalidation (irq_remap.c), called by the queue. */
 uint32_t iommu_iec_invalidate(iommu *u, bool global, uint32_t index);
-uint64_t iommu_ns_to_ps(double ns);
 
 #endif

@@ -229,7 +229,7 @@ void iommu_msi(void *ctx, uint16_t rid, uint64_t addr, uint32_t data, uint64_t t
     }
     uint64_t lo, hi;
     irte_of(u, index, &o.t_ps, &lo, &hi);
-    o.t_ps += u->irq_remap_ps;
+    o.t_ps += u->cfg.irq_remap_ps;
     if (!(lo & VTD_IRTE_P)) {
         block(u, &o, VTD_FR_IR_ENTRY_P, lo);
         return;

@@ -2,6 +2,7 @@
 
 #include <assert.h>
 
+#include "models/iommu/iommu.h"
 #include "models/iommu/iommu_regs.h"
 
 static void cpu_store(iommu_pgtable *pt, uint64_t addr, uint64_t v)
@@ -27,16 +28,18 @@ int iommu_pgtable_init(iommu_pgtable *pt, mem_phys *pm, mem *m, mem_phys_arena *
     return 0;
 }
 
-bool iommu_pgtable_page_ok(unsigned levels, uint64_t page_bytes)
+unsigned iommu_page_level(uint64_t page_bytes)
 {
-    unsigned leaf_level = page_bytes == 4096 ? 1 : page_bytes == (2ull << 20) ? 2
-                        : page_bytes == (1ull << 30) ? 3 : 0;
-    return leaf_level && leaf_level <= levels;
+    return page_bytes == 4096            ? 1
+           : page_bytes == (2ull << 20) ? 2
+           : page_bytes == (1ull << 30) ? 3
+                                        : 0;
 }
 
-static unsigned level_of(uint64_t page_bytes)
+bool iommu_pgtable_page_ok(unsigned levels, uint64_t page_bytes)
 {
-    return page_bytes == 4096 ? 1 : page_bytes == (2ull << 20) ? 2 : 3;
+    unsigned leaf = iommu_page_level(page_bytes);
+    return leaf && leaf <= levels;
 }
 
 /* The address of the entry for iova at `leaf_level`, creating tables above it. -1 when
@@ -69,7 +72,7 @@ int64_t iommu_pgtable_map(iommu_pgtable *pt, uint64_t iova, uint64_t hpa, uint64
 {
     assert(iommu_pgtable_page_ok(pt->levels, page_bytes));
     assert(iova % page_bytes == 0 && hpa % page_bytes == 0 && bytes % page_bytes == 0);
-    unsigned leaf = level_of(page_bytes);
+    unsigned leaf = iommu_page_level(page_bytes);
     int64_t written = 0;
     for (uint64_t off = 0; off < bytes; off += page_bytes) {
         int64_t ea = entry_for(pt, iova + off, leaf, &written);
