@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "host/cpu.h"
+#include "models/iommu/iommu_regs.h"
 #include "models/pcie/rc.h"
 
 #define FOUR_GIB (1ull << 32)
@@ -114,13 +115,42 @@ static uint64_t cycles_to_ps(const iommu_dma_cfg *c, uint64_t cycles)
     return (uint64_t)llround((double)cycles * 1000.0 / c->cpu_ghz);
 }
 
+/* A store by the CPU: the bytes change and the line is in the cache. */
+static void cpu_store_u64(mem_phys *pm, mem *m, uint64_t addr, uint64_t v)
+{
+    mem_phys_write_u64(pm, addr, v);
+    mem_touch(m, addr, 8);
+}
+
 uint64_t iommu_dma_qi_submit(iommu *u, mem *m, const iommu_dma_cfg *c, uint64_t t_ps,
                              const iommu_inv *inv, size_t n, uint64_t *cpu_cycles)
 {
-    (void)m;
+    /* The descriptors and a wait descriptor go at the tail, the wait's data one more
+     * than the status word holds (the previous submission's, complete). */
+    mem_phys *pm = iommu_physmem(u);
+    uint64_t iqa = iommu_reg_read(u, VTD_IQA_REG, 8);
+    uint64_t base = iqa & VTD_IQA_ADDR_MASK;
+    uint32_t size = VTD_IQ_DESCS_PER_PAGE << (iqa & VTD_IQA_QS_MASK);
+    uint32_t tail = (uint32_t)(iommu_reg_read(u, VTD_IQT_REG, 8) >> VTD_IQ_INDEX_SHIFT);
+    uint64_t status = iommu_qi_status_addr(u);
+    uint32_t seq = mem_phys_read_u32(pm, status) + 1;
+    assert(n + 1 < size);
+    for (size_t i = 0; i <= n; i++) {
+        uint64_t desc[2];
+        if (i < n)
+            iommu_inv_encode(&inv[i], desc);
+        else
+            iommu_inv_encode_wait(seq, status, desc);
+        uint64_t da = base + (uint64_t)tail * VTD_INV_DESC_BYTES;
+        cpu_store_u64(pm, m, da, desc[0]);
+        cpu_store_u64(pm, m, da + 8, desc[1]);
+        tail = (tail + 1) % size;
+    }
     uint64_t submit_cycles = c->qi_desc_cycles * (n + 1);
     uint64_t doorbell = t_ps + cycles_to_ps(c, submit_cycles);
-    uint64_t done = iommu_invalidate(u, doorbell, inv, n);
+    uint64_t done =
+        iommu_reg_write(u, doorbell, VTD_IQT_REG, 8, (uint64_t)tail << VTD_IQ_INDEX_SHIFT);
+    assert(mem_phys_read_u32(pm, status) == seq); /* what the spin waits for */
     /* The CPU spins on the status word from its doorbell until the write lands. */
     uint64_t cycles =
         submit_cycles + (uint64_t)llround((double)(done - doorbell) * c->cpu_ghz / 1000.0);

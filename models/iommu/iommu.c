@@ -9,8 +9,6 @@
 #include "sim/alloc.h"
 #include "sim/kernel.h"
 
-#define IQ_DESCS 256u /* one 4 KiB page of 16-byte descriptors (IQA_REG.QS = 0) */
-
 /* The hardware's parameters: sizes of its caches, its walkers, its timing. How software
  * uses the IOMMU (iommu.mode, the page size it maps with, its CPU costs) is the host DMA
  * API's (host/dmaapi.c). */
@@ -178,10 +176,12 @@ iommu *iommu_create(const sim_params *p, sim_stats *stats, mem *m, mem_phys *pm,
     u->pm = pm;
     mem_phys_arena_init(&u->arena, tables_base, tables_bytes);
     u->levels = c.levels;
-    u->root_table = mem_phys_arena_alloc_page(&u->arena, pm);
-    u->iq_base = mem_phys_arena_alloc_page(&u->arena, pm);
+    /* The driver's root table, invalidation queue (one page: IQA.QS = 0) and the word
+     * its wait descriptors write. */
+    uint64_t root = mem_phys_arena_alloc_page(&u->arena, pm);
+    uint64_t queue = mem_phys_arena_alloc_page(&u->arena, pm);
     u->iq_status = mem_phys_arena_alloc(&u->arena, 64, 64);
-    assert(u->root_table != MEM_PHYS_NONE && u->iq_status != MEM_PHYS_NONE);
+    assert(root != MEM_PHYS_NONE && queue != MEM_PHYS_NONE && u->iq_status != MEM_PHYS_NONE);
 
     u->ctx_entries = c.ctx_entries;
     u->ctx = sim_xcalloc(u->ctx_entries ? u->ctx_entries : 1, sizeof *u->ctx);
@@ -194,11 +194,19 @@ iommu *iommu_create(const sim_params *p, sim_stats *stats, mem *m, mem_phys *pm,
     assert(u->walkers > 0);
     u->walker_busy_ps = sim_xcalloc(u->walkers, sizeof *u->walker_busy_ps);
     u->fault_records = c.fault_records;
-    u->faults = sim_xcalloc(u->fault_records, sizeof *u->faults);
     u->acs_redirect = c.acs_p2p == 0;
     u->iec_entries = c.iec_entries;
     u->iec = sim_xcalloc(u->iec_entries ? u->iec_entries : 1, sizeof *u->iec);
-    u->irq_compat_allowed = c.irq_compat;
+
+    /* The driver's initialisation: tables, queue, then translation on. */
+    iommu_regs_init(u);
+    iommu_reg_write(u, 0, VTD_RTADDR_REG, 8, root);
+    iommu_gcmd(u, VTD_GCMD_SRTP);
+    iommu_reg_write(u, 0, VTD_IQA_REG, 8, queue);
+    iommu_gcmd(u, VTD_GCMD_QIE);
+    if (c.irq_compat)
+        iommu_gcmd(u, VTD_GCMD_CFI);
+    iommu_gcmd(u, VTD_GCMD_TE);
 
     register_stats(u, stats);
     return u;
@@ -217,31 +225,17 @@ void iommu_destroy(iommu *u)
     iommu_tlb_destroy(u->devtlb);
     free(u->ctx);
     free(u->walker_busy_ps);
-    free(u->faults);
+    free(u->regs);
+    free(u->fault_t_ps);
+    free(u->fault_view);
     free(u->iec);
     free(u->ats);
     free(u->peers);
     free(u);
 }
 
-/* ---- faults ---------------------------------------------------------------------- */
+/* ---- faults (recorded in the fault recording registers: regfile.c) ---------------- */
 
-void iommu_record_fault(iommu *u, uint16_t rid, uint64_t addr, uint8_t reason, bool write,
-                        bool interrupt, uint64_t t_ps)
-{
-    u->faults_total++;
-    if (u->n_faults == u->fault_records) {
-        u->fault_overflows++;
-        return;
-    }
-    u->faults[u->n_faults++] = (iommu_fault){
-        .rid = rid, .addr = interrupt ? addr : addr & ~0xFFFull, .reason = reason,
-        .write = write, .interrupt = interrupt, .t_ps = t_ps};
-}
-
-size_t iommu_faults_recorded(const iommu *u) { return u->n_faults; }
-const iommu_fault *iommu_fault_get(const iommu *u, size_t i) { return i < u->n_faults ? &u->faults[i] : NULL; }
-void iommu_faults_clear(iommu *u) { u->n_faults = 0; }
 uint64_t iommu_faults_total(const iommu *u) { return u->faults_total; }
 
 /* ---- domains and context entries -------------------------------------------------- */
@@ -329,7 +323,7 @@ static void cpu_store_u64(iommu *u, uint64_t addr, uint64_t v)
     mem_touch(u->mem, addr, 8);
 }
 
-static iommu_ats_dev *ats_of(iommu *u, uint16_t rid)
+iommu_ats_dev *iommu_ats_of(iommu *u, uint16_t rid)
 {
     for (size_t i = 0; i < u->n_ats; i++)
         if (u->ats[i].rid == rid)
@@ -358,7 +352,7 @@ static int write_context(iommu *u, uint16_t rid, uint64_t lo, uint64_t hi)
 
 int iommu_attach(iommu *u, uint16_t rid, iommu_domain *d)
 {
-    uint64_t tt = ats_of(u, rid) ? VTD_CONTEXT_TT_DEV_IOTLB : VTD_CONTEXT_TT_MULTI_LEVEL;
+    uint64_t tt = iommu_ats_of(u, rid) ? VTD_CONTEXT_TT_DEV_IOTLB : VTD_CONTEXT_TT_MULTI_LEVEL;
     uint64_t aw = d->pt.levels - 2; /* 3 -> 1 (39-bit), 4 -> 2 (48-bit), 5 -> 3 (57-bit) */
     return write_context(u, rid, d->pt.root | tt << VTD_CONTEXT_ENTRY_TT_SHIFT | VTD_CONTEXT_ENTRY_P,
                          aw | (uint64_t)d->did << VTD_CONTEXT_ENTRY_DID_SHIFT);
@@ -587,6 +581,10 @@ int iommu_translate(void *ctx, uint16_t rid, uint64_t addr, uint32_t len, bool w
                     uint64_t *t_ps, uint64_t *hpa)
 {
     iommu *u = ctx;
+    if (!u->te) { /* translation disabled: the request passes as addressed */
+        *hpa = addr;
+        return 0;
+    }
     u->translations++;
     iommu_ctx_entry c;
     uint8_t reason = 0;
@@ -599,7 +597,7 @@ int iommu_translate(void *ctx, uint16_t rid, uint64_t addr, uint32_t len, bool w
         *hpa = addr;
         return 0;
     }
-    iommu_ats_dev *ats = c.tt == VTD_CONTEXT_TT_DEV_IOTLB ? ats_of(u, rid) : NULL;
+    iommu_ats_dev *ats = c.tt == VTD_CONTEXT_TT_DEV_IOTLB ? iommu_ats_of(u, rid) : NULL;
     if (ats) {
         /* The device's own cache first: a hit leaves as a translated request, which the
          * root complex passes once the context allows translated requests. */
@@ -674,193 +672,11 @@ int iommu_dma_access(iommu *u, uint16_t rid, uint64_t addr, void *buf, size_t le
     return rc;
 }
 
-/* ---- invalidation ------------------------------------------------------------------ */
-
-static uint64_t am_for(uint64_t bytes, uint64_t *align_bytes)
-{
-    uint64_t pages = (bytes + 4095) / 4096, am = 0;
-    while ((1ull << am) < pages)
-        am++;
-    *align_bytes = 4096ull << am;
-    return am;
-}
-
-static void encode(const iommu_inv *v, uint64_t *lo, uint64_t *hi)
-{
-    uint64_t g, align;
-    *lo = *hi = 0;
-    switch (v->kind) {
-    case IOMMU_INV_IOTLB_GLOBAL:
-    case IOMMU_INV_IOTLB_DOMAIN:
-    case IOMMU_INV_IOTLB_PAGE:
-        g = v->kind == IOMMU_INV_IOTLB_GLOBAL ? VTD_INV_G_GLOBAL
-          : v->kind == IOMMU_INV_IOTLB_DOMAIN ? VTD_INV_G_DOMAIN : VTD_INV_G_PAGE;
-        *lo = VTD_INV_DESC_IOTLB | g << VTD_INV_DESC_G_SHIFT | VTD_INV_DESC_IOTLB_DR |
-              VTD_INV_DESC_IOTLB_DW | (uint64_t)v->did << VTD_INV_DESC_DID_SHIFT;
-        if (v->kind == IOMMU_INV_IOTLB_PAGE) {
-            uint64_t am = am_for(v->bytes, &align);
-            *hi = (v->addr & ~(align - 1)) | (v->keep_tables ? 1ull << 6 : 0) | am;
-        }
-        break;
-    case IOMMU_INV_CTX_GLOBAL:
-    case IOMMU_INV_CTX_DOMAIN:
-    case IOMMU_INV_CTX_DEVICE:
-        g = v->kind == IOMMU_INV_CTX_GLOBAL ? VTD_INV_G_GLOBAL
-          : v->kind == IOMMU_INV_CTX_DOMAIN ? VTD_INV_G_DOMAIN : VTD_INV_G_DEVICE;
-        *lo = VTD_INV_DESC_CC | g << VTD_INV_DESC_G_SHIFT |
-              (uint64_t)v->did << VTD_INV_DESC_DID_SHIFT |
-              (uint64_t)v->rid << VTD_INV_DESC_CC_SID_SHIFT;
-        break;
-    case IOMMU_INV_DEVTLB: {
-        *lo = VTD_INV_DESC_DEVICE | (uint64_t)v->rid << VTD_INV_DESC_DEV_SID_SHIFT;
-        uint64_t size = 4096;
-        while (size < v->bytes)
-            size <<= 1;
-        uint64_t a = v->addr & ~(size - 1);
-        /* PCIe ATS range encoding: S set, address bits below the size are 0111...1. */
-        *hi = size > 4096 ? (a | (((size >> 1) - 1) & ~0xFFFull) | VTD_INV_DESC_DEV_SIZE) : a;
-        break;
-    }
-    case IOMMU_INV_IEC_GLOBAL:
-        *lo = VTD_INV_DESC_IEC;
-        break;
-    case IOMMU_INV_IEC_INDEX:
-        *lo = VTD_INV_DESC_IEC | 1ull << VTD_INV_DESC_G_SHIFT | (uint64_t)v->index << 32;
-        break;
-    }
-}
-
-/* Decodes a device-TLB invalidation's range. */
-static void devtlb_range(uint64_t hi, uint64_t *addr, uint64_t *bytes)
-{
-    uint64_t a = hi & ~0xFFFull;
-    if (!(hi & VTD_INV_DESC_DEV_SIZE)) {
-        *addr = a;
-        *bytes = 4096;
-        return;
-    }
-    unsigned ones = 0;
-    while (ones < 52 && (a >> (12 + ones) & 1))
-        ones++;
-    *bytes = 1ull << (12 + ones + 1);
-    *addr = a & ~(*bytes - 1);
-}
-
-/* Executes the descriptor at `da`, fetched by time t; returns when it is done. */
-static uint64_t execute(iommu *u, uint64_t da, uint64_t t)
-{
-    uint64_t lo = mem_phys_read_u64(u->pm, da), hi = mem_phys_read_u64(u->pm, da + 8);
-    unsigned type = (unsigned)(lo & 0xF);
-    unsigned g = (unsigned)(lo >> VTD_INV_DESC_G_SHIFT) & 3;
-    uint16_t did = (uint16_t)(lo >> VTD_INV_DESC_DID_SHIFT);
-    uint32_t dropped = 0;
-    u->inv_descs++;
-    switch (type) {
-    case VTD_INV_DESC_IOTLB:
-        u->inv_iotlb++;
-        if (g == VTD_INV_G_GLOBAL) {
-            dropped += iommu_tlb_inv_all(u->iotlb);
-            for (unsigned l = 2; l <= IOMMU_MAX_LEVELS; l++)
-                dropped += iommu_tlb_inv_all(u->pwc[l]);
-        } else if (g == VTD_INV_G_DOMAIN) {
-            dropped += iommu_tlb_inv_domain(u->iotlb, did);
-            for (unsigned l = 2; l <= IOMMU_MAX_LEVELS; l++)
-                dropped += iommu_tlb_inv_domain(u->pwc[l], did);
-        } else {
-            uint64_t am = hi & VTD_INV_DESC_IOTLB_AM_MASK;
-            uint64_t addr = hi & ~0xFFFull, bytes = 4096ull << am;
-            dropped += iommu_tlb_inv_range(u->iotlb, did, addr, bytes);
-            if (!(hi & (1ull << 6)))
-                for (unsigned l = 2; l <= IOMMU_MAX_LEVELS; l++)
-                    dropped += iommu_tlb_inv_range(u->pwc[l], did, addr, bytes);
-        }
-        t += u->cfg.inv_iotlb_ps;
-        break;
-    case VTD_INV_DESC_CC: {
-        u->inv_ctx++;
-        uint16_t sid = (uint16_t)(lo >> VTD_INV_DESC_CC_SID_SHIFT);
-        for (uint32_t i = 0; i < u->ctx_entries; i++) {
-            iommu_ctx_entry *c = &u->ctx[i];
-            if (c->valid && (g == VTD_INV_G_GLOBAL || (g == VTD_INV_G_DOMAIN && c->did == did) ||
-                             (g == VTD_INV_G_DEVICE && c->rid == sid))) {
-                c->valid = 0;
-                dropped++;
-            }
-        }
-        t += u->cfg.inv_ctx_ps;
-        break;
-    }
-    case VTD_INV_DESC_DEVICE: {
-        u->inv_devtlb++;
-        uint16_t sid = (uint16_t)(lo >> VTD_INV_DESC_DEV_SID_SHIFT);
-        uint64_t addr, bytes;
-        devtlb_range(hi, &addr, &bytes);
-        dropped += iommu_tlb_inv_range(u->devtlb, sid, addr, bytes);
-        iommu_ats_dev *a = ats_of(u, sid);
-        if (a) {
-            /* Invalidate Request message down, the device's work, Invalidate Completion
-             * message up (PCIe ATS 3.x: MsgD with the range, then Msg). */
-            uint64_t at_dev = pcie_link_send(a->link, PCIE_DOWN, t + a->rc_latency_ps,
-                                             PCIE_TLP_MSGD, 0, 8);
-            uint64_t answered = at_dev + u->cfg.inv_devtlb_ps;
-            t = pcie_link_send(a->link, PCIE_UP, answered, PCIE_TLP_MSG, 0, 0) + a->rc_latency_ps;
-        }
-        break;
-    }
-    case VTD_INV_DESC_IEC:
-        u->inv_iec++;
-        dropped += iommu_iec_invalidate(u, g == 0, (uint32_t)(lo >> 32));
-        t += u->cfg.inv_iec_ps;
-        break;
-    case VTD_INV_DESC_WAIT:
-        if (lo & VTD_INV_DESC_WAIT_SW) {
-            t = mem_write(u->mem, t, hi, 4);
-            mem_phys_write_u32(u->pm, hi, (uint32_t)(lo >> VTD_INV_DESC_WAIT_DATA_SHIFT));
-        }
-        return t;
-    default:
-        assert(!"unknown invalidation descriptor");
-    }
-    u->invalidations++;
-    u->inv_entries_dropped += dropped;
-    return t;
-}
-
-uint64_t iommu_invalidate(iommu *u, uint64_t doorbell_ps, const iommu_inv *inv, size_t n)
-{
-    /* Software writes the descriptors and a wait descriptor at the tail. */
-    uint32_t first = u->iq_tail;
-    for (size_t i = 0; i <= n; i++) {
-        uint64_t lo, hi;
-        if (i < n) {
-            encode(&inv[i], &lo, &hi);
-        } else {
-            u->iq_seq++;
-            lo = VTD_INV_DESC_WAIT | VTD_INV_DESC_WAIT_SW |
-                 (uint64_t)u->iq_seq << VTD_INV_DESC_WAIT_DATA_SHIFT;
-            hi = u->iq_status;
-        }
-        uint64_t da = u->iq_base + (uint64_t)u->iq_tail * VTD_INV_DESC_BYTES;
-        cpu_store_u64(u, da, lo);
-        cpu_store_u64(u, da + 8, hi);
-        u->iq_tail = (u->iq_tail + 1) % IQ_DESCS;
-    }
-    /* The hardware fetches what the tail exposed and executes it in order. */
-    uint64_t t = doorbell_ps + u->cfg.qi_doorbell_ps;
-    for (uint32_t i = 0, slot = first; i <= n; i++, slot = (slot + 1) % IQ_DESCS) {
-        uint64_t da = u->iq_base + (uint64_t)slot * VTD_INV_DESC_BYTES;
-        t = mem_read(u->mem, t, da, VTD_INV_DESC_BYTES);
-        t = execute(u, da, t);
-    }
-    assert(mem_phys_read_u32(u->pm, u->iq_status) == u->iq_seq);
-    return t;
-}
-
 /* ---- ATS, peer-to-peer ------------------------------------------------------------ */
 
 void iommu_ats_enable(iommu *u, uint16_t rid, pcie_link *link, uint64_t rc_latency_ps)
 {
-    iommu_ats_dev *a = ats_of(u, rid);
+    iommu_ats_dev *a = iommu_ats_of(u, rid);
     if (!a) {
         u->ats = realloc(u->ats, (u->n_ats + 1) * sizeof *u->ats);
         assert(u->ats);

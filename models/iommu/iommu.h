@@ -23,8 +23,17 @@
  * requester id, the address and the VT-d reason code (iommu_regs.h) is logged in the
  * fault recording registers until software clears them, and counted.
  *
- * Costs are parameters (iommu.*), each with its unit; defaults and sources are in
- * workloads/platforms/xeon-e5v4-gen3x8.ini and docs/iommu-model.md. */
+ * Registers. Software programs the IOMMU through its register file (below): the root
+ * table, translation enable, the invalidation queue whose tail register is the
+ * doorbell, the fault recording registers it reads and releases.
+ *
+ * Hardware only: the model says what the IOMMU does and when. What the software that
+ * drives it costs (writing tables and descriptors, spinning on a wait, IOVAs) is
+ * counted at the host's clock by that software (host/dmaapi.h).
+ *
+ * The hardware's sizes and times are parameters (iommu.*, iommu_cfg), each with its
+ * unit; defaults and sources are in workloads/platforms/xeon-e5v4-gen3x8.ini and
+ * docs/iommu-model.md. */
 #ifndef MODELS_IOMMU_IOMMU_H
 #define MODELS_IOMMU_IOMMU_H
 
@@ -147,12 +156,46 @@ typedef struct iommu_inv {
     bool keep_tables;
 } iommu_inv;
 
-/* The hardware's side of queued invalidation: software has written the descriptors and a
- * wait descriptor at the queue's tail and writes the tail register at doorbell_ps; the
- * IOMMU fetches them after iommu.qi_doorbell_ns and executes them in order. Returns
- * when the wait descriptor's status write has landed. What the CPU pays for writing and
- * waiting is the host's (host/dmaapi.h, iommu_dma_qi_submit). */
-uint64_t iommu_invalidate(iommu *u, uint64_t doorbell_ps, const iommu_inv *inv, size_t n);
+/* The descriptor format (128 bits, as two little-endian 64-bit words) software writes
+ * into the invalidation queue: one for an iommu_inv, and the wait descriptor whose
+ * completion writes `data` to the 32-bit word at status_addr. */
+void iommu_inv_encode(const iommu_inv *v, uint64_t desc[2]);
+void iommu_inv_encode_wait(uint32_t data, uint64_t status_addr, uint64_t desc[2]);
+/* The word the driver's wait descriptors write: laid out at creation with the queue
+ * (IQA_REG) among the driver's structures. */
+uint64_t iommu_qi_status_addr(const iommu *u);
+
+/* ---- Registers (VT-d 10.4: iommu_regs.h) ------------------------------------------ *
+ *
+ * The remapping hardware's register file, as data: each register has a width, the bits
+ * software may write and the bits it clears by writing 1; the rest is read-only. A
+ * write to a register follows  new = (old & ~wmask) | (val & wmask);  new &= ~(val &
+ * w1cmask);  and then the register's handler acts:
+ *   GCMD   enables translation (TE), queued invalidation (QIE), interrupt remapping
+ *          (IRE) and compatibility-format interrupts (CFI) as written, latches RTADDR
+ *          (SRTP) or IRTA (SIRTP); GSTS reports it. GCMD reads 0.
+ *   IQT    the doorbell: the IOMMU fetches the descriptors from IQH up to the new tail
+ *          after iommu.qi_doorbell_ns, executes them in order and advances IQH; a tail
+ *          beyond the queue (IQA.QS) or an unknown descriptor sets FSTS.IQE and stops.
+ *   FRCD   a fault recording register; writing 1 to its F bit releases it (FSTS.PPF
+ *          clears with the last). A fault that finds its register still held, or
+ *          FSTS.PFO set, is not recorded and sets PFO, until software clears PFO.
+ * iommu_create programs RTADDR, IQA and GCMD (TE, QIE; CFI when iommu.irq_compat) as
+ * the driver's initialisation does; iommu_irq_table_init programs IRTA and IRE.
+ *
+ * Accesses are 4 or 8 bytes, naturally aligned, within one register (a 4-byte access
+ * to either half of a 64-bit register is fine). Software mistakes are counted, never
+ * fatal: a misaligned access (dropped; reads all-ones), an offset with no register
+ * (dropped; reads 0), a write to a register with no writable bit (nothing changes). */
+typedef struct iommu_reg_counters {
+    uint64_t reads, writes, misaligned, unknown, ro_writes;
+} iommu_reg_counters;
+
+uint64_t iommu_reg_read(iommu *u, uint32_t off, unsigned size);
+/* A write at t_ps; returns when the hardware is done acting on it (IQT: when the last
+ * descriptor fetched has executed, a wait descriptor's status write included). */
+uint64_t iommu_reg_write(iommu *u, uint64_t t_ps, uint32_t off, unsigned size, uint64_t val);
+iommu_reg_counters iommu_reg_counts(const iommu *u);
 
 /* ---- Faults ---------------------------------------------------------------------- */
 
@@ -165,10 +208,14 @@ typedef struct iommu_fault {
     uint64_t t_ps;
 } iommu_fault;
 
-/* Recorded faults (at most iommu.fault_records until cleared; later ones only
- * counted, as the overflow bit says). */
+/* What fault-handling software finds in the fault recording registers: the faults
+ * recorded and not yet released, oldest first, decoded (with when each was recorded).
+ * At most iommu.fault_records; later ones are only counted, as FSTS.PFO says. A
+ * pointer stays valid until its register records another fault. */
 size_t iommu_faults_recorded(const iommu *u);
-const iommu_fault *iommu_fault_get(const iommu *u, size_t i);
+const iommu_fault *iommu_fault_get(iommu *u, size_t i);
+/* Releases every recorded fault and clears the overflow (FRCD.F and FSTS.PFO written
+ * with 1s, as the driver's fault handler does). */
 void iommu_faults_clear(iommu *u);
 /* Every fault since creation (recorded or not). */
 uint64_t iommu_faults_total(const iommu *u);

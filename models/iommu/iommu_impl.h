@@ -73,15 +73,21 @@ struct iommu {
     size_t n_peers;
     bool acs_redirect;
 
-    /* invalidation queue: 256 descriptors of 16 bytes in host memory, and the status
-     * word a wait descriptor writes */
-    uint64_t iq_base, iq_status;
-    uint32_t iq_tail;
-    uint32_t iq_seq;
+    /* the register file (regfile.c): its bytes, and what the hardware latched from them */
+    uint8_t *regs;
+    uint32_t reg_bytes;
+    iommu_reg_counters reg_counts;
+    bool te;              /* GSTS.TES: requests are translated */
+    uint64_t irta_base;   /* IRTA_REG as latched by GCMD.SIRTP */
+    uint32_t irta_entries;
 
-    /* faults */
-    iommu_fault *faults;
-    size_t n_faults, fault_records;
+    /* the status word the driver's wait descriptors write */
+    uint64_t iq_status;
+
+    /* faults: recorded in the fault recording registers, the next at frcd_next */
+    uint32_t fault_records, frcd_next;
+    uint64_t *fault_t_ps;     /* when each register's fault was recorded */
+    iommu_fault *fault_view;  /* each register decoded, for iommu_fault_get */
 
     /* interrupt remapping */
     uint64_t irt_base;
@@ -105,10 +111,31 @@ struct iommu {
     sim_hist *walk_latency;
 };
 
-/* Logs a fault (iommu.c). */
+/* The fault recording registers' offset (CAP.FRO x 16), after the architected
+ * registers. */
+#define IOMMU_FRCD_OFF 0x400u
+
+/* ---- regfile.c ---- */
+/* Sets the read-only registers (VER, CAP, ECAP) and the reset values. */
+void iommu_regs_init(iommu *u);
+/* The hardware's own access to its registers: raw, no masks, counters or handlers. */
+uint64_t iommu_reg_get(const iommu *u, uint32_t off, unsigned size);
+void iommu_reg_set(iommu *u, uint32_t off, unsigned size, uint64_t val);
+/* What software does to GCMD to set a command or enable: writes the enables it keeps
+ * (as GSTS reports them) with `set` added. */
+void iommu_gcmd(iommu *u, uint32_t set);
+/* Logs a fault in the next fault recording register, or counts it as overflow. */
 void iommu_record_fault(iommu *u, uint16_t rid, uint64_t addr, uint8_t reason, bool write,
                         bool interrupt, uint64_t t_ps);
+
+/* ---- qi.c ---- */
+/* The tail register was written at t: fetches and executes the descriptors from IQH
+ * to IQT; returns when the last is done (IQE set in FSTS on a bad tail or descriptor). */
+uint64_t iommu_qi_fetch(iommu *u, uint64_t t);
+
 /* Interrupt-entry-cache invalidation (irq_remap.c), called by the queue. */
 uint32_t iommu_iec_invalidate(iommu *u, bool global, uint32_t index);
+/* The device whose ATS requests the IOMMU answers (iommu.c), NULL if none. */
+iommu_ats_dev *iommu_ats_of(iommu *u, uint16_t rid);
 
 #endif

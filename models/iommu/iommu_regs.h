@@ -10,23 +10,89 @@
 #include <stdint.h>
 
 /* ---- Remapping hardware registers (10.4) ------------------------------------------ */
-#define VTD_VER_REG 0x000
-#define VTD_CAP_REG 0x008
-#define VTD_ECAP_REG 0x010
-#define VTD_GCMD_REG 0x018
-#define VTD_GSTS_REG 0x01C
-#define VTD_RTADDR_REG 0x020
-#define VTD_CCMD_REG 0x028
-#define VTD_FSTS_REG 0x034
-#define VTD_FECTL_REG 0x038
-#define VTD_IQH_REG 0x080
-#define VTD_IQT_REG 0x088
-#define VTD_IQA_REG 0x090
-#define VTD_IRTA_REG 0x0B8
+#define VTD_VER_REG 0x000    /* 32: version */
+#define VTD_CAP_REG 0x008    /* 64: capabilities */
+#define VTD_ECAP_REG 0x010   /* 64: extended capabilities */
+#define VTD_GCMD_REG 0x018   /* 32: global command (write-only: reads 0) */
+#define VTD_GSTS_REG 0x01C   /* 32: global status */
+#define VTD_RTADDR_REG 0x020 /* 64: root table address */
+#define VTD_FSTS_REG 0x034   /* 32: fault status */
+#define VTD_FECTL_REG 0x038  /* 32: fault event control */
+#define VTD_IQH_REG 0x080    /* 64: invalidation queue head */
+#define VTD_IQT_REG 0x088    /* 64: invalidation queue tail */
+#define VTD_IQA_REG 0x090    /* 64: invalidation queue address */
+#define VTD_ICS_REG 0x09C    /* 32: invalidation completion status */
+#define VTD_IRTA_REG 0x0B8   /* 64: interrupt remapping table address */
+#define VTD_FRCD_BYTES 16u   /* a fault recording register; CAP.FRO gives the first */
 
-/* IRTA_REG: table base (bits 63:12), EIME (bit 11), size S (bits 3:0): 2^(S+1) entries. */
+/* CAP_REG. */
+#define VTD_CAP_ND_64K 6ull           /* bits 2:0: 16-bit domain ids */
+#define VTD_CAP_SAGAW_SHIFT 8         /* bits 12:8: bit 1 39-bit, 2 48-bit, 3 57-bit tables */
+#define VTD_CAP_MGAW_SHIFT 16         /* bits 21:16: address width - 1 */
+#define VTD_CAP_FRO_SHIFT 24          /* bits 33:24: first FRCD, in 16-byte units */
+#define VTD_CAP_SLLPS_2M (1ull << 34) /* second-level 2 MiB pages */
+#define VTD_CAP_SLLPS_1G (1ull << 35) /* second-level 1 GiB pages */
+#define VTD_CAP_PSI (1ull << 39)      /* page-selective invalidation */
+#define VTD_CAP_NFR_SHIFT 40          /* bits 47:40: fault recording registers - 1 */
+#define VTD_CAP_MAMV_SHIFT 48         /* bits 53:48: largest address mask value */
+#define VTD_CAP_DWD (1ull << 54)      /* write draining */
+#define VTD_CAP_DRD (1ull << 55)      /* read draining */
+/* ECAP_REG. */
+#define VTD_ECAP_QI (1ull << 1) /* queued invalidation */
+#define VTD_ECAP_DT (1ull << 2) /* device-TLBs (ATS) */
+#define VTD_ECAP_IR (1ull << 3) /* interrupt remapping */
+#define VTD_ECAP_PT (1ull << 6) /* pass-through */
+
+/* GCMD_REG and GSTS_REG: a command bit and its status bit share a
+ * position. Enables (TE, QIE, IRE, CFI) take the written value; SRTP and SIRTP are
+ * one-shot: latch RTADDR_REG or IRTA_REG, reported by RTPS and IRTPS. */
+#define VTD_GCMD_TE (1u << 31)    /* translation enable */
+#define VTD_GCMD_SRTP (1u << 30)  /* set root table pointer */
+#define VTD_GCMD_QIE (1u << 26)   /* queued invalidation enable */
+#define VTD_GCMD_IRE (1u << 25)   /* interrupt remapping enable */
+#define VTD_GCMD_SIRTP (1u << 24) /* set interrupt remapping table pointer */
+#define VTD_GCMD_CFI (1u << 23)   /* compatibility format interrupts pass */
+#define VTD_GCMD_ENABLES (VTD_GCMD_TE | VTD_GCMD_QIE | VTD_GCMD_IRE | VTD_GCMD_CFI)
+
+/* RTADDR_REG: root table base in bits 63:12 (legacy mode, TTM = 00b). */
+#define VTD_RTADDR_ADDR_MASK 0xFFFFFFFFFFFFF000ull
+
+/* FSTS_REG. PFO and IQE are cleared by writing 1; PPF is set while any fault
+ * recording register holds a fault; FRI is the index of the first one recorded then. */
+#define VTD_FSTS_PFO (1u << 0) /* primary fault overflow: nothing is recorded while set */
+#define VTD_FSTS_PPF (1u << 1) /* primary pending fault */
+#define VTD_FSTS_IQE (1u << 4) /* invalidation queue error */
+#define VTD_FSTS_FRI_SHIFT 8   /* bits 15:8 */
+#define VTD_FSTS_FRI_MASK (0xFFu << 8)
+/* FECTL_REG. */
+#define VTD_FECTL_IM (1u << 31) /* interrupt mask */
+
+/* IQH_REG, IQT_REG: descriptor index in bits 18:4. */
+#define VTD_IQ_INDEX_SHIFT 4
+#define VTD_IQ_INDEX_MASK 0x7FFF0ull
+/* IQA_REG: base bits 63:12, queue size QS bits 2:0 (2^QS pages of 256
+ * 128-bit descriptors). */
+#define VTD_IQA_ADDR_MASK 0xFFFFFFFFFFFFF000ull
+#define VTD_IQA_QS_MASK 7ull
+#define VTD_IQ_DESCS_PER_PAGE 256u
+/* ICS_REG. */
+#define VTD_ICS_IWC (1u << 0) /* a wait descriptor with IF set completed */
+
+/* IRTA_REG: table base (bits 63:12), EIME (bit 11), size S (bits 3:0): 2^(S+1)
+ * entries. */
 #define VTD_IRTA_ADDR_MASK 0xFFFFFFFFFFFFF000ull
+#define VTD_IRTA_EIME (1ull << 11)
 #define VTD_IRTA_S_MASK 0xFull
+
+/* Fault recording register (10.4.14), as two 64-bit halves. Low: fault information
+ * (the page address of a DMA fault; for an interrupt-remapping fault the interrupt
+ * index in bits 63:48). High: source id, reason, type, and F, cleared by writing 1. */
+#define VTD_FRCD_FI_MASK 0xFFFFFFFFFFFFF000ull
+#define VTD_FRCD_FI_IRQ_SHIFT 48
+#define VTD_FRCD_SID_MASK 0xFFFFull      /* high bits 15:0 (79:64) */
+#define VTD_FRCD_FR_SHIFT 32             /* high bits 39:32 (103:96) */
+#define VTD_FRCD_T_READ (1ull << 62)     /* high bit 62 (126): 0 write, 1 read */
+#define VTD_FRCD_F (1ull << 63)          /* high bit 63 (127): fault recorded */
 
 /* ---- Root entry (9.1): 128 bits, one per bus, 256 per 4 KiB root table ------------ */
 #define VTD_ROOT_ENTRY_BYTES 16u

@@ -16,8 +16,11 @@ int iommu_irq_table_init(iommu *u, unsigned s)
     if (base == MEM_PHYS_NONE)
         return -1;
     mem_phys_fill(u->pm, base, 0, bytes);
-    u->irt_base = base;
-    u->irt_entries = entries;
+    /* As the driver does: the table's address and size, latch it, enable remapping. */
+    iommu_reg_write(u, 0, VTD_IRTA_REG, 8, base | s);
+    iommu_gcmd(u, VTD_GCMD_SIRTP);
+    iommu_gcmd(u, VTD_GCMD_IRE);
+    assert(u->irt_base == base && u->irt_entries == entries);
     return 0;
 }
 
