@@ -22,9 +22,16 @@
  * freed blocks reused last-in first-out (Linux's per-CPU IOVA caches), and above 4 GiB
  * when that runs out and the device has 64 address bits.
  *
+ * The IOMMU driver's part (intel-iommu) is here too: it pays pte_cycles for each table
+ * entry the IOMMU's domain calls write or clear, and submits invalidations through the
+ * IOMMU's queue (iommu_dma_qi_submit: descriptors, the tail doorbell, the spin on the
+ * wait's status), which trace replay uses as well. The IOMMU model only says what the
+ * hardware does and when.
+ *
  * Timing: maps and unmaps return the time they are done (a bounce copy or a strict
- * invalidation takes time); CPU work is counted in cycles (dmaapi.cpu_cycles, and the
- * IOMMU part also in iommu.cpu_cycles) for a CPU model to charge to a core. */
+ * invalidation takes time); CPU work is counted in cycles at the host's clock
+ * (dmaapi.cpu_cycles, and the IOMMU part also in iommu.cpu_cycles) for a CPU model to
+ * charge to a core. */
 #ifndef HOST_DMAAPI_H
 #define HOST_DMAAPI_H
 
@@ -59,7 +66,7 @@ typedef struct iommu_dma_cfg {
     uint64_t qi_desc_cycles; /* writing one invalidation descriptor, the tail doorbell */
     uint64_t pte_cycles;     /* writing or clearing one page-table entry */
     /* Not the DMA API's parameters: the clock and copy rate of the cores it runs on,
-     * from the cpu's (cpu_cfg_load); a creator with a cpu model may set them from it. */
+     * from the cpu's (cpu_cfg_load): the kinds that use it build no cpu. */
     double cpu_ghz, copy_bytes_per_cycle;
 } iommu_dma_cfg;
 

@@ -113,8 +113,8 @@ uint64_t iommu_domain_table(const iommu_domain *d);
  * or 1 GiB; addresses and size multiples of it), rights IOMMU_READ | IOMMU_WRITE.
  * A guest-physical range of a VM is mapped the same way (iova = guest physical).
  * Returns the number of table entries written (the CPU's work, which the host
- * charges), or -1 with *e set. Caches are not invalidated: a change
- * to a present mapping needs an invalidation (iommu_invalidate) to be seen. */
+ * charges), or -1 with *e set. Caches are not invalidated: a change to a present
+ * mapping needs an invalidation through the queue (below) to be seen. */
 int64_t iommu_domain_map(iommu_domain *d, uint64_t iova, uint64_t hpa, uint64_t bytes,
                          uint64_t page_bytes, unsigned rights, sim_err *e);
 /* Clears the leaves of [iova, iova + bytes); returns how many. No invalidation. */
@@ -132,7 +132,11 @@ int iommu_attach_passthrough(iommu *u, uint16_t rid);
 /* Clears the context entry: the function's requests fault (reason 2). */
 void iommu_detach(iommu *u, uint16_t rid);
 
-/* ---- Invalidation (queued invalidation, VT-d 6.5.2) ------------------------------- */
+/* ---- Invalidation (queued invalidation, VT-d 6.5.2) ------------------------------- *
+ *
+ * Software writes descriptors at the queue's tail and then the tail register, IQT (the
+ * doorbell, see Registers); host/dmaapi.h's iommu_dma_qi_submit does that as the IOMMU
+ * driver does and pays for it. */
 
 typedef enum iommu_inv_kind {
     IOMMU_INV_IOTLB_GLOBAL,  /* every IOTLB and paging-structure cache entry */

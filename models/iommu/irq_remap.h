@@ -56,7 +56,7 @@ int iommu_irte_set_remapped(iommu *u, uint32_t index, uint16_t sid, uint32_t des
 int iommu_irte_set_posted(iommu *u, uint32_t index, uint16_t sid, uint64_t pd_addr,
                           uint8_t vector, bool urgent);
 /* Clears the present bit. The entry cache keeps a stale copy until an IEC
- * invalidation (iommu_invalidate with IOMMU_INV_IEC_*). */
+ * invalidation (IOMMU_INV_IEC_*, queued by the host: iommu_dma_qi_submit). */
 void iommu_irte_clear(iommu *u, uint32_t index);
 
 /* A posted-interrupt descriptor: allocated from the IOMMU driver's memory and
