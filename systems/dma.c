@@ -136,8 +136,6 @@ static dma_cfg dma_cfg_load(const sim_params *p)
     return c;
 }
 
-static bool iommu_on(const sim_params *p) { return sim_params_enum_index(p, "iommu.mode") != 0; }
-
 static uint64_t window_base(const sim_params *p, const dma_cfg *c)
 {
     uint64_t base = c->base_addr;
@@ -187,14 +185,16 @@ static int dmabench_check(const sim_params *p, sim_err *e)
         return sim_err_set(e, "the DMA window [%#llx, %#llx) is beyond 52-bit host physical "
                               "addresses", (unsigned long long)base, (unsigned long long)(base + window));
     unsigned bits = lc.addr_bits;
-    int mode = sim_params_enum_index(p, "iommu.mode");
-    if (bits < 64 && base + window > (1ull << bits) && mode < 2 &&
+    iommu_dma_cfg dc;
+    iommu_dma_config(p, &dc);
+    int mode = (int)dc.mode;
+    if (bits < 64 && base + window > (1ull << bits) && mode < IOMMU_DMA_STRICT &&
         base < PLATFORM_BOUNCE_BASE + PLATFORM_BOUNCE_BYTES && base + window > PLATFORM_BOUNCE_BASE)
         return sim_err_set(e, "the DMA window [%#llx, %#llx) overlaps the bounce pool [%#llx, "
                               "%#llx) a %u-bit device needs",
                            (unsigned long long)base, (unsigned long long)(base + window),
                            PLATFORM_BOUNCE_BASE, PLATFORM_BOUNCE_BASE + PLATFORM_BOUNCE_BYTES, bits);
-    if (!iommu_on(p))
+    if (mode == IOMMU_DMA_OFF)
         return 0;
     if (base < PLATFORM_IOMMU_TABLES_BASE + PLATFORM_IOMMU_TABLES_BYTES &&
         base + window > PLATFORM_IOMMU_TABLES_BASE)
@@ -203,8 +203,8 @@ static int dmabench_check(const sim_params *p, sim_err *e)
                            (unsigned long long)base, (unsigned long long)(base + window),
                            PLATFORM_IOMMU_TABLES_BASE,
                            PLATFORM_IOMMU_TABLES_BASE + PLATFORM_IOMMU_TABLES_BYTES);
-    uint64_t page = sim_params_uint(p, "iommu.page_bytes");
-    if (mode >= 2 && c.map == 1 && window / page > WINDOW_MAX_PAGES)
+    uint64_t page = dc.page_bytes;
+    if (mode >= IOMMU_DMA_STRICT && c.map == 1 && window / page > WINDOW_MAX_PAGES)
         return sim_err_set(e, "dma.window_bytes = %llu needs %llu IOMMU pages of %llu bytes; "
                               "at most %llu are mapped at once (use a larger iommu.page_bytes)",
                            (unsigned long long)window, (unsigned long long)(window / page),
@@ -371,10 +371,12 @@ static int bring_up_dma_api(dmabench *b, const sim_params *p, sim_stats *st, sim
     platform *pf = b->pf;
     unsigned bits = pcie_link_config(pf->link)->addr_bits;
     bool bounce = bits < 64 && b->base + b->window > (1ull << bits);
-    int mode = sim_params_enum_index(p, "iommu.mode");
-    if (mode == 0 && !bounce)
+    iommu_dma_cfg dc;
+    iommu_dma_config(p, &dc);
+    int mode = (int)dc.mode;
+    if (mode == IOMMU_DMA_OFF && !bounce)
         return 0;
-    if (pf->iommu && sim_params_bool(p, "iommu.ats"))
+    if (pf->iommu && dc.ats)
         iommu_ats_enable(pf->iommu, PLATFORM_DEVICE_RID, pf->link,
                          pcie_rc_latency_ps(pf->rc));
     b->dma_api = iommu_dma_create(p, st, pf->iommu, pf->mem, pf->pm, PLATFORM_DEVICE_RID,
@@ -382,9 +384,9 @@ static int bring_up_dma_api(dmabench *b, const sim_params *p, sim_stats *st, sim
     if (!b->dma_api)
         return -1;
     platform_observe_dma_api(pf, b->dma_api);
-    bool per_transfer_mapping = mode >= 2 && b->cfg.map == 0;
+    bool per_transfer_mapping = mode >= IOMMU_DMA_STRICT && b->cfg.map == 0;
     b->map_per_transfer = per_transfer_mapping || bounce;
-    if (mode >= 2 && !per_transfer_mapping) {
+    if (mode >= IOMMU_DMA_STRICT && !per_transfer_mapping) {
         /* One mapping of the whole window, in pages of iommu.page_bytes. */
         iommu_dma_buf w;
         if (iommu_dma_map(b->dma_api, 0, b->base, b->window, true, &w) == UINT64_MAX)

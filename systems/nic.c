@@ -173,7 +173,9 @@ static int nicload_check(const sim_params *p, sim_err *e)
                            (unsigned long long)mps, (unsigned long long)mpss);
     uint64_t qbytes = nic_drvq_mem_bytes(p) * qp * (vms ? vms : 1);
     uint64_t base = c.host_base_addr;
-    if (sim_params_enum_index(p, "iommu.mode") != 0 &&
+    iommu_dma_cfg dc;
+    iommu_dma_config(p, &dc);
+    if (dc.mode != IOMMU_DMA_OFF &&
         base < PLATFORM_IOMMU_TABLES_BASE + PLATFORM_IOMMU_TABLES_BYTES &&
         base + qbytes > PLATFORM_IOMMU_TABLES_BASE)
         return sim_err_set(e, "nicload.host_base_addr: the queues' memory [%#llx, %#llx) overlaps "
@@ -436,14 +438,16 @@ static int assign(nicload *l, const sim_params *p, unsigned fn, uint64_t base, u
     if (!u)
         return 0;
     uint16_t rid = nic_fn_rid(l->nic, fn);
-    if (sim_params_enum_index(p, "iommu.mode") == 1)
+    iommu_dma_cfg dc;
+    iommu_dma_config(p, &dc);
+    if (dc.mode == IOMMU_DMA_PT)
         return iommu_attach_passthrough(u, rid) < 0
                    ? sim_err_set(e, "nic: cannot attach function %u in pass-through", fn)
                    : 0;
     iommu_domain *d = iommu_domain_create(u, (uint16_t)(fn + 1));
     if (!d)
         return sim_err_set(e, "nic: no IOMMU domain for function %u", fn);
-    uint64_t page = sim_params_uint(p, "iommu.page_bytes");
+    uint64_t page = dc.page_bytes;
     uint64_t lo = base & ~(page - 1), hi = (base + bytes + page - 1) & ~(page - 1);
     if (iommu_domain_map(d, lo, lo, hi - lo, page, IOMMU_READ | IOMMU_WRITE, e) < 0 ||
         iommu_attach(u, rid, d) < 0)

@@ -278,7 +278,9 @@ static int paths_check(const sim_params *p, sim_err *e)
     if (page != 4096 && page != (2ull << 20) && page != (1ull << 30))
         return sim_err_set(e, "io.guest_page_bytes = %llu: the IOMMU maps 4 KiB, 2 MiB or 1 GiB "
                               "pages", (unsigned long long)page);
-    if (page == (1ull << 30) && !sim_params_bool(p, "iommu.superpage_1g"))
+    iommu_cfg ic;
+    iommu_config(p, &ic);
+    if (page == (1ull << 30) && !ic.superpage_1g)
         return sim_err_set(e, "io.guest_page_bytes = 1 GiB needs iommu.superpage_1g = true");
     if (nic_drvq_mem_bytes(p) > PLATFORM_VM_SPAN)
         return sim_err_set(e, "a queue pair's rings and buffers (%llu bytes: nic.ring_entries x "

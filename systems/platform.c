@@ -38,7 +38,9 @@ platform *platform_create(const sim_ctx *ctx, const sys_observers *obs, bool wit
     if (obs && obs->rc_request)
         pcie_rc_set_observer(pf->rc, obs->rc_request, obs->rc_request_ctx);
     pf->bus = pcie_cfg_bus_create();
-    if (with_iommu || sim_params_enum_index(p, "iommu.mode") != 0) {
+    iommu_dma_cfg dc;
+    iommu_dma_config(p, &dc);
+    if (with_iommu || dc.mode != IOMMU_DMA_OFF) {
         pf->iommu = iommu_create(p, ctx->stats, pf->mem, pf->pm, PLATFORM_IOMMU_TABLES_BASE,
                                  PLATFORM_IOMMU_TABLES_BYTES);
         pcie_rc_set_translate(pf->rc, iommu_translate, pf->iommu);

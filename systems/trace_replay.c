@@ -68,7 +68,6 @@
 /* Domains with unmaps waiting for a lazy flush. */
 #define MAX_LAZY_DOMAINS 64u
 
-enum { MODE_OFF = 0, MODE_PT = 1, MODE_STRICT = 2, MODE_LAZY = 3 };
 enum { RID_UNSEEN = 0, RID_READY = 1 };
 
 /* Pages mapped by more than one map record (pages larger than the recording's): the
@@ -90,9 +89,8 @@ typedef struct replay {
     mem_phys *pm;
     iommu *iommu;
     iommu_dma_cfg dma_api; /* the IOMMU driver's costs, for invalidations */
-    int mode;
-    bool fast, policy, warm, ats;
-    uint64_t page_bytes, rc_latency_ps, mps, mrrs;
+    bool fast, policy, warm;
+    uint64_t rc_latency_ps, mps, mrrs;
     trace_reader *rd;
     const trace_rec *recs;
     size_t n, pos;
@@ -112,7 +110,7 @@ typedef struct replay {
     /* lazy policy: unmaps since the last flush, per domain */
     uint16_t lazy_did[MAX_LAZY_DOMAINS];
     size_t lazy_n;
-    uint64_t lazy_unmaps, lazy_oldest_ps, lazy_batch, lazy_timeout_ps;
+    uint64_t lazy_unmaps, lazy_oldest_ps;
     /* stats */
     uint64_t records, reads, writes, read_bytes, write_bytes, msis, maps, unmaps, invs, ignored,
         map_failures, read_errors;
@@ -239,9 +237,9 @@ static void ensure_rid(replay *r, uint16_t rid, uint16_t did)
     r->rid_state[rid] = RID_READY;
     if (!r->iommu)
         return;
-    if (r->ats)
+    if (r->dma_api.ats)
         iommu_ats_enable(r->iommu, rid, r->link, r->rc_latency_ps);
-    if (r->mode == MODE_PT) {
+    if (r->dma_api.mode == IOMMU_DMA_PT) {
         iommu_attach_passthrough(r->iommu, rid);
         return;
     }
@@ -291,7 +289,7 @@ static page_ref *ref_slot(replay *r, uint16_t did, uint64_t page, bool add)
 /* [addr, addr + len) rounded out to whole pages; false when that passes 2^64. */
 static bool page_span(const replay *r, uint64_t addr, uint64_t len, uint64_t *first, uint64_t *end)
 {
-    uint64_t p = r->page_bytes;
+    uint64_t p = r->dma_api.page_bytes;
     uint64_t last = addr + (len - 1);
     *first = addr & ~(p - 1);
     *end = (last & ~(p - 1)) + p;
@@ -303,13 +301,13 @@ static void do_map(replay *r, const trace_rec *x)
     r->maps++;
     if (r->warm)
         mem_touch(r->mem, x->aux, x->len);
-    if (!r->iommu || r->mode < MODE_STRICT) {
+    if (!r->iommu || r->dma_api.mode < IOMMU_DMA_STRICT) {
         r->ignored++;
         return;
     }
     ensure_rid(r, x->rid, x->domain);
     iommu_domain *d = domain_of(r, x->domain);
-    uint64_t first, end, p = r->page_bytes;
+    uint64_t first, end, p = r->dma_api.page_bytes;
     if (!d || !page_span(r, x->addr, x->len, &first, &end)) {
         r->map_failures++;
         return;
@@ -345,7 +343,7 @@ static void lazy_flush(replay *r, uint64_t t)
 {
     for (size_t i = 0; i < r->lazy_n; i++) {
         r->chain[r->chain_n++] = (iommu_inv){.kind = IOMMU_INV_IOTLB_DOMAIN, .did = r->lazy_did[i]};
-        if (r->ats)
+        if (r->dma_api.ats)
             r->chain[r->chain_n++] = (iommu_inv){.kind = IOMMU_INV_DEVTLB, .bytes = 1ull << 63};
         if (r->chain_n + 2 > MAX_CHAIN)
             submit(r, t);
@@ -359,10 +357,10 @@ static void lazy_flush(replay *r, uint64_t t)
 static void policy_invalidate(replay *r, uint16_t did, uint16_t rid, uint64_t first, uint64_t end,
                               uint64_t t)
 {
-    if (r->mode == MODE_STRICT) {
+    if (r->dma_api.mode == IOMMU_DMA_STRICT) {
         r->chain[r->chain_n++] = (iommu_inv){.kind = IOMMU_INV_IOTLB_PAGE, .did = did, .addr = first,
                                              .bytes = end - first, .keep_tables = true};
-        if (r->ats)
+        if (r->dma_api.ats)
             r->chain[r->chain_n++] = (iommu_inv){.kind = IOMMU_INV_DEVTLB, .rid = rid, .addr = first,
                                                  .bytes = end - first};
         submit(r, t);
@@ -379,20 +377,20 @@ static void policy_invalidate(replay *r, uint16_t did, uint16_t rid, uint64_t fi
             lazy_flush(r, t);
         r->lazy_did[r->lazy_n++] = did;
     }
-    if (r->lazy_unmaps >= r->lazy_batch ||
-        (t > r->lazy_oldest_ps && t - r->lazy_oldest_ps >= r->lazy_timeout_ps))
+    if (r->lazy_unmaps >= r->dma_api.lazy_batch ||
+        (t > r->lazy_oldest_ps && t - r->lazy_oldest_ps >= r->dma_api.lazy_timeout_ps))
         lazy_flush(r, t);
 }
 
 static void do_unmap(replay *r, const trace_rec *x, uint64_t t)
 {
     r->unmaps++;
-    if (!r->iommu || r->mode < MODE_STRICT) {
+    if (!r->iommu || r->dma_api.mode < IOMMU_DMA_STRICT) {
         r->ignored++;
         return;
     }
     iommu_domain *d = iommu_domain_find(r->iommu, x->domain ? x->domain : 1);
-    uint64_t first, end, p = r->page_bytes;
+    uint64_t first, end, p = r->dma_api.page_bytes;
     if (!d || !page_span(r, x->addr, x->len, &first, &end)) {
         r->ignored++;
         return;
@@ -675,7 +673,7 @@ static void *trace_replay_build(const sim_ctx *ctx, const sys_observers *obs, si
         trace_replay_destroy(r);
         return NULL;
     }
-    r->mode = sim_params_enum_index(p, "iommu.mode");
+    iommu_dma_config(p, &r->dma_api);
     r->pf = platform_create(ctx, obs, false, e);
     if (!r->pf) {
         trace_replay_destroy(r);
@@ -686,15 +684,10 @@ static void *trace_replay_build(const sim_ctx *ctx, const sys_observers *obs, si
     r->rc = r->pf->rc;
     r->pm = r->pf->pm;
     r->iommu = r->pf->iommu;
-    iommu_dma_config(p, &r->dma_api);
     const pcie_link_cfg *lc = pcie_link_config(r->link);
     r->mps = lc->mps_bytes;
     r->mrrs = lc->mrrs_bytes;
     r->rc_latency_ps = pcie_rc_latency_ps(r->rc);
-    r->page_bytes = sim_params_uint(p, "iommu.page_bytes");
-    r->ats = sim_params_bool(p, "iommu.ats");
-    r->lazy_batch = sim_params_uint(p, "iommu.lazy_batch");
-    r->lazy_timeout_ps = (uint64_t)llround(sim_params_double(p, "iommu.lazy_timeout_ms") * 1e9);
     r->fast = c.timing == 1;
     r->policy = c.invalidate == 1;
     int warm = (int)c.warm;
