@@ -18,73 +18,15 @@
 #include "models/pcie/link.h"
 #include "models/pcie/rc.h"
 #include "sim/kernel.h"
+#include "tests/rig.h"
 
-#define TABLES (1ull << 40)
 #define US 1000000ull
-
-typedef struct rig {
-    sim_params *p;
-    sim_stats *s;
-    mem *m;
-    mem_phys *pm;
-    iommu *u;
-} rig;
-
-static sim_params *params(void)
-{
-    sim_params *p = sim_params_create();
-    mem_register_params(p);
-    pcie_link_register_params(p);
-    pcie_rc_register_params(p);
-    iommu_register_params(p);
-    iommu_dma_register_params(p);
-    cpu_register_params(p);
-    return p;
-}
-
-static void set(sim_params *p, const char *name, const char *value)
-{
-    sim_err e;
-    ck_assert_msg(sim_params_set(p, name, value, "test", &e) == 0, "%s", e.msg);
-}
-
-static void build(rig *r)
-{
-    sim_err e;
-    ck_assert_msg(iommu_check(r->p, &e) == 0, "%s", e.msg);
-    r->s = sim_stats_create();
-    r->m = mem_create(r->p, r->s);
-    r->pm = mem_phys_create();
-    r->u = iommu_create(r->p, r->s, r->m, r->pm, TABLES, 1ull << 30);
-}
-
-static void rig_init(rig *r)
-{
-    memset(r, 0, sizeof *r);
-    r->p = params();
-}
-
-static void rig_free(rig *r)
-{
-    iommu_destroy(r->u);
-    mem_phys_destroy(r->pm);
-    mem_destroy(r->m);
-    sim_stats_destroy(r->s);
-    sim_params_destroy(r->p);
-}
-
-static double stat(const rig *r, const char *name)
-{
-    double v = -1;
-    ck_assert_msg(sim_stats_get(r->s, name, &v), "no stat %s", name);
-    return v;
-}
 
 static iommu_domain *domain(rig *r, uint16_t did, uint16_t rid)
 {
-    iommu_domain *d = iommu_domain_create(r->u, did);
+    iommu_domain *d = iommu_domain_create(r->pf->iommu, did);
     ck_assert_ptr_nonnull(d);
-    ck_assert_int_eq(iommu_attach(r->u, rid, d), 0);
+    ck_assert_int_eq(iommu_attach(r->pf->iommu, rid, d), 0);
     return d;
 }
 
@@ -100,14 +42,14 @@ static uint64_t invalidate(rig *r, uint64_t t, const iommu_inv *inv, size_t n, u
 {
     iommu_dma_cfg c;
     iommu_dma_config(r->p, &c);
-    return iommu_dma_qi_submit(r->u, r->m, &c, t, inv, n, cycles);
+    return iommu_dma_qi_submit(r->pf->iommu, r->pf->mem, &c, t, inv, n, cycles);
 }
 
 /* Translate one access at t; returns the translation's latency, or UINT64_MAX when blocked. */
 static uint64_t xlate(rig *r, uint16_t rid, uint64_t addr, bool write, uint64_t t, uint64_t *hpa)
 {
     uint64_t tt = t, h = 0;
-    if (iommu_translate(r->u, rid, addr, 64, write, &tt, &h) < 0)
+    if (iommu_translate(r->pf->iommu, rid, addr, 64, write, &tt, &h) < 0)
         return UINT64_MAX;
     if (hpa)
         *hpa = h;
@@ -159,27 +101,27 @@ static void walk_levels(unsigned levels)
     rig_init(&r);
     char buf[8];
     snprintf(buf, sizeof buf, "%u", levels);
-    set(r.p, "iommu.levels", buf);
-    set(r.p, "iommu.pwc_entries", "0");
-    build(&r);
+    rig_set(&r, "iommu.levels", buf);
+    rig_set(&r, "iommu.pwc_entries", "0");
+    rig_build(&r, true);
     iommu_domain *d = domain(&r, 1, 0x0100);
     map(d, 0x40000000, 0x200000000ull, 1 << 20, 4096, IOMMU_READ | IOMMU_WRITE);
     uint64_t hpa;
     /* The first request also reads the root and context entries. */
     uint64_t lat = xlate(&r, 0x0100, 0x40001040, false, 0, &hpa);
     ck_assert_uint_eq(hpa, 0x200001040ull);
-    ck_assert_double_eq(stat(&r, "iommu.walk_reads"), levels);
-    ck_assert_double_eq(stat(&r, "iommu.ctx_reads"), 2);
+    ck_assert_double_eq(rig_stat(&r, "iommu.walk_reads"), levels);
+    ck_assert_double_eq(rig_stat(&r, "iommu.ctx_reads"), 2);
     ck_assert_uint_eq(lat, (2 + levels) * 80000ull + 200000);
     /* Another page: context cached, every level read again (no paging-structure cache). */
     lat = xlate(&r, 0x0100, 0x40005000, false, 10 * US, &hpa);
-    ck_assert_double_eq(stat(&r, "iommu.walk_reads"), 2 * levels);
-    ck_assert_double_eq(stat(&r, "iommu.ctx_reads"), 2);
+    ck_assert_double_eq(rig_stat(&r, "iommu.walk_reads"), 2 * levels);
+    ck_assert_double_eq(rig_stat(&r, "iommu.ctx_reads"), 2);
     ck_assert_uint_eq(lat, levels * 80000ull + 200000);
     /* The same page again: an IOTLB hit, no read. */
     ck_assert_uint_eq(xlate(&r, 0x0100, 0x40005008, false, 20 * US, NULL), 0);
-    ck_assert_double_eq(stat(&r, "iommu.walk_reads"), 2 * levels);
-    ck_assert_double_eq(stat(&r, "iommu.iotlb_hits"), 1);
+    ck_assert_double_eq(rig_stat(&r, "iommu.walk_reads"), 2 * levels);
+    ck_assert_double_eq(rig_stat(&r, "iommu.iotlb_hits"), 1);
     rig_free(&r);
 }
 
@@ -194,18 +136,18 @@ START_TEST(test_pwc_skips_cached_levels)
 {
     rig r;
     rig_init(&r);
-    build(&r);
+    rig_build(&r, true);
     iommu_domain *d = domain(&r, 1, 0x0100);
     map(d, 0x40000000, 0x200000000ull, 4 << 20, 4096, IOMMU_READ);
     xlate(&r, 0x0100, 0x40000000, false, 0, NULL);
-    ck_assert_double_eq(stat(&r, "iommu.walk_reads"), 4);
+    ck_assert_double_eq(rig_stat(&r, "iommu.walk_reads"), 4);
     uint64_t lat = xlate(&r, 0x0100, 0x40003000, false, 10 * US, NULL);
-    ck_assert_double_eq(stat(&r, "iommu.walk_reads"), 5);
+    ck_assert_double_eq(rig_stat(&r, "iommu.walk_reads"), 5);
     ck_assert_uint_eq(lat, 80000ull + 200000);
     /* A different 2 MiB region: the level-3 entry is cached, PDE and PTE are read. */
     xlate(&r, 0x0100, 0x40200000, false, 20 * US, NULL);
-    ck_assert_double_eq(stat(&r, "iommu.walk_reads"), 7);
-    ck_assert_double_eq(stat(&r, "iommu.pwc_hits"), 2);
+    ck_assert_double_eq(rig_stat(&r, "iommu.walk_reads"), 7);
+    ck_assert_double_eq(rig_stat(&r, "iommu.pwc_hits"), 2);
     rig_free(&r);
 }
 END_TEST
@@ -216,15 +158,15 @@ START_TEST(test_walk_reads_through_memory)
 {
     rig r;
     rig_init(&r);
-    set(r.p, "iommu.pwc_entries", "0");
-    build(&r);
+    rig_set(&r, "iommu.pwc_entries", "0");
+    rig_build(&r, true);
     iommu_domain *d = domain(&r, 1, 0x0100);
     map(d, 0, 0x100000000ull, 1 << 20, 4096, IOMMU_READ);
     xlate(&r, 0x0100, 0, false, 0, NULL);
-    mem_flush(r.m);
+    mem_flush(r.pf->mem);
     uint64_t lat = xlate(&r, 0x0100, 0x1000, false, 10 * US, NULL);
     ck_assert_uint_gt(lat, 4 * (80000ull + 40000) + 200000); /* DRAM, not LLC, per level */
-    ck_assert_double_ge(stat(&r, "mem.llc_read_misses"), 4);
+    ck_assert_double_ge(rig_stat(&r, "mem.llc_read_misses"), 4);
     rig_free(&r);
 }
 END_TEST
@@ -235,9 +177,9 @@ START_TEST(test_iotlb_lru_and_domain_tags)
 {
     rig r;
     rig_init(&r);
-    set(r.p, "iommu.iotlb_entries", "4");
-    set(r.p, "iommu.iotlb_ways", "4");
-    build(&r);
+    rig_set(&r, "iommu.iotlb_entries", "4");
+    rig_set(&r, "iommu.iotlb_ways", "4");
+    rig_build(&r, true);
     iommu_domain *d1 = domain(&r, 1, 0x0100);
     iommu_domain *d2 = domain(&r, 2, 0x0200);
     map(d1, 0, 0x100000000ull, 1 << 20, 4096, IOMMU_READ);
@@ -245,22 +187,22 @@ START_TEST(test_iotlb_lru_and_domain_tags)
     uint64_t t = 0;
     for (uint64_t pg = 0; pg < 4; pg++, t += 10 * US)
         xlate(&r, 0x0100, pg << 12, false, t, NULL);
-    ck_assert_uint_eq(iommu_iotlb_valid(r.u), 4);
+    ck_assert_uint_eq(iommu_iotlb_valid(r.pf->iommu), 4);
     xlate(&r, 0x0100, 0, false, t, NULL); /* page 0 becomes most recent */
     t += 10 * US;
     xlate(&r, 0x0100, 4 << 12, false, t, NULL); /* evicts page 1, the least recent */
     t += 10 * US;
-    ck_assert(iommu_iotlb_holds(r.u, 1, 0));
-    ck_assert(!iommu_iotlb_holds(r.u, 1, 1 << 12));
-    ck_assert(iommu_iotlb_holds(r.u, 1, 2 << 12));
-    ck_assert(iommu_iotlb_holds(r.u, 1, 4 << 12));
+    ck_assert(iommu_iotlb_holds(r.pf->iommu, 1, 0));
+    ck_assert(!iommu_iotlb_holds(r.pf->iommu, 1, 1 << 12));
+    ck_assert(iommu_iotlb_holds(r.pf->iommu, 1, 2 << 12));
+    ck_assert(iommu_iotlb_holds(r.pf->iommu, 1, 4 << 12));
     /* Same IOVA in another domain: its own entry and its own host page. */
     uint64_t h1, h2;
     xlate(&r, 0x0100, 2 << 12, false, t, &h1);
     ck_assert_uint_eq(xlate(&r, 0x0200, 2 << 12, false, t + 10 * US, &h2) > 0, 1); /* a miss */
     ck_assert_uint_eq(h1, 0x100002000ull);
     ck_assert_uint_eq(h2, 0x300002000ull);
-    ck_assert(iommu_iotlb_holds(r.u, 2, 2 << 12));
+    ck_assert(iommu_iotlb_holds(r.pf->iommu, 2, 2 << 12));
     rig_free(&r);
 }
 END_TEST
@@ -269,8 +211,8 @@ START_TEST(test_superpage_hits)
 {
     rig r;
     rig_init(&r);
-    set(r.p, "iommu.pwc_entries", "0");
-    build(&r);
+    rig_set(&r, "iommu.pwc_entries", "0");
+    rig_build(&r, true);
     iommu_domain *d = domain(&r, 1, 0x0100);
     map(d, 0x40000000, 0x200000000ull, 4 << 20, 2 << 20, IOMMU_READ | IOMMU_WRITE);
     map(d, 1ull << 32, 1ull << 36, 1ull << 30, 1ull << 30, IOMMU_READ);
@@ -278,18 +220,18 @@ START_TEST(test_superpage_hits)
     for (uint64_t pg = 0; pg < 512; pg++, t += US)
         xlate(&r, 0x0100, 0x40000000 + (pg << 12) + 8, pg & 1, t, &hpa);
     ck_assert_uint_eq(hpa, 0x200000000ull + (511ull << 12) + 8);
-    ck_assert_double_eq(stat(&r, "iommu.walks"), 1);
-    ck_assert_double_eq(stat(&r, "iommu.walk_reads"), 3); /* levels 4, 3 and the 2 MiB leaf */
-    ck_assert_double_eq(stat(&r, "iommu.iotlb_hits"), 511);
+    ck_assert_double_eq(rig_stat(&r, "iommu.walks"), 1);
+    ck_assert_double_eq(rig_stat(&r, "iommu.walk_reads"), 3); /* levels 4, 3 and the 2 MiB leaf */
+    ck_assert_double_eq(rig_stat(&r, "iommu.iotlb_hits"), 511);
     /* A 1 GiB page: two reads, then the whole gigabyte hits. */
     xlate(&r, 0x0100, (1ull << 32) + 12345, false, t, &hpa);
     ck_assert_uint_eq(hpa, (1ull << 36) + 12345);
-    ck_assert_double_eq(stat(&r, "iommu.walk_reads"), 5);
+    ck_assert_double_eq(rig_stat(&r, "iommu.walk_reads"), 5);
     xlate(&r, 0x0100, (1ull << 32) + (1ull << 29), false, t + US, &hpa);
-    ck_assert_double_eq(stat(&r, "iommu.walks"), 2);
+    ck_assert_double_eq(rig_stat(&r, "iommu.walks"), 2);
     /* Read-only gigabyte: a write faults with reason 5. */
     ck_assert_uint_eq(xlate(&r, 0x0100, (1ull << 32), true, t + 2 * US, NULL), UINT64_MAX);
-    ck_assert_uint_eq(iommu_fault_get(r.u, 0)->reason, VTD_FR_WRITE);
+    ck_assert_uint_eq(iommu_fault_get(r.pf->iommu, 0)->reason, VTD_FR_WRITE);
     rig_free(&r);
 }
 END_TEST
@@ -300,9 +242,9 @@ START_TEST(test_walker_queueing_and_miss_merging)
 {
     rig r;
     rig_init(&r);
-    set(r.p, "iommu.walkers", "1");
-    set(r.p, "iommu.pwc_entries", "0");
-    build(&r);
+    rig_set(&r, "iommu.walkers", "1");
+    rig_set(&r, "iommu.pwc_entries", "0");
+    rig_build(&r, true);
     iommu_domain *d = domain(&r, 1, 0x0100);
     map(d, 0, 0x100000000ull, 1 << 20, 4096, IOMMU_READ);
     xlate(&r, 0x0100, 0xF0000, false, 0, NULL); /* warm the context cache */
@@ -312,15 +254,15 @@ START_TEST(test_walker_queueing_and_miss_merging)
     uint64_t b = xlate(&r, 0x0100, 0x1040, false, t, NULL);
     ck_assert_uint_eq(a, walk);
     ck_assert_uint_eq(b, walk);
-    ck_assert_double_eq(stat(&r, "iommu.walks"), 2);
-    ck_assert_double_eq(stat(&r, "iommu.walks_merged"), 1);
+    ck_assert_double_eq(rig_stat(&r, "iommu.walks"), 2);
+    ck_assert_double_eq(rig_stat(&r, "iommu.walks_merged"), 1);
     /* Two misses to different pages at once with one walker: the second queues. */
     t = 20 * US;
     a = xlate(&r, 0x0100, 0x2000, false, t, NULL);
     b = xlate(&r, 0x0100, 0x3000, false, t, NULL);
     ck_assert_uint_eq(a, walk);
     ck_assert_uint_eq(b, 2 * walk);
-    ck_assert_double_eq(stat(&r, "iommu.walk_queue_ps"), (double)walk);
+    ck_assert_double_eq(rig_stat(&r, "iommu.walk_queue_ps"), (double)walk);
     rig_free(&r);
 }
 END_TEST
@@ -331,7 +273,7 @@ START_TEST(test_page_selective_invalidation_removes_exactly_that_page)
 {
     rig r;
     rig_init(&r);
-    build(&r);
+    rig_build(&r, true);
     iommu_domain *d1 = domain(&r, 1, 0x0100);
     iommu_domain *d2 = domain(&r, 2, 0x0200);
     map(d1, 0, 0x100000000ull, 1 << 20, 4096, IOMMU_READ);
@@ -341,30 +283,30 @@ START_TEST(test_page_selective_invalidation_removes_exactly_that_page)
         xlate(&r, 0x0100, pg << 12, false, t, NULL);
         xlate(&r, 0x0200, pg << 12, false, t, NULL);
     }
-    ck_assert_uint_eq(iommu_iotlb_valid(r.u), 16);
+    ck_assert_uint_eq(iommu_iotlb_valid(r.pf->iommu), 16);
     iommu_inv inv = {.kind = IOMMU_INV_IOTLB_PAGE, .did = 1, .addr = 3 << 12, .bytes = 4096};
     uint64_t cycles;
     uint64_t done = invalidate(&r, t, &inv, 1, &cycles);
-    ck_assert_uint_eq(iommu_iotlb_valid(r.u), 15);
-    ck_assert(!iommu_iotlb_holds(r.u, 1, 3 << 12));
+    ck_assert_uint_eq(iommu_iotlb_valid(r.pf->iommu), 15);
+    ck_assert(!iommu_iotlb_holds(r.pf->iommu, 1, 3 << 12));
     for (uint64_t pg = 0; pg < 8; pg++) {
-        ck_assert(iommu_iotlb_holds(r.u, 2, pg << 12));
+        ck_assert(iommu_iotlb_holds(r.pf->iommu, 2, pg << 12));
         if (pg != 3)
-            ck_assert(iommu_iotlb_holds(r.u, 1, pg << 12));
+            ck_assert(iommu_iotlb_holds(r.pf->iommu, 1, pg << 12));
     }
-    ck_assert_double_eq(stat(&r, "iommu.invalidations"), 1);
-    ck_assert_double_eq(stat(&r, "iommu.inv_descs"), 2); /* and its wait descriptor */
+    ck_assert_double_eq(rig_stat(&r, "iommu.invalidations"), 1);
+    ck_assert_double_eq(rig_stat(&r, "iommu.inv_descs"), 2); /* and its wait descriptor */
     /* It takes time and the CPU spins for it. */
     ck_assert_uint_gt(done, t + 400000);
     ck_assert_uint_gt(cycles, 1000);
-    ck_assert_double_eq(stat(&r, "iommu.cpu_cycles"), (double)cycles);
+    ck_assert_double_eq(rig_stat(&r, "iommu.cpu_cycles"), (double)cycles);
     /* Domain-selective: all of domain 2 and nothing of domain 1. */
     inv = (iommu_inv){.kind = IOMMU_INV_IOTLB_DOMAIN, .did = 2};
     invalidate(&r, done, &inv, 1, NULL);
-    ck_assert_uint_eq(iommu_iotlb_valid(r.u), 7);
+    ck_assert_uint_eq(iommu_iotlb_valid(r.pf->iommu), 7);
     inv = (iommu_inv){.kind = IOMMU_INV_IOTLB_GLOBAL};
     invalidate(&r, done + 10 * US, &inv, 1, NULL);
-    ck_assert_uint_eq(iommu_iotlb_valid(r.u), 0);
+    ck_assert_uint_eq(iommu_iotlb_valid(r.pf->iommu), 0);
     rig_free(&r);
 }
 END_TEST
@@ -375,22 +317,22 @@ START_TEST(test_context_invalidation)
 {
     rig r;
     rig_init(&r);
-    build(&r);
+    rig_build(&r, true);
     iommu_domain *d1 = domain(&r, 1, 0x0100);
-    iommu_domain *d2 = iommu_domain_create(r.u, 2);
+    iommu_domain *d2 = iommu_domain_create(r.pf->iommu, 2);
     map(d1, 0, 0x100000000ull, 1 << 20, 4096, IOMMU_READ);
     map(d2, 0, 0x300000000ull, 1 << 20, 4096, IOMMU_READ);
     uint64_t hpa;
     xlate(&r, 0x0100, 0x5000, false, 0, &hpa);
     ck_assert_uint_eq(hpa, 0x100005000ull);
-    ck_assert_int_eq(iommu_attach(r.u, 0x0100, d2), 0);
+    ck_assert_int_eq(iommu_attach(r.pf->iommu, 0x0100, d2), 0);
     xlate(&r, 0x0100, 0x6000, false, 10 * US, &hpa);
     ck_assert_uint_eq(hpa, 0x100006000ull); /* stale context entry still cached */
     iommu_inv inv = {.kind = IOMMU_INV_CTX_DEVICE, .rid = 0x0100};
     invalidate(&r, 20 * US, &inv, 1, NULL);
     xlate(&r, 0x0100, 0x6000, false, 30 * US, &hpa);
     ck_assert_uint_eq(hpa, 0x300006000ull);
-    ck_assert_double_eq(stat(&r, "iommu.inv_ctx"), 1);
+    ck_assert_double_eq(rig_stat(&r, "iommu.inv_ctx"), 1);
     rig_free(&r);
 }
 END_TEST
@@ -400,10 +342,10 @@ static void dma_api_run(const char *mode, uint64_t n, double *invs, double *cycl
 {
     rig r;
     rig_init(&r);
-    set(r.p, "iommu.mode", mode);
-    build(&r);
+    rig_set(&r, "iommu.mode", mode);
+    rig_build(&r, true);
     sim_err e;
-    iommu_dma *d = iommu_dma_create(r.p, r.s, r.u, r.m, r.pm, 0x0100, 1, 64, 3ull << 30, 64 << 20, &e);
+    iommu_dma *d = iommu_dma_create(r.p, r.s, r.pf->iommu, r.pf->mem, r.pf->pm, 0x0100, 1, 64, 3ull << 30, 64 << 20, &e);
     ck_assert_ptr_nonnull(d);
     uint64_t t = 0;
     for (uint64_t i = 0; i < n; i++, t += US) {
@@ -418,9 +360,9 @@ static void dma_api_run(const char *mode, uint64_t n, double *invs, double *cycl
         if (!strcmp(mode, "strict")) /* unmapped and invalidated: the device is refused */
             ck_assert_uint_eq(xlate(&r, 0x0100, b.dev_addr, false, t + 900000, NULL), UINT64_MAX);
     }
-    *invs = stat(&r, "iommu.inv_iotlb");
-    *cycles = stat(&r, "dmaapi.cpu_cycles");
-    *flushes = stat(&r, "dmaapi.flushes");
+    *invs = rig_stat(&r, "iommu.inv_iotlb");
+    *cycles = rig_stat(&r, "dmaapi.cpu_cycles");
+    *flushes = rig_stat(&r, "dmaapi.flushes");
     iommu_dma_destroy(d);
     rig_free(&r);
 }
@@ -442,20 +384,20 @@ START_TEST(test_lazy_timeout_flushes)
 {
     rig r;
     rig_init(&r);
-    set(r.p, "iommu.mode", "lazy");
-    build(&r);
+    rig_set(&r, "iommu.mode", "lazy");
+    rig_build(&r, true);
     sim_err e;
-    iommu_dma *d = iommu_dma_create(r.p, r.s, r.u, r.m, r.pm, 0x0100, 1, 64, 3ull << 30, 64 << 20, &e);
+    iommu_dma *d = iommu_dma_create(r.p, r.s, r.pf->iommu, r.pf->mem, r.pf->pm, 0x0100, 1, 64, 3ull << 30, 64 << 20, &e);
     iommu_dma_buf b;
     iommu_dma_map(d, 0, 0x100000000ull, 64, true, &b);
     ck_assert_uint_lt(xlate(&r, 0x0100, b.dev_addr, false, 0, NULL), UINT64_MAX);
     iommu_dma_unmap(d, 1000, &b);
-    ck_assert_double_eq(stat(&r, "dmaapi.flushes"), 0);
+    ck_assert_double_eq(rig_stat(&r, "dmaapi.flushes"), 0);
     /* The stale translation is still usable: lazy mode's window of vulnerability. */
     ck_assert_uint_lt(xlate(&r, 0x0100, b.dev_addr, false, 2000, NULL), UINT64_MAX);
     iommu_dma_map(d, 11 * 1000 * US, 0x100001000ull, 64, true, &b);
     iommu_dma_unmap(d, 11 * 1000 * US, &b); /* 11 ms after the first unmap */
-    ck_assert_double_eq(stat(&r, "dmaapi.flushes"), 1);
+    ck_assert_double_eq(rig_stat(&r, "dmaapi.flushes"), 1);
     iommu_dma_destroy(d);
     rig_free(&r);
 }
@@ -467,7 +409,7 @@ START_TEST(test_fault_reason_codes)
 {
     rig r;
     rig_init(&r);
-    build(&r);
+    rig_build(&r, true);
     iommu_domain *d = domain(&r, 1, 0x0100);
     map(d, 0x10000, 0x100000000ull, 0x1000, 4096, IOMMU_READ);
     ck_assert_uint_eq(xlate(&r, 0x0100, 0x20000, false, 0, NULL), UINT64_MAX);
@@ -478,23 +420,23 @@ START_TEST(test_fault_reason_codes)
     ck_assert_uint_eq(xlate(&r, 0x0100, 1ull << 50, false, 5 * US, NULL), UINT64_MAX);
     static const uint8_t want[] = {VTD_FR_READ, VTD_FR_WRITE, VTD_FR_WRITE, VTD_FR_CONTEXT_ENTRY_P,
                                    VTD_FR_ROOT_ENTRY_P, VTD_FR_ADDR_BEYOND_MGAW};
-    ck_assert_uint_eq(iommu_faults_recorded(r.u), 6);
+    ck_assert_uint_eq(iommu_faults_recorded(r.pf->iommu), 6);
     for (size_t i = 0; i < 6; i++)
-        ck_assert_msg(iommu_fault_get(r.u, i)->reason == want[i], "fault %zu: reason %#x, want %#x",
-                      i, iommu_fault_get(r.u, i)->reason, want[i]);
-    const iommu_fault *f = iommu_fault_get(r.u, 2);
+        ck_assert_msg(iommu_fault_get(r.pf->iommu, i)->reason == want[i], "fault %zu: reason %#x, want %#x",
+                      i, iommu_fault_get(r.pf->iommu, i)->reason, want[i]);
+    const iommu_fault *f = iommu_fault_get(r.pf->iommu, 2);
     ck_assert_uint_eq(f->rid, 0x0100);
     ck_assert_uint_eq(f->addr, 0x10000);
     ck_assert(f->write);
-    ck_assert_uint_eq(iommu_fault_get(r.u, 3)->rid, 0x0101);
+    ck_assert_uint_eq(iommu_fault_get(r.pf->iommu, 3)->rid, 0x0101);
     /* The recording registers fill; later faults are counted as overflow. */
     for (int i = 0; i < 5; i++)
         xlate(&r, 0x0100, 0x30000, false, 10 * US, NULL);
-    ck_assert_uint_eq(iommu_faults_recorded(r.u), 8);
-    ck_assert_uint_eq(iommu_faults_total(r.u), 11);
-    ck_assert_double_eq(stat(&r, "iommu.fault_overflows"), 3);
-    iommu_faults_clear(r.u);
-    ck_assert_uint_eq(iommu_faults_recorded(r.u), 0);
+    ck_assert_uint_eq(iommu_faults_recorded(r.pf->iommu), 8);
+    ck_assert_uint_eq(iommu_faults_total(r.pf->iommu), 11);
+    ck_assert_double_eq(rig_stat(&r, "iommu.fault_overflows"), 3);
+    iommu_faults_clear(r.pf->iommu);
+    ck_assert_uint_eq(iommu_faults_recorded(r.pf->iommu), 0);
     rig_free(&r);
 }
 END_TEST
@@ -505,51 +447,51 @@ START_TEST(test_vm_isolation)
 {
     rig r;
     rig_init(&r);
-    build(&r);
+    rig_build(&r, true);
     const uint64_t vm1_hpa = 0x1000000000ull, vm2_hpa = 0x2000000000ull, ram = 64 << 20;
-    iommu_domain *vm1 = iommu_domain_create(r.u, 1), *vm2 = iommu_domain_create(r.u, 2);
+    iommu_domain *vm1 = iommu_domain_create(r.pf->iommu, 1), *vm2 = iommu_domain_create(r.pf->iommu, 2);
     /* Guest-physical 0.. maps to each VM's host range, 2 MiB pages for VM 1, 4 KiB for VM 2. */
     map(vm1, 0, vm1_hpa, ram, 2 << 20, IOMMU_READ | IOMMU_WRITE);
     map(vm2, 0, vm2_hpa, ram, 4096, IOMMU_READ | IOMMU_WRITE);
     const uint16_t vf1 = 0x0181, vf2 = 0x0182; /* VFs of one PF, assigned to VM 1 and 2 */
-    ck_assert_int_eq(iommu_attach(r.u, vf1, vm1), 0);
-    ck_assert_int_eq(iommu_attach(r.u, vf2, vm2), 0);
+    ck_assert_int_eq(iommu_attach(r.pf->iommu, vf1, vm1), 0);
+    ck_assert_int_eq(iommu_attach(r.pf->iommu, vf2, vm2), 0);
     uint8_t secret[256];
     for (int i = 0; i < 256; i++)
         secret[i] = (uint8_t)(0xA5 ^ i);
-    mem_phys_write(r.pm, vm2_hpa + 0x100000, secret, sizeof secret);
-    uint64_t before = mem_phys_hash(r.pm, vm2_hpa, ram);
+    mem_phys_write(r.pf->pm, vm2_hpa + 0x100000, secret, sizeof secret);
+    uint64_t before = mem_phys_hash(r.pf->pm, vm2_hpa, ram);
 
     uint8_t evil[256];
     memset(evil, 0xEE, sizeof evil);
     uint64_t t = 0;
     /* The host physical address of VM 2's page, and a guest address beyond VM 1's RAM. */
-    ck_assert_int_eq(iommu_dma_access(r.u, vf1, vm2_hpa + 0x100000, evil, sizeof evil, true, &t), -1);
-    ck_assert_int_eq(iommu_dma_access(r.u, vf1, ram + 0x100000, evil, sizeof evil, true, &t), -1);
+    ck_assert_int_eq(iommu_dma_access(r.pf->iommu, vf1, vm2_hpa + 0x100000, evil, sizeof evil, true, &t), -1);
+    ck_assert_int_eq(iommu_dma_access(r.pf->iommu, vf1, ram + 0x100000, evil, sizeof evil, true, &t), -1);
     /* A write straddling VM 1's last page and the unmapped one after: nothing moves. */
-    ck_assert_int_eq(iommu_dma_access(r.u, vf1, ram - 64, evil, 128, true, &t), -1);
-    ck_assert_uint_eq(mem_phys_hash(r.pm, vm2_hpa, ram), before);
+    ck_assert_int_eq(iommu_dma_access(r.pf->iommu, vf1, ram - 64, evil, 128, true, &t), -1);
+    ck_assert_uint_eq(mem_phys_hash(r.pf->pm, vm2_hpa, ram), before);
     uint8_t tail[64];
-    mem_phys_read(r.pm, vm1_hpa + ram - 64, tail, 64);
+    mem_phys_read(r.pf->pm, vm1_hpa + ram - 64, tail, 64);
     for (int i = 0; i < 64; i++)
         ck_assert_uint_eq(tail[i], 0);
     /* Reading the victim is blocked too, and reported with the VF's requester id. */
     uint8_t got[256] = {0};
-    ck_assert_int_eq(iommu_dma_access(r.u, vf1, vm2_hpa + 0x100000, got, sizeof got, false, &t), -1);
+    ck_assert_int_eq(iommu_dma_access(r.pf->iommu, vf1, vm2_hpa + 0x100000, got, sizeof got, false, &t), -1);
     ck_assert_uint_eq(got[0], 0);
-    ck_assert_uint_ge(iommu_faults_recorded(r.u), 4);
-    const iommu_fault *f = iommu_fault_get(r.u, 0);
+    ck_assert_uint_ge(iommu_faults_recorded(r.pf->iommu), 4);
+    const iommu_fault *f = iommu_fault_get(r.pf->iommu, 0);
     ck_assert_uint_eq(f->rid, vf1);
     ck_assert_uint_eq(f->addr, vm2_hpa + 0x100000);
     ck_assert_uint_eq(f->reason, VTD_FR_WRITE); /* a write to a page VM 1 has not mapped */
     /* The owner's own DMA works, and lands in its own memory. */
-    ck_assert_int_eq(iommu_dma_access(r.u, vf2, 0x100000, got, sizeof got, false, &t), 0);
+    ck_assert_int_eq(iommu_dma_access(r.pf->iommu, vf2, 0x100000, got, sizeof got, false, &t), 0);
     ck_assert_int_eq(memcmp(got, secret, sizeof secret), 0);
-    ck_assert_int_eq(iommu_dma_access(r.u, vf1, 0x4000, evil, sizeof evil, true, &t), 0);
+    ck_assert_int_eq(iommu_dma_access(r.pf->iommu, vf1, 0x4000, evil, sizeof evil, true, &t), 0);
     uint8_t mine[256];
-    mem_phys_read(r.pm, vm1_hpa + 0x4000, mine, sizeof mine);
+    mem_phys_read(r.pf->pm, vm1_hpa + 0x4000, mine, sizeof mine);
     ck_assert_int_eq(memcmp(mine, evil, sizeof evil), 0);
-    ck_assert_uint_eq(mem_phys_hash(r.pm, vm2_hpa, ram), before);
+    ck_assert_uint_eq(mem_phys_hash(r.pf->pm, vm2_hpa, ram), before);
     rig_free(&r);
 }
 END_TEST
@@ -559,10 +501,8 @@ START_TEST(test_blocked_dma_through_root_complex)
 {
     rig r;
     rig_init(&r);
-    build(&r);
-    pcie_link *l = pcie_link_create(r.p, r.s, "pcie");
-    pcie_rc *rc = pcie_rc_create(r.p, r.s, l, r.m);
-    pcie_rc_set_translate(rc, iommu_translate, r.u);
+    rig_build(&r, true);
+    pcie_rc *rc = r.pf->rc; /* translating through the IOMMU */
     iommu_domain *d = domain(&r, 1, 0x0100);
     map(d, 0, 0x100000000ull, 1 << 20, 4096, IOMMU_READ | IOMMU_WRITE);
     bool ur;
@@ -571,10 +511,8 @@ START_TEST(test_blocked_dma_through_root_complex)
     pcie_rc_read(rc, US, 0x0100, 0x200000, 64, &ur);
     ck_assert(ur);
     pcie_rc_write(rc, 2 * US, 0x0100, 0x300000, 64, 0);
-    ck_assert_double_eq(stat(&r, "rc.unsupported_requests"), 2);
-    ck_assert_double_eq(stat(&r, "iommu.faults_total"), 2);
-    pcie_rc_destroy(rc);
-    pcie_link_destroy(l);
+    ck_assert_double_eq(rig_stat(&r, "rc.unsupported_requests"), 2);
+    ck_assert_double_eq(rig_stat(&r, "iommu.faults_total"), 2);
     rig_free(&r);
 }
 END_TEST
@@ -585,29 +523,27 @@ START_TEST(test_ats_device_tlb)
 {
     rig r;
     rig_init(&r);
-    build(&r);
-    pcie_link *l = pcie_link_create(r.p, r.s, "pcie");
-    iommu_ats_enable(r.u, 0x0100, l, 75000);
+    rig_build(&r, true);
+    iommu_ats_enable(r.pf->iommu, 0x0100, r.pf->link, 75000);
     iommu_domain *d = domain(&r, 1, 0x0100);
     map(d, 0, 0x100000000ull, 1 << 20, 4096, IOMMU_READ);
     uint64_t miss = xlate(&r, 0x0100, 0x3000, false, 0, NULL);
-    double tlps = stat(&r, "pcie.down.tlps") + stat(&r, "pcie.up.tlps");
+    double tlps = rig_stat(&r, "pcie.down.tlps") + rig_stat(&r, "pcie.up.tlps");
     ck_assert_double_eq(tlps, 2); /* translation completion down, translated request up */
     uint64_t hpa;
     uint64_t hit = xlate(&r, 0x0100, 0x3040, false, 10 * US, &hpa);
     ck_assert_uint_eq(hit, 0);
     ck_assert_uint_gt(miss, 0);
     ck_assert_uint_eq(hpa, 0x100003040ull);
-    ck_assert_double_eq(stat(&r, "iommu.ats_hits"), 1);
+    ck_assert_double_eq(rig_stat(&r, "iommu.ats_hits"), 1);
     /* A device-TLB invalidation crosses the link both ways and empties the entry. */
     iommu_inv inv = {.kind = IOMMU_INV_DEVTLB, .rid = 0x0100, .addr = 0x3000, .bytes = 4096};
     uint64_t done = invalidate(&r, 20 * US, &inv, 1, NULL);
-    ck_assert_double_eq(stat(&r, "pcie.down.tlps") + stat(&r, "pcie.up.tlps"), 4);
+    ck_assert_double_eq(rig_stat(&r, "pcie.down.tlps") + rig_stat(&r, "pcie.up.tlps"), 4);
     ck_assert_uint_gt(done, 20 * US + 1000000); /* the device's 1 us and the link */
     xlate(&r, 0x0100, 0x3040, false, 30 * US, NULL);
-    ck_assert_double_eq(stat(&r, "iommu.ats_hits"), 1);
-    ck_assert_double_eq(stat(&r, "iommu.ats_requests"), 2);
-    pcie_link_destroy(l);
+    ck_assert_double_eq(rig_stat(&r, "iommu.ats_hits"), 1);
+    ck_assert_double_eq(rig_stat(&r, "iommu.ats_requests"), 2);
     rig_free(&r);
 }
 END_TEST
@@ -617,17 +553,17 @@ START_TEST(test_p2p_redirect_and_block)
     for (int blockit = 0; blockit < 2; blockit++) {
         rig r;
         rig_init(&r);
-        set(r.p, "iommu.acs_p2p", blockit ? "block" : "redirect");
-        build(&r);
+        rig_set(&r, "iommu.acs_p2p", blockit ? "block" : "redirect");
+        rig_build(&r, true);
         iommu_domain *d = domain(&r, 1, 0x0100);
         map(d, 0x80000000ull, 0xE0000000ull, 1 << 20, 4096, IOMMU_WRITE); /* a peer's BAR */
-        iommu_add_peer_bar(r.u, 0xE0000000ull, 16 << 20);
+        iommu_add_peer_bar(r.pf->iommu, 0xE0000000ull, 16 << 20);
         uint64_t t = 0, hpa = 0;
         bool peer = false;
-        int rc = iommu_p2p(r.u, 0x0100, 0x80000040ull, 64, true, &t, &hpa, &peer);
+        int rc = iommu_p2p(r.pf->iommu, 0x0100, 0x80000040ull, 64, true, &t, &hpa, &peer);
         if (blockit) {
             ck_assert_int_eq(rc, -1);
-            ck_assert_double_eq(stat(&r, "iommu.p2p_blocked"), 1);
+            ck_assert_double_eq(rig_stat(&r, "iommu.p2p_blocked"), 1);
         } else {
             ck_assert_int_eq(rc, 0);
             ck_assert(peer);
@@ -635,7 +571,7 @@ START_TEST(test_p2p_redirect_and_block)
             ck_assert_uint_gt(t, 0); /* it went through translation */
             /* A peer address the device has no mapping for is refused by translation. */
             t = 0;
-            ck_assert_int_eq(iommu_p2p(r.u, 0x0100, 0xE0001000ull, 64, true, &t, &hpa, &peer), -1);
+            ck_assert_int_eq(iommu_p2p(r.pf->iommu, 0x0100, 0xE0001000ull, 64, true, &t, &hpa, &peer), -1);
         }
         rig_free(&r);
     }
@@ -650,13 +586,13 @@ START_TEST(test_32bit_device_remap_and_bounce)
     for (int on = 0; on < 2; on++) {
         rig r;
         rig_init(&r);
-        set(r.p, "iommu.mode", on ? "strict" : "off");
-        build(&r);
+        rig_set(&r, "iommu.mode", on ? "strict" : "off");
+        rig_build(&r, true);
         sim_err e;
-        iommu_dma *d = iommu_dma_create(r.p, r.s, on ? r.u : NULL, r.m, r.pm, 0x0100, 1, 32,
+        iommu_dma *d = iommu_dma_create(r.p, r.s, on ? r.pf->iommu : NULL, r.pf->mem, r.pf->pm, 0x0100, 1, 32,
                                         3ull << 30, 64 << 20, &e);
         ck_assert_ptr_nonnull(d);
-        mem_phys_write_u64(r.pm, high + 8, 0xFEEDFACEull);
+        mem_phys_write_u64(r.pf->pm, high + 8, 0xFEEDFACEull);
         iommu_dma_buf b;
         uint64_t ready = iommu_dma_map(d, 0, high + 8, 64, true, &b);
         ck_assert_uint_lt(b.dev_addr + 64, 1ull << 32);
@@ -665,20 +601,20 @@ START_TEST(test_32bit_device_remap_and_bounce)
             uint64_t hpa;
             ck_assert_uint_lt(xlate(&r, 0x0100, b.dev_addr, false, 0, &hpa), UINT64_MAX);
             ck_assert_uint_eq(hpa, high + 8);
-            ck_assert_double_eq(stat(&r, "dmaapi.bounces"), 0);
+            ck_assert_double_eq(rig_stat(&r, "dmaapi.bounces"), 0);
         } else {
             /* The host copied the buffer below 4 GiB: bytes, time, cycles, traffic. */
-            ck_assert_uint_eq(mem_phys_read_u64(r.pm, b.dev_addr), 0xFEEDFACEull);
+            ck_assert_uint_eq(mem_phys_read_u64(r.pf->pm, b.dev_addr), 0xFEEDFACEull);
             ck_assert_uint_gt(ready, 0);
-            ck_assert_double_eq(stat(&r, "dmaapi.bounces"), 1);
-            ck_assert_double_gt(stat(&r, "dmaapi.cpu_cycles"), 0);
-            ck_assert_double_ge(stat(&r, "mem.llc_read_misses"), 1);
+            ck_assert_double_eq(rig_stat(&r, "dmaapi.bounces"), 1);
+            ck_assert_double_gt(rig_stat(&r, "dmaapi.cpu_cycles"), 0);
+            ck_assert_double_ge(rig_stat(&r, "mem.llc_read_misses"), 1);
             /* A device write bounces back on unmap. */
             iommu_dma_buf w;
             iommu_dma_map(d, 0, high + 4096, 8, false, &w);
-            mem_phys_write_u64(r.pm, w.dev_addr, 0x1234ull);
+            mem_phys_write_u64(r.pf->pm, w.dev_addr, 0x1234ull);
             iommu_dma_unmap(d, US, &w);
-            ck_assert_uint_eq(mem_phys_read_u64(r.pm, high + 4096), 0x1234ull);
+            ck_assert_uint_eq(mem_phys_read_u64(r.pf->pm, high + 4096), 0x1234ull);
         }
         iommu_dma_unmap(d, US, &b);
         iommu_dma_destroy(d);
@@ -705,53 +641,53 @@ START_TEST(test_interrupt_remapping_and_posting)
 {
     rig r;
     rig_init(&r);
-    build(&r);
+    rig_build(&r, true);
     sink s = {0};
-    iommu_set_irq_sink(r.u, on_irq, &s);
-    ck_assert_int_eq(iommu_irq_table_init(r.u, 7), 0);
-    ck_assert_uint_eq(iommu_irq_table_entries(r.u), 256);
-    ck_assert_int_eq(iommu_irte_set_remapped(r.u, 3, 0x0100, 5, 0x41), 0);
-    uint64_t pd = iommu_pid_create(r.u, 0xF2, 7);
+    iommu_set_irq_sink(r.pf->iommu, on_irq, &s);
+    ck_assert_int_eq(iommu_irq_table_init(r.pf->iommu, 7), 0);
+    ck_assert_uint_eq(iommu_irq_table_entries(r.pf->iommu), 256);
+    ck_assert_int_eq(iommu_irte_set_remapped(r.pf->iommu, 3, 0x0100, 5, 0x41), 0);
+    uint64_t pd = iommu_pid_create(r.pf->iommu, 0xF2, 7);
     ck_assert_uint_ne(pd, 0);
-    ck_assert_int_eq(iommu_irte_set_posted(r.u, 9, 0x0181, pd, 0x63, false), 0);
+    ck_assert_int_eq(iommu_irte_set_posted(r.pf->iommu, 9, 0x0181, pd, 0x63, false), 0);
 
     /* Remapped: the entry gives destination and vector; the entry cache makes the second
      * one cheaper. */
-    iommu_msi(r.u, 0x0100, iommu_msi_addr(3), 0, 0);
+    iommu_msi(r.pf->iommu, 0x0100, iommu_msi_addr(3), 0, 0);
     ck_assert_int_eq(s.last.kind, IOMMU_IRQ_REMAPPED);
     ck_assert_uint_eq(s.last.dest, 5);
     ck_assert_uint_eq(s.last.vector, 0x41);
     uint64_t first = s.last.t_ps;
-    iommu_msi(r.u, 0x0100, iommu_msi_addr(3), 0, 10 * US);
+    iommu_msi(r.pf->iommu, 0x0100, iommu_msi_addr(3), 0, 10 * US);
     ck_assert_uint_lt(s.last.t_ps - 10 * US, first);
-    ck_assert_double_eq(stat(&r, "iommu.iec_hits"), 1);
+    ck_assert_double_eq(rig_stat(&r, "iommu.iec_hits"), 1);
 
     /* Posted: the vector's bit in the descriptor, ON set, one notification. */
-    iommu_msi(r.u, 0x0181, iommu_msi_addr(9), 0, 20 * US);
+    iommu_msi(r.pf->iommu, 0x0181, iommu_msi_addr(9), 0, 20 * US);
     ck_assert_int_eq(s.last.kind, IOMMU_IRQ_POSTED);
     ck_assert_uint_eq(s.last.pd_addr, pd);
     ck_assert(s.last.notify);
     ck_assert_uint_eq(s.last.notify_vector, 0xF2);
     ck_assert_uint_eq(s.last.notify_dest, 7);
-    ck_assert(iommu_pid_pending(r.u, pd, 0x63));
-    ck_assert(iommu_pid_on(r.u, pd));
+    ck_assert(iommu_pid_pending(r.pf->iommu, pd, 0x63));
+    ck_assert(iommu_pid_on(r.pf->iommu, pd));
     /* While ON is set, a further interrupt only sets its bit. */
-    iommu_msi(r.u, 0x0181, iommu_msi_addr(9), 0, 21 * US);
+    iommu_msi(r.pf->iommu, 0x0181, iommu_msi_addr(9), 0, 21 * US);
     ck_assert(!s.last.notify);
-    ck_assert_uint_eq(iommu_pid_drain(r.u, pd), 1);
-    ck_assert(!iommu_pid_on(r.u, pd));
-    ck_assert(!iommu_pid_pending(r.u, pd, 0x63));
-    iommu_msi(r.u, 0x0181, iommu_msi_addr(9), 0, 22 * US);
+    ck_assert_uint_eq(iommu_pid_drain(r.pf->iommu, pd), 1);
+    ck_assert(!iommu_pid_on(r.pf->iommu, pd));
+    ck_assert(!iommu_pid_pending(r.pf->iommu, pd, 0x63));
+    iommu_msi(r.pf->iommu, 0x0181, iommu_msi_addr(9), 0, 22 * US);
     ck_assert(s.last.notify);
     /* Suppressed (vCPU not running): recorded without notification. */
-    iommu_pid_drain(r.u, pd);
-    iommu_pid_set_sn(r.u, pd, true);
-    iommu_msi(r.u, 0x0181, iommu_msi_addr(9), 0, 23 * US);
+    iommu_pid_drain(r.pf->iommu, pd);
+    iommu_pid_set_sn(r.pf->iommu, pd, true);
+    iommu_msi(r.pf->iommu, 0x0181, iommu_msi_addr(9), 0, 23 * US);
     ck_assert(!s.last.notify);
-    ck_assert(iommu_pid_pending(r.u, pd, 0x63));
-    ck_assert_double_eq(stat(&r, "iommu.irq_remaps"), 6);
-    ck_assert_double_eq(stat(&r, "iommu.irq_posted"), 4);
-    ck_assert_double_eq(stat(&r, "iommu.irq_notifications"), 2);
+    ck_assert(iommu_pid_pending(r.pf->iommu, pd, 0x63));
+    ck_assert_double_eq(rig_stat(&r, "iommu.irq_remaps"), 6);
+    ck_assert_double_eq(rig_stat(&r, "iommu.irq_posted"), 4);
+    ck_assert_double_eq(rig_stat(&r, "iommu.irq_notifications"), 2);
     rig_free(&r);
 }
 END_TEST
@@ -760,41 +696,41 @@ START_TEST(test_spoofed_msi_blocked)
 {
     rig r;
     rig_init(&r);
-    build(&r);
+    rig_build(&r, true);
     sink s = {0};
-    iommu_set_irq_sink(r.u, on_irq, &s);
-    iommu_irq_table_init(r.u, 3); /* 16 entries */
-    uint64_t pd = iommu_pid_create(r.u, 0xF2, 1);
-    iommu_irte_set_posted(r.u, 2, 0x0181, pd, 0x30, false);
+    iommu_set_irq_sink(r.pf->iommu, on_irq, &s);
+    iommu_irq_table_init(r.pf->iommu, 3); /* 16 entries */
+    uint64_t pd = iommu_pid_create(r.pf->iommu, 0xF2, 1);
+    iommu_irte_set_posted(r.pf->iommu, 2, 0x0181, pd, 0x30, false);
     /* VF 0x0182 forges VF 0x0181's interrupt. */
-    iommu_msi(r.u, 0x0182, iommu_msi_addr(2), 0, 0);
+    iommu_msi(r.pf->iommu, 0x0182, iommu_msi_addr(2), 0, 0);
     ck_assert_int_eq(s.last.kind, IOMMU_IRQ_BLOCKED);
     ck_assert_uint_eq(s.last.fault_reason, VTD_FR_IR_SID_ERR);
-    ck_assert(!iommu_pid_pending(r.u, pd, 0x30));
+    ck_assert(!iommu_pid_pending(r.pf->iommu, pd, 0x30));
     /* An index beyond the table, an entry not present, a compatibility-format write. */
-    iommu_msi(r.u, 0x0182, iommu_msi_addr(40), 0, US);
+    iommu_msi(r.pf->iommu, 0x0182, iommu_msi_addr(40), 0, US);
     ck_assert_uint_eq(s.last.fault_reason, VTD_FR_IR_INDEX_OVER);
-    iommu_msi(r.u, 0x0182, iommu_msi_addr(5), 0, 2 * US);
+    iommu_msi(r.pf->iommu, 0x0182, iommu_msi_addr(5), 0, 2 * US);
     ck_assert_uint_eq(s.last.fault_reason, VTD_FR_IR_ENTRY_P);
-    iommu_msi(r.u, 0x0182, PCIE_MSI_BASE | (1u << 12), 0x30, 3 * US);
+    iommu_msi(r.pf->iommu, 0x0182, PCIE_MSI_BASE | (1u << 12), 0x30, 3 * US);
     ck_assert_uint_eq(s.last.fault_reason, VTD_FR_IR_REQ_COMPAT);
-    ck_assert_double_eq(stat(&r, "iommu.irq_blocked"), 4);
-    ck_assert_double_eq(stat(&r, "iommu.irq_remaps"), 0);
-    ck_assert_uint_eq(iommu_faults_recorded(r.u), 4);
-    const iommu_fault *f = iommu_fault_get(r.u, 0);
+    ck_assert_double_eq(rig_stat(&r, "iommu.irq_blocked"), 4);
+    ck_assert_double_eq(rig_stat(&r, "iommu.irq_remaps"), 0);
+    ck_assert_uint_eq(iommu_faults_recorded(r.pf->iommu), 4);
+    const iommu_fault *f = iommu_fault_get(r.pf->iommu, 0);
     ck_assert(f->interrupt);
     ck_assert_uint_eq(f->rid, 0x0182);
     ck_assert_uint_eq(f->addr, 2);
     /* Cleared entry is still served from the entry cache until an IEC invalidation. */
-    iommu_irte_set_remapped(r.u, 6, 0x0181, 1, 0x50);
-    iommu_msi(r.u, 0x0181, iommu_msi_addr(6), 0, 4 * US);
+    iommu_irte_set_remapped(r.pf->iommu, 6, 0x0181, 1, 0x50);
+    iommu_msi(r.pf->iommu, 0x0181, iommu_msi_addr(6), 0, 4 * US);
     ck_assert_int_eq(s.last.kind, IOMMU_IRQ_REMAPPED);
-    iommu_irte_clear(r.u, 6);
-    iommu_msi(r.u, 0x0181, iommu_msi_addr(6), 0, 5 * US);
+    iommu_irte_clear(r.pf->iommu, 6);
+    iommu_msi(r.pf->iommu, 0x0181, iommu_msi_addr(6), 0, 5 * US);
     ck_assert_int_eq(s.last.kind, IOMMU_IRQ_REMAPPED);
     iommu_inv inv = {.kind = IOMMU_INV_IEC_INDEX, .index = 6};
     invalidate(&r, 6 * US, &inv, 1, NULL);
-    iommu_msi(r.u, 0x0181, iommu_msi_addr(6), 0, 10 * US);
+    iommu_msi(r.pf->iommu, 0x0181, iommu_msi_addr(6), 0, 10 * US);
     ck_assert_int_eq(s.last.kind, IOMMU_IRQ_BLOCKED);
     ck_assert_uint_eq(s.last.fault_reason, VTD_FR_IR_ENTRY_P);
     rig_free(&r);
@@ -803,17 +739,17 @@ END_TEST
 
 /* ---- the register file ------------------------------------------------------------ */
 
-static uint64_t reg(rig *r, uint32_t off, unsigned size) { return iommu_reg_read(r->u, off, size); }
+static uint64_t reg(rig *r, uint32_t off, unsigned size) { return iommu_reg_read(r->pf->iommu, off, size); }
 
 /* What the driver's initialisation left, and software mistakes counted, not fatal. */
 START_TEST(test_registers_after_bring_up)
 {
     rig r;
     rig_init(&r);
-    build(&r);
+    rig_build(&r, true);
     uint32_t sts = (uint32_t)reg(&r, VTD_GSTS_REG, 4);
     ck_assert_uint_eq(sts, VTD_GCMD_TE | VTD_GCMD_SRTP | VTD_GCMD_QIE); /* TES, RTPS, QIES */
-    ck_assert_uint_eq(reg(&r, VTD_RTADDR_REG, 8), iommu_root_table(r.u));
+    ck_assert_uint_eq(reg(&r, VTD_RTADDR_REG, 8), iommu_root_table(r.pf->iommu));
     ck_assert_uint_eq(reg(&r, VTD_GCMD_REG, 4), 0);
     uint64_t cap = reg(&r, VTD_CAP_REG, 8);
     ck_assert_uint_eq((cap >> VTD_CAP_NFR_SHIFT) & 0xFF, 7); /* iommu.fault_records 8 */
@@ -823,23 +759,23 @@ START_TEST(test_registers_after_bring_up)
     /* The fault recording registers are where CAP.FRO says, one per record. */
     uint32_t fro = (uint32_t)((cap >> VTD_CAP_FRO_SHIFT) & 0x3FF) * 16;
     ck_assert_uint_eq(reg(&r, fro + 7 * VTD_FRCD_BYTES + 8, 8), 0);
-    ck_assert_uint_eq(iommu_reg_counts(r.u).unknown, 0);
+    ck_assert_uint_eq(iommu_reg_counts(r.pf->iommu).unknown, 0);
     ck_assert_uint_eq(reg(&r, fro + 8 * VTD_FRCD_BYTES, 8), 0);
-    ck_assert_uint_eq(iommu_reg_counts(r.u).unknown, 1);
+    ck_assert_uint_eq(iommu_reg_counts(r.pf->iommu).unknown, 1);
     /* A 4-byte access reaches either half of a 64-bit register. */
     uint64_t iqa = reg(&r, VTD_IQA_REG, 8);
     ck_assert_uint_eq(reg(&r, VTD_IQA_REG + 4, 4), iqa >> 32);
     ck_assert_uint_eq(reg(&r, VTD_IQA_REG, 4), iqa & 0xFFFFFFFF);
 
-    iommu_reg_counters before = iommu_reg_counts(r.u);
-    iommu_reg_write(r.u, 0, VTD_GSTS_REG, 4, 0);            /* read-only */
-    iommu_reg_write(r.u, 0, VTD_CAP_REG, 8, 0);             /* read-only */
-    iommu_reg_write(r.u, 0, VTD_IQH_REG, 8, 0x40);          /* read-only */
-    iommu_reg_write(r.u, 0, 0x300, 4, 1);                   /* no register */
-    iommu_reg_write(r.u, 0, VTD_GCMD_REG, 8, 0);            /* spans GCMD and GSTS */
-    iommu_reg_write(r.u, 0, VTD_GSTS_REG + 2, 4, 0);        /* misaligned */
+    iommu_reg_counters before = iommu_reg_counts(r.pf->iommu);
+    iommu_reg_write(r.pf->iommu, 0, VTD_GSTS_REG, 4, 0);            /* read-only */
+    iommu_reg_write(r.pf->iommu, 0, VTD_CAP_REG, 8, 0);             /* read-only */
+    iommu_reg_write(r.pf->iommu, 0, VTD_IQH_REG, 8, 0x40);          /* read-only */
+    iommu_reg_write(r.pf->iommu, 0, 0x300, 4, 1);                   /* no register */
+    iommu_reg_write(r.pf->iommu, 0, VTD_GCMD_REG, 8, 0);            /* spans GCMD and GSTS */
+    iommu_reg_write(r.pf->iommu, 0, VTD_GSTS_REG + 2, 4, 0);        /* misaligned */
     ck_assert_uint_eq(reg(&r, VTD_RTADDR_REG + 1, 2), 0xFFFF); /* misaligned */
-    iommu_reg_counters after = iommu_reg_counts(r.u);
+    iommu_reg_counters after = iommu_reg_counts(r.pf->iommu);
     ck_assert_uint_eq(after.ro_writes - before.ro_writes, 3);
     ck_assert_uint_eq(after.unknown - before.unknown, 2);
     ck_assert_uint_eq(after.misaligned - before.misaligned, 2);
@@ -855,20 +791,20 @@ START_TEST(test_translation_enable)
 {
     rig r;
     rig_init(&r);
-    build(&r);
+    rig_build(&r, true);
     iommu_domain *d = domain(&r, 1, 0x0100);
     map(d, 0, 0x100000000ull, 1 << 20, 4096, IOMMU_READ);
     uint64_t hpa;
     ck_assert_uint_lt(xlate(&r, 0x0100, 0x5000, false, 0, &hpa), UINT64_MAX);
     ck_assert_uint_eq(hpa, 0x100005000ull);
     uint32_t on = (uint32_t)reg(&r, VTD_GSTS_REG, 4) & VTD_GCMD_ENABLES;
-    iommu_reg_write(r.u, US, VTD_GCMD_REG, 4, on & ~VTD_GCMD_TE);
+    iommu_reg_write(r.pf->iommu, US, VTD_GCMD_REG, 4, on & ~VTD_GCMD_TE);
     ck_assert(!(reg(&r, VTD_GSTS_REG, 4) & VTD_GCMD_TE));
     ck_assert_uint_eq(xlate(&r, 0x0100, 0x5000, false, 2 * US, &hpa), 0);
     ck_assert_uint_eq(hpa, 0x5000);
     ck_assert_uint_eq(xlate(&r, 0x0900, 0x7000, true, 2 * US, &hpa), 0); /* no context */
-    ck_assert_uint_eq(iommu_faults_total(r.u), 0);
-    iommu_reg_write(r.u, 3 * US, VTD_GCMD_REG, 4, on);
+    ck_assert_uint_eq(iommu_faults_total(r.pf->iommu), 0);
+    iommu_reg_write(r.pf->iommu, 3 * US, VTD_GCMD_REG, 4, on);
     xlate(&r, 0x0100, 0x5000, false, 4 * US, &hpa);
     ck_assert_uint_eq(hpa, 0x100005000ull);
     rig_free(&r);
@@ -881,7 +817,7 @@ START_TEST(test_fault_recording_registers)
 {
     rig r;
     rig_init(&r);
-    build(&r);
+    rig_build(&r, true);
     uint32_t fro = (uint32_t)((reg(&r, VTD_CAP_REG, 8) >> VTD_CAP_FRO_SHIFT) & 0x3FF) * 16;
     ck_assert_uint_eq(xlate(&r, 0x0500, 0x12345, false, 0, NULL), UINT64_MAX);
     uint32_t fsts = (uint32_t)reg(&r, VTD_FSTS_REG, 4);
@@ -893,8 +829,8 @@ START_TEST(test_fault_recording_registers)
     ck_assert_uint_eq(hi & VTD_FRCD_SID_MASK, 0x0500);
     ck_assert_uint_eq((hi >> VTD_FRCD_FR_SHIFT) & 0xFF, VTD_FR_ROOT_ENTRY_P);
     ck_assert_uint_eq(reg(&r, fro, 8), 0x12000);
-    iommu_reg_write(r.u, 0, fro + 8, 8, VTD_FRCD_F); /* released */
-    ck_assert_uint_eq(iommu_faults_recorded(r.u), 0);
+    iommu_reg_write(r.pf->iommu, 0, fro + 8, 8, VTD_FRCD_F); /* released */
+    ck_assert_uint_eq(iommu_faults_recorded(r.pf->iommu), 0);
     ck_assert(!(reg(&r, VTD_FSTS_REG, 4) & VTD_FSTS_PPF));
     /* The next goes to the next register, and so on round. */
     for (int i = 0; i < 8; i++)
@@ -902,27 +838,27 @@ START_TEST(test_fault_recording_registers)
     fsts = (uint32_t)reg(&r, VTD_FSTS_REG, 4);
     ck_assert_uint_eq((fsts & VTD_FSTS_FRI_MASK) >> VTD_FSTS_FRI_SHIFT, 1);
     ck_assert(!(fsts & VTD_FSTS_PFO));
-    ck_assert_uint_eq(iommu_faults_recorded(r.u), 8);
-    ck_assert_uint_eq(iommu_fault_get(r.u, 0)->addr, 0); /* the oldest first */
-    ck_assert_uint_ge(iommu_fault_get(r.u, 0)->t_ps, US); /* after the context reads */
-    ck_assert_uint_lt(iommu_fault_get(r.u, 0)->t_ps, 2 * US);
-    ck_assert(iommu_fault_get(r.u, 7)->write);
-    ck_assert_uint_eq(iommu_fault_get(r.u, 7)->addr, 7 << 12);
+    ck_assert_uint_eq(iommu_faults_recorded(r.pf->iommu), 8);
+    ck_assert_uint_eq(iommu_fault_get(r.pf->iommu, 0)->addr, 0); /* the oldest first */
+    ck_assert_uint_ge(iommu_fault_get(r.pf->iommu, 0)->t_ps, US); /* after the context reads */
+    ck_assert_uint_lt(iommu_fault_get(r.pf->iommu, 0)->t_ps, 2 * US);
+    ck_assert(iommu_fault_get(r.pf->iommu, 7)->write);
+    ck_assert_uint_eq(iommu_fault_get(r.pf->iommu, 7)->addr, 7 << 12);
     xlate(&r, 0x0500, 0x9000, false, 10 * US, NULL);
     ck_assert(reg(&r, VTD_FSTS_REG, 4) & VTD_FSTS_PFO);
-    ck_assert_double_eq(stat(&r, "iommu.fault_overflows"), 1);
+    ck_assert_double_eq(rig_stat(&r, "iommu.fault_overflows"), 1);
     /* A register released while PFO is set stays free. */
-    iommu_reg_write(r.u, 0, fro + 2 * VTD_FRCD_BYTES + 8, 8, VTD_FRCD_F);
+    iommu_reg_write(r.pf->iommu, 0, fro + 2 * VTD_FRCD_BYTES + 8, 8, VTD_FRCD_F);
     xlate(&r, 0x0500, 0xA000, false, 11 * US, NULL);
-    ck_assert_uint_eq(iommu_faults_recorded(r.u), 7);
-    ck_assert_double_eq(stat(&r, "iommu.fault_overflows"), 2);
-    iommu_reg_write(r.u, 0, VTD_FSTS_REG, 4, VTD_FSTS_PFO);
+    ck_assert_uint_eq(iommu_faults_recorded(r.pf->iommu), 7);
+    ck_assert_double_eq(rig_stat(&r, "iommu.fault_overflows"), 2);
+    iommu_reg_write(r.pf->iommu, 0, VTD_FSTS_REG, 4, VTD_FSTS_PFO);
     ck_assert(!(reg(&r, VTD_FSTS_REG, 4) & VTD_FSTS_PFO));
     ck_assert(reg(&r, VTD_FSTS_REG, 4) & VTD_FSTS_PPF);
     xlate(&r, 0x0500, 0xB000, false, 12 * US, NULL);
-    ck_assert_uint_eq(iommu_faults_recorded(r.u), 7); /* register 1 is next, and held */
-    ck_assert_double_eq(stat(&r, "iommu.fault_overflows"), 3);
-    ck_assert_uint_eq(iommu_faults_total(r.u), 12);
+    ck_assert_uint_eq(iommu_faults_recorded(r.pf->iommu), 7); /* register 1 is next, and held */
+    ck_assert_double_eq(rig_stat(&r, "iommu.fault_overflows"), 3);
+    ck_assert_uint_eq(iommu_faults_total(r.pf->iommu), 12);
     rig_free(&r);
 }
 END_TEST
@@ -933,19 +869,19 @@ START_TEST(test_invalidation_queue_registers)
 {
     rig r;
     rig_init(&r);
-    build(&r);
+    rig_build(&r, true);
     iommu_inv inv = {.kind = IOMMU_INV_IOTLB_GLOBAL};
     invalidate(&r, 0, &inv, 1, NULL);
     uint64_t head = reg(&r, VTD_IQH_REG, 8);
     ck_assert_uint_eq(head, 2 << VTD_IQ_INDEX_SHIFT); /* the descriptor and its wait */
     ck_assert_uint_eq(reg(&r, VTD_IQT_REG, 8), head);
-    ck_assert_double_eq(stat(&r, "iommu.inv_descs"), 2);
+    ck_assert_double_eq(rig_stat(&r, "iommu.inv_descs"), 2);
     /* Tail beyond the 256 descriptors of a one-page queue. */
-    iommu_reg_write(r.u, US, VTD_IQT_REG, 8, 300ull << VTD_IQ_INDEX_SHIFT);
+    iommu_reg_write(r.pf->iommu, US, VTD_IQT_REG, 8, 300ull << VTD_IQ_INDEX_SHIFT);
     ck_assert(reg(&r, VTD_FSTS_REG, 4) & VTD_FSTS_IQE);
     ck_assert_uint_eq(reg(&r, VTD_IQH_REG, 8), head);
-    ck_assert_double_eq(stat(&r, "iommu.inv_descs"), 2);
-    iommu_reg_write(r.u, US, VTD_FSTS_REG, 4, VTD_FSTS_IQE);
+    ck_assert_double_eq(rig_stat(&r, "iommu.inv_descs"), 2);
+    iommu_reg_write(r.pf->iommu, US, VTD_FSTS_REG, 4, VTD_FSTS_IQE);
     ck_assert(!(reg(&r, VTD_FSTS_REG, 4) & VTD_FSTS_IQE));
     /* An unknown descriptor type (0xF) between two good ones. */
     uint64_t base = reg(&r, VTD_IQA_REG, 8) & VTD_IQA_ADDR_MASK;
@@ -953,14 +889,14 @@ START_TEST(test_invalidation_queue_registers)
     iommu_inv_encode(&inv, desc);
     for (unsigned i = 0; i < 3; i++) {
         uint64_t da = base + (2 + i) * VTD_INV_DESC_BYTES;
-        mem_phys_write_u64(r.pm, da, i == 1 ? 0xF : desc[0]);
-        mem_phys_write_u64(r.pm, da + 8, i == 1 ? 0 : desc[1]);
+        mem_phys_write_u64(r.pf->pm, da, i == 1 ? 0xF : desc[0]);
+        mem_phys_write_u64(r.pf->pm, da + 8, i == 1 ? 0 : desc[1]);
     }
-    uint64_t t = iommu_reg_write(r.u, 2 * US, VTD_IQT_REG, 8, 5ull << VTD_IQ_INDEX_SHIFT);
+    uint64_t t = iommu_reg_write(r.pf->iommu, 2 * US, VTD_IQT_REG, 8, 5ull << VTD_IQ_INDEX_SHIFT);
     ck_assert_uint_gt(t, 2 * US);
     ck_assert(reg(&r, VTD_FSTS_REG, 4) & VTD_FSTS_IQE);
     ck_assert_uint_eq(reg(&r, VTD_IQH_REG, 8), 3ull << VTD_IQ_INDEX_SHIFT);
-    ck_assert_double_eq(stat(&r, "iommu.inv_iotlb"), 2); /* the first only */
+    ck_assert_double_eq(rig_stat(&r, "iommu.inv_iotlb"), 2); /* the first only */
     rig_free(&r);
 }
 END_TEST
@@ -978,23 +914,25 @@ START_TEST(test_bad_configuration_refused)
         {"iommu.page_bytes", "512GiB", "4-level"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        sim_params *p = params();
-        set(p, bad[i].name, bad[i].value);
+        rig r;
+        rig_init(&r);
+        rig_set(&r, bad[i].name, bad[i].value);
         sim_err e = {{0}};
         /* The hardware's own limits, then the page size software maps with. */
-        ck_assert_int_eq(iommu_check(p, &e) < 0 || iommu_dma_check(p, &e) < 0, 1);
+        ck_assert_int_eq(iommu_check(r.p, &e) < 0 || iommu_dma_check(r.p, &e) < 0, 1);
         ck_assert_msg(strstr(e.msg, bad[i].msg), "%s", e.msg);
-        sim_params_destroy(p);
+        rig_free(&r);
     }
-    sim_params *p = params();
-    set(p, "iommu.levels", "3");
-    set(p, "iommu.page_bytes", "1GiB");
-    ck_assert_int_eq(iommu_check(p, NULL), 0);
-    ck_assert_int_eq(iommu_dma_check(p, NULL), 0);
-    set(p, "iommu.superpage_1g", "false");
-    ck_assert_int_eq(iommu_check(p, NULL), 0);
-    ck_assert_int_eq(iommu_dma_check(p, NULL), -1);
-    sim_params_destroy(p);
+    rig r;
+    rig_init(&r);
+    rig_set(&r, "iommu.levels", "3");
+    rig_set(&r, "iommu.page_bytes", "1GiB");
+    ck_assert_int_eq(iommu_check(r.p, NULL), 0);
+    ck_assert_int_eq(iommu_dma_check(r.p, NULL), 0);
+    rig_set(&r, "iommu.superpage_1g", "false");
+    ck_assert_int_eq(iommu_check(r.p, NULL), 0);
+    ck_assert_int_eq(iommu_dma_check(r.p, NULL), -1);
+    rig_free(&r);
 }
 END_TEST
 
