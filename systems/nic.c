@@ -39,6 +39,7 @@
 #include "models/mem/physmem.h"
 #include "models/nic/nic.h"
 #include "models/nic/partner.h"
+#include "models/nic/pcie_model.h"
 #include "models/pcie/cfgspace.h"
 #include "models/pcie/link.h"
 #include "models/pcie/rc.h"
