@@ -42,221 +42,213 @@ void nic_mac_format(uint64_t mac, char buf[18])
 
 /* ---------------------------------------------------------------- parameters */
 
-void nic_register_params(sim_params *p)
+static const sim_param_def nic_params[] = {
+    {"nic.max_vfs", SIM_PARAM_UINT, "64", "0..256", "VFs",
+     "SR-IOV TotalVFs of the PF (82599: 64, X710: 128, E810: 256)", SIM_AT(nic_cfg, max_vfs)},
+    {"nic.vfs", SIM_PARAM_UINT, "0", "0..256", "VFs",
+     "VFs the PF driver enables at start (writes NumVFs and VF Enable)", SIM_AT(nic_cfg, vfs)},
+    {"nic.total_queues", SIM_PARAM_UINT, "128", "1..2048", "queue pairs",
+     "Queue pairs in the pool shared by the PF and the VFs (82599: 128, X710: 1536, E810: 2048)",
+     SIM_AT(nic_cfg, total_queues)},
+    {"nic.pf_queues", SIM_PARAM_UINT, "2", "1..2048", "queue pairs",
+     "Queue pairs the PF keeps for itself", SIM_AT(nic_cfg, pf_queues)},
+    {"nic.queues_per_vf", SIM_PARAM_UINT, "2", "1..16", "queue pairs",
+     "Queue pairs each VF gets (82599 with 64 pools: 2; X710, E810: up to 16)",
+     SIM_AT(nic_cfg, queues_per_vf)},
+    {"nic.vf_offset", SIM_PARAM_UINT, "128", "1..65535", "",
+     "SR-IOV First VF Offset: VF 0's routing ID minus the PF's (82599: 0x80, VFs from device "
+     "10h)",
+     SIM_AT(nic_cfg, vf_offset)},
+    {"nic.vf_stride", SIM_PARAM_UINT, "2", "1..256", "",
+     "SR-IOV VF Stride between consecutive VFs' routing IDs (82599: 2, the two ports' VFs "
+     "interleave)",
+     SIM_AT(nic_cfg, vf_stride)},
+    {"nic.ring_entries", SIM_PARAM_UINT, "512", "8..32768", "descriptors",
+     "Descriptors per ring, a multiple of 8 (ixgbe default: 512)", SIM_AT(nic_cfg, ring_entries)},
+    {"nic.tx_desc_fetch", SIM_PARAM_UINT, "40", "1..1024", "descriptors",
+     "Most transmit descriptors one read fetches (82599: 40; pcie-bench model/niantic.py)",
+     SIM_AT(nic_cfg, tx_fetch)},
+    {"nic.tx_desc_cache", SIM_PARAM_UINT, "40", "1..4096", "descriptors",
+     "On-chip transmit descriptors per queue, fetched and not yet processed (82599: 40)",
+     SIM_AT(nic_cfg, tx_cache)},
+    {"nic.rx_desc_fetch", SIM_PARAM_UINT, "1", "1..1024", "descriptors",
+     "Most receive descriptors one read fetches (pcie-bench's 82599 model reads one per "
+     "packet)",
+     SIM_AT(nic_cfg, rx_fetch)},
+    {"nic.rx_desc_cache", SIM_PARAM_UINT, "32", "1..4096", "descriptors",
+     "On-chip receive descriptors per queue (82599: 32)", SIM_AT(nic_cfg, rx_cache)},
+    {"nic.wb_threshold", SIM_PARAM_UINT, "8", "1..256", "descriptors",
+     "Transmit descriptors written back together (TXDCTL.WTHRESH; ixgbe sets 8)",
+     SIM_AT(nic_cfg, tx_wb)},
+    {"nic.rx_wb_threshold", SIM_PARAM_UINT, "1", "1..256", "descriptors",
+     "Receive descriptors written back together (RXDCTL.WTHRESH; 82599 default 1)",
+     SIM_AT(nic_cfg, rx_wb)},
+    {"nic.tx_head_wb", SIM_PARAM_BOOL, "false", NULL, "",
+     "Transmit completion by a 4-byte head write-back instead of descriptor write-back "
+     "(TDWBAL.Head_WB_En; off in Linux)",
+     SIM_AT(nic_cfg, tx_head_wb)},
+    {"nic.line_gbps", SIM_PARAM_DOUBLE, "40", "0.1..1600", "Gbps",
+     "Ethernet line rate (40GBASE-R: 40)", SIM_AT(nic_cfg, line_gbps)},
+    {"nic.max_frame_bytes", SIM_PARAM_UINT, "15872", "64..65535", "bytes",
+     "Largest frame the MAC sends or accepts, FCS included (82599: 15.5 KB jumbo frames)",
+     SIM_AT(nic_cfg, max_frame_bytes)},
+    {"nic.ifg_bytes", SIM_PARAM_UINT, "12", "1..64", "bytes",
+     "Inter-frame gap on the wire (IEEE 802.3: 96 bit times)", SIM_AT(nic_cfg, ifg_bytes)},
+    {"nic.wire_latency_ns", SIM_PARAM_DOUBLE, "300", "0..1e9", "ns",
+     "From the NIC's MAC to the link partner's: MAC, PCS/PMA of both ends and the cable, one "
+     "way (assumed)",
+     SIM_AT(nic_cfg, wire_latency_ps)},
+    {"nic.veb_latency_ns", SIM_PARAM_DOUBLE, "200", "0..1e9", "ns",
+     "Embedded switch turnaround of a frame between two pools (assumed)",
+     SIM_AT(nic_cfg, veb_latency_ps)},
+    {"nic.dma_latency_ns", SIM_PARAM_DOUBLE, "122", "0..1e6", "ns",
+     "NIC DMA engine, from a request to its first TLP (the device share of the measured 546 ns "
+     "DMA read, docs/pcie-model.md)",
+     SIM_AT(nic_cfg, dma_latency_ps)},
+    {"nic.mmio_read_ns", SIM_PARAM_DOUBLE, "100", "0..1e6", "ns",
+     "Time the NIC takes to answer a register read (assumed)", SIM_AT(nic_cfg, mmio_read_ps)},
+    {"nic.tx_dma_window_bytes", SIM_PARAM_UINT, "16384", "64..1GiB", "bytes",
+     "Transmit data the DMA engine keeps requested and not yet arrived (outstanding read "
+     "requests x their size; assumed)",
+     SIM_AT(nic_cfg, tx_window_bytes)},
+    {"nic.rx_dma_window_bytes", SIM_PARAM_UINT, "16384", "64..1GiB", "bytes",
+     "Received data the DMA engine keeps in flight, written but not yet in memory; later "
+     "frames wait in the packet buffer (assumed)",
+     SIM_AT(nic_cfg, rx_window_bytes)},
+    {"nic.rx_buffer_bytes", SIM_PARAM_UINT, "512KiB", "2048..1GiB", "bytes",
+     "On-chip receive packet buffer (82599: 512 KB)", SIM_AT(nic_cfg, rx_buffer_bytes)},
+    {"nic.tx_buffer_bytes", SIM_PARAM_UINT, "160KiB", "2048..1GiB", "bytes",
+     "On-chip transmit packet buffer (82599: 160 KB)", SIM_AT(nic_cfg, tx_buffer_bytes)},
+    {"nic.itr_us", SIM_PARAM_DOUBLE, "10", "0..1e6", "us",
+     "Interrupt moderation: a vector fires this long after its first completion at the latest "
+     "(ixgbe's adaptive ITR: ~100K irq/s)",
+     SIM_AT(nic_cfg, itr_ps)},
+    {"nic.itr_pkts", SIM_PARAM_UINT, "32", "0..65536", "packets",
+     "Interrupt moderation: a vector fires after this many completions (0: only the timer; "
+     "pcie-bench's 82599 model: 32)",
+     SIM_AT(nic_cfg, itr_pkts)},
+    {"nic.mbx_latency_us", SIM_PARAM_DOUBLE, "10", "0..1e9", "us",
+     "PF-VF mailbox: from the PF's request until the setting is in effect (message, VF "
+     "notification, acknowledgement; assumed)",
+     SIM_AT(nic_cfg, mbx_ps)},
+    {"nic.rate_burst_bytes", SIM_PARAM_UINT, "40960", "64..1GiB", "bytes",
+     "Token bucket depth of a VF's transmit rate limiter (a quarter of the 82599's transmit "
+     "buffer, assumed)",
+     SIM_AT(nic_cfg, rate_burst_bytes)},
+    {"nic.tx_quantum_bytes", SIM_PARAM_UINT, "1518", "64..1MiB", "bytes",
+     "Deficit round robin quantum of a transmit queue (one maximum frame, so each turn sends at "
+     "least one)",
+     SIM_AT(nic_cfg, quantum_bytes)},
+    {"nic.mmio_base_addr", SIM_PARAM_UINT, "0x380000000000", "4GiB..4096TiB", "bytes",
+     "Where the NIC's 64-bit BARs are placed (above 4 GiB: 4 DW MMIO headers, as pcie-bench "
+     "counts them)",
+     SIM_AT(nic_cfg, mmio_base)},
+    {"nic.mps_supported_bytes", SIM_PARAM_UINT, "512", "128..4096", "bytes",
+     "Max_Payload_Size Supported in Device Capabilities (82599: 512)",
+     SIM_AT(nic_cfg, mps_supported)},
+    {"nic.pf_mac", SIM_PARAM_STRING, "00:1b:21:00:00:01", NULL, "", "The PF's MAC address",
+     SIM_AT(nic_cfg, pf_mac_text)},
+    {"nic.vf_mac_base", SIM_PARAM_STRING, "02:00:00:00:01:00", NULL, "",
+     "VF i gets this MAC + i when the PF driver enables VFs (unicast)",
+     SIM_AT(nic_cfg, vf_mac_base_text)},
+    {"nic.vf_vlan", SIM_PARAM_UINT, "0", "0..4094", "", "Port VLAN of every VF (0: untagged)",
+     SIM_AT(nic_cfg, vf_vlan)},
+    {"nic.vf_spoofchk", SIM_PARAM_BOOL, "true", NULL, "",
+     "Anti-spoofing of VF transmit source MACs (Linux default: on)", SIM_AT(nic_cfg, vf_spoofchk)},
+    {"nic.vf_trust", SIM_PARAM_BOOL, "false", NULL, "", "VFs trusted to change their own MAC",
+     SIM_AT(nic_cfg, vf_trust)},
+    {"nic.vf_rate_gbps", SIM_PARAM_DOUBLE, "0", "0..1600", "Gbps",
+     "Transmit rate limit of every VF in Gb/s of host-side bytes (0: none)",
+     SIM_AT(nic_cfg, vf_rate_gbps)},
+};
+
+void nic_register_params(sim_params *p) { sim_params_add_table(p, nic_params, SIM_TABLE_LEN(nic_params)); }
+
+void nic_cfg_load(const sim_params *p, nic_cfg *c)
 {
-    sim_params_add_uint(p, "nic.max_vfs", 64, 0, 256, "VFs",
-                        "SR-IOV TotalVFs of the PF (82599: 64, X710: 128, E810: 256)");
-    sim_params_add_uint(p, "nic.vfs", 0, 0, 256, "VFs",
-                        "VFs the PF driver enables at start (writes NumVFs and VF Enable)");
-    sim_params_add_uint(p, "nic.total_queues", 128, 1, 2048, "queue pairs",
-                        "Queue pairs in the pool shared by the PF and the VFs (82599: 128, "
-                        "X710: 1536, E810: 2048)");
-    sim_params_add_uint(p, "nic.pf_queues", 2, 1, 2048, "queue pairs",
-                        "Queue pairs the PF keeps for itself");
-    sim_params_add_uint(p, "nic.queues_per_vf", 2, 1, 16, "queue pairs",
-                        "Queue pairs each VF gets (82599 with 64 pools: 2; X710, E810: up to 16)");
-    sim_params_add_uint(p, "nic.vf_offset", 128, 1, 65535, "",
-                        "SR-IOV First VF Offset: VF 0's routing ID minus the PF's (82599: 0x80, "
-                        "VFs from device 10h)");
-    sim_params_add_uint(p, "nic.vf_stride", 2, 1, 256, "",
-                        "SR-IOV VF Stride between consecutive VFs' routing IDs (82599: 2, the two "
-                        "ports' VFs interleave)");
-    sim_params_add_uint(p, "nic.ring_entries", 512, 8, 32768, "descriptors",
-                        "Descriptors per ring, a multiple of 8 (ixgbe default: 512)");
-    sim_params_add_uint(p, "nic.tx_desc_fetch", 40, 1, 1024, "descriptors",
-                        "Most transmit descriptors one read fetches (82599: 40; pcie-bench "
-                        "model/niantic.py)");
-    sim_params_add_uint(p, "nic.tx_desc_cache", 40, 1, 4096, "descriptors",
-                        "On-chip transmit descriptors per queue, fetched and not yet processed "
-                        "(82599: 40)");
-    sim_params_add_uint(p, "nic.rx_desc_fetch", 1, 1, 1024, "descriptors",
-                        "Most receive descriptors one read fetches (pcie-bench's 82599 model "
-                        "reads one per packet)");
-    sim_params_add_uint(p, "nic.rx_desc_cache", 32, 1, 4096, "descriptors",
-                        "On-chip receive descriptors per queue (82599: 32)");
-    sim_params_add_uint(p, "nic.wb_threshold", 8, 1, 256, "descriptors",
-                        "Transmit descriptors written back together (TXDCTL.WTHRESH; ixgbe "
-                        "sets 8)");
-    sim_params_add_uint(p, "nic.rx_wb_threshold", 1, 1, 256, "descriptors",
-                        "Receive descriptors written back together (RXDCTL.WTHRESH; 82599 "
-                        "default 1)");
-    sim_params_add_bool(p, "nic.tx_head_wb", false,
-                        "Transmit completion by a 4-byte head write-back instead of descriptor "
-                        "write-back (TDWBAL.Head_WB_En; off in Linux)");
-    sim_params_add_double(p, "nic.line_gbps", 40.0, 0.1, 1600.0, "Gbps",
-                          "Ethernet line rate (40GBASE-R: 40)");
-    sim_params_add_uint(p, "nic.max_frame_bytes", 15872, 64, 65535, "bytes",
-                        "Largest frame the MAC sends or accepts, FCS included (82599: 15.5 KB "
-                        "jumbo frames)");
-    sim_params_add_uint(p, "nic.ifg_bytes", 12, 1, 64, "bytes",
-                        "Inter-frame gap on the wire (IEEE 802.3: 96 bit times)");
-    sim_params_add_double(p, "nic.wire_latency_ns", 300.0, 0.0, 1e9, "ns",
-                          "From the NIC's MAC to the link partner's: MAC, PCS/PMA of both ends "
-                          "and the cable, one way (assumed)");
-    sim_params_add_double(p, "nic.veb_latency_ns", 200.0, 0.0, 1e9, "ns",
-                          "Embedded switch turnaround of a frame between two pools (assumed)");
-    sim_params_add_double(p, "nic.dma_latency_ns", 122.0, 0.0, 1e6, "ns",
-                          "NIC DMA engine, from a request to its first TLP (the device share of "
-                          "the measured 546 ns DMA read, docs/pcie-model.md)");
-    sim_params_add_double(p, "nic.mmio_read_ns", 100.0, 0.0, 1e6, "ns",
-                          "Time the NIC takes to answer a register read (assumed)");
-    sim_params_add_uint(p, "nic.tx_dma_window_bytes", 16384, 64, 1ull << 30, "bytes",
-                        "Transmit data the DMA engine keeps requested and not yet arrived "
-                        "(outstanding read requests x their size; assumed)");
-    sim_params_add_uint(p, "nic.rx_dma_window_bytes", 16384, 64, 1ull << 30, "bytes",
-                        "Received data the DMA engine keeps in flight, written but not yet in "
-                        "memory; later frames wait in the packet buffer (assumed)");
-    sim_params_add_uint(p, "nic.rx_buffer_bytes", 512ull << 10, 2048, 1ull << 30, "bytes",
-                        "On-chip receive packet buffer (82599: 512 KB)");
-    sim_params_add_uint(p, "nic.tx_buffer_bytes", 160ull << 10, 2048, 1ull << 30, "bytes",
-                        "On-chip transmit packet buffer (82599: 160 KB)");
-    sim_params_add_double(p, "nic.itr_us", 10.0, 0.0, 1e6, "us",
-                          "Interrupt moderation: a vector fires this long after its first "
-                          "completion at the latest (ixgbe's adaptive ITR: ~100K irq/s)");
-    sim_params_add_uint(p, "nic.itr_pkts", 32, 0, 65536, "packets",
-                        "Interrupt moderation: a vector fires after this many completions "
-                        "(0: only the timer; pcie-bench's 82599 model: 32)");
-    sim_params_add_double(p, "nic.mbx_latency_us", 10.0, 0.0, 1e9, "us",
-                          "PF-VF mailbox: from the PF's request until the setting is in effect "
-                          "(message, VF notification, acknowledgement; assumed)");
-    sim_params_add_uint(p, "nic.rate_burst_bytes", 40960, 64, 1ull << 30, "bytes",
-                        "Token bucket depth of a VF's transmit rate limiter (a quarter of the "
-                        "82599's transmit buffer, assumed)");
-    sim_params_add_uint(p, "nic.tx_quantum_bytes", 1518, 64, 1ull << 20, "bytes",
-                        "Deficit round robin quantum of a transmit queue (one maximum frame, so "
-                        "each turn sends at least one)");
-    sim_params_add_uint(p, "nic.mmio_base_addr", 0x380000000000ull, 1ull << 32, 1ull << 52,
-                        "bytes",
-                        "Where the NIC's 64-bit BARs are placed (above 4 GiB: 4 DW MMIO "
-                        "headers, as pcie-bench counts them)");
-    sim_params_add_uint(p, "nic.mps_supported_bytes", 512, 128, 4096, "bytes",
-                        "Max_Payload_Size Supported in Device Capabilities (82599: 512)");
-    sim_params_add_string(p, "nic.pf_mac", "00:1b:21:00:00:01", "The PF's MAC address");
-    sim_params_add_string(p, "nic.vf_mac_base", "02:00:00:00:01:00",
-                          "VF i gets this MAC + i when the PF driver enables VFs (unicast)");
-    sim_params_add_uint(p, "nic.vf_vlan", 0, 0, NIC_VLAN_MAX, "",
-                        "Port VLAN of every VF (0: untagged)");
-    sim_params_add_bool(p, "nic.vf_spoofchk", true,
-                        "Anti-spoofing of VF transmit source MACs (Linux default: on)");
-    sim_params_add_bool(p, "nic.vf_trust", false, "VFs trusted to change their own MAC");
-    sim_params_add_double(p, "nic.vf_rate_gbps", 0.0, 0.0, 1600.0, "Gbps",
-                          "Transmit rate limit of every VF in Gb/s of host-side bytes (0: none)");
+    memset(c, 0, sizeof *c);
+    sim_params_load_table(p, nic_params, SIM_TABLE_LEN(nic_params), c);
+    nic_mac_parse(c->pf_mac_text, &c->pf_mac); /* nic_check has refused malformed ones */
+    nic_mac_parse(c->vf_mac_base_text, &c->vf_mac_base);
+    c->mmio_bytes = NIC_MMIO_WINDOW_BYTES;
+    c->tags = (uint32_t)sim_params_uint(p, "pcie.tags");
 }
 
-static uint64_t ns_ps(double ns) { return (uint64_t)llround(ns * 1000.0); }
+nic_caps nic_caps_of(const sim_params *p)
+{
+    nic_cfg c;
+    nic_cfg_load(p, &c);
+    return (nic_caps){.max_vfs = c.max_vfs,
+                      .total_queues = c.total_queues,
+                      .pf_queues = c.pf_queues,
+                      .queues_per_vf = c.queues_per_vf,
+                      .ring_entries = c.ring_entries,
+                      .line_gbps = c.line_gbps};
+}
 
 int nic_check(const sim_params *p, sim_err *e)
 {
-    unsigned max_vfs = (unsigned)sim_params_uint(p, "nic.max_vfs");
-    unsigned vfs = (unsigned)sim_params_uint(p, "nic.vfs");
-    unsigned total = (unsigned)sim_params_uint(p, "nic.total_queues");
-    unsigned pfq = (unsigned)sim_params_uint(p, "nic.pf_queues");
-    unsigned qpv = (unsigned)sim_params_uint(p, "nic.queues_per_vf");
-    if (vfs > max_vfs)
-        return sim_err_set(e, "nic.vfs = %u: NumVFs above TotalVFs (nic.max_vfs = %u)", vfs,
-                           max_vfs);
-    if (pfq > total)
+    nic_cfg c;
+    nic_cfg_load(p, &c);
+    if (c.vfs > c.max_vfs)
+        return sim_err_set(e, "nic.vfs = %u: NumVFs above TotalVFs (nic.max_vfs = %u)", c.vfs,
+                           c.max_vfs);
+    if (c.pf_queues > c.total_queues)
         return sim_err_set(e, "nic.pf_queues = %u is more queues than the pool holds "
-                              "(nic.total_queues = %u)", pfq, total);
+                              "(nic.total_queues = %u)", c.pf_queues, c.total_queues);
+    unsigned vfs = c.vfs, pfq = c.pf_queues, qpv = c.queues_per_vf, total = c.total_queues;
     if ((uint64_t)pfq + (uint64_t)vfs * qpv > total)
         return sim_err_set(e, "more queues than the pool holds: nic.pf_queues + nic.vfs x "
                               "nic.queues_per_vf = %u + %u x %u = %llu queue pairs, "
                               "nic.total_queues = %u (at most %u VFs fit)",
                            pfq, vfs, qpv, (unsigned long long)pfq + (unsigned long long)vfs * qpv,
                            total, (total - pfq) / qpv);
-    uint64_t last_rid = 0x0100u + sim_params_uint(p, "nic.vf_offset") +
-                        (max_vfs ? (uint64_t)(max_vfs - 1) * sim_params_uint(p, "nic.vf_stride") : 0);
+    uint64_t last_rid = 0x0100u + c.vf_offset +
+                        (c.max_vfs ? (uint64_t)(c.max_vfs - 1) * c.vf_stride : 0);
     if (last_rid > 0xffff)
         return sim_err_set(e, "nic.vf_offset + (nic.max_vfs - 1) x nic.vf_stride puts the last VF "
                               "beyond routing ID FFFFh");
-    uint64_t entries = sim_params_uint(p, "nic.ring_entries");
+    unsigned long long entries = c.ring_entries;
     if (entries % 8)
         return sim_err_set(e, "nic.ring_entries = %llu: must be a multiple of 8 (the ring length "
-                              "register counts 128-byte units)", (unsigned long long)entries);
-    const char *dirs[] = {"tx", "rx"};
+                              "register counts 128-byte units)", entries);
+    const struct {
+        const char *fetch_name, *cache_name;
+        unsigned long long fetch, cache;
+    } dirs[] = {{"nic.tx_desc_fetch", "nic.tx_desc_cache", c.tx_fetch, c.tx_cache},
+                {"nic.rx_desc_fetch", "nic.rx_desc_cache", c.rx_fetch, c.rx_cache}};
     for (int d = 0; d < 2; d++) {
-        char fn[32], cn[32];
-        snprintf(fn, sizeof fn, "nic.%s_desc_fetch", dirs[d]);
-        snprintf(cn, sizeof cn, "nic.%s_desc_cache", dirs[d]);
-        if (sim_params_uint(p, fn) > sim_params_uint(p, cn))
+        if (dirs[d].fetch > dirs[d].cache)
             return sim_err_set(e, "%s = %llu exceeds %s = %llu: a fetch must fit in the "
-                                  "descriptor cache", fn, (unsigned long long)sim_params_uint(p, fn),
-                               cn, (unsigned long long)sim_params_uint(p, cn));
-        if (sim_params_uint(p, cn) >= entries)
-            return sim_err_set(e, "%s = %llu must be below nic.ring_entries = %llu", cn,
-                               (unsigned long long)sim_params_uint(p, cn),
-                               (unsigned long long)entries);
+                                  "descriptor cache", dirs[d].fetch_name, dirs[d].fetch,
+                               dirs[d].cache_name, dirs[d].cache);
+        if (dirs[d].cache >= entries)
+            return sim_err_set(e, "%s = %llu must be below nic.ring_entries = %llu",
+                               dirs[d].cache_name, dirs[d].cache, entries);
     }
-    if (sim_params_uint(p, "nic.wb_threshold") >= entries ||
-        sim_params_uint(p, "nic.rx_wb_threshold") >= entries)
+    if (c.tx_wb >= entries || c.rx_wb >= entries)
         return sim_err_set(e, "nic.wb_threshold and nic.rx_wb_threshold must be below "
-                              "nic.ring_entries = %llu", (unsigned long long)entries);
+                              "nic.ring_entries = %llu", entries);
     uint64_t mac;
-    const char *pf_mac = sim_params_string(p, "nic.pf_mac");
-    if (nic_mac_parse(pf_mac, &mac) < 0)
-        return sim_err_set(e, "nic.pf_mac = '%s' is not a MAC address (aa:bb:cc:dd:ee:ff)", pf_mac);
+    if (nic_mac_parse(c.pf_mac_text, &mac) < 0)
+        return sim_err_set(e, "nic.pf_mac = '%s' is not a MAC address (aa:bb:cc:dd:ee:ff)",
+                           c.pf_mac_text);
     if (!nic_mac_is_unicast(mac))
-        return sim_err_set(e, "nic.pf_mac = %s is not a unicast address", pf_mac);
-    const char *vf_mac = sim_params_string(p, "nic.vf_mac_base");
+        return sim_err_set(e, "nic.pf_mac = %s is not a unicast address", c.pf_mac_text);
+    const char *vf_mac = c.vf_mac_base_text;
     if (nic_mac_parse(vf_mac, &mac) < 0)
         return sim_err_set(e, "nic.vf_mac_base = '%s' is not a MAC address (aa:bb:cc:dd:ee:ff)",
                            vf_mac);
     if (!nic_mac_is_unicast(mac))
         return sim_err_set(e, "nic.vf_mac_base = %s is not a unicast address: a VF MAC must be "
                               "unicast (the first octet's low bit is the group bit)", vf_mac);
-    if ((mac & 0xffffffull) + max_vfs > 0x1000000ull)
+    if ((mac & 0xffffffull) + c.max_vfs > 0x1000000ull)
         return sim_err_set(e, "nic.vf_mac_base = %s + nic.max_vfs runs past the address block "
                               "(the low three octets would wrap)", vf_mac);
-    double line = sim_params_double(p, "nic.line_gbps");
-    double rate = sim_params_double(p, "nic.vf_rate_gbps");
-    if (rate > line)
+    if (c.vf_rate_gbps > c.line_gbps)
         return sim_err_set(e, "nic.vf_rate_gbps = %g: a rate limit above the line rate "
-                              "(nic.line_gbps = %g)", rate, line);
+                              "(nic.line_gbps = %g)", c.vf_rate_gbps, c.line_gbps);
     return 0;
-}
-
-static void read_cfg(nic_cfg *c, const sim_params *p)
-{
-    c->max_vfs = (unsigned)sim_params_uint(p, "nic.max_vfs");
-    c->total_queues = (unsigned)sim_params_uint(p, "nic.total_queues");
-    c->pf_queues = (unsigned)sim_params_uint(p, "nic.pf_queues");
-    c->queues_per_vf = (unsigned)sim_params_uint(p, "nic.queues_per_vf");
-    c->vf_offset = (unsigned)sim_params_uint(p, "nic.vf_offset");
-    c->vf_stride = (unsigned)sim_params_uint(p, "nic.vf_stride");
-    c->ring_entries = (uint32_t)sim_params_uint(p, "nic.ring_entries");
-    c->tx_fetch = (uint32_t)sim_params_uint(p, "nic.tx_desc_fetch");
-    c->tx_cache = (uint32_t)sim_params_uint(p, "nic.tx_desc_cache");
-    c->rx_fetch = (uint32_t)sim_params_uint(p, "nic.rx_desc_fetch");
-    c->rx_cache = (uint32_t)sim_params_uint(p, "nic.rx_desc_cache");
-    c->tx_wb = (uint32_t)sim_params_uint(p, "nic.wb_threshold");
-    c->rx_wb = (uint32_t)sim_params_uint(p, "nic.rx_wb_threshold");
-    c->tx_head_wb = sim_params_bool(p, "nic.tx_head_wb");
-    c->line_gbps = sim_params_double(p, "nic.line_gbps");
-    c->ifg_bytes = (uint32_t)sim_params_uint(p, "nic.ifg_bytes");
-    c->max_frame_bytes = (uint32_t)sim_params_uint(p, "nic.max_frame_bytes");
-    c->wire_latency_ps = ns_ps(sim_params_double(p, "nic.wire_latency_ns"));
-    c->veb_latency_ps = ns_ps(sim_params_double(p, "nic.veb_latency_ns"));
-    c->dma_latency_ps = ns_ps(sim_params_double(p, "nic.dma_latency_ns"));
-    c->mmio_read_ps = ns_ps(sim_params_double(p, "nic.mmio_read_ns"));
-    c->rx_buffer_bytes = sim_params_uint(p, "nic.rx_buffer_bytes");
-    c->tx_buffer_bytes = sim_params_uint(p, "nic.tx_buffer_bytes");
-    c->itr_ps = ns_ps(sim_params_double(p, "nic.itr_us") * 1000.0);
-    c->itr_pkts = (uint32_t)sim_params_uint(p, "nic.itr_pkts");
-    c->mbx_ps = ns_ps(sim_params_double(p, "nic.mbx_latency_us") * 1000.0);
-    c->rate_burst_bytes = sim_params_uint(p, "nic.rate_burst_bytes");
-    c->rx_window_bytes = sim_params_uint(p, "nic.rx_dma_window_bytes");
-    c->tx_window_bytes = sim_params_uint(p, "nic.tx_dma_window_bytes");
-    c->quantum_bytes = sim_params_uint(p, "nic.tx_quantum_bytes");
-    c->mmio_base = sim_params_uint(p, "nic.mmio_base_addr");
-    c->mmio_bytes = NIC_MMIO_WINDOW_BYTES;
-    c->tags = (uint32_t)sim_params_uint(p, "pcie.tags");
-    c->mps_supported = (unsigned)sim_params_uint(p, "nic.mps_supported_bytes");
-    nic_mac_parse(sim_params_string(p, "nic.pf_mac"), &c->pf_mac);
-    nic_mac_parse(sim_params_string(p, "nic.vf_mac_base"), &c->vf_mac_base);
-    c->vf_vlan = (uint16_t)sim_params_uint(p, "nic.vf_vlan");
-    c->vf_spoofchk = sim_params_bool(p, "nic.vf_spoofchk");
-    c->vf_trust = sim_params_bool(p, "nic.vf_trust");
-    c->vf_rate_gbps = sim_params_double(p, "nic.vf_rate_gbps");
 }
 
 /* ---------------------------------------------------------------- errors */
@@ -819,7 +811,7 @@ nic *nic_create(const sim_params *p, const nic_env *env, sim_err *e)
     n->bus = env->bus;
     n->lcfg = pcie_link_config(env->link);
     n->pf_rid = env->pf_rid;
-    read_cfg(&n->cfg, p);
+    nic_cfg_load(p, &n->cfg);
     /* 8 bits per byte at line_gbps: 8000 / Gbps ps per byte, kept x1024 so a frame's
      * time is an integer multiply-shift. */
     n->ps_per_byte_x1024 = (uint64_t)llround(8000.0 * 1024.0 / n->cfg.line_gbps);

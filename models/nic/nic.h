@@ -170,6 +170,16 @@ void nic_register_params(sim_params *p);
  * MACs unicast, rate limits within the line rate, ... (configuration errors). */
 int nic_check(const sim_params *p, sim_err *e);
 
+/* The device's dimensions as its parameters set them, before a device exists: what a
+ * driver knows of its hardware, for its configuration checks and memory sizing. */
+typedef struct nic_caps {
+    unsigned max_vfs; /* TotalVFs */
+    unsigned total_queues, pf_queues, queues_per_vf;
+    uint32_t ring_entries; /* every ring's length */
+    double line_gbps;
+} nic_caps;
+nic_caps nic_caps_of(const sim_params *p);
+
 /* Creates the PF and attaches it to env->bus at env->pf_rid. The system then
  * enumerates and places the PF's BARs (pcie_cfg_bus_assign_bars) and the PF driver
  * enables VFs (nic_pf_enable_vfs). NULL with *e set on failure. */

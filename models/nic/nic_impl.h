@@ -133,9 +133,10 @@ typedef struct nic_fn {
     nic_fn_counters *ctr;
 } nic_fn;
 
+/* The device's parameters (nic_params in nic.c) as one call loads them: times in ps. */
 typedef struct nic_cfg {
-    unsigned max_vfs, total_queues, pf_queues, queues_per_vf;
-    unsigned vf_offset, vf_stride;
+    uint32_t max_vfs, vfs, total_queues, pf_queues, queues_per_vf;
+    uint32_t vf_offset, vf_stride;
     uint32_t ring_entries;
     uint32_t tx_fetch, tx_cache, rx_fetch, rx_cache;
     uint32_t tx_wb, rx_wb;
@@ -150,13 +151,16 @@ typedef struct nic_cfg {
     uint64_t rate_burst_bytes;
     uint64_t rx_window_bytes, tx_window_bytes;
     uint64_t quantum_bytes;
-    uint64_t mmio_base, mmio_bytes;
-    uint32_t tags;
-    unsigned mps_supported;
-    uint64_t pf_mac, vf_mac_base;
+    uint64_t mmio_base;
+    uint32_t mps_supported;
+    const char *pf_mac_text, *vf_mac_base_text;
     uint16_t vf_vlan;
     bool vf_spoofchk, vf_trust;
     double vf_rate_gbps;
+    /* not parameters of the table */
+    uint64_t pf_mac, vf_mac_base; /* the two texts parsed */
+    uint64_t mmio_bytes;          /* NIC_MMIO_WINDOW_BYTES */
+    uint32_t tags;                /* pcie.tags: each function's DMA engine */
 } nic_cfg;
 
 /* A FIFO of (time, bytes) releases of an on-chip buffer, in time order. */
@@ -217,6 +221,8 @@ struct nic {
 };
 
 /* nic.c */
+/* The NIC's parameters from the registry (also for models/nic/pcie_model.c). */
+void nic_cfg_load(const sim_params *p, nic_cfg *c);
 void nic_set_error(nic *n, uint64_t *counter, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void nic_sched(nic *n, uint64_t t_ps, enum nic_act_kind kind, void *obj, uint32_t gen);

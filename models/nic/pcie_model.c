@@ -3,7 +3,7 @@
 #include <math.h>
 #include <stdbool.h>
 
-#include "models/nic/nic.h"
+#include "models/nic/nic_impl.h"
 #include "models/pcie/link.h"
 #include "models/pcie/tlp.h"
 
@@ -22,16 +22,15 @@ nic_pcie_model nic_pcie_model_eval(const sim_params *p, uint32_t frame_bytes)
     double data = frame_bytes - NIC_FCS_BYTES;
     double mps = (double)lc.mps_bytes, mrrs = (double)lc.mrrs_bytes;
     double d = NIC_DESC_BYTES;
-    double txf = (double)sim_params_uint(p, "nic.tx_desc_fetch");
-    double rxf = (double)sim_params_uint(p, "nic.rx_desc_fetch");
-    double wb = (double)sim_params_uint(p, "nic.wb_threshold");
-    double rxwb = (double)sim_params_uint(p, "nic.rx_wb_threshold");
-    double itr = (double)sim_params_uint(p, "nic.itr_pkts");
+    nic_cfg nc;
+    nic_cfg_load(p, &nc);
+    double txf = nc.tx_fetch, rxf = nc.rx_fetch, wb = nc.tx_wb, rxwb = nc.rx_wb;
+    double itr = nc.itr_pkts;
     double txb = (double)sim_params_uint(p, "nicdrv.tx_batch");
     double refill = (double)sim_params_uint(p, "nicdrv.rx_refill");
     double txhr = (double)sim_params_uint(p, "nicdrv.tx_head_read_pkts");
     double rxhr = (double)sim_params_uint(p, "nicdrv.rx_head_read_pkts");
-    bool head_wb = sim_params_bool(p, "nic.tx_head_wb");
+    bool head_wb = nc.tx_head_wb;
     double irq = itr > 0 ? (mwr + 4) / itr : 0;
 
     /* Transmit: tail write per batch, descriptor reads per burst, the data read,
@@ -66,7 +65,7 @@ nic_pcie_model nic_pcie_model_eval(const sim_params *p, uint32_t frame_bytes)
     m.tx_gbps = tlp * data / tx_busy;
     m.rx_gbps = tlp * data / rx_busy;
     m.bidir_gbps = tlp * 2 * data / bi_busy;
-    double wire = frame_bytes + NIC_PREAMBLE_BYTES + (double)sim_params_uint(p, "nic.ifg_bytes");
-    m.line_gbps = sim_params_double(p, "nic.line_gbps") * data / wire;
+    double wire = frame_bytes + NIC_PREAMBLE_BYTES + (double)nc.ifg_bytes;
+    m.line_gbps = nc.line_gbps * data / wire;
     return m;
 }
