@@ -350,7 +350,7 @@ nic_fn *nic_fn_get(nic *n, unsigned fn)
 }
 
 unsigned nic_max_vfs(const nic *n) { return n->cfg.max_vfs; }
-unsigned nic_num_vfs(const nic *n) { return n->num_vfs; }
+unsigned nic_num_vfs(const nic *n) { return pcie_sriov_num_vfs(n->sriov); }
 bool nic_fn_present(const nic *n, unsigned fn) { return fn <= n->cfg.max_vfs && n->fns[fn].present; }
 pcie_cfg *nic_fn_cfg(nic *n, unsigned fn) { return nic_fn_present(n, fn) ? n->fns[fn].cfg : NULL; }
 uint16_t nic_fn_rid(const nic *n, unsigned fn) { return nic_fn_present(n, fn) ? n->fns[fn].rid : 0; }
@@ -408,9 +408,7 @@ uint64_t nic_fn_bar(const nic *n, unsigned fn, unsigned bar)
         return 0;
     if (fn == NIC_PF)
         return pcie_cfg_bar_address(n->pf_cfg, bar);
-    uint64_t base = bar == NIC_BAR_REGS ? n->vf_bar0 : n->vf_bar3;
-    uint64_t size = bar == NIC_BAR_REGS ? NIC_VF_BAR0_BYTES : NIC_VF_BAR3_BYTES;
-    return base ? base + (uint64_t)(fn - 1) * size : 0;
+    return pcie_sriov_vf_bar_address(n->sriov, bar, fn - 1);
 }
 
 uint64_t nic_reg_addr(const nic *n, unsigned fn, uint32_t reg_off)
@@ -593,119 +591,81 @@ static void fn_pool_defaults(nic *n, nic_fn *f)
     nic_fn_tokens_reset(f, sim_now_ps(n->kernel));
 }
 
-/* VF Enable: create NumVFs functions. Returns -1 (VF Enable refused) when the device
- * cannot: NumVFs above TotalVFs, the queue pool too small, a routing ID taken. */
-static int vfs_create(nic *n, unsigned num)
+/* ---------------------------------------------------------------- VFs (SR-IOV callbacks) */
+
+/* VF Enable with num VFs: the queue pool must hold them (the capability has checked
+ * TotalVFs). */
+static bool vfs_admit(void *ctx, unsigned num)
 {
+    nic *n = ctx;
     const nic_cfg *c = &n->cfg;
-    if (num > c->max_vfs) {
-        nic_set_error(n, &n->sriov_errors, "SR-IOV: VF Enable with NumVFs = %u above TotalVFs = "
-                                           "%u refused", num, c->max_vfs);
-        return -1;
-    }
     if (c->pf_queues + (uint64_t)num * c->queues_per_vf > c->total_queues) {
         nic_set_error(n, &n->sriov_errors, "SR-IOV: VF Enable with NumVFs = %u refused: %u VFs x "
                                            "%u queue pairs + %u for the PF exceed the pool of %u",
                       num, num, c->queues_per_vf, c->pf_queues, c->total_queues);
-        return -1;
+        return false;
     }
-    unsigned offset = pcie_cfg_get(n->pf_cfg, (uint16_t)(n->sriov + PCIE_SRIOV_FIRST_VF_OFFSET), 2);
-    unsigned stride = pcie_cfg_get(n->pf_cfg, (uint16_t)(n->sriov + PCIE_SRIOV_VF_STRIDE), 2);
+    return true;
+}
+
+/* VF i at routing ID rid: its configuration space on the bus, its DMA engine (its
+ * requester ID), its pool defaults and its share of the queue pool. */
+static bool vf_create(void *ctx, unsigned i, uint16_t rid)
+{
+    nic *n = ctx;
+    const nic_cfg *c = &n->cfg;
     const pcie_link_cfg *lc = n->lcfg;
-    for (unsigned i = 0; i < num; i++) {
-        nic_fn *f = &n->fns[1 + i];
-        uint32_t rid = (uint32_t)n->pf_rid + offset + i * stride;
-        /* A VF's Vendor and Device ID read FFFFh (SR-IOV 3.4.1.1, 3.4.1.2): software
-         * finds VFs through the PF's capability, not by scanning. */
-        pcie_cfg *cfg = rid <= 0xffff ? pcie_cfg_create(0xffff, 0xffff, NIC_CLASS_CODE) : NULL;
-        pcie_cfg_exp_info info = {.port_type = PCIE_EXP_TYPE_ENDPOINT,
-                                  .mps_supported_bytes = c->mps_supported,
-                                  .max_link_speed = lc->gen,
-                                  .max_link_width = lc->lanes};
-        unsigned nvec = vectors_for(c->queues_per_vf);
-        if (!cfg || !pcie_cfg_add_exp_capability(cfg, &info) ||
-            !pcie_cfg_add_msix_capability(cfg, nvec, NIC_BAR_MSIX, NIC_MSIX_TABLE_OFFSET,
-                                          NIC_BAR_MSIX, NIC_MSIX_PBA_OFFSET) ||
-            !pcie_cfg_exp_set_link_status(cfg, lc->gen, lc->lanes) ||
-            !pcie_cfg_bus_attach(n->bus, (uint16_t)rid, cfg)) {
-            pcie_cfg_destroy(cfg);
-            for (unsigned j = 0; j < i; j++) {
-                nic_fn *g = &n->fns[1 + j];
-                fn_release_queues(n, g);
-                pcie_cfg_destroy(g->cfg);
-                pcie_dma_destroy(g->dma);
-                g->cfg = NULL;
-                g->dma = NULL;
-                g->present = false;
-            }
-            nic_set_error(n, &n->sriov_errors, "SR-IOV: VF %u cannot take routing ID %04x", i,
-                          (unsigned)rid);
-            return -1;
-        }
-        f->cfg = cfg;
-        f->rid = (uint16_t)rid;
-        f->dma = pcie_dma_create(n->link, n->rc, f->rid, c->tags);
-        fn_set_limits(n, f);
-        f->present = true;
-        f->gen++;
-        f->mac = 0;
-        fn_pool_defaults(n, f);
-        fn_attach_queues(n, f, c->pf_queues + i * c->queues_per_vf, c->queues_per_vf);
-        register_fn_stats(n, 1 + i);
+    nic_fn *f = &n->fns[1 + i];
+    /* A VF's Vendor and Device ID read FFFFh (SR-IOV 3.4.1.1, 3.4.1.2): software finds
+     * VFs through the PF's capability, not by scanning. */
+    pcie_cfg *cfg = pcie_cfg_create(0xffff, 0xffff, NIC_CLASS_CODE);
+    pcie_cfg_exp_info info = {.port_type = PCIE_EXP_TYPE_ENDPOINT,
+                              .mps_supported_bytes = c->mps_supported,
+                              .max_link_speed = lc->gen,
+                              .max_link_width = lc->lanes};
+    unsigned nvec = vectors_for(c->queues_per_vf);
+    if (!pcie_cfg_add_exp_capability(cfg, &info) ||
+        !pcie_cfg_add_msix_capability(cfg, nvec, NIC_BAR_MSIX, NIC_MSIX_TABLE_OFFSET,
+                                      NIC_BAR_MSIX, NIC_MSIX_PBA_OFFSET) ||
+        !pcie_cfg_exp_set_link_status(cfg, lc->gen, lc->lanes) ||
+        !pcie_cfg_bus_attach(n->bus, rid, cfg)) {
+        pcie_cfg_destroy(cfg);
+        return false;
     }
-    n->num_vfs = num;
-    return 0;
+    f->cfg = cfg;
+    f->rid = rid;
+    f->dma = pcie_dma_create(n->link, n->rc, f->rid, c->tags);
+    fn_set_limits(n, f);
+    f->present = true;
+    f->gen++;
+    f->mac = 0;
+    fn_pool_defaults(n, f);
+    fn_attach_queues(n, f, c->pf_queues + i * c->queues_per_vf, c->queues_per_vf);
+    register_fn_stats(n, 1 + i);
+    return true;
 }
 
-static void vfs_destroy(nic *n)
-{
-    for (unsigned i = 0; i < n->num_vfs; i++) {
-        nic_fn *f = &n->fns[1 + i];
-        nic_veb_set(n->veb, 1 + i, 0, 0);
-        fn_release_queues(n, f);
-        pcie_cfg_destroy(f->cfg); /* detaches it from the bus */
-        pcie_dma_destroy(f->dma);
-        f->cfg = NULL;
-        f->dma = NULL;
-        f->present = false;
-        f->gen++;
-    }
-    n->num_vfs = 0;
-}
-
-/* SR-IOV Control written: VF Enable 0 -> 1 creates the VFs, 1 -> 0 removes them. */
-static void on_sriov_ctrl(pcie_cfg *c, const pcie_cfg_write_info *w, void *ctx)
+static void vf_remove(void *ctx, unsigned i)
 {
     nic *n = ctx;
-    uint16_t reg = (uint16_t)(n->sriov + PCIE_SRIOV_CTRL);
-    if (!pcie_cfg_write_touches(w, reg, 2))
-        return;
-    uint32_t old = pcie_cfg_write_old(c, w, reg, 2), now = pcie_cfg_get(c, reg, 2);
-    bool was = old & PCIE_SRIOV_CTRL_VF_ENABLE, is = now & PCIE_SRIOV_CTRL_VF_ENABLE;
-    if (!was && is) {
-        unsigned num = pcie_cfg_get(c, (uint16_t)(n->sriov + PCIE_SRIOV_NUM_VFS), 2);
-        if (vfs_create(n, num) < 0)
-            pcie_cfg_set(c, reg, 2, now & ~(uint32_t)PCIE_SRIOV_CTRL_VF_ENABLE);
-    } else if (was && !is) {
-        vfs_destroy(n);
-    }
+    nic_fn *f = &n->fns[1 + i];
+    nic_veb_set(n->veb, 1 + i, 0, 0);
+    fn_release_queues(n, f);
+    pcie_cfg_destroy(f->cfg); /* detaches it from the bus */
+    pcie_dma_destroy(f->dma);
+    f->cfg = NULL;
+    f->dma = NULL;
+    f->present = false;
+    f->gen++;
 }
 
-/* NumVFs may change only while VF Enable is clear (SR-IOV 3.3.7). */
-static void on_sriov_numvfs(pcie_cfg *c, const pcie_cfg_write_info *w, void *ctx)
+static void sriov_refused(void *ctx, const char *msg)
 {
     nic *n = ctx;
-    uint16_t reg = (uint16_t)(n->sriov + PCIE_SRIOV_NUM_VFS);
-    if (!pcie_cfg_write_touches(w, reg, 2))
-        return;
-    uint32_t old = pcie_cfg_write_old(c, w, reg, 2);
-    uint32_t ctrl = pcie_cfg_write_old(c, w, (uint16_t)(n->sriov + PCIE_SRIOV_CTRL), 2);
-    if ((ctrl & PCIE_SRIOV_CTRL_VF_ENABLE) && pcie_cfg_get(c, reg, 2) != old) {
-        pcie_cfg_set(c, reg, 2, old);
-        nic_set_error(n, &n->sriov_errors, "SR-IOV: NumVFs written while VF Enable is set "
-                                           "(ignored)");
-    }
+    nic_set_error(n, &n->sriov_errors, "%s", msg);
 }
+
+static const pcie_sriov_ops vf_ops = {vfs_admit, vf_create, vf_remove, sriov_refused};
 
 /* Device Control written: every function's DMA engine follows the PF's MPS and MRRS
  * (a VF's MPS field is reserved and the PF's governs, SR-IOV 3.5.4). */
@@ -739,34 +699,18 @@ static int build_pf(nic *n, sim_err *e)
         !pcie_cfg_exp_set_link_status(n->pf_cfg, lc->gen, lc->lanes))
         return sim_err_set(e, "nic: cannot build the PF's configuration space");
     pcie_cfg_add_ext_capability(n->pf_cfg, PCIE_EXT_CAP_ID_ARI, PCIE_ARI_VERSION, PCIE_ARI_SIZEOF);
-    uint16_t s = pcie_cfg_add_ext_capability(n->pf_cfg, PCIE_EXT_CAP_ID_SRIOV, PCIE_SRIOV_VERSION,
-                                             PCIE_SRIOV_SIZEOF);
-    if (!s)
+    /* 4 KiB, 8 KiB, 64 KiB, 256 KiB, 1 MiB, 4 MiB pages. */
+    pcie_sriov_info si = {.total_vfs = (uint16_t)c->max_vfs,
+                          .first_vf_offset = (uint16_t)c->vf_offset,
+                          .vf_stride = (uint16_t)c->vf_stride,
+                          .vf_device_id = NIC_VF_DEVICE_ID,
+                          .supported_page_sizes = 0x553};
+    si.vf_bar[NIC_BAR_REGS] = (pcie_sriov_bar){NIC_VF_BAR0_BYTES, true, true};
+    si.vf_bar[NIC_BAR_MSIX] = (pcie_sriov_bar){NIC_VF_BAR3_BYTES, true, true};
+    n->sriov = pcie_sriov_create(n->pf_cfg, &si, &vf_ops, n);
+    if (!n->sriov)
         return sim_err_set(e, "nic: no room for the SR-IOV capability");
-    n->sriov = s;
     pcie_cfg *p = n->pf_cfg;
-    pcie_cfg_set(p, (uint16_t)(s + PCIE_SRIOV_INITIAL_VFS), 2, c->max_vfs);
-    pcie_cfg_set(p, (uint16_t)(s + PCIE_SRIOV_TOTAL_VFS), 2, c->max_vfs);
-    pcie_cfg_set(p, (uint16_t)(s + PCIE_SRIOV_FIRST_VF_OFFSET), 2, c->vf_offset);
-    pcie_cfg_set(p, (uint16_t)(s + PCIE_SRIOV_VF_STRIDE), 2, c->vf_stride);
-    pcie_cfg_set(p, (uint16_t)(s + PCIE_SRIOV_VF_DEVICE_ID), 2, NIC_VF_DEVICE_ID);
-    /* 4 KiB, 8 KiB, 64 KiB, 256 KiB, 1 MiB, 4 MiB pages; the system page is 4 KiB. */
-    pcie_cfg_set(p, (uint16_t)(s + PCIE_SRIOV_SUPPORTED_PAGE_SIZES), 4, 0x553);
-    pcie_cfg_set(p, (uint16_t)(s + PCIE_SRIOV_SYSTEM_PAGE_SIZE), 4, 0x1);
-    pcie_cfg_set_wmask(p, (uint16_t)(s + PCIE_SRIOV_SYSTEM_PAGE_SIZE), 4, 0x553);
-    pcie_cfg_set_wmask(p, (uint16_t)(s + PCIE_SRIOV_CTRL), 2,
-                       PCIE_SRIOV_CTRL_VF_ENABLE | PCIE_SRIOV_CTRL_VF_MSE |
-                           PCIE_SRIOV_CTRL_ARI_HIERARCHY);
-    pcie_cfg_set_wmask(p, (uint16_t)(s + PCIE_SRIOV_NUM_VFS), 2, 0xffff);
-    for (unsigned i = 0; i < 6; i++)
-        pcie_cfg_init_bar_reg(p, (uint16_t)(s + PCIE_SRIOV_VF_BAR(i)), 0, false, false);
-    if (!pcie_cfg_init_bar_reg(p, (uint16_t)(s + PCIE_SRIOV_VF_BAR(NIC_BAR_REGS)),
-                               NIC_VF_BAR0_BYTES, true, true) ||
-        !pcie_cfg_init_bar_reg(p, (uint16_t)(s + PCIE_SRIOV_VF_BAR(NIC_BAR_MSIX)),
-                               NIC_VF_BAR3_BYTES, true, true))
-        return sim_err_set(e, "nic: cannot describe the VF BARs");
-    pcie_cfg_set_write_handler(p, (uint16_t)(s + PCIE_SRIOV_CTRL), 2, on_sriov_ctrl, n);
-    pcie_cfg_set_write_handler(p, (uint16_t)(s + PCIE_SRIOV_NUM_VFS), 2, on_sriov_numvfs, n);
     pcie_cfg_set_write_handler(p, (uint16_t)(n->exp + PCIE_EXP_DEVCTL), 2, on_devctl, n);
     if (!pcie_cfg_bus_attach(n->bus, n->pf_rid, p))
         return sim_err_set(e, "nic: routing ID %04x is taken", (unsigned)n->pf_rid);
@@ -856,7 +800,7 @@ void nic_destroy(nic *n)
 {
     if (!n)
         return;
-    vfs_destroy(n);
+    pcie_sriov_destroy(n->sriov);
     nic_fn *pf = &n->fns[NIC_PF];
     if (pf->present)
         fn_release_queues(n, pf);
@@ -910,9 +854,8 @@ static int place_vf_bars(nic *n, unsigned num)
     }
     const unsigned bars[2] = {NIC_BAR_REGS, NIC_BAR_MSIX};
     const uint64_t sizes[2] = {NIC_VF_BAR0_BYTES, NIC_VF_BAR3_BYTES};
-    uint64_t *dst[2] = {&n->vf_bar0, &n->vf_bar3};
     for (int i = 0; i < 2; i++) {
-        uint16_t reg = (uint16_t)(n->sriov + PCIE_SRIOV_VF_BAR(bars[i]));
+        uint16_t reg = (uint16_t)(pcie_sriov_offset(n->sriov) + PCIE_SRIOV_VF_BAR(bars[i]));
         /* Size it as software does: all-ones, read back the per-VF size. */
         pcie_cfg_bus_write(n->bus, n->pf_rid, reg, 4, 0xffffffffu);
         pcie_cfg_bus_write(n->bus, n->pf_rid, (uint16_t)(reg + 4), 4, 0xffffffffu);
@@ -930,7 +873,6 @@ static int place_vf_bars(nic *n, unsigned num)
             return -1;
         pcie_cfg_bus_write(n->bus, n->pf_rid, reg, 4, (uint32_t)addr);
         pcie_cfg_bus_write(n->bus, n->pf_rid, (uint16_t)(reg + 4), 4, (uint32_t)(addr >> 32));
-        *dst[i] = addr;
         top = addr + region;
     }
     return 0;
@@ -939,9 +881,9 @@ static int place_vf_bars(nic *n, unsigned num)
 int nic_pf_enable_vfs(nic *n, unsigned num_vfs)
 {
     const nic_cfg *c = &n->cfg;
-    if (n->num_vfs) {
+    if (nic_num_vfs(n)) {
         nic_set_error(n, &n->pf_driver_errors, "PF driver: %u VFs are already enabled; disable "
-                                               "them first", n->num_vfs);
+                                               "them first", nic_num_vfs(n));
         return -1;
     }
     if (num_vfs > c->max_vfs) {
@@ -965,12 +907,12 @@ int nic_pf_enable_vfs(nic *n, unsigned num_vfs)
                                                "window");
         return -1;
     }
-    uint16_t s = n->sriov;
+    uint16_t s = pcie_sriov_offset(n->sriov);
     pcie_cfg_bus_write(n->bus, n->pf_rid, (uint16_t)(s + PCIE_SRIOV_NUM_VFS), 2, num_vfs);
     uint32_t ctrl = pcie_cfg_bus_read(n->bus, n->pf_rid, (uint16_t)(s + PCIE_SRIOV_CTRL), 2);
     pcie_cfg_bus_write(n->bus, n->pf_rid, (uint16_t)(s + PCIE_SRIOV_CTRL), 2,
                        ctrl | PCIE_SRIOV_CTRL_VF_ENABLE | PCIE_SRIOV_CTRL_VF_MSE);
-    if (n->num_vfs != num_vfs) {
+    if (nic_num_vfs(n) != num_vfs) {
         n->pf_driver_errors++;
         return -1;
     }
@@ -993,7 +935,7 @@ int nic_pf_enable_vfs(nic *n, unsigned num_vfs)
 
 void nic_pf_disable_vfs(nic *n)
 {
-    uint16_t reg = (uint16_t)(n->sriov + PCIE_SRIOV_CTRL);
+    uint16_t reg = (uint16_t)(pcie_sriov_offset(n->sriov) + PCIE_SRIOV_CTRL);
     uint32_t ctrl = pcie_cfg_bus_read(n->bus, n->pf_rid, reg, 2);
     pcie_cfg_bus_write(n->bus, n->pf_rid, reg, 2,
                        ctrl & ~(uint32_t)(PCIE_SRIOV_CTRL_VF_ENABLE | PCIE_SRIOV_CTRL_VF_MSE));
@@ -1004,9 +946,9 @@ void nic_pf_disable_vfs(nic *n)
 static int mbx_post(nic *n, uint64_t t_ps, unsigned vf, int what, uint64_t u, double d,
                     uint64_t *done_ps)
 {
-    if (vf >= n->num_vfs) {
+    if (vf >= nic_num_vfs(n)) {
         nic_set_error(n, &n->pf_driver_errors, "PF driver: VF %u does not exist (%u VFs enabled)",
-                      vf, n->num_vfs);
+                      vf, nic_num_vfs(n));
         return -1;
     }
     nic_mbx_op *op = calloc(1, sizeof *op);
@@ -1135,20 +1077,10 @@ static nic_fn *decode(nic *n, uint64_t addr, unsigned *bar, uint64_t *off)
         *bar = idx;
         return &n->fns[NIC_PF];
     }
-    if (!n->num_vfs || !(pcie_cfg_get(n->pf_cfg, (uint16_t)(n->sriov + PCIE_SRIOV_CTRL), 2) &
-                         PCIE_SRIOV_CTRL_VF_MSE))
+    unsigned vf;
+    if (!pcie_sriov_vf_decode(n->sriov, addr, &vf, bar, off))
         return NULL;
-    if (n->vf_bar0 && addr >= n->vf_bar0 && addr < n->vf_bar0 + (uint64_t)n->num_vfs * NIC_VF_BAR0_BYTES) {
-        *bar = NIC_BAR_REGS;
-        *off = (addr - n->vf_bar0) % NIC_VF_BAR0_BYTES;
-        return &n->fns[1 + (addr - n->vf_bar0) / NIC_VF_BAR0_BYTES];
-    }
-    if (n->vf_bar3 && addr >= n->vf_bar3 && addr < n->vf_bar3 + (uint64_t)n->num_vfs * NIC_VF_BAR3_BYTES) {
-        *bar = NIC_BAR_MSIX;
-        *off = (addr - n->vf_bar3) % NIC_VF_BAR3_BYTES;
-        return &n->fns[1 + (addr - n->vf_bar3) / NIC_VF_BAR3_BYTES];
-    }
-    return NULL;
+    return &n->fns[1 + vf];
 }
 
 static void msix_write(nic_fn *f, uint64_t off, uint32_t len, uint64_t value, uint64_t t_ps)

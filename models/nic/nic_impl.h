@@ -11,6 +11,7 @@
 #include "models/nic/nic.h"
 #include "models/nic/veb.h"
 #include "models/pcie/dma.h"
+#include "models/pcie/sriov.h"
 #include "sim/tq.h"
 
 /* The model-owned queue of timed actions behind the NIC's one kernel event. */
@@ -185,15 +186,13 @@ struct nic {
     uint16_t pf_rid;
     nic_cfg cfg;
     pcie_cfg *pf_cfg;
-    uint16_t sriov; /* SR-IOV capability offset */
+    pcie_sriov *sriov; /* the PF's SR-IOV capability: VF Enable, VF BARs */
     uint8_t exp;    /* PCI Express capability offset */
     nic_fn *fns;    /* 1 + max_vfs */
-    unsigned num_vfs;
     nic_fn_counters *ctr; /* per function, kept across VF Enable cycles */
     bool *ctr_registered;
     nic_q *txq, *rxq; /* the queue pool */
     unsigned pool_used;
-    uint64_t vf_bar0, vf_bar3; /* VF BAR regions (0: not programmed) */
     uint64_t ps_per_byte_x1024; /* wire time of a byte at the line rate, ps / 1024 */
     /* timed actions behind the one kernel event */
     sim_tq *acts;
