@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host/pfdrv.h"
 #include "models/nic/nic_regs.h"
 #include "models/pcie/cfgspace.h"
 
@@ -103,6 +104,7 @@ static const sim_param_def nicdrv_params[] = {
 void nic_drv_register_params(sim_params *p)
 {
     sim_params_add_table(p, nicdrv_params, SIM_TABLE_LEN(nicdrv_params));
+    pfdrv_register_params(p);
 }
 
 static nic_drv_cfg load_cfg(const sim_params *p)
@@ -114,6 +116,8 @@ static nic_drv_cfg load_cfg(const sim_params *p)
 
 int nic_drv_check(const sim_params *p, sim_err *e)
 {
+    if (pfdrv_check(p, e) < 0)
+        return -1;
     nic_drv_cfg c = load_cfg(p);
     unsigned long long entries = nic_caps_of(p).ring_entries;
     if (c.rx_refill >= entries)
@@ -270,6 +274,20 @@ void nic_drv_enable_msix(nic *n, unsigned fn)
     uint32_t ctl = pcie_cfg_read(c, (uint16_t)(cap + PCIE_MSIX_MSG_CTRL), 2);
     pcie_cfg_write(c, (uint16_t)(cap + PCIE_MSIX_MSG_CTRL), 2,
                    (ctl | PCIE_MSIX_MSG_CTRL_ENABLE) & ~(uint32_t)PCIE_MSIX_MSG_CTRL_FUNCTION_MASK);
+}
+
+int nic_drv_request_mac(nic *n, unsigned fn, uint64_t t_ps, uint64_t mac, uint64_t *done_ps)
+{
+    if (fn == NIC_PF || !nic_fn_present(n, fn) || !nic_mac_is_unicast(mac))
+        return -1; /* ixgbevf asks only for a valid address, and only from a VF */
+    uint64_t bar = nic_fn_bar(n, fn, NIC_BAR_REGS);
+    const uint32_t w[] = {NIC_MBX_VF_SET_MAC_ADDR, (uint32_t)mac, (uint32_t)(mac >> 32)};
+    for (unsigned i = 0; i < 3; i++)
+        nic_mmio_write(n, t_ps, bar + NIC_REG_VFMBMEM(i), 4, w[i]);
+    nic_mmio_write(n, t_ps, bar + NIC_REG_VFMAILBOX, 4, NIC_VFMAILBOX_REQ);
+    if (done_ps)
+        *done_ps = t_ps + nic_mbx_latency_ps(n);
+    return 0;
 }
 
 /* ---------------------------------------------------------------- transmit */

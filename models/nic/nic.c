@@ -1,10 +1,10 @@
-/* The NIC core: parameters, the PF's configuration space and SR-IOV capability, VF
- * creation and removal, the queue pool, MSI-X tables, register decoding, the PF-VF
- * mailbox and the timed-action queue. The data path is in queue.c. */
+/* The NIC core: parameters, the PF's configuration space, the VFs the SR-IOV
+ * capability (models/pcie/sriov.h) asks for, the queue pool, MSI-X vectors, statistics
+ * and the timed-action queue. Registers are decoded in regs.c, the VF administration
+ * and mailbox are in mbx.c, the data path in queue.c. */
 #include "models/nic/nic_impl.h"
 
 #include <assert.h>
-#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,8 +45,6 @@ void nic_mac_format(uint64_t mac, char buf[18])
 static const sim_param_def nic_params[] = {
     {"nic.max_vfs", SIM_PARAM_UINT, "64", "0..256", "VFs",
      "SR-IOV TotalVFs of the PF (82599: 64, X710: 128, E810: 256)", SIM_AT(nic_cfg, max_vfs)},
-    {"nic.vfs", SIM_PARAM_UINT, "0", "0..256", "VFs",
-     "VFs the PF driver enables at start (writes NumVFs and VF Enable)", SIM_AT(nic_cfg, vfs)},
     {"nic.total_queues", SIM_PARAM_UINT, "128", "1..2048", "queue pairs",
      "Queue pairs in the pool shared by the PF and the VFs (82599: 128, X710: 1536, E810: 2048)",
      SIM_AT(nic_cfg, total_queues)},
@@ -148,18 +146,6 @@ static const sim_param_def nic_params[] = {
      SIM_AT(nic_cfg, mps_supported)},
     {"nic.pf_mac", SIM_PARAM_STRING, "00:1b:21:00:00:01", NULL, "", "The PF's MAC address",
      SIM_AT(nic_cfg, pf_mac_text)},
-    {"nic.vf_mac_base", SIM_PARAM_STRING, "02:00:00:00:01:00", NULL, "",
-     "VF i gets this MAC + i when the PF driver enables VFs (unicast)",
-     SIM_AT(nic_cfg, vf_mac_base_text)},
-    {"nic.vf_vlan", SIM_PARAM_UINT, "0", "0..4094", "", "Port VLAN of every VF (0: untagged)",
-     SIM_AT(nic_cfg, vf_vlan)},
-    {"nic.vf_spoofchk", SIM_PARAM_BOOL, "true", NULL, "",
-     "Anti-spoofing of VF transmit source MACs (Linux default: on)", SIM_AT(nic_cfg, vf_spoofchk)},
-    {"nic.vf_trust", SIM_PARAM_BOOL, "false", NULL, "", "VFs trusted to change their own MAC",
-     SIM_AT(nic_cfg, vf_trust)},
-    {"nic.vf_rate_gbps", SIM_PARAM_DOUBLE, "0", "0..1600", "Gbps",
-     "Transmit rate limit of every VF in Gb/s of host-side bytes (0: none)",
-     SIM_AT(nic_cfg, vf_rate_gbps)},
 };
 
 void nic_register_params(sim_params *p) { sim_params_add_table(p, nic_params, SIM_TABLE_LEN(nic_params)); }
@@ -169,7 +155,6 @@ void nic_cfg_load(const sim_params *p, nic_cfg *c)
     memset(c, 0, sizeof *c);
     sim_params_load_table(p, nic_params, SIM_TABLE_LEN(nic_params), c);
     nic_mac_parse(c->pf_mac_text, &c->pf_mac); /* nic_check has refused malformed ones */
-    nic_mac_parse(c->vf_mac_base_text, &c->vf_mac_base);
     c->mmio_bytes = NIC_MMIO_WINDOW_BYTES;
     c->tags = (uint32_t)sim_params_uint(p, "pcie.tags");
 }
@@ -183,26 +168,18 @@ nic_caps nic_caps_of(const sim_params *p)
                       .pf_queues = c.pf_queues,
                       .queues_per_vf = c.queues_per_vf,
                       .ring_entries = c.ring_entries,
-                      .line_gbps = c.line_gbps};
+                      .line_gbps = c.line_gbps,
+                      .mmio_base = c.mmio_base,
+                      .mmio_bytes = c.mmio_bytes};
 }
 
 int nic_check(const sim_params *p, sim_err *e)
 {
     nic_cfg c;
     nic_cfg_load(p, &c);
-    if (c.vfs > c.max_vfs)
-        return sim_err_set(e, "nic.vfs = %u: NumVFs above TotalVFs (nic.max_vfs = %u)", c.vfs,
-                           c.max_vfs);
     if (c.pf_queues > c.total_queues)
         return sim_err_set(e, "nic.pf_queues = %u is more queues than the pool holds "
                               "(nic.total_queues = %u)", c.pf_queues, c.total_queues);
-    unsigned vfs = c.vfs, pfq = c.pf_queues, qpv = c.queues_per_vf, total = c.total_queues;
-    if ((uint64_t)pfq + (uint64_t)vfs * qpv > total)
-        return sim_err_set(e, "more queues than the pool holds: nic.pf_queues + nic.vfs x "
-                              "nic.queues_per_vf = %u + %u x %u = %llu queue pairs, "
-                              "nic.total_queues = %u (at most %u VFs fit)",
-                           pfq, vfs, qpv, (unsigned long long)pfq + (unsigned long long)vfs * qpv,
-                           total, (total - pfq) / qpv);
     uint64_t last_rid = 0x0100u + c.vf_offset +
                         (c.max_vfs ? (uint64_t)(c.max_vfs - 1) * c.vf_stride : 0);
     if (last_rid > 0xffff)
@@ -235,19 +212,6 @@ int nic_check(const sim_params *p, sim_err *e)
                            c.pf_mac_text);
     if (!nic_mac_is_unicast(mac))
         return sim_err_set(e, "nic.pf_mac = %s is not a unicast address", c.pf_mac_text);
-    const char *vf_mac = c.vf_mac_base_text;
-    if (nic_mac_parse(vf_mac, &mac) < 0)
-        return sim_err_set(e, "nic.vf_mac_base = '%s' is not a MAC address (aa:bb:cc:dd:ee:ff)",
-                           vf_mac);
-    if (!nic_mac_is_unicast(mac))
-        return sim_err_set(e, "nic.vf_mac_base = %s is not a unicast address: a VF MAC must be "
-                              "unicast (the first octet's low bit is the group bit)", vf_mac);
-    if ((mac & 0xffffffull) + c.max_vfs > 0x1000000ull)
-        return sim_err_set(e, "nic.vf_mac_base = %s + nic.max_vfs runs past the address block "
-                              "(the low three octets would wrap)", vf_mac);
-    if (c.vf_rate_gbps > c.line_gbps)
-        return sim_err_set(e, "nic.vf_rate_gbps = %g: a rate limit above the line rate "
-                              "(nic.line_gbps = %g)", c.vf_rate_gbps, c.line_gbps);
     return 0;
 }
 
@@ -277,16 +241,6 @@ void nic_sched(nic *n, uint64_t t_ps, enum nic_act_kind kind, void *obj, uint32_
     if (sim_tq_push(n->acts, t_ps, &a))
         sim_event_notify_at(n->ev, t_ps);
 }
-
-typedef struct nic_mbx_op {
-    unsigned vf;
-    uint32_t fn_gen;
-    enum { MBX_MAC, MBX_VLAN, MBX_SPOOF, MBX_TRUST, MBX_RATE, MBX_LINK, MBX_VF_MAC } what;
-    uint64_t u;
-    double d;
-} nic_mbx_op;
-
-static void mbx_apply(nic *n, nic_mbx_op *op, uint64_t now);
 
 static void on_event(void *ctx)
 {
@@ -331,7 +285,7 @@ static void on_event(void *ctx)
             }
             break;
         case NIC_ACT_MBX:
-            mbx_apply(n, a.obj, now);
+            nic_mbx_deliver(n, a.obj, now);
             free(a.obj);
             break;
         }
@@ -368,6 +322,7 @@ unsigned nic_total_queues(const nic *n) { return n->cfg.total_queues; }
 double nic_line_gbps(const nic *n) { return n->cfg.line_gbps; }
 uint64_t nic_wire_latency_ps(const nic *n) { return n->cfg.wire_latency_ps; }
 uint64_t nic_mmio_read_latency_ps(const nic *n) { return n->cfg.mmio_read_ps; }
+uint64_t nic_mbx_latency_ps(const nic *n) { return n->cfg.mbx_ps; }
 
 uint64_t nic_frame_wire_ps(const nic *n, uint32_t frame_bytes)
 {
@@ -830,233 +785,6 @@ void nic_destroy(nic *n)
     free(n->ctr);
     free(n->ctr_registered);
     free(n);
-}
-
-/* ---------------------------------------------------------------- PF driver */
-
-/* Size and place the VF BAR regions after the PF's BARs, as the OS does before it
- * sets VF Enable (each region NumVFs x the VF BAR size, aligned to the region). */
-static int place_vf_bars(nic *n, unsigned num)
-{
-    uint64_t top = n->cfg.mmio_base;
-    for (unsigned b = 0; b < PCIE_CFG_NUM_BARS; b++) {
-        uint64_t a = pcie_cfg_bar_address(n->pf_cfg, b), s = pcie_cfg_bar_size(n->pf_cfg, b);
-        if (a && a + s > top)
-            top = a + s;
-    }
-    const unsigned bars[2] = {NIC_BAR_REGS, NIC_BAR_MSIX};
-    const uint64_t sizes[2] = {NIC_VF_BAR0_BYTES, NIC_VF_BAR3_BYTES};
-    for (int i = 0; i < 2; i++) {
-        uint16_t reg = (uint16_t)(pcie_sriov_offset(n->sriov) + PCIE_SRIOV_VF_BAR(bars[i]));
-        /* Size it as software does: all-ones, read back the per-VF size. */
-        pcie_cfg_bus_write(n->bus, n->pf_rid, reg, 4, 0xffffffffu);
-        pcie_cfg_bus_write(n->bus, n->pf_rid, (uint16_t)(reg + 4), 4, 0xffffffffu);
-        uint64_t lo = pcie_cfg_bus_read(n->bus, n->pf_rid, reg, 4) & PCIE_BAR_MEM_ADDR;
-        uint64_t hi = pcie_cfg_bus_read(n->bus, n->pf_rid, (uint16_t)(reg + 4), 4);
-        uint64_t per_vf = ~((hi << 32) | lo) + 1;
-        if (per_vf != sizes[i])
-            return -1;
-        uint64_t region = per_vf * (num ? num : 1);
-        uint64_t align = per_vf;
-        while (align < region)
-            align <<= 1;
-        uint64_t addr = (top + align - 1) & ~(align - 1);
-        if (addr + region > n->cfg.mmio_base + n->cfg.mmio_bytes)
-            return -1;
-        pcie_cfg_bus_write(n->bus, n->pf_rid, reg, 4, (uint32_t)addr);
-        pcie_cfg_bus_write(n->bus, n->pf_rid, (uint16_t)(reg + 4), 4, (uint32_t)(addr >> 32));
-        top = addr + region;
-    }
-    return 0;
-}
-
-int nic_pf_enable_vfs(nic *n, unsigned num_vfs)
-{
-    const nic_cfg *c = &n->cfg;
-    if (nic_num_vfs(n)) {
-        nic_set_error(n, &n->pf_driver_errors, "PF driver: %u VFs are already enabled; disable "
-                                               "them first", nic_num_vfs(n));
-        return -1;
-    }
-    if (num_vfs > c->max_vfs) {
-        nic_set_error(n, &n->pf_driver_errors, "PF driver: cannot enable %u VFs: NumVFs above "
-                                               "TotalVFs = %u (nic.max_vfs)", num_vfs, c->max_vfs);
-        return -1;
-    }
-    uint64_t need = c->pf_queues + (uint64_t)num_vfs * c->queues_per_vf;
-    if (need > c->total_queues) {
-        nic_set_error(n, &n->pf_driver_errors,
-                      "PF driver: cannot enable %u VFs: more queues than the pool holds (%u for "
-                      "the PF + %u x %u = %llu queue pairs, pool %u; at most %u VFs fit)",
-                      num_vfs, c->pf_queues, num_vfs, c->queues_per_vf, (unsigned long long)need,
-                      c->total_queues, (c->total_queues - c->pf_queues) / c->queues_per_vf);
-        return -1;
-    }
-    if (num_vfs == 0)
-        return 0;
-    if (place_vf_bars(n, num_vfs) < 0) {
-        nic_set_error(n, &n->pf_driver_errors, "PF driver: the VF BARs do not fit the NIC's MMIO "
-                                               "window");
-        return -1;
-    }
-    uint16_t s = pcie_sriov_offset(n->sriov);
-    pcie_cfg_bus_write(n->bus, n->pf_rid, (uint16_t)(s + PCIE_SRIOV_NUM_VFS), 2, num_vfs);
-    uint32_t ctrl = pcie_cfg_bus_read(n->bus, n->pf_rid, (uint16_t)(s + PCIE_SRIOV_CTRL), 2);
-    pcie_cfg_bus_write(n->bus, n->pf_rid, (uint16_t)(s + PCIE_SRIOV_CTRL), 2,
-                       ctrl | PCIE_SRIOV_CTRL_VF_ENABLE | PCIE_SRIOV_CTRL_VF_MSE);
-    if (nic_num_vfs(n) != num_vfs) {
-        n->pf_driver_errors++;
-        return -1;
-    }
-    /* The administrative settings the PF driver gives each VF before its driver loads. */
-    for (unsigned i = 0; i < num_vfs; i++) {
-        nic_fn *f = &n->fns[1 + i];
-        f->mac = c->vf_mac_base + i;
-        f->admin_mac = true;
-        f->vlan = c->vf_vlan;
-        f->spoofchk = c->vf_spoofchk;
-        f->trust = c->vf_trust;
-        f->rate_gbps = c->vf_rate_gbps;
-        nic_fn_tokens_reset(f, sim_now_ps(n->kernel));
-        nic_veb_set(n->veb, 1 + i, f->mac, f->vlan);
-        /* Bus master on, as the VF driver's probe does. */
-        pcie_cfg_write(f->cfg, PCIE_CFG_COMMAND, 2, PCIE_CMD_BUS_MASTER);
-    }
-    return 0;
-}
-
-void nic_pf_disable_vfs(nic *n)
-{
-    uint16_t reg = (uint16_t)(pcie_sriov_offset(n->sriov) + PCIE_SRIOV_CTRL);
-    uint32_t ctrl = pcie_cfg_bus_read(n->bus, n->pf_rid, reg, 2);
-    pcie_cfg_bus_write(n->bus, n->pf_rid, reg, 2,
-                       ctrl & ~(uint32_t)(PCIE_SRIOV_CTRL_VF_ENABLE | PCIE_SRIOV_CTRL_VF_MSE));
-}
-
-/* ---------------------------------------------------------------- mailbox */
-
-static int mbx_post(nic *n, uint64_t t_ps, unsigned vf, int what, uint64_t u, double d,
-                    uint64_t *done_ps)
-{
-    if (vf >= nic_num_vfs(n)) {
-        nic_set_error(n, &n->pf_driver_errors, "PF driver: VF %u does not exist (%u VFs enabled)",
-                      vf, nic_num_vfs(n));
-        return -1;
-    }
-    nic_mbx_op *op = calloc(1, sizeof *op);
-    assert(op);
-    op->vf = vf;
-    op->fn_gen = n->fns[1 + vf].gen;
-    op->what = what;
-    op->u = u;
-    op->d = d;
-    uint64_t at = t_ps + n->cfg.mbx_ps;
-    nic_sched(n, at, NIC_ACT_MBX, op, 0);
-    if (done_ps)
-        *done_ps = at;
-    return 0;
-}
-
-static void mbx_apply(nic *n, nic_mbx_op *op, uint64_t now)
-{
-    nic_fn *f = &n->fns[1 + op->vf];
-    if (!f->present || f->gen != op->fn_gen)
-        return; /* the VF went away meanwhile */
-    n->mbx_msgs++;
-    switch (op->what) {
-    case MBX_MAC:
-        f->mac = op->u;
-        f->admin_mac = true;
-        break;
-    case MBX_VF_MAC:
-        if (f->admin_mac && !f->trust) {
-            char m[18];
-            nic_mac_format(op->u, m);
-            nic_set_error(n, &n->mbx_refused, "mailbox: VF %u may not change its MAC to %s (set "
-                                              "by the PF, VF not trusted)", op->vf, m);
-            return;
-        }
-        f->mac = op->u;
-        break;
-    case MBX_VLAN:
-        f->vlan = (uint16_t)op->u;
-        break;
-    case MBX_SPOOF:
-        f->spoofchk = op->u != 0;
-        return;
-    case MBX_TRUST:
-        f->trust = op->u != 0;
-        return;
-    case MBX_RATE:
-        f->rate_gbps = op->d;
-        nic_fn_tokens_reset(f, now);
-        return;
-    case MBX_LINK:
-        f->link = (nic_link_state)op->u;
-        return;
-    }
-    nic_veb_set(n->veb, f->idx, f->mac, f->vlan);
-}
-
-int nic_pf_set_vf_mac(nic *n, uint64_t t_ps, unsigned vf, uint64_t mac, uint64_t *done_ps)
-{
-    if (!nic_mac_is_unicast(mac)) {
-        char m[18];
-        nic_mac_format(mac, m);
-        nic_set_error(n, &n->pf_driver_errors, "PF driver: VF %u MAC %s is not unicast", vf, m);
-        return -1;
-    }
-    return mbx_post(n, t_ps, vf, MBX_MAC, mac, 0, done_ps);
-}
-
-int nic_vf_request_mac(nic *n, uint64_t t_ps, unsigned vf, uint64_t mac, uint64_t *done_ps)
-{
-    if (!nic_mac_is_unicast(mac)) {
-        char m[18];
-        nic_mac_format(mac, m);
-        nic_set_error(n, &n->mbx_refused, "mailbox: VF %u asked for MAC %s, not unicast", vf, m);
-        return -1;
-    }
-    return mbx_post(n, t_ps, vf, MBX_VF_MAC, mac, 0, done_ps);
-}
-
-int nic_pf_set_vf_vlan(nic *n, uint64_t t_ps, unsigned vf, uint16_t vlan, uint64_t *done_ps)
-{
-    if (vlan > NIC_VLAN_MAX) {
-        nic_set_error(n, &n->pf_driver_errors, "PF driver: VF %u VLAN %u above %u", vf, vlan,
-                      NIC_VLAN_MAX);
-        return -1;
-    }
-    return mbx_post(n, t_ps, vf, MBX_VLAN, vlan, 0, done_ps);
-}
-
-int nic_pf_set_vf_spoofchk(nic *n, uint64_t t_ps, unsigned vf, bool on, uint64_t *done_ps)
-{
-    return mbx_post(n, t_ps, vf, MBX_SPOOF, on, 0, done_ps);
-}
-
-int nic_pf_set_vf_trust(nic *n, uint64_t t_ps, unsigned vf, bool on, uint64_t *done_ps)
-{
-    return mbx_post(n, t_ps, vf, MBX_TRUST, on, 0, done_ps);
-}
-
-int nic_pf_set_vf_rate(nic *n, uint64_t t_ps, unsigned vf, double gbps, uint64_t *done_ps)
-{
-    if (!(gbps >= 0) || gbps > n->cfg.line_gbps) {
-        nic_set_error(n, &n->pf_driver_errors, "PF driver: VF %u rate limit %g Gb/s is above the "
-                                               "line rate (%g Gb/s)", vf, gbps, n->cfg.line_gbps);
-        return -1;
-    }
-    return mbx_post(n, t_ps, vf, MBX_RATE, 0, gbps, done_ps);
-}
-
-int nic_pf_set_vf_link(nic *n, uint64_t t_ps, unsigned vf, nic_link_state s, uint64_t *done_ps)
-{
-    if (s != NIC_LINK_AUTO && s != NIC_LINK_ENABLE && s != NIC_LINK_DISABLE) {
-        nic_set_error(n, &n->pf_driver_errors, "PF driver: VF %u link state %d unknown", vf, (int)s);
-        return -1;
-    }
-    return mbx_post(n, t_ps, vf, MBX_LINK, (uint64_t)s, 0, done_ps);
 }
 
 /* ---------------------------------------------------------------- the wire */

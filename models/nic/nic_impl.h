@@ -1,6 +1,8 @@
-/* Internals shared by the files of the NIC model (nic.c: functions, configuration
- * space, SR-IOV, mailbox, registers; queue.c: rings, DMA, transmit arbitration, wire,
- * receive, interrupts; veb.c: the embedded switch). Not for other models. */
+/* Internals shared by the files of the NIC model (nic.c: parameters, functions,
+ * configuration space, VFs as the SR-IOV capability creates them, timed actions;
+ * regs.c: register decode; mbx.c: VF administration and the mailbox; queue.c: rings,
+ * DMA, transmit arbitration, wire, receive, interrupts; veb.c: the embedded switch;
+ * pcie_model.c: the analytic model). Not for other models. */
 #ifndef MODELS_NIC_NIC_IMPL_H
 #define MODELS_NIC_NIC_IMPL_H
 
@@ -9,6 +11,7 @@
 #include <stdint.h>
 
 #include "models/nic/nic.h"
+#include "models/nic/nic_regs.h"
 #include "models/nic/veb.h"
 #include "models/pcie/dma.h"
 #include "models/pcie/sriov.h"
@@ -131,12 +134,14 @@ typedef struct nic_fn {
     unsigned rx_active; /* receive queues with a ring: RSS spreads over them */
     unsigned *rx_map;   /* ... listed here */
     unsigned vec_cap;   /* vectors allocated (the most this function can have) */
+    uint32_t ral;                   /* VF: RAL as written, loaded with RAH */
+    uint32_t mbx[NIC_MBX_WORDS];    /* VF: the PF-VF mailbox's message memory */
     nic_fn_counters *ctr;
 } nic_fn;
 
 /* The device's parameters (nic_params in nic.c) as one call loads them: times in ps. */
 typedef struct nic_cfg {
-    uint32_t max_vfs, vfs, total_queues, pf_queues, queues_per_vf;
+    uint32_t max_vfs, total_queues, pf_queues, queues_per_vf;
     uint32_t vf_offset, vf_stride;
     uint32_t ring_entries;
     uint32_t tx_fetch, tx_cache, rx_fetch, rx_cache;
@@ -154,12 +159,9 @@ typedef struct nic_cfg {
     uint64_t quantum_bytes;
     uint64_t mmio_base;
     uint32_t mps_supported;
-    const char *pf_mac_text, *vf_mac_base_text;
-    uint16_t vf_vlan;
-    bool vf_spoofchk, vf_trust;
-    double vf_rate_gbps;
+    const char *pf_mac_text;
     /* not parameters of the table */
-    uint64_t pf_mac, vf_mac_base; /* the two texts parsed */
+    uint64_t pf_mac;     /* pf_mac_text parsed */
     uint64_t mmio_bytes;          /* NIC_MMIO_WINDOW_BYTES */
     uint32_t tags;                /* pcie.tags: each function's DMA engine */
 } nic_cfg;
@@ -226,6 +228,14 @@ void nic_set_error(nic *n, uint64_t *counter, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void nic_sched(nic *n, uint64_t t_ps, enum nic_act_kind kind, void *obj, uint32_t gen);
 nic_fn *nic_fn_get(nic *n, unsigned fn); /* NULL when absent */
+
+/* mbx.c: the PF's VF administration registers and the mailbox */
+void nic_pfvf_write(nic *n, unsigned vf, uint32_t reg, uint32_t value, uint64_t t_ps);
+uint32_t nic_pfvf_read(nic *n, unsigned vf, uint32_t reg);
+/* The VF's message memory is sent (PFMAILBOX.STS from the PF, VFMAILBOX.REQ from the
+ * VF) at t_ps; nic_mbx_deliver carries it out as its NIC_ACT_MBX comes due. */
+void nic_mbx_send(nic *n, unsigned vf, bool from_vf, uint64_t t_ps);
+void nic_mbx_deliver(nic *n, void *msg, uint64_t now);
 
 /* queue.c */
 void nic_q_init(nic *n, nic_q *q, bool is_tx, unsigned gq);

@@ -10,15 +10,19 @@
 
 #include "models/nic/nic_regs.h"
 
+
 /* A read at t_ps (what the NIC has processed by then), a write arriving at t_ps.
  * i is the instance: the queue, the vector. */
 typedef uint64_t (*reg_read_fn)(nic_fn *f, unsigned i, uint64_t t_ps);
 typedef void (*reg_write_fn)(nic_fn *f, unsigned i, uint64_t value, uint32_t len, uint64_t t_ps);
 
 enum reg_count {
-    REG_ONE,        /* one register */
-    REG_PER_QUEUE,  /* one per queue pair of the function */
-    REG_PER_VECTOR, /* one per MSI-X vector of the function */
+    REG_ONE,         /* one register */
+    REG_PER_QUEUE,   /* one per queue pair of the function */
+    REG_PER_VECTOR,  /* one per MSI-X vector of the function */
+    REG_PER_VF,      /* the PF's, one per VF it may have (TotalVFs) */
+    REG_PER_VF_WORD, /* the PF's, one per mailbox word of each VF: instance vf x 16 + word */
+    REG_PER_WORD,    /* a VF's, one per mailbox word */
 };
 
 enum reg_fns { REG_PF = 1, REG_VF = 2, REG_ALL = 3 };
@@ -133,6 +137,72 @@ static void wr_msix_ctrl(nic_fn *f, unsigned v, uint64_t value, uint32_t len, ui
         nic_vec_msix_unmasked(vec, t); /* a pending message goes out now */
 }
 
+/* ---------------------------------------------------------------- VF administration */
+
+/* A register of the PF's block for VF vf (mbx.c applies it). */
+#define PFVF_REG(name, reg)                                                                    \
+    static void wr_##name(nic_fn *f, unsigned vf, uint64_t v, uint32_t len, uint64_t t)        \
+    {                                                                                          \
+        (void)len;                                                                             \
+        nic_pfvf_write(f->nic, vf, reg, (uint32_t)v, t);                                       \
+    }                                                                                          \
+    static uint64_t rd_##name(nic_fn *f, unsigned vf, uint64_t t)                              \
+    {                                                                                          \
+        (void)t;                                                                               \
+        return nic_pfvf_read(f->nic, vf, reg);                                                 \
+    }
+PFVF_REG(ral, NIC_PFVF_RAL)
+PFVF_REG(rah, NIC_PFVF_RAH)
+PFVF_REG(vmvir, NIC_PFVF_VMVIR)
+PFVF_REG(spoof, NIC_PFVF_SPOOF)
+PFVF_REG(trust, NIC_PFVF_TRUST)
+PFVF_REG(rate, NIC_PFVF_RATE)
+PFVF_REG(link, NIC_PFVF_LINK)
+#undef PFVF_REG
+
+/* ---------------------------------------------------------------- the mailbox */
+
+static void wr_pfmbmem(nic_fn *f, unsigned i, uint64_t v, uint32_t len, uint64_t t)
+{
+    (void)len;
+    (void)t;
+    f->nic->fns[1 + i / NIC_MBX_WORDS].mbx[i % NIC_MBX_WORDS] = (uint32_t)v;
+}
+
+static uint64_t rd_pfmbmem(nic_fn *f, unsigned i, uint64_t t)
+{
+    (void)t;
+    return f->nic->fns[1 + i / NIC_MBX_WORDS].mbx[i % NIC_MBX_WORDS];
+}
+
+static void wr_pfmailbox(nic_fn *f, unsigned vf, uint64_t v, uint32_t len, uint64_t t)
+{
+    (void)len;
+    if (v & NIC_PFMAILBOX_STS)
+        nic_mbx_send(f->nic, vf, false, t);
+}
+
+static void wr_vfmbmem(nic_fn *f, unsigned w, uint64_t v, uint32_t len, uint64_t t)
+{
+    (void)len;
+    (void)t;
+    f->mbx[w] = (uint32_t)v;
+}
+
+static uint64_t rd_vfmbmem(nic_fn *f, unsigned w, uint64_t t)
+{
+    (void)t;
+    return f->mbx[w];
+}
+
+static void wr_vfmailbox(nic_fn *f, unsigned i, uint64_t v, uint32_t len, uint64_t t)
+{
+    (void)i;
+    (void)len;
+    if (v & NIC_VFMAILBOX_REQ)
+        nic_mbx_send(f->nic, f->idx - 1, true, t);
+}
+
 /* ---------------------------------------------------------------- the table */
 
 #define MSIX_ENTRY(field) (NIC_MSIX_TABLE_OFFSET + (field))
@@ -157,6 +227,27 @@ static const nic_reg nic_regs[] = {
      MSIX_ENTRY(PCIE_MSIX_ENTRY_MSG_DATA), PCIE_MSIX_ENTRY_SIZE, NULL, wr_msix_data},
     {"MSIX Vector Control", NIC_BAR_MSIX, REG_PER_VECTOR, REG_ALL,
      MSIX_ENTRY(PCIE_MSIX_ENTRY_VECTOR_CTRL), PCIE_MSIX_ENTRY_SIZE, NULL, wr_msix_ctrl},
+    {"VFMBMEM", NIC_BAR_REGS, REG_PER_WORD, REG_VF, NIC_REG_VFMBMEM(0), 4, rd_vfmbmem,
+     wr_vfmbmem},
+    {"VFMAILBOX", NIC_BAR_REGS, REG_ONE, REG_VF, NIC_REG_VFMAILBOX, 0, NULL, wr_vfmailbox},
+    {"PFMBMEM", NIC_BAR_REGS, REG_PER_VF_WORD, REG_PF, NIC_REG_PFMBMEM(0, 0), 4, rd_pfmbmem,
+     wr_pfmbmem},
+    {"PFMAILBOX", NIC_BAR_REGS, REG_PER_VF, REG_PF, NIC_REG_PFVF(0, NIC_PFVF_PFMAILBOX),
+     NIC_REG_PFVF_STRIDE, NULL, wr_pfmailbox},
+    {"RAL", NIC_BAR_REGS, REG_PER_VF, REG_PF, NIC_REG_PFVF(0, NIC_PFVF_RAL), NIC_REG_PFVF_STRIDE,
+     rd_ral, wr_ral},
+    {"RAH", NIC_BAR_REGS, REG_PER_VF, REG_PF, NIC_REG_PFVF(0, NIC_PFVF_RAH), NIC_REG_PFVF_STRIDE,
+     rd_rah, wr_rah},
+    {"VMVIR", NIC_BAR_REGS, REG_PER_VF, REG_PF, NIC_REG_PFVF(0, NIC_PFVF_VMVIR),
+     NIC_REG_PFVF_STRIDE, rd_vmvir, wr_vmvir},
+    {"PFVFSPOOF", NIC_BAR_REGS, REG_PER_VF, REG_PF, NIC_REG_PFVF(0, NIC_PFVF_SPOOF),
+     NIC_REG_PFVF_STRIDE, rd_spoof, wr_spoof},
+    {"TRUST", NIC_BAR_REGS, REG_PER_VF, REG_PF, NIC_REG_PFVF(0, NIC_PFVF_TRUST),
+     NIC_REG_PFVF_STRIDE, rd_trust, wr_trust},
+    {"RATE", NIC_BAR_REGS, REG_PER_VF, REG_PF, NIC_REG_PFVF(0, NIC_PFVF_RATE),
+     NIC_REG_PFVF_STRIDE, rd_rate, wr_rate},
+    {"LINK", NIC_BAR_REGS, REG_PER_VF, REG_PF, NIC_REG_PFVF(0, NIC_PFVF_LINK),
+     NIC_REG_PFVF_STRIDE, rd_link, wr_link},
 };
 
 static unsigned instances(const nic_fn *f, const nic_reg *r)
@@ -164,6 +255,9 @@ static unsigned instances(const nic_fn *f, const nic_reg *r)
     switch (r->count) {
     case REG_PER_QUEUE: return f->nq;
     case REG_PER_VECTOR: return f->nvec;
+    case REG_PER_VF: return f->nic->cfg.max_vfs;
+    case REG_PER_VF_WORD: return f->nic->cfg.max_vfs * NIC_MBX_WORDS;
+    case REG_PER_WORD: return NIC_MBX_WORDS;
     default: return 1;
     }
 }

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "sim/alloc.h"
+
 struct pcie_sriov {
     pcie_cfg *pf;
     uint16_t cap; /* offset of the capability */
@@ -113,8 +115,7 @@ pcie_sriov *pcie_sriov_create(pcie_cfg *pf, const pcie_sriov_info *info,
                                                PCIE_SRIOV_SIZEOF);
     if (!cap)
         return NULL;
-    pcie_sriov *s = calloc(1, sizeof *s);
-    assert(s);
+    pcie_sriov *s = sim_xcalloc(1, sizeof *s);
     *s = (pcie_sriov){.pf = pf, .cap = cap, .info = *info, .ops = *ops, .ctx = ctx};
     pcie_cfg_set(pf, reg(s, PCIE_SRIOV_INITIAL_VFS), 2, info->total_vfs);
     pcie_cfg_set(pf, reg(s, PCIE_SRIOV_TOTAL_VFS), 2, info->total_vfs);
