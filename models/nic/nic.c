@@ -156,7 +156,7 @@ void nic_cfg_load(const sim_params *p, nic_cfg *c)
     sim_params_load_table(p, nic_params, SIM_TABLE_LEN(nic_params), c);
     nic_mac_parse(c->pf_mac_text, &c->pf_mac); /* nic_check has refused malformed ones */
     c->mmio_bytes = NIC_MMIO_WINDOW_BYTES;
-    c->tags = (uint32_t)sim_params_uint(p, "pcie.tags");
+    c->tags = pcie_link_params_load(p).tags;
 }
 
 nic_caps nic_caps_of(const sim_params *p)

@@ -163,7 +163,7 @@ typedef struct nic_cfg {
     /* not parameters of the table */
     uint64_t pf_mac;     /* pf_mac_text parsed */
     uint64_t mmio_bytes;          /* NIC_MMIO_WINDOW_BYTES */
-    uint32_t tags;                /* pcie.tags: each function's DMA engine */
+    uint32_t tags;                /* the link's (pcie.tags): each function's DMA engine */
 } nic_cfg;
 
 /* A FIFO of (time, bytes) releases of an on-chip buffer, in time order. */
