@@ -346,12 +346,16 @@ START_TEST(test_mailbox_latency_and_trust)
     ck_assert_uint_eq(nic_fn_mac(f.n, NIC_FN_OF_VF(1)), mac);
 
     /* An untrusted VF may not replace an administratively set MAC; a trusted one may. */
-    ck_assert_int_eq(nic_drv_request_mac(f.n, NIC_FN_OF_VF(1), sim_now_ps(f.k), 0x02aabbccdd02ull, NULL), 0);
+    ck_assert_int_eq(nic_drv_request_mac(f.n, NIC_FN_OF_VF(1), sim_now_ps(f.k), 0x02aabbccdd02ull,
+                                         NULL),
+                     0);
     nicfx_run_us(&f, 20);
     ck_assert_uint_eq(nic_fn_mac(f.n, NIC_FN_OF_VF(1)), mac);
     ck_assert_uint_eq(fx_stat(&f, "nic.mbx_refused"), 1);
     ck_assert_int_eq(pfdrv_set_vf_trust(f.pf, sim_now_ps(f.k), 1, true, NULL), 0);
-    ck_assert_int_eq(nic_drv_request_mac(f.n, NIC_FN_OF_VF(1), sim_now_ps(f.k), 0x02aabbccdd02ull, NULL), 0);
+    ck_assert_int_eq(nic_drv_request_mac(f.n, NIC_FN_OF_VF(1), sim_now_ps(f.k), 0x02aabbccdd02ull,
+                                         NULL),
+                     0);
     nicfx_run_us(&f, 20);
     ck_assert_uint_eq(nic_fn_mac(f.n, NIC_FN_OF_VF(1)), 0x02aabbccdd02ull);
 

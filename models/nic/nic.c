@@ -148,7 +148,10 @@ static const sim_param_def nic_params[] = {
      SIM_AT(nic_cfg, pf_mac_text)},
 };
 
-void nic_register_params(sim_params *p) { sim_params_add_table(p, nic_params, SIM_TABLE_LEN(nic_params)); }
+void nic_register_params(sim_params *p)
+{
+    sim_params_add_table(p, nic_params, SIM_TABLE_LEN(nic_params));
+}
 
 void nic_cfg_load(const sim_params *p, nic_cfg *c)
 {

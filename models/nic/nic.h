@@ -174,8 +174,10 @@ typedef struct nic_env {
 } nic_env;
 
 void nic_register_params(sim_params *p);
-/* Cross-parameter checks of nic.*: NumVFs within TotalVFs, queues within the pool, VF
- * MACs unicast, rate limits within the line rate, ... (configuration errors). */
+/* Cross-parameter checks of the device's nic.* parameters: the PF's queues within the
+ * pool, the last VF's routing ID within FFFFh, ring, fetch and write-back sizes, the PF's
+ * MAC unicast (configuration errors). The PF driver's (nic.vfs, nic.vf_*) are
+ * pfdrv_check's. */
 int nic_check(const sim_params *p, sim_err *e);
 
 /* The device's dimensions as its parameters set them, before a device exists: what a
@@ -191,7 +193,7 @@ nic_caps nic_caps_of(const sim_params *p);
 
 /* Creates the PF and attaches it to env->bus at env->pf_rid. The system then
  * enumerates and places the PF's BARs (pcie_cfg_bus_assign_bars) and the PF driver
- * enables VFs (nic_pf_enable_vfs). NULL with *e set on failure. */
+ * enables VFs (host/pfdrv.h). NULL with *e set on failure. */
 nic *nic_create(const sim_params *p, const nic_env *env, sim_err *e);
 void nic_destroy(nic *n);
 

@@ -134,8 +134,8 @@ typedef struct nic_fn {
     unsigned rx_active; /* receive queues with a ring: RSS spreads over them */
     unsigned *rx_map;   /* ... listed here */
     unsigned vec_cap;   /* vectors allocated (the most this function can have) */
-    uint32_t ral;                   /* VF: RAL as written, loaded with RAH */
-    uint32_t mbx[NIC_MBX_WORDS];    /* VF: the PF-VF mailbox's message memory */
+    uint32_t ral;                /* VF: RAL as written, loaded with RAH */
+    uint32_t mbx[NIC_MBX_WORDS]; /* VF: the PF-VF mailbox's message memory */
     nic_fn_counters *ctr;
 } nic_fn;
 
@@ -162,8 +162,8 @@ typedef struct nic_cfg {
     const char *pf_mac_text;
     /* not parameters of the table */
     uint64_t pf_mac;     /* pf_mac_text parsed */
-    uint64_t mmio_bytes;          /* NIC_MMIO_WINDOW_BYTES */
-    uint32_t tags;                /* the link's (pcie.tags): each function's DMA engine */
+    uint64_t mmio_bytes; /* NIC_MMIO_WINDOW_BYTES */
+    uint32_t tags;       /* the link's (pcie.tags): each function's DMA engine */
 } nic_cfg;
 
 /* A FIFO of (time, bytes) releases of an on-chip buffer, in time order. */

@@ -66,8 +66,17 @@ static void wr_rdt(nic_fn *f, unsigned q, uint64_t v, uint32_t len, uint64_t t)
 
 static uint64_t rd_tdt(nic_fn *f, unsigned q, uint64_t t) { (void)t; return f->txq[q].tail; }
 static uint64_t rd_rdt(nic_fn *f, unsigned q, uint64_t t) { (void)t; return f->rxq[q].tail; }
-static uint64_t rd_tdh(nic_fn *f, unsigned q, uint64_t t) { (void)t; return nic_q_head(&f->txq[q]); }
-static uint64_t rd_rdh(nic_fn *f, unsigned q, uint64_t t) { (void)t; return nic_q_head(&f->rxq[q]); }
+static uint64_t rd_tdh(nic_fn *f, unsigned q, uint64_t t)
+{
+    (void)t;
+    return nic_q_head(&f->txq[q]);
+}
+
+static uint64_t rd_rdh(nic_fn *f, unsigned q, uint64_t t)
+{
+    (void)t;
+    return nic_q_head(&f->rxq[q]);
+}
 
 /* ---------------------------------------------------------------- interrupt enables */
 
