@@ -1,13 +1,22 @@
 #include "host/nicdrv.h"
 
 #include <assert.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "host/pfdrv.h"
 #include "models/nic/nic_regs.h"
 #include "models/pcie/cfgspace.h"
+
+/* The driver's parameters (nicdrv_params) as one call loads them: times in ps. */
+typedef struct nic_drv_cfg {
+    uint32_t tx_batch, rx_refill, budget, tx_clean_budget, tx_head_pkts, rx_head_pkts;
+    uint64_t irq_ps, poll_ps;
+    uint64_t tx_cycles, rx_cycles, irq_cycles, poll_cycles, clean_cycles, mmio_cycles;
+    uint32_t buf_bytes, qdisc_pkts;
+    bool tx_touch;
+} nic_drv_cfg;
 
 struct nic_drvq {
     sim_kernel *kernel;
@@ -16,12 +25,7 @@ struct nic_drvq {
     mem *mem;
     unsigned fn, q, vec;
     nic_drv_counters *ctr;
-    /* parameters */
-    uint32_t tx_batch, rx_refill, budget, tx_clean_budget, tx_head_pkts, rx_head_pkts;
-    uint64_t irq_ps, poll_ps;
-    uint64_t tx_cycles, rx_cycles, irq_cycles, poll_cycles, clean_cycles, mmio_cycles;
-    uint32_t buf_bytes, qdisc_pkts;
-    bool tx_touch;
+    nic_drv_cfg cfg;
     /* host memory */
     nic_ring tx, rx;
     uint64_t tx_bufs, rx_bufs;
@@ -46,61 +50,82 @@ struct nic_drvq {
     void *cpu_ctx;
 };
 
+static const sim_param_def nicdrv_params[] = {
+    {"nicdrv.tx_batch", SIM_PARAM_UINT, "1", "1..4096", "packets",
+     "Packets posted per transmit tail write (1: Linux without xmit_more, as pcie-bench's model; "
+     "DPDK: 32)",
+     SIM_AT(nic_drv_cfg, tx_batch)},
+    {"nicdrv.rx_refill", SIM_PARAM_UINT, "32", "1..4096", "buffers",
+     "Receive buffers posted per tail write (pcie-bench's model of Linux: 32)",
+     SIM_AT(nic_drv_cfg, rx_refill)},
+    {"nicdrv.napi_budget", SIM_PARAM_UINT, "64", "1..65536", "packets",
+     "Received packets one poll takes (Linux NAPI weight: 64)", SIM_AT(nic_drv_cfg, budget)},
+    {"nicdrv.tx_clean_budget", SIM_PARAM_UINT, "256", "1..65536", "descriptors",
+     "Transmit descriptors one poll reclaims (ixgbe: 256)", SIM_AT(nic_drv_cfg, tx_clean_budget)},
+    {"nicdrv.tx_head_read_pkts", SIM_PARAM_UINT, "0", "0..65536", "packets",
+     "Read the transmit head register once per this many packets (0: never, descriptor done "
+     "bits only; pcie-bench's model of Linux: 1)",
+     SIM_AT(nic_drv_cfg, tx_head_pkts)},
+    {"nicdrv.rx_head_read_pkts", SIM_PARAM_UINT, "0", "0..65536", "packets",
+     "Read the receive head register once per this many packets (0: never; pcie-bench's model "
+     "of Linux: 8)",
+     SIM_AT(nic_drv_cfg, rx_head_pkts)},
+    {"nicdrv.irq_latency_ns", SIM_PARAM_DOUBLE, "1000", "0..1e9", "ns",
+     "From the MSI-X message at the root complex to the driver's poll: delivery, handler, "
+     "softirq (assumed; a CPU model refines it)",
+     SIM_AT(nic_drv_cfg, irq_ps)},
+    {"nicdrv.poll_ns", SIM_PARAM_DOUBLE, "200", "0..1e9", "ns",
+     "Until a poll that used its whole budget runs again (assumed)", SIM_AT(nic_drv_cfg, poll_ps)},
+    {"nicdrv.tx_cycles", SIM_PARAM_UINT, "300", "0..1073741824", "cycles",
+     "CPU cycles to post one packet (assumed, Linux ixgbe xmit path)",
+     SIM_AT(nic_drv_cfg, tx_cycles)},
+    {"nicdrv.rx_cycles", SIM_PARAM_UINT, "400", "0..1073741824", "cycles",
+     "CPU cycles to take one received packet (assumed, ixgbe clean_rx)",
+     SIM_AT(nic_drv_cfg, rx_cycles)},
+    {"nicdrv.irq_cycles", SIM_PARAM_UINT, "1500", "0..1073741824", "cycles",
+     "CPU cycles of one interrupt: entry, handler, softirq raise (assumed)",
+     SIM_AT(nic_drv_cfg, irq_cycles)},
+    {"nicdrv.poll_cycles", SIM_PARAM_UINT, "300", "0..1073741824", "cycles",
+     "CPU cycles of a poll's fixed part (assumed)", SIM_AT(nic_drv_cfg, poll_cycles)},
+    {"nicdrv.clean_cycles", SIM_PARAM_UINT, "60", "0..1073741824", "cycles",
+     "CPU cycles to reclaim one transmit descriptor (assumed)", SIM_AT(nic_drv_cfg, clean_cycles)},
+    {"nicdrv.mmio_cycles", SIM_PARAM_UINT, "100", "0..1073741824", "cycles",
+     "CPU cycles to issue an uncached register write (assumed)", SIM_AT(nic_drv_cfg, mmio_cycles)},
+    {"nicdrv.buf_bytes", SIM_PARAM_UINT, "2048", "64..65536", "bytes",
+     "Buffer per descriptor (ixgbe: 2 KiB receive buffers)", SIM_AT(nic_drv_cfg, buf_bytes)},
+    {"nicdrv.qdisc_pkts", SIM_PARAM_UINT, "1000", "0..16777216", "packets",
+     "Transmit backlog the stack holds when the ring is full (Linux txqueuelen: 1000)",
+     SIM_AT(nic_drv_cfg, qdisc_pkts)},
+    {"nicdrv.tx_touch", SIM_PARAM_BOOL, "true", NULL, "",
+     "The stack wrote each transmit buffer, so its lines are in the LLC when the NIC reads them",
+     SIM_AT(nic_drv_cfg, tx_touch)},
+};
+
 void nic_drv_register_params(sim_params *p)
 {
-    sim_params_add_uint(p, "nicdrv.tx_batch", 1, 1, 4096, "packets",
-                        "Packets posted per transmit tail write (1: Linux without xmit_more, as "
-                        "pcie-bench's model; DPDK: 32)");
-    sim_params_add_uint(p, "nicdrv.rx_refill", 32, 1, 4096, "buffers",
-                        "Receive buffers posted per tail write (pcie-bench's model of Linux: 32)");
-    sim_params_add_uint(p, "nicdrv.napi_budget", 64, 1, 65536, "packets",
-                        "Received packets one poll takes (Linux NAPI weight: 64)");
-    sim_params_add_uint(p, "nicdrv.tx_clean_budget", 256, 1, 65536, "descriptors",
-                        "Transmit descriptors one poll reclaims (ixgbe: 256)");
-    sim_params_add_uint(p, "nicdrv.tx_head_read_pkts", 0, 0, 65536, "packets",
-                        "Read the transmit head register once per this many packets (0: never, "
-                        "descriptor done bits only; pcie-bench's model of Linux: 1)");
-    sim_params_add_uint(p, "nicdrv.rx_head_read_pkts", 0, 0, 65536, "packets",
-                        "Read the receive head register once per this many packets (0: never; "
-                        "pcie-bench's model of Linux: 8)");
-    sim_params_add_double(p, "nicdrv.irq_latency_ns", 1000.0, 0.0, 1e9, "ns",
-                          "From the MSI-X message at the root complex to the driver's poll: "
-                          "delivery, handler, softirq (assumed; a CPU model refines it)");
-    sim_params_add_double(p, "nicdrv.poll_ns", 200.0, 0.0, 1e9, "ns",
-                          "Until a poll that used its whole budget runs again (assumed)");
-    sim_params_add_uint(p, "nicdrv.tx_cycles", 300, 0, 1u << 30, "cycles",
-                        "CPU cycles to post one packet (assumed, Linux ixgbe xmit path)");
-    sim_params_add_uint(p, "nicdrv.rx_cycles", 400, 0, 1u << 30, "cycles",
-                        "CPU cycles to take one received packet (assumed, ixgbe clean_rx)");
-    sim_params_add_uint(p, "nicdrv.irq_cycles", 1500, 0, 1u << 30, "cycles",
-                        "CPU cycles of one interrupt: entry, handler, softirq raise (assumed)");
-    sim_params_add_uint(p, "nicdrv.poll_cycles", 300, 0, 1u << 30, "cycles",
-                        "CPU cycles of a poll's fixed part (assumed)");
-    sim_params_add_uint(p, "nicdrv.clean_cycles", 60, 0, 1u << 30, "cycles",
-                        "CPU cycles to reclaim one transmit descriptor (assumed)");
-    sim_params_add_uint(p, "nicdrv.mmio_cycles", 100, 0, 1u << 30, "cycles",
-                        "CPU cycles to issue an uncached register write (assumed)");
-    sim_params_add_uint(p, "nicdrv.buf_bytes", 2048, 64, 65536, "bytes",
-                        "Buffer per descriptor (ixgbe: 2 KiB receive buffers)");
-    sim_params_add_uint(p, "nicdrv.qdisc_pkts", 1000, 0, 1u << 24, "packets",
-                        "Transmit backlog the stack holds when the ring is full (Linux "
-                        "txqueuelen: 1000)");
-    sim_params_add_bool(p, "nicdrv.tx_touch", true,
-                        "The stack wrote each transmit buffer, so its lines are in the LLC when "
-                        "the NIC reads them");
+    sim_params_add_table(p, nicdrv_params, SIM_TABLE_LEN(nicdrv_params));
+    pfdrv_register_params(p);
+}
+
+static nic_drv_cfg load_cfg(const sim_params *p)
+{
+    nic_drv_cfg c;
+    sim_params_load_table(p, nicdrv_params, SIM_TABLE_LEN(nicdrv_params), &c);
+    return c;
 }
 
 int nic_drv_check(const sim_params *p, sim_err *e)
 {
-    uint64_t entries = sim_params_uint(p, "nic.ring_entries");
-    if (sim_params_uint(p, "nicdrv.rx_refill") >= entries)
+    if (pfdrv_check(p, e) < 0)
+        return -1;
+    nic_drv_cfg c = load_cfg(p);
+    unsigned long long entries = nic_caps_of(p).ring_entries;
+    if (c.rx_refill >= entries)
         return sim_err_set(e, "nicdrv.rx_refill = %llu must be below nic.ring_entries = %llu",
-                           (unsigned long long)sim_params_uint(p, "nicdrv.rx_refill"),
-                           (unsigned long long)entries);
-    if (sim_params_uint(p, "nicdrv.tx_batch") >= entries)
+                           (unsigned long long)c.rx_refill, entries);
+    if (c.tx_batch >= entries)
         return sim_err_set(e, "nicdrv.tx_batch = %llu must be below nic.ring_entries = %llu",
-                           (unsigned long long)sim_params_uint(p, "nicdrv.tx_batch"),
-                           (unsigned long long)entries);
+                           (unsigned long long)c.tx_batch, entries);
     return 0;
 }
 
@@ -130,12 +155,10 @@ static uint64_t round4k(uint64_t x) { return (x + 4095) & ~4095ull; }
 
 uint64_t nic_drvq_mem_bytes(const sim_params *p)
 {
-    uint64_t n = sim_params_uint(p, "nic.ring_entries");
-    uint64_t buf = sim_params_uint(p, "nicdrv.buf_bytes");
+    uint64_t n = nic_caps_of(p).ring_entries;
+    uint64_t buf = load_cfg(p).buf_bytes;
     return round4k(2 * n * NIC_DESC_BYTES + 64) + round4k(2 * n * buf);
 }
-
-static uint64_t ns_ps(double ns) { return (uint64_t)llround(ns * 1000.0); }
 
 static void on_poll(void *ctx);
 
@@ -152,25 +175,9 @@ nic_drvq *nic_drvq_create(const sim_params *p, const nic_drv_env *env)
     q->ctr = env->ctr;
     q->msi_addr = env->msi_addr;
     q->msi_data = env->msi_data;
-    q->tx_batch = (uint32_t)sim_params_uint(p, "nicdrv.tx_batch");
-    q->rx_refill = (uint32_t)sim_params_uint(p, "nicdrv.rx_refill");
-    q->budget = (uint32_t)sim_params_uint(p, "nicdrv.napi_budget");
-    q->tx_clean_budget = (uint32_t)sim_params_uint(p, "nicdrv.tx_clean_budget");
-    q->tx_head_pkts = (uint32_t)sim_params_uint(p, "nicdrv.tx_head_read_pkts");
-    q->rx_head_pkts = (uint32_t)sim_params_uint(p, "nicdrv.rx_head_read_pkts");
-    q->irq_ps = ns_ps(sim_params_double(p, "nicdrv.irq_latency_ns"));
-    q->poll_ps = ns_ps(sim_params_double(p, "nicdrv.poll_ns"));
-    q->tx_cycles = sim_params_uint(p, "nicdrv.tx_cycles");
-    q->rx_cycles = sim_params_uint(p, "nicdrv.rx_cycles");
-    q->irq_cycles = sim_params_uint(p, "nicdrv.irq_cycles");
-    q->poll_cycles = sim_params_uint(p, "nicdrv.poll_cycles");
-    q->clean_cycles = sim_params_uint(p, "nicdrv.clean_cycles");
-    q->mmio_cycles = sim_params_uint(p, "nicdrv.mmio_cycles");
-    q->buf_bytes = (uint32_t)sim_params_uint(p, "nicdrv.buf_bytes");
-    q->qdisc_pkts = (uint32_t)sim_params_uint(p, "nicdrv.qdisc_pkts");
-    q->tx_touch = sim_params_bool(p, "nicdrv.tx_touch");
+    q->cfg = load_cfg(p);
 
-    uint32_t n = (uint32_t)sim_params_uint(p, "nic.ring_entries");
+    uint32_t n = nic_caps_of(p).ring_entries;
     uint64_t a = env->base;
     q->tx = (nic_ring){.base_addr = a, .entries = n};
     q->rx = (nic_ring){.base_addr = a + (uint64_t)n * NIC_DESC_BYTES, .entries = n};
@@ -181,9 +188,9 @@ nic_drvq *nic_drvq_create(const sim_params *p, const nic_drv_env *env)
     for (uint32_t i = 0; i < n; i++)
         q->tx.desc[i].wb_ps = q->rx.desc[i].wb_ps = NIC_NOT_DONE;
     q->tx_bufs = a + round4k(2ull * n * NIC_DESC_BYTES + 64);
-    q->rx_bufs = q->tx_bufs + (uint64_t)n * q->buf_bytes;
-    if (q->qdisc_pkts) {
-        q->backlog = calloc(q->qdisc_pkts, sizeof *q->backlog);
+    q->rx_bufs = q->tx_bufs + (uint64_t)n * q->cfg.buf_bytes;
+    if (q->cfg.qdisc_pkts) {
+        q->backlog = calloc(q->cfg.qdisc_pkts, sizeof *q->backlog);
         assert(q->backlog);
     }
     char name[64];
@@ -236,7 +243,7 @@ static uint64_t reg_write(nic_drvq *q, uint64_t t, uint32_t reg, uint64_t value)
     uint64_t addr = nic_reg_addr(q->nic, q->fn, reg);
     uint64_t at = pcie_rc_mmio_write(q->rc, t, addr, 4);
     nic_mmio_write(q->nic, at, addr, 4, value);
-    return cpu(q, t, q->mmio_cycles, 0);
+    return cpu(q, t, q->cfg.mmio_cycles, 0);
 }
 
 /* A register read: the CPU waits for the completion. */
@@ -269,6 +276,20 @@ void nic_drv_enable_msix(nic *n, unsigned fn)
                    (ctl | PCIE_MSIX_MSG_CTRL_ENABLE) & ~(uint32_t)PCIE_MSIX_MSG_CTRL_FUNCTION_MASK);
 }
 
+int nic_drv_request_mac(nic *n, unsigned fn, uint64_t t_ps, uint64_t mac, uint64_t *done_ps)
+{
+    if (fn == NIC_PF || !nic_fn_present(n, fn) || !nic_mac_is_unicast(mac))
+        return -1; /* ixgbevf asks only for a valid address, and only from a VF */
+    uint64_t bar = nic_fn_bar(n, fn, NIC_BAR_REGS);
+    const uint32_t w[] = {NIC_MBX_VF_SET_MAC_ADDR, (uint32_t)mac, (uint32_t)(mac >> 32)};
+    for (unsigned i = 0; i < 3; i++)
+        nic_mmio_write(n, t_ps, bar + NIC_REG_VFMBMEM(i), 4, w[i]);
+    nic_mmio_write(n, t_ps, bar + NIC_REG_VFMAILBOX, 4, NIC_VFMAILBOX_REQ);
+    if (done_ps)
+        *done_ps = t_ps + nic_mbx_latency_ps(n);
+    return 0;
+}
+
 /* ---------------------------------------------------------------- transmit */
 
 static uint64_t tx_doorbell(nic_drvq *q, uint64_t t)
@@ -277,10 +298,10 @@ static uint64_t tx_doorbell(nic_drvq *q, uint64_t t)
     q->tx_unrung = 0;
     q->ctr->doorbells++;
     t = reg_write(q, t, NIC_REG_TDT(q->q), q->tx_tail);
-    if (q->tx_head_pkts) {
+    if (q->cfg.tx_head_pkts) {
         q->tx_since_head += pkts;
-        while (q->tx_since_head >= q->tx_head_pkts) {
-            q->tx_since_head -= q->tx_head_pkts;
+        while (q->tx_since_head >= q->cfg.tx_head_pkts) {
+            q->tx_since_head -= q->cfg.tx_head_pkts;
             t = reg_read(q, t, NIC_REG_TDH(q->q));
         }
     }
@@ -292,16 +313,16 @@ static uint32_t tx_room(const nic_drvq *q) { return q->tx.entries - 1 - nic_drvq
 static uint64_t tx_post(nic_drvq *q, const nic_pkt *p, uint64_t t)
 {
     nic_desc *d = &q->tx.desc[q->tx_tail];
-    d->buf_addr = q->tx_bufs + (uint64_t)q->tx_tail * q->buf_bytes;
+    d->buf_addr = q->tx_bufs + (uint64_t)q->tx_tail * q->cfg.buf_bytes;
     d->wb_ps = NIC_NOT_DONE;
     d->status = NIC_DESC_OK;
     d->pkt = *p;
-    if (q->tx_touch && q->mem)
+    if (q->cfg.tx_touch && q->mem)
         mem_touch(q->mem, d->buf_addr, p->len_bytes > NIC_FCS_BYTES ? p->len_bytes - NIC_FCS_BYTES : 0);
     q->tx_tail = (q->tx_tail + 1) % q->tx.entries;
     q->ctr->tx_posted++;
-    t = cpu(q, t, q->tx_cycles, 0);
-    if (++q->tx_unrung >= q->tx_batch)
+    t = cpu(q, t, q->cfg.tx_cycles, 0);
+    if (++q->tx_unrung >= q->cfg.tx_batch)
         t = tx_doorbell(q, t);
     return t;
 }
@@ -312,7 +333,7 @@ static uint64_t tx_fill(nic_drvq *q, uint64_t t)
     while (tx_room(q) > 0) {
         if (q->bl_len) {
             nic_pkt p = q->backlog[q->bl_head];
-            q->bl_head = (q->bl_head + 1) % q->qdisc_pkts;
+            q->bl_head = (q->bl_head + 1) % q->cfg.qdisc_pkts;
             q->bl_len--;
             t = tx_post(q, &p, t);
         } else if (q->saturate) {
@@ -335,11 +356,11 @@ int nic_drvq_xmit(nic_drvq *q, const nic_pkt *p, uint64_t t_ps)
         tx_post(q, p, t_ps);
         return 0;
     }
-    if (q->bl_len >= q->qdisc_pkts) {
+    if (q->bl_len >= q->cfg.qdisc_pkts) {
         q->ctr->qdisc_drops++;
         return -1;
     }
-    q->backlog[(q->bl_head + q->bl_len) % q->qdisc_pkts] = *p;
+    q->backlog[(q->bl_head + q->bl_len) % q->cfg.qdisc_pkts] = *p;
     q->bl_len++;
     return 0;
 }
@@ -363,7 +384,7 @@ static uint64_t rx_post(nic_drvq *q, uint32_t count, uint64_t t)
 {
     for (uint32_t i = 0; i < count; i++) {
         nic_desc *d = &q->rx.desc[q->rx_tail];
-        d->buf_addr = q->rx_bufs + (uint64_t)q->rx_tail * q->buf_bytes;
+        d->buf_addr = q->rx_bufs + (uint64_t)q->rx_tail * q->cfg.buf_bytes;
         d->wb_ps = NIC_NOT_DONE;
         q->rx_tail = (q->rx_tail + 1) % q->rx.entries;
     }
@@ -395,7 +416,7 @@ void nic_drvq_irq(nic_drvq *q, uint64_t t_ps)
         return;
     q->polling = true;
     q->irq_pending = true;
-    sim_event_notify_at(q->poll_ev, t_ps + q->irq_ps);
+    sim_event_notify_at(q->poll_ev, t_ps + q->cfg.irq_ps);
 }
 
 static void on_poll(void *ctx)
@@ -405,13 +426,13 @@ static void on_poll(void *ctx)
     q->ctr->polls++;
     if (q->irq_pending) {
         q->irq_pending = false;
-        t = cpu(q, t, q->irq_cycles, 0);
+        t = cpu(q, t, q->cfg.irq_cycles, 0);
     }
-    t = cpu(q, t, q->poll_cycles, 0);
+    t = cpu(q, t, q->cfg.poll_cycles, 0);
 
     /* Reclaim transmitted descriptors whose write-back has landed. */
     uint32_t cleaned = 0;
-    while (q->tx_clean != q->tx_tail && cleaned < q->tx_clean_budget) {
+    while (q->tx_clean != q->tx_tail && cleaned < q->cfg.tx_clean_budget) {
         const nic_desc *d = &q->tx.desc[q->tx_clean];
         if (d->wb_ps > t)
             break;
@@ -421,11 +442,11 @@ static void on_poll(void *ctx)
         cleaned++;
     }
     q->ctr->tx_cleaned += cleaned;
-    t = cpu(q, t, q->clean_cycles * cleaned, 0);
+    t = cpu(q, t, q->cfg.clean_cycles * cleaned, 0);
 
     /* Take received packets, up to the budget. */
     uint32_t done = 0;
-    while (done < q->budget && q->rx_clean != q->rx_tail) {
+    while (done < q->cfg.budget && q->rx_clean != q->rx_tail) {
         const nic_desc *d = &q->rx.desc[q->rx_clean];
         if (d->wb_ps > t)
             break;
@@ -434,22 +455,22 @@ static void on_poll(void *ctx)
         done++;
         q->ctr->rx_pkts++;
         q->ctr->rx_bytes += d->pkt.len_bytes > NIC_FCS_BYTES ? d->pkt.len_bytes - NIC_FCS_BYTES : 0;
-        t = cpu(q, t, q->rx_cycles, 0);
+        t = cpu(q, t, q->cfg.rx_cycles, 0);
         if (q->rx_fn)
             q->rx_fn(q->rx_ctx, q, &d->pkt, t);
-        if (q->rx_head_pkts && ++q->rx_since_head >= q->rx_head_pkts) {
+        if (q->cfg.rx_head_pkts && ++q->rx_since_head >= q->cfg.rx_head_pkts) {
             q->rx_since_head = 0;
             t = reg_read(q, t, NIC_REG_RDH(q->q));
         }
     }
-    while (q->rx_free >= q->rx_refill)
-        t = rx_post(q, q->rx_refill, t);
+    while (q->rx_free >= q->cfg.rx_refill)
+        t = rx_post(q, q->cfg.rx_refill, t);
 
     /* Backlog into the freed transmit slots. */
     t = tx_fill(q, t);
 
-    if (done >= q->budget || cleaned >= q->tx_clean_budget) {
-        sim_event_notify_at(q->poll_ev, t + q->poll_ps);
+    if (done >= q->cfg.budget || cleaned >= q->cfg.tx_clean_budget) {
+        sim_event_notify_at(q->poll_ev, t + q->cfg.poll_ps);
         return;
     }
     /* All done: re-enable the vector. */

@@ -53,6 +53,8 @@ typedef struct nic_drv_counters {
     uint64_t qdisc_drops; /* packets refused: the transmit ring and backlog were full */
 } nic_drv_counters;
 
+/* The NIC drivers' parameters: the queue pairs' (nicdrv.*) and the PF driver's
+ * (host/pfdrv.h), so a system registers and checks both with these two calls. */
 void nic_drv_register_params(sim_params *p);
 int nic_drv_check(const sim_params *p, sim_err *e);
 /* Registers c as prefix.irqs, prefix.polls, ... */
@@ -80,6 +82,12 @@ void nic_drvq_destroy(nic_drvq *q);
 /* As the driver's probe does once per function: set MSI-X Enable in the function's
  * configuration space. */
 void nic_drv_enable_msix(nic *n, unsigned fn);
+/* A VF driver (fn) asks the PF for MAC address mac through the mailbox at t_ps (VFMBMEM,
+ * VFMAILBOX.REQ in the VF's BAR0, as ixgbevf's set_mac_addr): the address is the VF's
+ * from *done_ps (may be NULL) if the device grants it (nic_regs.h,
+ * NIC_MBX_VF_SET_MAC_ADDR). -1, nothing sent, for a group address or a function that is
+ * no VF. Its register writes reach the device at once, as the PF driver's do. */
+int nic_drv_request_mac(nic *n, unsigned fn, uint64_t t_ps, uint64_t mac, uint64_t *done_ps);
 /* Bring the queue pair up at t: program and unmask its MSI-X entry (BAR3 writes),
  * attach both rings, enable the vector (EIMS), post receive buffers. */
 void nic_drvq_open(nic_drvq *q, uint64_t t_ps);

@@ -34,11 +34,13 @@
 #include <string.h>
 
 #include "host/nicdrv.h"
+#include "host/pfdrv.h"
 #include "models/iommu/iommu.h"
 #include "models/mem/mem.h"
 #include "models/mem/physmem.h"
 #include "models/nic/nic.h"
 #include "models/nic/partner.h"
+#include "models/nic/pcie_model.h"
 #include "models/pcie/cfgspace.h"
 #include "models/pcie/link.h"
 #include "models/pcie/rc.h"
@@ -421,8 +423,9 @@ static int bring_up(nicload *l, const sim_params *p, sim_err *e)
     if (!platform_boot(l->pf, sim_params_uint(p, "nic.mmio_base_addr"), e))
         return -1;
     unsigned vfs = (unsigned)sim_params_uint(p, "nic.vfs");
-    if (vfs && nic_pf_enable_vfs(l->nic, vfs) < 0)
-        return sim_err_set(e, "%s", nic_last_error(l->nic));
+    pfdrv_env drv = {l->kernel, l->nic, l->pf->bus, PLATFORM_DEVICE_RID};
+    if (vfs && pfdrv_sriov_configure(p, &drv, vfs, e) < 0)
+        return -1;
     return 0;
 }
 

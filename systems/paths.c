@@ -54,6 +54,7 @@
 #include <string.h>
 
 #include "host/iopath/iopath.h"
+#include "host/pfdrv.h"
 #include "host/vpci.h"
 #include "models/iommu/irq_remap.h"
 #include "models/nic/partner.h"
@@ -503,8 +504,9 @@ static int bring_up_nic(paths_sys *sys, sim_err *e)
     if (!platform_boot(sys->pf, sim_params_uint(p, "nic.mmio_base_addr"), e))
         return -1;
     unsigned vfs = vfs_for(p, &sys->cfg);
-    if (vfs && nic_pf_enable_vfs(sys->nic, vfs) < 0)
-        return sim_err_set(e, "%s", nic_last_error(sys->nic));
+    pfdrv_env drv = {sys->io.kernel, sys->nic, sys->pf->bus, PLATFORM_DEVICE_RID};
+    if (vfs && pfdrv_sriov_configure(p, &drv, vfs, e) < 0)
+        return -1;
     return 0;
 }
 

@@ -1,5 +1,6 @@
 /* A NIC on a Gen3 x8 link for the NIC tests: native kernel, host memory, link, root
- * complex, configuration bus, the NIC with its PF enumerated and BARs placed, MSI-X
+ * complex, configuration bus, the NIC with its PF enumerated and BARs placed and the PF
+ * driver bound (VFs are the test's to enable), MSI-X
  * messages recorded and dispatched to driver queue pairs, frames the NIC puts on the
  * wire recorded. Tests change parameters between nicfx_params and nicfx_build. */
 #ifndef TESTS_NIC_FIXTURE_H
@@ -11,6 +12,7 @@
 
 #include "host/cpu.h"
 #include "host/nicdrv.h"
+#include "host/pfdrv.h"
 #include "models/iommu/iommu.h"
 #include "models/mem/mem.h"
 #include "models/mem/physmem.h"
@@ -44,6 +46,7 @@ typedef struct nicfx {
     pcie_rc *rc;
     pcie_cfg_bus *bus;
     nic *n;
+    pfdrv *pf; /* the PF driver, bound once the PF is enumerated */
     nic_drvq *q[FX_MAX_Q];
     nic_drv_counters ctr[FX_MAX_Q];
     unsigned nq;
@@ -115,6 +118,8 @@ static inline void nicfx_build(nicfx *f)
                                                256ull << 20, NULL),
                       0);
     ck_assert(pcie_cfg_exp_set_mps_mrrs(nic_fn_cfg(f->n, NIC_PF), 256, 512));
+    pfdrv_env pe = {f->k, f->n, f->bus, FX_PF_RID};
+    f->pf = pfdrv_create(f->p, &pe);
     f->msi = calloc(FX_MAX_MSI, sizeof *f->msi);
     f->wire = calloc(FX_MAX_WIRE, sizeof *f->wire);
     f->wire_t = calloc(FX_MAX_WIRE, sizeof *f->wire_t);
@@ -169,6 +174,7 @@ static inline void nicfx_destroy(nicfx *f)
 {
     for (unsigned i = 0; i < f->nq; i++)
         nic_drvq_destroy(f->q[i]);
+    pfdrv_destroy(f->pf);
     nic_destroy(f->n);
     pcie_cfg_bus_destroy(f->bus);
     pcie_rc_destroy(f->rc);

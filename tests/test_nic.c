@@ -34,7 +34,7 @@ START_TEST(test_vfs_appear_at_their_routing_ids)
     ck_assert_uint_eq(stride, 2);
     /* Nothing but the PF before VF Enable. */
     ck_assert_uint_eq(pcie_cfg_bus_functions(f.bus), 1);
-    ck_assert_int_eq(nic_pf_enable_vfs(f.n, 4), 0);
+    ck_assert_int_eq(pfdrv_enable_vfs(f.pf, 4), 0);
     ck_assert_uint_eq(nic_num_vfs(f.n), 4);
     ck_assert_uint_eq(pcie_cfg_bus_functions(f.bus), 5);
     for (unsigned i = 0; i < 8; i++) {
@@ -62,7 +62,7 @@ START_TEST(test_vfs_appear_at_their_routing_ids)
     ck_assert_uint_eq(nic_queues_in_use(f.n), 2 + 4 * 2);
 
     /* Disabling removes them. */
-    nic_pf_disable_vfs(f.n);
+    pfdrv_disable_vfs(f.pf);
     ck_assert_uint_eq(nic_num_vfs(f.n), 0);
     ck_assert_uint_eq(pcie_cfg_bus_functions(f.bus), 1);
     for (unsigned i = 0; i < 4; i++)
@@ -102,11 +102,12 @@ START_TEST(test_numvfs_above_totalvfs_refused)
     ck_assert_uint_eq(pcie_cfg_bus_functions(f.bus), 1);
     ck_assert_uint_eq(nic_pf_errors(f.n), 1);
     ck_assert_ptr_nonnull(strstr(nic_last_error(f.n), "above TotalVFs"));
-    /* So does the PF driver, before touching the device. */
-    ck_assert_int_eq(nic_pf_enable_vfs(f.n, 9), -1);
-    ck_assert_ptr_nonnull(strstr(nic_last_error(f.n), "TotalVFs"));
-    ck_assert_uint_eq(nic_pf_errors(f.n), 2);
-    ck_assert_uint_eq(fx_stat(&f, "nic.pf_driver_errors"), 1);
+    /* So does the PF driver, before touching the device: its error, not the device's. */
+    ck_assert_int_eq(pfdrv_enable_vfs(f.pf, 9), -1);
+    ck_assert_ptr_nonnull(strstr(pfdrv_last_error(f.pf), "TotalVFs"));
+    ck_assert_uint_eq(pfdrv_errors(f.pf), 1);
+    ck_assert_uint_eq(nic_pf_errors(f.n), 1);
+    ck_assert_uint_eq(fx_stat(&f, "nic.pf_driver_errors"), 0);
     ck_assert_uint_eq(fx_stat(&f, "nic.sriov_errors"), 1);
     nicfx_destroy(&f);
 }
@@ -119,15 +120,16 @@ START_TEST(test_queue_pool_refuses_oversubscription)
     fx_set(f.p, "nic.total_queues", "16");
     nicfx_build(&f);
     /* 2 for the PF + 7 x 2 = 16: fits exactly. */
-    ck_assert_int_eq(nic_pf_enable_vfs(f.n, 7), 0);
+    ck_assert_int_eq(pfdrv_enable_vfs(f.pf, 7), 0);
     ck_assert_uint_eq(nic_queues_in_use(f.n), 16);
-    nic_pf_disable_vfs(f.n);
+    pfdrv_disable_vfs(f.pf);
     /* 2 + 8 x 2 = 18 > 16: the PF driver refuses, counts it and says why. */
-    ck_assert_int_eq(nic_pf_enable_vfs(f.n, 8), -1);
+    ck_assert_int_eq(pfdrv_enable_vfs(f.pf, 8), -1);
     ck_assert_uint_eq(nic_num_vfs(f.n), 0);
-    ck_assert_ptr_nonnull(strstr(nic_last_error(f.n), "more queues than the pool holds"));
-    ck_assert_ptr_nonnull(strstr(nic_last_error(f.n), "at most 7 VFs"));
-    ck_assert_uint_eq(fx_stat(&f, "nic.pf_driver_errors"), 1);
+    ck_assert_ptr_nonnull(strstr(pfdrv_last_error(f.pf), "more queues than the pool holds"));
+    ck_assert_ptr_nonnull(strstr(pfdrv_last_error(f.pf), "at most 7 VFs"));
+    ck_assert_uint_eq(pfdrv_errors(f.pf), 1);
+    ck_assert_uint_eq(fx_stat(&f, "nic.pf_driver_errors"), 0);
     /* The device refuses it too when software bypasses the driver. */
     unsigned s = sriov_of(&f);
     pcie_cfg_bus_write(f.bus, FX_PF_RID, (uint16_t)(s + PCIE_SRIOV_NUM_VFS), 2, 8);
@@ -138,7 +140,7 @@ START_TEST(test_queue_pool_refuses_oversubscription)
     /* As a configuration, the same is refused before a run. */
     sim_err e;
     fx_set(f.p, "nic.vfs", "8");
-    ck_assert_int_eq(nic_check(f.p, &e), -1);
+    ck_assert_int_eq(pfdrv_check(f.p, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "more queues than the pool holds"));
     nicfx_destroy(&f);
 }
@@ -147,7 +149,7 @@ END_TEST
 /* Every function gets a queue pair with posted receive buffers. */
 static void with_rx_everywhere(nicfx *f, unsigned vfs)
 {
-    ck_assert_int_eq(nic_pf_enable_vfs(f->n, vfs), 0);
+    ck_assert_int_eq(pfdrv_enable_vfs(f->pf, vfs), 0);
     nicfx_queue(f, NIC_PF, 0);
     for (unsigned i = 0; i < vfs; i++)
         nicfx_queue(f, NIC_FN_OF_VF(i), 0);
@@ -162,7 +164,7 @@ START_TEST(test_veb_by_mac_and_vlan)
     fx_set(f.p, "nic.vf_vlan", "100");
     nicfx_build(&f);
     with_rx_everywhere(&f, 3);
-    ck_assert_int_eq(nic_pf_set_vf_vlan(f.n, 0, 2, 200, NULL), 0);
+    ck_assert_int_eq(pfdrv_set_vf_vlan(f.pf, 0, 2, 200, NULL), 0);
     nicfx_run_us(&f, 20); /* the mailbox takes effect */
     ck_assert_uint_eq(nic_fn_vlan(f.n, NIC_FN_OF_VF(2)), 200);
     uint64_t t = sim_now_ps(f.k);
@@ -196,7 +198,7 @@ START_TEST(test_broadcast_replicated_per_vlan)
     nicfx_params(&f);
     nicfx_build(&f);
     with_rx_everywhere(&f, 4);
-    ck_assert_int_eq(nic_pf_set_vf_vlan(f.n, 0, 3, 7, NULL), 0);
+    ck_assert_int_eq(pfdrv_set_vf_vlan(f.pf, 0, 3, 7, NULL), 0);
     nicfx_run_us(&f, 20);
     uint64_t t = sim_now_ps(f.k);
     nic_pkt p = fx_pkt(NIC_MAC_BROADCAST, PEER_MAC, 0, 64, 0);
@@ -258,7 +260,7 @@ START_TEST(test_antispoof_drops_foreign_source)
     nicfx f;
     nicfx_params(&f);
     nicfx_build(&f);
-    ck_assert_int_eq(nic_pf_enable_vfs(f.n, 2), 0);
+    ck_assert_int_eq(pfdrv_enable_vfs(f.pf, 2), 0);
     nic_drvq *q = nicfx_queue(&f, NIC_FN_OF_VF(0), 0);
     nic_pkt good = fx_pkt(PEER_MAC, VF_MAC(0), 0, 64, 0);
     nic_pkt bad = fx_pkt(PEER_MAC, VF_MAC(1), 0, 64, 0); /* VF 1's address */
@@ -274,7 +276,7 @@ START_TEST(test_antispoof_drops_foreign_source)
         ck_assert_uint_eq(f.wire[i].src_mac, VF_MAC(0));
     ck_assert_uint_eq(f.ctr[0].tx_errors, 1); /* the driver sees the error status */
     /* The PF turns the check off for VF 0: the same frame goes out. */
-    ck_assert_int_eq(nic_pf_set_vf_spoofchk(f.n, sim_now_ps(f.k), 0, false, NULL), 0);
+    ck_assert_int_eq(pfdrv_set_vf_spoofchk(f.pf, sim_now_ps(f.k), 0, false, NULL), 0);
     nicfx_run_us(&f, 20);
     nic_drvq_xmit(q, &bad, sim_now_ps(f.k));
     nicfx_run_us(&f, 100);
@@ -291,7 +293,7 @@ START_TEST(test_each_vf_interrupts_with_its_own_vector)
     nicfx_params(&f);
     fx_set(f.p, "nic.itr_us", "1");
     nicfx_build(&f);
-    ck_assert_int_eq(nic_pf_enable_vfs(f.n, 3), 0);
+    ck_assert_int_eq(pfdrv_enable_vfs(f.pf, 3), 0);
     /* Two queue pairs on each of three VFs: six vectors, data = queue index. */
     for (unsigned i = 0; i < 3; i++)
         for (unsigned q = 0; q < 2; q++)
@@ -331,7 +333,7 @@ START_TEST(test_mailbox_latency_and_trust)
     with_rx_everywhere(&f, 2);
     uint64_t t0 = sim_now_ps(f.k), done;
     uint64_t mac = 0x02aabbccdd01ull;
-    ck_assert_int_eq(nic_pf_set_vf_mac(f.n, t0, 1, mac, &done), 0);
+    ck_assert_int_eq(pfdrv_set_vf_mac(f.pf, t0, 1, mac, &done), 0);
     ck_assert_uint_eq(done, t0 + 10 * SIM_PS_PER_US);
     /* Before the mailbox has delivered, the new address is unknown (PF gets it); after,
      * VF 1 does. */
@@ -344,25 +346,32 @@ START_TEST(test_mailbox_latency_and_trust)
     ck_assert_uint_eq(nic_fn_mac(f.n, NIC_FN_OF_VF(1)), mac);
 
     /* An untrusted VF may not replace an administratively set MAC; a trusted one may. */
-    ck_assert_int_eq(nic_vf_request_mac(f.n, sim_now_ps(f.k), 1, 0x02aabbccdd02ull, NULL), 0);
+    ck_assert_int_eq(nic_drv_request_mac(f.n, NIC_FN_OF_VF(1), sim_now_ps(f.k), 0x02aabbccdd02ull,
+                                         NULL),
+                     0);
     nicfx_run_us(&f, 20);
     ck_assert_uint_eq(nic_fn_mac(f.n, NIC_FN_OF_VF(1)), mac);
     ck_assert_uint_eq(fx_stat(&f, "nic.mbx_refused"), 1);
-    ck_assert_int_eq(nic_pf_set_vf_trust(f.n, sim_now_ps(f.k), 1, true, NULL), 0);
-    ck_assert_int_eq(nic_vf_request_mac(f.n, sim_now_ps(f.k), 1, 0x02aabbccdd02ull, NULL), 0);
+    ck_assert_int_eq(pfdrv_set_vf_trust(f.pf, sim_now_ps(f.k), 1, true, NULL), 0);
+    ck_assert_int_eq(nic_drv_request_mac(f.n, NIC_FN_OF_VF(1), sim_now_ps(f.k), 0x02aabbccdd02ull,
+                                         NULL),
+                     0);
     nicfx_run_us(&f, 20);
     ck_assert_uint_eq(nic_fn_mac(f.n, NIC_FN_OF_VF(1)), 0x02aabbccdd02ull);
 
-    /* Bad values are refused at once, with a reason. */
-    ck_assert_int_eq(nic_pf_set_vf_mac(f.n, 0, 0, 0x01005e000001ull, NULL), -1);
-    ck_assert_ptr_nonnull(strstr(nic_last_error(f.n), "not unicast"));
-    ck_assert_int_eq(nic_pf_set_vf_rate(f.n, 0, 0, 41.0, NULL), -1);
-    ck_assert_ptr_nonnull(strstr(nic_last_error(f.n), "above the line rate"));
-    ck_assert_int_eq(nic_pf_set_vf_vlan(f.n, 0, 5, 1, NULL), -1);
-    ck_assert_ptr_nonnull(strstr(nic_last_error(f.n), "does not exist"));
+    /* Bad values are refused at once by the driver, with a reason. */
+    ck_assert_int_eq(pfdrv_set_vf_mac(f.pf, 0, 0, 0x01005e000001ull, NULL), -1);
+    ck_assert_ptr_nonnull(strstr(pfdrv_last_error(f.pf), "not unicast"));
+    ck_assert_int_eq(pfdrv_set_vf_rate(f.pf, 0, 0, 41.0, NULL), -1);
+    ck_assert_ptr_nonnull(strstr(pfdrv_last_error(f.pf), "above the line rate"));
+    ck_assert_int_eq(pfdrv_set_vf_vlan(f.pf, 0, 5, 1, NULL), -1);
+    ck_assert_ptr_nonnull(strstr(pfdrv_last_error(f.pf), "does not exist"));
+    ck_assert_uint_eq(pfdrv_errors(f.pf), 3);
+    ck_assert_uint_eq(nic_pf_errors(f.n), 0);
+    ck_assert_int_eq(nic_drv_request_mac(f.n, NIC_FN_OF_VF(1), 0, NIC_MAC_BROADCAST, NULL), -1);
 
     /* Link state: a disabled VF's traffic is dropped and counted. */
-    ck_assert_int_eq(nic_pf_set_vf_link(f.n, sim_now_ps(f.k), 0, NIC_LINK_DISABLE, NULL), 0);
+    ck_assert_int_eq(pfdrv_set_vf_link(f.pf, sim_now_ps(f.k), 0, NIC_LINK_DISABLE, NULL), 0);
     nicfx_run_us(&f, 20);
     ck_assert(!nic_fn_link_up(f.n, NIC_FN_OF_VF(0)));
     p = fx_pkt(VF_MAC(0), PEER_MAC, 0, 64, 0);
@@ -370,6 +379,82 @@ START_TEST(test_mailbox_latency_and_trust)
     nicfx_run_us(&f, 20);
     ck_assert_uint_eq(rx_of(&f, NIC_FN_OF_VF(0)), 0);
     ck_assert_uint_eq(nic_fn_get_counters(f.n, NIC_FN_OF_VF(0)).link_drops, 1);
+    nicfx_destroy(&f);
+}
+END_TEST
+
+static uint64_t pf_reg(nicfx *f, uint32_t off) { return nic_reg_addr(f->n, NIC_PF, off); }
+
+/* The device's side of VF administration: the PF's per-VF registers take effect at
+ * once and refuse what the device cannot take (a driver or guest bypassing the PF
+ * driver's checks); the mailbox carries messages both ways after its latency. */
+START_TEST(test_vf_administration_registers)
+{
+    nicfx f;
+    nicfx_params(&f);
+    fx_set(f.p, "nic.vf_vlan", "100");
+    fx_set(f.p, "nic.vf_rate_gbps", "2.5");
+    nicfx_build(&f);
+    ck_assert_int_eq(pfdrv_enable_vfs(f.pf, 2), 0);
+    /* The PF driver's defaults, read back from the device. */
+    uint64_t t = sim_now_ps(f.k);
+    ck_assert_uint_eq(nic_mmio_read(f.n, t, pf_reg(&f, NIC_REG_PFVF(1, NIC_PFVF_RAL)), 4),
+                      (uint32_t)VF_MAC(1));
+    ck_assert_uint_eq(nic_mmio_read(f.n, t, pf_reg(&f, NIC_REG_PFVF(1, NIC_PFVF_RAH)), 4),
+                      (VF_MAC(1) >> 32) | NIC_PFVF_RAH_AV);
+    ck_assert_uint_eq(nic_mmio_read(f.n, t, pf_reg(&f, NIC_REG_PFVF(1, NIC_PFVF_VMVIR)), 4),
+                      NIC_VMVIR_VLANA_DEFAULT | 100);
+    ck_assert_uint_eq(nic_mmio_read(f.n, t, pf_reg(&f, NIC_REG_PFVF(1, NIC_PFVF_SPOOF)), 4),
+                      NIC_PFVF_SPOOF_MACAS);
+    ck_assert_uint_eq(nic_mmio_read(f.n, t, pf_reg(&f, NIC_REG_PFVF(1, NIC_PFVF_RATE)), 4),
+                      2500000);
+    ck_assert_double_eq(nic_fn_rate_gbps(f.n, NIC_FN_OF_VF(1)), 2.5);
+    /* A register write takes effect at once. */
+    nic_mmio_write(f.n, t, pf_reg(&f, NIC_REG_PFVF(0, NIC_PFVF_VMVIR)), 4,
+                   NIC_VMVIR_VLANA_DEFAULT | 300);
+    ck_assert_uint_eq(nic_fn_vlan(f.n, NIC_FN_OF_VF(0)), 300);
+    /* What the device cannot take is refused and counted: a group MAC, VLAN 4095, a
+     * rate above the line rate, an unknown link state, a VF that does not exist. */
+    nic_mmio_write(f.n, t, pf_reg(&f, NIC_REG_PFVF(0, NIC_PFVF_RAL)), 4, 0x5e000001u);
+    nic_mmio_write(f.n, t, pf_reg(&f, NIC_REG_PFVF(0, NIC_PFVF_RAH)), 4, 0x0100u | NIC_PFVF_RAH_AV);
+    ck_assert_uint_eq(nic_fn_mac(f.n, NIC_FN_OF_VF(0)), VF_MAC(0));
+    nic_mmio_write(f.n, t, pf_reg(&f, NIC_REG_PFVF(0, NIC_PFVF_VMVIR)), 4,
+                   NIC_VMVIR_VLANA_DEFAULT | 0xfff);
+    ck_assert_uint_eq(nic_fn_vlan(f.n, NIC_FN_OF_VF(0)), 300);
+    nic_mmio_write(f.n, t, pf_reg(&f, NIC_REG_PFVF(0, NIC_PFVF_RATE)), 4, 41000000);
+    nic_mmio_write(f.n, t, pf_reg(&f, NIC_REG_PFVF(0, NIC_PFVF_LINK)), 4, 3);
+    nic_mmio_write(f.n, t, pf_reg(&f, NIC_REG_PFVF(5, NIC_PFVF_TRUST)), 4, 1);
+    ck_assert_uint_eq(fx_stat(&f, "nic.pf_driver_errors"), 5);
+    ck_assert_ptr_nonnull(strstr(nic_last_error(f.n), "VF 5 does not exist"));
+    ck_assert_uint_eq(nic_fn_get_counters(f.n, NIC_PF).bad_mmio, 0);
+    /* The mailbox memory is one buffer seen from both sides. */
+    uint64_t vf1 = nic_fn_bar(f.n, NIC_FN_OF_VF(1), NIC_BAR_REGS);
+    nic_mmio_write(f.n, t, vf1 + NIC_REG_VFMBMEM(3), 4, 0xabcd);
+    ck_assert_uint_eq(nic_mmio_read(f.n, t, pf_reg(&f, NIC_REG_PFMBMEM(1, 3)), 4), 0xabcd);
+    /* A PF message is carried out after the latency; a malformed one is refused. */
+    uint64_t done;
+    ck_assert_int_eq(pfdrv_set_vf_link(f.pf, t, 1, NIC_LINK_DISABLE, &done), 0);
+    nicfx_run_us(&f, 5);
+    ck_assert(nic_fn_link_up(f.n, NIC_FN_OF_VF(1)));
+    nicfx_run_us(&f, 10);
+    ck_assert(!nic_fn_link_up(f.n, NIC_FN_OF_VF(1)));
+    ck_assert_uint_eq(fx_stat(&f, "nic.mbx_msgs"), 1);
+    t = sim_now_ps(f.k);
+    nic_mmio_write(f.n, t, pf_reg(&f, NIC_REG_PFMBMEM(1, 0)), 4, 0x7777);
+    nic_mmio_write(f.n, t, pf_reg(&f, NIC_REG_PFVF(1, NIC_PFVF_PFMAILBOX)), 4, NIC_PFMAILBOX_STS);
+    nicfx_run_us(&f, 20);
+    ck_assert_uint_eq(fx_stat(&f, "nic.pf_driver_errors"), 6);
+    ck_assert_ptr_nonnull(strstr(nic_last_error(f.n), "malformed"));
+    /* A VF's unknown message is refused as a request. */
+    nic_mmio_write(f.n, t, vf1 + NIC_REG_VFMBMEM(0), 4, 0x0099);
+    nic_mmio_write(f.n, t, vf1 + NIC_REG_VFMAILBOX, 4, NIC_VFMAILBOX_REQ);
+    nicfx_run_us(&f, 20);
+    ck_assert_uint_eq(fx_stat(&f, "nic.mbx_refused"), 1);
+    /* A VF has no VF administration registers of its own; the PF has no VFMAILBOX. */
+    nic_mmio_write(f.n, t, vf1 + NIC_REG_EIMC + 0x10, 4, 1);
+    ck_assert_uint_eq(nic_fn_get_counters(f.n, NIC_FN_OF_VF(1)).bad_mmio, 1);
+    nic_mmio_write(f.n, t, pf_reg(&f, NIC_REG_VFMAILBOX), 4, NIC_VFMAILBOX_REQ);
+    ck_assert_uint_eq(nic_fn_get_counters(f.n, NIC_PF).bad_mmio, 1);
     nicfx_destroy(&f);
 }
 END_TEST
@@ -397,7 +482,7 @@ START_TEST(test_guest_mistakes_are_counted)
     nicfx f;
     nicfx_params(&f);
     nicfx_build(&f);
-    ck_assert_int_eq(nic_pf_enable_vfs(f.n, 1), 0);
+    ck_assert_int_eq(pfdrv_enable_vfs(f.pf, 1), 0);
     nic_drvq *q = nicfx_queue(&f, NIC_FN_OF_VF(0), 0);
     pcie_rc_set_translate(f.rc, block_range, NULL);
     uint64_t t = sim_now_ps(f.k);
@@ -484,7 +569,7 @@ START_TEST(test_unmapped_buffer_with_the_iommu)
     nicfx f;
     nicfx_params(&f);
     nicfx_build(&f);
-    ck_assert_int_eq(nic_pf_enable_vfs(f.n, 1), 0);
+    ck_assert_int_eq(pfdrv_enable_vfs(f.pf, 1), 0);
     mem_phys *pm = mem_phys_create();
     iommu *u = iommu_create(f.p, f.st, f.m, pm, 1ull << 46, 1ull << 30);
     pcie_rc_set_translate(f.rc, iommu_translate, u);
@@ -523,17 +608,19 @@ START_TEST(test_configuration_refused)
     nicfx_params(&f);
     sim_err e;
     fx_set(f.p, "nic.vfs", "9");
-    ck_assert_int_eq(nic_check(f.p, &e), -1);
+    ck_assert_int_eq(nic_check(f.p, &e), 0); /* the PF driver's settings are its own */
+    ck_assert_int_eq(pfdrv_check(f.p, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "NumVFs above TotalVFs"));
     fx_set(f.p, "nic.vfs", "2");
     fx_set(f.p, "nic.vf_mac_base", "03:00:00:00:00:00");
-    ck_assert_int_eq(nic_check(f.p, &e), -1);
+    ck_assert_int_eq(pfdrv_check(f.p, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "not a unicast address"));
     fx_set(f.p, "nic.vf_mac_base", "02:00:00:00:00:00");
     fx_set(f.p, "nic.vf_rate_gbps", "41");
-    ck_assert_int_eq(nic_check(f.p, &e), -1);
+    ck_assert_int_eq(pfdrv_check(f.p, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "above the line rate"));
     fx_set(f.p, "nic.vf_rate_gbps", "10");
+    ck_assert_int_eq(pfdrv_check(f.p, &e), 0);
     ck_assert_int_eq(nic_check(f.p, &e), 0);
     fx_set(f.p, "nicload.vms", "3");
     ck_assert_int_eq(systems_ops.check(f.p, &e), -1);
@@ -556,6 +643,7 @@ int main(void)
     tcase_add_test(tc, test_antispoof_drops_foreign_source);
     tcase_add_test(tc, test_each_vf_interrupts_with_its_own_vector);
     tcase_add_test(tc, test_mailbox_latency_and_trust);
+    tcase_add_test(tc, test_vf_administration_registers);
     tcase_add_test(tc, test_guest_mistakes_are_counted);
     tcase_add_test(tc, test_unmapped_buffer_with_the_iommu);
     tcase_add_test(tc, test_configuration_refused);

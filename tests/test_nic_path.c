@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/nic/pcie_model.h"
 #include "systems/kinds.h"
 #include "tests/nic_fixture.h"
 
@@ -231,11 +232,11 @@ START_TEST(test_rate_limiter_within_one_percent)
     nicfx_params(&f);
     fx_set(f.p, "nic.ring_entries", "512");
     nicfx_build(&f);
-    ck_assert_int_eq(nic_pf_enable_vfs(f.n, 3), 0);
+    ck_assert_int_eq(pfdrv_enable_vfs(f.pf, 3), 0);
     const double limit[3] = {3.0, 7.5, 0.0}; /* VF 2 unlimited: it takes the rest */
     for (unsigned i = 0; i < 3; i++) {
         if (limit[i] > 0)
-            ck_assert_int_eq(nic_pf_set_vf_rate(f.n, 0, i, limit[i], NULL), 0);
+            ck_assert_int_eq(pfdrv_set_vf_rate(f.pf, 0, i, limit[i], NULL), 0);
         nic_drvq *q = nicfx_queue(&f, NIC_FN_OF_VF(i), 0);
         nic_pkt p = fx_pkt(PEER_MAC, VF_MAC(i), 0, 1518, 0);
         nic_drvq_set_saturate(q, &p, 20 * SIM_PS_PER_US);
@@ -284,7 +285,7 @@ START_TEST(test_drops_when_the_ring_is_empty)
     nicfx f;
     nicfx_params(&f);
     nicfx_build(&f);
-    ck_assert_int_eq(nic_pf_enable_vfs(f.n, 1), 0);
+    ck_assert_int_eq(pfdrv_enable_vfs(f.pf, 1), 0);
     nic_drv_enable_msix(f.n, NIC_FN_OF_VF(0));
     nic_ring *r = bare_rx(&f, NIC_FN_OF_VF(0), 8);
     nicfx_run_us(&f, 5);

@@ -1,13 +1,16 @@
 /* Unit tests of models/pcie/cfgspace: the write rule (write mask, write-1-to-clear,
  * read-only bits kept and counted), BAR sizing, the capability lists, the PCI
  * Express and MSI-X capabilities, write handlers, and the bus: ECAM decode, absent
- * functions, attach/detach, enumeration and BAR assignment. */
+ * functions, attach/detach, enumeration and BAR assignment; the SR-IOV capability
+ * (models/pcie/sriov.h) on a fake device. */
 #include <check.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "models/pcie/cfgspace.h"
+#include "models/pcie/sriov.h"
 #include "sim/stats.h"
 
 #define VID 0x8086
@@ -1097,80 +1100,295 @@ START_TEST(test_assign_bars_window_too_small)
 }
 END_TEST
 
-/* ---------------------------------------------------------------- SR-IOV shape */
+/* ---------------------------------------------------------------- SR-IOV */
 
-/* How the SR-IOV capability plugs in: handlers on SR-IOV Control and NumVFs attach
- * VFs at PF + First VF Offset + i * VF Stride when VF Enable goes 0 -> 1 and detach
- * them on 1 -> 0. This is a sketch of the NIC's job, kept here to prove the API
- * carries it. */
-typedef struct mini_pf {
+/* A fake device behind models/pcie/sriov.h: it makes each VF a bare function on the
+ * bus and records what the capability asked of it. */
+#define FAKE_MAX_VFS 16
+typedef struct fake_pf {
     pcie_cfg_bus *bus;
     pcie_cfg *pf;
-    uint16_t sriov;
-    pcie_cfg *vf[8];
-    unsigned n_vfs;
-} mini_pf;
+    pcie_sriov *sriov;
+    pcie_cfg *vf[FAKE_MAX_VFS];
+    uint16_t vf_rid[FAKE_MAX_VFS];
+    unsigned creates, removes, refusals;
+    unsigned admit_max; /* the device's own limit (a queue pool) */
+    char last[160];
+} fake_pf;
 
-static void mini_sriov_write(pcie_cfg *c, const pcie_cfg_write_info *w, void *ctx)
+static bool fake_admit(void *ctx, unsigned num)
 {
-    mini_pf *m = ctx;
-    uint16_t ctrl = (uint16_t)(m->sriov + PCIE_SRIOV_CTRL);
-    bool was = pcie_cfg_write_old(c, w, ctrl, 2) & PCIE_SRIOV_CTRL_VF_ENABLE;
-    bool now = pcie_cfg_get(c, ctrl, 2) & PCIE_SRIOV_CTRL_VF_ENABLE;
-    uint16_t pf_rid;
-    ck_assert(pcie_cfg_routing_id(c, &pf_rid));
-    unsigned first = pcie_cfg_get(c, (uint16_t)(m->sriov + PCIE_SRIOV_FIRST_VF_OFFSET), 2);
-    unsigned stride = pcie_cfg_get(c, (uint16_t)(m->sriov + PCIE_SRIOV_VF_STRIDE), 2);
-    if (!was && now) {
-        m->n_vfs = pcie_cfg_get(c, (uint16_t)(m->sriov + PCIE_SRIOV_NUM_VFS), 2);
-        for (unsigned i = 0; i < m->n_vfs; i++) {
-            m->vf[i] = pcie_cfg_create(0xffff, 0xffff, CLASS_ETHERNET);
-            ck_assert(pcie_cfg_bus_attach(m->bus, (uint16_t)(pf_rid + first + i * stride), m->vf[i]));
-        }
-    } else if (was && !now) {
-        for (unsigned i = 0; i < m->n_vfs; i++)
-            pcie_cfg_destroy(m->vf[i]); /* detaches */
-        m->n_vfs = 0;
-    }
+    fake_pf *f = ctx;
+    if (num <= f->admit_max)
+        return true;
+    f->refusals++; /* the device counts its own refusal */
+    return false;
 }
 
-START_TEST(test_sriov_shape)
+static bool fake_create(void *ctx, unsigned vf, uint16_t rid)
 {
-    mini_pf m = {.bus = pcie_cfg_bus_create()};
-    m.pf = new_fn();
-    ck_assert(pcie_cfg_bus_attach(m.bus, pcie_cfg_rid(3, 0, 0), m.pf));
-    m.sriov = pcie_cfg_add_ext_capability(m.pf, PCIE_EXT_CAP_ID_SRIOV, PCIE_SRIOV_VERSION,
-                                          PCIE_SRIOV_SIZEOF);
-    pcie_cfg_set(m.pf, (uint16_t)(m.sriov + PCIE_SRIOV_TOTAL_VFS), 2, 8);
-    pcie_cfg_set(m.pf, (uint16_t)(m.sriov + PCIE_SRIOV_FIRST_VF_OFFSET), 2, 0x80);
-    pcie_cfg_set(m.pf, (uint16_t)(m.sriov + PCIE_SRIOV_VF_STRIDE), 2, 2);
-    pcie_cfg_set_wmask(m.pf, (uint16_t)(m.sriov + PCIE_SRIOV_CTRL), 2,
-                       PCIE_SRIOV_CTRL_VF_ENABLE | PCIE_SRIOV_CTRL_VF_MSE);
-    pcie_cfg_set_wmask(m.pf, (uint16_t)(m.sriov + PCIE_SRIOV_NUM_VFS), 2, 0xffff);
-    pcie_cfg_set_write_handler(m.pf, (uint16_t)(m.sriov + PCIE_SRIOV_CTRL), 2, mini_sriov_write, &m);
+    fake_pf *f = ctx;
+    ck_assert_uint_lt(vf, FAKE_MAX_VFS);
+    ck_assert_ptr_null(f->vf[vf]);
+    pcie_cfg *c = pcie_cfg_create(0xffff, 0xffff, CLASS_ETHERNET);
+    if (!pcie_cfg_bus_attach(f->bus, rid, c)) {
+        pcie_cfg_destroy(c);
+        return false;
+    }
+    f->vf[vf] = c;
+    f->vf_rid[vf] = rid;
+    f->creates++;
+    return true;
+}
 
-    uint64_t ecam_pf = pcie_cfg_ecam_offset(pcie_cfg_rid(3, 0, 0), 0);
-    pcie_cfg_bus_ecam_write(m.bus, ecam_pf + m.sriov + PCIE_SRIOV_NUM_VFS, 2, 4);
-    pcie_cfg_bus_ecam_write(m.bus, ecam_pf + m.sriov + PCIE_SRIOV_CTRL, 2,
-                            PCIE_SRIOV_CTRL_VF_ENABLE | PCIE_SRIOV_CTRL_VF_MSE);
-    ck_assert_uint_eq(pcie_cfg_bus_functions(m.bus), 5);
+static void fake_remove(void *ctx, unsigned vf)
+{
+    fake_pf *f = ctx;
+    ck_assert_ptr_nonnull(f->vf[vf]);
+    pcie_cfg_destroy(f->vf[vf]); /* detaches */
+    f->vf[vf] = NULL;
+    f->removes++;
+}
+
+static void fake_refused(void *ctx, const char *msg)
+{
+    fake_pf *f = ctx;
+    f->refusals++;
+    snprintf(f->last, sizeof f->last, "%s", msg);
+}
+
+static const pcie_sriov_ops fake_ops = {fake_admit, fake_create, fake_remove, fake_refused};
+
+/* A PF at 03:00.0 with TotalVFs 8, First VF Offset 80h, VF Stride 2, a 64-bit 16 KiB
+ * VF BAR0 and a 32-bit 8 KiB VF BAR2. */
+static void fake_init(fake_pf *f, uint16_t pf_rid, uint16_t offset)
+{
+    memset(f, 0, sizeof *f);
+    f->bus = pcie_cfg_bus_create();
+    f->pf = new_fn();
+    f->admit_max = 8;
+    ck_assert(pcie_cfg_bus_attach(f->bus, pf_rid, f->pf));
+    pcie_sriov_info info = {.total_vfs = 8,
+                            .first_vf_offset = offset,
+                            .vf_stride = 2,
+                            .vf_device_id = 0x10ed,
+                            .supported_page_sizes = 0x553};
+    info.vf_bar[0] = (pcie_sriov_bar){16384, true, true};
+    info.vf_bar[2] = (pcie_sriov_bar){8192, false, false};
+    f->sriov = pcie_sriov_create(f->pf, &info, &fake_ops, f);
+    ck_assert_ptr_nonnull(f->sriov);
+}
+
+static void fake_free(fake_pf *f)
+{
+    pcie_sriov_destroy(f->sriov);
+    pcie_cfg_destroy(f->pf);
+    pcie_cfg_bus_destroy(f->bus);
+}
+
+static uint32_t sriov_read(fake_pf *f, unsigned reg, unsigned size)
+{
+    uint16_t rid;
+    ck_assert(pcie_cfg_routing_id(f->pf, &rid));
+    return pcie_cfg_bus_read(f->bus, rid, (uint16_t)(pcie_sriov_offset(f->sriov) + reg), size);
+}
+
+static void sriov_write(fake_pf *f, unsigned reg, unsigned size, uint32_t v)
+{
+    uint16_t rid;
+    ck_assert(pcie_cfg_routing_id(f->pf, &rid));
+    pcie_cfg_bus_write(f->bus, rid, (uint16_t)(pcie_sriov_offset(f->sriov) + reg), size, v);
+}
+
+#define VF_ON (PCIE_SRIOV_CTRL_VF_ENABLE | PCIE_SRIOV_CTRL_VF_MSE)
+
+START_TEST(test_sriov_registers)
+{
+    fake_pf f;
+    fake_init(&f, pcie_cfg_rid(3, 0, 0), 0x80);
+    ck_assert_uint_eq(pcie_cfg_find_ext_capability(f.pf, PCIE_EXT_CAP_ID_SRIOV),
+                      pcie_sriov_offset(f.sriov));
+    /* Read-only identity and geometry. */
+    const unsigned ro[] = {PCIE_SRIOV_INITIAL_VFS, PCIE_SRIOV_TOTAL_VFS,
+                           PCIE_SRIOV_FIRST_VF_OFFSET, PCIE_SRIOV_VF_STRIDE,
+                           PCIE_SRIOV_VF_DEVICE_ID};
+    const uint32_t val[] = {8, 8, 0x80, 2, 0x10ed};
+    for (int i = 0; i < 5; i++) {
+        ck_assert_uint_eq(sriov_read(&f, ro[i], 2), val[i]);
+        sriov_write(&f, ro[i], 2, 0x1234);
+        ck_assert_uint_eq(sriov_read(&f, ro[i], 2), val[i]);
+    }
+    ck_assert_uint_eq(sriov_read(&f, PCIE_SRIOV_SUPPORTED_PAGE_SIZES, 4), 0x553);
+    /* System Page Size: 4 KiB at reset, writable within the supported sizes. */
+    ck_assert_uint_eq(sriov_read(&f, PCIE_SRIOV_SYSTEM_PAGE_SIZE, 4), 1);
+    sriov_write(&f, PCIE_SRIOV_SYSTEM_PAGE_SIZE, 4, 0x10);
+    ck_assert_uint_eq(sriov_read(&f, PCIE_SRIOV_SYSTEM_PAGE_SIZE, 4), 0x10);
+    sriov_write(&f, PCIE_SRIOV_SYSTEM_PAGE_SIZE, 4, 0x4);
+    ck_assert_uint_eq(sriov_read(&f, PCIE_SRIOV_SYSTEM_PAGE_SIZE, 4), 0);
+    /* VF BARs size per VF; the unimplemented ones read 0. */
+    sriov_write(&f, PCIE_SRIOV_VF_BAR(0), 4, 0xffffffffu);
+    sriov_write(&f, PCIE_SRIOV_VF_BAR(1), 4, 0xffffffffu);
+    ck_assert_uint_eq(sriov_read(&f, PCIE_SRIOV_VF_BAR(0), 4),
+                      (~16383u & PCIE_BAR_MEM_ADDR) | PCIE_BAR_MEM_TYPE_64 | PCIE_BAR_PREFETCHABLE);
+    ck_assert_uint_eq(sriov_read(&f, PCIE_SRIOV_VF_BAR(1), 4), 0xffffffffu);
+    sriov_write(&f, PCIE_SRIOV_VF_BAR(2), 4, 0xffffffffu);
+    ck_assert_uint_eq(sriov_read(&f, PCIE_SRIOV_VF_BAR(2), 4), ~8191u & PCIE_BAR_MEM_ADDR);
+    sriov_write(&f, PCIE_SRIOV_VF_BAR(3), 4, 0xffffffffu);
+    ck_assert_uint_eq(sriov_read(&f, PCIE_SRIOV_VF_BAR(3), 4), 0);
+    ck_assert_uint_eq(f.refusals, 0);
+    fake_free(&f);
+}
+END_TEST
+
+START_TEST(test_sriov_vfs_at_offset_and_stride)
+{
+    fake_pf f;
+    uint16_t pf_rid = pcie_cfg_rid(3, 0, 0);
+    fake_init(&f, pf_rid, 0x80);
+    /* Nothing but the PF before VF Enable; NumVFs alone creates nothing. */
+    sriov_write(&f, PCIE_SRIOV_NUM_VFS, 2, 4);
+    ck_assert_uint_eq(pcie_cfg_bus_functions(f.bus), 1);
+    sriov_write(&f, PCIE_SRIOV_CTRL, 2, VF_ON);
+    ck_assert_uint_eq(pcie_sriov_num_vfs(f.sriov), 4);
+    ck_assert_uint_eq(f.creates, 4);
+    ck_assert_uint_eq(pcie_cfg_bus_functions(f.bus), 5);
     for (unsigned i = 0; i < 4; i++) {
-        uint16_t rid = (uint16_t)(pcie_cfg_rid(3, 0, 0) + 0x80 + 2 * i);
-        ck_assert_ptr_eq(pcie_cfg_bus_lookup(m.bus, rid), m.vf[i]);
+        uint16_t rid = (uint16_t)(pf_rid + 0x80 + 2 * i);
+        ck_assert_uint_eq(f.vf_rid[i], rid);
+        ck_assert_uint_eq(pcie_sriov_rid(pf_rid, 0x80, 2, i), rid);
+        ck_assert_ptr_eq(pcie_cfg_bus_lookup(f.bus, rid), f.vf[i]);
         /* VFs read Vendor ID FFFFh but exist: their class code answers. */
-        ck_assert_uint_eq(pcie_cfg_bus_read(m.bus, rid, PCIE_CFG_BASE_CLASS, 1), 0x02);
+        ck_assert_uint_eq(pcie_cfg_bus_read(f.bus, rid, PCIE_CFG_VENDOR_ID, 2), 0xffff);
+        ck_assert_uint_eq(pcie_cfg_bus_read(f.bus, rid, PCIE_CFG_BASE_CLASS, 1), 0x02);
     }
     /* A scan finds only the PF: VFs are found through the capability. */
     uint16_t rids[8];
-    ck_assert_uint_eq(pcie_cfg_bus_enumerate(m.bus, 256, rids, 8), 1);
-
-    pcie_cfg_bus_ecam_write(m.bus, ecam_pf + m.sriov + PCIE_SRIOV_CTRL, 2, 0);
-    ck_assert_uint_eq(pcie_cfg_bus_functions(m.bus), 1);
-    ck_assert_uint_eq(pcie_cfg_bus_read(m.bus, (uint16_t)(pcie_cfg_rid(3, 0, 0) + 0x80),
-                                        PCIE_CFG_BASE_CLASS, 1),
+    ck_assert_uint_eq(pcie_cfg_bus_enumerate(f.bus, 256, rids, 8), 1);
+    /* VF MSE alone changes no VF; clearing VF Enable removes them all. */
+    sriov_write(&f, PCIE_SRIOV_CTRL, 2, PCIE_SRIOV_CTRL_VF_ENABLE);
+    ck_assert_uint_eq(pcie_sriov_num_vfs(f.sriov), 4);
+    sriov_write(&f, PCIE_SRIOV_CTRL, 2, 0);
+    ck_assert_uint_eq(pcie_sriov_num_vfs(f.sriov), 0);
+    ck_assert_uint_eq(f.removes, 4);
+    ck_assert_uint_eq(pcie_cfg_bus_functions(f.bus), 1);
+    ck_assert_uint_eq(pcie_cfg_bus_read(f.bus, (uint16_t)(pf_rid + 0x80), PCIE_CFG_BASE_CLASS, 1),
                       0xff);
-    pcie_cfg_destroy(m.pf);
-    pcie_cfg_bus_destroy(m.bus);
+    /* Again, and the capability's end removes what is left. */
+    sriov_write(&f, PCIE_SRIOV_NUM_VFS, 2, 2);
+    sriov_write(&f, PCIE_SRIOV_CTRL, 2, VF_ON);
+    ck_assert_uint_eq(pcie_cfg_bus_functions(f.bus), 3);
+    pcie_sriov_destroy(f.sriov);
+    f.sriov = NULL;
+    ck_assert_uint_eq(f.removes, 6);
+    ck_assert_uint_eq(pcie_cfg_bus_functions(f.bus), 1);
+    ck_assert_uint_eq(f.refusals, 0);
+    fake_free(&f);
+}
+END_TEST
+
+START_TEST(test_sriov_refusals)
+{
+    fake_pf f;
+    fake_init(&f, pcie_cfg_rid(3, 0, 0), 0x80);
+    /* NumVFs above TotalVFs: VF Enable reads back 0, nothing is created. */
+    sriov_write(&f, PCIE_SRIOV_NUM_VFS, 2, 9);
+    sriov_write(&f, PCIE_SRIOV_CTRL, 2, VF_ON);
+    ck_assert_uint_eq(sriov_read(&f, PCIE_SRIOV_CTRL, 2) & PCIE_SRIOV_CTRL_VF_ENABLE, 0);
+    ck_assert_uint_eq(f.creates, 0);
+    ck_assert_uint_eq(f.refusals, 1);
+    ck_assert_ptr_nonnull(strstr(f.last, "above TotalVFs"));
+    /* The device's own refusal (admit) does the same. */
+    f.admit_max = 2;
+    sriov_write(&f, PCIE_SRIOV_CTRL, 2, 0);
+    sriov_write(&f, PCIE_SRIOV_NUM_VFS, 2, 3);
+    sriov_write(&f, PCIE_SRIOV_CTRL, 2, VF_ON);
+    ck_assert_uint_eq(sriov_read(&f, PCIE_SRIOV_CTRL, 2) & PCIE_SRIOV_CTRL_VF_ENABLE, 0);
+    ck_assert_uint_eq(f.creates, 0);
+    ck_assert_uint_eq(f.refusals, 2);
+    /* NumVFs cannot change while VF Enable is set: undone, reported. */
+    sriov_write(&f, PCIE_SRIOV_CTRL, 2, 0);
+    sriov_write(&f, PCIE_SRIOV_NUM_VFS, 2, 2);
+    sriov_write(&f, PCIE_SRIOV_CTRL, 2, VF_ON);
+    ck_assert_uint_eq(pcie_sriov_num_vfs(f.sriov), 2);
+    sriov_write(&f, PCIE_SRIOV_NUM_VFS, 2, 1);
+    ck_assert_uint_eq(sriov_read(&f, PCIE_SRIOV_NUM_VFS, 2), 2);
+    ck_assert_uint_eq(pcie_sriov_num_vfs(f.sriov), 2);
+    ck_assert_uint_eq(f.refusals, 3);
+    ck_assert_ptr_nonnull(strstr(f.last, "NumVFs written while VF Enable is set"));
+    sriov_write(&f, PCIE_SRIOV_NUM_VFS, 2, 2); /* the same value is no change */
+    ck_assert_uint_eq(f.refusals, 3);
+    sriov_write(&f, PCIE_SRIOV_CTRL, 2, 0);
+    ck_assert_uint_eq(f.removes, 2);
+    fake_free(&f);
+}
+END_TEST
+
+START_TEST(test_sriov_routing_id_taken_undoes)
+{
+    fake_pf f;
+    uint16_t pf_rid = pcie_cfg_rid(3, 0, 0);
+    fake_init(&f, pf_rid, 0x80);
+    pcie_cfg *other = new_fn();
+    ck_assert(pcie_cfg_bus_attach(f.bus, (uint16_t)(pf_rid + 0x80 + 2 * 2), other));
+    sriov_write(&f, PCIE_SRIOV_NUM_VFS, 2, 4);
+    sriov_write(&f, PCIE_SRIOV_CTRL, 2, VF_ON);
+    /* VFs 0 and 1 were made, VF 2 could not be: both undone, VF Enable refused. */
+    ck_assert_uint_eq(f.creates, 2);
+    ck_assert_uint_eq(f.removes, 2);
+    ck_assert_uint_eq(pcie_sriov_num_vfs(f.sriov), 0);
+    ck_assert_uint_eq(sriov_read(&f, PCIE_SRIOV_CTRL, 2) & PCIE_SRIOV_CTRL_VF_ENABLE, 0);
+    ck_assert_uint_eq(pcie_cfg_bus_functions(f.bus), 2);
+    ck_assert_ptr_nonnull(strstr(f.last, "VF 2 cannot take routing ID 0384"));
+    pcie_cfg_destroy(other);
+    fake_free(&f);
+
+    /* Routing IDs end at FFFFh: a VF beyond it is refused the same way. */
+    fake_init(&f, 0xff00, 0xf8);
+    sriov_write(&f, PCIE_SRIOV_NUM_VFS, 2, 8);
+    sriov_write(&f, PCIE_SRIOV_CTRL, 2, VF_ON);
+    ck_assert_uint_eq(f.creates, 4); /* fff8, fffa, fffc, fffe */
+    ck_assert_uint_eq(f.removes, 4);
+    ck_assert_uint_eq(pcie_sriov_num_vfs(f.sriov), 0);
+    ck_assert_ptr_nonnull(strstr(f.last, "VF 4 cannot take routing ID 10000"));
+    fake_free(&f);
+}
+END_TEST
+
+START_TEST(test_sriov_vf_bars_decode)
+{
+    fake_pf f;
+    fake_init(&f, pcie_cfg_rid(3, 0, 0), 0x80);
+    uint64_t bar0 = 0x380000100000ull, bar2 = 0xe0000000u;
+    sriov_write(&f, PCIE_SRIOV_VF_BAR(0), 4, (uint32_t)bar0);
+    sriov_write(&f, PCIE_SRIOV_VF_BAR(1), 4, (uint32_t)(bar0 >> 32));
+    sriov_write(&f, PCIE_SRIOV_VF_BAR(2), 4, (uint32_t)bar2);
+    ck_assert_uint_eq(pcie_sriov_vf_bar_address(f.sriov, 0, 3), bar0 + 3 * 16384);
+    ck_assert_uint_eq(pcie_sriov_vf_bar_address(f.sriov, 2, 1), bar2 + 8192);
+    ck_assert_uint_eq(pcie_sriov_vf_bar_address(f.sriov, 3, 0), 0);
+    unsigned vf, bar;
+    uint64_t off;
+    /* No VFs yet, then VFs without VF MSE: nothing decodes. */
+    ck_assert(!pcie_sriov_vf_decode(f.sriov, bar0, &vf, &bar, &off));
+    sriov_write(&f, PCIE_SRIOV_NUM_VFS, 2, 3);
+    sriov_write(&f, PCIE_SRIOV_CTRL, 2, PCIE_SRIOV_CTRL_VF_ENABLE);
+    ck_assert(!pcie_sriov_vf_decode(f.sriov, bar0, &vf, &bar, &off));
+    sriov_write(&f, PCIE_SRIOV_CTRL, 2, VF_ON);
+    ck_assert(pcie_sriov_vf_decode(f.sriov, bar0 + 2 * 16384 + 0x108, &vf, &bar, &off));
+    ck_assert_uint_eq(vf, 2);
+    ck_assert_uint_eq(bar, 0);
+    ck_assert_uint_eq(off, 0x108);
+    ck_assert(pcie_sriov_vf_decode(f.sriov, bar2 + 8192 + 4, &vf, &bar, &off));
+    ck_assert_uint_eq(vf, 1);
+    ck_assert_uint_eq(bar, 2);
+    ck_assert_uint_eq(off, 4);
+    /* Past the last enabled VF, before the region. */
+    ck_assert(!pcie_sriov_vf_decode(f.sriov, bar0 + 3 * 16384, &vf, &bar, &off));
+    ck_assert(!pcie_sriov_vf_decode(f.sriov, bar0 - 1, &vf, &bar, &off));
+    /* Reprogrammed VF BARs decode at once. */
+    sriov_write(&f, PCIE_SRIOV_VF_BAR(2), 4, 0xd0000000u);
+    ck_assert(!pcie_sriov_vf_decode(f.sriov, bar2, &vf, &bar, &off));
+    ck_assert(pcie_sriov_vf_decode(f.sriov, 0xd0000000u, &vf, &bar, &off));
+    fake_free(&f);
 }
 END_TEST
 
@@ -1255,9 +1473,16 @@ static Suite *cfgspace_suite(void)
     tcase_add_test(bus, test_assign_bars);
     tcase_add_test(bus, test_assign_bars_above_4g);
     tcase_add_test(bus, test_assign_bars_window_too_small);
-    tcase_add_test(bus, test_sriov_shape);
     tcase_add_test(bus, test_stats_registered);
     suite_add_tcase(s, bus);
+
+    TCase *sriov = tcase_create("sriov");
+    tcase_add_test(sriov, test_sriov_registers);
+    tcase_add_test(sriov, test_sriov_vfs_at_offset_and_stride);
+    tcase_add_test(sriov, test_sriov_refusals);
+    tcase_add_test(sriov, test_sriov_routing_id_taken_undoes);
+    tcase_add_test(sriov, test_sriov_vf_bars_decode);
+    suite_add_tcase(s, sriov);
     return s;
 }
 

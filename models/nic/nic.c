@@ -1,10 +1,10 @@
-/* The NIC core: parameters, the PF's configuration space and SR-IOV capability, VF
- * creation and removal, the queue pool, MSI-X tables, register decoding, the PF-VF
- * mailbox and the timed-action queue. The data path is in queue.c. */
+/* The NIC core: parameters, the PF's configuration space, the VFs the SR-IOV
+ * capability (models/pcie/sriov.h) asks for, the queue pool, MSI-X vectors, statistics
+ * and the timed-action queue. Registers are decoded in regs.c, the VF administration
+ * and mailbox are in mbx.c, the data path in queue.c. */
 #include "models/nic/nic_impl.h"
 
 #include <assert.h>
-#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -42,221 +42,180 @@ void nic_mac_format(uint64_t mac, char buf[18])
 
 /* ---------------------------------------------------------------- parameters */
 
+static const sim_param_def nic_params[] = {
+    {"nic.max_vfs", SIM_PARAM_UINT, "64", "0..256", "VFs",
+     "SR-IOV TotalVFs of the PF (82599: 64, X710: 128, E810: 256)", SIM_AT(nic_cfg, max_vfs)},
+    {"nic.total_queues", SIM_PARAM_UINT, "128", "1..2048", "queue pairs",
+     "Queue pairs in the pool shared by the PF and the VFs (82599: 128, X710: 1536, E810: 2048)",
+     SIM_AT(nic_cfg, total_queues)},
+    {"nic.pf_queues", SIM_PARAM_UINT, "2", "1..2048", "queue pairs",
+     "Queue pairs the PF keeps for itself", SIM_AT(nic_cfg, pf_queues)},
+    {"nic.queues_per_vf", SIM_PARAM_UINT, "2", "1..16", "queue pairs",
+     "Queue pairs each VF gets (82599 with 64 pools: 2; X710, E810: up to 16)",
+     SIM_AT(nic_cfg, queues_per_vf)},
+    {"nic.vf_offset", SIM_PARAM_UINT, "128", "1..65535", "",
+     "SR-IOV First VF Offset: VF 0's routing ID minus the PF's (82599: 0x80, VFs from device "
+     "10h)",
+     SIM_AT(nic_cfg, vf_offset)},
+    {"nic.vf_stride", SIM_PARAM_UINT, "2", "1..256", "",
+     "SR-IOV VF Stride between consecutive VFs' routing IDs (82599: 2, the two ports' VFs "
+     "interleave)",
+     SIM_AT(nic_cfg, vf_stride)},
+    {"nic.ring_entries", SIM_PARAM_UINT, "512", "8..32768", "descriptors",
+     "Descriptors per ring, a multiple of 8 (ixgbe default: 512)", SIM_AT(nic_cfg, ring_entries)},
+    {"nic.tx_desc_fetch", SIM_PARAM_UINT, "40", "1..1024", "descriptors",
+     "Most transmit descriptors one read fetches (82599: 40; pcie-bench model/niantic.py)",
+     SIM_AT(nic_cfg, tx_fetch)},
+    {"nic.tx_desc_cache", SIM_PARAM_UINT, "40", "1..4096", "descriptors",
+     "On-chip transmit descriptors per queue, fetched and not yet processed (82599: 40)",
+     SIM_AT(nic_cfg, tx_cache)},
+    {"nic.rx_desc_fetch", SIM_PARAM_UINT, "1", "1..1024", "descriptors",
+     "Most receive descriptors one read fetches (pcie-bench's 82599 model reads one per "
+     "packet)",
+     SIM_AT(nic_cfg, rx_fetch)},
+    {"nic.rx_desc_cache", SIM_PARAM_UINT, "32", "1..4096", "descriptors",
+     "On-chip receive descriptors per queue (82599: 32)", SIM_AT(nic_cfg, rx_cache)},
+    {"nic.wb_threshold", SIM_PARAM_UINT, "8", "1..256", "descriptors",
+     "Transmit descriptors written back together (TXDCTL.WTHRESH; ixgbe sets 8)",
+     SIM_AT(nic_cfg, tx_wb)},
+    {"nic.rx_wb_threshold", SIM_PARAM_UINT, "1", "1..256", "descriptors",
+     "Receive descriptors written back together (RXDCTL.WTHRESH; 82599 default 1)",
+     SIM_AT(nic_cfg, rx_wb)},
+    {"nic.tx_head_wb", SIM_PARAM_BOOL, "false", NULL, "",
+     "Transmit completion by a 4-byte head write-back instead of descriptor write-back "
+     "(TDWBAL.Head_WB_En; off in Linux)",
+     SIM_AT(nic_cfg, tx_head_wb)},
+    {"nic.line_gbps", SIM_PARAM_DOUBLE, "40", "0.1..1600", "Gbps",
+     "Ethernet line rate (40GBASE-R: 40)", SIM_AT(nic_cfg, line_gbps)},
+    {"nic.max_frame_bytes", SIM_PARAM_UINT, "15872", "64..65535", "bytes",
+     "Largest frame the MAC sends or accepts, FCS included (82599: 15.5 KB jumbo frames)",
+     SIM_AT(nic_cfg, max_frame_bytes)},
+    {"nic.ifg_bytes", SIM_PARAM_UINT, "12", "1..64", "bytes",
+     "Inter-frame gap on the wire (IEEE 802.3: 96 bit times)", SIM_AT(nic_cfg, ifg_bytes)},
+    {"nic.wire_latency_ns", SIM_PARAM_DOUBLE, "300", "0..1e9", "ns",
+     "From the NIC's MAC to the link partner's: MAC, PCS/PMA of both ends and the cable, one "
+     "way (assumed)",
+     SIM_AT(nic_cfg, wire_latency_ps)},
+    {"nic.veb_latency_ns", SIM_PARAM_DOUBLE, "200", "0..1e9", "ns",
+     "Embedded switch turnaround of a frame between two pools (assumed)",
+     SIM_AT(nic_cfg, veb_latency_ps)},
+    {"nic.dma_latency_ns", SIM_PARAM_DOUBLE, "122", "0..1e6", "ns",
+     "NIC DMA engine, from a request to its first TLP (the device share of the measured 546 ns "
+     "DMA read, docs/pcie-model.md)",
+     SIM_AT(nic_cfg, dma_latency_ps)},
+    {"nic.mmio_read_ns", SIM_PARAM_DOUBLE, "100", "0..1e6", "ns",
+     "Time the NIC takes to answer a register read (assumed)", SIM_AT(nic_cfg, mmio_read_ps)},
+    {"nic.tx_dma_window_bytes", SIM_PARAM_UINT, "16384", "64..1GiB", "bytes",
+     "Transmit data the DMA engine keeps requested and not yet arrived (outstanding read "
+     "requests x their size; assumed)",
+     SIM_AT(nic_cfg, tx_window_bytes)},
+    {"nic.rx_dma_window_bytes", SIM_PARAM_UINT, "16384", "64..1GiB", "bytes",
+     "Received data the DMA engine keeps in flight, written but not yet in memory; later "
+     "frames wait in the packet buffer (assumed)",
+     SIM_AT(nic_cfg, rx_window_bytes)},
+    {"nic.rx_buffer_bytes", SIM_PARAM_UINT, "512KiB", "2048..1GiB", "bytes",
+     "On-chip receive packet buffer (82599: 512 KB)", SIM_AT(nic_cfg, rx_buffer_bytes)},
+    {"nic.tx_buffer_bytes", SIM_PARAM_UINT, "160KiB", "2048..1GiB", "bytes",
+     "On-chip transmit packet buffer (82599: 160 KB)", SIM_AT(nic_cfg, tx_buffer_bytes)},
+    {"nic.itr_us", SIM_PARAM_DOUBLE, "10", "0..1e6", "us",
+     "Interrupt moderation: a vector fires this long after its first completion at the latest "
+     "(ixgbe's adaptive ITR: ~100K irq/s)",
+     SIM_AT(nic_cfg, itr_ps)},
+    {"nic.itr_pkts", SIM_PARAM_UINT, "32", "0..65536", "packets",
+     "Interrupt moderation: a vector fires after this many completions (0: only the timer; "
+     "pcie-bench's 82599 model: 32)",
+     SIM_AT(nic_cfg, itr_pkts)},
+    {"nic.mbx_latency_us", SIM_PARAM_DOUBLE, "10", "0..1e9", "us",
+     "PF-VF mailbox: from the PF's request until the setting is in effect (message, VF "
+     "notification, acknowledgement; assumed)",
+     SIM_AT(nic_cfg, mbx_ps)},
+    {"nic.rate_burst_bytes", SIM_PARAM_UINT, "40960", "64..1GiB", "bytes",
+     "Token bucket depth of a VF's transmit rate limiter (a quarter of the 82599's transmit "
+     "buffer, assumed)",
+     SIM_AT(nic_cfg, rate_burst_bytes)},
+    {"nic.tx_quantum_bytes", SIM_PARAM_UINT, "1518", "64..1MiB", "bytes",
+     "Deficit round robin quantum of a transmit queue (one maximum frame, so each turn sends at "
+     "least one)",
+     SIM_AT(nic_cfg, quantum_bytes)},
+    {"nic.mmio_base_addr", SIM_PARAM_UINT, "0x380000000000", "4GiB..4096TiB", "bytes",
+     "Where the NIC's 64-bit BARs are placed (above 4 GiB: 4 DW MMIO headers, as pcie-bench "
+     "counts them)",
+     SIM_AT(nic_cfg, mmio_base)},
+    {"nic.mps_supported_bytes", SIM_PARAM_UINT, "512", "128..4096", "bytes",
+     "Max_Payload_Size Supported in Device Capabilities (82599: 512)",
+     SIM_AT(nic_cfg, mps_supported)},
+    {"nic.pf_mac", SIM_PARAM_STRING, "00:1b:21:00:00:01", NULL, "", "The PF's MAC address",
+     SIM_AT(nic_cfg, pf_mac_text)},
+};
+
 void nic_register_params(sim_params *p)
 {
-    sim_params_add_uint(p, "nic.max_vfs", 64, 0, 256, "VFs",
-                        "SR-IOV TotalVFs of the PF (82599: 64, X710: 128, E810: 256)");
-    sim_params_add_uint(p, "nic.vfs", 0, 0, 256, "VFs",
-                        "VFs the PF driver enables at start (writes NumVFs and VF Enable)");
-    sim_params_add_uint(p, "nic.total_queues", 128, 1, 2048, "queue pairs",
-                        "Queue pairs in the pool shared by the PF and the VFs (82599: 128, "
-                        "X710: 1536, E810: 2048)");
-    sim_params_add_uint(p, "nic.pf_queues", 2, 1, 2048, "queue pairs",
-                        "Queue pairs the PF keeps for itself");
-    sim_params_add_uint(p, "nic.queues_per_vf", 2, 1, 16, "queue pairs",
-                        "Queue pairs each VF gets (82599 with 64 pools: 2; X710, E810: up to 16)");
-    sim_params_add_uint(p, "nic.vf_offset", 128, 1, 65535, "",
-                        "SR-IOV First VF Offset: VF 0's routing ID minus the PF's (82599: 0x80, "
-                        "VFs from device 10h)");
-    sim_params_add_uint(p, "nic.vf_stride", 2, 1, 256, "",
-                        "SR-IOV VF Stride between consecutive VFs' routing IDs (82599: 2, the two "
-                        "ports' VFs interleave)");
-    sim_params_add_uint(p, "nic.ring_entries", 512, 8, 32768, "descriptors",
-                        "Descriptors per ring, a multiple of 8 (ixgbe default: 512)");
-    sim_params_add_uint(p, "nic.tx_desc_fetch", 40, 1, 1024, "descriptors",
-                        "Most transmit descriptors one read fetches (82599: 40; pcie-bench "
-                        "model/niantic.py)");
-    sim_params_add_uint(p, "nic.tx_desc_cache", 40, 1, 4096, "descriptors",
-                        "On-chip transmit descriptors per queue, fetched and not yet processed "
-                        "(82599: 40)");
-    sim_params_add_uint(p, "nic.rx_desc_fetch", 1, 1, 1024, "descriptors",
-                        "Most receive descriptors one read fetches (pcie-bench's 82599 model "
-                        "reads one per packet)");
-    sim_params_add_uint(p, "nic.rx_desc_cache", 32, 1, 4096, "descriptors",
-                        "On-chip receive descriptors per queue (82599: 32)");
-    sim_params_add_uint(p, "nic.wb_threshold", 8, 1, 256, "descriptors",
-                        "Transmit descriptors written back together (TXDCTL.WTHRESH; ixgbe "
-                        "sets 8)");
-    sim_params_add_uint(p, "nic.rx_wb_threshold", 1, 1, 256, "descriptors",
-                        "Receive descriptors written back together (RXDCTL.WTHRESH; 82599 "
-                        "default 1)");
-    sim_params_add_bool(p, "nic.tx_head_wb", false,
-                        "Transmit completion by a 4-byte head write-back instead of descriptor "
-                        "write-back (TDWBAL.Head_WB_En; off in Linux)");
-    sim_params_add_double(p, "nic.line_gbps", 40.0, 0.1, 1600.0, "Gbps",
-                          "Ethernet line rate (40GBASE-R: 40)");
-    sim_params_add_uint(p, "nic.max_frame_bytes", 15872, 64, 65535, "bytes",
-                        "Largest frame the MAC sends or accepts, FCS included (82599: 15.5 KB "
-                        "jumbo frames)");
-    sim_params_add_uint(p, "nic.ifg_bytes", 12, 1, 64, "bytes",
-                        "Inter-frame gap on the wire (IEEE 802.3: 96 bit times)");
-    sim_params_add_double(p, "nic.wire_latency_ns", 300.0, 0.0, 1e9, "ns",
-                          "From the NIC's MAC to the link partner's: MAC, PCS/PMA of both ends "
-                          "and the cable, one way (assumed)");
-    sim_params_add_double(p, "nic.veb_latency_ns", 200.0, 0.0, 1e9, "ns",
-                          "Embedded switch turnaround of a frame between two pools (assumed)");
-    sim_params_add_double(p, "nic.dma_latency_ns", 122.0, 0.0, 1e6, "ns",
-                          "NIC DMA engine, from a request to its first TLP (the device share of "
-                          "the measured 546 ns DMA read, docs/pcie-model.md)");
-    sim_params_add_double(p, "nic.mmio_read_ns", 100.0, 0.0, 1e6, "ns",
-                          "Time the NIC takes to answer a register read (assumed)");
-    sim_params_add_uint(p, "nic.tx_dma_window_bytes", 16384, 64, 1ull << 30, "bytes",
-                        "Transmit data the DMA engine keeps requested and not yet arrived "
-                        "(outstanding read requests x their size; assumed)");
-    sim_params_add_uint(p, "nic.rx_dma_window_bytes", 16384, 64, 1ull << 30, "bytes",
-                        "Received data the DMA engine keeps in flight, written but not yet in "
-                        "memory; later frames wait in the packet buffer (assumed)");
-    sim_params_add_uint(p, "nic.rx_buffer_bytes", 512ull << 10, 2048, 1ull << 30, "bytes",
-                        "On-chip receive packet buffer (82599: 512 KB)");
-    sim_params_add_uint(p, "nic.tx_buffer_bytes", 160ull << 10, 2048, 1ull << 30, "bytes",
-                        "On-chip transmit packet buffer (82599: 160 KB)");
-    sim_params_add_double(p, "nic.itr_us", 10.0, 0.0, 1e6, "us",
-                          "Interrupt moderation: a vector fires this long after its first "
-                          "completion at the latest (ixgbe's adaptive ITR: ~100K irq/s)");
-    sim_params_add_uint(p, "nic.itr_pkts", 32, 0, 65536, "packets",
-                        "Interrupt moderation: a vector fires after this many completions "
-                        "(0: only the timer; pcie-bench's 82599 model: 32)");
-    sim_params_add_double(p, "nic.mbx_latency_us", 10.0, 0.0, 1e9, "us",
-                          "PF-VF mailbox: from the PF's request until the setting is in effect "
-                          "(message, VF notification, acknowledgement; assumed)");
-    sim_params_add_uint(p, "nic.rate_burst_bytes", 40960, 64, 1ull << 30, "bytes",
-                        "Token bucket depth of a VF's transmit rate limiter (a quarter of the "
-                        "82599's transmit buffer, assumed)");
-    sim_params_add_uint(p, "nic.tx_quantum_bytes", 1518, 64, 1ull << 20, "bytes",
-                        "Deficit round robin quantum of a transmit queue (one maximum frame, so "
-                        "each turn sends at least one)");
-    sim_params_add_uint(p, "nic.mmio_base_addr", 0x380000000000ull, 1ull << 32, 1ull << 52,
-                        "bytes",
-                        "Where the NIC's 64-bit BARs are placed (above 4 GiB: 4 DW MMIO "
-                        "headers, as pcie-bench counts them)");
-    sim_params_add_uint(p, "nic.mps_supported_bytes", 512, 128, 4096, "bytes",
-                        "Max_Payload_Size Supported in Device Capabilities (82599: 512)");
-    sim_params_add_string(p, "nic.pf_mac", "00:1b:21:00:00:01", "The PF's MAC address");
-    sim_params_add_string(p, "nic.vf_mac_base", "02:00:00:00:01:00",
-                          "VF i gets this MAC + i when the PF driver enables VFs (unicast)");
-    sim_params_add_uint(p, "nic.vf_vlan", 0, 0, NIC_VLAN_MAX, "",
-                        "Port VLAN of every VF (0: untagged)");
-    sim_params_add_bool(p, "nic.vf_spoofchk", true,
-                        "Anti-spoofing of VF transmit source MACs (Linux default: on)");
-    sim_params_add_bool(p, "nic.vf_trust", false, "VFs trusted to change their own MAC");
-    sim_params_add_double(p, "nic.vf_rate_gbps", 0.0, 0.0, 1600.0, "Gbps",
-                          "Transmit rate limit of every VF in Gb/s of host-side bytes (0: none)");
+    sim_params_add_table(p, nic_params, SIM_TABLE_LEN(nic_params));
 }
 
-static uint64_t ns_ps(double ns) { return (uint64_t)llround(ns * 1000.0); }
+void nic_cfg_load(const sim_params *p, nic_cfg *c)
+{
+    memset(c, 0, sizeof *c);
+    sim_params_load_table(p, nic_params, SIM_TABLE_LEN(nic_params), c);
+    nic_mac_parse(c->pf_mac_text, &c->pf_mac); /* nic_check has refused malformed ones */
+    c->mmio_bytes = NIC_MMIO_WINDOW_BYTES;
+    c->tags = pcie_link_params_load(p).tags;
+}
+
+nic_caps nic_caps_of(const sim_params *p)
+{
+    nic_cfg c;
+    nic_cfg_load(p, &c);
+    return (nic_caps){.max_vfs = c.max_vfs,
+                      .total_queues = c.total_queues,
+                      .pf_queues = c.pf_queues,
+                      .queues_per_vf = c.queues_per_vf,
+                      .ring_entries = c.ring_entries,
+                      .line_gbps = c.line_gbps,
+                      .mmio_base = c.mmio_base,
+                      .mmio_bytes = c.mmio_bytes};
+}
 
 int nic_check(const sim_params *p, sim_err *e)
 {
-    unsigned max_vfs = (unsigned)sim_params_uint(p, "nic.max_vfs");
-    unsigned vfs = (unsigned)sim_params_uint(p, "nic.vfs");
-    unsigned total = (unsigned)sim_params_uint(p, "nic.total_queues");
-    unsigned pfq = (unsigned)sim_params_uint(p, "nic.pf_queues");
-    unsigned qpv = (unsigned)sim_params_uint(p, "nic.queues_per_vf");
-    if (vfs > max_vfs)
-        return sim_err_set(e, "nic.vfs = %u: NumVFs above TotalVFs (nic.max_vfs = %u)", vfs,
-                           max_vfs);
-    if (pfq > total)
+    nic_cfg c;
+    nic_cfg_load(p, &c);
+    if (c.pf_queues > c.total_queues)
         return sim_err_set(e, "nic.pf_queues = %u is more queues than the pool holds "
-                              "(nic.total_queues = %u)", pfq, total);
-    if ((uint64_t)pfq + (uint64_t)vfs * qpv > total)
-        return sim_err_set(e, "more queues than the pool holds: nic.pf_queues + nic.vfs x "
-                              "nic.queues_per_vf = %u + %u x %u = %llu queue pairs, "
-                              "nic.total_queues = %u (at most %u VFs fit)",
-                           pfq, vfs, qpv, (unsigned long long)pfq + (unsigned long long)vfs * qpv,
-                           total, (total - pfq) / qpv);
-    uint64_t last_rid = 0x0100u + sim_params_uint(p, "nic.vf_offset") +
-                        (max_vfs ? (uint64_t)(max_vfs - 1) * sim_params_uint(p, "nic.vf_stride") : 0);
+                              "(nic.total_queues = %u)", c.pf_queues, c.total_queues);
+    uint64_t last_rid = 0x0100u + c.vf_offset +
+                        (c.max_vfs ? (uint64_t)(c.max_vfs - 1) * c.vf_stride : 0);
     if (last_rid > 0xffff)
         return sim_err_set(e, "nic.vf_offset + (nic.max_vfs - 1) x nic.vf_stride puts the last VF "
                               "beyond routing ID FFFFh");
-    uint64_t entries = sim_params_uint(p, "nic.ring_entries");
+    unsigned long long entries = c.ring_entries;
     if (entries % 8)
         return sim_err_set(e, "nic.ring_entries = %llu: must be a multiple of 8 (the ring length "
-                              "register counts 128-byte units)", (unsigned long long)entries);
-    const char *dirs[] = {"tx", "rx"};
+                              "register counts 128-byte units)", entries);
+    const struct {
+        const char *fetch_name, *cache_name;
+        unsigned long long fetch, cache;
+    } dirs[] = {{"nic.tx_desc_fetch", "nic.tx_desc_cache", c.tx_fetch, c.tx_cache},
+                {"nic.rx_desc_fetch", "nic.rx_desc_cache", c.rx_fetch, c.rx_cache}};
     for (int d = 0; d < 2; d++) {
-        char fn[32], cn[32];
-        snprintf(fn, sizeof fn, "nic.%s_desc_fetch", dirs[d]);
-        snprintf(cn, sizeof cn, "nic.%s_desc_cache", dirs[d]);
-        if (sim_params_uint(p, fn) > sim_params_uint(p, cn))
+        if (dirs[d].fetch > dirs[d].cache)
             return sim_err_set(e, "%s = %llu exceeds %s = %llu: a fetch must fit in the "
-                                  "descriptor cache", fn, (unsigned long long)sim_params_uint(p, fn),
-                               cn, (unsigned long long)sim_params_uint(p, cn));
-        if (sim_params_uint(p, cn) >= entries)
-            return sim_err_set(e, "%s = %llu must be below nic.ring_entries = %llu", cn,
-                               (unsigned long long)sim_params_uint(p, cn),
-                               (unsigned long long)entries);
+                                  "descriptor cache", dirs[d].fetch_name, dirs[d].fetch,
+                               dirs[d].cache_name, dirs[d].cache);
+        if (dirs[d].cache >= entries)
+            return sim_err_set(e, "%s = %llu must be below nic.ring_entries = %llu",
+                               dirs[d].cache_name, dirs[d].cache, entries);
     }
-    if (sim_params_uint(p, "nic.wb_threshold") >= entries ||
-        sim_params_uint(p, "nic.rx_wb_threshold") >= entries)
+    if (c.tx_wb >= entries || c.rx_wb >= entries)
         return sim_err_set(e, "nic.wb_threshold and nic.rx_wb_threshold must be below "
-                              "nic.ring_entries = %llu", (unsigned long long)entries);
+                              "nic.ring_entries = %llu", entries);
     uint64_t mac;
-    const char *pf_mac = sim_params_string(p, "nic.pf_mac");
-    if (nic_mac_parse(pf_mac, &mac) < 0)
-        return sim_err_set(e, "nic.pf_mac = '%s' is not a MAC address (aa:bb:cc:dd:ee:ff)", pf_mac);
+    if (nic_mac_parse(c.pf_mac_text, &mac) < 0)
+        return sim_err_set(e, "nic.pf_mac = '%s' is not a MAC address (aa:bb:cc:dd:ee:ff)",
+                           c.pf_mac_text);
     if (!nic_mac_is_unicast(mac))
-        return sim_err_set(e, "nic.pf_mac = %s is not a unicast address", pf_mac);
-    const char *vf_mac = sim_params_string(p, "nic.vf_mac_base");
-    if (nic_mac_parse(vf_mac, &mac) < 0)
-        return sim_err_set(e, "nic.vf_mac_base = '%s' is not a MAC address (aa:bb:cc:dd:ee:ff)",
-                           vf_mac);
-    if (!nic_mac_is_unicast(mac))
-        return sim_err_set(e, "nic.vf_mac_base = %s is not a unicast address: a VF MAC must be "
-                              "unicast (the first octet's low bit is the group bit)", vf_mac);
-    if ((mac & 0xffffffull) + max_vfs > 0x1000000ull)
-        return sim_err_set(e, "nic.vf_mac_base = %s + nic.max_vfs runs past the address block "
-                              "(the low three octets would wrap)", vf_mac);
-    double line = sim_params_double(p, "nic.line_gbps");
-    double rate = sim_params_double(p, "nic.vf_rate_gbps");
-    if (rate > line)
-        return sim_err_set(e, "nic.vf_rate_gbps = %g: a rate limit above the line rate "
-                              "(nic.line_gbps = %g)", rate, line);
+        return sim_err_set(e, "nic.pf_mac = %s is not a unicast address", c.pf_mac_text);
     return 0;
-}
-
-static void read_cfg(nic_cfg *c, const sim_params *p)
-{
-    c->max_vfs = (unsigned)sim_params_uint(p, "nic.max_vfs");
-    c->total_queues = (unsigned)sim_params_uint(p, "nic.total_queues");
-    c->pf_queues = (unsigned)sim_params_uint(p, "nic.pf_queues");
-    c->queues_per_vf = (unsigned)sim_params_uint(p, "nic.queues_per_vf");
-    c->vf_offset = (unsigned)sim_params_uint(p, "nic.vf_offset");
-    c->vf_stride = (unsigned)sim_params_uint(p, "nic.vf_stride");
-    c->ring_entries = (uint32_t)sim_params_uint(p, "nic.ring_entries");
-    c->tx_fetch = (uint32_t)sim_params_uint(p, "nic.tx_desc_fetch");
-    c->tx_cache = (uint32_t)sim_params_uint(p, "nic.tx_desc_cache");
-    c->rx_fetch = (uint32_t)sim_params_uint(p, "nic.rx_desc_fetch");
-    c->rx_cache = (uint32_t)sim_params_uint(p, "nic.rx_desc_cache");
-    c->tx_wb = (uint32_t)sim_params_uint(p, "nic.wb_threshold");
-    c->rx_wb = (uint32_t)sim_params_uint(p, "nic.rx_wb_threshold");
-    c->tx_head_wb = sim_params_bool(p, "nic.tx_head_wb");
-    c->line_gbps = sim_params_double(p, "nic.line_gbps");
-    c->ifg_bytes = (uint32_t)sim_params_uint(p, "nic.ifg_bytes");
-    c->max_frame_bytes = (uint32_t)sim_params_uint(p, "nic.max_frame_bytes");
-    c->wire_latency_ps = ns_ps(sim_params_double(p, "nic.wire_latency_ns"));
-    c->veb_latency_ps = ns_ps(sim_params_double(p, "nic.veb_latency_ns"));
-    c->dma_latency_ps = ns_ps(sim_params_double(p, "nic.dma_latency_ns"));
-    c->mmio_read_ps = ns_ps(sim_params_double(p, "nic.mmio_read_ns"));
-    c->rx_buffer_bytes = sim_params_uint(p, "nic.rx_buffer_bytes");
-    c->tx_buffer_bytes = sim_params_uint(p, "nic.tx_buffer_bytes");
-    c->itr_ps = ns_ps(sim_params_double(p, "nic.itr_us") * 1000.0);
-    c->itr_pkts = (uint32_t)sim_params_uint(p, "nic.itr_pkts");
-    c->mbx_ps = ns_ps(sim_params_double(p, "nic.mbx_latency_us") * 1000.0);
-    c->rate_burst_bytes = sim_params_uint(p, "nic.rate_burst_bytes");
-    c->rx_window_bytes = sim_params_uint(p, "nic.rx_dma_window_bytes");
-    c->tx_window_bytes = sim_params_uint(p, "nic.tx_dma_window_bytes");
-    c->quantum_bytes = sim_params_uint(p, "nic.tx_quantum_bytes");
-    c->mmio_base = sim_params_uint(p, "nic.mmio_base_addr");
-    c->mmio_bytes = NIC_MMIO_WINDOW_BYTES;
-    c->tags = (uint32_t)sim_params_uint(p, "pcie.tags");
-    c->mps_supported = (unsigned)sim_params_uint(p, "nic.mps_supported_bytes");
-    nic_mac_parse(sim_params_string(p, "nic.pf_mac"), &c->pf_mac);
-    nic_mac_parse(sim_params_string(p, "nic.vf_mac_base"), &c->vf_mac_base);
-    c->vf_vlan = (uint16_t)sim_params_uint(p, "nic.vf_vlan");
-    c->vf_spoofchk = sim_params_bool(p, "nic.vf_spoofchk");
-    c->vf_trust = sim_params_bool(p, "nic.vf_trust");
-    c->vf_rate_gbps = sim_params_double(p, "nic.vf_rate_gbps");
 }
 
 /* ---------------------------------------------------------------- errors */
@@ -285,16 +244,6 @@ void nic_sched(nic *n, uint64_t t_ps, enum nic_act_kind kind, void *obj, uint32_
     if (sim_tq_push(n->acts, t_ps, &a))
         sim_event_notify_at(n->ev, t_ps);
 }
-
-typedef struct nic_mbx_op {
-    unsigned vf;
-    uint32_t fn_gen;
-    enum { MBX_MAC, MBX_VLAN, MBX_SPOOF, MBX_TRUST, MBX_RATE, MBX_LINK, MBX_VF_MAC } what;
-    uint64_t u;
-    double d;
-} nic_mbx_op;
-
-static void mbx_apply(nic *n, nic_mbx_op *op, uint64_t now);
 
 static void on_event(void *ctx)
 {
@@ -339,7 +288,7 @@ static void on_event(void *ctx)
             }
             break;
         case NIC_ACT_MBX:
-            mbx_apply(n, a.obj, now);
+            nic_mbx_deliver(n, a.obj, now);
             free(a.obj);
             break;
         }
@@ -358,7 +307,7 @@ nic_fn *nic_fn_get(nic *n, unsigned fn)
 }
 
 unsigned nic_max_vfs(const nic *n) { return n->cfg.max_vfs; }
-unsigned nic_num_vfs(const nic *n) { return n->num_vfs; }
+unsigned nic_num_vfs(const nic *n) { return pcie_sriov_num_vfs(n->sriov); }
 bool nic_fn_present(const nic *n, unsigned fn) { return fn <= n->cfg.max_vfs && n->fns[fn].present; }
 pcie_cfg *nic_fn_cfg(nic *n, unsigned fn) { return nic_fn_present(n, fn) ? n->fns[fn].cfg : NULL; }
 uint16_t nic_fn_rid(const nic *n, unsigned fn) { return nic_fn_present(n, fn) ? n->fns[fn].rid : 0; }
@@ -376,6 +325,7 @@ unsigned nic_total_queues(const nic *n) { return n->cfg.total_queues; }
 double nic_line_gbps(const nic *n) { return n->cfg.line_gbps; }
 uint64_t nic_wire_latency_ps(const nic *n) { return n->cfg.wire_latency_ps; }
 uint64_t nic_mmio_read_latency_ps(const nic *n) { return n->cfg.mmio_read_ps; }
+uint64_t nic_mbx_latency_ps(const nic *n) { return n->cfg.mbx_ps; }
 
 uint64_t nic_frame_wire_ps(const nic *n, uint32_t frame_bytes)
 {
@@ -416,9 +366,7 @@ uint64_t nic_fn_bar(const nic *n, unsigned fn, unsigned bar)
         return 0;
     if (fn == NIC_PF)
         return pcie_cfg_bar_address(n->pf_cfg, bar);
-    uint64_t base = bar == NIC_BAR_REGS ? n->vf_bar0 : n->vf_bar3;
-    uint64_t size = bar == NIC_BAR_REGS ? NIC_VF_BAR0_BYTES : NIC_VF_BAR3_BYTES;
-    return base ? base + (uint64_t)(fn - 1) * size : 0;
+    return pcie_sriov_vf_bar_address(n->sriov, bar, fn - 1);
 }
 
 uint64_t nic_reg_addr(const nic *n, unsigned fn, uint32_t reg_off)
@@ -532,14 +480,6 @@ static unsigned vectors_for(unsigned nq)
     return (nq < NIC_PF_MSIX_VECTORS - 1 ? nq : NIC_PF_MSIX_VECTORS - 1) + 1;
 }
 
-static void rx_map_update(nic_fn *f)
-{
-    f->rx_active = 0;
-    for (unsigned i = 0; i < f->nq; i++)
-        if (f->rxq[i].ring)
-            f->rx_map[f->rx_active++] = i;
-}
-
 /* Queue pairs of a function come from the pool: the PF's first, then each VF's.
  * Vector and queue objects outlive a VF (timed actions may still name them); their
  * generations move on so such actions are ignored. */
@@ -601,119 +541,81 @@ static void fn_pool_defaults(nic *n, nic_fn *f)
     nic_fn_tokens_reset(f, sim_now_ps(n->kernel));
 }
 
-/* VF Enable: create NumVFs functions. Returns -1 (VF Enable refused) when the device
- * cannot: NumVFs above TotalVFs, the queue pool too small, a routing ID taken. */
-static int vfs_create(nic *n, unsigned num)
+/* ---------------------------------------------------------------- VFs (SR-IOV callbacks) */
+
+/* VF Enable with num VFs: the queue pool must hold them (the capability has checked
+ * TotalVFs). */
+static bool vfs_admit(void *ctx, unsigned num)
 {
+    nic *n = ctx;
     const nic_cfg *c = &n->cfg;
-    if (num > c->max_vfs) {
-        nic_set_error(n, &n->sriov_errors, "SR-IOV: VF Enable with NumVFs = %u above TotalVFs = "
-                                           "%u refused", num, c->max_vfs);
-        return -1;
-    }
     if (c->pf_queues + (uint64_t)num * c->queues_per_vf > c->total_queues) {
         nic_set_error(n, &n->sriov_errors, "SR-IOV: VF Enable with NumVFs = %u refused: %u VFs x "
                                            "%u queue pairs + %u for the PF exceed the pool of %u",
                       num, num, c->queues_per_vf, c->pf_queues, c->total_queues);
-        return -1;
+        return false;
     }
-    unsigned offset = pcie_cfg_get(n->pf_cfg, (uint16_t)(n->sriov + PCIE_SRIOV_FIRST_VF_OFFSET), 2);
-    unsigned stride = pcie_cfg_get(n->pf_cfg, (uint16_t)(n->sriov + PCIE_SRIOV_VF_STRIDE), 2);
+    return true;
+}
+
+/* VF i at routing ID rid: its configuration space on the bus, its DMA engine (its
+ * requester ID), its pool defaults and its share of the queue pool. */
+static bool vf_create(void *ctx, unsigned i, uint16_t rid)
+{
+    nic *n = ctx;
+    const nic_cfg *c = &n->cfg;
     const pcie_link_cfg *lc = n->lcfg;
-    for (unsigned i = 0; i < num; i++) {
-        nic_fn *f = &n->fns[1 + i];
-        uint32_t rid = (uint32_t)n->pf_rid + offset + i * stride;
-        /* A VF's Vendor and Device ID read FFFFh (SR-IOV 3.4.1.1, 3.4.1.2): software
-         * finds VFs through the PF's capability, not by scanning. */
-        pcie_cfg *cfg = rid <= 0xffff ? pcie_cfg_create(0xffff, 0xffff, NIC_CLASS_CODE) : NULL;
-        pcie_cfg_exp_info info = {.port_type = PCIE_EXP_TYPE_ENDPOINT,
-                                  .mps_supported_bytes = c->mps_supported,
-                                  .max_link_speed = lc->gen,
-                                  .max_link_width = lc->lanes};
-        unsigned nvec = vectors_for(c->queues_per_vf);
-        if (!cfg || !pcie_cfg_add_exp_capability(cfg, &info) ||
-            !pcie_cfg_add_msix_capability(cfg, nvec, NIC_BAR_MSIX, NIC_MSIX_TABLE_OFFSET,
-                                          NIC_BAR_MSIX, NIC_MSIX_PBA_OFFSET) ||
-            !pcie_cfg_exp_set_link_status(cfg, lc->gen, lc->lanes) ||
-            !pcie_cfg_bus_attach(n->bus, (uint16_t)rid, cfg)) {
-            pcie_cfg_destroy(cfg);
-            for (unsigned j = 0; j < i; j++) {
-                nic_fn *g = &n->fns[1 + j];
-                fn_release_queues(n, g);
-                pcie_cfg_destroy(g->cfg);
-                pcie_dma_destroy(g->dma);
-                g->cfg = NULL;
-                g->dma = NULL;
-                g->present = false;
-            }
-            nic_set_error(n, &n->sriov_errors, "SR-IOV: VF %u cannot take routing ID %04x", i,
-                          (unsigned)rid);
-            return -1;
-        }
-        f->cfg = cfg;
-        f->rid = (uint16_t)rid;
-        f->dma = pcie_dma_create(n->link, n->rc, f->rid, c->tags);
-        fn_set_limits(n, f);
-        f->present = true;
-        f->gen++;
-        f->mac = 0;
-        fn_pool_defaults(n, f);
-        fn_attach_queues(n, f, c->pf_queues + i * c->queues_per_vf, c->queues_per_vf);
-        register_fn_stats(n, 1 + i);
+    nic_fn *f = &n->fns[1 + i];
+    /* A VF's Vendor and Device ID read FFFFh (SR-IOV 3.4.1.1, 3.4.1.2): software finds
+     * VFs through the PF's capability, not by scanning. */
+    pcie_cfg *cfg = pcie_cfg_create(0xffff, 0xffff, NIC_CLASS_CODE);
+    pcie_cfg_exp_info info = {.port_type = PCIE_EXP_TYPE_ENDPOINT,
+                              .mps_supported_bytes = c->mps_supported,
+                              .max_link_speed = lc->gen,
+                              .max_link_width = lc->lanes};
+    unsigned nvec = vectors_for(c->queues_per_vf);
+    if (!pcie_cfg_add_exp_capability(cfg, &info) ||
+        !pcie_cfg_add_msix_capability(cfg, nvec, NIC_BAR_MSIX, NIC_MSIX_TABLE_OFFSET,
+                                      NIC_BAR_MSIX, NIC_MSIX_PBA_OFFSET) ||
+        !pcie_cfg_exp_set_link_status(cfg, lc->gen, lc->lanes) ||
+        !pcie_cfg_bus_attach(n->bus, rid, cfg)) {
+        pcie_cfg_destroy(cfg);
+        return false;
     }
-    n->num_vfs = num;
-    return 0;
+    f->cfg = cfg;
+    f->rid = rid;
+    f->dma = pcie_dma_create(n->link, n->rc, f->rid, c->tags);
+    fn_set_limits(n, f);
+    f->present = true;
+    f->gen++;
+    f->mac = 0;
+    fn_pool_defaults(n, f);
+    fn_attach_queues(n, f, c->pf_queues + i * c->queues_per_vf, c->queues_per_vf);
+    register_fn_stats(n, 1 + i);
+    return true;
 }
 
-static void vfs_destroy(nic *n)
-{
-    for (unsigned i = 0; i < n->num_vfs; i++) {
-        nic_fn *f = &n->fns[1 + i];
-        nic_veb_set(n->veb, 1 + i, 0, 0);
-        fn_release_queues(n, f);
-        pcie_cfg_destroy(f->cfg); /* detaches it from the bus */
-        pcie_dma_destroy(f->dma);
-        f->cfg = NULL;
-        f->dma = NULL;
-        f->present = false;
-        f->gen++;
-    }
-    n->num_vfs = 0;
-}
-
-/* SR-IOV Control written: VF Enable 0 -> 1 creates the VFs, 1 -> 0 removes them. */
-static void on_sriov_ctrl(pcie_cfg *c, const pcie_cfg_write_info *w, void *ctx)
+static void vf_remove(void *ctx, unsigned i)
 {
     nic *n = ctx;
-    uint16_t reg = (uint16_t)(n->sriov + PCIE_SRIOV_CTRL);
-    if (!pcie_cfg_write_touches(w, reg, 2))
-        return;
-    uint32_t old = pcie_cfg_write_old(c, w, reg, 2), now = pcie_cfg_get(c, reg, 2);
-    bool was = old & PCIE_SRIOV_CTRL_VF_ENABLE, is = now & PCIE_SRIOV_CTRL_VF_ENABLE;
-    if (!was && is) {
-        unsigned num = pcie_cfg_get(c, (uint16_t)(n->sriov + PCIE_SRIOV_NUM_VFS), 2);
-        if (vfs_create(n, num) < 0)
-            pcie_cfg_set(c, reg, 2, now & ~(uint32_t)PCIE_SRIOV_CTRL_VF_ENABLE);
-    } else if (was && !is) {
-        vfs_destroy(n);
-    }
+    nic_fn *f = &n->fns[1 + i];
+    nic_veb_set(n->veb, 1 + i, 0, 0);
+    fn_release_queues(n, f);
+    pcie_cfg_destroy(f->cfg); /* detaches it from the bus */
+    pcie_dma_destroy(f->dma);
+    f->cfg = NULL;
+    f->dma = NULL;
+    f->present = false;
+    f->gen++;
 }
 
-/* NumVFs may change only while VF Enable is clear (SR-IOV 3.3.7). */
-static void on_sriov_numvfs(pcie_cfg *c, const pcie_cfg_write_info *w, void *ctx)
+static void sriov_refused(void *ctx, const char *msg)
 {
     nic *n = ctx;
-    uint16_t reg = (uint16_t)(n->sriov + PCIE_SRIOV_NUM_VFS);
-    if (!pcie_cfg_write_touches(w, reg, 2))
-        return;
-    uint32_t old = pcie_cfg_write_old(c, w, reg, 2);
-    uint32_t ctrl = pcie_cfg_write_old(c, w, (uint16_t)(n->sriov + PCIE_SRIOV_CTRL), 2);
-    if ((ctrl & PCIE_SRIOV_CTRL_VF_ENABLE) && pcie_cfg_get(c, reg, 2) != old) {
-        pcie_cfg_set(c, reg, 2, old);
-        nic_set_error(n, &n->sriov_errors, "SR-IOV: NumVFs written while VF Enable is set "
-                                           "(ignored)");
-    }
+    nic_set_error(n, &n->sriov_errors, "%s", msg);
 }
+
+static const pcie_sriov_ops vf_ops = {vfs_admit, vf_create, vf_remove, sriov_refused};
 
 /* Device Control written: every function's DMA engine follows the PF's MPS and MRRS
  * (a VF's MPS field is reserved and the PF's governs, SR-IOV 3.5.4). */
@@ -747,34 +649,18 @@ static int build_pf(nic *n, sim_err *e)
         !pcie_cfg_exp_set_link_status(n->pf_cfg, lc->gen, lc->lanes))
         return sim_err_set(e, "nic: cannot build the PF's configuration space");
     pcie_cfg_add_ext_capability(n->pf_cfg, PCIE_EXT_CAP_ID_ARI, PCIE_ARI_VERSION, PCIE_ARI_SIZEOF);
-    uint16_t s = pcie_cfg_add_ext_capability(n->pf_cfg, PCIE_EXT_CAP_ID_SRIOV, PCIE_SRIOV_VERSION,
-                                             PCIE_SRIOV_SIZEOF);
-    if (!s)
+    /* 4 KiB, 8 KiB, 64 KiB, 256 KiB, 1 MiB, 4 MiB pages. */
+    pcie_sriov_info si = {.total_vfs = (uint16_t)c->max_vfs,
+                          .first_vf_offset = (uint16_t)c->vf_offset,
+                          .vf_stride = (uint16_t)c->vf_stride,
+                          .vf_device_id = NIC_VF_DEVICE_ID,
+                          .supported_page_sizes = 0x553};
+    si.vf_bar[NIC_BAR_REGS] = (pcie_sriov_bar){NIC_VF_BAR0_BYTES, true, true};
+    si.vf_bar[NIC_BAR_MSIX] = (pcie_sriov_bar){NIC_VF_BAR3_BYTES, true, true};
+    n->sriov = pcie_sriov_create(n->pf_cfg, &si, &vf_ops, n);
+    if (!n->sriov)
         return sim_err_set(e, "nic: no room for the SR-IOV capability");
-    n->sriov = s;
     pcie_cfg *p = n->pf_cfg;
-    pcie_cfg_set(p, (uint16_t)(s + PCIE_SRIOV_INITIAL_VFS), 2, c->max_vfs);
-    pcie_cfg_set(p, (uint16_t)(s + PCIE_SRIOV_TOTAL_VFS), 2, c->max_vfs);
-    pcie_cfg_set(p, (uint16_t)(s + PCIE_SRIOV_FIRST_VF_OFFSET), 2, c->vf_offset);
-    pcie_cfg_set(p, (uint16_t)(s + PCIE_SRIOV_VF_STRIDE), 2, c->vf_stride);
-    pcie_cfg_set(p, (uint16_t)(s + PCIE_SRIOV_VF_DEVICE_ID), 2, NIC_VF_DEVICE_ID);
-    /* 4 KiB, 8 KiB, 64 KiB, 256 KiB, 1 MiB, 4 MiB pages; the system page is 4 KiB. */
-    pcie_cfg_set(p, (uint16_t)(s + PCIE_SRIOV_SUPPORTED_PAGE_SIZES), 4, 0x553);
-    pcie_cfg_set(p, (uint16_t)(s + PCIE_SRIOV_SYSTEM_PAGE_SIZE), 4, 0x1);
-    pcie_cfg_set_wmask(p, (uint16_t)(s + PCIE_SRIOV_SYSTEM_PAGE_SIZE), 4, 0x553);
-    pcie_cfg_set_wmask(p, (uint16_t)(s + PCIE_SRIOV_CTRL), 2,
-                       PCIE_SRIOV_CTRL_VF_ENABLE | PCIE_SRIOV_CTRL_VF_MSE |
-                           PCIE_SRIOV_CTRL_ARI_HIERARCHY);
-    pcie_cfg_set_wmask(p, (uint16_t)(s + PCIE_SRIOV_NUM_VFS), 2, 0xffff);
-    for (unsigned i = 0; i < 6; i++)
-        pcie_cfg_init_bar_reg(p, (uint16_t)(s + PCIE_SRIOV_VF_BAR(i)), 0, false, false);
-    if (!pcie_cfg_init_bar_reg(p, (uint16_t)(s + PCIE_SRIOV_VF_BAR(NIC_BAR_REGS)),
-                               NIC_VF_BAR0_BYTES, true, true) ||
-        !pcie_cfg_init_bar_reg(p, (uint16_t)(s + PCIE_SRIOV_VF_BAR(NIC_BAR_MSIX)),
-                               NIC_VF_BAR3_BYTES, true, true))
-        return sim_err_set(e, "nic: cannot describe the VF BARs");
-    pcie_cfg_set_write_handler(p, (uint16_t)(s + PCIE_SRIOV_CTRL), 2, on_sriov_ctrl, n);
-    pcie_cfg_set_write_handler(p, (uint16_t)(s + PCIE_SRIOV_NUM_VFS), 2, on_sriov_numvfs, n);
     pcie_cfg_set_write_handler(p, (uint16_t)(n->exp + PCIE_EXP_DEVCTL), 2, on_devctl, n);
     if (!pcie_cfg_bus_attach(n->bus, n->pf_rid, p))
         return sim_err_set(e, "nic: routing ID %04x is taken", (unsigned)n->pf_rid);
@@ -819,7 +705,7 @@ nic *nic_create(const sim_params *p, const nic_env *env, sim_err *e)
     n->bus = env->bus;
     n->lcfg = pcie_link_config(env->link);
     n->pf_rid = env->pf_rid;
-    read_cfg(&n->cfg, p);
+    nic_cfg_load(p, &n->cfg);
     /* 8 bits per byte at line_gbps: 8000 / Gbps ps per byte, kept x1024 so a frame's
      * time is an integer multiply-shift. */
     n->ps_per_byte_x1024 = (uint64_t)llround(8000.0 * 1024.0 / n->cfg.line_gbps);
@@ -864,7 +750,7 @@ void nic_destroy(nic *n)
 {
     if (!n)
         return;
-    vfs_destroy(n);
+    pcie_sriov_destroy(n->sriov);
     nic_fn *pf = &n->fns[NIC_PF];
     if (pf->present)
         fn_release_queues(n, pf);
@@ -904,392 +790,7 @@ void nic_destroy(nic *n)
     free(n);
 }
 
-/* ---------------------------------------------------------------- PF driver */
-
-/* Size and place the VF BAR regions after the PF's BARs, as the OS does before it
- * sets VF Enable (each region NumVFs x the VF BAR size, aligned to the region). */
-static int place_vf_bars(nic *n, unsigned num)
-{
-    uint64_t top = n->cfg.mmio_base;
-    for (unsigned b = 0; b < PCIE_CFG_NUM_BARS; b++) {
-        uint64_t a = pcie_cfg_bar_address(n->pf_cfg, b), s = pcie_cfg_bar_size(n->pf_cfg, b);
-        if (a && a + s > top)
-            top = a + s;
-    }
-    const unsigned bars[2] = {NIC_BAR_REGS, NIC_BAR_MSIX};
-    const uint64_t sizes[2] = {NIC_VF_BAR0_BYTES, NIC_VF_BAR3_BYTES};
-    uint64_t *dst[2] = {&n->vf_bar0, &n->vf_bar3};
-    for (int i = 0; i < 2; i++) {
-        uint16_t reg = (uint16_t)(n->sriov + PCIE_SRIOV_VF_BAR(bars[i]));
-        /* Size it as software does: all-ones, read back the per-VF size. */
-        pcie_cfg_bus_write(n->bus, n->pf_rid, reg, 4, 0xffffffffu);
-        pcie_cfg_bus_write(n->bus, n->pf_rid, (uint16_t)(reg + 4), 4, 0xffffffffu);
-        uint64_t lo = pcie_cfg_bus_read(n->bus, n->pf_rid, reg, 4) & PCIE_BAR_MEM_ADDR;
-        uint64_t hi = pcie_cfg_bus_read(n->bus, n->pf_rid, (uint16_t)(reg + 4), 4);
-        uint64_t per_vf = ~((hi << 32) | lo) + 1;
-        if (per_vf != sizes[i])
-            return -1;
-        uint64_t region = per_vf * (num ? num : 1);
-        uint64_t align = per_vf;
-        while (align < region)
-            align <<= 1;
-        uint64_t addr = (top + align - 1) & ~(align - 1);
-        if (addr + region > n->cfg.mmio_base + n->cfg.mmio_bytes)
-            return -1;
-        pcie_cfg_bus_write(n->bus, n->pf_rid, reg, 4, (uint32_t)addr);
-        pcie_cfg_bus_write(n->bus, n->pf_rid, (uint16_t)(reg + 4), 4, (uint32_t)(addr >> 32));
-        *dst[i] = addr;
-        top = addr + region;
-    }
-    return 0;
-}
-
-int nic_pf_enable_vfs(nic *n, unsigned num_vfs)
-{
-    const nic_cfg *c = &n->cfg;
-    if (n->num_vfs) {
-        nic_set_error(n, &n->pf_driver_errors, "PF driver: %u VFs are already enabled; disable "
-                                               "them first", n->num_vfs);
-        return -1;
-    }
-    if (num_vfs > c->max_vfs) {
-        nic_set_error(n, &n->pf_driver_errors, "PF driver: cannot enable %u VFs: NumVFs above "
-                                               "TotalVFs = %u (nic.max_vfs)", num_vfs, c->max_vfs);
-        return -1;
-    }
-    uint64_t need = c->pf_queues + (uint64_t)num_vfs * c->queues_per_vf;
-    if (need > c->total_queues) {
-        nic_set_error(n, &n->pf_driver_errors,
-                      "PF driver: cannot enable %u VFs: more queues than the pool holds (%u for "
-                      "the PF + %u x %u = %llu queue pairs, pool %u; at most %u VFs fit)",
-                      num_vfs, c->pf_queues, num_vfs, c->queues_per_vf, (unsigned long long)need,
-                      c->total_queues, (c->total_queues - c->pf_queues) / c->queues_per_vf);
-        return -1;
-    }
-    if (num_vfs == 0)
-        return 0;
-    if (place_vf_bars(n, num_vfs) < 0) {
-        nic_set_error(n, &n->pf_driver_errors, "PF driver: the VF BARs do not fit the NIC's MMIO "
-                                               "window");
-        return -1;
-    }
-    uint16_t s = n->sriov;
-    pcie_cfg_bus_write(n->bus, n->pf_rid, (uint16_t)(s + PCIE_SRIOV_NUM_VFS), 2, num_vfs);
-    uint32_t ctrl = pcie_cfg_bus_read(n->bus, n->pf_rid, (uint16_t)(s + PCIE_SRIOV_CTRL), 2);
-    pcie_cfg_bus_write(n->bus, n->pf_rid, (uint16_t)(s + PCIE_SRIOV_CTRL), 2,
-                       ctrl | PCIE_SRIOV_CTRL_VF_ENABLE | PCIE_SRIOV_CTRL_VF_MSE);
-    if (n->num_vfs != num_vfs) {
-        n->pf_driver_errors++;
-        return -1;
-    }
-    /* The administrative settings the PF driver gives each VF before its driver loads. */
-    for (unsigned i = 0; i < num_vfs; i++) {
-        nic_fn *f = &n->fns[1 + i];
-        f->mac = c->vf_mac_base + i;
-        f->admin_mac = true;
-        f->vlan = c->vf_vlan;
-        f->spoofchk = c->vf_spoofchk;
-        f->trust = c->vf_trust;
-        f->rate_gbps = c->vf_rate_gbps;
-        nic_fn_tokens_reset(f, sim_now_ps(n->kernel));
-        nic_veb_set(n->veb, 1 + i, f->mac, f->vlan);
-        /* Bus master on, as the VF driver's probe does. */
-        pcie_cfg_write(f->cfg, PCIE_CFG_COMMAND, 2, PCIE_CMD_BUS_MASTER);
-    }
-    return 0;
-}
-
-void nic_pf_disable_vfs(nic *n)
-{
-    uint16_t reg = (uint16_t)(n->sriov + PCIE_SRIOV_CTRL);
-    uint32_t ctrl = pcie_cfg_bus_read(n->bus, n->pf_rid, reg, 2);
-    pcie_cfg_bus_write(n->bus, n->pf_rid, reg, 2,
-                       ctrl & ~(uint32_t)(PCIE_SRIOV_CTRL_VF_ENABLE | PCIE_SRIOV_CTRL_VF_MSE));
-}
-
-/* ---------------------------------------------------------------- mailbox */
-
-static int mbx_post(nic *n, uint64_t t_ps, unsigned vf, int what, uint64_t u, double d,
-                    uint64_t *done_ps)
-{
-    if (vf >= n->num_vfs) {
-        nic_set_error(n, &n->pf_driver_errors, "PF driver: VF %u does not exist (%u VFs enabled)",
-                      vf, n->num_vfs);
-        return -1;
-    }
-    nic_mbx_op *op = calloc(1, sizeof *op);
-    assert(op);
-    op->vf = vf;
-    op->fn_gen = n->fns[1 + vf].gen;
-    op->what = what;
-    op->u = u;
-    op->d = d;
-    uint64_t at = t_ps + n->cfg.mbx_ps;
-    nic_sched(n, at, NIC_ACT_MBX, op, 0);
-    if (done_ps)
-        *done_ps = at;
-    return 0;
-}
-
-static void mbx_apply(nic *n, nic_mbx_op *op, uint64_t now)
-{
-    nic_fn *f = &n->fns[1 + op->vf];
-    if (!f->present || f->gen != op->fn_gen)
-        return; /* the VF went away meanwhile */
-    n->mbx_msgs++;
-    switch (op->what) {
-    case MBX_MAC:
-        f->mac = op->u;
-        f->admin_mac = true;
-        break;
-    case MBX_VF_MAC:
-        if (f->admin_mac && !f->trust) {
-            char m[18];
-            nic_mac_format(op->u, m);
-            nic_set_error(n, &n->mbx_refused, "mailbox: VF %u may not change its MAC to %s (set "
-                                              "by the PF, VF not trusted)", op->vf, m);
-            return;
-        }
-        f->mac = op->u;
-        break;
-    case MBX_VLAN:
-        f->vlan = (uint16_t)op->u;
-        break;
-    case MBX_SPOOF:
-        f->spoofchk = op->u != 0;
-        return;
-    case MBX_TRUST:
-        f->trust = op->u != 0;
-        return;
-    case MBX_RATE:
-        f->rate_gbps = op->d;
-        nic_fn_tokens_reset(f, now);
-        return;
-    case MBX_LINK:
-        f->link = (nic_link_state)op->u;
-        return;
-    }
-    nic_veb_set(n->veb, f->idx, f->mac, f->vlan);
-}
-
-int nic_pf_set_vf_mac(nic *n, uint64_t t_ps, unsigned vf, uint64_t mac, uint64_t *done_ps)
-{
-    if (!nic_mac_is_unicast(mac)) {
-        char m[18];
-        nic_mac_format(mac, m);
-        nic_set_error(n, &n->pf_driver_errors, "PF driver: VF %u MAC %s is not unicast", vf, m);
-        return -1;
-    }
-    return mbx_post(n, t_ps, vf, MBX_MAC, mac, 0, done_ps);
-}
-
-int nic_vf_request_mac(nic *n, uint64_t t_ps, unsigned vf, uint64_t mac, uint64_t *done_ps)
-{
-    if (!nic_mac_is_unicast(mac)) {
-        char m[18];
-        nic_mac_format(mac, m);
-        nic_set_error(n, &n->mbx_refused, "mailbox: VF %u asked for MAC %s, not unicast", vf, m);
-        return -1;
-    }
-    return mbx_post(n, t_ps, vf, MBX_VF_MAC, mac, 0, done_ps);
-}
-
-int nic_pf_set_vf_vlan(nic *n, uint64_t t_ps, unsigned vf, uint16_t vlan, uint64_t *done_ps)
-{
-    if (vlan > NIC_VLAN_MAX) {
-        nic_set_error(n, &n->pf_driver_errors, "PF driver: VF %u VLAN %u above %u", vf, vlan,
-                      NIC_VLAN_MAX);
-        return -1;
-    }
-    return mbx_post(n, t_ps, vf, MBX_VLAN, vlan, 0, done_ps);
-}
-
-int nic_pf_set_vf_spoofchk(nic *n, uint64_t t_ps, unsigned vf, bool on, uint64_t *done_ps)
-{
-    return mbx_post(n, t_ps, vf, MBX_SPOOF, on, 0, done_ps);
-}
-
-int nic_pf_set_vf_trust(nic *n, uint64_t t_ps, unsigned vf, bool on, uint64_t *done_ps)
-{
-    return mbx_post(n, t_ps, vf, MBX_TRUST, on, 0, done_ps);
-}
-
-int nic_pf_set_vf_rate(nic *n, uint64_t t_ps, unsigned vf, double gbps, uint64_t *done_ps)
-{
-    if (!(gbps >= 0) || gbps > n->cfg.line_gbps) {
-        nic_set_error(n, &n->pf_driver_errors, "PF driver: VF %u rate limit %g Gb/s is above the "
-                                               "line rate (%g Gb/s)", vf, gbps, n->cfg.line_gbps);
-        return -1;
-    }
-    return mbx_post(n, t_ps, vf, MBX_RATE, 0, gbps, done_ps);
-}
-
-int nic_pf_set_vf_link(nic *n, uint64_t t_ps, unsigned vf, nic_link_state s, uint64_t *done_ps)
-{
-    if (s != NIC_LINK_AUTO && s != NIC_LINK_ENABLE && s != NIC_LINK_DISABLE) {
-        nic_set_error(n, &n->pf_driver_errors, "PF driver: VF %u link state %d unknown", vf, (int)s);
-        return -1;
-    }
-    return mbx_post(n, t_ps, vf, MBX_LINK, (uint64_t)s, 0, done_ps);
-}
-
-/* ---------------------------------------------------------------- registers */
-
-/* The function and offset an address decodes to; NULL when none claims it. */
-static nic_fn *decode(nic *n, uint64_t addr, unsigned *bar, uint64_t *off)
-{
-    unsigned idx;
-    if (pcie_cfg_bar_decode(n->pf_cfg, addr, &idx, off)) {
-        *bar = idx;
-        return &n->fns[NIC_PF];
-    }
-    if (!n->num_vfs || !(pcie_cfg_get(n->pf_cfg, (uint16_t)(n->sriov + PCIE_SRIOV_CTRL), 2) &
-                         PCIE_SRIOV_CTRL_VF_MSE))
-        return NULL;
-    if (n->vf_bar0 && addr >= n->vf_bar0 && addr < n->vf_bar0 + (uint64_t)n->num_vfs * NIC_VF_BAR0_BYTES) {
-        *bar = NIC_BAR_REGS;
-        *off = (addr - n->vf_bar0) % NIC_VF_BAR0_BYTES;
-        return &n->fns[1 + (addr - n->vf_bar0) / NIC_VF_BAR0_BYTES];
-    }
-    if (n->vf_bar3 && addr >= n->vf_bar3 && addr < n->vf_bar3 + (uint64_t)n->num_vfs * NIC_VF_BAR3_BYTES) {
-        *bar = NIC_BAR_MSIX;
-        *off = (addr - n->vf_bar3) % NIC_VF_BAR3_BYTES;
-        return &n->fns[1 + (addr - n->vf_bar3) / NIC_VF_BAR3_BYTES];
-    }
-    return NULL;
-}
-
-static void msix_write(nic_fn *f, uint64_t off, uint32_t len, uint64_t value, uint64_t t_ps)
-{
-    unsigned v = (unsigned)((off - NIC_MSIX_TABLE_OFFSET) / PCIE_MSIX_ENTRY_SIZE);
-    unsigned field = (unsigned)((off - NIC_MSIX_TABLE_OFFSET) % PCIE_MSIX_ENTRY_SIZE);
-    if (off >= NIC_MSIX_PBA_OFFSET || v >= f->nvec) {
-        f->ctr->bad_mmio++;
-        return;
-    }
-    nic_vec *vec = &f->vec[v];
-    if (field == PCIE_MSIX_ENTRY_MSG_ADDR && len == 8) {
-        vec->addr = value;
-    } else if (field == PCIE_MSIX_ENTRY_MSG_ADDR) {
-        vec->addr = (vec->addr & ~0xffffffffull) | (value & 0xffffffffull);
-    } else if (field == PCIE_MSIX_ENTRY_MSG_UPPER_ADDR) {
-        vec->addr = (vec->addr & 0xffffffffull) | ((value & 0xffffffffull) << 32);
-    } else if (field == PCIE_MSIX_ENTRY_MSG_DATA) {
-        vec->data = (uint32_t)value;
-    } else if (field == PCIE_MSIX_ENTRY_VECTOR_CTRL) {
-        bool was = vec->entry_masked;
-        vec->entry_masked = value & PCIE_MSIX_ENTRY_CTRL_MASK;
-        if (was && !vec->entry_masked)
-            nic_vec_msix_unmasked(vec, t_ps); /* a pending message goes out now */
-    } else {
-        f->ctr->bad_mmio++;
-    }
-}
-
-void nic_mmio_write(nic *n, uint64_t t_ps, uint64_t addr, uint32_t len, uint64_t value)
-{
-    unsigned bar;
-    uint64_t off;
-    nic_fn *f = decode(n, addr, &bar, &off);
-    if (!f) {
-        n->bad_mmio++;
-        return;
-    }
-    nic_acct_mmio(f, false, addr, len);
-    if (bar == NIC_BAR_MSIX) {
-        msix_write(f, off, len, value, t_ps);
-        return;
-    }
-    if (off == NIC_REG_EIMS || off == NIC_REG_EIMC) {
-        for (unsigned v = 0; v < f->nvec && v < 64; v++) {
-            if (!((value >> v) & 1))
-                continue;
-            if (off == NIC_REG_EIMS)
-                nic_vec_enable(&f->vec[v], t_ps);
-            else
-                f->vec[v].enabled = false;
-        }
-        return;
-    }
-    if (off >= NIC_REG_QUEUE_BASE && NIC_REG_QUEUE_OF(off) < f->nq) {
-        unsigned q = (unsigned)NIC_REG_QUEUE_OF(off);
-        uint64_t r = NIC_REG_IN_QUEUE(off);
-        nic_q *nq = r == NIC_REG_TDT(0) - NIC_REG_QUEUE_BASE ? &f->txq[q]
-                    : r == NIC_REG_RDT(0) - NIC_REG_QUEUE_BASE ? &f->rxq[q]
-                                                               : NULL;
-        if (nq) {
-            f->ctr->doorbells++;
-            if (!nq->ring || value >= nq->n) {
-                f->ctr->bad_tail++;
-                return;
-            }
-            nic_q_doorbell(nq, t_ps, (uint32_t)value);
-            return;
-        }
-    }
-    f->ctr->bad_mmio++;
-}
-
-uint64_t nic_mmio_read(nic *n, uint64_t t_ps, uint64_t addr, uint32_t len)
-{
-    (void)t_ps;
-    unsigned bar;
-    uint64_t off;
-    nic_fn *f = decode(n, addr, &bar, &off);
-    if (!f) {
-        n->bad_mmio++;
-        return len >= 8 ? UINT64_MAX : 0xffffffffull;
-    }
-    nic_acct_mmio(f, true, addr, len);
-    if (bar == NIC_BAR_REGS && off >= NIC_REG_QUEUE_BASE && NIC_REG_QUEUE_OF(off) < f->nq) {
-        unsigned q = (unsigned)NIC_REG_QUEUE_OF(off);
-        uint64_t r = NIC_REG_IN_QUEUE(off);
-        if (r == NIC_REG_TDH(0) - NIC_REG_QUEUE_BASE)
-            return nic_q_head(&f->txq[q]);
-        if (r == NIC_REG_RDH(0) - NIC_REG_QUEUE_BASE)
-            return nic_q_head(&f->rxq[q]);
-        if (r == NIC_REG_TDT(0) - NIC_REG_QUEUE_BASE)
-            return f->txq[q].tail;
-        if (r == NIC_REG_RDT(0) - NIC_REG_QUEUE_BASE)
-            return f->rxq[q].tail;
-    }
-    if (bar == NIC_BAR_REGS && off == NIC_REG_EIMS) {
-        uint64_t m = 0;
-        for (unsigned v = 0; v < f->nvec && v < 64; v++)
-            m |= (uint64_t)f->vec[v].enabled << v;
-        return m;
-    }
-    f->ctr->bad_mmio++;
-    return 0;
-}
-
-int nic_queue_attach(nic *n, unsigned fn, unsigned q, nic_ring *tx, nic_ring *rx)
-{
-    nic_fn *f = nic_fn_get(n, fn);
-    if (!f || q >= f->nq) {
-        if (f)
-            f->ctr->bad_mmio++;
-        else
-            n->bad_mmio++;
-        return -1;
-    }
-    nic_ring *rings[2] = {tx, rx};
-    nic_q *qs[2] = {&f->txq[q], &f->rxq[q]};
-    for (int i = 0; i < 2; i++) {
-        nic_q *x = qs[i];
-        nic_q_reset(x);
-        x->fn = f;
-        x->qi = q;
-        x->vec = q % (f->nvec - 1);
-        if (!rings[i])
-            continue;
-        assert(rings[i]->entries == n->cfg.ring_entries);
-        x->ring = rings[i];
-        x->n = rings[i]->entries;
-    }
-    rx_map_update(f);
-    return 0;
-}
+/* ---------------------------------------------------------------- the wire */
 
 void nic_set_wire_sink(nic *n, nic_wire_fn fn, void *ctx)
 {
@@ -1303,70 +804,4 @@ void nic_wire_rx(nic *n, const nic_pkt *p, uint64_t arrival_ps)
     fr->pkt = *p;
     fr->src_fn = -1;
     nic_sched(n, arrival_ps, NIC_ACT_FRAME, fr, 0);
-}
-
-/* ---------------------------------------------------------------- analytic model */
-
-static double ceil_div(double a, double b) { return ceil(a / b); }
-
-nic_pcie_model nic_pcie_model_eval(const sim_params *p, uint32_t frame_bytes)
-{
-    nic_pcie_model m = {0};
-    pcie_link_cfg lc = pcie_link_cfg_from_params(p);
-    /* Header sizes as the link charges them: 64-bit addresses (host memory and BARs
-     * above 4 GiB), framing included. */
-    uint64_t a = 1ull << 32;
-    double mwr = pcie_tlp_wire_bytes(&lc, PCIE_TLP_MWR, 0, a);
-    double mrd = pcie_tlp_wire_bytes(&lc, PCIE_TLP_MRD, 0, a);
-    double cpl = pcie_tlp_wire_bytes(&lc, PCIE_TLP_CPLD, 0, a);
-    double data = frame_bytes - NIC_FCS_BYTES;
-    double mps = (double)lc.mps_bytes, mrrs = (double)lc.mrrs_bytes;
-    double d = NIC_DESC_BYTES;
-    double txf = (double)sim_params_uint(p, "nic.tx_desc_fetch");
-    double rxf = (double)sim_params_uint(p, "nic.rx_desc_fetch");
-    double wb = (double)sim_params_uint(p, "nic.wb_threshold");
-    double rxwb = (double)sim_params_uint(p, "nic.rx_wb_threshold");
-    double itr = (double)sim_params_uint(p, "nic.itr_pkts");
-    double txb = (double)sim_params_uint(p, "nicdrv.tx_batch");
-    double refill = (double)sim_params_uint(p, "nicdrv.rx_refill");
-    double txhr = (double)sim_params_uint(p, "nicdrv.tx_head_read_pkts");
-    double rxhr = (double)sim_params_uint(p, "nicdrv.rx_head_read_pkts");
-    bool head_wb = sim_params_bool(p, "nic.tx_head_wb");
-    double irq = itr > 0 ? (mwr + 4) / itr : 0;
-
-    /* Transmit: tail write per batch, descriptor reads per burst, the data read,
-     * write-back per threshold (or a head write), an interrupt, head register reads. */
-    m.tx_down_bytes = (mwr + 4) / txb;
-    m.tx_up_bytes = ceil_div(txf * d, mrrs) * mrd / txf;
-    m.tx_down_bytes += (ceil_div(txf * d, mps) * cpl + txf * d) / txf;
-    m.tx_up_bytes += ceil_div(data, mrrs) * mrd;
-    m.tx_down_bytes += ceil_div(data, mps) * cpl + data;
-    m.tx_up_bytes += head_wb ? (mwr + 4) / wb : (ceil_div(wb * d, mps) * mwr + wb * d) / wb;
-    m.tx_up_bytes += irq;
-    if (txhr > 0) {
-        m.tx_down_bytes += mrd / txhr;
-        m.tx_up_bytes += (cpl + 4) / txhr;
-    }
-    /* Receive: tail write per refill batch, descriptor reads, data writes, write-backs,
-     * an interrupt, head register reads. */
-    m.rx_down_bytes = (mwr + 4) / refill;
-    m.rx_up_bytes = ceil_div(rxf * d, mrrs) * mrd / rxf;
-    m.rx_down_bytes += (ceil_div(rxf * d, mps) * cpl + rxf * d) / rxf;
-    m.rx_up_bytes += ceil_div(data, mps) * mwr + data;
-    m.rx_up_bytes += (ceil_div(rxwb * d, mps) * mwr + rxwb * d) / rxwb;
-    m.rx_up_bytes += irq;
-    if (rxhr > 0) {
-        m.rx_down_bytes += mrd / rxhr;
-        m.rx_up_bytes += (cpl + 4) / rxhr;
-    }
-    double tlp = pcie_link_tlp_gbps(&lc);
-    double tx_busy = fmax(m.tx_up_bytes, m.tx_down_bytes);
-    double rx_busy = fmax(m.rx_up_bytes, m.rx_down_bytes);
-    double bi_busy = fmax(m.tx_up_bytes + m.rx_up_bytes, m.tx_down_bytes + m.rx_down_bytes);
-    m.tx_gbps = tlp * data / tx_busy;
-    m.rx_gbps = tlp * data / rx_busy;
-    m.bidir_gbps = tlp * 2 * data / bi_busy;
-    double wire = frame_bytes + NIC_PREAMBLE_BYTES + (double)sim_params_uint(p, "nic.ifg_bytes");
-    m.line_gbps = sim_params_double(p, "nic.line_gbps") * data / wire;
-    return m;
 }

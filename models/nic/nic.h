@@ -1,7 +1,7 @@
 /* A multi-queue SR-IOV Ethernet controller of the 82599 / X710 / E810 class.
  *
  * Functions. The PF is function 0; VF i is function 1 + i. The PF's configuration space
- * carries the SR-IOV extended capability (TotalVFs = nic.max_vfs, NumVFs, VF Enable,
+ * carries the SR-IOV extended capability (models/pcie/sriov.h: TotalVFs = nic.max_vfs,
  * First VF Offset, VF Stride, VF BAR0/BAR3). VFs exist only while VF Enable is set:
  * setting it creates NumVFs functions, each with its own configuration space (with
  * MSI-X), attached to the configuration bus at PF RID + First VF Offset + i x VF
@@ -9,6 +9,13 @@
  * window and MSI-X table; clearing it removes them. Queue pairs come from one pool
  * (nic.total_queues): the PF keeps nic.pf_queues, each VF gets nic.queues_per_vf;
  * enabling more VFs than the pool holds is refused.
+ *
+ * Registers (models/nic/regs.c, offsets and fields in nic_regs.h): per function the
+ * queues' tail and head registers, interrupt enables and the MSI-X table; the PF's
+ * administration of each VF's pool (MAC address, port VLAN, anti-spoofing, trust, rate
+ * limit, link state) and the PF-VF mailbox (models/nic/mbx.c), whose messages take
+ * effect nic.mbx_latency_us after they are sent. Software that drives them, the PF
+ * driver and the queue pairs' drivers, is in host/ (pfdrv.h, nicdrv.h).
  *
  * Data path (models/nic/queue.c). Descriptor rings live in host memory (nic_ring);
  * the driver writes a tail register by MMIO, the NIC fetches descriptors in bursts,
@@ -42,7 +49,8 @@
  * message), all kept in one model-owned queue behind one kernel event.
  *
  * Guest and driver mistakes are counted device errors, never fatal: a tail beyond the
- * ring, an access to an unknown register, a transmit descriptor whose length exceeds
+ * ring, an access to an unknown register, a VF administration value the device cannot
+ * take, a refused SR-IOV capability write, a transmit descriptor whose length exceeds
  * the largest frame (dropped), a TX buffer whose DMA read is refused
  * (Unsupported Request, e.g. unmapped in the IOMMU: the packet is dropped). Refused
  * receive DMA writes are posted and the NIC never learns of them; they show in the
@@ -166,13 +174,26 @@ typedef struct nic_env {
 } nic_env;
 
 void nic_register_params(sim_params *p);
-/* Cross-parameter checks of nic.*: NumVFs within TotalVFs, queues within the pool, VF
- * MACs unicast, rate limits within the line rate, ... (configuration errors). */
+/* Cross-parameter checks of the device's nic.* parameters: the PF's queues within the
+ * pool, the last VF's routing ID within FFFFh, ring, fetch and write-back sizes, the PF's
+ * MAC unicast (configuration errors). The PF driver's (nic.vfs, nic.vf_*) are
+ * pfdrv_check's. */
 int nic_check(const sim_params *p, sim_err *e);
+
+/* The device's dimensions as its parameters set them, before a device exists: what a
+ * driver knows of its hardware, for its configuration checks and memory sizing. */
+typedef struct nic_caps {
+    unsigned max_vfs; /* TotalVFs */
+    unsigned total_queues, pf_queues, queues_per_vf;
+    uint32_t ring_entries; /* every ring's length */
+    double line_gbps;
+    uint64_t mmio_base, mmio_bytes; /* the window the OS places the NIC's BARs in */
+} nic_caps;
+nic_caps nic_caps_of(const sim_params *p);
 
 /* Creates the PF and attaches it to env->bus at env->pf_rid. The system then
  * enumerates and places the PF's BARs (pcie_cfg_bus_assign_bars) and the PF driver
- * enables VFs (nic_pf_enable_vfs). NULL with *e set on failure. */
+ * enables VFs (host/pfdrv.h). NULL with *e set on failure. */
 nic *nic_create(const sim_params *p, const nic_env *env, sim_err *e);
 void nic_destroy(nic *n);
 
@@ -237,49 +258,20 @@ double nic_line_gbps(const nic *n);
 uint64_t nic_frame_wire_ps(const nic *n, uint32_t frame_bytes);
 uint64_t nic_wire_latency_ps(const nic *n);
 
-/* ---------------------------------------------------------------- PF driver, mailbox */
+/* ---------------------------------------------------------------- SR-IOV, mailbox */
 
-/* The PF driver enables num_vfs VFs (sriov_configure): the OS places the VF BARs (VF
- * BAR0 and BAR3 of the SR-IOV capability, after the PF's BARs in the NIC's MMIO
- * window), then NumVFs and VF Enable + VF Memory Space Enable are written through
- * configuration requests. Refused (-1, counted as a PF driver error, message in
- * nic_last_error) when num_vfs exceeds TotalVFs or the queue pool, or VFs are already
- * enabled. */
-int nic_pf_enable_vfs(nic *n, unsigned num_vfs);
-/* Clears VF Enable: every VF function disappears. */
-void nic_pf_disable_vfs(nic *n);
+/* VFs are enabled through the PF's SR-IOV capability (configuration writes) and
+ * administered through the PF's VF administration registers and the PF-VF mailbox
+ * (nic_regs.h); the PF driver that does so is host software (host/pfdrv.h). */
 
-/* PF administration of VF vf through the PF-VF mailbox, issued at t_ps: the setting
- * takes effect at *done_ps = t_ps + nic.mbx_latency_us (may be NULL). -1 (counted,
- * message in nic_last_error) for an absent VF or a bad value: a MAC that is not
- * unicast, a VLAN above 4094, a rate above the line rate. */
-int nic_pf_set_vf_mac(nic *n, uint64_t t_ps, unsigned vf, uint64_t mac, uint64_t *done_ps);
-int nic_pf_set_vf_vlan(nic *n, uint64_t t_ps, unsigned vf, uint16_t vlan, uint64_t *done_ps);
-int nic_pf_set_vf_spoofchk(nic *n, uint64_t t_ps, unsigned vf, bool on, uint64_t *done_ps);
-int nic_pf_set_vf_trust(nic *n, uint64_t t_ps, unsigned vf, bool on, uint64_t *done_ps);
-/* Transmit rate limit in Gb/s of host-side bytes; 0 removes it. */
-int nic_pf_set_vf_rate(nic *n, uint64_t t_ps, unsigned vf, double gbps, uint64_t *done_ps);
-int nic_pf_set_vf_link(nic *n, uint64_t t_ps, unsigned vf, nic_link_state s, uint64_t *done_ps);
-/* The VF driver asks the PF for a MAC through the mailbox. The PF grants it when the
- * VF is trusted or no MAC was set administratively (nic_pf_set_vf_mac); otherwise it
- * is refused when the request is handled (counted as nic.mbx_refused). */
-int nic_vf_request_mac(nic *n, uint64_t t_ps, unsigned vf, uint64_t mac, uint64_t *done_ps);
+/* From a mailbox message's sending (PFMAILBOX.STS, VFMAILBOX.REQ) until it is carried
+ * out: nic.mbx_latency_us. */
+uint64_t nic_mbx_latency_ps(const nic *n);
 
-/* PF driver and SR-IOV errors so far, and the last message ("" when none). */
+/* What the device refused of its PF driver and of software writing the SR-IOV
+ * capability (nic.pf_driver_errors + nic.sriov_errors), and the last such message, or
+ * of the mailbox ("" when none). */
 uint64_t nic_pf_errors(const nic *n);
 const char *nic_last_error(const nic *n);
-
-/* The analytic bandwidth (pcie-bench's NIC model, Neugebauer et al. SIGCOMM 2018,
- * model/niantic.py) of this NIC and driver configuration: per-packet PCIe bytes each
- * way for transmit and receive of frame_bytes frames, and the host-side Gb/s at which
- * the busier link direction saturates. Assumes full descriptor bursts, the driver's
- * batching (nicdrv.*) and one interrupt per nic.itr_pkts packets. */
-typedef struct nic_pcie_model {
-    double tx_up_bytes, tx_down_bytes; /* per transmitted packet */
-    double rx_up_bytes, rx_down_bytes; /* per received packet */
-    double tx_gbps, rx_gbps, bidir_gbps; /* PCIe-limited host-side throughput */
-    double line_gbps;                    /* the wire's limit in the same unit */
-} nic_pcie_model;
-nic_pcie_model nic_pcie_model_eval(const sim_params *p, uint32_t frame_bytes);
 
 #endif

@@ -1,6 +1,8 @@
-/* Internals shared by the files of the NIC model (nic.c: functions, configuration
- * space, SR-IOV, mailbox, registers; queue.c: rings, DMA, transmit arbitration, wire,
- * receive, interrupts; veb.c: the embedded switch). Not for other models. */
+/* Internals shared by the files of the NIC model (nic.c: parameters, functions,
+ * configuration space, VFs as the SR-IOV capability creates them, timed actions;
+ * regs.c: register decode; mbx.c: VF administration and the mailbox; queue.c: rings,
+ * DMA, transmit arbitration, wire, receive, interrupts; veb.c: the embedded switch;
+ * pcie_model.c: the analytic model). Not for other models. */
 #ifndef MODELS_NIC_NIC_IMPL_H
 #define MODELS_NIC_NIC_IMPL_H
 
@@ -9,8 +11,10 @@
 #include <stdint.h>
 
 #include "models/nic/nic.h"
+#include "models/nic/nic_regs.h"
 #include "models/nic/veb.h"
 #include "models/pcie/dma.h"
+#include "models/pcie/sriov.h"
 #include "sim/tq.h"
 
 /* The model-owned queue of timed actions behind the NIC's one kernel event. */
@@ -130,12 +134,15 @@ typedef struct nic_fn {
     unsigned rx_active; /* receive queues with a ring: RSS spreads over them */
     unsigned *rx_map;   /* ... listed here */
     unsigned vec_cap;   /* vectors allocated (the most this function can have) */
+    uint32_t ral;                /* VF: RAL as written, loaded with RAH */
+    uint32_t mbx[NIC_MBX_WORDS]; /* VF: the PF-VF mailbox's message memory */
     nic_fn_counters *ctr;
 } nic_fn;
 
+/* The device's parameters (nic_params in nic.c) as one call loads them: times in ps. */
 typedef struct nic_cfg {
-    unsigned max_vfs, total_queues, pf_queues, queues_per_vf;
-    unsigned vf_offset, vf_stride;
+    uint32_t max_vfs, total_queues, pf_queues, queues_per_vf;
+    uint32_t vf_offset, vf_stride;
     uint32_t ring_entries;
     uint32_t tx_fetch, tx_cache, rx_fetch, rx_cache;
     uint32_t tx_wb, rx_wb;
@@ -150,13 +157,13 @@ typedef struct nic_cfg {
     uint64_t rate_burst_bytes;
     uint64_t rx_window_bytes, tx_window_bytes;
     uint64_t quantum_bytes;
-    uint64_t mmio_base, mmio_bytes;
-    uint32_t tags;
-    unsigned mps_supported;
-    uint64_t pf_mac, vf_mac_base;
-    uint16_t vf_vlan;
-    bool vf_spoofchk, vf_trust;
-    double vf_rate_gbps;
+    uint64_t mmio_base;
+    uint32_t mps_supported;
+    const char *pf_mac_text;
+    /* not parameters of the table */
+    uint64_t pf_mac;     /* pf_mac_text parsed */
+    uint64_t mmio_bytes; /* NIC_MMIO_WINDOW_BYTES */
+    uint32_t tags;       /* the link's (pcie.tags): each function's DMA engine */
 } nic_cfg;
 
 /* A FIFO of (time, bytes) releases of an on-chip buffer, in time order. */
@@ -181,15 +188,13 @@ struct nic {
     uint16_t pf_rid;
     nic_cfg cfg;
     pcie_cfg *pf_cfg;
-    uint16_t sriov; /* SR-IOV capability offset */
+    pcie_sriov *sriov; /* the PF's SR-IOV capability: VF Enable, VF BARs */
     uint8_t exp;    /* PCI Express capability offset */
     nic_fn *fns;    /* 1 + max_vfs */
-    unsigned num_vfs;
     nic_fn_counters *ctr; /* per function, kept across VF Enable cycles */
     bool *ctr_registered;
     nic_q *txq, *rxq; /* the queue pool */
     unsigned pool_used;
-    uint64_t vf_bar0, vf_bar3; /* VF BAR regions (0: not programmed) */
     uint64_t ps_per_byte_x1024; /* wire time of a byte at the line rate, ps / 1024 */
     /* timed actions behind the one kernel event */
     sim_tq *acts;
@@ -217,10 +222,20 @@ struct nic {
 };
 
 /* nic.c */
+/* The NIC's parameters from the registry (also for models/nic/pcie_model.c). */
+void nic_cfg_load(const sim_params *p, nic_cfg *c);
 void nic_set_error(nic *n, uint64_t *counter, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void nic_sched(nic *n, uint64_t t_ps, enum nic_act_kind kind, void *obj, uint32_t gen);
 nic_fn *nic_fn_get(nic *n, unsigned fn); /* NULL when absent */
+
+/* mbx.c: the PF's VF administration registers and the mailbox */
+void nic_pfvf_write(nic *n, unsigned vf, uint32_t reg, uint32_t value, uint64_t t_ps);
+uint32_t nic_pfvf_read(nic *n, unsigned vf, uint32_t reg);
+/* The VF's message memory is sent (PFMAILBOX.STS from the PF, VFMAILBOX.REQ from the
+ * VF) at t_ps; nic_mbx_deliver carries it out as its NIC_ACT_MBX comes due. */
+void nic_mbx_send(nic *n, unsigned vf, bool from_vf, uint64_t t_ps);
+void nic_mbx_deliver(nic *n, void *msg, uint64_t now);
 
 /* queue.c */
 void nic_q_init(nic *n, nic_q *q, bool is_tx, unsigned gq);

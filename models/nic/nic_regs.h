@@ -45,6 +45,74 @@
 #define NIC_REG_QUEUE_OF(off) (((off) - NIC_REG_QUEUE_BASE) / NIC_REG_QUEUE_STRIDE)
 #define NIC_REG_IN_QUEUE(off) (((off) - NIC_REG_QUEUE_BASE) % NIC_REG_QUEUE_STRIDE)
 
+/* ---- The PF's administration of its VFs (PF BAR0) ----------------------------------
+ *
+ * Each VF's pool settings, one 32-byte block per VF. The 82599 spreads them over
+ * register arrays sized for its 64 pools (RAL/RAH at A200h with the pool chosen in
+ * MPSAR, VMVIR at 8000h, PFVFSPOOF at 8200h, the rate factor RTTBCNRC behind RTTDQSEL,
+ * PFVFTE/PFVFRE, PFMAILBOX at 4B00h); the model gathers one VF's into one block so 256
+ * VFs fit, keeping the 82599's names and fields where it has them. A PF driver write
+ * takes effect at once; a value the device cannot take, or a VF that does not exist,
+ * is refused and counted (nic.pf_driver_errors). A PF with more than 1152 queue pairs
+ * would see its upper queue registers shadow these blocks and PFMBMEM. */
+#define NIC_REG_PFVF_BASE 0x18000u
+#define NIC_REG_PFVF_STRIDE 0x20u
+#define NIC_REG_PFVF(vf, r) (NIC_REG_PFVF_BASE + NIC_REG_PFVF_STRIDE * (uint32_t)(vf) + (r))
+/* Receive address: the VF's MAC as a 48-bit number (first octet in bits 47:40), RAL
+ * bits 31:0 then RAH bits 15:0 with Address Valid; writing RAH loads the address (AV
+ * clear removes it). The address filters received frames to the pool (the VEB) and is
+ * the one anti-spoofing allows as a source. */
+#define NIC_PFVF_RAL 0x00u
+#define NIC_PFVF_RAH 0x04u
+#define NIC_PFVF_RAH_AV 0x80000000u
+/* VM VLAN Insert: VLANA (bits 31:30) 01b inserts the default VLAN ID (bits 11:0) on
+ * transmit and makes it the pool's port VLAN; any other action leaves the VF untagged.
+ * VLAN ID 4095 is refused. */
+#define NIC_PFVF_VMVIR 0x08u
+#define NIC_VMVIR_VLANA_MASK 0xc0000000u
+#define NIC_VMVIR_VLANA_DEFAULT 0x40000000u
+#define NIC_VMVIR_VLAN_MASK 0x00000fffu
+/* PFVFSPOOF's bits for this pool: MAC anti-spoofing (MACAS) of transmitted frames. */
+#define NIC_PFVF_SPOOF 0x0cu
+#define NIC_PFVF_SPOOF_MACAS 0x1u
+/* Bit 0: the VF may replace an administratively set MAC through the mailbox (no 82599
+ * register: Linux's trust, which the PF driver applies; the model's device does). */
+#define NIC_PFVF_TRUST 0x10u
+/* Transmit rate limit in kb/s of host-side bytes, 0 for none, at most the line rate
+ * (the 82599 holds a rate factor, line rate / limit, in RTTBCNRC). */
+#define NIC_PFVF_RATE 0x14u
+/* Link state (nic_link_state): 0 auto, 1 enable, 2 disable; 3 is refused (the 82599
+ * stops a VF with PFVFTE/PFVFRE, Linux's ixgbe keeps auto/enable/disable). */
+#define NIC_PFVF_LINK 0x18u
+#define NIC_PFVF_LINK_MASK 0x3u
+/* PFMAILBOX: writing STS sends the message in PFMBMEM to the VF. */
+#define NIC_PFVF_PFMAILBOX 0x1cu
+#define NIC_PFMAILBOX_STS 0x1u
+
+/* ---- The PF-VF mailbox ---------------------------------------------------------------
+ *
+ * 16 DWORDs of message memory per VF, shared by the two sides: the PF reaches VF n's as
+ * PFMBMEM(n) in its BAR0, the VF its own as VFMBMEM in its BAR0 (82599 offsets).
+ * Sending (PFMAILBOX.STS, VFMAILBOX.REQ) copies the message; it is carried out
+ * nic.mbx_latency_us later, when the other side has acknowledged it (the ownership
+ * bits PFU/VFU and the acknowledgement are not modelled one by one). Word 0 holds the
+ * message type in bits 15:0 and, for NIC_MBX_PF_SET_REGS, a count in bits 23:16. */
+#define NIC_MBX_WORDS 16u
+#define NIC_REG_PFMBMEM(vf, w) (0x13000u + 0x40u * (uint32_t)(vf) + 4u * (uint32_t)(w))
+#define NIC_REG_VFMBMEM(w) (0x0200u + 4u * (uint32_t)(w))
+#define NIC_REG_VFMAILBOX 0x02fcu
+#define NIC_VFMAILBOX_REQ 0x1u
+#define NIC_MBX_TYPE_MASK 0xffffu
+#define NIC_MBX_COUNT_SHIFT 16
+/* VF to PF: ixgbe's IXGBE_VF_SET_MAC_ADDR, the address in words 1 (bits 31:0) and 2
+ * (bits 47:32). Granted when the VF is trusted or no MAC was set administratively;
+ * otherwise refused (nic.mbx_refused). */
+#define NIC_MBX_VF_SET_MAC_ADDR 0x0002u
+/* PF to VF: new administrative settings (ixgbe writes them itself and notifies the VF;
+ * the model's message carries them): count pairs (a NIC_PFVF_* register, its value) in
+ * words 1.., loaded into the VF's block when the VF has acknowledged. */
+#define NIC_MBX_PF_SET_REGS 0x0100u
+
 /* MSI-X vectors per function: one per queue pair (TX and RX of a pair share it, as
  * ixgbe's combined channels do) plus one for the mailbox and other causes. The PF
  * table holds 64 entries (82599: MSI-X Table Size 63 + 1). */

@@ -32,12 +32,24 @@ struct nic_partner {
     void *rx_observer_ctx;
 };
 
+/* The partner's parameters (partner_params) as one call loads them: times in ps. */
+typedef struct partner_cfg {
+    const char *mac;
+    uint64_t turnaround_ps;
+} partner_cfg;
+
+static const sim_param_def partner_params[] = {
+    {"peer.mac", SIM_PARAM_STRING, "00:1b:21:ff:ff:01", NULL, "", "The link partner's MAC address",
+     SIM_AT(partner_cfg, mac)},
+    {"peer.turnaround_ns", SIM_PARAM_DOUBLE, "1000", "0..1e9", "ns",
+     "Link partner: from a request's last bit in to its response's first bit out (a "
+     "kernel-bypass responder, assumed)",
+     SIM_AT(partner_cfg, turnaround_ps)},
+};
+
 void nic_partner_register_params(sim_params *p)
 {
-    sim_params_add_string(p, "peer.mac", "00:1b:21:ff:ff:01", "The link partner's MAC address");
-    sim_params_add_double(p, "peer.turnaround_ns", 1000.0, 0.0, 1e9, "ns",
-                          "Link partner: from a request's last bit in to its response's first "
-                          "bit out (a kernel-bypass responder, assumed)");
+    sim_params_add_table(p, partner_params, SIM_TABLE_LEN(partner_params));
 }
 
 static void on_tx_frame(void *ctx, const nic_pkt *p, uint64_t arrival_ps);
@@ -49,8 +61,10 @@ nic_partner *nic_partner_create(const sim_params *p, sim_stats *stats, sim_kerne
     assert(pt);
     pt->kernel = k;
     pt->nic = n;
-    nic_mac_parse(sim_params_string(p, "peer.mac"), &pt->mac);
-    pt->turnaround_ps = (uint64_t)llround(sim_params_double(p, "peer.turnaround_ns") * 1000.0);
+    partner_cfg cfg;
+    sim_params_load_table(p, partner_params, SIM_TABLE_LEN(partner_params), &cfg);
+    nic_mac_parse(cfg.mac, &pt->mac);
+    pt->turnaround_ps = cfg.turnaround_ps;
     pt->gen_ev = sim_event_create(k, "peer.gen", on_gen, pt);
     nic_set_wire_sink(n, on_tx_frame, pt);
     sim_stats_counter(stats, "peer.rx_frames", &pt->c.rx_frames, "frames received from the NIC");

@@ -1,0 +1,328 @@
+#include "host/pfdrv.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "models/nic/nic_regs.h"
+#include "models/pcie/sriov.h"
+#include "sim/alloc.h"
+
+/* The driver's parameters (pfdrv_params) as one call loads them. */
+typedef struct pfdrv_cfg {
+    uint32_t vfs;
+    const char *vf_mac_base;
+    uint16_t vf_vlan;
+    bool vf_spoofchk, vf_trust;
+    double vf_rate_gbps;
+} pfdrv_cfg;
+
+static const sim_param_def pfdrv_params[] = {
+    {"nic.vfs", SIM_PARAM_UINT, "0", "0..256", "VFs",
+     "VFs the PF driver enables at start (writes NumVFs and VF Enable)", SIM_AT(pfdrv_cfg, vfs)},
+    {"nic.vf_mac_base", SIM_PARAM_STRING, "02:00:00:00:01:00", NULL, "",
+     "VF i gets this MAC + i when the PF driver enables VFs (unicast)",
+     SIM_AT(pfdrv_cfg, vf_mac_base)},
+    {"nic.vf_vlan", SIM_PARAM_UINT, "0", "0..4094", "", "Port VLAN of every VF (0: untagged)",
+     SIM_AT(pfdrv_cfg, vf_vlan)},
+    {"nic.vf_spoofchk", SIM_PARAM_BOOL, "true", NULL, "",
+     "Anti-spoofing of VF transmit source MACs (Linux default: on)",
+     SIM_AT(pfdrv_cfg, vf_spoofchk)},
+    {"nic.vf_trust", SIM_PARAM_BOOL, "false", NULL, "", "VFs trusted to change their own MAC",
+     SIM_AT(pfdrv_cfg, vf_trust)},
+    {"nic.vf_rate_gbps", SIM_PARAM_DOUBLE, "0", "0..1600", "Gbps",
+     "Transmit rate limit of every VF in Gb/s of host-side bytes (0: none)",
+     SIM_AT(pfdrv_cfg, vf_rate_gbps)},
+};
+
+struct pfdrv {
+    sim_kernel *kernel;
+    nic *nic;
+    pcie_cfg_bus *bus;
+    uint16_t pf_rid;
+    uint16_t sriov; /* the capability's offset, found when binding; 0: none */
+    pfdrv_cfg cfg;
+    uint64_t vf_mac_base;
+    nic_caps caps; /* what the driver knows of its hardware */
+    uint64_t errors;
+    char last_error[256];
+};
+
+void pfdrv_register_params(sim_params *p)
+{
+    sim_params_add_table(p, pfdrv_params, SIM_TABLE_LEN(pfdrv_params));
+}
+
+int pfdrv_check(const sim_params *p, sim_err *e)
+{
+    pfdrv_cfg c;
+    sim_params_load_table(p, pfdrv_params, SIM_TABLE_LEN(pfdrv_params), &c);
+    nic_caps k = nic_caps_of(p);
+    unsigned vfs = c.vfs, pfq = k.pf_queues, qpv = k.queues_per_vf, total = k.total_queues;
+    if (vfs > k.max_vfs)
+        return sim_err_set(e, "nic.vfs = %u: NumVFs above TotalVFs (nic.max_vfs = %u)", vfs,
+                           k.max_vfs);
+    if ((uint64_t)pfq + (uint64_t)vfs * qpv > total)
+        return sim_err_set(e, "more queues than the pool holds: nic.pf_queues + nic.vfs x "
+                              "nic.queues_per_vf = %u + %u x %u = %llu queue pairs, "
+                              "nic.total_queues = %u (at most %u VFs fit)",
+                           pfq, vfs, qpv, (unsigned long long)pfq + (unsigned long long)vfs * qpv,
+                           total, pfq <= total ? (total - pfq) / qpv : 0);
+    uint64_t mac;
+    const char *vf_mac = c.vf_mac_base;
+    if (nic_mac_parse(vf_mac, &mac) < 0)
+        return sim_err_set(e, "nic.vf_mac_base = '%s' is not a MAC address (aa:bb:cc:dd:ee:ff)",
+                           vf_mac);
+    if (!nic_mac_is_unicast(mac))
+        return sim_err_set(e, "nic.vf_mac_base = %s is not a unicast address: a VF MAC must be "
+                              "unicast (the first octet's low bit is the group bit)", vf_mac);
+    if ((mac & 0xffffffull) + k.max_vfs > 0x1000000ull)
+        return sim_err_set(e, "nic.vf_mac_base = %s + nic.max_vfs runs past the address block "
+                              "(the low three octets would wrap)", vf_mac);
+    if (c.vf_rate_gbps > k.line_gbps)
+        return sim_err_set(e, "nic.vf_rate_gbps = %g: a rate limit above the line rate "
+                              "(nic.line_gbps = %g)", c.vf_rate_gbps, k.line_gbps);
+    return 0;
+}
+
+static int fail(pfdrv *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(pfdrv *d, const char *fmt, ...)
+{
+    d->errors++;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(d->last_error, sizeof d->last_error, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+uint64_t pfdrv_errors(const pfdrv *d) { return d->errors; }
+const char *pfdrv_last_error(const pfdrv *d) { return d->last_error; }
+
+pfdrv *pfdrv_create(const sim_params *p, const pfdrv_env *env)
+{
+    pfdrv *d = sim_xcalloc(1, sizeof *d);
+    d->kernel = env->kernel;
+    d->nic = env->nic;
+    d->bus = env->bus;
+    d->pf_rid = env->pf_rid;
+    sim_params_load_table(p, pfdrv_params, SIM_TABLE_LEN(pfdrv_params), &d->cfg);
+    nic_mac_parse(d->cfg.vf_mac_base, &d->vf_mac_base); /* pfdrv_check refused bad ones */
+    d->caps = nic_caps_of(p);
+    /* The PCI core finds the capability when it enumerates the PF. */
+    pcie_cfg *pf = pcie_cfg_bus_lookup(d->bus, d->pf_rid);
+    d->sriov = pf ? pcie_cfg_find_ext_capability(pf, PCIE_EXT_CAP_ID_SRIOV) : 0;
+    return d;
+}
+
+void pfdrv_destroy(pfdrv *d) { free(d); }
+
+/* ---------------------------------------------------------------- device access */
+
+static uint32_t sriov_read(pfdrv *d, unsigned reg, unsigned size)
+{
+    return pcie_cfg_bus_read(d->bus, d->pf_rid, (uint16_t)(d->sriov + reg), size);
+}
+
+static void sriov_write(pfdrv *d, unsigned reg, unsigned size, uint32_t v)
+{
+    pcie_cfg_bus_write(d->bus, d->pf_rid, (uint16_t)(d->sriov + reg), size, v);
+}
+
+static void reg_write(pfdrv *d, uint64_t t_ps, uint32_t off, uint32_t v)
+{
+    nic_mmio_write(d->nic, t_ps, nic_reg_addr(d->nic, NIC_PF, off), 4, v);
+}
+
+/* VFs enabled, as the capability says. */
+static unsigned vfs_enabled(pfdrv *d)
+{
+    if (!d->sriov || !(sriov_read(d, PCIE_SRIOV_CTRL, 2) & PCIE_SRIOV_CTRL_VF_ENABLE))
+        return 0;
+    return sriov_read(d, PCIE_SRIOV_NUM_VFS, 2);
+}
+
+/* ---------------------------------------------------------------- enabling VFs */
+
+/* Size and place every VF BAR after the PF's BARs, as the OS does before it sets VF
+ * Enable: NumVFs x the per-VF size, aligned to the whole region. */
+static int place_vf_bars(pfdrv *d, unsigned num)
+{
+    pcie_cfg *pf = pcie_cfg_bus_lookup(d->bus, d->pf_rid);
+    uint64_t top = d->caps.mmio_base;
+    for (unsigned b = 0; b < PCIE_CFG_NUM_BARS; b++) {
+        uint64_t a = pcie_cfg_bar_address(pf, b), s = pcie_cfg_bar_size(pf, b);
+        if (a && a + s > top)
+            top = a + s;
+    }
+    for (unsigned b = 0; b < PCIE_CFG_NUM_BARS; b++) {
+        unsigned reg = PCIE_SRIOV_VF_BAR(b);
+        sriov_write(d, reg, 4, 0xffffffffu);
+        uint32_t lo = sriov_read(d, reg, 4);
+        if (!lo)
+            continue; /* not implemented */
+        bool is64 = (lo & PCIE_BAR_MEM_TYPE) == PCIE_BAR_MEM_TYPE_64;
+        uint64_t hi = 0xffffffffu;
+        if (is64) {
+            sriov_write(d, reg + 4, 4, 0xffffffffu);
+            hi = sriov_read(d, reg + 4, 4);
+        }
+        uint64_t per_vf = ~((hi << 32) | (lo & PCIE_BAR_MEM_ADDR)) + 1;
+        uint64_t region = per_vf * num, align = per_vf;
+        while (align < region)
+            align <<= 1;
+        uint64_t addr = (top + align - 1) & ~(align - 1);
+        if (addr + region > d->caps.mmio_base + d->caps.mmio_bytes ||
+            (!is64 && addr + region > (1ull << 32)))
+            return -1;
+        sriov_write(d, reg, 4, (uint32_t)addr);
+        if (is64)
+            sriov_write(d, reg + 4, 4, (uint32_t)(addr >> 32));
+        top = addr + region;
+        b += is64; /* the upper half */
+    }
+    return 0;
+}
+
+/* The administrative settings the PF driver gives VF vf before its driver loads. */
+static void vf_defaults(pfdrv *d, uint64_t t, unsigned vf)
+{
+    const pfdrv_cfg *c = &d->cfg;
+    uint64_t mac = d->vf_mac_base + vf;
+    reg_write(d, t, NIC_REG_PFVF(vf, NIC_PFVF_RAL), (uint32_t)mac);
+    reg_write(d, t, NIC_REG_PFVF(vf, NIC_PFVF_RAH), (uint32_t)(mac >> 32) | NIC_PFVF_RAH_AV);
+    reg_write(d, t, NIC_REG_PFVF(vf, NIC_PFVF_VMVIR),
+              c->vf_vlan ? NIC_VMVIR_VLANA_DEFAULT | c->vf_vlan : 0);
+    reg_write(d, t, NIC_REG_PFVF(vf, NIC_PFVF_SPOOF), c->vf_spoofchk ? NIC_PFVF_SPOOF_MACAS : 0);
+    reg_write(d, t, NIC_REG_PFVF(vf, NIC_PFVF_TRUST), c->vf_trust);
+    reg_write(d, t, NIC_REG_PFVF(vf, NIC_PFVF_RATE), (uint32_t)llround(c->vf_rate_gbps * 1e6));
+}
+
+int pfdrv_enable_vfs(pfdrv *d, unsigned num_vfs)
+{
+    const nic_caps *k = &d->caps;
+    if (!d->sriov)
+        return fail(d, "PF driver: the PF has no SR-IOV capability");
+    if (vfs_enabled(d))
+        return fail(d, "PF driver: %u VFs are already enabled; disable them first",
+                    vfs_enabled(d));
+    unsigned total = sriov_read(d, PCIE_SRIOV_TOTAL_VFS, 2);
+    if (num_vfs > total)
+        return fail(d, "PF driver: cannot enable %u VFs: NumVFs above TotalVFs = %u "
+                       "(nic.max_vfs)", num_vfs, total);
+    uint64_t need = k->pf_queues + (uint64_t)num_vfs * k->queues_per_vf;
+    if (need > k->total_queues)
+        return fail(d, "PF driver: cannot enable %u VFs: more queues than the pool holds (%u for "
+                       "the PF + %u x %u = %llu queue pairs, pool %u; at most %u VFs fit)",
+                    num_vfs, k->pf_queues, num_vfs, k->queues_per_vf, (unsigned long long)need,
+                    k->total_queues, (k->total_queues - k->pf_queues) / k->queues_per_vf);
+    if (num_vfs == 0)
+        return 0;
+    if (place_vf_bars(d, num_vfs) < 0)
+        return fail(d, "PF driver: the VF BARs do not fit the NIC's MMIO window");
+    sriov_write(d, PCIE_SRIOV_NUM_VFS, 2, num_vfs);
+    uint32_t ctrl = sriov_read(d, PCIE_SRIOV_CTRL, 2);
+    sriov_write(d, PCIE_SRIOV_CTRL, 2, ctrl | PCIE_SRIOV_CTRL_VF_ENABLE | PCIE_SRIOV_CTRL_VF_MSE);
+    if (vfs_enabled(d) != num_vfs)
+        return fail(d, "PF driver: the device refused VF Enable with %u VFs (%s)", num_vfs,
+                    nic_last_error(d->nic));
+    unsigned offset = sriov_read(d, PCIE_SRIOV_FIRST_VF_OFFSET, 2);
+    unsigned stride = sriov_read(d, PCIE_SRIOV_VF_STRIDE, 2);
+    uint64_t t = sim_now_ps(d->kernel);
+    for (unsigned i = 0; i < num_vfs; i++) {
+        vf_defaults(d, t, i);
+        uint16_t rid = (uint16_t)pcie_sriov_rid(d->pf_rid, offset, stride, i);
+        pcie_cfg_bus_write(d->bus, rid, PCIE_CFG_COMMAND, 2, PCIE_CMD_BUS_MASTER);
+    }
+    return 0;
+}
+
+void pfdrv_disable_vfs(pfdrv *d)
+{
+    if (!d->sriov)
+        return;
+    uint32_t ctrl = sriov_read(d, PCIE_SRIOV_CTRL, 2);
+    sriov_write(d, PCIE_SRIOV_CTRL, 2,
+                ctrl & ~(uint32_t)(PCIE_SRIOV_CTRL_VF_ENABLE | PCIE_SRIOV_CTRL_VF_MSE));
+}
+
+int pfdrv_sriov_configure(const sim_params *p, const pfdrv_env *env, unsigned num_vfs,
+                          sim_err *e)
+{
+    pfdrv *d = pfdrv_create(p, env);
+    int rc = pfdrv_enable_vfs(d, num_vfs);
+    if (rc < 0)
+        sim_err_set(e, "%s", d->last_error);
+    pfdrv_destroy(d);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- administration */
+
+/* One message to VF vf: (NIC_PFVF_* register, value) pairs. */
+static int send(pfdrv *d, uint64_t t_ps, unsigned vf, const uint32_t *pairs, unsigned n,
+                uint64_t *done_ps)
+{
+    unsigned num = vfs_enabled(d);
+    if (vf >= num)
+        return fail(d, "PF driver: VF %u does not exist (%u VFs enabled)", vf, num);
+    assert(1 + 2 * n <= NIC_MBX_WORDS);
+    reg_write(d, t_ps, NIC_REG_PFMBMEM(vf, 0), NIC_MBX_PF_SET_REGS | n << NIC_MBX_COUNT_SHIFT);
+    for (unsigned k = 0; k < 2 * n; k++)
+        reg_write(d, t_ps, NIC_REG_PFMBMEM(vf, 1 + k), pairs[k]);
+    reg_write(d, t_ps, NIC_REG_PFVF(vf, NIC_PFVF_PFMAILBOX), NIC_PFMAILBOX_STS);
+    if (done_ps)
+        *done_ps = t_ps + nic_mbx_latency_ps(d->nic);
+    return 0;
+}
+
+int pfdrv_set_vf_mac(pfdrv *d, uint64_t t_ps, unsigned vf, uint64_t mac, uint64_t *done_ps)
+{
+    if (!nic_mac_is_unicast(mac)) {
+        char m[18];
+        nic_mac_format(mac, m);
+        return fail(d, "PF driver: VF %u MAC %s is not unicast", vf, m);
+    }
+    const uint32_t pairs[] = {NIC_PFVF_RAL, (uint32_t)mac, NIC_PFVF_RAH,
+                              (uint32_t)(mac >> 32) | NIC_PFVF_RAH_AV};
+    return send(d, t_ps, vf, pairs, 2, done_ps);
+}
+
+int pfdrv_set_vf_vlan(pfdrv *d, uint64_t t_ps, unsigned vf, uint16_t vlan, uint64_t *done_ps)
+{
+    if (vlan > NIC_VLAN_MAX)
+        return fail(d, "PF driver: VF %u VLAN %u above %u", vf, vlan, NIC_VLAN_MAX);
+    const uint32_t pairs[] = {NIC_PFVF_VMVIR, vlan ? NIC_VMVIR_VLANA_DEFAULT | vlan : 0};
+    return send(d, t_ps, vf, pairs, 1, done_ps);
+}
+
+int pfdrv_set_vf_spoofchk(pfdrv *d, uint64_t t_ps, unsigned vf, bool on, uint64_t *done_ps)
+{
+    const uint32_t pairs[] = {NIC_PFVF_SPOOF, on ? NIC_PFVF_SPOOF_MACAS : 0};
+    return send(d, t_ps, vf, pairs, 1, done_ps);
+}
+
+int pfdrv_set_vf_trust(pfdrv *d, uint64_t t_ps, unsigned vf, bool on, uint64_t *done_ps)
+{
+    const uint32_t pairs[] = {NIC_PFVF_TRUST, on};
+    return send(d, t_ps, vf, pairs, 1, done_ps);
+}
+
+int pfdrv_set_vf_rate(pfdrv *d, uint64_t t_ps, unsigned vf, double gbps, uint64_t *done_ps)
+{
+    if (!(gbps >= 0) || gbps > d->caps.line_gbps)
+        return fail(d, "PF driver: VF %u rate limit %g Gb/s is above the line rate (%g Gb/s)", vf,
+                    gbps, d->caps.line_gbps);
+    const uint32_t pairs[] = {NIC_PFVF_RATE, (uint32_t)llround(gbps * 1e6)};
+    return send(d, t_ps, vf, pairs, 1, done_ps);
+}
+
+int pfdrv_set_vf_link(pfdrv *d, uint64_t t_ps, unsigned vf, nic_link_state s, uint64_t *done_ps)
+{
+    if (s != NIC_LINK_AUTO && s != NIC_LINK_ENABLE && s != NIC_LINK_DISABLE)
+        return fail(d, "PF driver: VF %u link state %d unknown", vf, (int)s);
+    const uint32_t pairs[] = {NIC_PFVF_LINK, (uint32_t)s};
+    return send(d, t_ps, vf, pairs, 1, done_ps);
+}
