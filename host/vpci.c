@@ -46,11 +46,8 @@ static uint32_t access(vpci_fn *v, uint16_t off, unsigned size, bool write, uint
             return 0;
         }
         return pcie_cfg_read(v->cfg, off, size);
-    case VPCI_DISCARD:
-        v->c->discarded++;
-        return write ? 0 : 0xffffffffu;
-    case VPCI_EMULATE:
-        break;
+    case VPCI_DISCARD: v->c->discarded++; return write ? 0 : 0xffffffffu;
+    case VPCI_EMULATE: break;
     }
     v->c->emulated++;
     if (off >= PCIE_CFG_BAR0 && off < PCIE_CFG_BAR0 + 4 * PCIE_CFG_NUM_BARS) {
@@ -61,7 +58,7 @@ static uint32_t access(vpci_fn *v, uint16_t off, unsigned size, bool write, uint
         uint64_t size_bytes = pcie_cfg_bar_size(v->cfg, i);
         uint32_t type = pcie_cfg_get(v->cfg, off, 4) & 0xfu;
         if (val == 0xffffffffu)
-            v->bar[i] = size_bytes ? ((uint32_t)~(size_bytes - 1) & ~0xfu) | type : 0;
+            v->bar[i] = size_bytes ? ((uint32_t) ~(size_bytes - 1) & ~0xfu) | type : 0;
         else
             v->bar[i] = (val & ~0xfu) | type;
         return 0;
@@ -77,8 +74,13 @@ static uint32_t access(vpci_fn *v, uint16_t off, unsigned size, bool write, uint
 uint64_t vpci_probe(hv *h, unsigned vcpu_core, pcie_cfg *cfg, vpci_msix_fn msix_on, void *ctx,
                     vpci_counters *counters, uint64_t t_ps)
 {
-    vpci_fn v = {.hv = h, .core = vcpu_core, .cfg = cfg, .c = counters, .msix_on = msix_on,
-                 .msix_ctx = ctx, .t = t_ps};
+    vpci_fn v = {.hv = h,
+                 .core = vcpu_core,
+                 .cfg = cfg,
+                 .c = counters,
+                 .msix_on = msix_on,
+                 .msix_ctx = ctx,
+                 .t = t_ps};
     assert(v.cfg);
     v.msix = pcie_cfg_find_capability(v.cfg, PCIE_CAP_ID_MSIX);
     v.exp = pcie_cfg_find_capability(v.cfg, PCIE_CAP_ID_EXP);

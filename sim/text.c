@@ -58,8 +58,7 @@ size_t sim_text_edit_distance(const char *a, const char *b)
     return row[lb];
 }
 
-const char *sim_text_closest(const char *name, const char *const *names, size_t n,
-                             size_t budget)
+const char *sim_text_closest(const char *name, const char *const *names, size_t n, size_t budget)
 {
     const char *best = NULL;
     size_t best_d = SIZE_MAX;

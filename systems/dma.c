@@ -60,14 +60,14 @@ typedef struct inflight {
 } inflight;
 
 typedef struct dma_cfg {
-    uint32_t op;      /* enum op */
+    uint32_t op; /* enum op */
     uint64_t size_bytes, window_bytes, offset_bytes, base_addr;
     uint32_t pattern; /* 0 seq, 1 random */
     uint32_t outstanding;
-    uint32_t cache;   /* 0 warm, 1 cold */
+    uint32_t cache; /* 0 warm, 1 cold */
     uint64_t engine_ps;
     uint32_t mps_supported_bytes;
-    uint32_t map;     /* 0 per transfer, 1 the window once */
+    uint32_t map; /* 0 per transfer, 1 the window once */
 } dma_cfg;
 
 typedef struct dmabench {
@@ -91,7 +91,6 @@ typedef struct dmabench {
     uint64_t reads, writes, read_bytes, write_bytes, urs;
     sim_hist *latency;
 } dmabench;
-
 
 static const sim_param_def dma_params[] = {
     {"dma.op", SIM_PARAM_ENUM, "read", "read|write|rw", "",
@@ -154,59 +153,72 @@ static int dmabench_check(const sim_params *p, sim_err *e)
     uint64_t need = size + c.offset_bytes;
     if (window < need)
         return sim_err_set(e, "dma.window_bytes = %llu is smaller than dma.size_bytes%s = %llu",
-                           (unsigned long long)window,
-                           need > size ? " + dma.offset_bytes" : "", (unsigned long long)need);
+                           (unsigned long long)window, need > size ? " + dma.offset_bytes" : "",
+                           (unsigned long long)need);
     pcie_link_cfg lc = pcie_link_cfg_from_params(p);
     uint64_t mps = lc.mps_bytes;
     uint64_t mpss = c.mps_supported_bytes;
     if (mps > mpss)
-        return sim_err_set(e, "pcie.mps_bytes = %llu exceeds the device's Max_Payload_Size "
-                              "Supported (dma.mps_supported_bytes = %llu)",
+        return sim_err_set(e,
+                           "pcie.mps_bytes = %llu exceeds the device's Max_Payload_Size "
+                           "Supported (dma.mps_supported_bytes = %llu)",
                            (unsigned long long)mps, (unsigned long long)mpss);
     uint64_t base = window_base(p, &c);
     if (base + window < base)
         return sim_err_set(e, "dma.base_addr + dma.window_bytes overflows the address space");
     if (base % 4096)
-        return sim_err_set(e, "dma.base_addr = %#llx is not 4 KiB aligned (use dma.offset_bytes "
-                              "for unaligned transfers)", (unsigned long long)base);
+        return sim_err_set(e,
+                           "dma.base_addr = %#llx is not 4 KiB aligned (use dma.offset_bytes "
+                           "for unaligned transfers)",
+                           (unsigned long long)base);
     /* Device writes there would be interrupts or reach the device's own registers. */
     if (base < PCIE_MSI_BASE + PCIE_MSI_SIZE && base + window > PCIE_MSI_BASE)
-        return sim_err_set(e, "the DMA window [%#llx, %#llx) overlaps the MSI window [%#llx, "
-                              "%#llx)", (unsigned long long)base, (unsigned long long)(base + window),
+        return sim_err_set(e,
+                           "the DMA window [%#llx, %#llx) overlaps the MSI window [%#llx, "
+                           "%#llx)",
+                           (unsigned long long)base, (unsigned long long)(base + window),
                            PCIE_MSI_BASE, PCIE_MSI_BASE + PCIE_MSI_SIZE);
-    if (base < PLATFORM_MMIO32_BASE + PLATFORM_MMIO_WINDOW_BYTES && base + window > PLATFORM_MMIO32_BASE)
-        return sim_err_set(e, "the DMA window [%#llx, %#llx) overlaps the device MMIO window "
-                              "[%#llx, %#llx)", (unsigned long long)base,
-                           (unsigned long long)(base + window), PLATFORM_MMIO32_BASE,
-                           PLATFORM_MMIO32_BASE + PLATFORM_MMIO_WINDOW_BYTES);
+    if (base < PLATFORM_MMIO32_BASE + PLATFORM_MMIO_WINDOW_BYTES &&
+        base + window > PLATFORM_MMIO32_BASE)
+        return sim_err_set(e,
+                           "the DMA window [%#llx, %#llx) overlaps the device MMIO window "
+                           "[%#llx, %#llx)",
+                           (unsigned long long)base, (unsigned long long)(base + window),
+                           PLATFORM_MMIO32_BASE, PLATFORM_MMIO32_BASE + PLATFORM_MMIO_WINDOW_BYTES);
     /* A device with fewer address bits than the window needs reaches it through
      * remapping (strict, lazy) or bounce buffers (off, pt): both work. */
     if (base + window > 1ull << 52)
-        return sim_err_set(e, "the DMA window [%#llx, %#llx) is beyond 52-bit host physical "
-                              "addresses", (unsigned long long)base, (unsigned long long)(base + window));
+        return sim_err_set(e,
+                           "the DMA window [%#llx, %#llx) is beyond 52-bit host physical "
+                           "addresses",
+                           (unsigned long long)base, (unsigned long long)(base + window));
     unsigned bits = lc.addr_bits;
     iommu_dma_cfg dc;
     iommu_dma_config(p, &dc);
     int mode = (int)dc.mode;
     if (bits < 64 && base + window > (1ull << bits) && mode < IOMMU_DMA_STRICT &&
         base < PLATFORM_BOUNCE_BASE + PLATFORM_BOUNCE_BYTES && base + window > PLATFORM_BOUNCE_BASE)
-        return sim_err_set(e, "the DMA window [%#llx, %#llx) overlaps the bounce pool [%#llx, "
-                              "%#llx) a %u-bit device needs",
+        return sim_err_set(e,
+                           "the DMA window [%#llx, %#llx) overlaps the bounce pool [%#llx, "
+                           "%#llx) a %u-bit device needs",
                            (unsigned long long)base, (unsigned long long)(base + window),
-                           PLATFORM_BOUNCE_BASE, PLATFORM_BOUNCE_BASE + PLATFORM_BOUNCE_BYTES, bits);
+                           PLATFORM_BOUNCE_BASE, PLATFORM_BOUNCE_BASE + PLATFORM_BOUNCE_BYTES,
+                           bits);
     if (mode == IOMMU_DMA_OFF)
         return 0;
     if (base < PLATFORM_IOMMU_TABLES_BASE + PLATFORM_IOMMU_TABLES_BYTES &&
         base + window > PLATFORM_IOMMU_TABLES_BASE)
-        return sim_err_set(e, "the DMA window [%#llx, %#llx) overlaps the IOMMU's tables at "
-                              "[%#llx, %#llx)",
+        return sim_err_set(e,
+                           "the DMA window [%#llx, %#llx) overlaps the IOMMU's tables at "
+                           "[%#llx, %#llx)",
                            (unsigned long long)base, (unsigned long long)(base + window),
                            PLATFORM_IOMMU_TABLES_BASE,
                            PLATFORM_IOMMU_TABLES_BASE + PLATFORM_IOMMU_TABLES_BYTES);
     uint64_t page = dc.page_bytes;
     if (mode >= IOMMU_DMA_STRICT && c.map == 1 && window / page > WINDOW_MAX_PAGES)
-        return sim_err_set(e, "dma.window_bytes = %llu needs %llu IOMMU pages of %llu bytes; "
-                              "at most %llu are mapped at once (use a larger iommu.page_bytes)",
+        return sim_err_set(e,
+                           "dma.window_bytes = %llu needs %llu IOMMU pages of %llu bytes; "
+                           "at most %llu are mapped at once (use a larger iommu.page_bytes)",
                            (unsigned long long)window, (unsigned long long)(window / page),
                            (unsigned long long)page, WINDOW_MAX_PAGES);
     return 0;
@@ -286,8 +298,14 @@ static double gbps(const sim_stats *s, uint64_t bytes)
     return el ? (double)bytes * 8.0 / ((double)el / 1000.0) : 0.0; /* bits per ns = Gb/s */
 }
 
-static double m_read_gbps(const sim_stats *s, void *ctx) { return gbps(s, ((dmabench *)ctx)->read_bytes); }
-static double m_write_gbps(const sim_stats *s, void *ctx) { return gbps(s, ((dmabench *)ctx)->write_bytes); }
+static double m_read_gbps(const sim_stats *s, void *ctx)
+{
+    return gbps(s, ((dmabench *)ctx)->read_bytes);
+}
+static double m_write_gbps(const sim_stats *s, void *ctx)
+{
+    return gbps(s, ((dmabench *)ctx)->write_bytes);
+}
 
 static double m_gbps(const sim_stats *s, void *ctx)
 {
@@ -355,7 +373,8 @@ static void register_stats(dmabench *b, sim_stats *st)
     sim_stats_metric(st, "dma_mtps", m_mtps, b, "million transfers per second");
     sim_stats_metric(st, "dma_latency_ns_mean", m_lat_mean, b, "mean transfer latency (ns)");
     sim_stats_metric(st, "dma_latency_ns_p50", m_lat_p50, b, "median transfer latency (ns)");
-    sim_stats_metric(st, "dma_latency_ns_p99", m_lat_p99, b, "99th percentile transfer latency (ns)");
+    sim_stats_metric(st, "dma_latency_ns_p99", m_lat_p99, b,
+                     "99th percentile transfer latency (ns)");
     if (b->dma_api)
         sim_stats_metric(st, "dma_cpu_cycles_per_transfer", m_cpu_cycles, b,
                          "host CPU cycles of the DMA API (maps, unmaps, invalidations, bounces) "
@@ -377,8 +396,7 @@ static int bring_up_dma_api(dmabench *b, const sim_params *p, sim_stats *st, sim
     if (mode == IOMMU_DMA_OFF && !bounce)
         return 0;
     if (pf->iommu && dc.ats)
-        iommu_ats_enable(pf->iommu, PLATFORM_DEVICE_RID, pf->link,
-                         pcie_rc_latency_ps(pf->rc));
+        iommu_ats_enable(pf->iommu, PLATFORM_DEVICE_RID, pf->link, pcie_rc_latency_ps(pf->rc));
     b->dma_api = iommu_dma_create(p, st, pf->iommu, pf->mem, pf->pm, PLATFORM_DEVICE_RID,
                                   DEVICE_DID, bits, PLATFORM_BOUNCE_BASE, PLATFORM_BOUNCE_BYTES, e);
     if (!b->dma_api)
@@ -436,8 +454,8 @@ static void *dmabench_build(const sim_ctx *ctx, const sys_observers *obs, sim_er
         dmabench_destroy(b);
         return NULL;
     }
-    b->dma = pcie_dma_create(b->pf->link, b->pf->rc, PLATFORM_DEVICE_RID,
-                             pcie_link_params_load(p).tags);
+    b->dma =
+        pcie_dma_create(b->pf->link, b->pf->rc, PLATFORM_DEVICE_RID, pcie_link_params_load(p).tags);
     if (bring_up_function(b, p, ctx->stats, e) < 0) {
         dmabench_destroy(b);
         return NULL;

@@ -137,8 +137,10 @@ static int nicload_check(const sim_params *p, sim_err *e)
     unsigned vfs = (unsigned)sim_params_uint(p, "nic.vfs");
     unsigned qp = c.queue_pairs;
     if (vms > vfs)
-        return sim_err_set(e, "nicload.vms = %u needs as many VFs, but the PF driver enables "
-                              "nic.vfs = %u", vms, vfs);
+        return sim_err_set(e,
+                           "nicload.vms = %u needs as many VFs, but the PF driver enables "
+                           "nic.vfs = %u",
+                           vms, vfs);
     unsigned have = vms ? (unsigned)sim_params_uint(p, "nic.queues_per_vf")
                         : (unsigned)sim_params_uint(p, "nic.pf_queues");
     if (qp > have)
@@ -147,17 +149,21 @@ static int nicload_check(const sim_params *p, sim_err *e)
     uint64_t frame = c.frame_bytes;
     uint64_t buf = sim_params_uint(p, "nicdrv.buf_bytes");
     if (frame - NIC_FCS_BYTES > buf)
-        return sim_err_set(e, "nicload.frame_bytes = %llu does not fit a receive buffer "
-                              "(nicdrv.buf_bytes = %llu + the stripped FCS)",
+        return sim_err_set(e,
+                           "nicload.frame_bytes = %llu does not fit a receive buffer "
+                           "(nicdrv.buf_bytes = %llu + the stripped FCS)",
                            (unsigned long long)frame, (unsigned long long)buf);
     if (frame > sim_params_uint(p, "nic.max_frame_bytes"))
-        return sim_err_set(e, "nicload.frame_bytes = %llu is above the NIC's largest frame "
-                              "(nic.max_frame_bytes = %llu)", (unsigned long long)frame,
+        return sim_err_set(e,
+                           "nicload.frame_bytes = %llu is above the NIC's largest frame "
+                           "(nic.max_frame_bytes = %llu)",
+                           (unsigned long long)frame,
                            (unsigned long long)sim_params_uint(p, "nic.max_frame_bytes"));
     if (frame > sim_params_uint(p, "nic.tx_buffer_bytes") ||
         frame > sim_params_uint(p, "nic.rx_buffer_bytes"))
-        return sim_err_set(e, "nicload.frame_bytes = %llu is larger than the NIC's packet "
-                              "buffers (nic.tx_buffer_bytes, nic.rx_buffer_bytes)",
+        return sim_err_set(e,
+                           "nicload.frame_bytes = %llu is larger than the NIC's packet "
+                           "buffers (nic.tx_buffer_bytes, nic.rx_buffer_bytes)",
                            (unsigned long long)frame);
     if (c.direction == DIR_V2V && vms < 2)
         return sim_err_set(e, "nicload.direction = vf-to-vf needs nicload.vms >= 2 (it is %u)",
@@ -165,13 +171,16 @@ static int nicload_check(const sim_params *p, sim_err *e)
     double offered = c.offered_gbps;
     double line = sim_params_double(p, "nic.line_gbps");
     if (offered > line)
-        return sim_err_set(e, "nicload.offered_gbps = %g is above the line rate (nic.line_gbps "
-                              "= %g)", offered, line);
+        return sim_err_set(e,
+                           "nicload.offered_gbps = %g is above the line rate (nic.line_gbps "
+                           "= %g)",
+                           offered, line);
     uint64_t mps = pcie_link_cfg_from_params(p).mps_bytes;
     uint64_t mpss = sim_params_uint(p, "nic.mps_supported_bytes");
     if (mps > mpss)
-        return sim_err_set(e, "pcie.mps_bytes = %llu is above the NIC's Max_Payload_Size "
-                              "Supported (nic.mps_supported_bytes = %llu)",
+        return sim_err_set(e,
+                           "pcie.mps_bytes = %llu is above the NIC's Max_Payload_Size "
+                           "Supported (nic.mps_supported_bytes = %llu)",
                            (unsigned long long)mps, (unsigned long long)mpss);
     uint64_t qbytes = nic_drvq_mem_bytes(p) * qp * (vms ? vms : 1);
     uint64_t base = c.host_base_addr;
@@ -180,8 +189,9 @@ static int nicload_check(const sim_params *p, sim_err *e)
     if (dc.mode != IOMMU_DMA_OFF &&
         base < PLATFORM_IOMMU_TABLES_BASE + PLATFORM_IOMMU_TABLES_BYTES &&
         base + qbytes > PLATFORM_IOMMU_TABLES_BASE)
-        return sim_err_set(e, "nicload.host_base_addr: the queues' memory [%#llx, %#llx) overlaps "
-                              "the IOMMU's tables at [%#llx, %#llx)",
+        return sim_err_set(e,
+                           "nicload.host_base_addr: the queues' memory [%#llx, %#llx) overlaps "
+                           "the IOMMU's tables at [%#llx, %#llx)",
                            (unsigned long long)base, (unsigned long long)(base + qbytes),
                            PLATFORM_IOMMU_TABLES_BASE,
                            PLATFORM_IOMMU_TABLES_BASE + PLATFORM_IOMMU_TABLES_BYTES);
@@ -339,8 +349,14 @@ static double link_per_pkt(const sim_stats *s, const nicload *l, const char *nam
     return bytes / (double)pk;
 }
 
-static double m_up_per_pkt(const sim_stats *s, void *ctx) { return link_per_pkt(s, ctx, "pcie.up.wire_bytes"); }
-static double m_down_per_pkt(const sim_stats *s, void *ctx) { return link_per_pkt(s, ctx, "pcie.down.wire_bytes"); }
+static double m_up_per_pkt(const sim_stats *s, void *ctx)
+{
+    return link_per_pkt(s, ctx, "pcie.up.wire_bytes");
+}
+static double m_down_per_pkt(const sim_stats *s, void *ctx)
+{
+    return link_per_pkt(s, ctx, "pcie.down.wire_bytes");
+}
 
 static double m_lat_p50(const sim_stats *s, void *ctx)
 {
@@ -397,8 +413,9 @@ static void register_metrics(nicload *l, sim_stats *st)
     sim_stats_metric(st, "throughput_mpps", m_mpps, l, "million packets per second");
     sim_stats_metric(st, "throughput_tx_gbps", m_tx_gbps, l, "host-side Gb/s the NIC sent");
     sim_stats_metric(st, "throughput_rx_gbps", m_rx_gbps, l, "host-side Gb/s the NIC received");
-    sim_stats_metric(st, "drops", m_drops, l,
-                     "NIC drops: empty ring, buffer overflow, anti-spoofing, link down, DMA errors");
+    sim_stats_metric(
+        st, "drops", m_drops, l,
+        "NIC drops: empty ring, buffer overflow, anti-spoofing, link down, DMA errors");
     sim_stats_metric(st, "tx_desc_reads", m_desc_reads, l, "transmit descriptor fetch reads");
     sim_stats_metric(st, "doorbells", m_doorbells, l, "tail register writes the NIC received");
     sim_stats_metric(st, "irqs_per_sec", m_irqs, l, "MSI-X interrupts per second");
@@ -582,8 +599,8 @@ static void *nicload_build(const sim_ctx *ctx, const sys_observers *obs, sim_err
         nicload_destroy(l);
         return NULL;
     }
-    nic_env env = {ctx->kernel, ctx->stats, l->pf->link, l->pf->rc, l->pf->bus,
-                   PLATFORM_DEVICE_RID};
+    nic_env env = {ctx->kernel, ctx->stats, l->pf->link,
+                   l->pf->rc,   l->pf->bus, PLATFORM_DEVICE_RID};
     l->nic = nic_create(p, &env, e);
     if (!l->nic || bring_up(l, p, e) < 0) {
         nicload_destroy(l);

@@ -16,11 +16,13 @@
  * The steps of each path are data (host/iopath/tables.c, path.h); one engine runs them
  * (host/iopath/engine.c, iopath.h) over the CPU, hypervisor, switch, NIC, PCIe, IOMMU and
  * memory models. This file builds the platform, assigns functions and interrupts as the
- * hypervisor does at boot, places the VMs, starts the traffic and defines the metrics. Traffic: traffic.pattern stream_tx (the VMs send to the link partner),
- * stream_rx (the partner sends to every VM), bidir, rr (each VM sends a request and
- * waits for the partner's response), inter_vm (VM i sends to VM i+1 through the
- * switch, or the NIC's embedded switch for SR-IOV); traffic.packet_bytes, traffic.vms,
- * traffic.offered_gbps (0: as fast as it goes), traffic.rr_bytes.
+ * hypervisor does at boot, places the VMs, starts the traffic and defines the metrics.
+ *
+ * Traffic: traffic.pattern stream_tx (the VMs send to the link partner), stream_rx (the
+ * partner sends to every VM), bidir, rr (each VM sends a request and waits for the
+ * partner's response), inter_vm (VM i sends to VM i+1 through the switch, or the NIC's
+ * embedded switch for SR-IOV); traffic.packet_bytes, traffic.vms, traffic.offered_gbps
+ * (0: as fast as it goes), traffic.rr_bytes.
  *
  * Placement (place.*): cores 0 .. place.host_cores-1 run the host's stack and PF driver
  * (for devdomain: the driver domain's vCPUs that run its PF driver and bridge); VM i's
@@ -94,16 +96,16 @@ typedef struct paths_sys {
     nic_partner *peer;
     nic_drv_counters *drv_ctr; /* per function with a driver: the PF, then each VF */
     unsigned n_drv_ctr;
-    vpci_counters vpci;        /* the guests' configuration accesses */
+    vpci_counters vpci; /* the guests' configuration accesses */
     iopath io;
 } paths_sys;
 
 /* ---------------------------------------------------------------- parameters */
 
-
 static const sim_param_def paths_params[] = {
     {"io.path", SIM_PARAM_ENUM, "native", "native|emulated|paravirt|devdomain|passthrough|sriov",
-     "", "How the VMs reach the NIC: bare metal; an emulated e1000; virtio with vhost; a Xen "
+     "",
+     "How the VMs reach the NIC: bare metal; an emulated e1000; virtio with vhost; a Xen "
      "driver domain; the whole NIC assigned to one VM; a VF per VM",
      SIM_AT(paths_cfg, path)},
     {"io.nic_acs", SIM_PARAM_BOOL, "true", NULL, "",
@@ -129,8 +131,7 @@ static const sim_param_def paths_params[] = {
      "Offered load per direction, all VMs together, host-side Gb/s (0: as fast as it goes)",
      SIM_AT(paths_cfg, offered_gbps)},
     {"traffic.rr_bytes", SIM_PARAM_UINT, "0", "0..1518", "bytes",
-     "rr: request and response frame size (0: traffic.packet_bytes)",
-     SIM_AT(paths_cfg, rr_bytes)},
+     "rr: request and response frame size (0: traffic.packet_bytes)", SIM_AT(paths_cfg, rr_bytes)},
     {"traffic.rr_outstanding", SIM_PARAM_UINT, "1", "1..4096", "requests",
      "rr: requests each VM keeps outstanding (1: netperf TCP_RR; more: many clients at once, "
      "as a loaded key-value server)",
@@ -198,23 +199,30 @@ static int paths_check(const sim_params *p, sim_err *e)
         return sim_err_set(e, "place.host_cores = %u leaves no core for the VMs (cpu.cores = %u)",
                            hcores, cores);
     if (k == PATH_PASSTHROUGH && vms != 1)
-        return sim_err_set(e, "io.path = passthrough gives the whole NIC to one VM, but "
-                              "traffic.vms = %u (use sriov to share it)", vms);
+        return sim_err_set(e,
+                           "io.path = passthrough gives the whole NIC to one VM, but "
+                           "traffic.vms = %u (use sriov to share it)",
+                           vms);
     if (k == PATH_SRIOV) {
         if (vms > max_vfs)
-            return sim_err_set(e, "io.path = sriov gives each VM a VF: traffic.vms = %u needs %u "
-                                  "VFs, but the NIC has nic.max_vfs = %u", vms, vms, max_vfs);
+            return sim_err_set(e,
+                               "io.path = sriov gives each VM a VF: traffic.vms = %u needs %u "
+                               "VFs, but the NIC has nic.max_vfs = %u",
+                               vms, vms, max_vfs);
         if (vms > vfs)
-            return sim_err_set(e, "io.path = sriov gives each VM a VF: traffic.vms = %u needs %u "
-                                  "VFs, but the PF driver enables nic.vfs = %u", vms, vms, vfs);
+            return sim_err_set(e,
+                               "io.path = sriov gives each VM a VF: traffic.vms = %u needs %u "
+                               "VFs, but the PF driver enables nic.vfs = %u",
+                               vms, vms, vfs);
     }
     if (vfs) {
         uint64_t need = pfq + (uint64_t)vfs * sim_params_uint(p, "nic.queues_per_vf");
         if (need > sim_params_uint(p, "nic.total_queues"))
-            return sim_err_set(e, "%u VFs with nic.queues_per_vf = %llu and nic.pf_queues = %u need "
-                                  "%llu queue pairs; the NIC's pool has nic.total_queues = %llu",
-                               vfs, (unsigned long long)sim_params_uint(p, "nic.queues_per_vf"), pfq,
-                               (unsigned long long)need,
+            return sim_err_set(e,
+                               "%u VFs with nic.queues_per_vf = %llu and nic.pf_queues = %u need "
+                               "%llu queue pairs; the NIC's pool has nic.total_queues = %llu",
+                               vfs, (unsigned long long)sim_params_uint(p, "nic.queues_per_vf"),
+                               pfq, (unsigned long long)need,
                                (unsigned long long)sim_params_uint(p, "nic.total_queues"));
     }
     if (assigned(k) && !c.nic_acs) {
@@ -223,45 +231,58 @@ static int paths_check(const sim_params *p, sim_err *e)
                                   "(io.nic_acs = false), and the PF in it stays with the host, so "
                                   "no VF can be given to a VM");
         if (vfs)
-            return sim_err_set(e, "io.path = %s: the PF's IOMMU group also holds its %u VFs "
-                                  "(io.nic_acs = false), which stay with the host, so the PF "
-                                  "cannot be given to a %s", path, vfs,
-                               k == PATH_DEVDOMAIN ? "driver domain" : "VM");
+            return sim_err_set(e,
+                               "io.path = %s: the PF's IOMMU group also holds its %u VFs "
+                               "(io.nic_acs = false), which stay with the host, so the PF "
+                               "cannot be given to a %s",
+                               path, vfs, k == PATH_DEVDOMAIN ? "driver domain" : "VM");
     }
     if (k == PATH_NATIVE && vms > pfq)
-        return sim_err_set(e, "io.path = native: each of traffic.vms = %u application threads "
-                              "drives its own PF queue pair, but nic.pf_queues = %u", vms, pfq);
+        return sim_err_set(e,
+                           "io.path = native: each of traffic.vms = %u application threads "
+                           "drives its own PF queue pair, but nic.pf_queues = %u",
+                           vms, pfq);
     if ((k == PATH_EMULATED || k == PATH_PARAVIRT || k == PATH_DEVDOMAIN) && hcores > pfq)
-        return sim_err_set(e, "place.host_cores = %u: each host core drives one PF queue pair, "
-                              "but nic.pf_queues = %u", hcores, pfq);
+        return sim_err_set(e,
+                           "place.host_cores = %u: each host core drives one PF queue pair, "
+                           "but nic.pf_queues = %u",
+                           hcores, pfq);
     if (pattern == IOPATH_INTER_VM) {
         if (k == PATH_NATIVE || k == PATH_PASSTHROUGH)
-            return sim_err_set(e, "traffic.pattern = inter_vm needs two VMs that share the NIC or "
-                                  "a switch; io.path = %s has %s", path,
-                               k == PATH_NATIVE ? "no VMs" : "one VM");
+            return sim_err_set(e,
+                               "traffic.pattern = inter_vm needs two VMs that share the NIC or "
+                               "a switch; io.path = %s has %s",
+                               path, k == PATH_NATIVE ? "no VMs" : "one VM");
         if (vms < 2)
-            return sim_err_set(e, "traffic.pattern = inter_vm needs traffic.vms >= 2 (it is %u)", vms);
+            return sim_err_set(e, "traffic.pattern = inter_vm needs traffic.vms >= 2 (it is %u)",
+                               vms);
     }
     uint64_t frame = c.packet_bytes;
     uint64_t rr = c.rr_bytes;
     if (rr && rr < NIC_MIN_FRAME_BYTES)
-        return sim_err_set(e, "traffic.rr_bytes = %llu is below the 64-byte minimum frame (0: "
-                              "traffic.packet_bytes)", (unsigned long long)rr);
+        return sim_err_set(e,
+                           "traffic.rr_bytes = %llu is below the 64-byte minimum frame (0: "
+                           "traffic.packet_bytes)",
+                           (unsigned long long)rr);
     if (rr > frame)
         frame = rr;
     if (frame - NIC_FCS_BYTES > sim_params_uint(p, "nicdrv.buf_bytes"))
-        return sim_err_set(e, "a %llu-byte frame does not fit a receive buffer (nicdrv.buf_bytes "
-                              "= %llu + the stripped FCS)", (unsigned long long)frame,
+        return sim_err_set(e,
+                           "a %llu-byte frame does not fit a receive buffer (nicdrv.buf_bytes "
+                           "= %llu + the stripped FCS)",
+                           (unsigned long long)frame,
                            (unsigned long long)sim_params_uint(p, "nicdrv.buf_bytes"));
     double offered = c.offered_gbps;
     double line = sim_params_double(p, "nic.line_gbps");
     if (offered > line)
-        return sim_err_set(e, "traffic.offered_gbps = %g is above the line rate (nic.line_gbps = %g)",
+        return sim_err_set(e,
+                           "traffic.offered_gbps = %g is above the line rate (nic.line_gbps = %g)",
                            offered, line);
     uint32_t mps = pcie_link_cfg_from_params(p).mps_bytes;
     if (mps > sim_params_uint(p, "nic.mps_supported_bytes"))
-        return sim_err_set(e, "pcie.mps_bytes = %llu is above the NIC's Max_Payload_Size "
-                              "Supported (nic.mps_supported_bytes = %llu)",
+        return sim_err_set(e,
+                           "pcie.mps_bytes = %llu is above the NIC's Max_Payload_Size "
+                           "Supported (nic.mps_supported_bytes = %llu)",
                            (unsigned long long)mps,
                            (unsigned long long)sim_params_uint(p, "nic.mps_supported_bytes"));
     uint64_t mac;
@@ -272,20 +293,24 @@ static int paths_check(const sim_params *p, sim_err *e)
     uint64_t holds =
         sim_params_uint(p, "nicdrv.qdisc_pkts") + sim_params_uint(p, "nic.ring_entries") - 1;
     if (txq > holds)
-        return sim_err_set(e, "net.txq_pkts = %llu is more than a NIC queue's ring and backlog "
-                              "hold (nic.ring_entries - 1 + nicdrv.qdisc_pkts = %llu)",
+        return sim_err_set(e,
+                           "net.txq_pkts = %llu is more than a NIC queue's ring and backlog "
+                           "hold (nic.ring_entries - 1 + nicdrv.qdisc_pkts = %llu)",
                            (unsigned long long)txq, (unsigned long long)holds);
     uint64_t page = c.guest_page_bytes;
     if (page != 4096 && page != (2ull << 20) && page != (1ull << 30))
-        return sim_err_set(e, "io.guest_page_bytes = %llu: the IOMMU maps 4 KiB, 2 MiB or 1 GiB "
-                              "pages", (unsigned long long)page);
+        return sim_err_set(e,
+                           "io.guest_page_bytes = %llu: the IOMMU maps 4 KiB, 2 MiB or 1 GiB "
+                           "pages",
+                           (unsigned long long)page);
     iommu_cfg ic;
     iommu_config(p, &ic);
     if (page == (1ull << 30) && !ic.superpage_1g)
         return sim_err_set(e, "io.guest_page_bytes = 1 GiB needs iommu.superpage_1g = true");
     if (nic_drvq_mem_bytes(p) > PLATFORM_VM_SPAN)
-        return sim_err_set(e, "a queue pair's rings and buffers (%llu bytes: nic.ring_entries x "
-                              "nicdrv.buf_bytes) exceed a VM's 1 GiB I/O window",
+        return sim_err_set(e,
+                           "a queue pair's rings and buffers (%llu bytes: nic.ring_entries x "
+                           "nicdrv.buf_bytes) exceed a VM's 1 GiB I/O window",
                            (unsigned long long)nic_drvq_mem_bytes(p));
     return 0;
 }
@@ -342,9 +367,21 @@ static void on_partner_rx(void *ctx, const nic_pkt *p, uint64_t arrival_ps)
     if (p->kind == NIC_PKT_DATA && arrival_ps >= p->born_ps)
         sim_hist_add(sys->io.lat, arrival_ps - p->born_ps);
 }
-static double m_lat_p50(const sim_stats *s, void *ctx) { (void)s; return lat_q(ctx, 0.5); }
-static double m_lat_p99(const sim_stats *s, void *ctx) { (void)s; return lat_q(ctx, 0.99); }
-static double m_lat_p999(const sim_stats *s, void *ctx) { (void)s; return lat_q(ctx, 0.999); }
+static double m_lat_p50(const sim_stats *s, void *ctx)
+{
+    (void)s;
+    return lat_q(ctx, 0.5);
+}
+static double m_lat_p99(const sim_stats *s, void *ctx)
+{
+    (void)s;
+    return lat_q(ctx, 0.99);
+}
+static double m_lat_p999(const sim_stats *s, void *ctx)
+{
+    (void)s;
+    return lat_q(ctx, 0.999);
+}
 
 static double who_per_pkt(const paths_sys *sys, cpu_who w)
 {
@@ -374,7 +411,10 @@ static double m_exits(const sim_stats *s, void *ctx)
     return per_s(s, (double)hv_exits_total(((paths_sys *)ctx)->io.hv));
 }
 
-static double m_irqs(const sim_stats *s, void *ctx) { return per_s(s, (double)((paths_sys *)ctx)->io.c.irqs); }
+static double m_irqs(const sim_stats *s, void *ctx)
+{
+    return per_s(s, (double)((paths_sys *)ctx)->io.c.irqs);
+}
 
 static double m_copies(const sim_stats *s, void *ctx)
 {
@@ -446,8 +486,8 @@ static void register_stats(paths_sys *sys, sim_stats *st)
     sim_stats_counter(st, "net.cfg_discarded", &sys->vpci.discarded,
                       "guest configuration accesses discarded by the hypervisor");
     sys->io.lat = sim_stats_hist(st, "net.latency_ps", "ps",
-                            "application-level latency: partner or sender to the receiving "
-                            "application; rr: request to response");
+                                 "application-level latency: partner or sender to the receiving "
+                                 "application; rr: request to response");
     sim_stats_metric(st, "throughput_gbps", m_gbps, sys,
                      "host-side Gb/s that reached the partner or an application");
     sim_stats_metric(st, "throughput_mpps", m_mpps, sys, "million packets per second that arrived");
@@ -530,14 +570,16 @@ static iommu_domain *identity_domain(paths_sys *sys, uint16_t did, uint64_t base
         sim_err_set(e, "paths: no IOMMU domain %u", did);
         return NULL;
     }
-    if (iommu_domain_map(d, base, base, round_up(bytes, page), page, IOMMU_READ | IOMMU_WRITE, e) < 0)
+    if (iommu_domain_map(d, base, base, round_up(bytes, page), page, IOMMU_READ | IOMMU_WRITE, e) <
+        0)
         return NULL;
     return d;
 }
 
 /* One driver queue of function fn, queue pair q, its memory at base. */
-static iopath_drvq *add_queue(paths_sys *sys, unsigned fn, unsigned q, uint64_t base, nic_drv_counters *ctr,
-                           iopath_vm *owner, unsigned core, cpu_who who, bool via_hv, sim_err *e)
+static iopath_drvq *add_queue(paths_sys *sys, unsigned fn, unsigned q, uint64_t base,
+                              nic_drv_counters *ctr, iopath_vm *owner, unsigned core, cpu_who who,
+                              bool via_hv, sim_err *e)
 {
     iopath_drvq *dq = sim_xcalloc(1, sizeof *dq);
     unsigned idx = sys->io.ndq;
@@ -552,7 +594,8 @@ static iopath_drvq *add_queue(paths_sys *sys, unsigned fn, unsigned q, uint64_t 
     uint8_t vector = (uint8_t)(DEV_VECTOR + idx % 0xb0u);
     int rc;
     if (via_hv && hv_posted(sys->io.hv)) {
-        dq->pd_addr = owner ? owner->pd_addr : iommu_pid_create(sys->pf->iommu, PI_NOTIFY_VECTOR, core);
+        dq->pd_addr =
+            owner ? owner->pd_addr : iommu_pid_create(sys->pf->iommu, PI_NOTIFY_VECTOR, core);
         rc = iommu_irte_set_posted(sys->pf->iommu, idx, dq->rid, dq->pd_addr, vector, false);
     } else {
         rc = iommu_irte_set_remapped(sys->pf->iommu, idx, dq->rid, core, vector);
@@ -622,8 +665,8 @@ static int add_queues(paths_sys *sys, sim_err *e)
         nic_drv_enable_msix(sys->nic, NIC_PF);
         for (unsigned i = 0; i < sys->io.vms; i++) {
             iopath_vm *vm = &sys->io.vm[i];
-            vm->own = add_queue(sys, NIC_PF, i, PLATFORM_HOST_BASE + i * per_q, &sys->drv_ctr[0], vm,
-                                vm->vcpu_core, CPU_GUEST, false, e);
+            vm->own = add_queue(sys, NIC_PF, i, PLATFORM_HOST_BASE + i * per_q, &sys->drv_ctr[0],
+                                vm, vm->vcpu_core, CPU_GUEST, false, e);
             if (!vm->own)
                 return -1;
         }
@@ -635,16 +678,18 @@ static int add_queues(paths_sys *sys, sim_err *e)
         if (dd) {
             /* The driver domain is a VM that owns the PF: its own DMA domain, and its
              * interrupts through the hypervisor. */
-            iommu_domain *d = identity_domain(sys, DDOM_DID, PLATFORM_HOST_BASE, sys->cfg.host_cores * per_q, e);
+            iommu_domain *d =
+                identity_domain(sys, DDOM_DID, PLATFORM_HOST_BASE, sys->cfg.host_cores * per_q, e);
             if (!d || iommu_attach(sys->pf->iommu, rid, d) < 0)
-                return d ? sim_err_set(e, "paths: attaching the PF to the driver domain failed") : -1;
+                return d ? sim_err_set(e, "paths: attaching the PF to the driver domain failed")
+                         : -1;
         } else {
             iommu_attach_passthrough(sys->pf->iommu, rid);
         }
         nic_drv_enable_msix(sys->nic, NIC_PF);
         for (unsigned q = 0; q < sys->cfg.host_cores; q++) {
-            sys->io.host_q[q] = add_queue(sys, NIC_PF, q, PLATFORM_HOST_BASE + q * per_q, &sys->drv_ctr[0], NULL, q,
-                                     CPU_HOST, dd, e);
+            sys->io.host_q[q] = add_queue(sys, NIC_PF, q, PLATFORM_HOST_BASE + q * per_q,
+                                          &sys->drv_ctr[0], NULL, q, CPU_HOST, dd, e);
             if (!sys->io.host_q[q])
                 return -1;
         }
@@ -659,7 +704,8 @@ static int add_queues(paths_sys *sys, sim_err *e)
             vm->fn = fn;
             iommu_domain *d = identity_domain(sys, (uint16_t)(1 + i), vm->gpa_base, per_q, e);
             if (!d || iommu_attach(sys->pf->iommu, nic_fn_rid(sys->nic, fn), d) < 0)
-                return d ? sim_err_set(e, "paths: attaching function %u to VM %u failed", fn, i) : -1;
+                return d ? sim_err_set(e, "paths: attaching function %u to VM %u failed", fn, i)
+                         : -1;
             nic_drv_counters *ctr = &sys->drv_ctr[0];
             if (fn != NIC_PF) {
                 ctr = &sys->drv_ctr[sys->n_drv_ctr++];
@@ -667,7 +713,8 @@ static int add_queues(paths_sys *sys, sim_err *e)
                 snprintf(pre, sizeof pre, "nicdrv.vf%u", fn - 1);
                 nic_drv_register_stats(ctr, sys->stats, pre);
             }
-            vm->own = add_queue(sys, fn, 0, vm->gpa_base, ctr, vm, vm->vcpu_core, CPU_GUEST, true, e);
+            vm->own =
+                add_queue(sys, fn, 0, vm->gpa_base, ctr, vm, vm->vcpu_core, CPU_GUEST, true, e);
             if (!vm->own)
                 return -1;
         }
@@ -695,7 +742,8 @@ static uint64_t open_queues(paths_sys *sys)
     uint64_t start = START_PS;
     for (unsigned i = 0; i < sys->io.vms; i++) {
         iopath_vm *vm = &sys->io.vm[i];
-        if (sys->io.path->nic_owner == PATH_NIC_VM_PF || sys->io.path->nic_owner == PATH_NIC_VM_VF) {
+        if (sys->io.path->nic_owner == PATH_NIC_VM_PF ||
+            sys->io.path->nic_owner == PATH_NIC_VM_VF) {
             assigned_fn a = {sys->nic, vm->fn};
             uint64_t t = vpci_probe(sys->io.hv, vm->vcpu_core, nic_fn_cfg(sys->nic, vm->fn),
                                     enable_msix, &a, &sys->vpci, 0);
@@ -734,9 +782,10 @@ static void setup_traffic(paths_sys *sys, uint64_t start)
             nic_partner_add_dest(sys->peer, sys->io.vm[0].mac, 0, sys->io.vms);
         else
             for (unsigned v = 0; v < sys->io.vms; v++)
-                nic_partner_add_dest(sys->peer, sys->io.vm[v].mac,
-                                     own == PATH_NIC_VM_VF ? nic_fn_vlan(sys->nic, sys->io.vm[v].fn) : 0,
-                                     own == PATH_NIC_VM_VF || own == PATH_NIC_VM_PF ? 1 : sys->io.nhost_q);
+                nic_partner_add_dest(
+                    sys->peer, sys->io.vm[v].mac,
+                    own == PATH_NIC_VM_VF ? nic_fn_vlan(sys->nic, sys->io.vm[v].fn) : 0,
+                    own == PATH_NIC_VM_VF || own == PATH_NIC_VM_PF ? 1 : sys->io.nhost_q);
         nic_partner_start(sys->peer, start, sys->cfg.offered_gbps, sys->io.frame_bytes);
     }
     if (!from_vms)
@@ -745,9 +794,10 @@ static void setup_traffic(paths_sys *sys, uint64_t start)
         iopath_sender *s = &sys->io.vm[v].snd;
         s->active = true;
         s->dst_mac = sys->io.pattern == IOPATH_INTER_VM ? sys->io.vm[(v + 1) % sys->io.vms].mac
-                                                : nic_partner_mac(sys->peer);
+                                                        : nic_partner_mac(sys->peer);
         if (sys->cfg.offered_gbps > 0 && sys->io.pattern != IOPATH_RR)
-            s->interval_ps = (uint64_t)llround((double)hb * 8000.0 * sys->io.vms / sys->cfg.offered_gbps);
+            s->interval_ps =
+                (uint64_t)llround((double)hb * 8000.0 * sys->io.vms / sys->cfg.offered_gbps);
     }
     iopath_start(&sys->io, start);
 }
@@ -783,8 +833,8 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
     }
     io->iommu = sys->pf->iommu;
     iommu_set_irq_sink(io->iommu, iopath_on_irq, io);
-    nic_env env = {ctx->kernel, ctx->stats, sys->pf->link, sys->pf->rc, sys->pf->bus,
-                   PLATFORM_DEVICE_RID};
+    nic_env env = {ctx->kernel, ctx->stats,   sys->pf->link,
+                   sys->pf->rc, sys->pf->bus, PLATFORM_DEVICE_RID};
     sys->nic = nic_create(p, &env, e);
     if (!sys->nic || bring_up_nic(sys, e) < 0) {
         paths_destroy(sys);

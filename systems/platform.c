@@ -22,8 +22,7 @@ int platform_check(const sim_params *p, sim_err *e)
     return 0;
 }
 
-platform *platform_create(const sim_ctx *ctx, const sys_observers *obs, bool with_iommu,
-                          sim_err *e)
+platform *platform_create(const sim_ctx *ctx, const sys_observers *obs, bool with_iommu, sim_err *e)
 {
     (void)e;
     const sim_params *p = ctx->params;

@@ -119,7 +119,7 @@ typedef struct replay {
 
 typedef struct replay_cfg {
     const char *file;
-    uint32_t timing;     /* 0 timed, 1 fast */
+    uint32_t timing; /* 0 timed, 1 fast */
     uint32_t outstanding;
     uint32_t invalidate; /* 0 recorded, 1 policy */
     uint32_t warm;       /* 0 auto, 1 warm, 2 cold */
@@ -358,11 +358,14 @@ static void policy_invalidate(replay *r, uint16_t did, uint16_t rid, uint64_t fi
                               uint64_t t)
 {
     if (r->dma_api.mode == IOMMU_DMA_STRICT) {
-        r->chain[r->chain_n++] = (iommu_inv){.kind = IOMMU_INV_IOTLB_PAGE, .did = did, .addr = first,
-                                             .bytes = end - first, .keep_tables = true};
+        r->chain[r->chain_n++] = (iommu_inv){.kind = IOMMU_INV_IOTLB_PAGE,
+                                             .did = did,
+                                             .addr = first,
+                                             .bytes = end - first,
+                                             .keep_tables = true};
         if (r->dma_api.ats)
-            r->chain[r->chain_n++] = (iommu_inv){.kind = IOMMU_INV_DEVTLB, .rid = rid, .addr = first,
-                                                 .bytes = end - first};
+            r->chain[r->chain_n++] = (iommu_inv){
+                .kind = IOMMU_INV_DEVTLB, .rid = rid, .addr = first, .bytes = end - first};
         submit(r, t);
         return;
     }
@@ -416,8 +419,12 @@ static void do_inv(replay *r, const trace_rec *x, uint64_t t)
         return;
     }
     unsigned kind = x->flags & TRACE_F_INV_KIND;
-    iommu_inv v = {.kind = (iommu_inv_kind)kind, .did = x->domain, .rid = x->rid,
-                   .addr = x->addr, .bytes = x->len, .keep_tables = (x->flags & TRACE_F_INV_KEEP) != 0};
+    iommu_inv v = {.kind = (iommu_inv_kind)kind,
+                   .did = x->domain,
+                   .rid = x->rid,
+                   .addr = x->addr,
+                   .bytes = x->len,
+                   .keep_tables = (x->flags & TRACE_F_INV_KEEP) != 0};
     if (kind == TRACE_INV_DEVTLB && !x->len)
         v.bytes = 1ull << 63; /* the whole device TLB */
     if (kind == TRACE_INV_IEC_INDEX) {
@@ -512,7 +519,10 @@ static const trace_rec *peek(replay *r)
     return &r->recs[r->pos];
 }
 
-static bool is_dma(const trace_rec *x) { return x->op == TRACE_OP_READ || x->op == TRACE_OP_WRITE || x->op == TRACE_OP_MSI; }
+static bool is_dma(const trace_rec *x)
+{
+    return x->op == TRACE_OP_READ || x->op == TRACE_OP_WRITE || x->op == TRACE_OP_MSI;
+}
 
 /* The trace is over: stop when the last request has completed. */
 static void finish(replay *r)
@@ -617,7 +627,8 @@ static double m_nowalk_rate(const sim_stats *s, void *ctx)
 {
     (void)ctx;
     double hits, misses, walks;
-    if (!sim_stats_get(s, "iommu.iotlb_hits", &hits) || !sim_stats_get(s, "iommu.iotlb_misses", &misses) ||
+    if (!sim_stats_get(s, "iommu.iotlb_hits", &hits) ||
+        !sim_stats_get(s, "iommu.iotlb_misses", &misses) ||
         !sim_stats_get(s, "iommu.walks", &walks) || hits + misses <= 0)
         return 0.0;
     return 1.0 - walks / (hits + misses);

@@ -1,6 +1,6 @@
-/* A NIC on a Gen3 x8 link for the NIC tests: native kernel, host memory, link, root
- * complex, configuration bus, the NIC with its PF enumerated and BARs placed and the PF
- * driver bound (VFs are the test's to enable), MSI-X
+/* A NIC on the shared rig's platform (tests/rig.h: a Gen3 x8 link, host memory, root
+ * complex, configuration bus, an IOMMU when iommu.mode asks) for the NIC tests: the NIC
+ * booted as a run boots it and the PF driver bound (VFs are the test's to enable), MSI-X
  * messages recorded and dispatched to driver queue pairs, frames the NIC puts on the
  * wire recorded. Tests change parameters between nicfx_params and nicfx_build. */
 #ifndef TESTS_NIC_FIXTURE_H
@@ -24,8 +24,8 @@
 #include "sim/kernel.h"
 #include "sim/run.h"
 #include "systems/kinds.h"
+#include "tests/rig.h"
 
-#define FX_PF_RID 0x0100u
 #define FX_MAX_Q 64
 #define FX_MAX_MSI 65536
 #define FX_MAX_WIRE 65536
@@ -38,13 +38,7 @@ typedef struct fx_msi {
 } fx_msi;
 
 typedef struct nicfx {
-    sim_params *p;
-    sim_kernel *k;
-    sim_stats *st;
-    mem *m;
-    pcie_link *link;
-    pcie_rc *rc;
-    pcie_cfg_bus *bus;
+    rig r; /* the platform: f.r.pf->link, ->rc, ->bus, ->iommu (iommu.mode not off) */
     nic *n;
     pfdrv *pf; /* the PF driver, bound once the PF is enumerated */
     nic_drvq *q[FX_MAX_Q];
@@ -67,15 +61,13 @@ static inline void fx_set(sim_params *p, const char *name, const char *value)
 static inline void nicfx_params(nicfx *f)
 {
     memset(f, 0, sizeof *f);
-    f->p = sim_params_create();
-    sim_run_register_params(f->p);
-    systems_ops.register_params(f->p);
-    fx_set(f->p, "workload.kind", "nic");
-    fx_set(f->p, "nic.max_vfs", "8");
-    fx_set(f->p, "nic.total_queues", "32");
-    fx_set(f->p, "nic.ring_entries", "64");
-    fx_set(f->p, "nic.tx_desc_cache", "40");
-    fx_set(f->p, "nicdrv.rx_refill", "8");
+    rig_init(&f->r);
+    fx_set(f->r.p, "workload.kind", "nic");
+    fx_set(f->r.p, "nic.max_vfs", "8");
+    fx_set(f->r.p, "nic.total_queues", "32");
+    fx_set(f->r.p, "nic.ring_entries", "64");
+    fx_set(f->r.p, "nic.tx_desc_cache", "40");
+    fx_set(f->r.p, "nicdrv.rx_refill", "8");
 }
 
 static inline void fx_on_msi(void *ctx, uint16_t rid, uint64_t addr, uint32_t data, uint64_t t_ps)
@@ -99,32 +91,21 @@ static inline void fx_on_wire(void *ctx, const nic_pkt *p, uint64_t arrival_ps)
 static inline void nicfx_build(nicfx *f)
 {
     sim_err e = {{0}};
-    ck_assert_msg(systems_ops.check(f->p, &e) == 0, "%s", e.msg);
-    f->k = sim_kernel_create(SIM_KERNEL_NATIVE, &e);
-    ck_assert(f->k);
-    f->st = sim_stats_create();
-    f->m = mem_create(f->p, f->st);
-    f->link = pcie_link_create(f->p, f->st, "pcie");
-    f->rc = pcie_rc_create(f->p, f->st, f->link, f->m);
-    f->bus = pcie_cfg_bus_create();
-    nic_env env = {f->k, f->st, f->link, f->rc, f->bus, FX_PF_RID};
-    f->n = nic_create(f->p, &env, &e);
+    ck_assert_msg(systems_ops.check(f->r.p, &e) == 0, "%s", e.msg);
+    rig_build(&f->r, false);
+    platform *pf = f->r.pf;
+    nic_env env = {f->r.k, f->r.s, pf->link, pf->rc, pf->bus, PLATFORM_DEVICE_RID};
+    f->n = nic_create(f->r.p, &env, &e);
     ck_assert_msg(f->n, "%s", e.msg);
-    uint16_t rids[4];
-    size_t found = pcie_cfg_bus_enumerate(f->bus, 2, rids, 4);
-    ck_assert_uint_eq(found, 1);
-    ck_assert_uint_eq(pcie_cfg_bus_assign_bars(f->bus, rids, found,
-                                               sim_params_uint(f->p, "nic.mmio_base_addr"),
-                                               256ull << 20, NULL),
-                      0);
-    ck_assert(pcie_cfg_exp_set_mps_mrrs(nic_fn_cfg(f->n, NIC_PF), 256, 512));
-    pfdrv_env pe = {f->k, f->n, f->bus, FX_PF_RID};
-    f->pf = pfdrv_create(f->p, &pe);
+    ck_assert_msg(platform_boot(pf, sim_params_uint(f->r.p, "nic.mmio_base_addr"), &e), "%s",
+                  e.msg);
+    pfdrv_env pe = {f->r.k, f->n, pf->bus, PLATFORM_DEVICE_RID};
+    f->pf = pfdrv_create(f->r.p, &pe);
     f->msi = calloc(FX_MAX_MSI, sizeof *f->msi);
     f->wire = calloc(FX_MAX_WIRE, sizeof *f->wire);
     f->wire_t = calloc(FX_MAX_WIRE, sizeof *f->wire_t);
     ck_assert(f->msi && f->wire && f->wire_t);
-    pcie_rc_set_msi(f->rc, fx_on_msi, f);
+    pcie_rc_set_msi(f->r.pf->rc, fx_on_msi, f);
     nic_set_wire_sink(f->n, fx_on_wire, f);
     f->next_base = 1ull << 32;
 }
@@ -135,26 +116,26 @@ static inline nic_drvq *nicfx_queue(nicfx *f, unsigned fn, unsigned q)
     ck_assert_uint_lt(f->nq, FX_MAX_Q);
     unsigned i = f->nq++;
     nic_drv_enable_msix(f->n, fn);
-    nic_drv_env env = {.kernel = f->k,
-                       .rc = f->rc,
+    nic_drv_env env = {.kernel = f->r.k,
+                       .rc = f->r.pf->rc,
                        .nic = f->n,
-                       .mem = f->m,
+                       .mem = f->r.pf->mem,
                        .fn = fn,
                        .q = q,
                        .base = f->next_base,
                        .msi_addr = PCIE_MSI_BASE | ((uint64_t)i << 12),
                        .msi_data = i,
                        .ctr = &f->ctr[i]};
-    f->next_base += nic_drvq_mem_bytes(f->p);
-    f->q[i] = nic_drvq_create(f->p, &env);
-    nic_drvq_open(f->q[i], sim_now_ps(f->k));
+    f->next_base += nic_drvq_mem_bytes(f->r.p);
+    f->q[i] = nic_drvq_create(f->r.p, &env);
+    nic_drvq_open(f->q[i], sim_now_ps(f->r.k));
     return f->q[i];
 }
 
 static inline void nicfx_run_us(nicfx *f, double us)
 {
-    sim_kernel_run_until(f->k, sim_now_ps(f->k) + (uint64_t)(us * 1e6));
-    nic_settle(f->n, sim_now_ps(f->k));
+    sim_kernel_run_until(f->r.k, sim_now_ps(f->r.k) + (uint64_t)(us * 1e6));
+    nic_settle(f->n, sim_now_ps(f->r.k));
 }
 
 static inline nic_pkt fx_pkt(uint64_t dst, uint64_t src, uint16_t vlan, uint16_t len, uint32_t flow)
@@ -166,7 +147,7 @@ static inline nic_pkt fx_pkt(uint64_t dst, uint64_t src, uint16_t vlan, uint16_t
 static inline double fx_stat(nicfx *f, const char *name)
 {
     double v = -1;
-    ck_assert_msg(sim_stats_get(f->st, name, &v), "no stat %s", name);
+    ck_assert_msg(sim_stats_get(f->r.s, name, &v), "no stat %s", name);
     return v;
 }
 
@@ -176,13 +157,7 @@ static inline void nicfx_destroy(nicfx *f)
         nic_drvq_destroy(f->q[i]);
     pfdrv_destroy(f->pf);
     nic_destroy(f->n);
-    pcie_cfg_bus_destroy(f->bus);
-    pcie_rc_destroy(f->rc);
-    pcie_link_destroy(f->link);
-    mem_destroy(f->m);
-    sim_stats_destroy(f->st);
-    sim_kernel_destroy(f->k);
-    sim_params_destroy(f->p);
+    rig_free(&f->r);
     free(f->msi);
     free(f->wire);
     free(f->wire_t);

@@ -43,18 +43,36 @@ static inline void rig_set(rig *r, const char *name, const char *value)
     ck_assert_msg(sim_params_set(r->p, name, value, "test", &e) == 0, "%s", e.msg);
 }
 
+/* The kernel and the statistics, for a test that builds a whole system itself. */
+static inline sim_ctx rig_start(rig *r)
+{
+    sim_err e = {{0}};
+    r->k = sim_kernel_create(SIM_KERNEL_NATIVE, &e);
+    ck_assert_msg(r->k, "%s", e.msg);
+    r->s = sim_stats_create();
+    return (sim_ctx){.kernel = r->k, .params = r->p, .stats = r->s, .seed = 1};
+}
+
 /* Checks the platform's parameters (a test's setting that the run would refuse fails
  * here) and creates the kernel, the statistics and the platform. */
 static inline void rig_build(rig *r, bool with_iommu)
 {
     sim_err e = {{0}};
     ck_assert_msg(platform_check(r->p, &e) == 0, "%s", e.msg);
-    r->k = sim_kernel_create(SIM_KERNEL_NATIVE, &e);
-    ck_assert_msg(r->k, "%s", e.msg);
-    r->s = sim_stats_create();
-    sim_ctx ctx = {.kernel = r->k, .params = r->p, .stats = r->s, .seed = 1};
+    sim_ctx ctx = rig_start(r);
     r->pf = platform_create(&ctx, NULL, with_iommu, &e);
     ck_assert_msg(r->pf, "%s", e.msg);
+}
+
+/* Runs to warm_us, starts the statistics, runs dur_us more and ends them, as a point's
+ * measured interval does. */
+static inline void rig_run(rig *r, double warm_us, double dur_us)
+{
+    uint64_t w = (uint64_t)(warm_us * SIM_PS_PER_US), d = (uint64_t)(dur_us * SIM_PS_PER_US);
+    sim_kernel_run_until(r->k, w);
+    sim_stats_start(r->s, w);
+    sim_kernel_run_until(r->k, w + d);
+    sim_stats_end(r->s, w + d);
 }
 
 static inline double rig_stat(const rig *r, const char *name)

@@ -17,7 +17,7 @@ static unsigned sriov_of(nicfx *f) { return pcie_cfg_find_ext_capability(nic_fn_
 
 static uint32_t pf_cfg_read(nicfx *f, unsigned off, unsigned size)
 {
-    return pcie_cfg_bus_read(f->bus, FX_PF_RID, (uint16_t)off, size);
+    return pcie_cfg_bus_read(f->r.pf->bus, PLATFORM_DEVICE_RID, (uint16_t)off, size);
 }
 
 START_TEST(test_vfs_appear_at_their_routing_ids)
@@ -33,13 +33,13 @@ START_TEST(test_vfs_appear_at_their_routing_ids)
     ck_assert_uint_eq(offset, 128);
     ck_assert_uint_eq(stride, 2);
     /* Nothing but the PF before VF Enable. */
-    ck_assert_uint_eq(pcie_cfg_bus_functions(f.bus), 1);
+    ck_assert_uint_eq(pcie_cfg_bus_functions(f.r.pf->bus), 1);
     ck_assert_int_eq(pfdrv_enable_vfs(f.pf, 4), 0);
     ck_assert_uint_eq(nic_num_vfs(f.n), 4);
-    ck_assert_uint_eq(pcie_cfg_bus_functions(f.bus), 5);
+    ck_assert_uint_eq(pcie_cfg_bus_functions(f.r.pf->bus), 5);
     for (unsigned i = 0; i < 8; i++) {
-        uint16_t rid = (uint16_t)(FX_PF_RID + offset + i * stride);
-        pcie_cfg *c = pcie_cfg_bus_lookup(f.bus, rid);
+        uint16_t rid = (uint16_t)(PLATFORM_DEVICE_RID + offset + i * stride);
+        pcie_cfg *c = pcie_cfg_bus_lookup(f.r.pf->bus, rid);
         if (i >= 4) {
             ck_assert_ptr_null(c);
             continue;
@@ -49,7 +49,7 @@ START_TEST(test_vfs_appear_at_their_routing_ids)
         ck_assert_uint_eq(nic_fn_rid(f.n, NIC_FN_OF_VF(i)), rid);
         /* A VF's own space: Vendor ID reads FFFFh, MSI-X present, its BARs from the PF's
          * VF BARs, one window per VF. */
-        ck_assert_uint_eq(pcie_cfg_bus_read(f.bus, rid, PCIE_CFG_VENDOR_ID, 2), 0xffff);
+        ck_assert_uint_eq(pcie_cfg_bus_read(f.r.pf->bus, rid, PCIE_CFG_VENDOR_ID, 2), 0xffff);
         ck_assert_uint_ne(pcie_cfg_find_capability(c, PCIE_CAP_ID_MSIX), 0);
         ck_assert_uint_eq(pcie_cfg_msix_table_size(c), 3); /* 2 queue pairs + mailbox */
         uint64_t bar0 = nic_fn_bar(f.n, NIC_FN_OF_VF(i), NIC_BAR_REGS);
@@ -64,26 +64,26 @@ START_TEST(test_vfs_appear_at_their_routing_ids)
     /* Disabling removes them. */
     pfdrv_disable_vfs(f.pf);
     ck_assert_uint_eq(nic_num_vfs(f.n), 0);
-    ck_assert_uint_eq(pcie_cfg_bus_functions(f.bus), 1);
+    ck_assert_uint_eq(pcie_cfg_bus_functions(f.r.pf->bus), 1);
     for (unsigned i = 0; i < 4; i++)
-        ck_assert_ptr_null(pcie_cfg_bus_lookup(f.bus, (uint16_t)(FX_PF_RID + offset + i * stride)));
+        ck_assert_ptr_null(pcie_cfg_bus_lookup(f.r.pf->bus, (uint16_t)(PLATFORM_DEVICE_RID + offset + i * stride)));
     ck_assert_uint_eq(nic_queues_in_use(f.n), 2);
 
     /* System software writing the capability directly does the same. */
-    pcie_cfg_bus_write(f.bus, FX_PF_RID, (uint16_t)(s + PCIE_SRIOV_NUM_VFS), 2, 2);
-    pcie_cfg_bus_write(f.bus, FX_PF_RID, (uint16_t)(s + PCIE_SRIOV_CTRL), 2,
+    pcie_cfg_bus_write(f.r.pf->bus, PLATFORM_DEVICE_RID, (uint16_t)(s + PCIE_SRIOV_NUM_VFS), 2, 2);
+    pcie_cfg_bus_write(f.r.pf->bus, PLATFORM_DEVICE_RID, (uint16_t)(s + PCIE_SRIOV_CTRL), 2,
                        PCIE_SRIOV_CTRL_VF_ENABLE | PCIE_SRIOV_CTRL_VF_MSE);
     ck_assert_uint_eq(nic_num_vfs(f.n), 2);
-    ck_assert_ptr_nonnull(pcie_cfg_bus_lookup(f.bus, FX_PF_RID + 128));
-    ck_assert_ptr_nonnull(pcie_cfg_bus_lookup(f.bus, FX_PF_RID + 130));
-    ck_assert_ptr_null(pcie_cfg_bus_lookup(f.bus, FX_PF_RID + 132));
+    ck_assert_ptr_nonnull(pcie_cfg_bus_lookup(f.r.pf->bus, PLATFORM_DEVICE_RID + 128));
+    ck_assert_ptr_nonnull(pcie_cfg_bus_lookup(f.r.pf->bus, PLATFORM_DEVICE_RID + 130));
+    ck_assert_ptr_null(pcie_cfg_bus_lookup(f.r.pf->bus, PLATFORM_DEVICE_RID + 132));
     /* NumVFs cannot change while VF Enable is set. */
-    pcie_cfg_bus_write(f.bus, FX_PF_RID, (uint16_t)(s + PCIE_SRIOV_NUM_VFS), 2, 3);
+    pcie_cfg_bus_write(f.r.pf->bus, PLATFORM_DEVICE_RID, (uint16_t)(s + PCIE_SRIOV_NUM_VFS), 2, 3);
     ck_assert_uint_eq(pf_cfg_read(&f, s + PCIE_SRIOV_NUM_VFS, 2), 2);
     ck_assert_uint_eq(nic_num_vfs(f.n), 2);
     ck_assert_uint_eq(nic_pf_errors(f.n), 1);
-    pcie_cfg_bus_write(f.bus, FX_PF_RID, (uint16_t)(s + PCIE_SRIOV_CTRL), 2, 0);
-    ck_assert_uint_eq(pcie_cfg_bus_functions(f.bus), 1);
+    pcie_cfg_bus_write(f.r.pf->bus, PLATFORM_DEVICE_RID, (uint16_t)(s + PCIE_SRIOV_CTRL), 2, 0);
+    ck_assert_uint_eq(pcie_cfg_bus_functions(f.r.pf->bus), 1);
     nicfx_destroy(&f);
 }
 END_TEST
@@ -95,11 +95,11 @@ START_TEST(test_numvfs_above_totalvfs_refused)
     nicfx_build(&f);
     unsigned s = sriov_of(&f);
     /* The device refuses VF Enable with NumVFs above TotalVFs. */
-    pcie_cfg_bus_write(f.bus, FX_PF_RID, (uint16_t)(s + PCIE_SRIOV_NUM_VFS), 2, 9);
-    pcie_cfg_bus_write(f.bus, FX_PF_RID, (uint16_t)(s + PCIE_SRIOV_CTRL), 2, PCIE_SRIOV_CTRL_VF_ENABLE);
+    pcie_cfg_bus_write(f.r.pf->bus, PLATFORM_DEVICE_RID, (uint16_t)(s + PCIE_SRIOV_NUM_VFS), 2, 9);
+    pcie_cfg_bus_write(f.r.pf->bus, PLATFORM_DEVICE_RID, (uint16_t)(s + PCIE_SRIOV_CTRL), 2, PCIE_SRIOV_CTRL_VF_ENABLE);
     ck_assert_uint_eq(pf_cfg_read(&f, s + PCIE_SRIOV_CTRL, 2) & PCIE_SRIOV_CTRL_VF_ENABLE, 0);
     ck_assert_uint_eq(nic_num_vfs(f.n), 0);
-    ck_assert_uint_eq(pcie_cfg_bus_functions(f.bus), 1);
+    ck_assert_uint_eq(pcie_cfg_bus_functions(f.r.pf->bus), 1);
     ck_assert_uint_eq(nic_pf_errors(f.n), 1);
     ck_assert_ptr_nonnull(strstr(nic_last_error(f.n), "above TotalVFs"));
     /* So does the PF driver, before touching the device: its error, not the device's. */
@@ -117,7 +117,7 @@ START_TEST(test_queue_pool_refuses_oversubscription)
 {
     nicfx f;
     nicfx_params(&f);
-    fx_set(f.p, "nic.total_queues", "16");
+    fx_set(f.r.p, "nic.total_queues", "16");
     nicfx_build(&f);
     /* 2 for the PF + 7 x 2 = 16: fits exactly. */
     ck_assert_int_eq(pfdrv_enable_vfs(f.pf, 7), 0);
@@ -132,15 +132,15 @@ START_TEST(test_queue_pool_refuses_oversubscription)
     ck_assert_uint_eq(fx_stat(&f, "nic.pf_driver_errors"), 0);
     /* The device refuses it too when software bypasses the driver. */
     unsigned s = sriov_of(&f);
-    pcie_cfg_bus_write(f.bus, FX_PF_RID, (uint16_t)(s + PCIE_SRIOV_NUM_VFS), 2, 8);
-    pcie_cfg_bus_write(f.bus, FX_PF_RID, (uint16_t)(s + PCIE_SRIOV_CTRL), 2, PCIE_SRIOV_CTRL_VF_ENABLE);
+    pcie_cfg_bus_write(f.r.pf->bus, PLATFORM_DEVICE_RID, (uint16_t)(s + PCIE_SRIOV_NUM_VFS), 2, 8);
+    pcie_cfg_bus_write(f.r.pf->bus, PLATFORM_DEVICE_RID, (uint16_t)(s + PCIE_SRIOV_CTRL), 2, PCIE_SRIOV_CTRL_VF_ENABLE);
     ck_assert_uint_eq(nic_num_vfs(f.n), 0);
     ck_assert_uint_eq(fx_stat(&f, "nic.sriov_errors"), 1);
 
     /* As a configuration, the same is refused before a run. */
     sim_err e;
-    fx_set(f.p, "nic.vfs", "8");
-    ck_assert_int_eq(pfdrv_check(f.p, &e), -1);
+    fx_set(f.r.p, "nic.vfs", "8");
+    ck_assert_int_eq(pfdrv_check(f.r.p, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "more queues than the pool holds"));
     nicfx_destroy(&f);
 }
@@ -161,13 +161,13 @@ START_TEST(test_veb_by_mac_and_vlan)
 {
     nicfx f;
     nicfx_params(&f);
-    fx_set(f.p, "nic.vf_vlan", "100");
+    fx_set(f.r.p, "nic.vf_vlan", "100");
     nicfx_build(&f);
     with_rx_everywhere(&f, 3);
     ck_assert_int_eq(pfdrv_set_vf_vlan(f.pf, 0, 2, 200, NULL), 0);
     nicfx_run_us(&f, 20); /* the mailbox takes effect */
     ck_assert_uint_eq(nic_fn_vlan(f.n, NIC_FN_OF_VF(2)), 200);
-    uint64_t t = sim_now_ps(f.k);
+    uint64_t t = sim_now_ps(f.r.k);
     /* VF 1 by its MAC in its VLAN. */
     nic_pkt p = fx_pkt(VF_MAC(1), PEER_MAC, 100, 128, 0);
     nic_wire_rx(f.n, &p, t + 1000);
@@ -200,7 +200,7 @@ START_TEST(test_broadcast_replicated_per_vlan)
     with_rx_everywhere(&f, 4);
     ck_assert_int_eq(pfdrv_set_vf_vlan(f.pf, 0, 3, 7, NULL), 0);
     nicfx_run_us(&f, 20);
-    uint64_t t = sim_now_ps(f.k);
+    uint64_t t = sim_now_ps(f.r.k);
     nic_pkt p = fx_pkt(NIC_MAC_BROADCAST, PEER_MAC, 0, 64, 0);
     nic_wire_rx(f.n, &p, t + 1000);
     nicfx_run_us(&f, 50);
@@ -211,7 +211,7 @@ START_TEST(test_broadcast_replicated_per_vlan)
     ck_assert_uint_eq(rx_of(&f, NIC_FN_OF_VF(3)), 0);
     /* A multicast frame in VLAN 7 reaches only VF 3. */
     p = fx_pkt(0x01005e000001ull, PEER_MAC, 7, 64, 0);
-    nic_wire_rx(f.n, &p, sim_now_ps(f.k) + 1000);
+    nic_wire_rx(f.n, &p, sim_now_ps(f.r.k) + 1000);
     nicfx_run_us(&f, 50);
     ck_assert_uint_eq(rx_of(&f, NIC_FN_OF_VF(3)), 1);
     ck_assert_uint_eq(rx_of(&f, NIC_PF), 1);
@@ -220,7 +220,7 @@ START_TEST(test_broadcast_replicated_per_vlan)
      * (PF, VF 1, VF 2), not back to VF 0. */
     unsigned before = f.nwire;
     nic_pkt b = fx_pkt(NIC_MAC_BROADCAST, VF_MAC(0), 0, 64, 0);
-    nic_drvq_xmit(f.q[1], &b, sim_now_ps(f.k));
+    nic_drvq_xmit(f.q[1], &b, sim_now_ps(f.r.k));
     nicfx_run_us(&f, 100);
     ck_assert_uint_eq(f.nwire, before + 1);
     ck_assert_uint_eq(rx_of(&f, NIC_PF), 2);
@@ -240,7 +240,7 @@ START_TEST(test_vf_to_vf_turns_around_in_the_veb)
     with_rx_everywhere(&f, 2);
     nic_pkt p = fx_pkt(VF_MAC(1), VF_MAC(0), 0, 1518, 0);
     for (int i = 0; i < 10; i++)
-        nic_drvq_xmit(f.q[1], &p, sim_now_ps(f.k));
+        nic_drvq_xmit(f.q[1], &p, sim_now_ps(f.r.k));
     nicfx_run_us(&f, 100);
     /* No frame on the wire; VF 1 received all ten; each crossed PCIe twice (read
      * downstream, written upstream). */
@@ -264,9 +264,9 @@ START_TEST(test_antispoof_drops_foreign_source)
     nic_drvq *q = nicfx_queue(&f, NIC_FN_OF_VF(0), 0);
     nic_pkt good = fx_pkt(PEER_MAC, VF_MAC(0), 0, 64, 0);
     nic_pkt bad = fx_pkt(PEER_MAC, VF_MAC(1), 0, 64, 0); /* VF 1's address */
-    nic_drvq_xmit(q, &good, sim_now_ps(f.k));
-    nic_drvq_xmit(q, &bad, sim_now_ps(f.k));
-    nic_drvq_xmit(q, &good, sim_now_ps(f.k));
+    nic_drvq_xmit(q, &good, sim_now_ps(f.r.k));
+    nic_drvq_xmit(q, &bad, sim_now_ps(f.r.k));
+    nic_drvq_xmit(q, &good, sim_now_ps(f.r.k));
     nicfx_run_us(&f, 100);
     nic_fn_counters c = nic_fn_get_counters(f.n, NIC_FN_OF_VF(0));
     ck_assert_uint_eq(c.spoof_drops, 1);
@@ -276,9 +276,9 @@ START_TEST(test_antispoof_drops_foreign_source)
         ck_assert_uint_eq(f.wire[i].src_mac, VF_MAC(0));
     ck_assert_uint_eq(f.ctr[0].tx_errors, 1); /* the driver sees the error status */
     /* The PF turns the check off for VF 0: the same frame goes out. */
-    ck_assert_int_eq(pfdrv_set_vf_spoofchk(f.pf, sim_now_ps(f.k), 0, false, NULL), 0);
+    ck_assert_int_eq(pfdrv_set_vf_spoofchk(f.pf, sim_now_ps(f.r.k), 0, false, NULL), 0);
     nicfx_run_us(&f, 20);
-    nic_drvq_xmit(q, &bad, sim_now_ps(f.k));
+    nic_drvq_xmit(q, &bad, sim_now_ps(f.r.k));
     nicfx_run_us(&f, 100);
     ck_assert_uint_eq(nic_fn_get_counters(f.n, NIC_FN_OF_VF(0)).spoof_drops, 1);
     ck_assert_uint_eq(f.nwire, 3);
@@ -291,7 +291,7 @@ START_TEST(test_each_vf_interrupts_with_its_own_vector)
 {
     nicfx f;
     nicfx_params(&f);
-    fx_set(f.p, "nic.itr_us", "1");
+    fx_set(f.r.p, "nic.itr_us", "1");
     nicfx_build(&f);
     ck_assert_int_eq(pfdrv_enable_vfs(f.pf, 3), 0);
     /* Two queue pairs on each of three VFs: six vectors, data = queue index. */
@@ -300,7 +300,7 @@ START_TEST(test_each_vf_interrupts_with_its_own_vector)
             nicfx_queue(&f, NIC_FN_OF_VF(i), q);
     for (unsigned i = 0; i < f.nq; i++) {
         nic_pkt p = fx_pkt(PEER_MAC, VF_MAC(nic_drvq_fn(f.q[i]) - 1), 0, 64, 0);
-        nic_drvq_xmit(f.q[i], &p, sim_now_ps(f.k));
+        nic_drvq_xmit(f.q[i], &p, sim_now_ps(f.r.k));
     }
     nicfx_run_us(&f, 100);
     ck_assert_uint_ge(f.nmsi, f.nq);
@@ -328,10 +328,10 @@ START_TEST(test_mailbox_latency_and_trust)
 {
     nicfx f;
     nicfx_params(&f);
-    fx_set(f.p, "nic.mbx_latency_us", "10");
+    fx_set(f.r.p, "nic.mbx_latency_us", "10");
     nicfx_build(&f);
     with_rx_everywhere(&f, 2);
-    uint64_t t0 = sim_now_ps(f.k), done;
+    uint64_t t0 = sim_now_ps(f.r.k), done;
     uint64_t mac = 0x02aabbccdd01ull;
     ck_assert_int_eq(pfdrv_set_vf_mac(f.pf, t0, 1, mac, &done), 0);
     ck_assert_uint_eq(done, t0 + 10 * SIM_PS_PER_US);
@@ -346,14 +346,14 @@ START_TEST(test_mailbox_latency_and_trust)
     ck_assert_uint_eq(nic_fn_mac(f.n, NIC_FN_OF_VF(1)), mac);
 
     /* An untrusted VF may not replace an administratively set MAC; a trusted one may. */
-    ck_assert_int_eq(nic_drv_request_mac(f.n, NIC_FN_OF_VF(1), sim_now_ps(f.k), 0x02aabbccdd02ull,
+    ck_assert_int_eq(nic_drv_request_mac(f.n, NIC_FN_OF_VF(1), sim_now_ps(f.r.k), 0x02aabbccdd02ull,
                                          NULL),
                      0);
     nicfx_run_us(&f, 20);
     ck_assert_uint_eq(nic_fn_mac(f.n, NIC_FN_OF_VF(1)), mac);
     ck_assert_uint_eq(fx_stat(&f, "nic.mbx_refused"), 1);
-    ck_assert_int_eq(pfdrv_set_vf_trust(f.pf, sim_now_ps(f.k), 1, true, NULL), 0);
-    ck_assert_int_eq(nic_drv_request_mac(f.n, NIC_FN_OF_VF(1), sim_now_ps(f.k), 0x02aabbccdd02ull,
+    ck_assert_int_eq(pfdrv_set_vf_trust(f.pf, sim_now_ps(f.r.k), 1, true, NULL), 0);
+    ck_assert_int_eq(nic_drv_request_mac(f.n, NIC_FN_OF_VF(1), sim_now_ps(f.r.k), 0x02aabbccdd02ull,
                                          NULL),
                      0);
     nicfx_run_us(&f, 20);
@@ -371,11 +371,11 @@ START_TEST(test_mailbox_latency_and_trust)
     ck_assert_int_eq(nic_drv_request_mac(f.n, NIC_FN_OF_VF(1), 0, NIC_MAC_BROADCAST, NULL), -1);
 
     /* Link state: a disabled VF's traffic is dropped and counted. */
-    ck_assert_int_eq(pfdrv_set_vf_link(f.pf, sim_now_ps(f.k), 0, NIC_LINK_DISABLE, NULL), 0);
+    ck_assert_int_eq(pfdrv_set_vf_link(f.pf, sim_now_ps(f.r.k), 0, NIC_LINK_DISABLE, NULL), 0);
     nicfx_run_us(&f, 20);
     ck_assert(!nic_fn_link_up(f.n, NIC_FN_OF_VF(0)));
     p = fx_pkt(VF_MAC(0), PEER_MAC, 0, 64, 0);
-    nic_wire_rx(f.n, &p, sim_now_ps(f.k) + 1000);
+    nic_wire_rx(f.n, &p, sim_now_ps(f.r.k) + 1000);
     nicfx_run_us(&f, 20);
     ck_assert_uint_eq(rx_of(&f, NIC_FN_OF_VF(0)), 0);
     ck_assert_uint_eq(nic_fn_get_counters(f.n, NIC_FN_OF_VF(0)).link_drops, 1);
@@ -392,12 +392,12 @@ START_TEST(test_vf_administration_registers)
 {
     nicfx f;
     nicfx_params(&f);
-    fx_set(f.p, "nic.vf_vlan", "100");
-    fx_set(f.p, "nic.vf_rate_gbps", "2.5");
+    fx_set(f.r.p, "nic.vf_vlan", "100");
+    fx_set(f.r.p, "nic.vf_rate_gbps", "2.5");
     nicfx_build(&f);
     ck_assert_int_eq(pfdrv_enable_vfs(f.pf, 2), 0);
     /* The PF driver's defaults, read back from the device. */
-    uint64_t t = sim_now_ps(f.k);
+    uint64_t t = sim_now_ps(f.r.k);
     ck_assert_uint_eq(nic_mmio_read(f.n, t, pf_reg(&f, NIC_REG_PFVF(1, NIC_PFVF_RAL)), 4),
                       (uint32_t)VF_MAC(1));
     ck_assert_uint_eq(nic_mmio_read(f.n, t, pf_reg(&f, NIC_REG_PFVF(1, NIC_PFVF_RAH)), 4),
@@ -439,7 +439,7 @@ START_TEST(test_vf_administration_registers)
     nicfx_run_us(&f, 10);
     ck_assert(!nic_fn_link_up(f.n, NIC_FN_OF_VF(1)));
     ck_assert_uint_eq(fx_stat(&f, "nic.mbx_msgs"), 1);
-    t = sim_now_ps(f.k);
+    t = sim_now_ps(f.r.k);
     nic_mmio_write(f.n, t, pf_reg(&f, NIC_REG_PFMBMEM(1, 0)), 4, 0x7777);
     nic_mmio_write(f.n, t, pf_reg(&f, NIC_REG_PFVF(1, NIC_PFVF_PFMAILBOX)), 4, NIC_PFMAILBOX_STS);
     nicfx_run_us(&f, 20);
@@ -484,8 +484,8 @@ START_TEST(test_guest_mistakes_are_counted)
     nicfx_build(&f);
     ck_assert_int_eq(pfdrv_enable_vfs(f.pf, 1), 0);
     nic_drvq *q = nicfx_queue(&f, NIC_FN_OF_VF(0), 0);
-    pcie_rc_set_translate(f.rc, block_range, NULL);
-    uint64_t t = sim_now_ps(f.k);
+    pcie_rc_set_translate(f.r.pf->rc, block_range, NULL);
+    uint64_t t = sim_now_ps(f.r.k);
     /* A tail beyond the ring: ignored and counted. */
     uint64_t tdt = nic_reg_addr(f.n, NIC_FN_OF_VF(0), NIC_REG_TDT(0));
     nic_mmio_write(f.n, t, tdt, 4, 64);
@@ -517,7 +517,7 @@ START_TEST(test_guest_mistakes_are_counted)
     bad.desc[0].pkt = p;
     bad.desc[1].buf_addr = 1ull << 34;
     bad.desc[1].pkt = p;
-    nic_mmio_write(f.n, sim_now_ps(f.k), nic_reg_addr(f.n, NIC_FN_OF_VF(0), NIC_REG_TDT(1)), 4, 2);
+    nic_mmio_write(f.n, sim_now_ps(f.r.k), nic_reg_addr(f.n, NIC_FN_OF_VF(0), NIC_REG_TDT(1)), 4, 2);
     nicfx_run_us(&f, 50);
     ck_assert_uint_eq(nic_fn_get_counters(f.n, NIC_FN_OF_VF(0)).dma_errors, 1);
     ck_assert_uint_eq(bad.desc[0].status, NIC_DESC_ERR_DMA);
@@ -530,7 +530,7 @@ START_TEST(test_guest_mistakes_are_counted)
     bad.desc[2].pkt.len_bytes = 65000;
     bad.desc[3].buf_addr = 1ull << 34;
     bad.desc[3].pkt = p;
-    nic_mmio_write(f.n, sim_now_ps(f.k), nic_reg_addr(f.n, NIC_FN_OF_VF(0), NIC_REG_TDT(1)), 4, 4);
+    nic_mmio_write(f.n, sim_now_ps(f.r.k), nic_reg_addr(f.n, NIC_FN_OF_VF(0), NIC_REG_TDT(1)), 4, 4);
     nicfx_run_us(&f, 50);
     ck_assert_uint_eq(nic_fn_get_counters(f.n, NIC_FN_OF_VF(0)).bad_desc, 1);
     ck_assert_uint_eq(bad.desc[2].status, NIC_DESC_ERR_LEN);
@@ -538,21 +538,21 @@ START_TEST(test_guest_mistakes_are_counted)
     /* A receive buffer in the blocked range: the write is refused at the root complex
      * (posted: the NIC never learns) and counted there. */
     rxr.desc[0].buf_addr = BLOCK_LO + 8192;
-    nic_mmio_write(f.n, sim_now_ps(f.k), nic_reg_addr(f.n, NIC_FN_OF_VF(0), NIC_REG_RDT(1)), 4, 1);
+    nic_mmio_write(f.n, sim_now_ps(f.r.k), nic_reg_addr(f.n, NIC_FN_OF_VF(0), NIC_REG_RDT(1)), 4, 1);
     double ur0 = fx_stat(&f, "rc.unsupported_requests");
     nic_pkt in = fx_pkt(VF_MAC(0), PEER_MAC, 0, 64, 1); /* flow 1: queue 1 */
-    nic_wire_rx(f.n, &in, sim_now_ps(f.k) + 1000);
+    nic_wire_rx(f.n, &in, sim_now_ps(f.r.k) + 1000);
     nicfx_run_us(&f, 50);
     ck_assert_double_eq(fx_stat(&f, "rc.unsupported_requests"), ur0 + 1);
     /* A descriptor ring the IOMMU does not map: the fetch is refused, the queue stops. */
     nic_ring lost = {.base_addr = BLOCK_LO, .entries = 64};
     lost.desc = calloc(64, sizeof *lost.desc);
     ck_assert_int_eq(nic_queue_attach(f.n, NIC_FN_OF_VF(0), 1, &lost, NULL), 0);
-    nic_mmio_write(f.n, sim_now_ps(f.k), nic_reg_addr(f.n, NIC_FN_OF_VF(0), NIC_REG_TDT(1)), 4, 5);
+    nic_mmio_write(f.n, sim_now_ps(f.r.k), nic_reg_addr(f.n, NIC_FN_OF_VF(0), NIC_REG_TDT(1)), 4, 5);
     nicfx_run_us(&f, 50);
     ck_assert_uint_eq(nic_fn_get_counters(f.n, NIC_FN_OF_VF(0)).dma_errors, 2);
     /* The rest of the device carries on. */
-    nic_drvq_xmit(q, &p, sim_now_ps(f.k));
+    nic_drvq_xmit(q, &p, sim_now_ps(f.r.k));
     nicfx_run_us(&f, 50);
     ck_assert_uint_eq(f.nwire, 4);
     nicfx_destroy(&f);
@@ -568,14 +568,13 @@ START_TEST(test_unmapped_buffer_with_the_iommu)
 {
     nicfx f;
     nicfx_params(&f);
+    fx_set(f.r.p, "iommu.mode", "strict"); /* the platform's IOMMU translates */
     nicfx_build(&f);
     ck_assert_int_eq(pfdrv_enable_vfs(f.pf, 1), 0);
-    mem_phys *pm = mem_phys_create();
-    iommu *u = iommu_create(f.p, f.st, f.m, pm, 1ull << 46, 1ull << 30);
-    pcie_rc_set_translate(f.rc, iommu_translate, u);
+    iommu *u = f.r.pf->iommu;
     iommu_domain *d = iommu_domain_create(u, 1);
     sim_err e;
-    uint64_t base = f.next_base, bytes = nic_drvq_mem_bytes(f.p);
+    uint64_t base = f.next_base, bytes = nic_drvq_mem_bytes(f.r.p);
     ck_assert_int_ge(iommu_domain_map(d, base, base, bytes, 4096, IOMMU_READ | IOMMU_WRITE, &e), 0);
     ck_assert_int_eq(iommu_attach(u, nic_fn_rid(f.n, NIC_FN_OF_VF(0)), d), 0);
     nic_drvq *q = nicfx_queue(&f, NIC_FN_OF_VF(0), 0);
@@ -585,7 +584,7 @@ START_TEST(test_unmapped_buffer_with_the_iommu)
     ck_assert_uint_eq(iommu_domain_unmap(d, third & ~4095ull, 4096), 1);
     nic_pkt p = fx_pkt(PEER_MAC, VF_MAC(0), 0, 256, 0);
     for (int i = 0; i < 4; i++)
-        nic_drvq_xmit(q, &p, sim_now_ps(f.k));
+        nic_drvq_xmit(q, &p, sim_now_ps(f.r.k));
     nicfx_run_us(&f, 100);
     /* Buffers 2 and 3 share the unmapped page: two refused reads, two sent frames, two
      * DMA faults recorded by the IOMMU against VF 0's requester ID. */
@@ -597,8 +596,6 @@ START_TEST(test_unmapped_buffer_with_the_iommu)
     ck_assert_uint_eq(iommu_fault_get(u, 0)->rid, nic_fn_rid(f.n, NIC_FN_OF_VF(0)));
     ck_assert_uint_eq(f.ctr[0].tx_errors, 2);
     nicfx_destroy(&f);
-    iommu_destroy(u);
-    mem_phys_destroy(pm);
 }
 END_TEST
 
@@ -607,25 +604,25 @@ START_TEST(test_configuration_refused)
     nicfx f;
     nicfx_params(&f);
     sim_err e;
-    fx_set(f.p, "nic.vfs", "9");
-    ck_assert_int_eq(nic_check(f.p, &e), 0); /* the PF driver's settings are its own */
-    ck_assert_int_eq(pfdrv_check(f.p, &e), -1);
+    fx_set(f.r.p, "nic.vfs", "9");
+    ck_assert_int_eq(nic_check(f.r.p, &e), 0); /* the PF driver's settings are its own */
+    ck_assert_int_eq(pfdrv_check(f.r.p, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "NumVFs above TotalVFs"));
-    fx_set(f.p, "nic.vfs", "2");
-    fx_set(f.p, "nic.vf_mac_base", "03:00:00:00:00:00");
-    ck_assert_int_eq(pfdrv_check(f.p, &e), -1);
+    fx_set(f.r.p, "nic.vfs", "2");
+    fx_set(f.r.p, "nic.vf_mac_base", "03:00:00:00:00:00");
+    ck_assert_int_eq(pfdrv_check(f.r.p, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "not a unicast address"));
-    fx_set(f.p, "nic.vf_mac_base", "02:00:00:00:00:00");
-    fx_set(f.p, "nic.vf_rate_gbps", "41");
-    ck_assert_int_eq(pfdrv_check(f.p, &e), -1);
+    fx_set(f.r.p, "nic.vf_mac_base", "02:00:00:00:00:00");
+    fx_set(f.r.p, "nic.vf_rate_gbps", "41");
+    ck_assert_int_eq(pfdrv_check(f.r.p, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "above the line rate"));
-    fx_set(f.p, "nic.vf_rate_gbps", "10");
-    ck_assert_int_eq(pfdrv_check(f.p, &e), 0);
-    ck_assert_int_eq(nic_check(f.p, &e), 0);
-    fx_set(f.p, "nicload.vms", "3");
-    ck_assert_int_eq(systems_ops.check(f.p, &e), -1);
+    fx_set(f.r.p, "nic.vf_rate_gbps", "10");
+    ck_assert_int_eq(pfdrv_check(f.r.p, &e), 0);
+    ck_assert_int_eq(nic_check(f.r.p, &e), 0);
+    fx_set(f.r.p, "nicload.vms", "3");
+    ck_assert_int_eq(systems_ops.check(f.r.p, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "nic.vfs = 2"));
-    sim_params_destroy(f.p);
+    sim_params_destroy(f.r.p);
 }
 END_TEST
 

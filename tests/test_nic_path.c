@@ -230,7 +230,7 @@ START_TEST(test_rate_limiter_within_one_percent)
 {
     nicfx f;
     nicfx_params(&f);
-    fx_set(f.p, "nic.ring_entries", "512");
+    fx_set(f.r.p, "nic.ring_entries", "512");
     nicfx_build(&f);
     ck_assert_int_eq(pfdrv_enable_vfs(f.pf, 3), 0);
     const double limit[3] = {3.0, 7.5, 0.0}; /* VF 2 unlimited: it takes the rest */
@@ -266,7 +266,7 @@ END_TEST
 /* A receive queue set up by hand with `posted` descriptors and no driver refilling it. */
 static nic_ring *bare_rx(nicfx *f, unsigned fn, uint32_t posted)
 {
-    uint32_t n = (uint32_t)sim_params_uint(f->p, "nic.ring_entries");
+    uint32_t n = (uint32_t)sim_params_uint(f->r.p, "nic.ring_entries");
     nic_ring *r = calloc(1, sizeof *r);
     r->base_addr = 1ull << 36;
     r->entries = n;
@@ -276,7 +276,7 @@ static nic_ring *bare_rx(nicfx *f, unsigned fn, uint32_t posted)
         r->desc[i].wb_ps = NIC_NOT_DONE;
     }
     ck_assert_int_eq(nic_queue_attach(f->n, fn, 0, NULL, r), 0);
-    nic_mmio_write(f->n, sim_now_ps(f->k), nic_reg_addr(f->n, fn, NIC_REG_RDT(0)), 4, posted);
+    nic_mmio_write(f->n, sim_now_ps(f->r.k), nic_reg_addr(f->n, fn, NIC_REG_RDT(0)), 4, posted);
     return r;
 }
 
@@ -289,7 +289,7 @@ START_TEST(test_drops_when_the_ring_is_empty)
     nic_drv_enable_msix(f.n, NIC_FN_OF_VF(0));
     nic_ring *r = bare_rx(&f, NIC_FN_OF_VF(0), 8);
     nicfx_run_us(&f, 5);
-    uint64_t t = sim_now_ps(f.k);
+    uint64_t t = sim_now_ps(f.r.k);
     for (int i = 0; i < 20; i++) {
         nic_pkt p = fx_pkt(VF_MAC(0), PEER_MAC, 0, 64, 0);
         nic_wire_rx(f.n, &p, t + (uint64_t)i * 20000);
@@ -302,10 +302,10 @@ START_TEST(test_drops_when_the_ring_is_empty)
         ck_assert_uint_ne(r->desc[i].wb_ps, NIC_NOT_DONE);
     ck_assert_uint_eq(r->desc[8].wb_ps, NIC_NOT_DONE);
     /* Posting more buffers brings reception back. */
-    nic_mmio_write(f.n, sim_now_ps(f.k), nic_reg_addr(f.n, NIC_FN_OF_VF(0), NIC_REG_RDT(0)), 4, 12);
+    nic_mmio_write(f.n, sim_now_ps(f.r.k), nic_reg_addr(f.n, NIC_FN_OF_VF(0), NIC_REG_RDT(0)), 4, 12);
     nicfx_run_us(&f, 5);
     nic_pkt p = fx_pkt(VF_MAC(0), PEER_MAC, 0, 64, 0);
-    nic_wire_rx(f.n, &p, sim_now_ps(f.k) + 1000);
+    nic_wire_rx(f.n, &p, sim_now_ps(f.r.k) + 1000);
     nicfx_run_us(&f, 20);
     ck_assert_uint_eq(nic_fn_get_counters(f.n, NIC_FN_OF_VF(0)).rx_frames, 9);
     nicfx_destroy(&f);
@@ -318,14 +318,14 @@ START_TEST(test_packet_buffer_overflow)
 {
     nicfx f;
     nicfx_params(&f);
-    fx_set(f.p, "nic.ring_entries", "256");
-    fx_set(f.p, "nic.rx_buffer_bytes", "4096");
-    fx_set(f.p, "nic.rx_dma_window_bytes", "64"); /* one frame's DMA at a time */
+    fx_set(f.r.p, "nic.ring_entries", "256");
+    fx_set(f.r.p, "nic.rx_buffer_bytes", "4096");
+    fx_set(f.r.p, "nic.rx_dma_window_bytes", "64"); /* one frame's DMA at a time */
     nicfx_build(&f);
     nic_drv_enable_msix(f.n, NIC_PF);
     nic_ring *r = bare_rx(&f, NIC_PF, 200);
     nicfx_run_us(&f, 5);
-    uint64_t t = sim_now_ps(f.k), gap = nic_frame_wire_ps(f.n, 64);
+    uint64_t t = sim_now_ps(f.r.k), gap = nic_frame_wire_ps(f.n, 64);
     for (int i = 0; i < 100; i++) {
         nic_pkt p = fx_pkt(0x001b21000001ull, PEER_MAC, 0, 64, 0);
         nic_wire_rx(f.n, &p, t + (uint64_t)i * gap);

@@ -29,7 +29,7 @@ START_TEST(test_native_stream_tx)
     ck_assert_double_eq(ptfx_stat(&f, "cpu.host_cycles"), 0);
     ck_assert(fabs(ptfx_stat(&f, "nic.pf.tx_frames") - out) <= 1);
     /* What left is what was sent, up to what the queue holds across the window's ends. */
-    ck_assert(fabs(sent - out) <= (double)sim_params_uint(f.p, "net.txq_pkts"));
+    ck_assert(fabs(sent - out) <= (double)sim_params_uint(f.r.p, "net.txq_pkts"));
     /* One doorbell per packet (nicdrv.tx_batch = 1), one data read per packet. */
     ck_assert(fabs(ptfx_stat(&f, "nic.pf.doorbells") - ptfx_stat(&f, "nicdrv.pf.tx_posted")) <= 1);
     /* Every interrupt the NIC sent was taken by the host: net.irqs counts them. */
@@ -151,7 +151,7 @@ START_TEST(test_config_space_exits)
         /* Sizing six BARs takes four accesses each, all emulated. */
         ck_assert(emu >= 24);
         ck_assert_double_eq(ptfx_stat(&f, "cpu.hypervisor_cycles"),
-                            cfg * (double)sim_params_uint(f.p, "hv.config_exit_cycles"));
+                            cfg * (double)sim_params_uint(f.r.p, "hv.config_exit_cycles"));
         ptfx_free(&f);
     }
 }
@@ -178,7 +178,7 @@ START_TEST(test_paravirt_steps)
     const path_desc *d = path_get(PATH_PARAVIRT);
     /* One copy per packet (vhost, guest buffer to socket buffer), one trip through the
      * host's switch, as the description says; the copies are the host's work. */
-    ck_assert_uint_eq(steps(PATH_PARAVIRT, d->tx_entry, PATH_OP_COPY, -1, f.p), 1);
+    ck_assert_uint_eq(steps(PATH_PARAVIRT, d->tx_entry, PATH_OP_COPY, -1, f.r.p), 1);
     ck_assert(fabs(ptfx_stat(&f, "net.copies") - out) <= 2);
     ck_assert(fabs(ptfx_stat(&f, "net.switched") - out) <= 2);
     ck_assert_double_eq(ptfx_stat(&f, "nic.pf.tx_frames"), out);
@@ -221,11 +221,11 @@ START_TEST(test_emulated_steps)
     /* Every packet: one register write that exits to user space (TDT) and one copy by
      * the device model; every completion interrupt: the handler's register accesses,
      * each an exit to user space. */
-    unsigned per_pkt = steps(PATH_EMULATED, d->tx_entry, PATH_OP_EXIT, HV_EXIT_MMIO_USER, f.p);
+    unsigned per_pkt = steps(PATH_EMULATED, d->tx_entry, PATH_OP_EXIT, HV_EXIT_MMIO_USER, f.r.p);
     ck_assert_uint_eq(per_pkt, 1);
     double virqs = ptfx_stat(&f, "hv.irqs_injected");
     ck_assert(virqs > 0);
-    double regs = (double)sim_params_uint(f.p, "emu.irq_reg_exits");
+    double regs = (double)sim_params_uint(f.r.p, "emu.irq_reg_exits");
     /* (An interrupt delivered at the window's end has its handler run after it.) */
     ck_assert(fabs(ptfx_stat(&f, "hv.exits.mmio_user") - (sent * per_pkt + virqs * regs)) <= regs);
     ck_assert(fabs(ptfx_stat(&f, "net.copies") - sent) <= 2);
@@ -345,7 +345,7 @@ static void refused(const char *path, const char *pattern, const char *name, con
     if (name)
         ptfx_set(&f, name, value);
     sim_err e = {{0}};
-    ck_assert_int_eq(systems_ops.check(f.p, &e), -1);
+    ck_assert_int_eq(systems_ops.check(f.r.p, &e), -1);
     ck_assert_msg(strstr(e.msg, needle), "'%s' does not say '%s'", e.msg, needle);
     ptfx_free(&f);
 }
@@ -365,17 +365,17 @@ START_TEST(test_bad_configurations)
     ptfx_set(&f, "io.nic_acs", "false");
     ptfx_set(&f, "nic.vfs", "4");
     sim_err e = {{0}};
-    ck_assert_int_eq(systems_ops.check(f.p, &e), -1);
+    ck_assert_int_eq(systems_ops.check(f.r.p, &e), -1);
     ck_assert(strstr(e.msg, "IOMMU group") && strstr(e.msg, "4 VFs"));
     ptfx_free(&f);
     /* Alone in its group, the PF can be assigned. */
     ptfx_params(&f, "passthrough", "stream_tx");
     ptfx_set(&f, "io.nic_acs", "false");
-    ck_assert_int_eq(systems_ops.check(f.p, &e), 0);
+    ck_assert_int_eq(systems_ops.check(f.r.p, &e), 0);
     ptfx_free(&f);
     /* An unknown path is not a value of io.path. */
     ptfx_params(&f, "native", "stream_tx");
-    ck_assert_int_eq(sim_params_set(f.p, "io.path", "vdpa", "test", &e), -1);
+    ck_assert_int_eq(sim_params_set(f.r.p, "io.path", "vdpa", "test", &e), -1);
     ck_assert(strstr(e.msg, "io.path"));
     ptfx_free(&f);
 }

@@ -28,7 +28,8 @@ typedef struct exec {
     bool urgent; /* interrupt context: preempts the core's thread work */
 } exec;
 
-static uint64_t run_on(iopath *io, unsigned core, bool urgent, uint64_t t, uint64_t cycles, cpu_who who)
+static uint64_t run_on(iopath *io, unsigned core, bool urgent, uint64_t t, uint64_t cycles,
+                       cpu_who who)
 {
     return urgent ? cpu_run_urgent(io->cpu, core, t, cycles, who)
                   : cpu_run(io->cpu, core, t, cycles, who);
@@ -99,36 +100,38 @@ static void credit_back(iopath *io, uint16_t src_vm, uint64_t t)
 
 /* ---------------------------------------------------------------- hand-offs */
 
-/* A notification of the sleeping stage st by a producer on pcore at t: the producer's
+/* A notification of the sleeping stage st by a producer on producer_core at t: the producer's
  * part runs on its core (*pt gets its new time), the consumer's on the consumer's core;
  * returns when the consumer can take the item. */
-static uint64_t notify(iopath *io, iopath_stage *st, unsigned pcore, cpu_who pwho, bool purgent,
-                       path_notify how, uint64_t t, uint64_t *pt)
+static uint64_t notify(iopath *io, iopath_stage *st, unsigned producer_core, cpu_who producer_who,
+                       bool producer_urgent, path_notify how, uint64_t t, uint64_t *pt)
 {
     uint64_t ready = t;
     uint64_t wake_ps = cpu_wakeup_ps(io->cpu), wake_cycles = cpu_wakeup_cycles(io->cpu);
     cpu_who cwho = (cpu_who)st->d->who;
     switch (how) {
-    case PATH_NOTIFY_NONE:
-        break;
+    case PATH_NOTIFY_NONE: break;
     case PATH_NOTIFY_IOEVENTFD:
-        t = purgent ? hv_exit_urgent(io->hv, pcore, t, HV_EXIT_MMIO_KERNEL)
-                    : hv_exit(io->hv, pcore, t, HV_EXIT_MMIO_KERNEL);
-        t = run_on(io, pcore, purgent, t, hv_ioeventfd_cycles(io->hv), CPU_HYPERVISOR);
+        t = producer_urgent ? hv_exit_urgent(io->hv, producer_core, t, HV_EXIT_MMIO_KERNEL)
+                            : hv_exit(io->hv, producer_core, t, HV_EXIT_MMIO_KERNEL);
+        t = run_on(io, producer_core, producer_urgent, t, hv_ioeventfd_cycles(io->hv),
+                   CPU_HYPERVISOR);
         ready = run_on(io, st->core, st->d->urgent, t + wake_ps, wake_cycles, cwho);
         break;
     case PATH_NOTIFY_WAKE:
-        t = run_on(io, pcore, purgent, t, hv_ioeventfd_cycles(io->hv), pwho);
+        t = run_on(io, producer_core, producer_urgent, t, hv_ioeventfd_cycles(io->hv),
+                   producer_who);
         ready = run_on(io, st->core, st->d->urgent, t + wake_ps, wake_cycles, cwho);
         break;
     case PATH_NOTIFY_IRQFD:
-        t = run_on(io, pcore, purgent, t, hv_ioeventfd_cycles(io->hv), pwho);
+        t = run_on(io, producer_core, producer_urgent, t, hv_ioeventfd_cycles(io->hv),
+                   producer_who);
         ready = deliver_virq(io, st->core, max64(t, st->last_irq_ps + st->irq_gap_ps));
         st->last_irq_ps = ready;
         break;
     case PATH_NOTIFY_EVTCHN:
-        t = purgent ? hv_exit_urgent(io->hv, pcore, t, HV_EXIT_HYPERCALL)
-                    : hv_exit(io->hv, pcore, t, HV_EXIT_HYPERCALL);
+        t = producer_urgent ? hv_exit_urgent(io->hv, producer_core, t, HV_EXIT_HYPERCALL)
+                            : hv_exit(io->hv, producer_core, t, HV_EXIT_HYPERCALL);
         ready = deliver_virq(io, st->core, t);
         if (st->d->place == PATH_PLACE_BACKEND)
             ready = run_on(io, st->core, st->d->urgent, ready + wake_ps, wake_cycles, cwho);
@@ -144,7 +147,8 @@ static uint64_t notify(iopath *io, iopath_stage *st, unsigned pcore, cpu_who pwh
 
 /* The producer (at `px`, time t) hands `it` to stage st with notification `how`.
  * Returns the producer's time after its part of the notification. */
-static uint64_t push(const exec *px, iopath_stage *st, const iopath_item *it, uint64_t t, path_notify how)
+static uint64_t push(const exec *px, iopath_stage *st, const iopath_item *it, uint64_t t,
+                     path_notify how)
 {
     iopath *io = px->io;
     if (st->len == st->cap) {
@@ -307,8 +311,7 @@ static uint64_t exec_steps(const exec *x, const path_stage *d, iopath_item *it, 
             continue;
         uint64_t rep = s->n ? io->cost[s->n] : 1;
         switch ((path_op)s->op) {
-        case PATH_OP_END:
-            break;
+        case PATH_OP_END: break;
         case PATH_OP_RUN:
             if (io->cost[s->arg] && rep)
                 t = run(x, t, io->cost[s->arg] * rep, x->who);
@@ -335,9 +338,7 @@ static uint64_t exec_steps(const exec *x, const path_stage *d, iopath_item *it, 
                 t = x->urgent ? hv_exit_urgent(io->hv, x->core, t, (hv_exit_reason)s->arg)
                               : hv_exit(io->hv, x->core, t, (hv_exit_reason)s->arg);
             break;
-        case PATH_OP_SWITCH:
-            t = do_switch(x, it, t, &away);
-            break;
+        case PATH_OP_SWITCH: t = do_switch(x, it, t, &away); break;
         case PATH_OP_TO_STAGE:
             t = push(x, x->vm->stage[s->arg], it, t, (path_notify)s->notify);
             away = true;
@@ -349,9 +350,7 @@ static uint64_t exec_steps(const exec *x, const path_stage *d, iopath_item *it, 
             t = push(x, io->vm[it->src_vm].stage[s->arg], &tok, t, (path_notify)s->notify);
             break;
         }
-        case PATH_OP_TO_NIC:
-            t = to_nic(x, it, t);
-            break;
+        case PATH_OP_TO_NIC: t = to_nic(x, it, t); break;
         case PATH_OP_DELIVER:
             deliver(x, it, t);
             away = true;
@@ -395,8 +394,9 @@ static void on_stage(void *ctx)
             if (head->notify != PATH_NOTIFY_NONE) {
                 uint64_t pt;
                 io->c.notifies_suppressed--;
-                head->ready_ps = notify(io, st, head->producer_core, (cpu_who)head->producer_who, head->producer_urgent,
-                                        (path_notify)head->notify, head->ready_ps, &pt);
+                head->ready_ps =
+                    notify(io, st, head->producer_core, (cpu_who)head->producer_who,
+                           head->producer_urgent, (path_notify)head->notify, head->ready_ps, &pt);
                 head->notify = PATH_NOTIFY_NONE;
             }
             break;
@@ -486,7 +486,8 @@ static void on_sender(void *ctx)
         if (io->path->sender_ring != PATH_COST_NONE)
             vm->tx_credits--;
         io->c.sent++;
-        iopath_item it = {.pkt = p, .ready_ps = t, .vm = (uint16_t)vm->idx, .src_vm = (uint16_t)vm->idx};
+        iopath_item it = {
+            .pkt = p, .ready_ps = t, .vm = (uint16_t)vm->idx, .src_vm = (uint16_t)vm->idx};
         t = exec_steps(&x, d, &it, t, PATH_PER_PKT);
     }
     s->t_free = t;
@@ -508,9 +509,9 @@ void iopath_drvq_rx(void *ctx, nic_drvq *q, const nic_pkt *p, uint64_t t_ps)
     const path_stage *d = &io->path->stages[io->path->rx_entry];
     exec x = {io, dq->vm, dq->core, (cpu_who)d->who, true};
     iopath_item it = {.pkt = *p,
-                   .ready_ps = t_ps,
-                   .vm = dq->vm ? (uint16_t)dq->vm->idx : IOPATH_FROM_WIRE,
-                   .src_vm = IOPATH_FROM_WIRE};
+                      .ready_ps = t_ps,
+                      .vm = dq->vm ? (uint16_t)dq->vm->idx : IOPATH_FROM_WIRE,
+                      .src_vm = IOPATH_FROM_WIRE};
     uint64_t t = exec_steps(&x, d, &it, t_ps, PATH_PER_PKT);
     if (t > dq->ahead_ps)
         dq->ahead_ps = t;

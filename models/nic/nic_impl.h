@@ -68,7 +68,7 @@ typedef struct nic_q {
     struct nic *nic;
     struct nic_fn *fn;
     unsigned qi;  /* the function's queue number */
-    unsigned gq;  /* index in the NIC's pool */
+    unsigned pool_idx; /* index in the NIC's queue pool */
     bool is_tx;
     uint32_t gen; /* bumped when the queue is (re)assigned or reset */
     nic_ring *ring;
@@ -238,7 +238,7 @@ void nic_mbx_send(nic *n, unsigned vf, bool from_vf, uint64_t t_ps);
 void nic_mbx_deliver(nic *n, void *msg, uint64_t now);
 
 /* queue.c */
-void nic_q_init(nic *n, nic_q *q, bool is_tx, unsigned gq);
+void nic_q_init(nic *n, nic_q *q, bool is_tx, unsigned pool_idx);
 void nic_q_reset(nic_q *q);
 void nic_q_free(nic_q *q);
 void nic_q_doorbell(nic_q *q, uint64_t t_ps, uint32_t tail);
