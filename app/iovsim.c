@@ -355,7 +355,7 @@ static char *rerun_command(const run_args *a, const char *program, sim_err *e)
 }
 
 /* An interrupted sweep keeps its finished points; say how to go on. The points die
- * with this process (see app_sweep_child_signals). */
+ * with this process (see app_proc_fork). */
 static void on_interrupt(int sig)
 {
     static const char msg[] = "\niovsim: interrupted: finished points are kept; run the same "

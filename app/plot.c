@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "app/plot_templates.h"
-#include "app/sweep.h"
+#include "app/proc.h"
 #include "config.h"
 #include "sim/alloc.h"
 #include "sim/files.h"
@@ -739,9 +739,7 @@ int app_plots_check_build(const app_plots *ps, const sim_model_ops *ops, const a
         free(r.v);
         return sim_err_set(e, "checking the plots: pipe: %s", strerror(errno));
     }
-    fflush(NULL);
-    pid_t parent = getpid();
-    pid_t pid = fork();
+    pid_t pid = app_proc_fork();
     if (pid < 0) {
         close(fds[0]);
         close(fds[1]);
@@ -750,7 +748,6 @@ int app_plots_check_build(const app_plots *ps, const sim_model_ops *ops, const a
     }
     if (pid == 0) {
         close(fds[0]);
-        app_sweep_child_signals(parent);
         FILE *out = fdopen(fds[1], "w");
         if (out)
             build_child(&r, ops, w, registry, out);
@@ -778,8 +775,7 @@ int app_plots_check_build(const app_plots *ps, const sim_model_ops *ops, const a
     else
         close(fds[0]);
     int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
+    app_proc_wait(pid, &status);
     int rc = 0;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         rc = sim_err_set(e, "checking the plots' metrics: building point %zu crashed (%s)",
@@ -1653,15 +1649,12 @@ static int run_gnuplot(const char *prog, const char *dir, const char *name, char
 {
     char log[4300];
     snprintf(log, sizeof log, "%s/%s.log", dir, name);
-    fflush(NULL);
-    pid_t parent = getpid();
-    pid_t pid = fork();
+    pid_t pid = app_proc_fork();
     if (pid < 0) {
         snprintf(err, len, "fork: %s", strerror(errno));
         return -1;
     }
     if (pid == 0) {
-        app_sweep_child_signals(parent);
         /* The log first: its path may be relative to the folder we leave. */
         if (!freopen("/dev/null", "w", stdout) || !freopen(log, "w", stderr))
             _exit(126);
@@ -1675,8 +1668,7 @@ static int run_gnuplot(const char *prog, const char *dir, const char *name, char
         _exit(127);
     }
     int status;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
+    app_proc_wait(pid, &status);
     int rc = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
     err[0] = '\0';
     FILE *f = fopen(log, "r");

@@ -11,13 +11,10 @@
 #include <unistd.h>
 
 #include "app/plot.h"
+#include "app/proc.h"
 #include "app/results.h"
 #include "sim/alloc.h"
 #include "sim/files.h"
-
-#ifdef __linux__
-#include <sys/prctl.h>
-#endif
 
 typedef struct point {
     char dir[4096];
@@ -145,10 +142,9 @@ static void write_host_file(const char *dir, const sim_point_result *res)
 }
 
 /* The body of a point's process. It never returns. */
-static void run_child(const sweep *s, size_t i, pid_t parent)
+static void run_child(const sweep *s, size_t i)
 {
     point *pt = &s->points[i];
-    app_sweep_child_signals(parent);
     if (pt->timeout_s > 0)
         alarm((unsigned)ceil(pt->timeout_s));
     sim_err e = {{0}};
@@ -254,13 +250,11 @@ static int spawn_point(sweep *s, size_t i, sim_err *e)
     point *pt = &s->points[i];
     if (sim_mkdirs(pt->dir, e) < 0)
         return -1;
-    fflush(NULL);
-    pid_t parent = getpid();
-    pid_t pid = fork();
+    pid_t pid = app_proc_fork();
     if (pid < 0)
         return sim_err_set(e, "cannot start a point: fork: %s", strerror(errno));
     if (pid == 0)
-        run_child(s, i, parent);
+        run_child(s, i);
     pt->pid = pid;
     pt->started_s = host_now_s();
     return 0;
@@ -445,23 +439,6 @@ static int emit_slurm(sweep *s, const char *out_abs, sim_err *e)
 }
 
 /* ---- driver ------------------------------------------------------------------- */
-
-void app_sweep_child_signals(pid_t parent)
-{
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGHUP, SIG_DFL);
-#ifdef __linux__
-    /* A sweep killed outright (SIGKILL) cannot stop its points; without this they
-     * would go on writing into the folder while a --resume run starts the same
-     * points again. */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) /* the parent died before prctl took effect */
-        _exit(3);
-#else
-    (void)parent;
-#endif
-}
 
 static void sweep_free(sweep *s)
 {

@@ -16,7 +16,6 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <sys/types.h>
 
 #include "app/workload.h"
 #include "sim/err.h"
@@ -67,10 +66,5 @@ typedef struct app_sweep_opts {
  * output-folder problem (*e says which). */
 int app_sweep_run(const sim_model_ops *ops, const app_workload *w, const sim_params *registry,
                   const app_sweep_opts *o, sim_err *e);
-
-/* For a forked worker (a point, a build that lists metrics, gnuplot): default handlers
- * for SIGINT, SIGTERM and SIGHUP, and on Linux death with `parent` (the pid before the
- * fork), so a killed sweep leaves no process writing into its folder. */
-void app_sweep_child_signals(pid_t parent);
 
 #endif
