@@ -17,6 +17,7 @@
 
 #include "app/plot_templates.h"
 #include "app/proc.h"
+#include "app/strlist.h"
 #include "config.h"
 #include "sim/alloc.h"
 #include "sim/files.h"
@@ -52,13 +53,10 @@ typedef struct plot_spec {
     char *x;
     bool x_metric;
     char *x_where;
-    char **y;
-    size_t n_y;
+    app_strlist y;
     char *y_where;
-    char **labels;
-    size_t n_labels;
-    char **series;
-    size_t n_series;
+    app_strlist labels;
+    app_strlist series;
     filter *filters;
     size_t n_filters;
     bool logx, logy;
@@ -78,57 +76,10 @@ struct app_plots {
 
 /* ---- small helpers ----------------------------------------------------------------- */
 
-static char *trim_dup(const char *s, size_t n)
-{
-    while (n && isspace((unsigned char)*s))
-        s++, n--;
-    while (n && isspace((unsigned char)s[n - 1]))
-        n--;
-    return sim_xstrndup(s, n);
-}
-
-/* Splits at `sep`, trimming each piece; empty pieces are dropped. */
-static size_t split_list(const char *s, char sep, char ***out)
-{
-    char **v = NULL;
-    size_t n = 0;
-    for (;;) {
-        const char *end = strchr(s, sep);
-        size_t len = end ? (size_t)(end - s) : strlen(s);
-        char *piece = trim_dup(s, len);
-        if (*piece) {
-            v = sim_xrealloc(v, (n + 1) * sizeof *v);
-            v[n++] = piece;
-        } else {
-            free(piece);
-        }
-        if (!end)
-            break;
-        s = end + 1;
-    }
-    *out = v;
-    return n;
-}
-
-static void free_list(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
-}
-
 /* The closest of `names` to `name` when close enough to be a typo, else NULL. */
 static const char *closest(const char *name, const char *const *names, size_t n)
 {
     return sim_text_closest(name, names, n, strlen(name) / 3 + 1);
-}
-
-static bool in_list(char *const *v, size_t n, const char *s)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!strcmp(v[i], s))
-            return true;
-    return false;
 }
 
 /* A byte count that is a whole number of KiB reads better as "64 KiB" than as 65536,
@@ -167,10 +118,10 @@ static void spec_free(plot_spec *s)
     free(s->where);
     free(s->x);
     free(s->x_where);
-    free_list(s->y, s->n_y);
+    app_strlist_free(&s->y);
     free(s->y_where);
-    free_list(s->labels, s->n_labels);
-    free_list(s->series, s->n_series);
+    app_strlist_free(&s->labels);
+    app_strlist_free(&s->series);
     for (size_t i = 0; i < s->n_filters; i++) {
         free(s->filters[i].param);
         free(s->filters[i].value);
@@ -246,9 +197,9 @@ static int parse_filter(const char *item, const char *where, const plot_spec *s,
     if (!op || op == item)
         return sim_err_set(e, "%s: plot '%s': where wants PARAM=VALUE or PARAM!=VALUE, got '%s'",
                            where, s->name, item);
-    char *param = trim_dup(item, (size_t)(op - item));
+    char *param = app_trimmed(item, (size_t)(op - item));
     const char *val = op + (negate ? 2 : 1);
-    char *value = trim_dup(val, strlen(val));
+    char *value = app_trimmed(val, strlen(val));
     int rc = 0;
     if (!sim_params_exists(reg, param)) {
         rc = unknown_param(reg, where, s->name, "where", param, e);
@@ -304,15 +255,15 @@ static int parse_filter(const char *item, const char *where, const plot_spec *s,
 
 static int parse_hlines(const char *value, const char *where, plot_spec *s, sim_err *e)
 {
-    char **items;
-    size_t n = split_list(value, '|', &items);
+    app_strlist items = {0};
+    size_t n = app_strlist_split(&items, value, '|');
     s->hlines = sim_xcalloc(n, sizeof *s->hlines);
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
-        const char *it = items[i];
+        const char *it = items.v[i];
         size_t len = strcspn(it, " \t");
         char *first = sim_xstrndup(it, len);
-        char *label = trim_dup(it + len, strlen(it + len));
+        char *label = app_trimmed(it + len, strlen(it + len));
         char *end;
         double v = strtod(first, &end);
         hline *h = &s->hlines[s->n_hlines++];
@@ -335,7 +286,7 @@ static int parse_hlines(const char *value, const char *where, plot_spec *s, sim_
         }
         h->label = label;
     }
-    free_list(items, n);
+    app_strlist_free(&items);
     return rc;
 }
 
@@ -381,16 +332,16 @@ static int parse_spec(const app_workload *w, size_t i, const sim_params *reg,
                                  at, s->name, val);
             s->kind = (plot_kind)j;
         } else if (!strcmp(key, "x")) {
-            s->x = trim_dup(val, strlen(val));
+            s->x = app_trimmed(val, strlen(val));
             s->x_where = sim_xstrdup(at);
         } else if (!strcmp(key, "y")) {
-            s->n_y = split_list(val, ',', &s->y);
+            app_strlist_split(&s->y, val, ',');
             s->y_where = sim_xstrdup(at);
         } else if (!strcmp(key, "labels")) {
-            s->n_labels = split_list(val, ',', &s->labels);
+            app_strlist_split(&s->labels, val, ',');
             labels_where = at;
         } else if (!strcmp(key, "series")) {
-            s->n_series = split_list(val, ',', &s->series);
+            app_strlist_split(&s->series, val, ',');
             series_where = at;
         } else if (!strcmp(key, "series_label")) {
             s->series_label = sim_xstrdup(val);
@@ -413,21 +364,21 @@ static int parse_spec(const app_workload *w, size_t i, const sim_params *reg,
             s->hline_where = sim_xstrdup(at);
             rc = parse_hlines(val, at, s, e);
         } else if (!strcmp(key, "format")) {
-            char **f;
-            size_t n = split_list(val, ',', &f);
+            app_strlist f = {0};
+            size_t n = app_strlist_split(&f, val, ',');
             s->png = s->svg = false;
             for (size_t j = 0; j < n && rc == 0; j++) {
-                if (!strcmp(f[j], "png"))
+                if (!strcmp(f.v[j], "png"))
                     s->png = true;
-                else if (!strcmp(f[j], "svg"))
+                else if (!strcmp(f.v[j], "svg"))
                     s->svg = true;
                 else
                     rc = sim_err_set(e, "%s: plot '%s': format '%s' is not png or svg", at,
-                                     s->name, f[j]);
+                                     s->name, f.v[j]);
             }
             if (rc == 0 && !n)
                 rc = sim_err_set(e, "%s: plot '%s': format lists nothing (png, svg)", at, s->name);
-            free_list(f, n);
+            app_strlist_free(&f);
         } else if (!strcmp(key, "size")) {
             if (parse_size(val, &s->width, &s->height) < 0)
                 rc = sim_err_set(e, "%s: plot '%s': size wants WIDTHxHEIGHT in pixels "
@@ -446,15 +397,15 @@ static int parse_spec(const app_workload *w, size_t i, const sim_params *reg,
         rc = sim_err_set(e, "%s: plot '%s' needs x = %s", s->where, s->name,
                          s->kind == KIND_CDF ? "HISTOGRAM (e.g. dma.latency_ps)"
                                              : "PARAMETER or METRIC");
-    if (rc == 0 && s->kind == KIND_CDF && s->n_y)
+    if (rc == 0 && s->kind == KIND_CDF && s->y.n)
         rc = sim_err_set(e, "%s: plot '%s': a cdf plot draws the histogram named by x; it takes "
                             "no y",
                          s->y_where, s->name);
-    if (rc == 0 && s->kind != KIND_CDF && !s->n_y)
+    if (rc == 0 && s->kind != KIND_CDF && !s->y.n)
         rc = sim_err_set(e, "%s: plot '%s' needs y = METRIC[, METRIC...]", s->y_where ? s->y_where : s->where, s->name);
-    if (rc == 0 && s->n_labels && s->n_labels != s->n_y)
+    if (rc == 0 && s->labels.n && s->labels.n != s->y.n)
         rc = sim_err_set(e, "%s: plot '%s': %zu labels for %zu y metrics", labels_where, s->name,
-                         s->n_labels, s->n_y);
+                         s->labels.n, s->y.n);
     if (rc == 0 && s->logx && (s->kind == KIND_BARS || s->kind == KIND_STACKED))
         rc = sim_err_set(e, "%s: plot '%s': bars have no logarithmic x axis (use kind = lines)",
                          logx_where, s->name);
@@ -472,24 +423,24 @@ static int parse_spec(const app_workload *w, size_t i, const sim_params *reg,
             s->x_metric = true; /* checked with the other metrics */
         }
     }
-    for (size_t k = 0; rc == 0 && k < s->n_series; k++) {
-        if (!sim_params_exists(reg, s->series[k]))
-            rc = unknown_param(reg, series_where, s->name, "series", s->series[k], e);
-        else if (!s->x_metric && s->kind != KIND_CDF && !strcmp(s->series[k], s->x))
+    for (size_t k = 0; rc == 0 && k < s->series.n; k++) {
+        if (!sim_params_exists(reg, s->series.v[k]))
+            rc = unknown_param(reg, series_where, s->name, "series", s->series.v[k], e);
+        else if (!s->x_metric && s->kind != KIND_CDF && !strcmp(s->series.v[k], s->x))
             rc = sim_err_set(e, "%s: plot '%s': %s is both x and a series", series_where, s->name,
                              s->x);
     }
     if (rc == 0 && where_key) {
-        char **items;
-        size_t n = split_list(where_key->value, ',', &items);
+        app_strlist items = {0};
+        size_t n = app_strlist_split(&items, where_key->value, ',');
         s->filters = sim_xcalloc(n, sizeof *s->filters);
         for (size_t k = 0; k < n && rc == 0; k++) {
-            rc = parse_filter(items[k], where_key->where, s, reg, scratch, m, point0,
+            rc = parse_filter(items.v[k], where_key->where, s, reg, scratch, m, point0,
                               &s->filters[k], e);
             if (rc == 0)
                 s->n_filters++;
         }
-        free_list(items, n);
+        app_strlist_free(&items);
     }
     if (rc == 0 && s->series_label) {
         /* Every {NAME} must be a parameter: a typo would print literally. */
@@ -510,13 +461,11 @@ static int parse_spec(const app_workload *w, size_t i, const sim_params *reg,
     for (size_t a = 0; rc == 0 && a < app_manifest_axes(m); a++) {
         const char *ax = app_manifest_axis(m, a);
         bool covered = (!s->x_metric && s->kind != KIND_CDF && !strcmp(ax, s->x)) ||
-                       in_list(s->series, s->n_series, ax);
+                       app_strlist_has(&s->series, ax);
         for (size_t k = 0; k < s->n_filters && !covered; k++)
             covered = !s->filters[k].negate && !strcmp(s->filters[k].param, ax);
-        if (!covered) {
-            s->series = sim_xrealloc(s->series, (s->n_series + 1) * sizeof *s->series);
-            s->series[s->n_series++] = sim_xstrdup(ax);
-        }
+        if (!covered)
+            app_strlist_push(&s->series, sim_xstrdup(ax));
     }
     sim_params_destroy(scratch);
     return rc;
@@ -582,8 +531,8 @@ static name_refs collect_refs(const app_plots *ps)
             ref_add(&r, s->x, s, s->x_where, true);
         else if (s->x_metric)
             ref_add(&r, s->x, s, s->x_where, false);
-        for (size_t k = 0; k < s->n_y; k++)
-            ref_add(&r, s->y[k], s, s->y_where, false);
+        for (size_t k = 0; k < s->y.n; k++)
+            ref_add(&r, s->y.v[k], s, s->y_where, false);
         for (size_t k = 0; k < s->n_hlines; k++)
             if (s->hlines[k].metric)
                 ref_add(&r, s->hlines[k].metric, s, s->hline_where, false);
@@ -592,23 +541,13 @@ static name_refs collect_refs(const app_plots *ps)
 }
 
 typedef struct known_names {
-    char **metrics, **hists;
-    size_t n_metrics, n_hists;
+    app_strlist metrics, hists;
 } known_names;
-
-static void known_add(char ***v, size_t *n, const char *name)
-{
-    if (in_list(*v, *n, name))
-        return;
-    *v = sim_xrealloc(*v, (*n + 1) * sizeof **v);
-    (*v)[(*n)++] = sim_xstrdup(name);
-}
 
 static void known_free(known_names *k)
 {
-    free_list(k->metrics, k->n_metrics);
-    free_list(k->hists, k->n_hists);
-    memset(k, 0, sizeof *k);
+    app_strlist_free(&k->metrics);
+    app_strlist_free(&k->hists);
 }
 
 static bool refs_all_found(name_refs *r, const known_names *k)
@@ -617,20 +556,19 @@ static bool refs_all_found(name_refs *r, const known_names *k)
     for (size_t i = 0; i < r->n; i++) {
         name_ref *f = &r->v[i];
         if (!f->found)
-            f->found = f->hist ? in_list(k->hists, k->n_hists, f->name)
-                               : in_list(k->metrics, k->n_metrics, f->name);
+            f->found = app_strlist_has(f->hist ? &k->hists : &k->metrics, f->name);
         all = all && f->found;
     }
     return all;
 }
 
-static void list_text(char *const *v, size_t n, char *buf, size_t len)
+static void list_text(const app_strlist *l, char *buf, size_t len)
 {
     size_t used = 0;
     buf[0] = '\0';
-    for (size_t i = 0; i < n && used < len; i++)
-        used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", v[i]);
-    if (!n)
+    for (size_t i = 0; i < l->n && used < len; i++)
+        used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", l->v[i]);
+    if (!l->n)
         snprintf(buf, len, "none");
 }
 
@@ -642,12 +580,11 @@ static int missing_ref(const name_refs *r, const known_names *k, const sim_param
         const name_ref *f = &r->v[i];
         if (f->found)
             continue;
-        char *const *names = f->hist ? k->hists : k->metrics;
-        size_t n = f->hist ? k->n_hists : k->n_metrics;
-        const char *near = closest(f->name, (const char *const *)names, n);
+        const app_strlist *names = f->hist ? &k->hists : &k->metrics;
+        const char *near = closest(f->name, (const char *const *)names->v, names->n);
         const char *pnear = f->hist ? NULL : sim_params_suggest(reg, f->name);
         char all[600];
-        list_text(names, n, all, sizeof all);
+        list_text(names, all, sizeof all);
         if (near)
             return sim_err_set(e, "%s: plot '%s': no %s '%s' (did you mean '%s'?)", f->where,
                                f->plot->name, f->hist ? "histogram" : "metric", f->name, near);
@@ -673,8 +610,8 @@ static void child_hist(const char *name, const char *unit, const sim_hist *h, vo
     (void)unit;
     (void)h;
     child_ctx *c = ctx;
-    if (!in_list(c->k->hists, c->k->n_hists, name)) {
-        known_add(&c->k->hists, &c->k->n_hists, name);
+    if (!app_strlist_has(&c->k->hists, name)) {
+        app_strlist_add(&c->k->hists, name);
         fprintf(c->out, "h\t%s\n", name);
     }
 }
@@ -701,8 +638,8 @@ static void build_child(name_refs *r, const sim_model_ops *ops, const app_worklo
             if (sys) {
                 for (size_t m = 0; m < sim_stats_metrics(st); m++) {
                     const char *name = sim_stats_metric_name(st, m);
-                    if (!in_list(k.metrics, k.n_metrics, name)) {
-                        known_add(&k.metrics, &k.n_metrics, name);
+                    if (!app_strlist_has(&k.metrics, name)) {
+                        app_strlist_add(&k.metrics, name);
                         fprintf(out, "m\t%s\n", name);
                     }
                 }
@@ -763,9 +700,9 @@ int app_plots_check_build(const app_plots *ps, const sim_model_ops *ops, const a
         if (!strncmp(line, "p\t", 2))
             last_point = strtoul(line + 2, NULL, 10);
         else if (!strncmp(line, "m\t", 2))
-            known_add(&k.metrics, &k.n_metrics, line + 2);
+            app_strlist_add(&k.metrics, line + 2);
         else if (!strncmp(line, "h\t", 2))
-            known_add(&k.hists, &k.n_hists, line + 2);
+            app_strlist_add(&k.hists, line + 2);
         else if (!strncmp(line, "e\t", 2) && !build_error)
             build_error = sim_xstrdup(line + 2);
     }
@@ -934,16 +871,16 @@ static char *series_text(const plot_spec *s, const app_results *r, size_t i,
         }
         return out;
     }
-    for (size_t k = 0; k < s->n_series; k++) {
-        const char *v = app_results_param(r, i, s->series[k]);
+    for (size_t k = 0; k < s->series.n; k++) {
+        const char *v = app_results_param(r, i, s->series.v[k]);
         if (k)
             append_text(&out, &len, ", ");
         char human[64];
-        if (is_numeric_param(reg, s->series[k])) {
-            const char *dot = strrchr(s->series[k], '.');
-            append_text(&out, &len, dot ? dot + 1 : s->series[k]);
+        if (is_numeric_param(reg, s->series.v[k])) {
+            const char *dot = strrchr(s->series.v[k], '.');
+            append_text(&out, &len, dot ? dot + 1 : s->series.v[k]);
             append_text(&out, &len, "=");
-            if (v && is_bytes_param(reg, s->series[k]) && bytes_text(strtod(v, NULL), human, sizeof human))
+            if (v && is_bytes_param(reg, s->series.v[k]) && bytes_text(strtod(v, NULL), human, sizeof human))
                 v = human;
         }
         append_text(&out, &len, v ? v : "?");
@@ -956,8 +893,8 @@ static char *series_key(const plot_spec *s, const app_results *r, size_t i, size
     char *out = NULL;
     size_t len = 0;
     append_text(&out, &len, "");
-    for (size_t k = 0; k < s->n_series; k++) {
-        const char *v = app_results_param(r, i, s->series[k]);
+    for (size_t k = 0; k < s->series.n; k++) {
+        const char *v = app_results_param(r, i, s->series.v[k]);
         append_text(&out, &len, v ? v : "?");
         append_text(&out, &len, "\x1f");
     }
@@ -969,7 +906,7 @@ static char *series_key(const plot_spec *s, const app_results *r, size_t i, size
 
 static const char *y_text(const plot_spec *s, size_t y)
 {
-    return s->n_labels ? s->labels[y] : s->y[y];
+    return s->labels.n ? s->labels.v[y] : s->y.v[y];
 }
 
 static curve *curve_for(curves *c, const plot_spec *s, const app_results *r, size_t i, size_t y,
@@ -987,8 +924,8 @@ static curve *curve_for(curves *c, const plot_spec *s, const app_results *r, siz
     cv->key = key;
     cv->y = y;
     cv->point = i;
-    char *st = s->n_series || s->series_label ? series_text(s, r, i, reg) : NULL;
-    if (st && s->n_y > 1) {
+    char *st = s->series.n || s->series_label ? series_text(s, r, i, reg) : NULL;
+    if (st && s->y.n > 1) {
         size_t n = strlen(st) + strlen(y_text(s, y)) + 3;
         cv->title = sim_xcalloc(n, 1);
         snprintf(cv->title, n, "%s: %s", st, y_text(s, y));
@@ -1053,9 +990,9 @@ static void collect_xy(const plot_spec *s, const app_results *r, const sim_param
         double x = 0;
         if (s->kind == KIND_LINES && !x_value(s, r, i, &x))
             continue;
-        for (size_t k = 0; k < s->n_y; k++) {
+        for (size_t k = 0; k < s->y.n; k++) {
             double y;
-            if (!app_results_metric(r, i, s->y[k], &y))
+            if (!app_results_metric(r, i, s->y.v[k], &y))
                 continue;
             curve_add(curve_for(out, s, r, i, k, reg), x, y, i);
         }
@@ -1162,7 +1099,7 @@ static void collect_cdf(const plot_spec *s, const app_results *r, const sim_para
             hist_free(&h);
             continue;
         }
-        if (!s->n_series && !s->series_label) {
+        if (!s->series.n && !s->series_label) {
             free(cv->title);
             cv->title = sim_xstrdup(s->x);
         }
@@ -1246,11 +1183,11 @@ static char *default_ylabel(const plot_spec *s)
 {
     if (s->kind == KIND_CDF)
         return sim_xstrdup("fraction of samples at or below x");
-    if (s->n_y == 1)
-        return name_with_unit(s->y[0], metric_unit(s->y[0]));
-    const char *u = metric_unit(s->y[0]);
-    for (size_t k = 1; k < s->n_y && u; k++) {
-        const char *v = metric_unit(s->y[k]);
+    if (s->y.n == 1)
+        return name_with_unit(s->y.v[0], metric_unit(s->y.v[0]));
+    const char *u = metric_unit(s->y.v[0]);
+    for (size_t k = 1; k < s->y.n && u; k++) {
+        const char *v = metric_unit(s->y.v[k]);
         if (!v || strcmp(u, v))
             u = NULL;
     }
@@ -1322,8 +1259,7 @@ typedef struct draw_ctx {
     double *hvals; /* hline values (a metric's from the first matching point) */
     bool *hok;
     /* bars: categories (x values as text) in sweep order, cells [category][curve] */
-    char **cats;
-    size_t n_cats;
+    app_strlist cats;
     double *cells;
 } draw_ctx;
 
@@ -1432,21 +1368,19 @@ static void collect_bars(draw_ctx *d)
         if (!point_matches(s, d->r, i))
             continue;
         const char *v = app_results_param(d->r, i, s->x);
-        if (v && !in_list(d->cats, d->n_cats, v)) {
-            d->cats = sim_xrealloc(d->cats, (d->n_cats + 1) * sizeof *d->cats);
-            d->cats[d->n_cats++] = sim_xstrdup(v);
-        }
+        if (v)
+            app_strlist_add(&d->cats, v);
     }
     collect_xy(s, d->r, d->reg, &d->c);
-    d->cells = sim_xcalloc(d->n_cats * (d->c.n ? d->c.n : 1), sizeof *d->cells);
-    for (size_t k = 0; k < d->n_cats * d->c.n; k++)
+    d->cells = sim_xcalloc(d->cats.n * (d->c.n ? d->c.n : 1), sizeof *d->cells);
+    for (size_t k = 0; k < d->cats.n * d->c.n; k++)
         d->cells[k] = NAN;
     for (size_t k = 0; k < d->c.n; k++) {
         const curve *cv = &d->c.v[k];
         for (size_t j = 0; j < cv->n; j++) {
             const char *v = app_results_param(d->r, cv->order[j], s->x);
-            for (size_t c = 0; v && c < d->n_cats; c++)
-                if (!strcmp(d->cats[c], v) && isnan(d->cells[c * d->c.n + k]))
+            for (size_t c = 0; v && c < d->cats.n; c++)
+                if (!strcmp(d->cats.v[c], v) && isnan(d->cells[c * d->c.n + k]))
                     d->cells[c * d->c.n + k] = cv->ys[j];
         }
     }
@@ -1464,10 +1398,10 @@ static void write_dat(const draw_ctx *d, FILE *f)
         fputs("\n", f);
         bool human = is_bytes_param(d->reg, s->x);
         char label[64];
-        for (size_t c = 0; c < d->n_cats && human; c++)
-            human = bytes_text(strtod(d->cats[c], NULL), label, sizeof label);
-        for (size_t c = 0; c < d->n_cats; c++) {
-            const char *cat = d->cats[c];
+        for (size_t c = 0; c < d->cats.n && human; c++)
+            human = bytes_text(strtod(d->cats.v[c], NULL), label, sizeof label);
+        for (size_t c = 0; c < d->cats.n; c++) {
+            const char *cat = d->cats.v[c];
             if (human && bytes_text(strtod(cat, NULL), label, sizeof label))
                 cat = label;
             fputc('"', f);
@@ -1558,7 +1492,7 @@ static void write_gp(const draw_ctx *d, FILE *f)
             write_log_yrange(d, f);
     } else {
         /* Bars sit at 0 .. n-1; gnuplot's own range leaves a whole empty slot each side. */
-        fprintf(f, "set xrange [-0.6:%g]\n", (double)d->n_cats - 0.4);
+        fprintf(f, "set xrange [-0.6:%g]\n", (double)d->cats.n - 0.4);
     }
     fputc('\n', f);
 
@@ -1699,7 +1633,7 @@ static int write_file(const char *path, void (*body)(const draw_ctx *, FILE *), 
 static void draw_free(draw_ctx *d)
 {
     curves_free(&d->c);
-    free_list(d->cats, d->n_cats);
+    app_strlist_free(&d->cats);
     free(d->cells);
     free(d->hvals);
     free(d->hok);
@@ -1746,7 +1680,7 @@ static size_t check_against_results(const app_plots *ps, const app_results *r,
 {
     known_names k = {0};
     for (size_t i = 0; i < app_results_metric_names(r); i++)
-        known_add(&k.metrics, &k.n_metrics, app_results_metric_name(r, i));
+        app_strlist_add(&k.metrics, app_results_metric_name(r, i));
     for (size_t i = 0; i < app_results_points(r); i++) {
         if (!app_results_ok(r, i))
             continue;
@@ -1760,7 +1694,7 @@ static size_t check_against_results(const app_plots *ps, const app_results *r,
             if (strncmp(line, "hist\t", 5))
                 continue;
             line[5 + strcspn(line + 5, "\t\n")] = '\0';
-            known_add(&k.hists, &k.n_hists, line + 5);
+            app_strlist_add(&k.hists, line + 5);
         }
         fclose(f);
     }

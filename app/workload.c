@@ -25,6 +25,7 @@
 
 #include <ini.h>
 
+#include "app/strlist.h"
 #include "sim/alloc.h"
 
 /* A range that expands beyond this is a typo (a wrong unit, a missing zero in the
@@ -92,23 +93,6 @@ struct app_workload {
 static void *grow(void *v, size_t n, size_t size)
 {
     return sim_xrealloc(v, (n + 1) * size);
-}
-
-/* [s, s+len) trimmed of white space on both sides. */
-static void trim_span(const char **s, size_t *len)
-{
-    while (*len > 0 && isspace((unsigned char)**s)) {
-        (*s)++;
-        (*len)--;
-    }
-    while (*len > 0 && isspace((unsigned char)(*s)[*len - 1]))
-        (*len)--;
-}
-
-static char *trimmed(const char *s, size_t len)
-{
-    trim_span(&s, &len);
-    return sim_xstrndup(s, len);
 }
 
 static void free_item(item *it)
@@ -334,7 +318,7 @@ static int parse_exclude(app_workload *w, const sim_params *p, const char *value
             const char *cend = comma ? comma : rend;
             const char *t = c;
             size_t tl = (size_t)(cend - c);
-            trim_span(&t, &tl);
+            app_trim_span(&t, &tl);
             if (!tl)
                 return sim_err_set(e, "%s: exclude: an empty condition in '%s'", where, value);
             const char *eq = memchr(t, '=', tl);
@@ -342,8 +326,8 @@ static int parse_exclude(app_workload *w, const sim_params *p, const char *value
                 return sim_err_set(e, "%s: exclude: '%.*s' is not NAME=VALUE or NAME!=VALUE",
                                    where, (int)tl, t);
             bool neq = eq[-1] == '!';
-            char *name = trimmed(t, (size_t)(eq - t) - (neq ? 1 : 0));
-            char *val = trimmed(eq + 1, (size_t)(t + tl - eq - 1));
+            char *name = app_trimmed(t, (size_t)(eq - t) - (neq ? 1 : 0));
+            char *val = app_trimmed(eq + 1, (size_t)(t + tl - eq - 1));
             ru->c = grow(ru->c, ru->n, sizeof *ru->c);
             ru->c[ru->n++] = (excl_cond){name, val, neq};
             if (!sim_params_exists(p, name)) {
@@ -456,38 +440,19 @@ static int update_points(app_workload *w, const sim_params *p, sim_err *e)
 
 /* ---- sweep axes: lists and ranges ---- */
 
-typedef struct strlist {
-    char **v;
-    size_t n;
-} strlist;
-
-static void strlist_push(strlist *l, char *s)
-{
-    l->v = grow(l->v, l->n, sizeof *l->v);
-    l->v[l->n++] = s;
-}
-
-static void strlist_free(strlist *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        free(l->v[i]);
-    free(l->v);
-    *l = (strlist){0};
-}
-
 static int parse_list(const sim_params *p, const char *name, const char *text, const char *where,
-                      strlist *out, sim_err *e)
+                      app_strlist *out, sim_err *e)
 {
     for (const char *s = text;;) {
         size_t len = strcspn(s, ",");
         const char *v = s;
         size_t vlen = len;
-        trim_span(&v, &vlen);
+        app_trim_span(&v, &vlen);
         if (!vlen)
             return sim_err_set(e, "%s: sweep axis '%s': empty value in list '%s'", where, name,
                                text);
         char *value = sim_xstrndup(v, vlen);
-        strlist_push(out, value);
+        app_strlist_push(out, value);
         if (sim_params_check(p, name, value, where, e) < 0)
             return -1;
         if (!s[len])
@@ -511,7 +476,7 @@ static const char *find_word(const char *s, const char *word)
 /* A plain positive factor for geometric ranges: no unit, nothing after it. */
 static int parse_factor(const char *s, double *out)
 {
-    char *text = trimmed(s, strlen(s));
+    char *text = app_trimmed(s, strlen(s));
     char *end;
     errno = 0;
     double d = text[0] ? strtod(text, &end) : NAN;
@@ -554,18 +519,18 @@ static void range_spec_free(range_spec *r)
 static int split_range(const char *text, const char *dots, range_spec *r)
 {
     *r = (range_spec){0};
-    r->lo = trimmed(text, (size_t)(dots - text));
+    r->lo = app_trimmed(text, (size_t)(dots - text));
     const char *rest = dots + 2;
     const char *star = strchr(rest, '*');
     const char *step = find_word(rest, "step");
     if (star && !step) {
-        r->hi = trimmed(rest, (size_t)(star - rest));
-        r->factor = trimmed(star + 1, strlen(star + 1));
+        r->hi = app_trimmed(rest, (size_t)(star - rest));
+        r->factor = app_trimmed(star + 1, strlen(star + 1));
     } else if (step && !star) {
-        r->hi = trimmed(rest, (size_t)(step - rest));
-        r->step = trimmed(step + 4, strlen(step + 4));
+        r->hi = app_trimmed(rest, (size_t)(step - rest));
+        r->step = app_trimmed(step + 4, strlen(step + 4));
     } else if (!step && !star) {
-        r->hi = trimmed(rest, strlen(rest));
+        r->hi = app_trimmed(rest, strlen(rest));
     } else {
         return -1;
     }
@@ -590,7 +555,7 @@ static int too_many_error(const char *where, const char *name, const char *text,
  * errors do not accumulate) or A * F^i; B is included when a value lands on it, with a
  * tolerance for the last bit of decimal steps (0.1..0.3 step 0.1 has three values). */
 static int expand_range(const sim_params *p, const char *name, const char *text,
-                        const char *dots, const char *where, strlist *out, sim_err *e)
+                        const char *dots, const char *where, app_strlist *out, sim_err *e)
 {
     range_spec r;
     if (split_range(text, dots, &r) < 0) {
@@ -631,7 +596,7 @@ static int expand_range(const sim_params *p, const char *name, const char *text,
                 too_many_error(where, name, text, e);
                 goto out;
             }
-            strlist_push(out, format_generated(v));
+            app_strlist_push(out, format_generated(v));
         }
     } else {
         if (!(step > 0)) {
@@ -645,7 +610,7 @@ static int expand_range(const sim_params *p, const char *name, const char *text,
         }
         size_t n = (size_t)floor(q + slack) + 1;
         for (size_t i = 0; i < n; i++)
-            strlist_push(out, format_generated(lo + (double)i * step));
+            app_strlist_push(out, format_generated(lo + (double)i * step));
     }
     for (size_t i = 0; i < out->n; i++)
         if (sim_params_check(p, name, out->v[i], where, e) < 0)
@@ -664,19 +629,19 @@ static int parse_axis(const sim_params *p, const char *name, const char *text, c
         return sim_params_check(p, name, text, where, e); /* the unknown-name message */
     const char *v = text;
     size_t vlen = strlen(text);
-    trim_span(&v, &vlen);
+    app_trim_span(&v, &vlen);
     if (!vlen)
         return sim_err_set(e, "%s: sweep axis '%s' has no values", where, name);
     char *body = sim_xstrndup(v, vlen);
     sim_param_type t = sim_params_type(p, name);
     bool numeric = t == SIM_PARAM_INT || t == SIM_PARAM_UINT || t == SIM_PARAM_DOUBLE;
     const char *dots = numeric ? strstr(body, "..") : NULL;
-    strlist values = {0};
+    app_strlist values = {0};
     int rc = dots ? expand_range(p, name, body, dots, where, &values, e)
                   : parse_list(p, name, body, where, &values, e);
     free(body);
     if (rc < 0) {
-        strlist_free(&values);
+        app_strlist_free(&values);
         return -1;
     }
     *out = (sweep_axis){sim_xstrdup(name), sim_xstrdup(where), values.v, values.n, file};
@@ -886,7 +851,7 @@ static void append_continuation(file_ctx *c, const char *more)
 {
     const char *m = more;
     size_t mlen = without_inline_comment(more);
-    trim_span(&m, &mlen);
+    app_trim_span(&m, &mlen);
     if (!mlen)
         return;
     size_t have = strlen(c->p_value);
@@ -915,7 +880,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
     if (flush_pending(c) < 0)
         return 0;
     c->pending = true;
-    c->p_section = trimmed(section, strlen(section));
+    c->p_section = app_trimmed(section, strlen(section));
     c->p_name = sim_xstrdup(name);
     c->p_value = sim_xstrdup(value);
     c->p_line = c->line;
@@ -1089,11 +1054,11 @@ static int split_assignment(const char *opt, const char *what, const char *assig
     const char *eq = strchr(assignment, '=');
     const char *n = assignment;
     size_t nlen = eq ? (size_t)(eq - assignment) : 0;
-    trim_span(&n, &nlen);
+    app_trim_span(&n, &nlen);
     if (!eq || !nlen)
         return sim_err_set(e, "%s: expected name=%s, got '%s'", opt, what, assignment);
     *name = sim_xstrndup(n, nlen);
-    *value = trimmed(eq + 1, strlen(eq + 1));
+    *value = app_trimmed(eq + 1, strlen(eq + 1));
     return 0;
 }
 
