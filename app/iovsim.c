@@ -293,27 +293,6 @@ static int parse_run_args(int argc, char **argv, run_args *a)
 
 /* ---- command lines for other machines ---- */
 
-static void append(char **buf, size_t *len, const char *s)
-{
-    size_t n = strlen(s);
-    char *b = realloc(*buf, *len + n + 1);
-    if (!b)
-        abort();
-    memcpy(b + *len, s, n + 1);
-    *buf = b;
-    *len += n;
-}
-
-static void append_quoted(char **buf, size_t *len, const char *s)
-{
-    append(buf, len, "'");
-    for (const char *p = s; *p; p++) {
-        char c[2] = {*p, '\0'};
-        append(buf, len, *p == '\'' ? "'\\''" : c);
-    }
-    append(buf, len, "'");
-}
-
 /* This program's absolute path, so a listed command runs from any folder. */
 static char *program_path(const char *argv0)
 {
@@ -338,18 +317,21 @@ static char *rerun_command(const run_args *a, const char *program, sim_err *e)
     }
     char *cmd = NULL;
     size_t len = 0;
-    append(&cmd, &len, "");
-    append_quoted(&cmd, &len, program);
-    append(&cmd, &len, " run ");
-    append_quoted(&cmd, &len, file);
+    FILE *f = open_memstream(&cmd, &len);
+    if (!f)
+        abort();
+    app_sweep_shell_quote(f, program);
+    fputs(" run ", f);
+    app_sweep_shell_quote(f, file);
     for (size_t i = 0; i < a->n_sets; i++) {
-        append(&cmd, &len, " --set ");
-        append_quoted(&cmd, &len, a->sets[i]);
+        fputs(" --set ", f);
+        app_sweep_shell_quote(f, a->sets[i]);
     }
     for (size_t i = 0; i < a->n_sweeps; i++) {
-        append(&cmd, &len, " --sweep ");
-        append_quoted(&cmd, &len, a->sweeps[i]);
+        fputs(" --sweep ", f);
+        app_sweep_shell_quote(f, a->sweeps[i]);
     }
+    fclose(f);
     free(file);
     return cmd;
 }
@@ -380,8 +362,11 @@ static int cmd_run(int argc, char **argv, const char *argv0)
     char *program = program_path(argv0);
     char *command = NULL, *quoted_program = NULL;
     size_t qlen = 0;
-    append(&quoted_program, &qlen, "");
-    append_quoted(&quoted_program, &qlen, program);
+    FILE *qf = open_memstream(&quoted_program, &qlen);
+    if (!qf)
+        abort();
+    app_sweep_shell_quote(qf, program);
+    fclose(qf);
     app_workload *w = app_workload_load(a.file, reg, &e);
     rc = w ? 0 : EXIT_USAGE;
     for (size_t i = 0; rc == 0 && i < a.n_sets; i++)

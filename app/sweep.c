@@ -329,8 +329,7 @@ static void absolute_dir(const char *dir, char *buf, size_t len)
     free(cwd);
 }
 
-/* Single-quoted for the shell: ' becomes '\''. */
-static void shell_quote(FILE *f, const char *s)
+void app_sweep_shell_quote(FILE *f, const char *s)
 {
     fputc('\'', f);
     for (; *s; s++) {
@@ -346,7 +345,7 @@ static void write_point_lines(const sweep *s, const char *out_abs, FILE *f)
 {
     for (size_t i = 0; i < s->n_points; i++) {
         fprintf(f, "%s --out ", s->o->command);
-        shell_quote(f, out_abs);
+        app_sweep_shell_quote(f, out_abs);
         fprintf(f, " --point %zu\n", i);
     }
 }
@@ -375,9 +374,9 @@ static void write_slurm_script(const sweep *s, const void *ctx, FILE *f)
             app_workload_path(s->w) ? app_workload_path(s->w) : "(command line)", s->n_points,
             l->per_task);
     fprintf(f, "#   submit:             sbatch ");
-    shell_quote(f, l->script);
+    app_sweep_shell_quote(f, l->script);
     fprintf(f, "\n#   when all are done:  %s merge ", s->o->program);
-    shell_quote(f, l->out_abs);
+    app_sweep_shell_quote(f, l->out_abs);
     fprintf(f, "   (results.csv and the plots)\n");
     fprintf(f, "# Array task T runs lines T*%zu+1 .. (T+1)*%zu of points.txt, one self-contained\n"
                "# command per point. Site options (partition, account, time limit) go below or\n"
@@ -391,7 +390,7 @@ static void write_slurm_script(const sweep *s, const void *ctx, FILE *f)
     if (!strpbrk(l->logs, " \t\"'"))
         fprintf(f, "#SBATCH --output=%s/%%A_%%a.out\n", l->logs);
     fprintf(f, "set -u\npoints=");
-    shell_quote(f, l->points_path);
+    app_sweep_shell_quote(f, l->points_path);
     fprintf(f, "\nper_task=%zu\n", l->per_task);
     fprintf(f, "task=${SLURM_ARRAY_TASK_ID:?submit this script with sbatch: it is a job array}\n"
                "first=$((task * per_task + 1))\n"
