@@ -213,95 +213,103 @@ static int parse_size(const char *v, unsigned *w, unsigned *h)
     return 0;
 }
 
-int app_plot_spec_parse(const app_workload *w, size_t i, const sim_params *reg,
-                        const app_manifest *m, const sim_params *point0, plot_spec *s,
-                        sim_err *e)
+/* Where the keys that the checks after the key loop name were given. */
+typedef struct key_sites {
+    const app_setting *where_key;
+    const char *series, *logx, *logy, *labels, *label;
+} key_sites;
+
+static int parse_format(const char *val, const char *at, plot_spec *s, sim_err *e)
 {
-    s->name = sim_xstrdup(app_workload_plot_name(w, i));
-    s->where = sim_xstrdup(app_workload_plot_where(w, i));
-    s->png = s->svg = true;
-    s->width = 900;
-    s->height = 560;
-    const app_setting *where_key = NULL;
-    const char *series_where = NULL, *logx_where = NULL, *logy_where = NULL,
-               *labels_where = NULL, *label_where = NULL;
-    sim_params *scratch = sim_params_clone(reg);
+    app_strlist f = {0};
+    size_t n = app_strlist_split(&f, val, ',');
     int rc = 0;
-    for (size_t k = 0; k < app_workload_plot_keys(w, i) && rc == 0; k++) {
-        const app_setting *kv = app_workload_plot_key(w, i, k);
-        const char *key = kv->name, *val = kv->value, *at = kv->where;
-        if (!strcmp(key, "kind")) {
-            size_t j = 0;
-            while (j < N_KINDS && strcmp(val, kind_names[j]))
-                j++;
-            if (j == N_KINDS)
-                rc = sim_err_set(e, "%s: plot '%s': kind '%s' is not one of lines, bars, "
-                                    "stacked, cdf",
-                                 at, s->name, val);
-            s->kind = (plot_kind)j;
-        } else if (!strcmp(key, "x")) {
-            s->x = app_trimmed(val, strlen(val));
-            s->x_where = sim_xstrdup(at);
-        } else if (!strcmp(key, "y")) {
-            app_strlist_split(&s->y, val, ',');
-            s->y_where = sim_xstrdup(at);
-        } else if (!strcmp(key, "labels")) {
-            app_strlist_split(&s->labels, val, ',');
-            labels_where = at;
-        } else if (!strcmp(key, "series")) {
-            app_strlist_split(&s->series, val, ',');
-            series_where = at;
-        } else if (!strcmp(key, "series_label")) {
-            s->series_label = sim_xstrdup(val);
-            label_where = at;
-        } else if (!strcmp(key, "where")) {
-            where_key = kv;
-        } else if (!strcmp(key, "logx") || !strcmp(key, "logy")) {
-            bool *flag = key[3] == 'x' ? &s->logx : &s->logy;
-            *(key[3] == 'x' ? &logx_where : &logy_where) = at;
-            if (parse_bool(val, flag) < 0)
-                rc = sim_err_set(e, "%s: plot '%s': %s wants true or false, got '%s'", at,
-                                 s->name, key, val);
-        } else if (!strcmp(key, "title")) {
-            s->title = sim_xstrdup(val);
-        } else if (!strcmp(key, "xlabel")) {
-            s->xlabel = sim_xstrdup(val);
-        } else if (!strcmp(key, "ylabel")) {
-            s->ylabel = sim_xstrdup(val);
-        } else if (!strcmp(key, "hline")) {
-            s->hline_where = sim_xstrdup(at);
-            rc = parse_hlines(val, at, s, e);
-        } else if (!strcmp(key, "format")) {
-            app_strlist f = {0};
-            size_t n = app_strlist_split(&f, val, ',');
-            s->png = s->svg = false;
-            for (size_t j = 0; j < n && rc == 0; j++) {
-                if (!strcmp(f.v[j], "png"))
-                    s->png = true;
-                else if (!strcmp(f.v[j], "svg"))
-                    s->svg = true;
-                else
-                    rc = sim_err_set(e, "%s: plot '%s': format '%s' is not png or svg", at,
-                                     s->name, f.v[j]);
-            }
-            if (rc == 0 && !n)
-                rc = sim_err_set(e, "%s: plot '%s': format lists nothing (png, svg)", at, s->name);
-            app_strlist_free(&f);
-        } else if (!strcmp(key, "size")) {
-            if (parse_size(val, &s->width, &s->height) < 0)
-                rc = sim_err_set(e, "%s: plot '%s': size wants WIDTHxHEIGHT in pixels "
-                                    "(200x150 to 4000x4000), got '%s'",
-                                 at, s->name, val);
-        } else {
-            const char *near = app_plot_closest(key, known_keys, N_KEYS);
-            rc = sim_err_set(e, "%s: plot '%s': unknown key '%s'%s%s%s (keys: kind, x, y, "
-                                "labels, series, series_label, where, logx, logy, title, "
-                                "xlabel, ylabel, hline, format, size)",
-                             at, s->name, key, near ? " (did you mean '" : "",
-                             near ? near : "", near ? "'?)" : "");
-        }
+    s->png = s->svg = false;
+    for (size_t j = 0; j < n && rc == 0; j++) {
+        if (!strcmp(f.v[j], "png"))
+            s->png = true;
+        else if (!strcmp(f.v[j], "svg"))
+            s->svg = true;
+        else
+            rc = sim_err_set(e, "%s: plot '%s': format '%s' is not png or svg", at, s->name,
+                             f.v[j]);
     }
-    if (rc == 0 && (!s->x || !*s->x))
+    if (rc == 0 && !n)
+        rc = sim_err_set(e, "%s: plot '%s': format lists nothing (png, svg)", at, s->name);
+    app_strlist_free(&f);
+    return rc;
+}
+
+/* One key of the section into `s`; what needs the other keys is checked later. */
+static int parse_key(const app_setting *kv, plot_spec *s, key_sites *sites, sim_err *e)
+{
+    const char *key = kv->name, *val = kv->value, *at = kv->where;
+    int rc = 0;
+    if (!strcmp(key, "kind")) {
+        size_t j = 0;
+        while (j < N_KINDS && strcmp(val, kind_names[j]))
+            j++;
+        if (j == N_KINDS)
+            rc = sim_err_set(e, "%s: plot '%s': kind '%s' is not one of lines, bars, "
+                                "stacked, cdf",
+                             at, s->name, val);
+        s->kind = (plot_kind)j;
+    } else if (!strcmp(key, "x")) {
+        s->x = app_trimmed(val, strlen(val));
+        s->x_where = sim_xstrdup(at);
+    } else if (!strcmp(key, "y")) {
+        app_strlist_split(&s->y, val, ',');
+        s->y_where = sim_xstrdup(at);
+    } else if (!strcmp(key, "labels")) {
+        app_strlist_split(&s->labels, val, ',');
+        sites->labels = at;
+    } else if (!strcmp(key, "series")) {
+        app_strlist_split(&s->series, val, ',');
+        sites->series = at;
+    } else if (!strcmp(key, "series_label")) {
+        s->series_label = sim_xstrdup(val);
+        sites->label = at;
+    } else if (!strcmp(key, "where")) {
+        sites->where_key = kv;
+    } else if (!strcmp(key, "logx") || !strcmp(key, "logy")) {
+        bool *flag = key[3] == 'x' ? &s->logx : &s->logy;
+        *(key[3] == 'x' ? &sites->logx : &sites->logy) = at;
+        if (parse_bool(val, flag) < 0)
+            rc = sim_err_set(e, "%s: plot '%s': %s wants true or false, got '%s'", at, s->name,
+                             key, val);
+    } else if (!strcmp(key, "title")) {
+        s->title = sim_xstrdup(val);
+    } else if (!strcmp(key, "xlabel")) {
+        s->xlabel = sim_xstrdup(val);
+    } else if (!strcmp(key, "ylabel")) {
+        s->ylabel = sim_xstrdup(val);
+    } else if (!strcmp(key, "hline")) {
+        s->hline_where = sim_xstrdup(at);
+        rc = parse_hlines(val, at, s, e);
+    } else if (!strcmp(key, "format")) {
+        rc = parse_format(val, at, s, e);
+    } else if (!strcmp(key, "size")) {
+        if (parse_size(val, &s->width, &s->height) < 0)
+            rc = sim_err_set(e, "%s: plot '%s': size wants WIDTHxHEIGHT in pixels "
+                                "(200x150 to 4000x4000), got '%s'",
+                             at, s->name, val);
+    } else {
+        const char *near = app_plot_closest(key, known_keys, N_KEYS);
+        rc = sim_err_set(e, "%s: plot '%s': unknown key '%s'%s%s%s (keys: kind, x, y, "
+                            "labels, series, series_label, where, logx, logy, title, "
+                            "xlabel, ylabel, hline, format, size)",
+                         at, s->name, key, near ? " (did you mean '" : "", near ? near : "",
+                         near ? "'?)" : "");
+    }
+    return rc;
+}
+
+/* The keys together: x and y as the kind wants them, labels for the y, log axes the
+ * kind can draw, x and the series against the parameters. */
+static int check_axes(plot_spec *s, const sim_params *reg, const key_sites *sites, sim_err *e)
+{
+    int rc = 0;
+    if (!s->x || !*s->x)
         rc = sim_err_set(e, "%s: plot '%s' needs x = %s", s->where, s->name,
                          s->kind == PLOT_CDF ? "HISTOGRAM (e.g. dma.latency_ps)"
                                              : "PARAMETER or METRIC");
@@ -310,16 +318,17 @@ int app_plot_spec_parse(const app_workload *w, size_t i, const sim_params *reg,
                             "no y",
                          s->y_where, s->name);
     if (rc == 0 && s->kind != PLOT_CDF && !s->y.n)
-        rc = sim_err_set(e, "%s: plot '%s' needs y = METRIC[, METRIC...]", s->y_where ? s->y_where : s->where, s->name);
+        rc = sim_err_set(e, "%s: plot '%s' needs y = METRIC[, METRIC...]",
+                         s->y_where ? s->y_where : s->where, s->name);
     if (rc == 0 && s->labels.n && s->labels.n != s->y.n)
-        rc = sim_err_set(e, "%s: plot '%s': %zu labels for %zu y metrics", labels_where, s->name,
-                         s->labels.n, s->y.n);
+        rc = sim_err_set(e, "%s: plot '%s': %zu labels for %zu y metrics", sites->labels,
+                         s->name, s->labels.n, s->y.n);
     if (rc == 0 && s->logx && (s->kind == PLOT_BARS || s->kind == PLOT_STACKED))
         rc = sim_err_set(e, "%s: plot '%s': bars have no logarithmic x axis (use kind = lines)",
-                         logx_where, s->name);
+                         sites->logx, s->name);
     if (rc == 0 && s->logy && s->kind == PLOT_STACKED)
         rc = sim_err_set(e, "%s: plot '%s': stacked bars cannot use a logarithmic y axis",
-                         logy_where, s->name);
+                         sites->logy, s->name);
     if (rc == 0 && s->kind != PLOT_CDF) {
         if (sim_params_exists(reg, s->x)) {
             if (s->kind == PLOT_LINES && !app_plot_param_numeric(reg, s->x))
@@ -333,40 +342,56 @@ int app_plot_spec_parse(const app_workload *w, size_t i, const sim_params *reg,
     }
     for (size_t k = 0; rc == 0 && k < s->series.n; k++) {
         if (!sim_params_exists(reg, s->series.v[k]))
-            rc = unknown_param(reg, series_where, s->name, "series", s->series.v[k], e);
+            rc = unknown_param(reg, sites->series, s->name, "series", s->series.v[k], e);
         else if (!s->x_metric && s->kind != PLOT_CDF && !strcmp(s->series.v[k], s->x))
-            rc = sim_err_set(e, "%s: plot '%s': %s is both x and a series", series_where, s->name,
-                             s->x);
+            rc = sim_err_set(e, "%s: plot '%s': %s is both x and a series", sites->series,
+                             s->name, s->x);
     }
-    if (rc == 0 && where_key) {
-        app_strlist items = {0};
-        size_t n = app_strlist_split(&items, where_key->value, ',');
-        s->filters = sim_xcalloc(n, sizeof *s->filters);
-        for (size_t k = 0; k < n && rc == 0; k++) {
-            rc = parse_filter(items.v[k], where_key->where, s, reg, scratch, m, point0,
-                              &s->filters[k], e);
-            if (rc == 0)
-                s->n_filters++;
-        }
-        app_strlist_free(&items);
+    return rc;
+}
+
+static int parse_where(plot_spec *s, const app_setting *where_key, const sim_params *reg,
+                       const app_manifest *m, const sim_params *point0, sim_err *e)
+{
+    sim_params *scratch = sim_params_clone(reg);
+    app_strlist items = {0};
+    size_t n = app_strlist_split(&items, where_key->value, ',');
+    s->filters = sim_xcalloc(n, sizeof *s->filters);
+    int rc = 0;
+    for (size_t k = 0; k < n && rc == 0; k++) {
+        rc = parse_filter(items.v[k], where_key->where, s, reg, scratch, m, point0,
+                          &s->filters[k], e);
+        if (rc == 0)
+            s->n_filters++;
     }
-    if (rc == 0 && s->series_label) {
-        /* Every {NAME} must be a parameter: a typo would print literally. */
-        for (const char *p = strchr(s->series_label, '{'); p && rc == 0; p = strchr(p + 1, '{')) {
-            const char *q = strchr(p, '}');
-            if (!q) {
-                rc = sim_err_set(e, "%s: plot '%s': series_label has '{' without '}'",
-                                 label_where, s->name);
-                break;
-            }
-            char *name = sim_xstrndup(p + 1, (size_t)(q - p - 1));
-            if (!sim_params_exists(reg, name))
-                rc = unknown_param(reg, label_where, s->name, "series_label", name, e);
-            free(name);
-        }
+    app_strlist_free(&items);
+    sim_params_destroy(scratch);
+    return rc;
+}
+
+/* Every {NAME} of series_label must be a parameter: a typo would print literally. */
+static int check_series_label(const plot_spec *s, const sim_params *reg, const char *at,
+                              sim_err *e)
+{
+    int rc = 0;
+    for (const char *p = strchr(s->series_label, '{'); p && rc == 0; p = strchr(p + 1, '{')) {
+        const char *q = strchr(p, '}');
+        if (!q)
+            return sim_err_set(e, "%s: plot '%s': series_label has '{' without '}'", at,
+                               s->name);
+        char *name = sim_xstrndup(p + 1, (size_t)(q - p - 1));
+        if (!sim_params_exists(reg, name))
+            rc = unknown_param(reg, at, s->name, "series_label", name, e);
+        free(name);
     }
-    /* Swept parameters the plot does not pin down become series. */
-    for (size_t a = 0; rc == 0 && a < app_manifest_axes(m); a++) {
+    return rc;
+}
+
+/* Swept parameters the plot does not pin down become series, so every point has its
+ * own curve and none is averaged away. */
+static void add_free_axes(plot_spec *s, const app_manifest *m)
+{
+    for (size_t a = 0; a < app_manifest_axes(m); a++) {
         const char *ax = app_manifest_axis(m, a);
         bool covered = (!s->x_metric && s->kind != PLOT_CDF && !strcmp(ax, s->x)) ||
                        app_strlist_has(&s->series, ax);
@@ -375,7 +400,29 @@ int app_plot_spec_parse(const app_workload *w, size_t i, const sim_params *reg,
         if (!covered)
             app_strlist_push(&s->series, sim_xstrdup(ax));
     }
-    sim_params_destroy(scratch);
+}
+
+int app_plot_spec_parse(const app_workload *w, size_t i, const sim_params *reg,
+                        const app_manifest *m, const sim_params *point0, plot_spec *s,
+                        sim_err *e)
+{
+    s->name = sim_xstrdup(app_workload_plot_name(w, i));
+    s->where = sim_xstrdup(app_workload_plot_where(w, i));
+    s->png = s->svg = true;
+    s->width = 900;
+    s->height = 560;
+    key_sites sites = {0};
+    int rc = 0;
+    for (size_t k = 0; k < app_workload_plot_keys(w, i) && rc == 0; k++)
+        rc = parse_key(app_workload_plot_key(w, i, k), s, &sites, e);
+    if (rc == 0)
+        rc = check_axes(s, reg, &sites, e);
+    if (rc == 0 && sites.where_key)
+        rc = parse_where(s, sites.where_key, reg, m, point0, e);
+    if (rc == 0 && s->series_label)
+        rc = check_series_label(s, reg, sites.label, e);
+    if (rc == 0)
+        add_free_axes(s, m);
     return rc;
 }
 
