@@ -453,17 +453,24 @@ static void sweep_free(sweep *s)
     free(s->points);
 }
 
+/* A manifest of the axes and points of `w`, their values still to be set. */
+static app_manifest *new_manifest(const app_workload *w, const char *workload)
+{
+    size_t n_axes = app_workload_axes(w);
+    const char **axes = sim_xcalloc(n_axes, sizeof *axes);
+    for (size_t a = 0; a < n_axes; a++)
+        axes[a] = app_workload_axis_name(w, a);
+    app_manifest *m = app_manifest_create(workload, n_axes, axes, app_workload_points(w));
+    free(axes);
+    return m;
+}
+
 static app_manifest *make_manifest(const sweep *s)
 {
-    const char **axes = sim_xcalloc(s->n_axes, sizeof *axes);
-    for (size_t a = 0; a < s->n_axes; a++)
-        axes[a] = app_workload_axis_name(s->w, a);
     const char *path = app_workload_path(s->w);
     char *real = path ? realpath(path, NULL) : NULL;
-    app_manifest *m = app_manifest_create(real ? real : path ? path : "", s->n_axes, axes,
-                                          s->n_points);
+    app_manifest *m = new_manifest(s->w, real ? real : path ? path : "");
     free(real);
-    free(axes);
     for (size_t i = 0; i < s->n_points; i++)
         for (size_t a = 0; a < s->n_axes; a++)
             app_manifest_set(m, i, a, s->points[i].axis_values[a]);
@@ -517,11 +524,7 @@ static void write_summary(const sweep *s)
 static app_manifest *manifest_of(const app_workload *w, const sim_params *registry, sim_err *e)
 {
     size_t n_axes = app_workload_axes(w), n_points = app_workload_points(w);
-    const char **axes = sim_xcalloc(n_axes, sizeof *axes);
-    for (size_t a = 0; a < n_axes; a++)
-        axes[a] = app_workload_axis_name(w, a);
-    app_manifest *m = app_manifest_create("", n_axes, axes, n_points);
-    free(axes);
+    app_manifest *m = new_manifest(w, "");
     for (size_t i = 0; i < n_points; i++) {
         sim_params *q = sim_params_clone(registry);
         if (app_workload_apply(w, i, q, e) < 0) {

@@ -219,13 +219,24 @@ static int add_setting(app_workload *w, const char *name, const char *value, con
     return 0;
 }
 
+/* The points of the product of the axes, leaving out axis `name` (NULL: none). */
 static size_t points_without(const app_workload *w, const char *name)
 {
     size_t n = 1;
     for (size_t i = 0; i < w->n_axes; i++)
-        if (strcmp(w->axes[i].name, name))
+        if (!name || strcmp(w->axes[i].name, name))
             n *= w->axes[i].n;
     return n;
+}
+
+/* The index of the value axis `a` takes at point `pt` of the product: the last axis
+ * varies fastest. */
+static size_t value_index(const app_workload *w, size_t a, size_t pt)
+{
+    size_t stride = 1;
+    for (size_t b = a + 1; b < w->n_axes; b++)
+        stride *= w->axes[b].n;
+    return pt / stride % w->axes[a].n;
 }
 
 /* Takes ownership of *a. An axis for a parameter that already has one replaces it in
@@ -374,9 +385,7 @@ static int update_points(app_workload *w, const sim_params *p, sim_err *e)
     w->n_kept = 0;
     if (!w->n_excl)
         return 0;
-    size_t total = 1;
-    for (size_t a = 0; a < w->n_axes; a++)
-        total *= w->axes[a].n;
+    size_t total = points_without(w, NULL);
     sim_params *q = sim_params_clone(p);
     /* Per condition: the axis it reads (with a verdict per axis value), or its verdict
      * on the fixed value. */
@@ -430,10 +439,7 @@ static int update_points(app_workload *w, const sim_params *p, sim_err *e)
                     all = v[k].fixed;
                     continue;
                 }
-                size_t stride = 1;
-                for (size_t b = v[k].axis + 1; b < w->n_axes; b++)
-                    stride *= w->axes[b].n;
-                all = v[k].match[pt / stride % w->axes[v[k].axis].n];
+                all = v[k].match[value_index(w, v[k].axis, pt)];
             }
             out = out || all;
         }
@@ -549,12 +555,7 @@ const char *app_workload_axis_where(const app_workload *w, size_t axis)
 
 size_t app_workload_points(const app_workload *w)
 {
-    if (w->kept)
-        return w->n_kept;
-    size_t n = 1;
-    for (size_t i = 0; i < w->n_axes; i++)
-        n *= w->axes[i].n;
-    return n;
+    return w->kept ? w->n_kept : points_without(w, NULL);
 }
 
 int app_workload_apply(const app_workload *w, size_t point, sim_params *p, sim_err *e)
@@ -567,14 +568,11 @@ int app_workload_apply(const app_workload *w, size_t point, sim_params *p, sim_e
         if (sim_params_set(p, s->name, s->value, s->where, e) < 0)
             return -1;
     }
-    /* the last axis varies fastest; axes are applied in file order all the same, so a
-     * problem is reported for the first axis in the file */
+    /* axes are applied in file order, so a problem is reported for the first axis in
+     * the file */
     for (size_t a = 0; a < w->n_axes; a++) {
-        size_t stride = 1;
-        for (size_t b = a + 1; b < w->n_axes; b++)
-            stride *= w->axes[b].n;
         const sweep_axis *ax = &w->axes[a];
-        const char *value = ax->values[point / stride % ax->n];
+        const char *value = ax->values[value_index(w, a, point)];
         if (sim_params_set(p, ax->name, value, ax->where, e) < 0)
             return -1;
     }
