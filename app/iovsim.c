@@ -18,6 +18,7 @@
 #include "app/trace_cmd.h"
 #include "app/workload.h"
 #include "config.h"
+#include "sim/alloc.h"
 #include "sim/params.h"
 #include "sim/run.h"
 #include "systems/kinds.h"
@@ -223,10 +224,8 @@ static int parse_run_args(int argc, char **argv, run_args *a)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    a->sets = calloc((size_t)argc, sizeof *a->sets);
-    a->sweeps = calloc((size_t)argc, sizeof *a->sweeps);
-    if (!a->sets || !a->sweeps)
-        abort();
+    a->sets = sim_xcalloc((size_t)argc, sizeof *a->sets);
+    a->sweeps = sim_xcalloc((size_t)argc, sizeof *a->sweeps);
     a->opts.jobs = 1;
     opterr = 0;
     optind = 1;
@@ -300,10 +299,10 @@ static char *program_path(const char *argv0)
     ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
     if (n > 0) {
         buf[n] = '\0';
-        return strdup(buf);
+        return sim_xstrdup(buf);
     }
     char *real = strchr(argv0, '/') ? realpath(argv0, NULL) : NULL;
-    return real ? real : strdup(argv0);
+    return real ? real : sim_xstrdup(argv0);
 }
 
 /* "'/abs/iovsim' run '/abs/file.ini' --set ... --sweep ...": what a point's line starts
@@ -465,9 +464,7 @@ static int cmd_merge(int argc, char **argv)
     if (wants_help(argc, argv, merge_help_text))
         return 0;
     bool quiet = false;
-    const char **dirs = calloc((size_t)argc, sizeof *dirs);
-    if (!dirs)
-        abort();
+    const char **dirs = sim_xcalloc((size_t)argc, sizeof *dirs);
     size_t n = 0;
     const char *out = NULL;
     for (int i = 1; i < argc; i++) {

@@ -45,12 +45,12 @@ static void curves_free(plot_curves *c)
     memset(c, 0, sizeof *c);
 }
 
-static void append_text(char **buf, size_t *len, const char *s)
+static FILE *text_open(char **buf, size_t *len)
 {
-    size_t n = strlen(s);
-    *buf = sim_xrealloc(*buf, *len + n + 1);
-    memcpy(*buf + *len, s, n + 1);
-    *len += n;
+    FILE *f = open_memstream(buf, len);
+    if (!f)
+        abort();
+    return f;
 }
 
 /* A series' legend text: series_label with {PARAM} filled in, or the values (bare for
@@ -60,41 +60,40 @@ static char *series_text(const plot_spec *s, const app_results *r, size_t i,
 {
     char *out = NULL;
     size_t len = 0;
-    append_text(&out, &len, "");
+    FILE *f = text_open(&out, &len);
     if (s->series_label) {
         for (const char *p = s->series_label; *p;) {
             const char *q = strchr(p, '{');
             const char *end = q ? strchr(q, '}') : NULL;
             if (!q || !end) {
-                append_text(&out, &len, p);
+                fputs(p, f);
                 break;
             }
-            char *lit = sim_xstrndup(p, (size_t)(q - p));
-            append_text(&out, &len, lit);
-            free(lit);
+            fwrite(p, 1, (size_t)(q - p), f);
             char *name = sim_xstrndup(q + 1, (size_t)(end - q - 1));
             const char *v = app_results_param(r, i, name);
-            append_text(&out, &len, v ? v : "?");
+            fputs(v ? v : "?", f);
             free(name);
             p = end + 1;
         }
+        fclose(f);
         return out;
     }
     for (size_t k = 0; k < s->series.n; k++) {
         const char *v = app_results_param(r, i, s->series.v[k]);
         if (k)
-            append_text(&out, &len, ", ");
+            fputs(", ", f);
         char human[64];
         if (app_plot_param_numeric(reg, s->series.v[k])) {
             const char *dot = strrchr(s->series.v[k], '.');
-            append_text(&out, &len, dot ? dot + 1 : s->series.v[k]);
-            append_text(&out, &len, "=");
+            fprintf(f, "%s=", dot ? dot + 1 : s->series.v[k]);
             if (v && app_plot_data_param_bytes(reg, s->series.v[k]) &&
                 app_plot_data_bytes_text(strtod(v, NULL), human, sizeof human))
                 v = human;
         }
-        append_text(&out, &len, v ? v : "?");
+        fputs(v ? v : "?", f);
     }
+    fclose(f);
     return out;
 }
 
@@ -102,15 +101,13 @@ static char *series_key(const plot_spec *s, const app_results *r, size_t i, size
 {
     char *out = NULL;
     size_t len = 0;
-    append_text(&out, &len, "");
+    FILE *f = text_open(&out, &len);
     for (size_t k = 0; k < s->series.n; k++) {
         const char *v = app_results_param(r, i, s->series.v[k]);
-        append_text(&out, &len, v ? v : "?");
-        append_text(&out, &len, "\x1f");
+        fprintf(f, "%s\x1f", v ? v : "?");
     }
-    char idx[32];
-    snprintf(idx, sizeof idx, "%zu", y);
-    append_text(&out, &len, idx);
+    fprintf(f, "%zu", y);
+    fclose(f);
     return out;
 }
 

@@ -166,9 +166,7 @@ static void report(const scenario *sc, const row *r, bool pass, const char *got,
 
 static void check_rows(const scenario *sc, const expect *x, const app_regress_opts *o, tally *t)
 {
-    bool *covered = calloc(sc->n_points ? sc->n_points : 1, sizeof *covered);
-    if (!covered)
-        abort();
+    bool *covered = sim_xcalloc(sc->n_points, sizeof *covered);
     for (size_t k = 0; k < x->n; k++) {
         const row *r = &x->rows[k];
         if (r->comment)
@@ -250,9 +248,7 @@ static void write_expect(const scenario *sc, const expect *x, FILE *f)
 static void update_rows(const scenario *sc, expect *x, size_t *changed, size_t *added,
                         size_t *dropped)
 {
-    bool *covered = calloc(sc->n_points ? sc->n_points : 1, sizeof *covered);
-    if (!covered)
-        abort();
+    bool *covered = sim_xcalloc(sc->n_points, sizeof *covered);
     for (size_t k = 0; k < x->n; k++) {
         row *r = &x->rows[k];
         if (r->comment)

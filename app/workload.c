@@ -397,9 +397,7 @@ static int update_points(app_workload *w, const sim_params *p, sim_err *e)
     size_t nv = 0;
     for (size_t r = 0; r < w->n_excl; r++)
         nv += w->excl[r].n;
-    verdict *v = calloc(nv ? nv : 1, sizeof *v);
-    if (!v)
-        abort();
+    verdict *v = sim_xcalloc(nv, sizeof *v);
     char want[256], got[256];
     size_t k = 0;
     for (size_t r = 0; r < w->n_excl; r++)
