@@ -3,7 +3,7 @@
  * <out>/points/<NNNN>/ whole (temp + rename): params.txt (every parameter's value),
  * stats.txt, hists.txt, result.txt (status and metrics) and host.txt (host time, kept
  * apart because it is not deterministic). When all are done, <out>/results.csv is
- * assembled in point order (see sim/results.h) and the workload's [plot] sections are
+ * assembled in point order (see app/results.h) and the workload's [plot] sections are
  * drawn into <out>/plots/. A point that crashes or exceeds run.timeout_s leaves a row
  * with its error; the others go on. --resume keeps the points whose result says ok for
  * the same axis values and runs the rest.
