@@ -18,6 +18,7 @@
 #include "app/trace_cmd.h"
 #include "app/workload.h"
 #include "config.h"
+#include "sim/alloc.h"
 #include "sim/params.h"
 #include "sim/run.h"
 #include "systems/kinds.h"
@@ -223,10 +224,8 @@ static int parse_run_args(int argc, char **argv, run_args *a)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    a->sets = calloc((size_t)argc, sizeof *a->sets);
-    a->sweeps = calloc((size_t)argc, sizeof *a->sweeps);
-    if (!a->sets || !a->sweeps)
-        abort();
+    a->sets = sim_xcalloc((size_t)argc, sizeof *a->sets);
+    a->sweeps = sim_xcalloc((size_t)argc, sizeof *a->sweeps);
     a->opts.jobs = 1;
     opterr = 0;
     optind = 1;
@@ -293,27 +292,6 @@ static int parse_run_args(int argc, char **argv, run_args *a)
 
 /* ---- command lines for other machines ---- */
 
-static void append(char **buf, size_t *len, const char *s)
-{
-    size_t n = strlen(s);
-    char *b = realloc(*buf, *len + n + 1);
-    if (!b)
-        abort();
-    memcpy(b + *len, s, n + 1);
-    *buf = b;
-    *len += n;
-}
-
-static void append_quoted(char **buf, size_t *len, const char *s)
-{
-    append(buf, len, "'");
-    for (const char *p = s; *p; p++) {
-        char c[2] = {*p, '\0'};
-        append(buf, len, *p == '\'' ? "'\\''" : c);
-    }
-    append(buf, len, "'");
-}
-
 /* This program's absolute path, so a listed command runs from any folder. */
 static char *program_path(const char *argv0)
 {
@@ -321,10 +299,10 @@ static char *program_path(const char *argv0)
     ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
     if (n > 0) {
         buf[n] = '\0';
-        return strdup(buf);
+        return sim_xstrdup(buf);
     }
     char *real = strchr(argv0, '/') ? realpath(argv0, NULL) : NULL;
-    return real ? real : strdup(argv0);
+    return real ? real : sim_xstrdup(argv0);
 }
 
 /* "'/abs/iovsim' run '/abs/file.ini' --set ... --sweep ...": what a point's line starts
@@ -338,24 +316,27 @@ static char *rerun_command(const run_args *a, const char *program, sim_err *e)
     }
     char *cmd = NULL;
     size_t len = 0;
-    append(&cmd, &len, "");
-    append_quoted(&cmd, &len, program);
-    append(&cmd, &len, " run ");
-    append_quoted(&cmd, &len, file);
+    FILE *f = open_memstream(&cmd, &len);
+    if (!f)
+        abort();
+    app_sweep_shell_quote(f, program);
+    fputs(" run ", f);
+    app_sweep_shell_quote(f, file);
     for (size_t i = 0; i < a->n_sets; i++) {
-        append(&cmd, &len, " --set ");
-        append_quoted(&cmd, &len, a->sets[i]);
+        fputs(" --set ", f);
+        app_sweep_shell_quote(f, a->sets[i]);
     }
     for (size_t i = 0; i < a->n_sweeps; i++) {
-        append(&cmd, &len, " --sweep ");
-        append_quoted(&cmd, &len, a->sweeps[i]);
+        fputs(" --sweep ", f);
+        app_sweep_shell_quote(f, a->sweeps[i]);
     }
+    fclose(f);
     free(file);
     return cmd;
 }
 
 /* An interrupted sweep keeps its finished points; say how to go on. The points die
- * with this process (see app_sweep_child_signals). */
+ * with this process (see app_proc_fork). */
 static void on_interrupt(int sig)
 {
     static const char msg[] = "\niovsim: interrupted: finished points are kept; run the same "
@@ -380,8 +361,11 @@ static int cmd_run(int argc, char **argv, const char *argv0)
     char *program = program_path(argv0);
     char *command = NULL, *quoted_program = NULL;
     size_t qlen = 0;
-    append(&quoted_program, &qlen, "");
-    append_quoted(&quoted_program, &qlen, program);
+    FILE *qf = open_memstream(&quoted_program, &qlen);
+    if (!qf)
+        abort();
+    app_sweep_shell_quote(qf, program);
+    fclose(qf);
     app_workload *w = app_workload_load(a.file, reg, &e);
     rc = w ? 0 : EXIT_USAGE;
     for (size_t i = 0; rc == 0 && i < a.n_sets; i++)
@@ -480,9 +464,7 @@ static int cmd_merge(int argc, char **argv)
     if (wants_help(argc, argv, merge_help_text))
         return 0;
     bool quiet = false;
-    const char **dirs = calloc((size_t)argc, sizeof *dirs);
-    if (!dirs)
-        abort();
+    const char **dirs = sim_xcalloc((size_t)argc, sizeof *dirs);
     size_t n = 0;
     const char *out = NULL;
     for (int i = 1; i < argc; i++) {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "app/results.h"
+#include "sim/alloc.h"
 #include "sim/files.h"
 
 typedef struct source {
@@ -92,9 +93,7 @@ static int copy_point(const char *from, const char *to, sim_err *e)
 
 int app_merge(const char *out, const char *const *dirs, size_t n_dirs, bool quiet, sim_err *e)
 {
-    source *src = calloc(n_dirs + 1, sizeof *src);
-    if (!src)
-        abort();
+    source *src = sim_xcalloc(n_dirs + 1, sizeof *src);
     size_t n_src = 0;
     int rc = 2;
     sim_err ignored;

@@ -10,7 +10,7 @@
 
 /* Fills OUT from `dirs`: every point's folder comes from the first of OUT, dirs...
  * where it finished (else the first where it failed), then OUT/sweep.txt, plots.ini
- * and results.csv are written (see sim/results.h). The folders must hold the same
+ * and results.csv are written (see app/results.h). The folders must hold the same
  * sweep. Returns 0 when every point finished, 1 when some failed or is missing (each
  * listed on stderr), 2 on bad folders (*e says which). Drawing is the caller's. */
 int app_merge(const char *out, const char *const *dirs, size_t n_dirs, bool quiet, sim_err *e);

@@ -1,4 +1,4 @@
-/* The gnuplot templates of plots/ (its .gp files) as C strings; sim/plot_templates.c
+/* The gnuplot templates of plots/ (its .gp files) as C strings; app/plot_templates.c
  * is generated from them by plots/embed.sh at build time. */
 #ifndef APP_PLOT_TEMPLATES_H
 #define APP_PLOT_TEMPLATES_H

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "app/results.h"
+#include "app/strlist.h"
 #include "app/sweep.h"
 #include "app/workload.h"
 #include "sim/alloc.h"
@@ -134,16 +135,13 @@ typedef struct scenario {
     char name[256];
     char folder[300]; /* the run's folder under out_dir: the name, made unique */
     app_results *res;
-    char **labels; /* per point */
+    app_strlist labels; /* per point */
     size_t n_points;
 } scenario;
 
 static size_t find_point(const scenario *sc, const char *label)
 {
-    for (size_t i = 0; i < sc->n_points; i++)
-        if (!strcmp(sc->labels[i], label))
-            return i;
-    return SIZE_MAX;
+    return app_strlist_find(&sc->labels, label);
 }
 
 static bool within(double v, double want, const row *r)
@@ -168,9 +166,7 @@ static void report(const scenario *sc, const row *r, bool pass, const char *got,
 
 static void check_rows(const scenario *sc, const expect *x, const app_regress_opts *o, tally *t)
 {
-    bool *covered = calloc(sc->n_points ? sc->n_points : 1, sizeof *covered);
-    if (!covered)
-        abort();
+    bool *covered = sim_xcalloc(sc->n_points, sizeof *covered);
     for (size_t k = 0; k < x->n; k++) {
         const row *r = &x->rows[k];
         if (r->comment)
@@ -211,7 +207,7 @@ static void check_rows(const scenario *sc, const expect *x, const app_regress_op
             t->rows++;
             t->failed++;
             printf("FAIL  %s  %s  has no expected values in %s (make regress-update adds them)\n",
-                   sc->name, sc->labels[p], x->path);
+                   sc->name, sc->labels.v[p], x->path);
         }
     free(covered);
 }
@@ -252,9 +248,7 @@ static void write_expect(const scenario *sc, const expect *x, FILE *f)
 static void update_rows(const scenario *sc, expect *x, size_t *changed, size_t *added,
                         size_t *dropped)
 {
-    bool *covered = calloc(sc->n_points ? sc->n_points : 1, sizeof *covered);
-    if (!covered)
-        abort();
+    bool *covered = sim_xcalloc(sc->n_points, sizeof *covered);
     for (size_t k = 0; k < x->n; k++) {
         row *r = &x->rows[k];
         if (r->comment)
@@ -292,7 +286,7 @@ static void update_rows(const scenario *sc, expect *x, size_t *changed, size_t *
             char now[64];
             snprintf(now, sizeof now, "%.10g", v);
             row *r = add_row(x);
-            r->point = sim_xstrdup(sc->labels[p]);
+            r->point = sim_xstrdup(sc->labels.v[p]);
             r->metric = sim_xstrdup(name);
             r->expected = sim_xstrdup(now);
             r->tol = sim_xstrdup(APP_REGRESS_DEFAULT_TOLERANCE);
@@ -307,9 +301,7 @@ static void update_rows(const scenario *sc, expect *x, size_t *changed, size_t *
 
 static void scenario_free(scenario *sc)
 {
-    for (size_t i = 0; i < sc->n_points; i++)
-        free(sc->labels[i]);
-    free(sc->labels);
+    app_strlist_free(&sc->labels);
     app_results_destroy(sc->res);
 }
 
@@ -334,13 +326,10 @@ static int run_scenario(const sim_model_ops *ops, const sim_params *reg, scenari
         return -1;
     const app_manifest *m = app_results_manifest(sc->res);
     sc->n_points = app_manifest_points(m);
-    sc->labels = calloc(sc->n_points ? sc->n_points : 1, sizeof *sc->labels);
-    if (!sc->labels)
-        abort();
     for (size_t i = 0; i < sc->n_points; i++) {
         char label[4096];
         app_manifest_point_label(m, i, label, sizeof label);
-        sc->labels[i] = sim_xstrdup(label);
+        app_strlist_push(&sc->labels, sim_xstrdup(label));
     }
     return 0;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app/strlist.h"
 #include "sim/alloc.h"
 #include "sim/files.h"
 
@@ -328,44 +329,10 @@ bool app_result_read(const char *point_dir, const app_manifest *m, size_t point,
 
 /* ---- results.csv ------------------------------------------------------------------ */
 
-typedef struct names {
-    char **v;
-    size_t n, cap;
-} names;
-
-static size_t names_find(const names *c, const char *name)
-{
-    for (size_t i = 0; i < c->n; i++)
-        if (!strcmp(c->v[i], name))
-            return i;
-    return SIZE_MAX;
-}
-
-static size_t names_add(names *c, const char *name)
-{
-    size_t i = names_find(c, name);
-    if (i != SIZE_MAX)
-        return i;
-    if (c->n == c->cap) {
-        c->cap = c->cap ? 2 * c->cap : 16;
-        c->v = sim_xrealloc(c->v, c->cap * sizeof *c->v);
-    }
-    c->v[c->n] = sim_xstrdup(name);
-    return c->n++;
-}
-
-static void names_free(names *c)
-{
-    for (size_t i = 0; i < c->n; i++)
-        free(c->v[i]);
-    free(c->v);
-    memset(c, 0, sizeof *c);
-}
-
 static void column_add(const char *name, const char *value, void *ctx)
 {
     (void)value;
-    names_add(ctx, name);
+    app_strlist_add(ctx, name);
 }
 
 static void csv_field(FILE *f, const char *s)
@@ -384,21 +351,21 @@ static void csv_field(FILE *f, const char *s)
 }
 
 typedef struct row_fill {
-    const names *c;
+    const app_strlist *c;
     char **values;
 } row_fill;
 
 static void row_metric(const char *name, const char *value, void *ctx)
 {
     row_fill *r = ctx;
-    size_t i = names_find(r->c, name);
+    size_t i = app_strlist_find(r->c, name);
     if (i != SIZE_MAX && !r->values[i])
         r->values[i] = sim_xstrdup(value);
 }
 
 int app_results_write_csv(const char *dir, const app_manifest *m, sim_err *e)
 {
-    names metrics = {0};
+    app_strlist metrics = {0};
     app_result_view v;
     char pdir[4200];
     for (size_t i = 0; i < m->n_points; i++) {
@@ -410,7 +377,7 @@ int app_results_write_csv(const char *dir, const app_manifest *m, sim_err *e)
     snprintf(path, sizeof path, "%s/results.csv", dir);
     sim_file sf;
     if (sim_file_open(&sf, path, e) < 0) {
-        names_free(&metrics);
+        app_strlist_free(&metrics);
         return -1;
     }
     for (size_t a = 0; a < m->n_axes; a++) {
@@ -444,7 +411,7 @@ int app_results_write_csv(const char *dir, const app_manifest *m, sim_err *e)
         fputc('\n', sf.f);
         free(r.values);
     }
-    names_free(&metrics);
+    app_strlist_free(&metrics);
     return sim_file_commit(&sf, e);
 }
 
@@ -469,7 +436,7 @@ struct app_results {
     char *dir;
     app_manifest *m;
     point_data *pts;
-    names metrics;
+    app_strlist metrics;
 };
 
 typedef struct load_ctx {
@@ -480,7 +447,7 @@ typedef struct load_ctx {
 static void load_metric(const char *name, const char *value, void *ctx)
 {
     load_ctx *c = ctx;
-    size_t i = names_add(&c->r->metrics, name);
+    size_t i = app_strlist_add(&c->r->metrics, name);
     if (i >= c->pt->n_metric) {
         size_t n = c->r->metrics.cap;
         c->pt->metric = sim_xrealloc(c->pt->metric, n * sizeof *c->pt->metric);
@@ -562,7 +529,7 @@ void app_results_destroy(app_results *r)
         free(pt->dir);
     }
     free(r->pts);
-    names_free(&r->metrics);
+    app_strlist_free(&r->metrics);
     app_manifest_destroy(r->m);
     free(r->dir);
     free(r);
@@ -588,7 +555,7 @@ const char *app_results_param(const app_results *r, size_t point, const char *na
 bool app_results_metric(const app_results *r, size_t point, const char *name, double *out)
 {
     const point_data *pt = &r->pts[point];
-    size_t i = names_find(&r->metrics, name);
+    size_t i = app_strlist_find(&r->metrics, name);
     if (i == SIZE_MAX || i >= pt->n_metric || !pt->has[i])
         return false;
     *out = pt->metric[i];

@@ -5,49 +5,19 @@
 #include "app/summary.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "host/iopath/path.h"
+#include "sim/alloc.h"
 
 typedef struct row {
     size_t point;
     int path, pattern;
     unsigned bytes, vms;
 } row;
-
-typedef struct text {
-    char *s;
-    size_t len, cap;
-} text;
-
-static void put(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(text *t, const char *fmt, ...)
-{
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(t->s ? t->s + t->len : NULL, t->s ? t->cap - t->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0)
-            return;
-        if (t->s && t->len + (size_t)n < t->cap) {
-            t->len += (size_t)n;
-            return;
-        }
-        size_t cap = t->cap ? t->cap : 4096;
-        while (cap <= t->len + (size_t)n)
-            cap *= 2;
-        char *s = realloc(t->s, cap);
-        if (!s)
-            abort();
-        t->s = s;
-        t->cap = cap;
-    }
-}
 
 static const char *const patterns[] = {"stream_tx", "stream_rx", "bidir", "rr", "inter_vm"};
 #define N_PATTERNS (sizeof patterns / sizeof patterns[0])
@@ -79,15 +49,15 @@ static void num(char *buf, size_t len, double v)
         snprintf(buf, len, "%.3g", v);
 }
 
-static void table_header(text *t)
+static void table_header(FILE *t)
 {
-    put(t, "  %-12s %8s %8s %9s %9s %8s %8s %8s %9s %9s %7s\n", "path", "Gb/s", "Mpps",
-        "p50 us", "p99 us", "guest", "hyperv", "host", "exits/s", "irqs/s", "drops");
-    put(t, "  %-12s %8s %8s %9s %9s %8s %8s %8s %9s %9s %7s\n", "", "", "", "", "", "cyc/pkt",
-        "cyc/pkt", "cyc/pkt", "", "", "");
+    fprintf(t, "  %-12s %8s %8s %9s %9s %8s %8s %8s %9s %9s %7s\n", "path", "Gb/s", "Mpps",
+            "p50 us", "p99 us", "guest", "hyperv", "host", "exits/s", "irqs/s", "drops");
+    fprintf(t, "  %-12s %8s %8s %9s %9s %8s %8s %8s %9s %9s %7s\n", "", "", "", "", "",
+            "cyc/pkt", "cyc/pkt", "cyc/pkt", "", "", "");
 }
 
-static void table_row(text *t, const app_results *r, const row *w)
+static void table_row(FILE *t, const app_results *r, const row *w)
 {
     static const char *const m[] = {"throughput_gbps",      "throughput_mpps",    "latency_ns_p50",
                                     "latency_ns_p99",       "guest_cycles_per_pkt", "hv_cycles_per_pkt",
@@ -100,8 +70,9 @@ static void table_row(text *t, const app_results *r, const row *w)
             v /= 1000.0;
         num(c[i], sizeof c[i], v);
     }
-    put(t, "  %-12s %8s %8s %9s %9s %8s %8s %8s %9s %9s %7s\n", path_kind_name((path_kind)w->path),
-        c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9]);
+    fprintf(t, "  %-12s %8s %8s %9s %9s %8s %8s %8s %9s %9s %7s\n",
+            path_kind_name((path_kind)w->path), c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7],
+            c[8], c[9]);
 }
 
 static int cmp_unsigned(const void *a, const void *b)
@@ -141,9 +112,7 @@ int app_summary_paths(const app_results *r, char **out, sim_err *e)
     static const char *const path_names[] = {"native",      "emulated", "paravirt", "devdomain",
                                              "passthrough", "sriov"};
     size_t n = app_results_points(r), nr = 0;
-    row *rows = calloc(n ? n : 1, sizeof *rows);
-    if (!rows)
-        return sim_err_set(e, "out of memory");
+    row *rows = sim_xcalloc(n, sizeof *rows);
     for (size_t i = 0; i < n; i++) {
         if (!app_results_ok(r, i))
             continue;
@@ -166,14 +135,16 @@ int app_summary_paths(const app_results *r, char **out, sim_err *e)
         *out = NULL;
         return 0;
     }
-    unsigned *sizes = calloc(nr, sizeof *sizes), *vmss = calloc(nr, sizeof *vmss);
-    if (!sizes || !vmss)
-        abort();
+    unsigned *sizes = sim_xcalloc(nr, sizeof *sizes), *vmss = sim_xcalloc(nr, sizeof *vmss);
     size_t ns = distinct(rows, nr, offsetof(row, bytes), sizes);
     size_t nv = distinct(rows, nr, offsetof(row, vms), vmss);
-    text t = {0};
-    put(&t, "I/O paths compared: %zu points from %s\n", nr, app_results_dir(r));
-    put(&t, "(cycles per packet that arrived, split by who spent them; latency: request to "
+    char *text = NULL;
+    size_t len = 0;
+    FILE *t = open_memstream(&text, &len);
+    if (!t)
+        abort();
+    fprintf(t, "I/O paths compared: %zu points from %s\n", nr, app_results_dir(r));
+    fprintf(t, "(cycles per packet that arrived, split by who spent them; latency: request to "
             "response for rr, partner to application for received traffic, application to "
             "partner for sent traffic)\n");
     unsigned pick[2] = {sizes[0], sizes[ns - 1]};
@@ -184,13 +155,13 @@ int app_summary_paths(const app_results *r, char **out, sim_err *e)
                 any = find(rows, nr, p, (int)pat, pick[k], vmss[0]) != NULL;
             if (!any)
                 continue;
-            put(&t, "\n%s, %u-byte frames, %u VM%s:\n", patterns[pat], pick[k], vmss[0],
-                vmss[0] == 1 ? "" : "s");
-            table_header(&t);
+            fprintf(t, "\n%s, %u-byte frames, %u VM%s:\n", patterns[pat], pick[k], vmss[0],
+                    vmss[0] == 1 ? "" : "s");
+            table_header(t);
             for (int p = 0; p < PATH_KINDS; p++) {
                 const row *w = find(rows, nr, p, (int)pat, pick[k], vmss[0]);
                 if (w)
-                    table_row(&t, r, w);
+                    table_row(t, r, w);
             }
         }
     if (nv > 1)
@@ -201,19 +172,19 @@ int app_summary_paths(const app_results *r, char **out, sim_err *e)
                 any = rows[i].pattern == (int)pat && rows[i].bytes == bytes && rows[i].vms != vmss[0];
             if (!any)
                 continue;
-            put(&t, "\n%s, %u-byte frames: Gb/s (in brackets: how busy each VM's vCPU core "
+            fprintf(t, "\n%s, %u-byte frames: Gb/s (in brackets: how busy each VM's vCPU core "
                     "is) against VMs:\n", patterns[pat], bytes);
-            put(&t, "  %-12s", "path");
+            fprintf(t, "  %-12s", "path");
             for (size_t j = 0; j < nv; j++)
-                put(&t, " %14u", vmss[j]);
-            put(&t, "\n");
+                fprintf(t, " %14u", vmss[j]);
+            fprintf(t, "\n");
             for (int p = 0; p < PATH_KINDS; p++) {
                 bool has = false;
                 for (size_t j = 0; j < nv && !has; j++)
                     has = find(rows, nr, p, (int)pat, bytes, vmss[j]) != NULL;
                 if (!has)
                     continue;
-                put(&t, "  %-12s", path_kind_name((path_kind)p));
+                fprintf(t, "  %-12s", path_kind_name((path_kind)p));
                 for (size_t j = 0; j < nv; j++) {
                     const row *w = find(rows, nr, p, (int)pat, bytes, vmss[j]);
                     char cell[32] = "-";
@@ -221,14 +192,15 @@ int app_summary_paths(const app_results *r, char **out, sim_err *e)
                         snprintf(cell, sizeof cell, "%.3g (%.2f)",
                                  metric(r, w->point, "throughput_gbps"),
                                  metric(r, w->point, "vm_cpu_util"));
-                    put(&t, " %14s", cell);
+                    fprintf(t, " %14s", cell);
                 }
-                put(&t, "\n");
+                fprintf(t, "\n");
             }
         }
     free(sizes);
     free(vmss);
     free(rows);
-    *out = t.s;
-    return (int)t.len;
+    fclose(t);
+    *out = text;
+    return (int)len;
 }

@@ -11,13 +11,11 @@
 #include <unistd.h>
 
 #include "app/plot.h"
+#include "app/proc.h"
 #include "app/results.h"
+#include "app/sweep_emit.h"
 #include "sim/alloc.h"
 #include "sim/files.h"
-
-#ifdef __linux__
-#include <sys/prctl.h>
-#endif
 
 typedef struct point {
     char dir[4096];
@@ -145,10 +143,9 @@ static void write_host_file(const char *dir, const sim_point_result *res)
 }
 
 /* The body of a point's process. It never returns. */
-static void run_child(const sweep *s, size_t i, pid_t parent)
+static void run_child(const sweep *s, size_t i)
 {
     point *pt = &s->points[i];
-    app_sweep_child_signals(parent);
     if (pt->timeout_s > 0)
         alarm((unsigned)ceil(pt->timeout_s));
     sim_err e = {{0}};
@@ -254,13 +251,11 @@ static int spawn_point(sweep *s, size_t i, sim_err *e)
     point *pt = &s->points[i];
     if (sim_mkdirs(pt->dir, e) < 0)
         return -1;
-    fflush(NULL);
-    pid_t parent = getpid();
-    pid_t pid = fork();
+    pid_t pid = app_proc_fork();
     if (pid < 0)
         return sim_err_set(e, "cannot start a point: fork: %s", strerror(errno));
     if (pid == 0)
-        run_child(s, i, parent);
+        run_child(s, i);
     pt->pid = pid;
     pt->started_s = host_now_s();
     return 0;
@@ -312,156 +307,7 @@ static int run_points(sweep *s, sim_err *e)
     return rc;
 }
 
-/* ---- beyond one machine ------------------------------------------------------------ */
-
-/* Relative output folders become absolute, so a listed command runs from any folder. */
-static void absolute_dir(const char *dir, char *buf, size_t len)
-{
-    char *real = realpath(dir, NULL);
-    if (real) {
-        snprintf(buf, len, "%s", real);
-        free(real);
-        return;
-    }
-    char *cwd = dir[0] == '/' ? NULL : getcwd(NULL, 0);
-    if (!cwd) {
-        snprintf(buf, len, "%s", dir);
-        return;
-    }
-    size_t n = strlen(cwd);
-    snprintf(buf, len, "%s", cwd);
-    if (n < len)
-        snprintf(buf + n, len - n, "/%s", dir);
-    free(cwd);
-}
-
-/* Single-quoted for the shell: ' becomes '\''. */
-static void shell_quote(FILE *f, const char *s)
-{
-    fputc('\'', f);
-    for (; *s; s++) {
-        if (*s == '\'')
-            fputs("'\\''", f);
-        else
-            fputc(*s, f);
-    }
-    fputc('\'', f);
-}
-
-static void write_point_lines(const sweep *s, const char *out_abs, FILE *f)
-{
-    for (size_t i = 0; i < s->n_points; i++) {
-        fprintf(f, "%s --out ", s->o->command);
-        shell_quote(f, out_abs);
-        fprintf(f, " --point %zu\n", i);
-    }
-}
-
-static int write_text_file(const char *path, void (*body)(const sweep *, const void *, FILE *),
-                           const sweep *s, const void *ctx, sim_err *e)
-{
-    sim_file sf;
-    if (sim_file_open(&sf, path, e) < 0)
-        return -1;
-    body(s, ctx, sf.f);
-    return sim_file_commit(&sf, e);
-}
-
-typedef struct slurm_layout {
-    const char *out_abs, *script, *points_path, *logs;
-    size_t per_task, tasks;
-} slurm_layout;
-
-static void write_slurm_script(const sweep *s, const void *ctx, FILE *f)
-{
-    const slurm_layout *l = ctx;
-    const char *name = app_workload_basename(s->w);
-    fprintf(f, "#!/bin/bash\n");
-    fprintf(f, "# Slurm job array for the iovsim workload %s: %zu points, %zu per array task.\n",
-            app_workload_path(s->w) ? app_workload_path(s->w) : "(command line)", s->n_points,
-            l->per_task);
-    fprintf(f, "#   submit:             sbatch ");
-    shell_quote(f, l->script);
-    fprintf(f, "\n#   when all are done:  %s merge ", s->o->program);
-    shell_quote(f, l->out_abs);
-    fprintf(f, "   (results.csv and the plots)\n");
-    fprintf(f, "# Array task T runs lines T*%zu+1 .. (T+1)*%zu of points.txt, one self-contained\n"
-               "# command per point. Site options (partition, account, time limit) go below or\n"
-               "# on the sbatch command line; a point's own host-time limit is run.timeout_s.\n",
-            l->per_task, l->per_task);
-    fprintf(f, "#SBATCH --job-name=iovsim-%s\n", *name ? name : "sweep");
-    fprintf(f, "#SBATCH --array=0-%zu\n", l->tasks - 1);
-    fprintf(f, "#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=1\n");
-    /* Slurm neither creates the folder nor accepts spaces here: without a clean path
-     * the logs go to Slurm's default place. */
-    if (!strpbrk(l->logs, " \t\"'"))
-        fprintf(f, "#SBATCH --output=%s/%%A_%%a.out\n", l->logs);
-    fprintf(f, "set -u\npoints=");
-    shell_quote(f, l->points_path);
-    fprintf(f, "\nper_task=%zu\n", l->per_task);
-    fprintf(f, "task=${SLURM_ARRAY_TASK_ID:?submit this script with sbatch: it is a job array}\n"
-               "first=$((task * per_task + 1))\n"
-               "last=$((first + per_task - 1))\n"
-               "status=0\n"
-               "while IFS= read -r cmd; do\n"
-               "    eval \"$cmd\" </dev/null || status=1\n"
-               "done < <(sed -n \"${first},${last}p\" \"$points\")\n"
-               "exit \"$status\"\n");
-}
-
-static void write_points_body(const sweep *s, const void *out_abs, FILE *f)
-{
-    write_point_lines(s, out_abs, f);
-}
-
-static int emit_slurm(sweep *s, const char *out_abs, sim_err *e)
-{
-    char dir_abs[4096], logs[4200], points_path[4200], script[4200];
-    if (sim_mkdirs(s->o->slurm_dir, e) < 0)
-        return -1;
-    absolute_dir(s->o->slurm_dir, dir_abs, sizeof dir_abs);
-    snprintf(logs, sizeof logs, "%s/logs", dir_abs);
-    snprintf(points_path, sizeof points_path, "%s/points.txt", dir_abs);
-    snprintf(script, sizeof script, "%s/iovsim.sbatch", dir_abs);
-    if (sim_mkdirs(logs, e) < 0)
-        return -1;
-    /* Slurm caps array indices (MaxArraySize, 1001 by default): beyond, each task runs
-     * several consecutive points. */
-    size_t max_tasks = (size_t)(s->o->slurm_array_max ? s->o->slurm_array_max : 1000) + 1;
-    size_t per_task = (s->n_points + max_tasks - 1) / max_tasks;
-    if (per_task == 0)
-        per_task = 1;
-    slurm_layout l = {out_abs, script, points_path, logs, per_task,
-                      (s->n_points + per_task - 1) / per_task};
-    if (write_text_file(points_path, write_points_body, s, out_abs, e) < 0 ||
-        write_text_file(script, write_slurm_script, s, &l, e) < 0)
-        return -1;
-    if (!s->o->quiet)
-        printf("slurm: %s (%zu array task%s for %zu point%s)\nsubmit: sbatch %s\nthen:   %s "
-               "merge %s\n",
-               script, l.tasks, l.tasks == 1 ? "" : "s", s->n_points, s->n_points == 1 ? "" : "s",
-               script, s->o->program, out_abs);
-    return 0;
-}
-
 /* ---- driver ------------------------------------------------------------------- */
-
-void app_sweep_child_signals(pid_t parent)
-{
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGHUP, SIG_DFL);
-#ifdef __linux__
-    /* A sweep killed outright (SIGKILL) cannot stop its points; without this they
-     * would go on writing into the folder while a --resume run starts the same
-     * points again. */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) /* the parent died before prctl took effect */
-        _exit(3);
-#else
-    (void)parent;
-#endif
-}
 
 static void sweep_free(sweep *s)
 {
@@ -477,17 +323,24 @@ static void sweep_free(sweep *s)
     free(s->points);
 }
 
+/* A manifest of the axes and points of `w`, their values still to be set. */
+static app_manifest *new_manifest(const app_workload *w, const char *workload)
+{
+    size_t n_axes = app_workload_axes(w);
+    const char **axes = sim_xcalloc(n_axes, sizeof *axes);
+    for (size_t a = 0; a < n_axes; a++)
+        axes[a] = app_workload_axis_name(w, a);
+    app_manifest *m = app_manifest_create(workload, n_axes, axes, app_workload_points(w));
+    free(axes);
+    return m;
+}
+
 static app_manifest *make_manifest(const sweep *s)
 {
-    const char **axes = sim_xcalloc(s->n_axes, sizeof *axes);
-    for (size_t a = 0; a < s->n_axes; a++)
-        axes[a] = app_workload_axis_name(s->w, a);
     const char *path = app_workload_path(s->w);
     char *real = path ? realpath(path, NULL) : NULL;
-    app_manifest *m = app_manifest_create(real ? real : path ? path : "", s->n_axes, axes,
-                                          s->n_points);
+    app_manifest *m = new_manifest(s->w, real ? real : path ? path : "");
     free(real);
-    free(axes);
     for (size_t i = 0; i < s->n_points; i++)
         for (size_t a = 0; a < s->n_axes; a++)
             app_manifest_set(m, i, a, s->points[i].axis_values[a]);
@@ -541,11 +394,7 @@ static void write_summary(const sweep *s)
 static app_manifest *manifest_of(const app_workload *w, const sim_params *registry, sim_err *e)
 {
     size_t n_axes = app_workload_axes(w), n_points = app_workload_points(w);
-    const char **axes = sim_xcalloc(n_axes, sizeof *axes);
-    for (size_t a = 0; a < n_axes; a++)
-        axes[a] = app_workload_axis_name(w, a);
-    app_manifest *m = app_manifest_create("", n_axes, axes, n_points);
-    free(axes);
+    app_manifest *m = new_manifest(w, "");
     for (size_t i = 0; i < n_points; i++) {
         sim_params *q = sim_params_clone(registry);
         if (app_workload_apply(w, i, q, e) < 0) {
@@ -631,16 +480,17 @@ int app_sweep_run(const sim_model_ops *ops, const app_workload *w, const sim_par
 
     if (o->mode != APP_SWEEP_RUN) {
         char out_abs[4096];
-        absolute_dir(s.out_dir, out_abs, sizeof out_abs);
+        app_sweep_absolute_dir(s.out_dir, out_abs, sizeof out_abs);
         if (o->mode == APP_SWEEP_LIST) {
-            write_point_lines(&s, out_abs, stdout);
+            app_sweep_write_points(o, s.n_points, out_abs, stdout);
             fflush(stdout);
             rc = 0;
         } else {
             /* The folder is prepared now, so a merge can report missing points even
              * if some array tasks never ran. */
             if (sim_mkdirs(s.out_dir, e) < 0 || claim_folder(&s, e) < 0 ||
-                app_plots_save(w, s.out_dir, e) < 0 || emit_slurm(&s, out_abs, e) < 0)
+                app_plots_save(w, s.out_dir, e) < 0 ||
+                app_sweep_emit_slurm(w, s.n_points, o, out_abs, e) < 0)
                 goto out;
             rc = 0;
         }

@@ -3,7 +3,7 @@
  * <out>/points/<NNNN>/ whole (temp + rename): params.txt (every parameter's value),
  * stats.txt, hists.txt, result.txt (status and metrics) and host.txt (host time, kept
  * apart because it is not deterministic). When all are done, <out>/results.csv is
- * assembled in point order (see sim/results.h) and the workload's [plot] sections are
+ * assembled in point order (see app/results.h) and the workload's [plot] sections are
  * drawn into <out>/plots/. A point that crashes or exceeds run.timeout_s leaves a row
  * with its error; the others go on. --resume keeps the points whose result says ok for
  * the same axis values and runs the rest.
@@ -16,7 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <sys/types.h>
+#include <stdio.h>
 
 #include "app/workload.h"
 #include "sim/err.h"
@@ -68,9 +68,8 @@ typedef struct app_sweep_opts {
 int app_sweep_run(const sim_model_ops *ops, const app_workload *w, const sim_params *registry,
                   const app_sweep_opts *o, sim_err *e);
 
-/* For a forked worker (a point, a build that lists metrics, gnuplot): default handlers
- * for SIGINT, SIGTERM and SIGHUP, and on Linux death with `parent` (the pid before the
- * fork), so a killed sweep leaves no process writing into its folder. */
-void app_sweep_child_signals(pid_t parent);
+/* `s` single-quoted for the shell (' becomes '\''): how the words of the listed command
+ * lines (app_sweep_opts.command, the folders they name) are quoted. */
+void app_sweep_shell_quote(FILE *f, const char *s);
 
 #endif

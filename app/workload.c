@@ -1,35 +1,22 @@
-/* Workload files read with libinih, and the command line's --set and --sweep.
- *
- * libinih as Debian builds it passes no line numbers to the handler and cuts lines
- * longer than its buffer into pieces, so files are read through ini_parse_stream with
- * a line reader of our own: it counts lines, refuses a line that does not fit, and
- * mirrors inih's few rules (comment, section, continuation) so the handler knows
- * where each key came from and whether a call is the continuation of the previous key.
- *
- * A key is held back until the next key (or the end of the file) because an indented
- * line may still extend its value; only then is it checked and stored. */
+/* A workload's contents: fixed settings, sweep axes and the points they give (less the
+ * excluded ones), [plot] keys, and the command line's --set and --sweep. The files are
+ * read by workload_ini.c, axis values parsed by axis.c. */
 #include "app/workload.h"
 
 #include <assert.h>
-#include <ctype.h>
-#include <errno.h>
-#include <inttypes.h>
-#include <limits.h>
-#include <float.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <ini.h>
-
+#include "app/axis.h"
+#include "app/strlist.h"
+#include "app/workload_impl.h"
 #include "sim/alloc.h"
 
-/* A range that expands beyond this is a typo (a wrong unit, a missing zero in the
- * step), not a plan; the same for the product of all axes. */
-#define MAX_AXIS_VALUES 100000
+/* A sweep of more points than this is a typo (a wrong unit, a missing zero in a
+ * range's step), not a plan. */
 #define MAX_POINTS 10000000
 
 /* Fixed settings and plot keys remember the file they came from: within one file a
@@ -92,23 +79,6 @@ struct app_workload {
 static void *grow(void *v, size_t n, size_t size)
 {
     return sim_xrealloc(v, (n + 1) * size);
-}
-
-/* [s, s+len) trimmed of white space on both sides. */
-static void trim_span(const char **s, size_t *len)
-{
-    while (*len > 0 && isspace((unsigned char)**s)) {
-        (*s)++;
-        (*len)--;
-    }
-    while (*len > 0 && isspace((unsigned char)(*s)[*len - 1]))
-        (*len)--;
-}
-
-static char *trimmed(const char *s, size_t len)
-{
-    trim_span(&s, &len);
-    return sim_xstrndup(s, len);
 }
 
 static void free_item(item *it)
@@ -249,13 +219,24 @@ static int add_setting(app_workload *w, const char *name, const char *value, con
     return 0;
 }
 
+/* The points of the product of the axes, leaving out axis `name` (NULL: none). */
 static size_t points_without(const app_workload *w, const char *name)
 {
     size_t n = 1;
     for (size_t i = 0; i < w->n_axes; i++)
-        if (strcmp(w->axes[i].name, name))
+        if (!name || strcmp(w->axes[i].name, name))
             n *= w->axes[i].n;
     return n;
+}
+
+/* The index of the value axis `a` takes at point `pt` of the product: the last axis
+ * varies fastest. */
+static size_t value_index(const app_workload *w, size_t a, size_t pt)
+{
+    size_t stride = 1;
+    for (size_t b = a + 1; b < w->n_axes; b++)
+        stride *= w->axes[b].n;
+    return pt / stride % w->axes[a].n;
 }
 
 /* Takes ownership of *a. An axis for a parameter that already has one replaces it in
@@ -290,10 +271,35 @@ static int add_axis(app_workload *w, sweep_axis *a, sim_err *e)
     return 0;
 }
 
+int app_workload_new_file(app_workload *w)
+{
+    return w->n_files++;
+}
+
+int app_workload_add_setting(app_workload *w, const sim_params *p, const char *name,
+                             const char *value, const char *where, int file, sim_err *e)
+{
+    if (sim_params_check(p, name, value, where, e) < 0)
+        return -1;
+    return add_setting(w, name, value, where, file, e);
+}
+
+int app_workload_add_axis(app_workload *w, const sim_params *p, const char *name,
+                          const char *text, const char *where, int file, sim_err *e)
+{
+    app_strlist values = {0};
+    if (app_axis_values(p, name, text, where, &values, e) < 0) {
+        app_strlist_free(&values);
+        return -1;
+    }
+    sweep_axis a = {sim_xstrdup(name), sim_xstrdup(where), values.v, values.n, file};
+    return add_axis(w, &a, e);
+}
+
 /* A [plot NAME] from a later file replaces the whole figure of that name: a figure is
  * described as a unit, and merging two descriptions would surprise. */
-static void add_plot_key(app_workload *w, const char *plot_name, const char *plot_where,
-                         const char *key, const char *value, const char *where, int file)
+void app_workload_add_plot_key(app_workload *w, const char *plot_name, const char *plot_where,
+                               const char *key, const char *value, const char *where, int file)
 {
     plot *pl = NULL;
     for (size_t i = 0; i < w->n_plots && !pl; i++)
@@ -316,8 +322,8 @@ static void add_plot_key(app_workload *w, const char *plot_name, const char *plo
 /* "A=x, B!=y | C=z": rules separated by '|', each a list of conditions on parameters
  * (swept or fixed) that must all hold for a point to be left out. A later file's
  * exclude replaces an earlier one's. */
-static int parse_exclude(app_workload *w, const sim_params *p, const char *value,
-                         const char *where, sim_err *e)
+int app_workload_set_exclude(app_workload *w, const sim_params *p, const char *value,
+                             const char *where, sim_err *e)
 {
     free_excl(w);
     w->excl_where = sim_xstrdup(where);
@@ -334,7 +340,7 @@ static int parse_exclude(app_workload *w, const sim_params *p, const char *value
             const char *cend = comma ? comma : rend;
             const char *t = c;
             size_t tl = (size_t)(cend - c);
-            trim_span(&t, &tl);
+            app_trim_span(&t, &tl);
             if (!tl)
                 return sim_err_set(e, "%s: exclude: an empty condition in '%s'", where, value);
             const char *eq = memchr(t, '=', tl);
@@ -342,8 +348,8 @@ static int parse_exclude(app_workload *w, const sim_params *p, const char *value
                 return sim_err_set(e, "%s: exclude: '%.*s' is not NAME=VALUE or NAME!=VALUE",
                                    where, (int)tl, t);
             bool neq = eq[-1] == '!';
-            char *name = trimmed(t, (size_t)(eq - t) - (neq ? 1 : 0));
-            char *val = trimmed(eq + 1, (size_t)(t + tl - eq - 1));
+            char *name = app_trimmed(t, (size_t)(eq - t) - (neq ? 1 : 0));
+            char *val = app_trimmed(eq + 1, (size_t)(t + tl - eq - 1));
             ru->c = grow(ru->c, ru->n, sizeof *ru->c);
             ru->c[ru->n++] = (excl_cond){name, val, neq};
             if (!sim_params_exists(p, name)) {
@@ -379,9 +385,7 @@ static int update_points(app_workload *w, const sim_params *p, sim_err *e)
     w->n_kept = 0;
     if (!w->n_excl)
         return 0;
-    size_t total = 1;
-    for (size_t a = 0; a < w->n_axes; a++)
-        total *= w->axes[a].n;
+    size_t total = points_without(w, NULL);
     sim_params *q = sim_params_clone(p);
     /* Per condition: the axis it reads (with a verdict per axis value), or its verdict
      * on the fixed value. */
@@ -393,9 +397,7 @@ static int update_points(app_workload *w, const sim_params *p, sim_err *e)
     size_t nv = 0;
     for (size_t r = 0; r < w->n_excl; r++)
         nv += w->excl[r].n;
-    verdict *v = calloc(nv ? nv : 1, sizeof *v);
-    if (!v)
-        abort();
+    verdict *v = sim_xcalloc(nv, sizeof *v);
     char want[256], got[256];
     size_t k = 0;
     for (size_t r = 0; r < w->n_excl; r++)
@@ -435,10 +437,7 @@ static int update_points(app_workload *w, const sim_params *p, sim_err *e)
                     all = v[k].fixed;
                     continue;
                 }
-                size_t stride = 1;
-                for (size_t b = v[k].axis + 1; b < w->n_axes; b++)
-                    stride *= w->axes[b].n;
-                all = v[k].match[pt / stride % w->axes[v[k].axis].n];
+                all = v[k].match[value_index(w, v[k].axis, pt)];
             }
             out = out || all;
         }
@@ -454,627 +453,10 @@ static int update_points(app_workload *w, const sim_params *p, sim_err *e)
     return 0;
 }
 
-/* ---- sweep axes: lists and ranges ---- */
-
-typedef struct strlist {
-    char **v;
-    size_t n;
-} strlist;
-
-static void strlist_push(strlist *l, char *s)
-{
-    l->v = grow(l->v, l->n, sizeof *l->v);
-    l->v[l->n++] = s;
-}
-
-static void strlist_free(strlist *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        free(l->v[i]);
-    free(l->v);
-    *l = (strlist){0};
-}
-
-static int parse_list(const sim_params *p, const char *name, const char *text, const char *where,
-                      strlist *out, sim_err *e)
-{
-    for (const char *s = text;;) {
-        size_t len = strcspn(s, ",");
-        const char *v = s;
-        size_t vlen = len;
-        trim_span(&v, &vlen);
-        if (!vlen)
-            return sim_err_set(e, "%s: sweep axis '%s': empty value in list '%s'", where, name,
-                               text);
-        char *value = sim_xstrndup(v, vlen);
-        strlist_push(out, value);
-        if (sim_params_check(p, name, value, where, e) < 0)
-            return -1;
-        if (!s[len])
-            return 0;
-        s += len + 1;
-    }
-}
-
-/* The word `word` standing alone in s (white space before it, white space or the end
- * after it), or NULL. */
-static const char *find_word(const char *s, const char *word)
-{
-    size_t n = strlen(word);
-    for (const char *t = strstr(s, word); t; t = strstr(t + 1, word))
-        if (t > s && isspace((unsigned char)t[-1]) &&
-            (!t[n] || isspace((unsigned char)t[n])))
-            return t;
-    return NULL;
-}
-
-/* A plain positive factor for geometric ranges: no unit, nothing after it. */
-static int parse_factor(const char *s, double *out)
-{
-    char *text = trimmed(s, strlen(s));
-    char *end;
-    errno = 0;
-    double d = text[0] ? strtod(text, &end) : NAN;
-    int rc = text[0] && !*end && isfinite(d) && isdigit((unsigned char)text[0]) ? 0 : -1;
-    free(text);
-    *out = d;
-    return rc;
-}
-
-/* Generated values are written as plain numbers in the parameter's unit. Whole values
- * are written exactly (a ps count can pass 2^53's decimal digits in %g); others with
- * the shortest text that reads back the same, up to 15 digits. */
-static char *format_generated(double v)
-{
-    double r = nearbyint(v);
-    if (fabs(v - r) <= 8.0 * DBL_EPSILON * fmax(1.0, fabs(v)) && fabs(r) < 9.2e18)
-        return sim_xasprintf("%" PRId64, (int64_t)r);
-    char buf[64];
-    for (int prec = 1; prec <= 15; prec++) {
-        snprintf(buf, sizeof buf, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            return sim_xstrdup(buf);
-    }
-    return sim_xasprintf("%.15g", v);
-}
-
-typedef struct range_spec {
-    char *lo, *hi, *step, *factor; /* step and factor: at most one of them */
-} range_spec;
-
-static void range_spec_free(range_spec *r)
-{
-    free(r->lo);
-    free(r->hi);
-    free(r->step);
-    free(r->factor);
-}
-
-/* "A..B", "A..B step S", "A..B *F" into pieces; -1 when a piece is missing. */
-static int split_range(const char *text, const char *dots, range_spec *r)
-{
-    *r = (range_spec){0};
-    r->lo = trimmed(text, (size_t)(dots - text));
-    const char *rest = dots + 2;
-    const char *star = strchr(rest, '*');
-    const char *step = find_word(rest, "step");
-    if (star && !step) {
-        r->hi = trimmed(rest, (size_t)(star - rest));
-        r->factor = trimmed(star + 1, strlen(star + 1));
-    } else if (step && !star) {
-        r->hi = trimmed(rest, (size_t)(step - rest));
-        r->step = trimmed(step + 4, strlen(step + 4));
-    } else if (!step && !star) {
-        r->hi = trimmed(rest, strlen(rest));
-    } else {
-        return -1;
-    }
-    return r->lo[0] && r->hi[0] && (!r->step || r->step[0]) && (!r->factor || r->factor[0])
-               ? 0
-               : -1;
-}
-
-static int range_error(const char *where, const char *name, const char *text, const char *why,
-                       sim_err *e)
-{
-    return sim_err_set(e, "%s: sweep axis '%s': range '%s' %s", where, name, text, why);
-}
-
-static int too_many_error(const char *where, const char *name, const char *text, sim_err *e)
-{
-    return sim_err_set(e, "%s: sweep axis '%s': range '%s' gives more than %d values", where,
-                       name, text, MAX_AXIS_VALUES);
-}
-
-/* The values of a range, in the parameter's unit. Each is A + i*S (not a running sum, so
- * errors do not accumulate) or A * F^i; B is included when a value lands on it, with a
- * tolerance for the last bit of decimal steps (0.1..0.3 step 0.1 has three values). */
-static int expand_range(const sim_params *p, const char *name, const char *text,
-                        const char *dots, const char *where, strlist *out, sim_err *e)
-{
-    range_spec r;
-    if (split_range(text, dots, &r) < 0) {
-        range_spec_free(&r);
-        return range_error(where, name, text,
-                           "is not A..B, A..B step S or A..B *F (e.g. 64..1500 step 64, 1..64 *2)",
-                           e);
-    }
-    double lo, hi, step = 1, factor = 0;
-    int rc = -1;
-    if (sim_params_parse_number(p, name, r.lo, where, &lo, e) < 0 ||
-        sim_params_parse_number(p, name, r.hi, where, &hi, e) < 0 ||
-        (r.step && sim_params_parse_number(p, name, r.step, where, &step, e) < 0))
-        goto out;
-    if (r.factor && parse_factor(r.factor, &factor) < 0) {
-        range_error(where, name, text, "has a factor that is not a plain number", e);
-        goto out;
-    }
-    if (lo > hi) {
-        range_error(where, name, text, "is empty (its start is above its end)", e);
-        goto out;
-    }
-    double slack = 1e-9;
-    if (r.factor) {
-        if (!(factor > 1)) {
-            range_error(where, name, text, "needs a factor greater than 1", e);
-            goto out;
-        }
-        if (!(lo > 0)) {
-            range_error(where, name, text, "is geometric and must start above 0", e);
-            goto out;
-        }
-        for (size_t i = 0;; i++) {
-            double v = lo * pow(factor, (double)i);
-            if (v > hi * (1 + slack))
-                break;
-            if (i >= MAX_AXIS_VALUES) {
-                too_many_error(where, name, text, e);
-                goto out;
-            }
-            strlist_push(out, format_generated(v));
-        }
-    } else {
-        if (!(step > 0)) {
-            range_error(where, name, text, "needs a step greater than 0", e);
-            goto out;
-        }
-        double q = (hi - lo) / step;
-        if (!(q < MAX_AXIS_VALUES)) {
-            too_many_error(where, name, text, e);
-            goto out;
-        }
-        size_t n = (size_t)floor(q + slack) + 1;
-        for (size_t i = 0; i < n; i++)
-            strlist_push(out, format_generated(lo + (double)i * step));
-    }
-    for (size_t i = 0; i < out->n; i++)
-        if (sim_params_check(p, name, out->v[i], where, e) < 0)
-            goto out;
-    rc = 0;
-out:
-    range_spec_free(&r);
-    return rc;
-}
-
-/* An axis from "list" or "range" text; every value is checked against the registry. */
-static int parse_axis(const sim_params *p, const char *name, const char *text, const char *where,
-                      int file, sweep_axis *out, sim_err *e)
-{
-    if (!sim_params_exists(p, name))
-        return sim_params_check(p, name, text, where, e); /* the unknown-name message */
-    const char *v = text;
-    size_t vlen = strlen(text);
-    trim_span(&v, &vlen);
-    if (!vlen)
-        return sim_err_set(e, "%s: sweep axis '%s' has no values", where, name);
-    char *body = sim_xstrndup(v, vlen);
-    sim_param_type t = sim_params_type(p, name);
-    bool numeric = t == SIM_PARAM_INT || t == SIM_PARAM_UINT || t == SIM_PARAM_DOUBLE;
-    const char *dots = numeric ? strstr(body, "..") : NULL;
-    strlist values = {0};
-    int rc = dots ? expand_range(p, name, body, dots, where, &values, e)
-                  : parse_list(p, name, body, where, &values, e);
-    free(body);
-    if (rc < 0) {
-        strlist_free(&values);
-        return -1;
-    }
-    *out = (sweep_axis){sim_xstrdup(name), sim_xstrdup(where), values.v, values.n, file};
-    return 0;
-}
-
-/* ---- reading one file ---- */
-
-typedef struct seen_key {
-    char *section, *name;
-    int line;
-} seen_key;
-
-typedef struct file_ctx {
-    app_workload *w;
-    const sim_params *p;
-    sim_err *e;
-    const struct file_ctx *parent; /* the including file, for loops and their chain */
-    const char *path;
-    char *real; /* identity of the file, for loop detection */
-    int file;
-    FILE *f;
-
-    /* the line reader's view, mirroring inih's rules */
-    int line;
-    bool indented;      /* the current line starts with white space */
-    bool have_prev_key; /* inih would treat an indented line as a continuation */
-    int section_line;   /* where the current section's header is */
-    char *buf;
-    size_t buf_cap;
-
-    /* the key held back until its value is complete */
-    bool pending;
-    char *p_section, *p_name;
-    char *p_value;
-    int p_line, p_section_line;
-
-    seen_key *seen;
-    size_t n_seen;
-
-    bool failed;
-    int err_line; /* the line the first problem was found at, for ordering against inih's */
-} file_ctx;
-
-static int load_file(app_workload *w, const sim_params *p, const char *path,
-                     const file_ctx *parent, const char *inc_where, const char *inc_text,
-                     sim_err *e);
-
-static int fail(file_ctx *c, int line)
-{
-    if (!c->failed) {
-        c->failed = true;
-        c->err_line = line;
-    }
-    return -1;
-}
-
-static char *where_at(const file_ctx *c, int line)
-{
-    return sim_xasprintf("%s:%d", c->path, line);
-}
-
-static const seen_key *find_seen(const file_ctx *c, const char *section, const char *name)
-{
-    for (size_t i = 0; i < c->n_seen; i++)
-        if (!strcmp(c->seen[i].section, section) && !strcmp(c->seen[i].name, name))
-            return &c->seen[i];
-    return NULL;
-}
-
-static void remember_key(file_ctx *c, const char *section, const char *name, int line)
-{
-    c->seen = grow(c->seen, c->n_seen, sizeof *c->seen);
-    c->seen[c->n_seen++] = (seen_key){sim_xstrdup(section), sim_xstrdup(name), line};
-}
-
-/* The folder of the including file joined with an include's relative path. */
-static char *include_path(const char *from, const char *inc)
-{
-    const char *slash = strrchr(from, '/');
-    if (inc[0] == '/' || !slash)
-        return sim_xstrdup(inc);
-    return sim_xasprintf("%.*s/%s", (int)(slash - from), from, inc);
-}
-
-static int do_include(file_ctx *c, const char *value, const char *where)
-{
-    if (!value[0])
-        return sim_err_set(c->e, "%s: include needs a file name", where);
-    char *path = include_path(c->path, value);
-    int rc = load_file(c->w, c->p, path, c, where, value, c->e);
-    free(path);
-    return rc;
-}
-
-static bool is_plot_section(const char *section, const char **name)
-{
-    if (strncmp(section, "plot", 4) || (section[4] && !isspace((unsigned char)section[4])))
-        return false;
-    *name = section + 4;
-    while (isspace((unsigned char)**name))
-        (*name)++;
-    return true;
-}
-
-static int duplicate_error(file_ctx *c, const char *what, const char *where, int first)
-{
-    char *prev = where_at(c, first);
-    sim_err_set(c->e, "%s: duplicate %s (first at %s)", where, what, prev);
-    free(prev);
-    return -1;
-}
-
-/* One complete key: section and name as inih gave them (section trimmed here). */
-static int process_key(file_ctx *c, const char *section, const char *name, const char *value,
-                       int line, int section_line, const char *where)
-{
-    if (!name[0])
-        return sim_err_set(c->e, "%s: a key name is missing before '='", where);
-    if (!section[0] && !strcmp(name, "include"))
-        return do_include(c, value, where);
-    if (!section[0])
-        return sim_err_set(c->e,
-                           "%s: key '%s' is outside any section (only include may come before "
-                           "the first [section])",
-                           where, name);
-    if (!strcmp(name, "include"))
-        return sim_err_set(c->e, "%s: include must come before the first [section]", where);
-
-    const char *plot_name;
-    bool is_sweep = !strcmp(section, "sweep");
-    bool is_plot = is_plot_section(section, &plot_name);
-    char *full = is_sweep || is_plot ? sim_xstrdup(name) : sim_xasprintf("%s.%s", section, name);
-    const seen_key *dup = find_seen(c, section, name);
-    int rc = 0;
-    if (dup) {
-        char *what = is_plot ? sim_xasprintf("key '%s' in [%s]", name, section)
-                     : is_sweep ? sim_xasprintf("sweep axis '%s'", full)
-                                : sim_xasprintf("key '%s'", full);
-        rc = duplicate_error(c, what, where, dup->line);
-        free(what);
-    } else if (is_plot) {
-        remember_key(c, section, name, line);
-        if (!plot_name[0]) {
-            char *sw = where_at(c, section_line);
-            rc = sim_err_set(c->e, "%s: [plot] needs a name: [plot NAME]", sw);
-            free(sw);
-        } else {
-            char *sw = where_at(c, section_line);
-            add_plot_key(c->w, plot_name, sw, name, value, where, c->file);
-            free(sw);
-        }
-    } else if (is_sweep && !strcmp(name, "exclude")) {
-        remember_key(c, section, name, line);
-        rc = parse_exclude(c->w, c->p, value, where, c->e);
-    } else if (is_sweep) {
-        remember_key(c, section, name, line);
-        sweep_axis a;
-        rc = parse_axis(c->p, full, value, where, c->file, &a, c->e);
-        if (rc == 0)
-            rc = add_axis(c->w, &a, c->e);
-    } else {
-        remember_key(c, section, name, line);
-        rc = sim_params_check(c->p, full, value, where, c->e);
-        if (rc == 0)
-            rc = add_setting(c->w, full, value, where, c->file, c->e);
-    }
-    free(full);
-    return rc;
-}
-
-static void clear_pending(file_ctx *c)
-{
-    free(c->p_section);
-    free(c->p_name);
-    free(c->p_value);
-    c->p_section = c->p_name = c->p_value = NULL;
-    c->pending = false;
-}
-
-static int flush_pending(file_ctx *c)
-{
-    if (!c->pending)
-        return 0;
-    char *where = where_at(c, c->p_line);
-    int rc = process_key(c, c->p_section, c->p_name, c->p_value, c->p_line, c->p_section_line,
-                         where);
-    free(where);
-    int line = c->p_line;
-    clear_pending(c);
-    return rc < 0 ? fail(c, line) : 0;
-}
-
-/* inih strips "value ; comment" on a key's first line but, in this build, not on its
- * continuation lines; do the same for those. */
-static size_t without_inline_comment(const char *s)
-{
-    for (const char *t = s; *t; t++)
-        if (*t == ';' && t > s && isspace((unsigned char)t[-1]))
-            return (size_t)(t - s);
-    return strlen(s);
-}
-
-/* Sweep lists continue with ", " unless the line break already sits next to a comma;
- * other values continue with a space. */
-static void append_continuation(file_ctx *c, const char *more)
-{
-    const char *m = more;
-    size_t mlen = without_inline_comment(more);
-    trim_span(&m, &mlen);
-    if (!mlen)
-        return;
-    size_t have = strlen(c->p_value);
-    while (have > 0 && isspace((unsigned char)c->p_value[have - 1]))
-        have--;
-    const char *sep = "";
-    if (have > 0) {
-        bool comma = c->p_value[have - 1] == ',' || m[0] == ',';
-        sep = strcmp(c->p_section, "sweep") ? " " : comma ? " " : ", ";
-    }
-    char *v = sim_xasprintf("%.*s%s%.*s", (int)have, c->p_value, sep, (int)mlen, m);
-    free(c->p_value);
-    c->p_value = v;
-}
-
-static int on_key(void *user, const char *section, const char *name, const char *value)
-{
-    file_ctx *c = user;
-    if (c->failed)
-        return 0;
-    if (c->indented && c->have_prev_key && c->pending) {
-        append_continuation(c, value);
-        return 1;
-    }
-    c->have_prev_key = true;
-    if (flush_pending(c) < 0)
-        return 0;
-    c->pending = true;
-    c->p_section = trimmed(section, strlen(section));
-    c->p_name = sim_xstrdup(name);
-    c->p_value = sim_xstrdup(value);
-    c->p_line = c->line;
-    c->p_section_line = c->section_line;
-    return 1;
-}
-
-/* Reads one whole line (any length) into c->buf, without its line ending. Returns false
- * at the end of the file. */
-static bool read_whole_line(file_ctx *c, size_t *len)
-{
-    size_t n = 0;
-    int ch;
-    bool any = false;
-    while ((ch = getc(c->f)) != EOF) {
-        any = true;
-        if (ch == '\n')
-            break;
-        if (n + 1 >= c->buf_cap) {
-            c->buf_cap = c->buf_cap ? 2 * c->buf_cap : 256;
-            c->buf = sim_xrealloc(c->buf, c->buf_cap);
-        }
-        c->buf[n++] = (char)ch;
-    }
-    if (!any)
-        return false;
-    if (n > 0 && c->buf[n - 1] == '\r')
-        n--;
-    if (!c->buf)
-        c->buf = sim_xmalloc(c->buf_cap = 256);
-    c->buf[n] = '\0';
-    *len = n;
-    return true;
-}
-
-/* Tracks what inih will make of the line: a section header ends the previous key (no
- * continuation after it); an indented line after a key continues that key. */
-static void classify(file_ctx *c, const char *s)
-{
-    if (c->line == 1 && !strncmp(s, "\xEF\xBB\xBF", 3))
-        s += 3; /* inih skips a UTF-8 byte order mark on the first line */
-    c->indented = isspace((unsigned char)*s);
-    while (isspace((unsigned char)*s))
-        s++;
-    if (!*s || *s == ';' || *s == '#')
-        return;
-    if (c->indented && c->have_prev_key)
-        return;
-    if (*s == '[') {
-        c->have_prev_key = false;
-        c->section_line = c->line;
-    }
-}
-
-/* The ini_reader: one line per call, counted, refused when it would not fit inih's
- * buffer (inih would silently cut it and lose count). Returning NULL ends the parse,
- * which is how a problem stops inih (it otherwise reads on after an error). */
-static char *read_line(char *str, int num, void *stream)
-{
-    file_ctx *c = stream;
-    size_t len;
-    if (c->failed || !read_whole_line(c, &len))
-        return NULL;
-    c->line++;
-    if (len > (size_t)num - 1) {
-        /* a key before this line is complete: its problem, if any, comes first */
-        if (flush_pending(c) == 0) {
-            sim_err_set(c->e, "%s:%d: line longer than %d characters", c->path, c->line,
-                        num - 1);
-            fail(c, c->line);
-        }
-        return NULL;
-    }
-    memcpy(str, c->buf, len + 1);
-    classify(c, str);
-    return str;
-}
-
-static void free_ctx(file_ctx *c)
-{
-    clear_pending(c);
-    for (size_t i = 0; i < c->n_seen; i++) {
-        free(c->seen[i].section);
-        free(c->seen[i].name);
-    }
-    free(c->seen);
-    free(c->buf);
-    free(c->real);
-}
-
-/* The include chain from the top file down to c, then `path`, for a loop message. */
-static void loop_error(const file_ctx *c, const char *path, const char *where, sim_err *e)
-{
-    const file_ctx *chain[64];
-    size_t n = 0;
-    for (const file_ctx *f = c; f && n < 64; f = f->parent)
-        chain[n++] = f;
-    char text[sizeof e->msg] = "";
-    size_t used = 0;
-    while (n-- > 0 && used < sizeof text)
-        used += (size_t)snprintf(text + used, sizeof text - used, "%s -> ", chain[n]->path);
-    if (used < sizeof text)
-        snprintf(text + used, sizeof text - used, "%s", path);
-    sim_err_set(e, "%s: include loop: %s", where, text);
-}
-
-static int parse_file(file_ctx *c)
-{
-    int rc = ini_parse_stream(read_line, c, on_key, c);
-    if (!c->failed)
-        flush_pending(c);
-    if (ferror(c->f)) {
-        sim_err_set(c->e, "%s:%d: read error: %s", c->path, c->line + 1, strerror(errno));
-        return -1;
-    }
-    /* inih reports the first line it could not parse; ours may be earlier or later */
-    if (rc > 0 && (!c->failed || rc < c->err_line))
-        return sim_err_set(c->e, "%s:%d: expected 'key = value', '[section]' or a comment",
-                           c->path, rc);
-    if (rc == -2)
-        abort(); /* inih out of memory */
-    return c->failed || rc < 0 ? -1 : 0;
-}
-
-/* Loads `path` into w. An include names the including line (inc_where) and the text it
- * gave (inc_text) in its messages. */
-static int load_file(app_workload *w, const sim_params *p, const char *path,
-                     const file_ctx *parent, const char *inc_where, const char *inc_text,
-                     sim_err *e)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        if (inc_where)
-            return sim_err_set(e, "%s: include '%s': cannot open %s: %s", inc_where, inc_text,
-                               path, strerror(errno));
-        return sim_err_set(e, "%s: cannot open: %s", path, strerror(errno));
-    }
-    char *real = realpath(path, NULL);
-    if (!real)
-        real = sim_xstrdup(path);
-    for (const file_ctx *a = parent; a; a = a->parent)
-        if (!strcmp(a->real, real)) {
-            loop_error(parent, path, inc_where, e);
-            free(real);
-            fclose(f);
-            return -1;
-        }
-    file_ctx c = {.w = w, .p = p, .e = e, .parent = parent, .path = path, .real = real,
-                  .file = w->n_files++, .f = f};
-    int rc = parse_file(&c);
-    free_ctx(&c);
-    fclose(f);
-    return rc;
-}
-
 app_workload *app_workload_load(const char *path, const sim_params *p, sim_err *e)
 {
     app_workload *w = new_workload(path);
-    if (load_file(w, p, path, NULL, NULL, NULL, e) < 0 || update_points(w, p, e) < 0) {
+    if (app_workload_read_file(w, p, path, e) < 0 || update_points(w, p, e) < 0) {
         app_workload_destroy(w);
         return NULL;
     }
@@ -1089,45 +471,42 @@ static int split_assignment(const char *opt, const char *what, const char *assig
     const char *eq = strchr(assignment, '=');
     const char *n = assignment;
     size_t nlen = eq ? (size_t)(eq - assignment) : 0;
-    trim_span(&n, &nlen);
+    app_trim_span(&n, &nlen);
     if (!eq || !nlen)
         return sim_err_set(e, "%s: expected name=%s, got '%s'", opt, what, assignment);
     *name = sim_xstrndup(n, nlen);
-    *value = trimmed(eq + 1, strlen(eq + 1));
+    *value = app_trimmed(eq + 1, strlen(eq + 1));
     return 0;
+}
+
+/* --set and --sweep: NAME=TEXT added by `add` as coming after every file. */
+static int override(app_workload *w, const sim_params *p, const char *opt, const char *what,
+                    const char *assignment,
+                    int (*add)(app_workload *, const sim_params *, const char *, const char *,
+                               const char *, int, sim_err *),
+                    sim_err *e)
+{
+    char *name = NULL, *value = NULL;
+    if (split_assignment(opt, what, assignment, &name, &value, e) < 0)
+        return -1;
+    int rc = add(w, p, name, value, opt, FROM_COMMAND_LINE, e);
+    if (rc == 0)
+        rc = update_points(w, p, e);
+    free(name);
+    free(value);
+    return rc;
 }
 
 int app_workload_override_set(app_workload *w, const sim_params *p, const char *assignment,
                               sim_err *e)
 {
-    char *name, *value;
-    if (split_assignment("--set", "value", assignment, &name, &value, e) < 0)
-        return -1;
-    int rc = sim_params_check(p, name, value, "--set", e);
-    if (rc == 0)
-        rc = add_setting(w, name, value, "--set", FROM_COMMAND_LINE, e);
-    if (rc == 0)
-        rc = update_points(w, p, e);
-    free(name);
-    free(value);
-    return rc;
+    return override(w, p, "--set", "value", assignment, app_workload_add_setting, e);
 }
 
 int app_workload_override_sweep(app_workload *w, const sim_params *p, const char *assignment,
                                 sim_err *e)
 {
-    char *name, *value;
-    if (split_assignment("--sweep", "list", assignment, &name, &value, e) < 0)
-        return -1;
-    sweep_axis a;
-    int rc = parse_axis(p, name, value, "--sweep", FROM_COMMAND_LINE, &a, e);
-    if (rc == 0)
-        rc = add_axis(w, &a, e);
-    if (rc == 0)
-        rc = update_points(w, p, e);
-    free(name);
-    free(value);
-    return rc;
+    return override(w, p, "--sweep", "list", assignment, app_workload_add_axis, e);
 }
 
 /* ---- queries ---- */
@@ -1174,12 +553,7 @@ const char *app_workload_axis_where(const app_workload *w, size_t axis)
 
 size_t app_workload_points(const app_workload *w)
 {
-    if (w->kept)
-        return w->n_kept;
-    size_t n = 1;
-    for (size_t i = 0; i < w->n_axes; i++)
-        n *= w->axes[i].n;
-    return n;
+    return w->kept ? w->n_kept : points_without(w, NULL);
 }
 
 int app_workload_apply(const app_workload *w, size_t point, sim_params *p, sim_err *e)
@@ -1192,14 +566,11 @@ int app_workload_apply(const app_workload *w, size_t point, sim_params *p, sim_e
         if (sim_params_set(p, s->name, s->value, s->where, e) < 0)
             return -1;
     }
-    /* the last axis varies fastest; axes are applied in file order all the same, so a
-     * problem is reported for the first axis in the file */
+    /* axes are applied in file order, so a problem is reported for the first axis in
+     * the file */
     for (size_t a = 0; a < w->n_axes; a++) {
-        size_t stride = 1;
-        for (size_t b = a + 1; b < w->n_axes; b++)
-            stride *= w->axes[b].n;
         const sweep_axis *ax = &w->axes[a];
-        const char *value = ax->values[point / stride % ax->n];
+        const char *value = ax->values[value_index(w, a, point)];
         if (sim_params_set(p, ax->name, value, ax->where, e) < 0)
             return -1;
     }

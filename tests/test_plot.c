@@ -1,5 +1,5 @@
-/* The results-folder format (sim/results.c) and the checks of [plot] sections
- * (sim/plot.c): manifests round-trip and refuse damage, results.csv depends only on
+/* The results-folder format (app/results.c) and the checks of [plot] sections
+ * (app/plot*.c): manifests round-trip and refuse damage, results.csv depends only on
  * the points' files and not on the order they were written, histograms reach
  * hists.txt, and a plot naming anything unknown is refused with file:line. */
 #include <check.h>

@@ -1,0 +1,421 @@
+/* NAME.gp from a plot's data, and gnuplot run on it. */
+#include "app/plot_gnuplot.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "app/plot_templates.h"
+#include "app/proc.h"
+#include "config.h"
+#include "sim/alloc.h"
+
+/* gnuplot single-quoted strings are literal except '' for a quote. */
+static void gp_string(FILE *f, const char *s)
+{
+    fputc('\'', f);
+    for (; *s; s++) {
+        if (*s == '\'')
+            fputc('\'', f);
+        if (*s != '\n')
+            fputc(*s, f);
+    }
+    fputc('\'', f);
+}
+
+/* A unit from a metric's name, by the project's naming rule (`_gbps`, `_ns`, ...). */
+static const char *metric_unit(const char *name)
+{
+    static const struct {
+        const char *token, *unit;
+    } units[] = {{"gbps", "Gb/s"}, {"mbps", "Mb/s"}, {"mpps", "Mpps"},   {"mtps", "M/s"},
+                 {"ps", "ps"},     {"ns", "ns"},     {"us", "us"},       {"ms", "ms"},
+                 {"bytes", "bytes"}, {"util", "fraction"}, {"utilization", "fraction"},
+                 {"cycles", "cycles"}};
+    const char *best = NULL;
+    const char *p = name;
+    while (*p) {
+        size_t len = strcspn(p, "_.");
+        for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+            if (strlen(units[i].token) == len && !strncmp(p, units[i].token, len))
+                best = best ? best : units[i].unit;
+        p += len;
+        if (*p)
+            p++;
+    }
+    return best;
+}
+
+static char *name_with_unit(const char *name, const char *unit)
+{
+    size_t n = strlen(name) + (unit ? strlen(unit) : 0) + 4;
+    char *s = sim_xcalloc(n, 1);
+    if (unit && *unit)
+        snprintf(s, n, "%s (%s)", name, unit);
+    else
+        snprintf(s, n, "%s", name);
+    return s;
+}
+
+static char *default_xlabel(const plot_spec *s, const sim_params *reg, const char *cdf_unit)
+{
+    if (s->kind == PLOT_CDF)
+        return name_with_unit(s->x, cdf_unit);
+    if (s->x_metric)
+        return name_with_unit(s->x, metric_unit(s->x));
+    return name_with_unit(s->x, sim_params_unit(reg, s->x));
+}
+
+static char *default_ylabel(const plot_spec *s)
+{
+    if (s->kind == PLOT_CDF)
+        return sim_xstrdup("fraction of samples at or below x");
+    if (s->y.n == 1)
+        return name_with_unit(s->y.v[0], metric_unit(s->y.v[0]));
+    const char *u = metric_unit(s->y.v[0]);
+    for (size_t k = 1; k < s->y.n && u; k++) {
+        const char *v = metric_unit(s->y.v[k]);
+        if (!v || strcmp(u, v))
+            u = NULL;
+    }
+    return sim_xstrdup(u ? u : "value");
+}
+
+static bool all_powers_of_two(const plot_curves *c)
+{
+    for (size_t k = 0; k < c->n; k++)
+        for (size_t i = 0; i < c->v[k].n; i++) {
+            double x = c->v[k].xs[i];
+            if (x < 1 || x != floor(x) || ((uint64_t)x & ((uint64_t)x - 1)))
+                return false;
+        }
+    return true;
+}
+
+/* The distinct x values of the curves in increasing order (at most `max`); returns
+ * how many there are (more than max: too many to label one by one). */
+static size_t distinct_x(const plot_curves *c, double *out, size_t max)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < c->n; k++)
+        for (size_t i = 0; i < c->v[k].n; i++) {
+            double x = c->v[k].xs[i];
+            bool seen = false;
+            for (size_t j = 0; j < n && j < max && !seen; j++)
+                seen = out[j] == x;
+            if (seen)
+                continue;
+            if (n < max) {
+                size_t j = n;
+                while (j > 0 && out[j - 1] > x) {
+                    out[j] = out[j - 1];
+                    j--;
+                }
+                out[j] = x;
+            }
+            n++;
+        }
+    return n;
+}
+
+static bool all_nonnegative(const plot_curves *c, const plot_spec *s, const double *hvals)
+{
+    for (size_t k = 0; k < c->n; k++)
+        for (size_t i = 0; i < c->v[k].n; i++)
+            if (c->v[k].ys[i] < 0)
+                return false;
+    for (size_t k = 0; k < s->n_hlines; k++)
+        if (hvals[k] < 0)
+            return false;
+    return true;
+}
+
+/* Where x sits across the axis, 0 to 1 (log or linear). */
+static double axis_pos(double x, double lo, double hi, bool log_axis)
+{
+    return log_axis ? (log(x) - log(lo)) / (log(hi) - log(lo)) : (x - lo) / (hi - lo);
+}
+
+/* A log y axis rounds out to whole decades, which can leave most of the height
+ * empty: hug the data (and the reference lines) instead. */
+static void write_log_yrange(const plot_data *d, FILE *f)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t k = 0; k < d->c.n; k++)
+        for (size_t i = 0; i < d->c.v[k].n; i++) {
+            double y = d->c.v[k].ys[i];
+            if (isfinite(y) && y > 0) {
+                lo = fmin(lo, y);
+                hi = fmax(hi, y);
+            }
+        }
+    for (size_t k = 0; k < d->s->n_hlines; k++)
+        if (d->hok[k] && d->hvals[k] > 0) {
+            lo = fmin(lo, d->hvals[k]);
+            hi = fmax(hi, d->hvals[k]);
+        }
+    if (!(lo <= hi))
+        return;
+    double r = hi > lo ? pow(hi / lo, 0.06) : 2.0;
+    fputs("set yrange [", f);
+    app_plot_data_number(f, lo / r);
+    fputc(':', f);
+    app_plot_data_number(f, hi * r);
+    fputs("]\n", f);
+}
+
+/* The x range hugs the data with a small margin (gnuplot would round it out to whole
+ * tics, which on a log axis can waste half the width), and a sweep's own x values
+ * become the tics when there are few; a label that would touch its neighbour is left
+ * off (its tic stays). */
+static void write_xaxis(const plot_data *d, FILE *f)
+{
+    const plot_spec *s = d->s;
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t k = 0; k < d->c.n; k++)
+        for (size_t i = 0; i < d->c.v[k].n; i++) {
+            double x = d->c.v[k].xs[i];
+            if (!isfinite(x) || (s->logx && x <= 0))
+                continue;
+            lo = fmin(lo, x);
+            hi = fmax(hi, x);
+        }
+    if (!(lo <= hi))
+        return;
+    if (s->logx) {
+        double r = hi > lo ? pow(hi / lo, 0.04) : 1.5;
+        lo /= r;
+        hi *= r;
+    } else {
+        double pad = hi > lo ? 0.04 * (hi - lo) : (lo != 0 ? 0.1 * fabs(lo) : 1.0);
+        lo -= pad;
+        hi += pad;
+    }
+    fputs("set xrange [", f);
+    app_plot_data_number(f, lo);
+    fputc(':', f);
+    app_plot_data_number(f, hi);
+    fputs("]\n", f);
+
+    double xs[13];
+    size_t nx = s->kind == PLOT_LINES && !s->x_metric ? distinct_x(&d->c, xs, 13) : 99;
+    if (nx < 2 || nx > 12)
+        return;
+    /* Byte sizes in KiB and MiB when every value allows it (a mix reads worse). */
+    bool human = app_plot_data_param_bytes(d->reg, s->x);
+    char label[64];
+    for (size_t i = 0; i < nx && human; i++)
+        human = app_plot_data_bytes_text(xs[i], label, sizeof label);
+    /* Plot area and digit width in pixels at the 11 pt font, near enough to space
+     * labels. */
+    double area = (double)s->width - 140.0, char_px = 8.0, last_px = -1e9, last_w = 0;
+    fputs("set xtics (", f);
+    for (size_t i = 0; i < nx; i++) {
+        if (!human || !app_plot_data_bytes_text(xs[i], label, sizeof label))
+            snprintf(label, sizeof label, "%.10g", xs[i]);
+        double w = (double)strlen(label) * char_px;
+        double px = axis_pos(xs[i], lo, hi, s->logx) * area;
+        bool show = px - last_px >= (w + last_w) / 2.0 + 8.0;
+        if (i)
+            fputs(", ", f);
+        fprintf(f, "'%s' ", show ? label : "");
+        app_plot_data_number(f, xs[i]);
+        if (show) {
+            last_px = px;
+            last_w = w;
+        }
+    }
+    fputs(")\n", f);
+}
+
+static void write_terminal(FILE *f, const plot_spec *s, bool png)
+{
+    if (png)
+        fprintf(f, "set terminal pngcairo size %u,%u font 'Sans,11' noenhanced\n", s->width,
+                s->height);
+    else
+        fprintf(f, "set terminal svg size %u,%u font 'Sans,11' noenhanced background '#ffffff'\n",
+                s->width, s->height);
+    fprintf(f, "set output '%s.%s'\n", s->name, png ? "png" : "svg");
+}
+
+static const char *kind_template(plot_kind k)
+{
+    switch (k) {
+    case PLOT_BARS: return app_plot_template_bars;
+    case PLOT_STACKED: return app_plot_template_stacked;
+    case PLOT_CDF: return app_plot_template_cdf;
+    default: return app_plot_template_lines;
+    }
+}
+
+void app_plot_gnuplot_write(const plot_data *d, FILE *f)
+{
+    const plot_spec *s = d->s;
+    fprintf(f, "# Plot '%s' (%s), drawn by iovsim from the results in %s.\n", s->name, s->where,
+            app_results_dir(d->r));
+    fprintf(f, "# Edit and redraw here: gnuplot %s.gp   (data: %s.dat)\n\n", s->name, s->name);
+    fputs(app_plot_template_common, f);
+    fputc('\n', f);
+    fputs(kind_template(s->kind), f);
+    fputc('\n', f);
+
+    char *title = sim_xstrdup(s->title ? s->title : s->name);
+    char *xl = s->xlabel ? sim_xstrdup(s->xlabel) : default_xlabel(s, d->reg, d->cdf_unit);
+    char *yl = s->ylabel ? sim_xstrdup(s->ylabel) : default_ylabel(s);
+    fputs("set title ", f);
+    gp_string(f, title);
+    fputs("\nset xlabel ", f);
+    gp_string(f, xl);
+    fputs("\nset ylabel ", f);
+    gp_string(f, yl);
+    fputc('\n', f);
+    free(title);
+    free(xl);
+    free(yl);
+
+    if (s->kind == PLOT_LINES || s->kind == PLOT_CDF) {
+        if (s->logx)
+            fprintf(f, "set logscale x %d\n", all_powers_of_two(&d->c) ? 2 : 10);
+        if (s->logy && s->kind != PLOT_CDF)
+            fputs("set logscale y 10\n", f);
+        if (s->logy && s->kind == PLOT_CDF)
+            fputs("set logscale y 10\nset yrange [*:1]\n", f);
+        write_xaxis(d, f);
+        if (s->kind == PLOT_LINES && !s->logy && all_nonnegative(&d->c, s, d->hvals))
+            fputs("set yrange [0:*]\n", f);
+        if (s->kind == PLOT_LINES && s->logy)
+            write_log_yrange(d, f);
+    } else {
+        /* Bars sit at 0 .. n-1; gnuplot's own range leaves a whole empty slot each side. */
+        fprintf(f, "set xrange [-0.6:%g]\n", (double)d->cats.n - 0.4);
+    }
+    fputc('\n', f);
+
+    bool first = true;
+    for (int fmt = 0; fmt < 2; fmt++) {
+        bool png = fmt == 0;
+        if (png ? !s->png : !s->svg)
+            continue;
+        write_terminal(f, s, png);
+        if (!first) {
+            fputs("replot\n", f);
+            continue;
+        }
+        first = false;
+        fputs("plot ", f);
+        for (size_t k = 0; k < d->c.n; k++) {
+            if (k)
+                fputs(", \\\n     ", f);
+            if (k == 0)
+                fprintf(f, "'%s.dat'", s->name);
+            else
+                fputs("''", f);
+            switch (s->kind) {
+            case PLOT_BARS:
+            case PLOT_STACKED:
+                fprintf(f, " using %zu%s lt %zu title ", k + 2, k == 0 ? ":xtic(1)" : "", k + 1);
+                break;
+            case PLOT_CDF:
+                fprintf(f, " index %zu using 1:2 with steps lt %zu title ", k, k + 1);
+                break;
+            default:
+                fprintf(f, " index %zu using 1:2 with linespoints lt %zu title ", k, k + 1);
+                break;
+            }
+            gp_string(f, d->c.v[k].title);
+        }
+        for (size_t k = 0; k < s->n_hlines; k++) {
+            if (!d->hok[k])
+                continue;
+            fputs(", \\\n     ", f);
+            app_plot_data_number(f, d->hvals[k]);
+            fprintf(f, " with lines ls %zu title ", 100 + (k % 3));
+            gp_string(f, s->hlines[k].label);
+        }
+        fputc('\n', f);
+    }
+    fputs("unset output\n", f);
+}
+
+static bool executable(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+const char *app_plot_gnuplot_find(char *buf, size_t len, const char **wanted)
+{
+    const char *env = getenv("IOVSIM_GNUPLOT");
+    const char *prog = env && *env ? env : IOVSIM_GNUPLOT;
+    *wanted = prog;
+    if (strchr(prog, '/')) {
+        if (executable(prog))
+            return prog;
+        if (env && *env)
+            return NULL; /* the user asked for this one */
+        prog = "gnuplot";
+    }
+    const char *path = getenv("PATH");
+    if (!path)
+        path = "/usr/bin:/bin";
+    while (*path) {
+        size_t n = strcspn(path, ":");
+        snprintf(buf, len, "%.*s/%s", (int)n, path, prog);
+        if (n && executable(buf))
+            return buf;
+        path += n;
+        if (*path)
+            path++;
+    }
+    return NULL;
+}
+
+int app_plot_gnuplot_run(const char *prog, const char *dir, const char *name, char *err,
+                         size_t len)
+{
+    char log[4300];
+    snprintf(log, sizeof log, "%s/%s.log", dir, name);
+    pid_t pid = app_proc_fork();
+    if (pid < 0) {
+        snprintf(err, len, "fork: %s", strerror(errno));
+        return -1;
+    }
+    if (pid == 0) {
+        /* The log first: its path may be relative to the folder we leave. */
+        if (!freopen("/dev/null", "w", stdout) || !freopen(log, "w", stderr))
+            _exit(126);
+        if (chdir(dir) < 0) {
+            fprintf(stderr, "cannot enter %s: %s\n", dir, strerror(errno));
+            _exit(126);
+        }
+        char script[4200];
+        snprintf(script, sizeof script, "%s.gp", name);
+        execl(prog, prog, script, (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    app_proc_wait(pid, &status);
+    int rc = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+    err[0] = '\0';
+    FILE *f = fopen(log, "r");
+    if (f) {
+        size_t n = fread(err, 1, len - 1, f);
+        err[n] = '\0';
+        fclose(f);
+    }
+    /* gnuplot warns on stderr even when it draws; keep the log only when it failed. */
+    if (rc == 0)
+        unlink(log);
+    else if (!err[0])
+        snprintf(err, len, "gnuplot exited with status %d\n",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    return rc;
+}
