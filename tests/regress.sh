@@ -27,8 +27,8 @@ expect() {
 # relative to it).
 expect 0 "regress: [0-9]+ scenarios, [0-9]+ checks, [0-9]+ passed, 0 failed" \
     "the scenarios of tests/regress/ match their expected metrics" -- \
-    sh -c 'cd "$1" && shift && exec "$@"' - "$TOP" \
-    "$IOVSIM" regress -j 2 --out "$OUT/suite" tests/regress/*.ini
+    sh -c 'cd "$1" && exec "$2" regress -j 2 --out "$3" tests/regress/*.ini' - \
+    "$TOP" "$IOVSIM" "$OUT/suite"
 cat "$OUT/out" | grep -v '^pass ' || true
 
 # ---- the mechanism, on a copy ------------------------------------------------------------
