@@ -146,7 +146,7 @@ static void build_child(name_refs *r, const sim_model_ops *ops, const app_worklo
             sim_kernel *kern = sim_kernel_create(SIM_KERNEL_NATIVE, &e);
             sim_stats *st = sim_stats_create();
             sim_ctx ctx = {.kernel = kern, .params = q, .stats = st,
-                           .seed = sim_params_uint(q, "run.seed")};
+                           .seed = sim_run_cfg_load(q).seed};
             void *sys = kern ? ops->build(&ctx, &e) : NULL;
             if (sys) {
                 for (size_t m = 0; m < sim_stats_metrics(st); m++) {

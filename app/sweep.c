@@ -83,9 +83,10 @@ static int check_points(sweep *s, sim_err *e)
             sim_params_format(q, app_workload_axis_name(s->w, a), buf, sizeof buf);
             pt->axis_values[a] = sim_xstrdup(buf);
         }
-        pt->timeout_s = sim_params_double(q, "run.timeout_s");
+        sim_run_cfg run = sim_run_cfg_load(q);
+        pt->timeout_s = run.timeout_s;
         if (i == 0 && !s->o->out_dir) {
-            const char *name = sim_params_string(q, "run.name");
+            const char *name = run.name;
             if (!*name)
                 name = app_workload_basename(s->w);
             snprintf(s->out_dir, sizeof s->out_dir, "results/%s", *name ? name : "default");

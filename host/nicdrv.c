@@ -9,15 +9,6 @@
 #include "models/nic/nic_regs.h"
 #include "models/pcie/cfgspace.h"
 
-/* The driver's parameters (nicdrv_params) as one call loads them: times in ps. */
-typedef struct nic_drv_cfg {
-    uint32_t tx_batch, rx_refill, budget, tx_clean_budget, tx_head_pkts, rx_head_pkts;
-    uint64_t irq_ps, poll_ps;
-    uint64_t tx_cycles, rx_cycles, irq_cycles, poll_cycles, clean_cycles, mmio_cycles;
-    uint32_t buf_bytes, qdisc_pkts;
-    bool tx_touch;
-} nic_drv_cfg;
-
 struct nic_drvq {
     sim_kernel *kernel;
     pcie_rc *rc;
@@ -107,7 +98,7 @@ void nic_drv_register_params(sim_params *p)
     pfdrv_register_params(p);
 }
 
-static nic_drv_cfg load_cfg(const sim_params *p)
+nic_drv_cfg nic_drv_cfg_load(const sim_params *p)
 {
     nic_drv_cfg c;
     sim_params_load_table(p, nicdrv_params, SIM_TABLE_LEN(nicdrv_params), &c);
@@ -118,7 +109,7 @@ int nic_drv_check(const sim_params *p, sim_err *e)
 {
     if (pfdrv_check(p, e) < 0)
         return -1;
-    nic_drv_cfg c = load_cfg(p);
+    nic_drv_cfg c = nic_drv_cfg_load(p);
     unsigned long long entries = nic_caps_of(p).ring_entries;
     if (c.rx_refill >= entries)
         return sim_err_set(e, "nicdrv.rx_refill = %llu must be below nic.ring_entries = %llu",
@@ -156,7 +147,7 @@ static uint64_t round4k(uint64_t x) { return (x + 4095) & ~4095ull; }
 uint64_t nic_drvq_mem_bytes(const sim_params *p)
 {
     uint64_t n = nic_caps_of(p).ring_entries;
-    uint64_t buf = load_cfg(p).buf_bytes;
+    uint64_t buf = nic_drv_cfg_load(p).buf_bytes;
     return round4k(2 * n * NIC_DESC_BYTES + 64) + round4k(2 * n * buf);
 }
 
@@ -175,7 +166,7 @@ nic_drvq *nic_drvq_create(const sim_params *p, const nic_drv_env *env)
     q->ctr = env->ctr;
     q->msi_addr = env->msi_addr;
     q->msi_data = env->msi_data;
-    q->cfg = load_cfg(p);
+    q->cfg = nic_drv_cfg_load(p);
 
     uint32_t n = nic_caps_of(p).ring_entries;
     uint64_t a = env->base;

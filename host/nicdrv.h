@@ -55,7 +55,17 @@ typedef struct nic_drv_counters {
 
 /* The NIC drivers' parameters: the queue pairs' (nicdrv.*) and the PF driver's
  * (host/pfdrv.h), so a system registers and checks both with these two calls. */
+/* The driver's parameters (nicdrv.*) as one call loads them: times in ps. */
+typedef struct nic_drv_cfg {
+    uint32_t tx_batch, rx_refill, budget, tx_clean_budget, tx_head_pkts, rx_head_pkts;
+    uint64_t irq_ps, poll_ps;
+    uint64_t tx_cycles, rx_cycles, irq_cycles, poll_cycles, clean_cycles, mmio_cycles;
+    uint32_t buf_bytes, qdisc_pkts;
+    bool tx_touch;
+} nic_drv_cfg;
+
 void nic_drv_register_params(sim_params *p);
+nic_drv_cfg nic_drv_cfg_load(const sim_params *p);
 int nic_drv_check(const sim_params *p, sim_err *e);
 /* Registers c as prefix.irqs, prefix.polls, ... */
 void nic_drv_register_stats(nic_drv_counters *c, sim_stats *s, const char *prefix);

@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host/nic_pcie_model.h"
 #include "host/nicdrv.h"
 #include "host/pfdrv.h"
 #include "models/iommu/iommu.h"
@@ -40,7 +41,6 @@
 #include "models/mem/physmem.h"
 #include "models/nic/nic.h"
 #include "models/nic/partner.h"
-#include "models/nic/pcie_model.h"
 #include "models/pcie/cfgspace.h"
 #include "models/pcie/link.h"
 #include "models/pcie/rc.h"

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/nic/pcie_model.h"
+#include "host/nic_pcie_model.h"
 #include "systems/kinds.h"
 #include "tests/nic_fixture.h"
 

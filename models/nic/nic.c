@@ -172,8 +172,15 @@ nic_caps nic_caps_of(const sim_params *p)
                       .queues_per_vf = c.queues_per_vf,
                       .ring_entries = c.ring_entries,
                       .line_gbps = c.line_gbps,
+                      .ifg_bytes = c.ifg_bytes,
                       .mmio_base = c.mmio_base,
-                      .mmio_bytes = c.mmio_bytes};
+                      .mmio_bytes = c.mmio_bytes,
+                      .tx_fetch = c.tx_fetch,
+                      .rx_fetch = c.rx_fetch,
+                      .tx_wb = c.tx_wb,
+                      .rx_wb = c.rx_wb,
+                      .tx_head_wb = c.tx_head_wb,
+                      .itr_pkts = c.itr_pkts};
 }
 
 int nic_check(const sim_params *p, sim_err *e)

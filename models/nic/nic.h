@@ -187,7 +187,12 @@ typedef struct nic_caps {
     unsigned total_queues, pf_queues, queues_per_vf;
     uint32_t ring_entries; /* every ring's length */
     double line_gbps;
+    uint32_t ifg_bytes; /* inter-frame gap on the wire */
     uint64_t mmio_base, mmio_bytes; /* the window the OS places the NIC's BARs in */
+    /* descriptors per fetch and per write-back, head write-back, completions per vector */
+    uint32_t tx_fetch, rx_fetch, tx_wb, rx_wb;
+    bool tx_head_wb;
+    uint32_t itr_pkts;
 } nic_caps;
 nic_caps nic_caps_of(const sim_params *p);
 

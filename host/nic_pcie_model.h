@@ -1,8 +1,9 @@
-/* The NIC's PCIe bandwidth, analytically: the reference the simulated figures are
- * compared with (docs/nic-model.md, Calibration). Pure arithmetic over the parameters;
+/* The PCIe bandwidth of the NIC and its driver, analytically: the reference the
+ * simulated figures are compared with (docs/nic-model.md, Calibration). Pure arithmetic
+ * over the NIC's and the driver's parameters (so it lives with the driver, above both);
  * no device is built. */
-#ifndef MODELS_NIC_PCIE_MODEL_H
-#define MODELS_NIC_PCIE_MODEL_H
+#ifndef HOST_NIC_PCIE_MODEL_H
+#define HOST_NIC_PCIE_MODEL_H
 
 #include <stdint.h>
 

@@ -1,9 +1,10 @@
-#include "models/nic/pcie_model.h"
+#include "host/nic_pcie_model.h"
 
 #include <math.h>
 #include <stdbool.h>
 
-#include "models/nic/nic_impl.h"
+#include "host/nicdrv.h"
+#include "models/nic/nic.h"
 #include "models/pcie/link.h"
 #include "models/pcie/tlp.h"
 
@@ -22,14 +23,14 @@ nic_pcie_model nic_pcie_model_eval(const sim_params *p, uint32_t frame_bytes)
     double data = frame_bytes - NIC_FCS_BYTES;
     double mps = (double)lc.mps_bytes, mrrs = (double)lc.mrrs_bytes;
     double d = NIC_DESC_BYTES;
-    nic_cfg nc;
-    nic_cfg_load(p, &nc);
+    nic_caps nc = nic_caps_of(p);
+    nic_drv_cfg dc = nic_drv_cfg_load(p);
     double txf = nc.tx_fetch, rxf = nc.rx_fetch, wb = nc.tx_wb, rxwb = nc.rx_wb;
     double itr = nc.itr_pkts;
-    double txb = (double)sim_params_uint(p, "nicdrv.tx_batch");
-    double refill = (double)sim_params_uint(p, "nicdrv.rx_refill");
-    double txhr = (double)sim_params_uint(p, "nicdrv.tx_head_read_pkts");
-    double rxhr = (double)sim_params_uint(p, "nicdrv.rx_head_read_pkts");
+    double txb = dc.tx_batch;
+    double refill = dc.rx_refill;
+    double txhr = dc.tx_head_pkts;
+    double rxhr = dc.rx_head_pkts;
     bool head_wb = nc.tx_head_wb;
     double irq = itr > 0 ? (mwr + 4) / itr : 0;
 
