@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/bench_point.h"
 #include "sim/kernel.h"
 #include "sim/rng.h"
 
@@ -62,7 +63,7 @@ static double wall_seconds(void)
 static void measure(sim_kernel_kind kind, int nprocs, int clock, double budget, bench_result *r)
 {
     memset(r, 0, sizeof *r);
-    sim_err err = { { 0 } };
+    sim_err err = {{0}};
     sim_kernel *k = sim_kernel_create(kind, &err);
     if (!k) {
         snprintf(r->err, sizeof r->err, "%.200s", err.msg);
@@ -113,74 +114,26 @@ out:
     free(procs);
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-    const char *p = buf;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
+typedef struct kernel_job {
+    sim_kernel_kind kind;
+    int nprocs, clock;
+    double budget;
+} kernel_job;
 
-static int read_all(int fd, void *buf, size_t len)
+static void run_job(void *ctx, void *out)
 {
-    char *p = buf;
-    while (len > 0) {
-        ssize_t n = read(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
+    const kernel_job *j = ctx;
+    measure(j->kind, j->nprocs, j->clock, j->budget, out);
 }
 
 /* Runs one configuration in a forked child and collects its result. */
 static void measure_forked(sim_kernel_kind kind, int nprocs, int clock, double budget,
                            bench_result *r)
 {
-    memset(r, 0, sizeof *r);
-    int fds[2];
-    if (pipe(fds) != 0) {
-        snprintf(r->err, sizeof r->err, "pipe: %s", strerror(errno));
-        return;
-    }
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid < 0) {
-        snprintf(r->err, sizeof r->err, "fork: %s", strerror(errno));
-        close(fds[0]);
-        close(fds[1]);
-        return;
-    }
-    if (pid == 0) {
-        close(fds[0]);
-        bench_result mine;
-        measure(kind, nprocs, clock, budget, &mine);
-        _exit(write_all(fds[1], &mine, sizeof mine) == 0 ? 0 : 1);
-    }
-    close(fds[1]);
-    int got = read_all(fds[0], r, sizeof *r);
-    close(fds[0]);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    if (got != 0) {
-        memset(r, 0, sizeof *r);
-        if (WIFSIGNALED(status))
-            snprintf(r->err, sizeof r->err, "child killed by signal %d", WTERMSIG(status));
-        else
-            snprintf(r->err, sizeof r->err, "child exited with %d and no result",
-                     WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-    }
+    kernel_job j = {kind, nprocs, clock, budget};
+    char err[sizeof r->err];
+    if (bench_fork(run_job, &j, r, sizeof *r, err, sizeof err) < 0)
+        snprintf(r->err, sizeof r->err, "%s", err);
 }
 
 static void usage(FILE *to)
@@ -213,8 +166,8 @@ int main(int argc, char **argv)
         }
     }
 
-    static const sim_kernel_kind kinds[] = { SIM_KERNEL_NATIVE, SIM_KERNEL_SYSTEMC };
-    static const int nprocs[] = { 1, 64, 4096 };
+    static const sim_kernel_kind kinds[] = {SIM_KERNEL_NATIVE, SIM_KERNEL_SYSTEMC};
+    static const int nprocs[] = {1, 64, 4096};
     printf("Kernel speed: self-rescheduling processes; random = delays uniform in "
            "[1 ps, 1 us], clock = all on a 1 ns period.\n\n");
     printf("%-8s %6s %-7s %12s %8s %10s\n", "backend", "procs", "delays", "events", "seconds",

@@ -26,7 +26,6 @@ typedef struct scenario {
 
 static int run_one(const char *kernel, const scenario *sc, double duration_us, bench_point *r)
 {
-    static const char *const metric[] = {"throughput_mpps"};
     char dur[32];
     snprintf(dur, sizeof dur, "%g", duration_us);
     sim_params *p = bench_registry(&systems_ops);
@@ -43,13 +42,7 @@ static int run_one(const char *kernel, const scenario *sc, double duration_us, b
         sim_params_destroy(p);
         return -1;
     }
-    bench_run_forked(&systems_ops, p, metric, 1, r);
-    sim_params_destroy(p);
-    if (!r->ok) {
-        fprintf(stderr, "bench_nic: %s\n", r->err);
-        return -1;
-    }
-    return 0;
+    return bench_run_metric(p, "throughput_mpps", r, "bench_nic");
 }
 
 int main(int argc, char **argv)

@@ -31,7 +31,6 @@ static const char *const paths[] = {"native",    "emulated",    "paravirt",
 static int run_one(const char *kernel, const char *path, const scenario *sc, double duration_us,
                    bench_point *r)
 {
-    static const char *const metric[] = {"throughput_mpps"};
     char dur[32];
     snprintf(dur, sizeof dur, "%g", duration_us);
     int shares = strcmp(path, "native") && strcmp(path, "passthrough");
@@ -47,13 +46,9 @@ static int run_one(const char *kernel, const char *path, const scenario *sc, dou
         sim_params_destroy(p);
         return -1;
     }
-    bench_run_forked(&systems_ops, p, metric, 1, r);
-    sim_params_destroy(p);
-    if (!r->ok) {
-        fprintf(stderr, "bench_paths: %s %s: %s\n", path, sc->name, r->err);
-        return -1;
-    }
-    return 0;
+    char what[96];
+    snprintf(what, sizeof what, "bench_paths: %s %s", path, sc->name);
+    return bench_run_metric(p, "throughput_mpps", r, what);
 }
 
 int main(int argc, char **argv)

@@ -7,61 +7,124 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void child(const sim_model_ops *ops, const sim_params *p, const char *const *names,
-                  size_t n, int fd)
+#include "systems/kinds.h"
+
+static int write_all(int fd, const void *buf, size_t len)
 {
-    bench_point r;
-    memset(&r, 0, sizeof r);
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static int read_all(int fd, void *buf, size_t len)
+{
+    char *p = buf;
+    while (len > 0) {
+        ssize_t n = read(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int bench_fork(void (*fn)(void *ctx, void *out), void *ctx, void *out, size_t out_bytes, char *err,
+               size_t err_len)
+{
+    memset(out, 0, out_bytes);
+    int fds[2];
+    if (pipe(fds) != 0) {
+        snprintf(err, err_len, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(err, err_len, "fork: %s", strerror(errno));
+        close(fds[0]);
+        close(fds[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        fn(ctx, out);
+        _exit(write_all(fds[1], out, out_bytes) == 0 ? 0 : 1);
+    }
+    close(fds[1]);
+    int got = read_all(fds[0], out, out_bytes);
+    close(fds[0]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (got == 0)
+        return 0;
+    memset(out, 0, out_bytes);
+    if (WIFSIGNALED(status))
+        snprintf(err, err_len, "the child was killed by signal %d", WTERMSIG(status));
+    else
+        snprintf(err, err_len, "the child exited with %d and no result",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    return -1;
+}
+
+typedef struct point_job {
+    const sim_model_ops *ops;
+    const sim_params *p;
+    const char *const *names;
+    size_t n;
+} point_job;
+
+static void run_point(void *ctx, void *out)
+{
+    const point_job *j = ctx;
+    bench_point *r = out;
     for (size_t i = 0; i < BENCH_MAX_METRICS; i++)
-        r.metrics[i] = NAN;
+        r->metrics[i] = NAN;
     sim_err e = {{0}};
     sim_point_result res;
-    if (sim_run_point(ops, p, NULL, &res, &e) == 0) {
-        r.ok = 1;
-        r.events = res.events;
-        r.host_seconds = res.host_seconds;
-        for (size_t i = 0; i < n && i < BENCH_MAX_METRICS; i++)
+    if (sim_run_point(j->ops, j->p, NULL, &res, &e) == 0) {
+        r->ok = 1;
+        r->events = res.events;
+        r->host_seconds = res.host_seconds;
+        for (size_t i = 0; i < j->n && i < BENCH_MAX_METRICS; i++)
             for (size_t m = 0; m < res.metrics; m++)
-                if (!strcmp(res.metric_names[m], names[i]))
-                    r.metrics[i] = res.metric_values[m];
+                if (!strcmp(res.metric_names[m], j->names[i]))
+                    r->metrics[i] = res.metric_values[m];
         sim_point_result_free(&res);
     } else {
-        snprintf(r.err, sizeof r.err, "%s", e.msg);
+        snprintf(r->err, sizeof r->err, "%s", e.msg);
     }
-    ssize_t w = write(fd, &r, sizeof r);
-    _exit(w == (ssize_t)sizeof r ? 0 : 1);
 }
 
 void bench_run_forked(const sim_model_ops *ops, const sim_params *p, const char *const *names,
                       size_t n, bench_point *out)
 {
-    memset(out, 0, sizeof *out);
-    int fds[2];
-    if (pipe(fds) != 0) {
-        snprintf(out->err, sizeof out->err, "pipe: %s", strerror(errno));
-        return;
-    }
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
-        snprintf(out->err, sizeof out->err, "fork: %s", strerror(errno));
-        close(fds[0]);
-        close(fds[1]);
-        return;
-    }
-    if (pid == 0) {
-        close(fds[0]);
-        child(ops, p, names, n, fds[1]);
-    }
-    close(fds[1]);
-    ssize_t got = read(fds[0], out, sizeof *out);
-    close(fds[0]);
-    int status;
-    waitpid(pid, &status, 0);
-    if (got != (ssize_t)sizeof *out) {
-        memset(out, 0, sizeof *out);
-        snprintf(out->err, sizeof out->err, "the point's process died (status %d)", status);
-    }
+    point_job j = {ops, p, names, n};
+    char err[sizeof out->err];
+    if (bench_fork(run_point, &j, out, sizeof *out, err, sizeof err) < 0)
+        memcpy(out->err, err, sizeof err);
+}
+
+int bench_run_metric(sim_params *p, const char *metric, bench_point *out, const char *what)
+{
+    const char *names[1] = {metric};
+    bench_run_forked(&systems_ops, p, names, 1, out);
+    sim_params_destroy(p);
+    if (out->ok)
+        return 0;
+    fprintf(stderr, "%s: %s\n", what, out->err);
+    return -1;
 }
 
 sim_params *bench_registry(const sim_model_ops *ops)

@@ -4,6 +4,7 @@
 #ifndef BENCH_BENCH_POINT_H
 #define BENCH_BENCH_POINT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,15 @@ typedef struct bench_point {
  * the metric named names[i] (n <= BENCH_MAX_METRICS). */
 void bench_run_forked(const sim_model_ops *ops, const sim_params *p, const char *const *names,
                       size_t n, bench_point *out);
+
+/* Runs fn(ctx, out) in a forked child and brings its out_bytes of result back through a
+ * pipe. 0, or -1 with err saying how the child failed (its result is then zeroed). */
+int bench_fork(void (*fn)(void *ctx, void *out), void *ctx, void *out, size_t out_bytes,
+               char *err, size_t err_len);
+
+/* bench_run_forked of the point p with the model layer, metric `metric`, then frees p;
+ * -1 with the point's error on stderr, after `what`. */
+int bench_run_metric(sim_params *p, const char *metric, bench_point *out, const char *what);
 
 /* A registry with the run's and every model's parameters. */
 sim_params *bench_registry(const sim_model_ops *ops);
