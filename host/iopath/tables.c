@@ -8,6 +8,7 @@
 
 #include "host/cpu.h"
 #include "host/hv.h"
+#include "host/nicdrv.h"
 
 #define END {PATH_OP_END, 0, 0, 0, 0}
 #define RUN(c) {PATH_OP_RUN, PATH_PER_PKT, (c), 0, 0}
@@ -210,8 +211,8 @@ static const sim_param_def cost_params[] = {
      "netfront/netback ring size (one 4 KiB page: 256)", SIM_AT(cost_array, v[PATH_COST_XEN_RING])},
 };
 
-/* Costs the NIC driver owns: host/nicdrv registers them in its own table and the paths
- * charge them on the guest's core, so they are read here by name. */
+/* Costs the NIC driver owns: host/nicdrv registers them in its own table (and they are
+ * loaded from there); the paths charge them on the guest's core. */
 static const struct {
     path_cost cost;
     const char *param;
@@ -252,8 +253,9 @@ void path_costs_load(const sim_params *p, uint64_t cost[PATH_COSTS])
     for (int c = 0; c < PATH_COSTS; c++)
         cost[c] = 0;
     sim_params_load_table(p, cost_params, SIM_TABLE_LEN(cost_params), cost);
-    for (size_t i = 0; i < SIM_TABLE_LEN(driver_costs); i++)
-        cost[driver_costs[i].cost] = sim_params_uint(p, driver_costs[i].param);
+    nic_drv_cfg drv = nic_drv_cfg_load(p);
+    cost[PATH_COST_GUEST_IRQ] = drv.irq_cycles;
+    cost[PATH_COST_GUEST_POLL] = drv.poll_cycles;
 }
 
 static unsigned count_stage(const path_desc *d, uint8_t s, path_op op, int arg,
