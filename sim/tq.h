@@ -8,9 +8,9 @@
  * due, then notifies it for the new head. That is one kernel event per instant the
  * model must act, however many items it keeps (see sim/kernel.h).
  *
- * Cost: push and pop are O(log n) over 24-byte keys; each item's payload (item_bytes,
- * fixed per queue, may be 0) is copied in once and out once and never moves between.
- * Memory grows with the most items held at once, never per push. */
+ * An item carries two words: an object and a tag (what to do with it, a generation, an
+ * index into the model's own records). Cost: push and pop are O(log n) moves of 32-byte
+ * entries, with no allocation once the queue has grown to the most items it holds. */
 #ifndef SIM_TQ_H
 #define SIM_TQ_H
 
@@ -20,26 +20,29 @@
 
 typedef struct sim_tq sim_tq;
 
-sim_tq *sim_tq_create(size_t item_bytes);
+typedef struct sim_tq_item {
+    uint64_t t_ps;
+    void *obj;
+    uint64_t tag;
+} sim_tq_item;
+
+sim_tq *sim_tq_create(void);
 void sim_tq_destroy(sim_tq *q);
 
-/* Adds an item due at t_ps (copied from `item`; NULL when item_bytes is 0). True when
- * it is now the head: the model's event must be notified for t_ps. */
-bool sim_tq_push(sim_tq *q, uint64_t t_ps, const void *item);
+/* Adds an item due at t_ps. True when it is now the head: the model's event must be
+ * notified for t_ps. */
+bool sim_tq_push(sim_tq *q, uint64_t t_ps, void *obj, uint64_t tag);
 
 size_t sim_tq_len(const sim_tq *q);
 /* The head's time; UINT64_MAX when empty. */
 uint64_t sim_tq_head_ps(const sim_tq *q);
-/* The head's payload, in place (valid until the next push or pop); NULL when empty. */
-void *sim_tq_head(sim_tq *q);
 
-/* Removes the head when it is due at or before now_ps: its payload is copied to `out`
- * and its time to *t_ps (either may be NULL). False, with nothing removed, when the
- * queue is empty or its head is later. */
-bool sim_tq_pop_due(sim_tq *q, uint64_t now_ps, void *out, uint64_t *t_ps);
+/* Removes the head when it is due at or before now_ps and copies it to `out` (may be
+ * NULL). False, with nothing removed, when the queue is empty or its head is later. */
+bool sim_tq_pop_due(sim_tq *q, uint64_t now_ps, sim_tq_item *out);
 
-/* Every item's payload in no particular order (0 <= i < len), for releasing what a
- * queue still holds when its model is destroyed. */
-void *sim_tq_item_at(sim_tq *q, size_t i);
+/* Every item in no particular order (0 <= i < len), for releasing what a queue still
+ * holds when its model is destroyed. */
+sim_tq_item sim_tq_item_at(const sim_tq *q, size_t i);
 
 #endif

@@ -51,7 +51,8 @@
 
 enum op { OP_READ, OP_WRITE, OP_RW };
 
-/* A transfer in flight, in the timed queue at its completion time. */
+/* A transfer in flight: one of dma.outstanding slots, its index in the timed queue at
+ * the transfer's completion time. A retired transfer's slot takes the next one. */
 typedef struct inflight {
     uint64_t issued_ps;
     uint32_t is_write;
@@ -86,7 +87,8 @@ typedef struct dmabench {
     uint64_t base, window, size, align, offset, next_slot;
     uint64_t engine_ps;
     uint64_t issued;
-    sim_tq *inflight; /* completions not yet retired */
+    inflight *slot;   /* dma.outstanding of them */
+    sim_tq *inflight; /* completions not yet retired: slot indices */
     /* stats */
     uint64_t reads, writes, read_bytes, write_bytes, urs;
     sim_hist *latency;
@@ -239,20 +241,21 @@ static uint64_t next_addr(dmabench *b)
     return slot * b->align + b->offset;
 }
 
-static void issue(dmabench *b, uint64_t now)
+static void issue(dmabench *b, uint64_t now, size_t slot)
 {
     bool write = b->op == OP_WRITE || (b->op == OP_RW && (b->issued & 1));
     b->issued++;
     uint64_t off = next_addr(b), addr = b->base + off;
     uint64_t start = now + b->engine_ps;
-    inflight x = {.issued_ps = now, .is_write = write};
+    inflight *x = &b->slot[slot];
+    *x = (inflight){.issued_ps = now, .is_write = write};
     if (b->map_per_transfer) {
         /* The driver maps the buffer before it posts the descriptor (a bounce copy for a
          * device read must be done before the device may start). */
-        uint64_t ready = iommu_dma_map(b->dma_api, now, addr, b->size, !write, &x.buf);
+        uint64_t ready = iommu_dma_map(b->dma_api, now, addr, b->size, !write, &x->buf);
         if (ready != UINT64_MAX) {
-            x.mapped = 1;
-            addr = x.buf.dev_addr;
+            x->mapped = 1;
+            addr = x->buf.dev_addr;
             if (ready > now)
                 start = ready + b->engine_ps;
         }
@@ -267,27 +270,27 @@ static void issue(dmabench *b, uint64_t now)
         done_ps = pcie_dma_read(b->dma, start, addr, b->size, &ur);
         b->urs += ur;
     }
-    sim_tq_push(b->inflight, done_ps, &x);
+    sim_tq_push(b->inflight, done_ps, NULL, slot);
 }
 
 static void on_done(void *ctx)
 {
     dmabench *b = ctx;
     uint64_t now = sim_now_ps(b->kernel);
-    inflight x;
-    uint64_t done_ps;
-    while (sim_tq_pop_due(b->inflight, now, &x, &done_ps)) {
-        if (x.mapped)
-            iommu_dma_unmap(b->dma_api, now, &x.buf);
-        sim_hist_add(b->latency, done_ps - x.issued_ps);
-        if (x.is_write) {
+    sim_tq_item done;
+    while (sim_tq_pop_due(b->inflight, now, &done)) {
+        inflight *x = &b->slot[done.tag];
+        if (x->mapped)
+            iommu_dma_unmap(b->dma_api, now, &x->buf);
+        sim_hist_add(b->latency, done.t_ps - x->issued_ps);
+        if (x->is_write) {
             b->writes++;
             b->write_bytes += b->size;
         } else {
             b->reads++;
             b->read_bytes += b->size;
         }
-        issue(b, now);
+        issue(b, now, done.tag);
     }
     sim_event_notify_at(b->done_ev, sim_tq_head_ps(b->inflight));
 }
@@ -480,10 +483,10 @@ static void *dmabench_build(const sim_ctx *ctx, const sys_observers *obs, sim_er
     register_stats(b, ctx->stats);
 
     b->done_ev = sim_event_create(ctx->kernel, "dma.done", on_done, b);
-    b->inflight = sim_tq_create(sizeof(inflight));
-    uint64_t outstanding = b->cfg.outstanding;
-    for (uint64_t i = 0; i < outstanding; i++)
-        issue(b, 0);
+    b->inflight = sim_tq_create();
+    b->slot = sim_xcalloc(b->cfg.outstanding, sizeof *b->slot);
+    for (size_t i = 0; i < b->cfg.outstanding; i++)
+        issue(b, 0, i);
     sim_event_notify_at(b->done_ev, sim_tq_head_ps(b->inflight));
     return b;
 }
@@ -496,6 +499,7 @@ static void dmabench_destroy(void *bench)
     iommu_dma_destroy(b->dma_api);
     platform_destroy(b->pf);
     sim_tq_destroy(b->inflight);
+    free(b->slot);
     free(b);
 }
 

@@ -567,7 +567,7 @@ static void on_batch(void *ctx)
                 return;
             }
             if (full)
-                sim_tq_pop_due(r->inflight, UINT64_MAX, NULL, NULL);
+                sim_tq_pop_due(r->inflight, UINT64_MAX, NULL);
             r->clock_ps = t;
         } else {
             if (x->time_ps > limit) {
@@ -581,7 +581,7 @@ static void on_batch(void *ctx)
         if (done > r->max_done_ps)
             r->max_done_ps = done;
         if (r->fast && is_dma(x))
-            sim_tq_push(r->inflight, done, NULL);
+            sim_tq_push(r->inflight, done, NULL, 0);
     }
     const trace_rec *x = peek(r);
     if (!x) {
@@ -705,7 +705,7 @@ static void *trace_replay_build(const sim_ctx *ctx, const sys_observers *obs, si
     r->warm = warm == 1 || (warm == 0 && !(recorded_with(r->rd, "workload.kind", "dma") &&
                                            recorded_with(r->rd, "dma.cache", "cold")));
     r->outstanding = c.outstanding;
-    r->inflight = sim_tq_create(0);
+    r->inflight = sim_tq_create();
     sim_run_cfg run = sim_run_cfg_load(p);
     r->warmup_ps = run.warmup_ps;
     r->end_ps = run.warmup_ps + run.duration_ps;

@@ -12,49 +12,38 @@
 #include "sim/text.h"
 #include "sim/tq.h"
 
-typedef struct item {
-    uint64_t id;
-    char tag[20];
-} item;
-
 START_TEST(test_tq_time_then_push_order)
 {
-    sim_tq *q = sim_tq_create(sizeof(item));
+    sim_tq *q = sim_tq_create();
     ck_assert_uint_eq(sim_tq_len(q), 0);
     ck_assert_uint_eq(sim_tq_head_ps(q), UINT64_MAX);
-    ck_assert_ptr_null(sim_tq_head(q));
-    /* Times 30 10 20 10 30 10: ids in push order. */
+    /* Times 30 10 20 10 30 10: tags in push order, objects carried along. */
     static const uint64_t t[] = {30, 10, 20, 10, 30, 10};
+    static int obj[6];
     bool head[6];
-    for (uint64_t i = 0; i < 6; i++) {
-        item it = {.id = i};
-        snprintf(it.tag, sizeof it.tag, "item %llu", (unsigned long long)i);
-        head[i] = sim_tq_push(q, t[i], &it);
-    }
+    for (uint64_t i = 0; i < 6; i++)
+        head[i] = sim_tq_push(q, t[i], &obj[i], i);
     ck_assert(head[0] && head[1] && !head[2] && !head[3] && !head[4] && !head[5]);
     ck_assert_uint_eq(sim_tq_head_ps(q), 10);
-    ck_assert_uint_eq(((item *)sim_tq_head(q))->id, 1);
-    item out;
-    uint64_t at;
-    ck_assert(!sim_tq_pop_due(q, 9, &out, &at)); /* nothing due yet */
+    sim_tq_item out;
+    ck_assert(!sim_tq_pop_due(q, 9, &out)); /* nothing due yet */
     static const uint64_t want[] = {1, 3, 5, 2, 0, 4};
     for (int i = 0; i < 6; i++) {
-        ck_assert(sim_tq_pop_due(q, 100, &out, &at));
-        ck_assert_uint_eq(out.id, want[i]);
-        ck_assert_uint_eq(at, t[want[i]]);
-        char tag[20];
-        snprintf(tag, sizeof tag, "item %llu", (unsigned long long)want[i]);
-        ck_assert_str_eq(out.tag, tag);
+        ck_assert(sim_tq_pop_due(q, 100, &out));
+        ck_assert_uint_eq(out.tag, want[i]);
+        ck_assert_uint_eq(out.t_ps, t[want[i]]);
+        ck_assert_ptr_eq(out.obj, &obj[want[i]]);
     }
-    ck_assert(!sim_tq_pop_due(q, UINT64_MAX, NULL, NULL));
+    ck_assert(!sim_tq_pop_due(q, UINT64_MAX, NULL));
     sim_tq_destroy(q);
+    sim_tq_destroy(NULL);
 }
 END_TEST
 
-/* Random pushes and pops against a sorted reference, through growth and slot reuse. */
+/* Random pushes and pops against a sorted reference, through growth. */
 START_TEST(test_tq_against_reference)
 {
-    sim_tq *q = sim_tq_create(sizeof(uint64_t));
+    sim_tq *q = sim_tq_create();
     sim_rng rng;
     sim_rng_seed(&rng, 7, "tq");
     enum { N = 20000 };
@@ -67,47 +56,31 @@ START_TEST(test_tq_against_reference)
             ref_t[n] = t;
             ref_id[n] = next_id;
             n++;
-            sim_tq_push(q, t, &next_id);
-            next_id++;
+            sim_tq_push(q, t, NULL, next_id++);
         } else {
             /* The reference's earliest: least time, then least id (= push order). */
             size_t best = 0;
             for (size_t i = 1; i < n; i++)
                 if (ref_t[i] < ref_t[best] || (ref_t[i] == ref_t[best] && ref_id[i] < ref_id[best]))
                     best = i;
-            uint64_t id, t;
-            ck_assert(sim_tq_pop_due(q, UINT64_MAX, &id, &t));
-            ck_assert_uint_eq(id, ref_id[best]);
-            ck_assert_uint_eq(t, ref_t[best]);
-            now = t;
+            sim_tq_item it;
+            ck_assert(sim_tq_pop_due(q, UINT64_MAX, &it));
+            ck_assert_uint_eq(it.tag, ref_id[best]);
+            ck_assert_uint_eq(it.t_ps, ref_t[best]);
+            now = it.t_ps;
             ref_t[best] = ref_t[--n];
             ref_id[best] = ref_id[n];
         }
         ck_assert_uint_eq(sim_tq_len(q), n);
     }
-    /* item_at visits every pending payload once. */
+    /* item_at visits every pending item once. */
     uint64_t sum = 0, want = 0;
     for (size_t i = 0; i < n; i++) {
-        sum += *(uint64_t *)sim_tq_item_at(q, i);
+        sum += sim_tq_item_at(q, i).tag;
         want += ref_id[i];
     }
     ck_assert_uint_eq(sum, want);
-    ck_assert_ptr_null(sim_tq_item_at(q, n));
     sim_tq_destroy(q);
-}
-END_TEST
-
-START_TEST(test_tq_without_payload)
-{
-    sim_tq *q = sim_tq_create(0);
-    sim_tq_push(q, 5, NULL);
-    sim_tq_push(q, 3, NULL);
-    uint64_t t;
-    ck_assert(sim_tq_pop_due(q, 10, NULL, &t));
-    ck_assert_uint_eq(t, 3);
-    ck_assert_uint_eq(sim_tq_head_ps(q), 5);
-    sim_tq_destroy(q);
-    sim_tq_destroy(NULL);
 }
 END_TEST
 
@@ -170,7 +143,6 @@ static Suite *util_suite(void)
     TCase *tc = tcase_create("tq");
     tcase_add_test(tc, test_tq_time_then_push_order);
     tcase_add_test(tc, test_tq_against_reference);
-    tcase_add_test(tc, test_tq_without_payload);
     suite_add_tcase(s, tc);
     tc = tcase_create("text");
     tcase_add_test(tc, test_text_parse_u64);

@@ -247,8 +247,7 @@ void nic_sched(nic *n, uint64_t t_ps, enum nic_act_kind kind, void *obj, uint32_
     uint64_t now = sim_now_ps(n->kernel);
     if (t_ps < now)
         t_ps = now;
-    nic_act a = {.obj = obj, .gen = gen, .kind = (uint8_t)kind};
-    if (sim_tq_push(n->acts, t_ps, &a))
+    if (sim_tq_push(n->acts, t_ps, obj, NIC_ACT_TAG(kind, gen)))
         sim_event_notify_at(n->ev, t_ps);
 }
 
@@ -256,26 +255,26 @@ static void on_event(void *ctx)
 {
     nic *n = ctx;
     uint64_t now = sim_now_ps(n->kernel);
-    nic_act a;
-    uint64_t a_ps;
-    while (sim_tq_pop_due(n->acts, now, &a, &a_ps)) {
-        switch (a.kind) {
+    sim_tq_item a;
+    while (sim_tq_pop_due(n->acts, now, &a)) {
+        uint32_t gen = NIC_ACT_GEN(a.tag);
+        switch (NIC_ACT_KIND(a.tag)) {
         case NIC_ACT_TXQ:
         case NIC_ACT_RXQ: {
             nic_q *q = a.obj;
-            if (q->gen == a.gen && q->wake_ps == a_ps) {
+            if (q->gen == gen && q->wake_ps == a.t_ps) {
                 q->wake_ps = NIC_NOT_DONE;
                 nic_q_wake(q, now);
             }
             break;
         }
         case NIC_ACT_ENGINE:
-            if (!a.obj && a.gen == n->engine_gen) {
+            if (!a.obj && gen == n->engine_gen) {
                 n->engine_wake_ps = NIC_NOT_DONE;
                 nic_engine_run(n, now);
             } else if (a.obj) {
                 nic_fn *f = a.obj; /* a rate-limited VF has tokens again */
-                if (f->present && f->gen == a.gen && f->token_wait)
+                if (f->present && f->gen == gen && f->token_wait)
                     nic_engine_tokens_back(n, f, now);
             }
             break;
@@ -284,12 +283,12 @@ static void on_event(void *ctx)
             break;
         case NIC_ACT_ITR: {
             nic_vec *v = a.obj;
-            if (v->gen == a.gen && v->fn->present)
+            if (v->gen == gen && v->fn->present)
                 nic_vec_timer(v, now);
             break;
         }
         case NIC_ACT_RXDMA:
-            if (a.gen == n->rxe_gen) {
+            if (gen == n->rxe_gen) {
                 n->rxe_wake_ps = NIC_NOT_DONE;
                 nic_rx_engine_run(n, now);
             }
@@ -744,7 +743,7 @@ nic *nic_create(const sim_params *p, const nic_env *env, sim_err *e)
     n->engine_wake_ps = NIC_NOT_DONE;
     n->rxe_wake_ps = NIC_NOT_DONE;
     n->ev = sim_event_create(n->kernel, "nic", on_event, n);
-    n->acts = sim_tq_create(sizeof(nic_act));
+    n->acts = sim_tq_create();
     register_device_stats(n);
     if (build_pf(n, e) < 0) {
         nic_destroy(n);
@@ -768,11 +767,11 @@ void nic_destroy(nic *n)
         nic_q_free(&n->rxq[q]);
     }
     for (size_t i = 0; i < sim_tq_len(n->acts); i++) {
-        const nic_act *a = sim_tq_item_at(n->acts, i);
-        if (a->kind == NIC_ACT_MBX)
-            free(a->obj);
-        else if (a->kind == NIC_ACT_FRAME)
-            nic_frame_free(n, a->obj);
+        sim_tq_item a = sim_tq_item_at(n->acts, i);
+        if (NIC_ACT_KIND(a.tag) == NIC_ACT_MBX)
+            free(a.obj);
+        else if (NIC_ACT_KIND(a.tag) == NIC_ACT_FRAME)
+            nic_frame_free(n, a.obj);
     }
     while (n->free_frames) {
         nic_frame *f = n->free_frames;

@@ -29,12 +29,11 @@ enum nic_act_kind {
 };
 
 /* An action in the NIC's timed queue (sim_tq: same-time actions in the order they
- * were scheduled, so the model's own order is fixed). */
-typedef struct nic_act {
-    void *obj;
-    uint32_t gen; /* the object's generation when scheduled; stale actions are skipped */
-    uint8_t kind;
-} nic_act;
+ * were scheduled, so the model's own order is fixed): its object, and a tag holding
+ * the kind and the object's generation when scheduled (stale actions are skipped). */
+#define NIC_ACT_TAG(kind, gen) (((uint64_t)(kind) << 32) | (uint32_t)(gen))
+#define NIC_ACT_KIND(tag) ((enum nic_act_kind)((tag) >> 32))
+#define NIC_ACT_GEN(tag) ((uint32_t)(tag))
 
 typedef struct nic_frame {
     nic_pkt pkt;

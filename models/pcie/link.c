@@ -12,14 +12,10 @@
 enum { FC_P, FC_NP, FC_CPL, FC_CLASSES };
 #define FC_DATA_UNIT_BYTES 16u
 
-/* Credits coming back at a time. */
-typedef struct fc_return {
-    uint32_t hdr, data;
-} fc_return;
-
 /* One credit class of one receiver. A limit of 0 is infinite. Pending returns are a
- * timed queue: TLPs may be booked out of time order (a gap on the wire is filled after
- * later TLPs were booked), so returns are not in booking order. */
+ * timed queue (the tag: header credits in the high word, data credits in the low):
+ * TLPs may be booked out of time order (a gap on the wire is filled after later TLPs
+ * were booked), so returns are not in booking order. */
 typedef struct fc_class {
     uint32_t hdr_limit, data_limit;
     uint32_t hdr_avail, data_avail;
@@ -140,7 +136,7 @@ static void fc_init(fc_class *fc, uint32_t hdr_limit, uint32_t data_limit)
     fc->hdr_limit = fc->hdr_avail = hdr_limit;
     fc->data_limit = fc->data_avail = data_limit;
     if (hdr_limit || data_limit)
-        fc->returns = sim_tq_create(sizeof(fc_return));
+        fc->returns = sim_tq_create();
 }
 
 static void register_dir_stats(sim_stats *s, const char *name, const char *dname, link_dir *d)
@@ -234,15 +230,14 @@ static uint64_t fc_acquire(fc_class *fc, uint64_t t, uint32_t hdr, uint32_t data
         data = 0;
     while (fc->hdr_avail < hdr || fc->data_avail < data) {
         /* The configuration check guarantees one TLP fits, so a return is pending. */
-        fc_return r;
-        uint64_t at_ps;
-        bool any = sim_tq_pop_due(fc->returns, UINT64_MAX, &r, &at_ps);
+        sim_tq_item r;
+        bool any = sim_tq_pop_due(fc->returns, UINT64_MAX, &r);
         assert(any);
         (void)any;
-        if (at_ps > t)
-            t = at_ps;
-        fc->hdr_avail += r.hdr;
-        fc->data_avail += r.data;
+        if (r.t_ps > t)
+            t = r.t_ps;
+        fc->hdr_avail += (uint32_t)(r.tag >> 32);
+        fc->data_avail += (uint32_t)r.tag;
     }
     fc->hdr_avail -= hdr;
     fc->data_avail -= data;
@@ -256,7 +251,7 @@ static void fc_release_at(fc_class *fc, uint64_t at_ps, uint32_t hdr, uint32_t d
     if (fc->data_limit == 0)
         data = 0;
     if (hdr || data)
-        sim_tq_push(fc->returns, at_ps, &(fc_return){hdr, data});
+        sim_tq_push(fc->returns, at_ps, NULL, ((uint64_t)hdr << 32) | data);
 }
 
 uint64_t pcie_link_send(pcie_link *l, pcie_dir d, uint64_t ready_ps, enum pcie_tlp_type t,
