@@ -42,6 +42,7 @@ struct pfdrv {
     nic *nic;
     pcie_cfg_bus *bus;
     uint16_t pf_rid;
+    uint64_t mmio_base, mmio_bytes; /* the window the PF's (and the VFs') BARs are in */
     uint16_t sriov; /* the capability's offset, found when binding; 0: none */
     pfdrv_cfg cfg;
     uint64_t vf_mac_base;
@@ -108,6 +109,8 @@ pfdrv *pfdrv_create(const sim_params *p, const pfdrv_env *env)
     d->nic = env->nic;
     d->bus = env->bus;
     d->pf_rid = env->pf_rid;
+    d->mmio_base = env->mmio_base;
+    d->mmio_bytes = env->mmio_bytes;
     sim_params_load_table(p, pfdrv_params, SIM_TABLE_LEN(pfdrv_params), &d->cfg);
     nic_mac_parse(d->cfg.vf_mac_base, &d->vf_mac_base); /* pfdrv_check refused bad ones */
     d->caps = nic_caps_of(p);
@@ -151,7 +154,7 @@ static unsigned vfs_enabled(pfdrv *d)
 static int place_vf_bars(pfdrv *d, unsigned num)
 {
     pcie_cfg *pf = pcie_cfg_bus_lookup(d->bus, d->pf_rid);
-    uint64_t top = d->caps.mmio_base;
+    uint64_t top = d->mmio_base;
     for (unsigned b = 0; b < PCIE_CFG_NUM_BARS; b++) {
         uint64_t a = pcie_cfg_bar_address(pf, b), s = pcie_cfg_bar_size(pf, b);
         if (a && a + s > top)
@@ -174,7 +177,7 @@ static int place_vf_bars(pfdrv *d, unsigned num)
         while (align < region)
             align <<= 1;
         uint64_t addr = (top + align - 1) & ~(align - 1);
-        if (addr + region > d->caps.mmio_base + d->caps.mmio_bytes ||
+        if (addr + region > d->mmio_base + d->mmio_bytes ||
             (!is64 && addr + region > (1ull << 32)))
             return -1;
         sriov_write(d, reg, 4, (uint32_t)addr);

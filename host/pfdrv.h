@@ -49,12 +49,14 @@ int pfdrv_check(const sim_params *p, sim_err *e);
 
 typedef struct pfdrv pfdrv;
 
-/* Where the PF is: its device, and its routing ID on the configuration bus. */
+/* Where the PF is: its device, its routing ID on the configuration bus, and the MMIO
+ * window the OS placed its BARs in (the VFs' BARs go after them, in the same window). */
 typedef struct pfdrv_env {
     sim_kernel *kernel;
     nic *nic;
     pcie_cfg_bus *bus;
     uint16_t pf_rid;
+    uint64_t mmio_base, mmio_bytes;
 } pfdrv_env;
 
 /* Binds to the PF, which the system has enumerated (BARs placed, MPS/MRRS set). */

@@ -173,31 +173,15 @@ static int dmabench_check(const sim_params *p, sim_err *e)
                            "dma.base_addr = %#llx is not 4 KiB aligned (use dma.offset_bytes "
                            "for unaligned transfers)",
                            (unsigned long long)base);
-    /* Device writes there would be interrupts or reach the device's own registers. */
-    if (base < PCIE_MSI_BASE + PCIE_MSI_SIZE && base + window > PCIE_MSI_BASE)
-        return sim_err_set(e,
-                           "the DMA window [%#llx, %#llx) overlaps the MSI window [%#llx, "
-                           "%#llx)",
-                           (unsigned long long)base, (unsigned long long)(base + window),
-                           PCIE_MSI_BASE, PCIE_MSI_BASE + PCIE_MSI_SIZE);
-    if (base < PLATFORM_MMIO32_BASE + PLATFORM_MMIO_WINDOW_BYTES &&
-        base + window > PLATFORM_MMIO32_BASE)
-        return sim_err_set(e,
-                           "the DMA window [%#llx, %#llx) overlaps the device MMIO window "
-                           "[%#llx, %#llx)",
-                           (unsigned long long)base, (unsigned long long)(base + window),
-                           PLATFORM_MMIO32_BASE, PLATFORM_MMIO32_BASE + PLATFORM_MMIO_WINDOW_BYTES);
-    /* A device with fewer address bits than the window needs reaches it through
-     * remapping (strict, lazy) or bounce buffers (off, pt): both work. */
-    if (base + window > 1ull << 52)
-        return sim_err_set(e,
-                           "the DMA window [%#llx, %#llx) is beyond 52-bit host physical "
-                           "addresses",
-                           (unsigned long long)base, (unsigned long long)(base + window));
+    if (platform_check_buffer(p, "the DMA window", base, window, PLATFORM_MMIO32_BASE, false, e) <
+        0)
+        return -1;
     unsigned bits = lc.addr_bits;
     iommu_dma_cfg dc;
     iommu_dma_config(p, &dc);
     int mode = (int)dc.mode;
+    /* A device with fewer address bits than the window needs reaches it through
+     * remapping (strict, lazy) or bounce buffers (off, pt): both work. */
     if (bits < 64 && base + window > (1ull << bits) && mode < IOMMU_DMA_STRICT &&
         base < PLATFORM_BOUNCE_BASE + PLATFORM_BOUNCE_BYTES && base + window > PLATFORM_BOUNCE_BASE)
         return sim_err_set(e,
@@ -206,16 +190,6 @@ static int dmabench_check(const sim_params *p, sim_err *e)
                            (unsigned long long)base, (unsigned long long)(base + window),
                            PLATFORM_BOUNCE_BASE, PLATFORM_BOUNCE_BASE + PLATFORM_BOUNCE_BYTES,
                            bits);
-    if (mode == IOMMU_DMA_OFF)
-        return 0;
-    if (base < PLATFORM_IOMMU_TABLES_BASE + PLATFORM_IOMMU_TABLES_BYTES &&
-        base + window > PLATFORM_IOMMU_TABLES_BASE)
-        return sim_err_set(e,
-                           "the DMA window [%#llx, %#llx) overlaps the IOMMU's tables at "
-                           "[%#llx, %#llx)",
-                           (unsigned long long)base, (unsigned long long)(base + window),
-                           PLATFORM_IOMMU_TABLES_BASE,
-                           PLATFORM_IOMMU_TABLES_BASE + PLATFORM_IOMMU_TABLES_BYTES);
     uint64_t page = dc.page_bytes;
     if (mode >= IOMMU_DMA_STRICT && c.map == 1 && window / page > WINDOW_MAX_PAGES)
         return sim_err_set(e,
@@ -439,7 +413,7 @@ static int bring_up_function(dmabench *b, const sim_params *p, sim_stats *st, si
         !pcie_cfg_exp_set_link_status(b->fn, lc->gen, lc->lanes) ||
         !pcie_cfg_bus_attach(pf->bus, PLATFORM_DEVICE_RID, b->fn))
         return sim_err_set(e, "cannot build the device's configuration space");
-    if (!platform_boot(pf, PLATFORM_MMIO32_BASE, e))
+    if (!platform_boot(pf, PLATFORM_MMIO32_BASE, PLATFORM_MMIO_WINDOW_BYTES, e))
         return -1;
     pcie_dma_set_limits(b->dma, pcie_cfg_exp_mps_bytes(b->fn), pcie_cfg_exp_mrrs_bytes(b->fn));
     pcie_cfg_register_stats(b->fn, st, "dev.cfg");
@@ -452,11 +426,7 @@ static void *dmabench_build(const sim_ctx *ctx, const sys_observers *obs, sim_er
     dmabench *b = sim_xcalloc(1, sizeof *b);
     b->cfg = dma_cfg_load(p);
     b->kernel = ctx->kernel;
-    b->pf = platform_create(ctx, obs, false, e);
-    if (!b->pf) {
-        dmabench_destroy(b);
-        return NULL;
-    }
+    b->pf = platform_create(ctx, obs, false);
     b->dma =
         pcie_dma_create(b->pf->link, b->pf->rc, PLATFORM_DEVICE_RID, pcie_link_params_load(p).tags);
     if (bring_up_function(b, p, ctx->stats, e) < 0) {

@@ -184,17 +184,9 @@ static int nicload_check(const sim_params *p, sim_err *e)
                            (unsigned long long)mps, (unsigned long long)mpss);
     uint64_t qbytes = nic_drvq_mem_bytes(p) * qp * (vms ? vms : 1);
     uint64_t base = c.host_base_addr;
-    iommu_dma_cfg dc;
-    iommu_dma_config(p, &dc);
-    if (dc.mode != IOMMU_DMA_OFF &&
-        base < PLATFORM_IOMMU_TABLES_BASE + PLATFORM_IOMMU_TABLES_BYTES &&
-        base + qbytes > PLATFORM_IOMMU_TABLES_BASE)
-        return sim_err_set(e,
-                           "nicload.host_base_addr: the queues' memory [%#llx, %#llx) overlaps "
-                           "the IOMMU's tables at [%#llx, %#llx)",
-                           (unsigned long long)base, (unsigned long long)(base + qbytes),
-                           PLATFORM_IOMMU_TABLES_BASE,
-                           PLATFORM_IOMMU_TABLES_BASE + PLATFORM_IOMMU_TABLES_BYTES);
+    if (platform_check_buffer(p, "nicload.host_base_addr: the queues' memory", base, qbytes,
+                              nic_caps_of(p).mmio_base, false, e) < 0)
+        return -1;
     uint64_t mac;
     if (nic_mac_parse(sim_params_string(p, "peer.mac"), &mac) < 0 || !nic_mac_is_unicast(mac))
         return sim_err_set(e, "peer.mac = '%s' is not a unicast MAC address",
@@ -437,10 +429,12 @@ static void register_metrics(nicload *l, sim_stats *st)
 
 static int bring_up(nicload *l, const sim_params *p, sim_err *e)
 {
-    if (!platform_boot(l->pf, sim_params_uint(p, "nic.mmio_base_addr"), e))
+    uint64_t mmio_base = nic_caps_of(p).mmio_base;
+    if (!platform_boot(l->pf, mmio_base, PLATFORM_MMIO_WINDOW_BYTES, e))
         return -1;
     unsigned vfs = (unsigned)sim_params_uint(p, "nic.vfs");
-    pfdrv_env drv = {l->kernel, l->nic, l->pf->bus, PLATFORM_DEVICE_RID};
+    pfdrv_env drv = {l->kernel,           l->nic,   l->pf->bus, PLATFORM_DEVICE_RID,
+                     mmio_base, PLATFORM_MMIO_WINDOW_BYTES};
     if (vfs && pfdrv_sriov_configure(p, &drv, vfs, e) < 0)
         return -1;
     return 0;
@@ -594,11 +588,7 @@ static void *nicload_build(const sim_ctx *ctx, const sys_observers *obs, sim_err
     l->frame = l->cfg.frame_bytes;
     l->dir = (enum dir)l->cfg.direction;
     l->model = nic_pcie_model_eval(p, l->frame);
-    l->pf = platform_create(ctx, obs, false, e);
-    if (!l->pf) {
-        nicload_destroy(l);
-        return NULL;
-    }
+    l->pf = platform_create(ctx, obs, false);
     nic_env env = {ctx->kernel, ctx->stats, l->pf->link,
                    l->pf->rc,   l->pf->bus, PLATFORM_DEVICE_RID};
     l->nic = nic_create(p, &env, e);

@@ -541,10 +541,12 @@ static void paths_destroy(void *system)
 static int bring_up_nic(paths_sys *sys, sim_err *e)
 {
     const sim_params *p = sys->params;
-    if (!platform_boot(sys->pf, sim_params_uint(p, "nic.mmio_base_addr"), e))
+    uint64_t mmio_base = nic_caps_of(p).mmio_base;
+    if (!platform_boot(sys->pf, mmio_base, PLATFORM_MMIO_WINDOW_BYTES, e))
         return -1;
     unsigned vfs = vfs_for(p, &sys->cfg);
-    pfdrv_env drv = {sys->io.kernel, sys->nic, sys->pf->bus, PLATFORM_DEVICE_RID};
+    pfdrv_env drv = {sys->io.kernel, sys->nic, sys->pf->bus, PLATFORM_DEVICE_RID,
+                     mmio_base,      PLATFORM_MMIO_WINDOW_BYTES};
     if (vfs && pfdrv_sriov_configure(p, &drv, vfs, e) < 0)
         return -1;
     return 0;
@@ -826,11 +828,7 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
     io->cpu = cpu_create(p, ctx->stats);
     io->hv = hv_create(p, ctx->stats, io->cpu);
     /* The IOMMU is on whatever iommu.mode says: VMs' memory is remapped. */
-    sys->pf = platform_create(ctx, obs, true, e);
-    if (!sys->pf) {
-        paths_destroy(sys);
-        return NULL;
-    }
+    sys->pf = platform_create(ctx, obs, true);
     io->iommu = sys->pf->iommu;
     iommu_set_irq_sink(io->iommu, iopath_on_irq, io);
     nic_env env = {ctx->kernel, ctx->stats,   sys->pf->link,

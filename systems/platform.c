@@ -22,20 +22,51 @@ int platform_check(const sim_params *p, sim_err *e)
     return 0;
 }
 
-platform *platform_create(const sim_ctx *ctx, const sys_observers *obs, bool with_iommu, sim_err *e)
+int platform_check_buffer(const sim_params *p, const char *what, uint64_t base, uint64_t bytes,
+                          uint64_t mmio_base, bool with_iommu, sim_err *e)
 {
-    (void)e;
+    static const struct {
+        const char *name;
+        uint64_t base, bytes;
+    } msi = {"the MSI window", PCIE_MSI_BASE, PCIE_MSI_SIZE},
+      tables = {"the IOMMU's tables at", PLATFORM_IOMMU_TABLES_BASE, PLATFORM_IOMMU_TABLES_BYTES};
+    uint64_t end = base + bytes;
+    if (end < base || end > 1ull << 52)
+        return sim_err_set(e, "%s [%#llx, %#llx) is beyond 52-bit host physical addresses",
+                           what, (unsigned long long)base, (unsigned long long)end);
+    /* Device writes there would be interrupts or reach the device's own registers. */
+    if (base < msi.base + msi.bytes && end > msi.base)
+        return sim_err_set(e, "%s [%#llx, %#llx) overlaps %s [%#llx, %#llx)", what,
+                           (unsigned long long)base, (unsigned long long)end, msi.name,
+                           (unsigned long long)msi.base, (unsigned long long)(msi.base + msi.bytes));
+    if (base < mmio_base + PLATFORM_MMIO_WINDOW_BYTES && end > mmio_base)
+        return sim_err_set(e, "%s [%#llx, %#llx) overlaps the device MMIO window [%#llx, %#llx)",
+                           what, (unsigned long long)base, (unsigned long long)end,
+                           (unsigned long long)mmio_base,
+                           (unsigned long long)(mmio_base + PLATFORM_MMIO_WINDOW_BYTES));
+    iommu_dma_cfg dc;
+    iommu_dma_config(p, &dc);
+    if ((with_iommu || dc.mode != IOMMU_DMA_OFF) && base < tables.base + tables.bytes &&
+        end > tables.base)
+        return sim_err_set(e, "%s [%#llx, %#llx) overlaps %s [%#llx, %#llx)", what,
+                           (unsigned long long)base, (unsigned long long)end, tables.name,
+                           (unsigned long long)tables.base,
+                           (unsigned long long)(tables.base + tables.bytes));
+    return 0;
+}
+
+platform *platform_create(const sim_ctx *ctx, const sys_observers *obs, bool with_iommu)
+{
     const sim_params *p = ctx->params;
     platform *pf = sim_xcalloc(1, sizeof *pf);
-    pf->params = p;
-    pf->stats = ctx->stats;
-    pf->obs = obs;
+    if (obs)
+        pf->obs = *obs;
     pf->mem = mem_create(p, ctx->stats);
     pf->pm = mem_phys_create();
     pf->link = pcie_link_create(p, ctx->stats, "pcie");
     pf->rc = pcie_rc_create(p, ctx->stats, pf->link, pf->mem);
-    if (obs && obs->rc_request)
-        pcie_rc_set_observer(pf->rc, obs->rc_request, obs->rc_request_ctx);
+    if (pf->obs.rc_request)
+        pcie_rc_set_observer(pf->rc, pf->obs.rc_request, pf->obs.rc_request_ctx);
     pf->bus = pcie_cfg_bus_create();
     iommu_dma_cfg dc;
     iommu_dma_config(p, &dc);
@@ -61,7 +92,7 @@ void platform_destroy(platform *pf)
     free(pf);
 }
 
-pcie_cfg *platform_boot(platform *pf, uint64_t mmio_base, sim_err *e)
+pcie_cfg *platform_boot(platform *pf, uint64_t mmio_base, uint64_t mmio_bytes, sim_err *e)
 {
     uint16_t rids[8];
     size_t n = pcie_cfg_bus_enumerate(pf->bus, 2, rids, 8);
@@ -69,10 +100,9 @@ pcie_cfg *platform_boot(platform *pf, uint64_t mmio_base, sim_err *e)
         sim_err_set(e, "platform: boot found %zu functions on the bus, not one at 01:00.0", n);
         return NULL;
     }
-    if (pcie_cfg_bus_assign_bars(pf->bus, rids, n, mmio_base, PLATFORM_MMIO_WINDOW_BYTES, NULL)) {
+    if (pcie_cfg_bus_assign_bars(pf->bus, rids, n, mmio_base, mmio_bytes, NULL)) {
         sim_err_set(e, "platform: the device's BARs do not fit the %llu MiB MMIO window at %#llx",
-                    (unsigned long long)(PLATFORM_MMIO_WINDOW_BYTES >> 20),
-                    (unsigned long long)mmio_base);
+                    (unsigned long long)(mmio_bytes >> 20), (unsigned long long)mmio_base);
         return NULL;
     }
     pcie_cfg *fn = pcie_cfg_bus_lookup(pf->bus, PLATFORM_DEVICE_RID);
@@ -86,6 +116,6 @@ pcie_cfg *platform_boot(platform *pf, uint64_t mmio_base, sim_err *e)
 
 void platform_observe_dma_api(const platform *pf, iommu_dma *d)
 {
-    if (pf->obs && pf->obs->dma_api)
-        iommu_dma_set_observer(d, pf->obs->dma_api, pf->obs->dma_api_ctx);
+    if (pf->obs.dma_api)
+        iommu_dma_set_observer(d, pf->obs.dma_api, pf->obs.dma_api_ctx);
 }

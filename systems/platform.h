@@ -68,9 +68,7 @@ typedef struct sys_observers {
 
 /* The components, for the kind that builds on them. iommu is NULL without one. */
 typedef struct platform {
-    const sim_params *params;
-    sim_stats *stats;
-    const sys_observers *obs;
+    sys_observers obs; /* what the run observes (copied in: it outlives the build) */
     mem *mem;
     mem_phys *pm;
     pcie_link *link;
@@ -85,18 +83,26 @@ void platform_register_params(sim_params *p);
 /* Cross-parameter checks of those (configuration errors, exit 2). */
 int platform_check(const sim_params *p, sim_err *e);
 
+/* A host buffer a workload places for its device, [base, base + bytes): refused (exit 2,
+ * the message starting with `what`, e.g. "the DMA window") when it wraps, reaches
+ * beyond 52-bit physical addresses, or overlaps the MSI window, the device's MMIO window
+ * at mmio_base, or the IOMMU's tables when there is an IOMMU (with_iommu, or iommu.mode
+ * not off). */
+int platform_check_buffer(const sim_params *p, const char *what, uint64_t base, uint64_t bytes,
+                          uint64_t mmio_base, bool with_iommu, sim_err *e);
+
 /* Creates memory, the link ("pcie.*" statistics), the root complex, the bus and the
- * IOMMU (with_iommu: always; else when iommu.mode is not off), in that order. obs may
- * be NULL. NULL with *e set on failure. */
-platform *platform_create(const sim_ctx *ctx, const sys_observers *obs, bool with_iommu,
-                          sim_err *e);
+ * IOMMU (with_iommu: always; else when iommu.mode is not off), in that order, from
+ * parameters platform_check accepted. obs may be NULL. */
+platform *platform_create(const sim_ctx *ctx, const sys_observers *obs, bool with_iommu);
 void platform_destroy(platform *pf);
 
 /* Boot: enumerates the bus from the root port, which must find one function at
  * PLATFORM_DEVICE_RID (the kind plugged its device in), places its BARs in the MMIO
- * window at mmio_base and programs Max_Payload_Size and Max_Read_Request_Size from the
- * link's configuration. Returns the function, or NULL with *e set. */
-pcie_cfg *platform_boot(platform *pf, uint64_t mmio_base, sim_err *e);
+ * window [mmio_base, + mmio_bytes) and programs Max_Payload_Size and
+ * Max_Read_Request_Size from the link's configuration. Returns the function, or NULL
+ * with *e set. */
+pcie_cfg *platform_boot(platform *pf, uint64_t mmio_base, uint64_t mmio_bytes, sim_err *e);
 
 /* A DMA API the host creates for a device: observed as the run asks. */
 void platform_observe_dma_api(const platform *pf, iommu_dma *d);

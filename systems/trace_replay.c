@@ -685,11 +685,7 @@ static void *trace_replay_build(const sim_ctx *ctx, const sys_observers *obs, si
         return NULL;
     }
     iommu_dma_config(p, &r->dma_api);
-    r->pf = platform_create(ctx, obs, false, e);
-    if (!r->pf) {
-        trace_replay_destroy(r);
-        return NULL;
-    }
+    r->pf = platform_create(ctx, obs, false);
     r->mem = r->pf->mem;
     r->link = r->pf->link;
     r->rc = r->pf->rc;

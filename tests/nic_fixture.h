@@ -97,9 +97,10 @@ static inline void nicfx_build(nicfx *f)
     nic_env env = {f->r.k, f->r.s, pf->link, pf->rc, pf->bus, PLATFORM_DEVICE_RID};
     f->n = nic_create(f->r.p, &env, &e);
     ck_assert_msg(f->n, "%s", e.msg);
-    ck_assert_msg(platform_boot(pf, sim_params_uint(f->r.p, "nic.mmio_base_addr"), &e), "%s",
-                  e.msg);
-    pfdrv_env pe = {f->r.k, f->n, pf->bus, PLATFORM_DEVICE_RID};
+    uint64_t mmio_base = nic_caps_of(f->r.p).mmio_base;
+    ck_assert_msg(platform_boot(pf, mmio_base, PLATFORM_MMIO_WINDOW_BYTES, &e), "%s", e.msg);
+    pfdrv_env pe = {f->r.k, f->n, pf->bus, PLATFORM_DEVICE_RID, mmio_base,
+                    PLATFORM_MMIO_WINDOW_BYTES};
     f->pf = pfdrv_create(f->r.p, &pe);
     f->msi = calloc(FX_MAX_MSI, sizeof *f->msi);
     f->wire = calloc(FX_MAX_WIRE, sizeof *f->wire);

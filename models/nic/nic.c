@@ -13,10 +13,6 @@
 
 #include "models/nic/nic_regs.h"
 
-/* The NIC's 64-bit prefetchable MMIO window: PF BARs first, then the VF BAR regions
- * (at most 256 VFs x 32 KiB). */
-#define NIC_MMIO_WINDOW_BYTES (256ull << 20)
-
 /* ---------------------------------------------------------------- MAC addresses */
 
 int nic_mac_parse(const char *text, uint64_t *mac)
@@ -158,7 +154,6 @@ void nic_cfg_load(const sim_params *p, nic_cfg *c)
     memset(c, 0, sizeof *c);
     sim_params_load_table(p, nic_params, SIM_TABLE_LEN(nic_params), c);
     nic_mac_parse(c->pf_mac_text, &c->pf_mac); /* nic_check has refused malformed ones */
-    c->mmio_bytes = NIC_MMIO_WINDOW_BYTES;
     c->tags = pcie_link_params_load(p).tags;
 }
 
@@ -174,7 +169,6 @@ nic_caps nic_caps_of(const sim_params *p)
                       .line_gbps = c.line_gbps,
                       .ifg_bytes = c.ifg_bytes,
                       .mmio_base = c.mmio_base,
-                      .mmio_bytes = c.mmio_bytes,
                       .tx_fetch = c.tx_fetch,
                       .rx_fetch = c.rx_fetch,
                       .tx_wb = c.tx_wb,

@@ -188,7 +188,7 @@ typedef struct nic_caps {
     uint32_t ring_entries; /* every ring's length */
     double line_gbps;
     uint32_t ifg_bytes; /* inter-frame gap on the wire */
-    uint64_t mmio_base, mmio_bytes; /* the window the OS places the NIC's BARs in */
+    uint64_t mmio_base; /* where the OS places the NIC's BARs (nic.mmio_base_addr) */
     /* descriptors per fetch and per write-back, head write-back, completions per vector */
     uint32_t tx_fetch, rx_fetch, tx_wb, rx_wb;
     bool tx_head_wb;

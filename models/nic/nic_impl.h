@@ -161,7 +161,6 @@ typedef struct nic_cfg {
     const char *pf_mac_text;
     /* not parameters of the table */
     uint64_t pf_mac;     /* pf_mac_text parsed */
-    uint64_t mmio_bytes; /* NIC_MMIO_WINDOW_BYTES */
     uint32_t tags;       /* the link's (pcie.tags): each function's DMA engine */
 } nic_cfg;
 
