@@ -602,7 +602,7 @@ int main(int argc, char **argv)
                 return 0;
             }
         if (!strcmp(argv[2], "trace")) {
-            fputs(trace_cli_help_text, stdout);
+            fputs(trace_cmd_help_text, stdout);
             return 0;
         }
         if (!strcmp(argv[2], "params"))
@@ -620,6 +620,6 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "params"))
         return cmd_params(argc - 1, argv + 1);
     if (!strcmp(cmd, "trace"))
-        return trace_cli_main(argc - 1, argv + 1);
+        return trace_cmd_main(argc - 1, argv + 1);
     return usage_error("unknown command '%s'", cmd);
 }

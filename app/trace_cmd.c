@@ -13,7 +13,7 @@
 
 #define EXIT_BAD 2
 
-const char trace_cli_help_text[] =
+const char trace_cmd_help_text[] =
     "usage: iovsim trace info FILE\n"
     "       iovsim trace cat FILE\n"
     "       iovsim trace import [--from linux|text] [--rid BB:DD.F] [--domain N]\n"
@@ -361,14 +361,14 @@ static int cmd_import(int argc, char **argv)
     return 0;
 }
 
-int trace_cli_main(int argc, char **argv)
+int trace_cmd_main(int argc, char **argv)
 {
     if (argc < 2)
         return usage("needs a command: info, cat or import%s", "");
     const char *cmd = argv[1];
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help") || !strcmp(argv[1], "help")) {
-            fputs(trace_cli_help_text, stdout);
+            fputs(trace_cmd_help_text, stdout);
             return 0;
         }
     if (!strcmp(cmd, "info") || !strcmp(cmd, "cat")) {

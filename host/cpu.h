@@ -3,8 +3,8 @@
  * a core: the core is a reservation (a sim_resv timeline), so a saturated core delays
  * whatever comes next on it and caps throughput. Cycles are attributed to who spent them, so a
  * path's CPU cost per packet splits into guest, hypervisor and host. */
-#ifndef MODELS_HOST_CPU_H
-#define MODELS_HOST_CPU_H
+#ifndef HOST_CPU_H
+#define HOST_CPU_H
 
 #include <stdint.h>
 

@@ -6,8 +6,8 @@
  *
  * Defaults are KVM on x86 as measured by Dall et al. (ISCA 2016; USENIX ATC 2017) on a
  * Xeon E5-2450; the platform file cites them per parameter. */
-#ifndef MODELS_HOST_HV_H
-#define MODELS_HOST_HV_H
+#ifndef HOST_HV_H
+#define HOST_HV_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -17,11 +17,11 @@
  * CPU cost. Every step counts cycles (nicdrv.*_cycles) and MMIO read stalls. There is
  * no processor model inside this module: the driver's work takes no simulated time
  * unless a CPU is attached with nic_drvq_set_cpu, which is the seam where a core model
- * (models/host/cpu.h cpu_run) reserves a core for those cycles and stalls; the driver
+ * (host/cpu.h cpu_run) reserves a core for those cycles and stalls; the driver
  * then continues at the time the hook returns, so its doorbells and re-enables move
  * later when the core is busy. */
-#ifndef MODELS_NIC_DRV_H
-#define MODELS_NIC_DRV_H
+#ifndef HOST_NICDRV_H
+#define HOST_NICDRV_H
 
 #include <stdbool.h>
 #include <stdint.h>

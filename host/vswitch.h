@@ -3,8 +3,8 @@
  * forwards known unicast to one port, floods broadcast, multicast and unknown
  * destinations to every other port, and costs vswitch.pkt_cycles per packet on the
  * core that runs it (the caller charges them through the CPU model). */
-#ifndef MODELS_HOST_VSWITCH_H
-#define MODELS_HOST_VSWITCH_H
+#ifndef HOST_VSWITCH_H
+#define HOST_VSWITCH_H
 
 #include <stddef.h>
 #include <stdint.h>

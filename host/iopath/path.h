@@ -3,7 +3,7 @@
  * inline in the physical driver's poll) and the steps it takes there: cycles of a
  * named cost, copies, VM exits, grant copies, the virtual switch, hand-offs to the next
  * stage with a notification mechanism, completions back to the sender, the physical
- * NIC, delivery to the application. One engine (models/paths/engine.c) interprets
+ * NIC, delivery to the application. One engine (host/iopath/engine.c) interprets
  * every path; the timing comes only from the models the steps cross (cores, exits,
  * copies, the switch, the NIC, PCIe, the IOMMU), never from the path itself.
  *
@@ -11,8 +11,8 @@
  * rx_entry runs inline in the receive poll of the NIC queue that received a frame
  * (the host's PF driver, or the VM's own driver for assigned functions); a frame the
  * virtual switch hands to a VM enters at switch_entry. */
-#ifndef MODELS_PATHS_PATH_H
-#define MODELS_PATHS_PATH_H
+#ifndef HOST_IOPATH_PATH_H
+#define HOST_IOPATH_PATH_H
 
 #include <stdbool.h>
 #include <stdint.h>

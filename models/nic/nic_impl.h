@@ -220,7 +220,7 @@ struct nic {
 };
 
 /* nic.c */
-/* The NIC's parameters from the registry (also for models/nic/pcie_model.c). */
+/* The NIC's parameters from the registry. */
 void nic_cfg_load(const sim_params *p, nic_cfg *c);
 void nic_set_error(nic *n, uint64_t *counter, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
