@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "sim/alloc.h"
 #include "sim/resv.h"
 
 typedef struct core {
@@ -57,12 +58,10 @@ static double busy_share(const sim_stats *s, void *ctx)
 
 cpu *cpu_create(const sim_params *p, sim_stats *stats)
 {
-    cpu *c = calloc(1, sizeof *c);
-    assert(c);
+    cpu *c = sim_xcalloc(1, sizeof *c);
     c->cfg = cpu_cfg_load(p);
     c->ps_per_cycle = 1000.0 / c->cfg.ghz;
-    c->cores = calloc(c->cfg.cores, sizeof *c->cores);
-    assert(c->cores);
+    c->cores = sim_xcalloc(c->cfg.cores, sizeof *c->cores);
     static const char *const who[CPU_WHO_COUNT] = {"guest", "hypervisor", "host"};
     for (int w = 0; w < CPU_WHO_COUNT; w++) {
         char name[64], desc[96];

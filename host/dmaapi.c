@@ -8,6 +8,7 @@
 #include "host/cpu.h"
 #include "models/iommu/iommu_regs.h"
 #include "models/pcie/rc.h"
+#include "sim/alloc.h"
 
 #define FOUR_GIB (1ull << 32)
 #define BOUNCE_SLOT_BYTES 2048u /* swiotlb's IO_TLB_SIZE */
@@ -207,8 +208,7 @@ static void ra_free(range_alloc *r, uint64_t at, uint64_t bytes)
     unsigned o = order_of((bytes + r->gran - 1) / r->gran);
     if (r->n[o] == r->cap[o]) {
         r->cap[o] = r->cap[o] ? 2 * r->cap[o] : 16;
-        r->free[o] = realloc(r->free[o], r->cap[o] * sizeof *r->free[o]);
-        assert(r->free[o]);
+        r->free[o] = sim_xrealloc(r->free[o], r->cap[o] * sizeof *r->free[o]);
     }
     r->free[o][r->n[o]++] = at;
 }
@@ -237,8 +237,7 @@ iommu_dma *iommu_dma_create(const sim_params *p, sim_stats *s, iommu *u, mem *m,
                             uint16_t rid, uint16_t did, unsigned addr_bits,
                             uint64_t bounce_base, uint64_t bounce_bytes, sim_err *e)
 {
-    iommu_dma *d = calloc(1, sizeof *d);
-    assert(d);
+    iommu_dma *d = sim_xcalloc(1, sizeof *d);
     iommu_dma_config(p, &d->cfg);
     d->mode = (iommu_dma_mode)d->cfg.mode;
     d->u = u;
@@ -452,8 +451,7 @@ uint64_t iommu_dma_unmap(iommu_dma *d, uint64_t t_ps, const iommu_dma_buf *b)
         d->fq_oldest_ps = t;
     if (d->fq_n == d->fq_cap) {
         d->fq_cap = d->fq_cap ? 2 * d->fq_cap : 256;
-        d->fq = realloc(d->fq, d->fq_cap * sizeof *d->fq);
-        assert(d->fq);
+        d->fq = sim_xrealloc(d->fq, d->fq_cap * sizeof *d->fq);
     }
     d->fq[d->fq_n++] = (flush_item){b->iova, b->iova_bytes};
     if (d->fq_n >= d->cfg.lazy_batch ||

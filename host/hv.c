@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "sim/alloc.h"
+
 /* The hv.* parameters. */
 enum { IRQ_BY_EXIT, IRQ_POSTED }; /* hv.irq_delivery, in its choices' order */
 typedef struct hv_cfg {
@@ -60,8 +62,7 @@ const char *hv_exit_name(hv_exit_reason r) { return r < HV_EXIT_REASONS ? exit_n
 
 hv *hv_create(const sim_params *p, sim_stats *stats, cpu *c)
 {
-    hv *h = calloc(1, sizeof *h);
-    assert(h);
+    hv *h = sim_xcalloc(1, sizeof *h);
     h->cpu = c;
     sim_params_load_table(p, hv_params, SIM_TABLE_LEN(hv_params), &h->cfg);
     for (int r = 0; r < HV_EXIT_REASONS; r++) {

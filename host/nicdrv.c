@@ -1,6 +1,5 @@
 #include "host/nicdrv.h"
 
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +7,7 @@
 #include "host/pfdrv.h"
 #include "models/nic/nic_regs.h"
 #include "models/pcie/cfgspace.h"
+#include "sim/alloc.h"
 
 struct nic_drvq {
     sim_kernel *kernel;
@@ -155,8 +155,7 @@ static void on_poll(void *ctx);
 
 nic_drvq *nic_drvq_create(const sim_params *p, const nic_drv_env *env)
 {
-    nic_drvq *q = calloc(1, sizeof *q);
-    assert(q);
+    nic_drvq *q = sim_xcalloc(1, sizeof *q);
     q->kernel = env->kernel;
     q->rc = env->rc;
     q->nic = env->nic;
@@ -173,16 +172,14 @@ nic_drvq *nic_drvq_create(const sim_params *p, const nic_drv_env *env)
     q->tx = (nic_ring){.base_addr = a, .entries = n};
     q->rx = (nic_ring){.base_addr = a + (uint64_t)n * NIC_DESC_BYTES, .entries = n};
     q->tx.head_wb_addr = a + 2ull * n * NIC_DESC_BYTES;
-    q->tx.desc = calloc(n, sizeof *q->tx.desc);
-    q->rx.desc = calloc(n, sizeof *q->rx.desc);
-    assert(q->tx.desc && q->rx.desc);
+    q->tx.desc = sim_xcalloc(n, sizeof *q->tx.desc);
+    q->rx.desc = sim_xcalloc(n, sizeof *q->rx.desc);
     for (uint32_t i = 0; i < n; i++)
         q->tx.desc[i].wb_ps = q->rx.desc[i].wb_ps = NIC_NOT_DONE;
     q->tx_bufs = a + round4k(2ull * n * NIC_DESC_BYTES + 64);
     q->rx_bufs = q->tx_bufs + (uint64_t)n * q->cfg.buf_bytes;
     if (q->cfg.qdisc_pkts) {
-        q->backlog = calloc(q->cfg.qdisc_pkts, sizeof *q->backlog);
-        assert(q->backlog);
+        q->backlog = sim_xcalloc(q->cfg.qdisc_pkts, sizeof *q->backlog);
     }
     char name[64];
     snprintf(name, sizeof name, "nicdrv.f%u.q%u", q->fn, q->q);

@@ -64,7 +64,8 @@ static uint32_t access(vpci_fn *v, uint16_t off, unsigned size, bool write, uint
         return 0;
     }
     if (v->msix && off >= v->msix && off < v->msix + 12) {
-        if (write && off == v->msix + PCIE_MSIX_MSG_CTRL && (val & PCIE_MSIX_MSG_CTRL_ENABLE))
+        if (write && off == v->msix + PCIE_MSIX_MSG_CTRL &&
+            (val & PCIE_MSIX_MSG_CTRL_ENABLE) && v->msix_on)
             v->msix_on(v->msix_ctx);
         return write ? 0 : pcie_cfg_read(v->cfg, off, size);
     }

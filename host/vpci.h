@@ -31,7 +31,8 @@ typedef struct vpci_counters {
 typedef void (*vpci_msix_fn)(void *ctx);
 
 /* The guest on core vcpu_core probes the assigned function cfg from t_ps, each access an
- * exit. Returns when the probe is done on that core. */
+ * exit. msix_on (NULL: nothing to route) is called when the guest enables MSI-X.
+ * Returns when the probe is done on that core. */
 uint64_t vpci_probe(hv *h, unsigned vcpu_core, pcie_cfg *cfg, vpci_msix_fn msix_on, void *ctx,
                     vpci_counters *counters, uint64_t t_ps);
 

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/alloc.h"
+
 /* The MAC table is a libc binary search tree (tsearch) keyed by address: learning is
  * rare after warm-up, and a lookup is a few comparisons. */
 typedef struct mac_entry {
@@ -39,8 +41,8 @@ void vswitch_register_params(sim_params *p)
 
 vswitch *vswitch_create(const sim_params *p, sim_stats *stats, const char *name, unsigned ports)
 {
-    vswitch *v = calloc(1, sizeof *v);
-    assert(v && ports > 0);
+    vswitch *v = sim_xcalloc(1, sizeof *v);
+    assert(ports > 0);
     v->ports = ports;
     sim_params_load_table(p, vswitch_params, SIM_TABLE_LEN(vswitch_params), &v->cfg);
     char n[96];
@@ -85,8 +87,7 @@ static void learn(vswitch *v, unsigned in_port, uint64_t mac)
     mac_entry key = {.mac = mac};
     mac_entry **found = tfind(&key, &v->table, cmp_mac);
     if (!found) {
-        mac_entry *e = malloc(sizeof *e);
-        assert(e);
+        mac_entry *e = sim_xmalloc(sizeof *e);
         *e = (mac_entry){mac, in_port};
         found = tsearch(e, &v->table, cmp_mac);
         assert(found);

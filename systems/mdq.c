@@ -33,6 +33,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "sim/alloc.h"
 #include "sim/kernel.h"
 #include "sim/rng.h"
 #include "sim/stats.h"
@@ -155,11 +156,7 @@ static double m_sojourn_ns_theory(const sim_stats *s, void *ctx)
 static void *mdq_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *e)
 {
     (void)obs;
-    mdq *m = calloc(1, sizeof *m);
-    if (!m) {
-        sim_err_set(e, "mdq: out of memory");
-        return NULL;
-    }
+    mdq *m = sim_xcalloc(1, sizeof *m);
     mdq_cfg c;
     sim_params_load_table(ctx->params, mdq_params, SIM_TABLE_LEN(mdq_params), &c);
     m->kernel = ctx->kernel;

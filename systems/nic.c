@@ -27,7 +27,6 @@
  * Interrupts are delivered as addressed (no interrupt remapping on this path yet). */
 #include "systems/kinds.h"
 
-#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -463,9 +462,10 @@ static int assign(nicload *l, const sim_params *p, unsigned fn, uint64_t base, u
         return sim_err_set(e, "nic: no IOMMU domain for function %u", fn);
     uint64_t page = dc.page_bytes;
     uint64_t lo = base & ~(page - 1), hi = (base + bytes + page - 1) & ~(page - 1);
-    if (iommu_domain_map(d, lo, lo, hi - lo, page, IOMMU_READ | IOMMU_WRITE, e) < 0 ||
-        iommu_attach(u, rid, d) < 0)
-        return e->msg[0] ? -1 : sim_err_set(e, "nic: cannot attach function %u", fn);
+    if (iommu_domain_map(d, lo, lo, hi - lo, page, IOMMU_READ | IOMMU_WRITE, e) < 0)
+        return -1;
+    if (iommu_attach(u, rid, d) < 0)
+        return sim_err_set(e, "nic: cannot attach function %u", fn);
     return 0;
 }
 
@@ -473,10 +473,8 @@ static int add_queues(nicload *l, const sim_params *p, sim_stats *st, sim_err *e
 {
     unsigned fns = l->vms ? l->vms : 1;
     l->nfn = fns;
-    l->drv_ctr = calloc(fns, sizeof *l->drv_ctr);
-    l->q = calloc((size_t)fns * l->qp, sizeof *l->q);
-    if (!l->drv_ctr || !l->q)
-        return sim_err_set(e, "out of memory");
+    l->drv_ctr = sim_xcalloc(fns, sizeof *l->drv_ctr);
+    l->q = sim_xcalloc((size_t)fns * l->qp, sizeof *l->q);
     uint64_t base = l->cfg.host_base_addr;
     uint64_t per_q = nic_drvq_mem_bytes(p);
     for (unsigned i = 0; i < fns; i++) {
@@ -557,8 +555,7 @@ static void start_traffic(nicload *l, const sim_params *p)
         return;
     }
     double per_q = offered / (double)l->nq;
-    l->gens = calloc(l->nq, sizeof *l->gens);
-    assert(l->gens);
+    l->gens = sim_xcalloc(l->nq, sizeof *l->gens);
     l->ngens = l->nq;
     for (size_t i = 0; i < l->nq; i++) {
         gen *g = &l->gens[i];

@@ -49,7 +49,6 @@
  * inter_vm without two VMs behind one switch. */
 #include "systems/kinds.h"
 
-#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -651,11 +650,9 @@ static int add_queues(paths_sys *sys, sim_err *e)
     path_nic_owner own = (path_nic_owner)sys->io.path->nic_owner;
     uint64_t per_q = nic_drvq_mem_bytes(p);
     unsigned maxq = sys->io.vms + sys->cfg.host_cores;
-    sys->io.dq = calloc(maxq, sizeof *sys->io.dq);
-    sys->drv_ctr = calloc(sys->io.vms + 1, sizeof *sys->drv_ctr);
-    sys->io.host_q = calloc(sys->cfg.host_cores, sizeof *sys->io.host_q);
-    if (!sys->io.dq || !sys->drv_ctr || !sys->io.host_q)
-        return sim_err_set(e, "out of memory");
+    sys->io.dq = sim_xcalloc(maxq, sizeof *sys->io.dq);
+    sys->drv_ctr = sim_xcalloc(sys->io.vms + 1, sizeof *sys->drv_ctr);
+    sys->io.host_q = sim_xcalloc(sys->cfg.host_cores, sizeof *sys->io.host_q);
     if (iommu_irq_table_init(sys->pf->iommu, irq_table_order(maxq)) < 0)
         return sim_err_set(e, "paths: no interrupt remapping table for %u vectors", maxq);
     sys->n_drv_ctr = 1;
@@ -861,11 +858,7 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
         paths_destroy(sys);
         return NULL;
     }
-    if (iopath_build_stages(io) < 0) {
-        sim_err_set(e, "out of memory");
-        paths_destroy(sys);
-        return NULL;
-    }
+    iopath_build_stages(io);
     sys->peer = nic_partner_create(p, ctx->stats, ctx->kernel, sys->nic);
     nic_partner_set_rx_observer(sys->peer, on_partner_rx, sys);
     if (io->vsw)

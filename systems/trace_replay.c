@@ -54,6 +54,7 @@
 #include "models/pcie/link.h"
 #include "models/pcie/rc.h"
 #include "models/pcie/tlp.h"
+#include "sim/alloc.h"
 #include "sim/kernel.h"
 #include "sim/tq.h"
 #include "traces/trace.h"
@@ -254,15 +255,13 @@ static page_ref *ref_slot(replay *r, uint16_t did, uint64_t page, bool add)
         if (!add)
             return NULL;
         r->refs_cap = 1024;
-        r->refs = calloc(r->refs_cap, sizeof *r->refs);
-        assert(r->refs);
+        r->refs = sim_xcalloc(r->refs_cap, sizeof *r->refs);
     }
     if (add && 2 * (r->refs_n + 1) > r->refs_cap) {
         page_ref *old = r->refs;
         size_t old_cap = r->refs_cap;
         r->refs_cap *= 2;
-        r->refs = calloc(r->refs_cap, sizeof *r->refs);
-        assert(r->refs);
+        r->refs = sim_xcalloc(r->refs_cap, sizeof *r->refs);
         r->refs_n = 0;
         for (size_t i = 0; i < old_cap; i++)
             if (old[i].used) {
@@ -671,11 +670,9 @@ static void trace_replay_destroy(void *replay_);
 static void *trace_replay_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *e)
 {
     const sim_params *p = ctx->params;
-    replay *r = calloc(1, sizeof *r);
-    assert(r);
+    replay *r = sim_xcalloc(1, sizeof *r);
     r->kernel = ctx->kernel;
-    r->rid_state = calloc(65536, 1);
-    assert(r->rid_state);
+    r->rid_state = sim_xcalloc(65536, 1);
     replay_cfg c;
     sim_params_load_table(p, replay_params, SIM_TABLE_LEN(replay_params), &c);
     r->rd = trace_reader_open(c.file, e);

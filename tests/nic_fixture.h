@@ -52,22 +52,16 @@ typedef struct nicfx {
     unsigned nwire;
 } nicfx;
 
-static inline void fx_set(sim_params *p, const char *name, const char *value)
-{
-    sim_err e;
-    ck_assert_msg(sim_params_set(p, name, value, "test", &e) == 0, "%s", e.msg);
-}
-
 static inline void nicfx_params(nicfx *f)
 {
     memset(f, 0, sizeof *f);
     rig_init(&f->r);
-    fx_set(f->r.p, "workload.kind", "nic");
-    fx_set(f->r.p, "nic.max_vfs", "8");
-    fx_set(f->r.p, "nic.total_queues", "32");
-    fx_set(f->r.p, "nic.ring_entries", "64");
-    fx_set(f->r.p, "nic.tx_desc_cache", "40");
-    fx_set(f->r.p, "nicdrv.rx_refill", "8");
+    rig_set(&f->r, "workload.kind", "nic");
+    rig_set(&f->r, "nic.max_vfs", "8");
+    rig_set(&f->r, "nic.total_queues", "32");
+    rig_set(&f->r, "nic.ring_entries", "64");
+    rig_set(&f->r, "nic.tx_desc_cache", "40");
+    rig_set(&f->r, "nicdrv.rx_refill", "8");
 }
 
 static inline void fx_on_msi(void *ctx, uint16_t rid, uint64_t addr, uint32_t data, uint64_t t_ps)
@@ -135,7 +129,7 @@ static inline nic_drvq *nicfx_queue(nicfx *f, unsigned fn, unsigned q)
 
 static inline void nicfx_run_us(nicfx *f, double us)
 {
-    sim_kernel_run_until(f->r.k, sim_now_ps(f->r.k) + (uint64_t)(us * 1e6));
+    rig_run_until(&f->r, sim_now_ps(f->r.k) + (uint64_t)llround(us * SIM_PS_PER_US));
     nic_settle(f->n, sim_now_ps(f->r.k));
 }
 

@@ -16,6 +16,7 @@
 #define TESTS_RIG_H
 
 #include <check.h>
+#include <math.h>
 #include <stdbool.h>
 
 #include "sim/kernel.h"
@@ -37,10 +38,16 @@ static inline void rig_init(rig *r)
     systems_ops.register_params(r->p);
 }
 
-static inline void rig_set(rig *r, const char *name, const char *value)
+/* Sets a parameter of a registry a test holds, failing the test if it is refused. */
+static inline void rig_param_set(sim_params *p, const char *name, const char *value)
 {
     sim_err e;
-    ck_assert_msg(sim_params_set(r->p, name, value, "test", &e) == 0, "%s", e.msg);
+    ck_assert_msg(sim_params_set(p, name, value, "test", &e) == 0, "%s", e.msg);
+}
+
+static inline void rig_set(rig *r, const char *name, const char *value)
+{
+    rig_param_set(r->p, name, value);
 }
 
 /* The kernel and the statistics, for a test that builds a whole system itself. */
@@ -63,14 +70,23 @@ static inline void rig_build(rig *r, bool with_iommu)
     r->pf = platform_create(&ctx, NULL, with_iommu);
 }
 
+/* Runs the kernel to end_ps; the test fails if the kernel stopped or failed. */
+static inline void rig_run_until(rig *r, uint64_t end_ps)
+{
+    sim_run_status st = sim_kernel_run_until(r->k, end_ps);
+    ck_assert_msg(st == SIM_RUN_TIME || st == SIM_RUN_IDLE, "the kernel returned %d: %s", st,
+                  sim_kernel_error(r->k));
+}
+
 /* Runs to warm_us, starts the statistics, runs dur_us more and ends them, as a point's
- * measured interval does. */
+ * measured interval does (times rounded to the nearest picosecond). */
 static inline void rig_run(rig *r, double warm_us, double dur_us)
 {
-    uint64_t w = (uint64_t)(warm_us * SIM_PS_PER_US), d = (uint64_t)(dur_us * SIM_PS_PER_US);
-    sim_kernel_run_until(r->k, w);
+    uint64_t w = (uint64_t)llround(warm_us * SIM_PS_PER_US);
+    uint64_t d = (uint64_t)llround(dur_us * SIM_PS_PER_US);
+    rig_run_until(r, w);
     sim_stats_start(r->s, w);
-    sim_kernel_run_until(r->k, w + d);
+    rig_run_until(r, w + d);
     sim_stats_end(r->s, w + d);
 }
 

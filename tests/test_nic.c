@@ -117,7 +117,7 @@ START_TEST(test_queue_pool_refuses_oversubscription)
 {
     nicfx f;
     nicfx_params(&f);
-    fx_set(f.r.p, "nic.total_queues", "16");
+    rig_set(&f.r, "nic.total_queues", "16");
     nicfx_build(&f);
     /* 2 for the PF + 7 x 2 = 16: fits exactly. */
     ck_assert_int_eq(pfdrv_enable_vfs(f.pf, 7), 0);
@@ -139,7 +139,7 @@ START_TEST(test_queue_pool_refuses_oversubscription)
 
     /* As a configuration, the same is refused before a run. */
     sim_err e;
-    fx_set(f.r.p, "nic.vfs", "8");
+    rig_set(&f.r, "nic.vfs", "8");
     ck_assert_int_eq(pfdrv_check(f.r.p, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "more queues than the pool holds"));
     nicfx_destroy(&f);
@@ -161,7 +161,7 @@ START_TEST(test_veb_by_mac_and_vlan)
 {
     nicfx f;
     nicfx_params(&f);
-    fx_set(f.r.p, "nic.vf_vlan", "100");
+    rig_set(&f.r, "nic.vf_vlan", "100");
     nicfx_build(&f);
     with_rx_everywhere(&f, 3);
     ck_assert_int_eq(pfdrv_set_vf_vlan(f.pf, 0, 2, 200, NULL), 0);
@@ -291,7 +291,7 @@ START_TEST(test_each_vf_interrupts_with_its_own_vector)
 {
     nicfx f;
     nicfx_params(&f);
-    fx_set(f.r.p, "nic.itr_us", "1");
+    rig_set(&f.r, "nic.itr_us", "1");
     nicfx_build(&f);
     ck_assert_int_eq(pfdrv_enable_vfs(f.pf, 3), 0);
     /* Two queue pairs on each of three VFs: six vectors, data = queue index. */
@@ -328,7 +328,7 @@ START_TEST(test_mailbox_latency_and_trust)
 {
     nicfx f;
     nicfx_params(&f);
-    fx_set(f.r.p, "nic.mbx_latency_us", "10");
+    rig_set(&f.r, "nic.mbx_latency_us", "10");
     nicfx_build(&f);
     with_rx_everywhere(&f, 2);
     uint64_t t0 = sim_now_ps(f.r.k), done;
@@ -392,8 +392,8 @@ START_TEST(test_vf_administration_registers)
 {
     nicfx f;
     nicfx_params(&f);
-    fx_set(f.r.p, "nic.vf_vlan", "100");
-    fx_set(f.r.p, "nic.vf_rate_gbps", "2.5");
+    rig_set(&f.r, "nic.vf_vlan", "100");
+    rig_set(&f.r, "nic.vf_rate_gbps", "2.5");
     nicfx_build(&f);
     ck_assert_int_eq(pfdrv_enable_vfs(f.pf, 2), 0);
     /* The PF driver's defaults, read back from the device. */
@@ -568,7 +568,7 @@ START_TEST(test_unmapped_buffer_with_the_iommu)
 {
     nicfx f;
     nicfx_params(&f);
-    fx_set(f.r.p, "iommu.mode", "strict"); /* the platform's IOMMU translates */
+    rig_set(&f.r, "iommu.mode", "strict"); /* the platform's IOMMU translates */
     nicfx_build(&f);
     ck_assert_int_eq(pfdrv_enable_vfs(f.pf, 1), 0);
     iommu *u = f.r.pf->iommu;
@@ -604,22 +604,22 @@ START_TEST(test_configuration_refused)
     nicfx f;
     nicfx_params(&f);
     sim_err e;
-    fx_set(f.r.p, "nic.vfs", "9");
+    rig_set(&f.r, "nic.vfs", "9");
     ck_assert_int_eq(nic_check(f.r.p, &e), 0); /* the PF driver's settings are its own */
     ck_assert_int_eq(pfdrv_check(f.r.p, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "NumVFs above TotalVFs"));
-    fx_set(f.r.p, "nic.vfs", "2");
-    fx_set(f.r.p, "nic.vf_mac_base", "03:00:00:00:00:00");
+    rig_set(&f.r, "nic.vfs", "2");
+    rig_set(&f.r, "nic.vf_mac_base", "03:00:00:00:00:00");
     ck_assert_int_eq(pfdrv_check(f.r.p, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "not a unicast address"));
-    fx_set(f.r.p, "nic.vf_mac_base", "02:00:00:00:00:00");
-    fx_set(f.r.p, "nic.vf_rate_gbps", "41");
+    rig_set(&f.r, "nic.vf_mac_base", "02:00:00:00:00:00");
+    rig_set(&f.r, "nic.vf_rate_gbps", "41");
     ck_assert_int_eq(pfdrv_check(f.r.p, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "above the line rate"));
-    fx_set(f.r.p, "nic.vf_rate_gbps", "10");
+    rig_set(&f.r, "nic.vf_rate_gbps", "10");
     ck_assert_int_eq(pfdrv_check(f.r.p, &e), 0);
     ck_assert_int_eq(nic_check(f.r.p, &e), 0);
-    fx_set(f.r.p, "nicload.vms", "3");
+    rig_set(&f.r, "nicload.vms", "3");
     ck_assert_int_eq(systems_ops.check(f.r.p, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "nic.vfs = 2"));
     sim_params_destroy(f.r.p);

@@ -21,8 +21,8 @@ static sim_params *registry(void)
     sim_params *p = sim_params_create();
     sim_run_register_params(p);
     systems_ops.register_params(p);
-    fx_set(p, "workload.kind", "nic");
-    fx_set(p, "run.kernel", "native");
+    rig_param_set(p, "workload.kind", "nic");
+    rig_param_set(p, "run.kernel", "native");
     return p;
 }
 
@@ -33,19 +33,19 @@ static sim_params *registry(void)
  * the NIC's descriptor cache keeps the link busy across fetch latencies. */
 static void calibration(sim_params *p)
 {
-    fx_set(p, "nic.tx_desc_fetch", "40");
-    fx_set(p, "nic.wb_threshold", "8");
-    fx_set(p, "nicdrv.tx_batch", "1");
-    fx_set(p, "nicdrv.tx_head_read_pkts", "1");
-    fx_set(p, "nicdrv.rx_refill", "32");
-    fx_set(p, "nicdrv.rx_head_read_pkts", "8");
-    fx_set(p, "nic.itr_pkts", "32");
-    fx_set(p, "nic.pf_queues", "4");
-    fx_set(p, "nicload.queue_pairs", "4");
-    fx_set(p, "nicload.frame_bytes", "64");
-    fx_set(p, "nicload.direction", "tx");
-    fx_set(p, "run.warmup_us", "100");
-    fx_set(p, "run.duration_us", "1000");
+    rig_param_set(p, "nic.tx_desc_fetch", "40");
+    rig_param_set(p, "nic.wb_threshold", "8");
+    rig_param_set(p, "nicdrv.tx_batch", "1");
+    rig_param_set(p, "nicdrv.tx_head_read_pkts", "1");
+    rig_param_set(p, "nicdrv.rx_refill", "32");
+    rig_param_set(p, "nicdrv.rx_head_read_pkts", "8");
+    rig_param_set(p, "nic.itr_pkts", "32");
+    rig_param_set(p, "nic.pf_queues", "4");
+    rig_param_set(p, "nicload.queue_pairs", "4");
+    rig_param_set(p, "nicload.frame_bytes", "64");
+    rig_param_set(p, "nicload.direction", "tx");
+    rig_param_set(p, "run.warmup_us", "100");
+    rig_param_set(p, "run.duration_us", "1000");
 }
 
 static double metric(const sim_point_result *r, const char *name)
@@ -89,7 +89,7 @@ START_TEST(test_calibration_64b_transmit)
     sim_point_result_free(&r);
 
     /* Without the head register read the limit moves where the model says. */
-    fx_set(p, "nicdrv.tx_head_read_pkts", "0");
+    rig_param_set(p, "nicdrv.tx_head_read_pkts", "0");
     run(p, &r);
     m = nic_pcie_model_eval(p, 64);
     gbps = metric(&r, "throughput_gbps");
@@ -103,14 +103,14 @@ END_TEST
 START_TEST(test_mtu_reaches_line_rate)
 {
     sim_params *p = registry();
-    fx_set(p, "nic.vfs", "8");
-    fx_set(p, "nicload.vms", "8");
-    fx_set(p, "nicload.queue_pairs", "2");
-    fx_set(p, "nicload.frame_bytes", "1518");
-    fx_set(p, "run.duration_us", "500");
+    rig_param_set(p, "nic.vfs", "8");
+    rig_param_set(p, "nicload.vms", "8");
+    rig_param_set(p, "nicload.queue_pairs", "2");
+    rig_param_set(p, "nicload.frame_bytes", "1518");
+    rig_param_set(p, "run.duration_us", "500");
     const char *dirs[] = {"tx", "rx", "vf-to-vf"};
     for (int i = 0; i < 3; i++) {
-        fx_set(p, "nicload.direction", dirs[i]);
+        rig_param_set(p, "nicload.direction", dirs[i]);
         sim_point_result r;
         run(p, &r);
         double gbps = metric(&r, "throughput_gbps"), line = metric(&r, "line_limit_gbps");
@@ -125,17 +125,17 @@ END_TEST
 START_TEST(test_same_results_on_both_kernels_and_reruns)
 {
     sim_params *p = registry();
-    fx_set(p, "nic.vfs", "4");
-    fx_set(p, "nicload.vms", "4");
-    fx_set(p, "nicload.queue_pairs", "2");
-    fx_set(p, "nicload.frame_bytes", "256");
-    fx_set(p, "nicload.direction", "bidir");
-    fx_set(p, "nicload.offered_gbps", "12");
-    fx_set(p, "run.duration_us", "200");
+    rig_param_set(p, "nic.vfs", "4");
+    rig_param_set(p, "nicload.vms", "4");
+    rig_param_set(p, "nicload.queue_pairs", "2");
+    rig_param_set(p, "nicload.frame_bytes", "256");
+    rig_param_set(p, "nicload.direction", "bidir");
+    rig_param_set(p, "nicload.offered_gbps", "12");
+    rig_param_set(p, "run.duration_us", "200");
     sim_point_result a, b, c;
     run(p, &a);
     run(p, &b);
-    fx_set(p, "run.kernel", "systemc");
+    rig_param_set(p, "run.kernel", "systemc");
     run(p, &c);
     ck_assert_uint_eq(a.metrics, b.metrics);
     ck_assert_uint_eq(a.metrics, c.metrics);
@@ -157,17 +157,17 @@ END_TEST
 START_TEST(test_vfs_translate_through_the_iommu)
 {
     sim_params *p = registry();
-    fx_set(p, "nic.vfs", "16");
-    fx_set(p, "nicload.vms", "16");
-    fx_set(p, "nicload.queue_pairs", "2");
-    fx_set(p, "nicload.frame_bytes", "1518");
-    fx_set(p, "nicload.direction", "rx");
-    fx_set(p, "run.duration_us", "300");
+    rig_param_set(p, "nic.vfs", "16");
+    rig_param_set(p, "nicload.vms", "16");
+    rig_param_set(p, "nicload.queue_pairs", "2");
+    rig_param_set(p, "nicload.frame_bytes", "1518");
+    rig_param_set(p, "nicload.direction", "rx");
+    rig_param_set(p, "run.duration_us", "300");
     sim_point_result off, on, big;
     run(p, &off);
-    fx_set(p, "iommu.mode", "strict");
+    rig_param_set(p, "iommu.mode", "strict");
     run(p, &on);
-    fx_set(p, "iommu.page_bytes", "2MiB");
+    rig_param_set(p, "iommu.page_bytes", "2MiB");
     run(p, &big);
     /* Every function's DMA translated through its own domain: no faults, the IOTLB
      * misses with 4 KiB pages across 32 queues' buffers, far less with 2 MiB pages; MTU
@@ -189,11 +189,11 @@ END_TEST
 START_TEST(test_request_response_and_head_writeback)
 {
     sim_params *p = registry();
-    fx_set(p, "nicload.direction", "rr");
-    fx_set(p, "nicload.frame_bytes", "128");
-    fx_set(p, "nic.itr_us", "0"); /* an interrupt per completion: latency, not batching */
-    fx_set(p, "peer.turnaround_ns", "2000");
-    fx_set(p, "run.duration_us", "500");
+    rig_param_set(p, "nicload.direction", "rr");
+    rig_param_set(p, "nicload.frame_bytes", "128");
+    rig_param_set(p, "nic.itr_us", "0"); /* an interrupt per completion: latency, not batching */
+    rig_param_set(p, "peer.turnaround_ns", "2000");
+    rig_param_set(p, "run.duration_us", "500");
     sim_point_result r;
     run(p, &r);
     /* One request in flight per queue pair: the round trip is the turnaround plus two
@@ -208,13 +208,13 @@ START_TEST(test_request_response_and_head_writeback)
 
     /* Head write-back replaces descriptor write-back: 4 bytes per batch instead of 16
      * per descriptor, and the driver still reclaims (transmit keeps going). */
-    fx_set(p, "nicload.direction", "tx");
-    fx_set(p, "nicload.frame_bytes", "64");
-    fx_set(p, "nic.itr_us", "10");
-    fx_set(p, "nic.wb_threshold", "1");
+    rig_param_set(p, "nicload.direction", "tx");
+    rig_param_set(p, "nicload.frame_bytes", "64");
+    rig_param_set(p, "nic.itr_us", "10");
+    rig_param_set(p, "nic.wb_threshold", "1");
     sim_point_result d, h;
     run(p, &d);
-    fx_set(p, "nic.tx_head_wb", "true");
+    rig_param_set(p, "nic.tx_head_wb", "true");
     run(p, &h);
     ck_assert_double_gt(metric(&h, "throughput_gbps"), 0.9 * metric(&d, "throughput_gbps"));
     ck_assert_double_lt(metric(&h, "pcie_up_bytes_per_pkt"), metric(&d, "pcie_up_bytes_per_pkt") - 10);
@@ -230,7 +230,7 @@ START_TEST(test_rate_limiter_within_one_percent)
 {
     nicfx f;
     nicfx_params(&f);
-    fx_set(f.r.p, "nic.ring_entries", "512");
+    rig_set(&f.r, "nic.ring_entries", "512");
     nicfx_build(&f);
     ck_assert_int_eq(pfdrv_enable_vfs(f.pf, 3), 0);
     const double limit[3] = {3.0, 7.5, 0.0}; /* VF 2 unlimited: it takes the rest */
@@ -318,9 +318,9 @@ START_TEST(test_packet_buffer_overflow)
 {
     nicfx f;
     nicfx_params(&f);
-    fx_set(f.r.p, "nic.ring_entries", "256");
-    fx_set(f.r.p, "nic.rx_buffer_bytes", "4096");
-    fx_set(f.r.p, "nic.rx_dma_window_bytes", "64"); /* one frame's DMA at a time */
+    rig_set(&f.r, "nic.ring_entries", "256");
+    rig_set(&f.r, "nic.rx_buffer_bytes", "4096");
+    rig_set(&f.r, "nic.rx_dma_window_bytes", "64"); /* one frame's DMA at a time */
     nicfx_build(&f);
     nic_drv_enable_msix(f.n, NIC_PF);
     nic_ring *r = bare_rx(&f, NIC_PF, 200);

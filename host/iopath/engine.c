@@ -1,10 +1,10 @@
 /* The path engine: one interpreter for every path table (iopath.h says how it times
  * threads, notifications and backpressure). */
-#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "host/iopath/iopath.h"
+#include "sim/alloc.h"
 
 static uint64_t max64(uint64_t a, uint64_t b) { return a > b ? a : b; }
 
@@ -519,7 +519,7 @@ void iopath_drvq_rx(void *ctx, nic_drvq *q, const nic_pkt *p, uint64_t t_ps)
 
 /* ---------------------------------------------------------------- build */
 
-int iopath_build_stages(iopath *io)
+void iopath_build_stages(iopath *io)
 {
     const path_desc *pd = io->path;
     for (unsigned v = 0; v < io->vms; v++) {
@@ -528,9 +528,7 @@ int iopath_build_stages(iopath *io)
             const path_stage *d = &pd->stages[s];
             if (s == pd->tx_entry || s == pd->rx_entry || d->place == PATH_PLACE_HOST)
                 continue;
-            iopath_stage *st = calloc(1, sizeof *st);
-            if (!st)
-                return -1;
+            iopath_stage *st = sim_xcalloc(1, sizeof *st);
             st->io = io;
             st->vm = vm;
             st->d = d;
@@ -538,11 +536,7 @@ int iopath_build_stages(iopath *io)
             st->core = d->place == PATH_PLACE_BACKEND ? vm->backend_core : vm->vcpu_core;
             st->cap = (uint32_t)(d->ring ? io->cost[d->ring] : 256);
             st->irq_gap_ps = d->irq_gap ? io->cost[d->irq_gap] : 0;
-            st->q = calloc(st->cap, sizeof *st->q);
-            if (!st->q) {
-                free(st);
-                return -1;
-            }
+            st->q = sim_xcalloc(st->cap, sizeof *st->q);
             st->asleep = true;
             st->has_nic = stage_has(d, PATH_OP_TO_NIC);
             char name[64];
@@ -556,7 +550,6 @@ int iopath_build_stages(iopath *io)
         snprintf(name, sizeof name, "net.vm%u.sender", v);
         vm->snd.ev = sim_event_create(io->kernel, name, on_sender, vm);
     }
-    return 0;
 }
 
 void iopath_start(iopath *io, uint64_t t_ps)

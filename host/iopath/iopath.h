@@ -177,7 +177,7 @@ struct iopath {
 };
 
 /* Creates each VM's stage threads and sender (events and queues); -1 when out of memory. */
-int iopath_build_stages(iopath *io);
+void iopath_build_stages(iopath *io);
 void iopath_destroy_stages(iopath *io);
 /* The active senders start at t_ps (offered-rate senders staggered over one interval). */
 void iopath_start(iopath *io, uint64_t t_ps);

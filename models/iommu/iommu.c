@@ -252,8 +252,7 @@ iommu_domain *iommu_domain_create(iommu *u, uint16_t did)
 {
     if (did == 0 || iommu_domain_find(u, did))
         return NULL;
-    iommu_domain *d = calloc(1, sizeof *d);
-    assert(d);
+    iommu_domain *d = sim_xcalloc(1, sizeof *d);
     d->u = u;
     d->did = did;
     if (iommu_pgtable_init(&d->pt, u->pm, u->mem, &u->arena, u->levels) < 0) {
@@ -262,8 +261,7 @@ iommu_domain *iommu_domain_create(iommu *u, uint16_t did)
     }
     if (u->n_domains == u->cap_domains) {
         u->cap_domains = u->cap_domains ? 2 * u->cap_domains : 8;
-        u->domains = realloc(u->domains, u->cap_domains * sizeof *u->domains);
-        assert(u->domains);
+        u->domains = sim_xrealloc(u->domains, u->cap_domains * sizeof *u->domains);
     }
     u->domains[u->n_domains++] = d;
     return d;
@@ -640,8 +638,7 @@ int iommu_dma_access(iommu *u, uint16_t rid, uint64_t addr, void *buf, size_t le
 {
     /* Translate every page first so that a blocked page leaves memory untouched. */
     size_t pages = len ? (size_t)(((addr + len - 1) >> 12) - (addr >> 12) + 1) : 0;
-    uint64_t *hpa = calloc(pages ? pages : 1, sizeof *hpa);
-    assert(hpa);
+    uint64_t *hpa = sim_xcalloc(pages ? pages : 1, sizeof *hpa);
     uint64_t t = *t_ps, done = *t_ps;
     int rc = 0;
     for (size_t i = 0; i < pages; i++) {
@@ -678,8 +675,7 @@ void iommu_ats_enable(iommu *u, uint16_t rid, pcie_link *link, uint64_t rc_laten
 {
     iommu_ats_dev *a = iommu_ats_of(u, rid);
     if (!a) {
-        u->ats = realloc(u->ats, (u->n_ats + 1) * sizeof *u->ats);
-        assert(u->ats);
+        u->ats = sim_xrealloc(u->ats, (u->n_ats + 1) * sizeof *u->ats);
         a = &u->ats[u->n_ats++];
     }
     *a = (iommu_ats_dev){.rid = rid, .link = link, .rc_latency_ps = rc_latency_ps};
@@ -687,8 +683,7 @@ void iommu_ats_enable(iommu *u, uint16_t rid, pcie_link *link, uint64_t rc_laten
 
 void iommu_add_peer_bar(iommu *u, uint64_t base, uint64_t bytes)
 {
-    u->peers = realloc(u->peers, (u->n_peers + 1) * sizeof *u->peers);
-    assert(u->peers);
+    u->peers = sim_xrealloc(u->peers, (u->n_peers + 1) * sizeof *u->peers);
     u->peers[u->n_peers++] = (iommu_peer_bar){base, bytes};
 }
 

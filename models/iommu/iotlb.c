@@ -3,6 +3,8 @@
 #include <assert.h>
 #include <stdlib.h>
 
+#include "sim/alloc.h"
+
 #define MAX_SHIFT 64
 
 struct iommu_tlb {
@@ -15,12 +17,10 @@ struct iommu_tlb {
 
 iommu_tlb *iommu_tlb_create(uint32_t entries, uint32_t ways)
 {
-    iommu_tlb *t = calloc(1, sizeof *t);
-    assert(t);
+    iommu_tlb *t = sim_xcalloc(1, sizeof *t);
     if (entries) {
         assert(ways && entries % ways == 0);
-        t->e = calloc(entries, sizeof *t->e);
-        assert(t->e);
+        t->e = sim_xcalloc(entries, sizeof *t->e);
         t->entries = entries;
         t->ways = ways;
         t->sets = entries / ways;

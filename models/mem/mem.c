@@ -1,10 +1,10 @@
 #include "models/mem/mem.h"
 
-#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/alloc.h"
 #include "sim/kernel.h"
 #include "sim/resv.h"
 
@@ -89,23 +89,20 @@ int mem_check(const sim_params *p, sim_err *e)
 mem *mem_create(const sim_params *p, sim_stats *stats)
 {
     mem_cfg c = mem_config(p);
-    mem *m = calloc(1, sizeof *m);
-    assert(m);
+    mem *m = sim_xcalloc(1, sizeof *m);
     m->ways = c.llc_ways;
     m->ddio_ways = c.ddio_ways;
     m->sets = (uint32_t)(c.llc_bytes / (m->ways * MEM_LINE_BYTES));
     if (m->sets) {
-        m->tags = malloc((size_t)m->sets * m->ways * sizeof *m->tags);
-        m->last_use = calloc((size_t)m->sets * m->ways, sizeof *m->last_use);
-        m->dirty = calloc((size_t)m->sets * m->ways, 1);
-        assert(m->tags && m->last_use && m->dirty);
+        m->tags = sim_xmalloc((size_t)m->sets * m->ways * sizeof *m->tags);
+        m->last_use = sim_xcalloc((size_t)m->sets * m->ways, sizeof *m->last_use);
+        m->dirty = sim_xcalloc((size_t)m->sets * m->ways, 1);
     }
     mem_flush(m);
     m->llc_latency_ps = c.llc_latency_ps;
     m->dram_latency_ps = c.read_latency_ps;
     m->channels = c.channels;
-    m->chan = calloc(m->channels, sizeof *m->chan);
-    assert(m->chan);
+    m->chan = sim_xcalloc(m->channels, sizeof *m->chan);
     /* Gbps -> ps per byte: 8 bits / (G bits/s) = 8000/Gbps ps. */
     m->line_service_ps = (uint64_t)llround(MEM_LINE_BYTES * 8000.0 / c.channel_gbps);
 

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/alloc.h"
+
 #define LEVEL_BITS 10u
 #define LEVEL_SLOTS (1u << LEVEL_BITS)
 #define PAGE_SHIFT 12u
@@ -22,10 +24,8 @@ struct mem_phys {
 
 mem_phys *mem_phys_create(void)
 {
-    mem_phys *m = calloc(1, sizeof *m);
-    assert(m);
-    m->root = calloc(1, sizeof *m->root);
-    assert(m->root);
+    mem_phys *m = sim_xcalloc(1, sizeof *m);
+    m->root = sim_xcalloc(1, sizeof *m->root);
     return m;
 }
 
@@ -65,12 +65,11 @@ static uint8_t *page_of(const mem_phys *m, uint64_t addr, bool create)
             if (!create)
                 return NULL;
             if (l + 1 < LEVELS) {
-                n->slot[i] = calloc(1, sizeof(node));
+                n->slot[i] = sim_xcalloc(1, sizeof(node));
             } else {
-                n->slot[i] = calloc(1, MEM_PHYS_PAGE_BYTES);
+                n->slot[i] = sim_xcalloc(1, MEM_PHYS_PAGE_BYTES);
                 ((mem_phys *)m)->pages++;
             }
-            assert(n->slot[i]);
         }
         if (l + 1 == LEVELS)
             return n->slot[i];

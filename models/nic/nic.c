@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "models/nic/nic_regs.h"
+#include "sim/alloc.h"
 
 /* ---------------------------------------------------------------- MAC addresses */
 
@@ -696,8 +697,7 @@ static void register_device_stats(nic *n)
 
 nic *nic_create(const sim_params *p, const nic_env *env, sim_err *e)
 {
-    nic *n = calloc(1, sizeof *n);
-    assert(n);
+    nic *n = sim_xcalloc(1, sizeof *n);
     n->kernel = env->kernel;
     n->stats = env->stats;
     n->link = env->link;
@@ -709,12 +709,11 @@ nic *nic_create(const sim_params *p, const nic_env *env, sim_err *e)
     /* 8 bits per byte at line_gbps: 8000 / Gbps ps per byte, kept x1024 so a frame's
      * time is an integer multiply-shift. */
     n->ps_per_byte_x1024 = (uint64_t)llround(8000.0 * 1024.0 / n->cfg.line_gbps);
-    n->fns = calloc(1 + n->cfg.max_vfs, sizeof *n->fns);
-    n->ctr = calloc(1 + n->cfg.max_vfs, sizeof *n->ctr);
-    n->ctr_registered = calloc(1 + n->cfg.max_vfs, sizeof *n->ctr_registered);
-    n->txq = calloc(n->cfg.total_queues, sizeof *n->txq);
-    n->rxq = calloc(n->cfg.total_queues, sizeof *n->rxq);
-    assert(n->fns && n->ctr && n->ctr_registered && n->txq && n->rxq);
+    n->fns = sim_xcalloc(1 + n->cfg.max_vfs, sizeof *n->fns);
+    n->ctr = sim_xcalloc(1 + n->cfg.max_vfs, sizeof *n->ctr);
+    n->ctr_registered = sim_xcalloc(1 + n->cfg.max_vfs, sizeof *n->ctr_registered);
+    n->txq = sim_xcalloc(n->cfg.total_queues, sizeof *n->txq);
+    n->rxq = sim_xcalloc(n->cfg.total_queues, sizeof *n->rxq);
     for (unsigned f = 0; f <= n->cfg.max_vfs; f++) {
         nic_fn *fn = &n->fns[f];
         fn->nic = n;
@@ -722,9 +721,8 @@ nic *nic_create(const sim_params *p, const nic_env *env, sim_err *e)
         fn->ctr = &n->ctr[f];
         unsigned nq = f == NIC_PF ? n->cfg.pf_queues : n->cfg.queues_per_vf;
         fn->vec_cap = vectors_for(nq);
-        fn->vec = calloc(fn->vec_cap, sizeof *fn->vec);
-        fn->rx_map = calloc(nq, sizeof *fn->rx_map);
-        assert(fn->vec && fn->rx_map);
+        fn->vec = sim_xcalloc(fn->vec_cap, sizeof *fn->vec);
+        fn->rx_map = sim_xcalloc(nq, sizeof *fn->rx_map);
     }
     for (unsigned q = 0; q < n->cfg.total_queues; q++) {
         nic_q_init(n, &n->txq[q], true, q);

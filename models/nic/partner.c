@@ -1,8 +1,9 @@
 #include "models/nic/partner.h"
 
-#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
+
+#include "sim/alloc.h"
 
 /* Frames generated per event: the partner's own wire is reserved ahead by at most
  * this many frames, which changes nothing the NIC sees (each frame still arrives at
@@ -57,8 +58,7 @@ static void on_gen(void *ctx);
 
 nic_partner *nic_partner_create(const sim_params *p, sim_stats *stats, sim_kernel *k, nic *n)
 {
-    nic_partner *pt = calloc(1, sizeof *pt);
-    assert(pt);
+    nic_partner *pt = sim_xcalloc(1, sizeof *pt);
     pt->kernel = k;
     pt->nic = n;
     partner_cfg cfg;
@@ -90,8 +90,7 @@ void nic_partner_add_dest(nic_partner *pt, uint64_t mac, uint16_t vlan, uint32_t
 {
     if (pt->n_dests == pt->cap_dests) {
         pt->cap_dests = pt->cap_dests ? 2 * pt->cap_dests : 16;
-        pt->dests = realloc(pt->dests, pt->cap_dests * sizeof *pt->dests);
-        assert(pt->dests);
+        pt->dests = sim_xrealloc(pt->dests, pt->cap_dests * sizeof *pt->dests);
     }
     pt->dests[pt->n_dests++] = (dest){mac, vlan, flows ? flows : 1, 0};
 }

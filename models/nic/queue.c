@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/alloc.h"
+
 /* ---------------------------------------------------------------- on-chip buffers */
 
 void nic_buf_init(nic_buf *b, uint64_t cap, nic_fn_counters *ctr)
@@ -52,8 +54,7 @@ static void buf_push(nic_buf *b, uint64_t t_release, uint64_t bytes, bool add, i
 {
     if (b->len == b->size) {
         size_t size = b->size ? 2 * b->size : 64;
-        void *e = malloc(size * sizeof *b->e);
-        assert(e);
+        void *e = sim_xmalloc(size * sizeof *b->e);
         for (size_t i = 0; i < b->len; i++)
             memcpy((char *)e + i * sizeof *b->e, &b->e[(b->head + i) % b->size], sizeof *b->e);
         free(b->e);
@@ -142,8 +143,7 @@ void nic_q_init(nic *n, nic_q *q, bool is_tx, unsigned pool_idx)
     q->pool_idx = pool_idx;
     q->wake_ps = NIC_NOT_DONE;
     q->fq_cap = q_cache(q) + 1;
-    q->fq = calloc(q->fq_cap, sizeof *q->fq);
-    assert(q->fq);
+    q->fq = sim_xcalloc(q->fq_cap, sizeof *q->fq);
 }
 
 void nic_q_free(nic_q *q)
@@ -282,8 +282,7 @@ void nic_q_doorbell(nic_q *q, uint64_t t_ps, uint32_t tail)
 {
     if (q->db_len == q->db_cap) {
         uint32_t cap = q->db_cap ? 2 * q->db_cap : 64;
-        nic_db *db = malloc(cap * sizeof *db);
-        assert(db);
+        nic_db *db = sim_xmalloc(cap * sizeof *db);
         for (uint32_t i = 0; i < q->db_len; i++)
             db[i] = q->db[(q->db_head + i) % q->db_cap];
         free(q->db);
@@ -735,8 +734,7 @@ nic_frame *nic_frame_alloc(nic *n)
         n->free_frames = f->next_free;
         return f;
     }
-    f = malloc(sizeof *f);
-    assert(f);
+    f = sim_xmalloc(sizeof *f);
     return f;
 }
 
@@ -853,8 +851,7 @@ static void rx_accept(nic *n, unsigned fn, const nic_pkt *p, uint64_t t)
     n->rxbuf.used += len;
     if (n->rxq_len == n->rxq_cap) {
         uint32_t cap = n->rxq_cap ? 2 * n->rxq_cap : 256;
-        nic_rxent *e = malloc(cap * sizeof *e);
-        assert(e);
+        nic_rxent *e = sim_xmalloc(cap * sizeof *e);
         for (uint32_t i = 0; i < n->rxq_len; i++)
             e[i] = n->rxfifo[(n->rxq_head + i) % n->rxq_cap];
         free(n->rxfifo);

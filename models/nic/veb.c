@@ -3,6 +3,8 @@
 #include <assert.h>
 #include <stdlib.h>
 
+#include "sim/alloc.h"
+
 typedef struct veb_slot {
     uint64_t mac; /* 0: empty */
     uint16_t vlan;
@@ -45,16 +47,14 @@ static void rebuild(nic_veb *v)
 
 nic_veb *nic_veb_create(unsigned pools)
 {
-    nic_veb *v = calloc(1, sizeof *v);
-    assert(v);
+    nic_veb *v = sim_xcalloc(1, sizeof *v);
     v->pools = pools;
-    v->mac = calloc(pools, sizeof *v->mac);
-    v->vlan = calloc(pools, sizeof *v->vlan);
+    v->mac = sim_xcalloc(pools, sizeof *v->mac);
+    v->vlan = sim_xcalloc(pools, sizeof *v->vlan);
     uint32_t size = 16;
     while (size < 2u * pools)
         size <<= 1;
-    v->table = calloc(size, sizeof *v->table);
-    assert(v->mac && v->vlan && v->table);
+    v->table = sim_xcalloc(size, sizeof *v->table);
     v->mask = size - 1;
     return v;
 }

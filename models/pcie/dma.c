@@ -3,6 +3,8 @@
 #include <assert.h>
 #include <stdlib.h>
 
+#include "sim/alloc.h"
+
 struct pcie_dma {
     pcie_link *link;
     pcie_rc *rc;
@@ -17,16 +19,14 @@ struct pcie_dma {
 pcie_dma *pcie_dma_create(pcie_link *link, pcie_rc *rc, uint16_t rid, uint32_t tags)
 {
     assert(tags > 0);
-    pcie_dma *d = calloc(1, sizeof *d);
-    assert(d);
+    pcie_dma *d = sim_xcalloc(1, sizeof *d);
     d->link = link;
     d->rc = rc;
     d->rid = rid;
     d->tags = tags;
     d->mps_bytes = pcie_link_config(link)->mps_bytes;
     d->mrrs_bytes = pcie_link_config(link)->mrrs_bytes;
-    d->tag_free_ps = calloc(tags, sizeof *d->tag_free_ps);
-    assert(d->tag_free_ps);
+    d->tag_free_ps = sim_xcalloc(tags, sizeof *d->tag_free_ps);
     return d;
 }
 

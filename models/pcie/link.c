@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "sim/alloc.h"
 #include "sim/kernel.h"
 #include "sim/resv.h"
 #include "sim/tq.h"
@@ -170,8 +171,7 @@ static double util_down(const sim_stats *s, void *ctx)
 
 pcie_link *pcie_link_create(const sim_params *p, sim_stats *stats, const char *name)
 {
-    pcie_link *l = calloc(1, sizeof *l);
-    assert(l);
+    pcie_link *l = sim_xcalloc(1, sizeof *l);
     pcie_link_params lp = pcie_link_params_load(p);
     l->cfg = lp.cfg;
     pcie_link_timing_init(&l->timing, &l->cfg);

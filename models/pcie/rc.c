@@ -1,7 +1,8 @@
 #include "models/pcie/rc.h"
 
-#include <assert.h>
 #include <stdlib.h>
+
+#include "sim/alloc.h"
 
 struct pcie_rc {
     pcie_link *link;
@@ -41,8 +42,7 @@ pcie_rc *pcie_rc_create(const sim_params *p, sim_stats *stats, pcie_link *link, 
 {
     rc_cfg c;
     sim_params_load_table(p, rc_params, SIM_TABLE_LEN(rc_params), &c);
-    pcie_rc *rc = calloc(1, sizeof *rc);
-    assert(rc);
+    pcie_rc *rc = sim_xcalloc(1, sizeof *rc);
     rc->link = link;
     rc->mem = m;
     rc->latency_ps = c.latency_ps;
