@@ -120,6 +120,19 @@ int nic_drv_check(const sim_params *p, sim_err *e)
     return 0;
 }
 
+int nic_drv_check_frame(const sim_params *p, const char *what, uint64_t frame_bytes, sim_err *e)
+{
+    if (nic_check_frame(p, what, frame_bytes, e) < 0)
+        return -1;
+    uint64_t buf = nic_drv_cfg_load(p).buf_bytes;
+    if (frame_bytes - NIC_FCS_BYTES > buf)
+        return sim_err_set(e,
+                           "%s = %llu does not fit a receive buffer (nicdrv.buf_bytes = %llu + "
+                           "the stripped FCS)",
+                           what, (unsigned long long)frame_bytes, (unsigned long long)buf);
+    return 0;
+}
+
 void nic_drv_register_stats(nic_drv_counters *c, sim_stats *s, const char *prefix)
 {
     char name[128];

@@ -67,6 +67,10 @@ typedef struct nic_drv_cfg {
 void nic_drv_register_params(sim_params *p);
 nic_drv_cfg nic_drv_cfg_load(const sim_params *p);
 int nic_drv_check(const sim_params *p, sim_err *e);
+/* A workload's frames of frame_bytes (the parameter `what` sets them): refused when the
+ * NIC cannot carry them (nic_check_frame) or, less the FCS the NIC strips, they do not
+ * fit one receive buffer. */
+int nic_drv_check_frame(const sim_params *p, const char *what, uint64_t frame_bytes, sim_err *e);
 /* Registers c as prefix.irqs, prefix.polls, ... */
 void nic_drv_register_stats(nic_drv_counters *c, sim_stats *s, const char *prefix);
 

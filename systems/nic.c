@@ -129,7 +129,8 @@ static nicload_cfg nicload_cfg_load(const sim_params *p)
 
 static int nicload_check(const sim_params *p, sim_err *e)
 {
-    if (platform_check(p, e) < 0 || nic_check(p, e) < 0 || nic_drv_check(p, e) < 0)
+    if (platform_check(p, e) < 0 || nic_check(p, e) < 0 || nic_drv_check(p, e) < 0 ||
+        nic_partner_check(p, e) < 0)
         return -1;
     nicload_cfg c = nicload_cfg_load(p);
     unsigned vms = c.vms;
@@ -145,51 +146,17 @@ static int nicload_check(const sim_params *p, sim_err *e)
     if (qp > have)
         return sim_err_set(e, "nicload.queue_pairs = %u is more than the %s has (%s = %u)", qp,
                            vms ? "VF" : "PF", vms ? "nic.queues_per_vf" : "nic.pf_queues", have);
-    uint64_t frame = c.frame_bytes;
-    uint64_t buf = sim_params_uint(p, "nicdrv.buf_bytes");
-    if (frame - NIC_FCS_BYTES > buf)
-        return sim_err_set(e,
-                           "nicload.frame_bytes = %llu does not fit a receive buffer "
-                           "(nicdrv.buf_bytes = %llu + the stripped FCS)",
-                           (unsigned long long)frame, (unsigned long long)buf);
-    if (frame > sim_params_uint(p, "nic.max_frame_bytes"))
-        return sim_err_set(e,
-                           "nicload.frame_bytes = %llu is above the NIC's largest frame "
-                           "(nic.max_frame_bytes = %llu)",
-                           (unsigned long long)frame,
-                           (unsigned long long)sim_params_uint(p, "nic.max_frame_bytes"));
-    if (frame > sim_params_uint(p, "nic.tx_buffer_bytes") ||
-        frame > sim_params_uint(p, "nic.rx_buffer_bytes"))
-        return sim_err_set(e,
-                           "nicload.frame_bytes = %llu is larger than the NIC's packet "
-                           "buffers (nic.tx_buffer_bytes, nic.rx_buffer_bytes)",
-                           (unsigned long long)frame);
+    if (nic_drv_check_frame(p, "nicload.frame_bytes", c.frame_bytes, e) < 0 ||
+        nic_check_offered(p, "nicload.offered_gbps", c.offered_gbps, e) < 0)
+        return -1;
     if (c.direction == DIR_V2V && vms < 2)
         return sim_err_set(e, "nicload.direction = vf-to-vf needs nicload.vms >= 2 (it is %u)",
                            vms);
-    double offered = c.offered_gbps;
-    double line = sim_params_double(p, "nic.line_gbps");
-    if (offered > line)
-        return sim_err_set(e,
-                           "nicload.offered_gbps = %g is above the line rate (nic.line_gbps "
-                           "= %g)",
-                           offered, line);
-    uint64_t mps = pcie_link_cfg_from_params(p).mps_bytes;
-    uint64_t mpss = sim_params_uint(p, "nic.mps_supported_bytes");
-    if (mps > mpss)
-        return sim_err_set(e,
-                           "pcie.mps_bytes = %llu is above the NIC's Max_Payload_Size "
-                           "Supported (nic.mps_supported_bytes = %llu)",
-                           (unsigned long long)mps, (unsigned long long)mpss);
     uint64_t qbytes = nic_drvq_mem_bytes(p) * qp * (vms ? vms : 1);
     uint64_t base = c.host_base_addr;
     if (platform_check_buffer(p, "nicload.host_base_addr: the queues' memory", base, qbytes,
                               nic_caps_of(p).mmio_base, false, e) < 0)
         return -1;
-    uint64_t mac;
-    if (nic_mac_parse(sim_params_string(p, "peer.mac"), &mac) < 0 || !nic_mac_is_unicast(mac))
-        return sim_err_set(e, "peer.mac = '%s' is not a unicast MAC address",
-                           sim_params_string(p, "peer.mac"));
     return 0;
 }
 

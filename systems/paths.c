@@ -182,7 +182,8 @@ static unsigned vfs_for(const sim_params *p, const paths_cfg *c)
 
 static int paths_check(const sim_params *p, sim_err *e)
 {
-    if (platform_check(p, e) < 0 || nic_check(p, e) < 0 || nic_drv_check(p, e) < 0)
+    if (platform_check(p, e) < 0 || nic_check(p, e) < 0 || nic_drv_check(p, e) < 0 ||
+        nic_partner_check(p, e) < 0)
         return -1;
     paths_cfg c = paths_cfg_load(p);
     path_kind k = (path_kind)c.path;
@@ -263,31 +264,10 @@ static int paths_check(const sim_params *p, sim_err *e)
                            "traffic.rr_bytes = %llu is below the 64-byte minimum frame (0: "
                            "traffic.packet_bytes)",
                            (unsigned long long)rr);
-    if (rr > frame)
-        frame = rr;
-    if (frame - NIC_FCS_BYTES > sim_params_uint(p, "nicdrv.buf_bytes"))
-        return sim_err_set(e,
-                           "a %llu-byte frame does not fit a receive buffer (nicdrv.buf_bytes "
-                           "= %llu + the stripped FCS)",
-                           (unsigned long long)frame,
-                           (unsigned long long)sim_params_uint(p, "nicdrv.buf_bytes"));
-    double offered = c.offered_gbps;
-    double line = sim_params_double(p, "nic.line_gbps");
-    if (offered > line)
-        return sim_err_set(e,
-                           "traffic.offered_gbps = %g is above the line rate (nic.line_gbps = %g)",
-                           offered, line);
-    uint32_t mps = pcie_link_cfg_from_params(p).mps_bytes;
-    if (mps > sim_params_uint(p, "nic.mps_supported_bytes"))
-        return sim_err_set(e,
-                           "pcie.mps_bytes = %llu is above the NIC's Max_Payload_Size "
-                           "Supported (nic.mps_supported_bytes = %llu)",
-                           (unsigned long long)mps,
-                           (unsigned long long)sim_params_uint(p, "nic.mps_supported_bytes"));
-    uint64_t mac;
-    if (nic_mac_parse(sim_params_string(p, "peer.mac"), &mac) < 0 || !nic_mac_is_unicast(mac))
-        return sim_err_set(e, "peer.mac = '%s' is not a unicast MAC address",
-                           sim_params_string(p, "peer.mac"));
+    if (nic_drv_check_frame(p, rr > frame ? "traffic.rr_bytes" : "traffic.packet_bytes",
+                            rr > frame ? rr : frame, e) < 0 ||
+        nic_check_offered(p, "traffic.offered_gbps", c.offered_gbps, e) < 0)
+        return -1;
     uint64_t txq = c.txq_pkts;
     uint64_t holds =
         sim_params_uint(p, "nicdrv.qdisc_pkts") + sim_params_uint(p, "nic.ring_entries") - 1;

@@ -33,6 +33,14 @@ refused "IOMMU group" "a VF whose IOMMU group holds the host's PF is refused" --
     --set io.path=sriov --set io.nic_acs=false
 refused "IOMMU group also holds its 8 VFs" "a PF whose group holds host VFs is refused" -- \
     --set io.path=passthrough --set io.nic_acs=false --set nic.vfs=8
+refused "traffic\.packet_bytes = 1518 is above the NIC's largest frame \(nic\.max_frame_bytes = 1024\)" \
+    "a frame the NIC cannot carry is refused" -- --set traffic.packet_bytes=1518 \
+    --set nic.max_frame_bytes=1024
+refused "traffic\.rr_bytes = 1518 does not fit a receive buffer \(nicdrv\.buf_bytes = 1024" \
+    "a response larger than a receive buffer is refused" -- --set traffic.rr_bytes=1518 \
+    --set nicdrv.buf_bytes=1024
+refused "peer\.mac = '01:00:5e:00:00:01' is not a unicast MAC address" \
+    "a multicast link partner is refused" -- --set peer.mac=01:00:5e:00:00:01
 refused "point [0-9]+ .*traffic\.vms=2" "a bad point deep in a sweep names the point" -- \
     --set io.path=passthrough --sweep traffic.vms=1,2
 

@@ -217,6 +217,38 @@ int nic_check(const sim_params *p, sim_err *e)
                            c.pf_mac_text);
     if (!nic_mac_is_unicast(mac))
         return sim_err_set(e, "nic.pf_mac = %s is not a unicast address", c.pf_mac_text);
+    uint32_t mps = pcie_link_cfg_from_params(p).mps_bytes;
+    if (mps > c.mps_supported)
+        return sim_err_set(e,
+                           "pcie.mps_bytes = %u is above the NIC's Max_Payload_Size "
+                           "Supported (nic.mps_supported_bytes = %u)",
+                           mps, c.mps_supported);
+    return 0;
+}
+
+int nic_check_frame(const sim_params *p, const char *what, uint64_t frame_bytes, sim_err *e)
+{
+    nic_cfg c;
+    nic_cfg_load(p, &c);
+    if (frame_bytes > c.max_frame_bytes)
+        return sim_err_set(e,
+                           "%s = %llu is above the NIC's largest frame (nic.max_frame_bytes = "
+                           "%u)",
+                           what, (unsigned long long)frame_bytes, c.max_frame_bytes);
+    if (frame_bytes > c.tx_buffer_bytes || frame_bytes > c.rx_buffer_bytes)
+        return sim_err_set(e,
+                           "%s = %llu is larger than the NIC's packet buffers "
+                           "(nic.tx_buffer_bytes, nic.rx_buffer_bytes)",
+                           what, (unsigned long long)frame_bytes);
+    return 0;
+}
+
+int nic_check_offered(const sim_params *p, const char *what, double gbps, sim_err *e)
+{
+    double line = nic_caps_of(p).line_gbps;
+    if (gbps > line)
+        return sim_err_set(e, "%s = %g is above the line rate (nic.line_gbps = %g)", what, gbps,
+                           line);
     return 0;
 }
 

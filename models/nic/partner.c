@@ -53,6 +53,16 @@ void nic_partner_register_params(sim_params *p)
     sim_params_add_table(p, partner_params, SIM_TABLE_LEN(partner_params));
 }
 
+int nic_partner_check(const sim_params *p, sim_err *e)
+{
+    partner_cfg c;
+    sim_params_load_table(p, partner_params, SIM_TABLE_LEN(partner_params), &c);
+    uint64_t mac;
+    if (nic_mac_parse(c.mac, &mac) < 0 || !nic_mac_is_unicast(mac))
+        return sim_err_set(e, "peer.mac = '%s' is not a unicast MAC address", c.mac);
+    return 0;
+}
+
 static void on_tx_frame(void *ctx, const nic_pkt *p, uint64_t arrival_ps);
 static void on_gen(void *ctx);
 

@@ -17,6 +17,8 @@
 typedef struct nic_partner nic_partner;
 
 void nic_partner_register_params(sim_params *p);
+/* peer.mac must be a unicast MAC address (a configuration error otherwise). */
+int nic_partner_check(const sim_params *p, sim_err *e);
 /* Installs itself as n's wire sink. Stats under "peer.". */
 nic_partner *nic_partner_create(const sim_params *p, sim_stats *stats, sim_kernel *k, nic *n);
 void nic_partner_destroy(nic_partner *pt);
