@@ -67,10 +67,14 @@ static int parse_tolerance(const char *t, bool *rel, double *v)
     return 0;
 }
 
+/* A number, @METRIC, or nan: a metric with nothing to measure (a latency without
+ * samples), which only nan matches. */
 static int parse_expected(const char *t)
 {
     if (t[0] == '@')
         return t[1] ? 0 : -1;
+    if (!strcmp(t, "nan"))
+        return 0;
     char *end;
     double d = strtod(t, &end);
     return end != t && !*end && isfinite(d) ? 0 : -1;
@@ -112,7 +116,7 @@ static int expect_read(expect *x, sim_err *e)
             rc = sim_err_set(e, "%s:%u: want POINT METRIC EXPECTED TOLERANCE, got %zu field%s",
                              x->path, lineno, n, n == 1 ? "" : "s");
         } else if (parse_expected(fld[2]) < 0) {
-            rc = sim_err_set(e, "%s:%u: expected value '%s' is neither a number nor @METRIC",
+            rc = sim_err_set(e, "%s:%u: expected value '%s' is neither a number, nan nor @METRIC",
                              x->path, lineno, fld[2]);
         } else if (parse_tolerance(fld[3], &r->tol_rel, &r->tol_value) < 0) {
             rc = sim_err_set(e, "%s:%u: tolerance '%s' is neither N%% nor a number >= 0",
@@ -146,6 +150,8 @@ static size_t find_point(const scenario *sc, const char *label)
 
 static bool within(double v, double want, const row *r)
 {
+    if (isnan(want) || isnan(v))
+        return isnan(want) && isnan(v);
     double diff = fabs(v - want);
     return r->tol_rel ? diff <= r->tol_value * fabs(want) : diff <= r->tol_value;
 }

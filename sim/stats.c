@@ -54,6 +54,7 @@ typedef struct stat_entry {
         struct {
             sim_derived_fn fn;
             void *ctx;
+            bool owns_ctx; /* freed with the entry */
         } derived;
     } u;
 } stat_entry;
@@ -235,6 +236,8 @@ void sim_stats_destroy(sim_stats *s)
         free(e->unit);
         if (e->kind == STAT_HIST)
             free(e->u.hist);
+        if (e->kind == STAT_DERIVED && e->u.derived.owns_ctx)
+            free(e->u.derived.ctx);
     }
     free(s->entries);
     free(s->metrics);
@@ -383,8 +386,8 @@ void sim_stats_derived(sim_stats *s, const char *name, sim_derived_fn fn, void *
     add_derived(s, name, fn, ctx, desc);
 }
 
-void sim_stats_metric(sim_stats *s, const char *name, sim_derived_fn fn, void *ctx,
-                      const char *desc)
+static stat_entry *add_metric(sim_stats *s, const char *name, sim_derived_fn fn, void *ctx,
+                              const char *desc)
 {
     stat_entry *e = add_derived(s, name, fn, ctx, desc);
     e->metric = true;
@@ -393,6 +396,51 @@ void sim_stats_metric(sim_stats *s, const char *name, sim_derived_fn fn, void *c
         s->metrics = sim_xrealloc(s->metrics, s->metrics_cap * sizeof *s->metrics);
     }
     s->metrics[s->nmetrics++] = (size_t)(e - s->entries);
+    return e;
+}
+
+void sim_stats_metric(sim_stats *s, const char *name, sim_derived_fn fn, void *ctx,
+                      const char *desc)
+{
+    add_metric(s, name, fn, ctx, desc);
+}
+
+typedef struct hist_metric {
+    const sim_hist *h;
+    double q; /* the quantile, or HIST_MEAN */
+    double divisor;
+} hist_metric;
+#define HIST_MEAN (-1.0)
+
+static double hist_metric_value(const sim_stats *s, void *ctx)
+{
+    (void)s;
+    const hist_metric *m = ctx;
+    if (!sim_hist_count(m->h))
+        return NAN;
+    return (m->q == HIST_MEAN ? sim_hist_mean(m->h) : sim_hist_quantile(m->h, m->q)) / m->divisor;
+}
+
+static void add_hist_metric(sim_stats *s, const char *name, const sim_hist *h, double q,
+                            double divisor, const char *desc)
+{
+    assert(h && divisor > 0);
+    hist_metric *m = sim_xmalloc(sizeof *m);
+    *m = (hist_metric){h, q, divisor};
+    add_metric(s, name, hist_metric_value, m, desc)->u.derived.owns_ctx = true;
+}
+
+void sim_stats_quantile_metric(sim_stats *s, const char *name, const sim_hist *h, double q,
+                               double divisor, const char *desc)
+{
+    assert(q >= 0 && q <= 1);
+    add_hist_metric(s, name, h, q, divisor, desc);
+}
+
+void sim_stats_mean_metric(sim_stats *s, const char *name, const sim_hist *h, double divisor,
+                           const char *desc)
+{
+    add_hist_metric(s, name, h, HIST_MEAN, divisor, desc);
 }
 
 /* ---------------------------------------------------------------- window */

@@ -30,6 +30,13 @@ void sim_stats_derived(sim_stats *s, const char *name, sim_derived_fn fn, void *
                        const char *desc);
 void sim_stats_metric(sim_stats *s, const char *name, sim_derived_fn fn, void *ctx,
                       const char *desc);
+/* Metrics of a histogram: its q-quantile or its mean, divided by divisor (1000 for ps
+ * samples reported in ns); NaN while h is empty: no sample means no latency, not a
+ * latency of 0. */
+void sim_stats_quantile_metric(sim_stats *s, const char *name, const sim_hist *h, double q,
+                               double divisor, const char *desc);
+void sim_stats_mean_metric(sim_stats *s, const char *name, const sim_hist *h, double divisor,
+                           const char *desc);
 
 void sim_hist_add(sim_hist *h, uint64_t sample);
 void sim_hist_add_n(sim_hist *h, uint64_t sample, uint64_t n);

@@ -301,24 +301,6 @@ static double m_mtps(const sim_stats *s, void *ctx)
     return el ? (double)(b->reads + b->writes) / ((double)el / 1e6) : 0.0;
 }
 
-static double m_lat_p50(const sim_stats *s, void *ctx)
-{
-    (void)s;
-    return sim_hist_quantile(((dmabench *)ctx)->latency, 0.5) / 1000.0;
-}
-
-static double m_lat_p99(const sim_stats *s, void *ctx)
-{
-    (void)s;
-    return sim_hist_quantile(((dmabench *)ctx)->latency, 0.99) / 1000.0;
-}
-
-static double m_lat_mean(const sim_stats *s, void *ctx)
-{
-    (void)s;
-    return sim_hist_mean(((dmabench *)ctx)->latency) / 1000.0;
-}
-
 static double m_cpu_cycles(const sim_stats *s, void *ctx)
 {
     (void)s;
@@ -348,10 +330,12 @@ static void register_stats(dmabench *b, sim_stats *st)
     sim_stats_metric(st, "dma_read_gbps", m_read_gbps, b, "read payload Gb/s");
     sim_stats_metric(st, "dma_write_gbps", m_write_gbps, b, "write payload Gb/s");
     sim_stats_metric(st, "dma_mtps", m_mtps, b, "million transfers per second");
-    sim_stats_metric(st, "dma_latency_ns_mean", m_lat_mean, b, "mean transfer latency (ns)");
-    sim_stats_metric(st, "dma_latency_ns_p50", m_lat_p50, b, "median transfer latency (ns)");
-    sim_stats_metric(st, "dma_latency_ns_p99", m_lat_p99, b,
-                     "99th percentile transfer latency (ns)");
+    sim_stats_mean_metric(st, "dma_latency_ns_mean", b->latency, 1000.0,
+                          "mean transfer latency (ns)");
+    sim_stats_quantile_metric(st, "dma_latency_ns_p50", b->latency, 0.5, 1000.0,
+                              "median transfer latency (ns)");
+    sim_stats_quantile_metric(st, "dma_latency_ns_p99", b->latency, 0.99, 1000.0,
+                              "99th percentile transfer latency (ns)");
     if (b->dma_api)
         sim_stats_metric(st, "dma_cpu_cycles_per_transfer", m_cpu_cycles, b,
                          "host CPU cycles of the DMA API (maps, unmaps, invalidations, bounces) "

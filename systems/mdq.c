@@ -114,24 +114,6 @@ static double m_throughput_mpps(const sim_stats *s, void *ctx)
     return elapsed_ps ? (double)m->arrivals * 1e6 / (double)elapsed_ps : 0.0;
 }
 
-static double m_sojourn_ns_mean(const sim_stats *s, void *ctx)
-{
-    (void)s;
-    return sim_hist_mean(((const mdq *)ctx)->sojourn_ps) / 1e3;
-}
-
-static double m_sojourn_ns_p50(const sim_stats *s, void *ctx)
-{
-    (void)s;
-    return sim_hist_quantile(((const mdq *)ctx)->sojourn_ps, 0.5) / 1e3;
-}
-
-static double m_sojourn_ns_p99(const sim_stats *s, void *ctx)
-{
-    (void)s;
-    return sim_hist_quantile(((const mdq *)ctx)->sojourn_ps, 0.99) / 1e3;
-}
-
 static double m_utilization(const sim_stats *s, void *ctx)
 {
     const mdq *m = ctx;
@@ -173,10 +155,11 @@ static void *mdq_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *e)
     sim_stats_derived(st, "mdq.load", d_load, m, "offered load lambda*S (parameters)");
     sim_stats_metric(st, "mdq_throughput_mpps", m_throughput_mpps, m,
                      "arrivals per microsecond of the window (Mpps)");
-    sim_stats_metric(st, "mdq_sojourn_ns_mean", m_sojourn_ns_mean, m, "mean sojourn time (ns)");
-    sim_stats_metric(st, "mdq_sojourn_ns_p50", m_sojourn_ns_p50, m, "median sojourn time (ns)");
-    sim_stats_metric(st, "mdq_sojourn_ns_p99", m_sojourn_ns_p99, m,
-                     "99th percentile sojourn time (ns)");
+    sim_stats_mean_metric(st, "mdq_sojourn_ns_mean", m->sojourn_ps, 1e3, "mean sojourn time (ns)");
+    sim_stats_quantile_metric(st, "mdq_sojourn_ns_p50", m->sojourn_ps, 0.5, 1e3,
+                              "median sojourn time (ns)");
+    sim_stats_quantile_metric(st, "mdq_sojourn_ns_p99", m->sojourn_ps, 0.99, 1e3,
+                              "99th percentile sojourn time (ns)");
     sim_stats_metric(st, "mdq_utilization", m_utilization, m,
                      "reserved service time / window (offered load when overloaded)");
     sim_stats_metric(st, "mdq_sojourn_ns_theory", m_sojourn_ns_theory, m,

@@ -15,10 +15,10 @@
  * empty ring, buffer overflow, anti-spoofing, link down, DMA errors), tx_desc_reads,
  * doorbells, irqs_per_sec, pcie_up_bytes_per_pkt and pcie_down_bytes_per_pkt (every
  * TLP on the link per packet), latency_ns_p50/p99 (one-way from the partner to the
- * driver for received traffic, round trip for rr), and the analytic limits of the
- * direction: line_limit_gbps (the wire) and pcie_limit_gbps (pcie-bench's model of
- * this NIC and driver, nic_pcie_model_eval). Per-VF and per-driver figures are in the
- * stats (nic.vfN.*, nicdrv.vfN.*).
+ * driver for received traffic, round trip for rr; nan when nothing was received, as
+ * in tx), and the analytic limits of the direction: line_limit_gbps (the wire) and
+ * pcie_limit_gbps (pcie-bench's model of this NIC and driver, nic_pcie_model_eval).
+ * Per-VF and per-driver figures are in the stats (nic.vfN.*, nicdrv.vfN.*).
  *
  * With iommu.mode other than off the root complex translates through the IOMMU: in
  * pass-through (pt) or, for strict and lazy, with one domain per function whose queue
@@ -316,18 +316,6 @@ static double m_down_per_pkt(const sim_stats *s, void *ctx)
     return link_per_pkt(s, ctx, "pcie.down.wire_bytes");
 }
 
-static double m_lat_p50(const sim_stats *s, void *ctx)
-{
-    (void)s;
-    return sim_hist_quantile(((nicload *)ctx)->lat, 0.5) / 1000.0;
-}
-
-static double m_lat_p99(const sim_stats *s, void *ctx)
-{
-    (void)s;
-    return sim_hist_quantile(((nicload *)ctx)->lat, 0.99) / 1000.0;
-}
-
 static double m_cycles_per_pkt(const sim_stats *s, void *ctx)
 {
     (void)s;
@@ -381,8 +369,9 @@ static void register_metrics(nicload *l, sim_stats *st)
                      "upstream TLP bytes on the link per packet");
     sim_stats_metric(st, "pcie_down_bytes_per_pkt", m_down_per_pkt, l,
                      "downstream TLP bytes on the link per packet");
-    sim_stats_metric(st, "latency_ns_p50", m_lat_p50, l, "median latency (ns)");
-    sim_stats_metric(st, "latency_ns_p99", m_lat_p99, l, "99th percentile latency (ns)");
+    sim_stats_quantile_metric(st, "latency_ns_p50", l->lat, 0.5, 1000.0, "median latency (ns)");
+    sim_stats_quantile_metric(st, "latency_ns_p99", l->lat, 0.99, 1000.0,
+                              "99th percentile latency (ns)");
     sim_stats_metric(st, "cpu_cycles_per_pkt", m_cycles_per_pkt, l,
                      "driver CPU cycles per packet (counted; not timed without a CPU model)");
     sim_stats_metric(st, "line_limit_gbps", m_line_limit, l,

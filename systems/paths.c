@@ -325,17 +325,6 @@ static double per_pkt(const paths_sys *sys, double x)
 static double m_gbps(const sim_stats *s, void *ctx) { return per_s(s, bytes(ctx) * 8.0) / 1e9; }
 static double m_mpps(const sim_stats *s, void *ctx) { return per_s(s, pkts(ctx)) / 1e6; }
 
-/* No sample, no number: an empty histogram reports nan rather than a latency of 0. */
-static double lat_q(const paths_sys *sys, double q)
-{
-    return sim_hist_count(sys->io.lat) ? sim_hist_quantile(sys->io.lat, q) / 1000.0 : NAN;
-}
-static double m_lat_mean(const sim_stats *s, void *ctx)
-{
-    (void)s;
-    const paths_sys *sys = ctx;
-    return sim_hist_count(sys->io.lat) ? sim_hist_mean(sys->io.lat) / 1000.0 : NAN;
-}
 
 /* Frames the VMs sent reach the partner: their latency, creation to last bit at the
  * far end, joins the application-level latency (requests are timed at their response
@@ -345,21 +334,6 @@ static void on_partner_rx(void *ctx, const nic_pkt *p, uint64_t arrival_ps)
     paths_sys *sys = ctx;
     if (p->kind == NIC_PKT_DATA && arrival_ps >= p->born_ps)
         sim_hist_add(sys->io.lat, arrival_ps - p->born_ps);
-}
-static double m_lat_p50(const sim_stats *s, void *ctx)
-{
-    (void)s;
-    return lat_q(ctx, 0.5);
-}
-static double m_lat_p99(const sim_stats *s, void *ctx)
-{
-    (void)s;
-    return lat_q(ctx, 0.99);
-}
-static double m_lat_p999(const sim_stats *s, void *ctx)
-{
-    (void)s;
-    return lat_q(ctx, 0.999);
 }
 
 static double who_per_pkt(const paths_sys *sys, cpu_who w)
@@ -470,10 +444,13 @@ static void register_stats(paths_sys *sys, sim_stats *st)
     sim_stats_metric(st, "throughput_gbps", m_gbps, sys,
                      "host-side Gb/s that reached the partner or an application");
     sim_stats_metric(st, "throughput_mpps", m_mpps, sys, "million packets per second that arrived");
-    sim_stats_metric(st, "latency_ns_mean", m_lat_mean, sys, "mean latency (ns)");
-    sim_stats_metric(st, "latency_ns_p50", m_lat_p50, sys, "median latency (ns)");
-    sim_stats_metric(st, "latency_ns_p99", m_lat_p99, sys, "99th percentile latency (ns)");
-    sim_stats_metric(st, "latency_ns_p999", m_lat_p999, sys, "99.9th percentile latency (ns)");
+    sim_stats_mean_metric(st, "latency_ns_mean", sys->io.lat, 1000.0, "mean latency (ns)");
+    sim_stats_quantile_metric(st, "latency_ns_p50", sys->io.lat, 0.5, 1000.0,
+                              "median latency (ns)");
+    sim_stats_quantile_metric(st, "latency_ns_p99", sys->io.lat, 0.99, 1000.0,
+                              "99th percentile latency (ns)");
+    sim_stats_quantile_metric(st, "latency_ns_p999", sys->io.lat, 0.999, 1000.0,
+                              "99.9th percentile latency (ns)");
     sim_stats_metric(st, "guest_cycles_per_pkt", m_guest_cyc, sys,
                      "CPU cycles per packet in guests (or native applications and driver)");
     sim_stats_metric(st, "hv_cycles_per_pkt", m_hv_cyc, sys,

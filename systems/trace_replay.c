@@ -606,18 +606,6 @@ static double m_gbps(const sim_stats *s, void *ctx)
     return el ? (double)(r->read_bytes + r->write_bytes) * 8.0 / ((double)el / 1000.0) : 0.0;
 }
 
-static double m_p50(const sim_stats *s, void *ctx)
-{
-    (void)s;
-    return sim_hist_quantile(((replay *)ctx)->latency, 0.5) / 1000.0;
-}
-
-static double m_p99(const sim_stats *s, void *ctx)
-{
-    (void)s;
-    return sim_hist_quantile(((replay *)ctx)->latency, 0.99) / 1000.0;
-}
-
 /* IOTLB look-ups served without a walk of their own: hits, and misses that waited for a
  * walk of the same page already in flight. Which of the two a look-up is depends on
  * timing; whether it needed a walk does not, so this is the same in a timed and a fast
@@ -655,10 +643,10 @@ static void register_stats(replay *r, sim_stats *st)
                                 "DMA record at the root complex to its completion");
     sim_stats_metric(st, "trace_records", m_records, r, "trace records replayed");
     sim_stats_metric(st, "trace_dma_gbps", m_gbps, r, "DMA payload Gb/s, reads and writes");
-    sim_stats_metric(st, "trace_latency_ns_p50", m_p50, r,
-                     "median DMA record latency, root complex to completion (ns)");
-    sim_stats_metric(st, "trace_latency_ns_p99", m_p99, r,
-                     "99th percentile DMA record latency (ns)");
+    sim_stats_quantile_metric(st, "trace_latency_ns_p50", r->latency, 0.5, 1000.0,
+                              "median DMA record latency, root complex to completion (ns)");
+    sim_stats_quantile_metric(st, "trace_latency_ns_p99", r->latency, 0.99, 1000.0,
+                              "99th percentile DMA record latency (ns)");
     if (r->iommu)
         sim_stats_metric(st, "trace_iotlb_nowalk_rate", m_nowalk_rate, r,
                          "IOTLB look-ups served without a walk of their own (hits and merged "

@@ -81,6 +81,10 @@ sed -i 's/@mdq_sojourn_ns_theory 10%/@mdq_sojourn_ns_theory 0.0001%/' "$S/tiny.e
 expect 1 "FAIL .*expected @mdq_sojourn_ns_theory" "an @METRIC row compares with the other metric" -- \
     "$IOVSIM" regress --out "$OUT/r" "$S/tiny.ini"
 sed -i '/@mdq_sojourn_ns_theory/d' "$S/tiny.expect"
+echo "mdq.arrival_rate_mpps=1 mdq_sojourn_ns_p50 nan 1%" >>"$S/tiny.expect"
+expect 1 "FAIL .*mdq_sojourn_ns_p50 = [0-9.]+ \(expected nan" \
+    "a nan row (nothing to measure) fails on a number" -- "$IOVSIM" regress --out "$OUT/r" "$S/tiny.ini"
+sed -i '/ nan 1%$/d' "$S/tiny.expect"
 
 # A new point must get expectations before it counts as checked.
 sed -i 's/^mdq.arrival_rate_mpps = 0.5, 1$/mdq.arrival_rate_mpps = 0.5, 1, 1.5/' "$S/tiny.ini"

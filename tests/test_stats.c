@@ -102,6 +102,29 @@ START_TEST(test_register_and_get)
 }
 END_TEST
 
+/* A histogram's metrics: nan while empty (no sample is no latency, not 0), then the
+ * quantile or mean of the samples over the divisor, read when asked. */
+START_TEST(test_hist_metrics)
+{
+    sim_stats *s = sim_stats_create();
+    sim_hist *h = sim_stats_hist(s, "lat", "ps", "latency");
+    sim_stats_mean_metric(s, "lat_ns_mean", h, 1000.0, "mean");
+    sim_stats_quantile_metric(s, "lat_ns_p50", h, 0.5, 1000.0, "median");
+    sim_stats_quantile_metric(s, "lat_ns_max", h, 1.0, 1000.0, "largest");
+    ck_assert_uint_eq(sim_stats_metrics(s), 3);
+    for (size_t i = 0; i < 3; i++)
+        ck_assert(isnan(sim_stats_metric_value(s, i)));
+    sim_hist_add(h, 1000);
+    sim_hist_add(h, 2000);
+    sim_hist_add(h, 9000);
+    double v;
+    ck_assert(sim_stats_get(s, "lat_ns_mean", &v) && v == 4.0);
+    ck_assert(sim_stats_get(s, "lat_ns_p50", &v) && fabs(v - 2.0) < 0.02); /* bucket: 1% */
+    ck_assert(sim_stats_get(s, "lat_ns_max", &v) && v == 9.0);
+    sim_stats_destroy(s);
+}
+END_TEST
+
 START_TEST(test_hist_summary_names)
 {
     sim_stats *s = sim_stats_create();
@@ -672,6 +695,7 @@ static Suite *stats_suite(void)
     Suite *s = suite_create("stats");
     TCase *reg = tcase_create("registry");
     tcase_add_test(reg, test_register_and_get);
+    tcase_add_test(reg, test_hist_metrics);
     tcase_add_test(reg, test_hist_summary_names);
     tcase_add_test(reg, test_metric_order);
     tcase_add_test(reg, test_many_names);
