@@ -2,19 +2,21 @@
  *
  * Time is uint64_t picoseconds. An event is a persistent object with a C callback;
  * at most one notification of an event is pending at a time, and notifying an event
- * that is already pending keeps whichever of the two times is earlier (SystemC's
- * sc_event rule, mirrored by the native backend). Models that need many timed items
- * keep their own ordered queue and notify one event for its head.
+ * that is already pending keeps the earlier of the two times, the pending one on a tie
+ * (SystemC's sc_event rule, mirrored by the native backend). Models that need many
+ * timed items keep their own ordered queue and notify one event for its head.
  *
- * Same-time order is defined: notifications due at the same time fire in the order
- * they were made. A notification counts as made when it set the pending time (the
- * first, one that moved the event earlier, or one after a cancel; one ignored because
- * an earlier one is pending keeps the earlier one's place). A zero-delay notification
- * therefore fires after everything already due at that time. Both backends keep this
- * order, so the same inputs give the same results on either (ns-3 and OMNeT++ break
- * ties the same way, by insertion order). A model should still not lean on the order
- * of events it does not own: where two of its own actions at one time must go in a
- * particular order, one event handles both (sim/tq.h keeps a model's timed work).
+ * Same-time order is defined: notifications due at the same time fire in notification
+ * order, the order in which they were made. A notification counts as made when it sets
+ * the event's pending time: one on an event not pending (never notified, fired, or
+ * cancelled) or one strictly earlier than the pending time. One that finds an equal or
+ * earlier time pending is ignored, and the pending notification keeps its place. A
+ * zero-delay notification therefore fires after everything already due at that time,
+ * unless its event is itself already due then. Both backends keep this order, so the
+ * same inputs give the same results on either (ns-3 and OMNeT++ break ties the same
+ * way, by insertion order). A model should still not lean on the order of events it
+ * does not own: where two of its own actions at one time must go in a particular
+ * order, one event handles both (sim/tq.h keeps a model's timed work).
  *
  * Two backends sit behind this header and are chosen per run:
  *   SIM_KERNEL_SYSTEMC  SystemC 2.3.4 (kernel_systemc.cc); one per process, and a
@@ -59,7 +61,8 @@ const char *sim_kernel_kind_name(sim_kernel_kind kind);
  * diagnostics only. Events may be created before or during a run. */
 sim_event *sim_event_create(sim_kernel *k, const char *name, sim_event_fn fn, void *ctx);
 
-/* Fire the callback at now + delay_ps. If already pending, the earlier time wins.
+/* Fire the callback at now + delay_ps. If already pending, the earlier time wins (on a
+ * tie, the pending notification and its place in the same-time order).
  * A zero delay fires after the current callback returns, at the same time. */
 void sim_event_notify(sim_event *e, uint64_t delay_ps);
 /* Fire at an absolute time (>= now). */

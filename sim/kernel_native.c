@@ -133,7 +133,9 @@ static void native_notify_at(sim_event *e, uint64_t when_ps)
         heap_sift_up(k->heap, k->heap_len++, x);
         return;
     }
-    /* Already pending: the earlier time wins; a strictly earlier time only moves up. */
+    /* Already pending: only a strictly earlier time replaces the entry, with this
+     * notification's sequence, and moves it up; an equal or later one leaves the pending
+     * entry and its place (kernel.h). */
     if (when_ps < k->heap[i].when_ps)
         heap_sift_up(k->heap, i, x);
 }

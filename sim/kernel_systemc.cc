@@ -131,7 +131,13 @@ static void dispatch(sim_sc *sc)
         sim_sc_event *e = d.e;
         if (!e->pending || e->seq != d.seq || e->when_ps != now_ps(sc))
             continue; // cancelled or re-notified since it was triggered
-        e->ev.cancel(); // drops a same-time re-notification already consumed by this firing
+        // SystemC may hold a notification of an event only while the bridge has it
+        // pending: notify_at cancels the old one only then, and a leftover delta
+        // notification would make SystemC ignore a later timed one. The notification
+        // this firing serves was made at least a delta cycle before the dispatcher
+        // runs, so SystemC has delivered it and this cancel normally finds nothing; it
+        // keeps the rule without relying on that.
+        e->ev.cancel();
         e->pending = false;
         sc->npending--;
         sc->events++;
@@ -257,7 +263,7 @@ sim_sc_event *sim_sc_event_create(sim_sc *sc, const char *name, sim_event_fn fn,
 void sim_sc_event_notify_at(sim_sc_event *e, uint64_t when_ps)
 {
     if (e->pending && e->when_ps <= when_ps)
-        return; // the earlier notification wins (this also keeps a due one)
+        return; // an equal or earlier pending one wins, keeping its place (and a due one)
     sim_sc *sc = e->sc;
     try {
         uint64_t now = now_ps(sc);

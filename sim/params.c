@@ -9,6 +9,8 @@
 #include <inttypes.h>
 #include <float.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -758,15 +760,31 @@ const char *sim_params_name_at(const sim_params *p, size_t i)
 
 /* ---- tables ---- */
 
-/* Reads one end of a table row's range (or its default) as a value of q; a row that
- * does not parse is a bug in the table, not a user error. */
-static pval table_value(const param *q, const char *text)
+/* A table row that contradicts itself is a bug in the module that declares it, met the
+ * first time the table is registered (every run and every test registers every table).
+ * It is refused whether or not asserts are compiled in, and the message names the row,
+ * so it points at the line to fix. */
+static void bad_row(const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
+static void bad_row(const char *name, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "iovsim: parameter table row '%s': ", name);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    abort();
+}
+
+/* Reads a table row's default or one end of its range (`what` says which) as a value
+ * of q. */
+static pval table_value(const param *q, const char *text, const char *what)
 {
     pval v;
     sim_err e;
-    int rc = parse_value(q, text, "parameter table", &v, &e);
-    assert(rc == 0 && "a parameter table's default or range does not parse");
-    (void)rc;
+    if (parse_value(q, text, NULL, &v, &e) < 0)
+        bad_row(q->name, "the %s does not read as a value of the row: %s", what, e.msg);
     return v;
 }
 
@@ -790,17 +808,25 @@ static void table_range(param *q, const char *range)
     if (!range)
         return;
     const char *dots = strstr(range, "..");
-    assert(dots && "a numeric range is MIN..MAX");
+    if (!dots)
+        bad_row(q->name, "range \"%s\" is not MIN..MAX", range);
     char lo[64];
     size_t n = (size_t)(dots - range);
-    assert(n < sizeof lo);
+    if (n >= sizeof lo)
+        bad_row(q->name, "range \"%s\" has a minimum too long to be a number", range);
     memcpy(lo, range, n);
     lo[n] = '\0';
+    /* Both ends are read against the type's limits; q's own range is set after. */
     pval min = q->min, max = q->max;
     if (lo[0])
-        min = table_value(q, lo);
+        min = table_value(q, lo, "range's minimum");
     if (dots[2])
-        max = table_value(q, dots + 2);
+        max = table_value(q, dots + 2, "range's maximum");
+    bool inverted = q->type == SIM_PARAM_INT    ? min.i > max.i
+                    : q->type == SIM_PARAM_UINT ? min.u > max.u
+                                                : min.d > max.d;
+    if (inverted)
+        bad_row(q->name, "range \"%s\" has its minimum above its maximum", range);
     q->min = min;
     q->max = max;
 }
@@ -823,65 +849,104 @@ static uint64_t field_umax(sim_field_kind f)
     }
 }
 
-/* A row's field must hold every value its range allows. */
-static bool field_fits(const param *q, sim_field_kind f)
+/* A time lands in an integer field in ps: a uint64_t, or an int64_t for an int (which
+ * may be negative), and its range in ps must fit an int64_t. A double time is rounded
+ * with llround, whose result is a signed 64-bit number, and two such times (warm-up
+ * plus duration, now plus a delay) add up without wrapping a uint64_t. Why the row
+ * cannot land in field f, or NULL when it can. */
+static const char *time_misfit(const param *q, const unit_def *tu, sim_field_kind f)
+{
+    const int64_t k = (int64_t)tu->factor;
+    switch (q->type) {
+    case SIM_PARAM_UINT:
+        if (f != SIM_FIELD_U64)
+            return "a time lands in a uint64_t field in ps";
+        return q->max.u > (uint64_t)(INT64_MAX / k) ? "its maximum is 2^63 ps or more" : NULL;
+    case SIM_PARAM_INT:
+        if (f != SIM_FIELD_I64)
+            return "a signed time lands in an int64_t field in ps";
+        if (q->max.i > INT64_MAX / k)
+            return "its maximum is 2^63 ps or more";
+        return q->min.i < INT64_MIN / k ? "its minimum is below -2^63 ps" : NULL;
+    case SIM_PARAM_DOUBLE:
+        if (f != SIM_FIELD_U64)
+            return "a time lands in a double field in its own unit or a uint64_t field in ps";
+        if (q->min.d < 0)
+            return "a negative time cannot land in a uint64_t field";
+        return q->max.d * (double)k >= 9223372036854775808.0 ? "its maximum is 2^63 ps or more"
+                                                             : NULL;
+    default: return NULL;
+    }
+}
+
+/* Why a row's field cannot hold every value its range allows, or NULL when it can. */
+static const char *field_misfit(const param *q, sim_field_kind f)
 {
     if (f == SIM_FIELD_NONE)
-        return true;
+        return NULL;
+    const unit_def *tu = time_unit(q->unit);
+    if (tu && is_numeric(q->type) && !(q->type == SIM_PARAM_DOUBLE && f == SIM_FIELD_DOUBLE))
+        return time_misfit(q, tu, f);
     switch (q->type) {
-    case SIM_PARAM_BOOL: return f == SIM_FIELD_BOOL;
-    case SIM_PARAM_STRING: return f == SIM_FIELD_STRING;
+    case SIM_PARAM_BOOL: return f == SIM_FIELD_BOOL ? NULL : "a boolean lands in a bool field";
+    case SIM_PARAM_STRING:
+        return f == SIM_FIELD_STRING ? NULL : "a string lands in a const char * field";
     case SIM_PARAM_ENUM:
-        return field_umax(f) >= q->n_choices || f == SIM_FIELD_I32 || f == SIM_FIELD_I64;
+        return field_umax(f) >= q->n_choices || f == SIM_FIELD_I32 || f == SIM_FIELD_I64
+                   ? NULL
+                   : "the field cannot hold the index of every choice";
     case SIM_PARAM_UINT:
-        if (time_unit(q->unit))
-            return f == SIM_FIELD_U64 && q->max.u <= UINT64_MAX / time_unit(q->unit)->factor;
-        return field_umax(f) >= q->max.u ||
-               (f == SIM_FIELD_I64 && q->max.u <= (uint64_t)INT64_MAX);
+        return (field_umax(f) && field_umax(f) >= q->max.u) ||
+                       (f == SIM_FIELD_I64 && q->max.u <= (uint64_t)INT64_MAX)
+                   ? NULL
+                   : "the field cannot hold its maximum";
     case SIM_PARAM_INT:
-        if (f == SIM_FIELD_I64)
-            return true;
-        return f == SIM_FIELD_I32 && q->min.i >= INT32_MIN && q->max.i <= INT32_MAX;
+        if (f == SIM_FIELD_I64 ||
+            (f == SIM_FIELD_I32 && q->min.i >= INT32_MIN && q->max.i <= INT32_MAX))
+            return NULL;
+        return "an int lands in an int64_t field, or an int32_t one its range fits";
     case SIM_PARAM_DOUBLE:
-        /* A time lands in an integer field in ps: it must not be negative. */
-        return f == SIM_FIELD_DOUBLE ||
-               (f == SIM_FIELD_U64 && time_unit(q->unit) && q->min.d >= 0);
+        return f == SIM_FIELD_DOUBLE ? NULL : "a double that is not a time lands in a double field";
     }
-    return false;
+    return "unknown type";
 }
 
 void sim_params_add_table(sim_params *p, const sim_param_def *defs, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         const sim_param_def *d = &defs[i];
-        assert(d->def && "a parameter table row needs a default");
+        if (!d->def)
+            bad_row(d->name, "no default");
         switch (d->type) {
         case SIM_PARAM_ENUM:
-            assert(d->range && !*d->unit && "an enum row lists its choices as its range");
+            if (!d->range || *d->unit)
+                bad_row(d->name, "an enum lists its choices as its range and has no unit");
             sim_params_add_enum(p, d->name, d->def, d->range, d->doc);
             break;
         case SIM_PARAM_STRING:
-            assert(!d->range && !*d->unit);
+            if (d->range || *d->unit)
+                bad_row(d->name, "a string has no range and no unit");
             sim_params_add_string(p, d->name, d->def, d->doc);
             break;
         case SIM_PARAM_BOOL: {
-            assert(!d->range && !*d->unit);
             bool b = false;
-            int rc = parse_bool(d->def, &b);
-            assert(rc == 0 && "a boolean row's default is true or false");
-            (void)rc;
+            if (d->range || *d->unit)
+                bad_row(d->name, "a boolean has no range and no unit");
+            if (parse_bool(d->def, &b) < 0)
+                bad_row(d->name, "a boolean's default is true or false, not \"%s\"", d->def);
             sim_params_add_bool(p, d->name, b, d->doc);
             break;
         }
         default: {
             param *q = add(p, d->name, d->type, d->unit, d->doc);
             table_range(q, d->range);
-            q->def = q->cur = table_value(q, d->def);
+            q->def = q->cur = table_value(q, d->def, "default");
             break;
         }
         }
-        assert(field_fits(lookup(p, d->name), d->field) &&
-               "a parameter table row's field cannot hold its values");
+        const char *why = field_misfit(lookup(p, d->name), d->field);
+        if (why)
+            bad_row(d->name, "its field cannot hold its values: %s", why);
     }
 }
 
@@ -916,7 +981,7 @@ void sim_params_load_table(const sim_params *p, const sim_param_def *defs, size_
             if (d->field == SIM_FIELD_I32)
                 *(int32_t *)at = (int32_t)q->cur.i;
             else
-                *(int64_t *)at = q->cur.i;
+                *(int64_t *)at = tu ? q->cur.i * (int64_t)tu->factor : q->cur.i;
             break;
         case SIM_PARAM_DOUBLE:
             if (d->field == SIM_FIELD_DOUBLE)

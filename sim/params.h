@@ -73,14 +73,21 @@ void sim_params_add_string(sim_params *p, const char *name, const char *def, con
  *
  * `def` and the ends of `range` are written as a value would be ("256", "10Gbps",
  * "true", "strict"); a numeric range is "MIN..MAX" and either end may be left out (the
- * type's limit), an enum's range is its choices "a|b|c". A bad row is an assert.
+ * type's limit), an enum's range is its choices "a|b|c".
  *
  * Where values land: a numeric parameter of a time unit (ps ns us ms s) lands in an
  * integer field in picoseconds (rounded to the nearest) and in a double field in its
  * own unit; any other numeric parameter in its own unit; an enum as the index of its
  * value; a string as a pointer into the registry (valid while the sim_params lives).
- * The field's type comes from the struct itself (SIM_AT), and a row whose range does
- * not fit its field is an assert. SIM_NOWHERE registers without loading. */
+ * A time's integer field is a uint64_t (an int64_t for an int parameter, which may be
+ * negative) and its range in ps must fit an int64_t: below 2^63 ps, 106 days. The
+ * field's type comes from the struct itself (SIM_AT). SIM_NOWHERE registers without
+ * loading.
+ *
+ * A row that contradicts itself is a programming error, refused when the table is
+ * registered (abort, with a message naming the row, whether or not asserts are
+ * compiled in): a default or range end that does not read as a value of the row, a
+ * minimum above the maximum, a field that cannot hold every value the range allows. */
 typedef enum sim_field_kind {
     SIM_FIELD_NONE = 0,
     SIM_FIELD_BOOL,

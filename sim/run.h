@@ -1,7 +1,8 @@
-/* One simulation point: create the kernel the parameters name, let the model layer
- * build the system, run warm-up, start the statistics, run the measured interval, and
- * write the point's files. sim/ knows no model: the model layer hands in its
- * operations (models/system.c provides them to the command line).
+/* One simulation point: create the kernel the parameters name, let the caller's
+ * operations build the system, run warm-up, start the statistics, run the measured
+ * interval, and write the point's files. sim/ knows no model: the operations come from
+ * above (systems_ops in systems/kinds.c, which app/'s sweep passes to every point it
+ * runs).
  *
  * Run parameters (registered by sim_run_register_params):
  *   run.duration_us  measured interval          run.warmup_us  before stats start

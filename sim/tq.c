@@ -1,6 +1,7 @@
 /* A binary min-heap of 32-byte entries on (time, sequence). */
 #include "sim/tq.h"
 
+#include <assert.h>
 #include <stdlib.h>
 
 #include "sim/alloc.h"
@@ -83,6 +84,7 @@ bool sim_tq_pop_due(sim_tq *q, uint64_t now_ps, sim_tq_item *out)
 
 sim_tq_item sim_tq_item_at(const sim_tq *q, size_t i)
 {
+    assert(i < q->n && "sim_tq_item_at past the end of the queue");
     const tq_ent *e = &q->heap[i];
     return (sim_tq_item){e->t_ps, e->obj, e->tag};
 }

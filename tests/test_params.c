@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "sim/params.h"
 
@@ -569,6 +571,140 @@ START_TEST(test_table_bad_default_asserts)
 }
 END_TEST
 
+/* Time rows: an int of a time unit lands in an int64_t in ps like the unsigned and
+ * double ones, and a range up to just below 2^63 ps is accepted and loads exactly. */
+typedef struct time_cfg {
+    int64_t skew_ps;
+    uint64_t wait_ps;
+    uint64_t hold_ps;
+    double hold_s;
+    int64_t any_ps;
+} time_cfg;
+
+static const sim_param_def time_table[] = {
+    {"t.skew_ns", SIM_PARAM_INT, "-3", "-1000us..1000us", "ns", "Signed, in ns",
+     SIM_AT(time_cfg, skew_ps)},
+    /* 9223372 s = 9.223372e18 ps, the last whole second below 2^63 ps */
+    {"t.wait_s", SIM_PARAM_UINT, "1", "0..9223372", "s", "Unsigned, in s",
+     SIM_AT(time_cfg, wait_ps)},
+    {"t.hold_s", SIM_PARAM_DOUBLE, "0.5", "0..9e6", "s", "Double, in s", SIM_AT(time_cfg, hold_ps)},
+    {"t.hold2_s", SIM_PARAM_DOUBLE, "0.5", "0..", "s", "Double, left in s",
+     SIM_AT(time_cfg, hold_s)},
+    {"t.any_ps", SIM_PARAM_INT, "0", NULL, "ps", "The whole int64_t range", SIM_AT(time_cfg, any_ps)},
+};
+
+START_TEST(test_table_times_land_in_ps)
+{
+    sim_params *p = sim_params_create();
+    sim_params_add_table(p, time_table, SIM_TABLE_LEN(time_table));
+    time_cfg c;
+    memset(&c, 0xa5, sizeof c);
+    sim_params_load_table(p, time_table, SIM_TABLE_LEN(time_table), &c);
+    ck_assert_int_eq(c.skew_ps, -3000);
+    ck_assert_uint_eq(c.wait_ps, 1000000000000u);
+    ck_assert_uint_eq(c.hold_ps, 500000000000u);
+    ck_assert(c.hold_s == 0.5);
+    ck_assert_int_eq(c.any_ps, 0);
+
+    set_ok(p, "t.skew_ns", "-1ms");
+    set_ok(p, "t.wait_s", "9223372");
+    set_ok(p, "t.hold_s", "9e6");
+    set_ok(p, "t.any_ps", "-9223372036854775808");
+    sim_params_load_table(p, time_table, SIM_TABLE_LEN(time_table), &c);
+    ck_assert_int_eq(c.skew_ps, -1000000000);
+    ck_assert_uint_eq(c.wait_ps, UINT64_C(9223372000000000000));
+    ck_assert_uint_eq(c.hold_ps, UINT64_C(9000000000000000000));
+    ck_assert_int_eq(c.any_ps, INT64_MIN);
+    set_bad(p, "t.skew_ns", "1001us", "out of range [-1000000, 1000000] ns");
+    sim_params_destroy(p);
+}
+END_TEST
+
+/* Registers one row in a child and expects it refused: the child dies of SIGABRT and
+ * its message names the row and contains `why`. */
+static void expect_refused(const sim_param_def *row, const char *why)
+{
+    int fd[2];
+    ck_assert_int_eq(pipe(fd), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        dup2(fd[1], STDERR_FILENO);
+        close(fd[0]);
+        close(fd[1]);
+        sim_params *p = sim_params_create();
+        sim_params_add_table(p, row, 1);
+        _exit(0);
+    }
+    close(fd[1]);
+    char msg[2048];
+    size_t n = 0;
+    ssize_t r;
+    while (n < sizeof msg - 1 && (r = read(fd[0], msg + n, sizeof msg - 1 - n)) > 0)
+        n += (size_t)r;
+    msg[n] = '\0';
+    close(fd[0]);
+    int st = 0;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT, "row '%s' was accepted",
+                  row->name);
+    char named[128];
+    snprintf(named, sizeof named, "parameter table row '%s'", row->name);
+    ck_assert_msg(strstr(msg, named) && strstr(msg, why), "row '%s': message \"%s\" lacks \"%s\"",
+                  row->name, msg, why);
+}
+
+typedef struct misfit_cfg {
+    uint64_t u64;
+    int64_t i64;
+    int32_t i32;
+    double d;
+} misfit_cfg;
+
+START_TEST(test_table_inconsistent_rows_refused)
+{
+    static const struct {
+        sim_param_def row;
+        const char *why;
+    } cases[] = {
+        {{"x.count", SIM_PARAM_UINT, "5", "10..1", "", "Inverted", SIM_NOWHERE},
+         "minimum above its maximum"},
+        /* the ends are compared after conversion: 1 us is above 10 ns */
+        {{"x.lat_ns", SIM_PARAM_DOUBLE, "5", "1us..10", "ns", "Inverted", SIM_AT(misfit_cfg, d)},
+         "minimum above its maximum"},
+        {{"x.skew", SIM_PARAM_INT, "0", "3..-3", "", "Inverted", SIM_AT(misfit_cfg, i64)},
+         "minimum above its maximum"},
+        /* 1e7 s is 1e19 ps: fits a uint64_t, not below 2^63 */
+        {{"x.wait_s", SIM_PARAM_UINT, "1", "0..10000000", "s", "Too long",
+          SIM_AT(misfit_cfg, u64)},
+         "2^63 ps"},
+        {{"x.wait_ps", SIM_PARAM_UINT, "1", NULL, "ps", "Open", SIM_AT(misfit_cfg, u64)},
+         "2^63 ps"},
+        {{"x.hold_s", SIM_PARAM_DOUBLE, "1", "0..1e7", "s", "Too long", SIM_AT(misfit_cfg, u64)},
+         "2^63 ps"},
+        {{"x.hold_ns", SIM_PARAM_DOUBLE, "1", "0..", "ns", "Open", SIM_AT(misfit_cfg, u64)},
+         "2^63 ps"},
+        {{"x.hold_us", SIM_PARAM_DOUBLE, "1", "-1..1", "us", "Negative", SIM_AT(misfit_cfg, u64)},
+         "negative time"},
+        /* an int time lands in ps, which an int32_t field would not hold */
+        {{"x.skew_ns", SIM_PARAM_INT, "0", "-10..10", "ns", "Narrow", SIM_AT(misfit_cfg, i32)},
+         "int64_t"},
+        {{"x.skew_s", SIM_PARAM_INT, "0", "-10000000..0", "s", "Too long",
+          SIM_AT(misfit_cfg, i64)},
+         "-2^63 ps"},
+        {{"x.skew_s", SIM_PARAM_INT, "0", "0..10000000", "s", "Too long", SIM_AT(misfit_cfg, i64)},
+         "2^63 ps"},
+        {{"x.size_bytes", SIM_PARAM_UINT, "5Gbps", NULL, "bytes", "A rate", SIM_NOWHERE},
+         "default does not read"},
+        {{"x.flag", SIM_PARAM_UINT, "0", NULL, "", "Wrong field", SIM_AT(misfit_cfg, d)},
+         "field cannot hold"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        expect_refused(&cases[i].row, cases[i].why);
+}
+END_TEST
+
 START_TEST(test_register_twice_asserts)
 {
     sim_params *p = registry();
@@ -610,6 +746,8 @@ static Suite *params_suite(void)
     tcase_add_test(tc, test_list_text);
     tcase_add_test(tc, test_list_markdown);
     tcase_add_test(tc, test_table);
+    tcase_add_test(tc, test_table_times_land_in_ps);
+    tcase_add_test(tc, test_table_inconsistent_rows_refused);
     suite_add_tcase(s, tc);
     /* misuse by a model is an assert, not a message */
     TCase *ta = tcase_create("asserts");

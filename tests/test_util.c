@@ -2,6 +2,7 @@
  * at one time, push order, whatever the payload; the text helpers (sim/text.h) parse
  * digits without overflow and suggest close names; sim_xasprintf formats whole. */
 #include <check.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +85,18 @@ START_TEST(test_tq_against_reference)
 }
 END_TEST
 
+/* An index at or past the length is a bug in the caller, even where the heap's spare
+ * capacity would still hold an old entry. */
+START_TEST(test_tq_item_at_past_end_asserts)
+{
+    sim_tq *q = sim_tq_create();
+    for (uint64_t i = 0; i < 3; i++)
+        sim_tq_push(q, i, NULL, i);
+    ck_assert(sim_tq_pop_due(q, 0, NULL));
+    (void)sim_tq_item_at(q, sim_tq_len(q));
+}
+END_TEST
+
 START_TEST(test_text_parse_u64)
 {
     const char *s = "1234x";
@@ -143,6 +156,7 @@ static Suite *util_suite(void)
     TCase *tc = tcase_create("tq");
     tcase_add_test(tc, test_tq_time_then_push_order);
     tcase_add_test(tc, test_tq_against_reference);
+    tcase_add_test_raise_signal(tc, test_tq_item_at_past_end_asserts, SIGABRT);
     suite_add_tcase(s, tc);
     tc = tcase_create("text");
     tcase_add_test(tc, test_text_parse_u64);
