@@ -2,46 +2,73 @@
 # Dependencies point down (docs/ARCHITECTURE.md): every #include "dir/..." of a source
 # file in sim/, models/, host/, traces/, systems/ or app/ must name its own folder or a
 # lower layer. Folders of one rank (the IOMMU and the NIC) may not include each other.
-# Run by `make check`.
+# Every source folder there has a rank; every project include names its folder (only
+# autoconf's generated config.h has none; system headers use <>); a private header
+# (*_impl.h) is included from its own folder only. Run by `make check`.
 set -u
 . "$(dirname "$0")/lib.sh" layers
 cd "$TOP" || exit 1
 
-# The rank of the folder a path is in; empty for folders outside the layers.
+# The rank of folder $1 into R; empty for folders outside the layers. A new source
+# folder gets its line here (the test fails until it has one).
 rank() {
     case "$1" in
-    sim/*) echo 0 ;;
-    models/mem/*) echo 10 ;;
-    models/pcie/*) echo 11 ;;
-    models/iommu/* | models/nic/*) echo 12 ;;
-    host/iopath/*) echo 21 ;;
-    host/*) echo 20 ;;
-    traces/*) echo 30 ;;
-    systems/*) echo 31 ;;
-    app/*) echo 40 ;;
+    sim) R=0 ;;
+    models/mem) R=10 ;;
+    models/pcie) R=11 ;;
+    models/iommu | models/nic) R=12 ;;
+    host) R=20 ;;
+    host/iopath) R=21 ;; # the path tables and their engine use host/, not the reverse
+    traces) R=30 ;;
+    systems) R=31 ;;
+    app) R=40 ;;
+    *) R= ;;
     esac
 }
 
 checked=0
-upward=0
+broken=0
 while IFS= read -r f; do
-    from=$(rank "$f")
-    [ -n "$from" ] || continue
+    dir=${f%/*}
+    rank "$dir"
+    from=$R
+    if [ -z "$from" ]; then
+        bad "$f: its folder $dir/ has no rank in tests/layers.sh (give it one)"
+        broken=$((broken + 1))
+        continue
+    fi
     checked=$((checked + 1))
-    while IFS=: read -r line inc; do
-        to=$(rank "$inc")
-        [ -n "$to" ] || continue
-        if [ "$to" -gt "$from" ] || { [ "$to" = "$from" ] && [ "$(dirname "$inc")" != "$(dirname "$f")" ]; }; then
-            bad "$f:$line includes $inc, a layer above or beside it"
-            upward=$((upward + 1))
+    while IFS=: read -r line kind inc; do
+        to=
+        [ "$inc" = "${inc#*/}" ] || { rank "${inc%/*}"; to=$R; }
+        if [ "$kind" = '<' ]; then
+            # <...> is for system headers; a project header there escapes the checks.
+            [ -n "$to" ] || continue
+            bad "$f:$line includes <$inc>: a project header in <>, write \"$inc\""
+        elif [ "$inc" = config.h ]; then
+            continue # autoconf's header, generated in the build folder
+        elif [ "$inc" = "${inc#*/}" ]; then
+            bad "$f:$line includes \"$inc\": a project include names its folder (\"$dir/$inc\"?)"
+        elif [ -z "$to" ]; then
+            bad "$f:$line includes \"$inc\": ${inc%/*}/ is not a folder of the layers"
+        elif [ "$to" -gt "$from" ]; then
+            bad "$f:$line includes \"$inc\": a layer above it"
+        elif [ "$to" = "$from" ] && [ "${inc%/*}" != "$dir" ]; then
+            bad "$f:$line includes \"$inc\": a folder beside it"
+        elif [ "${inc%_impl.h}" != "$inc" ] && [ "${inc%/*}" != "$dir" ]; then
+            bad "$f:$line includes \"$inc\": the private header of ${inc%/*}/ (only its own folder may)"
+        else
+            continue
         fi
-    done < <(grep -n '^#include "' "$f" | sed 's/^\([0-9]*\):#include "\([^"]*\)".*/\1:\2/')
+        broken=$((broken + 1))
+    done < <(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]' "$f" |
+        sed 's/^\([0-9]*\):[[:space:]]*#[[:space:]]*include[[:space:]]*\([<"]\)\([^">]*\).*/\1:\2:\3/')
 done < <(find sim models host traces systems app -name '*.[ch]' -o -name '*.cc' | sort)
 
 if [ "$checked" -lt 50 ]; then
     bad "only $checked files found to check"
-elif [ "$upward" = 0 ]; then
-    ok "$checked files include only their own folder or layers below"
+elif [ "$broken" = 0 ]; then
+    ok "$checked files in ranked folders include only their own folder or layers below"
 fi
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
