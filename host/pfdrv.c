@@ -56,21 +56,38 @@ void pfdrv_register_params(sim_params *p)
     sim_params_add_table(p, pfdrv_params, SIM_TABLE_LEN(pfdrv_params));
 }
 
+unsigned pfdrv_vfs(const sim_params *p)
+{
+    pfdrv_cfg c;
+    sim_params_load_table(p, pfdrv_params, SIM_TABLE_LEN(pfdrv_params), &c);
+    return c.vfs;
+}
+
+int pfdrv_check_vfs(const sim_params *p, const char *what, unsigned vfs, sim_err *e)
+{
+    nic_caps k = nic_caps_of(p);
+    unsigned pfq = k.pf_queues, qpv = k.queues_per_vf, total = k.total_queues;
+    if (vfs > k.max_vfs)
+        return sim_err_set(e, "%s = %u: NumVFs above TotalVFs (nic.max_vfs = %u)", what, vfs,
+                           k.max_vfs);
+    if ((uint64_t)pfq + (uint64_t)vfs * qpv > total)
+        return sim_err_set(e,
+                           "more queues than the pool holds: nic.pf_queues + %s x "
+                           "nic.queues_per_vf = %u + %u x %u = %llu queue pairs, "
+                           "nic.total_queues = %u (at most %u VFs fit)",
+                           what, pfq, vfs, qpv,
+                           (unsigned long long)pfq + (unsigned long long)vfs * qpv, total,
+                           pfq <= total ? (total - pfq) / qpv : 0);
+    return 0;
+}
+
 int pfdrv_check(const sim_params *p, sim_err *e)
 {
     pfdrv_cfg c;
     sim_params_load_table(p, pfdrv_params, SIM_TABLE_LEN(pfdrv_params), &c);
+    if (pfdrv_check_vfs(p, "nic.vfs", c.vfs, e) < 0)
+        return -1;
     nic_caps k = nic_caps_of(p);
-    unsigned vfs = c.vfs, pfq = k.pf_queues, qpv = k.queues_per_vf, total = k.total_queues;
-    if (vfs > k.max_vfs)
-        return sim_err_set(e, "nic.vfs = %u: NumVFs above TotalVFs (nic.max_vfs = %u)", vfs,
-                           k.max_vfs);
-    if ((uint64_t)pfq + (uint64_t)vfs * qpv > total)
-        return sim_err_set(e, "more queues than the pool holds: nic.pf_queues + nic.vfs x "
-                              "nic.queues_per_vf = %u + %u x %u = %llu queue pairs, "
-                              "nic.total_queues = %u (at most %u VFs fit)",
-                           pfq, vfs, qpv, (unsigned long long)pfq + (unsigned long long)vfs * qpv,
-                           total, pfq <= total ? (total - pfq) / qpv : 0);
     uint64_t mac;
     const char *vf_mac = c.vf_mac_base;
     if (nic_mac_parse(vf_mac, &mac) < 0)

@@ -46,6 +46,12 @@ void pfdrv_register_params(sim_params *p);
 /* nic.vfs within TotalVFs and the queue pool, VF MACs unicast and within their block,
  * the VF rate within the line rate (configuration errors). */
 int pfdrv_check(const sim_params *p, sim_err *e);
+/* The VFs the driver enables at start (nic.vfs). */
+unsigned pfdrv_vfs(const sim_params *p);
+/* vfs VFs (the parameter `what` asks for them) within TotalVFs and, with their queues
+ * and the PF's, within the NIC's queue pool. pfdrv_check applies it to nic.vfs; a
+ * workload that enables VFs of its own applies it to those. */
+int pfdrv_check_vfs(const sim_params *p, const char *what, unsigned vfs, sim_err *e);
 
 typedef struct pfdrv pfdrv;
 

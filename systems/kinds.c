@@ -66,8 +66,8 @@ static int systems_check(const sim_params *p, sim_err *e)
 static void *systems_build(const sim_ctx *ctx, sim_err *e)
 {
     const sys_kind *k = kind_of(ctx->params);
-    trace_recorder *rec = trace_recorder_start(ctx, e);
-    if (!rec && *sim_params_string(ctx->params, "trace.record"))
+    trace_recorder *rec;
+    if (trace_recorder_start(ctx, &rec, e) < 0)
         return NULL;
     sys_observers obs = {0};
     if (rec) {

@@ -134,15 +134,15 @@ static int nicload_check(const sim_params *p, sim_err *e)
         return -1;
     nicload_cfg c = nicload_cfg_load(p);
     unsigned vms = c.vms;
-    unsigned vfs = (unsigned)sim_params_uint(p, "nic.vfs");
+    unsigned vfs = pfdrv_vfs(p);
     unsigned qp = c.queue_pairs;
     if (vms > vfs)
         return sim_err_set(e,
                            "nicload.vms = %u needs as many VFs, but the PF driver enables "
                            "nic.vfs = %u",
                            vms, vfs);
-    unsigned have = vms ? (unsigned)sim_params_uint(p, "nic.queues_per_vf")
-                        : (unsigned)sim_params_uint(p, "nic.pf_queues");
+    nic_caps caps = nic_caps_of(p);
+    unsigned have = vms ? caps.queues_per_vf : caps.pf_queues;
     if (qp > have)
         return sim_err_set(e, "nicload.queue_pairs = %u is more than the %s has (%s = %u)", qp,
                            vms ? "VF" : "PF", vms ? "nic.queues_per_vf" : "nic.pf_queues", have);
@@ -155,7 +155,7 @@ static int nicload_check(const sim_params *p, sim_err *e)
     uint64_t qbytes = nic_drvq_mem_bytes(p) * qp * (vms ? vms : 1);
     uint64_t base = c.host_base_addr;
     if (platform_check_buffer(p, "nicload.host_base_addr: the queues' memory", base, qbytes,
-                              nic_caps_of(p).mmio_base, false, e) < 0)
+                              caps.mmio_base, false, e) < 0)
         return -1;
     return 0;
 }
@@ -387,7 +387,7 @@ static int bring_up(nicload *l, const sim_params *p, sim_err *e)
     uint64_t mmio_base = nic_caps_of(p).mmio_base;
     if (!platform_boot(l->pf, mmio_base, PLATFORM_MMIO_WINDOW_BYTES, e))
         return -1;
-    unsigned vfs = (unsigned)sim_params_uint(p, "nic.vfs");
+    unsigned vfs = pfdrv_vfs(p);
     pfdrv_env drv = {l->kernel,           l->nic,   l->pf->bus, PLATFORM_DEVICE_RID,
                      mmio_base, PLATFORM_MMIO_WINDOW_BYTES};
     if (vfs && pfdrv_sriov_configure(p, &drv, vfs, e) < 0)
@@ -482,7 +482,7 @@ static nic_pkt tmpl_for(const nicload *l, size_t idx)
 static void start_traffic(nicload *l, const sim_params *p)
 {
     double offered = l->cfg.offered_gbps;
-    uint32_t burst = (uint32_t)sim_params_uint(p, "nicdrv.tx_batch");
+    uint32_t burst = nic_drv_cfg_load(p).tx_batch;
     bool sends = l->dir != DIR_RX;
     if (l->dir == DIR_RX || l->dir == DIR_BIDIR) {
         for (unsigned i = 0; i < l->nfn; i++) {

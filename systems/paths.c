@@ -174,7 +174,7 @@ static bool assigned(path_kind k)
 /* VFs the PF driver enables: nic.vfs, or one per VM for SR-IOV when it is 0. */
 static unsigned vfs_for(const sim_params *p, const paths_cfg *c)
 {
-    unsigned vfs = (unsigned)sim_params_uint(p, "nic.vfs");
+    unsigned vfs = pfdrv_vfs(p);
     if (c->path == PATH_SRIOV && vfs == 0)
         vfs = c->vms;
     return vfs;
@@ -191,9 +191,10 @@ static int paths_check(const sim_params *p, sim_err *e)
     unsigned vms = c.vms;
     unsigned cores = cpu_cfg_load(p).cores;
     unsigned hcores = c.host_cores;
-    unsigned pfq = (unsigned)sim_params_uint(p, "nic.pf_queues");
+    nic_caps caps = nic_caps_of(p);
+    unsigned pfq = caps.pf_queues;
     unsigned vfs = vfs_for(p, &c);
-    unsigned max_vfs = (unsigned)sim_params_uint(p, "nic.max_vfs");
+    unsigned max_vfs = caps.max_vfs;
     int pattern = (int)c.pattern;
     if (hcores >= cores)
         return sim_err_set(e, "place.host_cores = %u leaves no core for the VMs (cpu.cores = %u)",
@@ -215,16 +216,9 @@ static int paths_check(const sim_params *p, sim_err *e)
                                "VFs, but the PF driver enables nic.vfs = %u",
                                vms, vms, vfs);
     }
-    if (vfs) {
-        uint64_t need = pfq + (uint64_t)vfs * sim_params_uint(p, "nic.queues_per_vf");
-        if (need > sim_params_uint(p, "nic.total_queues"))
-            return sim_err_set(e,
-                               "%u VFs with nic.queues_per_vf = %llu and nic.pf_queues = %u need "
-                               "%llu queue pairs; the NIC's pool has nic.total_queues = %llu",
-                               vfs, (unsigned long long)sim_params_uint(p, "nic.queues_per_vf"),
-                               pfq, (unsigned long long)need,
-                               (unsigned long long)sim_params_uint(p, "nic.total_queues"));
-    }
+    /* SR-IOV with nic.vfs = 0 enables a VF per VM, which pfdrv_check has not seen. */
+    if (vfs != pfdrv_vfs(p) && pfdrv_check_vfs(p, "traffic.vms (a VF each)", vfs, e) < 0)
+        return -1;
     if (assigned(k) && !c.nic_acs) {
         if (k == PATH_SRIOV)
             return sim_err_set(e, "io.path = sriov: the NIC's functions share one IOMMU group "
@@ -269,8 +263,7 @@ static int paths_check(const sim_params *p, sim_err *e)
         nic_check_offered(p, "traffic.offered_gbps", c.offered_gbps, e) < 0)
         return -1;
     uint64_t txq = c.txq_pkts;
-    uint64_t holds =
-        sim_params_uint(p, "nicdrv.qdisc_pkts") + sim_params_uint(p, "nic.ring_entries") - 1;
+    uint64_t holds = (uint64_t)nic_drv_cfg_load(p).qdisc_pkts + caps.ring_entries - 1;
     if (txq > holds)
         return sim_err_set(e,
                            "net.txq_pkts = %llu is more than a NIC queue's ring and backlog "
@@ -774,7 +767,7 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
     if (io->pattern == IOPATH_RR && sys->cfg.rr_bytes)
         io->frame_bytes = sys->cfg.rr_bytes;
     io->quantum_ps = sys->cfg.quantum_ps;
-    io->budget = (uint32_t)sim_params_uint(p, "nicdrv.napi_budget");
+    io->budget = nic_drv_cfg_load(p).budget;
     io->txq_limit = sys->cfg.txq_pkts;
     io->rr_outstanding = sys->cfg.rr_outstanding;
     path_costs_load(p, io->cost);

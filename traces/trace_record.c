@@ -7,6 +7,7 @@
 #include "config.h"
 #include "host/dmaapi.h"
 #include "models/pcie/rc.h"
+#include "sim/alloc.h"
 #include "sim/kernel.h"
 #include "traces/trace.h"
 
@@ -150,9 +151,7 @@ void trace_recorder_on_dma_api(void *ctx, const iommu_dma_event *ev)
 static char *params_text(const sim_params *p, size_t *len)
 {
     size_t cap = 1 << 14, n = 0;
-    char *s = malloc(cap);
-    if (!s)
-        return NULL;
+    char *s = sim_xmalloc(cap);
     for (size_t i = 0; i < sim_params_count(p); i++) {
         const char *name = sim_params_name_at(p, i);
         char value[1024];
@@ -160,12 +159,7 @@ static char *params_text(const sim_params *p, size_t *len)
         size_t need = strlen(name) + strlen(value) + 5;
         if (n + need + 1 > cap) {
             cap = 2 * (n + need + 1);
-            char *t = realloc(s, cap);
-            if (!t) {
-                free(s);
-                return NULL;
-            }
-            s = t;
+            s = sim_xrealloc(s, cap);
         }
         n += (size_t)snprintf(s + n, cap - n, "%s = %s\n", name, value);
     }
@@ -173,41 +167,32 @@ static char *params_text(const sim_params *p, size_t *len)
     return s;
 }
 
-trace_recorder *trace_recorder_start(const sim_ctx *ctx, sim_err *e)
+int trace_recorder_start(const sim_ctx *ctx, trace_recorder **out, sim_err *e)
 {
+    *out = NULL;
     trace_record_cfg c;
     sim_params_load_table(ctx->params, trace_record_params, SIM_TABLE_LEN(trace_record_params),
                           &c);
     const char *file = c.file;
     if (!*file)
-        return NULL;
-    trace_recorder *r = calloc(1, sizeof *r);
-    size_t plen = strlen(file) + (ctx->dir ? strlen(ctx->dir) + 1 : 0) + 1;
-    char *path = malloc(plen);
+        return 0;
+    char *path = file[0] != '/' && ctx->dir ? sim_xasprintf("%s/%s", ctx->dir, file)
+                                            : sim_xstrdup(file);
     size_t params_len = 0;
     char *params = params_text(ctx->params, &params_len);
-    if (!r || !path || !params) {
-        free(r);
+    trace_writer *w = trace_writer_open(path, 0, "iovsim " PACKAGE_VERSION, params, params_len, e);
+    free(params);
+    if (!w) {
+        sim_err_prefix(e, "trace.record");
         free(path);
-        free(params);
-        sim_err_set(e, "trace.record: out of memory");
-        return NULL;
+        return -1;
     }
-    if (file[0] != '/' && ctx->dir)
-        snprintf(path, plen, "%s/%s", ctx->dir, file);
-    else
-        snprintf(path, plen, "%s", file);
+    trace_recorder *r = sim_xcalloc(1, sizeof *r);
     r->kernel = ctx->kernel;
     r->path = path;
-    r->w = trace_writer_open(path, 0, "iovsim " PACKAGE_VERSION, params, params_len, e);
-    free(params);
-    if (!r->w) {
-        sim_err_prefix(e, "trace.record");
-        free(r->path);
-        free(r);
-        return NULL;
-    }
-    return r;
+    r->w = w;
+    *out = r;
+    return 0;
 }
 
 void trace_recorder_finish(trace_recorder *r)

@@ -28,9 +28,10 @@ typedef struct trace_recorder trace_recorder;
 /* Registers trace.record. */
 void trace_record_register_params(sim_params *p);
 
-/* NULL without error when trace.record is empty; NULL with *e set when the file
- * cannot be created. */
-trace_recorder *trace_recorder_start(const sim_ctx *ctx, sim_err *e);
+/* Opens trace.record's file for this run (relative to the run's folder) into *out;
+ * *out is NULL when trace.record is empty. -1 with *e set when the file cannot be
+ * created. */
+int trace_recorder_start(const sim_ctx *ctx, trace_recorder **out, sim_err *e);
 /* The observers (ctx: the recorder): a root complex's pcie_rc_observe_fn and a DMA
  * API's iommu_dma_observe_fn. */
 void trace_recorder_on_request(void *ctx, pcie_rc_req kind, uint64_t t_ps, uint16_t rid,
