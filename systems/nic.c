@@ -129,7 +129,7 @@ static nicload_cfg nicload_cfg_load(const sim_params *p)
 
 static int nicload_check(const sim_params *p, sim_err *e)
 {
-    if (platform_check(p, e) < 0 || nic_check(p, e) < 0 || nic_drv_check(p, e) < 0 ||
+    if (platform_check(p, e) < 0 || nic_check(p, PLATFORM_DEVICE_RID, e) < 0 || nic_drv_check(p, e) < 0 ||
         nic_partner_check(p, e) < 0)
         return -1;
     nicload_cfg c = nicload_cfg_load(p);

@@ -178,14 +178,14 @@ nic_caps nic_caps_of(const sim_params *p)
                       .itr_pkts = c.itr_pkts};
 }
 
-int nic_check(const sim_params *p, sim_err *e)
+int nic_check(const sim_params *p, uint16_t pf_rid, sim_err *e)
 {
     nic_cfg c;
     nic_cfg_load(p, &c);
     if (c.pf_queues > c.total_queues)
         return sim_err_set(e, "nic.pf_queues = %u is more queues than the pool holds "
                               "(nic.total_queues = %u)", c.pf_queues, c.total_queues);
-    uint64_t last_rid = 0x0100u + c.vf_offset +
+    uint64_t last_rid = pf_rid + c.vf_offset +
                         (c.max_vfs ? (uint64_t)(c.max_vfs - 1) * c.vf_stride : 0);
     if (last_rid > 0xffff)
         return sim_err_set(e, "nic.vf_offset + (nic.max_vfs - 1) x nic.vf_stride puts the last VF "

@@ -175,10 +175,11 @@ typedef struct nic_env {
 
 void nic_register_params(sim_params *p);
 /* Cross-parameter checks of the device's nic.* parameters: the PF's queues within the
- * pool, the last VF's routing ID within FFFFh, ring, fetch and write-back sizes, the PF's
- * MAC unicast, the link's Max_Payload_Size within what the device supports
- * (configuration errors). The PF driver's (nic.vfs, nic.vf_*) are pfdrv_check's. */
-int nic_check(const sim_params *p, sim_err *e);
+ * pool, the last VF's routing ID within FFFFh with the PF at pf_rid (where the system
+ * will attach it), ring, fetch and write-back sizes, the PF's MAC unicast, the link's
+ * Max_Payload_Size within what the device supports (configuration errors). The PF
+ * driver's (nic.vfs, nic.vf_*) are pfdrv_check's. */
+int nic_check(const sim_params *p, uint16_t pf_rid, sim_err *e);
 /* A workload's frames of frame_bytes (the parameter `what` sets them): refused above
  * nic.max_frame_bytes or either on-chip packet buffer. */
 int nic_check_frame(const sim_params *p, const char *what, uint64_t frame_bytes, sim_err *e);
