@@ -105,9 +105,7 @@ struct nicload {
     unsigned nfn;
     gen *gens;
     size_t ngens;
-    enum dir dir;
-    unsigned vms, qp;
-    uint32_t frame;
+    enum dir dir; /* cfg.direction */
     nic_pcie_model model;
     sim_hist *lat;
     uint64_t msi_bad;
@@ -129,8 +127,8 @@ static nicload_cfg nicload_cfg_load(const sim_params *p)
 
 static int nicload_check(const sim_params *p, sim_err *e)
 {
-    if (platform_check(p, e) < 0 || nic_check(p, PLATFORM_DEVICE_RID, e) < 0 || nic_drv_check(p, e) < 0 ||
-        nic_partner_check(p, e) < 0)
+    if (platform_check(p, e) < 0 || nic_check(p, PLATFORM_DEVICE_RID, e) < 0 ||
+        nic_drv_check(p, e) < 0 || nic_partner_check(p, e) < 0)
         return -1;
     nicload_cfg c = nicload_cfg_load(p);
     unsigned vms = c.vms;
@@ -388,8 +386,8 @@ static int bring_up(nicload *l, const sim_params *p, sim_err *e)
     if (!platform_boot(l->pf, mmio_base, PLATFORM_MMIO_WINDOW_BYTES, e))
         return -1;
     unsigned vfs = pfdrv_vfs(p);
-    pfdrv_env drv = {l->kernel,           l->nic,   l->pf->bus, PLATFORM_DEVICE_RID,
-                     mmio_base, PLATFORM_MMIO_WINDOW_BYTES};
+    pfdrv_env drv = {l->kernel,           l->nic,    l->pf->bus,
+                     PLATFORM_DEVICE_RID, mmio_base, PLATFORM_MMIO_WINDOW_BYTES};
     if (vfs && pfdrv_sriov_configure(p, &drv, vfs, e) < 0)
         return -1;
     return 0;
@@ -427,14 +425,14 @@ static int assign(nicload *l, const sim_params *p, unsigned fn, uint64_t base, u
 
 static int add_queues(nicload *l, const sim_params *p, sim_stats *st, sim_err *e)
 {
-    unsigned fns = l->vms ? l->vms : 1;
+    unsigned fns = l->cfg.vms ? l->cfg.vms : 1;
     l->nfn = fns;
     l->drv_ctr = sim_xcalloc(fns, sizeof *l->drv_ctr);
-    l->q = sim_xcalloc((size_t)fns * l->qp, sizeof *l->q);
+    l->q = sim_xcalloc((size_t)fns * l->cfg.queue_pairs, sizeof *l->q);
     uint64_t base = l->cfg.host_base_addr;
     uint64_t per_q = nic_drvq_mem_bytes(p);
     for (unsigned i = 0; i < fns; i++) {
-        unsigned fn = l->vms ? NIC_FN_OF_VF(i) : NIC_PF;
+        unsigned fn = l->cfg.vms ? NIC_FN_OF_VF(i) : NIC_PF;
         char pre[32];
         if (fn == NIC_PF)
             snprintf(pre, sizeof pre, "nicdrv.pf");
@@ -442,9 +440,9 @@ static int add_queues(nicload *l, const sim_params *p, sim_stats *st, sim_err *e
             snprintf(pre, sizeof pre, "nicdrv.vf%u", fn - 1);
         nic_drv_register_stats(&l->drv_ctr[i], st, pre);
         nic_drv_enable_msix(l->nic, fn);
-        if (assign(l, p, fn, base, per_q * l->qp, e) < 0)
+        if (assign(l, p, fn, base, per_q * l->cfg.queue_pairs, e) < 0)
             return -1;
-        for (unsigned q = 0; q < l->qp; q++) {
+        for (unsigned q = 0; q < l->cfg.queue_pairs; q++) {
             size_t idx = l->nq++;
             nic_drv_env env = {.kernel = l->kernel,
                                .rc = l->pf->rc,
@@ -470,11 +468,11 @@ static nic_pkt tmpl_for(const nicload *l, size_t idx)
     unsigned fn = nic_drvq_fn(l->q[idx]);
     nic_pkt p = {.src_mac = nic_fn_mac(l->nic, fn),
                  .dst_mac = nic_partner_mac(l->peer),
-                 .len_bytes = (uint16_t)l->frame,
+                 .len_bytes = (uint16_t)l->cfg.frame_bytes,
                  .kind = l->dir == DIR_RR ? NIC_PKT_REQUEST : NIC_PKT_DATA};
     if (l->dir == DIR_V2V) {
         unsigned vm = fn - 1;
-        p.dst_mac = nic_fn_mac(l->nic, NIC_FN_OF_VF((vm + 1) % l->vms));
+        p.dst_mac = nic_fn_mac(l->nic, NIC_FN_OF_VF((vm + 1) % l->cfg.vms));
     }
     return p;
 }
@@ -486,10 +484,11 @@ static void start_traffic(nicload *l, const sim_params *p)
     bool sends = l->dir != DIR_RX;
     if (l->dir == DIR_RX || l->dir == DIR_BIDIR) {
         for (unsigned i = 0; i < l->nfn; i++) {
-            unsigned fn = l->vms ? NIC_FN_OF_VF(i) : NIC_PF;
-            nic_partner_add_dest(l->peer, nic_fn_mac(l->nic, fn), nic_fn_vlan(l->nic, fn), l->qp);
+            unsigned fn = l->cfg.vms ? NIC_FN_OF_VF(i) : NIC_PF;
+            nic_partner_add_dest(l->peer, nic_fn_mac(l->nic, fn), nic_fn_vlan(l->nic, fn),
+                                 l->cfg.queue_pairs);
         }
-        nic_partner_start(l->peer, START_PS, offered, l->frame);
+        nic_partner_start(l->peer, START_PS, offered, l->cfg.frame_bytes);
     }
     if (!sends)
         return;
@@ -519,7 +518,8 @@ static void start_traffic(nicload *l, const sim_params *p)
         g->q = l->q[i];
         g->tmpl = tmpl_for(l, i);
         g->burst = burst;
-        g->interval_ps = (uint64_t)llround((double)(l->frame - NIC_FCS_BYTES) * 8000.0 / per_q);
+        g->interval_ps =
+            (uint64_t)llround((double)(l->cfg.frame_bytes - NIC_FCS_BYTES) * 8000.0 / per_q);
         char name[48];
         snprintf(name, sizeof name, "nicload.gen%zu", i);
         g->ev = sim_event_create(l->kernel, name, on_gen, g);
@@ -536,11 +536,8 @@ static void *nicload_build(const sim_ctx *ctx, const sys_observers *obs, sim_err
     nicload *l = sim_xcalloc(1, sizeof *l);
     l->kernel = ctx->kernel;
     l->cfg = nicload_cfg_load(p);
-    l->vms = l->cfg.vms;
-    l->qp = l->cfg.queue_pairs;
-    l->frame = l->cfg.frame_bytes;
     l->dir = (enum dir)l->cfg.direction;
-    l->model = nic_pcie_model_eval(p, l->frame);
+    l->model = nic_pcie_model_eval(p, l->cfg.frame_bytes);
     l->pf = platform_create(ctx, obs, false);
     nic_env env = {ctx->kernel, ctx->stats, l->pf->link,
                    l->pf->rc,   l->pf->bus, PLATFORM_DEVICE_RID};

@@ -182,8 +182,8 @@ static unsigned vfs_for(const sim_params *p, const paths_cfg *c)
 
 static int paths_check(const sim_params *p, sim_err *e)
 {
-    if (platform_check(p, e) < 0 || nic_check(p, PLATFORM_DEVICE_RID, e) < 0 || nic_drv_check(p, e) < 0 ||
-        nic_partner_check(p, e) < 0)
+    if (platform_check(p, e) < 0 || nic_check(p, PLATFORM_DEVICE_RID, e) < 0 ||
+        nic_drv_check(p, e) < 0 || nic_partner_check(p, e) < 0)
         return -1;
     paths_cfg c = paths_cfg_load(p);
     path_kind k = (path_kind)c.path;

@@ -25,33 +25,30 @@ int platform_check(const sim_params *p, sim_err *e)
 int platform_check_buffer(const sim_params *p, const char *what, uint64_t base, uint64_t bytes,
                           uint64_t mmio_base, bool with_iommu, sim_err *e)
 {
-    static const struct {
-        const char *name;
-        uint64_t base, bytes;
-    } msi = {"the MSI window", PCIE_MSI_BASE, PCIE_MSI_SIZE},
-      tables = {"the IOMMU's tables at", PLATFORM_IOMMU_TABLES_BASE, PLATFORM_IOMMU_TABLES_BYTES};
     uint64_t end = base + bytes;
     if (end < base || end > 1ull << 52)
         return sim_err_set(e, "%s [%#llx, %#llx) is beyond 52-bit host physical addresses",
                            what, (unsigned long long)base, (unsigned long long)end);
-    /* Device writes there would be interrupts or reach the device's own registers. */
-    if (base < msi.base + msi.bytes && end > msi.base)
-        return sim_err_set(e, "%s [%#llx, %#llx) overlaps %s [%#llx, %#llx)", what,
-                           (unsigned long long)base, (unsigned long long)end, msi.name,
-                           (unsigned long long)msi.base, (unsigned long long)(msi.base + msi.bytes));
-    if (base < mmio_base + PLATFORM_MMIO_WINDOW_BYTES && end > mmio_base)
-        return sim_err_set(e, "%s [%#llx, %#llx) overlaps the device MMIO window [%#llx, %#llx)",
-                           what, (unsigned long long)base, (unsigned long long)end,
-                           (unsigned long long)mmio_base,
-                           (unsigned long long)(mmio_base + PLATFORM_MMIO_WINDOW_BYTES));
     iommu_dma_cfg dc;
     iommu_dma_config(p, &dc);
-    if ((with_iommu || dc.mode != IOMMU_DMA_OFF) && base < tables.base + tables.bytes &&
-        end > tables.base)
-        return sim_err_set(e, "%s [%#llx, %#llx) overlaps %s [%#llx, %#llx)", what,
-                           (unsigned long long)base, (unsigned long long)end, tables.name,
-                           (unsigned long long)tables.base,
-                           (unsigned long long)(tables.base + tables.bytes));
+    /* Device writes to the first two would be interrupts or reach the device's own
+     * registers; the IOMMU reads the third as its tables. */
+    const struct {
+        const char *name;
+        uint64_t base, bytes;
+        bool present;
+    } taken[] = {
+        {"the MSI window", PCIE_MSI_BASE, PCIE_MSI_SIZE, true},
+        {"the device MMIO window", mmio_base, PLATFORM_MMIO_WINDOW_BYTES, true},
+        {"the IOMMU's tables at", PLATFORM_IOMMU_TABLES_BASE, PLATFORM_IOMMU_TABLES_BYTES,
+         with_iommu || dc.mode != IOMMU_DMA_OFF},
+    };
+    for (size_t i = 0; i < sizeof taken / sizeof taken[0]; i++)
+        if (taken[i].present && base < taken[i].base + taken[i].bytes && end > taken[i].base)
+            return sim_err_set(e, "%s [%#llx, %#llx) overlaps %s [%#llx, %#llx)", what,
+                               (unsigned long long)base, (unsigned long long)end, taken[i].name,
+                               (unsigned long long)taken[i].base,
+                               (unsigned long long)(taken[i].base + taken[i].bytes));
     return 0;
 }
 

@@ -605,7 +605,8 @@ START_TEST(test_configuration_refused)
     nicfx_params(&f);
     sim_err e;
     rig_set(&f.r, "nic.vfs", "9");
-    ck_assert_int_eq(nic_check(f.r.p, PLATFORM_DEVICE_RID, &e), 0); /* the PF driver's settings are its own */
+    /* the PF driver's settings are its own */
+    ck_assert_int_eq(nic_check(f.r.p, PLATFORM_DEVICE_RID, &e), 0);
     ck_assert_int_eq(pfdrv_check(f.r.p, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "NumVFs above TotalVFs"));
     rig_set(&f.r, "nic.vfs", "2");
