@@ -201,7 +201,7 @@ static int dmabench_check(const sim_params *p, sim_err *e)
     return 0;
 }
 
-/* The window is divided into slots of `align` bytes; a transfer starts `offset` bytes
+/* The window is divided into slots of `align` bytes; a transfer starts dma.offset_bytes
  * into a slot, the next one in sequence or a random one. */
 static uint64_t next_addr(dmabench *b)
 {

@@ -37,7 +37,8 @@
  * when the trace does (after the last request completes) or at run.duration_us.
  *
  * Metrics: trace_records, trace_dma_gbps, trace_latency_ns_p50 / _p99 (request at the
- * root complex to completion), and with the IOMMU on its own (iotlb_hit_rate, ...). */
+ * root complex to completion), and with the IOMMU trace_iotlb_nowalk_rate and the
+ * IOMMU's own (iotlb_hit_rate, ...). */
 #include "systems/kinds.h"
 
 #include <assert.h>
@@ -59,8 +60,6 @@
 #include "sim/tq.h"
 #include "traces/trace.h"
 
-/* Where the IOMMU driver's tables live: where the DMA benchmark puts them, so a replay
- * of one of its traces walks tables at the very addresses the recorded run did. */
 /* Records one kernel event handles at most. Reservations let a batch run ahead of the
  * clock; the cap keeps the kernel's view (progress, time limits) moving. */
 #define BATCH_RECORDS 4096u
@@ -670,6 +669,8 @@ static void *trace_replay_build(const sim_ctx *ctx, const sys_observers *obs, si
         return NULL;
     }
     iommu_dma_config(p, &r->dma_api);
+    /* The platform the DMA benchmark builds, the IOMMU driver's tables at the same
+     * addresses: a replay of one of its traces walks tables where the recorded run did. */
     r->pf = platform_create(ctx, obs, false);
     r->mem = r->pf->mem;
     r->link = r->pf->link;
