@@ -21,15 +21,11 @@
  * metrics and dma_cpu_cycles_per_transfer then join the results. */
 #include "systems/kinds.h"
 
-#include <assert.h>
-#include <math.h>
 #include <stdlib.h>
 
 #include "host/dmaapi.h"
 #include "models/iommu/iommu.h"
-#include "models/iommu/irq_remap.h"
 #include "models/mem/mem.h"
-#include "models/mem/physmem.h"
 #include "models/pcie/cfgspace.h"
 #include "models/pcie/dma.h"
 #include "models/pcie/link.h"

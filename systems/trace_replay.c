@@ -42,14 +42,12 @@
 #include "systems/kinds.h"
 
 #include <assert.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "models/iommu/iommu.h"
-#include "models/iommu/irq_remap.h"
 #include "models/mem/mem.h"
 #include "models/mem/physmem.h"
 #include "models/pcie/link.h"
