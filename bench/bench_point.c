@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -9,26 +10,13 @@
 
 #include "systems/kinds.h"
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-    const char *p = buf;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
-static int read_all(int fd, void *buf, size_t len)
+/* Moves all len bytes through the pipe fd, out (write) or in (read), again after a
+ * signal interrupts it; -1 on an error or when the pipe ends first. */
+static int pipe_all(int fd, void *buf, size_t len, bool out)
 {
     char *p = buf;
     while (len > 0) {
-        ssize_t n = read(fd, p, len);
+        ssize_t n = out ? write(fd, p, len) : read(fd, p, len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -59,10 +47,10 @@ int bench_fork(void (*fn)(void *ctx, void *out), void *ctx, void *out, size_t ou
     if (pid == 0) {
         close(fds[0]);
         fn(ctx, out);
-        _exit(write_all(fds[1], out, out_bytes) == 0 ? 0 : 1);
+        _exit(pipe_all(fds[1], out, out_bytes, true) == 0 ? 0 : 1);
     }
     close(fds[1]);
-    int got = read_all(fds[0], out, out_bytes);
+    int got = pipe_all(fds[0], out, out_bytes, false);
     close(fds[0]);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

@@ -21,15 +21,11 @@
  * metrics and dma_cpu_cycles_per_transfer then join the results. */
 #include "systems/kinds.h"
 
-#include <assert.h>
-#include <math.h>
 #include <stdlib.h>
 
 #include "host/dmaapi.h"
 #include "models/iommu/iommu.h"
-#include "models/iommu/irq_remap.h"
 #include "models/mem/mem.h"
-#include "models/mem/physmem.h"
 #include "models/pcie/cfgspace.h"
 #include "models/pcie/dma.h"
 #include "models/pcie/link.h"
@@ -50,6 +46,7 @@
 #define WINDOW_MAX_PAGES (1ull << 22)
 
 enum op { OP_READ, OP_WRITE, OP_RW };
+enum pattern { PATTERN_SEQ, PATTERN_RANDOM };
 
 /* A transfer in flight: one of dma.outstanding slots, its index in the timed queue at
  * the transfer's completion time. A retired transfer's slot takes the next one. */
@@ -63,7 +60,7 @@ typedef struct inflight {
 typedef struct dma_cfg {
     uint32_t op; /* enum op */
     uint64_t size_bytes, window_bytes, offset_bytes, base_addr;
-    uint32_t pattern; /* 0 seq, 1 random */
+    uint32_t pattern; /* enum pattern */
     uint32_t outstanding;
     uint32_t cache; /* 0 warm, 1 cold */
     uint64_t engine_ps;
@@ -82,10 +79,10 @@ typedef struct dmabench {
     uint64_t dev_base; /* the window's device address when mapped once */
     sim_event *done_ev;
     sim_rng rng;
-    enum op op;
-    bool random;
-    uint64_t base, window, size, align, offset, next_slot;
-    uint64_t engine_ps;
+    /* Derived from cfg: the window's host address (dma.base_addr, or its default when 0)
+     * and the slot size (see dmabench_build). */
+    uint64_t base, align;
+    uint64_t next_slot;
     uint64_t issued;
     inflight *slot;   /* dma.outstanding of them */
     sim_tq *inflight; /* completions not yet retired: slot indices */
@@ -200,48 +197,50 @@ static int dmabench_check(const sim_params *p, sim_err *e)
     return 0;
 }
 
-/* The window is divided into slots of `align` bytes; a transfer starts `offset` bytes
+/* The window is divided into slots of `align` bytes; a transfer starts dma.offset_bytes
  * into a slot, the next one in sequence or a random one. */
 static uint64_t next_addr(dmabench *b)
 {
-    uint64_t slots = (b->window - b->size - b->offset) / b->align + 1;
+    const dma_cfg *c = &b->cfg;
+    uint64_t slots = (c->window_bytes - c->size_bytes - c->offset_bytes) / b->align + 1;
     uint64_t slot;
-    if (b->random) {
+    if (c->pattern == PATTERN_RANDOM) {
         slot = sim_rng_below(&b->rng, slots);
     } else {
         slot = b->next_slot;
         b->next_slot = slot + 1 < slots ? slot + 1 : 0;
     }
-    return slot * b->align + b->offset;
+    return slot * b->align + c->offset_bytes;
 }
 
 static void issue(dmabench *b, uint64_t now, size_t slot)
 {
-    bool write = b->op == OP_WRITE || (b->op == OP_RW && (b->issued & 1));
+    const dma_cfg *c = &b->cfg;
+    bool write = c->op == OP_WRITE || (c->op == OP_RW && (b->issued & 1));
     b->issued++;
     uint64_t off = next_addr(b), addr = b->base + off;
-    uint64_t start = now + b->engine_ps;
+    uint64_t start = now + c->engine_ps;
     inflight *x = &b->slot[slot];
     *x = (inflight){.issued_ps = now, .is_write = write};
     if (b->map_per_transfer) {
         /* The driver maps the buffer before it posts the descriptor (a bounce copy for a
          * device read must be done before the device may start). */
-        uint64_t ready = iommu_dma_map(b->dma_api, now, addr, b->size, !write, &x->buf);
+        uint64_t ready = iommu_dma_map(b->dma_api, now, addr, c->size_bytes, !write, &x->buf);
         if (ready != UINT64_MAX) {
             x->mapped = 1;
             addr = x->buf.dev_addr;
             if (ready > now)
-                start = ready + b->engine_ps;
+                start = ready + c->engine_ps;
         }
     } else if (b->dma_api) {
         addr = b->dev_base + off;
     }
     uint64_t done_ps;
     if (write) {
-        done_ps = pcie_dma_write(b->dma, start, addr, b->size);
+        done_ps = pcie_dma_write(b->dma, start, addr, c->size_bytes);
     } else {
         bool ur = false;
-        done_ps = pcie_dma_read(b->dma, start, addr, b->size, &ur);
+        done_ps = pcie_dma_read(b->dma, start, addr, c->size_bytes, &ur);
         b->urs += ur;
     }
     sim_tq_push(b->inflight, done_ps, NULL, slot);
@@ -259,10 +258,10 @@ static void on_done(void *ctx)
         sim_hist_add(b->latency, done.t_ps - x->issued_ps);
         if (x->is_write) {
             b->writes++;
-            b->write_bytes += b->size;
+            b->write_bytes += b->cfg.size_bytes;
         } else {
             b->reads++;
-            b->read_bytes += b->size;
+            b->read_bytes += b->cfg.size_bytes;
         }
         issue(b, now, done.tag);
     }
@@ -287,7 +286,7 @@ static double m_write_gbps(const sim_stats *s, void *ctx)
 static double m_gbps(const sim_stats *s, void *ctx)
 {
     const dmabench *b = ctx;
-    switch (b->op) {
+    switch (b->cfg.op) {
     case OP_READ: return gbps(s, b->read_bytes);
     case OP_WRITE: return gbps(s, b->write_bytes);
     default: return gbps(s, b->read_bytes + b->write_bytes) / 2.0;
@@ -350,7 +349,8 @@ static int bring_up_dma_api(dmabench *b, const sim_params *p, sim_stats *st, sim
 {
     platform *pf = b->pf;
     unsigned bits = pcie_link_config(pf->link)->addr_bits;
-    bool bounce = bits < 64 && b->base + b->window > (1ull << bits);
+    uint64_t window = b->cfg.window_bytes;
+    bool bounce = bits < 64 && b->base + window > (1ull << bits);
     iommu_dma_cfg dc;
     iommu_dma_config(p, &dc);
     int mode = (int)dc.mode;
@@ -368,9 +368,9 @@ static int bring_up_dma_api(dmabench *b, const sim_params *p, sim_stats *st, sim
     if (mode >= IOMMU_DMA_STRICT && !per_transfer_mapping) {
         /* One mapping of the whole window, in pages of iommu.page_bytes. */
         iommu_dma_buf w;
-        if (iommu_dma_map(b->dma_api, 0, b->base, b->window, true, &w) == UINT64_MAX)
+        if (iommu_dma_map(b->dma_api, 0, b->base, window, true, &w) == UINT64_MAX)
             return sim_err_set(e, "no IOVA space for a %llu-byte window",
-                               (unsigned long long)b->window);
+                               (unsigned long long)window);
         b->dev_base = w.dev_addr;
     } else {
         b->dev_base = b->base;
@@ -418,22 +418,17 @@ static void *dmabench_build(const sim_ctx *ctx, const sys_observers *obs, sim_er
         return NULL;
     }
     sim_rng_seed(&b->rng, ctx->seed, "dma");
-    b->op = (enum op)b->cfg.op;
-    b->random = b->cfg.pattern == 1;
     b->base = window_base(p, &b->cfg);
-    b->window = b->cfg.window_bytes;
-    b->size = b->cfg.size_bytes;
-    b->offset = b->cfg.offset_bytes;
     /* Slots: the size rounded up to a power of two up to 4 KiB (aligned, never crossing
      * a 4 KiB boundary), whole 4 KiB pages above (transfers never overlap). */
-    b->align = b->size <= 4096 ? pow2_at_least(b->size) : (b->size + 4095) / 4096 * 4096;
-    b->engine_ps = b->cfg.engine_ps;
+    uint64_t size = b->cfg.size_bytes;
+    b->align = size <= 4096 ? pow2_at_least(size) : (size + 4095) / 4096 * 4096;
     if (bring_up_dma_api(b, p, ctx->stats, e) < 0) {
         dmabench_destroy(b);
         return NULL;
     }
     if (b->cfg.cache == 0)
-        mem_touch(b->pf->mem, b->base, b->window);
+        mem_touch(b->pf->mem, b->base, b->cfg.window_bytes);
     register_stats(b, ctx->stats);
 
     b->done_ev = sim_event_create(ctx->kernel, "dma.done", on_done, b);

@@ -37,18 +37,17 @@
  * when the trace does (after the last request completes) or at run.duration_us.
  *
  * Metrics: trace_records, trace_dma_gbps, trace_latency_ns_p50 / _p99 (request at the
- * root complex to completion), and with the IOMMU on its own (iotlb_hit_rate, ...). */
+ * root complex to completion), and with the IOMMU trace_iotlb_nowalk_rate and the
+ * IOMMU's own (iotlb_hit_rate, ...). */
 #include "systems/kinds.h"
 
 #include <assert.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "models/iommu/iommu.h"
-#include "models/iommu/irq_remap.h"
 #include "models/mem/mem.h"
 #include "models/mem/physmem.h"
 #include "models/pcie/link.h"
@@ -59,8 +58,6 @@
 #include "sim/tq.h"
 #include "traces/trace.h"
 
-/* Where the IOMMU driver's tables live: where the DMA benchmark puts them, so a replay
- * of one of its traces walks tables at the very addresses the recorded run did. */
 /* Records one kernel event handles at most. Reservations let a batch run ahead of the
  * clock; the cap keeps the kernel's view (progress, time limits) moving. */
 #define BATCH_RECORDS 4096u
@@ -80,18 +77,24 @@ typedef struct page_ref {
     uint16_t used;
 } page_ref;
 
+enum { TIMING_TIMED, TIMING_FAST };
+enum { INVALIDATE_RECORDED, INVALIDATE_POLICY };
+enum { WARM_AUTO, WARM_WARM, WARM_COLD };
+
+typedef struct replay_cfg {
+    const char *file;
+    uint32_t timing; /* TIMING_* */
+    uint32_t outstanding;
+    uint32_t invalidate; /* INVALIDATE_* */
+    uint32_t warm;       /* WARM_* */
+} replay_cfg;
+
 typedef struct replay {
+    replay_cfg cfg;
     sim_kernel *kernel;
     platform *pf;
-    /* the platform's, for brevity */
-    mem *mem;
-    pcie_link *link;
-    pcie_rc *rc;
-    mem_phys *pm;
-    iommu *iommu;
     iommu_dma_cfg dma_api; /* the IOMMU driver's costs, for invalidations */
-    bool fast, policy, warm;
-    uint64_t rc_latency_ps, mps, mrrs;
+    bool warm;             /* trace.warm, auto settled by the trace's header */
     trace_reader *rd;
     const trace_rec *recs;
     size_t n, pos;
@@ -101,7 +104,6 @@ typedef struct replay {
     /* fast: the issue clock and the in-flight requests' completion times */
     uint64_t clock_ps;
     sim_tq *inflight;
-    size_t outstanding;
     uint8_t *rid_state; /* 65536 */
     page_ref *refs;
     size_t refs_cap, refs_n;
@@ -117,14 +119,6 @@ typedef struct replay {
         map_failures, read_errors;
     sim_hist *latency;
 } replay;
-
-typedef struct replay_cfg {
-    const char *file;
-    uint32_t timing; /* 0 timed, 1 fast */
-    uint32_t outstanding;
-    uint32_t invalidate; /* 0 recorded, 1 policy */
-    uint32_t warm;       /* 0 auto, 1 warm, 2 cold */
-} replay_cfg;
 
 static const sim_param_def replay_params[] = {
     {"trace.file", SIM_PARAM_STRING, "", NULL, "",
@@ -226,8 +220,8 @@ static iommu_domain *domain_of(replay *r, uint16_t did)
 {
     if (!did)
         did = 1;
-    iommu_domain *d = iommu_domain_find(r->iommu, did);
-    return d ? d : iommu_domain_create(r->iommu, did);
+    iommu_domain *d = iommu_domain_find(r->pf->iommu, did);
+    return d ? d : iommu_domain_create(r->pf->iommu, did);
 }
 
 /* First sight of a requester: its context entry, as the host's driver set it up. */
@@ -236,17 +230,18 @@ static void ensure_rid(replay *r, uint16_t rid, uint16_t did)
     if (r->rid_state[rid] != RID_UNSEEN)
         return;
     r->rid_state[rid] = RID_READY;
-    if (!r->iommu)
+    iommu *u = r->pf->iommu;
+    if (!u)
         return;
     if (r->dma_api.ats)
-        iommu_ats_enable(r->iommu, rid, r->link, r->rc_latency_ps);
+        iommu_ats_enable(u, rid, r->pf->link, pcie_rc_latency_ps(r->pf->rc));
     if (r->dma_api.mode == IOMMU_DMA_PT) {
-        iommu_attach_passthrough(r->iommu, rid);
+        iommu_attach_passthrough(u, rid);
         return;
     }
     iommu_domain *d = domain_of(r, did);
     if (d)
-        iommu_attach(r->iommu, rid, d);
+        iommu_attach(u, rid, d);
 }
 
 static page_ref *ref_slot(replay *r, uint16_t did, uint64_t page, bool add)
@@ -299,8 +294,8 @@ static void do_map(replay *r, const trace_rec *x)
 {
     r->maps++;
     if (r->warm)
-        mem_touch(r->mem, x->aux, x->len);
-    if (!r->iommu || r->dma_api.mode < IOMMU_DMA_STRICT) {
+        mem_touch(r->pf->mem, x->aux, x->len);
+    if (!r->pf->iommu || r->dma_api.mode < IOMMU_DMA_STRICT) {
         r->ignored++;
         return;
     }
@@ -334,7 +329,7 @@ static void do_map(replay *r, const trace_rec *x)
 static void submit(replay *r, uint64_t t)
 {
     if (r->chain_n)
-        iommu_dma_qi_submit(r->iommu, r->mem, &r->dma_api, t, r->chain, r->chain_n, NULL);
+        iommu_dma_qi_submit(r->pf->iommu, r->pf->mem, &r->dma_api, t, r->chain, r->chain_n, NULL);
     r->chain_n = 0;
 }
 
@@ -387,11 +382,11 @@ static void policy_invalidate(replay *r, uint16_t did, uint16_t rid, uint64_t fi
 static void do_unmap(replay *r, const trace_rec *x, uint64_t t)
 {
     r->unmaps++;
-    if (!r->iommu || r->dma_api.mode < IOMMU_DMA_STRICT) {
+    if (!r->pf->iommu || r->dma_api.mode < IOMMU_DMA_STRICT) {
         r->ignored++;
         return;
     }
-    iommu_domain *d = iommu_domain_find(r->iommu, x->domain ? x->domain : 1);
+    iommu_domain *d = iommu_domain_find(r->pf->iommu, x->domain ? x->domain : 1);
     uint64_t first, end, p = r->dma_api.page_bytes;
     if (!d || !page_span(r, x->addr, x->len, &first, &end)) {
         r->ignored++;
@@ -406,14 +401,14 @@ static void do_unmap(replay *r, const trace_rec *x, uint64_t t)
         }
         iommu_domain_unmap(d, pg, p);
     }
-    if (r->policy)
+    if (r->cfg.invalidate == INVALIDATE_POLICY)
         policy_invalidate(r, did, x->rid, first, end, t);
 }
 
 static void do_inv(replay *r, const trace_rec *x, uint64_t t)
 {
     r->invs++;
-    if (!r->iommu || r->policy) {
+    if (!r->pf->iommu || r->cfg.invalidate == INVALIDATE_POLICY) {
         r->ignored++;
         return;
     }
@@ -440,20 +435,21 @@ static uint64_t do_dma(replay *r, const trace_rec *x, uint64_t t)
 {
     ensure_rid(r, x->rid, x->domain);
     bool write = x->op == TRACE_OP_WRITE;
+    const pcie_link_cfg *lc = pcie_link_config(r->pf->link);
     pcie_split s;
     if (write)
-        pcie_split_write_init(&s, x->addr, x->len, (uint32_t)r->mps);
+        pcie_split_write_init(&s, x->addr, x->len, lc->mps_bytes);
     else
-        pcie_split_read_init(&s, x->addr, x->len, (uint32_t)r->mrrs);
+        pcie_split_read_init(&s, x->addr, x->len, lc->mrrs_bytes);
     pcie_chunk c;
     uint64_t done = t;
     while (pcie_split_next(&s, &c)) {
         uint64_t d;
         if (write) {
-            d = pcie_rc_write(r->rc, t, x->rid, c.addr, c.len_bytes, 0);
+            d = pcie_rc_write(r->pf->rc, t, x->rid, c.addr, c.len_bytes, 0);
         } else {
             bool ur;
-            d = pcie_rc_read(r->rc, t, x->rid, c.addr, c.len_bytes, &ur);
+            d = pcie_rc_read(r->pf->rc, t, x->rid, c.addr, c.len_bytes, &ur);
         }
         if (d > done)
             done = d;
@@ -479,7 +475,7 @@ static uint64_t apply(replay *r, const trace_rec *x, uint64_t t)
     case TRACE_OP_MSI:
         ensure_rid(r, x->rid, x->domain);
         r->msis++;
-        return pcie_rc_write(r->rc, t, x->rid, x->addr, 4, (uint32_t)x->aux);
+        return pcie_rc_write(r->pf->rc, t, x->rid, x->addr, 4, (uint32_t)x->aux);
     case TRACE_OP_MAP: do_map(r, x); return t;
     case TRACE_OP_UNMAP: do_unmap(r, x, t); return t;
     case TRACE_OP_INV: do_inv(r, x, t); return t;
@@ -557,8 +553,8 @@ static void on_batch(void *ctx)
             return;
         }
         uint64_t t;
-        if (r->fast) {
-            bool full = is_dma(x) && sim_tq_len(r->inflight) == r->outstanding;
+        if (r->cfg.timing == TIMING_FAST) {
+            bool full = is_dma(x) && sim_tq_len(r->inflight) == r->cfg.outstanding;
             uint64_t first_done = sim_tq_head_ps(r->inflight);
             t = full && first_done > r->clock_ps ? first_done : r->clock_ps;
             if (t > limit) {
@@ -579,7 +575,7 @@ static void on_batch(void *ctx)
         uint64_t done = apply(r, x, t);
         if (done > r->max_done_ps)
             r->max_done_ps = done;
-        if (r->fast && is_dma(x))
+        if (r->cfg.timing == TIMING_FAST && is_dma(x))
             sim_tq_push(r->inflight, done, NULL, 0);
     }
     const trace_rec *x = peek(r);
@@ -587,7 +583,7 @@ static void on_batch(void *ctx)
         finish(r);
         return;
     }
-    uint64_t next = r->fast ? r->clock_ps : x->time_ps;
+    uint64_t next = r->cfg.timing == TIMING_FAST ? r->clock_ps : x->time_ps;
     sim_event_notify_at(r->ev, next > now ? next : now);
 }
 
@@ -647,7 +643,7 @@ static void register_stats(replay *r, sim_stats *st)
                               "median DMA record latency, root complex to completion (ns)");
     sim_stats_quantile_metric(st, "trace_latency_ns_p99", r->latency, 0.99, 1000.0,
                               "99th percentile DMA record latency (ns)");
-    if (r->iommu)
+    if (r->pf->iommu)
         sim_stats_metric(st, "trace_iotlb_nowalk_rate", m_nowalk_rate, r,
                          "IOTLB look-ups served without a walk of their own (hits and merged "
                          "misses): the same in timed and fast replay");
@@ -661,31 +657,20 @@ static void *trace_replay_build(const sim_ctx *ctx, const sys_observers *obs, si
     replay *r = sim_xcalloc(1, sizeof *r);
     r->kernel = ctx->kernel;
     r->rid_state = sim_xcalloc(65536, 1);
-    replay_cfg c;
-    sim_params_load_table(p, replay_params, SIM_TABLE_LEN(replay_params), &c);
-    r->rd = trace_reader_open(c.file, e);
+    sim_params_load_table(p, replay_params, SIM_TABLE_LEN(replay_params), &r->cfg);
+    r->rd = trace_reader_open(r->cfg.file, e);
     if (!r->rd) {
         sim_err_prefix(e, "trace.file");
         trace_replay_destroy(r);
         return NULL;
     }
     iommu_dma_config(p, &r->dma_api);
+    /* The platform the DMA benchmark builds, the IOMMU driver's tables at the same
+     * addresses: a replay of one of its traces walks tables where the recorded run did. */
     r->pf = platform_create(ctx, obs, false);
-    r->mem = r->pf->mem;
-    r->link = r->pf->link;
-    r->rc = r->pf->rc;
-    r->pm = r->pf->pm;
-    r->iommu = r->pf->iommu;
-    const pcie_link_cfg *lc = pcie_link_config(r->link);
-    r->mps = lc->mps_bytes;
-    r->mrrs = lc->mrrs_bytes;
-    r->rc_latency_ps = pcie_rc_latency_ps(r->rc);
-    r->fast = c.timing == 1;
-    r->policy = c.invalidate == 1;
-    int warm = (int)c.warm;
-    r->warm = warm == 1 || (warm == 0 && !(recorded_with(r->rd, "workload.kind", "dma") &&
-                                           recorded_with(r->rd, "dma.cache", "cold")));
-    r->outstanding = c.outstanding;
+    bool cold_recording =
+        recorded_with(r->rd, "workload.kind", "dma") && recorded_with(r->rd, "dma.cache", "cold");
+    r->warm = r->cfg.warm == WARM_WARM || (r->cfg.warm == WARM_AUTO && !cold_recording);
     r->inflight = sim_tq_create();
     sim_run_cfg run = sim_run_cfg_load(p);
     r->warmup_ps = run.warmup_ps;
@@ -693,7 +678,7 @@ static void *trace_replay_build(const sim_ctx *ctx, const sys_observers *obs, si
     register_stats(r, ctx->stats);
     r->ev = sim_event_create(ctx->kernel, "trace.replay", on_batch, r);
     const trace_rec *first = peek(r);
-    sim_event_notify_at(r->ev, first && !r->fast ? first->time_ps : 0);
+    sim_event_notify_at(r->ev, first && r->cfg.timing == TIMING_TIMED ? first->time_ps : 0);
     return r;
 }
 

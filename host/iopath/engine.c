@@ -558,7 +558,6 @@ void iopath_start(iopath *io, uint64_t t_ps)
         iopath_vm *vm = &io->vm[v];
         if (!vm->snd.active)
             continue;
-        vm->snd.next_ps = t_ps;
         vm->snd.rr_due = io->pattern == IOPATH_RR ? io->rr_outstanding : 0;
         /* Offered-rate senders start staggered over one interval. */
         uint64_t at = t_ps + (vm->snd.interval_ps ? vm->snd.interval_ps * v / io->vms : 0);
