@@ -540,18 +540,20 @@ static iopath_drvq *add_queue(paths_sys *sys, unsigned fn, unsigned q, uint64_t 
     dq->core = core;
     dq->who = who;
     dq->via_hv = via_hv;
-    dq->irte = idx;
-    dq->rid = nic_fn_rid(sys->nic, fn);
+    /* Its interrupt remapping entry is its index: the interrupt comes back as io.dq[idx]. */
+    uint16_t rid = nic_fn_rid(sys->nic, fn);
     uint8_t vector = (uint8_t)(DEV_VECTOR + idx % 0xb0u);
+    bool posted = via_hv && hv_posted(sys->io.hv);
+    uint64_t pd_addr = 0;
     int rc;
-    if (via_hv && hv_posted(sys->io.hv)) {
-        dq->pd_addr =
+    if (posted) {
+        pd_addr =
             owner ? owner->pd_addr : iommu_pid_create(sys->pf->iommu, PI_NOTIFY_VECTOR, core);
-        rc = iommu_irte_set_posted(sys->pf->iommu, idx, dq->rid, dq->pd_addr, vector, false);
+        rc = iommu_irte_set_posted(sys->pf->iommu, idx, rid, pd_addr, vector, false);
     } else {
-        rc = iommu_irte_set_remapped(sys->pf->iommu, idx, dq->rid, core, vector);
+        rc = iommu_irte_set_remapped(sys->pf->iommu, idx, rid, core, vector);
     }
-    if (rc < 0 || (via_hv && hv_posted(sys->io.hv) && !dq->pd_addr)) {
+    if (rc < 0 || (posted && !pd_addr)) {
         sim_err_set(e, "paths: interrupt remapping entry %u could not be written", idx);
         return NULL;
     }

@@ -96,8 +96,6 @@ typedef struct iopath_drvq {
     unsigned core;     /* where its polls and interrupts run */
     cpu_who who;
     bool via_hv;       /* its interrupts go to a VM (assigned function, driver domain) */
-    unsigned irte;     /* interrupt remapping table index */
-    uint64_t pd_addr;  /* posted-interrupt descriptor, when posted */
     /* A caller running the driver in its own context (a back-end posting to the PF's
      * queue) moves the cycles to its core; ahead_ps is work the engine did inline in the
      * driver's poll, so the driver goes on after it. */
@@ -106,7 +104,6 @@ typedef struct iopath_drvq {
     cpu_who override_who;
     bool override_urgent;
     uint64_t ahead_ps, last_ps;
-    uint16_t rid;
 } iopath_drvq;
 
 typedef struct iopath_sender {
