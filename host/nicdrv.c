@@ -133,9 +133,13 @@ int nic_drv_check_frame(const sim_params *p, const char *what, uint64_t frame_by
     return 0;
 }
 
-void nic_drv_register_stats(nic_drv_counters *c, sim_stats *s, const char *prefix)
+void nic_drv_register_stats(nic_drv_counters *c, sim_stats *s, unsigned fn)
 {
-    char name[128];
+    char prefix[32], name[128];
+    if (fn == NIC_PF)
+        snprintf(prefix, sizeof prefix, "nicdrv.pf");
+    else
+        snprintf(prefix, sizeof prefix, "nicdrv.vf%u", fn - 1);
 #define C(field, desc)                                     \
     snprintf(name, sizeof name, "%s." #field, prefix);     \
     sim_stats_counter(s, name, &c->field, desc)

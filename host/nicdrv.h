@@ -71,8 +71,9 @@ int nic_drv_check(const sim_params *p, sim_err *e);
  * NIC cannot carry them (nic_check_frame) or, less the FCS the NIC strips, they do not
  * fit one receive buffer. */
 int nic_drv_check_frame(const sim_params *p, const char *what, uint64_t frame_bytes, sim_err *e);
-/* Registers c as prefix.irqs, prefix.polls, ... */
-void nic_drv_register_stats(nic_drv_counters *c, sim_stats *s, const char *prefix);
+/* Registers c, the driver counters of NIC function fn, as nicdrv.pf.irqs, ... (the PF)
+ * or nicdrv.vfN.irqs, ... (VF N). */
+void nic_drv_register_stats(nic_drv_counters *c, sim_stats *s, unsigned fn);
 
 /* Host memory one queue pair needs: two rings, the head write-back word, a buffer
  * per descriptor in each ring (nicdrv.buf_bytes), rounded up to 4 KiB. */

@@ -170,8 +170,7 @@ static int dmabench_check(const sim_params *p, sim_err *e)
                            "dma.base_addr = %#llx is not 4 KiB aligned (use dma.offset_bytes "
                            "for unaligned transfers)",
                            (unsigned long long)base);
-    if (platform_check_buffer(p, "the DMA window", base, window, PLATFORM_MMIO32_BASE, false, e) <
-        0)
+    if (platform_check_buffer(p, "the DMA window", base, window, PLATFORM_MMIO32_BASE, e) < 0)
         return -1;
     unsigned bits = lc.addr_bits;
     iommu_dma_cfg dc;

@@ -30,24 +30,18 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "host/nic_pcie_model.h"
 #include "host/nicdrv.h"
 #include "host/pfdrv.h"
 #include "models/iommu/iommu.h"
-#include "models/mem/mem.h"
-#include "models/mem/physmem.h"
 #include "models/nic/nic.h"
 #include "models/nic/partner.h"
-#include "models/pcie/cfgspace.h"
-#include "models/pcie/link.h"
 #include "models/pcie/rc.h"
 #include "sim/alloc.h"
 #include "sim/kernel.h"
+#include "systems/nic_setup.h"
 
-/* Traffic starts once the drivers' bring-up register writes have landed. */
-#define START_PS (2 * SIM_PS_PER_US)
 
 enum dir { DIR_TX, DIR_RX, DIR_BIDIR, DIR_V2V, DIR_RR };
 
@@ -104,13 +98,12 @@ struct nicload {
     nic_drv_counters *drv_ctr; /* per function */
     unsigned nfn;
     gen *gens;
-    size_t ngens;
     enum dir dir; /* cfg.direction */
     nic_pcie_model model;
     sim_hist *lat;
     uint64_t msi_bad;
     sim_event *settle_ev;
-    uint64_t settle_at[2];
+    uint64_t end_ps; /* of the measured interval: the last settle */
 };
 
 static void nicload_register_params(sim_params *p)
@@ -127,8 +120,7 @@ static nicload_cfg nicload_cfg_load(const sim_params *p)
 
 static int nicload_check(const sim_params *p, sim_err *e)
 {
-    if (platform_check(p, e) < 0 || nic_check(p, PLATFORM_DEVICE_RID, e) < 0 ||
-        nic_drv_check(p, e) < 0 || nic_partner_check(p, e) < 0)
+    if (nic_setup_check(p, e) < 0)
         return -1;
     nicload_cfg c = nicload_cfg_load(p);
     unsigned vms = c.vms;
@@ -153,7 +145,7 @@ static int nicload_check(const sim_params *p, sim_err *e)
     uint64_t qbytes = nic_drvq_mem_bytes(p) * qp * (vms ? vms : 1);
     uint64_t base = c.host_base_addr;
     if (platform_check_buffer(p, "nicload.host_base_addr: the queues' memory", base, qbytes,
-                              caps.mmio_base, false, e) < 0)
+                              caps.mmio_base, e) < 0)
         return -1;
     return 0;
 }
@@ -209,8 +201,8 @@ static void on_settle(void *ctx)
     nicload *l = ctx;
     uint64_t now = sim_now_ps(l->kernel);
     nic_settle(l->nic, now);
-    if (now < l->settle_at[1])
-        sim_event_notify_at(l->settle_ev, l->settle_at[1]);
+    if (now < l->end_ps)
+        sim_event_notify_at(l->settle_ev, l->end_ps);
 }
 
 /* ---------------------------------------------------------------- metrics */
@@ -380,19 +372,6 @@ static void register_metrics(nicload *l, sim_stats *st)
 
 /* ---------------------------------------------------------------- build */
 
-static int bring_up(nicload *l, const sim_params *p, sim_err *e)
-{
-    uint64_t mmio_base = nic_caps_of(p).mmio_base;
-    if (!platform_boot(l->pf, mmio_base, PLATFORM_MMIO_WINDOW_BYTES, e))
-        return -1;
-    unsigned vfs = pfdrv_vfs(p);
-    pfdrv_env drv = {l->kernel,           l->nic,    l->pf->bus,
-                     PLATFORM_DEVICE_RID, mmio_base, PLATFORM_MMIO_WINDOW_BYTES};
-    if (vfs && pfdrv_sriov_configure(p, &drv, vfs, e) < 0)
-        return -1;
-    return 0;
-}
-
 /* With the IOMMU on, each function with traffic is assigned as VFIO assigns a device
  * to a VM: its own domain, its queues' memory mapped once for the run (guest-physical
  * = host address here), its requester ID attached. iommu.mode = pt attaches it in
@@ -411,16 +390,8 @@ static int assign(nicload *l, const sim_params *p, unsigned fn, uint64_t base, u
         return iommu_attach_passthrough(u, rid) < 0
                    ? sim_err_set(e, "nic: cannot attach function %u in pass-through", fn)
                    : 0;
-    iommu_domain *d = iommu_domain_create(u, (uint16_t)(fn + 1));
-    if (!d)
-        return sim_err_set(e, "nic: no IOMMU domain for function %u", fn);
-    uint64_t page = dc.page_bytes;
-    uint64_t lo = base & ~(page - 1), hi = (base + bytes + page - 1) & ~(page - 1);
-    if (iommu_domain_map(d, lo, lo, hi - lo, page, IOMMU_READ | IOMMU_WRITE, e) < 0)
-        return -1;
-    if (iommu_attach(u, rid, d) < 0)
-        return sim_err_set(e, "nic: cannot attach function %u", fn);
-    return 0;
+    return platform_assign_identity(l->pf, rid, (uint16_t)(fn + 1), base, bytes, dc.page_bytes,
+                                    e);
 }
 
 static int add_queues(nicload *l, const sim_params *p, sim_stats *st, sim_err *e)
@@ -433,12 +404,7 @@ static int add_queues(nicload *l, const sim_params *p, sim_stats *st, sim_err *e
     uint64_t per_q = nic_drvq_mem_bytes(p);
     for (unsigned i = 0; i < fns; i++) {
         unsigned fn = l->cfg.vms ? NIC_FN_OF_VF(i) : NIC_PF;
-        char pre[32];
-        if (fn == NIC_PF)
-            snprintf(pre, sizeof pre, "nicdrv.pf");
-        else
-            snprintf(pre, sizeof pre, "nicdrv.vf%u", fn - 1);
-        nic_drv_register_stats(&l->drv_ctr[i], st, pre);
+        nic_drv_register_stats(&l->drv_ctr[i], st, fn);
         nic_drv_enable_msix(l->nic, fn);
         if (assign(l, p, fn, base, per_q * l->cfg.queue_pairs, e) < 0)
             return -1;
@@ -488,30 +454,29 @@ static void start_traffic(nicload *l, const sim_params *p)
             nic_partner_add_dest(l->peer, nic_fn_mac(l->nic, fn), nic_fn_vlan(l->nic, fn),
                                  l->cfg.queue_pairs);
         }
-        nic_partner_start(l->peer, START_PS, offered, l->cfg.frame_bytes);
+        nic_partner_start(l->peer, NIC_SETUP_START_PS, offered, l->cfg.frame_bytes);
     }
     if (!sends)
         return;
     if (l->dir == DIR_RR) {
         for (size_t i = 0; i < l->nq; i++) {
             nic_pkt r = tmpl_for(l, i);
-            r.born_ps = START_PS;
+            r.born_ps = NIC_SETUP_START_PS;
             r.flow = (uint32_t)i;
-            nic_drvq_xmit(l->q[i], &r, START_PS);
-            nic_drvq_flush(l->q[i], START_PS);
+            nic_drvq_xmit(l->q[i], &r, NIC_SETUP_START_PS);
+            nic_drvq_flush(l->q[i], NIC_SETUP_START_PS);
         }
         return;
     }
     if (offered <= 0) {
         for (size_t i = 0; i < l->nq; i++) {
             nic_pkt t = tmpl_for(l, i);
-            nic_drvq_set_saturate(l->q[i], &t, START_PS);
+            nic_drvq_set_saturate(l->q[i], &t, NIC_SETUP_START_PS);
         }
         return;
     }
     double per_q = offered / (double)l->nq;
     l->gens = sim_xcalloc(l->nq, sizeof *l->gens);
-    l->ngens = l->nq;
     for (size_t i = 0; i < l->nq; i++) {
         gen *g = &l->gens[i];
         g->l = l;
@@ -524,7 +489,7 @@ static void start_traffic(nicload *l, const sim_params *p)
         snprintf(name, sizeof name, "nicload.gen%zu", i);
         g->ev = sim_event_create(l->kernel, name, on_gen, g);
         /* Stagger the senders over one interval so their bursts do not coincide. */
-        sim_event_notify_at(g->ev, START_PS + g->interval_ps * g->burst * i / l->nq);
+        sim_event_notify_at(g->ev, NIC_SETUP_START_PS + g->interval_ps * g->burst * i / l->nq);
     }
 }
 
@@ -539,10 +504,7 @@ static void *nicload_build(const sim_ctx *ctx, const sys_observers *obs, sim_err
     l->dir = (enum dir)l->cfg.direction;
     l->model = nic_pcie_model_eval(p, l->cfg.frame_bytes);
     l->pf = platform_create(ctx, obs, false);
-    nic_env env = {ctx->kernel, ctx->stats, l->pf->link,
-                   l->pf->rc,   l->pf->bus, PLATFORM_DEVICE_RID};
-    l->nic = nic_create(p, &env, e);
-    if (!l->nic || bring_up(l, p, e) < 0) {
+    if (nic_setup_plug(l->pf, ctx, pfdrv_vfs(p), &l->nic, e) < 0) {
         nicload_destroy(l);
         return NULL;
     }
@@ -556,10 +518,9 @@ static void *nicload_build(const sim_ctx *ctx, const sys_observers *obs, sim_err
     l->peer = nic_partner_create(p, ctx->stats, ctx->kernel, l->nic);
     start_traffic(l, p);
     sim_run_cfg run = sim_run_cfg_load(p);
-    l->settle_at[0] = run.warmup_ps;
-    l->settle_at[1] = run.warmup_ps + run.duration_ps;
+    l->end_ps = run.warmup_ps + run.duration_ps;
     l->settle_ev = sim_event_create(ctx->kernel, "nicload.settle", on_settle, l);
-    sim_event_notify_at(l->settle_ev, l->settle_at[0]);
+    sim_event_notify_at(l->settle_ev, run.warmup_ps);
     return l;
 }
 

@@ -52,7 +52,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "host/iopath/iopath.h"
 #include "host/pfdrv.h"
@@ -60,10 +59,8 @@
 #include "models/iommu/irq_remap.h"
 #include "models/nic/partner.h"
 #include "sim/alloc.h"
+#include "systems/nic_setup.h"
 
-/* Traffic starts once the drivers' bring-up writes have landed (and the guests'
- * probes of assigned functions are done). */
-#define START_PS (2 * SIM_PS_PER_US)
 /* The driver domain's IOMMU domain id (VMs' are 1 + their index). */
 #define DDOM_DID 4000u
 /* Linux's posted-interrupt notification vector, and the first device vector. */
@@ -182,8 +179,7 @@ static unsigned vfs_for(const sim_params *p, const paths_cfg *c)
 
 static int paths_check(const sim_params *p, sim_err *e)
 {
-    if (platform_check(p, e) < 0 || nic_check(p, PLATFORM_DEVICE_RID, e) < 0 ||
-        nic_drv_check(p, e) < 0 || nic_partner_check(p, e) < 0)
+    if (nic_setup_check(p, e) < 0)
         return -1;
     paths_cfg c = paths_cfg_load(p);
     path_kind k = (path_kind)c.path;
@@ -487,44 +483,12 @@ static void paths_destroy(void *system)
     free(sys);
 }
 
-static int bring_up_nic(paths_sys *sys, sim_err *e)
-{
-    const sim_params *p = sys->params;
-    uint64_t mmio_base = nic_caps_of(p).mmio_base;
-    if (!platform_boot(sys->pf, mmio_base, PLATFORM_MMIO_WINDOW_BYTES, e))
-        return -1;
-    unsigned vfs = vfs_for(p, &sys->cfg);
-    pfdrv_env drv = {sys->io.kernel, sys->nic, sys->pf->bus, PLATFORM_DEVICE_RID,
-                     mmio_base,      PLATFORM_MMIO_WINDOW_BYTES};
-    if (vfs && pfdrv_sriov_configure(p, &drv, vfs, e) < 0)
-        return -1;
-    return 0;
-}
-
 static unsigned irq_table_order(unsigned entries)
 {
     unsigned s = 0;
     while ((2u << s) < entries && s < 15)
         s++;
     return s;
-}
-
-static uint64_t round_up(uint64_t x, uint64_t a) { return (x + a - 1) / a * a; }
-
-/* A domain mapping [base, base + bytes) guest-physical to the same host-physical. */
-static iommu_domain *identity_domain(paths_sys *sys, uint16_t did, uint64_t base, uint64_t bytes,
-                                     sim_err *e)
-{
-    uint64_t page = sys->cfg.guest_page_bytes;
-    iommu_domain *d = iommu_domain_create(sys->pf->iommu, did);
-    if (!d) {
-        sim_err_set(e, "paths: no IOMMU domain %u", did);
-        return NULL;
-    }
-    if (iommu_domain_map(d, base, base, round_up(bytes, page), page, IOMMU_READ | IOMMU_WRITE, e) <
-        0)
-        return NULL;
-    return d;
 }
 
 /* One driver queue of function fn, queue pair q, its memory at base. */
@@ -586,6 +550,9 @@ static unsigned backend_core(const paths_sys *sys, unsigned i, unsigned vms)
     }
 }
 
+/* VM i's I/O memory (guest-physical = host-physical here). */
+static uint64_t vm_io_base(unsigned i) { return PLATFORM_VM_BASE + (uint64_t)i * PLATFORM_VM_SPAN; }
+
 static uint64_t vm_mac(const paths_sys *sys, unsigned i)
 {
     switch ((path_nic_owner)sys->io.path->nic_owner) {
@@ -608,7 +575,7 @@ static int add_queues(paths_sys *sys, sim_err *e)
     if (iommu_irq_table_init(sys->pf->iommu, irq_table_order(maxq)) < 0)
         return sim_err_set(e, "paths: no interrupt remapping table for %u vectors", maxq);
     sys->n_drv_ctr = 1;
-    nic_drv_register_stats(&sys->drv_ctr[0], sys->stats, "nicdrv.pf");
+    nic_drv_register_stats(&sys->drv_ctr[0], sys->stats, NIC_PF);
     switch (own) {
     case PATH_NIC_APP:
         /* Bare metal: the host's DMA API in pass-through, one PF queue per thread. */
@@ -629,11 +596,10 @@ static int add_queues(paths_sys *sys, sim_err *e)
         if (dd) {
             /* The driver domain is a VM that owns the PF: its own DMA domain, and its
              * interrupts through the hypervisor. */
-            iommu_domain *d =
-                identity_domain(sys, DDOM_DID, PLATFORM_HOST_BASE, sys->cfg.host_cores * per_q, e);
-            if (!d || iommu_attach(sys->pf->iommu, rid, d) < 0)
-                return d ? sim_err_set(e, "paths: attaching the PF to the driver domain failed")
-                         : -1;
+            if (platform_assign_identity(sys->pf, rid, DDOM_DID, PLATFORM_HOST_BASE,
+                                         sys->cfg.host_cores * per_q, sys->cfg.guest_page_bytes,
+                                         e) < 0)
+                return -1;
         } else {
             iommu_attach_passthrough(sys->pf->iommu, rid);
         }
@@ -653,19 +619,16 @@ static int add_queues(paths_sys *sys, sim_err *e)
             iopath_vm *vm = &sys->io.vm[i];
             unsigned fn = own == PATH_NIC_VM_PF ? NIC_PF : NIC_FN_OF_VF(i);
             vm->fn = fn;
-            iommu_domain *d = identity_domain(sys, (uint16_t)(1 + i), vm->gpa_base, per_q, e);
-            if (!d || iommu_attach(sys->pf->iommu, nic_fn_rid(sys->nic, fn), d) < 0)
-                return d ? sim_err_set(e, "paths: attaching function %u to VM %u failed", fn, i)
-                         : -1;
+            uint64_t base = vm_io_base(i);
+            if (platform_assign_identity(sys->pf, nic_fn_rid(sys->nic, fn), (uint16_t)(1 + i),
+                                         base, per_q, sys->cfg.guest_page_bytes, e) < 0)
+                return -1;
             nic_drv_counters *ctr = &sys->drv_ctr[0];
             if (fn != NIC_PF) {
                 ctr = &sys->drv_ctr[sys->n_drv_ctr++];
-                char pre[32];
-                snprintf(pre, sizeof pre, "nicdrv.vf%u", fn - 1);
-                nic_drv_register_stats(ctr, sys->stats, pre);
+                nic_drv_register_stats(ctr, sys->stats, fn);
             }
-            vm->own =
-                add_queue(sys, fn, 0, vm->gpa_base, ctr, vm, vm->vcpu_core, CPU_GUEST, true, e);
+            vm->own = add_queue(sys, fn, 0, base, ctr, vm, vm->vcpu_core, CPU_GUEST, true, e);
             if (!vm->own)
                 return -1;
         }
@@ -674,8 +637,6 @@ static int add_queues(paths_sys *sys, sim_err *e)
     return 0;
 }
 
-/* The guests probe their assigned functions (each configuration access an exit);
- * every driver then brings its queue up. Returns when traffic can start. */
 /* An assigned function, for the hypervisor enabling MSI-X on it when the guest does. */
 typedef struct assigned_fn {
     nic *nic;
@@ -688,9 +649,11 @@ static void enable_msix(void *ctx)
     nic_drv_enable_msix(a->nic, a->fn);
 }
 
+/* The guests probe their assigned functions (each configuration access an exit);
+ * every driver then brings its queue up. Returns when traffic can start. */
 static uint64_t open_queues(paths_sys *sys)
 {
-    uint64_t start = START_PS;
+    uint64_t start = NIC_SETUP_START_PS; /* and the guests' probes are done */
     for (unsigned i = 0; i < sys->io.vms; i++) {
         iopath_vm *vm = &sys->io.vm[i];
         if (sys->io.path->nic_owner == PATH_NIC_VM_PF ||
@@ -780,10 +743,7 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
     sys->pf = platform_create(ctx, obs, true);
     io->iommu = sys->pf->iommu;
     iommu_set_irq_sink(io->iommu, iopath_on_irq, io);
-    nic_env env = {ctx->kernel, ctx->stats,   sys->pf->link,
-                   sys->pf->rc, sys->pf->bus, PLATFORM_DEVICE_RID};
-    sys->nic = nic_create(p, &env, e);
-    if (!sys->nic || bring_up_nic(sys, e) < 0) {
+    if (nic_setup_plug(sys->pf, ctx, vfs_for(p, &sys->cfg), &sys->nic, e) < 0) {
         paths_destroy(sys);
         return NULL;
     }
@@ -800,7 +760,6 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
         vm->backend_core = backend_core(sys, i, io->vms);
         vm->mac = vm_mac(sys, i);
         vm->port = (uint16_t)(1 + i);
-        vm->gpa_base = PLATFORM_VM_BASE + i * PLATFORM_VM_SPAN;
         if (hv_posted(io->hv))
             vm->pd_addr = iommu_pid_create(io->iommu, PI_NOTIFY_VECTOR, vm->vcpu_core);
     }

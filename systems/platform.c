@@ -23,7 +23,7 @@ int platform_check(const sim_params *p, sim_err *e)
 }
 
 int platform_check_buffer(const sim_params *p, const char *what, uint64_t base, uint64_t bytes,
-                          uint64_t mmio_base, bool with_iommu, sim_err *e)
+                          uint64_t mmio_base, sim_err *e)
 {
     uint64_t end = base + bytes;
     if (end < base || end > 1ull << 52)
@@ -41,7 +41,7 @@ int platform_check_buffer(const sim_params *p, const char *what, uint64_t base, 
         {"the MSI window", PCIE_MSI_BASE, PCIE_MSI_SIZE, true},
         {"the device MMIO window", mmio_base, PLATFORM_MMIO_WINDOW_BYTES, true},
         {"the IOMMU's tables at", PLATFORM_IOMMU_TABLES_BASE, PLATFORM_IOMMU_TABLES_BYTES,
-         with_iommu || dc.mode != IOMMU_DMA_OFF},
+         dc.mode != IOMMU_DMA_OFF},
     };
     for (size_t i = 0; i < sizeof taken / sizeof taken[0]; i++)
         if (taken[i].present && base < taken[i].base + taken[i].bytes && end > taken[i].base)
@@ -109,6 +109,22 @@ pcie_cfg *platform_boot(platform *pf, uint64_t mmio_base, uint64_t mmio_bytes, s
         return NULL;
     }
     return fn;
+}
+
+int platform_assign_identity(platform *pf, uint16_t rid, uint16_t did, uint64_t base,
+                             uint64_t bytes, uint64_t page_bytes, sim_err *e)
+{
+    iommu_domain *d = iommu_domain_create(pf->iommu, did);
+    if (!d)
+        return sim_err_set(e, "platform: no IOMMU domain %u", did);
+    uint64_t lo = base & ~(page_bytes - 1);
+    uint64_t hi = (base + bytes + page_bytes - 1) & ~(page_bytes - 1);
+    if (iommu_domain_map(d, lo, lo, hi - lo, page_bytes, IOMMU_READ | IOMMU_WRITE, e) < 0)
+        return -1;
+    if (iommu_attach(pf->iommu, rid, d) < 0)
+        return sim_err_set(e, "platform: cannot attach %02x:%02x.%x to IOMMU domain %u",
+                           rid >> 8, (rid >> 3) & 0x1f, rid & 7, did);
+    return 0;
 }
 
 void platform_observe_dma_api(const platform *pf, iommu_dma *d)

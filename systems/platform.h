@@ -86,10 +86,9 @@ int platform_check(const sim_params *p, sim_err *e);
 /* A host buffer a workload places for its device, [base, base + bytes): refused (exit 2,
  * the message starting with `what`, e.g. "the DMA window") when it wraps, reaches
  * beyond 52-bit physical addresses, or overlaps the MSI window, the device's MMIO window
- * at mmio_base, or the IOMMU's tables when there is an IOMMU (with_iommu, or iommu.mode
- * not off). */
+ * at mmio_base, or the IOMMU's tables when iommu.mode is not off. */
 int platform_check_buffer(const sim_params *p, const char *what, uint64_t base, uint64_t bytes,
-                          uint64_t mmio_base, bool with_iommu, sim_err *e);
+                          uint64_t mmio_base, sim_err *e);
 
 /* Creates memory, the link ("pcie.*" statistics), the root complex, the bus and the
  * IOMMU (with_iommu: always; else when iommu.mode is not off), in that order, from
@@ -103,6 +102,13 @@ void platform_destroy(platform *pf);
  * Max_Read_Request_Size from the link's configuration. Returns the function, or NULL
  * with *e set. */
 pcie_cfg *platform_boot(platform *pf, uint64_t mmio_base, uint64_t mmio_bytes, sim_err *e);
+
+/* Gives the function at rid an IOMMU domain of its own (did) in which [base, base +
+ * bytes), rounded out to page_bytes pages, maps to the same host addresses: how VFIO
+ * assigns a function to a VM whose guest-physical memory is host memory here. Needs
+ * the IOMMU. -1 with *e set. */
+int platform_assign_identity(platform *pf, uint16_t rid, uint16_t did, uint64_t base,
+                             uint64_t bytes, uint64_t page_bytes, sim_err *e);
 
 /* A DMA API the host creates for a device: observed as the run asks. */
 void platform_observe_dma_api(const platform *pf, iommu_dma *d);

@@ -93,6 +93,7 @@ typedef struct replay {
     replay_cfg cfg;
     sim_kernel *kernel;
     platform *pf;
+    const pcie_link_cfg *link_cfg; /* the platform link's: MPS and MRRS split each record */
     iommu_dma_cfg dma_api; /* the IOMMU driver's costs, for invalidations */
     bool warm;             /* trace.warm, auto settled by the trace's header */
     trace_reader *rd;
@@ -435,12 +436,11 @@ static uint64_t do_dma(replay *r, const trace_rec *x, uint64_t t)
 {
     ensure_rid(r, x->rid, x->domain);
     bool write = x->op == TRACE_OP_WRITE;
-    const pcie_link_cfg *lc = pcie_link_config(r->pf->link);
     pcie_split s;
     if (write)
-        pcie_split_write_init(&s, x->addr, x->len, lc->mps_bytes);
+        pcie_split_write_init(&s, x->addr, x->len, r->link_cfg->mps_bytes);
     else
-        pcie_split_read_init(&s, x->addr, x->len, lc->mrrs_bytes);
+        pcie_split_read_init(&s, x->addr, x->len, r->link_cfg->mrrs_bytes);
     pcie_chunk c;
     uint64_t done = t;
     while (pcie_split_next(&s, &c)) {
@@ -668,6 +668,7 @@ static void *trace_replay_build(const sim_ctx *ctx, const sys_observers *obs, si
     /* The platform the DMA benchmark builds, the IOMMU driver's tables at the same
      * addresses: a replay of one of its traces walks tables where the recorded run did. */
     r->pf = platform_create(ctx, obs, false);
+    r->link_cfg = pcie_link_config(r->pf->link);
     bool cold_recording =
         recorded_with(r->rd, "workload.kind", "dma") && recorded_with(r->rd, "dma.cache", "cold");
     r->warm = r->cfg.warm == WARM_WARM || (r->cfg.warm == WARM_AUTO && !cold_recording);

@@ -31,12 +31,16 @@ typedef struct rig {
     platform *pf;
 } rig;
 
-static inline void rig_init(rig *r)
+/* A registry as a run has it: the run's parameters and every component's and kind's. */
+static inline sim_params *rig_registry(void)
 {
-    *r = (rig){.p = sim_params_create()};
-    sim_run_register_params(r->p);
-    systems_ops.register_params(r->p);
+    sim_params *p = sim_params_create();
+    sim_run_register_params(p);
+    systems_ops.register_params(p);
+    return p;
 }
+
+static inline void rig_init(rig *r) { *r = (rig){.p = rig_registry()}; }
 
 /* Sets a parameter of a registry a test holds, failing the test if it is refused. */
 static inline void rig_param_set(sim_params *p, const char *name, const char *value)

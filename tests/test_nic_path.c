@@ -18,9 +18,7 @@
 
 static sim_params *registry(void)
 {
-    sim_params *p = sim_params_create();
-    sim_run_register_params(p);
-    systems_ops.register_params(p);
+    sim_params *p = rig_registry();
     rig_param_set(p, "workload.kind", "nic");
     rig_param_set(p, "run.kernel", "native");
     return p;

@@ -16,6 +16,7 @@
 
 #include "sim/run.h"
 #include "systems/kinds.h"
+#include "tests/rig.h"
 #include "traces/trace.h"
 #include "traces/trace_linux.h"
 #include "traces/trace_text.h"
@@ -623,20 +624,6 @@ END_TEST
 
 /* ---- record and replay ----------------------------------------------------------------- */
 
-static sim_params *registry(void)
-{
-    sim_params *p = sim_params_create();
-    sim_run_register_params(p);
-    systems_ops.register_params(p);
-    return p;
-}
-
-static void set(sim_params *p, const char *name, const char *value)
-{
-    sim_err e;
-    ck_assert_msg(sim_params_set(p, name, value, "test", &e) == 0, "%s", e.msg);
-}
-
 static void run_point(sim_params *p, const char *dir)
 {
     sim_err e = {{0}};
@@ -684,30 +671,30 @@ static const char *const configs[][12] = {
 static void apply_config(sim_params *p, size_t c)
 {
     for (size_t i = 0; configs[c][i]; i += 2)
-        set(p, configs[c][i], configs[c][i + 1]);
-    set(p, "run.kernel", "native");
-    set(p, "dma.size_bytes", c == 0 ? "64" : "2048");
-    set(p, "dma.outstanding", "32");
-    set(p, "run.warmup_us", "3");
-    set(p, "run.duration_us", "30");
+        rig_param_set(p, configs[c][i], configs[c][i + 1]);
+    rig_param_set(p, "run.kernel", "native");
+    rig_param_set(p, "dma.size_bytes", c == 0 ? "64" : "2048");
+    rig_param_set(p, "dma.outstanding", "32");
+    rig_param_set(p, "run.warmup_us", "3");
+    rig_param_set(p, "run.duration_us", "30");
 }
 
 START_TEST(test_timed_replay_is_exact)
 {
     make_tmpdir();
     const char *rec_dir = tmp("rec"), *rep_dir = tmp("rep");
-    sim_params *p = registry();
+    sim_params *p = rig_registry();
     apply_config(p, (size_t)_i);
-    set(p, "trace.record", "run.dmat.gz");
+    rig_param_set(p, "trace.record", "run.dmat.gz");
     run_point(p, rec_dir);
     char trace[600];
     snprintf(trace, sizeof trace, "%s/run.dmat.gz", rec_dir);
     ck_assert_int_eq(access(trace, R_OK), 0);
 
-    sim_params *q = registry();
+    sim_params *q = rig_registry();
     apply_config(q, (size_t)_i);
-    set(q, "workload.kind", "trace");
-    set(q, "trace.file", trace);
+    rig_param_set(q, "workload.kind", "trace");
+    rig_param_set(q, "trace.file", trace);
     run_point(q, rep_dir);
     static const char *const same[] = {"iommu.iotlb_hits",    "iommu.iotlb_misses", "iommu.walks",
                                        "iommu.walks_merged",  "iommu.invalidations", "iommu.ats_hits",
@@ -739,26 +726,26 @@ END_TEST
 static void record_and_replay(const char *rec_dir, const char *timed, const char *fast,
                               const char *outstanding)
 {
-    sim_params *p = registry();
+    sim_params *p = rig_registry();
     apply_config(p, 0);
-    set(p, "run.warmup_us", "0");
-    set(p, "run.duration_us", "60");
-    set(p, "dma.outstanding", outstanding);
-    set(p, "trace.record", "run.dmat.gz");
+    rig_param_set(p, "run.warmup_us", "0");
+    rig_param_set(p, "run.duration_us", "60");
+    rig_param_set(p, "dma.outstanding", outstanding);
+    rig_param_set(p, "trace.record", "run.dmat.gz");
     run_point(p, rec_dir);
     sim_params_destroy(p);
     char trace[600];
     snprintf(trace, sizeof trace, "%s/run.dmat.gz", rec_dir);
     const char *dirs[] = {timed, fast};
     for (int i = 0; i < 2; i++) {
-        sim_params *q = registry();
+        sim_params *q = rig_registry();
         apply_config(q, 0);
-        set(q, "run.warmup_us", "0");
-        set(q, "run.duration_us", "100000"); /* the trace ends first */
-        set(q, "workload.kind", "trace");
-        set(q, "trace.file", trace);
-        set(q, "trace.timing", i ? "fast" : "timed");
-        set(q, "trace.outstanding", outstanding);
+        rig_param_set(q, "run.warmup_us", "0");
+        rig_param_set(q, "run.duration_us", "100000"); /* the trace ends first */
+        rig_param_set(q, "workload.kind", "trace");
+        rig_param_set(q, "trace.file", trace);
+        rig_param_set(q, "trace.timing", i ? "fast" : "timed");
+        rig_param_set(q, "trace.outstanding", outstanding);
         run_point(q, dirs[i]);
         sim_params_destroy(q);
     }

@@ -1,7 +1,6 @@
 /* The path engine: one interpreter for every path table (iopath.h says how it times
  * threads, notifications and backpressure). */
 #include <stdlib.h>
-#include <string.h>
 
 #include "host/iopath/iopath.h"
 #include "sim/alloc.h"
@@ -532,7 +531,6 @@ void iopath_build_stages(iopath *io)
             st->io = io;
             st->vm = vm;
             st->d = d;
-            st->id = s;
             st->core = d->place == PATH_PLACE_BACKEND ? vm->backend_core : vm->vcpu_core;
             st->cap = (uint32_t)(d->ring ? io->cost[d->ring] : 256);
             st->irq_gap_ps = d->irq_gap ? io->cost[d->irq_gap] : 0;

@@ -76,7 +76,6 @@ typedef struct iopath_stage {
     iopath *io;
     iopath_vm *vm;
     const path_stage *d;
-    uint8_t id;
     unsigned core;
     iopath_item *q;
     uint32_t cap, head, len;
@@ -128,7 +127,6 @@ struct iopath_vm {
     iopath_drvq *own;       /* its own NIC queue (native, passthrough, SR-IOV) */
     unsigned fn;         /* its function (assigned paths) */
     uint64_t pd_addr;    /* its vCPU's posted-interrupt descriptor */
-    uint64_t gpa_base;   /* its I/O memory (guest-physical = host-physical here) */
 };
 
 typedef struct iopath_counters {
@@ -173,7 +171,7 @@ struct iopath {
     iopath_counters c;
 };
 
-/* Creates each VM's stage threads and sender (events and queues); -1 when out of memory. */
+/* Creates each VM's stage threads and sender (events and queues). */
 void iopath_build_stages(iopath *io);
 void iopath_destroy_stages(iopath *io);
 /* The active senders start at t_ps (offered-rate senders staggered over one interval). */

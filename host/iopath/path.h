@@ -148,8 +148,6 @@ typedef struct path_desc {
 
 const path_desc *path_get(path_kind k);
 const char *path_kind_name(path_kind k);
-/* The parameter a cost reads ("net.stack_tx_cycles"); NULL for PATH_COST_NONE. */
-const char *path_cost_param(path_cost c);
 /* Registers the costs the paths own (net.stack_*, virtio.*, emu.*, xen.*). */
 void path_register_params(sim_params *p);
 /* Every cost's value from the parameters (cost[PATH_COST_NONE] = 0). */

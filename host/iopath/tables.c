@@ -211,16 +211,6 @@ static const sim_param_def cost_params[] = {
      "netfront/netback ring size (one 4 KiB page: 256)", SIM_AT(cost_array, v[PATH_COST_XEN_RING])},
 };
 
-/* Costs the NIC driver owns: host/nicdrv registers them in its own table (and they are
- * loaded from there); the paths charge them on the guest's core. */
-static const struct {
-    path_cost cost;
-    const char *param;
-} driver_costs[] = {
-    {PATH_COST_GUEST_IRQ, "nicdrv.irq_cycles"},
-    {PATH_COST_GUEST_POLL, "nicdrv.poll_cycles"},
-};
-
 const path_desc *path_get(path_kind k)
 {
     assert(k < PATH_KINDS);
@@ -229,23 +219,23 @@ const path_desc *path_get(path_kind k)
 
 const char *path_kind_name(path_kind k) { return k < PATH_KINDS ? paths[k].name : "?"; }
 
-const char *path_cost_param(path_cost c)
+/* Whether a cost has a value: a row of cost_params, or one of the two the NIC driver
+ * owns (host/nicdrv registers them; path_costs_load copies them in). */
+static bool cost_has_source(path_cost c)
 {
-    assert(c < PATH_COSTS);
+    if (c == PATH_COST_GUEST_IRQ || c == PATH_COST_GUEST_POLL)
+        return true;
     for (size_t i = 0; i < SIM_TABLE_LEN(cost_params); i++)
         if (cost_params[i].offset == offsetof(cost_array, v[c]))
-            return cost_params[i].name;
-    for (size_t i = 0; i < SIM_TABLE_LEN(driver_costs); i++)
-        if (driver_costs[i].cost == c)
-            return driver_costs[i].param;
-    return NULL;
+            return true;
+    return false;
 }
 
 void path_register_params(sim_params *p)
 {
     sim_params_add_table(p, cost_params, SIM_TABLE_LEN(cost_params));
     for (int c = PATH_COST_NONE + 1; c < PATH_COSTS; c++)
-        assert(path_cost_param((path_cost)c) && "every named cost is a parameter");
+        assert(cost_has_source((path_cost)c) && "every named cost is a parameter");
 }
 
 void path_costs_load(const sim_params *p, uint64_t cost[PATH_COSTS])
