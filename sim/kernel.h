@@ -58,7 +58,9 @@ sim_kernel_kind sim_kernel_get_kind(const sim_kernel *k);
 const char *sim_kernel_kind_name(sim_kernel_kind kind);
 
 /* Events belong to the kernel and are freed with it. `name` is copied and used in
- * diagnostics only. Events may be created before or during a run. */
+ * diagnostics only. Events may be created before or during a run. Never NULL: a kernel
+ * that cannot make one (out of memory, 2^32 events, SystemC refusing) stops the
+ * program with the reason. */
 sim_event *sim_event_create(sim_kernel *k, const char *name, sim_event_fn fn, void *ctx);
 
 /* Fire the callback at now + delay_ps. If already pending, the earlier time wins (on a

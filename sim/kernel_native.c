@@ -13,9 +13,11 @@
 #include "sim/kernel.h"
 
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/alloc.h"
 #include "sim/kernel_bridge.h"
 
 #define NOT_QUEUED UINT32_MAX
@@ -264,24 +266,30 @@ void sim_kernel_destroy(sim_kernel *k)
 
 sim_kernel_kind sim_kernel_get_kind(const sim_kernel *k) { return k->kind; }
 
+/* A model builds its events and cannot go on without one: failing to make one (memory,
+ * more events than the heap indexes, SystemC refusing) stops the program, as sim_x*
+ * allocation does. */
+static void event_failed(const sim_kernel *k, const char *name) __attribute__((noreturn));
+static void event_failed(const sim_kernel *k, const char *name)
+{
+    fprintf(stderr, "iovsim: cannot create event '%s': %s\n", name, sim_kernel_error(k));
+    abort();
+}
+
 sim_event *sim_event_create(sim_kernel *k, const char *name, sim_event_fn fn, void *ctx)
 {
     assert(k && fn);
+    if (!name)
+        name = "";
     if (!reserve_event(k))
-        return NULL;
-    char *copy = strdup(name ? name : "");
-    if (!copy) {
-        kernel_fail(k, "out of memory for an event name");
-        return NULL;
-    }
+        event_failed(k, name);
+    char *copy = sim_xstrdup(name);
     sim_event *e = &k->chunks[k->nchunks - 1][k->chunk_used];
     *e = (sim_event){ .heap_idx = NOT_QUEUED, .fn = fn, .ctx = ctx, .k = k, .name = copy };
     if (k->sc) {
         e->sc = sim_sc_event_create(k->sc, copy, fn, ctx);
-        if (!e->sc) {
-            free(copy);
-            return NULL;
-        }
+        if (!e->sc)
+            event_failed(k, name);
     }
     k->chunk_used++;
     k->nevents++;

@@ -32,7 +32,6 @@
 #include <cstdint>
 #include <cstdlib>
 #include <exception>
-#include <functional>
 #include <queue>
 #include <string>
 #include <vector>
@@ -156,8 +155,9 @@ struct dispatch_method {
 };
 } // namespace
 
-// A method process under the kernel's module, run whenever `ev` is notified.
-static void spawn_method(sim_sc *sc, sc_core::sc_event *ev, std::function<void()> body)
+// A method process under the kernel's module, run whenever `ev` is notified. The body's
+// own type is spawned (no std::function in between: one indirect call less per firing).
+template <class Body> static void spawn_method(sim_sc *sc, sc_core::sc_event *ev, Body body)
 {
     sc_core::sc_spawn_options opt;
     opt.spawn_method();

@@ -131,15 +131,38 @@ static param *lookup(const sim_params *p, const char *name)
     return p->n ? bsearch(&key, p->v, p->n, sizeof *p->v, cmp_param) : NULL;
 }
 
-/* A getter on a name that was never registered, or of the wrong type, is a bug in the
- * model that asks, not a user error. */
-static const param *must_get(const sim_params *p, const char *name, sim_param_type t)
+/* A parameter used against its registration (a name read that was never registered,
+ * or with the wrong type; a name registered twice or not typeable; a row that
+ * contradicts itself) is a bug in the module that does it, not a user error: it stops
+ * the program with the name, whether or not asserts are compiled in. `what` is
+ * "parameter" or "parameter table row". */
+static void misuse(const char *what, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4), noreturn));
+static void misuse(const char *what, const char *name, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "iovsim: %s '%s': ", what, name ? name : "(null)");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    abort();
+}
+#define bad_row(name, ...) misuse("parameter table row", name, __VA_ARGS__)
+
+static const param *must_exist(const sim_params *p, const char *name)
 {
     const param *q = lookup(p, name);
-    assert(q && "parameter not registered");
-    assert(q->type == t && "parameter read with the wrong type");
     if (!q)
-        abort();
+        misuse("parameter", name, "read but never registered");
+    return q;
+}
+
+static const param *must_get(const sim_params *p, const char *name, sim_param_type t)
+{
+    const param *q = must_exist(p, name);
+    if (q->type != t)
+        misuse("parameter", name, "read with the wrong type");
     return q;
 }
 
@@ -223,9 +246,12 @@ static bool valid_name(const char *name)
 static param *add(sim_params *p, const char *name, sim_param_type t, const char *unit,
                   const char *doc)
 {
-    assert(name && valid_name(name) && "parameter names are lower-case dotted identifiers");
-    assert(!lookup(p, name) && "parameter registered twice");
-    assert(unit && doc);
+    if (!name || !valid_name(name))
+        misuse("parameter", name, "a name is a lower-case dotted identifier");
+    if (lookup(p, name))
+        misuse("parameter", name, "registered twice");
+    if (!unit || !doc)
+        misuse("parameter", name, "registered without a unit or a doc line");
     if (p->n == p->cap) {
         p->cap = p->cap ? 2 * p->cap : 64;
         p->v = sim_xrealloc(p->v, p->cap * sizeof *p->v);
@@ -243,7 +269,8 @@ static param *add(sim_params *p, const char *name, sim_param_type t, const char 
 void sim_params_add_int(sim_params *p, const char *name, int64_t def, int64_t min, int64_t max,
                         const char *unit, const char *doc)
 {
-    assert(min <= def && def <= max && "default outside its own range");
+    if (!(min <= def && def <= max))
+        misuse("parameter", name, "its default is outside its own range");
     param *q = add(p, name, SIM_PARAM_INT, unit, doc);
     q->def.i = q->cur.i = def;
     q->min.i = min;
@@ -253,7 +280,8 @@ void sim_params_add_int(sim_params *p, const char *name, int64_t def, int64_t mi
 void sim_params_add_uint(sim_params *p, const char *name, uint64_t def, uint64_t min,
                          uint64_t max, const char *unit, const char *doc)
 {
-    assert(min <= def && def <= max && "default outside its own range");
+    if (!(min <= def && def <= max))
+        misuse("parameter", name, "its default is outside its own range");
     param *q = add(p, name, SIM_PARAM_UINT, unit, doc);
     q->def.u = q->cur.u = def;
     q->min.u = min;
@@ -263,7 +291,8 @@ void sim_params_add_uint(sim_params *p, const char *name, uint64_t def, uint64_t
 void sim_params_add_double(sim_params *p, const char *name, double def, double min, double max,
                            const char *unit, const char *doc)
 {
-    assert(isfinite(def) && min <= def && def <= max && "default outside its own range");
+    if (!(isfinite(def) && min <= def && def <= max))
+        misuse("parameter", name, "its default is outside its own range");
     param *q = add(p, name, SIM_PARAM_DOUBLE, unit, doc);
     q->def.d = q->cur.d = def;
     q->min.d = min;
@@ -282,7 +311,8 @@ void sim_params_add_enum(sim_params *p, const char *name, const char *def, const
     param *q = add(p, name, SIM_PARAM_ENUM, "", doc);
     for (const char *s = choices;;) {
         size_t len = strcspn(s, "|");
-        assert(len > 0 && "empty enum choice");
+        if (len == 0)
+            misuse("parameter", name, "an empty choice in \"%s\"", choices);
         q->choices = sim_xrealloc(q->choices, (q->n_choices + 1) * sizeof *q->choices);
         char *c = sim_xmalloc(len + 1);
         memcpy(c, s, len);
@@ -298,8 +328,8 @@ void sim_params_add_enum(sim_params *p, const char *name, const char *def, const
             q->def.e = q->cur.e = i;
             found = true;
         }
-    assert(found && "enum default is not one of its choices");
-    (void)found;
+    if (!found)
+        misuse("parameter", name, "its default \"%s\" is not one of \"%s\"", def, choices);
 }
 
 void sim_params_add_string(sim_params *p, const char *name, const char *def, const char *doc)
@@ -719,15 +749,6 @@ const char *sim_params_string(const sim_params *p, const char *name)
     return must_get(p, name, SIM_PARAM_STRING)->s_cur;
 }
 
-static const param *must_exist(const sim_params *p, const char *name)
-{
-    const param *q = lookup(p, name);
-    assert(q && "parameter not registered");
-    if (!q)
-        abort();
-    return q;
-}
-
 void sim_params_format(const sim_params *p, const char *name, char *buf, size_t len)
 {
     const param *q = must_exist(p, name);
@@ -764,18 +785,6 @@ const char *sim_params_name_at(const sim_params *p, size_t i)
  * first time the table is registered (every run and every test registers every table).
  * It is refused whether or not asserts are compiled in, and the message names the row,
  * so it points at the line to fix. */
-static void bad_row(const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3), noreturn));
-static void bad_row(const char *name, const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "iovsim: parameter table row '%s': ", name);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    abort();
-}
 
 /* Reads a table row's default or one end of its range (`what` says which) as a value
  * of q. */
@@ -882,7 +891,7 @@ static const char *time_misfit(const param *q, const unit_def *tu, sim_field_kin
 /* Why a row's field cannot hold every value its range allows, or NULL when it can. */
 static const char *field_misfit(const param *q, sim_field_kind f)
 {
-    if (f == SIM_FIELD_NONE)
+    if (f == SIM_FIELD_NOWHERE)
         return NULL;
     const unit_def *tu = time_unit(q->unit);
     if (tu && is_numeric(q->type) && !(q->type == SIM_PARAM_DOUBLE && f == SIM_FIELD_DOUBLE))
@@ -917,6 +926,9 @@ void sim_params_add_table(sim_params *p, const sim_param_def *defs, size_t n)
         const sim_param_def *d = &defs[i];
         if (!d->def)
             bad_row(d->name, "no default");
+        if (d->field == SIM_FIELD_NONE)
+            bad_row(d->name, "no field: a row says where its value lands (SIM_AT) or that it "
+                             "is not loaded (SIM_NOWHERE)");
         switch (d->type) {
         case SIM_PARAM_ENUM:
             if (!d->range || *d->unit)
@@ -967,7 +979,7 @@ void sim_params_load_table(const sim_params *p, const sim_param_def *defs, size_
 {
     for (size_t i = 0; i < n; i++) {
         const sim_param_def *d = &defs[i];
-        if (d->field == SIM_FIELD_NONE)
+        if (d->field == SIM_FIELD_NOWHERE)
             continue;
         const param *q = must_exist(p, d->name);
         void *at = (char *)cfg + d->offset;

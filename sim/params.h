@@ -1,8 +1,10 @@
 /* The parameter registry: every tunable is registered once with a dotted name
  * ("pcie.mps_bytes"), a type, a default, a unit, an allowed range or set of values and
  * a one-line doc. Workload files and the command line set values by text; models read
- * typed values when they build. A getter on a name that was never registered, or with
- * the wrong type, is an internal error (assert), not a user error.
+ * their values through tables (below) when they build. A parameter used against its
+ * registration (read but never registered, or with the wrong type; registered twice)
+ * is a programming error that stops the program with the parameter's name, not a user
+ * error.
  *
  * Units. A numeric parameter has a unit string. When the unit belongs to a family
  * below, a value may carry any unit of that family and is converted to the
@@ -86,10 +88,12 @@ void sim_params_add_string(sim_params *p, const char *name, const char *def, con
  *
  * A row that contradicts itself is a programming error, refused when the table is
  * registered (abort, with a message naming the row, whether or not asserts are
- * compiled in): a default or range end that does not read as a value of the row, a
- * minimum above the maximum, a field that cannot hold every value the range allows. */
+ * compiled in): no field named, a default or range end that does not read as a value
+ * of the row, a minimum above the maximum, a field that cannot hold every value the
+ * range allows. */
 typedef enum sim_field_kind {
-    SIM_FIELD_NONE = 0,
+    SIM_FIELD_NONE = 0, /* a row without SIM_AT or SIM_NOWHERE: refused */
+    SIM_FIELD_NOWHERE,  /* registered, not loaded */
     SIM_FIELD_BOOL,
     SIM_FIELD_U8,
     SIM_FIELD_U16,
@@ -108,7 +112,7 @@ typedef enum sim_field_kind {
 /* Where a row's value lands: member `member` of struct type `type`. */
 #define SIM_AT(type, member)                                                                   \
     .offset = offsetof(type, member), .field = SIM_FIELD_KIND_OF(((type *)0)->member)
-#define SIM_NOWHERE .offset = 0, .field = SIM_FIELD_NONE
+#define SIM_NOWHERE .offset = 0, .field = SIM_FIELD_NOWHERE
 #define SIM_TABLE_LEN(t) (sizeof(t) / sizeof((t)[0]))
 
 typedef struct sim_param_def {

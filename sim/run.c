@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "sim/alloc.h"
 #include "sim/files.h"
 
 static const sim_param_def run_params[] = {
@@ -110,14 +111,10 @@ static void collect_metrics(const sim_stats *stats, sim_point_result *out)
 {
     size_t n = sim_stats_metrics(stats);
     out->metrics = n;
-    out->metric_names = calloc(n ? n : 1, sizeof *out->metric_names);
-    out->metric_values = calloc(n ? n : 1, sizeof *out->metric_values);
-    if (!out->metric_names || !out->metric_values)
-        abort();
+    out->metric_names = sim_xcalloc(n ? n : 1, sizeof *out->metric_names);
+    out->metric_values = sim_xcalloc(n ? n : 1, sizeof *out->metric_values);
     for (size_t i = 0; i < n; i++) {
-        out->metric_names[i] = strdup(sim_stats_metric_name(stats, i));
-        if (!out->metric_names[i])
-            abort();
+        out->metric_names[i] = sim_xstrdup(sim_stats_metric_name(stats, i));
         out->metric_values[i] = sim_stats_metric_value(stats, i);
     }
 }

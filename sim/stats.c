@@ -221,8 +221,7 @@ void sim_hist_reset(sim_hist *h)
 
 sim_stats *sim_stats_create(void)
 {
-    sim_stats *s = calloc(1, sizeof *s);
-    return s;
+    return sim_xcalloc(1, sizeof(sim_stats));
 }
 
 void sim_stats_destroy(sim_stats *s)

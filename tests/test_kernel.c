@@ -258,7 +258,8 @@ START_TEST(test_earlier_wins)
 }
 END_TEST
 
-/* Two probes due at the same time cancel each other: whichever runs first wins. */
+/* Two probes due at the same time cancel each other: the first notified runs first
+ * (kernel.h's same-time order) and wins. */
 static void hook_cancel_other(probe *p) { sim_event_cancel(p->other->ev); }
 
 /* Two probes due at the same time: the first to run moves the other 30 ns later. */
@@ -329,6 +330,7 @@ START_TEST(test_cancel)
     ck_assert_int_eq(sim_kernel_run(sc.k), SIM_RUN_IDLE);
     ck_assert_int_eq(sc.n - base, 2);
     ck_assert_int_ne(sc.id[base], sc.id[base + 1]);
+    ck_assert_int_eq(sc.id[base], 3); /* c was notified first */
     ck_assert_uint_eq(sc.at[base], 200 * NS);
     ck_assert_uint_eq(sc.at[base + 1], 230 * NS);
 
@@ -347,6 +349,9 @@ START_TEST(test_cancel)
     ck_assert_int_eq(f.fires + g.fires, 3);
     ck_assert_int_ne(sc.id[base], sc.id[base + 1]);
     ck_assert_int_eq(sc.id[base + 1], sc.id[base + 2]);
+    ck_assert_int_eq(sc.id[base], 5); /* f was notified first */
+    ck_assert_int_eq(f.fires, 1);
+    ck_assert_int_eq(g.fires, 2);
     ck_assert_uint_eq(sc.at[base + 1], 240 * NS);
     ck_assert_uint_eq(sc.at[base + 2], 250 * NS);
     ck_assert_uint_eq(sim_kernel_events(sc.k), 7);

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/text.h"
+
 /* Escapes n bytes of s: backslash and non-printable bytes; newlines too unless the
  * caller splits lines itself. */
 static void put_escaped(FILE *out, const char *s, size_t n)
@@ -78,15 +80,6 @@ static int buf_add(buf *b, const char *s, size_t n)
     return 0;
 }
 
-static int hex_digit(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 /* Appends the unescaped s to b; -1 on a bad escape (or no memory). */
 static int unescape(buf *b, const char *s)
 {
@@ -95,9 +88,10 @@ static int unescape(buf *b, const char *s)
         if (c == '\\') {
             if (*s == '\\') {
                 s++;
-            } else if (*s == 'x' && hex_digit((unsigned char)s[1]) >= 0 &&
-                       hex_digit((unsigned char)s[2]) >= 0) {
-                c = (char)(hex_digit((unsigned char)s[1]) * 16 + hex_digit((unsigned char)s[2]));
+            } else if (*s == 'x' && sim_text_hex_digit((unsigned char)s[1]) >= 0 &&
+                       sim_text_hex_digit((unsigned char)s[2]) >= 0) {
+                c = (char)(sim_text_hex_digit((unsigned char)s[1]) * 16 +
+                           sim_text_hex_digit((unsigned char)s[2]));
                 s += 3;
             } else {
                 return -1;
