@@ -53,8 +53,6 @@ typedef struct nic_drv_counters {
     uint64_t qdisc_drops; /* packets refused: the transmit ring and backlog were full */
 } nic_drv_counters;
 
-/* The NIC drivers' parameters: the queue pairs' (nicdrv.*) and the PF driver's
- * (host/pfdrv.h), so a system registers and checks both with these two calls. */
 /* The driver's parameters (nicdrv.*) as one call loads them: times in ps. */
 typedef struct nic_drv_cfg {
     uint32_t tx_batch, rx_refill, budget, tx_clean_budget, tx_head_pkts, rx_head_pkts;
@@ -64,6 +62,8 @@ typedef struct nic_drv_cfg {
     bool tx_touch;
 } nic_drv_cfg;
 
+/* The NIC drivers' parameters: the queue pairs' (nicdrv.*) and the PF driver's
+ * (host/pfdrv.h), so a system registers and checks both with these two calls. */
 void nic_drv_register_params(sim_params *p);
 nic_drv_cfg nic_drv_cfg_load(const sim_params *p);
 int nic_drv_check(const sim_params *p, sim_err *e);

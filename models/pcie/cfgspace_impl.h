@@ -59,7 +59,6 @@ static inline uint32_t pcie_cfg_all_ones(unsigned size)
     return size == 1 ? 0xffu : size == 2 ? 0xffffu : 0xffffffffu;
 }
 
-/* Only asserts use it: inline keeps NDEBUG builds free of an unused-function warning. */
 /* Registers the counter "prefix.name" (cfgspace.c). */
 void pcie_cfg_register_counter(sim_stats *s, const char *prefix, const char *name,
                                uint64_t *counter, const char *desc);
