@@ -357,11 +357,9 @@ static int bring_up_dma_api(dmabench *b, const sim_params *p, sim_stats *st, sim
         return 0;
     if (pf->iommu && dc.ats)
         iommu_ats_enable(pf->iommu, PLATFORM_DEVICE_RID, pf->link, pcie_rc_latency_ps(pf->rc));
-    b->dma_api = iommu_dma_create(p, st, pf->iommu, pf->mem, pf->pm, PLATFORM_DEVICE_RID,
-                                  DEVICE_DID, bits, PLATFORM_BOUNCE_BASE, PLATFORM_BOUNCE_BYTES, e);
+    b->dma_api = platform_dma_api_create(pf, p, st, PLATFORM_DEVICE_RID, DEVICE_DID, bits, e);
     if (!b->dma_api)
         return -1;
-    platform_observe_dma_api(pf, b->dma_api);
     bool per_transfer_mapping = mode >= IOMMU_DMA_STRICT && b->cfg.map == 0;
     b->map_per_transfer = per_transfer_mapping || bounce;
     if (mode >= IOMMU_DMA_STRICT && !per_transfer_mapping) {

@@ -127,8 +127,12 @@ int platform_assign_identity(platform *pf, uint16_t rid, uint16_t did, uint64_t 
     return 0;
 }
 
-void platform_observe_dma_api(const platform *pf, iommu_dma *d)
+iommu_dma *platform_dma_api_create(const platform *pf, const sim_params *p, sim_stats *s,
+                                   uint16_t rid, uint16_t did, unsigned addr_bits, sim_err *e)
 {
-    if (pf->obs.dma_api)
+    iommu_dma *d = iommu_dma_create(p, s, pf->iommu, pf->mem, pf->pm, rid, did, addr_bits,
+                                    PLATFORM_BOUNCE_BASE, PLATFORM_BOUNCE_BYTES, e);
+    if (d && pf->obs.dma_api)
         iommu_dma_set_observer(d, pf->obs.dma_api, pf->obs.dma_api_ctx);
+    return d;
 }

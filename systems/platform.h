@@ -110,7 +110,10 @@ pcie_cfg *platform_boot(platform *pf, uint64_t mmio_base, uint64_t mmio_bytes, s
 int platform_assign_identity(platform *pf, uint16_t rid, uint16_t did, uint64_t base,
                              uint64_t bytes, uint64_t page_bytes, sim_err *e);
 
-/* A DMA API the host creates for a device: observed as the run asks. */
-void platform_observe_dma_api(const platform *pf, iommu_dma *d);
+/* The host's DMA API for the function at rid (iommu_dma_create on the platform's
+ * IOMMU, memory and bounce pool; its domain did), observed as the run asks. NULL with
+ * *e set. */
+iommu_dma *platform_dma_api_create(const platform *pf, const sim_params *p, sim_stats *s,
+                                   uint16_t rid, uint16_t did, unsigned addr_bits, sim_err *e);
 
 #endif
