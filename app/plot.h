@@ -16,7 +16,7 @@
  *   xlabel = ...                default: the name and its unit
  *   ylabel = ...
  *   hline  = 57.88 TLP rate     reference lines: VALUE or METRIC, then a label;
- *                               several separated by ';'
+ *                               several separated by '|'
  *   format = png, svg           default both
  *   size   = 900x560            pixels
  *
