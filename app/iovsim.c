@@ -317,9 +317,7 @@ static char *rerun_command(const run_args *a, const char *program, sim_err *e)
     }
     char *cmd = NULL;
     size_t len = 0;
-    FILE *f = open_memstream(&cmd, &len);
-    if (!f)
-        abort();
+    FILE *f = sim_xopen_memstream(&cmd, &len);
     app_sweep_shell_quote(f, program);
     fputs(" run ", f);
     app_sweep_shell_quote(f, file);
@@ -362,9 +360,7 @@ static int cmd_run(int argc, char **argv, const char *argv0)
     char *program = program_path(argv0);
     char *command = NULL, *quoted_program = NULL;
     size_t qlen = 0;
-    FILE *qf = open_memstream(&quoted_program, &qlen);
-    if (!qf)
-        abort();
+    FILE *qf = sim_xopen_memstream(&quoted_program, &qlen);
     app_sweep_shell_quote(qf, program);
     fclose(qf);
     app_workload *w = app_workload_load(a.file, reg, &e);

@@ -105,9 +105,7 @@ int app_plots_save(const app_workload *w, const char *dir, sim_err *e)
     }
     char *text = NULL;
     size_t size = 0;
-    FILE *f = open_memstream(&text, &size);
-    if (!f)
-        abort();
+    FILE *f = sim_xopen_memstream(&text, &size);
     fprintf(f, "; The [plot] sections of %s (see 'iovsim help plot').\n"
                "; Edit them and redraw with: iovsim plot %s\n",
             app_workload_path(w) ? app_workload_path(w) : "the command line", dir);

@@ -142,9 +142,7 @@ int app_manifest_write(const app_manifest *m, const char *dir, sim_err *e)
 {
     char *text = NULL;
     size_t size = 0;
-    FILE *f = open_memstream(&text, &size);
-    if (!f)
-        abort();
+    FILE *f = sim_xopen_memstream(&text, &size);
     fputs("# iovsim results folder: the points of this sweep (see 'iovsim help merge').\n", f);
     fprintf(f, "workload\t%s\npoints\t%zu\n", m->workload, m->n_points);
     for (size_t a = 0; a < m->n_axes; a++)

@@ -140,9 +140,7 @@ int app_summary_paths(const app_results *r, char **out, sim_err *e)
     size_t nv = distinct(rows, nr, offsetof(row, vms), vmss);
     char *text = NULL;
     size_t len = 0;
-    FILE *t = open_memstream(&text, &len);
-    if (!t)
-        abort();
+    FILE *t = sim_xopen_memstream(&text, &len);
     fprintf(t, "I/O paths compared: %zu points from %s\n", nr, app_results_dir(r));
     fprintf(t, "(cycles per packet that arrived, split by who spent them; latency: request to "
             "response for rr, partner to application for received traffic, application to "
