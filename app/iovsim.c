@@ -13,7 +13,6 @@
 #include "app/plot.h"
 #include "app/regress.h"
 #include "app/results.h"
-#include "app/summary.h"
 #include "app/sweep.h"
 #include "app/trace_cmd.h"
 #include "app/workload.h"
@@ -392,7 +391,6 @@ static int cmd_run(int argc, char **argv, const char *argv0)
         signal(SIGTERM, on_interrupt);
         signal(SIGHUP, on_interrupt);
     }
-    a.opts.summarize = app_summarize;
     if (rc == 0)
         rc = app_sweep_run(&systems_ops, w, reg, &a.opts, &e);
     if (rc == EXIT_USAGE || (rc != 0 && e.msg[0]))

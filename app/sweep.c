@@ -13,6 +13,7 @@
 #include "app/plot.h"
 #include "app/proc.h"
 #include "app/results.h"
+#include "app/summary.h"
 #include "app/sweep_emit.h"
 #include "sim/alloc.h"
 #include "sim/files.h"
@@ -375,11 +376,14 @@ static void draw_plots(const sweep *s)
         fprintf(stderr, "iovsim: plots not drawn: %s\n", e.msg);
 }
 
+/* After a local run has written results.csv: the folder described for people
+ * (app_summarize, when the workload's kind has a view), in DIR/summary.txt and on
+ * stdout unless quiet. */
 static void write_summary(const sweep *s)
 {
     char *text = NULL;
     sim_err e = {{0}};
-    int n = s->o->summarize(s->out_dir, &text, &e);
+    int n = app_summarize(s->out_dir, &text, &e);
     char path[sizeof s->out_dir + 16];
     snprintf(path, sizeof path, "%s/summary.txt", s->out_dir);
     if (n < 0)
@@ -527,7 +531,7 @@ int app_sweep_run(const sim_model_ops *ops, const app_workload *w, const sim_par
     if (!o->quiet)
         printf("results: %s/results.csv (%zu points, %zu failed)\n", s.out_dir, s.n_points,
                s.failed);
-    if (o->summarize)
+    if (!o->no_summary)
         write_summary(&s);
     if (!o->no_plots)
         draw_plots(&s);
