@@ -14,6 +14,7 @@
 #include "app/regress.h"
 #include "app/results.h"
 #include "app/sweep.h"
+#include "app/sweep_emit.h"
 #include "app/trace_cmd.h"
 #include "app/workload.h"
 #include "config.h"

@@ -125,9 +125,7 @@ static plot_curve *curve_for(plot_curves *c, const plot_spec *s, const app_resul
     cv->point = i;
     char *st = s->series.n || s->series_label ? series_text(s, r, i, reg) : NULL;
     if (st && s->y.n > 1) {
-        size_t n = strlen(st) + strlen(y_text(s, y)) + 3;
-        cv->title = sim_xcalloc(n, 1);
-        snprintf(cv->title, n, "%s: %s", st, y_text(s, y));
+        cv->title = sim_xasprintf("%s: %s", st, y_text(s, y));
         free(st);
     } else {
         cv->title = st ? st : sim_xstrdup(y_text(s, y));

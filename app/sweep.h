@@ -16,7 +16,6 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdio.h>
 
 #include "app/workload.h"
 #include "sim/err.h"
@@ -63,9 +62,5 @@ typedef struct app_sweep_opts {
  * output-folder problem (*e says which). */
 int app_sweep_run(const sim_model_ops *ops, const app_workload *w, const sim_params *registry,
                   const app_sweep_opts *o, sim_err *e);
-
-/* `s` single-quoted for the shell (' becomes '\''): how the words of the listed command
- * lines (app_sweep_opts.command, the folders they name) are quoted. */
-void app_sweep_shell_quote(FILE *f, const char *s);
 
 #endif
