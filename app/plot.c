@@ -32,8 +32,6 @@ void app_plots_destroy(app_plots *ps)
     free(ps);
 }
 
-size_t app_plots_count(const app_plots *ps) { return ps->n; }
-
 app_plots *app_plots_load(const app_workload *w, const sim_params *registry,
                           const app_manifest *m, const sim_params *point0, bool lenient,
                           sim_err *e)

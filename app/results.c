@@ -447,7 +447,7 @@ static void load_metric(const char *name, const char *value, void *ctx)
     load_ctx *c = ctx;
     size_t i = app_strlist_add(&c->r->metrics, name);
     if (i >= c->pt->n_metric) {
-        size_t n = c->r->metrics.cap;
+        size_t n = c->r->metrics.n;
         c->pt->metric = sim_xrealloc(c->pt->metric, n * sizeof *c->pt->metric);
         c->pt->has = sim_xrealloc(c->pt->has, n * sizeof *c->pt->has);
         for (size_t k = c->pt->n_metric; k < n; k++)
