@@ -13,8 +13,8 @@
 #include "app/plot.h"
 #include "app/regress.h"
 #include "app/results.h"
-#include "app/summary.h"
 #include "app/sweep.h"
+#include "app/sweep_emit.h"
 #include "app/trace_cmd.h"
 #include "app/workload.h"
 #include "config.h"
@@ -317,9 +317,7 @@ static char *rerun_command(const run_args *a, const char *program, sim_err *e)
     }
     char *cmd = NULL;
     size_t len = 0;
-    FILE *f = open_memstream(&cmd, &len);
-    if (!f)
-        abort();
+    FILE *f = sim_xopen_memstream(&cmd, &len);
     app_sweep_shell_quote(f, program);
     fputs(" run ", f);
     app_sweep_shell_quote(f, file);
@@ -362,9 +360,7 @@ static int cmd_run(int argc, char **argv, const char *argv0)
     char *program = program_path(argv0);
     char *command = NULL, *quoted_program = NULL;
     size_t qlen = 0;
-    FILE *qf = open_memstream(&quoted_program, &qlen);
-    if (!qf)
-        abort();
+    FILE *qf = sim_xopen_memstream(&quoted_program, &qlen);
     app_sweep_shell_quote(qf, program);
     fclose(qf);
     app_workload *w = app_workload_load(a.file, reg, &e);
@@ -396,7 +392,6 @@ static int cmd_run(int argc, char **argv, const char *argv0)
         signal(SIGTERM, on_interrupt);
         signal(SIGHUP, on_interrupt);
     }
-    a.opts.summarize = app_summarize;
     if (rc == 0)
         rc = app_sweep_run(&systems_ops, w, reg, &a.opts, &e);
     if (rc == EXIT_USAGE || (rc != 0 && e.msg[0]))

@@ -32,8 +32,6 @@ void app_plots_destroy(app_plots *ps)
     free(ps);
 }
 
-size_t app_plots_count(const app_plots *ps) { return ps->n; }
-
 app_plots *app_plots_load(const app_workload *w, const sim_params *registry,
                           const app_manifest *m, const sim_params *point0, bool lenient,
                           sim_err *e)
@@ -105,9 +103,7 @@ int app_plots_save(const app_workload *w, const char *dir, sim_err *e)
     }
     char *text = NULL;
     size_t size = 0;
-    FILE *f = open_memstream(&text, &size);
-    if (!f)
-        abort();
+    FILE *f = sim_xopen_memstream(&text, &size);
     fprintf(f, "; The [plot] sections of %s (see 'iovsim help plot').\n"
                "; Edit them and redraw with: iovsim plot %s\n",
             app_workload_path(w) ? app_workload_path(w) : "the command line", dir);

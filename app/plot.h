@@ -16,7 +16,7 @@
  *   xlabel = ...                default: the name and its unit
  *   ylabel = ...
  *   hline  = 57.88 TLP rate     reference lines: VALUE or METRIC, then a label;
- *                               several separated by ';'
+ *                               several separated by '|'
  *   format = png, svg           default both
  *   size   = 900x560            pixels
  *
@@ -47,7 +47,6 @@ app_plots *app_plots_load(const app_workload *w, const sim_params *registry,
                           const app_manifest *m, const sim_params *point0, bool lenient,
                           sim_err *e);
 void app_plots_destroy(app_plots *ps);
-size_t app_plots_count(const app_plots *ps);
 
 /* Builds points of `w` (native kernel, nothing runs) in a forked process until every
  * metric and histogram the plots name has been registered by some point; -1 naming

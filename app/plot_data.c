@@ -45,14 +45,6 @@ static void curves_free(plot_curves *c)
     memset(c, 0, sizeof *c);
 }
 
-static FILE *text_open(char **buf, size_t *len)
-{
-    FILE *f = open_memstream(buf, len);
-    if (!f)
-        abort();
-    return f;
-}
-
 /* A series' legend text: series_label with {PARAM} filled in, or the values (bare for
  * names, "short_name=value" for numbers). */
 static char *series_text(const plot_spec *s, const app_results *r, size_t i,
@@ -60,7 +52,7 @@ static char *series_text(const plot_spec *s, const app_results *r, size_t i,
 {
     char *out = NULL;
     size_t len = 0;
-    FILE *f = text_open(&out, &len);
+    FILE *f = sim_xopen_memstream(&out, &len);
     if (s->series_label) {
         for (const char *p = s->series_label; *p;) {
             const char *q = strchr(p, '{');
@@ -101,7 +93,7 @@ static char *series_key(const plot_spec *s, const app_results *r, size_t i, size
 {
     char *out = NULL;
     size_t len = 0;
-    FILE *f = text_open(&out, &len);
+    FILE *f = sim_xopen_memstream(&out, &len);
     for (size_t k = 0; k < s->series.n; k++) {
         const char *v = app_results_param(r, i, s->series.v[k]);
         fprintf(f, "%s\x1f", v ? v : "?");
@@ -133,9 +125,7 @@ static plot_curve *curve_for(plot_curves *c, const plot_spec *s, const app_resul
     cv->point = i;
     char *st = s->series.n || s->series_label ? series_text(s, r, i, reg) : NULL;
     if (st && s->y.n > 1) {
-        size_t n = strlen(st) + strlen(y_text(s, y)) + 3;
-        cv->title = sim_xcalloc(n, 1);
-        snprintf(cv->title, n, "%s: %s", st, y_text(s, y));
+        cv->title = sim_xasprintf("%s: %s", st, y_text(s, y));
         free(st);
     } else {
         cv->title = st ? st : sim_xstrdup(y_text(s, y));

@@ -55,13 +55,7 @@ static const char *metric_unit(const char *name)
 
 static char *name_with_unit(const char *name, const char *unit)
 {
-    size_t n = strlen(name) + (unit ? strlen(unit) : 0) + 4;
-    char *s = sim_xcalloc(n, 1);
-    if (unit && *unit)
-        snprintf(s, n, "%s (%s)", name, unit);
-    else
-        snprintf(s, n, "%s", name);
-    return s;
+    return unit && *unit ? sim_xasprintf("%s (%s)", name, unit) : sim_xstrdup(name);
 }
 
 static char *default_xlabel(const plot_spec *s, const sim_params *reg, const char *cdf_unit)
@@ -402,7 +396,10 @@ int app_plot_gnuplot_run(const char *prog, const char *dir, const char *name, ch
         _exit(127);
     }
     int status;
-    app_proc_wait(pid, &status);
+    if (app_proc_wait(pid, &status) < 0) {
+        snprintf(err, len, "waiting for gnuplot: %s\n", strerror(errno));
+        return -1;
+    }
     int rc = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
     err[0] = '\0';
     FILE *f = fopen(log, "r");

@@ -149,7 +149,6 @@ static int parse_filter(const char *item, const char *where, const plot_spec *s,
             }
             rc = sim_err_set(e, "%s: plot '%s': %s=%s matches no point: the sweep gives %s %s",
                              where, s->name, param, canon, param, vals);
-        } else {
         }
         if (rc == 0) {
             *out = (plot_filter){param, sim_xstrdup(canon), negate};

@@ -6,10 +6,11 @@
  *     mdq.arrival_rate_mpps=0.9       mdq_sojourn_ns_mean  @mdq_sojourn_ns_theory  2%
  *
  * POINT is the point's swept values (app_manifest_point_label: name=value joined by
- * commas, "-" when nothing is swept); EXPECTED a number or @METRIC (another metric of
- * the same point: a check against theory rather than against the past); TOLERANCE
- * N% (relative) or N (absolute). Every point needs at least one row, so a new point
- * cannot go unchecked.
+ * commas, "-" when nothing is swept); EXPECTED a number, nan (a metric with nothing to
+ * measure, such as a latency without samples: only nan matches it) or @METRIC (another
+ * metric of the same point: a check against theory rather than against the past);
+ * TOLERANCE N% (relative) or N (absolute). Every point needs at least one row, so a new
+ * point cannot go unchecked.
  *
  * Updating rewrites the numbers with the new run's values and prints each change; it
  * keeps comments, tolerances, @ rows and the choice of metrics (a row deleted by hand

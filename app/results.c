@@ -142,9 +142,7 @@ int app_manifest_write(const app_manifest *m, const char *dir, sim_err *e)
 {
     char *text = NULL;
     size_t size = 0;
-    FILE *f = open_memstream(&text, &size);
-    if (!f)
-        abort();
+    FILE *f = sim_xopen_memstream(&text, &size);
     fputs("# iovsim results folder: the points of this sweep (see 'iovsim help merge').\n", f);
     fprintf(f, "workload\t%s\npoints\t%zu\n", m->workload, m->n_points);
     for (size_t a = 0; a < m->n_axes; a++)
@@ -449,7 +447,7 @@ static void load_metric(const char *name, const char *value, void *ctx)
     load_ctx *c = ctx;
     size_t i = app_strlist_add(&c->r->metrics, name);
     if (i >= c->pt->n_metric) {
-        size_t n = c->r->metrics.cap;
+        size_t n = c->r->metrics.n;
         c->pt->metric = sim_xrealloc(c->pt->metric, n * sizeof *c->pt->metric);
         c->pt->has = sim_xrealloc(c->pt->has, n * sizeof *c->pt->has);
         for (size_t k = c->pt->n_metric; k < n; k++)

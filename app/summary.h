@@ -7,7 +7,7 @@
 #include "app/results.h"
 #include "sim/err.h"
 
-/* The summary of the folder `dir` (for app_sweep_opts.summarize): its length with
+/* The summary of the folder `dir` (a sweep writes it to summary.txt): its length with
  * *text (malloc'd); 0, with *text NULL, when its kind has none; -1 with *e set. */
 int app_summarize(const char *dir, char **text, sim_err *e);
 

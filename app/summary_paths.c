@@ -30,6 +30,15 @@ static int index_of(const char *v, const char *const *names, size_t n)
     return -1;
 }
 
+/* The path_kind that io.path = `v` names (the path tables' names), -1 for none. */
+static int path_of(const char *v)
+{
+    for (int k = 0; v && k < PATH_KINDS; k++)
+        if (!strcmp(v, path_kind_name((path_kind)k)))
+            return k;
+    return -1;
+}
+
 static double metric(const app_results *r, size_t pt, const char *name)
 {
     double v;
@@ -109,8 +118,6 @@ static const row *find(const row *rows, size_t n, int path, int pattern, unsigne
 
 int app_summary_paths(const app_results *r, char **out, sim_err *e)
 {
-    static const char *const path_names[] = {"native",      "emulated", "paravirt", "devdomain",
-                                             "passthrough", "sriov"};
     size_t n = app_results_points(r), nr = 0;
     row *rows = sim_xcalloc(n, sizeof *rows);
     for (size_t i = 0; i < n; i++) {
@@ -120,7 +127,7 @@ int app_summary_paths(const app_results *r, char **out, sim_err *e)
         if (!kind || strcmp(kind, "paths"))
             continue;
         row w = {.point = i,
-                 .path = index_of(app_results_param(r, i, "io.path"), path_names, PATH_KINDS),
+                 .path = path_of(app_results_param(r, i, "io.path")),
                  .pattern = index_of(app_results_param(r, i, "traffic.pattern"), patterns, N_PATTERNS)};
         const char *b = app_results_param(r, i, "traffic.packet_bytes");
         const char *v = app_results_param(r, i, "traffic.vms");
@@ -140,9 +147,7 @@ int app_summary_paths(const app_results *r, char **out, sim_err *e)
     size_t nv = distinct(rows, nr, offsetof(row, vms), vmss);
     char *text = NULL;
     size_t len = 0;
-    FILE *t = open_memstream(&text, &len);
-    if (!t)
-        abort();
+    FILE *t = sim_xopen_memstream(&text, &len);
     fprintf(t, "I/O paths compared: %zu points from %s\n", nr, app_results_dir(r));
     fprintf(t, "(cycles per packet that arrived, split by who spent them; latency: request to "
             "response for rr, partner to application for received traffic, application to "

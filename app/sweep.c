@@ -13,13 +13,13 @@
 #include "app/plot.h"
 #include "app/proc.h"
 #include "app/results.h"
+#include "app/summary.h"
 #include "app/sweep_emit.h"
 #include "sim/alloc.h"
 #include "sim/files.h"
 
 typedef struct point {
     char dir[4096];
-    char **axis_values; /* canonical text of each swept parameter at this point */
     pid_t pid;
     double started_s;
     double timeout_s;
@@ -34,7 +34,7 @@ typedef struct sweep {
     char out_dir[3800];
     size_t n_points, n_axes;
     point *points;
-    app_manifest *manifest;
+    app_manifest *manifest; /* the points' swept values, set by check_points */
     size_t done, failed, to_run;
     uint64_t sim_ps_done;
     double t0_s;
@@ -52,37 +52,45 @@ static void describe_point(const sweep *s, size_t i, char *buf, size_t len)
     size_t used = (size_t)snprintf(buf, len, "point %zu", i);
     for (size_t a = 0; a < s->n_axes && used < len; a++)
         used += (size_t)snprintf(buf + used, len - used, "%s%s=%s", a ? ", " : " (",
-                                 app_workload_axis_name(s->w, a), s->points[i].axis_values[a]);
+                                 app_workload_axis_name(s->w, a),
+                                 app_manifest_value(s->manifest, i, a));
     if (s->n_axes && used < len)
         snprintf(buf + used, len - used, ")");
 }
 
-/* Applies a point to a fresh copy of the registry. */
-static sim_params *point_params(const sweep *s, size_t i, sim_err *e)
+/* Applies point i of `w` to a fresh copy of the registry. */
+static sim_params *point_params(const app_workload *w, const sim_params *registry, size_t i,
+                                sim_err *e)
 {
-    sim_params *q = sim_params_clone(s->registry);
-    if (app_workload_apply(s->w, i, q, e) < 0) {
+    sim_params *q = sim_params_clone(registry);
+    if (app_workload_apply(w, i, q, e) < 0) {
         sim_params_destroy(q);
         return NULL;
     }
     return q;
 }
 
+/* Row i of `m`: the swept values of point i of `w` as `q` (the point applied) formats
+ * them. */
+static void set_axis_values(app_manifest *m, const app_workload *w, size_t i, const sim_params *q)
+{
+    for (size_t a = 0; a < app_workload_axes(w); a++) {
+        char buf[512];
+        sim_params_format(q, app_workload_axis_name(w, a), buf, sizeof buf);
+        app_manifest_set(m, i, a, buf);
+    }
+}
+
 /* Every point is applied and checked before any runs, so a bad combination deep in a
- * sweep is refused at once rather than after hours. */
+ * sweep is refused at once rather than after hours. Fills the manifest's values. */
 static int check_points(sweep *s, sim_err *e)
 {
     for (size_t i = 0; i < s->n_points; i++) {
-        sim_params *q = point_params(s, i, e);
+        sim_params *q = point_params(s->w, s->registry, i, e);
         if (!q)
             return -1;
         point *pt = &s->points[i];
-        pt->axis_values = sim_xcalloc(s->n_axes, sizeof *pt->axis_values);
-        for (size_t a = 0; a < s->n_axes; a++) {
-            char buf[512];
-            sim_params_format(q, app_workload_axis_name(s->w, a), buf, sizeof buf);
-            pt->axis_values[a] = sim_xstrdup(buf);
-        }
+        set_axis_values(s->manifest, s->w, i, q);
         sim_run_cfg run = sim_run_cfg_load(q);
         pt->timeout_s = run.timeout_s;
         if (i == 0 && !s->o->out_dir) {
@@ -150,7 +158,7 @@ static void run_child(const sweep *s, size_t i)
     if (pt->timeout_s > 0)
         alarm((unsigned)ceil(pt->timeout_s));
     sim_err e = {{0}};
-    sim_params *q = point_params(s, i, &e);
+    sim_params *q = point_params(s->w, s->registry, i, &e);
     int rc = q ? 0 : -1;
     if (rc == 0)
         rc = write_params_file(pt->dir, q, &e);
@@ -313,14 +321,6 @@ static int run_points(sweep *s, sim_err *e)
 static void sweep_free(sweep *s)
 {
     app_manifest_destroy(s->manifest);
-    if (!s->points)
-        return;
-    for (size_t i = 0; i < s->n_points; i++) {
-        if (s->points[i].axis_values)
-            for (size_t a = 0; a < s->n_axes; a++)
-                free(s->points[i].axis_values[a]);
-        free(s->points[i].axis_values);
-    }
     free(s->points);
 }
 
@@ -336,15 +336,13 @@ static app_manifest *new_manifest(const app_workload *w, const char *workload)
     return m;
 }
 
+/* The sweep's manifest, naming its workload file by absolute path. */
 static app_manifest *make_manifest(const sweep *s)
 {
     const char *path = app_workload_path(s->w);
     char *real = path ? realpath(path, NULL) : NULL;
     app_manifest *m = new_manifest(s->w, real ? real : path ? path : "");
     free(real);
-    for (size_t i = 0; i < s->n_points; i++)
-        for (size_t a = 0; a < s->n_axes; a++)
-            app_manifest_set(m, i, a, s->points[i].axis_values[a]);
     return m;
 }
 
@@ -375,11 +373,14 @@ static void draw_plots(const sweep *s)
         fprintf(stderr, "iovsim: plots not drawn: %s\n", e.msg);
 }
 
+/* After a local run has written results.csv: the folder described for people
+ * (app_summarize, when the workload's kind has a view), in DIR/summary.txt and on
+ * stdout unless quiet. */
 static void write_summary(const sweep *s)
 {
     char *text = NULL;
     sim_err e = {{0}};
-    int n = s->o->summarize(s->out_dir, &text, &e);
+    int n = app_summarize(s->out_dir, &text, &e);
     char path[sizeof s->out_dir + 16];
     snprintf(path, sizeof path, "%s/summary.txt", s->out_dir);
     if (n < 0)
@@ -394,20 +395,14 @@ static void write_summary(const sweep *s)
 /* The manifest of a workload's points without checking them (for as_written). */
 static app_manifest *manifest_of(const app_workload *w, const sim_params *registry, sim_err *e)
 {
-    size_t n_axes = app_workload_axes(w), n_points = app_workload_points(w);
     app_manifest *m = new_manifest(w, "");
-    for (size_t i = 0; i < n_points; i++) {
-        sim_params *q = sim_params_clone(registry);
-        if (app_workload_apply(w, i, q, e) < 0) {
-            sim_params_destroy(q);
+    for (size_t i = 0; i < app_workload_points(w); i++) {
+        sim_params *q = point_params(w, registry, i, e);
+        if (!q) {
             app_manifest_destroy(m);
             return NULL;
         }
-        for (size_t a = 0; a < n_axes; a++) {
-            char buf[512];
-            sim_params_format(q, app_workload_axis_name(w, a), buf, sizeof buf);
-            app_manifest_set(m, i, a, buf);
-        }
+        set_axis_values(m, w, i, q);
         sim_params_destroy(q);
     }
     return m;
@@ -419,11 +414,9 @@ static int check_plots(const sweep *s, const app_workload *w, const app_manifest
 {
     if (!app_workload_plots(w))
         return 0;
-    sim_params *point0 = sim_params_clone(s->registry);
-    if (app_workload_apply(w, 0, point0, e) < 0) {
-        sim_params_destroy(point0);
+    sim_params *point0 = point_params(w, s->registry, 0, e);
+    if (!point0)
         return -1;
-    }
     app_plots *ps = app_plots_load(w, s->registry, m, point0, false, e);
     sim_params_destroy(point0);
     if (!ps)
@@ -470,11 +463,11 @@ int app_sweep_run(const sim_model_ops *ops, const app_workload *w, const sim_par
                     s.n_points, s.n_points == 1 ? "" : "s", s.n_points - 1);
         goto out;
     }
+    s.manifest = make_manifest(&s);
     if (check_points(&s, e) < 0)
         goto out;
     if (o->mode == APP_SWEEP_SLURM && !o->out_dir)
         snprintf(s.out_dir, sizeof s.out_dir, "%s", o->slurm_dir);
-    s.manifest = make_manifest(&s);
     /* A single listed point skips the build check: the listing already made it. */
     if (check_workload_plots(&s, e) < 0)
         goto out;
@@ -527,7 +520,7 @@ int app_sweep_run(const sim_model_ops *ops, const app_workload *w, const sim_par
     if (!o->quiet)
         printf("results: %s/results.csv (%zu points, %zu failed)\n", s.out_dir, s.n_points,
                s.failed);
-    if (o->summarize)
+    if (!o->no_summary)
         write_summary(&s);
     if (!o->no_plots)
         draw_plots(&s);

@@ -16,7 +16,6 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdio.h>
 
 #include "app/workload.h"
 #include "sim/err.h"
@@ -33,9 +32,10 @@ typedef struct app_sweep_opts {
     const char *out_dir; /* NULL: results/<run.name or workload name>/ (SLURM: slurm_dir) */
     unsigned jobs;       /* parallel points, >= 1 */
     bool resume;
-    bool quiet;    /* no per-point lines on stdout */
-    bool progress; /* a progress line on stderr (the caller sets it for a terminal) */
-    bool no_plots; /* results.csv without drawing the figures */
+    bool quiet;      /* no per-point lines on stdout */
+    bool progress;   /* a progress line on stderr (the caller sets it for a terminal) */
+    bool no_plots;   /* results.csv without drawing the figures */
+    bool no_summary; /* nor summary.txt (see write_summary) */
     app_sweep_mode mode;
     /* APP_SWEEP_RUN with one_point: run only point `point`, writing its folder, the
      * manifest and plots.ini, but neither results.csv nor figures (iovsim merge does). */
@@ -53,11 +53,6 @@ typedef struct app_sweep_opts {
      * configuration no longer registers, a `where` value no longer swept) is noted
      * and left undrawn instead of stopping the run. */
     const app_workload *as_written;
-    /* After a local run has written results.csv: the model layer's summary of the
-     * folder for people, written to DIR/summary.txt and printed (unless quiet).
-     * Returns the text's length with *text (malloc'd), 0 when it has nothing to say,
-     * -1 with *e set. May be NULL. */
-    int (*summarize)(const char *dir, char **text, sim_err *e);
 } app_sweep_opts;
 
 /* Checks every point first (values, cross-parameter rules) and the [plot] sections
@@ -67,9 +62,5 @@ typedef struct app_sweep_opts {
  * output-folder problem (*e says which). */
 int app_sweep_run(const sim_model_ops *ops, const app_workload *w, const sim_params *registry,
                   const app_sweep_opts *o, sim_err *e);
-
-/* `s` single-quoted for the shell (' becomes '\''): how the words of the listed command
- * lines (app_sweep_opts.command, the folders they name) are quoted. */
-void app_sweep_shell_quote(FILE *f, const char *s);
 
 #endif

@@ -1,7 +1,8 @@
 /* A sweep's points as command lines for other machines (--list-points, --emit-slurm):
  * each line runs one point into the results folder (`iovsim run FILE --out DIR
  * --point N`), so GNU parallel or a Slurm job array can run them anywhere and
- * `iovsim merge` assembles the folder. Private to app/sweep*.c. */
+ * `iovsim merge` assembles the folder. Private to app/sweep*.c, but for the quoting,
+ * which the command line uses for app_sweep_opts.command. */
 #ifndef APP_SWEEP_EMIT_H
 #define APP_SWEEP_EMIT_H
 
@@ -11,6 +12,10 @@
 #include "app/sweep.h"
 #include "app/workload.h"
 #include "sim/err.h"
+
+/* `s` single-quoted for the shell (' becomes '\''): how the words of the listed command
+ * lines (app_sweep_opts.command, the folders they name) are quoted. */
+void app_sweep_shell_quote(FILE *f, const char *s);
 
 /* `dir` made absolute (also when it does not exist yet), so a listed command runs
  * from any folder. */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/alloc.h"
 #include "traces/trace.h"
 #include "traces/trace_linux.h"
 #include "traces/trace_text.h"
@@ -148,15 +149,8 @@ static int cmd_info(const char *path)
         return EXIT_BAD;
     }
     info in = {0};
-    in.per_rid = calloc(65536, sizeof *in.per_rid);
-    in.domain_of = calloc(65536, sizeof *in.domain_of);
-    if (!in.per_rid || !in.domain_of) {
-        fprintf(stderr, "iovsim: trace info: out of memory\n");
-        trace_reader_close(r);
-        free(in.per_rid);
-        free(in.domain_of);
-        return EXIT_BAD;
-    }
+    in.per_rid = sim_xcalloc(65536, sizeof *in.per_rid);
+    in.domain_of = sim_xcalloc(65536, sizeof *in.domain_of);
     const trace_rec *recs;
     size_t n;
     bool first = true;

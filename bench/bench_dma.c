@@ -17,7 +17,6 @@ int main(int argc, char **argv)
     static const char *const kernels[] = {"native", "systemc"};
     static const char *const ops[] = {"read", "write"};
     static const char *const sizes[] = {"64", "1500"};
-    static const char *const metric[] = {"dma_mtps"};
     const char *duration = quick ? "200" : "5000";
     printf("%-8s %-6s %6s %12s %10s %14s %12s\n", "kernel", "op", "bytes", "transfers",
            "host s", "transfers/s", "events/xfer");
@@ -32,10 +31,7 @@ int main(int argc, char **argv)
                     bench_set(p, "run.duration_us", duration))
                     return 2;
                 bench_point r;
-                bench_run_forked(&systems_ops, p, metric, 1, &r);
-                sim_params_destroy(p);
-                if (!r.ok) {
-                    fprintf(stderr, "bench_dma: %s\n", r.err);
+                if (bench_run_metric(p, "dma_mtps", &r, "bench_dma") < 0) {
                     failed = 1;
                     continue;
                 }

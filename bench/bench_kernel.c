@@ -12,13 +12,10 @@
  * usage: bench_kernel [--quick] [--seconds S]
  */
 #define _POSIX_C_SOURCE 200809L
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "bench/bench_point.h"
 #include "sim/kernel.h"

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "app/proc.h"
 #include "systems/kinds.h"
 
 /* Moves all len bytes through the pipe fd, out (write) or in (read), again after a
@@ -36,8 +37,7 @@ int bench_fork(void (*fn)(void *ctx, void *out), void *ctx, void *out, size_t ou
         snprintf(err, err_len, "pipe: %s", strerror(errno));
         return -1;
     }
-    fflush(NULL);
-    pid_t pid = fork();
+    pid_t pid = app_proc_fork();
     if (pid < 0) {
         snprintf(err, err_len, "fork: %s", strerror(errno));
         close(fds[0]);
@@ -53,8 +53,7 @@ int bench_fork(void (*fn)(void *ctx, void *out), void *ctx, void *out, size_t ou
     int got = pipe_all(fds[0], out, out_bytes, false);
     close(fds[0]);
     int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
+    app_proc_wait(pid, &status);
     if (got == 0)
         return 0;
     memset(out, 0, out_bytes);

@@ -4,7 +4,6 @@
 #ifndef BENCH_BENCH_POINT_H
 #define BENCH_BENCH_POINT_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,8 +30,8 @@ void bench_run_forked(const sim_model_ops *ops, const sim_params *p, const char 
 int bench_fork(void (*fn)(void *ctx, void *out), void *ctx, void *out, size_t out_bytes,
                char *err, size_t err_len);
 
-/* bench_run_forked of the point p with the model layer, metric `metric`, then frees p;
- * -1 with the point's error on stderr, after `what`. */
+/* bench_run_forked of the point p with the workload kinds (systems_ops), metric
+ * `metric`, then frees p; -1 with the point's error on stderr, after `what`. */
 int bench_run_metric(sim_params *p, const char *metric, bench_point *out, const char *what);
 
 /* A registry with the run's and every model's parameters. */

@@ -34,13 +34,8 @@ static int record(const char *path, const char *window, const char *duration_us)
         bench_set(p, "run.warmup_us", "0") || bench_set(p, "run.duration_us", duration_us) ||
         bench_set(p, "trace.record", path))
         return -1;
-    static const char *const names[] = {"dma_mtps"};
     bench_point r;
-    bench_run_forked(&systems_ops, p, names, 1, &r);
-    sim_params_destroy(p);
-    if (!r.ok)
-        fprintf(stderr, "bench_trace: recording failed: %s\n", r.err);
-    return r.ok ? 0 : -1;
+    return bench_run_metric(p, "dma_mtps", &r, "bench_trace: recording failed");
 }
 
 /* Decodes the whole file `passes` times; returns records per second. */

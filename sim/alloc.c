@@ -69,3 +69,11 @@ char *sim_xasprintf(const char *fmt, ...)
     va_end(ap);
     return s;
 }
+
+FILE *sim_xopen_memstream(char **buf, size_t *len)
+{
+    FILE *f = open_memstream(buf, len);
+    if (!f)
+        out_of_memory();
+    return f;
+}

@@ -6,6 +6,7 @@
 #define SIM_ALLOC_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 void *sim_xmalloc(size_t n);
 void *sim_xcalloc(size_t n, size_t size);
@@ -15,5 +16,8 @@ void *sim_xreallocarray(void *p, size_t n, size_t size);
 char *sim_xstrdup(const char *s);
 char *sim_xstrndup(const char *s, size_t n);
 char *sim_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* open_memstream: a stream that grows *buf (its length in *len); after fclose, *buf is
+ * the text, which the caller frees. */
+FILE *sim_xopen_memstream(char **buf, size_t *len);
 
 #endif

@@ -86,6 +86,19 @@ expect 1 "FAIL .*mdq_sojourn_ns_p50 = [0-9.]+ \(expected nan" \
     "a nan row (nothing to measure) fails on a number" -- "$IOVSIM" regress --out "$OUT/r" "$S/tiny.ini"
 sed -i '/ nan 1%$/d' "$S/tiny.expect"
 
+# A metric with nothing to measure (a TX-only NIC run has no latency samples) is nan, and
+# nan matches nan: --update must neither report nor rewrite such a row.
+printf '[workload]\nkind = nic\n[run]\nkernel = native\nwarmup_us = 10\nduration_us = 20\n' \
+    >"$S/nanrow.ini"
+expect 0 "added - latency_ns_p50 = nan" "--update writes a nan row" -- \
+    "$IOVSIM" regress --update --out "$OUT/r" "$S/nanrow.ini"
+sed -i 's/  */ /g' "$S/nanrow.expect"
+cp "$S/nanrow.expect" "$S/nanrow.before"
+expect 0 "nanrow\.expect unchanged" "--update on a nan row that is still nan says unchanged" -- \
+    "$IOVSIM" regress --update --out "$OUT/r" "$S/nanrow.ini"
+check "... and leaves the file byte for byte" cmp "$S/nanrow.before" "$S/nanrow.expect"
+expect 0 "0 failed" "a nan row passes on nan" -- "$IOVSIM" regress --out "$OUT/r" "$S/nanrow.ini"
+
 # A new point must get expectations before it counts as checked.
 sed -i 's/^mdq.arrival_rate_mpps = 0.5, 1$/mdq.arrival_rate_mpps = 0.5, 1, 1.5/' "$S/tiny.ini"
 expect 1 "FAIL  tiny  mdq.arrival_rate_mpps=1.5  has no expected values" \
