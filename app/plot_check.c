@@ -225,9 +225,11 @@ int app_plot_check_build(const plot_spec *v, size_t n, const sim_model_ops *ops,
     else
         close(fds[0]);
     int status = 0;
-    app_proc_wait(pid, &status);
     int rc = 0;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    if (app_proc_wait(pid, &status) < 0) {
+        rc = sim_err_set(e, "checking the plots' metrics: waiting for the check: %s",
+                         strerror(errno));
+    } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         rc = sim_err_set(e, "checking the plots' metrics: building point %zu crashed (%s)",
                          last_point,
                          WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "exit status");

@@ -120,12 +120,7 @@ static int write_params_file(const char *dir, const sim_params *q, sim_err *e)
     sim_file sf;
     if (sim_file_open(&sf, path, e) < 0)
         return -1;
-    for (size_t i = 0; i < sim_params_count(q); i++) {
-        const char *name = sim_params_name_at(q, i);
-        char buf[1024];
-        sim_params_format(q, name, buf, sizeof buf);
-        fprintf(sf.f, "%s = %s\n", name, buf);
-    }
+    sim_params_write(q, sf.f);
     return sim_file_commit(&sf, e);
 }
 

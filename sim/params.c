@@ -758,6 +758,15 @@ void sim_params_format(const sim_params *p, const char *name, char *buf, size_t 
         params_format_value(q, q->cur, buf, len);
 }
 
+void sim_params_write(const sim_params *p, FILE *f)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        char value[1024];
+        sim_params_format(p, p->v[i].name, value, sizeof value);
+        fprintf(f, "%s = %s\n", p->v[i].name, value);
+    }
+}
+
 sim_param_type sim_params_type(const sim_params *p, const char *name)
 {
     return must_exist(p, name)->type;

@@ -161,6 +161,9 @@ const char *sim_params_string(const sim_params *p, const char *name);
 /* The current value as canonical text, in the parameter's unit without the unit
  * (what results.csv columns hold): "4096", "0.25", "true", "native". */
 void sim_params_format(const sim_params *p, const char *name, char *buf, size_t len);
+/* Every parameter as "name = value" lines in name order (a point's params.txt, the
+ * trace header's copy). */
+void sim_params_write(const sim_params *p, FILE *f);
 sim_param_type sim_params_type(const sim_params *p, const char *name);
 const char *sim_params_unit(const sim_params *p, const char *name);
 

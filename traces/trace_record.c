@@ -150,20 +150,10 @@ void trace_recorder_on_dma_api(void *ctx, const iommu_dma_event *ev)
 /* params.txt's text: every parameter, "name = value" a line, in name order. */
 static char *params_text(const sim_params *p, size_t *len)
 {
-    size_t cap = 1 << 14, n = 0;
-    char *s = sim_xmalloc(cap);
-    for (size_t i = 0; i < sim_params_count(p); i++) {
-        const char *name = sim_params_name_at(p, i);
-        char value[1024];
-        sim_params_format(p, name, value, sizeof value);
-        size_t need = strlen(name) + strlen(value) + 5;
-        if (n + need + 1 > cap) {
-            cap = 2 * (n + need + 1);
-            s = sim_xrealloc(s, cap);
-        }
-        n += (size_t)snprintf(s + n, cap - n, "%s = %s\n", name, value);
-    }
-    *len = n;
+    char *s = NULL;
+    FILE *f = sim_xopen_memstream(&s, len);
+    sim_params_write(p, f);
+    fclose(f);
     return s;
 }
 
