@@ -226,6 +226,7 @@ void iommu_destroy(iommu *u)
     free(u->ctx);
     free(u->walker_busy_ps);
     free(u->regs);
+    free(u->reg_row);
     free(u->fault_t_ps);
     free(u->fault_view);
     free(u->iec);

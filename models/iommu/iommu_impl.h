@@ -76,6 +76,7 @@ struct iommu {
     /* the register file (regfile.c): its bytes, and what the hardware latched from them */
     uint8_t *regs;
     uint32_t reg_bytes;
+    uint8_t *reg_row; /* by offset / 4: 1 + the row of regfile.c's table holding it; 0 none */
     iommu_reg_counters reg_counts;
     bool te;              /* GSTS.TES: requests are translated */
     uint64_t irta_base;   /* IRTA_REG as latched by GCMD.SIRTP */
