@@ -126,33 +126,33 @@ static void cpu_store_u64(mem_phys *pm, mem *m, uint64_t addr, uint64_t v)
 uint64_t iommu_dma_qi_submit(iommu *u, mem *m, const iommu_dma_cfg *c, uint64_t t_ps,
                              const iommu_inv *inv, size_t n, uint64_t *cpu_cycles)
 {
-    /* The descriptors and a wait descriptor go at the tail, the wait's data one more
-     * than the status word holds (the previous submission's, complete). */
+    /* As Linux's qi_submit_sync (drivers/iommu/intel/dmar.c): the descriptors and a wait
+     * descriptor go at the driver's own free_head, which then becomes the tail written
+     * to IQT; nothing is read back from the registers. Linux's wait writes QI_DONE to a
+     * status slot per descriptor; here it writes the driver's next sequence number to
+     * one word, which holds the previous one's (that submission completed before this
+     * one starts). */
+    iommu_qi_driver *q = iommu_qi_driver_of(u);
     mem_phys *pm = iommu_physmem(u);
-    uint64_t iqa = iommu_reg_read(u, VTD_IQA_REG, 8);
-    uint64_t base = iqa & VTD_IQA_ADDR_MASK;
-    uint32_t size = VTD_IQ_DESCS_PER_PAGE << (iqa & VTD_IQA_QS_MASK);
-    uint32_t tail = (uint32_t)(iommu_reg_read(u, VTD_IQT_REG, 8) >> VTD_IQ_INDEX_SHIFT);
-    uint64_t status = iommu_qi_status_addr(u);
-    uint32_t seq = mem_phys_read_u32(pm, status) + 1;
-    assert(n + 1 < size);
+    uint32_t seq = ++q->seq;
+    assert(n + 1 < q->descs);
     for (size_t i = 0; i <= n; i++) {
         uint64_t desc[2];
         if (i < n)
             iommu_inv_encode(&inv[i], desc);
         else
-            iommu_inv_encode_wait(seq, status, desc);
-        uint64_t da = base + (uint64_t)tail * VTD_INV_DESC_BYTES;
+            iommu_inv_encode_wait(seq, q->status_addr, desc);
+        uint64_t da = q->base + (uint64_t)q->free_head * VTD_INV_DESC_BYTES;
         cpu_store_u64(pm, m, da, desc[0]);
         cpu_store_u64(pm, m, da + 8, desc[1]);
-        tail = (tail + 1) % size;
+        q->free_head = (q->free_head + 1) % q->descs;
     }
     uint64_t submit_cycles = c->qi_desc_cycles * (n + 1);
     uint64_t doorbell = t_ps + cycles_to_ps(c, submit_cycles);
     uint64_t done =
-        iommu_reg_write(u, doorbell, VTD_IQT_REG, 8, (uint64_t)tail << VTD_IQ_INDEX_SHIFT);
-    assert(mem_phys_read_u32(pm, status) == seq); /* what the spin waits for */
-    /* The CPU spins on the status word from its doorbell until the write lands. */
+        iommu_reg_write(u, doorbell, VTD_IQT_REG, 8, (uint64_t)q->free_head << VTD_IQ_INDEX_SHIFT);
+    /* The CPU spins on the status word from its doorbell until the wait's write of seq
+     * lands (the IOMMU executes the queue up to the tail before the write returns). */
     uint64_t cycles =
         submit_cycles + (uint64_t)llround((double)(done - doorbell) * c->cpu_ghz / 1000.0);
     iommu_charge_cycles(u, cycles);

@@ -901,6 +901,36 @@ START_TEST(test_invalidation_queue_registers)
 }
 END_TEST
 
+/* The driver keeps its own record of the queue (it reads no register back): it agrees
+ * with IQA and IQT, and each wait writes the next sequence number to the status word. */
+START_TEST(test_invalidation_driver_record)
+{
+    rig r;
+    rig_init(&r);
+    rig_build(&r, true);
+    const iommu_qi_driver *q = iommu_qi_driver_of(r.pf->iommu);
+    ck_assert_uint_eq(q->base, reg(&r, VTD_IQA_REG, 8) & VTD_IQA_ADDR_MASK);
+    ck_assert_uint_eq(q->descs, VTD_IQ_DESCS_PER_PAGE << (reg(&r, VTD_IQA_REG, 8) & VTD_IQA_QS_MASK));
+    ck_assert_uint_eq(q->free_head, 0);
+    iommu_inv inv = {.kind = IOMMU_INV_IOTLB_GLOBAL};
+    iommu_inv two[2] = {{.kind = IOMMU_INV_CTX_GLOBAL}, {.kind = IOMMU_INV_IEC_GLOBAL}};
+    for (unsigned k = 1; k <= 200; k++) { /* round the 256-descriptor queue */
+        if (k % 2)
+            invalidate(&r, k * US, &inv, 1, NULL);
+        else
+            invalidate(&r, k * US, two, 2, NULL);
+        ck_assert_uint_eq(q->seq, k);
+        ck_assert_uint_eq(mem_phys_read_u32(r.pf->pm, q->status_addr), k);
+        ck_assert_uint_eq((uint64_t)q->free_head << VTD_IQ_INDEX_SHIFT, reg(&r, VTD_IQT_REG, 8));
+        ck_assert_uint_eq(reg(&r, VTD_IQH_REG, 8), reg(&r, VTD_IQT_REG, 8));
+    }
+    ck_assert_uint_eq(q->free_head, (100 * 2 + 100 * 3) % VTD_IQ_DESCS_PER_PAGE);
+    ck_assert_double_eq(rig_stat(&r, "iommu.inv_descs"), 500);
+    ck_assert(!(reg(&r, VTD_FSTS_REG, 4) & VTD_FSTS_IQE));
+    rig_free(&r);
+}
+END_TEST
+
 /* ---- configuration ---------------------------------------------------------------- */
 
 START_TEST(test_bad_configuration_refused)
@@ -964,6 +994,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_translation_enable);
     tcase_add_test(tc, test_fault_recording_registers);
     tcase_add_test(tc, test_invalidation_queue_registers);
+    tcase_add_test(tc, test_invalidation_driver_record);
     tcase_add_test(tc, test_bad_configuration_refused);
     suite_add_tcase(s, tc);
     return s;

@@ -180,8 +180,8 @@ iommu *iommu_create(const sim_params *p, sim_stats *stats, mem *m, mem_phys *pm,
      * its wait descriptors write. */
     uint64_t root = mem_phys_arena_alloc_page(&u->arena, pm);
     uint64_t queue = mem_phys_arena_alloc_page(&u->arena, pm);
-    u->iq_status = mem_phys_arena_alloc(&u->arena, 64, 64);
-    assert(root != MEM_PHYS_NONE && queue != MEM_PHYS_NONE && u->iq_status != MEM_PHYS_NONE);
+    uint64_t status = mem_phys_arena_alloc(&u->arena, 64, 64);
+    assert(root != MEM_PHYS_NONE && queue != MEM_PHYS_NONE && status != MEM_PHYS_NONE);
 
     u->ctx_entries = c.ctx_entries;
     u->ctx = sim_xcalloc(u->ctx_entries ? u->ctx_entries : 1, sizeof *u->ctx);
@@ -203,6 +203,8 @@ iommu *iommu_create(const sim_params *p, sim_stats *stats, mem *m, mem_phys *pm,
     iommu_reg_write(u, 0, VTD_RTADDR_REG, 8, root);
     iommu_gcmd(u, VTD_GCMD_SRTP);
     iommu_reg_write(u, 0, VTD_IQA_REG, 8, queue);
+    u->qi_driver = (iommu_qi_driver){.base = queue, .status_addr = status,
+                                     .descs = VTD_IQ_DESCS_PER_PAGE};
     iommu_gcmd(u, VTD_GCMD_QIE);
     if (c.irq_compat)
         iommu_gcmd(u, VTD_GCMD_CFI);

@@ -82,8 +82,7 @@ struct iommu {
     uint64_t irta_base;   /* IRTA_REG as latched by GCMD.SIRTP */
     uint32_t irta_entries;
 
-    /* the status word the driver's wait descriptors write */
-    uint64_t iq_status;
+    iommu_qi_driver qi_driver; /* the driver's, not the hardware's (iommu.h) */
 
     /* faults: recorded in the fault recording registers, the next at frcd_next */
     uint32_t fault_records, frcd_next;

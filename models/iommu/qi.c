@@ -197,4 +197,4 @@ uint64_t iommu_qi_fetch(iommu *u, uint64_t t)
     return t;
 }
 
-uint64_t iommu_qi_status_addr(const iommu *u) { return u->iq_status; }
+iommu_qi_driver *iommu_qi_driver_of(iommu *u) { return &u->qi_driver; }
