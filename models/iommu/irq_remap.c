@@ -124,7 +124,7 @@ void iommu_set_irq_sink(iommu *u, iommu_irq_fn fn, void *ctx)
 uint32_t iommu_iec_invalidate(iommu *u, bool global, uint32_t index)
 {
     uint32_t n = 0;
-    for (uint32_t i = 0; i < u->iec_entries; i++)
+    for (uint32_t i = 0; i < u->cfg.iec_entries; i++)
         if (u->iec[i].valid && (global || u->iec[i].index == index)) {
             u->iec[i].valid = 0;
             n++;
@@ -135,7 +135,7 @@ uint32_t iommu_iec_invalidate(iommu *u, bool global, uint32_t index)
 /* The IRTE at index through the interrupt entry cache; *t advanced by a miss's read. */
 static void irte_of(iommu *u, uint32_t index, uint64_t *t, uint64_t *lo, uint64_t *hi)
 {
-    for (uint32_t i = 0; i < u->iec_entries; i++) {
+    for (uint32_t i = 0; i < u->cfg.iec_entries; i++) {
         iommu_iec_entry *c = &u->iec[i];
         if (c->valid && c->index == index) {
             c->last_use = ++u->iec_tick;
@@ -151,10 +151,10 @@ static void irte_of(iommu *u, uint32_t index, uint64_t *t, uint64_t *lo, uint64_
     *lo = mem_phys_read_u64(u->pm, a);
     *hi = mem_phys_read_u64(u->pm, a + 8);
     /* Only present entries are cached, so a later fix of the entry is seen. */
-    if (!(*lo & VTD_IRTE_P) || !u->iec_entries)
+    if (!(*lo & VTD_IRTE_P) || !u->cfg.iec_entries)
         return;
     iommu_iec_entry *victim = &u->iec[0];
-    for (uint32_t i = 1; i < u->iec_entries && victim->valid; i++)
+    for (uint32_t i = 1; i < u->cfg.iec_entries && victim->valid; i++)
         if (!u->iec[i].valid || u->iec[i].last_use < victim->last_use)
             victim = &u->iec[i];
     *victim = (iommu_iec_entry){.lo = *lo, .hi = *hi, .index = index, .valid = 1,

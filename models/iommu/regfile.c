@@ -226,7 +226,7 @@ static bool frcd_pending(const iommu *u, uint32_t index)
 size_t iommu_faults_recorded(const iommu *u)
 {
     size_t n = 0;
-    for (uint32_t i = 0; i < u->fault_records; i++)
+    for (uint32_t i = 0; i < u->cfg.fault_records; i++)
         n += frcd_pending(u, i);
     return n;
 }
@@ -264,15 +264,15 @@ void iommu_record_fault(iommu *u, uint16_t rid, uint64_t addr, uint8_t reason, b
     if (!(fsts & VTD_FSTS_PPF))
         fsts = (fsts & ~VTD_FSTS_FRI_MASK) | VTD_FSTS_PPF | i << VTD_FSTS_FRI_SHIFT;
     iommu_reg_set(u, VTD_FSTS_REG, 4, fsts);
-    u->frcd_next = (i + 1) % u->fault_records;
+    u->frcd_next = (i + 1) % u->cfg.fault_records;
 }
 
 /* Software's side: reads the registers through iommu_reg_read like a fault handler. */
 const iommu_fault *iommu_fault_get(iommu *u, size_t k)
 {
     /* The oldest pending record is the first at or after the next one to be written. */
-    for (uint32_t n = 0; n < u->fault_records; n++) {
-        uint32_t i = (u->frcd_next + n) % u->fault_records;
+    for (uint32_t n = 0; n < u->cfg.fault_records; n++) {
+        uint32_t i = (u->frcd_next + n) % u->cfg.fault_records;
         uint64_t hi = iommu_reg_read(u, frcd_off(i) + 8, 8);
         if (!(hi & VTD_FRCD_F) || k--)
             continue;
@@ -291,7 +291,7 @@ const iommu_fault *iommu_fault_get(iommu *u, size_t k)
 
 void iommu_faults_clear(iommu *u)
 {
-    for (uint32_t i = 0; i < u->fault_records; i++)
+    for (uint32_t i = 0; i < u->cfg.fault_records; i++)
         if (frcd_pending(u, i))
             iommu_reg_write(u, 0, frcd_off(i) + 8, 8, VTD_FRCD_F);
     iommu_reg_write(u, 0, VTD_FSTS_REG, 4, VTD_FSTS_PFO);
