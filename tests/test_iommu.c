@@ -901,6 +901,41 @@ START_TEST(test_invalidation_queue_registers)
 }
 END_TEST
 
+/* GCMD.SIRTP latches IRTA: writing IRTA alone changes nothing the hardware uses, IRE off
+ * leaves no table in use (remappable MSIs are blocked) and on again brings the latched
+ * one back; the next SIRTP takes the new IRTA. */
+START_TEST(test_irta_latched_by_sirtp)
+{
+    rig r;
+    rig_init(&r);
+    rig_build(&r, true);
+    iommu *u = r.pf->iommu;
+    sink s = {0};
+    iommu_set_irq_sink(u, on_irq, &s);
+    ck_assert_int_eq(iommu_irq_table_init(u, 7), 0);
+    ck_assert_int_eq(iommu_irte_set_remapped(u, 20, 0x0100, 5, 0x41), 0);
+    uint64_t irta = reg(&r, VTD_IRTA_REG, 8);
+    iommu_reg_write(u, 0, VTD_IRTA_REG, 8, (irta & VTD_IRTA_ADDR_MASK) | 3); /* 16 entries */
+    ck_assert_uint_eq(iommu_irq_table_entries(u), 256);
+    uint32_t on = (uint32_t)reg(&r, VTD_GSTS_REG, 4) & VTD_GCMD_ENABLES;
+    iommu_reg_write(u, 0, VTD_GCMD_REG, 4, on & ~VTD_GCMD_IRE);
+    ck_assert_uint_eq(iommu_irq_table_entries(u), 0);
+    iommu_msi(u, 0x0100, iommu_msi_addr(20), 0, 0);
+    ck_assert_int_eq(s.last.kind, IOMMU_IRQ_BLOCKED);
+    ck_assert_uint_eq(s.last.fault_reason, VTD_FR_IR_ROOT_INVAL);
+    iommu_reg_write(u, 0, VTD_GCMD_REG, 4, on);
+    ck_assert_uint_eq(iommu_irq_table_entries(u), 256);
+    iommu_msi(u, 0x0100, iommu_msi_addr(20), 0, US);
+    ck_assert_int_eq(s.last.kind, IOMMU_IRQ_REMAPPED);
+    iommu_reg_write(u, 0, VTD_GCMD_REG, 4, on | VTD_GCMD_SIRTP);
+    ck_assert_uint_eq(iommu_irq_table_entries(u), 16);
+    iommu_msi(u, 0x0100, iommu_msi_addr(20), 0, 2 * US);
+    ck_assert_int_eq(s.last.kind, IOMMU_IRQ_BLOCKED);
+    ck_assert_uint_eq(s.last.fault_reason, VTD_FR_IR_INDEX_OVER);
+    rig_free(&r);
+}
+END_TEST
+
 /* The driver keeps its own record of the queue (it reads no register back): it agrees
  * with IQA and IQT, and each wait writes the next sequence number to the status word. */
 START_TEST(test_invalidation_driver_record)
@@ -995,6 +1030,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_fault_recording_registers);
     tcase_add_test(tc, test_invalidation_queue_registers);
     tcase_add_test(tc, test_invalidation_driver_record);
+    tcase_add_test(tc, test_irta_latched_by_sirtp);
     tcase_add_test(tc, test_bad_configuration_refused);
     suite_add_tcase(s, tc);
     return s;

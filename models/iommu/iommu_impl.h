@@ -77,8 +77,7 @@ struct iommu {
     uint8_t *reg_row; /* by offset / 4: 1 + the row of regfile.c's table holding it; 0 none */
     iommu_reg_counters reg_counts;
     bool te;              /* GSTS.TES: requests are translated */
-    uint64_t irta_base;   /* IRTA_REG as latched by GCMD.SIRTP */
-    uint32_t irta_entries;
+    bool ire;             /* GSTS.IRES: MSIs are remapped through the latched table */
 
     iommu_qi_driver qi_driver; /* the driver's, not the hardware's (iommu.h) */
 
@@ -87,9 +86,10 @@ struct iommu {
     uint64_t *fault_t_ps;     /* when each register's fault was recorded */
     iommu_fault *fault_view;  /* each register decoded, for iommu_fault_get */
 
-    /* interrupt remapping */
+    /* interrupt remapping: the table as GCMD.SIRTP latched it from IRTA_REG (in use
+     * while ire is set; a later IRTA write takes effect at the next SIRTP) */
     uint64_t irt_base;
-    uint32_t irt_entries; /* 0: remapping off, MSIs pass in compatibility format */
+    uint32_t irt_entries;
     bool irq_compat_allowed;
     iommu_iec_entry *iec;
     uint64_t iec_tick;

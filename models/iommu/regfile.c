@@ -196,8 +196,8 @@ static void on_gcmd(iommu *u, uint32_t reg, uint64_t written, uint64_t *t)
     }
     if (cmd & VTD_GCMD_SIRTP) {
         uint64_t irta = iommu_reg_get(u, VTD_IRTA_REG, 8);
-        u->irta_base = irta & VTD_IRTA_ADDR_MASK;
-        u->irta_entries = 2u << (irta & VTD_IRTA_S_MASK);
+        u->irt_base = irta & VTD_IRTA_ADDR_MASK;
+        u->irt_entries = 2u << (irta & VTD_IRTA_S_MASK);
         sts |= VTD_GCMD_SIRTP;
     }
     if ((sts & VTD_GCMD_QIE) && !(cmd & VTD_GCMD_QIE))
@@ -205,9 +205,8 @@ static void on_gcmd(iommu *u, uint32_t reg, uint64_t written, uint64_t *t)
     sts = (sts & ~VTD_GCMD_ENABLES) | (cmd & VTD_GCMD_ENABLES);
     iommu_reg_set(u, VTD_GSTS_REG, 4, sts);
     u->te = sts & VTD_GCMD_TE;
+    u->ire = sts & VTD_GCMD_IRE;
     u->irq_compat_allowed = sts & VTD_GCMD_CFI;
-    u->irt_base = u->irta_base;
-    u->irt_entries = sts & VTD_GCMD_IRE ? u->irta_entries : 0;
 }
 
 static void on_iqt(iommu *u, uint32_t reg, uint64_t written, uint64_t *t)
