@@ -839,11 +839,13 @@ START_TEST(test_fault_recording_registers)
     ck_assert_uint_eq((fsts & VTD_FSTS_FRI_MASK) >> VTD_FSTS_FRI_SHIFT, 1);
     ck_assert(!(fsts & VTD_FSTS_PFO));
     ck_assert_uint_eq(iommu_faults_recorded(r.pf->iommu), 8);
+    uint64_t reads = iommu_reg_counts(r.pf->iommu).reads;
     ck_assert_uint_eq(iommu_fault_get(r.pf->iommu, 0)->addr, 0); /* the oldest first */
     ck_assert_uint_ge(iommu_fault_get(r.pf->iommu, 0)->t_ps, US); /* after the context reads */
     ck_assert_uint_lt(iommu_fault_get(r.pf->iommu, 0)->t_ps, 2 * US);
     ck_assert(iommu_fault_get(r.pf->iommu, 7)->write);
     ck_assert_uint_eq(iommu_fault_get(r.pf->iommu, 7)->addr, 7 << 12);
+    ck_assert_uint_eq(iommu_reg_counts(r.pf->iommu).reads, reads); /* looking is no access */
     xlate(&r, 0x0500, 0x9000, false, 10 * US, NULL);
     ck_assert(reg(&r, VTD_FSTS_REG, 4) & VTD_FSTS_PFO);
     ck_assert_double_eq(rig_stat(&r, "iommu.fault_overflows"), 1);

@@ -227,7 +227,7 @@ typedef struct iommu_fault {
  * At most iommu.fault_records; later ones are only counted, as FSTS.PFO says. A
  * pointer stays valid until its register records another fault. */
 size_t iommu_faults_recorded(const iommu *u);
-const iommu_fault *iommu_fault_get(iommu *u, size_t i);
+const iommu_fault *iommu_fault_get(const iommu *u, size_t i);
 /* Releases every recorded fault and clears the overflow (FRCD.F and FSTS.PFO written
  * with 1s, as the driver's fault handler does). */
 void iommu_faults_clear(iommu *u);

@@ -266,16 +266,17 @@ void iommu_record_fault(iommu *u, uint16_t rid, uint64_t addr, uint8_t reason, b
     u->frcd_next = (i + 1) % u->cfg.fault_records;
 }
 
-/* Software's side: reads the registers through iommu_reg_read like a fault handler. */
-const iommu_fault *iommu_fault_get(iommu *u, size_t k)
+/* What a fault handler would read from the registers, decoded. Looking is not a
+ * register access: the raw getter leaves iommu_reg_counts as software left them. */
+const iommu_fault *iommu_fault_get(const iommu *u, size_t k)
 {
     /* The oldest pending record is the first at or after the next one to be written. */
     for (uint32_t n = 0; n < u->cfg.fault_records; n++) {
         uint32_t i = (u->frcd_next + n) % u->cfg.fault_records;
-        uint64_t hi = iommu_reg_read(u, frcd_off(i) + 8, 8);
+        uint64_t hi = iommu_reg_get(u, frcd_off(i) + 8, 8);
         if (!(hi & VTD_FRCD_F) || k--)
             continue;
-        uint64_t info = iommu_reg_read(u, frcd_off(i), 8);
+        uint64_t info = iommu_reg_get(u, frcd_off(i), 8);
         uint8_t reason = (uint8_t)(hi >> VTD_FRCD_FR_SHIFT);
         bool interrupt = reason >= VTD_FR_IR_REQ_RSVD;
         u->fault_view[i] = (iommu_fault){
