@@ -28,7 +28,6 @@ typedef struct flush_item {
 
 struct iommu_dma {
     iommu_dma_cfg cfg;
-    iommu_dma_mode mode;
     iommu *u;
     mem *mem;
     mem_phys *pm;
@@ -239,7 +238,6 @@ iommu_dma *iommu_dma_create(const sim_params *p, sim_stats *s, iommu *u, mem *m,
 {
     iommu_dma *d = sim_xcalloc(1, sizeof *d);
     iommu_dma_config(p, &d->cfg);
-    d->mode = (iommu_dma_mode)d->cfg.mode;
     d->u = u;
     d->mem = m;
     d->pm = pm;
@@ -247,13 +245,13 @@ iommu_dma *iommu_dma_create(const sim_params *p, sim_stats *s, iommu *u, mem *m,
     d->addr_bits = addr_bits;
     d->bounce = (range_alloc){.floor = bounce_base, .top = bounce_base + bounce_bytes,
                               .gran = BOUNCE_SLOT_BYTES};
-    assert(d->mode == IOMMU_DMA_OFF || u);
-    if (d->mode == IOMMU_DMA_PT && iommu_attach_passthrough(u, rid) < 0) {
+    assert(d->cfg.mode == IOMMU_DMA_OFF || u);
+    if (d->cfg.mode == IOMMU_DMA_PT && iommu_attach_passthrough(u, rid) < 0) {
         sim_err_set(e, "iommu: no memory for the context table of %04x", rid);
         iommu_dma_destroy(d);
         return NULL;
     }
-    if (d->mode >= IOMMU_DMA_STRICT) {
+    if (d->cfg.mode >= IOMMU_DMA_STRICT) {
         d->dom = iommu_domain_create(u, did);
         if (!d->dom || iommu_attach(u, rid, d->dom) < 0) {
             sim_err_set(e, "iommu: cannot create domain %u for %04x", did, rid);
@@ -283,15 +281,10 @@ void iommu_dma_destroy(iommu_dma *d)
     free(d);
 }
 
-iommu_dma_mode iommu_dma_get_mode(const iommu_dma *d) { return d->mode; }
+iommu_dma_mode iommu_dma_get_mode(const iommu_dma *d) { return (iommu_dma_mode)d->cfg.mode; }
 iommu_domain *iommu_dma_domain(const iommu_dma *d) { return d->dom; }
 uint64_t iommu_dma_cpu_cycles(const iommu_dma *d) { return d->cpu_cycles; }
 uint64_t iommu_dma_maps(const iommu_dma *d) { return d->maps; }
-
-static uint64_t cycles_ps(const iommu_dma *d, uint64_t cycles)
-{
-    return cycles_to_ps(&d->cfg, cycles);
-}
 
 /* IOMMU work is counted on both counters. */
 static void charge(iommu_dma *d, uint64_t cycles, bool iommu_work)
@@ -303,19 +296,19 @@ static void charge(iommu_dma *d, uint64_t cycles, bool iommu_work)
 
 bool iommu_dma_needs_bounce(const iommu_dma *d, uint64_t hpa, uint64_t bytes)
 {
-    return d->mode <= IOMMU_DMA_PT && d->addr_bits < 64 && hpa + bytes > (1ull << d->addr_bits);
+    return d->cfg.mode <= IOMMU_DMA_PT && d->addr_bits < 64 && hpa + bytes > (1ull << d->addr_bits);
 }
 
 uint64_t iommu_dma_map_cost_cycles(const iommu_dma *d, uint64_t pages)
 {
-    if (d->mode < IOMMU_DMA_STRICT)
+    if (d->cfg.mode < IOMMU_DMA_STRICT)
         return 0;
     return d->cfg.iova_alloc_cycles + d->cfg.pte_cycles * pages;
 }
 
 uint64_t iommu_dma_unmap_cost_cycles(const iommu_dma *d, uint64_t pages)
 {
-    if (d->mode < IOMMU_DMA_STRICT)
+    if (d->cfg.mode < IOMMU_DMA_STRICT)
         return 0;
     return d->cfg.iova_free_cycles + d->cfg.pte_cycles * pages;
 }
@@ -336,7 +329,7 @@ static uint64_t cpu_copy(iommu_dma *d, uint64_t t, uint64_t dst, uint64_t src, u
         d->cfg.bounce_map_cycles + (uint64_t)ceil((double)bytes / d->cfg.copy_bytes_per_cycle);
     charge(d, cycles, false);
     d->bounce_bytes += bytes;
-    uint64_t cpu_done = t + cycles_ps(d, cycles);
+    uint64_t cpu_done = t + cycles_to_ps(&d->cfg, cycles);
     return loaded > cpu_done ? loaded : cpu_done;
 }
 
@@ -349,7 +342,7 @@ uint64_t iommu_dma_map(iommu_dma *d, uint64_t t_ps, uint64_t hpa, uint64_t bytes
     out->to_device = to_device;
     out->dev_addr = hpa;
     d->maps++;
-    if (d->mode <= IOMMU_DMA_PT) {
+    if (d->cfg.mode <= IOMMU_DMA_PT) {
         if (!iommu_dma_needs_bounce(d, hpa, bytes)) {
             if (d->observe)
                 observe(d, IOMMU_DMA_EV_MAP, t_ps, hpa, hpa, bytes, NULL, 0);
@@ -407,7 +400,7 @@ static uint64_t invalidate(iommu_dma *d, uint64_t t, iommu_inv_kind kind, uint64
 
 uint64_t iommu_dma_flush(iommu_dma *d, uint64_t t_ps)
 {
-    if (d->mode != IOMMU_DMA_LAZY || !d->fq_n)
+    if (d->cfg.mode != IOMMU_DMA_LAZY || !d->fq_n)
         return t_ps;
     uint64_t t = invalidate(d, t_ps, IOMMU_INV_IOTLB_DOMAIN, 0, 0);
     for (size_t i = 0; i < d->fq_n; i++) {
@@ -415,7 +408,7 @@ uint64_t iommu_dma_flush(iommu_dma *d, uint64_t t_ps)
         ra_free(f->iova < FOUR_GIB ? &d->iova_low : &d->iova_high, f->iova, f->bytes);
         charge(d, d->cfg.iova_free_cycles, true);
     }
-    t += cycles_ps(d, d->cfg.iova_free_cycles * d->fq_n);
+    t += cycles_to_ps(&d->cfg, d->cfg.iova_free_cycles * d->fq_n);
     d->fq_n = 0;
     d->flushes++;
     return t;
@@ -424,7 +417,7 @@ uint64_t iommu_dma_flush(iommu_dma *d, uint64_t t_ps)
 uint64_t iommu_dma_unmap(iommu_dma *d, uint64_t t_ps, const iommu_dma_buf *b)
 {
     d->unmaps++;
-    if (d->mode <= IOMMU_DMA_PT) {
+    if (d->cfg.mode <= IOMMU_DMA_PT) {
         if (d->observe)
             observe(d, IOMMU_DMA_EV_UNMAP, t_ps, b->dev_addr, 0, b->bounce ? b->bounce_bytes : b->bytes,
                     NULL, 0);
@@ -439,13 +432,13 @@ uint64_t iommu_dma_unmap(iommu_dma *d, uint64_t t_ps, const iommu_dma_buf *b)
     uint64_t cleared = iommu_domain_unmap(d->dom, b->iova, b->iova_bytes);
     uint64_t cyc = d->cfg.pte_cycles * cleared;
     charge(d, cyc, true);
-    uint64_t t = t_ps + cycles_ps(d, cyc);
-    if (d->mode == IOMMU_DMA_STRICT) {
+    uint64_t t = t_ps + cycles_to_ps(&d->cfg, cyc);
+    if (d->cfg.mode == IOMMU_DMA_STRICT) {
         d->strict_invs++;
         t = invalidate(d, t, IOMMU_INV_IOTLB_PAGE, b->iova, b->iova_bytes);
         ra_free(b->iova < FOUR_GIB ? &d->iova_low : &d->iova_high, b->iova, b->iova_bytes);
         charge(d, d->cfg.iova_free_cycles, true);
-        return t + cycles_ps(d, d->cfg.iova_free_cycles);
+        return t + cycles_to_ps(&d->cfg, d->cfg.iova_free_cycles);
     }
     if (!d->fq_n)
         d->fq_oldest_ps = t;
