@@ -947,7 +947,8 @@ START_TEST(test_invalidation_driver_record)
     rig_build(&r, true);
     const iommu_qi_driver *q = iommu_qi_driver_of(r.pf->iommu);
     ck_assert_uint_eq(q->base, reg(&r, VTD_IQA_REG, 8) & VTD_IQA_ADDR_MASK);
-    ck_assert_uint_eq(q->descs, VTD_IQ_DESCS_PER_PAGE << (reg(&r, VTD_IQA_REG, 8) & VTD_IQA_QS_MASK));
+    uint64_t qs = reg(&r, VTD_IQA_REG, 8) & VTD_IQA_QS_MASK;
+    ck_assert_uint_eq(q->descs, VTD_IQ_DESCS_PER_PAGE << qs);
     ck_assert_uint_eq(q->free_head, 0);
     iommu_inv inv = {.kind = IOMMU_INV_IOTLB_GLOBAL};
     iommu_inv two[2] = {{.kind = IOMMU_INV_CTX_GLOBAL}, {.kind = IOMMU_INV_IEC_GLOBAL}};

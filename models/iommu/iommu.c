@@ -487,7 +487,8 @@ static void walk(iommu *u, const iommu_ctx_entry *c, uint64_t t, uint64_t iova, 
             break;
         }
         bool large = (e & VTD_SL_PS) && level > 1;
-        if ((e & VTD_SL_RSVD_HIGH) || (large && level > 3) || (large && level == 3 && !u->cfg.superpage_1g) ||
+        if ((e & VTD_SL_RSVD_HIGH) || (large && level > 3) ||
+            (large && level == 3 && !u->cfg.superpage_1g) ||
             (large && (e & VTD_SL_ADDR_MASK & ((1ull << level_shift(level)) - 1)))) {
             r->reason = VTD_FR_PAGING_ENTRY_RSVD;
             break;
