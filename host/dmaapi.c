@@ -28,7 +28,6 @@ typedef struct flush_item {
 
 struct iommu_dma {
     iommu_dma_cfg cfg;
-    iommu_dma_mode mode;
     iommu *u;
     mem *mem;
     mem_phys *pm;
@@ -126,33 +125,33 @@ static void cpu_store_u64(mem_phys *pm, mem *m, uint64_t addr, uint64_t v)
 uint64_t iommu_dma_qi_submit(iommu *u, mem *m, const iommu_dma_cfg *c, uint64_t t_ps,
                              const iommu_inv *inv, size_t n, uint64_t *cpu_cycles)
 {
-    /* The descriptors and a wait descriptor go at the tail, the wait's data one more
-     * than the status word holds (the previous submission's, complete). */
+    /* As Linux's qi_submit_sync (drivers/iommu/intel/dmar.c): the descriptors and a wait
+     * descriptor go at the driver's own free_head, which then becomes the tail written
+     * to IQT; nothing is read back from the registers. Linux's wait writes QI_DONE to a
+     * status slot per descriptor; here it writes the driver's next sequence number to
+     * one word, which holds the previous one's (that submission completed before this
+     * one starts). */
+    iommu_qi_driver *q = iommu_qi_driver_of(u);
     mem_phys *pm = iommu_physmem(u);
-    uint64_t iqa = iommu_reg_read(u, VTD_IQA_REG, 8);
-    uint64_t base = iqa & VTD_IQA_ADDR_MASK;
-    uint32_t size = VTD_IQ_DESCS_PER_PAGE << (iqa & VTD_IQA_QS_MASK);
-    uint32_t tail = (uint32_t)(iommu_reg_read(u, VTD_IQT_REG, 8) >> VTD_IQ_INDEX_SHIFT);
-    uint64_t status = iommu_qi_status_addr(u);
-    uint32_t seq = mem_phys_read_u32(pm, status) + 1;
-    assert(n + 1 < size);
+    uint32_t seq = ++q->seq;
+    assert(n + 1 < q->descs);
     for (size_t i = 0; i <= n; i++) {
         uint64_t desc[2];
         if (i < n)
             iommu_inv_encode(&inv[i], desc);
         else
-            iommu_inv_encode_wait(seq, status, desc);
-        uint64_t da = base + (uint64_t)tail * VTD_INV_DESC_BYTES;
+            iommu_inv_encode_wait(seq, q->status_addr, desc);
+        uint64_t da = q->base + (uint64_t)q->free_head * VTD_INV_DESC_BYTES;
         cpu_store_u64(pm, m, da, desc[0]);
         cpu_store_u64(pm, m, da + 8, desc[1]);
-        tail = (tail + 1) % size;
+        q->free_head = (q->free_head + 1) % q->descs;
     }
     uint64_t submit_cycles = c->qi_desc_cycles * (n + 1);
     uint64_t doorbell = t_ps + cycles_to_ps(c, submit_cycles);
     uint64_t done =
-        iommu_reg_write(u, doorbell, VTD_IQT_REG, 8, (uint64_t)tail << VTD_IQ_INDEX_SHIFT);
-    assert(mem_phys_read_u32(pm, status) == seq); /* what the spin waits for */
-    /* The CPU spins on the status word from its doorbell until the write lands. */
+        iommu_reg_write(u, doorbell, VTD_IQT_REG, 8, (uint64_t)q->free_head << VTD_IQ_INDEX_SHIFT);
+    /* The CPU spins on the status word from its doorbell until the wait's write of seq
+     * lands (the IOMMU executes the queue up to the tail before the write returns). */
     uint64_t cycles =
         submit_cycles + (uint64_t)llround((double)(done - doorbell) * c->cpu_ghz / 1000.0);
     iommu_charge_cycles(u, cycles);
@@ -239,7 +238,6 @@ iommu_dma *iommu_dma_create(const sim_params *p, sim_stats *s, iommu *u, mem *m,
 {
     iommu_dma *d = sim_xcalloc(1, sizeof *d);
     iommu_dma_config(p, &d->cfg);
-    d->mode = (iommu_dma_mode)d->cfg.mode;
     d->u = u;
     d->mem = m;
     d->pm = pm;
@@ -247,13 +245,13 @@ iommu_dma *iommu_dma_create(const sim_params *p, sim_stats *s, iommu *u, mem *m,
     d->addr_bits = addr_bits;
     d->bounce = (range_alloc){.floor = bounce_base, .top = bounce_base + bounce_bytes,
                               .gran = BOUNCE_SLOT_BYTES};
-    assert(d->mode == IOMMU_DMA_OFF || u);
-    if (d->mode == IOMMU_DMA_PT && iommu_attach_passthrough(u, rid) < 0) {
+    assert(d->cfg.mode == IOMMU_DMA_OFF || u);
+    if (d->cfg.mode == IOMMU_DMA_PT && iommu_attach_passthrough(u, rid) < 0) {
         sim_err_set(e, "iommu: no memory for the context table of %04x", rid);
         iommu_dma_destroy(d);
         return NULL;
     }
-    if (d->mode >= IOMMU_DMA_STRICT) {
+    if (d->cfg.mode >= IOMMU_DMA_STRICT) {
         d->dom = iommu_domain_create(u, did);
         if (!d->dom || iommu_attach(u, rid, d->dom) < 0) {
             sim_err_set(e, "iommu: cannot create domain %u for %04x", did, rid);
@@ -283,15 +281,10 @@ void iommu_dma_destroy(iommu_dma *d)
     free(d);
 }
 
-iommu_dma_mode iommu_dma_get_mode(const iommu_dma *d) { return d->mode; }
+iommu_dma_mode iommu_dma_get_mode(const iommu_dma *d) { return (iommu_dma_mode)d->cfg.mode; }
 iommu_domain *iommu_dma_domain(const iommu_dma *d) { return d->dom; }
 uint64_t iommu_dma_cpu_cycles(const iommu_dma *d) { return d->cpu_cycles; }
 uint64_t iommu_dma_maps(const iommu_dma *d) { return d->maps; }
-
-static uint64_t cycles_ps(const iommu_dma *d, uint64_t cycles)
-{
-    return cycles_to_ps(&d->cfg, cycles);
-}
 
 /* IOMMU work is counted on both counters. */
 static void charge(iommu_dma *d, uint64_t cycles, bool iommu_work)
@@ -303,19 +296,19 @@ static void charge(iommu_dma *d, uint64_t cycles, bool iommu_work)
 
 bool iommu_dma_needs_bounce(const iommu_dma *d, uint64_t hpa, uint64_t bytes)
 {
-    return d->mode <= IOMMU_DMA_PT && d->addr_bits < 64 && hpa + bytes > (1ull << d->addr_bits);
+    return d->cfg.mode <= IOMMU_DMA_PT && d->addr_bits < 64 && hpa + bytes > (1ull << d->addr_bits);
 }
 
 uint64_t iommu_dma_map_cost_cycles(const iommu_dma *d, uint64_t pages)
 {
-    if (d->mode < IOMMU_DMA_STRICT)
+    if (d->cfg.mode < IOMMU_DMA_STRICT)
         return 0;
     return d->cfg.iova_alloc_cycles + d->cfg.pte_cycles * pages;
 }
 
 uint64_t iommu_dma_unmap_cost_cycles(const iommu_dma *d, uint64_t pages)
 {
-    if (d->mode < IOMMU_DMA_STRICT)
+    if (d->cfg.mode < IOMMU_DMA_STRICT)
         return 0;
     return d->cfg.iova_free_cycles + d->cfg.pte_cycles * pages;
 }
@@ -336,7 +329,7 @@ static uint64_t cpu_copy(iommu_dma *d, uint64_t t, uint64_t dst, uint64_t src, u
         d->cfg.bounce_map_cycles + (uint64_t)ceil((double)bytes / d->cfg.copy_bytes_per_cycle);
     charge(d, cycles, false);
     d->bounce_bytes += bytes;
-    uint64_t cpu_done = t + cycles_ps(d, cycles);
+    uint64_t cpu_done = t + cycles_to_ps(&d->cfg, cycles);
     return loaded > cpu_done ? loaded : cpu_done;
 }
 
@@ -349,7 +342,7 @@ uint64_t iommu_dma_map(iommu_dma *d, uint64_t t_ps, uint64_t hpa, uint64_t bytes
     out->to_device = to_device;
     out->dev_addr = hpa;
     d->maps++;
-    if (d->mode <= IOMMU_DMA_PT) {
+    if (d->cfg.mode <= IOMMU_DMA_PT) {
         if (!iommu_dma_needs_bounce(d, hpa, bytes)) {
             if (d->observe)
                 observe(d, IOMMU_DMA_EV_MAP, t_ps, hpa, hpa, bytes, NULL, 0);
@@ -407,7 +400,7 @@ static uint64_t invalidate(iommu_dma *d, uint64_t t, iommu_inv_kind kind, uint64
 
 uint64_t iommu_dma_flush(iommu_dma *d, uint64_t t_ps)
 {
-    if (d->mode != IOMMU_DMA_LAZY || !d->fq_n)
+    if (d->cfg.mode != IOMMU_DMA_LAZY || !d->fq_n)
         return t_ps;
     uint64_t t = invalidate(d, t_ps, IOMMU_INV_IOTLB_DOMAIN, 0, 0);
     for (size_t i = 0; i < d->fq_n; i++) {
@@ -415,7 +408,7 @@ uint64_t iommu_dma_flush(iommu_dma *d, uint64_t t_ps)
         ra_free(f->iova < FOUR_GIB ? &d->iova_low : &d->iova_high, f->iova, f->bytes);
         charge(d, d->cfg.iova_free_cycles, true);
     }
-    t += cycles_ps(d, d->cfg.iova_free_cycles * d->fq_n);
+    t += cycles_to_ps(&d->cfg, d->cfg.iova_free_cycles * d->fq_n);
     d->fq_n = 0;
     d->flushes++;
     return t;
@@ -424,7 +417,7 @@ uint64_t iommu_dma_flush(iommu_dma *d, uint64_t t_ps)
 uint64_t iommu_dma_unmap(iommu_dma *d, uint64_t t_ps, const iommu_dma_buf *b)
 {
     d->unmaps++;
-    if (d->mode <= IOMMU_DMA_PT) {
+    if (d->cfg.mode <= IOMMU_DMA_PT) {
         if (d->observe)
             observe(d, IOMMU_DMA_EV_UNMAP, t_ps, b->dev_addr, 0, b->bounce ? b->bounce_bytes : b->bytes,
                     NULL, 0);
@@ -439,13 +432,13 @@ uint64_t iommu_dma_unmap(iommu_dma *d, uint64_t t_ps, const iommu_dma_buf *b)
     uint64_t cleared = iommu_domain_unmap(d->dom, b->iova, b->iova_bytes);
     uint64_t cyc = d->cfg.pte_cycles * cleared;
     charge(d, cyc, true);
-    uint64_t t = t_ps + cycles_ps(d, cyc);
-    if (d->mode == IOMMU_DMA_STRICT) {
+    uint64_t t = t_ps + cycles_to_ps(&d->cfg, cyc);
+    if (d->cfg.mode == IOMMU_DMA_STRICT) {
         d->strict_invs++;
         t = invalidate(d, t, IOMMU_INV_IOTLB_PAGE, b->iova, b->iova_bytes);
         ra_free(b->iova < FOUR_GIB ? &d->iova_low : &d->iova_high, b->iova, b->iova_bytes);
         charge(d, d->cfg.iova_free_cycles, true);
-        return t + cycles_ps(d, d->cfg.iova_free_cycles);
+        return t + cycles_to_ps(&d->cfg, d->cfg.iova_free_cycles);
     }
     if (!d->fq_n)
         d->fq_oldest_ps = t;

@@ -76,11 +76,11 @@ void iommu_dma_config(const sim_params *p, iommu_dma_cfg *c);
 int iommu_dma_check(const sim_params *p, sim_err *e);
 
 /* The IOMMU driver's queued invalidation (Linux's qi_submit_sync): at t_ps the CPU
- * writes the descriptors and a wait descriptor with a status write into the queue (its
- * stores reach the cache through m), rings the tail doorbell and spins until the
- * status word changes. Returns when it does; *cpu_cycles (may be NULL) gets what the
- * CPU paid: c->qi_desc_cycles per descriptor written, then the wait at c->cpu_ghz (also
- * added to iommu.cpu_cycles). */
+ * writes the descriptors and a wait descriptor with a status write into the queue where
+ * the driver's own record of it says (iommu_qi_driver_of; its stores reach the cache
+ * through m), rings the tail doorbell and spins until the status word changes. Returns
+ * when it does; *cpu_cycles (may be NULL) gets what the CPU paid: c->qi_desc_cycles per
+ * descriptor written, then the wait at c->cpu_ghz (also added to iommu.cpu_cycles). */
 uint64_t iommu_dma_qi_submit(iommu *u, mem *m, const iommu_dma_cfg *c, uint64_t t_ps,
                              const iommu_inv *inv, size_t n, uint64_t *cpu_cycles);
 

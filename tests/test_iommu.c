@@ -839,11 +839,13 @@ START_TEST(test_fault_recording_registers)
     ck_assert_uint_eq((fsts & VTD_FSTS_FRI_MASK) >> VTD_FSTS_FRI_SHIFT, 1);
     ck_assert(!(fsts & VTD_FSTS_PFO));
     ck_assert_uint_eq(iommu_faults_recorded(r.pf->iommu), 8);
+    uint64_t reads = iommu_reg_counts(r.pf->iommu).reads;
     ck_assert_uint_eq(iommu_fault_get(r.pf->iommu, 0)->addr, 0); /* the oldest first */
     ck_assert_uint_ge(iommu_fault_get(r.pf->iommu, 0)->t_ps, US); /* after the context reads */
     ck_assert_uint_lt(iommu_fault_get(r.pf->iommu, 0)->t_ps, 2 * US);
     ck_assert(iommu_fault_get(r.pf->iommu, 7)->write);
     ck_assert_uint_eq(iommu_fault_get(r.pf->iommu, 7)->addr, 7 << 12);
+    ck_assert_uint_eq(iommu_reg_counts(r.pf->iommu).reads, reads); /* looking is no access */
     xlate(&r, 0x0500, 0x9000, false, 10 * US, NULL);
     ck_assert(reg(&r, VTD_FSTS_REG, 4) & VTD_FSTS_PFO);
     ck_assert_double_eq(rig_stat(&r, "iommu.fault_overflows"), 1);
@@ -897,6 +899,72 @@ START_TEST(test_invalidation_queue_registers)
     ck_assert(reg(&r, VTD_FSTS_REG, 4) & VTD_FSTS_IQE);
     ck_assert_uint_eq(reg(&r, VTD_IQH_REG, 8), 3ull << VTD_IQ_INDEX_SHIFT);
     ck_assert_double_eq(rig_stat(&r, "iommu.inv_iotlb"), 2); /* the first only */
+    rig_free(&r);
+}
+END_TEST
+
+/* GCMD.SIRTP latches IRTA: writing IRTA alone changes nothing the hardware uses, IRE off
+ * leaves no table in use (remappable MSIs are blocked) and on again brings the latched
+ * one back; the next SIRTP takes the new IRTA. */
+START_TEST(test_irta_latched_by_sirtp)
+{
+    rig r;
+    rig_init(&r);
+    rig_build(&r, true);
+    iommu *u = r.pf->iommu;
+    sink s = {0};
+    iommu_set_irq_sink(u, on_irq, &s);
+    ck_assert_int_eq(iommu_irq_table_init(u, 7), 0);
+    ck_assert_int_eq(iommu_irte_set_remapped(u, 20, 0x0100, 5, 0x41), 0);
+    uint64_t irta = reg(&r, VTD_IRTA_REG, 8);
+    iommu_reg_write(u, 0, VTD_IRTA_REG, 8, (irta & VTD_IRTA_ADDR_MASK) | 3); /* 16 entries */
+    ck_assert_uint_eq(iommu_irq_table_entries(u), 256);
+    uint32_t on = (uint32_t)reg(&r, VTD_GSTS_REG, 4) & VTD_GCMD_ENABLES;
+    iommu_reg_write(u, 0, VTD_GCMD_REG, 4, on & ~VTD_GCMD_IRE);
+    ck_assert_uint_eq(iommu_irq_table_entries(u), 0);
+    iommu_msi(u, 0x0100, iommu_msi_addr(20), 0, 0);
+    ck_assert_int_eq(s.last.kind, IOMMU_IRQ_BLOCKED);
+    ck_assert_uint_eq(s.last.fault_reason, VTD_FR_IR_ROOT_INVAL);
+    iommu_reg_write(u, 0, VTD_GCMD_REG, 4, on);
+    ck_assert_uint_eq(iommu_irq_table_entries(u), 256);
+    iommu_msi(u, 0x0100, iommu_msi_addr(20), 0, US);
+    ck_assert_int_eq(s.last.kind, IOMMU_IRQ_REMAPPED);
+    iommu_reg_write(u, 0, VTD_GCMD_REG, 4, on | VTD_GCMD_SIRTP);
+    ck_assert_uint_eq(iommu_irq_table_entries(u), 16);
+    iommu_msi(u, 0x0100, iommu_msi_addr(20), 0, 2 * US);
+    ck_assert_int_eq(s.last.kind, IOMMU_IRQ_BLOCKED);
+    ck_assert_uint_eq(s.last.fault_reason, VTD_FR_IR_INDEX_OVER);
+    rig_free(&r);
+}
+END_TEST
+
+/* The driver keeps its own record of the queue (it reads no register back): it agrees
+ * with IQA and IQT, and each wait writes the next sequence number to the status word. */
+START_TEST(test_invalidation_driver_record)
+{
+    rig r;
+    rig_init(&r);
+    rig_build(&r, true);
+    const iommu_qi_driver *q = iommu_qi_driver_of(r.pf->iommu);
+    ck_assert_uint_eq(q->base, reg(&r, VTD_IQA_REG, 8) & VTD_IQA_ADDR_MASK);
+    uint64_t qs = reg(&r, VTD_IQA_REG, 8) & VTD_IQA_QS_MASK;
+    ck_assert_uint_eq(q->descs, VTD_IQ_DESCS_PER_PAGE << qs);
+    ck_assert_uint_eq(q->free_head, 0);
+    iommu_inv inv = {.kind = IOMMU_INV_IOTLB_GLOBAL};
+    iommu_inv two[2] = {{.kind = IOMMU_INV_CTX_GLOBAL}, {.kind = IOMMU_INV_IEC_GLOBAL}};
+    for (unsigned k = 1; k <= 200; k++) { /* round the 256-descriptor queue */
+        if (k % 2)
+            invalidate(&r, k * US, &inv, 1, NULL);
+        else
+            invalidate(&r, k * US, two, 2, NULL);
+        ck_assert_uint_eq(q->seq, k);
+        ck_assert_uint_eq(mem_phys_read_u32(r.pf->pm, q->status_addr), k);
+        ck_assert_uint_eq((uint64_t)q->free_head << VTD_IQ_INDEX_SHIFT, reg(&r, VTD_IQT_REG, 8));
+        ck_assert_uint_eq(reg(&r, VTD_IQH_REG, 8), reg(&r, VTD_IQT_REG, 8));
+    }
+    ck_assert_uint_eq(q->free_head, (100 * 2 + 100 * 3) % VTD_IQ_DESCS_PER_PAGE);
+    ck_assert_double_eq(rig_stat(&r, "iommu.inv_descs"), 500);
+    ck_assert(!(reg(&r, VTD_FSTS_REG, 4) & VTD_FSTS_IQE));
     rig_free(&r);
 }
 END_TEST
@@ -964,6 +1032,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_translation_enable);
     tcase_add_test(tc, test_fault_recording_registers);
     tcase_add_test(tc, test_invalidation_queue_registers);
+    tcase_add_test(tc, test_invalidation_driver_record);
+    tcase_add_test(tc, test_irta_latched_by_sirtp);
     tcase_add_test(tc, test_bad_configuration_refused);
     suite_add_tcase(s, tc);
     return s;

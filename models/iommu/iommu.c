@@ -175,34 +175,30 @@ iommu *iommu_create(const sim_params *p, sim_stats *stats, mem *m, mem_phys *pm,
     u->mem = m;
     u->pm = pm;
     mem_phys_arena_init(&u->arena, tables_base, tables_bytes);
-    u->levels = c.levels;
     /* The driver's root table, invalidation queue (one page: IQA.QS = 0) and the word
      * its wait descriptors write. */
     uint64_t root = mem_phys_arena_alloc_page(&u->arena, pm);
     uint64_t queue = mem_phys_arena_alloc_page(&u->arena, pm);
-    u->iq_status = mem_phys_arena_alloc(&u->arena, 64, 64);
-    assert(root != MEM_PHYS_NONE && queue != MEM_PHYS_NONE && u->iq_status != MEM_PHYS_NONE);
+    uint64_t status = mem_phys_arena_alloc(&u->arena, 64, 64);
+    assert(root != MEM_PHYS_NONE && queue != MEM_PHYS_NONE && status != MEM_PHYS_NONE);
 
-    u->ctx_entries = c.ctx_entries;
-    u->ctx = sim_xcalloc(u->ctx_entries ? u->ctx_entries : 1, sizeof *u->ctx);
+    u->ctx = sim_xcalloc(c.ctx_entries ? c.ctx_entries : 1, sizeof *u->ctx);
     u->iotlb = iommu_tlb_create(c.iotlb_entries, c.iotlb_entries ? c.iotlb_ways : 1);
     for (unsigned l = 2; l <= IOMMU_MAX_LEVELS; l++)
         u->pwc[l] = iommu_tlb_create(c.pwc_entries, c.pwc_entries ? c.pwc_entries : 1);
     u->devtlb = iommu_tlb_create(c.devtlb_entries, c.devtlb_entries ? c.devtlb_entries : 1);
-    u->superpage_1g = c.superpage_1g;
-    u->walkers = c.walkers;
-    assert(u->walkers > 0);
-    u->walker_busy_ps = sim_xcalloc(u->walkers, sizeof *u->walker_busy_ps);
-    u->fault_records = c.fault_records;
+    assert(c.walkers > 0);
+    u->walker_busy_ps = sim_xcalloc(c.walkers, sizeof *u->walker_busy_ps);
     u->acs_redirect = c.acs_p2p == 0;
-    u->iec_entries = c.iec_entries;
-    u->iec = sim_xcalloc(u->iec_entries ? u->iec_entries : 1, sizeof *u->iec);
+    u->iec = sim_xcalloc(c.iec_entries ? c.iec_entries : 1, sizeof *u->iec);
 
     /* The driver's initialisation: tables, queue, then translation on. */
     iommu_regs_init(u);
     iommu_reg_write(u, 0, VTD_RTADDR_REG, 8, root);
     iommu_gcmd(u, VTD_GCMD_SRTP);
     iommu_reg_write(u, 0, VTD_IQA_REG, 8, queue);
+    u->qi_driver = (iommu_qi_driver){.base = queue, .status_addr = status,
+                                     .descs = VTD_IQ_DESCS_PER_PAGE};
     iommu_gcmd(u, VTD_GCMD_QIE);
     if (c.irq_compat)
         iommu_gcmd(u, VTD_GCMD_CFI);
@@ -226,6 +222,7 @@ void iommu_destroy(iommu *u)
     free(u->ctx);
     free(u->walker_busy_ps);
     free(u->regs);
+    free(u->reg_row);
     free(u->fault_t_ps);
     free(u->fault_view);
     free(u->iec);
@@ -255,7 +252,7 @@ iommu_domain *iommu_domain_create(iommu *u, uint16_t did)
     iommu_domain *d = sim_xcalloc(1, sizeof *d);
     d->u = u;
     d->did = did;
-    if (iommu_pgtable_init(&d->pt, u->pm, u->mem, &u->arena, u->levels) < 0) {
+    if (iommu_pgtable_init(&d->pt, u->pm, u->mem, &u->arena, u->cfg.levels) < 0) {
         free(d);
         return NULL;
     }
@@ -274,7 +271,7 @@ int64_t iommu_domain_map(iommu_domain *d, uint64_t iova, uint64_t hpa, uint64_t 
                          uint64_t page_bytes, unsigned rights, sim_err *e)
 {
     unsigned leaf = iommu_page_level(page_bytes);
-    if (!leaf || leaf > d->pt.levels || (leaf == 3 && !d->u->superpage_1g))
+    if (!leaf || leaf > d->pt.levels || (leaf == 3 && !d->u->cfg.superpage_1g))
         return sim_err_set(e, "domain %u: %llu-byte pages cannot be mapped by a %u-level table",
                            d->did, (unsigned long long)page_bytes, d->pt.levels);
     if (iova % page_bytes || hpa % page_bytes || bytes % page_bytes || !bytes)
@@ -377,7 +374,7 @@ void iommu_detach(iommu *u, uint16_t rid)
 /* The context of rid at *t (advanced by the reads of a miss), or 0 with *reason. */
 static int context_of(iommu *u, uint16_t rid, uint64_t *t, iommu_ctx_entry *out, uint8_t *reason)
 {
-    for (uint32_t i = 0; i < u->ctx_entries; i++) {
+    for (uint32_t i = 0; i < u->cfg.ctx_entries; i++) {
         iommu_ctx_entry *c = &u->ctx[i];
         if (c->valid && c->rid == rid) {
             c->last_use = ++u->ctx_tick;
@@ -427,9 +424,9 @@ static int context_of(iommu *u, uint16_t rid, uint64_t *t, iommu_ctx_entry *out,
         *reason = VTD_FR_CONTEXT_ENTRY_INV;
         return -1;
     }
-    if (u->ctx_entries) {
+    if (u->cfg.ctx_entries) {
         iommu_ctx_entry *victim = &u->ctx[0];
-        for (uint32_t i = 1; i < u->ctx_entries && victim->valid; i++)
+        for (uint32_t i = 1; i < u->cfg.ctx_entries && victim->valid; i++)
             if (!u->ctx[i].valid || u->ctx[i].last_use < victim->last_use)
                 victim = &u->ctx[i];
         *victim = c;
@@ -455,7 +452,7 @@ static void walk(iommu *u, const iommu_ctx_entry *c, uint64_t t, uint64_t iova, 
 {
     /* The walker that frees first; the miss queues behind it. */
     uint32_t w = 0;
-    for (uint32_t i = 1; i < u->walkers; i++)
+    for (uint32_t i = 1; i < u->cfg.walkers; i++)
         if (u->walker_busy_ps[i] < u->walker_busy_ps[w])
             w = i;
     uint64_t cur = t > u->walker_busy_ps[w] ? t : u->walker_busy_ps[w];
@@ -490,7 +487,8 @@ static void walk(iommu *u, const iommu_ctx_entry *c, uint64_t t, uint64_t iova, 
             break;
         }
         bool large = (e & VTD_SL_PS) && level > 1;
-        if ((e & VTD_SL_RSVD_HIGH) || (large && level > 3) || (large && level == 3 && !u->superpage_1g) ||
+        if ((e & VTD_SL_RSVD_HIGH) || (large && level > 3) ||
+            (large && level == 3 && !u->cfg.superpage_1g) ||
             (large && (e & VTD_SL_ADDR_MASK & ((1ull << level_shift(level)) - 1)))) {
             r->reason = VTD_FR_PAGING_ENTRY_RSVD;
             break;
@@ -707,7 +705,7 @@ int iommu_p2p(iommu *u, uint16_t rid, uint64_t addr, uint32_t len, bool write, u
 /* ---- costs and introspection ---------------------------------------------------- */
 
 void iommu_charge_cycles(iommu *u, uint64_t cycles) { u->cpu_cycles += cycles; }
-unsigned iommu_levels(const iommu *u) { return u->levels; }
+unsigned iommu_levels(const iommu *u) { return u->cfg.levels; }
 uint64_t iommu_root_table(const iommu *u) { return u->root_table; }
 mem_phys *iommu_physmem(const iommu *u) { return u->pm; }
 uint32_t iommu_iotlb_valid(const iommu *u) { return iommu_tlb_valid(u->iotlb); }

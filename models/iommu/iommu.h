@@ -165,9 +165,19 @@ typedef struct iommu_inv {
  * completion writes `data` to the 32-bit word at status_addr. */
 void iommu_inv_encode(const iommu_inv *v, uint64_t desc[2]);
 void iommu_inv_encode_wait(uint32_t data, uint64_t status_addr, uint64_t desc[2]);
-/* The word the driver's wait descriptors write: laid out at creation with the queue
- * (IQA_REG) among the driver's structures. */
-uint64_t iommu_qi_status_addr(const iommu *u);
+/* The IOMMU driver's own record of its queue, kept with the IOMMU as Linux keeps struct
+ * q_inval in struct intel_iommu, so that a submission reads no register back: the
+ * queue's address and size in descriptors (what the driver wrote to IQA), free_head
+ * (the next slot to write: the tail it last wrote to IQT), the word its wait
+ * descriptors write and the data the last one carried (0: none yet). iommu_create lays
+ * the queue and the word out among the driver's structures and fills this in as the
+ * driver's initialisation does; only the driver changes it afterwards (host/dmaapi.h:
+ * iommu_dma_qi_submit). The hardware never reads it. */
+typedef struct iommu_qi_driver {
+    uint64_t base, status_addr;
+    uint32_t descs, free_head, seq;
+} iommu_qi_driver;
+iommu_qi_driver *iommu_qi_driver_of(iommu *u);
 
 /* ---- Registers (VT-d 10.4: iommu_regs.h) ------------------------------------------ *
  *
@@ -217,7 +227,7 @@ typedef struct iommu_fault {
  * At most iommu.fault_records; later ones are only counted, as FSTS.PFO says. A
  * pointer stays valid until its register records another fault. */
 size_t iommu_faults_recorded(const iommu *u);
-const iommu_fault *iommu_fault_get(iommu *u, size_t i);
+const iommu_fault *iommu_fault_get(const iommu *u, size_t i);
 /* Releases every recorded fault and clears the overflow (FRCD.F and FSTS.PFO written
  * with 1s, as the driver's fault handler does). */
 void iommu_faults_clear(iommu *u);

@@ -1,5 +1,7 @@
-/* Private to models/iommu: the IOMMU's state, shared by iommu.c (DMA remapping,
- * invalidation, faults) and irq_remap.c (interrupt remapping). */
+/* Private to models/iommu: the IOMMU's state, shared by iommu.c (creation, domains,
+ * context cache, page walks, translation, ATS, peer-to-peer), irq_remap.c (interrupt
+ * remapping), qi.c (queued invalidation) and regfile.c (the registers, fault
+ * recording). Sizes are read from cfg, never copied. */
 #ifndef MODELS_IOMMU_IOMMU_IMPL_H
 #define MODELS_IOMMU_IOMMU_IMPL_H
 
@@ -46,21 +48,17 @@ struct iommu {
     mem *mem;
     mem_phys *pm;
     mem_phys_arena arena; /* the driver's structures */
-    unsigned levels;
     uint64_t root_table;
 
     /* caches */
     iommu_ctx_entry *ctx;
-    uint32_t ctx_entries;
     uint64_t ctx_tick;
     iommu_tlb *iotlb;
     iommu_tlb *pwc[IOMMU_MAX_LEVELS + 1]; /* by level 2..5: the entries of that level */
     iommu_tlb *devtlb;
-    bool superpage_1g;
 
     /* page walkers: busy-until per walker */
     uint64_t *walker_busy_ps;
-    uint32_t walkers;
 
     /* domains by id, found by linear search (few domains) */
     iommu_domain **domains;
@@ -76,25 +74,24 @@ struct iommu {
     /* the register file (regfile.c): its bytes, and what the hardware latched from them */
     uint8_t *regs;
     uint32_t reg_bytes;
+    uint8_t *reg_row; /* by offset / 4: 1 + the row of regfile.c's table holding it; 0 none */
     iommu_reg_counters reg_counts;
     bool te;              /* GSTS.TES: requests are translated */
-    uint64_t irta_base;   /* IRTA_REG as latched by GCMD.SIRTP */
-    uint32_t irta_entries;
+    bool ire;             /* GSTS.IRES: MSIs are remapped through the latched table */
 
-    /* the status word the driver's wait descriptors write */
-    uint64_t iq_status;
+    iommu_qi_driver qi_driver; /* the driver's, not the hardware's (iommu.h) */
 
     /* faults: recorded in the fault recording registers, the next at frcd_next */
-    uint32_t fault_records, frcd_next;
+    uint32_t frcd_next;
     uint64_t *fault_t_ps;     /* when each register's fault was recorded */
     iommu_fault *fault_view;  /* each register decoded, for iommu_fault_get */
 
-    /* interrupt remapping */
+    /* interrupt remapping: the table as GCMD.SIRTP latched it from IRTA_REG (in use
+     * while ire is set; a later IRTA write takes effect at the next SIRTP) */
     uint64_t irt_base;
-    uint32_t irt_entries; /* 0: remapping off, MSIs pass in compatibility format */
+    uint32_t irt_entries;
     bool irq_compat_allowed;
     iommu_iec_entry *iec;
-    uint32_t iec_entries;
     uint64_t iec_tick;
     iommu_irq_fn irq_fn;
     void *irq_ctx;

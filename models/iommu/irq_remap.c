@@ -20,11 +20,14 @@ int iommu_irq_table_init(iommu *u, unsigned s)
     iommu_reg_write(u, 0, VTD_IRTA_REG, 8, base | s);
     iommu_gcmd(u, VTD_GCMD_SIRTP);
     iommu_gcmd(u, VTD_GCMD_IRE);
-    assert(u->irt_base == base && u->irt_entries == entries);
+    assert(u->ire && u->irt_base == base && u->irt_entries == entries);
     return 0;
 }
 
-uint32_t iommu_irq_table_entries(const iommu *u) { return u->irt_entries; }
+/* The entries of the table in use: none while remapping is off (GSTS.IRES clear). */
+static uint32_t table_entries(const iommu *u) { return u->ire ? u->irt_entries : 0; }
+
+uint32_t iommu_irq_table_entries(const iommu *u) { return table_entries(u); }
 
 static void write_irte(iommu *u, uint32_t index, uint64_t lo, uint64_t hi)
 {
@@ -37,7 +40,7 @@ static void write_irte(iommu *u, uint32_t index, uint64_t lo, uint64_t hi)
 
 int iommu_irte_set_remapped(iommu *u, uint32_t index, uint16_t sid, uint32_t dest, uint8_t vector)
 {
-    if (index >= u->irt_entries)
+    if (index >= table_entries(u))
         return -1;
     uint64_t lo = VTD_IRTE_P | (uint64_t)vector << VTD_IRTE_VECTOR_SHIFT |
                   (uint64_t)dest << VTD_IRTE_DST_SHIFT;
@@ -49,7 +52,7 @@ int iommu_irte_set_remapped(iommu *u, uint32_t index, uint16_t sid, uint32_t des
 int iommu_irte_set_posted(iommu *u, uint32_t index, uint16_t sid, uint64_t pd_addr,
                           uint8_t vector, bool urgent)
 {
-    if (index >= u->irt_entries || (pd_addr & (VTD_PID_BYTES - 1)))
+    if (index >= table_entries(u) || (pd_addr & (VTD_PID_BYTES - 1)))
         return -1;
     uint64_t lo = VTD_IRTE_P | VTD_IRTE_IM | (urgent ? VTD_IRTE_URG : 0) |
                   (uint64_t)vector << VTD_IRTE_VECTOR_SHIFT |
@@ -62,7 +65,7 @@ int iommu_irte_set_posted(iommu *u, uint32_t index, uint16_t sid, uint64_t pd_ad
 
 void iommu_irte_clear(iommu *u, uint32_t index)
 {
-    if (index < u->irt_entries)
+    if (index < table_entries(u))
         write_irte(u, index, 0, 0);
 }
 
@@ -124,7 +127,7 @@ void iommu_set_irq_sink(iommu *u, iommu_irq_fn fn, void *ctx)
 uint32_t iommu_iec_invalidate(iommu *u, bool global, uint32_t index)
 {
     uint32_t n = 0;
-    for (uint32_t i = 0; i < u->iec_entries; i++)
+    for (uint32_t i = 0; i < u->cfg.iec_entries; i++)
         if (u->iec[i].valid && (global || u->iec[i].index == index)) {
             u->iec[i].valid = 0;
             n++;
@@ -135,7 +138,7 @@ uint32_t iommu_iec_invalidate(iommu *u, bool global, uint32_t index)
 /* The IRTE at index through the interrupt entry cache; *t advanced by a miss's read. */
 static void irte_of(iommu *u, uint32_t index, uint64_t *t, uint64_t *lo, uint64_t *hi)
 {
-    for (uint32_t i = 0; i < u->iec_entries; i++) {
+    for (uint32_t i = 0; i < u->cfg.iec_entries; i++) {
         iommu_iec_entry *c = &u->iec[i];
         if (c->valid && c->index == index) {
             c->last_use = ++u->iec_tick;
@@ -151,10 +154,10 @@ static void irte_of(iommu *u, uint32_t index, uint64_t *t, uint64_t *lo, uint64_
     *lo = mem_phys_read_u64(u->pm, a);
     *hi = mem_phys_read_u64(u->pm, a + 8);
     /* Only present entries are cached, so a later fix of the entry is seen. */
-    if (!(*lo & VTD_IRTE_P) || !u->iec_entries)
+    if (!(*lo & VTD_IRTE_P) || !u->cfg.iec_entries)
         return;
     iommu_iec_entry *victim = &u->iec[0];
-    for (uint32_t i = 1; i < u->iec_entries && victim->valid; i++)
+    for (uint32_t i = 1; i < u->cfg.iec_entries && victim->valid; i++)
         if (!u->iec[i].valid || u->iec[i].last_use < victim->last_use)
             victim = &u->iec[i];
     *victim = (iommu_iec_entry){.lo = *lo, .hi = *hi, .index = index, .valid = 1,
@@ -203,9 +206,9 @@ void iommu_msi(void *ctx, uint16_t rid, uint64_t addr, uint32_t data, uint64_t t
 {
     iommu *u = ctx;
     iommu_irq_outcome o = {.rid = rid, .t_ps = t_ps};
-    uint32_t a = (uint32_t)addr;
+    uint32_t a = (uint32_t)addr, entries = table_entries(u);
     if (!(a & VTD_MSI_ADDR_IF)) {
-        if (u->irt_entries && !u->irq_compat_allowed) {
+        if (entries && !u->irq_compat_allowed) {
             block(u, &o, VTD_FR_IR_REQ_COMPAT, 0);
             return;
         }
@@ -216,7 +219,7 @@ void iommu_msi(void *ctx, uint16_t rid, uint64_t addr, uint32_t data, uint64_t t
         deliver(u, &o);
         return;
     }
-    if (!u->irt_entries) {
+    if (!entries) {
         block(u, &o, VTD_FR_IR_ROOT_INVAL, 0);
         return;
     }
@@ -226,7 +229,7 @@ void iommu_msi(void *ctx, uint16_t rid, uint64_t addr, uint32_t data, uint64_t t
     if (a & VTD_MSI_ADDR_SHV)
         index += data & 0xFFFF;
     o.index = index;
-    if (index >= u->irt_entries) {
+    if (index >= entries) {
         block(u, &o, VTD_FR_IR_INDEX_OVER, 0);
         return;
     }

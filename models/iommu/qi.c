@@ -120,7 +120,7 @@ static bool execute(iommu *u, uint64_t da, uint64_t *tp)
     case VTD_INV_DESC_CC: {
         u->inv_ctx++;
         uint16_t sid = (uint16_t)(lo >> VTD_INV_DESC_CC_SID_SHIFT);
-        for (uint32_t i = 0; i < u->ctx_entries; i++) {
+        for (uint32_t i = 0; i < u->cfg.ctx_entries; i++) {
             iommu_ctx_entry *c = &u->ctx[i];
             if (c->valid && (g == VTD_INV_G_GLOBAL || (g == VTD_INV_G_DOMAIN && c->did == did) ||
                              (g == VTD_INV_G_DEVICE && c->rid == sid))) {
@@ -197,4 +197,4 @@ uint64_t iommu_qi_fetch(iommu *u, uint64_t t)
     return t;
 }
 
-uint64_t iommu_qi_status_addr(const iommu *u) { return u->iq_status; }
+iommu_qi_driver *iommu_qi_driver_of(iommu *u) { return &u->qi_driver; }

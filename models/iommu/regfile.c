@@ -44,21 +44,35 @@ static const reg_def reg_defs[] = {
     {IOMMU_FRCD_OFF + 8, 8, true, 0, VTD_FRCD_F, on_frcd_hi}, /* source, reason, F */
 };
 #define N_REGS (sizeof reg_defs / sizeof reg_defs[0])
+_Static_assert(N_REGS < UINT8_MAX, "u->reg_row holds a row of reg_defs plus one in a byte");
 
+#define HOST_IS_LE (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+
+/* The register bytes are little-endian, as the hardware's are: a 4-byte access reads
+ * the low or high half of a 64-bit register. */
 uint64_t iommu_reg_get(const iommu *u, uint32_t off, unsigned size)
 {
-    assert(off + size <= u->reg_bytes);
-    uint64_t v = 0;
-    for (unsigned i = size; i-- > 0;)
-        v = v << 8 | u->regs[off + i];
-    return v;
+    assert(off + size <= u->reg_bytes && (size == 4 || size == 8));
+    if (size == 4) {
+        uint32_t v;
+        memcpy(&v, u->regs + off, 4);
+        return HOST_IS_LE ? v : __builtin_bswap32(v);
+    }
+    uint64_t v;
+    memcpy(&v, u->regs + off, 8);
+    return HOST_IS_LE ? v : __builtin_bswap64(v);
 }
 
 void iommu_reg_set(iommu *u, uint32_t off, unsigned size, uint64_t val)
 {
-    assert(off + size <= u->reg_bytes);
-    for (unsigned i = 0; i < size; i++, val >>= 8)
-        u->regs[off + i] = (uint8_t)val;
+    assert(off + size <= u->reg_bytes && (size == 4 || size == 8));
+    if (size == 4) {
+        uint32_t v = HOST_IS_LE ? (uint32_t)val : __builtin_bswap32((uint32_t)val);
+        memcpy(u->regs + off, &v, 4);
+        return;
+    }
+    uint64_t v = HOST_IS_LE ? val : __builtin_bswap64(val);
+    memcpy(u->regs + off, &v, 8);
 }
 
 static uint32_t frcd_off(uint32_t index) { return IOMMU_FRCD_OFF + index * VTD_FRCD_BYTES; }
@@ -70,6 +84,16 @@ void iommu_regs_init(iommu *u)
     u->regs = sim_xcalloc(u->reg_bytes, 1);
     u->fault_t_ps = sim_xcalloc(c->fault_records, sizeof *u->fault_t_ps);
     u->fault_view = sim_xcalloc(c->fault_records, sizeof *u->fault_view);
+    /* Each 4 bytes of the file name their register, so an access finds it in one step. */
+    u->reg_row = sim_xcalloc(u->reg_bytes / 4, 1);
+    for (size_t i = 0; i < N_REGS; i++) {
+        const reg_def *r = &reg_defs[i];
+        assert(r->off % r->bytes == 0);
+        uint32_t copies = r->per_record ? c->fault_records : 1;
+        for (uint32_t k = 0; k < copies; k++)
+            for (uint32_t b = 0; b < r->bytes; b += 4)
+                u->reg_row[(r->off + k * VTD_FRCD_BYTES + b) / 4] = (uint8_t)(i + 1);
+    }
     uint64_t sagaw = 0;
     for (unsigned l = 3; l <= c->levels; l++)
         sagaw |= 1ull << (l - 2);
@@ -85,29 +109,24 @@ void iommu_regs_init(iommu *u)
     iommu_reg_set(u, VTD_FECTL_REG, 4, VTD_FECTL_IM);
 }
 
-/* The register holding [off, off + size), and where it starts; NULL if none. */
+/* The register holding [off, off + size), and where it starts; NULL if none. Registers
+ * are naturally aligned, so the start is the offset rounded down to the width. */
 static const reg_def *find(const iommu *u, uint32_t off, unsigned size, uint32_t *start)
 {
-    for (size_t i = 0; i < N_REGS; i++) {
-        const reg_def *r = &reg_defs[i];
-        if (off < r->off)
-            continue;
-        uint32_t at = r->off;
-        if (r->per_record) {
-            uint32_t index = (off - r->off) / VTD_FRCD_BYTES;
-            if (index >= u->cfg.fault_records)
-                continue;
-            at += index * VTD_FRCD_BYTES;
-        }
-        if (off + size <= at + r->bytes) {
-            *start = at;
-            return r;
-        }
-    }
-    return NULL;
+    if (off >= u->reg_bytes || !u->reg_row[off / 4])
+        return NULL;
+    const reg_def *r = &reg_defs[u->reg_row[off / 4] - 1];
+    uint32_t at = off & ~(uint32_t)(r->bytes - 1);
+    if (off + size > at + r->bytes)
+        return NULL;
+    *start = at;
+    return r;
 }
 
-static bool aligned(uint32_t off, unsigned size) { return (size == 4 || size == 8) && off % size == 0; }
+static bool aligned(uint32_t off, unsigned size)
+{
+    return (size == 4 || size == 8) && !(off & (size - 1));
+}
 
 uint64_t iommu_reg_read(iommu *u, uint32_t off, unsigned size)
 {
@@ -128,11 +147,11 @@ uint64_t iommu_reg_write(iommu *u, uint64_t t_ps, uint32_t off, unsigned size, u
 {
     u->reg_counts.writes++;
     uint32_t at;
-    const reg_def *r = aligned(off, size) ? find(u, off, size, &at) : NULL;
     if (!aligned(off, size)) {
         u->reg_counts.misaligned++;
         return t_ps;
     }
+    const reg_def *r = find(u, off, size, &at);
     if (!r) {
         u->reg_counts.unknown++;
         return t_ps;
@@ -177,8 +196,8 @@ static void on_gcmd(iommu *u, uint32_t reg, uint64_t written, uint64_t *t)
     }
     if (cmd & VTD_GCMD_SIRTP) {
         uint64_t irta = iommu_reg_get(u, VTD_IRTA_REG, 8);
-        u->irta_base = irta & VTD_IRTA_ADDR_MASK;
-        u->irta_entries = 2u << (irta & VTD_IRTA_S_MASK);
+        u->irt_base = irta & VTD_IRTA_ADDR_MASK;
+        u->irt_entries = 2u << (irta & VTD_IRTA_S_MASK);
         sts |= VTD_GCMD_SIRTP;
     }
     if ((sts & VTD_GCMD_QIE) && !(cmd & VTD_GCMD_QIE))
@@ -186,9 +205,8 @@ static void on_gcmd(iommu *u, uint32_t reg, uint64_t written, uint64_t *t)
     sts = (sts & ~VTD_GCMD_ENABLES) | (cmd & VTD_GCMD_ENABLES);
     iommu_reg_set(u, VTD_GSTS_REG, 4, sts);
     u->te = sts & VTD_GCMD_TE;
+    u->ire = sts & VTD_GCMD_IRE;
     u->irq_compat_allowed = sts & VTD_GCMD_CFI;
-    u->irt_base = u->irta_base;
-    u->irt_entries = sts & VTD_GCMD_IRE ? u->irta_entries : 0;
 }
 
 static void on_iqt(iommu *u, uint32_t reg, uint64_t written, uint64_t *t)
@@ -207,7 +225,7 @@ static bool frcd_pending(const iommu *u, uint32_t index)
 size_t iommu_faults_recorded(const iommu *u)
 {
     size_t n = 0;
-    for (uint32_t i = 0; i < u->fault_records; i++)
+    for (uint32_t i = 0; i < u->cfg.fault_records; i++)
         n += frcd_pending(u, i);
     return n;
 }
@@ -245,19 +263,20 @@ void iommu_record_fault(iommu *u, uint16_t rid, uint64_t addr, uint8_t reason, b
     if (!(fsts & VTD_FSTS_PPF))
         fsts = (fsts & ~VTD_FSTS_FRI_MASK) | VTD_FSTS_PPF | i << VTD_FSTS_FRI_SHIFT;
     iommu_reg_set(u, VTD_FSTS_REG, 4, fsts);
-    u->frcd_next = (i + 1) % u->fault_records;
+    u->frcd_next = (i + 1) % u->cfg.fault_records;
 }
 
-/* Software's side: reads the registers through iommu_reg_read like a fault handler. */
-const iommu_fault *iommu_fault_get(iommu *u, size_t k)
+/* What a fault handler would read from the registers, decoded. Looking is not a
+ * register access: the raw getter leaves iommu_reg_counts as software left them. */
+const iommu_fault *iommu_fault_get(const iommu *u, size_t k)
 {
     /* The oldest pending record is the first at or after the next one to be written. */
-    for (uint32_t n = 0; n < u->fault_records; n++) {
-        uint32_t i = (u->frcd_next + n) % u->fault_records;
-        uint64_t hi = iommu_reg_read(u, frcd_off(i) + 8, 8);
+    for (uint32_t n = 0; n < u->cfg.fault_records; n++) {
+        uint32_t i = (u->frcd_next + n) % u->cfg.fault_records;
+        uint64_t hi = iommu_reg_get(u, frcd_off(i) + 8, 8);
         if (!(hi & VTD_FRCD_F) || k--)
             continue;
-        uint64_t info = iommu_reg_read(u, frcd_off(i), 8);
+        uint64_t info = iommu_reg_get(u, frcd_off(i), 8);
         uint8_t reason = (uint8_t)(hi >> VTD_FRCD_FR_SHIFT);
         bool interrupt = reason >= VTD_FR_IR_REQ_RSVD;
         u->fault_view[i] = (iommu_fault){
@@ -272,7 +291,7 @@ const iommu_fault *iommu_fault_get(iommu *u, size_t k)
 
 void iommu_faults_clear(iommu *u)
 {
-    for (uint32_t i = 0; i < u->fault_records; i++)
+    for (uint32_t i = 0; i < u->cfg.fault_records; i++)
         if (frcd_pending(u, i))
             iommu_reg_write(u, 0, frcd_off(i) + 8, 8, VTD_FRCD_F);
     iommu_reg_write(u, 0, VTD_FSTS_REG, 4, VTD_FSTS_PFO);
