@@ -757,8 +757,8 @@ nic *nic_create(const sim_params *p, const nic_env *env, sim_err *e)
         fn->rx_map = sim_xcalloc(nq, sizeof *fn->rx_map);
     }
     for (unsigned q = 0; q < n->cfg.total_queues; q++) {
-        nic_q_init(n, &n->txq[q], true, q);
-        nic_q_init(n, &n->rxq[q], false, q);
+        nic_q_init(n, &n->txq[q], true);
+        nic_q_init(n, &n->rxq[q], false);
     }
     n->veb = nic_veb_create(1 + n->cfg.max_vfs);
     nic_buf_init(&n->txbuf, n->cfg.tx_buffer_bytes, n->ctr);

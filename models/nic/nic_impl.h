@@ -1,8 +1,8 @@
 /* Internals shared by the files of the NIC model (nic.c: parameters, functions,
  * configuration space, VFs as the SR-IOV capability creates them, timed actions;
  * regs.c: register decode; mbx.c: VF administration and the mailbox; queue.c: rings,
- * DMA, transmit arbitration, wire, receive, interrupts; veb.c: the embedded switch;
- * pcie_model.c: the analytic model). Not for other models. */
+ * DMA, transmit arbitration, wire, receive, interrupts; veb.c: the embedded switch).
+ * Not for other models; the analytic model is host/nic_pcie_model.c. */
 #ifndef MODELS_NIC_NIC_IMPL_H
 #define MODELS_NIC_NIC_IMPL_H
 
@@ -67,7 +67,6 @@ typedef struct nic_q {
     struct nic *nic;
     struct nic_fn *fn;
     unsigned qi;  /* the function's queue number */
-    unsigned pool_idx; /* index in the NIC's queue pool */
     bool is_tx;
     uint32_t gen; /* bumped when the queue is (re)assigned or reset */
     nic_ring *ring;
@@ -236,7 +235,7 @@ void nic_mbx_send(nic *n, unsigned vf, bool from_vf, uint64_t t_ps);
 void nic_mbx_deliver(nic *n, void *msg, uint64_t now);
 
 /* queue.c */
-void nic_q_init(nic *n, nic_q *q, bool is_tx, unsigned pool_idx);
+void nic_q_init(nic *n, nic_q *q, bool is_tx);
 void nic_q_reset(nic_q *q);
 void nic_q_free(nic_q *q);
 void nic_q_doorbell(nic_q *q, uint64_t t_ps, uint32_t tail);

@@ -42,8 +42,6 @@
 #define NIC_REG_RDT(q) (NIC_REG_QUEUE_BASE + NIC_REG_QUEUE_STRIDE * (uint32_t)(q) + 0x08u)
 #define NIC_REG_TDH(q) (NIC_REG_QUEUE_BASE + NIC_REG_QUEUE_STRIDE * (uint32_t)(q) + 0x10u)
 #define NIC_REG_TDT(q) (NIC_REG_QUEUE_BASE + NIC_REG_QUEUE_STRIDE * (uint32_t)(q) + 0x18u)
-#define NIC_REG_QUEUE_OF(off) (((off) - NIC_REG_QUEUE_BASE) / NIC_REG_QUEUE_STRIDE)
-#define NIC_REG_IN_QUEUE(off) (((off) - NIC_REG_QUEUE_BASE) % NIC_REG_QUEUE_STRIDE)
 
 /* ---- The PF's administration of its VFs (PF BAR0) ----------------------------------
  *
