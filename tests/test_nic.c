@@ -623,6 +623,22 @@ START_TEST(test_configuration_refused)
     rig_set(&f.r, "nicload.vms", "3");
     ck_assert_int_eq(systems_ops.check(f.r.p, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "nic.vfs = 2"));
+
+    /* The PF's queue blocks must stop below the mailbox: 1152 queue pairs at most. */
+    rig_set(&f.r, "nic.total_queues", "2048");
+    rig_set(&f.r, "nic.pf_queues", "1153");
+    ck_assert_int_eq(nic_check(f.r.p, PLATFORM_DEVICE_RID, &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.msg, "nic.pf_queues = 1153"));
+    ck_assert_ptr_nonnull(strstr(e.msg, "(1152 queue pairs"));
+    rig_set(&f.r, "nic.pf_queues", "1152");
+    ck_assert_int_eq(nic_check(f.r.p, PLATFORM_DEVICE_RID, &e), 0);
+    /* The last VF's routing ID must exist; without VFs there is none. */
+    rig_set(&f.r, "nic.vf_offset", "65535");
+    ck_assert_int_eq(nic_check(f.r.p, PLATFORM_DEVICE_RID, &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.msg, "nic.vf_offset = 65535, nic.vf_stride = 2 and "
+                                        "nic.max_vfs = 8 put the last VF at routing ID"));
+    rig_set(&f.r, "nic.max_vfs", "0");
+    ck_assert_int_eq(nic_check(f.r.p, PLATFORM_DEVICE_RID, &e), 0);
     sim_params_destroy(f.r.p);
 }
 END_TEST

@@ -185,11 +185,18 @@ int nic_check(const sim_params *p, uint16_t pf_rid, sim_err *e)
     if (c.pf_queues > c.total_queues)
         return sim_err_set(e, "nic.pf_queues = %u is more queues than the pool holds "
                               "(nic.total_queues = %u)", c.pf_queues, c.total_queues);
-    uint64_t last_rid = pf_rid + c.vf_offset +
-                        (c.max_vfs ? (uint64_t)(c.max_vfs - 1) * c.vf_stride : 0);
-    if (last_rid > 0xffff)
-        return sim_err_set(e, "nic.vf_offset + (nic.max_vfs - 1) x nic.vf_stride puts the last VF "
-                              "beyond routing ID FFFFh");
+    if (c.pf_queues > NIC_PF_MAX_QUEUES)
+        return sim_err_set(e, "nic.pf_queues = %u is more than the PF's register map holds (%u "
+                              "queue pairs: higher queue blocks would overlap the mailbox)",
+                           c.pf_queues, NIC_PF_MAX_QUEUES);
+    if (c.max_vfs) {
+        uint32_t last_rid = pcie_sriov_rid(pf_rid, c.vf_offset, c.vf_stride, c.max_vfs - 1);
+        if (last_rid > 0xffff)
+            return sim_err_set(e, "nic.vf_offset = %u, nic.vf_stride = %u and nic.max_vfs = %u put "
+                                  "the last VF at routing ID %x (the PF's is %04x): beyond FFFFh",
+                               c.vf_offset, c.vf_stride, c.max_vfs, (unsigned)last_rid,
+                               (unsigned)pf_rid);
+    }
     unsigned long long entries = c.ring_entries;
     if (entries % 8)
         return sim_err_set(e, "nic.ring_entries = %llu: must be a multiple of 8 (the ring length "
