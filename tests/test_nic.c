@@ -422,6 +422,7 @@ START_TEST(test_vf_administration_registers)
                    NIC_VMVIR_VLANA_DEFAULT | 0xfff);
     ck_assert_uint_eq(nic_fn_vlan(f.n, NIC_FN_OF_VF(0)), 300);
     nic_mmio_write(f.n, t, pf_reg(&f, NIC_REG_PFVF(0, NIC_PFVF_RATE)), 4, 41000000);
+    ck_assert_ptr_nonnull(strstr(nic_last_error(f.n), "VF 0 rate limit 41000000 kb/s"));
     nic_mmio_write(f.n, t, pf_reg(&f, NIC_REG_PFVF(0, NIC_PFVF_LINK)), 4, 3);
     nic_mmio_write(f.n, t, pf_reg(&f, NIC_REG_PFVF(5, NIC_PFVF_TRUST)), 4, 1);
     ck_assert_uint_eq(rig_stat(&f.r, "nic.pf_driver_errors"), 5);
