@@ -150,12 +150,12 @@ void nic_register_params(sim_params *p)
     sim_params_add_table(p, nic_params, SIM_TABLE_LEN(nic_params));
 }
 
-void nic_cfg_load(const sim_params *p, nic_cfg *c)
+/* The NIC's parameters from the registry (tags apart: nic_create sets them). */
+static void nic_cfg_load(const sim_params *p, nic_cfg *c)
 {
     memset(c, 0, sizeof *c);
     sim_params_load_table(p, nic_params, SIM_TABLE_LEN(nic_params), c);
     nic_mac_parse(c->pf_mac_text, &c->pf_mac); /* nic_check has refused malformed ones */
-    c->tags = pcie_link_params_load(p).tags;
 }
 
 nic_caps nic_caps_of(const sim_params *p)
@@ -745,6 +745,7 @@ nic *nic_create(const sim_params *p, const nic_env *env, sim_err *e)
     n->lcfg = pcie_link_config(env->link);
     n->pf_rid = env->pf_rid;
     nic_cfg_load(p, &n->cfg);
+    n->cfg.tags = pcie_link_params_load(p).tags;
     /* 8 bits per byte at line_gbps: 8000 / Gbps ps per byte, kept x1024 so a frame's
      * time is an integer multiply-shift. */
     n->ps_per_byte_x1024 = (uint64_t)llround(8000.0 * 1024.0 / n->cfg.line_gbps);

@@ -160,7 +160,7 @@ typedef struct nic_cfg {
     const char *pf_mac_text;
     /* not parameters of the table */
     uint64_t pf_mac;     /* pf_mac_text parsed */
-    uint32_t tags;       /* the link's (pcie.tags): each function's DMA engine */
+    uint32_t tags;       /* the link's (pcie.tags; nic_create sets it): the DMA engines' */
 } nic_cfg;
 
 /* A FIFO of (time, bytes) releases of an on-chip buffer, in time order. */
@@ -219,8 +219,6 @@ struct nic {
 };
 
 /* nic.c */
-/* The NIC's parameters from the registry. */
-void nic_cfg_load(const sim_params *p, nic_cfg *c);
 void nic_set_error(nic *n, uint64_t *counter, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void nic_sched(nic *n, uint64_t t_ps, enum nic_act_kind kind, void *obj, uint32_t gen);
