@@ -173,7 +173,8 @@ static unsigned vfs_enabled(pfdrv *d)
 /* ---------------------------------------------------------------- enabling VFs */
 
 /* Size and place every VF BAR after the PF's BARs, as the OS does before it sets VF
- * Enable: NumVFs x the per-VF size, aligned to the whole region. */
+ * Enable: NumVFs x the per-VF size, aligned to the whole region. A sized register is
+ * written with its address next, so it is not restored. */
 static int place_vf_bars(pfdrv *d, unsigned num)
 {
     pcie_cfg *pf = pcie_cfg_bus_lookup(d->bus, d->pf_rid);
@@ -185,17 +186,11 @@ static int place_vf_bars(pfdrv *d, unsigned num)
     }
     for (unsigned b = 0; b < PCIE_CFG_NUM_BARS; b++) {
         unsigned reg = PCIE_SRIOV_VF_BAR(b);
-        sriov_write(d, reg, 4, 0xffffffffu);
-        uint32_t lo = sriov_read(d, reg, 4);
-        if (!lo)
+        bool is64;
+        uint64_t per_vf = pcie_cfg_bus_size_bar(d->bus, d->pf_rid, (uint16_t)(d->sriov + reg),
+                                                b + 1 < PCIE_CFG_NUM_BARS, false, &is64);
+        if (!per_vf)
             continue; /* not implemented */
-        bool is64 = (lo & PCIE_BAR_MEM_TYPE) == PCIE_BAR_MEM_TYPE_64;
-        uint64_t hi = 0xffffffffu;
-        if (is64) {
-            sriov_write(d, reg + 4, 4, 0xffffffffu);
-            hi = sriov_read(d, reg + 4, 4);
-        }
-        uint64_t per_vf = ~((hi << 32) | (lo & PCIE_BAR_MEM_ADDR)) + 1;
         uint64_t region = per_vf * num, align = per_vf;
         while (align < region)
             align <<= 1;
