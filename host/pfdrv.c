@@ -63,22 +63,28 @@ unsigned pfdrv_vfs(const sim_params *p)
     return c.vfs;
 }
 
+/* The queue pool's rule, before a run (pfdrv_check_vfs) and when enabling VFs: the
+ * PF's queue pairs and vfs VFs' (`what` says where vfs comes from) fit in the pool. */
+static int check_pool(const nic_caps *k, const char *what, unsigned vfs, sim_err *e)
+{
+    unsigned pfq = k->pf_queues, qpv = k->queues_per_vf, total = k->total_queues;
+    unsigned long long need = (unsigned long long)pfq + (unsigned long long)vfs * qpv;
+    if (need <= total)
+        return 0;
+    return sim_err_set(e,
+                       "more queues than the pool holds: nic.pf_queues + %s x "
+                       "nic.queues_per_vf = %u + %u x %u = %llu queue pairs, "
+                       "nic.total_queues = %u (at most %u VFs fit)",
+                       what, pfq, vfs, qpv, need, total, pfq <= total ? (total - pfq) / qpv : 0);
+}
+
 int pfdrv_check_vfs(const sim_params *p, const char *what, unsigned vfs, sim_err *e)
 {
     nic_caps k = nic_caps_of(p);
-    unsigned pfq = k.pf_queues, qpv = k.queues_per_vf, total = k.total_queues;
     if (vfs > k.max_vfs)
         return sim_err_set(e, "%s = %u: NumVFs above TotalVFs (nic.max_vfs = %u)", what, vfs,
                            k.max_vfs);
-    if ((uint64_t)pfq + (uint64_t)vfs * qpv > total)
-        return sim_err_set(e,
-                           "more queues than the pool holds: nic.pf_queues + %s x "
-                           "nic.queues_per_vf = %u + %u x %u = %llu queue pairs, "
-                           "nic.total_queues = %u (at most %u VFs fit)",
-                           what, pfq, vfs, qpv,
-                           (unsigned long long)pfq + (unsigned long long)vfs * qpv, total,
-                           pfq <= total ? (total - pfq) / qpv : 0);
-    return 0;
+    return check_pool(&k, what, vfs, e);
 }
 
 int pfdrv_check(const sim_params *p, sim_err *e)
@@ -167,7 +173,8 @@ static unsigned vfs_enabled(pfdrv *d)
 /* ---------------------------------------------------------------- enabling VFs */
 
 /* Size and place every VF BAR after the PF's BARs, as the OS does before it sets VF
- * Enable: NumVFs x the per-VF size, aligned to the whole region. */
+ * Enable: NumVFs x the per-VF size, aligned to the whole region. A sized register is
+ * written with its address next, so it is not restored. */
 static int place_vf_bars(pfdrv *d, unsigned num)
 {
     pcie_cfg *pf = pcie_cfg_bus_lookup(d->bus, d->pf_rid);
@@ -179,17 +186,11 @@ static int place_vf_bars(pfdrv *d, unsigned num)
     }
     for (unsigned b = 0; b < PCIE_CFG_NUM_BARS; b++) {
         unsigned reg = PCIE_SRIOV_VF_BAR(b);
-        sriov_write(d, reg, 4, 0xffffffffu);
-        uint32_t lo = sriov_read(d, reg, 4);
-        if (!lo)
+        bool is64;
+        uint64_t per_vf = pcie_cfg_bus_size_bar(d->bus, d->pf_rid, (uint16_t)(d->sriov + reg),
+                                                b + 1 < PCIE_CFG_NUM_BARS, false, &is64);
+        if (!per_vf)
             continue; /* not implemented */
-        bool is64 = (lo & PCIE_BAR_MEM_TYPE) == PCIE_BAR_MEM_TYPE_64;
-        uint64_t hi = 0xffffffffu;
-        if (is64) {
-            sriov_write(d, reg + 4, 4, 0xffffffffu);
-            hi = sriov_read(d, reg + 4, 4);
-        }
-        uint64_t per_vf = ~((hi << 32) | (lo & PCIE_BAR_MEM_ADDR)) + 1;
         uint64_t region = per_vf * num, align = per_vf;
         while (align < region)
             align <<= 1;
@@ -232,12 +233,9 @@ int pfdrv_enable_vfs(pfdrv *d, unsigned num_vfs)
     if (num_vfs > total)
         return fail(d, "PF driver: cannot enable %u VFs: NumVFs above TotalVFs = %u "
                        "(nic.max_vfs)", num_vfs, total);
-    uint64_t need = k->pf_queues + (uint64_t)num_vfs * k->queues_per_vf;
-    if (need > k->total_queues)
-        return fail(d, "PF driver: cannot enable %u VFs: more queues than the pool holds (%u for "
-                       "the PF + %u x %u = %llu queue pairs, pool %u; at most %u VFs fit)",
-                    num_vfs, k->pf_queues, num_vfs, k->queues_per_vf, (unsigned long long)need,
-                    k->total_queues, (k->total_queues - k->pf_queues) / k->queues_per_vf);
+    sim_err e;
+    if (check_pool(k, "NumVFs", num_vfs, &e) < 0)
+        return fail(d, "PF driver: cannot enable %u VFs: %s", num_vfs, e.msg);
     if (num_vfs == 0)
         return 0;
     if (place_vf_bars(d, num_vfs) < 0)

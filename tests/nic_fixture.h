@@ -139,13 +139,6 @@ static inline nic_pkt fx_pkt(uint64_t dst, uint64_t src, uint16_t vlan, uint16_t
     return p;
 }
 
-static inline double fx_stat(nicfx *f, const char *name)
-{
-    double v = -1;
-    ck_assert_msg(sim_stats_get(f->r.s, name, &v), "no stat %s", name);
-    return v;
-}
-
 static inline void nicfx_destroy(nicfx *f)
 {
     for (unsigned i = 0; i < f->nq; i++)

@@ -107,8 +107,8 @@ START_TEST(test_numvfs_above_totalvfs_refused)
     ck_assert_ptr_nonnull(strstr(pfdrv_last_error(f.pf), "TotalVFs"));
     ck_assert_uint_eq(pfdrv_errors(f.pf), 1);
     ck_assert_uint_eq(nic_pf_errors(f.n), 1);
-    ck_assert_uint_eq(fx_stat(&f, "nic.pf_driver_errors"), 0);
-    ck_assert_uint_eq(fx_stat(&f, "nic.sriov_errors"), 1);
+    ck_assert_uint_eq(rig_stat(&f.r, "nic.pf_driver_errors"), 0);
+    ck_assert_uint_eq(rig_stat(&f.r, "nic.sriov_errors"), 1);
     nicfx_destroy(&f);
 }
 END_TEST
@@ -129,13 +129,13 @@ START_TEST(test_queue_pool_refuses_oversubscription)
     ck_assert_ptr_nonnull(strstr(pfdrv_last_error(f.pf), "more queues than the pool holds"));
     ck_assert_ptr_nonnull(strstr(pfdrv_last_error(f.pf), "at most 7 VFs"));
     ck_assert_uint_eq(pfdrv_errors(f.pf), 1);
-    ck_assert_uint_eq(fx_stat(&f, "nic.pf_driver_errors"), 0);
+    ck_assert_uint_eq(rig_stat(&f.r, "nic.pf_driver_errors"), 0);
     /* The device refuses it too when software bypasses the driver. */
     unsigned s = sriov_of(&f);
     pcie_cfg_bus_write(f.r.pf->bus, PLATFORM_DEVICE_RID, (uint16_t)(s + PCIE_SRIOV_NUM_VFS), 2, 8);
     pcie_cfg_bus_write(f.r.pf->bus, PLATFORM_DEVICE_RID, (uint16_t)(s + PCIE_SRIOV_CTRL), 2, PCIE_SRIOV_CTRL_VF_ENABLE);
     ck_assert_uint_eq(nic_num_vfs(f.n), 0);
-    ck_assert_uint_eq(fx_stat(&f, "nic.sriov_errors"), 1);
+    ck_assert_uint_eq(rig_stat(&f.r, "nic.sriov_errors"), 1);
 
     /* As a configuration, the same is refused before a run. */
     sim_err e;
@@ -351,7 +351,7 @@ START_TEST(test_mailbox_latency_and_trust)
                      0);
     nicfx_run_us(&f, 20);
     ck_assert_uint_eq(nic_fn_mac(f.n, NIC_FN_OF_VF(1)), mac);
-    ck_assert_uint_eq(fx_stat(&f, "nic.mbx_refused"), 1);
+    ck_assert_uint_eq(rig_stat(&f.r, "nic.mbx_refused"), 1);
     ck_assert_int_eq(pfdrv_set_vf_trust(f.pf, sim_now_ps(f.r.k), 1, true, NULL), 0);
     ck_assert_int_eq(nic_drv_request_mac(f.n, NIC_FN_OF_VF(1), sim_now_ps(f.r.k), 0x02aabbccdd02ull,
                                          NULL),
@@ -422,9 +422,10 @@ START_TEST(test_vf_administration_registers)
                    NIC_VMVIR_VLANA_DEFAULT | 0xfff);
     ck_assert_uint_eq(nic_fn_vlan(f.n, NIC_FN_OF_VF(0)), 300);
     nic_mmio_write(f.n, t, pf_reg(&f, NIC_REG_PFVF(0, NIC_PFVF_RATE)), 4, 41000000);
+    ck_assert_ptr_nonnull(strstr(nic_last_error(f.n), "VF 0 rate limit 41000000 kb/s"));
     nic_mmio_write(f.n, t, pf_reg(&f, NIC_REG_PFVF(0, NIC_PFVF_LINK)), 4, 3);
     nic_mmio_write(f.n, t, pf_reg(&f, NIC_REG_PFVF(5, NIC_PFVF_TRUST)), 4, 1);
-    ck_assert_uint_eq(fx_stat(&f, "nic.pf_driver_errors"), 5);
+    ck_assert_uint_eq(rig_stat(&f.r, "nic.pf_driver_errors"), 5);
     ck_assert_ptr_nonnull(strstr(nic_last_error(f.n), "VF 5 does not exist"));
     ck_assert_uint_eq(nic_fn_get_counters(f.n, NIC_PF).bad_mmio, 0);
     /* The mailbox memory is one buffer seen from both sides. */
@@ -438,18 +439,18 @@ START_TEST(test_vf_administration_registers)
     ck_assert(nic_fn_link_up(f.n, NIC_FN_OF_VF(1)));
     nicfx_run_us(&f, 10);
     ck_assert(!nic_fn_link_up(f.n, NIC_FN_OF_VF(1)));
-    ck_assert_uint_eq(fx_stat(&f, "nic.mbx_msgs"), 1);
+    ck_assert_uint_eq(rig_stat(&f.r, "nic.mbx_msgs"), 1);
     t = sim_now_ps(f.r.k);
     nic_mmio_write(f.n, t, pf_reg(&f, NIC_REG_PFMBMEM(1, 0)), 4, 0x7777);
     nic_mmio_write(f.n, t, pf_reg(&f, NIC_REG_PFVF(1, NIC_PFVF_PFMAILBOX)), 4, NIC_PFMAILBOX_STS);
     nicfx_run_us(&f, 20);
-    ck_assert_uint_eq(fx_stat(&f, "nic.pf_driver_errors"), 6);
+    ck_assert_uint_eq(rig_stat(&f.r, "nic.pf_driver_errors"), 6);
     ck_assert_ptr_nonnull(strstr(nic_last_error(f.n), "malformed"));
     /* A VF's unknown message is refused as a request. */
     nic_mmio_write(f.n, t, vf1 + NIC_REG_VFMBMEM(0), 4, 0x0099);
     nic_mmio_write(f.n, t, vf1 + NIC_REG_VFMAILBOX, 4, NIC_VFMAILBOX_REQ);
     nicfx_run_us(&f, 20);
-    ck_assert_uint_eq(fx_stat(&f, "nic.mbx_refused"), 1);
+    ck_assert_uint_eq(rig_stat(&f.r, "nic.mbx_refused"), 1);
     /* A VF has no VF administration registers of its own; the PF has no VFMAILBOX. */
     nic_mmio_write(f.n, t, vf1 + NIC_REG_EIMC + 0x10, 4, 1);
     ck_assert_uint_eq(nic_fn_get_counters(f.n, NIC_FN_OF_VF(1)).bad_mmio, 1);
@@ -495,7 +496,7 @@ START_TEST(test_guest_mistakes_are_counted)
     nic_mmio_write(f.n, t, nic_reg_addr(f.n, NIC_FN_OF_VF(0), 0x3ff0), 4, 1);
     ck_assert_uint_eq(nic_fn_get_counters(f.n, NIC_FN_OF_VF(0)).bad_mmio, 1);
     nic_mmio_write(f.n, t, 0x1234, 4, 1);
-    ck_assert_uint_eq(fx_stat(&f, "nic.bad_mmio"), 1);
+    ck_assert_uint_eq(rig_stat(&f.r, "nic.bad_mmio"), 1);
     /* A transmit buffer the IOMMU does not map: the read gets UR, the packet is
      * dropped, the error is counted and written back; the next packet goes out. */
     nic_pkt p = fx_pkt(PEER_MAC, VF_MAC(0), 0, 64, 0);
@@ -539,11 +540,11 @@ START_TEST(test_guest_mistakes_are_counted)
      * (posted: the NIC never learns) and counted there. */
     rxr.desc[0].buf_addr = BLOCK_LO + 8192;
     nic_mmio_write(f.n, sim_now_ps(f.r.k), nic_reg_addr(f.n, NIC_FN_OF_VF(0), NIC_REG_RDT(1)), 4, 1);
-    double ur0 = fx_stat(&f, "rc.unsupported_requests");
+    double ur0 = rig_stat(&f.r, "rc.unsupported_requests");
     nic_pkt in = fx_pkt(VF_MAC(0), PEER_MAC, 0, 64, 1); /* flow 1: queue 1 */
     nic_wire_rx(f.n, &in, sim_now_ps(f.r.k) + 1000);
     nicfx_run_us(&f, 50);
-    ck_assert_double_eq(fx_stat(&f, "rc.unsupported_requests"), ur0 + 1);
+    ck_assert_double_eq(rig_stat(&f.r, "rc.unsupported_requests"), ur0 + 1);
     /* A descriptor ring the IOMMU does not map: the fetch is refused, the queue stops. */
     nic_ring lost = {.base_addr = BLOCK_LO, .entries = 64};
     lost.desc = calloc(64, sizeof *lost.desc);
@@ -623,6 +624,22 @@ START_TEST(test_configuration_refused)
     rig_set(&f.r, "nicload.vms", "3");
     ck_assert_int_eq(systems_ops.check(f.r.p, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "nic.vfs = 2"));
+
+    /* The PF's queue blocks must stop below the mailbox: 1152 queue pairs at most. */
+    rig_set(&f.r, "nic.total_queues", "2048");
+    rig_set(&f.r, "nic.pf_queues", "1153");
+    ck_assert_int_eq(nic_check(f.r.p, PLATFORM_DEVICE_RID, &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.msg, "nic.pf_queues = 1153"));
+    ck_assert_ptr_nonnull(strstr(e.msg, "(1152 queue pairs"));
+    rig_set(&f.r, "nic.pf_queues", "1152");
+    ck_assert_int_eq(nic_check(f.r.p, PLATFORM_DEVICE_RID, &e), 0);
+    /* The last VF's routing ID must exist; without VFs there is none. */
+    rig_set(&f.r, "nic.vf_offset", "65535");
+    ck_assert_int_eq(nic_check(f.r.p, PLATFORM_DEVICE_RID, &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.msg, "nic.vf_offset = 65535, nic.vf_stride = 2 and "
+                                        "nic.max_vfs = 8 put the last VF at routing ID"));
+    rig_set(&f.r, "nic.max_vfs", "0");
+    ck_assert_int_eq(nic_check(f.r.p, PLATFORM_DEVICE_RID, &e), 0);
     sim_params_destroy(f.r.p);
 }
 END_TEST

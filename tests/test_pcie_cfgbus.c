@@ -1,5 +1,5 @@
 /* Unit tests of the configuration bus (models/pcie/cfgbus.c): ECAM decode, absent
- * functions, attach/detach, enumeration and BAR assignment, the counters; and the
+ * functions, attach/detach, enumeration, BAR sizing and assignment, the counters; and the
  * SR-IOV capability (models/pcie/sriov.h) on a fake device. */
 #include <check.h>
 #include <signal.h>
@@ -318,6 +318,44 @@ START_TEST(test_assign_bars_above_4g)
     ck_assert_uint_eq(pcie_cfg_bar_address(small, 0), 0);
     pcie_cfg_destroy(big);
     pcie_cfg_destroy(small);
+    pcie_cfg_bus_destroy(b);
+}
+END_TEST
+
+START_TEST(test_size_bar)
+{
+    /* Sizing in place (restore) leaves the BAR where it was; without restoring, the
+     * registers keep the size mask for the caller to overwrite, and only the probing
+     * accesses are made. */
+    pcie_cfg_bus *b = pcie_cfg_bus_create();
+    pcie_cfg *c = new_fn();
+    ck_assert(pcie_cfg_add_bar(c, 0, 1ull << 24, true, true));
+    ck_assert(pcie_cfg_add_bar(c, 2, 4096, false, false));
+    uint16_t rid = pcie_cfg_rid(0, 2, 0);
+    ck_assert(pcie_cfg_bus_attach(b, rid, c));
+    pcie_cfg_bus_write(b, rid, PCIE_CFG_BAR(0), 4, 0x81000000u);
+    pcie_cfg_bus_write(b, rid, PCIE_CFG_BAR(1), 4, 0x2u);
+    pcie_cfg_bus_counters before = pcie_cfg_bus_get_counters(b);
+    bool is64 = false;
+    ck_assert_uint_eq(pcie_cfg_bus_size_bar(b, rid, PCIE_CFG_BAR(0), true, true, &is64),
+                      1ull << 24);
+    ck_assert(is64);
+    ck_assert_uint_eq(pcie_cfg_bar_address(c, 0), 0x281000000ull);
+    pcie_cfg_bus_counters after = pcie_cfg_bus_get_counters(b);
+    ck_assert_uint_eq(after.cfg_reads - before.cfg_reads, 4);
+    ck_assert_uint_eq(after.cfg_writes - before.cfg_writes, 4);
+    ck_assert_uint_eq(pcie_cfg_bus_size_bar(b, rid, PCIE_CFG_BAR(0), true, false, &is64),
+                      1ull << 24);
+    ck_assert_uint_eq(pcie_cfg_bar_address(c, 0), ~((1ull << 24) - 1));
+    before = after;
+    after = pcie_cfg_bus_get_counters(b);
+    ck_assert_uint_eq(after.cfg_reads - before.cfg_reads, 2);
+    ck_assert_uint_eq(after.cfg_writes - before.cfg_writes, 2);
+    /* A 32-bit BAR, an unimplemented slot. */
+    ck_assert_uint_eq(pcie_cfg_bus_size_bar(b, rid, PCIE_CFG_BAR(2), true, true, &is64), 4096);
+    ck_assert(!is64);
+    ck_assert_uint_eq(pcie_cfg_bus_size_bar(b, rid, PCIE_CFG_BAR(3), true, true, NULL), 0);
+    pcie_cfg_destroy(c);
     pcie_cfg_bus_destroy(b);
 }
 END_TEST
@@ -686,6 +724,7 @@ static Suite *cfgbus_suite(void)
     tcase_add_test(bus, test_assign_bars);
     tcase_add_test(bus, test_assign_bars_above_4g);
     tcase_add_test(bus, test_assign_bars_window_too_small);
+    tcase_add_test(bus, test_size_bar);
     tcase_add_test(bus, test_stats_registered);
     suite_add_tcase(s, bus);
 

@@ -4,6 +4,8 @@
 #include "models/nic/nic_impl.h"
 
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,10 +22,18 @@ typedef struct nic_mbx_msg {
 
 /* ---------------------------------------------------------------- pool registers */
 
-static void refuse(nic *n, unsigned vf, const char *what, unsigned long long v)
+/* "VF administration: VF vf <what> refused", what formatted by the caller (a rate in
+ * decimal kb/s, a register value in hex). */
+static void refuse(nic *n, unsigned vf, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void refuse(nic *n, unsigned vf, const char *fmt, ...)
 {
-    nic_set_error(n, &n->pf_driver_errors, "VF administration: VF %u %s %llx refused", vf, what,
-                  v);
+    char what[128];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    nic_set_error(n, &n->pf_driver_errors, "VF administration: VF %u %s refused", vf, what);
 }
 
 static void load_mac(nic *n, nic_fn *f, uint32_t rah)
@@ -62,7 +72,7 @@ void nic_pfvf_write(nic *n, unsigned vf, uint32_t reg, uint32_t v, uint64_t t_ps
         bool insert = (v & NIC_VMVIR_VLANA_MASK) == NIC_VMVIR_VLANA_DEFAULT;
         uint16_t vlan = insert ? (uint16_t)(v & NIC_VMVIR_VLAN_MASK) : 0;
         if (vlan > NIC_VLAN_MAX) {
-            refuse(n, vf, "VMVIR", v);
+            refuse(n, vf, "VMVIR %#x", (unsigned)v);
             return;
         }
         f->vlan = vlan;
@@ -78,7 +88,7 @@ void nic_pfvf_write(nic *n, unsigned vf, uint32_t reg, uint32_t v, uint64_t t_ps
     case NIC_PFVF_RATE: {
         double gbps = (double)v / 1e6;
         if (gbps > n->cfg.line_gbps) {
-            refuse(n, vf, "rate limit (kb/s, above the line rate)", v);
+            refuse(n, vf, "rate limit %u kb/s (above the line rate)", (unsigned)v);
             return;
         }
         f->rate_gbps = gbps;
@@ -87,13 +97,13 @@ void nic_pfvf_write(nic *n, unsigned vf, uint32_t reg, uint32_t v, uint64_t t_ps
     }
     case NIC_PFVF_LINK:
         if ((v & NIC_PFVF_LINK_MASK) > NIC_LINK_DISABLE) {
-            refuse(n, vf, "link state", v);
+            refuse(n, vf, "link state %u", (unsigned)(v & NIC_PFVF_LINK_MASK));
             return;
         }
         f->link = (nic_link_state)(v & NIC_PFVF_LINK_MASK);
         return;
     default:
-        refuse(n, vf, "register", reg);
+        refuse(n, vf, "register %#x", (unsigned)reg);
     }
 }
 
@@ -176,7 +186,7 @@ void nic_mbx_deliver(nic *n, void *msg, uint64_t now)
     for (unsigned k = 0; k < count; k++) {
         uint32_t reg = m->w[1 + 2 * k];
         if (reg == NIC_PFVF_PFMAILBOX)
-            refuse(n, m->vf, "mailbox register", reg);
+            refuse(n, m->vf, "mailbox register %#x", (unsigned)reg);
         else
             nic_pfvf_write(n, m->vf, reg, m->w[2 + 2 * k], now);
     }

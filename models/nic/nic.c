@@ -150,12 +150,12 @@ void nic_register_params(sim_params *p)
     sim_params_add_table(p, nic_params, SIM_TABLE_LEN(nic_params));
 }
 
-void nic_cfg_load(const sim_params *p, nic_cfg *c)
+/* The NIC's parameters from the registry (tags apart: nic_create sets them). */
+static void nic_cfg_load(const sim_params *p, nic_cfg *c)
 {
     memset(c, 0, sizeof *c);
     sim_params_load_table(p, nic_params, SIM_TABLE_LEN(nic_params), c);
     nic_mac_parse(c->pf_mac_text, &c->pf_mac); /* nic_check has refused malformed ones */
-    c->tags = pcie_link_params_load(p).tags;
 }
 
 nic_caps nic_caps_of(const sim_params *p)
@@ -185,11 +185,18 @@ int nic_check(const sim_params *p, uint16_t pf_rid, sim_err *e)
     if (c.pf_queues > c.total_queues)
         return sim_err_set(e, "nic.pf_queues = %u is more queues than the pool holds "
                               "(nic.total_queues = %u)", c.pf_queues, c.total_queues);
-    uint64_t last_rid = pf_rid + c.vf_offset +
-                        (c.max_vfs ? (uint64_t)(c.max_vfs - 1) * c.vf_stride : 0);
-    if (last_rid > 0xffff)
-        return sim_err_set(e, "nic.vf_offset + (nic.max_vfs - 1) x nic.vf_stride puts the last VF "
-                              "beyond routing ID FFFFh");
+    if (c.pf_queues > NIC_PF_MAX_QUEUES)
+        return sim_err_set(e, "nic.pf_queues = %u is more than the PF's register map holds (%u "
+                              "queue pairs: higher queue blocks would overlap the mailbox)",
+                           c.pf_queues, NIC_PF_MAX_QUEUES);
+    if (c.max_vfs) {
+        uint32_t last_rid = pcie_sriov_rid(pf_rid, c.vf_offset, c.vf_stride, c.max_vfs - 1);
+        if (last_rid > 0xffff)
+            return sim_err_set(e, "nic.vf_offset = %u, nic.vf_stride = %u and nic.max_vfs = %u put "
+                                  "the last VF at routing ID %x (the PF's is %04x): beyond FFFFh",
+                               c.vf_offset, c.vf_stride, c.max_vfs, (unsigned)last_rid,
+                               (unsigned)pf_rid);
+    }
     unsigned long long entries = c.ring_entries;
     if (entries % 8)
         return sim_err_set(e, "nic.ring_entries = %llu: must be a multiple of 8 (the ring length "
@@ -738,6 +745,7 @@ nic *nic_create(const sim_params *p, const nic_env *env, sim_err *e)
     n->lcfg = pcie_link_config(env->link);
     n->pf_rid = env->pf_rid;
     nic_cfg_load(p, &n->cfg);
+    n->cfg.tags = pcie_link_params_load(p).tags;
     /* 8 bits per byte at line_gbps: 8000 / Gbps ps per byte, kept x1024 so a frame's
      * time is an integer multiply-shift. */
     n->ps_per_byte_x1024 = (uint64_t)llround(8000.0 * 1024.0 / n->cfg.line_gbps);
@@ -757,8 +765,8 @@ nic *nic_create(const sim_params *p, const nic_env *env, sim_err *e)
         fn->rx_map = sim_xcalloc(nq, sizeof *fn->rx_map);
     }
     for (unsigned q = 0; q < n->cfg.total_queues; q++) {
-        nic_q_init(n, &n->txq[q], true, q);
-        nic_q_init(n, &n->rxq[q], false, q);
+        nic_q_init(n, &n->txq[q], true);
+        nic_q_init(n, &n->rxq[q], false);
     }
     n->veb = nic_veb_create(1 + n->cfg.max_vfs);
     nic_buf_init(&n->txbuf, n->cfg.tx_buffer_bytes, n->ctr);

@@ -175,8 +175,9 @@ typedef struct nic_env {
 
 void nic_register_params(sim_params *p);
 /* Cross-parameter checks of the device's nic.* parameters: the PF's queues within the
- * pool, the last VF's routing ID within FFFFh with the PF at pf_rid (where the system
- * will attach it), ring, fetch and write-back sizes, the PF's MAC unicast, the link's
+ * pool and within its register map (NIC_PF_MAX_QUEUES), the last VF's routing ID
+ * within FFFFh with the PF at pf_rid (where the system will attach it; none without
+ * VFs), ring, fetch and write-back sizes, the PF's MAC unicast, the link's
  * Max_Payload_Size within what the device supports (configuration errors). The PF
  * driver's (nic.vfs, nic.vf_*) are pfdrv_check's. */
 int nic_check(const sim_params *p, uint16_t pf_rid, sim_err *e);

@@ -1,8 +1,8 @@
 /* Internals shared by the files of the NIC model (nic.c: parameters, functions,
  * configuration space, VFs as the SR-IOV capability creates them, timed actions;
  * regs.c: register decode; mbx.c: VF administration and the mailbox; queue.c: rings,
- * DMA, transmit arbitration, wire, receive, interrupts; veb.c: the embedded switch;
- * pcie_model.c: the analytic model). Not for other models. */
+ * DMA, transmit arbitration, wire, receive, interrupts; veb.c: the embedded switch).
+ * Not for other models; the analytic model is host/nic_pcie_model.c. */
 #ifndef MODELS_NIC_NIC_IMPL_H
 #define MODELS_NIC_NIC_IMPL_H
 
@@ -67,7 +67,6 @@ typedef struct nic_q {
     struct nic *nic;
     struct nic_fn *fn;
     unsigned qi;  /* the function's queue number */
-    unsigned pool_idx; /* index in the NIC's queue pool */
     bool is_tx;
     uint32_t gen; /* bumped when the queue is (re)assigned or reset */
     nic_ring *ring;
@@ -161,7 +160,7 @@ typedef struct nic_cfg {
     const char *pf_mac_text;
     /* not parameters of the table */
     uint64_t pf_mac;     /* pf_mac_text parsed */
-    uint32_t tags;       /* the link's (pcie.tags): each function's DMA engine */
+    uint32_t tags;       /* the link's (pcie.tags; nic_create sets it): the DMA engines' */
 } nic_cfg;
 
 /* A FIFO of (time, bytes) releases of an on-chip buffer, in time order. */
@@ -220,8 +219,6 @@ struct nic {
 };
 
 /* nic.c */
-/* The NIC's parameters from the registry. */
-void nic_cfg_load(const sim_params *p, nic_cfg *c);
 void nic_set_error(nic *n, uint64_t *counter, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void nic_sched(nic *n, uint64_t t_ps, enum nic_act_kind kind, void *obj, uint32_t gen);
@@ -236,7 +233,7 @@ void nic_mbx_send(nic *n, unsigned vf, bool from_vf, uint64_t t_ps);
 void nic_mbx_deliver(nic *n, void *msg, uint64_t now);
 
 /* queue.c */
-void nic_q_init(nic *n, nic_q *q, bool is_tx, unsigned pool_idx);
+void nic_q_init(nic *n, nic_q *q, bool is_tx);
 void nic_q_reset(nic_q *q);
 void nic_q_free(nic_q *q);
 void nic_q_doorbell(nic_q *q, uint64_t t_ps, uint32_t tail);

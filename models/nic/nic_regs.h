@@ -42,8 +42,10 @@
 #define NIC_REG_RDT(q) (NIC_REG_QUEUE_BASE + NIC_REG_QUEUE_STRIDE * (uint32_t)(q) + 0x08u)
 #define NIC_REG_TDH(q) (NIC_REG_QUEUE_BASE + NIC_REG_QUEUE_STRIDE * (uint32_t)(q) + 0x10u)
 #define NIC_REG_TDT(q) (NIC_REG_QUEUE_BASE + NIC_REG_QUEUE_STRIDE * (uint32_t)(q) + 0x18u)
-#define NIC_REG_QUEUE_OF(off) (((off) - NIC_REG_QUEUE_BASE) / NIC_REG_QUEUE_STRIDE)
-#define NIC_REG_IN_QUEUE(off) (((off) - NIC_REG_QUEUE_BASE) % NIC_REG_QUEUE_STRIDE)
+/* The most queue pairs a PF can have (1152): its queue blocks stop where PFMBMEM starts,
+ * lest its upper queue registers shadow the mailbox and VF administration blocks
+ * (nic_check refuses more). */
+#define NIC_PF_MAX_QUEUES ((NIC_REG_PFMBMEM(0, 0) - NIC_REG_QUEUE_BASE) / NIC_REG_QUEUE_STRIDE)
 
 /* ---- The PF's administration of its VFs (PF BAR0) ----------------------------------
  *
@@ -53,8 +55,7 @@
  * PFVFTE/PFVFRE, PFMAILBOX at 4B00h); the model gathers one VF's into one block so 256
  * VFs fit, keeping the 82599's names and fields where it has them. A PF driver write
  * takes effect at once; a value the device cannot take, or a VF that does not exist,
- * is refused and counted (nic.pf_driver_errors). A PF with more than 1152 queue pairs
- * would see its upper queue registers shadow these blocks and PFMBMEM. */
+ * is refused and counted (nic.pf_driver_errors). */
 #define NIC_REG_PFVF_BASE 0x18000u
 #define NIC_REG_PFVF_STRIDE 0x20u
 #define NIC_REG_PFVF(vf, r) (NIC_REG_PFVF_BASE + NIC_REG_PFVF_STRIDE * (uint32_t)(vf) + (r))

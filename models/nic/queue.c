@@ -135,12 +135,11 @@ static uint32_t q_cache(const nic_q *q)
     return q->is_tx ? q->nic->cfg.tx_cache : q->nic->cfg.rx_cache;
 }
 
-void nic_q_init(nic *n, nic_q *q, bool is_tx, unsigned pool_idx)
+void nic_q_init(nic *n, nic_q *q, bool is_tx)
 {
     memset(q, 0, sizeof *q);
     q->nic = n;
     q->is_tx = is_tx;
-    q->pool_idx = pool_idx;
     q->wake_ps = NIC_NOT_DONE;
     q->fq_cap = q_cache(q) + 1;
     q->fq = sim_xcalloc(q->fq_cap, sizeof *q->fq);

@@ -1,9 +1,12 @@
-/* The NIC's registers: what a memory access to one of a function's BARs does. Each
- * register, or array of registers, is a row of the table below: its BAR, offset and
- * stride, how many instances a function has, which functions have it, and what a read
- * and a write do (as QEMU's igb_macreg_readops / igb_macreg_writeops). An access that
- * matches no row, or a read of a write-only register, is the driver's or the guest's
- * mistake: counted (bad_mmio), never fatal. Offsets and fields: nic_regs.h. */
+/* The NIC's registers: what a memory access to one of a function's BARs does. The
+ * registers are data, as QEMU's igb_macreg_readops / igb_macreg_writeops: a table of
+ * blocks, each a run of 32-bit registers repeated once per queue, per vector, per VF...
+ * (its BAR, where instance 0 starts, log2 of the stride between instances, how many a
+ * function has, which functions have it), and for each register of the block what a
+ * read and a write do. An access is decoded with a shift and a mask, no division; the
+ * blocks the data path hits (queue tails and heads, interrupt enables) come first. An
+ * access that matches no register, or a read of a write-only one, is the driver's or
+ * the guest's mistake: counted (bad_mmio), never fatal. Offsets and fields: nic_regs.h. */
 #include "models/nic/nic_impl.h"
 
 #include <assert.h>
@@ -12,12 +15,12 @@
 
 
 /* A read at t_ps (what the NIC has processed by then), a write arriving at t_ps.
- * i is the instance: the queue, the vector. */
+ * i is the block's instance: the queue, the vector, the VF. */
 typedef uint64_t (*reg_read_fn)(nic_fn *f, unsigned i, uint64_t t_ps);
 typedef void (*reg_write_fn)(nic_fn *f, unsigned i, uint64_t value, uint32_t len, uint64_t t_ps);
 
 enum reg_count {
-    REG_ONE,         /* one register */
+    REG_ONE,         /* one instance */
     REG_PER_QUEUE,   /* one per queue pair of the function */
     REG_PER_VECTOR,  /* one per MSI-X vector of the function */
     REG_PER_VF,      /* the PF's, one per VF it may have (TotalVFs) */
@@ -27,16 +30,26 @@ enum reg_count {
 
 enum reg_fns { REG_PF = 1, REG_VF = 2, REG_ALL = 3 };
 
+/* One register of a block. */
 typedef struct nic_reg {
-    const char *name; /* the datasheet's */
-    uint8_t bar;      /* NIC_BAR_REGS or NIC_BAR_MSIX */
-    uint8_t count;    /* enum reg_count */
-    uint8_t fns;      /* enum reg_fns */
-    uint32_t off;     /* of instance 0 */
-    uint32_t stride;  /* between instances */
+    const char *name;   /* the datasheet's; NULL: no register at this offset */
     reg_read_fn read;   /* NULL: write-only */
     reg_write_fn write; /* NULL: read-only */
 } nic_reg;
+
+/* Instance i of a block starts at off + (i << shift); regs[k] is the register at 4k
+ * from there, for every DWORD of the instance (REGS_PER). */
+typedef struct nic_block {
+    uint8_t bar;   /* NIC_BAR_REGS or NIC_BAR_MSIX */
+    uint8_t count; /* enum reg_count */
+    uint8_t fns;   /* enum reg_fns */
+    uint8_t shift; /* log2 of the stride between instances (strides are powers of two) */
+    uint32_t off;  /* of instance 0 */
+    const nic_reg *regs;
+} nic_block;
+
+/* DWORDs in an instance of 2^shift bytes: the length of its block's regs. */
+#define REGS_PER(shift) ((1u << (shift)) / 4u)
 
 /* ---------------------------------------------------------------- queues */
 
@@ -214,54 +227,80 @@ static void wr_vfmailbox(nic_fn *f, unsigned i, uint64_t v, uint32_t len, uint64
 
 /* ---------------------------------------------------------------- the table */
 
-#define MSIX_ENTRY(field) (NIC_MSIX_TABLE_OFFSET + (field))
+/* Index of the register at offset reg in a block whose instance 0 starts at base. */
+#define SLOT(reg, base) (((reg) - (base)) / 4u)
 
-/* Doorbells and interrupt enables first: they are most of the accesses. */
-static const nic_reg nic_regs[] = {
-    {"TDT", NIC_BAR_REGS, REG_PER_QUEUE, REG_ALL, NIC_REG_TDT(0), NIC_REG_QUEUE_STRIDE, rd_tdt,
-     wr_tdt},
-    {"RDT", NIC_BAR_REGS, REG_PER_QUEUE, REG_ALL, NIC_REG_RDT(0), NIC_REG_QUEUE_STRIDE, rd_rdt,
-     wr_rdt},
-    {"EIMS", NIC_BAR_REGS, REG_ONE, REG_ALL, NIC_REG_EIMS, 0, rd_eims, wr_eims},
-    {"EIMC", NIC_BAR_REGS, REG_ONE, REG_ALL, NIC_REG_EIMC, 0, NULL, wr_eimc},
-    {"TDH", NIC_BAR_REGS, REG_PER_QUEUE, REG_ALL, NIC_REG_TDH(0), NIC_REG_QUEUE_STRIDE, rd_tdh,
-     NULL},
-    {"RDH", NIC_BAR_REGS, REG_PER_QUEUE, REG_ALL, NIC_REG_RDH(0), NIC_REG_QUEUE_STRIDE, rd_rdh,
-     NULL},
-    {"MSIX Message Address", NIC_BAR_MSIX, REG_PER_VECTOR, REG_ALL,
-     MSIX_ENTRY(PCIE_MSIX_ENTRY_MSG_ADDR), PCIE_MSIX_ENTRY_SIZE, NULL, wr_msix_addr},
-    {"MSIX Message Upper Address", NIC_BAR_MSIX, REG_PER_VECTOR, REG_ALL,
-     MSIX_ENTRY(PCIE_MSIX_ENTRY_MSG_UPPER_ADDR), PCIE_MSIX_ENTRY_SIZE, NULL, wr_msix_upper},
-    {"MSIX Message Data", NIC_BAR_MSIX, REG_PER_VECTOR, REG_ALL,
-     MSIX_ENTRY(PCIE_MSIX_ENTRY_MSG_DATA), PCIE_MSIX_ENTRY_SIZE, NULL, wr_msix_data},
-    {"MSIX Vector Control", NIC_BAR_MSIX, REG_PER_VECTOR, REG_ALL,
-     MSIX_ENTRY(PCIE_MSIX_ENTRY_VECTOR_CTRL), PCIE_MSIX_ENTRY_SIZE, NULL, wr_msix_ctrl},
-    {"VFMBMEM", NIC_BAR_REGS, REG_PER_WORD, REG_VF, NIC_REG_VFMBMEM(0), 4, rd_vfmbmem,
-     wr_vfmbmem},
-    {"VFMAILBOX", NIC_BAR_REGS, REG_ONE, REG_VF, NIC_REG_VFMAILBOX, 0, NULL, wr_vfmailbox},
-    {"PFMBMEM", NIC_BAR_REGS, REG_PER_VF_WORD, REG_PF, NIC_REG_PFMBMEM(0, 0), 4, rd_pfmbmem,
-     wr_pfmbmem},
-    {"PFMAILBOX", NIC_BAR_REGS, REG_PER_VF, REG_PF, NIC_REG_PFVF(0, NIC_PFVF_PFMAILBOX),
-     NIC_REG_PFVF_STRIDE, NULL, wr_pfmailbox},
-    {"RAL", NIC_BAR_REGS, REG_PER_VF, REG_PF, NIC_REG_PFVF(0, NIC_PFVF_RAL), NIC_REG_PFVF_STRIDE,
-     rd_ral, wr_ral},
-    {"RAH", NIC_BAR_REGS, REG_PER_VF, REG_PF, NIC_REG_PFVF(0, NIC_PFVF_RAH), NIC_REG_PFVF_STRIDE,
-     rd_rah, wr_rah},
-    {"VMVIR", NIC_BAR_REGS, REG_PER_VF, REG_PF, NIC_REG_PFVF(0, NIC_PFVF_VMVIR),
-     NIC_REG_PFVF_STRIDE, rd_vmvir, wr_vmvir},
-    {"PFVFSPOOF", NIC_BAR_REGS, REG_PER_VF, REG_PF, NIC_REG_PFVF(0, NIC_PFVF_SPOOF),
-     NIC_REG_PFVF_STRIDE, rd_spoof, wr_spoof},
-    {"TRUST", NIC_BAR_REGS, REG_PER_VF, REG_PF, NIC_REG_PFVF(0, NIC_PFVF_TRUST),
-     NIC_REG_PFVF_STRIDE, rd_trust, wr_trust},
-    {"RATE", NIC_BAR_REGS, REG_PER_VF, REG_PF, NIC_REG_PFVF(0, NIC_PFVF_RATE),
-     NIC_REG_PFVF_STRIDE, rd_rate, wr_rate},
-    {"LINK", NIC_BAR_REGS, REG_PER_VF, REG_PF, NIC_REG_PFVF(0, NIC_PFVF_LINK),
-     NIC_REG_PFVF_STRIDE, rd_link, wr_link},
+/* The per-queue block (one per queue pair; the model decodes only the ring indices). */
+#define QUEUE_SHIFT 6u
+_Static_assert(NIC_REG_QUEUE_STRIDE == 1u << QUEUE_SHIFT, "queue blocks: a power-of-two stride");
+static const nic_reg queue_regs[REGS_PER(QUEUE_SHIFT)] = {
+    [SLOT(NIC_REG_RDH(0), NIC_REG_QUEUE_BASE)] = {"RDH", rd_rdh, NULL},
+    [SLOT(NIC_REG_RDT(0), NIC_REG_QUEUE_BASE)] = {"RDT", rd_rdt, wr_rdt},
+    [SLOT(NIC_REG_TDH(0), NIC_REG_QUEUE_BASE)] = {"TDH", rd_tdh, NULL},
+    [SLOT(NIC_REG_TDT(0), NIC_REG_QUEUE_BASE)] = {"TDT", rd_tdt, wr_tdt},
 };
 
-static unsigned instances(const nic_fn *f, const nic_reg *r)
+/* EIMS and EIMC, side by side. */
+#define ENABLE_SHIFT 3u
+_Static_assert(NIC_REG_EIMC == NIC_REG_EIMS + 4u, "EIMS and EIMC: one block");
+static const nic_reg enable_regs[REGS_PER(ENABLE_SHIFT)] = {
+    [SLOT(NIC_REG_EIMS, NIC_REG_EIMS)] = {"EIMS", rd_eims, wr_eims},
+    [SLOT(NIC_REG_EIMC, NIC_REG_EIMS)] = {"EIMC", NULL, wr_eimc},
+};
+
+/* An MSI-X table entry (BAR3), one per vector. */
+#define MSIX_SHIFT 4u
+_Static_assert(PCIE_MSIX_ENTRY_SIZE == 1u << MSIX_SHIFT, "MSI-X entries: a power-of-two size");
+static const nic_reg msix_regs[REGS_PER(MSIX_SHIFT)] = {
+    [SLOT(PCIE_MSIX_ENTRY_MSG_ADDR, 0)] = {"MSIX Message Address", NULL, wr_msix_addr},
+    [SLOT(PCIE_MSIX_ENTRY_MSG_UPPER_ADDR, 0)] = {"MSIX Message Upper Address", NULL,
+                                                 wr_msix_upper},
+    [SLOT(PCIE_MSIX_ENTRY_MSG_DATA, 0)] = {"MSIX Message Data", NULL, wr_msix_data},
+    [SLOT(PCIE_MSIX_ENTRY_VECTOR_CTRL, 0)] = {"MSIX Vector Control", NULL, wr_msix_ctrl},
+};
+
+/* The mailbox's message memory, one word per instance: a VF's 16, and the PF's 16 of
+ * each VF back to back (instance vf x 16 + word). */
+#define WORD_SHIFT 2u
+_Static_assert(NIC_REG_VFMBMEM(1) - NIC_REG_VFMBMEM(0) == 1u << WORD_SHIFT &&
+                   NIC_REG_PFMBMEM(0, 1) - NIC_REG_PFMBMEM(0, 0) == 1u << WORD_SHIFT &&
+                   NIC_REG_PFMBMEM(1, 0) == NIC_REG_PFMBMEM(0, NIC_MBX_WORDS),
+               "mailbox memory: words back to back");
+static const nic_reg vfmbmem_regs[REGS_PER(WORD_SHIFT)] = {{"VFMBMEM", rd_vfmbmem, wr_vfmbmem}};
+static const nic_reg pfmbmem_regs[REGS_PER(WORD_SHIFT)] = {{"PFMBMEM", rd_pfmbmem, wr_pfmbmem}};
+static const nic_reg vfmailbox_regs[REGS_PER(WORD_SHIFT)] = {{"VFMAILBOX", NULL, wr_vfmailbox}};
+
+/* The PF's administration block of a VF. */
+#define PFVF_SHIFT 5u
+_Static_assert(NIC_REG_PFVF_STRIDE == 1u << PFVF_SHIFT, "VF blocks: a power-of-two stride");
+static const nic_reg pfvf_regs[REGS_PER(PFVF_SHIFT)] = {
+    [SLOT(NIC_PFVF_RAL, 0)] = {"RAL", rd_ral, wr_ral},
+    [SLOT(NIC_PFVF_RAH, 0)] = {"RAH", rd_rah, wr_rah},
+    [SLOT(NIC_PFVF_VMVIR, 0)] = {"VMVIR", rd_vmvir, wr_vmvir},
+    [SLOT(NIC_PFVF_SPOOF, 0)] = {"PFVFSPOOF", rd_spoof, wr_spoof},
+    [SLOT(NIC_PFVF_TRUST, 0)] = {"TRUST", rd_trust, wr_trust},
+    [SLOT(NIC_PFVF_RATE, 0)] = {"RATE", rd_rate, wr_rate},
+    [SLOT(NIC_PFVF_LINK, 0)] = {"LINK", rd_link, wr_link},
+    [SLOT(NIC_PFVF_PFMAILBOX, 0)] = {"PFMAILBOX", NULL, wr_pfmailbox},
+};
+
+/* Doorbells and interrupt enables first: they are most of the accesses. A single
+ * instance's shift only has to cover its registers. */
+static const nic_block nic_blocks[] = {
+    {NIC_BAR_REGS, REG_PER_QUEUE, REG_ALL, QUEUE_SHIFT, NIC_REG_QUEUE_BASE, queue_regs},
+    {NIC_BAR_REGS, REG_ONE, REG_ALL, ENABLE_SHIFT, NIC_REG_EIMS, enable_regs},
+    {NIC_BAR_MSIX, REG_PER_VECTOR, REG_ALL, MSIX_SHIFT, NIC_MSIX_TABLE_OFFSET, msix_regs},
+    {NIC_BAR_REGS, REG_PER_WORD, REG_VF, WORD_SHIFT, NIC_REG_VFMBMEM(0), vfmbmem_regs},
+    {NIC_BAR_REGS, REG_ONE, REG_VF, WORD_SHIFT, NIC_REG_VFMAILBOX, vfmailbox_regs},
+    {NIC_BAR_REGS, REG_PER_VF_WORD, REG_PF, WORD_SHIFT, NIC_REG_PFMBMEM(0, 0), pfmbmem_regs},
+    {NIC_BAR_REGS, REG_PER_VF, REG_PF, PFVF_SHIFT, NIC_REG_PFVF_BASE, pfvf_regs},
+};
+
+#undef SLOT
+
+static unsigned instances(const nic_fn *f, const nic_block *b)
 {
-    switch (r->count) {
+    switch (b->count) {
     case REG_PER_QUEUE: return f->nq;
     case REG_PER_VECTOR: return f->nvec;
     case REG_PER_VF: return f->nic->cfg.max_vfs;
@@ -271,20 +310,25 @@ static unsigned instances(const nic_fn *f, const nic_reg *r)
     }
 }
 
-/* The row and instance an offset of a function's BAR falls on; NULL when none. */
-static const nic_reg *reg_find(const nic_fn *f, unsigned bar, uint64_t off, unsigned *inst)
+/* The register and instance an offset of a function's BAR falls on; NULL when none.
+ * Every register is a DWORD at a DWORD-aligned offset. An offset below a block wraps
+ * to one far above it. */
+static inline const nic_reg *reg_find(const nic_fn *f, unsigned bar, uint64_t off,
+                                      unsigned *inst)
 {
+    if (off % 4)
+        return NULL;
     unsigned who = f->idx == NIC_PF ? REG_PF : REG_VF;
-    for (size_t k = 0; k < sizeof nic_regs / sizeof nic_regs[0]; k++) {
-        const nic_reg *r = &nic_regs[k];
-        if (r->bar != bar || !(r->fns & who) || off < r->off)
+    for (size_t k = 0; k < sizeof nic_blocks / sizeof nic_blocks[0]; k++) {
+        const nic_block *b = &nic_blocks[k];
+        if (b->bar != bar || !(b->fns & who))
             continue;
-        uint64_t d = off - r->off;
-        uint64_t i = r->stride ? d / r->stride : 0;
-        if ((r->stride ? d % r->stride : d) != 0 || i >= instances(f, r))
+        uint64_t d = off - b->off, i = d >> b->shift;
+        unsigned slot = (unsigned)(d & ((1u << b->shift) - 1)) / 4; /* < REGS_PER(shift) */
+        if (i >= instances(f, b) || !b->regs[slot].name)
             continue;
         *inst = (unsigned)i;
-        return r;
+        return &b->regs[slot];
     }
     return NULL;
 }

@@ -165,31 +165,44 @@ static int bar_req_cmp(const void *pa, const void *pb)
     return (int)a->index - (int)b->index;
 }
 
-/* Size one BAR slot the way system software does. Returns the slot count it took
- * (1, or 2 for a 64-bit BAR) and fills *req for a memory BAR; req->size is 0 for an
- * unimplemented slot or an I/O BAR (there is no I/O window to place it in). */
+/* One BAR register through all-ones: what it reads back, its old value written back
+ * when restoring. */
+static uint32_t probe_reg(pcie_cfg_bus *b, uint16_t rid, uint16_t reg, bool restore)
+{
+    uint32_t orig = restore ? pcie_cfg_bus_read(b, rid, reg, 4) : 0;
+    pcie_cfg_bus_write(b, rid, reg, 4, 0xffffffffu);
+    uint32_t v = pcie_cfg_bus_read(b, rid, reg, 4);
+    if (restore)
+        pcie_cfg_bus_write(b, rid, reg, 4, orig);
+    return v;
+}
+
+uint64_t pcie_cfg_bus_size_bar(pcie_cfg_bus *b, uint16_t rid, uint16_t reg, bool has_upper,
+                               bool restore, bool *is_64bit)
+{
+    if (is_64bit)
+        *is_64bit = false;
+    uint32_t lo = probe_reg(b, rid, reg, restore);
+    if (lo == 0 || (lo & PCIE_BAR_IO_SPACE))
+        return 0;
+    bool is64 = (lo & PCIE_BAR_MEM_TYPE) == PCIE_BAR_MEM_TYPE_64 && has_upper;
+    uint32_t hi = 0xffffffffu; /* a 32-bit BAR decodes no address bits above 31 */
+    if (is64)
+        hi = probe_reg(b, rid, (uint16_t)(reg + 4u), restore);
+    if (is_64bit)
+        *is_64bit = is64;
+    uint64_t mask = ((uint64_t)hi << 32) | (lo & PCIE_BAR_MEM_ADDR);
+    return mask ? ~mask + 1 : 0;
+}
+
+/* Size one BAR slot in place. Returns the slot count it took (1, or 2 for a 64-bit
+ * BAR) and fills *req; req->size is 0 for an unimplemented slot or an I/O BAR (there
+ * is no I/O window to place it in). */
 static unsigned size_bar(pcie_cfg_bus *b, uint16_t rid, unsigned i, bar_req *req)
 {
-    uint16_t reg = (uint16_t)PCIE_CFG_BAR(i);
-    uint32_t orig = pcie_cfg_bus_read(b, rid, reg, 4);
-    pcie_cfg_bus_write(b, rid, reg, 4, 0xffffffffu);
-    uint32_t lo = pcie_cfg_bus_read(b, rid, reg, 4);
-    pcie_cfg_bus_write(b, rid, reg, 4, orig);
-    req->size = 0;
-    if (lo == 0 || (lo & PCIE_BAR_IO_SPACE))
-        return 1;
-    bool is64 = (lo & PCIE_BAR_MEM_TYPE) == PCIE_BAR_MEM_TYPE_64 && i + 1 < PCIE_CFG_NUM_BARS;
-    uint32_t hi = 0xffffffffu; /* a 32-bit BAR decodes no address bits above 31 */
-    if (is64) {
-        uint16_t reg_hi = (uint16_t)(reg + 4u);
-        uint32_t orig_hi = pcie_cfg_bus_read(b, rid, reg_hi, 4);
-        pcie_cfg_bus_write(b, rid, reg_hi, 4, 0xffffffffu);
-        hi = pcie_cfg_bus_read(b, rid, reg_hi, 4);
-        pcie_cfg_bus_write(b, rid, reg_hi, 4, orig_hi);
-    }
-    uint64_t mask = ((uint64_t)hi << 32) | (lo & PCIE_BAR_MEM_ADDR);
-    if (mask)
-        req->size = ~mask + 1;
+    bool is64;
+    req->size = pcie_cfg_bus_size_bar(b, rid, (uint16_t)PCIE_CFG_BAR(i),
+                                      i + 1 < PCIE_CFG_NUM_BARS, true, &is64);
     req->rid = rid;
     req->index = (uint8_t)i;
     req->is_64bit = is64;

@@ -282,6 +282,15 @@ size_t pcie_cfg_bus_enumerate(pcie_cfg_bus *b, unsigned bus_count, uint16_t *rid
  * base if none was. */
 size_t pcie_cfg_bus_assign_bars(pcie_cfg_bus *b, const uint16_t *rids, size_t n, uint64_t base,
                                 uint64_t size, uint64_t *end);
+/* Size the BAR whose register is at reg of function rid as system software does (the
+ * assignment above, a PF driver sizing the VF BARs of an SR-IOV capability): all-ones
+ * written and read back, then the upper register likewise for a 64-bit memory BAR when
+ * has_upper (reg + 4 is its upper half), the size ~mask + 1. restore writes each
+ * register's old value back; without it a register keeps what was read back, for the
+ * caller to write an address next. Decoding should be off meanwhile. Returns the size,
+ * 0 for an unimplemented or I/O BAR; *is_64bit (may be NULL): it took two registers. */
+uint64_t pcie_cfg_bus_size_bar(pcie_cfg_bus *b, uint16_t rid, uint16_t reg, bool has_upper,
+                               bool restore, bool *is_64bit);
 
 typedef struct pcie_cfg_bus_counters {
     uint64_t cfg_reads;

@@ -15,8 +15,10 @@ struct pcie_sriov {
     unsigned num_vfs; /* VFs that exist */
     bool mse;         /* VF Memory Space Enable, as last written */
     /* VF BARn's address, kept as software writes the registers (every MMIO access of
-     * a VF decodes through them) */
+     * a VF decodes through them), and log2 of one VF's share (a power of two, SR-IOV
+     * 3.3.14), so decoding shifts and masks instead of dividing */
     uint64_t vf_bar[PCIE_CFG_NUM_BARS];
+    uint8_t vf_bar_shift[PCIE_CFG_NUM_BARS];
 };
 
 static void refuse(pcie_sriov *s, const char *fmt, unsigned a, unsigned b)
@@ -140,6 +142,10 @@ pcie_sriov *pcie_sriov_create(pcie_cfg *pf, const pcie_sriov_info *info,
             free(s);
             return NULL;
         }
+        if (v->size_bytes) {
+            assert((v->size_bytes & (v->size_bytes - 1)) == 0); /* the BAR register took it */
+            s->vf_bar_shift[b] = (uint8_t)__builtin_ctzll(v->size_bytes);
+        }
     }
     pcie_cfg_set_write_handler(pf, reg(s, PCIE_SRIOV_CTRL), 2, on_ctrl, s);
     pcie_cfg_set_write_handler(pf, reg(s, PCIE_SRIOV_NUM_VFS), 2, on_num_vfs, s);
@@ -172,11 +178,14 @@ bool pcie_sriov_vf_decode(const pcie_sriov *s, uint64_t addr, unsigned *vf, unsi
     if (!s->num_vfs || !s->mse)
         return false;
     for (unsigned b = 0; b < PCIE_CFG_NUM_BARS; b++) {
-        uint64_t base = s->vf_bar[b], size = s->info.vf_bar[b].size_bytes;
-        if (base && addr >= base && addr < base + (uint64_t)s->num_vfs * size) {
-            *vf = (unsigned)((addr - base) / size);
+        uint64_t base = s->vf_bar[b];
+        if (!base || addr < base)
+            continue;
+        uint64_t d = addr - base, i = d >> s->vf_bar_shift[b];
+        if (i < s->num_vfs) {
+            *vf = (unsigned)i;
             *bar = b;
-            *off = (addr - base) % size;
+            *off = d & ((1ull << s->vf_bar_shift[b]) - 1);
             return true;
         }
     }
