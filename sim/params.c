@@ -21,14 +21,6 @@
 
 /* ---- units ---- */
 
-typedef enum unit_family { FAM_LABEL, FAM_TIME, FAM_SIZE, FAM_RATE, FAM_FREQ } unit_family;
-
-typedef struct unit_def {
-    const char *name;
-    unit_family fam;
-    uint64_t factor; /* in the family's smallest unit, so every ratio is exact */
-} unit_def;
-
 static const unit_def units[] = {
     {"ps", FAM_TIME, 1},
     {"ns", FAM_TIME, 1000},
@@ -61,7 +53,7 @@ static const char *const family_names[] = {
     [FAM_RATE] = "rate",   [FAM_FREQ] = "frequency",
 };
 
-static const unit_def *find_unit(const char *s, size_t len)
+const unit_def *params_find_unit(const char *s, size_t len)
 {
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
         if (strlen(units[i].name) == len && memcmp(units[i].name, s, len) == 0)
@@ -82,7 +74,7 @@ const char *params_type_name(sim_param_type t)
     return "?";
 }
 
-static bool is_numeric(sim_param_type t)
+bool params_is_numeric(sim_param_type t)
 {
     return t == SIM_PARAM_INT || t == SIM_PARAM_UINT || t == SIM_PARAM_DOUBLE;
 }
@@ -125,20 +117,13 @@ static int cmp_param(const void *a, const void *b)
     return strcmp(((const param *)a)->name, ((const param *)b)->name);
 }
 
-static param *lookup(const sim_params *p, const char *name)
+param *params_lookup(const sim_params *p, const char *name)
 {
     param key = {.name = (char *)name};
     return p->n ? bsearch(&key, p->v, p->n, sizeof *p->v, cmp_param) : NULL;
 }
 
-/* A parameter used against its registration (a name read that was never registered,
- * or with the wrong type; a name registered twice or not typeable; a row that
- * contradicts itself) is a bug in the module that does it, not a user error: it stops
- * the program with the name, whether or not asserts are compiled in. `what` is
- * "parameter" or "parameter table row". */
-static void misuse(const char *what, const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4), noreturn));
-static void misuse(const char *what, const char *name, const char *fmt, ...)
+void params_misuse(const char *what, const char *name, const char *fmt, ...)
 {
     va_list ap;
     fprintf(stderr, "iovsim: %s '%s': ", what, name ? name : "(null)");
@@ -148,21 +133,20 @@ static void misuse(const char *what, const char *name, const char *fmt, ...)
     fputc('\n', stderr);
     abort();
 }
-#define bad_row(name, ...) misuse("parameter table row", name, __VA_ARGS__)
 
-static const param *must_exist(const sim_params *p, const char *name)
+const param *params_must_exist(const sim_params *p, const char *name)
 {
-    const param *q = lookup(p, name);
+    const param *q = params_lookup(p, name);
     if (!q)
-        misuse("parameter", name, "read but never registered");
+        params_misuse("parameter", name, "read but never registered");
     return q;
 }
 
 static const param *must_get(const sim_params *p, const char *name, sim_param_type t)
 {
-    const param *q = must_exist(p, name);
+    const param *q = params_must_exist(p, name);
     if (q->type != t)
-        misuse("parameter", name, "read with the wrong type");
+        params_misuse("parameter", name, "read with the wrong type");
     return q;
 }
 
@@ -243,15 +227,15 @@ static bool valid_name(const char *name)
 /* Appends and moves the new entry back to its sorted place: registration happens a few
  * hundred times per process, so one insertion step per add is cheaper than any
  * cleverness. */
-static param *add(sim_params *p, const char *name, sim_param_type t, const char *unit,
+param *params_add(sim_params *p, const char *name, sim_param_type t, const char *unit,
                   const char *doc)
 {
     if (!name || !valid_name(name))
-        misuse("parameter", name, "a name is a lower-case dotted identifier");
-    if (lookup(p, name))
-        misuse("parameter", name, "registered twice");
+        params_misuse("parameter", name, "a name is a lower-case dotted identifier");
+    if (params_lookup(p, name))
+        params_misuse("parameter", name, "registered twice");
     if (!unit || !doc)
-        misuse("parameter", name, "registered without a unit or a doc line");
+        params_misuse("parameter", name, "registered without a unit or a doc line");
     if (p->n == p->cap) {
         p->cap = p->cap ? 2 * p->cap : 64;
         p->v = sim_xrealloc(p->v, p->cap * sizeof *p->v);
@@ -270,8 +254,8 @@ void sim_params_add_int(sim_params *p, const char *name, int64_t def, int64_t mi
                         const char *unit, const char *doc)
 {
     if (!(min <= def && def <= max))
-        misuse("parameter", name, "its default is outside its own range");
-    param *q = add(p, name, SIM_PARAM_INT, unit, doc);
+        params_misuse("parameter", name, "its default is outside its own range");
+    param *q = params_add(p, name, SIM_PARAM_INT, unit, doc);
     q->def.i = q->cur.i = def;
     q->min.i = min;
     q->max.i = max;
@@ -281,8 +265,8 @@ void sim_params_add_uint(sim_params *p, const char *name, uint64_t def, uint64_t
                          uint64_t max, const char *unit, const char *doc)
 {
     if (!(min <= def && def <= max))
-        misuse("parameter", name, "its default is outside its own range");
-    param *q = add(p, name, SIM_PARAM_UINT, unit, doc);
+        params_misuse("parameter", name, "its default is outside its own range");
+    param *q = params_add(p, name, SIM_PARAM_UINT, unit, doc);
     q->def.u = q->cur.u = def;
     q->min.u = min;
     q->max.u = max;
@@ -292,8 +276,8 @@ void sim_params_add_double(sim_params *p, const char *name, double def, double m
                            const char *unit, const char *doc)
 {
     if (!(isfinite(def) && min <= def && def <= max))
-        misuse("parameter", name, "its default is outside its own range");
-    param *q = add(p, name, SIM_PARAM_DOUBLE, unit, doc);
+        params_misuse("parameter", name, "its default is outside its own range");
+    param *q = params_add(p, name, SIM_PARAM_DOUBLE, unit, doc);
     q->def.d = q->cur.d = def;
     q->min.d = min;
     q->max.d = max;
@@ -301,18 +285,18 @@ void sim_params_add_double(sim_params *p, const char *name, double def, double m
 
 void sim_params_add_bool(sim_params *p, const char *name, bool def, const char *doc)
 {
-    param *q = add(p, name, SIM_PARAM_BOOL, "", doc);
+    param *q = params_add(p, name, SIM_PARAM_BOOL, "", doc);
     q->def.b = q->cur.b = def;
 }
 
 void sim_params_add_enum(sim_params *p, const char *name, const char *def, const char *choices,
                          const char *doc)
 {
-    param *q = add(p, name, SIM_PARAM_ENUM, "", doc);
+    param *q = params_add(p, name, SIM_PARAM_ENUM, "", doc);
     for (const char *s = choices;;) {
         size_t len = strcspn(s, "|");
         if (len == 0)
-            misuse("parameter", name, "an empty choice in \"%s\"", choices);
+            params_misuse("parameter", name, "an empty choice in \"%s\"", choices);
         q->choices = sim_xrealloc(q->choices, (q->n_choices + 1) * sizeof *q->choices);
         char *c = sim_xmalloc(len + 1);
         memcpy(c, s, len);
@@ -329,19 +313,19 @@ void sim_params_add_enum(sim_params *p, const char *name, const char *def, const
             found = true;
         }
     if (!found)
-        misuse("parameter", name, "its default \"%s\" is not one of \"%s\"", def, choices);
+        params_misuse("parameter", name, "its default \"%s\" is not one of \"%s\"", def, choices);
 }
 
 void sim_params_add_string(sim_params *p, const char *name, const char *def, const char *doc)
 {
-    param *q = add(p, name, SIM_PARAM_STRING, "", doc);
+    param *q = params_add(p, name, SIM_PARAM_STRING, "", doc);
     q->s_def = sim_xstrdup(def);
     q->s_cur = sim_xstrdup(def);
 }
 
 bool sim_params_exists(const sim_params *p, const char *name)
 {
-    return lookup(p, name) != NULL;
+    return params_lookup(p, name) != NULL;
 }
 
 /* ---- suggestions ---- */
@@ -483,12 +467,12 @@ static parse_status parse_number_text(const param *q, const char *text, number *
 
     while (isspace((unsigned char)*end))
         end++;
-    const unit_def *mine = find_unit(q->unit, strlen(q->unit));
+    const unit_def *mine = params_find_unit(q->unit, strlen(q->unit));
     if (!*end)
         return PARSE_OK; /* bare: already in the parameter's unit */
     if (!mine) /* a label (or no unit): only the label itself may follow */
         return *q->unit && !strcmp(end, q->unit) ? PARSE_OK : PARSE_BAD;
-    const unit_def *u = find_unit(end, strlen(end));
+    const unit_def *u = params_find_unit(end, strlen(end));
     if (!u)
         return PARSE_BAD;
     if (u->fam != mine->fam) {
@@ -594,7 +578,7 @@ static int parse_int(const param *q, const number *n, const char *text, const ch
     return 0;
 }
 
-static int parse_bool(const char *s, bool *out)
+int params_parse_bool(const char *s, bool *out)
 {
     static const char *const yes[] = {"true", "yes", "on", "1"};
     static const char *const no[] = {"false", "no", "off", "0"};
@@ -623,7 +607,7 @@ static int enum_error(const param *q, const char *text, const char *where, sim_e
 }
 
 /* Parses text for q into *out (enum: index; string: left to the caller). */
-static int parse_value(const param *q, const char *text, const char *where, pval *out, sim_err *e)
+int params_parse_value(const param *q, const char *text, const char *where, pval *out, sim_err *e)
 {
     if (q->type == SIM_PARAM_STRING)
         return 0;
@@ -632,7 +616,7 @@ static int parse_value(const param *q, const char *text, const char *where, pval
         buf[0] = '\0'; /* too long to be any of these; the checks below refuse it */
     switch (q->type) {
     case SIM_PARAM_BOOL:
-        if (parse_bool(buf, &out->b) < 0)
+        if (params_parse_bool(buf, &out->b) < 0)
             return sim_err_set(e,
                                "%s%sparameter '%s': '%s' is not a boolean "
                                "(true/false, yes/no, on/off, 1/0)",
@@ -667,21 +651,21 @@ static int parse_value(const param *q, const char *text, const char *where, pval
 int sim_params_check(const sim_params *p, const char *name, const char *text, const char *where,
                      sim_err *e)
 {
-    const param *q = lookup(p, name);
+    const param *q = params_lookup(p, name);
     if (!q)
         return unknown_error(p, name, where, e);
     pval v;
-    return parse_value(q, text, where, &v, e);
+    return params_parse_value(q, text, where, &v, e);
 }
 
 int sim_params_set(sim_params *p, const char *name, const char *text, const char *where,
                    sim_err *e)
 {
-    param *q = lookup(p, name);
+    param *q = params_lookup(p, name);
     if (!q)
         return unknown_error(p, name, where, e);
     pval v;
-    if (parse_value(q, text, where, &v, e) < 0)
+    if (params_parse_value(q, text, where, &v, e) < 0)
         return -1;
     if (q->type == SIM_PARAM_STRING) {
         char *s = sim_xstrdup(text);
@@ -696,10 +680,10 @@ int sim_params_set(sim_params *p, const char *name, const char *text, const char
 int sim_params_parse_number(const sim_params *p, const char *name, const char *text,
                             const char *where, double *out, sim_err *e)
 {
-    const param *q = lookup(p, name);
+    const param *q = params_lookup(p, name);
     if (!q)
         return unknown_error(p, name, where, e);
-    if (!is_numeric(q->type))
+    if (!params_is_numeric(q->type))
         return sim_err_set(e, "%s%sparameter '%s' is of type %s, not a number", nz(where),
                            where_sep(where), name, params_type_name(q->type));
     number n;
@@ -751,7 +735,7 @@ const char *sim_params_string(const sim_params *p, const char *name)
 
 void sim_params_format(const sim_params *p, const char *name, char *buf, size_t len)
 {
-    const param *q = must_exist(p, name);
+    const param *q = params_must_exist(p, name);
     if (q->type == SIM_PARAM_STRING)
         snprintf(buf, len, "%s", q->s_cur);
     else
@@ -769,12 +753,12 @@ void sim_params_write(const sim_params *p, FILE *f)
 
 sim_param_type sim_params_type(const sim_params *p, const char *name)
 {
-    return must_exist(p, name)->type;
+    return params_must_exist(p, name)->type;
 }
 
 const char *sim_params_unit(const sim_params *p, const char *name)
 {
-    return must_exist(p, name)->unit;
+    return params_must_exist(p, name)->unit;
 }
 
 size_t sim_params_count(const sim_params *p)
@@ -786,230 +770,4 @@ const char *sim_params_name_at(const sim_params *p, size_t i)
 {
     assert(i < p->n);
     return p->v[i].name;
-}
-
-/* ---- tables ---- */
-
-/* A table row that contradicts itself is a bug in the module that declares it, met the
- * first time the table is registered (every run and every test registers every table).
- * It is refused whether or not asserts are compiled in, and the message names the row,
- * so it points at the line to fix. */
-
-/* Reads a table row's default or one end of its range (`what` says which) as a value
- * of q. */
-static pval table_value(const param *q, const char *text, const char *what)
-{
-    pval v;
-    sim_err e;
-    if (parse_value(q, text, NULL, &v, &e) < 0)
-        bad_row(q->name, "the %s does not read as a value of the row: %s", what, e.msg);
-    return v;
-}
-
-/* Sets q's range from "MIN..MAX" (either end may be empty: the type's limit). */
-static void table_range(param *q, const char *range)
-{
-    switch (q->type) {
-    case SIM_PARAM_INT:
-        q->min.i = INT64_MIN;
-        q->max.i = INT64_MAX;
-        break;
-    case SIM_PARAM_UINT:
-        q->min.u = 0;
-        q->max.u = UINT64_MAX;
-        break;
-    default:
-        q->min.d = -DBL_MAX;
-        q->max.d = DBL_MAX;
-        break;
-    }
-    if (!range)
-        return;
-    const char *dots = strstr(range, "..");
-    if (!dots)
-        bad_row(q->name, "range \"%s\" is not MIN..MAX", range);
-    char lo[64];
-    size_t n = (size_t)(dots - range);
-    if (n >= sizeof lo)
-        bad_row(q->name, "range \"%s\" has a minimum too long to be a number", range);
-    memcpy(lo, range, n);
-    lo[n] = '\0';
-    /* Both ends are read against the type's limits; q's own range is set after. */
-    pval min = q->min, max = q->max;
-    if (lo[0])
-        min = table_value(q, lo, "range's minimum");
-    if (dots[2])
-        max = table_value(q, dots + 2, "range's maximum");
-    bool inverted = q->type == SIM_PARAM_INT    ? min.i > max.i
-                    : q->type == SIM_PARAM_UINT ? min.u > max.u
-                                                : min.d > max.d;
-    if (inverted)
-        bad_row(q->name, "range \"%s\" has its minimum above its maximum", range);
-    q->min = min;
-    q->max = max;
-}
-
-static const unit_def *time_unit(const char *unit)
-{
-    const unit_def *u = find_unit(unit, strlen(unit));
-    return u && u->fam == FAM_TIME ? u : NULL;
-}
-
-/* The largest value a field can hold; 0 for fields that are not unsigned. */
-static uint64_t field_umax(sim_field_kind f)
-{
-    switch (f) {
-    case SIM_FIELD_U8: return UINT8_MAX;
-    case SIM_FIELD_U16: return UINT16_MAX;
-    case SIM_FIELD_U32: return UINT32_MAX;
-    case SIM_FIELD_U64: return UINT64_MAX;
-    default: return 0;
-    }
-}
-
-/* A time lands in an integer field in ps: a uint64_t, or an int64_t for an int (which
- * may be negative), and its range in ps must fit an int64_t. A double time is rounded
- * with llround, whose result is a signed 64-bit number, and two such times (warm-up
- * plus duration, now plus a delay) add up without wrapping a uint64_t. Why the row
- * cannot land in field f, or NULL when it can. */
-static const char *time_misfit(const param *q, const unit_def *tu, sim_field_kind f)
-{
-    const int64_t k = (int64_t)tu->factor;
-    switch (q->type) {
-    case SIM_PARAM_UINT:
-        if (f != SIM_FIELD_U64)
-            return "a time lands in a uint64_t field in ps";
-        return q->max.u > (uint64_t)(INT64_MAX / k) ? "its maximum is 2^63 ps or more" : NULL;
-    case SIM_PARAM_INT:
-        if (f != SIM_FIELD_I64)
-            return "a signed time lands in an int64_t field in ps";
-        if (q->max.i > INT64_MAX / k)
-            return "its maximum is 2^63 ps or more";
-        return q->min.i < INT64_MIN / k ? "its minimum is below -2^63 ps" : NULL;
-    case SIM_PARAM_DOUBLE:
-        if (f != SIM_FIELD_U64)
-            return "a time lands in a double field in its own unit or a uint64_t field in ps";
-        if (q->min.d < 0)
-            return "a negative time cannot land in a uint64_t field";
-        return q->max.d * (double)k >= 9223372036854775808.0 ? "its maximum is 2^63 ps or more"
-                                                             : NULL;
-    default: return NULL;
-    }
-}
-
-/* Why a row's field cannot hold every value its range allows, or NULL when it can. */
-static const char *field_misfit(const param *q, sim_field_kind f)
-{
-    if (f == SIM_FIELD_NOWHERE)
-        return NULL;
-    const unit_def *tu = time_unit(q->unit);
-    if (tu && is_numeric(q->type) && !(q->type == SIM_PARAM_DOUBLE && f == SIM_FIELD_DOUBLE))
-        return time_misfit(q, tu, f);
-    switch (q->type) {
-    case SIM_PARAM_BOOL: return f == SIM_FIELD_BOOL ? NULL : "a boolean lands in a bool field";
-    case SIM_PARAM_STRING:
-        return f == SIM_FIELD_STRING ? NULL : "a string lands in a const char * field";
-    case SIM_PARAM_ENUM:
-        return field_umax(f) >= q->n_choices || f == SIM_FIELD_I32 || f == SIM_FIELD_I64
-                   ? NULL
-                   : "the field cannot hold the index of every choice";
-    case SIM_PARAM_UINT:
-        return (field_umax(f) && field_umax(f) >= q->max.u) ||
-                       (f == SIM_FIELD_I64 && q->max.u <= (uint64_t)INT64_MAX)
-                   ? NULL
-                   : "the field cannot hold its maximum";
-    case SIM_PARAM_INT:
-        if (f == SIM_FIELD_I64 ||
-            (f == SIM_FIELD_I32 && q->min.i >= INT32_MIN && q->max.i <= INT32_MAX))
-            return NULL;
-        return "an int lands in an int64_t field, or an int32_t one its range fits";
-    case SIM_PARAM_DOUBLE:
-        return f == SIM_FIELD_DOUBLE ? NULL : "a double that is not a time lands in a double field";
-    }
-    return "unknown type";
-}
-
-void sim_params_add_table(sim_params *p, const sim_param_def *defs, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        const sim_param_def *d = &defs[i];
-        if (!d->def)
-            bad_row(d->name, "no default");
-        if (d->field == SIM_FIELD_NONE)
-            bad_row(d->name, "no field: a row says where its value lands (SIM_AT) or that it "
-                             "is not loaded (SIM_NOWHERE)");
-        switch (d->type) {
-        case SIM_PARAM_ENUM:
-            if (!d->range || *d->unit)
-                bad_row(d->name, "an enum lists its choices as its range and has no unit");
-            sim_params_add_enum(p, d->name, d->def, d->range, d->doc);
-            break;
-        case SIM_PARAM_STRING:
-            if (d->range || *d->unit)
-                bad_row(d->name, "a string has no range and no unit");
-            sim_params_add_string(p, d->name, d->def, d->doc);
-            break;
-        case SIM_PARAM_BOOL: {
-            bool b = false;
-            if (d->range || *d->unit)
-                bad_row(d->name, "a boolean has no range and no unit");
-            if (parse_bool(d->def, &b) < 0)
-                bad_row(d->name, "a boolean's default is true or false, not \"%s\"", d->def);
-            sim_params_add_bool(p, d->name, b, d->doc);
-            break;
-        }
-        default: {
-            param *q = add(p, d->name, d->type, d->unit, d->doc);
-            table_range(q, d->range);
-            q->def = q->cur = table_value(q, d->def, "default");
-            break;
-        }
-        }
-        const char *why = field_misfit(lookup(p, d->name), d->field);
-        if (why)
-            bad_row(d->name, "its field cannot hold its values: %s", why);
-    }
-}
-
-static void store_unsigned(void *at, sim_field_kind f, uint64_t v)
-{
-    switch (f) {
-    case SIM_FIELD_U8: *(uint8_t *)at = (uint8_t)v; break;
-    case SIM_FIELD_U16: *(uint16_t *)at = (uint16_t)v; break;
-    case SIM_FIELD_U32: *(uint32_t *)at = (uint32_t)v; break;
-    case SIM_FIELD_U64: *(uint64_t *)at = v; break;
-    case SIM_FIELD_I32: *(int32_t *)at = (int32_t)v; break;
-    case SIM_FIELD_I64: *(int64_t *)at = (int64_t)v; break;
-    default: assert(!"not an integer field");
-    }
-}
-
-void sim_params_load_table(const sim_params *p, const sim_param_def *defs, size_t n, void *cfg)
-{
-    for (size_t i = 0; i < n; i++) {
-        const sim_param_def *d = &defs[i];
-        if (d->field == SIM_FIELD_NOWHERE)
-            continue;
-        const param *q = must_exist(p, d->name);
-        void *at = (char *)cfg + d->offset;
-        const unit_def *tu = time_unit(q->unit);
-        switch (q->type) {
-        case SIM_PARAM_BOOL: *(bool *)at = q->cur.b; break;
-        case SIM_PARAM_STRING: *(const char **)at = q->s_cur; break;
-        case SIM_PARAM_ENUM: store_unsigned(at, d->field, q->cur.e); break;
-        case SIM_PARAM_UINT: store_unsigned(at, d->field, tu ? q->cur.u * tu->factor : q->cur.u); break;
-        case SIM_PARAM_INT:
-            if (d->field == SIM_FIELD_I32)
-                *(int32_t *)at = (int32_t)q->cur.i;
-            else
-                *(int64_t *)at = tu ? q->cur.i * (int64_t)tu->factor : q->cur.i;
-            break;
-        case SIM_PARAM_DOUBLE:
-            if (d->field == SIM_FIELD_DOUBLE)
-                *(double *)at = q->cur.d;
-            else
-                *(uint64_t *)at = (uint64_t)llround(q->cur.d * (double)tu->factor);
-            break;
-        }
-    }
 }
