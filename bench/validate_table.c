@@ -1,16 +1,19 @@
 #include "bench/validate_table.h"
 
+#include <dirent.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/workload.h"
 #include "bench/bench_point.h"
 #include "sim/run.h"
 #include "systems/kinds.h"
 
 static const char *prog = "validate";
+static const char *label;
 static int rows, failures;
 
 void val_init(const char *program) { prog = program; }
@@ -23,34 +26,132 @@ void val_set(sim_params *p, const char *name, const char *value)
         exit(2);
 }
 
-double val_run_metric(sim_params *p, const char *metric)
+void val_load(sim_params *p, const char *path)
+{
+    sim_err e = {{0}};
+    app_workload *w = app_workload_load(path, p, &e);
+    if (!w || app_workload_apply(w, 0, p, &e) < 0) {
+        fprintf(stderr, "%s: %s\n", prog, e.msg);
+        exit(2);
+    }
+    app_workload_destroy(w);
+}
+
+/* Check and run p, writing the point's files into dir when it is not NULL. */
+static void run_point(sim_params *p, const char *dir, sim_point_result *r)
 {
     sim_err e = {{0}};
     if (systems_ops.check(p, &e) < 0) {
         fprintf(stderr, "%s: bad configuration: %s\n", prog, e.msg);
         exit(2);
     }
-    sim_point_result r;
-    if (sim_run_point(&systems_ops, p, NULL, &r, &e) < 0) {
+    if (sim_run_point(&systems_ops, p, dir, r, &e) < 0) {
         fprintf(stderr, "%s: run failed: %s\n", prog, e.msg);
         exit(2);
     }
-    double v = NAN;
-    for (size_t i = 0; i < r.metrics; i++)
-        if (!strcmp(r.metric_names[i], metric))
-            v = r.metric_values[i];
+}
+
+static double metric_of(const sim_point_result *r, const char *name)
+{
+    for (size_t i = 0; i < r->metrics; i++)
+        if (!strcmp(r->metric_names[i], name))
+            return r->metric_values[i];
+    return NAN;
+}
+
+double val_run_metric(sim_params *p, const char *metric)
+{
+    sim_point_result r;
+    run_point(p, NULL, &r);
+    double v = metric_of(&r, metric);
     sim_point_result_free(&r);
     return v;
+}
+
+/* The statistic `name` of a stats.txt, whose lines are "name value  # description";
+ * NAN when it has none. */
+static double stats_file_value(const char *path, const char *name)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NAN;
+    char line[1024];
+    double v = NAN;
+    size_t n = strlen(name);
+    while (isnan(v) && fgets(line, sizeof line, f))
+        if (!strncmp(line, name, n) && (line[n] == ' ' || line[n] == '\t'))
+            v = strtod(line + n, NULL);
+    fclose(f);
+    return v;
+}
+
+/* Remove a point's folder and the files in it (a point writes no sub-folders). */
+static void remove_point_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *de;
+        char path[1024];
+        while ((de = readdir(d)))
+            if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+                snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+                remove(path);
+            }
+        closedir(d);
+    }
+    remove(dir);
+}
+
+void val_run_values(sim_params *p, size_t n, const char *const *names, double *values)
+{
+    char dir[] = "/tmp/iovsim-validate.XXXXXX";
+    if (!mkdtemp(dir)) {
+        fprintf(stderr, "%s: cannot make a folder for the point's statistics\n", prog);
+        exit(2);
+    }
+    sim_point_result r;
+    run_point(p, dir, &r);
+    char stats[sizeof dir + 16];
+    snprintf(stats, sizeof stats, "%s/stats.txt", dir);
+    for (size_t i = 0; i < n; i++) {
+        values[i] = metric_of(&r, names[i]);
+        if (isnan(values[i]))
+            values[i] = stats_file_value(stats, names[i]);
+    }
+    sim_point_result_free(&r);
+    remove_point_dir(dir);
+}
+
+void val_label(const char *l) { label = l; }
+
+/* Count a row and print it: the label column when there is one, then the rest. */
+static void print_row(const char *what, const char *reference, double simulated, double dev,
+                      bool ok)
+{
+    rows++;
+    failures += !ok;
+    if (label)
+        printf("%-12s ", label);
+    printf("%-50s %10s %10.2f %8.2f%%  %s\n", what, reference, simulated, 100.0 * dev,
+           ok ? "pass" : "FAIL");
 }
 
 void val_row(const char *what, double reference, double simulated, double tolerance)
 {
     double dev = (simulated - reference) / reference;
-    bool ok = fabs(dev) <= tolerance;
-    rows++;
-    failures += !ok;
-    printf("%-50s %10.2f %10.2f %8.2f%%  %s\n", what, reference, simulated, 100.0 * dev,
-           ok ? "pass" : "FAIL");
+    char ref[32];
+    snprintf(ref, sizeof ref, "%.2f", reference);
+    print_row(what, ref, simulated, dev, fabs(dev) <= tolerance);
+}
+
+void val_row_range(const char *what, double low, double high, double simulated)
+{
+    double dev = simulated < low ? (simulated - low) / low
+                 : simulated > high ? (simulated - high) / high
+                                    : 0.0;
+    char ref[32];
+    snprintf(ref, sizeof ref, "%.2f-%.2f", low, high);
+    print_row(what, ref, simulated, dev, simulated >= low && simulated <= high);
 }
 
 int val_finish(void)

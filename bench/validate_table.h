@@ -1,9 +1,11 @@
 /* The validation programs' common part: points run in this process on the native
- * kernel, and a table of rows "what, reference, simulated, deviation, pass|FAIL" that
- * make validate collects. A configuration or run failure is fatal (exit 2): a
+ * kernel, and a table of rows "[label] what, reference, simulated, deviation, pass|FAIL"
+ * that make validate collects. A configuration or run failure is fatal (exit 2): a
  * validation that cannot run must not look like one that passed. */
 #ifndef BENCH_VALIDATE_TABLE_H
 #define BENCH_VALIDATE_TABLE_H
+
+#include <stddef.h>
 
 #include "sim/params.h"
 
@@ -15,8 +17,19 @@ sim_params *val_registry(void);
 void val_set(sim_params *p, const char *name, const char *value);
 /* Check and run the point; the named metric (NAN when the point has none). */
 double val_run_metric(sim_params *p, const char *metric);
+/* Check and run the point once; values[i] is the metric names[i] or, when the point has
+ * no such metric, the statistic of that name in its stats.txt (NAN when neither). */
+void val_run_values(sim_params *p, size_t n, const char *const *names, double *values);
+/* Load a workload file (a platform) into p: its settings and its first point. */
+void val_load(sim_params *p, const char *path);
+/* The kind of the rows that follow (e.g. "calibration", "validation"), printed in a
+ * column of its own before `what`; NULL (the default) prints no such column. */
+void val_label(const char *label);
 /* Print a row and count it: pass when |simulated/reference - 1| <= tolerance. */
 void val_row(const char *what, double reference, double simulated, double tolerance);
+/* A row whose reference is a range: pass when low <= simulated <= high. The deviation
+ * printed is the distance outside the range relative to the nearer bound (0 inside). */
+void val_row_range(const char *what, double low, double high, double simulated);
 /* Print the closing line "N checks, N passed, N failed"; the exit status. */
 int val_finish(void);
 
