@@ -130,17 +130,20 @@ static void print_row(const char *what, const char *reference, double simulated,
 {
     rows++;
     failures += !ok;
+    const char *verdict = ok ? "pass" : "FAIL";
     if (label)
-        printf("%-12s ", label);
-    printf("%-50s %10s %10.2f %8.2f%%  %s\n", what, reference, simulated, 100.0 * dev,
-           ok ? "pass" : "FAIL");
+        printf("%-12s %-50s %13s %10.3f %8.2f%%  %s\n", label, what, reference, simulated,
+               100.0 * dev, verdict);
+    else
+        printf("%-50s %10s %10.2f %8.2f%%  %s\n", what, reference, simulated, 100.0 * dev,
+               verdict);
 }
 
 void val_row(const char *what, double reference, double simulated, double tolerance)
 {
     double dev = (simulated - reference) / reference;
     char ref[32];
-    snprintf(ref, sizeof ref, "%.2f", reference);
+    snprintf(ref, sizeof ref, label ? "%.4g" : "%.2f", reference);
     print_row(what, ref, simulated, dev, fabs(dev) <= tolerance);
 }
 
@@ -150,7 +153,7 @@ void val_row_range(const char *what, double low, double high, double simulated)
                  : simulated > high ? (simulated - high) / high
                                     : 0.0;
     char ref[32];
-    snprintf(ref, sizeof ref, "%.2f-%.2f", low, high);
+    snprintf(ref, sizeof ref, "%.4g-%.4g", low, high);
     print_row(what, ref, simulated, dev, simulated >= low && simulated <= high);
 }
 
