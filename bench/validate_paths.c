@@ -123,8 +123,8 @@ static void calibration(void)
     val_label("calibration");
     sim_params *p = point("native", "stream_tx", "64", "1", WARMUP_US, DURATION_US);
     val_set(p, "cpu.ghz", "2.93");
-    val_row("netmap: UDP sendto 64 B, one 2.93 GHz core (Mpps)", 1.05,
-            run(p, "throughput_mpps"), TOLERANCE);
+    val_row("netmap: UDP sendto 64 B, one 2.93 GHz core (Mpps)", 1.05, run(p, "throughput_mpps"),
+            TOLERANCE);
 
     p = point("devdomain", "stream_rx", "64", "1", WARMUP_US, DURATION_US);
     val_set(p, "cpu.ghz", "2.3");
@@ -152,8 +152,7 @@ static void exitless_interrupts(void)
     }
     val_row_range("ELI: assigned NIC, exit irqs / bare metal", 0.97 / 1.6, 1.00 / 1.3,
                   mpps[1] / mpps[0]);
-    val_row_range("ELI: assigned NIC, posted irqs / bare metal", 0.965, 1.005,
-                  mpps[2] / mpps[0]);
+    val_row_range("ELI: assigned NIC, posted irqs / bare metal", 0.965, 1.005, mpps[2] / mpps[0]);
 }
 
 /* Dong et al.: SR-IOV at the 10 GbE line with tens of VMs; Gb/s of TCP payload. */
@@ -194,8 +193,7 @@ static void netfront_one_queue(void)
         sim_params *p = point("devdomain", rows[i].pattern, "64", "1", WARMUP_US, DURATION_US);
         val_set(p, "nic.line_gbps", "100");
         char what[96];
-        snprintf(what, sizeof what, "Xen guest %s 64 B, 1 queue, 2.2 GHz (Mpps)",
-                 rows[i].pattern);
+        snprintf(what, sizeof what, "Xen guest %s 64 B, 1 queue, 2.2 GHz (Mpps)", rows[i].pattern);
         val_row(what, rows[i].mpps, run(p, "throughput_mpps"), TOLERANCE);
     }
 }
@@ -223,8 +221,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    printf("%-12s %-50s %13s %10s %9s\n", "kind", "check", "reference", "simulated",
-           "deviation");
+    printf("%-12s %-50s %13s %10s %9s\n", "kind", "check", "reference", "simulated", "deviation");
     calibration();
     val_label("validation");
     exitless_interrupts();

@@ -135,8 +135,7 @@ static void print_row(const char *what, const char *reference, double simulated,
         printf("%-12s %-50s %13s %10.3f %8.2f%%  %s\n", label, what, reference, simulated,
                100.0 * dev, verdict);
     else
-        printf("%-50s %10s %10.2f %8.2f%%  %s\n", what, reference, simulated, 100.0 * dev,
-               verdict);
+        printf("%-50s %10s %10.2f %8.2f%%  %s\n", what, reference, simulated, 100.0 * dev, verdict);
 }
 
 void val_row(const char *what, double reference, double simulated, double tolerance)
@@ -149,7 +148,7 @@ void val_row(const char *what, double reference, double simulated, double tolera
 
 void val_row_range(const char *what, double low, double high, double simulated)
 {
-    double dev = simulated < low ? (simulated - low) / low
+    double dev = simulated < low    ? (simulated - low) / low
                  : simulated > high ? (simulated - high) / high
                                     : 0.0;
     char ref[32];
