@@ -9,6 +9,13 @@
 #include "models/pcie/cfgspace.h"
 #include "sim/alloc.h"
 
+/* A packet the stack hands the driver: one frame, or a TSO segment the NIC cuts into
+ * `frames` frames (frames - 1 of pkt.len_bytes, the last of last_bytes). */
+typedef struct drv_seg {
+    nic_pkt pkt;
+    uint16_t frames, last_bytes;
+} drv_seg;
+
 struct nic_drvq {
     sim_kernel *kernel;
     pcie_rc *rc;
@@ -28,14 +35,16 @@ struct nic_drvq {
     uint32_t tx_since_head, rx_since_head;
     bool polling, irq_pending;
     sim_event *poll_ev;
-    /* transmit backlog (qdisc) */
-    nic_pkt *backlog;
+    /* transmit backlog (qdisc): packets, each a frame or a TSO segment */
+    drv_seg *backlog;
     uint32_t bl_head, bl_len;
     bool saturate;
     nic_pkt tmpl;
     uint32_t next_flow;
     /* hooks */
     nic_drv_rx_fn rx_fn;
+    nic_drv_rx_done_fn rx_done_fn;
+    nic_drv_tx_done_fn tx_done_fn;
     void *rx_ctx;
     nic_drv_cpu_fn cpu_fn;
     void *cpu_ctx;
@@ -87,6 +96,10 @@ static const sim_param_def nicdrv_params[] = {
     {"nicdrv.qdisc_pkts", SIM_PARAM_UINT, "1000", "0..16777216", "packets",
      "Transmit backlog the stack holds when the ring is full (Linux txqueuelen: 1000)",
      SIM_AT(nic_drv_cfg, qdisc_pkts)},
+    {"nicdrv.tso", SIM_PARAM_BOOL, "true", NULL, "",
+     "TCP segmentation offload: the stack hands the driver whole segments and the NIC cuts "
+     "them into frames (ixgbe sets NETIF_F_TSO); false: the stack segments (GSO)",
+     SIM_AT(nic_drv_cfg, tso)},
     {"nicdrv.tx_touch", SIM_PARAM_BOOL, "true", NULL, "",
      "The stack wrote each transmit buffer, so its lines are in the LLC when the NIC reads them",
      SIM_AT(nic_drv_cfg, tx_touch)},
@@ -228,6 +241,12 @@ void nic_drvq_set_rx_handler(nic_drvq *q, nic_drv_rx_fn fn, void *ctx)
     q->rx_ctx = ctx;
 }
 
+void nic_drvq_set_rx_done(nic_drvq *q, nic_drv_rx_done_fn fn) { q->rx_done_fn = fn; }
+
+void nic_drvq_set_tx_done(nic_drvq *q, nic_drv_tx_done_fn fn) { q->tx_done_fn = fn; }
+
+bool nic_drvq_tso(const nic_drvq *q) { return q->cfg.tso; }
+
 void nic_drvq_set_cpu(nic_drvq *q, nic_drv_cpu_fn fn, void *ctx)
 {
     q->cpu_fn = fn;
@@ -315,17 +334,25 @@ static uint64_t tx_doorbell(nic_drvq *q, uint64_t t)
 
 static uint32_t tx_room(const nic_drvq *q) { return q->tx.entries - 1 - nic_drvq_tx_inflight(q); }
 
-static uint64_t tx_post(nic_drvq *q, const nic_pkt *p, uint64_t t)
+/* Post one packet: a descriptor per frame (a TSO segment's frames as the NIC will send
+ * them; the real driver's context descriptor and page-fragment descriptors are not
+ * modelled one by one), the driver's per-packet cycles once. */
+static uint64_t tx_post(nic_drvq *q, const drv_seg *sg, uint64_t t)
 {
-    nic_desc *d = &q->tx.desc[q->tx_tail];
-    d->buf_addr = q->tx_bufs + (uint64_t)q->tx_tail * q->cfg.buf_bytes;
-    d->wb_ps = NIC_NOT_DONE;
-    d->status = NIC_DESC_OK;
-    d->pkt = *p;
-    if (q->cfg.tx_touch && q->mem)
-        mem_touch(q->mem, d->buf_addr, p->len_bytes > NIC_FCS_BYTES ? p->len_bytes - NIC_FCS_BYTES : 0);
-    q->tx_tail = (q->tx_tail + 1) % q->tx.entries;
-    q->ctr->tx_posted++;
+    for (unsigned f = 0; f < sg->frames; f++) {
+        nic_desc *d = &q->tx.desc[q->tx_tail];
+        d->buf_addr = q->tx_bufs + (uint64_t)q->tx_tail * q->cfg.buf_bytes;
+        d->wb_ps = NIC_NOT_DONE;
+        d->status = NIC_DESC_OK;
+        d->pkt = sg->pkt;
+        if (f + 1 == sg->frames)
+            d->pkt.len_bytes = sg->last_bytes;
+        if (q->cfg.tx_touch && q->mem)
+            mem_touch(q->mem, d->buf_addr,
+                      d->pkt.len_bytes > NIC_FCS_BYTES ? d->pkt.len_bytes - NIC_FCS_BYTES : 0);
+        q->tx_tail = (q->tx_tail + 1) % q->tx.entries;
+        q->ctr->tx_posted++;
+    }
     t = cpu(q, t, q->cfg.tx_cycles, 0);
     if (++q->tx_unrung >= q->cfg.tx_batch)
         t = tx_doorbell(q, t);
@@ -337,15 +364,17 @@ static uint64_t tx_fill(nic_drvq *q, uint64_t t)
 {
     while (tx_room(q) > 0) {
         if (q->bl_len) {
-            nic_pkt p = q->backlog[q->bl_head];
+            drv_seg sg = q->backlog[q->bl_head];
+            if (tx_room(q) < sg.frames)
+                break;
             q->bl_head = (q->bl_head + 1) % q->cfg.qdisc_pkts;
             q->bl_len--;
-            t = tx_post(q, &p, t);
+            t = tx_post(q, &sg, t);
         } else if (q->saturate) {
-            nic_pkt p = q->tmpl;
-            p.born_ps = t;
-            p.flow = q->next_flow++;
-            t = tx_post(q, &p, t);
+            drv_seg sg = {q->tmpl, 1, q->tmpl.len_bytes};
+            sg.pkt.born_ps = t;
+            sg.pkt.flow = q->next_flow++;
+            t = tx_post(q, &sg, t);
         } else {
             break;
         }
@@ -355,19 +384,28 @@ static uint64_t tx_fill(nic_drvq *q, uint64_t t)
     return t;
 }
 
-int nic_drvq_xmit(nic_drvq *q, const nic_pkt *p, uint64_t t_ps)
+int nic_drvq_xmit_segment(nic_drvq *q, const nic_pkt *p, uint16_t frames, uint16_t last_bytes,
+                          uint64_t t_ps)
 {
-    if (tx_room(q) > 0 && !q->bl_len) {
-        tx_post(q, p, t_ps);
+    drv_seg sg = {*p, frames ? frames : 1, frames > 1 ? last_bytes : p->len_bytes};
+    if (sg.frames > 1 && (!q->cfg.tso || sg.frames >= q->tx.entries))
+        return -1;
+    if (tx_room(q) >= sg.frames && !q->bl_len) {
+        tx_post(q, &sg, t_ps);
         return 0;
     }
     if (q->bl_len >= q->cfg.qdisc_pkts) {
-        q->ctr->qdisc_drops++;
+        q->ctr->qdisc_drops += sg.frames;
         return -1;
     }
-    q->backlog[(q->bl_head + q->bl_len) % q->cfg.qdisc_pkts] = *p;
+    q->backlog[(q->bl_head + q->bl_len) % q->cfg.qdisc_pkts] = sg;
     q->bl_len++;
     return 0;
+}
+
+int nic_drvq_xmit(nic_drvq *q, const nic_pkt *p, uint64_t t_ps)
+{
+    return nic_drvq_xmit_segment(q, p, 1, p->len_bytes, t_ps);
 }
 
 void nic_drvq_flush(nic_drvq *q, uint64_t t_ps)
@@ -437,17 +475,21 @@ static void on_poll(void *ctx)
 
     /* Reclaim transmitted descriptors whose write-back has landed. */
     uint32_t cleaned = 0;
+    uint64_t freed_bytes = 0;
     while (q->tx_clean != q->tx_tail && cleaned < q->cfg.tx_clean_budget) {
         const nic_desc *d = &q->tx.desc[q->tx_clean];
         if (d->wb_ps > t)
             break;
         if (d->status != NIC_DESC_OK)
             q->ctr->tx_errors++;
+        freed_bytes += d->pkt.len_bytes > NIC_FCS_BYTES ? d->pkt.len_bytes - NIC_FCS_BYTES : 0;
         q->tx_clean = (q->tx_clean + 1) % q->tx.entries;
         cleaned++;
     }
     q->ctr->tx_cleaned += cleaned;
     t = cpu(q, t, q->cfg.clean_cycles * cleaned, 0);
+    if (cleaned && q->tx_done_fn)
+        q->tx_done_fn(q->rx_ctx, q, freed_bytes, t);
 
     /* Take received packets, up to the budget. */
     uint32_t done = 0;
@@ -470,6 +512,9 @@ static void on_poll(void *ctx)
     }
     while (q->rx_free >= q->cfg.rx_refill)
         t = rx_post(q, q->cfg.rx_refill, t);
+    /* napi_complete_done flushes GRO: the stack takes what it merged. */
+    if (done && q->rx_done_fn)
+        q->rx_done_fn(q->rx_ctx, q, t);
 
     /* Backlog into the freed transmit slots. */
     t = tx_fill(q, t);

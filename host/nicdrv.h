@@ -59,7 +59,7 @@ typedef struct nic_drv_cfg {
     uint64_t irq_ps, poll_ps;
     uint64_t tx_cycles, rx_cycles, irq_cycles, poll_cycles, clean_cycles, mmio_cycles;
     uint32_t buf_bytes, qdisc_pkts;
-    bool tx_touch;
+    bool tso, tx_touch;
 } nic_drv_cfg;
 
 /* The NIC drivers' parameters: the queue pairs' (nicdrv.*) and the PF driver's
@@ -117,6 +117,13 @@ void nic_drvq_irq(nic_drvq *q, uint64_t t_ps);
  * one burst: call nic_drvq_flush after the burst to ring the doorbell for a partial
  * batch. */
 int nic_drvq_xmit(nic_drvq *q, const nic_pkt *p, uint64_t t_ps);
+/* The same for a TSO segment of `frames` frames (frames - 1 of p->len_bytes, the last of
+ * last_bytes): the driver's per-packet work once, a descriptor per frame, which the NIC
+ * sends as frames. -1 (nothing queued) if the driver has no TSO (nicdrv.tso) or the
+ * segment needs more descriptors than the ring has. */
+int nic_drvq_xmit_segment(nic_drvq *q, const nic_pkt *p, uint16_t frames, uint16_t last_bytes,
+                          uint64_t t_ps);
+bool nic_drvq_tso(const nic_drvq *q);
 void nic_drvq_flush(nic_drvq *q, uint64_t t_ps);
 /* An endless backlog of copies of tmpl (born_ps set at posting, flow counting up): the
  * driver refills the ring whenever it reclaims descriptors. */
@@ -125,6 +132,15 @@ void nic_drvq_set_saturate(nic_drvq *q, const nic_pkt *tmpl, uint64_t t_ps);
 /* Received packets go to fn (called at the poll's time). */
 typedef void (*nic_drv_rx_fn)(void *ctx, nic_drvq *q, const nic_pkt *p, uint64_t t_ps);
 void nic_drvq_set_rx_handler(nic_drvq *q, nic_drv_rx_fn fn, void *ctx);
+/* Called (with the rx handler's ctx) when a poll that took packets ends, at its time:
+ * where GRO passes up what it merged (napi_complete_done). */
+typedef void (*nic_drv_rx_done_fn)(void *ctx, nic_drvq *q, uint64_t t_ps);
+void nic_drvq_set_rx_done(nic_drvq *q, nic_drv_rx_done_fn fn);
+/* Called (with the rx handler's ctx) when a poll has reclaimed transmitted descriptors,
+ * with their host-side bytes: the stack frees those packets (TCP Small Queues count
+ * them until then). */
+typedef void (*nic_drv_tx_done_fn)(void *ctx, nic_drvq *q, uint64_t bytes, uint64_t t_ps);
+void nic_drvq_set_tx_done(nic_drvq *q, nic_drv_tx_done_fn fn);
 
 /* The CPU seam: run `cycles` of driver work, then stall `stall_ps` on MMIO reads,
  * starting at t_ps; return when done. Without it the work takes no simulated time. */

@@ -73,7 +73,10 @@ typedef struct paths_cfg {
     bool nic_acs;
     uint64_t guest_page_bytes;
     uint32_t pattern; /* iopath_pattern */
-    uint32_t packet_bytes, vms, rr_bytes, rr_outstanding;
+    uint32_t packet_bytes, vms, rr_bytes, rr_outstanding, msg_bytes;
+    bool gso;
+    uint32_t gso_max_bytes;
+    uint64_t tsq_bytes;
     double offered_gbps;
     uint32_t host_cores;
     uint32_t backend; /* 0 auto, 1 own, 2 vcpu, 3 host */
@@ -123,6 +126,23 @@ static const sim_param_def paths_params[] = {
     {"traffic.vms", SIM_PARAM_UINT, "1", "1..256", "VMs",
      "VMs with traffic (native: application threads, each with a PF queue)",
      SIM_AT(paths_cfg, vms)},
+    {"traffic.msg_bytes", SIM_PARAM_UINT, "0", "0..1GiB", "bytes",
+     "Streams: 0 sends UDP-like datagrams, one frame each through the whole stack; more: "
+     "TCP-like, the application writes messages of this size, which the stack cuts into "
+     "segments (net.gso) of frames of traffic.packet_bytes, and receivers merge (net.gro)",
+     SIM_AT(paths_cfg, msg_bytes)},
+    {"net.gso", SIM_PARAM_BOOL, "true", NULL, "",
+     "TCP-like streams: the stack builds segments of up to net.gso_max_bytes and segments them "
+     "late, in software or by the NIC (Linux: always on); false: a stack pass per frame",
+     SIM_AT(paths_cfg, gso)},
+    {"net.gso_max_bytes", SIM_PARAM_UINT, "65536", "1518..65536", "bytes",
+     "Largest segment the stack builds and GRO merges (Linux GSO_MAX_SIZE, GRO_MAX_SIZE)",
+     SIM_AT(paths_cfg, gso_max_bytes)},
+    {"net.tsq_bytes", SIM_PARAM_UINT, "1MiB", "1518..1GiB", "bytes",
+     "TCP-like streams: TCP Small Queues, the bytes a socket may have sent and not yet freed "
+     "(queued below TCP, in a ring, or on the wire) before it waits (tcp_small_queue_check, "
+     "net.ipv4.tcp_limit_output_bytes)",
+     SIM_AT(paths_cfg, tsq_bytes)},
     {"traffic.offered_gbps", SIM_PARAM_DOUBLE, "0", "0..1600", "Gbps",
      "Offered load per direction, all VMs together, host-side Gb/s (0: as fast as it goes)",
      SIM_AT(paths_cfg, offered_gbps)},
@@ -249,6 +269,16 @@ static int paths_check(const sim_params *p, sim_err *e)
     }
     uint64_t frame = c.packet_bytes;
     uint64_t rr = c.rr_bytes;
+    if (c.msg_bytes && pattern == IOPATH_RR)
+        return sim_err_set(e, "traffic.msg_bytes = %llu: TCP-like messages are for streams; rr "
+                              "sends one frame each way (traffic.rr_bytes)",
+                           (unsigned long long)c.msg_bytes);
+    if (c.msg_bytes && frame <= IOPATH_TCP_HDR_BYTES + NIC_FCS_BYTES)
+        return sim_err_set(e,
+                           "traffic.packet_bytes = %llu leaves no TCP payload for traffic.msg_bytes "
+                           "(the frame needs more than %u bytes: %u of headers and the FCS)",
+                           (unsigned long long)frame, IOPATH_TCP_HDR_BYTES + NIC_FCS_BYTES,
+                           IOPATH_TCP_HDR_BYTES);
     if (rr && rr < NIC_MIN_FRAME_BYTES)
         return sim_err_set(e,
                            "traffic.rr_bytes = %llu is below the 64-byte minimum frame (0: "
@@ -405,13 +435,18 @@ static double m_drops(const sim_stats *s, void *ctx)
 static void register_stats(paths_sys *sys, sim_stats *st)
 {
 #define C(field, desc) sim_stats_counter(st, "net." #field, &sys->io.c.field, desc)
-    C(sent, "packets the applications sent");
-    C(delivered, "packets applications received");
+    C(sent, "frames the applications sent");
+    C(delivered, "frames applications received");
     C(delivered_bytes, "host-side bytes applications received");
-    C(copies, "packet copies by a CPU (device model, vhost, grant copy)");
+    C(copies, "packet copies by a CPU (device model, vhost, grant copy): frames or segments");
     C(copy_bytes, "bytes copied");
     C(grant_copies, "grant copy operations");
-    C(switched, "frames through the virtual switch");
+    C(switched, "packets (frames or segments) through the virtual switch");
+    C(segments, "segments of more than one frame the applications' stacks built (GSO)");
+    C(sw_segmented, "frames cut from segments in software (GSO, an emulated device)");
+    C(tso_segments, "segments handed to a NIC's segmentation offload");
+    C(gro_merged, "received frames GRO merged into a segment it held");
+    C(gro_flushes, "segments (or single frames) GRO passed up to the stack");
     C(notifies, "hand-offs that notified a sleeping stage");
     C(notifies_suppressed, "hand-offs to a running stage, without notification");
     C(irqs, "interrupts taken by CPUs (the host's and virtual ones)");
@@ -533,6 +568,8 @@ static iopath_drvq *add_queue(paths_sys *sys, unsigned fn, unsigned q, uint64_t 
                        .ctr = ctr};
     dq->q = nic_drvq_create(sys->params, &env);
     nic_drvq_set_rx_handler(dq->q, iopath_drvq_rx, dq);
+    nic_drvq_set_rx_done(dq->q, iopath_drvq_rx_done);
+    nic_drvq_set_tx_done(dq->q, iopath_drvq_tx_done);
     nic_drvq_set_cpu(dq->q, iopath_drvq_cpu, dq);
     return dq;
 }
@@ -735,7 +772,12 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
     io->budget = nic_drv_cfg_load(p).budget;
     io->txq_limit = sys->cfg.txq_pkts;
     io->rr_outstanding = sys->cfg.rr_outstanding;
+    io->msg_bytes = sys->cfg.msg_bytes;
+    io->gso = sys->cfg.gso;
+    io->gso_max_bytes = sys->cfg.gso_max_bytes;
+    io->tsq_limit_bytes = sys->cfg.tsq_bytes;
     path_costs_load(p, io->cost);
+    path_offloads_load(p, io->off);
 
     io->cpu = cpu_create(p, ctx->stats);
     io->hv = hv_create(p, ctx->stats, io->cpu);

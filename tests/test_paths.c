@@ -11,6 +11,11 @@
 #include "host/iopath/path.h"
 #include "tests/paths_fixture.h"
 
+/* Packets that may sit between two counters at the ends of the measured window (a
+ * stage's batch in flight at each end), so counts taken at different steps differ by
+ * up to this much. */
+#define EDGE_PKTS 6
+
 /* ---------------------------------------------------------------- native */
 
 START_TEST(test_native_stream_tx)
@@ -48,7 +53,7 @@ static void check_direct_tx(ptfx *f, const char *fn)
     /* Doorbells reach the BAR with no exit; nothing is copied; the only exits are the
      * interrupts' (an external-interrupt exit and an EOI exit each). */
     snprintf(name, sizeof name, "nic.%s.doorbells", fn);
-    ck_assert(ptfx_stat(f, name) >= out - 1);
+    ck_assert(ptfx_stat(f, name) >= out - EDGE_PKTS);
     ck_assert_double_eq(ptfx_stat(f, "hv.exits.mmio_user"), 0);
     ck_assert_double_eq(ptfx_stat(f, "hv.exits.mmio_kernel"), 0);
     ck_assert_double_eq(ptfx_stat(f, "net.copies"), 0);
@@ -179,8 +184,8 @@ START_TEST(test_paravirt_steps)
     /* One copy per packet (vhost, guest buffer to socket buffer), one trip through the
      * host's switch, as the description says; the copies are the host's work. */
     ck_assert_uint_eq(steps(PATH_PARAVIRT, d->tx_entry, PATH_OP_COPY, -1, f.r.p), 1);
-    ck_assert(fabs(ptfx_stat(&f, "net.copies") - out) <= 2);
-    ck_assert(fabs(ptfx_stat(&f, "net.switched") - out) <= 2);
+    ck_assert(fabs(ptfx_stat(&f, "net.copies") - out) <= EDGE_PKTS);
+    ck_assert(fabs(ptfx_stat(&f, "net.switched") - out) <= EDGE_PKTS);
     ck_assert_double_eq(ptfx_stat(&f, "nic.pf.tx_frames"), out);
     /* Kicks are ioeventfd exits handled in the kernel, never more than one per packet,
      * and suppressed while vhost runs; no user-space exit, no interrupt to the guest
@@ -201,7 +206,7 @@ START_TEST(test_paravirt_steps)
     double in = ptfx_stat(&f, "net.delivered");
     ck_assert(in > 100);
     ck_assert_double_eq(ptfx_stat(&f, "drops"), 0);
-    ck_assert(fabs(ptfx_stat(&f, "net.copies") - in) <= 2);
+    ck_assert(fabs(ptfx_stat(&f, "net.copies") - in) <= EDGE_PKTS);
     double virqs = ptfx_stat(&f, "hv.irqs_injected");
     ck_assert(virqs > 0 && virqs <= in + 1);
     ck_assert_double_eq(ptfx_stat(&f, "hv.exits.extint"), virqs);
@@ -228,8 +233,8 @@ START_TEST(test_emulated_steps)
     double regs = (double)sim_params_uint(f.r.p, "emu.irq_reg_exits");
     /* (An interrupt delivered at the window's end has its handler run after it.) */
     ck_assert(fabs(ptfx_stat(&f, "hv.exits.mmio_user") - (sent * per_pkt + virqs * regs)) <= regs);
-    ck_assert(fabs(ptfx_stat(&f, "net.copies") - sent) <= 2);
-    ck_assert(fabs(ptfx_stat(&f, "net.switched") - sent) <= 2);
+    ck_assert(fabs(ptfx_stat(&f, "net.copies") - sent) <= EDGE_PKTS);
+    ck_assert(fabs(ptfx_stat(&f, "net.switched") - sent) <= EDGE_PKTS);
     ptfx_free(&f);
 }
 END_TEST
@@ -245,9 +250,9 @@ START_TEST(test_devdomain_steps)
     /* netback grant-copies each packet (the hypervisor's work) and bridges it to the
      * driver domain's PF driver; the PF's interrupts go to the driver domain through
      * the hypervisor. */
-    ck_assert(fabs(ptfx_stat(&f, "net.grant_copies") - out) <= 2);
+    ck_assert(fabs(ptfx_stat(&f, "net.grant_copies") - out) <= EDGE_PKTS);
     ck_assert_double_eq(ptfx_stat(&f, "net.grant_copies"), ptfx_stat(&f, "net.copies"));
-    ck_assert(fabs(ptfx_stat(&f, "net.switched") - out) <= 2);
+    ck_assert(fabs(ptfx_stat(&f, "net.switched") - out) <= EDGE_PKTS);
     ck_assert(ptfx_stat(&f, "hv.exits.hypercall") > 0);
     ck_assert(ptfx_stat(&f, "hv_cycles_per_pkt") > 0);
     ck_assert_double_eq(ptfx_stat(&f, "hv.exits.mmio_user") + ptfx_stat(&f, "hv.exits.mmio_kernel"), 0);
@@ -270,7 +275,7 @@ START_TEST(test_inter_vm)
     ck_assert_double_eq(ptfx_stat(&f, "nic.pf.tx_frames"), 0);
     ck_assert_double_eq(ptfx_stat(&f, "net.misdelivered"), 0);
     /* Two copies: out of the sender's ring, into the receiver's. */
-    ck_assert(ptfx_stat(&f, "net.copies") >= 2 * in - 2);
+    ck_assert(ptfx_stat(&f, "net.copies") >= 2 * in - EDGE_PKTS);
     ptfx_free(&f);
 
     ptfx_params(&f, "sriov", "inter_vm");

@@ -12,6 +12,23 @@ static uint32_t host_bytes(const nic_pkt *p)
     return p->len_bytes > NIC_FCS_BYTES ? p->len_bytes - NIC_FCS_BYTES : 0;
 }
 
+/* Host-side bytes of an item: its frames less their FCS. */
+static uint32_t item_bytes(const iopath_item *it)
+{
+    if (it->frames <= 1)
+        return host_bytes(&it->pkt);
+    uint32_t last = it->last_bytes > NIC_FCS_BYTES ? it->last_bytes - NIC_FCS_BYTES : 0;
+    return host_bytes(&it->pkt) * (it->frames - 1u) + last;
+}
+
+/* The application's payload in an item: what the socket copies. */
+static uint32_t item_payload(const iopath *io, const iopath_item *it)
+{
+    uint32_t hdr = (io->msg_bytes ? IOPATH_TCP_HDR_BYTES : IOPATH_UDP_HDR_BYTES) * it->frames;
+    uint32_t b = item_bytes(it);
+    return b > hdr ? b - hdr : 0;
+}
+
 static void mac_bytes(uint64_t mac, uint8_t out[6])
 {
     for (int i = 0; i < 6; i++)
@@ -25,6 +42,7 @@ typedef struct exec {
     unsigned core;
     cpu_who who;
     bool urgent; /* interrupt context: preempts the core's thread work */
+    iopath_gro *gro; /* the receiver's GRO (a stage thread's, a driver queue's); NULL: none */
 } exec;
 
 static uint64_t run_on(iopath *io, unsigned core, bool urgent, uint64_t t, uint64_t cycles,
@@ -39,8 +57,14 @@ static uint64_t run(const exec *x, uint64_t t, uint64_t cycles, cpu_who who)
     return run_on(x->io, x->core, x->urgent, t, cycles, who);
 }
 
+static uint64_t exec_from(const exec *x, const path_stage *d, const path_step *first,
+                          iopath_item *it, uint64_t t, path_when when, bool one_frame);
+
 static uint64_t exec_steps(const exec *x, const path_stage *d, iopath_item *it, uint64_t t,
-                           path_when when);
+                           path_when when)
+{
+    return exec_from(x, d, d->steps, it, t, when, false);
+}
 
 /* ---------------------------------------------------------------- interrupts */
 
@@ -82,11 +106,34 @@ static void sender_kick(iopath_vm *vm, uint64_t t)
     sim_event_notify_at(vm->snd.ev, max64(t, now));
 }
 
-static void credit_back(iopath *io, uint16_t src_vm, uint64_t t)
+/* The socket frees sent bytes (the skb's destructor): a sender TCP Small Queues
+ * stopped goes on once the next segment fits under the limit (tcp_tsq_handler). */
+static void tsq_free(iopath *io, iopath_vm *vm, uint64_t bytes, uint64_t t)
 {
-    if (src_vm >= io->vms)
+    if (!io->msg_bytes)
         return;
-    iopath_vm *vm = &io->vm[src_vm];
+    vm->snd.tsq_bytes -= bytes < vm->snd.tsq_bytes ? bytes : vm->snd.tsq_bytes;
+    uint64_t seg = (uint64_t)io->seg_frames * io->frame_bytes;
+    if (vm->snd.tsq_blocked && vm->snd.tsq_bytes + seg <= io->tsq_limit_bytes) {
+        vm->snd.tsq_blocked = false;
+        sender_kick(vm, t);
+    }
+}
+
+void iopath_drvq_tx_done(void *ctx, nic_drvq *q, uint64_t bytes, uint64_t t_ps)
+{
+    (void)q;
+    iopath_drvq *dq = ctx;
+    if (dq->vm)
+        tsq_free(dq->io, dq->vm, bytes, t_ps);
+}
+
+static void credit_back(iopath *io, const iopath_item *it, uint64_t t)
+{
+    if (it->src_vm >= io->vms)
+        return;
+    iopath_vm *vm = &io->vm[it->src_vm];
+    tsq_free(io, vm, item_bytes(it), t);
     if (vm->tx_credits < vm->tx_cap)
         vm->tx_credits++;
     /* Wake a sender that stopped on a full ring once a quarter of it is free, so it
@@ -220,9 +267,28 @@ static uint64_t to_nic(const exec *x, iopath_item *it, uint64_t t)
     dq->override_who = x->who;
     dq->override_urgent = x->urgent;
     dq->last_ps = t;
-    if (nic_drvq_xmit(dq->q, &it->pkt, t) < 0)
-        io->c.xmit_drops++;
-    nic_drvq_flush(dq->q, t);
+    if (it->frames > 1 && nic_drvq_tso(dq->q)) {
+        io->c.tso_segments++;
+        if (nic_drvq_xmit_segment(dq->q, &it->pkt, it->frames, it->last_bytes, t) < 0)
+            io->c.xmit_drops += it->frames;
+    } else {
+        /* Without TSO the stack segments first (validate_xmit_skb, skb_gso_segment) and
+         * the driver sends each frame. */
+        for (unsigned f = 0; f < it->frames; f++) {
+            nic_pkt p = it->pkt;
+            if (it->frames > 1) {
+                if (f + 1 == it->frames)
+                    p.len_bytes = it->last_bytes;
+                t = run(x, t, io->cost[PATH_COST_GSO_FRAME], x->who);
+                io->c.sw_segmented++;
+                dq->last_ps = max64(dq->last_ps, t);
+            }
+            if (nic_drvq_xmit(dq->q, &p, max64(t, dq->last_ps)) < 0)
+                io->c.xmit_drops++;
+            t = max64(t, dq->last_ps);
+        }
+    }
+    nic_drvq_flush(dq->q, max64(t, dq->last_ps));
     dq->override = false;
     return max64(t, dq->last_ps);
 }
@@ -285,8 +351,8 @@ static void deliver(const exec *x, const iopath_item *it, uint64_t t)
         io->c.misdelivered++;
         return;
     }
-    io->c.delivered++;
-    io->c.delivered_bytes += host_bytes(&it->pkt);
+    io->c.delivered += it->frames;
+    io->c.delivered_bytes += item_bytes(it);
     if (t >= it->pkt.born_ps)
         sim_hist_add(io->lat, t - it->pkt.born_ps);
     if (io->pattern == IOPATH_RR && it->pkt.kind == NIC_PKT_RESPONSE) {
@@ -296,14 +362,80 @@ static void deliver(const exec *x, const iopath_item *it, uint64_t t)
     }
 }
 
+/* ---------------------------------------------------------------- segments */
+
+/* Software segmentation before the steps from `next`: each frame goes through them on
+ * its own (one_frame: a COMPLETE among them waits for the whole segment). */
+static uint64_t segment(const exec *x, const path_stage *d, const path_step *next,
+                        const iopath_item *it, uint64_t t, path_when when)
+{
+    iopath *io = x->io;
+    for (unsigned f = 0; f < it->frames; f++) {
+        iopath_item one = *it;
+        one.frames = 1;
+        if (f + 1 == it->frames)
+            one.pkt.len_bytes = it->last_bytes;
+        one.last_bytes = one.pkt.len_bytes;
+        t = run(x, t, io->cost[PATH_COST_GSO_FRAME], x->who);
+        io->c.sw_segmented++;
+        t = exec_from(x, d, next, &one, t, when, true);
+    }
+    return t;
+}
+
+static bool gro_fits(const iopath *io, const iopath_gro *g, const iopath_item *it)
+{
+    const nic_pkt *a = &g->it.pkt, *b = &it->pkt;
+    return a->flow == b->flow && a->src_mac == b->src_mac && a->dst_mac == b->dst_mac &&
+           a->len_bytes == b->len_bytes && g->it.last_bytes == a->len_bytes &&
+           g->it.frames + it->frames <= UINT16_MAX &&
+           item_payload(io, &g->it) + item_payload(io, it) + IOPATH_TCP_HDR_BYTES - 14u <=
+               io->gso_max_bytes;
+}
+
+/* The held segment goes on through the steps after the GRO step. */
+static uint64_t gro_flush(const exec *x, uint64_t t)
+{
+    iopath_gro *g = x->gro;
+    if (!g || !g->held)
+        return t;
+    g->held = false;
+    x->io->c.gro_flushes++;
+    iopath_item it = g->it;
+    return exec_from(x, g->d, g->resume, &it, t, PATH_PER_PKT, false);
+}
+
+/* napi_gro_receive: merge into the held segment of the same flow, or flush it and hold
+ * this one (dev_gro_receive, tcp4_gro_receive, skb_gro_receive up to 64 KiB). */
+static uint64_t gro_receive(const exec *x, const path_stage *d, const path_step *next,
+                            const iopath_item *it, uint64_t t)
+{
+    iopath *io = x->io;
+    iopath_gro *g = x->gro;
+    t = run(x, t, io->cost[PATH_COST_GRO_PKT], x->who);
+    if (g->held && !gro_fits(io, g, it))
+        t = gro_flush(x, t);
+    if (g->held) {
+        io->c.gro_merged += it->frames;
+        g->it.frames = (uint16_t)(g->it.frames + it->frames);
+        g->it.last_bytes = it->last_bytes;
+    } else {
+        g->it = *it;
+        g->d = d;
+        g->resume = next;
+        g->held = true;
+    }
+    return t;
+}
+
 /* ---------------------------------------------------------------- steps */
 
-static uint64_t exec_steps(const exec *x, const path_stage *d, iopath_item *it, uint64_t t,
-                           path_when when)
+static uint64_t exec_from(const exec *x, const path_stage *d, const path_step *first,
+                          iopath_item *it, uint64_t t, path_when when, bool one_frame)
 {
     iopath *io = x->io;
     bool away = false; /* the packet went elsewhere (a VM behind the switch, a stage) */
-    for (const path_step *s = d->steps; s->op != PATH_OP_END; s++) {
+    for (const path_step *s = first; s->op != PATH_OP_END; s++) {
         if (s->when != when)
             continue;
         if (away && s->op != PATH_OP_COMPLETE)
@@ -316,19 +448,24 @@ static uint64_t exec_steps(const exec *x, const path_stage *d, iopath_item *it, 
                 t = run(x, t, io->cost[s->arg] * rep, x->who);
             break;
         case PATH_OP_COPY: {
-            uint32_t b = host_bytes(&it->pkt);
+            uint32_t b = item_bytes(it);
             t = run(x, t, cpu_copy_cycles(io->cpu, b), x->who);
             io->c.copies++;
             io->c.copy_bytes += b;
             break;
         }
+        case PATH_OP_SOCK_COPY:
+            t = run(x, t, cpu_copy_cycles(io->cpu, item_payload(io, it)), x->who);
+            break;
         case PATH_OP_GRANT_COPY: {
-            /* Done by the hypervisor inside the batch's hypercall. */
-            uint32_t b = host_bytes(&it->pkt);
-            t = run(x, t, io->cost[PATH_COST_XEN_GCOPY_OP] + cpu_copy_cycles(io->cpu, b),
+            /* Done by the hypervisor inside the batch's hypercall: one copy operation per
+             * 4 KiB page a segment spans (xenvif_gop_frag_copy), one for a frame. */
+            uint32_t b = item_bytes(it);
+            uint32_t ops = it->frames > 1 ? (b + 4095u) / 4096u : 1u;
+            t = run(x, t, io->cost[PATH_COST_XEN_GCOPY_OP] * ops + cpu_copy_cycles(io->cpu, b),
                     CPU_HYPERVISOR);
             io->c.copies++;
-            io->c.grant_copies++;
+            io->c.grant_copies += ops;
             io->c.copy_bytes += b;
             break;
         }
@@ -343,7 +480,7 @@ static uint64_t exec_steps(const exec *x, const path_stage *d, iopath_item *it, 
             away = true;
             break;
         case PATH_OP_COMPLETE: {
-            if (it->src_vm >= io->vms)
+            if (one_frame || it->src_vm >= io->vms)
                 break;
             iopath_item tok = *it;
             t = push(x, io->vm[it->src_vm].stage[s->arg], &tok, t, (path_notify)s->notify);
@@ -353,6 +490,18 @@ static uint64_t exec_steps(const exec *x, const path_stage *d, iopath_item *it, 
         case PATH_OP_DELIVER:
             deliver(x, it, t);
             away = true;
+            break;
+        case PATH_OP_SEGMENT:
+            if (it->frames > 1 && !io->off[s->arg]) {
+                t = segment(x, d, s + 1, it, t, when);
+                away = true; /* what follows ran per frame; a COMPLETE runs once now */
+            }
+            break;
+        case PATH_OP_GRO:
+            if (x->gro && io->msg_bytes && io->off[PATH_OFF_GRO] && it->pkt.kind == NIC_PKT_DATA) {
+                t = gro_receive(x, d, s + 1, it, t);
+                away = true;
+            }
             break;
         }
     }
@@ -377,7 +526,7 @@ static void on_stage(void *ctx)
     uint64_t now = sim_now_ps(io->kernel);
     uint64_t t = max64(now, st->t_free);
     uint64_t limit = now + io->quantum_ps;
-    exec x = {io, st->vm, st->core, (cpu_who)d->who, d->urgent};
+    exec x = {io, st->vm, st->core, (cpu_who)d->who, d->urgent, &st->gro};
     st->blocked_nic = false;
     if (st->woken) {
         st->woken = false;
@@ -414,10 +563,12 @@ static void on_stage(void *ctx)
         st->head = (st->head + 1) % st->cap;
         st->len--;
         if (d->frees_tx_slot)
-            credit_back(io, it.src_vm, t);
+            credit_back(io, &it, t);
         t = exec_steps(&x, d, &it, t, PATH_PER_PKT);
         done++;
     }
+    /* The poll ends: GRO passes up what it holds (napi_complete_done, napi_gro_flush). */
+    t = gro_flush(&x, t);
     st->t_free = t;
     if (st->blocked_nic)
         sim_event_notify_at(st->ev, t + io->retry_ps);
@@ -431,11 +582,63 @@ static void on_stage(void *ctx)
 
 /* ---------------------------------------------------------------- the sender */
 
-static bool sender_room(iopath *io, iopath_vm *vm)
+/* Ring slots a segment of `frames` takes in the sender's ring: one if the device takes
+ * whole segments, else one per frame (the stack segments before posting). */
+static uint32_t sender_slots(const iopath *io, uint16_t frames)
+{
+    return io->off[io->path->sender_tso] ? 1u : frames;
+}
+
+/* Frames in the next packet the application writes: one, or for TCP-like streams the
+ * next segment of the current message (tcp_sendmsg builds segments of up to seg_frames
+ * frames of mss_bytes, tcp_xmit_size_goal). */
+static uint16_t next_frames(const iopath *io, iopath_sender *s, bool rr)
+{
+    if (rr || !io->msg_bytes)
+        return 1;
+    if (!s->msg_left_bytes)
+        s->msg_left_bytes = io->msg_bytes;
+    uint32_t left = (s->msg_left_bytes + io->mss_bytes - 1) / io->mss_bytes;
+    return (uint16_t)(left < io->seg_frames ? left : io->seg_frames);
+}
+
+static bool sender_room(iopath *io, iopath_vm *vm, uint32_t slots)
 {
     if (io->path->sender_ring != PATH_COST_NONE)
-        return vm->tx_credits > 0;
+        return vm->tx_credits >= slots;
     return !nic_full(io, vm);
+}
+
+/* The next packet the application writes (next_frames): the message's last frame
+ * carries what is left of it. */
+static iopath_item next_item(iopath *io, iopath_vm *vm, bool rr, uint64_t t)
+{
+    iopath_sender *s = &vm->snd;
+    iopath_item it = {.pkt = {.dst_mac = s->dst_mac,
+                              .src_mac = vm->mac,
+                              .born_ps = s->interval_ps ? s->next_ps : t,
+                              .flow = rr ? vm->idx : s->flow,
+                              .len_bytes = (uint16_t)io->frame_bytes,
+                              .kind = rr ? NIC_PKT_REQUEST : NIC_PKT_DATA},
+                      .frames = 1,
+                      .vm = (uint16_t)vm->idx,
+                      .src_vm = (uint16_t)vm->idx};
+    if (rr || !io->msg_bytes) {
+        if (!rr)
+            s->flow++;
+        it.last_bytes = it.pkt.len_bytes;
+        return it;
+    }
+    uint32_t frames = next_frames(io, s, rr);
+    uint32_t payload = frames * io->mss_bytes < s->msg_left_bytes ? frames * io->mss_bytes
+                                                                  : s->msg_left_bytes;
+    s->msg_left_bytes -= payload;
+    it.frames = (uint16_t)frames;
+    it.last_bytes =
+        (uint16_t)(payload - (frames - 1) * io->mss_bytes + IOPATH_TCP_HDR_BYTES + NIC_FCS_BYTES);
+    if (frames == 1)
+        it.pkt.len_bytes = it.last_bytes;
+    return it;
 }
 
 static void on_sender(void *ctx)
@@ -447,7 +650,7 @@ static void on_sender(void *ctx)
     uint64_t now = sim_now_ps(io->kernel);
     uint64_t t = max64(now, s->t_free);
     uint64_t limit = now + io->quantum_ps;
-    exec x = {io, vm, vm->vcpu_core, (cpu_who)d->who, false};
+    exec x = {io, vm, vm->vcpu_core, (cpu_who)d->who, false, NULL};
     bool rr = io->pattern == IOPATH_RR;
     bool wait = false; /* stopped until something else wakes it */
     for (unsigned k = 0;; k++) {
@@ -462,7 +665,19 @@ static void on_sender(void *ctx)
         }
         if (k && t > limit)
             break;
-        if (!sender_room(io, vm)) {
+        uint16_t frames = next_frames(io, s, rr);
+        if (io->msg_bytes && !rr && s->tsq_bytes &&
+            s->tsq_bytes + (uint64_t)frames * io->frame_bytes > io->tsq_limit_bytes) {
+            /* tcp_small_queue_check: enough of this socket's data is below TCP. */
+            io->c.sender_blocks++;
+            s->tsq_blocked = true;
+            wait = true;
+            break;
+        }
+        uint32_t want = sender_slots(io, frames);
+        if (want > vm->tx_cap)
+            want = vm->tx_cap; /* a ring smaller than a segment: it fills the ring */
+        if (!sender_room(io, vm, want)) {
             io->c.sender_blocks++;
             if (io->path->sender_ring != PATH_COST_NONE) {
                 s->blocked = true;
@@ -472,21 +687,19 @@ static void on_sender(void *ctx)
             }
             break;
         }
-        nic_pkt p = {.dst_mac = s->dst_mac,
-                     .src_mac = vm->mac,
-                     .born_ps = s->interval_ps ? s->next_ps : t,
-                     .flow = rr ? vm->idx : s->flow++,
-                     .len_bytes = (uint16_t)io->frame_bytes,
-                     .kind = rr ? NIC_PKT_REQUEST : NIC_PKT_DATA};
+        iopath_item it = next_item(io, vm, rr, t);
+        it.ready_ps = t;
         if (s->interval_ps)
-            s->next_ps += s->interval_ps;
+            s->next_ps += s->interval_ps * it.frames;
         if (rr)
             s->rr_due--;
         if (io->path->sender_ring != PATH_COST_NONE)
-            vm->tx_credits--;
-        io->c.sent++;
-        iopath_item it = {
-            .pkt = p, .ready_ps = t, .vm = (uint16_t)vm->idx, .src_vm = (uint16_t)vm->idx};
+            vm->tx_credits -= want;
+        io->c.sent += it.frames;
+        if (io->msg_bytes && !rr)
+            s->tsq_bytes += item_bytes(&it);
+        if (it.frames > 1)
+            io->c.segments++;
         t = exec_steps(&x, d, &it, t, PATH_PER_PKT);
     }
     s->t_free = t;
@@ -506,12 +719,27 @@ void iopath_drvq_rx(void *ctx, nic_drvq *q, const nic_pkt *p, uint64_t t_ps)
     iopath_drvq *dq = ctx;
     iopath *io = dq->io;
     const path_stage *d = &io->path->stages[io->path->rx_entry];
-    exec x = {io, dq->vm, dq->core, (cpu_who)d->who, true};
+    exec x = {io, dq->vm, dq->core, (cpu_who)d->who, true, &dq->gro};
     iopath_item it = {.pkt = *p,
+                      .frames = 1,
+                      .last_bytes = p->len_bytes,
                       .ready_ps = t_ps,
                       .vm = dq->vm ? (uint16_t)dq->vm->idx : IOPATH_FROM_WIRE,
                       .src_vm = IOPATH_FROM_WIRE};
     uint64_t t = exec_steps(&x, d, &it, t_ps, PATH_PER_PKT);
+    if (t > dq->ahead_ps)
+        dq->ahead_ps = t;
+}
+
+void iopath_drvq_rx_done(void *ctx, nic_drvq *q, uint64_t t_ps)
+{
+    (void)q;
+    iopath_drvq *dq = ctx;
+    if (!dq->gro.held)
+        return;
+    const path_stage *d = &dq->io->path->stages[dq->io->path->rx_entry];
+    exec x = {dq->io, dq->vm, dq->core, (cpu_who)d->who, true, &dq->gro};
+    uint64_t t = gro_flush(&x, max64(t_ps, dq->ahead_ps));
     if (t > dq->ahead_ps)
         dq->ahead_ps = t;
 }
@@ -521,6 +749,14 @@ void iopath_drvq_rx(void *ctx, nic_drvq *q, const nic_pkt *p, uint64_t t_ps)
 void iopath_build_stages(iopath *io)
 {
     const path_desc *pd = io->path;
+    if (io->msg_bytes) {
+        /* tcp_xmit_size_goal: as many whole MSS as fit the GSO limit with the headers. */
+        uint32_t hdr = IOPATH_TCP_HDR_BYTES + NIC_FCS_BYTES;
+        io->mss_bytes = io->frame_bytes > hdr ? io->frame_bytes - hdr : 1;
+        uint32_t ip_hdr = IOPATH_TCP_HDR_BYTES - 14u;
+        uint32_t fit = io->gso_max_bytes > ip_hdr ? (io->gso_max_bytes - ip_hdr) / io->mss_bytes : 1;
+        io->seg_frames = io->gso && fit > 1 ? (fit > UINT16_MAX ? UINT16_MAX : fit) : 1;
+    }
     for (unsigned v = 0; v < io->vms; v++) {
         iopath_vm *vm = &io->vm[v];
         for (uint8_t s = 0; s < pd->nstages; s++) {

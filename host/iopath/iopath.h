@@ -56,9 +56,13 @@ typedef enum iopath_pattern {
     IOPATH_INTER_VM,
 } iopath_pattern;
 
-/* A packet (or a completion token) between stages. */
+/* A packet (or a completion token) between stages: one frame, or a segment of
+ * `frames` frames (TCP-like traffic with segmentation offloads): frames - 1 of
+ * pkt.len_bytes and a last one of last_bytes. */
 typedef struct iopath_item {
     nic_pkt pkt;
+    uint16_t frames;     /* >= 1 */
+    uint16_t last_bytes; /* the last frame's length (FCS included) */
     uint64_t ready_ps; /* it may be taken no earlier */
     uint16_t vm;       /* the VM whose stage holds it */
     uint16_t src_vm;   /* the sending VM (completions, switch ingress); IOPATH_FROM_WIRE */
@@ -69,6 +73,20 @@ typedef struct iopath_item {
     bool producer_urgent;
 } iopath_item;
 #define IOPATH_FROM_WIRE 0xffffu
+
+/* Headers of a frame before its payload: Ethernet 14, IPv4 20, and UDP 8 or TCP 20 with
+ * the timestamp option 12 (Linux's default: a 1448-byte MSS on a 1500-byte MTU). */
+#define IOPATH_UDP_HDR_BYTES 42u
+#define IOPATH_TCP_HDR_BYTES 66u
+
+/* A receiver's GRO: the segment it is merging and where its steps go on when it is
+ * flushed (path.h, PATH_OP_GRO). */
+typedef struct iopath_gro {
+    iopath_item it;
+    const path_stage *d;
+    const struct path_step *resume;
+    bool held;
+} iopath_gro;
 
 /* One VM's instance of a stage that has its own thread: a bounded queue (the ring or
  * socket queue in front of it) and one kernel event. */
@@ -84,6 +102,7 @@ typedef struct iopath_stage {
     uint64_t sleep_at; /* when it found its queue empty and went to sleep */
     uint64_t last_irq_ps;
     uint64_t irq_gap_ps;
+    iopath_gro gro;
     bool asleep, woken, blocked_nic, has_nic;
 } iopath_stage;
 
@@ -103,6 +122,7 @@ typedef struct iopath_drvq {
     cpu_who override_who;
     bool override_urgent;
     uint64_t ahead_ps, last_ps;
+    iopath_gro gro; /* GRO of the receive work inline in its poll */
 } iopath_drvq;
 
 typedef struct iopath_sender {
@@ -112,6 +132,9 @@ typedef struct iopath_sender {
     uint64_t dst_mac;
     uint32_t flow;
     uint32_t rr_due; /* rr: requests it may send now (responses received) */
+    uint32_t msg_left_bytes; /* TCP-like: payload of the current message not yet sent */
+    uint64_t tsq_bytes;      /* TCP-like: bytes sent and not yet freed (TCP Small Queues) */
+    bool tsq_blocked;        /* waiting for tsq_bytes to fall */
     bool blocked, active;
 } iopath_sender;
 
@@ -133,6 +156,11 @@ typedef struct iopath_counters {
     uint64_t sent;              /* packets the applications sent */
     uint64_t delivered, delivered_bytes; /* packets applications received */
     uint64_t copies, copy_bytes;
+    uint64_t segments;          /* segments of more than one frame the senders made */
+    uint64_t sw_segmented;      /* frames made by software segmentation (GSO) */
+    uint64_t tso_segments;      /* segments handed to a NIC's TSO */
+    uint64_t gro_merged;        /* received frames GRO merged into a held segment */
+    uint64_t gro_flushes;       /* segments GRO passed up */
     uint64_t grant_copies;
     uint64_t switched;
     uint64_t notifies, notifies_suppressed;
@@ -152,6 +180,14 @@ struct iopath {
     iopath_pattern pattern;
     unsigned vms;
     uint32_t frame_bytes;
+    /* TCP-like streams (msg_bytes > 0): the applications write messages of msg_bytes,
+     * cut into frames of frame_bytes (IOPATH_TCP_HDR_BYTES of headers and the FCS
+     * around the payload) and, with gso, into segments of up to gso_max_bytes that GRO
+     * also merges up to; 0: every packet is one UDP-like frame. */
+    uint32_t msg_bytes, gso_max_bytes;
+    uint64_t tsq_limit_bytes;  /* TCP Small Queues: bytes a socket has below TCP */
+    bool gso;
+    bool off[PATH_OFFLOADS];   /* path_offloads_load */
     uint64_t quantum_ps;       /* most work a thread books ahead per activation */
     uint64_t retry_ps;         /* a sender or stage stopped by a full NIC queue retries */
     uint32_t budget;           /* items a stage takes per activation (NAPI budget) */
@@ -168,6 +204,7 @@ struct iopath {
     unsigned nhost_q;
     sim_hist *lat;             /* application latency, registered by the system */
     /* kept by the engine */
+    uint32_t mss_bytes, seg_frames; /* TCP-like: payload per frame, frames per segment */
     iopath_counters c;
 };
 
@@ -179,6 +216,11 @@ void iopath_start(iopath *io, uint64_t t_ps);
 /* A frame a driver queue received, at t on the queue's core (its receive handler,
  * nic_drv_rx_fn; ctx is the iopath_drvq). */
 void iopath_drvq_rx(void *ctx, nic_drvq *q, const nic_pkt *p, uint64_t t_ps);
+/* The queue's poll has ended at t (nic_drv_rx_done_fn): GRO passes up what it holds. */
+void iopath_drvq_rx_done(void *ctx, nic_drvq *q, uint64_t t_ps);
+/* The queue's poll reclaimed transmitted packets (nic_drv_tx_done_fn): the owning
+ * application's socket frees them. */
+void iopath_drvq_tx_done(void *ctx, nic_drvq *q, uint64_t bytes, uint64_t t_ps);
 /* The CPU seam of every driver queue (nic_drv_cpu_fn; ctx is the iopath_drvq). */
 uint64_t iopath_drvq_cpu(void *ctx, uint64_t t_ps, uint64_t cycles, uint64_t stall_ps);
 /* An interrupt message the IOMMU remapped or posted (iommu_irq_fn; ctx is the iopath):

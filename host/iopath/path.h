@@ -55,7 +55,28 @@ typedef enum path_op {
     PATH_OP_COMPLETE,   /* a completion to stage `arg` of the sending VM, by `notify` */
     PATH_OP_TO_NIC,     /* post to a NIC transmit queue (the stage's function or the PF) */
     PATH_OP_DELIVER,    /* the application has the packet */
+    PATH_OP_SOCK_COPY,  /* the socket's copy of the payload between the application and
+                           the kernel (every path has it; not counted in copies) */
+    PATH_OP_SEGMENT,    /* software segmentation (GSO) of a segment into its frames,
+                           unless offload `arg` (path_offload) lets the next device take
+                           whole segments: the steps after it run once per frame, but a
+                           COMPLETE after it runs once, after the last frame */
+    PATH_OP_GRO,        /* receive merging: frames of one TCP-like flow are held and the
+                           steps after it run once per merged segment, when the stage's
+                           activation (or the NIC driver's poll) ends, the flow changes or
+                           the segment is full; a no-op without path offload GRO */
 } path_op;
+
+/* Offloads a path's steps depend on, each a switch (path_offloads_load). */
+typedef enum path_offload {
+    PATH_OFF_NONE = 0,        /* none: a SEGMENT with it always segments */
+    PATH_OFF_GRO,             /* net.gro */
+    PATH_OFF_VIRTIO_HOST_TSO, /* virtio.host_tso: the device takes segments from the guest */
+    PATH_OFF_VIRTIO_GUEST_TSO, /* virtio.guest_tso: the guest takes segments */
+    PATH_OFF_XEN_GSO,         /* xen.gso: netfront and netback pass segments both ways */
+    PATH_OFF_EMU_TSO,         /* emu.tso: the guest's e1000 driver posts segments */
+    PATH_OFFLOADS
+} path_offload;
 
 typedef enum path_when {
     PATH_PER_PKT = 0, /* every packet */
@@ -105,6 +126,8 @@ typedef enum path_cost {
     PATH_COST_XEN_BACK_PKT,  /* xen.back_pkt_cycles */
     PATH_COST_XEN_GCOPY_OP,  /* xen.gcopy_op_cycles */
     PATH_COST_XEN_RING,      /* xen.ring_entries */
+    PATH_COST_GSO_FRAME,     /* net.gso_frame_cycles */
+    PATH_COST_GRO_PKT,     /* net.gro_pkt_cycles */
     PATH_COSTS
 } path_cost;
 
@@ -141,6 +164,8 @@ typedef struct path_desc {
     uint8_t switch_notify; /* how that hand-off notifies */
     uint8_t sender_ring;   /* cost giving the sender's transmit ring; PATH_COST_NONE: the
                               sender posts to the NIC queue */
+    uint8_t sender_tso;    /* offload letting the sender's ring take whole segments (one
+                              slot each); without it a segment takes a slot per frame */
     uint8_t backend_place; /* default back-end core: 0 its own, 1 the vCPU's, 2 the host's */
     uint8_t nstages;
     path_stage stages[PATH_MAX_STAGES];
@@ -152,6 +177,8 @@ const char *path_kind_name(path_kind k);
 void path_register_params(sim_params *p);
 /* Every cost's value from the parameters (cost[PATH_COST_NONE] = 0). */
 void path_costs_load(const sim_params *p, uint64_t cost[PATH_COSTS]);
+/* Every offload's switch (off[PATH_OFF_NONE] = false). */
+void path_offloads_load(const sim_params *p, bool off[PATH_OFFLOADS]);
 
 /* How many steps with `op` (and, for PATH_OP_EXIT, reason `arg`; -1 any) a packet goes
  * through per packet (PATH_PER_PKT steps, repeats counted) from stage `from` following

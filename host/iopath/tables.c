@@ -24,17 +24,23 @@
 #define COMPLETE(s, how) {PATH_OP_COMPLETE, PATH_PER_PKT, (s), (how), 0}
 #define TO_NIC {PATH_OP_TO_NIC, PATH_PER_PKT, 0, 0, 0}
 #define DELIVER {PATH_OP_DELIVER, PATH_PER_PKT, 0, 0, 0}
+#define SOCK_COPY {PATH_OP_SOCK_COPY, PATH_PER_PKT, 0, 0, 0}
+#define SEGMENT_UNLESS(off) {PATH_OP_SEGMENT, PATH_PER_PKT, (off), 0, 0}
+#define GRO {PATH_OP_GRO, PATH_PER_PKT, PATH_OFF_GRO, 0, 0}
 
 /* Native, passthrough and SR-IOV share their stages: the application's stack over a
  * NIC driver (the driver model charges its own cycles, doorbells, interrupts and polls
- * on the same core); only who owns the function and how interrupts arrive differ. */
+ * on the same core); only who owns the function and how interrupts arrive differ.
+ * Segments go to the driver whole: it hands them to the NIC's TSO, or the stack
+ * segments them first when the driver has none (the engine's TO_NIC). Received frames
+ * are merged by GRO in the driver's poll (napi_gro_receive) before the stack. */
 #define DIRECT_STAGES(who_)                                                              \
     .tx_entry = 0, .rx_entry = 1, .switch_entry = PATH_NO_STAGE, .nstages = 2,             \
     .stages = {                                                                          \
         {.name = "app-tx", .place = PATH_PLACE_VCPU, .who = (who_),                       \
-         .steps = {RUN(PATH_COST_STACK_TX), TO_NIC, END}},                                \
+         .steps = {RUN(PATH_COST_STACK_TX), SOCK_COPY, TO_NIC, END}},                     \
         {.name = "app-rx", .place = PATH_PLACE_VCPU, .who = (who_), .urgent = true,       \
-         .steps = {RUN(PATH_COST_STACK_RX), DELIVER, END}},                               \
+         .steps = {GRO, RUN(PATH_COST_STACK_RX), SOCK_COPY, DELIVER, END}},               \
     }
 
 static const path_desc paths[PATH_KINDS] = {
@@ -51,36 +57,44 @@ static const path_desc paths[PATH_KINDS] = {
      * host stack and the bridge take it to the PF. Completions raise an interrupt whose
      * handler reads and writes registers (more exits). Receive: the device model reads
      * the tap device, copies into a guest buffer, interrupts; the guest refills with a
-     * RDT write per poll. */
+     * RDT write per poll.
+     * Segments: the guest's e1000 driver posts TSO segments (emu.tso); QEMU's e1000
+     * segments them itself (process_tx_desc, xmit_seg) and writes each frame to the
+     * tap device, which carries no offloads for it, so received segments reach the
+     * device model as frames and the guest's GRO merges them again. */
     [PATH_EMULATED] = {
         .name = "emulated", .kind = PATH_EMULATED, .nic_owner = PATH_NIC_HOST,
         .tx_entry = 0, .rx_entry = 3, .switch_entry = 4, .switch_notify = PATH_NOTIFY_WAKE,
-        .sender_ring = PATH_COST_EMU_RING, .backend_place = 1, .nstages = 6,
+        .sender_ring = PATH_COST_EMU_RING, .sender_tso = PATH_OFF_EMU_TSO, .backend_place = 1,
+        .nstages = 6,
         .stages = {
             {.name = "guest-tx", .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
-             .steps = {RUN(PATH_COST_STACK_TX), RUN(PATH_COST_E1000_TX),
-                       EXIT(HV_EXIT_MMIO_USER), TO_STAGE(1, PATH_NOTIFY_NONE), END}},
+             .steps = {RUN(PATH_COST_STACK_TX), SOCK_COPY, SEGMENT_UNLESS(PATH_OFF_EMU_TSO),
+                       RUN(PATH_COST_E1000_TX), EXIT(HV_EXIT_MMIO_USER),
+                       TO_STAGE(1, PATH_NOTIFY_NONE), END}},
             {.name = "devmodel-tx", .place = PATH_PLACE_BACKEND, .who = CPU_HOST,
              .ring = PATH_COST_EMU_RING,
-             .steps = {RUN(PATH_COST_EMU_PKT), COPY, RUN(PATH_COST_EMU_TAP), SWITCH, TO_NIC,
-                       COMPLETE(2, PATH_NOTIFY_IRQFD), END}},
+             .steps = {RUN(PATH_COST_EMU_PKT), COPY, SEGMENT_UNLESS(PATH_OFF_NONE),
+                       RUN(PATH_COST_EMU_TAP), SWITCH, TO_NIC, COMPLETE(2, PATH_NOTIFY_IRQFD),
+                       END}},
             {.name = "guest-txclean", .urgent = true, .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
              .ring = PATH_COST_EMU_RING, .irq_gap = PATH_COST_EMU_ITR_PS, .frees_tx_slot = true,
              .steps = {RUN_WAKE(PATH_COST_GUEST_IRQ),
                        EXIT_WAKE_N(HV_EXIT_MMIO_USER, PATH_COST_EMU_IRQ_EXITS),
                        RUN(PATH_COST_E1000_CLEAN), END}},
             {.name = "host-rx", .urgent = true, .place = PATH_PLACE_HOST, .who = CPU_HOST,
-             .steps = {SWITCH, END}},
+             .steps = {GRO, SWITCH, END}},
             {.name = "devmodel-rx", .place = PATH_PLACE_BACKEND, .who = CPU_HOST,
              .ring = PATH_COST_EMU_RING,
-             .steps = {RUN(PATH_COST_EMU_TAP), RUN(PATH_COST_EMU_PKT), COPY,
-                       TO_STAGE(5, PATH_NOTIFY_IRQFD), END}},
+             .steps = {SEGMENT_UNLESS(PATH_OFF_NONE), RUN(PATH_COST_EMU_TAP),
+                       RUN(PATH_COST_EMU_PKT), COPY, TO_STAGE(5, PATH_NOTIFY_IRQFD), END}},
             {.name = "guest-rx", .urgent = true, .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
              .ring = PATH_COST_EMU_RING, .irq_gap = PATH_COST_EMU_ITR_PS,
              .steps = {RUN_WAKE(PATH_COST_GUEST_IRQ),
                        EXIT_WAKE_N(HV_EXIT_MMIO_USER, PATH_COST_EMU_IRQ_EXITS),
                        RUN_RUN(PATH_COST_GUEST_POLL), EXIT_RUN(HV_EXIT_MMIO_USER),
-                       RUN(PATH_COST_E1000_RX), RUN(PATH_COST_STACK_RX), DELIVER, END}},
+                       RUN(PATH_COST_E1000_RX), GRO, RUN(PATH_COST_STACK_RX), SOCK_COPY,
+                       DELIVER, END}},
         }},
 
     /* virtio-net with vhost-net: rings in guest memory, a vhost worker thread in the
@@ -88,29 +102,37 @@ static const path_desc paths[PATH_KINDS] = {
      * the kernel) only when vhost sleeps (event index); vhost copies between the rings
      * and the tap's socket buffers and interrupts the guest through an irqfd only when
      * the guest asked for it (its NAPI is not polling). The guest reclaims transmitted
-     * buffers in its next transmit, without an interrupt. */
+     * buffers in its next transmit, without an interrupt.
+     * Segments: with VIRTIO_NET_F_HOST_TSO4 (virtio.host_tso) the guest posts whole
+     * segments, which vhost copies once and the host's PF driver hands to the NIC's TSO;
+     * received frames are merged by the host's GRO and, with VIRTIO_NET_F_GUEST_TSO4
+     * (virtio.guest_tso, mergeable receive buffers), reach the guest as segments;
+     * without it the tap device segments them again. */
     [PATH_PARAVIRT] = {
         .name = "paravirt", .kind = PATH_PARAVIRT, .nic_owner = PATH_NIC_HOST,
         .tx_entry = 0, .rx_entry = 2, .switch_entry = 3, .switch_notify = PATH_NOTIFY_WAKE,
-        .sender_ring = PATH_COST_VIRTIO_RING, .backend_place = 0, .nstages = 5,
+        .sender_ring = PATH_COST_VIRTIO_RING, .sender_tso = PATH_OFF_VIRTIO_HOST_TSO,
+        .backend_place = 0, .nstages = 5,
         .stages = {
             {.name = "guest-tx", .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
-             .steps = {RUN(PATH_COST_STACK_TX), RUN(PATH_COST_VIRTIO_TX),
+             .steps = {RUN(PATH_COST_STACK_TX), SOCK_COPY,
+                       SEGMENT_UNLESS(PATH_OFF_VIRTIO_HOST_TSO), RUN(PATH_COST_VIRTIO_TX),
                        TO_STAGE(1, PATH_NOTIFY_IOEVENTFD), END}},
             {.name = "vhost-tx", .place = PATH_PLACE_BACKEND, .who = CPU_HOST,
              .ring = PATH_COST_VIRTIO_RING, .frees_tx_slot = true,
              .steps = {RUN_RUN(PATH_COST_VHOST_RUN), RUN(PATH_COST_VHOST_PKT), COPY, SWITCH,
                        TO_NIC, END}},
             {.name = "host-rx", .urgent = true, .place = PATH_PLACE_HOST, .who = CPU_HOST,
-             .steps = {SWITCH, END}},
+             .steps = {GRO, SWITCH, END}},
             {.name = "vhost-rx", .place = PATH_PLACE_BACKEND, .who = CPU_HOST,
              .ring = PATH_COST_VIRTIO_RING,
-             .steps = {RUN_RUN(PATH_COST_VHOST_RUN), RUN(PATH_COST_VHOST_PKT), COPY,
-                       TO_STAGE(4, PATH_NOTIFY_IRQFD), END}},
+             .steps = {RUN_RUN(PATH_COST_VHOST_RUN), SEGMENT_UNLESS(PATH_OFF_VIRTIO_GUEST_TSO),
+                       RUN(PATH_COST_VHOST_PKT), COPY, TO_STAGE(4, PATH_NOTIFY_IRQFD), END}},
             {.name = "guest-rx", .urgent = true, .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
              .ring = PATH_COST_VIRTIO_RING,
              .steps = {RUN_WAKE(PATH_COST_GUEST_IRQ), RUN_RUN(PATH_COST_GUEST_POLL),
-                       RUN(PATH_COST_VIRTIO_RX), RUN(PATH_COST_STACK_RX), DELIVER, END}},
+                       RUN(PATH_COST_VIRTIO_RX), GRO, RUN(PATH_COST_STACK_RX), SOCK_COPY,
+                       DELIVER, END}},
         }},
 
     /* Xen split driver: netfront grants its buffers and signals netback over an event
@@ -119,15 +141,18 @@ static const path_desc paths[PATH_KINDS] = {
      * grant and copies), bridges to the PF driver, and answers with responses and an
      * event (a hypercall, a virtual interrupt in the guest). Receive: the driver
      * domain's PF driver and bridge hand frames to netback, which grant-copies into
-     * buffers the guest posted and signals. */
+     * buffers the guest posted and signals.
+     * Segments: with feature-gso-tcpv4 (xen.gso) netfront and netback pass whole
+     * segments both ways, a grant copy per 4 KiB page of them. */
     [PATH_DEVDOMAIN] = {
         .name = "devdomain", .kind = PATH_DEVDOMAIN, .nic_owner = PATH_NIC_DDOM,
         .tx_entry = 0, .rx_entry = 3, .switch_entry = 4, .switch_notify = PATH_NOTIFY_WAKE,
-        .sender_ring = PATH_COST_XEN_RING, .backend_place = 0, .nstages = 6,
+        .sender_ring = PATH_COST_XEN_RING, .sender_tso = PATH_OFF_XEN_GSO, .backend_place = 0,
+        .nstages = 6,
         .stages = {
             {.name = "front-tx", .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
-             .steps = {RUN(PATH_COST_STACK_TX), RUN(PATH_COST_XEN_FRONT_TX),
-                       TO_STAGE(1, PATH_NOTIFY_EVTCHN), END}},
+             .steps = {RUN(PATH_COST_STACK_TX), SOCK_COPY, SEGMENT_UNLESS(PATH_OFF_XEN_GSO),
+                       RUN(PATH_COST_XEN_FRONT_TX), TO_STAGE(1, PATH_NOTIFY_EVTCHN), END}},
             {.name = "netback-tx", .place = PATH_PLACE_BACKEND, .who = CPU_HOST,
              .ring = PATH_COST_XEN_RING,
              .steps = {EXIT_RUN(HV_EXIT_HYPERCALL), RUN(PATH_COST_XEN_BACK_PKT), GRANT_COPY,
@@ -136,15 +161,17 @@ static const path_desc paths[PATH_KINDS] = {
              .ring = PATH_COST_XEN_RING, .frees_tx_slot = true,
              .steps = {RUN_WAKE(PATH_COST_GUEST_IRQ), RUN(PATH_COST_XEN_FRONT_CLEAN), END}},
             {.name = "ddom-rx", .urgent = true, .place = PATH_PLACE_HOST, .who = CPU_HOST,
-             .steps = {SWITCH, END}},
+             .steps = {GRO, SWITCH, END}},
             {.name = "netback-rx", .place = PATH_PLACE_BACKEND, .who = CPU_HOST,
              .ring = PATH_COST_XEN_RING,
-             .steps = {EXIT_RUN(HV_EXIT_HYPERCALL), RUN(PATH_COST_XEN_BACK_PKT), GRANT_COPY,
-                       TO_STAGE(5, PATH_NOTIFY_EVTCHN), END}},
+             .steps = {EXIT_RUN(HV_EXIT_HYPERCALL), SEGMENT_UNLESS(PATH_OFF_XEN_GSO),
+                       RUN(PATH_COST_XEN_BACK_PKT), GRANT_COPY, TO_STAGE(5, PATH_NOTIFY_EVTCHN),
+                       END}},
             {.name = "front-rx", .urgent = true, .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
              .ring = PATH_COST_XEN_RING,
              .steps = {RUN_WAKE(PATH_COST_GUEST_IRQ), RUN_RUN(PATH_COST_GUEST_POLL),
-                       RUN(PATH_COST_XEN_FRONT_RX), RUN(PATH_COST_STACK_RX), DELIVER, END}},
+                       RUN(PATH_COST_XEN_FRONT_RX), GRO, RUN(PATH_COST_STACK_RX), SOCK_COPY,
+                       DELIVER, END}},
         }},
 };
 
@@ -209,6 +236,35 @@ static const sim_param_def cost_params[] = {
         "Hypervisor per grant copy operation besides the copy: grant and page checks"),
     {"xen.ring_entries", SIM_PARAM_UINT, "256", "2..32768", "entries",
      "netfront/netback ring size (one 4 KiB page: 256)", SIM_AT(cost_array, v[PATH_COST_XEN_RING])},
+    /* segmentation and receive merging in the stack */
+    CYC("net.gso_frame_cycles", "1100", PATH_COST_GSO_FRAME,
+        "Software segmentation (skb_segment) per frame it makes, when the next device takes "
+        "no segments"),
+    CYC("net.gro_pkt_cycles", "400", PATH_COST_GRO_PKT,
+        "GRO per packet it receives, a frame or a segment a virtual device passes whole "
+        "(dev_gro_receive, tcp4_gro_receive, skb_gro_receive)"),
+};
+
+/* The offload switches, each landing in its slot of the offload array. */
+typedef struct offload_array {
+    bool v[PATH_OFFLOADS];
+} offload_array;
+
+#define OFF(name, def, off, doc) {name, SIM_PARAM_BOOL, def, NULL, "", doc, SIM_AT(offload_array, v[off])}
+
+static const sim_param_def offload_params[] = {
+    OFF("net.gro", "true", PATH_OFF_GRO,
+        "Receivers merge the frames of a TCP-like flow in their NAPI poll (napi_gro_receive) "
+        "before the stack"),
+    OFF("virtio.host_tso", "true", PATH_OFF_VIRTIO_HOST_TSO,
+        "VIRTIO_NET_F_HOST_TSO4 negotiated: the guest posts whole segments to virtio-net"),
+    OFF("virtio.guest_tso", "true", PATH_OFF_VIRTIO_GUEST_TSO,
+        "VIRTIO_NET_F_GUEST_TSO4 negotiated (with mergeable receive buffers): the guest takes "
+        "whole segments"),
+    OFF("xen.gso", "true", PATH_OFF_XEN_GSO,
+        "feature-gso-tcpv4: netfront and netback pass whole segments both ways"),
+    OFF("emu.tso", "true", PATH_OFF_EMU_TSO,
+        "The guest's e1000 driver posts TSO segments (NETIF_F_TSO); the device model segments"),
 };
 
 const path_desc *path_get(path_kind k)
@@ -234,8 +290,16 @@ static bool cost_has_source(path_cost c)
 void path_register_params(sim_params *p)
 {
     sim_params_add_table(p, cost_params, SIM_TABLE_LEN(cost_params));
+    sim_params_add_table(p, offload_params, SIM_TABLE_LEN(offload_params));
     for (int c = PATH_COST_NONE + 1; c < PATH_COSTS; c++)
         assert(cost_has_source((path_cost)c) && "every named cost is a parameter");
+}
+
+void path_offloads_load(const sim_params *p, bool off[PATH_OFFLOADS])
+{
+    for (int o = 0; o < PATH_OFFLOADS; o++)
+        off[o] = false;
+    sim_params_load_table(p, offload_params, SIM_TABLE_LEN(offload_params), off);
 }
 
 void path_costs_load(const sim_params *p, uint64_t cost[PATH_COSTS])
