@@ -449,6 +449,7 @@ static void register_stats(paths_sys *sys, sim_stats *st)
     C(gro_flushes, "segments (or single frames) GRO passed up to the stack");
     C(notifies, "hand-offs that notified a sleeping stage");
     C(notifies_suppressed, "hand-offs to a running stage, without notification");
+    C(batches, "batches stage threads began: NAPI polls, vhost, netback and device-model runs");
     C(irqs, "interrupts taken by CPUs (the host's and virtual ones)");
     C(irq_blocked, "interrupt messages blocked by interrupt remapping");
     C(queue_drops, "items dropped at a full stage queue (ring)");

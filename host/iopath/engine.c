@@ -532,9 +532,12 @@ static void on_stage(void *ctx)
         st->woken = false;
         t = exec_steps(&x, d, NULL, t, PATH_PER_WAKE);
     }
-    bool ran = false;
+    /* A software batch (a NAPI poll, a vhost or netback run) takes up to the budget of
+     * items; the quantum only splits its simulation into events, so a batch cut by it
+     * goes on in the next activation without paying its per-run steps again. */
+    bool batch_over = false;
     uint32_t done = 0;
-    while (st->len && done < io->budget) {
+    while (st->len) {
         iopath_item *head = &st->q[st->head];
         if (head->ready_ps > t) {
             /* Caught up: it sleeps at t, so the item handed over for later finds it
@@ -547,16 +550,18 @@ static void on_stage(void *ctx)
                            head->producer_urgent, (path_notify)head->notify, head->ready_ps, &pt);
                 head->notify = PATH_NOTIFY_NONE;
             }
+            batch_over = true;
             break;
         }
         if (done && t > limit)
             break;
         if (st->has_nic && nic_full(io, st->vm)) {
             st->blocked_nic = true;
+            batch_over = true;
             break;
         }
-        if (!ran) {
-            ran = true;
+        if (!st->batch) {
+            io->c.batches++;
             t = exec_steps(&x, d, NULL, t, PATH_PER_RUN);
         }
         iopath_item it = *head;
@@ -566,9 +571,18 @@ static void on_stage(void *ctx)
             credit_back(io, &it, t);
         t = exec_steps(&x, d, &it, t, PATH_PER_PKT);
         done++;
+        if (++st->batch >= io->budget) {
+            batch_over = true;
+            break;
+        }
     }
-    /* The poll ends: GRO passes up what it holds (napi_complete_done, napi_gro_flush). */
-    t = gro_flush(&x, t);
+    if (!st->len)
+        batch_over = true;
+    if (batch_over) {
+        st->batch = 0;
+        /* The poll ends: GRO passes up what it holds (napi_complete_done). */
+        t = gro_flush(&x, t);
+    }
     st->t_free = t;
     if (st->blocked_nic)
         sim_event_notify_at(st->ev, t + io->retry_ps);

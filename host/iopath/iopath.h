@@ -102,6 +102,7 @@ typedef struct iopath_stage {
     uint64_t sleep_at; /* when it found its queue empty and went to sleep */
     uint64_t last_irq_ps;
     uint64_t irq_gap_ps;
+    uint32_t batch; /* items taken in the current software batch (0: none begun) */
     iopath_gro gro;
     bool asleep, woken, blocked_nic, has_nic;
 } iopath_stage;
@@ -164,6 +165,7 @@ typedef struct iopath_counters {
     uint64_t grant_copies;
     uint64_t switched;
     uint64_t notifies, notifies_suppressed;
+    uint64_t batches;           /* software batches stage threads began (NAPI polls, runs) */
     uint64_t irqs;              /* interrupts CPUs took: the host's and virtual ones */
     uint64_t irq_blocked;       /* interrupt messages the IOMMU blocked */
     uint64_t queue_drops;       /* a stage's queue (ring) was full */
