@@ -38,7 +38,9 @@
  * traffic, application to application for inter_vm, request to response for rr; not
  * measured for stream_tx), guest_cycles_per_pkt, hv_cycles_per_pkt,
  * host_cycles_per_pkt, exits_per_sec, irqs_per_sec, copies_per_pkt, vm_cpu_util (how
- * busy each VM's vCPU core is, on average), cores_busy, drops; the IOMMU's
+ * busy each VM's vCPU core is, on average), cores_busy, cores_busy_per_vm (cores_busy
+ * over traffic.vms: falls more slowly than 1/VMs at a constant load, as every busy vCPU
+ * and core pays its timer ticks, host/vtick.h), drops; the IOMMU's
  * (iotlb_hit_rate, ...) and the link's (pcie_up_util, pcie_down_util) register
  * themselves.
  *
@@ -393,6 +395,13 @@ static double m_cores_busy(const sim_stats *s, void *ctx)
     return c > 0 ? used / c : 0.0;
 }
 
+/* Fixed costs per VM (its vCPU's timer ticks, the host's on its cores) make this fall
+ * more slowly than 1/VMs at a constant offered load. */
+static double m_cores_per_vm(const sim_stats *s, void *ctx)
+{
+    return m_cores_busy(s, ctx) / ((paths_sys *)ctx)->io.vms;
+}
+
 static double m_drops(const sim_stats *s, void *ctx)
 {
     (void)s;
@@ -457,6 +466,8 @@ static void register_stats(paths_sys *sys, sim_stats *st)
     sim_stats_metric(st, "vm_cpu_util", m_vm_util, sys,
                      "share of its core each VM's vCPU keeps busy, on average");
     sim_stats_metric(st, "cores_busy", m_cores_busy, sys, "cores' worth of CPU work, everyone");
+    sim_stats_metric(st, "cores_busy_per_vm", m_cores_per_vm, sys,
+                     "cores_busy over traffic.vms (native: application threads)");
     sim_stats_metric(st, "drops", m_drops, sys,
                      "packets lost: NIC drops, full stage queues, full driver backlogs");
 }
