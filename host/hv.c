@@ -22,7 +22,7 @@ struct hv {
 };
 
 static const char *const exit_names[HV_EXIT_REASONS] = {
-    "mmio_user", "mmio_kernel", "hypercall", "extint", "eoi", "ipi", "config",
+    "mmio_user", "mmio_kernel", "hypercall", "extint", "eoi", "ipi", "config", "timer", "msr",
 };
 
 #define EXIT_COST(name, def, reason, doc)                                                     \
@@ -43,6 +43,11 @@ static const sim_param_def hv_params[] = {
     EXIT_COST("hv.config_exit_cycles", "6732", HV_EXIT_CONFIG,
               "Configuration-space access of an assigned device, trapped and handled in host "
               "user space"),
+    EXIT_COST("hv.timer_exit_cycles", "2565", HV_EXIT_TIMER,
+              "The guest's LAPIC timer deadline expires while it runs: the VMX preemption-timer "
+              "exit (or the host's hrtimer interrupt) and the timer interrupt injected on entry"),
+    EXIT_COST("hv.msr_exit_cycles", "2565", HV_EXIT_MSR,
+              "A guest write of MSR_IA32_TSC_DEADLINE, trapped and handled in the host kernel"),
     {"hv.ioeventfd_cycles", SIM_PARAM_UINT, "560", "0..10000000", "cycles",
      "ioeventfd signal waking a host thread after a kernel-handled exit",
      SIM_AT(hv_cfg, ioeventfd_cycles)},

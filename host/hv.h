@@ -24,6 +24,9 @@ typedef enum hv_exit_reason {
     HV_EXIT_EOI,         /* the guest acknowledged a virtual interrupt */
     HV_EXIT_IPI,         /* the guest sent an inter-processor interrupt */
     HV_EXIT_CONFIG,      /* a configuration-space access of an assigned device */
+    HV_EXIT_TIMER,       /* the guest's timer deadline expired while it ran (host/vtick.h) */
+    HV_EXIT_MSR,         /* a model-specific register write handled in the host kernel (the
+                            guest re-arming its TSC deadline) */
     HV_EXIT_REASONS
 } hv_exit_reason;
 

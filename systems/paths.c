@@ -38,7 +38,9 @@
  * traffic, application to application for inter_vm, request to response for rr; not
  * measured for stream_tx), guest_cycles_per_pkt, hv_cycles_per_pkt,
  * host_cycles_per_pkt, exits_per_sec, irqs_per_sec, copies_per_pkt, vm_cpu_util (how
- * busy each VM's vCPU core is, on average), cores_busy, drops; the IOMMU's
+ * busy each VM's vCPU core is, on average), cores_busy, cores_busy_per_vm (cores_busy
+ * over traffic.vms: falls more slowly than 1/VMs at a constant load, as every busy vCPU
+ * and core pays its timer ticks, host/vtick.h), drops; the IOMMU's
  * (iotlb_hit_rate, ...) and the link's (pcie_up_util, pcie_down_util) register
  * themselves.
  *
@@ -56,6 +58,7 @@
 #include "host/iopath/iopath.h"
 #include "host/pfdrv.h"
 #include "host/vpci.h"
+#include "host/vtick.h"
 #include "models/iommu/irq_remap.h"
 #include "models/nic/partner.h"
 #include "sim/alloc.h"
@@ -97,6 +100,7 @@ typedef struct paths_sys {
     unsigned n_drv_ctr;
     vpci_counters vpci; /* the guests' configuration accesses */
     iopath io;
+    vtick *tick; /* the busy CPUs' timer ticks */
 } paths_sys;
 
 /* ---------------------------------------------------------------- parameters */
@@ -174,6 +178,7 @@ static const sim_param_def paths_params[] = {
 static void paths_register_params(sim_params *p)
 {
     sim_params_add_table(p, paths_params, SIM_TABLE_LEN(paths_params));
+    vtick_register_params(p);
 }
 
 static paths_cfg paths_cfg_load(const sim_params *p)
@@ -199,7 +204,7 @@ static unsigned vfs_for(const sim_params *p, const paths_cfg *c)
 
 static int paths_check(const sim_params *p, sim_err *e)
 {
-    if (nic_setup_check(p, e) < 0)
+    if (nic_setup_check(p, e) < 0 || vtick_check(p, e) < 0)
         return -1;
     paths_cfg c = paths_cfg_load(p);
     path_kind k = (path_kind)c.path;
@@ -420,6 +425,13 @@ static double m_cores_busy(const sim_stats *s, void *ctx)
     return c > 0 ? used / c : 0.0;
 }
 
+/* Fixed costs per VM (its vCPU's timer ticks, the host's on its cores) make this fall
+ * more slowly than 1/VMs at a constant offered load. */
+static double m_cores_per_vm(const sim_stats *s, void *ctx)
+{
+    return m_cores_busy(s, ctx) / ((paths_sys *)ctx)->io.vms;
+}
+
 static double m_drops(const sim_stats *s, void *ctx)
 {
     (void)s;
@@ -490,6 +502,8 @@ static void register_stats(paths_sys *sys, sim_stats *st)
     sim_stats_metric(st, "vm_cpu_util", m_vm_util, sys,
                      "share of its core each VM's vCPU keeps busy, on average");
     sim_stats_metric(st, "cores_busy", m_cores_busy, sys, "cores' worth of CPU work, everyone");
+    sim_stats_metric(st, "cores_busy_per_vm", m_cores_per_vm, sys,
+                     "cores_busy over traffic.vms (native: application threads)");
     sim_stats_metric(st, "drops", m_drops, sys,
                      "packets lost: NIC drops, full stage queues, full driver backlogs");
 }
@@ -514,6 +528,7 @@ static void paths_destroy(void *system)
     nic_destroy(sys->nic);
     platform_destroy(sys->pf);
     vswitch_destroy(sys->io.vsw);
+    vtick_destroy(sys->tick);
     hv_destroy(sys->io.hv);
     cpu_destroy(sys->io.cpu);
     free(sys);
@@ -754,6 +769,29 @@ static void setup_traffic(paths_sys *sys, uint64_t start)
     iopath_start(&sys->io, start);
 }
 
+/* Every vCPU ticks with its exits (the driver domain's too: the host's cores and
+ * netback's own cores); a native application's core takes its own kernel's tick. */
+static void start_ticks(paths_sys *sys, const sim_ctx *ctx)
+{
+    iopath *io = &sys->io;
+    sys->tick = vtick_create(sys->params, ctx->stats, io->kernel, io->cpu, io->hv);
+    bool ddom = io->path->nic_owner == PATH_NIC_DDOM;
+    for (unsigned i = 0; i < io->vms; i++) {
+        if (io->path->nic_owner == PATH_NIC_APP)
+            vtick_set_app_core(sys->tick, io->vm[i].vcpu_core);
+        else
+            vtick_add_vcpu(sys->tick, io->vm[i].vcpu_core);
+    }
+    for (unsigned c = 0; ddom && c < sys->cfg.host_cores; c++)
+        vtick_add_vcpu(sys->tick, c);
+    for (unsigned i = 0; ddom && i < io->vms; i++) {
+        unsigned b = io->vm[i].backend_core;
+        if (b >= sys->cfg.host_cores && b != io->vm[i].vcpu_core)
+            vtick_add_vcpu(sys->tick, b);
+    }
+    vtick_start(sys->tick, 0);
+}
+
 static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *e)
 {
     const sim_params *p = ctx->params;
@@ -819,6 +857,7 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
         setup_switch(sys);
     uint64_t start = open_queues(sys);
     setup_traffic(sys, start);
+    start_ticks(sys, ctx);
     return sys;
 }
 
