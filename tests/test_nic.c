@@ -575,7 +575,7 @@ START_TEST(test_unmapped_buffer_with_the_iommu)
     iommu *u = f.r.pf->iommu;
     iommu_domain *d = iommu_domain_create(u, 1);
     sim_err e;
-    uint64_t base = f.next_base, bytes = nic_drvq_mem_bytes(f.r.p);
+    uint64_t base = f.next_base, bytes = nic_drvq_mem_bytes(f.r.p, NIC_DRV_VF);
     ck_assert_int_ge(iommu_domain_map(d, base, base, bytes, 4096, IOMMU_READ | IOMMU_WRITE, &e), 0);
     ck_assert_int_eq(iommu_attach(u, nic_fn_rid(f.n, NIC_FN_OF_VF(0)), d), 0);
     nic_drvq *q = nicfx_queue(&f, NIC_FN_OF_VF(0), 0);
