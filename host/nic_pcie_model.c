@@ -10,7 +10,7 @@
 
 static double ceil_div(double a, double b) { return ceil(a / b); }
 
-nic_pcie_model nic_pcie_model_eval(const sim_params *p, uint32_t frame_bytes)
+nic_pcie_model nic_pcie_model_eval(const sim_params *p, nic_drv_role role, uint32_t frame_bytes)
 {
     nic_pcie_model m = {0};
     pcie_link_cfg lc = pcie_link_cfg_from_params(p);
@@ -24,7 +24,7 @@ nic_pcie_model nic_pcie_model_eval(const sim_params *p, uint32_t frame_bytes)
     double mps = (double)lc.mps_bytes, mrrs = (double)lc.mrrs_bytes;
     double d = NIC_DESC_BYTES;
     nic_caps nc = nic_caps_of(p);
-    nic_drv_cfg dc = nic_drv_cfg_load(p);
+    nic_drv_cfg dc = nic_drv_cfg_load(p, role);
     double txf = nc.tx_fetch, rxf = nc.rx_fetch, wb = nc.tx_wb, rxwb = nc.rx_wb;
     double itr = nc.itr_pkts;
     double txb = dc.tx_batch;

@@ -2,6 +2,12 @@
  * guest's ixgbevf on an assigned VF) as the work it does and the device accesses it
  * makes, parameters of the driver rather than code paths.
  *
+ * Roles. The same code runs as two drivers with a parameter set each (nic_drv_role):
+ * the PF driver, Linux ixgbe (nicdrv.*: a native application's, the host's, a driver
+ * domain's, or a guest's the PF is passed through to), and the guest VF driver, Linux
+ * ixgbevf (vfdrv.*: an SR-IOV guest's). The names below say nicdrv.*; a VF-role queue
+ * reads the same names under vfdrv.*.
+ *
  * Transmit: the stack hands packets to the driver (nic_drvq_xmit, or an endless
  * backlog with nic_drvq_set_saturate); the driver fills descriptors and writes the
  * tail register once per nicdrv.tx_batch packets (1: a tail write per packet, as Linux
@@ -53,7 +59,14 @@ typedef struct nic_drv_counters {
     uint64_t qdisc_drops; /* packets refused: the transmit ring and backlog were full */
 } nic_drv_counters;
 
-/* The driver's parameters (nicdrv.*) as one call loads them: times in ps. */
+/* Which driver a queue pair runs, and so which parameters it reads. */
+typedef enum nic_drv_role {
+    NIC_DRV_PF, /* ixgbe: nicdrv.* */
+    NIC_DRV_VF, /* ixgbevf in a guest: vfdrv.* */
+    NIC_DRV_ROLES
+} nic_drv_role;
+
+/* The driver's parameters (nicdrv.* or vfdrv.*) as one call loads them: times in ps. */
 typedef struct nic_drv_cfg {
     uint32_t tx_batch, rx_refill, budget, tx_clean_budget, tx_head_pkts, rx_head_pkts;
     uint64_t irq_ps, poll_ps;
@@ -62,22 +75,26 @@ typedef struct nic_drv_cfg {
     bool tso, tx_touch;
 } nic_drv_cfg;
 
-/* The NIC drivers' parameters: the queue pairs' (nicdrv.*) and the PF driver's
- * (host/pfdrv.h), so a system registers and checks both with these two calls. */
+/* The NIC drivers' parameters: the queue pairs' of both roles (nicdrv.*, vfdrv.*) and
+ * the PF driver's (host/pfdrv.h), so a system registers and checks them all with these
+ * two calls. */
 void nic_drv_register_params(sim_params *p);
-nic_drv_cfg nic_drv_cfg_load(const sim_params *p);
+nic_drv_cfg nic_drv_cfg_load(const sim_params *p, nic_drv_role role);
+/* The parameter prefix of a role: "nicdrv" or "vfdrv". */
+const char *nic_drv_role_prefix(nic_drv_role role);
 int nic_drv_check(const sim_params *p, sim_err *e);
 /* A workload's frames of frame_bytes (the parameter `what` sets them): refused when the
  * NIC cannot carry them (nic_check_frame) or, less the FCS the NIC strips, they do not
- * fit one receive buffer. */
-int nic_drv_check_frame(const sim_params *p, const char *what, uint64_t frame_bytes, sim_err *e);
+ * fit one receive buffer of the role's driver. */
+int nic_drv_check_frame(const sim_params *p, nic_drv_role role, const char *what,
+                        uint64_t frame_bytes, sim_err *e);
 /* Registers c, the driver counters of NIC function fn, as nicdrv.pf.irqs, ... (the PF)
  * or nicdrv.vfN.irqs, ... (VF N). */
 void nic_drv_register_stats(nic_drv_counters *c, sim_stats *s, unsigned fn);
 
-/* Host memory one queue pair needs: two rings, the head write-back word, a buffer
- * per descriptor in each ring (nicdrv.buf_bytes), rounded up to 4 KiB. */
-uint64_t nic_drvq_mem_bytes(const sim_params *p);
+/* Host memory one queue pair of the role needs: two rings, the head write-back word, a
+ * buffer per descriptor in each ring (nicdrv.buf_bytes), rounded up to 4 KiB. */
+uint64_t nic_drvq_mem_bytes(const sim_params *p, nic_drv_role role);
 
 typedef struct nic_drv_env {
     sim_kernel *kernel;
@@ -85,6 +102,7 @@ typedef struct nic_drv_env {
     nic *nic;
     mem *mem;        /* the stack's writes of transmit data warm the LLC; may be NULL */
     unsigned fn, q;  /* function (0 PF, 1 + i VF i) and queue pair */
+    nic_drv_role role; /* whose parameters: the PF driver's or a guest VF driver's */
     uint64_t base;   /* device address of the queue pair's memory */
     uint64_t msi_addr;
     uint32_t msi_data; /* what the system's interrupt dispatch maps back to this queue */

@@ -118,6 +118,10 @@ static nicload_cfg nicload_cfg_load(const sim_params *p)
     return c;
 }
 
+/* The host's PF queues run the PF driver (ixgbe, nicdrv.*); the VMs' VF queues the
+ * guest VF driver (ixgbevf, vfdrv.*). */
+static nic_drv_role drv_role(unsigned vms) { return vms ? NIC_DRV_VF : NIC_DRV_PF; }
+
 static int nicload_check(const sim_params *p, sim_err *e)
 {
     if (nic_setup_check(p, e) < 0)
@@ -136,13 +140,13 @@ static int nicload_check(const sim_params *p, sim_err *e)
     if (qp > have)
         return sim_err_set(e, "nicload.queue_pairs = %u is more than the %s has (%s = %u)", qp,
                            vms ? "VF" : "PF", vms ? "nic.queues_per_vf" : "nic.pf_queues", have);
-    if (nic_drv_check_frame(p, "nicload.frame_bytes", c.frame_bytes, e) < 0 ||
+    if (nic_drv_check_frame(p, drv_role(vms), "nicload.frame_bytes", c.frame_bytes, e) < 0 ||
         nic_check_offered(p, "nicload.offered_gbps", c.offered_gbps, e) < 0)
         return -1;
     if (c.direction == DIR_V2V && vms < 2)
         return sim_err_set(e, "nicload.direction = vf-to-vf needs nicload.vms >= 2 (it is %u)",
                            vms);
-    uint64_t qbytes = nic_drvq_mem_bytes(p) * qp * (vms ? vms : 1);
+    uint64_t qbytes = nic_drvq_mem_bytes(p, drv_role(vms)) * qp * (vms ? vms : 1);
     uint64_t base = c.host_base_addr;
     if (platform_check_buffer(p, "nicload.host_base_addr: the queues' memory", base, qbytes,
                               caps.mmio_base, e) < 0)
@@ -401,7 +405,7 @@ static int add_queues(nicload *l, const sim_params *p, sim_stats *st, sim_err *e
     l->drv_ctr = sim_xcalloc(fns, sizeof *l->drv_ctr);
     l->q = sim_xcalloc((size_t)fns * l->cfg.queue_pairs, sizeof *l->q);
     uint64_t base = l->cfg.host_base_addr;
-    uint64_t per_q = nic_drvq_mem_bytes(p);
+    uint64_t per_q = nic_drvq_mem_bytes(p, drv_role(l->cfg.vms));
     for (unsigned i = 0; i < fns; i++) {
         unsigned fn = l->cfg.vms ? NIC_FN_OF_VF(i) : NIC_PF;
         nic_drv_register_stats(&l->drv_ctr[i], st, fn);
@@ -416,6 +420,7 @@ static int add_queues(nicload *l, const sim_params *p, sim_stats *st, sim_err *e
                                .mem = l->pf->mem,
                                .fn = fn,
                                .q = q,
+                               .role = drv_role(l->cfg.vms),
                                .base = base,
                                .msi_addr = PCIE_MSI_BASE | ((idx & 0xffu) << 12),
                                .msi_data = (uint32_t)idx,
@@ -446,7 +451,7 @@ static nic_pkt tmpl_for(const nicload *l, size_t idx)
 static void start_traffic(nicload *l, const sim_params *p)
 {
     double offered = l->cfg.offered_gbps;
-    uint32_t burst = nic_drv_cfg_load(p).tx_batch;
+    uint32_t burst = nic_drv_cfg_load(p, drv_role(l->cfg.vms)).tx_batch;
     bool sends = l->dir != DIR_RX;
     if (l->dir == DIR_RX || l->dir == DIR_BIDIR) {
         for (unsigned i = 0; i < l->nfn; i++) {
@@ -502,7 +507,7 @@ static void *nicload_build(const sim_ctx *ctx, const sys_observers *obs, sim_err
     l->kernel = ctx->kernel;
     l->cfg = nicload_cfg_load(p);
     l->dir = (enum dir)l->cfg.direction;
-    l->model = nic_pcie_model_eval(p, l->cfg.frame_bytes);
+    l->model = nic_pcie_model_eval(p, drv_role(l->cfg.vms), l->cfg.frame_bytes);
     l->pf = platform_create(ctx, obs, false);
     if (nic_setup_plug(l->pf, ctx, pfdrv_vfs(p), &l->nic, e) < 0) {
         nicload_destroy(l);

@@ -193,6 +193,14 @@ static bool assigned(path_kind k)
     return k == PATH_PASSTHROUGH || k == PATH_SRIOV || k == PATH_DEVDOMAIN;
 }
 
+/* Whose driver runs the path's NIC queues: an SR-IOV guest's VF driver (ixgbevf,
+ * vfdrv.*); on every other path the PF driver (ixgbe, nicdrv.*), be it the native
+ * application's, the host's, the driver domain's or the passthrough guest's. */
+static nic_drv_role drv_role(path_kind k)
+{
+    return path_get(k)->nic_owner == PATH_NIC_VM_VF ? NIC_DRV_VF : NIC_DRV_PF;
+}
+
 /* VFs the PF driver enables: nic.vfs, or one per VM for SR-IOV when it is 0. */
 static unsigned vfs_for(const sim_params *p, const paths_cfg *c)
 {
@@ -217,6 +225,7 @@ static int paths_check(const sim_params *p, sim_err *e)
     unsigned vfs = vfs_for(p, &c);
     unsigned max_vfs = caps.max_vfs;
     int pattern = (int)c.pattern;
+    nic_drv_role role = drv_role(k);
     if (hcores >= cores)
         return sim_err_set(e, "place.host_cores = %u leaves no core for the VMs (cpu.cores = %u)",
                            hcores, cores);
@@ -289,17 +298,18 @@ static int paths_check(const sim_params *p, sim_err *e)
                            "traffic.rr_bytes = %llu is below the 64-byte minimum frame (0: "
                            "traffic.packet_bytes)",
                            (unsigned long long)rr);
-    if (nic_drv_check_frame(p, rr > frame ? "traffic.rr_bytes" : "traffic.packet_bytes",
+    if (nic_drv_check_frame(p, role, rr > frame ? "traffic.rr_bytes" : "traffic.packet_bytes",
                             rr > frame ? rr : frame, e) < 0 ||
         nic_check_offered(p, "traffic.offered_gbps", c.offered_gbps, e) < 0)
         return -1;
     uint64_t txq = c.txq_pkts;
-    uint64_t holds = (uint64_t)nic_drv_cfg_load(p).qdisc_pkts + caps.ring_entries - 1;
+    uint64_t holds = (uint64_t)nic_drv_cfg_load(p, role).qdisc_pkts + caps.ring_entries - 1;
     if (txq > holds)
         return sim_err_set(e,
                            "net.txq_pkts = %llu is more than a NIC queue's ring and backlog "
-                           "hold (nic.ring_entries - 1 + nicdrv.qdisc_pkts = %llu)",
-                           (unsigned long long)txq, (unsigned long long)holds);
+                           "hold (nic.ring_entries - 1 + %s.qdisc_pkts = %llu)",
+                           (unsigned long long)txq, nic_drv_role_prefix(role),
+                           (unsigned long long)holds);
     uint64_t page = c.guest_page_bytes;
     if (page != 4096 && page != (2ull << 20) && page != (1ull << 30))
         return sim_err_set(e,
@@ -310,11 +320,12 @@ static int paths_check(const sim_params *p, sim_err *e)
     iommu_config(p, &ic);
     if (page == (1ull << 30) && !ic.superpage_1g)
         return sim_err_set(e, "io.guest_page_bytes = 1 GiB needs iommu.superpage_1g = true");
-    if (nic_drvq_mem_bytes(p) > PLATFORM_VM_SPAN)
+    if (nic_drvq_mem_bytes(p, role) > PLATFORM_VM_SPAN)
         return sim_err_set(e,
                            "a queue pair's rings and buffers (%llu bytes: nic.ring_entries x "
-                           "nicdrv.buf_bytes) exceed a VM's 1 GiB I/O window",
-                           (unsigned long long)nic_drvq_mem_bytes(p));
+                           "%s.buf_bytes) exceed a VM's 1 GiB I/O window",
+                           (unsigned long long)nic_drvq_mem_bytes(p, role),
+                           nic_drv_role_prefix(role));
     return 0;
 }
 
@@ -578,6 +589,7 @@ static iopath_drvq *add_queue(paths_sys *sys, unsigned fn, unsigned q, uint64_t 
                        .mem = sys->pf->mem,
                        .fn = fn,
                        .q = q,
+                       .role = drv_role((path_kind)sys->cfg.path),
                        .base = base,
                        .msi_addr = iommu_msi_addr(idx),
                        .msi_data = 0,
@@ -620,7 +632,7 @@ static int add_queues(paths_sys *sys, sim_err *e)
 {
     const sim_params *p = sys->params;
     path_nic_owner own = (path_nic_owner)sys->io.path->nic_owner;
-    uint64_t per_q = nic_drvq_mem_bytes(p);
+    uint64_t per_q = nic_drvq_mem_bytes(p, drv_role((path_kind)sys->cfg.path));
     unsigned maxq = sys->io.vms + sys->cfg.host_cores;
     sys->io.dq = sim_xcalloc(maxq, sizeof *sys->io.dq);
     sys->drv_ctr = sim_xcalloc(sys->io.vms + 1, sizeof *sys->drv_ctr);
@@ -808,7 +820,7 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
     if (io->pattern == IOPATH_RR && sys->cfg.rr_bytes)
         io->frame_bytes = sys->cfg.rr_bytes;
     io->quantum_ps = sys->cfg.quantum_ps;
-    io->budget = nic_drv_cfg_load(p).budget;
+    io->budget = nic_drv_cfg_load(p, drv_role((path_kind)sys->cfg.path)).budget;
     io->txq_limit = sys->cfg.txq_pkts;
     io->rr_outstanding = sys->cfg.rr_outstanding;
     io->msg_bytes = sys->cfg.msg_bytes;

@@ -62,6 +62,7 @@ static inline void nicfx_params(nicfx *f)
     rig_set(&f->r, "nic.ring_entries", "64");
     rig_set(&f->r, "nic.tx_desc_cache", "40");
     rig_set(&f->r, "nicdrv.rx_refill", "8");
+    rig_set(&f->r, "vfdrv.rx_refill", "8");
 }
 
 static inline void fx_on_msi(void *ctx, uint16_t rid, uint64_t addr, uint32_t data, uint64_t t_ps)
@@ -105,11 +106,13 @@ static inline void nicfx_build(nicfx *f)
     f->next_base = 1ull << 32;
 }
 
-/* A driver queue pair on (fn, q), opened now; its MSI data is its index. */
+/* A driver queue pair on (fn, q), opened now; its MSI data is its index. The PF runs
+ * the PF driver, a VF the guest VF driver, as in the systems. */
 static inline nic_drvq *nicfx_queue(nicfx *f, unsigned fn, unsigned q)
 {
     ck_assert_uint_lt(f->nq, FX_MAX_Q);
     unsigned i = f->nq++;
+    nic_drv_role role = fn == NIC_PF ? NIC_DRV_PF : NIC_DRV_VF;
     nic_drv_enable_msix(f->n, fn);
     nic_drv_env env = {.kernel = f->r.k,
                        .rc = f->r.pf->rc,
@@ -117,11 +120,12 @@ static inline nic_drvq *nicfx_queue(nicfx *f, unsigned fn, unsigned q)
                        .mem = f->r.pf->mem,
                        .fn = fn,
                        .q = q,
+                       .role = role,
                        .base = f->next_base,
                        .msi_addr = PCIE_MSI_BASE | ((uint64_t)i << 12),
                        .msi_data = i,
                        .ctr = &f->ctr[i]};
-    f->next_base += nic_drvq_mem_bytes(f->r.p);
+    f->next_base += nic_drvq_mem_bytes(f->r.p, role);
     f->q[i] = nic_drvq_create(f->r.p, &env);
     nic_drvq_open(f->q[i], sim_now_ps(f->r.k));
     return f->q[i];

@@ -2,8 +2,10 @@
  * capability gives and vanish when disabled, the queue pool refuses over-subscription,
  * the embedded switch delivers by MAC and VLAN and replicates broadcast, anti-spoofing
  * drops foreign source MACs, each VF interrupts with its own vectors, the mailbox
- * takes effect after its latency, and guest mistakes are counted, not fatal. */
+ * takes effect after its latency, and guest mistakes are counted, not fatal. The PF's
+ * driver and a VF's guest driver read their own parameters (nicdrv.*, vfdrv.*). */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -284,6 +286,75 @@ START_TEST(test_antispoof_drops_foreign_source)
     ck_assert_uint_eq(f.nwire, 3);
     ck_assert_uint_eq(f.wire[2].src_mac, VF_MAC(1));
     nicfx_destroy(&f);
+}
+END_TEST
+
+#define ROLE_PKTS 10
+
+/* The PF's queue pair (the PF driver's role) and VF 0's (the guest VF driver's) each
+ * send ROLE_PKTS frames to the wire and take ROLE_PKTS from it, with the head register
+ * reads of role `prefix` (NULL: neither) asked for once per packet both ways; the
+ * drivers' counters are returned. */
+static void run_roles(const char *prefix, nic_drv_counters *pf, nic_drv_counters *vf)
+{
+    nicfx f;
+    nicfx_params(&f);
+    if (prefix) {
+        char name[64];
+        snprintf(name, sizeof name, "%s.tx_head_read_pkts", prefix);
+        rig_set(&f.r, name, "1");
+        snprintf(name, sizeof name, "%s.rx_head_read_pkts", prefix);
+        rig_set(&f.r, name, "1");
+    }
+    nicfx_build(&f);
+    with_rx_everywhere(&f, 1); /* q[0] on the PF, q[1] on VF 0 */
+    nicfx_run_us(&f, 20);      /* the NIC has fetched the receive descriptors */
+    uint64_t t = sim_now_ps(f.r.k);
+    for (uint32_t i = 0; i < ROLE_PKTS; i++) {
+        /* One flow: the NIC spreads flows over the function's queues, and only queue
+         * pair 0 has a driver here. */
+        nic_pkt in = fx_pkt(PF_MAC, PEER_MAC, 0, 128, 0);
+        nic_wire_rx(f.n, &in, t + 1000 * (i + 1));
+        in.dst_mac = VF_MAC(0);
+        nic_wire_rx(f.n, &in, t + 1000 * (i + 1) + 500);
+        nic_pkt out = fx_pkt(PEER_MAC, PF_MAC, 0, 128, i);
+        nic_drvq_xmit(f.q[0], &out, t);
+        out.src_mac = VF_MAC(0);
+        nic_drvq_xmit(f.q[1], &out, t);
+    }
+    nicfx_run_us(&f, 100);
+    *pf = f.ctr[0];
+    *vf = f.ctr[1];
+    nicfx_destroy(&f);
+    /* Every packet went both ways on both functions, so the reads counted are per
+     * packet. */
+    ck_assert_uint_eq(pf->tx_posted, ROLE_PKTS);
+    ck_assert_uint_eq(vf->tx_posted, ROLE_PKTS);
+    ck_assert_uint_eq(pf->rx_pkts, ROLE_PKTS);
+    ck_assert_uint_eq(vf->rx_pkts, ROLE_PKTS);
+}
+
+START_TEST(test_driver_roles_read_their_own_parameters)
+{
+    nic_drv_counters pf, vf;
+    /* By default neither driver reads a head register (ixgbe, ixgbevf). */
+    run_roles(NULL, &pf, &vf);
+    ck_assert_uint_eq(pf.mmio_reads, 0);
+    ck_assert_uint_eq(vf.mmio_reads, 0);
+    /* The PF driver's reads (pcie-bench's model of it) stay on the PF's queue: one per
+     * transmitted and one per received packet there, none on the VF's, whose CPU never
+     * stalls. */
+    run_roles("nicdrv", &pf, &vf);
+    ck_assert_uint_eq(pf.mmio_reads, 2 * ROLE_PKTS);
+    ck_assert_uint_gt(pf.stall_ps, 0);
+    ck_assert_uint_eq(vf.mmio_reads, 0);
+    ck_assert_uint_eq(vf.stall_ps, 0);
+    /* And the other way round. */
+    run_roles("vfdrv", &pf, &vf);
+    ck_assert_uint_eq(vf.mmio_reads, 2 * ROLE_PKTS);
+    ck_assert_uint_gt(vf.stall_ps, 0);
+    ck_assert_uint_eq(pf.mmio_reads, 0);
+    ck_assert_uint_eq(pf.stall_ps, 0);
 }
 END_TEST
 
@@ -575,7 +646,7 @@ START_TEST(test_unmapped_buffer_with_the_iommu)
     iommu *u = f.r.pf->iommu;
     iommu_domain *d = iommu_domain_create(u, 1);
     sim_err e;
-    uint64_t base = f.next_base, bytes = nic_drvq_mem_bytes(f.r.p);
+    uint64_t base = f.next_base, bytes = nic_drvq_mem_bytes(f.r.p, NIC_DRV_VF);
     ck_assert_int_ge(iommu_domain_map(d, base, base, bytes, 4096, IOMMU_READ | IOMMU_WRITE, &e), 0);
     ck_assert_int_eq(iommu_attach(u, nic_fn_rid(f.n, NIC_FN_OF_VF(0)), d), 0);
     nic_drvq *q = nicfx_queue(&f, NIC_FN_OF_VF(0), 0);
@@ -656,6 +727,7 @@ int main(void)
     tcase_add_test(tc, test_broadcast_replicated_per_vlan);
     tcase_add_test(tc, test_vf_to_vf_turns_around_in_the_veb);
     tcase_add_test(tc, test_antispoof_drops_foreign_source);
+    tcase_add_test(tc, test_driver_roles_read_their_own_parameters);
     tcase_add_test(tc, test_each_vf_interrupts_with_its_own_vector);
     tcase_add_test(tc, test_mailbox_latency_and_trust);
     tcase_add_test(tc, test_vf_administration_registers);

@@ -72,7 +72,7 @@ START_TEST(test_calibration_64b_transmit)
     double gbps = metric(&r, "throughput_gbps");
     /* pcie-bench's figure and its analytic model of this configuration. */
     ck_assert_msg(fabs(gbps - 23.23) / 23.23 < 0.10, "64-byte transmit at %.2f Gb/s", gbps);
-    nic_pcie_model m = nic_pcie_model_eval(p, 64);
+    nic_pcie_model m = nic_pcie_model_eval(p, NIC_DRV_PF, 64);
     ck_assert_msg(fabs(m.tx_gbps - 23.23) < 0.02, "analytic %.3f Gb/s", m.tx_gbps);
     ck_assert_msg(fabs(gbps - m.tx_gbps) / m.tx_gbps < 0.02, "%.2f vs analytic %.2f", gbps, m.tx_gbps);
     /* For the model's reasons: the downstream direction is saturated, carrying the
@@ -89,7 +89,7 @@ START_TEST(test_calibration_64b_transmit)
     /* Without the head register read the limit moves where the model says. */
     rig_param_set(p, "nicdrv.tx_head_read_pkts", "0");
     run(p, &r);
-    m = nic_pcie_model_eval(p, 64);
+    m = nic_pcie_model_eval(p, NIC_DRV_PF, 64);
     gbps = metric(&r, "throughput_gbps");
     ck_assert_msg(fabs(gbps - m.tx_gbps) / m.tx_gbps < 0.03, "%.2f vs analytic %.2f", gbps, m.tx_gbps);
     ck_assert_double_gt(gbps, 25.0);

@@ -1,10 +1,11 @@
 /* The I/O paths (workload.kind = paths): the steps each packet takes on each path match
  * the path's description (exits, copies, interrupts, DMAs counted), posted interrupts
- * remove the injection exits, a saturated core caps throughput, and bad
- * configurations are refused. The orderings the literature predicts are in
- * test_paths_claims.c. */
+ * remove the injection exits, a saturated core caps throughput, each path drives the
+ * NIC with its driver role, and bad configurations are refused. The orderings the
+ * literature predicts are in test_paths_claims.c. */
 #include <check.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,6 +103,38 @@ START_TEST(test_passthrough_stream_tx)
     ptfx_run(&f, 300, 500);
     check_direct_tx(&f, "pf");
     ptfx_free(&f);
+}
+END_TEST
+
+/* Head register reads per transmitted packet asked of driver role `prefix` on `path`:
+ * the reads its driver (whose counters are nicdrv.`fn`.*) made per packet posted. */
+static double head_reads_per_pkt(const char *path, const char *prefix, const char *fn)
+{
+    ptfx f;
+    char name[64];
+    ptfx_params(&f, path, "stream_tx");
+    snprintf(name, sizeof name, "%s.tx_head_read_pkts", prefix);
+    ptfx_set(&f, name, "1");
+    ptfx_build(&f);
+    ptfx_run(&f, 100, 200);
+    snprintf(name, sizeof name, "nicdrv.%s.tx_posted", fn);
+    double posted = ptfx_stat(&f, name);
+    ck_assert(posted > 50);
+    snprintf(name, sizeof name, "nicdrv.%s.mmio_reads", fn);
+    double reads = ptfx_stat(&f, name);
+    ptfx_free(&f);
+    return reads / posted;
+}
+
+/* An SR-IOV guest runs the VF driver (vfdrv.*), a passthrough guest the PF driver
+ * (nicdrv.*): the PF driver's head reads (pcie-bench's model of it) do not reach the
+ * guest VF driver, nor the other way round. */
+START_TEST(test_paths_drive_the_nic_with_their_driver_role)
+{
+    ck_assert_double_eq(head_reads_per_pkt("sriov", "nicdrv", "vf0"), 0);
+    ck_assert_double_eq_tol(head_reads_per_pkt("sriov", "vfdrv", "vf0"), 1, 0.02);
+    ck_assert_double_eq(head_reads_per_pkt("passthrough", "vfdrv", "pf"), 0);
+    ck_assert_double_eq_tol(head_reads_per_pkt("passthrough", "nicdrv", "pf"), 1, 0.02);
 }
 END_TEST
 
@@ -424,6 +457,7 @@ int main(void)
     tcase_add_test(tc, test_sriov_stream_tx_exit_interrupts);
     tcase_add_test(tc, test_passthrough_stream_tx);
     tcase_add_test(tc, test_batches_survive_quantum);
+    tcase_add_test(tc, test_paths_drive_the_nic_with_their_driver_role);
     tcase_add_test(tc, test_posted_interrupts_remove_exits);
     tcase_add_test(tc, test_config_space_exits);
     tcase_add_test(tc, test_paravirt_steps);

@@ -307,7 +307,7 @@ void path_costs_load(const sim_params *p, uint64_t cost[PATH_COSTS])
     for (int c = 0; c < PATH_COSTS; c++)
         cost[c] = 0;
     sim_params_load_table(p, cost_params, SIM_TABLE_LEN(cost_params), cost);
-    nic_drv_cfg drv = nic_drv_cfg_load(p);
+    nic_drv_cfg drv = nic_drv_cfg_load(p, NIC_DRV_PF);
     cost[PATH_COST_GUEST_IRQ] = drv.irq_cycles;
     cost[PATH_COST_GUEST_POLL] = drv.poll_cycles;
 }
