@@ -76,7 +76,7 @@ typedef struct paths_cfg {
     bool nic_acs;
     uint64_t guest_page_bytes;
     uint32_t pattern; /* iopath_pattern */
-    uint32_t packet_bytes, vms, rr_bytes, rr_outstanding, msg_bytes;
+    uint32_t packet_bytes, vms, queues, rr_bytes, rr_outstanding, msg_bytes;
     bool gso;
     uint32_t gso_max_bytes;
     uint64_t tsq_bytes;
@@ -147,6 +147,11 @@ static const sim_param_def paths_params[] = {
      "(queued below TCP, in a ring, or on the wire) before it waits (tcp_small_queue_check, "
      "net.ipv4.tcp_limit_output_bytes)",
      SIM_AT(paths_cfg, tsq_bytes)},
+    {"io.queues", SIM_PARAM_UINT, "1", "1..64", "queue pairs",
+     "Queue pairs per VM (native: per application), each driven by a vCPU (thread) of its "
+     "own with its interrupt aimed there, served by a back-end thread of its own (a vhost "
+     "worker per virtqueue pair, a netback queue); received flows spread over them by RSS",
+     SIM_AT(paths_cfg, queues)},
     {"traffic.offered_gbps", SIM_PARAM_DOUBLE, "0", "0..1600", "Gbps",
      "Offered load per direction, all VMs together, host-side Gb/s (0: as fast as it goes)",
      SIM_AT(paths_cfg, offered_gbps)},
@@ -261,11 +266,21 @@ static int paths_check(const sim_params *p, sim_err *e)
                                "cannot be given to a %s",
                                path, vfs, k == PATH_DEVDOMAIN ? "driver domain" : "VM");
     }
-    if (k == PATH_NATIVE && vms > pfq)
+    unsigned queues = c.queues;
+    if (k == PATH_NATIVE && vms * queues > pfq)
         return sim_err_set(e,
-                           "io.path = native: each of traffic.vms = %u application threads "
-                           "drives its own PF queue pair, but nic.pf_queues = %u",
-                           vms, pfq);
+                           "io.path = native: each of traffic.vms = %u applications drives "
+                           "io.queues = %u PF queue pairs, %u in all, but nic.pf_queues = %u",
+                           vms, queues, vms * queues, pfq);
+    if (k == PATH_EMULATED && queues > 1)
+        return sim_err_set(e, "io.queues = %u: the emulated e1000 has one queue pair", queues);
+    if (k == PATH_SRIOV && queues > caps.queues_per_vf)
+        return sim_err_set(e,
+                           "io.queues = %u: a VF has nic.queues_per_vf = %u queue pairs",
+                           queues, caps.queues_per_vf);
+    if (k == PATH_PASSTHROUGH && queues > pfq)
+        return sim_err_set(e, "io.queues = %u: the PF has nic.pf_queues = %u queue pairs", queues,
+                           pfq);
     if ((k == PATH_EMULATED || k == PATH_PARAVIRT || k == PATH_DEVDOMAIN) && hcores > pfq)
         return sim_err_set(e,
                            "place.host_cores = %u: each host core drives one PF queue pair, "
@@ -320,11 +335,11 @@ static int paths_check(const sim_params *p, sim_err *e)
     iommu_config(p, &ic);
     if (page == (1ull << 30) && !ic.superpage_1g)
         return sim_err_set(e, "io.guest_page_bytes = 1 GiB needs iommu.superpage_1g = true");
-    if (nic_drvq_mem_bytes(p, role) > PLATFORM_VM_SPAN)
+    if (nic_drvq_mem_bytes(p, role) * queues > PLATFORM_VM_SPAN)
         return sim_err_set(e,
-                           "a queue pair's rings and buffers (%llu bytes: nic.ring_entries x "
-                           "%s.buf_bytes) exceed a VM's 1 GiB I/O window",
-                           (unsigned long long)nic_drvq_mem_bytes(p, role),
+                           "io.queues = %u queue pairs' rings and buffers (%llu bytes each: "
+                           "nic.ring_entries x %s.buf_bytes) exceed a VM's 1 GiB I/O window",
+                           queues, (unsigned long long)nic_drvq_mem_bytes(p, role),
                            nic_drv_role_prefix(role));
     return 0;
 }
@@ -415,15 +430,15 @@ static double core_cycles(const sim_stats *s, const paths_sys *sys)
     return elapsed_s(s) * cpu_ghz(sys->io.cpu) * 1e9;
 }
 
-/* The mean share of its core each VM's vCPU keeps busy: the guest, the exits it takes,
- * and host work that runs on the vCPU's thread (QEMU's device model). */
+/* The mean share of its core each vCPU keeps busy: the guest, the exits it takes, and
+ * host work that runs on the vCPU's thread (QEMU's device model). */
 static double m_vm_util(const sim_stats *s, void *ctx)
 {
     paths_sys *sys = ctx;
     double el = (double)sim_stats_elapsed_ps(s), busy = 0;
-    for (unsigned i = 0; i < sys->io.vms; i++)
-        busy += (double)cpu_core_busy_ps(sys->io.cpu, sys->io.vm[i].vcpu_core);
-    return el > 0 ? busy / (el * sys->io.vms) : 0.0;
+    for (unsigned i = 0; i < sys->io.nlanes; i++)
+        busy += (double)cpu_core_busy_ps(sys->io.cpu, sys->io.lane[i].vcpu_core);
+    return el > 0 ? busy / (el * sys->io.nlanes) : 0.0;
 }
 
 static double m_cores_busy(const sim_stats *s, void *ctx)
@@ -534,7 +549,7 @@ static void paths_destroy(void *system)
     free(sys->io.dq);
     free(sys->io.host_q);
     free(sys->drv_ctr);
-    free(sys->io.vm);
+    free(sys->io.lane);
     nic_partner_destroy(sys->peer);
     nic_destroy(sys->nic);
     platform_destroy(sys->pf);
@@ -555,14 +570,14 @@ static unsigned irq_table_order(unsigned entries)
 
 /* One driver queue of function fn, queue pair q, its memory at base. */
 static iopath_drvq *add_queue(paths_sys *sys, unsigned fn, unsigned q, uint64_t base,
-                              nic_drv_counters *ctr, iopath_vm *owner, unsigned core, cpu_who who,
+                              nic_drv_counters *ctr, iopath_lane *owner, unsigned core, cpu_who who,
                               bool via_hv, sim_err *e)
 {
     iopath_drvq *dq = sim_xcalloc(1, sizeof *dq);
     unsigned idx = sys->io.ndq;
     sys->io.dq[sys->io.ndq++] = dq;
     dq->io = &sys->io;
-    dq->vm = owner;
+    dq->lane = owner;
     dq->core = core;
     dq->who = who;
     dq->via_hv = via_hv;
@@ -631,12 +646,13 @@ static uint64_t vm_mac(const paths_sys *sys, unsigned i)
 static int add_queues(paths_sys *sys, sim_err *e)
 {
     const sim_params *p = sys->params;
-    path_nic_owner own = (path_nic_owner)sys->io.path->nic_owner;
+    iopath *io = &sys->io;
+    path_nic_owner own = (path_nic_owner)io->path->nic_owner;
     uint64_t per_q = nic_drvq_mem_bytes(p, drv_role((path_kind)sys->cfg.path));
-    unsigned maxq = sys->io.vms + sys->cfg.host_cores;
-    sys->io.dq = sim_xcalloc(maxq, sizeof *sys->io.dq);
-    sys->drv_ctr = sim_xcalloc(sys->io.vms + 1, sizeof *sys->drv_ctr);
-    sys->io.host_q = sim_xcalloc(sys->cfg.host_cores, sizeof *sys->io.host_q);
+    unsigned maxq = io->nlanes + sys->cfg.host_cores;
+    io->dq = sim_xcalloc(maxq, sizeof *io->dq);
+    sys->drv_ctr = sim_xcalloc(io->vms + 1, sizeof *sys->drv_ctr);
+    io->host_q = sim_xcalloc(sys->cfg.host_cores, sizeof *io->host_q);
     if (iommu_irq_table_init(sys->pf->iommu, irq_table_order(maxq)) < 0)
         return sim_err_set(e, "paths: no interrupt remapping table for %u vectors", maxq);
     sys->n_drv_ctr = 1;
@@ -646,11 +662,11 @@ static int add_queues(paths_sys *sys, sim_err *e)
         /* Bare metal: the host's DMA API in pass-through, one PF queue per thread. */
         iommu_attach_passthrough(sys->pf->iommu, nic_fn_rid(sys->nic, NIC_PF));
         nic_drv_enable_msix(sys->nic, NIC_PF);
-        for (unsigned i = 0; i < sys->io.vms; i++) {
-            iopath_vm *vm = &sys->io.vm[i];
-            vm->own = add_queue(sys, NIC_PF, i, PLATFORM_HOST_BASE + i * per_q, &sys->drv_ctr[0],
-                                vm, vm->vcpu_core, CPU_GUEST, false, e);
-            if (!vm->own)
+        for (unsigned i = 0; i < io->nlanes; i++) {
+            iopath_lane *ln = &io->lane[i];
+            ln->own = add_queue(sys, NIC_PF, i, PLATFORM_HOST_BASE + i * per_q, &sys->drv_ctr[0],
+                                ln, ln->vcpu_core, CPU_GUEST, false, e);
+            if (!ln->own)
                 return -1;
         }
         break;
@@ -670,32 +686,38 @@ static int add_queues(paths_sys *sys, sim_err *e)
         }
         nic_drv_enable_msix(sys->nic, NIC_PF);
         for (unsigned q = 0; q < sys->cfg.host_cores; q++) {
-            sys->io.host_q[q] = add_queue(sys, NIC_PF, q, PLATFORM_HOST_BASE + q * per_q,
-                                          &sys->drv_ctr[0], NULL, q, CPU_HOST, dd, e);
-            if (!sys->io.host_q[q])
+            io->host_q[q] = add_queue(sys, NIC_PF, q, PLATFORM_HOST_BASE + q * per_q,
+                                      &sys->drv_ctr[0], NULL, q, CPU_HOST, dd, e);
+            if (!io->host_q[q])
                 return -1;
         }
-        sys->io.nhost_q = sys->cfg.host_cores;
+        io->nhost_q = sys->cfg.host_cores;
         break;
     }
     case PATH_NIC_VM_PF:
     case PATH_NIC_VM_VF:
-        for (unsigned i = 0; i < sys->io.vms; i++) {
-            iopath_vm *vm = &sys->io.vm[i];
-            unsigned fn = own == PATH_NIC_VM_PF ? NIC_PF : NIC_FN_OF_VF(i);
-            vm->fn = fn;
-            uint64_t base = vm_io_base(i);
-            if (platform_assign_identity(sys->pf, nic_fn_rid(sys->nic, fn), (uint16_t)(1 + i),
-                                         base, per_q, sys->cfg.guest_page_bytes, e) < 0)
+        /* Each VM's function, its queue pairs driven by the VM's vCPUs, queue q's
+         * interrupt aimed at vCPU q (the drivers' affinity hints). */
+        for (unsigned v = 0; v < io->vms; v++) {
+            unsigned fn = own == PATH_NIC_VM_PF ? NIC_PF : NIC_FN_OF_VF(v);
+            uint64_t base = vm_io_base(v);
+            if (platform_assign_identity(sys->pf, nic_fn_rid(sys->nic, fn), (uint16_t)(1 + v),
+                                         base, io->queues * per_q, sys->cfg.guest_page_bytes,
+                                         e) < 0)
                 return -1;
             nic_drv_counters *ctr = &sys->drv_ctr[0];
             if (fn != NIC_PF) {
                 ctr = &sys->drv_ctr[sys->n_drv_ctr++];
                 nic_drv_register_stats(ctr, sys->stats, fn);
             }
-            vm->own = add_queue(sys, fn, 0, base, ctr, vm, vm->vcpu_core, CPU_GUEST, true, e);
-            if (!vm->own)
-                return -1;
+            for (unsigned q = 0; q < io->queues; q++) {
+                iopath_lane *ln = &io->lane[v * io->queues + q];
+                ln->fn = fn;
+                ln->own = add_queue(sys, fn, q, base + q * per_q, ctr, ln, ln->vcpu_core,
+                                    CPU_GUEST, true, e);
+                if (!ln->own)
+                    return -1;
+            }
         }
         break;
     }
@@ -719,12 +741,12 @@ static void enable_msix(void *ctx)
 static uint64_t open_queues(paths_sys *sys)
 {
     uint64_t start = NIC_SETUP_START_PS; /* and the guests' probes are done */
-    for (unsigned i = 0; i < sys->io.vms; i++) {
-        iopath_vm *vm = &sys->io.vm[i];
+    for (unsigned i = 0; i < sys->io.nlanes; i += sys->io.queues) {
+        iopath_lane *ln = &sys->io.lane[i]; /* a VM's first vCPU probes its function */
         if (sys->io.path->nic_owner == PATH_NIC_VM_PF ||
             sys->io.path->nic_owner == PATH_NIC_VM_VF) {
-            assigned_fn a = {sys->nic, vm->fn};
-            uint64_t t = vpci_probe(sys->io.hv, vm->vcpu_core, nic_fn_cfg(sys->nic, vm->fn),
+            assigned_fn a = {sys->nic, ln->fn};
+            uint64_t t = vpci_probe(sys->io.hv, ln->vcpu_core, nic_fn_cfg(sys->nic, ln->fn),
                                     enable_msix, &a, &sys->vpci, 0);
             if (t > start)
                 start = t;
@@ -743,10 +765,10 @@ static void setup_switch(paths_sys *sys)
         m[i] = (uint8_t)(peer >> (40 - 8 * i));
     /* What the partner's ARP reply and the VMs' gratuitous ARPs at boot teach it. */
     vswitch_learn(sys->io.vsw, 0, m);
-    for (unsigned v = 0; v < sys->io.vms; v++) {
-        for (int i = 0; i < 6; i++)
-            m[i] = (uint8_t)(sys->io.vm[v].mac >> (40 - 8 * i));
-        vswitch_learn(sys->io.vsw, sys->io.vm[v].port, m);
+    for (unsigned i = 0; i < sys->io.nlanes; i += sys->io.queues) {
+        for (int b = 0; b < 6; b++)
+            m[b] = (uint8_t)(sys->io.lane[i].mac >> (40 - 8 * b));
+        vswitch_learn(sys->io.vsw, sys->io.lane[i].port, m);
     }
 }
 
@@ -755,28 +777,34 @@ static void setup_traffic(paths_sys *sys, uint64_t start)
     bool to_vms = sys->io.pattern == IOPATH_STREAM_RX || sys->io.pattern == IOPATH_BIDIR;
     bool from_vms = sys->io.pattern != IOPATH_STREAM_RX;
     uint32_t hb = sys->io.frame_bytes - NIC_FCS_BYTES;
+    iopath *io = &sys->io;
     if (to_vms) {
-        path_nic_owner own = (path_nic_owner)sys->io.path->nic_owner;
+        /* A flow per receiving queue: the NIC's RSS (flow modulo the queues, as ixgbe
+         * fills its redirection table) and the VM's device spread them over the lanes. */
+        path_nic_owner own = (path_nic_owner)io->path->nic_owner;
         if (own == PATH_NIC_APP)
-            nic_partner_add_dest(sys->peer, sys->io.vm[0].mac, 0, sys->io.vms);
+            nic_partner_add_dest(sys->peer, io->lane[0].mac, 0, io->nlanes);
         else
-            for (unsigned v = 0; v < sys->io.vms; v++)
+            for (unsigned i = 0; i < io->nlanes; i += io->queues)
                 nic_partner_add_dest(
-                    sys->peer, sys->io.vm[v].mac,
-                    own == PATH_NIC_VM_VF ? nic_fn_vlan(sys->nic, sys->io.vm[v].fn) : 0,
-                    own == PATH_NIC_VM_VF || own == PATH_NIC_VM_PF ? 1 : sys->io.nhost_q);
-        nic_partner_start(sys->peer, start, sys->cfg.offered_gbps, sys->io.frame_bytes);
+                    sys->peer, io->lane[i].mac,
+                    own == PATH_NIC_VM_VF ? nic_fn_vlan(sys->nic, io->lane[i].fn) : 0,
+                    own == PATH_NIC_VM_VF || own == PATH_NIC_VM_PF ? io->queues
+                                                                   : io->nhost_q * io->queues);
+        nic_partner_start(sys->peer, start, sys->cfg.offered_gbps, io->frame_bytes);
     }
     if (!from_vms)
         return;
-    for (unsigned v = 0; v < sys->io.vms; v++) {
-        iopath_sender *s = &sys->io.vm[v].snd;
+    for (unsigned i = 0; i < io->nlanes; i++) {
+        iopath_lane *ln = &io->lane[i];
+        iopath_sender *s = &ln->snd;
         s->active = true;
-        s->dst_mac = sys->io.pattern == IOPATH_INTER_VM ? sys->io.vm[(v + 1) % sys->io.vms].mac
-                                                        : nic_partner_mac(sys->peer);
-        if (sys->cfg.offered_gbps > 0 && sys->io.pattern != IOPATH_RR)
+        s->dst_mac = io->pattern == IOPATH_INTER_VM
+                         ? io->lane[((ln->vm + 1) % io->vms) * io->queues].mac
+                         : nic_partner_mac(sys->peer);
+        if (sys->cfg.offered_gbps > 0 && io->pattern != IOPATH_RR)
             s->interval_ps =
-                (uint64_t)llround((double)hb * 8000.0 * sys->io.vms / sys->cfg.offered_gbps);
+                (uint64_t)llround((double)hb * 8000.0 * io->nlanes / sys->cfg.offered_gbps);
     }
     iopath_start(&sys->io, start);
 }
@@ -788,17 +816,17 @@ static void start_ticks(paths_sys *sys, const sim_ctx *ctx)
     iopath *io = &sys->io;
     sys->tick = vtick_create(sys->params, ctx->stats, io->kernel, io->cpu, io->hv);
     bool ddom = io->path->nic_owner == PATH_NIC_DDOM;
-    for (unsigned i = 0; i < io->vms; i++) {
+    for (unsigned i = 0; i < io->nlanes; i++) {
         if (io->path->nic_owner == PATH_NIC_APP)
-            vtick_set_app_core(sys->tick, io->vm[i].vcpu_core);
+            vtick_set_app_core(sys->tick, io->lane[i].vcpu_core);
         else
-            vtick_add_vcpu(sys->tick, io->vm[i].vcpu_core);
+            vtick_add_vcpu(sys->tick, io->lane[i].vcpu_core);
     }
     for (unsigned c = 0; ddom && c < sys->cfg.host_cores; c++)
         vtick_add_vcpu(sys->tick, c);
-    for (unsigned i = 0; ddom && i < io->vms; i++) {
-        unsigned b = io->vm[i].backend_core;
-        if (b >= sys->cfg.host_cores && b != io->vm[i].vcpu_core)
+    for (unsigned i = 0; ddom && i < io->nlanes; i++) {
+        unsigned b = io->lane[i].backend_core;
+        if (b >= sys->cfg.host_cores && b != io->lane[i].vcpu_core)
             vtick_add_vcpu(sys->tick, b);
     }
     vtick_start(sys->tick, 0);
@@ -816,6 +844,8 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
     io->path = path_get((path_kind)sys->cfg.path);
     io->pattern = (iopath_pattern)sys->cfg.pattern;
     io->vms = sys->cfg.vms;
+    io->queues = sys->cfg.queues;
+    io->nlanes = io->vms * io->queues;
     io->frame_bytes = sys->cfg.packet_bytes;
     if (io->pattern == IOPATH_RR && sys->cfg.rr_bytes)
         io->frame_bytes = sys->cfg.rr_bytes;
@@ -843,18 +873,22 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
     io->retry_ps = nic_frame_wire_ps(sys->nic, io->frame_bytes) * (io->txq_limit / 2 + 1);
     register_stats(sys, ctx->stats);
 
-    io->vm = sim_xcalloc(io->vms, sizeof *io->vm);
+    /* A lane per queue pair of each VM: its vCPU on a core of its own (wrapping when
+     * there are more lanes than cores), its back end placed by place.backend. */
+    io->lane = sim_xcalloc(io->nlanes, sizeof *io->lane);
     unsigned cores = cpu_cores(io->cpu), g = cores - sys->cfg.host_cores;
-    for (unsigned i = 0; i < io->vms; i++) {
-        iopath_vm *vm = &io->vm[i];
-        vm->io = io;
-        vm->idx = i;
-        vm->vcpu_core = sys->cfg.host_cores + i % g;
-        vm->backend_core = backend_core(sys, i, io->vms);
-        vm->mac = vm_mac(sys, i);
-        vm->port = (uint16_t)(1 + i);
+    for (unsigned i = 0; i < io->nlanes; i++) {
+        iopath_lane *ln = &io->lane[i];
+        ln->io = io;
+        ln->idx = i;
+        ln->vm = i / io->queues;
+        ln->queue = i % io->queues;
+        ln->vcpu_core = sys->cfg.host_cores + i % g;
+        ln->backend_core = backend_core(sys, i, io->nlanes);
+        ln->mac = vm_mac(sys, ln->vm);
+        ln->port = (uint16_t)(1 + ln->vm);
         if (hv_posted(io->hv))
-            vm->pd_addr = iommu_pid_create(io->iommu, PI_NOTIFY_VECTOR, vm->vcpu_core);
+            ln->pd_addr = iommu_pid_create(io->iommu, PI_NOTIFY_VECTOR, ln->vcpu_core);
     }
     if (io->path->switch_entry != PATH_NO_STAGE)
         io->vsw = vswitch_create(p, ctx->stats, "vswitch", 1 + io->vms);

@@ -38,7 +38,7 @@ static void mac_bytes(uint64_t mac, uint8_t out[6])
 /* Where a step runs and for whom. */
 typedef struct exec {
     iopath *io;
-    iopath_vm *vm; /* the VM whose stage this is; NULL on the host */
+    iopath_lane *lane; /* the lane whose stage this is; NULL on the host */
     unsigned core;
     cpu_who who;
     bool urgent; /* interrupt context: preempts the core's thread work */
@@ -100,23 +100,23 @@ void iopath_on_irq(void *ctx, const iommu_irq_outcome *o)
 
 /* ---------------------------------------------------------------- the sender's ring */
 
-static void sender_kick(iopath_vm *vm, uint64_t t)
+static void sender_kick(iopath_lane *ln, uint64_t t)
 {
-    uint64_t now = sim_now_ps(vm->io->kernel);
-    sim_event_notify_at(vm->snd.ev, max64(t, now));
+    uint64_t now = sim_now_ps(ln->io->kernel);
+    sim_event_notify_at(ln->snd.ev, max64(t, now));
 }
 
 /* The socket frees sent bytes (the skb's destructor): a sender TCP Small Queues
  * stopped goes on once the next segment fits under the limit (tcp_tsq_handler). */
-static void tsq_free(iopath *io, iopath_vm *vm, uint64_t bytes, uint64_t t)
+static void tsq_free(iopath *io, iopath_lane *ln, uint64_t bytes, uint64_t t)
 {
     if (!io->msg_bytes)
         return;
-    vm->snd.tsq_bytes -= bytes < vm->snd.tsq_bytes ? bytes : vm->snd.tsq_bytes;
+    ln->snd.tsq_bytes -= bytes < ln->snd.tsq_bytes ? bytes : ln->snd.tsq_bytes;
     uint64_t seg = (uint64_t)io->seg_frames * io->frame_bytes;
-    if (vm->snd.tsq_blocked && vm->snd.tsq_bytes + seg <= io->tsq_limit_bytes) {
-        vm->snd.tsq_blocked = false;
-        sender_kick(vm, t);
+    if (ln->snd.tsq_blocked && ln->snd.tsq_bytes + seg <= io->tsq_limit_bytes) {
+        ln->snd.tsq_blocked = false;
+        sender_kick(ln, t);
     }
 }
 
@@ -124,23 +124,23 @@ void iopath_drvq_tx_done(void *ctx, nic_drvq *q, uint64_t bytes, uint64_t t_ps)
 {
     (void)q;
     iopath_drvq *dq = ctx;
-    if (dq->vm)
-        tsq_free(dq->io, dq->vm, bytes, t_ps);
+    if (dq->lane)
+        tsq_free(dq->io, dq->lane, bytes, t_ps);
 }
 
 static void credit_back(iopath *io, const iopath_item *it, uint64_t t)
 {
-    if (it->src_vm >= io->vms)
+    if (it->src_lane >= io->nlanes)
         return;
-    iopath_vm *vm = &io->vm[it->src_vm];
-    tsq_free(io, vm, item_bytes(it), t);
-    if (vm->tx_credits < vm->tx_cap)
-        vm->tx_credits++;
+    iopath_lane *ln = &io->lane[it->src_lane];
+    tsq_free(io, ln, item_bytes(it), t);
+    if (ln->tx_credits < ln->tx_cap)
+        ln->tx_credits++;
     /* Wake a sender that stopped on a full ring once a quarter of it is free, so it
      * resumes with a batch rather than one slot at a time. */
-    if (vm->snd.blocked && vm->tx_credits >= (vm->tx_cap + 3) / 4) {
-        vm->snd.blocked = false;
-        sender_kick(vm, t);
+    if (ln->snd.blocked && ln->tx_credits >= (ln->tx_cap + 3) / 4) {
+        ln->snd.blocked = false;
+        sender_kick(ln, t);
     }
 }
 
@@ -203,7 +203,7 @@ static uint64_t push(const exec *px, iopath_stage *st, const iopath_item *it, ui
     }
     iopath_item *slot = &st->q[(st->head + st->len) % st->cap];
     *slot = *it;
-    slot->vm = (uint16_t)st->vm->idx;
+    slot->lane = (uint16_t)st->lane->idx;
     slot->ready_ps = t;
     slot->producer_core = (uint16_t)px->core;
     slot->producer_who = (uint8_t)px->who;
@@ -240,27 +240,27 @@ static uint64_t push(const exec *px, iopath_stage *st, const iopath_item *it, ui
 
 /* ---------------------------------------------------------------- the NIC */
 
-static iopath_drvq *tx_queue(iopath *io, const iopath_vm *vm)
+static iopath_drvq *tx_queue(iopath *io, const iopath_lane *ln)
 {
-    if (vm && vm->own)
-        return vm->own;
-    unsigned i = vm ? vm->idx % io->nhost_q : 0;
+    if (ln && ln->own)
+        return ln->own;
+    unsigned i = ln ? ln->idx % io->nhost_q : 0;
     return io->host_q[i];
 }
 
 /* Linux stops a sender when the packets queued to the NIC, in its ring and not yet
  * reclaimed plus the qdisc backlog, reach a limit (byte queue limits, the socket's
  * send buffer). */
-static bool nic_full(iopath *io, const iopath_vm *vm)
+static bool nic_full(iopath *io, const iopath_lane *ln)
 {
-    nic_drvq *q = tx_queue(io, vm)->q;
+    nic_drvq *q = tx_queue(io, ln)->q;
     return nic_drvq_tx_inflight(q) + nic_drvq_backlog(q) >= io->txq_limit;
 }
 
 static uint64_t to_nic(const exec *x, iopath_item *it, uint64_t t)
 {
     iopath *io = x->io;
-    iopath_drvq *dq = tx_queue(io, x->vm);
+    iopath_drvq *dq = tx_queue(io, x->lane);
     /* The driver's transmit work runs in the caller's context (its core). */
     dq->override = true;
     dq->override_core = x->core;
@@ -318,7 +318,7 @@ uint64_t iopath_drvq_cpu(void *ctx, uint64_t t_ps, uint64_t cycles, uint64_t sta
 static uint64_t do_switch(const exec *x, iopath_item *it, uint64_t t, bool *away)
 {
     iopath *io = x->io;
-    unsigned in = it->src_vm == IOPATH_FROM_WIRE ? 0u : io->vm[it->src_vm].port;
+    unsigned in = it->src_lane == IOPATH_FROM_WIRE ? 0u : io->lane[it->src_lane].port;
     uint8_t src[6], dst[6];
     mac_bytes(it->pkt.src_mac, src);
     mac_bytes(it->pkt.dst_mac, dst);
@@ -332,7 +332,9 @@ static uint64_t do_switch(const exec *x, iopath_item *it, uint64_t t, bool *away
             uplink = true;
             continue;
         }
-        iopath_vm *to = &io->vm[out[i] - 1];
+        /* A multi-queue VM's device picks the queue by the flow (tun_select_queue's
+         * flow hash, virtio-net's RSS): the lane of that queue. */
+        iopath_lane *to = &io->lane[(out[i] - 1) * io->queues + it->pkt.flow % io->queues];
         iopath_item copy = *it;
         t = push(x, to->stage[io->path->switch_entry], &copy, t, io->path->switch_notify);
     }
@@ -346,8 +348,8 @@ static uint64_t do_switch(const exec *x, iopath_item *it, uint64_t t, bool *away
 static void deliver(const exec *x, const iopath_item *it, uint64_t t)
 {
     iopath *io = x->io;
-    iopath_vm *vm = it->vm < io->vms ? &io->vm[it->vm] : NULL;
-    if (!vm || (it->pkt.dst_mac != vm->mac && !nic_mac_is_group(it->pkt.dst_mac))) {
+    iopath_lane *ln = it->lane < io->nlanes ? &io->lane[it->lane] : NULL;
+    if (!ln || (it->pkt.dst_mac != ln->mac && !nic_mac_is_group(it->pkt.dst_mac))) {
         io->c.misdelivered++;
         return;
     }
@@ -356,9 +358,9 @@ static void deliver(const exec *x, const iopath_item *it, uint64_t t)
     if (t >= it->pkt.born_ps)
         sim_hist_add(io->lat, t - it->pkt.born_ps);
     if (io->pattern == IOPATH_RR && it->pkt.kind == NIC_PKT_RESPONSE) {
-        vm->snd.rr_due++;
-        vm->snd.t_free = max64(vm->snd.t_free, t);
-        sender_kick(vm, t);
+        ln->snd.rr_due++;
+        ln->snd.t_free = max64(ln->snd.t_free, t);
+        sender_kick(ln, t);
     }
 }
 
@@ -476,14 +478,14 @@ static uint64_t exec_from(const exec *x, const path_stage *d, const path_step *f
             break;
         case PATH_OP_SWITCH: t = do_switch(x, it, t, &away); break;
         case PATH_OP_TO_STAGE:
-            t = push(x, x->vm->stage[s->arg], it, t, (path_notify)s->notify);
+            t = push(x, x->lane->stage[s->arg], it, t, (path_notify)s->notify);
             away = true;
             break;
         case PATH_OP_COMPLETE: {
-            if (one_frame || it->src_vm >= io->vms)
+            if (one_frame || it->src_lane >= io->nlanes)
                 break;
             iopath_item tok = *it;
-            t = push(x, io->vm[it->src_vm].stage[s->arg], &tok, t, (path_notify)s->notify);
+            t = push(x, io->lane[it->src_lane].stage[s->arg], &tok, t, (path_notify)s->notify);
             break;
         }
         case PATH_OP_TO_NIC: t = to_nic(x, it, t); break;
@@ -526,7 +528,7 @@ static void on_stage(void *ctx)
     uint64_t now = sim_now_ps(io->kernel);
     uint64_t t = max64(now, st->t_free);
     uint64_t limit = now + io->quantum_ps;
-    exec x = {io, st->vm, st->core, (cpu_who)d->who, d->urgent, &st->gro};
+    exec x = {io, st->lane, st->core, (cpu_who)d->who, d->urgent, &st->gro};
     st->blocked_nic = false;
     if (st->woken) {
         st->woken = false;
@@ -555,7 +557,7 @@ static void on_stage(void *ctx)
         }
         if (done && t > limit)
             break;
-        if (st->has_nic && nic_full(io, st->vm)) {
+        if (st->has_nic && nic_full(io, st->lane)) {
             st->blocked_nic = true;
             batch_over = true;
             break;
@@ -616,27 +618,29 @@ static uint16_t next_frames(const iopath *io, iopath_sender *s, bool rr)
     return (uint16_t)(left < io->seg_frames ? left : io->seg_frames);
 }
 
-static bool sender_room(iopath *io, iopath_vm *vm, uint32_t slots)
+static bool sender_room(iopath *io, iopath_lane *ln, uint32_t slots)
 {
     if (io->path->sender_ring != PATH_COST_NONE)
-        return vm->tx_credits >= slots;
-    return !nic_full(io, vm);
+        return ln->tx_credits >= slots;
+    return !nic_full(io, ln);
 }
 
 /* The next packet the application writes (next_frames): the message's last frame
  * carries what is left of it. */
-static iopath_item next_item(iopath *io, iopath_vm *vm, bool rr, uint64_t t)
+static iopath_item next_item(iopath *io, iopath_lane *ln, bool rr, uint64_t t)
 {
-    iopath_sender *s = &vm->snd;
+    iopath_sender *s = &ln->snd;
     iopath_item it = {.pkt = {.dst_mac = s->dst_mac,
-                              .src_mac = vm->mac,
+                              .src_mac = ln->mac,
                               .born_ps = s->interval_ps ? s->next_ps : t,
-                              .flow = rr ? vm->idx : s->flow,
+                              /* rr and TCP-like: a connection per lane, whose flow
+                               * hash steers what comes back to the lane's own queue */
+                              .flow = rr || io->msg_bytes ? ln->idx : s->flow,
                               .len_bytes = (uint16_t)io->frame_bytes,
                               .kind = rr ? NIC_PKT_REQUEST : NIC_PKT_DATA},
                       .frames = 1,
-                      .vm = (uint16_t)vm->idx,
-                      .src_vm = (uint16_t)vm->idx};
+                      .lane = (uint16_t)ln->idx,
+                      .src_lane = (uint16_t)ln->idx};
     if (rr || !io->msg_bytes) {
         if (!rr)
             s->flow++;
@@ -657,14 +661,14 @@ static iopath_item next_item(iopath *io, iopath_vm *vm, bool rr, uint64_t t)
 
 static void on_sender(void *ctx)
 {
-    iopath_vm *vm = ctx;
-    iopath *io = vm->io;
-    iopath_sender *s = &vm->snd;
+    iopath_lane *ln = ctx;
+    iopath *io = ln->io;
+    iopath_sender *s = &ln->snd;
     const path_stage *d = &io->path->stages[io->path->tx_entry];
     uint64_t now = sim_now_ps(io->kernel);
     uint64_t t = max64(now, s->t_free);
     uint64_t limit = now + io->quantum_ps;
-    exec x = {io, vm, vm->vcpu_core, (cpu_who)d->who, false, NULL};
+    exec x = {io, ln, ln->vcpu_core, (cpu_who)d->who, false, NULL};
     bool rr = io->pattern == IOPATH_RR;
     bool wait = false; /* stopped until something else wakes it */
     for (unsigned k = 0;; k++) {
@@ -689,9 +693,9 @@ static void on_sender(void *ctx)
             break;
         }
         uint32_t want = sender_slots(io, frames);
-        if (want > vm->tx_cap)
-            want = vm->tx_cap; /* a ring smaller than a segment: it fills the ring */
-        if (!sender_room(io, vm, want)) {
+        if (want > ln->tx_cap)
+            want = ln->tx_cap; /* a ring smaller than a segment: it fills the ring */
+        if (!sender_room(io, ln, want)) {
             io->c.sender_blocks++;
             if (io->path->sender_ring != PATH_COST_NONE) {
                 s->blocked = true;
@@ -701,14 +705,14 @@ static void on_sender(void *ctx)
             }
             break;
         }
-        iopath_item it = next_item(io, vm, rr, t);
+        iopath_item it = next_item(io, ln, rr, t);
         it.ready_ps = t;
         if (s->interval_ps)
             s->next_ps += s->interval_ps * it.frames;
         if (rr)
             s->rr_due--;
         if (io->path->sender_ring != PATH_COST_NONE)
-            vm->tx_credits -= want;
+            ln->tx_credits -= want;
         io->c.sent += it.frames;
         if (io->msg_bytes && !rr)
             s->tsq_bytes += item_bytes(&it);
@@ -733,13 +737,13 @@ void iopath_drvq_rx(void *ctx, nic_drvq *q, const nic_pkt *p, uint64_t t_ps)
     iopath_drvq *dq = ctx;
     iopath *io = dq->io;
     const path_stage *d = &io->path->stages[io->path->rx_entry];
-    exec x = {io, dq->vm, dq->core, (cpu_who)d->who, true, &dq->gro};
+    exec x = {io, dq->lane, dq->core, (cpu_who)d->who, true, &dq->gro};
     iopath_item it = {.pkt = *p,
                       .frames = 1,
                       .last_bytes = p->len_bytes,
                       .ready_ps = t_ps,
-                      .vm = dq->vm ? (uint16_t)dq->vm->idx : IOPATH_FROM_WIRE,
-                      .src_vm = IOPATH_FROM_WIRE};
+                      .lane = dq->lane ? (uint16_t)dq->lane->idx : IOPATH_FROM_WIRE,
+                      .src_lane = IOPATH_FROM_WIRE};
     uint64_t t = exec_steps(&x, d, &it, t_ps, PATH_PER_PKT);
     if (t > dq->ahead_ps)
         dq->ahead_ps = t;
@@ -752,7 +756,7 @@ void iopath_drvq_rx_done(void *ctx, nic_drvq *q, uint64_t t_ps)
     if (!dq->gro.held)
         return;
     const path_stage *d = &dq->io->path->stages[dq->io->path->rx_entry];
-    exec x = {dq->io, dq->vm, dq->core, (cpu_who)d->who, true, &dq->gro};
+    exec x = {dq->io, dq->lane, dq->core, (cpu_who)d->who, true, &dq->gro};
     uint64_t t = gro_flush(&x, max64(t_ps, dq->ahead_ps));
     if (t > dq->ahead_ps)
         dq->ahead_ps = t;
@@ -771,56 +775,56 @@ void iopath_build_stages(iopath *io)
         uint32_t fit = io->gso_max_bytes > ip_hdr ? (io->gso_max_bytes - ip_hdr) / io->mss_bytes : 1;
         io->seg_frames = io->gso && fit > 1 ? (fit > UINT16_MAX ? UINT16_MAX : fit) : 1;
     }
-    for (unsigned v = 0; v < io->vms; v++) {
-        iopath_vm *vm = &io->vm[v];
+    for (unsigned v = 0; v < io->nlanes; v++) {
+        iopath_lane *ln = &io->lane[v];
         for (uint8_t s = 0; s < pd->nstages; s++) {
             const path_stage *d = &pd->stages[s];
             if (s == pd->tx_entry || s == pd->rx_entry || d->place == PATH_PLACE_HOST)
                 continue;
             iopath_stage *st = sim_xcalloc(1, sizeof *st);
             st->io = io;
-            st->vm = vm;
+            st->lane = ln;
             st->d = d;
-            st->core = d->place == PATH_PLACE_BACKEND ? vm->backend_core : vm->vcpu_core;
+            st->core = d->place == PATH_PLACE_BACKEND ? ln->backend_core : ln->vcpu_core;
             st->cap = (uint32_t)(d->ring ? io->cost[d->ring] : 256);
             st->irq_gap_ps = d->irq_gap ? io->cost[d->irq_gap] : 0;
             st->q = sim_xcalloc(st->cap, sizeof *st->q);
             st->asleep = true;
             st->has_nic = stage_has(d, PATH_OP_TO_NIC);
             char name[64];
-            snprintf(name, sizeof name, "net.vm%u.%s", v, d->name);
+            snprintf(name, sizeof name, "net.ln%u.%s", v, d->name);
             st->ev = sim_event_create(io->kernel, name, on_stage, st);
-            vm->stage[s] = st;
+            ln->stage[s] = st;
         }
-        vm->tx_cap = (uint32_t)(pd->sender_ring ? io->cost[pd->sender_ring] : 0);
-        vm->tx_credits = vm->tx_cap;
+        ln->tx_cap = (uint32_t)(pd->sender_ring ? io->cost[pd->sender_ring] : 0);
+        ln->tx_credits = ln->tx_cap;
         char name[64];
-        snprintf(name, sizeof name, "net.vm%u.sender", v);
-        vm->snd.ev = sim_event_create(io->kernel, name, on_sender, vm);
+        snprintf(name, sizeof name, "net.ln%u.sender", v);
+        ln->snd.ev = sim_event_create(io->kernel, name, on_sender, ln);
     }
 }
 
 void iopath_start(iopath *io, uint64_t t_ps)
 {
-    for (unsigned v = 0; v < io->vms; v++) {
-        iopath_vm *vm = &io->vm[v];
-        if (!vm->snd.active)
+    for (unsigned v = 0; v < io->nlanes; v++) {
+        iopath_lane *ln = &io->lane[v];
+        if (!ln->snd.active)
             continue;
-        vm->snd.rr_due = io->pattern == IOPATH_RR ? io->rr_outstanding : 0;
+        ln->snd.rr_due = io->pattern == IOPATH_RR ? io->rr_outstanding : 0;
         /* Offered-rate senders start staggered over one interval. */
-        uint64_t at = t_ps + (vm->snd.interval_ps ? vm->snd.interval_ps * v / io->vms : 0);
-        vm->snd.next_ps = at;
-        sim_event_notify_at(vm->snd.ev, at);
+        uint64_t at = t_ps + (ln->snd.interval_ps ? ln->snd.interval_ps * v / io->nlanes : 0);
+        ln->snd.next_ps = at;
+        sim_event_notify_at(ln->snd.ev, at);
     }
 }
 
 void iopath_destroy_stages(iopath *io)
 {
-    if (!io->vm)
+    if (!io->lane)
         return;
-    for (unsigned v = 0; v < io->vms; v++)
+    for (unsigned v = 0; v < io->nlanes; v++)
         for (unsigned s = 0; s < PATH_MAX_STAGES; s++) {
-            iopath_stage *st = io->vm[v].stage[s];
+            iopath_stage *st = io->lane[v].stage[s];
             if (st) {
                 free(st->q);
                 free(st);

@@ -45,7 +45,7 @@
 #include "sim/stats.h"
 
 typedef struct iopath iopath;
-typedef struct iopath_vm iopath_vm;
+typedef struct iopath_lane iopath_lane;
 
 /* The traffic the applications make (traffic.pattern). */
 typedef enum iopath_pattern {
@@ -64,8 +64,8 @@ typedef struct iopath_item {
     uint16_t frames;     /* >= 1 */
     uint16_t last_bytes; /* the last frame's length (FCS included) */
     uint64_t ready_ps; /* it may be taken no earlier */
-    uint16_t vm;       /* the VM whose stage holds it */
-    uint16_t src_vm;   /* the sending VM (completions, switch ingress); IOPATH_FROM_WIRE */
+    uint16_t lane;     /* the lane whose stage holds it */
+    uint16_t src_lane; /* the sending lane (completions, switch ingress); IOPATH_FROM_WIRE */
     /* Who handed it over and how that hand-off notifies, for a notification found due
      * only later (the consumer caught up and slept before the item's time). */
     uint16_t producer_core;
@@ -92,7 +92,7 @@ typedef struct iopath_gro {
  * socket queue in front of it) and one kernel event. */
 typedef struct iopath_stage {
     iopath *io;
-    iopath_vm *vm;
+    iopath_lane *lane;
     const path_stage *d;
     unsigned core;
     iopath_item *q;
@@ -111,7 +111,7 @@ typedef struct iopath_stage {
 typedef struct iopath_drvq {
     iopath *io;
     nic_drvq *q;
-    iopath_vm *vm;        /* owning VM (assigned functions, native application); NULL: host */
+    iopath_lane *lane;  /* owning lane (assigned functions, native application); NULL: host */
     unsigned core;     /* where its polls and interrupts run */
     cpu_who who;
     bool via_hv;       /* its interrupts go to a VM (assigned function, driver domain) */
@@ -139,17 +139,23 @@ typedef struct iopath_sender {
     bool blocked, active;
 } iopath_sender;
 
-struct iopath_vm {
+/* A lane is one queue of a VM (native: one thread of an application): a vCPU, its
+ * queue pair (its ring in a virtual device, or its NIC queue), the back-end thread
+ * serving that queue (a vhost worker per virtqueue pair, a netback queue), and the
+ * sending thread pinned to that vCPU. A VM with io.queues queue pairs has that many
+ * lanes, next to each other in iopath.lane; they share its address and switch port. */
+struct iopath_lane {
     iopath *io;
-    unsigned idx;
+    unsigned idx;        /* in iopath.lane */
+    unsigned vm, queue;  /* its VM, and which of the VM's queue pairs it is */
     unsigned vcpu_core, backend_core;
-    uint64_t mac;        /* the address its application sends from */
-    uint16_t port;       /* virtual switch port */
+    uint64_t mac;        /* its VM's address, which its application sends from */
+    uint16_t port;       /* its VM's virtual switch port */
     iopath_stage *stage[PATH_MAX_STAGES]; /* NULL for inline and sender stages */
     uint32_t tx_credits, tx_cap; /* the sender's ring slots */
     iopath_sender snd;
-    iopath_drvq *own;       /* its own NIC queue (native, passthrough, SR-IOV) */
-    unsigned fn;         /* its function (assigned paths) */
+    iopath_drvq *own;    /* its own NIC queue (native, passthrough, SR-IOV) */
+    unsigned fn;         /* its VM's function (assigned paths) */
     uint64_t pd_addr;    /* its vCPU's posted-interrupt descriptor */
 };
 
@@ -180,7 +186,9 @@ struct iopath {
     const path_desc *path;
     uint64_t cost[PATH_COSTS]; /* path_costs_load */
     iopath_pattern pattern;
-    unsigned vms;
+    unsigned vms;              /* VMs (native: applications) */
+    unsigned queues;           /* queue pairs per VM, each a lane */
+    unsigned nlanes;           /* vms x queues */
     uint32_t frame_bytes;
     /* TCP-like streams (msg_bytes > 0): the applications write messages of msg_bytes,
      * cut into frames of frame_bytes (IOPATH_TCP_HDR_BYTES of headers and the FCS
@@ -199,7 +207,7 @@ struct iopath {
     hv *hv;
     vswitch *vsw;              /* NULL when the path has no switch */
     iommu *iommu;              /* interrupt remapping and posting */
-    iopath_vm *vm;             /* vms of them */
+    iopath_lane *lane;         /* nlanes of them, VM by VM */
     iopath_drvq **dq;          /* every driver queue, indexed by its interrupt remapping index */
     unsigned ndq;
     iopath_drvq **host_q;      /* the host's (or driver domain's) PF queues */
