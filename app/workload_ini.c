@@ -212,8 +212,8 @@ static size_t without_inline_comment(const char *s)
     return strlen(s);
 }
 
-/* Sweep lists continue with ", " unless the line break already sits next to a comma;
- * other values continue with a space. */
+/* Sweep lists continue with ", " unless the line break already sits next to a comma or
+ * an exclude's rule separator '|'; other values continue with a space. */
 static void append_continuation(file_ctx *c, const char *more)
 {
     const char *m = more;
@@ -226,7 +226,8 @@ static void append_continuation(file_ctx *c, const char *more)
         have--;
     const char *sep = "";
     if (have > 0) {
-        bool comma = c->p_value[have - 1] == ',' || m[0] == ',';
+        char last = c->p_value[have - 1];
+        bool comma = last == ',' || last == '|' || m[0] == ',' || m[0] == '|';
         sep = strcmp(c->p_section, "sweep") ? " " : comma ? " " : ", ";
     }
     char *v = sim_xasprintf("%.*s%s%.*s", (int)have, c->p_value, sep, (int)mlen, m);
