@@ -79,6 +79,16 @@ static uint64_t deliver_virq(iopath *io, unsigned core, uint64_t t_ps)
     return hv_eoi(io->hv, core, t, posted);
 }
 
+/* A Xen event channel's upcall: injected like a virtual interrupt, but through the
+ * domain's callback vector, which the guest does not acknowledge at the local APIC
+ * (Linux's sysvec_xen_hvm_callback acks only the per-vCPU upcall vector), so there is
+ * no EOI exit. */
+static uint64_t deliver_upcall(iopath *io, unsigned core, uint64_t t_ps)
+{
+    io->c.irqs++;
+    return hv_deliver_irq(io->hv, core, t_ps, hv_posted(io->hv));
+}
+
 void iopath_on_irq(void *ctx, const iommu_irq_outcome *o)
 {
     iopath *io = ctx;
@@ -178,7 +188,7 @@ static uint64_t notify(iopath *io, iopath_stage *st, unsigned producer_core, cpu
     case PATH_NOTIFY_EVTCHN:
         t = producer_urgent ? hv_exit_urgent(io->hv, producer_core, t, HV_EXIT_HYPERCALL)
                             : hv_exit(io->hv, producer_core, t, HV_EXIT_HYPERCALL);
-        ready = deliver_virq(io, st->core, t);
+        ready = deliver_upcall(io, st->core, t);
         if (st->d->place == PATH_PLACE_BACKEND)
             ready = run_on(io, st->core, st->d->urgent, ready + wake_ps, wake_cycles, cwho);
         break;
