@@ -10,7 +10,8 @@
  * own forked process (one SystemC elaboration per process). Nothing is asserted. The
  * drivers are pcie-bench's model of them, as the NIC workloads count them: the PF's
  * (nicdrv.*) reads the transmit head register with every packet, and both roles
- * (nicdrv.*, vfdrv.*) post receive buffers 32 at a time.
+ * (nicdrv.*, vfdrv.*) post receive buffers 32 at a time, with its fixed interrupt
+ * moderation (itr = static).
  *
  * usage: bench_nic [--quick] */
 #include <math.h>
@@ -38,6 +39,7 @@ static int run_one(const char *kernel, const scenario *sc, double duration_us, b
         bench_set(p, "nic.pf_queues", native ? "4" : "2") ||
         (native && bench_set(p, "nicdrv.tx_head_read_pkts", "1")) ||
         bench_set(p, native ? "nicdrv.rx_refill" : "vfdrv.rx_refill", "32") ||
+        bench_set(p, native ? "nicdrv.itr" : "vfdrv.itr", "static") ||
         bench_set(p, "nicload.vms", sc->vms) || bench_set(p, "nicload.queue_pairs", sc->qp) ||
         bench_set(p, "nicload.frame_bytes", sc->frame) ||
         bench_set(p, "nicload.direction", sc->dir) || bench_set(p, "run.warmup_us", "0") ||

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host/nicitr.h"
 #include "host/pfdrv.h"
 #include "models/nic/nic_regs.h"
 #include "models/pcie/cfgspace.h"
@@ -35,6 +36,7 @@ struct nic_drvq {
     uint32_t tx_since_head, rx_since_head;
     bool polling, irq_pending;
     sim_event *poll_ev;
+    nic_itr itr; /* adaptive moderation (cfg.itr) */
     /* transmit backlog (qdisc): packets, each a frame or a TSO segment */
     drv_seg *backlog;
     uint32_t bl_head, bl_len;
@@ -115,7 +117,12 @@ struct nic_drvq {
     {P ".tx_touch", SIM_PARAM_BOOL, "true", NULL, "",                                          \
      "The stack wrote each transmit buffer, so its lines are in the LLC when the NIC reads "   \
      "them",                                                                                   \
-     SIM_AT(nic_drv_cfg, tx_touch)}
+     SIM_AT(nic_drv_cfg, tx_touch)},                                                           \
+    {P ".itr", SIM_PARAM_ENUM, "adaptive", "adaptive|static", "",                              \
+     "Interrupt moderation: adaptive (rx-usecs 1, the default: " DRV "_set_itr after each "    \
+     "poll writes the vector's EITR) or static (EITR never written: nic.itr_us and "          \
+     "nic.itr_pkts, pcie-bench's fixed moderation)",                                           \
+     SIM_AT(nic_drv_cfg, itr)}
 
 #define PF_PREFIX "nicdrv"
 #define VF_PREFIX "vfdrv"
@@ -181,7 +188,8 @@ int nic_drv_check_frame(const sim_params *p, nic_drv_role role, const char *what
     return 0;
 }
 
-void nic_drv_register_stats(nic_drv_counters *c, sim_stats *s, unsigned fn)
+void nic_drv_register_stats(nic_drv_counters *c, sim_stats *s, unsigned fn,
+                            const sim_params *p, nic_drv_role role)
 {
     char prefix[32], name[128];
     if (fn == NIC_PF)
@@ -204,6 +212,9 @@ void nic_drv_register_stats(nic_drv_counters *c, sim_stats *s, unsigned fn)
     C(stall_ps, "CPU time stalled on register reads (ps)");
     C(cycles, "driver CPU cycles");
     C(qdisc_drops, "packets dropped with the ring and the backlog full");
+    if (nic_drv_cfg_load(p, role).itr == NIC_DRV_ITR_ADAPTIVE) {
+        C(eitr_writes, "interrupt interval changes written to EITR");
+    }
 #undef C
 }
 
@@ -231,6 +242,7 @@ nic_drvq *nic_drvq_create(const sim_params *p, const nic_drv_env *env)
     q->msi_addr = env->msi_addr;
     q->msi_data = env->msi_data;
     q->cfg = nic_drv_cfg_load(p, env->role);
+    nic_itr_init(&q->itr, env->role == NIC_DRV_PF ? NIC_ITR_IXGBE : NIC_ITR_IXGBEVF);
 
     uint32_t n = nic_caps_of(p).ring_entries;
     uint64_t a = env->base;
@@ -473,6 +485,12 @@ static uint64_t rx_post(nic_drvq *q, uint32_t count, uint64_t t)
 
 /* ---------------------------------------------------------------- bring-up, NAPI */
 
+static uint64_t eitr_write(nic_drvq *q, uint64_t t)
+{
+    q->ctr->eitr_writes++;
+    return reg_write(q, t, NIC_REG_EITR(q->vec), nic_itr_eitr(&q->itr));
+}
+
 void nic_drvq_open(nic_drvq *q, uint64_t t_ps)
 {
     q->vec = nic_queue_vector(q->nic, q->fn, q->q);
@@ -482,6 +500,8 @@ void nic_drvq_open(nic_drvq *q, uint64_t t_ps)
     t = msix_write(q, t, PCIE_MSIX_ENTRY_MSG_DATA, q->msi_data);
     t = msix_write(q, t, PCIE_MSIX_ENTRY_VECTOR_CTRL, 0);
     nic_queue_attach(q->nic, q->fn, q->q, &q->tx, &q->rx);
+    if (q->cfg.itr == NIC_DRV_ITR_ADAPTIVE)
+        t = eitr_write(q, t); /* ixgbe_configure_msix, ixgbevf_configure_msix */
     t = reg_write(q, t, NIC_REG_EIMS, 1ull << q->vec);
     q->rx_free = q->rx.entries - 1;
     rx_post(q, q->rx_free, t);
@@ -522,12 +542,14 @@ static void on_poll(void *ctx)
         cleaned++;
     }
     q->ctr->tx_cleaned += cleaned;
+    nic_itr_count_tx(&q->itr, cleaned, freed_bytes);
     t = cpu(q, t, q->cfg.clean_cycles * cleaned, 0);
     if (cleaned && q->tx_done_fn)
         q->tx_done_fn(q->rx_ctx, q, freed_bytes, t);
 
     /* Take received packets, up to the budget. */
     uint32_t done = 0;
+    uint64_t rx_bytes = 0;
     while (done < q->cfg.budget && q->rx_clean != q->rx_tail) {
         const nic_desc *d = &q->rx.desc[q->rx_clean];
         if (d->wb_ps > t)
@@ -536,7 +558,7 @@ static void on_poll(void *ctx)
         q->rx_free++;
         done++;
         q->ctr->rx_pkts++;
-        q->ctr->rx_bytes += d->pkt.len_bytes > NIC_FCS_BYTES ? d->pkt.len_bytes - NIC_FCS_BYTES : 0;
+        rx_bytes += d->pkt.len_bytes > NIC_FCS_BYTES ? d->pkt.len_bytes - NIC_FCS_BYTES : 0;
         t = cpu(q, t, q->cfg.rx_cycles, 0);
         if (q->rx_fn)
             q->rx_fn(q->rx_ctx, q, &d->pkt, t);
@@ -545,6 +567,8 @@ static void on_poll(void *ctx)
             t = reg_read(q, t, NIC_REG_RDH(q->q));
         }
     }
+    q->ctr->rx_bytes += rx_bytes;
+    nic_itr_count_rx(&q->itr, done, rx_bytes);
     while (q->rx_free >= q->cfg.rx_refill)
         t = rx_post(q, q->cfg.rx_refill, t);
     /* napi_complete_done flushes GRO: the stack takes what it merged. */
@@ -558,7 +582,9 @@ static void on_poll(void *ctx)
         sim_event_notify_at(q->poll_ev, t + q->cfg.poll_ps);
         return;
     }
-    /* All done: re-enable the vector. */
+    /* All done (napi_complete_done): the next interval, then re-enable the vector. */
+    if (q->cfg.itr == NIC_DRV_ITR_ADAPTIVE && nic_itr_update(&q->itr))
+        t = eitr_write(q, t);
     q->polling = false;
     q->ctr->irq_enables++;
     reg_write(q, t, NIC_REG_EIMS, 1ull << q->vec);

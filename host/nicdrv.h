@@ -19,6 +19,10 @@
  * packets, refills, posts backlog; with budget left it re-enables the vector (an EIMS
  * register write), otherwise it polls again after nicdrv.poll_ns. A descriptor is seen
  * done when its write-back has reached memory (nic_desc.wb_ps <= the poll's time).
+ * Interrupt moderation (nicdrv.itr): adaptive, the driver computes the vector's interval
+ * before that re-enable from the packets and bytes since the last one (host/nicitr.h)
+ * and writes it to the vector's EITR when it changed; static, it never writes EITR and
+ * the NIC's default moderation (nic.itr_us, nic.itr_pkts) applies.
  *
  * CPU cost. Every step counts cycles (nicdrv.*_cycles) and MMIO read stalls. There is
  * no processor model inside this module: the driver's work takes no simulated time
@@ -57,6 +61,7 @@ typedef struct nic_drv_counters {
     uint64_t stall_ps;    /* CPU time stalled on MMIO reads */
     uint64_t cycles;      /* driver cycles, every step */
     uint64_t qdisc_drops; /* packets refused: the transmit ring and backlog were full */
+    uint64_t eitr_writes; /* interval changes written to the vector's EITR (nicdrv.itr) */
 } nic_drv_counters;
 
 /* Which driver a queue pair runs, and so which parameters it reads. */
@@ -73,7 +78,14 @@ typedef struct nic_drv_cfg {
     uint64_t tx_cycles, rx_cycles, irq_cycles, poll_cycles, clean_cycles, mmio_cycles;
     uint32_t buf_bytes, qdisc_pkts;
     bool tso, tx_touch;
+    uint8_t itr; /* nic_drv_itr */
 } nic_drv_cfg;
+
+/* nicdrv.itr, in its choices' order: the driver's interrupt moderation. */
+typedef enum nic_drv_itr {
+    NIC_DRV_ITR_ADAPTIVE, /* host/nicitr.h at every poll, written to EITR */
+    NIC_DRV_ITR_STATIC,   /* EITR never written: the NIC's default moderation */
+} nic_drv_itr;
 
 /* The NIC drivers' parameters: the queue pairs' of both roles (nicdrv.*, vfdrv.*) and
  * the PF driver's (host/pfdrv.h), so a system registers and checks them all with these
@@ -89,8 +101,10 @@ int nic_drv_check(const sim_params *p, sim_err *e);
 int nic_drv_check_frame(const sim_params *p, nic_drv_role role, const char *what,
                         uint64_t frame_bytes, sim_err *e);
 /* Registers c, the driver counters of NIC function fn, as nicdrv.pf.irqs, ... (the PF)
- * or nicdrv.vfN.irqs, ... (VF N). */
-void nic_drv_register_stats(nic_drv_counters *c, sim_stats *s, unsigned fn);
+ * or nicdrv.vfN.irqs, ... (VF N); eitr_writes only when the role's moderation is
+ * adaptive (a static driver writes none). */
+void nic_drv_register_stats(nic_drv_counters *c, sim_stats *s, unsigned fn,
+                            const sim_params *p, nic_drv_role role);
 
 /* Host memory one queue pair of the role needs: two rings, the head write-back word, a
  * buffer per descriptor in each ring (nicdrv.buf_bytes), rounded up to 4 KiB. */

@@ -408,7 +408,7 @@ static int add_queues(nicload *l, const sim_params *p, sim_stats *st, sim_err *e
     uint64_t per_q = nic_drvq_mem_bytes(p, drv_role(l->cfg.vms));
     for (unsigned i = 0; i < fns; i++) {
         unsigned fn = l->cfg.vms ? NIC_FN_OF_VF(i) : NIC_PF;
-        nic_drv_register_stats(&l->drv_ctr[i], st, fn);
+        nic_drv_register_stats(&l->drv_ctr[i], st, fn, p, drv_role(l->cfg.vms));
         nic_drv_enable_msix(l->nic, fn);
         if (assign(l, p, fn, base, per_q * l->cfg.queue_pairs, e) < 0)
             return -1;

@@ -656,7 +656,8 @@ static int add_queues(paths_sys *sys, sim_err *e)
     if (iommu_irq_table_init(sys->pf->iommu, irq_table_order(maxq)) < 0)
         return sim_err_set(e, "paths: no interrupt remapping table for %u vectors", maxq);
     sys->n_drv_ctr = 1;
-    nic_drv_register_stats(&sys->drv_ctr[0], sys->stats, NIC_PF);
+    nic_drv_register_stats(&sys->drv_ctr[0], sys->stats, NIC_PF, p,
+                           drv_role((path_kind)sys->cfg.path));
     switch (own) {
     case PATH_NIC_APP:
         /* Bare metal: the host's DMA API in pass-through, one PF queue per thread. */
@@ -708,7 +709,7 @@ static int add_queues(paths_sys *sys, sim_err *e)
             nic_drv_counters *ctr = &sys->drv_ctr[0];
             if (fn != NIC_PF) {
                 ctr = &sys->drv_ctr[sys->n_drv_ctr++];
-                nic_drv_register_stats(ctr, sys->stats, fn);
+                nic_drv_register_stats(ctr, sys->stats, fn, p, drv_role((path_kind)sys->cfg.path));
             }
             for (unsigned q = 0; q < io->queues; q++) {
                 iopath_lane *ln = &io->lane[v * io->queues + q];

@@ -21,6 +21,10 @@ static sim_params *registry(void)
     sim_params *p = rig_registry();
     rig_param_set(p, "workload.kind", "nic");
     rig_param_set(p, "run.kernel", "native");
+    /* The NIC's own moderation (nic.itr_us, nic.itr_pkts), pcie-bench's fixed one: the
+     * drivers leave EITR alone. */
+    rig_param_set(p, "nicdrv.itr", "static");
+    rig_param_set(p, "vfdrv.itr", "static");
     return p;
 }
 

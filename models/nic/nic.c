@@ -115,8 +115,8 @@ static const sim_param_def nic_params[] = {
     {"nic.tx_buffer_bytes", SIM_PARAM_UINT, "160KiB", "2048..1GiB", "bytes",
      "On-chip transmit packet buffer (82599: 160 KB)", SIM_AT(nic_cfg, tx_buffer_bytes)},
     {"nic.itr_us", SIM_PARAM_DOUBLE, "10", "0..1e6", "us",
-     "Interrupt moderation: a vector fires this long after its first completion at the latest "
-     "(ixgbe's adaptive ITR: ~100K irq/s)",
+     "Interrupt moderation until software writes the vector's EITR: a vector fires this long "
+     "after its first completion at the latest (pcie-bench's fixed moderation)",
      SIM_AT(nic_cfg, itr_ps)},
     {"nic.itr_pkts", SIM_PARAM_UINT, "32", "0..65536", "packets",
      "Interrupt moderation: a vector fires after this many completions (0: only the timer; "

@@ -106,6 +106,12 @@ typedef struct nic_vec {
     uint64_t first_ps; /* the first of them */
     uint32_t gen;      /* invalidates armed timers */
     bool armed;
+    /* EITR (nic_regs.h): once written, the vector throttles instead of the device's
+     * default moderation: at most one interrupt per eitr_ps, counted from the last. */
+    bool eitr_set;
+    uint32_t eitr;        /* as written */
+    uint64_t eitr_ps;     /* its interval */
+    uint64_t throttle_ps; /* the interval counter expires: an interrupt may fire from here */
 } nic_vec;
 
 typedef struct nic_fn {
@@ -249,6 +255,7 @@ void nic_frame_free(nic *n, nic_frame *fr);
 void nic_vec_enable(nic_vec *v, uint64_t t_ps);
 void nic_vec_timer(nic_vec *v, uint64_t now);
 void nic_vec_msix_unmasked(nic_vec *v, uint64_t t_ps);
+void nic_vec_write_eitr(nic_vec *v, uint32_t value, uint64_t t_ps);
 void nic_buf_init(nic_buf *b, uint64_t cap, nic_fn_counters *ctr);
 void nic_buf_free_all(nic_buf *b);
 void nic_fn_tokens_reset(nic_fn *f, uint64_t t_ps);

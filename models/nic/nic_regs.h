@@ -35,6 +35,21 @@
 #define NIC_REG_EIMS 0x0108u /* write 1s: enable those vectors */
 #define NIC_REG_EIMC 0x010cu /* write 1s: disable those vectors */
 
+/* Extended Interrupt Throttle, one per MSI-X vector (82599 EITR at 820h + 4 x vector, a
+ * VF's VTEITR at the same offsets; the PF's vectors from 24 on continue the run here
+ * instead of the 82599's second array at 12300h). ITR Interval, bits 11:3, in 2 us units
+ * at 10 GbE (Linux: IXGBE_EITR_ITR_INT_MASK 0x00000FF8, the driver's value is the
+ * interval in us shifted left 2): the least time between two interrupts of the vector
+ * (models/nic/queue.c). CNT_WDIS: the write leaves the running interval counter alone;
+ * without it the counter is cleared and a pending interrupt may fire at once (ixgbe and
+ * ixgbevf always set it). Until software writes it, a vector keeps the device's default
+ * moderation (nic.itr_us, nic.itr_pkts); LLI_MOD (low latency interrupts) is not modelled. */
+#define NIC_REG_EITR(v) (0x0820u + 4u * (uint32_t)(v))
+#define NIC_EITR_INTERVAL_MASK 0x00000ff8u
+#define NIC_EITR_CNT_WDIS 0x80000000u
+/* The interval of an EITR value in ps: bits 11:3 count 2 us, so (value & mask) >> 2 us. */
+#define NIC_EITR_INTERVAL_PS(value) ((uint64_t)(((value) & NIC_EITR_INTERVAL_MASK) >> 2) * 1000000u)
+
 /* Queue q's registers: a 0x40-byte block per queue pair. */
 #define NIC_REG_QUEUE_BASE 0x1000u
 #define NIC_REG_QUEUE_STRIDE 0x40u

@@ -331,6 +331,7 @@ static void vec_fire(nic_vec *v, uint64_t t)
     v->enabled = false; /* auto-mask until the driver writes EIMS */
     v->armed = false;
     v->gen++;
+    v->throttle_ps = t + v->eitr_ps; /* the interval counter restarts (EITR vectors) */
     if (!pcie_cfg_msix_enabled(f->cfg) || pcie_cfg_msix_function_masked(f->cfg) ||
         v->entry_masked) {
         v->pba = true;
@@ -367,6 +368,32 @@ static void vec_arm(nic_vec *v, uint64_t t)
     nic_sched(v->fn->nic, t, NIC_ACT_ITR, v, v->gen);
 }
 
+/* A vector whose EITR software has written throttles as the 82599 does (datasheet 7.3.4,
+ * interrupt throttling; QEMU's e1000e/igb models the same in e1000e_postpone_interrupt):
+ * a cause fires at once when the interval counter has expired since the last interrupt,
+ * otherwise when it expires. So a quiet queue interrupts without delay and a busy one at
+ * most once per interval. The default moderation below (nic.itr_us after the first
+ * completion, or nic.itr_pkts completions) is pcie-bench's model of the same device. */
+static void vec_throttle(nic_vec *v, uint64_t t)
+{
+    if (t >= v->throttle_ps)
+        vec_fire(v, t);
+    else
+        vec_arm(v, v->throttle_ps);
+}
+
+void nic_vec_write_eitr(nic_vec *v, uint32_t value, uint64_t t_ps)
+{
+    v->eitr_set = true;
+    v->eitr = value & NIC_EITR_INTERVAL_MASK;
+    v->eitr_ps = NIC_EITR_INTERVAL_PS(value);
+    if (value & NIC_EITR_CNT_WDIS)
+        return; /* the running interval keeps its expiry; the next one is the new length */
+    v->throttle_ps = t_ps;
+    if (v->enabled && v->pending)
+        vec_fire(v, t_ps);
+}
+
 /* A descriptor of one of the vector's queues completed at t. */
 static void vec_complete(nic_vec *v, uint64_t t)
 {
@@ -375,6 +402,10 @@ static void vec_complete(nic_vec *v, uint64_t t)
         v->first_ps = t;
     if (!v->enabled)
         return;
+    if (v->eitr_set) {
+        vec_throttle(v, t);
+        return;
+    }
     if (c->itr_ps == 0 || (c->itr_pkts && v->pending >= c->itr_pkts))
         vec_fire(v, t);
     else
@@ -394,6 +425,10 @@ void nic_vec_enable(nic_vec *v, uint64_t t_ps)
     v->enabled = true;
     if (!v->pending)
         return;
+    if (v->eitr_set) {
+        vec_throttle(v, t_ps > v->first_ps ? t_ps : v->first_ps);
+        return;
+    }
     if (c->itr_ps == 0 || (c->itr_pkts && v->pending >= c->itr_pkts))
         vec_fire(v, t_ps);
     else {

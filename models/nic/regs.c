@@ -122,6 +122,20 @@ static uint64_t rd_eims(nic_fn *f, unsigned i, uint64_t t)
     return m;
 }
 
+/* ---------------------------------------------------------------- interrupt throttling */
+
+static void wr_eitr(nic_fn *f, unsigned v, uint64_t value, uint32_t len, uint64_t t)
+{
+    (void)len;
+    nic_vec_write_eitr(&f->vec[v], (uint32_t)value, t);
+}
+
+static uint64_t rd_eitr(nic_fn *f, unsigned v, uint64_t t)
+{
+    (void)t;
+    return f->vec[v].eitr;
+}
+
 /* ---------------------------------------------------------------- MSI-X table (BAR3) */
 
 static void wr_msix_addr(nic_fn *f, unsigned v, uint64_t value, uint32_t len, uint64_t t)
@@ -269,6 +283,9 @@ _Static_assert(NIC_REG_VFMBMEM(1) - NIC_REG_VFMBMEM(0) == 1u << WORD_SHIFT &&
 static const nic_reg vfmbmem_regs[REGS_PER(WORD_SHIFT)] = {{"VFMBMEM", rd_vfmbmem, wr_vfmbmem}};
 static const nic_reg pfmbmem_regs[REGS_PER(WORD_SHIFT)] = {{"PFMBMEM", rd_pfmbmem, wr_pfmbmem}};
 static const nic_reg vfmailbox_regs[REGS_PER(WORD_SHIFT)] = {{"VFMAILBOX", NULL, wr_vfmailbox}};
+/* EITR, one DWORD per vector. */
+_Static_assert(NIC_REG_EITR(1) - NIC_REG_EITR(0) == 1u << WORD_SHIFT, "EITR: one word a vector");
+static const nic_reg eitr_regs[REGS_PER(WORD_SHIFT)] = {{"EITR", rd_eitr, wr_eitr}};
 
 /* The PF's administration block of a VF. */
 #define PFVF_SHIFT 5u
@@ -290,6 +307,7 @@ static const nic_block nic_blocks[] = {
     {NIC_BAR_REGS, REG_PER_QUEUE, REG_ALL, QUEUE_SHIFT, NIC_REG_QUEUE_BASE, queue_regs},
     {NIC_BAR_REGS, REG_ONE, REG_ALL, ENABLE_SHIFT, NIC_REG_EIMS, enable_regs},
     {NIC_BAR_MSIX, REG_PER_VECTOR, REG_ALL, MSIX_SHIFT, NIC_MSIX_TABLE_OFFSET, msix_regs},
+    {NIC_BAR_REGS, REG_PER_VECTOR, REG_ALL, WORD_SHIFT, NIC_REG_EITR(0), eitr_regs},
     {NIC_BAR_REGS, REG_PER_WORD, REG_VF, WORD_SHIFT, NIC_REG_VFMBMEM(0), vfmbmem_regs},
     {NIC_BAR_REGS, REG_ONE, REG_VF, WORD_SHIFT, NIC_REG_VFMAILBOX, vfmailbox_regs},
     {NIC_BAR_REGS, REG_PER_VF_WORD, REG_PF, WORD_SHIFT, NIC_REG_PFMBMEM(0, 0), pfmbmem_regs},
