@@ -32,9 +32,11 @@
  *   exit-based interrupts leave 97%/1.6 = 61% to 100%/1.3 = 77% of bare metal, and
  *   exit-less ones 97%-100% (widened by half the printed unit: 96.5%-100.5%). The
  *   model's closest load is Memcached's, requests from many clients at once: rr with
- *   traffic.rr_outstanding = 16, 64 bytes, the guest's core saturated, the platform's
- *   interrupt moderation. Passthrough with hv.irq_delivery = exit and = posted, each
- *   over native's throughput.
+ *   traffic.rr_outstanding = 64, 64 bytes, the guest's core saturated. The paper's loads
+ *   take "over 150K physical interrupts per second" despite coalescing (Sec. 1): the
+ *   moderation is set so bare metal takes that many (static, nic.itr_us = 4, the first
+ *   2 us step above 150K; a row checks the rate). Passthrough with hv.irq_delivery =
+ *   exit and = posted, each over native's throughput.
  * - Dong et al., "High performance network virtualization with SR-IOV" (HPCA 2010; JPDC
  *   2012), abstract: SR-IOV "can achieve line rate (9.48 Gbps) and scale network up to
  *   60 VMs ... without sacrificing throughput". 9.48 Gb/s is TCP payload at the 10 GbE
@@ -142,15 +144,23 @@ static void calibration(void)
  * native's, requests from many clients at once. */
 static void exitless_interrupts(void)
 {
-    double mpps[3];
+    double mpps[3], irqs = 0;
     static const char *const setup[3][2] = {
         {"native", "exit"}, {"passthrough", "exit"}, {"passthrough", "posted"}};
     for (int i = 0; i < 3; i++) {
         sim_params *p = point(setup[i][0], "rr", "64", "1", WARMUP_US, DURATION_US);
-        val_set(p, "traffic.rr_outstanding", "16");
+        val_set(p, "traffic.rr_outstanding", "64");
         val_set(p, "hv.irq_delivery", setup[i][1]);
-        mpps[i] = run(p, "throughput_mpps");
+        val_set(p, "nicdrv.itr", "static");
+        val_set(p, "nic.itr_us", "4");
+        static const char *const names[2] = {"throughput_mpps", "irqs_per_sec"};
+        double v[2];
+        val_run_values(p, 2, names, v);
+        mpps[i] = v[0];
+        if (i == 0)
+            irqs = v[1];
     }
+    val_row_range("ELI load: bare metal's interrupts per second", 150e3, 1e9, irqs);
     val_row_range("ELI: assigned NIC, exit irqs / bare metal", 0.97 / 1.6, 1.00 / 1.3,
                   mpps[1] / mpps[0]);
     val_row_range("ELI: assigned NIC, posted irqs / bare metal", 0.965, 1.005, mpps[2] / mpps[0]);
