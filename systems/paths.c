@@ -170,8 +170,8 @@ static const sim_param_def paths_params[] = {
      "as a loaded key-value server)",
      SIM_AT(paths_cfg, rr_outstanding)},
     {"place.host_cores", SIM_PARAM_UINT, "1", "1..1024", "cores",
-     "Cores 0.. running the host's stack and PF driver (devdomain: the driver domain's vCPUs); "
-     "each drives one PF queue pair",
+     "Cores 0.. running the host's stack and PF driver (devdomain, vmdq: the driver domain's "
+     "vCPUs); each drives one PF queue pair (vmdq: and the VMs' PF queues, spread over them)",
      SIM_AT(paths_cfg, host_cores)},
     {"place.backend", SIM_PARAM_ENUM, "auto", "auto|own|vcpu|host", "",
      "Core of a VM's back-end thread: its own, its vCPU's, the host's; auto: the vCPU's for a "
