@@ -344,3 +344,26 @@ int pfdrv_set_vf_link(pfdrv *d, uint64_t t_ps, unsigned vf, nic_link_state s, ui
     const uint32_t pairs[] = {NIC_PFVF_LINK, (uint32_t)s};
     return send(d, t_ps, vf, pairs, 1, done_ps);
 }
+
+/* ---------------------------------------------------------------- VMDq pools */
+
+int pfdrv_set_pool(pfdrv *d, uint64_t t_ps, unsigned pool, uint64_t mac, unsigned first_q,
+                   unsigned nq)
+{
+    char m[18];
+    nic_mac_format(mac, m);
+    if (pool >= NIC_VMDQ_FILTERS)
+        return fail(d, "PF driver: VMDq pool %u beyond the %u receive address filters", pool,
+                    NIC_VMDQ_FILTERS);
+    if (!nic_mac_is_unicast(mac))
+        return fail(d, "PF driver: VMDq pool %u address %s is not unicast", pool, m);
+    if (!nq || first_q >= d->caps.pf_queues || nq > d->caps.pf_queues - first_q)
+        return fail(d, "PF driver: VMDq pool %u: %u queues from %u, but the PF has %u", pool, nq,
+                    first_q, d->caps.pf_queues);
+    reg_write(d, t_ps, NIC_REG_VMDQ(pool, NIC_VMDQ_RAL), (uint32_t)mac);
+    reg_write(d, t_ps, NIC_REG_VMDQ(pool, NIC_VMDQ_QSEL),
+              first_q | nq << NIC_VMDQ_QSEL_COUNT_SHIFT);
+    reg_write(d, t_ps, NIC_REG_VMDQ(pool, NIC_VMDQ_RAH),
+              (uint32_t)(mac >> 32) | NIC_VMDQ_RAH_AV);
+    return 0;
+}

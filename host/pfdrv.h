@@ -89,6 +89,15 @@ int pfdrv_set_vf_trust(pfdrv *d, uint64_t t_ps, unsigned vf, bool on, uint64_t *
 int pfdrv_set_vf_rate(pfdrv *d, uint64_t t_ps, unsigned vf, double gbps, uint64_t *done_ps);
 int pfdrv_set_vf_link(pfdrv *d, uint64_t t_ps, unsigned vf, nic_link_state s, uint64_t *done_ps);
 
+/* VMDq pool `pool` (a receive address filter of the PF, models/nic/vmdq.h): received
+ * unicast frames to mac go to the PF's queue pairs first_q .. first_q + nq - 1, RSS
+ * among them (ixgbe_fwd_add gives a macvlan device a pool this way; a driver domain a
+ * guest). Register writes at t_ps that take effect at once; what the device refuses
+ * (queues of another pool, an address another pool has) it counts in
+ * nic.pf_driver_errors. */
+int pfdrv_set_pool(pfdrv *d, uint64_t t_ps, unsigned pool, uint64_t mac, unsigned first_q,
+                   unsigned nq);
+
 /* Requests the driver refused so far, and the last reason ("" when none). */
 uint64_t pfdrv_errors(const pfdrv *d);
 const char *pfdrv_last_error(const pfdrv *d);

@@ -12,6 +12,10 @@
  *   passthrough  one VM owns the whole NIC (its PF), DMA through the VM's IOMMU domain
  *   sriov        each VM owns a VF; the VFs share the port, link, IOTLB and interrupt
  *                remapping cache
+ *   vmdq         devdomain over a multi-queue NIC: the driver domain drives a PF queue
+ *                pair per VM queue, filled by the NIC's MAC filter (VMDq), so netback
+ *                takes received frames from the VM's queue and posts sent ones to it,
+ *                without the bridge
  *
  * The steps of each path are data (host/iopath/tables.c, path.h); one engine runs them
  * (host/iopath/engine.c, iopath.h) over the CPU, hypervisor, switch, NIC, PCIe, IOMMU and
@@ -25,7 +29,8 @@
  * (0: as fast as it goes), traffic.rr_bytes.
  *
  * Placement (place.*): cores 0 .. place.host_cores-1 run the host's stack and PF driver
- * (for devdomain: the driver domain's vCPUs that run its PF driver and bridge); VM i's
+ * (for devdomain and vmdq: the driver domain's vCPUs that run its PF driver and bridge,
+ * vmdq's per-VM queues too); VM i's
  * vCPU runs on core place.host_cores + i, wrapping over the remaining cores; its
  * back-end thread (device model, vhost worker, netback) on place.backend: its own core
  * after the vCPUs, its vCPU's core, or the host's cores (auto: the vCPU's for the
@@ -47,8 +52,9 @@
  * Configuration errors (exit 2 before anything runs): passthrough with more than one
  * VM, sriov with more VMs than VFs (or than the queue pool allows), an assigned
  * function whose IOMMU group holds functions that stay with the host or another VM
- * (io.nic_acs = false), native with more application threads than PF queues,
- * inter_vm without two VMs behind one switch. */
+ * (io.nic_acs = false), native with more application threads than PF queues, vmdq
+ * with more queues than the PF has or more VMs than the NIC has filters, inter_vm
+ * without two VMs behind one switch, or on vmdq. */
 #include "systems/kinds.h"
 
 #include <math.h>
@@ -60,6 +66,7 @@
 #include "host/vpci.h"
 #include "host/vtick.h"
 #include "models/iommu/irq_remap.h"
+#include "models/nic/nic_regs.h"
 #include "models/nic/partner.h"
 #include "sim/alloc.h"
 #include "systems/nic_setup.h"
@@ -106,10 +113,11 @@ typedef struct paths_sys {
 /* ---------------------------------------------------------------- parameters */
 
 static const sim_param_def paths_params[] = {
-    {"io.path", SIM_PARAM_ENUM, "native", "native|emulated|paravirt|devdomain|passthrough|sriov",
-     "",
+    {"io.path", SIM_PARAM_ENUM, "native",
+     "native|emulated|paravirt|devdomain|passthrough|sriov|vmdq", "",
      "How the VMs reach the NIC: bare metal; an emulated e1000; virtio with vhost; a Xen "
-     "driver domain; the whole NIC assigned to one VM; a VF per VM",
+     "driver domain; the whole NIC assigned to one VM; a VF per VM; a Xen driver domain "
+     "with a PF queue per VM queue, filled by the NIC's MAC filters (VMDq)",
      SIM_AT(paths_cfg, path)},
     {"io.nic_acs", SIM_PARAM_BOOL, "true", NULL, "",
      "The NIC's functions are isolated from each other (an ACS capability, or Linux's ACS "
@@ -162,8 +170,8 @@ static const sim_param_def paths_params[] = {
      "as a loaded key-value server)",
      SIM_AT(paths_cfg, rr_outstanding)},
     {"place.host_cores", SIM_PARAM_UINT, "1", "1..1024", "cores",
-     "Cores 0.. running the host's stack and PF driver (devdomain: the driver domain's vCPUs); "
-     "each drives one PF queue pair",
+     "Cores 0.. running the host's stack and PF driver (devdomain, vmdq: the driver domain's "
+     "vCPUs); each drives one PF queue pair (vmdq: and the VMs' PF queues, spread over them)",
      SIM_AT(paths_cfg, host_cores)},
     {"place.backend", SIM_PARAM_ENUM, "auto", "auto|own|vcpu|host", "",
      "Core of a VM's back-end thread: its own, its vCPU's, the host's; auto: the vCPU's for a "
@@ -193,9 +201,11 @@ static paths_cfg paths_cfg_load(const sim_params *p)
     return c;
 }
 
+/* Whether a VM (the driver domain, or the VM itself) is given a NIC function. */
 static bool assigned(path_kind k)
 {
-    return k == PATH_PASSTHROUGH || k == PATH_SRIOV || k == PATH_DEVDOMAIN;
+    path_nic_owner o = (path_nic_owner)path_get(k)->nic_owner;
+    return o == PATH_NIC_DDOM || o == PATH_NIC_VM_PF || o == PATH_NIC_VM_VF;
 }
 
 /* Whose driver runs the path's NIC queues: an SR-IOV guest's VF driver (ixgbevf,
@@ -264,7 +274,8 @@ static int paths_check(const sim_params *p, sim_err *e)
                                "io.path = %s: the PF's IOMMU group also holds its %u VFs "
                                "(io.nic_acs = false), which stay with the host, so the PF "
                                "cannot be given to a %s",
-                               path, vfs, k == PATH_DEVDOMAIN ? "driver domain" : "VM");
+                               path, vfs,
+                               path_get(k)->nic_owner == PATH_NIC_DDOM ? "driver domain" : "VM");
     }
     unsigned queues = c.queues;
     if (k == PATH_NATIVE && vms * queues > pfq)
@@ -281,11 +292,26 @@ static int paths_check(const sim_params *p, sim_err *e)
     if (k == PATH_PASSTHROUGH && queues > pfq)
         return sim_err_set(e, "io.queues = %u: the PF has nic.pf_queues = %u queue pairs", queues,
                            pfq);
-    if ((k == PATH_EMULATED || k == PATH_PARAVIRT || k == PATH_DEVDOMAIN) && hcores > pfq)
+    path_nic_owner own = (path_nic_owner)path_get(k)->nic_owner;
+    if ((own == PATH_NIC_HOST || own == PATH_NIC_DDOM) && hcores > pfq)
         return sim_err_set(e,
                            "place.host_cores = %u: each host core drives one PF queue pair, "
                            "but nic.pf_queues = %u",
                            hcores, pfq);
+    if (path_get(k)->lane_rx_entry) {
+        if ((uint64_t)vms * queues + hcores > pfq)
+            return sim_err_set(e,
+                               "io.path = %s: the driver domain drives place.host_cores = %u "
+                               "PF queue pairs and one per VM queue, traffic.vms x io.queues = "
+                               "%u x %u, %llu in all, but nic.pf_queues = %u",
+                               path, hcores, vms, queues,
+                               (unsigned long long)vms * queues + hcores, pfq);
+        if (vms > NIC_VMDQ_FILTERS)
+            return sim_err_set(e,
+                               "io.path = %s: each of traffic.vms = %u VMs needs a MAC filter, "
+                               "but the NIC has %u",
+                               path, vms, NIC_VMDQ_FILTERS);
+    }
     if (pattern == IOPATH_INTER_VM) {
         if (k == PATH_NATIVE || k == PATH_PASSTHROUGH)
             return sim_err_set(e,
@@ -295,6 +321,14 @@ static int paths_check(const sim_params *p, sim_err *e)
         if (vms < 2)
             return sim_err_set(e, "traffic.pattern = inter_vm needs traffic.vms >= 2 (it is %u)",
                                vms);
+        if (path_get(k)->lane_rx_entry)
+            return sim_err_set(e,
+                               "traffic.pattern = inter_vm: io.path = %s sends each VM's frames "
+                               "from its own PF queue, past the bridge, and the NIC's switch "
+                               "does not turn frames between the PF's VMDq pools around (the "
+                               "82599's VMDq loopback is not modelled), so they would leave on "
+                               "the wire; use devdomain",
+                               path);
     }
     uint64_t frame = c.packet_bytes;
     uint64_t rr = c.rr_bytes;
@@ -643,6 +677,42 @@ static uint64_t vm_mac(const paths_sys *sys, unsigned i)
     }
 }
 
+/* VMDq: the NIC's owner drives a PF queue pair per lane after its own, PF queue
+ * host_cores + lane, on its cores (the driver domain's vCPUs: only its driver can touch
+ * the PF; lane i's queue on core i modulo them, as ixgbe's affinity hints spread queue
+ * vectors over the CPUs its kernel has), and its PF driver gives each VM a pool of its
+ * lanes' queues with the VM's MAC (pfdrv_set_pool, ixgbe_fwd_add). */
+static int add_lane_queues(paths_sys *sys, uint64_t per_q, bool via_hv, sim_err *e)
+{
+    iopath *io = &sys->io;
+    unsigned h = sys->cfg.host_cores;
+    for (unsigned i = 0; i < io->nlanes; i++) {
+        iopath_lane *ln = &io->lane[i];
+        /* Owned by no lane: its interrupts go to the driver domain's vCPU. */
+        iopath_drvq *dq = add_queue(sys, NIC_PF, h + i, PLATFORM_HOST_BASE + (h + i) * per_q,
+                                    &sys->drv_ctr[0], NULL, i % h, CPU_HOST, via_hv, e);
+        if (!dq)
+            return -1;
+        dq->lane = ln;
+        ln->own = dq;
+    }
+    pfdrv_env env = {.kernel = io->kernel,
+                     .nic = sys->nic,
+                     .bus = sys->pf->bus,
+                     .pf_rid = PLATFORM_DEVICE_RID,
+                     .mmio_base = nic_caps_of(sys->params).mmio_base,
+                     .mmio_bytes = PLATFORM_MMIO_WINDOW_BYTES};
+    pfdrv *drv = pfdrv_create(sys->params, &env);
+    int rc = 0;
+    for (unsigned v = 0; v < io->vms && rc == 0; v++)
+        rc = pfdrv_set_pool(drv, 0, v, io->lane[v * io->queues].mac, h + v * io->queues,
+                            io->queues);
+    if (rc < 0)
+        sim_err_set(e, "paths: %s", pfdrv_last_error(drv));
+    pfdrv_destroy(drv);
+    return rc;
+}
+
 static int add_queues(paths_sys *sys, sim_err *e)
 {
     const sim_params *p = sys->params;
@@ -675,12 +745,12 @@ static int add_queues(paths_sys *sys, sim_err *e)
     case PATH_NIC_DDOM: {
         bool dd = own == PATH_NIC_DDOM;
         uint16_t rid = nic_fn_rid(sys->nic, NIC_PF);
+        unsigned nq = sys->cfg.host_cores + (io->path->lane_rx_entry ? io->nlanes : 0);
         if (dd) {
             /* The driver domain is a VM that owns the PF: its own DMA domain, and its
              * interrupts through the hypervisor. */
-            if (platform_assign_identity(sys->pf, rid, DDOM_DID, PLATFORM_HOST_BASE,
-                                         sys->cfg.host_cores * per_q, sys->cfg.guest_page_bytes,
-                                         e) < 0)
+            if (platform_assign_identity(sys->pf, rid, DDOM_DID, PLATFORM_HOST_BASE, nq * per_q,
+                                         sys->cfg.guest_page_bytes, e) < 0)
                 return -1;
         } else {
             iommu_attach_passthrough(sys->pf->iommu, rid);
@@ -693,6 +763,8 @@ static int add_queues(paths_sys *sys, sim_err *e)
                 return -1;
         }
         io->nhost_q = sys->cfg.host_cores;
+        if (io->path->lane_rx_entry && add_lane_queues(sys, per_q, dd, e) < 0)
+            return -1;
         break;
     }
     case PATH_NIC_VM_PF:
@@ -790,8 +862,7 @@ static void setup_traffic(paths_sys *sys, uint64_t start)
                 nic_partner_add_dest(
                     sys->peer, io->lane[i].mac,
                     own == PATH_NIC_VM_VF ? nic_fn_vlan(sys->nic, io->lane[i].fn) : 0,
-                    own == PATH_NIC_VM_VF || own == PATH_NIC_VM_PF ? io->queues
-                                                                   : io->nhost_q * io->queues);
+                    io->lane[i].own ? io->queues : io->nhost_q * io->queues);
         nic_partner_start(sys->peer, start, sys->cfg.offered_gbps, io->frame_bytes);
     }
     if (!from_vms)

@@ -134,7 +134,9 @@ void iopath_drvq_tx_done(void *ctx, nic_drvq *q, uint64_t bytes, uint64_t t_ps)
 {
     (void)q;
     iopath_drvq *dq = ctx;
-    if (dq->lane)
+    /* The socket's own packets when it posts to the NIC queue itself; behind a ring the
+     * ring's consumer has freed them (credit_back). */
+    if (dq->lane && dq->io->path->sender_ring == PATH_COST_NONE)
         tsq_free(dq->io, dq->lane, bytes, t_ps);
 }
 
@@ -741,12 +743,20 @@ static void on_sender(void *ctx)
 
 /* ---------------------------------------------------------------- receive */
 
+/* Where a queue's receive poll enters the path: a PF queue the NIC's owner drives for
+ * one lane (VMDq) at lane_rx_entry, every other at rx_entry. */
+static const path_stage *rx_stage(const iopath *io, const iopath_drvq *dq)
+{
+    bool lane_q = dq->lane && io->path->lane_rx_entry;
+    return &io->path->stages[lane_q ? io->path->lane_rx_entry : io->path->rx_entry];
+}
+
 void iopath_drvq_rx(void *ctx, nic_drvq *q, const nic_pkt *p, uint64_t t_ps)
 {
     (void)q;
     iopath_drvq *dq = ctx;
     iopath *io = dq->io;
-    const path_stage *d = &io->path->stages[io->path->rx_entry];
+    const path_stage *d = rx_stage(io, dq);
     exec x = {io, dq->lane, dq->core, (cpu_who)d->who, true, &dq->gro};
     iopath_item it = {.pkt = *p,
                       .frames = 1,
@@ -765,7 +775,7 @@ void iopath_drvq_rx_done(void *ctx, nic_drvq *q, uint64_t t_ps)
     iopath_drvq *dq = ctx;
     if (!dq->gro.held)
         return;
-    const path_stage *d = &dq->io->path->stages[dq->io->path->rx_entry];
+    const path_stage *d = rx_stage(dq->io, dq);
     exec x = {dq->io, dq->lane, dq->core, (cpu_who)d->who, true, &dq->gro};
     uint64_t t = gro_flush(&x, max64(t_ps, dq->ahead_ps));
     if (t > dq->ahead_ps)

@@ -111,7 +111,8 @@ typedef struct iopath_stage {
 typedef struct iopath_drvq {
     iopath *io;
     nic_drvq *q;
-    iopath_lane *lane;  /* owning lane (assigned functions, native application); NULL: host */
+    iopath_lane *lane;  /* owning lane (assigned functions, native application), or the
+                           lane a host queue serves (VMDq); NULL: host */
     unsigned core;     /* where its polls and interrupts run */
     cpu_who who;
     bool via_hv;       /* its interrupts go to a VM (assigned function, driver domain) */
@@ -154,7 +155,8 @@ struct iopath_lane {
     iopath_stage *stage[PATH_MAX_STAGES]; /* NULL for inline and sender stages */
     uint32_t tx_credits, tx_cap; /* the sender's ring slots */
     iopath_sender snd;
-    iopath_drvq *own;    /* its own NIC queue (native, passthrough, SR-IOV) */
+    iopath_drvq *own;    /* its own NIC queue (native, passthrough, SR-IOV; VMDq: the PF
+                            queue the driver domain drives for it) */
     unsigned fn;         /* its VM's function (assigned paths) */
     uint64_t pd_addr;    /* its vCPU's posted-interrupt descriptor */
 };

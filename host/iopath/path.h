@@ -9,8 +9,9 @@
  *
  * Directions. The sender stage (tx_entry) runs once per packet the application sends;
  * rx_entry runs inline in the receive poll of the NIC queue that received a frame
- * (the host's PF driver, or the VM's own driver for assigned functions); a frame the
- * virtual switch hands to a VM enters at switch_entry. */
+ * (the host's PF driver, or the VM's own driver for assigned functions), or
+ * lane_rx_entry in the poll of a PF queue the host drives for one lane (VMDq); a frame
+ * the virtual switch hands to a VM enters at switch_entry. */
 #ifndef HOST_IOPATH_PATH_H
 #define HOST_IOPATH_PATH_H
 
@@ -26,6 +27,7 @@ typedef enum path_kind {
     PATH_DEVDOMAIN,
     PATH_PASSTHROUGH,
     PATH_SRIOV,
+    PATH_VMDQ,
     PATH_KINDS
 } path_kind;
 
@@ -160,6 +162,10 @@ typedef struct path_desc {
     uint8_t nic_owner;     /* path_nic_owner */
     uint8_t tx_entry;      /* the sender's stage */
     uint8_t rx_entry;      /* inline in the NIC queue's receive poll */
+    uint8_t lane_rx_entry; /* nonzero: the NIC's owner (host, driver domain) also drives a PF
+                              queue pair per lane, which the NIC's VMDq filter fills with
+                              its VM's frames, and this stage runs inline in that queue's
+                              poll (0, the sender's stage, is never a receive entry) */
     uint8_t switch_entry;  /* where the switch hands frames to a VM; PATH_NO_STAGE: none */
     uint8_t switch_notify; /* how that hand-off notifies */
     uint8_t sender_ring;   /* cost giving the sender's transmit ring; PATH_COST_NONE: the

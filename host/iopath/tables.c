@@ -1,4 +1,4 @@
-/* The six I/O paths as tables (path.h). Reading a table top to bottom is reading what
+/* The seven I/O paths as tables (path.h). Reading a table top to bottom is reading what
  * one packet costs on that path; defaults of the costs are in the platform file with
  * their sources. */
 #include "host/iopath/path.h"
@@ -42,6 +42,37 @@
         {.name = "app-rx", .place = PATH_PLACE_VCPU, .who = (who_), .urgent = true,       \
          .steps = {GRO, RUN(PATH_COST_STACK_RX), SOCK_COPY, DELIVER, END}},               \
     }
+
+/* What Xen's split driver has on every path through a driver domain (devdomain,
+ * vmdq), stage numbers shared: 0 netfront's transmit, 1 netback's (the paths' own),
+ * 2 netfront's completion handler, 3 the driver domain's PF poll of its queues with the
+ * bridge, 4 netback's receive, 5 netfront's receive. */
+#define XEN_DESC                                                                           \
+    .nic_owner = PATH_NIC_DDOM, .tx_entry = 0, .rx_entry = 3, .switch_entry = 4,           \
+    .switch_notify = PATH_NOTIFY_WAKE, .sender_ring = PATH_COST_XEN_RING,                  \
+    .sender_tso = PATH_OFF_XEN_GSO, .backend_place = 0
+#define XEN_FRONT_TX                                                                       \
+    {.name = "front-tx", .place = PATH_PLACE_VCPU, .who = CPU_GUEST,                      \
+     .steps = {RUN(PATH_COST_STACK_TX), SOCK_COPY, SEGMENT_UNLESS(PATH_OFF_XEN_GSO),       \
+               RUN(PATH_COST_XEN_FRONT_TX), TO_STAGE(1, PATH_NOTIFY_EVTCHN), END}}
+#define XEN_FRONT_TXCLEAN                                                                  \
+    {.name = "front-txclean", .urgent = true, .place = PATH_PLACE_VCPU, .who = CPU_GUEST, \
+     .ring = PATH_COST_XEN_RING, .frees_tx_slot = true,                                   \
+     .steps = {RUN_WAKE(PATH_COST_GUEST_IRQ), RUN(PATH_COST_XEN_FRONT_CLEAN), END}}
+#define XEN_DDOM_RX                                                                        \
+    {.name = "ddom-rx", .urgent = true, .place = PATH_PLACE_HOST, .who = CPU_HOST,        \
+     .steps = {GRO, SWITCH, END}}
+#define XEN_NETBACK_RX                                                                     \
+    {.name = "netback-rx", .place = PATH_PLACE_BACKEND, .who = CPU_HOST,                  \
+     .ring = PATH_COST_XEN_RING,                                                          \
+     .steps = {EXIT_RUN(HV_EXIT_HYPERCALL), SEGMENT_UNLESS(PATH_OFF_XEN_GSO),              \
+               RUN(PATH_COST_XEN_BACK_PKT), GRANT_COPY, TO_STAGE(5, PATH_NOTIFY_EVTCHN), END}}
+#define XEN_FRONT_RX                                                                       \
+    {.name = "front-rx", .urgent = true, .place = PATH_PLACE_VCPU, .who = CPU_GUEST,      \
+     .ring = PATH_COST_XEN_RING,                                                          \
+     .steps = {RUN_WAKE(PATH_COST_GUEST_IRQ), RUN_RUN(PATH_COST_GUEST_POLL),              \
+               RUN(PATH_COST_XEN_FRONT_RX), GRO, RUN(PATH_COST_STACK_RX), SOCK_COPY,       \
+               DELIVER, END}}
 
 static const path_desc paths[PATH_KINDS] = {
     [PATH_NATIVE] = {.name = "native", .kind = PATH_NATIVE, .nic_owner = PATH_NIC_APP,
@@ -145,33 +176,41 @@ static const path_desc paths[PATH_KINDS] = {
      * Segments: with feature-gso-tcpv4 (xen.gso) netfront and netback pass whole
      * segments both ways, a grant copy per 4 KiB page of them. */
     [PATH_DEVDOMAIN] = {
-        .name = "devdomain", .kind = PATH_DEVDOMAIN, .nic_owner = PATH_NIC_DDOM,
-        .tx_entry = 0, .rx_entry = 3, .switch_entry = 4, .switch_notify = PATH_NOTIFY_WAKE,
-        .sender_ring = PATH_COST_XEN_RING, .sender_tso = PATH_OFF_XEN_GSO, .backend_place = 0,
-        .nstages = 6,
+        .name = "devdomain", .kind = PATH_DEVDOMAIN, XEN_DESC, .nstages = 6,
         .stages = {
-            {.name = "front-tx", .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
-             .steps = {RUN(PATH_COST_STACK_TX), SOCK_COPY, SEGMENT_UNLESS(PATH_OFF_XEN_GSO),
-                       RUN(PATH_COST_XEN_FRONT_TX), TO_STAGE(1, PATH_NOTIFY_EVTCHN), END}},
+            XEN_FRONT_TX,
             {.name = "netback-tx", .place = PATH_PLACE_BACKEND, .who = CPU_HOST,
              .ring = PATH_COST_XEN_RING,
              .steps = {EXIT_RUN(HV_EXIT_HYPERCALL), RUN(PATH_COST_XEN_BACK_PKT), GRANT_COPY,
                        SWITCH, TO_NIC, COMPLETE(2, PATH_NOTIFY_EVTCHN), END}},
-            {.name = "front-txclean", .urgent = true, .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
-             .ring = PATH_COST_XEN_RING, .frees_tx_slot = true,
-             .steps = {RUN_WAKE(PATH_COST_GUEST_IRQ), RUN(PATH_COST_XEN_FRONT_CLEAN), END}},
-            {.name = "ddom-rx", .urgent = true, .place = PATH_PLACE_HOST, .who = CPU_HOST,
-             .steps = {GRO, SWITCH, END}},
-            {.name = "netback-rx", .place = PATH_PLACE_BACKEND, .who = CPU_HOST,
+            XEN_FRONT_TXCLEAN,
+            XEN_DDOM_RX,
+            XEN_NETBACK_RX,
+            XEN_FRONT_RX,
+        }},
+
+    /* Xen's split driver over a multi-queue NIC (Santos et al., USENIX ATC 2008; Intel's
+     * VMDq): the driver domain's PF driver gives each guest's lane a PF queue pair and
+     * the NIC a MAC filter for the guest (models/nic/vmdq.h), so a received frame is in
+     * its guest's queue already: the driver domain's poll of that queue hands it to
+     * netback without the bridge (ddom-vmq-rx), and netback posts a guest's frames to
+     * the guest's own transmit queue (TO_NIC takes the lane's queue), no bridge either.
+     * The grant copies stay. The driver domain's default queues (ddom-rx: broadcast and
+     * unknown unicast) keep the bridge. */
+    [PATH_VMDQ] = {
+        .name = "vmdq", .kind = PATH_VMDQ, XEN_DESC, .lane_rx_entry = 6, .nstages = 7,
+        .stages = {
+            XEN_FRONT_TX,
+            {.name = "netback-tx", .place = PATH_PLACE_BACKEND, .who = CPU_HOST,
              .ring = PATH_COST_XEN_RING,
-             .steps = {EXIT_RUN(HV_EXIT_HYPERCALL), SEGMENT_UNLESS(PATH_OFF_XEN_GSO),
-                       RUN(PATH_COST_XEN_BACK_PKT), GRANT_COPY, TO_STAGE(5, PATH_NOTIFY_EVTCHN),
-                       END}},
-            {.name = "front-rx", .urgent = true, .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
-             .ring = PATH_COST_XEN_RING,
-             .steps = {RUN_WAKE(PATH_COST_GUEST_IRQ), RUN_RUN(PATH_COST_GUEST_POLL),
-                       RUN(PATH_COST_XEN_FRONT_RX), GRO, RUN(PATH_COST_STACK_RX), SOCK_COPY,
-                       DELIVER, END}},
+             .steps = {EXIT_RUN(HV_EXIT_HYPERCALL), RUN(PATH_COST_XEN_BACK_PKT), GRANT_COPY,
+                       TO_NIC, COMPLETE(2, PATH_NOTIFY_EVTCHN), END}},
+            XEN_FRONT_TXCLEAN,
+            XEN_DDOM_RX,
+            XEN_NETBACK_RX,
+            XEN_FRONT_RX,
+            {.name = "ddom-vmq-rx", .urgent = true, .place = PATH_PLACE_HOST, .who = CPU_HOST,
+             .steps = {GRO, TO_STAGE(4, PATH_NOTIFY_WAKE), END}},
         }},
 };
 

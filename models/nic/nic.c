@@ -769,6 +769,7 @@ nic *nic_create(const sim_params *p, const nic_env *env, sim_err *e)
         nic_q_init(n, &n->rxq[q], false);
     }
     n->veb = nic_veb_create(1 + n->cfg.max_vfs);
+    n->vmdq = nic_vmdq_create(NIC_VMDQ_FILTERS, n->cfg.pf_queues);
     nic_buf_init(&n->txbuf, n->cfg.tx_buffer_bytes, n->ctr);
     nic_buf_init(&n->rxbuf, n->cfg.rx_buffer_bytes, NULL);
     nic_buf_init(&n->txrd, n->cfg.tx_window_bytes, NULL);
@@ -815,6 +816,7 @@ void nic_destroy(nic *n)
     nic_buf_free_all(&n->rxbuf);
     nic_buf_free_all(&n->txrd);
     nic_veb_destroy(n->veb);
+    nic_vmdq_destroy(n->vmdq);
     for (unsigned f = 0; f <= n->cfg.max_vfs; f++) {
         free(n->fns[f].vec);
         free(n->fns[f].rx_map);

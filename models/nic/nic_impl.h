@@ -13,6 +13,7 @@
 #include "models/nic/nic.h"
 #include "models/nic/nic_regs.h"
 #include "models/nic/veb.h"
+#include "models/nic/vmdq.h"
 #include "models/pcie/dma.h"
 #include "models/pcie/sriov.h"
 #include "sim/tq.h"
@@ -214,6 +215,7 @@ struct nic {
     void *sink_ctx;
     /* receive */
     nic_veb *veb;
+    nic_vmdq *vmdq; /* the PF's VMDq pools */
     nic_rxent *rxfifo; /* frames in the packet buffer, in arrival order */
     uint32_t rxq_head, rxq_len, rxq_cap;
     uint64_t rxe_wake_ps;
@@ -237,6 +239,14 @@ uint32_t nic_pfvf_read(nic *n, unsigned vf, uint32_t reg);
  * VF) at t_ps; nic_mbx_deliver carries it out as its NIC_ACT_MBX comes due. */
 void nic_mbx_send(nic *n, unsigned vf, bool from_vf, uint64_t t_ps);
 void nic_mbx_deliver(nic *n, void *msg, uint64_t now);
+
+/* regs.c: the function's receive queues RSS spreads over (with a ring; the PF's outside
+ * its VMDq pools), after a queue or a pool changed. */
+void nic_fn_rx_map_update(nic_fn *f);
+
+/* vmdq.c: the PF's VMDq filter registers (NIC_REG_VMDQ, filter i). */
+void nic_vmdq_reg_write(nic *n, unsigned i, uint32_t reg, uint32_t v);
+uint32_t nic_vmdq_reg_read(const nic *n, unsigned i, uint32_t reg);
 
 /* queue.c */
 void nic_q_init(nic *n, nic_q *q, bool is_tx);

@@ -105,6 +105,28 @@
 #define NIC_PFVF_PFMAILBOX 0x1cu
 #define NIC_PFMAILBOX_STS 0x1u
 
+/* ---- VMDq pools of the PF (PF BAR0; models/nic/vmdq.h) ------------------------------
+ *
+ * A receive address filter per block: RAL bits 31:0 and RAH bits 15:0 of the MAC (first
+ * octet in bits 47:40), as the 82599's RAL/RAH; QSEL the pool's queue pairs, the PF's
+ * queues [bits 15:0, + bits 31:16), standing for the 82599's pool select (MPSAR) and
+ * the fixed pool layout of its VMDq mode (MRQC: 64 pools of 2 queues, 32 of 4). Writing
+ * RAH with Address Valid loads the filter from RAL, RAH and QSEL; with AV clear it
+ * removes it. 128 filters, as the 82599's receive address registers. The blocks sit
+ * above the VF administration blocks of 256 VFs. */
+#define NIC_REG_VMDQ_BASE 0x1c000u
+#define NIC_REG_VMDQ_STRIDE 0x10u
+#define NIC_VMDQ_FILTERS 128u
+#define NIC_REG_VMDQ(i, r) (NIC_REG_VMDQ_BASE + NIC_REG_VMDQ_STRIDE * (uint32_t)(i) + (r))
+#define NIC_VMDQ_RAL 0x00u
+#define NIC_VMDQ_RAH 0x04u
+#define NIC_VMDQ_RAH_AV 0x80000000u
+#define NIC_VMDQ_QSEL 0x08u
+#define NIC_VMDQ_QSEL_COUNT_SHIFT 16
+_Static_assert(NIC_REG_PFVF(256, 0) <= NIC_REG_VMDQ_BASE &&
+                   NIC_REG_VMDQ(NIC_VMDQ_FILTERS, 0) <= NIC_PF_BAR0_BYTES,
+               "VMDq filters: above the VF blocks, inside BAR0");
+
 /* ---- The PF-VF mailbox ---------------------------------------------------------------
  *
  * 16 DWORDs of message memory per VF, shared by the two sides: the PF reaches VF n's as

@@ -269,12 +269,8 @@ static void q_stop_if_failed(nic_q *q)
     q->fn = f;
     q->qi = qi;
     q->vec = vec;
-    if (rx_was) {
-        f->rx_active = 0;
-        for (unsigned i = 0; i < f->nq; i++)
-            if (f->rxq[i].ring)
-                f->rx_map[f->rx_active++] = i;
-    }
+    if (rx_was)
+        nic_fn_rx_map_update(f);
 }
 
 void nic_q_doorbell(nic_q *q, uint64_t t_ps, uint32_t tail)
@@ -795,12 +791,17 @@ static void rx_dma(nic *n, const nic_rxent *x, uint64_t now)
         buf_push(&n->rxbuf, now, len, false, -1);
         return;
     }
-    if (!f->rx_active) {
+    /* A unicast frame to a PF VMDq pool's address goes to that pool's queues, any other
+     * to the function's (the PF's default pool's), by RSS. */
+    int vq = f->idx == NIC_PF && !nic_mac_is_group(x->pkt.dst_mac)
+                 ? nic_vmdq_queue(n->vmdq, x->pkt.dst_mac, x->pkt.flow)
+                 : -1;
+    if (vq < 0 ? !f->rx_active : !f->rxq[vq].ring) {
         f->ctr->rx_no_desc_drops++;
         buf_push(&n->rxbuf, now, len, false, -1);
         return;
     }
-    nic_q *q = &f->rxq[f->rx_map[x->pkt.flow % f->rx_active]];
+    nic_q *q = &f->rxq[vq >= 0 ? (unsigned)vq : f->rx_map[x->pkt.flow % f->rx_active]];
     q_update(q, now);
     q_try_fetch(q, now);
     if (q->failed) {

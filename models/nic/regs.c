@@ -26,6 +26,7 @@ enum reg_count {
     REG_PER_VF,      /* the PF's, one per VF it may have (TotalVFs) */
     REG_PER_VF_WORD, /* the PF's, one per mailbox word of each VF: instance vf x 16 + word */
     REG_PER_WORD,    /* a VF's, one per mailbox word */
+    REG_PER_VMDQ,    /* the PF's, one per VMDq filter */
 };
 
 enum reg_fns { REG_PF = 1, REG_VF = 2, REG_ALL = 3 };
@@ -196,6 +197,26 @@ PFVF_REG(rate, NIC_PFVF_RATE)
 PFVF_REG(link, NIC_PFVF_LINK)
 #undef PFVF_REG
 
+/* ---------------------------------------------------------------- VMDq filters */
+
+/* A register of the PF's VMDq filter i (vmdq.c applies it). */
+#define VMDQ_REG(name, reg)                                                                    \
+    static void wr_##name(nic_fn *f, unsigned i, uint64_t v, uint32_t len, uint64_t t)         \
+    {                                                                                          \
+        (void)len;                                                                             \
+        (void)t;                                                                               \
+        nic_vmdq_reg_write(f->nic, i, reg, (uint32_t)v);                                       \
+    }                                                                                          \
+    static uint64_t rd_##name(nic_fn *f, unsigned i, uint64_t t)                               \
+    {                                                                                          \
+        (void)t;                                                                               \
+        return nic_vmdq_reg_read(f->nic, i, reg);                                              \
+    }
+VMDQ_REG(vmdq_ral, NIC_VMDQ_RAL)
+VMDQ_REG(vmdq_rah, NIC_VMDQ_RAH)
+VMDQ_REG(vmdq_qsel, NIC_VMDQ_QSEL)
+#undef VMDQ_REG
+
 /* ---------------------------------------------------------------- the mailbox */
 
 static void wr_pfmbmem(nic_fn *f, unsigned i, uint64_t v, uint32_t len, uint64_t t)
@@ -301,6 +322,15 @@ static const nic_reg pfvf_regs[REGS_PER(PFVF_SHIFT)] = {
     [SLOT(NIC_PFVF_PFMAILBOX, 0)] = {"PFMAILBOX", NULL, wr_pfmailbox},
 };
 
+/* A VMDq filter of the PF. */
+#define VMDQ_SHIFT 4u
+_Static_assert(NIC_REG_VMDQ_STRIDE == 1u << VMDQ_SHIFT, "VMDq filters: a power-of-two stride");
+static const nic_reg vmdq_regs[REGS_PER(VMDQ_SHIFT)] = {
+    [SLOT(NIC_VMDQ_RAL, 0)] = {"RAL", rd_vmdq_ral, wr_vmdq_ral},
+    [SLOT(NIC_VMDQ_RAH, 0)] = {"RAH", rd_vmdq_rah, wr_vmdq_rah},
+    [SLOT(NIC_VMDQ_QSEL, 0)] = {"QSEL", rd_vmdq_qsel, wr_vmdq_qsel},
+};
+
 /* Doorbells and interrupt enables first: they are most of the accesses. A single
  * instance's shift only has to cover its registers. */
 static const nic_block nic_blocks[] = {
@@ -312,6 +342,7 @@ static const nic_block nic_blocks[] = {
     {NIC_BAR_REGS, REG_ONE, REG_VF, WORD_SHIFT, NIC_REG_VFMAILBOX, vfmailbox_regs},
     {NIC_BAR_REGS, REG_PER_VF_WORD, REG_PF, WORD_SHIFT, NIC_REG_PFMBMEM(0, 0), pfmbmem_regs},
     {NIC_BAR_REGS, REG_PER_VF, REG_PF, PFVF_SHIFT, NIC_REG_PFVF_BASE, pfvf_regs},
+    {NIC_BAR_REGS, REG_PER_VMDQ, REG_PF, VMDQ_SHIFT, NIC_REG_VMDQ_BASE, vmdq_regs},
 };
 
 #undef SLOT
@@ -324,6 +355,7 @@ static unsigned instances(const nic_fn *f, const nic_block *b)
     case REG_PER_VF: return f->nic->cfg.max_vfs;
     case REG_PER_VF_WORD: return f->nic->cfg.max_vfs * NIC_MBX_WORDS;
     case REG_PER_WORD: return NIC_MBX_WORDS;
+    case REG_PER_VMDQ: return NIC_VMDQ_FILTERS;
     default: return 1;
     }
 }
@@ -399,11 +431,12 @@ uint64_t nic_mmio_read(nic *n, uint64_t t_ps, uint64_t addr, uint32_t len)
 
 /* ---------------------------------------------------------------- queue set-up */
 
-static void rx_map_update(nic_fn *f)
+void nic_fn_rx_map_update(nic_fn *f)
 {
+    bool pf = f->idx == NIC_PF;
     f->rx_active = 0;
     for (unsigned i = 0; i < f->nq; i++)
-        if (f->rxq[i].ring)
+        if (f->rxq[i].ring && !(pf && nic_vmdq_in_pool(f->nic->vmdq, i)))
             f->rx_map[f->rx_active++] = i;
 }
 
@@ -434,6 +467,6 @@ int nic_queue_attach(nic *n, unsigned fn, unsigned q, nic_ring *tx, nic_ring *rx
         x->ring = rings[i];
         x->n = rings[i]->entries;
     }
-    rx_map_update(f);
+    nic_fn_rx_map_update(f);
     return 0;
 }
