@@ -323,12 +323,14 @@ START_TEST(test_batches_survive_quantum)
 }
 END_TEST
 
-/* The driver domain's throughput against its own costs (netback's per packet, the
- * bridge's): the guest's vCPU is the bottleneck, so cheaper driver-domain work must
- * not cost throughput beyond the regime switches of the event protocol (netback
- * answering each batch with an event; a faster netback answers smaller batches, and the
- * guest takes more upcalls), bounded here at 10% of the best seen at a higher cost. */
-START_TEST(test_devdomain_costs_do_not_hurt)
+/* The driver domain's throughput against netback's per-packet cost: the guest's vCPU
+ * is the bottleneck, and cheaper netback work changes throughput only through the
+ * event protocol's regimes (netback answers each batch with an event; a faster netback
+ * answers smaller batches and the guest takes more upcalls), which move it by up to
+ * about 12%. The bound (15% below the best seen at a higher cost) catches a return of
+ * the 28% swings a per-packet register read in the driver domain's PF driver caused;
+ * it is not monotonicity, which this protocol does not have. */
+START_TEST(test_devdomain_cost_regimes_bounded)
 {
     static const char *const back[] = {"3000", "2000", "1400", "1060", "800", "600", "400",
                                        "200"};
@@ -341,7 +343,7 @@ START_TEST(test_devdomain_costs_do_not_hurt)
         ptfx_build(&f);
         ptfx_run(&f, 1000, 2000);
         double g = ptfx_stat(&f, "throughput_gbps");
-        ck_assert_msg(g > 0.9 * best, "xen.back_pkt_cycles = %s: %.3f Gb/s, %.3f at a higher cost",
+        ck_assert_msg(g > 0.85 * best, "xen.back_pkt_cycles = %s: %.3f Gb/s, %.3f at a higher cost",
                       back[i], g, best);
         if (g > best)
             best = g;
@@ -484,7 +486,7 @@ int main(void)
     tcase_add_test(tc, test_sriov_stream_tx_exit_interrupts);
     tcase_add_test(tc, test_passthrough_stream_tx);
     tcase_add_test(tc, test_batches_survive_quantum);
-    tcase_add_test(tc, test_devdomain_costs_do_not_hurt);
+    tcase_add_test(tc, test_devdomain_cost_regimes_bounded);
     tcase_add_test(tc, test_paths_drive_the_nic_with_their_driver_role);
     tcase_add_test(tc, test_posted_interrupts_remove_exits);
     tcase_add_test(tc, test_config_space_exits);

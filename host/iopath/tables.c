@@ -225,7 +225,7 @@ typedef struct cost_array {
 
 static const sim_param_def cost_params[] = {
     /* the network stack above the NIC driver */
-    CYC("net.stack_tx_cycles", "2080", PATH_COST_STACK_TX,
+    CYC("net.stack_tx_cycles", "2230", PATH_COST_STACK_TX,
         "Network stack work to send one packet from a socket, above the NIC driver (the "
         "application's or the guest's kernel)"),
     CYC("net.stack_rx_cycles", "2000", PATH_COST_STACK_RX,
