@@ -396,7 +396,7 @@ static uint64_t tx_post(nic_drvq *q, const drv_seg *sg, uint64_t t)
             d->pkt.len_bytes = sg->last_bytes;
         if (q->cfg.tx_touch && q->mem)
             mem_touch(q->mem, d->buf_addr,
-                      d->pkt.len_bytes > NIC_FCS_BYTES ? d->pkt.len_bytes - NIC_FCS_BYTES : 0);
+                      nic_pkt_host_bytes(d->pkt.len_bytes));
         q->tx_tail = (q->tx_tail + 1) % q->tx.entries;
         q->ctr->tx_posted++;
     }
@@ -537,7 +537,7 @@ static void on_poll(void *ctx)
             break;
         if (d->status != NIC_DESC_OK)
             q->ctr->tx_errors++;
-        freed_bytes += d->pkt.len_bytes > NIC_FCS_BYTES ? d->pkt.len_bytes - NIC_FCS_BYTES : 0;
+        freed_bytes += nic_pkt_host_bytes(d->pkt.len_bytes);
         q->tx_clean = (q->tx_clean + 1) % q->tx.entries;
         cleaned++;
     }
@@ -558,7 +558,7 @@ static void on_poll(void *ctx)
         q->rx_free++;
         done++;
         q->ctr->rx_pkts++;
-        rx_bytes += d->pkt.len_bytes > NIC_FCS_BYTES ? d->pkt.len_bytes - NIC_FCS_BYTES : 0;
+        rx_bytes += nic_pkt_host_bytes(d->pkt.len_bytes);
         t = cpu(q, t, q->cfg.rx_cycles, 0);
         if (q->rx_fn)
             q->rx_fn(q->rx_ctx, q, &d->pkt, t);

@@ -49,12 +49,13 @@
  * (iotlb_hit_rate, ...) and the link's (pcie_up_util, pcie_down_util) register
  * themselves.
  *
- * Configuration errors (exit 2 before anything runs): passthrough with more than one
- * VM, sriov with more VMs than VFs (or than the queue pool allows), an assigned
- * function whose IOMMU group holds functions that stay with the host or another VM
- * (io.nic_acs = false), native with more application threads than PF queues, vmdq
- * with more queues than the PF has or more VMs than the NIC has filters, inter_vm
- * without two VMs behind one switch, or on vmdq. */
+ * Configuration errors (exit 2 before anything runs; paths_cfg.c): passthrough with
+ * more than one VM, sriov with more VMs than VFs (or than the queue pool allows), an
+ * assigned function whose IOMMU group holds functions that stay with the host or
+ * another VM (io.nic_acs = false), more queue pairs than a function has (native, a
+ * VF, the PF, the e1000's one), vmdq with more queues than the PF has or more VMs than
+ * the NIC has filters, inter_vm without two VMs behind one switch, on vmdq, or with
+ * TCP-like streams. */
 #include "systems/kinds.h"
 
 #include <math.h>
@@ -70,29 +71,13 @@
 #include "models/nic/partner.h"
 #include "sim/alloc.h"
 #include "systems/nic_setup.h"
+#include "systems/paths_impl.h"
 
 /* The driver domain's IOMMU domain id (VMs' are 1 + their index). */
 #define DDOM_DID 4000u
 /* Linux's posted-interrupt notification vector, and the first device vector. */
 #define PI_NOTIFY_VECTOR 0xf2u
 #define DEV_VECTOR 0x40u
-
-/* What the workload's own parameters set: the path, the traffic, the placement. */
-typedef struct paths_cfg {
-    uint32_t path; /* path_kind */
-    bool nic_acs;
-    uint64_t guest_page_bytes;
-    uint32_t pattern; /* iopath_pattern */
-    uint32_t packet_bytes, vms, queues, rr_bytes, rr_outstanding, msg_bytes;
-    bool gso;
-    uint32_t gso_max_bytes;
-    uint64_t tsq_bytes;
-    double offered_gbps;
-    uint32_t host_cores;
-    uint32_t backend; /* 0 auto, 1 own, 2 vcpu, 3 host */
-    uint64_t quantum_ps;
-    uint32_t txq_pkts;
-} paths_cfg;
 
 /* A point of the paths workload: the platform and devices, the software that runs on
  * them (the engine's state), and what the metrics read. */
@@ -109,274 +94,6 @@ typedef struct paths_sys {
     iopath io;
     vtick *tick; /* the busy CPUs' timer ticks */
 } paths_sys;
-
-/* ---------------------------------------------------------------- parameters */
-
-static const sim_param_def paths_params[] = {
-    {"io.path", SIM_PARAM_ENUM, "native",
-     "native|emulated|paravirt|devdomain|passthrough|sriov|vmdq", "",
-     "How the VMs reach the NIC: bare metal; an emulated e1000; virtio with vhost; a Xen "
-     "driver domain; the whole NIC assigned to one VM; a VF per VM; a Xen driver domain "
-     "with a PF queue per VM queue, filled by the NIC's MAC filters (VMDq)",
-     SIM_AT(paths_cfg, path)},
-    {"io.nic_acs", SIM_PARAM_BOOL, "true", NULL, "",
-     "The NIC's functions are isolated from each other (an ACS capability, or Linux's ACS "
-     "quirk for Intel multi-function NICs), so each is an IOMMU group of its own; false: all "
-     "share one group",
-     SIM_AT(paths_cfg, nic_acs)},
-    {"io.guest_page_bytes", SIM_PARAM_UINT, "2MiB", "4KiB..1GiB", "bytes",
-     "Page size of a VM's memory in its IOMMU domain (4 KiB, 2 MiB or 1 GiB: the hypervisor "
-     "backs guests with huge pages)",
-     SIM_AT(paths_cfg, guest_page_bytes)},
-    {"traffic.pattern", SIM_PARAM_ENUM, "stream_tx", "stream_tx|stream_rx|bidir|rr|inter_vm", "",
-     "stream_tx: VMs send to the link partner; stream_rx: it sends to every VM; bidir: both; "
-     "rr: request and response; inter_vm: VM i to VM i+1",
-     SIM_AT(paths_cfg, pattern)},
-    {"traffic.packet_bytes", SIM_PARAM_UINT, "64", "64..1518", "bytes",
-     "Ethernet frame size including FCS (64 .. 1518: an MTU frame)",
-     SIM_AT(paths_cfg, packet_bytes)},
-    {"traffic.vms", SIM_PARAM_UINT, "1", "1..256", "VMs",
-     "VMs with traffic (native: application threads, each with a PF queue)",
-     SIM_AT(paths_cfg, vms)},
-    {"traffic.msg_bytes", SIM_PARAM_UINT, "0", "0..1GiB", "bytes",
-     "Streams: 0 sends UDP-like datagrams, one frame each through the whole stack; more: "
-     "TCP-like, the application writes messages of this size, which the stack cuts into "
-     "segments (net.gso) of frames of traffic.packet_bytes, and receivers merge (net.gro)",
-     SIM_AT(paths_cfg, msg_bytes)},
-    {"net.gso", SIM_PARAM_BOOL, "true", NULL, "",
-     "TCP-like streams: the stack builds segments of up to net.gso_max_bytes and segments them "
-     "late, in software or by the NIC (Linux: always on); false: a stack pass per frame",
-     SIM_AT(paths_cfg, gso)},
-    {"net.gso_max_bytes", SIM_PARAM_UINT, "65536", "1518..65536", "bytes",
-     "Largest segment the stack builds and GRO merges (Linux GSO_MAX_SIZE, GRO_MAX_SIZE)",
-     SIM_AT(paths_cfg, gso_max_bytes)},
-    {"net.tsq_bytes", SIM_PARAM_UINT, "1MiB", "1518..1GiB", "bytes",
-     "TCP-like streams: TCP Small Queues, the bytes a socket may have sent and not yet freed "
-     "(queued below TCP, in a ring, or on the wire) before it waits (tcp_small_queue_check, "
-     "net.ipv4.tcp_limit_output_bytes)",
-     SIM_AT(paths_cfg, tsq_bytes)},
-    {"io.queues", SIM_PARAM_UINT, "1", "1..64", "queue pairs",
-     "Queue pairs per VM (native: per application), each driven by a vCPU (thread) of its "
-     "own with its interrupt aimed there, served by a back-end thread of its own (a vhost "
-     "worker per virtqueue pair, a netback queue); received flows spread over them by RSS",
-     SIM_AT(paths_cfg, queues)},
-    {"traffic.offered_gbps", SIM_PARAM_DOUBLE, "0", "0..1600", "Gbps",
-     "Offered load per direction, all VMs together, host-side Gb/s (0: as fast as it goes)",
-     SIM_AT(paths_cfg, offered_gbps)},
-    {"traffic.rr_bytes", SIM_PARAM_UINT, "0", "0..1518", "bytes",
-     "rr: request and response frame size (0: traffic.packet_bytes)", SIM_AT(paths_cfg, rr_bytes)},
-    {"traffic.rr_outstanding", SIM_PARAM_UINT, "1", "1..4096", "requests",
-     "rr: requests each VM keeps outstanding (1: netperf TCP_RR; more: many clients at once, "
-     "as a loaded key-value server)",
-     SIM_AT(paths_cfg, rr_outstanding)},
-    {"place.host_cores", SIM_PARAM_UINT, "1", "1..1024", "cores",
-     "Cores 0.. running the host's stack and PF driver (devdomain, vmdq: the driver domain's "
-     "vCPUs); each drives one PF queue pair (vmdq: and the VMs' PF queues, spread over them)",
-     SIM_AT(paths_cfg, host_cores)},
-    {"place.backend", SIM_PARAM_ENUM, "auto", "auto|own|vcpu|host", "",
-     "Core of a VM's back-end thread: its own, its vCPU's, the host's; auto: the vCPU's for a "
-     "device model, its own for vhost, the driver domain's for netback",
-     SIM_AT(paths_cfg, backend)},
-    {"net.quantum_ns", SIM_PARAM_DOUBLE, "5000", "10..1e9", "ns",
-     "Most work a thread books ahead of the clock per activation (smaller: finer interleaving, "
-     "more events)",
-     SIM_AT(paths_cfg, quantum_ps)},
-    {"net.txq_pkts", SIM_PARAM_UINT, "128", "1..16777216", "packets",
-     "Packets a sender or back-end may have queued to a NIC queue (in its ring and not yet "
-     "reclaimed, plus the driver's backlog) before it stops: byte queue limits and socket "
-     "buffers",
-     SIM_AT(paths_cfg, txq_pkts)},
-};
-
-static void paths_register_params(sim_params *p)
-{
-    sim_params_add_table(p, paths_params, SIM_TABLE_LEN(paths_params));
-    vtick_register_params(p);
-}
-
-static paths_cfg paths_cfg_load(const sim_params *p)
-{
-    paths_cfg c;
-    sim_params_load_table(p, paths_params, SIM_TABLE_LEN(paths_params), &c);
-    return c;
-}
-
-/* Whether a VM (the driver domain, or the VM itself) is given a NIC function. */
-static bool assigned(path_kind k)
-{
-    path_nic_owner o = (path_nic_owner)path_get(k)->nic_owner;
-    return o == PATH_NIC_DDOM || o == PATH_NIC_VM_PF || o == PATH_NIC_VM_VF;
-}
-
-/* Whose driver runs the path's NIC queues: an SR-IOV guest's VF driver (ixgbevf,
- * vfdrv.*); on every other path the PF driver (ixgbe, nicdrv.*), be it the native
- * application's, the host's, the driver domain's or the passthrough guest's. */
-static nic_drv_role drv_role(path_kind k)
-{
-    return path_get(k)->nic_owner == PATH_NIC_VM_VF ? NIC_DRV_VF : NIC_DRV_PF;
-}
-
-/* VFs the PF driver enables: nic.vfs, or one per VM for SR-IOV when it is 0. */
-static unsigned vfs_for(const sim_params *p, const paths_cfg *c)
-{
-    unsigned vfs = pfdrv_vfs(p);
-    if (c->path == PATH_SRIOV && vfs == 0)
-        vfs = c->vms;
-    return vfs;
-}
-
-static int paths_check(const sim_params *p, sim_err *e)
-{
-    if (nic_setup_check(p, e) < 0 || vtick_check(p, e) < 0)
-        return -1;
-    paths_cfg c = paths_cfg_load(p);
-    path_kind k = (path_kind)c.path;
-    const char *path = path_kind_name(k);
-    unsigned vms = c.vms;
-    unsigned cores = cpu_cfg_load(p).cores;
-    unsigned hcores = c.host_cores;
-    nic_caps caps = nic_caps_of(p);
-    unsigned pfq = caps.pf_queues;
-    unsigned vfs = vfs_for(p, &c);
-    unsigned max_vfs = caps.max_vfs;
-    int pattern = (int)c.pattern;
-    nic_drv_role role = drv_role(k);
-    if (hcores >= cores)
-        return sim_err_set(e, "place.host_cores = %u leaves no core for the VMs (cpu.cores = %u)",
-                           hcores, cores);
-    if (k == PATH_PASSTHROUGH && vms != 1)
-        return sim_err_set(e,
-                           "io.path = passthrough gives the whole NIC to one VM, but "
-                           "traffic.vms = %u (use sriov to share it)",
-                           vms);
-    if (k == PATH_SRIOV) {
-        if (vms > max_vfs)
-            return sim_err_set(e,
-                               "io.path = sriov gives each VM a VF: traffic.vms = %u needs %u "
-                               "VFs, but the NIC has nic.max_vfs = %u",
-                               vms, vms, max_vfs);
-        if (vms > vfs)
-            return sim_err_set(e,
-                               "io.path = sriov gives each VM a VF: traffic.vms = %u needs %u "
-                               "VFs, but the PF driver enables nic.vfs = %u",
-                               vms, vms, vfs);
-    }
-    /* SR-IOV with nic.vfs = 0 enables a VF per VM, which pfdrv_check has not seen. */
-    if (vfs != pfdrv_vfs(p) && pfdrv_check_vfs(p, "traffic.vms (a VF each)", vfs, e) < 0)
-        return -1;
-    if (assigned(k) && !c.nic_acs) {
-        if (k == PATH_SRIOV)
-            return sim_err_set(e, "io.path = sriov: the NIC's functions share one IOMMU group "
-                                  "(io.nic_acs = false), and the PF in it stays with the host, so "
-                                  "no VF can be given to a VM");
-        if (vfs)
-            return sim_err_set(e,
-                               "io.path = %s: the PF's IOMMU group also holds its %u VFs "
-                               "(io.nic_acs = false), which stay with the host, so the PF "
-                               "cannot be given to a %s",
-                               path, vfs,
-                               path_get(k)->nic_owner == PATH_NIC_DDOM ? "driver domain" : "VM");
-    }
-    unsigned queues = c.queues;
-    if (k == PATH_NATIVE && vms * queues > pfq)
-        return sim_err_set(e,
-                           "io.path = native: each of traffic.vms = %u applications drives "
-                           "io.queues = %u PF queue pairs, %u in all, but nic.pf_queues = %u",
-                           vms, queues, vms * queues, pfq);
-    if (k == PATH_EMULATED && queues > 1)
-        return sim_err_set(e, "io.queues = %u: the emulated e1000 has one queue pair", queues);
-    if (k == PATH_SRIOV && queues > caps.queues_per_vf)
-        return sim_err_set(e,
-                           "io.queues = %u: a VF has nic.queues_per_vf = %u queue pairs",
-                           queues, caps.queues_per_vf);
-    if (k == PATH_PASSTHROUGH && queues > pfq)
-        return sim_err_set(e, "io.queues = %u: the PF has nic.pf_queues = %u queue pairs", queues,
-                           pfq);
-    path_nic_owner own = (path_nic_owner)path_get(k)->nic_owner;
-    if ((own == PATH_NIC_HOST || own == PATH_NIC_DDOM) && hcores > pfq)
-        return sim_err_set(e,
-                           "place.host_cores = %u: each host core drives one PF queue pair, "
-                           "but nic.pf_queues = %u",
-                           hcores, pfq);
-    if (path_get(k)->lane_rx_entry) {
-        if ((uint64_t)vms * queues + hcores > pfq)
-            return sim_err_set(e,
-                               "io.path = %s: the driver domain drives place.host_cores = %u "
-                               "PF queue pairs and one per VM queue, traffic.vms x io.queues = "
-                               "%u x %u, %llu in all, but nic.pf_queues = %u",
-                               path, hcores, vms, queues,
-                               (unsigned long long)vms * queues + hcores, pfq);
-        if (vms > NIC_VMDQ_FILTERS)
-            return sim_err_set(e,
-                               "io.path = %s: each of traffic.vms = %u VMs needs a MAC filter, "
-                               "but the NIC has %u",
-                               path, vms, NIC_VMDQ_FILTERS);
-    }
-    if (pattern == IOPATH_INTER_VM) {
-        if (k == PATH_NATIVE || k == PATH_PASSTHROUGH)
-            return sim_err_set(e,
-                               "traffic.pattern = inter_vm needs two VMs that share the NIC or "
-                               "a switch; io.path = %s has %s",
-                               path, k == PATH_NATIVE ? "no VMs" : "one VM");
-        if (vms < 2)
-            return sim_err_set(e, "traffic.pattern = inter_vm needs traffic.vms >= 2 (it is %u)",
-                               vms);
-        if (path_get(k)->lane_rx_entry)
-            return sim_err_set(e,
-                               "traffic.pattern = inter_vm: io.path = %s sends each VM's frames "
-                               "from its own PF queue, past the bridge, and the NIC's switch "
-                               "does not turn frames between the PF's VMDq pools around (the "
-                               "82599's VMDq loopback is not modelled), so they would leave on "
-                               "the wire; use devdomain",
-                               path);
-    }
-    uint64_t frame = c.packet_bytes;
-    uint64_t rr = c.rr_bytes;
-    if (c.msg_bytes && pattern == IOPATH_RR)
-        return sim_err_set(e, "traffic.msg_bytes = %llu: TCP-like messages are for streams; rr "
-                              "sends one frame each way (traffic.rr_bytes)",
-                           (unsigned long long)c.msg_bytes);
-    if (c.msg_bytes && frame <= IOPATH_TCP_HDR_BYTES + NIC_FCS_BYTES)
-        return sim_err_set(e,
-                           "traffic.packet_bytes = %llu leaves no TCP payload for traffic.msg_bytes "
-                           "(the frame needs more than %u bytes: %u of headers and the FCS)",
-                           (unsigned long long)frame, IOPATH_TCP_HDR_BYTES + NIC_FCS_BYTES,
-                           IOPATH_TCP_HDR_BYTES);
-    if (rr && rr < NIC_MIN_FRAME_BYTES)
-        return sim_err_set(e,
-                           "traffic.rr_bytes = %llu is below the 64-byte minimum frame (0: "
-                           "traffic.packet_bytes)",
-                           (unsigned long long)rr);
-    if (nic_drv_check_frame(p, role, rr > frame ? "traffic.rr_bytes" : "traffic.packet_bytes",
-                            rr > frame ? rr : frame, e) < 0 ||
-        nic_check_offered(p, "traffic.offered_gbps", c.offered_gbps, e) < 0)
-        return -1;
-    uint64_t txq = c.txq_pkts;
-    uint64_t holds = (uint64_t)nic_drv_cfg_load(p, role).qdisc_pkts + caps.ring_entries - 1;
-    if (txq > holds)
-        return sim_err_set(e,
-                           "net.txq_pkts = %llu is more than a NIC queue's ring and backlog "
-                           "hold (nic.ring_entries - 1 + %s.qdisc_pkts = %llu)",
-                           (unsigned long long)txq, nic_drv_role_prefix(role),
-                           (unsigned long long)holds);
-    uint64_t page = c.guest_page_bytes;
-    if (page != 4096 && page != (2ull << 20) && page != (1ull << 30))
-        return sim_err_set(e,
-                           "io.guest_page_bytes = %llu: the IOMMU maps 4 KiB, 2 MiB or 1 GiB "
-                           "pages",
-                           (unsigned long long)page);
-    iommu_cfg ic;
-    iommu_config(p, &ic);
-    if (page == (1ull << 30) && !ic.superpage_1g)
-        return sim_err_set(e, "io.guest_page_bytes = 1 GiB needs iommu.superpage_1g = true");
-    if (nic_drvq_mem_bytes(p, role) * queues > PLATFORM_VM_SPAN)
-        return sim_err_set(e,
-                           "io.queues = %u queue pairs' rings and buffers (%llu bytes each: "
-                           "nic.ring_entries x %s.buf_bytes) exceed a VM's 1 GiB I/O window",
-                           queues, (unsigned long long)nic_drvq_mem_bytes(p, role),
-                           nic_drv_role_prefix(role));
-    return 0;
-}
 
 /* ---------------------------------------------------------------- metrics */
 
@@ -498,7 +215,7 @@ static double m_drops(const sim_stats *s, void *ctx)
     paths_sys *sys = ctx;
     nic_fn_counters c = nic_get_counters(sys->nic);
     uint64_t d = c.rx_no_desc_drops + c.rx_overflow_drops + c.spoof_drops + c.link_drops +
-                 c.dma_errors + sys->io.c.queue_drops + sys->io.c.xmit_drops;
+                 c.dma_errors + sys->io.c.queue_drops; /* the driver's refusals: qdisc_drops */
     for (unsigned i = 0; i < sys->n_drv_ctr; i++)
         d += sys->drv_ctr[i].qdisc_drops;
     return (double)d;
@@ -638,7 +355,7 @@ static iopath_drvq *add_queue(paths_sys *sys, unsigned fn, unsigned q, uint64_t 
                        .mem = sys->pf->mem,
                        .fn = fn,
                        .q = q,
-                       .role = drv_role((path_kind)sys->cfg.path),
+                       .role = paths_drv_role((path_kind)sys->cfg.path),
                        .base = base,
                        .msi_addr = iommu_msi_addr(idx),
                        .msi_data = 0,
@@ -718,7 +435,7 @@ static int add_queues(paths_sys *sys, sim_err *e)
     const sim_params *p = sys->params;
     iopath *io = &sys->io;
     path_nic_owner own = (path_nic_owner)io->path->nic_owner;
-    uint64_t per_q = nic_drvq_mem_bytes(p, drv_role((path_kind)sys->cfg.path));
+    uint64_t per_q = nic_drvq_mem_bytes(p, paths_drv_role((path_kind)sys->cfg.path));
     unsigned maxq = io->nlanes + sys->cfg.host_cores;
     io->dq = sim_xcalloc(maxq, sizeof *io->dq);
     sys->drv_ctr = sim_xcalloc(io->vms + 1, sizeof *sys->drv_ctr);
@@ -727,7 +444,7 @@ static int add_queues(paths_sys *sys, sim_err *e)
         return sim_err_set(e, "paths: no interrupt remapping table for %u vectors", maxq);
     sys->n_drv_ctr = 1;
     nic_drv_register_stats(&sys->drv_ctr[0], sys->stats, NIC_PF, p,
-                           drv_role((path_kind)sys->cfg.path));
+                           paths_drv_role((path_kind)sys->cfg.path));
     switch (own) {
     case PATH_NIC_APP:
         /* Bare metal: the host's DMA API in pass-through, one PF queue per thread. */
@@ -781,7 +498,7 @@ static int add_queues(paths_sys *sys, sim_err *e)
             nic_drv_counters *ctr = &sys->drv_ctr[0];
             if (fn != NIC_PF) {
                 ctr = &sys->drv_ctr[sys->n_drv_ctr++];
-                nic_drv_register_stats(ctr, sys->stats, fn, p, drv_role((path_kind)sys->cfg.path));
+                nic_drv_register_stats(ctr, sys->stats, fn, p, paths_drv_role((path_kind)sys->cfg.path));
             }
             for (unsigned q = 0; q < io->queues; q++) {
                 iopath_lane *ln = &io->lane[v * io->queues + q];
@@ -894,13 +611,20 @@ static void start_ticks(paths_sys *sys, const sim_ctx *ctx)
         else
             vtick_add_vcpu(sys->tick, io->lane[i].vcpu_core);
     }
+    /* The driver domain's vCPUs: its host cores, and one per core its netback threads
+     * run on (threads sharing a core share a vCPU). */
+    bool *ddom_vcpu = ddom ? sim_xcalloc(cpu_cores(io->cpu), sizeof *ddom_vcpu) : NULL;
     for (unsigned c = 0; ddom && c < sys->cfg.host_cores; c++)
-        vtick_add_vcpu(sys->tick, c);
+        ddom_vcpu[c] = true;
     for (unsigned i = 0; ddom && i < io->nlanes; i++) {
         unsigned b = io->lane[i].backend_core;
-        if (b >= sys->cfg.host_cores && b != io->lane[i].vcpu_core)
-            vtick_add_vcpu(sys->tick, b);
+        if (b != io->lane[i].vcpu_core)
+            ddom_vcpu[b] = true;
     }
+    for (unsigned c = 0; ddom && c < cpu_cores(io->cpu); c++)
+        if (ddom_vcpu[c])
+            vtick_add_vcpu(sys->tick, c);
+    free(ddom_vcpu);
     vtick_start(sys->tick, 0);
 }
 
@@ -922,13 +646,14 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
     if (io->pattern == IOPATH_RR && sys->cfg.rr_bytes)
         io->frame_bytes = sys->cfg.rr_bytes;
     io->quantum_ps = sys->cfg.quantum_ps;
-    io->budget = nic_drv_cfg_load(p, drv_role((path_kind)sys->cfg.path)).budget;
+    io->budget = nic_drv_cfg_load(p, paths_drv_role((path_kind)sys->cfg.path)).budget;
     io->txq_limit = sys->cfg.txq_pkts;
     io->rr_outstanding = sys->cfg.rr_outstanding;
     io->msg_bytes = sys->cfg.msg_bytes;
     io->gso = sys->cfg.gso;
     io->gso_max_bytes = sys->cfg.gso_max_bytes;
     io->tsq_limit_bytes = sys->cfg.tsq_bytes;
+    io->nic_ring_entries = nic_caps_of(p).ring_entries;
     path_costs_load(p, io->cost);
     path_offloads_load(p, io->off);
 
@@ -938,7 +663,7 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
     sys->pf = platform_create(ctx, obs, true);
     io->iommu = sys->pf->iommu;
     iommu_set_irq_sink(io->iommu, iopath_on_irq, io);
-    if (nic_setup_plug(sys->pf, ctx, vfs_for(p, &sys->cfg), &sys->nic, e) < 0) {
+    if (nic_setup_plug(sys->pf, ctx, paths_vfs_for(p, &sys->cfg), &sys->nic, e) < 0) {
         paths_destroy(sys);
         return NULL;
     }

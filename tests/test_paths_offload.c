@@ -248,6 +248,47 @@ START_TEST(test_tsq_bounds_queueing)
 }
 END_TEST
 
+/* A segment never needs more descriptors than a NIC ring has (the model spends one per
+ * frame): 64-byte payloads would make 1,023-frame segments, capped at the 511 a
+ * 512-entry ring takes; and a TCP Small Queues limit below one segment still lets a
+ * socket with nothing outstanding send. Neither stalls the stream. */
+START_TEST(test_segments_fit_rings_and_tsq)
+{
+    ptfx f;
+    tcp_params(&f, "native", "stream_tx");
+    ptfx_set(&f, "traffic.packet_bytes", "134");
+    ptfx_build(&f);
+    ptfx_run(&f, 300, 1000);
+    ck_assert(stat(&f, "throughput_gbps") > 1.0);
+    ck_assert_double_eq(stat(&f, "net.xmit_drops"), 0);
+    ck_assert(stat(&f, "net.sent") / stat(&f, "net.segments") <= 512);
+    ptfx_free(&f);
+
+    tcp_params(&f, "native", "stream_tx");
+    ptfx_set(&f, "net.tsq_bytes", "65536"); /* a 45-frame segment is 68,310 bytes */
+    ptfx_build(&f);
+    ptfx_run(&f, 300, 1000);
+    ck_assert(stat(&f, "throughput_gbps") > 5.0);
+    ptfx_free(&f);
+}
+END_TEST
+
+/* GRO holds a segment per flow (up to 8): flows interleaved frame by frame on one
+ * queue still merge. */
+START_TEST(test_gro_holds_several_flows)
+{
+    ptfx f;
+    tcp_params(&f, "paravirt", "stream_rx");
+    ptfx_set(&f, "io.queues", "4"); /* the host's one queue carries 4 interleaved flows */
+    ptfx_build(&f);
+    ptfx_run(&f, 300, 1000);
+    double merged = stat(&f, "net.gro_merged"), flushes = stat(&f, "net.gro_flushes");
+    ck_assert(flushes > 0);
+    ck_assert(merged / flushes > 2.0);
+    ptfx_free(&f);
+}
+END_TEST
+
 /* Bad configurations of TCP-like streams are refused with the parameter's name. */
 START_TEST(test_tcp_config_errors)
 {
@@ -262,6 +303,12 @@ START_TEST(test_tcp_config_errors)
     ptfx_set(&f, "traffic.packet_bytes", "64");
     ck_assert_int_eq(systems_ops.check(f.r.p, &e), -1);
     ck_assert(strstr(e.msg, "traffic.packet_bytes"));
+    rig_free(&f.r);
+
+    tcp_params(&f, "sriov", "inter_vm");
+    ptfx_set(&f, "traffic.vms", "2");
+    ck_assert_int_eq(systems_ops.check(f.r.p, &e), -1);
+    ck_assert(strstr(e.msg, "traffic.msg_bytes") && strstr(e.msg, "inter_vm"));
     rig_free(&f.r);
 }
 END_TEST
@@ -281,6 +328,8 @@ int main(void)
     tcase_add_test(tc, test_xen_gso_grant_pages);
     tcase_add_test(tc, test_message_bytes);
     tcase_add_test(tc, test_tsq_bounds_queueing);
+    tcase_add_test(tc, test_segments_fit_rings_and_tsq);
+    tcase_add_test(tc, test_gro_holds_several_flows);
     tcase_add_test(tc, test_tcp_config_errors);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

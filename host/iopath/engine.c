@@ -9,7 +9,7 @@ static uint64_t max64(uint64_t a, uint64_t b) { return a > b ? a : b; }
 
 static uint32_t host_bytes(const nic_pkt *p)
 {
-    return p->len_bytes > NIC_FCS_BYTES ? p->len_bytes - NIC_FCS_BYTES : 0;
+    return nic_pkt_host_bytes(p->len_bytes);
 }
 
 /* Host-side bytes of an item: its frames less their FCS. */
@@ -17,8 +17,19 @@ static uint32_t item_bytes(const iopath_item *it)
 {
     if (it->frames <= 1)
         return host_bytes(&it->pkt);
-    uint32_t last = it->last_bytes > NIC_FCS_BYTES ? it->last_bytes - NIC_FCS_BYTES : 0;
+    uint32_t last = nic_pkt_host_bytes(it->last_bytes);
     return host_bytes(&it->pkt) * (it->frames - 1u) + last;
+}
+
+/* Frame f of a segment as an item of its own: all but the last are full-sized. */
+static iopath_item item_frame(const iopath_item *it, unsigned f)
+{
+    iopath_item one = *it;
+    one.frames = 1;
+    if (f + 1 == it->frames)
+        one.pkt.len_bytes = it->last_bytes;
+    one.last_bytes = one.pkt.len_bytes;
+    return one;
 }
 
 /* The application's payload in an item: what the socket copies. */
@@ -116,16 +127,25 @@ static void sender_kick(iopath_lane *ln, uint64_t t)
     sim_event_notify_at(ln->snd.ev, max64(t, now));
 }
 
-/* The socket frees sent bytes (the skb's destructor): a sender TCP Small Queues
- * stopped goes on once the next segment fits under the limit (tcp_tsq_handler). */
+/* TCP Small Queues (tcp_small_queue_check): a socket may hand down a packet of `bytes`
+ * while what it has below TCP stays under the limit, and always when it has nothing
+ * there, however large the packet. */
+static bool tsq_room(const iopath *io, const iopath_sender *s, uint64_t bytes)
+{
+    return s->tsq_bytes == 0 || s->tsq_bytes + bytes <= io->tsq_limit_bytes;
+}
+
+/* The socket frees sent bytes (the skb's destructor, also for a packet dropped on the
+ * way): a sender TCP Small Queues stopped goes on once its next packet has room
+ * (tcp_tsq_handler). */
 static void tsq_free(iopath *io, iopath_lane *ln, uint64_t bytes, uint64_t t)
 {
     if (!io->msg_bytes)
         return;
-    ln->snd.tsq_bytes -= bytes < ln->snd.tsq_bytes ? bytes : ln->snd.tsq_bytes;
-    uint64_t seg = (uint64_t)io->seg_frames * io->frame_bytes;
-    if (ln->snd.tsq_blocked && ln->snd.tsq_bytes + seg <= io->tsq_limit_bytes) {
-        ln->snd.tsq_blocked = false;
+    iopath_sender *s = &ln->snd;
+    s->tsq_bytes -= bytes < s->tsq_bytes ? bytes : s->tsq_bytes;
+    if (s->tsq_blocked && tsq_room(io, s, s->tsq_need_bytes)) {
+        s->tsq_blocked = false;
         sender_kick(ln, t);
     }
 }
@@ -211,6 +231,9 @@ static uint64_t push(const exec *px, iopath_stage *st, const iopath_item *it, ui
     iopath *io = px->io;
     if (st->len == st->cap) {
         io->c.queue_drops++;
+        /* Lost here: the sender's ring slot and socket bytes come back as if taken. */
+        if (st->d->frees_tx_slot)
+            credit_back(io, it, t);
         return t;
     }
     iopath_item *slot = &st->q[(st->head + st->len) % st->cap];
@@ -279,24 +302,32 @@ static uint64_t to_nic(const exec *x, iopath_item *it, uint64_t t)
     dq->override_who = x->who;
     dq->override_urgent = x->urgent;
     dq->last_ps = t;
+    /* A packet the driver refuses is freed at once: a sender posting to this queue
+     * itself gets its socket bytes back (behind a ring, its consumer already freed
+     * them). */
+    bool own_socket = x->lane && io->path->sender_ring == PATH_COST_NONE;
     if (it->frames > 1 && nic_drvq_tso(dq->q)) {
         io->c.tso_segments++;
-        if (nic_drvq_xmit_segment(dq->q, &it->pkt, it->frames, it->last_bytes, t) < 0)
+        if (nic_drvq_xmit_segment(dq->q, &it->pkt, it->frames, it->last_bytes, t) < 0) {
             io->c.xmit_drops += it->frames;
+            if (own_socket)
+                tsq_free(io, x->lane, item_bytes(it), t);
+        }
     } else {
         /* Without TSO the stack segments first (validate_xmit_skb, skb_gso_segment) and
          * the driver sends each frame. */
         for (unsigned f = 0; f < it->frames; f++) {
-            nic_pkt p = it->pkt;
+            iopath_item one = item_frame(it, f);
             if (it->frames > 1) {
-                if (f + 1 == it->frames)
-                    p.len_bytes = it->last_bytes;
                 t = run(x, t, io->cost[PATH_COST_GSO_FRAME], x->who);
                 io->c.sw_segmented++;
                 dq->last_ps = max64(dq->last_ps, t);
             }
-            if (nic_drvq_xmit(dq->q, &p, max64(t, dq->last_ps)) < 0)
+            if (nic_drvq_xmit(dq->q, &one.pkt, max64(t, dq->last_ps)) < 0) {
                 io->c.xmit_drops++;
+                if (own_socket)
+                    tsq_free(io, x->lane, item_bytes(&one), t);
+            }
             t = max64(t, dq->last_ps);
         }
     }
@@ -385,11 +416,7 @@ static uint64_t segment(const exec *x, const path_stage *d, const path_step *nex
 {
     iopath *io = x->io;
     for (unsigned f = 0; f < it->frames; f++) {
-        iopath_item one = *it;
-        one.frames = 1;
-        if (f + 1 == it->frames)
-            one.pkt.len_bytes = it->last_bytes;
-        one.last_bytes = one.pkt.len_bytes;
+        iopath_item one = item_frame(it, f);
         t = run(x, t, io->cost[PATH_COST_GSO_FRAME], x->who);
         io->c.sw_segmented++;
         t = exec_from(x, d, next, &one, t, when, true);
@@ -397,48 +424,87 @@ static uint64_t segment(const exec *x, const path_stage *d, const path_step *nex
     return t;
 }
 
-static bool gro_fits(const iopath *io, const iopath_gro *g, const iopath_item *it)
+/* Whether `it` continues the held segment h: the same flow, full-sized frames so far,
+ * and room under the merge limits (skb_gro_receive's 64 KiB). */
+static bool gro_same_flow(const iopath_item *h, const iopath_item *it)
 {
-    const nic_pkt *a = &g->it.pkt, *b = &it->pkt;
-    return a->flow == b->flow && a->src_mac == b->src_mac && a->dst_mac == b->dst_mac &&
-           a->len_bytes == b->len_bytes && g->it.last_bytes == a->len_bytes &&
-           g->it.frames + it->frames <= UINT16_MAX &&
-           item_payload(io, &g->it) + item_payload(io, it) + IOPATH_TCP_HDR_BYTES - 14u <=
+    const nic_pkt *a = &h->pkt, *b = &it->pkt;
+    return a->flow == b->flow && a->src_mac == b->src_mac && a->dst_mac == b->dst_mac;
+}
+
+static bool gro_room(const iopath *io, const iopath_item *h, const iopath_item *it)
+{
+    return h->pkt.len_bytes == it->pkt.len_bytes && h->last_bytes == h->pkt.len_bytes &&
+           h->frames + it->frames <= io->gro_frames &&
+           item_payload(io, h) + item_payload(io, it) + IOPATH_TCP_HDR_BYTES - 14u <=
                io->gso_max_bytes;
 }
 
-/* The held segment goes on through the steps after the GRO step. */
-static uint64_t gro_flush(const exec *x, uint64_t t)
+/* One held segment goes on through the steps after the GRO step. */
+static uint64_t gro_flush_one(const exec *x, iopath_gro_flow *fl, uint64_t t)
 {
     iopath_gro *g = x->gro;
-    if (!g || !g->held)
-        return t;
-    g->held = false;
+    fl->held = false;
+    g->n--;
     x->io->c.gro_flushes++;
-    iopath_item it = g->it;
+    iopath_item it = fl->it;
     return exec_from(x, g->d, g->resume, &it, t, PATH_PER_PKT, false);
 }
 
-/* napi_gro_receive: merge into the held segment of the same flow, or flush it and hold
- * this one (dev_gro_receive, tcp4_gro_receive, skb_gro_receive up to 64 KiB). */
+/* The poll ends: every held segment goes up, oldest first (napi_gro_flush). */
+static uint64_t gro_flush(const exec *x, uint64_t t)
+{
+    iopath_gro *g = x->gro;
+    while (g && g->n) {
+        iopath_gro_flow *oldest = NULL;
+        for (unsigned i = 0; i < IOPATH_GRO_FLOWS; i++)
+            if (g->flow[i].held && (!oldest || g->flow[i].age < oldest->age))
+                oldest = &g->flow[i];
+        t = gro_flush_one(x, oldest, t);
+    }
+    return t;
+}
+
+/* napi_gro_receive: merge into the held segment of the same flow, or hold this one as
+ * a new segment (dev_gro_receive, tcp4_gro_receive, skb_gro_receive up to 64 KiB); a
+ * receiver holds up to IOPATH_GRO_FLOWS flows and flushes the oldest for a new one
+ * (MAX_GRO_SKBS, gro_flush_oldest). */
 static uint64_t gro_receive(const exec *x, const path_stage *d, const path_step *next,
                             const iopath_item *it, uint64_t t)
 {
     iopath *io = x->io;
     iopath_gro *g = x->gro;
     t = run(x, t, io->cost[PATH_COST_GRO_PKT], x->who);
-    if (g->held && !gro_fits(io, g, it))
-        t = gro_flush(x, t);
-    if (g->held) {
-        io->c.gro_merged += it->frames;
-        g->it.frames = (uint16_t)(g->it.frames + it->frames);
-        g->it.last_bytes = it->last_bytes;
-    } else {
-        g->it = *it;
-        g->d = d;
-        g->resume = next;
-        g->held = true;
+    g->d = d;
+    g->resume = next;
+    iopath_gro_flow *slot = NULL, *oldest = NULL;
+    for (unsigned i = 0; i < IOPATH_GRO_FLOWS; i++) {
+        iopath_gro_flow *fl = &g->flow[i];
+        if (!fl->held) {
+            if (!slot)
+                slot = fl;
+            continue;
+        }
+        if (gro_same_flow(&fl->it, it)) {
+            if (gro_room(io, &fl->it, it)) {
+                io->c.gro_merged += it->frames;
+                fl->it.frames = (uint16_t)(fl->it.frames + it->frames);
+                fl->it.last_bytes = it->last_bytes;
+                return t;
+            }
+            t = gro_flush_one(x, fl, t);
+            slot = fl;
+            break;
+        }
+        if (!oldest || fl->age < oldest->age)
+            oldest = fl;
     }
+    if (!slot) {
+        t = gro_flush_one(x, oldest, t);
+        slot = oldest;
+    }
+    *slot = (iopath_gro_flow){.it = *it, .age = g->seq++, .held = true};
+    g->n++;
     return t;
 }
 
@@ -696,11 +762,11 @@ static void on_sender(void *ctx)
         if (k && t > limit)
             break;
         uint16_t frames = next_frames(io, s, rr);
-        if (io->msg_bytes && !rr && s->tsq_bytes &&
-            s->tsq_bytes + (uint64_t)frames * io->frame_bytes > io->tsq_limit_bytes) {
+        if (io->msg_bytes && !rr && !tsq_room(io, s, (uint64_t)frames * io->frame_bytes)) {
             /* tcp_small_queue_check: enough of this socket's data is below TCP. */
             io->c.sender_blocks++;
             s->tsq_blocked = true;
+            s->tsq_need_bytes = (uint64_t)frames * io->frame_bytes;
             wait = true;
             break;
         }
@@ -773,7 +839,7 @@ void iopath_drvq_rx_done(void *ctx, nic_drvq *q, uint64_t t_ps)
 {
     (void)q;
     iopath_drvq *dq = ctx;
-    if (!dq->gro.held)
+    if (!dq->gro.n)
         return;
     const path_stage *d = rx_stage(dq->io, dq);
     exec x = {dq->io, dq->lane, dq->core, (cpu_who)d->who, true, &dq->gro};
@@ -793,7 +859,16 @@ void iopath_build_stages(iopath *io)
         io->mss_bytes = io->frame_bytes > hdr ? io->frame_bytes - hdr : 1;
         uint32_t ip_hdr = IOPATH_TCP_HDR_BYTES - 14u;
         uint32_t fit = io->gso_max_bytes > ip_hdr ? (io->gso_max_bytes - ip_hdr) / io->mss_bytes : 1;
-        io->seg_frames = io->gso && fit > 1 ? (fit > UINT16_MAX ? UINT16_MAX : fit) : 1;
+        /* The model spends a descriptor (and, where the device cuts segments, a ring
+         * slot) per frame, where TSO hardware takes a few per segment: a segment never
+         * needs more than the NIC's or the path's ring holds. */
+        uint32_t cap = io->nic_ring_entries > 1 ? io->nic_ring_entries - 1 : 1;
+        if (pd->sender_ring != PATH_COST_NONE && io->cost[pd->sender_ring] < cap)
+            cap = (uint32_t)io->cost[pd->sender_ring];
+        if (fit > cap)
+            fit = cap;
+        io->gro_frames = fit > 1 ? (fit > UINT16_MAX ? UINT16_MAX : fit) : 1;
+        io->seg_frames = io->gso ? io->gro_frames : 1;
     }
     for (unsigned v = 0; v < io->nlanes; v++) {
         iopath_lane *ln = &io->lane[v];

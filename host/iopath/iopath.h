@@ -79,13 +79,21 @@ typedef struct iopath_item {
 #define IOPATH_UDP_HDR_BYTES 42u
 #define IOPATH_TCP_HDR_BYTES 66u
 
-/* A receiver's GRO: the segment it is merging and where its steps go on when it is
- * flushed (path.h, PATH_OP_GRO). */
-typedef struct iopath_gro {
+/* A receiver's GRO (path.h, PATH_OP_GRO): the segments it is merging, one per flow,
+ * and where its steps go on when one is flushed. */
+#define IOPATH_GRO_FLOWS 8
+typedef struct iopath_gro_flow {
     iopath_item it;
+    uint64_t age; /* when it was started, in the receiver's order */
+    bool held;
+} iopath_gro_flow;
+
+typedef struct iopath_gro {
+    iopath_gro_flow flow[IOPATH_GRO_FLOWS];
     const path_stage *d;
     const struct path_step *resume;
-    bool held;
+    unsigned n;   /* flows held */
+    uint64_t seq;
 } iopath_gro;
 
 /* One VM's instance of a stage that has its own thread: a bounded queue (the ring or
@@ -137,6 +145,7 @@ typedef struct iopath_sender {
     uint32_t msg_left_bytes; /* TCP-like: payload of the current message not yet sent */
     uint64_t tsq_bytes;      /* TCP-like: bytes sent and not yet freed (TCP Small Queues) */
     bool tsq_blocked;        /* waiting for tsq_bytes to fall */
+    uint64_t tsq_need_bytes; /* the packet it waits to send */
     bool blocked, active;
 } iopath_sender;
 
@@ -198,6 +207,7 @@ struct iopath {
      * also merges up to; 0: every packet is one UDP-like frame. */
     uint32_t msg_bytes, gso_max_bytes;
     uint64_t tsq_limit_bytes;  /* TCP Small Queues: bytes a socket has below TCP */
+    uint32_t nic_ring_entries; /* descriptors in each NIC ring */
     bool gso;
     bool off[PATH_OFFLOADS];   /* path_offloads_load */
     uint64_t quantum_ps;       /* most work a thread books ahead per activation */
@@ -216,7 +226,9 @@ struct iopath {
     unsigned nhost_q;
     sim_hist *lat;             /* application latency, registered by the system */
     /* kept by the engine */
-    uint32_t mss_bytes, seg_frames; /* TCP-like: payload per frame, frames per segment */
+    /* TCP-like: payload per frame, frames per segment the stack builds, frames GRO
+     * merges at most */
+    uint32_t mss_bytes, seg_frames, gro_frames;
     iopath_counters c;
 };
 

@@ -107,6 +107,12 @@ typedef struct nic_pkt {
     uint8_t kind;       /* nic_pkt_kind */
 } nic_pkt;
 
+/* Host-side bytes of a frame: without its FCS, which the NIC adds and strips. */
+static inline uint32_t nic_pkt_host_bytes(uint16_t len_bytes)
+{
+    return len_bytes > NIC_FCS_BYTES ? len_bytes - NIC_FCS_BYTES : 0u;
+}
+
 /* Descriptor status written back by the NIC. */
 #define NIC_DESC_OK 0u
 #define NIC_DESC_ERR_DMA 1u   /* the buffer's DMA was refused (Unsupported Request) */

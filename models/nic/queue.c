@@ -644,7 +644,7 @@ static void tx_one(nic *n, nic_q *q, uint64_t now)
         q_try_fetch(q, now);
         return;
     }
-    uint32_t len = d->pkt.len_bytes > NIC_FCS_BYTES ? d->pkt.len_bytes - NIC_FCS_BYTES : 0;
+    uint32_t len = nic_pkt_host_bytes(d->pkt.len_bytes);
     bool ur = false;
     uint64_t t_data = pcie_dma_read(f->dma, now + n->cfg.dma_latency_ps, d->buf_addr, len, &ur);
     acct(f, PCIE_DMA_READ, d->buf_addr, len);
@@ -785,7 +785,7 @@ void nic_frame_free(nic *n, nic_frame *fr)
  * set so one VF's empty ring cannot block the others). */
 static void rx_dma(nic *n, const nic_rxent *x, uint64_t now)
 {
-    uint32_t len = x->pkt.len_bytes > NIC_FCS_BYTES ? x->pkt.len_bytes - NIC_FCS_BYTES : 0;
+    uint32_t len = nic_pkt_host_bytes(x->pkt.len_bytes);
     nic_fn *f = nic_fn_get(n, x->fn);
     if (!f || f->gen != x->fn_gen) {
         buf_push(&n->rxbuf, now, len, false, -1);
@@ -877,7 +877,7 @@ static void rx_accept(nic *n, unsigned fn, const nic_pkt *p, uint64_t t)
         f->ctr->link_drops++;
         return;
     }
-    uint32_t len = p->len_bytes > NIC_FCS_BYTES ? p->len_bytes - NIC_FCS_BYTES : 0;
+    uint32_t len = nic_pkt_host_bytes(p->len_bytes);
     buf_release(&n->rxbuf, t);
     if (n->rxbuf.used + len > n->rxbuf.cap) {
         f->ctr->rx_overflow_drops++;

@@ -1,0 +1,315 @@
+/* The paths workload's parameters and the combinations it refuses (paths_impl.h). */
+#include "systems/paths_impl.h"
+
+#include "host/cpu.h"
+#include "host/iopath/iopath.h"
+#include "host/pfdrv.h"
+#include "host/vtick.h"
+#include "models/iommu/iommu.h"
+#include "models/nic/nic_regs.h"
+#include "systems/nic_setup.h"
+#include "systems/platform.h"
+
+/* ---------------------------------------------------------------- parameters */
+
+static const sim_param_def paths_params[] = {
+    {"io.path", SIM_PARAM_ENUM, "native",
+     "native|emulated|paravirt|devdomain|passthrough|sriov|vmdq", "",
+     "How the VMs reach the NIC: bare metal; an emulated e1000; virtio with vhost; a Xen "
+     "driver domain; the whole NIC assigned to one VM; a VF per VM; a Xen driver domain "
+     "with a PF queue per VM queue, filled by the NIC's MAC filters (VMDq)",
+     SIM_AT(paths_cfg, path)},
+    {"io.nic_acs", SIM_PARAM_BOOL, "true", NULL, "",
+     "The NIC's functions are isolated from each other (an ACS capability, or Linux's ACS "
+     "quirk for Intel multi-function NICs), so each is an IOMMU group of its own; false: all "
+     "share one group",
+     SIM_AT(paths_cfg, nic_acs)},
+    {"io.guest_page_bytes", SIM_PARAM_UINT, "2MiB", "4KiB..1GiB", "bytes",
+     "Page size of a VM's memory in its IOMMU domain (4 KiB, 2 MiB or 1 GiB: the hypervisor "
+     "backs guests with huge pages)",
+     SIM_AT(paths_cfg, guest_page_bytes)},
+    {"traffic.pattern", SIM_PARAM_ENUM, "stream_tx", "stream_tx|stream_rx|bidir|rr|inter_vm", "",
+     "stream_tx: VMs send to the link partner; stream_rx: it sends to every VM; bidir: both; "
+     "rr: request and response; inter_vm: VM i to VM i+1",
+     SIM_AT(paths_cfg, pattern)},
+    {"traffic.packet_bytes", SIM_PARAM_UINT, "64", "64..1518", "bytes",
+     "Ethernet frame size including FCS (64 .. 1518: an MTU frame)",
+     SIM_AT(paths_cfg, packet_bytes)},
+    {"traffic.vms", SIM_PARAM_UINT, "1", "1..256", "VMs",
+     "VMs with traffic (native: application threads, each with a PF queue)",
+     SIM_AT(paths_cfg, vms)},
+    {"traffic.msg_bytes", SIM_PARAM_UINT, "0", "0..1GiB", "bytes",
+     "Streams: 0 sends UDP-like datagrams, one frame each through the whole stack; more: "
+     "TCP-like, the application writes messages of this size, which the stack cuts into "
+     "segments (net.gso) of frames of traffic.packet_bytes, and receivers merge (net.gro)",
+     SIM_AT(paths_cfg, msg_bytes)},
+    {"net.gso", SIM_PARAM_BOOL, "true", NULL, "",
+     "TCP-like streams: the stack builds segments of up to net.gso_max_bytes and segments them "
+     "late, in software or by the NIC (Linux: always on); false: a stack pass per frame",
+     SIM_AT(paths_cfg, gso)},
+    {"net.gso_max_bytes", SIM_PARAM_UINT, "65536", "1518..65536", "bytes",
+     "Largest segment the stack builds and GRO merges (Linux GSO_MAX_SIZE, GRO_MAX_SIZE)",
+     SIM_AT(paths_cfg, gso_max_bytes)},
+    {"net.tsq_bytes", SIM_PARAM_UINT, "1MiB", "1518..1GiB", "bytes",
+     "TCP-like streams: TCP Small Queues, the bytes a socket may have sent and not yet freed "
+     "(queued below TCP, in a ring, or on the wire) before it waits (tcp_small_queue_check, "
+     "net.ipv4.tcp_limit_output_bytes)",
+     SIM_AT(paths_cfg, tsq_bytes)},
+    {"io.queues", SIM_PARAM_UINT, "1", "1..64", "queue pairs",
+     "Queue pairs per VM (native: per application), each driven by a vCPU (thread) of its "
+     "own with its interrupt aimed there, served by a back-end thread of its own (a vhost "
+     "worker per virtqueue pair, a netback queue); received flows spread over them by RSS",
+     SIM_AT(paths_cfg, queues)},
+    {"traffic.offered_gbps", SIM_PARAM_DOUBLE, "0", "0..1600", "Gbps",
+     "Offered load per direction, all VMs together, host-side Gb/s (0: as fast as it goes)",
+     SIM_AT(paths_cfg, offered_gbps)},
+    {"traffic.rr_bytes", SIM_PARAM_UINT, "0", "0..1518", "bytes",
+     "rr: request and response frame size (0: traffic.packet_bytes)", SIM_AT(paths_cfg, rr_bytes)},
+    {"traffic.rr_outstanding", SIM_PARAM_UINT, "1", "1..4096", "requests",
+     "rr: requests each VM keeps outstanding (1: netperf TCP_RR; more: many clients at once, "
+     "as a loaded key-value server)",
+     SIM_AT(paths_cfg, rr_outstanding)},
+    {"place.host_cores", SIM_PARAM_UINT, "1", "1..1024", "cores",
+     "Cores 0.. running the host's stack and PF driver (devdomain, vmdq: the driver domain's "
+     "vCPUs); each drives one PF queue pair (vmdq: and the VMs' PF queues, spread over them)",
+     SIM_AT(paths_cfg, host_cores)},
+    {"place.backend", SIM_PARAM_ENUM, "auto", "auto|own|vcpu|host", "",
+     "Core of a VM's back-end thread: its own, its vCPU's, the host's; auto: the vCPU's for a "
+     "device model, its own for vhost, the driver domain's for netback",
+     SIM_AT(paths_cfg, backend)},
+    {"net.quantum_ns", SIM_PARAM_DOUBLE, "5000", "10..1e9", "ns",
+     "Most work a thread books ahead of the clock per activation (smaller: finer interleaving, "
+     "more events)",
+     SIM_AT(paths_cfg, quantum_ps)},
+    {"net.txq_pkts", SIM_PARAM_UINT, "128", "1..16777216", "packets",
+     "Packets a sender or back-end may have queued to a NIC queue (in its ring and not yet "
+     "reclaimed, plus the driver's backlog) before it stops: byte queue limits and socket "
+     "buffers",
+     SIM_AT(paths_cfg, txq_pkts)},
+};
+
+void paths_register_params(sim_params *p)
+{
+    sim_params_add_table(p, paths_params, SIM_TABLE_LEN(paths_params));
+    vtick_register_params(p);
+}
+
+paths_cfg paths_cfg_load(const sim_params *p)
+{
+    paths_cfg c;
+    sim_params_load_table(p, paths_params, SIM_TABLE_LEN(paths_params), &c);
+    return c;
+}
+
+/* Whether a VM (the driver domain, or the VM itself) is given a NIC function. */
+static bool assigned(path_kind k)
+{
+    path_nic_owner o = (path_nic_owner)path_get(k)->nic_owner;
+    return o == PATH_NIC_DDOM || o == PATH_NIC_VM_PF || o == PATH_NIC_VM_VF;
+}
+
+/* Whose driver runs the path's NIC queues: an SR-IOV guest's VF driver (ixgbevf,
+ * vfdrv.*); on every other path the PF driver (ixgbe, nicdrv.*), be it the native
+ * application's, the host's, the driver domain's or the passthrough guest's. */
+nic_drv_role paths_drv_role(path_kind k)
+{
+    return path_get(k)->nic_owner == PATH_NIC_VM_VF ? NIC_DRV_VF : NIC_DRV_PF;
+}
+
+/* VFs the PF driver enables: nic.vfs, or one per VM for SR-IOV when it is 0. */
+unsigned paths_vfs_for(const sim_params *p, const paths_cfg *c)
+{
+    unsigned vfs = pfdrv_vfs(p);
+    if (c->path == PATH_SRIOV && vfs == 0)
+        vfs = c->vms;
+    return vfs;
+}
+
+/* Placement, and which functions the path gives to which VM. */
+static int check_functions(const sim_params *p, const paths_cfg *c, sim_err *e)
+{
+    path_kind k = (path_kind)c->path;
+    const char *path = path_kind_name(k);
+    unsigned vms = c->vms, hcores = c->host_cores;
+    unsigned cores = cpu_cfg_load(p).cores;
+    unsigned vfs = paths_vfs_for(p, c), max_vfs = nic_caps_of(p).max_vfs;
+    if (hcores >= cores)
+        return sim_err_set(e, "place.host_cores = %u leaves no core for the VMs (cpu.cores = %u)",
+                           hcores, cores);
+    if (k == PATH_PASSTHROUGH && vms != 1)
+        return sim_err_set(e,
+                           "io.path = passthrough gives the whole NIC to one VM, but "
+                           "traffic.vms = %u (use sriov to share it)",
+                           vms);
+    if (k == PATH_SRIOV) {
+        if (vms > max_vfs)
+            return sim_err_set(e,
+                               "io.path = sriov gives each VM a VF: traffic.vms = %u needs %u "
+                               "VFs, but the NIC has nic.max_vfs = %u",
+                               vms, vms, max_vfs);
+        if (vms > vfs)
+            return sim_err_set(e,
+                               "io.path = sriov gives each VM a VF: traffic.vms = %u needs %u "
+                               "VFs, but the PF driver enables nic.vfs = %u",
+                               vms, vms, vfs);
+    }
+    /* SR-IOV with nic.vfs = 0 enables a VF per VM, which pfdrv_check has not seen. */
+    if (vfs != pfdrv_vfs(p) && pfdrv_check_vfs(p, "traffic.vms (a VF each)", vfs, e) < 0)
+        return -1;
+    if (assigned(k) && !c->nic_acs) {
+        if (k == PATH_SRIOV)
+            return sim_err_set(e, "io.path = sriov: the NIC's functions share one IOMMU group "
+                                  "(io.nic_acs = false), and the PF in it stays with the host, so "
+                                  "no VF can be given to a VM");
+        if (vfs)
+            return sim_err_set(e,
+                               "io.path = %s: the PF's IOMMU group also holds its %u VFs "
+                               "(io.nic_acs = false), which stay with the host, so the PF "
+                               "cannot be given to a %s",
+                               path, vfs,
+                               path_get(k)->nic_owner == PATH_NIC_DDOM ? "driver domain" : "VM");
+    }
+    return 0;
+}
+
+/* The queue pairs each owner drives, against what its function has. */
+static int check_queues(const sim_params *p, const paths_cfg *c, sim_err *e)
+{
+    path_kind k = (path_kind)c->path;
+    const char *path = path_kind_name(k);
+    unsigned vms = c->vms, queues = c->queues, hcores = c->host_cores;
+    nic_caps caps = nic_caps_of(p);
+    unsigned pfq = caps.pf_queues;
+    if (k == PATH_NATIVE && vms * queues > pfq)
+        return sim_err_set(e,
+                           "io.path = native: each of traffic.vms = %u applications drives "
+                           "io.queues = %u PF queue pairs, %u in all, but nic.pf_queues = %u",
+                           vms, queues, vms * queues, pfq);
+    if (k == PATH_EMULATED && queues > 1)
+        return sim_err_set(e, "io.queues = %u: the emulated e1000 has one queue pair", queues);
+    if (k == PATH_SRIOV && queues > caps.queues_per_vf)
+        return sim_err_set(e,
+                           "io.queues = %u: a VF has nic.queues_per_vf = %u queue pairs",
+                           queues, caps.queues_per_vf);
+    if (k == PATH_PASSTHROUGH && queues > pfq)
+        return sim_err_set(e, "io.queues = %u: the PF has nic.pf_queues = %u queue pairs", queues,
+                           pfq);
+    path_nic_owner own = (path_nic_owner)path_get(k)->nic_owner;
+    if ((own == PATH_NIC_HOST || own == PATH_NIC_DDOM) && hcores > pfq)
+        return sim_err_set(e,
+                           "place.host_cores = %u: each host core drives one PF queue pair, "
+                           "but nic.pf_queues = %u",
+                           hcores, pfq);
+    if (path_get(k)->lane_rx_entry) {
+        if ((uint64_t)vms * queues + hcores > pfq)
+            return sim_err_set(e,
+                               "io.path = %s: the driver domain drives place.host_cores = %u "
+                               "PF queue pairs and one per VM queue, traffic.vms x io.queues = "
+                               "%u x %u, %llu in all, but nic.pf_queues = %u",
+                               path, hcores, vms, queues,
+                               (unsigned long long)vms * queues + hcores, pfq);
+        if (vms > NIC_VMDQ_FILTERS)
+            return sim_err_set(e,
+                               "io.path = %s: each of traffic.vms = %u VMs needs a MAC filter, "
+                               "but the NIC has %u",
+                               path, vms, NIC_VMDQ_FILTERS);
+    }
+    nic_drv_role role = paths_drv_role(k);
+    if (nic_drvq_mem_bytes(p, role) * queues > PLATFORM_VM_SPAN)
+        return sim_err_set(e,
+                           "io.queues = %u queue pairs' rings and buffers (%llu bytes each: "
+                           "nic.ring_entries x %s.buf_bytes) exceed a VM's 1 GiB I/O window",
+                           queues, (unsigned long long)nic_drvq_mem_bytes(p, role),
+                           nic_drv_role_prefix(role));
+    return 0;
+}
+
+/* The traffic: who talks to whom, frame and message sizes, the offered load. */
+static int check_traffic(const sim_params *p, const paths_cfg *c, sim_err *e)
+{
+    path_kind k = (path_kind)c->path;
+    const char *path = path_kind_name(k);
+    int pattern = (int)c->pattern;
+    if (pattern == IOPATH_INTER_VM) {
+        if (k == PATH_NATIVE || k == PATH_PASSTHROUGH)
+            return sim_err_set(e,
+                               "traffic.pattern = inter_vm needs two VMs that share the NIC or "
+                               "a switch; io.path = %s has %s",
+                               path, k == PATH_NATIVE ? "no VMs" : "one VM");
+        if (c->vms < 2)
+            return sim_err_set(e, "traffic.pattern = inter_vm needs traffic.vms >= 2 (it is %u)",
+                               c->vms);
+        if (path_get(k)->lane_rx_entry)
+            return sim_err_set(e,
+                               "traffic.pattern = inter_vm: io.path = %s sends each VM's frames "
+                               "from its own PF queue, past the bridge, and the NIC's switch "
+                               "does not turn frames between the PF's VMDq pools around (the "
+                               "82599's VMDq loopback is not modelled), so they would leave on "
+                               "the wire; use devdomain",
+                               path);
+    }
+    uint64_t frame = c->packet_bytes, rr = c->rr_bytes;
+    if (c->msg_bytes && pattern == IOPATH_INTER_VM)
+        return sim_err_set(e, "traffic.msg_bytes = %llu with traffic.pattern = inter_vm: TCP-like "
+                              "streams have no receive window or retransmission here, so a "
+                              "receiving VM slower than its sender would only drop",
+                           (unsigned long long)c->msg_bytes);
+    if (c->msg_bytes && pattern == IOPATH_RR)
+        return sim_err_set(e, "traffic.msg_bytes = %llu: TCP-like messages are for streams; rr "
+                              "sends one frame each way (traffic.rr_bytes)",
+                           (unsigned long long)c->msg_bytes);
+    if (c->msg_bytes && frame <= IOPATH_TCP_HDR_BYTES + NIC_FCS_BYTES)
+        return sim_err_set(e,
+                           "traffic.packet_bytes = %llu leaves no TCP payload for traffic.msg_bytes "
+                           "(the frame needs more than %u bytes: %u of headers and the FCS)",
+                           (unsigned long long)frame, IOPATH_TCP_HDR_BYTES + NIC_FCS_BYTES,
+                           IOPATH_TCP_HDR_BYTES);
+    if (rr && rr < NIC_MIN_FRAME_BYTES)
+        return sim_err_set(e,
+                           "traffic.rr_bytes = %llu is below the 64-byte minimum frame (0: "
+                           "traffic.packet_bytes)",
+                           (unsigned long long)rr);
+    nic_drv_role role = paths_drv_role(k);
+    if (nic_drv_check_frame(p, role, rr > frame ? "traffic.rr_bytes" : "traffic.packet_bytes",
+                            rr > frame ? rr : frame, e) < 0 ||
+        nic_check_offered(p, "traffic.offered_gbps", c->offered_gbps, e) < 0)
+        return -1;
+    uint64_t txq = c->txq_pkts;
+    uint64_t holds =
+        (uint64_t)nic_drv_cfg_load(p, role).qdisc_pkts + nic_caps_of(p).ring_entries - 1;
+    if (txq > holds)
+        return sim_err_set(e,
+                           "net.txq_pkts = %llu is more than a NIC queue's ring and backlog "
+                           "hold (nic.ring_entries - 1 + %s.qdisc_pkts = %llu)",
+                           (unsigned long long)txq, nic_drv_role_prefix(role),
+                           (unsigned long long)holds);
+    return 0;
+}
+
+/* How the VMs' memory is mapped in their IOMMU domains. */
+static int check_pages(const sim_params *p, const paths_cfg *c, sim_err *e)
+{
+    uint64_t page = c->guest_page_bytes;
+    if (page != 4096 && page != (2ull << 20) && page != (1ull << 30))
+        return sim_err_set(e,
+                           "io.guest_page_bytes = %llu: the IOMMU maps 4 KiB, 2 MiB or 1 GiB "
+                           "pages",
+                           (unsigned long long)page);
+    iommu_cfg ic;
+    iommu_config(p, &ic);
+    if (page == (1ull << 30) && !ic.superpage_1g)
+        return sim_err_set(e, "io.guest_page_bytes = 1 GiB needs iommu.superpage_1g = true");
+    return 0;
+}
+
+int paths_check(const sim_params *p, sim_err *e)
+{
+    if (nic_setup_check(p, e) < 0 || vtick_check(p, e) < 0)
+        return -1;
+    paths_cfg c = paths_cfg_load(p);
+    if (check_functions(p, &c, e) < 0 || check_queues(p, &c, e) < 0 ||
+        check_traffic(p, &c, e) < 0 || check_pages(p, &c, e) < 0)
+        return -1;
+    return 0;
+}
+

@@ -1,0 +1,41 @@
+/* The paths workload's own parameters (io.*, traffic.*, place.*, net.*) and their
+ * cross-parameter check, shared by the workload's build (paths.c) and its parameter
+ * file (paths_cfg.c). Private to systems/. */
+#ifndef SYSTEMS_PATHS_IMPL_H
+#define SYSTEMS_PATHS_IMPL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "host/iopath/path.h"
+#include "host/nicdrv.h"
+#include "sim/err.h"
+#include "sim/params.h"
+
+/* What the workload's own parameters set: the path, the traffic, the placement. */
+typedef struct paths_cfg {
+    uint32_t path; /* path_kind */
+    bool nic_acs;
+    uint64_t guest_page_bytes;
+    uint32_t pattern; /* iopath_pattern */
+    uint32_t packet_bytes, vms, queues, rr_bytes, rr_outstanding, msg_bytes;
+    bool gso;
+    uint32_t gso_max_bytes;
+    uint64_t tsq_bytes;
+    double offered_gbps;
+    uint32_t host_cores;
+    uint32_t backend; /* 0 auto, 1 own, 2 vcpu, 3 host */
+    uint64_t quantum_ps;
+    uint32_t txq_pkts;
+} paths_cfg;
+
+void paths_register_params(sim_params *p);
+paths_cfg paths_cfg_load(const sim_params *p);
+/* Every combination the workload cannot build, refused with the parameters' names. */
+int paths_check(const sim_params *p, sim_err *e);
+/* Whose driver runs the path's NIC queues (the PF's or an SR-IOV guest's VF's). */
+nic_drv_role paths_drv_role(path_kind k);
+/* VFs the PF driver enables: nic.vfs, or one per VM for SR-IOV when it is 0. */
+unsigned paths_vfs_for(const sim_params *p, const paths_cfg *c);
+
+#endif
