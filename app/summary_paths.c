@@ -17,6 +17,7 @@ typedef struct row {
     size_t point;
     int path, pattern;
     unsigned bytes, vms;
+    unsigned msg, queues; /* traffic.msg_bytes (0: datagrams), io.queues (1 if not swept) */
 } row;
 
 static const char *const patterns[] = {"stream_tx", "stream_rx", "bidir", "rr", "inter_vm"};
@@ -106,14 +107,120 @@ static size_t distinct(const row *rows, size_t n, size_t off, unsigned *out)
     return k;
 }
 
+/* The datagram point (one queue pair) of a path, pattern, frame size and VM count. */
 static const row *find(const row *rows, size_t n, int path, int pattern, unsigned bytes,
                        unsigned vms)
 {
     for (size_t i = 0; i < n; i++)
         if (rows[i].path == path && rows[i].pattern == pattern && rows[i].bytes == bytes &&
-            rows[i].vms == vms)
+            rows[i].vms == vms && rows[i].msg == 0 && rows[i].queues == 1)
             return &rows[i];
     return NULL;
+}
+
+/* Any point matching the pattern, VMs, message size (0: any TCP-like one when tcp) and
+ * queue pairs of a path, at the given frame size. */
+static const row *find_at(const row *rows, size_t n, int path, int pattern, unsigned bytes,
+                          unsigned vms, bool tcp, unsigned queues)
+{
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].path == path && rows[i].pattern == pattern && rows[i].bytes == bytes &&
+            rows[i].vms == vms && (rows[i].msg != 0) == tcp && rows[i].queues == queues)
+            return &rows[i];
+    return NULL;
+}
+
+/* Aggregate throughput of each path against the number of VMs, largest frames. */
+static void section_vms(FILE *t, const app_results *r, const row *rows, size_t nr,
+                        unsigned bytes, const unsigned *vmss, size_t nv)
+{
+    for (size_t pat = 0; pat < N_PATTERNS; pat++) {
+            bool any = false;
+            for (size_t i = 0; i < nr && !any; i++)
+                any = rows[i].pattern == (int)pat && rows[i].bytes == bytes && rows[i].vms != vmss[0];
+            if (!any)
+                continue;
+            fprintf(t, "\n%s, %u-byte frames: Gb/s (in brackets: how busy each VM's vCPU core "
+                    "is) against VMs:\n", patterns[pat], bytes);
+            fprintf(t, "  %-12s", "path");
+            for (size_t j = 0; j < nv; j++)
+                fprintf(t, " %14u", vmss[j]);
+            fprintf(t, "\n");
+            for (int p = 0; p < PATH_KINDS; p++) {
+                bool has = false;
+                for (size_t j = 0; j < nv && !has; j++)
+                    has = find(rows, nr, p, (int)pat, bytes, vmss[j]) != NULL;
+                if (!has)
+                    continue;
+                fprintf(t, "  %-12s", path_kind_name((path_kind)p));
+                for (size_t j = 0; j < nv; j++) {
+                    const row *w = find(rows, nr, p, (int)pat, bytes, vmss[j]);
+                    char cell[32] = "-";
+                    if (w)
+                        snprintf(cell, sizeof cell, "%.3g (%.2f)",
+                                 metric(r, w->point, "throughput_gbps"),
+                                 metric(r, w->point, "vm_cpu_util"));
+                    fprintf(t, " %14s", cell);
+                }
+                fprintf(t, "\n");
+            }
+        }
+}
+
+/* TCP-like streams (traffic.msg_bytes > 0): each path at one VM, one queue pair. */
+static void section_tcp(FILE *t, const app_results *r, const row *rows, size_t nr,
+                        unsigned bytes, unsigned vms)
+{
+    for (size_t pat = 0; pat < N_PATTERNS; pat++) {
+        bool any = false;
+        for (int p = 0; p < PATH_KINDS && !any; p++)
+            any = find_at(rows, nr, p, (int)pat, bytes, vms, true, 1) != NULL;
+        if (!any)
+            continue;
+        fprintf(t, "\n%s, TCP-like messages in %u-byte frames with offloads, %u VM%s:\n",
+                patterns[pat], bytes, vms, vms == 1 ? "" : "s");
+        table_header(t);
+        for (int p = 0; p < PATH_KINDS; p++) {
+            const row *w = find_at(rows, nr, p, (int)pat, bytes, vms, true, 1);
+            if (w)
+                table_row(t, r, w);
+        }
+    }
+}
+
+/* Datagram throughput of each path against its queue pairs per VM, smallest frames. */
+static void section_queues(FILE *t, const app_results *r, const row *rows, size_t nr,
+                           unsigned bytes, unsigned vms)
+{
+    unsigned *qs = sim_xcalloc(nr, sizeof *qs);
+    size_t nq = distinct(rows, nr, offsetof(row, queues), qs);
+    for (size_t pat = 0; nq > 1 && pat < N_PATTERNS; pat++) {
+        bool any = false;
+        for (int p = 0; p < PATH_KINDS && !any; p++)
+            any = find_at(rows, nr, p, (int)pat, bytes, vms, false, qs[nq - 1]) != NULL;
+        if (!any)
+            continue;
+        fprintf(t, "\n%s, %u-byte frames, %u VM%s: Mpps against queue pairs per VM:\n",
+                patterns[pat], bytes, vms, vms == 1 ? "" : "s");
+        fprintf(t, "  %-12s", "path");
+        for (size_t j = 0; j < nq; j++)
+            fprintf(t, " %8u", qs[j]);
+        fprintf(t, "\n");
+        for (int p = 0; p < PATH_KINDS; p++) {
+            if (!find_at(rows, nr, p, (int)pat, bytes, vms, false, qs[0]))
+                continue;
+            fprintf(t, "  %-12s", path_kind_name((path_kind)p));
+            for (size_t j = 0; j < nq; j++) {
+                const row *w = find_at(rows, nr, p, (int)pat, bytes, vms, false, qs[j]);
+                char cell[16] = "-";
+                if (w)
+                    num(cell, sizeof cell, metric(r, w->point, "throughput_mpps"));
+                fprintf(t, " %8s", cell);
+            }
+            fprintf(t, "\n");
+        }
+    }
+    free(qs);
 }
 
 int app_summary_paths(const app_results *r, char **out, sim_err *e)
@@ -135,6 +242,10 @@ int app_summary_paths(const app_results *r, char **out, sim_err *e)
             continue;
         w.bytes = (unsigned)strtoul(b, NULL, 10);
         w.vms = (unsigned)strtoul(v, NULL, 10);
+        const char *m = app_results_param(r, i, "traffic.msg_bytes");
+        const char *q = app_results_param(r, i, "io.queues");
+        w.msg = m ? (unsigned)strtoul(m, NULL, 10) : 0;
+        w.queues = q ? (unsigned)strtoul(q, NULL, 10) : 1;
         rows[nr++] = w;
     }
     if (!nr) {
@@ -170,38 +281,9 @@ int app_summary_paths(const app_results *r, char **out, sim_err *e)
             }
         }
     if (nv > 1)
-        for (size_t pat = 0; pat < N_PATTERNS; pat++) {
-            unsigned bytes = sizes[ns - 1];
-            bool any = false;
-            for (size_t i = 0; i < nr && !any; i++)
-                any = rows[i].pattern == (int)pat && rows[i].bytes == bytes && rows[i].vms != vmss[0];
-            if (!any)
-                continue;
-            fprintf(t, "\n%s, %u-byte frames: Gb/s (in brackets: how busy each VM's vCPU core "
-                    "is) against VMs:\n", patterns[pat], bytes);
-            fprintf(t, "  %-12s", "path");
-            for (size_t j = 0; j < nv; j++)
-                fprintf(t, " %14u", vmss[j]);
-            fprintf(t, "\n");
-            for (int p = 0; p < PATH_KINDS; p++) {
-                bool has = false;
-                for (size_t j = 0; j < nv && !has; j++)
-                    has = find(rows, nr, p, (int)pat, bytes, vmss[j]) != NULL;
-                if (!has)
-                    continue;
-                fprintf(t, "  %-12s", path_kind_name((path_kind)p));
-                for (size_t j = 0; j < nv; j++) {
-                    const row *w = find(rows, nr, p, (int)pat, bytes, vmss[j]);
-                    char cell[32] = "-";
-                    if (w)
-                        snprintf(cell, sizeof cell, "%.3g (%.2f)",
-                                 metric(r, w->point, "throughput_gbps"),
-                                 metric(r, w->point, "vm_cpu_util"));
-                    fprintf(t, " %14s", cell);
-                }
-                fprintf(t, "\n");
-            }
-        }
+        section_vms(t, r, rows, nr, sizes[ns - 1], vmss, nv);
+    section_tcp(t, r, rows, nr, sizes[ns - 1], vmss[0]);
+    section_queues(t, r, rows, nr, sizes[0], vmss[0]);
     free(sizes);
     free(vmss);
     free(rows);
