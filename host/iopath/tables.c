@@ -275,6 +275,23 @@ static const sim_param_def cost_params[] = {
         "Hypervisor per grant copy operation besides the copy: grant and page checks"),
     {"xen.ring_entries", SIM_PARAM_UINT, "256", "2..32768", "entries",
      "netfront/netback ring size (one 4 KiB page: 256)", SIM_AT(cost_array, v[PATH_COST_XEN_RING])},
+    {"xen.tx_copy_bytes", SIM_PARAM_UINT, "128", "0..65535", "bytes",
+     "netback transmit: bytes of a packet grant-copied into the skb (XEN_NETBACK_TX_COPY_LEN); "
+     "the rest is grant-mapped", SIM_AT(cost_array, v[PATH_COST_XEN_TX_COPY])},
+    CYC("xen.gmap_op_cycles", "1400", PATH_COST_XEN_GMAP_OP,
+        "Hypervisor per grant map operation (GNTTABOP_map_grant_ref): grant checks, pin, the "
+        "mapping and its handle"),
+    CYC("xen.gunmap_op_cycles", "1100", PATH_COST_XEN_GUNMAP_OP,
+        "Hypervisor per grant unmap operation (GNTTABOP_unmap_grant_ref) besides the TLB flush"),
+    CYC("xen.gnttab_flush_cycles", "2000", PATH_COST_XEN_GNT_FLUSH,
+        "Hypervisor TLB flush after up to 32 grant unmap operations of one hypercall "
+        "(gnttab_unmap_grant_ref, GNTTAB_UNMAP_BATCH_SIZE)"),
+    CYC("xen.dealloc_run_cycles", "300", PATH_COST_XEN_DEALLOC_RUN,
+        "netback's dealloc thread per run: wake-up loop, the dealloc ring, the unmap call "
+        "(xenvif_tx_dealloc_action)"),
+    CYC("xen.dealloc_pkt_cycles", "300", PATH_COST_XEN_DEALLOC_PKT,
+        "netback's dealloc thread per packet: the unmap op, the pending slot and the tx response "
+        "(xenvif_idx_release)"),
     /* segmentation and receive merging in the stack */
     CYC("net.gso_frame_cycles", "1100", PATH_COST_GSO_FRAME,
         "Software segmentation (skb_segment) per frame it makes, when the next device takes "
