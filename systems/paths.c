@@ -230,6 +230,10 @@ static void register_stats(paths_sys *sys, sim_stats *st)
     C(copies, "packet copies by a CPU (device model, vhost, grant copy): frames or segments");
     C(copy_bytes, "bytes copied");
     C(grant_copies, "grant copy operations");
+    C(grant_maps, "grant map operations");
+    C(grant_unmaps, "grant unmap operations");
+    C(gnttab_flushes, "TLB flushes of grant unmap hypercalls");
+    C(freed_handoffs, "items handed on once the NIC driver freed their packet (zerocopy)");
     C(switched, "packets (frames or segments) through the virtual switch");
     C(segments, "segments of more than one frame the applications' stacks built (GSO)");
     C(sw_segmented, "frames cut from segments in software (GSO, an emulated device)");
@@ -238,6 +242,8 @@ static void register_stats(paths_sys *sys, sim_stats *st)
     C(gro_flushes, "segments (or single frames) GRO passed up to the stack");
     C(notifies, "hand-offs that notified a sleeping stage");
     C(notifies_suppressed, "hand-offs to a running stage, without notification");
+    C(slot_notifies, "notifications of a stage that frees senders' ring slots (netfront's "
+                     "completions, the e1000's, vhost's transmit)");
     C(batches, "batches stage threads began: NAPI polls, vhost, netback and device-model runs");
     C(irqs, "interrupts taken by CPUs (the host's and virtual ones)");
     C(irq_blocked, "interrupt messages blocked by interrupt remapping");

@@ -323,13 +323,12 @@ START_TEST(test_batches_survive_quantum)
 }
 END_TEST
 
-/* The driver domain's throughput against netback's per-packet cost: the guest's vCPU
- * is the bottleneck, and cheaper netback work changes throughput only through the
- * event protocol's regimes (netback answers each batch with an event; a faster netback
- * answers smaller batches and the guest takes more upcalls), which move it by up to
- * about 12%. The bound (15% below the best seen at a higher cost) catches a return of
- * the 28% swings a per-packet register read in the driver domain's PF driver caused;
- * it is not monotonicity, which this protocol does not have. */
+/* The driver domain's throughput against netback's per-packet cost, MTU datagrams from
+ * one VM: netback grant-maps them and answers netfront only after the PF driver freed
+ * them, in batches from its dealloc thread (tests/test_paths_gmap.c), so the event
+ * protocol's regimes no longer move throughput (they did by up to 12% while netback
+ * answered each of its own batches at once): cheaper netback work never costs more
+ * than 1% of throughput. */
 START_TEST(test_devdomain_cost_regimes_bounded)
 {
     static const char *const back[] = {"3000", "2000", "1400", "1060", "800", "600", "400",
@@ -343,7 +342,7 @@ START_TEST(test_devdomain_cost_regimes_bounded)
         ptfx_build(&f);
         ptfx_run(&f, 1000, 2000);
         double g = ptfx_stat(&f, "throughput_gbps");
-        ck_assert_msg(g > 0.85 * best, "xen.back_pkt_cycles = %s: %.3f Gb/s, %.3f at a higher cost",
+        ck_assert_msg(g > 0.99 * best, "xen.back_pkt_cycles = %s: %.3f Gb/s, %.3f at a higher cost",
                       back[i], g, best);
         if (g > best)
             best = g;

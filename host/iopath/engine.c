@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "host/iopath/iopath.h"
+#include "host/iopath/zcopy.h"
 #include "sim/alloc.h"
 
 static uint64_t max64(uint64_t a, uint64_t b) { return a > b ? a : b; }
@@ -54,6 +55,7 @@ typedef struct exec {
     cpu_who who;
     bool urgent; /* interrupt context: preempts the core's thread work */
     iopath_gro *gro; /* the receiver's GRO (a stage thread's, a driver queue's); NULL: none */
+    iopath_stage *st; /* the stage thread running it (its batch); NULL: inline or the sender */
 } exec;
 
 static uint64_t run_on(iopath *io, unsigned core, bool urgent, uint64_t t, uint64_t cycles,
@@ -150,6 +152,8 @@ static void tsq_free(iopath *io, iopath_lane *ln, uint64_t bytes, uint64_t t)
     }
 }
 
+static void release_freed(iopath_drvq *dq, uint64_t bytes, uint64_t t);
+
 void iopath_drvq_tx_done(void *ctx, nic_drvq *q, uint64_t bytes, uint64_t t_ps)
 {
     (void)q;
@@ -158,6 +162,8 @@ void iopath_drvq_tx_done(void *ctx, nic_drvq *q, uint64_t bytes, uint64_t t_ps)
      * ring's consumer has freed them (credit_back). */
     if (dq->lane && dq->io->path->sender_ring == PATH_COST_NONE)
         tsq_free(dq->io, dq->lane, bytes, t_ps);
+    if (dq->zc)
+        release_freed(dq, bytes, t_ps);
 }
 
 static void credit_back(iopath *io, const iopath_item *it, uint64_t t)
@@ -217,6 +223,8 @@ static uint64_t notify(iopath *io, iopath_stage *st, unsigned producer_core, cpu
     }
     if (how != PATH_NOTIFY_NONE) {
         io->c.notifies++;
+        if (st->d->frees_tx_slot)
+            io->c.slot_notifies++;
         st->woken = true;
     }
     *pt = t;
@@ -273,6 +281,21 @@ static uint64_t push(const exec *px, iopath_stage *st, const iopath_item *it, ui
     return t;
 }
 
+/* The driver queue's poll freed `bytes` at t: every item waiting for a packet among
+ * them goes on to its stage, handed over in the poll's context (the skb's destructor
+ * callback, xenvif_zerocopy_callback, whose wake_up of the dealloc thread is the
+ * notification). */
+static void release_freed(iopath_drvq *dq, uint64_t bytes, uint64_t t)
+{
+    exec px = {dq->io, dq->lane, dq->core, dq->who, true, NULL, NULL};
+    iopath_zc_wait w;
+    iopath_zc_freed(dq->zc, bytes);
+    while (iopath_zc_take(dq->zc, &w)) {
+        dq->io->c.freed_handoffs++;
+        t = push(&px, w.to, &w.it, t, (path_notify)w.notify);
+    }
+}
+
 /* ---------------------------------------------------------------- the NIC */
 
 static iopath_drvq *tx_queue(iopath *io, const iopath_lane *ln)
@@ -292,10 +315,13 @@ static bool nic_full(iopath *io, const iopath_lane *ln)
     return nic_drvq_tx_inflight(q) + nic_drvq_backlog(q) >= io->txq_limit;
 }
 
-static uint64_t to_nic(const exec *x, iopath_item *it, uint64_t t)
+/* Posts `it` to the NIC queue; *nic_end gets the queue's accepted byte count after it
+ * when the queue counts them (zcopy.h) and the driver took any of it, else 0. */
+static uint64_t to_nic(const exec *x, iopath_item *it, uint64_t t, uint64_t *nic_end)
 {
     iopath *io = x->io;
     iopath_drvq *dq = tx_queue(io, x->lane);
+    *nic_end = 0;
     /* The driver's transmit work runs in the caller's context (its core). */
     dq->override = true;
     dq->override_core = x->core;
@@ -312,6 +338,9 @@ static uint64_t to_nic(const exec *x, iopath_item *it, uint64_t t)
             io->c.xmit_drops += it->frames;
             if (own_socket)
                 tsq_free(io, x->lane, item_bytes(it), t);
+        } else if (dq->zc) {
+            iopath_zc_posted(dq->zc, item_bytes(it));
+            *nic_end = dq->zc->posted_bytes;
         }
     } else {
         /* Without TSO the stack segments first (validate_xmit_skb, skb_gso_segment) and
@@ -327,6 +356,9 @@ static uint64_t to_nic(const exec *x, iopath_item *it, uint64_t t)
                 io->c.xmit_drops++;
                 if (own_socket)
                     tsq_free(io, x->lane, item_bytes(&one), t);
+            } else if (dq->zc) {
+                iopath_zc_posted(dq->zc, item_bytes(&one));
+                *nic_end = dq->zc->posted_bytes;
             }
             t = max64(t, dq->last_ps);
         }
@@ -334,6 +366,22 @@ static uint64_t to_nic(const exec *x, iopath_item *it, uint64_t t)
     nic_drvq_flush(dq->q, max64(t, dq->last_ps));
     dq->override = false;
     return max64(t, dq->last_ps);
+}
+
+/* An item holding grant mappings waits until the packet the last TO_NIC posted ends
+ * at the driver's accepted byte count `nic_end` (0: nothing was posted, so it is free
+ * now), then goes to stage `s` of its lane. */
+static uint64_t on_free(const exec *x, const path_step *s, const iopath_item *it,
+                        uint64_t nic_end, uint64_t t)
+{
+    iopath *io = x->io;
+    iopath_stage *to = x->lane->stage[s->arg];
+    iopath_drvq *dq = tx_queue(io, x->lane);
+    iopath_zc_wait w = {.end_bytes = nic_end, .it = *it, .to = to, .notify = s->notify};
+    if (nic_end && dq->zc && nic_end > dq->zc->freed_bytes && iopath_zc_park(dq->zc, &w))
+        return t;
+    io->c.freed_handoffs++;
+    return push(x, to, it, t, (path_notify)s->notify);
 }
 
 uint64_t iopath_drvq_cpu(void *ctx, uint64_t t_ps, uint64_t cycles, uint64_t stall_ps)
@@ -508,6 +556,94 @@ static uint64_t gro_receive(const exec *x, const path_stage *d, const path_step 
     return t;
 }
 
+/* ---------------------------------------------------------------- grants */
+
+static uint64_t exit_for(const exec *x, uint64_t t, hv_exit_reason r)
+{
+    return x->urgent ? hv_exit_urgent(x->io->hv, x->core, t, r) : hv_exit(x->io->hv, x->core, t, r);
+}
+
+/* Xen grant copy, done by the hypervisor inside the batch's copy hypercall: one copy
+ * operation per 4 KiB page a segment spans (xenvif_gop_frag_copy), one for a frame.
+ * With a copy length (s->arg, netback's transmit) only the packet's first bytes are
+ * copied, one operation, and a larger packet's pages are grant-mapped, an operation
+ * per 4 KiB page (xenvif_tx_build_gops: the first slot mapped past the copied part,
+ * one map per further slot), in one map hypercall per batch that maps
+ * (xenvif_tx_action: gnttab_map_refs when nr_mops != 0). */
+static uint64_t grant_copy(const exec *x, const path_step *s, iopath_item *it, uint64_t t)
+{
+    iopath *io = x->io;
+    uint32_t b = item_bytes(it);
+    uint32_t pages = (b + 4095u) / 4096u;
+    uint32_t ops = it->frames > 1 ? pages : 1u;
+    uint32_t copied = b, maps = 0;
+    if (s->arg && b > io->cost[s->arg]) {
+        copied = (uint32_t)io->cost[s->arg];
+        ops = 1;
+        maps = pages;
+    }
+    t = run(x, t, io->cost[PATH_COST_XEN_GCOPY_OP] * ops + cpu_copy_cycles(io->cpu, copied),
+            CPU_HYPERVISOR);
+    io->c.copies++;
+    io->c.grant_copies += ops;
+    io->c.copy_bytes += copied;
+    if (!maps)
+        return t;
+    if (!x->st || !x->st->batch_grant_ops)
+        t = exit_for(x, t, HV_EXIT_HYPERCALL);
+    if (x->st)
+        x->st->batch_grant_ops += maps;
+    t = run(x, t, io->cost[PATH_COST_XEN_GMAP_OP] * maps, CPU_HYPERVISOR);
+    io->c.grant_maps += maps;
+    it->grant_maps = (uint16_t)maps;
+    return t;
+}
+
+/* The hypervisor unmaps n grant mappings inside the batch's unmap hypercall and
+ * flushes the TLB once per GNTTAB_UNMAP_BATCH_SIZE operations (gnttab_unmap_grant_ref):
+ * a flush for each group of them the batch's count enters. */
+static uint64_t unmap_ops(const exec *x, uint32_t n, uint64_t t)
+{
+    iopath *io = x->io;
+    uint32_t before = x->st ? x->st->batch_grant_ops : 0;
+    if (!n)
+        return t;
+    uint32_t b = PATH_GNTTAB_UNMAP_BATCH;
+    uint32_t flushes = (before + n + b - 1) / b - (before + b - 1) / b;
+    if (x->st)
+        x->st->batch_grant_ops += n;
+    t = run(x, t,
+            io->cost[PATH_COST_XEN_GUNMAP_OP] * n + io->cost[PATH_COST_XEN_GNT_FLUSH] * flushes,
+            CPU_HYPERVISOR);
+    io->c.grant_unmaps += n;
+    io->c.gnttab_flushes += flushes;
+    return t;
+}
+
+/* GRANT_UNMAP per packet: the item's mappings, if a run's unmap has not taken them.
+ * Per run (it NULL): the mappings of every item ready in the stage's queue, up to the
+ * batch's budget, in one go before any of them is answered (xenvif_tx_dealloc_action
+ * collects all that were freed, unmaps them in one gnttab_unmap_refs, then releases
+ * each). */
+static uint64_t grant_unmap(const exec *x, iopath_item *it, uint64_t t)
+{
+    if (it) {
+        t = unmap_ops(x, it->grant_maps, t);
+        it->grant_maps = 0;
+        return t;
+    }
+    iopath_stage *st = x->st;
+    uint32_t n = 0;
+    for (uint32_t k = 0; st && k < st->len && st->batch + k < x->io->budget; k++) {
+        iopath_item *q = &st->q[(st->head + k) % st->cap];
+        if (q->ready_ps > t)
+            break;
+        n += q->grant_maps;
+        q->grant_maps = 0;
+    }
+    return unmap_ops(x, n, t);
+}
+
 /* ---------------------------------------------------------------- steps */
 
 static uint64_t exec_from(const exec *x, const path_stage *d, const path_step *first,
@@ -515,10 +651,11 @@ static uint64_t exec_from(const exec *x, const path_stage *d, const path_step *f
 {
     iopath *io = x->io;
     bool away = false; /* the packet went elsewhere (a VM behind the switch, a stage) */
+    uint64_t nic_end = 0; /* where the last TO_NIC's packet ends in its queue (on_free) */
     for (const path_step *s = first; s->op != PATH_OP_END; s++) {
         if (s->when != when)
             continue;
-        if (away && s->op != PATH_OP_COMPLETE)
+        if (away && s->op != PATH_OP_COMPLETE && s->op != PATH_OP_ON_FREE)
             continue;
         uint64_t rep = s->n ? io->cost[s->n] : 1;
         switch ((path_op)s->op) {
@@ -537,22 +674,11 @@ static uint64_t exec_from(const exec *x, const path_stage *d, const path_step *f
         case PATH_OP_SOCK_COPY:
             t = run(x, t, cpu_copy_cycles(io->cpu, item_payload(io, it)), x->who);
             break;
-        case PATH_OP_GRANT_COPY: {
-            /* Done by the hypervisor inside the batch's hypercall: one copy operation per
-             * 4 KiB page a segment spans (xenvif_gop_frag_copy), one for a frame. */
-            uint32_t b = item_bytes(it);
-            uint32_t ops = it->frames > 1 ? (b + 4095u) / 4096u : 1u;
-            t = run(x, t, io->cost[PATH_COST_XEN_GCOPY_OP] * ops + cpu_copy_cycles(io->cpu, b),
-                    CPU_HYPERVISOR);
-            io->c.copies++;
-            io->c.grant_copies += ops;
-            io->c.copy_bytes += b;
-            break;
-        }
+        case PATH_OP_GRANT_COPY: t = grant_copy(x, s, it, t); break;
+        case PATH_OP_GRANT_UNMAP: t = grant_unmap(x, it, t); break;
         case PATH_OP_EXIT:
             for (uint64_t r = 0; r < rep; r++)
-                t = x->urgent ? hv_exit_urgent(io->hv, x->core, t, (hv_exit_reason)s->arg)
-                              : hv_exit(io->hv, x->core, t, (hv_exit_reason)s->arg);
+                t = exit_for(x, t, (hv_exit_reason)s->arg);
             break;
         case PATH_OP_SWITCH: t = do_switch(x, it, t, &away); break;
         case PATH_OP_TO_STAGE:
@@ -566,7 +692,11 @@ static uint64_t exec_from(const exec *x, const path_stage *d, const path_step *f
             t = push(x, io->lane[it->src_lane].stage[s->arg], &tok, t, (path_notify)s->notify);
             break;
         }
-        case PATH_OP_TO_NIC: t = to_nic(x, it, t); break;
+        case PATH_OP_TO_NIC: t = to_nic(x, it, t, &nic_end); break;
+        case PATH_OP_ON_FREE:
+            if (it->grant_maps)
+                return on_free(x, s, it, nic_end, t);
+            break;
         case PATH_OP_DELIVER:
             deliver(x, it, t);
             away = true;
@@ -606,7 +736,7 @@ static void on_stage(void *ctx)
     uint64_t now = sim_now_ps(io->kernel);
     uint64_t t = max64(now, st->t_free);
     uint64_t limit = now + io->quantum_ps;
-    exec x = {io, st->lane, st->core, (cpu_who)d->who, d->urgent, &st->gro};
+    exec x = {io, st->lane, st->core, (cpu_who)d->who, d->urgent, &st->gro, st};
     st->blocked_nic = false;
     if (st->woken) {
         st->woken = false;
@@ -642,6 +772,7 @@ static void on_stage(void *ctx)
         }
         if (!st->batch) {
             io->c.batches++;
+            st->batch_grant_ops = 0;
             t = exec_steps(&x, d, NULL, t, PATH_PER_RUN);
         }
         iopath_item it = *head;
@@ -746,7 +877,7 @@ static void on_sender(void *ctx)
     uint64_t now = sim_now_ps(io->kernel);
     uint64_t t = max64(now, s->t_free);
     uint64_t limit = now + io->quantum_ps;
-    exec x = {io, ln, ln->vcpu_core, (cpu_who)d->who, false, NULL};
+    exec x = {io, ln, ln->vcpu_core, (cpu_who)d->who, false, NULL, NULL};
     bool rr = io->pattern == IOPATH_RR;
     bool wait = false; /* stopped until something else wakes it */
     for (unsigned k = 0;; k++) {
@@ -823,7 +954,7 @@ void iopath_drvq_rx(void *ctx, nic_drvq *q, const nic_pkt *p, uint64_t t_ps)
     iopath_drvq *dq = ctx;
     iopath *io = dq->io;
     const path_stage *d = rx_stage(io, dq);
-    exec x = {io, dq->lane, dq->core, (cpu_who)d->who, true, &dq->gro};
+    exec x = {io, dq->lane, dq->core, (cpu_who)d->who, true, &dq->gro, NULL};
     iopath_item it = {.pkt = *p,
                       .frames = 1,
                       .last_bytes = p->len_bytes,
@@ -842,7 +973,7 @@ void iopath_drvq_rx_done(void *ctx, nic_drvq *q, uint64_t t_ps)
     if (!dq->gro.n)
         return;
     const path_stage *d = rx_stage(dq->io, dq);
-    exec x = {dq->io, dq->lane, dq->core, (cpu_who)d->who, true, &dq->gro};
+    exec x = {dq->io, dq->lane, dq->core, (cpu_who)d->who, true, &dq->gro, NULL};
     uint64_t t = gro_flush(&x, max64(t_ps, dq->ahead_ps));
     if (t > dq->ahead_ps)
         dq->ahead_ps = t;
@@ -897,6 +1028,14 @@ void iopath_build_stages(iopath *io)
         snprintf(name, sizeof name, "net.ln%u.sender", v);
         ln->snd.ev = sim_event_create(io->kernel, name, on_sender, ln);
     }
+    /* Items that wait for their packet's free (ON_FREE) each hold a sender's ring slot
+     * (the guest's buffer) until then: every queue can hold all of them. */
+    bool waits = false;
+    for (uint8_t s = 0; s < pd->nstages; s++)
+        waits = waits || stage_has(&pd->stages[s], PATH_OP_ON_FREE);
+    uint64_t slots = pd->sender_ring ? io->cost[pd->sender_ring] : io->nic_ring_entries;
+    for (unsigned i = 0; waits && i < io->ndq; i++)
+        io->dq[i]->zc = iopath_zc_create((uint32_t)(slots * io->nlanes + 1));
 }
 
 void iopath_start(iopath *io, uint64_t t_ps)
@@ -915,6 +1054,10 @@ void iopath_start(iopath *io, uint64_t t_ps)
 
 void iopath_destroy_stages(iopath *io)
 {
+    for (unsigned i = 0; io->dq && i < io->ndq; i++) {
+        iopath_zc_destroy(io->dq[i]->zc);
+        io->dq[i]->zc = NULL;
+    }
     if (!io->lane)
         return;
     for (unsigned v = 0; v < io->nlanes; v++)

@@ -71,6 +71,8 @@ typedef struct iopath_item {
     uint16_t producer_core;
     uint8_t producer_who, notify; /* cpu_who, path_notify */
     bool producer_urgent;
+    uint16_t grant_maps; /* pages of it a driver domain holds grant-mapped (GRANT_COPY with
+                            a copy length) until a GRANT_UNMAP */
 } iopath_item;
 #define IOPATH_FROM_WIRE 0xffffu
 
@@ -111,6 +113,7 @@ typedef struct iopath_stage {
     uint64_t last_irq_ps;
     uint64_t irq_gap_ps;
     uint32_t batch; /* items taken in the current software batch (0: none begun) */
+    uint32_t batch_grant_ops; /* grant map or unmap operations in the current batch */
     iopath_gro gro;
     bool asleep, woken, blocked_nic, has_nic;
 } iopath_stage;
@@ -133,6 +136,7 @@ typedef struct iopath_drvq {
     bool override_urgent;
     uint64_t ahead_ps, last_ps;
     iopath_gro gro; /* GRO of the receive work inline in its poll */
+    struct iopath_zc *zc; /* items waiting for their packet's free (zcopy.h); NULL: none */
 } iopath_drvq;
 
 typedef struct iopath_sender {
@@ -180,8 +184,13 @@ typedef struct iopath_counters {
     uint64_t gro_merged;        /* received frames GRO merged into a held segment */
     uint64_t gro_flushes;       /* segments GRO passed up */
     uint64_t grant_copies;
+    uint64_t grant_maps, grant_unmaps; /* grant map and unmap operations */
+    uint64_t gnttab_flushes;    /* TLB flushes of grant unmap hypercalls */
+    uint64_t freed_handoffs;    /* items handed on when the NIC driver freed their packet */
     uint64_t switched;
     uint64_t notifies, notifies_suppressed;
+    uint64_t slot_notifies;     /* notifications of a stage that gives senders their ring
+                                   slots back (a completion handler, vhost's transmit) */
     uint64_t batches;           /* software batches stage threads began (NAPI polls, runs) */
     uint64_t irqs;              /* interrupts CPUs took: the host's and virtual ones */
     uint64_t irq_blocked;       /* interrupt messages the IOMMU blocked */
@@ -243,7 +252,8 @@ void iopath_drvq_rx(void *ctx, nic_drvq *q, const nic_pkt *p, uint64_t t_ps);
 /* The queue's poll has ended at t (nic_drv_rx_done_fn): GRO passes up what it holds. */
 void iopath_drvq_rx_done(void *ctx, nic_drvq *q, uint64_t t_ps);
 /* The queue's poll reclaimed transmitted packets (nic_drv_tx_done_fn): the owning
- * application's socket frees them. */
+ * application's socket frees them, and items waiting for those packets' free
+ * (PATH_OP_ON_FREE) go on. */
 void iopath_drvq_tx_done(void *ctx, nic_drvq *q, uint64_t bytes, uint64_t t_ps);
 /* The CPU seam of every driver queue (nic_drv_cpu_fn; ctx is the iopath_drvq). */
 uint64_t iopath_drvq_cpu(void *ctx, uint64_t t_ps, uint64_t cycles, uint64_t stall_ps);

@@ -51,7 +51,11 @@ typedef enum path_op {
     PATH_OP_RUN,        /* cycles of cost `arg` (times `n` if given) */
     PATH_OP_COPY,       /* memcpy of the packet's host-side bytes (cpu_copy_cycles) */
     PATH_OP_EXIT,       /* the VM this stage runs in exits for reason `arg` (hv_exit_reason) */
-    PATH_OP_GRANT_COPY, /* Xen grant copy: the hypervisor checks the grant and copies */
+    PATH_OP_GRANT_COPY, /* Xen grant copy: the hypervisor checks the grant and copies; with
+                           `arg` (a cost giving bytes) it copies only that many of the
+                           packet's first bytes and grant-maps the rest, a map operation
+                           per 4 KiB page (the item then holds the mappings), in one
+                           map hypercall per batch that maps */
     PATH_OP_SWITCH,     /* the virtual switch: on to the uplink (next steps) or to a VM */
     PATH_OP_TO_STAGE,   /* hand to stage `arg` of the same VM, notified by `notify` */
     PATH_OP_COMPLETE,   /* a completion to stage `arg` of the sending VM, by `notify` */
@@ -67,7 +71,20 @@ typedef enum path_op {
                            steps after it run once per merged segment, when the stage's
                            activation (or the NIC driver's poll) ends, the flow changes or
                            the segment is full; a no-op without path offload GRO */
+    PATH_OP_ON_FREE,    /* an item holding grant mappings goes on at stage `arg` of its
+                           lane once the NIC driver has freed the packet that the last
+                           TO_NIC posted (notified by `notify`); the steps after this one
+                           run only for an item holding none */
+    PATH_OP_GRANT_UNMAP, /* the hypervisor unmaps grant mappings: an operation each, and a
+                            TLB flush per PATH_GNTTAB_UNMAP_BATCH of them in the stage's
+                            batch (one unmap hypercall per batch: an EXIT step per run);
+                            per packet the item's, per run those of every item ready in
+                            the stage's queue (up to the budget) */
 } path_op;
+
+/* Unmap operations Xen does between two TLB flushes (grant_table.c,
+ * GNTTAB_UNMAP_BATCH_SIZE in gnttab_unmap_grant_ref). */
+#define PATH_GNTTAB_UNMAP_BATCH 32u
 
 /* Offloads a path's steps depend on, each a switch (path_offloads_load). */
 typedef enum path_offload {
@@ -128,6 +145,12 @@ typedef enum path_cost {
     PATH_COST_XEN_BACK_PKT,  /* xen.back_pkt_cycles */
     PATH_COST_XEN_GCOPY_OP,  /* xen.gcopy_op_cycles */
     PATH_COST_XEN_RING,      /* xen.ring_entries */
+    PATH_COST_XEN_TX_COPY,   /* xen.tx_copy_bytes */
+    PATH_COST_XEN_GMAP_OP,   /* xen.gmap_op_cycles */
+    PATH_COST_XEN_GUNMAP_OP, /* xen.gunmap_op_cycles */
+    PATH_COST_XEN_GNT_FLUSH, /* xen.gnttab_flush_cycles */
+    PATH_COST_XEN_DEALLOC_RUN, /* xen.dealloc_run_cycles */
+    PATH_COST_XEN_DEALLOC_PKT, /* xen.dealloc_pkt_cycles */
     PATH_COST_GSO_FRAME,     /* net.gso_frame_cycles */
     PATH_COST_GRO_PKT,     /* net.gro_pkt_cycles */
     PATH_COSTS
@@ -137,7 +160,7 @@ typedef struct path_step {
     uint8_t op;     /* path_op */
     uint8_t when;   /* path_when */
     uint8_t arg;    /* cost, exit reason or stage */
-    uint8_t notify; /* path_notify (TO_STAGE, COMPLETE) */
+    uint8_t notify; /* path_notify (TO_STAGE, COMPLETE, ON_FREE) */
     uint8_t n;      /* a cost giving a repeat count (RUN, EXIT); 0: once */
 } path_step;
 

@@ -16,6 +16,10 @@
 #define RUN_WAKE(c) {PATH_OP_RUN, PATH_PER_WAKE, (c), 0, 0}
 #define COPY {PATH_OP_COPY, PATH_PER_PKT, 0, 0, 0}
 #define GRANT_COPY {PATH_OP_GRANT_COPY, PATH_PER_PKT, 0, 0, 0}
+#define GRANT_COPY_HEAD(len) {PATH_OP_GRANT_COPY, PATH_PER_PKT, (len), 0, 0}
+#define GRANT_UNMAP {PATH_OP_GRANT_UNMAP, PATH_PER_PKT, 0, 0, 0}
+#define GRANT_UNMAP_RUN {PATH_OP_GRANT_UNMAP, PATH_PER_RUN, 0, 0, 0}
+#define ON_FREE(s, how) {PATH_OP_ON_FREE, PATH_PER_PKT, (s), (how), 0}
 #define EXIT(r) {PATH_OP_EXIT, PATH_PER_PKT, (r), 0, 0}
 #define EXIT_RUN(r) {PATH_OP_EXIT, PATH_PER_RUN, (r), 0, 0}
 #define EXIT_WAKE_N(r, n) {PATH_OP_EXIT, PATH_PER_WAKE, (r), 0, (n)}
@@ -46,7 +50,8 @@
 /* What Xen's split driver has on every path through a driver domain (devdomain,
  * vmdq), stage numbers shared: 0 netfront's transmit, 1 netback's (the paths' own),
  * 2 netfront's completion handler, 3 the driver domain's PF poll of its queues with the
- * bridge, 4 netback's receive, 5 netfront's receive. */
+ * bridge, 4 netback's receive, 5 netfront's receive; netback's dealloc thread comes
+ * after the paths' own stages (XEN_NETBACK_TX_STEPS names it). */
 #define XEN_DESC                                                                           \
     .nic_owner = PATH_NIC_DDOM, .tx_entry = 0, .rx_entry = 3, .switch_entry = 4,           \
     .switch_notify = PATH_NOTIFY_WAKE, .sender_ring = PATH_COST_XEN_RING,                  \
@@ -62,6 +67,31 @@
 #define XEN_DDOM_RX                                                                        \
     {.name = "ddom-rx", .urgent = true, .place = PATH_PLACE_HOST, .who = CPU_HOST,        \
      .steps = {GRO, SWITCH, END}}
+/* netback's transmit (xenvif_tx_action): one grant-copy hypercall per batch
+ * (gnttab_batch_copy); per packet its own work and a grant copy of the first
+ * xen.tx_copy_bytes into the skb's linear area, the rest grant-mapped as frags
+ * (xenvif_tx_build_gops, XEN_NETBACK_TX_COPY_LEN; gnttab_map_refs once per batch that
+ * maps); then `fwd` (XEN_BRIDGE, or nothing) and the PF driver. A packet that fit the
+ * copy is answered at once (xenvif_tx_submit: xenvif_idx_release); a mapped one when
+ * the PF driver frees its skb (xenvif_zerocopy_callback), by the dealloc thread, stage
+ * `dealloc`, woken for it. */
+#define XEN_NETBACK_TX_STEPS(dealloc, fwd)                                                 \
+    {EXIT_RUN(HV_EXIT_HYPERCALL), RUN(PATH_COST_XEN_BACK_PKT),                             \
+     GRANT_COPY_HEAD(PATH_COST_XEN_TX_COPY), fwd TO_NIC,                                   \
+     ON_FREE((dealloc), PATH_NOTIFY_WAKE), COMPLETE(2, PATH_NOTIFY_EVTCHN), END}
+/* netback's dealloc thread (xenvif_dealloc_kthread, xenvif_tx_dealloc_action): per
+ * run, its loop and one unmap hypercall for everything freed so far (gnttab_unmap_refs:
+ * the hypervisor's unmaps with their TLB flushes); per packet the response
+ * (xenvif_idx_release: make_tx_response, push_tx_responses), which raises netfront's
+ * event only if netfront sleeps. A packet freed while the batch runs is unmapped on
+ * its own (GRANT_UNMAP per packet). */
+#define XEN_BRIDGE SWITCH,
+#define XEN_NETBACK_DEALLOC                                                                \
+    {.name = "netback-dealloc", .place = PATH_PLACE_BACKEND, .who = CPU_HOST,             \
+     .ring = PATH_COST_XEN_RING,                                                          \
+     .steps = {RUN_RUN(PATH_COST_XEN_DEALLOC_RUN), EXIT_RUN(HV_EXIT_HYPERCALL),             \
+               GRANT_UNMAP_RUN, GRANT_UNMAP, RUN(PATH_COST_XEN_DEALLOC_PKT),                \
+               COMPLETE(2, PATH_NOTIFY_EVTCHN), END}}
 #define XEN_NETBACK_RX                                                                     \
     {.name = "netback-rx", .place = PATH_PLACE_BACKEND, .who = CPU_HOST,                  \
      .ring = PATH_COST_XEN_RING,                                                          \
@@ -168,25 +198,25 @@ static const path_desc paths[PATH_KINDS] = {
 
     /* Xen split driver: netfront grants its buffers and signals netback over an event
      * channel (a hypercall) unless netback is still working the ring; netback in the
-     * driver domain grant-copies (one hypercall per batch, the hypervisor checks each
-     * grant and copies), bridges to the PF driver, and answers with responses and an
-     * event (a hypercall, a virtual interrupt in the guest). Receive: the driver
+     * driver domain grant-copies a packet's head and grant-maps the rest
+     * (XEN_NETBACK_TX_STEPS), bridges to the PF driver, and answers with responses and an
+     * event (a hypercall, a virtual interrupt in the guest): at once for a packet it
+     * copied whole, from its dealloc thread once the PF driver freed a mapped one. Receive: the driver
      * domain's PF driver and bridge hand frames to netback, which grant-copies into
      * buffers the guest posted and signals.
      * Segments: with feature-gso-tcpv4 (xen.gso) netfront and netback pass whole
      * segments both ways, a grant copy per 4 KiB page of them. */
     [PATH_DEVDOMAIN] = {
-        .name = "devdomain", .kind = PATH_DEVDOMAIN, XEN_DESC, .nstages = 6,
+        .name = "devdomain", .kind = PATH_DEVDOMAIN, XEN_DESC, .nstages = 7,
         .stages = {
             XEN_FRONT_TX,
             {.name = "netback-tx", .place = PATH_PLACE_BACKEND, .who = CPU_HOST,
-             .ring = PATH_COST_XEN_RING,
-             .steps = {EXIT_RUN(HV_EXIT_HYPERCALL), RUN(PATH_COST_XEN_BACK_PKT), GRANT_COPY,
-                       SWITCH, TO_NIC, COMPLETE(2, PATH_NOTIFY_EVTCHN), END}},
+             .ring = PATH_COST_XEN_RING, .steps = XEN_NETBACK_TX_STEPS(6, XEN_BRIDGE)},
             XEN_FRONT_TXCLEAN,
             XEN_DDOM_RX,
             XEN_NETBACK_RX,
             XEN_FRONT_RX,
+            XEN_NETBACK_DEALLOC,
         }},
 
     /* Xen's split driver over a multi-queue NIC (Santos et al., USENIX ATC 2008; Intel's
@@ -198,19 +228,18 @@ static const path_desc paths[PATH_KINDS] = {
      * The grant copies stay. The driver domain's default queues (ddom-rx: broadcast and
      * unknown unicast) keep the bridge. */
     [PATH_VMDQ] = {
-        .name = "vmdq", .kind = PATH_VMDQ, XEN_DESC, .lane_rx_entry = 6, .nstages = 7,
+        .name = "vmdq", .kind = PATH_VMDQ, XEN_DESC, .lane_rx_entry = 6, .nstages = 8,
         .stages = {
             XEN_FRONT_TX,
             {.name = "netback-tx", .place = PATH_PLACE_BACKEND, .who = CPU_HOST,
-             .ring = PATH_COST_XEN_RING,
-             .steps = {EXIT_RUN(HV_EXIT_HYPERCALL), RUN(PATH_COST_XEN_BACK_PKT), GRANT_COPY,
-                       TO_NIC, COMPLETE(2, PATH_NOTIFY_EVTCHN), END}},
+             .ring = PATH_COST_XEN_RING, .steps = XEN_NETBACK_TX_STEPS(7, )},
             XEN_FRONT_TXCLEAN,
             XEN_DDOM_RX,
             XEN_NETBACK_RX,
             XEN_FRONT_RX,
             {.name = "ddom-vmq-rx", .urgent = true, .place = PATH_PLACE_HOST, .who = CPU_HOST,
              .steps = {GRO, TO_STAGE(4, PATH_NOTIFY_WAKE), END}},
+            XEN_NETBACK_DEALLOC,
         }},
 };
 
@@ -275,6 +304,23 @@ static const sim_param_def cost_params[] = {
         "Hypervisor per grant copy operation besides the copy: grant and page checks"),
     {"xen.ring_entries", SIM_PARAM_UINT, "256", "2..32768", "entries",
      "netfront/netback ring size (one 4 KiB page: 256)", SIM_AT(cost_array, v[PATH_COST_XEN_RING])},
+    {"xen.tx_copy_bytes", SIM_PARAM_UINT, "128", "0..65535", "bytes",
+     "netback transmit: bytes of a packet grant-copied into the skb (XEN_NETBACK_TX_COPY_LEN); "
+     "the rest is grant-mapped", SIM_AT(cost_array, v[PATH_COST_XEN_TX_COPY])},
+    CYC("xen.gmap_op_cycles", "1400", PATH_COST_XEN_GMAP_OP,
+        "Hypervisor per grant map operation (GNTTABOP_map_grant_ref): grant checks, pin, the "
+        "mapping and its handle"),
+    CYC("xen.gunmap_op_cycles", "1100", PATH_COST_XEN_GUNMAP_OP,
+        "Hypervisor per grant unmap operation (GNTTABOP_unmap_grant_ref) besides the TLB flush"),
+    CYC("xen.gnttab_flush_cycles", "2000", PATH_COST_XEN_GNT_FLUSH,
+        "Hypervisor TLB flush after up to 32 grant unmap operations of one hypercall "
+        "(gnttab_unmap_grant_ref, GNTTAB_UNMAP_BATCH_SIZE)"),
+    CYC("xen.dealloc_run_cycles", "300", PATH_COST_XEN_DEALLOC_RUN,
+        "netback's dealloc thread per run: wake-up loop, the dealloc ring, the unmap call "
+        "(xenvif_tx_dealloc_action)"),
+    CYC("xen.dealloc_pkt_cycles", "300", PATH_COST_XEN_DEALLOC_PKT,
+        "netback's dealloc thread per packet: the unmap op, the pending slot and the tx response "
+        "(xenvif_idx_release)"),
     /* segmentation and receive merging in the stack */
     CYC("net.gso_frame_cycles", "1100", PATH_COST_GSO_FRAME,
         "Software segmentation (skb_segment) per frame it makes, when the next device takes "
