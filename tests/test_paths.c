@@ -329,7 +329,7 @@ END_TEST
  * protocol's regimes no longer move throughput (they did by up to 12% while netback
  * answered each of its own batches at once): cheaper netback work never costs more
  * than 1% of throughput. */
-START_TEST(test_devdomain_cost_regimes_bounded)
+START_TEST(test_devdomain_monotonic_in_netback_cost)
 {
     static const char *const back[] = {"3000", "2000", "1400", "1060", "800", "600", "400",
                                        "200"};
@@ -485,7 +485,7 @@ int main(void)
     tcase_add_test(tc, test_sriov_stream_tx_exit_interrupts);
     tcase_add_test(tc, test_passthrough_stream_tx);
     tcase_add_test(tc, test_batches_survive_quantum);
-    tcase_add_test(tc, test_devdomain_cost_regimes_bounded);
+    tcase_add_test(tc, test_devdomain_monotonic_in_netback_cost);
     tcase_add_test(tc, test_paths_drive_the_nic_with_their_driver_role);
     tcase_add_test(tc, test_posted_interrupts_remove_exits);
     tcase_add_test(tc, test_config_space_exits);
