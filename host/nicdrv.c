@@ -545,7 +545,7 @@ static void on_poll(void *ctx)
     nic_itr_count_tx(&q->itr, cleaned, freed_bytes);
     t = cpu(q, t, q->cfg.clean_cycles * cleaned, 0);
     if (cleaned && q->tx_done_fn)
-        q->tx_done_fn(q->rx_ctx, q, freed_bytes, t);
+        q->tx_done_fn(q->rx_ctx, q, cleaned, freed_bytes, t);
 
     /* Take received packets, up to the budget. */
     uint32_t done = 0;

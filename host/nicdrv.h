@@ -168,10 +168,11 @@ void nic_drvq_set_rx_handler(nic_drvq *q, nic_drv_rx_fn fn, void *ctx);
  * where GRO passes up what it merged (napi_complete_done). */
 typedef void (*nic_drv_rx_done_fn)(void *ctx, nic_drvq *q, uint64_t t_ps);
 void nic_drvq_set_rx_done(nic_drvq *q, nic_drv_rx_done_fn fn);
-/* Called (with the rx handler's ctx) when a poll has reclaimed transmitted descriptors,
- * with their host-side bytes: the stack frees those packets (TCP Small Queues count
- * them until then). */
-typedef void (*nic_drv_tx_done_fn)(void *ctx, nic_drvq *q, uint64_t bytes, uint64_t t_ps);
+/* Called (with the rx handler's ctx) when a poll has reclaimed transmitted descriptors:
+ * their count (frames) and host-side bytes. The stack frees those packets (their
+ * socket counts them until then). */
+typedef void (*nic_drv_tx_done_fn)(void *ctx, nic_drvq *q, uint32_t frames, uint64_t bytes,
+                                   uint64_t t_ps);
 void nic_drvq_set_tx_done(nic_drvq *q, nic_drv_tx_done_fn fn);
 
 /* The CPU seam: run `cycles` of driver work, then stall `stall_ps` on MMIO reads,

@@ -659,6 +659,7 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
     io->gso = sys->cfg.gso;
     io->gso_max_bytes = sys->cfg.gso_max_bytes;
     io->tsq_limit_bytes = sys->cfg.tsq_bytes;
+    io->sndbuf_bytes = sys->cfg.sndbuf_bytes;
     io->nic_ring_entries = nic_caps_of(p).ring_entries;
     path_costs_load(p, io->cost);
     path_offloads_load(p, io->off);

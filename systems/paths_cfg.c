@@ -50,6 +50,11 @@ static const sim_param_def paths_params[] = {
     {"net.gso_max_bytes", SIM_PARAM_UINT, "65536", "1518..65536", "bytes",
      "Largest segment the stack builds and GRO merges (Linux GSO_MAX_SIZE, GRO_MAX_SIZE)",
      SIM_AT(paths_cfg, gso_max_bytes)},
+    {"net.sndbuf_bytes", SIM_PARAM_UINT, "212992", "4096..1GiB", "bytes",
+     "Datagram streams: a socket's send buffer, the truesize of its packets not yet freed "
+     "(queued below it, in a ring, or on the wire) before a send waits (sk_sndbuf, "
+     "net.core.wmem_default)",
+     SIM_AT(paths_cfg, sndbuf_bytes)},
     {"net.tsq_bytes", SIM_PARAM_UINT, "1MiB", "1518..1GiB", "bytes",
      "TCP-like streams: TCP Small Queues, the bytes a socket may have sent and not yet freed "
      "(queued below TCP, in a ring, or on the wire) before it waits (tcp_small_queue_check, "

@@ -21,7 +21,7 @@ typedef struct paths_cfg {
     uint32_t packet_bytes, vms, queues, rr_bytes, rr_outstanding, msg_bytes;
     bool gso;
     uint32_t gso_max_bytes;
-    uint64_t tsq_bytes;
+    uint64_t tsq_bytes, sndbuf_bytes;
     double offered_gbps;
     uint32_t host_cores;
     uint32_t backend; /* 0 auto, 1 own, 2 vcpu, 3 host */

@@ -290,6 +290,32 @@ START_TEST(test_gro_holds_several_flows)
 }
 END_TEST
 
+/* A datagram socket's send buffer bounds what it has queued: at a 1 Gb/s line a sender
+ * far faster than the wire keeps sndbuf / (1,514 + 576 bytes of truesize) MTU
+ * datagrams in the ring, not yet reclaimed; a datagram waits for those and for what the
+ * NIC holds in its transmit buffer. Halving the send buffer takes half of the first
+ * part off the wait. */
+START_TEST(test_sndbuf_bounds_datagram_queueing)
+{
+    double p50[2];
+    const char *buf[2] = {"212992", "106496"};
+    for (int i = 0; i < 2; i++) {
+        ptfx f;
+        ptfx_params(&f, "native", "stream_tx");
+        ptfx_set(&f, "traffic.packet_bytes", "1518");
+        ptfx_set(&f, "nic.line_gbps", "1");
+        ptfx_set(&f, "net.sndbuf_bytes", buf[i]);
+        ptfx_build(&f);
+        ptfx_run(&f, 3000, 3000);
+        p50[i] = stat(&f, "latency_ns_p50");
+        ptfx_free(&f);
+    }
+    double frame_ns = (1518 + 20) * 8.0; /* with preamble and gap, at 1 Gb/s */
+    double saved_ns = (212992.0 - 106496.0) / 2090.0 * frame_ns;
+    ck_assert(fabs((p50[0] - p50[1]) / saved_ns - 1.0) < 0.1);
+}
+END_TEST
+
 /* Bad configurations of TCP-like streams are refused with the parameter's name. */
 START_TEST(test_tcp_config_errors)
 {
@@ -330,6 +356,7 @@ int main(void)
     tcase_add_test(tc, test_message_bytes);
     tcase_add_test(tc, test_tsq_bounds_queueing);
     tcase_add_test(tc, test_segments_fit_rings_and_tsq);
+    tcase_add_test(tc, test_sndbuf_bounds_datagram_queueing);
     tcase_add_test(tc, test_gro_holds_several_flows);
     tcase_add_test(tc, test_tcp_config_errors);
     suite_add_tcase(s, tc);

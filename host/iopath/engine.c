@@ -129,39 +129,53 @@ static void sender_kick(iopath_lane *ln, uint64_t t)
     sim_event_notify_at(ln->snd.ev, max64(t, now));
 }
 
-/* TCP Small Queues (tcp_small_queue_check): a socket may hand down a packet of `bytes`
- * while what it has below TCP stays under the limit, and always when it has nothing
- * there, however large the packet. */
-static bool tsq_room(const iopath *io, const iopath_sender *s, uint64_t bytes)
+/* What a socket's packet of `frames` frames and `bytes` host-side bytes counts against
+ * it: a TCP-like stream's bytes (TCP Small Queues), a datagram's truesize, the data and
+ * struct sk_buff with skb_shared_info, 576 bytes on x86-64 (SKB_TRUESIZE; the data's
+ * slab rounding is not counted). */
+#define SKB_TRUESIZE_OVERHEAD 576u
+static uint64_t sock_charge(const iopath *io, uint32_t frames, uint64_t bytes)
 {
-    return s->tsq_bytes == 0 || s->tsq_bytes + bytes <= io->tsq_limit_bytes;
+    return io->msg_bytes ? bytes : bytes + (uint64_t)SKB_TRUESIZE_OVERHEAD * frames;
 }
 
-/* The socket frees sent bytes (the skb's destructor, also for a packet dropped on the
- * way): a sender TCP Small Queues stopped goes on once its next packet has room
- * (tcp_tsq_handler). */
-static void tsq_free(iopath *io, iopath_lane *ln, uint64_t bytes, uint64_t t)
+/* A socket may hand down a packet of `charge` while what it has below it stays under
+ * its limit, and always when it has nothing there, however large the packet: TCP Small
+ * Queues for TCP-like streams (tcp_small_queue_check), the send buffer for datagrams
+ * (sock_alloc_send_pskb waits while sk_wmem_alloc >= sk_sndbuf). */
+static bool sock_room(const iopath *io, const iopath_sender *s, uint64_t charge)
 {
-    if (!io->msg_bytes)
+    uint64_t limit = io->msg_bytes ? io->tsq_limit_bytes : io->sndbuf_bytes;
+    return s->wmem_bytes == 0 || s->wmem_bytes + charge <= limit;
+}
+
+/* The socket frees sent packets (the skb's destructor, also for a packet dropped on the
+ * way): a sender that waited goes on once its next packet has room (tcp_tsq_handler,
+ * sock_def_write_space). Request-response senders are not limited this way. */
+static void sock_free(iopath *io, iopath_lane *ln, uint32_t frames, uint64_t bytes, uint64_t t)
+{
+    if (io->pattern == IOPATH_RR)
         return;
     iopath_sender *s = &ln->snd;
-    s->tsq_bytes -= bytes < s->tsq_bytes ? bytes : s->tsq_bytes;
-    if (s->tsq_blocked && tsq_room(io, s, s->tsq_need_bytes)) {
-        s->tsq_blocked = false;
+    uint64_t c = sock_charge(io, frames, bytes);
+    s->wmem_bytes -= c < s->wmem_bytes ? c : s->wmem_bytes;
+    if (s->wmem_blocked && sock_room(io, s, s->wmem_need_bytes)) {
+        s->wmem_blocked = false;
         sender_kick(ln, t);
     }
 }
 
 static void release_freed(iopath_drvq *dq, uint64_t bytes, uint64_t t);
 
-void iopath_drvq_tx_done(void *ctx, nic_drvq *q, uint64_t bytes, uint64_t t_ps)
+void iopath_drvq_tx_done(void *ctx, nic_drvq *q, uint32_t frames, uint64_t bytes,
+                         uint64_t t_ps)
 {
     (void)q;
     iopath_drvq *dq = ctx;
     /* The socket's own packets when it posts to the NIC queue itself; behind a ring the
      * ring's consumer has freed them (credit_back). */
     if (dq->lane && dq->io->path->sender_ring == PATH_COST_NONE)
-        tsq_free(dq->io, dq->lane, bytes, t_ps);
+        sock_free(dq->io, dq->lane, frames, bytes, t_ps);
     if (dq->zc)
         release_freed(dq, bytes, t_ps);
 }
@@ -171,7 +185,7 @@ static void credit_back(iopath *io, const iopath_item *it, uint64_t t)
     if (it->src_lane >= io->nlanes)
         return;
     iopath_lane *ln = &io->lane[it->src_lane];
-    tsq_free(io, ln, item_bytes(it), t);
+    sock_free(io, ln, it->frames, item_bytes(it), t);
     if (ln->tx_credits < ln->tx_cap)
         ln->tx_credits++;
     /* Wake a sender that stopped on a full ring once a quarter of it is free, so it
@@ -337,7 +351,7 @@ static uint64_t to_nic(const exec *x, iopath_item *it, uint64_t t, uint64_t *nic
         if (nic_drvq_xmit_segment(dq->q, &it->pkt, it->frames, it->last_bytes, t) < 0) {
             io->c.xmit_drops += it->frames;
             if (own_socket)
-                tsq_free(io, x->lane, item_bytes(it), t);
+                sock_free(io, x->lane, it->frames, item_bytes(it), t);
         } else if (dq->zc) {
             iopath_zc_posted(dq->zc, item_bytes(it));
             *nic_end = dq->zc->posted_bytes;
@@ -355,7 +369,7 @@ static uint64_t to_nic(const exec *x, iopath_item *it, uint64_t t, uint64_t *nic
             if (nic_drvq_xmit(dq->q, &one.pkt, max64(t, dq->last_ps)) < 0) {
                 io->c.xmit_drops++;
                 if (own_socket)
-                    tsq_free(io, x->lane, item_bytes(&one), t);
+                    sock_free(io, x->lane, 1, item_bytes(&one), t);
             } else if (dq->zc) {
                 iopath_zc_posted(dq->zc, item_bytes(&one));
                 *nic_end = dq->zc->posted_bytes;
@@ -893,11 +907,13 @@ static void on_sender(void *ctx)
         if (k && t > limit)
             break;
         uint16_t frames = next_frames(io, s, rr);
-        if (io->msg_bytes && !rr && !tsq_room(io, s, (uint64_t)frames * io->frame_bytes)) {
-            /* tcp_small_queue_check: enough of this socket's data is below TCP. */
+        uint64_t charge = sock_charge(io, frames, (uint64_t)frames * io->frame_bytes);
+        if (!rr && !sock_room(io, s, charge)) {
+            /* Enough of this socket's data is below it (TCP Small Queues, the send
+             * buffer): it waits for some to be freed. */
             io->c.sender_blocks++;
-            s->tsq_blocked = true;
-            s->tsq_need_bytes = (uint64_t)frames * io->frame_bytes;
+            s->wmem_blocked = true;
+            s->wmem_need_bytes = charge;
             wait = true;
             break;
         }
@@ -923,8 +939,8 @@ static void on_sender(void *ctx)
         if (io->path->sender_ring != PATH_COST_NONE)
             ln->tx_credits -= want;
         io->c.sent += it.frames;
-        if (io->msg_bytes && !rr)
-            s->tsq_bytes += item_bytes(&it);
+        if (!rr)
+            s->wmem_bytes += sock_charge(io, it.frames, item_bytes(&it));
         if (it.frames > 1)
             io->c.segments++;
         t = exec_steps(&x, d, &it, t, PATH_PER_PKT);

@@ -147,9 +147,11 @@ typedef struct iopath_sender {
     uint32_t flow;
     uint32_t rr_due; /* rr: requests it may send now (responses received) */
     uint32_t msg_left_bytes; /* TCP-like: payload of the current message not yet sent */
-    uint64_t tsq_bytes;      /* TCP-like: bytes sent and not yet freed (TCP Small Queues) */
-    bool tsq_blocked;        /* waiting for tsq_bytes to fall */
-    uint64_t tsq_need_bytes; /* the packet it waits to send */
+    /* The socket's memory (sk_wmem_alloc): what it sent and has not yet been freed,
+     * bytes for TCP-like streams, SKB_TRUESIZE per frame for datagrams. */
+    uint64_t wmem_bytes;
+    bool wmem_blocked;        /* waiting for wmem_bytes to fall */
+    uint64_t wmem_need_bytes; /* the packet it waits to send */
     bool blocked, active;
 } iopath_sender;
 
@@ -216,6 +218,7 @@ struct iopath {
      * also merges up to; 0: every packet is one UDP-like frame. */
     uint32_t msg_bytes, gso_max_bytes;
     uint64_t tsq_limit_bytes;  /* TCP Small Queues: bytes a socket has below TCP */
+    uint64_t sndbuf_bytes;     /* a datagram socket's send buffer (truesize) */
     uint32_t nic_ring_entries; /* descriptors in each NIC ring */
     bool gso;
     bool off[PATH_OFFLOADS];   /* path_offloads_load */
@@ -254,7 +257,8 @@ void iopath_drvq_rx_done(void *ctx, nic_drvq *q, uint64_t t_ps);
 /* The queue's poll reclaimed transmitted packets (nic_drv_tx_done_fn): the owning
  * application's socket frees them, and items waiting for those packets' free
  * (PATH_OP_ON_FREE) go on. */
-void iopath_drvq_tx_done(void *ctx, nic_drvq *q, uint64_t bytes, uint64_t t_ps);
+void iopath_drvq_tx_done(void *ctx, nic_drvq *q, uint32_t frames, uint64_t bytes,
+                         uint64_t t_ps);
 /* The CPU seam of every driver queue (nic_drv_cpu_fn; ctx is the iopath_drvq). */
 uint64_t iopath_drvq_cpu(void *ctx, uint64_t t_ps, uint64_t cycles, uint64_t stall_ps);
 /* An interrupt message the IOMMU remapped or posted (iommu_irq_fn; ctx is the iopath):
