@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "host/halt.h"
 #include "sim/alloc.h"
 
 /* The hv.* parameters. */
@@ -19,10 +20,12 @@ struct hv {
     hv_cfg cfg;
     uint64_t exits[HV_EXIT_REASONS];
     uint64_t posted, injected;
+    halt *halt;
 };
 
 static const char *const exit_names[HV_EXIT_REASONS] = {
     "mmio_user", "mmio_kernel", "hypercall", "extint", "eoi", "ipi", "config", "timer", "msr",
+    "hlt",
 };
 
 #define EXIT_COST(name, def, reason, doc)                                                     \
@@ -48,6 +51,9 @@ static const sim_param_def hv_params[] = {
               "exit (or the host's hrtimer interrupt) and the timer interrupt injected on entry"),
     EXIT_COST("hv.msr_exit_cycles", "2565", HV_EXIT_MSR,
               "A guest write of MSR_IA32_TSC_DEADLINE, trapped and handled in the host kernel"),
+    EXIT_COST("hv.hlt_exit_cycles", "2565", HV_EXIT_HLT,
+              "The guest's HLT, trapped and handled in the host kernel (kvm_emulate_halt), "
+              "round trip"),
     {"hv.ioeventfd_cycles", SIM_PARAM_UINT, "560", "0..10000000", "cycles",
      "ioeventfd signal waking a host thread after a kernel-handled exit",
      SIM_AT(hv_cfg, ioeventfd_cycles)},
@@ -61,6 +67,7 @@ static const sim_param_def hv_params[] = {
 void hv_register_params(sim_params *p)
 {
     sim_params_add_table(p, hv_params, SIM_TABLE_LEN(hv_params));
+    halt_register_params(p);
 }
 
 const char *hv_exit_name(hv_exit_reason r) { return r < HV_EXIT_REASONS ? exit_names[r] : "?"; }
@@ -82,6 +89,9 @@ hv *hv_create(const sim_params *p, sim_stats *stats, cpu *c)
 }
 
 void hv_destroy(hv *h) { free(h); }
+
+void hv_set_halt(hv *h, halt *w) { h->halt = w; }
+halt *hv_halt(const hv *h) { return h->halt; }
 
 uint64_t hv_exit_cycles(const hv *h, hv_exit_reason r)
 {
@@ -110,6 +120,12 @@ uint64_t hv_exit_urgent(hv *h, unsigned core, uint64_t t_ps, hv_exit_reason r)
 
 uint64_t hv_deliver_irq(hv *h, unsigned core, uint64_t t_ps, bool posted)
 {
+    if (halt_idle(h->halt, core, t_ps)) {
+        /* kvm_vcpu_kick wakes the halted vCPU; the interrupt is in its PIR or injected on
+         * entry. */
+        posted ? h->posted++ : h->injected++;
+        return halt_wake(h->halt, core, t_ps, HALT_BY_IRQ);
+    }
     if (posted) {
         /* The IOMMU sets the PIR bit and the notification vector is processed by the
          * CPU without leaving guest mode (Intel SDM Vol. 3 29.6). */

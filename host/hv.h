@@ -27,14 +27,20 @@ typedef enum hv_exit_reason {
     HV_EXIT_TIMER,       /* the guest's timer deadline expired while it ran (host/vtick.h) */
     HV_EXIT_MSR,         /* a model-specific register write handled in the host kernel (the
                             guest re-arming its TSC deadline) */
+    HV_EXIT_HLT,         /* the guest halted: nothing to run (host/halt.h) */
     HV_EXIT_REASONS
 } hv_exit_reason;
 
 typedef struct hv hv;
+struct halt;
 
 void hv_register_params(sim_params *p);
 hv *hv_create(const sim_params *p, sim_stats *stats, cpu *c);
 void hv_destroy(hv *h);
+/* vCPUs halt when idle (host/halt.h): a virtual interrupt to a halted vCPU wakes it
+ * (hv_deliver_irq) and is injected on entry, with no exit. NULL: they never halt. */
+void hv_set_halt(hv *h, struct halt *w);
+struct halt *hv_halt(const hv *h);
 
 const char *hv_exit_name(hv_exit_reason r);
 uint64_t hv_exit_cycles(const hv *h, hv_exit_reason r);
@@ -54,7 +60,8 @@ bool hv_posted(const hv *h);
 
 /* Deliver a virtual interrupt to the vCPU on `core` at t_ps. Exit-based: an external-
  * interrupt exit, the virtual interrupt injected on entry; posted (with APIC
- * virtualization): no exit. Returns when the guest's interrupt handler can start.
+ * virtualization): no exit. A halted vCPU is woken instead (halt_wake) and takes the
+ * interrupt on entry, with no exit either way. Returns when the guest's interrupt handler can start.
  * Interrupt work preempts the vCPU's thread work (cpu_run_urgent), as does the EOI. */
 uint64_t hv_deliver_irq(hv *h, unsigned core, uint64_t t_ps, bool posted);
 /* The guest's handler acknowledges the interrupt at t_ps: an EOI exit unless the APIC

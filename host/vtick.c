@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "host/halt.h"
 #include "sim/alloc.h"
 
 enum { TIMER_EXIT, TIMER_POSTED }; /* tick.guest_timer, in its choices' order */
@@ -175,7 +176,11 @@ static void guest_tick(vtick *t, unsigned core, uint64_t now)
 {
     hv *h = t->hv;
     uint64_t u = now;
-    if (t->cfg.guest_timer == TIMER_EXIT)
+    /* A halted vCPU's deadline fires in the host (KVM's hrtimer, apic_timer_expired):
+     * the vCPU is woken and takes the interrupt on entry, with no timer exit. */
+    if (halt_idle(hv_halt(h), core, now))
+        u = halt_wake(hv_halt(h), core, now, HALT_BY_TIMER);
+    else if (t->cfg.guest_timer == TIMER_EXIT)
         u = hv_exit_urgent(h, core, u, HV_EXIT_TIMER);
     /* sysvec_apic_timer_interrupt acknowledges the LAPIC before the tick's work. */
     u = hv_eoi(h, core, u, hv_posted(h));
@@ -189,7 +194,10 @@ static void host_tick(vtick *t, unsigned core, uint64_t now)
 {
     const core_state *s = &t->core[core];
     uint64_t u = now;
-    if (s->vcpu) {
+    if (s->vcpu && halt_idle(hv_halt(t->hv), core, now)) {
+        /* The vCPU is halted, in the host: no exit; it stays halted. */
+        halt_settle(hv_halt(t->hv), core, now);
+    } else if (s->vcpu) {
         u = hv_exit_urgent(t->hv, core, u, HV_EXIT_EXTINT);
         t->host_exits++;
     }

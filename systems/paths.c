@@ -187,9 +187,24 @@ static double m_vm_util(const sim_stats *s, void *ctx)
 {
     paths_sys *sys = ctx;
     double el = (double)sim_stats_elapsed_ps(s), busy = 0;
-    for (unsigned i = 0; i < sys->io.nlanes; i++)
-        busy += (double)cpu_core_busy_ps(sys->io.cpu, sys->io.lane[i].vcpu_core);
+    for (unsigned i = 0; i < sys->io.nlanes; i++) {
+        unsigned c = sys->io.lane[i].vcpu_core;
+        busy += halt_spins(sys->io.halt, c) ? el : (double)cpu_core_busy_ps(sys->io.cpu, c);
+    }
     return el > 0 ? busy / (el * sys->io.nlanes) : 0.0;
+}
+
+/* Cycles of the idle loops of vCPUs that never halt (hv.vcpu_halt = false): a host sees
+ * their cores busy all the time. */
+static double spin_cycles(const sim_stats *s, const paths_sys *sys)
+{
+    double el = (double)sim_stats_elapsed_ps(s), idle = 0;
+    for (unsigned c = 0; c < cpu_cores(sys->io.cpu); c++) {
+        double b = (double)cpu_core_busy_ps(sys->io.cpu, c);
+        if (halt_spins(sys->io.halt, c) && b < el)
+            idle += el - b;
+    }
+    return idle * cpu_ghz(sys->io.cpu) / 1000.0;
 }
 
 static double m_cores_busy(const sim_stats *s, void *ctx)
@@ -199,6 +214,7 @@ static double m_cores_busy(const sim_stats *s, void *ctx)
     double used = 0;
     for (int w = 0; w < CPU_WHO_COUNT; w++)
         used += (double)cpu_cycles(sys->io.cpu, (cpu_who)w);
+    used += spin_cycles(s, sys);
     return c > 0 ? used / c : 0.0;
 }
 
@@ -312,6 +328,7 @@ static void paths_destroy(void *system)
     platform_destroy(sys->pf);
     vswitch_destroy(sys->io.vsw);
     vtick_destroy(sys->tick);
+    halt_destroy(sys->io.halt);
     hv_destroy(sys->io.hv);
     cpu_destroy(sys->io.cpu);
     free(sys);
@@ -666,6 +683,8 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
 
     io->cpu = cpu_create(p, ctx->stats);
     io->hv = hv_create(p, ctx->stats, io->cpu);
+    io->halt = halt_create(p, ctx->stats, io->cpu, io->hv);
+    hv_set_halt(io->hv, io->halt);
     /* The IOMMU is on whatever iommu.mode says: VMs' memory is remapped. */
     sys->pf = platform_create(ctx, obs, true);
     io->iommu = sys->pf->iommu;
@@ -693,6 +712,12 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
         ln->port = (uint16_t)(1 + ln->vm);
         if (hv_posted(io->hv))
             ln->pd_addr = iommu_pid_create(io->iommu, PI_NOTIFY_VECTOR, ln->vcpu_core);
+        /* The VM's vCPU halts when idle; a native application's thread blocks. (The
+         * driver domain's vCPUs do not halt.) */
+        if (io->path->nic_owner == PATH_NIC_APP)
+            halt_add_thread(io->halt, ln->vcpu_core);
+        else
+            halt_add_vcpu(io->halt, ln->vcpu_core);
     }
     if (io->path->switch_entry != PATH_NO_STAGE)
         io->vsw = vswitch_create(p, ctx->stats, "vswitch", 1 + io->vms);

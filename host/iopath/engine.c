@@ -111,12 +111,15 @@ void iopath_on_irq(void *ctx, const iommu_irq_outcome *o)
     }
     iopath_drvq *dq = io->dq[o->index];
     uint64_t t = o->t_ps;
-    if (o->kind == IOMMU_IRQ_POSTED)
+    if (o->kind == IOMMU_IRQ_POSTED) {
         iommu_pid_drain(io->iommu, o->pd_addr); /* the running vCPU takes the request */
+        t = halt_wake(io->halt, dq->core, t, HALT_BY_PI); /* a blocked one: wake-up vector */
+    }
     if (dq->via_hv) {
         t = deliver_virq(io, dq->core, t);
     } else {
         io->c.irqs++;
+        t = halt_wake(io->halt, dq->core, t, HALT_BY_IRQ); /* a blocked thread's core */
     }
     nic_drvq_irq(dq->q, t);
 }
@@ -889,7 +892,8 @@ static void on_sender(void *ctx)
     iopath_sender *s = &ln->snd;
     const path_stage *d = &io->path->stages[io->path->tx_entry];
     uint64_t now = sim_now_ps(io->kernel);
-    uint64_t t = max64(now, s->t_free);
+    /* Its timer or a kick wakes a vCPU (thread) that halted meanwhile. */
+    uint64_t t = halt_wake(io->halt, ln->vcpu_core, max64(now, s->t_free), HALT_BY_TIMER);
     uint64_t limit = now + io->quantum_ps;
     exec x = {io, ln, ln->vcpu_core, (cpu_who)d->who, false, NULL, NULL};
     bool rr = io->pattern == IOPATH_RR;

@@ -35,6 +35,7 @@
 #include <stdint.h>
 
 #include "host/cpu.h"
+#include "host/halt.h"
 #include "host/hv.h"
 #include "host/iopath/path.h"
 #include "host/nicdrv.h"
@@ -229,6 +230,7 @@ struct iopath {
     uint32_t rr_outstanding;   /* rr: requests each VM keeps in flight */
     cpu *cpu;
     hv *hv;
+    halt *halt;                /* idle vCPUs and application threads halt; NULL: never */
     vswitch *vsw;              /* NULL when the path has no switch */
     iommu *iommu;              /* interrupt remapping and posting */
     iopath_lane *lane;         /* nlanes of them, VM by VM */

@@ -1,0 +1,80 @@
+/* vCPUs and application threads that halt when idle, and what waking them costs.
+ *
+ * A vCPU (KVM on x86) with nothing to run executes HLT: a HLT exit (HV_EXIT_HLT's
+ * round trip, booked when it halts; its re-entry is counted there, not at the resume),
+ * then kvm_vcpu_halt polls for the vCPU's current window (its halt_poll_ns; the core
+ * stays busy, hypervisor cycles), then kvm_vcpu_block sleeps (the core is idle). An
+ * event for it (a virtual interrupt, an IOMMU-posted interrupt, a timer, a kick) ends
+ * the halt: before the window is over the poll loop sees it (kvm_vcpu_check_block) and
+ * the vCPU resumes at once; after, the vCPU's thread is woken (cpu.wakeup_ns before it
+ * runs, cpu.wakeup_cycles on its core), and a posted interrupt first takes the wake-up
+ * vector (pi_wakeup_handler, hv.pi_wakeup_cycles). The window follows KVM's policy
+ * (virt/kvm/kvm_main.c kvm_vcpu_halt): it starts at 0; a halt that ended after the
+ * window but within hv.halt_poll_ns grows it (grow_halt_poll_ns: times _grow, at least
+ * _grow_start, at most hv.halt_poll_ns); a halt longer than hv.halt_poll_ns shrinks it
+ * (shrink_halt_poll_ns: divided by _shrink, 0 if _shrink is 0, 0 below _grow_start); a
+ * halt that ended within the window leaves it.
+ *
+ * A native application thread with nothing to do blocks in its kernel: no exit, no
+ * polling; an event wakes it with the scheduler's wake-up (cpu.wakeup_ns, then
+ * cpu.wakeup_cycles, its own kernel's: CPU_GUEST).
+ *
+ * Timing is lazy: the vCPU (thread) on a core is idle from the end of the last work
+ * booked on its core (cpu_busy_until_ps) to the event's time; halt_wake books the halt
+ * in that gap when the event comes (halt_settle earlier, when a host tick is about to
+ * run on the core). Work booked on the core in the gap later (work
+ * booked ahead of the clock) is not moved: the error is bounded by how far threads book
+ * ahead (net.quantum_ns).
+ *
+ * With hv.vcpu_halt = false nothing halts (the guest's idle loop spins: timing as if the
+ * vCPU always ran; halt_spins says a host sees the vCPU's core busy all the time) and a
+ * native thread is woken for free. */
+#ifndef HOST_HALT_H
+#define HOST_HALT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "host/cpu.h"
+#include "host/hv.h"
+#include "sim/params.h"
+#include "sim/stats.h"
+
+typedef struct halt halt;
+
+/* What ends a halt. */
+typedef enum halt_why {
+    HALT_BY_IRQ,   /* a virtual interrupt injected (or posted by KVM itself: irqfd) */
+    HALT_BY_PI,    /* an IOMMU-posted interrupt: the wake-up vector on the vCPU's core */
+    HALT_BY_TIMER, /* the guest's (or thread's) timer, a kick from another thread */
+} halt_why;
+
+void halt_register_params(sim_params *p);
+/* The HLT exit is the hypervisor's (hv_exit). */
+halt *halt_create(const sim_params *p, sim_stats *stats, cpu *c, hv *v);
+void halt_destroy(halt *h);
+
+/* A VM's vCPU runs on `core` (halts: HLT exit, polling, blocking); a native application
+ * thread on `core` (blocks). Cores registered with neither never halt. */
+void halt_add_vcpu(halt *h, unsigned core);
+void halt_add_thread(halt *h, unsigned core);
+bool halt_enabled(const halt *h);
+/* Whether the vCPU on `core` spins when idle (registered, halting off): a host sees its
+ * core busy all the time. */
+bool halt_spins(const halt *h, unsigned core);
+
+/* Whether the vCPU (thread) on `core` is halted at t: registered, halting on, and its
+ * core's work ended before t. */
+bool halt_idle(const halt *h, unsigned core, uint64_t t_ps);
+/* An event for the vCPU (thread) on `core` at t: if it is halted, its halt is booked
+ * (above) and this returns when it runs again; else t. h may be NULL. */
+uint64_t halt_wake(halt *h, unsigned core, uint64_t t_ps, halt_why why);
+/* Other work is about to run on a halted vCPU's core at now (a host tick): the halt so
+ * far is booked first (the HLT exit, polling up to now), and the vCPU stays halted:
+ * polling goes on after that work while the window lasts. */
+void halt_settle(halt *h, unsigned core, uint64_t now_ps);
+
+/* The vCPU's current poll window (ps). */
+uint64_t halt_poll_window_ps(const halt *h, unsigned core);
+
+#endif
