@@ -77,6 +77,8 @@ START_TEST(test_sriov_stream_tx_exit_interrupts)
     ptfx f;
     ptfx_params(&f, "sriov", "stream_tx");
     ptfx_set(&f, "traffic.vms", "2");
+    /* Running vCPUs: an interrupt that wakes a halted one takes no exit (test_halt.c). */
+    ptfx_set(&f, "hv.vcpu_halt", "false");
     ptfx_build(&f);
     ptfx_run(&f, 300, 500);
     ck_assert(ptfx_stat(&f, "nic.vf0.tx_frames") > 50 && ptfx_stat(&f, "nic.vf1.tx_frames") > 50);
@@ -139,7 +141,8 @@ START_TEST(test_paths_drive_the_nic_with_their_driver_role)
 END_TEST
 
 /* Posted interrupts remove the injection and EOI exits: the same interrupts arrive
- * (posted through the IOMMU's descriptors), and no exit is left. */
+ * (posted through the IOMMU's descriptors), and no exit is left (running vCPUs: a
+ * halting one takes HLT exits, test_halt.c). */
 START_TEST(test_posted_interrupts_remove_exits)
 {
     const char *paths[] = {"passthrough", "sriov"};
@@ -147,6 +150,7 @@ START_TEST(test_posted_interrupts_remove_exits)
         ptfx f;
         ptfx_params(&f, paths[i], "rr");
         ptfx_set(&f, "hv.irq_delivery", "posted");
+        ptfx_set(&f, "hv.vcpu_halt", "false");
         ptfx_build(&f);
         ptfx_run(&f, 300, 500);
         double irqs = ptfx_stat(&f, "net.irqs");
@@ -159,6 +163,7 @@ START_TEST(test_posted_interrupts_remove_exits)
         ptfx_free(&f);
 
         ptfx_params(&f, paths[i], "rr");
+        ptfx_set(&f, "hv.vcpu_halt", "false");
         ptfx_build(&f);
         ptfx_run(&f, 300, 500);
         double injected = ptfx_stat(&f, "hv.irqs_injected");
@@ -234,6 +239,7 @@ START_TEST(test_paravirt_steps)
      * interrupt into the guest (irqfd) at most once per packet. */
     ptfx_params(&f, "paravirt", "stream_rx");
     ptfx_set(&f, "traffic.offered_gbps", "0.1");
+    ptfx_set(&f, "hv.vcpu_halt", "false"); /* each interrupt exits a running vCPU */
     ptfx_build(&f);
     ptfx_run(&f, 300, 1000);
     double in = ptfx_stat(&f, "net.delivered");
@@ -364,8 +370,9 @@ START_TEST(test_inter_vm)
     ck_assert(in > 50);
     ck_assert_double_eq(ptfx_stat(&f, "nic.pf.tx_frames"), 0);
     ck_assert_double_eq(ptfx_stat(&f, "net.misdelivered"), 0);
-    /* Two copies: out of the sender's ring, into the receiver's. */
-    ck_assert(ptfx_stat(&f, "net.copies") >= 2 * in - EDGE_PKTS);
+    /* Two copies: out of the sender's ring, into the receiver's (up to the packets in
+     * flight at the window's edges, about 7 at 14 us and 0.5 Mpps). */
+    ck_assert(ptfx_stat(&f, "net.copies") >= 2 * in - 2 * EDGE_PKTS);
     ptfx_free(&f);
 
     ptfx_params(&f, "sriov", "inter_vm");

@@ -119,7 +119,8 @@ START_TEST(test_rx_skips_the_bridge)
     ptfx_run(&f, 300, 1000);
     double got = ptfx_stat(&f, "net.delivered"), sent = ptfx_stat(&f, "peer.tx_frames");
     ck_assert(got > 1000);
-    ck_assert(fabs(got - sent) <= EDGE * 8);
+    /* Up to the frames in flight at the window's edges (about 65 us at 2 Mpps). */
+    ck_assert(fabs(got - sent) <= EDGE * 10);
     ck_assert_double_eq(ptfx_stat(&f, "net.switched"), 0);
     ck_assert_double_eq(ptfx_stat(&f, "vswitch.forwarded"), 0);
     ck_assert_double_eq(ptfx_stat(&f, "net.misdelivered"), 0);
