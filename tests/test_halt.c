@@ -1,0 +1,312 @@
+/* Idle vCPUs halt (host/halt.h): the HLT exit, KVM's halt polling with its window grown
+ * and shrunk as kvm_vcpu_halt does, the block and the wake-up (with the posted-interrupt
+ * wake-up vector), checked on the module against its description; then on the paths
+ * workload: CPU at low load against vCPUs that spin, and what the wake-up adds to a
+ * round trip. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "host/cpu.h"
+#include "host/halt.h"
+#include "host/hv.h"
+#include "tests/paths_fixture.h"
+
+/* ---------------------------------------------------------------- the module */
+
+/* At 2 GHz a cycle is 500 ps: the HLT exit (2,565 cycles) 1,282.5 ns, the scheduler's
+ * wake-up 2,000 ns and 2,000 cycles (1,000 ns), the wake-up vector 1,500 cycles. */
+#define NS 1000ull
+#define HLT_PS 1282500ull
+#define WAKE_PS (2000 * NS + 1000 * NS)
+#define PI_PS 750000ull
+
+typedef struct hfx {
+    sim_params *p;
+    sim_stats *s;
+    cpu *c;
+    hv *v;
+    halt *h;
+} hfx;
+
+static void hfx_init(hfx *f, const char *const *set)
+{
+    f->p = sim_params_create();
+    cpu_register_params(f->p);
+    hv_register_params(f->p);
+    sim_err e;
+    ck_assert(sim_params_set(f->p, "cpu.ghz", "2", "t", &e) == 0);
+    ck_assert(sim_params_set(f->p, "cpu.cores", "2", "t", &e) == 0);
+    for (; set && set[0]; set += 2)
+        ck_assert_msg(sim_params_set(f->p, set[0], set[1], "t", &e) == 0, "%s", e.msg);
+    f->s = sim_stats_create();
+    f->c = cpu_create(f->p, f->s);
+    f->v = hv_create(f->p, f->s, f->c);
+    f->h = halt_create(f->p, f->s, f->c, f->v);
+    hv_set_halt(f->v, f->h);
+    halt_add_vcpu(f->h, 0);
+}
+
+static void hfx_free(hfx *f)
+{
+    halt_destroy(f->h);
+    hv_destroy(f->v);
+    cpu_destroy(f->c);
+    sim_stats_destroy(f->s);
+    sim_params_destroy(f->p);
+}
+
+static double stat(const hfx *f, const char *name)
+{
+    double v = 0;
+    ck_assert_msg(sim_stats_get(f->s, name, &v), "no stat %s", name);
+    return v;
+}
+
+/* The vCPU runs 1000 cycles (500 ns) from t, then has nothing to do: returns when its
+ * work ends, where its next halt starts. */
+static uint64_t work(hfx *f, uint64_t t)
+{
+    return cpu_run(f->c, 0, t, 1000, CPU_GUEST);
+}
+
+/* An idle vCPU halts: a HLT exit when its work ends. Its window starts at 0, so the
+ * first halt blocks and an interrupt wakes it with the scheduler's wake-up; the window
+ * then grows to halt_poll_ns_grow_start, and an interrupt within it ends the next halt
+ * while KVM polls, with no block and nothing more than the polling before it. */
+START_TEST(test_idle_vcpu_halts_and_polls)
+{
+    hfx f;
+    hfx_init(&f, NULL);
+    uint64_t idle = work(&f, 0);
+    ck_assert(!halt_idle(f.h, 0, idle));
+    ck_assert(halt_idle(f.h, 0, idle + 1));
+    ck_assert_uint_eq(halt_poll_window_ps(f.h, 0), 0);
+    uint64_t t = 20000 * NS;
+    uint64_t ready = halt_wake(f.h, 0, t, HALT_BY_IRQ);
+    ck_assert_uint_eq(ready, t + WAKE_PS);
+    ck_assert_double_eq(stat(&f, "halt.halts"), 1);
+    ck_assert_double_eq(stat(&f, "halt.blocks"), 1);
+    ck_assert_double_eq(stat(&f, "hv.exits.hlt"), 1);
+    ck_assert_double_eq(stat(&f, "halt.poll_ps"), 0);
+    ck_assert_uint_eq(halt_poll_window_ps(f.h, 0), 10000 * NS);
+
+    /* Running: an event for it costs nothing. */
+    idle = work(&f, ready);
+    ck_assert_uint_eq(halt_wake(f.h, 0, idle, HALT_BY_IRQ), idle);
+    /* Halted again; an interrupt 5 us after its work ended, 3.7 us into the window. */
+    uint64_t busy0 = cpu_core_busy_ps(f.c, 0);
+    t = idle + 5000 * NS;
+    ready = halt_wake(f.h, 0, t, HALT_BY_IRQ);
+    ck_assert(ready >= t && ready - t <= 500); /* polling booked in whole cycles */
+    ck_assert_double_eq(stat(&f, "halt.halts"), 2);
+    ck_assert_double_eq(stat(&f, "halt.poll_ends"), 1);
+    ck_assert_double_eq(stat(&f, "halt.blocks"), 1);
+    double polled = t - (idle + HLT_PS);
+    ck_assert_double_eq(stat(&f, "halt.poll_ps"), polled);
+    /* The core was busy all along: the HLT exit, then polling (hypervisor cycles). */
+    ck_assert(fabs((double)(cpu_core_busy_ps(f.c, 0) - busy0) - (double)(ready - idle)) <= 500);
+    /* A halt within the window leaves it. */
+    ck_assert_uint_eq(halt_poll_window_ps(f.h, 0), 10000 * NS);
+    hfx_free(&f);
+}
+END_TEST
+
+/* The window grows after a halt that blocked for less than halt_poll_ns (times 2: 10,
+ * 20, 40 us ... up to 200), and shrinks after one longer than halt_poll_ns (halved, then
+ * 0 once below halt_poll_ns_grow_start; with a shrink of 0 at once), so a halt that
+ * blocks with the whole 200 us polled shrinks it. */
+START_TEST(test_window_grows_and_shrinks)
+{
+    hfx f;
+    hfx_init(&f, NULL);
+    uint64_t t = 0;
+    uint64_t want[] = {10000, 20000, 40000, 80000, 160000, 200000, 100000};
+    for (unsigned i = 0; i < sizeof want / sizeof want[0]; i++) {
+        /* Each halt ends 20 us after its window does: it blocked, and for less than
+         * 200 us but with the largest window. */
+        uint64_t idle = work(&f, t);
+        uint64_t w = halt_poll_window_ps(f.h, 0);
+        t = halt_wake(f.h, 0, idle + HLT_PS + w + 20000 * NS, HALT_BY_IRQ);
+        ck_assert_msg(halt_poll_window_ps(f.h, 0) == want[i] * NS, "halt %u: window %llu ns", i,
+                      (unsigned long long)(halt_poll_window_ps(f.h, 0) / NS));
+    }
+    ck_assert_double_eq(stat(&f, "halt.blocks"), 7);
+    /* Long halts (1 ms): 100 -> 50 -> 25 -> 12.5 -> 0 us. */
+    uint64_t shrunk[] = {50000000, 25000000, 12500000, 0};
+    for (unsigned i = 0; i < sizeof shrunk / sizeof shrunk[0]; i++) {
+        uint64_t idle = work(&f, t);
+        t = halt_wake(f.h, 0, idle + 1000000 * NS, HALT_BY_IRQ);
+        ck_assert_uint_eq(halt_poll_window_ps(f.h, 0), shrunk[i]);
+    }
+    /* The whole window was polled before each block. */
+    double polled = (10 + 20 + 40 + 80 + 160 + 200) + (100 + 50 + 25 + 12.5);
+    ck_assert_double_eq_tol(stat(&f, "halt.poll_ps"), polled * 1e6, 1);
+    hfx_free(&f);
+
+    const char *reset[] = {"hv.halt_poll_ns_shrink", "0", NULL};
+    hfx_init(&f, reset);
+    t = 0;
+    for (int i = 0; i < 3; i++) {
+        uint64_t idle = work(&f, t);
+        t = halt_wake(f.h, 0, idle + HLT_PS + halt_poll_window_ps(f.h, 0) + 20000 * NS,
+                      HALT_BY_IRQ);
+    }
+    ck_assert_uint_eq(halt_poll_window_ps(f.h, 0), 40000 * NS);
+    uint64_t idle = work(&f, t);
+    halt_wake(f.h, 0, idle + 1000000 * NS, HALT_BY_IRQ);
+    ck_assert_uint_eq(halt_poll_window_ps(f.h, 0), 0);
+    hfx_free(&f);
+
+    const char *never[] = {"hv.halt_poll_ns", "0", NULL};
+    hfx_init(&f, never);
+    idle = work(&f, 0);
+    halt_wake(f.h, 0, idle + 20000 * NS, HALT_BY_IRQ);
+    ck_assert_uint_eq(halt_poll_window_ps(f.h, 0), 0);
+    ck_assert_double_eq(stat(&f, "halt.poll_ps"), 0);
+    hfx_free(&f);
+}
+END_TEST
+
+/* A posted interrupt for a blocked vCPU takes the wake-up vector: its handler's cycles
+ * come before the scheduler's wake-up; injected by KVM (irqfd) it does not. An
+ * interrupt delivered by the hypervisor to a halted vCPU wakes it with no exit. */
+START_TEST(test_posted_interrupt_wakes_blocked_vcpu)
+{
+    hfx f;
+    hfx_init(&f, NULL);
+    uint64_t idle = work(&f, 0);
+    uint64_t t = idle + 20000 * NS;
+    ck_assert_uint_eq(halt_wake(f.h, 0, t, HALT_BY_PI), t + WAKE_PS + PI_PS);
+    ck_assert_double_eq(stat(&f, "halt.pi_wakeups"), 1);
+    hfx_free(&f);
+
+    hfx_init(&f, NULL);
+    idle = work(&f, 0);
+    t = idle + 20000 * NS;
+    ck_assert_uint_eq(hv_deliver_irq(f.v, 0, t, false), t + WAKE_PS);
+    ck_assert_double_eq(stat(&f, "hv.exits.extint"), 0);
+    ck_assert_double_eq(stat(&f, "hv.irqs_injected"), 1);
+    ck_assert_double_eq(stat(&f, "halt.pi_wakeups"), 0);
+    /* Running, the same interrupt exits. */
+    ck_assert_uint_eq(hv_deliver_irq(f.v, 0, t + WAKE_PS, false), t + WAKE_PS + HLT_PS);
+    ck_assert_double_eq(stat(&f, "hv.exits.extint"), 1);
+    hfx_free(&f);
+}
+END_TEST
+
+/* A native thread blocks: no exit, no polling, the scheduler's wake-up. With halting
+ * off nothing halts and a vCPU spins. */
+START_TEST(test_thread_blocks_and_switch_off)
+{
+    hfx f;
+    hfx_init(&f, NULL);
+    halt_add_thread(f.h, 1);
+    uint64_t idle = cpu_run(f.c, 1, 0, 1000, CPU_GUEST);
+    uint64_t t = idle + 20000 * NS;
+    ck_assert_uint_eq(halt_wake(f.h, 1, t, HALT_BY_IRQ), t + WAKE_PS);
+    ck_assert_double_eq(stat(&f, "hv.exits.hlt"), 0);
+    ck_assert_double_eq(stat(&f, "halt.blocks"), 1);
+    ck_assert(!halt_spins(f.h, 0));
+    hfx_free(&f);
+
+    const char *off[] = {"hv.vcpu_halt", "false", NULL};
+    hfx_init(&f, off);
+    idle = work(&f, 0);
+    ck_assert(!halt_idle(f.h, 0, idle + 20000 * NS));
+    ck_assert_uint_eq(halt_wake(f.h, 0, idle + 20000 * NS, HALT_BY_PI), idle + 20000 * NS);
+    ck_assert_double_eq(stat(&f, "halt.halts"), 0);
+    ck_assert(halt_spins(f.h, 0) && !halt_spins(f.h, 1));
+    hfx_free(&f);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- on the paths */
+
+static void run_point(ptfx *f, const char *path, const char *pattern, double dur_us,
+                      const char *const *set)
+{
+    ptfx_params(f, path, pattern);
+    for (; set && set[0]; set += 2)
+        ptfx_set(f, set[0], set[1]);
+    ptfx_build(f);
+    ptfx_run(f, 2000, dur_us);
+}
+
+/* At a low load (MTU frames 1.2 ms apart, longer than any poll window) an idle vCPU
+ * blocks: its core is busy a few percent of the time, where a vCPU that never halts
+ * keeps it busy all the time. The timer that sends each packet wakes it from a block
+ * (SR-IOV's transmit completions wake it again). */
+START_TEST(test_cpu_falls_at_low_load)
+{
+    const char *paths[] = {"sriov", "paravirt"};
+    for (int i = 0; i < 2; i++) {
+        const char *on[] = {"traffic.packet_bytes", "1518", "traffic.offered_gbps", "0.01", NULL};
+        const char *off[] = {"traffic.packet_bytes", "1518", "traffic.offered_gbps", "0.01",
+                             "hv.vcpu_halt", "false", NULL};
+        ptfx f;
+        run_point(&f, paths[i], "stream_tx", 20000, off);
+        double util_off = ptfx_stat(&f, "vm_cpu_util"), busy_off = ptfx_stat(&f, "cores_busy");
+        ptfx_free(&f);
+        run_point(&f, paths[i], "stream_tx", 20000, on);
+        double util_on = ptfx_stat(&f, "vm_cpu_util"), busy_on = ptfx_stat(&f, "cores_busy");
+        double sent = ptfx_stat(&f, "net.sent"), blocks = ptfx_stat(&f, "halt.blocks");
+        ck_assert(sent >= 15);
+        ck_assert_msg(blocks >= sent - 1, "%s: %g blocks, %g packets", paths[i], blocks, sent);
+        ck_assert_double_eq(ptfx_stat(&f, "hv.exits.hlt"), ptfx_stat(&f, "halt.halts"));
+        ck_assert_double_eq_tol(util_off, 1.0, 1e-9);
+        ck_assert_msg(util_on < 0.05, "%s: vCPU busy %g with halting", paths[i], util_on);
+        ck_assert(busy_on < busy_off - 0.9);
+        ptfx_free(&f);
+    }
+}
+END_TEST
+
+/* Request-response on paravirt with posted interrupts: with no poll window every
+ * response's interrupt finds the vCPU blocked, and the round trip grows by the
+ * scheduler's wake-up (cpu.wakeup_ns and cpu.wakeup_cycles at 2.2 GHz) against a vCPU
+ * that never halts; with KVM's window the vCPU polls through the wait and the round
+ * trip stays within a tenth of that. */
+START_TEST(test_rr_latency_rises_by_the_wakeup)
+{
+    const char *off[] = {"hv.irq_delivery", "posted", "hv.vcpu_halt", "false", NULL};
+    const char *nopoll[] = {"hv.irq_delivery", "posted", "hv.halt_poll_ns", "0", NULL};
+    const char *poll[] = {"hv.irq_delivery", "posted", NULL};
+    double lat[3], blocks[3];
+    const char *const *sets[3] = {off, nopoll, poll};
+    for (int i = 0; i < 3; i++) {
+        ptfx f;
+        run_point(&f, "paravirt", "rr", 5000, sets[i]);
+        lat[i] = ptfx_stat(&f, "latency_ns_mean");
+        blocks[i] = ptfx_stat(&f, "halt.blocks");
+        ck_assert(ptfx_stat(&f, "net.delivered") > 100);
+        ptfx_free(&f);
+    }
+    double wake_ns = 2000 + 2000 / 2.2;
+    ck_assert(blocks[1] > 100 && blocks[2] <= 2);
+    ck_assert_msg(fabs(lat[1] - lat[0] - wake_ns) < 0.05 * wake_ns,
+                  "no window: %g ns, never halting %g ns, want + %g", lat[1], lat[0], wake_ns);
+    ck_assert_msg(fabs(lat[2] - lat[0]) < 0.1 * wake_ns, "polling: %g ns, never halting %g ns",
+                  lat[2], lat[0]);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("halt");
+    TCase *tc = tcase_create("halt");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_idle_vcpu_halts_and_polls);
+    tcase_add_test(tc, test_window_grows_and_shrinks);
+    tcase_add_test(tc, test_posted_interrupt_wakes_blocked_vcpu);
+    tcase_add_test(tc, test_thread_blocks_and_switch_off);
+    tcase_add_test(tc, test_cpu_falls_at_low_load);
+    tcase_add_test(tc, test_rr_latency_rises_by_the_wakeup);
+    suite_add_tcase(s, tc);
+    SRunner *r = srunner_create(s);
+    srunner_run_all(r, CK_NORMAL);
+    int failed = srunner_ntests_failed(r);
+    srunner_free(r);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
