@@ -29,6 +29,7 @@ struct halt {
     halt_cfg cfg;
     cpu *cpu;
     hv *hv;
+    sim_kernel *kernel;
     halt_core *core;
     unsigned ncores;
     uint64_t halts, poll_ends, blocks, pi_wakeups, poll_ps, block_ps;
@@ -63,12 +64,13 @@ void halt_register_params(sim_params *p)
     sim_params_add_table(p, halt_params, SIM_TABLE_LEN(halt_params));
 }
 
-halt *halt_create(const sim_params *p, sim_stats *stats, cpu *c, hv *v)
+halt *halt_create(const sim_params *p, sim_stats *stats, cpu *c, hv *v, sim_kernel *k)
 {
     halt *h = sim_xcalloc(1, sizeof *h);
     sim_params_load_table(p, halt_params, SIM_TABLE_LEN(halt_params), &h->cfg);
     h->cpu = c;
     h->hv = v;
+    h->kernel = k;
     h->ncores = cpu_cores(c);
     h->core = sim_xcalloc(h->ncores, sizeof *h->core);
     sim_stats_counter(stats, "halt.halts", &h->halts, "halts: an idle vCPU's HLT, a thread's block");
@@ -111,7 +113,12 @@ bool halt_idle(const halt *h, unsigned core, uint64_t t_ps)
 {
     if (!h || !h->cfg.on || core >= h->ncores || h->core[core].kind == KIND_NONE)
         return false;
-    return h->core[core].halted || t_ps > cpu_busy_until_ps(h->cpu, core);
+    if (h->core[core].halted)
+        return true;
+    uint64_t b = cpu_busy_until_ps(h->cpu, core);
+    /* Work booked past the clock: the vCPU runs now, and whether it will be idle at a
+     * later t is not known yet (more of its work may be booked before then). */
+    return t_ps > b && (!h->kernel || b <= sim_now_ps(h->kernel));
 }
 
 uint64_t halt_poll_window_ps(const halt *h, unsigned core)

@@ -22,9 +22,10 @@
  * Timing is lazy: the vCPU (thread) on a core is idle from the end of the last work
  * booked on its core (cpu_busy_until_ps) to the event's time; halt_wake books the halt
  * in that gap when the event comes (halt_settle earlier, when a host tick is about to
- * run on the core). Work booked on the core in the gap later (work
- * booked ahead of the clock) is not moved: the error is bounded by how far threads book
- * ahead (net.quantum_ns).
+ * run on the core). Only a vCPU whose core's work ended by the current time counts as
+ * halted: an event booked ahead of the clock for a vCPU whose own work is booked past the
+ * clock finds it running (whether it will idle before then is not known yet). Work
+ * booked on the core in a settled halt's gap later is not moved.
  *
  * With hv.vcpu_halt = false nothing halts (the guest's idle loop spins: timing as if the
  * vCPU always ran; halt_spins says a host sees the vCPU's core busy all the time) and a
@@ -37,6 +38,7 @@
 
 #include "host/cpu.h"
 #include "host/hv.h"
+#include "sim/kernel.h"
 #include "sim/params.h"
 #include "sim/stats.h"
 
@@ -50,8 +52,9 @@ typedef enum halt_why {
 } halt_why;
 
 void halt_register_params(sim_params *p);
-/* The HLT exit is the hypervisor's (hv_exit). */
-halt *halt_create(const sim_params *p, sim_stats *stats, cpu *c, hv *v);
+/* The HLT exit is the hypervisor's (hv_exit). k gives the clock; NULL: every event is
+ * taken as coming at the current time. */
+halt *halt_create(const sim_params *p, sim_stats *stats, cpu *c, hv *v, sim_kernel *k);
 void halt_destroy(halt *h);
 
 /* A VM's vCPU runs on `core` (halts: HLT exit, polling, blocking); a native application

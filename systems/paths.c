@@ -43,7 +43,8 @@
  * traffic, application to application for inter_vm, request to response for rr; not
  * measured for stream_tx), guest_cycles_per_pkt, hv_cycles_per_pkt,
  * host_cycles_per_pkt, exits_per_sec, irqs_per_sec, copies_per_pkt, vm_cpu_util (how
- * busy each VM's vCPU core is, on average), cores_busy, cores_busy_per_vm (cores_busy
+ * busy each VM's vCPU core is, on average: halt polling counts, a blocked vCPU does not,
+ * one that never halts spins, host/halt.h), cores_busy, cores_busy_per_vm (cores_busy
  * over traffic.vms: falls more slowly than 1/VMs at a constant load, as every busy vCPU
  * and core pays its timer ticks, host/vtick.h), drops; the IOMMU's
  * (iotlb_hit_rate, ...) and the link's (pcie_up_util, pcie_down_util) register
@@ -683,7 +684,7 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
 
     io->cpu = cpu_create(p, ctx->stats);
     io->hv = hv_create(p, ctx->stats, io->cpu);
-    io->halt = halt_create(p, ctx->stats, io->cpu, io->hv);
+    io->halt = halt_create(p, ctx->stats, io->cpu, io->hv, io->kernel);
     hv_set_halt(io->hv, io->halt);
     /* The IOMMU is on whatever iommu.mode says: VMs' memory is remapped. */
     sys->pf = platform_create(ctx, obs, true);

@@ -43,7 +43,7 @@ static void hfx_init(hfx *f, const char *const *set)
     f->s = sim_stats_create();
     f->c = cpu_create(f->p, f->s);
     f->v = hv_create(f->p, f->s, f->c);
-    f->h = halt_create(f->p, f->s, f->c, f->v);
+    f->h = halt_create(f->p, f->s, f->c, f->v, NULL);
     hv_set_halt(f->v, f->h);
     halt_add_vcpu(f->h, 0);
 }
