@@ -82,7 +82,7 @@ static const sim_param_def paths_params[] = {
      "Core of a VM's back-end thread: its own, its vCPU's, the host's; auto: the vCPU's for a "
      "device model, its own for vhost, the driver domain's for netback",
      SIM_AT(paths_cfg, backend)},
-    {"io.irq_affinity", SIM_PARAM_ENUM, "auto", "auto|vcpu|host|spread", "",
+    {"io.irq_affinity", SIM_PARAM_ENUM, "vcpu", "auto|vcpu|host|spread", "",
      "Core a VM's exit-based (remapped) device interrupt lands on: its vCPU's; the host's cores "
      "(queue i on core i modulo place.host_cores); spread, vector i on core i modulo the cores "
      "(irqbalance, which does not know where vCPUs run); auto: spread for the VFIO functions "

@@ -131,22 +131,29 @@ START_TEST(test_posted_unaffected)
 }
 END_TEST
 
-/* The default (auto): a KVM guest's VFIO vectors go where irqbalance spreads them, so
- * the one VM's lands on core 0, not its vCPU's; a Xen driver domain's follow its vCPU. */
+/* The default (vcpu): every interrupt lands on its vCPU's core, no forwarding. auto
+ * takes each hypervisor's own placement: a KVM guest's VFIO vectors where irqbalance
+ * spreads them, so the one VM's lands on core 0, not its vCPU's; a Xen driver domain's
+ * follow its vCPU. */
 START_TEST(test_default_matches_description)
 {
     ptfx f;
     point(&f, "sriov", "exit", NULL, "1");
+    ck_assert_double_gt(ptfx_stat(&f, "net.irqs"), 50);
+    ck_assert_double_eq(ptfx_stat(&f, "hv.irqs_misdirected"), 0);
+    ptfx_free(&f);
+
+    point(&f, "sriov", "exit", "auto", "1");
     double irqs = ptfx_stat(&f, "net.irqs");
     ck_assert_double_gt(irqs, 50);
     ck_assert_double_eq(ptfx_stat(&f, "hv.irqs_misdirected"), irqs);
     ptfx_free(&f);
 
-    point(&f, "passthrough", "exit", NULL, "1");
+    point(&f, "passthrough", "exit", "auto", "1");
     ck_assert_double_eq(ptfx_stat(&f, "hv.irqs_misdirected"), ptfx_stat(&f, "net.irqs"));
     ptfx_free(&f);
 
-    point(&f, "devdomain", "exit", NULL, "1");
+    point(&f, "devdomain", "exit", "auto", "1");
     ck_assert_double_gt(ptfx_stat(&f, "hv.irqs_injected"), 50);
     ck_assert_double_eq(ptfx_stat(&f, "hv.irqs_misdirected"), 0);
     ptfx_free(&f);
