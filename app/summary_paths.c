@@ -18,6 +18,7 @@ typedef struct row {
     int path, pattern;
     unsigned bytes, vms;
     unsigned msg, queues; /* traffic.msg_bytes (0: datagrams), io.queues (1 if not swept) */
+    double load;          /* traffic.offered_gbps (0: as fast as it goes) */
 } row;
 
 static const char *const patterns[] = {"stream_tx", "stream_rx", "bidir", "rr", "inter_vm"};
@@ -113,7 +114,7 @@ static const row *find(const row *rows, size_t n, int path, int pattern, unsigne
 {
     for (size_t i = 0; i < n; i++)
         if (rows[i].path == path && rows[i].pattern == pattern && rows[i].bytes == bytes &&
-            rows[i].vms == vms && rows[i].msg == 0 && rows[i].queues == 1)
+            rows[i].vms == vms && rows[i].msg == 0 && rows[i].queues == 1 && rows[i].load == 0)
             return &rows[i];
     return NULL;
 }
@@ -125,7 +126,8 @@ static const row *find_at(const row *rows, size_t n, int path, int pattern, unsi
 {
     for (size_t i = 0; i < n; i++)
         if (rows[i].path == path && rows[i].pattern == pattern && rows[i].bytes == bytes &&
-            rows[i].vms == vms && (rows[i].msg != 0) == tcp && rows[i].queues == queues)
+            rows[i].vms == vms && (rows[i].msg != 0) == tcp && rows[i].queues == queues &&
+            rows[i].load == 0)
             return &rows[i];
     return NULL;
 }
@@ -223,6 +225,65 @@ static void section_queues(FILE *t, const app_results *r, const row *rows, size_
     free(qs);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Latency against offered load: each path's datagram streams at the largest frames,
+ * one VM, one queue pair, median and 99th percentile (us) at every load swept. */
+static void section_load(FILE *t, const app_results *r, const row *rows, size_t nr,
+                         unsigned bytes, unsigned vms)
+{
+    double *loads = sim_xcalloc(nr, sizeof *loads);
+    size_t nl = 0;
+    for (size_t i = 0; i < nr; i++) {
+        bool seen = rows[i].load == 0;
+        for (size_t j = 0; j < nl && !seen; j++)
+            seen = loads[j] == rows[i].load;
+        if (!seen)
+            loads[nl++] = rows[i].load;
+    }
+    qsort(loads, nl, sizeof *loads, cmp_double);
+    for (size_t pat = 0; nl && pat < N_PATTERNS; pat++) {
+        bool header = false;
+        for (int p = 0; p < PATH_KINDS; p++) {
+            const row *at[64] = {NULL};
+            bool any = false;
+            for (size_t j = 0; j < nl && j < 64; j++)
+                for (size_t i = 0; i < nr && !at[j]; i++)
+                    if (rows[i].path == p && rows[i].pattern == (int)pat &&
+                        rows[i].bytes == bytes && rows[i].vms == vms && !rows[i].msg &&
+                        rows[i].queues == 1 && rows[i].load == loads[j])
+                        any = (at[j] = &rows[i]) != NULL;
+            if (!any)
+                continue;
+            if (!header) {
+                fprintf(t, "\n%s, %u-byte frames, %u VM%s: latency p50 / p99 (us) against "
+                        "offered Gb/s:\n  %-12s", patterns[pat], bytes, vms, vms == 1 ? "" : "s",
+                        "path");
+                for (size_t j = 0; j < nl && j < 64; j++)
+                    fprintf(t, " %13g", loads[j]);
+                fprintf(t, "\n");
+                header = true;
+            }
+            fprintf(t, "  %-12s", path_kind_name((path_kind)p));
+            for (size_t j = 0; j < nl && j < 64; j++) {
+                char a[16] = "-", b[16] = "-", cell[40];
+                if (at[j]) {
+                    num(a, sizeof a, metric(r, at[j]->point, "latency_ns_p50") / 1000.0);
+                    num(b, sizeof b, metric(r, at[j]->point, "latency_ns_p99") / 1000.0);
+                }
+                snprintf(cell, sizeof cell, "%s/%s", a, b);
+                fprintf(t, " %13s", cell);
+            }
+            fprintf(t, "\n");
+        }
+    }
+    free(loads);
+}
+
 int app_summary_paths(const app_results *r, char **out, sim_err *e)
 {
     size_t n = app_results_points(r), nr = 0;
@@ -246,6 +307,8 @@ int app_summary_paths(const app_results *r, char **out, sim_err *e)
         const char *q = app_results_param(r, i, "io.queues");
         w.msg = m ? (unsigned)strtoul(m, NULL, 10) : 0;
         w.queues = q ? (unsigned)strtoul(q, NULL, 10) : 1;
+        const char *o = app_results_param(r, i, "traffic.offered_gbps");
+        w.load = o ? strtod(o, NULL) : 0.0;
         rows[nr++] = w;
     }
     if (!nr) {
@@ -284,6 +347,7 @@ int app_summary_paths(const app_results *r, char **out, sim_err *e)
         section_vms(t, r, rows, nr, sizes[ns - 1], vmss, nv);
     section_tcp(t, r, rows, nr, sizes[ns - 1], vmss[0]);
     section_queues(t, r, rows, nr, sizes[0], vmss[0]);
+    section_load(t, r, rows, nr, sizes[ns - 1], vmss[0]);
     free(sizes);
     free(vmss);
     free(rows);

@@ -12,6 +12,7 @@ enum { IRQ_BY_EXIT, IRQ_POSTED }; /* hv.irq_delivery, in its choices' order */
 typedef struct hv_cfg {
     uint64_t exit_cycles[HV_EXIT_REASONS];
     uint64_t ioeventfd_cycles;
+    uint64_t irq_forward_cycles;
     uint8_t irq_delivery;
 } hv_cfg;
 
@@ -21,6 +22,7 @@ struct hv {
     uint64_t exits[HV_EXIT_REASONS];
     uint64_t posted, injected;
     halt *halt;
+    uint64_t misdirected, ipis; /* interrupts forwarded from another core, IPIs sent */
 };
 
 static const char *const exit_names[HV_EXIT_REASONS] = {
@@ -42,7 +44,9 @@ static const sim_param_def hv_params[] = {
               "Exit for a physical interrupt and injection of the virtual one"),
     EXIT_COST("hv.eoi_exit_cycles", "1556", HV_EXIT_EOI,
               "Virtual EOI: the guest acknowledges an injected interrupt"),
-    EXIT_COST("hv.ipi_cycles", "3102", HV_EXIT_IPI, "Virtual IPI"),
+    EXIT_COST("hv.ipi_cycles", "3102", HV_EXIT_IPI,
+              "Virtual IPI; also the sender's part of the IPI with which the host kicks a vCPU "
+              "for an interrupt that landed on another core"),
     EXIT_COST("hv.config_exit_cycles", "6732", HV_EXIT_CONFIG,
               "Configuration-space access of an assigned device, trapped and handled in host "
               "user space"),
@@ -57,6 +61,11 @@ static const sim_param_def hv_params[] = {
     {"hv.ioeventfd_cycles", SIM_PARAM_UINT, "560", "0..10000000", "cycles",
      "ioeventfd signal waking a host thread after a kernel-handled exit",
      SIM_AT(hv_cfg, ioeventfd_cycles)},
+    {"hv.irq_forward_cycles", SIM_PARAM_UINT, "1265", "0..10000000", "cycles",
+     "The host's handler of a VM's remapped interrupt that landed on a core not running the "
+     "VM (interrupt entry, vfio_msihandler, eventfd_signal, irqfd_wakeup, kvm_set_msi) up to "
+     "its kick of the vCPU",
+     SIM_AT(hv_cfg, irq_forward_cycles)},
     {"hv.irq_delivery", SIM_PARAM_ENUM, "exit", "exit|posted", "",
      "Interrupts to a running vCPU: exit (an external-interrupt exit injects them, the guest's "
      "EOI exits again) or posted (posted interrupts through the IOMMU's interrupt remapping and "
@@ -85,6 +94,9 @@ hv *hv_create(const sim_params *p, sim_stats *stats, cpu *c)
     }
     sim_stats_counter(stats, "hv.irqs_injected", &h->injected, "virtual interrupts injected by exits");
     sim_stats_counter(stats, "hv.irqs_posted", &h->posted, "virtual interrupts posted without an exit");
+    sim_stats_counter(stats, "hv.irqs_misdirected", &h->misdirected,
+                      "VMs' interrupts that landed on a core other than their vCPU's");
+    sim_stats_counter(stats, "hv.ipis_sent", &h->ipis, "IPIs the host sent to kick a vCPU");
     return h;
 }
 
@@ -103,6 +115,8 @@ uint64_t hv_ioeventfd_cycles(const hv *h) { return h->cfg.ioeventfd_cycles; }
 bool hv_posted(const hv *h) { return h->cfg.irq_delivery == IRQ_POSTED; }
 uint64_t hv_irqs_injected(const hv *h) { return h->injected; }
 uint64_t hv_irqs_posted(const hv *h) { return h->posted; }
+uint64_t hv_irqs_misdirected(const hv *h) { return h->misdirected; }
+uint64_t hv_ipis_sent(const hv *h) { return h->ipis; }
 
 uint64_t hv_exit(hv *h, unsigned core, uint64_t t_ps, hv_exit_reason r)
 {
@@ -134,6 +148,20 @@ uint64_t hv_deliver_irq(hv *h, unsigned core, uint64_t t_ps, bool posted)
     }
     h->injected++;
     return hv_exit_urgent(h, core, t_ps, HV_EXIT_EXTINT);
+}
+
+/* KVM's path for an MSI of an assigned device that lands where the vCPU is not running
+ * (virt/kvm/eventfd.c irqfd_wakeup -> kvm_arch_set_irq_inatomic -> kvm_set_msi_irq;
+ * arch/x86/kvm/lapic.c __apic_accept_irq -> kvm_vcpu_kick, which sends the reschedule
+ * IPI, smp_send_reschedule, to the CPU the vCPU runs on). */
+uint64_t hv_forward_irq(hv *h, unsigned land_core, bool land_in_vm, uint64_t t_ps)
+{
+    h->misdirected++;
+    h->ipis++;
+    uint64_t t = land_in_vm ? hv_exit_urgent(h, land_core, t_ps, HV_EXIT_EXTINT)
+                            : cpu_run_urgent(h->cpu, land_core, t_ps, h->cfg.irq_forward_cycles,
+                                             CPU_HYPERVISOR);
+    return cpu_run_urgent(h->cpu, land_core, t, h->cfg.exit_cycles[HV_EXIT_IPI], CPU_HYPERVISOR);
 }
 
 uint64_t hv_eoi(hv *h, unsigned core, uint64_t t_ps, bool posted)

@@ -64,6 +64,14 @@ bool hv_posted(const hv *h);
  * interrupt on entry, with no exit either way. Returns when the guest's interrupt handler can start.
  * Interrupt work preempts the vCPU's thread work (cpu_run_urgent), as does the EOI. */
 uint64_t hv_deliver_irq(hv *h, unsigned core, uint64_t t_ps, bool posted);
+/* A physical interrupt for a vCPU that landed at t_ps on land_core, not the vCPU's (its
+ * remapping entry's destination, the host's affinity for the vector, names another core):
+ * the host's handler runs there (hv.irq_forward_cycles; when land_core runs another VM's
+ * vCPU, that vCPU's external-interrupt exit, whose cycles include the handler) and kicks
+ * the vCPU with an IPI (the sender's part: hv.ipi_cycles). Returns when the IPI reaches the
+ * vCPU's core, where hv_deliver_irq takes the exit it causes and injects the interrupt on
+ * entry. Counted: a misdirected interrupt and an IPI sent. */
+uint64_t hv_forward_irq(hv *h, unsigned land_core, bool land_in_vm, uint64_t t_ps);
 /* The guest's handler acknowledges the interrupt at t_ps: an EOI exit unless the APIC
  * is virtualized (the posted-interrupt configuration). Returns when the guest goes on. */
 uint64_t hv_eoi(hv *h, unsigned core, uint64_t t_ps, bool posted);
@@ -73,5 +81,7 @@ uint64_t hv_exits_total(const hv *h);
 /* Virtual interrupts delivered so far (since the statistics started). */
 uint64_t hv_irqs_injected(const hv *h);
 uint64_t hv_irqs_posted(const hv *h);
+uint64_t hv_irqs_misdirected(const hv *h);
+uint64_t hv_ipis_sent(const hv *h);
 
 #endif

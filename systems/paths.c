@@ -166,6 +166,11 @@ static double m_exits(const sim_stats *s, void *ctx)
     return per_s(s, (double)hv_exits_total(((paths_sys *)ctx)->io.hv));
 }
 
+static double m_ipis(const sim_stats *s, void *ctx)
+{
+    return per_s(s, (double)hv_ipis_sent(((paths_sys *)ctx)->io.hv));
+}
+
 static double m_irqs(const sim_stats *s, void *ctx)
 {
     return per_s(s, (double)((paths_sys *)ctx)->io.c.irqs);
@@ -298,6 +303,9 @@ static void register_stats(paths_sys *sys, sim_stats *st)
     sim_stats_metric(st, "exits_per_sec", m_exits, sys, "VM exits per second, all reasons");
     sim_stats_metric(st, "irqs_per_sec", m_irqs, sys,
                      "interrupts per second taken by CPUs (physical to the host, virtual to VMs)");
+    sim_stats_metric(st, "ipis_per_sec", m_ipis, sys,
+                     "IPIs per second the host sent to kick a vCPU for an interrupt that landed "
+                     "on another core");
     sim_stats_metric(st, "copies_per_pkt", m_copies, sys, "packet copies by CPUs per packet");
     sim_stats_metric(st, "vm_cpu_util", m_vm_util, sys,
                      "share of its core each VM's vCPU keeps busy, on average");
@@ -343,6 +351,36 @@ static unsigned irq_table_order(unsigned entries)
     return s;
 }
 
+/* Whether a VM's vCPU runs on `core`: a lane's, or the driver domain's on the host cores. */
+static bool core_runs_vcpu(const paths_sys *sys, unsigned core)
+{
+    const iopath *io = &sys->io;
+    if (core < sys->cfg.host_cores)
+        return io->path->nic_owner == PATH_NIC_DDOM;
+    for (unsigned i = 0; i < io->nlanes; i++)
+        if (io->lane[i].vcpu_core == core)
+            return true;
+    return false;
+}
+
+/* The core a VM's remapped interrupt for entry idx lands on (io.irq_affinity), the vCPU
+ * that takes it being on `core`. KVM's host leaves a VFIO vector's affinity to irqbalance
+ * (vfio_msi_set_vector_signal requests a plain host IRQ whose handler, vfio_msihandler,
+ * signals the irqfd), which places vectors by the interrupt and softirq load it reads
+ * in /proc/stat and knows nothing of vCPUs; Xen binds a driver domain's pirq to its vCPU's
+ * processor and moves it with the vCPU (evtchn_bind_vcpu, evtchn_move_pirqs). */
+static unsigned irq_dest(const paths_sys *sys, unsigned idx, unsigned core)
+{
+    unsigned a = sys->cfg.irq_affinity;
+    if (a == PATHS_IRQ_AUTO)
+        a = sys->io.path->nic_owner == PATH_NIC_DDOM ? PATHS_IRQ_VCPU : PATHS_IRQ_SPREAD;
+    switch (a) {
+    case PATHS_IRQ_HOST: return idx % sys->cfg.host_cores;
+    case PATHS_IRQ_SPREAD: return idx % cpu_cores(sys->io.cpu);
+    default: return core;
+    }
+}
+
 /* One driver queue of function fn, queue pair q, its memory at base. */
 static iopath_drvq *add_queue(paths_sys *sys, unsigned fn, unsigned q, uint64_t base,
                               nic_drv_counters *ctr, iopath_lane *owner, unsigned core, cpu_who who,
@@ -367,7 +405,11 @@ static iopath_drvq *add_queue(paths_sys *sys, unsigned fn, unsigned q, uint64_t 
             owner ? owner->pd_addr : iommu_pid_create(sys->pf->iommu, PI_NOTIFY_VECTOR, core);
         rc = iommu_irte_set_posted(sys->pf->iommu, idx, rid, pd_addr, vector, false);
     } else {
-        rc = iommu_irte_set_remapped(sys->pf->iommu, idx, rid, core, vector);
+        /* The host's own queues' interrupts land where their NAPI poll runs (the driver's
+         * affinity hint); a VM's where io.irq_affinity says. */
+        unsigned dest = via_hv ? irq_dest(sys, idx, core) : core;
+        dq->irq_dest_in_vm = core_runs_vcpu(sys, dest);
+        rc = iommu_irte_set_remapped(sys->pf->iommu, idx, rid, dest, vector);
     }
     if (rc < 0 || (posted && !pd_addr)) {
         sim_err_set(e, "paths: interrupt remapping entry %u could not be written", idx);

@@ -82,6 +82,13 @@ static const sim_param_def paths_params[] = {
      "Core of a VM's back-end thread: its own, its vCPU's, the host's; auto: the vCPU's for a "
      "device model, its own for vhost, the driver domain's for netback",
      SIM_AT(paths_cfg, backend)},
+    {"io.irq_affinity", SIM_PARAM_ENUM, "vcpu", "auto|vcpu|host|spread", "",
+     "Core a VM's exit-based (remapped) device interrupt lands on: its vCPU's; the host's cores "
+     "(queue i on core i modulo place.host_cores); spread, vector i on core i modulo the cores "
+     "(irqbalance, which does not know where vCPUs run); auto: spread for the VFIO functions "
+     "of a KVM guest, the vCPU's for a Xen driver domain (Xen moves a bound pirq with its "
+     "vCPU). Elsewhere the vCPU kicked by IPI; posted interrupts always reach the vCPU",
+     SIM_AT(paths_cfg, irq_affinity)},
     {"net.quantum_ns", SIM_PARAM_DOUBLE, "5000", "10..1e9", "ns",
      "Most work a thread books ahead of the clock per activation (smaller: finer interleaving, "
      "more events)",

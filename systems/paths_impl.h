@@ -25,9 +25,18 @@ typedef struct paths_cfg {
     double offered_gbps;
     uint32_t host_cores;
     uint32_t backend; /* 0 auto, 1 own, 2 vcpu, 3 host */
+    uint32_t irq_affinity; /* paths_irq_affinity */
     uint64_t quantum_ps;
     uint32_t txq_pkts;
 } paths_cfg;
+
+/* io.irq_affinity, in its choices' order. */
+typedef enum paths_irq_affinity {
+    PATHS_IRQ_AUTO,
+    PATHS_IRQ_VCPU,
+    PATHS_IRQ_HOST,
+    PATHS_IRQ_SPREAD,
+} paths_irq_affinity;
 
 void paths_register_params(sim_params *p);
 paths_cfg paths_cfg_load(const sim_params *p);

@@ -77,6 +77,7 @@ START_TEST(test_sriov_stream_tx_exit_interrupts)
     ptfx f;
     ptfx_params(&f, "sriov", "stream_tx");
     ptfx_set(&f, "traffic.vms", "2");
+    ptfx_set(&f, "io.irq_affinity", "vcpu"); /* one exit per interrupt, on its own vCPU */
     /* Running vCPUs: an interrupt that wakes a halted one takes no exit (test_halt.c). */
     ptfx_set(&f, "hv.vcpu_halt", "false");
     ptfx_build(&f);

@@ -25,6 +25,7 @@ START_TEST(test_rss_spreads_over_vcpus)
     ptfx_params(&f, "sriov", "stream_rx");
     ptfx_set(&f, "io.queues", "2");
     ptfx_set(&f, "traffic.offered_gbps", "0.2");
+    ptfx_set(&f, "io.irq_affinity", "vcpu"); /* each queue's interrupt on its own vCPU */
     ptfx_build(&f);
     ptfx_run(&f, 300, 1000);
     /* place.host_cores = 1: the VM's vCPUs are cores 1 and 2. */

@@ -21,6 +21,7 @@ static void run_point(ptfx *f, const char *path, unsigned vms, double dur_us,
     ptfx_params(f, path, "stream_tx");
     ptfx_set(f, "traffic.vms", v);
     ptfx_set(f, "traffic.packet_bytes", "1518");
+    ptfx_set(f, "io.irq_affinity", "vcpu"); /* I/O interrupts exit their own vCPU only */
     for (; set && set[0]; set += 2)
         ptfx_set(f, set[0], set[1]);
     ptfx_build(f);

@@ -116,6 +116,10 @@ void iopath_on_irq(void *ctx, const iommu_irq_outcome *o)
         t = halt_wake(io->halt, dq->core, t, HALT_BY_PI); /* a blocked one: wake-up vector */
     }
     if (dq->via_hv) {
+        /* Remapped to a core the vCPU does not run on: the host takes it there and kicks
+         * the vCPU with an IPI, whose exit delivers it as a direct one would. */
+        if (o->kind == IOMMU_IRQ_REMAPPED && o->dest != dq->core)
+            t = hv_forward_irq(io->hv, o->dest, dq->irq_dest_in_vm, t);
         t = deliver_virq(io, dq->core, t);
     } else {
         io->c.irqs++;

@@ -128,6 +128,7 @@ typedef struct iopath_drvq {
     unsigned core;     /* where its polls and interrupts run */
     cpu_who who;
     bool via_hv;       /* its interrupts go to a VM (assigned function, driver domain) */
+    bool irq_dest_in_vm; /* its remapping entry's destination core runs a vCPU (io.irq_affinity) */
     /* A caller running the driver in its own context (a back-end posting to the PF's
      * queue) moves the cycles to its core; ahead_ps is work the engine did inline in the
      * driver's poll, so the driver goes on after it. */
