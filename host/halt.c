@@ -127,6 +127,8 @@ uint64_t halt_poll_window_ps(const halt *h, unsigned core)
     return h->core[core].poll_ps;
 }
 
+uint64_t halt_polled_ps(const halt *h) { return h->poll_ps; }
+
 /* kvm_vcpu_halt's update of the vCPU's window after a halt of halt_ps (polling
  * included, from its start to the vCPU's return), with grow_halt_poll_ns and
  * shrink_halt_poll_ns. */

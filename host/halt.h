@@ -79,5 +79,7 @@ void halt_settle(halt *h, unsigned core, uint64_t now_ps);
 
 /* The vCPU's current poll window (ps). */
 uint64_t halt_poll_window_ps(const halt *h, unsigned core);
+/* Time spent polling halted vCPUs, every core, since the statistics started. */
+uint64_t halt_polled_ps(const halt *h);
 
 #endif

@@ -213,6 +213,19 @@ static double spin_cycles(const sim_stats *s, const paths_sys *sys)
     return idle * cpu_ghz(sys->io.cpu) / 1000.0;
 }
 
+/* Cores' worth of work, everyone's, without KVM's halt polling (which a host sees as
+ * busy) or the idle loops of vCPUs that never halt: what the packets cost. */
+static double m_cores_working_per_vm(const sim_stats *s, void *ctx)
+{
+    paths_sys *sys = ctx;
+    double c = core_cycles(s, sys);
+    double used = 0;
+    for (int w = 0; w < CPU_WHO_COUNT; w++)
+        used += (double)cpu_cycles(sys->io.cpu, (cpu_who)w);
+    used -= (double)halt_polled_ps(sys->io.halt) * cpu_ghz(sys->io.cpu) / 1000.0;
+    return c > 0 && sys->io.vms ? (used > 0 ? used : 0) / c / sys->io.vms : 0.0;
+}
+
 static double m_cores_busy(const sim_stats *s, void *ctx)
 {
     paths_sys *sys = ctx;
@@ -312,6 +325,9 @@ static void register_stats(paths_sys *sys, sim_stats *st)
     sim_stats_metric(st, "cores_busy", m_cores_busy, sys, "cores' worth of CPU work, everyone");
     sim_stats_metric(st, "cores_busy_per_vm", m_cores_per_vm, sys,
                      "cores_busy over traffic.vms (native: application threads)");
+    sim_stats_metric(st, "cores_working_per_vm", m_cores_working_per_vm, sys,
+                     "cores' worth of work per VM without KVM's halt polling or idle spinning: "
+                     "what the packets and the fixed costs take");
     sim_stats_metric(st, "drops", m_drops, sys,
                      "packets lost: NIC drops, full stage queues, full driver backlogs");
 }
