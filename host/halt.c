@@ -220,5 +220,6 @@ uint64_t halt_wake(halt *h, unsigned core, uint64_t t_ps, halt_why why)
     }
     if (s->kind == KIND_VCPU)
         adjust_window(&h->cfg, s, ready - s->start_ps);
-    return ready;
+    /* Back in the guest (the application) after the host ran: its caches and TLB refill. */
+    return h->hv ? hv_refill(h->hv, core, ready, false) : ready;
 }

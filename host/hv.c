@@ -22,6 +22,8 @@ struct hv {
     uint64_t exits[HV_EXIT_REASONS];
     uint64_t posted, injected;
     halt *halt;
+    hv_refill_fn refill;
+    void *refill_ctx;
     uint64_t misdirected, ipis; /* interrupts forwarded from another core, IPIs sent */
 };
 
@@ -105,6 +107,21 @@ void hv_destroy(hv *h) { free(h); }
 void hv_set_halt(hv *h, halt *w) { h->halt = w; }
 halt *hv_halt(const hv *h) { return h->halt; }
 
+void hv_set_refill(hv *h, hv_refill_fn fn, void *ctx)
+{
+    h->refill = fn;
+    h->refill_ctx = ctx;
+}
+
+uint64_t hv_refill(hv *h, unsigned core, uint64_t t_ps, bool urgent)
+{
+    uint64_t cycles = h->refill ? h->refill(h->refill_ctx, core) : 0;
+    if (!cycles)
+        return t_ps;
+    return urgent ? cpu_run_urgent(h->cpu, core, t_ps, cycles, CPU_GUEST)
+                  : cpu_run(h->cpu, core, t_ps, cycles, CPU_GUEST);
+}
+
 uint64_t hv_exit_cycles(const hv *h, hv_exit_reason r)
 {
     assert(r < HV_EXIT_REASONS);
@@ -122,14 +139,17 @@ uint64_t hv_exit(hv *h, unsigned core, uint64_t t_ps, hv_exit_reason r)
 {
     assert(r < HV_EXIT_REASONS);
     h->exits[r]++;
-    return cpu_run(h->cpu, core, t_ps, h->cfg.exit_cycles[r], CPU_HYPERVISOR);
+    uint64_t t = cpu_run(h->cpu, core, t_ps, h->cfg.exit_cycles[r], CPU_HYPERVISOR);
+    /* A halted vCPU refills when it is woken (halt_wake), not when it halts. */
+    return r == HV_EXIT_HLT ? t : hv_refill(h, core, t, false);
 }
 
 uint64_t hv_exit_urgent(hv *h, unsigned core, uint64_t t_ps, hv_exit_reason r)
 {
     assert(r < HV_EXIT_REASONS);
     h->exits[r]++;
-    return cpu_run_urgent(h->cpu, core, t_ps, h->cfg.exit_cycles[r], CPU_HYPERVISOR);
+    uint64_t t = cpu_run_urgent(h->cpu, core, t_ps, h->cfg.exit_cycles[r], CPU_HYPERVISOR);
+    return r == HV_EXIT_HLT ? t : hv_refill(h, core, t, true);
 }
 
 uint64_t hv_deliver_irq(hv *h, unsigned core, uint64_t t_ps, bool posted)

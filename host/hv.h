@@ -41,6 +41,14 @@ void hv_destroy(hv *h);
  * (hv_deliver_irq) and is injected on entry, with no exit. NULL: they never halt. */
 void hv_set_halt(hv *h, struct halt *w);
 struct halt *hv_halt(const hv *h);
+/* The cache and TLB refill after an exit or a wake-up (host/noise.h): fn gives the guest
+ * cycles it costs on `core`. NULL (the default): no refill. */
+typedef uint64_t (*hv_refill_fn)(void *ctx, unsigned core);
+void hv_set_refill(hv *h, hv_refill_fn fn, void *ctx);
+/* The guest on `core` refills from t_ps on (CPU_GUEST; urgent: as interrupt work, see
+ * cpu_run_urgent); returns when it is done, t_ps without a refill. hv_exit and
+ * hv_exit_urgent call it after every exit but the HLT exit. */
+uint64_t hv_refill(hv *h, unsigned core, uint64_t t_ps, bool urgent);
 
 const char *hv_exit_name(hv_exit_reason r);
 uint64_t hv_exit_cycles(const hv *h, hv_exit_reason r);
