@@ -66,6 +66,7 @@
 #include "host/iopath/iopath.h"
 #include "host/pfdrv.h"
 #include "host/vpci.h"
+#include "host/noise.h"
 #include "host/vtick.h"
 #include "models/iommu/irq_remap.h"
 #include "models/nic/nic_regs.h"
@@ -94,6 +95,7 @@ typedef struct paths_sys {
     vpci_counters vpci; /* the guests' configuration accesses */
     iopath io;
     vtick *tick; /* the busy CPUs' timer ticks */
+    noise *noise; /* OS noise: detours on the cores, refill after exits */
 } paths_sys;
 
 /* ---------------------------------------------------------------- metrics */
@@ -353,6 +355,7 @@ static void paths_destroy(void *system)
     platform_destroy(sys->pf);
     vswitch_destroy(sys->io.vsw);
     vtick_destroy(sys->tick);
+    noise_destroy(sys->noise);
     halt_destroy(sys->io.halt);
     hv_destroy(sys->io.hv);
     cpu_destroy(sys->io.cpu);
@@ -681,17 +684,21 @@ static void setup_traffic(paths_sys *sys, uint64_t start)
 }
 
 /* Every vCPU ticks with its exits (the driver domain's too: the host's cores and
- * netback's own cores); a native application's core takes its own kernel's tick. */
+ * netback's own cores); a native application's core takes its own kernel's tick. OS
+ * noise's detours come on the same cores and the host's. */
 static void start_ticks(paths_sys *sys, const sim_ctx *ctx)
 {
     iopath *io = &sys->io;
     sys->tick = vtick_create(sys->params, ctx->stats, io->kernel, io->cpu, io->hv);
     bool ddom = io->path->nic_owner == PATH_NIC_DDOM;
     for (unsigned i = 0; i < io->nlanes; i++) {
-        if (io->path->nic_owner == PATH_NIC_APP)
+        if (io->path->nic_owner == PATH_NIC_APP) {
             vtick_set_app_core(sys->tick, io->lane[i].vcpu_core);
-        else
+            noise_add_app_core(sys->noise, io->lane[i].vcpu_core);
+        } else {
             vtick_add_vcpu(sys->tick, io->lane[i].vcpu_core);
+            noise_add_vcpu(sys->noise, io->lane[i].vcpu_core);
+        }
     }
     /* The driver domain's vCPUs: its host cores, and one per core its netback threads
      * run on (threads sharing a core share a vCPU). */
@@ -704,10 +711,19 @@ static void start_ticks(paths_sys *sys, const sim_ctx *ctx)
             ddom_vcpu[b] = true;
     }
     for (unsigned c = 0; ddom && c < cpu_cores(io->cpu); c++)
-        if (ddom_vcpu[c])
+        if (ddom_vcpu[c]) {
             vtick_add_vcpu(sys->tick, c);
+            noise_add_vcpu(sys->noise, c);
+        }
     free(ddom_vcpu);
     vtick_start(sys->tick, 0);
+    /* Detours also preempt the host's cores and the back ends' (a core added before
+     * keeps its kind). */
+    for (unsigned c = 0; c < sys->cfg.host_cores; c++)
+        noise_add_host_core(sys->noise, c);
+    for (unsigned i = 0; i < io->nlanes; i++)
+        noise_add_host_core(sys->noise, io->lane[i].backend_core);
+    noise_start(sys->noise, 0);
 }
 
 static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *e)
@@ -744,6 +760,7 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
     io->hv = hv_create(p, ctx->stats, io->cpu);
     io->halt = halt_create(p, ctx->stats, io->cpu, io->hv, io->kernel);
     hv_set_halt(io->hv, io->halt);
+    sys->noise = noise_create(p, ctx->stats, io->kernel, io->cpu, io->hv, ctx->seed);
     /* The IOMMU is on whatever iommu.mode says: VMs' memory is remapped. */
     sys->pf = platform_create(ctx, obs, true);
     io->iommu = sys->pf->iommu;

@@ -4,6 +4,7 @@
 #include "host/cpu.h"
 #include "host/iopath/iopath.h"
 #include "host/pfdrv.h"
+#include "host/noise.h"
 #include "host/vtick.h"
 #include "models/iommu/iommu.h"
 #include "models/nic/nic_regs.h"
@@ -104,6 +105,7 @@ void paths_register_params(sim_params *p)
 {
     sim_params_add_table(p, paths_params, SIM_TABLE_LEN(paths_params));
     vtick_register_params(p);
+    noise_register_params(p);
 }
 
 paths_cfg paths_cfg_load(const sim_params *p)

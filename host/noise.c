@@ -1,0 +1,183 @@
+#include "host/noise.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "host/halt.h"
+#include "sim/alloc.h"
+#include "sim/rng.h"
+
+/* The noise.* parameters. */
+typedef struct noise_cfg {
+    bool detours, refill;
+    double detour_hz;
+    uint64_t detour_ps;
+    uint64_t refill_cycles;
+} noise_cfg;
+
+static const sim_param_def noise_params[] = {
+    {"noise.detours", SIM_PARAM_BOOL, "true", NULL, "",
+     "Kernel detours other than the tick (softirqs, kernel threads) preempt each core at "
+     "random times",
+     SIM_AT(noise_cfg, detours)},
+    {"noise.detour_hz", SIM_PARAM_DOUBLE, "25", "0..1e6", "Hz",
+     "Mean rate of detours per core (a Poisson process)", SIM_AT(noise_cfg, detour_hz)},
+    {"noise.detour_ns", SIM_PARAM_DOUBLE, "10000", "0..1e9", "ns",
+     "Mean duration of a detour (exponentially distributed)", SIM_AT(noise_cfg, detour_ps)},
+    {"noise.refill", SIM_PARAM_BOOL, "false", NULL, "",
+     "The guest refills its caches and TLB after each VM exit and each wake-up",
+     SIM_AT(noise_cfg, refill)},
+    {"noise.refill_cycles", SIM_PARAM_UINT, "1000", "0..10000000", "cycles",
+     "Mean guest cycles of a refill (exponentially distributed)",
+     SIM_AT(noise_cfg, refill_cycles)},
+};
+
+enum { CORE_NONE, CORE_VCPU, CORE_APP, CORE_HOST };
+
+typedef struct noise_core {
+    uint8_t kind;
+    sim_rng detour_rng, refill_rng;
+    uint64_t next_ps; /* the core's next detour */
+} noise_core;
+
+struct noise {
+    noise_cfg cfg;
+    sim_kernel *kernel;
+    cpu *cpu;
+    hv *hv;
+    sim_event *ev;
+    noise_core *core;
+    unsigned ncores;
+    uint64_t detours, detour_ps, refill_cycles;
+};
+
+void noise_register_params(sim_params *p)
+{
+    sim_params_add_table(p, noise_params, SIM_TABLE_LEN(noise_params));
+}
+
+/* An exponential draw of mean m: inversion of a uniform in (0, 1]. */
+static double exp_draw(sim_rng *r, double m) { return -m * log(1.0 - sim_rng_double(r)); }
+
+static uint64_t refill(void *ctx, unsigned core)
+{
+    noise *n = ctx;
+    assert(core < n->ncores);
+    uint64_t c = (uint64_t)llround(exp_draw(&n->core[core].refill_rng, (double)n->cfg.refill_cycles));
+    n->refill_cycles += c;
+    return c;
+}
+
+static void on_detour(void *ctx);
+
+noise *noise_create(const sim_params *p, sim_stats *stats, sim_kernel *k, cpu *c, hv *h,
+                    uint64_t seed)
+{
+    noise *n = sim_xcalloc(1, sizeof *n);
+    sim_params_load_table(p, noise_params, SIM_TABLE_LEN(noise_params), &n->cfg);
+    n->kernel = k;
+    n->cpu = c;
+    n->hv = h;
+    n->ncores = cpu_cores(c);
+    n->core = sim_xcalloc(n->ncores, sizeof *n->core);
+    for (unsigned i = 0; i < n->ncores; i++) {
+        char name[48];
+        snprintf(name, sizeof name, "noise.detour.%u", i);
+        sim_rng_seed(&n->core[i].detour_rng, seed, name);
+        snprintf(name, sizeof name, "noise.refill.%u", i);
+        sim_rng_seed(&n->core[i].refill_rng, seed, name);
+    }
+    if (n->cfg.detours && n->cfg.detour_hz > 0 && n->cfg.detour_ps > 0)
+        n->ev = sim_event_create(k, "noise", on_detour, n);
+    if (n->cfg.refill && n->cfg.refill_cycles > 0)
+        hv_set_refill(h, refill, n);
+    /* Counters only when a source is on: without them, the statistics are as before. */
+    if (n->ev) {
+        sim_stats_counter(stats, "noise.detours", &n->detours, "kernel detours taken (all cores)");
+        sim_stats_counter(stats, "noise.detour_ps", &n->detour_ps, "time spent in detours (ps)");
+    }
+    if (n->cfg.refill && n->cfg.refill_cycles > 0)
+        sim_stats_counter(stats, "noise.refill_cycles", &n->refill_cycles,
+                          "guest cycles refilling caches and TLB after exits and wake-ups");
+    return n;
+}
+
+void noise_destroy(noise *n)
+{
+    if (!n)
+        return;
+    free(n->core);
+    free(n);
+}
+
+static void add(noise *n, unsigned core, uint8_t kind)
+{
+    assert(core < n->ncores);
+    if (n->core[core].kind == CORE_NONE)
+        n->core[core].kind = kind;
+}
+
+void noise_add_vcpu(noise *n, unsigned core) { add(n, core, CORE_VCPU); }
+void noise_add_app_core(noise *n, unsigned core) { add(n, core, CORE_APP); }
+void noise_add_host_core(noise *n, unsigned core) { add(n, core, CORE_HOST); }
+
+/* The time to a core's next detour. At least 1 ps, so the event always moves on. */
+static uint64_t gap_ps(noise *n, noise_core *c)
+{
+    double g = exp_draw(&c->detour_rng, (double)SIM_PS_PER_S / n->cfg.detour_hz);
+    return g < 1.0 ? 1 : (uint64_t)llround(g);
+}
+
+static void arm(noise *n)
+{
+    uint64_t next = UINT64_MAX;
+    for (unsigned i = 0; i < n->ncores; i++)
+        if (n->core[i].kind != CORE_NONE && n->core[i].next_ps < next)
+            next = n->core[i].next_ps;
+    if (next != UINT64_MAX)
+        sim_event_notify_at(n->ev, next);
+}
+
+void noise_start(noise *n, uint64_t t_ps)
+{
+    if (!n->ev)
+        return;
+    for (unsigned i = 0; i < n->ncores; i++)
+        if (n->core[i].kind != CORE_NONE)
+            n->core[i].next_ps = t_ps + gap_ps(n, &n->core[i]);
+    arm(n);
+}
+
+static void detour(noise *n, unsigned core, uint64_t now)
+{
+    noise_core *c = &n->core[core];
+    double d = exp_draw(&c->detour_rng, (double)n->cfg.detour_ps);
+    uint64_t cycles = (uint64_t)llround(d * cpu_ghz(n->cpu) / 1000.0);
+    uint64_t u = now;
+    if (c->kind == CORE_VCPU && halt_idle(hv_halt(n->hv), core, now))
+        halt_settle(hv_halt(n->hv), core, now); /* in the host already: no exit */
+    else if (c->kind == CORE_VCPU)
+        u = hv_exit_urgent(n->hv, core, u, HV_EXIT_EXTINT);
+    cpu_run_urgent(n->cpu, core, u, cycles, c->kind == CORE_APP ? CPU_GUEST : CPU_HOST);
+    n->detours++;
+    n->detour_ps += cpu_cycles_to_ps(n->cpu, cycles);
+}
+
+static void on_detour(void *ctx)
+{
+    noise *n = ctx;
+    uint64_t now = sim_now_ps(n->kernel);
+    for (unsigned i = 0; i < n->ncores; i++) {
+        noise_core *c = &n->core[i];
+        if (c->kind == CORE_NONE || c->next_ps != now)
+            continue;
+        detour(n, i, now);
+        c->next_ps = now + gap_ps(n, c);
+    }
+    arm(n);
+}
+
+uint64_t noise_detours(const noise *n) { return n->detours; }
+uint64_t noise_refill_cycles(const noise *n) { return n->refill_cycles; }

@@ -1,0 +1,62 @@
+/* OS noise: sources of run-to-run variance on the cores, drawn from the run's seed.
+ *
+ * Timing. Two switchable sources:
+ *   detours   each registered core takes kernel detours that are not its scheduler tick
+ *             (host/vtick.h has those): softirqs run from an interrupt, kernel threads
+ *             (migration/N, kworkers, RCU callbacks) that preempt what the core runs.
+ *             They arrive as a Poisson process, noise.detour_hz per core, each lasting an
+ *             exponentially distributed time of mean noise.detour_ns, booked as urgent
+ *             work (cpu_run_urgent): it preempts the core. On a core whose vCPU runs, the
+ *             interrupt behind it first forces an external-interrupt exit (HV_EXIT_EXTINT),
+ *             as a host tick does; on a halted vCPU's core the halt so far is booked and
+ *             the vCPU stays halted (halt_settle). The detour's cycles are the host's
+ *             (CPU_HOST), a native application's own kernel's on its core (CPU_GUEST).
+ *   refill    after each VM exit (hv_exit, hv_exit_urgent; not the HLT exit, whose vCPU
+ *             resumes only at its wake-up) and after each wake-up of a halted vCPU or a
+ *             blocked native thread (halt_wake), the guest runs slower while it refills
+ *             the caches and TLB the host's code evicted: extra guest cycles (CPU_GUEST)
+ *             on the core, exponentially distributed with mean noise.refill_cycles,
+ *             booked with the same urgency as the exit. hv_refill draws them.
+ *
+ * Semantics. Every draw comes from a stream of its own per core and source, seeded by the
+ * run's seed (sim_rng_seed(seed, "noise.detour.<core>" / "noise.refill.<core>")), so a
+ * seed gives the same results on both kernels, and a core's draws do not depend on what
+ * other cores do. With both sources off no event is created and no cycle is booked:
+ * results are those without this module. Counters count the measured window only.
+ *
+ * Events: one kernel event for the detours of all cores; detours due at one time run in
+ * core order. Refill adds no event (its cycles are booked with the exit). */
+#ifndef HOST_NOISE_H
+#define HOST_NOISE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "host/cpu.h"
+#include "host/hv.h"
+#include "sim/kernel.h"
+#include "sim/params.h"
+#include "sim/stats.h"
+
+typedef struct noise noise;
+
+void noise_register_params(sim_params *p);
+/* Installs the refill on h (hv_set_refill) when it is on. */
+noise *noise_create(const sim_params *p, sim_stats *stats, sim_kernel *k, cpu *c, hv *h,
+                    uint64_t seed);
+void noise_destroy(noise *n);
+
+/* Which cores take detours, and how: a VM's vCPU runs on `core` (an exit first unless it
+ * is halted), a native application's thread (its kernel's detours), or host software.
+ * A core registered twice keeps the first kind. Call before noise_start. */
+void noise_add_vcpu(noise *n, unsigned core);
+void noise_add_app_core(noise *n, unsigned core);
+void noise_add_host_core(noise *n, unsigned core);
+/* Detours run from t_ps on. */
+void noise_start(noise *n, uint64_t t_ps);
+
+/* Detours taken and refill cycles booked since the statistics started. */
+uint64_t noise_detours(const noise *n);
+uint64_t noise_refill_cycles(const noise *n);
+
+#endif
