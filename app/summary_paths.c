@@ -108,28 +108,30 @@ static size_t distinct(const row *rows, size_t n, size_t off, unsigned *out)
     return k;
 }
 
-/* The datagram point (one queue pair) of a path, pattern, frame size and VM count. */
-static const row *find(const row *rows, size_t n, int path, int pattern, unsigned bytes,
-                       unsigned vms)
-{
-    for (size_t i = 0; i < n; i++)
-        if (rows[i].path == path && rows[i].pattern == pattern && rows[i].bytes == bytes &&
-            rows[i].vms == vms && rows[i].msg == 0 && rows[i].queues == 1 && rows[i].load == 0)
-            return &rows[i];
-    return NULL;
-}
-
-/* Any point matching the pattern, VMs, message size (0: any TCP-like one when tcp) and
- * queue pairs of a path, at the given frame size. */
-static const row *find_at(const row *rows, size_t n, int path, int pattern, unsigned bytes,
-                          unsigned vms, bool tcp, unsigned queues)
+/* The point of a path, pattern, frame size and VM count with datagrams or any TCP-like
+ * message size (tcp), the queue pairs and the offered load (0: as fast as it goes). */
+static const row *find_load(const row *rows, size_t n, int path, int pattern, unsigned bytes,
+                            unsigned vms, bool tcp, unsigned queues, double load)
 {
     for (size_t i = 0; i < n; i++)
         if (rows[i].path == path && rows[i].pattern == pattern && rows[i].bytes == bytes &&
             rows[i].vms == vms && (rows[i].msg != 0) == tcp && rows[i].queues == queues &&
-            rows[i].load == 0)
+            rows[i].load == load)
             return &rows[i];
     return NULL;
+}
+
+static const row *find_at(const row *rows, size_t n, int path, int pattern, unsigned bytes,
+                          unsigned vms, bool tcp, unsigned queues)
+{
+    return find_load(rows, n, path, pattern, bytes, vms, tcp, queues, 0.0);
+}
+
+/* The datagram point (one queue pair) of a path, pattern, frame size and VM count. */
+static const row *find(const row *rows, size_t n, int path, int pattern, unsigned bytes,
+                       unsigned vms)
+{
+    return find_at(rows, n, path, pattern, bytes, vms, false, 1);
 }
 
 /* Aggregate throughput of each path against the number of VMs, largest frames. */
@@ -252,11 +254,8 @@ static void section_load(FILE *t, const app_results *r, const row *rows, size_t 
             const row *at[64] = {NULL};
             bool any = false;
             for (size_t j = 0; j < nl && j < 64; j++)
-                for (size_t i = 0; i < nr && !at[j]; i++)
-                    if (rows[i].path == p && rows[i].pattern == (int)pat &&
-                        rows[i].bytes == bytes && rows[i].vms == vms && !rows[i].msg &&
-                        rows[i].queues == 1 && rows[i].load == loads[j])
-                        any = (at[j] = &rows[i]) != NULL;
+                if ((at[j] = find_load(rows, nr, p, (int)pat, bytes, vms, false, 1, loads[j])))
+                    any = true;
             if (!any)
                 continue;
             if (!header) {

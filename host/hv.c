@@ -174,6 +174,18 @@ uint64_t hv_deliver_irq(hv *h, unsigned core, uint64_t t_ps, bool posted)
  * (virt/kvm/eventfd.c irqfd_wakeup -> kvm_arch_set_irq_inatomic -> kvm_set_msi_irq;
  * arch/x86/kvm/lapic.c __apic_accept_irq -> kvm_vcpu_kick, which sends the reschedule
  * IPI, smp_send_reschedule, to the CPU the vCPU runs on). */
+uint64_t hv_host_irq_on_vcpu(hv *h, unsigned core, uint64_t t_ps, bool *exited)
+{
+    bool halted = halt_idle(h->halt, core, t_ps);
+    if (exited)
+        *exited = !halted;
+    if (halted) {
+        halt_settle(h->halt, core, t_ps);
+        return t_ps;
+    }
+    return hv_exit_urgent(h, core, t_ps, HV_EXIT_EXTINT);
+}
+
 uint64_t hv_forward_irq(hv *h, unsigned land_core, bool land_in_vm, uint64_t t_ps)
 {
     h->misdirected++;

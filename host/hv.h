@@ -72,6 +72,11 @@ bool hv_posted(const hv *h);
  * interrupt on entry, with no exit either way. Returns when the guest's interrupt handler can start.
  * Interrupt work preempts the vCPU's thread work (cpu_run_urgent), as does the EOI. */
 uint64_t hv_deliver_irq(hv *h, unsigned core, uint64_t t_ps, bool posted);
+/* Host work in interrupt context (a host tick, a kernel detour) comes to `core`, which
+ * runs a vCPU, at t_ps: a running vCPU first takes an external-interrupt exit; a halted
+ * one is in the host already, so its halt is settled and it stays halted, no exit.
+ * Returns when the host's work can start; *exited (may be NULL) says whether it exited. */
+uint64_t hv_host_irq_on_vcpu(hv *h, unsigned core, uint64_t t_ps, bool *exited);
 /* A physical interrupt for a vCPU that landed at t_ps on land_core, not the vCPU's (its
  * remapping entry's destination, the host's affinity for the vector, names another core):
  * the host's handler runs there (hv.irq_forward_cycles; when land_core runs another VM's

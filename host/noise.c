@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "host/halt.h"
 #include "sim/alloc.h"
 #include "sim/rng.h"
 
@@ -156,10 +155,8 @@ static void detour(noise *n, unsigned core, uint64_t now)
     double d = exp_draw(&c->detour_rng, (double)n->cfg.detour_ps);
     uint64_t cycles = (uint64_t)llround(d * cpu_ghz(n->cpu) / 1000.0);
     uint64_t u = now;
-    if (c->kind == CORE_VCPU && halt_idle(hv_halt(n->hv), core, now))
-        halt_settle(hv_halt(n->hv), core, now); /* in the host already: no exit */
-    else if (c->kind == CORE_VCPU)
-        u = hv_exit_urgent(n->hv, core, u, HV_EXIT_EXTINT);
+    if (c->kind == CORE_VCPU)
+        u = hv_host_irq_on_vcpu(n->hv, core, u, NULL);
     cpu_run_urgent(n->cpu, core, u, cycles, c->kind == CORE_APP ? CPU_GUEST : CPU_HOST);
     n->detours++;
     n->detour_ps += cpu_cycles_to_ps(n->cpu, cycles);

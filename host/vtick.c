@@ -194,13 +194,11 @@ static void host_tick(vtick *t, unsigned core, uint64_t now)
 {
     const core_state *s = &t->core[core];
     uint64_t u = now;
-    if (s->vcpu && halt_idle(hv_halt(t->hv), core, now)) {
-        /* The vCPU is halted, in the host: no exit; it stays halted. */
-        halt_settle(hv_halt(t->hv), core, now);
-    } else if (s->vcpu) {
-        u = hv_exit_urgent(t->hv, core, u, HV_EXIT_EXTINT);
+    bool exited = false;
+    if (s->vcpu)
+        u = hv_host_irq_on_vcpu(t->hv, core, u, &exited);
+    if (exited)
         t->host_exits++;
-    }
     cpu_run_urgent(t->cpu, core, u, t->cfg.host_cycles, s->app ? CPU_GUEST : CPU_HOST);
     t->host_ticks++;
 }

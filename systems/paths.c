@@ -215,16 +215,23 @@ static double spin_cycles(const sim_stats *s, const paths_sys *sys)
     return idle * cpu_ghz(sys->io.cpu) / 1000.0;
 }
 
+/* Cycles every core ran, whoever ran them (halt polling counts: hypervisor cycles). */
+static double all_cycles(const paths_sys *sys)
+{
+    double used = 0;
+    for (int w = 0; w < CPU_WHO_COUNT; w++)
+        used += (double)cpu_cycles(sys->io.cpu, (cpu_who)w);
+    return used;
+}
+
 /* Cores' worth of work, everyone's, without KVM's halt polling (which a host sees as
  * busy) or the idle loops of vCPUs that never halt: what the packets cost. */
 static double m_cores_working_per_vm(const sim_stats *s, void *ctx)
 {
     paths_sys *sys = ctx;
     double c = core_cycles(s, sys);
-    double used = 0;
-    for (int w = 0; w < CPU_WHO_COUNT; w++)
-        used += (double)cpu_cycles(sys->io.cpu, (cpu_who)w);
-    used -= (double)halt_polled_ps(sys->io.halt) * cpu_ghz(sys->io.cpu) / 1000.0;
+    double used =
+        all_cycles(sys) - (double)halt_polled_ps(sys->io.halt) * cpu_ghz(sys->io.cpu) / 1000.0;
     return c > 0 && sys->io.vms ? (used > 0 ? used : 0) / c / sys->io.vms : 0.0;
 }
 
@@ -232,11 +239,7 @@ static double m_cores_busy(const sim_stats *s, void *ctx)
 {
     paths_sys *sys = ctx;
     double c = core_cycles(s, sys);
-    double used = 0;
-    for (int w = 0; w < CPU_WHO_COUNT; w++)
-        used += (double)cpu_cycles(sys->io.cpu, (cpu_who)w);
-    used += spin_cycles(s, sys);
-    return c > 0 ? used / c : 0.0;
+    return c > 0 ? (all_cycles(sys) + spin_cycles(s, sys)) / c : 0.0;
 }
 
 /* Fixed costs per VM (its vCPU's timer ticks, the host's on its cores) make this fall

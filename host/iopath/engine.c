@@ -8,18 +8,13 @@
 
 static uint64_t max64(uint64_t a, uint64_t b) { return a > b ? a : b; }
 
-static uint32_t host_bytes(const nic_pkt *p)
-{
-    return nic_pkt_host_bytes(p->len_bytes);
-}
-
 /* Host-side bytes of an item: its frames less their FCS. */
 static uint32_t item_bytes(const iopath_item *it)
 {
     if (it->frames <= 1)
-        return host_bytes(&it->pkt);
+        return nic_pkt_host_bytes(it->pkt.len_bytes);
     uint32_t last = nic_pkt_host_bytes(it->last_bytes);
-    return host_bytes(&it->pkt) * (it->frames - 1u) + last;
+    return nic_pkt_host_bytes(it->pkt.len_bytes) * (it->frames - 1u) + last;
 }
 
 /* Frame f of a segment as an item of its own: all but the last are full-sized. */
