@@ -218,8 +218,13 @@ uint64_t halt_wake(halt *h, unsigned core, uint64_t t_ps, halt_why why)
         ready = cpu_run(h->cpu, core, at, cycles, who);
         h->blocks++;
     }
-    if (s->kind == KIND_VCPU)
+    if (s->kind == KIND_VCPU) {
         adjust_window(&h->cfg, s, ready - s->start_ps);
+        /* Inside the guest the same happens as in a native kernel: its idle task, back
+         * from HLT, switches to the thread the event woke (try_to_wake_up, schedule),
+         * the guest's cycles; no C-state exit, the vCPU was running or being woken. */
+        ready = cpu_run(h->cpu, core, ready, cpu_wakeup_cycles(h->cpu), CPU_GUEST);
+    }
     /* Back in the guest (the application) after the host ran: its caches and TLB refill. */
-    return h->hv ? hv_refill(h->hv, core, ready, false) : ready;
+    return h->hv ? hv_refill(h->hv, core, ready, HV_REFILL_WAKE) : ready;
 }

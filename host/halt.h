@@ -8,7 +8,9 @@
  * the halt: before the window is over the poll loop sees it (kvm_vcpu_check_block) and
  * the vCPU resumes at once; after, the vCPU's thread is woken (cpu.wakeup_ns before it
  * runs, cpu.wakeup_cycles on its core), and a posted interrupt first takes the wake-up
- * vector (pi_wakeup_handler, hv.pi_wakeup_cycles). The window follows KVM's policy
+ * vector (pi_wakeup_handler, hv.pi_wakeup_cycles). Either way the guest's own kernel
+ * then switches from its idle task to the thread the event woke (cpu.wakeup_cycles, the
+ * guest's), as a native kernel does. The window follows KVM's policy
  * (virt/kvm/kvm_main.c kvm_vcpu_halt): it starts at 0; a halt that ended after the
  * window but within hv.halt_poll_ns grows it (grow_halt_poll_ns: times _grow, at least
  * _grow_start, at most hv.halt_poll_ns); a halt longer than hv.halt_poll_ns shrinks it

@@ -113,13 +113,13 @@ void hv_set_refill(hv *h, hv_refill_fn fn, void *ctx)
     h->refill_ctx = ctx;
 }
 
-uint64_t hv_refill(hv *h, unsigned core, uint64_t t_ps, bool urgent)
+uint64_t hv_refill(hv *h, unsigned core, uint64_t t_ps, hv_refill_why why)
 {
-    uint64_t cycles = h->refill ? h->refill(h->refill_ctx, core) : 0;
+    uint64_t cycles = h->refill ? h->refill(h->refill_ctx, core, why) : 0;
     if (!cycles)
         return t_ps;
-    return urgent ? cpu_run_urgent(h->cpu, core, t_ps, cycles, CPU_GUEST)
-                  : cpu_run(h->cpu, core, t_ps, cycles, CPU_GUEST);
+    return why == HV_REFILL_EXIT_URGENT ? cpu_run_urgent(h->cpu, core, t_ps, cycles, CPU_GUEST)
+                                        : cpu_run(h->cpu, core, t_ps, cycles, CPU_GUEST);
 }
 
 uint64_t hv_exit_cycles(const hv *h, hv_exit_reason r)
@@ -141,7 +141,7 @@ uint64_t hv_exit(hv *h, unsigned core, uint64_t t_ps, hv_exit_reason r)
     h->exits[r]++;
     uint64_t t = cpu_run(h->cpu, core, t_ps, h->cfg.exit_cycles[r], CPU_HYPERVISOR);
     /* A halted vCPU refills when it is woken (halt_wake), not when it halts. */
-    return r == HV_EXIT_HLT ? t : hv_refill(h, core, t, false);
+    return r == HV_EXIT_HLT ? t : hv_refill(h, core, t, HV_REFILL_EXIT);
 }
 
 uint64_t hv_exit_urgent(hv *h, unsigned core, uint64_t t_ps, hv_exit_reason r)
@@ -149,7 +149,7 @@ uint64_t hv_exit_urgent(hv *h, unsigned core, uint64_t t_ps, hv_exit_reason r)
     assert(r < HV_EXIT_REASONS);
     h->exits[r]++;
     uint64_t t = cpu_run_urgent(h->cpu, core, t_ps, h->cfg.exit_cycles[r], CPU_HYPERVISOR);
-    return r == HV_EXIT_HLT ? t : hv_refill(h, core, t, true);
+    return r == HV_EXIT_HLT ? t : hv_refill(h, core, t, HV_REFILL_EXIT_URGENT);
 }
 
 uint64_t hv_deliver_irq(hv *h, unsigned core, uint64_t t_ps, bool posted)

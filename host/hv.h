@@ -41,14 +41,20 @@ void hv_destroy(hv *h);
  * (hv_deliver_irq) and is injected on entry, with no exit. NULL: they never halt. */
 void hv_set_halt(hv *h, struct halt *w);
 struct halt *hv_halt(const hv *h);
-/* The cache and TLB refill after an exit or a wake-up (host/noise.h): fn gives the guest
- * cycles it costs on `core`. NULL (the default): no refill. */
-typedef uint64_t (*hv_refill_fn)(void *ctx, unsigned core);
+/* When the guest (or a native thread) refills its caches and TLB. */
+typedef enum hv_refill_why {
+    HV_REFILL_EXIT,        /* back in the guest after a VM exit */
+    HV_REFILL_EXIT_URGENT, /* the same, after an exit booked as interrupt work */
+    HV_REFILL_WAKE,        /* a halted vCPU or a blocked thread runs again */
+} hv_refill_why;
+/* The cache and TLB refill (host/noise.h): fn gives the guest cycles it costs on `core`
+ * (0: none on this occasion). NULL (the default): no refill. */
+typedef uint64_t (*hv_refill_fn)(void *ctx, unsigned core, hv_refill_why why);
 void hv_set_refill(hv *h, hv_refill_fn fn, void *ctx);
-/* The guest on `core` refills from t_ps on (CPU_GUEST; urgent: as interrupt work, see
- * cpu_run_urgent); returns when it is done, t_ps without a refill. hv_exit and
- * hv_exit_urgent call it after every exit but the HLT exit. */
-uint64_t hv_refill(hv *h, unsigned core, uint64_t t_ps, bool urgent);
+/* The guest on `core` refills from t_ps on (CPU_GUEST; after an urgent exit as interrupt
+ * work, see cpu_run_urgent); returns when it is done, t_ps without a refill. hv_exit and
+ * hv_exit_urgent call it after every exit but the HLT exit, halt_wake after a wake-up. */
+uint64_t hv_refill(hv *h, unsigned core, uint64_t t_ps, hv_refill_why why);
 
 const char *hv_exit_name(hv_exit_reason r);
 uint64_t hv_exit_cycles(const hv *h, hv_exit_reason r);

@@ -10,7 +10,7 @@
 
 /* The noise.* parameters. */
 typedef struct noise_cfg {
-    bool detours, refill;
+    bool detours, refill, exit_refill;
     double detour_hz;
     uint64_t detour_ps;
     uint64_t refill_cycles;
@@ -25,11 +25,15 @@ static const sim_param_def noise_params[] = {
      "Mean rate of detours per core (a Poisson process)", SIM_AT(noise_cfg, detour_hz)},
     {"noise.detour_ns", SIM_PARAM_DOUBLE, "10000", "0..1e9", "ns",
      "Mean duration of a detour (exponentially distributed)", SIM_AT(noise_cfg, detour_ps)},
-    {"noise.refill", SIM_PARAM_BOOL, "false", NULL, "",
-     "The guest refills its caches and TLB after each VM exit and each wake-up",
+    {"noise.refill", SIM_PARAM_BOOL, "true", NULL, "",
+     "After each wake-up (a context switch into a halted vCPU or a blocked thread) it refills "
+     "the caches and TLB what ran meanwhile evicted",
      SIM_AT(noise_cfg, refill)},
+    {"noise.exit_refill", SIM_PARAM_BOOL, "false", NULL, "",
+     "The guest refills its caches and TLB after each VM exit as well",
+     SIM_AT(noise_cfg, exit_refill)},
     {"noise.refill_cycles", SIM_PARAM_UINT, "1000", "0..10000000", "cycles",
-     "Mean guest cycles of a refill (exponentially distributed)",
+     "Mean cycles of a refill (exponentially distributed)",
      SIM_AT(noise_cfg, refill_cycles)},
 };
 
@@ -60,10 +64,12 @@ void noise_register_params(sim_params *p)
 /* An exponential draw of mean m: inversion of a uniform in (0, 1]. */
 static double exp_draw(sim_rng *r, double m) { return -m * log(1.0 - sim_rng_double(r)); }
 
-static uint64_t refill(void *ctx, unsigned core)
+static uint64_t refill(void *ctx, unsigned core, hv_refill_why why)
 {
     noise *n = ctx;
     assert(core < n->ncores);
+    if (why == HV_REFILL_WAKE ? !n->cfg.refill : !n->cfg.exit_refill)
+        return 0;
     uint64_t c = (uint64_t)llround(exp_draw(&n->core[core].refill_rng, (double)n->cfg.refill_cycles));
     n->refill_cycles += c;
     return c;
@@ -90,16 +96,17 @@ noise *noise_create(const sim_params *p, sim_stats *stats, sim_kernel *k, cpu *c
     }
     if (n->cfg.detours && n->cfg.detour_hz > 0 && n->cfg.detour_ps > 0)
         n->ev = sim_event_create(k, "noise", on_detour, n);
-    if (n->cfg.refill && n->cfg.refill_cycles > 0)
+    bool refills = (n->cfg.refill || n->cfg.exit_refill) && n->cfg.refill_cycles > 0;
+    if (refills)
         hv_set_refill(h, refill, n);
     /* Counters only when a source is on: without them, the statistics are as before. */
     if (n->ev) {
         sim_stats_counter(stats, "noise.detours", &n->detours, "kernel detours taken (all cores)");
         sim_stats_counter(stats, "noise.detour_ps", &n->detour_ps, "time spent in detours (ps)");
     }
-    if (n->cfg.refill && n->cfg.refill_cycles > 0)
+    if (refills)
         sim_stats_counter(stats, "noise.refill_cycles", &n->refill_cycles,
-                          "guest cycles refilling caches and TLB after exits and wake-ups");
+                          "cycles refilling caches and TLB after wake-ups (and exits: noise.exit_refill)");
     return n;
 }
 

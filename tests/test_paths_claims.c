@@ -101,19 +101,26 @@ START_TEST(test_emulation_cpu_cost)
 }
 END_TEST
 
+/* Round trips: native, SR-IOV, paravirt, emulated, each slower than the one before. The
+ * median of native and SR-IOV can be the same, the adaptive moderation's 10 us floor
+ * (each interrupt waits for the interval since the last), so the mean decides. */
 START_TEST(test_rr_latency_ordering)
 {
     const char *paths[] = {"native", "sriov", "paravirt", "emulated"};
-    double lat[4];
+    double lat[4], mean[4];
     for (int i = 0; i < 4; i++) {
         ptfx f;
         ptfx_params(&f, paths[i], "rr");
         lat[i] = run_metric(&f, 300, 1000, "latency_ns_p50");
+        mean[i] = ptfx_stat(&f, "latency_ns_mean");
         ptfx_free(&f);
     }
-    for (int i = 1; i < 4; i++)
-        ck_assert_msg(lat[i] > lat[i - 1], "%s %g ns <= %s %g ns", paths[i], lat[i], paths[i - 1],
-                      lat[i - 1]);
+    for (int i = 1; i < 4; i++) {
+        ck_assert_msg(lat[i] >= lat[i - 1], "%s %g ns < %s %g ns", paths[i], lat[i],
+                      paths[i - 1], lat[i - 1]);
+        ck_assert_msg(mean[i] > mean[i - 1], "%s mean %g ns <= %s %g ns", paths[i], mean[i],
+                      paths[i - 1], mean[i - 1]);
+    }
 }
 END_TEST
 
