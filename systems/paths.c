@@ -24,9 +24,10 @@
  *
  * Traffic: traffic.pattern stream_tx (the VMs send to the link partner), stream_rx (the
  * partner sends to every VM), bidir, rr (each VM sends a request and waits for the
- * partner's response), inter_vm (VM i sends to VM i+1 through the switch, or the NIC's
- * embedded switch for SR-IOV); traffic.packet_bytes, traffic.vms, traffic.offered_gbps
- * (0: as fast as it goes), traffic.rr_bytes.
+ * partner's response, or sends open-loop at traffic.rr_requests_per_s), inter_vm (VM i
+ * sends to VM i+1 through the switch, or the NIC's embedded switch for SR-IOV);
+ * traffic.packet_bytes, traffic.vms, traffic.offered_gbps (0: as fast as it goes),
+ * traffic.arrivals (paced or Poisson at a load), traffic.rr_bytes.
  *
  * Placement (place.*): cores 0 .. place.host_cores-1 run the host's stack and PF driver
  * (for devdomain and vmdq: the driver domain's vCPUs that run its PF driver and bridge,
@@ -650,7 +651,7 @@ static void setup_switch(paths_sys *sys)
     }
 }
 
-static void setup_traffic(paths_sys *sys, uint64_t start)
+static void setup_traffic(paths_sys *sys, uint64_t start, uint64_t seed)
 {
     bool to_vms = sys->io.pattern == IOPATH_STREAM_RX || sys->io.pattern == IOPATH_BIDIR;
     bool from_vms = sys->io.pattern != IOPATH_STREAM_RX;
@@ -668,6 +669,8 @@ static void setup_traffic(paths_sys *sys, uint64_t start)
                     sys->peer, io->lane[i].mac,
                     own == PATH_NIC_VM_VF ? nic_fn_vlan(sys->nic, io->lane[i].fn) : 0,
                     io->lane[i].own ? io->queues : io->nhost_q * io->queues);
+        if (sys->cfg.arrivals == 1)
+            nic_partner_set_poisson(sys->peer, seed);
         nic_partner_start(sys->peer, start, sys->cfg.offered_gbps, io->frame_bytes);
     }
     if (!from_vms)
@@ -679,9 +682,17 @@ static void setup_traffic(paths_sys *sys, uint64_t start)
         s->dst_mac = io->pattern == IOPATH_INTER_VM
                          ? io->lane[((ln->vm + 1) % io->vms) * io->queues].mac
                          : nic_partner_mac(sys->peer);
-        if (sys->cfg.offered_gbps > 0 && io->pattern != IOPATH_RR)
+        if (sys->cfg.offered_gbps > 0)
             s->interval_ps =
                 (uint64_t)llround((double)hb * 8000.0 * io->nlanes / sys->cfg.offered_gbps);
+        else if (sys->cfg.rr_requests_per_s > 0)
+            s->interval_ps = (uint64_t)llround(1e12 * io->nlanes / sys->cfg.rr_requests_per_s);
+        if (s->interval_ps) {
+            s->poisson = sys->cfg.arrivals == 1;
+            char stream[48];
+            snprintf(stream, sizeof stream, "traffic.arrivals.%u", i);
+            sim_rng_seed(&s->gap_rng, seed, stream);
+        }
     }
     iopath_start(&sys->io, start);
 }
@@ -810,7 +821,7 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
     if (io->vsw)
         setup_switch(sys);
     uint64_t start = open_queues(sys);
-    setup_traffic(sys, start);
+    setup_traffic(sys, start, ctx->seed);
     start_ticks(sys, ctx);
     return sys;
 }

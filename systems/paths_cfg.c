@@ -67,8 +67,19 @@ static const sim_param_def paths_params[] = {
      "worker per virtqueue pair, a netback queue); received flows spread over them by RSS",
      SIM_AT(paths_cfg, queues)},
     {"traffic.offered_gbps", SIM_PARAM_DOUBLE, "0", "0..1600", "Gbps",
-     "Offered load per direction, all VMs together, host-side Gb/s (0: as fast as it goes)",
+     "Streams: offered load per direction, all VMs together, host-side Gb/s (0: as fast as it "
+     "goes)",
      SIM_AT(paths_cfg, offered_gbps)},
+    {"traffic.rr_requests_per_s", SIM_PARAM_DOUBLE, "0", "0..1e9", "requests/s",
+     "rr: requests per second, all VMs together, sent open-loop (due at that rate however "
+     "many are outstanding, each timed from when it was due, as a load generator such as "
+     "mutilate does); 0: closed loop, traffic.rr_outstanding at a time",
+     SIM_AT(paths_cfg, rr_requests_per_s)},
+    {"traffic.arrivals", SIM_PARAM_ENUM, "paced", "paced|poisson", "",
+     "At an offered load or request rate, when sends are due: paced (evenly spaced) or "
+     "poisson (exponential gaps of the same mean, drawn from run.seed: many independent "
+     "clients)",
+     SIM_AT(paths_cfg, arrivals)},
     {"traffic.rr_bytes", SIM_PARAM_UINT, "0", "0..1518", "bytes",
      "rr: request and response frame size (0: traffic.packet_bytes)", SIM_AT(paths_cfg, rr_bytes)},
     {"traffic.rr_outstanding", SIM_PARAM_UINT, "1", "1..4096", "requests",
@@ -278,6 +289,22 @@ static int check_traffic(const sim_params *p, const paths_cfg *c, sim_err *e)
                            "(the frame needs more than %u bytes: %u of headers and the FCS)",
                            (unsigned long long)frame, IOPATH_TCP_HDR_BYTES + NIC_FCS_BYTES,
                            IOPATH_TCP_HDR_BYTES);
+    if (pattern == IOPATH_RR && c->offered_gbps > 0)
+        return sim_err_set(e,
+                           "traffic.offered_gbps = %g is for streams; rr's load is "
+                           "traffic.rr_requests_per_s",
+                           c->offered_gbps);
+    if (pattern != IOPATH_RR && c->rr_requests_per_s > 0)
+        return sim_err_set(e,
+                           "traffic.rr_requests_per_s = %g needs traffic.pattern = rr; a "
+                           "stream's load is traffic.offered_gbps",
+                           c->rr_requests_per_s);
+    if (c->rr_requests_per_s > 0 && c->rr_outstanding != 1)
+        return sim_err_set(e,
+                           "traffic.rr_outstanding = %u with traffic.rr_requests_per_s = %g: "
+                           "at a request rate rr is open-loop (requests go out at that rate "
+                           "however many are outstanding); leave traffic.rr_outstanding at 1",
+                           c->rr_outstanding, c->rr_requests_per_s);
     if (rr && rr < NIC_MIN_FRAME_BYTES)
         return sim_err_set(e,
                            "traffic.rr_bytes = %llu is below the 64-byte minimum frame (0: "

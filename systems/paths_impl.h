@@ -22,7 +22,8 @@ typedef struct paths_cfg {
     bool gso;
     uint32_t gso_max_bytes;
     uint64_t tsq_bytes, sndbuf_bytes;
-    double offered_gbps;
+    double offered_gbps, rr_requests_per_s;
+    uint32_t arrivals; /* 0 paced, 1 poisson */
     uint32_t host_cores;
     uint32_t backend; /* 0 auto, 1 own, 2 vcpu, 3 host */
     uint32_t irq_affinity; /* paths_irq_affinity */

@@ -1,5 +1,6 @@
 /* The path engine: one interpreter for every path table (iopath.h says how it times
  * threads, notifications and backpressure). */
+#include <math.h>
 #include <stdlib.h>
 
 #include "host/iopath/iopath.h"
@@ -464,7 +465,8 @@ static void deliver(const exec *x, const iopath_item *it, uint64_t t)
     io->c.delivered_bytes += item_bytes(it);
     if (t >= it->pkt.born_ps)
         sim_hist_add(io->lat, t - it->pkt.born_ps);
-    if (io->pattern == IOPATH_RR && it->pkt.kind == NIC_PKT_RESPONSE) {
+    /* A closed-loop client sends its next request (an open-loop one keeps its pace). */
+    if (io->pattern == IOPATH_RR && it->pkt.kind == NIC_PKT_RESPONSE && !ln->snd.interval_ps) {
         ln->snd.rr_due++;
         ln->snd.t_free = max64(ln->snd.t_free, t);
         sender_kick(ln, t);
@@ -884,6 +886,17 @@ static iopath_item next_item(iopath *io, iopath_lane *ln, bool rr, uint64_t t)
     return it;
 }
 
+/* Time from one send at an offered rate to the next, for a packet of `frames` frames:
+ * the interval, or with Poisson arrivals an exponential draw of that mean (inversion of
+ * a uniform in (0, 1]). */
+static uint64_t send_gap_ps(iopath_sender *s, uint16_t frames)
+{
+    double mean = (double)s->interval_ps * frames;
+    if (!s->poisson)
+        return (uint64_t)mean;
+    return (uint64_t)llround(-mean * log(1.0 - sim_rng_double(&s->gap_rng)));
+}
+
 static void on_sender(void *ctx)
 {
     iopath_lane *ln = ctx;
@@ -896,9 +909,10 @@ static void on_sender(void *ctx)
     uint64_t limit = now + io->quantum_ps;
     exec x = {io, ln, ln->vcpu_core, (cpu_who)d->who, false, NULL, NULL};
     bool rr = io->pattern == IOPATH_RR;
+    bool closed_rr = rr && !s->interval_ps; /* each request waits for a response */
     bool wait = false; /* stopped until something else wakes it */
     for (unsigned k = 0;; k++) {
-        if (rr && !s->rr_due) {
+        if (closed_rr && !s->rr_due) {
             wait = true;
             break;
         }
@@ -936,8 +950,8 @@ static void on_sender(void *ctx)
         iopath_item it = next_item(io, ln, rr, t);
         it.ready_ps = t;
         if (s->interval_ps)
-            s->next_ps += s->interval_ps * it.frames;
-        if (rr)
+            s->next_ps += send_gap_ps(s, it.frames);
+        if (closed_rr)
             s->rr_due--;
         if (io->path->sender_ring != PATH_COST_NONE)
             ln->tx_credits -= want;

@@ -42,6 +42,7 @@
 #include "host/vswitch.h"
 #include "models/iommu/irq_remap.h"
 #include "models/nic/nic.h"
+#include "sim/rng.h"
 #include "sim/kernel.h"
 #include "sim/stats.h"
 
@@ -145,6 +146,8 @@ typedef struct iopath_sender {
     sim_event *ev;
     uint64_t t_free;
     uint64_t next_ps, interval_ps; /* offered rate; interval 0: as fast as it goes */
+    bool poisson;    /* at an offered rate: exponential gaps of mean interval_ps */
+    sim_rng gap_rng; /* their draws, a stream per lane */
     uint64_t dst_mac;
     uint32_t flow;
     uint32_t rr_due; /* rr: requests it may send now (responses received) */

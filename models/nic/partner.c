@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "sim/alloc.h"
+#include "sim/rng.h"
 
 /* Frames generated per event: the partner's own wire is reserved ahead by at most
  * this many frames, which changes nothing the NIC sees (each frame still arrives at
@@ -26,6 +27,8 @@ struct nic_partner {
     size_t n_dests, cap_dests, next_dest;
     sim_event *gen_ev;
     uint64_t next_send_ps, interval_ps;
+    bool poisson; /* exponential gaps of mean interval_ps, from gap_rng */
+    sim_rng gap_rng;
     uint32_t frame_bytes;
     uint32_t flow_base;
     nic_partner_counters c;
@@ -138,6 +141,12 @@ void nic_partner_set_rx_observer(nic_partner *pt, nic_partner_rx_fn fn, void *ct
     pt->rx_observer_ctx = ctx;
 }
 
+void nic_partner_set_poisson(nic_partner *pt, uint64_t seed)
+{
+    pt->poisson = true;
+    sim_rng_seed(&pt->gap_rng, seed, "peer.arrivals");
+}
+
 void nic_partner_start(nic_partner *pt, uint64_t t_ps, double gbps, uint32_t frame_bytes)
 {
     if (!pt->n_dests)
@@ -171,7 +180,9 @@ static void on_gen(void *ctx)
                      .kind = NIC_PKT_DATA};
         d->next_flow = (d->next_flow + 1) % d->flows;
         send(pt, &p, pt->next_send_ps);
-        pt->next_send_ps += pt->interval_ps;
+        pt->next_send_ps += pt->poisson ? (uint64_t)llround(-(double)pt->interval_ps *
+                                                            log(1.0 - sim_rng_double(&pt->gap_rng)))
+                                        : pt->interval_ps;
     }
     sim_event_notify_at(pt->gen_ev, pt->next_send_ps);
 }

@@ -30,6 +30,11 @@ void nic_partner_add_dest(nic_partner *pt, uint64_t mac, uint16_t vlan, uint32_t
  * FCS) in total, 0 for back to back at the line rate. */
 void nic_partner_start(nic_partner *pt, uint64_t t_ps, double gbps, uint32_t frame_bytes);
 
+/* At an offered rate, gaps between generated frames are exponentially distributed with
+ * the same mean (a Poisson process: many independent senders), drawn from the stream
+ * "peer.arrivals" of `seed`; without this call they are equal. */
+void nic_partner_set_poisson(nic_partner *pt, uint64_t seed);
+
 /* Called for every frame the partner receives from the NIC, with the time its last
  * bit arrived (a workload measures transmit latency from the frame's born_ps). */
 typedef void (*nic_partner_rx_fn)(void *ctx, const nic_pkt *p, uint64_t arrival_ps);
