@@ -18,10 +18,12 @@ typedef struct row {
     int path, pattern;
     unsigned bytes, vms;
     unsigned msg, queues; /* traffic.msg_bytes (0: datagrams), io.queues (1 if not swept) */
-    double load;          /* traffic.offered_gbps (0: as fast as it goes) */
+    double load; /* traffic.offered_gbps, rr: traffic.rr_requests_per_s (0: as fast as it
+                  * goes, rr: closed loop) */
 } row;
 
 static const char *const patterns[] = {"stream_tx", "stream_rx", "bidir", "rr", "inter_vm"};
+#define PATTERN_RR 3 /* patterns[PATTERN_RR] is "rr" */
 #define N_PATTERNS (sizeof patterns / sizeof patterns[0])
 
 static int index_of(const char *v, const char *const *names, size_t n)
@@ -233,52 +235,56 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Latency against offered load: each path's datagram streams at the largest frames,
- * one VM, one queue pair, median and 99th percentile (us) at every load swept. */
-static void section_load(FILE *t, const app_results *r, const row *rows, size_t nr,
+/* Latency against offered load: each path at one pattern, frame size and VM count, one
+ * queue pair, median and 99th percentile (us) at every load swept for that pattern
+ * (offered Gb/s for streams, requests per second for rr). */
+static void section_load(FILE *t, const app_results *r, const row *rows, size_t nr, int pat,
                          unsigned bytes, unsigned vms)
 {
     double *loads = sim_xcalloc(nr, sizeof *loads);
     size_t nl = 0;
     for (size_t i = 0; i < nr; i++) {
-        bool seen = rows[i].load == 0;
+        bool seen = rows[i].load == 0 || rows[i].pattern != pat;
         for (size_t j = 0; j < nl && !seen; j++)
             seen = loads[j] == rows[i].load;
         if (!seen)
             loads[nl++] = rows[i].load;
     }
     qsort(loads, nl, sizeof *loads, cmp_double);
-    for (size_t pat = 0; nl && pat < N_PATTERNS; pat++) {
-        bool header = false;
-        for (int p = 0; p < PATH_KINDS; p++) {
-            const row *at[64] = {NULL};
-            bool any = false;
-            for (size_t j = 0; j < nl && j < 64; j++)
-                if ((at[j] = find_load(rows, nr, p, (int)pat, bytes, vms, false, 1, loads[j])))
-                    any = true;
-            if (!any)
-                continue;
-            if (!header) {
-                fprintf(t, "\n%s, %u-byte frames, %u VM%s: latency p50 / p99 (us) against "
-                        "offered Gb/s:\n  %-12s", patterns[pat], bytes, vms, vms == 1 ? "" : "s",
-                        "path");
-                for (size_t j = 0; j < nl && j < 64; j++)
-                    fprintf(t, " %13g", loads[j]);
-                fprintf(t, "\n");
-                header = true;
-            }
-            fprintf(t, "  %-12s", path_kind_name((path_kind)p));
-            for (size_t j = 0; j < nl && j < 64; j++) {
-                char a[16] = "-", b[16] = "-", cell[40];
-                if (at[j]) {
-                    num(a, sizeof a, metric(r, at[j]->point, "latency_ns_p50") / 1000.0);
-                    num(b, sizeof b, metric(r, at[j]->point, "latency_ns_p99") / 1000.0);
-                }
-                snprintf(cell, sizeof cell, "%s/%s", a, b);
-                fprintf(t, " %13s", cell);
+    if (nl > 64)
+        nl = 64;
+    bool header = false;
+    for (int p = 0; nl && p < PATH_KINDS; p++) {
+        const row *at[64] = {NULL};
+        bool any = false;
+        for (size_t j = 0; j < nl; j++)
+            if ((at[j] = find_load(rows, nr, p, pat, bytes, vms, false, 1, loads[j])))
+                any = true;
+        if (!any)
+            continue;
+        if (!header) {
+            fprintf(t, "\n%s, %u-byte frames, %u VM%s: latency p50 / p99 (us) against %s:\n  %-12s",
+                    patterns[pat], bytes, vms, vms == 1 ? "" : "s",
+                    pat == PATTERN_RR ? "requests per second, open loop" : "offered Gb/s", "path");
+            for (size_t j = 0; j < nl; j++) {
+                char l[16];
+                num(l, sizeof l, loads[j]);
+                fprintf(t, " %13s", l);
             }
             fprintf(t, "\n");
+            header = true;
         }
+        fprintf(t, "  %-12s", path_kind_name((path_kind)p));
+        for (size_t j = 0; j < nl; j++) {
+            char a[16] = "-", b[16] = "-", cell[40];
+            if (at[j]) {
+                num(a, sizeof a, metric(r, at[j]->point, "latency_ns_p50") / 1000.0);
+                num(b, sizeof b, metric(r, at[j]->point, "latency_ns_p99") / 1000.0);
+            }
+            snprintf(cell, sizeof cell, "%s/%s", a, b);
+            fprintf(t, " %13s", cell);
+        }
+        fprintf(t, "\n");
     }
     free(loads);
 }
@@ -306,7 +312,8 @@ int app_summary_paths(const app_results *r, char **out, sim_err *e)
         const char *q = app_results_param(r, i, "io.queues");
         w.msg = m ? (unsigned)strtoul(m, NULL, 10) : 0;
         w.queues = q ? (unsigned)strtoul(q, NULL, 10) : 1;
-        const char *o = app_results_param(r, i, "traffic.offered_gbps");
+        const char *o = app_results_param(
+            r, i, w.pattern == PATTERN_RR ? "traffic.rr_requests_per_s" : "traffic.offered_gbps");
         w.load = o ? strtod(o, NULL) : 0.0;
         rows[nr++] = w;
     }
@@ -346,7 +353,10 @@ int app_summary_paths(const app_results *r, char **out, sim_err *e)
         section_vms(t, r, rows, nr, sizes[ns - 1], vmss, nv);
     section_tcp(t, r, rows, nr, sizes[ns - 1], vmss[0]);
     section_queues(t, r, rows, nr, sizes[0], vmss[0]);
-    section_load(t, r, rows, nr, sizes[ns - 1], vmss[0]);
+    for (size_t pat = 0; pat < N_PATTERNS; pat++)
+        for (size_t k = 0; k < ns; k++)
+            for (size_t v = 0; v < nv; v++)
+                section_load(t, r, rows, nr, (int)pat, sizes[k], vmss[v]);
     free(sizes);
     free(vmss);
     free(rows);
