@@ -13,13 +13,23 @@ typedef struct halt_cfg {
     uint32_t grow, shrink;
     uint64_t grow_start_ps;
     uint64_t pi_wakeup_cycles;
+    /* The guest's cpuidle-haltpoll (drivers/cpuidle/governors/haltpoll.c). */
+    bool guest_poll;
+    uint64_t gpoll_max_ps; /* guest_halt_poll_ns */
+    uint32_t ggrow, gshrink;
+    uint64_t ggrow_start_ps;
+    bool gallow_shrink;
 } halt_cfg;
 
 enum { KIND_NONE, KIND_VCPU, KIND_THREAD };
 
 typedef struct halt_core {
     uint8_t kind;
-    bool halted;
+    bool halted;        /* idle, and its idleness booked from idle_ps on */
+    bool in_guest;      /* halted, and its guest still polls (no HLT yet) */
+    uint64_t idle_ps;   /* its work ended: the guest's idle loop began */
+    uint64_t gpoll_ps;  /* the guest's window (cpuidle-haltpoll's dev->poll_limit_ns) */
+    uint64_t gpolled_ps; /* the guest's polling is booked up to here */
     uint64_t poll_ps;   /* the vCPU's window (KVM's vcpu->halt_poll_ns) */
     uint64_t start_ps;  /* its halt began (kvm_vcpu_halt, after the HLT exit) */
     uint64_t polled_ps; /* polling is booked up to here */
@@ -33,6 +43,7 @@ struct halt {
     halt_core *core;
     unsigned ncores;
     uint64_t halts, poll_ends, blocks, pi_wakeups, poll_ps, block_ps;
+    uint64_t guest_poll_ends, guest_poll_ps;
 };
 
 static const sim_param_def halt_params[] = {
@@ -57,6 +68,28 @@ static const sim_param_def halt_params[] = {
      "The posted-interrupt wake-up vector's handler on a blocked vCPU's core "
      "(pi_wakeup_handler: interrupt entry, the per-CPU list, the wake-up call)",
      SIM_AT(halt_cfg, pi_wakeup_cycles)},
+    {"guest.haltpoll", SIM_PARAM_BOOL, "false", NULL, "",
+     "The guest's idle loop polls before it executes HLT (cpuidle-haltpoll, which Linux "
+     "loads only on KVM's realtime hint, and which then turns KVM's own polling off for "
+     "the vCPU through MSR_KVM_POLL_CONTROL)",
+     SIM_AT(halt_cfg, guest_poll)},
+    {"guest.halt_poll_ns", SIM_PARAM_DOUBLE, "200000", "0..1e9", "ns",
+     "Most time the guest polls before HLT (guest_halt_poll_ns)",
+     SIM_AT(halt_cfg, gpoll_max_ps)},
+    {"guest.halt_poll_grow", SIM_PARAM_UINT, "2", "0..1000", "",
+     "Factor the guest's window grows by after a halt shorter than guest.halt_poll_ns "
+     "(guest_halt_poll_grow)",
+     SIM_AT(halt_cfg, ggrow)},
+    {"guest.halt_poll_grow_start", SIM_PARAM_DOUBLE, "50000", "0..1e9", "ns",
+     "The guest's window when it first grows (guest_halt_poll_grow_start)",
+     SIM_AT(halt_cfg, ggrow_start_ps)},
+    {"guest.halt_poll_shrink", SIM_PARAM_UINT, "2", "0..1000", "",
+     "Divisor of the guest's window after a halt longer than guest.halt_poll_ns; 0: reset "
+     "to 0 (guest_halt_poll_shrink)",
+     SIM_AT(halt_cfg, gshrink)},
+    {"guest.halt_poll_allow_shrink", SIM_PARAM_BOOL, "true", NULL, "",
+     "The guest's window shrinks after long halts (guest_halt_poll_allow_shrink)",
+     SIM_AT(halt_cfg, gallow_shrink)},
 };
 
 void halt_register_params(sim_params *p)
@@ -83,6 +116,12 @@ halt *halt_create(const sim_params *p, sim_stats *stats, cpu *c, hv *v, sim_kern
     sim_stats_counter(stats, "halt.poll_ps", &h->poll_ps, "time KVM polled halted vCPUs (ps)");
     sim_stats_counter(stats, "halt.block_ps", &h->block_ps,
                       "time vCPUs and threads were blocked, up to their wake-up (ps)");
+    if (h->cfg.guest_poll) {
+        sim_stats_counter(stats, "halt.guest_poll_ends", &h->guest_poll_ends,
+                          "idle periods the guest's own polling ended (no HLT exit)");
+        sim_stats_counter(stats, "halt.guest_poll_ps", &h->guest_poll_ps,
+                          "time guests polled in their idle loop (ps)");
+    }
     return h;
 }
 
@@ -127,14 +166,52 @@ uint64_t halt_poll_window_ps(const halt *h, unsigned core)
     return h->core[core].poll_ps;
 }
 
+uint64_t halt_guest_window_ps(const halt *h, unsigned core)
+{
+    assert(core < h->ncores);
+    return h->core[core].gpoll_ps;
+}
+
+/* Whether the guest on `core` polls (in guest mode) for an idle period that began at
+ * idle_ps, at t. */
+static bool guest_polls_at(const halt *h, const halt_core *s, uint64_t idle_ps, uint64_t t_ps)
+{
+    return h->cfg.guest_poll && s->kind == KIND_VCPU && t_ps <= idle_ps + s->gpoll_ps;
+}
+
+bool halt_guest_polls(const halt *h, unsigned core, uint64_t t_ps)
+{
+    if (!halt_idle(h, core, t_ps))
+        return false;
+    const halt_core *s = &h->core[core];
+    if (s->halted)
+        return s->in_guest && t_ps <= s->idle_ps + s->gpoll_ps;
+    return guest_polls_at(h, s, cpu_busy_until_ps(h->cpu, core), t_ps);
+}
+
 uint64_t halt_polled_ps(const halt *h) { return h->poll_ps; }
+
+/* cpuidle-haltpoll's update of the guest's window after a halt that lasted block_ps
+ * (haltpoll_reflect -> adjust_poll_limit, after the HLT state only). */
+static void adjust_guest_window(const halt_cfg *c, halt_core *s, uint64_t block_ps)
+{
+    if (block_ps > s->gpoll_ps && block_ps <= c->gpoll_max_ps) {
+        uint64_t v = s->gpoll_ps * c->ggrow;
+        if (v < c->ggrow_start_ps)
+            v = c->ggrow_start_ps;
+        s->gpoll_ps = v > c->gpoll_max_ps ? c->gpoll_max_ps : v;
+    } else if (block_ps > c->gpoll_max_ps && c->gallow_shrink) {
+        s->gpoll_ps = c->gshrink ? s->gpoll_ps / c->gshrink : 0;
+    }
+}
 
 /* kvm_vcpu_halt's update of the vCPU's window after a halt of halt_ps (polling
  * included, from its start to the vCPU's return), with grow_halt_poll_ns and
- * shrink_halt_poll_ns. */
+ * shrink_halt_poll_ns. With the guest polling itself, KVM does not poll
+ * (kvm_arch_no_poll: the guest cleared MSR_KVM_POLL_CONTROL). */
 static void adjust_window(const halt_cfg *c, halt_core *s, uint64_t halt_ps)
 {
-    uint64_t max = c->poll_max_ps;
+    uint64_t max = c->guest_poll ? 0 : c->poll_max_ps;
     if (!max) {
         s->poll_ps = 0;
         return;
@@ -163,10 +240,27 @@ static uint64_t poll_for(halt *h, unsigned core, uint64_t t, uint64_t d)
     return cpu_run(h->cpu, core, t, cycles, CPU_HYPERVISOR);
 }
 
-/* Books the halt of the vCPU (thread) on `core` up to now: it halted when its core's
- * work ended (a vCPU's HLT exit there, then kvm_vcpu_halt), and a vCPU polls from the
- * halt's start (or after other work its core ran meanwhile: a host tick) to now or to
- * the end of its window, whichever is first. */
+/* The guest's idle loop polls from t for d ps (poll_idle: its cycles). */
+static uint64_t guest_poll_for(halt *h, unsigned core, uint64_t t, uint64_t d)
+{
+    h->guest_poll_ps += d;
+    uint64_t cycles = (uint64_t)((double)d * cpu_ghz(h->cpu) / 1000.0) + 1;
+    return cpu_run(h->cpu, core, t, cycles, CPU_GUEST);
+}
+
+/* The vCPU (thread) halts at b: a vCPU's HLT exit there, then kvm_vcpu_halt. */
+static void enter_halt(halt *h, unsigned core, halt_core *s, uint64_t b)
+{
+    s->in_guest = false;
+    s->start_ps = s->kind == KIND_VCPU ? hv_exit(h->hv, core, b, HV_EXIT_HLT) : b;
+    s->polled_ps = s->start_ps;
+}
+
+/* Books the idleness of the vCPU (thread) on `core` up to now: it went idle when its
+ * core's work ended; with guest.haltpoll its guest polls first, up to its window (or
+ * after other work its core ran meanwhile: a tick), and executes HLT when the window
+ * is over; then (or at once) it halts, and a vCPU polls in KVM from the halt's start to
+ * now or to the end of KVM's window, whichever is first. */
 void halt_settle(halt *h, unsigned core, uint64_t now_ps)
 {
     if (!halt_idle(h, core, now_ps))
@@ -176,8 +270,25 @@ void halt_settle(halt *h, unsigned core, uint64_t now_ps)
     if (!s->halted) {
         h->halts++;
         s->halted = true;
-        s->start_ps = s->kind == KIND_VCPU ? hv_exit(h->hv, core, b, HV_EXIT_HLT) : b;
-        s->polled_ps = s->start_ps;
+        s->idle_ps = b;
+        s->gpolled_ps = b;
+        s->in_guest = guest_polls_at(h, s, b, b) && s->gpoll_ps > 0;
+        if (!s->in_guest) {
+            enter_halt(h, core, s, b);
+            b = s->start_ps;
+        }
+    }
+    if (s->in_guest) {
+        uint64_t gstop = s->idle_ps + s->gpoll_ps;
+        uint64_t from = b > s->gpolled_ps ? b : s->gpolled_ps;
+        uint64_t to = now_ps < gstop ? now_ps : gstop;
+        if (to > from)
+            s->gpolled_ps = guest_poll_for(h, core, from, to - from);
+        if (now_ps <= gstop)
+            return;
+        /* The window is over with nothing to run: the governor picks HLT. */
+        b = cpu_busy_until_ps(h->cpu, core);
+        enter_halt(h, core, s, b > gstop ? b : gstop);
         b = s->start_ps;
     }
     uint64_t stop = s->start_ps + (s->kind == KIND_VCPU ? s->poll_ps : 0);
@@ -196,7 +307,13 @@ uint64_t halt_wake(halt *h, unsigned core, uint64_t t_ps, halt_why why)
     uint64_t b = cpu_busy_until_ps(h->cpu, core);
     uint64_t ready;
     s->halted = false;
-    if (s->kind == KIND_VCPU && t_ps <= s->start_ps + s->poll_ps) {
+    bool guest_polled = s->in_guest;
+    if (s->in_guest) {
+        /* The guest's poll loop sees it (need_resched): no HLT, no exit. */
+        s->in_guest = false;
+        h->guest_poll_ends++;
+        ready = t_ps > b ? t_ps : b;
+    } else if (s->kind == KIND_VCPU && t_ps <= s->start_ps + s->poll_ps) {
         /* The poll loop (or, without a window, kvm_vcpu_block's first check) finds the
          * event pending: the vCPU returns to the guest without sleeping. */
         ready = t_ps > b ? t_ps : b;
@@ -219,10 +336,15 @@ uint64_t halt_wake(halt *h, unsigned core, uint64_t t_ps, halt_why why)
         h->blocks++;
     }
     if (s->kind == KIND_VCPU) {
-        adjust_window(&h->cfg, s, ready - s->start_ps);
+        if (!guest_polled) {
+            adjust_window(&h->cfg, s, ready - s->start_ps);
+            if (h->cfg.guest_poll)
+                adjust_guest_window(&h->cfg, s, ready - s->start_ps);
+        }
         /* Inside the guest the same happens as in a native kernel: its idle task, back
-         * from HLT, switches to the thread the event woke (try_to_wake_up, schedule),
-         * the guest's cycles; no C-state exit, the vCPU was running or being woken. */
+         * from HLT or its poll loop, switches to the thread the event woke
+         * (try_to_wake_up, schedule), the guest's cycles; no C-state exit, the vCPU was
+         * running or being woken. */
         ready = cpu_run(h->cpu, core, ready, cpu_wakeup_cycles(h->cpu), CPU_GUEST);
     }
     /* Back in the guest (the application) after the host ran: its caches and TLB refill. */

@@ -29,6 +29,17 @@
  * clock finds it running (whether it will idle before then is not known yet). Work
  * booked on the core in a settled halt's gap later is not moved.
  *
+ * With guest.haltpoll the guest's idle loop polls first (cpuidle-haltpoll's governor,
+ * drivers/cpuidle/governors/haltpoll.c): for its window (dev->poll_limit_ns) the vCPU
+ * runs guest code (the guest's cycles) and an event ends the idleness with no exit at
+ * all; when the window passes with nothing to run it executes HLT as above. The window
+ * starts at 0 (the first idle period halts at once); after each HLT, a halt shorter
+ * than guest.halt_poll_ns grows it (times _grow, at least _grow_start, at most
+ * guest.halt_poll_ns), a longer one shrinks it (divided by _shrink; 0 if _shrink is 0)
+ * when _allow_shrink; a poll the event ended leaves it (haltpoll_reflect ->
+ * adjust_poll_limit). KVM does not poll such a vCPU (the guest cleared
+ * MSR_KVM_POLL_CONTROL: kvm_arch_no_poll).
+ *
  * With hv.vcpu_halt = false nothing halts (the guest's idle loop spins: timing as if the
  * vCPU always ran; halt_spins says a host sees the vCPU's core busy all the time) and a
  * native thread is woken for free. */
@@ -79,8 +90,14 @@ uint64_t halt_wake(halt *h, unsigned core, uint64_t t_ps, halt_why why);
  * polling goes on after that work while the window lasts. */
 void halt_settle(halt *h, unsigned core, uint64_t now_ps);
 
-/* The vCPU's current poll window (ps). */
+/* With guest.haltpoll: whether the vCPU on `core` is idle at t but its guest still
+ * polls in its idle loop (no HLT yet), so it runs in guest mode: an interrupt or a timer
+ * finds it running (an exit where delivery needs one), and a host interrupt exits it. */
+bool halt_guest_polls(const halt *h, unsigned core, uint64_t t_ps);
+
+/* The vCPU's current poll window in KVM, and its guest's (ps). */
 uint64_t halt_poll_window_ps(const halt *h, unsigned core);
+uint64_t halt_guest_window_ps(const halt *h, unsigned core);
 /* Time spent polling halted vCPUs, every core, since the statistics started. */
 uint64_t halt_polled_ps(const halt *h);
 

@@ -156,9 +156,12 @@ uint64_t hv_deliver_irq(hv *h, unsigned core, uint64_t t_ps, bool posted)
 {
     if (halt_idle(h->halt, core, t_ps)) {
         /* kvm_vcpu_kick wakes the halted vCPU; the interrupt is in its PIR or injected on
-         * entry. */
+         * entry. A guest that polls in its idle loop is running: it sees the interrupt,
+         * through an exit unless it is posted. */
+        bool in_guest = halt_guest_polls(h->halt, core, t_ps);
         posted ? h->posted++ : h->injected++;
-        return halt_wake(h->halt, core, t_ps, HALT_BY_IRQ);
+        uint64_t t = halt_wake(h->halt, core, t_ps, HALT_BY_IRQ);
+        return in_guest && !posted ? hv_exit_urgent(h, core, t, HV_EXIT_EXTINT) : t;
     }
     if (posted) {
         /* The IOMMU sets the PIR bit and the notification vector is processed by the
@@ -176,13 +179,14 @@ uint64_t hv_deliver_irq(hv *h, unsigned core, uint64_t t_ps, bool posted)
  * IPI, smp_send_reschedule, to the CPU the vCPU runs on). */
 uint64_t hv_host_irq_on_vcpu(hv *h, unsigned core, uint64_t t_ps, bool *exited)
 {
-    bool halted = halt_idle(h->halt, core, t_ps);
+    bool idle = halt_idle(h->halt, core, t_ps);
+    bool halted = idle && !halt_guest_polls(h->halt, core, t_ps);
     if (exited)
         *exited = !halted;
-    if (halted) {
+    if (idle) /* book its idleness so far; a polling guest goes on polling after the exit */
         halt_settle(h->halt, core, t_ps);
+    if (halted)
         return t_ps;
-    }
     return hv_exit_urgent(h, core, t_ps, HV_EXIT_EXTINT);
 }
 

@@ -177,11 +177,16 @@ static void guest_tick(vtick *t, unsigned core, uint64_t now)
     hv *h = t->hv;
     uint64_t u = now;
     /* A halted vCPU's deadline fires in the host (KVM's hrtimer, apic_timer_expired):
-     * the vCPU is woken and takes the interrupt on entry, with no timer exit. */
-    if (halt_idle(hv_halt(h), core, now))
-        u = halt_wake(hv_halt(h), core, now, HALT_BY_TIMER);
-    else if (t->cfg.guest_timer == TIMER_EXIT)
-        u = hv_exit_urgent(h, core, u, HV_EXIT_TIMER);
+     * the vCPU is woken and takes the interrupt on entry, with no timer exit. A guest
+     * polling in its idle loop runs: the tick interrupts the loop, which goes on after. */
+    halt *w = hv_halt(h);
+    if (halt_idle(w, core, now) && !halt_guest_polls(w, core, now)) {
+        u = halt_wake(w, core, now, HALT_BY_TIMER);
+    } else {
+        halt_settle(w, core, now);
+        if (t->cfg.guest_timer == TIMER_EXIT)
+            u = hv_exit_urgent(h, core, u, HV_EXIT_TIMER);
+    }
     /* sysvec_apic_timer_interrupt acknowledges the LAPIC before the tick's work. */
     u = hv_eoi(h, core, u, hv_posted(h));
     u = cpu_run_urgent(t->cpu, core, u, t->cfg.guest_cycles, CPU_GUEST);

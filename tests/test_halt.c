@@ -301,6 +301,69 @@ START_TEST(test_rr_latency_rises_by_the_wakeup)
 }
 END_TEST
 
+/* With the guest's cpuidle-haltpoll: the first idle period has no window and halts at
+ * once (and KVM does not poll: the guest turned it off), then the window starts at
+ * guest.halt_poll_grow_start (50 us); an event within it ends the idleness while the
+ * guest polls, with no HLT exit, the core busy with the guest's cycles; one after it
+ * finds the vCPU halted since the window's end, and a halt longer than the window (and
+ * under 200 us) grows it, a 1 ms halt shrinks it. An exit-based interrupt exits a polling guest (it
+ * runs), a posted one does not. */
+START_TEST(test_guest_haltpoll)
+{
+    const char *on[] = {"guest.haltpoll", "true", NULL};
+    hfx f;
+    hfx_init(&f, on);
+    uint64_t idle = work(&f, 0);
+    uint64_t t = idle + 20000 * NS;
+    ck_assert_uint_eq(halt_wake(f.h, 0, t, HALT_BY_IRQ), t + WAKE_PS + GUEST_WAKE_PS);
+    ck_assert_double_eq(stat(&f, "hv.exits.hlt"), 1);
+    ck_assert_double_eq(stat(&f, "halt.poll_ps"), 0);
+    ck_assert_uint_eq(halt_poll_window_ps(f.h, 0), 0);
+    ck_assert_uint_eq(halt_guest_window_ps(f.h, 0), 50000 * NS);
+
+    /* Within the window: the guest's poll loop sees it. */
+    idle = work(&f, t + WAKE_PS + GUEST_WAKE_PS);
+    uint64_t busy0 = cpu_core_busy_ps(f.c, 0);
+    t = idle + 20000 * NS;
+    ck_assert(halt_guest_polls(f.h, 0, t));
+    uint64_t ready = halt_wake(f.h, 0, t, HALT_BY_IRQ);
+    ck_assert(ready >= t + GUEST_WAKE_PS && ready - t - GUEST_WAKE_PS <= 500);
+    ck_assert_double_eq(stat(&f, "hv.exits.hlt"), 1);
+    ck_assert_double_eq(stat(&f, "halt.guest_poll_ends"), 1);
+    ck_assert(fabs((double)(cpu_core_busy_ps(f.c, 0) - busy0) - (double)(ready - idle)) <= 1000);
+    ck_assert_uint_eq(halt_guest_window_ps(f.h, 0), 50000 * NS);
+
+    /* After it: HLT at the window's end; a halt of about 100 us, longer than the window
+     * (and under 200 us), doubles it. */
+    idle = work(&f, ready);
+    t = idle + 150000 * NS;
+    ck_assert(!halt_guest_polls(f.h, 0, t));
+    ck_assert_uint_eq(halt_wake(f.h, 0, t, HALT_BY_IRQ), t + WAKE_PS + GUEST_WAKE_PS);
+    ck_assert_double_eq(stat(&f, "hv.exits.hlt"), 2);
+    ck_assert_uint_eq(halt_guest_window_ps(f.h, 0), 100000 * NS);
+    /* A 1 ms halt: halved. */
+    idle = work(&f, t + WAKE_PS + GUEST_WAKE_PS);
+    t = idle + 1000000 * NS;
+    halt_wake(f.h, 0, t, HALT_BY_IRQ);
+    ck_assert_uint_eq(halt_guest_window_ps(f.h, 0), 50000 * NS);
+
+    /* Interrupts for a polling guest: exit-based exits it, posted does not. */
+    idle = work(&f, t + WAKE_PS + GUEST_WAKE_PS);
+    t = idle + 10000 * NS;
+    double extint = stat(&f, "hv.exits.extint");
+    /* (Polling is booked in whole cycles: up to one more.) */
+    ready = hv_deliver_irq(f.v, 0, t, false);
+    ck_assert(ready >= t + GUEST_WAKE_PS + HLT_PS && ready - t - GUEST_WAKE_PS - HLT_PS <= 500);
+    ck_assert_double_eq(stat(&f, "hv.exits.extint"), extint + 1);
+    idle = work(&f, ready);
+    t = idle + 10000 * NS;
+    ready = hv_deliver_irq(f.v, 0, t, true);
+    ck_assert(ready >= t + GUEST_WAKE_PS && ready - t - GUEST_WAKE_PS <= 500);
+    ck_assert_double_eq(stat(&f, "hv.exits.extint"), extint + 1);
+    hfx_free(&f);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("halt");
@@ -312,6 +375,7 @@ int main(void)
     tcase_add_test(tc, test_thread_blocks_and_switch_off);
     tcase_add_test(tc, test_cpu_falls_at_low_load);
     tcase_add_test(tc, test_rr_latency_rises_by_the_wakeup);
+    tcase_add_test(tc, test_guest_haltpoll);
     suite_add_tcase(s, tc);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);
