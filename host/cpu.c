@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "host/cpuidle.h"
 #include "sim/alloc.h"
 #include "sim/resv.h"
 
@@ -17,6 +18,7 @@ struct cpu {
     cpu_cfg cfg;
     double ps_per_cycle;
     core *cores;
+    cpuidle *idle;
     uint64_t cycles[CPU_WHO_COUNT];
 };
 
@@ -32,14 +34,16 @@ static const sim_param_def cpu_params[] = {
     {"cpu.wakeup_cycles", SIM_PARAM_UINT, "2000", "0..10000000", "cycles",
      "Waking a sleeping thread: wake-up and context switch, on the woken thread's core",
      SIM_AT(cpu_cfg, wakeup_cycles)},
-    {"cpu.wakeup_ns", SIM_PARAM_DOUBLE, "2000", "0..1e9", "ns",
-     "Latency before a woken thread runs on an idle core (reschedule IPI, C-state exit)",
+    {"cpu.wakeup_ns", SIM_PARAM_DOUBLE, "0", "0..1e9", "ns",
+     "Latency before a woken thread runs on an idle core beyond its idle state's exit "
+     "(cpuidle.*): the reschedule IPI's delivery",
      SIM_AT(cpu_cfg, wakeup_ps)},
 };
 
 void cpu_register_params(sim_params *p)
 {
     sim_params_add_table(p, cpu_params, SIM_TABLE_LEN(cpu_params));
+    cpuidle_register_params(p);
 }
 
 cpu_cfg cpu_cfg_load(const sim_params *p)
@@ -76,6 +80,7 @@ cpu *cpu_create(const sim_params *p, sim_stats *stats)
         snprintf(name, sizeof name, "cpu.core%u.util", i);
         sim_stats_derived(stats, name, busy_share, &c->cores[i], "share of time the core was busy");
     }
+    c->idle = cpuidle_create(p, stats, c->cfg.cores);
     return c;
 }
 
@@ -83,6 +88,7 @@ void cpu_destroy(cpu *c)
 {
     if (!c)
         return;
+    cpuidle_destroy(c->idle);
     free(c->cores);
     free(c);
 }
@@ -129,7 +135,15 @@ uint64_t cpu_copy_cycles(const cpu *c, uint64_t bytes)
 }
 
 uint64_t cpu_wakeup_cycles(const cpu *c) { return c->cfg.wakeup_cycles; }
-uint64_t cpu_wakeup_ps(const cpu *c) { return c->cfg.wakeup_ps; }
+uint64_t cpu_wake_ps(cpu *c, unsigned core_id, uint64_t t_ps)
+{
+    assert(core_id < c->cfg.cores);
+    uint64_t b = c->cores[core_id].time.busy_until_ps;
+    uint64_t d = c->cfg.wakeup_ps;
+    if (t_ps > b)
+        d += cpuidle_exit_ps(c->idle, core_id, t_ps - b);
+    return d;
+}
 double cpu_ghz(const cpu *c) { return c->cfg.ghz; }
 
 uint64_t cpu_core_busy_ps(const cpu *c, unsigned core_id)

@@ -56,10 +56,13 @@ uint64_t cpu_run_urgent(cpu *c, unsigned core, uint64_t t_ps, uint64_t cycles, c
  * cpu.copy_bytes_per_cycle (the data is cache-resident or streams from DRAM). */
 uint64_t cpu_copy_cycles(const cpu *c, uint64_t bytes);
 /* Waking a sleeping thread: the cycles the woken thread's core spends being scheduled
- * in (cpu.wakeup_cycles), and the latency before it runs (cpu.wakeup_ns: the
- * reschedule IPI and the idle core's exit from its C-state). */
+ * in (cpu.wakeup_cycles), and the latency before it runs when woken at t_ps: the
+ * reschedule IPI (cpu.wakeup_ns) and, if the core is idle then (nothing booked up to
+ * t_ps), the exit from the idle state the governor chose for it (host/cpuidle.h; the
+ * idle period, from the end of the core's work to t_ps, joins the governor's history,
+ * so call it once per wake-up). */
 uint64_t cpu_wakeup_cycles(const cpu *c);
-uint64_t cpu_wakeup_ps(const cpu *c);
+uint64_t cpu_wake_ps(cpu *c, unsigned core, uint64_t t_ps);
 double cpu_ghz(const cpu *c);
 /* Time the core has been booked for since the statistics started. */
 uint64_t cpu_core_busy_ps(const cpu *c, unsigned core);

@@ -331,7 +331,7 @@ uint64_t halt_wake(halt *h, unsigned core, uint64_t t_ps, halt_why why)
         }
         if (t_ps > b)
             h->block_ps += t_ps - b;
-        uint64_t at = (t_ps > b ? t_ps : b) + cpu_wakeup_ps(h->cpu);
+        uint64_t at = (t_ps > b ? t_ps : b) + cpu_wake_ps(h->cpu, core, t_ps);
         ready = cpu_run(h->cpu, core, at, cycles, who);
         h->blocks++;
     }

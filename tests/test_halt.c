@@ -301,6 +301,33 @@ START_TEST(test_rr_latency_rises_by_the_wakeup)
 }
 END_TEST
 
+/* With the platform's deep idle states (cpuidle.deepest = C6), a paravirtual vCPU that
+ * blocks between a request and its response (no KVM polling) leaves its core idle about
+ * 25 us at a time, and the governor puts it in C1E (target residency 20 us): each round
+ * trip grows by C1E's exit over C1's, 10 - 2 = 8 us. With KVM's polling the vCPU never
+ * blocks and the idle states change nothing: what halt polling buys grows with them. */
+START_TEST(test_deep_idle_states)
+{
+    double lat[2][2]; /* [polling][deep states] */
+    for (int poll = 0; poll < 2; poll++)
+        for (int deep = 0; deep < 2; deep++) {
+            const char *set[] = {"hv.irq_delivery", "posted", "hv.halt_poll_ns",
+                                 poll ? "200000" : "0", "cpuidle.deepest", deep ? "C6" : "C1",
+                                 "noise.refill", "false", NULL};
+            ptfx f;
+            run_point(&f, "paravirt", "rr", 5000, set);
+            lat[poll][deep] = ptfx_stat(&f, "latency_ns_mean");
+            if (!poll && deep)
+                ck_assert(rig_stat(&f.r, "cpuidle.C1E") > 100);
+            ptfx_free(&f);
+        }
+    ck_assert_msg(fabs(lat[0][1] - lat[0][0] - 8000) < 1000, "no polling: C6 %g ns, C1 %g ns",
+                  lat[0][1], lat[0][0]);
+    ck_assert_msg(fabs(lat[1][1] - lat[1][0]) < 200, "polling: C6 %g ns, C1 %g ns", lat[1][1],
+                  lat[1][0]);
+}
+END_TEST
+
 /* With the guest's cpuidle-haltpoll: the first idle period has no window and halts at
  * once (and KVM does not poll: the guest turned it off), then the window starts at
  * guest.halt_poll_grow_start (50 us); an event within it ends the idleness while the
@@ -376,6 +403,7 @@ int main(void)
     tcase_add_test(tc, test_cpu_falls_at_low_load);
     tcase_add_test(tc, test_rr_latency_rises_by_the_wakeup);
     tcase_add_test(tc, test_guest_haltpoll);
+    tcase_add_test(tc, test_deep_idle_states);
     suite_add_tcase(s, tc);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);

@@ -117,6 +117,69 @@ START_TEST(test_urgent_work_preempts)
 }
 END_TEST
 
+/* The core works 1,000 cycles from *t, then idles idle_ns and is woken: the latency
+ * before the woken thread runs. */
+static uint64_t wake_after(cpu *c, uint64_t *t, double idle_ns)
+{
+    uint64_t end = cpu_run(c, 0, *t, 1000, CPU_GUEST);
+    *t = end + (uint64_t)(idle_ns * 1000);
+    return cpu_wake_ps(c, 0, *t);
+}
+
+/* The menu governor over intel_idle's Broadwell states: with no history it predicts a
+ * tick (4 ms) and picks C6 (exit 133 us); a core idle 25 us at a time ends up in C1E
+ * (residency 20 us, exit 10 us) once the running average has followed the typical
+ * interval there, 5 us at a time in C1 (2 us), 150 us in C3 (40 us), 1 ms in C6; an
+ * irregular history falls back on the running average; cpuidle.deepest caps it. */
+START_TEST(test_idle_states)
+{
+    sim_params *p = params();
+    sim_err e;
+    ck_assert(sim_params_set(p, "cpuidle.deepest", "C6", "t", &e) == 0);
+    sim_stats *s = sim_stats_create();
+    cpu *c = cpu_create(p, s);
+    uint64_t t = 0;
+    ck_assert_uint_eq(wake_after(c, &t, 10000), 133000000);
+    const struct {
+        double idle_ns;
+        uint64_t exit_ps;
+    } steady[] = {{25000, 10000000}, {5000, 2000000}, {150000, 40000000}, {1000000, 133000000}};
+    for (unsigned k = 0; k < 4; k++) {
+        uint64_t got = 0;
+        for (int i = 0; i < 24; i++)
+            got = wake_after(c, &t, steady[k].idle_ns);
+        ck_assert_msg(got == steady[k].exit_ps, "%g ns idle: exit %llu ps", steady[k].idle_ns,
+                      (unsigned long long)got);
+    }
+    double entries = 0, v;
+    const char *states[] = {"cpuidle.C1", "cpuidle.C1E", "cpuidle.C3", "cpuidle.C6"};
+    for (int i = 0; i < 4; i++) {
+        ck_assert(sim_stats_get(s, states[i], &v));
+        ck_assert(v > 0);
+        entries += v;
+    }
+    ck_assert_double_eq(entries, 1 + 4 * 24);
+    /* 5 us and 1 ms alternating: the spread is too wide, so get_typical_interval drops
+     * the longest periods and finds the short ones' 5 us: C1. */
+    uint64_t got = 0;
+    for (int i = 0; i < 16; i++)
+        got = wake_after(c, &t, i % 2 ? 5000 : 1000000);
+    ck_assert_uint_eq(got, 2000000);
+    cpu_destroy(c);
+    sim_stats_destroy(s);
+
+    ck_assert(sim_params_set(p, "cpuidle.deepest", "C1", "t", &e) == 0);
+    s = sim_stats_create();
+    c = cpu_create(p, s);
+    t = 0;
+    for (int i = 0; i < 9; i++)
+        ck_assert_uint_eq(wake_after(c, &t, 1000000), 2000000);
+    cpu_destroy(c);
+    sim_stats_destroy(s);
+    sim_params_destroy(p);
+}
+END_TEST
+
 START_TEST(test_copy_and_wakeup_costs)
 {
     sim_params *p = params();
@@ -127,8 +190,8 @@ START_TEST(test_copy_and_wakeup_costs)
     cpu *c = cpu_create(p, s);
     ck_assert_uint_eq(cpu_copy_cycles(c, 1514), 60 + 189);
     ck_assert_uint_eq(cpu_copy_cycles(c, 0), 60);
-    ck_assert_uint_eq(cpu_wakeup_ps(c), 2000000);
     ck_assert_uint_eq(cpu_wakeup_cycles(c), 2000);
+    ck_assert_uint_eq(cpu_wake_ps(c, 0, 0), 0); /* not idle: no state to leave */
     ck_assert_double_eq(cpu_ghz(c), 2.0);
     hv *h = hv_create(p, s, c);
     ck_assert(!hv_posted(h));
@@ -189,6 +252,7 @@ int main(void)
     tcase_add_test(tc, test_exits_and_interrupts);
     tcase_add_test(tc, test_urgent_work_preempts);
     tcase_add_test(tc, test_copy_and_wakeup_costs);
+    tcase_add_test(tc, test_idle_states);
     tcase_add_test(tc, test_vswitch_learning);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -72,8 +72,10 @@ START_TEST(test_tails_on_every_path)
 END_TEST
 
 /* Without them (and without the ticks, whose collisions with a transaction are
- * deterministic but land on one in a few hundred) nothing varies: p99 is p50 to within
- * the histogram's resolution, and the module registers no counter. */
+ * deterministic but land on one in a few hundred) only the model's deterministic
+ * regimes remain: a round trip repeats itself, or cycles through a few (the driver
+ * domain over VMDq: 19.7, 20.0 and 22.0 us, as the cores it crosses are idle or not
+ * when woken), so p99 stays within 12% of p50; the module registers no counter. */
 START_TEST(test_flat_without_sources)
 {
     for (unsigned i = 0; i < NPATHS; i++) {
@@ -81,7 +83,7 @@ START_TEST(test_flat_without_sources)
         run_rr(&f, paths[i], NONE, 1, 1000);
         rr_result r = result_of(&f);
         ck_assert(r.delivered > 10);
-        ck_assert_msg(r.p99 <= 1.01 * r.p50, "%s: p50 %g ns, p99 %g ns", paths[i], r.p50, r.p99);
+        ck_assert_msg(r.p99 <= 1.12 * r.p50, "%s: p50 %g ns, p99 %g ns", paths[i], r.p50, r.p99);
         double v;
         ck_assert(!sim_stats_get(f.r.s, "noise.detours", &v));
         ck_assert(!sim_stats_get(f.r.s, "noise.refill_cycles", &v));

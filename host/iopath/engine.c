@@ -208,7 +208,7 @@ static uint64_t notify(iopath *io, iopath_stage *st, unsigned producer_core, cpu
                        bool producer_urgent, path_notify how, uint64_t t, uint64_t *pt)
 {
     uint64_t ready = t;
-    uint64_t wake_ps = cpu_wakeup_ps(io->cpu), wake_cycles = cpu_wakeup_cycles(io->cpu);
+    uint64_t wake_cycles = cpu_wakeup_cycles(io->cpu);
     cpu_who cwho = (cpu_who)st->d->who;
     switch (how) {
     case PATH_NOTIFY_NONE: break;
@@ -217,12 +217,14 @@ static uint64_t notify(iopath *io, iopath_stage *st, unsigned producer_core, cpu
                             : hv_exit(io->hv, producer_core, t, HV_EXIT_MMIO_KERNEL);
         t = run_on(io, producer_core, producer_urgent, t, hv_ioeventfd_cycles(io->hv),
                    CPU_HYPERVISOR);
-        ready = run_on(io, st->core, st->d->urgent, t + wake_ps, wake_cycles, cwho);
+        ready = run_on(io, st->core, st->d->urgent, t + cpu_wake_ps(io->cpu, st->core, t),
+                       wake_cycles, cwho);
         break;
     case PATH_NOTIFY_WAKE:
         t = run_on(io, producer_core, producer_urgent, t, hv_ioeventfd_cycles(io->hv),
                    producer_who);
-        ready = run_on(io, st->core, st->d->urgent, t + wake_ps, wake_cycles, cwho);
+        ready = run_on(io, st->core, st->d->urgent, t + cpu_wake_ps(io->cpu, st->core, t),
+                       wake_cycles, cwho);
         break;
     case PATH_NOTIFY_IRQFD:
         t = run_on(io, producer_core, producer_urgent, t, hv_ioeventfd_cycles(io->hv),
@@ -235,7 +237,8 @@ static uint64_t notify(iopath *io, iopath_stage *st, unsigned producer_core, cpu
                             : hv_exit(io->hv, producer_core, t, HV_EXIT_HYPERCALL);
         ready = deliver_upcall(io, st->core, t);
         if (st->d->place == PATH_PLACE_BACKEND)
-            ready = run_on(io, st->core, st->d->urgent, ready + wake_ps, wake_cycles, cwho);
+            ready = run_on(io, st->core, st->d->urgent, ready + cpu_wake_ps(io->cpu, st->core, ready),
+                           wake_cycles, cwho);
         break;
     }
     if (how != PATH_NOTIFY_NONE) {
