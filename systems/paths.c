@@ -761,6 +761,7 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
     io->budget = nic_drv_cfg_load(p, paths_drv_role((path_kind)sys->cfg.path)).budget;
     io->txq_limit = sys->cfg.txq_pkts;
     io->rr_outstanding = sys->cfg.rr_outstanding;
+    io->rr_app_cycles = sys->cfg.rr_app_cycles;
     io->msg_bytes = sys->cfg.msg_bytes;
     io->gso = sys->cfg.gso;
     io->gso_max_bytes = sys->cfg.gso_max_bytes;

@@ -82,6 +82,11 @@ static const sim_param_def paths_params[] = {
      SIM_AT(paths_cfg, arrivals)},
     {"traffic.rr_bytes", SIM_PARAM_UINT, "0", "0..1518", "bytes",
      "rr: request and response frame size (0: traffic.packet_bytes)", SIM_AT(paths_cfg, rr_bytes)},
+    {"traffic.rr_app_cycles", SIM_PARAM_UINT, "0", "0..100000000", "cycles",
+     "rr: the application's own work per request on its vCPU (thread), apart from the "
+     "socket calls the stack's costs hold: 0 for netperf's TCP_RR, a key-value server's "
+     "lookup and reply for a memcached-like load",
+     SIM_AT(paths_cfg, rr_app_cycles)},
     {"traffic.rr_outstanding", SIM_PARAM_UINT, "1", "1..4096", "requests",
      "rr: requests each VM keeps outstanding (1: netperf TCP_RR; more: many clients at once, "
      "as a loaded key-value server)",
@@ -299,6 +304,9 @@ static int check_traffic(const sim_params *p, const paths_cfg *c, sim_err *e)
                            "traffic.rr_requests_per_s = %g needs traffic.pattern = rr; a "
                            "stream's load is traffic.offered_gbps",
                            c->rr_requests_per_s);
+    if (pattern != IOPATH_RR && c->rr_app_cycles > 0)
+        return sim_err_set(e, "traffic.rr_app_cycles = %u needs traffic.pattern = rr",
+                           c->rr_app_cycles);
     if (c->rr_requests_per_s > 0 && c->rr_outstanding != 1)
         return sim_err_set(e,
                            "traffic.rr_outstanding = %u with traffic.rr_requests_per_s = %g: "

@@ -18,7 +18,7 @@ typedef struct paths_cfg {
     bool nic_acs;
     uint64_t guest_page_bytes;
     uint32_t pattern; /* iopath_pattern */
-    uint32_t packet_bytes, vms, queues, rr_bytes, rr_outstanding, msg_bytes;
+    uint32_t packet_bytes, vms, queues, rr_bytes, rr_outstanding, rr_app_cycles, msg_bytes;
     bool gso;
     uint32_t gso_max_bytes;
     uint64_t tsq_bytes, sndbuf_bytes;

@@ -90,6 +90,30 @@ START_TEST(test_seeded)
 }
 END_TEST
 
+/* The application's own work per request (traffic.rr_app_cycles, 22,000 cycles: 10 us
+ * at 2.2 GHz) is guest work on the vCPU: each closed-loop round trip grows by it, and
+ * the guest's cycles by it per transaction. */
+START_TEST(test_application_work)
+{
+    double lat[2], per[2];
+    for (int i = 0; i < 2; i++) {
+        ptfx f;
+        ptfx_params(&f, "paravirt", "rr");
+        ptfx_set(&f, "traffic.packet_bytes", "64");
+        ptfx_set(&f, "traffic.rr_app_cycles", i ? "22000" : "0");
+        ptfx_build(&f);
+        ptfx_run(&f, 1000, 20000);
+        lat[i] = ptfx_stat(&f, "latency_ns_mean");
+        per[i] = ptfx_stat(&f, "cpu.guest_cycles") / ptfx_stat(&f, "net.delivered");
+        ptfx_free(&f);
+    }
+    ck_assert_msg(fabs(lat[1] - lat[0] - 10000) < 1000, "round trip %g ns -> %g ns", lat[0],
+                  lat[1]);
+    ck_assert_msg(fabs(per[1] - per[0] - 22000) < 0.05 * 22000,
+                  "guest cycles per transaction %g -> %g", per[0], per[1]);
+}
+END_TEST
+
 /* An open-loop client has no outstanding limit, and each load has its parameter: the
  * mistaken combinations are refused with a message naming both. */
 static void refused(const char *pattern, const char *name, const char *value, const char *other,
@@ -112,6 +136,7 @@ START_TEST(test_mistakes_refused)
             "traffic.rr_outstanding");
     refused("rr", "traffic.offered_gbps", "1", NULL, NULL, "traffic.rr_requests_per_s");
     refused("stream_tx", "traffic.rr_requests_per_s", "1000", NULL, NULL, "traffic.offered_gbps");
+    refused("stream_rx", "traffic.rr_app_cycles", "1000", NULL, NULL, "traffic.pattern = rr");
 }
 END_TEST
 
@@ -123,6 +148,7 @@ int main(void)
     tcase_add_test(tc, test_sends_at_the_offered_rate);
     tcase_add_test(tc, test_poisson_arrivals_spread_latency);
     tcase_add_test(tc, test_seeded);
+    tcase_add_test(tc, test_application_work);
     tcase_add_test(tc, test_mistakes_refused);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -951,6 +951,9 @@ static void on_sender(void *ctx)
             break;
         }
         iopath_item it = next_item(io, ln, rr, t);
+        /* The application's own work on the request (a server's on the one it answers). */
+        if (rr && io->rr_app_cycles)
+            t = run(&x, t, io->rr_app_cycles, CPU_GUEST);
         it.ready_ps = t;
         if (s->interval_ps)
             s->next_ps += send_gap_ps(s, it.frames);

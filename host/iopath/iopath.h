@@ -232,6 +232,7 @@ struct iopath {
     uint32_t budget;           /* items a stage takes per activation (NAPI budget) */
     uint32_t txq_limit;        /* packets queued to a NIC queue before a sender stops */
     uint32_t rr_outstanding;   /* rr: requests each VM keeps in flight */
+    uint32_t rr_app_cycles;    /* rr: the application's work per request */
     cpu *cpu;
     hv *hv;
     halt *halt;                /* idle vCPUs and application threads halt; NULL: never */
