@@ -35,14 +35,20 @@ static inline void ptfx_params(ptfx *f, const char *path, const char *pattern)
     ptfx_set(f, "traffic.pattern", pattern);
 }
 
-static inline void ptfx_build(ptfx *f)
+/* Checks the parameters and builds the system; seed NULL: the rig's seed. */
+static inline void ptfx_build_with(ptfx *f, const uint64_t *seed)
 {
     sim_err e = {{0}};
     ck_assert_msg(systems_ops.check(f->r.p, &e) == 0, "%s", e.msg);
     sim_ctx ctx = rig_start(&f->r);
+    if (seed)
+        ctx.seed = *seed;
     f->sys = systems_ops.build(&ctx, &e);
     ck_assert_msg(f->sys, "%s", e.msg);
 }
+
+static inline void ptfx_build(ptfx *f) { ptfx_build_with(f, NULL); }
+static inline void ptfx_build_seeded(ptfx *f, uint64_t seed) { ptfx_build_with(f, &seed); }
 
 /* Runs warm-up, then the measured interval (microseconds). */
 static inline void ptfx_run(ptfx *f, double warm_us, double dur_us)

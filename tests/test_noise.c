@@ -35,12 +35,7 @@ static void run_rr(ptfx *f, const char *path, sources src, uint64_t seed, double
         ptfx_set(f, "tick.guest_hz", "0");
         ptfx_set(f, "tick.host_hz", "0");
     }
-    sim_err e = {{0}};
-    ck_assert_msg(systems_ops.check(f->r.p, &e) == 0, "%s", e.msg);
-    sim_ctx ctx = rig_start(&f->r);
-    ctx.seed = seed;
-    f->sys = systems_ops.build(&ctx, &e);
-    ck_assert_msg(f->sys, "%s", e.msg);
+    ptfx_build_seeded(f, seed);
     ptfx_run(f, 1000, dur_us);
 }
 

@@ -17,12 +17,7 @@ static void point(ptfx *f, const char *path, const char *rate, const char *arriv
     ptfx_set(f, "traffic.packet_bytes", "64");
     ptfx_set(f, "traffic.rr_requests_per_s", rate);
     ptfx_set(f, "traffic.arrivals", arrivals);
-    sim_err e = {{0}};
-    ck_assert_msg(systems_ops.check(f->r.p, &e) == 0, "%s", e.msg);
-    sim_ctx ctx = rig_start(&f->r);
-    ctx.seed = seed;
-    f->sys = systems_ops.build(&ctx, &e);
-    ck_assert_msg(f->sys, "%s", e.msg);
+    ptfx_build_seeded(f, seed);
     ptfx_run(f, 1000, 20000);
 }
 
