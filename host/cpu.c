@@ -35,7 +35,7 @@ static const sim_param_def cpu_params[] = {
      "Waking a sleeping thread: wake-up and context switch, on the woken thread's core",
      SIM_AT(cpu_cfg, wakeup_cycles)},
     {"cpu.wakeup_ns", SIM_PARAM_DOUBLE, "0", "0..1e9", "ns",
-     "Latency before a woken thread runs on an idle core beyond its idle state's exit "
+     "Latency before a woken thread runs on an idle core, beyond its idle state's exit "
      "(cpuidle.*): the reschedule IPI's delivery",
      SIM_AT(cpu_cfg, wakeup_ps)},
 };
@@ -139,10 +139,9 @@ uint64_t cpu_wake_ps(cpu *c, unsigned core_id, uint64_t t_ps)
 {
     assert(core_id < c->cfg.cores);
     uint64_t b = c->cores[core_id].time.busy_until_ps;
-    uint64_t d = c->cfg.wakeup_ps;
-    if (t_ps > b)
-        d += cpuidle_exit_ps(c->idle, core_id, t_ps - b);
-    return d;
+    if (t_ps <= b)
+        return 0; /* it runs something: the thread waits its turn on the reservation */
+    return c->cfg.wakeup_ps + cpuidle_exit_ps(c->idle, core_id, t_ps - b);
 }
 double cpu_ghz(const cpu *c) { return c->cfg.ghz; }
 

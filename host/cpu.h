@@ -56,11 +56,12 @@ uint64_t cpu_run_urgent(cpu *c, unsigned core, uint64_t t_ps, uint64_t cycles, c
  * cpu.copy_bytes_per_cycle (the data is cache-resident or streams from DRAM). */
 uint64_t cpu_copy_cycles(const cpu *c, uint64_t bytes);
 /* Waking a sleeping thread: the cycles the woken thread's core spends being scheduled
- * in (cpu.wakeup_cycles), and the latency before it runs when woken at t_ps: the
- * reschedule IPI (cpu.wakeup_ns) and, if the core is idle then (nothing booked up to
- * t_ps), the exit from the idle state the governor chose for it (host/cpuidle.h; the
- * idle period, from the end of the core's work to t_ps, joins the governor's history,
- * so call it once per wake-up). */
+ * in (cpu.wakeup_cycles), and the latency before it runs when woken at t_ps: 0 if the
+ * core runs something then (its work is booked up to t_ps or later); else the
+ * reschedule IPI (cpu.wakeup_ns) and the exit from the idle state the governor chose
+ * for the core (host/cpuidle.h; the idle period, from the end of the core's work to
+ * t_ps, joins the governor's history, so call it once per wake-up, and only for a core
+ * that is truly idle: a halted vCPU's polling must be booked first, halt_settle). */
 uint64_t cpu_wakeup_cycles(const cpu *c);
 uint64_t cpu_wake_ps(cpu *c, unsigned core, uint64_t t_ps);
 double cpu_ghz(const cpu *c);

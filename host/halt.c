@@ -106,7 +106,9 @@ halt *halt_create(const sim_params *p, sim_stats *stats, cpu *c, hv *v, sim_kern
     h->kernel = k;
     h->ncores = cpu_cores(c);
     h->core = sim_xcalloc(h->ncores, sizeof *h->core);
-    sim_stats_counter(stats, "halt.halts", &h->halts, "halts: an idle vCPU's HLT, a thread's block");
+    sim_stats_counter(stats, "halt.halts", &h->halts,
+                      "idle periods: an idle vCPU's (its HLT, or its guest's polling first), a "
+                      "thread's block");
     sim_stats_counter(stats, "halt.poll_ends", &h->poll_ends,
                       "vCPU halts that ended before the vCPU blocked (within the poll window)");
     sim_stats_counter(stats, "halt.blocks", &h->blocks,
@@ -189,7 +191,7 @@ bool halt_guest_polls(const halt *h, unsigned core, uint64_t t_ps)
     return guest_polls_at(h, s, cpu_busy_until_ps(h->cpu, core), t_ps);
 }
 
-uint64_t halt_polled_ps(const halt *h) { return h->poll_ps; }
+uint64_t halt_polled_ps(const halt *h) { return h->poll_ps + h->guest_poll_ps; }
 
 /* cpuidle-haltpoll's update of the guest's window after a halt that lasted block_ps
  * (haltpoll_reflect -> adjust_poll_limit, after the HLT state only). */
@@ -201,7 +203,8 @@ static void adjust_guest_window(const halt_cfg *c, halt_core *s, uint64_t block_
             v = c->ggrow_start_ps;
         s->gpoll_ps = v > c->gpoll_max_ps ? c->gpoll_max_ps : v;
     } else if (block_ps > c->gpoll_max_ps && c->gallow_shrink) {
-        s->gpoll_ps = c->gshrink ? s->gpoll_ps / c->gshrink : 0;
+        uint64_t v = c->gshrink ? s->gpoll_ps / c->gshrink : 0;
+        s->gpoll_ps = v < c->ggrow_start_ps ? 0 : v; /* a shrink below grow_start resets */
     }
 }
 
@@ -344,7 +347,9 @@ uint64_t halt_wake(halt *h, unsigned core, uint64_t t_ps, halt_why why)
         /* Inside the guest the same happens as in a native kernel: its idle task, back
          * from HLT or its poll loop, switches to the thread the event woke
          * (try_to_wake_up, schedule), the guest's cycles; no C-state exit, the vCPU was
-         * running or being woken. */
+         * running or being woken. Its tick wakes no thread. */
+        if (why == HALT_BY_TICK)
+            return ready;
         ready = cpu_run(h->cpu, core, ready, cpu_wakeup_cycles(h->cpu), CPU_GUEST);
     }
     /* Back in the guest (the application) after the host ran: its caches and TLB refill. */

@@ -6,11 +6,13 @@
  * stays busy, hypervisor cycles), then kvm_vcpu_block sleeps (the core is idle). An
  * event for it (a virtual interrupt, an IOMMU-posted interrupt, a timer, a kick) ends
  * the halt: before the window is over the poll loop sees it (kvm_vcpu_check_block) and
- * the vCPU resumes at once; after, the vCPU's thread is woken (cpu.wakeup_ns before it
- * runs, cpu.wakeup_cycles on its core), and a posted interrupt first takes the wake-up
- * vector (pi_wakeup_handler, hv.pi_wakeup_cycles). Either way the guest's own kernel
- * then switches from its idle task to the thread the event woke (cpu.wakeup_cycles, the
- * guest's), as a native kernel does. The window follows KVM's policy
+ * the vCPU resumes at once; after, the vCPU's thread is woken (its core's exit from the
+ * idle state it sank into, cpu_wake_ps, before it runs; cpu.wakeup_cycles on its core),
+ * and a posted interrupt first takes the wake-up vector (pi_wakeup_handler,
+ * hv.pi_wakeup_cycles). Either way the guest's own kernel then switches from its idle
+ * task to the thread the event woke (cpu.wakeup_cycles, the guest's), as a native kernel
+ * does, but for the guest's own tick (HALT_BY_TICK), which wakes no thread. The window
+ * follows KVM's policy
  * (virt/kvm/kvm_main.c kvm_vcpu_halt): it starts at 0; a halt that ended after the
  * window but within hv.halt_poll_ns grows it (grow_halt_poll_ns: times _grow, at least
  * _grow_start, at most hv.halt_poll_ns); a halt longer than hv.halt_poll_ns shrinks it
@@ -18,8 +20,8 @@
  * halt that ended within the window leaves it.
  *
  * A native application thread with nothing to do blocks in its kernel: no exit, no
- * polling; an event wakes it with the scheduler's wake-up (cpu.wakeup_ns, then
- * cpu.wakeup_cycles, its own kernel's: CPU_GUEST).
+ * polling; an event wakes it with the scheduler's wake-up (its core's idle-state exit,
+ * then cpu.wakeup_cycles, its own kernel's: CPU_GUEST).
  *
  * Timing is lazy: the vCPU (thread) on a core is idle from the end of the last work
  * booked on its core (cpu_busy_until_ps) to the event's time; halt_wake books the halt
@@ -33,11 +35,11 @@
  * drivers/cpuidle/governors/haltpoll.c): for its window (dev->poll_limit_ns) the vCPU
  * runs guest code (the guest's cycles) and an event ends the idleness with no exit at
  * all; when the window passes with nothing to run it executes HLT as above. The window
- * starts at 0 (the first idle period halts at once); after each HLT, a halt shorter
- * than guest.halt_poll_ns grows it (times _grow, at least _grow_start, at most
- * guest.halt_poll_ns), a longer one shrinks it (divided by _shrink; 0 if _shrink is 0)
- * when _allow_shrink; a poll the event ended leaves it (haltpoll_reflect ->
- * adjust_poll_limit). KVM does not poll such a vCPU (the guest cleared
+ * starts at 0 (the first idle period halts at once); after each HLT, a halt longer than
+ * the window and at most guest.halt_poll_ns grows it (times _grow, at least
+ * _grow_start, at most guest.halt_poll_ns), a longer one shrinks it when _allow_shrink
+ * (divided by _shrink; 0 if _shrink is 0 or below _grow_start); a poll the event ended
+ * leaves it (haltpoll_reflect -> adjust_poll_limit). KVM does not poll such a vCPU (the guest cleared
  * MSR_KVM_POLL_CONTROL: kvm_arch_no_poll).
  *
  * With hv.vcpu_halt = false nothing halts (the guest's idle loop spins: timing as if the
@@ -61,7 +63,8 @@ typedef struct halt halt;
 typedef enum halt_why {
     HALT_BY_IRQ,   /* a virtual interrupt injected (or posted by KVM itself: irqfd) */
     HALT_BY_PI,    /* an IOMMU-posted interrupt: the wake-up vector on the vCPU's core */
-    HALT_BY_TIMER, /* the guest's (or thread's) timer, a kick from another thread */
+    HALT_BY_TIMER, /* the thread's timer, a kick from another thread */
+    HALT_BY_TICK,  /* the guest's own scheduler tick: no thread is woken */
 } halt_why;
 
 void halt_register_params(sim_params *p);
@@ -98,7 +101,8 @@ bool halt_guest_polls(const halt *h, unsigned core, uint64_t t_ps);
 /* The vCPU's current poll window in KVM, and its guest's (ps). */
 uint64_t halt_poll_window_ps(const halt *h, unsigned core);
 uint64_t halt_guest_window_ps(const halt *h, unsigned core);
-/* Time spent polling halted vCPUs, every core, since the statistics started. */
+/* Time spent polling idle vCPUs, every core, since the statistics started: KVM's
+ * polling and the guests' own (guest.haltpoll). */
 uint64_t halt_polled_ps(const halt *h);
 
 #endif

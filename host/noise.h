@@ -11,12 +11,14 @@
  *             as a host tick does; on a halted vCPU's core the halt so far is booked and
  *             the vCPU stays halted (halt_settle). The detour's cycles are the host's
  *             (CPU_HOST), a native application's own kernel's on its core (CPU_GUEST).
- *   refill    after each VM exit (hv_exit, hv_exit_urgent; not the HLT exit, whose vCPU
- *             resumes only at its wake-up) and after each wake-up of a halted vCPU or a
- *             blocked native thread (halt_wake), the guest runs slower while it refills
- *             the caches and TLB the host's code evicted: extra guest cycles (CPU_GUEST)
- *             on the core, exponentially distributed with mean noise.refill_cycles,
- *             booked with the same urgency as the exit. hv_refill draws them.
+ *   refill    after each wake-up of a halted vCPU or a blocked native thread that
+ *             wakes a thread (halt_wake; noise.refill) and, with noise.exit_refill,
+ *             after each VM exit (hv_exit, hv_exit_urgent; not the HLT exit, whose vCPU
+ *             resumes only at its wake-up), the code that runs next is slower while it
+ *             refills the caches and TLB what ran meanwhile evicted: extra cycles
+ *             (CPU_GUEST) on the core, exponentially distributed with mean
+ *             noise.refill_cycles, booked with the same urgency as the exit. hv_refill
+ *             draws them.
  *
  * Semantics. Every draw comes from a stream of its own per core and source, seeded by the
  * run's seed (sim_rng_seed(seed, "noise.detour.<core>" / "noise.refill.<core>")), so a

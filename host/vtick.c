@@ -181,7 +181,7 @@ static void guest_tick(vtick *t, unsigned core, uint64_t now)
      * polling in its idle loop runs: the tick interrupts the loop, which goes on after. */
     halt *w = hv_halt(h);
     if (halt_idle(w, core, now) && !halt_guest_polls(w, core, now)) {
-        u = halt_wake(w, core, now, HALT_BY_TIMER);
+        u = halt_wake(w, core, now, HALT_BY_TICK);
     } else {
         halt_settle(w, core, now);
         if (t->cfg.guest_timer == TIMER_EXIT)

@@ -225,8 +225,8 @@ static double all_cycles(const paths_sys *sys)
     return used;
 }
 
-/* Cores' worth of work, everyone's, without KVM's halt polling (which a host sees as
- * busy) or the idle loops of vCPUs that never halt: what the packets cost. */
+/* Cores' worth of work, everyone's, without halt polling, KVM's or the guest's (which a
+ * host sees as busy), or the idle loops of vCPUs that never halt: what the packets cost. */
 static double m_cores_working_per_vm(const sim_stats *s, void *ctx)
 {
     paths_sys *sys = ctx;
@@ -669,7 +669,7 @@ static void setup_traffic(paths_sys *sys, uint64_t start, uint64_t seed)
                     sys->peer, io->lane[i].mac,
                     own == PATH_NIC_VM_VF ? nic_fn_vlan(sys->nic, io->lane[i].fn) : 0,
                     io->lane[i].own ? io->queues : io->nhost_q * io->queues);
-        if (sys->cfg.arrivals == 1)
+        if (sys->cfg.arrivals == 1 && sys->cfg.offered_gbps > 0)
             nic_partner_set_poisson(sys->peer, seed);
         nic_partner_start(sys->peer, start, sys->cfg.offered_gbps, io->frame_bytes);
     }

@@ -83,9 +83,10 @@ static const sim_param_def paths_params[] = {
     {"traffic.rr_bytes", SIM_PARAM_UINT, "0", "0..1518", "bytes",
      "rr: request and response frame size (0: traffic.packet_bytes)", SIM_AT(paths_cfg, rr_bytes)},
     {"traffic.rr_app_cycles", SIM_PARAM_UINT, "0", "0..100000000", "cycles",
-     "rr: the application's own work per request on its vCPU (thread), apart from the "
-     "socket calls the stack's costs hold: 0 for netperf's TCP_RR, a key-value server's "
-     "lookup and reply for a memcached-like load",
+     "rr: the application's own work per request on the VM's vCPU (thread), booked before "
+     "it sends each request, apart from the socket calls the stack's costs hold; in closed "
+     "loop a round trip holds it as a server's turnaround would (0: netperf's TCP_RR; a "
+     "key-value server's lookup and reply for a memcached-like load)",
      SIM_AT(paths_cfg, rr_app_cycles)},
     {"traffic.rr_outstanding", SIM_PARAM_UINT, "1", "1..4096", "requests",
      "rr: requests each VM keeps outstanding (1: netperf TCP_RR; more: many clients at once, "
@@ -299,6 +300,11 @@ static int check_traffic(const sim_params *p, const paths_cfg *c, sim_err *e)
                            "traffic.offered_gbps = %g is for streams; rr's load is "
                            "traffic.rr_requests_per_s",
                            c->offered_gbps);
+    if (c->rr_requests_per_s > 0 && c->rr_requests_per_s < 1)
+        return sim_err_set(e,
+                           "traffic.rr_requests_per_s = %g is below one request a second "
+                           "(0: closed loop)",
+                           c->rr_requests_per_s);
     if (pattern != IOPATH_RR && c->rr_requests_per_s > 0)
         return sim_err_set(e,
                            "traffic.rr_requests_per_s = %g needs traffic.pattern = rr; a "

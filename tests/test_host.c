@@ -191,7 +191,10 @@ START_TEST(test_copy_and_wakeup_costs)
     ck_assert_uint_eq(cpu_copy_cycles(c, 1514), 60 + 189);
     ck_assert_uint_eq(cpu_copy_cycles(c, 0), 60);
     ck_assert_uint_eq(cpu_wakeup_cycles(c), 2000);
-    ck_assert_uint_eq(cpu_wake_ps(c, 0, 0), 0); /* not idle: no state to leave */
+    /* A core that runs something has no idle state to leave. */
+    uint64_t end = cpu_run(c, 0, 0, 1000, CPU_GUEST);
+    ck_assert_uint_eq(cpu_wake_ps(c, 0, end / 2), 0);
+    ck_assert_uint_eq(cpu_wake_ps(c, 0, end), 0);
     ck_assert_double_eq(cpu_ghz(c), 2.0);
     hv *h = hv_create(p, s, c);
     ck_assert(!hv_posted(h));

@@ -98,6 +98,17 @@ static uint64_t deliver_upcall(iopath *io, unsigned core, uint64_t t_ps)
     return hv_deliver_irq(io->hv, core, t_ps, hv_posted(io->hv));
 }
 
+/* Before a thread woken at t runs on `core`: the core's exit from its idle state, if it
+ * is idle. A vCPU halted on that core polls or spins instead: its idleness so far is
+ * booked first (halt_settle), and a vCPU that never halts keeps its core running. */
+static uint64_t wake_latency_ps(iopath *io, unsigned core, uint64_t t)
+{
+    if (halt_spins(io->halt, core))
+        return 0;
+    halt_settle(io->halt, core, t);
+    return cpu_wake_ps(io->cpu, core, t);
+}
+
 void iopath_on_irq(void *ctx, const iommu_irq_outcome *o)
 {
     iopath *io = ctx;
@@ -119,7 +130,10 @@ void iopath_on_irq(void *ctx, const iommu_irq_outcome *o)
         t = deliver_virq(io, dq->core, t);
     } else {
         io->c.irqs++;
-        t = halt_wake(io->halt, dq->core, t, HALT_BY_IRQ); /* a blocked thread's core */
+        if (halt_idle(io->halt, dq->core, t))
+            t = halt_wake(io->halt, dq->core, t, HALT_BY_IRQ); /* a blocked thread's core */
+        else
+            t += wake_latency_ps(io, dq->core, t); /* an idle host core wakes */
     }
     nic_drvq_irq(dq->q, t);
 }
@@ -217,13 +231,13 @@ static uint64_t notify(iopath *io, iopath_stage *st, unsigned producer_core, cpu
                             : hv_exit(io->hv, producer_core, t, HV_EXIT_MMIO_KERNEL);
         t = run_on(io, producer_core, producer_urgent, t, hv_ioeventfd_cycles(io->hv),
                    CPU_HYPERVISOR);
-        ready = run_on(io, st->core, st->d->urgent, t + cpu_wake_ps(io->cpu, st->core, t),
+        ready = run_on(io, st->core, st->d->urgent, t + wake_latency_ps(io, st->core, t),
                        wake_cycles, cwho);
         break;
     case PATH_NOTIFY_WAKE:
         t = run_on(io, producer_core, producer_urgent, t, hv_ioeventfd_cycles(io->hv),
                    producer_who);
-        ready = run_on(io, st->core, st->d->urgent, t + cpu_wake_ps(io->cpu, st->core, t),
+        ready = run_on(io, st->core, st->d->urgent, t + wake_latency_ps(io, st->core, t),
                        wake_cycles, cwho);
         break;
     case PATH_NOTIFY_IRQFD:
@@ -237,8 +251,8 @@ static uint64_t notify(iopath *io, iopath_stage *st, unsigned producer_core, cpu
                             : hv_exit(io->hv, producer_core, t, HV_EXIT_HYPERCALL);
         ready = deliver_upcall(io, st->core, t);
         if (st->d->place == PATH_PLACE_BACKEND)
-            ready = run_on(io, st->core, st->d->urgent, ready + cpu_wake_ps(io->cpu, st->core, ready),
-                           wake_cycles, cwho);
+            ready = run_on(io, st->core, st->d->urgent,
+                           ready + wake_latency_ps(io, st->core, ready), wake_cycles, cwho);
         break;
     }
     if (how != PATH_NOTIFY_NONE) {
@@ -951,7 +965,8 @@ static void on_sender(void *ctx)
             break;
         }
         iopath_item it = next_item(io, ln, rr, t);
-        /* The application's own work on the request (a server's on the one it answers). */
+        /* The application's own work on the request (in closed loop, where the VM is the
+         * client, a round trip holds it as it would a server's turnaround). */
         if (rr && io->rr_app_cycles)
             t = run(&x, t, io->rr_app_cycles, CPU_GUEST);
         it.ready_ps = t;
