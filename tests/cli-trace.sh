@@ -63,6 +63,22 @@ EOF
 expect 2 "record 1" "cat stops at the bad record" -- "$IOVSIM" trace cat "$CORPUS/bad-zero-length.dmat.gz"
 check "cat printed the good record before it" "grep -c '^1 0 read ' '$OUT/out' | grep -qx 1"
 
+# DMAs in the last page of the 64-bit address space: read, imported and replayed (the
+# IOMMU faults them, beyond its address width), never split on past 2^64 (which once
+# walked the whole address space); one that runs past 2^64 is refused where it is read.
+printf '# iovsim DMA trace, format 1\n1000 0 read 01:00.0 - 1 0xfffffffffffff000 64 0x0 -\n2000 0 write 01:00.0 - 1 0xffffffffffffffc0 64 0x0 -\n' >"$OUT/top.txt"
+expect 0 "" "import of DMAs in the last page of the address space" -- \
+    "$IOVSIM" trace import "$OUT/top.txt" "$OUT/top.dmat.gz"
+expect 0 "^footprint: 1 distinct" "info on them" -- "$IOVSIM" trace info "$OUT/top.dmat.gz"
+expect 0 "" "their replay ends" -- timeout 60 "$IOVSIM" run "$WL" --set workload.kind=trace \
+    --set trace.file="$OUT/top.dmat.gz" --set run.warmup_us=0 --set run.duration_us=10 \
+    --set run.timeout_s=30 --set iommu.page_bytes=4KiB --out "$OUT/top" -q --no-plots
+check "both are blocked as beyond the IOMMU's address width" \
+    "[ \"\$(stat '$OUT/top' iommu.faults_total)\" = 2 ] && [ \"\$(stat '$OUT/top' trace.writes)\" = 1 ]"
+printf '# iovsim DMA trace, format 1\n1000 0 read 01:00.0 - 1 0xffffffffffffffe0 64 0x0 -\n' >"$OUT/past.txt"
+expect 2 "past\.txt:2: read of 64 bytes at 0xffffffffffffffe0 runs past 2\^64" \
+    "import refuses a DMA past 2^64, naming the line" -- "$IOVSIM" trace import "$OUT/past.txt" "$OUT/past.dmat.gz"
+
 # The sample traces read through.
 for f in "$SAMPLES"/*.dmat.gz; do
     expect 0 "^records: [1-9]" "info on the sample $(basename "$f")" -- "$IOVSIM" trace info "$f"

@@ -81,6 +81,11 @@ static void devtlb_range(uint64_t hi, uint64_t *addr, uint64_t *bytes)
     unsigned ones = 0;
     while (ones < 52 && (a >> (12 + ones) & 1))
         ones++;
+    if (12 + ones + 1 >= 64) { /* 2^64 bytes or more: the whole device TLB */
+        *addr = 0;
+        *bytes = UINT64_MAX;
+        return;
+    }
     *bytes = 1ull << (12 + ones + 1);
     *addr = a & ~(*bytes - 1);
 }
@@ -109,7 +114,8 @@ static bool execute(iommu *u, uint64_t da, uint64_t *tp)
                 dropped += iommu_tlb_inv_domain(u->pwc[l], did);
         } else {
             uint64_t am = hi & VTD_INV_DESC_IOTLB_AM_MASK;
-            uint64_t addr = hi & ~0xFFFull, bytes = 4096ull << am;
+            /* 2^AM pages; from AM = 52 on that is all of the 64-bit space (MAMV is 63) */
+            uint64_t addr = hi & ~0xFFFull, bytes = am < 52 ? 4096ull << am : UINT64_MAX;
             dropped += iommu_tlb_inv_range(u->iotlb, did, addr, bytes);
             if (!(hi & (1ull << 6)))
                 for (unsigned l = 2; l <= IOMMU_MAX_LEVELS; l++)
