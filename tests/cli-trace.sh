@@ -119,6 +119,20 @@ check "--touch adds a DMA over each mapped buffer, with --rid and --domain" \
 expect 0 "1 maps, 1 unmaps" "import of a 4.x kernel's format" -- "$IOVSIM" trace import "$LINUX/linux-4.x.txt" "$OUT/old.dmat.gz"
 expect 2 "bad-line\.txt:2: iommu:map line does not read" "a malformed tracepoint line is named" -- \
     "$IOVSIM" trace import "$LINUX/bad-line.txt" "$OUT/bl.dmat.gz"
+# A size that would expand into 2^34 records, and ranges past 2^64: refused by line.
+tp='  kworker/5:1H-412   [005] ..... 98765.432110: map:      IOMMU: iova=0x%016x - 0x0000000000000000 paddr=0x0000000000000000 size=%s\n'
+{ printf '%s\n' 'cpus=8'; printf "$tp" 0 18446744073709551615; } >"$OUT/huge-map.txt"
+expect 2 "huge-map\.txt:2: iommu:map of 18446744073709551615 bytes is more than one line may cover \(1099511627776 bytes, 1 TiB" \
+    "an absurd map size is refused with its line" -- timeout 60 "$IOVSIM" trace import "$OUT/huge-map.txt" "$OUT/hm.dmat.gz"
+check "and leaves no file" "! ls '$OUT'/hm.dmat.gz* >/dev/null 2>&1"
+printf "$tp" 0 1099511627776 >"$OUT/tib-map.txt"
+expect 0 "; 1024 records" "a 1 TiB map is 1024 records" -- "$IOVSIM" trace import "$OUT/tib-map.txt" "$OUT/tib.dmat.gz"
+printf "$tp" -4096 8192 >"$OUT/past-map.txt"
+expect 2 "past-map\.txt:1: iommu:map of 8192 bytes at iova 0xfffffffffffff000 runs past 2\^64" \
+    "a map past 2^64 is refused with its line" -- "$IOVSIM" trace import "$OUT/past-map.txt" "$OUT/pm.dmat.gz"
+printf '  kworker/5:1H-412   [005] ..... 98765.432110: unmap:    IOMMU: iova=0xffffffffffffe000 - 0x0000000000000000 size=16384 unmapped_size=16384\n' >"$OUT/past-unmap.txt"
+expect 2 "past-unmap\.txt:1: iommu:unmap of 16384 bytes at iova 0xffffffffffffe000 runs past 2\^64" \
+    "an unmap past 2^64 is refused with its line" -- "$IOVSIM" trace import "$OUT/past-unmap.txt" "$OUT/pu.dmat.gz"
 expect 0 "" "an imported trace replays (strict policy at each unmap)" -- \
     "$IOVSIM" run "$WL" --set workload.kind=trace --set trace.file="$OUT/perf.dmat.gz" \
     --set trace.invalidate=policy --set run.warmup_us=0 --set iommu.page_bytes=4KiB \
