@@ -79,6 +79,13 @@ printf '# iovsim DMA trace, format 1\n1000 0 read 01:00.0 - 1 0xffffffffffffffe0
 expect 2 "past\.txt:2: read of 64 bytes at 0xffffffffffffffe0 runs past 2\^64" \
     "import refuses a DMA past 2^64, naming the line" -- "$IOVSIM" trace import "$OUT/past.txt" "$OUT/past.dmat.gz"
 
+# info counts pages without expanding DMAs: 400 reads of 4 GiB each (1.6 TiB, 400M pages).
+{ echo '# iovsim DMA trace, format 1'
+  for i in $(seq 0 399); do printf '%d 0 read 01:00.0 - 1 0x%x 4294967295 0x0 -\n' "$i" $((i << 32)); done; } >"$OUT/huge.txt"
+"$IOVSIM" trace import "$OUT/huge.txt" "$OUT/huge.dmat.gz" 2>"$OUT/err"
+expect 0 "^footprint: 419430400 distinct 4 KiB pages touched by DMA \(1\.6 TiB\)" \
+    "info on huge reads is quick" -- timeout 20 "$IOVSIM" trace info "$OUT/huge.dmat.gz"
+
 # The sample traces read through.
 for f in "$SAMPLES"/*.dmat.gz; do
     expect 0 "^records: [1-9]" "info on the sample $(basename "$f")" -- "$IOVSIM" trace info "$f"
