@@ -18,8 +18,9 @@
 #include "sim/alloc.h"
 #include "sim/files.h"
 
+/* What the sweep keeps for every point, a few words: a sweep may have a million
+ * (app/workload.c's limit). A point's folder name is made when it is needed. */
 typedef struct point {
-    char dir[4096];
     pid_t pid;
     double started_s;
     double timeout_s;
@@ -34,6 +35,8 @@ typedef struct sweep {
     char out_dir[3800];
     size_t n_points, n_axes;
     point *points;
+    size_t *running; /* the points in flight (their processes), at most jobs */
+    size_t n_running;
     app_manifest *manifest; /* the points' swept values, set by check_points */
     size_t done, failed, to_run;
     uint64_t sim_ps_done;
@@ -45,6 +48,12 @@ static double host_now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Point i's folder, DIR/points/NNNN. */
+static void point_dir(const sweep *s, size_t i, char *buf, size_t len)
+{
+    app_point_dir(s->out_dir, i, s->n_points, buf, len);
 }
 
 static void describe_point(const sweep *s, size_t i, char *buf, size_t len)
@@ -127,7 +136,9 @@ static int write_params_file(const char *dir, const sim_params *q, sim_err *e)
 static int write_result(const sweep *s, size_t i, const sim_point_result *res, const char *error,
                         sim_err *e)
 {
-    return app_result_write(s->points[i].dir, s->manifest, i, res, error, e);
+    char dir[4096];
+    point_dir(s, i, dir, sizeof dir);
+    return app_result_write(dir, s->manifest, i, res, error, e);
 }
 
 /* Host-side measurements are kept apart from the results, which must be identical
@@ -152,17 +163,19 @@ static void run_child(const sweep *s, size_t i)
     point *pt = &s->points[i];
     if (pt->timeout_s > 0)
         alarm((unsigned)ceil(pt->timeout_s));
+    char dir[4096];
+    point_dir(s, i, dir, sizeof dir);
     sim_err e = {{0}};
     sim_params *q = point_params(s->w, s->registry, i, &e);
     int rc = q ? 0 : -1;
     if (rc == 0)
-        rc = write_params_file(pt->dir, q, &e);
+        rc = write_params_file(dir, q, &e);
     sim_point_result res;
     memset(&res, 0, sizeof res);
     if (rc == 0)
-        rc = sim_run_point(s->ops, q, pt->dir, &res, &e);
+        rc = sim_run_point(s->ops, q, dir, &res, &e);
     if (rc == 0)
-        write_host_file(pt->dir, &res);
+        write_host_file(dir, &res);
     sim_err werr;
     int wrc = write_result(s, i, rc == 0 ? &res : NULL, e.msg, &werr);
     if (wrc < 0)
@@ -177,7 +190,9 @@ static void run_child(const sweep *s, size_t i)
 static bool read_result(const sweep *s, size_t i, app_result_view *v, app_metric_fn metric,
                         void *ctx)
 {
-    return app_result_read(s->points[i].dir, s->manifest, i, v, metric, ctx);
+    char dir[4096];
+    point_dir(s, i, dir, sizeof dir);
+    return app_result_read(dir, s->manifest, i, v, metric, ctx);
 }
 
 static void format_duration(double s, char *buf, size_t len)
@@ -253,7 +268,9 @@ static void finish_point(sweep *s, size_t i, int status)
 static int spawn_point(sweep *s, size_t i, sim_err *e)
 {
     point *pt = &s->points[i];
-    if (sim_mkdirs(pt->dir, e) < 0)
+    char dir[4096];
+    point_dir(s, i, dir, sizeof dir);
+    if (sim_mkdirs(dir, e) < 0)
         return -1;
     pid_t pid = app_proc_fork();
     if (pid < 0)
@@ -262,25 +279,32 @@ static int spawn_point(sweep *s, size_t i, sim_err *e)
         run_child(s, i);
     pt->pid = pid;
     pt->started_s = host_now_s();
+    s->running[s->n_running++] = i;
     return 0;
 }
 
-static size_t point_by_pid(const sweep *s, pid_t pid)
+/* The point in flight whose process is pid, taken off the list; SIZE_MAX if none. */
+static size_t take_running(sweep *s, pid_t pid)
 {
-    for (size_t i = 0; i < s->n_points; i++)
-        if (s->points[i].pid == pid)
+    for (size_t k = 0; k < s->n_running; k++) {
+        size_t i = s->running[k];
+        if (s->points[i].pid == pid) {
+            s->running[k] = s->running[--s->n_running];
+            s->points[i].pid = 0;
             return i;
+        }
+    }
     return SIZE_MAX;
 }
 
 static int run_points(sweep *s, sim_err *e)
 {
-    size_t next = 0, running = 0;
+    size_t next = 0;
     unsigned jobs = s->o->jobs ? s->o->jobs : 1;
     int rc = 0;
     show_progress(s);
     for (;;) {
-        while (rc == 0 && running < jobs && next < s->n_points) {
+        while (rc == 0 && s->n_running < jobs && next < s->n_points) {
             size_t i = next++;
             if (s->points[i].skip)
                 continue;
@@ -288,9 +312,8 @@ static int run_points(sweep *s, sim_err *e)
                 rc = -1;
                 break;
             }
-            running++;
         }
-        if (running == 0)
+        if (s->n_running == 0)
             break;
         int status;
         pid_t pid = waitpid(-1, &status, 0);
@@ -299,11 +322,9 @@ static int run_points(sweep *s, sim_err *e)
                 continue;
             return sim_err_set(e, "waiting for points: %s", strerror(errno));
         }
-        size_t i = point_by_pid(s, pid);
+        size_t i = take_running(s, pid);
         if (i == SIZE_MAX)
             continue;
-        s->points[i].pid = 0;
-        running--;
         finish_point(s, i, status);
     }
     if (s->o->progress)
@@ -317,6 +338,7 @@ static void sweep_free(sweep *s)
 {
     app_manifest_destroy(s->manifest);
     free(s->points);
+    free(s->running);
 }
 
 /* A manifest of the axes and points of `w`, their values still to be set. */
@@ -450,6 +472,7 @@ int app_sweep_run(const sim_model_ops *ops, const app_workload *w, const sim_par
     s.n_points = app_workload_points(w);
     s.n_axes = app_workload_axes(w);
     s.points = sim_xcalloc(s.n_points, sizeof *s.points);
+    s.running = sim_xcalloc(o->jobs ? o->jobs : 1, sizeof *s.running);
     if (o->out_dir)
         snprintf(s.out_dir, sizeof s.out_dir, "%s", o->out_dir);
     int rc = 2;
@@ -494,7 +517,6 @@ int app_sweep_run(const sim_model_ops *ops, const app_workload *w, const sim_par
         goto out;
     for (size_t i = 0; i < s.n_points; i++) {
         point *pt = &s.points[i];
-        app_point_dir(s.out_dir, i, s.n_points, pt->dir, sizeof pt->dir);
         app_result_view v;
         pt->skip = (o->one_point && i != o->point) ||
                    (o->resume && read_result(&s, i, &v, NULL, NULL) && v.ok && v.axes_match);

@@ -47,6 +47,13 @@ expect 2 "--set.*run\.sede" "--set of an unknown parameter" -- \
 expect 2 "--set" "--set without =" -- "$IOVSIM" run "$DATA/small.ini" --set run.seed --out "$OUT/r"
 expect 2 "--sweep.*run\.seed" "--sweep with an empty list" -- \
     "$IOVSIM" run "$DATA/small.ini" --sweep run.seed= --out "$OUT/r"
+# A sweep of 9 million points is refused as the axis is read (once it allocated 4 KiB
+# per point up front and died without a word).
+printf '[workload]\nkind = mdq\n[run]\nduration_us = 1\n[sweep]\nrun.seed = 1..3000 step 1\nmdq.service_ns = 1..3000 step 1\n' >"$OUT/big.ini"
+expect 2 "big\.ini:7: sweep axis 'mdq\.service_ns' \(3000 values\): the sweep would have 9000000 points, more than the 1000000 one sweep may have" \
+    "a sweep of too many points names its size and the limit" -- "$IOVSIM" run "$OUT/big.ini" --out "$OUT/r"
+expect 2 "--sweep: sweep axis 'mdq\.service_ns' \(1000 values\): the sweep would have 4000000 points" \
+    "so does a --sweep" -- "$IOVSIM" run "$DATA/small.ini" --sweep run.seed=1..2000 --sweep mdq.service_ns=1..1000 --out "$OUT/r"
 [ ! -e "$OUT/r" ] && ok "refused runs create no results folder" || bad "refused runs create no results folder"
 
 # A real sweep: 2 seeds x 2 kernels.
