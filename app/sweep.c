@@ -90,6 +90,39 @@ static void set_axis_values(app_manifest *m, const app_workload *w, size_t i, co
     }
 }
 
+/* Where parameter `name` got its value: the file:line of its setting or axis, or the
+ * option; the name itself when nothing set it. */
+static const char *where_set(const app_workload *w, const char *name)
+{
+    for (size_t i = app_workload_settings(w); i-- > 0;)
+        if (!strcmp(app_workload_setting(w, i)->name, name))
+            return app_workload_setting(w, i)->where;
+    for (size_t a = 0; a < app_workload_axes(w); a++)
+        if (!strcmp(app_workload_axis_name(w, a), name))
+            return app_workload_axis_where(w, a);
+    return name;
+}
+
+/* run.name is one folder under results/: a name such as '../x', 'a/b' or '.' would put
+ * the results elsewhere, or into results/ itself among other runs' folders. */
+static int check_run_name(const sweep *s, const char *name, sim_err *e)
+{
+    const char *why = NULL;
+    if (!strcmp(name, ".") || !strcmp(name, ".."))
+        why = "is not a folder of its own";
+    else if (strchr(name, '/'))
+        why = "contains '/'";
+    else if (strlen(name) > 255)
+        why = "is longer than a file name may be (255 bytes)";
+    for (const char *c = name; !why && *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            why = "contains a control character";
+    if (!why)
+        return 0;
+    return sim_err_set(e, "%s: run.name = '%s' %s: it names one folder, results/<run.name>",
+                       where_set(s->w, "run.name"), name, why);
+}
+
 /* Every point is applied and checked before any runs, so a bad combination deep in a
  * sweep is refused at once rather than after hours. Fills the manifest's values. */
 static int check_points(sweep *s, sim_err *e)
@@ -102,6 +135,10 @@ static int check_points(sweep *s, sim_err *e)
         set_axis_values(s->manifest, s->w, i, q);
         sim_run_cfg run = sim_run_cfg_load(q);
         pt->timeout_s = run.timeout_s;
+        if (check_run_name(s, run.name, e) < 0) {
+            sim_params_destroy(q);
+            return -1;
+        }
         if (i == 0 && !s->o->out_dir) {
             const char *name = run.name;
             if (!*name)

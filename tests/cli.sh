@@ -54,6 +54,19 @@ expect 2 "big\.ini:7: sweep axis 'mdq\.service_ns' \(3000 values\): the sweep wo
     "a sweep of too many points names its size and the limit" -- "$IOVSIM" run "$OUT/big.ini" --out "$OUT/r"
 expect 2 "--sweep: sweep axis 'mdq\.service_ns' \(1000 values\): the sweep would have 4000000 points" \
     "so does a --sweep" -- "$IOVSIM" run "$DATA/small.ini" --sweep run.seed=1..2000 --sweep mdq.service_ns=1..1000 --out "$OUT/r"
+
+# run.name names one folder under results/: nothing above it, not results/ itself.
+in_dir() { (cd "$1" && shift && "$@"); }
+mkdir -p "$OUT/a/b"
+printf '[workload]\nkind = mdq\n[run]\nduration_us = 1\nwarmup_us = 0\nname = ../../x\n' >"$OUT/name.ini"
+expect 2 "name\.ini:6: run\.name = '\.\./\.\./x' contains '/': it names one folder" \
+    "run.name with '..' and '/' is refused with its line" -- in_dir "$OUT/a/b" "$IOVSIM" run "$OUT/name.ini" -q
+expect 2 "--set: run\.name = '\.' is not a folder of its own" "run.name = . is refused" -- \
+    in_dir "$OUT/a/b" "$IOVSIM" run "$OUT/name.ini" --set run.name=. -q
+expect 2 "--sweep: run\.name = '\.\.' is not a folder of its own" "a swept run.name is checked too" -- \
+    in_dir "$OUT/a/b" "$IOVSIM" run "$OUT/name.ini" --sweep run.name=x,.. -q
+[ ! -e "$OUT/x" ] && [ ! -e "$OUT/a/b/results" ] && ok "refused names write nothing" || bad "refused names write nothing"
+
 [ ! -e "$OUT/r" ] && ok "refused runs create no results folder" || bad "refused runs create no results folder"
 
 # A real sweep: 2 seeds x 2 kernels.
