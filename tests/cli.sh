@@ -67,6 +67,16 @@ expect 2 "--sweep: run\.name = '\.\.' is not a folder of its own" "a swept run.n
     in_dir "$OUT/a/b" "$IOVSIM" run "$OUT/name.ini" --sweep run.name=x,.. -q
 [ ! -e "$OUT/x" ] && [ ! -e "$OUT/a/b/results" ] && ok "refused names write nothing" || bad "refused names write nothing"
 
+# A NUL byte would end a line silently; an empty file would run the defaults.
+printf '[workload]\nkind = mdq\n[run]\nduration_us = 1\000junk\n' >"$OUT/nul.ini"
+expect 2 "nul\.ini:4: a NUL byte \(column 16\)" "a NUL byte in a workload file is refused with its line" -- \
+    "$IOVSIM" run "$OUT/nul.ini" --out "$OUT/r"
+: >"$OUT/empty.ini"
+expect 2 "empty\.ini: no settings \(the file is empty" "an empty workload file is refused" -- \
+    "$IOVSIM" run "$OUT/empty.ini" --out "$OUT/r"
+printf '; a comment\n[workload]\n' >"$OUT/bare.ini"
+expect 2 "bare\.ini: no settings" "so is one of comments and a section header" -- \
+    "$IOVSIM" run "$OUT/bare.ini" --out "$OUT/r"
 [ ! -e "$OUT/r" ] && ok "refused runs create no results folder" || bad "refused runs create no results folder"
 
 # A real sweep: 2 seeds x 2 kernels.
