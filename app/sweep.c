@@ -37,6 +37,7 @@ typedef struct sweep {
     point *points;
     size_t *running; /* the points in flight (their processes), at most jobs */
     size_t n_running;
+    int lock_fd; /* the results folder's lock (app_results_lock), -1 until taken */
     app_manifest *manifest; /* the points' swept values, set by check_points */
     size_t done, failed, to_run;
     uint64_t sim_ps_done;
@@ -376,6 +377,8 @@ static void sweep_free(sweep *s)
     app_manifest_destroy(s->manifest);
     free(s->points);
     free(s->running);
+    if (s->lock_fd >= 0)
+        close(s->lock_fd);
 }
 
 /* A manifest of the axes and points of `w`, their values still to be set. */
@@ -505,7 +508,7 @@ static int check_workload_plots(const sweep *s, sim_err *e)
 int app_sweep_run(const sim_model_ops *ops, const app_workload *w, const sim_params *registry,
                   const app_sweep_opts *o, sim_err *e)
 {
-    sweep s = {.ops = ops, .w = w, .registry = registry, .o = o};
+    sweep s = {.ops = ops, .w = w, .registry = registry, .o = o, .lock_fd = -1};
     s.n_points = app_workload_points(w);
     s.n_axes = app_workload_axes(w);
     s.points = sim_xcalloc(s.n_points, sizeof *s.points);
@@ -537,7 +540,8 @@ int app_sweep_run(const sim_model_ops *ops, const app_workload *w, const sim_par
         } else {
             /* The folder is prepared now, so a merge can report missing points even
              * if some array tasks never ran. */
-            if (sim_mkdirs(s.out_dir, e) < 0 || claim_folder(&s, e) < 0 ||
+            if (sim_mkdirs(s.out_dir, e) < 0 ||
+                (s.lock_fd = app_results_lock(s.out_dir, false, e)) < 0 || claim_folder(&s, e) < 0 ||
                 app_plots_save(w, s.out_dir, e) < 0 ||
                 app_sweep_emit_slurm(w, s.n_points, o, out_abs, e) < 0)
                 goto out;
@@ -547,6 +551,9 @@ int app_sweep_run(const sim_model_ops *ops, const app_workload *w, const sim_par
     }
 
     if (sim_mkdirs(s.out_dir, e) < 0)
+        goto out;
+    /* Two runs in one folder would overwrite each other's points and results.csv. */
+    if ((s.lock_fd = app_results_lock(s.out_dir, o->one_point, e)) < 0)
         goto out;
     if (o->one_point ? claim_folder(&s, e) < 0 : app_manifest_write(s.manifest, s.out_dir, e) < 0)
         goto out;

@@ -11,7 +11,7 @@ int sim_file_open(sim_file *sf, const char *path, sim_err *e)
     if (strlen(path) >= sizeof sf->path)
         return sim_err_set(e, "%s: path too long", path);
     strcpy(sf->path, path);
-    snprintf(sf->tmp, sizeof sf->tmp, "%s.tmp", path);
+    snprintf(sf->tmp, sizeof sf->tmp, "%s.%ld.tmp", path, (long)getpid());
     sf->f = fopen(sf->tmp, "w");
     if (!sf->f)
         return sim_err_set(e, "cannot write %s: %s", sf->tmp, strerror(errno));

@@ -1,6 +1,7 @@
-/* Result files are written whole: into "<path>.tmp", then renamed over <path>, so a
- * killed run never leaves a half-written file behind (and --resume can trust what it
- * finds). */
+/* Result files are written whole: into "<path>.<pid>.tmp", a name of this process's own,
+ * then renamed over <path>, so a killed run never leaves a half-written file behind
+ * (and --resume can trust what it finds), and processes writing into one folder never
+ * share a temporary file. */
 #ifndef SIM_FILES_H
 #define SIM_FILES_H
 
@@ -11,7 +12,7 @@
 typedef struct sim_file {
     FILE *f;
     char path[4096];
-    char tmp[4096 + 8];
+    char tmp[4096 + 32];
 } sim_file;
 
 /* Opens the temporary file; -1 with *e set when it cannot. */

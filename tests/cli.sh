@@ -122,6 +122,38 @@ expect 0 "resuming: 3 of 4" "--resume skips finished points" -- "$IOVSIM" run "$
 cmp -s "$OUT/a/results.csv" "$OUT/b/results.csv" && ok "--resume finishes with the same results.csv" ||
     bad "--resume results differ"
 
+# Two runs on one --out: the second is refused while the first holds the folder's lock
+# (they raced on fixed temporary names: a spurious 'cannot rename' and exit 1). Points
+# run one by one (--point, as the listed lines and Slurm tasks do) share the folder.
+if command -v flock >/dev/null; then
+    mkdir -p "$OUT/busy"
+    exec 9>"$OUT/busy/.lock"
+    flock -x 9
+    expect 2 "$OUT/busy is in use by another iovsim run \(holding $OUT/busy/\.lock\): wait for it" \
+        "a run into a folder another run holds is refused" -- "$IOVSIM" run "$DATA/small.ini" --out "$OUT/busy" -q
+    expect 2 "is in use by another iovsim run" "so is a single point" -- \
+        "$IOVSIM" run "$DATA/small.ini" --out "$OUT/busy" --point 1 -q
+    flock -s 9
+    expect 0 "" "a single point runs beside other single points" -- \
+        "$IOVSIM" run "$DATA/small.ini" --out "$OUT/busy" --point 1 -q
+    expect 2 "is in use by another iovsim run" "a whole sweep does not" -- \
+        "$IOVSIM" run "$DATA/small.ini" --out "$OUT/busy" -q
+    exec 9>&-
+    expect 0 "" "once the folder is free, the run goes ahead" -- "$IOVSIM" run "$DATA/small.ini" --out "$OUT/busy" -q
+else
+    echo "SKIP: no flock(1) to hold a results folder's lock"
+fi
+long=(--set run.kernel=native --set mdq.arrival_rate_mpps=100 --set mdq.service_ns=5 --set run.duration_us=200000)
+"$IOVSIM" run "$DATA/small.ini" "${long[@]}" --out "$OUT/two" -q 2>"$OUT/two.err" &
+first=$!
+for _ in $(seq 200); do [ -s "$OUT/two/.lock" ] && break; sleep 0.05; done
+expect 2 "$OUT/two is in use by another iovsim run \(pid $first, holding" \
+    "a second run on one --out is refused, naming the first" -- "$IOVSIM" run "$DATA/small.ini" "${long[@]}" --out "$OUT/two" -q
+wait "$first"
+check_first=$?
+[ "$check_first" = 0 ] && [ ! -s "$OUT/two.err" ] && [ "$(grep -c ',ok,' "$OUT/two/results.csv")" = 2 ] &&
+    ok "the first run finishes undisturbed" || bad "the first run finishes undisturbed (exit $check_first)"
+
 # A point over its time limit is recorded as failed, and the run exits 1.
 expect 1 "timed out" "a point over run.timeout_s fails with exit 1" -- \
     "$IOVSIM" run "$DATA/small.ini" --set run.kernel=native --set run.seed=1 \
