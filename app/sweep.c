@@ -20,6 +20,11 @@
 
 /* What the sweep keeps for every point, a few words: a sweep may have a million
  * (app/workload.c's limit). A point's folder name is made when it is needed. */
+/* A point's process exits with this when it could not write its files (the first
+ * failed write of the process, sim_files_failure): the folder, or the disk, is at fault,
+ * not the point, so the sweep stops rather than fail every point after it the same way. */
+#define EXIT_UNWRITTEN 4
+
 typedef struct point {
     pid_t pid;
     double started_s;
@@ -40,6 +45,8 @@ typedef struct sweep {
     int lock_fd; /* the results folder's lock (app_results_lock), -1 until taken */
     app_manifest *manifest; /* the points' swept values, set by check_points */
     size_t done, failed, to_run;
+    bool unwritten; /* a point could not write its files: start no more */
+    size_t unwritten_point;
     uint64_t sim_ps_done;
     double t0_s;
 } sweep;
@@ -214,15 +221,18 @@ static void run_child(const sweep *s, size_t i)
         rc = sim_run_point(s->ops, q, dir, &res, &e);
     if (rc == 0)
         write_host_file(dir, &res);
+    /* A file the run wrote besides these (a trace) that could not be written. */
+    if (rc == 0 && sim_files_failure())
+        rc = sim_err_set(&e, "%s", sim_files_failure());
     sim_err werr;
     int wrc = write_result(s, i, rc == 0 ? &res : NULL, e.msg, &werr);
     if (wrc < 0)
-        fprintf(stderr, "iovsim: %s\n", werr.msg);
+        fprintf(stderr, "iovsim: %s\n", sim_files_failure() ? sim_files_failure() : werr.msg);
     sim_point_result_free(&res);
     if (q)
         sim_params_destroy(q);
     fflush(NULL);
-    _exit(rc == 0 && wrc == 0 ? 0 : 3);
+    _exit(rc == 0 && wrc == 0 ? 0 : sim_files_failure() ? EXIT_UNWRITTEN : 3);
 }
 
 static bool read_result(const sweep *s, size_t i, app_result_view *v, app_metric_fn metric,
@@ -260,6 +270,15 @@ static void print_metric(const char *name, const char *value, void *ctx)
     printf("  %-28s %s\n", name, value);
 }
 
+/* Point i could not write its files: the sweep starts no more (the first such point is
+ * the one its message names). */
+static void unwritten(sweep *s, size_t i)
+{
+    if (!s->unwritten)
+        s->unwritten_point = i;
+    s->unwritten = true;
+}
+
 static void finish_point(sweep *s, size_t i, int status)
 {
     point *pt = &s->points[i];
@@ -271,20 +290,27 @@ static void finish_point(sweep *s, size_t i, int status)
             snprintf(why, sizeof why, "timed out after %.0f s (run.timeout_s)", pt->timeout_s);
         else
             snprintf(why, sizeof why, "crashed: signal %d (%s)", sig, strsignal(sig));
+    } else if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_UNWRITTEN) {
+        unwritten(s, i);
     } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0 && WEXITSTATUS(status) != 3) {
         snprintf(why, sizeof why, "exited with status %d", WEXITSTATUS(status));
     }
     if (*why) {
         sim_err e;
-        if (write_result(s, i, NULL, why, &e) < 0)
+        if (write_result(s, i, NULL, why, &e) < 0) {
             fprintf(stderr, "iovsim: %s\n", e.msg);
+            unwritten(s, i);
+        }
     }
     app_result_view v;
     bool single = s->n_points == 1 && !s->o->quiet;
     if (!read_result(s, i, &v, single ? print_metric : NULL, NULL) || !v.ok) {
         s->failed++;
         if (!*v.error)
-            snprintf(v.error, sizeof v.error, "%s", *why ? why : "no result written");
+            snprintf(v.error, sizeof v.error, "%s",
+                     *why            ? why
+                     : s->unwritten ? "its files could not be written"
+                                    : "no result written");
     }
     s->sim_ps_done += v.end_ps;
     s->done++;
@@ -342,7 +368,7 @@ static int run_points(sweep *s, sim_err *e)
     int rc = 0;
     show_progress(s);
     for (;;) {
-        while (rc == 0 && s->n_running < jobs && next < s->n_points) {
+        while (rc == 0 && !s->unwritten && s->n_running < jobs && next < s->n_points) {
             size_t i = next++;
             if (s->points[i].skip)
                 continue;
@@ -572,6 +598,15 @@ int app_sweep_run(const sim_model_ops *ops, const app_workload *w, const sim_par
     s.t0_s = host_now_s();
     if (run_points(&s, e) < 0)
         goto out;
+    if (s.unwritten) {
+        char what[1024];
+        describe_point(&s, s.unwritten_point, what, sizeof what);
+        sim_err_set(e, "stopped: %s could not write its files (above); %zu of %zu points not run. "
+                       "Once they can be written, the same command with --resume runs the rest "
+                       "into %s",
+                    what, s.to_run - s.done, s.to_run, s.out_dir);
+        goto out;
+    }
     if (o->one_point) {
         rc = s.failed ? 1 : 0;
         goto out;

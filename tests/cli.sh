@@ -154,6 +154,34 @@ check_first=$?
 [ "$check_first" = 0 ] && [ ! -s "$OUT/two.err" ] && [ "$(grep -c ',ok,' "$OUT/two/results.csv")" = 2 ] &&
     ok "the first run finishes undisturbed" || bad "the first run finishes undisturbed (exit $check_first)"
 
+# A point that cannot write its files stops the sweep there (a full disk failed every
+# point after it the same way): exit 2, no point after it started; --resume finishes.
+mkdir -p "$OUT/wf/points/0001/stats.txt" # a folder where the file goes: its rename fails
+expect 2 "stopped: point 1 \(run\.seed=1, run\.kernel=systemc\) could not write its files \(above\); 2 of 4 points not run" \
+    "a failed write stops the sweep" -- "$IOVSIM" run "$DATA/small.ini" --out "$OUT/wf" -q
+grep -q "cannot rename $OUT/wf/points/0001/stats\.txt\.[0-9]*\.tmp to $OUT/wf/points/0001/stats\.txt: Is a directory" "$OUT/err" &&
+    [ ! -e "$OUT/wf/points/0002" ] && [ ! -e "$OUT/wf/results.csv" ] &&
+    ok "it names the failed write and starts no other point" || bad "it names the failed write and starts no other point"
+rmdir "$OUT/wf/points/0001/stats.txt"
+expect 0 "resuming: 1 of 4" "--resume runs the rest once the folder can be written" -- \
+    "$IOVSIM" run "$DATA/small.ini" --out "$OUT/wf" --resume
+cmp -s "$OUT/a/results.csv" "$OUT/wf/results.csv" && ok "and gives the same results.csv" || bad "resumed results differ"
+# A full disk: a small file system of its own where a private mount namespace is allowed.
+printf '[workload]\nkind = mdq\n[run]\nkernel = native\nduration_us = 10\nwarmup_us = 0\n[sweep]\nrun.seed = 1..390\n' >"$OUT/full.ini"
+mkdir -p "$OUT/full"
+if unshare -rm true 2>/dev/null; then
+    unshare -rm sh -c 'mount -t tmpfs -o size=256k tmpfs "$1" || exit 9
+        "$2" run "$3" --out "$1/out" -q -j 2; echo "exit $?"; ls "$1/out/points" | wc -l' \
+        sh "$OUT/full" "$IOVSIM" "$OUT/full.ini" >"$OUT/out" 2>"$OUT/err"
+    grep -qx 'exit 2' "$OUT/out" && grep -q 'No space left on device' "$OUT/err" &&
+        grep -q 'stopped: point [0-9]* (run.seed=[0-9]*) could not write its files' "$OUT/err" &&
+        [ "$(tail -n 1 "$OUT/out")" -lt 100 ] &&
+        ok "a full disk stops the sweep at the first point that cannot write" ||
+        bad "a full disk stops the sweep at the first point that cannot write"
+else
+    echo "SKIP: no private mount namespace (unshare -rm) for a full file system"
+fi
+
 # A point over its time limit is recorded as failed, and the run exits 1.
 expect 1 "timed out" "a point over run.timeout_s fails with exit 1" -- \
     "$IOVSIM" run "$DATA/small.ini" --set run.kernel=native --set run.seed=1 \
