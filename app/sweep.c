@@ -131,40 +131,83 @@ static int check_run_name(const sweep *s, const char *name, sim_err *e)
                        where_set(s->w, "run.name"), name, why);
 }
 
+/* A file a point writes outside its folder (sim_model_ops.outside_file). */
+typedef struct outside {
+    char *path;
+    size_t point;
+} outside;
+
+static int outside_cmp(const void *a, const void *b)
+{
+    const outside *x = a, *y = b;
+    int c = strcmp(x->path, y->path);
+    return c ? c : x->point < y->point ? -1 : x->point > y->point;
+}
+
+/* Two points writing one file outside their folders would each overwrite the other's,
+ * and one file would survive as if it were every point's. */
+static int check_outside(const sweep *s, outside *f, size_t n, sim_err *e)
+{
+    qsort(f, n, sizeof *f, outside_cmp);
+    for (size_t k = 1; k < n; k++)
+        if (!strcmp(f[k - 1].path, f[k].path)) {
+            char a[1024], b[1024];
+            describe_point(s, f[k - 1].point, a, sizeof a);
+            describe_point(s, f[k].point, b, sizeof b);
+            return sim_err_set(e, "%s and %s would both write %s (each overwriting the other's): "
+                                  "give each point its own file, or a relative path (written in "
+                                  "each point's folder)",
+                               a, b, f[k].path);
+        }
+    return 0;
+}
+
 /* Every point is applied and checked before any runs, so a bad combination deep in a
  * sweep is refused at once rather than after hours. Fills the manifest's values. */
 static int check_points(sweep *s, sim_err *e)
 {
-    for (size_t i = 0; i < s->n_points; i++) {
+    outside *files = NULL;
+    size_t n_files = 0, cap = 0;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < s->n_points; i++) {
         sim_params *q = point_params(s->w, s->registry, i, e);
-        if (!q)
-            return -1;
+        if (!q) {
+            rc = -1;
+            break;
+        }
         point *pt = &s->points[i];
         set_axis_values(s->manifest, s->w, i, q);
         sim_run_cfg run = sim_run_cfg_load(q);
         pt->timeout_s = run.timeout_s;
-        if (check_run_name(s, run.name, e) < 0) {
-            sim_params_destroy(q);
-            return -1;
-        }
-        if (i == 0 && !s->o->out_dir) {
+        rc = check_run_name(s, run.name, e);
+        if (rc == 0 && i == 0 && !s->o->out_dir) {
             const char *name = run.name;
             if (!*name)
                 name = app_workload_basename(s->w);
             snprintf(s->out_dir, sizeof s->out_dir, "results/%s", *name ? name : "default");
         }
-        int rc = s->ops->check ? s->ops->check(q, e) : 0;
-        sim_params_destroy(q);
-        if (rc < 0) {
+        if (rc == 0 && s->ops->check && s->ops->check(q, e) < 0) {
+            rc = -1;
             if (s->n_points > 1) {
                 char what[1024];
                 describe_point(s, i, what, sizeof what);
                 sim_err_prefix(e, "%s", what);
             }
-            return -1;
         }
+        const char *file = rc == 0 && s->ops->outside_file ? s->ops->outside_file(q) : NULL;
+        if (file) {
+            if (n_files == cap)
+                files = sim_xreallocarray(files, cap = cap ? 2 * cap : 16, sizeof *files);
+            files[n_files++] = (outside){sim_xstrdup(file), i};
+        }
+        sim_params_destroy(q);
     }
-    return 0;
+    if (rc == 0)
+        rc = check_outside(s, files, n_files, e);
+    for (size_t k = 0; k < n_files; k++)
+        free(files[k].path);
+    free(files);
+    return rc;
 }
 
 static int write_params_file(const char *dir, const sim_params *q, sim_err *e)

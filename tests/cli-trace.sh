@@ -200,8 +200,25 @@ expect 2 "trace\.file: .*bad-crc\.dmat\.gz: corrupt" "a replay of a corrupt trac
 expect 2 "trace\.file: .*missing\.dmat\.gz: cannot open" "a replay of a missing trace is refused" -- \
     "$IOVSIM" run "$WL" --set workload.kind=trace --set trace.file="$OUT/missing.dmat.gz" --out "$OUT/no4" -q
 check "refused replays create no results folder" "[ ! -e '$OUT/no1' ] && [ ! -e '$OUT/no2' ] && [ ! -e '$OUT/no3' ] && [ ! -e '$OUT/no4' ]"
-expect 2 "trace\.record: .*cannot create" "a trace that cannot be created stops the run" -- \
+
+# Recordings that cannot be kept are refused at the configuration check (exit 2): into a
+# missing folder, into a folder under the point's, or one absolute file for many points
+# (each point overwrote it; one trace survived).
+expect 2 "trace\.record = /nonexistent/dir/x\.dmat\.gz: folder /nonexistent/dir: No such file" \
+    "a recording into a missing folder is refused before the run" -- \
     "$IOVSIM" run "$WL" "${small[@]}" --set trace.record=/nonexistent/dir/x.dmat.gz --out "$OUT/no5" -q
+expect 2 "trace\.record = sub/x\.dmat\.gz: a relative path is a file name in each point's folder" \
+    "a relative recording path with a folder is refused" -- \
+    "$IOVSIM" run "$WL" "${small[@]}" --set trace.record=sub/x.dmat.gz --out "$OUT/no6" -q
+expect 2 "point 0 \(run\.seed=1\) and point 1 \(run\.seed=2\) would both write $OUT/abs\.dmat\.gz" \
+    "one absolute recording for two points is refused" -- \
+    "$IOVSIM" run "$WL" "${small[@]}" --sweep run.seed=1,2 --set trace.record="$OUT/abs.dmat.gz" --out "$OUT/no7" -q
+check "refused recordings run nothing and write no trace" \
+    "[ ! -e '$OUT/no5' ] && [ ! -e '$OUT/no6' ] && [ ! -e '$OUT/no7' ] && ! ls '$OUT'/abs.dmat.gz* >/dev/null 2>&1"
+expect 0 "" "each point may record into an absolute file of its own" -- \
+    "$IOVSIM" run "$WL" "${small[@]}" --set run.duration_us=5 \
+    --sweep trace.record="$OUT/abs1.dmat.gz,$OUT/abs2.dmat.gz" --out "$OUT/abs" -q --no-plots
+check "both traces are there" "[ -s '$OUT/abs1.dmat.gz' ] && [ -s '$OUT/abs2.dmat.gz' ]"
 
 # The IOTLB-size sweep over a sample, shortened: the hit rate rises with the entries.
 expect 0 "" "workloads/iotlb-replay.ini runs" -- "$IOVSIM" run "$TOP/workloads/iotlb-replay.ini" \
