@@ -178,6 +178,10 @@ if unshare -rm true 2>/dev/null; then
         [ "$(tail -n 1 "$OUT/out")" -lt 100 ] &&
         ok "a full disk stops the sweep at the first point that cannot write" ||
         bad "a full disk stops the sweep at the first point that cannot write"
+    expect 2 "cannot write in $OUT/full/out: $OUT/full/out/\.lock: Read-only file system" \
+        "a read-only results folder is refused before any point runs" -- \
+        unshare -rm sh -c 'mount -t tmpfs -o size=64k tmpfs "$1" && mkdir "$1/out" &&
+            mount -o remount,ro "$1" && exec "$2" run "$3" --out "$1/out" -q' sh "$OUT/full" "$IOVSIM" "$OUT/full.ini"
 else
     echo "SKIP: no private mount namespace (unshare -rm) for a full file system"
 fi
