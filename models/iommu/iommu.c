@@ -392,7 +392,7 @@ static int context_of(iommu *u, uint16_t rid, uint64_t *t, iommu_ctx_entry *out,
         *reason = VTD_FR_ROOT_ENTRY_P;
         return -1;
     }
-    if ((rlo & VTD_ROOT_ENTRY_RSVD_LO) || rhi) {
+    if ((rlo & VTD_ROOT_ENTRY_RSVD_LO) || rhi || (rlo & VTD_ROOT_ENTRY_CTP) >= IOMMU_HAW_LIMIT) {
         *reason = VTD_FR_ROOT_ENTRY_RSVD;
         return -1;
     }
@@ -404,7 +404,8 @@ static int context_of(iommu *u, uint16_t rid, uint64_t *t, iommu_ctx_entry *out,
         *reason = VTD_FR_CONTEXT_ENTRY_P;
         return -1;
     }
-    if ((lo & VTD_CONTEXT_ENTRY_RSVD_LO) || (hi & VTD_CONTEXT_ENTRY_RSVD_HI)) {
+    if ((lo & VTD_CONTEXT_ENTRY_RSVD_LO) || (hi & VTD_CONTEXT_ENTRY_RSVD_HI) ||
+        (lo & VTD_CONTEXT_ENTRY_SLPTPTR) >= IOMMU_HAW_LIMIT) {
         *reason = VTD_FR_CONTEXT_ENTRY_RSVD;
         return -1;
     }
@@ -659,6 +660,8 @@ int iommu_dma_access(iommu *u, uint16_t rid, uint64_t addr, void *buf, size_t le
         uint64_t ti = t;
         if (iommu_translate(u, rid, a, (uint32_t)n, write, &ti, &hpa[i]) < 0)
             rc = -1;
+        else if (hpa[i] >= IOMMU_HAW_LIMIT || n > IOMMU_HAW_LIMIT - hpa[i])
+            rc = -1; /* passed untranslated to where no memory is */
         if (ti > done)
             done = ti;
     }
