@@ -18,13 +18,13 @@
 #include "sim/alloc.h"
 #include "sim/files.h"
 
-/* What the sweep keeps for every point, a few words: a sweep may have a million
- * (app/workload.c's limit). A point's folder name is made when it is needed. */
 /* A point's process exits with this when it could not write its files (the first
  * failed write of the process, sim_files_failure): the folder, or the disk, is at fault,
  * not the point, so the sweep stops rather than fail every point after it the same way. */
 #define EXIT_UNWRITTEN 4
 
+/* What the sweep keeps for every point, a few words: a sweep may have a million
+ * (app/workload.c's limit). A point's folder name is made when it is needed. */
 typedef struct point {
     pid_t pid;
     double started_s;
