@@ -58,7 +58,7 @@ int trace_record_check(const sim_params *p, sim_err *e)
         return 0;
     const char *slash = strrchr(file, '/');
     if (file[0] != '/') {
-        if (slash)
+        if (slash || !strcmp(file, ".") || !strcmp(file, ".."))
             return sim_err_set(e, "trace.record = %s: a relative path is a file name in each "
                                   "point's folder, without folders of its own (give an absolute "
                                   "path for a file elsewhere)",
