@@ -148,6 +148,8 @@ static int outside_cmp(const void *a, const void *b)
  * and one file would survive as if it were every point's. */
 static int check_outside(const sweep *s, outside *f, size_t n, sim_err *e)
 {
+    if (n < 2)
+        return 0;
     qsort(f, n, sizeof *f, outside_cmp);
     for (size_t k = 1; k < n; k++)
         if (!strcmp(f[k - 1].path, f[k].path)) {
