@@ -89,7 +89,7 @@ static const char run_help_text[] =
     "                               10Gbps\n"
     "  [sweep]\n"
     "  pcie.mps_bytes = 128, 256    axes by full name; points are the product of the axes\n"
-    "  dma.size_bytes = 64..1024 *2\n"
+    "  dma.size_bytes = 64..1024 *2 (at most 100000 values an axis, a million points)\n"
     "\n"
     "'iovsim params' lists every parameter.\n";
 

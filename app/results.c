@@ -1,9 +1,11 @@
 #include "app/results.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "app/strlist.h"
@@ -117,25 +119,39 @@ bool app_manifest_same(const app_manifest *a, const app_manifest *b, char *why, 
 
 int app_write_shared(const char *path, const char *text, sim_err *e)
 {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return sim_err_set(e, "cannot write %s: %s", tmp, strerror(errno));
-    int failed = fputs(text, f) < 0;
-    if (fclose(f) != 0)
-        failed = 1;
-    if (failed) {
+    sim_file sf;
+    if (sim_file_open(&sf, path, e) < 0)
+        return -1;
+    fputs(text, sf.f);
+    return sim_file_commit(&sf, e);
+}
+
+int app_results_lock(const char *dir, bool shared, sim_err *e)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/.lock", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0)
+        return sim_err_set(e, "cannot write in %s: %s: %s", dir, path, strerror(errno));
+    if (flock(fd, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0) {
         int err = errno;
-        unlink(tmp);
-        return sim_err_set(e, "cannot write %s: %s", path, strerror(err));
+        if (err == ENOLCK || err == ENOSYS || err == EOPNOTSUPP)
+            return fd;
+        char holder[32] = "";
+        ssize_t n = pread(fd, holder, sizeof holder - 1, 0);
+        holder[n > 0 ? n : 0] = '\0';
+        holder[strcspn(holder, "\n")] = '\0';
+        close(fd);
+        if (err != EWOULDBLOCK)
+            return sim_err_set(e, "cannot lock %s: %s", path, strerror(err));
+        return sim_err_set(e, "%s is in use by another iovsim run (%s%s%sholding %s): wait for "
+                              "it to end, or give another --out folder",
+                           dir, *holder ? "pid " : "", holder, *holder ? ", " : "", path);
     }
-    if (rename(tmp, path) != 0) {
-        int err = errno;
-        unlink(tmp);
-        return sim_err_set(e, "cannot rename %s to %s: %s", tmp, path, strerror(err));
-    }
-    return 0;
+    /* Who holds it, for the message of a run refused; a shared holder leaves it empty. */
+    if (ftruncate(fd, 0) == 0 && !shared)
+        dprintf(fd, "%ld\n", (long)getpid());
+    return fd;
 }
 
 int app_manifest_write(const app_manifest *m, const char *dir, sim_err *e)

@@ -57,6 +57,14 @@ void app_point_dir(const char *dir, size_t point, size_t n_points, char *buf, si
 /* Writes `path` whole with `text` (temporary name of this process's own + rename). */
 int app_write_shared(const char *path, const char *text, sim_err *e);
 
+/* Takes DIR/.lock (flock) for a run that writes DIR: exclusive for a whole sweep, shared
+ * for a single point (--point: many of those write one folder at once). Returns the
+ * descriptor holding it (closed on exec; forked points keep it, so the lock lasts until
+ * the last of them ends), or -1 with *e set: another run holds it ("DIR is in use by
+ * another iovsim run (pid N)"), or the folder cannot be written. A file system that
+ * does not lock leaves the folder unlocked. */
+int app_results_lock(const char *dir, bool shared, sim_err *e);
+
 /* ---- one point's outcome (result.txt) --------------------------------------------- */
 
 /* result.txt holds tab-separated records, one a line:

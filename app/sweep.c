@@ -18,8 +18,14 @@
 #include "sim/alloc.h"
 #include "sim/files.h"
 
+/* A point's process exits with this when it could not write its files (the first
+ * failed write of the process, sim_files_failure): the folder, or the disk, is at fault,
+ * not the point, so the sweep stops rather than fail every point after it the same way. */
+#define EXIT_UNWRITTEN 4
+
+/* What the sweep keeps for every point, a few words: a sweep may have a million
+ * (app/workload.c's limit). A point's folder name is made when it is needed. */
 typedef struct point {
-    char dir[4096];
     pid_t pid;
     double started_s;
     double timeout_s;
@@ -34,8 +40,13 @@ typedef struct sweep {
     char out_dir[3800];
     size_t n_points, n_axes;
     point *points;
+    size_t *running; /* the points in flight (their processes), at most jobs */
+    size_t n_running;
+    int lock_fd; /* the results folder's lock (app_results_lock), -1 until taken */
     app_manifest *manifest; /* the points' swept values, set by check_points */
     size_t done, failed, to_run;
+    bool unwritten; /* a point could not write its files: start no more */
+    size_t unwritten_point;
     uint64_t sim_ps_done;
     double t0_s;
 } sweep;
@@ -45,6 +56,12 @@ static double host_now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Point i's folder, DIR/points/NNNN. */
+static void point_dir(const sweep *s, size_t i, char *buf, size_t len)
+{
+    app_point_dir(s->out_dir, i, s->n_points, buf, len);
 }
 
 static void describe_point(const sweep *s, size_t i, char *buf, size_t len)
@@ -81,36 +98,118 @@ static void set_axis_values(app_manifest *m, const app_workload *w, size_t i, co
     }
 }
 
+/* Where parameter `name` got its value: the file:line of its setting or axis, or the
+ * option; the name itself when nothing set it. */
+static const char *where_set(const app_workload *w, const char *name)
+{
+    for (size_t i = app_workload_settings(w); i-- > 0;)
+        if (!strcmp(app_workload_setting(w, i)->name, name))
+            return app_workload_setting(w, i)->where;
+    for (size_t a = 0; a < app_workload_axes(w); a++)
+        if (!strcmp(app_workload_axis_name(w, a), name))
+            return app_workload_axis_where(w, a);
+    return name;
+}
+
+/* run.name is one folder under results/: a name such as '../x', 'a/b' or '.' would put
+ * the results elsewhere, or into results/ itself among other runs' folders. */
+static int check_run_name(const sweep *s, const char *name, sim_err *e)
+{
+    const char *why = NULL;
+    if (!strcmp(name, ".") || !strcmp(name, ".."))
+        why = "is not a folder of its own";
+    else if (strchr(name, '/'))
+        why = "contains '/'";
+    else if (strlen(name) > 255)
+        why = "is longer than a file name may be (255 bytes)";
+    for (const char *c = name; !why && *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            why = "contains a control character";
+    if (!why)
+        return 0;
+    return sim_err_set(e, "%s: run.name = '%s' %s: it names one folder, results/<run.name>",
+                       where_set(s->w, "run.name"), name, why);
+}
+
+/* A file a point writes outside its folder (sim_model_ops.outside_file). */
+typedef struct outside {
+    char *path;
+    size_t point;
+} outside;
+
+static int outside_cmp(const void *a, const void *b)
+{
+    const outside *x = a, *y = b;
+    int c = strcmp(x->path, y->path);
+    return c ? c : x->point < y->point ? -1 : x->point > y->point;
+}
+
+/* Two points writing one file outside their folders would each overwrite the other's,
+ * and one file would survive as if it were every point's. */
+static int check_outside(const sweep *s, outside *f, size_t n, sim_err *e)
+{
+    if (n < 2)
+        return 0;
+    qsort(f, n, sizeof *f, outside_cmp);
+    for (size_t k = 1; k < n; k++)
+        if (!strcmp(f[k - 1].path, f[k].path)) {
+            char a[1024], b[1024];
+            describe_point(s, f[k - 1].point, a, sizeof a);
+            describe_point(s, f[k].point, b, sizeof b);
+            return sim_err_set(e, "%s and %s would both write %s (each overwriting the other's): "
+                                  "give each point its own file, or a relative path (written in "
+                                  "each point's folder)",
+                               a, b, f[k].path);
+        }
+    return 0;
+}
+
 /* Every point is applied and checked before any runs, so a bad combination deep in a
  * sweep is refused at once rather than after hours. Fills the manifest's values. */
 static int check_points(sweep *s, sim_err *e)
 {
-    for (size_t i = 0; i < s->n_points; i++) {
+    outside *files = NULL;
+    size_t n_files = 0, cap = 0;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < s->n_points; i++) {
         sim_params *q = point_params(s->w, s->registry, i, e);
-        if (!q)
-            return -1;
+        if (!q) {
+            rc = -1;
+            break;
+        }
         point *pt = &s->points[i];
         set_axis_values(s->manifest, s->w, i, q);
         sim_run_cfg run = sim_run_cfg_load(q);
         pt->timeout_s = run.timeout_s;
-        if (i == 0 && !s->o->out_dir) {
+        rc = check_run_name(s, run.name, e);
+        if (rc == 0 && i == 0 && !s->o->out_dir) {
             const char *name = run.name;
             if (!*name)
                 name = app_workload_basename(s->w);
             snprintf(s->out_dir, sizeof s->out_dir, "results/%s", *name ? name : "default");
         }
-        int rc = s->ops->check ? s->ops->check(q, e) : 0;
-        sim_params_destroy(q);
-        if (rc < 0) {
+        if (rc == 0 && s->ops->check && s->ops->check(q, e) < 0) {
+            rc = -1;
             if (s->n_points > 1) {
                 char what[1024];
                 describe_point(s, i, what, sizeof what);
                 sim_err_prefix(e, "%s", what);
             }
-            return -1;
         }
+        const char *file = rc == 0 && s->ops->outside_file ? s->ops->outside_file(q) : NULL;
+        if (file) {
+            if (n_files == cap)
+                files = sim_xreallocarray(files, cap = cap ? 2 * cap : 16, sizeof *files);
+            files[n_files++] = (outside){sim_xstrdup(file), i};
+        }
+        sim_params_destroy(q);
     }
-    return 0;
+    if (rc == 0)
+        rc = check_outside(s, files, n_files, e);
+    for (size_t k = 0; k < n_files; k++)
+        free(files[k].path);
+    free(files);
+    return rc;
 }
 
 static int write_params_file(const char *dir, const sim_params *q, sim_err *e)
@@ -127,7 +226,9 @@ static int write_params_file(const char *dir, const sim_params *q, sim_err *e)
 static int write_result(const sweep *s, size_t i, const sim_point_result *res, const char *error,
                         sim_err *e)
 {
-    return app_result_write(s->points[i].dir, s->manifest, i, res, error, e);
+    char dir[4096];
+    point_dir(s, i, dir, sizeof dir);
+    return app_result_write(dir, s->manifest, i, res, error, e);
 }
 
 /* Host-side measurements are kept apart from the results, which must be identical
@@ -152,32 +253,39 @@ static void run_child(const sweep *s, size_t i)
     point *pt = &s->points[i];
     if (pt->timeout_s > 0)
         alarm((unsigned)ceil(pt->timeout_s));
+    char dir[4096];
+    point_dir(s, i, dir, sizeof dir);
     sim_err e = {{0}};
     sim_params *q = point_params(s->w, s->registry, i, &e);
     int rc = q ? 0 : -1;
     if (rc == 0)
-        rc = write_params_file(pt->dir, q, &e);
+        rc = write_params_file(dir, q, &e);
     sim_point_result res;
     memset(&res, 0, sizeof res);
     if (rc == 0)
-        rc = sim_run_point(s->ops, q, pt->dir, &res, &e);
+        rc = sim_run_point(s->ops, q, dir, &res, &e);
     if (rc == 0)
-        write_host_file(pt->dir, &res);
+        write_host_file(dir, &res);
+    /* A file the run wrote besides these (a trace) that could not be written. */
+    if (rc == 0 && sim_files_failure())
+        rc = sim_err_set(&e, "%s", sim_files_failure());
     sim_err werr;
     int wrc = write_result(s, i, rc == 0 ? &res : NULL, e.msg, &werr);
     if (wrc < 0)
-        fprintf(stderr, "iovsim: %s\n", werr.msg);
+        fprintf(stderr, "iovsim: %s\n", sim_files_failure() ? sim_files_failure() : werr.msg);
     sim_point_result_free(&res);
     if (q)
         sim_params_destroy(q);
     fflush(NULL);
-    _exit(rc == 0 && wrc == 0 ? 0 : 3);
+    _exit(rc == 0 && wrc == 0 ? 0 : sim_files_failure() ? EXIT_UNWRITTEN : 3);
 }
 
 static bool read_result(const sweep *s, size_t i, app_result_view *v, app_metric_fn metric,
                         void *ctx)
 {
-    return app_result_read(s->points[i].dir, s->manifest, i, v, metric, ctx);
+    char dir[4096];
+    point_dir(s, i, dir, sizeof dir);
+    return app_result_read(dir, s->manifest, i, v, metric, ctx);
 }
 
 static void format_duration(double s, char *buf, size_t len)
@@ -207,6 +315,15 @@ static void print_metric(const char *name, const char *value, void *ctx)
     printf("  %-28s %s\n", name, value);
 }
 
+/* Point i could not write its files: the sweep starts no more (the first such point is
+ * the one its message names). */
+static void unwritten(sweep *s, size_t i)
+{
+    if (!s->unwritten)
+        s->unwritten_point = i;
+    s->unwritten = true;
+}
+
 static void finish_point(sweep *s, size_t i, int status)
 {
     point *pt = &s->points[i];
@@ -218,20 +335,27 @@ static void finish_point(sweep *s, size_t i, int status)
             snprintf(why, sizeof why, "timed out after %.0f s (run.timeout_s)", pt->timeout_s);
         else
             snprintf(why, sizeof why, "crashed: signal %d (%s)", sig, strsignal(sig));
+    } else if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_UNWRITTEN) {
+        unwritten(s, i);
     } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0 && WEXITSTATUS(status) != 3) {
         snprintf(why, sizeof why, "exited with status %d", WEXITSTATUS(status));
     }
     if (*why) {
         sim_err e;
-        if (write_result(s, i, NULL, why, &e) < 0)
+        if (write_result(s, i, NULL, why, &e) < 0) {
             fprintf(stderr, "iovsim: %s\n", e.msg);
+            unwritten(s, i);
+        }
     }
     app_result_view v;
     bool single = s->n_points == 1 && !s->o->quiet;
     if (!read_result(s, i, &v, single ? print_metric : NULL, NULL) || !v.ok) {
         s->failed++;
         if (!*v.error)
-            snprintf(v.error, sizeof v.error, "%s", *why ? why : "no result written");
+            snprintf(v.error, sizeof v.error, "%s",
+                     *why            ? why
+                     : s->unwritten ? "its files could not be written"
+                                    : "no result written");
     }
     s->sim_ps_done += v.end_ps;
     s->done++;
@@ -253,7 +377,9 @@ static void finish_point(sweep *s, size_t i, int status)
 static int spawn_point(sweep *s, size_t i, sim_err *e)
 {
     point *pt = &s->points[i];
-    if (sim_mkdirs(pt->dir, e) < 0)
+    char dir[4096];
+    point_dir(s, i, dir, sizeof dir);
+    if (sim_mkdirs(dir, e) < 0)
         return -1;
     pid_t pid = app_proc_fork();
     if (pid < 0)
@@ -262,25 +388,32 @@ static int spawn_point(sweep *s, size_t i, sim_err *e)
         run_child(s, i);
     pt->pid = pid;
     pt->started_s = host_now_s();
+    s->running[s->n_running++] = i;
     return 0;
 }
 
-static size_t point_by_pid(const sweep *s, pid_t pid)
+/* The point in flight whose process is pid, taken off the list; SIZE_MAX if none. */
+static size_t take_running(sweep *s, pid_t pid)
 {
-    for (size_t i = 0; i < s->n_points; i++)
-        if (s->points[i].pid == pid)
+    for (size_t k = 0; k < s->n_running; k++) {
+        size_t i = s->running[k];
+        if (s->points[i].pid == pid) {
+            s->running[k] = s->running[--s->n_running];
+            s->points[i].pid = 0;
             return i;
+        }
+    }
     return SIZE_MAX;
 }
 
 static int run_points(sweep *s, sim_err *e)
 {
-    size_t next = 0, running = 0;
+    size_t next = 0;
     unsigned jobs = s->o->jobs ? s->o->jobs : 1;
     int rc = 0;
     show_progress(s);
     for (;;) {
-        while (rc == 0 && running < jobs && next < s->n_points) {
+        while (rc == 0 && !s->unwritten && s->n_running < jobs && next < s->n_points) {
             size_t i = next++;
             if (s->points[i].skip)
                 continue;
@@ -288,9 +421,8 @@ static int run_points(sweep *s, sim_err *e)
                 rc = -1;
                 break;
             }
-            running++;
         }
-        if (running == 0)
+        if (s->n_running == 0)
             break;
         int status;
         pid_t pid = waitpid(-1, &status, 0);
@@ -299,11 +431,9 @@ static int run_points(sweep *s, sim_err *e)
                 continue;
             return sim_err_set(e, "waiting for points: %s", strerror(errno));
         }
-        size_t i = point_by_pid(s, pid);
+        size_t i = take_running(s, pid);
         if (i == SIZE_MAX)
             continue;
-        s->points[i].pid = 0;
-        running--;
         finish_point(s, i, status);
     }
     if (s->o->progress)
@@ -317,6 +447,9 @@ static void sweep_free(sweep *s)
 {
     app_manifest_destroy(s->manifest);
     free(s->points);
+    free(s->running);
+    if (s->lock_fd >= 0)
+        close(s->lock_fd);
 }
 
 /* A manifest of the axes and points of `w`, their values still to be set. */
@@ -446,10 +579,11 @@ static int check_workload_plots(const sweep *s, sim_err *e)
 int app_sweep_run(const sim_model_ops *ops, const app_workload *w, const sim_params *registry,
                   const app_sweep_opts *o, sim_err *e)
 {
-    sweep s = {.ops = ops, .w = w, .registry = registry, .o = o};
+    sweep s = {.ops = ops, .w = w, .registry = registry, .o = o, .lock_fd = -1};
     s.n_points = app_workload_points(w);
     s.n_axes = app_workload_axes(w);
     s.points = sim_xcalloc(s.n_points, sizeof *s.points);
+    s.running = sim_xcalloc(o->jobs ? o->jobs : 1, sizeof *s.running);
     if (o->out_dir)
         snprintf(s.out_dir, sizeof s.out_dir, "%s", o->out_dir);
     int rc = 2;
@@ -477,7 +611,8 @@ int app_sweep_run(const sim_model_ops *ops, const app_workload *w, const sim_par
         } else {
             /* The folder is prepared now, so a merge can report missing points even
              * if some array tasks never ran. */
-            if (sim_mkdirs(s.out_dir, e) < 0 || claim_folder(&s, e) < 0 ||
+            if (sim_mkdirs(s.out_dir, e) < 0 ||
+                (s.lock_fd = app_results_lock(s.out_dir, false, e)) < 0 || claim_folder(&s, e) < 0 ||
                 app_plots_save(w, s.out_dir, e) < 0 ||
                 app_sweep_emit_slurm(w, s.n_points, o, out_abs, e) < 0)
                 goto out;
@@ -488,13 +623,15 @@ int app_sweep_run(const sim_model_ops *ops, const app_workload *w, const sim_par
 
     if (sim_mkdirs(s.out_dir, e) < 0)
         goto out;
+    /* Two runs in one folder would overwrite each other's points and results.csv. */
+    if ((s.lock_fd = app_results_lock(s.out_dir, o->one_point, e)) < 0)
+        goto out;
     if (o->one_point ? claim_folder(&s, e) < 0 : app_manifest_write(s.manifest, s.out_dir, e) < 0)
         goto out;
     if (app_plots_save(w, s.out_dir, e) < 0)
         goto out;
     for (size_t i = 0; i < s.n_points; i++) {
         point *pt = &s.points[i];
-        app_point_dir(s.out_dir, i, s.n_points, pt->dir, sizeof pt->dir);
         app_result_view v;
         pt->skip = (o->one_point && i != o->point) ||
                    (o->resume && read_result(&s, i, &v, NULL, NULL) && v.ok && v.axes_match);
@@ -506,6 +643,15 @@ int app_sweep_run(const sim_model_ops *ops, const app_workload *w, const sim_par
     s.t0_s = host_now_s();
     if (run_points(&s, e) < 0)
         goto out;
+    if (s.unwritten) {
+        char what[1024];
+        describe_point(&s, s.unwritten_point, what, sizeof what);
+        sim_err_set(e, "stopped: %s could not write its files (above); %zu of %zu points not run. "
+                       "Once they can be written, the same command with --resume runs the rest "
+                       "into %s",
+                    what, s.to_run - s.done, s.to_run, s.out_dir);
+        goto out;
+    }
     if (o->one_point) {
         rc = s.failed ? 1 : 0;
         goto out;

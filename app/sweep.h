@@ -59,7 +59,9 @@ typedef struct app_sweep_opts {
  * (parameters, and metrics by building points without running them): any problem
  * returns 2 before a point runs. Then runs, lists or writes the job array. Returns 0
  * when every point finished, 1 when some point failed, 2 on a configuration or
- * output-folder problem (*e says which). */
+ * output-folder problem (*e says which): the folder is in use by another run (its
+ * lock), or cannot be written, in which case the sweep stops at the first point that
+ * could not write its files (a full disk) and starts no other. */
 int app_sweep_run(const sim_model_ops *ops, const app_workload *w, const sim_params *registry,
                   const app_sweep_opts *o, sim_err *e);
 

@@ -52,36 +52,75 @@ static int usage(const char *fmt, const char *arg)
 
 /* ---- info ------------------------------------------------------------------------------ */
 
-/* Distinct 4 KiB pages: open addressing on page + 1 (0 marks an empty slot). */
-typedef struct page_set {
-    uint64_t *slot;
-    size_t cap, n;
-} page_set;
+/* Distinct 4 KiB pages as runs of pages [first, last]: a DMA adds one run whatever its
+ * length (a 4 GiB read is one run, not a million pages), and the runs are sorted and
+ * merged whenever the array fills, so memory follows the footprint's fragments. */
+typedef struct page_run {
+    uint64_t first, last;
+} page_run;
 
-static bool set_add(page_set *s, uint64_t page)
+typedef struct page_runs {
+    page_run *r;
+    size_t n, cap;
+} page_runs;
+
+static int run_cmp(const void *a, const void *b)
 {
-    if (2 * (s->n + 1) > s->cap) {
-        page_set t = {.cap = s->cap ? 2 * s->cap : 1 << 12};
-        t.slot = calloc(t.cap, sizeof *t.slot);
-        if (!t.slot)
-            return false;
-        for (size_t i = 0; i < s->cap; i++)
-            if (s->slot[i])
-                set_add(&t, s->slot[i] - 1);
-        free(s->slot);
-        *s = t;
+    const page_run *x = a, *y = b;
+    return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/* Sorts and merges overlapping or adjacent runs. */
+static void runs_merge(page_runs *s)
+{
+    if (s->n < 2)
+        return;
+    qsort(s->r, s->n, sizeof *s->r, run_cmp);
+    size_t k = 0;
+    for (size_t i = 1; i < s->n; i++) {
+        if (s->r[k].last == UINT64_MAX || s->r[i].first <= s->r[k].last + 1) {
+            if (s->r[i].last > s->r[k].last)
+                s->r[k].last = s->r[i].last;
+        } else {
+            s->r[++k] = s->r[i];
+        }
     }
-    uint64_t key = page + 1;
-    for (size_t i = (size_t)((key * 0x9e3779b97f4a7c15ull) >> 24) & (s->cap - 1);;
-         i = (i + 1) & (s->cap - 1)) {
-        if (s->slot[i] == key)
-            return true;
-        if (!s->slot[i]) {
-            s->slot[i] = key;
-            s->n++;
+    s->n = k + 1;
+}
+
+static bool runs_add(page_runs *s, uint64_t first, uint64_t last)
+{
+    if (s->n) { /* the same pages as the last DMA, or the next ones: no new run */
+        page_run *p = &s->r[s->n - 1];
+        if (first >= p->first && first <= p->last + 1 && p->last != UINT64_MAX) {
+            if (last > p->last)
+                p->last = last;
             return true;
         }
     }
+    if (s->n == s->cap) {
+        runs_merge(s);
+        if (2 * s->n >= s->cap) {
+            size_t cap = s->cap ? 2 * s->cap : 1 << 12;
+            page_run *r = realloc(s->r, cap * sizeof *r);
+            if (!r)
+                return false;
+            s->r = r;
+            s->cap = cap;
+        }
+    }
+    s->r[s->n++] = (page_run){first, last};
+    return true;
+}
+
+/* Distinct pages in the runs. */
+static uint64_t runs_pages(page_runs *s)
+{
+    runs_merge(s);
+    uint64_t n = 0;
+    for (size_t i = 0; i < s->n; i++)
+        n += s->r[i].last - s->r[i].first + 1;
+    return n;
 }
 
 typedef struct info {
@@ -90,7 +129,7 @@ typedef struct info {
     uint16_t *domain_of;  /* 65536 */
     uint64_t sizes[33];   /* DMA lengths by power of two: [2^(k-1)+1, 2^k] */
     uint64_t first_ps, last_ps, last_effect_ps;
-    page_set pages;
+    page_runs pages;
     bool pages_oom;
 } info;
 
@@ -116,13 +155,8 @@ static void account(info *in, const trace_rec *r)
     while (k < 32 && (1ull << k) < r->len)
         k++;
     in->sizes[k]++;
-    uint64_t first = r->addr >> 12, last = (r->addr + (r->len - 1)) >> 12;
-    for (uint64_t pg = first; !in->pages_oom; pg++) {
-        if (!set_add(&in->pages, pg))
-            in->pages_oom = true;
-        if (pg == last)
-            break;
-    }
+    if (!in->pages_oom && !runs_add(&in->pages, r->addr >> 12, (r->addr + (r->len - 1)) >> 12))
+        in->pages_oom = true;
 }
 
 static void print_bytes(uint64_t b)
@@ -212,9 +246,10 @@ static int cmd_info(const char *path)
             }
         if (rids > shown)
             printf("  ... %zu more\n", rids - shown);
-        printf("footprint: %s%zu distinct 4 KiB pages touched by DMA (", in.pages_oom ? "at least " : "",
-               in.pages.n);
-        print_bytes((uint64_t)in.pages.n * 4096);
+        uint64_t pages = runs_pages(&in.pages);
+        printf("footprint: %s%" PRIu64 " distinct 4 KiB pages touched by DMA (",
+               in.pages_oom ? "at least " : "", pages);
+        print_bytes(pages < (1ull << 52) ? pages * 4096 : UINT64_MAX);
         printf(")\n");
         printf("DMA sizes (bytes: records):\n");
         for (unsigned k = 0; k < 33; k++) {
@@ -227,7 +262,7 @@ static int cmd_info(const char *path)
                 printf("  %" PRIu64 "-%" PRIu64 ": %" PRIu64 "\n", lo, hi, in.sizes[k]);
         }
     }
-    free(in.pages.slot);
+    free(in.pages.r);
     free(in.per_rid);
     free(in.domain_of);
     trace_reader_close(r);

@@ -4,6 +4,7 @@
 #include "app/workload.h"
 
 #include <assert.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,8 +17,9 @@
 #include "sim/alloc.h"
 
 /* A sweep of more points than this is a typo (a wrong unit, a missing zero in a
- * range's step), not a plan. */
-#define MAX_POINTS 10000000
+ * range's step), not a plan: refused when the axis is read, before anything per point
+ * is allocated. (A million points of a short workload already take days of CPU.) */
+#define MAX_POINTS 1000000u
 
 /* Fixed settings and plot keys remember the file they came from: within one file a
  * clash is an error, across files the later one wins. */
@@ -251,10 +253,13 @@ static int add_axis(app_workload *w, sweep_axis *a, sim_err *e)
         return -1;
     }
     assert(a->n > 0);
-    size_t others = points_without(w, a->name);
-    if (others > MAX_POINTS / a->n) {
-        sim_err_set(e, "%s: sweep axis '%s': the sweep would have more than %d points", a->where,
-                    a->name, MAX_POINTS);
+    /* The other axes' product was checked as they came, and an axis holds at most
+     * 100000 values: the product fits 64 bits. */
+    uint64_t others = points_without(w, a->name), total = others * a->n;
+    if (total > MAX_POINTS) {
+        sim_err_set(e, "%s: sweep axis '%s' (%zu values): the sweep would have %" PRIu64
+                       " points, more than the %u one sweep may have",
+                    a->where, a->name, a->n, total, MAX_POINTS);
         free_axis(a);
         return -1;
     }

@@ -54,6 +54,8 @@ typedef struct file_ctx {
     seen_key *seen;
     size_t n_seen;
 
+    size_t keys; /* key = value lines seen (an empty workload file is refused) */
+
     bool failed;
     int err_line; /* the line the first problem was found at, for ordering against inih's */
 } file_ctx;
@@ -245,6 +247,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
         return 1;
     }
     c->have_prev_key = true;
+    c->keys++;
     if (flush_pending(c) < 0)
         return 0;
     c->pending = true;
@@ -304,8 +307,9 @@ static void classify(file_ctx *c, const char *s)
 }
 
 /* The ini_reader: one line per call, counted, refused when it would not fit inih's
- * buffer (inih would silently cut it and lose count). Returning NULL ends the parse,
- * which is how a problem stops inih (it otherwise reads on after an error). */
+ * buffer (inih would silently cut it and lose count) or holds a NUL byte (inih would
+ * silently end the line there). Returning NULL ends the parse, which is how a problem
+ * stops inih (it otherwise reads on after an error). */
 static char *read_line(char *str, int num, void *stream)
 {
     file_ctx *c = stream;
@@ -313,11 +317,16 @@ static char *read_line(char *str, int num, void *stream)
     if (c->failed || !read_whole_line(c, &len))
         return NULL;
     c->line++;
-    if (len > (size_t)num - 1) {
+    const char *nul = memchr(c->buf, '\0', len);
+    if (len > (size_t)num - 1 || nul) {
         /* a key before this line is complete: its problem, if any, comes first */
         if (flush_pending(c) == 0) {
-            sim_err_set(c->e, "%s:%d: line longer than %d characters", c->path, c->line,
-                        num - 1);
+            if (nul)
+                sim_err_set(c->e, "%s:%d: a NUL byte (column %zu): a workload file is text",
+                            c->path, c->line, (size_t)(nul - c->buf) + 1);
+            else
+                sim_err_set(c->e, "%s:%d: line longer than %d characters", c->path, c->line,
+                            num - 1);
             fail(c, c->line);
         }
         return NULL;
@@ -399,6 +408,12 @@ static int load_file(app_workload *w, const sim_params *p, const char *path,
     file_ctx c = {.w = w, .p = p, .e = e, .parent = parent, .path = path, .real = real,
                   .file = app_workload_new_file(w), .f = f};
     int rc = parse_file(&c);
+    /* Nothing to run but the defaults is a wrong or truncated file, not a workload. */
+    if (rc == 0 && !parent && !c.keys)
+        rc = sim_err_set(e, "%s: no settings (the file is empty, or holds only comments and "
+                            "section headers); to run the defaults, set one, e.g. [workload] "
+                            "kind = KIND",
+                         path);
     free_ctx(&c);
     fclose(f);
     return rc;

@@ -1,9 +1,36 @@
 #include "sim/files.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+static char first_failure[sizeof(((sim_err *)0)->msg)];
+
+const char *sim_files_failure(void) { return first_failure[0] ? first_failure : NULL; }
+
+void sim_files_note_failure(const char *msg)
+{
+    if (!first_failure[0])
+        snprintf(first_failure, sizeof first_failure, "%s", *msg ? msg : "a write failed");
+}
+
+/* sim_err_set that also notes the failure (e may be NULL). */
+static int failed(sim_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int failed(sim_err *e, const char *fmt, ...)
+{
+    sim_err mine;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(mine.msg, sizeof mine.msg, fmt, ap);
+    va_end(ap);
+    sim_files_note_failure(mine.msg);
+    if (e)
+        *e = mine;
+    return -1;
+}
 
 int sim_file_open(sim_file *sf, const char *path, sim_err *e)
 {
@@ -11,28 +38,28 @@ int sim_file_open(sim_file *sf, const char *path, sim_err *e)
     if (strlen(path) >= sizeof sf->path)
         return sim_err_set(e, "%s: path too long", path);
     strcpy(sf->path, path);
-    snprintf(sf->tmp, sizeof sf->tmp, "%s.tmp", path);
+    snprintf(sf->tmp, sizeof sf->tmp, "%s.%ld.tmp", path, (long)getpid());
     sf->f = fopen(sf->tmp, "w");
     if (!sf->f)
-        return sim_err_set(e, "cannot write %s: %s", sf->tmp, strerror(errno));
+        return failed(e, "cannot write %s: %s", sf->tmp, strerror(errno));
     return 0;
 }
 
 int sim_file_commit(sim_file *sf, sim_err *e)
 {
-    int failed = ferror(sf->f);
+    int bad = ferror(sf->f);
     if (fclose(sf->f) != 0)
-        failed = 1;
+        bad = 1;
     sf->f = NULL;
-    if (failed) {
+    if (bad) {
         int err = errno;
         unlink(sf->tmp);
-        return sim_err_set(e, "cannot write %s: %s", sf->path, strerror(err));
+        return failed(e, "cannot write %s: %s", sf->path, strerror(err));
     }
     if (rename(sf->tmp, sf->path) != 0) {
         int err = errno;
         unlink(sf->tmp);
-        return sim_err_set(e, "cannot rename %s to %s: %s", sf->tmp, sf->path, strerror(err));
+        return failed(e, "cannot rename %s to %s: %s", sf->tmp, sf->path, strerror(err));
     }
     return 0;
 }

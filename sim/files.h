@@ -1,6 +1,11 @@
-/* Result files are written whole: into "<path>.tmp", then renamed over <path>, so a
- * killed run never leaves a half-written file behind (and --resume can trust what it
- * finds). */
+/* Result files are written whole: into "<path>.<pid>.tmp", a name of this process's own,
+ * then renamed over <path>, so a killed run never leaves a half-written file behind
+ * (and --resume can trust what it finds), and processes writing into one folder never
+ * share a temporary file.
+ *
+ * A process remembers its first failed write (sim_files_failure): a point runs in a
+ * process of its own, and a sweep stops at a point that could not write its files (a
+ * full disk fails every point after it the same way). */
 #ifndef SIM_FILES_H
 #define SIM_FILES_H
 
@@ -11,7 +16,7 @@
 typedef struct sim_file {
     FILE *f;
     char path[4096];
-    char tmp[4096 + 8];
+    char tmp[4096 + 32];
 } sim_file;
 
 /* Opens the temporary file; -1 with *e set when it cannot. */
@@ -21,6 +26,11 @@ int sim_file_open(sim_file *sf, const char *path, sim_err *e);
 int sim_file_commit(sim_file *sf, sim_err *e);
 /* Closes and removes the temporary file. */
 void sim_file_abort(sim_file *sf);
+
+/* The message of this process's first failed write (sim_file_open or _commit, or one
+ * noted by another writer), or NULL. */
+const char *sim_files_failure(void);
+void sim_files_note_failure(const char *msg);
 
 /* mkdir -p; -1 with *e set naming the folder that could not be made. */
 int sim_mkdirs(const char *path, sim_err *e);

@@ -38,6 +38,10 @@ typedef struct sim_model_ops {
      * schedule the first events. Returns the system, or NULL with *e set. */
     void *(*build)(const sim_ctx *ctx, sim_err *e);
     void (*destroy)(void *system);
+    /* The file a point would write outside its own folder (an absolute path, living as
+     * long as p), or NULL: a sweep refuses two points that would write the same one.
+     * May be NULL. */
+    const char *(*outside_file)(const sim_params *p);
 } sim_model_ops;
 
 /* The run.* parameters. */

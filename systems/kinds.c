@@ -60,6 +60,8 @@ static const sys_kind *kind_of(const sim_params *p)
 static int systems_check(const sim_params *p, sim_err *e)
 {
     const sys_kind *k = kind_of(p);
+    if (trace_record_check(p, e) < 0)
+        return -1;
     return k->check ? k->check(p, e) : 0;
 }
 
@@ -101,4 +103,5 @@ const sim_model_ops systems_ops = {
     .check = systems_check,
     .build = systems_build,
     .destroy = systems_destroy,
+    .outside_file = trace_record_outside_file,
 };

@@ -63,6 +63,29 @@ EOF
 expect 2 "record 1" "cat stops at the bad record" -- "$IOVSIM" trace cat "$CORPUS/bad-zero-length.dmat.gz"
 check "cat printed the good record before it" "grep -c '^1 0 read ' '$OUT/out' | grep -qx 1"
 
+# DMAs in the last page of the 64-bit address space: read, imported and replayed (the
+# IOMMU faults them, beyond its address width), never split on past 2^64 (which once
+# walked the whole address space); one that runs past 2^64 is refused where it is read.
+printf '# iovsim DMA trace, format 1\n1000 0 read 01:00.0 - 1 0xfffffffffffff000 64 0x0 -\n2000 0 write 01:00.0 - 1 0xffffffffffffffc0 64 0x0 -\n' >"$OUT/top.txt"
+expect 0 "" "import of DMAs in the last page of the address space" -- \
+    "$IOVSIM" trace import "$OUT/top.txt" "$OUT/top.dmat.gz"
+expect 0 "^footprint: 1 distinct" "info on them" -- "$IOVSIM" trace info "$OUT/top.dmat.gz"
+expect 0 "" "their replay ends" -- timeout 60 "$IOVSIM" run "$WL" --set workload.kind=trace \
+    --set trace.file="$OUT/top.dmat.gz" --set run.warmup_us=0 --set run.duration_us=10 \
+    --set run.timeout_s=30 --set iommu.page_bytes=4KiB --out "$OUT/top" -q --no-plots
+check "both are blocked as beyond the IOMMU's address width" \
+    "[ \"\$(stat '$OUT/top' iommu.faults_total)\" = 2 ] && [ \"\$(stat '$OUT/top' trace.writes)\" = 1 ]"
+printf '# iovsim DMA trace, format 1\n1000 0 read 01:00.0 - 1 0xffffffffffffffe0 64 0x0 -\n' >"$OUT/past.txt"
+expect 2 "past\.txt:2: read of 64 bytes at 0xffffffffffffffe0 runs past 2\^64" \
+    "import refuses a DMA past 2^64, naming the line" -- "$IOVSIM" trace import "$OUT/past.txt" "$OUT/past.dmat.gz"
+
+# info counts pages without expanding DMAs: 400 reads of 4 GiB each (1.6 TiB, 400M pages).
+{ echo '# iovsim DMA trace, format 1'
+  for i in $(seq 0 399); do printf '%d 0 read 01:00.0 - 1 0x%x 4294967295 0x0 -\n' "$i" $((i << 32)); done; } >"$OUT/huge.txt"
+"$IOVSIM" trace import "$OUT/huge.txt" "$OUT/huge.dmat.gz" 2>"$OUT/err"
+expect 0 "^footprint: 419430400 distinct 4 KiB pages touched by DMA \(1\.6 TiB\)" \
+    "info on huge reads is quick" -- timeout 20 "$IOVSIM" trace info "$OUT/huge.dmat.gz"
+
 # The sample traces read through.
 for f in "$SAMPLES"/*.dmat.gz; do
     expect 0 "^records: [1-9]" "info on the sample $(basename "$f")" -- "$IOVSIM" trace info "$f"
@@ -103,6 +126,20 @@ check "--touch adds a DMA over each mapped buffer, with --rid and --domain" \
 expect 0 "1 maps, 1 unmaps" "import of a 4.x kernel's format" -- "$IOVSIM" trace import "$LINUX/linux-4.x.txt" "$OUT/old.dmat.gz"
 expect 2 "bad-line\.txt:2: iommu:map line does not read" "a malformed tracepoint line is named" -- \
     "$IOVSIM" trace import "$LINUX/bad-line.txt" "$OUT/bl.dmat.gz"
+# A size that would expand into 2^34 records, and ranges past 2^64: refused by line.
+tp='  kworker/5:1H-412   [005] ..... 98765.432110: map:      IOMMU: iova=0x%016x - 0x0000000000000000 paddr=0x0000000000000000 size=%s\n'
+{ printf '%s\n' 'cpus=8'; printf "$tp" 0 18446744073709551615; } >"$OUT/huge-map.txt"
+expect 2 "huge-map\.txt:2: iommu:map of 18446744073709551615 bytes is more than one line may cover \(1099511627776 bytes, 1 TiB" \
+    "an absurd map size is refused with its line" -- timeout 60 "$IOVSIM" trace import "$OUT/huge-map.txt" "$OUT/hm.dmat.gz"
+check "and leaves no file" "! ls '$OUT'/hm.dmat.gz* >/dev/null 2>&1"
+printf "$tp" 0 1099511627776 >"$OUT/tib-map.txt"
+expect 0 "; 1024 records" "a 1 TiB map is 1024 records" -- "$IOVSIM" trace import "$OUT/tib-map.txt" "$OUT/tib.dmat.gz"
+printf "$tp" -4096 8192 >"$OUT/past-map.txt"
+expect 2 "past-map\.txt:1: iommu:map of 8192 bytes at iova 0xfffffffffffff000 runs past 2\^64" \
+    "a map past 2^64 is refused with its line" -- "$IOVSIM" trace import "$OUT/past-map.txt" "$OUT/pm.dmat.gz"
+printf '  kworker/5:1H-412   [005] ..... 98765.432110: unmap:    IOMMU: iova=0xffffffffffffe000 - 0x0000000000000000 size=16384 unmapped_size=16384\n' >"$OUT/past-unmap.txt"
+expect 2 "past-unmap\.txt:1: iommu:unmap of 16384 bytes at iova 0xffffffffffffe000 runs past 2\^64" \
+    "an unmap past 2^64 is refused with its line" -- "$IOVSIM" trace import "$OUT/past-unmap.txt" "$OUT/pu.dmat.gz"
 expect 0 "" "an imported trace replays (strict policy at each unmap)" -- \
     "$IOVSIM" run "$WL" --set workload.kind=trace --set trace.file="$OUT/perf.dmat.gz" \
     --set trace.invalidate=policy --set run.warmup_us=0 --set iommu.page_bytes=4KiB \
@@ -163,8 +200,25 @@ expect 2 "trace\.file: .*bad-crc\.dmat\.gz: corrupt" "a replay of a corrupt trac
 expect 2 "trace\.file: .*missing\.dmat\.gz: cannot open" "a replay of a missing trace is refused" -- \
     "$IOVSIM" run "$WL" --set workload.kind=trace --set trace.file="$OUT/missing.dmat.gz" --out "$OUT/no4" -q
 check "refused replays create no results folder" "[ ! -e '$OUT/no1' ] && [ ! -e '$OUT/no2' ] && [ ! -e '$OUT/no3' ] && [ ! -e '$OUT/no4' ]"
-expect 1 "trace\.record: .*cannot create" "a trace that cannot be written fails the point" -- \
+
+# Recordings that cannot be kept are refused at the configuration check (exit 2): into a
+# missing folder, into a folder under the point's, or one absolute file for many points
+# (each point overwrote it; one trace survived).
+expect 2 "trace\.record = /nonexistent/dir/x\.dmat\.gz: folder /nonexistent/dir: No such file" \
+    "a recording into a missing folder is refused before the run" -- \
     "$IOVSIM" run "$WL" "${small[@]}" --set trace.record=/nonexistent/dir/x.dmat.gz --out "$OUT/no5" -q
+expect 2 "trace\.record = sub/x\.dmat\.gz: a relative path is a file name in each point's folder" \
+    "a relative recording path with a folder is refused" -- \
+    "$IOVSIM" run "$WL" "${small[@]}" --set trace.record=sub/x.dmat.gz --out "$OUT/no6" -q
+expect 2 "point 0 \(run\.seed=1\) and point 1 \(run\.seed=2\) would both write $OUT/abs\.dmat\.gz" \
+    "one absolute recording for two points is refused" -- \
+    "$IOVSIM" run "$WL" "${small[@]}" --sweep run.seed=1,2 --set trace.record="$OUT/abs.dmat.gz" --out "$OUT/no7" -q
+check "refused recordings run nothing and write no trace" \
+    "[ ! -e '$OUT/no5' ] && [ ! -e '$OUT/no6' ] && [ ! -e '$OUT/no7' ] && ! ls '$OUT'/abs.dmat.gz* >/dev/null 2>&1"
+expect 0 "" "each point may record into an absolute file of its own" -- \
+    "$IOVSIM" run "$WL" "${small[@]}" --set run.duration_us=5 \
+    --sweep trace.record="$OUT/abs1.dmat.gz,$OUT/abs2.dmat.gz" --out "$OUT/abs" -q --no-plots
+check "both traces are there" "[ -s '$OUT/abs1.dmat.gz' ] && [ -s '$OUT/abs2.dmat.gz' ]"
 
 # The IOTLB-size sweep over a sample, shortened: the hit rate rises with the entries.
 expect 0 "" "workloads/iotlb-replay.ini runs" -- "$IOVSIM" run "$TOP/workloads/iotlb-replay.ini" \

@@ -406,6 +406,68 @@ START_TEST(test_fault_reason_codes)
 }
 END_TEST
 
+/* Addresses at the top of the 64-bit space have no entry in a 48-bit table: a request
+ * there faults (beyond the width) instead of wrapping to a low address, a map is
+ * refused, and a look-up or unmap does not reach the page whose low 48 bits it shares. */
+START_TEST(test_top_of_the_address_space_does_not_alias)
+{
+    rig r;
+    rig_init(&r);
+    rig_build(&r, true);
+    iommu_domain *d = domain(&r, 1, 0x0100);
+    const uint64_t alias = 0xfffffffff000ull, top = 0xfffffffffffff000ull;
+    map(d, alias, 0x100000000ull, 0x1000, 4096, IOMMU_READ | IOMMU_WRITE);
+    sim_err e;
+    ck_assert_int_lt(iommu_domain_map(d, top, 0x100000000ull, 0x1000, 4096, IOMMU_READ, &e), 0);
+    ck_assert_ptr_nonnull(strstr(e.msg, "beyond the 48-bit address width"));
+    uint64_t hpa;
+    ck_assert_int_lt(iommu_domain_lookup(d, top, &hpa, NULL, NULL), 0);
+    ck_assert_int_eq(iommu_domain_lookup(d, alias, &hpa, NULL, NULL), 0);
+    uint64_t t = 0;
+    ck_assert_int_lt(iommu_translate(r.pf->iommu, 0x0100, 0ull - 64, 64, false, &t, &hpa), 0);
+    ck_assert_uint_eq(iommu_fault_get(r.pf->iommu, 0)->reason, VTD_FR_ADDR_BEYOND_MGAW);
+    ck_assert_uint_eq(iommu_domain_unmap(d, top, 0x1000), 0);
+    ck_assert_int_eq(iommu_domain_lookup(d, alias, &hpa, NULL, NULL), 0);
+    /* A functional access running past 2^64 moves nothing. */
+    uint8_t buf[128] = {0};
+    t = 0;
+    ck_assert_int_lt(iommu_dma_access(r.pf->iommu, 0x0100, 0ull - 64, buf, sizeof buf, false, &t), 0);
+    rig_free(&r);
+}
+END_TEST
+
+/* Table pointers in memory with bits above the host address width (a corrupted root or
+ * context entry) are reserved-field faults, not reads past the memory model. */
+START_TEST(test_table_pointers_beyond_the_address_width)
+{
+    rig r;
+    rig_init(&r);
+    rig_build(&r, true);
+    iommu_domain *d = domain(&r, 1, 0x0100);
+    map(d, 0x10000, 0x100000000ull, 0x1000, 4096, IOMMU_READ);
+    iommu *u = r.pf->iommu;
+    mem_phys *pm = iommu_physmem(u);
+    uint64_t ra = iommu_root_table(u) + 0x01 * VTD_ROOT_ENTRY_BYTES;
+    uint64_t root = mem_phys_read_u64(pm, ra);
+    uint64_t ca = (root & VTD_ROOT_ENTRY_CTP) + 0x00 * VTD_CONTEXT_ENTRY_BYTES;
+    uint64_t ctx = mem_phys_read_u64(pm, ca);
+    const iommu_inv flush = {.kind = IOMMU_INV_CTX_GLOBAL};
+    mem_phys_write_u64(pm, ca, ctx | 1ull << 60);
+    ck_assert_uint_eq(xlate(&r, 0x0100, 0x10000, false, 0, NULL), UINT64_MAX);
+    mem_phys_write_u64(pm, ca, ctx);
+    mem_phys_write_u64(pm, ra, root | 1ull << 56);
+    invalidate(&r, US, &flush, 1, NULL);
+    ck_assert_uint_eq(xlate(&r, 0x0100, 0x10000, false, 2 * US, NULL), UINT64_MAX);
+    mem_phys_write_u64(pm, ra, root);
+    invalidate(&r, 3 * US, &flush, 1, NULL);
+    ck_assert_uint_ne(xlate(&r, 0x0100, 0x10000, false, 4 * US, NULL), UINT64_MAX);
+    ck_assert_uint_eq(iommu_faults_recorded(u), 2);
+    ck_assert_uint_eq(iommu_fault_get(u, 0)->reason, VTD_FR_CONTEXT_ENTRY_RSVD);
+    ck_assert_uint_eq(iommu_fault_get(u, 1)->reason, VTD_FR_ROOT_ENTRY_RSVD);
+    rig_free(&r);
+}
+END_TEST
+
 /* A VF owned by VM 1 is programmed to DMA into VM 2's memory: blocked, reported, and
  * the victim's bytes are unchanged; the same VF reaches its own VM's memory. */
 START_TEST(test_vm_isolation)
@@ -742,6 +804,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_strict_vs_lazy_invalidations);
     tcase_add_test(tc, test_lazy_timeout_flushes);
     tcase_add_test(tc, test_fault_reason_codes);
+    tcase_add_test(tc, test_top_of_the_address_space_does_not_alias);
+    tcase_add_test(tc, test_table_pointers_beyond_the_address_width);
     tcase_add_test(tc, test_vm_isolation);
     tcase_add_test(tc, test_blocked_dma_through_root_complex);
     tcase_add_test(tc, test_ats_device_tlb);

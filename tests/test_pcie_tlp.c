@@ -605,6 +605,49 @@ START_TEST(test_unaligned_split_respects_dw_limit)
 }
 END_TEST
 
+/* The last page of the 64-bit address space: its boundary is 2^64, which an end
+ * address wraps to 0. A transfer there splits like any other and stops at 2^64; one
+ * that would run past stops there too, and pcie_split_wraps says so. */
+START_TEST(test_split_at_the_top_of_the_address_space)
+{
+    const uint64_t top = 0xfffffffffffff000ull;
+    pcie_split s;
+    pcie_chunk c;
+    pcie_split_read_init(&s, top, 64, 512);
+    ck_assert(pcie_split_next(&s, &c));
+    ck_assert_uint_eq(c.addr, top);
+    ck_assert_uint_eq(c.len_bytes, 64);
+    ck_assert(!pcie_split_next(&s, &c));
+    ck_assert(!pcie_split_wraps(top, 4096));
+    ck_assert(pcie_split_wraps(top, 4097));
+    ck_assert(!pcie_split_wraps(UINT64_MAX, 1));
+    ck_assert(!pcie_split_wraps(0, 0));
+    /* Two pages ending exactly at 2^64: 32 writes of 256 bytes, the last ends there. */
+    pcie_split_write_init(&s, top - 4096, 8192, 256);
+    ck_assert_uint_eq(pcie_split_count(&s), 32);
+    uint64_t sum = 0, last = 0;
+    while (pcie_split_next(&s, &c)) {
+        ck_assert_uint_eq(c.len_bytes, 256);
+        sum += c.len_bytes;
+        last = c.addr;
+    }
+    ck_assert_uint_eq(sum, 8192);
+    ck_assert_uint_eq(last, 0ull - 256);
+    /* Completions of the last page's read: RCB-aligned, the last one ends at 2^64. */
+    pcie_split_cpl_init(&s, top + 0x20, 4096 - 0x20, 64, 256);
+    sum = 0;
+    while (pcie_split_next(&s, &c))
+        sum += c.len_bytes;
+    ck_assert_uint_eq(sum, 4096 - 0x20);
+    /* Past 2^64: only what lies below is split. */
+    pcie_split_read_init(&s, 0ull - 64, 128, 512);
+    ck_assert(pcie_split_next(&s, &c));
+    ck_assert_uint_eq(c.addr, 0ull - 64);
+    ck_assert_uint_eq(c.len_bytes, 64);
+    ck_assert(!pcie_split_next(&s, &c));
+}
+END_TEST
+
 static Suite *tlp_suite(void)
 {
     Suite *s = suite_create("pcie_tlp");
@@ -618,6 +661,7 @@ static Suite *tlp_suite(void)
     tcase_add_test(split, test_write_split_mps_and_4k);
     tcase_add_test(split, test_iterator_matches_callback_and_count_does_not_consume);
     tcase_add_test(split, test_split_properties_random);
+    tcase_add_test(split, test_split_at_the_top_of_the_address_space);
     suite_add_tcase(s, split);
 
     TCase *wire = tcase_create("wire");

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "sim/files.h"
 #include "sim/text.h"
 
 /* The on-disk layout is the in-memory one on a little-endian host; the offsets are the
@@ -601,6 +602,7 @@ static int flush_chunk(trace_writer *w)
         const char *zmsg;
         gz_status(w->gz, &zmsg);
         sim_err_set(&w->err, "%s: write failed: %s", w->path, zmsg);
+        sim_files_note_failure(w->err.msg);
         w->failed = true;
         return -1;
     }
@@ -656,6 +658,7 @@ trace_writer *trace_writer_open(const char *path, uint32_t flags, const char *cr
     w->gz = gzopen(w->tmp, mode);
     if (!w->gz) {
         sim_err_set(e, "%s: cannot create: %s", w->tmp, strerror(errno ? errno : ENOMEM));
+        sim_files_note_failure(e ? e->msg : w->tmp);
         free(w->tmp);
         w->tmp = NULL; /* nothing to remove */
         trace_writer_abort(w);
@@ -734,11 +737,13 @@ int trace_writer_close(trace_writer *w, sim_err *e)
     if (!w->failed && zs != Z_OK) {
         sim_err_set(&w->err, "%s: write failed at close (zlib error %d%s%s)", w->path, zs,
                     zs == Z_ERRNO ? ": " : "", zs == Z_ERRNO ? strerror(errno) : "");
+        sim_files_note_failure(w->err.msg);
         w->failed = true;
     }
     if (!w->failed && rename(w->tmp, w->path) != 0) {
         sim_err_set(&w->err, "%s: cannot rename %s into place: %s", w->path, w->tmp,
                     strerror(errno));
+        sim_files_note_failure(w->err.msg);
         w->failed = true;
     }
     int rc = 0;

@@ -146,7 +146,9 @@ const char *trace_reader_name(const trace_reader *r);
 typedef struct trace_writer trace_writer;
 
 /* Creates PATH.tmp.<pid> and writes the header; trace_writer_close renames it to PATH,
- * so a run that dies leaves no partial trace under the real name. */
+ * so a run that dies leaves no partial trace under the real name. A file that cannot
+ * be created, written or renamed is also noted as the process's write failure
+ * (sim_files_note_failure), which stops a sweep at that point. */
 trace_writer *trace_writer_open(const char *path, uint32_t flags, const char *creator,
                                 const char *params, size_t params_bytes, sim_err *e);
 /* Checks and appends a record. -1 with the reason (kept; later calls fail too) when the

@@ -12,6 +12,8 @@
 
 /* Buffers larger than the format's 32-bit lengths become several records. */
 #define CHUNK_BYTES (1ull << 30)
+/* The most one map or unmap line may cover (TRACE_LINUX_MAX_EVENT_BYTES) in records. */
+_Static_assert(TRACE_LINUX_MAX_EVENT_BYTES / CHUNK_BYTES == 1024, "1 TiB is 1024 records");
 
 enum event { EV_NONE, EV_MAP, EV_UNMAP, EV_FAULT };
 
@@ -140,6 +142,27 @@ static int bad_line(importer *im, const char *what)
     return sim_err_set(im->e, "%s:%" PRIu64 ": %s", im->name, im->lineno, what);
 }
 
+/* A map or unmap of `bytes` at iova (and, for a map, to paddr) that the format can
+ * hold: below 2^64, and no more than one event may expand to. */
+static int check_range(importer *im, const char *ev, uint64_t iova, uint64_t bytes,
+                       const uint64_t *paddr)
+{
+    if (bytes - 1 > UINT64_MAX - iova)
+        return sim_err_set(im->e, "%s:%" PRIu64 ": iommu:%s of %" PRIu64 " bytes at iova 0x%" PRIx64
+                                  " runs past 2^64",
+                           im->name, im->lineno, ev, bytes, iova);
+    if (paddr && bytes - 1 > UINT64_MAX - *paddr)
+        return sim_err_set(im->e, "%s:%" PRIu64 ": iommu:%s of %" PRIu64 " bytes to paddr 0x%" PRIx64
+                                  " runs past 2^64",
+                           im->name, im->lineno, ev, bytes, *paddr);
+    if (bytes > TRACE_LINUX_MAX_EVENT_BYTES)
+        return sim_err_set(im->e, "%s:%" PRIu64 ": iommu:%s of %" PRIu64 " bytes is more than "
+                                  "one line may cover (%llu bytes, 1 TiB: %llu records of 1 GiB)",
+                           im->name, im->lineno, ev, bytes, TRACE_LINUX_MAX_EVENT_BYTES,
+                           TRACE_LINUX_MAX_EVENT_BYTES / CHUNK_BYTES);
+    return 0;
+}
+
 static int parse_event(importer *im, enum event ev, const char *payload, uint64_t t_ps)
 {
     const char *p = payload;
@@ -156,10 +179,12 @@ static int parse_event(importer *im, enum event ev, const char *payload, uint64_
             return bad_line(im, "iommu:map line does not read 'iova=0x... [- 0x...] "
                                 "paddr=0x... size=N'");
         im->st->maps++;
-        if (!size || size - 1 > UINT64_MAX - iova || size - 1 > UINT64_MAX - paddr) {
+        if (!size) {
             im->st->skipped++;
             return 0;
         }
+        if (check_range(im, "map", iova, size, &paddr) < 0)
+            return -1;
         r.op = TRACE_OP_MAP;
         r.addr = iova;
         r.aux = paddr;
@@ -182,10 +207,12 @@ static int parse_event(importer *im, enum event ev, const char *payload, uint64_
             return bad_line(im, "iommu:unmap line does not read 'iova=0x... [- 0x...] size=N "
                                 "unmapped_size=N'");
         im->st->unmaps++;
-        if (!unmapped || unmapped - 1 > UINT64_MAX - iova) {
+        if (!unmapped) {
             im->st->skipped++;
             return 0;
         }
+        if (check_range(im, "unmap", iova, unmapped, NULL) < 0)
+            return -1;
         r.op = TRACE_OP_UNMAP;
         r.addr = iova;
         return put_range(im, r, unmapped);

@@ -21,7 +21,9 @@
  * default requester). The map and unmap tracepoints name no device: their records carry
  * the requester and domain given in the options. Times are rebased to the first event
  * and must not go backwards. Other lines (headers, other events) are skipped; an iommu
- * line that does not parse stops the import, naming its line. */
+ * line that does not parse stops the import, naming its line, and so does a map or
+ * unmap running past 2^64 or larger than TRACE_LINUX_MAX_EVENT_BYTES (a corrupt size:
+ * 2^64 - 1 bytes would be 2^34 records). */
 #ifndef TRACES_TRACE_LINUX_H
 #define TRACES_TRACE_LINUX_H
 
@@ -29,6 +31,10 @@
 #include <stdio.h>
 
 #include "sim/err.h"
+
+/* The most one map or unmap line may cover: 1 TiB, 1024 records of 1 GiB (and as many
+ * DMA records with touch). */
+#define TRACE_LINUX_MAX_EVENT_BYTES (1ull << 40)
 
 typedef struct trace_linux_opts {
     uint16_t rid;    /* requester of map and unmap records, and of unnamed faults */

@@ -1,8 +1,11 @@
 #include "traces/trace_record.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "host/dmaapi.h"
@@ -31,14 +34,57 @@ typedef struct trace_record_cfg {
 static const sim_param_def trace_record_params[] = {
     {"trace.record", SIM_PARAM_STRING, "", NULL, "",
      "Record the DMA stream that reaches the root complex (and the DMA API's maps, unmaps and "
-     "invalidations) into this .dmat.gz file; a relative path is taken from the point's results "
-     "folder",
+     "invalidations) into this .dmat.gz file; a relative path is a file name in the point's "
+     "results folder",
      SIM_AT(trace_record_cfg, file)},
 };
 
 void trace_record_register_params(sim_params *p)
 {
     sim_params_add_table(p, trace_record_params, SIM_TABLE_LEN(trace_record_params));
+}
+
+static const char *record_file(const sim_params *p)
+{
+    trace_record_cfg c;
+    sim_params_load_table(p, trace_record_params, SIM_TABLE_LEN(trace_record_params), &c);
+    return c.file;
+}
+
+int trace_record_check(const sim_params *p, sim_err *e)
+{
+    const char *file = record_file(p);
+    if (!*file)
+        return 0;
+    const char *slash = strrchr(file, '/');
+    if (file[0] != '/') {
+        if (slash || !strcmp(file, ".") || !strcmp(file, ".."))
+            return sim_err_set(e, "trace.record = %s: a relative path is a file name in each "
+                                  "point's folder, without folders of its own (give an absolute "
+                                  "path for a file elsewhere)",
+                               file);
+        return 0;
+    }
+    if (!slash[1])
+        return sim_err_set(e, "trace.record = %s: names a folder, not a file", file);
+    char *dir = slash == file ? sim_xstrdup("/") : sim_xstrndup(file, (size_t)(slash - file));
+    struct stat st;
+    int rc = 0;
+    if (stat(dir, &st) != 0)
+        rc = sim_err_set(e, "trace.record = %s: folder %s: %s", file, dir, strerror(errno));
+    else if (!S_ISDIR(st.st_mode))
+        rc = sim_err_set(e, "trace.record = %s: %s is not a folder", file, dir);
+    else if (access(dir, W_OK) != 0)
+        rc = sim_err_set(e, "trace.record = %s: cannot write in folder %s: %s", file, dir,
+                         strerror(errno));
+    free(dir);
+    return rc;
+}
+
+const char *trace_record_outside_file(const sim_params *p)
+{
+    const char *file = record_file(p);
+    return file[0] == '/' ? file : NULL;
 }
 
 static void put(trace_recorder *r, const trace_rec *x)
@@ -160,10 +206,7 @@ static char *params_text(const sim_params *p, size_t *len)
 int trace_recorder_start(const sim_ctx *ctx, trace_recorder **out, sim_err *e)
 {
     *out = NULL;
-    trace_record_cfg c;
-    sim_params_load_table(ctx->params, trace_record_params, SIM_TABLE_LEN(trace_record_params),
-                          &c);
-    const char *file = c.file;
+    const char *file = record_file(ctx->params);
     if (!*file)
         return 0;
     char *path = file[0] != '/' && ctx->dir ? sim_xasprintf("%s/%s", ctx->dir, file)

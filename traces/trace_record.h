@@ -7,10 +7,11 @@
  * It works for any workload without the workload knowing: the model layer starts a
  * recorder before it builds a point's system, passes its two observers below into the
  * build (the system attaches them to every root complex and DMA API it creates), and
- * finishes the recorder when the system is destroyed. A relative FILE is
- * taken from the point's folder (ctx->dir; the current directory when the run has none),
- * so each point of a sweep records its own trace. The file appears whole when the point
- * ends (written as FILE.tmp.PID, renamed at the end).
+ * finishes the recorder when the system is destroyed. A relative FILE is a file name
+ * in the point's folder (ctx->dir; the current directory when the run has none), so
+ * each point of a sweep records its own trace; an absolute one is written where it
+ * says, and a sweep refuses two points that would write the same one. The file appears
+ * whole when the point ends (written as FILE.tmp.PID, renamed at the end).
  *
  * Cost: one 48-byte record per TLP reaching the root complex, compressed at zlib level 1
  * (about 10 bytes a record on disk); no events. */
@@ -27,6 +28,13 @@ typedef struct trace_recorder trace_recorder;
 
 /* Registers trace.record. */
 void trace_record_register_params(sim_params *p);
+/* The configuration check: a relative trace.record is a plain file name (no folder: the
+ * point's folder is where it goes), an absolute one names an existing folder this
+ * process may write in. -1 with *e set otherwise, before anything runs. */
+int trace_record_check(const sim_params *p, sim_err *e);
+/* trace.record when it is an absolute path (a file outside the point's folder), else
+ * NULL; lives as long as p. */
+const char *trace_record_outside_file(const sim_params *p);
 
 /* Opens trace.record's file for this run (relative to the run's folder) into *out;
  * *out is NULL when trace.record is empty. -1 with *e set when the file cannot be

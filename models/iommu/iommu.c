@@ -280,7 +280,7 @@ int64_t iommu_domain_map(iommu_domain *d, uint64_t iova, uint64_t hpa, uint64_t 
                            d->did, (unsigned long long)iova, (unsigned long long)bytes,
                            (unsigned long long)hpa, (unsigned long long)page_bytes);
     uint64_t width = 12 + 9 * d->pt.levels;
-    if (width < 64 && iova + bytes > (1ull << width))
+    if (width < 64 && (iova >= (1ull << width) || bytes > (1ull << width) - iova))
         return sim_err_set(e, "domain %u: [%#llx, +%#llx) is beyond the %u-bit address width",
                            d->did, (unsigned long long)iova, (unsigned long long)bytes,
                            (unsigned)width);
@@ -392,7 +392,7 @@ static int context_of(iommu *u, uint16_t rid, uint64_t *t, iommu_ctx_entry *out,
         *reason = VTD_FR_ROOT_ENTRY_P;
         return -1;
     }
-    if ((rlo & VTD_ROOT_ENTRY_RSVD_LO) || rhi) {
+    if ((rlo & VTD_ROOT_ENTRY_RSVD_LO) || rhi || (rlo & VTD_ROOT_ENTRY_CTP) >= IOMMU_HAW_LIMIT) {
         *reason = VTD_FR_ROOT_ENTRY_RSVD;
         return -1;
     }
@@ -404,7 +404,8 @@ static int context_of(iommu *u, uint16_t rid, uint64_t *t, iommu_ctx_entry *out,
         *reason = VTD_FR_CONTEXT_ENTRY_P;
         return -1;
     }
-    if ((lo & VTD_CONTEXT_ENTRY_RSVD_LO) || (hi & VTD_CONTEXT_ENTRY_RSVD_HI)) {
+    if ((lo & VTD_CONTEXT_ENTRY_RSVD_LO) || (hi & VTD_CONTEXT_ENTRY_RSVD_HI) ||
+        (lo & VTD_CONTEXT_ENTRY_SLPTPTR) >= IOMMU_HAW_LIMIT) {
         *reason = VTD_FR_CONTEXT_ENTRY_RSVD;
         return -1;
     }
@@ -528,7 +529,9 @@ static uint8_t remap(iommu *u, const iommu_ctx_entry *c, uint64_t addr, uint32_t
                      uint64_t *t, uint64_t *hpa, unsigned *shift, unsigned *perms)
 {
     unsigned width = level_shift(c->levels) + 9;
-    if (width < 64 && addr + (len ? len - 1 : 0) >= (1ull << width))
+    /* (Differences, not addr + len: a request at the top of the 64-bit space must not
+     * wrap to a low address and pass.) */
+    if (width < 64 && (addr >= (1ull << width) || (len && len - 1 >= (1ull << width) - addr)))
         return VTD_FR_ADDR_BEYOND_MGAW;
     *t += u->cfg.iotlb_hit_ps;
     iommu_tlb_entry *e = iommu_tlb_lookup_page(u->iotlb, c->did, addr);
@@ -631,30 +634,42 @@ int iommu_translate(void *ctx, uint16_t rid, uint64_t addr, uint32_t len, bool w
     return 0;
 }
 
+/* Page i of [addr, addr + len): where it starts and how many bytes of the buffer it
+ * holds (counted from the buffer's length, so the last page of the address space does
+ * not need an end address of 2^64). */
+static uint64_t page_piece(uint64_t addr, size_t len, size_t i, uint64_t *n)
+{
+    uint64_t a = i ? ((addr >> 12) + i) << 12 : addr;
+    uint64_t in_page = 4096 - (a & 0xFFF), left = len - (a - addr);
+    *n = left < in_page ? left : in_page;
+    return a;
+}
+
 int iommu_dma_access(iommu *u, uint16_t rid, uint64_t addr, void *buf, size_t len, bool write,
                      uint64_t *t_ps)
 {
+    if (len && len - 1 > UINT64_MAX - addr)
+        return -1; /* past 2^64: no request can address it */
     /* Translate every page first so that a blocked page leaves memory untouched. */
-    size_t pages = len ? (size_t)(((addr + len - 1) >> 12) - (addr >> 12) + 1) : 0;
+    size_t pages = len ? (size_t)(((addr + (len - 1)) >> 12) - (addr >> 12) + 1) : 0;
     uint64_t *hpa = sim_xcalloc(pages ? pages : 1, sizeof *hpa);
     uint64_t t = *t_ps, done = *t_ps;
     int rc = 0;
     for (size_t i = 0; i < pages; i++) {
-        uint64_t a = i ? ((addr >> 12) + i) << 12 : addr;
-        uint64_t end = ((a >> 12) + 1) << 12;
-        uint32_t n = (uint32_t)((addr + len < end ? addr + len : end) - a);
+        uint64_t n, a = page_piece(addr, len, i, &n);
         uint64_t ti = t;
-        if (iommu_translate(u, rid, a, n, write, &ti, &hpa[i]) < 0)
+        if (iommu_translate(u, rid, a, (uint32_t)n, write, &ti, &hpa[i]) < 0)
             rc = -1;
+        else if (hpa[i] >= IOMMU_HAW_LIMIT || n > IOMMU_HAW_LIMIT - hpa[i])
+            rc = -1; /* passed untranslated to where no memory is */
         if (ti > done)
             done = ti;
     }
     if (rc == 0) {
         uint8_t *b = buf;
         for (size_t i = 0; i < pages; i++) {
-            uint64_t a = i ? ((addr >> 12) + i) << 12 : addr;
-            uint64_t end = ((a >> 12) + 1) << 12;
-            size_t n = (size_t)((addr + len < end ? addr + len : end) - a);
+            uint64_t n;
+            page_piece(addr, len, i, &n);
             if (write)
                 mem_phys_write(u->pm, hpa[i], b, n);
             else

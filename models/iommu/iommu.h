@@ -95,7 +95,8 @@ int iommu_translate(void *ctx, uint16_t rid, uint64_t addr, uint32_t len, bool w
  * descriptors, packets): translates every page of [addr, addr + len) for requester
  * rid at t_ps and copies between buf and host memory. Returns 0 with *t_ps advanced by
  * the translations, or -1 when any page is blocked, in which case nothing was read or
- * written (the whole access is checked before a byte moves). */
+ * written (the whole access is checked before a byte moves); a buffer running past
+ * 2^64 is refused the same way, before any translation. */
 int iommu_dma_access(iommu *u, uint16_t rid, uint64_t addr, void *buf, size_t len, bool write,
                      uint64_t *t_ps);
 

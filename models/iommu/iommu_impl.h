@@ -12,6 +12,12 @@
 
 #define IOMMU_MAX_LEVELS 5
 
+/* Host addresses the IOMMU takes from its registers and from tables in memory are at
+ * most MEM_PHYS_ADDR_BITS wide (its host address width, HAW): higher bits are reserved.
+ * Register fields drop them; an entry that sets them is refused with a reserved-field
+ * fault, as the hardware does, rather than reaching past the memory model. */
+#define IOMMU_HAW_LIMIT (1ull << MEM_PHYS_ADDR_BITS)
+
 struct iommu_domain {
     iommu *u;
     uint16_t did;

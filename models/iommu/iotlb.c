@@ -145,6 +145,8 @@ uint32_t iommu_tlb_inv_range(iommu_tlb *t, uint32_t did, uint64_t addr, uint64_t
 {
     uint32_t n = 0;
     uint64_t last = addr + (bytes ? bytes - 1 : 0);
+    if (last < addr)
+        last = UINT64_MAX; /* a range past 2^64 covers the rest of the space */
     for (uint32_t i = 0; i < t->entries; i++) {
         iommu_tlb_entry *x = &t->e[i];
         if (!x->valid || x->did != did)

@@ -245,6 +245,10 @@ void iommu_msi(void *ctx, uint16_t rid, uint64_t addr, uint32_t data, uint64_t t
         block(u, &o, VTD_FR_IR_IRTE_RSVD, lo);
         return;
     }
+    if (posted && ((hi >> VTD_IRTE_PDA_HI_SHIFT) << 32) >= IOMMU_HAW_LIMIT) {
+        block(u, &o, VTD_FR_IR_IRTE_RSVD, lo); /* a descriptor beyond the host address width */
+        return;
+    }
     if (!source_ok(hi, rid)) {
         block(u, &o, VTD_FR_IR_SID_ERR, lo);
         return;

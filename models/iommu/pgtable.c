@@ -42,6 +42,10 @@ bool iommu_pgtable_page_ok(unsigned levels, uint64_t page_bytes)
     return leaf && leaf <= levels;
 }
 
+/* Bytes of IOVA the table translates (2^48 or 2^57). An index takes only the bits of
+ * its level, so an address beyond would alias one below: it has no entry at all. */
+static uint64_t span_bytes(const iommu_pgtable *pt) { return 1ull << (12 + 9 * pt->levels); }
+
 /* The address of the entry for iova at `leaf_level`, creating tables above it. -1 when
  * a table cannot be allocated or a large page is in the way. */
 static int64_t entry_for(iommu_pgtable *pt, uint64_t iova, unsigned leaf_level, int64_t *written)
@@ -73,6 +77,8 @@ int64_t iommu_pgtable_map(iommu_pgtable *pt, uint64_t iova, uint64_t hpa, uint64
     assert(iommu_pgtable_page_ok(pt->levels, page_bytes));
     assert(iova % page_bytes == 0 && hpa % page_bytes == 0 && bytes % page_bytes == 0);
     unsigned leaf = iommu_page_level(page_bytes);
+    if (iova >= span_bytes(pt) || bytes > span_bytes(pt) - iova)
+        return -1;
     int64_t written = 0;
     for (uint64_t off = 0; off < bytes; off += page_bytes) {
         int64_t ea = entry_for(pt, iova + off, leaf, &written);
@@ -111,7 +117,11 @@ static int find_leaf(const iommu_pgtable *pt, uint64_t iova, uint64_t *ea_out, u
 
 uint64_t iommu_pgtable_unmap(iommu_pgtable *pt, uint64_t iova, uint64_t bytes)
 {
-    uint64_t cleared = 0;
+    uint64_t cleared = 0, span = span_bytes(pt);
+    if (iova >= span)
+        return 0;
+    if (bytes > span - iova)
+        bytes = span - iova;
     uint64_t a = iova, end = iova + bytes;
     while (a < end) {
         uint64_t ea;
@@ -133,7 +143,7 @@ int iommu_pgtable_lookup(const iommu_pgtable *pt, uint64_t iova, uint64_t *hpa,
 {
     uint64_t ea;
     unsigned level;
-    if (find_leaf(pt, iova, &ea, &level) < 0)
+    if (iova >= span_bytes(pt) || find_leaf(pt, iova, &ea, &level) < 0)
         return -1;
     uint64_t e = mem_phys_read_u64(pt->pm, ea);
     unsigned shift = 12 + 9 * (level - 1);

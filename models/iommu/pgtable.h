@@ -42,16 +42,18 @@ bool iommu_pgtable_page_ok(unsigned levels, uint64_t page_bytes);
 
 /* Maps [iova, iova + bytes) to [hpa, ...) with leaves of page_bytes; iova, hpa and
  * bytes are multiples of page_bytes. perms is VTD_SL_R | VTD_SL_W. Returns the number
- * of entries written (leaves and new non-leaf entries), or -1 when the arena is full or
- * a leaf would replace a table of a different page size. */
+ * of entries written (leaves and new non-leaf entries), or -1 when the arena is full,
+ * a leaf would replace a table of a different page size, or the range is beyond the
+ * table's address width (2^48 or 2^57: addresses there have no entry). */
 int64_t iommu_pgtable_map(iommu_pgtable *pt, uint64_t iova, uint64_t hpa, uint64_t bytes,
                           uint64_t page_bytes, unsigned perms);
-/* Clears the leaves covering [iova, iova + bytes); returns the number cleared. Tables
- * stay allocated (as Linux keeps them until the domain goes). */
+/* Clears the leaves covering [iova, iova + bytes) (the part within the address width);
+ * returns the number cleared. Tables stay allocated (as Linux keeps them until the
+ * domain goes). */
 uint64_t iommu_pgtable_unmap(iommu_pgtable *pt, uint64_t iova, uint64_t bytes);
 
 /* Software walk: 0 with the host address, permissions and leaf size, -1 when not
- * mapped. */
+ * mapped (or beyond the address width). */
 int iommu_pgtable_lookup(const iommu_pgtable *pt, uint64_t iova, uint64_t *hpa,
                          unsigned *perms, unsigned *page_shift);
 

@@ -81,6 +81,11 @@ static void devtlb_range(uint64_t hi, uint64_t *addr, uint64_t *bytes)
     unsigned ones = 0;
     while (ones < 52 && (a >> (12 + ones) & 1))
         ones++;
+    if (12 + ones + 1 >= 64) { /* 2^64 bytes or more: the whole device TLB */
+        *addr = 0;
+        *bytes = UINT64_MAX;
+        return;
+    }
     *bytes = 1ull << (12 + ones + 1);
     *addr = a & ~(*bytes - 1);
 }
@@ -109,7 +114,8 @@ static bool execute(iommu *u, uint64_t da, uint64_t *tp)
                 dropped += iommu_tlb_inv_domain(u->pwc[l], did);
         } else {
             uint64_t am = hi & VTD_INV_DESC_IOTLB_AM_MASK;
-            uint64_t addr = hi & ~0xFFFull, bytes = 4096ull << am;
+            /* 2^AM pages; from AM = 52 on that is all of the 64-bit space (MAMV is 63) */
+            uint64_t addr = hi & ~0xFFFull, bytes = am < 52 ? 4096ull << am : UINT64_MAX;
             dropped += iommu_tlb_inv_range(u->iotlb, did, addr, bytes);
             if (!(hi & (1ull << 6)))
                 for (unsigned l = 2; l <= IOMMU_MAX_LEVELS; l++)
@@ -154,6 +160,8 @@ static bool execute(iommu *u, uint64_t da, uint64_t *tp)
         t += u->cfg.inv_iec_ps;
         break;
     case VTD_INV_DESC_WAIT:
+        if ((lo & VTD_INV_DESC_WAIT_SW) && hi > IOMMU_HAW_LIMIT - 4)
+            return false; /* a status address beyond the host address width */
         if (lo & VTD_INV_DESC_WAIT_SW) {
             t = mem_write(u->mem, t, hi, 4);
             mem_phys_write_u32(u->pm, hi, (uint32_t)(lo >> VTD_INV_DESC_WAIT_DATA_SHIFT));
@@ -172,7 +180,7 @@ static bool execute(iommu *u, uint64_t da, uint64_t *tp)
 uint64_t iommu_qi_fetch(iommu *u, uint64_t t)
 {
     uint64_t iqa = iommu_reg_get(u, VTD_IQA_REG, 8);
-    uint64_t base = iqa & VTD_IQA_ADDR_MASK;
+    uint64_t base = iqa & VTD_IQA_ADDR_MASK & (IOMMU_HAW_LIMIT - 1);
     uint32_t size = VTD_IQ_DESCS_PER_PAGE << (iqa & VTD_IQA_QS_MASK);
     uint32_t head = (uint32_t)(iommu_reg_get(u, VTD_IQH_REG, 8) >> VTD_IQ_INDEX_SHIFT);
     uint32_t tail = (uint32_t)(iommu_reg_get(u, VTD_IQT_REG, 8) >> VTD_IQ_INDEX_SHIFT);

@@ -191,12 +191,13 @@ static void on_gcmd(iommu *u, uint32_t reg, uint64_t written, uint64_t *t)
     uint32_t sts = (uint32_t)iommu_reg_get(u, VTD_GSTS_REG, 4);
     iommu_reg_set(u, reg, 4, 0); /* commands are not kept */
     if (cmd & VTD_GCMD_SRTP) {
-        u->root_table = iommu_reg_get(u, VTD_RTADDR_REG, 8) & VTD_RTADDR_ADDR_MASK;
+        u->root_table = iommu_reg_get(u, VTD_RTADDR_REG, 8) & VTD_RTADDR_ADDR_MASK &
+                        (IOMMU_HAW_LIMIT - 1);
         sts |= VTD_GCMD_SRTP;
     }
     if (cmd & VTD_GCMD_SIRTP) {
         uint64_t irta = iommu_reg_get(u, VTD_IRTA_REG, 8);
-        u->irt_base = irta & VTD_IRTA_ADDR_MASK;
+        u->irt_base = irta & VTD_IRTA_ADDR_MASK & (IOMMU_HAW_LIMIT - 1);
         u->irt_entries = 2u << (irta & VTD_IRTA_S_MASK);
         sts |= VTD_GCMD_SIRTP;
     }

@@ -200,12 +200,20 @@ static uint64_t dram_access(mem *m, uint64_t now_ps, uint64_t line)
     return dram_transfer(m, now_ps, line) + m->dram_latency_ps;
 }
 
+/* The line of the last byte of [addr, addr + bytes) (bytes > 0); a range past 2^64
+ * stops at the top of the address space rather than wrapping to line 0. */
+static uint64_t last_line(uint64_t addr, uint64_t bytes)
+{
+    uint64_t last = addr + (bytes - 1);
+    return (last < addr ? UINT64_MAX : last) / MEM_LINE_BYTES;
+}
+
 uint64_t mem_read(mem *m, uint64_t now_ps, uint64_t addr, uint64_t bytes)
 {
     uint64_t ready = now_ps;
     if (bytes == 0)
         return now_ps + m->llc_latency_ps;
-    for (uint64_t line = addr / MEM_LINE_BYTES; line <= (addr + bytes - 1) / MEM_LINE_BYTES; line++) {
+    for (uint64_t line = addr / MEM_LINE_BYTES; line <= last_line(addr, bytes); line++) {
         uint64_t t;
         if (llc_find(m, line) != NO_WAY) {
             m->llc_read_hits++;
@@ -225,7 +233,7 @@ uint64_t mem_write(mem *m, uint64_t now_ps, uint64_t addr, uint64_t bytes)
     uint64_t done = now_ps + m->llc_latency_ps;
     if (bytes == 0)
         return done;
-    for (uint64_t line = addr / MEM_LINE_BYTES; line <= (addr + bytes - 1) / MEM_LINE_BYTES; line++) {
+    for (uint64_t line = addr / MEM_LINE_BYTES; line <= last_line(addr, bytes); line++) {
         size_t slot = llc_find(m, line);
         if (slot != NO_WAY) {
             m->llc_write_hits++;
@@ -254,7 +262,7 @@ void mem_touch(mem *m, uint64_t addr, uint64_t bytes)
         addr += bytes - keep;
         bytes = keep;
     }
-    for (uint64_t line = addr / MEM_LINE_BYTES; line <= (addr + bytes - 1) / MEM_LINE_BYTES; line++)
+    for (uint64_t line = addr / MEM_LINE_BYTES; line <= last_line(addr, bytes); line++)
         if (llc_find(m, line) == NO_WAY)
             llc_insert(m, 0, line, m->ways, false);
 }

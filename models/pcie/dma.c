@@ -86,7 +86,7 @@ uint64_t pcie_dma_read(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint64_t len, 
             done = back;
     }
     if (ur)
-        *ur = any_ur;
+        *ur = any_ur || pcie_split_wraps(addr, len);
     return done;
 }
 

@@ -20,7 +20,9 @@ pcie_dma *pcie_dma_create(pcie_link *link, pcie_rc *rc, uint16_t rid, uint32_t t
 void pcie_dma_destroy(pcie_dma *d);
 
 /* Read [addr, addr+len) into the device, starting no earlier than t_ps: the time the
- * last completion has arrived. *ur (may be NULL) is set if any request was blocked. */
+ * last completion has arrived. *ur (may be NULL) is set if any request was blocked, or
+ * if the buffer runs past 2^64 (a guest's address: no request goes beyond, as none can
+ * cross that 4 KiB boundary). Writes past 2^64 likewise stop there. */
 uint64_t pcie_dma_read(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint64_t len, bool *ur);
 /* Write [addr, addr+len) from the device: the time host memory has accepted the last
  * byte (writes are posted: the device itself is free once its TLPs are on the wire). */

@@ -207,9 +207,9 @@ static void split_init(pcie_split *s, uint64_t addr, uint64_t len, uint32_t max,
 {
     /* Every size here is a power of two (MPS, MRRS, RCB, 4 KiB, 1), so the iterator
      * works with masks, not divisions. */
-    assert(max > 0 && (align & (align - 1)) == 0 && align > 0 && (cross & (cross - 1)) == 0);
+    assert(max >= 4 && (align & (align - 1)) == 0 && align > 0 && (cross & (cross - 1)) == 0);
     s->addr = addr;
-    s->end = addr + len;
+    s->left = pcie_split_wraps(addr, len) ? 0 - addr : len; /* 0 - addr: bytes to 2^64 */
     s->max_bytes = max;
     s->align_bytes = align;
     s->cross_bytes = cross;
@@ -237,32 +237,44 @@ void pcie_split_cpl_init(pcie_split *s, uint64_t addr, uint32_t len_bytes,
     split_init(s, addr, len_bytes, mps_bytes, rcb_bytes, PCIE_BOUNDARY_BYTES);
 }
 
+bool pcie_split_wraps(uint64_t addr, uint64_t len_bytes)
+{
+    return len_bytes > 0 && len_bytes - 1 > UINT64_MAX - addr;
+}
+
+/* Distances from addr, not end addresses: the boundary after the last 4 KiB page of
+ * the address space is 2^64, which a 64-bit end address would wrap to 0 (and the split
+ * would walk the whole address space from there). */
 bool pcie_split_next(pcie_split *s, pcie_chunk *out)
 {
-    if (s->addr >= s->end)
+    if (s->left == 0)
         return false;
     uint64_t amask = (uint64_t)s->align_bytes - 1;
     /* MPS and MRRS bound the DWs a TLP carries, not its bytes: a transfer that starts
      * inside a DW counts that whole DW, so the chunk ends max_bytes after the DW's
      * start (Base Spec 2.2.2: Length is in DW). */
-    uint64_t stop = (s->addr & ~3ull) + s->max_bytes;
-    uint64_t cross = (s->addr | ((uint64_t)s->cross_bytes - 1)) + 1;
-    if (stop > cross)
-        stop = cross;
+    uint64_t n = s->max_bytes - (s->addr & 3);
+    uint64_t to_cross = s->cross_bytes - (s->addr & ((uint64_t)s->cross_bytes - 1));
+    if (n > to_cross)
+        n = to_cross;
     /* A completer that starts mid-block (root complexes fetch and return whole cache
      * lines) first catches up to the boundary: a short first completion. */
-    uint64_t next_block = (s->addr | amask) + 1;
-    if ((s->addr & amask) != 0 && stop > next_block)
-        stop = next_block;
-    if (stop >= s->end) {
-        stop = s->end;
-    } else if ((stop & ~amask) > s->addr) {
-        /* Not the last chunk: it ends on an alignment boundary (the RCB rule). */
-        stop &= ~amask;
+    uint64_t in_block = s->addr & amask;
+    if (in_block != 0 && n > s->align_bytes - in_block)
+        n = s->align_bytes - in_block;
+    if (n >= s->left) {
+        n = s->left;
+    } else {
+        /* Not the last chunk: it ends on an alignment boundary (the RCB rule), unless
+         * that would leave it empty. addr + n < addr + left <= 2^64: no wrap. */
+        uint64_t stop = (s->addr + n) & ~amask;
+        if (stop > s->addr)
+            n = stop - s->addr;
     }
     out->addr = s->addr;
-    out->len_bytes = (uint32_t)(stop - s->addr);
-    s->addr = stop;
+    out->len_bytes = (uint32_t)n;
+    s->addr += n; /* 0 after the last chunk below 2^64, and left is 0 then */
+    s->left -= n;
     return true;
 }
 

@@ -114,10 +114,13 @@ typedef struct pcie_chunk {
 } pcie_chunk;
 
 /* An allocation-free iterator over the TLPs of one transfer. Initialise with one of
- * the *_init functions, then call pcie_split_next until it returns false. */
+ * the *_init functions, then call pcie_split_next until it returns false. The address
+ * space ends at 2^64 and no TLP crosses it (it is a 4 KiB boundary): a transfer that
+ * would run past it ends there, and pcie_split_wraps says so beforehand. */
 typedef struct pcie_split {
     uint64_t addr;         /* start of the next chunk */
-    uint64_t end;          /* one past the last byte */
+    uint64_t left;         /* bytes still to split (counted, not an end address, so a
+                              transfer ending at 2^64 needs no 65th bit) */
     uint32_t max_bytes;    /* no chunk is longer (MPS or MRRS) */
     uint32_t align_bytes;  /* a chunk that does not end the transfer ends on a multiple
                               of this (RCB for completions, 1 otherwise) */
@@ -137,6 +140,8 @@ void pcie_split_read_init(pcie_split *s, uint64_t addr, uint64_t len_bytes,
 void pcie_split_cpl_init(pcie_split *s, uint64_t addr, uint32_t len_bytes,
                          uint32_t rcb_bytes, uint32_t mps_bytes);
 bool pcie_split_next(pcie_split *s, pcie_chunk *out);
+/* Whether [addr, addr + len_bytes) runs past 2^64 (the part beyond is not split). */
+bool pcie_split_wraps(uint64_t addr, uint64_t len_bytes);
 /* Chunks left, without consuming them. */
 uint32_t pcie_split_count(const pcie_split *s);
 
