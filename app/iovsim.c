@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app/config_cmd.h"
 #include "app/merge.h"
 #include "app/plot.h"
 #include "app/regress.h"
@@ -39,6 +40,7 @@ static const char usage_text[] =
     "  regress [--update] FILE...  run scenario workloads and compare with their .expect files\n"
     "  trace info|cat|import   DMA traces: summary, text form, import (iovsim help trace)\n"
     "  params [PREFIX]         list parameters (type, default, unit, range, description)\n"
+    "  config FILE [options]   the effective parameters of a workload and where each was set\n"
     "  help [COMMAND]          this text, or a command's\n"
     "\n"
     "Options:\n"
@@ -364,13 +366,9 @@ static int cmd_run(int argc, char **argv, const char *argv0)
     app_sweep_shell_quote(qf, program);
     fclose(qf);
     app_workload *w = app_workload_load(a.file, reg, &e);
-    rc = w ? 0 : EXIT_USAGE;
-    for (size_t i = 0; rc == 0 && i < a.n_sets; i++)
-        if (app_workload_override_set(w, reg, a.sets[i], &e) < 0)
-            rc = EXIT_USAGE;
-    for (size_t i = 0; rc == 0 && i < a.n_sweeps; i++)
-        if (app_workload_override_sweep(w, reg, a.sweeps[i], &e) < 0)
-            rc = EXIT_USAGE;
+    rc = w && app_workload_overrides(w, reg, a.sets, a.n_sets, a.sweeps, a.n_sweeps, &e) == 0
+             ? 0
+             : EXIT_USAGE;
     /* The file without the command line's overrides, to tell a plot the overrides
      * leave without data (a note) from a plot that is wrong (refused). */
     app_workload *as_written = NULL;
@@ -601,6 +599,10 @@ int main(int argc, char **argv)
             fputs(trace_cmd_help_text, stdout);
             return 0;
         }
+        if (!strcmp(argv[2], "config")) {
+            fputs(config_cmd_help_text, stdout);
+            return 0;
+        }
         if (!strcmp(argv[2], "params"))
             return cmd_params(2, (char *[]){"params", "--help", NULL});
         return usage_error("help: unknown command '%s'", argv[2]);
@@ -617,5 +619,7 @@ int main(int argc, char **argv)
         return cmd_params(argc - 1, argv + 1);
     if (!strcmp(cmd, "trace"))
         return trace_cmd_main(argc - 1, argv + 1);
+    if (!strcmp(cmd, "config"))
+        return config_cmd_main(argc - 1, argv + 1);
     return usage_error("unknown command '%s'", cmd);
 }

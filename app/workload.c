@@ -33,6 +33,7 @@ typedef struct item {
 typedef struct sweep_axis {
     char *name;
     char *where;
+    char *over; /* see app_workload_axis_over */
     char **values;
     size_t n;
     int file;
@@ -67,9 +68,10 @@ struct app_workload {
     plot *plots;
     size_t n_plots;
     int n_files;
+    char **file_path, **file_at; /* per file: opened as, included at (NULL: top) */
     excl_rule *excl;
     size_t n_excl;
-    char *excl_where;
+    char *excl_text, *excl_where;
     size_t *kept; /* with exclusions: the product's index of each point */
     size_t n_kept;
 };
@@ -88,17 +90,19 @@ static void free_item(item *it)
     free((void *)it->s.name);
     free((void *)it->s.value);
     free((void *)it->s.where);
+    free((void *)it->s.over);
 }
 
 static item make_item(const char *name, const char *value, const char *where, int file)
 {
-    return (item){{sim_xstrdup(name), sim_xstrdup(value), sim_xstrdup(where)}, file};
+    return (item){{sim_xstrdup(name), sim_xstrdup(value), sim_xstrdup(where), NULL}, file};
 }
 
 static void free_axis(sweep_axis *a)
 {
     free(a->name);
     free(a->where);
+    free(a->over);
     for (size_t i = 0; i < a->n; i++)
         free(a->values[i]);
     free(a->values);
@@ -137,11 +141,12 @@ static void free_excl(app_workload *w)
         free(w->excl[r].c);
     }
     free(w->excl);
+    free(w->excl_text);
     free(w->excl_where);
     free(w->kept);
     w->excl = NULL;
     w->n_excl = 0;
-    w->excl_where = NULL;
+    w->excl_text = w->excl_where = NULL;
     w->kept = NULL;
     w->n_kept = 0;
 }
@@ -164,6 +169,12 @@ void app_workload_destroy(app_workload *w)
     for (size_t i = 0; i < w->n_plots; i++)
         free_plot(&w->plots[i]);
     free(w->plots);
+    for (int i = 0; i < w->n_files; i++) {
+        free(w->file_path[i]);
+        free(w->file_at[i]);
+    }
+    free(w->file_path);
+    free(w->file_at);
     free_excl(w);
     free(w->path);
     free(w->base);
@@ -184,6 +195,12 @@ static sweep_axis *find_axis(app_workload *w, const char *name)
         if (!strcmp(w->axes[i].name, name))
             return &w->axes[i];
     return NULL;
+}
+
+/* `where` followed by what it replaced, for the `over` of what replaces it. */
+static char *chain(const char *where, const char *over)
+{
+    return over ? sim_xasprintf("%s, %s", where, over) : sim_xstrdup(where);
 }
 
 static void remove_setting(app_workload *w, item *it)
@@ -211,13 +228,19 @@ static int add_setting(app_workload *w, const char *name, const char *value, con
     if (a && file != FROM_COMMAND_LINE && a->file == file)
         return sim_err_set(e, "%s: parameter '%s' is set here and also swept at %s", where, name,
                            a->where);
-    if (a)
+    char *over = NULL;
+    if (a) {
+        over = chain(a->where, a->over);
         remove_axis(w, a);
+    }
     item *old = find_setting(w, name);
-    if (old)
+    if (old) {
+        over = chain(old->s.where, old->s.over);
         remove_setting(w, old);
+    }
     w->settings = grow(w->settings, w->n_settings, sizeof *w->settings);
-    w->settings[w->n_settings++] = make_item(name, value, where, file);
+    w->settings[w->n_settings] = make_item(name, value, where, file);
+    w->settings[w->n_settings++].s.over = over;
     return 0;
 }
 
@@ -263,9 +286,13 @@ static int add_axis(app_workload *w, sweep_axis *a, sim_err *e)
         free_axis(a);
         return -1;
     }
-    if (it)
-        remove_setting(w, it);
     sweep_axis *old = find_axis(w, a->name);
+    if (it) {
+        a->over = chain(it->s.where, it->s.over);
+        remove_setting(w, it);
+    } else if (old) {
+        a->over = chain(old->where, old->over);
+    }
     if (old) {
         free_axis(old);
         *old = *a;
@@ -276,8 +303,12 @@ static int add_axis(app_workload *w, sweep_axis *a, sim_err *e)
     return 0;
 }
 
-int app_workload_new_file(app_workload *w)
+int app_workload_new_file(app_workload *w, const char *path, const char *included_at)
 {
+    w->file_path = grow(w->file_path, (size_t)w->n_files, sizeof *w->file_path);
+    w->file_at = grow(w->file_at, (size_t)w->n_files, sizeof *w->file_at);
+    w->file_path[w->n_files] = sim_xstrdup(path);
+    w->file_at[w->n_files] = included_at ? sim_xstrdup(included_at) : NULL;
     return w->n_files++;
 }
 
@@ -297,7 +328,7 @@ int app_workload_add_axis(app_workload *w, const sim_params *p, const char *name
         app_strlist_free(&values);
         return -1;
     }
-    sweep_axis a = {sim_xstrdup(name), sim_xstrdup(where), values.v, values.n, file};
+    sweep_axis a = {sim_xstrdup(name), sim_xstrdup(where), NULL, values.v, values.n, file};
     return add_axis(w, &a, e);
 }
 
@@ -331,6 +362,7 @@ int app_workload_set_exclude(app_workload *w, const sim_params *p, const char *v
                              const char *where, sim_err *e)
 {
     free_excl(w);
+    w->excl_text = sim_xstrdup(value);
     w->excl_where = sim_xstrdup(where);
     const char *r = value;
     for (;;) {
@@ -514,6 +546,19 @@ int app_workload_override_sweep(app_workload *w, const sim_params *p, const char
     return override(w, p, "--sweep", "list", assignment, app_workload_add_axis, e);
 }
 
+int app_workload_overrides(app_workload *w, const sim_params *p, const char *const *sets,
+                           size_t n_sets, const char *const *sweeps, size_t n_sweeps,
+                           sim_err *e)
+{
+    for (size_t i = 0; i < n_sets; i++)
+        if (app_workload_override_set(w, p, sets[i], e) < 0)
+            return -1;
+    for (size_t i = 0; i < n_sweeps; i++)
+        if (app_workload_override_sweep(w, p, sweeps[i], e) < 0)
+            return -1;
+    return 0;
+}
+
 /* ---- queries ---- */
 
 size_t app_workload_settings(const app_workload *w)
@@ -554,6 +599,22 @@ const char *app_workload_axis_where(const app_workload *w, size_t axis)
 {
     assert(axis < w->n_axes);
     return w->axes[axis].where;
+}
+
+const char *app_workload_axis_over(const app_workload *w, size_t axis)
+{
+    assert(axis < w->n_axes);
+    return w->axes[axis].over;
+}
+
+const char *app_workload_exclude(const app_workload *w)
+{
+    return w->excl_text;
+}
+
+const char *app_workload_exclude_where(const app_workload *w)
+{
+    return w->excl_where;
 }
 
 size_t app_workload_points(const app_workload *w)
@@ -619,4 +680,21 @@ const char *app_workload_path(const app_workload *w)
 const char *app_workload_basename(const app_workload *w)
 {
     return w->base;
+}
+
+size_t app_workload_files(const app_workload *w)
+{
+    return (size_t)w->n_files;
+}
+
+const char *app_workload_file_path(const app_workload *w, size_t i)
+{
+    assert(i < (size_t)w->n_files);
+    return w->file_path[i];
+}
+
+const char *app_workload_file_included_at(const app_workload *w, size_t i)
+{
+    assert(i < (size_t)w->n_files);
+    return w->file_at[i];
 }

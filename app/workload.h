@@ -38,6 +38,9 @@ typedef struct app_setting {
     const char *name;
     const char *value;
     const char *where; /* "file:line" or "--set" */
+    /* Where earlier files or options set (or swept) it before this replaced them, most
+     * recent first, ", " between; NULL when nothing did. */
+    const char *over;
 } app_setting;
 
 app_workload *app_workload_load(const char *path, const sim_params *p, sim_err *e);
@@ -52,6 +55,11 @@ int app_workload_override_set(app_workload *w, const sim_params *p, const char *
                               sim_err *e);
 int app_workload_override_sweep(app_workload *w, const sim_params *p, const char *assignment,
                                 sim_err *e);
+/* Every --set (in order), then every --sweep: how the command line applies them
+ * whatever their order on it. */
+int app_workload_overrides(app_workload *w, const sim_params *p, const char *const *sets,
+                           size_t n_sets, const char *const *sweeps, size_t n_sweeps,
+                           sim_err *e);
 
 /* Fixed settings in the order they apply (includes first, then the file, then --set). */
 size_t app_workload_settings(const app_workload *w);
@@ -64,7 +72,13 @@ const char *app_workload_axis_name(const app_workload *w, size_t axis);
 size_t app_workload_axis_len(const app_workload *w, size_t axis);
 const char *app_workload_axis_value(const app_workload *w, size_t axis, size_t i);
 const char *app_workload_axis_where(const app_workload *w, size_t axis);
+/* Where the parameter was set or swept before this axis replaced it (as app_setting's
+ * `over`), or NULL. */
+const char *app_workload_axis_over(const app_workload *w, size_t axis);
 size_t app_workload_points(const app_workload *w);
+/* [sweep] exclude as written and where (the one in effect), or NULL when none. */
+const char *app_workload_exclude(const app_workload *w);
+const char *app_workload_exclude_where(const app_workload *w);
 
 /* Apply the fixed settings, then point `point`'s axis values, to `p`. */
 int app_workload_apply(const app_workload *w, size_t point, sim_params *p, sim_err *e);
@@ -80,5 +94,13 @@ const app_setting *app_workload_plot_key(const app_workload *w, size_t i, size_t
  * and extension ("dma" for workloads/dma.ini). */
 const char *app_workload_path(const app_workload *w);
 const char *app_workload_basename(const app_workload *w);
+
+/* The files read, in the order they were opened: the workload's own first, then each
+ * include as its line was reached (a file included twice is listed twice). The path is
+ * the one opened (an include's joined to its including file's folder); included_at is
+ * the including line ("file:line"), NULL for the workload's own file. */
+size_t app_workload_files(const app_workload *w);
+const char *app_workload_file_path(const app_workload *w, size_t i);
+const char *app_workload_file_included_at(const app_workload *w, size_t i);
 
 #endif

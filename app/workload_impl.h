@@ -12,9 +12,10 @@
 int app_workload_read_file(app_workload *w, const sim_params *p, const char *path, sim_err *e);
 
 /* What a file's keys add (workload.c). `file` is the number app_workload_new_file gave
- * the file they come from: within one file setting and sweeping one parameter is an
- * error; across files the later one wins. */
-int app_workload_new_file(app_workload *w);
+ * the file they come from (`path` as opened, `included_at` the including line or NULL):
+ * within one file setting and sweeping one parameter is an error; across files the
+ * later one wins. */
+int app_workload_new_file(app_workload *w, const char *path, const char *included_at);
 /* A fixed value, checked against `p`. */
 int app_workload_add_setting(app_workload *w, const sim_params *p, const char *name,
                              const char *value, const char *where, int file, sim_err *e);

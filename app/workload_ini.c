@@ -406,7 +406,7 @@ static int load_file(app_workload *w, const sim_params *p, const char *path,
             return -1;
         }
     file_ctx c = {.w = w, .p = p, .e = e, .parent = parent, .path = path, .real = real,
-                  .file = app_workload_new_file(w), .f = f};
+                  .file = app_workload_new_file(w, path, inc_where), .f = f};
     int rc = parse_file(&c);
     /* Nothing to run but the defaults is a wrong or truncated file, not a workload. */
     if (rc == 0 && !parent && !c.keys)

@@ -155,6 +155,38 @@ START_TEST(test_include_relative_later_wins)
 }
 END_TEST
 
+/* What `iovsim config` and the results folder's copy of the workload rest on: the files
+ * read, in order, with the line that included each, and what each setting replaced. */
+START_TEST(test_include_files_and_over)
+{
+    app_workload *w = load_ok("top.ini");
+    ck_assert_uint_eq(app_workload_files(w), 3);
+    ck_assert_str_eq(app_workload_file_path(w, 0), fixture("top.ini"));
+    ck_assert_ptr_null(app_workload_file_included_at(w, 0));
+    ck_assert(ends_with(app_workload_file_path(w, 1), "wl/platform/base.ini"));
+    ck_assert(ends_with(app_workload_file_included_at(w, 1), "wl/top.ini:2"));
+    ck_assert(ends_with(app_workload_file_path(w, 2), "wl/platform/common.ini"));
+    ck_assert(ends_with(app_workload_file_included_at(w, 2), "wl/platform/base.ini:1"));
+    for (size_t i = 0; i < app_workload_settings(w); i++) {
+        const app_setting *s = app_workload_setting(w, i);
+        if (!strcmp(s->name, "pcie.lanes"))
+            ck_assert(ends_with(s->over, "wl/platform/base.ini:3"));
+        if (!strcmp(s->name, "pcie.mps_bytes"))
+            ck_assert(ends_with(s->over, "wl/platform/common.ini:4"));
+        if (!strcmp(s->name, "run.kernel"))
+            ck_assert_ptr_null(s->over);
+    }
+    ck_assert_int_eq(app_workload_override_sweep(w, reg, "pcie.lanes=1,2", &e), 0);
+    ck_assert_int_eq(app_workload_override_set(w, reg, "pcie.lanes=16", &e), 0);
+    const app_setting *last = app_workload_setting(w, app_workload_settings(w) - 1);
+    ck_assert_str_eq(last->where, "--set");
+    ck_assert(!strncmp(last->over, "--sweep, ", 9));
+    ck_assert_ptr_nonnull(strstr(last->over, "wl/top.ini:4, "));
+    ck_assert(ends_with(last->over, "wl/platform/base.ini:3"));
+    app_workload_destroy(w);
+}
+END_TEST
+
 START_TEST(test_duplicate_key)
 {
     char rest[1024];
@@ -597,6 +629,7 @@ static Suite *workload_suite(void)
     tcase_add_test(tc, test_file_sets_values);
     tcase_add_test(tc, test_crlf_lines);
     tcase_add_test(tc, test_include_relative_later_wins);
+    tcase_add_test(tc, test_include_files_and_over);
     tcase_add_test(tc, test_duplicate_key);
     tcase_add_test(tc, test_missing_include);
     tcase_add_test(tc, test_include_loop);
