@@ -12,6 +12,7 @@
 #include "app/config_cmd.h"
 #include "app/merge.h"
 #include "app/plot.h"
+#include "app/provenance.h"
 #include "app/regress.h"
 #include "app/results.h"
 #include "app/sweep.h"
@@ -61,6 +62,12 @@ static const char run_help_text[] =
     "writes DIR/points/NNNN/{params.txt,stats.txt,hists.txt,result.txt}; DIR/results.csv has\n"
     "one row per point: the swept parameters, status, the metrics, and an error column.\n"
     "The workload's [plot] sections are drawn into DIR/plots/ ('iovsim help plot').\n"
+    "DIR/provenance.txt records how the folder was made (key = value lines: the command\n"
+    "line, each --set and --sweep, the version and source revision, the host, the start\n"
+    "and end time, the workload file and each file it includes) and DIR/workload/ keeps\n"
+    "copies of those files, includes at their places. A point run with --point records\n"
+    "itself in DIR/points/NNNN/provenance.txt; --resume keeps the earlier record as\n"
+    "DIR/provenance.N.txt.\n"
     "\n"
     "  --set NAME=VALUE   override a parameter (fixes it if the file sweeps it)\n"
     "  --sweep NAME=LIST  sweep a parameter: 'a, b, c', 'A..B step S' or 'A..B *F'\n"
@@ -351,8 +358,12 @@ static void on_interrupt(int sig)
 static int cmd_run(int argc, char **argv, const char *argv0)
 {
     run_args a = {0};
+    /* argv is main's from the command word on: the record takes the whole line, before
+     * getopt reorders it. */
+    app_provenance *prov = app_provenance_create(argc + 1, argv - 1);
     int rc = parse_run_args(argc, argv, &a);
     if (rc != 0) {
+        app_provenance_destroy(prov);
         free(a.sets);
         free(a.sweeps);
         return rc < 0 ? 0 : rc;
@@ -365,6 +376,8 @@ static int cmd_run(int argc, char **argv, const char *argv0)
     FILE *qf = sim_xopen_memstream(&quoted_program, &qlen);
     app_sweep_shell_quote(qf, program);
     fclose(qf);
+    app_provenance_overrides(prov, a.sets, a.n_sets, a.sweeps, a.n_sweeps);
+    a.opts.provenance = prov;
     app_workload *w = app_workload_load(a.file, reg, &e);
     rc = w && app_workload_overrides(w, reg, a.sets, a.n_sets, a.sweeps, a.n_sweeps, &e) == 0
              ? 0
@@ -399,6 +412,7 @@ static int cmd_run(int argc, char **argv, const char *argv0)
     if (as_written)
         app_workload_destroy(as_written);
     sim_params_destroy(reg);
+    app_provenance_destroy(prov);
     free(command);
     free(quoted_program);
     free(program);
@@ -580,7 +594,10 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
-        printf("iovsim %s\n", PACKAGE_VERSION);
+        /* With the source revision when it says more than the version. */
+        const char *rev = app_provenance_revision();
+        printf("iovsim %s%s%s%s\n", PACKAGE_VERSION, strcmp(rev, PACKAGE_VERSION) ? " (" : "",
+               strcmp(rev, PACKAGE_VERSION) ? rev : "", strcmp(rev, PACKAGE_VERSION) ? ")" : "");
         return 0;
     }
     if (!strcmp(cmd, "help")) {

@@ -26,29 +26,6 @@ static bool same_folder(const char *a, const char *b)
            sa.st_ino == sb.st_ino;
 }
 
-static int copy_file(const char *from, const char *to, sim_err *e)
-{
-    FILE *in = fopen(from, "rb");
-    if (!in)
-        return sim_err_set(e, "cannot read %s: %s", from, strerror(errno));
-    sim_file sf;
-    if (sim_file_open(&sf, to, e) < 0) {
-        fclose(in);
-        return -1;
-    }
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-        fwrite(buf, 1, n, sf.f);
-    int bad = ferror(in);
-    fclose(in);
-    if (bad) {
-        sim_file_abort(&sf);
-        return sim_err_set(e, "cannot read %s", from);
-    }
-    return sim_file_commit(&sf, e);
-}
-
 static bool ends_with(const char *s, const char *tail)
 {
     size_t a = strlen(s), b = strlen(tail);
@@ -80,13 +57,13 @@ static int copy_point(const char *from, const char *to, sim_err *e)
         if (stat(a, &st) != 0 || !S_ISREG(st.st_mode))
             continue;
         snprintf(b, sizeof b, "%s/%s", to, de->d_name);
-        rc = copy_file(a, b, e);
+        rc = sim_file_copy(a, b, e);
     }
     closedir(d);
     if (rc == 0 && has_result) {
         snprintf(a, sizeof a, "%s/result.txt", from);
         snprintf(b, sizeof b, "%s/result.txt", to);
-        rc = copy_file(a, b, e);
+        rc = sim_file_copy(a, b, e);
     }
     return rc;
 }
@@ -171,7 +148,7 @@ int app_merge(const char *out, const char *const *dirs, size_t n_dirs, bool quie
     snprintf(plots, sizeof plots, "%s/plots.ini", out);
     for (size_t i = 1; i < n_src && access(plots, F_OK) != 0; i++) {
         snprintf(from, sizeof from, "%s/plots.ini", src[i].dir);
-        if (access(from, F_OK) == 0 && copy_file(from, plots, e) < 0)
+        if (access(from, F_OK) == 0 && sim_file_copy(from, plots, e) < 0)
             goto out;
     }
     if (app_results_write_csv(out, m, e) < 0)

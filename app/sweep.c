@@ -23,6 +23,9 @@
  * not the point, so the sweep stops rather than fail every point after it the same way. */
 #define EXIT_UNWRITTEN 4
 
+/* The provenance record's name, in DIR and in a single point's folder. */
+#define RECORD "provenance"
+
 /* What the sweep keeps for every point, a few words: a sweep may have a million
  * (app/workload.c's limit). A point's folder name is made when it is needed. */
 typedef struct point {
@@ -381,6 +384,12 @@ static int spawn_point(sweep *s, size_t i, sim_err *e)
     point_dir(s, i, dir, sizeof dir);
     if (sim_mkdirs(dir, e) < 0)
         return -1;
+    /* A record a single run of this point left (app/provenance.h) would describe
+     * results about to be replaced; this run's record covers the new ones. */
+    char record[4200];
+    snprintf(record, sizeof record, "%s/" RECORD ".txt", dir);
+    if (!s->o->one_point)
+        unlink(record);
     pid_t pid = app_proc_fork();
     if (pid < 0)
         return sim_err_set(e, "cannot start a point: fork: %s", strerror(errno));
@@ -491,6 +500,89 @@ static int claim_folder(const sweep *s, sim_err *e)
                                s->out_dir, why);
     }
     return app_manifest_write(s->manifest, s->out_dir, e);
+}
+
+/* ---- provenance (app/provenance.h) ---- */
+
+/* A run that keeps points an earlier one finished (--resume) keeps that run's record
+ * too, as provenance.N.txt (N from 1, the oldest first), and names the records kept. */
+static int keep_earlier_records(const sweep *s, sim_err *e)
+{
+    char cur[4200], old[4200];
+    snprintf(cur, sizeof cur, "%s/" RECORD ".txt", s->out_dir);
+    unsigned k = 1;
+    for (;; k++) {
+        snprintf(old, sizeof old, "%s/" RECORD ".%u.txt", s->out_dir, k);
+        if (access(old, F_OK) != 0)
+            break;
+    }
+    if (access(cur, F_OK) != 0)
+        k--;
+    else if (rename(cur, old) != 0)
+        return sim_err_set(e, "cannot rename %s to %s: %s", cur, old, strerror(errno));
+    char list[512] = "";
+    size_t used = 0;
+    for (unsigned j = 1; j <= k && used < sizeof list; j++)
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s" RECORD ".%u.txt",
+                                 j > 1 ? ", " : "", j);
+    if (k)
+        app_provenance_add(s->o->provenance, "earlier", "%s", list);
+    return 0;
+}
+
+/* DIR/provenance.txt and DIR/workload/ as a whole run (or a Slurm preparation) starts:
+ * an interrupted run keeps a record without an end. */
+static int record_start(const sweep *s, const char *status, sim_err *e)
+{
+    app_provenance *p = s->o->provenance;
+    if (!p)
+        return 0;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/" RECORD ".txt", s->out_dir);
+    app_provenance_add(p, "points", "%zu", s->n_points);
+    if (s->to_run < s->n_points && !s->o->one_point) {
+        app_provenance_add(p, "points.kept", "%zu", s->n_points - s->to_run);
+        if (keep_earlier_records(s, e) < 0)
+            return -1;
+    }
+    app_provenance_add(p, "status", "%s", status);
+    if (app_provenance_copy_workload(s->w, s->out_dir, true, e) < 0)
+        return -1;
+    return app_provenance_write(p, s->w, path, false, e);
+}
+
+/* The record completed as the run ends. */
+static int record_end(const sweep *s, sim_err *e)
+{
+    app_provenance *p = s->o->provenance;
+    if (!p)
+        return 0;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/" RECORD ".txt", s->out_dir);
+    app_provenance_add(p, "points.run", "%zu", s->done);
+    app_provenance_add(p, "points.failed", "%zu", s->failed);
+    app_provenance_add(p, "status", "%s",
+                       s->unwritten ? "stopped: a point could not write its files"
+                       : s->done < s->to_run ? "stopped"
+                                             : "finished");
+    return app_provenance_write(p, s->w, path, true, e);
+}
+
+/* A single point (--point N, a cluster task) records itself in its own folder, so the
+ * tasks of one sweep never write one file; the workload's copy is the first task's. */
+static int record_point(const sweep *s, sim_err *e)
+{
+    app_provenance *p = s->o->provenance;
+    if (!p || !s->to_run)
+        return 0;
+    char dir[4096], path[4200];
+    point_dir(s, s->o->point, dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/" RECORD ".txt", dir);
+    app_provenance_add(p, "point", "%zu", s->o->point);
+    app_provenance_add(p, "status", "%s", s->failed ? "failed" : "ok");
+    if (app_provenance_copy_workload(s->w, s->out_dir, false, e) < 0)
+        return -1;
+    return app_provenance_write(p, s->w, path, true, e);
 }
 
 static void draw_plots(const sweep *s)
@@ -611,10 +703,14 @@ int app_sweep_run(const sim_model_ops *ops, const app_workload *w, const sim_par
         } else {
             /* The folder is prepared now, so a merge can report missing points even
              * if some array tasks never ran. */
+            s.to_run = s.n_points;
             if (sim_mkdirs(s.out_dir, e) < 0 ||
                 (s.lock_fd = app_results_lock(s.out_dir, false, e)) < 0 || claim_folder(&s, e) < 0 ||
                 app_plots_save(w, s.out_dir, e) < 0 ||
-                app_sweep_emit_slurm(w, s.n_points, o, out_abs, e) < 0)
+                app_sweep_emit_slurm(w, s.n_points, o, out_abs, e) < 0 ||
+                record_start(&s, "prepared: the points run as Slurm array tasks, each recorded in "
+                                 "its points/NNNN/provenance.txt",
+                             e) < 0)
                 goto out;
             rc = 0;
         }
@@ -640,6 +736,8 @@ int app_sweep_run(const sim_model_ops *ops, const app_workload *w, const sim_par
     }
     if (o->resume && !o->quiet && !o->one_point && s.to_run < s.n_points)
         printf("resuming: %zu of %zu points already done\n", s.n_points - s.to_run, s.n_points);
+    if (!o->one_point && record_start(&s, "started", e) < 0)
+        goto out;
     s.t0_s = host_now_s();
     if (run_points(&s, e) < 0)
         goto out;
@@ -650,10 +748,13 @@ int app_sweep_run(const sim_model_ops *ops, const app_workload *w, const sim_par
                        "Once they can be written, the same command with --resume runs the rest "
                        "into %s",
                     what, s.to_run - s.done, s.to_run, s.out_dir);
+        sim_err ignored; /* the folder cannot be written: the record may not be either */
+        if (!o->one_point)
+            record_end(&s, &ignored);
         goto out;
     }
     if (o->one_point) {
-        rc = s.failed ? 1 : 0;
+        rc = record_point(&s, e) < 0 ? 2 : s.failed ? 1 : 0;
         goto out;
     }
     if (app_results_write_csv(s.out_dir, s.manifest, e) < 0)
@@ -665,7 +766,7 @@ int app_sweep_run(const sim_model_ops *ops, const app_workload *w, const sim_par
         write_summary(&s);
     if (!o->no_plots)
         draw_plots(&s);
-    rc = s.failed ? 1 : 0;
+    rc = record_end(&s, e) < 0 ? 2 : s.failed ? 1 : 0;
 out:
     sweep_free(&s);
     return rc;

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "app/provenance.h"
 #include "app/workload.h"
 #include "sim/err.h"
 #include "sim/params.h"
@@ -53,6 +54,9 @@ typedef struct app_sweep_opts {
      * configuration no longer registers, a `where` value no longer swept) is noted
      * and left undrawn instead of stopping the run. */
     const app_workload *as_written;
+    /* The record of this command (app/provenance.h), which the sweep completes and
+     * writes with the copy of the workload; NULL keeps none (regression runs). */
+    app_provenance *provenance;
 } app_sweep_opts;
 
 /* Checks every point first (values, cross-parameter rules) and the [plot] sections

@@ -1,6 +1,8 @@
+#define _XOPEN_SOURCE 700 /* nftw */
 #include "sim/files.h"
 
 #include <errno.h>
+#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -95,5 +97,57 @@ int sim_mkdirs(const char *path, sim_err *e)
     struct stat st;
     if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
         return sim_err_set(e, "%s exists and is not a folder", path);
+    return 0;
+}
+
+int sim_file_copy(const char *from, const char *to, sim_err *e)
+{
+    FILE *in = fopen(from, "rb");
+    if (!in)
+        return sim_err_set(e, "cannot read %s: %s", from, strerror(errno));
+    sim_file sf;
+    if (sim_file_open(&sf, to, e) < 0) {
+        fclose(in);
+        return -1;
+    }
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        fwrite(buf, 1, n, sf.f);
+    int bad = ferror(in);
+    fclose(in);
+    if (bad) {
+        sim_file_abort(&sf);
+        return sim_err_set(e, "cannot read %s", from);
+    }
+    return sim_file_commit(&sf, e);
+}
+
+/* nftw passes no context: the first path that could not be removed, for the message. */
+static char remove_failed[4096];
+static int remove_failed_errno;
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    int rc = flag == FTW_DP ? rmdir(path) : unlink(path);
+    if (rc != 0 && errno != ENOENT && !remove_failed[0]) {
+        remove_failed_errno = errno;
+        snprintf(remove_failed, sizeof remove_failed, "%s", path);
+    }
+    return 0;
+}
+
+int sim_remove_tree(const char *path, sim_err *e)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return errno == ENOENT ? 0 : sim_err_set(e, "cannot remove %s: %s", path, strerror(errno));
+    remove_failed[0] = '\0';
+    if (nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+        return sim_err_set(e, "cannot remove %s: %s", path, strerror(errno));
+    if (remove_failed[0])
+        return sim_err_set(e, "cannot remove %s: %s", remove_failed, strerror(remove_failed_errno));
     return 0;
 }

@@ -35,4 +35,11 @@ void sim_files_note_failure(const char *msg);
 /* mkdir -p; -1 with *e set naming the folder that could not be made. */
 int sim_mkdirs(const char *path, sim_err *e);
 
+/* Copies the file `from` to `to`, written whole as above. */
+int sim_file_copy(const char *from, const char *to, sim_err *e);
+
+/* rm -r: `path` and, when it is a folder, everything under it (symbolic links are
+ * removed, not followed). A path that does not exist is no error. */
+int sim_remove_tree(const char *path, sim_err *e);
+
 #endif

@@ -5,6 +5,7 @@
 # `make check` (IOVSIM and TOP_SRCDIR come from the test environment).
 set -u
 . "$(dirname "$0")/lib.sh" provenance
+case $IOVSIM in /*) ;; *) IOVSIM="$PWD/$IOVSIM" ;; esac
 
 check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
 # has FILE REGEX: a line of FILE matches the extended regular expression.
@@ -47,6 +48,61 @@ expect 2 "^iovsim: --set: unknown parameter 'run\.sede' \(did you mean 'run\.see
     "$IOVSIM" config "$WL" --set run.sede=1
 expect 2 "config: no workload file given" "config without a file" -- "$IOVSIM" config
 expect 2 "config: unknown option '--frob'" "config with an unknown option" -- "$IOVSIM" config "$WL" --frob
+
+# ---- provenance ---------------------------------------------------------------------
+# key VALUE-OF: the value of a key = value line of a record.
+key() { sed -n "s/^$2 = //p" "$1"; }
+iso='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{4}$'
+(cd "$OUT/wl" && "$IOVSIM" run top.ini --set run.kernel=native --out "$OUT/p" --sweep 'mdq.service_ns=5, 10' -q)
+check "a run writes its record" [ -f "$OUT/p/provenance.txt" ]
+R="$OUT/p/provenance.txt"
+check "the command line as given, quoted where the shell needs it" \
+    [ "$(key "$R" command)" = "$IOVSIM run top.ini --set run.kernel=native --out $OUT/p --sweep 'mdq.service_ns=5, 10' -q" ]
+check "the folder it ran in, and the program" \
+    eval '[ "$(key "$R" cwd)" = "$(cd "$OUT/wl" && pwd -P)" ] && [ "$(key "$R" program)" = "$(readlink -f "$IOVSIM")" ]'
+check "the version and the revision, as --version gives them" \
+    eval '"$IOVSIM" --version | grep -qxF "iovsim $(key "$R" version)$([ "$(key "$R" revision)" != "$(key "$R" version)" ] && echo " ($(key "$R" revision))")"'
+check "the host" [ "$(key "$R" host)" = "$(uname -n)" ]
+check "start and end times" eval '[[ $(key "$R" start) =~ $iso ]] && [[ $(key "$R" end) =~ $iso ]]'
+check "each override" eval '[ "$(key "$R" set.1)" = run.kernel=native ] && [ "$(key "$R" sweep.1)" = "mdq.service_ns=5, 10" ]'
+real_wl=$(cd "$OUT/wl" && pwd -P)
+check "the workload file and the file it includes, with the including line" \
+    eval '[ "$(key "$R" file.1)" = "$real_wl/top.ini" ] && [ "$(key "$R" file.2)" = "$real_wl/platforms/p.ini" ] &&
+        [ "$(key "$R" file.2.included_at)" = top.ini:1 ]'
+check "their copies keep the include structure" \
+    eval '[ "$(key "$R" file.1.copy)" = workload/top.ini ] && [ "$(key "$R" file.2.copy)" = workload/platforms/p.ini ] &&
+        cmp -s "$WL" "$OUT/p/workload/top.ini" && cmp -s "$PLAT" "$OUT/p/workload/platforms/p.ini"'
+check "the points and how the run ended" \
+    eval '[ "$(key "$R" points)" = 2 ] && [ "$(key "$R" points.run)" = 2 ] && [ "$(key "$R" points.failed)" = 0 ] &&
+        [ "$(key "$R" status)" = finished ]'
+"$IOVSIM" config "$OUT/p/workload/top.ini" --set run.kernel=native --sweep 'mdq.service_ns=5, 10' |
+    awk 'NR > 1 { print $1, $2 }' >"$OUT/copy.cfg"
+"$IOVSIM" config "$WL" --set run.kernel=native --sweep 'mdq.service_ns=5, 10' | awk 'NR > 1 { print $1, $2 }' >"$OUT/orig.cfg"
+check "the copy gives the same parameters as the original" cmp -s "$OUT/orig.cfg" "$OUT/copy.cfg"
+
+# Single points (cluster tasks) into one folder, at once: each records itself in its
+# point's folder; the workload's copy is whole.
+for i in 0 1 2; do "$IOVSIM" run "$WL" --out "$OUT/tasks" --point $i -q & done
+wait
+check "single points write no folder record" [ ! -e "$OUT/tasks/provenance.txt" ]
+check "each point run alone has its own record" \
+    eval 'for i in 0 1 2; do [ "$(key "$OUT/tasks/points/000$i/provenance.txt" point)" = $i ] &&
+        [ "$(key "$OUT/tasks/points/000$i/provenance.txt" status)" = ok ] || exit 1; done'
+check "and the workload's copy is whole, with no leftovers" \
+    eval 'cmp -s "$WL" "$OUT/tasks/workload/top.ini" && cmp -s "$PLAT" "$OUT/tasks/workload/platforms/p.ini" &&
+        [ -z "$(ls -A "$OUT/tasks" | grep tmp)" ]'
+
+# --resume keeps the points an earlier run finished, and that run's record.
+rm "$OUT/p/points/0001/result.txt"
+(cd "$OUT/wl" && "$IOVSIM" run top.ini --set run.kernel=native --out "$OUT/p" --sweep 'mdq.service_ns=5, 10' -q --resume)
+check "a resumed run keeps the earlier record as provenance.1.txt" \
+    eval '[ "$(key "$OUT/p/provenance.1.txt" points.run)" = 2 ] && [ "$(key "$R" points.kept)" = 1 ] &&
+        [ "$(key "$R" points.run)" = 1 ] && [ "$(key "$R" earlier)" = provenance.1.txt ]'
+
+expect 0 "" "a Slurm preparation" -- "$IOVSIM" run "$WL" --emit-slurm "$OUT/slurm" -q
+check "records itself and copies the workload" \
+    eval '[ "$(key "$OUT/slurm/provenance.txt" status)" = "prepared: the points run as Slurm array tasks, each recorded in its points/NNNN/provenance.txt" ] &&
+        cmp -s "$PLAT" "$OUT/slurm/workload/platforms/p.ini"'
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
