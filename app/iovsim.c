@@ -54,7 +54,7 @@ static const char usage_text[] =
 
 static const char run_help_text[] =
     "usage: iovsim run FILE [--set NAME=VALUE]... [--sweep NAME=LIST]... [--out DIR]\n"
-    "                       [-j N] [--resume] [--quiet] [--no-plots]\n"
+    "                       [-j N] [--resume | --force] [--quiet] [--no-plots]\n"
     "       iovsim run FILE [overrides] [--out DIR] --list-points\n"
     "       iovsim run FILE [overrides] [--out DIR] --emit-slurm SLURMDIR [--slurm-array-max N]\n"
     "\n"
@@ -75,9 +75,20 @@ static const char run_help_text[] =
     "  --out DIR          results folder (default results/<run.name or file name>)\n"
     "  -j, --jobs N       run N points at once (default 1)\n"
     "  --resume           keep points already finished in DIR, run the others (also after\n"
-    "                     an interrupted run)\n"
+    "                     an interrupted run); DIR must hold the same sweep\n"
+    "  --force            replace the results DIR holds, of whatever sweep\n"
     "  -q, --quiet        print nothing but errors\n"
     "  --no-plots         write results.csv but draw no plots\n"
+    "\n"
+    "DIR holds one sweep. Two runs are of the same sweep when they have the same points\n"
+    "(DIR/sweep.txt: the swept parameters and every point's values) and the same\n"
+    "effective settings (DIR/params.txt: every parameter of the first point, but for\n"
+    "run.timeout_s and run.name, which change how a point runs, not what it computes;\n"
+    "DIR/config.txt shows them with their origins). A run into a DIR that holds another\n"
+    "sweep is refused (exit 2, naming the first difference) unless --force, which removes\n"
+    "the other sweep's results first; --resume continues only the sweep DIR holds. A run\n"
+    "of the same sweep without --resume runs every point again. Another run writing DIR\n"
+    "at the same time (DIR/.lock) is refused too.\n"
     "\n"
     "Sweeps beyond one machine:\n"
     "  --list-points      print one self-contained command line per point (absolute paths;\n"
@@ -217,7 +228,8 @@ static int parse_run_args(int argc, char **argv, run_args *a)
         OPT_SLURM,
         OPT_SLURM_MAX,
         OPT_POINT,
-        OPT_NO_PLOTS
+        OPT_NO_PLOTS,
+        OPT_FORCE
     };
     static const struct option longopts[] = {
         {"set", required_argument, NULL, OPT_SET},
@@ -231,6 +243,7 @@ static int parse_run_args(int argc, char **argv, run_args *a)
         {"slurm-array-max", required_argument, NULL, OPT_SLURM_MAX},
         {"point", required_argument, NULL, OPT_POINT},
         {"no-plots", no_argument, NULL, OPT_NO_PLOTS},
+        {"force", no_argument, NULL, OPT_FORCE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -252,6 +265,7 @@ static int parse_run_args(int argc, char **argv, run_args *a)
                                    optarg);
             break;
         case OPT_RESUME: a->opts.resume = true; break;
+        case OPT_FORCE: a->opts.force = true; break;
         case 'q': a->opts.quiet = true; break;
         case OPT_NO_PLOTS: a->opts.no_plots = true; break;
         case OPT_LIST:
@@ -290,6 +304,10 @@ static int parse_run_args(int argc, char **argv, run_args *a)
         return usage_error("run: --point runs one point; it does not go with --list-points or "
                            "--emit-slurm%s",
                            "");
+    if (a->opts.force && (a->opts.resume || a->opts.one_point || a->opts.mode == APP_SWEEP_LIST))
+        return usage_error("run: --force replaces a folder's results: it goes with a whole run or "
+                           "--emit-slurm, not with %s",
+                           a->opts.resume ? "--resume" : a->opts.one_point ? "--point" : "--list-points");
     if (a->opts.one_point && !a->opts.out_dir)
         return usage_error("run: --point needs --out DIR (the folder the points are merged "
                            "from)%s",

@@ -1,5 +1,6 @@
 #include "app/provenance.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -136,6 +137,51 @@ void app_provenance_add(app_provenance *p, const char *key, const char *fmt, ...
     app_strlist_push(&p->keys, sim_xstrdup(key));
     app_strlist_push(&p->values, one_line(text));
     free(text);
+}
+
+/* ---- earlier records ---- */
+
+int app_provenance_keep_earlier(app_provenance *p, const char *dir, sim_err *e)
+{
+    char cur[4200], old[4200];
+    snprintf(cur, sizeof cur, "%s/" APP_PROVENANCE_FILE, dir);
+    unsigned k = 1;
+    for (;; k++) {
+        snprintf(old, sizeof old, "%s/provenance.%u.txt", dir, k);
+        if (access(old, F_OK) != 0)
+            break;
+    }
+    if (access(cur, F_OK) != 0)
+        k--;
+    else if (rename(cur, old) != 0)
+        return sim_err_set(e, "cannot rename %s to %s: %s", cur, old, strerror(errno));
+    char list[512] = "";
+    size_t used = 0;
+    for (unsigned j = 1; j <= k && used < sizeof list; j++)
+        used += (size_t)snprintf(list + used, sizeof list - used, "%sprovenance.%u.txt",
+                                 j > 1 ? ", " : "", j);
+    if (k)
+        app_provenance_add(p, "earlier", "%s", list);
+    return 0;
+}
+
+int app_provenance_drop_earlier(const char *dir, sim_err *e)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    struct dirent *de;
+    int rc = 0;
+    while (rc == 0 && (de = readdir(d)) != NULL) {
+        unsigned n;
+        char tail[8], path[4200];
+        if (sscanf(de->d_name, "provenance.%u.%7s", &n, tail) == 2 && !strcmp(tail, "txt")) {
+            snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+            rc = sim_remove_tree(path, e);
+        }
+    }
+    closedir(d);
+    return rc;
 }
 
 /* ---- the workload's files and their copies ---- */

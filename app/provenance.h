@@ -34,6 +34,8 @@
 #include "app/workload.h"
 #include "sim/err.h"
 
+#define APP_PROVENANCE_FILE "provenance.txt"
+
 /* The revision as the record gives it: git describe of the build, else the version. */
 const char *app_provenance_revision(void);
 
@@ -56,6 +58,12 @@ void app_provenance_add(app_provenance *p, const char *key, const char *fmt, ...
  * to `path` whole; `ended` adds end = now. */
 int app_provenance_write(const app_provenance *p, const app_workload *w, const char *path,
                          bool ended, sim_err *e);
+
+/* The records of earlier runs into DIR: a run that keeps points they made (--resume)
+ * keeps DIR/provenance.txt as provenance.N.txt (N from 1, the oldest first) and names
+ * those records in its own ("earlier"); a run that makes every point again drops them. */
+int app_provenance_keep_earlier(app_provenance *p, const char *dir, sim_err *e);
+int app_provenance_drop_earlier(const char *dir, sim_err *e);
 
 /* Copies the files `w` read into DIR/workload/ (built aside, then renamed into place).
  * `replace`: an existing copy is replaced; otherwise the first copy stays (single points

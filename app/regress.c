@@ -331,7 +331,8 @@ static int run_scenario(const sim_model_ops *ops, const sim_params *reg, scenari
     char out[4200];
     snprintf(out, sizeof out, "%s/%s", o->out_dir ? o->out_dir : "results/regress", sc->folder);
     app_sweep_opts so = {
-        .out_dir = out, .jobs = o->jobs, .quiet = true, .no_plots = true, .no_summary = true};
+        .out_dir = out, .jobs = o->jobs, .quiet = true, .no_plots = true, .no_summary = true,
+        .force = true}; /* a scenario edited since its last run replaces that run */
     int rc = app_sweep_run(ops, w, reg, &so, e);
     app_workload_destroy(w);
     if (rc == 2)

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app/identity.h"
 #include "app/plot.h"
 #include "app/proc.h"
 #include "app/results.h"
@@ -23,8 +24,6 @@
  * not the point, so the sweep stops rather than fail every point after it the same way. */
 #define EXIT_UNWRITTEN 4
 
-/* The provenance record's name, in DIR and in a single point's folder. */
-#define RECORD "provenance"
 
 /* What the sweep keeps for every point, a few words: a sweep may have a million
  * (app/workload.c's limit). A point's folder name is made when it is needed. */
@@ -387,7 +386,7 @@ static int spawn_point(sweep *s, size_t i, sim_err *e)
     /* A record a single run of this point left (app/provenance.h) would describe
      * results about to be replaced; this run's record covers the new ones. */
     char record[4200];
-    snprintf(record, sizeof record, "%s/" RECORD ".txt", dir);
+    snprintf(record, sizeof record, "%s/" APP_PROVENANCE_FILE, dir);
     if (!s->o->one_point)
         unlink(record);
     pid_t pid = app_proc_fork();
@@ -483,52 +482,19 @@ static app_manifest *make_manifest(const sweep *s)
     return m;
 }
 
-/* A single point run into a folder that holds another sweep would make a merge mix
- * two experiments. */
+/* Makes the output folder this sweep's (app/identity.h): refused when it holds another
+ * sweep, unless --force. */
 static int claim_folder(const sweep *s, sim_err *e)
 {
-    sim_err ignored;
-    app_manifest *old = app_manifest_read(s->out_dir, &ignored);
-    if (old) {
-        char why[512];
-        bool same = app_manifest_same(s->manifest, old, why, sizeof why);
-        app_manifest_destroy(old);
-        if (!same)
-            return sim_err_set(e,
-                               "%s/sweep.txt describes another sweep (%s): use another --out "
-                               "folder for this one",
-                               s->out_dir, why);
-    }
-    return app_manifest_write(s->manifest, s->out_dir, e);
+    const app_sweep_opts *o = s->o;
+    app_claim how = o->force       ? APP_CLAIM_FORCE
+                    : o->one_point ? APP_CLAIM_POINT
+                    : o->resume    ? APP_CLAIM_RESUME
+                                   : APP_CLAIM_RUN;
+    return app_identity_claim(s->out_dir, s->manifest, s->w, s->registry, how, e);
 }
 
 /* ---- provenance (app/provenance.h) ---- */
-
-/* A run that keeps points an earlier one finished (--resume) keeps that run's record
- * too, as provenance.N.txt (N from 1, the oldest first), and names the records kept. */
-static int keep_earlier_records(const sweep *s, sim_err *e)
-{
-    char cur[4200], old[4200];
-    snprintf(cur, sizeof cur, "%s/" RECORD ".txt", s->out_dir);
-    unsigned k = 1;
-    for (;; k++) {
-        snprintf(old, sizeof old, "%s/" RECORD ".%u.txt", s->out_dir, k);
-        if (access(old, F_OK) != 0)
-            break;
-    }
-    if (access(cur, F_OK) != 0)
-        k--;
-    else if (rename(cur, old) != 0)
-        return sim_err_set(e, "cannot rename %s to %s: %s", cur, old, strerror(errno));
-    char list[512] = "";
-    size_t used = 0;
-    for (unsigned j = 1; j <= k && used < sizeof list; j++)
-        used += (size_t)snprintf(list + used, sizeof list - used, "%s" RECORD ".%u.txt",
-                                 j > 1 ? ", " : "", j);
-    if (k)
-        app_provenance_add(s->o->provenance, "earlier", "%s", list);
-    return 0;
-}
 
 /* DIR/provenance.txt and DIR/workload/ as a whole run (or a Slurm preparation) starts:
  * an interrupted run keeps a record without an end. */
@@ -538,12 +504,14 @@ static int record_start(const sweep *s, const char *status, sim_err *e)
     if (!p)
         return 0;
     char path[4200];
-    snprintf(path, sizeof path, "%s/" RECORD ".txt", s->out_dir);
+    snprintf(path, sizeof path, "%s/" APP_PROVENANCE_FILE, s->out_dir);
     app_provenance_add(p, "points", "%zu", s->n_points);
-    if (s->to_run < s->n_points && !s->o->one_point) {
+    if (s->to_run < s->n_points) {
         app_provenance_add(p, "points.kept", "%zu", s->n_points - s->to_run);
-        if (keep_earlier_records(s, e) < 0)
+        if (app_provenance_keep_earlier(p, s->out_dir, e) < 0)
             return -1;
+    } else if (app_provenance_drop_earlier(s->out_dir, e) < 0) {
+        return -1;
     }
     app_provenance_add(p, "status", "%s", status);
     if (app_provenance_copy_workload(s->w, s->out_dir, true, e) < 0)
@@ -558,7 +526,7 @@ static int record_end(const sweep *s, sim_err *e)
     if (!p)
         return 0;
     char path[4200];
-    snprintf(path, sizeof path, "%s/" RECORD ".txt", s->out_dir);
+    snprintf(path, sizeof path, "%s/" APP_PROVENANCE_FILE, s->out_dir);
     app_provenance_add(p, "points.run", "%zu", s->done);
     app_provenance_add(p, "points.failed", "%zu", s->failed);
     app_provenance_add(p, "status", "%s",
@@ -577,7 +545,7 @@ static int record_point(const sweep *s, sim_err *e)
         return 0;
     char dir[4096], path[4200];
     point_dir(s, s->o->point, dir, sizeof dir);
-    snprintf(path, sizeof path, "%s/" RECORD ".txt", dir);
+    snprintf(path, sizeof path, "%s/" APP_PROVENANCE_FILE, dir);
     app_provenance_add(p, "point", "%zu", s->o->point);
     app_provenance_add(p, "status", "%s", s->failed ? "failed" : "ok");
     if (app_provenance_copy_workload(s->w, s->out_dir, false, e) < 0)
@@ -722,7 +690,7 @@ int app_sweep_run(const sim_model_ops *ops, const app_workload *w, const sim_par
     /* Two runs in one folder would overwrite each other's points and results.csv. */
     if ((s.lock_fd = app_results_lock(s.out_dir, o->one_point, e)) < 0)
         goto out;
-    if (o->one_point ? claim_folder(&s, e) < 0 : app_manifest_write(s.manifest, s.out_dir, e) < 0)
+    if (claim_folder(&s, e) < 0)
         goto out;
     if (app_plots_save(w, s.out_dir, e) < 0)
         goto out;

@@ -32,7 +32,8 @@ typedef enum app_sweep_mode {
 typedef struct app_sweep_opts {
     const char *out_dir; /* NULL: results/<run.name or workload name>/ (SLURM: slurm_dir) */
     unsigned jobs;       /* parallel points, >= 1 */
-    bool resume;
+    bool resume; /* keep the finished points of the sweep the folder holds */
+    bool force;  /* replace the results of another sweep in the folder (app/identity.h) */
     bool quiet;      /* no per-point lines on stdout */
     bool progress;   /* a progress line on stderr (the caller sets it for a terminal) */
     bool no_plots;   /* results.csv without drawing the figures */

@@ -49,6 +49,46 @@ expect 2 "^iovsim: --set: unknown parameter 'run\.sede' \(did you mean 'run\.see
 expect 2 "config: no workload file given" "config without a file" -- "$IOVSIM" config
 expect 2 "config: unknown option '--frob'" "config with an unknown option" -- "$IOVSIM" config "$WL" --frob
 
+# ---- an --out that holds another sweep -------------------------------------------------
+expect 0 "" "a first run" -- "$IOVSIM" run "$WL" --out "$OUT/r" -q
+cp "$OUT/r/results.csv" "$OUT/r.csv"
+cp "$OUT/r/provenance.txt" "$OUT/r.prov"
+expect 2 "^iovsim: $OUT/r holds the results of another sweep \(this run against its params\.txt: mdq\.arrival_rate_mpps = 2 against 1\): use another --out folder, or --force to replace them$" \
+    "another --set into the same --out is refused, naming the difference" -- \
+    "$IOVSIM" run "$WL" --out "$OUT/r" -q --set mdq.arrival_rate_mpps=2
+expect 2 "^iovsim: $OUT/r holds the results of another sweep \(this run against its sweep\.txt: 2 points against 3\): use another" \
+    "so is another sweep" -- "$IOVSIM" run "$WL" --out "$OUT/r" -q --sweep mdq.service_ns=5,10
+expect 2 "^iovsim: --resume: $OUT/r holds another sweep \(this run against its sweep\.txt: point 2 has mdq\.service_ns=30 against 20\): --resume continues the sweep a folder holds; use another --out folder, or --force to replace its results$" \
+    "--resume of another sweep is refused" -- "$IOVSIM" run "$WL" --out "$OUT/r" -q --resume --sweep mdq.service_ns=5,10,30
+check "a refused run leaves the folder as it was" \
+    eval 'cmp -s "$OUT/r.csv" "$OUT/r/results.csv" && cmp -s "$OUT/r.prov" "$OUT/r/provenance.txt" && [ ! -e "$OUT/r/provenance.1.txt" ]'
+rm "$OUT/r/points/0002/result.txt"
+expect 0 "^resuming: 2 of 3 points already done$" "--resume continues the same sweep, with a longer run.timeout_s" -- \
+    "$IOVSIM" run "$WL" --out "$OUT/r" --resume --set run.timeout_s=100
+check "to the same results" eval 'cmp -s "$OUT/r.csv" "$OUT/r/results.csv" && [ -e "$OUT/r/provenance.1.txt" ]'
+expect 0 "" "the same sweep again without --resume runs again" -- "$IOVSIM" run "$WL" --out "$OUT/r" -q
+check "every point made again, the earlier records go" \
+    eval '[ -e "$OUT/r/provenance.txt" ] && [ ! -e "$OUT/r/provenance.1.txt" ] && ! grep -q "^earlier" "$OUT/r/provenance.txt"'
+expect 2 "run: --force replaces a folder's results: it goes with a whole run or --emit-slurm, not with --resume" \
+    "--force with --resume" -- "$IOVSIM" run "$WL" --out "$OUT/r" --force --resume
+expect 2 "not with --point" "--force with --point" -- "$IOVSIM" run "$WL" --out "$OUT/r" --force --point 0
+mkdir -p "$OUT/r/plots" && : >"$OUT/r/plots/old.png" && : >"$OUT/r/notes.txt"
+expect 0 "" "--force replaces another sweep's results" -- \
+    "$IOVSIM" run "$WL" --out "$OUT/r" -q --force --sweep mdq.service_ns=5,10
+check "leaving none of them (points, plots, earlier records), and the user's own files" \
+    eval '[ "$(wc -l <"$OUT/r/results.csv")" = 3 ] && [ ! -e "$OUT/r/points/0002" ] && [ ! -e "$OUT/r/plots/old.png" ] &&
+        [ ! -e "$OUT/r/provenance.1.txt" ] && [ -e "$OUT/r/notes.txt" ] && grep -q "^sweep.1 = mdq.service_ns=5,10$" "$OUT/r/provenance.txt"'
+check "the folder keeps its sweep's settings, with their origins" \
+    eval 'grep -q "^mdq\.arrival_rate_mpps = 1$" "$OUT/r/params.txt" && grep -Eq "^pcie\.mps_bytes +256 bytes +$WL:8, over $PLAT:3$" "$OUT/r/config.txt"'
+# Variants made with --set and no --out met in the default folder, results/<name>.
+in_dir() { (cd "$1" && shift && "$@"); }
+expect 0 "" "a run into the default folder" -- in_dir "$OUT/wl" "$IOVSIM" run top.ini -q
+expect 2 "^iovsim: results/top holds the results of another sweep \(this run against its params\.txt: run\.seed = 2 against 1\)" \
+    "a variant with --set is refused there" -- in_dir "$OUT/wl" "$IOVSIM" run top.ini -q --set run.seed=2
+rm "$OUT/wl/results/top/params.txt"
+expect 0 "" "a folder of an older iovsim (no params.txt) is compared by its points" -- \
+    in_dir "$OUT/wl" "$IOVSIM" run top.ini -q --set run.seed=2
+
 # ---- provenance ---------------------------------------------------------------------
 # key VALUE-OF: the value of a key = value line of a record.
 key() { sed -n "s/^$2 = //p" "$1"; }

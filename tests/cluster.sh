@@ -68,7 +68,7 @@ expect 2 "hold different sweeps" "merging folders of different sweeps is refused
     "$IOVSIM" merge "$OUT/mx" "$OUT/local" "$OUT/other"
 expect 2 "not an iovsim results folder" "merging a folder that is no results folder" -- \
     "$IOVSIM" merge "$OUT/my" "$OUT/elsewhere"
-expect 2 "describes another sweep" "a point into a folder of another sweep is refused" -- \
+expect 2 "holds another sweep \(this run against its sweep\.txt: 4 points against 6\): use another --out folder for this one" "a point into a folder of another sweep is refused" -- \
     "$IOVSIM" run "$SMALL" --out "$OUT/local" --point 0 -q
 expect 2 "--point 6: the workload has 6 points" "--point past the last point" -- \
     "$IOVSIM" run "$SMALL" "${SWEEP[@]}" --out "$OUT/x" --point 6
