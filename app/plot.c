@@ -212,9 +212,11 @@ int app_plots_draw_dir(const char *dir, const char *plot_file, const sim_params 
             size_t matching = 0;
             for (size_t p = 0; p < app_results_points(r); p++)
                 matching += app_plot_spec_selects(d.s, r, p);
-            fprintf(stderr, "iovsim: plot '%s' (%s): %s; not drawn\n", d.s->name, d.s->where,
-                    matching ? "the finished points it selects lack its metrics"
-                             : "no finished point matches its where");
+            if (!o->quiet)
+                fprintf(stderr, "iovsim: plot '%s' (%s): %s; not drawn\n", d.s->name,
+                        d.s->where,
+                        matching ? "the finished points it selects lack its metrics"
+                                 : "no finished point matches its where");
             rc = 1;
         } else if (gnuplot) {
             char err[2048];

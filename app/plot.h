@@ -58,7 +58,7 @@ int app_plots_check_build(const app_plots *ps, const sim_model_ops *ops, const a
 int app_plots_save(const app_workload *w, const char *dir, sim_err *e);
 
 typedef struct app_plot_opts {
-    bool quiet; /* no "plot: ..." lines on stdout */
+    bool quiet; /* no "plot: ..." lines on stdout, nor notes of plots not drawn */
 } app_plot_opts;
 
 /* Draws the plots of `plot_file` (NULL: DIR/plots.ini) from the results folder DIR.

@@ -47,6 +47,7 @@ typedef struct sweep {
     int lock_fd; /* the results folder's lock (app_results_lock), -1 until taken */
     app_manifest *manifest; /* the points' swept values, set by check_points */
     size_t done, failed, to_run;
+    double point_s_sum; /* host time of the finished points, for the estimate */
     bool unwritten; /* a point could not write its files: start no more */
     size_t unwritten_point;
     uint64_t sim_ps_done;
@@ -298,16 +299,48 @@ static void format_duration(double s, char *buf, size_t len)
     snprintf(buf, len, "%lu:%02lu:%02lu", t / 3600, (t / 60) % 60, t % 60);
 }
 
+/* The host time the points not yet finished will take: the mean time of a finished
+ * point for each, less what those in flight have run already, spread over the jobs.
+ * Negative until a point has finished. */
+static double time_left_s(const sweep *s)
+{
+    if (!s->done)
+        return -1;
+    size_t left = s->to_run - s->done;
+    unsigned jobs = s->o->jobs ? s->o->jobs : 1;
+    double mean = s->point_s_sum / (double)s->done, work = mean * (double)left;
+    double now = host_now_s();
+    for (size_t k = 0; k < s->n_running; k++) {
+        double ran = now - s->points[s->running[k]].started_s;
+        work -= ran < mean ? ran : mean;
+    }
+    return work > 0 ? work / (double)(left < jobs ? left : jobs) : 0;
+}
+
+/* "3/10 done, 1 failed, ~0:00:04 left" (failed when some did; no estimate before the
+ * first point ends nor after the last). */
+static void progress_text(const sweep *s, char *buf, size_t len)
+{
+    int used = snprintf(buf, len, "%zu/%zu done", s->done, s->to_run);
+    if (s->failed && used > 0 && (size_t)used < len)
+        used += snprintf(buf + used, len - (size_t)used, ", %zu failed", s->failed);
+    double left = time_left_s(s);
+    if (s->done < s->to_run && used > 0 && (size_t)used < len) {
+        char d[32];
+        format_duration(left, d, sizeof d);
+        snprintf(buf + used, len - (size_t)used, left < 0 ? ", estimating the time left"
+                                                          : ", ~%s left", d);
+    }
+}
+
 static void show_progress(const sweep *s)
 {
     if (!s->o->progress)
         return;
-    double elapsed = host_now_s() - s->t0_s;
-    double eta = s->done ? elapsed / (double)s->done * (double)(s->to_run - s->done) : 0;
-    char eta_s[32];
-    format_duration(eta, eta_s, sizeof eta_s);
-    fprintf(stderr, "\r%zu/%zu points, %.3f ms simulated, ETA %s ", s->done, s->to_run,
-            (double)s->sim_ps_done / (double)SIM_PS_PER_MS, eta_s);
+    char text[128];
+    progress_text(s, text, sizeof text);
+    fprintf(stderr, "\r%s, %.3f ms simulated ", text,
+            (double)s->sim_ps_done / (double)SIM_PS_PER_MS);
     fflush(stderr);
 }
 
@@ -361,17 +394,16 @@ static void finish_point(sweep *s, size_t i, int status)
     }
     s->sim_ps_done += v.end_ps;
     s->done++;
+    s->point_s_sum += secs;
     if (s->o->progress)
         fprintf(stderr, "\r\033[K");
-    if (!v.ok) {
-        char what[1024];
-        describe_point(s, i, what, sizeof what);
+    char what[1024], progress[128];
+    describe_point(s, i, what, sizeof what);
+    progress_text(s, progress, sizeof progress);
+    if (!v.ok)
         fprintf(stderr, "iovsim: %s failed: %s\n", what, v.error);
-    } else if (!s->o->quiet && !single) {
-        char what[1024];
-        describe_point(s, i, what, sizeof what);
-        printf("[%zu/%zu] %s ok (%.2f s)\n", s->done, s->to_run, what, secs);
-    }
+    if (!s->o->quiet && !single)
+        printf("[%s] %s %s (%.2f s)\n", progress, what, v.ok ? "ok" : "failed", secs);
     fflush(stdout);
     show_progress(s);
 }
@@ -630,6 +662,8 @@ static int check_workload_plots(const sweep *s, sim_err *e)
         *e = first;
         return -1;
     }
+    if (s->o->quiet || s->o->no_plots)
+        return 0; /* a note, and of a plot this run would not draw anyway */
     fprintf(stderr, "iovsim: note: %s (with the command line's --set/--sweep; the workload file "
                     "itself is consistent): that plot will not be drawn\n",
             first.msg);
