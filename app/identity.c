@@ -20,54 +20,99 @@ static bool outside_identity(const char *name)
     return !strcmp(name, "run.timeout_s") || !strcmp(name, "run.name");
 }
 
-/* DIR/params.txt against `q` (the first point applied): 1 the same, 0 not (`why` says
- * where they part, this run's value first), -1 no such file. */
-static int same_settings(const char *dir, const sim_params *q, char *why, size_t len)
+/* A sweep's settings as names and canonical values, those outside its identity left
+ * out. */
+typedef struct settings {
+    app_strlist names, values;
+} settings;
+
+static void settings_free(settings *st)
+{
+    app_strlist_free(&st->names);
+    app_strlist_free(&st->values);
+}
+
+static void settings_of_params(const sim_params *q, settings *st)
+{
+    char v[1024]; /* as sim_params_write, which wrote the file compared with */
+    for (size_t i = 0; i < sim_params_count(q); i++) {
+        const char *name = sim_params_name_at(q, i);
+        if (outside_identity(name))
+            continue;
+        sim_params_format(q, name, v, sizeof v);
+        app_strlist_push(&st->names, sim_xstrdup(name));
+        app_strlist_push(&st->values, sim_xstrdup(v));
+    }
+}
+
+/* DIR/params.txt; false when there is none. */
+static bool settings_of_folder(const char *dir, settings *st)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/" SETTINGS_FILE, dir);
     FILE *f = fopen(path, "r");
     if (!f)
-        return -1;
-    app_strlist seen = {0};
-    char *line = NULL, mine[1024];
+        return false;
+    char *line = NULL;
     size_t cap = 0;
-    int same = 1;
-    while (same && getline(&line, &cap, f) >= 0) {
+    while (getline(&line, &cap, f) >= 0) {
         line[strcspn(line, "\r\n")] = '\0';
         char *eq = strstr(line, " = ");
         if (line[0] == '#' || !eq)
             continue;
         *eq = '\0';
-        const char *name = line, *theirs = eq + 3;
-        app_strlist_add(&seen, name);
-        if (outside_identity(name))
+        if (outside_identity(line))
             continue;
-        if (!sim_params_exists(q, name)) {
-            snprintf(why, len,
-                     SETTINGS_FILE ": no parameter %s against %s = %s (written by another iovsim)",
-                     name, name, theirs);
-            same = 0;
-            break;
-        }
-        sim_params_format(q, name, mine, sizeof mine);
-        if (strcmp(mine, theirs)) {
-            snprintf(why, len, SETTINGS_FILE ": %s = %s against %s", name, mine, theirs);
-            same = 0;
-        }
-    }
-    for (size_t i = 0; same && i < sim_params_count(q); i++) {
-        const char *name = sim_params_name_at(q, i);
-        if (!outside_identity(name) && !app_strlist_has(&seen, name)) {
-            sim_params_format(q, name, mine, sizeof mine);
-            snprintf(why, len, SETTINGS_FILE ": %s = %s against none (written by another iovsim)",
-                     name, mine);
-            same = 0;
-        }
+        app_strlist_push(&st->names, sim_xstrdup(line));
+        app_strlist_push(&st->values, sim_xstrdup(eq + 3));
     }
     free(line);
     fclose(f);
-    app_strlist_free(&seen);
+    return true;
+}
+
+/* Whether `a` and `b` are the same settings; when not, `why` names the first parameter
+ * they part on, a's value first ("none": the parameter is unknown to the iovsim that
+ * wrote the other). */
+static bool settings_same(const settings *a, const settings *b, char *why, size_t len)
+{
+    for (size_t i = 0; i < a->names.n; i++) {
+        size_t k = app_strlist_find(&b->names, a->names.v[i]);
+        if (k != SIZE_MAX && !strcmp(a->values.v[i], b->values.v[k]))
+            continue;
+        snprintf(why, len, SETTINGS_FILE ": %s = %s against %s%s", a->names.v[i], a->values.v[i],
+                 k == SIZE_MAX ? "none" : b->values.v[k],
+                 k == SIZE_MAX ? " (written by another iovsim)" : "");
+        return false;
+    }
+    for (size_t i = 0; i < b->names.n; i++)
+        if (!app_strlist_has(&a->names, b->names.v[i])) {
+            snprintf(why, len, SETTINGS_FILE ": %s = none against %s (written by another iovsim)",
+                     b->names.v[i], b->values.v[i]);
+            return false;
+        }
+    return true;
+}
+
+/* DIR/params.txt against `q`, the first point applied: a folder without one (an older
+ * iovsim's) is taken as the same. */
+static bool same_settings(const char *dir, const sim_params *q, char *why, size_t len)
+{
+    settings mine = {0}, theirs = {0};
+    settings_of_params(q, &mine);
+    bool same = !settings_of_folder(dir, &theirs) || settings_same(&mine, &theirs, why, len);
+    settings_free(&mine);
+    settings_free(&theirs);
+    return same;
+}
+
+bool app_identity_same_settings(const char *a, const char *b, char *why, size_t len)
+{
+    settings sa = {0}, sb = {0};
+    bool same = !settings_of_folder(a, &sa) || !settings_of_folder(b, &sb) ||
+                settings_same(&sa, &sb, why, len);
+    settings_free(&sa);
+    settings_free(&sb);
     return same;
 }
 
@@ -147,7 +192,7 @@ int app_identity_claim(const char *dir, const app_manifest *m, const app_workloa
         if (!same)
             snprintf(why, sizeof why, "sweep.txt: %s", part);
         else
-            same = same_settings(dir, q, why, sizeof why) != 0;
+            same = same_settings(dir, q, why, sizeof why);
         app_manifest_destroy(old);
         if (!same && how != APP_CLAIM_FORCE)
             rc = refuse(dir, how, why, e);

@@ -19,6 +19,9 @@
 #ifndef APP_IDENTITY_H
 #define APP_IDENTITY_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "app/results.h"
 #include "app/workload.h"
 #include "sim/err.h"
@@ -38,5 +41,10 @@ typedef enum app_claim {
  * do) or when DIR cannot be written. */
 int app_identity_claim(const char *dir, const app_manifest *m, const app_workload *w,
                        const sim_params *registry, app_claim how, sim_err *e);
+
+/* Whether the folders `a` and `b` hold the same settings (their params.txt; either
+ * without one counts as the same); when not, `why` names the first difference, a's value
+ * first. The points are app_manifest_same's. */
+bool app_identity_same_settings(const char *a, const char *b, char *why, size_t len);
 
 #endif

@@ -154,7 +154,9 @@ static const char merge_help_text[] =
     "of OUT, DIR... where it finished (else where it failed), then OUT/results.csv is\n"
     "assembled in point order (byte for byte what a local run writes) and the plots are\n"
     "drawn. With no DIR, OUT is assembled in place. The folders must hold the same sweep\n"
-    "(their sweep.txt). Exit status: 0 every point finished, 1 some point failed or is\n"
+    "(their sweep.txt and params.txt: 'iovsim help run'). OUT/provenance.txt records the\n"
+    "merge; OUT's earlier record and those of the folders points came from are kept as\n"
+    "OUT/provenance.N.txt. Exit status: 0 every point finished, 1 some point failed or is\n"
     "missing (listed), 2 bad usage or folders that do not match.\n";
 
 static const char regress_help_text[] =
@@ -514,7 +516,9 @@ static int cmd_merge(int argc, char **argv)
         return usage_error("merge: no output folder given%s", "");
     }
     sim_err e = {{0}};
-    int rc = app_merge(out, dirs, n, quiet, &e);
+    app_provenance *prov = app_provenance_create(argc + 1, argv - 1); /* main's argv */
+    int rc = app_merge(out, dirs, n, quiet, prov, &e);
+    app_provenance_destroy(prov);
     if (rc == EXIT_USAGE)
         fprintf(stderr, "iovsim: %s\n", e.msg);
     if (rc != EXIT_USAGE) {

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "app/identity.h"
 #include "app/results.h"
 #include "sim/alloc.h"
 #include "sim/files.h"
@@ -68,11 +69,66 @@ static int copy_point(const char *from, const char *to, sim_err *e)
     return rc;
 }
 
-int app_merge(const char *out, const char *const *dirs, size_t n_dirs, bool quiet, sim_err *e)
+/* What a folder holds of its sweep besides the points travels with them: the first
+ * folder that has each gives it. */
+static int carry_sweep_files(const char *out, const source *src, size_t n_src, sim_err *e)
+{
+    static const char *const names[] = {"plots.ini", "params.txt", "config.txt", "workload"};
+    char to[4200], from[4200];
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+        snprintf(to, sizeof to, "%s/%s", out, names[k]);
+        for (size_t i = 1; i < n_src && access(to, F_OK) != 0; i++) {
+            snprintf(from, sizeof from, "%s/%s", src[i].dir, names[k]);
+            struct stat st;
+            if (stat(from, &st) != 0)
+                continue;
+            if ((S_ISDIR(st.st_mode) ? sim_copy_tree(from, to, e) : sim_file_copy(from, to, e)) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* OUT/provenance.txt of the merge: OUT's earlier record and those of the folders it
+ * took points from are kept beside it (provenance.N.txt, app/provenance.h). */
+static int record_merge(app_provenance *p, const char *out, const source *src, size_t n_src,
+                        const app_manifest *m, size_t missing, size_t failed, sim_err *e)
+{
+    if (!p)
+        return 0;
+    if (app_provenance_keep_earlier(p, out, e) < 0)
+        return -1;
+    char record[4200];
+    for (size_t i = 1; i < n_src; i++) {
+        snprintf(record, sizeof record, "%s/" APP_PROVENANCE_FILE, src[i].dir);
+        if (src[i].taken && access(record, F_OK) == 0 && app_provenance_keep(p, out, record, e) < 0)
+            return -1;
+    }
+    app_provenance_add(p, "workload", "%s", app_manifest_workload(m));
+    size_t n = 0;
+    for (size_t i = 0; i < n_src; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "merged.%zu", ++n);
+        if (src[i].taken)
+            app_provenance_add(p, key, "%s (%zu points%s)", src[i].dir, src[i].taken,
+                               src[i].is_out ? ", already there" : "");
+        else
+            n--;
+    }
+    app_provenance_add(p, "points", "%zu", app_manifest_points(m));
+    app_provenance_add(p, "points.missing", "%zu", missing);
+    app_provenance_add(p, "points.failed", "%zu", failed);
+    app_provenance_add(p, "status", "merged");
+    snprintf(record, sizeof record, "%s/" APP_PROVENANCE_FILE, out);
+    return app_provenance_write(p, NULL, record, true, e);
+}
+
+int app_merge(const char *out, const char *const *dirs, size_t n_dirs, bool quiet,
+              app_provenance *prov, sim_err *e)
 {
     source *src = sim_xcalloc(n_dirs + 1, sizeof *src);
     size_t n_src = 0;
-    int rc = 2;
+    int rc = 2, lock_fd = -1;
     sim_err ignored;
     /* OUT's own points count first: merging again must not replace what is there. */
     src[n_src++] = (source){out, app_manifest_read(out, &ignored), true, 0};
@@ -93,13 +149,15 @@ int app_merge(const char *out, const char *const *dirs, size_t n_dirs, bool quie
         goto out;
     }
     for (size_t i = 0; i < n_src; i++) {
-        char why[512];
-        if (src[i].m && !app_manifest_same(ref->m, src[i].m, why, sizeof why)) {
+        char why[1200];
+        if (src[i].m && (!app_manifest_same(ref->m, src[i].m, why, sizeof why) ||
+                         !app_identity_same_settings(ref->dir, src[i].dir, why, sizeof why))) {
             sim_err_set(e, "%s and %s hold different sweeps (%s)", ref->dir, src[i].dir, why);
             goto out;
         }
     }
-    if (sim_mkdirs(out, e) < 0)
+    /* Nothing else may write OUT meanwhile: a run, its single points, another merge. */
+    if (sim_mkdirs(out, e) < 0 || (lock_fd = app_results_lock(out, false, e)) < 0)
         goto out;
     const app_manifest *m = ref->m;
     if (!src[0].m && app_manifest_write(m, out, e) < 0)
@@ -143,15 +201,8 @@ int app_merge(const char *out, const char *const *dirs, size_t n_dirs, bool quie
             goto out;
     }
 
-    /* The plots travel with the points: the first folder that has them gives them. */
-    char plots[4200], from[4200];
-    snprintf(plots, sizeof plots, "%s/plots.ini", out);
-    for (size_t i = 1; i < n_src && access(plots, F_OK) != 0; i++) {
-        snprintf(from, sizeof from, "%s/plots.ini", src[i].dir);
-        if (access(from, F_OK) == 0 && sim_file_copy(from, plots, e) < 0)
-            goto out;
-    }
-    if (app_results_write_csv(out, m, e) < 0)
+    if (carry_sweep_files(out, src, n_src, e) < 0 || app_results_write_csv(out, m, e) < 0 ||
+        record_merge(prov, out, src, n_src, m, missing, failed, e) < 0)
         goto out;
     if (missing)
         fprintf(stderr, "iovsim: merge: %zu of %zu points missing (not run anywhere): %s%s\n",
@@ -172,5 +223,7 @@ out:
     for (size_t i = 0; i < n_src; i++)
         app_manifest_destroy(src[i].m);
     free(src);
+    if (lock_fd >= 0)
+        close(lock_fd);
     return rc;
 }

@@ -141,27 +141,55 @@ void app_provenance_add(app_provenance *p, const char *key, const char *fmt, ...
 
 /* ---- earlier records ---- */
 
+/* DIR/provenance.N.txt. */
+static void earlier_path(const char *dir, unsigned n, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s/provenance.%u.txt", dir, n);
+}
+
+/* The record's "earlier": every provenance.N.txt in DIR (they are numbered from 1 with
+ * no gap). */
+static void name_earlier(app_provenance *p, const char *dir)
+{
+    char list[1024] = "", path[4200];
+    size_t used = 0;
+    unsigned n = 1;
+    for (;; n++) {
+        earlier_path(dir, n, path, sizeof path);
+        if (access(path, F_OK) != 0 || used >= sizeof list)
+            break;
+        used += (size_t)snprintf(list + used, sizeof list - used, "%sprovenance.%u.txt",
+                                 n > 1 ? ", " : "", n);
+    }
+    if (n > 1)
+        app_provenance_add(p, "earlier", "%s", list);
+}
+
+int app_provenance_keep(app_provenance *p, const char *dir, const char *record, sim_err *e)
+{
+    char own[4200], kept[4200];
+    snprintf(own, sizeof own, "%s/" APP_PROVENANCE_FILE, dir);
+    unsigned n = 1;
+    do
+        earlier_path(dir, n++, kept, sizeof kept);
+    while (access(kept, F_OK) == 0);
+    if (!strcmp(record, own)) {
+        if (rename(own, kept) != 0)
+            return sim_err_set(e, "cannot rename %s to %s: %s", own, kept, strerror(errno));
+    } else if (sim_file_copy(record, kept, e) < 0) {
+        return -1;
+    }
+    name_earlier(p, dir);
+    return 0;
+}
+
 int app_provenance_keep_earlier(app_provenance *p, const char *dir, sim_err *e)
 {
-    char cur[4200], old[4200];
-    snprintf(cur, sizeof cur, "%s/" APP_PROVENANCE_FILE, dir);
-    unsigned k = 1;
-    for (;; k++) {
-        snprintf(old, sizeof old, "%s/provenance.%u.txt", dir, k);
-        if (access(old, F_OK) != 0)
-            break;
-    }
-    if (access(cur, F_OK) != 0)
-        k--;
-    else if (rename(cur, old) != 0)
-        return sim_err_set(e, "cannot rename %s to %s: %s", cur, old, strerror(errno));
-    char list[512] = "";
-    size_t used = 0;
-    for (unsigned j = 1; j <= k && used < sizeof list; j++)
-        used += (size_t)snprintf(list + used, sizeof list - used, "%sprovenance.%u.txt",
-                                 j > 1 ? ", " : "", j);
-    if (k)
-        app_provenance_add(p, "earlier", "%s", list);
+    char own[4200];
+    snprintf(own, sizeof own, "%s/" APP_PROVENANCE_FILE, dir);
+    if (access(own, F_OK) == 0)
+        return app_provenance_keep(p, dir, own, e);
+    name_earlier(p, dir);
     return 0;
 }
 
@@ -312,8 +340,8 @@ int app_provenance_write(const app_provenance *p, const app_workload *w, const c
         fprintf(o, "set.%zu = %s\n", i + 1, p->sets.v[i]);
     for (size_t i = 0; i < p->sweeps.n; i++)
         fprintf(o, "sweep.%zu = %s\n", i + 1, p->sweeps.v[i]);
-    size_t n;
-    wfile *f = workload_files(w, &n);
+    size_t n = 0;
+    wfile *f = w ? workload_files(w, &n) : NULL;
     for (size_t k = 0; k < n; k++) {
         fprintf(o, "file.%zu = %s\nfile.%zu.copy = %s\n", k + 1, f[k].abs, k + 1, f[k].copy);
         if (f[k].included_at)

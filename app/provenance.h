@@ -54,15 +54,18 @@ void app_provenance_destroy(app_provenance *p);
 void app_provenance_add(app_provenance *p, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Writes the record for workload `w` (the files it read and the names of their copies)
- * to `path` whole; `ended` adds end = now. */
+/* Writes the record for workload `w` (the files it read and the names of their copies;
+ * NULL: none, a merge) to `path` whole; `ended` adds end = now. */
 int app_provenance_write(const app_provenance *p, const app_workload *w, const char *path,
                          bool ended, sim_err *e);
 
-/* The records of earlier runs into DIR: a run that keeps points they made (--resume)
- * keeps DIR/provenance.txt as provenance.N.txt (N from 1, the oldest first) and names
- * those records in its own ("earlier"); a run that makes every point again drops them. */
+/* The records of earlier runs into DIR: a run that keeps points they made (--resume,
+ * a merge) keeps DIR/provenance.txt as provenance.N.txt (N from 1, the oldest first),
+ * and a merge the records of the folders it takes points from too; the new record
+ * names them all ("earlier"). A run that makes every point again drops them. */
 int app_provenance_keep_earlier(app_provenance *p, const char *dir, sim_err *e);
+/* Keeps the record at path `record` (DIR's own is moved, another folder's copied). */
+int app_provenance_keep(app_provenance *p, const char *dir, const char *record, sim_err *e);
 int app_provenance_drop_earlier(const char *dir, sim_err *e);
 
 /* Copies the files `w` read into DIR/workload/ (built aside, then renamed into place).

@@ -1,6 +1,7 @@
 #define _XOPEN_SOURCE 700 /* nftw */
 #include "sim/files.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <stdarg.h>
@@ -121,6 +122,33 @@ int sim_file_copy(const char *from, const char *to, sim_err *e)
         return sim_err_set(e, "cannot read %s", from);
     }
     return sim_file_commit(&sf, e);
+}
+
+int sim_copy_tree(const char *from, const char *to, sim_err *e)
+{
+    if (sim_mkdirs(to, e) < 0)
+        return -1;
+    DIR *d = opendir(from);
+    if (!d)
+        return sim_err_set(e, "cannot read %s: %s", from, strerror(errno));
+    struct dirent *de;
+    int rc = 0;
+    char a[4096], b[4096];
+    while (rc == 0 && (de = readdir(d)) != NULL) {
+        struct stat st;
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+            continue;
+        snprintf(a, sizeof a, "%s/%s", from, de->d_name);
+        snprintf(b, sizeof b, "%s/%s", to, de->d_name);
+        if (lstat(a, &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode))
+            rc = sim_copy_tree(a, b, e);
+        else if (S_ISREG(st.st_mode))
+            rc = sim_file_copy(a, b, e);
+    }
+    closedir(d);
+    return rc;
 }
 
 /* nftw passes no context: the first path that could not be removed, for the message. */

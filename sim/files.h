@@ -38,6 +38,10 @@ int sim_mkdirs(const char *path, sim_err *e);
 /* Copies the file `from` to `to`, written whole as above. */
 int sim_file_copy(const char *from, const char *to, sim_err *e);
 
+/* cp -r: the folder `from` and what it holds (files and folders; other kinds, links
+ * included, are left out) into `to`, made as needed. */
+int sim_copy_tree(const char *from, const char *to, sim_err *e);
+
 /* rm -r: `path` and, when it is a folder, everything under it (symbolic links are
  * removed, not followed). A path that does not exist is no error. */
 int sim_remove_tree(const char *path, sim_err *e);

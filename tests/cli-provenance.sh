@@ -132,6 +132,27 @@ check "and the workload's copy is whole, with no leftovers" \
     eval 'cmp -s "$WL" "$OUT/tasks/workload/top.ini" && cmp -s "$PLAT" "$OUT/tasks/workload/platforms/p.ini" &&
         [ -z "$(ls -A "$OUT/tasks" | grep tmp)" ]'
 
+# A merge of points run in two folders keeps the sweep's settings, the workload's copy
+# and the records of where its points came from; folders of other settings do not merge.
+"$IOVSIM" run "$WL" --out "$OUT/half" --point 1 -q
+expect 0 "" "merge" -- "$IOVSIM" merge "$OUT/m" "$OUT/tasks" "$OUT/half" -q
+check "the merge records itself, naming the folders it took points from" \
+    eval '[ "$(key "$OUT/m/provenance.txt" status)" = merged ] && [ "$(key "$OUT/m/provenance.txt" merged.1)" = "$OUT/tasks (3 points)" ] &&
+        [ "$(key "$OUT/m/provenance.txt" workload)" = "$real_wl/top.ini" ] && [ ! -e "$OUT/m/provenance.1.txt" ]'
+check "and carries the settings and the workload's copy" \
+    eval 'cmp -s "$OUT/tasks/params.txt" "$OUT/m/params.txt" && cmp -s "$PLAT" "$OUT/m/workload/platforms/p.ini" &&
+        [ "$(key "$OUT/m/points/0001/provenance.txt" point)" = 1 ]'
+if command -v flock >/dev/null; then
+    exec 9>"$OUT/m/.lock"
+    flock -s 9
+    expect 2 "^iovsim: $OUT/m is in use by another iovsim run" "a merge into a folder single points are writing is refused" -- \
+        "$IOVSIM" merge "$OUT/m" -q
+    exec 9>&-
+fi
+"$IOVSIM" run "$WL" --out "$OUT/other" --point 1 -q --set mdq.arrival_rate_mpps=2
+expect 2 "^iovsim: $OUT/tasks and $OUT/other hold different sweeps \(params\.txt: mdq\.arrival_rate_mpps = 1 against 2\)$" \
+    "folders of other settings are not merged" -- "$IOVSIM" merge "$OUT/m2" "$OUT/tasks" "$OUT/other"
+
 # --resume keeps the points an earlier run finished, and that run's record.
 rm "$OUT/p/points/0001/result.txt"
 (cd "$OUT/wl" && "$IOVSIM" run top.ini --set run.kernel=native --out "$OUT/p" --sweep 'mdq.service_ns=5, 10' -q --resume)
