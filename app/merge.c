@@ -1,7 +1,5 @@
 #include "app/merge.h"
 
-#include <dirent.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,40 +31,23 @@ static bool ends_with(const char *s, const char *tail)
     return a >= b && !strcmp(s + a - b, tail);
 }
 
+/* Left out of a point's copy: hidden and temporary files, and result.txt, which
+ * comes last. */
+static bool not_copied_first(const char *name)
+{
+    return name[0] == '.' || ends_with(name, ".tmp") || !strcmp(name, "result.txt");
+}
+
 /* Copies a point's files, result.txt last: until it lands the point reads as not
  * (or not newly) finished, so an interrupted merge can simply run again. */
 static int copy_point(const char *from, const char *to, sim_err *e)
 {
-    if (sim_mkdirs(to, e) < 0)
+    if (sim_copy_tree(from, to, not_copied_first, e) < 0)
         return -1;
-    DIR *d = opendir(from);
-    if (!d)
-        return sim_err_set(e, "cannot read %s: %s", from, strerror(errno));
-    struct dirent *de;
-    int rc = 0;
-    bool has_result = false;
     char a[4600], b[4600];
-    while (rc == 0 && (de = readdir(d)) != NULL) {
-        if (de->d_name[0] == '.' || ends_with(de->d_name, ".tmp"))
-            continue;
-        if (!strcmp(de->d_name, "result.txt")) {
-            has_result = true;
-            continue;
-        }
-        snprintf(a, sizeof a, "%s/%s", from, de->d_name);
-        struct stat st;
-        if (stat(a, &st) != 0 || !S_ISREG(st.st_mode))
-            continue;
-        snprintf(b, sizeof b, "%s/%s", to, de->d_name);
-        rc = sim_file_copy(a, b, e);
-    }
-    closedir(d);
-    if (rc == 0 && has_result) {
-        snprintf(a, sizeof a, "%s/result.txt", from);
-        snprintf(b, sizeof b, "%s/result.txt", to);
-        rc = sim_file_copy(a, b, e);
-    }
-    return rc;
+    snprintf(a, sizeof a, "%s/result.txt", from);
+    snprintf(b, sizeof b, "%s/result.txt", to);
+    return access(a, F_OK) == 0 ? sim_file_copy(a, b, e) : 0;
 }
 
 /* What a folder holds of its sweep besides the points travels with them: the first
@@ -82,7 +63,7 @@ static int carry_sweep_files(const char *out, const source *src, size_t n_src, s
             struct stat st;
             if (stat(from, &st) != 0)
                 continue;
-            if ((S_ISDIR(st.st_mode) ? sim_copy_tree(from, to, e) : sim_file_copy(from, to, e)) < 0)
+            if ((S_ISDIR(st.st_mode) ? sim_copy_tree(from, to, NULL, e) : sim_file_copy(from, to, e)) < 0)
                 return -1;
         }
     }

@@ -528,15 +528,21 @@ static int claim_folder(const sweep *s, sim_err *e)
 
 /* ---- provenance (app/provenance.h) ---- */
 
+/* The record of this run (NULL when it keeps none) and its path, DIR/provenance.txt. */
+static app_provenance *record_of(const sweep *s, char *path, size_t len)
+{
+    snprintf(path, len, "%s/" APP_PROVENANCE_FILE, s->out_dir);
+    return s->o->provenance;
+}
+
 /* DIR/provenance.txt and DIR/workload/ as a whole run (or a Slurm preparation) starts:
  * an interrupted run keeps a record without an end. */
 static int record_start(const sweep *s, const char *status, sim_err *e)
 {
-    app_provenance *p = s->o->provenance;
+    char path[4200];
+    app_provenance *p = record_of(s, path, sizeof path);
     if (!p)
         return 0;
-    char path[4200];
-    snprintf(path, sizeof path, "%s/" APP_PROVENANCE_FILE, s->out_dir);
     app_provenance_add(p, "points", "%zu", s->n_points);
     if (s->to_run < s->n_points) {
         app_provenance_add(p, "points.kept", "%zu", s->n_points - s->to_run);
@@ -554,11 +560,10 @@ static int record_start(const sweep *s, const char *status, sim_err *e)
 /* The record completed as the run ends. */
 static int record_end(const sweep *s, sim_err *e)
 {
-    app_provenance *p = s->o->provenance;
+    char path[4200];
+    app_provenance *p = record_of(s, path, sizeof path);
     if (!p)
         return 0;
-    char path[4200];
-    snprintf(path, sizeof path, "%s/" APP_PROVENANCE_FILE, s->out_dir);
     app_provenance_add(p, "points.run", "%zu", s->done);
     app_provenance_add(p, "points.failed", "%zu", s->failed);
     app_provenance_add(p, "status", "%s",

@@ -124,7 +124,7 @@ int sim_file_copy(const char *from, const char *to, sim_err *e)
     return sim_file_commit(&sf, e);
 }
 
-int sim_copy_tree(const char *from, const char *to, sim_err *e)
+int sim_copy_tree(const char *from, const char *to, bool (*skip)(const char *name), sim_err *e)
 {
     if (sim_mkdirs(to, e) < 0)
         return -1;
@@ -136,14 +136,14 @@ int sim_copy_tree(const char *from, const char *to, sim_err *e)
     char a[4096], b[4096];
     while (rc == 0 && (de = readdir(d)) != NULL) {
         struct stat st;
-        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || (skip && skip(de->d_name)))
             continue;
         snprintf(a, sizeof a, "%s/%s", from, de->d_name);
         snprintf(b, sizeof b, "%s/%s", to, de->d_name);
         if (lstat(a, &st) != 0)
             continue;
         if (S_ISDIR(st.st_mode))
-            rc = sim_copy_tree(a, b, e);
+            rc = sim_copy_tree(a, b, skip, e);
         else if (S_ISREG(st.st_mode))
             rc = sim_file_copy(a, b, e);
     }

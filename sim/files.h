@@ -9,6 +9,7 @@
 #ifndef SIM_FILES_H
 #define SIM_FILES_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "sim/err.h"
@@ -39,8 +40,9 @@ int sim_mkdirs(const char *path, sim_err *e);
 int sim_file_copy(const char *from, const char *to, sim_err *e);
 
 /* cp -r: the folder `from` and what it holds (files and folders; other kinds, links
- * included, are left out) into `to`, made as needed. */
-int sim_copy_tree(const char *from, const char *to, sim_err *e);
+ * included, are left out, and so is every name `skip` (may be NULL) is true for) into
+ * `to`, made as needed. */
+int sim_copy_tree(const char *from, const char *to, bool (*skip)(const char *name), sim_err *e);
 
 /* rm -r: `path` and, when it is a folder, everything under it (symbolic links are
  * removed, not followed). A path that does not exist is no error. */
