@@ -314,7 +314,9 @@ static int parse_run_args(int argc, char **argv, run_args *a)
     if (a->opts.force && (a->opts.resume || a->opts.one_point || a->opts.mode == APP_SWEEP_LIST))
         return usage_error("run: --force replaces a folder's results: it goes with a whole run or "
                            "--emit-slurm, not with %s",
-                           a->opts.resume ? "--resume" : a->opts.one_point ? "--point" : "--list-points");
+                           a->opts.resume      ? "--resume"
+                           : a->opts.one_point ? "--point"
+                                               : "--list-points");
     if (a->opts.one_point && !a->opts.out_dir)
         return usage_error("run: --point needs --out DIR (the folder the points are merged "
                            "from)%s",

@@ -63,7 +63,9 @@ static int carry_sweep_files(const char *out, const source *src, size_t n_src, s
             struct stat st;
             if (stat(from, &st) != 0)
                 continue;
-            if ((S_ISDIR(st.st_mode) ? sim_copy_tree(from, to, NULL, e) : sim_file_copy(from, to, e)) < 0)
+            int rc = S_ISDIR(st.st_mode) ? sim_copy_tree(from, to, NULL, e)
+                                         : sim_file_copy(from, to, e);
+            if (rc < 0)
                 return -1;
         }
     }
@@ -82,7 +84,8 @@ static int record_merge(app_provenance *p, const char *out, const source *src, s
     char record[4200];
     for (size_t i = 1; i < n_src; i++) {
         snprintf(record, sizeof record, "%s/" APP_PROVENANCE_FILE, src[i].dir);
-        if (src[i].taken && access(record, F_OK) == 0 && app_provenance_keep(p, out, record, e) < 0)
+        if (src[i].taken && access(record, F_OK) == 0 &&
+            app_provenance_keep(p, out, record, e) < 0)
             return -1;
     }
     app_provenance_add(p, "workload", "%s", app_manifest_workload(m));

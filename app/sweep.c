@@ -24,7 +24,6 @@
  * not the point, so the sweep stops rather than fail every point after it the same way. */
 #define EXIT_UNWRITTEN 4
 
-
 /* What the sweep keeps for every point, a few words: a sweep may have a million
  * (app/workload.c's limit). A point's folder name is made when it is needed. */
 typedef struct point {
@@ -51,7 +50,6 @@ typedef struct sweep {
     bool unwritten; /* a point could not write its files: start no more */
     size_t unwritten_point;
     uint64_t sim_ps_done;
-    double t0_s;
 } sweep;
 
 static double host_now_s(void)
@@ -745,7 +743,6 @@ int app_sweep_run(const sim_model_ops *ops, const app_workload *w, const sim_par
         printf("resuming: %zu of %zu points already done\n", s.n_points - s.to_run, s.n_points);
     if (!o->one_point && record_start(&s, "started", e) < 0)
         goto out;
-    s.t0_s = host_now_s();
     if (run_points(&s, e) < 0)
         goto out;
     if (s.unwritten) {

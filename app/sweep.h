@@ -5,8 +5,10 @@
  * apart because it is not deterministic). When all are done, <out>/results.csv is
  * assembled in point order (see app/results.h) and the workload's [plot] sections are
  * drawn into <out>/plots/. A point that crashes or exceeds run.timeout_s leaves a row
- * with its error; the others go on. --resume keeps the points whose result says ok for
- * the same axis values and runs the rest.
+ * with its error; the others go on. The folder must hold no other sweep
+ * (app/identity.h); --resume keeps the points whose result says ok for the same axis
+ * values and runs the rest. The run is recorded in <out>/provenance.txt with a copy of
+ * the workload's files (app/provenance.h).
  *
  * Beyond one machine: the points can be listed as self-contained command lines (one
  * `iovsim run FILE --out DIR --point N` each) for GNU parallel or any scheduler, or
@@ -32,9 +34,9 @@ typedef enum app_sweep_mode {
 typedef struct app_sweep_opts {
     const char *out_dir; /* NULL: results/<run.name or workload name>/ (SLURM: slurm_dir) */
     unsigned jobs;       /* parallel points, >= 1 */
-    bool resume; /* keep the finished points of the sweep the folder holds */
-    bool force;  /* replace the results of another sweep in the folder (app/identity.h) */
-    bool quiet;      /* no per-point lines on stdout */
+    bool resume;     /* keep the finished points of the sweep the folder holds */
+    bool force;      /* replace the results of another sweep there (app/identity.h) */
+    bool quiet;      /* no per-point lines on stdout, no notes */
     bool progress;   /* a progress line on stderr (the caller sets it for a terminal) */
     bool no_plots;   /* results.csv without drawing the figures */
     bool no_summary; /* nor summary.txt (see write_summary) */
@@ -65,8 +67,9 @@ typedef struct app_sweep_opts {
  * returns 2 before a point runs. Then runs, lists or writes the job array. Returns 0
  * when every point finished, 1 when some point failed, 2 on a configuration or
  * output-folder problem (*e says which): the folder is in use by another run (its
- * lock), or cannot be written, in which case the sweep stops at the first point that
- * could not write its files (a full disk) and starts no other. */
+ * lock), holds another sweep (app/identity.h), or cannot be written, in which case
+ * the sweep stops at the first point that could not write its files (a full disk)
+ * and starts no other. */
 int app_sweep_run(const sim_model_ops *ops, const app_workload *w, const sim_params *registry,
                   const app_sweep_opts *o, sim_err *e);
 
