@@ -50,8 +50,8 @@ static const char usage_text[] =
     "COMMAND' for the others.\n";
 
 static const char run_help_text[] =
-    "usage: iovsim run FILE [--set NAME=VALUE]... [--sweep NAME=LIST]... [--out DIR]\n"
-    "                       [-j N] [--resume] [--quiet] [--no-plots]\n"
+    "usage: iovsim run FILE [--set NAME=VALUE]... [--sweep NAME=LIST]... [--zip A,B]...\n"
+    "                       [--out DIR] [-j N] [--resume] [--quiet] [--no-plots]\n"
     "       iovsim run FILE [overrides] [--out DIR] --list-points\n"
     "       iovsim run FILE [overrides] [--out DIR] --emit-slurm SLURMDIR [--slurm-array-max N]\n"
     "\n"
@@ -63,6 +63,8 @@ static const char run_help_text[] =
     "  --set NAME=VALUE   override a parameter (fixes it if the file sweeps it)\n"
     "  --sweep NAME=LIST  sweep a parameter: 'a, b, c', 'A..B step S' or 'A..B *F'\n"
     "                     (replaces the file's axis of that name, or adds one)\n"
+    "  --zip A,B[,C...]   pair swept parameters: they take their values together (as a\n"
+    "                     file's zip below; they leave the file's zip)\n"
     "  --out DIR          results folder (default results/<run.name or file name>)\n"
     "  -j, --jobs N       run N points at once (default 1)\n"
     "  --resume           keep points already finished in DIR, run the others (also after\n"
@@ -90,6 +92,11 @@ static const char run_help_text[] =
     "  [sweep]\n"
     "  pcie.mps_bytes = 128, 256    axes by full name; points are the product of the axes\n"
     "  dma.size_bytes = 64..1024 *2 (at most 100000 values an axis, a million points)\n"
+    "  zip = iommu.iotlb_entries, iommu.iotlb_ways\n"
+    "                               these axes take their values together, the i-th of each\n"
+    "                               at once (each needs as many values): one dimension of the\n"
+    "                               product, where the first stands; groups separated by '|'\n"
+    "                               (e.g. entries = 8..4096 *2 with ways = 1, 2, 4, ..., 512)\n"
     "\n"
     "'iovsim params' lists every parameter.\n";
 
@@ -180,8 +187,8 @@ static int parse_jobs(const char *s, unsigned *out)
 
 typedef struct run_args {
     const char *file;
-    const char **sets, **sweeps;
-    size_t n_sets, n_sweeps;
+    const char **sets, **sweeps, **zips;
+    size_t n_sets, n_sweeps, n_zips;
     app_sweep_opts opts;
 } run_args;
 
@@ -208,11 +215,13 @@ static int parse_run_args(int argc, char **argv, run_args *a)
         OPT_SLURM,
         OPT_SLURM_MAX,
         OPT_POINT,
-        OPT_NO_PLOTS
+        OPT_NO_PLOTS,
+        OPT_ZIP
     };
     static const struct option longopts[] = {
         {"set", required_argument, NULL, OPT_SET},
         {"sweep", required_argument, NULL, OPT_SWEEP},
+        {"zip", required_argument, NULL, OPT_ZIP},
         {"out", required_argument, NULL, OPT_OUT},
         {"jobs", required_argument, NULL, 'j'},
         {"resume", no_argument, NULL, OPT_RESUME},
@@ -227,6 +236,7 @@ static int parse_run_args(int argc, char **argv, run_args *a)
     };
     a->sets = sim_xcalloc((size_t)argc, sizeof *a->sets);
     a->sweeps = sim_xcalloc((size_t)argc, sizeof *a->sweeps);
+    a->zips = sim_xcalloc((size_t)argc, sizeof *a->zips);
     a->opts.jobs = 1;
     opterr = 0;
     optind = 1;
@@ -236,6 +246,7 @@ static int parse_run_args(int argc, char **argv, run_args *a)
         switch (c) {
         case OPT_SET: a->sets[a->n_sets++] = optarg; break;
         case OPT_SWEEP: a->sweeps[a->n_sweeps++] = optarg; break;
+        case OPT_ZIP: a->zips[a->n_zips++] = optarg; break;
         case OPT_OUT: a->opts.out_dir = optarg; break;
         case 'j':
             if (parse_jobs(optarg, &a->opts.jobs) < 0)
@@ -329,6 +340,10 @@ static char *rerun_command(const run_args *a, const char *program, sim_err *e)
         fputs(" --sweep ", f);
         app_sweep_shell_quote(f, a->sweeps[i]);
     }
+    for (size_t i = 0; i < a->n_zips; i++) {
+        fputs(" --zip ", f);
+        app_sweep_shell_quote(f, a->zips[i]);
+    }
     fclose(f);
     free(file);
     return cmd;
@@ -353,6 +368,7 @@ static int cmd_run(int argc, char **argv, const char *argv0)
     if (rc != 0) {
         free(a.sets);
         free(a.sweeps);
+        free(a.zips);
         return rc < 0 ? 0 : rc;
     }
     sim_params *reg = make_registry();
@@ -371,10 +387,13 @@ static int cmd_run(int argc, char **argv, const char *argv0)
     for (size_t i = 0; rc == 0 && i < a.n_sweeps; i++)
         if (app_workload_override_sweep(w, reg, a.sweeps[i], &e) < 0)
             rc = EXIT_USAGE;
+    for (size_t i = 0; rc == 0 && i < a.n_zips; i++)
+        if (app_workload_override_zip(w, reg, a.zips[i], &e) < 0)
+            rc = EXIT_USAGE;
     /* The file without the command line's overrides, to tell a plot the overrides
      * leave without data (a note) from a plot that is wrong (refused). */
     app_workload *as_written = NULL;
-    if (rc == 0 && a.n_sets + a.n_sweeps > 0) {
+    if (rc == 0 && a.n_sets + a.n_sweeps + a.n_zips > 0) {
         as_written = app_workload_load(a.file, reg, &e);
         if (!as_written)
             rc = EXIT_USAGE;
@@ -406,6 +425,7 @@ static int cmd_run(int argc, char **argv, const char *argv0)
     free(program);
     free(a.sets);
     free(a.sweeps);
+    free(a.zips);
     return rc;
 }
 
