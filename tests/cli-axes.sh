@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Command-line tests of a sweep's axes and what is made of its results: zipped axes
-# (and the refusal of uneven ones, naming file:line). Run by `make check` (IOVSIM and
-# TOP_SRCDIR come from the environment).
+# (and the refusal of uneven ones, naming file:line), the paths summary of a sweep
+# with an axis its tables do not show. Run by `make check` (IOVSIM and TOP_SRCDIR come
+# from the environment).
 set -u
 . "$(dirname "$0")/lib.sh" cli-axes
 cd "$TOP" || exit 1
@@ -47,6 +48,53 @@ if [ "$(wc -l <"$OUT/list")" = 3 ] && grep -q -- "--zip 'iommu.iotlb_entries,iom
     ok "listed points carry --zip"
 else
     bad "listed points carry --zip"; cat "$OUT/list"
+fi
+
+# ---- the summary names every axis that varies ----
+# hv.irq_delivery is no column of the paths' tables: they are printed once for each of
+# its values, named, and every point is in them (once only one row per path showed,
+# with the first value).
+NET="$TOP/tests/data/cli/net.ini"
+expect 0 "" "a paths sweep with an axis the tables do not show runs" -- \
+    "$IOVSIM" run "$NET" --set traffic.pattern=rr --sweep io.path=native,sriov --sweep traffic.vms=1,2 \
+    --sweep hv.irq_delivery=exit,posted --out "$OUT/sum" --no-plots
+sum="$OUT/sum/summary.txt"
+if grep -q "^The tables do not show hv\.irq_delivery: they are printed once for each of its values" "$sum" 2>/dev/null &&
+    [ "$(grep -c '^==== hv\.irq_delivery = exit ====$' "$sum")" = 1 ] &&
+    [ "$(grep -c '^==== hv\.irq_delivery = posted ====$' "$sum")" = 1 ] &&
+    [ "$(grep -c '^  sriov  ' "$sum")" = 4 ] && ! grep -q "^In the tables:" "$sum" &&
+    grep -q '^==== hv\.irq_delivery = posted ====$' "$OUT/out"; then
+    ok "the summary prints its tables once for each value of the hidden axis, named"
+else
+    bad "the summary prints its tables once for each value of the hidden axis, named"; cat "$sum"
+fi
+# Each group shows that group's own points: sriov's exits differ with the delivery.
+awk '/^==== /{g=$4} /^rr, 64-byte frames, 1 VM:$/{t=1} /^$/{t=0} t && $1 == "sriov" {print g, $9}' "$sum" >"$OUT/exits"
+if [ "$(wc -l <"$OUT/exits")" = 2 ] && [ "$(cut -d' ' -f2 "$OUT/exits" | sort -u | wc -l)" = 2 ]; then
+    ok "each named table holds its own points"
+else
+    bad "each named table holds its own points"; cat "$OUT/exits"
+fi
+# A parameter that varies with the cells (here the run's length, one to each path) is
+# named in a note, not split on; the note says how many points the tables show (the
+# middle frame size is in none).
+cat >"$OUT/follow.ini" <<INI
+include = $NET
+[sweep]
+io.path = native, sriov
+traffic.packet_bytes = 64, 256, 1518
+run.duration_us = 100, 200
+exclude = io.path=native, run.duration_us=200 | io.path=sriov, run.duration_us=100
+INI
+expect 0 "" "a sweep with a parameter that follows the paths runs" -- \
+    "$IOVSIM" run "$OUT/follow.ini" --out "$OUT/follow" -q --no-plots
+sum="$OUT/follow/summary.txt"
+if ! grep -q "^====" "$sum" 2>/dev/null && grep -q '^stream_tx, 1518-byte frames, 1 VM:$' "$sum" &&
+    grep -q '^Also swept but not shown, one value in each cell: run\.duration_us' "$sum" &&
+    grep -q '^In the tables: 4 of the 6 points' "$sum"; then
+    ok "the summary names what varies with its cells and counts the points it shows"
+else
+    bad "the summary names what varies with its cells and counts the points it shows"; cat "$sum"
 fi
 
 echo "$pass passed, $fail failed"
