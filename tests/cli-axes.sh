@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Command-line tests of a sweep's axes and what is made of its results: zipped axes
 # (and the refusal of uneven ones, naming file:line), the paths summary of a sweep
-# with an axis its tables do not show. Run by `make check` (IOVSIM and TOP_SRCDIR come
-# from the environment).
+# with an axis its tables do not show, results.json against results.csv. Run by `make
+# check` (IOVSIM and TOP_SRCDIR come from the environment).
 set -u
 . "$(dirname "$0")/lib.sh" cli-axes
 cd "$TOP" || exit 1
@@ -95,6 +95,59 @@ if ! grep -q "^====" "$sum" 2>/dev/null && grep -q '^stream_tx, 1518-byte frames
     ok "the summary names what varies with its cells and counts the points it shows"
 else
     bad "the summary names what varies with its cells and counts the points it shows"; cat "$sum"
+fi
+
+# ---- results.json: the rows of results.csv, typed ----
+# Read with Python's json module where there is one (Debian's python3); the test says
+# so when it cannot check.
+json_matches_csv() {
+    python3 - "$1" <<'PY'
+import csv, json, math, sys
+d = sys.argv[1]
+j = json.load(open(d + "/results.json"))
+rows = list(csv.DictReader(open(d + "/results.csv")))
+assert len(j["points"]) == len(rows), "rows"
+header = next(csv.reader(open(d + "/results.csv")))
+assert header == j["parameters"] + ["status"] + j["metrics"] + ["error"], "columns"
+for i, (p, r) in enumerate(zip(j["points"], rows)):
+    assert p["point"] == i
+    for name, v in p["parameters"].items():
+        t = r[name]
+        if isinstance(v, bool):
+            assert t == ("true" if v else "false"), (name, t, v)
+        elif isinstance(v, (int, float)):
+            assert float(t) == v, (name, t, v)
+        else:
+            assert t == v, (name, t, v)
+    assert p["status"] == r["status"]
+    assert (p["error"] is None) == (r["status"] == "ok") and (p["error"] or "") == r["error"]
+    for name in j["metrics"]:
+        t = r[name]
+        if t == "":
+            assert name not in p["metrics"], name
+        elif math.isnan(float(t)):
+            assert p["metrics"][name] is None, name
+        else:
+            v = p["metrics"][name]
+            assert isinstance(v, (int, float)) and not isinstance(v, bool) and float(t) == v, (name, t, v)
+PY
+}
+if command -v python3 >/dev/null 2>&1; then
+    for d in zip sum follow; do
+        if json_matches_csv "$OUT/$d" 2>"$OUT/err"; then
+            ok "results.json parses and holds results.csv's rows, typed ($d)"
+        else
+            bad "results.json parses and holds results.csv's rows, typed ($d)"
+        fi
+    done
+else
+    echo "note: no python3 here: results.json not read back"
+fi
+if grep -q '"iommu.iotlb_entries": 8, "iommu.iotlb_ways": 1}' "$OUT/zip/results.json" &&
+    grep -q '"io.path": "sriov"' "$OUT/sum/results.json"; then
+    ok "results.json: numbers as numbers, strings as strings"
+else
+    bad "results.json: numbers as numbers, strings as strings"; head -c 600 "$OUT/zip/results.json"
 fi
 
 echo "$pass passed, $fail failed"
