@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app/diff.h"
 #include "app/merge.h"
 #include "app/plot.h"
 #include "app/regress.h"
@@ -36,6 +37,7 @@ static const char usage_text[] =
     "  run FILE [options]      run a workload file: one point, or every point of its [sweep]\n"
     "  plot DIR [PLOTFILE]     draw the plots of a results folder again\n"
     "  merge OUT [DIR]...      merge results folders (points run elsewhere) into OUT\n"
+    "  diff A B [--tolerance X]  the metrics of two results folders side by side\n"
     "  regress [--update] FILE...  run scenario workloads and compare with their .expect files\n"
     "  trace info|cat|import   DMA traces: summary, text form, import (iovsim help trace)\n"
     "  params [PREFIX]         list parameters (type, default, unit, range, description)\n"
@@ -622,6 +624,10 @@ int main(int argc, char **argv)
             fputs(trace_cmd_help_text, stdout);
             return 0;
         }
+        if (!strcmp(argv[2], "diff")) {
+            fputs(app_diff_help_text, stdout);
+            return 0;
+        }
         if (!strcmp(argv[2], "params"))
             return cmd_params(2, (char *[]){"params", "--help", NULL});
         return usage_error("help: unknown command '%s'", argv[2]);
@@ -638,5 +644,7 @@ int main(int argc, char **argv)
         return cmd_params(argc - 1, argv + 1);
     if (!strcmp(cmd, "trace"))
         return trace_cmd_main(argc - 1, argv + 1);
+    if (!strcmp(cmd, "diff"))
+        return app_diff_main(argc - 1, argv + 1);
     return usage_error("unknown command '%s'", cmd);
 }

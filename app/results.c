@@ -671,6 +671,13 @@ const char *app_results_param(const app_results *r, size_t point, const char *na
     return NULL;
 }
 
+size_t app_results_params(const app_results *r, size_t point) { return r->pts[point].n_params; }
+
+const char *app_results_param_name(const app_results *r, size_t point, size_t i)
+{
+    return r->pts[point].params[i].name;
+}
+
 bool app_results_metric(const app_results *r, size_t point, const char *name, double *out)
 {
     const point_data *pt = &r->pts[point];

@@ -122,6 +122,9 @@ size_t app_results_points(const app_results *r);
 bool app_results_ok(const app_results *r, size_t point);
 /* A parameter's canonical value at a point (params.txt), NULL when not recorded. */
 const char *app_results_param(const app_results *r, size_t point, const char *name);
+/* The parameters params.txt recorded at a finished point, in its order. */
+size_t app_results_params(const app_results *r, size_t point);
+const char *app_results_param_name(const app_results *r, size_t point, size_t i);
 bool app_results_metric(const app_results *r, size_t point, const char *name, double *out);
 /* Every metric name any point reported, first-appearance order. */
 size_t app_results_metric_names(const app_results *r);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Command-line tests of a sweep's axes and what is made of its results: zipped axes
 # (and the refusal of uneven ones, naming file:line), the paths summary of a sweep
-# with an axis its tables do not show, results.json against results.csv. Run by `make
-# check` (IOVSIM and TOP_SRCDIR come from the environment).
+# with an axis its tables do not show, results.json against results.csv, and diff's
+# output and exit status. Run by `make check` (IOVSIM and TOP_SRCDIR come from the
+# environment).
 set -u
 . "$(dirname "$0")/lib.sh" cli-axes
 cd "$TOP" || exit 1
@@ -149,6 +150,44 @@ if grep -q '"iommu.iotlb_entries": 8, "iommu.iotlb_ways": 1}' "$OUT/zip/results.
 else
     bad "results.json: numbers as numbers, strings as strings"; head -c 600 "$OUT/zip/results.json"
 fi
+
+# ---- diff: two folders side by side ----
+for m in exit posted; do
+    expect 0 "" "a run with hv.irq_delivery = $m" -- "$IOVSIM" run "$NET" --set traffic.pattern=rr \
+        --sweep io.path=native,sriov,paravirt --set hv.irq_delivery=$m --out "$OUT/$m" -q --no-plots
+done
+expect 0 "3 shared points, 0 only in A, 0 only in B; [0-9]+ metric values compared, 0 differ" \
+    "diff of a folder with itself: nothing differs, exit 0" -- "$IOVSIM" diff "$OUT/exit" "$OUT/exit"
+expect 1 "exits_per_sec +20000 +10000 +-50%  !" "diff: a change beyond the tolerance, exit 1" -- \
+    "$IOVSIM" diff "$OUT/exit" "$OUT/posted"
+if grep -Eq "^  hv\.irq_delivery +exit -> posted$" "$OUT/out" && grep -q "^io.path=sriov$" "$OUT/out" &&
+    ! grep -q "^io.path=native$" "$OUT/out"; then
+    ok "diff names the fixed parameter that differs and only the points that changed"
+else
+    bad "diff names the fixed parameter that differs and only the points that changed"; cat "$OUT/out"
+fi
+expect 0 "0 beyond the tolerance of 60%" "diff: changes within --tolerance 60%, exit 0" -- \
+    "$IOVSIM" diff "$OUT/exit" "$OUT/posted" --tolerance 60%
+expect 1 "" "diff: --tolerance 0.1 (10%) is passed by -50%" -- \
+    "$IOVSIM" diff --tolerance 0.1 "$OUT/exit" "$OUT/posted"
+# Points are matched by every parameter either folder sweeps: the summary's folder
+# sweeps the delivery and the VMs, this one fixes them; the shared points are equal.
+expect 0 "2 shared points, 6 only in A, 1 only in B" "diff matches points across different sweeps" -- \
+    "$IOVSIM" diff "$OUT/sum" "$OUT/posted"
+if grep -q "^Only in B (.*posted):$" "$OUT/out" &&
+    grep -q "^  io\.path=paravirt, traffic\.vms=1, hv\.irq_delivery=posted$" "$OUT/out" &&
+    grep -q "^  io\.path=sriov, traffic\.vms=2, hv\.irq_delivery=exit$" "$OUT/out"; then
+    ok "diff lists the points in one folder only"
+else
+    bad "diff lists the points in one folder only"; cat "$OUT/out"
+fi
+expect 2 "not an iovsim results folder" "diff of a folder that is not one: exit 2" -- \
+    "$IOVSIM" diff "$OUT/exit" "$OUT/nothing"
+expect 2 "--tolerance takes a relative change" "diff with a bad tolerance: exit 2" -- \
+    "$IOVSIM" diff "$OUT/exit" "$OUT/posted" --tolerance 5x
+expect 2 "share no point" "diff of folders that share no point: exit 2" -- \
+    "$IOVSIM" diff "$OUT/exit" "$OUT/zip"
+expect 0 "usage: iovsim diff A B" "iovsim help diff" -- "$IOVSIM" help diff
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
