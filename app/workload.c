@@ -49,7 +49,7 @@ typedef struct plot {
 /* [sweep] zip (or --zip): axes that take their values together, the i-th of each at
  * once, as one dimension of the product. The names are checked parameters; that each
  * is swept, with as many values as the others, is checked once everything is read
- * (check_zips), since the zip may come before its axes. */
+ * (app_workload_check), since the zip may come before its axes. */
 typedef struct zip_group {
     char **names;
     size_t n;
