@@ -47,7 +47,8 @@ typedef struct folder {
 
 typedef struct diff {
     folder a, b;
-    app_strlist axes; /* the parameters points are matched by: swept in A or B */
+    app_strlist axes;   /* the parameters points are matched by: swept in A or B */
+    app_strlist b_only; /* metrics no point of A reports */
     double tolerance;
     bool all;
     size_t shared, values, changed, beyond;
@@ -333,15 +334,8 @@ static void compare_point(diff *d, size_t pa, size_t pb)
     bool header = false;
     for (size_t k = 0; k < app_results_metric_names(d->a.r); k++)
         compare_metric(d, pa, pb, app_results_metric_name(d->a.r, k), &header);
-    /* Then the metrics that only B's points report. */
-    for (size_t k = 0; k < app_results_metric_names(d->b.r); k++) {
-        const char *name = app_results_metric_name(d->b.r, k);
-        bool in_a = false;
-        for (size_t j = 0; j < app_results_metric_names(d->a.r) && !in_a; j++)
-            in_a = !strcmp(app_results_metric_name(d->a.r, j), name);
-        if (!in_a)
-            compare_metric(d, pa, pb, name, &header);
-    }
+    for (size_t k = 0; k < d->b_only.n; k++)
+        compare_metric(d, pa, pb, d->b_only.v[k], &header);
 }
 
 static void list_only(const folder *f, const char *which, size_t *count)
@@ -373,6 +367,13 @@ static int run(diff *d)
         printf("%s%s", i ? ", " : "", d->axes.v[i]);
     printf("%s\n", d->axes.n ? "" : "(nothing is swept: the single point)");
     fixed_differences(d);
+    app_strlist a_metrics = {0};
+    for (size_t k = 0; k < app_results_metric_names(d->a.r); k++)
+        app_strlist_add(&a_metrics, app_results_metric_name(d->a.r, k));
+    for (size_t k = 0; k < app_results_metric_names(d->b.r); k++)
+        if (!app_strlist_has(&a_metrics, app_results_metric_name(d->b.r, k)))
+            app_strlist_add(&d->b_only, app_results_metric_name(d->b.r, k));
+    app_strlist_free(&a_metrics);
 
     size_t nb, only_a = 0, only_b = 0;
     keyed *idx = sorted_points(&d->b, &nb);
@@ -439,5 +440,6 @@ int app_diff_main(int argc, char **argv)
     folder_free(&d.a);
     folder_free(&d.b);
     app_strlist_free(&d.axes);
+    app_strlist_free(&d.b_only);
     return rc;
 }
