@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "app/config_cmd.h"
+#include "app/diff.h"
 #include "app/merge.h"
 #include "app/plot.h"
 #include "app/provenance.h"
@@ -38,6 +39,7 @@ static const char usage_text[] =
     "  run FILE [options]      run a workload file: one point, or every point of its [sweep]\n"
     "  plot DIR [PLOTFILE]     draw the plots of a results folder again\n"
     "  merge OUT [DIR]...      merge results folders (points run elsewhere) into OUT\n"
+    "  diff A B [--tolerance X]  the metrics of two results folders side by side\n"
     "  regress [--update] FILE...  run scenario workloads and compare with their .expect files\n"
     "  trace info|cat|import   DMA traces: summary, text form, import (iovsim help trace)\n"
     "  params [PREFIX]         list parameters (type, default, unit, range, description)\n"
@@ -53,14 +55,15 @@ static const char usage_text[] =
     "COMMAND' for the others.\n";
 
 static const char run_help_text[] =
-    "usage: iovsim run FILE [--set NAME=VALUE]... [--sweep NAME=LIST]... [--out DIR]\n"
-    "                       [-j N] [--resume | --force] [--quiet] [--no-plots]\n"
+    "usage: iovsim run FILE [--set NAME=VALUE]... [--sweep NAME=LIST]... [--zip A,B]...\n"
+    "                       [--out DIR] [-j N] [--resume | --force] [--quiet] [--no-plots]\n"
     "       iovsim run FILE [overrides] [--out DIR] --list-points\n"
     "       iovsim run FILE [overrides] [--out DIR] --emit-slurm SLURMDIR [--slurm-array-max N]\n"
     "\n"
     "Runs the workload FILE (INI). Each point of its [sweep] runs in its own process and\n"
     "writes DIR/points/NNNN/{params.txt,stats.txt,hists.txt,result.txt}; DIR/results.csv has\n"
-    "one row per point: the swept parameters, status, the metrics, and an error column.\n"
+    "one row per point: the swept parameters, status, the metrics, and an error column;\n"
+    "DIR/results.json the same rows, typed (numbers as numbers, nan as null).\n"
     "The workload's [plot] sections are drawn into DIR/plots/ ('iovsim help plot').\n"
     "DIR/provenance.txt records how the folder was made (key = value lines: the command\n"
     "line, each --set and --sweep, the version and source revision, the host, the start\n"
@@ -72,6 +75,8 @@ static const char run_help_text[] =
     "  --set NAME=VALUE   override a parameter (fixes it if the file sweeps it)\n"
     "  --sweep NAME=LIST  sweep a parameter: 'a, b, c', 'A..B step S' or 'A..B *F'\n"
     "                     (replaces the file's axis of that name, or adds one)\n"
+    "  --zip A,B[,C...]   pair swept parameters: they take their values together (as a\n"
+    "                     file's zip below; they leave the file's zip)\n"
     "  --out DIR          results folder (default results/<run.name or file name>)\n"
     "  -j, --jobs N       run N points at once (default 1)\n"
     "  --resume           keep points already finished in DIR, run the others (also after\n"
@@ -115,6 +120,11 @@ static const char run_help_text[] =
     "  [sweep]\n"
     "  pcie.mps_bytes = 128, 256    axes by full name; points are the product of the axes\n"
     "  dma.size_bytes = 64..1024 *2 (at most 100000 values an axis, a million points)\n"
+    "  zip = iommu.iotlb_entries, iommu.iotlb_ways\n"
+    "                               these axes take their values together, the i-th of each\n"
+    "                               at once (each needs as many values): one dimension of the\n"
+    "                               product, where the first stands; groups separated by '|'\n"
+    "                               (e.g. entries = 8..4096 *2 with ways = 1, 2, 4, ..., 512)\n"
     "\n"
     "'iovsim params' lists every parameter.\n";
 
@@ -207,8 +217,8 @@ static int parse_jobs(const char *s, unsigned *out)
 
 typedef struct run_args {
     const char *file;
-    const char **sets, **sweeps;
-    size_t n_sets, n_sweeps;
+    const char **sets, **sweeps, **zips;
+    size_t n_sets, n_sweeps, n_zips;
     app_sweep_opts opts;
 } run_args;
 
@@ -236,11 +246,13 @@ static int parse_run_args(int argc, char **argv, run_args *a)
         OPT_SLURM_MAX,
         OPT_POINT,
         OPT_NO_PLOTS,
-        OPT_FORCE
+        OPT_FORCE,
+        OPT_ZIP
     };
     static const struct option longopts[] = {
         {"set", required_argument, NULL, OPT_SET},
         {"sweep", required_argument, NULL, OPT_SWEEP},
+        {"zip", required_argument, NULL, OPT_ZIP},
         {"out", required_argument, NULL, OPT_OUT},
         {"jobs", required_argument, NULL, 'j'},
         {"resume", no_argument, NULL, OPT_RESUME},
@@ -256,6 +268,7 @@ static int parse_run_args(int argc, char **argv, run_args *a)
     };
     a->sets = sim_xcalloc((size_t)argc, sizeof *a->sets);
     a->sweeps = sim_xcalloc((size_t)argc, sizeof *a->sweeps);
+    a->zips = sim_xcalloc((size_t)argc, sizeof *a->zips);
     a->opts.jobs = 1;
     opterr = 0;
     optind = 1;
@@ -265,6 +278,7 @@ static int parse_run_args(int argc, char **argv, run_args *a)
         switch (c) {
         case OPT_SET: a->sets[a->n_sets++] = optarg; break;
         case OPT_SWEEP: a->sweeps[a->n_sweeps++] = optarg; break;
+        case OPT_ZIP: a->zips[a->n_zips++] = optarg; break;
         case OPT_OUT: a->opts.out_dir = optarg; break;
         case 'j':
             if (parse_jobs(optarg, &a->opts.jobs) < 0)
@@ -365,6 +379,10 @@ static char *rerun_command(const run_args *a, const char *program, sim_err *e)
         fputs(" --sweep ", f);
         app_sweep_shell_quote(f, a->sweeps[i]);
     }
+    for (size_t i = 0; i < a->n_zips; i++) {
+        fputs(" --zip ", f);
+        app_sweep_shell_quote(f, a->zips[i]);
+    }
     fclose(f);
     free(file);
     return cmd;
@@ -393,6 +411,7 @@ static int cmd_run(int argc, char **argv, const char *argv0)
         app_provenance_destroy(prov);
         free(a.sets);
         free(a.sweeps);
+        free(a.zips);
         return rc < 0 ? 0 : rc;
     }
     sim_params *reg = make_registry();
@@ -409,10 +428,13 @@ static int cmd_run(int argc, char **argv, const char *argv0)
     rc = w && app_workload_overrides(w, reg, a.sets, a.n_sets, a.sweeps, a.n_sweeps, &e) == 0
              ? 0
              : EXIT_USAGE;
+    for (size_t i = 0; rc == 0 && i < a.n_zips; i++)
+        if (app_workload_override_zip(w, reg, a.zips[i], &e) < 0)
+            rc = EXIT_USAGE;
     /* The file without the command line's overrides, to tell a plot the overrides
      * leave without data (a note) from a plot that is wrong (refused). */
     app_workload *as_written = NULL;
-    if (rc == 0 && a.n_sets + a.n_sweeps > 0) {
+    if (rc == 0 && a.n_sets + a.n_sweeps + a.n_zips > 0) {
         as_written = app_workload_load(a.file, reg, &e);
         if (!as_written)
             rc = EXIT_USAGE;
@@ -445,6 +467,7 @@ static int cmd_run(int argc, char **argv, const char *argv0)
     free(program);
     free(a.sets);
     free(a.sweeps);
+    free(a.zips);
     return rc;
 }
 
@@ -649,6 +672,10 @@ int main(int argc, char **argv)
             fputs(config_cmd_help_text, stdout);
             return 0;
         }
+        if (!strcmp(argv[2], "diff")) {
+            fputs(app_diff_help_text, stdout);
+            return 0;
+        }
         if (!strcmp(argv[2], "params"))
             return cmd_params(2, (char *[]){"params", "--help", NULL});
         return usage_error("help: unknown command '%s'", argv[2]);
@@ -667,5 +694,7 @@ int main(int argc, char **argv)
         return trace_cmd_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "config"))
         return config_cmd_main(argc - 1, argv + 1);
+    if (!strcmp(cmd, "diff"))
+        return app_diff_main(argc - 1, argv + 1);
     return usage_error("unknown command '%s'", cmd);
 }

@@ -8,6 +8,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "app/json.h"
 #include "app/strlist.h"
 #include "sim/alloc.h"
 #include "sim/files.h"
@@ -341,7 +342,7 @@ bool app_result_read(const char *point_dir, const app_manifest *m, size_t point,
     return true;
 }
 
-/* ---- results.csv ------------------------------------------------------------------ */
+/* ---- the rows of a folder ------------------------------------------------------------ */
 
 static void column_add(const char *name, const char *value, void *ctx)
 {
@@ -377,6 +378,112 @@ static void row_metric(const char *name, const char *value, void *ctx)
         r->values[i] = sim_xstrdup(value);
 }
 
+/* ---- results.json: the rows of results.csv, typed ------------------------------------ */
+
+typedef enum col_type { COL_NUMBER, COL_BOOL, COL_STRING } col_type;
+
+/* A swept parameter's column is of one type: numbers when every value is one as
+ * written, booleans when every value is true or false, else strings. */
+static col_type column_type(const app_manifest *m, size_t a)
+{
+    bool number = true, boolean = true;
+    for (size_t i = 0; i < m->n_points; i++) {
+        const char *v = app_manifest_value(m, i, a);
+        number = number && app_json_is_number(v);
+        boolean = boolean && (!strcmp(v, "true") || !strcmp(v, "false"));
+    }
+    return number ? COL_NUMBER : boolean ? COL_BOOL : COL_STRING;
+}
+
+static void json_names(FILE *f, const char *key, char *const *names, size_t n)
+{
+    fprintf(f, ",\n \"%s\": [", key);
+    for (size_t i = 0; i < n; i++) {
+        fputs(i ? ", " : "", f);
+        app_json_string(f, names[i]);
+    }
+    fputc(']', f);
+}
+
+static void json_head(FILE *f, const app_manifest *m, const app_strlist *metrics)
+{
+    fputs("{\"format\": \"iovsim results 1\",\n \"workload\": ", f);
+    app_json_string(f, m->workload);
+    json_names(f, "parameters", m->axes, m->n_axes);
+    json_names(f, "metrics", metrics->v, metrics->n);
+    fputs(",\n \"points\": [", f);
+}
+
+/* Point i as one line; `values` holds its metrics by column (NULL: not reported, left
+ * out), `error` NULL for a point that finished. */
+static void json_point(FILE *f, const app_manifest *m, const col_type *types, size_t i,
+                       const app_strlist *metrics, char *const *values, const char *error)
+{
+    fprintf(f, "%s\n  {\"point\": %zu, \"parameters\": {", i ? "," : "", i);
+    for (size_t a = 0; a < m->n_axes; a++) {
+        const char *v = app_manifest_value(m, i, a);
+        fputs(a ? ", " : "", f);
+        app_json_string(f, m->axes[a]);
+        fputs(": ", f);
+        if (types[a] == COL_STRING)
+            app_json_string(f, v);
+        else
+            fputs(v, f); /* a number as written, or true or false */
+    }
+    fprintf(f, "}, \"status\": \"%s\", \"metrics\": {", error ? "error" : "ok");
+    const char *sep = "";
+    for (size_t k = 0; k < metrics->n; k++)
+        if (values[k]) {
+            fputs(sep, f);
+            app_json_string(f, metrics->v[k]);
+            fputs(": ", f);
+            app_json_value(f, values[k]);
+            sep = ", ";
+        }
+    fputs("}, \"error\": ", f);
+    if (error)
+        app_json_string(f, error);
+    else
+        fputs("null", f);
+    fputc('}', f);
+}
+
+/* ---- results.csv ------------------------------------------------------------------ */
+
+static void csv_head(FILE *f, const app_manifest *m, const app_strlist *metrics)
+{
+    for (size_t a = 0; a < m->n_axes; a++) {
+        csv_field(f, m->axes[a]);
+        fputc(',', f);
+    }
+    fputs("status", f);
+    for (size_t i = 0; i < metrics->n; i++) {
+        fputc(',', f);
+        csv_field(f, metrics->v[i]);
+    }
+    fputs(",error\n", f);
+}
+
+static void csv_point(FILE *f, const app_manifest *m, size_t i, const app_strlist *metrics,
+                      char *const *values, bool ok, const char *error)
+{
+    for (size_t a = 0; a < m->n_axes; a++) {
+        csv_field(f, app_manifest_value(m, i, a));
+        fputc(',', f);
+    }
+    fputs(ok ? "ok" : "error", f);
+    for (size_t k = 0; k < metrics->n; k++) {
+        fputc(',', f);
+        if (values[k])
+            csv_field(f, values[k]);
+    }
+    fputc(',', f);
+    csv_field(f, error);
+    fputc('\n', f);
+}
+
+/* Both files are written in one pass over the points, which a sweep may have a million
+ * of: nothing per point is kept. */
 int app_results_write_csv(const char *dir, const app_manifest *m, sim_err *e)
 {
     app_strlist metrics = {0};
@@ -388,45 +495,43 @@ int app_results_write_csv(const char *dir, const app_manifest *m, sim_err *e)
     }
 
     char path[4200];
+    sim_file csv, json;
     snprintf(path, sizeof path, "%s/results.csv", dir);
-    sim_file sf;
-    if (sim_file_open(&sf, path, e) < 0) {
+    if (sim_file_open(&csv, path, e) < 0) {
         app_strlist_free(&metrics);
         return -1;
     }
-    for (size_t a = 0; a < m->n_axes; a++) {
-        csv_field(sf.f, m->axes[a]);
-        fputc(',', sf.f);
+    snprintf(path, sizeof path, "%s/results.json", dir);
+    if (sim_file_open(&json, path, e) < 0) {
+        sim_file_abort(&csv);
+        app_strlist_free(&metrics);
+        return -1;
     }
-    fputs("status", sf.f);
-    for (size_t i = 0; i < metrics.n; i++) {
-        fputc(',', sf.f);
-        csv_field(sf.f, metrics.v[i]);
-    }
-    fputs(",error\n", sf.f);
-
+    col_type *types = sim_xcalloc(m->n_axes + 1, sizeof *types);
+    for (size_t a = 0; a < m->n_axes; a++)
+        types[a] = column_type(m, a);
+    csv_head(csv.f, m, &metrics);
+    json_head(json.f, m, &metrics);
     for (size_t i = 0; i < m->n_points; i++) {
-        row_fill r = {.c = &metrics, .values = sim_xcalloc(metrics.n, sizeof(char *))};
+        row_fill r = {.c = &metrics, .values = sim_xcalloc(metrics.n + 1, sizeof(char *))};
         app_point_dir(dir, i, m->n_points, pdir, sizeof pdir);
         bool found = app_result_read(pdir, m, i, &v, row_metric, &r);
-        for (size_t a = 0; a < m->n_axes; a++) {
-            csv_field(sf.f, app_manifest_value(m, i, a));
-            fputc(',', sf.f);
-        }
-        fputs(found && v.ok ? "ok" : "error", sf.f);
-        for (size_t k = 0; k < metrics.n; k++) {
-            fputc(',', sf.f);
-            if (r.values[k])
-                csv_field(sf.f, r.values[k]);
+        bool ok = found && v.ok;
+        const char *error = found ? v.error : "not run";
+        csv_point(csv.f, m, i, &metrics, r.values, ok, error);
+        json_point(json.f, m, types, i, &metrics, r.values, ok ? NULL : error);
+        for (size_t k = 0; k < metrics.n; k++)
             free(r.values[k]);
-        }
-        fputc(',', sf.f);
-        csv_field(sf.f, found ? v.error : "not run");
-        fputc('\n', sf.f);
         free(r.values);
     }
+    fputs("\n ]\n}\n", json.f);
+    free(types);
     app_strlist_free(&metrics);
-    return sim_file_commit(&sf, e);
+    if (sim_file_commit(&csv, e) < 0) {
+        sim_file_abort(&json);
+        return -1;
+    }
+    return sim_file_commit(&json, e);
 }
 
 /* ---- reading a folder back ---------------------------------------------------------- */
@@ -564,6 +669,13 @@ const char *app_results_param(const app_results *r, size_t point, const char *na
         if (!strcmp(pt->params[k].name, name))
             return pt->params[k].value;
     return NULL;
+}
+
+size_t app_results_params(const app_results *r, size_t point) { return r->pts[point].n_params; }
+
+const char *app_results_param_name(const app_results *r, size_t point, size_t i)
+{
+    return r->pts[point].params[i].name;
 }
 
 bool app_results_metric(const app_results *r, size_t point, const char *name, double *out)

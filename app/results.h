@@ -6,6 +6,7 @@
  *   DIR/points/NNNN/    one folder per point: params.txt (every parameter), stats.txt,
  *                       hists.txt (histogram buckets), result.txt, host.txt
  *   DIR/results.csv     assembled from the points' result.txt, in point order
+ *   DIR/results.json    the same rows, typed (app_results_write_csv)
  *   DIR/plots/          NAME.gp NAME.dat NAME.png NAME.svg
  *
  * results.csv depends only on the manifest and the result.txt files, never on the
@@ -93,7 +94,19 @@ bool app_result_read(const char *point_dir, const app_manifest *m, size_t point,
 
 /* DIR/results.csv: the swept parameters, status, every metric any point reported (in
  * first-appearance order over the points), error. A point without result.txt is a
- * row with status error and error "not run". */
+ * row with status error and error "not run".
+ *
+ * Beside it, DIR/results.json: the same rows, typed, one point a line:
+ *   {"format": "iovsim results 1", "workload": "/abs/x.ini",
+ *    "parameters": [swept names, in column order], "metrics": [names, column order],
+ *    "points": [
+ *     {"point": 0, "parameters": {"io.path": "sriov", "traffic.vms": 4},
+ *      "status": "ok", "metrics": {"throughput_gbps": 9.41, "latency_ns_p50": null},
+ *      "error": null}, ...]}
+ * A parameter column is numbers when every value is one, else true/false when every
+ * value is, else strings. Metrics are the numbers result.txt holds, as written; nan
+ * (nothing to measure) is null; a metric the point did not report is left out, as its
+ * cell in results.csv is empty. "error" is null for a point that finished. */
 int app_results_write_csv(const char *dir, const app_manifest *m, sim_err *e);
 
 /* ---- reading a folder back (plots, regression checks) ------------------------------- */
@@ -109,6 +122,9 @@ size_t app_results_points(const app_results *r);
 bool app_results_ok(const app_results *r, size_t point);
 /* A parameter's canonical value at a point (params.txt), NULL when not recorded. */
 const char *app_results_param(const app_results *r, size_t point, const char *name);
+/* The parameters params.txt recorded at a finished point, in its order. */
+size_t app_results_params(const app_results *r, size_t point);
+const char *app_results_param_name(const app_results *r, size_t point, size_t i);
 bool app_results_metric(const app_results *r, size_t point, const char *name, double *out);
 /* Every metric name any point reported, first-appearance order. */
 size_t app_results_metric_names(const app_results *r);

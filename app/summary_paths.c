@@ -1,7 +1,15 @@
 /* The comparison a net sweep was run for, as text: for each traffic pattern the paths
  * side by side at one VM with the smallest and the largest packets swept, then the
- * aggregate throughput of each path against the number of VMs. Everything comes from
- * the results folder (results.h), so it can be redrawn from any finished folder. */
+ * aggregate throughput of each path against the number of VMs, TCP-like streams, queue
+ * pairs, and latency against load. Everything comes from the results folder
+ * (results.h), so it can be redrawn from any finished folder.
+ *
+ * A table cell is one point, found by the parameters the tables show (path, pattern,
+ * frame size, VMs, datagrams or TCP-like, queue pairs, load). A swept parameter they do
+ * not show would make several points one cell: when points differ only in such axes,
+ * the tables are printed once for each combination of their values, named. The text
+ * ends by saying what the tables leave out: axes that vary with the cells, points in
+ * no table, failed points. */
 #include "app/summary.h"
 
 #include <math.h>
@@ -10,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/strlist.h"
 #include "host/iopath/path.h"
 #include "sim/alloc.h"
 
@@ -21,6 +30,15 @@ typedef struct row {
     double load; /* traffic.offered_gbps, rr: traffic.rr_requests_per_s (0: as fast as it
                   * goes, rr: closed loop) */
 } row;
+
+/* The tables of one set of rows, and which points they showed (by point number). */
+typedef struct view {
+    FILE *t;
+    const app_results *r;
+    const row *rows;
+    size_t nr;
+    bool *shown;
+} view;
 
 static const char *const patterns[] = {"stream_tx", "stream_rx", "bidir", "rr", "inter_vm"};
 #define PATTERN_RR 3 /* patterns[PATTERN_RR] is "rr" */
@@ -43,10 +61,12 @@ static int path_of(const char *v)
     return -1;
 }
 
-static double metric(const app_results *r, size_t pt, const char *name)
+/* Metric `name` of the point of row w, which is then one the tables showed. */
+static double metric(const view *v, const row *w, const char *name)
 {
-    double v;
-    return app_results_metric(r, pt, name, &v) ? v : NAN;
+    double x;
+    v->shown[w->point] = true;
+    return app_results_metric(v->r, w->point, name, &x) ? x : NAN;
 }
 
 /* Engineering-style numbers that fit a column: 1.23M, 456k, 7.89. */
@@ -70,7 +90,7 @@ static void table_header(FILE *t)
             "cyc/pkt", "cyc/pkt", "cyc/pkt", "", "", "");
 }
 
-static void table_row(FILE *t, const app_results *r, const row *w)
+static void table_row(const view *v, const row *w)
 {
     static const char *const m[] = {"throughput_gbps",      "throughput_mpps",    "latency_ns_p50",
                                     "latency_ns_p99",       "guest_cycles_per_pkt", "hv_cycles_per_pkt",
@@ -78,12 +98,12 @@ static void table_row(FILE *t, const app_results *r, const row *w)
                                     "drops"};
     char c[10][16];
     for (size_t i = 0; i < 10; i++) {
-        double v = metric(r, w->point, m[i]);
+        double x = metric(v, w, m[i]);
         if (i == 2 || i == 3)
-            v /= 1000.0;
-        num(c[i], sizeof c[i], v);
+            x /= 1000.0;
+        num(c[i], sizeof c[i], x);
     }
-    fprintf(t, "  %-12s %8s %8s %9s %9s %8s %8s %8s %9s %9s %7s\n",
+    fprintf(v->t, "  %-12s %8s %8s %9s %9s %8s %8s %8s %9s %9s %7s\n",
             path_kind_name((path_kind)w->path), c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7],
             c[8], c[9]);
 }
@@ -112,98 +132,99 @@ static size_t distinct(const row *rows, size_t n, size_t off, unsigned *out)
 
 /* The point of a path, pattern, frame size and VM count with datagrams or any TCP-like
  * message size (tcp), the queue pairs and the offered load (0: as fast as it goes). */
-static const row *find_load(const row *rows, size_t n, int path, int pattern, unsigned bytes,
-                            unsigned vms, bool tcp, unsigned queues, double load)
+static const row *find_load(const view *v, int path, int pattern, unsigned bytes, unsigned vms,
+                            bool tcp, unsigned queues, double load)
 {
-    for (size_t i = 0; i < n; i++)
-        if (rows[i].path == path && rows[i].pattern == pattern && rows[i].bytes == bytes &&
-            rows[i].vms == vms && (rows[i].msg != 0) == tcp && rows[i].queues == queues &&
-            rows[i].load == load)
-            return &rows[i];
+    for (size_t i = 0; i < v->nr; i++) {
+        const row *w = &v->rows[i];
+        if (w->path == path && w->pattern == pattern && w->bytes == bytes && w->vms == vms &&
+            (w->msg != 0) == tcp && w->queues == queues && w->load == load)
+            return w;
+    }
     return NULL;
 }
 
-static const row *find_at(const row *rows, size_t n, int path, int pattern, unsigned bytes,
-                          unsigned vms, bool tcp, unsigned queues)
+static const row *find_at(const view *v, int path, int pattern, unsigned bytes, unsigned vms,
+                          bool tcp, unsigned queues)
 {
-    return find_load(rows, n, path, pattern, bytes, vms, tcp, queues, 0.0);
+    return find_load(v, path, pattern, bytes, vms, tcp, queues, 0.0);
 }
 
 /* The datagram point (one queue pair) of a path, pattern, frame size and VM count. */
-static const row *find(const row *rows, size_t n, int path, int pattern, unsigned bytes,
-                       unsigned vms)
+static const row *find(const view *v, int path, int pattern, unsigned bytes, unsigned vms)
 {
-    return find_at(rows, n, path, pattern, bytes, vms, false, 1);
+    return find_at(v, path, pattern, bytes, vms, false, 1);
 }
 
 /* Aggregate throughput of each path against the number of VMs, largest frames. */
-static void section_vms(FILE *t, const app_results *r, const row *rows, size_t nr,
-                        unsigned bytes, const unsigned *vmss, size_t nv)
+static void section_vms(const view *v, unsigned bytes, const unsigned *vmss, size_t nv)
 {
+    FILE *t = v->t;
     for (size_t pat = 0; pat < N_PATTERNS; pat++) {
-            bool any = false;
-            for (size_t i = 0; i < nr && !any; i++)
-                any = rows[i].pattern == (int)pat && rows[i].bytes == bytes && rows[i].vms != vmss[0];
-            if (!any)
+        bool any = false;
+        for (size_t i = 0; i < v->nr && !any; i++)
+            any = v->rows[i].pattern == (int)pat && v->rows[i].bytes == bytes &&
+                  v->rows[i].vms != vmss[0];
+        if (!any)
+            continue;
+        fprintf(t,
+                "\n%s, %u-byte frames: Gb/s (in brackets: how busy each VM's vCPU core "
+                "is) against VMs:\n",
+                patterns[pat], bytes);
+        fprintf(t, "  %-12s", "path");
+        for (size_t j = 0; j < nv; j++)
+            fprintf(t, " %14u", vmss[j]);
+        fprintf(t, "\n");
+        for (int p = 0; p < PATH_KINDS; p++) {
+            bool has = false;
+            for (size_t j = 0; j < nv && !has; j++)
+                has = find(v, p, (int)pat, bytes, vmss[j]) != NULL;
+            if (!has)
                 continue;
-            fprintf(t, "\n%s, %u-byte frames: Gb/s (in brackets: how busy each VM's vCPU core "
-                    "is) against VMs:\n", patterns[pat], bytes);
-            fprintf(t, "  %-12s", "path");
-            for (size_t j = 0; j < nv; j++)
-                fprintf(t, " %14u", vmss[j]);
-            fprintf(t, "\n");
-            for (int p = 0; p < PATH_KINDS; p++) {
-                bool has = false;
-                for (size_t j = 0; j < nv && !has; j++)
-                    has = find(rows, nr, p, (int)pat, bytes, vmss[j]) != NULL;
-                if (!has)
-                    continue;
-                fprintf(t, "  %-12s", path_kind_name((path_kind)p));
-                for (size_t j = 0; j < nv; j++) {
-                    const row *w = find(rows, nr, p, (int)pat, bytes, vmss[j]);
-                    char cell[32] = "-";
-                    if (w)
-                        snprintf(cell, sizeof cell, "%.3g (%.2f)",
-                                 metric(r, w->point, "throughput_gbps"),
-                                 metric(r, w->point, "vm_cpu_util"));
-                    fprintf(t, " %14s", cell);
-                }
-                fprintf(t, "\n");
+            fprintf(t, "  %-12s", path_kind_name((path_kind)p));
+            for (size_t j = 0; j < nv; j++) {
+                const row *w = find(v, p, (int)pat, bytes, vmss[j]);
+                char cell[32] = "-";
+                if (w)
+                    snprintf(cell, sizeof cell, "%.3g (%.2f)", metric(v, w, "throughput_gbps"),
+                             metric(v, w, "vm_cpu_util"));
+                fprintf(t, " %14s", cell);
             }
+            fprintf(t, "\n");
         }
+    }
 }
 
 /* TCP-like streams (traffic.msg_bytes > 0): each path at one VM, one queue pair. */
-static void section_tcp(FILE *t, const app_results *r, const row *rows, size_t nr,
-                        unsigned bytes, unsigned vms)
+static void section_tcp(const view *v, unsigned bytes, unsigned vms)
 {
     for (size_t pat = 0; pat < N_PATTERNS; pat++) {
         bool any = false;
         for (int p = 0; p < PATH_KINDS && !any; p++)
-            any = find_at(rows, nr, p, (int)pat, bytes, vms, true, 1) != NULL;
+            any = find_at(v, p, (int)pat, bytes, vms, true, 1) != NULL;
         if (!any)
             continue;
-        fprintf(t, "\n%s, TCP-like messages in %u-byte frames with offloads, %u VM%s:\n",
+        fprintf(v->t, "\n%s, TCP-like messages in %u-byte frames with offloads, %u VM%s:\n",
                 patterns[pat], bytes, vms, vms == 1 ? "" : "s");
-        table_header(t);
+        table_header(v->t);
         for (int p = 0; p < PATH_KINDS; p++) {
-            const row *w = find_at(rows, nr, p, (int)pat, bytes, vms, true, 1);
+            const row *w = find_at(v, p, (int)pat, bytes, vms, true, 1);
             if (w)
-                table_row(t, r, w);
+                table_row(v, w);
         }
     }
 }
 
 /* Datagram throughput of each path against its queue pairs per VM, smallest frames. */
-static void section_queues(FILE *t, const app_results *r, const row *rows, size_t nr,
-                           unsigned bytes, unsigned vms)
+static void section_queues(const view *v, unsigned bytes, unsigned vms)
 {
-    unsigned *qs = sim_xcalloc(nr, sizeof *qs);
-    size_t nq = distinct(rows, nr, offsetof(row, queues), qs);
+    FILE *t = v->t;
+    unsigned *qs = sim_xcalloc(v->nr, sizeof *qs);
+    size_t nq = distinct(v->rows, v->nr, offsetof(row, queues), qs);
     for (size_t pat = 0; nq > 1 && pat < N_PATTERNS; pat++) {
         bool any = false;
         for (int p = 0; p < PATH_KINDS && !any; p++)
-            any = find_at(rows, nr, p, (int)pat, bytes, vms, false, qs[nq - 1]) != NULL;
+            any = find_at(v, p, (int)pat, bytes, vms, false, qs[nq - 1]) != NULL;
         if (!any)
             continue;
         fprintf(t, "\n%s, %u-byte frames, %u VM%s: Mpps against queue pairs per VM:\n",
@@ -213,14 +234,14 @@ static void section_queues(FILE *t, const app_results *r, const row *rows, size_
             fprintf(t, " %8u", qs[j]);
         fprintf(t, "\n");
         for (int p = 0; p < PATH_KINDS; p++) {
-            if (!find_at(rows, nr, p, (int)pat, bytes, vms, false, qs[0]))
+            if (!find_at(v, p, (int)pat, bytes, vms, false, qs[0]))
                 continue;
             fprintf(t, "  %-12s", path_kind_name((path_kind)p));
             for (size_t j = 0; j < nq; j++) {
-                const row *w = find_at(rows, nr, p, (int)pat, bytes, vms, false, qs[j]);
+                const row *w = find_at(v, p, (int)pat, bytes, vms, false, qs[j]);
                 char cell[16] = "-";
                 if (w)
-                    num(cell, sizeof cell, metric(r, w->point, "throughput_mpps"));
+                    num(cell, sizeof cell, metric(v, w, "throughput_mpps"));
                 fprintf(t, " %8s", cell);
             }
             fprintf(t, "\n");
@@ -238,17 +259,17 @@ static int cmp_double(const void *a, const void *b)
 /* Latency against offered load: each path at one pattern, frame size and VM count, one
  * queue pair, median and 99th percentile (us) at every load swept for that pattern
  * (offered Gb/s for streams, requests per second for rr). */
-static void section_load(FILE *t, const app_results *r, const row *rows, size_t nr, int pat,
-                         unsigned bytes, unsigned vms)
+static void section_load(const view *v, int pat, unsigned bytes, unsigned vms)
 {
-    double *loads = sim_xcalloc(nr, sizeof *loads);
+    FILE *t = v->t;
+    double *loads = sim_xcalloc(v->nr, sizeof *loads);
     size_t nl = 0;
-    for (size_t i = 0; i < nr; i++) {
-        bool seen = rows[i].load == 0 || rows[i].pattern != pat;
+    for (size_t i = 0; i < v->nr; i++) {
+        bool seen = v->rows[i].load == 0 || v->rows[i].pattern != pat;
         for (size_t j = 0; j < nl && !seen; j++)
-            seen = loads[j] == rows[i].load;
+            seen = loads[j] == v->rows[i].load;
         if (!seen)
-            loads[nl++] = rows[i].load;
+            loads[nl++] = v->rows[i].load;
     }
     qsort(loads, nl, sizeof *loads, cmp_double);
     if (nl > 64)
@@ -258,7 +279,7 @@ static void section_load(FILE *t, const app_results *r, const row *rows, size_t 
         const row *at[64] = {NULL};
         bool any = false;
         for (size_t j = 0; j < nl; j++)
-            if ((at[j] = find_load(rows, nr, p, pat, bytes, vms, false, 1, loads[j])))
+            if ((at[j] = find_load(v, p, pat, bytes, vms, false, 1, loads[j])))
                 any = true;
         if (!any)
             continue;
@@ -278,8 +299,8 @@ static void section_load(FILE *t, const app_results *r, const row *rows, size_t 
         for (size_t j = 0; j < nl; j++) {
             char a[16] = "-", b[16] = "-", cell[40];
             if (at[j]) {
-                num(a, sizeof a, metric(r, at[j]->point, "latency_ns_p50") / 1000.0);
-                num(b, sizeof b, metric(r, at[j]->point, "latency_ns_p99") / 1000.0);
+                num(a, sizeof a, metric(v, at[j], "latency_ns_p50") / 1000.0);
+                num(b, sizeof b, metric(v, at[j], "latency_ns_p99") / 1000.0);
             }
             snprintf(cell, sizeof cell, "%s/%s", a, b);
             fprintf(t, " %13s", cell);
@@ -289,13 +310,55 @@ static void section_load(FILE *t, const app_results *r, const row *rows, size_t 
     free(loads);
 }
 
-int app_summary_paths(const app_results *r, char **out, sim_err *e)
+/* Every table of the rows of v: for each pattern the paths side by side at the first
+ * VM count with the smallest and the largest frames, then the sections. */
+static void tables(const view *v)
 {
-    size_t n = app_results_points(r), nr = 0;
-    row *rows = sim_xcalloc(n, sizeof *rows);
+    FILE *t = v->t;
+    unsigned *sizes = sim_xcalloc(v->nr, sizeof *sizes), *vmss = sim_xcalloc(v->nr, sizeof *vmss);
+    size_t ns = distinct(v->rows, v->nr, offsetof(row, bytes), sizes);
+    size_t nv = distinct(v->rows, v->nr, offsetof(row, vms), vmss);
+    unsigned pick[2] = {sizes[0], sizes[ns - 1]};
+    for (size_t pat = 0; pat < N_PATTERNS; pat++)
+        for (size_t k = 0; k < (ns > 1 ? 2u : 1u); k++) {
+            bool any = false;
+            for (int p = 0; p < PATH_KINDS && !any; p++)
+                any = find(v, p, (int)pat, pick[k], vmss[0]) != NULL;
+            if (!any)
+                continue;
+            fprintf(t, "\n%s, %u-byte frames, %u VM%s:\n", patterns[pat], pick[k], vmss[0],
+                    vmss[0] == 1 ? "" : "s");
+            table_header(t);
+            for (int p = 0; p < PATH_KINDS; p++) {
+                const row *w = find(v, p, (int)pat, pick[k], vmss[0]);
+                if (w)
+                    table_row(v, w);
+            }
+        }
+    if (nv > 1)
+        section_vms(v, sizes[ns - 1], vmss, nv);
+    section_tcp(v, sizes[ns - 1], vmss[0]);
+    section_queues(v, sizes[0], vmss[0]);
+    for (size_t pat = 0; pat < N_PATTERNS; pat++)
+        for (size_t k = 0; k < ns; k++)
+            for (size_t j = 0; j < nv; j++)
+                section_load(v, (int)pat, sizes[k], vmss[j]);
+    free(sizes);
+    free(vmss);
+}
+
+/* The rows of the finished points of the kind; *failed counts the points that did not
+ * finish. */
+static row *collect_rows(const app_results *r, size_t *nr, size_t *failed)
+{
+    size_t n = app_results_points(r);
+    row *rows = sim_xcalloc(n ? n : 1, sizeof *rows);
+    *nr = *failed = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!app_results_ok(r, i))
+        if (!app_results_ok(r, i)) {
+            (*failed)++;
             continue;
+        }
         const char *kind = app_results_param(r, i, "workload.kind");
         if (!kind || strcmp(kind, "paths"))
             continue;
@@ -315,16 +378,157 @@ int app_summary_paths(const app_results *r, char **out, sim_err *e)
         const char *o = app_results_param(
             r, i, w.pattern == PATTERN_RR ? "traffic.rr_requests_per_s" : "traffic.offered_gbps");
         w.load = o ? strtod(o, NULL) : 0.0;
-        rows[nr++] = w;
+        rows[(*nr)++] = w;
     }
+    return rows;
+}
+
+/* Orders rows by the cell they would take (the parameters the tables show), then by
+ * point. */
+static int cmp_cell(const void *a, const void *b)
+{
+    const row *x = a, *y = b;
+    if (x->path != y->path)
+        return x->path < y->path ? -1 : 1;
+    if (x->pattern != y->pattern)
+        return x->pattern < y->pattern ? -1 : 1;
+    if (x->bytes != y->bytes)
+        return x->bytes < y->bytes ? -1 : 1;
+    if (x->vms != y->vms)
+        return x->vms < y->vms ? -1 : 1;
+    if ((x->msg != 0) != (y->msg != 0))
+        return x->msg == 0 ? -1 : 1;
+    if (x->queues != y->queues)
+        return x->queues < y->queues ? -1 : 1;
+    if (x->load != y->load)
+        return x->load < y->load ? -1 : 1;
+    return (x->point > y->point) - (x->point < y->point);
+}
+
+static bool same_cell(const row *x, const row *y)
+{
+    row a = *x, b = *y;
+    a.point = b.point = 0;
+    return cmp_cell(&a, &b) == 0;
+}
+
+/* The swept parameters the tables do not show, by what they do to the cells: `split`
+ * those in which two points of one cell differ (the tables are printed once for each
+ * combination of their values), `follow` those that vary but take one value in each
+ * cell (the cells stay true; a note names them). */
+static void hidden_axes(const app_results *r, const row *rows, size_t nr, bool *split, bool *follow)
+{
+    const app_manifest *m = app_results_manifest(r);
+    size_t na = app_manifest_axes(m);
+    row *sorted = sim_xcalloc(nr, sizeof *sorted);
+    memcpy(sorted, rows, nr * sizeof *rows);
+    qsort(sorted, nr, sizeof *sorted, cmp_cell);
+    for (size_t a = 0; a < na; a++) {
+        split[a] = follow[a] = false;
+        for (size_t i = 1; i < nr && !split[a]; i++) {
+            bool same = !strcmp(app_manifest_value(m, sorted[i].point, a),
+                                app_manifest_value(m, sorted[0].point, a));
+            follow[a] = follow[a] || !same;
+            split[a] = same_cell(&sorted[i - 1], &sorted[i]) &&
+                       strcmp(app_manifest_value(m, sorted[i - 1].point, a),
+                              app_manifest_value(m, sorted[i].point, a));
+        }
+    }
+    free(sorted);
+    /* What the tables show is no note. */
+    static const char *const shown[] = {"io.path",
+                                        "traffic.pattern",
+                                        "traffic.packet_bytes",
+                                        "traffic.vms",
+                                        "traffic.msg_bytes",
+                                        "io.queues",
+                                        "traffic.offered_gbps",
+                                        "traffic.rr_requests_per_s"};
+    for (size_t a = 0; a < na; a++)
+        for (size_t k = 0; k < sizeof shown / sizeof shown[0]; k++)
+            if (!split[a] && !strcmp(app_manifest_axis(m, a), shown[k]))
+                follow[a] = false;
+    for (size_t a = 0; a < na; a++)
+        follow[a] = follow[a] && !split[a];
+}
+
+/* "name = value, name = value" of the split axes at point pt. */
+static char *group_name(const app_manifest *m, const bool *split, size_t pt)
+{
+    char *s = NULL;
+    size_t len = 0;
+    FILE *f = sim_xopen_memstream(&s, &len);
+    const char *sep = "";
+    for (size_t a = 0; a < app_manifest_axes(m); a++)
+        if (split[a]) {
+            fprintf(f, "%s%s = %s", sep, app_manifest_axis(m, a), app_manifest_value(m, pt, a));
+            sep = ", ";
+        }
+    fclose(f);
+    return s;
+}
+
+/* Names the axes flagged in `which`, "a, b and c". */
+static void list_axes(FILE *t, const app_manifest *m, const bool *which)
+{
+    size_t n = 0, k = 0;
+    for (size_t a = 0; a < app_manifest_axes(m); a++)
+        n += which[a];
+    for (size_t a = 0; a < app_manifest_axes(m); a++)
+        if (which[a]) {
+            k++;
+            fprintf(t, "%s%s", k == 1 ? "" : k == n ? " and " : ", ", app_manifest_axis(m, a));
+        }
+}
+
+/* The tables once for each combination of the split axes' values, in point order. */
+static void grouped_tables(FILE *t, const app_results *r, const row *rows, size_t nr,
+                           const bool *split, bool *shown)
+{
+    const app_manifest *m = app_results_manifest(r);
+    app_strlist names = {0};
+    size_t *group = sim_xcalloc(nr, sizeof *group);
+    for (size_t i = 0; i < nr; i++) {
+        char *name = group_name(m, split, rows[i].point);
+        group[i] = app_strlist_add(&names, name);
+        free(name);
+    }
+    row *part = sim_xcalloc(nr, sizeof *part);
+    for (size_t g = 0; g < names.n; g++) {
+        size_t np = 0;
+        for (size_t i = 0; i < nr; i++)
+            if (group[i] == g)
+                part[np++] = rows[i];
+        if (names.n > 1 || *names.v[g])
+            fprintf(t, "\n==== %s ====\n", names.v[g]);
+        view v = {t, r, part, np, shown};
+        tables(&v);
+    }
+    free(part);
+    free(group);
+    app_strlist_free(&names);
+}
+
+int app_summary_paths(const app_results *r, char **out, sim_err *e)
+{
+    size_t nr, failed;
+    row *rows = collect_rows(r, &nr, &failed);
     if (!nr) {
         free(rows);
         *out = NULL;
         return 0;
     }
-    unsigned *sizes = sim_xcalloc(nr, sizeof *sizes), *vmss = sim_xcalloc(nr, sizeof *vmss);
-    size_t ns = distinct(rows, nr, offsetof(row, bytes), sizes);
-    size_t nv = distinct(rows, nr, offsetof(row, vms), vmss);
+    const app_manifest *m = app_results_manifest(r);
+    size_t na = app_manifest_axes(m);
+    bool *split = sim_xcalloc(na + 1, sizeof *split), *follow = sim_xcalloc(na + 1, sizeof *follow);
+    hidden_axes(r, rows, nr, split, follow);
+    size_t n_split = 0;
+    bool any_follow = false;
+    for (size_t a = 0; a < na; a++) {
+        n_split += split[a];
+        any_follow = any_follow || follow[a];
+    }
+    bool *shown = sim_xcalloc(app_results_points(r), sizeof *shown);
     char *text = NULL;
     size_t len = 0;
     FILE *t = sim_xopen_memstream(&text, &len);
@@ -332,33 +536,31 @@ int app_summary_paths(const app_results *r, char **out, sim_err *e)
     fprintf(t, "(cycles per packet that arrived, split by who spent them; latency: request to "
             "response for rr, partner to application for received traffic, application to "
             "partner for sent traffic)\n");
-    unsigned pick[2] = {sizes[0], sizes[ns - 1]};
-    for (size_t pat = 0; pat < N_PATTERNS; pat++)
-        for (size_t k = 0; k < (ns > 1 ? 2u : 1u); k++) {
-            bool any = false;
-            for (int p = 0; p < PATH_KINDS && !any; p++)
-                any = find(rows, nr, p, (int)pat, pick[k], vmss[0]) != NULL;
-            if (!any)
-                continue;
-            fprintf(t, "\n%s, %u-byte frames, %u VM%s:\n", patterns[pat], pick[k], vmss[0],
-                    vmss[0] == 1 ? "" : "s");
-            table_header(t);
-            for (int p = 0; p < PATH_KINDS; p++) {
-                const row *w = find(rows, nr, p, (int)pat, pick[k], vmss[0]);
-                if (w)
-                    table_row(t, r, w);
-            }
-        }
-    if (nv > 1)
-        section_vms(t, r, rows, nr, sizes[ns - 1], vmss, nv);
-    section_tcp(t, r, rows, nr, sizes[ns - 1], vmss[0]);
-    section_queues(t, r, rows, nr, sizes[0], vmss[0]);
-    for (size_t pat = 0; pat < N_PATTERNS; pat++)
-        for (size_t k = 0; k < ns; k++)
-            for (size_t v = 0; v < nv; v++)
-                section_load(t, r, rows, nr, (int)pat, sizes[k], vmss[v]);
-    free(sizes);
-    free(vmss);
+    if (n_split) {
+        fprintf(t, "The tables do not show ");
+        list_axes(t, m, split);
+        fprintf(t, ": they are printed once for each %s, named.\n",
+                n_split == 1 ? "of its values" : "combination of their values");
+    }
+    grouped_tables(t, r, rows, nr, split, shown);
+    size_t n_shown = 0;
+    for (size_t i = 0; i < app_results_points(r); i++)
+        n_shown += shown[i];
+    fprintf(t, "\n");
+    if (any_follow) {
+        fprintf(t, "Also swept but not shown, one value in each cell: ");
+        list_axes(t, m, follow);
+        fprintf(t, " (results.csv has it).\n");
+    }
+    if (n_shown < nr)
+        fprintf(t, "In the tables: %zu of the %zu points; results.csv has every point.\n", n_shown,
+                nr);
+    if (failed)
+        fprintf(t, "Left out: %zu point%s that did not finish (results.csv says why).\n", failed,
+                failed == 1 ? "" : "s");
+    free(shown);
+    free(split);
+    free(follow);
     free(rows);
     fclose(t);
     *out = text;

@@ -684,6 +684,8 @@ int app_sweep_run(const sim_model_ops *ops, const app_workload *w, const sim_par
     if (o->out_dir)
         snprintf(s.out_dir, sizeof s.out_dir, "%s", o->out_dir);
     int rc = 2;
+    if (app_workload_check(w, e) < 0)
+        goto out;
     if (o->one_point && o->point >= s.n_points) {
         sim_err_set(e, "--point %zu: the workload has %zu point%s (0 to %zu)", o->point,
                     s.n_points, s.n_points == 1 ? "" : "s", s.n_points - 1);

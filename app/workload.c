@@ -47,6 +47,17 @@ typedef struct plot {
     int file;
 } plot;
 
+/* [sweep] zip (or --zip): axes that take their values together, the i-th of each at
+ * once, as one dimension of the product. The names are checked parameters; that each
+ * is swept, with as many values as the others, is checked once everything is read
+ * (app_workload_check), since the zip may come before its axes. */
+typedef struct zip_group {
+    char **names;
+    size_t n;
+    char *where;
+    int file;
+} zip_group;
+
 /* [sweep] exclude: a point is left out when every condition of one rule holds. */
 typedef struct excl_cond {
     char *name, *value;
@@ -74,6 +85,10 @@ struct app_workload {
     char *excl_text, *excl_where;
     size_t *kept; /* with exclusions: the product's index of each point */
     size_t n_kept;
+    zip_group *zips;
+    size_t n_zips;
+    size_t *stride; /* per axis (update_strides) */
+    size_t total;   /* the product's points (update_points) */
 };
 
 /* ---- small helpers ---- */
@@ -128,6 +143,7 @@ static app_workload *new_workload(const char *path)
     const char *name = slash ? slash + 1 : path ? path : "";
     const char *dot = strrchr(name, '.');
     w->base = dot && dot != name ? sim_xstrndup(name, (size_t)(dot - name)) : sim_xstrdup(name);
+    w->total = 1;
     return w;
 }
 
@@ -149,6 +165,14 @@ static void free_excl(app_workload *w)
     w->excl_text = w->excl_where = NULL;
     w->kept = NULL;
     w->n_kept = 0;
+}
+
+static void free_zip(zip_group *z)
+{
+    for (size_t i = 0; i < z->n; i++)
+        free(z->names[i]);
+    free(z->names);
+    free(z->where);
 }
 
 app_workload *app_workload_empty(void)
@@ -176,12 +200,16 @@ void app_workload_destroy(app_workload *w)
     free(w->file_path);
     free(w->file_at);
     free_excl(w);
+    for (size_t i = 0; i < w->n_zips; i++)
+        free_zip(&w->zips[i]);
+    free(w->zips);
+    free(w->stride);
     free(w->path);
     free(w->base);
     free(w);
 }
 
-static item *find_setting(app_workload *w, const char *name)
+static item *find_setting(const app_workload *w, const char *name)
 {
     for (size_t i = 0; i < w->n_settings; i++)
         if (!strcmp(w->settings[i].s.name, name))
@@ -189,7 +217,7 @@ static item *find_setting(app_workload *w, const char *name)
     return NULL;
 }
 
-static sweep_axis *find_axis(app_workload *w, const char *name)
+static sweep_axis *find_axis(const app_workload *w, const char *name)
 {
     for (size_t i = 0; i < w->n_axes; i++)
         if (!strcmp(w->axes[i].name, name))
@@ -219,6 +247,114 @@ static void remove_axis(app_workload *w, sweep_axis *a)
     w->n_axes--;
 }
 
+/* ---- zipped axes and the product's dimensions ---- */
+
+/* The zip group naming `name`, or NULL. */
+static const zip_group *zip_of(const app_workload *w, const char *name)
+{
+    for (size_t g = 0; g < w->n_zips; g++)
+        for (size_t i = 0; i < w->zips[g].n; i++)
+            if (!strcmp(w->zips[g].names[i], name))
+                return &w->zips[g];
+    return NULL;
+}
+
+/* Takes `name` out of every zip group but those from `keep_file` (FROM_COMMAND_LINE:
+ * keeps none): a later file's or the command line's setting or zip wins over an
+ * earlier one. A group left with one name pairs nothing and goes. */
+static void unzip(app_workload *w, const char *name, int keep_file)
+{
+    for (size_t g = 0; g < w->n_zips;) {
+        zip_group *z = &w->zips[g];
+        bool keep = keep_file != FROM_COMMAND_LINE && z->file == keep_file;
+        for (size_t i = 0; i < z->n && !keep; i++)
+            if (!strcmp(z->names[i], name)) {
+                free(z->names[i]);
+                memmove(&z->names[i], &z->names[i + 1], (z->n - i - 1) * sizeof *z->names);
+                z->n--;
+                break;
+            }
+        if (z->n >= 2) {
+            g++;
+            continue;
+        }
+        free_zip(z);
+        memmove(z, z + 1, (w->n_zips - g - 1) * sizeof *z);
+        w->n_zips--;
+    }
+}
+
+/* The axis that leads axis a's dimension of the product: the first axis in file order
+ * zipped with it, or a itself. */
+static size_t leader(const app_workload *w, size_t a)
+{
+    const zip_group *z = zip_of(w, w->axes[a].name);
+    for (size_t b = 0; z && b < a; b++)
+        if (zip_of(w, w->axes[b].name) == z)
+            return b;
+    return a;
+}
+
+/* The points of the product of the dimensions (zipped axes make one), with axis `name`
+ * taken to have `n` values, added if there is no such axis yet (NULL: the axes as they
+ * are). A dimension counts its longest axis (its axes have one length once checked).
+ * Saturates rather than wrap. */
+static uint64_t product(const app_workload *w, const char *name, size_t n)
+{
+    size_t *len = sim_xcalloc(w->n_axes + 1, sizeof *len);
+    bool found = false;
+    for (size_t a = 0; a < w->n_axes; a++) {
+        size_t na = w->axes[a].n, l = leader(w, a);
+        if (name && !strcmp(w->axes[a].name, name)) {
+            na = n;
+            found = true;
+        }
+        if (na > len[l])
+            len[l] = na;
+    }
+    if (name && !found) {
+        size_t l = w->n_axes;
+        const zip_group *z = zip_of(w, name);
+        for (size_t b = 0; z && b < w->n_axes && l == w->n_axes; b++)
+            if (zip_of(w, w->axes[b].name) == z)
+                l = leader(w, b);
+        if (n > len[l])
+            len[l] = n;
+    }
+    uint64_t total = 1;
+    for (size_t d = 0; d <= w->n_axes; d++)
+        if (len[d])
+            total = total > UINT64_MAX / len[d] ? UINT64_MAX : total * len[d];
+    free(len);
+    return total;
+}
+
+/* Each axis's stride in the product, the last dimension varying fastest: recomputed
+ * whenever the axes or the zips change (update_points). */
+static void update_strides(app_workload *w)
+{
+    w->stride = sim_xreallocarray(w->stride, w->n_axes ? w->n_axes : 1, sizeof *w->stride);
+    size_t stride = 1;
+    for (size_t a = w->n_axes; a-- > 0;) {
+        if (leader(w, a) != a)
+            continue;
+        w->stride[a] = stride;
+        size_t len = 0;
+        for (size_t b = a; b < w->n_axes; b++)
+            if (leader(w, b) == a && w->axes[b].n > len)
+                len = w->axes[b].n;
+        stride *= len;
+    }
+    for (size_t a = 0; a < w->n_axes; a++)
+        w->stride[a] = w->stride[leader(w, a)];
+}
+
+/* The index of the value axis `a` takes at point `pt` of the product. */
+static size_t value_index(const app_workload *w, size_t a, size_t pt)
+{
+    return pt / w->stride[a] % w->axes[a].n;
+}
+
 /* A fixed value; a later file or --set wins over what came before, including a sweep
  * of the same parameter. The value has been checked. */
 static int add_setting(app_workload *w, const char *name, const char *value, const char *where,
@@ -233,6 +369,7 @@ static int add_setting(app_workload *w, const char *name, const char *value, con
         over = chain(a->where, a->over);
         remove_axis(w, a);
     }
+    unzip(w, name, file);
     item *old = find_setting(w, name);
     if (old) {
         over = chain(old->s.where, old->s.over);
@@ -242,26 +379,6 @@ static int add_setting(app_workload *w, const char *name, const char *value, con
     w->settings[w->n_settings] = make_item(name, value, where, file);
     w->settings[w->n_settings++].s.over = over;
     return 0;
-}
-
-/* The points of the product of the axes, leaving out axis `name` (NULL: none). */
-static size_t points_without(const app_workload *w, const char *name)
-{
-    size_t n = 1;
-    for (size_t i = 0; i < w->n_axes; i++)
-        if (!name || strcmp(w->axes[i].name, name))
-            n *= w->axes[i].n;
-    return n;
-}
-
-/* The index of the value axis `a` takes at point `pt` of the product: the last axis
- * varies fastest. */
-static size_t value_index(const app_workload *w, size_t a, size_t pt)
-{
-    size_t stride = 1;
-    for (size_t b = a + 1; b < w->n_axes; b++)
-        stride *= w->axes[b].n;
-    return pt / stride % w->axes[a].n;
 }
 
 /* Takes ownership of *a. An axis for a parameter that already has one replaces it in
@@ -276,9 +393,9 @@ static int add_axis(app_workload *w, sweep_axis *a, sim_err *e)
         return -1;
     }
     assert(a->n > 0);
-    /* The other axes' product was checked as they came, and an axis holds at most
-     * 100000 values: the product fits 64 bits. */
-    uint64_t others = points_without(w, a->name), total = others * a->n;
+    /* The zips known so far count: one that comes after its axes in a file does not
+     * make room for them here. */
+    uint64_t total = product(w, a->name, a->n);
     if (total > MAX_POINTS) {
         sim_err_set(e, "%s: sweep axis '%s' (%zu values): the sweep would have %" PRIu64
                        " points, more than the %u one sweep may have",
@@ -353,7 +470,102 @@ void app_workload_add_plot_key(app_workload *w, const char *plot_name, const cha
     pl->keys[pl->n++] = make_item(key, value, where, file);
 }
 
-/* ---- sweep exclusions ---- */
+/* ---- sweep exclusions and zips ---- */
+
+static int unknown_parameter(const sim_params *p, const char *where, const char *what,
+                             const char *name, sim_err *e)
+{
+    const char *near = sim_params_suggest(p, name);
+    return sim_err_set(e, "%s: %sunknown parameter '%s'%s%s%s", where, what, name,
+                       near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+}
+
+/* What a zip's messages say after where it is: "FILE:LINE: zip: ...", "--zip: ...". */
+static const char *zip_what(const char *where) { return where[0] == '-' ? "" : "zip: "; }
+
+/* "A, B | C, D": groups separated by '|', each two or more parameters separated by
+ * commas. A group takes its names out of any group before it (an earlier file's, or
+ * the file's for --zip). */
+int app_workload_add_zip(app_workload *w, const sim_params *p, const char *value, const char *where,
+                         int file, sim_err *e)
+{
+    app_strlist names = {0};
+    size_t *first = NULL, n_groups = 0; /* where each group starts in names */
+    int rc = 0;
+    for (const char *r = value; rc == 0;) {
+        const char *bar = strchr(r, '|');
+        const char *rend = bar ? bar : r + strlen(r);
+        first = sim_xreallocarray(first, n_groups + 1, sizeof *first);
+        first[n_groups++] = names.n;
+        for (const char *c = r; rc == 0 && c <= rend;) {
+            const char *comma = memchr(c, ',', (size_t)(rend - c));
+            const char *cend = comma ? comma : rend;
+            char *name = app_trimmed(c, (size_t)(cend - c));
+            if (!name[0])
+                rc = sim_err_set(e, "%s: %san empty name in '%s'", where, zip_what(where), value);
+            else if (!sim_params_exists(p, name))
+                rc = unknown_parameter(p, where, zip_what(where), name, e);
+            else if (app_strlist_has(&names, name))
+                rc = sim_err_set(e, "%s: %s'%s' is named twice", where, zip_what(where), name);
+            if (rc == 0)
+                app_strlist_push(&names, name);
+            else
+                free(name);
+            c = cend + 1;
+        }
+        if (rc == 0 && names.n - first[n_groups - 1] < 2)
+            rc = sim_err_set(e,
+                             "%s: %s'%.*s' pairs nothing: name two swept parameters or "
+                             "more, e.g. zip = A, B",
+                             where, zip_what(where), (int)(rend - r), r);
+        if (!bar)
+            break;
+        r = bar + 1;
+    }
+    for (size_t i = 0; rc == 0 && i < names.n; i++)
+        unzip(w, names.v[i], FROM_COMMAND_LINE);
+    for (size_t g = 0; rc == 0 && g < n_groups; g++) {
+        size_t end = g + 1 < n_groups ? first[g + 1] : names.n;
+        zip_group z = {sim_xcalloc(end - first[g], sizeof(char *)), end - first[g],
+                       sim_xstrdup(where), file};
+        for (size_t i = first[g]; i < end; i++)
+            z.names[i - first[g]] = sim_xstrdup(names.v[i]);
+        w->zips = grow(w->zips, w->n_zips, sizeof *w->zips);
+        w->zips[w->n_zips++] = z;
+    }
+    free(first);
+    app_strlist_free(&names);
+    return rc;
+}
+
+int app_workload_check(const app_workload *w, sim_err *e)
+{
+    for (size_t g = 0; g < w->n_zips; g++) {
+        const zip_group *z = &w->zips[g];
+        const sweep_axis *one = NULL;
+        for (size_t i = 0; i < z->n; i++) {
+            const sweep_axis *a = find_axis(w, z->names[i]);
+            const item *it = a ? NULL : find_setting(w, z->names[i]);
+            if (it)
+                return sim_err_set(e, "%s: %s'%s' is not swept: it is set at %s", z->where,
+                                   zip_what(z->where), z->names[i], it->s.where);
+            if (!a)
+                return sim_err_set(e,
+                                   "%s: %s'%s' is not swept (give it values in [sweep] "
+                                   "or with --sweep)",
+                                   z->where, zip_what(z->where), z->names[i]);
+            if (!one)
+                one = a;
+            else if (a->n != one->n)
+                return sim_err_set(e,
+                                   "%s: %sthe axes it pairs need as many values each: "
+                                   "'%s' has %zu (%s), '%s' has %zu (%s)",
+                                   z->where, zip_what(z->where), one->name, one->n, one->where,
+                                   a->name, a->n, a->where);
+        }
+    }
+    return 0;
+}
 
 /* "A=x, B!=y | C=z": rules separated by '|', each a list of conditions on parameters
  * (swept or fixed) that must all hold for a point to be left out. A later file's
@@ -389,12 +601,8 @@ int app_workload_set_exclude(app_workload *w, const sim_params *p, const char *v
             char *val = app_trimmed(eq + 1, (size_t)(t + tl - eq - 1));
             ru->c = grow(ru->c, ru->n, sizeof *ru->c);
             ru->c[ru->n++] = (excl_cond){name, val, neq};
-            if (!sim_params_exists(p, name)) {
-                const char *near = sim_params_suggest(p, name);
-                return sim_err_set(e, "%s: exclude: unknown parameter '%s'%s%s%s", where, name,
-                                   near ? " (did you mean '" : "", near ? near : "",
-                                   near ? "'?)" : "");
-            }
+            if (!sim_params_exists(p, name))
+                return unknown_parameter(p, where, "exclude: ", name, e);
             if (sim_params_check(p, name, val, where, e) < 0)
                 return -1;
             c = cend + 1;
@@ -414,15 +622,26 @@ static void canon(sim_params *q, const char *name, const char *text, char *buf, 
         sim_params_format(q, name, buf, len);
 }
 
-/* With an exclude: which points of the product remain, in product order. */
+/* The strides, and with an exclude, which points of the product remain, in product
+ * order. */
 static int update_points(app_workload *w, const sim_params *p, sim_err *e)
 {
     free(w->kept);
     w->kept = NULL;
     w->n_kept = 0;
+    update_strides(w);
+    uint64_t points = product(w, NULL, 0);
+    /* Each axis was counted as it came; a zip that takes axes apart can add points. */
+    if (points > MAX_POINTS) {
+        const char *where = w->n_zips ? w->zips[w->n_zips - 1].where : "--zip";
+        return sim_err_set(e,
+                           "%s: %sthe sweep would have %" PRIu64 " points, more than the %u "
+                           "one sweep may have",
+                           where, zip_what(where), points, MAX_POINTS);
+    }
+    size_t total = w->total = (size_t)points;
     if (!w->n_excl)
         return 0;
-    size_t total = points_without(w, NULL);
     sim_params *q = sim_params_clone(p);
     /* Per condition: the axis it reads (with a verdict per axis value), or its verdict
      * on the fixed value. */
@@ -493,7 +712,8 @@ static int update_points(app_workload *w, const sim_params *p, sim_err *e)
 app_workload *app_workload_load(const char *path, const sim_params *p, sim_err *e)
 {
     app_workload *w = new_workload(path);
-    if (app_workload_read_file(w, p, path, e) < 0 || update_points(w, p, e) < 0) {
+    if (app_workload_read_file(w, p, path, e) < 0 || app_workload_check(w, e) < 0 ||
+        update_points(w, p, e) < 0) {
         app_workload_destroy(w);
         return NULL;
     }
@@ -559,6 +779,13 @@ int app_workload_overrides(app_workload *w, const sim_params *p, const char *con
     return 0;
 }
 
+int app_workload_override_zip(app_workload *w, const sim_params *p, const char *names, sim_err *e)
+{
+    if (app_workload_add_zip(w, p, names, "--zip", FROM_COMMAND_LINE, e) < 0)
+        return -1;
+    return update_points(w, p, e);
+}
+
 /* ---- queries ---- */
 
 size_t app_workload_settings(const app_workload *w)
@@ -617,10 +844,7 @@ const char *app_workload_exclude_where(const app_workload *w)
     return w->excl_where;
 }
 
-size_t app_workload_points(const app_workload *w)
-{
-    return w->kept ? w->n_kept : points_without(w, NULL);
-}
+size_t app_workload_points(const app_workload *w) { return w->kept ? w->n_kept : w->total; }
 
 int app_workload_apply(const app_workload *w, size_t point, sim_params *p, sim_err *e)
 {

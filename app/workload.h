@@ -13,6 +13,11 @@
  *                                   (combinations that do not exist); several rules
  *                                   separated by '|'; conditions may name fixed
  *                                   parameters too
+ *   zip = iommu.iotlb_entries, iommu.iotlb_ways
+ *                                   these axes take their values together (the i-th
+ *                                   of each at once) as one dimension of the product,
+ *                                   where the first of them stands; each needs as
+ *                                   many values; several groups separated by '|' 
  *   [plot NAME]                     figure descriptions, kept as key/value pairs for
  *   x = ...                         the plotting code, which checks them
  *
@@ -49,8 +54,9 @@ app_workload *app_workload_empty(void);
 void app_workload_destroy(app_workload *w);
 
 /* Command-line overrides, applied after the file. `assignment` is "name=value" or
- * "name=list". --set on a swept parameter fixes it and removes that axis; --sweep
- * replaces an axis or adds one. */
+ * "name=list". --set on a swept parameter fixes it and removes that axis (and takes it
+ * out of its zip); --sweep replaces an axis or adds one; --zip pairs axes ("A, B", as
+ * the file's zip), taking them out of the file's zip. */
 int app_workload_override_set(app_workload *w, const sim_params *p, const char *assignment,
                               sim_err *e);
 int app_workload_override_sweep(app_workload *w, const sim_params *p, const char *assignment,
@@ -60,13 +66,20 @@ int app_workload_override_sweep(app_workload *w, const sim_params *p, const char
 int app_workload_overrides(app_workload *w, const sim_params *p, const char *const *sets,
                            size_t n_sets, const char *const *sweeps, size_t n_sweeps,
                            sim_err *e);
+int app_workload_override_zip(app_workload *w, const sim_params *p, const char *names, sim_err *e);
+/* What only the whole can show, once the overrides are in (one --sweep may change an
+ * axis that the next brings back in line): every zipped parameter is swept, with as
+ * many values as the others of its group. Loading checks the file's own; a sweep
+ * (app_sweep_run) checks again before anything runs. -1 with *e naming the zip. */
+int app_workload_check(const app_workload *w, sim_err *e);
 
 /* Fixed settings in the order they apply (includes first, then the file, then --set). */
 size_t app_workload_settings(const app_workload *w);
 const app_setting *app_workload_setting(const app_workload *w, size_t i);
 
 /* Sweep axes in file order; the points are their product, the last axis varying
- * fastest, less those an exclude leaves out. A workload without axes has one point. */
+ * fastest (zipped axes make one dimension, where the first of them stands), less those
+ * an exclude leaves out. A workload without axes has one point. */
 size_t app_workload_axes(const app_workload *w);
 const char *app_workload_axis_name(const app_workload *w, size_t axis);
 size_t app_workload_axis_len(const app_workload *w, size_t axis);

@@ -22,6 +22,10 @@ int app_workload_add_setting(app_workload *w, const sim_params *p, const char *n
 /* A sweep axis from its text (app/axis.h), replacing one of the same name. */
 int app_workload_add_axis(app_workload *w, const sim_params *p, const char *name,
                           const char *text, const char *where, int file, sim_err *e);
+/* [sweep] zip: groups of axes that advance together (app_workload_check checks them
+ * against the axes once all is read). */
+int app_workload_add_zip(app_workload *w, const sim_params *p, const char *value, const char *where,
+                         int file, sim_err *e);
 /* [sweep] exclude, replacing an earlier file's. */
 int app_workload_set_exclude(app_workload *w, const sim_params *p, const char *value,
                              const char *where, sim_err *e);

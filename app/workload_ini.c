@@ -171,6 +171,9 @@ static int process_key(file_ctx *c, const char *section, const char *name, const
     } else if (is_sweep && !strcmp(name, "exclude")) {
         remember_key(c, section, name, line);
         rc = app_workload_set_exclude(c->w, c->p, value, where, c->e);
+    } else if (is_sweep && !strcmp(name, "zip")) {
+        remember_key(c, section, name, line);
+        rc = app_workload_add_zip(c->w, c->p, value, where, c->file, c->e);
     } else if (is_sweep) {
         remember_key(c, section, name, line);
         rc = app_workload_add_axis(c->w, c->p, full, value, where, c->file, c->e);

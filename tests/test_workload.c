@@ -534,6 +534,94 @@ START_TEST(test_exclude)
 }
 END_TEST
 
+/* Zipped axes take their values together, as one dimension where the first of them
+ * stands; exclude reads them as any axis. */
+START_TEST(test_zip)
+{
+    app_workload *w = load_ok("zip.ini");
+    ck_assert_uint_eq(app_workload_axes(w), 3);
+    ck_assert_uint_eq(app_workload_points(w), 5);
+    static const struct {
+        uint64_t lanes, outstanding;
+        const char *kernel;
+    } want[] = {{1, 8, "systemc"},
+                {1, 8, "native"},
+                {2, 16, "systemc"},
+                {4, 32, "systemc"},
+                {4, 32, "native"}};
+    for (size_t i = 0; i < 5; i++) {
+        sim_params *q = applied(w, i);
+        ck_assert_uint_eq(sim_params_uint(q, "pcie.lanes"), want[i].lanes);
+        ck_assert_uint_eq(sim_params_uint(q, "dma.outstanding"), want[i].outstanding);
+        ck_assert_str_eq(sim_params_enum(q, "run.kernel"), want[i].kernel);
+        sim_params_destroy(q);
+    }
+    ck_assert_int_eq(app_workload_check(w, &e), 0);
+    /* One --sweep may leave a zip uneven until the next evens it. */
+    ck_assert_int_eq(app_workload_override_sweep(w, reg, "pcie.lanes=1,2", &e), 0);
+    ck_assert_int_eq(app_workload_check(w, &e), -1);
+    char want_msg[sizeof e.msg];
+    snprintf(want_msg, sizeof want_msg,
+             "%s:6: zip: the axes it pairs need as many values each: 'pcie.lanes' has 2 "
+             "(--sweep), 'dma.outstanding' has 3 (%s:7)",
+             fixture("zip.ini"), fixture("zip.ini"));
+    ck_assert_str_eq(e.msg, want_msg);
+    ck_assert_int_eq(app_workload_override_sweep(w, reg, "dma.outstanding=4,8", &e), 0);
+    ck_assert_int_eq(app_workload_check(w, &e), 0);
+    ck_assert_uint_eq(app_workload_points(w), 4);
+    /* --set takes a parameter out of its zip; --zip pairs others. */
+    ck_assert_int_eq(app_workload_override_set(w, reg, "pcie.lanes=8", &e), 0);
+    ck_assert_int_eq(app_workload_check(w, &e), 0);
+    ck_assert_uint_eq(app_workload_points(w), 4);
+    ck_assert_int_eq(app_workload_override_zip(w, reg, "dma.outstanding, run.kernel", &e), 0);
+    ck_assert_uint_eq(app_workload_points(w), 2);
+    sim_params *q = applied(w, 1);
+    ck_assert_uint_eq(sim_params_uint(q, "dma.outstanding"), 8);
+    ck_assert_str_eq(sim_params_enum(q, "run.kernel"), "native");
+    sim_params_destroy(q);
+    ck_assert_int_eq(app_workload_override_zip(w, reg, "dma.outstandin, run.kernel", &e), -1);
+    ck_assert_str_eq(e.msg, "--zip: unknown parameter 'dma.outstandin' (did you mean "
+                            "'dma.outstanding'?)");
+    ck_assert_int_eq(app_workload_override_zip(w, reg, "run.kernel", &e), -1);
+    ck_assert_str_eq(e.msg, "--zip: 'run.kernel' pairs nothing: name two swept parameters or "
+                            "more, e.g. zip = A, B");
+    ck_assert_int_eq(app_workload_override_zip(w, reg, "run.kernel, dma.outstanding, run.kernel",
+                                               &e),
+                     -1);
+    ck_assert_str_eq(e.msg, "--zip: 'run.kernel' is named twice");
+    app_workload_destroy(w);
+
+    char rest[sizeof e.msg];
+    snprintf(rest, sizeof rest,
+             "2: zip: the axes it pairs need as many values each: 'pcie.lanes' has 3 (%s:3), "
+             "'dma.outstanding' has 2 (%s:4)",
+             fixture("zip_len.ini"), fixture("zip_len.ini"));
+    load_fails("zip_len.ini", rest);
+    snprintf(rest, sizeof rest, "5: zip: 'run.seed' is not swept: it is set at %s:2",
+             fixture("zip_unswept.ini"));
+    load_fails("zip_unswept.ini", rest);
+}
+END_TEST
+
+/* Axes are counted as they come, zips included; a zip that takes a group apart is
+ * counted again. */
+START_TEST(test_zip_points)
+{
+    app_workload *w = app_workload_empty();
+    ck_assert_int_eq(app_workload_override_sweep(w, reg, "link.delay_ps=1..1000", &e), 0);
+    ck_assert_int_eq(app_workload_override_sweep(w, reg, "run.seed=1..1000", &e), 0);
+    ck_assert_int_eq(app_workload_override_zip(w, reg, "link.delay_ps,run.seed", &e), 0);
+    ck_assert_int_eq(app_workload_override_zip(w, reg, "dma.size_bytes,dma.outstanding", &e), 0);
+    ck_assert_int_eq(app_workload_override_sweep(w, reg, "dma.size_bytes=1..1000", &e), 0);
+    ck_assert_int_eq(app_workload_override_sweep(w, reg, "dma.outstanding=1..1000", &e), 0);
+    ck_assert_uint_eq(app_workload_points(w), 1000000);
+    ck_assert_int_eq(app_workload_override_zip(w, reg, "link.delay_ps,dma.size_bytes", &e), -1);
+    ck_assert_str_eq(e.msg, "--zip: the sweep would have 1000000000 points, more than the "
+                            "1000000 one sweep may have");
+    app_workload_destroy(w);
+}
+END_TEST
+
 START_TEST(test_sweep_overrides)
 {
     app_workload *w = load_ok("points.ini");
@@ -652,6 +740,8 @@ static Suite *workload_suite(void)
     tcase_add_test(ts, test_points_order);
     tcase_add_test(ts, test_set_overrides);
     tcase_add_test(ts, test_exclude);
+    tcase_add_test(ts, test_zip);
+    tcase_add_test(ts, test_zip_points);
     tcase_add_test(ts, test_sweep_overrides);
     tcase_add_test(ts, test_too_many_points);
     tcase_add_test(ts, test_empty_workload);
