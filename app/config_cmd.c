@@ -15,14 +15,15 @@
 #define EXIT_BAD 2
 
 const char config_cmd_help_text[] =
-    "usage: iovsim config FILE [--set NAME=VALUE]... [--sweep NAME=LIST]... [--point N]\n"
+    "usage: iovsim config FILE [--set NAME=VALUE]... [--sweep NAME=LIST]... [--zip A,B]...\n"
+    "                          [--point N]\n"
     "\n"
     "Prints the effective parameters of the workload FILE with the command line's\n"
     "overrides, as 'iovsim run' applies them, without running anything: every parameter\n"
     "of the first point (or of point N), its value and unit, and its origin:\n"
     "  FILE:LINE         the line that set it: in FILE, or in a file it includes (that\n"
     "                    file's own path and line)\n"
-    "  --set, --sweep    the command line\n"
+    "  --set, --sweep    the command line (--zip pairs swept axes, as for run)\n"
     "  default           nothing set it ('iovsim params' lists the defaults)\n"
     "A value set where it equals the default still shows where it was set. A parameter\n"
     "set in several places (a platform file, the workload, the command line) shows the\n"
@@ -41,7 +42,8 @@ static int bad_usage(const char *fmt, const char *arg)
 }
 
 static int run_config(const char *file, const char *const *sets, size_t n_sets,
-                      const char *const *sweeps, size_t n_sweeps, bool one_point, size_t point)
+                      const char *const *sweeps, size_t n_sweeps, const char *const *zips,
+                      size_t n_zips, bool one_point, size_t point)
 {
     sim_params *reg = sim_params_create();
     sim_run_register_params(reg);
@@ -49,7 +51,7 @@ static int run_config(const char *file, const char *const *sets, size_t n_sets,
     sim_err e = {{0}};
     int rc = 0;
     app_workload *w = app_workload_load(file, reg, &e);
-    if (!w || app_workload_overrides(w, reg, sets, n_sets, sweeps, n_sweeps, &e) < 0)
+    if (!w || app_workload_overrides(w, reg, sets, n_sets, sweeps, n_sweeps, zips, n_zips, &e) < 0)
         rc = -1;
     if (rc == 0 && one_point && point >= app_workload_points(w))
         rc = sim_err_set(&e, "config: --point %zu: the workload has %zu point%s (0 to %zu)", point,
@@ -66,17 +68,19 @@ static int run_config(const char *file, const char *const *sets, size_t n_sets,
 
 int config_cmd_main(int argc, char **argv)
 {
-    enum { OPT_SET = 256, OPT_SWEEP, OPT_POINT };
+    enum { OPT_SET = 256, OPT_SWEEP, OPT_ZIP, OPT_POINT };
     static const struct option longopts[] = {
         {"set", required_argument, NULL, OPT_SET},
         {"sweep", required_argument, NULL, OPT_SWEEP},
+        {"zip", required_argument, NULL, OPT_ZIP},
         {"point", required_argument, NULL, OPT_POINT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char **sets = sim_xcalloc((size_t)argc, sizeof *sets);
     const char **sweeps = sim_xcalloc((size_t)argc, sizeof *sweeps);
-    size_t n_sets = 0, n_sweeps = 0, point = 0;
+    const char **zips = sim_xcalloc((size_t)argc, sizeof *zips);
+    size_t n_sets = 0, n_sweeps = 0, n_zips = 0, point = 0;
     bool one_point = false;
     int rc = -1, c;
     opterr = 0;
@@ -86,6 +90,7 @@ int config_cmd_main(int argc, char **argv)
         switch (c) {
         case OPT_SET: sets[n_sets++] = optarg; break;
         case OPT_SWEEP: sweeps[n_sweeps++] = optarg; break;
+        case OPT_ZIP: zips[n_zips++] = optarg; break;
         case OPT_POINT:
             point = strtoul(optarg, &end, 10);
             one_point = true;
@@ -105,8 +110,10 @@ int config_cmd_main(int argc, char **argv)
     else if (rc < 0 && optind + 1 < argc)
         rc = bad_usage("one workload file at a time; unexpected '%s'", argv[optind + 1]);
     if (rc < 0)
-        rc = run_config(argv[optind], sets, n_sets, sweeps, n_sweeps, one_point, point);
+        rc = run_config(argv[optind], sets, n_sets, sweeps, n_sweeps, zips, n_zips, one_point,
+                        point);
     free(sets);
     free(sweeps);
+    free(zips);
     return rc;
 }

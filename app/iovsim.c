@@ -425,12 +425,10 @@ static int cmd_run(int argc, char **argv, const char *argv0)
     app_provenance_overrides(prov, a.sets, a.n_sets, a.sweeps, a.n_sweeps);
     a.opts.provenance = prov;
     app_workload *w = app_workload_load(a.file, reg, &e);
-    rc = w && app_workload_overrides(w, reg, a.sets, a.n_sets, a.sweeps, a.n_sweeps, &e) == 0
+    rc = w && app_workload_overrides(w, reg, a.sets, a.n_sets, a.sweeps, a.n_sweeps, a.zips,
+                                     a.n_zips, &e) == 0
              ? 0
              : EXIT_USAGE;
-    for (size_t i = 0; rc == 0 && i < a.n_zips; i++)
-        if (app_workload_override_zip(w, reg, a.zips[i], &e) < 0)
-            rc = EXIT_USAGE;
     /* The file without the command line's overrides, to tell a plot the overrides
      * leave without data (a note) from a plot that is wrong (refused). */
     app_workload *as_written = NULL;

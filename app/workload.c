@@ -768,7 +768,7 @@ int app_workload_override_sweep(app_workload *w, const sim_params *p, const char
 
 int app_workload_overrides(app_workload *w, const sim_params *p, const char *const *sets,
                            size_t n_sets, const char *const *sweeps, size_t n_sweeps,
-                           sim_err *e)
+                           const char *const *zips, size_t n_zips, sim_err *e)
 {
     for (size_t i = 0; i < n_sets; i++)
         if (app_workload_override_set(w, p, sets[i], e) < 0)
@@ -776,7 +776,10 @@ int app_workload_overrides(app_workload *w, const sim_params *p, const char *con
     for (size_t i = 0; i < n_sweeps; i++)
         if (app_workload_override_sweep(w, p, sweeps[i], e) < 0)
             return -1;
-    return 0;
+    for (size_t i = 0; i < n_zips; i++)
+        if (app_workload_override_zip(w, p, zips[i], e) < 0)
+            return -1;
+    return app_workload_check(w, e);
 }
 
 int app_workload_override_zip(app_workload *w, const sim_params *p, const char *names, sim_err *e)

@@ -61,11 +61,12 @@ int app_workload_override_set(app_workload *w, const sim_params *p, const char *
                               sim_err *e);
 int app_workload_override_sweep(app_workload *w, const sim_params *p, const char *assignment,
                                 sim_err *e);
-/* Every --set (in order), then every --sweep: how the command line applies them
- * whatever their order on it. */
+/* Every --set (in order), then every --sweep, then every --zip, then the check of the
+ * whole (app_workload_check): how the command line applies them whatever their order on
+ * it. */
 int app_workload_overrides(app_workload *w, const sim_params *p, const char *const *sets,
                            size_t n_sets, const char *const *sweeps, size_t n_sweeps,
-                           sim_err *e);
+                           const char *const *zips, size_t n_zips, sim_err *e);
 int app_workload_override_zip(app_workload *w, const sim_params *p, const char *names, sim_err *e);
 /* What only the whole can show, once the overrides are in (one --sweep may change an
  * axis that the next brings back in line): every zipped parameter is swept, with as
