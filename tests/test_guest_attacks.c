@@ -11,8 +11,9 @@
  * root complex's translation hook is wrapped, and a write from any function but the
  * victim's own stamps its bytes (STAMP) at the host address it was translated to.
  * "The victim's bytes are unchanged" then fails the moment the IOMMU lets one attacker
- * write through; each test also shows a write the IOMMU allows landing (the
- * attacker's own buffers), so the stamp is known to work. */
+ * write through (mapping the victim's page into the attacker's domain makes
+ * test_rx_ring_into_other_vm fail); each DMA test also shows a write the IOMMU allows
+ * landing (the attacker's own buffers), so the stamp is known to work. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,6 @@
 #include "models/iommu/irq_remap.h"
 #include "models/nic/nic_regs.h"
 #include "models/pcie/cfgspace_regs.h"
-#include "models/pcie/sriov.h"
 #include "tests/rig.h"
 
 #define STAMP 0xEEu
@@ -238,7 +238,6 @@ START_TEST(test_rx_ring_into_other_vm)
     ck_assert_uint_gt(iommu_faults_total(g.pp.pf->iommu), faults0);
     uint64_t page = g_target & ~0xfffull;
     faults_are(&g, VTD_FR_WRITE, false, &page, 1);
-    ck_assert(!iommu_fault_get(g.pp.pf->iommu, 0)->interrupt);
     ck_assert(iommu_fault_get(g.pp.pf->iommu, 0)->write);
     /* The VF was not stopped: the descriptors after the blocked ones were used too,
      * and the honest queue pair 0 still receives. */
