@@ -295,10 +295,27 @@ END_TEST
 
 /* ---------------------------------------------------------------- forged interrupts */
 
-static uint64_t g_msi[2];
-static uint64_t msi_target(const gfx *g, unsigned i)
+/* Two receive buffers at a and b, the rest the attacker's own; frames to fill them;
+ * the NIC used the descriptors (the first two completed as if nothing happened) and
+ * the writes to its own buffers landed. */
+static uint64_t g_two[2];
+static uint64_t two_then_own(const gfx *g, unsigned i)
 {
-    return i < 2 ? g_msi[i] : own_buf(g, i);
+    return i < 2 ? g_two[i] : own_buf(g, i);
+}
+
+static void rx_attack(gfx *g, uint64_t a, uint64_t b, unsigned frames)
+{
+    g_two[0] = a;
+    g_two[1] = b;
+    iommu_faults_clear(g->pp.pf->iommu);
+    evil_rings(g, two_then_own, NULL);
+    evil_tail(g, false, g->entries - 1);
+    frames_to_attacker(g, frames);
+    run_us(g, 50);
+    ck_assert_uint_eq(g->rx.desc[0].status, NIC_DESC_OK);
+    ck_assert_uint_eq(g->rx.desc[1].status, NIC_DESC_OK);
+    ck_assert(stamped_at(g, own_buf(g, 2)));
 }
 
 /* The guest points receive buffers at the MSI window, so that its VF's DMA writes
@@ -315,15 +332,8 @@ START_TEST(test_forged_msi_blocked)
     gfx_params(&g, "stream_tx");
     gfx_build(&g);
     run_us(&g, 50);
-    g_msi[0] = iommu_msi_addr(VICTIM);
-    g_msi[1] = PCIE_MSI_BASE;
-    iommu_faults_clear(g.pp.pf->iommu);
     double blocked0 = rig_stat(&g.r, "net.irq_blocked");
-    evil_rings(&g, msi_target, NULL);
-    evil_tail(&g, false, g.entries - 1);
-    frames_to_attacker(&g, 8);
-    run_us(&g, 50);
-    ck_assert_uint_eq(g.rx.desc[1].status, NIC_DESC_OK);
+    rx_attack(&g, iommu_msi_addr(VICTIM), PCIE_MSI_BASE, 8);
     ck_assert_double_ge(rig_stat(&g.r, "net.irq_blocked") - blocked0, 2);
     iommu *u = g.pp.pf->iommu;
     uint16_t rid = nic_fn_rid(g.pp.nic, NIC_FN_OF_VF(ATTACKER));
@@ -336,18 +346,11 @@ START_TEST(test_forged_msi_blocked)
         compat |= f->reason == VTD_FR_IR_REQ_COMPAT;
     }
     ck_assert(sid && compat);
-    ck_assert(stamped_at(&g, own_buf(&g, 2)));
     gfx_free(&g);
 }
 END_TEST
 
 /* ---------------------------------------------------------------- the IOMMU's own memory */
-
-static uint64_t g_tables[2];
-static uint64_t tables_target(const gfx *g, unsigned i)
-{
-    return i < 2 ? g_tables[i] : own_buf(g, i);
-}
 
 /* The guest aims its VF's receive DMA at the IOMMU's root table (the host's IOMMU
  * driver keeps its tables at PLATFORM_IOMMU_TABLES_BASE) and at the victim vCPU's
@@ -365,23 +368,15 @@ START_TEST(test_dma_at_iommu_tables_blocked)
     run_us(&g, 50);
     iommu *u = g.pp.pf->iommu;
     mem_phys *pm = g.pp.pf->pm;
-    g_tables[0] = iommu_root_table(u);
-    g_tables[1] = g.pp.io->lane[VICTIM].pd_addr;
-    ck_assert_uint_ne(g_tables[1], 0);
-    uint64_t root = mem_phys_hash(pm, g_tables[0], 4096);
-    uint64_t pd = mem_phys_hash(pm, g_tables[1], 64);
-    iommu_faults_clear(u);
-    evil_rings(&g, tables_target, NULL);
-    evil_tail(&g, false, g.entries - 1);
-    frames_to_attacker(&g, 4);
-    run_us(&g, 50);
-    ck_assert_uint_eq(g.rx.desc[1].status, NIC_DESC_OK);
-    ck_assert_uint_eq(mem_phys_hash(pm, g_tables[0], 4096), root);
-    ck_assert_uint_eq(mem_phys_hash(pm, g_tables[1], 64), pd);
-    uint64_t pages[2] = {g_tables[0] & ~0xfffull, g_tables[1] & ~0xfffull};
+    uint64_t rt = iommu_root_table(u), pda = g.pp.io->lane[VICTIM].pd_addr;
+    ck_assert_uint_ne(pda, 0);
+    uint64_t root = mem_phys_hash(pm, rt, 4096), pd = mem_phys_hash(pm, pda, 64);
+    rx_attack(&g, rt, pda, 4);
+    ck_assert_uint_eq(mem_phys_hash(pm, rt, 4096), root);
+    ck_assert_uint_eq(mem_phys_hash(pm, pda, 64), pd);
+    uint64_t pages[2] = {rt & ~0xfffull, pda & ~0xfffull};
     faults_are(&g, VTD_FR_WRITE, false, pages, 2);
     ck_assert_uint_eq(iommu_faults_recorded(u), 2);
-    ck_assert(stamped_at(&g, own_buf(&g, 2)));
     /* Translation still works for everyone: the victim still receives. */
     uint64_t v0 = nic_fn_get_counters(g.pp.nic, NIC_FN_OF_VF(VICTIM)).rx_frames;
     run_us(&g, 100);
