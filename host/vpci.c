@@ -123,3 +123,13 @@ uint64_t vpci_probe(hv *h, unsigned vcpu_core, pcie_cfg *cfg, vpci_msix_fn msix_
     }
     return v.t;
 }
+
+uint64_t vpci_guest_write(hv *h, unsigned vcpu_core, pcie_cfg *cfg, vpci_counters *counters,
+                          uint16_t off, unsigned size, uint32_t val, uint64_t t_ps)
+{
+    vpci_fn v = {.hv = h, .core = vcpu_core, .cfg = cfg, .c = counters, .t = t_ps};
+    v.msix = pcie_cfg_find_capability(cfg, PCIE_CAP_ID_MSIX);
+    v.exp = pcie_cfg_find_capability(cfg, PCIE_CAP_ID_EXP);
+    access(&v, off, size, true, val);
+    return v.t;
+}

@@ -36,4 +36,12 @@ typedef void (*vpci_msix_fn)(void *ctx);
 uint64_t vpci_probe(hv *h, unsigned vcpu_core, pcie_cfg *cfg, vpci_msix_fn msix_on, void *ctx,
                     vpci_counters *counters, uint64_t t_ps);
 
+/* One configuration write of the guest on vcpu_core to its assigned function cfg at
+ * t_ps, after the probe: an exit, then passed, emulated or discarded as above (an
+ * emulated BAR write changes only the guest's view, which this call does not keep).
+ * For tests that play a guest writing what it must not (tests/test_guest_attacks.c).
+ * Returns when the exit is done. */
+uint64_t vpci_guest_write(hv *h, unsigned vcpu_core, pcie_cfg *cfg, vpci_counters *counters,
+                          uint16_t off, unsigned size, uint32_t val, uint64_t t_ps);
+
 #endif

@@ -31,6 +31,19 @@ extern const sys_kind sys_kind_dma;   /* systems/dma.c */
 extern const sys_kind sys_kind_mdq;   /* systems/mdq.c */
 extern const sys_kind sys_kind_nic;   /* systems/nic.c */
 extern const sys_kind sys_kind_paths; /* systems/paths.c */
+
+/* A built paths system's parts (system: what sys_kind_paths.build returned), for tests
+ * that play a misbehaving guest or host against the whole path
+ * (tests/test_guest_attacks.c): the platform, the NIC, the engine's state (lanes,
+ * their driver queues and posted-interrupt descriptors, the hypervisor) and the
+ * guests' configuration-access counters. Runs never call it. */
+typedef struct paths_parts {
+    platform *pf;
+    struct nic *nic;
+    struct iopath *io;
+    struct vpci_counters *vpci;
+} paths_parts;
+paths_parts paths_parts_of(void *system);
 extern const sys_kind sys_kind_trace; /* systems/trace_replay.c */
 
 extern const sim_model_ops systems_ops;

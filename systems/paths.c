@@ -827,6 +827,12 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
     return sys;
 }
 
+paths_parts paths_parts_of(void *system)
+{
+    paths_sys *sys = system;
+    return (paths_parts){sys->pf, sys->nic, &sys->io, &sys->vpci};
+}
+
 const sys_kind sys_kind_paths = {
     .name = "paths",
     .doc = "the I/O paths (io.path) under network traffic",
