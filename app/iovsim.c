@@ -38,7 +38,8 @@ static const char usage_text[] =
     "  merge OUT [DIR]...      merge results folders (points run elsewhere) into OUT\n"
     "  regress [--update] FILE...  run scenario workloads and compare with their .expect files\n"
     "  trace info|cat|import   DMA traces: summary, text form, import (iovsim help trace)\n"
-    "  params [PREFIX]         list parameters (type, default, unit, range, description)\n"
+    "  params [WORD]           list parameters whose name contains WORD (type, default, unit,\n"
+    "                          range, description)\n"
     "  help [COMMAND]          this text, or a command's\n"
     "\n"
     "Options:\n"
@@ -535,35 +536,33 @@ static int cmd_regress(int argc, char **argv)
 static int cmd_params(int argc, char **argv)
 {
     bool markdown = false;
-    const char *prefix = "";
+    const char *word = "";
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--markdown"))
             markdown = true;
         else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            puts("usage: iovsim params [PREFIX] [--markdown]\n\n"
-                 "Lists every parameter whose name starts with PREFIX (e.g. 'pcie.'): type,\n"
-                 "default, unit, allowed range or values, description. --markdown writes the\n"
-                 "reference that docs/PARAMS.md is generated from.");
+            puts("usage: iovsim params [WORD] [--markdown]\n\n"
+                 "Lists every parameter whose name contains WORD anywhere ('pcie.' lists a\n"
+                 "section, 'iotlb' every IOTLB parameter): type, default, unit, allowed range\n"
+                 "or values, description. --markdown writes the reference that\n"
+                 "docs/PARAMS.md is generated from.");
             return 0;
         } else if (argv[i][0] == '-')
             return usage_error("params: unknown option '%s'", argv[i]);
-        else if (*prefix)
-            return usage_error("params: one prefix at a time; unexpected '%s'", argv[i]);
+        else if (*word)
+            return usage_error("params: one word at a time; unexpected '%s'", argv[i]);
         else
-            prefix = argv[i];
+            word = argv[i];
     }
     sim_params *reg = make_registry();
-    size_t matched = 0;
-    for (size_t i = 0; i < sim_params_count(reg); i++)
-        matched += strncmp(sim_params_name_at(reg, i), prefix, strlen(prefix)) == 0;
     int rc = 0;
-    if (!matched) {
-        const char *near = sim_params_suggest(reg, prefix);
-        fprintf(stderr, "iovsim: params: no parameter starts with '%s'%s%s%s\n", prefix,
+    if (!sim_params_matching(reg, word)) {
+        const char *near = sim_params_suggest(reg, word);
+        fprintf(stderr, "iovsim: params: no parameter name contains '%s'%s%s%s\n", word,
                 near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
         rc = EXIT_USAGE;
     } else {
-        sim_params_list(reg, stdout, prefix, markdown);
+        sim_params_list(reg, stdout, word, markdown);
     }
     sim_params_destroy(reg);
     return rc;

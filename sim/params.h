@@ -171,9 +171,12 @@ const char *sim_params_unit(const sim_params *p, const char *name);
 size_t sim_params_count(const sim_params *p);
 const char *sim_params_name_at(const sim_params *p, size_t i);
 
-/* The reference listing: every parameter whose name starts with `prefix` ("" for all)
- * with type, default, unit, range or choices and doc. Plain text for a terminal, or
- * Markdown (the source of docs/PARAMS.md). */
-void sim_params_list(const sim_params *p, FILE *out, const char *prefix, bool markdown);
+/* The reference listing: every parameter whose name contains `word` ("" for all; "pcie."
+ * lists a section, "iotlb" every IOTLB parameter) with type, default, unit, range or
+ * choices and doc. Plain text for a terminal, or Markdown (the source of
+ * docs/PARAMS.md). */
+void sim_params_list(const sim_params *p, FILE *out, const char *word, bool markdown);
+/* How many parameters sim_params_list lists for `word`. */
+size_t sim_params_matching(const sim_params *p, const char *word);
 
 #endif
