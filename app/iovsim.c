@@ -13,6 +13,7 @@
 #include "app/plot.h"
 #include "app/regress.h"
 #include "app/results.h"
+#include "app/strlist.h"
 #include "app/sweep.h"
 #include "app/sweep_emit.h"
 #include "app/trace_cmd.h"
@@ -161,6 +162,16 @@ static int usage_error(const char *fmt, const char *arg)
     return EXIT_USAGE;
 }
 
+/* "CMD: unknown option 'ARG'", with the closest of `opts` when one is near. */
+static int unknown_option(const char *cmd, const char *arg, const struct option *opts)
+{
+    const char *near = app_closest_option(arg, opts);
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s: unknown option '%s'%s%s%s", cmd, arg,
+             near ? " (did you mean '--" : "", near ? near : "", near ? "'?)" : "");
+    return usage_error("%s", msg);
+}
+
 static sim_params *make_registry(void)
 {
     sim_params *p = sim_params_create();
@@ -271,7 +282,7 @@ static int parse_run_args(int argc, char **argv, run_args *a)
             break;
         case 'h': fputs(run_help_text, stdout); return -1;
         case ':': return usage_error("run: option '%s' needs a value", argv[optind - 1]);
-        default: return usage_error("run: unknown option '%s'", argv[optind - 1]);
+        default: return unknown_option("run", argv[optind - 1], longopts);
         }
     }
     if (optind >= argc)
@@ -424,9 +435,10 @@ static int cmd_plot(int argc, char **argv)
 {
     if (wants_help(argc, argv, plot_help_text))
         return 0;
+    static const struct option plot_opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     for (int i = 1; i < argc; i++)
         if (argv[i][0] == '-')
-            return usage_error("plot: unknown option '%s'", argv[i]);
+            return unknown_option("plot", argv[i], plot_opts);
     if (argc < 2)
         return usage_error("plot: no results folder given%s", "");
     if (argc > 3)
@@ -468,8 +480,11 @@ static int cmd_merge(int argc, char **argv)
         if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
             quiet = true;
         else if (argv[i][0] == '-') {
+            static const struct option merge_opts[] = {{"quiet", no_argument, NULL, 'q'},
+                                                       {"help", no_argument, NULL, 'h'},
+                                                       {NULL, 0, NULL, 0}};
             free(dirs);
-            return usage_error("merge: unknown option '%s'", argv[i]);
+            return unknown_option("merge", argv[i], merge_opts);
         } else if (!out)
             out = argv[i];
         else
@@ -518,7 +533,7 @@ static int cmd_regress(int argc, char **argv)
             break;
         case 'h': fputs(regress_help_text, stdout); return 0;
         case ':': return usage_error("regress: option '%s' needs a value", argv[optind - 1]);
-        default: return usage_error("regress: unknown option '%s'", argv[optind - 1]);
+        default: return unknown_option("regress", argv[optind - 1], longopts);
         }
     }
     if (optind >= argc)
@@ -547,9 +562,12 @@ static int cmd_params(int argc, char **argv)
                  "or values, description. --markdown writes the reference that\n"
                  "docs/PARAMS.md is generated from.");
             return 0;
-        } else if (argv[i][0] == '-')
-            return usage_error("params: unknown option '%s'", argv[i]);
-        else if (*word)
+        } else if (argv[i][0] == '-') {
+            static const struct option params_opts[] = {{"markdown", no_argument, NULL, 'm'},
+                                                        {"help", no_argument, NULL, 'h'},
+                                                        {NULL, 0, NULL, 0}};
+            return unknown_option("params", argv[i], params_opts);
+        } else if (*word)
             return usage_error("params: one word at a time; unexpected '%s'", argv[i]);
         else
             word = argv[i];

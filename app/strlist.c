@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "sim/alloc.h"
+#include "sim/text.h"
 
 void app_strlist_push(app_strlist *l, char *s)
 {
@@ -77,4 +78,25 @@ char *app_trimmed(const char *s, size_t len)
 {
     app_trim_span(&s, &len);
     return sim_xstrndup(s, len);
+}
+
+const char *app_closest_option(const char *arg, const struct option *opts)
+{
+    while (*arg == '-')
+        arg++;
+    char name[SIM_TEXT_EDIT_MAX + 1];
+    size_t len = strcspn(arg, "=");
+    if (!len || len >= sizeof name)
+        return NULL;
+    memcpy(name, arg, len);
+    name[len] = '\0';
+    size_t n = 0;
+    while (opts[n].name)
+        n++;
+    const char **names = sim_xcalloc(n ? n : 1, sizeof *names);
+    for (size_t i = 0; i < n; i++)
+        names[i] = opts[i].name;
+    const char *near = sim_text_closest(name, names, n, len / 3 + 1);
+    free(names);
+    return near;
 }

@@ -18,5 +18,38 @@ expect 0 "contains WORD" "params --help says it matches any part of a name" -- "
 expect 2 "no parameter name contains 'zzqq'" "params with a word no name contains" -- \
     "$IOVSIM" params zzqq
 
+# A mistyped option gets the closest one; one far from any gets none.
+expect 2 "unknown option '--sets' \(did you mean '--set'\?\)" "run --sets suggests --set" -- \
+    "$IOVSIM" run --sets run.seed=2 x.ini
+expect 2 "unknown option '--sweeep=run.seed=1' \(did you mean '--sweep'\?\)" \
+    "run --sweeep=... suggests --sweep" -- "$IOVSIM" run --sweeep=run.seed=1 x.ini
+expect 2 "unknown option '--frob'$" "no suggestion for an option far from any" -- \
+    "$IOVSIM" run --frob x.ini
+expect 2 "params: unknown option '--markdwon' \(did you mean '--markdown'\?\)" \
+    "params --markdwon suggests --markdown" -- "$IOVSIM" params --markdwon
+expect 2 "import: unknown option '--form' \(did you mean '--from'\?\)" \
+    "trace import --form suggests --from" -- "$IOVSIM" trace import --form linux a b
+
+# Every unknown parameter of a file (and of the files it includes) is reported, each
+# with its file:line and the closest name, in reading order.
+printf '[run]\nsede = 2\n' >"$OUT/typo-inc.ini"
+printf 'include = typo-inc.ini\n[workload]\nkind = mdq\n[run]\nseeed = 3\nduration_us = 1\n[mdq]\nservce_ns = 10\n[sweep]\nrun.warmpu_us = 0, 1\n' >"$OUT/typos.ini"
+expect 2 "" "a file with four typos is refused" -- "$IOVSIM" run "$OUT/typos.ini" --out "$OUT/r"
+if grep -q "typo-inc\.ini:2: unknown parameter 'run\.sede' (did you mean 'run\.seed'?)" "$OUT/err" &&
+    grep -q "typos\.ini:5: unknown parameter 'run\.seeed' (did you mean 'run\.seed'?)" "$OUT/err" &&
+    grep -q "typos\.ini:8: unknown parameter 'mdq\.servce_ns' (did you mean 'mdq\.service_ns'?)" "$OUT/err" &&
+    grep -q "typos\.ini:10: unknown parameter 'run\.warmpu_us' (did you mean 'run\.warmup_us'?)" "$OUT/err" &&
+    [ "$(grep -c 'unknown parameter' "$OUT/err")" = 4 ]; then
+    ok "each typo is named with its file:line and the closest name"
+else
+    bad "each typo is named with its file:line and the closest name"
+fi
+printf '[run]\nseeed = 3\nduration_us = abc\n' >"$OUT/typo-bad.ini"
+expect 2 "typo-bad\.ini:3: parameter 'run\.duration_us': 'abc'" \
+    "a bad value after a typo is reported after it" -- "$IOVSIM" run "$OUT/typo-bad.ini" --out "$OUT/r"
+grep -q "typo-bad\.ini:2: unknown parameter 'run\.seeed'" "$OUT/err" &&
+    ok "and so is the typo before it" || bad "and so is the typo before it"
+[ ! -e "$OUT/r" ] && ok "refused files create no results folder" || bad "refused files create no results folder"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
