@@ -96,7 +96,7 @@ static const char run_help_text[] =
     "'iovsim params' lists every parameter.\n";
 
 static const char plot_help_text[] =
-    "usage: iovsim plot DIR [PLOTFILE]\n"
+    "usage: iovsim plot DIR [PLOTFILE] [-q]\n"
     "\n"
     "Draws the plots of the results folder DIR again, from DIR/plots.ini (the [plot]\n"
     "sections of the workload that ran) or from PLOTFILE, into DIR/plots/: NAME.png and\n"
@@ -120,8 +120,11 @@ static const char plot_help_text[] =
     "Swept parameters that a plot neither uses as x or series nor fixes with where join its\n"
     "series. Plots are checked when a workload loads: an unknown key, parameter, metric or\n"
     "histogram stops the run before it starts (exit 2, naming file:line).\n"
-    "Exit status: 0 drawn, 1 some plot could not be drawn (no data, gnuplot missing or\n"
-    "failing), 2 bad usage or plot description.\n";
+    "A plot with nothing to draw (its where selects no finished point: PLOTFILE was written\n"
+    "for another sweep) is skipped with a note; -q, --quiet silences the notes and the\n"
+    "list of plots drawn.\n"
+    "Exit status: 0 every plot with something to draw was drawn, 1 some could not be\n"
+    "(gnuplot missing or failing) or no point finished, 2 bad usage or plot description.\n";
 
 static const char merge_help_text[] =
     "usage: iovsim merge OUT [DIR]...\n"
@@ -435,31 +438,41 @@ static int cmd_plot(int argc, char **argv)
 {
     if (wants_help(argc, argv, plot_help_text))
         return 0;
-    static const struct option plot_opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    for (int i = 1; i < argc; i++)
-        if (argv[i][0] == '-')
+    static const struct option plot_opts[] = {{"quiet", no_argument, NULL, 'q'},
+                                              {"help", no_argument, NULL, 'h'},
+                                              {NULL, 0, NULL, 0}};
+    app_plot_opts po = {.quiet = false};
+    const char *args[2] = {NULL, NULL};
+    int n_args = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
+            po.quiet = true;
+        else if (argv[i][0] == '-')
             return unknown_option("plot", argv[i], plot_opts);
-    if (argc < 2)
+        else if (n_args == 2)
+            return usage_error("plot: a folder and at most one plot file; unexpected '%s'",
+                               argv[i]);
+        else
+            args[n_args++] = argv[i];
+    }
+    if (!n_args)
         return usage_error("plot: no results folder given%s", "");
-    if (argc > 3)
-        return usage_error("plot: a folder and at most one plot file; unexpected '%s'", argv[3]);
     sim_params *reg = make_registry();
     sim_err e = {{0}};
-    app_plot_opts po = {.quiet = false};
     char plots_ini[4200];
-    snprintf(plots_ini, sizeof plots_ini, "%s/plots.ini", argv[1]);
+    snprintf(plots_ini, sizeof plots_ini, "%s/plots.ini", args[0]);
     int rc;
-    app_manifest *m = app_manifest_read(argv[1], &e);
+    app_manifest *m = app_manifest_read(args[0], &e);
     if (!m) {
         fprintf(stderr, "iovsim: %s\n", e.msg);
         rc = EXIT_USAGE;
-    } else if (argc == 2 && access(plots_ini, F_OK) != 0) {
+    } else if (!args[1] && access(plots_ini, F_OK) != 0) {
         fprintf(stderr, "iovsim: plot: %s has no plots.ini (its workload had no [plot] "
                         "section); name a file with [plot] sections: iovsim plot %s FILE\n",
-                argv[1], argv[1]);
+                args[0], args[0]);
         rc = EXIT_USAGE;
     } else {
-        rc = app_plots_draw_dir(argv[1], argc == 3 ? argv[2] : NULL, reg, &po, &e);
+        rc = app_plots_draw_dir(args[0], args[1], reg, &po, &e);
         if (rc == EXIT_USAGE && e.msg[0])
             fprintf(stderr, "iovsim: %s\n", e.msg);
     }

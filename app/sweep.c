@@ -570,9 +570,11 @@ static int check_workload_plots(const sweep *s, sim_err *e)
         *e = first;
         return -1;
     }
-    fprintf(stderr, "iovsim: note: %s (with the command line's --set/--sweep; the workload file "
-                    "itself is consistent): that plot will not be drawn\n",
-            first.msg);
+    if (!s->o->quiet && !s->o->no_plots)
+        fprintf(stderr,
+                "iovsim: note: %s (with the command line's --set/--sweep; the workload file "
+                "itself is consistent): that plot will not be drawn\n",
+                first.msg);
     return 0;
 }
 

@@ -51,5 +51,29 @@ grep -q "typo-bad\.ini:2: unknown parameter 'run\.seeed'" "$OUT/err" &&
     ok "and so is the typo before it" || bad "and so is the typo before it"
 [ ! -e "$OUT/r" ] && ok "refused files create no results folder" || bad "refused files create no results folder"
 
+# iovsim plot draws what it can: a plot whose where selects no point of the sweep that
+# ran (the sweep was changed on the command line) is a note, not a failure; -q silences
+# the notes.
+PDATA="$TOP/tests/data/plots"
+expect 0 "" "a run whose --sweep leaves plots without points succeeds" -- \
+    "$IOVSIM" run "$PDATA/mdq.ini" --sweep run.kernel=systemc --set mdq.arrival_rate_mpps=0.5 \
+    --set run.duration_us=200 --out "$OUT/p" -q
+[ ! -s "$OUT/err" ] && ok "run -q prints no plot notes" || bad "run -q prints no plot notes"
+if command -v gnuplot >/dev/null 2>&1 && gnuplot -e 'set terminal pngcairo' 2>/dev/null; then
+    expect 0 "plots: .*kernels" "plot DIR exits 0 when it drew every plot it could" -- \
+        "$IOVSIM" plot "$OUT/p"
+    grep -q "note: .*plots\.ini:[0-9]*: plot 'sojourn': run\.kernel=native matches no point.*not drawn" \
+        "$OUT/err" && ok "and notes each plot it left out, with file:line" ||
+        bad "and notes each plot it left out, with file:line"
+    expect 0 "" "plot -q exits 0 too" -- "$IOVSIM" plot "$OUT/p" -q
+    [ ! -s "$OUT/err" ] && [ ! -s "$OUT/out" ] && ok "plot -q prints nothing" || bad "plot -q prints nothing"
+else
+    echo "SKIP: plot exit status (gnuplot with pngcairo is not installed)"
+fi
+expect 1 "gnuplot-nox" "plot without gnuplot exits 1" -- \
+    env IOVSIM_GNUPLOT=/nonexistent/gnuplot "$IOVSIM" plot "$OUT/p" -q
+expect 2 "unknown option '--quite' \(did you mean '--quiet'\?\)" "plot --quite suggests --quiet" -- \
+    "$IOVSIM" plot "$OUT/p" --quite
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
