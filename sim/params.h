@@ -141,6 +141,14 @@ const char *sim_params_suggest(const sim_params *p, const char *name);
  * (with the range and unit). */
 int sim_params_set(sim_params *p, const char *name, const char *text, const char *where,
                    sim_err *e);
+/* Where the current value of `name` was set: the `where` given to the sim_params_set
+ * that stored it ("dma.ini:12", "--set", "--sweep"), or NULL for the default. */
+const char *sim_params_where(const sim_params *p, const char *name);
+/* For a message about several parameters (a conflict between values): appends, on a
+ * line of its own each, the value and origin of every registered parameter the message
+ * names ("\n  nic.vfs = 8 set at dc.ini:12", "... by default"), so the user finds the
+ * lines to change. */
+void sim_params_add_origins(const sim_params *p, sim_err *e);
 /* The same checks without storing. */
 int sim_params_check(const sim_params *p, const char *name, const char *text, const char *where,
                      sim_err *e);

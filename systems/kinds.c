@@ -57,12 +57,16 @@ static const sys_kind *kind_of(const sim_params *p)
     return kinds[sim_params_enum_index(p, "workload.kind")];
 }
 
+/* A check's message names the parameters in conflict; the origin of each value is
+ * added, as the check cannot know it. */
 static int systems_check(const sim_params *p, sim_err *e)
 {
     const sys_kind *k = kind_of(p);
-    if (trace_record_check(p, e) < 0)
+    if (trace_record_check(p, e) < 0 || (k->check && k->check(p, e) < 0)) {
+        sim_params_add_origins(p, e);
         return -1;
-    return k->check ? k->check(p, e) : 0;
+    }
+    return 0;
 }
 
 static void *systems_build(const sim_ctx *ctx, sim_err *e)

@@ -51,6 +51,25 @@ grep -q "typo-bad\.ini:2: unknown parameter 'run\.seeed'" "$OUT/err" &&
     ok "and so is the typo before it" || bad "and so is the typo before it"
 [ ! -e "$OUT/r" ] && ok "refused files create no results folder" || bad "refused files create no results folder"
 
+# A conflict between parameters names where each value involved was set: a file's line
+# (through includes), --set, --sweep or the default.
+printf '[nic]\nvfs = 40\n' >"$OUT/vfs-inc.ini"
+printf 'include = vfs-inc.ini\n[workload]\nkind = nic\n' >"$OUT/vfs.ini"
+expect 2 "more queues than the pool holds" "VFs beyond the queue pool are refused" -- \
+    "$IOVSIM" run "$OUT/vfs.ini" --set nic.queues_per_vf=4 --out "$OUT/r"
+grep -q "^  nic\.vfs = 40 VFs set at .*vfs-inc\.ini:2$" "$OUT/err" &&
+    grep -q "^  nic\.queues_per_vf = 4 queue pairs set at --set$" "$OUT/err" &&
+    grep -q "^  nic\.total_queues = 128 queue pairs by default$" "$OUT/err" &&
+    ok "... naming the include's line, --set and the default" ||
+    bad "... naming the include's line, --set and the default"
+printf '[workload]\nkind = dma\n[iommu]\nmode = strict\niotlb_entries = 100\n' >"$OUT/ways.ini"
+expect 2 "point 1 \(iommu\.iotlb_ways=8\): iommu\.iotlb_ways = 8 does not divide" \
+    "IOTLB ways that do not divide the entries are refused" -- \
+    "$IOVSIM" run "$OUT/ways.ini" --sweep iommu.iotlb_ways=4,8 --out "$OUT/r"
+grep -q "^  iommu\.iotlb_ways = 8 ways set at --sweep$" "$OUT/err" &&
+    grep -q "^  iommu\.iotlb_entries = 100 entries set at .*ways\.ini:5$" "$OUT/err" &&
+    ok "... naming --sweep and the file's line" || bad "... naming --sweep and the file's line"
+
 # iovsim plot draws what it can: a plot whose where selects no point of the sweep that
 # ran (the sweep was changed on the command line) is a note, not a failure; -q silences
 # the notes.
