@@ -130,14 +130,15 @@ int sim_run_point(const sim_model_ops *ops, const sim_params *p, const char *dir
     if (!k)
         return -1;
     sim_stats *stats = sim_stats_create();
+    uint64_t warmup_ps = c.warmup_ps;
+    uint64_t end_ps = warmup_ps + c.duration_ps;
+    sim_stats_plan(stats, warmup_ps, end_ps);
     sim_ctx ctx = {.kernel = k, .params = p, .stats = stats, .seed = c.seed, .dir = dir};
     int rc = -1;
     void *sys = ops->build(&ctx, e);
     if (!sys)
         goto out;
 
-    uint64_t warmup_ps = c.warmup_ps;
-    uint64_t end_ps = warmup_ps + c.duration_ps;
     int st = run_phase(k, warmup_ps, e);
     if (st < 0)
         goto out;

@@ -39,7 +39,7 @@ struct sim_hist {
     uint64_t buckets[HIST_BUCKETS];
 };
 
-typedef enum stat_kind { STAT_COUNTER, STAT_VALUE, STAT_HIST, STAT_DERIVED } stat_kind;
+typedef enum stat_kind { STAT_COUNTER, STAT_VALUE, STAT_HIST, STAT_DERIVED, STAT_BUSY } stat_kind;
 
 typedef struct stat_entry {
     stat_kind kind;
@@ -50,6 +50,7 @@ typedef struct stat_entry {
     union {
         uint64_t *counter;
         double *value;
+        sim_busy *busy;
         sim_hist *hist;
         struct {
             sim_derived_fn fn;
@@ -71,6 +72,8 @@ struct sim_stats {
     size_t table_cap; /* power of two */
     uint64_t start_ps, end_ps;
     bool ended;
+    uint64_t window[2]; /* what busy times count in: the plan, or [start, no end) */
+    bool planned;
 };
 
 /* The summary lines a histogram expands to, in output order. */
@@ -221,7 +224,9 @@ void sim_hist_reset(sim_hist *h)
 
 sim_stats *sim_stats_create(void)
 {
-    return sim_xcalloc(1, sizeof(sim_stats));
+    sim_stats *s = sim_xcalloc(1, sizeof(sim_stats));
+    s->window[1] = UINT64_MAX;
+    return s;
 }
 
 void sim_stats_destroy(sim_stats *s)
@@ -361,6 +366,13 @@ void sim_stats_value(sim_stats *s, const char *name, double *value, const char *
     add_entry(s, STAT_VALUE, name, desc)->u.value = value;
 }
 
+void sim_stats_busy(sim_stats *s, const char *name, sim_busy *b, const char *desc)
+{
+    assert(b);
+    b->window = s->window;
+    add_entry(s, STAT_BUSY, name, desc)->u.busy = b;
+}
+
 sim_hist *sim_stats_hist(sim_stats *s, const char *name, const char *unit, const char *desc)
 {
     stat_entry *e = add_entry(s, STAT_HIST, name, desc);
@@ -444,13 +456,29 @@ void sim_stats_mean_metric(sim_stats *s, const char *name, const sim_hist *h, do
 
 /* ---------------------------------------------------------------- window */
 
+void sim_stats_plan(sim_stats *s, uint64_t start_ps, uint64_t end_ps)
+{
+    assert(start_ps <= end_ps);
+    s->window[0] = start_ps;
+    s->window[1] = end_ps;
+    s->planned = true;
+}
+
 void sim_stats_start(sim_stats *s, uint64_t now_ps)
 {
+    if (!s->planned)
+        s->window[0] = now_ps;
     for (size_t i = 0; i < s->n; i++) {
         stat_entry *e = &s->entries[i];
         switch (e->kind) {
         case STAT_COUNTER:
             *e->u.counter = 0;
+            break;
+        case STAT_BUSY:
+            /* Planned, the window part of work booked so far is already in place. */
+            e->u.busy->booked_ps = 0;
+            if (!s->planned)
+                e->u.busy->window_ps = 0;
             break;
         case STAT_VALUE:
             *e->u.value = 0.0;
@@ -525,6 +553,9 @@ bool sim_stats_get(const sim_stats *s, const char *name, double *out)
         switch (e->kind) {
         case STAT_COUNTER:
             *out = (double)*e->u.counter;
+            return true;
+        case STAT_BUSY:
+            *out = (double)e->u.busy->window_ps;
             return true;
         case STAT_VALUE:
             *out = *e->u.value;
@@ -636,6 +667,10 @@ void sim_stats_write_text(const sim_stats *s, FILE *out)
             switch (e->kind) {
             case STAT_COUNTER:
                 snprintf(t->value, sizeof t->value, "%llu", (unsigned long long)*e->u.counter);
+                break;
+            case STAT_BUSY:
+                snprintf(t->value, sizeof t->value, "%llu",
+                         (unsigned long long)e->u.busy->window_ps);
                 break;
             case STAT_VALUE:
                 format_double(t->value, sizeof t->value, *e->u.value);

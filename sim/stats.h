@@ -23,6 +23,35 @@ void sim_stats_destroy(sim_stats *s);
 /* Names are dotted and unique (a duplicate is an assert). */
 void sim_stats_counter(sim_stats *s, const char *name, uint64_t *counter, const char *desc);
 void sim_stats_value(sim_stats *s, const char *name, double *value, const char *desc);
+
+/* Busy time of a resource that books work ahead of the clock (a sim_resv: a core, a
+ * link direction, DRAM channels), counted where the work lies, not when it was booked:
+ * work booked in warm-up that runs into the measurement window counts for its part
+ * inside, work booked in the window that runs past its end only up to the end. So a
+ * busy time never exceeds the window (bookings on one timeline do not overlap), and a
+ * utilisation from it never exceeds 1. The window is the one the run plans
+ * (sim_stats_plan); without a plan it starts at sim_stats_start and has no end (what
+ * unit tests see). The model owns the struct; the registry reads window_ps. */
+typedef struct sim_busy {
+    uint64_t booked_ps;     /* durations booked since the statistics started */
+    uint64_t window_ps;     /* the part of the bookings inside the window */
+    const uint64_t *window; /* the registry's [start, end), set by sim_stats_busy */
+} sim_busy;
+void sim_stats_busy(sim_stats *s, const char *name, sim_busy *b, const char *desc);
+/* Books [start_ps, start_ps + dur_ps) of the resource. */
+static inline void sim_busy_add(sim_busy *b, uint64_t start_ps, uint64_t dur_ps)
+{
+    b->booked_ps += dur_ps;
+    uint64_t lo = start_ps, hi = start_ps + dur_ps;
+    if (b->window) {
+        if (lo < b->window[0])
+            lo = b->window[0];
+        if (hi > b->window[1])
+            hi = b->window[1];
+    }
+    if (hi > lo)
+        b->window_ps += hi - lo;
+}
 /* A log-linear histogram of non-negative integer samples (e.g. latency in ps);
  * quantiles are exact to within 1% of the value. `unit` names the samples. */
 sim_hist *sim_stats_hist(sim_stats *s, const char *name, const char *unit, const char *desc);
@@ -51,7 +80,12 @@ void sim_hist_foreach(const sim_hist *h, void (*fn)(uint64_t lo, uint64_t hi, ui
                       void *ctx);
 void sim_hist_reset(sim_hist *h);
 
-/* Measurement window. Derived values read sim_stats_elapsed_ps(). */
+/* Measurement window. Derived values read sim_stats_elapsed_ps(). A run plans its
+ * window before the system is built ([warm-up end, warm-up end + duration)), so busy
+ * times (sim_busy) can place work booked ahead of the clock; a model that stops the
+ * kernel early ends the window sooner, and work booked past that stop (work in flight
+ * when it stopped) still counts up to the planned end. */
+void sim_stats_plan(sim_stats *s, uint64_t start_ps, uint64_t end_ps);
 void sim_stats_start(sim_stats *s, uint64_t now_ps);
 void sim_stats_end(sim_stats *s, uint64_t now_ps);
 uint64_t sim_stats_elapsed_ps(const sim_stats *s);

@@ -190,30 +190,24 @@ static double core_cycles(const sim_stats *s, const paths_sys *sys)
     return elapsed_s(s) * cpu_ghz(sys->io.cpu) * 1e9;
 }
 
+/* How long core c is busy within the window: the work on it (where it lies, not when
+ * it was booked: host/cpu.h), or all the time for a vCPU that never halts
+ * (hv.vcpu_halt = false): a host sees its core busy whatever it runs. */
+static double core_busy_ps(const sim_stats *s, const paths_sys *sys, unsigned c)
+{
+    return halt_spins(sys->io.halt, c) ? (double)sim_stats_elapsed_ps(s)
+                                       : (double)cpu_core_busy_ps(sys->io.cpu, c);
+}
+
 /* The mean share of its core each vCPU keeps busy: the guest, the exits it takes, and
  * host work that runs on the vCPU's thread (QEMU's device model). */
 static double m_vm_util(const sim_stats *s, void *ctx)
 {
     paths_sys *sys = ctx;
     double el = (double)sim_stats_elapsed_ps(s), busy = 0;
-    for (unsigned i = 0; i < sys->io.nlanes; i++) {
-        unsigned c = sys->io.lane[i].vcpu_core;
-        busy += halt_spins(sys->io.halt, c) ? el : (double)cpu_core_busy_ps(sys->io.cpu, c);
-    }
+    for (unsigned i = 0; i < sys->io.nlanes; i++)
+        busy += core_busy_ps(s, sys, sys->io.lane[i].vcpu_core);
     return el > 0 ? busy / (el * sys->io.nlanes) : 0.0;
-}
-
-/* Cycles of the idle loops of vCPUs that never halt (hv.vcpu_halt = false): a host sees
- * their cores busy all the time. */
-static double spin_cycles(const sim_stats *s, const paths_sys *sys)
-{
-    double el = (double)sim_stats_elapsed_ps(s), idle = 0;
-    for (unsigned c = 0; c < cpu_cores(sys->io.cpu); c++) {
-        double b = (double)cpu_core_busy_ps(sys->io.cpu, c);
-        if (halt_spins(sys->io.halt, c) && b < el)
-            idle += el - b;
-    }
-    return idle * cpu_ghz(sys->io.cpu) / 1000.0;
 }
 
 /* Cycles every core ran, whoever ran them (halt polling counts: hypervisor cycles). */
@@ -236,11 +230,14 @@ static double m_cores_working_per_vm(const sim_stats *s, void *ctx)
     return c > 0 && sys->io.vms ? (used > 0 ? used : 0) / c / sys->io.vms : 0.0;
 }
 
+/* The cores' utilisations added up: how many cores the work keeps busy. */
 static double m_cores_busy(const sim_stats *s, void *ctx)
 {
     paths_sys *sys = ctx;
-    double c = core_cycles(s, sys);
-    return c > 0 ? (all_cycles(sys) + spin_cycles(s, sys)) / c : 0.0;
+    double el = (double)sim_stats_elapsed_ps(s), busy = 0;
+    for (unsigned c = 0; c < cpu_cores(sys->io.cpu); c++)
+        busy += core_busy_ps(s, sys, c);
+    return el > 0 ? busy / el : 0.0;
 }
 
 /* Fixed costs per VM (its vCPU's timer ticks, the host's on its cores) make this fall

@@ -266,6 +266,46 @@ START_TEST(test_start_zeroes)
 }
 END_TEST
 
+/* Work booked ahead counts where it lies: a warm-up booking for its part inside the
+ * window, a booking past the end up to the end; the total never exceeds the window. */
+START_TEST(test_busy_window)
+{
+    sim_stats *s = sim_stats_create();
+    sim_busy b = {0};
+    sim_stats_busy(s, "r.busy_ps", &b, "");
+    sim_stats_plan(s, 1000, 11000);
+    sim_busy_add(&b, 0, 500);    /* warm-up, before the window: nothing */
+    sim_busy_add(&b, 800, 400);  /* booked in warm-up, 200 inside */
+    sim_stats_start(s, 1000);
+    ck_assert_uint_eq(b.booked_ps, 0);
+    ck_assert_uint_eq(b.window_ps, 200);
+    sim_busy_add(&b, 1200, 9000);  /* inside */
+    sim_busy_add(&b, 10200, 2000); /* 800 inside, the rest past the end */
+    sim_busy_add(&b, 20000, 100);  /* booked far ahead: outside */
+    sim_stats_end(s, 11000);
+    ck_assert_uint_eq(b.booked_ps, 11100);
+    ck_assert_uint_eq(b.window_ps, 10000);
+    double v;
+    ck_assert(sim_stats_get(s, "r.busy_ps", &v) && v == 10000.0);
+    ck_assert_uint_le(b.window_ps, sim_stats_elapsed_ps(s));
+    sim_stats_destroy(s);
+
+    /* Without a plan the window starts at sim_stats_start and has no end: a booked
+     * time, as a counter would hold it. */
+    s = sim_stats_create();
+    b = (sim_busy){0};
+    sim_stats_busy(s, "r.busy_ps", &b, "");
+    sim_busy_add(&b, 0, 500);
+    sim_stats_start(s, 1000);
+    ck_assert_uint_eq(b.window_ps, 0);
+    sim_busy_add(&b, 900, 300);
+    sim_busy_add(&b, 50000, 300);
+    ck_assert_uint_eq(b.window_ps, 500);
+    ck_assert_uint_eq(b.booked_ps, 600);
+    sim_stats_destroy(s);
+}
+END_TEST
+
 START_TEST(test_elapsed)
 {
     sim_stats *s = sim_stats_create();
@@ -710,6 +750,7 @@ static Suite *stats_suite(void)
     TCase *win = tcase_create("window");
     tcase_add_test(win, test_start_zeroes);
     tcase_add_test(win, test_elapsed);
+    tcase_add_test(win, test_busy_window);
     suite_add_tcase(s, win);
 
     TCase *hist = tcase_create("histogram");
