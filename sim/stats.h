@@ -57,15 +57,18 @@ static inline void sim_busy_add(sim_busy *b, uint64_t start_ps, uint64_t dur_ps)
 sim_hist *sim_stats_hist(sim_stats *s, const char *name, const char *unit, const char *desc);
 void sim_stats_derived(sim_stats *s, const char *name, sim_derived_fn fn, void *ctx,
                        const char *desc);
-void sim_stats_metric(sim_stats *s, const char *name, sim_derived_fn fn, void *ctx,
-                      const char *desc);
+/* A metric's `unit` is how its value reads ("Gb/s", "ns", "share (0..1)", "per packet");
+ * its `desc` is its definition: what is counted, per what, over which interval, which
+ * directions. Both are the metric reference's (iovsim metrics, docs/METRICS.md). */
+void sim_stats_metric(sim_stats *s, const char *name, const char *unit, sim_derived_fn fn,
+                      void *ctx, const char *desc);
 /* Metrics of a histogram: its q-quantile or its mean, divided by divisor (1000 for ps
  * samples reported in ns); NaN while h is empty: no sample means no latency, not a
  * latency of 0. */
-void sim_stats_quantile_metric(sim_stats *s, const char *name, const sim_hist *h, double q,
-                               double divisor, const char *desc);
-void sim_stats_mean_metric(sim_stats *s, const char *name, const sim_hist *h, double divisor,
-                           const char *desc);
+void sim_stats_quantile_metric(sim_stats *s, const char *name, const char *unit,
+                               const sim_hist *h, double q, double divisor, const char *desc);
+void sim_stats_mean_metric(sim_stats *s, const char *name, const char *unit, const sim_hist *h,
+                           double divisor, const char *desc);
 
 void sim_hist_add(sim_hist *h, uint64_t sample);
 void sim_hist_add_n(sim_hist *h, uint64_t sample, uint64_t n);
@@ -100,6 +103,21 @@ void sim_stats_foreach_hist(const sim_stats *s,
                             void (*fn)(const char *name, const char *unit, const sim_hist *h,
                                        void *ctx),
                             void *ctx);
+
+/* What is registered, for a reference of the statistics: every entry in registration
+ * order (a histogram once, not its summary lines). */
+typedef struct sim_stat_info {
+    const char *name;
+    const char *type; /* "counter", "value", "histogram", "busy time", "derived" */
+    const char *unit; /* a histogram's samples, a metric's value; "" otherwise */
+    const char *desc;
+    bool metric; /* also a column of results.csv */
+} sim_stat_info;
+void sim_stats_foreach(const sim_stats *s, void (*fn)(const sim_stat_info *info, void *ctx),
+                       void *ctx);
+/* The summary lines a histogram NAME expands to in stats.txt: NAME.count, NAME.mean, ... */
+#define SIM_STATS_HIST_LINES 7
+extern const char *const sim_stats_hist_suffix[SIM_STATS_HIST_LINES];
 
 /* Metrics in registration order. */
 size_t sim_stats_metrics(const sim_stats *s);

@@ -323,19 +323,19 @@ static void register_stats(dmabench *b, sim_stats *st)
     sim_stats_counter(st, "dma.write_bytes", &b->write_bytes, "payload bytes written");
     sim_stats_counter(st, "dma.unsupported_requests", &b->urs, "transfers with a blocked request");
     b->latency = sim_stats_hist(st, "dma.latency_ps", "ps", "transfer latency, request to done");
-    sim_stats_metric(st, "dma_gbps", m_gbps, b,
+    sim_stats_metric(st, "dma_gbps", "Gb/s", m_gbps, b,
                      "payload Gb/s (read+write: per direction, the mean of the two)");
-    sim_stats_metric(st, "dma_read_gbps", m_read_gbps, b, "read payload Gb/s");
-    sim_stats_metric(st, "dma_write_gbps", m_write_gbps, b, "write payload Gb/s");
-    sim_stats_metric(st, "dma_mtps", m_mtps, b, "million transfers per second");
-    sim_stats_mean_metric(st, "dma_latency_ns_mean", b->latency, 1000.0,
+    sim_stats_metric(st, "dma_read_gbps", "Gb/s", m_read_gbps, b, "read payload Gb/s");
+    sim_stats_metric(st, "dma_write_gbps", "Gb/s", m_write_gbps, b, "write payload Gb/s");
+    sim_stats_metric(st, "dma_mtps", "M/s", m_mtps, b, "million transfers per second");
+    sim_stats_mean_metric(st, "dma_latency_ns_mean", "ns", b->latency, 1000.0,
                           "mean transfer latency (ns)");
-    sim_stats_quantile_metric(st, "dma_latency_ns_p50", b->latency, 0.5, 1000.0,
+    sim_stats_quantile_metric(st, "dma_latency_ns_p50", "ns", b->latency, 0.5, 1000.0,
                               "median transfer latency (ns)");
-    sim_stats_quantile_metric(st, "dma_latency_ns_p99", b->latency, 0.99, 1000.0,
+    sim_stats_quantile_metric(st, "dma_latency_ns_p99", "ns", b->latency, 0.99, 1000.0,
                               "99th percentile transfer latency (ns)");
     if (b->dma_api)
-        sim_stats_metric(st, "dma_cpu_cycles_per_transfer", m_cpu_cycles, b,
+        sim_stats_metric(st, "dma_cpu_cycles_per_transfer", "cycles per transfer", m_cpu_cycles, b,
                          "host CPU cycles of the DMA API (maps, unmaps, invalidations, bounces) "
                          "per transfer");
 }

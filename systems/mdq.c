@@ -153,16 +153,16 @@ static void *mdq_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *e)
     sim_stats_counter(st, "mdq.busy_ps", &m->busy_ps, "service time reserved by arrivals (ps)");
     m->sojourn_ps = sim_stats_hist(st, "mdq.sojourn_ps", "ps", "arrival to completion");
     sim_stats_derived(st, "mdq.load", d_load, m, "offered load lambda*S (parameters)");
-    sim_stats_metric(st, "mdq_throughput_mpps", m_throughput_mpps, m,
+    sim_stats_metric(st, "mdq_throughput_mpps", "M/s", m_throughput_mpps, m,
                      "arrivals per microsecond of the window (Mpps)");
-    sim_stats_mean_metric(st, "mdq_sojourn_ns_mean", m->sojourn_ps, 1e3, "mean sojourn time (ns)");
-    sim_stats_quantile_metric(st, "mdq_sojourn_ns_p50", m->sojourn_ps, 0.5, 1e3,
+    sim_stats_mean_metric(st, "mdq_sojourn_ns_mean", "ns", m->sojourn_ps, 1e3, "mean sojourn time (ns)");
+    sim_stats_quantile_metric(st, "mdq_sojourn_ns_p50", "ns", m->sojourn_ps, 0.5, 1e3,
                               "median sojourn time (ns)");
-    sim_stats_quantile_metric(st, "mdq_sojourn_ns_p99", m->sojourn_ps, 0.99, 1e3,
+    sim_stats_quantile_metric(st, "mdq_sojourn_ns_p99", "ns", m->sojourn_ps, 0.99, 1e3,
                               "99th percentile sojourn time (ns)");
-    sim_stats_metric(st, "mdq_utilization", m_utilization, m,
+    sim_stats_metric(st, "mdq_utilization", "share (0..1)", m_utilization, m,
                      "reserved service time / window (offered load when overloaded)");
-    sim_stats_metric(st, "mdq_sojourn_ns_theory", m_sojourn_ns_theory, m,
+    sim_stats_metric(st, "mdq_sojourn_ns_theory", "ns", m_sojourn_ns_theory, m,
                      "Pollaczek-Khinchine mean sojourn time (ns; inf when load >= 1)");
 
     m->arrival = sim_event_create(ctx->kernel, "mdq.arrival", on_arrival, m);

@@ -348,29 +348,29 @@ static void register_metrics(nicload *l, sim_stats *st)
                       "MSI-X messages with unknown data or from the wrong requester ID");
     l->lat = sim_stats_hist(st, "nicload.latency_ps", "ps",
                             "received packets: partner to driver (rr: request to response)");
-    sim_stats_metric(st, "throughput_gbps", m_gbps, l,
+    sim_stats_metric(st, "throughput_gbps", "Gb/s", m_gbps, l,
                      "host-side Gb/s (frames without FCS) of the workload's direction");
-    sim_stats_metric(st, "throughput_mpps", m_mpps, l, "million packets per second");
-    sim_stats_metric(st, "throughput_tx_gbps", m_tx_gbps, l, "host-side Gb/s the NIC sent");
-    sim_stats_metric(st, "throughput_rx_gbps", m_rx_gbps, l, "host-side Gb/s the NIC received");
+    sim_stats_metric(st, "throughput_mpps", "Mpps", m_mpps, l, "million packets per second");
+    sim_stats_metric(st, "throughput_tx_gbps", "Gb/s", m_tx_gbps, l, "host-side Gb/s the NIC sent");
+    sim_stats_metric(st, "throughput_rx_gbps", "Gb/s", m_rx_gbps, l, "host-side Gb/s the NIC received");
     sim_stats_metric(
-        st, "drops", m_drops, l,
+        st, "drops", "packets", m_drops, l,
         "NIC drops: empty ring, buffer overflow, anti-spoofing, link down, DMA errors");
-    sim_stats_metric(st, "tx_desc_reads", m_desc_reads, l, "transmit descriptor fetch reads");
-    sim_stats_metric(st, "doorbells", m_doorbells, l, "tail register writes the NIC received");
-    sim_stats_metric(st, "irqs_per_sec", m_irqs, l, "MSI-X interrupts per second");
-    sim_stats_metric(st, "pcie_up_bytes_per_pkt", m_up_per_pkt, l,
+    sim_stats_metric(st, "tx_desc_reads", "reads", m_desc_reads, l, "transmit descriptor fetch reads");
+    sim_stats_metric(st, "doorbells", "writes", m_doorbells, l, "tail register writes the NIC received");
+    sim_stats_metric(st, "irqs_per_sec", "per second", m_irqs, l, "MSI-X interrupts per second");
+    sim_stats_metric(st, "pcie_up_bytes_per_pkt", "bytes per packet", m_up_per_pkt, l,
                      "upstream TLP bytes on the link per packet");
-    sim_stats_metric(st, "pcie_down_bytes_per_pkt", m_down_per_pkt, l,
+    sim_stats_metric(st, "pcie_down_bytes_per_pkt", "bytes per packet", m_down_per_pkt, l,
                      "downstream TLP bytes on the link per packet");
-    sim_stats_quantile_metric(st, "latency_ns_p50", l->lat, 0.5, 1000.0, "median latency (ns)");
-    sim_stats_quantile_metric(st, "latency_ns_p99", l->lat, 0.99, 1000.0,
+    sim_stats_quantile_metric(st, "latency_ns_p50", "ns", l->lat, 0.5, 1000.0, "median latency (ns)");
+    sim_stats_quantile_metric(st, "latency_ns_p99", "ns", l->lat, 0.99, 1000.0,
                               "99th percentile latency (ns)");
-    sim_stats_metric(st, "cpu_cycles_per_pkt", m_cycles_per_pkt, l,
+    sim_stats_metric(st, "cpu_cycles_per_pkt", "cycles per packet", m_cycles_per_pkt, l,
                      "driver CPU cycles per packet (counted; not timed without a CPU model)");
-    sim_stats_metric(st, "line_limit_gbps", m_line_limit, l,
+    sim_stats_metric(st, "line_limit_gbps", "Gb/s", m_line_limit, l,
                      "the wire's limit for this frame size, host-side Gb/s");
-    sim_stats_metric(st, "pcie_limit_gbps", m_pcie_limit, l,
+    sim_stats_metric(st, "pcie_limit_gbps", "Gb/s", m_pcie_limit, l,
                      "PCIe limit of this NIC and driver (pcie-bench's NIC model)");
 }
 

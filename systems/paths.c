@@ -299,39 +299,39 @@ static void register_stats(paths_sys *sys, sim_stats *st)
     sys->io.lat = sim_stats_hist(st, "net.latency_ps", "ps",
                                  "application-level latency: partner or sender to the receiving "
                                  "application; rr: request to response");
-    sim_stats_metric(st, "throughput_gbps", m_gbps, sys,
+    sim_stats_metric(st, "throughput_gbps", "Gb/s", m_gbps, sys,
                      "host-side Gb/s that reached the partner or an application");
-    sim_stats_metric(st, "throughput_mpps", m_mpps, sys, "million packets per second that arrived");
-    sim_stats_mean_metric(st, "latency_ns_mean", sys->io.lat, 1000.0, "mean latency (ns)");
-    sim_stats_quantile_metric(st, "latency_ns_p50", sys->io.lat, 0.5, 1000.0,
+    sim_stats_metric(st, "throughput_mpps", "Mpps", m_mpps, sys, "million packets per second that arrived");
+    sim_stats_mean_metric(st, "latency_ns_mean", "ns", sys->io.lat, 1000.0, "mean latency (ns)");
+    sim_stats_quantile_metric(st, "latency_ns_p50", "ns", sys->io.lat, 0.5, 1000.0,
                               "median latency (ns)");
-    sim_stats_quantile_metric(st, "latency_ns_p99", sys->io.lat, 0.99, 1000.0,
+    sim_stats_quantile_metric(st, "latency_ns_p99", "ns", sys->io.lat, 0.99, 1000.0,
                               "99th percentile latency (ns)");
-    sim_stats_quantile_metric(st, "latency_ns_p999", sys->io.lat, 0.999, 1000.0,
+    sim_stats_quantile_metric(st, "latency_ns_p999", "ns", sys->io.lat, 0.999, 1000.0,
                               "99.9th percentile latency (ns)");
-    sim_stats_metric(st, "guest_cycles_per_pkt", m_guest_cyc, sys,
+    sim_stats_metric(st, "guest_cycles_per_pkt", "cycles per packet", m_guest_cyc, sys,
                      "CPU cycles per packet in guests (or native applications and driver)");
-    sim_stats_metric(st, "hv_cycles_per_pkt", m_hv_cyc, sys,
+    sim_stats_metric(st, "hv_cycles_per_pkt", "cycles per packet", m_hv_cyc, sys,
                      "CPU cycles per packet in the hypervisor (exits, hypercalls, grant copies)");
-    sim_stats_metric(st, "host_cycles_per_pkt", m_host_cyc, sys,
+    sim_stats_metric(st, "host_cycles_per_pkt", "cycles per packet", m_host_cyc, sys,
                      "CPU cycles per packet in the host or driver domain (back-ends, switch, PF "
                      "driver)");
-    sim_stats_metric(st, "exits_per_sec", m_exits, sys, "VM exits per second, all reasons");
-    sim_stats_metric(st, "irqs_per_sec", m_irqs, sys,
+    sim_stats_metric(st, "exits_per_sec", "per second", m_exits, sys, "VM exits per second, all reasons");
+    sim_stats_metric(st, "irqs_per_sec", "per second", m_irqs, sys,
                      "interrupts per second taken by CPUs (physical to the host, virtual to VMs)");
-    sim_stats_metric(st, "ipis_per_sec", m_ipis, sys,
+    sim_stats_metric(st, "ipis_per_sec", "per second", m_ipis, sys,
                      "IPIs per second the host sent to kick a vCPU for an interrupt that landed "
                      "on another core");
-    sim_stats_metric(st, "copies_per_pkt", m_copies, sys, "packet copies by CPUs per packet");
-    sim_stats_metric(st, "vm_cpu_util", m_vm_util, sys,
+    sim_stats_metric(st, "copies_per_pkt", "per packet", m_copies, sys, "packet copies by CPUs per packet");
+    sim_stats_metric(st, "vm_cpu_util", "share (0..1)", m_vm_util, sys,
                      "share of its core each VM's vCPU keeps busy, on average");
-    sim_stats_metric(st, "cores_busy", m_cores_busy, sys, "cores' worth of CPU work, everyone");
-    sim_stats_metric(st, "cores_busy_per_vm", m_cores_per_vm, sys,
+    sim_stats_metric(st, "cores_busy", "cores", m_cores_busy, sys, "cores' worth of CPU work, everyone");
+    sim_stats_metric(st, "cores_busy_per_vm", "cores", m_cores_per_vm, sys,
                      "cores_busy over traffic.vms (native: application threads)");
-    sim_stats_metric(st, "cores_working_per_vm", m_cores_working_per_vm, sys,
+    sim_stats_metric(st, "cores_working_per_vm", "cores", m_cores_working_per_vm, sys,
                      "cores' worth of work per VM without KVM's halt polling or idle spinning: "
                      "what the packets and the fixed costs take");
-    sim_stats_metric(st, "drops", m_drops, sys,
+    sim_stats_metric(st, "drops", "packets", m_drops, sys,
                      "packets lost: NIC drops, full stage queues, full driver backlogs");
 }
 

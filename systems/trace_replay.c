@@ -637,14 +637,14 @@ static void register_stats(replay *r, sim_stats *st)
 #undef C
     r->latency = sim_stats_hist(st, "trace.latency_ps", "ps",
                                 "DMA record at the root complex to its completion");
-    sim_stats_metric(st, "trace_records", m_records, r, "trace records replayed");
-    sim_stats_metric(st, "trace_dma_gbps", m_gbps, r, "DMA payload Gb/s, reads and writes");
-    sim_stats_quantile_metric(st, "trace_latency_ns_p50", r->latency, 0.5, 1000.0,
+    sim_stats_metric(st, "trace_records", "records", m_records, r, "trace records replayed");
+    sim_stats_metric(st, "trace_dma_gbps", "Gb/s", m_gbps, r, "DMA payload Gb/s, reads and writes");
+    sim_stats_quantile_metric(st, "trace_latency_ns_p50", "ns", r->latency, 0.5, 1000.0,
                               "median DMA record latency, root complex to completion (ns)");
-    sim_stats_quantile_metric(st, "trace_latency_ns_p99", r->latency, 0.99, 1000.0,
+    sim_stats_quantile_metric(st, "trace_latency_ns_p99", "ns", r->latency, 0.99, 1000.0,
                               "99th percentile DMA record latency (ns)");
     if (r->pf->iommu)
-        sim_stats_metric(st, "trace_iotlb_nowalk_rate", m_nowalk_rate, r,
+        sim_stats_metric(st, "trace_iotlb_nowalk_rate", "share (0..1)", m_nowalk_rate, r,
                          "IOTLB look-ups served without a walk of their own (hits and merged "
                          "misses): the same in timed and fast replay");
 }

@@ -157,13 +157,13 @@ static void register_stats(iommu *u, sim_stats *s)
 #undef C
     u->walk_latency = sim_stats_hist(s, "iommu.walk_latency_ps", "ps",
                                      "IOTLB miss to translation, walker queueing included");
-    sim_stats_metric(s, "iotlb_hit_rate", m_hit_rate, u, "IOTLB hits / look-ups");
-    sim_stats_metric(s, "iotlb_misses", m_misses, u, "IOTLB misses");
-    sim_stats_metric(s, "walk_reads", m_walk_reads, u, "page-walk memory reads");
-    sim_stats_metric(s, "walk_latency_ns_p50", m_walk_p50, u, "median IOTLB miss latency (ns)");
-    sim_stats_metric(s, "iommu_faults", m_faults, u, "requests blocked with a fault");
-    sim_stats_metric(s, "invalidations", m_invs, u, "invalidation descriptors executed");
-    sim_stats_metric(s, "irq_remaps", m_irqs, u, "interrupts remapped or posted");
+    sim_stats_metric(s, "iotlb_hit_rate", "share (0..1)", m_hit_rate, u, "IOTLB hits / look-ups");
+    sim_stats_metric(s, "iotlb_misses", "look-ups", m_misses, u, "IOTLB misses");
+    sim_stats_metric(s, "walk_reads", "reads", m_walk_reads, u, "page-walk memory reads");
+    sim_stats_metric(s, "walk_latency_ns_p50", "ns", m_walk_p50, u, "median IOTLB miss latency (ns)");
+    sim_stats_metric(s, "iommu_faults", "requests", m_faults, u, "requests blocked with a fault");
+    sim_stats_metric(s, "invalidations", "descriptors", m_invs, u, "invalidation descriptors executed");
+    sim_stats_metric(s, "irq_remaps", "interrupts", m_irqs, u, "interrupts remapped or posted");
 }
 
 iommu *iommu_create(const sim_params *p, sim_stats *stats, mem *m, mem_phys *pm,

@@ -195,10 +195,10 @@ pcie_link *pcie_link_create(const sim_params *p, sim_stats *stats, const char *n
 
     register_dir_stats(stats, name, "up", up);
     register_dir_stats(stats, name, "down", down);
-    sim_stats_metric(stats, "pcie_up_util", util_up, l,
+    sim_stats_metric(stats, "pcie_up_util", "share (0..1)", util_up, l,
                      "share of the window the upstream direction (device to host) was "
                      "occupied: pcie.up.busy_ps over the window");
-    sim_stats_metric(stats, "pcie_down_util", util_down, l,
+    sim_stats_metric(stats, "pcie_down_util", "share (0..1)", util_down, l,
                      "share of the window the downstream direction (host to device) was "
                      "occupied: pcie.down.busy_ps over the window");
     return l;
