@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "app/merge.h"
+#include "app/metrics.h"
 #include "app/plot.h"
 #include "app/regress.h"
 #include "app/results.h"
@@ -41,6 +42,8 @@ static const char usage_text[] =
     "  trace info|cat|import   DMA traces: summary, text form, import (iovsim help trace)\n"
     "  params [WORD]           list parameters whose name contains WORD (type, default, unit,\n"
     "                          range, description)\n"
+    "  metrics [WORD]          list the metrics of each workload kind (unit, definition) and\n"
+    "                          the statistics whose name contains WORD\n"
     "  help [COMMAND]          this text, or a command's\n"
     "\n"
     "Options:\n"
@@ -599,6 +602,58 @@ static int cmd_params(int argc, char **argv)
     return rc;
 }
 
+static const char metrics_help_text[] =
+    "usage: iovsim metrics [WORD] [--stats] [--markdown]\n"
+    "\n"
+    "Lists what a run measures, from what the code registers: the metrics of each workload\n"
+    "kind (the columns of results.csv) with their unit and definition (what is counted,\n"
+    "per what, over which interval, which directions), noting those that only some\n"
+    "settings produce. With WORD: the metrics and the statistics of stats.txt whose name\n"
+    "contains WORD, or the metrics of the kind named WORD. --stats lists every statistic\n"
+    "too; --markdown writes the reference that docs/METRICS.md is generated from.\n";
+
+static int cmd_metrics(int argc, char **argv)
+{
+    static const struct option metrics_opts[] = {{"stats", no_argument, NULL, 's'},
+                                                 {"markdown", no_argument, NULL, 'm'},
+                                                 {"help", no_argument, NULL, 'h'},
+                                                 {NULL, 0, NULL, 0}};
+    app_metric_ref_opts o = {.word = ""};
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--markdown"))
+            o.markdown = true;
+        else if (!strcmp(argv[i], "--stats"))
+            o.stats = true;
+        else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            fputs(metrics_help_text, stdout);
+            return 0;
+        } else if (argv[i][0] == '-')
+            return unknown_option("metrics", argv[i], metrics_opts);
+        else if (*o.word)
+            return usage_error("metrics: one word at a time; unexpected '%s'", argv[i]);
+        else
+            o.word = argv[i];
+    }
+    if (o.markdown)
+        o.stats = true; /* the whole reference */
+    sim_params *reg = make_registry();
+    sim_err e = {{0}};
+    app_metric_ref *r = app_metric_ref_build(reg, &e);
+    int rc = 0;
+    if (!r) {
+        fprintf(stderr, "iovsim: metrics: %s\n", e.msg);
+        rc = EXIT_USAGE;
+    } else if (!app_metric_ref_write(r, stdout, &o)) {
+        const char *near = app_metric_ref_suggest(r, o.word);
+        fprintf(stderr, "iovsim: metrics: no metric or statistic name contains '%s'%s%s%s\n",
+                o.word, near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+        rc = EXIT_USAGE;
+    }
+    app_metric_ref_destroy(r);
+    sim_params_destroy(reg);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -633,6 +688,10 @@ int main(int argc, char **argv)
         }
         if (!strcmp(argv[2], "params"))
             return cmd_params(2, (char *[]){"params", "--help", NULL});
+        if (!strcmp(argv[2], "metrics")) {
+            fputs(metrics_help_text, stdout);
+            return 0;
+        }
         return usage_error("help: unknown command '%s'", argv[2]);
     }
     if (!strcmp(cmd, "run"))
@@ -645,6 +704,8 @@ int main(int argc, char **argv)
         return cmd_regress(argc - 1, argv + 1);
     if (!strcmp(cmd, "params"))
         return cmd_params(argc - 1, argv + 1);
+    if (!strcmp(cmd, "metrics"))
+        return cmd_metrics(argc - 1, argv + 1);
     if (!strcmp(cmd, "trace"))
         return trace_cmd_main(argc - 1, argv + 1);
     return usage_error("unknown command '%s'", cmd);

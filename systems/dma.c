@@ -449,6 +449,9 @@ static void dmabench_destroy(void *bench)
     free(b);
 }
 
+/* The IOMMU and the host DMA API (strict: a mapping per transfer) register their own. */
+static const char *const dma_variants[] = {"iommu.mode=strict", NULL};
+
 const sys_kind sys_kind_dma = {
     .name = "dma",
     .doc = "device DMA micro-benchmark over PCIe",
@@ -456,4 +459,5 @@ const sys_kind sys_kind_dma = {
     .check = dmabench_check,
     .build = dmabench_build,
     .destroy = dmabench_destroy,
+    .variants = dma_variants,
 };

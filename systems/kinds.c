@@ -20,6 +20,10 @@ static const sys_kind *const kinds[] = {
 };
 #define N_KINDS (sizeof kinds / sizeof kinds[0])
 
+size_t systems_kinds(void) { return N_KINDS; }
+
+const sys_kind *systems_kind_at(size_t i) { return i < N_KINDS ? kinds[i] : NULL; }
+
 /* A built system remembers its kind so destroy goes to the right one. */
 typedef struct built_system {
     const sys_kind *kind;

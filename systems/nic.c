@@ -545,6 +545,10 @@ static void nicload_destroy(void *load)
     free(l);
 }
 
+/* The IOMMU registers its own; VFs with traffic register theirs and their drivers'. */
+static const char *const nicload_variants[] = {"iommu.mode=strict", "nic.vfs=2, nicload.vms=2",
+                                               NULL};
+
 const sys_kind sys_kind_nic = {
     .name = "nic",
     .doc = "SR-IOV NIC traffic",
@@ -552,4 +556,5 @@ const sys_kind sys_kind_nic = {
     .check = nicload_check,
     .build = nicload_build,
     .destroy = nicload_destroy,
+    .variants = nicload_variants,
 };

@@ -824,6 +824,10 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
     return sys;
 }
 
+/* VFs, each VM's, register their own and their drivers'; the host's virtual switch its. */
+static const char *const paths_variants[] = {"io.path=sriov, traffic.vms=2, nic.vfs=2",
+                                             "io.path=paravirt", NULL};
+
 const sys_kind sys_kind_paths = {
     .name = "paths",
     .doc = "the I/O paths (io.path) under network traffic",
@@ -831,4 +835,5 @@ const sys_kind sys_kind_paths = {
     .check = paths_check,
     .build = paths_build,
     .destroy = paths_destroy,
+    .variants = paths_variants,
 };
