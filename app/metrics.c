@@ -18,15 +18,25 @@
 #define MAX_BUILDS 32
 
 typedef struct ref_entry {
+    size_t id;  /* in order of creation: how a kind's order names it */
     char *name; /* a family's with N for its number */
     char *type, *unit, *desc;
     bool metric;
     uint32_t seen[MAX_KINDS]; /* the builds of each kind that registered it */
 } ref_entry;
 
+/* A list of entry ids in an order. */
+typedef struct id_list {
+    size_t *v;
+    size_t n, cap;
+} id_list;
+
+/* Entries in an order that keeps every build's registration order (the statistics are
+ * listed in it); each kind's own order too, which its metrics keep (results.csv's). */
 struct app_metric_ref {
     ref_entry *v;
     size_t n, cap;
+    id_list order[MAX_KINDS];
     size_t kinds;
     const sys_kind *kind[MAX_KINDS];
     size_t builds[MAX_KINDS]; /* the defaults and the variants */
@@ -127,11 +137,32 @@ static size_t find_entry(const app_metric_ref *r, const ref_entry *x)
     return SIZE_MAX;
 }
 
-/* Each build's entries go in its order: one the reference lacks goes right after the
- * build's previous entry, so every kind's metrics keep their results.csv order. */
+/* Inserts `id` into `l` after position `prev` (SIZE_MAX: at the end); returns where. */
+static size_t id_insert(id_list *l, size_t prev, size_t id)
+{
+    if (l->n == l->cap)
+        l->v = sim_xreallocarray(l->v, l->cap = l->cap ? 2 * l->cap : 64, sizeof *l->v);
+    size_t at = prev == SIZE_MAX ? l->n : prev + 1;
+    memmove(&l->v[at + 1], &l->v[at], (l->n - at) * sizeof *l->v);
+    l->v[at] = id;
+    l->n++;
+    return at;
+}
+
+static size_t id_find(const id_list *l, size_t id)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (l->v[i] == id)
+            return i;
+    return SIZE_MAX;
+}
+
+/* Each build's entries go in its order: one a list lacks goes right after the build's
+ * previous entry, in the reference's order and in the kind's. */
 static void merge(app_metric_ref *r, built *b, size_t kind, size_t build)
 {
-    size_t prev = SIZE_MAX; /* where the build's previous entry is */
+    size_t prev = SIZE_MAX, kprev = SIZE_MAX; /* the build's previous entry, both lists */
+    id_list *ko = &r->order[kind];
     for (size_t i = 0; i < b->n; i++) {
         ref_entry *x = &b->v[i];
         size_t at = find_entry(r, x);
@@ -141,11 +172,14 @@ static void merge(app_metric_ref *r, built *b, size_t kind, size_t build)
             at = prev == SIZE_MAX ? r->n : prev + 1;
             memmove(&r->v[at + 1], &r->v[at], (r->n - at) * sizeof *r->v);
             r->v[at] = *x;
-            r->n++;
+            r->v[at].id = r->n++;
         } else {
             entry_free(x);
         }
-        r->v[at].seen[kind] |= 1u << build;
+        ref_entry *e = &r->v[at];
+        size_t k = id_find(ko, e->id);
+        kprev = k == SIZE_MAX ? id_insert(ko, kprev, e->id) : k;
+        e->seen[kind] |= 1u << build;
         prev = at;
     }
     b->n = 0;
@@ -235,6 +269,8 @@ void app_metric_ref_destroy(app_metric_ref *r)
     for (size_t i = 0; i < r->n; i++)
         entry_free(&r->v[i]);
     free(r->v);
+    for (size_t k = 0; k < MAX_KINDS; k++)
+        free(r->order[k].v);
     free(r);
 }
 
@@ -292,10 +328,11 @@ static const char md_intro[] =
     "time after `run.warmup_us` (a trace replay that runs out of records ends it there):\n"
     "counts are of what happened in the window, rates are per second of it (Gb/s: bits\n"
     "per nanosecond), busy times count work where it lies in the window, not when it was\n"
-    "booked, so a utilisation never exceeds 1. A latency with no sample is `nan`.\n"
+    "booked, so a utilisation never exceeds 1. A latency with no sample is `nan` unless\n"
+    "its definition says otherwise.\n"
     "\n"
-    "The metrics of a kind are the columns of `results.csv` (in this order) and the last\n"
-    "lines of each point's `stats.txt`; a component's metrics (the PCIe link's, the\n"
+    "The metrics of a kind are the columns of `results.csv` (in this order) and lines of\n"
+    "each point's `stats.txt` too; a component's metrics (the PCIe link's, the\n"
     "IOMMU's) join them when the kind builds the component. A note \"with SETTINGS\"\n"
     "means the defaults do not produce it and those settings (or others that build the\n"
     "same component) do; \"not with SETTINGS\" that those settings leave it out. `iovsim\n"
@@ -326,11 +363,16 @@ static void write_kind_heading(const app_metric_ref *r, size_t k, bool first, FI
 static void write_metrics(const app_metric_ref *r, FILE *out, const app_metric_ref_opts *o)
 {
     bool md = o->markdown, first = true;
+    /* ids to entries */
+    const ref_entry **by_id = sim_xcalloc(r->n ? r->n : 1, sizeof *by_id);
+    for (size_t i = 0; i < r->n; i++)
+        by_id[r->v[i].id] = &r->v[i];
     for (size_t k = 0; k < r->kinds; k++) {
+        const id_list *ko = &r->order[k];
         int wn = 4, wu = 4;
         size_t shown = 0;
-        for (size_t i = 0; i < r->n; i++) {
-            const ref_entry *x = &r->v[i];
+        for (size_t i = 0; i < ko->n; i++) {
+            const ref_entry *x = by_id[ko->v[i]];
             if (!shows_metric(r, x, k, o))
                 continue;
             shown++;
@@ -343,8 +385,8 @@ static void write_metrics(const app_metric_ref *r, FILE *out, const app_metric_r
         first = false;
         if (!md)
             fprintf(out, "  %-*s  %-*s  %s\n", wn, "NAME", wu, "UNIT", "DEFINITION");
-        for (size_t i = 0; i < r->n; i++) {
-            const ref_entry *x = &r->v[i];
+        for (size_t i = 0; i < ko->n; i++) {
+            const ref_entry *x = by_id[ko->v[i]];
             if (!shows_metric(r, x, k, o))
                 continue;
             char note[512];
@@ -366,6 +408,7 @@ static void write_metrics(const app_metric_ref *r, FILE *out, const app_metric_r
             }
         }
     }
+    free(by_id);
 }
 
 /* "histogram (ps)", "counter", ... */

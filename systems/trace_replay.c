@@ -637,16 +637,22 @@ static void register_stats(replay *r, sim_stats *st)
 #undef C
     r->latency = sim_stats_hist(st, "trace.latency_ps", "ps",
                                 "DMA record at the root complex to its completion");
-    sim_stats_metric(st, "trace_records", "records", m_records, r, "trace records replayed");
-    sim_stats_metric(st, "trace_dma_gbps", "Gb/s", m_gbps, r, "DMA payload Gb/s, reads and writes");
+    sim_stats_metric(st, "trace_records", "records", m_records, r,
+                     "records replayed in the window, every operation (DMA, MSI, map, unmap, "
+                     "invalidation)");
+    sim_stats_metric(st, "trace_dma_gbps", "Gb/s", m_gbps, r,
+                     "payload bits of the DMA read and write records replayed in the window, "
+                     "both directions added, per ns of it");
     sim_stats_quantile_metric(st, "trace_latency_ns_p50", "ns", r->latency, 0.5, 1000.0,
-                              "median DMA record latency, root complex to completion (ns)");
+                              "median of trace.latency_ps: a DMA record at the root complex to "
+                              "its completion, over the records replayed in the window");
     sim_stats_quantile_metric(st, "trace_latency_ns_p99", "ns", r->latency, 0.99, 1000.0,
-                              "99th percentile DMA record latency (ns)");
+                              "99th percentile of trace.latency_ps (as trace_latency_ns_p50)");
     if (r->pf->iommu)
         sim_stats_metric(st, "trace_iotlb_nowalk_rate", "share (0..1)", m_nowalk_rate, r,
-                         "IOTLB look-ups served without a walk of their own (hits and merged "
-                         "misses): the same in timed and fast replay");
+                         "IOTLB look-ups in the window served without a walk of their own "
+                         "(hits, and misses that waited for a walk of the same page), over "
+                         "all look-ups; the same in timed and fast replay; 0 without look-ups");
 }
 
 static void trace_replay_destroy(void *replay_);

@@ -154,11 +154,12 @@ static void register_dir_stats(sim_stats *s, const char *name, const char *dname
     sim_stats_busy(s, n, &d->busy,
                    "time within the window the direction was occupied, DLLP and SKP share "
                    "included (ps)");
-    REG(credit_wait_ps, "time TLPs waited for flow-control credit (ps)");
-    REG(wire_wait_ps, "time from TLPs' credits to their start on the wire (ps): behind TLPs "
-                      "booked before them (also ones booked ahead of the clock) and idle "
-                      "stretches the link's reservation no longer kept (sim/resv.h keeps 8), so "
-                      "large even at low utilisation when traffic is booked far ahead");
+    REG(credit_wait_ps, "time TLPs waited for the receiver's flow-control credit (ps)");
+    REG(wire_wait_ps, "time from TLPs' flow-control credit to their start on the wire (ps): "
+                      "behind TLPs booked before them (also ones booked ahead of the clock for "
+                      "later) and idle stretches the link's reservation could not use (too "
+                      "short, or older than the 8 it keeps), so large even at low utilisation "
+                      "when traffic is booked far ahead");
 #undef REG
 }
 
@@ -196,11 +197,12 @@ pcie_link *pcie_link_create(const sim_params *p, sim_stats *stats, const char *n
     register_dir_stats(stats, name, "up", up);
     register_dir_stats(stats, name, "down", down);
     sim_stats_metric(stats, "pcie_up_util", "share (0..1)", util_up, l,
-                     "share of the window the upstream direction (device to host) was "
-                     "occupied: pcie.up.busy_ps over the window");
+                     "share of the window the link's upstream direction (device to host) was "
+                     "occupied by TLPs (and its DLLP and SKP share): pcie.up.busy_ps over the "
+                     "window");
     sim_stats_metric(stats, "pcie_down_util", "share (0..1)", util_down, l,
-                     "share of the window the downstream direction (host to device) was "
-                     "occupied: pcie.down.busy_ps over the window");
+                     "share of the window the link's downstream direction (host to device) "
+                     "was occupied: pcie.down.busy_ps over the window");
     return l;
 }
 
