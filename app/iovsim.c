@@ -171,10 +171,8 @@ static int usage_error(const char *fmt, const char *arg)
 /* "CMD: unknown option 'ARG'", with the closest of `opts` when one is near. */
 static int unknown_option(const char *cmd, const char *arg, const struct option *opts)
 {
-    const char *near = app_closest_option(arg, opts);
     char msg[512];
-    snprintf(msg, sizeof msg, "%s: unknown option '%s'%s%s%s", cmd, arg,
-             near ? " (did you mean '--" : "", near ? near : "", near ? "'?)" : "");
+    app_unknown_option_text(msg, sizeof msg, cmd, arg, opts);
     return usage_error("%s", msg);
 }
 

@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,4 +100,12 @@ const char *app_closest_option(const char *arg, const struct option *opts)
     const char *near = sim_text_closest(name, names, n, len / 3 + 1);
     free(names);
     return near;
+}
+
+void app_unknown_option_text(char *buf, size_t len, const char *cmd, const char *arg,
+                             const struct option *opts)
+{
+    const char *near = app_closest_option(arg, opts);
+    snprintf(buf, len, "%s: unknown option '%s'%s%s%s", cmd, arg, near ? " (did you mean '--" : "",
+             near ? near : "", near ? "'?)" : "");
 }

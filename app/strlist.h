@@ -37,5 +37,9 @@ char *app_trimmed(const char *s, size_t len);
  * the mistyped `arg` ("--sets", "--sets=x", "-out"), without its dashes; NULL when none
  * is close enough to be a likely typo. */
 const char *app_closest_option(const char *arg, const struct option *opts);
+/* "CMD: unknown option 'ARG'", and " (did you mean '--NAME'?)" when one of `opts` is
+ * close, into buf. */
+void app_unknown_option_text(char *buf, size_t len, const char *cmd, const char *arg,
+                             const struct option *opts);
 
 #endif

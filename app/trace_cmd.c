@@ -335,10 +335,8 @@ static int cmd_import(int argc, char **argv)
                 {"from", required_argument, NULL, 'f'},   {"rid", required_argument, NULL, 'r'},
                 {"domain", required_argument, NULL, 'd'}, {"touch", required_argument, NULL, 't'},
                 {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
-            const char *near = app_closest_option(a, import_opts);
             char msg[512];
-            snprintf(msg, sizeof msg, "import: unknown option '%s'%s%s%s", a,
-                     near ? " (did you mean '--" : "", near ? near : "", near ? "'?)" : "");
+            app_unknown_option_text(msg, sizeof msg, "import", a, import_opts);
             return usage("%s", msg);
         } else if (!in_path) {
             in_path = a;
