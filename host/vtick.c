@@ -164,7 +164,7 @@ static bool busy(vtick *t, unsigned core, uint64_t now, uint64_t period)
 {
     core_state *s = &t->core[core];
     uint64_t b = cpu_core_booked_ps(t->cpu, core);
-    /* The statistics' start zeroes the core's busy time: any since then is work. */
+    /* The statistics' start zeroes the core's booked time: any since then is work. */
     if (b < s->mark_ps ? b > 0 : b > s->mark_ps) {
         s->worked = true;
         s->last_work_ps = now;
