@@ -12,10 +12,12 @@
 #include "app/config_cmd.h"
 #include "app/diff.h"
 #include "app/merge.h"
+#include "app/metrics.h"
 #include "app/plot.h"
 #include "app/provenance.h"
 #include "app/regress.h"
 #include "app/results.h"
+#include "app/strlist.h"
 #include "app/sweep.h"
 #include "app/sweep_emit.h"
 #include "app/trace_cmd.h"
@@ -42,7 +44,10 @@ static const char usage_text[] =
     "  diff A B [--tolerance X]  the metrics of two results folders side by side\n"
     "  regress [--update] FILE...  run scenario workloads and compare with their .expect files\n"
     "  trace info|cat|import   DMA traces: summary, text form, import (iovsim help trace)\n"
-    "  params [PREFIX]         list parameters (type, default, unit, range, description)\n"
+    "  params [WORD]           list parameters whose name contains WORD (type, default, unit,\n"
+    "                          range, description)\n"
+    "  metrics [WORD]          list the metrics of each workload kind (unit, definition) and\n"
+    "                          the statistics whose name contains WORD\n"
     "  config FILE [options]   the effective parameters of a workload and where each was set\n"
     "  help [COMMAND]          this text, or a command's\n"
     "\n"
@@ -129,7 +134,7 @@ static const char run_help_text[] =
     "'iovsim params' lists every parameter.\n";
 
 static const char plot_help_text[] =
-    "usage: iovsim plot DIR [PLOTFILE]\n"
+    "usage: iovsim plot DIR [PLOTFILE] [-q]\n"
     "\n"
     "Draws the plots of the results folder DIR again, from DIR/plots.ini (the [plot]\n"
     "sections of the workload that ran) or from PLOTFILE, into DIR/plots/: NAME.png and\n"
@@ -153,8 +158,11 @@ static const char plot_help_text[] =
     "Swept parameters that a plot neither uses as x or series nor fixes with where join its\n"
     "series. Plots are checked when a workload loads: an unknown key, parameter, metric or\n"
     "histogram stops the run before it starts (exit 2, naming file:line).\n"
-    "Exit status: 0 drawn, 1 some plot could not be drawn (no data, gnuplot missing or\n"
-    "failing), 2 bad usage or plot description.\n";
+    "A plot with nothing to draw (its where selects no finished point: PLOTFILE was written\n"
+    "for another sweep) is skipped with a note; -q, --quiet silences the notes and the\n"
+    "list of plots drawn.\n"
+    "Exit status: 0 every plot with something to draw was drawn, 1 some could not be\n"
+    "(gnuplot missing or failing) or no point finished, 2 bad usage or plot description.\n";
 
 static const char merge_help_text[] =
     "usage: iovsim merge OUT [DIR]...\n"
@@ -195,6 +203,14 @@ static int usage_error(const char *fmt, const char *arg)
     fprintf(stderr, fmt, arg);
     fprintf(stderr, "\nTry 'iovsim --help'.\n");
     return EXIT_USAGE;
+}
+
+/* "CMD: unknown option 'ARG'", with the closest of `opts` when one is near. */
+static int unknown_option(const char *cmd, const char *arg, const struct option *opts)
+{
+    char msg[512];
+    app_unknown_option_text(msg, sizeof msg, cmd, arg, opts);
+    return usage_error("%s", msg);
 }
 
 static sim_params *make_registry(void)
@@ -314,7 +330,7 @@ static int parse_run_args(int argc, char **argv, run_args *a)
             break;
         case 'h': fputs(run_help_text, stdout); return -1;
         case ':': return usage_error("run: option '%s' needs a value", argv[optind - 1]);
-        default: return usage_error("run: unknown option '%s'", argv[optind - 1]);
+        default: return unknown_option("run", argv[optind - 1], longopts);
         }
     }
     if (optind >= argc)
@@ -483,30 +499,41 @@ static int cmd_plot(int argc, char **argv)
 {
     if (wants_help(argc, argv, plot_help_text))
         return 0;
-    for (int i = 1; i < argc; i++)
-        if (argv[i][0] == '-')
-            return usage_error("plot: unknown option '%s'", argv[i]);
-    if (argc < 2)
+    static const struct option plot_opts[] = {{"quiet", no_argument, NULL, 'q'},
+                                              {"help", no_argument, NULL, 'h'},
+                                              {NULL, 0, NULL, 0}};
+    app_plot_opts po = {.quiet = false};
+    const char *args[2] = {NULL, NULL};
+    int n_args = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
+            po.quiet = true;
+        else if (argv[i][0] == '-')
+            return unknown_option("plot", argv[i], plot_opts);
+        else if (n_args == 2)
+            return usage_error("plot: a folder and at most one plot file; unexpected '%s'",
+                               argv[i]);
+        else
+            args[n_args++] = argv[i];
+    }
+    if (!n_args)
         return usage_error("plot: no results folder given%s", "");
-    if (argc > 3)
-        return usage_error("plot: a folder and at most one plot file; unexpected '%s'", argv[3]);
     sim_params *reg = make_registry();
     sim_err e = {{0}};
-    app_plot_opts po = {.quiet = false};
     char plots_ini[4200];
-    snprintf(plots_ini, sizeof plots_ini, "%s/plots.ini", argv[1]);
+    snprintf(plots_ini, sizeof plots_ini, "%s/plots.ini", args[0]);
     int rc;
-    app_manifest *m = app_manifest_read(argv[1], &e);
+    app_manifest *m = app_manifest_read(args[0], &e);
     if (!m) {
         fprintf(stderr, "iovsim: %s\n", e.msg);
         rc = EXIT_USAGE;
-    } else if (argc == 2 && access(plots_ini, F_OK) != 0) {
+    } else if (!args[1] && access(plots_ini, F_OK) != 0) {
         fprintf(stderr, "iovsim: plot: %s has no plots.ini (its workload had no [plot] "
                         "section); name a file with [plot] sections: iovsim plot %s FILE\n",
-                argv[1], argv[1]);
+                args[0], args[0]);
         rc = EXIT_USAGE;
     } else {
-        rc = app_plots_draw_dir(argv[1], argc == 3 ? argv[2] : NULL, reg, &po, &e);
+        rc = app_plots_draw_dir(args[0], args[1], reg, &po, &e);
         if (rc == EXIT_USAGE && e.msg[0])
             fprintf(stderr, "iovsim: %s\n", e.msg);
     }
@@ -527,8 +554,11 @@ static int cmd_merge(int argc, char **argv)
         if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
             quiet = true;
         else if (argv[i][0] == '-') {
+            static const struct option merge_opts[] = {{"quiet", no_argument, NULL, 'q'},
+                                                       {"help", no_argument, NULL, 'h'},
+                                                       {NULL, 0, NULL, 0}};
             free(dirs);
-            return usage_error("merge: unknown option '%s'", argv[i]);
+            return unknown_option("merge", argv[i], merge_opts);
         } else if (!out)
             out = argv[i];
         else
@@ -579,7 +609,7 @@ static int cmd_regress(int argc, char **argv)
             break;
         case 'h': fputs(regress_help_text, stdout); return 0;
         case ':': return usage_error("regress: option '%s' needs a value", argv[optind - 1]);
-        default: return usage_error("regress: unknown option '%s'", argv[optind - 1]);
+        default: return unknown_option("regress", argv[optind - 1], longopts);
         }
     }
     if (optind >= argc)
@@ -597,36 +627,89 @@ static int cmd_regress(int argc, char **argv)
 static int cmd_params(int argc, char **argv)
 {
     bool markdown = false;
-    const char *prefix = "";
+    const char *word = "";
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--markdown"))
             markdown = true;
         else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            puts("usage: iovsim params [PREFIX] [--markdown]\n\n"
-                 "Lists every parameter whose name starts with PREFIX (e.g. 'pcie.'): type,\n"
-                 "default, unit, allowed range or values, description. --markdown writes the\n"
-                 "reference that docs/PARAMS.md is generated from.");
+            puts("usage: iovsim params [WORD] [--markdown]\n\n"
+                 "Lists every parameter whose name contains WORD anywhere ('pcie.' lists a\n"
+                 "section, 'iotlb' every IOTLB parameter): type, default, unit, allowed range\n"
+                 "or values, description. --markdown writes the reference that\n"
+                 "docs/PARAMS.md is generated from.");
             return 0;
-        } else if (argv[i][0] == '-')
-            return usage_error("params: unknown option '%s'", argv[i]);
-        else if (*prefix)
-            return usage_error("params: one prefix at a time; unexpected '%s'", argv[i]);
+        } else if (argv[i][0] == '-') {
+            static const struct option params_opts[] = {{"markdown", no_argument, NULL, 'm'},
+                                                        {"help", no_argument, NULL, 'h'},
+                                                        {NULL, 0, NULL, 0}};
+            return unknown_option("params", argv[i], params_opts);
+        } else if (*word)
+            return usage_error("params: one word at a time; unexpected '%s'", argv[i]);
         else
-            prefix = argv[i];
+            word = argv[i];
     }
     sim_params *reg = make_registry();
-    size_t matched = 0;
-    for (size_t i = 0; i < sim_params_count(reg); i++)
-        matched += strncmp(sim_params_name_at(reg, i), prefix, strlen(prefix)) == 0;
     int rc = 0;
-    if (!matched) {
-        const char *near = sim_params_suggest(reg, prefix);
-        fprintf(stderr, "iovsim: params: no parameter starts with '%s'%s%s%s\n", prefix,
+    if (!sim_params_matching(reg, word)) {
+        const char *near = sim_params_suggest(reg, word);
+        fprintf(stderr, "iovsim: params: no parameter name contains '%s'%s%s%s\n", word,
                 near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
         rc = EXIT_USAGE;
     } else {
-        sim_params_list(reg, stdout, prefix, markdown);
+        sim_params_list(reg, stdout, word, markdown);
     }
+    sim_params_destroy(reg);
+    return rc;
+}
+
+static const char metrics_help_text[] =
+    "usage: iovsim metrics [WORD] [--stats] [--markdown]\n"
+    "\n"
+    "Lists what a run measures, from what the code registers: the metrics of each workload\n"
+    "kind (the columns of results.csv) with their unit and definition (what is counted,\n"
+    "per what, over which interval, which directions), noting those that only some\n"
+    "settings produce. With WORD: the metrics and the statistics of stats.txt whose name\n"
+    "contains WORD, or the metrics of the kind named WORD. --stats lists every statistic\n"
+    "too; --markdown writes the reference that docs/METRICS.md is generated from.\n";
+
+static int cmd_metrics(int argc, char **argv)
+{
+    static const struct option metrics_opts[] = {{"stats", no_argument, NULL, 's'},
+                                                 {"markdown", no_argument, NULL, 'm'},
+                                                 {"help", no_argument, NULL, 'h'},
+                                                 {NULL, 0, NULL, 0}};
+    app_metric_ref_opts o = {.word = ""};
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--markdown"))
+            o.markdown = true;
+        else if (!strcmp(argv[i], "--stats"))
+            o.stats = true;
+        else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            fputs(metrics_help_text, stdout);
+            return 0;
+        } else if (argv[i][0] == '-')
+            return unknown_option("metrics", argv[i], metrics_opts);
+        else if (*o.word)
+            return usage_error("metrics: one word at a time; unexpected '%s'", argv[i]);
+        else
+            o.word = argv[i];
+    }
+    if (o.markdown)
+        o.stats = true; /* the whole reference */
+    sim_params *reg = make_registry();
+    sim_err e = {{0}};
+    app_metric_ref *r = app_metric_ref_build(reg, &e);
+    int rc = 0;
+    if (!r) {
+        fprintf(stderr, "iovsim: metrics: %s\n", e.msg);
+        rc = EXIT_USAGE;
+    } else if (!app_metric_ref_write(r, stdout, &o)) {
+        const char *near = app_metric_ref_suggest(r, o.word);
+        fprintf(stderr, "iovsim: metrics: no metric or statistic name contains '%s'%s%s%s\n",
+                o.word, near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+        rc = EXIT_USAGE;
+    }
+    app_metric_ref_destroy(r);
     sim_params_destroy(reg);
     return rc;
 }
@@ -676,6 +759,10 @@ int main(int argc, char **argv)
         }
         if (!strcmp(argv[2], "params"))
             return cmd_params(2, (char *[]){"params", "--help", NULL});
+        if (!strcmp(argv[2], "metrics")) {
+            fputs(metrics_help_text, stdout);
+            return 0;
+        }
         return usage_error("help: unknown command '%s'", argv[2]);
     }
     if (!strcmp(cmd, "run"))
@@ -688,6 +775,8 @@ int main(int argc, char **argv)
         return cmd_regress(argc - 1, argv + 1);
     if (!strcmp(cmd, "params"))
         return cmd_params(argc - 1, argv + 1);
+    if (!strcmp(cmd, "metrics"))
+        return cmd_metrics(argc - 1, argv + 1);
     if (!strcmp(cmd, "trace"))
         return trace_cmd_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "config"))

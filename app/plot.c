@@ -13,13 +13,15 @@
 #include "app/plot_data.h"
 #include "app/plot_gnuplot.h"
 #include "app/plot_spec.h"
+#include "app/strlist.h"
 #include "sim/alloc.h"
 #include "sim/files.h"
 
 struct app_plots {
     plot_spec *v;
     size_t n;
-    size_t dropped; /* lenient loading: specs refused and left out */
+    size_t dropped;   /* lenient loading: specs refused and left out */
+    app_strlist empty; /* lenient loading: why each plot that selects no point is left out */
 };
 
 void app_plots_destroy(app_plots *ps)
@@ -29,6 +31,7 @@ void app_plots_destroy(app_plots *ps)
     for (size_t i = 0; i < ps->n; i++)
         app_plot_spec_free(&ps->v[i]);
     free(ps->v);
+    app_strlist_free(&ps->empty);
     free(ps);
 }
 
@@ -53,10 +56,14 @@ app_plots *app_plots_load(const app_workload *w, const sim_params *registry,
                 *e = pe;
             return NULL;
         }
-        fprintf(stderr, "iovsim: %s; not drawn\n", pe.msg);
+        if (rc > 0) {
+            app_strlist_push(&ps->empty, sim_xasprintf("%s; not drawn", pe.msg));
+        } else {
+            fprintf(stderr, "iovsim: %s; not drawn\n", pe.msg);
+            ps->dropped++;
+        }
         app_plot_spec_free(&ps->v[ps->n]);
         memset(&ps->v[ps->n], 0, sizeof ps->v[ps->n]);
-        ps->dropped++;
     }
     return ps;
 }
@@ -173,9 +180,12 @@ int app_plots_draw_dir(const char *dir, const char *plot_file, const sim_params 
     if (!pw)
         goto out;
     /* One bad plot does not keep the others from being drawn; it is reported, and
-     * the exit status says so. */
+     * the exit status says so. A plot with nothing to draw (its where selects no point)
+     * is a note: the sweep that ran is not what its plot file was written for. */
     ps = app_plots_load(pw, registry, app_results_manifest(r), NULL, true, e);
     size_t refused = ps->dropped;
+    for (size_t i = 0; i < ps->empty.n && !o->quiet; i++)
+        fprintf(stderr, "iovsim: note: %s\n", ps->empty.v[i]);
     if (!ps->n) {
         rc = refused ? 2 : 0;
         goto out;
@@ -208,17 +218,15 @@ int app_plots_draw_dir(const char *dir, const char *plot_file, const sim_params 
             rc = 2;
             goto out;
         }
-        if (prc == 1) {
+        if (prc == 1 && !o->quiet) {
             size_t matching = 0;
             for (size_t p = 0; p < app_results_points(r); p++)
                 matching += app_plot_spec_selects(d.s, r, p);
-            if (!o->quiet)
-                fprintf(stderr, "iovsim: plot '%s' (%s): %s; not drawn\n", d.s->name,
-                        d.s->where,
-                        matching ? "the finished points it selects lack its metrics"
-                                 : "no finished point matches its where");
-            rc = 1;
-        } else if (gnuplot) {
+            fprintf(stderr, "iovsim: note: plot '%s' (%s): %s; not drawn\n", d.s->name,
+                    d.s->where,
+                    matching ? "the finished points it selects lack its metrics"
+                             : "no finished point matches its where");
+        } else if (prc == 0 && gnuplot) {
             char err[2048];
             if (app_plot_gnuplot_run(gnuplot, plots_dir, d.s->name, err, sizeof err) < 0) {
                 fprintf(stderr, "iovsim: plot '%s': gnuplot failed (log: %s/%s.log):\n%s",

@@ -41,8 +41,9 @@ typedef struct app_plots app_plots;
 
 /* Parses and checks every [plot] of `w` for the sweep `m` (its axes and values);
  * `point0`, the parameters of the sweep's first point when known (else NULL), lets a
- * `where` on a parameter that is not swept be checked too. The first bad plot makes
- * it return NULL, or, when `lenient`, is reported on stderr and left out. */
+ * `where` on a parameter that is not swept be checked too. The first bad plot (or one
+ * whose where matches no point) makes it return NULL, or, when `lenient`, is left out:
+ * a bad one reported on stderr, one that matches no point kept as a note. */
 app_plots *app_plots_load(const app_workload *w, const sim_params *registry,
                           const app_manifest *m, const sim_params *point0, bool lenient,
                           sim_err *e);
@@ -58,17 +59,19 @@ int app_plots_check_build(const app_plots *ps, const sim_model_ops *ops, const a
 int app_plots_save(const app_workload *w, const char *dir, sim_err *e);
 
 typedef struct app_plot_opts {
-    bool quiet; /* no "plot: ..." lines on stdout, nor notes of plots not drawn */
+    bool quiet; /* no "plot: ..." lines on stdout, no notes (of plots not drawn) on stderr */
 } app_plot_opts;
 
 /* Draws the plots of `plot_file` (NULL: DIR/plots.ini) from the results folder DIR.
  * gnuplot is $IOVSIM_GNUPLOT, else the one configure found, else `gnuplot` on PATH;
  * when it is missing the .gp and .dat files are still written and one message says
  * how to install it. A plot that names something the results lack is reported on
- * stderr (file:line) and skipped; the others are drawn. Returns 0 when every plot was
- * drawn (or there are none), 1 when some could not be (gnuplot missing or failing, no
- * finished point to draw), 2 when a plot was refused (reported) or the folder or plot
- * file cannot be read (*e says why). */
+ * stderr (file:line) and skipped; the others are drawn. A plot with nothing to draw
+ * (its where selects no finished point: the sweep that ran is not the one it was
+ * written for) is skipped with a note unless quiet. Returns 0 when every plot with
+ * something to draw was drawn (or there are none), 1 when some could not be (gnuplot
+ * missing or failing) or no point finished, 2 when a plot was refused (reported) or
+ * the folder or plot file cannot be read (*e says why). */
 int app_plots_draw_dir(const char *dir, const char *plot_file, const sim_params *registry,
                        const app_plot_opts *o, sim_err *e);
 

@@ -12,7 +12,6 @@
 #include "app/proc.h"
 #include "app/strlist.h"
 #include "sim/alloc.h"
-#include "sim/kernel.h"
 #include "sim/stats.h"
 
 typedef struct name_ref {
@@ -129,6 +128,19 @@ static void child_hist(const char *name, const char *unit, const sim_hist *h, vo
     }
 }
 
+static void child_names(const sim_stats *st, void *ctx)
+{
+    child_ctx *c = ctx;
+    for (size_t m = 0; m < sim_stats_metrics(st); m++) {
+        const char *name = sim_stats_metric_name(st, m);
+        if (!app_strlist_has(&c->k->metrics, name)) {
+            app_strlist_add(&c->k->metrics, name);
+            fprintf(c->out, "m\t%s\n", name);
+        }
+    }
+    sim_stats_foreach_hist(st, child_hist, c);
+}
+
 static void build_child(name_refs *r, const sim_model_ops *ops, const app_workload *w,
                         const sim_params *reg, FILE *out)
 {
@@ -140,33 +152,11 @@ static void build_child(name_refs *r, const sim_model_ops *ops, const app_worklo
         sim_err e = {{0}};
         sim_params *q = sim_params_clone(reg);
         if (app_workload_apply(w, i, q, &e) == 0 &&
-            sim_params_set(q, "run.kernel", "native", "plot check", &e) == 0) {
-            /* The native kernel: SystemC could elaborate only once in this process,
-             * and the build must not depend on the kernel anyway. */
-            sim_kernel *kern = sim_kernel_create(SIM_KERNEL_NATIVE, &e);
-            sim_stats *st = sim_stats_create();
-            sim_ctx ctx = {.kernel = kern, .params = q, .stats = st,
-                           .seed = sim_run_cfg_load(q).seed};
-            void *sys = kern ? ops->build(&ctx, &e) : NULL;
-            if (sys) {
-                for (size_t m = 0; m < sim_stats_metrics(st); m++) {
-                    const char *name = sim_stats_metric_name(st, m);
-                    if (!app_strlist_has(&k.metrics, name)) {
-                        app_strlist_add(&k.metrics, name);
-                        fprintf(out, "m\t%s\n", name);
-                    }
-                }
-                sim_stats_foreach_hist(st, child_hist, &c);
-                ops->destroy(sys);
-            } else {
-                for (char *t = e.msg; *t; t++)
-                    if (*t == '\n' || *t == '\t')
-                        *t = ' ';
-                fprintf(out, "e\t%zu\t%s\n", i, e.msg);
-            }
-            sim_stats_destroy(st);
-            if (kern)
-                sim_kernel_destroy(kern);
+            sim_run_dry_build(ops, q, child_names, &c, &e) < 0) {
+            for (char *t = e.msg; *t; t++)
+                if (*t == '\n' || *t == '\t')
+                    *t = ' ';
+            fprintf(out, "e\t%zu\t%s\n", i, e.msg);
         }
         sim_params_destroy(q);
         if (refs_all_found(r, &k))

@@ -126,10 +126,12 @@ static int parse_filter(const char *item, const char *where, const plot_spec *s,
             /* Not swept: every point has point 0's value. */
             char fixed[1024];
             sim_params_format(point0, param, fixed, sizeof fixed);
-            if ((strcmp(fixed, canon) == 0) == negate)
-                rc = sim_err_set(e, "%s: plot '%s': %s%s%s matches no point: %s is %s at every "
-                                    "point (it is not swept)",
-                                 where, s->name, param, negate ? "!=" : "=", canon, param, fixed);
+            if ((strcmp(fixed, canon) == 0) == negate) {
+                sim_err_set(e, "%s: plot '%s': %s%s%s matches no point: %s is %s at every "
+                               "point (it is not swept)",
+                            where, s->name, param, negate ? "!=" : "=", canon, param, fixed);
+                rc = 1;
+            }
         } else if (!found) {
             char vals[512] = "";
             size_t used = 0, shown = 0;
@@ -147,8 +149,9 @@ static int parse_filter(const char *item, const char *where, const plot_spec *s,
                 used += (size_t)snprintf(vals + used, sizeof vals - used, "%s%s",
                                          shown > 1 ? ", " : "", v);
             }
-            rc = sim_err_set(e, "%s: plot '%s': %s=%s matches no point: the sweep gives %s %s",
-                             where, s->name, param, canon, param, vals);
+            sim_err_set(e, "%s: plot '%s': %s=%s matches no point: the sweep gives %s %s", where,
+                        s->name, param, canon, param, vals);
+            rc = 1;
         }
         if (rc == 0) {
             *out = (plot_filter){param, sim_xstrdup(canon), negate};
@@ -357,11 +360,18 @@ static int parse_where(plot_spec *s, const app_setting *where_key, const sim_par
     size_t n = app_strlist_split(&items, where_key->value, ',');
     s->filters = sim_xcalloc(n, sizeof *s->filters);
     int rc = 0;
-    for (size_t k = 0; k < n && rc == 0; k++) {
-        rc = parse_filter(items.v[k], where_key->where, s, reg, scratch, m, point0,
-                          &s->filters[k], e);
-        if (rc == 0)
+    /* After a condition that matches no point (1) the others are still checked. */
+    for (size_t k = 0; k < n && rc >= 0; k++) {
+        sim_err fe = {{0}};
+        int frc = parse_filter(items.v[k], where_key->where, s, reg, scratch, m, point0,
+                               &s->filters[s->n_filters], &fe);
+        if (frc == 0)
             s->n_filters++;
+        else if (frc < 0 || rc == 0) {
+            rc = frc;
+            if (e)
+                *e = fe;
+        }
     }
     app_strlist_free(&items);
     sim_params_destroy(scratch);
@@ -418,8 +428,9 @@ int app_plot_spec_parse(const app_workload *w, size_t i, const sim_params *reg,
         rc = check_axes(s, reg, &sites, e);
     if (rc == 0 && sites.where_key)
         rc = parse_where(s, sites.where_key, reg, m, point0, e);
-    if (rc == 0 && s->series_label)
-        rc = check_series_label(s, reg, sites.label, e);
+    /* A plot that selects nothing is still checked for what makes it wrong. */
+    if (rc >= 0 && s->series_label && check_series_label(s, reg, sites.label, e) < 0)
+        rc = -1;
     if (rc == 0)
         add_free_axes(s, m);
     return rc;

@@ -54,7 +54,8 @@ typedef struct plot_spec {
  * app_plot_spec_free either way): keys, parameters, `where` values against the sweep
  * `m` and, when `point0` (the parameters of the sweep's first point) is given, against
  * the value of a parameter that is not swept. Metrics and histograms are left to
- * plot_check.h. -1 with *e naming file:line. */
+ * plot_check.h. -1 with *e naming file:line; 1 (*e says why, naming file:line) when the
+ * plot is right but its `where` matches no point of `m`: it has nothing to draw. */
 int app_plot_spec_parse(const app_workload *w, size_t i, const sim_params *reg,
                         const app_manifest *m, const sim_params *point0, plot_spec *s,
                         sim_err *e);

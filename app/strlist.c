@@ -2,10 +2,12 @@
 
 #include <ctype.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sim/alloc.h"
+#include "sim/text.h"
 
 void app_strlist_push(app_strlist *l, char *s)
 {
@@ -77,4 +79,33 @@ char *app_trimmed(const char *s, size_t len)
 {
     app_trim_span(&s, &len);
     return sim_xstrndup(s, len);
+}
+
+const char *app_closest_option(const char *arg, const struct option *opts)
+{
+    while (*arg == '-')
+        arg++;
+    char name[SIM_TEXT_EDIT_MAX + 1];
+    size_t len = strcspn(arg, "=");
+    if (!len || len >= sizeof name)
+        return NULL;
+    memcpy(name, arg, len);
+    name[len] = '\0';
+    size_t n = 0;
+    while (opts[n].name)
+        n++;
+    const char **names = sim_xcalloc(n ? n : 1, sizeof *names);
+    for (size_t i = 0; i < n; i++)
+        names[i] = opts[i].name;
+    const char *near = sim_text_closest(name, names, n, len / 3 + 1);
+    free(names);
+    return near;
+}
+
+void app_unknown_option_text(char *buf, size_t len, const char *cmd, const char *arg,
+                             const struct option *opts)
+{
+    const char *near = app_closest_option(arg, opts);
+    snprintf(buf, len, "%s: unknown option '%s'%s%s%s", cmd, arg, near ? " (did you mean '--" : "",
+             near ? near : "", near ? "'?)" : "");
 }

@@ -1,10 +1,12 @@
 /* Lists of strings for the command line's parsers and result files: the values of a
  * sweep axis or of a plot key, the metric names a results folder holds. A list owns
  * copies of its strings; used as a set (app_strlist_add) it keeps each string once
- * and names it by its index. And the trimming the parsers share. */
+ * and names it by its index. And what the parsers share: trimming, the option a
+ * mistyped one was meant to be. */
 #ifndef APP_STRLIST_H
 #define APP_STRLIST_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -30,5 +32,14 @@ void app_strlist_free(app_strlist *l);
 void app_trim_span(const char **s, size_t *len);
 /* A copy of s[0..len) without white space at either end. */
 char *app_trimmed(const char *s, size_t len);
+
+/* The long option of `opts` (a getopt_long table ending in a row of zeros) closest to
+ * the mistyped `arg` ("--sets", "--sets=x", "-out"), without its dashes; NULL when none
+ * is close enough to be a likely typo. */
+const char *app_closest_option(const char *arg, const struct option *opts);
+/* "CMD: unknown option 'ARG'", and " (did you mean '--NAME'?)" when one of `opts` is
+ * close, into buf. */
+void app_unknown_option_text(char *buf, size_t len, const char *cmd, const char *arg,
+                             const struct option *opts);
 
 #endif

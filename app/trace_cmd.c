@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/strlist.h"
 #include "sim/alloc.h"
 #include "traces/trace.h"
 #include "traces/trace_linux.h"
@@ -330,7 +331,13 @@ static int cmd_import(int argc, char **argv)
                     return usage("import: --touch takes none, read or write, got '%s'", v);
             }
         } else if (a[0] == '-' && a[1]) {
-            return usage("import: unknown option '%s'", a);
+            static const struct option import_opts[] = {
+                {"from", required_argument, NULL, 'f'},   {"rid", required_argument, NULL, 'r'},
+                {"domain", required_argument, NULL, 'd'}, {"touch", required_argument, NULL, 't'},
+                {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+            char msg[512];
+            app_unknown_option_text(msg, sizeof msg, "import", a, import_opts);
+            return usage("%s", msg);
         } else if (!in_path) {
             in_path = a;
         } else if (!out_path) {

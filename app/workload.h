@@ -23,9 +23,10 @@
  *
  * An indented line continues the previous key's value (long sweep lists). Every
  * setting remembers "file:line". Loading checks every name and value against the
- * registry and stops at the first problem: unknown parameter (with the closest name),
- * bad value, out of range, the same key twice in one file, a missing include, an
- * include loop, an empty sweep axis, a line too long to read.
+ * registry. It reports every unknown parameter (each on a line of its own with its
+ * file:line and the closest name) and stops at the first other problem: bad value,
+ * out of range, the same key twice in one file, a missing include, an include loop, an
+ * empty sweep axis, a line too long to read.
  *
  * The workload does not modify a sim_params; points are applied to a caller's copy. */
 #ifndef APP_WORKLOAD_H

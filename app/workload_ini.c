@@ -7,7 +7,11 @@
  * where each key came from and whether a call is the continuation of the previous key.
  *
  * A key is held back until the next key (or the end of the file) because an indented
- * line may still extend its value; only then is it checked and stored. */
+ * line may still extend its value; only then is it checked and stored.
+ *
+ * An unknown parameter name does not stop the reading: a file with several typos gets
+ * them all reported at once, each with its line and the closest name. Any other problem
+ * stops it (what follows may depend on the bad line). */
 #include "app/workload_impl.h"
 
 #include <ctype.h>
@@ -27,8 +31,14 @@ typedef struct seen_key {
     int line;
 } seen_key;
 
+/* Unknown parameter names of the whole include tree, in reading order. */
+typedef struct typos {
+    app_strlist msgs;
+} typos;
+
 typedef struct file_ctx {
     app_workload *w;
+    typos *typos;
     const sim_params *p;
     sim_err *e;
     const struct file_ctx *parent; /* the including file, for loops and their chain */
@@ -61,8 +71,8 @@ typedef struct file_ctx {
 } file_ctx;
 
 static int load_file(app_workload *w, const sim_params *p, const char *path,
-                     const file_ctx *parent, const char *inc_where, const char *inc_text,
-                     sim_err *e);
+                     const file_ctx *parent, typos *t, const char *inc_where,
+                     const char *inc_text, sim_err *e);
 
 static int fail(file_ctx *c, int line)
 {
@@ -106,7 +116,7 @@ static int do_include(file_ctx *c, const char *value, const char *where)
     if (!value[0])
         return sim_err_set(c->e, "%s: include needs a file name", where);
     char *path = include_path(c->path, value);
-    int rc = load_file(c->w, c->p, path, c, where, value, c->e);
+    int rc = load_file(c->w, c->p, path, c, c->typos, where, value, c->e);
     free(path);
     return rc;
 }
@@ -127,6 +137,18 @@ static int duplicate_error(file_ctx *c, const char *what, const char *where, int
     sim_err_set(c->e, "%s: duplicate %s (first at %s)", where, what, prev);
     free(prev);
     return -1;
+}
+
+/* Notes the unknown parameter `full` (its message names where and the closest name) and
+ * lets the reading go on. */
+static int note_typo(file_ctx *c, const char *section, const char *name, const char *full,
+                     int line, const char *where)
+{
+    sim_err te = {{0}};
+    sim_params_check(c->p, full, "", where, &te);
+    app_strlist_push(&c->typos->msgs, sim_xstrdup(te.msg));
+    remember_key(c, section, name, line);
+    return 0;
 }
 
 /* One complete key: section and name as inih gave them (section trimmed here). */
@@ -174,6 +196,8 @@ static int process_key(file_ctx *c, const char *section, const char *name, const
     } else if (is_sweep && !strcmp(name, "zip")) {
         remember_key(c, section, name, line);
         rc = app_workload_add_zip(c->w, c->p, value, where, c->file, c->e);
+    } else if (!sim_params_exists(c->p, full)) {
+        rc = note_typo(c, section, name, full, line, where);
     } else if (is_sweep) {
         remember_key(c, section, name, line);
         rc = app_workload_add_axis(c->w, c->p, full, value, where, c->file, c->e);
@@ -388,8 +412,8 @@ static int parse_file(file_ctx *c)
 /* Loads `path` into w. An include names the including line (inc_where) and the text it
  * gave (inc_text) in its messages. */
 static int load_file(app_workload *w, const sim_params *p, const char *path,
-                     const file_ctx *parent, const char *inc_where, const char *inc_text,
-                     sim_err *e)
+                     const file_ctx *parent, typos *t, const char *inc_where,
+                     const char *inc_text, sim_err *e)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
@@ -408,8 +432,8 @@ static int load_file(app_workload *w, const sim_params *p, const char *path,
             fclose(f);
             return -1;
         }
-    file_ctx c = {.w = w, .p = p, .e = e, .parent = parent, .path = path, .real = real,
-                  .file = app_workload_new_file(w, path, inc_where), .f = f};
+    file_ctx c = {.w = w, .typos = t, .p = p, .e = e, .parent = parent, .path = path,
+                  .real = real, .file = app_workload_new_file(w, path, inc_where), .f = f};
     int rc = parse_file(&c);
     /* Nothing to run but the defaults is a wrong or truncated file, not a workload. */
     if (rc == 0 && !parent && !c.keys)
@@ -422,7 +446,37 @@ static int load_file(app_workload *w, const sim_params *p, const char *path,
     return rc;
 }
 
+/* Every unknown name on a line of its own, in reading order, then the problem that
+ * stopped the reading (if one did): as many as the message holds, then how many more. */
+static int report_typos(const typos *t, int rc, sim_err *e)
+{
+    char stop[sizeof e->msg];
+    snprintf(stop, sizeof stop, "%s", rc < 0 ? e->msg : "");
+    char *msg = e->msg;
+    size_t cap = sizeof e->msg, used = 0;
+    msg[0] = '\0';
+    size_t shown = 0;
+    for (; shown < t->msgs.n; shown++) {
+        const char *m = t->msgs.v[shown];
+        /* room for this line and a last line saying how many more */
+        if (used + strlen(m) + 1 + 64 >= cap)
+            break;
+        used += (size_t)snprintf(msg + used, cap - used, "%s%s", shown ? "\n" : "", m);
+    }
+    if (shown < t->msgs.n)
+        used += (size_t)snprintf(msg + used, cap - used, "\n(and %zu more unknown parameters)",
+                                 t->msgs.n - shown);
+    if (*stop && used + strlen(stop) + 2 < cap)
+        snprintf(msg + used, cap - used, "\n%s", stop);
+    return -1;
+}
+
 int app_workload_read_file(app_workload *w, const sim_params *p, const char *path, sim_err *e)
 {
-    return load_file(w, p, path, NULL, NULL, NULL, e);
+    typos t = {{0}};
+    int rc = load_file(w, p, path, NULL, &t, NULL, NULL, e);
+    if (t.msgs.n)
+        rc = report_typos(&t, rc, e);
+    app_strlist_free(&t.msgs);
+    return rc;
 }

@@ -11,7 +11,7 @@
 typedef struct core {
     sim_resv time; /* work is booked ahead of the clock: keep the idle gaps usable */
     uint64_t urgent_until_ps; /* preempting work runs back to back up to here */
-    uint64_t busy_ps;
+    sim_busy busy;
 } core;
 
 struct cpu {
@@ -57,7 +57,7 @@ static double busy_share(const sim_stats *s, void *ctx)
 {
     const core *k = ctx;
     uint64_t el = sim_stats_elapsed_ps(s);
-    return el ? (double)k->busy_ps / (double)el : 0.0;
+    return el ? (double)k->busy.window_ps / (double)el : 0.0;
 }
 
 cpu *cpu_create(const sim_params *p, sim_stats *stats)
@@ -76,9 +76,11 @@ cpu *cpu_create(const sim_params *p, sim_stats *stats)
     for (unsigned i = 0; i < c->cfg.cores; i++) {
         char name[64];
         snprintf(name, sizeof name, "cpu.core%u.busy_ps", i);
-        sim_stats_counter(stats, name, &c->cores[i].busy_ps, "time the core ran work (ps)");
+        sim_stats_busy(stats, name, &c->cores[i].busy,
+                       "time within the window the core ran work (ps)");
         snprintf(name, sizeof name, "cpu.core%u.util", i);
-        sim_stats_derived(stats, name, busy_share, &c->cores[i], "share of time the core was busy");
+        sim_stats_derived(stats, name, busy_share, &c->cores[i],
+                          "share of the window the core was busy: busy_ps over the window");
     }
     c->idle = cpuidle_create(p, stats, c->cfg.cores);
     return c;
@@ -107,7 +109,7 @@ uint64_t cpu_run(cpu *c, unsigned core_id, uint64_t t_ps, uint64_t cycles, cpu_w
     core *k = &c->cores[core_id];
     uint64_t d = cpu_cycles_to_ps(c, cycles);
     uint64_t start = sim_resv_book(&k->time, t_ps, d);
-    k->busy_ps += d;
+    sim_busy_add(&k->busy, start, d);
     c->cycles[who] += cycles;
     return start + d;
 }
@@ -122,8 +124,7 @@ uint64_t cpu_run_urgent(cpu *c, unsigned core_id, uint64_t t_ps, uint64_t cycles
     /* Booking it on the thread timeline as well takes its capacity from thread work:
      * in an idle stretch it occupies [start, start + d); otherwise the thread work
      * booked from now on comes d later, as after a preemption. */
-    sim_resv_book(&k->time, start, d);
-    k->busy_ps += d;
+    sim_busy_add(&k->busy, sim_resv_book(&k->time, start, d), d);
     c->cycles[who] += cycles;
     return start + d;
 }
@@ -148,7 +149,13 @@ double cpu_ghz(const cpu *c) { return c->cfg.ghz; }
 uint64_t cpu_core_busy_ps(const cpu *c, unsigned core_id)
 {
     assert(core_id < c->cfg.cores);
-    return c->cores[core_id].busy_ps;
+    return c->cores[core_id].busy.window_ps;
+}
+
+uint64_t cpu_core_booked_ps(const cpu *c, unsigned core_id)
+{
+    assert(core_id < c->cfg.cores);
+    return c->cores[core_id].busy.booked_ps;
 }
 
 uint64_t cpu_busy_until_ps(const cpu *c, unsigned core_id)

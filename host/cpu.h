@@ -65,8 +65,12 @@ uint64_t cpu_copy_cycles(const cpu *c, uint64_t bytes);
 uint64_t cpu_wakeup_cycles(const cpu *c);
 uint64_t cpu_wake_ps(cpu *c, unsigned core, uint64_t t_ps);
 double cpu_ghz(const cpu *c);
-/* Time the core has been booked for since the statistics started. */
+/* Time the core runs work within the measurement window (work booked ahead counts
+ * where it lies: sim_busy), for utilisations. */
 uint64_t cpu_core_busy_ps(const cpu *c, unsigned core);
+/* Time booked on the core since the statistics started, wherever it lies: grows with
+ * every booking (whether a core worked lately). */
+uint64_t cpu_core_booked_ps(const cpu *c, unsigned core);
 /* Up to when the core is booked (it may have idle gaps before that). */
 uint64_t cpu_busy_until_ps(const cpu *c, unsigned core);
 /* Cycles spent so far by `who` (all cores), since the statistics started. */

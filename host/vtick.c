@@ -163,8 +163,8 @@ void vtick_start(vtick *t, uint64_t t_ps)
 static bool busy(vtick *t, unsigned core, uint64_t now, uint64_t period)
 {
     core_state *s = &t->core[core];
-    uint64_t b = cpu_core_busy_ps(t->cpu, core);
-    /* The statistics' start zeroes the core's busy time: any since then is work. */
+    uint64_t b = cpu_core_booked_ps(t->cpu, core);
+    /* The statistics' start zeroes the core's booked time: any since then is work. */
     if (b < s->mark_ps ? b > 0 : b > s->mark_ps) {
         s->worked = true;
         s->last_work_ps = now;
@@ -225,7 +225,7 @@ static void on_tick(void *ctx)
             guest_tick(t, k->core, now);
         else
             host_tick(t, k->core, now);
-        t->core[k->core].mark_ps = cpu_core_busy_ps(t->cpu, k->core);
+        t->core[k->core].mark_ps = cpu_core_booked_ps(t->cpu, k->core);
     }
     arm(t);
 }

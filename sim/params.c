@@ -169,6 +169,7 @@ static void free_param(param *q)
     free(q->choices);
     free(q->s_def);
     free(q->s_cur);
+    free(q->where);
 }
 
 void sim_params_destroy(sim_params *p)
@@ -200,6 +201,7 @@ sim_params *sim_params_clone(const sim_params *p)
         d->doc = sim_xstrdup(s->doc);
         d->s_def = dup_or_null(s->s_def);
         d->s_cur = dup_or_null(s->s_cur);
+        d->where = dup_or_null(s->where);
         d->choices = s->n_choices ? sim_xmalloc(s->n_choices * sizeof *d->choices) : NULL;
         for (size_t k = 0; k < s->n_choices; k++)
             d->choices[k] = sim_xstrdup(s->choices[k]);
@@ -674,7 +676,66 @@ int sim_params_set(sim_params *p, const char *name, const char *text, const char
     } else {
         q->cur = v;
     }
+    char *w = where && *where ? sim_xstrdup(where) : NULL;
+    free(q->where);
+    q->where = w;
     return 0;
+}
+
+const char *sim_params_where(const sim_params *p, const char *name)
+{
+    return params_must_exist(p, name)->where;
+}
+
+/* A parameter name in running text: lower-case letters, digits, '_' and inner dots. */
+static bool name_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
+}
+
+void sim_params_add_origins(const sim_params *p, sim_err *e)
+{
+    if (!e)
+        return;
+    enum { MAX_CITED = 12 };
+    const param *cited[MAX_CITED];
+    size_t n = 0;
+    for (const char *s = e->msg; *s && n < MAX_CITED;) {
+        if (!name_char(*s) || (s > e->msg && name_char(s[-1]))) {
+            s++;
+            continue;
+        }
+        size_t len = 0;
+        while (name_char(s[len]))
+            len++;
+        while (len && s[len - 1] == '.')
+            len--; /* the end of a sentence */
+        char name[256];
+        if (len && len < sizeof name) {
+            memcpy(name, s, len);
+            name[len] = '\0';
+            const param *q = params_lookup(p, name);
+            bool seen = false;
+            for (size_t i = 0; i < n && !seen; i++)
+                seen = cited[i] == q;
+            if (q && !seen)
+                cited[n++] = q;
+        }
+        s += len ? len : 1;
+    }
+    size_t used = strnlen(e->msg, sizeof e->msg);
+    for (size_t i = 0; i < n && used < sizeof e->msg; i++) {
+        char value[256];
+        sim_params_format(p, cited[i]->name, value, sizeof value);
+        const char *unit = cited[i]->type == SIM_PARAM_STRING ? "" : cited[i]->unit;
+        int k = snprintf(e->msg + used, sizeof e->msg - used, "\n  %s = %s%s%s %s%s",
+                         cited[i]->name, value, *unit ? " " : "", unit,
+                         cited[i]->where ? "set at " : "by default",
+                         cited[i]->where ? cited[i]->where : "");
+        if (k < 0)
+            break;
+        used += (size_t)k;
+    }
 }
 
 int sim_params_parse_number(const sim_params *p, const char *name, const char *text,

@@ -141,6 +141,14 @@ const char *sim_params_suggest(const sim_params *p, const char *name);
  * (with the range and unit). */
 int sim_params_set(sim_params *p, const char *name, const char *text, const char *where,
                    sim_err *e);
+/* Where the current value of `name` was set: the `where` given to the sim_params_set
+ * that stored it ("dma.ini:12", "--set", "--sweep"), or NULL for the default. */
+const char *sim_params_where(const sim_params *p, const char *name);
+/* For a message about several parameters (a conflict between values): appends, on a
+ * line of its own each, the value and origin of every registered parameter the message
+ * names ("\n  nic.vfs = 8 set at dc.ini:12", "... by default"), so the user finds the
+ * lines to change. */
+void sim_params_add_origins(const sim_params *p, sim_err *e);
 /* The same checks without storing. */
 int sim_params_check(const sim_params *p, const char *name, const char *text, const char *where,
                      sim_err *e);
@@ -171,9 +179,12 @@ const char *sim_params_unit(const sim_params *p, const char *name);
 size_t sim_params_count(const sim_params *p);
 const char *sim_params_name_at(const sim_params *p, size_t i);
 
-/* The reference listing: every parameter whose name starts with `prefix` ("" for all)
- * with type, default, unit, range or choices and doc. Plain text for a terminal, or
- * Markdown (the source of docs/PARAMS.md). */
-void sim_params_list(const sim_params *p, FILE *out, const char *prefix, bool markdown);
+/* The reference listing: every parameter whose name contains `word` ("" for all; "pcie."
+ * lists a section, "iotlb" every IOTLB parameter) with type, default, unit, range or
+ * choices and doc. Plain text for a terminal, or Markdown (the source of
+ * docs/PARAMS.md). */
+void sim_params_list(const sim_params *p, FILE *out, const char *word, bool markdown);
+/* How many parameters sim_params_list lists for `word`. */
+size_t sim_params_matching(const sim_params *p, const char *word);
 
 #endif

@@ -26,6 +26,7 @@ typedef struct param {
     char **choices; /* enum values, in registration order */
     size_t n_choices;
     char *s_def, *s_cur; /* string parameters */
+    char *where;         /* where the current value was set (sim_params_set); NULL: default */
 } param;
 
 struct sim_params {

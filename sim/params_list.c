@@ -50,17 +50,26 @@ static void describe(const param *q, row *r, bool markdown)
     }
 }
 
-static bool matches(const param *q, const char *prefix)
+/* A word matches anywhere in the name: "iotlb" finds iommu.iotlb_entries. */
+static bool matches(const param *q, const char *word)
 {
-    return strncmp(q->name, prefix, strlen(prefix)) == 0;
+    return strstr(q->name, word) != NULL;
 }
 
-static void list_text(const sim_params *p, FILE *out, const char *prefix)
+size_t sim_params_matching(const sim_params *p, const char *word)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < p->n; i++)
+        n += matches(&p->v[i], word ? word : "");
+    return n;
+}
+
+static void list_text(const sim_params *p, FILE *out, const char *word)
 {
     int wn = 4, wd = 7, wr = 5;
     row r;
     for (size_t i = 0; i < p->n; i++) {
-        if (!matches(&p->v[i], prefix))
+        if (!matches(&p->v[i], word))
             continue;
         describe(&p->v[i], &r, false);
         int n = (int)strlen(r.q->name), d = (int)strlen(r.def), g = (int)strlen(r.range);
@@ -71,7 +80,7 @@ static void list_text(const sim_params *p, FILE *out, const char *prefix)
     fprintf(out, "%-*s  %-6s  %-*s  %-*s  %s\n", wn, "NAME", "TYPE", wd, "DEFAULT", wr, "RANGE",
             "DESCRIPTION");
     for (size_t i = 0; i < p->n; i++) {
-        if (!matches(&p->v[i], prefix))
+        if (!matches(&p->v[i], word))
             continue;
         describe(&p->v[i], &r, false);
         fprintf(out, "%-*s  %-6s  %-*s  %-*s  %s\n", wn, r.q->name, params_type_name(r.q->type), wd,
@@ -93,7 +102,7 @@ static size_t section_len(const char *name)
     return strcspn(name, ".");
 }
 
-static void list_markdown(const sim_params *p, FILE *out, const char *prefix)
+static void list_markdown(const sim_params *p, FILE *out, const char *word)
 {
     fputs("# Parameters\n\n"
           "Set in a workload file (`[pcie]` then `mps_bytes = 256` sets `pcie.mps_bytes`) or\n"
@@ -106,7 +115,7 @@ static void list_markdown(const sim_params *p, FILE *out, const char *prefix)
     row r;
     for (size_t i = 0; i < p->n; i++) {
         const param *q = &p->v[i];
-        if (!matches(q, prefix))
+        if (!matches(q, word))
             continue;
         size_t len = section_len(q->name);
         if (!section || len != slen || strncmp(section, q->name, len) != 0) {
@@ -128,13 +137,13 @@ static void list_markdown(const sim_params *p, FILE *out, const char *prefix)
     }
 }
 
-void sim_params_list(const sim_params *p, FILE *out, const char *prefix, bool markdown)
+void sim_params_list(const sim_params *p, FILE *out, const char *word, bool markdown)
 {
-    if (!prefix)
-        prefix = "";
+    if (!word)
+        word = "";
     if (markdown)
-        list_markdown(p, out, prefix);
+        list_markdown(p, out, word);
     else
-        list_text(p, out, prefix);
+        list_text(p, out, word);
 }
 

@@ -130,14 +130,15 @@ int sim_run_point(const sim_model_ops *ops, const sim_params *p, const char *dir
     if (!k)
         return -1;
     sim_stats *stats = sim_stats_create();
+    uint64_t warmup_ps = c.warmup_ps;
+    uint64_t end_ps = warmup_ps + c.duration_ps;
+    sim_stats_plan(stats, warmup_ps, end_ps);
     sim_ctx ctx = {.kernel = k, .params = p, .stats = stats, .seed = c.seed, .dir = dir};
     int rc = -1;
     void *sys = ops->build(&ctx, e);
     if (!sys)
         goto out;
 
-    uint64_t warmup_ps = c.warmup_ps;
-    uint64_t end_ps = warmup_ps + c.duration_ps;
     int st = run_phase(k, warmup_ps, e);
     if (st < 0)
         goto out;
@@ -166,4 +167,24 @@ out:
     sim_kernel_destroy(k);
     out->host_seconds = host_seconds_now() - t0;
     return rc;
+}
+
+int sim_run_dry_build(const sim_model_ops *ops, const sim_params *p,
+                      void (*fn)(const sim_stats *s, void *ctx), void *ctx, sim_err *e)
+{
+    sim_run_cfg c = sim_run_cfg_load(p);
+    sim_kernel *k = sim_kernel_create(SIM_KERNEL_NATIVE, e);
+    if (!k)
+        return -1;
+    sim_stats *stats = sim_stats_create();
+    sim_stats_plan(stats, c.warmup_ps, c.warmup_ps + c.duration_ps);
+    sim_ctx ctx_ = {.kernel = k, .params = p, .stats = stats, .seed = c.seed};
+    void *sys = ops->build(&ctx_, e);
+    if (sys) {
+        fn(stats, ctx);
+        ops->destroy(sys);
+    }
+    sim_stats_destroy(stats);
+    sim_kernel_destroy(k);
+    return sys ? 0 : -1;
 }

@@ -75,4 +75,12 @@ void sim_point_result_free(sim_point_result *r);
 int sim_run_point(const sim_model_ops *ops, const sim_params *p, const char *dir,
                   sim_point_result *out, sim_err *e);
 
+/* Builds the system for `p` as a point would (statistics registered, window planned) on
+ * the native kernel (SystemC elaborates once per process; a build does not depend on the
+ * kernel), without running it: `fn` sees what it registered, then it is destroyed. For
+ * the names points register (plot checks, the metric reference). Returns 0, or -1 with
+ * *e set when the build fails. */
+int sim_run_dry_build(const sim_model_ops *ops, const sim_params *p,
+                      void (*fn)(const sim_stats *s, void *ctx), void *ctx, sim_err *e);
+
 #endif

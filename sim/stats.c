@@ -39,17 +39,18 @@ struct sim_hist {
     uint64_t buckets[HIST_BUCKETS];
 };
 
-typedef enum stat_kind { STAT_COUNTER, STAT_VALUE, STAT_HIST, STAT_DERIVED } stat_kind;
+typedef enum stat_kind { STAT_COUNTER, STAT_VALUE, STAT_HIST, STAT_DERIVED, STAT_BUSY } stat_kind;
 
 typedef struct stat_entry {
     stat_kind kind;
     bool metric;
     char *name;
     char *desc;
-    char *unit; /* histograms only */
+    char *unit; /* histograms and metrics */
     union {
         uint64_t *counter;
         double *value;
+        sim_busy *busy;
         sim_hist *hist;
         struct {
             sim_derived_fn fn;
@@ -71,11 +72,15 @@ struct sim_stats {
     size_t table_cap; /* power of two */
     uint64_t start_ps, end_ps;
     bool ended;
+    uint64_t window[2]; /* what busy times count in: the plan, or [start, no end) */
+    bool planned;
 };
 
 /* The summary lines a histogram expands to, in output order. */
 enum { HS_COUNT, HS_MEAN, HS_MIN, HS_P50, HS_P99, HS_P999, HS_MAX, HS_N };
-static const char *const hist_suffix[HS_N] = {"count", "mean", "min", "p50", "p99", "p999", "max"};
+_Static_assert(HS_N == SIM_STATS_HIST_LINES, "one suffix per summary line");
+const char *const sim_stats_hist_suffix[SIM_STATS_HIST_LINES] = {"count", "mean", "min", "p50",
+                                                                  "p99",   "p999", "max"};
 static const char *const hist_what[HS_N] = {"samples", "mean", "minimum", "median",
                                             "99th percentile", "99.9th percentile", "maximum"};
 
@@ -221,7 +226,9 @@ void sim_hist_reset(sim_hist *h)
 
 sim_stats *sim_stats_create(void)
 {
-    return sim_xcalloc(1, sizeof(sim_stats));
+    sim_stats *s = sim_xcalloc(1, sizeof(sim_stats));
+    s->window[1] = UINT64_MAX;
+    return s;
 }
 
 void sim_stats_destroy(sim_stats *s)
@@ -285,7 +292,7 @@ static const stat_entry *find_hist_summary(const sim_stats *s, const char *name,
     if (!dot)
         return NULL;
     for (int k = 0; k < HS_N; k++) {
-        if (strcmp(dot + 1, hist_suffix[k]) != 0)
+        if (strcmp(dot + 1, sim_stats_hist_suffix[k]) != 0)
             continue;
         const stat_entry *e = find_entry(s, name, (size_t)(dot - name));
         if (e && e->kind == STAT_HIST) {
@@ -311,7 +318,7 @@ static bool name_taken(const sim_stats *s, const char *name, stat_kind kind)
     if (kind == STAT_HIST) {
         char *buf = sim_xrealloc(NULL, len + 8); /* ".p999" is the longest suffix */
         for (int k = 0; k < HS_N && !taken; k++) {
-            int n = snprintf(buf, len + 8, "%s.%s", name, hist_suffix[k]);
+            int n = snprintf(buf, len + 8, "%s.%s", name, sim_stats_hist_suffix[k]);
             taken = find_entry(s, buf, (size_t)n) != NULL;
         }
         free(buf);
@@ -361,6 +368,13 @@ void sim_stats_value(sim_stats *s, const char *name, double *value, const char *
     add_entry(s, STAT_VALUE, name, desc)->u.value = value;
 }
 
+void sim_stats_busy(sim_stats *s, const char *name, sim_busy *b, const char *desc)
+{
+    assert(b);
+    b->window = s->window;
+    add_entry(s, STAT_BUSY, name, desc)->u.busy = b;
+}
+
 sim_hist *sim_stats_hist(sim_stats *s, const char *name, const char *unit, const char *desc)
 {
     stat_entry *e = add_entry(s, STAT_HIST, name, desc);
@@ -385,11 +399,12 @@ void sim_stats_derived(sim_stats *s, const char *name, sim_derived_fn fn, void *
     add_derived(s, name, fn, ctx, desc);
 }
 
-static stat_entry *add_metric(sim_stats *s, const char *name, sim_derived_fn fn, void *ctx,
-                              const char *desc)
+static stat_entry *add_metric(sim_stats *s, const char *name, const char *unit,
+                              sim_derived_fn fn, void *ctx, const char *desc)
 {
     stat_entry *e = add_derived(s, name, fn, ctx, desc);
     e->metric = true;
+    e->unit = sim_xstrdup(unit ? unit : "");
     if (s->nmetrics == s->metrics_cap) {
         s->metrics_cap = s->metrics_cap ? 2 * s->metrics_cap : 16;
         s->metrics = sim_xrealloc(s->metrics, s->metrics_cap * sizeof *s->metrics);
@@ -398,10 +413,10 @@ static stat_entry *add_metric(sim_stats *s, const char *name, sim_derived_fn fn,
     return e;
 }
 
-void sim_stats_metric(sim_stats *s, const char *name, sim_derived_fn fn, void *ctx,
-                      const char *desc)
+void sim_stats_metric(sim_stats *s, const char *name, const char *unit, sim_derived_fn fn,
+                      void *ctx, const char *desc)
 {
-    add_metric(s, name, fn, ctx, desc);
+    add_metric(s, name, unit, fn, ctx, desc);
 }
 
 typedef struct hist_metric {
@@ -420,37 +435,53 @@ static double hist_metric_value(const sim_stats *s, void *ctx)
     return (m->q == HIST_MEAN ? sim_hist_mean(m->h) : sim_hist_quantile(m->h, m->q)) / m->divisor;
 }
 
-static void add_hist_metric(sim_stats *s, const char *name, const sim_hist *h, double q,
-                            double divisor, const char *desc)
+static void add_hist_metric(sim_stats *s, const char *name, const char *unit, const sim_hist *h,
+                            double q, double divisor, const char *desc)
 {
     assert(h && divisor > 0);
     hist_metric *m = sim_xmalloc(sizeof *m);
     *m = (hist_metric){h, q, divisor};
-    add_metric(s, name, hist_metric_value, m, desc)->u.derived.owns_ctx = true;
+    add_metric(s, name, unit, hist_metric_value, m, desc)->u.derived.owns_ctx = true;
 }
 
-void sim_stats_quantile_metric(sim_stats *s, const char *name, const sim_hist *h, double q,
-                               double divisor, const char *desc)
+void sim_stats_quantile_metric(sim_stats *s, const char *name, const char *unit,
+                               const sim_hist *h, double q, double divisor, const char *desc)
 {
     assert(q >= 0 && q <= 1);
-    add_hist_metric(s, name, h, q, divisor, desc);
+    add_hist_metric(s, name, unit, h, q, divisor, desc);
 }
 
-void sim_stats_mean_metric(sim_stats *s, const char *name, const sim_hist *h, double divisor,
-                           const char *desc)
+void sim_stats_mean_metric(sim_stats *s, const char *name, const char *unit, const sim_hist *h,
+                           double divisor, const char *desc)
 {
-    add_hist_metric(s, name, h, HIST_MEAN, divisor, desc);
+    add_hist_metric(s, name, unit, h, HIST_MEAN, divisor, desc);
 }
 
 /* ---------------------------------------------------------------- window */
 
+void sim_stats_plan(sim_stats *s, uint64_t start_ps, uint64_t end_ps)
+{
+    assert(start_ps <= end_ps);
+    s->window[0] = start_ps;
+    s->window[1] = end_ps;
+    s->planned = true;
+}
+
 void sim_stats_start(sim_stats *s, uint64_t now_ps)
 {
+    if (!s->planned)
+        s->window[0] = now_ps;
     for (size_t i = 0; i < s->n; i++) {
         stat_entry *e = &s->entries[i];
         switch (e->kind) {
         case STAT_COUNTER:
             *e->u.counter = 0;
+            break;
+        case STAT_BUSY:
+            /* Planned, the window part of work booked so far is already in place. */
+            e->u.busy->booked_ps = 0;
+            if (!s->planned)
+                e->u.busy->window_ps = 0;
             break;
         case STAT_VALUE:
             *e->u.value = 0.0;
@@ -526,6 +557,9 @@ bool sim_stats_get(const sim_stats *s, const char *name, double *out)
         case STAT_COUNTER:
             *out = (double)*e->u.counter;
             return true;
+        case STAT_BUSY:
+            *out = (double)e->u.busy->window_ps;
+            return true;
         case STAT_VALUE:
             *out = *e->u.value;
             return true;
@@ -542,6 +576,21 @@ bool sim_stats_get(const sim_stats *s, const char *name, double *out)
         return false;
     *out = hist_summary(h->u.hist, which);
     return true;
+}
+
+void sim_stats_foreach(const sim_stats *s, void (*fn)(const sim_stat_info *info, void *ctx),
+                       void *ctx)
+{
+    static const char *const types[] = {[STAT_COUNTER] = "counter", [STAT_VALUE] = "value",
+                                        [STAT_HIST] = "histogram", [STAT_DERIVED] = "derived",
+                                        [STAT_BUSY] = "busy time"};
+    for (size_t i = 0; i < s->n; i++) {
+        const stat_entry *e = &s->entries[i];
+        sim_stat_info info = {.name = e->name, .type = types[e->kind],
+                              .unit = e->unit ? e->unit : "", .desc = e->desc,
+                              .metric = e->metric};
+        fn(&info, ctx);
+    }
 }
 
 size_t sim_stats_metrics(const sim_stats *s) { return s->nmetrics; }
@@ -637,6 +686,10 @@ void sim_stats_write_text(const sim_stats *s, FILE *out)
             case STAT_COUNTER:
                 snprintf(t->value, sizeof t->value, "%llu", (unsigned long long)*e->u.counter);
                 break;
+            case STAT_BUSY:
+                snprintf(t->value, sizeof t->value, "%llu",
+                         (unsigned long long)e->u.busy->window_ps);
+                break;
             case STAT_VALUE:
                 format_double(t->value, sizeof t->value, *e->u.value);
                 break;
@@ -645,7 +698,7 @@ void sim_stats_write_text(const sim_stats *s, FILE *out)
                 break;
             case STAT_HIST: {
                 const sim_hist *h = e->u.hist;
-                t->name_len += 1 + strlen(hist_suffix[k]);
+                t->name_len += 1 + strlen(sim_stats_hist_suffix[k]);
                 if (k == HS_COUNT || k == HS_MIN || k == HS_MAX) {
                     uint64_t v = k == HS_COUNT ? sim_hist_count(h)
                                  : k == HS_MIN ? sim_hist_min(h)
@@ -669,7 +722,7 @@ void sim_stats_write_text(const sim_stats *s, FILE *out)
         const text_line *t = &lines[l];
         fputs(t->e->name, out);
         if (t->which >= 0)
-            fprintf(out, ".%s", hist_suffix[t->which]);
+            fprintf(out, ".%s", sim_stats_hist_suffix[t->which]);
         fprintf(out, "%*s  %*s", (int)(name_w - t->name_len), "", (int)value_w, t->value);
         write_desc(out, t);
         fputc('\n', out);

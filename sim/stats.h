@@ -23,20 +23,52 @@ void sim_stats_destroy(sim_stats *s);
 /* Names are dotted and unique (a duplicate is an assert). */
 void sim_stats_counter(sim_stats *s, const char *name, uint64_t *counter, const char *desc);
 void sim_stats_value(sim_stats *s, const char *name, double *value, const char *desc);
+
+/* Busy time of a resource that books work ahead of the clock (a sim_resv: a core, a
+ * link direction, DRAM channels), counted where the work lies, not when it was booked:
+ * work booked in warm-up that runs into the measurement window counts for its part
+ * inside, work booked in the window that runs past its end only up to the end. So a
+ * busy time never exceeds the window (bookings on one timeline do not overlap), and a
+ * utilisation from it never exceeds 1. The window is the one the run plans
+ * (sim_stats_plan); without a plan it starts at sim_stats_start and has no end (what
+ * unit tests see). The model owns the struct; the registry reads window_ps. */
+typedef struct sim_busy {
+    uint64_t booked_ps;     /* durations booked since the statistics started */
+    uint64_t window_ps;     /* the part of the bookings inside the window */
+    const uint64_t *window; /* the registry's [start, end), set by sim_stats_busy */
+} sim_busy;
+void sim_stats_busy(sim_stats *s, const char *name, sim_busy *b, const char *desc);
+/* Books [start_ps, start_ps + dur_ps) of the resource. */
+static inline void sim_busy_add(sim_busy *b, uint64_t start_ps, uint64_t dur_ps)
+{
+    b->booked_ps += dur_ps;
+    uint64_t lo = start_ps, hi = start_ps + dur_ps;
+    if (b->window) {
+        if (lo < b->window[0])
+            lo = b->window[0];
+        if (hi > b->window[1])
+            hi = b->window[1];
+    }
+    if (hi > lo)
+        b->window_ps += hi - lo;
+}
 /* A log-linear histogram of non-negative integer samples (e.g. latency in ps);
  * quantiles are exact to within 1% of the value. `unit` names the samples. */
 sim_hist *sim_stats_hist(sim_stats *s, const char *name, const char *unit, const char *desc);
 void sim_stats_derived(sim_stats *s, const char *name, sim_derived_fn fn, void *ctx,
                        const char *desc);
-void sim_stats_metric(sim_stats *s, const char *name, sim_derived_fn fn, void *ctx,
-                      const char *desc);
+/* A metric's `unit` is how its value reads ("Gb/s", "ns", "share (0..1)", "per packet");
+ * its `desc` is its definition: what is counted, per what, over which interval, which
+ * directions. Both are the metric reference's (iovsim metrics, docs/METRICS.md). */
+void sim_stats_metric(sim_stats *s, const char *name, const char *unit, sim_derived_fn fn,
+                      void *ctx, const char *desc);
 /* Metrics of a histogram: its q-quantile or its mean, divided by divisor (1000 for ps
  * samples reported in ns); NaN while h is empty: no sample means no latency, not a
  * latency of 0. */
-void sim_stats_quantile_metric(sim_stats *s, const char *name, const sim_hist *h, double q,
-                               double divisor, const char *desc);
-void sim_stats_mean_metric(sim_stats *s, const char *name, const sim_hist *h, double divisor,
-                           const char *desc);
+void sim_stats_quantile_metric(sim_stats *s, const char *name, const char *unit,
+                               const sim_hist *h, double q, double divisor, const char *desc);
+void sim_stats_mean_metric(sim_stats *s, const char *name, const char *unit, const sim_hist *h,
+                           double divisor, const char *desc);
 
 void sim_hist_add(sim_hist *h, uint64_t sample);
 void sim_hist_add_n(sim_hist *h, uint64_t sample, uint64_t n);
@@ -51,7 +83,12 @@ void sim_hist_foreach(const sim_hist *h, void (*fn)(uint64_t lo, uint64_t hi, ui
                       void *ctx);
 void sim_hist_reset(sim_hist *h);
 
-/* Measurement window. Derived values read sim_stats_elapsed_ps(). */
+/* Measurement window. Derived values read sim_stats_elapsed_ps(). A run plans its
+ * window before the system is built ([warm-up end, warm-up end + duration)), so busy
+ * times (sim_busy) can place work booked ahead of the clock; a model that stops the
+ * kernel early ends the window sooner, and work booked past that stop (work in flight
+ * when it stopped) still counts up to the planned end. */
+void sim_stats_plan(sim_stats *s, uint64_t start_ps, uint64_t end_ps);
 void sim_stats_start(sim_stats *s, uint64_t now_ps);
 void sim_stats_end(sim_stats *s, uint64_t now_ps);
 uint64_t sim_stats_elapsed_ps(const sim_stats *s);
@@ -66,6 +103,21 @@ void sim_stats_foreach_hist(const sim_stats *s,
                             void (*fn)(const char *name, const char *unit, const sim_hist *h,
                                        void *ctx),
                             void *ctx);
+
+/* What is registered, for a reference of the statistics: every entry in registration
+ * order (a histogram once, not its summary lines). */
+typedef struct sim_stat_info {
+    const char *name;
+    const char *type; /* "counter", "value", "histogram", "busy time", "derived" */
+    const char *unit; /* a histogram's samples, a metric's value; "" otherwise */
+    const char *desc;
+    bool metric; /* also a column of results.csv */
+} sim_stat_info;
+void sim_stats_foreach(const sim_stats *s, void (*fn)(const sim_stat_info *info, void *ctx),
+                       void *ctx);
+/* The summary lines a histogram NAME expands to in stats.txt: NAME.count, NAME.mean, ... */
+#define SIM_STATS_HIST_LINES 7
+extern const char *const sim_stats_hist_suffix[SIM_STATS_HIST_LINES];
 
 /* Metrics in registration order. */
 size_t sim_stats_metrics(const sim_stats *s);

@@ -322,22 +322,36 @@ static void register_stats(dmabench *b, sim_stats *st)
     sim_stats_counter(st, "dma.read_bytes", &b->read_bytes, "payload bytes read");
     sim_stats_counter(st, "dma.write_bytes", &b->write_bytes, "payload bytes written");
     sim_stats_counter(st, "dma.unsupported_requests", &b->urs, "transfers with a blocked request");
-    b->latency = sim_stats_hist(st, "dma.latency_ps", "ps", "transfer latency, request to done");
-    sim_stats_metric(st, "dma_gbps", m_gbps, b,
-                     "payload Gb/s (read+write: per direction, the mean of the two)");
-    sim_stats_metric(st, "dma_read_gbps", m_read_gbps, b, "read payload Gb/s");
-    sim_stats_metric(st, "dma_write_gbps", m_write_gbps, b, "write payload Gb/s");
-    sim_stats_metric(st, "dma_mtps", m_mtps, b, "million transfers per second");
-    sim_stats_mean_metric(st, "dma_latency_ns_mean", b->latency, 1000.0,
-                          "mean transfer latency (ns)");
-    sim_stats_quantile_metric(st, "dma_latency_ns_p50", b->latency, 0.5, 1000.0,
-                              "median transfer latency (ns)");
-    sim_stats_quantile_metric(st, "dma_latency_ns_p99", b->latency, 0.99, 1000.0,
-                              "99th percentile transfer latency (ns)");
+    b->latency = sim_stats_hist(st, "dma.latency_ps", "ps",
+                                "transfer latency: the engine taking it to its last read "
+                                "completion received, or memory accepting its last write");
+    sim_stats_metric(st, "dma_gbps", "Gb/s", m_gbps, b,
+                     "payload bits of the transfers that completed in the window, per ns of "
+                     "it: reads for dma.op = read, writes for write; for rw reads and writes "
+                     "added and halved (the mean of the two directions)");
+    sim_stats_metric(st, "dma_read_gbps", "Gb/s", m_read_gbps, b,
+                     "payload bits of the read transfers (host to device) that completed in "
+                     "the window, per ns of it");
+    sim_stats_metric(st, "dma_write_gbps", "Gb/s", m_write_gbps, b,
+                     "payload bits of the write transfers (device to host) that completed in "
+                     "the window, per ns of it");
+    sim_stats_metric(st, "dma_mtps", "M/s", m_mtps, b,
+                     "transfers, reads and writes, that completed in the window, per us of it");
+    sim_stats_mean_metric(st, "dma_latency_ns_mean", "ns", b->latency, 1000.0,
+                          "mean of dma.latency_ps over the transfers that completed in the "
+                          "window: from the engine taking a transfer (its mapping and "
+                          "dma.engine_latency_ns included) to its last read completion "
+                          "received, or to memory accepting its last written byte");
+    sim_stats_quantile_metric(st, "dma_latency_ns_p50", "ns", b->latency, 0.5, 1000.0,
+                              "median of dma.latency_ps (as dma_latency_ns_mean)");
+    sim_stats_quantile_metric(st, "dma_latency_ns_p99", "ns", b->latency, 0.99, 1000.0,
+                              "99th percentile of dma.latency_ps (as dma_latency_ns_mean)");
     if (b->dma_api)
-        sim_stats_metric(st, "dma_cpu_cycles_per_transfer", m_cpu_cycles, b,
-                         "host CPU cycles of the DMA API (maps, unmaps, invalidations, bounces) "
-                         "per transfer");
+        sim_stats_metric(st, "dma_cpu_cycles_per_transfer", "cycles per transfer", m_cpu_cycles,
+                         b,
+                         "host CPU cycles of the DMA API in the window (maps, unmaps, IOVA "
+                         "allocation, invalidations and their waits, bounce copies), per "
+                         "transfer completed in it");
 }
 
 static void dmabench_destroy(void *bench);
@@ -449,6 +463,9 @@ static void dmabench_destroy(void *bench)
     free(b);
 }
 
+/* The IOMMU and the host DMA API (strict: a mapping per transfer) register their own. */
+static const char *const dma_variants[] = {"iommu.mode=strict", NULL};
+
 const sys_kind sys_kind_dma = {
     .name = "dma",
     .doc = "device DMA micro-benchmark over PCIe",
@@ -456,4 +473,5 @@ const sys_kind sys_kind_dma = {
     .check = dmabench_check,
     .build = dmabench_build,
     .destroy = dmabench_destroy,
+    .variants = dma_variants,
 };

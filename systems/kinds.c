@@ -20,6 +20,10 @@ static const sys_kind *const kinds[] = {
 };
 #define N_KINDS (sizeof kinds / sizeof kinds[0])
 
+size_t systems_kinds(void) { return N_KINDS; }
+
+const sys_kind *systems_kind_at(size_t i) { return i < N_KINDS ? kinds[i] : NULL; }
+
 /* A built system remembers its kind so destroy goes to the right one. */
 typedef struct built_system {
     const sys_kind *kind;
@@ -57,12 +61,16 @@ static const sys_kind *kind_of(const sim_params *p)
     return kinds[sim_params_enum_index(p, "workload.kind")];
 }
 
+/* A check's message names the parameters in conflict; the origin of each value is
+ * added, as the check cannot know it. */
 static int systems_check(const sim_params *p, sim_err *e)
 {
     const sys_kind *k = kind_of(p);
-    if (trace_record_check(p, e) < 0)
+    if (trace_record_check(p, e) < 0 || (k->check && k->check(p, e) < 0)) {
+        sim_params_add_origins(p, e);
         return -1;
-    return k->check ? k->check(p, e) : 0;
+    }
+    return 0;
 }
 
 static void *systems_build(const sim_ctx *ctx, sim_err *e)

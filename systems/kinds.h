@@ -25,6 +25,12 @@ typedef struct sys_kind {
      * metrics and schedules its first events. NULL with *e set on failure. */
     void *(*build)(const sim_ctx *ctx, const sys_observers *obs, sim_err *e);
     void (*destroy)(void *system);
+    /* For the metric reference (iovsim metrics, docs/METRICS.md), which builds a point of
+     * every kind with its defaults and then with each of these: the settings under which
+     * the kind registers statistics or metrics the defaults do not ("iommu.mode=strict",
+     * several joined by ", "), so the reference says when each is there. NULL-ended; may
+     * be NULL. */
+    const char *const *variants;
 } sys_kind;
 
 extern const sys_kind sys_kind_dma;   /* systems/dma.c */
@@ -47,5 +53,9 @@ paths_parts paths_parts_of(void *system);
 extern const sys_kind sys_kind_trace; /* systems/trace_replay.c */
 
 extern const sim_model_ops systems_ops;
+
+/* The kinds in the order of workload.kind's choices (the first is the default). */
+size_t systems_kinds(void);
+const sys_kind *systems_kind_at(size_t i);
 
 #endif

@@ -150,20 +150,27 @@ static void *mdq_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *e)
 
     sim_stats *st = ctx->stats;
     sim_stats_counter(st, "mdq.arrivals", &m->arrivals, "requests that arrived");
-    sim_stats_counter(st, "mdq.busy_ps", &m->busy_ps, "service time reserved by arrivals (ps)");
+    sim_stats_counter(st, "mdq.busy_ps", &m->busy_ps,
+                      "service time reserved by the requests that arrived, wherever it lies "
+                      "(ps)");
     m->sojourn_ps = sim_stats_hist(st, "mdq.sojourn_ps", "ps", "arrival to completion");
     sim_stats_derived(st, "mdq.load", d_load, m, "offered load lambda*S (parameters)");
-    sim_stats_metric(st, "mdq_throughput_mpps", m_throughput_mpps, m,
-                     "arrivals per microsecond of the window (Mpps)");
-    sim_stats_mean_metric(st, "mdq_sojourn_ns_mean", m->sojourn_ps, 1e3, "mean sojourn time (ns)");
-    sim_stats_quantile_metric(st, "mdq_sojourn_ns_p50", m->sojourn_ps, 0.5, 1e3,
-                              "median sojourn time (ns)");
-    sim_stats_quantile_metric(st, "mdq_sojourn_ns_p99", m->sojourn_ps, 0.99, 1e3,
-                              "99th percentile sojourn time (ns)");
-    sim_stats_metric(st, "mdq_utilization", m_utilization, m,
-                     "reserved service time / window (offered load when overloaded)");
-    sim_stats_metric(st, "mdq_sojourn_ns_theory", m_sojourn_ns_theory, m,
-                     "Pollaczek-Khinchine mean sojourn time (ns; inf when load >= 1)");
+    sim_stats_metric(st, "mdq_throughput_mpps", "M/s", m_throughput_mpps, m,
+                     "requests that arrived in the window, per us of it");
+    sim_stats_mean_metric(st, "mdq_sojourn_ns_mean", "ns", m->sojourn_ps, 1e3,
+                          "mean sojourn time, arrival to completion, of the requests that "
+                          "arrived in the window");
+    sim_stats_quantile_metric(st, "mdq_sojourn_ns_p50", "ns", m->sojourn_ps, 0.5, 1e3,
+                              "median sojourn time (as mdq_sojourn_ns_mean)");
+    sim_stats_quantile_metric(st, "mdq_sojourn_ns_p99", "ns", m->sojourn_ps, 0.99, 1e3,
+                              "99th percentile sojourn time (as mdq_sojourn_ns_mean)");
+    sim_stats_metric(st, "mdq_utilization", "ratio", m_utilization, m,
+                     "service time the requests that arrived in the window reserved, over "
+                     "the window: the server's utilisation for a stable queue, the offered "
+                     "load (above 1) when overloaded");
+    sim_stats_metric(st, "mdq_sojourn_ns_theory", "ns", m_sojourn_ns_theory, m,
+                     "Pollaczek-Khinchine mean sojourn time for the simulated arrival rate "
+                     "and service time; inf when the load is 1 or more");
 
     m->arrival = sim_event_create(ctx->kernel, "mdq.arrival", on_arrival, m);
     schedule_next_arrival(m);

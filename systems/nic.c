@@ -10,15 +10,13 @@
  *   rr        every queue pair sends a request and waits for the partner's response
  * at nicload.offered_gbps in total per direction, or as fast as it goes (0).
  *
- * Metrics (results.csv): throughput_gbps and throughput_mpps (host-side bytes, frames
- * without FCS; tx + rx for bidir and rr, received for vf-to-vf), drops (NIC drops:
- * empty ring, buffer overflow, anti-spoofing, link down, DMA errors), tx_desc_reads,
- * doorbells, irqs_per_sec, pcie_up_bytes_per_pkt and pcie_down_bytes_per_pkt (every
- * TLP on the link per packet), latency_ns_p50/p99 (one-way from the partner to the
- * driver for received traffic, round trip for rr; nan when nothing was received, as
- * in tx), and the analytic limits of the direction: line_limit_gbps (the wire) and
- * pcie_limit_gbps (pcie-bench's model of this NIC and driver, nic_pcie_model_eval).
- * Per-VF and per-driver figures are in the stats (nic.vfN.*, nicdrv.vfN.*).
+ * Metrics (results.csv): throughput (of the workload's direction, and sent and received
+ * apart), drops, descriptor fetches, doorbells, interrupts, PCIe bytes per packet,
+ * latency (nan when nothing was received, as in tx), driver cycles per packet, and the
+ * analytic limits of the direction: the wire's and pcie-bench's model of this NIC and
+ * driver (nic_pcie_model_eval); each defined where it is registered (register_metrics;
+ * `iovsim metrics nic` lists them). Per-VF and per-driver figures are in the stats
+ * (nic.vfN.*, nicdrv.vfN.*).
  *
  * With iommu.mode other than off the root complex translates through the IOMMU: in
  * pass-through (pt) or, for strict and lazy, with one domain per function whose queue
@@ -348,30 +346,59 @@ static void register_metrics(nicload *l, sim_stats *st)
                       "MSI-X messages with unknown data or from the wrong requester ID");
     l->lat = sim_stats_hist(st, "nicload.latency_ps", "ps",
                             "received packets: partner to driver (rr: request to response)");
-    sim_stats_metric(st, "throughput_gbps", m_gbps, l,
-                     "host-side Gb/s (frames without FCS) of the workload's direction");
-    sim_stats_metric(st, "throughput_mpps", m_mpps, l, "million packets per second");
-    sim_stats_metric(st, "throughput_tx_gbps", m_tx_gbps, l, "host-side Gb/s the NIC sent");
-    sim_stats_metric(st, "throughput_rx_gbps", m_rx_gbps, l, "host-side Gb/s the NIC received");
-    sim_stats_metric(
-        st, "drops", m_drops, l,
-        "NIC drops: empty ring, buffer overflow, anti-spoofing, link down, DMA errors");
-    sim_stats_metric(st, "tx_desc_reads", m_desc_reads, l, "transmit descriptor fetch reads");
-    sim_stats_metric(st, "doorbells", m_doorbells, l, "tail register writes the NIC received");
-    sim_stats_metric(st, "irqs_per_sec", m_irqs, l, "MSI-X interrupts per second");
-    sim_stats_metric(st, "pcie_up_bytes_per_pkt", m_up_per_pkt, l,
-                     "upstream TLP bytes on the link per packet");
-    sim_stats_metric(st, "pcie_down_bytes_per_pkt", m_down_per_pkt, l,
-                     "downstream TLP bytes on the link per packet");
-    sim_stats_quantile_metric(st, "latency_ns_p50", l->lat, 0.5, 1000.0, "median latency (ns)");
-    sim_stats_quantile_metric(st, "latency_ns_p99", l->lat, 0.99, 1000.0,
-                              "99th percentile latency (ns)");
-    sim_stats_metric(st, "cpu_cycles_per_pkt", m_cycles_per_pkt, l,
-                     "driver CPU cycles per packet (counted; not timed without a CPU model)");
-    sim_stats_metric(st, "line_limit_gbps", m_line_limit, l,
-                     "the wire's limit for this frame size, host-side Gb/s");
-    sim_stats_metric(st, "pcie_limit_gbps", m_pcie_limit, l,
-                     "PCIe limit of this NIC and driver (pcie-bench's NIC model)");
+    sim_stats_metric(st, "throughput_gbps", "Gb/s", m_gbps, l,
+                     "host-side bits (Ethernet header and payload; no FCS, preamble or gap) "
+                     "of the frames of the workload's direction in the window, every "
+                     "function, per ns of it: frames sent for tx, received (written to host "
+                     "memory) for rx and vf-to-vf, sent and received added for bidir and rr "
+                     "(up to twice the line rate)");
+    sim_stats_metric(st, "throughput_mpps", "Mpps", m_mpps, l,
+                     "frames of the workload's direction in the window (as throughput_gbps "
+                     "counts them), per us of it");
+    sim_stats_metric(st, "throughput_tx_gbps", "Gb/s", m_tx_gbps, l,
+                     "host-side bits of the frames every function sent (to the wire or the "
+                     "embedded switch) in the window, per ns of it");
+    sim_stats_metric(st, "throughput_rx_gbps", "Gb/s", m_rx_gbps, l,
+                     "host-side bits of the frames the NIC wrote to host memory in the "
+                     "window, per ns of it");
+    sim_stats_metric(st, "drops", "packets", m_drops, l,
+                     "frames the NIC dropped in the window, every function: no receive "
+                     "descriptor, on-chip buffer full, anti-spoofing, link down, transmit DMA "
+                     "refused, a descriptor longer than nic.max_frame_bytes");
+    sim_stats_metric(st, "tx_desc_reads", "reads", m_desc_reads, l,
+                     "transmit descriptor fetches (DMA reads of one or more descriptors) in "
+                     "the window, every function");
+    sim_stats_metric(st, "doorbells", "writes", m_doorbells, l,
+                     "tail register writes the NIC received in the window, every function");
+    sim_stats_metric(st, "irqs_per_sec", "per second", m_irqs, l,
+                     "MSI-X messages every function sent in the window, per second of it");
+    sim_stats_metric(st, "pcie_up_bytes_per_pkt", "bytes per packet", m_up_per_pkt, l,
+                     "bytes on the link's upstream direction (device to host: every TLP with "
+                     "framing, headers, data and digest) in the window, per frame counted by "
+                     "throughput_mpps");
+    sim_stats_metric(st, "pcie_down_bytes_per_pkt", "bytes per packet", m_down_per_pkt, l,
+                     "bytes on the link's downstream direction (host to device) in the "
+                     "window, per frame counted by throughput_mpps");
+    sim_stats_quantile_metric(st, "latency_ns_p50", "ns", l->lat, 0.5, 1000.0,
+                              "median of nicload.latency_ps: a received frame from the "
+                              "partner's send to the driver's receive (rr: a request's send "
+                              "to its response's receive), over the frames received in the "
+                              "window; nan without any (tx)");
+    sim_stats_quantile_metric(st, "latency_ns_p99", "ns", l->lat, 0.99, 1000.0,
+                              "99th percentile of nicload.latency_ps (as latency_ns_p50)");
+    sim_stats_metric(st, "cpu_cycles_per_pkt", "cycles per packet", m_cycles_per_pkt, l,
+                     "cycles of the PF and VF drivers' every step in the window, per frame "
+                     "counted by throughput_mpps: counted, not timed (this kind has no CPU "
+                     "model)");
+    sim_stats_metric(st, "line_limit_gbps", "Gb/s", m_line_limit, l,
+                     "the wire's limit for nicload.frame_bytes frames in host-side Gb/s "
+                     "(preamble, gap and FCS taken off the line rate); twice that for bidir "
+                     "and rr, which count both directions");
+    sim_stats_metric(st, "pcie_limit_gbps", "Gb/s", m_pcie_limit, l,
+                     "PCIe's limit for this NIC, driver and frame size in host-side Gb/s, "
+                     "from pcie-bench's NIC model (nic_pcie_model_eval): transmit, receive, "
+                     "or both for bidir and rr; vf-to-vf half the bidirectional one, as "
+                     "each frame crosses PCIe both ways");
 }
 
 /* ---------------------------------------------------------------- build */
@@ -545,6 +572,10 @@ static void nicload_destroy(void *load)
     free(l);
 }
 
+/* The IOMMU registers its own; VFs with traffic register theirs and their drivers'. */
+static const char *const nicload_variants[] = {"iommu.mode=strict", "nic.vfs=2, nicload.vms=2",
+                                               NULL};
+
 const sys_kind sys_kind_nic = {
     .name = "nic",
     .doc = "SR-IOV NIC traffic",
@@ -552,4 +583,5 @@ const sys_kind sys_kind_nic = {
     .check = nicload_check,
     .build = nicload_build,
     .destroy = nicload_destroy,
+    .variants = nicload_variants,
 };

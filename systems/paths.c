@@ -38,17 +38,10 @@
  * device model, which QEMU runs in the vCPU thread on a register exit; its own for
  * vhost, and for netback a driver domain vCPU of its own).
  *
- * Metrics (results.csv): throughput_gbps, throughput_mpps (frames that reached their
- * destination application or the link partner, host-side bytes), latency_ns_mean,
- * latency_ns_p50, latency_ns_p99, latency_ns_p999 (partner to application for received
- * traffic, application to application for inter_vm, request to response for rr; not
- * measured for stream_tx), guest_cycles_per_pkt, hv_cycles_per_pkt,
- * host_cycles_per_pkt, exits_per_sec, irqs_per_sec, copies_per_pkt, vm_cpu_util (how
- * busy each VM's vCPU core is, on average: halt polling counts, a blocked vCPU does not,
- * one that never halts spins, host/halt.h), cores_busy, cores_busy_per_vm (cores_busy
- * over traffic.vms: falls more slowly than 1/VMs at a constant load, as every busy vCPU
- * and core pays its timer ticks, host/vtick.h), drops; the IOMMU's
- * (iotlb_hit_rate, ...) and the link's (pcie_up_util, pcie_down_util) register
+ * Metrics (results.csv): throughput, latency, CPU cycles per packet by party, exits,
+ * interrupts, IPIs, copies, how busy the vCPUs and the cores are, drops; each defined
+ * where it is registered (register_stats; `iovsim metrics paths` lists them). The
+ * IOMMU's (iotlb_hit_rate, ...) and the link's (pcie_up_util, pcie_down_util) register
  * themselves.
  *
  * Configuration errors (exit 2 before anything runs; paths_cfg.c): passthrough with
@@ -190,30 +183,24 @@ static double core_cycles(const sim_stats *s, const paths_sys *sys)
     return elapsed_s(s) * cpu_ghz(sys->io.cpu) * 1e9;
 }
 
+/* How long core c is busy within the window: the work on it (where it lies, not when
+ * it was booked: host/cpu.h), or all the time for a vCPU that never halts
+ * (hv.vcpu_halt = false): a host sees its core busy whatever it runs. */
+static double core_busy_ps(const sim_stats *s, const paths_sys *sys, unsigned c)
+{
+    return halt_spins(sys->io.halt, c) ? (double)sim_stats_elapsed_ps(s)
+                                       : (double)cpu_core_busy_ps(sys->io.cpu, c);
+}
+
 /* The mean share of its core each vCPU keeps busy: the guest, the exits it takes, and
  * host work that runs on the vCPU's thread (QEMU's device model). */
 static double m_vm_util(const sim_stats *s, void *ctx)
 {
     paths_sys *sys = ctx;
     double el = (double)sim_stats_elapsed_ps(s), busy = 0;
-    for (unsigned i = 0; i < sys->io.nlanes; i++) {
-        unsigned c = sys->io.lane[i].vcpu_core;
-        busy += halt_spins(sys->io.halt, c) ? el : (double)cpu_core_busy_ps(sys->io.cpu, c);
-    }
+    for (unsigned i = 0; i < sys->io.nlanes; i++)
+        busy += core_busy_ps(s, sys, sys->io.lane[i].vcpu_core);
     return el > 0 ? busy / (el * sys->io.nlanes) : 0.0;
-}
-
-/* Cycles of the idle loops of vCPUs that never halt (hv.vcpu_halt = false): a host sees
- * their cores busy all the time. */
-static double spin_cycles(const sim_stats *s, const paths_sys *sys)
-{
-    double el = (double)sim_stats_elapsed_ps(s), idle = 0;
-    for (unsigned c = 0; c < cpu_cores(sys->io.cpu); c++) {
-        double b = (double)cpu_core_busy_ps(sys->io.cpu, c);
-        if (halt_spins(sys->io.halt, c) && b < el)
-            idle += el - b;
-    }
-    return idle * cpu_ghz(sys->io.cpu) / 1000.0;
 }
 
 /* Cycles every core ran, whoever ran them (halt polling counts: hypervisor cycles). */
@@ -236,11 +223,14 @@ static double m_cores_working_per_vm(const sim_stats *s, void *ctx)
     return c > 0 && sys->io.vms ? (used > 0 ? used : 0) / c / sys->io.vms : 0.0;
 }
 
+/* The cores' utilisations added up: how many cores the work keeps busy. */
 static double m_cores_busy(const sim_stats *s, void *ctx)
 {
     paths_sys *sys = ctx;
-    double c = core_cycles(s, sys);
-    return c > 0 ? (all_cycles(sys) + spin_cycles(s, sys)) / c : 0.0;
+    double el = (double)sim_stats_elapsed_ps(s), busy = 0;
+    for (unsigned c = 0; c < cpu_cores(sys->io.cpu); c++)
+        busy += core_busy_ps(s, sys, c);
+    return el > 0 ? busy / el : 0.0;
 }
 
 /* Fixed costs per VM (its vCPU's timer ticks, the host's on its cores) make this fall
@@ -300,42 +290,74 @@ static void register_stats(paths_sys *sys, sim_stats *st)
     sim_stats_counter(st, "net.cfg_discarded", &sys->vpci.discarded,
                       "guest configuration accesses discarded by the hypervisor");
     sys->io.lat = sim_stats_hist(st, "net.latency_ps", "ps",
-                                 "application-level latency: partner or sender to the receiving "
-                                 "application; rr: request to response");
-    sim_stats_metric(st, "throughput_gbps", m_gbps, sys,
-                     "host-side Gb/s that reached the partner or an application");
-    sim_stats_metric(st, "throughput_mpps", m_mpps, sys, "million packets per second that arrived");
-    sim_stats_mean_metric(st, "latency_ns_mean", sys->io.lat, 1000.0, "mean latency (ns)");
-    sim_stats_quantile_metric(st, "latency_ns_p50", sys->io.lat, 0.5, 1000.0,
-                              "median latency (ns)");
-    sim_stats_quantile_metric(st, "latency_ns_p99", sys->io.lat, 0.99, 1000.0,
-                              "99th percentile latency (ns)");
-    sim_stats_quantile_metric(st, "latency_ns_p999", sys->io.lat, 0.999, 1000.0,
-                              "99.9th percentile latency (ns)");
-    sim_stats_metric(st, "guest_cycles_per_pkt", m_guest_cyc, sys,
-                     "CPU cycles per packet in guests (or native applications and driver)");
-    sim_stats_metric(st, "hv_cycles_per_pkt", m_hv_cyc, sys,
-                     "CPU cycles per packet in the hypervisor (exits, hypercalls, grant copies)");
-    sim_stats_metric(st, "host_cycles_per_pkt", m_host_cyc, sys,
-                     "CPU cycles per packet in the host or driver domain (back-ends, switch, PF "
-                     "driver)");
-    sim_stats_metric(st, "exits_per_sec", m_exits, sys, "VM exits per second, all reasons");
-    sim_stats_metric(st, "irqs_per_sec", m_irqs, sys,
-                     "interrupts per second taken by CPUs (physical to the host, virtual to VMs)");
-    sim_stats_metric(st, "ipis_per_sec", m_ipis, sys,
-                     "IPIs per second the host sent to kick a vCPU for an interrupt that landed "
-                     "on another core");
-    sim_stats_metric(st, "copies_per_pkt", m_copies, sys, "packet copies by CPUs per packet");
-    sim_stats_metric(st, "vm_cpu_util", m_vm_util, sys,
-                     "share of its core each VM's vCPU keeps busy, on average");
-    sim_stats_metric(st, "cores_busy", m_cores_busy, sys, "cores' worth of CPU work, everyone");
-    sim_stats_metric(st, "cores_busy_per_vm", m_cores_per_vm, sys,
+                                 "application-level latency of the frames that arrived in the "
+                                 "window: a sent frame from its application to its last bit at "
+                                 "the link partner, a received one from the partner to its "
+                                 "application, inter_vm application to application, rr a "
+                                 "request's send to its response's arrival");
+    /* What arrived: frames at the link partner (sent by the VMs) and frames delivered to
+     * an application (from the partner or another VM). */
+    sim_stats_metric(st, "throughput_gbps", "Gb/s", m_gbps, sys,
+                     "host-side bits (Ethernet header and payload; no FCS, preamble or gap) "
+                     "of the frames that reached the link partner or an application in the "
+                     "window, per ns of it: both directions added, so bidir and rr count "
+                     "what the VMs sent and what they received (rr: requests and responses; "
+                     "up to twice the line rate)");
+    sim_stats_metric(st, "throughput_mpps", "Mpps", m_mpps, sys,
+                     "frames that reached the link partner or an application in the window "
+                     "(as throughput_gbps counts them), per us of it");
+    sim_stats_mean_metric(st, "latency_ns_mean", "ns", sys->io.lat, 1000.0,
+                          "mean of net.latency_ps (application level: a sent frame to the "
+                          "partner, a received one to its application, rr request to "
+                          "response), over the frames that arrived in the window");
+    sim_stats_quantile_metric(st, "latency_ns_p50", "ns", sys->io.lat, 0.5, 1000.0,
+                              "median of net.latency_ps (as latency_ns_mean)");
+    sim_stats_quantile_metric(st, "latency_ns_p99", "ns", sys->io.lat, 0.99, 1000.0,
+                              "99th percentile of net.latency_ps (as latency_ns_mean)");
+    sim_stats_quantile_metric(st, "latency_ns_p999", "ns", sys->io.lat, 0.999, 1000.0,
+                              "99.9th percentile of net.latency_ps (as latency_ns_mean)");
+    sim_stats_metric(st, "guest_cycles_per_pkt", "cycles per packet", m_guest_cyc, sys,
+                     "cycles booked in the window by guests (native: the applications and "
+                     "their driver), per frame counted by throughput_mpps");
+    sim_stats_metric(st, "hv_cycles_per_pkt", "cycles per packet", m_hv_cyc, sys,
+                     "cycles booked in the window by the hypervisor (exits, interrupt "
+                     "injection, hypercalls, grant copies, KVM's halt polling), per frame "
+                     "counted by throughput_mpps");
+    sim_stats_metric(st, "host_cycles_per_pkt", "cycles per packet", m_host_cyc, sys,
+                     "cycles booked in the window by the host or driver domain (device "
+                     "models, vhost, netback, the switch, the PF driver), per frame counted by "
+                     "throughput_mpps");
+    sim_stats_metric(st, "exits_per_sec", "per second", m_exits, sys,
+                     "VM exits of every reason in the window (the timer ticks' too), per "
+                     "second of it");
+    sim_stats_metric(st, "irqs_per_sec", "per second", m_irqs, sys,
+                     "I/O interrupts CPUs took in the window (physical ones to the host, "
+                     "virtual ones to VMs; not the timer's), per second of it");
+    sim_stats_metric(st, "ipis_per_sec", "per second", m_ipis, sys,
+                     "IPIs the host sent in the window to kick a vCPU for an interrupt that "
+                     "landed on another core, per second of it");
+    sim_stats_metric(st, "copies_per_pkt", "per packet", m_copies, sys,
+                     "copies of a frame or segment by a CPU in the window (device model, "
+                     "vhost, grant copy), per frame counted by throughput_mpps");
+    sim_stats_metric(st, "vm_cpu_util", "share (0..1)", m_vm_util, sys,
+                     "share of the window each VM's vCPU keeps its core busy (the guest, its "
+                     "exits, host work on its thread, halt polling; a vCPU that never halts: "
+                     "1), the mean over the vCPUs (one per queue pair; native: the "
+                     "application threads)");
+    sim_stats_metric(st, "cores_busy", "cores", m_cores_busy, sys,
+                     "every core's share of the window busy, added up: how many cores the "
+                     "point keeps busy, everyone's work and polling (a vCPU that never halts "
+                     "counts fully)");
+    sim_stats_metric(st, "cores_busy_per_vm", "cores", m_cores_per_vm, sys,
                      "cores_busy over traffic.vms (native: application threads)");
-    sim_stats_metric(st, "cores_working_per_vm", m_cores_working_per_vm, sys,
-                     "cores' worth of work per VM without KVM's halt polling or idle spinning: "
-                     "what the packets and the fixed costs take");
-    sim_stats_metric(st, "drops", m_drops, sys,
-                     "packets lost: NIC drops, full stage queues, full driver backlogs");
+    sim_stats_metric(st, "cores_working_per_vm", "cores", m_cores_working_per_vm, sys,
+                     "cycles every party booked in the window less halt polling (KVM's and "
+                     "the guest's) and idle spinning, over the window's cycles of one core, "
+                     "per VM: what the packets and the fixed costs take");
+    sim_stats_metric(st, "drops", "packets", m_drops, sys,
+                     "packets lost in the window: NIC drops (no receive descriptor, buffer "
+                     "full, anti-spoofing, link down, transmit DMA refused), items dropped at "
+                     "full stage queues, packets the drivers' full backlogs refused");
 }
 
 /* ---------------------------------------------------------------- build */
@@ -833,6 +855,10 @@ paths_parts paths_parts_of(void *system)
     return (paths_parts){sys->pf, sys->nic, &sys->io, &sys->vpci};
 }
 
+/* VFs, each VM's, register their own and their drivers'; the host's virtual switch its. */
+static const char *const paths_variants[] = {"io.path=sriov, traffic.vms=2, nic.vfs=2",
+                                             "io.path=paravirt", NULL};
+
 const sys_kind sys_kind_paths = {
     .name = "paths",
     .doc = "the I/O paths (io.path) under network traffic",
@@ -840,4 +866,5 @@ const sys_kind sys_kind_paths = {
     .check = paths_check,
     .build = paths_build,
     .destroy = paths_destroy,
+    .variants = paths_variants,
 };

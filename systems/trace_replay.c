@@ -506,7 +506,7 @@ static bool recorded_with(const trace_reader *rd, const char *name, const char *
 static const trace_rec *peek(replay *r)
 {
     if (r->pos == r->n) {
-        r->n = trace_reader_block(r->rd, &r->recs);
+        r->n = r->rd ? trace_reader_block(r->rd, &r->recs) : 0;
         r->pos = 0;
         if (!r->n)
             return NULL;
@@ -522,7 +522,7 @@ static bool is_dma(const trace_rec *x)
 /* The trace is over: stop when the last request has completed. */
 static void finish(replay *r)
 {
-    const char *err = trace_reader_error(r->rd);
+    const char *err = r->rd ? trace_reader_error(r->rd) : NULL;
     uint64_t now = sim_now_ps(r->kernel);
     if (err) {
         /* The file changed after the check read it through. */
@@ -637,16 +637,22 @@ static void register_stats(replay *r, sim_stats *st)
 #undef C
     r->latency = sim_stats_hist(st, "trace.latency_ps", "ps",
                                 "DMA record at the root complex to its completion");
-    sim_stats_metric(st, "trace_records", m_records, r, "trace records replayed");
-    sim_stats_metric(st, "trace_dma_gbps", m_gbps, r, "DMA payload Gb/s, reads and writes");
-    sim_stats_quantile_metric(st, "trace_latency_ns_p50", r->latency, 0.5, 1000.0,
-                              "median DMA record latency, root complex to completion (ns)");
-    sim_stats_quantile_metric(st, "trace_latency_ns_p99", r->latency, 0.99, 1000.0,
-                              "99th percentile DMA record latency (ns)");
+    sim_stats_metric(st, "trace_records", "records", m_records, r,
+                     "records replayed in the window, every operation (DMA, MSI, map, unmap, "
+                     "invalidation)");
+    sim_stats_metric(st, "trace_dma_gbps", "Gb/s", m_gbps, r,
+                     "payload bits of the DMA read and write records replayed in the window, "
+                     "both directions added, per ns of it");
+    sim_stats_quantile_metric(st, "trace_latency_ns_p50", "ns", r->latency, 0.5, 1000.0,
+                              "median of trace.latency_ps: a DMA record at the root complex to "
+                              "its completion, over the records replayed in the window");
+    sim_stats_quantile_metric(st, "trace_latency_ns_p99", "ns", r->latency, 0.99, 1000.0,
+                              "99th percentile of trace.latency_ps (as trace_latency_ns_p50)");
     if (r->pf->iommu)
-        sim_stats_metric(st, "trace_iotlb_nowalk_rate", m_nowalk_rate, r,
-                         "IOTLB look-ups served without a walk of their own (hits and merged "
-                         "misses): the same in timed and fast replay");
+        sim_stats_metric(st, "trace_iotlb_nowalk_rate", "share (0..1)", m_nowalk_rate, r,
+                         "IOTLB look-ups in the window served without a walk of their own "
+                         "(hits, and misses that waited for a walk of the same page), over "
+                         "all look-ups; the same in timed and fast replay; 0 without look-ups");
 }
 
 static void trace_replay_destroy(void *replay_);
@@ -658,8 +664,10 @@ static void *trace_replay_build(const sim_ctx *ctx, const sys_observers *obs, si
     r->kernel = ctx->kernel;
     r->rid_state = sim_xcalloc(65536, 1);
     sim_params_load_table(p, replay_params, SIM_TABLE_LEN(replay_params), &r->cfg);
-    r->rd = trace_reader_open(r->cfg.file, e);
-    if (!r->rd) {
+    /* No trace.file (the check refuses that for a run; the metric reference builds a
+     * point without one): a trace without records. */
+    r->rd = *r->cfg.file ? trace_reader_open(r->cfg.file, e) : NULL;
+    if (*r->cfg.file && !r->rd) {
         sim_err_prefix(e, "trace.file");
         trace_replay_destroy(r);
         return NULL;
@@ -669,8 +677,8 @@ static void *trace_replay_build(const sim_ctx *ctx, const sys_observers *obs, si
      * addresses: a replay of one of its traces walks tables where the recorded run did. */
     r->pf = platform_create(ctx, obs, false);
     r->link_cfg = pcie_link_config(r->pf->link);
-    bool cold_recording =
-        recorded_with(r->rd, "workload.kind", "dma") && recorded_with(r->rd, "dma.cache", "cold");
+    bool cold_recording = r->rd && recorded_with(r->rd, "workload.kind", "dma") &&
+                          recorded_with(r->rd, "dma.cache", "cold");
     r->warm = r->cfg.warm == WARM_WARM || (r->cfg.warm == WARM_AUTO && !cold_recording);
     r->inflight = sim_tq_create();
     sim_run_cfg run = sim_run_cfg_load(p);
@@ -696,6 +704,9 @@ static void trace_replay_destroy(void *replay_)
     free(r);
 }
 
+/* The IOMMU registers its own (and the rate of look-ups without a walk). */
+static const char *const trace_variants[] = {"iommu.mode=strict", NULL};
+
 const sys_kind sys_kind_trace = {
     .name = "trace",
     .doc = "replay a DMA trace (trace.file)",
@@ -703,4 +714,5 @@ const sys_kind sys_kind_trace = {
     .check = trace_replay_check,
     .build = trace_replay_build,
     .destroy = trace_replay_destroy,
+    .variants = trace_variants,
 };

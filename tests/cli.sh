@@ -15,7 +15,7 @@ expect 0 "run\.kernel" "params lists run.kernel" -- "$IOVSIM" params
 expect 0 "run\.duration_us" "params lists run.duration_us" -- "$IOVSIM" params run.
 expect 0 "workload\.kind" "params lists workload.kind" -- "$IOVSIM" params
 expect 0 "^\|" "params --markdown is a table" -- "$IOVSIM" params --markdown
-expect 2 "no parameter starts with" "params with an unknown prefix" -- "$IOVSIM" params nosuch.
+expect 2 "no parameter name contains" "params with an unknown prefix" -- "$IOVSIM" params nosuch.
 if "$IOVSIM" params --markdown | cmp -s - "$TOP/docs/PARAMS.md"; then
     ok "docs/PARAMS.md is the current parameter reference"
 else

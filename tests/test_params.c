@@ -391,6 +391,36 @@ START_TEST(test_clone_independent)
 }
 END_TEST
 
+/* Where each value was set is kept (and copied), for messages about conflicts. */
+START_TEST(test_where_and_origins)
+{
+    sim_params *p = registry();
+    ck_assert_ptr_null(sim_params_where(p, "pcie.lanes"));
+    set_ok(p, "pcie.lanes", "8");
+    ck_assert_str_eq(sim_params_where(p, "pcie.lanes"), "t.ini:1");
+    ck_assert_int_eq(sim_params_set(p, "pcie.lanes", "4", "--set", &e), 0);
+    ck_assert_str_eq(sim_params_where(p, "pcie.lanes"), "--set");
+    ck_assert_int_eq(sim_params_set(p, "run.name", "x", "dc.ini:7", &e), 0);
+    /* a refused value leaves the origin of the one it did not replace */
+    ck_assert_int_eq(sim_params_set(p, "pcie.lanes", "99", "--sweep", &e), -1);
+    ck_assert_str_eq(sim_params_where(p, "pcie.lanes"), "--set");
+    sim_params *c = sim_params_clone(p);
+    sim_params_destroy(p);
+    ck_assert_str_eq(sim_params_where(c, "pcie.lanes"), "--set");
+
+    /* every parameter a message names, once, in the order named, with value and origin */
+    sim_err_set(&e, "pcie.lanes = 4 and pcie.mps_bytes = 256 conflict (see pcie.lanes; "
+                    "run.name, not pcie.lane or cpu.freq).");
+    sim_params_add_origins(c, &e);
+    ck_assert_str_eq(e.msg, "pcie.lanes = 4 and pcie.mps_bytes = 256 conflict (see pcie.lanes; "
+                            "run.name, not pcie.lane or cpu.freq).\n"
+                            "  pcie.lanes = 4 set at --set\n"
+                            "  pcie.mps_bytes = 256 bytes by default\n"
+                            "  run.name = x set at dc.ini:7");
+    sim_params_destroy(c);
+}
+END_TEST
+
 /* The listing written to memory, for inspection. */
 static char *listing(const sim_params *p, const char *prefix, bool markdown)
 {
@@ -434,6 +464,15 @@ START_TEST(test_list_text)
     ck_assert_ptr_nonnull(strstr(some, "pcie.lanes"));
     ck_assert_ptr_null(strstr(some, "run.kernel"));
     free(some);
+    /* a word matches anywhere in a name */
+    char *inner = listing(p, "freq", false);
+    ck_assert_ptr_nonnull(strstr(inner, "cpu.freq_ghz"));
+    ck_assert_ptr_nonnull(strstr(inner, "cpu.freq_hz"));
+    ck_assert_ptr_null(strstr(inner, "pcie.lanes"));
+    free(inner);
+    ck_assert_uint_eq(sim_params_matching(p, "freq"), 2);
+    ck_assert_uint_eq(sim_params_matching(p, ""), sim_params_count(p));
+    ck_assert_uint_eq(sim_params_matching(p, "nosuch"), 0);
     sim_params_destroy(p);
 }
 END_TEST
@@ -745,6 +784,7 @@ static Suite *params_suite(void)
     tcase_add_test(tc, test_parse_number);
     tcase_add_test(tc, test_format);
     tcase_add_test(tc, test_clone_independent);
+    tcase_add_test(tc, test_where_and_origins);
     tcase_add_test(tc, test_list_text);
     tcase_add_test(tc, test_list_markdown);
     tcase_add_test(tc, test_table);

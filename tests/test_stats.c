@@ -70,7 +70,7 @@ START_TEST(test_register_and_get)
     sim_stats_counter(s, "net.pkts", &pkts, "packets");
     sim_stats_value(s, "net.ratio", &ratio, "a ratio");
     sim_stats_derived(s, "net.pkts2", d_twice, "net.pkts", "twice the packets");
-    sim_stats_metric(s, "k_metric", d_const, &k, "a constant");
+    sim_stats_metric(s, "k_metric", "", d_const, &k, "a constant");
 
     double v;
     ck_assert(sim_stats_get(s, "net.pkts", &v));
@@ -108,9 +108,9 @@ START_TEST(test_hist_metrics)
 {
     sim_stats *s = sim_stats_create();
     sim_hist *h = sim_stats_hist(s, "lat", "ps", "latency");
-    sim_stats_mean_metric(s, "lat_ns_mean", h, 1000.0, "mean");
-    sim_stats_quantile_metric(s, "lat_ns_p50", h, 0.5, 1000.0, "median");
-    sim_stats_quantile_metric(s, "lat_ns_max", h, 1.0, 1000.0, "largest");
+    sim_stats_mean_metric(s, "lat_ns_mean", "ns", h, 1000.0, "mean");
+    sim_stats_quantile_metric(s, "lat_ns_p50", "ns", h, 0.5, 1000.0, "median");
+    sim_stats_quantile_metric(s, "lat_ns_max", "ns", h, 1.0, 1000.0, "largest");
     ck_assert_uint_eq(sim_stats_metrics(s), 3);
     for (size_t i = 0; i < 3; i++)
         ck_assert(isnan(sim_stats_metric_value(s, i)));
@@ -161,7 +161,7 @@ START_TEST(test_metric_order)
         char other[32];
         snprintf(other, sizeof other, "other.%d", i);
         sim_stats_counter(s, other, &c, "");
-        sim_stats_metric(s, names[i], d_const, &vals[i], "");
+        sim_stats_metric(s, names[i], "", d_const, &vals[i], "");
     }
     ck_assert_uint_eq(sim_stats_metrics(s), 5);
     for (size_t i = 0; i < 5; i++) {
@@ -262,6 +262,83 @@ START_TEST(test_start_zeroes)
     ck_assert_uint_eq(sim_hist_min(h), 300);
     ck_assert_uint_eq(sim_hist_max(h), 300);
     ck_assert(sim_stats_get(s, "h.p999", &out) && out == 300.0);
+    sim_stats_destroy(s);
+}
+END_TEST
+
+/* Work booked ahead counts where it lies: a warm-up booking for its part inside the
+ * window, a booking past the end up to the end; the total never exceeds the window. */
+START_TEST(test_busy_window)
+{
+    sim_stats *s = sim_stats_create();
+    sim_busy b = {0};
+    sim_stats_busy(s, "r.busy_ps", &b, "");
+    sim_stats_plan(s, 1000, 11000);
+    sim_busy_add(&b, 0, 500);    /* warm-up, before the window: nothing */
+    sim_busy_add(&b, 800, 400);  /* booked in warm-up, 200 inside */
+    sim_stats_start(s, 1000);
+    ck_assert_uint_eq(b.booked_ps, 0);
+    ck_assert_uint_eq(b.window_ps, 200);
+    sim_busy_add(&b, 1200, 9000);  /* inside */
+    sim_busy_add(&b, 10200, 2000); /* 800 inside, the rest past the end */
+    sim_busy_add(&b, 20000, 100);  /* booked far ahead: outside */
+    sim_stats_end(s, 11000);
+    ck_assert_uint_eq(b.booked_ps, 11100);
+    ck_assert_uint_eq(b.window_ps, 10000);
+    double v;
+    ck_assert(sim_stats_get(s, "r.busy_ps", &v) && v == 10000.0);
+    ck_assert_uint_le(b.window_ps, sim_stats_elapsed_ps(s));
+    sim_stats_destroy(s);
+
+    /* Without a plan the window starts at sim_stats_start and has no end: a booked
+     * time, as a counter would hold it. */
+    s = sim_stats_create();
+    b = (sim_busy){0};
+    sim_stats_busy(s, "r.busy_ps", &b, "");
+    sim_busy_add(&b, 0, 500);
+    sim_stats_start(s, 1000);
+    ck_assert_uint_eq(b.window_ps, 0);
+    sim_busy_add(&b, 900, 300);
+    sim_busy_add(&b, 50000, 300);
+    ck_assert_uint_eq(b.window_ps, 500);
+    ck_assert_uint_eq(b.booked_ps, 600);
+    sim_stats_destroy(s);
+}
+END_TEST
+
+static void collect_info(const sim_stat_info *i, void *ctx)
+{
+    char *buf = ctx;
+    size_t n = strlen(buf);
+    snprintf(buf + n, 1024 - n, "%s|%s|%s|%s|%d\n", i->name, i->type, i->unit, i->desc,
+             (int)i->metric);
+}
+
+/* The registry lists what is registered, for the metric reference. */
+START_TEST(test_foreach)
+{
+    sim_stats *s = sim_stats_create();
+    uint64_t c = 0;
+    double v = 0, k = 1;
+    sim_busy b = {0};
+    sim_stats_counter(s, "a.c", &c, "things");
+    sim_stats_value(s, "a.v", &v, "a value");
+    sim_hist *h = sim_stats_hist(s, "a.lat_ps", "ps", "latency");
+    sim_stats_busy(s, "a.busy_ps", &b, "busy");
+    sim_stats_derived(s, "a.d", d_const, &k, "formula");
+    sim_stats_metric(s, "a_gbps", "Gb/s", d_const, &k, "throughput");
+    sim_stats_quantile_metric(s, "a_lat_ns_p50", "ns", h, 0.5, 1000.0, "median");
+    char buf[1024] = "";
+    sim_stats_foreach(s, collect_info, buf);
+    ck_assert_str_eq(buf, "a.c|counter||things|0\n"
+                          "a.v|value||a value|0\n"
+                          "a.lat_ps|histogram|ps|latency|0\n"
+                          "a.busy_ps|busy time||busy|0\n"
+                          "a.d|derived||formula|0\n"
+                          "a_gbps|derived|Gb/s|throughput|1\n"
+                          "a_lat_ns_p50|derived|ns|median|1\n");
+    ck_assert_str_eq(sim_stats_hist_suffix[0], "count");
+    ck_assert_str_eq(sim_stats_hist_suffix[SIM_STATS_HIST_LINES - 1], "max");
     sim_stats_destroy(s);
 }
 END_TEST
@@ -570,7 +647,7 @@ static sim_stats *text_fixture(uint64_t *pkts, double *ratio, double *tput)
     sim_stats_value(s, "net.ratio", ratio, "a ratio");
     sim_hist *h = sim_stats_hist(s, "net.lat", "ps", "latency");
     sim_stats_derived(s, "net.nan", d_nan, NULL, "");
-    sim_stats_metric(s, "tput", d_const, tput, "throughput");
+    sim_stats_metric(s, "tput", "Gb/s", d_const, tput, "throughput");
     sim_hist_add(h, 100);
     sim_hist_add(h, 200);
     sim_hist_add(h, 300);
@@ -699,6 +776,7 @@ static Suite *stats_suite(void)
     tcase_add_test(reg, test_hist_summary_names);
     tcase_add_test(reg, test_metric_order);
     tcase_add_test(reg, test_many_names);
+    tcase_add_test(reg, test_foreach);
 #ifndef NDEBUG
     tcase_add_test_raise_signal(reg, test_duplicate_asserts, SIGABRT);
     tcase_add_test_raise_signal(reg, test_duplicate_kind_asserts, SIGABRT);
@@ -710,6 +788,7 @@ static Suite *stats_suite(void)
     TCase *win = tcase_create("window");
     tcase_add_test(win, test_start_zeroes);
     tcase_add_test(win, test_elapsed);
+    tcase_add_test(win, test_busy_window);
     suite_add_tcase(s, win);
 
     TCase *hist = tcase_create("histogram");

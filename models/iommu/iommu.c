@@ -157,13 +157,26 @@ static void register_stats(iommu *u, sim_stats *s)
 #undef C
     u->walk_latency = sim_stats_hist(s, "iommu.walk_latency_ps", "ps",
                                      "IOTLB miss to translation, walker queueing included");
-    sim_stats_metric(s, "iotlb_hit_rate", m_hit_rate, u, "IOTLB hits / look-ups");
-    sim_stats_metric(s, "iotlb_misses", m_misses, u, "IOTLB misses");
-    sim_stats_metric(s, "walk_reads", m_walk_reads, u, "page-walk memory reads");
-    sim_stats_metric(s, "walk_latency_ns_p50", m_walk_p50, u, "median IOTLB miss latency (ns)");
-    sim_stats_metric(s, "iommu_faults", m_faults, u, "requests blocked with a fault");
-    sim_stats_metric(s, "invalidations", m_invs, u, "invalidation descriptors executed");
-    sim_stats_metric(s, "irq_remaps", m_irqs, u, "interrupts remapped or posted");
+    sim_stats_metric(s, "iotlb_hit_rate", "share (0..1)", m_hit_rate, u,
+                     "IOTLB hits over look-ups (hits and misses) in the window; 0 without "
+                     "look-ups");
+    sim_stats_metric(s, "iotlb_misses", "look-ups", m_misses, u,
+                     "IOTLB look-ups in the window that missed (each started a walk or "
+                     "waited for one of the same page)");
+    sim_stats_metric(s, "walk_reads", "reads", m_walk_reads, u,
+                     "paging-entry reads from memory by the page walkers in the window (one "
+                     "per level a paging-structure cache did not hold)");
+    sim_stats_metric(s, "walk_latency_ns_p50", "ns", m_walk_p50, u,
+                     "median of iommu.walk_latency_ps: an IOTLB miss to its translation, "
+                     "walker queueing included, over the misses in the window; 0 without any");
+    sim_stats_metric(s, "iommu_faults", "requests", m_faults, u,
+                     "DMA and interrupt requests the IOMMU blocked with a fault in the window");
+    sim_stats_metric(s, "invalidations", "descriptors", m_invs, u,
+                     "invalidation descriptors the IOMMU executed in the window (wait "
+                     "descriptors not counted)");
+    sim_stats_metric(s, "irq_remaps", "interrupts", m_irqs, u,
+                     "interrupts remapped or posted through the interrupt remapping table in "
+                     "the window");
 }
 
 iommu *iommu_create(const sim_params *p, sim_stats *stats, mem *m, mem_phys *pm,

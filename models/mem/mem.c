@@ -56,7 +56,8 @@ struct mem {
     uint64_t dram_latency_ps;
     /* stats */
     uint64_t llc_read_hits, llc_read_misses, llc_write_hits, llc_write_allocs, writebacks;
-    uint64_t dram_bytes, dram_busy_ps;
+    uint64_t dram_bytes;
+    sim_busy dram_busy;
 };
 
 void mem_register_params(sim_params *p)
@@ -113,7 +114,8 @@ mem *mem_create(const sim_params *p, sim_stats *stats)
     sim_stats_counter(stats, "mem.llc_writebacks", &m->writebacks,
                       "device-written lines evicted from the LLC and written back to DRAM");
     sim_stats_counter(stats, "mem.dram_bytes", &m->dram_bytes, "bytes read from or written to DRAM");
-    sim_stats_counter(stats, "mem.dram_busy_ps", &m->dram_busy_ps, "DRAM channel busy time, all channels (ps)");
+    sim_stats_busy(stats, "mem.dram_busy_ps", &m->dram_busy,
+                   "DRAM channel busy time within the window, all channels added (ps)");
     return m;
 }
 
@@ -191,7 +193,7 @@ static uint64_t dram_transfer(mem *m, uint64_t now_ps, uint64_t line)
 {
     uint64_t start = sim_resv_book(&m->chan[line % m->channels], now_ps, m->line_service_ps);
     m->dram_bytes += MEM_LINE_BYTES;
-    m->dram_busy_ps += m->line_service_ps;
+    sim_busy_add(&m->dram_busy, start, m->line_service_ps);
     return start + m->line_service_ps;
 }
 

@@ -28,7 +28,8 @@ typedef struct link_dir {
     uint64_t carry_as; /* sub-ps remainder of occupancy, so long runs sum exactly */
     fc_class fc[FC_CLASSES];
     /* stats */
-    uint64_t tlps, wire_bytes, payload_bytes, busy_ps, credit_wait_ps, wire_wait_ps;
+    uint64_t tlps, wire_bytes, payload_bytes, credit_wait_ps, wire_wait_ps;
+    sim_busy busy;
 } link_dir;
 
 struct pcie_link {
@@ -149,9 +150,16 @@ static void register_dir_stats(sim_stats *s, const char *name, const char *dname
     REG(tlps, "TLPs sent");
     REG(wire_bytes, "bytes on the wire: framing, headers, data, digest");
     REG(payload_bytes, "data bytes carried by TLPs");
-    REG(busy_ps, "time the direction was occupied, DLLP and SKP share included (ps)");
-    REG(credit_wait_ps, "time TLPs waited for flow-control credit (ps)");
-    REG(wire_wait_ps, "time TLPs waited for the wire behind earlier TLPs (ps)");
+    snprintf(n, sizeof n, "%s.%s.busy_ps", name, dname);
+    sim_stats_busy(s, n, &d->busy,
+                   "time within the window the direction was occupied, DLLP and SKP share "
+                   "included (ps)");
+    REG(credit_wait_ps, "time TLPs waited for the receiver's flow-control credit (ps)");
+    REG(wire_wait_ps, "time from TLPs' flow-control credit to their start on the wire (ps): "
+                      "behind TLPs booked before them (also ones booked ahead of the clock for "
+                      "later) and idle stretches the link's reservation could not use (too "
+                      "short, or older than the 8 it keeps), so large even at low utilisation "
+                      "when traffic is booked far ahead");
 #undef REG
 }
 
@@ -159,14 +167,14 @@ static double util_up(const sim_stats *s, void *ctx)
 {
     const pcie_link *l = ctx;
     uint64_t el = sim_stats_elapsed_ps(s);
-    return el ? (double)l->dir[PCIE_UP].busy_ps / (double)el : 0.0;
+    return el ? (double)l->dir[PCIE_UP].busy.window_ps / (double)el : 0.0;
 }
 
 static double util_down(const sim_stats *s, void *ctx)
 {
     const pcie_link *l = ctx;
     uint64_t el = sim_stats_elapsed_ps(s);
-    return el ? (double)l->dir[PCIE_DOWN].busy_ps / (double)el : 0.0;
+    return el ? (double)l->dir[PCIE_DOWN].busy.window_ps / (double)el : 0.0;
 }
 
 pcie_link *pcie_link_create(const sim_params *p, sim_stats *stats, const char *name)
@@ -188,10 +196,13 @@ pcie_link *pcie_link_create(const sim_params *p, sim_stats *stats, const char *n
 
     register_dir_stats(stats, name, "up", up);
     register_dir_stats(stats, name, "down", down);
-    sim_stats_metric(stats, "pcie_up_util", util_up, l,
-                     "share of time the upstream direction (device to host) was busy");
-    sim_stats_metric(stats, "pcie_down_util", util_down, l,
-                     "share of time the downstream direction (host to device) was busy");
+    sim_stats_metric(stats, "pcie_up_util", "share (0..1)", util_up, l,
+                     "share of the window the link's upstream direction (device to host) was "
+                     "occupied by TLPs (and its DLLP and SKP share): pcie.up.busy_ps over the "
+                     "window");
+    sim_stats_metric(stats, "pcie_down_util", "share (0..1)", util_down, l,
+                     "share of the window the link's downstream direction (host to device) "
+                     "was occupied: pcie.down.busy_ps over the window");
     return l;
 }
 
@@ -272,7 +283,7 @@ uint64_t pcie_link_send_ex(pcie_link *l, pcie_dir d, uint64_t ready_ps, enum pci
     uint64_t occupancy = pcie_tlp_occupancy_ps(&l->timing, wire, &ld->carry_as);
     uint64_t start = sim_resv_book(&ld->wire, go, occupancy);
     ld->wire_wait_ps += start - go;
-    ld->busy_ps += occupancy;
+    sim_busy_add(&ld->busy, start, occupancy);
     if (start_ps)
         *start_ps = start;
     ld->tlps++;
