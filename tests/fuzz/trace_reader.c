@@ -1,6 +1,9 @@
-/* libFuzzer target for the trace reader (`make fuzz`): the input is a trace file,
- * gzip-compressed or not (zlib reads plain bytes transparently, which lets the fuzzer
- * reach the header and record checks without first forging a CRC). Every record the
+/* libFuzzer harness for the DMA trace reader (`make fuzz`): the input is a trace file,
+ * gzip-compressed or not, given to trace_reader_open_fd, the entry point under
+ * trace_reader_open, which replay (workload.kind = trace), `trace info` and `trace cat`
+ * use, so every byte takes the path a user's file takes. zlib reads plain bytes
+ * transparently, which lets the fuzzer reach the header and record checks without first
+ * forging a CRC. Every record the
  * reader accepts must also survive the text form: format, parse, format again gives
  * the same line and the same record, and the writer's own check accepts it. */
 #define _GNU_SOURCE
