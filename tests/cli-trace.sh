@@ -110,6 +110,11 @@ expect 2 "bad\.txt:3: bad operation 'raed'" "a bad text line is named" -- \
 printf '# iovsim DMA trace, format 1\n9 0 read 01:00.0 - 1 0x1000 64 0x0 -\n5 0 read 01:00.0 - 1 0x1000 64 0x0 -\n' >"$OUT/bad.txt"
 expect 2 "bad\.txt:3: time 5 ps goes backwards" "time going backwards in text is named" -- \
     "$IOVSIM" trace import --from text "$OUT/bad.txt" "$OUT/bad.dmat.gz"
+# Found by fuzzing: header flags this iovsim does not know were refused by the writer,
+# whose message named the output file, not the input's line.
+printf '# iovsim DMA trace, format 1\n# flags: 0x00080000\n0 0 read 01:00.0 - 1 0x1000 64 0x0 -\n' >"$OUT/bad.txt"
+expect 2 "bad\.txt:2: unknown header flags 0x00080000" "unknown header flags in text are named" -- \
+    "$IOVSIM" trace import "$OUT/bad.txt" "$OUT/bad.dmat.gz"
 check "a refused import leaves no file" "[ ! -e '$OUT/bad.dmat.gz' ] && ! ls '$OUT'/bad.dmat.gz.tmp.* >/dev/null 2>&1"
 
 # Linux tracepoints, as trace-cmd report (5.x and 4.x kernels) and perf script print them.

@@ -199,6 +199,11 @@ int trace_text_import(FILE *in, const char *name, const char *out_path, uint64_t
                     sim_err_set(e, "%s:%" PRIu64 ": bad flags '%.20s'", name, t.lineno, v);
                     goto out;
                 }
+                /* Checked here, not by the writer, so the message names this line. */
+                if (f & ~(unsigned long long)TRACE_HDR_KNOWN) {
+                    sim_err_set(e, "%s:%" PRIu64 ": unknown header flags %s", name, t.lineno, v);
+                    goto out;
+                }
                 flags = (uint32_t)f;
             } else if (header_value(line, "# params: ", &v)) {
                 char *end;
