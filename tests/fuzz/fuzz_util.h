@@ -1,6 +1,6 @@
 /* Shared by the libFuzzer harnesses: a private scratch folder (in memory when /dev/shm
  * exists) for the files the code under test must read by path or write, and the check
- * that a trace an importer wrote reads back whole. */
+ * that a trace an importer wrote reads back whole, or that a refusal names the input. */
 #ifndef TESTS_FUZZ_FUZZ_UTIL_H
 #define TESTS_FUZZ_FUZZ_UTIL_H
 
@@ -66,6 +66,20 @@ static inline void fuzz_check_trace(const char *path, uint64_t records)
         abort();
     }
     trace_reader_close(r);
+}
+
+/* An importer that refused its input (named "fuzz" to it) must say so naming the input
+ * and leave no file at out. */
+static inline void fuzz_check_refused(const sim_err *e, const char *out)
+{
+    if (strncmp(e->msg, "fuzz:", 5)) {
+        fprintf(stderr, "message without the input's name: %s\n", e->msg);
+        abort();
+    }
+    if (access(out, F_OK) == 0) {
+        fprintf(stderr, "a refused import left %s\n", out);
+        abort();
+    }
 }
 
 #endif

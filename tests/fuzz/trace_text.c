@@ -21,14 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int rc = trace_text_import(in, "fuzz", out, &records, &e);
     fclose(in);
     if (rc < 0) {
-        if (strncmp(e.msg, "fuzz:", 5)) {
-            fprintf(stderr, "message without the input's name: %s\n", e.msg);
-            abort();
-        }
-        if (access(out, F_OK) == 0) {
-            fprintf(stderr, "a refused import left %s\n", out);
-            abort();
-        }
+        fuzz_check_refused(&e, out);
         return 0;
     }
     fuzz_check_trace(out, records);
