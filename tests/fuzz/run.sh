@@ -23,7 +23,7 @@ for h in "$@"; do
         tail -n 40 "$out/$h.log"
     fi
     # The closing lines: executions, coverage, corpus.
-    grep -E '^(#[0-9]+ +DONE|stat::number_of_executed_units|Done [0-9]+ runs)' "$out/$h.log" || true
+    grep -E '^(#[0-9]+[[:space:]]+DONE|Done [0-9]+ runs)' "$out/$h.log" || true
 done
 if [ -n "$failed" ]; then
     echo "fuzz: failed:$failed (inputs in $out/)" >&2
