@@ -61,8 +61,6 @@ void noise_register_params(sim_params *p)
     sim_params_add_table(p, noise_params, SIM_TABLE_LEN(noise_params));
 }
 
-/* An exponential draw of mean m: inversion of a uniform in (0, 1]. */
-static double exp_draw(sim_rng *r, double m) { return -m * log(1.0 - sim_rng_double(r)); }
 
 static uint64_t refill(void *ctx, unsigned core, hv_refill_why why)
 {
@@ -70,7 +68,7 @@ static uint64_t refill(void *ctx, unsigned core, hv_refill_why why)
     assert(core < n->ncores);
     if (why == HV_REFILL_WAKE ? !n->cfg.refill : !n->cfg.exit_refill)
         return 0;
-    uint64_t c = (uint64_t)llround(exp_draw(&n->core[core].refill_rng, (double)n->cfg.refill_cycles));
+    uint64_t c = (uint64_t)llround(sim_rng_exp(&n->core[core].refill_rng, (double)n->cfg.refill_cycles));
     n->refill_cycles += c;
     return c;
 }
@@ -132,7 +130,7 @@ void noise_add_host_core(noise *n, unsigned core) { add(n, core, CORE_HOST); }
 /* The time to a core's next detour. At least 1 ps, so the event always moves on. */
 static uint64_t gap_ps(noise *n, noise_core *c)
 {
-    double g = exp_draw(&c->detour_rng, (double)SIM_PS_PER_S / n->cfg.detour_hz);
+    double g = sim_rng_exp(&c->detour_rng, (double)SIM_PS_PER_S / n->cfg.detour_hz);
     return g < 1.0 ? 1 : (uint64_t)llround(g);
 }
 
@@ -159,7 +157,7 @@ void noise_start(noise *n, uint64_t t_ps)
 static void detour(noise *n, unsigned core, uint64_t now)
 {
     noise_core *c = &n->core[core];
-    double d = exp_draw(&c->detour_rng, (double)n->cfg.detour_ps);
+    double d = sim_rng_exp(&c->detour_rng, (double)n->cfg.detour_ps);
     uint64_t cycles = (uint64_t)llround(d * cpu_ghz(n->cpu) / 1000.0);
     uint64_t u = now;
     if (c->kind == CORE_VCPU)

@@ -4,6 +4,7 @@
 #ifndef SIM_RNG_H
 #define SIM_RNG_H
 
+#include <math.h>
 #include <stdint.h>
 
 typedef struct sim_rng {
@@ -61,5 +62,8 @@ static inline uint64_t sim_rng_below(sim_rng *r, uint64_t n)
 
 /* Uniform in [0, 1). */
 static inline double sim_rng_double(sim_rng *r) { return (double)(sim_rng_u64(r) >> 11) * 0x1.0p-53; }
+
+/* Exponentially distributed with mean `mean`: inversion of a uniform in (0, 1]. */
+static inline double sim_rng_exp(sim_rng *r, double mean) { return -mean * log(1.0 - sim_rng_double(r)); }
 
 #endif

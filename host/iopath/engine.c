@@ -911,7 +911,7 @@ static uint64_t send_gap_ps(iopath_sender *s, uint16_t frames)
     double mean = (double)s->interval_ps * frames;
     if (!s->poisson)
         return (uint64_t)mean;
-    return (uint64_t)llround(-mean * log(1.0 - sim_rng_double(&s->gap_rng)));
+    return (uint64_t)llround(sim_rng_exp(&s->gap_rng, mean));
 }
 
 static void on_sender(void *ctx)

@@ -180,9 +180,9 @@ static void on_gen(void *ctx)
                      .kind = NIC_PKT_DATA};
         d->next_flow = (d->next_flow + 1) % d->flows;
         send(pt, &p, pt->next_send_ps);
-        pt->next_send_ps += pt->poisson ? (uint64_t)llround(-(double)pt->interval_ps *
-                                                            log(1.0 - sim_rng_double(&pt->gap_rng)))
-                                        : pt->interval_ps;
+        pt->next_send_ps += pt->poisson
+                                ? (uint64_t)llround(sim_rng_exp(&pt->gap_rng, (double)pt->interval_ps))
+                                : pt->interval_ps;
     }
     sim_event_notify_at(pt->gen_ev, pt->next_send_ps);
 }
