@@ -116,6 +116,11 @@ printf '# iovsim DMA trace, format 1\n# flags: 0x00080000\n0 0 read 01:00.0 - 1 
 expect 2 "bad\.txt:2: unknown header flags 0x00080000" "unknown header flags in text are named" -- \
     "$IOVSIM" trace import "$OUT/bad.txt" "$OUT/bad.dmat.gz"
 check "a refused import leaves no file" "[ ! -e '$OUT/bad.dmat.gz' ] && ! ls '$OUT'/bad.dmat.gz.tmp.* >/dev/null 2>&1"
+# Found by fuzzing: a trailing chained invalidation was refused by the writer's close,
+# whose message named the output file.
+printf '# iovsim DMA trace, format 1\n0 0 read 01:00.0 - 1 0x1000 64 0x0 -\n# a comment\n5 0 inv 01:00.0 - 1 0x1000 4096 0x0 iotlb-page,chain\n\n' >"$OUT/bad.txt"
+expect 2 "bad\.txt:4: the last record is a chained invalidation" "a trailing chained invalidation in text is named" -- \
+    "$IOVSIM" trace import "$OUT/bad.txt" "$OUT/bad.dmat.gz"
 
 # Linux tracepoints, as trace-cmd report (5.x and 4.x kernels) and perf script print them.
 expect 0 "4 maps, 4 unmaps, 1 faults, 3 other lines skipped; 9 records" "import of trace-cmd report text" -- \

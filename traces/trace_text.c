@@ -162,6 +162,7 @@ int trace_text_import(FILE *in, const char *name, const char *out_path, uint64_t
     bool have_declared = false;
     trace_writer *w = NULL;
     int rc = -1;
+    uint64_t chain_open_line = 0; /* the line of a trailing chained invalidation, or 0 */
     char *line = next_line(&t);
     *records = 0;
     if (!line) {
@@ -242,9 +243,17 @@ int trace_text_import(FILE *in, const char *name, const char *out_path, uint64_t
             sim_err_set(e, "%s:%" PRIu64 ":%s", name, t.lineno, what ? what + 1 : we.msg);
             goto out;
         }
+        chain_open_line = r.op == TRACE_OP_INV && (r.flags & TRACE_F_INV_CHAIN) ? t.lineno : 0;
     }
     if (ferror(in)) {
         sim_err_set(e, "%s: read error: %s", name, strerror(errno));
+        goto out;
+    }
+    /* Checked here, not by the writer's close, so the message names this input's line. */
+    if (chain_open_line) {
+        sim_err_set(e, "%s:%" PRIu64 ": the last record is a chained invalidation with nothing "
+                       "after it",
+                    name, chain_open_line);
         goto out;
     }
     if (!w && !(w = open_writer(name, out_path, flags, &creator, &params, have_declared, declared,
