@@ -13,11 +13,17 @@
  * "The victim's bytes are unchanged" then fails the moment the IOMMU lets one attacker
  * write through (mapping the victim's page into the attacker's domain makes
  * test_rx_ring_into_other_vm fail); each DMA test also shows a write the IOMMU allows
- * landing (the attacker's own buffers), so the stamp is known to work. */
+ * landing (the attacker's own buffers), so the stamp is known to work.
+ *
+ * Beyond DMA: forged interrupts, the IOMMU's own memory, configuration writes, frames
+ * it must not send, the host resetting or disabling its VF under DMA, a stale device
+ * address after the host's unmap (strict and lazy), and floods of the mailbox and of
+ * its own interrupts. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "host/dmaapi.h"
 #include "host/iopath/iopath.h"
 #include "host/pfdrv.h"
 #include "host/vpci.h"
@@ -25,6 +31,7 @@
 #include "models/iommu/irq_remap.h"
 #include "models/nic/nic_regs.h"
 #include "models/pcie/cfgspace_regs.h"
+#include "models/pcie/dma.h"
 #include "tests/rig.h"
 
 #define STAMP 0xEEu
@@ -42,6 +49,10 @@ typedef struct gfx {
     paths_parts pp;
     uint16_t victim_rid;
     uint64_t stamped; /* writes the IOMMU let through and the test stamped */
+    /* DMA the attacker's VF issued (translations asked for, at the simulated time of
+     * the request) since `watching` was set, and those outside [ok_lo, ok_hi). */
+    bool watching;
+    uint64_t watched, watched_outside, ok_lo, ok_hi;
     nic_ring tx, rx;  /* the attacker's own rings (EVIL_Q) */
     uint32_t entries;
 } gfx;
@@ -52,6 +63,10 @@ static int stamp_translate(void *ctx, uint16_t rid, uint64_t addr, uint32_t len,
                            uint64_t *t_ps, uint64_t *hpa)
 {
     gfx *g = ctx;
+    if (g->watching && rid == nic_fn_rid(g->pp.nic, NIC_FN_OF_VF(ATTACKER))) {
+        g->watched++;
+        g->watched_outside += addr < g->ok_lo || addr >= g->ok_hi;
+    }
     int rc = iommu_translate(g->pp.pf->iommu, rid, addr, len, write, t_ps, hpa);
     if (rc == 0 && write && rid != g->victim_rid) {
         mem_phys_fill(g->pp.pf->pm, *hpa, STAMP, len);
@@ -139,19 +154,25 @@ static void evil_tail(gfx *g, bool tx, uint32_t n)
     nic_mmio_write(g->pp.nic, sim_now_ps(g->r.k), nic_reg_addr(g->pp.nic, fn, reg), 4, n);
 }
 
-/* n frames from the wire to the attacker's VF, one a microsecond, in flows that RSS
- * sends to EVIL_Q of its two queue pairs (the partner's own traffic is one flow per
- * VM, which lands on queue pair 0). */
-static void frames_to_attacker(gfx *g, unsigned n)
+/* n frames from the wire to the attacker's VF, one every gap_ps, in flows that RSS
+ * sends to queue pair q of its two (the partner's own traffic is one flow per VM,
+ * which lands on queue pair 0). */
+static void frames_to_attacker_every(gfx *g, unsigned n, uint64_t gap_ps, unsigned q)
 {
     uint64_t mac = nic_fn_mac(g->pp.nic, NIC_FN_OF_VF(ATTACKER));
     uint16_t vlan = nic_fn_vlan(g->pp.nic, NIC_FN_OF_VF(ATTACKER));
     uint64_t now = sim_now_ps(g->r.k);
     for (unsigned i = 0; i < n; i++) {
         nic_pkt p = {.dst_mac = mac, .src_mac = 0x02000000beefull, .len_bytes = 64,
-                     .vlan = vlan, .flow = 2 * i + EVIL_Q};
-        nic_wire_rx(g->pp.nic, &p, now + (i + 1) * SIM_PS_PER_US);
+                     .vlan = vlan, .flow = 2 * i + q};
+        nic_wire_rx(g->pp.nic, &p, now + (i + 1) * gap_ps);
     }
+}
+
+/* ... one a microsecond. */
+static void frames_to_attacker(gfx *g, unsigned n)
+{
+    frames_to_attacker_every(g, n, SIM_PS_PER_US, EVIL_Q);
 }
 
 /* The victim's I/O memory, the part its domain maps: a secret, and its fingerprint. */
@@ -536,6 +557,274 @@ START_TEST(test_forbidden_frames)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- resets under DMA */
+
+/* The host's reset of a function, as Linux's pci_reset_function does it for vfio
+ * (pci_dev_save_and_disable, pcie_flr, pci_dev_restore): Initiate FLR in Device
+ * Control, then, after the 100 ms pcie_flr waits, the saved Command register back
+ * (Bus Master Enable). The test's clock does not wait the 100 ms: the function is
+ * checked at the instant of the reset. */
+static void host_flr(gfx *g, unsigned fn)
+{
+    pcie_cfg *c = nic_fn_cfg(g->pp.nic, fn);
+    uint16_t rid = nic_fn_rid(g->pp.nic, fn);
+    uint8_t exp = pcie_cfg_find_capability(c, PCIE_CAP_ID_EXP);
+    ck_assert_uint_ne(exp, 0);
+    ck_assert(pcie_cfg_read(c, (uint16_t)(exp + PCIE_EXP_DEVCAP), 4) & PCIE_EXP_DEVCAP_FLR);
+    uint32_t cmd = pcie_cfg_bus_read(g->pp.pf->bus, rid, PCIE_CFG_COMMAND, 2);
+    pcie_cfg_bus_write(g->pp.pf->bus, rid, (uint16_t)(exp + PCIE_EXP_DEVCTL), 2,
+                       PCIE_EXP_DEVCTL_FLR);
+    ck_assert(!pcie_cfg_bus_master(c)); /* reset values until the host restores them */
+    pcie_cfg_bus_write(g->pp.pf->bus, rid, PCIE_CFG_COMMAND, 2, cmd);
+}
+
+/* The attacker's VF receiving into its own buffers, a frame every microsecond for
+ * 60 us, the writes landing; the host resets it (or disables every VF) 20 us in,
+ * with descriptor fetches, frames in the receive pipeline and write-backs in flight.
+ * From that instant its VF issues no DMA at all: the rings it was given are gone,
+ * frames for it are dropped for want of a descriptor. */
+static void reset_under_dma(gfx *g, bool disable_vfs)
+{
+    gfx_params(g, "stream_tx");
+    gfx_build(g);
+    run_us(g, 20);
+    evil_rings(g, own_buf, NULL);
+    evil_tail(g, false, g->entries - 1);
+    frames_to_attacker(g, 60);
+    run_us(g, 20);
+    unsigned fn = NIC_FN_OF_VF(ATTACKER);
+    nic_fn_counters a0 = nic_fn_get_counters(g->pp.nic, fn);
+    ck_assert_uint_gt(a0.rx_frames, 10);
+    ck_assert(stamped_at(g, own_buf(g, 1)));
+    /* Wipe the buffers not yet written, so a later write would show. */
+    uint64_t next = own_buf(g, (unsigned)a0.rx_frames + 2);
+    mem_phys_fill(g->pp.pf->pm, next, 0, own_buf(g, g->entries - 1) - next);
+    g->watching = true; /* nothing allowed: ok_lo = ok_hi = 0 */
+    if (disable_vfs) {
+        nic *n = g->pp.nic;
+        pfdrv_env pe = {g->r.k, n, g->pp.pf->bus, PLATFORM_DEVICE_RID,
+                        nic_caps_of(g->r.p).mmio_base, PLATFORM_MMIO_WINDOW_BYTES};
+        pfdrv *host = pfdrv_create(g->r.p, &pe);
+        unsigned vfs = nic_num_vfs(n);
+        pfdrv_disable_vfs(host);
+        ck_assert_uint_eq(nic_num_vfs(n), 0);
+        run_us(g, 10);
+        /* VFs again, as for the next VMs: the attacker's is reborn empty. */
+        ck_assert_int_eq(pfdrv_enable_vfs(host, vfs), 0);
+        pfdrv_destroy(host);
+    } else {
+        host_flr(g, fn);
+        ck_assert_uint_eq(nic_fn_get_counters(g->pp.nic, fn).flrs, a0.flrs + 1);
+    }
+    run_us(g, 60);
+    ck_assert_uint_eq(g->watched, 0);
+    ck_assert(!stamped_at(g, next));
+    nic_fn_counters a = nic_fn_get_counters(g->pp.nic, fn);
+    ck_assert_uint_gt(a.rx_no_desc_drops, a0.rx_no_desc_drops);
+}
+
+START_TEST(test_flr_under_dma)
+{
+    gfx g;
+    reset_under_dma(&g, false);
+    /* Nothing of the old owner survives for the next: a new owner (its buffers at
+     * other addresses) posts a ring of its own; the VF's DMA goes only there, none to
+     * the descriptors the old owner had posted and the reset dropped. */
+    free(g.rx.desc);
+    g.rx.desc = NULL;
+    uint64_t lo = own_buf(&g, 0) + 0x80000, hi = lo + 0x10000;
+    g.rx = (nic_ring){.base_addr = lo, .entries = g.entries};
+    g.rx.desc = calloc(g.entries, sizeof *g.rx.desc);
+    ck_assert_ptr_nonnull(g.rx.desc);
+    for (unsigned i = 0; i < g.entries; i++)
+        g.rx.desc[i] = (nic_desc){.buf_addr = lo + 0x1000 + 64ull * i, .wb_ps = NIC_NOT_DONE,
+                                  .status = UNUSED};
+    unsigned fn = NIC_FN_OF_VF(ATTACKER);
+    ck_assert_int_eq(nic_queue_attach(g.pp.nic, fn, EVIL_Q, NULL, &g.rx), 0);
+    g.ok_lo = lo;
+    g.ok_hi = hi;
+    uint64_t rx0 = nic_fn_get_counters(g.pp.nic, fn).rx_frames;
+    evil_tail(&g, false, 8);
+    frames_to_attacker(&g, 8);
+    run_us(&g, 30);
+    ck_assert_uint_eq(nic_fn_get_counters(g.pp.nic, fn).rx_frames - rx0, 8);
+    ck_assert_uint_gt(g.watched, 8);
+    ck_assert_uint_eq(g.watched_outside, 0);
+    ck_assert_uint_eq(g.rx.desc[0].status, NIC_DESC_OK);
+    gfx_free(&g);
+}
+END_TEST
+
+START_TEST(test_vf_disable_under_dma)
+{
+    gfx g;
+    reset_under_dma(&g, true);
+    gfx_free(&g);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- use after unmap */
+
+/* A host-owned function (the PF, on the host's DMA API: Linux's dma_map_single and
+ * dma_unmap_single over intel-iommu) writes a buffer, which lands; the driver unmaps
+ * it; the function writes the same device address again (a stale descriptor, a
+ * buggy or hostile device). Strict mode has cleared the entry and invalidated the
+ * IOTLB before unmap returned: the write is blocked and recorded, the freed page is
+ * unchanged. Lazy mode (Linux's default flush queue) has cleared the entry but not
+ * the IOTLB: the write still lands in the freed page until the flush, the window the
+ * mode trades for speed; after the flush it is blocked too. */
+static void use_after_unmap(const char *mode, bool lands_before_flush)
+{
+    gfx g;
+    gfx_params(&g, "stream_tx");
+    rig_set(&g.r, "iommu.mode", mode);
+    gfx_build(&g);
+    run_us(&g, 10);
+    sim_err e = {{0}};
+    uint16_t rid = nic_fn_rid(g.pp.nic, NIC_PF);
+    iommu_dma *api = platform_dma_api_create(g.pp.pf, g.r.p, g.r.s, rid, 250, 64, &e);
+    ck_assert_msg(api, "%s", e.msg);
+    pcie_dma *dev = pcie_dma_create(g.pp.pf->link, g.pp.pf->rc, rid, 32);
+    uint64_t buf = PLATFORM_HOST_BASE + 0x200000, t = sim_now_ps(g.r.k);
+    iommu_dma_buf b;
+    t = iommu_dma_map(api, t, buf, 2048, false, &b);
+    ck_assert_uint_ne(t, UINT64_MAX);
+    t = pcie_dma_write(dev, t, b.dev_addr, 256);
+    ck_assert(stamped_at(&g, buf));
+    t = iommu_dma_unmap(api, t, &b);
+    mem_phys_fill(g.pp.pf->pm, buf, 0, 2048);
+    iommu_faults_clear(g.pp.pf->iommu);
+    t = pcie_dma_write(dev, t, b.dev_addr, 256);
+    ck_assert(stamped_at(&g, buf) == lands_before_flush);
+    if (lands_before_flush) {
+        ck_assert_uint_eq(iommu_faults_recorded(g.pp.pf->iommu), 0);
+        t = iommu_dma_flush(api, t);
+        mem_phys_fill(g.pp.pf->pm, buf, 0, 2048);
+        t = pcie_dma_write(dev, t, b.dev_addr, 256);
+        ck_assert(!stamped_at(&g, buf));
+    }
+    iommu *u = g.pp.pf->iommu;
+    ck_assert_uint_eq(iommu_faults_recorded(u), 1);
+    const iommu_fault *f = iommu_fault_get(u, 0);
+    ck_assert_uint_eq(f->rid, rid);
+    ck_assert_uint_eq(f->addr, b.dev_addr & ~0xfffull);
+    ck_assert(f->write && !f->interrupt);
+    pcie_dma_destroy(dev);
+    iommu_dma_destroy(api);
+    gfx_free(&g);
+}
+
+START_TEST(test_use_after_strict_unmap) { use_after_unmap("strict", false); }
+END_TEST
+
+START_TEST(test_use_after_lazy_unmap) { use_after_unmap("lazy", true); }
+END_TEST
+
+/* ---------------------------------------------------------------- floods */
+
+/* The guest writes VFMAILBOX.REQ ten thousand times in 10 us, hoping to bury the PF
+ * driver (or the simulator) in messages. The request is one bit: until the PF has
+ * taken a message (nic.mbx_latency_us), asking again sends nothing, so at most one
+ * message per latency reaches the PF, and the victim's own request, made in the
+ * middle of the flood, is carried out on time. */
+START_TEST(test_mailbox_flood)
+{
+    gfx g;
+    gfx_params(&g, "stream_tx");
+    gfx_build(&g);
+    nic *n = g.pp.nic;
+    /* The host set both VMs' MACs; the victim is trusted to change its own. */
+    pfdrv_env pe = {g.r.k, n, g.pp.pf->bus, PLATFORM_DEVICE_RID, nic_caps_of(g.r.p).mmio_base,
+                    PLATFORM_MMIO_WINDOW_BYTES};
+    pfdrv *host = pfdrv_create(g.r.p, &pe);
+    ck_assert_int_eq(pfdrv_set_vf_trust(host, sim_now_ps(g.r.k), VICTIM, true, NULL), 0);
+    pfdrv_destroy(host);
+    run_us(&g, 20);
+    unsigned afn = NIC_FN_OF_VF(ATTACKER), vfn = NIC_FN_OF_VF(VICTIM);
+    uint64_t abar = nic_fn_bar(n, afn, NIC_BAR_REGS), vbar = nic_fn_bar(n, vfn, NIC_BAR_REGS);
+    uint64_t t0 = sim_now_ps(g.r.k), lat = nic_mbx_latency_ps(n);
+    ck_assert_uint_gt(lat, 0);
+    /* Messages of a type the PF refuses: each one the PF takes is counted there. */
+    nic_mmio_write(n, t0, abar + NIC_REG_VFMBMEM(0), 4, 0x7777u);
+    double refused0 = rig_stat(&g.r, "nic.mbx_refused");
+    const unsigned flood = 10000;
+    const uint64_t span = 10 * SIM_PS_PER_US;
+    uint64_t want_mac = 0x020000c0ffeeull, t_victim = t0 + span / 2;
+    for (unsigned i = 0; i < flood; i++) {
+        uint64_t t = t0 + span * i / flood;
+        nic_mmio_write(n, t, abar + NIC_REG_VFMAILBOX, 4, NIC_VFMAILBOX_REQ);
+        if (i == flood / 2) {
+            nic_mmio_write(n, t_victim, vbar + NIC_REG_VFMBMEM(0), 4, NIC_MBX_VF_SET_MAC_ADDR);
+            nic_mmio_write(n, t_victim, vbar + NIC_REG_VFMBMEM(1), 4, (uint32_t)want_mac);
+            nic_mmio_write(n, t_victim, vbar + NIC_REG_VFMBMEM(2), 4, (uint32_t)(want_mac >> 32));
+            nic_mmio_write(n, t_victim, vbar + NIC_REG_VFMAILBOX, 4, NIC_VFMAILBOX_REQ);
+        }
+    }
+    rig_run_until(&g.r, t_victim + lat + 1);
+    ck_assert_uint_eq(nic_fn_mac(n, vfn), want_mac);
+    run_us(&g, 20);
+    double taken = rig_stat(&g.r, "nic.mbx_refused") - refused0;
+    uint64_t most = span / lat + 1;
+    ck_assert_double_ge(taken, 1);
+    ck_assert_double_le(taken, (double)most);
+    ck_assert_uint_eq(nic_fn_get_counters(n, afn).mbx_busy, flood - (uint64_t)taken);
+    gfx_free(&g);
+}
+END_TEST
+
+/* The victim's frames sent in 200 us while the attacker, if `flood`, turns off its
+ * VF's interrupt moderation and re-enables its vectors at once (EITR 0 and EIMS every
+ * 0.5 us, over its own driver's adaptive ITR and NAPI masking) under 2 Mframes/s to
+ * its own driver's queue: up to an interrupt per frame, each an exit on the
+ * attacker's vCPU (hv.irq_delivery = exit). *irqs: the attacker's interrupts. (Its
+ * other vectors' MSI-X entries are the hypervisor's to program: vfio emulates the
+ * table.) */
+static uint64_t victim_sends(bool flood, uint64_t *irqs)
+{
+    gfx g;
+    gfx_params(&g, "stream_tx");
+    rig_set(&g.r, "hv.irq_delivery", "exit");
+    gfx_build(&g);
+    run_us(&g, 50);
+    nic *n = g.pp.nic;
+    unsigned afn = NIC_FN_OF_VF(ATTACKER), vfn = NIC_FN_OF_VF(VICTIM);
+    uint64_t bar = nic_fn_bar(n, afn, NIC_BAR_REGS);
+    double blocked0 = rig_stat(&g.r, "net.irq_blocked");
+    uint64_t v0 = nic_fn_get_counters(n, vfn).tx_frames, a0 = nic_fn_get_counters(n, afn).irqs;
+    if (flood)
+        frames_to_attacker_every(&g, 400, SIM_PS_PER_US / 2, 0);
+    for (unsigned step = 0; step < 400; step++) {
+        uint64_t t = sim_now_ps(g.r.k);
+        if (flood) {
+            unsigned nvec = nic_fn_vectors(n, afn);
+            for (unsigned v = 0; v < nvec; v++)
+                nic_mmio_write(n, t, bar + NIC_REG_EITR(v), 4, 0);
+            nic_mmio_write(n, t, bar + NIC_REG_EIMS, 4, (1u << nvec) - 1);
+        }
+        run_us(&g, 0.5);
+    }
+    ck_assert_double_eq(rig_stat(&g.r, "net.irq_blocked"), blocked0);
+    *irqs = nic_fn_get_counters(n, afn).irqs - a0;
+    uint64_t sent = nic_fn_get_counters(n, vfn).tx_frames - v0;
+    gfx_free(&g);
+    return sent;
+}
+
+/* A guest floods itself with interrupts. They are its VF's own vectors, remapped to
+ * its own vCPU (nothing is blocked), and what they cost lands on its own core: the
+ * victim sends as much as without the flood. */
+START_TEST(test_interrupt_flood)
+{
+    uint64_t calm_irqs, flood_irqs;
+    uint64_t calm = victim_sends(false, &calm_irqs);
+    uint64_t flooded = victim_sends(true, &flood_irqs);
+    ck_assert_uint_gt(calm, 50);
+    ck_assert_uint_ge(flood_irqs, calm_irqs + 300);
+    ck_assert_msg(flooded * 100 >= calm * 98, "victim sent %llu frames under the flood, %llu "
+                  "without", (unsigned long long)flooded, (unsigned long long)calm);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("guest_attacks");
@@ -551,6 +840,18 @@ static Suite *suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("frames");
     tcase_add_test(tc, test_forbidden_frames);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("resets");
+    tcase_add_test(tc, test_flr_under_dma);
+    tcase_add_test(tc, test_vf_disable_under_dma);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("unmap");
+    tcase_add_test(tc, test_use_after_strict_unmap);
+    tcase_add_test(tc, test_use_after_lazy_unmap);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("floods");
+    tcase_add_test(tc, test_mailbox_flood);
+    tcase_add_test(tc, test_interrupt_flood);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -134,6 +134,16 @@ void nic_mbx_send(nic *n, unsigned vf, bool from_vf, uint64_t t_ps)
                       nic_num_vfs(n));
         return;
     }
+    /* A VF's request is one bit (VFMailbox.REQ) and one message memory: until the PF
+     * has taken the message (ixgbe's PF reads it and acknowledges, ixgbe_rcv_msg_from_vf)
+     * a second request is not a second message, however often the VF writes. */
+    if (from_vf) {
+        if (t_ps < f->mbx_busy_ps) {
+            f->ctr->mbx_busy++;
+            return;
+        }
+        f->mbx_busy_ps = t_ps + n->cfg.mbx_ps;
+    }
     nic_mbx_msg *m = sim_xcalloc(1, sizeof *m);
     m->vf = vf;
     m->fn_gen = f->gen;

@@ -496,6 +496,8 @@ static void register_fn_stats(nic *n, unsigned fn)
     C(bad_tail, "tail writes beyond the ring (ignored)");
     C(bad_mmio, "register accesses that hit no register");
     C(bad_desc, "transmit descriptors with a length above nic.max_frame_bytes (dropped)");
+    C(flrs, "Function Level Resets (Initiate FLR written)");
+    C(mbx_busy, "VF mailbox requests made while its last was pending (ignored)");
     C(pcie_up_bytes, "this function's upstream TLP bytes (DMA, MSI-X, MMIO read completions)");
     C(pcie_down_bytes, "this function's downstream TLP bytes (completions, MMIO)");
 #undef C
@@ -581,6 +583,60 @@ static void fn_pool_defaults(nic *n, nic_fn *f)
     nic_fn_tokens_reset(f, sim_now_ps(n->kernel));
 }
 
+/* ---------------------------------------------------------------- Device Control */
+
+/* Function Level Reset (PCIe 5.0 6.6.2; a VF's, SR-IOV 1.1 2.2.2): the function forgets
+ * what software gave it. Its queues lose their rings, heads and tails, its vectors
+ * their MSI-X entries (masked), its mailbox memory and pending request; the frames
+ * queued for it in the receive pipeline and every timed action of its queues, vectors
+ * and mailbox are dropped (generations), so no DMA of the old owner is issued after
+ * this instant. Its configuration space returns to reset values (Bus Master Enable
+ * off, MSI-X disabled); the host restores what it saved, as Linux's
+ * pci_reset_function does around pcie_flr. A VF's pool settings (MAC, port VLAN,
+ * anti-spoofing, rate) are the PF's and stay. A PF's reset also clears VF Enable:
+ * its VFs go away. DMA issued before the reset still completes, within the link's
+ * latency, long before the 100 ms software waits (pcie_flr's msleep(100)) before it
+ * uses the function again. */
+static void fn_flr(nic *n, nic_fn *f)
+{
+    unsigned first = f->nq ? (unsigned)(f->txq - n->txq) : 0, nq = f->nq;
+    if (f->idx == NIC_PF)
+        pcie_sriov_reset(n->sriov);
+    fn_release_queues(n, f);
+    fn_attach_queues(n, f, first, nq);
+    f->gen++;
+    memset(f->mbx, 0, sizeof f->mbx);
+    f->ral = 0;
+    f->mbx_busy_ps = 0;
+    pcie_cfg_reset(f->cfg);
+    fn_set_limits(n, f);
+    f->ctr->flrs++;
+}
+
+/* Device Control written: Initiate FLR resets the function; every function's DMA
+ * engine follows the PF's MPS and MRRS (a VF's MPS field is reserved and the PF's
+ * governs, SR-IOV 3.5.4). */
+static void on_devctl(pcie_cfg *c, const pcie_cfg_write_info *w, void *ctx)
+{
+    (void)c;
+    nic_fn *fn = ctx;
+    nic *n = fn->nic;
+    uint16_t reg = (uint16_t)(fn->exp + PCIE_EXP_DEVCTL);
+    if (!pcie_cfg_write_touches(w, reg, 2))
+        return;
+    /* Initiate FLR reads 0: the request is the value written. */
+    unsigned shift = 8u * (unsigned)(reg - w->off);
+    if (reg >= w->off && (w->value >> shift & PCIE_EXP_DEVCTL_FLR)) {
+        fn_flr(n, fn);
+        return;
+    }
+    if (fn->idx != NIC_PF)
+        return;
+    for (unsigned f = 0; f <= n->cfg.max_vfs; f++)
+        if (n->fns[f].present)
+            fn_set_limits(n, &n->fns[f]);
+}
+
 /* ---------------------------------------------------------------- VFs (SR-IOV callbacks) */
 
 /* VF Enable with num VFs: the queue pool must hold them (the capability has checked
@@ -612,9 +668,10 @@ static bool vf_create(void *ctx, unsigned i, uint16_t rid)
     pcie_cfg_exp_info info = {.port_type = PCIE_EXP_TYPE_ENDPOINT,
                               .mps_supported_bytes = c->mps_supported,
                               .max_link_speed = lc->gen,
-                              .max_link_width = lc->lanes};
+                              .max_link_width = lc->lanes,
+                              .devcap = PCIE_EXP_DEVCAP_FLR};
     unsigned nvec = vectors_for(c->queues_per_vf);
-    if (!pcie_cfg_add_exp_capability(cfg, &info) ||
+    if (!(f->exp = pcie_cfg_add_exp_capability(cfg, &info)) ||
         !pcie_cfg_add_msix_capability(cfg, nvec, NIC_BAR_MSIX, NIC_MSIX_TABLE_OFFSET,
                                       NIC_BAR_MSIX, NIC_MSIX_PBA_OFFSET) ||
         !pcie_cfg_exp_set_link_status(cfg, lc->gen, lc->lanes) ||
@@ -622,6 +679,7 @@ static bool vf_create(void *ctx, unsigned i, uint16_t rid)
         pcie_cfg_destroy(cfg);
         return false;
     }
+    pcie_cfg_set_write_handler(cfg, (uint16_t)(f->exp + PCIE_EXP_DEVCTL), 2, on_devctl, f);
     f->cfg = cfg;
     f->rid = rid;
     f->dma = pcie_dma_create(n->link, n->rc, f->rid, c->tags);
@@ -657,19 +715,6 @@ static void sriov_refused(void *ctx, const char *msg)
 
 static const pcie_sriov_ops vf_ops = {vfs_admit, vf_create, vf_remove, sriov_refused};
 
-/* Device Control written: every function's DMA engine follows the PF's MPS and MRRS
- * (a VF's MPS field is reserved and the PF's governs, SR-IOV 3.5.4). */
-static void on_devctl(pcie_cfg *c, const pcie_cfg_write_info *w, void *ctx)
-{
-    (void)c;
-    nic *n = ctx;
-    if (!pcie_cfg_write_touches(w, (uint16_t)(n->exp + PCIE_EXP_DEVCTL), 2))
-        return;
-    for (unsigned f = 0; f <= n->cfg.max_vfs; f++)
-        if (n->fns[f].present)
-            fn_set_limits(n, &n->fns[f]);
-}
-
 static int build_pf(nic *n, sim_err *e)
 {
     const nic_cfg *c = &n->cfg;
@@ -683,7 +728,7 @@ static int build_pf(nic *n, sim_err *e)
     unsigned pf_vec = vectors_for(c->pf_queues);
     if (!pcie_cfg_add_bar(n->pf_cfg, NIC_BAR_REGS, NIC_PF_BAR0_BYTES, true, true) ||
         !pcie_cfg_add_bar(n->pf_cfg, NIC_BAR_MSIX, NIC_PF_BAR3_BYTES, true, true) ||
-        !(n->exp = pcie_cfg_add_exp_capability(n->pf_cfg, &info)) ||
+        !(n->fns[NIC_PF].exp = pcie_cfg_add_exp_capability(n->pf_cfg, &info)) ||
         !pcie_cfg_add_msix_capability(n->pf_cfg, pf_vec, NIC_BAR_MSIX, NIC_MSIX_TABLE_OFFSET,
                                       NIC_BAR_MSIX, NIC_MSIX_PBA_OFFSET) ||
         !pcie_cfg_exp_set_link_status(n->pf_cfg, lc->gen, lc->lanes))
@@ -701,7 +746,8 @@ static int build_pf(nic *n, sim_err *e)
     if (!n->sriov)
         return sim_err_set(e, "nic: no room for the SR-IOV capability");
     pcie_cfg *p = n->pf_cfg;
-    pcie_cfg_set_write_handler(p, (uint16_t)(n->exp + PCIE_EXP_DEVCTL), 2, on_devctl, n);
+    pcie_cfg_set_write_handler(p, (uint16_t)(n->fns[NIC_PF].exp + PCIE_EXP_DEVCTL), 2, on_devctl,
+                               &n->fns[NIC_PF]);
     if (!pcie_cfg_bus_attach(n->bus, n->pf_rid, p))
         return sim_err_set(e, "nic: routing ID %04x is taken", (unsigned)n->pf_rid);
     pcie_cfg_register_stats(p, n->stats, "nic.pf.cfg");

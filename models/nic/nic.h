@@ -164,6 +164,8 @@ typedef struct nic_fn_counters {
     uint64_t bad_tail;                   /* tail writes beyond the ring (ignored) */
     uint64_t bad_mmio;                   /* accesses to no register of the function */
     uint64_t bad_desc;                   /* transmit descriptors with an impossible length */
+    uint64_t flrs;                       /* Function Level Resets */
+    uint64_t mbx_busy;                   /* VF mailbox requests while one was pending (ignored) */
     uint64_t pcie_up_bytes, pcie_down_bytes; /* this function's TLP wire bytes */
 } nic_fn_counters;
 

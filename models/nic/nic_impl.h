@@ -141,6 +141,8 @@ typedef struct nic_fn {
     unsigned vec_cap;   /* vectors allocated (the most this function can have) */
     uint32_t ral;                /* VF: RAL as written, loaded with RAH */
     uint32_t mbx[NIC_MBX_WORDS]; /* VF: the PF-VF mailbox's message memory */
+    uint64_t mbx_busy_ps;        /* VF: its request is pending until the PF takes it then */
+    uint16_t exp;                /* the PCI Express capability's offset */
     nic_fn_counters *ctr;
 } nic_fn;
 
@@ -193,7 +195,6 @@ struct nic {
     nic_cfg cfg;
     pcie_cfg *pf_cfg;
     pcie_sriov *sriov; /* the PF's SR-IOV capability: VF Enable, VF BARs */
-    uint8_t exp;    /* PCI Express capability offset */
     nic_fn *fns;    /* 1 + max_vfs */
     nic_fn_counters *ctr; /* per function, kept across VF Enable cycles */
     bool *ctr_registered;

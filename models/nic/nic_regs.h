@@ -133,7 +133,9 @@ _Static_assert(NIC_REG_PFVF(256, 0) <= NIC_REG_VMDQ_BASE &&
  * PFMBMEM(n) in its BAR0, the VF its own as VFMBMEM in its BAR0 (82599 offsets).
  * Sending (PFMAILBOX.STS, VFMAILBOX.REQ) copies the message; it is carried out
  * nic.mbx_latency_us later, when the other side has acknowledged it (the ownership
- * bits PFU/VFU and the acknowledgement are not modelled one by one). Word 0 holds the
+ * bits PFU/VFU and the acknowledgement are not modelled one by one). A VF has one
+ * request outstanding: VFMAILBOX.REQ written again before the PF has taken the last
+ * message sends nothing (counted as nic.vfN.mbx_busy). Word 0 holds the
  * message type in bits 15:0 and, for NIC_MBX_PF_SET_REGS, a count in bits 23:16. */
 #define NIC_MBX_WORDS 16u
 #define NIC_REG_PFMBMEM(vf, w) (0x13000u + 0x40u * (uint32_t)(vf) + 4u * (uint32_t)(w))

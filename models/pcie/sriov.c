@@ -162,6 +162,15 @@ void pcie_sriov_destroy(pcie_sriov *s)
     free(s);
 }
 
+void pcie_sriov_reset(pcie_sriov *s)
+{
+    remove_vfs(s, s->num_vfs);
+    s->num_vfs = 0;
+    s->mse = false;
+    for (unsigned b = 0; b < PCIE_CFG_NUM_BARS; b++)
+        s->vf_bar[b] = 0;
+}
+
 uint16_t pcie_sriov_offset(const pcie_sriov *s) { return s->cap; }
 unsigned pcie_sriov_num_vfs(const pcie_sriov *s) { return s->num_vfs; }
 

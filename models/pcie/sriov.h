@@ -71,6 +71,10 @@ pcie_sriov *pcie_sriov_create(pcie_cfg *pf, const pcie_sriov_info *info,
  * state. Its handlers stay installed in pf's space, which must not be written again:
  * destroy pf next. */
 void pcie_sriov_destroy(pcie_sriov *s);
+/* The PF's Function Level Reset or conventional reset: its VFs are removed and the
+ * capability forgets VF Enable, VF MSE and the VF BARs (the PF's pcie_cfg_reset
+ * returns the registers; this is the state kept beside them). */
+void pcie_sriov_reset(pcie_sriov *s);
 
 uint16_t pcie_sriov_offset(const pcie_sriov *s); /* of the capability in pf's space */
 /* VFs that exist: VF Enable set and accepted. */
