@@ -31,7 +31,7 @@
  * cache it had.
  *
  * Reads and writes longer than MRRS or MPS, or crossing 4 KiB, are split as a DMA
- * engine would, all at the record's time. Costs: records are read a block at a time and
+ * engine would, the parts paced at the link's raw rate (do_dma). Costs: records are read a block at a time and
  * one kernel event handles up to a few thousand of them (everything else is
  * reservations), so a replay runs at millions of records per host second. The run ends
  * when the trace does (after the last request completes) or at run.duration_us.
@@ -102,6 +102,8 @@ typedef struct replay {
     sim_event *ev;
     bool finishing;
     uint64_t warmup_ps, end_ps, max_done_ps;
+    uint64_t cut_ps; /* parts of a DMA done after this are not simulated (do_dma) */
+    double ps_per_wire_byte; /* the link's raw rate, which paces a DMA's parts */
     /* fast: the issue clock and the in-flight requests' completion times */
     uint64_t clock_ps;
     sim_tq *inflight;
@@ -117,7 +119,7 @@ typedef struct replay {
     uint64_t lazy_unmaps, lazy_oldest_ps;
     /* stats */
     uint64_t records, reads, writes, read_bytes, write_bytes, msis, maps, unmaps, invs, ignored,
-        map_failures, read_errors;
+        map_failures, read_errors, cut_dmas;
     sim_hist *latency;
 } replay;
 
@@ -431,7 +433,16 @@ static void do_inv(replay *r, const trace_rec *x, uint64_t t)
         submit(r, t);
 }
 
-/* A read or write, split as a DMA engine splits it; returns when the last part is done. */
+/* A read or write, split as a DMA engine splits it; returns when the last part is done.
+ * The parts reach the root complex one after another at the link's raw rate (a
+ * device cannot deliver a record faster than its link carries the request TLPs; a
+ * recorded trace has one part per record). Once a part would arrive, or complete, a
+ * whole run length after the run has ended (cut_ps), the rest could change nothing
+ * inside it: they are not simulated, and the record counts as cut (trace.cut_dmas),
+ * with only the bytes issued and no latency. Without that, one record of gigabytes in
+ * a run of microseconds would cost millions of parts; a recorded trace's DMAs end long
+ * before cut_ps, so a replay on the recording's configuration still counts what the
+ * recording did. */
 static uint64_t do_dma(replay *r, const trace_rec *x, uint64_t t)
 {
     ensure_rid(r, x->rid, x->domain);
@@ -442,26 +453,38 @@ static uint64_t do_dma(replay *r, const trace_rec *x, uint64_t t)
     else
         pcie_split_read_init(&s, x->addr, x->len, r->link_cfg->mrrs_bytes);
     pcie_chunk c;
-    uint64_t done = t;
+    enum pcie_tlp_type type = write ? PCIE_TLP_MWR : PCIE_TLP_MRD;
+    uint64_t done = t, issued = 0, at = t;
+    bool cut = false;
     while (pcie_split_next(&s, &c)) {
+        if (done > r->cut_ps || at > r->cut_ps) {
+            cut = true;
+            break;
+        }
+        issued += c.len_bytes;
         uint64_t d;
         if (write) {
-            d = pcie_rc_write(r->pf->rc, t, x->rid, c.addr, c.len_bytes, 0);
+            d = pcie_rc_write(r->pf->rc, at, x->rid, c.addr, c.len_bytes, 0);
         } else {
             bool ur;
-            d = pcie_rc_read(r->pf->rc, t, x->rid, c.addr, c.len_bytes, &ur);
+            d = pcie_rc_read(r->pf->rc, at, x->rid, c.addr, c.len_bytes, &ur);
         }
         if (d > done)
             done = d;
+        at += (uint64_t)(pcie_tlp_wire_bytes(r->link_cfg, type, c.len_bytes, c.addr) *
+                         r->ps_per_wire_byte);
     }
     if (write) {
         r->writes++;
-        r->write_bytes += x->len;
+        r->write_bytes += issued;
     } else {
         r->reads++;
-        r->read_bytes += x->len;
+        r->read_bytes += issued;
     }
-    sim_hist_add(r->latency, done - t);
+    if (cut)
+        r->cut_dmas++;
+    else
+        sim_hist_add(r->latency, done - t);
     return done;
 }
 
@@ -623,8 +646,8 @@ static void register_stats(replay *r, sim_stats *st)
     C(records, "trace records replayed");
     C(reads, "DMA read records");
     C(writes, "DMA write records");
-    C(read_bytes, "bytes read by DMA records");
-    C(write_bytes, "bytes written by DMA records");
+    C(read_bytes, "bytes read by DMA records (as far as they were simulated)");
+    C(write_bytes, "bytes written by DMA records (as far as they were simulated)");
     C(msis, "MSI records");
     C(maps, "map records");
     C(unmaps, "unmap records");
@@ -634,6 +657,9 @@ static void register_stats(replay *r, sim_stats *st)
     C(map_failures, "pages a map record could not map (beyond the address width, out of "
                     "table memory, no such host memory)");
     C(read_errors, "the trace could not be read to its end");
+    C(cut_dmas, "DMA records whose later parts would have completed more than run.duration_us "
+                "after the run's end (not simulated; their bytes not counted, no latency "
+                "recorded)");
 #undef C
     r->latency = sim_stats_hist(st, "trace.latency_ps", "ps",
                                 "DMA record at the root complex to its completion");
@@ -677,6 +703,7 @@ static void *trace_replay_build(const sim_ctx *ctx, const sys_observers *obs, si
      * addresses: a replay of one of its traces walks tables where the recorded run did. */
     r->pf = platform_create(ctx, obs, false);
     r->link_cfg = pcie_link_config(r->pf->link);
+    r->ps_per_wire_byte = 1e12 / pcie_link_raw_bytes_per_s(r->link_cfg);
     bool cold_recording = r->rd && recorded_with(r->rd, "workload.kind", "dma") &&
                           recorded_with(r->rd, "dma.cache", "cold");
     r->warm = r->cfg.warm == WARM_WARM || (r->cfg.warm == WARM_AUTO && !cold_recording);
@@ -684,6 +711,7 @@ static void *trace_replay_build(const sim_ctx *ctx, const sys_observers *obs, si
     sim_run_cfg run = sim_run_cfg_load(p);
     r->warmup_ps = run.warmup_ps;
     r->end_ps = run.warmup_ps + run.duration_ps;
+    r->cut_ps = r->end_ps + run.duration_ps;
     register_stats(r, ctx->stats);
     r->ev = sim_event_create(ctx->kernel, "trace.replay", on_batch, r);
     const trace_rec *first = peek(r);
