@@ -3,9 +3,11 @@
  * edit and redraw (cd plots && gnuplot NAME.gp).
  *
  *   [plot throughput]
- *   kind   = lines              lines (with points) | bars | stacked | cdf
- *   x      = dma.size_bytes     a parameter (a metric too for lines; a histogram for cdf)
- *   y      = dma_gbps           one or more metrics (not for cdf)
+ *   kind   = lines              lines (with points) | bars | stacked | cdf | timeseries
+ *   x      = dma.size_bytes     a parameter (a metric too for lines; a histogram for cdf;
+ *                               none for timeseries: time)
+ *   y      = dma_gbps           one or more metrics (not for cdf; for timeseries, columns
+ *                               of the points' timeseries.csv: what run.sample names)
  *   labels = payload            legend text for each y (default: the metric names)
  *   series = dma.op             one curve (or bar) per value of these parameters
  *   series_label = {dma.op}     legend text of a series: {PARAM} is its value

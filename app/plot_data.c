@@ -32,15 +32,19 @@ bool app_plot_data_param_bytes(const sim_params *p, const char *name)
     return !strcmp(sim_params_unit(p, name), "bytes");
 }
 
+static void curve_free(plot_curve *cv)
+{
+    free(cv->key);
+    free(cv->title);
+    free(cv->xs);
+    free(cv->ys);
+    free(cv->order);
+}
+
 static void curves_free(plot_curves *c)
 {
-    for (size_t i = 0; i < c->n; i++) {
-        free(c->v[i].key);
-        free(c->v[i].title);
-        free(c->v[i].xs);
-        free(c->v[i].ys);
-        free(c->v[i].order);
-    }
+    for (size_t i = 0; i < c->n; i++)
+        curve_free(&c->v[i]);
     free(c->v);
     memset(c, 0, sizeof *c);
 }
@@ -310,6 +314,66 @@ static void collect_cdf(const plot_spec *s, const app_results *r, const sim_para
     }
 }
 
+/* Time series: one curve per point and y, the column of that name in the point's
+ * timeseries.csv against its time column (sim/timeseries.h). A point without the
+ * file or the column draws nothing. */
+static void collect_timeseries(const plot_spec *s, const app_results *r, const sim_params *reg,
+                               plot_curves *out)
+{
+    for (size_t i = 0; i < app_results_points(r); i++) {
+        if (!app_plot_spec_selects(s, r, i))
+            continue;
+        char path[4200];
+        snprintf(path, sizeof path, "%s/timeseries.csv", app_results_point_dir(r, i));
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        char *line = NULL;
+        size_t cap = 0;
+        app_strlist cols = {0};
+        if (getline(&line, &cap, f) > 0) {
+            line[strcspn(line, "\r\n")] = '\0';
+            app_strlist_split(&cols, line, ',');
+        }
+        size_t *col = sim_xcalloc(s->y.n, sizeof *col); /* 0: not in the file */
+        plot_curve **cv = sim_xcalloc(s->y.n, sizeof *cv);
+        for (size_t k = 0; k < s->y.n; k++) {
+            for (size_t c = 1; c < cols.n && !col[k]; c++)
+                if (!strcmp(cols.v[c], s->y.v[k]))
+                    col[k] = c;
+            if (col[k]) {
+                cv[k] = curve_for(out, s, r, i, k, reg);
+                if (cv[k]->n) /* two points in one series: keep the first */
+                    cv[k] = NULL;
+            }
+        }
+        while (getline(&line, &cap, f) > 0) {
+            app_strlist v = {0};
+            line[strcspn(line, "\r\n")] = '\0';
+            app_strlist_split(&v, line, ',');
+            double t = v.n ? strtod(v.v[0], NULL) : NAN;
+            for (size_t k = 0; k < s->y.n; k++)
+                if (cv[k] && col[k] < v.n)
+                    curve_add(cv[k], t, strtod(v.v[col[k]], NULL), i);
+            app_strlist_free(&v);
+        }
+        free(col);
+        free(cv);
+        app_strlist_free(&cols);
+        free(line);
+        fclose(f);
+    }
+    /* Curves of a column no point had stay empty: drop them. */
+    size_t kept = 0;
+    for (size_t k = 0; k < out->n; k++) {
+        if (out->v[k].n)
+            out->v[kept++] = out->v[k];
+        else
+            curve_free(&out->v[k]);
+    }
+    out->n = kept;
+}
+
 void app_plot_data_number(FILE *f, double v)
 {
     if (isnan(v))
@@ -348,6 +412,8 @@ bool app_plot_data_collect(plot_data *d)
     const plot_spec *s = d->s;
     if (s->kind == PLOT_CDF)
         collect_cdf(s, d->r, d->reg, &d->c, d->cdf_unit, sizeof d->cdf_unit);
+    else if (s->kind == PLOT_TIMESERIES)
+        collect_timeseries(s, d->r, d->reg, &d->c);
     else if (s->kind == PLOT_BARS || s->kind == PLOT_STACKED)
         collect_bars(d);
     else
@@ -401,7 +467,7 @@ void app_plot_data_write(const plot_data *d, FILE *f)
         return;
     }
     fprintf(f, "# One block per series (gnuplot index 0, 1, ...): %s, %s.\n",
-            s->kind == PLOT_CDF ? "x" : s->x,
+            s->kind == PLOT_CDF ? "x" : s->kind == PLOT_TIMESERIES ? "time_us (interval end)" : s->x,
             s->kind == PLOT_CDF ? "fraction of samples at or below x" : "y");
     for (size_t k = 0; k < d->c.n; k++) {
         const plot_curve *cv = &d->c.v[k];

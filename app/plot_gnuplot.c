@@ -62,6 +62,8 @@ static char *default_xlabel(const plot_spec *s, const sim_params *reg, const cha
 {
     if (s->kind == PLOT_CDF)
         return name_with_unit(s->x, cdf_unit);
+    if (s->kind == PLOT_TIMESERIES)
+        return sim_xstrdup("simulated time (us), end of each sample interval");
     if (s->x_metric)
         return name_with_unit(s->x, metric_unit(s->x));
     return name_with_unit(s->x, sim_params_unit(reg, s->x));
@@ -275,17 +277,19 @@ void app_plot_gnuplot_write(const plot_data *d, FILE *f)
     free(xl);
     free(yl);
 
-    if (s->kind == PLOT_LINES || s->kind == PLOT_CDF) {
+    if (s->kind == PLOT_LINES || s->kind == PLOT_CDF || s->kind == PLOT_TIMESERIES) {
         if (s->logx)
             fprintf(f, "set logscale x %d\n", all_powers_of_two(&d->c) ? 2 : 10);
         if (s->logy && s->kind != PLOT_CDF)
             fputs("set logscale y 10\n", f);
+        if (s->kind == PLOT_TIMESERIES && !s->logy && all_nonnegative(&d->c, s, d->hvals))
+            fputs("set yrange [0:*]\n", f);
         if (s->logy && s->kind == PLOT_CDF)
             fputs("set logscale y 10\nset yrange [*:1]\n", f);
         write_xaxis(d, f);
         if (s->kind == PLOT_LINES && !s->logy && all_nonnegative(&d->c, s, d->hvals))
             fputs("set yrange [0:*]\n", f);
-        if (s->kind == PLOT_LINES && s->logy)
+        if ((s->kind == PLOT_LINES || s->kind == PLOT_TIMESERIES) && s->logy)
             write_log_yrange(d, f);
     } else {
         /* Bars sit at 0 .. n-1; gnuplot's own range leaves a whole empty slot each side. */
@@ -319,6 +323,9 @@ void app_plot_gnuplot_write(const plot_data *d, FILE *f)
                 break;
             case PLOT_CDF:
                 fprintf(f, " index %zu using 1:2 with steps lt %zu title ", k, k + 1);
+                break;
+            case PLOT_TIMESERIES:
+                fprintf(f, " index %zu using 1:2 with lines lt %zu title ", k, k + 1);
                 break;
             default:
                 fprintf(f, " index %zu using 1:2 with linespoints lt %zu title ", k, k + 1);

@@ -12,9 +12,9 @@
 #include "sim/alloc.h"
 #include "sim/text.h"
 
-static const char *const kind_names[] = {"lines", "bars", "stacked", "cdf"};
+static const char *const kind_names[] = {"lines", "bars", "stacked", "cdf", "timeseries"};
 #define N_KINDS (sizeof kind_names / sizeof kind_names[0])
-_Static_assert(N_KINDS == PLOT_CDF + 1, "a name for each plot_kind, in its order");
+_Static_assert(N_KINDS == PLOT_TIMESERIES + 1, "a name for each plot_kind, in its order");
 
 static const char *const known_keys[] = {"kind",  "x",      "y",      "labels", "series",
                                          "series_label", "where", "logx", "logy", "title",
@@ -253,7 +253,7 @@ static int parse_key(const app_setting *kv, plot_spec *s, key_sites *sites, sim_
             j++;
         if (j == N_KINDS)
             rc = sim_err_set(e, "%s: plot '%s': kind '%s' is not one of lines, bars, "
-                                "stacked, cdf",
+                                "stacked, cdf, timeseries",
                              at, s->name, val);
         s->kind = (plot_kind)j;
     } else if (!strcmp(key, "x")) {
@@ -311,6 +311,19 @@ static int parse_key(const app_setting *kv, plot_spec *s, key_sites *sites, sim_
 static int check_axes(plot_spec *s, const sim_params *reg, const key_sites *sites, sim_err *e)
 {
     int rc = 0;
+    if (s->kind == PLOT_TIMESERIES) {
+        if (s->x && strcmp(s->x, PLOT_TIME_X))
+            return sim_err_set(e, "%s: plot '%s': a timeseries plot's x is time (%s): drop x "
+                                  "= %s",
+                               s->x_where, s->name, PLOT_TIME_X, s->x);
+        if (!s->x) {
+            s->x = sim_xstrdup(PLOT_TIME_X);
+            s->x_where = sim_xstrdup(s->where);
+        }
+        if (s->logx)
+            return sim_err_set(e, "%s: plot '%s': a timeseries plot has a linear time axis",
+                               sites->logx, s->name);
+    }
     if (!s->x || !*s->x)
         rc = sim_err_set(e, "%s: plot '%s' needs x = %s", s->where, s->name,
                          s->kind == PLOT_CDF ? "HISTOGRAM (e.g. dma.latency_ps)"
@@ -320,8 +333,10 @@ static int check_axes(plot_spec *s, const sim_params *reg, const key_sites *site
                             "no y",
                          s->y_where, s->name);
     if (rc == 0 && s->kind != PLOT_CDF && !s->y.n)
-        rc = sim_err_set(e, "%s: plot '%s' needs y = METRIC[, METRIC...]",
-                         s->y_where ? s->y_where : s->where, s->name);
+        rc = sim_err_set(e, "%s: plot '%s' needs y = %s", s->y_where ? s->y_where : s->where,
+                         s->name,
+                         s->kind == PLOT_TIMESERIES ? "STATISTIC[, ...] (sampled by run.sample)"
+                                                    : "METRIC[, METRIC...]");
     if (rc == 0 && s->labels.n && s->labels.n != s->y.n)
         rc = sim_err_set(e, "%s: plot '%s': %zu labels for %zu y metrics", sites->labels,
                          s->name, s->labels.n, s->y.n);
@@ -331,7 +346,7 @@ static int check_axes(plot_spec *s, const sim_params *reg, const key_sites *site
     if (rc == 0 && s->logy && s->kind == PLOT_STACKED)
         rc = sim_err_set(e, "%s: plot '%s': stacked bars cannot use a logarithmic y axis",
                          sites->logy, s->name);
-    if (rc == 0 && s->kind != PLOT_CDF) {
+    if (rc == 0 && s->kind != PLOT_CDF && s->kind != PLOT_TIMESERIES) {
         if (sim_params_exists(reg, s->x)) {
             if (s->kind == PLOT_LINES && !app_plot_param_numeric(reg, s->x))
                 rc = sim_err_set(e, "%s: plot '%s': x = %s is not numeric: use kind = bars",
@@ -345,7 +360,8 @@ static int check_axes(plot_spec *s, const sim_params *reg, const key_sites *site
     for (size_t k = 0; rc == 0 && k < s->series.n; k++) {
         if (!sim_params_exists(reg, s->series.v[k]))
             rc = unknown_param(reg, sites->series, s->name, "series", s->series.v[k], e);
-        else if (!s->x_metric && s->kind != PLOT_CDF && !strcmp(s->series.v[k], s->x))
+        else if (!s->x_metric && s->kind != PLOT_CDF && s->kind != PLOT_TIMESERIES &&
+                 !strcmp(s->series.v[k], s->x))
             rc = sim_err_set(e, "%s: plot '%s': %s is both x and a series", sites->series,
                              s->name, s->x);
     }
@@ -402,7 +418,8 @@ static void add_free_axes(plot_spec *s, const app_manifest *m)
 {
     for (size_t a = 0; a < app_manifest_axes(m); a++) {
         const char *ax = app_manifest_axis(m, a);
-        bool covered = (!s->x_metric && s->kind != PLOT_CDF && !strcmp(ax, s->x)) ||
+        bool covered = (!s->x_metric && s->kind != PLOT_CDF && s->kind != PLOT_TIMESERIES &&
+                        !strcmp(ax, s->x)) ||
                        app_strlist_has(&s->series, ax);
         for (size_t k = 0; k < s->n_filters && !covered; k++)
             covered = !s->filters[k].negate && !strcmp(s->filters[k].param, ax);

@@ -13,7 +13,9 @@
 #include "sim/err.h"
 #include "sim/params.h"
 
-typedef enum plot_kind { PLOT_LINES, PLOT_BARS, PLOT_STACKED, PLOT_CDF } plot_kind;
+typedef enum plot_kind { PLOT_LINES, PLOT_BARS, PLOT_STACKED, PLOT_CDF, PLOT_TIMESERIES } plot_kind;
+/* A timeseries plot's x: the time column of a point's timeseries.csv (sim/timeseries.h). */
+#define PLOT_TIME_X "time_us"
 
 /* A `where` item: PARAM=VALUE, or PARAM!=VALUE when negate. */
 typedef struct plot_filter {

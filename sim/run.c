@@ -7,6 +7,7 @@
 
 #include "sim/alloc.h"
 #include "sim/files.h"
+#include "sim/timeseries.h"
 
 static const sim_param_def run_params[] = {
     {"run.duration_us", SIM_PARAM_DOUBLE, "1000", "0.001..1e9", "us",
@@ -25,6 +26,14 @@ static const sim_param_def run_params[] = {
     {"run.timeout_s", SIM_PARAM_DOUBLE, "3600", "0..1e7", "s",
      "Host wall-clock limit per point; a point over it is recorded as failed (0: no limit)",
      SIM_AT(sim_run_cfg, timeout_s)},
+    {"run.sample_us", SIM_PARAM_DOUBLE, "0", "0..1e9", "us",
+     "Time series: every this many us of the measured interval, the statistics of "
+     "run.sample over that interval alone, a row of the point's timeseries.csv (0: off)",
+     SIM_AT(sim_run_cfg, sample_ps)},
+    {"run.sample", SIM_PARAM_STRING, "", NULL, "",
+     "Time series: the statistics sampled, comma-separated (metrics, counters, histogram "
+     "summaries such as net.latency_ps.p99, as in stats.txt); empty: every metric",
+     SIM_AT(sim_run_cfg, sample)},
 };
 
 void sim_run_register_params(sim_params *p)
@@ -37,6 +46,59 @@ sim_run_cfg sim_run_cfg_load(const sim_params *p)
     sim_run_cfg c;
     sim_params_load_table(p, run_params, SIM_TABLE_LEN(run_params), &c);
     return c;
+}
+
+int sim_run_check(const sim_params *p, sim_err *e)
+{
+    sim_run_cfg c = sim_run_cfg_load(p);
+    if (!c.sample_ps) {
+        if (c.sample[0])
+            return sim_err_set(e, "run.sample is set but run.sample_us is 0: set the interval "
+                                  "too (or leave run.sample empty)");
+        return 0;
+    }
+    size_t names = 1;
+    for (const char *q = c.sample; *q; q++)
+        names += *q == ',';
+    if (names > SIM_RUN_MAX_SAMPLED || strlen(c.sample) >= SIM_RUN_SAMPLE_LIST_BYTES)
+        return sim_err_set(e, "run.sample names %zu statistics in %zu bytes: at most %u in %u",
+                           names, strlen(c.sample), SIM_RUN_MAX_SAMPLED,
+                           SIM_RUN_SAMPLE_LIST_BYTES - 1);
+    if (c.sample_ps > c.duration_ps)
+        return sim_err_set(e, "run.sample_us = %g is longer than run.duration_us = %g: no "
+                              "interval would end inside the window",
+                           (double)c.sample_ps / SIM_PS_PER_US,
+                           (double)c.duration_ps / SIM_PS_PER_US);
+    if (c.duration_ps / c.sample_ps > SIM_RUN_MAX_SAMPLES)
+        return sim_err_set(e, "run.sample_us = %g makes %.0f intervals of run.duration_us = %g; "
+                              "at most %u (a longer interval, or a shorter run)",
+                           (double)c.sample_ps / SIM_PS_PER_US,
+                           (double)c.duration_ps / (double)c.sample_ps,
+                           (double)c.duration_ps / SIM_PS_PER_US, SIM_RUN_MAX_SAMPLES);
+    return 0;
+}
+
+/* run.sample split at commas (spaces around a name dropped) into names[], pointing
+ * into buf; how many. */
+static size_t sample_names(const char *list, char *buf, size_t buf_len, const char **names,
+                           size_t max)
+{
+    snprintf(buf, buf_len, "%s", list);
+    size_t n = 0;
+    for (char *tok = buf; tok && n < max;) {
+        char *comma = strchr(tok, ',');
+        if (comma)
+            *comma = '\0';
+        while (*tok == ' ' || *tok == '\t')
+            tok++;
+        char *end = tok + strlen(tok);
+        while (end > tok && (end[-1] == ' ' || end[-1] == '\t'))
+            *--end = '\0';
+        if (*tok)
+            names[n++] = tok;
+        tok = comma ? comma + 1 : NULL;
+    }
+    return n;
 }
 
 void sim_point_result_free(sim_point_result *r)
@@ -133,8 +195,12 @@ int sim_run_point(const sim_model_ops *ops, const sim_params *p, const char *dir
     uint64_t warmup_ps = c.warmup_ps;
     uint64_t end_ps = warmup_ps + c.duration_ps;
     sim_stats_plan(stats, warmup_ps, end_ps);
+    bool sampled = c.sample_ps && dir;
+    if (sampled)
+        sim_stats_sample_plan(stats, c.sample_ps);
     sim_ctx ctx = {.kernel = k, .params = p, .stats = stats, .seed = c.seed, .dir = dir};
     int rc = -1;
+    sim_timeseries *ts = NULL;
     void *sys = ops->build(&ctx, e);
     if (!sys)
         goto out;
@@ -147,6 +213,18 @@ int sim_run_point(const sim_model_ops *ops, const sim_params *p, const char *dir
     uint64_t start_ps = st == 1 ? sim_now_ps(k) : warmup_ps;
     sim_stats_start(stats, start_ps);
     if (st == 0) {
+        if (sampled) {
+            char buf[SIM_RUN_SAMPLE_LIST_BYTES], path[4096];
+            const char *names[SIM_RUN_MAX_SAMPLED];
+            size_t n = sample_names(c.sample, buf, sizeof buf, names, SIM_RUN_MAX_SAMPLED);
+            snprintf(path, sizeof path, "%s/timeseries.csv", dir);
+            ts = sim_timeseries_create(k, stats, names, n, start_ps, end_ps, c.sample_ps, path,
+                                       e);
+            if (!ts) {
+                sim_params_add_origins(p, e);
+                goto out;
+            }
+        }
         st = run_phase(k, end_ps, e);
         if (st < 0)
             goto out;
@@ -154,6 +232,8 @@ int sim_run_point(const sim_model_ops *ops, const sim_params *p, const char *dir
     uint64_t stop_ps = st == 1 ? sim_now_ps(k) : end_ps;
     sim_stats_end(stats, stop_ps);
 
+    if (ts && sim_timeseries_finish(ts, stop_ps, e) < 0)
+        goto out;
     if (dir && (write_stats(dir, stats, k, stop_ps, e) < 0 || write_hists(dir, stats, e) < 0))
         goto out;
     collect_metrics(stats, out);
@@ -161,6 +241,7 @@ int sim_run_point(const sim_model_ops *ops, const sim_params *p, const char *dir
     out->end_ps = stop_ps;
     rc = 0;
 out:
+    sim_timeseries_destroy(ts);
     if (sys)
         ops->destroy(sys);
     sim_stats_destroy(stats);

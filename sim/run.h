@@ -52,10 +52,19 @@ typedef struct sim_run_cfg {
     uint8_t kernel;   /* run.kernel's choice: 0 systemc, 1 native */
     const char *name; /* "" unless set; lives as long as the parameters */
     double timeout_s;
+    uint64_t sample_ps; /* 0: no time series */
+    const char *sample; /* the statistics it samples, comma-separated; "": every metric */
 } sim_run_cfg;
 
 void sim_run_register_params(sim_params *p);
 sim_run_cfg sim_run_cfg_load(const sim_params *p);
+/* Cross-parameter checks of run.*: a time series of at most SIM_RUN_MAX_SAMPLES
+ * intervals, each no longer than the window, of at most SIM_RUN_MAX_SAMPLED statistics
+ * named in fewer than SIM_RUN_SAMPLE_LIST_BYTES. */
+#define SIM_RUN_MAX_SAMPLES 100000u
+#define SIM_RUN_MAX_SAMPLED 256u
+#define SIM_RUN_SAMPLE_LIST_BYTES 4096u
+int sim_run_check(const sim_params *p, sim_err *e);
 
 /* The result of one point, filled by sim_run_point. */
 typedef struct sim_point_result {
@@ -70,7 +79,8 @@ typedef struct sim_point_result {
 void sim_point_result_free(sim_point_result *r);
 
 /* Runs the point in this process and writes `dir`/stats.txt and `dir`/hists.txt (every
- * histogram's buckets) when dir is not NULL.
+ * histogram's buckets) when dir is not NULL, and with run.sample_us `dir`/timeseries.csv
+ * (sim/timeseries.h).
  * Returns 0, or -1 with *e set (a build failure or a kernel error). */
 int sim_run_point(const sim_model_ops *ops, const sim_params *p, const char *dir,
                   sim_point_result *out, sim_err *e);

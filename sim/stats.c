@@ -47,6 +47,7 @@ typedef struct stat_entry {
     char *name;
     char *desc;
     char *unit; /* histograms and metrics */
+    uint64_t *slots; /* busy times of a sampled run: the registry's intervals array */
     union {
         uint64_t *counter;
         double *value;
@@ -74,6 +75,8 @@ struct sim_stats {
     bool ended;
     uint64_t window[2]; /* what busy times count in: the plan, or [start, no end) */
     bool planned;
+    uint64_t slot_ps;   /* sampled: the intervals' length (0: not sampled) */
+    size_t nslots;      /* ... and how many the window holds */
 };
 
 /* The summary lines a histogram expands to, in output order. */
@@ -242,6 +245,7 @@ void sim_stats_destroy(sim_stats *s)
         free(e->unit);
         if (e->kind == STAT_HIST)
             free(e->u.hist);
+        free(e->slots);
         if (e->kind == STAT_DERIVED && e->u.derived.owns_ctx)
             free(e->u.derived.ctx);
     }
@@ -372,7 +376,24 @@ void sim_stats_busy(sim_stats *s, const char *name, sim_busy *b, const char *des
 {
     assert(b);
     b->window = s->window;
-    add_entry(s, STAT_BUSY, name, desc)->u.busy = b;
+    stat_entry *e = add_entry(s, STAT_BUSY, name, desc);
+    e->u.busy = b;
+    if (s->slot_ps) {
+        e->slots = sim_xcalloc(s->nslots, sizeof *e->slots);
+        b->slots = e->slots;
+        b->slot_ps = &s->slot_ps;
+    }
+}
+
+void sim_busy_slots_add(sim_busy *b, uint64_t lo_ps, uint64_t hi_ps)
+{
+    uint64_t start = b->window[0], len = *b->slot_ps;
+    for (uint64_t k = (lo_ps - start) / len; lo_ps < hi_ps; k++) {
+        uint64_t slot_end = start + (k + 1) * len;
+        uint64_t part_end = hi_ps < slot_end ? hi_ps : slot_end;
+        b->slots[k] += part_end - lo_ps;
+        lo_ps = part_end;
+    }
 }
 
 sim_hist *sim_stats_hist(sim_stats *s, const char *name, const char *unit, const char *desc)
@@ -509,6 +530,184 @@ uint64_t sim_stats_elapsed_ps(const sim_stats *s)
     if (!s->ended || s->end_ps < s->start_ps)
         return 0;
     return s->end_ps - s->start_ps;
+}
+
+/* ---------------------------------------------------------------- sample intervals */
+
+void sim_stats_sample_plan(sim_stats *s, uint64_t slot_ps)
+{
+    assert(s->planned && slot_ps > 0 && s->n == 0);
+    s->slot_ps = slot_ps;
+    uint64_t span = s->window[1] - s->window[0];
+    s->nslots = (size_t)(span / slot_ps + 1); /* a partial last interval, and one spare */
+}
+
+/* Per entry: the value at the mark (counters, values, busy slot index) or the
+ * histogram as it was; while an interval is read, the live value it replaced. */
+typedef struct mark_entry {
+    uint64_t u64, saved_u64;
+    double dbl, saved_dbl;
+    sim_hist *hist;
+    uint64_t saved_min, saved_max;
+} mark_entry;
+
+struct sim_stats_mark {
+    size_t n;
+    uint64_t t_ps;
+    mark_entry *e;
+    uint64_t saved_start, saved_end;
+    bool saved_ended;
+};
+
+sim_stats_mark *sim_stats_mark_create(const sim_stats *s)
+{
+    sim_stats_mark *m = sim_xcalloc(1, sizeof *m);
+    m->n = s->n;
+    m->e = sim_xcalloc(s->n ? s->n : 1, sizeof *m->e);
+    for (size_t i = 0; i < s->n; i++)
+        if (s->entries[i].kind == STAT_HIST)
+            m->e[i].hist = hist_create();
+    return m;
+}
+
+void sim_stats_mark_destroy(sim_stats_mark *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->n; i++)
+        free(m->e[i].hist);
+    free(m->e);
+    free(m);
+}
+
+/* dst = src, touching only the buckets either occupies. */
+static void hist_copy(sim_hist *dst, const sim_hist *src)
+{
+    sim_hist_reset(dst);
+    if (src->count) {
+        unsigned first = hist_index(src->min), last = hist_index(src->max);
+        memcpy(&dst->buckets[first], &src->buckets[first],
+               (size_t)(last - first + 1u) * sizeof src->buckets[0]);
+    }
+    dst->count = src->count;
+    dst->sum = src->sum;
+    dst->min = src->min;
+    dst->max = src->max;
+}
+
+/* The interval's part of h: h minus what it held at the mark (sign -1), or back (+1);
+ * the interval's extremes are those of its occupied buckets. */
+static void hist_shift(sim_hist *h, const sim_hist *mark, int sign, mark_entry *me)
+{
+    if (mark->count) {
+        unsigned first = hist_index(mark->min), last = hist_index(mark->max);
+        for (unsigned i = first; i <= last; i++)
+            h->buckets[i] = sign < 0 ? h->buckets[i] - mark->buckets[i]
+                                     : h->buckets[i] + mark->buckets[i];
+    }
+    if (sign > 0) {
+        h->count += mark->count;
+        h->sum += mark->sum;
+        h->min = me->saved_min;
+        h->max = me->saved_max;
+        return;
+    }
+    me->saved_min = h->min;
+    me->saved_max = h->max;
+    h->count -= mark->count;
+    h->sum -= mark->sum;
+    h->min = UINT64_MAX;
+    h->max = 0;
+    if (!h->count)
+        return;
+    unsigned first = hist_index(me->saved_min), last = hist_index(me->saved_max);
+    uint64_t lo, hi;
+    unsigned i = first;
+    while (!h->buckets[i])
+        i++;
+    hist_bounds(i, &lo, &hi);
+    h->min = lo;
+    for (i = last; !h->buckets[i]; i--)
+        ;
+    hist_bounds(i, &lo, &hi);
+    h->max = hi;
+}
+
+static size_t slot_of(const sim_stats *s, uint64_t t_ps)
+{
+    uint64_t k = t_ps > s->window[0] ? (t_ps - s->window[0]) / s->slot_ps : 0;
+    return k < s->nslots ? (size_t)k : s->nslots;
+}
+
+void sim_stats_mark_take(const sim_stats *s, sim_stats_mark *m, uint64_t now_ps)
+{
+    assert(m->n == s->n);
+    m->t_ps = now_ps;
+    for (size_t i = 0; i < s->n; i++) {
+        const stat_entry *e = &s->entries[i];
+        mark_entry *me = &m->e[i];
+        switch (e->kind) {
+        case STAT_COUNTER: me->u64 = *e->u.counter; break;
+        case STAT_VALUE: me->dbl = *e->u.value; break;
+        case STAT_HIST: hist_copy(me->hist, e->u.hist); break;
+        case STAT_BUSY: me->u64 = s->slot_ps ? slot_of(s, now_ps) : 0; break;
+        case STAT_DERIVED: break;
+        }
+    }
+}
+
+void sim_stats_interval_begin(sim_stats *s, sim_stats_mark *m, uint64_t now_ps)
+{
+    assert(m->n == s->n);
+    size_t to = s->slot_ps ? slot_of(s, now_ps) : 0;
+    for (size_t i = 0; i < s->n; i++) {
+        stat_entry *e = &s->entries[i];
+        mark_entry *me = &m->e[i];
+        switch (e->kind) {
+        case STAT_COUNTER:
+            me->saved_u64 = *e->u.counter;
+            *e->u.counter -= me->u64;
+            break;
+        case STAT_VALUE:
+            me->saved_dbl = *e->u.value;
+            *e->u.value -= me->dbl;
+            break;
+        case STAT_HIST: hist_shift(e->u.hist, me->hist, -1, me); break;
+        case STAT_BUSY: {
+            sim_busy *b = e->u.busy;
+            me->saved_u64 = b->window_ps;
+            b->window_ps = 0;
+            for (size_t k = (size_t)me->u64; e->slots && k < to; k++)
+                b->window_ps += e->slots[k];
+            break;
+        }
+        case STAT_DERIVED: break;
+        }
+    }
+    m->saved_start = s->start_ps;
+    m->saved_end = s->end_ps;
+    m->saved_ended = s->ended;
+    s->start_ps = m->t_ps;
+    s->end_ps = now_ps;
+    s->ended = true;
+}
+
+void sim_stats_interval_end(sim_stats *s, sim_stats_mark *m)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        stat_entry *e = &s->entries[i];
+        mark_entry *me = &m->e[i];
+        switch (e->kind) {
+        case STAT_COUNTER: *e->u.counter = me->saved_u64; break;
+        case STAT_VALUE: *e->u.value = me->saved_dbl; break;
+        case STAT_HIST: hist_shift(e->u.hist, me->hist, +1, me); break;
+        case STAT_BUSY: e->u.busy->window_ps = me->saved_u64; break;
+        case STAT_DERIVED: break;
+        }
+    }
+    s->start_ps = m->saved_start;
+    s->end_ps = m->saved_end;
+    s->ended = m->saved_ended;
 }
 
 /* ---------------------------------------------------------------- look-ups */

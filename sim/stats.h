@@ -36,8 +36,12 @@ typedef struct sim_busy {
     uint64_t booked_ps;     /* durations booked since the statistics started */
     uint64_t window_ps;     /* the part of the bookings inside the window */
     const uint64_t *window; /* the registry's [start, end), set by sim_stats_busy */
+    uint64_t *slots;        /* sampled runs: the part in each sample interval (registry's) */
+    const uint64_t *slot_ps; /* ... and the intervals' length, set by sim_stats_busy */
 } sim_busy;
 void sim_stats_busy(sim_stats *s, const char *name, sim_busy *b, const char *desc);
+/* The part of [lo_ps, hi_ps), inside the window, in each sample interval. */
+void sim_busy_slots_add(sim_busy *b, uint64_t lo_ps, uint64_t hi_ps);
 /* Books [start_ps, start_ps + dur_ps) of the resource. */
 static inline void sim_busy_add(sim_busy *b, uint64_t start_ps, uint64_t dur_ps)
 {
@@ -49,8 +53,11 @@ static inline void sim_busy_add(sim_busy *b, uint64_t start_ps, uint64_t dur_ps)
         if (hi > b->window[1])
             hi = b->window[1];
     }
-    if (hi > lo)
+    if (hi > lo) {
         b->window_ps += hi - lo;
+        if (b->slots)
+            sim_busy_slots_add(b, lo, hi);
+    }
 }
 /* A log-linear histogram of non-negative integer samples (e.g. latency in ps);
  * quantiles are exact to within 1% of the value. `unit` names the samples. */
@@ -92,6 +99,30 @@ void sim_stats_plan(sim_stats *s, uint64_t start_ps, uint64_t end_ps);
 void sim_stats_start(sim_stats *s, uint64_t now_ps);
 void sim_stats_end(sim_stats *s, uint64_t now_ps);
 uint64_t sim_stats_elapsed_ps(const sim_stats *s);
+
+/* ---------------------------------------------------------------- sample intervals
+ *
+ * A sampled run (sim/timeseries.h) reads every statistic over one interval at a time:
+ * counters and values as their growth in it, histograms as the samples added in it,
+ * busy times as the work that lies in it, and derived values and metrics computed from
+ * those over the interval's length. The intervals are [start + k * slot_ps, start +
+ * (k + 1) * slot_ps) of the planned window; sim_stats_sample_plan, after
+ * sim_stats_plan and before anything registers, lets busy times keep their part in
+ * each (a busy time registered earlier has no intervals: it reads 0). */
+void sim_stats_sample_plan(sim_stats *s, uint64_t slot_ps);
+
+/* Where the statistics stood at the start of an interval. */
+typedef struct sim_stats_mark sim_stats_mark;
+sim_stats_mark *sim_stats_mark_create(const sim_stats *s);
+void sim_stats_mark_destroy(sim_stats_mark *m);
+/* Records the statistics as they are at now_ps (a sample boundary). */
+void sim_stats_mark_take(const sim_stats *s, sim_stats_mark *m, uint64_t now_ps);
+/* Between begin and end, every look-up (sim_stats_get, metrics) reads the interval
+ * [mark, now_ps) alone; end restores the whole window exactly. The mark must be from
+ * this registry, taken with nothing registered since. A histogram's interval minimum
+ * and maximum are those of its buckets (within 0.4%). */
+void sim_stats_interval_begin(sim_stats *s, sim_stats_mark *m, uint64_t now_ps);
+void sim_stats_interval_end(sim_stats *s, sim_stats_mark *m);
 
 /* Look-ups for tests and for derived formulas over other stats. */
 const sim_hist *sim_stats_find_hist(const sim_stats *s, const char *name);

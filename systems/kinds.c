@@ -66,7 +66,8 @@ static const sys_kind *kind_of(const sim_params *p)
 static int systems_check(const sim_params *p, sim_err *e)
 {
     const sys_kind *k = kind_of(p);
-    if (trace_record_check(p, e) < 0 || (k->check && k->check(p, e) < 0)) {
+    if (sim_run_check(p, e) < 0 || trace_record_check(p, e) < 0 ||
+        (k->check && k->check(p, e) < 0)) {
         sim_params_add_origins(p, e);
         return -1;
     }

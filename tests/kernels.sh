@@ -1,21 +1,22 @@
 #!/usr/bin/env bash
 # The two simulation kernels agree: every workload in workloads/ and every regression
 # scenario, run once on run.kernel = native and once on systemc, gives byte-identical
-# results.csv and per-point statistics and histograms (but the kernel's own name),
-# event counts included. kernel.h defines the same-time order both must keep. Run by
+# results.csv and per-point statistics, histograms and time series (but the kernel's
+# own name), event counts included. kernel.h defines the same-time order both must keep. Run by
 # `make check`, from the top of the source tree (scenarios name sample traces
 # relative to it). A run that fails is reported with its stderr and not compared.
 set -u
 . "$(dirname "$0")/lib.sh" kernels
 cd "$TOP" || exit 1
 
-# Every point's statistics and histograms of one results folder, in one stream for
-# cmp (one grep per workload, not per point), but the line that names the kernel.
+# Every point's statistics, histograms and time series of one results folder, in one
+# stream for cmp (one grep per workload, not per point), but the line that names the
+# kernel.
 points() {
     (
         cd "$1" || exit 1
         shopt -s nullglob
-        files=(points/*/stats.txt points/*/hists.txt)
+        files=(points/*/stats.txt points/*/hists.txt points/*/timeseries.csv)
         grep -Hv '^sim\.kernel ' "${files[@]}" </dev/null
     ) >"$1.points"
 }

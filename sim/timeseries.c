@@ -1,0 +1,153 @@
+/* Time series of a run (see sim/timeseries.h). */
+#include "sim/timeseries.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/alloc.h"
+#include "sim/files.h"
+#include "sim/text.h"
+
+struct sim_timeseries {
+    sim_kernel *k;
+    sim_stats *s;
+    char **names;
+    size_t n;
+    uint64_t sample_ps, mark_ps, end_ps;
+    sim_stats_mark *mark;
+    sim_event *ev;
+    sim_file file;
+    bool open;
+};
+
+typedef struct name_list {
+    const char **v;
+    size_t n, cap;
+} name_list;
+
+static void list_name(const sim_stat_info *info, void *ctx)
+{
+    name_list *l = ctx;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 64;
+        l->v = sim_xrealloc(l->v, l->cap * sizeof *l->v);
+    }
+    l->v[l->n++] = info->name;
+}
+
+static int unknown_name(const sim_stats *s, const char *name, sim_err *e)
+{
+    name_list l = {0};
+    sim_stats_foreach(s, list_name, &l);
+    const char *near = sim_text_closest(name, l.v, l.n, strlen(name) / 3 + 1);
+    int rc = sim_err_set(e, "run.sample: no statistic is named '%s'%s%s%s (iovsim metrics "
+                            "lists the metrics; a point's stats.txt every statistic)",
+                         name, near ? " (did you mean '" : "", near ? near : "",
+                         near ? "'?)" : "");
+    free(l.v);
+    return rc;
+}
+
+static void write_number(FILE *f, double v)
+{
+    if (isnan(v))
+        fputs("NaN", f);
+    else
+        fprintf(f, "%.10g", v);
+}
+
+/* One row: the interval [mark_ps, now_ps). */
+static void write_row(sim_timeseries *ts, uint64_t now_ps)
+{
+    FILE *f = ts->file.f;
+    sim_stats_interval_begin(ts->s, ts->mark, now_ps);
+    write_number(f, (double)now_ps / SIM_PS_PER_US);
+    for (size_t i = 0; i < ts->n; i++) {
+        double v = NAN;
+        sim_stats_get(ts->s, ts->names[i], &v);
+        fputc(',', f);
+        write_number(f, v);
+    }
+    fputc('\n', f);
+    sim_stats_interval_end(ts->s, ts->mark);
+    sim_stats_mark_take(ts->s, ts->mark, now_ps);
+    ts->mark_ps = now_ps;
+}
+
+static void on_sample(void *ctx)
+{
+    sim_timeseries *ts = ctx;
+    uint64_t now = sim_now_ps(ts->k);
+    write_row(ts, now);
+    if (now + ts->sample_ps < ts->end_ps)
+        sim_event_notify_at(ts->ev, now + ts->sample_ps);
+}
+
+sim_timeseries *sim_timeseries_create(sim_kernel *k, sim_stats *s, const char *const *names,
+                                      size_t n, uint64_t start_ps, uint64_t end_ps,
+                                      uint64_t sample_ps, const char *path, sim_err *e)
+{
+    sim_timeseries *ts = sim_xcalloc(1, sizeof *ts);
+    ts->k = k;
+    ts->s = s;
+    ts->sample_ps = sample_ps;
+    ts->mark_ps = start_ps;
+    ts->end_ps = end_ps;
+    if (n) {
+        ts->names = sim_xcalloc(n, sizeof *ts->names);
+        for (size_t i = 0; i < n; i++) {
+            double v;
+            if (!sim_stats_get(s, names[i], &v)) {
+                unknown_name(s, names[i], e);
+                sim_timeseries_destroy(ts);
+                return NULL;
+            }
+            ts->names[ts->n++] = sim_xstrdup(names[i]);
+        }
+    } else {
+        size_t m = sim_stats_metrics(s);
+        ts->names = sim_xcalloc(m ? m : 1, sizeof *ts->names);
+        for (size_t i = 0; i < m; i++)
+            ts->names[ts->n++] = sim_xstrdup(sim_stats_metric_name(s, i));
+    }
+    if (sim_file_open(&ts->file, path, e) < 0) {
+        sim_timeseries_destroy(ts);
+        return NULL;
+    }
+    ts->open = true;
+    fputs("time_us", ts->file.f);
+    for (size_t i = 0; i < ts->n; i++)
+        fprintf(ts->file.f, ",%s", ts->names[i]);
+    fputc('\n', ts->file.f);
+    ts->mark = sim_stats_mark_create(s);
+    sim_stats_mark_take(s, ts->mark, start_ps);
+    ts->ev = sim_event_create(k, "timeseries", on_sample, ts);
+    if (start_ps + sample_ps < end_ps)
+        sim_event_notify_at(ts->ev, start_ps + sample_ps);
+    return ts;
+}
+
+int sim_timeseries_finish(sim_timeseries *ts, uint64_t end_ps, sim_err *e)
+{
+    sim_event_cancel(ts->ev);
+    if (end_ps > ts->mark_ps)
+        write_row(ts, end_ps);
+    ts->open = false;
+    return sim_file_commit(&ts->file, e);
+}
+
+void sim_timeseries_destroy(sim_timeseries *ts)
+{
+    if (!ts)
+        return;
+    if (ts->ev)
+        sim_event_cancel(ts->ev);
+    if (ts->open)
+        sim_file_abort(&ts->file);
+    for (size_t i = 0; i < ts->n; i++)
+        free(ts->names[i]);
+    free(ts->names);
+    sim_stats_mark_destroy(ts->mark);
+    free(ts);
+}

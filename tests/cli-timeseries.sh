@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Time series (run.sample_us, run.sample): a point's timeseries.csv holds each interval
+# alone, so rates average back to the window's value, utilisations stay within 1, and
+# a run sampled or not gives the same results; the timeseries plot draws it; bad
+# settings are refused with messages. Run by `make check`.
+set -u
+. "$(dirname "$0")/lib.sh" timeseries
+
+WL="$OUT/rr.ini"
+cat >"$WL" <<EOF
+include = $TOP/workloads/platforms/xeon-e5v4-gen3x8.ini
+[workload]
+kind = paths
+[io]
+path = sriov
+[traffic]
+pattern = stream_tx
+packet_bytes = 1518
+vms = 2
+[run]
+kernel = native
+warmup_us = 20
+duration_us = 200
+EOF
+col() { awk -F, -v n="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == n) c = i; next } c { print $c }' "$1"; }
+
+expect 0 "" "a sampled run" -- "$IOVSIM" run "$WL" --set run.sample_us=25 \
+    --set run.sample="throughput_gbps, pcie_up_util, vm_cpu_util, net.delivered" \
+    --out "$OUT/s" -q --no-plots
+TS="$OUT/s/points/0000/timeseries.csv"
+[ "$(head -n 1 "$TS")" = "time_us,throughput_gbps,pcie_up_util,vm_cpu_util,net.delivered" ] &&
+    ok "the header: time, then the sampled names in order" || bad "timeseries.csv header: $(head -n 1 "$TS")"
+[ "$(($(wc -l <"$TS") - 1))" = 8 ] && ok "one row per 25 us of the 200 us window" ||
+    bad "rows: $(($(wc -l <"$TS") - 1))"
+[ "$(col "$TS" time_us | head -n 1)" = 45 ] && [ "$(col "$TS" time_us | tail -n 1)" = 220 ] &&
+    ok "time_us is each interval's end" || bad "time_us: $(col "$TS" time_us | tr '\n' ' ')"
+whole=$(col "$OUT/s/results.csv" throughput_gbps)
+mean=$(col "$TS" throughput_gbps | awk '{ s += $1 } END { printf "%.9g", s / NR }')
+awk -v a="$whole" -v b="$mean" 'BEGIN { exit !(a > 0 && (a - b) ^ 2 <= (1e-6 * a) ^ 2) }' &&
+    ok "the intervals' throughput averages to the window's ($mean, $whole)" ||
+    bad "the intervals' throughput averages to the window's ($mean, $whole)"
+sum=$(col "$TS" net.delivered | awk '{ s += $1 } END { print s }')
+[ "$sum" = "$(awk '$1 == "net.delivered" { print $2 }' "$OUT/s/points/0000/stats.txt")" ] &&
+    ok "a counter's intervals add up to its window total" || bad "net.delivered intervals add to $sum"
+col "$TS" pcie_up_util | awk '{ if ($1 < 0 || $1 > 1) bad = 1; if ($1 > 0) seen = 1 } END { exit bad || !seen }' &&
+    ok "a utilisation stays within [0, 1] in every interval" || bad "pcie_up_util rows: $(col "$TS" pcie_up_util | tr '\n' ' ')"
+
+# Sampling only reads: the results are the same without it.
+expect 0 "" "the same run without sampling" -- "$IOVSIM" run "$WL" --out "$OUT/n" -q --no-plots
+diff <(cut -d, -f1- "$OUT/s/results.csv") <(cut -d, -f1- "$OUT/n/results.csv") >/dev/null &&
+    ok "results.csv is the same sampled or not" || bad "results.csv differs sampled and not"
+
+# Without run.sample every metric is sampled: the columns of results.csv's metrics.
+expect 0 "" "every metric by default" -- "$IOVSIM" run "$WL" --set run.sample_us=100 \
+    --out "$OUT/d" -q --no-plots
+head -n 1 "$OUT/d/points/0000/timeseries.csv" | tr , '\n' | tail -n +2 >"$OUT/ts-cols"
+"$IOVSIM" metrics paths | awk 'NR > 2 && !NF { exit } NR > 2 { print $1 }' >"$OUT/ref"
+! grep -qvxf "$OUT/ref" "$OUT/ts-cols" && [ "$(wc -l <"$OUT/ts-cols")" -gt 10 ] &&
+    ok "the default columns are the kind's metrics" || bad "default columns: $(tr '\n' ' ' <"$OUT/ts-cols")"
+
+# The plot.
+cat >>"$WL" <<EOF
+sample_us = 25
+sample = throughput_gbps, pcie_up_util
+[plot rate]
+kind = timeseries
+y = throughput_gbps
+EOF
+expect 0 "" "a run with a timeseries plot" -- "$IOVSIM" run "$WL" --out "$OUT/p" -q
+[ -s "$OUT/p/plots/rate.png" ] && [ "$(grep -c '^[0-9]' "$OUT/p/plots/rate.dat")" = 8 ] &&
+    ok "the timeseries plot is drawn from the point's rows" || bad "the timeseries plot"
+
+# Refusals.
+expect 2 "run\.sample is set but run\.sample_us is 0" "names without an interval" -- \
+    "$IOVSIM" run "$WL" --set run.sample_us=0 --out "$OUT/x1" -q
+expect 2 "run\.sample_us = 500 is longer than run\.duration_us = 200" "an interval longer than the window" -- \
+    "$IOVSIM" run "$WL" --set run.sample_us=500 --out "$OUT/x2" -q
+expect 2 "at most 100000" "too many intervals" -- \
+    "$IOVSIM" run "$WL" --set run.sample_us=0.001 --out "$OUT/x3" -q
+expect 1 "no statistic is named 'throughput_gbsp' \(did you mean .throughput_gbps.\?\).*set at --set" \
+    "an unknown name, the closest suggested, where it was set" -- \
+    "$IOVSIM" run "$WL" --set run.sample=throughput_gbsp --out "$OUT/x4" -q --no-plots
+printf '[plot bad]\nkind = timeseries\nx = traffic.vms\ny = throughput_gbps\n' >>"$WL"
+expect 2 "a timeseries plot's x is time" "a timeseries plot with an x" -- \
+    "$IOVSIM" run "$WL" --out "$OUT/x5" -q
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
