@@ -12,6 +12,7 @@
 #include "models/nic/nic.h"
 #include "models/nic/partner.h"
 #include "sim/alloc.h"
+#include "traces/pcap_record.h"
 #include "traces/trace_record.h"
 
 /* The first kind is the default. */
@@ -29,6 +30,7 @@ typedef struct built_system {
     const sys_kind *kind;
     void *model;
     trace_recorder *recorder; /* trace.record */
+    pcap_recorder *capture;   /* trace.pcap */
 } built_system;
 
 static void systems_register_params(sim_params *p)
@@ -51,6 +53,7 @@ static void systems_register_params(sim_params *p)
     nic_drv_register_params(p);
     nic_partner_register_params(p);
     trace_record_register_params(p);
+    pcap_record_register_params(p);
     for (size_t i = 0; i < N_KINDS; i++)
         if (kinds[i]->register_params)
             kinds[i]->register_params(p);
@@ -67,7 +70,7 @@ static int systems_check(const sim_params *p, sim_err *e)
 {
     const sys_kind *k = kind_of(p);
     if (sim_run_check(p, e) < 0 || trace_record_check(p, e) < 0 ||
-        (k->check && k->check(p, e) < 0)) {
+        pcap_record_check(p, e) < 0 || (k->check && k->check(p, e) < 0)) {
         sim_params_add_origins(p, e);
         return -1;
     }
@@ -78,8 +81,13 @@ static void *systems_build(const sim_ctx *ctx, sim_err *e)
 {
     const sys_kind *k = kind_of(ctx->params);
     trace_recorder *rec;
+    pcap_recorder *cap;
     if (trace_recorder_start(ctx, &rec, e) < 0)
         return NULL;
+    if (pcap_recorder_start(ctx, &cap, e) < 0) {
+        trace_recorder_finish(rec);
+        return NULL;
+    }
     sys_observers obs = {0};
     if (rec) {
         obs.rc_request = trace_recorder_on_request;
@@ -87,15 +95,21 @@ static void *systems_build(const sim_ctx *ctx, sim_err *e)
         obs.dma_api = trace_recorder_on_dma_api;
         obs.dma_api_ctx = rec;
     }
+    if (cap) {
+        obs.nic_wire = pcap_recorder_on_wire;
+        obs.nic_wire_ctx = cap;
+    }
     void *model = k->build(ctx, &obs, e);
     if (!model) {
         trace_recorder_finish(rec);
+        pcap_recorder_finish(cap);
         return NULL;
     }
     built_system *s = sim_xcalloc(1, sizeof *s);
     s->kind = k;
     s->model = model;
     s->recorder = rec;
+    s->capture = cap;
     return s;
 }
 
@@ -104,6 +118,7 @@ static void systems_destroy(void *sys)
     built_system *s = sys;
     s->kind->destroy(s->model);
     trace_recorder_finish(s->recorder);
+    pcap_recorder_finish(s->capture);
     free(s);
 }
 

@@ -57,11 +57,16 @@
 
 /* ---- What a run observes --------------------------------------------------------------- */
 
+struct nic_pkt; /* models/nic/nic.h: a frame */
+
 typedef struct sys_observers {
     pcie_rc_observe_fn rc_request; /* every inbound request at a root complex */
     void *rc_request_ctx;
     iommu_dma_observe_fn dma_api; /* every map, unmap and invalidation of a DMA API */
     void *dma_api_ctx;
+    /* every frame on a NIC's wire, both ways (a nic_wire_tap_fn: models/nic/nic.h) */
+    void (*nic_wire)(void *ctx, bool to_wire, const struct nic_pkt *p, uint64_t t_ps);
+    void *nic_wire_ctx;
 } sys_observers;
 
 /* ---- The platform ------------------------------------------------------------------------ */

@@ -884,8 +884,16 @@ void nic_set_wire_sink(nic *n, nic_wire_fn fn, void *ctx)
     n->sink_ctx = ctx;
 }
 
+void nic_set_wire_tap(nic *n, nic_wire_tap_fn fn, void *ctx)
+{
+    n->tap = fn;
+    n->tap_ctx = ctx;
+}
+
 void nic_wire_rx(nic *n, const nic_pkt *p, uint64_t arrival_ps)
 {
+    if (n->tap)
+        n->tap(n->tap_ctx, false, p, arrival_ps);
     nic_frame *fr = nic_frame_alloc(n);
     fr->pkt = *p;
     fr->src_fn = -1;

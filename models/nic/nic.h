@@ -273,6 +273,12 @@ typedef void (*nic_wire_fn)(void *ctx, const nic_pkt *p, uint64_t arrival_ps);
 void nic_set_wire_sink(nic *n, nic_wire_fn fn, void *ctx);
 /* A frame's last bit arrives from the wire at arrival_ps (>= now). */
 void nic_wire_rx(nic *n, const nic_pkt *p, uint64_t arrival_ps);
+/* An observer of the port (a capture, traces/pcap_record.h): every frame the NIC puts
+ * on the wire (to_wire, when its last bit leaves the port) and every frame that
+ * arrives from it (when its last bit arrives), in the order the model books them,
+ * which is not always time order. It only looks. */
+typedef void (*nic_wire_tap_fn)(void *ctx, bool to_wire, const nic_pkt *p, uint64_t t_ps);
+void nic_set_wire_tap(nic *n, nic_wire_tap_fn fn, void *ctx);
 double nic_line_gbps(const nic *n);
 /* Wire time of a frame (with FCS) at the line rate: preamble + frame + IFG. */
 uint64_t nic_frame_wire_ps(const nic *n, uint32_t frame_bytes);

@@ -214,6 +214,8 @@ struct nic {
     nic_buf txrd; /* transmit data requested and not yet arrived */
     nic_wire_fn sink;
     void *sink_ctx;
+    nic_wire_tap_fn tap;
+    void *tap_ctx;
     /* receive */
     nic_veb *veb;
     nic_vmdq *vmdq; /* the PF's VMDq pools */

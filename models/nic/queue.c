@@ -617,6 +617,8 @@ static uint64_t transmit(nic *n, nic_fn *f, const nic_pkt *p, uint64_t t_data)
     }
     uint64_t start = t_data > n->wire_busy_ps ? t_data : n->wire_busy_ps;
     n->wire_busy_ps = start + wire_ps;
+    if (n->tap)
+        n->tap(n->tap_ctx, true, p, n->wire_busy_ps);
     if (n->sink)
         n->sink(n->sink_ctx, p, n->wire_busy_ps + n->cfg.wire_latency_ps);
     uint64_t left = n->wire_busy_ps;
