@@ -39,8 +39,8 @@ static name_refs collect_refs(const plot_spec *v, size_t n)
     name_refs r = {0};
     for (size_t i = 0; i < n; i++) {
         const plot_spec *s = &v[i];
-        if (s->kind == PLOT_TIMESERIES)
-            continue; /* columns of timeseries.csv, which run.sample names and checks */
+        if (s->kind == PLOT_TIMESERIES && !s->y_metrics)
+            continue; /* columns of timeseries.csv: checked against run.sample */
         if (s->kind == PLOT_CDF)
             ref_add(&r, s->x, s, s->x_where, true);
         else if (s->x_metric)

@@ -412,6 +412,31 @@ static int check_series_label(const plot_spec *s, const sim_params *reg, const c
     return rc;
 }
 
+/* A timeseries plot draws what the points sample (as the sweep's first point has it):
+ * run.sample_us must be on, and each y among run.sample's names, or, when run.sample is
+ * empty (every metric), a metric (checked with the others: y_metrics). */
+static int check_sampled(plot_spec *s, const sim_params *point0, sim_err *e)
+{
+    if (sim_params_double(point0, "run.sample_us") <= 0)
+        return sim_err_set(e, "%s: plot '%s': a timeseries plot draws the points' "
+                              "timeseries.csv: set run.sample_us",
+                           s->where, s->name);
+    const char *list = sim_params_string(point0, "run.sample");
+    if (!*list) {
+        s->y_metrics = true;
+        return 0;
+    }
+    app_strlist names = {0};
+    app_strlist_split(&names, list, ',');
+    int rc = 0;
+    for (size_t k = 0; k < s->y.n && rc == 0; k++)
+        if (!app_strlist_has(&names, s->y.v[k]))
+            rc = sim_err_set(e, "%s: plot '%s': y = %s is not sampled (run.sample = %s)",
+                             s->y_where, s->name, s->y.v[k], list);
+    app_strlist_free(&names);
+    return rc;
+}
+
 /* Swept parameters the plot does not pin down become series, so every point has its
  * own curve and none is averaged away. */
 static void add_free_axes(plot_spec *s, const app_manifest *m)
@@ -443,6 +468,8 @@ int app_plot_spec_parse(const app_workload *w, size_t i, const sim_params *reg,
         rc = parse_key(app_workload_plot_key(w, i, k), s, &sites, e);
     if (rc == 0)
         rc = check_axes(s, reg, &sites, e);
+    if (rc == 0 && s->kind == PLOT_TIMESERIES && point0)
+        rc = check_sampled(s, point0, e);
     if (rc == 0 && sites.where_key)
         rc = parse_where(s, sites.where_key, reg, m, point0, e);
     /* A plot that selects nothing is still checked for what makes it wrong. */

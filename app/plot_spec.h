@@ -36,6 +36,7 @@ typedef struct plot_spec {
     plot_kind kind;
     char *x;
     bool x_metric; /* lines only: x names a metric, not a parameter */
+    bool y_metrics; /* timeseries with every metric sampled: its y are metrics to check */
     char *x_where;
     app_strlist y;
     char *y_where;

@@ -18,6 +18,7 @@
 #include "app/sweep_emit.h"
 #include "sim/alloc.h"
 #include "sim/files.h"
+#include "sim/timeseries.h"
 
 /* A point's process exits with this when it could not write its files (the first
  * failed write of the process, sim_files_failure): the folder, or the disk, is at fault,
@@ -649,6 +650,42 @@ static int check_plots(const sweep *s, const app_workload *w, const app_manifest
     return rc;
 }
 
+/* run.sample's names against what the first point registers, by building it without
+ * running it: a misspelt name stops here (exit 2), not in every point after its
+ * warm-up. (Points of another kind that register other names are checked as they
+ * run.) */
+typedef struct sample_check {
+    const char *list;
+    sim_err err;
+    int rc;
+} sample_check;
+
+static void check_sample_names(const sim_stats *st, void *ctx)
+{
+    sample_check *c = ctx;
+    c->rc = sim_timeseries_check_names(st, c->list, &c->err);
+}
+
+static int check_sampled(const sweep *s, sim_err *e)
+{
+    sim_params *point0 = point_params(s->w, s->registry, 0, e);
+    if (!point0)
+        return -1;
+    sim_run_cfg c = sim_run_cfg_load(point0);
+    int rc = 0;
+    if (c.sample_ps && c.sample[0]) {
+        sample_check sc = {.list = c.sample};
+        rc = sim_run_dry_build(s->ops, point0, check_sample_names, &sc, e);
+        if (rc == 0 && sc.rc < 0) {
+            *e = sc.err;
+            sim_params_add_origins(point0, e);
+            rc = -1;
+        }
+    }
+    sim_params_destroy(point0);
+    return rc;
+}
+
 /* Plots are checked like the rest of the configuration: a misspelt metric stops here,
  * not after the sweep. */
 static int check_workload_plots(const sweep *s, sim_err *e)
@@ -697,7 +734,7 @@ int app_sweep_run(const sim_model_ops *ops, const app_workload *w, const sim_par
     if (o->mode == APP_SWEEP_SLURM && !o->out_dir)
         snprintf(s.out_dir, sizeof s.out_dir, "%s", o->slurm_dir);
     /* A single listed point skips the build check: the listing already made it. */
-    if (check_workload_plots(&s, e) < 0)
+    if (check_workload_plots(&s, e) < 0 || check_sampled(&s, e) < 0)
         goto out;
 
     if (o->mode != APP_SWEEP_RUN) {

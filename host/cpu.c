@@ -7,6 +7,7 @@
 #include "host/cpuidle.h"
 #include "sim/alloc.h"
 #include "sim/resv.h"
+#include "sim/timeline.h"
 
 typedef struct core {
     sim_resv time; /* work is booked ahead of the clock: keep the idle gaps usable */
@@ -20,7 +21,24 @@ struct cpu {
     core *cores;
     cpuidle *idle;
     uint64_t cycles[CPU_WHO_COUNT];
+    sim_timeline *tl;  /* trace.timeline: a track per core, NULL when off */
+    unsigned tl_track0; /* core 0's track; core i's is tl_track0 + i */
 };
+
+static const char *const who_names[CPU_WHO_COUNT] = {"guest", "hypervisor", "host"};
+_Static_assert(CPU_WHO_COUNT == 3, "a timeline name for each cpu_who");
+
+void cpu_set_timeline(cpu *c, sim_timeline *tl)
+{
+    c->tl = tl;
+    char name[32];
+    for (unsigned i = 0; tl && i < c->cfg.cores; i++) {
+        snprintf(name, sizeof name, "core %u", i);
+        unsigned t = sim_timeline_track(tl, "cores", name);
+        if (i == 0)
+            c->tl_track0 = t;
+    }
+}
 
 static const sim_param_def cpu_params[] = {
     {"cpu.cores", SIM_PARAM_UINT, "10", "1..1024", "cores", "Physical cores of the host",
@@ -111,6 +129,8 @@ uint64_t cpu_run(cpu *c, unsigned core_id, uint64_t t_ps, uint64_t cycles, cpu_w
     uint64_t start = sim_resv_book(&k->time, t_ps, d);
     sim_busy_add(&k->busy, start, d);
     c->cycles[who] += cycles;
+    if (c->tl)
+        sim_timeline_slice(c->tl, c->tl_track0 + core_id, who_names[who], start, d, 0);
     return start + d;
 }
 
@@ -126,6 +146,8 @@ uint64_t cpu_run_urgent(cpu *c, unsigned core_id, uint64_t t_ps, uint64_t cycles
      * booked from now on comes d later, as after a preemption. */
     sim_busy_add(&k->busy, sim_resv_book(&k->time, start, d), d);
     c->cycles[who] += cycles;
+    if (c->tl)
+        sim_timeline_slice(c->tl, c->tl_track0 + core_id, who_names[who], start, d, 0);
     return start + d;
 }
 

@@ -11,6 +11,7 @@
 #include "sim/err.h"
 #include "sim/params.h"
 #include "sim/stats.h"
+#include "sim/timeline.h"
 
 typedef enum cpu_who {
     CPU_GUEST = 0,      /* a VM's vCPU running guest code (or the native host driver) */
@@ -38,6 +39,9 @@ void cpu_register_params(sim_params *p);
 cpu_cfg cpu_cfg_load(const sim_params *p);
 cpu *cpu_create(const sim_params *p, sim_stats *stats);
 void cpu_destroy(cpu *c);
+/* trace.timeline: every booking from now on is a slice named for whom it runs
+ * ("guest", "hypervisor", "host") on its core's track (group "cores"). */
+void cpu_set_timeline(cpu *c, sim_timeline *tl);
 
 unsigned cpu_cores(const cpu *c);
 /* Cycles to picoseconds at the core clock (rounded to the nearest picosecond). */

@@ -78,29 +78,6 @@ int sim_run_check(const sim_params *p, sim_err *e)
     return 0;
 }
 
-/* run.sample split at commas (spaces around a name dropped) into names[], pointing
- * into buf; how many. */
-static size_t sample_names(const char *list, char *buf, size_t buf_len, const char **names,
-                           size_t max)
-{
-    snprintf(buf, buf_len, "%s", list);
-    size_t n = 0;
-    for (char *tok = buf; tok && n < max;) {
-        char *comma = strchr(tok, ',');
-        if (comma)
-            *comma = '\0';
-        while (*tok == ' ' || *tok == '\t')
-            tok++;
-        char *end = tok + strlen(tok);
-        while (end > tok && (end[-1] == ' ' || end[-1] == '\t'))
-            *--end = '\0';
-        if (*tok)
-            names[n++] = tok;
-        tok = comma ? comma + 1 : NULL;
-    }
-    return n;
-}
-
 void sim_point_result_free(sim_point_result *r)
 {
     for (size_t i = 0; i < r->metrics; i++)
@@ -204,6 +181,11 @@ int sim_run_point(const sim_model_ops *ops, const sim_params *p, const char *dir
     void *sys = ops->build(&ctx, e);
     if (!sys)
         goto out;
+    /* Before the warm-up: a misspelt name costs no simulated time. */
+    if (sampled && sim_timeseries_check_names(stats, c.sample, e) < 0) {
+        sim_params_add_origins(p, e);
+        goto out;
+    }
 
     int st = run_phase(k, warmup_ps, e);
     if (st < 0)
@@ -214,16 +196,12 @@ int sim_run_point(const sim_model_ops *ops, const sim_params *p, const char *dir
     sim_stats_start(stats, start_ps);
     if (st == 0) {
         if (sampled) {
-            char buf[SIM_RUN_SAMPLE_LIST_BYTES], path[4096];
-            const char *names[SIM_RUN_MAX_SAMPLED];
-            size_t n = sample_names(c.sample, buf, sizeof buf, names, SIM_RUN_MAX_SAMPLED);
+            char path[4096];
             snprintf(path, sizeof path, "%s/timeseries.csv", dir);
-            ts = sim_timeseries_create(k, stats, names, n, start_ps, end_ps, c.sample_ps, path,
+            ts = sim_timeseries_create(k, stats, c.sample, start_ps, end_ps, c.sample_ps, path,
                                        e);
-            if (!ts) {
-                sim_params_add_origins(p, e);
+            if (!ts)
                 goto out;
-            }
         }
         st = run_phase(k, end_ps, e);
         if (st < 0)

@@ -633,15 +633,33 @@ static void hist_shift(sim_hist *h, const sim_hist *mark, int sign, mark_entry *
     h->max = hi;
 }
 
-static size_t slot_of(const sim_stats *s, uint64_t t_ps)
+/* The interval holding t_ps; with `round_up`, the first starting at or after it (the end
+ * of a range that stops inside an interval: the window's last, shorter one, or where a
+ * model stopped the run). */
+static size_t slot_of(const sim_stats *s, uint64_t t_ps, bool round_up)
 {
-    uint64_t k = t_ps > s->window[0] ? (t_ps - s->window[0]) / s->slot_ps : 0;
+    uint64_t d = t_ps > s->window[0] ? t_ps - s->window[0] : 0;
+    uint64_t k = d / s->slot_ps + (round_up && d % s->slot_ps);
     return k < s->nslots ? (size_t)k : s->nslots;
+}
+
+/* Room for statistics registered since the mark was made (a VF enabled mid-run
+ * registers its counters). */
+static void mark_grow(const sim_stats *s, sim_stats_mark *m)
+{
+    if (m->n == s->n)
+        return;
+    m->e = sim_xrealloc(m->e, s->n * sizeof *m->e);
+    memset(m->e + m->n, 0, (s->n - m->n) * sizeof *m->e);
+    for (size_t i = m->n; i < s->n; i++)
+        if (s->entries[i].kind == STAT_HIST)
+            m->e[i].hist = hist_create();
+    m->n = s->n;
 }
 
 void sim_stats_mark_take(const sim_stats *s, sim_stats_mark *m, uint64_t now_ps)
 {
-    assert(m->n == s->n);
+    mark_grow(s, m);
     m->t_ps = now_ps;
     for (size_t i = 0; i < s->n; i++) {
         const stat_entry *e = &s->entries[i];
@@ -650,7 +668,7 @@ void sim_stats_mark_take(const sim_stats *s, sim_stats_mark *m, uint64_t now_ps)
         case STAT_COUNTER: me->u64 = *e->u.counter; break;
         case STAT_VALUE: me->dbl = *e->u.value; break;
         case STAT_HIST: hist_copy(me->hist, e->u.hist); break;
-        case STAT_BUSY: me->u64 = s->slot_ps ? slot_of(s, now_ps) : 0; break;
+        case STAT_BUSY: me->u64 = s->slot_ps ? slot_of(s, now_ps, false) : 0; break;
         case STAT_DERIVED: break;
         }
     }
@@ -658,9 +676,9 @@ void sim_stats_mark_take(const sim_stats *s, sim_stats_mark *m, uint64_t now_ps)
 
 void sim_stats_interval_begin(sim_stats *s, sim_stats_mark *m, uint64_t now_ps)
 {
-    assert(m->n == s->n);
-    size_t to = s->slot_ps ? slot_of(s, now_ps) : 0;
-    for (size_t i = 0; i < s->n; i++) {
+    size_t to = s->slot_ps ? slot_of(s, now_ps, true) : 0;
+    /* Statistics registered since the mark read as they are (from 0 at registration). */
+    for (size_t i = 0; i < m->n; i++) {
         stat_entry *e = &s->entries[i];
         mark_entry *me = &m->e[i];
         switch (e->kind) {
@@ -694,7 +712,7 @@ void sim_stats_interval_begin(sim_stats *s, sim_stats_mark *m, uint64_t now_ps)
 
 void sim_stats_interval_end(sim_stats *s, sim_stats_mark *m)
 {
-    for (size_t i = 0; i < s->n; i++) {
+    for (size_t i = 0; i < m->n; i++) {
         stat_entry *e = &s->entries[i];
         mark_entry *me = &m->e[i];
         switch (e->kind) {

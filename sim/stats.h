@@ -119,7 +119,8 @@ void sim_stats_mark_destroy(sim_stats_mark *m);
 void sim_stats_mark_take(const sim_stats *s, sim_stats_mark *m, uint64_t now_ps);
 /* Between begin and end, every look-up (sim_stats_get, metrics) reads the interval
  * [mark, now_ps) alone; end restores the whole window exactly. The mark must be from
- * this registry, taken with nothing registered since. A histogram's interval minimum
+ * this registry; a statistic registered since it was taken reads as it is (it started
+ * at 0 when registered), and joins at the next take. A histogram's interval minimum
  * and maximum are those of its buckets (within 0.4%). */
 void sim_stats_interval_begin(sim_stats *s, sim_stats_mark *m, uint64_t now_ps);
 void sim_stats_interval_end(sim_stats *s, sim_stats_mark *m);

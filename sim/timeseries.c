@@ -7,6 +7,7 @@
 
 #include "sim/alloc.h"
 #include "sim/files.h"
+#include "sim/run.h"
 #include "sim/text.h"
 
 struct sim_timeseries {
@@ -49,6 +50,42 @@ static int unknown_name(const sim_stats *s, const char *name, sim_err *e)
     return rc;
 }
 
+/* `list` split at commas, spaces around a name dropped, into names[] (pointing into
+ * buf); how many. */
+static size_t split_names(const char *list, char *buf, size_t buf_len, const char **names,
+                          size_t max)
+{
+    snprintf(buf, buf_len, "%s", list);
+    size_t n = 0;
+    for (char *tok = buf; tok && n < max;) {
+        char *comma = strchr(tok, ',');
+        if (comma)
+            *comma = '\0';
+        while (*tok == ' ' || *tok == '\t')
+            tok++;
+        char *end = tok + strlen(tok);
+        while (end > tok && (end[-1] == ' ' || end[-1] == '\t'))
+            *--end = '\0';
+        if (*tok)
+            names[n++] = tok;
+        tok = comma ? comma + 1 : NULL;
+    }
+    return n;
+}
+
+int sim_timeseries_check_names(const sim_stats *s, const char *list, sim_err *e)
+{
+    char buf[SIM_RUN_SAMPLE_LIST_BYTES];
+    const char *names[SIM_RUN_MAX_SAMPLED];
+    size_t n = split_names(list, buf, sizeof buf, names, SIM_RUN_MAX_SAMPLED);
+    for (size_t i = 0; i < n; i++) {
+        double v;
+        if (!sim_stats_get(s, names[i], &v))
+            return unknown_name(s, names[i], e);
+    }
+    return 0;
+}
+
 static void write_number(FILE *f, double v)
 {
     if (isnan(v))
@@ -84,10 +121,15 @@ static void on_sample(void *ctx)
         sim_event_notify_at(ts->ev, now + ts->sample_ps);
 }
 
-sim_timeseries *sim_timeseries_create(sim_kernel *k, sim_stats *s, const char *const *names,
-                                      size_t n, uint64_t start_ps, uint64_t end_ps,
-                                      uint64_t sample_ps, const char *path, sim_err *e)
+sim_timeseries *sim_timeseries_create(sim_kernel *k, sim_stats *s, const char *list,
+                                      uint64_t start_ps, uint64_t end_ps, uint64_t sample_ps,
+                                      const char *path, sim_err *e)
 {
+    if (sim_timeseries_check_names(s, list, e) < 0)
+        return NULL;
+    char buf[SIM_RUN_SAMPLE_LIST_BYTES];
+    const char *names[SIM_RUN_MAX_SAMPLED];
+    size_t n = split_names(list, buf, sizeof buf, names, SIM_RUN_MAX_SAMPLED);
     sim_timeseries *ts = sim_xcalloc(1, sizeof *ts);
     ts->k = k;
     ts->s = s;
@@ -96,15 +138,8 @@ sim_timeseries *sim_timeseries_create(sim_kernel *k, sim_stats *s, const char *c
     ts->end_ps = end_ps;
     if (n) {
         ts->names = sim_xcalloc(n, sizeof *ts->names);
-        for (size_t i = 0; i < n; i++) {
-            double v;
-            if (!sim_stats_get(s, names[i], &v)) {
-                unknown_name(s, names[i], e);
-                sim_timeseries_destroy(ts);
-                return NULL;
-            }
+        for (size_t i = 0; i < n; i++)
             ts->names[ts->n++] = sim_xstrdup(names[i]);
-        }
     } else {
         size_t m = sim_stats_metrics(s);
         ts->names = sim_xcalloc(m ? m : 1, sizeof *ts->names);

@@ -27,15 +27,19 @@
 
 typedef struct sim_timeseries sim_timeseries;
 
-/* Samples `names` (any name sim_stats_get knows: counters, histogram summaries such as
- * net.latency_ps.p99, derived values, metrics; n == 0: every metric) of `s` from
- * start_ps, which must be a planned interval boundary (sim_stats_sample_plan with
- * sample_ps), to the planned end_ps, into `path`. NULL with *e set for a name no
- * statistic has (the closest registered one suggested) or a file that cannot be
+/* `list` is run.sample: names separated by commas (spaces around them dropped), at most
+ * SIM_RUN_MAX_SAMPLED in fewer than SIM_RUN_SAMPLE_LIST_BYTES (sim_run_check); any name
+ * sim_stats_get knows (counters, histogram summaries such as net.latency_ps.p99,
+ * derived values, metrics); empty: every metric. -1 with *e set naming the first that
+ * no statistic of `s` has (with the closest registered name). */
+int sim_timeseries_check_names(const sim_stats *s, const char *list, sim_err *e);
+/* Samples the statistics `list` names (as above) of `s` from start_ps, which must be a
+ * planned interval boundary (sim_stats_sample_plan with sample_ps), to the planned
+ * end_ps, into `path`. NULL with *e set for an unknown name or a file that cannot be
  * opened. */
-sim_timeseries *sim_timeseries_create(sim_kernel *k, sim_stats *s, const char *const *names,
-                                      size_t n, uint64_t start_ps, uint64_t end_ps,
-                                      uint64_t sample_ps, const char *path, sim_err *e);
+sim_timeseries *sim_timeseries_create(sim_kernel *k, sim_stats *s, const char *list,
+                                      uint64_t start_ps, uint64_t end_ps, uint64_t sample_ps,
+                                      const char *path, sim_err *e);
 /* Writes the last interval, up to end_ps (where the run stopped), and puts the file in
  * place. */
 int sim_timeseries_finish(sim_timeseries *ts, uint64_t end_ps, sim_err *e);

@@ -13,6 +13,7 @@
 #include "models/nic/partner.h"
 #include "sim/alloc.h"
 #include "traces/pcap_record.h"
+#include "traces/timeline_record.h"
 #include "traces/trace_record.h"
 
 /* The first kind is the default. */
@@ -31,6 +32,8 @@ typedef struct built_system {
     void *model;
     trace_recorder *recorder; /* trace.record */
     pcap_recorder *capture;   /* trace.pcap */
+    sim_timeline *timeline;   /* trace.timeline */
+    sim_kernel *kernel;
 } built_system;
 
 static void systems_register_params(sim_params *p)
@@ -54,6 +57,7 @@ static void systems_register_params(sim_params *p)
     nic_partner_register_params(p);
     trace_record_register_params(p);
     pcap_record_register_params(p);
+    timeline_record_register_params(p);
     for (size_t i = 0; i < N_KINDS; i++)
         if (kinds[i]->register_params)
             kinds[i]->register_params(p);
@@ -69,8 +73,16 @@ static const sys_kind *kind_of(const sim_params *p)
 static int systems_check(const sim_params *p, sim_err *e)
 {
     const sys_kind *k = kind_of(p);
+    if (!k->has_nic && *sim_params_string(p, "trace.pcap")) {
+        sim_err_set(e, "trace.pcap: workload.kind = %s has no NIC, so no wire to capture "
+                       "(the kinds with one: nic, paths)",
+                    k->name);
+        sim_params_add_origins(p, e);
+        return -1;
+    }
     if (sim_run_check(p, e) < 0 || trace_record_check(p, e) < 0 ||
-        pcap_record_check(p, e) < 0 || (k->check && k->check(p, e) < 0)) {
+        pcap_record_check(p, e) < 0 || timeline_record_check(p, e) < 0 ||
+        (k->check && k->check(p, e) < 0)) {
         sim_params_add_origins(p, e);
         return -1;
     }
@@ -84,8 +96,10 @@ static void *systems_build(const sim_ctx *ctx, sim_err *e)
     pcap_recorder *cap;
     if (trace_recorder_start(ctx, &rec, e) < 0)
         return NULL;
-    if (pcap_recorder_start(ctx, &cap, e) < 0) {
+    sim_timeline *tl = NULL;
+    if (pcap_recorder_start(ctx, &cap, e) < 0 || timeline_record_start(ctx, &tl, e) < 0) {
         trace_recorder_finish(rec);
+        pcap_recorder_finish(cap);
         return NULL;
     }
     sys_observers obs = {0};
@@ -99,10 +113,12 @@ static void *systems_build(const sim_ctx *ctx, sim_err *e)
         obs.nic_wire = pcap_recorder_on_wire;
         obs.nic_wire_ctx = cap;
     }
+    obs.timeline = tl;
     void *model = k->build(ctx, &obs, e);
     if (!model) {
         trace_recorder_finish(rec);
         pcap_recorder_finish(cap);
+        timeline_record_finish(tl, ctx->kernel);
         return NULL;
     }
     built_system *s = sim_xcalloc(1, sizeof *s);
@@ -110,6 +126,8 @@ static void *systems_build(const sim_ctx *ctx, sim_err *e)
     s->model = model;
     s->recorder = rec;
     s->capture = cap;
+    s->timeline = tl;
+    s->kernel = ctx->kernel;
     return s;
 }
 
@@ -119,6 +137,7 @@ static void systems_destroy(void *sys)
     s->kind->destroy(s->model);
     trace_recorder_finish(s->recorder);
     pcap_recorder_finish(s->capture);
+    timeline_record_finish(s->timeline, s->kernel);
     free(s);
 }
 

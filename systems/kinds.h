@@ -31,6 +31,7 @@ typedef struct sys_kind {
      * several joined by ", "), so the reference says when each is there. NULL-ended; may
      * be NULL. */
     const char *const *variants;
+    bool has_nic; /* builds the NIC (nic_setup.h): trace.pcap has a wire to capture */
 } sys_kind;
 
 extern const sys_kind sys_kind_dma;   /* systems/dma.c */

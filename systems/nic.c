@@ -584,4 +584,5 @@ const sys_kind sys_kind_nic = {
     .build = nicload_build,
     .destroy = nicload_destroy,
     .variants = nicload_variants,
+    .has_nic = true,
 };

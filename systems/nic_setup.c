@@ -21,6 +21,8 @@ int nic_setup_plug(platform *pf, const sim_ctx *ctx, unsigned vfs, nic **out, si
         return -1;
     if (pf->obs.nic_wire)
         nic_set_wire_tap(*out, pf->obs.nic_wire, pf->obs.nic_wire_ctx);
+    if (pf->obs.timeline)
+        nic_set_timeline(*out, pf->obs.timeline);
     uint64_t mmio_base = nic_caps_of(p).mmio_base;
     if (!platform_boot(pf, mmio_base, PLATFORM_MMIO_WINDOW_BYTES, e))
         return -1;

@@ -794,6 +794,10 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
     path_offloads_load(p, io->off);
 
     io->cpu = cpu_create(p, ctx->stats);
+    if (obs && obs->timeline) {
+        cpu_set_timeline(io->cpu, obs->timeline);
+        iopath_set_timeline(io, obs->timeline);
+    }
     io->hv = hv_create(p, ctx->stats, io->cpu);
     io->halt = halt_create(p, ctx->stats, io->cpu, io->hv, io->kernel);
     hv_set_halt(io->hv, io->halt);
@@ -867,4 +871,5 @@ const sys_kind sys_kind_paths = {
     .build = paths_build,
     .destroy = paths_destroy,
     .variants = paths_variants,
+    .has_nic = true,
 };

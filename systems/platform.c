@@ -61,6 +61,8 @@ platform *platform_create(const sim_ctx *ctx, const sys_observers *obs, bool wit
     pf->mem = mem_create(p, ctx->stats);
     pf->pm = mem_phys_create();
     pf->link = pcie_link_create(p, ctx->stats, "pcie");
+    if (pf->obs.timeline)
+        pcie_link_set_timeline(pf->link, pf->obs.timeline, "pcie");
     pf->rc = pcie_rc_create(p, ctx->stats, pf->link, pf->mem);
     if (pf->obs.rc_request)
         pcie_rc_set_observer(pf->rc, pf->obs.rc_request, pf->obs.rc_request_ctx);

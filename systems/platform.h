@@ -67,6 +67,7 @@ typedef struct sys_observers {
     /* every frame on a NIC's wire, both ways (a nic_wire_tap_fn: models/nic/nic.h) */
     void (*nic_wire)(void *ctx, bool to_wire, const struct nic_pkt *p, uint64_t t_ps);
     void *nic_wire_ctx;
+    sim_timeline *timeline; /* trace.timeline: the components' slices; NULL when off */
 } sys_observers;
 
 /* ---- The platform ------------------------------------------------------------------------ */

@@ -657,9 +657,9 @@ static void register_stats(replay *r, sim_stats *st)
     C(map_failures, "pages a map record could not map (beyond the address width, out of "
                     "table memory, no such host memory)");
     C(read_errors, "the trace could not be read to its end");
-    C(cut_dmas, "DMA records whose later parts would have completed more than run.duration_us "
-                "after the run's end (not simulated; their bytes not counted, no latency "
-                "recorded)");
+    C(cut_dmas, "DMA records stopped where their next part would arrive or complete more than "
+                "run.duration_us after the run's end (the parts after it are not simulated nor "
+                "their bytes counted; no latency recorded)");
 #undef C
     r->latency = sim_stats_hist(st, "trace.latency_ps", "ps",
                                 "DMA record at the root complex to its completion");

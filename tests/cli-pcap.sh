@@ -67,6 +67,9 @@ expect 0 "wire\.pcap: [0-9]+ frames after the first 10 \(trace\.pcap_frames\) we
     bad "the capped capture"
 expect 2 "trace\.pcap = x/wire\.pcap: a file name in each point's folder" "a path is refused" -- \
     "$IOVSIM" run "$WL" --set trace.pcap=x/wire.pcap --out "$OUT/x" -q
+printf '[workload]\nkind = dma\n[trace]\npcap = w.pcap\n' >"$OUT/dma.ini"
+expect 2 "trace\.pcap: workload\.kind = dma has no NIC" "a kind without a NIC is refused" -- \
+    "$IOVSIM" run "$OUT/dma.ini" --out "$OUT/y" -q
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

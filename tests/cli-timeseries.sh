@@ -45,6 +45,13 @@ sum=$(col "$TS" net.delivered | awk '{ s += $1 } END { print s }')
 col "$TS" pcie_up_util | awk '{ if ($1 < 0 || $1 > 1) bad = 1; if ($1 > 0) seen = 1 } END { exit bad || !seen }' &&
     ok "a utilisation stays within [0, 1] in every interval" || bad "pcie_up_util rows: $(col "$TS" pcie_up_util | tr '\n' ' ')"
 
+# A window that does not divide into intervals ends with a shorter one, its work in it.
+expect 0 "" "a window of 200 us in 30 us intervals" -- "$IOVSIM" run "$WL" --set run.sample_us=30 \
+    --set run.sample=pcie_up_util --out "$OUT/odd" -q --no-plots
+last=$(tail -n 1 "$OUT/odd/points/0000/timeseries.csv")
+[ "${last%%,*}" = 220 ] && awk -v v="${last#*,}" 'BEGIN { exit !(v > 0 && v <= 1) }' &&
+    ok "the last, 20 us interval has its utilisation ($last)" || bad "the last interval: $last"
+
 # Sampling only reads: the results are the same without it.
 expect 0 "" "the same run without sampling" -- "$IOVSIM" run "$WL" --out "$OUT/n" -q --no-plots
 diff <(cut -d, -f1- "$OUT/s/results.csv") <(cut -d, -f1- "$OUT/n/results.csv") >/dev/null &&
@@ -77,9 +84,22 @@ expect 2 "run\.sample_us = 500 is longer than run\.duration_us = 200" "an interv
     "$IOVSIM" run "$WL" --set run.sample_us=500 --out "$OUT/x2" -q
 expect 2 "at most 100000" "too many intervals" -- \
     "$IOVSIM" run "$WL" --set run.sample_us=0.001 --out "$OUT/x3" -q
-expect 1 "no statistic is named 'throughput_gbsp' \(did you mean .throughput_gbps.\?\).*set at --set" \
-    "an unknown name, the closest suggested, where it was set" -- \
+expect 2 "run\.sample = throughput_gbsp set at --set" \
+    "an unknown name is refused before anything runs, where it was set" -- \
     "$IOVSIM" run "$WL" --set run.sample=throughput_gbsp --out "$OUT/x4" -q --no-plots
+grep -q "no statistic is named 'throughput_gbsp' (did you mean 'throughput_gbps'?)" "$OUT/err" &&
+    ok "... with the closest name" || bad "... with the closest name"
+# A timeseries plot the workload itself cannot draw is refused (with --set only, it is
+# a note: the file as written draws it).
+sed '/^sample_us = 25$/d; /^sample = /d' "$WL" >"$OUT/nosample.ini"
+expect 2 "plot 'rate': a timeseries plot draws the points' timeseries\.csv: set run\.sample_us" \
+    "a timeseries plot without sampling" -- "$IOVSIM" run "$OUT/nosample.ini" --out "$OUT/x6" -q
+sed 's/^sample = .*/sample = pcie_up_util/' "$WL" >"$OUT/other.ini"
+expect 2 "plot 'rate': y = throughput_gbps is not sampled \(run\.sample = pcie_up_util\)" \
+    "a timeseries plot of a column not sampled" -- "$IOVSIM" run "$OUT/other.ini" --out "$OUT/x7" -q
+sed '/^sample = /d; s/^y = throughput_gbps$/y = throughput_gbsp/' "$WL" >"$OUT/typo.ini"
+expect 2 "plot 'rate': no metric 'throughput_gbsp'" "every metric sampled: y must be a metric" -- \
+    "$IOVSIM" run "$OUT/typo.ini" --out "$OUT/x8" -q
 printf '[plot bad]\nkind = timeseries\nx = traffic.vms\ny = throughput_gbps\n' >>"$WL"
 expect 2 "a timeseries plot's x is time" "a timeseries plot with an x" -- \
     "$IOVSIM" run "$WL" --out "$OUT/x5" -q

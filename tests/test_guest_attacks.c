@@ -600,8 +600,13 @@ static void reset_under_dma(gfx *g, bool disable_vfs)
     uint64_t next = own_buf(g, (unsigned)a0.rx_frames + 2);
     mem_phys_fill(g->pp.pf->pm, next, 0, own_buf(g, g->entries - 1) - next);
     g->watching = true; /* nothing allowed: ok_lo = ok_hi = 0 */
+    /* A mailbox message left behind, its request pending. */
+    nic *n = g->pp.nic;
+    uint64_t t = sim_now_ps(g->r.k);
+    nic_mmio_write(n, t, nic_fn_bar(n, fn, NIC_BAR_REGS) + NIC_REG_VFMBMEM(3), 4, 0x5ec7e7u);
+    nic_mmio_write(n, t, nic_fn_bar(n, fn, NIC_BAR_REGS) + NIC_REG_VFMAILBOX, 4,
+                   NIC_VFMAILBOX_REQ);
     if (disable_vfs) {
-        nic *n = g->pp.nic;
         pfdrv_env pe = {g->r.k, n, g->pp.pf->bus, PLATFORM_DEVICE_RID,
                         nic_caps_of(g->r.p).mmio_base, PLATFORM_MMIO_WINDOW_BYTES};
         pfdrv *host = pfdrv_create(g->r.p, &pe);
@@ -616,6 +621,14 @@ static void reset_under_dma(gfx *g, bool disable_vfs)
         host_flr(g, fn);
         ck_assert_uint_eq(nic_fn_get_counters(g->pp.nic, fn).flrs, a0.flrs + 1);
     }
+    /* Nothing of the mailbox either: its memory reads 0 and a new request is not taken
+     * for the old one still pending. */
+    t = sim_now_ps(g->r.k);
+    uint64_t bar = nic_fn_bar(n, fn, NIC_BAR_REGS);
+    ck_assert_uint_eq(nic_mmio_read(n, t, bar + NIC_REG_VFMBMEM(3), 4), 0);
+    uint64_t busy = nic_fn_get_counters(n, fn).mbx_busy;
+    nic_mmio_write(n, t, bar + NIC_REG_VFMAILBOX, 4, NIC_VFMAILBOX_REQ);
+    ck_assert_uint_eq(nic_fn_get_counters(n, fn).mbx_busy, busy);
     run_us(g, 60);
     ck_assert_uint_eq(g->watched, 0);
     ck_assert(!stamped_at(g, next));
@@ -651,6 +664,13 @@ START_TEST(test_flr_under_dma)
     ck_assert_uint_gt(g.watched, 8);
     ck_assert_uint_eq(g.watched_outside, 0);
     ck_assert_uint_eq(g.rx.desc[0].status, NIC_DESC_OK);
+    /* Initiate FLR is bit 7 of Device Control's high byte: a one-byte write resets too. */
+    pcie_cfg *c = nic_fn_cfg(g.pp.nic, fn);
+    uint8_t exp = pcie_cfg_find_capability(c, PCIE_CAP_ID_EXP);
+    uint64_t flrs = nic_fn_get_counters(g.pp.nic, fn).flrs;
+    pcie_cfg_bus_write(g.pp.pf->bus, nic_fn_rid(g.pp.nic, fn), (uint16_t)(exp + PCIE_EXP_DEVCTL + 1),
+                       1, PCIE_EXP_DEVCTL_FLR >> 8);
+    ck_assert_uint_eq(nic_fn_get_counters(g.pp.nic, fn).flrs, flrs + 1);
     gfx_free(&g);
 }
 END_TEST

@@ -366,6 +366,25 @@ START_TEST(test_interval_view)
     sim_stats_interval_begin(s, m, 5000);
     ck_assert(sim_stats_get(s, "a.busy_ps", &v) && v == 500);
     sim_stats_interval_end(s, m);
+    /* An interval that ends inside a slot (a window that does not divide, a run stopped
+     * early) reads that slot's work too. */
+    sim_stats_interval_begin(s, m, 4600);
+    ck_assert(sim_stats_get(s, "a.busy_ps", &v) && v == 500);
+    sim_stats_interval_end(s, m);
+    /* A statistic registered after the mark was made (a VF enabled mid-run) reads as it
+     * is in the interval it appears in, and by intervals from the next take on. */
+    uint64_t late = 0;
+    sim_stats_counter(s, "b.late", &late, "");
+    late = 4;
+    sim_stats_interval_begin(s, m, 5000);
+    ck_assert(sim_stats_get(s, "b.late", &v) && v == 4);
+    sim_stats_interval_end(s, m);
+    sim_stats_mark_take(s, m, 5000);
+    late = 6;
+    sim_stats_interval_begin(s, m, 5000);
+    ck_assert(sim_stats_get(s, "b.late", &v) && v == 2);
+    sim_stats_interval_end(s, m);
+    ck_assert_uint_eq(late, 6);
     sim_stats_mark_destroy(m);
     sim_stats_destroy(s);
 }

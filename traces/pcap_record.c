@@ -35,8 +35,8 @@ static const sim_param_def pcap_record_params[] = {
      "name in the point's results folder (tcpdump -r and Wireshark read it)",
      SIM_AT(pcap_record_cfg, file)},
     {"trace.pcap_frames", SIM_PARAM_UINT, "1000000", "1..100000000", "frames",
-     "Most frames trace.pcap keeps (they are sorted by time at the end of the point; later "
-     "ones are counted on stderr, not kept)",
+     "Most frames trace.pcap keeps: the first booked (they are sorted by time at the end of "
+     "the point; those booked after are counted on stderr, not kept)",
      SIM_AT(pcap_record_cfg, max_frames)},
 };
 

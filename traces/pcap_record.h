@@ -5,10 +5,11 @@
  *
  * Timing: a frame is stamped when its last bit leaves the port (sent) or arrives at it
  * (received), the point a capture at the port would see it, in simulated time from 0.
- * The model books frames ahead of its clock, so the recorder keeps them (at most
- * trace.pcap_frames; later ones are counted, not kept) and writes them in time order
- * when the point ends, ties in the order they were booked: the file is the same on
- * both kernels.
+ * The model books frames ahead of its clock, so the recorder keeps them (the first
+ * trace.pcap_frames booked; those booked after are counted, not kept, and may include
+ * a few stamped earlier than the last kept) and writes them in time order when the
+ * point ends, ties in the order they were booked: the file is the same on both
+ * kernels.
  *
  * Content: the model's frames carry addresses, VLAN, length and flow, not bytes. Each
  * is written as the headers those imply: Ethernet (the frame's MACs; an 802.1Q tag

@@ -681,8 +681,30 @@ static uint64_t grant_unmap(const exec *x, iopath_item *it, uint64_t t)
 
 /* ---------------------------------------------------------------- steps */
 
+static uint64_t exec_steps_from(const exec *x, const path_stage *d, const path_step *first,
+                                iopath_item *it, uint64_t t, path_when when, bool one_frame);
+
+/* The stage's steps from `first` for the item; a followed packet's turn in the stage is a
+ * slice named for the stage on its core's track of group "stages" (trace.timeline). */
 static uint64_t exec_from(const exec *x, const path_stage *d, const path_step *first,
                           iopath_item *it, uint64_t t, path_when when, bool one_frame)
+{
+    uint32_t id = it ? it->pkt.trace_id : 0; /* per-wake steps have no item */
+    uint64_t end = exec_steps_from(x, d, first, it, t, when, one_frame);
+    iopath *io = x->io;
+    if (id && io->tl && sim_timeline_wants(io->tl, t, end)) {
+        if (!io->tl_stage[x->core]) {
+            char name[32];
+            snprintf(name, sizeof name, "core %u", x->core);
+            io->tl_stage[x->core] = sim_timeline_track(io->tl, "stages", name);
+        }
+        sim_timeline_slice(io->tl, io->tl_stage[x->core], d->name, t, end - t, id);
+    }
+    return end;
+}
+
+static uint64_t exec_steps_from(const exec *x, const path_stage *d, const path_step *first,
+                                iopath_item *it, uint64_t t, path_when when, bool one_frame)
 {
     iopath *io = x->io;
     bool away = false; /* the packet went elsewhere (a VM behind the switch, a stage) */
@@ -877,6 +899,9 @@ static iopath_item next_item(iopath *io, iopath_lane *ln, bool rr, uint64_t t)
     iopath_item it = {.pkt = {.dst_mac = s->dst_mac,
                               .src_mac = ln->mac,
                               .born_ps = s->interval_ps ? s->next_ps : t,
+                              .trace_id = io->tl ? sim_timeline_packet_id(
+                                                       io->tl, s->interval_ps ? s->next_ps : t)
+                                                 : 0,
                               /* rr and TCP-like: a connection per lane, whose flow
                                * hash steers what comes back to the lane's own queue */
                               .flow = rr || io->msg_bytes ? ln->idx : s->flow,
@@ -1106,8 +1131,17 @@ void iopath_start(iopath *io, uint64_t t_ps)
     }
 }
 
+void iopath_set_timeline(iopath *io, sim_timeline *tl)
+{
+    io->tl = tl;
+    free(io->tl_stage);
+    io->tl_stage = tl ? sim_xcalloc(cpu_cores(io->cpu), sizeof *io->tl_stage) : NULL;
+}
+
 void iopath_destroy_stages(iopath *io)
 {
+    free(io->tl_stage);
+    io->tl_stage = NULL;
     for (unsigned i = 0; io->dq && i < io->ndq; i++) {
         iopath_zc_destroy(io->dq[i]->zc);
         io->dq[i]->zc = NULL;

@@ -244,6 +244,8 @@ struct iopath {
     iopath_drvq **host_q;      /* the host's (or driver domain's) PF queues */
     unsigned nhost_q;
     sim_hist *lat;             /* application latency, registered by the system */
+    sim_timeline *tl;          /* trace.timeline, NULL when off (iopath_set_timeline) */
+    unsigned *tl_stage;        /* per core: its track of followed packets' stages */
     /* kept by the engine */
     /* TCP-like: payload per frame, frames per segment the stack builds, frames GRO
      * merges at most */
@@ -251,6 +253,10 @@ struct iopath {
     iopath_counters c;
 };
 
+/* trace.timeline: packets born from now on are followed one in its `every` (an id in
+ * their nic_pkt), and their turns in stages are slices (group "stages", a track per
+ * core); the CPU's, the NIC's and the link's own slices come from those components. */
+void iopath_set_timeline(iopath *io, sim_timeline *tl);
 /* Creates each VM's stage threads and sender (events and queues). */
 void iopath_build_stages(iopath *io);
 void iopath_destroy_stages(iopath *io);

@@ -585,6 +585,14 @@ static void fn_pool_defaults(nic *n, nic_fn *f)
 
 /* ---------------------------------------------------------------- Device Control */
 
+/* A VF's mailbox as a reset or a new VF finds it: empty, nothing pending. */
+static void fn_mailbox_reset(nic_fn *f)
+{
+    memset(f->mbx, 0, sizeof f->mbx);
+    f->ral = 0;
+    f->mbx_busy_ps = 0;
+}
+
 /* Function Level Reset (PCIe 5.0 6.6.2; a VF's, SR-IOV 1.1 2.2.2): the function forgets
  * what software gave it. Its queues lose their rings, heads and tails, its vectors
  * their MSI-X entries (masked), its mailbox memory and pending request; the frames
@@ -593,24 +601,38 @@ static void fn_pool_defaults(nic *n, nic_fn *f)
  * this instant. Its configuration space returns to reset values (Bus Master Enable
  * off, MSI-X disabled); the host restores what it saved, as Linux's
  * pci_reset_function does around pcie_flr. A VF's pool settings (MAC, port VLAN,
- * anti-spoofing, rate) are the PF's and stay. A PF's reset also clears VF Enable:
- * its VFs go away. DMA issued before the reset still completes, within the link's
- * latency, long before the 100 ms software waits (pcie_flr's msleep(100)) before it
- * uses the function again. */
+ * anti-spoofing, rate) are the PF's and stay. A PF's reset also clears VF Enable
+ * (its VFs go away) and its VMDq pools' filters. DMA issued before the reset still
+ * completes, within the link's latency, long before the 100 ms software waits
+ * (pcie_flr's msleep(100)) before it uses the function again. */
 static void fn_flr(nic *n, nic_fn *f)
 {
     unsigned first = f->nq ? (unsigned)(f->txq - n->txq) : 0, nq = f->nq;
-    if (f->idx == NIC_PF)
+    if (f->idx == NIC_PF) {
         pcie_sriov_reset(n->sriov);
+        for (unsigned i = 0; i < NIC_VMDQ_FILTERS; i++)
+            nic_vmdq_set(n->vmdq, i, 0, 0, 0, NULL);
+    }
     fn_release_queues(n, f);
     fn_attach_queues(n, f, first, nq);
     f->gen++;
-    memset(f->mbx, 0, sizeof f->mbx);
-    f->ral = 0;
-    f->mbx_busy_ps = 0;
+    fn_mailbox_reset(f);
     pcie_cfg_reset(f->cfg);
     fn_set_limits(n, f);
     f->ctr->flrs++;
+}
+
+/* The bits of the 16-bit register at reg that write w wrote (value as written, before
+ * the masks); 0 in the bytes it did not cover. */
+static uint32_t written16(const pcie_cfg_write_info *w, uint16_t reg)
+{
+    uint32_t v = 0;
+    for (unsigned b = 0; b < 2; b++) {
+        unsigned at = reg + b;
+        if (at >= w->off && at < (unsigned)w->off + w->size)
+            v |= (w->value >> (8u * (at - w->off)) & 0xffu) << (8u * b);
+    }
+    return v;
 }
 
 /* Device Control written: Initiate FLR resets the function; every function's DMA
@@ -624,9 +646,8 @@ static void on_devctl(pcie_cfg *c, const pcie_cfg_write_info *w, void *ctx)
     uint16_t reg = (uint16_t)(fn->exp + PCIE_EXP_DEVCTL);
     if (!pcie_cfg_write_touches(w, reg, 2))
         return;
-    /* Initiate FLR reads 0: the request is the value written. */
-    unsigned shift = 8u * (unsigned)(reg - w->off);
-    if (reg >= w->off && (w->value >> shift & PCIE_EXP_DEVCTL_FLR)) {
+    /* Initiate FLR reads 0: the request is the value written, in whichever byte. */
+    if (written16(w, reg) & PCIE_EXP_DEVCTL_FLR) {
         fn_flr(n, fn);
         return;
     }
@@ -687,6 +708,7 @@ static bool vf_create(void *ctx, unsigned i, uint16_t rid)
     f->present = true;
     f->gen++;
     f->mac = 0;
+    fn_mailbox_reset(f); /* nothing of a VF that had this number before */
     fn_pool_defaults(n, f);
     fn_attach_queues(n, f, c->pf_queues + i * c->queues_per_vf, c->queues_per_vf);
     register_fn_stats(n, 1 + i);
@@ -890,10 +912,41 @@ void nic_set_wire_tap(nic *n, nic_wire_tap_fn fn, void *ctx)
     n->tap_ctx = ctx;
 }
 
+void nic_set_timeline(nic *n, sim_timeline *tl)
+{
+    n->tl = tl;
+    if (tl) {
+        n->tl_wire[0] = sim_timeline_track(tl, "nic", "wire out");
+        n->tl_wire[1] = sim_timeline_track(tl, "nic", "wire in");
+    }
+}
+
+void nic_timeline_queue(nic_q *q, const char *what, uint64_t start_ps, uint64_t end_ps,
+                        uint32_t packet)
+{
+    nic *n = q->nic;
+    if (!sim_timeline_wants(n->tl, start_ps, end_ps))
+        return;
+    if (!q->tl_track) {
+        char name[48];
+        if (q->fn->idx == NIC_PF)
+            snprintf(name, sizeof name, "pf q%u %s", q->qi, q->is_tx ? "tx" : "rx");
+        else
+            snprintf(name, sizeof name, "vf%u q%u %s", q->fn->idx - 1, q->qi, q->is_tx ? "tx" : "rx");
+        q->tl_track = sim_timeline_track(n->tl, "nic", name);
+    }
+    sim_timeline_slice(n->tl, q->tl_track, what, start_ps, end_ps - start_ps, packet);
+}
+
 void nic_wire_rx(nic *n, const nic_pkt *p, uint64_t arrival_ps)
 {
     if (n->tap)
         n->tap(n->tap_ctx, false, p, arrival_ps);
+    if (n->tl) {
+        uint64_t wire = nic_frame_wire_ps(n, p->len_bytes);
+        uint64_t from = arrival_ps > wire ? arrival_ps - wire : 0;
+        sim_timeline_slice(n->tl, n->tl_wire[1], "frame in", from, arrival_ps - from, p->trace_id);
+    }
     nic_frame *fr = nic_frame_alloc(n);
     fr->pkt = *p;
     fr->src_fn = -1;

@@ -105,7 +105,9 @@ typedef struct nic_pkt {
     uint16_t len_bytes; /* the Ethernet frame including FCS */
     uint16_t vlan;      /* 802.1Q VLAN ID; 0 = untagged */
     uint8_t kind;       /* nic_pkt_kind */
+    uint32_t trace_id;  /* trace.timeline's id of a followed packet; 0: not followed */
 } nic_pkt;
+_Static_assert(sizeof(nic_pkt) == 40, "a frame's record stays five words (rings copy it)");
 
 /* Host-side bytes of a frame: without its FCS, which the NIC adds and strips. */
 static inline uint32_t nic_pkt_host_bytes(uint16_t len_bytes)
@@ -279,6 +281,11 @@ void nic_wire_rx(nic *n, const nic_pkt *p, uint64_t arrival_ps);
  * which is not always time order. It only looks. */
 typedef void (*nic_wire_tap_fn)(void *ctx, bool to_wire, const nic_pkt *p, uint64_t t_ps);
 void nic_set_wire_tap(nic *n, nic_wire_tap_fn fn, void *ctx);
+/* trace.timeline: in group "nic", a slice per frame on the wire out and in (its wire
+ * time) and per frame a queue moves (a transmit queue's data read, a receive queue's
+ * data write, from the descriptor's turn to the DMA's end), on a track per queue made
+ * when it first moves a frame; followed packets joined to their flow. */
+void nic_set_timeline(nic *n, sim_timeline *tl);
 double nic_line_gbps(const nic *n);
 /* Wire time of a frame (with FCS) at the line rate: preamble + frame + IFG. */
 uint64_t nic_frame_wire_ps(const nic *n, uint32_t frame_bytes);

@@ -69,6 +69,7 @@ typedef struct nic_q {
     struct nic_fn *fn;
     unsigned qi;  /* the function's queue number */
     bool is_tx;
+    unsigned tl_track; /* trace.timeline: its track, 0 until it first moves a frame */
     uint32_t gen; /* bumped when the queue is (re)assigned or reset */
     nic_ring *ring;
     uint32_t n;
@@ -216,6 +217,8 @@ struct nic {
     void *sink_ctx;
     nic_wire_tap_fn tap;
     void *tap_ctx;
+    sim_timeline *tl; /* trace.timeline, NULL when off */
+    unsigned tl_wire[2]; /* tracks: the wire out, in */
     /* receive */
     nic_veb *veb;
     nic_vmdq *vmdq; /* the PF's VMDq pools */
@@ -246,6 +249,9 @@ void nic_mbx_deliver(nic *n, void *msg, uint64_t now);
 /* regs.c: the function's receive queues RSS spreads over (with a ring; the PF's outside
  * its VMDq pools), after a queue or a pool changed. */
 void nic_fn_rx_map_update(nic_fn *f);
+/* trace.timeline: a slice `what` on q's track (made on first use). */
+void nic_timeline_queue(nic_q *q, const char *what, uint64_t start_ps, uint64_t end_ps,
+                        uint32_t packet);
 
 /* vmdq.c: the PF's VMDq filter registers (NIC_REG_VMDQ, filter i). */
 void nic_vmdq_reg_write(nic *n, unsigned i, uint32_t reg, uint32_t v);

@@ -7,6 +7,7 @@
 #include "sim/alloc.h"
 #include "sim/kernel.h"
 #include "sim/resv.h"
+#include "sim/timeline.h"
 #include "sim/tq.h"
 
 /* Flow-control classes (Base Spec 2.6.1). */
@@ -38,7 +39,18 @@ struct pcie_link {
     uint64_t latency_ps;
     uint64_t fc_update_ps;
     link_dir dir[2];
+    sim_timeline *tl; /* trace.timeline, NULL when off */
+    unsigned tl_track[2];
 };
+
+void pcie_link_set_timeline(pcie_link *l, sim_timeline *tl, const char *name)
+{
+    l->tl = tl;
+    if (tl) {
+        l->tl_track[PCIE_UP] = sim_timeline_track(tl, name, "upstream (device to host)");
+        l->tl_track[PCIE_DOWN] = sim_timeline_track(tl, name, "downstream (host to device)");
+    }
+}
 
 _Static_assert(PCIE_GEN_MAX == 6, "pcie.gen's range below says 1..6");
 
@@ -284,6 +296,8 @@ uint64_t pcie_link_send_ex(pcie_link *l, pcie_dir d, uint64_t ready_ps, enum pci
     uint64_t start = sim_resv_book(&ld->wire, go, occupancy);
     ld->wire_wait_ps += start - go;
     sim_busy_add(&ld->busy, start, occupancy);
+    if (l->tl)
+        sim_timeline_slice(l->tl, l->tl_track[d], pcie_tlp_type_name(t), start, occupancy, 0);
     if (start_ps)
         *start_ps = start;
     ld->tlps++;

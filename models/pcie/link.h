@@ -27,6 +27,7 @@
 #include "sim/err.h"
 #include "sim/params.h"
 #include "sim/stats.h"
+#include "sim/timeline.h"
 
 typedef enum pcie_dir {
     PCIE_UP = 0,   /* device -> root complex */
@@ -58,6 +59,9 @@ pcie_link_cfg pcie_link_cfg_from_params(const sim_params *p);
 /* `name` prefixes the stats ("pcie" gives pcie.up.tlps, ...). */
 pcie_link *pcie_link_create(const sim_params *p, sim_stats *stats, const char *name);
 void pcie_link_destroy(pcie_link *l);
+/* trace.timeline: every TLP from now on is a slice, named by its type, from its start
+ * on the wire for its occupancy, on the track of its direction in group `name`. */
+void pcie_link_set_timeline(pcie_link *l, sim_timeline *tl, const char *name);
 const pcie_link_cfg *pcie_link_config(const pcie_link *l);
 
 /* Sends one TLP on direction d, ready at ready_ps: waits for credit and for the wire,
