@@ -179,3 +179,11 @@ int sim_remove_tree(const char *path, sim_err *e)
         return sim_err_set(e, "cannot remove %s: %s", remove_failed, strerror(remove_failed_errno));
     return 0;
 }
+
+int sim_point_file_name_check(const char *param, const char *file, sim_err *e)
+{
+    if (*file && (strchr(file, '/') || !strcmp(file, ".") || !strcmp(file, "..")))
+        return sim_err_set(e, "%s = %s: a file name in each point's folder, without folders",
+                           param, file);
+    return 0;
+}

@@ -33,6 +33,11 @@ void sim_file_abort(sim_file *sf);
 const char *sim_files_failure(void);
 void sim_files_note_failure(const char *msg);
 
+/* A file a point writes into its own folder, named by parameter `param`: a plain file
+ * name (no folder of its own, not "." or ".."); -1 with *e set naming the parameter
+ * otherwise. An empty name (the file is off) passes. */
+int sim_point_file_name_check(const char *param, const char *file, sim_err *e);
+
 /* mkdir -p; -1 with *e set naming the folder that could not be made. */
 int sim_mkdirs(const char *path, sim_err *e);
 

@@ -116,6 +116,14 @@ static void run_us(gfx *g, double us)
 
 static uint64_t vm_base(unsigned vm) { return PLATFORM_VM_BASE + vm * PLATFORM_VM_SPAN; }
 
+/* The host's PF driver bound to the system's PF (the caller destroys it). */
+static pfdrv *host_pf_driver(gfx *g)
+{
+    pfdrv_env pe = {g->r.k, g->pp.nic, g->pp.pf->bus, PLATFORM_DEVICE_RID,
+                    nic_caps_of(g->r.p).mmio_base, PLATFORM_MMIO_WINDOW_BYTES};
+    return pfdrv_create(g->r.p, &pe);
+}
+
 /* Where the attacker keeps its own rings and buffers for EVIL_Q: its VM's I/O memory,
  * past what its honest driver uses (queue pair 0's), within the 2 MiB guest page its
  * domain maps. */
@@ -511,9 +519,7 @@ START_TEST(test_forbidden_frames)
     gfx_params(&g, "stream_tx");
     gfx_build(&g);
     nic *n = g.pp.nic;
-    pfdrv_env pe = {g.r.k, n, g.pp.pf->bus, PLATFORM_DEVICE_RID, nic_caps_of(g.r.p).mmio_base,
-                    PLATFORM_MMIO_WINDOW_BYTES};
-    pfdrv *host = pfdrv_create(g.r.p, &pe);
+    pfdrv *host = host_pf_driver(&g);
     uint64_t t = sim_now_ps(g.r.k), done = 0;
     ck_assert_int_eq(pfdrv_set_vf_vlan(host, t, ATTACKER, 10, NULL), 0);
     ck_assert_int_eq(pfdrv_set_vf_vlan(host, t, VICTIM, 20, &done), 0);
@@ -607,9 +613,7 @@ static void reset_under_dma(gfx *g, bool disable_vfs)
     nic_mmio_write(n, t, nic_fn_bar(n, fn, NIC_BAR_REGS) + NIC_REG_VFMAILBOX, 4,
                    NIC_VFMAILBOX_REQ);
     if (disable_vfs) {
-        pfdrv_env pe = {g->r.k, n, g->pp.pf->bus, PLATFORM_DEVICE_RID,
-                        nic_caps_of(g->r.p).mmio_base, PLATFORM_MMIO_WINDOW_BYTES};
-        pfdrv *host = pfdrv_create(g->r.p, &pe);
+        pfdrv *host = host_pf_driver(g);
         unsigned vfs = nic_num_vfs(n);
         pfdrv_disable_vfs(host);
         ck_assert_uint_eq(nic_num_vfs(n), 0);
@@ -754,9 +758,7 @@ START_TEST(test_mailbox_flood)
     gfx_build(&g);
     nic *n = g.pp.nic;
     /* The host set both VMs' MACs; the victim is trusted to change its own. */
-    pfdrv_env pe = {g.r.k, n, g.pp.pf->bus, PLATFORM_DEVICE_RID, nic_caps_of(g.r.p).mmio_base,
-                    PLATFORM_MMIO_WINDOW_BYTES};
-    pfdrv *host = pfdrv_create(g.r.p, &pe);
+    pfdrv *host = host_pf_driver(&g);
     ck_assert_int_eq(pfdrv_set_vf_trust(host, sim_now_ps(g.r.k), VICTIM, true, NULL), 0);
     pfdrv_destroy(host);
     run_us(&g, 20);

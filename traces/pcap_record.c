@@ -54,12 +54,7 @@ static pcap_record_cfg load(const sim_params *p)
 
 int pcap_record_check(const sim_params *p, sim_err *e)
 {
-    const char *file = load(p).file;
-    if (*file && (strchr(file, '/') || !strcmp(file, ".") || !strcmp(file, "..")))
-        return sim_err_set(e, "trace.pcap = %s: a file name in each point's folder, without "
-                              "folders",
-                           file);
-    return 0;
+    return sim_point_file_name_check("trace.pcap", load(p).file, e);
 }
 
 int pcap_recorder_start(const sim_ctx *ctx, pcap_recorder **out, sim_err *e)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "sim/alloc.h"
+#include "sim/files.h"
 #include "sim/kernel.h"
 
 typedef struct timeline_cfg {
@@ -48,10 +49,8 @@ int timeline_record_check(const sim_params *p, sim_err *e)
     timeline_cfg c = load(p);
     if (!*c.file)
         return 0;
-    if (strchr(c.file, '/') || !strcmp(c.file, ".") || !strcmp(c.file, ".."))
-        return sim_err_set(e, "trace.timeline = %s: a file name in each point's folder, "
-                              "without folders",
-                           c.file);
+    if (sim_point_file_name_check("trace.timeline", c.file, e) < 0)
+        return -1;
     if (c.to_ps <= c.from_ps)
         return sim_err_set(e, "trace.timeline_to_us = %g is not after trace.timeline_from_us "
                               "= %g: the window is empty",

@@ -11,7 +11,22 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sim/run.h"
+#include "systems/kinds.h"
 #include "traces/trace.h"
+
+/* The registry `iovsim run` builds (the run's parameters and every model's), made once
+ * per process. */
+static inline sim_params *fuzz_registry(void)
+{
+    static sim_params *reg;
+    if (!reg) {
+        reg = sim_params_create();
+        sim_run_register_params(reg);
+        systems_ops.register_params(reg);
+    }
+    return reg;
+}
 
 /* The scratch folder, made once per process; removed at exit with what is in it. */
 static char fuzz_dir[64];

@@ -15,17 +15,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define REPLAY_US "20"
 
-static sim_params *registry(void)
-{
-    static sim_params *reg;
-    if (!reg) {
-        reg = sim_params_create();
-        sim_run_register_params(reg);
-        systems_ops.register_params(reg);
-    }
-    return reg;
-}
-
 static void set(sim_params *p, const char *name, const char *value)
 {
     sim_err e;
@@ -53,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t opt = data[0];
     char path[128];
     fuzz_write_file("r.dmat.gz", data + 1, size - 1, path, sizeof path);
-    sim_params *p = sim_params_clone(registry());
+    sim_params *p = sim_params_clone(fuzz_registry());
     set(p, "workload.kind", "trace");
     set(p, "trace.file", path);
     set(p, "run.kernel", "native");

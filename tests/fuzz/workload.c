@@ -18,17 +18,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_OVERRIDES 8
 #define MAX_POINTS 4
 
-static sim_params *registry(void)
-{
-    static sim_params *reg;
-    if (!reg) {
-        reg = sim_params_create();
-        sim_run_register_params(reg);
-        systems_ops.register_params(reg);
-    }
-    return reg;
-}
-
 /* The overrides in text (the part after the mark, NUL-terminated), one a line, into
  * sets, sweeps and zips (pointers into text). Other lines are ignored. */
 static void split_overrides(char *text, const char **sets, size_t *n_sets, const char **sweeps,
@@ -67,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         split_overrides(buf, sets, &n_sets, sweeps, &n_sweeps, zips, &n_zips);
     char path[128];
     fuzz_write_file("w.ini", data, file_len, path, sizeof path);
-    sim_params *reg = registry();
+    sim_params *reg = fuzz_registry();
     sim_err e = {{0}};
     app_workload *w = app_workload_load(path, reg, &e);
     if (w && app_workload_overrides(w, reg, sets, n_sets, sweeps, n_sweeps, zips, n_zips, &e) ==
