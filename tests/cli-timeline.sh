@@ -37,7 +37,8 @@ T="$OUT/p/points/0000/tl.json"
 jq -e '.traceEvents | length > 100' "$T" >/dev/null && ok "the file parses as JSON with events" ||
     bad "the file does not parse: $(jq . "$T" 2>&1 | head -n 2)"
 groups=$(jq -r '[.traceEvents[] | select(.ph == "M" and .name == "process_name") | .args.name] | join(",")' "$T")
-[ "$groups" = "cores,pcie,nic,stages" ] && ok "tracks of cores, PCIe, the NIC and stages" || bad "groups: $groups"
+[ "$groups" = "cores,pcie,iommu,nic,stages" ] && ok "tracks of cores, PCIe, the IOMMU, the NIC and stages" ||
+    bad "groups: $groups"
 jq -e '[.traceEvents[] | select(.ph == "X") | select(.ts + .dur < 1000 or .ts >= 1100)] | length == 0' "$T" >/dev/null &&
     ok "every slice overlaps the window" || bad "slices outside [1000, 1100) us"
 jq -e '[.traceEvents[] | select(.ph == "X" and .name == "MWr")] | length > 0' "$T" >/dev/null &&
@@ -51,6 +52,15 @@ expect 0 "" "the same on SR-IOV" -- "$IOVSIM" run "$WL" --set io.path=sriov --ou
 flow=$(jq -r --argjson id 1 -f "$FLOW" "$OUT/s/points/0000/tl.json")
 [ "$flow" = "app-tx data read frame out frame in data write app-rx" ] &&
     ok "sriov: the guest's stages, the VF's queues and the wire" || bad "sriov flow: $flow"
+
+# The IOMMU's walkers: a DMA benchmark in strict mode walks for its first touches.
+printf '[workload]\nkind = dma\n[iommu]\nmode = strict\n[run]\nkernel = native\nwarmup_us = 0\nduration_us = 20\n[trace]\ntimeline = tl.json\n' >"$OUT/dma.ini"
+expect 0 "" "a DMA run writing its timeline" -- "$IOVSIM" run "$OUT/dma.ini" --out "$OUT/d" -q --no-plots
+walks=$(jq '[.traceEvents[] | select(.ph == "X" and .name == "walk")] | length' "$OUT/d/points/0000/tl.json")
+# (At least as many as the window counted: the walks of time 0 come before the
+# statistics start, and they are in the timeline.)
+[ "$walks" -gt 0 ] && [ "$walks" -ge "$(awk '$1 == "iommu.walks" { print $2 }' "$OUT/d/points/0000/stats.txt")" ] &&
+    ok "each page walk is a slice on its walker's track ($walks)" || bad "walk slices: $walks"
 
 # One packet in N is followed.
 ids() { jq '[.traceEvents[] | select(.ph == "s") | .id] | length' "$1"; }

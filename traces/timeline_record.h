@@ -1,7 +1,7 @@
 /* The run's timeline (trace.timeline = FILE, sim/timeline.h): the model layer opens it
  * before it builds a point's system and passes it in the run's observers; the platform
- * gives it to the link, the NIC set-up to the NIC, the paths system to the CPU and the
- * path engine. FILE is a file name in the point's folder, written whole when the point
+ * gives it to the link and the IOMMU, the NIC set-up to the NIC, the paths system to
+ * the CPU and the path engine. FILE is a file name in the point's folder, written whole when the point
  * ends; only the window [trace.timeline_from_us, trace.timeline_to_us) is kept, and
  * one packet in trace.timeline_every is followed through its stages. */
 #ifndef TRACES_TIMELINE_RECORD_H

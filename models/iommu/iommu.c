@@ -462,6 +462,18 @@ typedef struct walk_result {
 
 static unsigned level_shift(unsigned level) { return 12 + 9 * (level - 1); }
 
+void iommu_set_timeline(iommu *u, sim_timeline *tl)
+{
+    u->tl = tl;
+    char name[32];
+    for (uint32_t i = 0; tl && i < u->cfg.walkers; i++) {
+        snprintf(name, sizeof name, "walker %u", i);
+        unsigned t = sim_timeline_track(tl, "iommu", name);
+        if (i == 0)
+            u->tl_walker0 = t;
+    }
+}
+
 static void walk(iommu *u, const iommu_ctx_entry *c, uint64_t t, uint64_t iova, walk_result *r)
 {
     /* The walker that frees first; the miss queues behind it. */
@@ -472,6 +484,7 @@ static void walk(iommu *u, const iommu_ctx_entry *c, uint64_t t, uint64_t iova, 
     uint64_t cur = t > u->walker_busy_ps[w] ? t : u->walker_busy_ps[w];
     u->walk_queue_ps += cur - t;
     u->walks++;
+    uint64_t start = cur;
 
     /* Start below the deepest level a paging-structure cache holds. */
     uint64_t table = c->slptptr;
@@ -522,6 +535,8 @@ static void walk(iommu *u, const iommu_ctx_entry *c, uint64_t t, uint64_t iova, 
     cur += u->cfg.walk_fixed_ps;
     u->walker_busy_ps[w] = cur;
     r->done_ps = cur;
+    if (u->tl)
+        sim_timeline_slice(u->tl, u->tl_walker0 + w, "walk", start, cur - start, 0);
     sim_hist_add(u->walk_latency, cur - t);
 }
 
@@ -559,7 +574,7 @@ static uint8_t remap(iommu *u, const iommu_ctx_entry *c, uint64_t addr, uint32_t
         }
     } else {
         u->iotlb_misses++;
-        walk_result r;
+        walk_result r = {0}; /* what the caller reads, walk sets */
         walk(u, c, *t, addr, &r);
         *t = r.done_ps;
         if (r.reason == VTD_FR_READ && !r.perms)

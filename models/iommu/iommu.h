@@ -86,6 +86,9 @@ unsigned iommu_page_level(uint64_t page_bytes);
 iommu *iommu_create(const sim_params *p, sim_stats *stats, mem *m, mem_phys *pm,
                     uint64_t tables_base, uint64_t tables_bytes);
 void iommu_destroy(iommu *u);
+/* trace.timeline: every page walk from now on is a slice "walk" (from its walker being
+ * free to the translation) on its walker's track, group "iommu". */
+void iommu_set_timeline(iommu *u, sim_timeline *tl);
 
 /* The root complex's translation hook (pcie_translate_fn); ctx is the iommu. */
 int iommu_translate(void *ctx, uint16_t rid, uint64_t addr, uint32_t len, bool write,

@@ -53,6 +53,8 @@ typedef struct iommu_iec_entry {
 struct iommu {
     mem *mem;
     mem_phys *pm;
+    sim_timeline *tl;        /* trace.timeline, NULL when off */
+    unsigned tl_walker0;     /* walker 0's track; walker i's is tl_walker0 + i */
     mem_phys_arena arena; /* the driver's structures */
     uint64_t root_table;
 
