@@ -51,6 +51,27 @@ static void curves_free(plot_curves *c)
 
 /* A series' legend text: series_label with {PARAM} filled in, or the values (bare for
  * names, "short_name=value" for numbers). */
+/* Whether `param` takes more than one value over the points the plot selects: one that
+ * does not (a swept axis the plot's points all share, such as a duration tied to
+ * another axis) says nothing in a legend. */
+static bool varies(const plot_spec *s, const app_results *r, const char *param)
+{
+    const char *first = NULL;
+    for (size_t i = 0; i < app_results_points(r); i++) {
+        if (!app_plot_spec_selects(s, r, i))
+            continue;
+        const char *v = app_results_param(r, i, param);
+        if (!v)
+            continue;
+        if (!first)
+            first = v;
+        else if (strcmp(first, v))
+            return true;
+    }
+    return false;
+}
+
+/* NULL when no series parameter varies over the plot's points. */
 static char *series_text(const plot_spec *s, const app_results *r, size_t i,
                          const sim_params *reg)
 {
@@ -75,10 +96,14 @@ static char *series_text(const plot_spec *s, const app_results *r, size_t i,
         fclose(f);
         return out;
     }
+    bool any = false;
     for (size_t k = 0; k < s->series.n; k++) {
+        if (!varies(s, r, s->series.v[k]))
+            continue;
         const char *v = app_results_param(r, i, s->series.v[k]);
-        if (k)
+        if (any)
             fputs(", ", f);
+        any = true;
         char human[64];
         if (app_plot_param_numeric(reg, s->series.v[k])) {
             const char *dot = strrchr(s->series.v[k], '.');
@@ -90,6 +115,10 @@ static char *series_text(const plot_spec *s, const app_results *r, size_t i,
         fputs(v ? v : "?", f);
     }
     fclose(f);
+    if (!any) {
+        free(out);
+        return NULL;
+    }
     return out;
 }
 

@@ -22,11 +22,26 @@ struct cpu {
     cpuidle *idle;
     uint64_t cycles[CPU_WHO_COUNT];
     sim_timeline *tl;  /* trace.timeline: a track per core, NULL when off */
+    sim_breakdown *bd; /* net.breakdown, NULL when off */
+    uint32_t packet;   /* ... the packet whose work is being booked, 0: none */
     unsigned tl_track0; /* core 0's track; core i's is tl_track0 + i */
 };
 
 static const char *const who_names[CPU_WHO_COUNT] = {"guest", "hypervisor", "host"};
 _Static_assert(CPU_WHO_COUNT == 3, "a timeline name for each cpu_who");
+
+void cpu_set_breakdown(cpu *c, sim_breakdown *bd) { c->bd = bd; }
+void cpu_set_packet(cpu *c, uint32_t id) { c->packet = id; }
+uint32_t cpu_packet(const cpu *c) { return c->packet; }
+
+/* What a booking tells the observers: the timeline, the current packet's breakdown. */
+static void observe(cpu *c, unsigned core_id, uint64_t start, uint64_t d, cpu_who who)
+{
+    if (c->tl)
+        sim_timeline_slice(c->tl, c->tl_track0 + core_id, who_names[who], start, d, 0);
+    if (c->bd && c->packet)
+        sim_breakdown_add(c->bd, c->packet, (unsigned)who, start, start + d);
+}
 
 void cpu_set_timeline(cpu *c, sim_timeline *tl)
 {
@@ -129,8 +144,8 @@ uint64_t cpu_run(cpu *c, unsigned core_id, uint64_t t_ps, uint64_t cycles, cpu_w
     uint64_t start = sim_resv_book(&k->time, t_ps, d);
     sim_busy_add(&k->busy, start, d);
     c->cycles[who] += cycles;
-    if (c->tl)
-        sim_timeline_slice(c->tl, c->tl_track0 + core_id, who_names[who], start, d, 0);
+    if (c->tl || c->bd)
+        observe(c, core_id, start, d, who);
     return start + d;
 }
 
@@ -146,8 +161,8 @@ uint64_t cpu_run_urgent(cpu *c, unsigned core_id, uint64_t t_ps, uint64_t cycles
      * booked from now on comes d later, as after a preemption. */
     sim_busy_add(&k->busy, sim_resv_book(&k->time, start, d), d);
     c->cycles[who] += cycles;
-    if (c->tl)
-        sim_timeline_slice(c->tl, c->tl_track0 + core_id, who_names[who], start, d, 0);
+    if (c->tl || c->bd)
+        observe(c, core_id, start, d, who);
     return start + d;
 }
 

@@ -10,6 +10,7 @@
 
 #include "sim/err.h"
 #include "sim/params.h"
+#include "sim/breakdown.h"
 #include "sim/stats.h"
 #include "sim/timeline.h"
 
@@ -42,6 +43,11 @@ void cpu_destroy(cpu *c);
 /* trace.timeline: every booking from now on is a slice named for whom it runs
  * ("guest", "hypervisor", "host") on its core's track (group "cores"). */
 void cpu_set_timeline(cpu *c, sim_timeline *tl);
+/* net.breakdown: while a packet is current (cpu_set_packet, 0: none), every booking is
+ * its work, in the breakdown category of whom it runs for (cpu_who's value). */
+void cpu_set_breakdown(cpu *c, sim_breakdown *bd);
+void cpu_set_packet(cpu *c, uint32_t id);
+uint32_t cpu_packet(const cpu *c);
 
 unsigned cpu_cores(const cpu *c);
 /* Cycles to picoseconds at the core clock (rounded to the nearest picosecond). */

@@ -17,11 +17,11 @@ typedef struct tl_track {
 
 struct sim_timeline {
     uint64_t from_ps, to_ps;
-    uint32_t every, born, next_id;
+    uint32_t every;
     sim_file file;
     tl_track *tracks;
     unsigned ntracks, ngroups;
-    uint8_t *started; /* per packet id: its flow has begun */
+    uint8_t *started; /* per followed packet (id / every): its flow has begun */
     size_t started_cap;
     bool any; /* an event written: the next needs a comma */
 };
@@ -125,30 +125,24 @@ void sim_timeline_slice(sim_timeline *tl, unsigned track, const char *name, uint
     fputs(",\"dur\":", f);
     put_us(f, dur_ps);
     fputc('}', f);
-    if (!packet)
+    if (!packet || packet % tl->every)
         return;
     /* The flow's step, inside the slice it binds to ("bp":"e": the enclosing slice). */
-    if (packet >= tl->started_cap) {
+    uint32_t k = packet / tl->every;
+    if (k >= tl->started_cap) {
         size_t cap = tl->started_cap ? 2 * tl->started_cap : 1024;
-        while (cap <= packet)
+        while (cap <= k)
             cap *= 2;
         tl->started = sim_xrealloc(tl->started, cap);
         memset(tl->started + tl->started_cap, 0, cap - tl->started_cap);
         tl->started_cap = cap;
     }
-    bool first = !tl->started[packet];
-    tl->started[packet] = 1;
+    bool first = !tl->started[k];
+    tl->started[k] = 1;
     event_sep(tl);
     fprintf(f, "{\"ph\":\"%s\",\"bp\":\"e\",\"cat\":\"packet\",\"name\":\"packet\",\"id\":%" PRIu32
                ",\"pid\":%u,\"tid\":%u,\"ts\":",
             first ? "s" : "t", packet, pid, track);
     put_us(f, start_ps + (dur_ps > 1 ? 1 : 0));
     fputc('}', f);
-}
-
-uint32_t sim_timeline_packet_id(sim_timeline *tl, uint64_t t_ps)
-{
-    if (t_ps < tl->from_ps || t_ps >= tl->to_ps || tl->born++ % tl->every)
-        return 0;
-    return ++tl->next_id;
 }

@@ -7,10 +7,11 @@
  * to_ps), in the order they were booked (the model books ahead of its clock; the
  * viewers sort). Times are written in microseconds with picosecond digits.
  *
- * Packets: one packet in `every` gets an id where it is born (sim_timeline_packet_id);
- * the slices that carry it are joined by a flow (Chrome's flow events, "s" at its first
- * slice, "t" at each later one), so a viewer draws the packet's way from stage to
- * stage. Off, it costs a component one pointer test per booking. */
+ * Packets: the components number packets where they are born (1, 2, ...); the slices
+ * that carry an id that is a multiple of `every` (one packet in `every`) are joined by
+ * a flow (Chrome's flow events, "s" at its first slice, "t" at each later one), so a
+ * viewer draws the packet's way from stage to stage. Off, it costs a component one
+ * pointer test per booking. */
 #ifndef SIM_TIMELINE_H
 #define SIM_TIMELINE_H
 
@@ -37,13 +38,11 @@ unsigned sim_timeline_track(sim_timeline *tl, const char *group, const char *nam
  * a slice. */
 bool sim_timeline_wants(const sim_timeline *tl, uint64_t start_ps, uint64_t end_ps);
 
-/* A slice `name` on `track`; packet != 0 joins it to that packet's flow. `name` is
- * written as given (a JSON string: no quotes or control characters). */
+/* A slice `name` on `track`; a followed packet (its id a nonzero multiple of `every`)
+ * joins it to that packet's flow. `name` is written as given (a JSON string: no quotes
+ * or control characters). */
 void sim_timeline_slice(sim_timeline *tl, unsigned track, const char *name, uint64_t start_ps,
                         uint64_t dur_ps, uint32_t packet);
 
-/* The id of a packet born at t_ps: a new one for one packet in `every` born in the
- * window, else 0 (not followed). */
-uint32_t sim_timeline_packet_id(sim_timeline *tl, uint64_t t_ps);
 
 #endif

@@ -90,7 +90,25 @@ typedef struct paths_sys {
     iopath io;
     vtick *tick; /* the busy CPUs' timer ticks */
     noise *noise; /* OS noise: detours on the cores, refill after exits */
+    sim_breakdown *bd; /* net.breakdown, NULL when off */
 } paths_sys;
+
+/* net.breakdown's categories, in iopath's IOPATH_BD_* order, and what each counts. */
+static const char *const bd_cats[IOPATH_BD_CATS] = {"guest", "hypervisor", "host", "nic",
+                                                    "wire", "remote", "wait"};
+static const char *const bd_descs[IOPATH_BD_CATS] = {
+    "the packet's own steps' CPU work in a guest (native: the application's kernel)",
+    "the packet's own steps' CPU work in the hypervisor (exits, injection, hypercalls, "
+    "grant copies)",
+    "the packet's own steps' CPU work in the host or driver domain (device models, vhost, "
+    "netback, the switch, the PF driver)",
+    "the NIC's DMA of it, from the descriptor's turn to the data read's or write's end "
+    "(PCIe, IOMMU and memory included)",
+    "the wire: serialisation at the line rate and propagation, both ways",
+    "the link partner's turnaround (peer.turnaround_ns)",
+    "waiting: queues, notifications, interrupt moderation and delivery, wake-ups, and any "
+    "other work between its own steps"};
+_Static_assert(IOPATH_BD_CATS <= SIM_BREAKDOWN_MAX_CATS, "the breakdown holds every category");
 
 /* ---------------------------------------------------------------- metrics */
 
@@ -130,8 +148,11 @@ static double m_mpps(const sim_stats *s, void *ctx) { return per_s(s, pkts(ctx))
 static void on_partner_rx(void *ctx, const nic_pkt *p, uint64_t arrival_ps)
 {
     paths_sys *sys = ctx;
-    if (p->kind == NIC_PKT_DATA && arrival_ps >= p->born_ps)
+    if (p->kind == NIC_PKT_DATA && arrival_ps >= p->born_ps) {
         sim_hist_add(sys->io.lat, arrival_ps - p->born_ps);
+        if (sys->bd && p->trace_id)
+            sim_breakdown_end(sys->bd, p->trace_id, arrival_ps);
+    }
 }
 
 static double who_per_pkt(const paths_sys *sys, cpu_who w)
@@ -368,6 +389,7 @@ static void paths_destroy(void *system)
     if (!sys)
         return;
     iopath_destroy_stages(&sys->io);
+    sim_breakdown_destroy(sys->bd);
     for (unsigned i = 0; i < sys->io.ndq; i++) {
         nic_drvq_destroy(sys->io.dq[i]->q);
         free(sys->io.dq[i]);
@@ -845,6 +867,13 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
     iopath_build_stages(io);
     sys->peer = nic_partner_create(p, ctx->stats, ctx->kernel, sys->nic);
     nic_partner_set_rx_observer(sys->peer, on_partner_rx, sys);
+    if (sys->cfg.breakdown) {
+        sys->bd = sim_breakdown_create(ctx->stats, "net.breakdown", bd_cats, bd_descs,
+                                       IOPATH_BD_CATS);
+        iopath_set_breakdown(io, sys->bd);
+        nic_set_breakdown(sys->nic, sys->bd, IOPATH_BD_NIC, IOPATH_BD_WIRE);
+        nic_partner_set_breakdown(sys->peer, sys->bd, IOPATH_BD_REMOTE);
+    }
     if (io->vsw)
         setup_switch(sys);
     uint64_t start = open_queues(sys);
@@ -861,7 +890,7 @@ paths_parts paths_parts_of(void *system)
 
 /* VFs, each VM's, register their own and their drivers'; the host's virtual switch its. */
 static const char *const paths_variants[] = {"io.path=sriov, traffic.vms=2, nic.vfs=2",
-                                             "io.path=paravirt", NULL};
+                                             "io.path=paravirt", "net.breakdown=true", NULL};
 
 const sys_kind sys_kind_paths = {
     .name = "paths",

@@ -29,6 +29,7 @@ typedef struct paths_cfg {
     uint32_t irq_affinity; /* paths_irq_affinity */
     uint64_t quantum_ps;
     uint32_t txq_pkts;
+    bool breakdown;
 } paths_cfg;
 
 /* io.irq_affinity, in its choices' order. */

@@ -43,13 +43,16 @@ jq -e '[.traceEvents[] | select(.ph == "X") | select(.ts + .dur < 1000 or .ts >=
     ok "every slice overlaps the window" || bad "slices outside [1000, 1100) us"
 jq -e '[.traceEvents[] | select(.ph == "X" and .name == "MWr")] | length > 0' "$T" >/dev/null &&
     ok "TLPs are slices on the link's tracks" || bad "no TLP slices"
-flow=$(jq -r --argjson id 1 -f "$FLOW" "$T")
+# The first packet born in the window: packets are numbered from the run's start, and
+# the lowest id seen is the request in flight when the window opened (one at a time).
+first_id() { jq '[.traceEvents[] | select(.ph == "s") | .id] | min + 1' "$1"; }
+flow=$(jq -r --argjson id "$(first_id "$T")" -f "$FLOW" "$T")
 want="guest-tx vhost-tx data read frame out frame in data write host-rx vhost-rx guest-rx"
 [ "$flow" = "$want" ] && ok "paravirt: a request's flow visits its path's stages in order" ||
     bad "paravirt flow: $flow"
 
 expect 0 "" "the same on SR-IOV" -- "$IOVSIM" run "$WL" --set io.path=sriov --out "$OUT/s" -q --no-plots
-flow=$(jq -r --argjson id 1 -f "$FLOW" "$OUT/s/points/0000/tl.json")
+flow=$(jq -r --argjson id "$(first_id "$OUT/s/points/0000/tl.json")" -f "$FLOW" "$OUT/s/points/0000/tl.json")
 [ "$flow" = "app-tx data read frame out frame in data write app-rx" ] &&
     ok "sriov: the guest's stages, the VF's queues and the wire" || bad "sriov flow: $flow"
 

@@ -28,7 +28,8 @@ static const sim_param_def timeline_params[] = {
      "trace.timeline: the window's end (work overlapping [from, to) is written)",
      SIM_AT(timeline_cfg, to_ps)},
     {"trace.timeline_every", SIM_PARAM_UINT, "100", "1..1000000000", "packets",
-     "trace.timeline: one packet in this many, born in the window, is followed",
+     "trace.timeline: packets are numbered from the run's start; those whose number is a "
+     "multiple of this (one in this many) are followed through the window",
      SIM_AT(timeline_cfg, every)},
 };
 

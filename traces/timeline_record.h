@@ -3,7 +3,8 @@
  * gives it to the link and the IOMMU, the NIC set-up to the NIC, the paths system to
  * the CPU and the path engine. FILE is a file name in the point's folder, written whole when the point
  * ends; only the window [trace.timeline_from_us, trace.timeline_to_us) is kept, and
- * one packet in trace.timeline_every is followed through its stages. */
+ * one packet in trace.timeline_every (by the number it is given where it is born) is
+ * followed through its stages. */
 #ifndef TRACES_TIMELINE_RECORD_H
 #define TRACES_TIMELINE_RECORD_H
 

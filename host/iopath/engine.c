@@ -480,8 +480,11 @@ static void deliver(const exec *x, const iopath_item *it, uint64_t t)
     }
     io->c.delivered += it->frames;
     io->c.delivered_bytes += item_bytes(it);
-    if (t >= it->pkt.born_ps)
+    if (t >= it->pkt.born_ps) {
         sim_hist_add(io->lat, t - it->pkt.born_ps);
+        if (io->bd && it->pkt.trace_id)
+            sim_breakdown_end(io->bd, it->pkt.trace_id, t);
+    }
     /* A closed-loop client sends its next request (an open-loop one keeps its pace). */
     if (io->pattern == IOPATH_RR && it->pkt.kind == NIC_PKT_RESPONSE && !ln->snd.interval_ps) {
         ln->snd.rr_due++;
@@ -690,8 +693,13 @@ static uint64_t exec_from(const exec *x, const path_stage *d, const path_step *f
                           iopath_item *it, uint64_t t, path_when when, bool one_frame)
 {
     uint32_t id = it ? it->pkt.trace_id : 0; /* per-wake steps have no item */
-    uint64_t end = exec_steps_from(x, d, first, it, t, when, one_frame);
     iopath *io = x->io;
+    /* What the CPU books while its steps run is the packet's own work (net.breakdown):
+     * the steps' cycles and the hypervisor's exits and injections they cause. */
+    uint32_t outer = cpu_packet(io->cpu);
+    cpu_set_packet(io->cpu, id);
+    uint64_t end = exec_steps_from(x, d, first, it, t, when, one_frame);
+    cpu_set_packet(io->cpu, outer);
     if (id && io->tl && sim_timeline_wants(io->tl, t, end)) {
         if (!io->tl_stage[x->core]) {
             char name[32];
@@ -708,12 +716,15 @@ static uint64_t exec_steps_from(const exec *x, const path_stage *d, const path_s
 {
     iopath *io = x->io;
     bool away = false; /* the packet went elsewhere (a VM behind the switch, a stage) */
+    bool away_from_cpu = false; /* ... or to the NIC: what follows is not its work */
     uint64_t nic_end = 0; /* where the last TO_NIC's packet ends in its queue (on_free) */
     for (const path_step *s = first; s->op != PATH_OP_END; s++) {
         if (s->when != when)
             continue;
         if (away && s->op != PATH_OP_COMPLETE && s->op != PATH_OP_ON_FREE)
             continue;
+        if ((away || away_from_cpu) && io->bd)
+            cpu_set_packet(io->cpu, 0); /* it has left this stage: no more of its work */
         uint64_t rep = s->n ? io->cost[s->n] : 1;
         switch ((path_op)s->op) {
         case PATH_OP_END: break;
@@ -746,10 +757,14 @@ static uint64_t exec_steps_from(const exec *x, const path_stage *d, const path_s
             if (one_frame || it->src_lane >= io->nlanes)
                 break;
             iopath_item tok = *it;
+            tok.pkt.trace_id = 0; /* the sender's clean-up, not the packet's way */
             t = push(x, io->lane[it->src_lane].stage[s->arg], &tok, t, (path_notify)s->notify);
             break;
         }
-        case PATH_OP_TO_NIC: t = to_nic(x, it, t, &nic_end); break;
+        case PATH_OP_TO_NIC:
+            t = to_nic(x, it, t, &nic_end);
+            away_from_cpu = true;
+            break;
         case PATH_OP_ON_FREE:
             if (it->grant_maps)
                 return on_free(x, s, it, nic_end, t);
@@ -899,9 +914,7 @@ static iopath_item next_item(iopath *io, iopath_lane *ln, bool rr, uint64_t t)
     iopath_item it = {.pkt = {.dst_mac = s->dst_mac,
                               .src_mac = ln->mac,
                               .born_ps = s->interval_ps ? s->next_ps : t,
-                              .trace_id = io->tl ? sim_timeline_packet_id(
-                                                       io->tl, s->interval_ps ? s->next_ps : t)
-                                                 : 0,
+                              .trace_id = io->tl || io->bd ? ++io->next_id : 0,
                               /* rr and TCP-like: a connection per lane, whose flow
                                * hash steers what comes back to the lane's own queue */
                               .flow = rr || io->msg_bytes ? ln->idx : s->flow,
@@ -910,6 +923,8 @@ static iopath_item next_item(iopath *io, iopath_lane *ln, bool rr, uint64_t t)
                       .frames = 1,
                       .lane = (uint16_t)ln->idx,
                       .src_lane = (uint16_t)ln->idx};
+    if (io->bd && it.pkt.trace_id)
+        sim_breakdown_begin(io->bd, it.pkt.trace_id, it.pkt.born_ps);
     if (rr || !io->msg_bytes) {
         if (!rr)
             s->flow++;
@@ -1136,6 +1151,12 @@ void iopath_set_timeline(iopath *io, sim_timeline *tl)
     io->tl = tl;
     free(io->tl_stage);
     io->tl_stage = tl ? sim_xcalloc(cpu_cores(io->cpu), sizeof *io->tl_stage) : NULL;
+}
+
+void iopath_set_breakdown(iopath *io, sim_breakdown *bd)
+{
+    io->bd = bd;
+    cpu_set_breakdown(io->cpu, bd);
 }
 
 void iopath_destroy_stages(iopath *io)

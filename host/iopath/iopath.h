@@ -42,6 +42,7 @@
 #include "host/vswitch.h"
 #include "models/iommu/irq_remap.h"
 #include "models/nic/nic.h"
+#include "sim/breakdown.h"
 #include "sim/rng.h"
 #include "sim/kernel.h"
 #include "sim/stats.h"
@@ -246,6 +247,8 @@ struct iopath {
     sim_hist *lat;             /* application latency, registered by the system */
     sim_timeline *tl;          /* trace.timeline, NULL when off (iopath_set_timeline) */
     unsigned *tl_stage;        /* per core: its track of followed packets' stages */
+    sim_breakdown *bd;         /* net.breakdown, NULL when off (iopath_set_breakdown) */
+    uint32_t next_id;          /* the last packet id given (timeline or breakdown on) */
     /* kept by the engine */
     /* TCP-like: payload per frame, frames per segment the stack builds, frames GRO
      * merges at most */
@@ -253,10 +256,28 @@ struct iopath {
     iopath_counters c;
 };
 
-/* trace.timeline: packets born from now on are followed one in its `every` (an id in
- * their nic_pkt), and their turns in stages are slices (group "stages", a track per
- * core); the CPU's, the NIC's and the link's own slices come from those components. */
+/* trace.timeline: packets born from now on are numbered (an id in their nic_pkt) and
+ * followed one in the timeline's `every`: their turns in stages are slices (group
+ * "stages", a track per core); the CPU's, the NIC's and the link's own slices come
+ * from those components. */
 void iopath_set_timeline(iopath *io, sim_timeline *tl);
+/* The categories of the latency breakdown (net.breakdown): the CPU work of a packet's
+ * own steps by whom (cpu_who's order), the NIC's DMA for it, the wire (both ways,
+ * propagation included), the link partner's turnaround, and waiting. */
+enum {
+    IOPATH_BD_GUEST = CPU_GUEST,
+    IOPATH_BD_HYPERVISOR = CPU_HYPERVISOR,
+    IOPATH_BD_HOST = CPU_HOST,
+    IOPATH_BD_NIC,
+    IOPATH_BD_WIRE,
+    IOPATH_BD_REMOTE,
+    IOPATH_BD_WAIT,
+    IOPATH_BD_CATS
+};
+/* net.breakdown: packets the applications send from now on are numbered; what the CPU
+ * books while their own steps run joins their breakdown (by whom: cpu_set_breakdown),
+ * which completes where their latency is counted. */
+void iopath_set_breakdown(iopath *io, sim_breakdown *bd);
 /* Creates each VM's stage threads and sender (events and queues). */
 void iopath_build_stages(iopath *io);
 void iopath_destroy_stages(iopath *io);

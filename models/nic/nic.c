@@ -921,11 +921,20 @@ void nic_set_timeline(nic *n, sim_timeline *tl)
     }
 }
 
+void nic_set_breakdown(nic *n, sim_breakdown *bd, unsigned cat_nic, unsigned cat_wire)
+{
+    n->bd = bd;
+    n->bd_nic = cat_nic;
+    n->bd_wire = cat_wire;
+}
+
 void nic_timeline_queue(nic_q *q, const char *what, uint64_t start_ps, uint64_t end_ps,
                         uint32_t packet)
 {
     nic *n = q->nic;
-    if (!sim_timeline_wants(n->tl, start_ps, end_ps))
+    if (n->bd && packet)
+        sim_breakdown_add(n->bd, packet, n->bd_nic, start_ps, end_ps);
+    if (!n->tl || !sim_timeline_wants(n->tl, start_ps, end_ps))
         return;
     if (!q->tl_track) {
         char name[48];
@@ -942,10 +951,16 @@ void nic_wire_rx(nic *n, const nic_pkt *p, uint64_t arrival_ps)
 {
     if (n->tap)
         n->tap(n->tap_ctx, false, p, arrival_ps);
-    if (n->tl) {
+    if (n->tl || (n->bd && p->trace_id)) {
         uint64_t wire = nic_frame_wire_ps(n, p->len_bytes);
         uint64_t from = arrival_ps > wire ? arrival_ps - wire : 0;
-        sim_timeline_slice(n->tl, n->tl_wire[1], "frame in", from, arrival_ps - from, p->trace_id);
+        if (n->tl)
+            sim_timeline_slice(n->tl, n->tl_wire[1], "frame in", from, arrival_ps - from,
+                               p->trace_id);
+        if (n->bd && p->trace_id) {
+            uint64_t out = from > n->cfg.wire_latency_ps ? from - n->cfg.wire_latency_ps : 0;
+            sim_breakdown_add(n->bd, p->trace_id, n->bd_wire, out, arrival_ps);
+        }
     }
     nic_frame *fr = nic_frame_alloc(n);
     fr->pkt = *p;

@@ -67,6 +67,7 @@
 #include "sim/err.h"
 #include "sim/kernel.h"
 #include "sim/params.h"
+#include "sim/breakdown.h"
 #include "sim/stats.h"
 
 #define NIC_PF 0u
@@ -286,6 +287,11 @@ void nic_set_wire_tap(nic *n, nic_wire_tap_fn fn, void *ctx);
  * data write, from the descriptor's turn to the DMA's end), on a track per queue made
  * when it first moves a frame; followed packets joined to their flow. */
 void nic_set_timeline(nic *n, sim_timeline *tl);
+/* net.breakdown: a numbered packet's DMA (a queue's data read or write, from the
+ * descriptor's turn to the DMA's end) joins its breakdown as category cat_nic, its
+ * time on the wire (sent: from its first bit out to its last at the partner; received:
+ * from its first bit out of the partner to its last in) as cat_wire. */
+void nic_set_breakdown(nic *n, sim_breakdown *bd, unsigned cat_nic, unsigned cat_wire);
 double nic_line_gbps(const nic *n);
 /* Wire time of a frame (with FCS) at the line rate: preamble + frame + IFG. */
 uint64_t nic_frame_wire_ps(const nic *n, uint32_t frame_bytes);

@@ -218,6 +218,8 @@ struct nic {
     nic_wire_tap_fn tap;
     void *tap_ctx;
     sim_timeline *tl; /* trace.timeline, NULL when off */
+    sim_breakdown *bd; /* net.breakdown, NULL when off */
+    unsigned bd_nic, bd_wire;
     unsigned tl_wire[2]; /* tracks: the wire out, in */
     /* receive */
     nic_veb *veb;

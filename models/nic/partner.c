@@ -34,6 +34,8 @@ struct nic_partner {
     nic_partner_counters c;
     nic_partner_rx_fn rx_observer;
     void *rx_observer_ctx;
+    sim_breakdown *bd;
+    unsigned bd_cat;
 };
 
 /* The partner's parameters (partner_params) as one call loads them: times in ps. */
@@ -132,7 +134,16 @@ static void on_tx_frame(void *ctx, const nic_pkt *p, uint64_t arrival_ps)
     r.src_mac = pt->mac;
     r.kind = NIC_PKT_RESPONSE;
     pt->c.responses++;
+    if (pt->bd && p->trace_id)
+        sim_breakdown_add(pt->bd, p->trace_id, pt->bd_cat, arrival_ps,
+                          arrival_ps + pt->turnaround_ps);
     send(pt, &r, arrival_ps + pt->turnaround_ps);
+}
+
+void nic_partner_set_breakdown(nic_partner *pt, sim_breakdown *bd, unsigned cat)
+{
+    pt->bd = bd;
+    pt->bd_cat = cat;
 }
 
 void nic_partner_set_rx_observer(nic_partner *pt, nic_partner_rx_fn fn, void *ctx)

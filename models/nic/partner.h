@@ -39,6 +39,8 @@ void nic_partner_set_poisson(nic_partner *pt, uint64_t seed);
  * bit arrived (a workload measures transmit latency from the frame's born_ps). */
 typedef void (*nic_partner_rx_fn)(void *ctx, const nic_pkt *p, uint64_t arrival_ps);
 void nic_partner_set_rx_observer(nic_partner *pt, nic_partner_rx_fn fn, void *ctx);
+/* net.breakdown: a numbered request's turnaround here joins its breakdown as `cat`. */
+void nic_partner_set_breakdown(nic_partner *pt, sim_breakdown *bd, unsigned cat);
 
 typedef struct nic_partner_counters {
     uint64_t rx_frames, rx_bytes; /* from the NIC (host-side bytes) */

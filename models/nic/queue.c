@@ -621,6 +621,9 @@ static uint64_t transmit(nic *n, nic_fn *f, const nic_pkt *p, uint64_t t_data)
         n->tap(n->tap_ctx, true, p, n->wire_busy_ps);
     if (n->tl)
         sim_timeline_slice(n->tl, n->tl_wire[0], "frame out", start, wire_ps, p->trace_id);
+    if (n->bd && p->trace_id)
+        sim_breakdown_add(n->bd, p->trace_id, n->bd_wire, start,
+                          n->wire_busy_ps + n->cfg.wire_latency_ps);
     if (n->sink)
         n->sink(n->sink_ctx, p, n->wire_busy_ps + n->cfg.wire_latency_ps);
     uint64_t left = n->wire_busy_ps;
@@ -652,7 +655,7 @@ static void tx_one(nic *n, nic_q *q, uint64_t now)
     bool ur = false;
     uint64_t t_data = pcie_dma_read(f->dma, now + n->cfg.dma_latency_ps, d->buf_addr, len, &ur);
     acct(f, PCIE_DMA_READ, d->buf_addr, len);
-    if (n->tl)
+    if (n->tl || n->bd)
         nic_timeline_queue(q, "data read", now, t_data, d->pkt.trace_id);
     buf_push(&n->txrd, t_data, len, true, -1);
     uint8_t status = NIC_DESC_OK;
@@ -838,7 +841,7 @@ static void rx_dma(nic *n, const nic_rxent *x, uint64_t now)
     uint64_t start = (t_desc > now ? t_desc : now) + n->cfg.dma_latency_ps;
     uint64_t t_w = pcie_dma_write(f->dma, start, d->buf_addr, len);
     acct(f, PCIE_DMA_WRITE, d->buf_addr, len);
-    if (n->tl)
+    if (n->tl || n->bd)
         nic_timeline_queue(q, "data write", now, t_w, x->pkt.trace_id);
     buf_push(&n->rxbuf, t_w, len, false, -1);
     d->pkt = x->pkt;

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# net.breakdown: every application packet's latency broken down into where it went;
+# on every path the parts add up to the measured latency (within 1%), none is
+# negative, the shares add up to 1, and the run's other results do not change. Run by
+# `make check`.
+set -u
+. "$(dirname "$0")/lib.sh" breakdown
+
+WL="$OUT/bd.ini"
+cat >"$WL" <<EOT
+include = $TOP/workloads/platforms/xeon-e5v4-gen3x8.ini
+[workload]
+kind = paths
+[traffic]
+packet_bytes = 64
+[net]
+breakdown = true
+[run]
+kernel = native
+warmup_us = 2000
+duration_us = 1000
+[sweep]
+io.path = native, emulated, paravirt, devdomain, passthrough, sriov, vmdq
+traffic.pattern = rr, stream_tx
+EOT
+expect 0 "" "a sweep of every path, broken down" -- "$IOVSIM" run "$WL" --out "$OUT/b" -q --no-plots
+cats="guest hypervisor host nic wire remote wait"
+awk -F, -v cats="$cats" '
+    NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+    {
+        n = split(cats, c, " "); sum = 0; share = 0; neg = 0
+        for (k = 1; k <= n; k++) {
+            v = $col["latency_ns_" c[k] "_mean"]; sum += v; if (v < 0) neg = 1
+            share += $col["latency_share_" c[k]]
+        }
+        lat = $col["latency_ns_mean"]
+        what = $col["io.path"] " " $col["traffic.pattern"]
+        if (!(lat > 0) || (sum - lat) ^ 2 > (0.01 * lat) ^ 2 || neg || (share - 1) ^ 2 > 1e-12)
+            { printf "FAIL: %s: parts %.1f, latency %.1f, shares %.6f\n", what, sum, lat, share; bad++ }
+        else
+            printf "PASS: %s: the parts add up to the latency (%.1f ns)\n", what, lat
+    }
+    END { exit bad > 0 }' "$OUT/b/results.csv" >"$OUT/sums"
+status=$?
+cat "$OUT/sums"
+pass=$((pass + $(grep -c '^PASS' "$OUT/sums"))) fail=$((fail + $(grep -c '^FAIL' "$OUT/sums")))
+[ "$(grep -c '^PASS' "$OUT/sums")" = 14 ] && [ $status = 0 ] && ok "all 14 points checked" ||
+    bad "all 14 points checked"
+# Packets in flight are few: none lost from the table.
+lost=$(cat "$OUT"/b/points/*/stats.txt | awk '$1 == "net.breakdown.lost" { s += $2 } END { print s + 0 }')
+[ "$lost" = 0 ] && ok "no packet left out" || bad "$lost packets left out"
+# The NIC, the wire and the partner take the same time on every path with the NIC's
+# own queues (the same frames, the same link).
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+    $col["traffic.pattern"] == "rr" { print $col["latency_ns_wire_mean"], $col["latency_ns_remote_mean"] }' \
+    "$OUT/b/results.csv" | sort -u >"$OUT/fixed"
+[ "$(wc -l <"$OUT/fixed")" = 1 ] && ok "wire and partner time are the same on every path ($(cat "$OUT/fixed"))" ||
+    bad "wire and partner time differ: $(tr '\n' ';' <"$OUT/fixed")"
+# Only looking: the run's other results are the same without it.
+expect 0 "" "the same without the breakdown" -- "$IOVSIM" run "$WL" --set net.breakdown=false \
+    --out "$OUT/n" -q --no-plots
+cols='latency_ns_mean|latency_ns_p99|throughput_mpps|guest_cycles_per_pkt|hv_cycles_per_pkt'
+pick() { awk -F, -v re="^($cols)$" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i ~ re) keep[i] = 1 }
+    { line = ""; for (i = 1; i <= NF; i++) if (i in keep) line = line $i ","; print line }' "$1"; }
+cmp -s <(pick "$OUT/b/results.csv") <(pick "$OUT/n/results.csv") &&
+    ok "latency, throughput and cycles are the same with and without" ||
+    bad "results differ with the breakdown on"
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
