@@ -112,6 +112,18 @@ bool sim_timeline_wants(const sim_timeline *tl, uint64_t start_ps, uint64_t end_
     return end_ps >= tl->from_ps && start_ps < tl->to_ps;
 }
 
+void sim_timeline_instant(sim_timeline *tl, unsigned track, const char *name, uint64_t t_ps)
+{
+    if (!track || track > tl->ntracks || !sim_timeline_wants(tl, t_ps, t_ps))
+        return;
+    FILE *f = tl->file.f;
+    event_sep(tl);
+    fprintf(f, "{\"ph\":\"i\",\"s\":\"t\",\"pid\":%u,\"tid\":%u,\"name\":\"%s\",\"ts\":",
+            tl->tracks[track - 1].pid, track, name);
+    put_us(f, t_ps);
+    fputc('}', f);
+}
+
 void sim_timeline_slice(sim_timeline *tl, unsigned track, const char *name, uint64_t start_ps,
                         uint64_t dur_ps, uint32_t packet)
 {

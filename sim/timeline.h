@@ -38,6 +38,9 @@ unsigned sim_timeline_track(sim_timeline *tl, const char *group, const char *nam
  * a slice. */
 bool sim_timeline_wants(const sim_timeline *tl, uint64_t start_ps, uint64_t end_ps);
 
+/* An instant `name` on `track` at t_ps (an event with no duration: a VM exit). */
+void sim_timeline_instant(sim_timeline *tl, unsigned track, const char *name, uint64_t t_ps);
+
 /* A slice `name` on `track`; a followed packet (its id a nonzero multiple of `every`)
  * joins it to that packet's flow. `name` is written as given (a JSON string: no quotes
  * or control characters). */

@@ -23,6 +23,7 @@
 #include "models/iommu/iommu.h"
 #include "models/mem/mem.h"
 #include "models/mem/physmem.h"
+#include "models/nic/nic.h"
 #include "models/pcie/cfgspace.h"
 #include "models/pcie/link.h"
 #include "models/pcie/rc.h"
@@ -57,15 +58,12 @@
 
 /* ---- What a run observes --------------------------------------------------------------- */
 
-struct nic_pkt; /* models/nic/nic.h: a frame */
-
 typedef struct sys_observers {
     pcie_rc_observe_fn rc_request; /* every inbound request at a root complex */
     void *rc_request_ctx;
     iommu_dma_observe_fn dma_api; /* every map, unmap and invalidation of a DMA API */
     void *dma_api_ctx;
-    /* every frame on a NIC's wire, both ways (a nic_wire_tap_fn: models/nic/nic.h) */
-    void (*nic_wire)(void *ctx, bool to_wire, const struct nic_pkt *p, uint64_t t_ps);
+    nic_wire_tap_fn nic_wire; /* every frame on a NIC's wire, both ways, and its switch's */
     void *nic_wire_ctx;
     sim_timeline *timeline; /* trace.timeline: the components' slices; NULL when off */
 } sys_observers;

@@ -65,6 +65,14 @@ expect 0 "wire\.pcap: [0-9]+ frames after the first 10 \(trace\.pcap_frames\) we
     --out "$OUT/c" -q --no-plots
 [ "$(tcpdump -r "$OUT/c/points/0000/wire.pcap" 2>/dev/null | wc -l)" = 10 ] && ok "... to that many frames" ||
     bad "the capped capture"
+# VM to VM on the port: nothing on the wire; with trace.pcap_veb the switch's frames.
+sed 's/^pattern = rr$/pattern = inter_vm/' "$WL" >"$OUT/iv.ini"
+expect 0 "" "VM-to-VM traffic, the switch captured" -- "$IOVSIM" run "$OUT/iv.ini" --set trace.pcap_veb=true \
+    --set run.duration_us=200 --out "$OUT/v" -q --no-plots
+expect 0 "" "... and not" -- "$IOVSIM" run "$OUT/iv.ini" --set run.duration_us=200 --out "$OUT/w" -q --no-plots
+veb=$(tcpdump -nn -r "$OUT/v/points/0000/wire.pcap" 2>/dev/null | grep -c "10\.0\.1\.[0-9]*\.[0-9]* > 10\.0\.1\.[0-9]*\.5001")
+[ "$veb" -gt 10 ] && [ "$(tcpdump -r "$OUT/w/points/0000/wire.pcap" 2>/dev/null | wc -l)" = 0 ] &&
+    ok "trace.pcap_veb adds the switch's VM-to-VM frames ($veb)" || bad "VEB capture: $veb"
 expect 2 "trace\.pcap = x/wire\.pcap: a file name in each point's folder" "a path is refused" -- \
     "$IOVSIM" run "$WL" --set trace.pcap=x/wire.pcap --out "$OUT/x" -q
 printf '[workload]\nkind = dma\n[trace]\npcap = w.pcap\n' >"$OUT/dma.ini"

@@ -43,6 +43,8 @@ jq -e '[.traceEvents[] | select(.ph == "X") | select(.ts + .dur < 1000 or .ts >=
     ok "every slice overlaps the window" || bad "slices outside [1000, 1100) us"
 jq -e '[.traceEvents[] | select(.ph == "X" and .name == "MWr")] | length > 0' "$T" >/dev/null &&
     ok "TLPs are slices on the link's tracks" || bad "no TLP slices"
+jq -e '[.traceEvents[] | select(.ph == "i")] | length > 0 and all(.name | test("^(hlt|eoi|extint|hypercall|mmio_user|mmio_kernel|ipi|config|timer|msr)$"))' "$T" >/dev/null &&
+    ok "VM exits are instants named by their reason" || bad "exit instants"
 # The first packet born in the window: packets are numbered from the run's start, and
 # the lowest id seen is the request in flight when the window opened (one at a time).
 first_id() { jq '[.traceEvents[] | select(.ph == "s") | .id] | min + 1' "$1"; }

@@ -13,7 +13,6 @@
 typedef struct pcap_frame {
     uint64_t t_ps, seq;
     nic_pkt pkt;
-    bool to_wire;
 } pcap_frame;
 
 struct pcap_recorder {
@@ -22,11 +21,13 @@ struct pcap_recorder {
     pcap_frame *f;
     size_t n, cap, max;
     uint64_t seq, dropped;
+    bool veb; /* trace.pcap_veb: the switch's turnarounds too */
 };
 
 typedef struct pcap_record_cfg {
     const char *file;
     uint64_t max_frames;
+    bool veb;
 } pcap_record_cfg;
 
 static const sim_param_def pcap_record_params[] = {
@@ -38,6 +39,10 @@ static const sim_param_def pcap_record_params[] = {
      "Most frames trace.pcap keeps: the first booked (they are sorted by time at the end of "
      "the point; those booked after are counted on stderr, not kept)",
      SIM_AT(pcap_record_cfg, max_frames)},
+    {"trace.pcap_veb", SIM_PARAM_BOOL, "false", NULL, "",
+     "trace.pcap also captures the frames the NIC's embedded switch turns around from one "
+     "function to another (VM to VM on the port), stamped when they reach the receive side",
+     SIM_AT(pcap_record_cfg, veb)},
 };
 
 void pcap_record_register_params(sim_params *p)
@@ -68,13 +73,16 @@ int pcap_recorder_start(const sim_ctx *ctx, pcap_recorder **out, sim_err *e)
     r->kernel = ctx->kernel;
     r->path = ctx->dir ? sim_xasprintf("%s/%s", ctx->dir, c.file) : sim_xstrdup(c.file);
     r->max = c.max_frames;
+    r->veb = c.veb;
     *out = r;
     return 0;
 }
 
-void pcap_recorder_on_wire(void *ctx, bool to_wire, const nic_pkt *p, uint64_t t_ps)
+void pcap_recorder_on_wire(void *ctx, nic_tap_point at, const nic_pkt *p, uint64_t t_ps)
 {
     pcap_recorder *r = ctx;
+    if (at == NIC_TAP_VEB && !r->veb)
+        return;
     if (r->n == r->max) {
         r->dropped++;
         return;
@@ -85,7 +93,7 @@ void pcap_recorder_on_wire(void *ctx, bool to_wire, const nic_pkt *p, uint64_t t
             r->cap = r->max;
         r->f = sim_xrealloc(r->f, r->cap * sizeof *r->f);
     }
-    r->f[r->n++] = (pcap_frame){t_ps, r->seq++, *p, to_wire};
+    r->f[r->n++] = (pcap_frame){t_ps, r->seq++, *p};
 }
 
 static int by_time(const void *a, const void *b)

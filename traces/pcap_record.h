@@ -1,5 +1,6 @@
 /* Capturing the NIC's wire (trace.pcap = FILE): every frame the port sends to the link
- * partner and every frame it receives from it, as a pcap file (libpcap's format, link
+ * partner and every frame it receives from it (and with trace.pcap_veb every frame its
+ * embedded switch turns around between functions), as a pcap file (libpcap's format, link
  * type Ethernet, nanosecond timestamps) that tcpdump, Wireshark and any libpcap
  * program read.
  *
@@ -39,7 +40,7 @@
 
 typedef struct pcap_recorder pcap_recorder;
 
-/* Registers trace.pcap and trace.pcap_frames. */
+/* Registers trace.pcap, trace.pcap_frames and trace.pcap_veb. */
 void pcap_record_register_params(sim_params *p);
 /* trace.pcap is a plain file name (the point's folder is where it goes); -1 with *e set
  * otherwise, before anything runs. */
@@ -47,7 +48,7 @@ int pcap_record_check(const sim_params *p, sim_err *e);
 /* A recorder for this run into *out, NULL when trace.pcap is empty. */
 int pcap_recorder_start(const sim_ctx *ctx, pcap_recorder **out, sim_err *e);
 /* The observer (ctx: the recorder), a nic_wire_tap_fn. */
-void pcap_recorder_on_wire(void *ctx, bool to_wire, const nic_pkt *p, uint64_t t_ps);
+void pcap_recorder_on_wire(void *ctx, nic_tap_point at, const nic_pkt *p, uint64_t t_ps);
 /* Sorts and writes the frames and moves the file into place. A failure is reported on
  * stderr and leaves no file; so does a system that never ran (a dry build). NULL is a
  * no-op. */

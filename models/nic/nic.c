@@ -950,7 +950,7 @@ void nic_timeline_queue(nic_q *q, const char *what, uint64_t start_ps, uint64_t 
 void nic_wire_rx(nic *n, const nic_pkt *p, uint64_t arrival_ps)
 {
     if (n->tap)
-        n->tap(n->tap_ctx, false, p, arrival_ps);
+        n->tap(n->tap_ctx, NIC_TAP_IN, p, arrival_ps);
     if (n->tl || (n->bd && p->trace_id)) {
         uint64_t wire = nic_frame_wire_ps(n, p->len_bytes);
         uint64_t from = arrival_ps > wire ? arrival_ps - wire : 0;

@@ -277,10 +277,13 @@ void nic_set_wire_sink(nic *n, nic_wire_fn fn, void *ctx);
 /* A frame's last bit arrives from the wire at arrival_ps (>= now). */
 void nic_wire_rx(nic *n, const nic_pkt *p, uint64_t arrival_ps);
 /* An observer of the port (a capture, traces/pcap_record.h): every frame the NIC puts
- * on the wire (to_wire, when its last bit leaves the port) and every frame that
- * arrives from it (when its last bit arrives), in the order the model books them,
- * which is not always time order. It only looks. */
-typedef void (*nic_wire_tap_fn)(void *ctx, bool to_wire, const nic_pkt *p, uint64_t t_ps);
+ * on the wire (NIC_TAP_OUT, when its last bit leaves the port), every frame that
+ * arrives from it (NIC_TAP_IN, when its last bit arrives), and every frame the
+ * embedded switch turns around from one function to another (NIC_TAP_VEB, when it
+ * reaches the receive side), in the order the model books them, which is not always
+ * time order. It only looks. */
+typedef enum nic_tap_point { NIC_TAP_OUT, NIC_TAP_IN, NIC_TAP_VEB } nic_tap_point;
+typedef void (*nic_wire_tap_fn)(void *ctx, nic_tap_point at, const nic_pkt *p, uint64_t t_ps);
 void nic_set_wire_tap(nic *n, nic_wire_tap_fn fn, void *ctx);
 /* trace.timeline: in group "nic", a slice per frame on the wire out and in (its wire
  * time) and per frame a queue moves (a transmit queue's data read, a receive queue's

@@ -599,6 +599,8 @@ static uint64_t veb_turnaround(nic *n, nic_fn *f, const nic_pkt *p, uint64_t t, 
     fr->pkt = *p;
     fr->src_fn = (int)f->idx;
     nic_sched(n, n->veb_busy_ps + n->cfg.veb_latency_ps, NIC_ACT_FRAME, fr, 0);
+    if (n->tap)
+        n->tap(n->tap_ctx, NIC_TAP_VEB, p, n->veb_busy_ps + n->cfg.veb_latency_ps);
     return n->veb_busy_ps;
 }
 
@@ -618,7 +620,7 @@ static uint64_t transmit(nic *n, nic_fn *f, const nic_pkt *p, uint64_t t_data)
     uint64_t start = t_data > n->wire_busy_ps ? t_data : n->wire_busy_ps;
     n->wire_busy_ps = start + wire_ps;
     if (n->tap)
-        n->tap(n->tap_ctx, true, p, n->wire_busy_ps);
+        n->tap(n->tap_ctx, NIC_TAP_OUT, p, n->wire_busy_ps);
     if (n->tl)
         sim_timeline_slice(n->tl, n->tl_wire[0], "frame out", start, wire_ps, p->trace_id);
     if (n->bd && p->trace_id)
