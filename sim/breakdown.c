@@ -21,6 +21,7 @@ typedef struct bd_metric {
 
 struct sim_breakdown {
     unsigned n;
+    uint32_t current;
     bd_slot *slot;
     uint64_t packets, lost;
     uint64_t sum_ps[SIM_BREAKDOWN_MAX_CATS];
@@ -139,4 +140,13 @@ void sim_breakdown_end(sim_breakdown *b, uint32_t id, uint64_t t_ps)
         b->sum_ps[c] += e->part_ps[c];
     b->packets++;
     e->id = 0;
+}
+
+void sim_breakdown_set_current(sim_breakdown *b, uint32_t id) { b->current = id; }
+uint32_t sim_breakdown_current(const sim_breakdown *b) { return b->current; }
+
+void sim_breakdown_add_current(sim_breakdown *b, unsigned cat, uint64_t start_ps, uint64_t end_ps)
+{
+    if (b->current)
+        sim_breakdown_add(b, b->current, cat, start_ps, end_ps);
 }

@@ -22,7 +22,7 @@
 #include "sim/stats.h"
 
 #define SIM_BREAKDOWN_SLOTS 65536u
-#define SIM_BREAKDOWN_MAX_CATS 8u
+#define SIM_BREAKDOWN_MAX_CATS 12u
 
 typedef struct sim_breakdown sim_breakdown;
 
@@ -39,5 +39,13 @@ void sim_breakdown_add(sim_breakdown *b, uint32_t id, unsigned cat, uint64_t sta
                        uint64_t end_ps);
 /* Packet id completes at t_ps (its latency is t_ps - born_ps). */
 void sim_breakdown_end(sim_breakdown *b, uint32_t id, uint64_t t_ps);
+
+/* The packet a device is moving now (0: none), for the components that serve the
+ * device without knowing packets (a link, a root complex): set around a DMA by the
+ * device, read by them (sim_breakdown_add_current). */
+void sim_breakdown_set_current(sim_breakdown *b, uint32_t id);
+uint32_t sim_breakdown_current(const sim_breakdown *b);
+/* sim_breakdown_add for the current packet, if any. */
+void sim_breakdown_add_current(sim_breakdown *b, unsigned cat, uint64_t start_ps, uint64_t end_ps);
 
 #endif

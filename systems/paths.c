@@ -94,16 +94,20 @@ typedef struct paths_sys {
 } paths_sys;
 
 /* net.breakdown's categories, in iopath's IOPATH_BD_* order, and what each counts. */
-static const char *const bd_cats[IOPATH_BD_CATS] = {"guest", "hypervisor", "host", "nic",
-                                                    "wire", "remote", "wait"};
+static const char *const bd_cats[IOPATH_BD_CATS] = {
+    "guest", "hypervisor", "host", "nic", "pcie", "iommu", "memory", "wire", "remote", "wait"};
 static const char *const bd_descs[IOPATH_BD_CATS] = {
     "the packet's own steps' CPU work in a guest (native: the application's kernel)",
     "the packet's own steps' CPU work in the hypervisor (exits, injection, hypercalls, "
     "grant copies)",
     "the packet's own steps' CPU work in the host or driver domain (device models, vhost, "
     "netback, the switch, the PF driver)",
-    "the NIC's DMA of it, from the descriptor's turn to the data read's or write's end "
-    "(PCIe, IOMMU and memory included)",
+    "the NIC's own part of its DMA: its latency before a request, a descriptor still on its "
+    "way",
+    "the PCIe link (its TLPs from their start on the wire to their arrival) and the root "
+    "complex's latency",
+    "the IOMMU's translation of its DMA (IOTLB, walks)",
+    "memory's part of its DMA (the LLC or DRAM)",
     "the wire: serialisation at the line rate and propagation, both ways",
     "the link partner's turnaround (peer.turnaround_ns)",
     "waiting: queues, notifications, interrupt moderation and delivery, wake-ups, and any "
@@ -872,6 +876,9 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
                                        IOPATH_BD_CATS);
         iopath_set_breakdown(io, sys->bd);
         nic_set_breakdown(sys->nic, sys->bd, IOPATH_BD_NIC, IOPATH_BD_WIRE);
+        pcie_link_set_breakdown(sys->pf->link, sys->bd, IOPATH_BD_PCIE);
+        pcie_rc_set_breakdown(sys->pf->rc, sys->bd, IOPATH_BD_PCIE, IOPATH_BD_IOMMU,
+                              IOPATH_BD_MEMORY);
         nic_partner_set_breakdown(sys->peer, sys->bd, IOPATH_BD_REMOTE);
     }
     if (io->vsw)

@@ -46,7 +46,8 @@ static const sim_param_def paths_params[] = {
      SIM_AT(paths_cfg, msg_bytes)},
     {"net.breakdown", SIM_PARAM_BOOL, "false", NULL, "",
      "Break every application packet's latency down into where it went (latency_ns_guest_mean, "
-     "_hypervisor_, _host_, _nic_, _wire_, _remote_, _wait_mean and their shares)",
+     "_hypervisor_, _host_, _nic_, _pcie_, _iommu_, _memory_, _wire_, _remote_, _wait_mean and "
+     "their shares)",
      SIM_AT(paths_cfg, breakdown)},
     {"net.gso", SIM_PARAM_BOOL, "true", NULL, "",
      "TCP-like streams: the stack builds segments of up to net.gso_max_bytes and segments them "

@@ -24,7 +24,7 @@ io.path = native, emulated, paravirt, devdomain, passthrough, sriov, vmdq
 traffic.pattern = rr, stream_tx
 EOT
 expect 0 "" "a sweep of every path, broken down" -- "$IOVSIM" run "$WL" --out "$OUT/b" -q --no-plots
-cats="guest hypervisor host nic wire remote wait"
+cats="guest hypervisor host nic pcie iommu memory wire remote wait"
 awk -F, -v cats="$cats" '
     NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
     {
@@ -56,6 +56,13 @@ awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
     "$OUT/b/results.csv" | sort -u >"$OUT/fixed"
 [ "$(wc -l <"$OUT/fixed")" = 1 ] && ok "wire and partner time are the same on every path ($(cat "$OUT/fixed"))" ||
     bad "wire and partner time differ: $(tr '\n' ';' <"$OUT/fixed")"
+# IOTLB misses show as the IOMMU's part: 4 KiB guest pages over an 8-entry IOTLB.
+expect 0 "" "SR-IOV with IOTLB misses" -- "$IOVSIM" run "$WL" --set io.path=sriov --set traffic.pattern=stream_tx \
+    --set io.guest_page_bytes=4KiB --set iommu.iotlb_entries=8 --set iommu.iotlb_ways=8 --out "$OUT/m" -q --no-plots
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+    { exit !($col["latency_ns_iommu_mean"] > 0 && $col["iotlb_hit_rate"] < 1) }' "$OUT/m/results.csv" &&
+    ok "the IOMMU's part appears with IOTLB misses" || bad "no IOMMU part with IOTLB misses"
+
 # Only looking: the run's other results are the same without it.
 expect 0 "" "the same without the breakdown" -- "$IOVSIM" run "$WL" --set net.breakdown=false \
     --out "$OUT/n" -q --no-plots

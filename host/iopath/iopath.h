@@ -262,13 +262,17 @@ struct iopath {
  * from those components. */
 void iopath_set_timeline(iopath *io, sim_timeline *tl);
 /* The categories of the latency breakdown (net.breakdown): the CPU work of a packet's
- * own steps by whom (cpu_who's order), the NIC's DMA for it, the wire (both ways,
- * propagation included), the link partner's turnaround, and waiting. */
+ * own steps by whom (cpu_who's order), the NIC's own part of its DMA, the PCIe link and
+ * root complex, the IOMMU's translation, memory, the wire (both ways, propagation
+ * included), the link partner's turnaround, and waiting. */
 enum {
     IOPATH_BD_GUEST = CPU_GUEST,
     IOPATH_BD_HYPERVISOR = CPU_HYPERVISOR,
     IOPATH_BD_HOST = CPU_HOST,
     IOPATH_BD_NIC,
+    IOPATH_BD_PCIE,
+    IOPATH_BD_IOMMU,
+    IOPATH_BD_MEMORY,
     IOPATH_BD_WIRE,
     IOPATH_BD_REMOTE,
     IOPATH_BD_WAIT,

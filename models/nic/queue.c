@@ -637,6 +637,23 @@ static uint64_t transmit(nic *n, nic_fn *f, const nic_pkt *p, uint64_t t_data)
     return left;
 }
 
+/* net.breakdown: a numbered packet's DMA begins: the NIC's own part up to `start` (its
+ * latency, a descriptor still on its way), then the link, root complex, IOMMU and
+ * memory report theirs for the current packet until nic_bd_dma_end. */
+static void nic_bd_dma_begin(nic *n, uint32_t id, uint64_t now, uint64_t start)
+{
+    if (!n->bd || !id)
+        return;
+    sim_breakdown_add(n->bd, id, n->bd_nic, now, start);
+    sim_breakdown_set_current(n->bd, id);
+}
+
+static void nic_bd_dma_end(nic *n)
+{
+    if (n->bd)
+        sim_breakdown_set_current(n->bd, 0);
+}
+
 /* Process the next descriptor of q at now. */
 static void tx_one(nic *n, nic_q *q, uint64_t now)
 {
@@ -655,7 +672,9 @@ static void tx_one(nic *n, nic_q *q, uint64_t now)
     }
     uint32_t len = nic_pkt_host_bytes(d->pkt.len_bytes);
     bool ur = false;
+    nic_bd_dma_begin(n, d->pkt.trace_id, now, now + n->cfg.dma_latency_ps);
     uint64_t t_data = pcie_dma_read(f->dma, now + n->cfg.dma_latency_ps, d->buf_addr, len, &ur);
+    nic_bd_dma_end(n);
     acct(f, PCIE_DMA_READ, d->buf_addr, len);
     if (n->tl || n->bd)
         nic_timeline_queue(q, "data read", now, t_data, d->pkt.trace_id);
@@ -841,7 +860,9 @@ static void rx_dma(nic *n, const nic_rxent *x, uint64_t now)
     q->cached--;
     nic_desc *d = &q->ring->desc[idx];
     uint64_t start = (t_desc > now ? t_desc : now) + n->cfg.dma_latency_ps;
+    nic_bd_dma_begin(n, x->pkt.trace_id, now, start);
     uint64_t t_w = pcie_dma_write(f->dma, start, d->buf_addr, len);
+    nic_bd_dma_end(n);
     acct(f, PCIE_DMA_WRITE, d->buf_addr, len);
     if (n->tl || n->bd)
         nic_timeline_queue(q, "data write", now, t_w, x->pkt.trace_id);

@@ -41,7 +41,15 @@ struct pcie_link {
     link_dir dir[2];
     sim_timeline *tl; /* trace.timeline, NULL when off */
     unsigned tl_track[2];
+    sim_breakdown *bd; /* net.breakdown, NULL when off */
+    unsigned bd_cat;
 };
+
+void pcie_link_set_breakdown(pcie_link *l, sim_breakdown *bd, unsigned cat)
+{
+    l->bd = bd;
+    l->bd_cat = cat;
+}
 
 void pcie_link_set_timeline(pcie_link *l, sim_timeline *tl, const char *name)
 {
@@ -304,6 +312,8 @@ uint64_t pcie_link_send_ex(pcie_link *l, pcie_dir d, uint64_t ready_ps, enum pci
     ld->wire_bytes += wire;
     ld->payload_bytes += data ? len_bytes : 0;
     uint64_t arrive = start + pcie_tlp_serial_ps(&l->timing, wire) + l->latency_ps;
+    if (l->bd)
+        sim_breakdown_add_current(l->bd, l->bd_cat, start, arrive);
     fc_release_at(fc, arrive + l->fc_update_ps, 1,
                   (data + FC_DATA_UNIT_BYTES - 1) / FC_DATA_UNIT_BYTES);
     return arrive;

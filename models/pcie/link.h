@@ -26,6 +26,7 @@
 #include "models/pcie/tlp.h"
 #include "sim/err.h"
 #include "sim/params.h"
+#include "sim/breakdown.h"
 #include "sim/stats.h"
 #include "sim/timeline.h"
 
@@ -62,6 +63,10 @@ void pcie_link_destroy(pcie_link *l);
 /* trace.timeline: every TLP from now on is a slice, named by its type, from its start
  * on the wire for its occupancy, on the track of its direction in group `name`. */
 void pcie_link_set_timeline(pcie_link *l, sim_timeline *tl, const char *name);
+/* net.breakdown: a TLP sent while a device moves a numbered packet
+ * (sim_breakdown_current) joins its breakdown as `cat`, from its start on the wire to
+ * its arrival. */
+void pcie_link_set_breakdown(pcie_link *l, sim_breakdown *bd, unsigned cat);
 const pcie_link_cfg *pcie_link_config(const pcie_link *l);
 
 /* Sends one TLP on direction d, ready at ready_ps: waits for credit and for the wire,

@@ -17,6 +17,8 @@ struct pcie_rc {
     /* When memory has accepted every posted write so far: an MSI, itself a posted
      * write, must not overtake the data it announces (Base Spec 2.4.1 ordering). */
     uint64_t posted_done_ps;
+    sim_breakdown *bd; /* net.breakdown, NULL when off */
+    unsigned bd_pcie, bd_iommu, bd_mem;
     /* stats */
     uint64_t reads, writes, read_bytes, write_bytes, completions, ur, msis, mmio_writes,
         mmio_reads;
@@ -81,14 +83,31 @@ void pcie_rc_set_observer(pcie_rc *rc, pcie_rc_observe_fn fn, void *ctx)
     rc->observe_ctx = ctx;
 }
 
+void pcie_rc_set_breakdown(pcie_rc *rc, sim_breakdown *bd, unsigned cat_pcie,
+                           unsigned cat_iommu, unsigned cat_mem)
+{
+    rc->bd = bd;
+    rc->bd_pcie = cat_pcie;
+    rc->bd_iommu = cat_iommu;
+    rc->bd_mem = cat_mem;
+}
+
+/* A request reaches the root complex at t_ps: its own latency (PCIe's part), then the
+ * translation (the IOMMU's), both joining the current packet's breakdown. */
 static int translate(pcie_rc *rc, uint16_t rid, uint64_t addr, uint32_t len, bool write,
                      uint64_t *t, uint64_t *hpa)
 {
+    uint64_t at = *t;
+    if (rc->bd)
+        sim_breakdown_add_current(rc->bd, rc->bd_pcie, at - rc->latency_ps, at);
     if (!rc->translate) {
         *hpa = addr;
         return 0;
     }
-    return rc->translate(rc->translate_ctx, rid, addr, len, write, t, hpa);
+    int r = rc->translate(rc->translate_ctx, rid, addr, len, write, t, hpa);
+    if (rc->bd)
+        sim_breakdown_add_current(rc->bd, rc->bd_iommu, at, *t);
+    return r;
 }
 
 uint64_t pcie_rc_read(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64_t addr, uint32_t len,
@@ -116,6 +135,8 @@ uint64_t pcie_rc_read(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64_t addr, u
     uint64_t last = t, prev_start = 0;
     while (pcie_split_next(&s, &c)) {
         uint64_t ready = mem_read(rc->mem, t, hpa + (c.addr - addr), c.len_bytes) + rc->latency_ps;
+        if (rc->bd)
+            sim_breakdown_add_current(rc->bd, rc->bd_mem, t, ready - rc->latency_ps);
         /* The completions of one request go in address order (Base Spec 2.3.1.1). */
         if (ready < prev_start)
             ready = prev_start;
@@ -151,6 +172,8 @@ uint64_t pcie_rc_write(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64_t addr, 
     }
     rc->write_bytes += len;
     uint64_t done = mem_write(rc->mem, t, hpa, len);
+    if (rc->bd)
+        sim_breakdown_add_current(rc->bd, rc->bd_mem, t, done);
     if (done > rc->posted_done_ps)
         rc->posted_done_ps = done;
     return done;

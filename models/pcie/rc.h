@@ -48,6 +48,11 @@ typedef enum pcie_rc_req { PCIE_RC_READ, PCIE_RC_WRITE, PCIE_RC_MSI } pcie_rc_re
 typedef void (*pcie_rc_observe_fn)(void *ctx, pcie_rc_req kind, uint64_t t_ps, uint16_t rid,
                                    uint64_t addr, uint32_t len, uint32_t msi_data);
 void pcie_rc_set_observer(pcie_rc *rc, pcie_rc_observe_fn fn, void *ctx);
+/* net.breakdown: while a device moves a numbered packet (sim_breakdown_current), the
+ * root complex's latency joins its breakdown as cat_pcie, the translation as
+ * cat_iommu, the memory access as cat_mem. */
+void pcie_rc_set_breakdown(pcie_rc *rc, sim_breakdown *bd, unsigned cat_pcie,
+                           unsigned cat_iommu, unsigned cat_mem);
 
 /* An MRd for [addr, addr+len) from requester rid arrived at the root port at t_ps.
  * Reads memory and sends the completions downstream. Returns the time the last
