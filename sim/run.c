@@ -32,7 +32,8 @@ static const sim_param_def run_params[] = {
      SIM_AT(sim_run_cfg, sample_ps)},
     {"run.sample", SIM_PARAM_STRING, "", NULL, "",
      "Time series: the statistics sampled, comma-separated (metrics, counters, histogram "
-     "summaries such as net.latency_ps.p99, as in stats.txt); empty: every metric",
+     "summaries such as net.latency_ps.p99, gauges, as in stats.txt); empty: every metric, "
+     "then every gauge (queue depths)",
      SIM_AT(sim_run_cfg, sample)},
 };
 

@@ -44,6 +44,7 @@ typedef enum stat_kind { STAT_COUNTER, STAT_VALUE, STAT_HIST, STAT_DERIVED, STAT
 typedef struct stat_entry {
     stat_kind kind;
     bool metric;
+    bool gauge;
     char *name;
     char *desc;
     char *unit; /* histograms and metrics */
@@ -418,6 +419,28 @@ void sim_stats_derived(sim_stats *s, const char *name, sim_derived_fn fn, void *
                        const char *desc)
 {
     add_derived(s, name, fn, ctx, desc);
+}
+
+void sim_stats_gauge(sim_stats *s, const char *name, sim_derived_fn fn, void *ctx,
+                     const char *desc)
+{
+    add_derived(s, name, fn, ctx, desc)->gauge = true;
+}
+
+size_t sim_stats_gauges(const sim_stats *s)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->n; i++)
+        n += s->entries[i].gauge;
+    return n;
+}
+
+const char *sim_stats_gauge_name(const sim_stats *s, size_t i)
+{
+    for (size_t k = 0; k < s->n; k++)
+        if (s->entries[k].gauge && i-- == 0)
+            return s->entries[k].name;
+    return NULL;
 }
 
 static stat_entry *add_metric(sim_stats *s, const char *name, const char *unit,
@@ -803,7 +826,7 @@ void sim_stats_foreach(const sim_stats *s, void (*fn)(const sim_stat_info *info,
                                         [STAT_BUSY] = "busy time"};
     for (size_t i = 0; i < s->n; i++) {
         const stat_entry *e = &s->entries[i];
-        sim_stat_info info = {.name = e->name, .type = types[e->kind],
+        sim_stat_info info = {.name = e->name, .type = e->gauge ? "gauge" : types[e->kind],
                               .unit = e->unit ? e->unit : "", .desc = e->desc,
                               .metric = e->metric};
         fn(&info, ctx);

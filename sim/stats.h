@@ -69,6 +69,15 @@ void sim_stats_derived(sim_stats *s, const char *name, sim_derived_fn fn, void *
  * directions. Both are the metric reference's (iovsim metrics, docs/METRICS.md). */
 void sim_stats_metric(sim_stats *s, const char *name, const char *unit, sim_derived_fn fn,
                       void *ctx, const char *desc);
+/* A gauge: a derived value that reads the system's state as it is (a queue's depth),
+ * not counts over the window; stats.txt shows it at the end, a time series (which
+ * samples every gauge and metric unless told otherwise) at each interval's end. */
+void sim_stats_gauge(sim_stats *s, const char *name, sim_derived_fn fn, void *ctx,
+                     const char *desc);
+/* Gauges in registration order. */
+size_t sim_stats_gauges(const sim_stats *s);
+const char *sim_stats_gauge_name(const sim_stats *s, size_t i);
+
 /* Metrics of a histogram: its q-quantile or its mean, divided by divisor (1000 for ps
  * samples reported in ns); NaN while h is empty: no sample means no latency, not a
  * latency of 0. */
@@ -140,7 +149,7 @@ void sim_stats_foreach_hist(const sim_stats *s,
  * order (a histogram once, not its summary lines). */
 typedef struct sim_stat_info {
     const char *name;
-    const char *type; /* "counter", "value", "histogram", "busy time", "derived" */
+    const char *type; /* "counter", "value", "histogram", "busy time", "derived", "gauge" */
     const char *unit; /* a histogram's samples, a metric's value; "" otherwise */
     const char *desc;
     bool metric; /* also a column of results.csv */

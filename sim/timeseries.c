@@ -141,10 +141,12 @@ sim_timeseries *sim_timeseries_create(sim_kernel *k, sim_stats *s, const char *l
         for (size_t i = 0; i < n; i++)
             ts->names[ts->n++] = sim_xstrdup(names[i]);
     } else {
-        size_t m = sim_stats_metrics(s);
-        ts->names = sim_xcalloc(m ? m : 1, sizeof *ts->names);
+        size_t m = sim_stats_metrics(s), g = sim_stats_gauges(s);
+        ts->names = sim_xcalloc(m + g ? m + g : 1, sizeof *ts->names);
         for (size_t i = 0; i < m; i++)
             ts->names[ts->n++] = sim_xstrdup(sim_stats_metric_name(s, i));
+        for (size_t i = 0; i < g; i++)
+            ts->names[ts->n++] = sim_xstrdup(sim_stats_gauge_name(s, i));
     }
     if (sim_file_open(&ts->file, path, e) < 0) {
         sim_timeseries_destroy(ts);

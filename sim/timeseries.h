@@ -5,7 +5,8 @@
  * reads the interval just ended through the registry's interval view
  * (sim_stats_interval_begin): counters and values as their growth in it, histogram
  * summaries over the samples added in it, busy times as the work that lies in it,
- * derived values and metrics computed from those over the interval's length. So a
+ * derived values and metrics computed from those over the interval's length, gauges
+ * (a queue's depth) as they stand at its end. So a
  * rate metric's rows average to the window's value and a utilisation stays within
  * [0, 1] in every row. A window that does not divide into whole intervals, or a run
  * its model stops early, ends with a shorter last row. The sampler reads and never
@@ -30,7 +31,8 @@ typedef struct sim_timeseries sim_timeseries;
 /* `list` is run.sample: names separated by commas (spaces around them dropped), at most
  * SIM_RUN_MAX_SAMPLED in fewer than SIM_RUN_SAMPLE_LIST_BYTES (sim_run_check); any name
  * sim_stats_get knows (counters, histogram summaries such as net.latency_ps.p99,
- * derived values, metrics); empty: every metric. -1 with *e set naming the first that
+ * derived values, metrics, gauges); empty: every metric, then every gauge (queue depths:
+ * sim_stats_gauge). -1 with *e set naming the first that
  * no statistic of `s` has (with the closest registered name). */
 int sim_timeseries_check_names(const sim_stats *s, const char *list, sim_err *e);
 /* Samples the statistics `list` names (as above) of `s` from start_ps, which must be a

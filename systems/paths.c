@@ -277,8 +277,32 @@ static double m_drops(const sim_stats *s, void *ctx)
     return (double)d;
 }
 
+/* Gauges: what waits now. */
+static double g_stage_queued(const sim_stats *s, void *ctx)
+{
+    (void)s;
+    const iopath *io = &((const paths_sys *)ctx)->io;
+    double n = 0;
+    for (unsigned l = 0; l < io->nlanes; l++)
+        for (unsigned k = 0; k < PATH_MAX_STAGES; k++)
+            if (io->lane[l].stage[k])
+                n += io->lane[l].stage[k]->len;
+    return n;
+}
+
+static double g_nic_rx_queued(const sim_stats *s, void *ctx)
+{
+    (void)s;
+    return (double)nic_rx_queued_frames(((const paths_sys *)ctx)->nic);
+}
+
 static void register_stats(paths_sys *sys, sim_stats *st)
 {
+    sim_stats_gauge(st, "net.stage_queued", g_stage_queued, sys,
+                    "items waiting in the stages' queues of every lane (rings between stages: "
+                    "virtqueues, netfront's, the device model's), now");
+    sim_stats_gauge(st, "nic.rx_queued_frames", g_nic_rx_queued, sys,
+                    "frames in the NIC's receive pipeline waiting for their DMA, now");
 #define C(field, desc) sim_stats_counter(st, "net." #field, &sys->io.c.field, desc)
     C(sent, "frames the applications sent");
     C(delivered, "frames applications received");

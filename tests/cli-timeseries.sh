@@ -57,13 +57,20 @@ expect 0 "" "the same run without sampling" -- "$IOVSIM" run "$WL" --out "$OUT/n
 diff <(cut -d, -f1- "$OUT/s/results.csv") <(cut -d, -f1- "$OUT/n/results.csv") >/dev/null &&
     ok "results.csv is the same sampled or not" || bad "results.csv differs sampled and not"
 
-# Without run.sample every metric is sampled: the columns of results.csv's metrics.
+# Without run.sample every metric is sampled, then every gauge (what waits at the
+# interval's end: the stages' queues, the NIC's receive pipeline).
 expect 0 "" "every metric by default" -- "$IOVSIM" run "$WL" --set run.sample_us=100 \
     --out "$OUT/d" -q --no-plots
 head -n 1 "$OUT/d/points/0000/timeseries.csv" | tr , '\n' | tail -n +2 >"$OUT/ts-cols"
 "$IOVSIM" metrics paths | awk 'NR > 2 && !NF { exit } NR > 2 { print $1 }' >"$OUT/ref"
+printf 'net.stage_queued\nnic.rx_queued_frames\n' >>"$OUT/ref"
 ! grep -qvxf "$OUT/ref" "$OUT/ts-cols" && [ "$(wc -l <"$OUT/ts-cols")" -gt 10 ] &&
-    ok "the default columns are the kind's metrics" || bad "default columns: $(tr '\n' ' ' <"$OUT/ts-cols")"
+    [ "$(tail -n 2 "$OUT/ts-cols" | paste -sd ' ')" = "net.stage_queued nic.rx_queued_frames" ] &&
+    ok "the default columns are the kind's metrics, then its gauges" ||
+    bad "default columns: $(tr '\n' ' ' <"$OUT/ts-cols")"
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "net.stage_queued") c = i; next }
+    c && $c != int($c) { bad = 1 } END { exit bad || !c }' "$OUT/d/points/0000/timeseries.csv" &&
+    ok "a gauge is a count at the interval's end" || bad "the gauge column"
 
 # The plot.
 cat >>"$WL" <<EOF

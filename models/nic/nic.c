@@ -921,6 +921,8 @@ void nic_set_timeline(nic *n, sim_timeline *tl)
     }
 }
 
+uint32_t nic_rx_queued_frames(const nic *n) { return n->rxq_len; }
+
 void nic_set_breakdown(nic *n, sim_breakdown *bd, unsigned cat_nic, unsigned cat_wire)
 {
     n->bd = bd;

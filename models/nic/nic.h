@@ -296,6 +296,8 @@ void nic_set_timeline(nic *n, sim_timeline *tl);
  * from its first bit out of the partner to its last in) as cat_wire. */
 void nic_set_breakdown(nic *n, sim_breakdown *bd, unsigned cat_nic, unsigned cat_wire);
 double nic_line_gbps(const nic *n);
+/* Frames in the receive pipeline, accepted and waiting for their DMA, now. */
+uint32_t nic_rx_queued_frames(const nic *n);
 /* Wire time of a frame (with FCS) at the line rate: preamble + frame + IFG. */
 uint64_t nic_frame_wire_ps(const nic *n, uint32_t frame_bytes);
 uint64_t nic_wire_latency_ps(const nic *n);
