@@ -296,6 +296,26 @@ static double g_nic_rx_queued(const sim_stats *s, void *ctx)
     return (double)nic_rx_queued_frames(((const paths_sys *)ctx)->nic);
 }
 
+/* vCPUs (native: application threads) halted now: the lanes' cores, each once. */
+static double g_vcpus_halted(const sim_stats *s, void *ctx)
+{
+    (void)s;
+    const iopath *io = &((const paths_sys *)ctx)->io;
+    if (!io->halt)
+        return 0;
+    uint64_t now = sim_now_ps(io->kernel);
+    double n = 0;
+    for (unsigned l = 0; l < io->nlanes; l++) {
+        unsigned core = io->lane[l].vcpu_core;
+        bool seen = false;
+        for (unsigned k = 0; k < l && !seen; k++)
+            seen = io->lane[k].vcpu_core == core;
+        if (!seen && halt_idle(io->halt, core, now))
+            n++;
+    }
+    return n;
+}
+
 static void register_stats(paths_sys *sys, sim_stats *st)
 {
     sim_stats_gauge(st, "net.stage_queued", g_stage_queued, sys,
@@ -303,6 +323,9 @@ static void register_stats(paths_sys *sys, sim_stats *st)
                     "virtqueues, netfront's, the device model's), now");
     sim_stats_gauge(st, "nic.rx_queued_frames", g_nic_rx_queued, sys,
                     "frames in the NIC's receive pipeline waiting for their DMA, now");
+    sim_stats_gauge(st, "net.vcpus_halted", g_vcpus_halted, sys,
+                    "VMs' vCPUs (native: application threads) halted now: polling or blocked "
+                    "after a HLT, their work done");
 #define C(field, desc) sim_stats_counter(st, "net." #field, &sys->io.c.field, desc)
     C(sent, "frames the applications sent");
     C(delivered, "frames applications received");

@@ -63,9 +63,9 @@ expect 0 "" "every metric by default" -- "$IOVSIM" run "$WL" --set run.sample_us
     --out "$OUT/d" -q --no-plots
 head -n 1 "$OUT/d/points/0000/timeseries.csv" | tr , '\n' | tail -n +2 >"$OUT/ts-cols"
 "$IOVSIM" metrics paths | awk 'NR > 2 && !NF { exit } NR > 2 { print $1 }' >"$OUT/ref"
-printf 'net.stage_queued\nnic.rx_queued_frames\n' >>"$OUT/ref"
+printf 'net.stage_queued\nnic.rx_queued_frames\nnet.vcpus_halted\n' >>"$OUT/ref"
 ! grep -qvxf "$OUT/ref" "$OUT/ts-cols" && [ "$(wc -l <"$OUT/ts-cols")" -gt 10 ] &&
-    [ "$(tail -n 2 "$OUT/ts-cols" | paste -sd ' ')" = "net.stage_queued nic.rx_queued_frames" ] &&
+    [ "$(tail -n 3 "$OUT/ts-cols" | paste -sd ' ')" = "net.stage_queued nic.rx_queued_frames net.vcpus_halted" ] &&
     ok "the default columns are the kind's metrics, then its gauges" ||
     bad "default columns: $(tr '\n' ' ' <"$OUT/ts-cols")"
 awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "net.stage_queued") c = i; next }
