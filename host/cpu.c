@@ -21,10 +21,10 @@ struct cpu {
     core *cores;
     cpuidle *idle;
     uint64_t cycles[CPU_WHO_COUNT];
-    sim_timeline *tl;  /* trace.timeline: a track per core, NULL when off */
+    sim_timeline *tl;  /* trace.timeline: two tracks per core, NULL when off */
     sim_breakdown *bd; /* net.breakdown, NULL when off */
     uint32_t packet;   /* ... the packet whose work is being booked, 0: none */
-    unsigned tl_track0; /* core 0's track; core i's is tl_track0 + i */
+    unsigned tl_track0; /* core i's thread work: tl_track0 + 2i; its urgent work: + 1 */
 };
 
 static const char *const who_names[CPU_WHO_COUNT] = {"guest", "hypervisor", "host"};
@@ -34,11 +34,15 @@ void cpu_set_breakdown(cpu *c, sim_breakdown *bd) { c->bd = bd; }
 void cpu_set_packet(cpu *c, uint32_t id) { c->packet = id; }
 uint32_t cpu_packet(const cpu *c) { return c->packet; }
 
-/* What a booking tells the observers: the timeline, the current packet's breakdown. */
-static void observe(cpu *c, unsigned core_id, uint64_t start, uint64_t d, cpu_who who)
+/* What a booking tells the observers: the timeline (urgent work on a track of its own:
+ * it preempts thread work already written, and slices of one track must nest), the
+ * current packet's breakdown. */
+static void observe(cpu *c, unsigned core_id, uint64_t start, uint64_t d, cpu_who who,
+                    bool urgent)
 {
     if (c->tl)
-        sim_timeline_slice(c->tl, c->tl_track0 + core_id, who_names[who], start, d, 0);
+        sim_timeline_slice(c->tl, c->tl_track0 + 2 * core_id + urgent, who_names[who], start, d,
+                           0);
     if (c->bd && c->packet)
         sim_breakdown_add(c->bd, c->packet, (unsigned)who, start, start + d);
 }
@@ -46,7 +50,7 @@ static void observe(cpu *c, unsigned core_id, uint64_t start, uint64_t d, cpu_wh
 void cpu_timeline_instant(cpu *c, unsigned core_id, const char *name, uint64_t t_ps)
 {
     if (c->tl && core_id < c->cfg.cores)
-        sim_timeline_instant(c->tl, c->tl_track0 + core_id, name, t_ps);
+        sim_timeline_instant(c->tl, c->tl_track0 + 2 * core_id, name, t_ps);
 }
 
 void cpu_set_timeline(cpu *c, sim_timeline *tl)
@@ -56,6 +60,8 @@ void cpu_set_timeline(cpu *c, sim_timeline *tl)
     for (unsigned i = 0; tl && i < c->cfg.cores; i++) {
         snprintf(name, sizeof name, "core %u", i);
         unsigned t = sim_timeline_track(tl, "cores", name);
+        snprintf(name, sizeof name, "core %u irq", i);
+        sim_timeline_track(tl, "cores", name);
         if (i == 0)
             c->tl_track0 = t;
     }
@@ -151,7 +157,7 @@ uint64_t cpu_run(cpu *c, unsigned core_id, uint64_t t_ps, uint64_t cycles, cpu_w
     sim_busy_add(&k->busy, start, d);
     c->cycles[who] += cycles;
     if (c->tl || c->bd)
-        observe(c, core_id, start, d, who);
+        observe(c, core_id, start, d, who, false);
     return start + d;
 }
 
@@ -168,7 +174,7 @@ uint64_t cpu_run_urgent(cpu *c, unsigned core_id, uint64_t t_ps, uint64_t cycles
     sim_busy_add(&k->busy, sim_resv_book(&k->time, start, d), d);
     c->cycles[who] += cycles;
     if (c->tl || c->bd)
-        observe(c, core_id, start, d, who);
+        observe(c, core_id, start, d, who, true);
     return start + d;
 }
 

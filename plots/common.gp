@@ -19,7 +19,11 @@ set linetype 5 lc rgb '#E69F00' lw 2 pt 13 ps 1.3
 set linetype 6 lc rgb '#56B4E9' lw 2 pt 15 ps 1.2
 set linetype 7 lc rgb '#000000' lw 2 pt 1 ps 1.3
 set linetype 8 lc rgb '#999999' lw 2 pt 2 ps 1.3
-set linetype cycle 8
+# Two more, so a bar stacked from ten parts repeats no colour (Paul Tol's muted purple
+# and olive, apart from the eight above).
+set linetype 9 lc rgb '#882255' lw 2 pt 3 ps 1.3
+set linetype 10 lc rgb '#999933' lw 2 pt 4 ps 1.3
+set linetype cycle 10
 # Reference lines (hline): dashed, in greys.
 set style line 100 lc rgb '#333333' lw 1.5 dt 2
 set style line 101 lc rgb '#777777' lw 1.5 dt 4

@@ -23,7 +23,7 @@ struct sim_breakdown {
     unsigned n;
     uint32_t current;
     bd_slot *slot;
-    uint64_t packets, lost;
+    uint64_t packets, lost, overrun_ps;
     uint64_t sum_ps[SIM_BREAKDOWN_MAX_CATS];
     bd_metric m[SIM_BREAKDOWN_MAX_CATS];
 };
@@ -59,7 +59,12 @@ sim_breakdown *sim_breakdown_create(sim_stats *s, const char *prefix, const char
     sim_stats_counter(s, name, &b->packets, "packets whose latency was broken down");
     snprintf(name, sizeof name, "%s.lost", prefix);
     sim_stats_counter(s, name, &b->lost,
-                      "packets left out of the breakdown: their slot was taken while in flight");
+                      "packets left out of the breakdown: another took their slot before they "
+                      "completed (in flight, dropped, or merged into another's segment)");
+    snprintf(name, sizeof name, "%s.overrun_ps", prefix);
+    sim_stats_counter(s, name, &b->overrun_ps,
+                      "parts reported past their packet's completion, cut back (ps): 0 unless "
+                      "a component books a packet's work after it completed");
     for (unsigned c = 0; c < n; c++) {
         b->m[c] = (bd_metric){b, c};
         snprintf(name, sizeof name, "%s.%s_ps", prefix, cats[c]);
@@ -125,9 +130,11 @@ void sim_breakdown_end(sim_breakdown *b, uint32_t id, uint64_t t_ps)
     if (!e)
         return;
     /* Work reported past the completion (booked ahead of it) is not its latency: the
-     * parts are cut back to t_ps, the latest first. */
+     * parts are cut back to t_ps, waiting first, then by category from the last (the
+     * slot keeps no times per part); overrun_ps says how much. */
     if (e->cursor_ps > t_ps) {
         uint64_t over = e->cursor_ps - t_ps;
+        b->overrun_ps += over;
         for (unsigned c = b->n; c-- > 0 && over;) {
             uint64_t cut = e->part_ps[c] < over ? e->part_ps[c] : over;
             e->part_ps[c] -= cut;

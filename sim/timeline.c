@@ -15,14 +15,23 @@ typedef struct tl_track {
     unsigned pid;
 } tl_track;
 
+/* A followed packet's step, kept until the file closes: steps are booked out of time
+ * order (a stage's slice is written after the nested ones it holds), and a flow must
+ * start ("s") at its earliest step. */
+typedef struct tl_step {
+    uint32_t packet;
+    unsigned pid, tid;
+    uint64_t t_ps, seq;
+} tl_step;
+
 struct sim_timeline {
     uint64_t from_ps, to_ps;
     uint32_t every;
     sim_file file;
     tl_track *tracks;
     unsigned ntracks, ngroups;
-    uint8_t *started; /* per followed packet (id / every): its flow has begun */
-    size_t started_cap;
+    tl_step *steps;
+    size_t nsteps, steps_cap;
     bool any; /* an event written: the next needs a comma */
 };
 
@@ -60,12 +69,42 @@ static void free_all(sim_timeline *tl)
         free(tl->tracks[i].name);
     }
     free(tl->tracks);
-    free(tl->started);
+    free(tl->steps);
     free(tl);
+}
+
+static int by_packet_time(const void *a, const void *b)
+{
+    const tl_step *x = a, *y = b;
+    if (x->packet != y->packet)
+        return x->packet < y->packet ? -1 : 1;
+    if (x->t_ps != y->t_ps)
+        return x->t_ps < y->t_ps ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The flows, each in time order: "s" at the first step, "t" at the middle ones, "f" at
+ * the last, each bound to the slice that encloses it ("bp":"e"). */
+static void write_flows(sim_timeline *tl)
+{
+    qsort(tl->steps, tl->nsteps, sizeof *tl->steps, by_packet_time);
+    FILE *f = tl->file.f;
+    for (size_t i = 0; i < tl->nsteps; i++) {
+        const tl_step *s = &tl->steps[i];
+        bool first = i == 0 || tl->steps[i - 1].packet != s->packet;
+        bool last = i + 1 == tl->nsteps || tl->steps[i + 1].packet != s->packet;
+        event_sep(tl);
+        fprintf(f, "{\"ph\":\"%s\",\"bp\":\"e\",\"cat\":\"packet\",\"name\":\"packet\",\"id\":%" PRIu32
+                   ",\"pid\":%u,\"tid\":%u,\"ts\":",
+                first ? "s" : last ? "f" : "t", s->packet, s->pid, s->tid);
+        put_us(f, s->t_ps);
+        fputc('}', f);
+    }
 }
 
 int sim_timeline_close(sim_timeline *tl, sim_err *e)
 {
+    write_flows(tl);
     fputs("\n]}\n", tl->file.f);
     int rc = sim_file_commit(&tl->file, e);
     free_all(tl);
@@ -139,22 +178,12 @@ void sim_timeline_slice(sim_timeline *tl, unsigned track, const char *name, uint
     fputc('}', f);
     if (!packet || packet % tl->every)
         return;
-    /* The flow's step, inside the slice it binds to ("bp":"e": the enclosing slice). */
-    uint32_t k = packet / tl->every;
-    if (k >= tl->started_cap) {
-        size_t cap = tl->started_cap ? 2 * tl->started_cap : 1024;
-        while (cap <= k)
-            cap *= 2;
-        tl->started = sim_xrealloc(tl->started, cap);
-        memset(tl->started + tl->started_cap, 0, cap - tl->started_cap);
-        tl->started_cap = cap;
+    /* The flow's step, inside the slice it binds to (written at the close). */
+    if (tl->nsteps == tl->steps_cap) {
+        tl->steps_cap = tl->steps_cap ? 2 * tl->steps_cap : 1024;
+        tl->steps = sim_xrealloc(tl->steps, tl->steps_cap * sizeof *tl->steps);
     }
-    bool first = !tl->started[k];
-    tl->started[k] = 1;
-    event_sep(tl);
-    fprintf(f, "{\"ph\":\"%s\",\"bp\":\"e\",\"cat\":\"packet\",\"name\":\"packet\",\"id\":%" PRIu32
-               ",\"pid\":%u,\"tid\":%u,\"ts\":",
-            first ? "s" : "t", packet, pid, track);
-    put_us(f, start_ps + (dur_ps > 1 ? 1 : 0));
-    fputc('}', f);
+    tl->steps[tl->nsteps] = (tl_step){packet, pid, track, start_ps + (dur_ps > 1 ? 1 : 0),
+                                      tl->nsteps};
+    tl->nsteps++;
 }

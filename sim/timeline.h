@@ -9,9 +9,10 @@
  *
  * Packets: the components number packets where they are born (1, 2, ...); the slices
  * that carry an id that is a multiple of `every` (one packet in `every`) are joined by
- * a flow (Chrome's flow events, "s" at its first slice, "t" at each later one), so a
- * viewer draws the packet's way from stage to stage. Off, it costs a component one
- * pointer test per booking. */
+ * a flow (Chrome's flow events, written when the file closes, in time order: "s" at
+ * its earliest slice, "t" at the middle ones, "f" at the last), so a viewer draws the
+ * packet's way from stage to stage. Off, it costs a component one pointer test per
+ * booking. */
 #ifndef SIM_TIMELINE_H
 #define SIM_TIMELINE_H
 

@@ -67,6 +67,20 @@ walks=$(jq '[.traceEvents[] | select(.ph == "X" and .name == "walk")] | length' 
 [ "$walks" -gt 0 ] && [ "$walks" -ge "$(awk '$1 == "iommu.walks" { print $2 }' "$OUT/d/points/0000/stats.txt")" ] &&
     ok "each page walk is a slice on its walker's track ($walks)" || bad "walk slices: $walks"
 
+# Every flow starts ("s") at its earliest step and ends ("f") at its last, and the
+# slices of one core track nest (urgent work has a track of its own).
+jq -e '[.traceEvents[] | select(.ph == "s" or .ph == "t" or .ph == "f")] | group_by(.id)
+    | all((min_by(.ts) | .ph == "s") and (length < 2 or (max_by(.ts) | .ph == "f")))' "$T" >/dev/null &&
+    ok "each flow runs from its earliest step to its last" || bad "flow phases out of time order"
+# (An SR-IOV stream: interrupts preempt the sender's thread work.)
+expect 0 "" "an SR-IOV stream's timeline" -- "$IOVSIM" run "$WL" --set io.path=sriov \
+    --set traffic.pattern=stream_tx --out "$OUT/st" -q --no-plots
+jq -e '[.traceEvents[] | select(.ph == "X" and .pid == 1)] | group_by(.tid) | all(sort_by(.ts)
+    | [range(1; length) as $i | .[$i - 1] as $a | .[$i] as $b
+       | ($b.ts >= $a.ts + $a.dur - 1e-6) or ($b.ts + $b.dur <= $a.ts + $a.dur + 1e-6)] | all)' \
+    "$OUT/st/points/0000/tl.json" >/dev/null &&
+    ok "a core track's slices follow or nest in one another" || bad "overlapping slices on a core track"
+
 # One packet in N is followed.
 ids() { jq '[.traceEvents[] | select(.ph == "s") | .id] | length' "$1"; }
 expect 0 "" "following one packet in 4" -- "$IOVSIM" run "$WL" --set trace.timeline_every=4 --out "$OUT/q" -q --no-plots

@@ -411,11 +411,13 @@ static uint64_t on_free(const exec *x, const path_step *s, const iopath_item *it
     iopath *io = x->io;
     iopath_stage *to = x->lane->stage[s->arg];
     iopath_drvq *dq = tx_queue(io, x->lane);
-    iopath_zc_wait w = {.end_bytes = nic_end, .it = *it, .to = to, .notify = s->notify};
+    iopath_item done = *it;
+    done.pkt.trace_id = 0; /* the sender's clean-up, not the packet's way */
+    iopath_zc_wait w = {.end_bytes = nic_end, .it = done, .to = to, .notify = s->notify};
     if (nic_end && dq->zc && nic_end > dq->zc->freed_bytes && iopath_zc_park(dq->zc, &w))
         return t;
     io->c.freed_handoffs++;
-    return push(x, to, it, t, (path_notify)s->notify);
+    return push(x, to, &done, t, (path_notify)s->notify);
 }
 
 uint64_t iopath_drvq_cpu(void *ctx, uint64_t t_ps, uint64_t cycles, uint64_t stall_ps)
@@ -503,6 +505,13 @@ static uint64_t segment(const exec *x, const path_stage *d, const path_step *nex
     iopath *io = x->io;
     for (unsigned f = 0; f < it->frames; f++) {
         iopath_item one = item_frame(it, f);
+        /* The segment's number goes with its first frame (the one whose latency the
+         * breakdown and the timeline follow); the others are not followed, and the
+         * work on them is not its own. */
+        if (f > 0) {
+            one.pkt.trace_id = 0;
+            cpu_set_packet(io->cpu, 0);
+        }
         t = run(x, t, io->cost[PATH_COST_GSO_FRAME], x->who);
         io->c.sw_segmented++;
         t = exec_from(x, d, next, &one, t, when, true);

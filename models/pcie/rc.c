@@ -135,8 +135,10 @@ uint64_t pcie_rc_read(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64_t addr, u
     uint64_t last = t, prev_start = 0;
     while (pcie_split_next(&s, &c)) {
         uint64_t ready = mem_read(rc->mem, t, hpa + (c.addr - addr), c.len_bytes) + rc->latency_ps;
-        if (rc->bd)
+        if (rc->bd) {
             sim_breakdown_add_current(rc->bd, rc->bd_mem, t, ready - rc->latency_ps);
+            sim_breakdown_add_current(rc->bd, rc->bd_pcie, ready - rc->latency_ps, ready);
+        }
         /* The completions of one request go in address order (Base Spec 2.3.1.1). */
         if (ready < prev_start)
             ready = prev_start;
