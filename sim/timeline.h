@@ -32,7 +32,9 @@ int sim_timeline_close(sim_timeline *tl, sim_err *e);
 /* Drops the file; frees. NULL is a no-op. */
 void sim_timeline_abort(sim_timeline *tl);
 
-/* A track (a row) named `name` in group `group`, made on first use; its id. */
+/* A track (a row) named `name` in group `group`, made on first use; its id. Names
+ * are written as given (JSON strings: no quotes, backslashes or control characters;
+ * the components' are built in). */
 unsigned sim_timeline_track(sim_timeline *tl, const char *group, const char *name);
 
 /* Whether [start_ps, end_ps) overlaps the window: a caller tests this before it names
