@@ -250,6 +250,49 @@ static void section_queues(const view *v, unsigned bytes, unsigned vms)
     free(qs);
 }
 
+/* Where a closed-loop round trip goes (net.breakdown), each path at one frame size and
+ * VM count: the mean parts in us, which add up to the mean round trip. */
+static void section_breakdown(const view *v, unsigned bytes, unsigned vms)
+{
+    static const char *const parts[] = {"guest", "hypervisor", "host", "nic", "pcie",
+                                        "iommu", "memory", "wire", "remote", "wait"};
+    static const char *const heads[] = {"guest", "hyperv", "host", "NIC", "PCIe",
+                                        "IOMMU", "memory", "wire", "partner", "waiting"};
+    enum { N_PARTS = sizeof parts / sizeof parts[0] };
+    _Static_assert(sizeof heads / sizeof heads[0] == N_PARTS, "a heading for each part");
+    FILE *t = v->t;
+    bool any = false;
+    for (int p = 0; p < PATH_KINDS && !any; p++) {
+        const row *w = find(v, p, PATTERN_RR, bytes, vms);
+        double x;
+        any = w && app_results_metric(v->r, w->point, "latency_ns_wait_mean", &x);
+    }
+    if (!any)
+        return;
+    fprintf(t, "\nrr, %u-byte frames, %u VM%s: where a round trip goes (mean us; net.breakdown):\n",
+            bytes, vms, vms == 1 ? "" : "s");
+    fprintf(t, "  %-12s %7s", "path", "total");
+    for (size_t k = 0; k < N_PARTS; k++)
+        fprintf(t, " %7s", heads[k]);
+    fprintf(t, "\n");
+    for (int p = 0; p < PATH_KINDS; p++) {
+        const row *w = find(v, p, PATTERN_RR, bytes, vms);
+        if (!w)
+            continue;
+        char cell[16];
+        fprintf(t, "  %-12s", path_kind_name((path_kind)p));
+        num(cell, sizeof cell, metric(v, w, "latency_ns_mean") / 1000.0);
+        fprintf(t, " %7s", cell);
+        for (size_t k = 0; k < N_PARTS; k++) {
+            char name[64];
+            snprintf(name, sizeof name, "latency_ns_%s_mean", parts[k]);
+            num(cell, sizeof cell, metric(v, w, name) / 1000.0);
+            fprintf(t, " %7s", cell);
+        }
+        fprintf(t, "\n");
+    }
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -335,6 +378,7 @@ static void tables(const view *v)
                     table_row(v, w);
             }
         }
+    section_breakdown(v, sizes[0], vmss[0]);
     if (nv > 1)
         section_vms(v, sizes[ns - 1], vmss, nv);
     section_tcp(v, sizes[ns - 1], vmss[0]);

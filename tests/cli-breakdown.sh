@@ -45,6 +45,11 @@ cat "$OUT/sums"
 pass=$((pass + $(grep -c '^PASS' "$OUT/sums"))) fail=$((fail + $(grep -c '^FAIL' "$OUT/sums")))
 [ "$(grep -c '^PASS' "$OUT/sums")" = 14 ] && [ $status = 0 ] && ok "all 14 points checked" ||
     bad "all 14 points checked"
+# The summary has a section of where a round trip goes.
+grep -A3 "rr, 64-byte frames, 1 VM: where a round trip goes" "$OUT/b/summary.txt" | grep -Eq "^  native +10(\.[0-9]+)? +2\.16" &&
+    ok "summary.txt: where a round trip goes, path by path" ||
+    bad "summary.txt has no breakdown section: $(grep -c 'where a round trip' "$OUT/b/summary.txt")"
+
 # Every latency sample was broken down: none left out of the table, none lost.
 short=0
 for p in "$OUT"/b/points/*/; do
