@@ -66,8 +66,8 @@ static uint64_t run(const exec *x, uint64_t t, uint64_t cycles, cpu_who who)
     return run_on(x->io, x->core, x->urgent, t, cycles, who);
 }
 
-static uint64_t exec_from(const exec *x, const path_stage *d, const path_step *first,
-                          iopath_item *it, uint64_t t, path_when when, bool one_frame);
+static inline uint64_t exec_from(const exec *x, const path_stage *d, const path_step *first,
+                                 iopath_item *it, uint64_t t, path_when when, bool one_frame);
 
 static uint64_t exec_steps(const exec *x, const path_stage *d, iopath_item *it, uint64_t t,
                            path_when when)
@@ -696,15 +696,16 @@ static uint64_t grant_unmap(const exec *x, iopath_item *it, uint64_t t)
 static uint64_t exec_steps_from(const exec *x, const path_stage *d, const path_step *first,
                                 iopath_item *it, uint64_t t, path_when when, bool one_frame);
 
-/* The stage's steps from `first` for the item; a followed packet's turn in the stage is a
- * slice named for the stage on its core's track of group "stages" (trace.timeline). */
-static uint64_t exec_from(const exec *x, const path_stage *d, const path_step *first,
-                          iopath_item *it, uint64_t t, path_when when, bool one_frame)
+/* exec_from with the timeline or the breakdown on: the packet whose steps run is the
+ * CPU's current one (what it books while they run is the packet's own work: the
+ * steps' cycles and the hypervisor's exits and injections they cause), and a followed
+ * packet's turn in the stage is a slice named for the stage on its core's track of
+ * group "stages". */
+static uint64_t exec_from_observed(const exec *x, const path_stage *d, const path_step *first,
+                                   iopath_item *it, uint64_t t, path_when when, bool one_frame)
 {
     uint32_t id = it ? it->pkt.trace_id : 0; /* per-wake steps have no item */
     iopath *io = x->io;
-    /* What the CPU books while its steps run is the packet's own work (net.breakdown):
-     * the steps' cycles and the hypervisor's exits and injections they cause. */
     uint32_t outer = cpu_packet(io->cpu);
     cpu_set_packet(io->cpu, id);
     uint64_t end = exec_steps_from(x, d, first, it, t, when, one_frame);
@@ -718,6 +719,15 @@ static uint64_t exec_from(const exec *x, const path_stage *d, const path_step *f
         sim_timeline_slice(io->tl, io->tl_stage[x->core], d->name, t, end - t, id);
     }
     return end;
+}
+
+/* The stage's steps from `first` for the item (observed: exec_from_observed). */
+static inline uint64_t exec_from(const exec *x, const path_stage *d, const path_step *first,
+                                 iopath_item *it, uint64_t t, path_when when, bool one_frame)
+{
+    if (x->io->tl || x->io->bd)
+        return exec_from_observed(x, d, first, it, t, when, one_frame);
+    return exec_steps_from(x, d, first, it, t, when, one_frame);
 }
 
 static uint64_t exec_steps_from(const exec *x, const path_stage *d, const path_step *first,

@@ -92,22 +92,35 @@ void pcie_rc_set_breakdown(pcie_rc *rc, sim_breakdown *bd, unsigned cat_pcie,
     rc->bd_mem = cat_mem;
 }
 
-/* A request reaches the root complex at t_ps: its own latency (PCIe's part), then the
- * translation (the IOMMU's), both joining the current packet's breakdown. */
-static int translate(pcie_rc *rc, uint16_t rid, uint64_t addr, uint32_t len, bool write,
-                     uint64_t *t, uint64_t *hpa)
+static inline int translate_plain(pcie_rc *rc, uint16_t rid, uint64_t addr, uint32_t len,
+                                  bool write, uint64_t *t, uint64_t *hpa)
 {
-    uint64_t at = *t;
-    if (rc->bd)
-        sim_breakdown_add_current(rc->bd, rc->bd_pcie, at - rc->latency_ps, at);
     if (!rc->translate) {
         *hpa = addr;
         return 0;
     }
-    int r = rc->translate(rc->translate_ctx, rid, addr, len, write, t, hpa);
-    if (rc->bd)
-        sim_breakdown_add_current(rc->bd, rc->bd_iommu, at, *t);
+    return rc->translate(rc->translate_ctx, rid, addr, len, write, t, hpa);
+}
+
+/* With net.breakdown: the root complex's own latency (PCIe's part) and the translation
+ * (the IOMMU's) join the current packet's breakdown. */
+static int translate_observed(pcie_rc *rc, uint16_t rid, uint64_t addr, uint32_t len,
+                              bool write, uint64_t *t, uint64_t *hpa)
+{
+    uint64_t at = *t;
+    sim_breakdown_add_current(rc->bd, rc->bd_pcie, at - rc->latency_ps, at);
+    int r = translate_plain(rc, rid, addr, len, write, t, hpa);
+    sim_breakdown_add_current(rc->bd, rc->bd_iommu, at, *t);
     return r;
+}
+
+/* A request reaches the root complex at *t (its latency already added): translated. */
+static inline int translate(pcie_rc *rc, uint16_t rid, uint64_t addr, uint32_t len, bool write,
+                            uint64_t *t, uint64_t *hpa)
+{
+    if (rc->bd)
+        return translate_observed(rc, rid, addr, len, write, t, hpa);
+    return translate_plain(rc, rid, addr, len, write, t, hpa);
 }
 
 uint64_t pcie_rc_read(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64_t addr, uint32_t len,
