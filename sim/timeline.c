@@ -87,6 +87,8 @@ static int by_packet_time(const void *a, const void *b)
  * the last, each bound to the slice that encloses it ("bp":"e"). */
 static void write_flows(sim_timeline *tl)
 {
+    if (!tl->nsteps) /* qsort wants an array, even of none */
+        return;
     qsort(tl->steps, tl->nsteps, sizeof *tl->steps, by_packet_time);
     FILE *f = tl->file.f;
     for (size_t i = 0; i < tl->nsteps; i++) {

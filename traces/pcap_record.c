@@ -174,7 +174,8 @@ static uint32_t frame_bytes(const nic_pkt *p, uint32_t len, uint8_t *b)
 
 static int write_all(pcap_recorder *r, sim_err *e)
 {
-    qsort(r->f, r->n, sizeof *r->f, by_time);
+    if (r->n) /* qsort wants an array, even of none */
+        qsort(r->f, r->n, sizeof *r->f, by_time);
     sim_file sf;
     if (sim_file_open(&sf, r->path, e) < 0)
         return -1;

@@ -46,6 +46,12 @@ struct mem {
     uint64_t *tags;
     uint64_t *last_use;
     uint8_t *dirty; /* written by a device and not yet written back */
+    /* Where each resident line is: an open-addressing table (linear probing) of slot + 1
+     * (0: empty), at most half full, so a look-up does not search a set's ways. */
+    uint32_t *index;
+    size_t index_mask;
+    unsigned index_shift;
+    bool index_used; /* an entry was added since the index was last cleared */
     uint64_t tick;
     uint32_t sets, ways, ddio_ways;
     uint64_t llc_latency_ps;
@@ -95,9 +101,16 @@ mem *mem_create(const sim_params *p, sim_stats *stats)
     m->ddio_ways = c.ddio_ways;
     m->sets = (uint32_t)(c.llc_bytes / (m->ways * MEM_LINE_BYTES));
     if (m->sets) {
-        m->tags = sim_xmalloc((size_t)m->sets * m->ways * sizeof *m->tags);
-        m->last_use = sim_xcalloc((size_t)m->sets * m->ways, sizeof *m->last_use);
-        m->dirty = sim_xcalloc((size_t)m->sets * m->ways, 1);
+        size_t slots = (size_t)m->sets * m->ways;
+        m->tags = sim_xmalloc(slots * sizeof *m->tags);
+        m->last_use = sim_xcalloc(slots, sizeof *m->last_use);
+        m->dirty = sim_xcalloc(slots, 1);
+        unsigned bits = 1;
+        while (((size_t)1 << bits) < 2 * slots)
+            bits++;
+        m->index = sim_xcalloc((size_t)1 << bits, sizeof *m->index);
+        m->index_mask = ((size_t)1 << bits) - 1;
+        m->index_shift = 64 - bits;
     }
     mem_flush(m);
     m->llc_latency_ps = c.llc_latency_ps;
@@ -126,6 +139,7 @@ void mem_destroy(mem *m)
     free(m->tags);
     free(m->last_use);
     free(m->dirty);
+    free(m->index);
     free(m->chan);
     free(m);
 }
@@ -137,6 +151,9 @@ void mem_flush(mem *m)
         m->last_use[i] = 0;
         m->dirty[i] = 0;
     }
+    if (m->index_used) /* a new index is zero already: its pages stay untouched */
+        memset(m->index, 0, (m->index_mask + 1) * sizeof *m->index);
+    m->index_used = false;
 }
 
 static uint64_t dram_transfer(mem *m, uint64_t now_ps, uint64_t line);
@@ -152,19 +169,58 @@ static size_t set_of(const mem *m, uint64_t line)
 
 #define NO_WAY SIZE_MAX
 
+/* ---- the index of resident lines ---- */
+
+static size_t index_home(const mem *m, uint64_t line)
+{
+    return (size_t)((line * 0x9e3779b97f4a7c15ull) >> m->index_shift);
+}
+
+/* The index position of `line`, or of the empty entry that ends its probe. */
+static size_t index_probe(const mem *m, uint64_t line)
+{
+    size_t i = index_home(m, line);
+    while (m->index[i] && m->tags[m->index[i] - 1] != line)
+        i = (i + 1) & m->index_mask;
+    return i;
+}
+
+static void index_add(mem *m, uint64_t line, size_t slot)
+{
+    m->index[index_probe(m, line)] = (uint32_t)(slot + 1);
+    m->index_used = true;
+}
+
+/* Removes `line` (resident), shifting later entries of its cluster back so every probe
+ * still finds its line (linear probing's deletion without tombstones). */
+static void index_remove(mem *m, uint64_t line)
+{
+    size_t i = index_probe(m, line), j = i;
+    for (;;) {
+        j = (j + 1) & m->index_mask;
+        if (!m->index[j])
+            break;
+        size_t k = index_home(m, m->tags[m->index[j] - 1]);
+        /* Entry j may move to the hole at i unless its home lies cyclically in (i, j]. */
+        bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+        if (!stays) {
+            m->index[i] = m->index[j];
+            i = j;
+        }
+    }
+    m->index[i] = 0;
+}
+
 /* The slot holding `line` (marked most recently used), or NO_WAY on a miss. */
 static size_t llc_find(mem *m, uint64_t line)
 {
     if (!m->sets)
         return NO_WAY;
-    size_t base = set_of(m, line);
-    for (uint32_t w = 0; w < m->ways; w++) {
-        if (m->tags[base + w] == line) {
-            m->last_use[base + w] = ++m->tick;
-            return base + w;
-        }
-    }
-    return NO_WAY;
+    uint32_t e = m->index[index_probe(m, line)];
+    if (!e)
+        return NO_WAY;
+    m->last_use[e - 1] = ++m->tick;
+    return e - 1;
 }
 
 /* Puts a missing line in the least recently used of ways [0, limit) of its set (an
@@ -183,7 +239,10 @@ static void llc_insert(mem *m, uint64_t now_ps, uint64_t line, uint32_t limit, b
         m->writebacks++;
         dram_transfer(m, now_ps, m->tags[base + victim]);
     }
+    if (m->tags[base + victim] != NO_TAG)
+        index_remove(m, m->tags[base + victim]);
     m->tags[base + victim] = line;
+    index_add(m, line, base + victim);
     m->last_use[base + victim] = ++m->tick;
     m->dirty[base + victim] = dirty;
 }
