@@ -1,7 +1,9 @@
 /* Host memory timing: LLC hits and misses, DDIO write allocation limited to its ways,
  * DRAM channel reservations. */
 #include <check.h>
+#include <stdbool.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,6 +111,101 @@ START_TEST(test_dram_bandwidth)
 }
 END_TEST
 
+/* The LLC against a reference: a plain set-associative LRU cache with the same set hash
+ * (mem.c's set_of) and the same rules (reads do not allocate, device writes allocate in
+ * the DDIO ways dirty, a touch in any way). A tiny cache under random traffic over a few
+ * times its size evicts all the time, so the model's index of resident lines is
+ * rebuilt at every eviction: every hit, miss, allocation and write-back must agree. */
+enum { REF_SETS = 8, REF_WAYS = 4, REF_DDIO = 2 };
+typedef struct ref_llc {
+    uint64_t tag[REF_SETS][REF_WAYS], use[REF_SETS][REF_WAYS], tick;
+    bool dirty[REF_SETS][REF_WAYS];
+    uint64_t read_hits, read_misses, write_hits, write_allocs, writebacks;
+} ref_llc;
+
+static unsigned ref_set(uint64_t line)
+{
+    uint64_t h = line * 0x9e3779b97f4a7c15ull;
+    return (unsigned)(((unsigned __int128)h * REF_SETS) >> 64);
+}
+
+static int ref_find(ref_llc *r, uint64_t line)
+{
+    unsigned s = ref_set(line);
+    for (int w = 0; w < REF_WAYS; w++)
+        if (r->tag[s][w] == line) {
+            r->use[s][w] = ++r->tick;
+            return w;
+        }
+    return -1;
+}
+
+static void ref_insert(ref_llc *r, uint64_t line, int limit, bool dirty)
+{
+    unsigned s = ref_set(line);
+    int v = 0;
+    for (int w = 1; w < limit; w++)
+        if (r->use[s][w] < r->use[s][v])
+            v = w;
+    r->writebacks += r->dirty[s][v];
+    r->tag[s][v] = line;
+    r->use[s][v] = ++r->tick;
+    r->dirty[s][v] = dirty;
+}
+
+START_TEST(test_llc_matches_reference_under_churn)
+{
+    sim_params *p = params();
+    char bytes[32];
+    snprintf(bytes, sizeof bytes, "%d", REF_SETS * REF_WAYS * 64);
+    ck_assert_int_eq(sim_params_set(p, "mem.llc_bytes", bytes, "t", NULL), 0);
+    ck_assert_int_eq(sim_params_set(p, "mem.llc_ways", "4", "t", NULL), 0);
+    ck_assert_int_eq(sim_params_set(p, "mem.ddio_ways", "2", "t", NULL), 0);
+    sim_stats *s;
+    mem *m = make(p, &s);
+    ref_llc r;
+    memset(&r, 0, sizeof r);
+    memset(r.tag, 0xff, sizeof r.tag);
+    uint64_t x = 12345;
+    for (int i = 0; i < 40000; i++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        uint64_t line = (x >> 33) % (4 * REF_SETS * REF_WAYS), op = (x >> 20) % 3;
+        uint64_t addr = line * 64;
+        if (op == 0) {
+            mem_read(m, 0, addr, 64);
+            if (ref_find(&r, line) >= 0)
+                r.read_hits++;
+            else
+                r.read_misses++;
+        } else if (op == 1) {
+            mem_write(m, 0, addr, 64);
+            int w = ref_find(&r, line);
+            if (w >= 0) {
+                r.write_hits++;
+                r.dirty[ref_set(line)][w] = true;
+            } else {
+                r.write_allocs++;
+                ref_insert(&r, line, REF_DDIO, true);
+            }
+        } else {
+            mem_touch(m, addr, 64);
+            if (ref_find(&r, line) < 0)
+                ref_insert(&r, line, REF_WAYS, false);
+        }
+    }
+    ck_assert_double_eq(stat(s, "mem.llc_read_hits"), (double)r.read_hits);
+    ck_assert_double_eq(stat(s, "mem.llc_read_misses"), (double)r.read_misses);
+    ck_assert_double_eq(stat(s, "mem.llc_write_hits"), (double)r.write_hits);
+    ck_assert_double_eq(stat(s, "mem.llc_write_allocs"), (double)r.write_allocs);
+    ck_assert_double_eq(stat(s, "mem.llc_writebacks"), (double)r.writebacks);
+    ck_assert_uint_gt(r.writebacks, 1000); /* it did churn */
+    ck_assert_uint_gt(r.read_hits, 1000);
+    mem_destroy(m);
+    sim_stats_destroy(s);
+    sim_params_destroy(p);
+}
+END_TEST
+
 START_TEST(test_bad_geometry_refused)
 {
     sim_params *p = params();
@@ -132,6 +229,7 @@ int main(void)
     tcase_add_test(tc, test_ddio_ways_limit);
     tcase_add_test(tc, test_dram_bandwidth);
     tcase_add_test(tc, test_bad_geometry_refused);
+    tcase_add_test(tc, test_llc_matches_reference_under_churn);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
