@@ -47,10 +47,12 @@ static void observe(cpu *c, unsigned core_id, uint64_t start, uint64_t d, cpu_wh
         sim_breakdown_add(c->bd, c->packet, (unsigned)who, start, start + d);
 }
 
-void cpu_timeline_instant(cpu *c, unsigned core_id, const char *name, uint64_t t_ps)
+void cpu_timeline_instant(cpu *c, unsigned core_id, const char *name, uint64_t end_ps,
+                          uint64_t cycles)
 {
     if (c->tl && core_id < c->cfg.cores)
-        sim_timeline_instant(c->tl, c->tl_track0 + 2 * core_id, name, t_ps);
+        sim_timeline_instant(c->tl, c->tl_track0 + 2 * core_id, name,
+                             end_ps - cpu_cycles_to_ps(c, cycles));
 }
 
 void cpu_set_timeline(cpu *c, sim_timeline *tl)

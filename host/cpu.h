@@ -44,8 +44,10 @@ void cpu_destroy(cpu *c);
  * ("guest", "hypervisor", "host") on its core's track (group "cores"); the hypervisor
  * marks each VM exit there as an instant named by its reason (hv_exit_name). */
 void cpu_set_timeline(cpu *c, sim_timeline *tl);
-/* An instant on core's track of the timeline (a VM exit's reason); nothing without one. */
-void cpu_timeline_instant(cpu *c, unsigned core, const char *name, uint64_t t_ps);
+/* An instant on core's track of the timeline (a VM exit's reason) where a booking of
+ * `cycles` that ended at end_ps began; nothing without a timeline. */
+void cpu_timeline_instant(cpu *c, unsigned core, const char *name, uint64_t end_ps,
+                          uint64_t cycles);
 /* net.breakdown: while a packet is current (cpu_set_packet, 0: none), every booking is
  * its work, in the breakdown category of whom it runs for (cpu_who's value). */
 void cpu_set_breakdown(cpu *c, sim_breakdown *bd);

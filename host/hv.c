@@ -140,8 +140,7 @@ uint64_t hv_exit(hv *h, unsigned core, uint64_t t_ps, hv_exit_reason r)
     assert(r < HV_EXIT_REASONS);
     h->exits[r]++;
     uint64_t t = cpu_run(h->cpu, core, t_ps, h->cfg.exit_cycles[r], CPU_HYPERVISOR);
-    cpu_timeline_instant(h->cpu, core, exit_names[r],
-                         t - cpu_cycles_to_ps(h->cpu, h->cfg.exit_cycles[r]));
+    cpu_timeline_instant(h->cpu, core, exit_names[r], t, h->cfg.exit_cycles[r]);
     /* A halted vCPU refills when it is woken (halt_wake), not when it halts. */
     return r == HV_EXIT_HLT ? t : hv_refill(h, core, t, HV_REFILL_EXIT);
 }
@@ -151,8 +150,7 @@ uint64_t hv_exit_urgent(hv *h, unsigned core, uint64_t t_ps, hv_exit_reason r)
     assert(r < HV_EXIT_REASONS);
     h->exits[r]++;
     uint64_t t = cpu_run_urgent(h->cpu, core, t_ps, h->cfg.exit_cycles[r], CPU_HYPERVISOR);
-    cpu_timeline_instant(h->cpu, core, exit_names[r],
-                         t - cpu_cycles_to_ps(h->cpu, h->cfg.exit_cycles[r]));
+    cpu_timeline_instant(h->cpu, core, exit_names[r], t, h->cfg.exit_cycles[r]);
     return r == HV_EXIT_HLT ? t : hv_refill(h, core, t, HV_REFILL_EXIT_URGENT);
 }
 

@@ -292,10 +292,12 @@ int trace_rec_check(const trace_rec *r, const trace_rec *prev, char *why, size_t
     return -1;
 }
 
-static bool ends_in_chain(const trace_rec *last)
+bool trace_rec_chains(const trace_rec *r)
 {
-    return last && last->op == TRACE_OP_INV && (last->flags & TRACE_F_INV_CHAIN);
+    return r->op == TRACE_OP_INV && (r->flags & TRACE_F_INV_CHAIN);
 }
+
+static bool ends_in_chain(const trace_rec *last) { return last && trace_rec_chains(last); }
 
 /* ---- reading ----------------------------------------------------------------------- */
 

@@ -101,6 +101,9 @@ _Static_assert(sizeof(trace_rec) == TRACE_REC_BYTES, "trace_rec must be 48 packe
 
 /* ---- checks --------------------------------------------------------------------- */
 
+/* Whether r is a chained invalidation: the record after it must continue its
+ * submission (a trace may not end with one). */
+bool trace_rec_chains(const trace_rec *r);
 /* 0 when r can follow prev (NULL for a first record); otherwise -1 with what is
  * impossible about it in why (no file or index: the caller adds those). */
 int trace_rec_check(const trace_rec *r, const trace_rec *prev, char *why, size_t why_len);

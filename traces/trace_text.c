@@ -243,7 +243,7 @@ int trace_text_import(FILE *in, const char *name, const char *out_path, uint64_t
             sim_err_set(e, "%s:%" PRIu64 ":%s", name, t.lineno, what ? what + 1 : we.msg);
             goto out;
         }
-        chain_open_line = r.op == TRACE_OP_INV && (r.flags & TRACE_F_INV_CHAIN) ? t.lineno : 0;
+        chain_open_line = trace_rec_chains(&r) ? t.lineno : 0;
     }
     if (ferror(in)) {
         sim_err_set(e, "%s: read error: %s", name, strerror(errno));

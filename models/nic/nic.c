@@ -622,19 +622,6 @@ static void fn_flr(nic *n, nic_fn *f)
     f->ctr->flrs++;
 }
 
-/* The bits of the 16-bit register at reg that write w wrote (value as written, before
- * the masks); 0 in the bytes it did not cover. */
-static uint32_t written16(const pcie_cfg_write_info *w, uint16_t reg)
-{
-    uint32_t v = 0;
-    for (unsigned b = 0; b < 2; b++) {
-        unsigned at = reg + b;
-        if (at >= w->off && at < (unsigned)w->off + w->size)
-            v |= (w->value >> (8u * (at - w->off)) & 0xffu) << (8u * b);
-    }
-    return v;
-}
-
 /* Device Control written: Initiate FLR resets the function; every function's DMA
  * engine follows the PF's MPS and MRRS (a VF's MPS field is reserved and the PF's
  * governs, SR-IOV 3.5.4). */
@@ -647,7 +634,7 @@ static void on_devctl(pcie_cfg *c, const pcie_cfg_write_info *w, void *ctx)
     if (!pcie_cfg_write_touches(w, reg, 2))
         return;
     /* Initiate FLR reads 0: the request is the value written, in whichever byte. */
-    if (written16(w, reg) & PCIE_EXP_DEVCTL_FLR) {
+    if (pcie_cfg_write_value(w, reg, 2) & PCIE_EXP_DEVCTL_FLR) {
         fn_flr(n, fn);
         return;
     }
@@ -930,7 +917,7 @@ void nic_set_breakdown(nic *n, sim_breakdown *bd, unsigned cat_nic, unsigned cat
     n->bd_wire = cat_wire;
 }
 
-void nic_timeline_queue(nic_q *q, const char *what, uint64_t start_ps, uint64_t end_ps,
+void nic_observe_queue(nic_q *q, const char *what, uint64_t start_ps, uint64_t end_ps,
                         uint32_t packet)
 {
     nic *n = q->nic;

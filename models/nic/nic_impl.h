@@ -251,8 +251,9 @@ void nic_mbx_deliver(nic *n, void *msg, uint64_t now);
 /* regs.c: the function's receive queues RSS spreads over (with a ring; the PF's outside
  * its VMDq pools), after a queue or a pool changed. */
 void nic_fn_rx_map_update(nic_fn *f);
-/* trace.timeline: a slice `what` on q's track (made on first use). */
-void nic_timeline_queue(nic_q *q, const char *what, uint64_t start_ps, uint64_t end_ps,
+/* A queue moved a frame's data over [start_ps, end_ps): the packet's breakdown
+ * (net.breakdown) and a slice `what` on q's timeline track (made on first use). */
+void nic_observe_queue(nic_q *q, const char *what, uint64_t start_ps, uint64_t end_ps,
                         uint32_t packet);
 
 /* vmdq.c: the PF's VMDq filter registers (NIC_REG_VMDQ, filter i). */

@@ -677,7 +677,7 @@ static void tx_one(nic *n, nic_q *q, uint64_t now)
     nic_bd_dma_end(n);
     acct(f, PCIE_DMA_READ, d->buf_addr, len);
     if (n->tl || n->bd)
-        nic_timeline_queue(q, "data read", now, t_data, d->pkt.trace_id);
+        nic_observe_queue(q, "data read", now, t_data, d->pkt.trace_id);
     buf_push(&n->txrd, t_data, len, true, -1);
     uint8_t status = NIC_DESC_OK;
     if (ur) {
@@ -865,7 +865,7 @@ static void rx_dma(nic *n, const nic_rxent *x, uint64_t now)
     nic_bd_dma_end(n);
     acct(f, PCIE_DMA_WRITE, d->buf_addr, len);
     if (n->tl || n->bd)
-        nic_timeline_queue(q, "data write", now, t_w, x->pkt.trace_id);
+        nic_observe_queue(q, "data write", now, t_w, x->pkt.trace_id);
     buf_push(&n->rxbuf, t_w, len, false, -1);
     d->pkt = x->pkt;
     if (f->vlan)

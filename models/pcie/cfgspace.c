@@ -254,6 +254,18 @@ uint32_t pcie_cfg_write_old(const pcie_cfg *c, const pcie_cfg_write_info *w, uin
     return v;
 }
 
+uint32_t pcie_cfg_write_value(const pcie_cfg_write_info *w, uint16_t reg, unsigned len)
+{
+    assert((len == 1 || len == 2 || len == 4) && (unsigned)reg + len <= PCIE_CFG_SIZE);
+    uint32_t v = 0;
+    for (unsigned i = 0; i < len; i++) {
+        unsigned a = reg + i;
+        if (a >= w->off && a < (unsigned)w->off + w->size)
+            v |= (w->value >> (8 * (a - w->off)) & 0xffu) << (8 * i);
+    }
+    return v;
+}
+
 /* ---------------------------------------------------------------- BARs */
 
 bool pcie_cfg_init_bar_reg(pcie_cfg *c, uint16_t off, uint64_t size_bytes, bool is_64bit,

@@ -111,6 +111,10 @@ void pcie_cfg_set_write_handler(pcie_cfg *c, uint16_t off, unsigned len, pcie_cf
  * handler compare one register's old and new value whatever the access width. */
 uint32_t pcie_cfg_write_old(const pcie_cfg *c, const pcie_cfg_write_info *w, uint16_t reg,
                             unsigned len);
+/* The bits software wrote (before the masks) into register [reg, reg + len) (len 1, 2
+ * or 4), 0 in the bytes w did not cover: for bits that act on a write of 1 but read
+ * as 0 (Initiate FLR), whatever the access width. */
+uint32_t pcie_cfg_write_value(const pcie_cfg_write_info *w, uint16_t reg, unsigned len);
 /* Whether w touched [reg, reg + len). */
 bool pcie_cfg_write_touches(const pcie_cfg_write_info *w, uint16_t reg, unsigned len);
 
