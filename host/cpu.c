@@ -24,6 +24,8 @@ struct cpu {
     sim_timeline *tl;  /* trace.timeline: two tracks per core, NULL when off */
     sim_breakdown *bd; /* net.breakdown, NULL when off */
     uint32_t packet;   /* ... the packet whose work is being booked, 0: none */
+    cpu_cost_factor_fn factor; /* noise.cost_sigma, NULL when off */
+    void *factor_ctx;
     unsigned tl_track0; /* core i's thread work: tl_track0 + 2i; its urgent work: + 1 */
 };
 
@@ -31,6 +33,11 @@ static const char *const who_names[CPU_WHO_COUNT] = {"guest", "hypervisor", "hos
 _Static_assert(CPU_WHO_COUNT == 3, "a timeline name for each cpu_who");
 
 void cpu_set_breakdown(cpu *c, sim_breakdown *bd) { c->bd = bd; }
+void cpu_set_cost_factor(cpu *c, cpu_cost_factor_fn fn, void *ctx)
+{
+    c->factor = fn;
+    c->factor_ctx = ctx;
+}
 void cpu_set_packet(cpu *c, uint32_t id) { c->packet = id; }
 uint32_t cpu_packet(const cpu *c) { return c->packet; }
 
@@ -150,9 +157,8 @@ uint64_t cpu_cycles_to_ps(const cpu *c, uint64_t cycles)
     return (uint64_t)((double)cycles * c->ps_per_cycle + 0.5);
 }
 
-uint64_t cpu_run(cpu *c, unsigned core_id, uint64_t t_ps, uint64_t cycles, cpu_who who)
+static inline uint64_t book(cpu *c, unsigned core_id, uint64_t t_ps, uint64_t cycles, cpu_who who)
 {
-    assert(core_id < c->cfg.cores && who < CPU_WHO_COUNT);
     core *k = &c->cores[core_id];
     uint64_t d = cpu_cycles_to_ps(c, cycles);
     uint64_t start = sim_resv_book(&k->time, t_ps, d);
@@ -163,9 +169,8 @@ uint64_t cpu_run(cpu *c, unsigned core_id, uint64_t t_ps, uint64_t cycles, cpu_w
     return start + d;
 }
 
-uint64_t cpu_run_urgent(cpu *c, unsigned core_id, uint64_t t_ps, uint64_t cycles, cpu_who who)
+static inline uint64_t book_urgent(cpu *c, unsigned core_id, uint64_t t_ps, uint64_t cycles, cpu_who who)
 {
-    assert(core_id < c->cfg.cores && who < CPU_WHO_COUNT);
     core *k = &c->cores[core_id];
     uint64_t d = cpu_cycles_to_ps(c, cycles);
     uint64_t start = t_ps > k->urgent_until_ps ? t_ps : k->urgent_until_ps;
@@ -178,6 +183,45 @@ uint64_t cpu_run_urgent(cpu *c, unsigned core_id, uint64_t t_ps, uint64_t cycles
     if (c->tl || c->bd)
         observe(c, core_id, start, d, who, true);
     return start + d;
+}
+
+static inline uint64_t vary(cpu *c, unsigned core_id, uint64_t cycles)
+{
+    if (!c->factor || !cycles)
+        return cycles;
+    uint64_t f = c->factor(c->factor_ctx, core_id);
+    return (cycles * f + CPU_COST_FACTOR_ONE / 2) / CPU_COST_FACTOR_ONE;
+}
+
+uint64_t cpu_cost_varied(cpu *c, unsigned core_id, uint64_t cycles)
+{
+    return vary(c, core_id, cycles);
+}
+
+uint64_t cpu_run(cpu *c, unsigned core_id, uint64_t t_ps, uint64_t cycles, cpu_who who)
+{
+    assert(core_id < c->cfg.cores && who < CPU_WHO_COUNT);
+    return book(c, core_id, t_ps, vary(c, core_id, cycles), who);
+}
+
+uint64_t cpu_run_urgent(cpu *c, unsigned core_id, uint64_t t_ps, uint64_t cycles, cpu_who who)
+{
+    assert(core_id < c->cfg.cores && who < CPU_WHO_COUNT);
+    return book_urgent(c, core_id, t_ps, vary(c, core_id, cycles), who);
+}
+
+uint64_t cpu_run_drawn(cpu *c, unsigned core_id, uint64_t t_ps, uint64_t cycles, cpu_who who,
+                       bool urgent)
+{
+    assert(core_id < c->cfg.cores && who < CPU_WHO_COUNT);
+    return urgent ? book_urgent(c, core_id, t_ps, cycles, who)
+                  : book(c, core_id, t_ps, cycles, who);
+}
+
+uint64_t cpu_spin(cpu *c, unsigned core_id, uint64_t t_ps, uint64_t d_ps, cpu_who who)
+{
+    assert(core_id < c->cfg.cores && who < CPU_WHO_COUNT);
+    return book(c, core_id, t_ps, (uint64_t)((double)d_ps * c->cfg.ghz / 1000.0) + 1, who);
 }
 
 uint64_t cpu_copy_cycles(const cpu *c, uint64_t bytes)

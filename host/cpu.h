@@ -6,6 +6,7 @@
 #ifndef HOST_CPU_H
 #define HOST_CPU_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "sim/err.h"
@@ -58,6 +59,19 @@ unsigned cpu_cores(const cpu *c);
 /* Cycles to picoseconds at the core clock (rounded to the nearest picosecond). */
 uint64_t cpu_cycles_to_ps(const cpu *c, uint64_t cycles);
 
+/* Cost variation (noise.cost_sigma, host/noise.h): the cycles of each piece of work
+ * cpu_run and cpu_run_urgent book are scaled by a factor fn draws for its core, in
+ * units of 1/CPU_COST_FACTOR_ONE (CPU_COST_FACTOR_ONE: as given), so the same code costs
+ * more or less from one packet to the next, as caches and branch predictors make it on a
+ * real core. Time windows (cpu_spin) and work whose cycles were drawn already
+ * (cpu_run_drawn) are booked as given. NULL (the default): every piece costs its cycles. */
+#define CPU_COST_FACTOR_ONE 65536u
+typedef uint32_t (*cpu_cost_factor_fn)(void *ctx, unsigned core);
+void cpu_set_cost_factor(cpu *c, cpu_cost_factor_fn fn, void *ctx);
+/* The cycles a piece of work of `cycles` takes this time on `core` (a draw: call it once
+ * per piece); for work booked with other time, such as a stall, by cpu_run_drawn. */
+uint64_t cpu_cost_varied(cpu *c, unsigned core, uint64_t cycles);
+
 /* Run `cycles` on `core` no earlier than t_ps; returns when they are done. */
 uint64_t cpu_run(cpu *c, unsigned core, uint64_t t_ps, uint64_t cycles, cpu_who who);
 /* The same for work that preempts what the core runs (an interrupt, its handler, the
@@ -66,6 +80,13 @@ uint64_t cpu_run(cpu *c, unsigned core, uint64_t t_ps, uint64_t cycles, cpu_who 
  * takes displaces thread work booked from now on. Thread work booked before is not
  * moved, so the error is bounded by how far threads book ahead. */
 uint64_t cpu_run_urgent(cpu *c, unsigned core, uint64_t t_ps, uint64_t cycles, cpu_who who);
+/* cpu_run (urgent: cpu_run_urgent) of cycles the caller drew from a distribution of its
+ * own (OS noise, a refill): booked as given. */
+uint64_t cpu_run_drawn(cpu *c, unsigned core, uint64_t t_ps, uint64_t cycles, cpu_who who,
+                       bool urgent);
+/* Polling on `core` for d_ps from t_ps (a halt-polling window): whole cycles rounded up,
+ * so the booking covers [t_ps, t_ps + d_ps], booked as given. Returns its end. */
+uint64_t cpu_spin(cpu *c, unsigned core, uint64_t t_ps, uint64_t d_ps, cpu_who who);
 
 /* Cycles of a memcpy of `bytes` by one core: a fixed setup plus the bytes at
  * cpu.copy_bytes_per_cycle (the data is cache-resident or streams from DRAM). */

@@ -234,26 +234,18 @@ static void adjust_window(const halt_cfg *c, halt_core *s, uint64_t halt_ps)
     }
 }
 
-/* d ps of polling from t on the core, who's cycles: whole cycles rounded up, so the
- * booking covers [t, t + d]. Returns its end, at least t + d. */
-static uint64_t spin(halt *h, unsigned core, uint64_t t, uint64_t d, cpu_who who)
-{
-    uint64_t cycles = (uint64_t)((double)d * cpu_ghz(h->cpu) / 1000.0) + 1;
-    return cpu_run(h->cpu, core, t, cycles, who);
-}
-
 /* KVM's polling from t for d ps on the core: returns its end, at least t + d. */
 static uint64_t poll_for(halt *h, unsigned core, uint64_t t, uint64_t d)
 {
     h->poll_ps += d;
-    return spin(h, core, t, d, CPU_HYPERVISOR);
+    return cpu_spin(h->cpu, core, t, d, CPU_HYPERVISOR);
 }
 
 /* The guest's idle loop polls from t for d ps (poll_idle: its cycles). */
 static uint64_t guest_poll_for(halt *h, unsigned core, uint64_t t, uint64_t d)
 {
     h->guest_poll_ps += d;
-    return spin(h, core, t, d, CPU_GUEST);
+    return cpu_spin(h->cpu, core, t, d, CPU_GUEST);
 }
 
 /* The vCPU (thread) halts at b: a vCPU's HLT exit there, then kvm_vcpu_halt. */

@@ -118,8 +118,7 @@ uint64_t hv_refill(hv *h, unsigned core, uint64_t t_ps, hv_refill_why why)
     uint64_t cycles = h->refill ? h->refill(h->refill_ctx, core, why) : 0;
     if (!cycles)
         return t_ps;
-    return why == HV_REFILL_EXIT_URGENT ? cpu_run_urgent(h->cpu, core, t_ps, cycles, CPU_GUEST)
-                                        : cpu_run(h->cpu, core, t_ps, cycles, CPU_GUEST);
+    return cpu_run_drawn(h->cpu, core, t_ps, cycles, CPU_GUEST, why == HV_REFILL_EXIT_URGENT);
 }
 
 uint64_t hv_exit_cycles(const hv *h, hv_exit_reason r)

@@ -11,6 +11,7 @@
 /* The noise.* parameters. */
 typedef struct noise_cfg {
     bool detours, refill, exit_refill;
+    double cost_sigma;
     double detour_hz;
     uint64_t detour_ps;
     uint64_t refill_cycles;
@@ -35,13 +36,50 @@ static const sim_param_def noise_params[] = {
     {"noise.refill_cycles", SIM_PARAM_UINT, "1000", "0..10000000", "cycles",
      "Mean cycles of a refill (exponentially distributed)",
      SIM_AT(noise_cfg, refill_cycles)},
+    {"noise.cost_sigma", SIM_PARAM_DOUBLE, "0.2", "0..2", "",
+     "Each piece of CPU work (a stage's packet, a driver's interrupt or poll, an exit) takes "
+     "its cycles times a lognormal factor of mean 1: the standard deviation of the factor's "
+     "natural logarithm (0: every piece takes its cycles)",
+     SIM_AT(noise_cfg, cost_sigma)},
 };
+
+/* The cost factor's distribution as COST_LEVELS equally likely values: the lognormal's
+ * quantiles at the middle of each 1/COST_LEVELS of probability, scaled so their mean is
+ * one (CPU_COST_FACTOR_ONE) to within rounding. A draw is one table look-up by the top
+ * bits of a random number: the tails beyond the outermost levels (p < 1/8192) are cut. */
+#define COST_LEVEL_BITS 12
+#define COST_LEVELS (1u << COST_LEVEL_BITS)
+
+/* The standard normal's p-quantile, by bisection on erfc (C has no inverse). */
+static double normal_quantile(double p)
+{
+    double lo = -10.0, hi = 10.0;
+    for (int i = 0; i < 80; i++) {
+        double mid = 0.5 * (lo + hi);
+        if (0.5 * erfc(-mid / M_SQRT2) < p)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return 0.5 * (lo + hi);
+}
+
+static void cost_table_fill(uint32_t *table, double sigma)
+{
+    double f[COST_LEVELS], sum = 0;
+    for (unsigned i = 0; i < COST_LEVELS; i++) {
+        f[i] = exp(sigma * normal_quantile((i + 0.5) / COST_LEVELS));
+        sum += f[i];
+    }
+    for (unsigned i = 0; i < COST_LEVELS; i++)
+        table[i] = (uint32_t)llround(f[i] / (sum / COST_LEVELS) * CPU_COST_FACTOR_ONE);
+}
 
 enum { CORE_NONE, CORE_VCPU, CORE_APP, CORE_HOST };
 
 typedef struct noise_core {
     uint8_t kind;
-    sim_rng detour_rng, refill_rng;
+    sim_rng detour_rng, refill_rng, cost_rng;
     uint64_t next_ps; /* the core's next detour */
 } noise_core;
 
@@ -54,6 +92,7 @@ struct noise {
     noise_core *core;
     unsigned ncores;
     uint64_t detours, detour_ps, refill_cycles;
+    uint32_t *cost_table; /* COST_LEVELS factors; NULL: noise.cost_sigma = 0 */
 };
 
 void noise_register_params(sim_params *p)
@@ -71,6 +110,13 @@ static uint64_t refill(void *ctx, unsigned core, hv_refill_why why)
     uint64_t c = (uint64_t)llround(sim_rng_exp(&n->core[core].refill_rng, (double)n->cfg.refill_cycles));
     n->refill_cycles += c;
     return c;
+}
+
+static uint32_t cost_factor(void *ctx, unsigned core)
+{
+    noise *n = ctx;
+    assert(core < n->ncores);
+    return n->cost_table[sim_rng_u64(&n->core[core].cost_rng) >> (64 - COST_LEVEL_BITS)];
 }
 
 static void on_detour(void *ctx);
@@ -91,6 +137,13 @@ noise *noise_create(const sim_params *p, sim_stats *stats, sim_kernel *k, cpu *c
         sim_rng_seed(&n->core[i].detour_rng, seed, name);
         snprintf(name, sizeof name, "noise.refill.%u", i);
         sim_rng_seed(&n->core[i].refill_rng, seed, name);
+        snprintf(name, sizeof name, "noise.cost.%u", i);
+        sim_rng_seed(&n->core[i].cost_rng, seed, name);
+    }
+    if (n->cfg.cost_sigma > 0) {
+        n->cost_table = sim_xcalloc(COST_LEVELS, sizeof *n->cost_table);
+        cost_table_fill(n->cost_table, n->cfg.cost_sigma);
+        cpu_set_cost_factor(c, cost_factor, n);
     }
     if (n->cfg.detours && n->cfg.detour_hz > 0 && n->cfg.detour_ps > 0)
         n->ev = sim_event_create(k, "noise", on_detour, n);
@@ -112,6 +165,7 @@ void noise_destroy(noise *n)
 {
     if (!n)
         return;
+    free(n->cost_table);
     free(n->core);
     free(n);
 }
@@ -162,7 +216,7 @@ static void detour(noise *n, unsigned core, uint64_t now)
     uint64_t u = now;
     if (c->kind == CORE_VCPU)
         u = hv_host_irq_on_vcpu(n->hv, core, u, NULL);
-    cpu_run_urgent(n->cpu, core, u, cycles, c->kind == CORE_APP ? CPU_GUEST : CPU_HOST);
+    cpu_run_drawn(n->cpu, core, u, cycles, c->kind == CORE_APP ? CPU_GUEST : CPU_HOST, true);
     n->detours++;
     n->detour_ps += cpu_cycles_to_ps(n->cpu, cycles);
 }

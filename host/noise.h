@@ -1,6 +1,6 @@
 /* OS noise: sources of run-to-run variance on the cores, drawn from the run's seed.
  *
- * Timing. Two switchable sources:
+ * Timing. Three switchable sources:
  *   detours   each registered core takes kernel detours that are not its scheduler tick
  *             (host/vtick.h has those): softirqs run from an interrupt, kernel threads
  *             (migration/N, kworkers, RCU callbacks) that preempt what the core runs.
@@ -20,11 +20,20 @@
  *             noise.refill_cycles, booked with the same urgency as the exit. hv_refill
  *             draws them.
  *
+   cost      each piece of CPU work booked on a core (cpu_run, cpu_run_urgent: a stage's
+             packet, a driver's interrupt or poll, an exit's handling, a tick) takes its
+             cycles times a factor drawn for it: lognormal with mean 1 and
+             noise.cost_sigma the standard deviation of its logarithm (0: off), as 4096
+             equally likely levels (cpu_set_cost_factor). Polling windows and the
+             cycles drawn above are not varied. Means, and so the saturated throughput
+             of a path, stay as the costs say; what varies is when each piece ends.
+ *
  * Semantics. Every draw comes from a stream of its own per core and source, seeded by the
- * run's seed (sim_rng_seed(seed, "noise.detour.<core>" / "noise.refill.<core>")), so a
- * seed gives the same results on both kernels, and a core's draws do not depend on what
- * other cores do. With both sources off no event is created and no cycle is booked:
- * results are those without this module. Counters count the measured window only.
+ * run's seed (sim_rng_seed(seed, "noise.detour.<core>" / "noise.refill.<core>" /
+ * "noise.cost.<core>")), so a seed gives the same results on both kernels, and a core's
+ * draws do not depend on what other cores do. With every source off no event is created
+ * and no cycle is booked or varied: results are those without this module. Counters
+ * count the measured window only.
  *
  * Events: one kernel event for the detours of all cores; detours due at one time run in
  * core order. Refill adds no event (its cycles are booked with the exit). */
@@ -43,7 +52,8 @@
 typedef struct noise noise;
 
 void noise_register_params(sim_params *p);
-/* Installs the refill on h (hv_set_refill) when it is on. */
+/* Installs the refill on h (hv_set_refill) and the cost factor on c
+ * (cpu_set_cost_factor) when they are on; destroy n after the last booking on c. */
 noise *noise_create(const sim_params *p, sim_stats *stats, sim_kernel *k, cpu *c, hv *h,
                     uint64_t seed);
 void noise_destroy(noise *n);

@@ -32,6 +32,7 @@ static void run_rr(ptfx *f, const char *path, sources src, uint64_t seed, double
         ptfx_set(f, "noise.exit_refill", on);
     }
     if (src == NONE) {
+        ptfx_set(f, "noise.cost_sigma", "0");
         ptfx_set(f, "tick.guest_hz", "0");
         ptfx_set(f, "tick.host_hz", "0");
     }
@@ -153,6 +154,52 @@ START_TEST(test_refill_and_detour_rates)
 }
 END_TEST
 
+/* noise.cost_sigma alone: each piece of work takes its cycles times a lognormal factor
+ * of mean 1. The cycles a transaction takes stay as they were on average (within 1%),
+ * and so does the throughput of a core saturated by sending; the round trips spread, the
+ * more the larger sigma. */
+static double cost_point(ptfx *f, const char *pattern, const char *sigma)
+{
+    ptfx_params(f, "native", pattern);
+    ptfx_set(f, "traffic.packet_bytes", "64");
+    ptfx_set(f, "noise.detours", "false");
+    ptfx_set(f, "noise.refill", "false");
+    ptfx_set(f, "tick.guest_hz", "0");
+    ptfx_set(f, "tick.host_hz", "0");
+    ptfx_set(f, "noise.cost_sigma", sigma);
+    ptfx_build_seeded(f, 3);
+    ptfx_run(f, 1000, 50000);
+    return ptfx_stat(f, "cpu.guest_cycles") / ptfx_stat(f, "net.delivered");
+}
+
+START_TEST(test_cost_varies_around_its_mean)
+{
+    static const char *const sigma[3] = {"0", "0.2", "0.4"};
+    double cycles[3], spread[3];
+    for (int k = 0; k < 3; k++) {
+        ptfx f;
+        cycles[k] = cost_point(&f, "rr", sigma[k]);
+        rr_result r = result_of(&f);
+        spread[k] = r.p99 - r.p50;
+        ptfx_free(&f);
+    }
+    for (int k = 1; k < 3; k++)
+        ck_assert_msg(fabs(cycles[k] / cycles[0] - 1) < 0.01, "sigma %s: %g cycles, %g without",
+                      sigma[k], cycles[k], cycles[0]);
+    ck_assert_msg(spread[1] > 4 * spread[0] + 100 && spread[2] > 1.5 * spread[1],
+                  "p99 - p50: %g, %g, %g ns", spread[0], spread[1], spread[2]);
+
+    double mpps[2];
+    for (int k = 0; k < 2; k++) {
+        ptfx f;
+        cost_point(&f, "stream_tx", sigma[k]);
+        mpps[k] = ptfx_stat(&f, "throughput_mpps");
+        ptfx_free(&f);
+    }
+    ck_assert_msg(fabs(mpps[1] / mpps[0] - 1) < 0.01, "%g Mpps, %g without", mpps[1], mpps[0]);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("noise");
@@ -162,6 +209,7 @@ int main(void)
     tcase_add_test(tc, test_flat_without_sources);
     tcase_add_test(tc, test_seed_repeats_and_varies);
     tcase_add_test(tc, test_refill_and_detour_rates);
+    tcase_add_test(tc, test_cost_varies_around_its_mean);
     suite_add_tcase(s, tc);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);

@@ -186,6 +186,7 @@ START_TEST(test_config_space_exits)
     for (int i = 0; i < 2; i++) {
         ptfx f;
         ptfx_params(&f, paths[i], "stream_tx");
+        ptfx_set(&f, "noise.cost_sigma", "0"); /* exact cycles: no variation */
         ptfx_build(&f);
         double cfg = ptfx_stat(&f, "hv.exits.config");
         double pass = ptfx_stat(&f, "net.cfg_passed"), emu = ptfx_stat(&f, "net.cfg_emulated"),
