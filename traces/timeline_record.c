@@ -17,9 +17,10 @@ typedef struct timeline_cfg {
 
 static const sim_param_def timeline_params[] = {
     {"trace.timeline", SIM_PARAM_STRING, "", NULL, "",
-     "Write a timeline of the run (Chrome trace-event JSON: ui.perfetto.dev opens it) into "
-     "this file in the point's results folder: core, PCIe, IOMMU walker, NIC queue and wire "
-     "tracks, and followed packets' stages joined by flows",
+     "Write a timeline of the run (Chrome trace-event JSON: ui.perfetto.dev opens it; times "
+     "to the ns) into this file in the point's results folder: core, PCIe, IOMMU walker, NIC "
+     "queue (DMAs in flight on lanes) and wire tracks, and followed packets' stages joined by "
+     "flows",
      SIM_AT(timeline_cfg, file)},
     {"trace.timeline_from_us", SIM_PARAM_DOUBLE, "0", "0..1e9", "us",
      "trace.timeline: the window's start in simulated time (warm-up included)",

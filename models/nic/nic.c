@@ -931,7 +931,7 @@ void nic_observe_queue(nic_q *q, const char *what, uint64_t start_ps, uint64_t e
             snprintf(name, sizeof name, "pf q%u %s", q->qi, q->is_tx ? "tx" : "rx");
         else
             snprintf(name, sizeof name, "vf%u q%u %s", q->fn->idx - 1, q->qi, q->is_tx ? "tx" : "rx");
-        q->tl_track = sim_timeline_track(n->tl, "nic", name);
+        q->tl_track = sim_timeline_track_inflight(n->tl, "nic", name);
     }
     sim_timeline_slice(n->tl, q->tl_track, what, start_ps, end_ps - start_ps, packet);
 }

@@ -288,7 +288,8 @@ void nic_set_wire_tap(nic *n, nic_wire_tap_fn fn, void *ctx);
 /* trace.timeline: in group "nic", a slice per frame on the wire out and in (its wire
  * time) and per frame a queue moves (a transmit queue's data read, a receive queue's
  * data write, from the descriptor's turn to the DMA's end), on a track per queue made
- * when it first moves a frame; followed packets joined to their flow. */
+ * when it first moves a frame (an in-flight track: a queue's DMAs overlap); followed
+ * packets joined to their flow. */
 void nic_set_timeline(nic *n, sim_timeline *tl);
 /* net.breakdown: a numbered packet's DMA (a queue's data read or write, from the
  * descriptor's turn to the DMA's end) joins its breakdown as category cat_nic, its

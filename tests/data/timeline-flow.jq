@@ -1,7 +1,6 @@
-# The names of the slices packet $id's flow steps bind to, in time order.
-.traceEvents as $ev
-| [$ev[] | select(.ph == "X")] as $x
-| [$ev[] | select((.ph == "s" or .ph == "t" or .ph == "f") and .id == $id)]
-| sort_by(.ts)
-| map(. as $f | [$x[] | select(.pid == $f.pid and .tid == $f.tid and .ts <= $f.ts and $f.ts <= .ts + .dur)][0].name)
+# The names of packet $id's slices, in the order Perfetto reads them and its flow
+# joins them (by start in ns, the longer first, then as written).
+[.traceEvents | to_entries[] | .value + {i: .key} | select(.bind_id == $id)]
+| sort_by([(.ts * 1000 | round), -(.dur * 1000 | round), .i])
+| map(.name)
 | join(" ")
