@@ -254,7 +254,10 @@ static void hosted_emulation(void)
          * no checksum offload either: Linux 2.2's struct device has no feature flags to
          * offer one, and neither pcnet32 (the Lance's) nor eepro100 (the EtherExpress')
          * has checksum code, so the senders' stacks summed every byte in software
-         * (tcp_sendmsg: csum_and_copy_from_user), native and guest alike. */
+         * (tcp_sendmsg: csum_and_copy_from_user), native and guest alike. The model's
+         * TCP sums each frame in a pass of its own, as Linux has since its TCP sends
+         * partial checksums; 2.2 summed in the copy, which costs less (at the
+         * platform's rates about 170 cycles less per MTU frame, on both sides). */
         val_set(p, "traffic.msg_bytes", "4096");
         val_set(p, "net.gso", "false");
         val_set(p, "net.gro", "false");
