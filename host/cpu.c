@@ -85,6 +85,10 @@ static const sim_param_def cpu_params[] = {
      SIM_AT(cpu_cfg, copy_bytes_per_cycle)},
     {"cpu.copy_setup_cycles", SIM_PARAM_UINT, "60", "0..10000000", "cycles",
      "Fixed cost of one packet copy (call, alignment, tail)", SIM_AT(cpu_cfg, copy_setup_cycles)},
+    {"cpu.csum_bytes_per_cycle", SIM_PARAM_DOUBLE, "7.1", "0.01..1e12", "bytes",
+     "Software Internet checksum rate of one core (Linux's csum_partial) over a packet in its "
+     "caches, bytes per cycle (a rate so high that a packet costs no whole cycle makes it free)",
+     SIM_AT(cpu_cfg, csum_bytes_per_cycle)},
     {"cpu.wakeup_cycles", SIM_PARAM_UINT, "2000", "0..10000000", "cycles",
      "Waking a sleeping thread: wake-up and context switch, on the woken thread's core",
      SIM_AT(cpu_cfg, wakeup_cycles)},
@@ -228,6 +232,18 @@ uint64_t cpu_copy_cycles(const cpu *c, uint64_t bytes)
 {
     return c->cfg.copy_setup_cycles +
            (uint64_t)((double)bytes / c->cfg.copy_bytes_per_cycle + 0.5);
+}
+
+uint64_t cpu_csum_cycles(const cpu *c, uint64_t bytes)
+{
+    return (uint64_t)((double)bytes / c->cfg.csum_bytes_per_cycle + 0.5);
+}
+
+uint64_t cpu_copy_csum_cycles(const cpu *c, uint64_t copy_bytes, uint64_t csum_bytes)
+{
+    uint64_t copy = cpu_copy_cycles(c, copy_bytes);
+    uint64_t sum = c->cfg.copy_setup_cycles + cpu_csum_cycles(c, csum_bytes);
+    return sum > copy ? sum : copy;
 }
 
 uint64_t cpu_wakeup_cycles(const cpu *c) { return c->cfg.wakeup_cycles; }

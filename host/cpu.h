@@ -31,6 +31,7 @@ typedef struct cpu_cfg {
     double ghz;
     double copy_bytes_per_cycle;
     uint64_t copy_setup_cycles;
+    double csum_bytes_per_cycle;
     uint64_t wakeup_cycles;
     uint64_t wakeup_ps;
 } cpu_cfg;
@@ -91,6 +92,16 @@ uint64_t cpu_spin(cpu *c, unsigned core, uint64_t t_ps, uint64_t d_ps, cpu_who w
 /* Cycles of a memcpy of `bytes` by one core: a fixed setup plus the bytes at
  * cpu.copy_bytes_per_cycle (the data is cache-resident or streams from DRAM). */
 uint64_t cpu_copy_cycles(const cpu *c, uint64_t bytes);
+/* Cycles of a software checksum (csum_partial) over `bytes` in the core's caches, at
+ * cpu.csum_bytes_per_cycle: its loop is one chain of add-with-carry, so the rate is the
+ * chain's, not the caches'. The call's own few cycles are not counted. */
+uint64_t cpu_csum_cycles(const cpu *c, uint64_t bytes);
+/* Cycles of a copy that sums what it copies in the same pass (csum_and_copy_from_user,
+ * skb_copy_and_csum_datagram: csum_partial_copy_generic, whose loop loads, adds with
+ * carry and stores each word once): the copy's setup, then as long as the slower of the
+ * copy of `copy_bytes` and the sum over `csum_bytes` (the two overlap; the sum may cover
+ * a header the copy does not). */
+uint64_t cpu_copy_csum_cycles(const cpu *c, uint64_t copy_bytes, uint64_t csum_bytes);
 /* Waking a sleeping thread: the cycles the woken thread's core spends being scheduled
  * in (cpu.wakeup_cycles), and the latency before it runs when woken at t_ps: 0 if the
  * core runs something then (its work is booked up to t_ps or later); else the

@@ -112,8 +112,14 @@ struct nic_drvq {
      SIM_AT(nic_drv_cfg, qdisc_pkts)},                                                         \
     {P ".tso", SIM_PARAM_BOOL, "true", NULL, "",                                               \
      "TCP segmentation offload: the stack hands the driver whole segments and the NIC cuts "   \
-     "them into frames (" DRV " sets NETIF_F_TSO); false: the stack segments (GSO)",           \
+     "them into frames (" DRV " sets NETIF_F_TSO); false: the stack segments (GSO). Only "     \
+     "with " P ".csum: Linux drops TSO from a device without checksum offload",                \
      SIM_AT(nic_drv_cfg, tso)},                                                                \
+    {P ".csum", SIM_PARAM_BOOL, "true", NULL, "",                                              \
+     "Checksum offload: the NIC fills the TCP/UDP checksum of what it sends and checks what "  \
+     "it receives (" DRV " sets NETIF_F_HW_CSUM and NETIF_F_RXCSUM); false: the stack "        \
+     "computes and verifies them in software",                                                 \
+     SIM_AT(nic_drv_cfg, csum)},                                                               \
     {P ".tx_touch", SIM_PARAM_BOOL, "true", NULL, "",                                          \
      "The stack wrote each transmit buffer, so its lines are in the LLC when the NIC reads "   \
      "them",                                                                                   \
@@ -153,6 +159,9 @@ nic_drv_cfg nic_drv_cfg_load(const sim_params *p, nic_drv_role role)
 {
     nic_drv_cfg c;
     sim_params_load_table(p, roles[role].rows, SIM_TABLE_LEN(pf_params), &c);
+    /* netdev_fix_features: "Dropping TSO features since no CSUM feature" (the NIC fills
+     * each frame's checksum as it cuts a segment, so TSO without it cannot be). */
+    c.tso = c.tso && c.csum;
     return c;
 }
 
@@ -293,6 +302,7 @@ void nic_drvq_set_rx_done(nic_drvq *q, nic_drv_rx_done_fn fn) { q->rx_done_fn = 
 void nic_drvq_set_tx_done(nic_drvq *q, nic_drv_tx_done_fn fn) { q->tx_done_fn = fn; }
 
 bool nic_drvq_tso(const nic_drvq *q) { return q->cfg.tso; }
+bool nic_drvq_csum(const nic_drvq *q) { return q->cfg.csum; }
 
 void nic_drvq_set_cpu(nic_drvq *q, nic_drv_cpu_fn fn, void *ctx)
 {

@@ -77,7 +77,7 @@ typedef struct nic_drv_cfg {
     uint64_t irq_ps, poll_ps;
     uint64_t tx_cycles, rx_cycles, irq_cycles, poll_cycles, clean_cycles, mmio_cycles;
     uint32_t buf_bytes, qdisc_pkts;
-    bool tso, tx_touch;
+    bool tso, csum, tx_touch; /* tso: the effective one (only with csum) */
     uint8_t itr; /* nic_drv_itr */
 } nic_drv_cfg;
 
@@ -152,10 +152,15 @@ int nic_drvq_xmit(nic_drvq *q, const nic_pkt *p, uint64_t t_ps);
 /* The same for a TSO segment of `frames` frames (frames - 1 of p->len_bytes, the last of
  * last_bytes): the driver's per-packet work once, a descriptor per frame, which the NIC
  * sends as frames. -1 (nothing queued) if the driver has no TSO (nicdrv.tso) or the
- * segment needs more descriptors than the ring has. */
+ * segment needs more descriptors than the ring has (the effective TSO: nicdrv.tso with
+ * nicdrv.csum). */
 int nic_drvq_xmit_segment(nic_drvq *q, const nic_pkt *p, uint16_t frames, uint16_t last_bytes,
                           uint64_t t_ps);
 bool nic_drvq_tso(const nic_drvq *q);
+/* Whether the queue's driver offloads checksums (nicdrv.csum, vfdrv.csum): the NIC fills
+ * those of partial packets it sends and checks those it receives. The driver model
+ * moves no checksum state itself; the software above it (host/iopath) asks. */
+bool nic_drvq_csum(const nic_drvq *q);
 void nic_drvq_flush(nic_drvq *q, uint64_t t_ps);
 /* An endless backlog of copies of tmpl (born_ps set at posting, flow counting up): the
  * driver refills the ring whenever it reclaims descriptors. */

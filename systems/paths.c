@@ -865,6 +865,7 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
     io->nic_ring_entries = nic_caps_of(p).ring_entries;
     path_costs_load(p, io->cost);
     path_offloads_load(p, io->off);
+    io->emu_csum_bytes_per_cycle = path_emu_csum_bytes_per_cycle(p);
 
     io->cpu = cpu_create(p, ctx->stats);
     if (obs && obs->timeline) {

@@ -37,6 +37,13 @@ static uint32_t item_payload(const iopath *io, const iopath_item *it)
     return b > hdr ? b - hdr : 0;
 }
 
+/* What a checksum of the item covers: each frame's TCP or UDP header and payload. */
+static uint32_t item_l4_bytes(const iopath_item *it)
+{
+    uint32_t b = item_bytes(it), hdr = IOPATH_L4_OFFSET_BYTES * it->frames;
+    return b > hdr ? b - hdr : 0;
+}
+
 static void mac_bytes(uint64_t mac, uint8_t out[6])
 {
     for (int i = 0; i < 6; i++)
@@ -64,6 +71,17 @@ static uint64_t run_on(iopath *io, unsigned core, bool urgent, uint64_t t, uint6
 static uint64_t run(const exec *x, uint64_t t, uint64_t cycles, cpu_who who)
 {
     return run_on(x->io, x->core, x->urgent, t, cycles, who);
+}
+
+/* A checksum of the item's frames in software, by the kernel or (emu) the emulator's
+ * code; a rate high enough to cost no cycle books nothing. */
+static uint64_t sw_csum(const exec *x, const iopath_item *it, bool emu, uint64_t t)
+{
+    iopath *io = x->io;
+    uint32_t b = item_l4_bytes(it);
+    uint64_t c = emu ? (uint64_t)((double)b / io->emu_csum_bytes_per_cycle + 0.5)
+                     : cpu_csum_cycles(io->cpu, b);
+    return c ? run(x, t, c, x->who) : t;
 }
 
 static inline uint64_t exec_from(const exec *x, const path_stage *d, const path_step *first,
@@ -378,12 +396,18 @@ static uint64_t to_nic(const exec *x, iopath_item *it, uint64_t t, uint64_t *nic
         }
     } else {
         /* Without TSO the stack segments first (validate_xmit_skb, skb_gso_segment) and
-         * the driver sends each frame. */
+         * the driver sends each frame; without the driver's checksum offload a partial
+         * checksum is filled first, frame by frame (skb_segment, skb_checksum_help). */
+        bool fill = it->csum == IOPATH_CSUM_PARTIAL && !dq->csum;
         for (unsigned f = 0; f < it->frames; f++) {
             iopath_item one = item_frame(it, f);
             if (it->frames > 1) {
                 t = run(x, t, io->cost[PATH_COST_GSO_FRAME], x->who);
                 io->c.sw_segmented++;
+                dq->last_ps = max64(dq->last_ps, t);
+            }
+            if (fill) {
+                t = sw_csum(x, &one, false, t);
                 dq->last_ps = max64(dq->last_ps, t);
             }
             if (nic_drvq_xmit(dq->q, &one.pkt, max64(t, dq->last_ps)) < 0) {
@@ -515,6 +539,7 @@ static uint64_t segment(const exec *x, const path_stage *d, const path_step *nex
         }
         t = run(x, t, io->cost[PATH_COST_GSO_FRAME], x->who);
         io->c.sw_segmented++;
+        one.csum = IOPATH_CSUM_PARTIAL; /* new headers: tcp4_gso_segment */
         t = exec_from(x, d, next, &one, t, when, true);
     }
     return t;
@@ -692,6 +717,44 @@ static uint64_t grant_unmap(const exec *x, iopath_item *it, uint64_t t)
     return unmap_ops(x, n, t);
 }
 
+/* ---------------------------------------------------------------- checksums */
+
+/* The socket's copy between the application and the kernel, with the checksum work the
+ * item's state asks for (iopath_csum): a datagram's socket fills it in the copy (FILL);
+ * a receiver checks an unchecked one (NONE): a datagram's in the copy, a TCP segment's
+ * in a pass of its own before it. */
+static uint64_t sock_copy(const exec *x, iopath_item *it, uint64_t t)
+{
+    iopath *io = x->io;
+    uint32_t b = item_payload(io, it);
+    uint64_t c;
+    if (it->csum == IOPATH_CSUM_FILL) {
+        c = cpu_copy_csum_cycles(io->cpu, b, item_l4_bytes(it));
+        it->csum = IOPATH_CSUM_NONE;
+    } else if (it->csum == IOPATH_CSUM_NONE && io->msg_bytes) {
+        c = cpu_copy_cycles(io->cpu, b) + cpu_csum_cycles(io->cpu, item_l4_bytes(it));
+        it->csum = IOPATH_CSUM_VALID;
+    } else if (it->csum == IOPATH_CSUM_NONE) {
+        c = cpu_copy_csum_cycles(io->cpu, b, item_l4_bytes(it));
+        it->csum = IOPATH_CSUM_VALID;
+    } else {
+        c = cpu_copy_cycles(io->cpu, b);
+    }
+    return run(x, t, c, x->who);
+}
+
+/* PATH_OP_CSUM: the next device takes no partial checksum without offload s->arg. */
+static uint64_t csum_step(const exec *x, const path_step *s, iopath_item *it, uint64_t t)
+{
+    if (it->csum == IOPATH_CSUM_PARTIAL && !x->io->off[s->arg]) {
+        t = sw_csum(x, it, (s->notify & PATH_CSUM_BY_EMU) != 0, t);
+        it->csum = IOPATH_CSUM_NONE;
+    } else if ((s->notify & PATH_CSUM_NO_RX_STATE) && it->csum == IOPATH_CSUM_VALID) {
+        it->csum = IOPATH_CSUM_NONE;
+    }
+    return t;
+}
+
 /* ---------------------------------------------------------------- steps */
 
 static uint64_t exec_steps_from(const exec *x, const path_stage *d, const path_step *first,
@@ -759,9 +822,8 @@ static uint64_t exec_steps_from(const exec *x, const path_stage *d, const path_s
             io->c.copy_bytes += b;
             break;
         }
-        case PATH_OP_SOCK_COPY:
-            t = run(x, t, cpu_copy_cycles(io->cpu, item_payload(io, it)), x->who);
-            break;
+        case PATH_OP_SOCK_COPY: t = sock_copy(x, it, t); break;
+        case PATH_OP_CSUM: t = csum_step(x, s, it, t); break;
         case PATH_OP_GRANT_COPY: t = grant_copy(x, s, it, t); break;
         case PATH_OP_GRANT_UNMAP: t = grant_unmap(x, it, t); break;
         case PATH_OP_EXIT:
@@ -801,6 +863,12 @@ static uint64_t exec_steps_from(const exec *x, const path_stage *d, const path_s
             break;
         case PATH_OP_GRO:
             if (x->gro && io->msg_bytes && io->off[PATH_OFF_GRO] && it->pkt.kind == NIC_PKT_DATA) {
+                /* tcp4_gro_receive checks an unchecked frame before merging it
+                 * (skb_gro_checksum_validate), so the merged segment is checked. */
+                if (it->csum == IOPATH_CSUM_NONE) {
+                    t = sw_csum(x, it, false, t);
+                    it->csum = IOPATH_CSUM_VALID;
+                }
                 t = gro_receive(x, d, s + 1, it, t);
                 away = true;
             }
@@ -942,7 +1010,8 @@ static iopath_item next_item(iopath *io, iopath_lane *ln, bool rr, uint64_t t)
                               .kind = rr ? NIC_PKT_REQUEST : NIC_PKT_DATA},
                       .frames = 1,
                       .lane = (uint16_t)ln->idx,
-                      .src_lane = (uint16_t)ln->idx};
+                      .src_lane = (uint16_t)ln->idx,
+                      .csum = s->fill_csum ? IOPATH_CSUM_FILL : IOPATH_CSUM_PARTIAL};
     if (io->bd && it.pkt.trace_id)
         sim_breakdown_begin(io->bd, it.pkt.trace_id, it.pkt.born_ps);
     if (rr || !io->msg_bytes) {
@@ -1074,7 +1143,8 @@ void iopath_drvq_rx(void *ctx, nic_drvq *q, const nic_pkt *p, uint64_t t_ps)
                       .last_bytes = p->len_bytes,
                       .ready_ps = t_ps,
                       .lane = dq->lane ? (uint16_t)dq->lane->idx : IOPATH_FROM_WIRE,
-                      .src_lane = IOPATH_FROM_WIRE};
+                      .src_lane = IOPATH_FROM_WIRE,
+                      .csum = dq->csum ? IOPATH_CSUM_VALID : IOPATH_CSUM_NONE};
     uint64_t t = exec_steps(&x, d, &it, t_ps, PATH_PER_PKT);
     if (t > dq->ahead_ps)
         dq->ahead_ps = t;
@@ -1098,6 +1168,8 @@ void iopath_drvq_rx_done(void *ctx, nic_drvq *q, uint64_t t_ps)
 void iopath_build_stages(iopath *io)
 {
     const path_desc *pd = io->path;
+    for (unsigned i = 0; i < io->ndq; i++)
+        io->dq[i]->csum = nic_drvq_csum(io->dq[i]->q);
     if (io->msg_bytes) {
         /* tcp_xmit_size_goal: as many whole MSS as fit the GSO limit with the headers. */
         uint32_t hdr = IOPATH_TCP_HDR_BYTES + NIC_FCS_BYTES;
@@ -1137,6 +1209,11 @@ void iopath_build_stages(iopath *io)
             ln->stage[s] = st;
         }
         ln->tx_cap = (uint32_t)(pd->sender_ring ? io->cost[pd->sender_ring] : 0);
+        /* A datagram socket whose device takes no partial checksum fills it as it copies
+         * (__ip_append_data makes it CHECKSUM_PARTIAL only for a device with
+         * NETIF_F_HW_CSUM or NETIF_F_IP_CSUM); TCP's are always partial. */
+        bool partial_ok = pd->sender_ring ? io->off[pd->sender_csum] : tx_queue(io, ln)->csum;
+        ln->snd.fill_csum = !io->msg_bytes && !partial_ok;
         ln->tx_credits = ln->tx_cap;
         char name[64];
         snprintf(name, sizeof name, "net.ln%u.sender", v);

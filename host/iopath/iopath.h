@@ -59,6 +59,30 @@ typedef enum iopath_pattern {
     IOPATH_INTER_VM,
 } iopath_pattern;
 
+/* Where a packet's TCP/UDP checksum stands, as Linux's skb->ip_summed moves with it
+ * from device to device. Software checksums cover each frame's TCP or UDP header and
+ * payload (IOPATH_L4_OFFSET_BYTES on), at cpu.csum_bytes_per_cycle:
+ * - PARTIAL (CHECKSUM_PARTIAL): left for a device to fill, and trusted by receivers
+ *   on this machine that take it so. TCP sockets always send so (tcp_sendmsg's skbs); a
+ *   device that takes none gets it filled first (PATH_OP_CSUM; TO_NIC without the NIC
+ *   driver's offload: validate_xmit_skb, or skb_segment per frame); software
+ *   segmentation leaves each new frame's checksum partial again (tcp4_gso_segment).
+ * - FILL: a datagram whose socket fills it while copying from the application, as its
+ *   device takes no partial checksum (ip_generic_getfrag: csum_and_copy_from_iter_full):
+ *   the sender's SOCK_COPY copies and sums in one pass.
+ * - NONE (CHECKSUM_NONE): filled, not checked: the receiver checks it, TCP-like frames
+ *   in GRO (skb_gro_checksum_validate), else in the socket's copy (a datagram's in the
+ *   same pass, skb_copy_and_csum_datagram_msg; a TCP segment's before it,
+ *   tcp_checksum_complete).
+ * - VALID (CHECKSUM_UNNECESSARY): checked, by the receiving NIC (its driver's offload)
+ *   or in software. */
+typedef enum iopath_csum {
+    IOPATH_CSUM_PARTIAL = 0,
+    IOPATH_CSUM_FILL,
+    IOPATH_CSUM_NONE,
+    IOPATH_CSUM_VALID,
+} iopath_csum;
+
 /* A packet (or a completion token) between stages: one frame, or a segment of
  * `frames` frames (TCP-like traffic with segmentation offloads): frames - 1 of
  * pkt.len_bytes and a last one of last_bytes. */
@@ -74,6 +98,7 @@ typedef struct iopath_item {
     uint16_t producer_core;
     uint8_t producer_who, notify; /* cpu_who, path_notify */
     bool producer_urgent;
+    uint8_t csum;        /* iopath_csum */
     uint16_t grant_maps; /* pages of it a driver domain holds grant-mapped (GRANT_COPY with
                             a copy length) until a GRANT_UNMAP */
 } iopath_item;
@@ -83,6 +108,9 @@ typedef struct iopath_item {
  * the timestamp option 12 (Linux's default: a 1448-byte MSS on a 1500-byte MTU). */
 #define IOPATH_UDP_HDR_BYTES 42u
 #define IOPATH_TCP_HDR_BYTES 66u
+/* Where the TCP or UDP header begins, which the checksum covers from: after Ethernet's
+ * 14 bytes and IPv4's 20. */
+#define IOPATH_L4_OFFSET_BYTES 34u
 
 /* A receiver's GRO (path.h, PATH_OP_GRO): the segments it is merging, one per flow,
  * and where its steps go on when one is flushed. */
@@ -131,6 +159,7 @@ typedef struct iopath_drvq {
     cpu_who who;
     bool via_hv;       /* its interrupts go to a VM (assigned function, driver domain) */
     bool irq_dest_in_vm; /* its remapping entry's destination core runs a vCPU (io.irq_affinity) */
+    bool csum;         /* its driver offloads checksums (nic_drvq_csum; iopath_build_stages) */
     /* A caller running the driver in its own context (a back-end posting to the PF's
      * queue) moves the cycles to its core; ahead_ps is work the engine did inline in the
      * driver's poll, so the driver goes on after it. */
@@ -153,6 +182,7 @@ typedef struct iopath_sender {
     uint32_t flow;
     uint32_t rr_due; /* rr: requests it may send now (responses received) */
     uint32_t msg_left_bytes; /* TCP-like: payload of the current message not yet sent */
+    bool fill_csum; /* its datagrams' checksums are filled in the copy (IOPATH_CSUM_FILL) */
     /* The socket's memory (sk_wmem_alloc): what it sent and has not yet been freed,
      * bytes for TCP-like streams, SKB_TRUESIZE per frame for datagrams. */
     uint64_t wmem_bytes;
@@ -228,6 +258,7 @@ struct iopath {
     uint32_t nic_ring_entries; /* descriptors in each NIC ring */
     bool gso;
     bool off[PATH_OFFLOADS];   /* path_offloads_load */
+    double emu_csum_bytes_per_cycle; /* path_emu_csum_bytes_per_cycle */
     uint64_t quantum_ps;       /* most work a thread books ahead per activation */
     uint64_t retry_ps;         /* a sender or stage stopped by a full NIC queue retries */
     uint32_t budget;           /* items a stage takes per activation (NAPI budget) */

@@ -80,7 +80,18 @@ typedef enum path_op {
                             batch (one unmap hypercall per batch: an EXIT step per run);
                             per packet the item's, per run those of every item ready in
                             the stage's queue (up to the budget) */
+    PATH_OP_CSUM,       /* the packet is handed to a device that takes partial checksums
+                           only with offload `arg` (path_offload): without it a partial
+                           checksum is filled here in software, by the kernel's
+                           csum_partial or as the flags in `notify` say (PATH_CSUM_*);
+                           iopath.h (iopath_csum) says what moves with a packet and where
+                           SOCK_COPY, GRO and TO_NIC compute or check a checksum */
 } path_op;
+
+/* PATH_OP_CSUM's flags (in its step's `notify`). */
+#define PATH_CSUM_BY_EMU 1u      /* an emulator's own loop fills it (emu.csum_bytes_per_cycle) */
+#define PATH_CSUM_NO_RX_STATE 2u /* the device tells its driver nothing of a checksum checked
+                                    before it: the receiver checks it again */
 
 /* Unmap operations Xen does between two TLB flushes (grant_table.c,
  * GNTTAB_UNMAP_BATCH_SIZE in gnttab_unmap_grant_ref). */
@@ -94,6 +105,10 @@ typedef enum path_offload {
     PATH_OFF_VIRTIO_GUEST_TSO, /* virtio.guest_tso: the guest takes segments */
     PATH_OFF_XEN_GSO,         /* xen.gso: netfront and netback pass segments both ways */
     PATH_OFF_EMU_TSO,         /* emu.tso: the guest's e1000 driver posts segments */
+    PATH_OFF_VIRTIO_CSUM,     /* virtio.csum: the device takes partial checksums from the guest */
+    PATH_OFF_VIRTIO_GUEST_CSUM, /* virtio.guest_csum: the guest takes partial checksums */
+    PATH_OFF_XEN_CSUM,        /* xen.csum: netfront and netback pass partial checksums */
+    PATH_OFF_EMU_CSUM,        /* emu.csum: the guest's e1000 driver leaves them to the device */
     PATH_OFFLOADS
 } path_offload;
 
@@ -160,7 +175,7 @@ typedef struct path_step {
     uint8_t op;     /* path_op */
     uint8_t when;   /* path_when */
     uint8_t arg;    /* cost, exit reason or stage */
-    uint8_t notify; /* path_notify (TO_STAGE, COMPLETE, ON_FREE) */
+    uint8_t notify; /* path_notify (TO_STAGE, COMPLETE, ON_FREE); flags (CSUM) */
     uint8_t n;      /* a cost giving a repeat count (RUN, EXIT); 0: once */
 } path_step;
 
@@ -195,6 +210,8 @@ typedef struct path_desc {
                               sender posts to the NIC queue */
     uint8_t sender_tso;    /* offload letting the sender's ring take whole segments (one
                               slot each); without it a segment takes a slot per frame */
+    uint8_t sender_csum;   /* offload letting the sender's ring take partial checksums; a
+                              sender posting to a NIC queue asks the queue's driver */
     uint8_t backend_place; /* default back-end core: 0 its own, 1 the vCPU's, 2 the host's */
     uint8_t nstages;
     path_stage stages[PATH_MAX_STAGES];
@@ -206,8 +223,11 @@ const char *path_kind_name(path_kind k);
 void path_register_params(sim_params *p);
 /* Every cost's value from the parameters (cost[PATH_COST_NONE] = 0). */
 void path_costs_load(const sim_params *p, uint64_t cost[PATH_COSTS]);
-/* Every offload's switch (off[PATH_OFF_NONE] = false). */
+/* Every offload's switch (off[PATH_OFF_NONE] = false), a segmentation offload only with
+ * the checksum offload it needs. */
 void path_offloads_load(const sim_params *p, bool off[PATH_OFFLOADS]);
+/* emu.csum_bytes_per_cycle: the rate of the checksums PATH_CSUM_BY_EMU fills. */
+double path_emu_csum_bytes_per_cycle(const sim_params *p);
 
 /* How many steps with `op` (and, for PATH_OP_EXIT, reason `arg`; -1 any) a packet goes
  * through per packet (PATH_PER_PKT steps, repeats counted) from stage `from` following

@@ -31,13 +31,28 @@
 #define SOCK_COPY {PATH_OP_SOCK_COPY, PATH_PER_PKT, 0, 0, 0}
 #define SEGMENT_UNLESS(off) {PATH_OP_SEGMENT, PATH_PER_PKT, (off), 0, 0}
 #define GRO {PATH_OP_GRO, PATH_PER_PKT, PATH_OFF_GRO, 0, 0}
+/* Handing a packet to a device that takes a partial checksum only with offload `off`:
+ * without it the kernel fills it first (validate_xmit_skb -> skb_checksum_help; for the
+ * frames software segmentation just cut, skb_segment as it cuts them). */
+#define CSUM_UNLESS(off) {PATH_OP_CSUM, PATH_PER_PKT, (off), 0, 0}
+/* QEMU's e1000 fills the checksum the guest's driver asked for in a context descriptor
+ * (TXSM), in its own C loop: xmit_seg -> putsum -> net_checksum_add, per frame. */
+#define CSUM_BY_QEMU {PATH_OP_CSUM, PATH_PER_PKT, PATH_OFF_NONE, PATH_CSUM_BY_EMU, 0}
+/* Into QEMU's e1000 from a tap that carries no offloads: a partial checksum (frames the
+ * tap cut from a merged segment) is filled by the host kernel before the tap, and the
+ * e1000 marks every received descriptor IXSM (e1000_receive_iov), which the guest's
+ * driver takes as "not checked" (e1000_rx_checksum): the guest checks every frame. */
+#define CSUM_E1000_RX {PATH_OP_CSUM, PATH_PER_PKT, PATH_OFF_NONE, PATH_CSUM_NO_RX_STATE, 0}
 
 /* Native, passthrough and SR-IOV share their stages: the application's stack over a
  * NIC driver (the driver model charges its own cycles, doorbells, interrupts and polls
  * on the same core); only who owns the function and how interrupts arrive differ.
  * Segments go to the driver whole: it hands them to the NIC's TSO, or the stack
  * segments them first when the driver has none (the engine's TO_NIC). Received frames
- * are merged by GRO in the driver's poll (napi_gro_receive) before the stack. */
+ * are merged by GRO in the driver's poll (napi_gro_receive) before the stack.
+ * Checksums: with the driver's offload (nicdrv.csum, vfdrv.csum) the NIC fills and checks
+ * them; without, the engine's SOCK_COPY (a datagram's, in the copy), TO_NIC (a TCP
+ * segment's frames, validate_xmit_skb) and GRO or SOCK_COPY on receive do it. */
 #define DIRECT_STAGES(who_)                                                              \
     .tx_entry = 0, .rx_entry = 1, .switch_entry = PATH_NO_STAGE, .nstages = 2,             \
     .stages = {                                                                          \
@@ -55,11 +70,12 @@
 #define XEN_DESC                                                                           \
     .nic_owner = PATH_NIC_DDOM, .tx_entry = 0, .rx_entry = 3, .switch_entry = 4,           \
     .switch_notify = PATH_NOTIFY_WAKE, .sender_ring = PATH_COST_XEN_RING,                  \
-    .sender_tso = PATH_OFF_XEN_GSO, .backend_place = 0
+    .sender_tso = PATH_OFF_XEN_GSO, .sender_csum = PATH_OFF_XEN_CSUM, .backend_place = 0
 #define XEN_FRONT_TX                                                                       \
     {.name = "front-tx", .place = PATH_PLACE_VCPU, .who = CPU_GUEST,                      \
      .steps = {RUN(PATH_COST_STACK_TX), SOCK_COPY, SEGMENT_UNLESS(PATH_OFF_XEN_GSO),       \
-               RUN(PATH_COST_XEN_FRONT_TX), TO_STAGE(1, PATH_NOTIFY_EVTCHN), END}}
+               CSUM_UNLESS(PATH_OFF_XEN_CSUM), RUN(PATH_COST_XEN_FRONT_TX),                \
+               TO_STAGE(1, PATH_NOTIFY_EVTCHN), END}}
 #define XEN_FRONT_TXCLEAN                                                                  \
     {.name = "front-txclean", .urgent = true, .place = PATH_PLACE_VCPU, .who = CPU_GUEST, \
      .ring = PATH_COST_XEN_RING, .frees_tx_slot = true,                                   \
@@ -92,11 +108,18 @@
      .steps = {RUN_RUN(PATH_COST_XEN_DEALLOC_RUN), EXIT_RUN(HV_EXIT_HYPERCALL),             \
                GRANT_UNMAP_RUN, GRANT_UNMAP, RUN(PATH_COST_XEN_DEALLOC_PKT),                \
                COMPLETE(2, PATH_NOTIFY_EVTCHN), END}}
+/* netback's receive (xenvif_rx_action). A partial checksum (a frame from another guest
+ * of the driver domain) goes on to netfront as csum_blank when netfront takes them
+ * (feature-no-csum-offload 0: vif->ip_csum); else the vif has no checksum offload and
+ * the driver domain fills it before netback (validate_xmit_skb on the vif: charged here,
+ * on netback's thread). A checked one always goes as data_validated
+ * (xenvif_rx_data_slot: CHECKSUM_UNNECESSARY). */
 #define XEN_NETBACK_RX                                                                     \
     {.name = "netback-rx", .place = PATH_PLACE_BACKEND, .who = CPU_HOST,                  \
      .ring = PATH_COST_XEN_RING,                                                          \
      .steps = {EXIT_RUN(HV_EXIT_HYPERCALL), SEGMENT_UNLESS(PATH_OFF_XEN_GSO),              \
-               RUN(PATH_COST_XEN_BACK_PKT), GRANT_COPY, TO_STAGE(5, PATH_NOTIFY_EVTCHN), END}}
+               CSUM_UNLESS(PATH_OFF_XEN_CSUM), RUN(PATH_COST_XEN_BACK_PKT), GRANT_COPY,    \
+               TO_STAGE(5, PATH_NOTIFY_EVTCHN), END}}
 #define XEN_FRONT_RX                                                                       \
     {.name = "front-rx", .urgent = true, .place = PATH_PLACE_VCPU, .who = CPU_GUEST,      \
      .ring = PATH_COST_XEN_RING,                                                          \
@@ -122,20 +145,24 @@ static const path_desc paths[PATH_KINDS] = {
      * Segments: the guest's e1000 driver posts TSO segments (emu.tso); QEMU's e1000
      * segments them itself (process_tx_desc, xmit_seg) and writes each frame to the
      * tap device, which carries no offloads for it, so received segments reach the
-     * device model as frames and the guest's GRO merges them again. */
+     * device model as frames and the guest's GRO merges them again.
+     * Checksums: the guest's driver leaves them to the device (emu.csum: e1000_tx_csum
+     * writes a context descriptor), and QEMU fills them in software, frame by frame;
+     * received frames always reach the guest unchecked (CSUM_E1000_RX). */
     [PATH_EMULATED] = {
         .name = "emulated", .kind = PATH_EMULATED, .nic_owner = PATH_NIC_HOST,
         .tx_entry = 0, .rx_entry = 3, .switch_entry = 4, .switch_notify = PATH_NOTIFY_WAKE,
-        .sender_ring = PATH_COST_EMU_RING, .sender_tso = PATH_OFF_EMU_TSO, .backend_place = 1,
+        .sender_ring = PATH_COST_EMU_RING, .sender_tso = PATH_OFF_EMU_TSO,
+        .sender_csum = PATH_OFF_EMU_CSUM, .backend_place = 1,
         .nstages = 6,
         .stages = {
             {.name = "guest-tx", .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
              .steps = {RUN(PATH_COST_STACK_TX), SOCK_COPY, SEGMENT_UNLESS(PATH_OFF_EMU_TSO),
-                       RUN(PATH_COST_E1000_TX), EXIT(HV_EXIT_MMIO_USER),
-                       TO_STAGE(1, PATH_NOTIFY_NONE), END}},
+                       CSUM_UNLESS(PATH_OFF_EMU_CSUM), RUN(PATH_COST_E1000_TX),
+                       EXIT(HV_EXIT_MMIO_USER), TO_STAGE(1, PATH_NOTIFY_NONE), END}},
             {.name = "devmodel-tx", .place = PATH_PLACE_BACKEND, .who = CPU_HOST,
              .ring = PATH_COST_EMU_RING,
-             .steps = {RUN(PATH_COST_EMU_PKT), COPY, SEGMENT_UNLESS(PATH_OFF_NONE),
+             .steps = {RUN(PATH_COST_EMU_PKT), COPY, SEGMENT_UNLESS(PATH_OFF_NONE), CSUM_BY_QEMU,
                        RUN(PATH_COST_EMU_TAP), SWITCH, TO_NIC, COMPLETE(2, PATH_NOTIFY_IRQFD),
                        END}},
             {.name = "guest-txclean", .urgent = true, .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
@@ -147,7 +174,7 @@ static const path_desc paths[PATH_KINDS] = {
              .steps = {GRO, SWITCH, END}},
             {.name = "devmodel-rx", .place = PATH_PLACE_BACKEND, .who = CPU_HOST,
              .ring = PATH_COST_EMU_RING,
-             .steps = {SEGMENT_UNLESS(PATH_OFF_NONE), RUN(PATH_COST_EMU_TAP),
+             .steps = {SEGMENT_UNLESS(PATH_OFF_NONE), CSUM_E1000_RX, RUN(PATH_COST_EMU_TAP),
                        RUN(PATH_COST_EMU_PKT), COPY, TO_STAGE(5, PATH_NOTIFY_IRQFD), END}},
             {.name = "guest-rx", .urgent = true, .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
              .ring = PATH_COST_EMU_RING, .irq_gap = PATH_COST_EMU_ITR_PS,
@@ -168,16 +195,22 @@ static const path_desc paths[PATH_KINDS] = {
      * segments, which vhost copies once and the host's PF driver hands to the NIC's TSO;
      * received frames are merged by the host's GRO and, with VIRTIO_NET_F_GUEST_TSO4
      * (virtio.guest_tso, mergeable receive buffers), reach the guest as segments;
-     * without it the tap device segments them again. */
+     * without it the tap device segments them again.
+     * Checksums: with VIRTIO_NET_F_CSUM (virtio.csum) the guest leaves them partial and
+     * the host's PF fills them; with VIRTIO_NET_F_GUEST_CSUM (virtio.guest_csum) a partial
+     * one reaches the guest as NEEDS_CSUM, which it trusts, else the host fills it before
+     * the tap (no TUN_F_CSUM). A checked one reaches it as DATA_VALID either way
+     * (tun_put_user; virtnet_probe sets NETIF_F_RXCSUM regardless since 604141c036e1). */
     [PATH_PARAVIRT] = {
         .name = "paravirt", .kind = PATH_PARAVIRT, .nic_owner = PATH_NIC_HOST,
         .tx_entry = 0, .rx_entry = 2, .switch_entry = 3, .switch_notify = PATH_NOTIFY_WAKE,
         .sender_ring = PATH_COST_VIRTIO_RING, .sender_tso = PATH_OFF_VIRTIO_HOST_TSO,
-        .backend_place = 0, .nstages = 5,
+        .sender_csum = PATH_OFF_VIRTIO_CSUM, .backend_place = 0, .nstages = 5,
         .stages = {
             {.name = "guest-tx", .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
              .steps = {RUN(PATH_COST_STACK_TX), SOCK_COPY,
-                       SEGMENT_UNLESS(PATH_OFF_VIRTIO_HOST_TSO), RUN(PATH_COST_VIRTIO_TX),
+                       SEGMENT_UNLESS(PATH_OFF_VIRTIO_HOST_TSO),
+                       CSUM_UNLESS(PATH_OFF_VIRTIO_CSUM), RUN(PATH_COST_VIRTIO_TX),
                        TO_STAGE(1, PATH_NOTIFY_IOEVENTFD), END}},
             {.name = "vhost-tx", .place = PATH_PLACE_BACKEND, .who = CPU_HOST,
              .ring = PATH_COST_VIRTIO_RING, .frees_tx_slot = true,
@@ -188,7 +221,8 @@ static const path_desc paths[PATH_KINDS] = {
             {.name = "vhost-rx", .place = PATH_PLACE_BACKEND, .who = CPU_HOST,
              .ring = PATH_COST_VIRTIO_RING,
              .steps = {RUN_RUN(PATH_COST_VHOST_RUN), SEGMENT_UNLESS(PATH_OFF_VIRTIO_GUEST_TSO),
-                       RUN(PATH_COST_VHOST_PKT), COPY, TO_STAGE(4, PATH_NOTIFY_IRQFD), END}},
+                       CSUM_UNLESS(PATH_OFF_VIRTIO_GUEST_CSUM), RUN(PATH_COST_VHOST_PKT), COPY,
+                       TO_STAGE(4, PATH_NOTIFY_IRQFD), END}},
             {.name = "guest-rx", .urgent = true, .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
              .ring = PATH_COST_VIRTIO_RING,
              .steps = {RUN_WAKE(PATH_COST_GUEST_IRQ), RUN_RUN(PATH_COST_GUEST_POLL),
@@ -205,7 +239,9 @@ static const path_desc paths[PATH_KINDS] = {
      * domain's PF driver and bridge hand frames to netback, which grant-copies into
      * buffers the guest posted and signals.
      * Segments: with feature-gso-tcpv4 (xen.gso) netfront and netback pass whole
-     * segments both ways, a grant copy per 4 KiB page of them. */
+     * segments both ways, a grant copy per 4 KiB page of them.
+     * Checksums: with xen.csum netfront leaves its own partial (csum_blank) for the PF to
+     * fill and takes partial ones (XEN_NETBACK_RX); checked frames come data_validated. */
     [PATH_DEVDOMAIN] = {
         .name = "devdomain", .kind = PATH_DEVDOMAIN, XEN_DESC, .nstages = 7,
         .stages = {
@@ -342,14 +378,44 @@ static const sim_param_def offload_params[] = {
         "Receivers merge the frames of a TCP-like flow in their NAPI poll (napi_gro_receive) "
         "before the stack"),
     OFF("virtio.host_tso", "true", PATH_OFF_VIRTIO_HOST_TSO,
-        "VIRTIO_NET_F_HOST_TSO4 negotiated: the guest posts whole segments to virtio-net"),
+        "VIRTIO_NET_F_HOST_TSO4 negotiated: the guest posts whole segments to virtio-net. Only "
+        "with virtio.csum"),
     OFF("virtio.guest_tso", "true", PATH_OFF_VIRTIO_GUEST_TSO,
         "VIRTIO_NET_F_GUEST_TSO4 negotiated (with mergeable receive buffers): the guest takes "
-        "whole segments"),
+        "whole segments. Only with virtio.guest_csum"),
     OFF("xen.gso", "true", PATH_OFF_XEN_GSO,
-        "feature-gso-tcpv4: netfront and netback pass whole segments both ways"),
+        "feature-gso-tcpv4: netfront and netback pass whole segments both ways. Only with "
+        "xen.csum"),
     OFF("emu.tso", "true", PATH_OFF_EMU_TSO,
-        "The guest's e1000 driver posts TSO segments (NETIF_F_TSO); the device model segments"),
+        "The guest's e1000 driver posts TSO segments (NETIF_F_TSO); the device model segments. "
+        "Only with emu.csum"),
+    OFF("virtio.csum", "true", PATH_OFF_VIRTIO_CSUM,
+        "VIRTIO_NET_F_CSUM negotiated: the guest sends partial checksums, which the host's PF "
+        "fills; false: the guest computes them (and virtio.host_tso is off: it requires CSUM)"),
+    OFF("virtio.guest_csum", "true", PATH_OFF_VIRTIO_GUEST_CSUM,
+        "VIRTIO_NET_F_GUEST_CSUM negotiated: the guest takes partial checksums as valid; false: "
+        "the host fills them before the tap and the guest checks them (and virtio.guest_tso is "
+        "off: it requires GUEST_CSUM)"),
+    OFF("xen.csum", "true", PATH_OFF_XEN_CSUM,
+        "netfront offloads checksums (NETIF_F_IP_CSUM, feature-no-csum-offload = 0): partial "
+        "checksums cross the split driver both ways; false: netfront computes its own, the "
+        "driver domain fills those it passes netfront (and xen.gso is off)"),
+    OFF("emu.csum", "true", PATH_OFF_EMU_CSUM,
+        "The guest's e1000 driver leaves transmit checksums to the device (NETIF_F_HW_CSUM), "
+        "which the device model fills in software; false: the guest computes them (and emu.tso "
+        "is off)"),
+};
+
+/* The emulator's own checksum rate. */
+typedef struct rate_cfg {
+    double emu_csum_bytes_per_cycle;
+} rate_cfg;
+
+static const sim_param_def rate_params[] = {
+    {"emu.csum_bytes_per_cycle", SIM_PARAM_DOUBLE, "1.33", "0.01..1e12", "bytes",
+     "Checksum rate of the device model's own code (QEMU's net_checksum_add), bytes per "
+     "cycle (a rate so high that a packet costs no whole cycle makes it free)",
+     SIM_AT(rate_cfg, emu_csum_bytes_per_cycle)},
 };
 
 const path_desc *path_get(path_kind k)
@@ -376,6 +442,7 @@ void path_register_params(sim_params *p)
 {
     sim_params_add_table(p, cost_params, SIM_TABLE_LEN(cost_params));
     sim_params_add_table(p, offload_params, SIM_TABLE_LEN(offload_params));
+    sim_params_add_table(p, rate_params, SIM_TABLE_LEN(rate_params));
     for (int c = PATH_COST_NONE + 1; c < PATH_COSTS; c++)
         assert(cost_has_source((path_cost)c) && "every named cost is a parameter");
 }
@@ -385,6 +452,22 @@ void path_offloads_load(const sim_params *p, bool off[PATH_OFFLOADS])
     for (int o = 0; o < PATH_OFFLOADS; o++)
         off[o] = false;
     sim_params_load_table(p, offload_params, SIM_TABLE_LEN(offload_params), off);
+    /* A segmentation offload needs the checksum offload of its direction: Linux drops TSO
+     * from a device without one (netdev_fix_features: "Dropping TSO features since no
+     * CSUM feature"), and the virtio spec makes HOST_TSO4 require CSUM and GUEST_TSO4
+     * GUEST_CSUM (5.1.3.1). */
+    off[PATH_OFF_VIRTIO_HOST_TSO] = off[PATH_OFF_VIRTIO_HOST_TSO] && off[PATH_OFF_VIRTIO_CSUM];
+    off[PATH_OFF_VIRTIO_GUEST_TSO] =
+        off[PATH_OFF_VIRTIO_GUEST_TSO] && off[PATH_OFF_VIRTIO_GUEST_CSUM];
+    off[PATH_OFF_XEN_GSO] = off[PATH_OFF_XEN_GSO] && off[PATH_OFF_XEN_CSUM];
+    off[PATH_OFF_EMU_TSO] = off[PATH_OFF_EMU_TSO] && off[PATH_OFF_EMU_CSUM];
+}
+
+double path_emu_csum_bytes_per_cycle(const sim_params *p)
+{
+    rate_cfg r;
+    sim_params_load_table(p, rate_params, SIM_TABLE_LEN(rate_params), &r);
+    return r.emu_csum_bytes_per_cycle;
 }
 
 void path_costs_load(const sim_params *p, uint64_t cost[PATH_COSTS])
