@@ -14,7 +14,7 @@
 
 static const char *prog = "validate";
 static const char *label;
-static int rows, failures;
+static int rows, failures, context_rows;
 
 void val_init(const char *program) { prog = program; }
 
@@ -124,18 +124,24 @@ void val_run_values(sim_params *p, size_t n, const char *const *names, double *v
 
 void val_label(const char *l) { label = l; }
 
-/* Count a row and print it: the label column when there is one, then the rest. */
-static void print_row(const char *what, const char *reference, double simulated, double dev,
-                      bool ok)
+/* Print a row: the label column when there is one, then the rest. */
+static void print_line(const char *what, const char *reference, double simulated, double dev,
+                       const char *verdict)
 {
-    rows++;
-    failures += !ok;
-    const char *verdict = ok ? "pass" : "FAIL";
     if (label)
         printf("%-12s %-50s %13s %10.3f %8.2f%%  %s\n", label, what, reference, simulated,
                100.0 * dev, verdict);
     else
         printf("%-50s %10s %10.2f %8.2f%%  %s\n", what, reference, simulated, 100.0 * dev, verdict);
+}
+
+/* Count a row and print it. */
+static void print_row(const char *what, const char *reference, double simulated, double dev,
+                      bool ok)
+{
+    rows++;
+    failures += !ok;
+    print_line(what, reference, simulated, dev, ok ? "pass" : "FAIL");
 }
 
 void val_row(const char *what, double reference, double simulated, double tolerance)
@@ -156,8 +162,27 @@ void val_row_range(const char *what, double low, double high, double simulated)
     print_row(what, ref, simulated, dev, simulated >= low && simulated <= high);
 }
 
+void val_row_at_least(const char *what, double low, double simulated)
+{
+    char ref[32];
+    snprintf(ref, sizeof ref, ">= %.4g", low);
+    print_row(what, ref, simulated, simulated < low ? (simulated - low) / low : 0.0,
+              simulated >= low);
+}
+
+void val_row_context(const char *what, double reference, double simulated)
+{
+    char ref[32];
+    snprintf(ref, sizeof ref, label ? "%.4g" : "%.2f", reference);
+    context_rows++;
+    print_line(what, ref, simulated, (simulated - reference) / reference, "-");
+}
+
 int val_finish(void)
 {
-    printf("%d checks, %d passed, %d failed\n", rows, rows - failures, failures);
+    printf("%d checks, %d passed, %d failed", rows, rows - failures, failures);
+    if (context_rows)
+        printf("; %d context rows, not checked", context_rows);
+    printf("\n");
     return failures ? 1 : 0;
 }

@@ -30,7 +30,14 @@ void val_row(const char *what, double reference, double simulated, double tolera
 /* A row whose reference is a range: pass when low <= simulated <= high. The deviation
  * printed is the distance outside the range relative to the nearer bound (0 inside). */
 void val_row_range(const char *what, double low, double high, double simulated);
-/* Print the closing line "N checks, N passed, N failed"; the exit status. */
+/* A row whose reference is a lower bound: pass when simulated >= low. */
+void val_row_at_least(const char *what, double low, double simulated);
+/* A row printed for context and not counted: a published figure from a system the model
+ * does not represent (another era's CPU, another hypervisor), shown with its deviation
+ * so the comparison is in the table; "-" in the verdict column. */
+void val_row_context(const char *what, double reference, double simulated);
+/* Print the closing line "N checks, N passed, N failed" (and the context rows); the exit
+ * status. */
 int val_finish(void);
 
 #endif
