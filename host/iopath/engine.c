@@ -454,11 +454,15 @@ uint64_t iopath_drvq_cpu(void *ctx, uint64_t t_ps, uint64_t cycles, uint64_t sta
      * does for a caller (a transmit) runs in the caller's context. A stall on a
      * register read keeps the core as busy as cycles would. */
     bool urgent = dq->override ? dq->override_urgent : true;
-    /* The stall is time, not work: it does not vary with the work's cost. */
-    uint64_t total = cpu_cost_varied(io->cpu, core, cycles);
-    if (stall_ps)
-        total += (uint64_t)((double)stall_ps * cpu_ghz(io->cpu) / 1000.0 + 0.5);
-    uint64_t d = total ? cpu_run_drawn(io->cpu, core, t_ps, total, who, urgent) : t_ps;
+    uint64_t d = t_ps;
+    if (stall_ps) {
+        /* The stall is time, not work: it does not vary with the work's cost. */
+        uint64_t total = cpu_cost_varied(io->cpu, core, cycles) +
+                         (uint64_t)((double)stall_ps * cpu_ghz(io->cpu) / 1000.0 + 0.5);
+        d = cpu_run_drawn(io->cpu, core, t_ps, total, who, urgent);
+    } else if (cycles) {
+        d = run_on(io, core, urgent, t_ps, cycles, who);
+    }
     if (!dq->override && d < dq->ahead_ps)
         d = dq->ahead_ps;
     dq->last_ps = max64(dq->last_ps, d);
