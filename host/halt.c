@@ -191,6 +191,26 @@ bool halt_guest_polls(const halt *h, unsigned core, uint64_t t_ps)
     return guest_polls_at(h, s, cpu_busy_until_ps(h->cpu, core), t_ps);
 }
 
+bool halt_polls(const halt *h, unsigned core, uint64_t t_ps)
+{
+    if (!halt_idle(h, core, t_ps))
+        return false;
+    const halt_core *s = &h->core[core];
+    if (s->kind != KIND_VCPU)
+        return false;
+    uint64_t start; /* KVM's halt began */
+    if (s->halted && !s->in_guest) {
+        start = s->start_ps;
+    } else {
+        uint64_t idle = s->halted ? s->idle_ps : cpu_busy_until_ps(h->cpu, core);
+        if (guest_polls_at(h, s, idle, t_ps) && s->gpoll_ps > 0)
+            return true;
+        start = (h->cfg.guest_poll ? idle + s->gpoll_ps : idle) +
+                cpu_cycles_to_ps(h->cpu, hv_exit_cycles(h->hv, HV_EXIT_HLT));
+    }
+    return t_ps <= start + s->poll_ps;
+}
+
 uint64_t halt_polled_ps(const halt *h) { return h->poll_ps + h->guest_poll_ps; }
 
 /* cpuidle-haltpoll's update of the guest's window after a halt that lasted block_ps

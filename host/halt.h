@@ -93,6 +93,13 @@ uint64_t halt_wake(halt *h, unsigned core, uint64_t t_ps, halt_why why);
  * polling goes on after that work while the window lasts. */
 void halt_settle(halt *h, unsigned core, uint64_t now_ps);
 
+/* Whether the vCPU on `core` is halted at t (halt_idle) and polls rather than sleeps:
+ * its guest's idle loop polls (guest.haltpoll) or KVM polls within the vCPU's window.
+ * A query that books nothing (an observer's: time series): for a halt not yet booked
+ * KVM's window is counted from the end of the HLT exit at its mean cost, the exit's
+ * handling (the core busy) counted with the polling. A native thread never polls. */
+bool halt_polls(const halt *h, unsigned core, uint64_t t_ps);
+
 /* With guest.haltpoll: whether the vCPU on `core` is idle at t but its guest still
  * polls in its idle loop (no HLT yet), so it runs in guest mode: an interrupt or a timer
  * finds it running (an exit where delivery needs one), and a host interrupt exits it. */

@@ -296,11 +296,13 @@ static double g_nic_rx_queued(const sim_stats *s, void *ctx)
     return (double)nic_rx_queued_frames(((const paths_sys *)ctx)->nic);
 }
 
-/* vCPUs (native: application threads) halted now: the lanes' cores, each once. */
-static double g_vcpus_halted(const sim_stats *s, void *ctx)
+/* vCPUs (native: application threads) halted now, all of them or those that poll
+ * (halt_polls) or sleep: the lanes' cores, each once. */
+typedef enum { HALTED_ALL, HALTED_POLLING, HALTED_BLOCKED } halted_which;
+
+static double vcpus_halted(const paths_sys *sys, halted_which which)
 {
-    (void)s;
-    const iopath *io = &((const paths_sys *)ctx)->io;
+    const iopath *io = &sys->io;
     if (!io->halt)
         return 0;
     uint64_t now = sim_now_ps(io->kernel);
@@ -310,10 +312,28 @@ static double g_vcpus_halted(const sim_stats *s, void *ctx)
         bool seen = false;
         for (unsigned k = 0; k < l && !seen; k++)
             seen = io->lane[k].vcpu_core == core;
-        if (!seen && halt_idle(io->halt, core, now))
-            n++;
+        if (seen || !halt_idle(io->halt, core, now))
+            continue;
+        bool polls = which != HALTED_ALL && halt_polls(io->halt, core, now);
+        n += which == HALTED_ALL || polls == (which == HALTED_POLLING);
     }
     return n;
+}
+
+static double g_vcpus_halted(const sim_stats *s, void *ctx)
+{
+    (void)s;
+    return vcpus_halted(ctx, HALTED_ALL);
+}
+static double g_vcpus_polling(const sim_stats *s, void *ctx)
+{
+    (void)s;
+    return vcpus_halted(ctx, HALTED_POLLING);
+}
+static double g_vcpus_blocked(const sim_stats *s, void *ctx)
+{
+    (void)s;
+    return vcpus_halted(ctx, HALTED_BLOCKED);
 }
 
 static void register_stats(paths_sys *sys, sim_stats *st)
@@ -326,6 +346,12 @@ static void register_stats(paths_sys *sys, sim_stats *st)
     sim_stats_gauge(st, "net.vcpus_halted", g_vcpus_halted, sys,
                     "VMs' vCPUs (native: application threads) halted now: polling or blocked "
                     "after a HLT, their work done");
+    sim_stats_gauge(st, "net.vcpus_polling", g_vcpus_polling, sys,
+                    "halted vCPUs that poll now: in KVM's halt-polling window (its HLT exit "
+                    "included) or the guest's idle loop (guest.haltpoll); their cores busy");
+    sim_stats_gauge(st, "net.vcpus_blocked", g_vcpus_blocked, sys,
+                    "halted vCPUs (native: threads) that sleep now, past any polling: their "
+                    "cores idle until a wake-up");
 #define C(field, desc) sim_stats_counter(st, "net." #field, &sys->io.c.field, desc)
     C(sent, "frames the applications sent");
     C(delivered, "frames applications received");

@@ -85,6 +85,8 @@ START_TEST(test_idle_vcpu_halts_and_polls)
     ck_assert(!halt_idle(f.h, 0, idle));
     ck_assert(halt_idle(f.h, 0, idle + 1));
     ck_assert_uint_eq(halt_poll_window_ps(f.h, 0), 0);
+    /* Without a window it sleeps once its HLT exit is handled. */
+    ck_assert(halt_polls(f.h, 0, idle + HLT_PS) && !halt_polls(f.h, 0, idle + HLT_PS + 1));
     uint64_t t = 20000 * NS;
     uint64_t ready = halt_wake(f.h, 0, t, HALT_BY_IRQ);
     ck_assert_uint_eq(ready, t + WAKE_PS + GUEST_WAKE_PS);
@@ -97,9 +99,15 @@ START_TEST(test_idle_vcpu_halts_and_polls)
     /* Running: an event for it costs nothing. */
     idle = work(&f, ready);
     ck_assert_uint_eq(halt_wake(f.h, 0, idle, HALT_BY_IRQ), idle);
-    /* Halted again; an interrupt 5 us after its work ended, 3.7 us into the window. */
+    /* Halted again; an interrupt 5 us after its work ended, 3.7 us into the window.
+     * Before it, the vCPU polls while the window lasts and would sleep after it (the
+     * query books nothing). */
     uint64_t busy0 = cpu_core_busy_ps(f.c, 0);
     t = idle + 5000 * NS;
+    ck_assert(!halt_polls(f.h, 0, idle) && halt_polls(f.h, 0, t));
+    ck_assert(halt_polls(f.h, 0, idle + HLT_PS + 10000 * NS));
+    ck_assert(!halt_polls(f.h, 0, idle + HLT_PS + 10000 * NS + 1));
+    ck_assert_uint_eq(cpu_core_busy_ps(f.c, 0), busy0);
     ready = halt_wake(f.h, 0, t, HALT_BY_IRQ);
     /* Polling booked in whole cycles, then the guest's switch to the woken thread. */
     ck_assert(ready >= t + GUEST_WAKE_PS && ready - t - GUEST_WAKE_PS <= 500);
