@@ -297,7 +297,7 @@ static void emulation_cost(void)
      * so the senders' stacks summed every byte in software (tcp_sendmsg:
      * csum_and_copy_from_user), native and guest alike. The model's TCP sums each frame
      * in a pass of its own, as Linux has since its TCP sends partial checksums; 2.2
-     * summed in the copy, which costs less (at the platform's rates about 170 cycles
+     * summed in the copy, which costs less (at the platform's rates about 180 cycles
      * less per MTU frame, on both sides). 100 Mb/s carries 8,100 MTU frames per second:
      * 200 ms is 1,600 of them. */
     static const char *const no_offloads[] = {

@@ -194,7 +194,9 @@ static inline uint64_t vary(cpu *c, unsigned core_id, uint64_t cycles)
     if (!c->factor || !cycles)
         return cycles;
     uint64_t f = c->factor(c->factor_ctx, core_id);
-    return (cycles * f + CPU_COST_FACTOR_ONE / 2) / CPU_COST_FACTOR_ONE;
+    /* 128 bits: a factor is up to 2^32 / 2^16, so 64 would wrap above 2^32 cycles. */
+    return (uint64_t)(((unsigned __int128)cycles * f + CPU_COST_FACTOR_ONE / 2) /
+                      CPU_COST_FACTOR_ONE);
 }
 
 uint64_t cpu_cost_varied(cpu *c, unsigned core_id, uint64_t cycles)

@@ -51,8 +51,9 @@ typedef enum hv_refill_why {
  * (0: none on this occasion). NULL (the default): no refill. */
 typedef uint64_t (*hv_refill_fn)(void *ctx, unsigned core, hv_refill_why why);
 void hv_set_refill(hv *h, hv_refill_fn fn, void *ctx);
-/* The guest on `core` refills from t_ps on (CPU_GUEST; after an urgent exit as interrupt
- * work, see cpu_run_urgent); returns when it is done, t_ps without a refill. hv_exit and
+/* The guest on `core` refills from t_ps on (CPU_GUEST, booked as drawn: cpu_run_drawn;
+ * after an urgent exit as interrupt work); returns when it is done, t_ps without a
+ * refill. hv_exit and
  * hv_exit_urgent call it after every exit but the HLT exit, halt_wake after a wake-up. */
 uint64_t hv_refill(hv *h, unsigned core, uint64_t t_ps, hv_refill_why why);
 

@@ -165,6 +165,8 @@ void noise_destroy(noise *n)
 {
     if (!n)
         return;
+    if (n->cost_table)
+        cpu_set_cost_factor(n->cpu, NULL, NULL);
     free(n->cost_table);
     free(n->core);
     free(n);

@@ -6,7 +6,7 @@
  *             (migration/N, kworkers, RCU callbacks) that preempt what the core runs.
  *             They arrive as a Poisson process, noise.detour_hz per core, each lasting an
  *             exponentially distributed time of mean noise.detour_ns, booked as urgent
- *             work (cpu_run_urgent): it preempts the core. On a core whose vCPU runs, the
+ *             work (cpu_run_drawn): it preempts the core. On a core whose vCPU runs, the
  *             interrupt behind it first forces an external-interrupt exit (HV_EXIT_EXTINT),
  *             as a host tick does; on a halted vCPU's core the halt so far is booked and
  *             the vCPU stays halted (halt_settle). The detour's cycles are the host's
@@ -17,16 +17,22 @@
  *             resumes only at its wake-up), the code that runs next is slower while it
  *             refills the caches and TLB what ran meanwhile evicted: extra cycles
  *             (CPU_GUEST) on the core, exponentially distributed with mean
- *             noise.refill_cycles, booked with the same urgency as the exit. hv_refill
- *             draws them.
- *
-   cost      each piece of CPU work booked on a core (cpu_run, cpu_run_urgent: a stage's
-             packet, a driver's interrupt or poll, an exit's handling, a tick) takes its
-             cycles times a factor drawn for it: lognormal with mean 1 and
-             noise.cost_sigma the standard deviation of its logarithm (0: off), as 4096
-             equally likely levels (cpu_set_cost_factor). Polling windows and the
-             cycles drawn above are not varied. Means, and so the saturated throughput
-             of a path, stay as the costs say; what varies is when each piece ends.
+ *             noise.refill_cycles, booked with the same urgency as the exit
+ *             (cpu_run_drawn). hv_refill draws them.
+ *   cost      each piece of CPU work booked on a core (cpu_run, cpu_run_urgent: a stage's
+ *             packet, a driver's interrupt or poll, an exit's handling, a tick) takes its
+ *             cycles times a factor drawn for it: lognormal with mean 1 and
+ *             noise.cost_sigma the standard deviation of its logarithm (0: off), as 4096
+ *             equally likely levels (cpu_set_cost_factor). Polling windows and the
+ *             cycles the two sources above draw are not varied. Each piece's mean stays
+ *             as its cost says, and so does the throughput of one saturated core; where
+ *             a packet crosses several threads the variation changes how they batch
+ *             (how many items a poll or a notification finds), which moves throughput
+ *             by a few percent either way (vmdq 64-byte sends -4%, emulated receive
+ *             +1.5%). The sigma is a whole transmit path's spread (its source, in the
+ *             platform file, timed ip_queue_xmit to the doorbell), drawn here for each
+ *             piece: a packet whose path is split into several pieces spreads less than
+ *             that in total (native transmit about 0.16).
  *
  * Semantics. Every draw comes from a stream of its own per core and source, seeded by the
  * run's seed (sim_rng_seed(seed, "noise.detour.<core>" / "noise.refill.<core>" /
@@ -53,7 +59,7 @@ typedef struct noise noise;
 
 void noise_register_params(sim_params *p);
 /* Installs the refill on h (hv_set_refill) and the cost factor on c
- * (cpu_set_cost_factor) when they are on; destroy n after the last booking on c. */
+ * (cpu_set_cost_factor) when they are on; noise_destroy takes the factor off c again. */
 noise *noise_create(const sim_params *p, sim_stats *stats, sim_kernel *k, cpu *c, hv *h,
                     uint64_t seed);
 void noise_destroy(noise *n);
