@@ -6,8 +6,6 @@
 #include <math.h>
 #include <stddef.h>
 
-#define FOUR_GIB (UINT64_C(1) << 32)
-#define AS_PER_PS UINT64_C(1000000)
 #define AS_PER_US UINT64_C(1000000000000)
 
 /* 8b/10b: a SKP ordered set is COM + 3 SKP symbols per lane, scheduled every 1180 to
@@ -88,11 +86,6 @@ int pcie_link_cfg_check(const pcie_link_cfg *cfg, sim_err *e)
     return 0;
 }
 
-bool pcie_link_is_flit(const pcie_link_cfg *cfg)
-{
-    /* 64 GT/s exists only in Flit Mode (Base Spec 6.x Table 4-1). */
-    return cfg->gen >= 6 || cfg->flit_mode;
-}
 
 /* ---------------------------------------------------------------- line rates */
 
@@ -140,143 +133,7 @@ double pcie_link_raw_bytes_per_s(const pcie_link_cfg *cfg)
     return pcie_link_raw_gbps(cfg) * 1e9 / 8.0;
 }
 
-/* ---------------------------------------------------------------- TLP sizes */
-
-uint32_t pcie_tlp_hdr_bytes(const pcie_link_cfg *cfg, enum pcie_tlp_type t, uint64_t addr,
-                            uint32_t len_bytes)
-{
-    bool flit = pcie_link_is_flit(cfg);
-    switch (t) {
-    case PCIE_TLP_MRD:
-    case PCIE_TLP_MWR: {
-        /* Addresses below 4 GiB must use the 32-bit (3 DW) format (Base Spec 2.2.4.1). */
-        uint32_t hdr = addr >= FOUR_GIB ? 16 : 12;
-        bool partial = (addr & 3) != 0 || ((addr + len_bytes) & 3) != 0;
-        if (flit && partial)
-            hdr += 4; /* OHC-A1: byte enables other than the implied ones (2.2.5.2) */
-        return hdr;
-    }
-    case PCIE_TLP_CPLD:
-    case PCIE_TLP_CPL:
-        /* Flit Mode keeps Lower Address[6:2] in the base header and moves [1:0] into
-         * OHC-A5, so only a completion starting off a DW boundary needs it. */
-        return flit && (addr & 3) != 0 ? 16 : 12;
-    case PCIE_TLP_MSG:
-    case PCIE_TLP_MSGD:
-        return 16;
-    case PCIE_TLP_NTYPES:
-        break;
-    }
-    assert(!"bad TLP type");
-    return 0;
-}
-
-uint32_t pcie_tlp_data_bytes(enum pcie_tlp_type t, uint64_t addr, uint32_t len_bytes)
-{
-    if (len_bytes == 0)
-        return 0;
-    switch (t) {
-    case PCIE_TLP_MWR:
-    case PCIE_TLP_CPLD:
-        /* Data is carried in whole DWs aligned like the address: a transfer that starts
-         * or ends inside a DW pays for the whole DW. */
-        return (uint32_t)((((addr & 3) + len_bytes + 3) / 4) * 4);
-    case PCIE_TLP_MSGD:
-        return (len_bytes + 3) / 4 * 4;
-    default:
-        return 0;
-    }
-}
-
-uint32_t pcie_tlp_wire_bytes(const pcie_link_cfg *cfg, enum pcie_tlp_type t,
-                             uint32_t payload_bytes, uint64_t addr)
-{
-    uint32_t bytes = pcie_tlp_hdr_bytes(cfg, t, addr, payload_bytes) +
-                     pcie_tlp_data_bytes(t, addr, payload_bytes);
-    if (!pcie_link_is_flit(cfg))
-        bytes += PCIE_NFM_TLP_LINK_BYTES;
-    if (cfg->ecrc)
-        bytes += PCIE_ECRC_BYTES;
-    return bytes;
-}
-
 /* ---------------------------------------------------------------- split rules */
-
-static void split_init(pcie_split *s, uint64_t addr, uint64_t len, uint32_t max,
-                       uint32_t align, uint32_t cross)
-{
-    /* Every size here is a power of two (MPS, MRRS, RCB, 4 KiB, 1), so the iterator
-     * works with masks, not divisions. */
-    assert(max >= 4 && (align & (align - 1)) == 0 && align > 0 && (cross & (cross - 1)) == 0);
-    s->addr = addr;
-    s->left = pcie_split_wraps(addr, len) ? 0 - addr : len; /* 0 - addr: bytes to 2^64 */
-    s->max_bytes = max;
-    s->align_bytes = align;
-    s->cross_bytes = cross;
-}
-
-void pcie_split_write_init(pcie_split *s, uint64_t addr, uint64_t len_bytes,
-                           uint32_t mps_bytes)
-{
-    split_init(s, addr, len_bytes, mps_bytes, 1, PCIE_BOUNDARY_BYTES);
-}
-
-void pcie_split_read_init(pcie_split *s, uint64_t addr, uint64_t len_bytes,
-                          uint32_t mrrs_bytes)
-{
-    split_init(s, addr, len_bytes, mrrs_bytes, 1, PCIE_BOUNDARY_BYTES);
-}
-
-void pcie_split_cpl_init(pcie_split *s, uint64_t addr, uint32_t len_bytes,
-                         uint32_t rcb_bytes, uint32_t mps_bytes)
-{
-    /* A read request never crosses 4 KiB, so neither do its completions. */
-    assert(len_bytes == 0 ||
-           addr / PCIE_BOUNDARY_BYTES == (addr + len_bytes - 1) / PCIE_BOUNDARY_BYTES);
-    assert(mps_bytes >= rcb_bytes);
-    split_init(s, addr, len_bytes, mps_bytes, rcb_bytes, PCIE_BOUNDARY_BYTES);
-}
-
-bool pcie_split_wraps(uint64_t addr, uint64_t len_bytes)
-{
-    return len_bytes > 0 && len_bytes - 1 > UINT64_MAX - addr;
-}
-
-/* Distances from addr, not end addresses: the boundary after the last 4 KiB page of
- * the address space is 2^64, which a 64-bit end address would wrap to 0 (and the split
- * would walk the whole address space from there). */
-bool pcie_split_next(pcie_split *s, pcie_chunk *out)
-{
-    if (s->left == 0)
-        return false;
-    uint64_t amask = (uint64_t)s->align_bytes - 1;
-    /* MPS and MRRS bound the DWs a TLP carries, not its bytes: a transfer that starts
-     * inside a DW counts that whole DW, so the chunk ends max_bytes after the DW's
-     * start (Base Spec 2.2.2: Length is in DW). */
-    uint64_t n = s->max_bytes - (s->addr & 3);
-    uint64_t to_cross = s->cross_bytes - (s->addr & ((uint64_t)s->cross_bytes - 1));
-    if (n > to_cross)
-        n = to_cross;
-    /* A completer that starts mid-block (root complexes fetch and return whole cache
-     * lines) first catches up to the boundary: a short first completion. */
-    uint64_t in_block = s->addr & amask;
-    if (in_block != 0 && n > s->align_bytes - in_block)
-        n = s->align_bytes - in_block;
-    if (n >= s->left) {
-        n = s->left;
-    } else {
-        /* Not the last chunk: it ends on an alignment boundary (the RCB rule), unless
-         * that would leave it empty. addr + n < addr + left <= 2^64: no wrap. */
-        uint64_t stop = (s->addr + n) & ~amask;
-        if (stop > s->addr)
-            n = stop - s->addr;
-    }
-    out->addr = s->addr;
-    out->len_bytes = (uint32_t)n;
-    s->addr += n; /* 0 after the last chunk below 2^64, and left is 0 then */
-    s->left -= n;
-    return true;
-}
 
 uint32_t pcie_split_count(const pcie_split *s)
 {
@@ -428,22 +285,6 @@ void pcie_link_timing_init(pcie_link_timing *t, const pcie_link_cfg *cfg)
     t->tlp_as_per_byte = (uint64_t)llround((double)n / ((double)d * pcie_tlp_share(cfg)));
 }
 
-uint64_t pcie_tlp_occupancy_ps(const pcie_link_timing *t, uint32_t wire_bytes,
-                               uint64_t *carry_as)
-{
-    uint64_t as = (uint64_t)wire_bytes * t->tlp_as_per_byte;
-    if (!carry_as)
-        return (as + AS_PER_PS / 2) / AS_PER_PS;
-    as += *carry_as;
-    *carry_as = as % AS_PER_PS;
-    return as / AS_PER_PS;
-}
-
-uint64_t pcie_tlp_serial_ps(const pcie_link_timing *t, uint32_t wire_bytes)
-{
-    return ((uint64_t)wire_bytes * t->raw_as_per_byte + AS_PER_PS / 2) / AS_PER_PS;
-}
-
 uint64_t pcie_tlp_wire_ps(const pcie_link_cfg *cfg, uint32_t wire_bytes)
 {
     pcie_link_timing t;
@@ -455,7 +296,7 @@ uint64_t pcie_tlp_wire_ps(const pcie_link_cfg *cfg, uint32_t wire_bytes)
 
 uint64_t pcie_model_buffer_addr(const pcie_link_cfg *cfg)
 {
-    return cfg->addr_bits >= 64 ? FOUR_GIB : UINT64_C(1) << 28;
+    return cfg->addr_bits >= 64 ? PCIE_ADDR64_MIN : UINT64_C(1) << 28;
 }
 
 static uint64_t write_bytes(const pcie_link_cfg *cfg, uint64_t addr, uint64_t size)
