@@ -324,14 +324,166 @@ static void read_bytes(const pcie_link_cfg *cfg, uint64_t addr, uint64_t size, u
     }
 }
 
-void pcie_model_transfer_bytes(const pcie_link_cfg *cfg, enum pcie_dma_op op, uint64_t addr,
-                               uint64_t size_bytes, uint64_t *up_bytes, uint64_t *down_bytes)
+void pcie_model_transfer_bytes_by_tlp(const pcie_link_cfg *cfg, enum pcie_dma_op op,
+                                      uint64_t addr, uint64_t size_bytes, uint64_t *up_bytes,
+                                      uint64_t *down_bytes)
 {
     uint64_t up = 0, down = 0;
     if (op == PCIE_DMA_WRITE || op == PCIE_DMA_RW)
         up += write_bytes(cfg, addr, size_bytes);
     if (op == PCIE_DMA_READ || op == PCIE_DMA_RW)
         read_bytes(cfg, addr, size_bytes, &up, &down);
+    *up_bytes = up;
+    *down_bytes = down;
+}
+
+/* The same sums without visiting every TLP (the NIC model accounts each of its DMAs
+ * this way). What the split rules imply, for sizes that are powers of two with
+ * 4 <= RCB <= MPS <= 4096 and 4 <= MRRS <= 4096 (every valid link; others, and
+ * transfers of 4 GiB or more, go TLP by TLP):
+ *  - a request (MWr, MRd) ends max bytes after its first DW's start or at a 4 KiB
+ *    boundary, so every request but the first starts on a DW boundary, and they follow
+ *    max bytes apart up to each 4 KiB boundary;
+ *  - a read request's completions: a short one up to the next RCB boundary if the
+ *    request starts off one, then MPS each; so every completion but the first of the
+ *    transfer starts on a DW boundary too;
+ *  - a TLP that starts on a DW boundary and, unless it is the last, ends on one carries
+ *    no byte enables or OHC, its data is its length (the last rounds up to its DW) and
+ *    its header depends only on whether it lies above 4 GiB; so only a transfer's first
+ *    and last TLP need the per-TLP rules. */
+static bool sums_apply(const pcie_link_cfg *cfg)
+{
+    uint32_t mps = cfg->mps_bytes, mrrs = cfg->mrrs_bytes, rcb = cfg->rcb_bytes;
+    bool pow2 = (mps & (mps - 1)) == 0 && (mrrs & (mrrs - 1)) == 0 && (rcb & (rcb - 1)) == 0;
+    return pow2 && rcb >= 4 && rcb <= mps && mps <= PCIE_BOUNDARY_BYTES && mrrs >= 4 &&
+           mrrs <= PCIE_BOUNDARY_BYTES;
+}
+
+/* Requests of max_bytes (a power of two, 4..4096) splitting len bytes from a DW
+ * boundary at addr. */
+static uint64_t aligned_requests(uint64_t addr, uint64_t len, unsigned max_shift)
+{
+    uint64_t max = UINT64_C(1) << max_shift, page = PCIE_BOUNDARY_BYTES;
+    uint64_t to_page = page - (addr & (page - 1));
+    uint64_t first = len < to_page ? len : to_page, rest = len - first;
+    return ((first + max - 1) >> max_shift) + (rest / page) * (page >> max_shift) +
+           ((rest % page + max - 1) >> max_shift);
+}
+
+/* Bytes of the first request splitting [addr, addr + len). */
+static uint64_t first_request_bytes(uint64_t addr, uint64_t len, uint32_t max_bytes)
+{
+    uint64_t n = max_bytes - (addr & 3);
+    uint64_t to_page = PCIE_BOUNDARY_BYTES - (addr & (PCIE_BOUNDARY_BYTES - 1));
+    if (n > to_page)
+        n = to_page;
+    return n < len ? n : len;
+}
+
+static uint64_t requests(uint64_t addr, uint64_t len, uint32_t max_bytes, unsigned max_shift)
+{
+    uint64_t n1 = first_request_bytes(addr, len, max_bytes);
+    return 1 + aligned_requests(addr + n1, len - n1, max_shift);
+}
+
+/* Wire bytes of the requests of type t (MWr or MRd) splitting [addr, addr + len) when
+ * there are several, n1 the first one's bytes. */
+static uint64_t several_requests_wire_bytes(const pcie_link_cfg *cfg, enum pcie_tlp_type t,
+                                            uint64_t addr, uint64_t len, uint32_t max_bytes,
+                                            uint64_t n1)
+{
+    unsigned shift = (unsigned)__builtin_ctz(max_bytes);
+    uint64_t count = 1 + aligned_requests(addr + n1, len - n1, shift);
+    /* The last request starts max-apart from the first's end or, in a later page, from
+     * the page's start. */
+    uint64_t last_byte = addr + len - 1, page = last_byte & ~(uint64_t)(PCIE_BOUNDARY_BYTES - 1);
+    uint64_t from = page > addr ? page : addr + n1;
+    uint64_t last = from + (((last_byte - from) >> shift) << shift);
+    /* Requests below 4 GiB: those of the part below it (4 GiB is a 4 KiB boundary). */
+    uint64_t low = count;
+    if (addr >= PCIE_ADDR64_MIN)
+        low = 0;
+    else if (len > PCIE_ADDR64_MIN - addr)
+        low = requests(addr, PCIE_ADDR64_MIN - addr, max_bytes, shift);
+    uint64_t mid = count - 2;
+    uint64_t mid_low = low - (addr < PCIE_ADDR64_MIN) - (last < PCIE_ADDR64_MIN);
+    return pcie_tlp_wire_bytes(cfg, t, (uint32_t)n1, addr) +
+           pcie_tlp_wire_bytes(cfg, t, (uint32_t)(last_byte + 1 - last), last) +
+           mid_low * pcie_tlp_wire_bytes(cfg, t, 0, 0) +
+           (mid - mid_low) * pcie_tlp_wire_bytes(cfg, t, 0, PCIE_ADDR64_MIN) +
+           pcie_tlp_data_bytes(t, 0, (uint32_t)(last - (addr + n1)));
+}
+
+/* Wire bytes of the requests of type t (MWr or MRd) splitting [addr, addr + len),
+ * len > 0 and not past 2^64, with max_bytes each. Most transfers are one request. */
+static uint64_t requests_wire_bytes(const pcie_link_cfg *cfg, enum pcie_tlp_type t,
+                                    uint64_t addr, uint64_t len, uint32_t max_bytes)
+{
+    uint64_t n1 = first_request_bytes(addr, len, max_bytes);
+    if (n1 == len)
+        return pcie_tlp_wire_bytes(cfg, t, (uint32_t)len, addr);
+    return several_requests_wire_bytes(cfg, t, addr, len, max_bytes, n1);
+}
+
+/* Completions of one read request [addr, addr + len), len > 0. */
+static uint64_t completions(uint64_t addr, uint64_t len, uint32_t rcb_bytes, unsigned mps_shift)
+{
+    uint64_t in_block = addr & (rcb_bytes - 1);
+    uint64_t first = in_block ? rcb_bytes - in_block : 0; /* the short one */
+    if (first >= len)
+        return 1;
+    return (first != 0) + ((len - first + (UINT64_C(1) << mps_shift) - 1) >> mps_shift);
+}
+
+/* Wire bytes of the completions of a read of [addr, addr + len), len > 0 and not past
+ * 2^64, n1 the bytes of its first request. */
+static uint64_t completions_wire_bytes(const pcie_link_cfg *cfg, uint64_t addr, uint64_t len,
+                                       uint64_t n1)
+{
+    uint32_t rcb = cfg->rcb_bytes, mrrs = cfg->mrrs_bytes;
+    uint64_t in_block = addr & (rcb - 1);
+    uint64_t first = in_block ? rcb - in_block : cfg->mps_bytes;
+    if (n1 == len && first >= len)
+        return pcie_tlp_wire_bytes(cfg, PCIE_TLP_CPLD, (uint32_t)len, addr); /* just one */
+    if (first > n1)
+        first = n1;
+    unsigned mps_shift = (unsigned)__builtin_ctz(cfg->mps_bytes);
+    /* Where each request starts decides its completions: counted request by request. */
+    uint64_t count = completions(addr, n1, rcb, mps_shift);
+    for (uint64_t at = addr + n1, left = len - n1; left;) {
+        uint64_t m = PCIE_BOUNDARY_BYTES - (at & (PCIE_BOUNDARY_BYTES - 1));
+        if (m > mrrs)
+            m = mrrs;
+        if (m > left)
+            m = left;
+        count += completions(at, m, rcb, mps_shift);
+        at += m;
+        left -= m;
+    }
+    return pcie_tlp_wire_bytes(cfg, PCIE_TLP_CPLD, (uint32_t)first, addr) +
+           (count - 1) * pcie_tlp_wire_bytes(cfg, PCIE_TLP_CPLD, 0, 0) +
+           pcie_tlp_data_bytes(PCIE_TLP_CPLD, 0, (uint32_t)(len - first));
+}
+
+void pcie_model_transfer_bytes(const pcie_link_cfg *cfg, enum pcie_dma_op op, uint64_t addr,
+                               uint64_t size_bytes, uint64_t *up_bytes, uint64_t *down_bytes)
+{
+    uint64_t len = pcie_split_wraps(addr, size_bytes) ? 0 - addr : size_bytes;
+    if (!sums_apply(cfg) || len > UINT32_MAX) {
+        pcie_model_transfer_bytes_by_tlp(cfg, op, addr, size_bytes, up_bytes, down_bytes);
+        return;
+    }
+    uint64_t up = 0, down = 0;
+    if (len && (op == PCIE_DMA_WRITE || op == PCIE_DMA_RW))
+        up += requests_wire_bytes(cfg, PCIE_TLP_MWR, addr, len, cfg->mps_bytes);
+    if (len && (op == PCIE_DMA_READ || op == PCIE_DMA_RW)) {
+        uint64_t n1 = first_request_bytes(addr, len, cfg->mrrs_bytes);
+        if (n1 == len)
+            up += pcie_tlp_wire_bytes(cfg, PCIE_TLP_MRD, (uint32_t)len, addr);
+        else
+            up += several_requests_wire_bytes(cfg, PCIE_TLP_MRD, addr, len, cfg->mrrs_bytes, n1);
+        down += completions_wire_bytes(cfg, addr, len, n1);
+    }
     *up_bytes = up;
     *down_bytes = down;
 }

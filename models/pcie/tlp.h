@@ -227,6 +227,11 @@ uint64_t pcie_model_buffer_addr(const pcie_link_cfg *cfg);
  * one write of size_bytes each. */
 void pcie_model_transfer_bytes(const pcie_link_cfg *cfg, enum pcie_dma_op op, uint64_t addr,
                                uint64_t size_bytes, uint64_t *up_bytes, uint64_t *down_bytes);
+/* The same, TLP by TLP through the split iterators (pcie_model_transfer_bytes sums
+ * whole runs of TLPs at once): the reference it is tested against. */
+void pcie_model_transfer_bytes_by_tlp(const pcie_link_cfg *cfg, enum pcie_dma_op op,
+                                      uint64_t addr, uint64_t size_bytes, uint64_t *up_bytes,
+                                      uint64_t *down_bytes);
 double pcie_model_link_gbps(const pcie_link_cfg *cfg); /* = pcie_link_raw_gbps */
 double pcie_model_tlp_gbps(const pcie_link_cfg *cfg);  /* = pcie_link_tlp_gbps */
 /* Payload Gb/s; for RW the rate of each direction (reads and writes move the same). */
