@@ -12,16 +12,29 @@
 #define SIM_RESV_H
 
 #include <stdint.h>
+#include <string.h>
 
 #define SIM_RESV_GAPS 64
 
+typedef struct sim_resv_gap {
+    uint64_t start_ps, end_ps;
+} sim_resv_gap;
+
+/* The gaps are gap[first .. first + ngaps): forgetting the earliest moves first on
+ * instead of every other gap down (on a lightly loaded resource every booking leaves a
+ * gap, so the array is always full and every booking forgot one); they move back to
+ * the start of the array when they reach its end, once per SIM_RESV_GAPS forgotten. */
 typedef struct sim_resv {
     uint64_t busy_until_ps;
-    uint32_t ngaps;
-    struct {
-        uint64_t start_ps, end_ps;
-    } gap[SIM_RESV_GAPS]; /* idle intervals before busy_until, sorted, disjoint */
+    uint32_t first, ngaps;
+    sim_resv_gap gap[2 * SIM_RESV_GAPS]; /* idle intervals before busy_until, sorted, disjoint */
 } sim_resv;
+
+/* The i-th gap (0: the earliest kept), i < ngaps. */
+static inline const sim_resv_gap *sim_resv_gap_at(const sim_resv *r, uint32_t i)
+{
+    return &r->gap[r->first + i];
+}
 
 static inline void sim_resv_add_gap(sim_resv *r, uint32_t at, uint64_t start, uint64_t end)
 {
@@ -31,15 +44,19 @@ static inline void sim_resv_add_gap(sim_resv *r, uint32_t at, uint64_t start, ui
         /* Forget the earliest gap: it is the least likely to be of use. */
         if (at == 0)
             return;
-        for (uint32_t i = 1; i < r->ngaps; i++)
-            r->gap[i - 1] = r->gap[i];
+        r->first++;
         r->ngaps--;
         at--;
     }
+    if (r->first + r->ngaps == 2 * SIM_RESV_GAPS) {
+        memmove(r->gap, r->gap + r->first, r->ngaps * sizeof r->gap[0]);
+        r->first = 0;
+    }
+    sim_resv_gap *g = r->gap + r->first;
     for (uint32_t i = r->ngaps; i > at; i--)
-        r->gap[i] = r->gap[i - 1];
-    r->gap[at].start_ps = start;
-    r->gap[at].end_ps = end;
+        g[i] = g[i - 1];
+    g[at].start_ps = start;
+    g[at].end_ps = end;
     r->ngaps++;
 }
 
@@ -47,28 +64,29 @@ static inline void sim_resv_add_gap(sim_resv *r, uint32_t at, uint64_t start, ui
 static inline uint64_t sim_resv_book(sim_resv *r, uint64_t ready_ps, uint64_t dur_ps)
 {
     if (ready_ps < r->busy_until_ps) {
+        sim_resv_gap *g = r->gap + r->first;
         /* Gaps are sorted: if the booking would end past the last gap's end, none fits
          * (the common case on a saturated resource, whose gaps lie in the past). */
-        uint32_t n = r->ngaps && ready_ps + dur_ps <= r->gap[r->ngaps - 1].end_ps ? r->ngaps : 0;
+        uint32_t n = r->ngaps && ready_ps + dur_ps <= g[r->ngaps - 1].end_ps ? r->ngaps : 0;
         /* Gaps that end before ready_ps + dur_ps cannot hold it: skip them by bisection
          * (their ends increase), the older ones mostly lie in the past. */
         uint32_t lo = 0, hi = n;
         while (lo < hi) {
             uint32_t mid = (lo + hi) / 2;
-            if (r->gap[mid].end_ps < ready_ps + dur_ps)
+            if (g[mid].end_ps < ready_ps + dur_ps)
                 lo = mid + 1;
             else
                 hi = mid;
         }
         for (uint32_t i = lo; i < n; i++) {
-            uint64_t s = r->gap[i].start_ps > ready_ps ? r->gap[i].start_ps : ready_ps;
-            uint64_t gend = r->gap[i].end_ps;
+            uint64_t s = g[i].start_ps > ready_ps ? g[i].start_ps : ready_ps;
+            uint64_t gend = g[i].end_ps;
             if (s + dur_ps > gend)
                 continue;
-            uint64_t gstart = r->gap[i].start_ps;
+            uint64_t gstart = g[i].start_ps;
             /* Remove the gap, put back what is left on either side. */
             for (uint32_t j = i + 1; j < r->ngaps; j++)
-                r->gap[j - 1] = r->gap[j];
+                g[j - 1] = g[j];
             r->ngaps--;
             sim_resv_add_gap(r, i, s + dur_ps, gend);
             sim_resv_add_gap(r, i, gstart, s);

@@ -303,6 +303,153 @@ START_TEST(test_bar_decode)
 }
 END_TEST
 
+/* Decoding as the registers say it, read back on every call: the reference for the
+ * decoding a function keeps as Command and its BARs are written. */
+static bool decode_from_registers(const pcie_cfg *c, uint64_t addr, unsigned *index,
+                                  uint64_t *offset)
+{
+    if (!(pcie_cfg_get(c, PCIE_CFG_COMMAND, 2) & PCIE_CMD_MEMORY_SPACE))
+        return false;
+    for (unsigned i = 0; i < PCIE_CFG_NUM_BARS; i++) {
+        uint64_t size = pcie_cfg_bar_size(c, i);
+        uint64_t base = size ? pcie_cfg_bar_reg_address(c, (uint16_t)PCIE_CFG_BAR(i),
+                                                        pcie_cfg_bar_is_64bit(c, i))
+                             : 0;
+        if (base && addr >= base && addr - base < size) {
+            *index = i;
+            *offset = addr - base;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Mismatches between the kept decoding and the registers, at 0 and around the start
+ * and the end of every BAR, and in the BAR addresses themselves. */
+static unsigned decode_mismatches(const pcie_cfg *c)
+{
+    unsigned bad = 0;
+    uint64_t probes[2 + 5 * PCIE_CFG_NUM_BARS];
+    unsigned n = 0;
+    probes[n++] = 0;
+    probes[n++] = 0xfe000010u;
+    for (unsigned i = 0; i < PCIE_CFG_NUM_BARS; i++) {
+        uint64_t size = pcie_cfg_bar_size(c, i);
+        uint64_t reg = size ? pcie_cfg_bar_reg_address(c, (uint16_t)PCIE_CFG_BAR(i),
+                                                       pcie_cfg_bar_is_64bit(c, i))
+                            : 0;
+        bad += pcie_cfg_bar_address(c, i) != reg;
+        if (!size)
+            continue;
+        uint64_t at[5] = {reg - 1, reg, reg + size / 2, reg + size - 1, reg + size};
+        for (unsigned k = 0; k < 5; k++)
+            probes[n++] = at[k];
+    }
+    for (unsigned k = 0; k < n; k++) {
+        unsigned i1 = 99, i2 = 99;
+        uint64_t o1 = 1, o2 = 1;
+        bool h1 = pcie_cfg_bar_decode(c, probes[k], &i1, &o1);
+        bool h2 = decode_from_registers(c, probes[k], &i2, &o2);
+        bad += h1 != h2 || (h1 && (i1 != i2 || o1 != o2));
+    }
+    return bad;
+}
+
+static void check_decode_in_handler(pcie_cfg *c, const pcie_cfg_write_info *w, void *ctx)
+{
+    (void)w;
+    *(unsigned *)ctx += decode_mismatches(c);
+}
+
+/* A BAR rewrite, a Memory Space Enable toggle and a reset are seen by the very next
+ * decode (and by a write handler of the same write), whatever the access width and
+ * whether software or the device itself changed the register. */
+START_TEST(test_bar_decode_follows_writes)
+{
+    pcie_cfg *c = new_fn();
+    ck_assert(pcie_cfg_add_bar(c, 0, 1 << 16, false, false));
+    ck_assert(pcie_cfg_add_bar(c, 2, 1 << 20, true, true));
+    unsigned in_handler = 0;
+    pcie_cfg_set_write_handler(c, PCIE_CFG_COMMAND, PCIE_CFG_BAR5 + 4 - PCIE_CFG_COMMAND,
+                               check_decode_in_handler, &in_handler);
+    unsigned bar = 9;
+    uint64_t off = 0;
+    pcie_cfg_write(c, PCIE_CFG_BAR0, 4, 0xfe000000u);
+    pcie_cfg_write(c, PCIE_CFG_BAR2, 4, 0);
+    pcie_cfg_write(c, PCIE_CFG_BAR3, 4, 0x10);
+    pcie_cfg_write(c, PCIE_CFG_COMMAND, 2, PCIE_CMD_MEMORY_SPACE);
+    ck_assert(pcie_cfg_bar_decode(c, 0xfe000010u, &bar, &off) && bar == 0 && off == 0x10);
+    /* Moved by a DWORD write, then by its top byte alone. */
+    pcie_cfg_write(c, PCIE_CFG_BAR0, 4, 0xfd000000u);
+    ck_assert(!pcie_cfg_bar_decode(c, 0xfe000010u, &bar, &off));
+    ck_assert(pcie_cfg_bar_decode(c, 0xfd000010u, &bar, &off) && bar == 0);
+    pcie_cfg_write(c, PCIE_CFG_BAR0 + 3, 1, 0xfc);
+    ck_assert_uint_eq(pcie_cfg_bar_address(c, 0), 0xfc000000u);
+    ck_assert(pcie_cfg_bar_decode(c, 0xfc00fffful, &bar, &off) && off == 0xffff);
+    /* The upper half of the 64-bit BAR alone. */
+    pcie_cfg_write(c, PCIE_CFG_BAR3, 4, 0x20);
+    ck_assert(!pcie_cfg_bar_decode(c, 0x1000000000ull, &bar, &off));
+    ck_assert(pcie_cfg_bar_decode(c, 0x2000000000ull + 5, &bar, &off) && bar == 2 && off == 5);
+    /* Memory Space Enable off and on: through Command alone, through Command and Status
+     * in one DWORD, and by the device. */
+    pcie_cfg_write(c, PCIE_CFG_COMMAND, 2, 0);
+    ck_assert(!pcie_cfg_bar_decode(c, 0xfc000010u, &bar, &off));
+    pcie_cfg_write(c, PCIE_CFG_COMMAND, 4, PCIE_CMD_MEMORY_SPACE);
+    ck_assert(pcie_cfg_bar_decode(c, 0xfc000010u, &bar, &off));
+    pcie_cfg_set(c, PCIE_CFG_COMMAND, 2, 0);
+    ck_assert(!pcie_cfg_bar_decode(c, 0xfc000010u, &bar, &off));
+    pcie_cfg_set(c, PCIE_CFG_COMMAND, 2, PCIE_CMD_MEMORY_SPACE);
+    pcie_cfg_set(c, PCIE_CFG_BAR0, 4, 0xfb000000u);
+    ck_assert(pcie_cfg_bar_decode(c, 0xfb000010u, &bar, &off) && bar == 0);
+    /* Sizing reads back the mask; then a reset clears addresses and decoding. */
+    pcie_cfg_write(c, PCIE_CFG_BAR0, 4, 0xffffffffu);
+    ck_assert_uint_eq(pcie_cfg_bar_address(c, 0), 0xffff0000u);
+    pcie_cfg_reset(c);
+    ck_assert_uint_eq(pcie_cfg_bar_address(c, 0), 0);
+    ck_assert_uint_eq(pcie_cfg_bar_address(c, 2), 0);
+    ck_assert(!pcie_cfg_bar_decode(c, 0xfb000010u, &bar, &off));
+    ck_assert_uint_eq(decode_mismatches(c), 0);
+    ck_assert_uint_eq(in_handler, 0);
+    pcie_cfg_destroy(c);
+}
+END_TEST
+
+/* Random writes of every width, by software and by the device, over Command, Status and
+ * the BARs (with an occasional reset): the kept decoding always agrees with the
+ * registers. */
+START_TEST(test_bar_decode_random_writes)
+{
+    pcie_cfg *c = new_fn();
+    ck_assert(pcie_cfg_add_bar(c, 0, 1 << 16, false, false));
+    ck_assert(pcie_cfg_add_bar(c, 1, 1 << 12, true, false));
+    ck_assert(pcie_cfg_add_bar(c, 4, 16, false, false));
+    unsigned in_handler = 0;
+    pcie_cfg_set_write_handler(c, PCIE_CFG_BAR0, 4 * PCIE_CFG_NUM_BARS, check_decode_in_handler,
+                               &in_handler);
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (int step = 0; step < 20000; step++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        unsigned size = 1u << (x % 3);
+        unsigned span = PCIE_CFG_BAR5 + 4 - PCIE_CFG_COMMAND;
+        unsigned off = PCIE_CFG_COMMAND + (unsigned)((x >> 8) % span);
+        off -= off % size;
+        /* Mostly addresses a BAR can take (its top bits), Memory Space Enable half the time. */
+        uint32_t val = (uint32_t)(x >> 32) & 0xfff0fff6u;
+        if ((x >> 20) % 2)
+            val |= PCIE_CMD_MEMORY_SPACE;
+        if ((x >> 24) % 500 == 0)
+            pcie_cfg_reset(c);
+        else if ((x >> 24) % 2)
+            pcie_cfg_write(c, (uint16_t)off, size, val);
+        else
+            pcie_cfg_set(c, (uint16_t)off, size, val);
+        ck_assert_uint_eq(decode_mismatches(c), 0);
+    }
+    ck_assert_uint_eq(in_handler, 0);
+    pcie_cfg_destroy(c);
+}
+END_TEST
+
 START_TEST(test_bar_reg_elsewhere)
 {
     /* A BAR-format register outside the header, as the SR-IOV VF BARs are. */
@@ -762,6 +909,8 @@ static Suite *cfgspace_suite(void)
     tcase_add_loop_test(bar, test_bar64_sizing, 0, (int)(sizeof bar64_sizes / sizeof *bar64_sizes));
     tcase_add_test(bar, test_bar_refused);
     tcase_add_test(bar, test_bar_decode);
+    tcase_add_test(bar, test_bar_decode_follows_writes);
+    tcase_add_test(bar, test_bar_decode_random_writes);
     tcase_add_test(bar, test_bar_reg_elsewhere);
     suite_add_tcase(s, bar);
 

@@ -146,6 +146,46 @@ START_TEST(test_tag_limit)
 }
 END_TEST
 
+/* Translation that holds requests to one page for 10 us: their tags free late. */
+static int slow_page(void *ctx, uint16_t rid, uint64_t addr, uint32_t len, bool write,
+                     uint64_t *t, uint64_t *hpa)
+{
+    (void)rid, (void)len, (void)write;
+    if (addr >> 12 == *(uint64_t *)ctx >> 12)
+        *t += 10000000;
+    *hpa = addr;
+    return 0;
+}
+
+/* Tags free out of the order they were taken: a request takes the one that frees
+ * first, not the one taken first. Two tags; the first read is held for 10 us. */
+START_TEST(test_tag_frees_out_of_order)
+{
+    rig r;
+    rig_init(&r);
+    rig_build(&r, false);
+    uint64_t slow = 1ull << 32, fast = slow + 4096;
+    pcie_rc_set_translate(r.pf->rc, slow_page, &slow);
+    pcie_dma *d = pcie_dma_create(r.pf->link, r.pf->rc, 0x0100, 2);
+    uint64_t a = pcie_dma_read(d, 0, slow, 64, NULL);
+    uint64_t b = pcie_dma_read(d, 0, fast, 64, NULL);
+    ck_assert_uint_gt(a, b + 9000000);
+    /* Each next read waits for the previous fast one's tag, never for the slow one. */
+    uint64_t prev = b;
+    for (int i = 1; i <= 4; i++) {
+        uint64_t c = pcie_dma_read(d, 0, fast + 64u * i, 64, NULL);
+        ck_assert_uint_gt(c, prev);
+        ck_assert_uint_lt(c, a);
+        prev = c;
+    }
+    /* With the fast tag busy until prev, one starting later still takes it. */
+    uint64_t e = pcie_dma_read(d, prev + 1, fast, 64, NULL);
+    ck_assert_uint_lt(e, a);
+    pcie_dma_destroy(d);
+    rig_free(&r);
+}
+END_TEST
+
 /* 512-byte read at MRRS 128: four requests, so four tags in flight at once. */
 START_TEST(test_mrrs_from_device_control)
 {
@@ -241,6 +281,7 @@ int main(void)
     tcase_add_test(tc, test_too_few_data_credits_refused);
     tcase_add_test(tc, test_read_split_on_the_wire);
     tcase_add_test(tc, test_tag_limit);
+    tcase_add_test(tc, test_tag_frees_out_of_order);
     tcase_add_test(tc, test_mrrs_from_device_control);
     tcase_add_test(tc, test_hooks);
     tcase_add_test(tc, test_mmio);

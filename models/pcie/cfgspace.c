@@ -51,6 +51,8 @@ static void store(uint8_t *a, unsigned off, unsigned size, uint32_t v)
         a[off + i] = (uint8_t)(v >> (8 * i));
 }
 
+static void val_changed(pcie_cfg *c, unsigned off, unsigned size);
+
 uint32_t pcie_cfg_get(const pcie_cfg *c, uint16_t off, unsigned size)
 {
     assert(valid_access(off, size));
@@ -61,6 +63,7 @@ void pcie_cfg_set(pcie_cfg *c, uint16_t off, unsigned size, uint32_t val)
 {
     assert(valid_access(off, size));
     store(c->val, off, size, val);
+    val_changed(c, off, size);
 }
 
 /* Masks may be set on any byte range a device finds convenient (e.g. 3 bytes); the
@@ -160,6 +163,7 @@ void pcie_cfg_reset(pcie_cfg *c)
         uint8_t m = (uint8_t)(c->wmask[i] | c->w1cmask[i]);
         c->val[i] = (uint8_t)((c->val[i] & ~m) | (c->dflt[i] & m));
     }
+    val_changed(c, 0, PCIE_CFG_SIZE);
 }
 
 /* ---------------------------------------------------------------- software access */
@@ -212,6 +216,7 @@ void pcie_cfg_write(pcie_cfg *c, uint16_t off, unsigned size, uint32_t val)
     if (ro_touched)
         c->ctr.ro_writes++;
     w.new_val = load(c->val, off, size);
+    val_changed(c, off, size); /* before the handlers, which may decode */
 
     /* Handlers installed by a handler do not see the write that installed them; the
      * array may move under a handler that installs one, so copy each entry. */
@@ -279,6 +284,7 @@ bool pcie_cfg_init_bar_reg(pcie_cfg *c, uint16_t off, uint64_t size_bytes, bool 
         set_mask(c, c->w1cmask, c->wmask, off, regs, 0);
         set_mask(c, c->wmask, c->w1cmask, off, regs, 0);
         set_quiet(c, off, regs, 0xffffffffu);
+        val_changed(c, off, regs);
         return true;
     }
     if (!is_pow2(size_bytes) || size_bytes < PCIE_BAR_MIN_MEM_SIZE ||
@@ -298,6 +304,7 @@ bool pcie_cfg_init_bar_reg(pcie_cfg *c, uint16_t off, uint64_t size_bytes, bool 
         set_mask(c, c->wmask, c->w1cmask, off + 4u, 4, (uint32_t)(addr_mask >> 32));
         set_quiet(c, off + 4u, 4, 0xffffffffu);
     }
+    val_changed(c, off, regs);
     return true;
 }
 
@@ -325,6 +332,7 @@ bool pcie_cfg_add_bar(pcie_cfg *c, unsigned index, uint64_t size_bytes, bool is_
     c->bar[index] = (cfg_bar){.size = size_bytes, .is_64bit = is_64bit};
     if (is_64bit)
         c->bar[index + 1] = (cfg_bar){.upper = true};
+    val_changed(c, (uint16_t)PCIE_CFG_BAR(index), is_64bit ? 8 : 4);
     return true;
 }
 
@@ -333,11 +341,33 @@ static bool bar_present(const pcie_cfg *c, unsigned index)
     return index < PCIE_CFG_NUM_BARS && c->bar[index].size;
 }
 
+/* Decoding depends on Memory Space Enable and the BAR registers only: a change to
+ * anything else leaves it as it is. */
+static void val_changed(pcie_cfg *c, unsigned off, unsigned size)
+{
+    if (!overlaps(off, size, PCIE_CFG_COMMAND, 2) &&
+        !overlaps(off, size, PCIE_CFG_BAR0, 4 * PCIE_CFG_NUM_BARS))
+        return;
+    bool enabled = pcie_cfg_get(c, PCIE_CFG_COMMAND, 2) & PCIE_CMD_MEMORY_SPACE;
+    c->ndec = 0;
+    for (unsigned i = 0; i < PCIE_CFG_NUM_BARS; i++) {
+        uint64_t base = bar_present(c, i) ? pcie_cfg_bar_reg_address(c, (uint16_t)PCIE_CFG_BAR(i),
+                                                                     c->bar[i].is_64bit)
+                                          : 0;
+        c->bar_base[i] = base;
+        /* Address 0 is "not assigned": no platform maps device memory there. */
+        if (enabled && base) {
+            c->dec[c->ndec].base = base;
+            c->dec[c->ndec].size = c->bar[i].size;
+            c->dec[c->ndec].index = i;
+            c->ndec++;
+        }
+    }
+}
+
 uint64_t pcie_cfg_bar_address(const pcie_cfg *c, unsigned index)
 {
-    if (!bar_present(c, index))
-        return 0;
-    return pcie_cfg_bar_reg_address(c, (uint16_t)PCIE_CFG_BAR(index), c->bar[index].is_64bit);
+    return index < PCIE_CFG_NUM_BARS ? c->bar_base[index] : 0;
 }
 
 uint64_t pcie_cfg_bar_size(const pcie_cfg *c, unsigned index)
@@ -362,16 +392,11 @@ bool pcie_cfg_bus_master(const pcie_cfg *c)
 
 bool pcie_cfg_bar_decode(const pcie_cfg *c, uint64_t addr, unsigned *index, uint64_t *offset)
 {
-    if (!pcie_cfg_memory_enabled(c))
-        return false;
-    for (unsigned i = 0; i < PCIE_CFG_NUM_BARS; i++) {
-        if (!c->bar[i].size)
-            continue;
-        uint64_t base = pcie_cfg_bar_address(c, i);
-        /* Address 0 is "not assigned": no platform maps device memory there. */
-        if (base && addr >= base && addr - base < c->bar[i].size) {
+    for (unsigned k = 0; k < c->ndec; k++) {
+        uint64_t base = c->dec[k].base;
+        if (addr >= base && addr - base < c->dec[k].size) {
             if (index)
-                *index = i;
+                *index = c->dec[k].index;
             if (offset)
                 *offset = addr - base;
             return true;

@@ -40,6 +40,17 @@ struct pcie_cfg {
     uint16_t ext_last;
     uint8_t exp_off; /* cached: these are looked up on every MPS/MSI-X query */
     uint8_t msix_off;
+    /* BAR decoding as Command and the BAR registers say: every MMIO access decodes
+     * through it, so it is refreshed whenever those registers change, not read back per
+     * access. bar_base: pcie_cfg_bar_address per slot (0 without a BAR); dec: the BARs
+     * that claim addresses (Memory Space Enable set, an address assigned), in slot order,
+     * so a miss looks at those only. */
+    uint64_t bar_base[PCIE_CFG_NUM_BARS];
+    struct {
+        uint64_t base, size;
+        unsigned index;
+    } dec[PCIE_CFG_NUM_BARS];
+    unsigned ndec;
 
     pcie_cfg_counters ctr;
 

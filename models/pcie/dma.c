@@ -9,10 +9,12 @@ struct pcie_dma {
     pcie_link *link;
     pcie_rc *rc;
     uint16_t rid;
-    /* Tag pool: a binary min-heap of the times each tag becomes free again, so a read
-     * request takes the tag that frees first. */
+    /* Tag pool: the times each tag becomes free again, sorted, in a ring that starts at
+     * tag_head, so a read request takes the tag that frees first. A request's tag frees
+     * when its completions are in, which is mostly after every other tag's: put back at
+     * the end of the ring, it moves nothing (a heap moved it through every level). */
     uint64_t *tag_free_ps;
-    uint32_t tags;
+    uint32_t tags, tag_head;
     uint32_t mps_bytes, mrrs_bytes;
 };
 
@@ -46,24 +48,19 @@ void pcie_dma_set_limits(pcie_dma *d, uint32_t mps_bytes, uint32_t mrrs_bytes)
     d->mrrs_bytes = mrrs_bytes;
 }
 
-/* Replace the heap's root (the earliest free tag) with a new free time. */
+/* The earliest free tag (the ring's head) is taken and frees again at free_ps: its slot
+ * becomes the ring's last, and free_ps moves down past the times later than it. */
 static void tag_replace_min(pcie_dma *d, uint64_t free_ps)
 {
     uint64_t *h = d->tag_free_ps;
-    uint32_t n = d->tags, i = 0;
-    for (;;) {
-        uint32_t l = 2 * i + 1, r = l + 1, m = i;
-        uint64_t mv = free_ps;
-        if (l < n && h[l] < mv) {
-            m = l;
-            mv = h[l];
-        }
-        if (r < n && h[r] < mv)
-            m = r;
-        if (m == i)
+    uint32_t n = d->tags, i = d->tag_head;
+    d->tag_head = i + 1 == n ? 0 : i + 1;
+    while (i != d->tag_head) {
+        uint32_t prev = i == 0 ? n - 1 : i - 1;
+        if (h[prev] <= free_ps)
             break;
-        h[i] = h[m];
-        i = m;
+        h[i] = h[prev];
+        i = prev;
     }
     h[i] = free_ps;
 }
@@ -76,7 +73,8 @@ uint64_t pcie_dma_read(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint64_t len, 
     uint64_t done = t_ps;
     bool any_ur = false;
     while (pcie_split_next(&s, &c)) {
-        uint64_t go = d->tag_free_ps[0] > t_ps ? d->tag_free_ps[0] : t_ps;
+        uint64_t first_free = d->tag_free_ps[d->tag_head];
+        uint64_t go = first_free > t_ps ? first_free : t_ps;
         uint64_t at_rc = pcie_link_send(d->link, PCIE_UP, go, PCIE_TLP_MRD, c.addr, c.len_bytes);
         bool blocked;
         uint64_t back = pcie_rc_read(d->rc, at_rc, d->rid, c.addr, c.len_bytes, &blocked);

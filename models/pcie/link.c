@@ -255,6 +255,8 @@ static int fc_class_of(enum pcie_tlp_type t)
  * return that made room). */
 static uint64_t fc_acquire(fc_class *fc, uint64_t t, uint32_t hdr, uint32_t data)
 {
+    if (!fc->returns)
+        return t; /* both limits infinite (the default): nothing to count */
     if (fc->hdr_limit == 0)
         hdr = 0;
     if (fc->data_limit == 0)
@@ -277,6 +279,8 @@ static uint64_t fc_acquire(fc_class *fc, uint64_t t, uint32_t hdr, uint32_t data
 
 static void fc_release_at(fc_class *fc, uint64_t at_ps, uint32_t hdr, uint32_t data)
 {
+    if (!fc->returns)
+        return;
     if (fc->hdr_limit == 0)
         hdr = 0;
     if (fc->data_limit == 0)

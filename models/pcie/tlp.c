@@ -6,8 +6,6 @@
 #include <math.h>
 #include <stddef.h>
 
-#define FOUR_GIB (UINT64_C(1) << 32)
-#define AS_PER_PS UINT64_C(1000000)
 #define AS_PER_US UINT64_C(1000000000000)
 
 /* 8b/10b: a SKP ordered set is COM + 3 SKP symbols per lane, scheduled every 1180 to
@@ -88,11 +86,6 @@ int pcie_link_cfg_check(const pcie_link_cfg *cfg, sim_err *e)
     return 0;
 }
 
-bool pcie_link_is_flit(const pcie_link_cfg *cfg)
-{
-    /* 64 GT/s exists only in Flit Mode (Base Spec 6.x Table 4-1). */
-    return cfg->gen >= 6 || cfg->flit_mode;
-}
 
 /* ---------------------------------------------------------------- line rates */
 
@@ -140,143 +133,7 @@ double pcie_link_raw_bytes_per_s(const pcie_link_cfg *cfg)
     return pcie_link_raw_gbps(cfg) * 1e9 / 8.0;
 }
 
-/* ---------------------------------------------------------------- TLP sizes */
-
-uint32_t pcie_tlp_hdr_bytes(const pcie_link_cfg *cfg, enum pcie_tlp_type t, uint64_t addr,
-                            uint32_t len_bytes)
-{
-    bool flit = pcie_link_is_flit(cfg);
-    switch (t) {
-    case PCIE_TLP_MRD:
-    case PCIE_TLP_MWR: {
-        /* Addresses below 4 GiB must use the 32-bit (3 DW) format (Base Spec 2.2.4.1). */
-        uint32_t hdr = addr >= FOUR_GIB ? 16 : 12;
-        bool partial = (addr & 3) != 0 || ((addr + len_bytes) & 3) != 0;
-        if (flit && partial)
-            hdr += 4; /* OHC-A1: byte enables other than the implied ones (2.2.5.2) */
-        return hdr;
-    }
-    case PCIE_TLP_CPLD:
-    case PCIE_TLP_CPL:
-        /* Flit Mode keeps Lower Address[6:2] in the base header and moves [1:0] into
-         * OHC-A5, so only a completion starting off a DW boundary needs it. */
-        return flit && (addr & 3) != 0 ? 16 : 12;
-    case PCIE_TLP_MSG:
-    case PCIE_TLP_MSGD:
-        return 16;
-    case PCIE_TLP_NTYPES:
-        break;
-    }
-    assert(!"bad TLP type");
-    return 0;
-}
-
-uint32_t pcie_tlp_data_bytes(enum pcie_tlp_type t, uint64_t addr, uint32_t len_bytes)
-{
-    if (len_bytes == 0)
-        return 0;
-    switch (t) {
-    case PCIE_TLP_MWR:
-    case PCIE_TLP_CPLD:
-        /* Data is carried in whole DWs aligned like the address: a transfer that starts
-         * or ends inside a DW pays for the whole DW. */
-        return (uint32_t)((((addr & 3) + len_bytes + 3) / 4) * 4);
-    case PCIE_TLP_MSGD:
-        return (len_bytes + 3) / 4 * 4;
-    default:
-        return 0;
-    }
-}
-
-uint32_t pcie_tlp_wire_bytes(const pcie_link_cfg *cfg, enum pcie_tlp_type t,
-                             uint32_t payload_bytes, uint64_t addr)
-{
-    uint32_t bytes = pcie_tlp_hdr_bytes(cfg, t, addr, payload_bytes) +
-                     pcie_tlp_data_bytes(t, addr, payload_bytes);
-    if (!pcie_link_is_flit(cfg))
-        bytes += PCIE_NFM_TLP_LINK_BYTES;
-    if (cfg->ecrc)
-        bytes += PCIE_ECRC_BYTES;
-    return bytes;
-}
-
 /* ---------------------------------------------------------------- split rules */
-
-static void split_init(pcie_split *s, uint64_t addr, uint64_t len, uint32_t max,
-                       uint32_t align, uint32_t cross)
-{
-    /* Every size here is a power of two (MPS, MRRS, RCB, 4 KiB, 1), so the iterator
-     * works with masks, not divisions. */
-    assert(max >= 4 && (align & (align - 1)) == 0 && align > 0 && (cross & (cross - 1)) == 0);
-    s->addr = addr;
-    s->left = pcie_split_wraps(addr, len) ? 0 - addr : len; /* 0 - addr: bytes to 2^64 */
-    s->max_bytes = max;
-    s->align_bytes = align;
-    s->cross_bytes = cross;
-}
-
-void pcie_split_write_init(pcie_split *s, uint64_t addr, uint64_t len_bytes,
-                           uint32_t mps_bytes)
-{
-    split_init(s, addr, len_bytes, mps_bytes, 1, PCIE_BOUNDARY_BYTES);
-}
-
-void pcie_split_read_init(pcie_split *s, uint64_t addr, uint64_t len_bytes,
-                          uint32_t mrrs_bytes)
-{
-    split_init(s, addr, len_bytes, mrrs_bytes, 1, PCIE_BOUNDARY_BYTES);
-}
-
-void pcie_split_cpl_init(pcie_split *s, uint64_t addr, uint32_t len_bytes,
-                         uint32_t rcb_bytes, uint32_t mps_bytes)
-{
-    /* A read request never crosses 4 KiB, so neither do its completions. */
-    assert(len_bytes == 0 ||
-           addr / PCIE_BOUNDARY_BYTES == (addr + len_bytes - 1) / PCIE_BOUNDARY_BYTES);
-    assert(mps_bytes >= rcb_bytes);
-    split_init(s, addr, len_bytes, mps_bytes, rcb_bytes, PCIE_BOUNDARY_BYTES);
-}
-
-bool pcie_split_wraps(uint64_t addr, uint64_t len_bytes)
-{
-    return len_bytes > 0 && len_bytes - 1 > UINT64_MAX - addr;
-}
-
-/* Distances from addr, not end addresses: the boundary after the last 4 KiB page of
- * the address space is 2^64, which a 64-bit end address would wrap to 0 (and the split
- * would walk the whole address space from there). */
-bool pcie_split_next(pcie_split *s, pcie_chunk *out)
-{
-    if (s->left == 0)
-        return false;
-    uint64_t amask = (uint64_t)s->align_bytes - 1;
-    /* MPS and MRRS bound the DWs a TLP carries, not its bytes: a transfer that starts
-     * inside a DW counts that whole DW, so the chunk ends max_bytes after the DW's
-     * start (Base Spec 2.2.2: Length is in DW). */
-    uint64_t n = s->max_bytes - (s->addr & 3);
-    uint64_t to_cross = s->cross_bytes - (s->addr & ((uint64_t)s->cross_bytes - 1));
-    if (n > to_cross)
-        n = to_cross;
-    /* A completer that starts mid-block (root complexes fetch and return whole cache
-     * lines) first catches up to the boundary: a short first completion. */
-    uint64_t in_block = s->addr & amask;
-    if (in_block != 0 && n > s->align_bytes - in_block)
-        n = s->align_bytes - in_block;
-    if (n >= s->left) {
-        n = s->left;
-    } else {
-        /* Not the last chunk: it ends on an alignment boundary (the RCB rule), unless
-         * that would leave it empty. addr + n < addr + left <= 2^64: no wrap. */
-        uint64_t stop = (s->addr + n) & ~amask;
-        if (stop > s->addr)
-            n = stop - s->addr;
-    }
-    out->addr = s->addr;
-    out->len_bytes = (uint32_t)n;
-    s->addr += n; /* 0 after the last chunk below 2^64, and left is 0 then */
-    s->left -= n;
-    return true;
-}
 
 uint32_t pcie_split_count(const pcie_split *s)
 {
@@ -428,22 +285,6 @@ void pcie_link_timing_init(pcie_link_timing *t, const pcie_link_cfg *cfg)
     t->tlp_as_per_byte = (uint64_t)llround((double)n / ((double)d * pcie_tlp_share(cfg)));
 }
 
-uint64_t pcie_tlp_occupancy_ps(const pcie_link_timing *t, uint32_t wire_bytes,
-                               uint64_t *carry_as)
-{
-    uint64_t as = (uint64_t)wire_bytes * t->tlp_as_per_byte;
-    if (!carry_as)
-        return (as + AS_PER_PS / 2) / AS_PER_PS;
-    as += *carry_as;
-    *carry_as = as % AS_PER_PS;
-    return as / AS_PER_PS;
-}
-
-uint64_t pcie_tlp_serial_ps(const pcie_link_timing *t, uint32_t wire_bytes)
-{
-    return ((uint64_t)wire_bytes * t->raw_as_per_byte + AS_PER_PS / 2) / AS_PER_PS;
-}
-
 uint64_t pcie_tlp_wire_ps(const pcie_link_cfg *cfg, uint32_t wire_bytes)
 {
     pcie_link_timing t;
@@ -455,7 +296,7 @@ uint64_t pcie_tlp_wire_ps(const pcie_link_cfg *cfg, uint32_t wire_bytes)
 
 uint64_t pcie_model_buffer_addr(const pcie_link_cfg *cfg)
 {
-    return cfg->addr_bits >= 64 ? FOUR_GIB : UINT64_C(1) << 28;
+    return cfg->addr_bits >= 64 ? PCIE_ADDR64_MIN : UINT64_C(1) << 28;
 }
 
 static uint64_t write_bytes(const pcie_link_cfg *cfg, uint64_t addr, uint64_t size)
@@ -483,14 +324,166 @@ static void read_bytes(const pcie_link_cfg *cfg, uint64_t addr, uint64_t size, u
     }
 }
 
-void pcie_model_transfer_bytes(const pcie_link_cfg *cfg, enum pcie_dma_op op, uint64_t addr,
-                               uint64_t size_bytes, uint64_t *up_bytes, uint64_t *down_bytes)
+void pcie_model_transfer_bytes_by_tlp(const pcie_link_cfg *cfg, enum pcie_dma_op op,
+                                      uint64_t addr, uint64_t size_bytes, uint64_t *up_bytes,
+                                      uint64_t *down_bytes)
 {
     uint64_t up = 0, down = 0;
     if (op == PCIE_DMA_WRITE || op == PCIE_DMA_RW)
         up += write_bytes(cfg, addr, size_bytes);
     if (op == PCIE_DMA_READ || op == PCIE_DMA_RW)
         read_bytes(cfg, addr, size_bytes, &up, &down);
+    *up_bytes = up;
+    *down_bytes = down;
+}
+
+/* The same sums without visiting every TLP (the NIC model accounts each of its DMAs
+ * this way). What the split rules imply, for sizes that are powers of two with
+ * 4 <= RCB <= MPS <= 4096 and 4 <= MRRS <= 4096 (every valid link; others, and
+ * transfers of 4 GiB or more, go TLP by TLP):
+ *  - a request (MWr, MRd) ends max bytes after its first DW's start or at a 4 KiB
+ *    boundary, so every request but the first starts on a DW boundary, and they follow
+ *    max bytes apart up to each 4 KiB boundary;
+ *  - a read request's completions: a short one up to the next RCB boundary if the
+ *    request starts off one, then MPS each; so every completion but the first of the
+ *    transfer starts on a DW boundary too;
+ *  - a TLP that starts on a DW boundary and, unless it is the last, ends on one carries
+ *    no byte enables or OHC, its data is its length (the last rounds up to its DW) and
+ *    its header depends only on whether it lies above 4 GiB; so only a transfer's first
+ *    and last TLP need the per-TLP rules. */
+static bool sums_apply(const pcie_link_cfg *cfg)
+{
+    uint32_t mps = cfg->mps_bytes, mrrs = cfg->mrrs_bytes, rcb = cfg->rcb_bytes;
+    bool pow2 = (mps & (mps - 1)) == 0 && (mrrs & (mrrs - 1)) == 0 && (rcb & (rcb - 1)) == 0;
+    return pow2 && rcb >= 4 && rcb <= mps && mps <= PCIE_BOUNDARY_BYTES && mrrs >= 4 &&
+           mrrs <= PCIE_BOUNDARY_BYTES;
+}
+
+/* Requests of max_bytes (a power of two, 4..4096) splitting len bytes from a DW
+ * boundary at addr. */
+static uint64_t aligned_requests(uint64_t addr, uint64_t len, unsigned max_shift)
+{
+    uint64_t max = UINT64_C(1) << max_shift, page = PCIE_BOUNDARY_BYTES;
+    uint64_t to_page = page - (addr & (page - 1));
+    uint64_t first = len < to_page ? len : to_page, rest = len - first;
+    return ((first + max - 1) >> max_shift) + (rest / page) * (page >> max_shift) +
+           ((rest % page + max - 1) >> max_shift);
+}
+
+/* Bytes of the first request splitting [addr, addr + len). */
+static uint64_t first_request_bytes(uint64_t addr, uint64_t len, uint32_t max_bytes)
+{
+    uint64_t n = max_bytes - (addr & 3);
+    uint64_t to_page = PCIE_BOUNDARY_BYTES - (addr & (PCIE_BOUNDARY_BYTES - 1));
+    if (n > to_page)
+        n = to_page;
+    return n < len ? n : len;
+}
+
+static uint64_t requests(uint64_t addr, uint64_t len, uint32_t max_bytes, unsigned max_shift)
+{
+    uint64_t n1 = first_request_bytes(addr, len, max_bytes);
+    return 1 + aligned_requests(addr + n1, len - n1, max_shift);
+}
+
+/* Wire bytes of the requests of type t (MWr or MRd) splitting [addr, addr + len) when
+ * there are several, n1 the first one's bytes. */
+static uint64_t several_requests_wire_bytes(const pcie_link_cfg *cfg, enum pcie_tlp_type t,
+                                            uint64_t addr, uint64_t len, uint32_t max_bytes,
+                                            uint64_t n1)
+{
+    unsigned shift = (unsigned)__builtin_ctz(max_bytes);
+    uint64_t count = 1 + aligned_requests(addr + n1, len - n1, shift);
+    /* The last request starts max-apart from the first's end or, in a later page, from
+     * the page's start. */
+    uint64_t last_byte = addr + len - 1, page = last_byte & ~(uint64_t)(PCIE_BOUNDARY_BYTES - 1);
+    uint64_t from = page > addr ? page : addr + n1;
+    uint64_t last = from + (((last_byte - from) >> shift) << shift);
+    /* Requests below 4 GiB: those of the part below it (4 GiB is a 4 KiB boundary). */
+    uint64_t low = count;
+    if (addr >= PCIE_ADDR64_MIN)
+        low = 0;
+    else if (len > PCIE_ADDR64_MIN - addr)
+        low = requests(addr, PCIE_ADDR64_MIN - addr, max_bytes, shift);
+    uint64_t mid = count - 2;
+    uint64_t mid_low = low - (addr < PCIE_ADDR64_MIN) - (last < PCIE_ADDR64_MIN);
+    return pcie_tlp_wire_bytes(cfg, t, (uint32_t)n1, addr) +
+           pcie_tlp_wire_bytes(cfg, t, (uint32_t)(last_byte + 1 - last), last) +
+           mid_low * pcie_tlp_wire_bytes(cfg, t, 0, 0) +
+           (mid - mid_low) * pcie_tlp_wire_bytes(cfg, t, 0, PCIE_ADDR64_MIN) +
+           pcie_tlp_data_bytes(t, 0, (uint32_t)(last - (addr + n1)));
+}
+
+/* Wire bytes of the requests of type t (MWr or MRd) splitting [addr, addr + len),
+ * len > 0 and not past 2^64, with max_bytes each. Most transfers are one request. */
+static uint64_t requests_wire_bytes(const pcie_link_cfg *cfg, enum pcie_tlp_type t,
+                                    uint64_t addr, uint64_t len, uint32_t max_bytes)
+{
+    uint64_t n1 = first_request_bytes(addr, len, max_bytes);
+    if (n1 == len)
+        return pcie_tlp_wire_bytes(cfg, t, (uint32_t)len, addr);
+    return several_requests_wire_bytes(cfg, t, addr, len, max_bytes, n1);
+}
+
+/* Completions of one read request [addr, addr + len), len > 0. */
+static uint64_t completions(uint64_t addr, uint64_t len, uint32_t rcb_bytes, unsigned mps_shift)
+{
+    uint64_t in_block = addr & (rcb_bytes - 1);
+    uint64_t first = in_block ? rcb_bytes - in_block : 0; /* the short one */
+    if (first >= len)
+        return 1;
+    return (first != 0) + ((len - first + (UINT64_C(1) << mps_shift) - 1) >> mps_shift);
+}
+
+/* Wire bytes of the completions of a read of [addr, addr + len), len > 0 and not past
+ * 2^64, n1 the bytes of its first request. */
+static uint64_t completions_wire_bytes(const pcie_link_cfg *cfg, uint64_t addr, uint64_t len,
+                                       uint64_t n1)
+{
+    uint32_t rcb = cfg->rcb_bytes, mrrs = cfg->mrrs_bytes;
+    uint64_t in_block = addr & (rcb - 1);
+    uint64_t first = in_block ? rcb - in_block : cfg->mps_bytes;
+    if (n1 == len && first >= len)
+        return pcie_tlp_wire_bytes(cfg, PCIE_TLP_CPLD, (uint32_t)len, addr); /* just one */
+    if (first > n1)
+        first = n1;
+    unsigned mps_shift = (unsigned)__builtin_ctz(cfg->mps_bytes);
+    /* Where each request starts decides its completions: counted request by request. */
+    uint64_t count = completions(addr, n1, rcb, mps_shift);
+    for (uint64_t at = addr + n1, left = len - n1; left;) {
+        uint64_t m = PCIE_BOUNDARY_BYTES - (at & (PCIE_BOUNDARY_BYTES - 1));
+        if (m > mrrs)
+            m = mrrs;
+        if (m > left)
+            m = left;
+        count += completions(at, m, rcb, mps_shift);
+        at += m;
+        left -= m;
+    }
+    return pcie_tlp_wire_bytes(cfg, PCIE_TLP_CPLD, (uint32_t)first, addr) +
+           (count - 1) * pcie_tlp_wire_bytes(cfg, PCIE_TLP_CPLD, 0, 0) +
+           pcie_tlp_data_bytes(PCIE_TLP_CPLD, 0, (uint32_t)(len - first));
+}
+
+void pcie_model_transfer_bytes(const pcie_link_cfg *cfg, enum pcie_dma_op op, uint64_t addr,
+                               uint64_t size_bytes, uint64_t *up_bytes, uint64_t *down_bytes)
+{
+    uint64_t len = pcie_split_wraps(addr, size_bytes) ? 0 - addr : size_bytes;
+    if (!sums_apply(cfg) || len > UINT32_MAX) {
+        pcie_model_transfer_bytes_by_tlp(cfg, op, addr, size_bytes, up_bytes, down_bytes);
+        return;
+    }
+    uint64_t up = 0, down = 0;
+    if (len && (op == PCIE_DMA_WRITE || op == PCIE_DMA_RW))
+        up += requests_wire_bytes(cfg, PCIE_TLP_MWR, addr, len, cfg->mps_bytes);
+    if (len && (op == PCIE_DMA_READ || op == PCIE_DMA_RW)) {
+        uint64_t n1 = first_request_bytes(addr, len, cfg->mrrs_bytes);
+        if (n1 == len)
+            up += pcie_tlp_wire_bytes(cfg, PCIE_TLP_MRD, (uint32_t)len, addr);
+        else
+            up += several_requests_wire_bytes(cfg, PCIE_TLP_MRD, addr, len, cfg->mrrs_bytes, n1);
+        down += completions_wire_bytes(cfg, addr, len, n1);
+    }
     *up_bytes = up;
     *down_bytes = down;
 }

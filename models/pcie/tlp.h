@@ -22,6 +22,7 @@
 #ifndef MODELS_PCIE_TLP_H
 #define MODELS_PCIE_TLP_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -30,6 +31,11 @@
 #define PCIE_GEN_MAX 6u
 /* Requests must not cross a 4 KiB address boundary (Base Spec 2.2.7). */
 #define PCIE_BOUNDARY_BYTES 4096u
+/* The first address a memory request must carry in a 4 DW header: below it the 3 DW
+ * (32-bit) format is required (Base Spec 2.2.4.1). */
+#define PCIE_ADDR64_MIN (UINT64_C(1) << 32)
+/* Attoseconds per picosecond: link timing counts in attoseconds (pcie_link_timing). */
+#define PCIE_AS_PER_PS UINT64_C(1000000)
 /* Non-Flit Mode framing + sequence number + LCRC per TLP. 8b/10b: STP(1) + seq(2) +
  * LCRC(4) + END(1); 128b/130b: STP token(4, carries the 12-bit sequence number) +
  * LCRC(4). The same 8 bytes either way. */
@@ -72,7 +78,7 @@ pcie_link_cfg pcie_link_cfg_default(void);
 /* 0 if cfg is a valid link; otherwise -1 with a message naming the field by its
  * parameter name (pcie.lanes, pcie.mps_bytes, ...). */
 int pcie_link_cfg_check(const pcie_link_cfg *cfg, sim_err *e);
-bool pcie_link_is_flit(const pcie_link_cfg *cfg);
+static inline bool pcie_link_is_flit(const pcie_link_cfg *cfg);
 
 /* ---------------------------------------------------------------- line rates */
 
@@ -95,16 +101,16 @@ double pcie_link_raw_bytes_per_s(const pcie_link_cfg *cfg);
  * that starts off a DW boundary carries OHC-A5 (Lower Address[1:0], +4). `addr` is the
  * request address (completions: the address of their first byte); `len_bytes` the
  * bytes requested or carried. Messages ignore both. */
-uint32_t pcie_tlp_hdr_bytes(const pcie_link_cfg *cfg, enum pcie_tlp_type t, uint64_t addr,
-                            uint32_t len_bytes);
+static inline uint32_t pcie_tlp_hdr_bytes(const pcie_link_cfg *cfg, enum pcie_tlp_type t,
+                                          uint64_t addr, uint32_t len_bytes);
 /* Data bytes on the wire: whole DWs covering [addr, addr + len). 0 for MRd, Cpl, Msg. */
-uint32_t pcie_tlp_data_bytes(enum pcie_tlp_type t, uint64_t addr, uint32_t len_bytes);
+static inline uint32_t pcie_tlp_data_bytes(enum pcie_tlp_type t, uint64_t addr, uint32_t len_bytes);
 /* Everything one TLP puts on the wire: link framing (Non-Flit Mode), header, data,
  * ECRC. For MRd pass the requested length (it sets no data bytes but decides the
  * flit-mode byte-enable header). Flit overhead (DLP/CRC/ECC) is not in here: it is a
  * share of the link, see pcie_tlp_share(). */
-uint32_t pcie_tlp_wire_bytes(const pcie_link_cfg *cfg, enum pcie_tlp_type t,
-                             uint32_t payload_bytes, uint64_t addr);
+static inline uint32_t pcie_tlp_wire_bytes(const pcie_link_cfg *cfg, enum pcie_tlp_type t,
+                                           uint32_t payload_bytes, uint64_t addr);
 
 /* ---------------------------------------------------------------- split rules */
 
@@ -128,20 +134,20 @@ typedef struct pcie_split {
 } pcie_split;
 
 /* Memory writes: at most MPS bytes each, never crossing 4 KiB. */
-void pcie_split_write_init(pcie_split *s, uint64_t addr, uint64_t len_bytes,
-                           uint32_t mps_bytes);
+static inline void pcie_split_write_init(pcie_split *s, uint64_t addr, uint64_t len_bytes,
+                                         uint32_t mps_bytes);
 /* Memory read requests: at most MRRS bytes each, never crossing 4 KiB. */
-void pcie_split_read_init(pcie_split *s, uint64_t addr, uint64_t len_bytes,
-                          uint32_t mrrs_bytes);
+static inline void pcie_split_read_init(pcie_split *s, uint64_t addr, uint64_t len_bytes,
+                                        uint32_t mrrs_bytes);
 /* Completions for one read request (which does not cross 4 KiB): each at most MPS
  * bytes; every completion but the last ends on an RCB boundary, so a request that
  * starts off the boundary gets a short first completion up to it. Passing
  * mps_bytes = rcb_bytes gives the RCB-sized completions some root complexes send. */
-void pcie_split_cpl_init(pcie_split *s, uint64_t addr, uint32_t len_bytes,
-                         uint32_t rcb_bytes, uint32_t mps_bytes);
-bool pcie_split_next(pcie_split *s, pcie_chunk *out);
+static inline void pcie_split_cpl_init(pcie_split *s, uint64_t addr, uint32_t len_bytes,
+                                       uint32_t rcb_bytes, uint32_t mps_bytes);
+static inline bool pcie_split_next(pcie_split *s, pcie_chunk *out);
 /* Whether [addr, addr + len_bytes) runs past 2^64 (the part beyond is not split). */
-bool pcie_split_wraps(uint64_t addr, uint64_t len_bytes);
+static inline bool pcie_split_wraps(uint64_t addr, uint64_t len_bytes);
 /* Chunks left, without consuming them. */
 uint32_t pcie_split_count(const pcie_split *s);
 
@@ -197,11 +203,11 @@ void pcie_link_timing_init(pcie_link_timing *t, const pcie_link_cfg *cfg);
  * included: what a busy_until reservation adds. With carry_as (per direction, start
  * at 0) the sub-picosecond remainder is carried to the next TLP, so a long run of TLPs
  * sums exactly; with NULL the result is rounded to the nearest picosecond. */
-uint64_t pcie_tlp_occupancy_ps(const pcie_link_timing *t, uint32_t wire_bytes,
-                               uint64_t *carry_as);
+static inline uint64_t pcie_tlp_occupancy_ps(const pcie_link_timing *t, uint32_t wire_bytes,
+                                             uint64_t *carry_as);
 /* The time the TLP's own bits take at the raw rate (first bit out to last bit out),
  * rounded to the nearest picosecond: what its latency sees on an idle link. */
-uint64_t pcie_tlp_serial_ps(const pcie_link_timing *t, uint32_t wire_bytes);
+static inline uint64_t pcie_tlp_serial_ps(const pcie_link_timing *t, uint32_t wire_bytes);
 /* Convenience for one-off use: occupancy of wire_bytes on cfg, rounded. */
 uint64_t pcie_tlp_wire_ps(const pcie_link_cfg *cfg, uint32_t wire_bytes);
 
@@ -221,6 +227,11 @@ uint64_t pcie_model_buffer_addr(const pcie_link_cfg *cfg);
  * one write of size_bytes each. */
 void pcie_model_transfer_bytes(const pcie_link_cfg *cfg, enum pcie_dma_op op, uint64_t addr,
                                uint64_t size_bytes, uint64_t *up_bytes, uint64_t *down_bytes);
+/* The same, TLP by TLP through the split iterators (pcie_model_transfer_bytes sums
+ * whole runs of TLPs at once): the reference it is tested against. */
+void pcie_model_transfer_bytes_by_tlp(const pcie_link_cfg *cfg, enum pcie_dma_op op,
+                                      uint64_t addr, uint64_t size_bytes, uint64_t *up_bytes,
+                                      uint64_t *down_bytes);
 double pcie_model_link_gbps(const pcie_link_cfg *cfg); /* = pcie_link_raw_gbps */
 double pcie_model_tlp_gbps(const pcie_link_cfg *cfg);  /* = pcie_link_tlp_gbps */
 /* Payload Gb/s; for RW the rate of each direction (reads and writes move the same). */
@@ -229,5 +240,168 @@ double pcie_model_dma_gbps(const pcie_link_cfg *cfg, enum pcie_dma_op op,
 double pcie_model_write_gbps(const pcie_link_cfg *cfg, uint64_t size_bytes);
 double pcie_model_read_gbps(const pcie_link_cfg *cfg, uint64_t size_bytes);
 double pcie_model_rw_gbps(const pcie_link_cfg *cfg, uint64_t size_bytes);
+
+/* ---------------------------------------------------------------- per-TLP definitions */
+
+/* The functions a DMA calls once per TLP (sizes, the split iterator, the link charge)
+ * are defined here so that the link, the DMA engine and the root complex inline them:
+ * a call cost about as much as the arithmetic, and most TLPs are one of a transfer's
+ * one or two. The contracts are above. */
+
+static inline bool pcie_link_is_flit(const pcie_link_cfg *cfg)
+{
+    /* 64 GT/s exists only in Flit Mode (Base Spec 6.x Table 4-1). */
+    return cfg->gen >= 6 || cfg->flit_mode;
+}
+
+static inline uint32_t pcie_tlp_hdr_bytes(const pcie_link_cfg *cfg, enum pcie_tlp_type t,
+                                          uint64_t addr, uint32_t len_bytes)
+{
+    bool flit = pcie_link_is_flit(cfg);
+    switch (t) {
+    case PCIE_TLP_MRD:
+    case PCIE_TLP_MWR: {
+        uint32_t hdr = addr >= PCIE_ADDR64_MIN ? 16 : 12;
+        bool partial = (addr & 3) != 0 || ((addr + len_bytes) & 3) != 0;
+        if (flit && partial)
+            hdr += 4; /* OHC-A1: byte enables other than the implied ones (2.2.5.2) */
+        return hdr;
+    }
+    case PCIE_TLP_CPLD:
+    case PCIE_TLP_CPL:
+        /* Flit Mode keeps Lower Address[6:2] in the base header and moves [1:0] into
+         * OHC-A5, so only a completion starting off a DW boundary needs it. */
+        return flit && (addr & 3) != 0 ? 16 : 12;
+    case PCIE_TLP_MSG:
+    case PCIE_TLP_MSGD:
+        return 16;
+    case PCIE_TLP_NTYPES:
+        break;
+    }
+    assert(!"bad TLP type");
+    return 0;
+}
+
+static inline uint32_t pcie_tlp_data_bytes(enum pcie_tlp_type t, uint64_t addr, uint32_t len_bytes)
+{
+    if (len_bytes == 0)
+        return 0;
+    switch (t) {
+    case PCIE_TLP_MWR:
+    case PCIE_TLP_CPLD:
+        /* Data is carried in whole DWs aligned like the address: a transfer that starts
+         * or ends inside a DW pays for the whole DW. */
+        return (uint32_t)((((addr & 3) + len_bytes + 3) / 4) * 4);
+    case PCIE_TLP_MSGD:
+        return (len_bytes + 3) / 4 * 4;
+    default:
+        return 0;
+    }
+}
+
+static inline uint32_t pcie_tlp_wire_bytes(const pcie_link_cfg *cfg, enum pcie_tlp_type t,
+                                           uint32_t payload_bytes, uint64_t addr)
+{
+    uint32_t bytes = pcie_tlp_hdr_bytes(cfg, t, addr, payload_bytes) +
+                     pcie_tlp_data_bytes(t, addr, payload_bytes);
+    if (!pcie_link_is_flit(cfg))
+        bytes += PCIE_NFM_TLP_LINK_BYTES;
+    if (cfg->ecrc)
+        bytes += PCIE_ECRC_BYTES;
+    return bytes;
+}
+
+static inline bool pcie_split_wraps(uint64_t addr, uint64_t len_bytes)
+{
+    return len_bytes > 0 && len_bytes - 1 > UINT64_MAX - addr;
+}
+
+/* What the three *_init functions share; not for callers. */
+static inline void pcie_split_init_common(pcie_split *s, uint64_t addr, uint64_t len,
+                                          uint32_t max, uint32_t align, uint32_t cross)
+{
+    /* Every size here is a power of two (MPS, MRRS, RCB, 4 KiB, 1), so the iterator
+     * works with masks, not divisions. */
+    assert(max >= 4 && (align & (align - 1)) == 0 && align > 0 && (cross & (cross - 1)) == 0);
+    s->addr = addr;
+    s->left = pcie_split_wraps(addr, len) ? 0 - addr : len; /* 0 - addr: bytes to 2^64 */
+    s->max_bytes = max;
+    s->align_bytes = align;
+    s->cross_bytes = cross;
+}
+
+static inline void pcie_split_write_init(pcie_split *s, uint64_t addr, uint64_t len_bytes,
+                                         uint32_t mps_bytes)
+{
+    pcie_split_init_common(s, addr, len_bytes, mps_bytes, 1, PCIE_BOUNDARY_BYTES);
+}
+
+static inline void pcie_split_read_init(pcie_split *s, uint64_t addr, uint64_t len_bytes,
+                                        uint32_t mrrs_bytes)
+{
+    pcie_split_init_common(s, addr, len_bytes, mrrs_bytes, 1, PCIE_BOUNDARY_BYTES);
+}
+
+static inline void pcie_split_cpl_init(pcie_split *s, uint64_t addr, uint32_t len_bytes,
+                                       uint32_t rcb_bytes, uint32_t mps_bytes)
+{
+    /* A read request never crosses 4 KiB, so neither do its completions. */
+    assert(len_bytes == 0 ||
+           addr / PCIE_BOUNDARY_BYTES == (addr + len_bytes - 1) / PCIE_BOUNDARY_BYTES);
+    assert(mps_bytes >= rcb_bytes);
+    pcie_split_init_common(s, addr, len_bytes, mps_bytes, rcb_bytes, PCIE_BOUNDARY_BYTES);
+}
+
+/* Distances from addr, not end addresses: the boundary after the last 4 KiB page of
+ * the address space is 2^64, which a 64-bit end address would wrap to 0 (and the split
+ * would walk the whole address space from there). */
+static inline bool pcie_split_next(pcie_split *s, pcie_chunk *out)
+{
+    if (s->left == 0)
+        return false;
+    uint64_t amask = (uint64_t)s->align_bytes - 1;
+    /* MPS and MRRS bound the DWs a TLP carries, not its bytes: a transfer that starts
+     * inside a DW counts that whole DW, so the chunk ends max_bytes after the DW's
+     * start (Base Spec 2.2.2: Length is in DW). */
+    uint64_t n = s->max_bytes - (s->addr & 3);
+    uint64_t to_cross = s->cross_bytes - (s->addr & ((uint64_t)s->cross_bytes - 1));
+    if (n > to_cross)
+        n = to_cross;
+    /* A completer that starts mid-block (root complexes fetch and return whole cache
+     * lines) first catches up to the boundary: a short first completion. */
+    uint64_t in_block = s->addr & amask;
+    if (in_block != 0 && n > s->align_bytes - in_block)
+        n = s->align_bytes - in_block;
+    if (n >= s->left) {
+        n = s->left;
+    } else {
+        /* Not the last chunk: it ends on an alignment boundary (the RCB rule), unless
+         * that would leave it empty. addr + n < addr + left <= 2^64: no wrap. */
+        uint64_t stop = (s->addr + n) & ~amask;
+        if (stop > s->addr)
+            n = stop - s->addr;
+    }
+    out->addr = s->addr;
+    out->len_bytes = (uint32_t)n;
+    s->addr += n; /* 0 after the last chunk below 2^64, and left is 0 then */
+    s->left -= n;
+    return true;
+}
+
+static inline uint64_t pcie_tlp_occupancy_ps(const pcie_link_timing *t, uint32_t wire_bytes,
+                                             uint64_t *carry_as)
+{
+    uint64_t as = (uint64_t)wire_bytes * t->tlp_as_per_byte;
+    if (!carry_as)
+        return (as + PCIE_AS_PER_PS / 2) / PCIE_AS_PER_PS;
+    as += *carry_as;
+    *carry_as = as % PCIE_AS_PER_PS;
+    return as / PCIE_AS_PER_PS;
+}
+
+static inline uint64_t pcie_tlp_serial_ps(const pcie_link_timing *t, uint32_t wire_bytes)
+{
+    return ((uint64_t)wire_bytes * t->raw_as_per_byte + PCIE_AS_PER_PS / 2) / PCIE_AS_PER_PS;
+}
 
 #endif
