@@ -113,84 +113,140 @@ END_TEST
 
 /* The LLC against a reference: a plain set-associative LRU cache with the same set hash
  * (mem.c's set_of) and the same rules (reads do not allocate, device writes allocate in
- * the DDIO ways dirty, a touch in any way). A tiny cache under random traffic over a few
- * times its size evicts all the time, so the model's index of resident lines is
- * rebuilt at every eviction: every hit, miss, allocation and write-back must agree. */
-enum { REF_SETS = 8, REF_WAYS = 4, REF_DDIO = 2 };
+ * the DDIO ways dirty, a touch in any way), that searches a set's ways for a line and
+ * for the least recently used. A tiny cache under random traffic over a few times its
+ * size evicts all the time, and its sets fill, evict and are flushed over and over, so
+ * the model's shortcuts (its index of resident lines, its order of a set's ways) work
+ * at every step: every hit, miss, allocation, write-back and DRAM byte must agree.
+ * Accesses span a few lines from any byte, line by line in the reference, and a rare
+ * touch is larger than the model keeps (only the last four cache sizes of it, in the
+ * reference too). */
+enum { REF_MAX_SETS = 16, REF_MAX_WAYS = 64 };
 typedef struct ref_llc {
-    uint64_t tag[REF_SETS][REF_WAYS], use[REF_SETS][REF_WAYS], tick;
-    bool dirty[REF_SETS][REF_WAYS];
-    uint64_t read_hits, read_misses, write_hits, write_allocs, writebacks;
+    unsigned sets, ways, ddio;
+    uint64_t tag[REF_MAX_SETS][REF_MAX_WAYS], use[REF_MAX_SETS][REF_MAX_WAYS], tick;
+    bool dirty[REF_MAX_SETS][REF_MAX_WAYS];
+    uint64_t read_hits, read_misses, write_hits, write_allocs, writebacks, dram_bytes;
 } ref_llc;
 
-static unsigned ref_set(uint64_t line)
+static void ref_flush(ref_llc *r)
+{
+    memset(r->tag, 0xff, sizeof r->tag);
+    memset(r->use, 0, sizeof r->use);
+    memset(r->dirty, 0, sizeof r->dirty);
+}
+
+static unsigned ref_set(const ref_llc *r, uint64_t line)
 {
     uint64_t h = line * 0x9e3779b97f4a7c15ull;
-    return (unsigned)(((unsigned __int128)h * REF_SETS) >> 64);
+    return (unsigned)(((unsigned __int128)h * r->sets) >> 64);
 }
 
 static int ref_find(ref_llc *r, uint64_t line)
 {
-    unsigned s = ref_set(line);
-    for (int w = 0; w < REF_WAYS; w++)
+    unsigned s = ref_set(r, line);
+    for (unsigned w = 0; w < r->ways; w++)
         if (r->tag[s][w] == line) {
             r->use[s][w] = ++r->tick;
-            return w;
+            return (int)w;
         }
     return -1;
 }
 
-static void ref_insert(ref_llc *r, uint64_t line, int limit, bool dirty)
+static void ref_insert(ref_llc *r, uint64_t line, unsigned limit, bool dirty)
 {
-    unsigned s = ref_set(line);
-    int v = 0;
-    for (int w = 1; w < limit; w++)
+    unsigned s = ref_set(r, line), v = 0;
+    for (unsigned w = 1; w < limit; w++)
         if (r->use[s][w] < r->use[s][v])
             v = w;
-    r->writebacks += r->dirty[s][v];
+    if (r->dirty[s][v]) {
+        r->writebacks++;
+        r->dram_bytes += 64;
+    }
     r->tag[s][v] = line;
     r->use[s][v] = ++r->tick;
     r->dirty[s][v] = dirty;
 }
 
-START_TEST(test_llc_matches_reference_under_churn)
+/* One access of lines [first, last] in the reference; op 0 read, 1 write, 2 touch.
+ * Returns whether every line hit (a read's time tells). */
+static bool ref_access(ref_llc *r, int op, uint64_t first, uint64_t last)
 {
+    bool all_hit = true;
+    for (uint64_t line = first; line <= last; line++) {
+        int w = ref_find(r, line);
+        all_hit = all_hit && w >= 0;
+        if (op == 0) {
+            if (w >= 0) {
+                r->read_hits++;
+            } else {
+                r->read_misses++;
+                r->dram_bytes += 64;
+            }
+        } else if (op == 1) {
+            if (w >= 0) {
+                r->write_hits++;
+                r->dirty[ref_set(r, line)][w] = true;
+            } else if (r->ddio) {
+                r->write_allocs++;
+                ref_insert(r, line, r->ddio, true);
+            } else {
+                r->dram_bytes += 64;
+            }
+        } else if (w < 0) {
+            ref_insert(r, line, r->ways, false);
+        }
+    }
+    return all_hit;
+}
+
+static void churn_against_reference(unsigned sets, unsigned ways, unsigned ddio, uint64_t seed)
+{
+    ck_assert_uint_le(sets, REF_MAX_SETS);
     sim_params *p = params();
-    char bytes[32];
-    snprintf(bytes, sizeof bytes, "%d", REF_SETS * REF_WAYS * 64);
-    ck_assert_int_eq(sim_params_set(p, "mem.llc_bytes", bytes, "t", NULL), 0);
-    ck_assert_int_eq(sim_params_set(p, "mem.llc_ways", "4", "t", NULL), 0);
-    ck_assert_int_eq(sim_params_set(p, "mem.ddio_ways", "2", "t", NULL), 0);
+    char v[32];
+    snprintf(v, sizeof v, "%u", sets * ways * 64);
+    ck_assert_int_eq(sim_params_set(p, "mem.llc_bytes", v, "t", NULL), 0);
+    snprintf(v, sizeof v, "%u", ways);
+    ck_assert_int_eq(sim_params_set(p, "mem.llc_ways", v, "t", NULL), 0);
+    snprintf(v, sizeof v, "%u", ddio);
+    ck_assert_int_eq(sim_params_set(p, "mem.ddio_ways", v, "t", NULL), 0);
     sim_stats *s;
     mem *m = make(p, &s);
-    ref_llc r;
+    static ref_llc r;
     memset(&r, 0, sizeof r);
-    memset(r.tag, 0xff, sizeof r.tag);
-    uint64_t x = 12345;
+    r.sets = sets;
+    r.ways = ways;
+    r.ddio = ddio;
+    ref_flush(&r);
+    uint64_t cache_bytes = (uint64_t)sets * ways * 64, x = seed, now = 0;
     for (int i = 0; i < 40000; i++) {
         x = x * 6364136223846793005ull + 1442695040888963407ull;
-        uint64_t line = (x >> 33) % (4 * REF_SETS * REF_WAYS), op = (x >> 20) % 3;
-        uint64_t addr = line * 64;
+        uint64_t addr = (x >> 24) % (4 * cache_bytes), bytes = 1 + (x >> 8) % 64;
+        unsigned op = (unsigned)((x >> 4) % 3), shape = (unsigned)(x % 16);
+        if (shape < 6)
+            bytes += 64 * (shape % 3 + 1); /* up to four lines */
+        if (shape == 15 && (x >> 60) == 0) {
+            mem_flush(m);
+            ref_flush(&r);
+            continue;
+        }
+        if (op == 2 && shape == 14 && ((x >> 58) & 15) == 0) {
+            bytes = 5 * cache_bytes + (x >> 40) % 200; /* over what a touch keeps */
+        }
+        now += 1000000;
+        uint64_t first = addr / 64, last = (addr + bytes - 1) / 64;
+        if (op == 2 && bytes > 4 * cache_bytes)
+            first = (addr + bytes - 4 * cache_bytes) / 64;
+        bool all_hit = ref_access(&r, (int)op, first, last);
         if (op == 0) {
-            mem_read(m, 0, addr, 64);
-            if (ref_find(&r, line) >= 0)
-                r.read_hits++;
-            else
-                r.read_misses++;
+            uint64_t t = mem_read(m, now, addr, bytes);
+            ck_assert_msg((t == now + 80000) == all_hit, "access %d: read of %llu bytes at %llu", i,
+                          (unsigned long long)bytes, (unsigned long long)addr);
         } else if (op == 1) {
-            mem_write(m, 0, addr, 64);
-            int w = ref_find(&r, line);
-            if (w >= 0) {
-                r.write_hits++;
-                r.dirty[ref_set(line)][w] = true;
-            } else {
-                r.write_allocs++;
-                ref_insert(&r, line, REF_DDIO, true);
-            }
+            mem_write(m, now, addr, bytes);
         } else {
-            mem_touch(m, addr, 64);
-            if (ref_find(&r, line) < 0)
-                ref_insert(&r, line, REF_WAYS, false);
+            mem_touch(m, addr, bytes);
         }
     }
     ck_assert_double_eq(stat(s, "mem.llc_read_hits"), (double)r.read_hits);
@@ -198,11 +254,30 @@ START_TEST(test_llc_matches_reference_under_churn)
     ck_assert_double_eq(stat(s, "mem.llc_write_hits"), (double)r.write_hits);
     ck_assert_double_eq(stat(s, "mem.llc_write_allocs"), (double)r.write_allocs);
     ck_assert_double_eq(stat(s, "mem.llc_writebacks"), (double)r.writebacks);
-    ck_assert_uint_gt(r.writebacks, 1000); /* it did churn */
-    ck_assert_uint_gt(r.read_hits, 1000);
+    ck_assert_double_eq(stat(s, "mem.dram_bytes"), (double)r.dram_bytes);
+    ck_assert_uint_gt(r.read_hits, 1000); /* it did churn */
+    if (ddio)
+        ck_assert_uint_gt(r.writebacks, 1000);
     mem_destroy(m);
     sim_stats_destroy(s);
     sim_params_destroy(p);
+}
+
+START_TEST(test_llc_matches_reference_under_churn)
+{
+    churn_against_reference(8, 4, 2, 12345);
+}
+END_TEST
+
+/* Geometries that take the other paths: device writes that may take every way, none,
+ * one way, and a set with the most ways. */
+START_TEST(test_llc_matches_reference_other_geometries)
+{
+    churn_against_reference(8, 4, 4, 1);
+    churn_against_reference(8, 4, 0, 2);
+    churn_against_reference(16, 1, 1, 3);
+    churn_against_reference(3, 20, 2, 4);
+    churn_against_reference(2, 64, 3, 5);
 }
 END_TEST
 
@@ -230,6 +305,7 @@ int main(void)
     tcase_add_test(tc, test_dram_bandwidth);
     tcase_add_test(tc, test_bad_geometry_refused);
     tcase_add_test(tc, test_llc_matches_reference_under_churn);
+    tcase_add_test(tc, test_llc_matches_reference_other_geometries);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -8,8 +8,6 @@
 #include "sim/kernel.h"
 #include "sim/resv.h"
 
-#define NO_TAG UINT64_MAX
-
 /* The mem.* parameters. */
 typedef struct mem_cfg {
     uint64_t llc_bytes;
@@ -40,12 +38,37 @@ static const sim_param_def mem_params[] = {
      "Bandwidth of one DRAM channel", SIM_AT(mem_cfg, channel_gbps)},
 };
 
+/* One LLC set's replacement state. A set's ways [0, filled) hold lines and the rest are
+ * empty: a miss takes the least recently used of ways [0, limit) with an empty way
+ * counting as least recent, and a way is never emptied but by mem_flush, so the ways
+ * fill in order and the empty ones stay a suffix. A miss in a set with an empty way it
+ * may take is then one step, and a flush only clears the sets.
+ *
+ * A miss in a full set that may take any way takes the least recently used. Comparing
+ * every way's last use at each such miss was most of its cost; instead the set's ways
+ * are sorted by last use now and then (its `order`), and these misses take them in
+ * that order, skipping the ways used since the sort: those have a later last use than
+ * every way not used since (the sort's tick lies between), so the first way not used
+ * since is the least recent. Hits still only note their tick, and a sort is needed
+ * only when every way has been taken or used. The ways are replaced in sorted order,
+ * so the next sort finds them nearly in order: one pass with few moves. */
+typedef struct llc_set {
+    uint64_t sort_tick; /* the tick at the last sort (0: none since the set filled) */
+    uint8_t filled;
+    uint8_t unsorted; /* ways of `order` not yet taken or skipped since the sort */
+} llc_set;
+
 struct mem {
-    /* LLC: sets x ways of physical ways, each with its tag and the tick of its last
-     * use (LRU). DDIO write-allocation may only replace ways [0, ddio_ways). */
+    /* LLC: sets x ways slots (slot = set x ways + way), each with its tag, the tick of
+     * its last use and whether it is dirty; a slot is only read once its set has
+     * filled it. DDIO write-allocation may only replace ways [0, ddio_ways). */
     uint64_t *tags;
     uint64_t *last_use;
     uint8_t *dirty; /* written by a device and not yet written back */
+    /* Per set, its ways by last use at its last sort, least recent first (way numbers
+     * fit the bytes: mem.llc_ways <= 64). */
+    uint8_t *order;
+    llc_set *set;
     /* Where each resident line is: an open-addressing table (linear probing) of slot + 1
      * (0: empty), at most half full, so a look-up does not search a set's ways. */
     uint32_t *index;
@@ -100,18 +123,21 @@ mem *mem_create(const sim_params *p, sim_stats *stats)
     m->ways = c.llc_ways;
     m->ddio_ways = c.ddio_ways;
     m->sets = (uint32_t)(c.llc_bytes / (m->ways * MEM_LINE_BYTES));
-    if (m->sets) {
-        size_t slots = (size_t)m->sets * m->ways;
-        m->tags = sim_xmalloc(slots * sizeof *m->tags);
-        m->last_use = sim_xcalloc(slots, sizeof *m->last_use);
-        m->dirty = sim_xcalloc(slots, 1);
-        unsigned bits = 1;
-        while (((size_t)1 << bits) < 2 * slots)
-            bits++;
-        m->index = sim_xcalloc((size_t)1 << bits, sizeof *m->index);
-        m->index_mask = ((size_t)1 << bits) - 1;
-        m->index_shift = 64 - bits;
-    }
+    size_t slots = (size_t)m->sets * m->ways;
+    /* Zeroed pages stay untouched until a set fills them. */
+    m->tags = sim_xcalloc(slots, sizeof *m->tags);
+    m->last_use = sim_xcalloc(slots, sizeof *m->last_use);
+    m->dirty = sim_xcalloc(slots, 1);
+    m->order = sim_xcalloc(slots, 1);
+    m->set = sim_xcalloc(m->sets, sizeof *m->set);
+    /* Without a cache the index is two empty entries: every look-up misses, with no
+     * test for a cache on each line. */
+    unsigned bits = 1;
+    while (((size_t)1 << bits) < 2 * slots)
+        bits++;
+    m->index = sim_xcalloc((size_t)1 << bits, sizeof *m->index);
+    m->index_mask = ((size_t)1 << bits) - 1;
+    m->index_shift = 64 - bits;
     mem_flush(m);
     m->llc_latency_ps = c.llc_latency_ps;
     m->dram_latency_ps = c.read_latency_ps;
@@ -139,6 +165,8 @@ void mem_destroy(mem *m)
     free(m->tags);
     free(m->last_use);
     free(m->dirty);
+    free(m->order);
+    free(m->set);
     free(m->index);
     free(m->chan);
     free(m);
@@ -146,37 +174,40 @@ void mem_destroy(mem *m)
 
 void mem_flush(mem *m)
 {
-    for (size_t i = 0; i < (size_t)m->sets * m->ways; i++) {
-        m->tags[i] = NO_TAG;
-        m->last_use[i] = 0;
-        m->dirty[i] = 0;
-    }
-    if (m->index_used) /* a new index is zero already: its pages stay untouched */
+    if (m->index_used) { /* new arrays are zero already: their pages stay untouched */
+        memset(m->set, 0, m->sets * sizeof *m->set);
         memset(m->index, 0, (m->index_mask + 1) * sizeof *m->index);
+    }
     m->index_used = false;
 }
 
 static uint64_t dram_transfer(mem *m, uint64_t now_ps, uint64_t line);
 
-/* Lines are spread over sets by a multiplicative hash, like the sliced LLCs whose set
- * counts are not powers of two. Returns the index of the set's first way. */
-static size_t set_of(const mem *m, uint64_t line)
+#define NO_WAY SIZE_MAX
+
+/* A line's hash, which spreads lines over both the sets and the index. */
+static uint64_t line_hash(uint64_t line)
 {
-    uint64_t h = line * 0x9e3779b97f4a7c15ull;
-    /* Multiply-high maps the hash onto [0, sets) without a division. */
-    return (size_t)(((unsigned __int128)h * m->sets) >> 64) * m->ways;
+    return line * 0x9e3779b97f4a7c15ull;
 }
 
-#define NO_WAY SIZE_MAX
+/* Lines are spread over sets by a multiplicative hash, like the sliced LLCs whose set
+ * counts are not powers of two. */
+static uint32_t set_of(const mem *m, uint64_t line)
+{
+    /* Multiply-high maps the hash onto [0, sets) without a division. */
+    return (uint32_t)(((unsigned __int128)line_hash(line) * m->sets) >> 64);
+}
 
 /* ---- the index of resident lines ---- */
 
 static size_t index_home(const mem *m, uint64_t line)
 {
-    return (size_t)((line * 0x9e3779b97f4a7c15ull) >> m->index_shift);
+    return (size_t)(line_hash(line) >> m->index_shift);
 }
 
-/* The index position of `line`, or of the empty entry that ends its probe. */
+/* The index position of `line`, or of the empty entry that ends its probe (where it
+ * would be added). */
 static size_t index_probe(const mem *m, uint64_t line)
 {
     size_t i = index_home(m, line);
@@ -185,18 +216,16 @@ static size_t index_probe(const mem *m, uint64_t line)
     return i;
 }
 
-static void index_add(mem *m, uint64_t line, size_t slot)
+/* Removes the entry of `slot`, which holds `line`, shifting later entries of its
+ * cluster back so every probe still finds its line (linear probing's deletion without
+ * tombstones). The probe compares entries, not their slots' tags. Returns the one entry
+ * it emptied: every other empty entry was empty before. */
+static size_t index_remove(mem *m, uint64_t line, size_t slot)
 {
-    m->index[index_probe(m, line)] = (uint32_t)(slot + 1);
-    m->index_used = true;
-}
-
-/* Removes `line` (resident), shifting later entries of its cluster back so every probe
- * still finds its line (linear probing's deletion without tombstones). */
-static void index_remove(mem *m, uint64_t line)
-{
-    size_t i = index_probe(m, line), j = i;
-    for (;;) {
+    size_t i = index_home(m, line), j;
+    while (m->index[i] != slot + 1)
+        i = (i + 1) & m->index_mask;
+    for (j = i;;) {
         j = (j + 1) & m->index_mask;
         if (!m->index[j])
             break;
@@ -209,42 +238,123 @@ static void index_remove(mem *m, uint64_t line)
         }
     }
     m->index[i] = 0;
+    return i;
 }
 
-/* The slot holding `line` (marked most recently used), or NO_WAY on a miss. */
-static size_t llc_find(mem *m, uint64_t line)
+/* Adds `line` in `slot`, at where its probe ended before the removal that emptied
+ * `hole` (`at` is still empty: a removal only shifts entries into the holes it makes).
+ * The probe now ends at the hole if it comes first, so no second probe is needed. */
+static void index_add_after(mem *m, uint64_t line, size_t slot, size_t at, size_t hole)
 {
-    if (!m->sets)
-        return NO_WAY;
-    uint32_t e = m->index[index_probe(m, line)];
+    size_t home = index_home(m, line);
+    if (((hole - home) & m->index_mask) < ((at - home) & m->index_mask))
+        at = hole;
+    m->index[at] = (uint32_t)(slot + 1);
+}
+
+/* ---- the cache ---- */
+
+/* The slot holding `line` (marked most recently used), or NO_WAY on a miss; *at is
+ * where the index would take the line, for llc_insert. */
+static inline size_t llc_find(mem *m, uint64_t line, size_t *at)
+{
+    size_t i = index_probe(m, line);
+    *at = i;
+    uint32_t e = m->index[i];
     if (!e)
         return NO_WAY;
     m->last_use[e - 1] = ++m->tick;
     return e - 1;
 }
 
-/* Puts a missing line in the least recently used of ways [0, limit) of its set (an
- * empty way counts as least recent). A dirty victim is written back: it occupies a
- * DRAM channel from now_ps, which delays later misses but not this access. */
-static void llc_insert(mem *m, uint64_t now_ps, uint64_t line, uint32_t limit, bool dirty)
+/* Sorts the ways of full set si by last use (an insertion sort from the last order,
+ * which is nearly sorted: see llc_set) and returns the least recent, taken. */
+static uint32_t llc_sort(mem *m, uint32_t si)
 {
-    if (!m->sets || limit == 0)
-        return;
-    size_t base = set_of(m, line);
-    uint32_t victim = 0;
-    for (uint32_t w = 1; w < limit; w++)
-        if (m->last_use[base + w] < m->last_use[base + victim])
-            victim = w;
-    if (m->dirty[base + victim]) {
-        m->writebacks++;
-        dram_transfer(m, now_ps, m->tags[base + victim]);
+    llc_set *s = &m->set[si];
+    size_t base = (size_t)si * m->ways;
+    const uint64_t *use = m->last_use + base;
+    uint8_t *order = m->order + base;
+    if (s->sort_tick == 0) /* the set's first sort: from the order it filled in */
+        for (uint32_t w = 0; w < m->ways; w++)
+            order[w] = (uint8_t)w;
+    uint64_t latest = use[order[0]];
+    for (uint32_t i = 1; i < m->ways; i++) {
+        uint8_t w = order[i];
+        uint64_t u = use[w];
+        if (u > latest) {
+            latest = u; /* in order: the common case */
+            continue;
+        }
+        uint32_t j = i;
+        for (; j > 0 && use[order[j - 1]] > u; j--)
+            order[j] = order[j - 1];
+        order[j] = w;
     }
-    if (m->tags[base + victim] != NO_TAG)
-        index_remove(m, m->tags[base + victim]);
-    m->tags[base + victim] = line;
-    index_add(m, line, base + victim);
-    m->last_use[base + victim] = ++m->tick;
-    m->dirty[base + victim] = dirty;
+    s->sort_tick = m->tick;
+    s->unsorted = (uint8_t)(m->ways - 1);
+    return order[0];
+}
+
+/* The least recently used way of full set si. */
+static uint32_t llc_oldest(mem *m, uint32_t si)
+{
+    llc_set *s = &m->set[si];
+    size_t base = (size_t)si * m->ways;
+    while (s->unsorted) {
+        uint32_t w = m->order[base + m->ways - s->unsorted--];
+        if (m->last_use[base + w] <= s->sort_tick)
+            return w; /* not used since the sort */
+    }
+    return llc_sort(m, si);
+}
+
+/* Puts a missing line in the least recently used of ways [0, limit) of set si, all of
+ * them filled (limit > 0), `at` from the llc_find that missed. A dirty victim is
+ * written back: it occupies a DRAM channel from now_ps, which delays later misses but
+ * not this access. */
+static void llc_replace(mem *m, uint64_t now_ps, uint64_t line, size_t at, uint32_t limit,
+                        bool dirty, uint32_t si)
+{
+    size_t base = (size_t)si * m->ways;
+    uint32_t victim;
+    if (limit == m->ways) {
+        victim = llc_oldest(m, si);
+    } else {
+        victim = 0; /* ticks differ: no empty way among them */
+        for (uint32_t w = 1; w < limit; w++)
+            if (m->last_use[base + w] < m->last_use[base + victim])
+                victim = w;
+    }
+    size_t slot = base + victim;
+    if (m->dirty[slot]) {
+        m->writebacks++;
+        dram_transfer(m, now_ps, m->tags[slot]);
+    }
+    index_add_after(m, line, slot, at, index_remove(m, m->tags[slot], slot));
+    m->tags[slot] = line;
+    m->last_use[slot] = ++m->tick;
+    m->dirty[slot] = dirty;
+}
+
+/* Puts a missing line in the least recently used of ways [0, limit) of its set (an
+ * empty way counts as least recent; limit > 0), `at` from the llc_find that missed. */
+static inline void llc_insert(mem *m, uint64_t now_ps, uint64_t line, size_t at, uint32_t limit,
+                              bool dirty)
+{
+    uint32_t si = set_of(m, line);
+    llc_set *s = &m->set[si];
+    if (s->filled >= limit) {
+        llc_replace(m, now_ps, line, at, limit, dirty, si);
+        return;
+    }
+    /* The empty ways are the least recent, the first one first. */
+    size_t slot = (size_t)si * m->ways + s->filled++;
+    m->index[at] = (uint32_t)(slot + 1);
+    m->index_used = true;
+    m->tags[slot] = line;
+    m->last_use[slot] = ++m->tick;
+    m->dirty[slot] = dirty;
 }
 
 /* One line through its channel: returns when the transfer ends. */
@@ -276,7 +386,8 @@ uint64_t mem_read(mem *m, uint64_t now_ps, uint64_t addr, uint64_t bytes)
         return now_ps + m->llc_latency_ps;
     for (uint64_t line = addr / MEM_LINE_BYTES; line <= last_line(addr, bytes); line++) {
         uint64_t t;
-        if (llc_find(m, line) != NO_WAY) {
+        size_t at;
+        if (llc_find(m, line, &at) != NO_WAY) {
             m->llc_read_hits++;
             t = now_ps + m->llc_latency_ps;
         } else {
@@ -295,13 +406,13 @@ uint64_t mem_write(mem *m, uint64_t now_ps, uint64_t addr, uint64_t bytes)
     if (bytes == 0)
         return done;
     for (uint64_t line = addr / MEM_LINE_BYTES; line <= last_line(addr, bytes); line++) {
-        size_t slot = llc_find(m, line);
+        size_t at, slot = llc_find(m, line, &at);
         if (slot != NO_WAY) {
             m->llc_write_hits++;
             m->dirty[slot] = 1;
         } else if (m->sets && m->ddio_ways) {
             m->llc_write_allocs++;
-            llc_insert(m, now_ps, line, m->ddio_ways, true);
+            llc_insert(m, now_ps, line, at, m->ddio_ways, true);
         } else {
             uint64_t t = dram_transfer(m, now_ps, line);
             if (t > done)
@@ -323,7 +434,9 @@ void mem_touch(mem *m, uint64_t addr, uint64_t bytes)
         addr += bytes - keep;
         bytes = keep;
     }
-    for (uint64_t line = addr / MEM_LINE_BYTES; line <= last_line(addr, bytes); line++)
-        if (llc_find(m, line) == NO_WAY)
-            llc_insert(m, 0, line, m->ways, false);
+    for (uint64_t line = addr / MEM_LINE_BYTES; line <= last_line(addr, bytes); line++) {
+        size_t at;
+        if (llc_find(m, line, &at) == NO_WAY)
+            llc_insert(m, 0, line, at, m->ways, false);
+    }
 }
