@@ -1,6 +1,7 @@
 #include "host/noise.h"
 
 #include <assert.h>
+#include <stdbool.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,25 +51,43 @@ static const sim_param_def noise_params[] = {
 #define COST_LEVEL_BITS 12
 #define COST_LEVELS (1u << COST_LEVEL_BITS)
 
-/* The standard normal's p-quantile, by bisection on erfc (C has no inverse). */
-static double normal_quantile(double p)
+/* The standard normal's distribution function. */
+static double normal_cdf(double x) { return 0.5 * erfc(-x / M_SQRT2); }
+
+/* The standard normal's p-quantile (C has no inverse of erfc): bisection for a start,
+ * with no guess to go on; else Newton's steps from `guess` (the previous level's
+ * quantile, close by) until a step no longer moves it. The levels then cost a few
+ * steps each instead of a bisection's eighty. */
+static double normal_quantile(double p, const double *guess)
 {
-    double lo = -10.0, hi = 10.0;
-    for (int i = 0; i < 80; i++) {
-        double mid = 0.5 * (lo + hi);
-        if (0.5 * erfc(-mid / M_SQRT2) < p)
-            lo = mid;
-        else
-            hi = mid;
+    if (!guess) {
+        double lo = -10.0, hi = 10.0;
+        for (int i = 0; i < 80; i++) {
+            double mid = 0.5 * (lo + hi);
+            if (normal_cdf(mid) < p)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        return 0.5 * (lo + hi);
     }
-    return 0.5 * (lo + hi);
+    double x = *guess;
+    for (int i = 0; i < 50; i++) {
+        double next = x - (normal_cdf(x) - p) * sqrt(2.0 * M_PI) * exp(0.5 * x * x);
+        bool done = fabs(next - x) < 1e-15 * fmax(1.0, fabs(x));
+        x = next;
+        if (done)
+            break;
+    }
+    return x;
 }
 
 static void cost_table_fill(uint32_t *table, double sigma)
 {
-    double f[COST_LEVELS], sum = 0;
+    double f[COST_LEVELS], sum = 0, z = 0;
     for (unsigned i = 0; i < COST_LEVELS; i++) {
-        f[i] = exp(sigma * normal_quantile((i + 0.5) / COST_LEVELS));
+        z = normal_quantile((i + 0.5) / COST_LEVELS, i ? &z : NULL);
+        f[i] = exp(sigma * z);
         sum += f[i];
     }
     for (unsigned i = 0; i < COST_LEVELS; i++)
