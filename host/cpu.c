@@ -161,7 +161,8 @@ uint64_t cpu_cycles_to_ps(const cpu *c, uint64_t cycles)
     return (uint64_t)((double)cycles * c->ps_per_cycle + 0.5);
 }
 
-static inline uint64_t book(cpu *c, unsigned core_id, uint64_t t_ps, uint64_t cycles, cpu_who who)
+static inline uint64_t book(cpu *c, unsigned core_id, uint64_t t_ps, uint64_t cycles,
+                            cpu_who who)
 {
     core *k = &c->cores[core_id];
     uint64_t d = cpu_cycles_to_ps(c, cycles);
@@ -173,7 +174,8 @@ static inline uint64_t book(cpu *c, unsigned core_id, uint64_t t_ps, uint64_t cy
     return start + d;
 }
 
-static inline uint64_t book_urgent(cpu *c, unsigned core_id, uint64_t t_ps, uint64_t cycles, cpu_who who)
+static inline uint64_t book_urgent(cpu *c, unsigned core_id, uint64_t t_ps, uint64_t cycles,
+                                   cpu_who who)
 {
     core *k = &c->cores[core_id];
     uint64_t d = cpu_cycles_to_ps(c, cycles);
@@ -189,6 +191,7 @@ static inline uint64_t book_urgent(cpu *c, unsigned core_id, uint64_t t_ps, uint
     return start + d;
 }
 
+/* The cycles a piece of work takes this time (cpu_set_cost_factor). */
 static inline uint64_t vary(cpu *c, unsigned core_id, uint64_t cycles)
 {
     if (!c->factor || !cycles)
