@@ -198,13 +198,12 @@ bool halt_polls(const halt *h, unsigned core, uint64_t t_ps)
     const halt_core *s = &h->core[core];
     if (s->kind != KIND_VCPU)
         return false;
-    uint64_t start; /* KVM's halt began */
-    if (s->halted && !s->in_guest) {
-        start = s->start_ps;
-    } else {
+    if (halt_guest_polls(h, core, t_ps))
+        return true;
+    uint64_t start = s->start_ps; /* KVM's halt began */
+    if (!s->halted || s->in_guest) {
+        /* Not booked yet: after the guest's window (if it polls) and the HLT exit. */
         uint64_t idle = s->halted ? s->idle_ps : cpu_busy_until_ps(h->cpu, core);
-        if (guest_polls_at(h, s, idle, t_ps) && s->gpoll_ps > 0)
-            return true;
         start = (h->cfg.guest_poll ? idle + s->gpoll_ps : idle) +
                 cpu_cycles_to_ps(h->cpu, hv_exit_cycles(h->hv, HV_EXIT_HLT));
     }
