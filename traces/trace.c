@@ -12,6 +12,7 @@
 #include <zlib.h>
 
 #include "sim/files.h"
+#include "sim/le.h"
 #include "sim/text.h"
 
 /* The on-disk layout is the in-memory one on a little-endian host; the offsets are the
@@ -71,20 +72,6 @@ static void swap_rec(trace_rec *r)
     r->rid = __builtin_bswap16(r->rid);
     r->domain = __builtin_bswap16(r->domain);
     r->reserved = __builtin_bswap16(r->reserved);
-}
-
-static void put_le(uint8_t *p, uint64_t v, unsigned bytes)
-{
-    for (unsigned i = 0; i < bytes; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_le(const uint8_t *p, unsigned bytes)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < bytes; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return v;
 }
 
 /* ---- checks ------------------------------------------------------------------------ */
@@ -380,11 +367,11 @@ static int read_header(trace_reader *r, sim_err *e)
     if (got < sizeof h)
         return fail_header(r, e, "truncated header (%s of 24 bytes)",
                            got < TRACE_MAGIC_BYTES ? "fewer than 8" : "fewer");
-    r->version = (unsigned)get_le(h + 8, 2);
-    unsigned rec_bytes = (unsigned)get_le(h + 10, 2);
-    r->flags = (uint32_t)get_le(h + 12, 4);
-    uint32_t creator_bytes = (uint32_t)get_le(h + 16, 4);
-    uint32_t params_bytes = (uint32_t)get_le(h + 20, 4);
+    r->version = (unsigned)sim_le_get(h + 8, 2);
+    unsigned rec_bytes = (unsigned)sim_le_get(h + 10, 2);
+    r->flags = (uint32_t)sim_le_get(h + 12, 4);
+    uint32_t creator_bytes = (uint32_t)sim_le_get(h + 16, 4);
+    uint32_t params_bytes = (uint32_t)sim_le_get(h + 20, 4);
     char num[64];
     if (r->version == 0)
         return fail_header(r, e, "format version 0 does not exist%s", "");
@@ -669,11 +656,11 @@ trace_writer *trace_writer_open(const char *path, uint32_t flags, const char *cr
     gzbuffer(w->gz, GZ_IO_BYTES);
     uint8_t h[sizeof(trace_disk_header)];
     memcpy(h, TRACE_MAGIC, TRACE_MAGIC_BYTES);
-    put_le(h + 8, TRACE_VERSION, 2);
-    put_le(h + 10, TRACE_REC_BYTES, 2);
-    put_le(h + 12, flags, 4);
-    put_le(h + 16, creator_bytes, 4);
-    put_le(h + 20, params_bytes, 4);
+    sim_le_put(h + 8, TRACE_VERSION, 2);
+    sim_le_put(h + 10, TRACE_REC_BYTES, 2);
+    sim_le_put(h + 12, flags, 4);
+    sim_le_put(h + 16, creator_bytes, 4);
+    sim_le_put(h + 20, params_bytes, 4);
     if (put_bytes(w, h, sizeof h) < 0 || put_bytes(w, creator, creator_bytes) < 0 ||
         put_bytes(w, params, params_bytes) < 0) {
         *e = w->err;
