@@ -65,7 +65,8 @@ static void tag_replace_min(pcie_dma *d, uint64_t free_ps)
     h[i] = free_ps;
 }
 
-uint64_t pcie_dma_read(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint64_t len, bool *ur)
+static inline uint64_t dma_read(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint64_t len,
+                                uint8_t *buf, bool *ur)
 {
     pcie_split s;
     pcie_split_read_init(&s, addr, len, d->mrrs_bytes);
@@ -77,7 +78,10 @@ uint64_t pcie_dma_read(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint64_t len, 
         uint64_t go = first_free > t_ps ? first_free : t_ps;
         uint64_t at_rc = pcie_link_send(d->link, PCIE_UP, go, PCIE_TLP_MRD, c.addr, c.len_bytes);
         bool blocked;
-        uint64_t back = pcie_rc_read(d->rc, at_rc, d->rid, c.addr, c.len_bytes, &blocked);
+        uint64_t back =
+            buf ? pcie_rc_read_into(d->rc, at_rc, d->rid, c.addr, c.len_bytes, buf + (c.addr - addr),
+                                    &blocked)
+                : pcie_rc_read(d->rc, at_rc, d->rid, c.addr, c.len_bytes, &blocked);
         any_ur |= blocked;
         tag_replace_min(d, back);
         if (back > done)
@@ -88,7 +92,19 @@ uint64_t pcie_dma_read(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint64_t len, 
     return done;
 }
 
-uint64_t pcie_dma_write(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint64_t len)
+uint64_t pcie_dma_read(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint64_t len, bool *ur)
+{
+    return dma_read(d, t_ps, addr, len, NULL, ur);
+}
+
+uint64_t pcie_dma_read_into(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint64_t len, void *buf,
+                            bool *ur)
+{
+    return dma_read(d, t_ps, addr, len, buf, ur);
+}
+
+static inline uint64_t dma_write(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint64_t len,
+                                 const uint8_t *buf)
 {
     pcie_split s;
     pcie_split_write_init(&s, addr, len, d->mps_bytes);
@@ -96,11 +112,24 @@ uint64_t pcie_dma_write(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint64_t len)
     uint64_t done = t_ps;
     while (pcie_split_next(&s, &c)) {
         uint64_t at_rc = pcie_link_send(d->link, PCIE_UP, t_ps, PCIE_TLP_MWR, c.addr, c.len_bytes);
-        uint64_t accepted = pcie_rc_write(d->rc, at_rc, d->rid, c.addr, c.len_bytes, 0);
+        uint64_t accepted =
+            buf ? pcie_rc_write_from(d->rc, at_rc, d->rid, c.addr, c.len_bytes, buf + (c.addr - addr))
+                : pcie_rc_write(d->rc, at_rc, d->rid, c.addr, c.len_bytes, 0);
         if (accepted > done)
             done = accepted;
     }
     return done;
+}
+
+uint64_t pcie_dma_write(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint64_t len)
+{
+    return dma_write(d, t_ps, addr, len, NULL);
+}
+
+uint64_t pcie_dma_write_from(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint64_t len,
+                             const void *buf)
+{
+    return dma_write(d, t_ps, addr, len, buf);
 }
 
 uint64_t pcie_dma_msi(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint32_t data)

@@ -24,9 +24,17 @@ void pcie_dma_destroy(pcie_dma *d);
  * if the buffer runs past 2^64 (a guest's address: no request goes beyond, as none can
  * cross that 4 KiB boundary). Writes past 2^64 likewise stop there. */
 uint64_t pcie_dma_read(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint64_t len, bool *ur);
+/* The same, and the bytes read are copied to buf (len bytes; the part of a refused
+ * request is left alone) when the root complex has host memory's contents. */
+uint64_t pcie_dma_read_into(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint64_t len, void *buf,
+                            bool *ur);
 /* Write [addr, addr+len) from the device: the time host memory has accepted the last
  * byte (writes are posted: the device itself is free once its TLPs are on the wire). */
 uint64_t pcie_dma_write(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint64_t len);
+/* The same, carrying buf's len bytes into host memory's contents (pcie_rc_write_from:
+ * they change at once, ahead of the returned time). */
+uint64_t pcie_dma_write_from(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint64_t len,
+                             const void *buf);
 /* An MSI/MSI-X: a 4-byte MWr of `data` to `addr`. Returns its arrival at the root
  * complex (after which the interrupt hook runs). */
 uint64_t pcie_dma_msi(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint32_t data);

@@ -7,6 +7,7 @@
 struct pcie_rc {
     pcie_link *link;
     mem *mem;
+    mem_phys *pm; /* contents, for requests that carry bytes; NULL: timing only */
     uint64_t latency_ps;
     pcie_translate_fn translate;
     void *translate_ctx;
@@ -71,6 +72,8 @@ void pcie_rc_set_translate(pcie_rc *rc, pcie_translate_fn fn, void *ctx)
     rc->translate_ctx = ctx;
 }
 
+void pcie_rc_set_physmem(pcie_rc *rc, mem_phys *pm) { rc->pm = pm; }
+
 void pcie_rc_set_msi(pcie_rc *rc, pcie_msi_fn fn, void *ctx)
 {
     rc->msi = fn;
@@ -123,8 +126,8 @@ static inline int translate(pcie_rc *rc, uint16_t rid, uint64_t addr, uint32_t l
     return translate_plain(rc, rid, addr, len, write, t, hpa);
 }
 
-uint64_t pcie_rc_read(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64_t addr, uint32_t len,
-                      bool *ur)
+static inline uint64_t rc_read(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64_t addr,
+                               uint32_t len, void *buf, bool *ur)
 {
     uint64_t t = t_ps + rc->latency_ps;
     uint64_t hpa;
@@ -138,6 +141,8 @@ uint64_t pcie_rc_read(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64_t addr, u
         return pcie_link_send(rc->link, PCIE_DOWN, t + rc->latency_ps, PCIE_TLP_CPL, addr, 0);
     }
     rc->read_bytes += len;
+    if (buf && rc->pm)
+        mem_phys_read(rc->pm, hpa, buf, len);
     /* Each completion leaves once its own data is ready, so memory and the link
      * overlap across the completions of one request. The translation covers the whole
      * request (it cannot cross a 4 KiB page), so host addresses stay contiguous. */
@@ -162,8 +167,20 @@ uint64_t pcie_rc_read(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64_t addr, u
     return last;
 }
 
-uint64_t pcie_rc_write(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64_t addr, uint32_t len,
-                       uint32_t msi_data)
+uint64_t pcie_rc_read(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64_t addr, uint32_t len,
+                      bool *ur)
+{
+    return rc_read(rc, t_ps, rid, addr, len, NULL, ur);
+}
+
+uint64_t pcie_rc_read_into(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64_t addr,
+                           uint32_t len, void *buf, bool *ur)
+{
+    return rc_read(rc, t_ps, rid, addr, len, buf, ur);
+}
+
+static inline uint64_t rc_write(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64_t addr,
+                                uint32_t len, uint32_t msi_data, const void *buf)
 {
     uint64_t t = t_ps + rc->latency_ps;
     uint64_t hpa;
@@ -186,12 +203,26 @@ uint64_t pcie_rc_write(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64_t addr, 
         return t;
     }
     rc->write_bytes += len;
+    if (buf && rc->pm)
+        mem_phys_write(rc->pm, hpa, buf, len);
     uint64_t done = mem_write(rc->mem, t, hpa, len);
     if (rc->bd)
         sim_breakdown_add_current(rc->bd, rc->bd_mem, t, done);
     if (done > rc->posted_done_ps)
         rc->posted_done_ps = done;
     return done;
+}
+
+uint64_t pcie_rc_write(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64_t addr, uint32_t len,
+                       uint32_t msi_data)
+{
+    return rc_write(rc, t_ps, rid, addr, len, msi_data, NULL);
+}
+
+uint64_t pcie_rc_write_from(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64_t addr,
+                            uint32_t len, const void *buf)
+{
+    return rc_write(rc, t_ps, rid, addr, len, 0, buf);
 }
 
 uint64_t pcie_rc_mmio_write(pcie_rc *rc, uint64_t t_ps, uint64_t addr, uint32_t len)

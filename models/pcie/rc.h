@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "models/mem/mem.h"
+#include "models/mem/physmem.h"
 #include "models/pcie/link.h"
 #include "sim/params.h"
 #include "sim/stats.h"
@@ -54,16 +55,30 @@ void pcie_rc_set_observer(pcie_rc *rc, pcie_rc_observe_fn fn, void *ctx);
 void pcie_rc_set_breakdown(pcie_rc *rc, sim_breakdown *bd, unsigned cat_pcie,
                            unsigned cat_iommu, unsigned cat_mem);
 
+/* Host memory's contents, for requests that carry bytes (pcie_rc_read_into,
+ * pcie_rc_write_from): a device that reads what software wrote (an NVMe submission
+ * entry, a PRP list) or writes what software reads (a completion entry). Without it
+ * those requests are timed and move no bytes. */
+void pcie_rc_set_physmem(pcie_rc *rc, mem_phys *pm);
+
 /* An MRd for [addr, addr+len) from requester rid arrived at the root port at t_ps.
  * Reads memory and sends the completions downstream. Returns the time the last
  * completion has arrived at the device; *ur is set when the request was blocked (a
  * single Cpl with UR status was returned instead of data). */
 uint64_t pcie_rc_read(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64_t addr, uint32_t len,
                       bool *ur);
+/* The same, and the bytes read are copied to buf (len bytes; left alone when blocked). */
+uint64_t pcie_rc_read_into(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64_t addr,
+                           uint32_t len, void *buf, bool *ur);
 /* An MWr arrived at t_ps. Returns the time memory accepted it (or the interrupt hook
  * was called). Blocked writes are dropped (posted: the device is not told). */
 uint64_t pcie_rc_write(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64_t addr, uint32_t len,
                        uint32_t msi_data);
+/* An MWr carrying buf's len bytes, which land in host memory's contents when allowed.
+ * The contents change at once, ahead of the returned time: a model that must not let
+ * software see them early writes them itself when that time comes. */
+uint64_t pcie_rc_write_from(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64_t addr,
+                            uint32_t len, const void *buf);
 
 /* CPU MMIO write of len bytes to a device BAR, issued at t_ps: returns its arrival at
  * the device. */
