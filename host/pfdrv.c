@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "host/pciiov.h"
 #include "models/nic/nic_regs.h"
-#include "models/pcie/sriov.h"
 #include "sim/alloc.h"
 
 /* The driver's parameters (pfdrv_params) as one call loads them. */
@@ -44,6 +44,7 @@ struct pfdrv {
     uint16_t pf_rid;
     uint64_t mmio_base, mmio_bytes; /* the window the PF's (and the VFs') BARs are in */
     uint16_t sriov; /* the capability's offset, found when binding; 0: none */
+    pci_iov iov;    /* the PCI core's view of the PF */
     pfdrv_cfg cfg;
     uint64_t vf_mac_base;
     nic_caps caps; /* what the driver knows of its hardware */
@@ -137,9 +138,9 @@ pfdrv *pfdrv_create(const sim_params *p, const pfdrv_env *env)
     sim_params_load_table(p, pfdrv_params, SIM_TABLE_LEN(pfdrv_params), &d->cfg);
     nic_mac_parse(d->cfg.vf_mac_base, &d->vf_mac_base); /* pfdrv_check refused bad ones */
     d->caps = nic_caps_of(p);
+    d->iov = (pci_iov){d->bus, d->pf_rid, d->mmio_base, d->mmio_bytes};
     /* The PCI core finds the capability when it enumerates the PF. */
-    pcie_cfg *pf = pcie_cfg_bus_lookup(d->bus, d->pf_rid);
-    d->sriov = pf ? pcie_cfg_find_ext_capability(pf, PCIE_EXT_CAP_ID_SRIOV) : 0;
+    d->sriov = pci_iov_cap(&d->iov);
     return d;
 }
 
@@ -147,65 +148,15 @@ void pfdrv_destroy(pfdrv *d) { free(d); }
 
 /* ---------------------------------------------------------------- device access */
 
-static uint32_t sriov_read(pfdrv *d, unsigned reg, unsigned size)
-{
-    return pcie_cfg_bus_read(d->bus, d->pf_rid, (uint16_t)(d->sriov + reg), size);
-}
-
-static void sriov_write(pfdrv *d, unsigned reg, unsigned size, uint32_t v)
-{
-    pcie_cfg_bus_write(d->bus, d->pf_rid, (uint16_t)(d->sriov + reg), size, v);
-}
-
 static void reg_write(pfdrv *d, uint64_t t_ps, uint32_t off, uint32_t v)
 {
     nic_mmio_write(d->nic, t_ps, nic_reg_addr(d->nic, NIC_PF, off), 4, v);
 }
 
 /* VFs enabled, as the capability says. */
-static unsigned vfs_enabled(pfdrv *d)
-{
-    if (!d->sriov || !(sriov_read(d, PCIE_SRIOV_CTRL, 2) & PCIE_SRIOV_CTRL_VF_ENABLE))
-        return 0;
-    return sriov_read(d, PCIE_SRIOV_NUM_VFS, 2);
-}
+static unsigned vfs_enabled(pfdrv *d) { return pci_iov_num_vfs(&d->iov); }
 
 /* ---------------------------------------------------------------- enabling VFs */
-
-/* Size and place every VF BAR after the PF's BARs, as the OS does before it sets VF
- * Enable: NumVFs x the per-VF size, aligned to the whole region. A sized register is
- * written with its address next, so it is not restored. */
-static int place_vf_bars(pfdrv *d, unsigned num)
-{
-    pcie_cfg *pf = pcie_cfg_bus_lookup(d->bus, d->pf_rid);
-    uint64_t top = d->mmio_base;
-    for (unsigned b = 0; b < PCIE_CFG_NUM_BARS; b++) {
-        uint64_t a = pcie_cfg_bar_address(pf, b), s = pcie_cfg_bar_size(pf, b);
-        if (a && a + s > top)
-            top = a + s;
-    }
-    for (unsigned b = 0; b < PCIE_CFG_NUM_BARS; b++) {
-        unsigned reg = PCIE_SRIOV_VF_BAR(b);
-        bool is64;
-        uint64_t per_vf = pcie_cfg_bus_size_bar(d->bus, d->pf_rid, (uint16_t)(d->sriov + reg),
-                                                b + 1 < PCIE_CFG_NUM_BARS, false, &is64);
-        if (!per_vf)
-            continue; /* not implemented */
-        uint64_t region = per_vf * num, align = per_vf;
-        while (align < region)
-            align <<= 1;
-        uint64_t addr = (top + align - 1) & ~(align - 1);
-        if (addr + region > d->mmio_base + d->mmio_bytes ||
-            (!is64 && addr + region > (1ull << 32)))
-            return -1;
-        sriov_write(d, reg, 4, (uint32_t)addr);
-        if (is64)
-            sriov_write(d, reg + 4, 4, (uint32_t)(addr >> 32));
-        top = addr + region;
-        b += is64; /* the upper half */
-    }
-    return 0;
-}
 
 /* The administrative settings the PF driver gives VF vf before its driver loads. */
 static void vf_defaults(pfdrv *d, uint64_t t, unsigned vf)
@@ -229,42 +180,23 @@ int pfdrv_enable_vfs(pfdrv *d, unsigned num_vfs)
     if (vfs_enabled(d))
         return fail(d, "PF driver: %u VFs are already enabled; disable them first",
                     vfs_enabled(d));
-    unsigned total = sriov_read(d, PCIE_SRIOV_TOTAL_VFS, 2);
+    unsigned total = pci_iov_total_vfs(&d->iov);
     if (num_vfs > total)
         return fail(d, "PF driver: cannot enable %u VFs: NumVFs above TotalVFs = %u "
                        "(nic.max_vfs)", num_vfs, total);
     sim_err e;
     if (check_pool(k, "NumVFs", num_vfs, &e) < 0)
         return fail(d, "PF driver: cannot enable %u VFs: %s", num_vfs, e.msg);
-    if (num_vfs == 0)
-        return 0;
-    if (place_vf_bars(d, num_vfs) < 0)
-        return fail(d, "PF driver: the VF BARs do not fit the NIC's MMIO window");
-    sriov_write(d, PCIE_SRIOV_NUM_VFS, 2, num_vfs);
-    uint32_t ctrl = sriov_read(d, PCIE_SRIOV_CTRL, 2);
-    sriov_write(d, PCIE_SRIOV_CTRL, 2, ctrl | PCIE_SRIOV_CTRL_VF_ENABLE | PCIE_SRIOV_CTRL_VF_MSE);
-    if (vfs_enabled(d) != num_vfs)
-        return fail(d, "PF driver: the device refused VF Enable with %u VFs (%s)", num_vfs,
-                    nic_last_error(d->nic));
-    unsigned offset = sriov_read(d, PCIE_SRIOV_FIRST_VF_OFFSET, 2);
-    unsigned stride = sriov_read(d, PCIE_SRIOV_VF_STRIDE, 2);
+    if (pci_iov_enable(&d->iov, num_vfs, &e) < 0)
+        return fail(d, "PF driver: %s%s%s%s", e.msg, *nic_last_error(d->nic) ? " (" : "",
+                    nic_last_error(d->nic), *nic_last_error(d->nic) ? ")" : "");
     uint64_t t = sim_now_ps(d->kernel);
-    for (unsigned i = 0; i < num_vfs; i++) {
+    for (unsigned i = 0; i < num_vfs; i++)
         vf_defaults(d, t, i);
-        uint16_t rid = (uint16_t)pcie_sriov_rid(d->pf_rid, offset, stride, i);
-        pcie_cfg_bus_write(d->bus, rid, PCIE_CFG_COMMAND, 2, PCIE_CMD_BUS_MASTER);
-    }
     return 0;
 }
 
-void pfdrv_disable_vfs(pfdrv *d)
-{
-    if (!d->sriov)
-        return;
-    uint32_t ctrl = sriov_read(d, PCIE_SRIOV_CTRL, 2);
-    sriov_write(d, PCIE_SRIOV_CTRL, 2,
-                ctrl & ~(uint32_t)(PCIE_SRIOV_CTRL_VF_ENABLE | PCIE_SRIOV_CTRL_VF_MSE));
-}
+void pfdrv_disable_vfs(pfdrv *d) { pci_iov_disable(&d->iov); }
 
 int pfdrv_sriov_configure(const sim_params *p, const pfdrv_env *env, unsigned num_vfs,
                           sim_err *e)
