@@ -9,6 +9,7 @@
 #include "host/iopath/path.h"
 #include "host/nicdrv.h"
 #include "host/vswitch.h"
+#include "models/flash/flash.h"
 #include "models/nic/nic.h"
 #include "models/nic/partner.h"
 #include "sim/alloc.h"
@@ -55,6 +56,7 @@ static void systems_register_params(sim_params *p)
     nic_register_params(p);
     nic_drv_register_params(p);
     nic_partner_register_params(p);
+    flash_register_params(p);
     trace_record_register_params(p);
     pcap_record_register_params(p);
     timeline_record_register_params(p);

@@ -14,7 +14,7 @@ cd "$TOP" || exit 1
 rank() {
     case "$1" in
     sim) R=0 ;;
-    models/mem) R=10 ;;
+    models/mem | models/flash) R=10 ;; # the SSD's media needs nothing of the host's memory
     models/pcie) R=11 ;;
     models/iommu | models/nic) R=12 ;;
     host) R=20 ;;
