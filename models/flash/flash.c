@@ -220,6 +220,7 @@ void flash_destroy(flash *f)
 }
 
 uint64_t flash_capacity_bytes(const flash *f) { return f->c.capacity_bytes; }
+uint64_t flash_capacity_of(const sim_params *p) { return flash_config(p).capacity_bytes; }
 
 double flash_write_amplification(const flash *f) { return f->wa; }
 

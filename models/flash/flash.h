@@ -68,6 +68,9 @@ flash *flash_create(const sim_params *p, sim_stats *st);
 void flash_destroy(flash *f);
 
 uint64_t flash_capacity_bytes(const flash *f);
+/* The user capacity as the parameters set it, before a medium exists (a controller's
+ * namespaces are slices of it). */
+uint64_t flash_capacity_of(const sim_params *p);
 /* The write amplification the garbage collection of random writes costs (1 when fresh). */
 double flash_write_amplification(const flash *f);
 
