@@ -534,7 +534,7 @@ static void fn_attach_queues(nic *n, nic_fn *f, unsigned first, unsigned nq)
     assert(f->nvec <= f->vec_cap);
     for (unsigned v = 0; v < f->nvec; v++) {
         uint32_t gen = f->vec[v].gen + 1;
-        f->vec[v] = (nic_vec){.fn = f, .idx = v, .entry_masked = true, .gen = gen};
+        f->vec[v] = (nic_vec){.fn = f, .idx = v, .msix = pcie_msix_vec_reset(), .gen = gen};
     }
     for (unsigned q = 0; q < nq; q++) {
         nic_q *tq = &f->txq[q], *rq = &f->rxq[q];

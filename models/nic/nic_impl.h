@@ -15,6 +15,7 @@
 #include "models/nic/veb.h"
 #include "models/nic/vmdq.h"
 #include "models/pcie/dma.h"
+#include "models/pcie/msix.h"
 #include "models/pcie/sriov.h"
 #include "sim/tq.h"
 
@@ -99,11 +100,8 @@ typedef struct nic_q {
 typedef struct nic_vec {
     struct nic_fn *fn;
     unsigned idx;
-    uint64_t addr; /* MSI-X table entry */
-    uint32_t data;
-    bool entry_masked; /* Vector Control Mask Bit (set at reset) */
+    pcie_msix_vec msix; /* its MSI-X table entry and pending bit */
     bool enabled;      /* EIMS bit: cleared when the vector fires (auto-mask) */
-    bool pba;          /* pending while masked */
     uint32_t pending;  /* completions since the last interrupt */
     uint64_t first_ps; /* the first of them */
     uint32_t gen;      /* invalidates armed timers */

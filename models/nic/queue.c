@@ -328,31 +328,23 @@ static void vec_fire(nic_vec *v, uint64_t t)
     v->armed = false;
     v->gen++;
     v->throttle_ps = t + v->eitr_ps; /* the interval counter restarts (EITR vectors) */
-    if (!pcie_cfg_msix_enabled(f->cfg) || pcie_cfg_msix_function_masked(f->cfg) ||
-        v->entry_masked) {
-        v->pba = true;
+    if (!pcie_msix_signal(f->cfg, &v->msix)) {
         n->msi_masked++;
         return;
     }
     /* The root complex delivers it after the posted writes before it. */
-    pcie_dma_msi(f->dma, t + n->cfg.dma_latency_ps, v->addr, v->data);
-    acct(f, PCIE_DMA_WRITE, v->addr, 4);
+    pcie_dma_msi(f->dma, t + n->cfg.dma_latency_ps, v->msix.addr, v->msix.data);
+    acct(f, PCIE_DMA_WRITE, v->msix.addr, 4);
     f->ctr->irqs++;
 }
 
 void nic_vec_msix_unmasked(nic_vec *v, uint64_t t_ps)
 {
-    if (!v->pba)
-        return;
-    v->pba = false;
     nic_fn *f = v->fn;
-    if (!pcie_cfg_msix_enabled(f->cfg) || pcie_cfg_msix_function_masked(f->cfg) ||
-        v->entry_masked) {
-        v->pba = true;
+    if (!pcie_msix_signal(f->cfg, &v->msix))
         return;
-    }
-    pcie_dma_msi(f->dma, t_ps + f->nic->cfg.dma_latency_ps, v->addr, v->data);
-    acct(f, PCIE_DMA_WRITE, v->addr, 4);
+    pcie_dma_msi(f->dma, t_ps + f->nic->cfg.dma_latency_ps, v->msix.addr, v->msix.data);
+    acct(f, PCIE_DMA_WRITE, v->msix.addr, 4);
     f->ctr->irqs++;
 }
 

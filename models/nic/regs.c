@@ -139,40 +139,24 @@ static uint64_t rd_eitr(nic_fn *f, unsigned v, uint64_t t)
 
 /* ---------------------------------------------------------------- MSI-X table (BAR3) */
 
-static void wr_msix_addr(nic_fn *f, unsigned v, uint64_t value, uint32_t len, uint64_t t)
+/* A DWORD of vector v's entry; clearing the mask of a pending vector sends it now. */
+static void msix_write(nic_fn *f, unsigned v, unsigned field, uint64_t value, uint32_t len,
+                       uint64_t t)
 {
-    (void)t;
-    nic_vec *vec = &f->vec[v];
-    if (len == 8)
-        vec->addr = value; /* one QWORD write of the whole address */
-    else
-        vec->addr = (vec->addr & ~0xffffffffull) | (value & 0xffffffffull);
+    if (pcie_msix_entry_write(&f->vec[v].msix, field, len, value))
+        nic_vec_msix_unmasked(&f->vec[v], t);
 }
 
-static void wr_msix_upper(nic_fn *f, unsigned v, uint64_t value, uint32_t len, uint64_t t)
-{
-    (void)len;
-    (void)t;
-    nic_vec *vec = &f->vec[v];
-    vec->addr = (vec->addr & 0xffffffffull) | ((value & 0xffffffffull) << 32);
-}
-
-static void wr_msix_data(nic_fn *f, unsigned v, uint64_t value, uint32_t len, uint64_t t)
-{
-    (void)len;
-    (void)t;
-    f->vec[v].data = (uint32_t)value;
-}
-
-static void wr_msix_ctrl(nic_fn *f, unsigned v, uint64_t value, uint32_t len, uint64_t t)
-{
-    (void)len;
-    nic_vec *vec = &f->vec[v];
-    bool was = vec->entry_masked;
-    vec->entry_masked = value & PCIE_MSIX_ENTRY_CTRL_MASK;
-    if (was && !vec->entry_masked)
-        nic_vec_msix_unmasked(vec, t); /* a pending message goes out now */
-}
+#define MSIX_FIELD(name, field)                                                                \
+    static void wr_msix_##name(nic_fn *f, unsigned v, uint64_t value, uint32_t len, uint64_t t) \
+    {                                                                                          \
+        msix_write(f, v, field, value, len, t);                                                \
+    }
+MSIX_FIELD(addr, PCIE_MSIX_ENTRY_MSG_ADDR)
+MSIX_FIELD(upper, PCIE_MSIX_ENTRY_MSG_UPPER_ADDR)
+MSIX_FIELD(data, PCIE_MSIX_ENTRY_MSG_DATA)
+MSIX_FIELD(ctrl, PCIE_MSIX_ENTRY_VECTOR_CTRL)
+#undef MSIX_FIELD
 
 /* ---------------------------------------------------------------- VF administration */
 
