@@ -10,6 +10,7 @@
 #include "host/nicdrv.h"
 #include "host/vswitch.h"
 #include "models/flash/flash.h"
+#include "models/nvme/nvme.h"
 #include "models/nic/nic.h"
 #include "models/nic/partner.h"
 #include "sim/alloc.h"
@@ -57,6 +58,7 @@ static void systems_register_params(sim_params *p)
     nic_drv_register_params(p);
     nic_partner_register_params(p);
     flash_register_params(p);
+    nvme_register_params(p);
     trace_record_register_params(p);
     pcap_record_register_params(p);
     timeline_record_register_params(p);

@@ -16,7 +16,7 @@ rank() {
     sim) R=0 ;;
     models/mem | models/flash) R=10 ;; # the SSD's media needs nothing of the host's memory
     models/pcie) R=11 ;;
-    models/iommu | models/nic) R=12 ;;
+    models/iommu | models/nic | models/nvme) R=12 ;;
     host) R=20 ;;
     host/iopath) R=21 ;; # the path tables and their engine use host/, not the reverse
     traces) R=30 ;;
