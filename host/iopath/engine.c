@@ -5,6 +5,7 @@
 
 #include "host/iopath/iopath.h"
 #include "host/iopath/zcopy.h"
+#include "host/irqdeliver.h"
 #include "sim/alloc.h"
 
 static uint64_t max64(uint64_t a, uint64_t b) { return a > b ? a : b; }
@@ -95,15 +96,18 @@ static uint64_t exec_steps(const exec *x, const path_stage *d, iopath_item *it, 
 
 /* ---------------------------------------------------------------- interrupts */
 
-/* Interrupt delivery to the CPU that handles a queue or stage: returns when the handler
- * may start. */
+static inline irq_env irq_env_of(const iopath *io)
+{
+    return (irq_env){io->hv, io->halt, io->cpu, io->iommu};
+}
+
+/* A virtual interrupt to the CPU that handles a stage: returns when the handler may
+ * start. */
 static uint64_t deliver_virq(iopath *io, unsigned core, uint64_t t_ps)
 {
-    bool posted = hv_posted(io->hv);
-    uint64_t t = hv_deliver_irq(io->hv, core, t_ps, posted);
+    irq_env e = irq_env_of(io);
     io->c.irqs++;
-    /* The handler's EOI: an exit unless the APIC is virtualized. */
-    return hv_eoi(io->hv, core, t, posted);
+    return irq_deliver_virq(&e, core, t_ps);
 }
 
 /* A Xen event channel's upcall: injected like a virtual interrupt, but through the
@@ -116,15 +120,11 @@ static uint64_t deliver_upcall(iopath *io, unsigned core, uint64_t t_ps)
     return hv_deliver_irq(io->hv, core, t_ps, hv_posted(io->hv));
 }
 
-/* Before a thread woken at t runs on `core`: the core's exit from its idle state, if it
- * is idle. A vCPU halted on that core polls or spins instead: its idleness so far is
- * booked first (halt_settle), and a vCPU that never halts keeps its core running. */
+/* Before a thread woken at t runs on `core` (host/irqdeliver.h). */
 static uint64_t wake_latency_ps(iopath *io, unsigned core, uint64_t t)
 {
-    if (halt_spins(io->halt, core))
-        return 0;
-    halt_settle(io->halt, core, t);
-    return cpu_wake_ps(io->cpu, core, t);
+    irq_env e = irq_env_of(io);
+    return irq_wake_latency_ps(&e, core, t);
 }
 
 void iopath_on_irq(void *ctx, const iommu_irq_outcome *o)
@@ -135,25 +135,10 @@ void iopath_on_irq(void *ctx, const iommu_irq_outcome *o)
         return;
     }
     iopath_drvq *dq = io->dq[o->index];
-    uint64_t t = o->t_ps;
-    if (o->kind == IOMMU_IRQ_POSTED) {
-        iommu_pid_drain(io->iommu, o->pd_addr); /* the running vCPU takes the request */
-        t = halt_wake(io->halt, dq->core, t, HALT_BY_PI); /* a blocked one: wake-up vector */
-    }
-    if (dq->via_hv) {
-        /* Remapped to a core the vCPU does not run on: the host takes it there and kicks
-         * the vCPU with an IPI, whose exit delivers it as a direct one would. */
-        if (o->kind == IOMMU_IRQ_REMAPPED && o->dest != dq->core)
-            t = hv_forward_irq(io->hv, o->dest, dq->irq_dest_in_vm, t);
-        t = deliver_virq(io, dq->core, t);
-    } else {
-        io->c.irqs++;
-        if (halt_idle(io->halt, dq->core, t))
-            t = halt_wake(io->halt, dq->core, t, HALT_BY_IRQ); /* a blocked thread's core */
-        else
-            t += wake_latency_ps(io, dq->core, t); /* an idle host core wakes */
-    }
-    nic_drvq_irq(dq->q, t);
+    irq_env e = irq_env_of(io);
+    irq_target tgt = {dq->core, dq->via_hv, dq->irq_dest_in_vm};
+    io->c.irqs++;
+    nic_drvq_irq(dq->q, irq_deliver(&e, &tgt, o));
 }
 
 /* ---------------------------------------------------------------- the sender's ring */
