@@ -487,14 +487,6 @@ static void paths_destroy(void *system)
     free(sys);
 }
 
-static unsigned irq_table_order(unsigned entries)
-{
-    unsigned s = 0;
-    while ((2u << s) < entries && s < 15)
-        s++;
-    return s;
-}
-
 /* Whether a VM's vCPU runs on `core`: a lane's, or the driver domain's on the host cores. */
 static bool core_runs_vcpu(const paths_sys *sys, unsigned core)
 {
@@ -650,7 +642,7 @@ static int add_queues(paths_sys *sys, sim_err *e)
     io->dq = sim_xcalloc(maxq, sizeof *io->dq);
     sys->drv_ctr = sim_xcalloc(io->vms + 1, sizeof *sys->drv_ctr);
     io->host_q = sim_xcalloc(sys->cfg.host_cores, sizeof *io->host_q);
-    if (iommu_irq_table_init(sys->pf->iommu, irq_table_order(maxq)) < 0)
+    if (iommu_irq_table_init_for(sys->pf->iommu, maxq) < 0)
         return sim_err_set(e, "paths: no interrupt remapping table for %u vectors", maxq);
     sys->n_drv_ctr = 1;
     nic_drv_register_stats(&sys->drv_ctr[0], sys->stats, NIC_PF, p,

@@ -24,6 +24,14 @@ int iommu_irq_table_init(iommu *u, unsigned s)
     return 0;
 }
 
+int iommu_irq_table_init_for(iommu *u, uint32_t entries)
+{
+    unsigned s = 0;
+    while ((2u << s) < entries && s < 15)
+        s++;
+    return iommu_irq_table_init(u, s);
+}
+
 /* The entries of the table in use: none while remapping is off (GSTS.IRES clear). */
 static uint32_t table_entries(const iommu *u) { return u->ire ? u->irt_entries : 0; }
 

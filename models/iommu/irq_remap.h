@@ -49,6 +49,8 @@ typedef void (*iommu_irq_fn)(void *ctx, const iommu_irq_outcome *o);
 
 /* Allocates a table of 2^(s+1) entries (s = 0..15, IRTA_REG.S) and turns remapping on. */
 int iommu_irq_table_init(iommu *u, unsigned s);
+/* The same with the smallest table that holds `entries` (at most 65536). */
+int iommu_irq_table_init_for(iommu *u, uint32_t entries);
 uint32_t iommu_irq_table_entries(const iommu *u);
 /* Writes an entry in remapped format: source id `sid` is verified (SVT = 01b, SQ = 0). */
 int iommu_irte_set_remapped(iommu *u, uint32_t index, uint16_t sid, uint32_t dest, uint8_t vector);
