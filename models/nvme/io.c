@@ -14,12 +14,26 @@
 static nvme_cmd *cmd_alloc(nvme *n)
 {
     nvme_cmd *cmd = n->free_cmds;
-    if (cmd)
+    if (cmd) {
         n->free_cmds = cmd->next;
-    else
+    } else {
         cmd = sim_xmalloc(sizeof *cmd);
+        cmd->page_addr = sim_xcalloc(n->max_pages, sizeof *cmd->page_addr);
+        cmd->page_len = sim_xcalloc(n->max_pages, sizeof *cmd->page_len);
+    }
+    uint64_t *pa = cmd->page_addr;
+    uint32_t *pl = cmd->page_len;
     memset(cmd, 0, sizeof *cmd);
+    cmd->page_addr = pa;
+    cmd->page_len = pl;
     return cmd;
+}
+
+void nvme_cmd_free_mem(nvme_cmd *cmd)
+{
+    free(cmd->page_addr);
+    free(cmd->page_len);
+    free(cmd);
 }
 
 static void cmd_free(nvme *n, nvme_cmd *cmd)
@@ -302,16 +316,32 @@ static uint64_t rw_exec(nvme_ctrl *c, const uint8_t *sqe, uint64_t t, nvme_cmd *
         }
         return flash_write(n->media, in, media, (uint32_t)len);
     }
-    /* Read: the media, then the data out. The entry leaves behind the data's last
-     * write (posted writes keep their order): its acceptance less a traversal. */
+    /* Read: the media now; the data goes out when it is ready (nvme_cmd_xfer). */
     uint64_t ready = flash_read(n->media, t, media, (uint32_t)len);
-    uint64_t issue = ready > t_prp ? ready : t_prp, last = issue;
-    for (unsigned k = 0; k < np; k++) {
-        uint64_t acc = pcie_dma_write(c->dma, issue, n->prp_addr[k], n->prp_len[k]);
+    memcpy(cmd->page_addr, n->prp_addr, np * sizeof *cmd->page_addr);
+    memcpy(cmd->page_len, n->prp_len, np * sizeof *cmd->page_len);
+    cmd->npages = np;
+    return ready > t_prp ? ready : t_prp;
+}
+
+/* A Read's data is ready: written to the host from now. The entry leaves behind the
+ * data's last write (posted writes keep their order): its acceptance less a traversal. */
+void nvme_cmd_xfer(nvme_cmd *cmd, uint64_t now)
+{
+    nvme_ctrl *c = cmd->ctrl;
+    nvme *n = c->nvme;
+    if (!c->present || c->gen != cmd->ctrl_gen) {
+        cmd_free(n, cmd);
+        return;
+    }
+    uint64_t last = now;
+    for (unsigned k = 0; k < cmd->npages; k++) {
+        uint64_t acc = pcie_dma_write(c->dma, now, cmd->page_addr[k], cmd->page_len[k]);
         if (acc > last)
             last = acc;
     }
-    return last > issue + n->cqe_visible_ps ? last - n->cqe_visible_ps : issue;
+    cmd->done_ps = last > now + n->cqe_visible_ps ? last - n->cqe_visible_ps : now;
+    nvme_sched(n, cmd->done_ps + n->cqe_visible_ps, NVME_ACT_DONE, cmd, 0, 0);
 }
 
 static uint64_t io_exec(nvme_ctrl *c, const uint8_t *sqe, uint64_t t, nvme_cmd *cmd)
@@ -406,6 +436,9 @@ void nvme_sq_fetch(nvme_ctrl *c, unsigned qid, uint32_t tail, uint64_t now)
         cmd->cid = (uint16_t)NVME_SQE_CID((uint32_t)sim_le_get(sqe + NVME_SQE_CDW0, 4));
         cmd->done_ps = qid == 0 ? nvme_admin_exec(c, sqe, arrived, cmd)
                                 : io_exec(c, sqe, arrived, cmd);
-        nvme_sched(n, cmd->done_ps + n->cqe_visible_ps, NVME_ACT_DONE, cmd, 0, 0);
+        if (cmd->npages) /* a Read whose data goes out when the media has it */
+            nvme_sched(n, cmd->done_ps, NVME_ACT_XFER, cmd, 0, 0);
+        else
+            nvme_sched(n, cmd->done_ps + n->cqe_visible_ps, NVME_ACT_DONE, cmd, 0, 0);
     }
 }

@@ -171,6 +171,9 @@ static void on_event(void *ctx)
                 nvme_sq_fetch(c, (unsigned)(sq - c->sq), val & 0xffffu, now);
             break;
         }
+        case NVME_ACT_XFER:
+            nvme_cmd_xfer(a.obj, now);
+            break;
         case NVME_ACT_DONE:
             nvme_cmd_done(a.obj);
             break;
@@ -523,9 +526,9 @@ nvme *nvme_create(const sim_params *p, const nvme_env *env, sim_err *e)
         nvme_ns_set_attached(n, ns, NVME_PF, true);
     /* A transfer within MDTS spans at most MDTS / 4 KiB pages, one more when it starts
      * inside a page. */
-    size_t max_pages = n->cfg.mdts_bytes / 4096u + 1;
-    n->prp_addr = sim_xcalloc(max_pages, sizeof *n->prp_addr);
-    n->prp_len = sim_xcalloc(max_pages, sizeof *n->prp_len);
+    n->max_pages = n->cfg.mdts_bytes / 4096u + 1;
+    n->prp_addr = sim_xcalloc(n->max_pages, sizeof *n->prp_addr);
+    n->prp_len = sim_xcalloc(n->max_pages, sizeof *n->prp_len);
     n->media = flash_create(p, n->stats);
     n->ev = sim_event_create(n->kernel, "nvme", on_event, n);
     n->acts = sim_tq_create();
@@ -549,13 +552,13 @@ void nvme_destroy(nvme *n)
     pcie_cfg_destroy(pf->cfg);
     for (size_t i = 0; i < sim_tq_len(n->acts); i++) {
         sim_tq_item a = sim_tq_item_at(n->acts, i);
-        if (NVME_ACT_KIND(a.tag) == NVME_ACT_DONE)
-            free(a.obj);
+        if (NVME_ACT_KIND(a.tag) == NVME_ACT_DONE || NVME_ACT_KIND(a.tag) == NVME_ACT_XFER)
+            nvme_cmd_free_mem(a.obj);
     }
     while (n->free_cmds) {
         nvme_cmd *c = n->free_cmds;
         n->free_cmds = c->next;
-        free(c);
+        nvme_cmd_free_mem(c);
     }
     for (unsigned f = 0; f <= n->cfg.max_vfs; f++) {
         free(n->ctrl[f].msix);

@@ -21,6 +21,7 @@
 /* The model-owned queue of timed actions behind the drive's one kernel event. */
 enum nvme_act_kind {
     NVME_ACT_SQ_DB = 1, /* a submission doorbell arrives: fetch up to its tail */
+    NVME_ACT_XFER,      /* a Read's data is ready in the controller: write it to the host */
     NVME_ACT_DONE,      /* a command completes: post its entry */
     NVME_ACT_COALESCE,  /* a vector's aggregation time expires */
 };
@@ -76,6 +77,12 @@ typedef struct nvme_cmd {
     uint32_t bytes;       /* data moved */
     uint32_t ctrl_gen, cq_gen;
     uint64_t done_ps;     /* when the controller may post its entry */
+    /* A Read's data pages, written to the host when the media has the data (they are
+     * booked then, not at the fetch, so that the link serves transfers in the order
+     * their data is ready). */
+    uint64_t *page_addr;
+    uint32_t *page_len;
+    unsigned npages;
     struct nvme_cmd *next; /* a CQ's wait list, or the free list */
 } nvme_cmd;
 
@@ -145,6 +152,7 @@ struct nvme {
     uint32_t sqe_cap;
     uint64_t *prp_addr;       /* the pages of the command at hand */
     uint32_t *prp_len;
+    size_t max_pages;         /* of one transfer within MDTS */
     uint64_t errors;          /* SR-IOV capability refusals */
     uint64_t bad_mmio;        /* accesses no function claims */
     char last_error[160];
@@ -174,6 +182,8 @@ void nvme_sq_doorbell(nvme_ctrl *c, unsigned qid, uint32_t tail, uint64_t t_ps);
 void nvme_cq_doorbell(nvme_ctrl *c, unsigned qid, uint32_t head, uint64_t t_ps);
 void nvme_sq_fetch(nvme_ctrl *c, unsigned qid, uint32_t tail, uint64_t now);
 void nvme_cmd_done(nvme_cmd *cmd);
+void nvme_cmd_xfer(nvme_cmd *cmd, uint64_t now);
+void nvme_cmd_free_mem(nvme_cmd *cmd); /* at destroy: the command and its page arrays */
 void nvme_vec_timer(nvme_ctrl *c, unsigned v, uint64_t now);
 void nvme_vec_unmasked(nvme_ctrl *c, unsigned v, uint64_t t_ps);
 void nvme_queues_drop(nvme_ctrl *c);
