@@ -32,8 +32,9 @@
  * entries and PRP lists with DMA that carries their contents, and writes completion
  * entries the same way, with the phase tag the host polls. A submission queue tail
  * doorbell makes the controller fetch the new entries (one DMA read, two when they wrap)
- * at the doorbell's arrival. Read: the media read (flash_read), then the data written
- * to the PRP pages (MPS-sized posted writes), then the completion. Write: the data read
+ * at the doorbell's arrival. Read: the media read (flash_read), then, when the media
+ * has the data, the data written to the PRP pages (MPS-sized posted writes), then the
+ * completion. Write: the data read
  * from the PRP pages (MRRS-sized reads), the media write (flash_write: the write buffer
  * or the program), then the completion. Flush: flash_flush. A PRP list is read when the
  * data spans more than two pages. A completion entry is posted in the order commands
@@ -50,8 +51,10 @@
  * message pending (models/pcie/msix.h).
  *
  * Timing is by reservation: kernel events only where the controller must act later
- * (a submission doorbell's arrival, a command's completion, a coalescing timer), in
- * one model-owned queue behind one kernel event. Admin commands take their DMA and no
+ * (a submission doorbell's arrival, a Read's data ready in the controller, a command's
+ * completion, a coalescing timer), in one model-owned queue behind one kernel event. A
+ * Read's data transfer is booked when its data is ready, not at the fetch: booked far
+ * ahead, transfers would take the link in fetch order and leave it idle between them. Admin commands take their DMA and no
  * firmware time (configuration happens before a measurement window); I/O commands
  * take the media's time and their DMA.
  *
