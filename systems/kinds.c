@@ -10,6 +10,7 @@
 #include "host/nicdrv.h"
 #include "host/vswitch.h"
 #include "models/flash/flash.h"
+#include "host/nvmedrv.h"
 #include "models/nvme/nvme.h"
 #include "models/nic/nic.h"
 #include "models/nic/partner.h"
@@ -21,6 +22,7 @@
 /* The first kind is the default. */
 static const sys_kind *const kinds[] = {
     &sys_kind_dma, &sys_kind_mdq, &sys_kind_nic, &sys_kind_paths, &sys_kind_trace,
+    &sys_kind_storage,
 };
 #define N_KINDS (sizeof kinds / sizeof kinds[0])
 
@@ -59,6 +61,7 @@ static void systems_register_params(sim_params *p)
     nic_partner_register_params(p);
     flash_register_params(p);
     nvme_register_params(p);
+    nvme_drv_register_params(p);
     trace_record_register_params(p);
     pcap_record_register_params(p);
     timeline_record_register_params(p);

@@ -52,6 +52,7 @@ typedef struct paths_parts {
 } paths_parts;
 paths_parts paths_parts_of(void *system);
 extern const sys_kind sys_kind_trace; /* systems/trace_replay.c */
+extern const sys_kind sys_kind_storage; /* systems/storage.c */
 
 extern const sim_model_ops systems_ops;
 

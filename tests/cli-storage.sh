@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# The storage workload from the command line: configurations the drive or the paths
+# cannot take are refused before the run (exit 2) with a message that names them; each
+# built path runs and writes the storage metrics; the shipped comparison runs whole and
+# draws its plots. Run by `make check` (IOVSIM and TOP_SRCDIR come from the test
+# environment).
+set -u
+. "$(dirname "$0")/lib.sh" cli-storage
+
+cat >"$OUT/st.ini" <<'INI'
+include = TOP/workloads/platforms/xeon-e5v4-gen3x8.ini
+include = TOP/workloads/platforms/ssd-pm1733.ini
+[workload]
+kind = storage
+[run]
+kernel = native
+warmup_us = 1000
+duration_us = 1000
+[pcie]
+lanes = 4
+[cpu]
+cores = 24
+[nvme]
+namespaces = 8
+[storage]
+iodepth = 8
+INI
+sed -i "s|TOP/|$TOP/|" "$OUT/st.ini"
+W="$OUT/st.ini"
+
+# The drive's SR-IOV resource pool: 4 VMs x (4 jobs + an admin pair) = 20 queue pairs.
+expect 0 "" "four VFs that use the whole flexible pool" -- \
+    "$IOVSIM" run "$W" --set storage.path=sriov --set storage.vms=4 --set storage.jobs=4 \
+    --set nvme.flex_queues=20 --set nvme.flex_vectors=20 --out "$OUT/pool" -q
+expect 2 "storage\.vms = 5 VFs x 5 queue pairs and vectors over-commit the drive's flexible resources \(nvme\.flex_queues = 20" \
+    "a fifth VF over-commits the pool" -- "$IOVSIM" run "$W" --set storage.path=sriov \
+    --set storage.vms=5 --set storage.jobs=4 --set nvme.flex_queues=20 --set nvme.flex_vectors=20 \
+    --out "$OUT/r" -q
+expect 2 "storage\.jobs = 9 needs 10 queue pairs and 10 vectors per VF.*nvme\.vf_max_queues = 9" \
+    "more queues than a VF may have" -- "$IOVSIM" run "$W" --set storage.path=sriov \
+    --set storage.jobs=9 --out "$OUT/r" -q
+expect 2 "storage\.vms = 9: each VM needs a namespace of its own, nvme\.namespaces = 8" \
+    "a namespace per VF" -- "$IOVSIM" run "$W" --set storage.path=sriov --set storage.vms=9 \
+    --out "$OUT/r" -q
+expect 2 "storage\.path = paravirt is not built yet" "a path not built yet" -- \
+    "$IOVSIM" run "$W" --set storage.path=paravirt --out "$OUT/r" -q
+expect 2 "passthrough assigns the whole drive to one VM: storage\.vms = 2" \
+    "passthrough with two VMs" -- "$IOVSIM" run "$W" --set storage.path=passthrough \
+    --set storage.vms=2 --out "$OUT/r" -q
+expect 2 "storage\.iodepth = 1024: a queue of 1024 entries takes at most 1023" "iodepth above the queue" -- \
+    "$IOVSIM" run "$W" --set storage.iodepth=1024 --out "$OUT/r" -q
+expect 2 "storage\.bs_bytes = 1000: a multiple of nvme\.lba_bytes = 512" "a block size off the LBA" -- \
+    "$IOVSIM" run "$W" --set storage.bs_bytes=1000 --out "$OUT/r" -q
+expect 2 "need 26 cores; cpu\.cores = 24" "more jobs than cores" -- \
+    "$IOVSIM" run "$W" --set storage.path=sriov --set storage.vms=8 --set storage.jobs=3 --out "$OUT/r" -q
+[ ! -e "$OUT/r" ] && ok "refused runs create no results folder" || bad "refused runs create no results folder"
+
+# Each built path runs, completes I/O with no error, and writes the metrics.
+for path in native passthrough sriov; do
+    expect 0 "" "a small $path run" -- "$IOVSIM" run "$W" --set storage.path=$path --out "$OUT/$path" -q
+    csv="$OUT/$path/results.csv"
+    stats="$OUT/$path/points/0000/stats.txt"
+    iops=$(awk -F, 'NR==1{for(i=1;i<=NF;i++) if($i=="iops") c=i} NR==2{print $c}' "$csv" 2>/dev/null)
+    if head -n 1 "$csv" | grep -q 'iops.*mbps.*latency_ns_p50.*guest_cycles_per_io.*exits_per_sec.*media_util' &&
+        awk -v v="${iops:-0}" 'BEGIN{exit !(v > 1000)}' &&
+        grep -q '^storage\.errors  *0 ' "$stats"; then
+        ok "$path: results.csv has the storage metrics, I/O ran ($iops IOPS), no error"
+    else
+        bad "$path: metrics, I/O or errors ($iops IOPS)"; head -n 2 "$csv" 2>/dev/null
+        grep '^storage\.errors' "$stats" 2>/dev/null
+    fi
+done
+# A VM's I/O costs exits (its interrupts, its halts); bare metal's none.
+ex() { awk -F, 'NR==1{for(i=1;i<=NF;i++) if($i=="exits_per_sec") c=i} NR==2{print $c}' "$OUT/$1/results.csv"; }
+if awk -v n="$(ex native)" -v s="$(ex sriov)" 'BEGIN{exit !(n == 0 && s > 0)}'; then
+    ok "exits: none on bare metal, some under sriov"
+else
+    bad "exits: native $(ex native), sriov $(ex sriov)"
+fi
+
+# The shipped comparison runs whole and draws its plots.
+expect 0 "" "workloads/compare-storage.ini runs" -- "$IOVSIM" run "$TOP/workloads/compare-storage.ini" \
+    --set run.kernel=native --out "$OUT/cmp" -q -j 2
+if command -v gnuplot >/dev/null 2>&1; then
+    n=$(ls "$OUT/cmp/plots/"*.png 2>/dev/null | wc -l)
+    [ "$n" -ge 4 ] && ok "compare-storage draws its $n plots" || bad "compare-storage drew $n plots"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
