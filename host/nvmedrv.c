@@ -23,14 +23,14 @@ static const sim_param_def drv_params[] = {
      SIM_AT(drv_cfg, queue_entries)},
     {"nvmedrv.admin_entries", SIM_PARAM_UINT, "32", "2..4096", "entries",
      "Entries of the admin queue (Linux's NVME_AQ_DEPTH)", SIM_AT(drv_cfg, admin_entries)},
-    {"nvmedrv.submit_cycles", SIM_PARAM_UINT, "1500", "0..1e7", "cycles",
+    {"nvmedrv.submit_cycles", SIM_PARAM_UINT, "400", "0..1e7", "cycles",
      "nvme_queue_rq per request: the command, its DMA mapping and PRPs, the doorbell's "
      "preparation",
      SIM_AT(drv_cfg, submit_cycles)},
-    {"nvmedrv.irq_cycles", SIM_PARAM_UINT, "1500", "0..1e7", "cycles",
+    {"nvmedrv.irq_cycles", SIM_PARAM_UINT, "1000", "0..1e7", "cycles",
      "An NVMe interrupt's entry and exit around nvme_irq's fixed part",
      SIM_AT(drv_cfg, irq_cycles)},
-    {"nvmedrv.cqe_cycles", SIM_PARAM_UINT, "1000", "0..1e7", "cycles",
+    {"nvmedrv.cqe_cycles", SIM_PARAM_UINT, "500", "0..1e7", "cycles",
      "Per completion entry: nvme_handle_cqe, the request's unmapping, blk_mq_complete_request",
      SIM_AT(drv_cfg, cqe_cycles)},
 };
