@@ -6,8 +6,8 @@
  * its own I/O queue and vector, as Linux gives one per CPU); passthrough (the whole
  * drive assigned to one VM, whose own NVMe driver drives the PF); sriov (the host's PF
  * driver assigns each VM's secondary controller its queues and vectors with
- * Virtualization Management, brings it Online and attaches namespace i + 1 to VM i's;
- * then VF Enable, and each VM's driver drives its VF). A VM's memory is mapped in an
+ * Virtualization Management once the VFs exist, brings it Online and attaches
+ * namespace i + 1 to VM i's; then each VM's driver drives its VF). A VM's memory is mapped in an
  * IOMMU domain of its own (guest-physical = host-physical); its interrupts are remapped
  * or posted to its vCPUs (hv.irq_delivery). The emulated disk, virtio-blk and the Xen
  * driver domain are refused until they are built.
@@ -475,15 +475,11 @@ static stor_drv *add_driver(storage_sys *s, unsigned fn, unsigned vm, bool in_vm
     return sd;
 }
 
-/* The guests' drivers on their VFs, once the host's PF driver has set the secondary
- * controllers up: VF Enable, each VF in its VM's domain, each VM's driver probed. */
+/* The guests' drivers on their VFs, once the host's PF driver has brought their
+ * secondary controllers Online: each VF in its VM's domain, each VM's driver probed. */
 static int start_vfs(storage_sys *s, uint64_t t, sim_err *e)
 {
     const storage_cfg *c = &s->cfg;
-    pci_iov iov = {s->pf->bus, PLATFORM_DEVICE_RID, nvme_caps_of(s->params).mmio_base,
-                   PLATFORM_MMIO_WINDOW_BYTES};
-    if (pci_iov_enable(&iov, c->vms, e) < 0)
-        return -1;
     for (unsigned i = 0; i < c->vms; i++) {
         unsigned fn = NVME_FN_OF_VF(i);
         if (platform_assign_identity(s->pf, nvme_fn_rid(s->dev, fn), (uint16_t)(2 + i),
@@ -752,6 +748,12 @@ static int add_drivers(storage_sys *s, sim_err *e)
          * memory sits past the jobs' buffers of the host's span. */
         if (iommu_attach_passthrough(s->pf->iommu, pf_rid) < 0)
             return sim_err_set(e, "storage: the PF cannot be attached in pass-through");
+        /* The VFs first (sriov_numvfs): a secondary goes Online only once its VF exists,
+         * as QEMU's NVMe requires and its documentation's sequence does. */
+        pci_iov iov = {s->pf->bus, pf_rid, nvme_caps_of(s->params).mmio_base_addr,
+                       PLATFORM_MMIO_WINDOW_BYTES};
+        if (pci_iov_enable(&iov, c->vms, e) < 0)
+            return -1;
         stor_drv *host = &s->drv[s->ndrv++];
         *host = (stor_drv){.sys = s, .who = CPU_HOST};
         nvme_drv_env env = {.kernel = s->kernel, .dev = s->dev, .rc = s->pf->rc,
@@ -796,7 +798,7 @@ static void *storage_build(const sim_ctx *ctx, const sys_observers *obs, sim_err
     nvme_env env = {ctx->kernel, ctx->stats, s->pf->link, s->pf->rc, s->pf->bus,
                     PLATFORM_DEVICE_RID};
     s->dev = nvme_create(p, &env, e);
-    if (!s->dev || !platform_boot(s->pf, nvme_caps_of(p).mmio_base, PLATFORM_MMIO_WINDOW_BYTES, e)) {
+    if (!s->dev || !platform_boot(s->pf, nvme_caps_of(p).mmio_base_addr, PLATFORM_MMIO_WINDOW_BYTES, e)) {
         storage_destroy(s);
         return NULL;
     }

@@ -100,7 +100,7 @@ static inline void nvfx_build(nvfx *f, bool with_iommu)
     nvme_env env = {f->r.k, f->r.s, pf->link, pf->rc, pf->bus, PLATFORM_DEVICE_RID};
     f->n = nvme_create(f->r.p, &env, &e);
     ck_assert_msg(f->n, "%s", e.msg);
-    uint64_t base = nvme_caps_of(f->r.p).mmio_base;
+    uint64_t base = nvme_caps_of(f->r.p).mmio_base_addr;
     ck_assert_msg(platform_boot(pf, base, PLATFORM_MMIO_WINDOW_BYTES, &e), "%s", e.msg);
     f->iov = (pci_iov){pf->bus, PLATFORM_DEVICE_RID, base, PLATFORM_MMIO_WINDOW_BYTES};
     pcie_rc_set_observer(pf->rc, nvfx_observe, f);

@@ -302,6 +302,9 @@ START_TEST(test_sriov_pools_and_namespaces)
     nvfx_params(&f);
     nvfx_build(&f, false);
     ck_assert(nvfx_enable(&f, NVME_PF));
+    sim_err e;
+    ck_assert_msg(pci_iov_enable(&f.iov, 4, &e) == 0, "%s", e.msg);
+    ck_assert_uint_eq(nvme_num_vfs(f.n), 4);
     const unsigned VQ = NVME_VIRT_RT_VQ, VI = NVME_VIRT_RT_VI, ASSIGN = NVME_VIRT_SEC_ASSIGN;
     ck_assert_uint_eq(nvfx_virt(&f, ASSIGN, VQ, 1, 6), NVFX_SF(1, NVME_SC_INVALID_NUM_RESOURCES));
     ck_assert_uint_eq(nvfx_virt(&f, ASSIGN, VQ, 1, 5), 0);
@@ -327,9 +330,6 @@ START_TEST(test_sriov_pools_and_namespaces)
     ck_assert_uint_eq(mem_phys_read_u32(f.r.pf->pm, buf + NVME_PCC_VQRFA), 12);
     ck_assert_uint_eq(mem_phys_read_u32(f.r.pf->pm, buf + NVME_PCC_VIRFA), 6);
 
-    sim_err e;
-    ck_assert_msg(pci_iov_enable(&f.iov, 4, &e) == 0, "%s", e.msg);
-    ck_assert_uint_eq(nvme_num_vfs(f.n), 4);
     ck_assert(nvfx_enable(&f, NVME_FN_OF_VF(0)));  /* controller 1: Online */
     ck_assert(!nvfx_enable(&f, NVME_FN_OF_VF(2))); /* controller 3: Offline */
     ck_assert(nvfx_reg(&f, NVME_FN_OF_VF(2), NVME_REG_CSTS) & NVME_CSTS_CFS);
@@ -360,6 +360,124 @@ START_TEST(test_sriov_pools_and_namespaces)
         ck_assert_uint_eq(nvfx_wait(&f, vf, 1, 300).status, NVFX_SF(0, NVME_SC_INVALID_NS));
     }
     ck_assert_uint_eq(nvme_fn_get_counters(f.n, vf).reads, 1);
+    nvfx_free(&f);
+}
+END_TEST
+
+/* What a guest can write into its queues cannot hang or fool the controller: a PRP list
+ * whose chain entry points back into itself is refused; Identify's active namespace list
+ * after the last NSID is refused; Number of Queues cannot change once a queue exists. */
+START_TEST(test_hostile_commands)
+{
+    nvfx f;
+    nvfx_params(&f);
+    nvfx_build(&f, false);
+    ck_assert(nvfx_enable(&f, NVME_PF));
+    ck_assert_uint_eq(nvfx_open_queue(&f, NVME_PF, 1, 1, NVFX_ENTRIES), 0);
+    uint64_t data = nvfx_alloc(&f, NVME_PF, 4 * PAGE), list = nvfx_alloc(&f, NVME_PF, PAGE);
+    /* PRP2 at the list page's last entry, which names itself as the next list page. */
+    uint64_t last = list + PAGE - NVME_PRP_BYTES;
+    mem_phys_write_u64(f.r.pf->pm, last, last);
+    nvfx_submit(&f, NVME_PF, 1, nvfx_rw(false, 1, 0, 32, data, last));
+    ck_assert_uint_eq(nvfx_wait(&f, NVME_PF, 1, 200).status,
+                      NVFX_SF(0, NVME_SC_PRP_OFFSET_INVALID));
+    uint64_t buf = nvfx_alloc(&f, NVME_PF, PAGE);
+    ck_assert_uint_eq(nvfx_admin(&f, NVME_PF,
+                                 (nvfx_cmd){.opc = NVME_ADM_IDENTIFY, .nsid = 0xffffffffu,
+                                            .prp1 = buf, .cdw10 = NVME_CNS_ACTIVE_NS_LIST},
+                                 NULL),
+                      NVFX_SF(0, NVME_SC_INVALID_NS));
+    ck_assert_uint_eq(nvfx_admin(&f, NVME_PF,
+                                 (nvfx_cmd){.opc = NVME_ADM_SET_FEATURES,
+                                            .cdw10 = NVME_FID_NUM_QUEUES, .cdw11 = 3u << 16 | 3u},
+                                 NULL),
+                      NVFX_SF(0, NVME_SC_CMD_SEQ_ERROR));
+    nvfx_free(&f);
+}
+END_TEST
+
+/* A message held while its vector is masked goes out when it is unmasked; the admin
+ * queue's interrupts are never coalesced; deleting a submission queue drops what it has
+ * in flight (no completion after the deletion's). */
+START_TEST(test_masking_and_deletion)
+{
+    nvfx f;
+    nvfx_params(&f);
+    nvfx_build(&f, false);
+    ck_assert(nvfx_enable(&f, NVME_PF));
+    ck_assert_uint_eq(nvfx_open_queue(&f, NVME_PF, 1, 1, NVFX_ENTRIES), 0);
+    ck_assert_uint_eq(nvfx_admin(&f, NVME_PF,
+                                 (nvfx_cmd){.opc = NVME_ADM_SET_FEATURES,
+                                            .cdw10 = NVME_FID_IRQ_COALESCE,
+                                            .cdw11 = 10u << 8 | 7u},
+                                 NULL),
+                      0);
+    /* The admin queue interrupts at once whatever the coalescing. */
+    f.watching = true;
+    uint64_t buf = nvfx_alloc(&f, NVME_PF, PAGE);
+    uint16_t cid = nvfx_submit(&f, NVME_PF, 0,
+                               (nvfx_cmd){.opc = NVME_ADM_IDENTIFY, .prp1 = buf,
+                                          .cdw10 = NVME_CNS_CTRL});
+    nvfx_run_us(&f, 20);
+    ck_assert(f.nlog > 0 && f.log[f.nlog - 1].kind == PCIE_RC_MSI && f.log[f.nlog - 1].data == 0);
+    nvfx_cqe c;
+    ck_assert(nvfx_poll(&f, NVME_PF, 0, &c, true) && c.cid == cid);
+    ck_assert_uint_eq(nvfx_admin(&f, NVME_PF,
+                                 (nvfx_cmd){.opc = NVME_ADM_SET_FEATURES,
+                                            .cdw10 = NVME_FID_IRQ_COALESCE},
+                                 NULL),
+                      0);
+    /* Vector 1 masked: its message waits in the Pending Bit Array. */
+    uint64_t e1 = nvme_fn_bar(f.n, NVME_PF) + NVME_MSIX_TABLE_OFFSET + 16;
+    nvfx_mmio_write(&f, e1 + PCIE_MSIX_ENTRY_VECTOR_CTRL, 4, PCIE_MSIX_ENTRY_CTRL_MASK);
+    uint64_t data = nvfx_alloc(&f, NVME_PF, PAGE);
+    f.nlog = 0;
+    nvfx_submit(&f, NVME_PF, 1, nvfx_rw(false, 1, 0, 8, data, 0));
+    nvfx_run_us(&f, 150);
+    unsigned msis = 0;
+    for (unsigned i = 0; i < f.nlog; i++)
+        msis += f.log[i].kind == PCIE_RC_MSI;
+    ck_assert_uint_eq(msis, 0);
+    ck_assert_uint_eq(nvfx_reg(&f, NVME_PF, NVME_MSIX_PBA_OFFSET) & 2u, 2u);
+    nvfx_mmio_write(&f, e1 + PCIE_MSIX_ENTRY_VECTOR_CTRL, 4, 0);
+    nvfx_run_us(&f, 5);
+    ck_assert(f.nlog > 0 && f.log[f.nlog - 1].kind == PCIE_RC_MSI && f.log[f.nlog - 1].data == 1);
+    ck_assert(nvfx_poll(&f, NVME_PF, 1, &c, true));
+    /* A Read in flight when its queue is deleted completes no more. */
+    nvfx_submit(&f, NVME_PF, 1, nvfx_rw(false, 1, 0, 8, data, 0));
+    nvfx_run_us(&f, 5);
+    ck_assert_uint_eq(nvfx_admin(&f, NVME_PF,
+                                 (nvfx_cmd){.opc = NVME_ADM_DELETE_SQ, .cdw10 = 1}, NULL),
+                      0);
+    uint64_t cqes = nvme_fn_get_counters(f.n, NVME_PF).cqes;
+    nvfx_run_us(&f, 200);
+    ck_assert(!nvfx_poll(&f, NVME_PF, 1, &c, false));
+    ck_assert_uint_eq(nvme_fn_get_counters(f.n, NVME_PF).cqes, cqes);
+    nvfx_free(&f);
+}
+END_TEST
+
+/* The primary's reset takes its secondaries Offline and gives their resources back;
+ * a secondary's MSI-X Table Size is its VI resources. */
+START_TEST(test_primary_reset_offlines_secondaries)
+{
+    nvfx f;
+    nvfx_params(&f);
+    nvfx_build(&f, false);
+    ck_assert(nvfx_enable(&f, NVME_PF));
+    sim_err e;
+    ck_assert_msg(pci_iov_enable(&f.iov, 1, &e) == 0, "%s", e.msg);
+    ck_assert_uint_eq(nvfx_virt(&f, NVME_VIRT_SEC_ASSIGN, NVME_VIRT_RT_VQ, 1, 3), 0);
+    ck_assert_uint_eq(nvfx_virt(&f, NVME_VIRT_SEC_ASSIGN, NVME_VIRT_RT_VI, 1, 2), 0);
+    ck_assert_uint_eq(nvfx_virt(&f, NVME_VIRT_SEC_ONLINE, 0, 1, 0), 0);
+    pcie_cfg *vf = nvme_fn_cfg(f.n, NVME_FN_OF_VF(0));
+    ck_assert_uint_eq(pcie_cfg_msix_table_size(vf), 2);
+    ck_assert(nvfx_enable(&f, NVME_FN_OF_VF(0)));
+    nvfx_mmio_write(&f, nvme_fn_bar(f.n, NVME_PF) + NVME_REG_CC, 4, 0);
+    ck_assert(nvfx_reg(&f, NVME_FN_OF_VF(0), NVME_REG_CSTS) & NVME_CSTS_CFS);
+    ck_assert_uint_eq(nvme_flex_queues_assigned(f.n), 0);
+    ck_assert_uint_eq(nvme_flex_vectors_assigned(f.n), 0);
+    ck_assert_uint_eq(pcie_cfg_msix_table_size(vf), 1);
     nvfx_free(&f);
 }
 END_TEST
@@ -397,13 +515,13 @@ START_TEST(test_vf_cannot_reach_another_vm)
     ck_assert_msg(platform_assign_identity(f.r.pf, PLATFORM_DEVICE_RID, 1, nvfx_mem_base(NVME_PF),
                                            span, PAGE, &e) == 0, "%s", e.msg);
     ck_assert(nvfx_enable(&f, NVME_PF));
+    ck_assert_msg(pci_iov_enable(&f.iov, 2, &e) == 0, "%s", e.msg);
     for (unsigned c = 1; c <= 2; c++) {
         ck_assert_uint_eq(nvfx_virt(&f, NVME_VIRT_SEC_ASSIGN, NVME_VIRT_RT_VQ, c, 2), 0);
         ck_assert_uint_eq(nvfx_virt(&f, NVME_VIRT_SEC_ASSIGN, NVME_VIRT_RT_VI, c, 2), 0);
         ck_assert_uint_eq(nvfx_virt(&f, NVME_VIRT_SEC_ONLINE, 0, c, 0), 0);
         ck_assert_uint_eq(nvfx_attach(&f, 1 + c, c, true), 0);
     }
-    ck_assert_msg(pci_iov_enable(&f.iov, 2, &e) == 0, "%s", e.msg);
     for (unsigned vf = 0; vf < 2; vf++)
         ck_assert_msg(platform_assign_identity(f.r.pf, nvme_fn_rid(f.n, NVME_FN_OF_VF(vf)),
                                                (uint16_t)(10 + vf), nvfx_mem_base(NVME_FN_OF_VF(vf)),
@@ -451,6 +569,9 @@ int main(void)
     tcase_add_test(tc, test_coalescing);
     tcase_add_test(tc, test_sriov_pools_and_namespaces);
     tcase_add_test(tc, test_vf_cannot_reach_another_vm);
+    tcase_add_test(tc, test_hostile_commands);
+    tcase_add_test(tc, test_masking_and_deletion);
+    tcase_add_test(tc, test_primary_reset_offlines_secondaries);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -11,7 +11,6 @@
 
 typedef uint16_t (*admin_fn)(nvme_ctrl *c, const uint8_t *sqe, uint64_t *t, nvme_cmd *cmd);
 
-static uint16_t sf(unsigned sct, unsigned sc) { return NVME_CQE_SF(sct, sc); }
 static uint32_t cdw(const uint8_t *sqe, unsigned off) { return (uint32_t)sim_le_get(sqe + off, 4); }
 
 /* Moves a structure to or from the host through the command's PRPs. */
@@ -33,7 +32,7 @@ static uint16_t data_xfer(nvme_ctrl *c, const uint8_t *sqe, uint64_t *t, void *b
             bool ur = false;
             end = pcie_dma_read_into(c->dma, *t, n->prp_addr[k], n->prp_len[k], b, &ur);
             if (ur)
-                status = sf(NVME_SCT_GENERIC, NVME_SC_DATA_XFER_ERROR);
+                status = nvme_status(NVME_SCT_GENERIC, NVME_SC_DATA_XFER_ERROR);
         }
         b += n->prp_len[k];
         if (end > done)
@@ -62,17 +61,18 @@ static uint16_t create_cq(nvme_ctrl *c, const uint8_t *sqe, uint64_t *t, nvme_cm
     unsigned iv = NVME_CQ_CDW11_IV(d11);
     uint64_t base = sim_le_get(sqe + NVME_SQE_PRP1, 8);
     if (!qid_ok(c, qid, true) || c->cq[qid].exists)
-        return sf(NVME_SCT_CMD_SPECIFIC, NVME_SC_QID_INVALID);
+        return nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_QID_INVALID);
     if (n < 2 || n > c->nvme->cfg.mqes_entries)
-        return sf(NVME_SCT_CMD_SPECIFIC, NVME_SC_QUEUE_SIZE);
+        return nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_QUEUE_SIZE);
     if (!(d11 & NVME_CQ_CDW11_PC))
-        return sf(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD); /* CAP.CQR: contiguous only */
+        return nvme_status(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD); /* CAP.CQR: contiguous only */
     if ((d11 & NVME_CQ_CDW11_IEN) && (iv >= c->nvi || iv >= c->nvec))
-        return sf(NVME_SCT_CMD_SPECIFIC, NVME_SC_INVALID_VECTOR);
+        return nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_INVALID_VECTOR);
     if (!base || base % nvme_page_bytes(c))
-        return sf(NVME_SCT_GENERIC, NVME_SC_PRP_OFFSET_INVALID);
+        return nvme_status(NVME_SCT_GENERIC, NVME_SC_PRP_OFFSET_INVALID);
     nvme_cq *cq = &c->cq[qid];
-    *cq = (nvme_cq){.exists = true, .gen = cq->gen + 1, .base = base, .n = n, .phase = true,
+    c->queues_created = true;
+    *cq = (nvme_cq){.exists = true, .gen = cq->gen + 1, .base = base, .entries = n, .phase = true,
                     .ien = (d11 & NVME_CQ_CDW11_IEN) != 0, .vec = iv};
     return 0;
 }
@@ -86,18 +86,19 @@ static uint16_t create_sq(nvme_ctrl *c, const uint8_t *sqe, uint64_t *t, nvme_cm
     unsigned cqid = NVME_SQ_CDW11_CQID(d11);
     uint64_t base = sim_le_get(sqe + NVME_SQE_PRP1, 8);
     if (cqid == 0 || cqid >= NVME_MAX_QUEUES || !c->cq[cqid].exists)
-        return sf(NVME_SCT_CMD_SPECIFIC, NVME_SC_CQ_INVALID);
+        return nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_CQ_INVALID);
     if (!qid_ok(c, qid, false) || c->sq[qid].exists)
-        return sf(NVME_SCT_CMD_SPECIFIC, NVME_SC_QID_INVALID);
+        return nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_QID_INVALID);
     if (n < 2 || n > c->nvme->cfg.mqes_entries)
-        return sf(NVME_SCT_CMD_SPECIFIC, NVME_SC_QUEUE_SIZE);
+        return nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_QUEUE_SIZE);
     if (!(d11 & NVME_SQ_CDW11_PC))
-        return sf(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD);
+        return nvme_status(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD);
     if (!base || base % nvme_page_bytes(c))
-        return sf(NVME_SCT_GENERIC, NVME_SC_PRP_OFFSET_INVALID);
+        return nvme_status(NVME_SCT_GENERIC, NVME_SC_PRP_OFFSET_INVALID);
     nvme_sq *sq = &c->sq[qid];
-    *sq = (nvme_sq){.exists = true, .gen = sq->gen + 1, .base = base, .n = n, .cqid = cqid};
+    *sq = (nvme_sq){.exists = true, .gen = sq->gen + 1, .base = base, .entries = n, .cqid = cqid};
     c->cq[cqid].nsq++;
+    c->queues_created = true;
     return 0;
 }
 
@@ -107,9 +108,12 @@ static uint16_t delete_sq(nvme_ctrl *c, const uint8_t *sqe, uint64_t *t, nvme_cm
     (void)cmd;
     unsigned qid = NVME_CDW10_QID(cdw(sqe, NVME_SQE_CDW10));
     if (qid == 0 || qid >= NVME_MAX_QUEUES || !c->sq[qid].exists)
-        return sf(NVME_SCT_CMD_SPECIFIC, NVME_SC_QID_INVALID);
+        return nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_QID_INVALID);
+    /* Its commands in flight, and the completions its queue holds, are dropped: the
+     * deletion stands for their abort (5.6: they complete or abort before it). */
     nvme_sq *sq = &c->sq[qid];
     c->cq[sq->cqid].nsq--;
+    nvme_cq_drop_waiting(c, &c->cq[sq->cqid], qid);
     sq->exists = false;
     sq->gen++;
     return 0;
@@ -121,18 +125,11 @@ static uint16_t delete_cq(nvme_ctrl *c, const uint8_t *sqe, uint64_t *t, nvme_cm
     (void)cmd;
     unsigned qid = NVME_CDW10_QID(cdw(sqe, NVME_SQE_CDW10));
     if (qid == 0 || qid >= NVME_MAX_QUEUES || !c->cq[qid].exists)
-        return sf(NVME_SCT_CMD_SPECIFIC, NVME_SC_QID_INVALID);
+        return nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_QID_INVALID);
     if (c->cq[qid].nsq)
-        return sf(NVME_SCT_CMD_SPECIFIC, NVME_SC_INVALID_QUEUE_DELETION);
+        return nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_INVALID_QUEUE_DELETION);
     nvme_cq *cq = &c->cq[qid];
-    nvme *n = c->nvme;
-    while (cq->wait_head) {
-        nvme_cmd *w = cq->wait_head;
-        cq->wait_head = w->next;
-        w->next = n->free_cmds;
-        n->free_cmds = w;
-    }
-    cq->wait_tail = NULL;
+    nvme_cq_drop_waiting(c, cq, NVME_MAX_QUEUES);
     cq->exists = false;
     cq->gen++;
     return 0;
@@ -157,6 +154,7 @@ static void identify_ctrl(const nvme_ctrl *c, uint8_t *d)
     d[NVME_IDC_MDTS] = (uint8_t)log2u(cf->mdts_bytes / 4096u);
     sim_le_put(d + NVME_IDC_CNTLID, c->idx, 2);
     sim_le_put(d + NVME_IDC_VER, NVME_VERSION, 4);
+    d[NVME_IDC_CMIC] = 0x2; /* the primary and its secondaries share the subsystem */
     d[NVME_IDC_CNTRLTYPE] = 1;
     if (c->idx == NVME_PF)
         sim_le_put(d + NVME_IDC_OACS, NVME_OACS_NS_MGMT | NVME_OACS_VIRT_MGMT, 2);
@@ -175,6 +173,7 @@ static void identify_ns(const nvme_ctrl *c, uint32_t nsid, uint8_t *d)
     sim_le_put(d + NVME_IDNS_NSZE, blocks, 8);
     sim_le_put(d + NVME_IDNS_NCAP, blocks, 8);
     sim_le_put(d + NVME_IDNS_NUSE, blocks, 8);
+    d[NVME_IDNS_NMIC] = 0x1; /* attachable to several controllers at once */
     sim_le_put(d + NVME_IDNS_LBAF0, (uint32_t)log2u(cf->lba_bytes) << 16, 4);
 }
 
@@ -229,21 +228,25 @@ static uint16_t identify(nvme_ctrl *c, const uint8_t *sqe, uint64_t *t, nvme_cmd
     case NVME_CNS_CTRL: identify_ctrl(c, d); break;
     case NVME_CNS_NS:
         if (nsid < 1 || nsid > c->nvme->cfg.namespaces)
-            return sf(NVME_SCT_GENERIC, NVME_SC_INVALID_NS);
+            return nvme_status(NVME_SCT_GENERIC, NVME_SC_INVALID_NS);
         identify_ns(c, nsid, d);
         break;
-    case NVME_CNS_ACTIVE_NS_LIST: identify_active_ns(c, nsid, d); break;
+    case NVME_CNS_ACTIVE_NS_LIST:
+        if (nsid >= 0xfffffffeu) /* 5.15.2.2: no list follows the last two */
+            return nvme_status(NVME_SCT_GENERIC, NVME_SC_INVALID_NS);
+        identify_active_ns(c, nsid, d);
+        break;
     case NVME_CNS_PRIMARY_CAPS:
         if (c->idx != NVME_PF)
-            return sf(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD);
+            return nvme_status(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD);
         identify_primary_caps(c->nvme, d);
         break;
     case NVME_CNS_SECONDARY_LIST:
         if (c->idx != NVME_PF)
-            return sf(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD);
+            return nvme_status(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD);
         identify_secondary_list(c->nvme, d10 >> 16, d);
         break;
-    default: return sf(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD);
+    default: return nvme_status(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD);
     }
     return data_xfer(c, sqe, t, d, sizeof d, true);
 }
@@ -258,11 +261,10 @@ static uint16_t set_features(nvme_ctrl *c, const uint8_t *sqe, uint64_t *t, nvme
     case NVME_FID_NUM_QUEUES: {
         unsigned nsqr = (d11 & 0xffffu) + 1u, ncqr = (d11 >> 16) + 1u;
         if (nsqr == 0x10000u || ncqr == 0x10000u)
-            return sf(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD);
-        /* Once per reset, before I/O queues exist (5.21.1.7). */
-        for (unsigned q = 1; q < NVME_MAX_QUEUES; q++)
-            if (c->sq[q].exists || c->cq[q].exists)
-                return sf(NVME_SCT_GENERIC, NVME_SC_CMD_SEQ_ERROR);
+            return nvme_status(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD);
+        /* Not after an I/O queue was created since the reset (5.21.1.7). */
+        if (c->queues_created)
+            return nvme_status(NVME_SCT_GENERIC, NVME_SC_CMD_SEQ_ERROR);
         unsigned avail = c->nvq - 1;
         c->nsq_alloc = nsqr < avail ? nsqr : avail;
         c->ncq_alloc = ncqr < avail ? ncqr : avail;
@@ -272,16 +274,16 @@ static uint16_t set_features(nvme_ctrl *c, const uint8_t *sqe, uint64_t *t, nvme
     }
     case NVME_FID_IRQ_COALESCE:
         c->coalesce_thr = (uint8_t)d11;
-        c->coalesce_time = (uint8_t)(d11 >> 8);
+        c->coalesce_time_100us = (uint8_t)(d11 >> 8);
         return 0;
     case NVME_FID_IRQ_CONFIG: {
         unsigned iv = d11 & 0xffffu;
         if (iv >= c->nvec)
-            return sf(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD);
+            return nvme_status(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD);
         c->vec[iv].no_coalesce = (d11 & NVME_IRQ_CONFIG_CD) != 0;
         return 0;
     }
-    default: return sf(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD);
+    default: return nvme_status(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD);
     }
 }
 
@@ -297,16 +299,16 @@ static uint16_t get_features(nvme_ctrl *c, const uint8_t *sqe, uint64_t *t, nvme
             cmd->dw0 = (c->ncq_alloc - 1u) << 16 | (c->nsq_alloc - 1u);
         return 0;
     case NVME_FID_IRQ_COALESCE:
-        cmd->dw0 = (uint32_t)c->coalesce_time << 8 | c->coalesce_thr;
+        cmd->dw0 = (uint32_t)c->coalesce_time_100us << 8 | c->coalesce_thr;
         return 0;
     case NVME_FID_IRQ_CONFIG: {
         unsigned iv = d11 & 0xffffu;
         if (iv >= c->nvec)
-            return sf(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD);
+            return nvme_status(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD);
         cmd->dw0 = iv | (c->vec[iv].no_coalesce ? NVME_IRQ_CONFIG_CD : 0u);
         return 0;
     }
-    default: return sf(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD);
+    default: return nvme_status(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD);
     }
 }
 
@@ -320,25 +322,25 @@ static uint16_t ns_attach(nvme_ctrl *c, const uint8_t *sqe, uint64_t *t, nvme_cm
     nvme *n = c->nvme;
     uint32_t nsid = cdw(sqe, NVME_SQE_NSID), sel = cdw(sqe, NVME_SQE_CDW10) & 0xfu;
     if (nsid < 1 || nsid > n->cfg.namespaces)
-        return sf(NVME_SCT_GENERIC, NVME_SC_INVALID_NS);
+        return nvme_status(NVME_SCT_GENERIC, NVME_SC_INVALID_NS);
     if (sel != NVME_NS_ATTACH && sel != NVME_NS_DETACH)
-        return sf(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD);
+        return nvme_status(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD);
     uint8_t list[NVME_CTRL_LIST_BYTES];
     uint16_t st = data_xfer(c, sqe, t, list, sizeof list, false);
     if (st)
         return st;
     unsigned count = (unsigned)sim_le_get(list, 2);
     if (count == 0 || count > NVME_CTRL_LIST_BYTES / 2 - 1)
-        return sf(NVME_SCT_CMD_SPECIFIC, NVME_SC_CTRL_LIST_INVALID);
+        return nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_CTRL_LIST_INVALID);
     bool attach = sel == NVME_NS_ATTACH;
     for (unsigned k = 0; k < count; k++) {
         unsigned id = (unsigned)sim_le_get(list + 2 + 2 * k, 2);
         if (id > n->cfg.max_vfs)
-            return sf(NVME_SCT_CMD_SPECIFIC, NVME_SC_CTRL_LIST_INVALID);
+            return nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_CTRL_LIST_INVALID);
         if (attach && nvme_ns_attached(n, nsid, id))
-            return sf(NVME_SCT_CMD_SPECIFIC, NVME_SC_NS_ALREADY_ATTACHED);
+            return nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_NS_ALREADY_ATTACHED);
         if (!attach && !nvme_ns_attached(n, nsid, id))
-            return sf(NVME_SCT_CMD_SPECIFIC, NVME_SC_NS_NOT_ATTACHED);
+            return nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_NS_NOT_ATTACHED);
     }
     for (unsigned k = 0; k < count; k++)
         nvme_ns_set_attached(n, nsid, (unsigned)sim_le_get(list + 2 + 2 * k, 2), attach);
@@ -356,7 +358,7 @@ static uint16_t virt_mgmt(nvme_ctrl *c, const uint8_t *sqe, uint64_t *t, nvme_cm
     case NVME_VIRT_SEC_ASSIGN: return nvme_virt_assign(c->nvme, id, NVME_VIRT_RT(d10), nr, &cmd->dw0);
     case NVME_VIRT_SEC_ONLINE: return nvme_virt_set_online(c->nvme, id, true);
     case NVME_VIRT_SEC_OFFLINE: return nvme_virt_set_online(c->nvme, id, false);
-    default: return sf(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD);
+    default: return nvme_status(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD);
     }
 }
 
@@ -386,11 +388,11 @@ uint64_t nvme_admin_exec(nvme_ctrl *c, const uint8_t *sqe, uint64_t t_ps, nvme_c
     const admin_cmd *a = &admin_cmds[NVME_SQE_OPC(cdw0)];
     cmd->opc_kind = NVME_CMD_ADMIN;
     if (!a->name || (a->primary_only && c->idx != NVME_PF)) {
-        cmd->status = sf(NVME_SCT_GENERIC, NVME_SC_INVALID_OPCODE);
+        cmd->status = nvme_status(NVME_SCT_GENERIC, NVME_SC_INVALID_OPCODE);
         return t_ps;
     }
     if (NVME_SQE_PSDT(cdw0)) {
-        cmd->status = sf(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD);
+        cmd->status = nvme_status(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD);
         return t_ps;
     }
     uint64_t t = t_ps;

@@ -42,17 +42,31 @@ static void cmd_free(nvme *n, nvme_cmd *cmd)
     n->free_cmds = cmd;
 }
 
+void nvme_cq_drop_waiting(nvme_ctrl *c, nvme_cq *cq, unsigned sqid)
+{
+    nvme_cmd *keep = NULL, **tail = &keep, *cmd = cq->wait_head;
+    cq->wait_tail = NULL;
+    while (cmd) {
+        nvme_cmd *next = cmd->next;
+        if (sqid == NVME_MAX_QUEUES || cmd->sqid == sqid) {
+            cmd_free(c->nvme, cmd);
+        } else {
+            cmd->next = NULL;
+            *tail = cmd;
+            tail = &cmd->next;
+            cq->wait_tail = cmd;
+        }
+        cmd = next;
+    }
+    cq->wait_head = keep;
+}
+
 /* Every queue deleted, and the completions a full queue held released. */
 void nvme_queues_drop(nvme_ctrl *c)
 {
     for (unsigned q = 0; q < NVME_MAX_QUEUES; q++) {
         nvme_cq *cq = &c->cq[q];
-        while (cq->wait_head) {
-            nvme_cmd *cmd = cq->wait_head;
-            cq->wait_head = cmd->next;
-            cmd_free(c->nvme, cmd);
-        }
-        cq->wait_tail = NULL;
+        nvme_cq_drop_waiting(c, cq, NVME_MAX_QUEUES);
         if (cq->exists)
             cq->gen++;
         cq->exists = false;
@@ -98,14 +112,14 @@ static void vec_complete(nvme_ctrl *c, unsigned v, bool admin, uint64_t t)
 {
     nvme_vec *nv = &c->vec[v];
     nv->pending++;
-    bool aggregate = !admin && !nv->no_coalesce && c->coalesce_thr && c->coalesce_time;
+    bool aggregate = !admin && !nv->no_coalesce && c->coalesce_thr && c->coalesce_time_100us;
     if (!aggregate || nv->pending > c->coalesce_thr) {
         vec_fire(c, v, t);
         return;
     }
     if (!nv->armed) {
         nv->armed = true;
-        nvme_sched(c->nvme, t + c->coalesce_time * NVME_COALESCE_TIME_UNIT_PS, NVME_ACT_COALESCE,
+        nvme_sched(c->nvme, t + c->coalesce_time_100us * NVME_COALESCE_TIME_UNIT_PS, NVME_ACT_COALESCE,
                    c, nv->gen, v);
     }
 }
@@ -124,7 +138,7 @@ static void cqe_post(nvme_ctrl *c, nvme_cq *cq, nvme_cmd *cmd, uint64_t t_ps)
     sim_le_put(e + NVME_CQE_STATUS, (uint16_t)(cmd->status | (cq->phase ? NVME_CQE_PHASE : 0u)), 2);
     pcie_dma_write_from(c->dma, t_ps, cq->base + (uint64_t)cq->tail * NVME_CQE_BYTES,
                         NVME_CQE_BYTES, e);
-    if (++cq->tail == cq->n) {
+    if (++cq->tail == cq->entries) {
         cq->tail = 0;
         cq->phase = !cq->phase;
     }
@@ -146,15 +160,25 @@ static void cqe_post(nvme_ctrl *c, nvme_cq *cq, nvme_cmd *cmd, uint64_t t_ps)
         vec_complete(c, cq->vec, cmd->cqid == 0, t_ps);
 }
 
-static bool cq_full(const nvme_cq *cq) { return (cq->tail + 1) % cq->n == cq->head; }
+/* Whether a command's controller and queues are still those it was fetched for. */
+static bool cmd_alive(const nvme_cmd *cmd)
+{
+    const nvme_ctrl *c = cmd->ctrl;
+    const nvme_sq *sq = &c->sq[cmd->sqid];
+    const nvme_cq *cq = &c->cq[cmd->cqid];
+    return c->present && c->gen == cmd->ctrl_gen && sq->exists && sq->gen == cmd->sq_gen &&
+           cq->exists && cq->gen == cmd->cq_gen;
+}
+
+static bool cq_full(const nvme_cq *cq) { return (cq->tail + 1) % cq->entries == cq->head; }
 
 void nvme_cmd_done(nvme_cmd *cmd)
 {
     nvme_ctrl *c = cmd->ctrl;
     nvme *n = c->nvme;
     nvme_cq *cq = &c->cq[cmd->cqid];
-    if (!c->present || c->gen != cmd->ctrl_gen || !cq->exists || cq->gen != cmd->cq_gen) {
-        cmd_free(n, cmd); /* its controller was reset or its queue deleted */
+    if (!cmd_alive(cmd)) {
+        cmd_free(n, cmd); /* its controller was reset or a queue of its deleted */
         return;
     }
     if (cq->wait_head || cq_full(cq)) {
@@ -173,11 +197,11 @@ void nvme_cmd_done(nvme_cmd *cmd)
 
 void nvme_cq_doorbell(nvme_ctrl *c, unsigned qid, uint32_t head, uint64_t t_ps)
 {
-    nvme_cq *cq = &c->cq[qid];
-    if (qid >= NVME_MAX_QUEUES || !cq->exists || head >= cq->n) {
+    if (qid >= NVME_MAX_QUEUES || !c->cq[qid].exists || head >= c->cq[qid].entries) {
         c->ctr->bad_doorbell++;
         return;
     }
+    nvme_cq *cq = &c->cq[qid];
     /* The host has consumed up to head: room is back at once (the entries it frees are
      * ones it has read, so posting into them early loses nothing). */
     cq->head = head;
@@ -199,7 +223,7 @@ unsigned nvme_prp_pages(nvme_ctrl *c, uint64_t prp1, uint64_t prp2, uint32_t len
                         uint64_t *t_ps, uint64_t *addr, uint32_t *plen, uint16_t *status)
 {
     const uint64_t page = nvme_page_bytes(c);
-    const uint16_t bad_offset = NVME_CQE_SF(NVME_SCT_GENERIC, NVME_SC_PRP_OFFSET_INVALID);
+    const uint16_t bad_offset = nvme_status(NVME_SCT_GENERIC, NVME_SC_PRP_OFFSET_INVALID);
     if (prp1 % 4) {
         *status = bad_offset;
         return 0;
@@ -241,7 +265,7 @@ unsigned nvme_prp_pages(nvme_ctrl *c, uint64_t prp1, uint64_t prp2, uint32_t len
         c->ctr->prp_list_reads++;
         if (ur) {
             c->ctr->dma_errors++;
-            *status = NVME_CQE_SF(NVME_SCT_GENERIC, NVME_SC_DATA_XFER_ERROR);
+            *status = nvme_status(NVME_SCT_GENERIC, NVME_SC_DATA_XFER_ERROR);
             return 0;
         }
         bool chain = need > take;
@@ -257,15 +281,21 @@ unsigned nvme_prp_pages(nvme_ctrl *c, uint64_t prp1, uint64_t prp2, uint32_t len
             plen[npages++] = l;
             rem -= l;
         }
-        if (chain)
+        if (chain) {
+            /* The next list page, whole: an entry with an offset (4.3), which could point
+             * back into this page and loop, is refused. */
             list = sim_le_get(buf + data * NVME_PRP_BYTES, 8);
+            if (list % page) {
+                *status = bad_offset;
+                return 0;
+            }
+        }
     }
     return npages;
 }
 
 /* ---------------------------------------------------------------- NVM commands */
 
-static uint16_t sf(unsigned sct, unsigned sc) { return NVME_CQE_SF(sct, sc); }
 
 /* Read and Write (6.9, 6.15): the namespace must be attached to this controller, the
  * blocks within it, the transfer within MDTS. Returns when the entry may be sent. */
@@ -279,15 +309,15 @@ static uint64_t rw_exec(nvme_ctrl *c, const uint8_t *sqe, uint64_t t, nvme_cmd *
     uint64_t len = (uint64_t)nlb * cf->lba_bytes;
     uint64_t ns_blocks = cf->ns_bytes / cf->lba_bytes;
     if (!nvme_ns_attached(n, nsid, c->idx)) {
-        cmd->status = sf(NVME_SCT_GENERIC, NVME_SC_INVALID_NS);
+        cmd->status = nvme_status(NVME_SCT_GENERIC, NVME_SC_INVALID_NS);
         return t;
     }
     if (len > cf->mdts_bytes) {
-        cmd->status = sf(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD);
+        cmd->status = nvme_status(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD);
         return t;
     }
     if (slba >= ns_blocks || nlb > ns_blocks - slba) {
-        cmd->status = sf(NVME_SCT_GENERIC, NVME_SC_LBA_RANGE);
+        cmd->status = nvme_status(NVME_SCT_GENERIC, NVME_SC_LBA_RANGE);
         return t;
     }
     cmd->bytes = (uint32_t)len;
@@ -311,7 +341,7 @@ static uint64_t rw_exec(nvme_ctrl *c, const uint8_t *sqe, uint64_t t, nvme_cmd *
         }
         if (any_ur) {
             c->ctr->dma_errors++;
-            cmd->status = sf(NVME_SCT_GENERIC, NVME_SC_DATA_XFER_ERROR);
+            cmd->status = nvme_status(NVME_SCT_GENERIC, NVME_SC_DATA_XFER_ERROR);
             return in;
         }
         return flash_write(n->media, in, media, (uint32_t)len);
@@ -330,7 +360,7 @@ void nvme_cmd_xfer(nvme_cmd *cmd, uint64_t now)
 {
     nvme_ctrl *c = cmd->ctrl;
     nvme *n = c->nvme;
-    if (!c->present || c->gen != cmd->ctrl_gen) {
+    if (!cmd_alive(cmd)) {
         cmd_free(n, cmd);
         return;
     }
@@ -348,7 +378,7 @@ static uint64_t io_exec(nvme_ctrl *c, const uint8_t *sqe, uint64_t t, nvme_cmd *
 {
     uint32_t cdw0 = (uint32_t)sim_le_get(sqe + NVME_SQE_CDW0, 4);
     if (NVME_SQE_PSDT(cdw0)) {
-        cmd->status = sf(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD); /* SGLs: not supported */
+        cmd->status = nvme_status(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD); /* SGLs: not supported */
         return t;
     }
     switch (NVME_SQE_OPC(cdw0)) {
@@ -362,13 +392,13 @@ static uint64_t io_exec(nvme_ctrl *c, const uint8_t *sqe, uint64_t t, nvme_cmd *
         uint32_t nsid = (uint32_t)sim_le_get(sqe + NVME_SQE_NSID, 4);
         cmd->opc_kind = NVME_CMD_FLUSH;
         if (nsid != 0xffffffffu && !nvme_ns_attached(c->nvme, nsid, c->idx)) {
-            cmd->status = sf(NVME_SCT_GENERIC, NVME_SC_INVALID_NS);
+            cmd->status = nvme_status(NVME_SCT_GENERIC, NVME_SC_INVALID_NS);
             return t;
         }
         return flash_flush(c->nvme->media, t);
     }
     default:
-        cmd->status = sf(NVME_SCT_GENERIC, NVME_SC_INVALID_OPCODE);
+        cmd->status = nvme_status(NVME_SCT_GENERIC, NVME_SC_INVALID_OPCODE);
         return t;
     }
 }
@@ -377,43 +407,43 @@ static uint64_t io_exec(nvme_ctrl *c, const uint8_t *sqe, uint64_t t, nvme_cmd *
 
 void nvme_sq_doorbell(nvme_ctrl *c, unsigned qid, uint32_t tail, uint64_t t_ps)
 {
-    nvme_sq *sq = &c->sq[qid];
-    if (qid >= NVME_MAX_QUEUES || !sq->exists || tail >= sq->n) {
+    if (qid >= NVME_MAX_QUEUES || !c->sq[qid].exists || tail >= c->sq[qid].entries) {
         c->ctr->bad_doorbell++;
         return;
     }
+    nvme_sq *sq = &c->sq[qid];
     nvme_sched(c->nvme, t_ps, NVME_ACT_SQ_DB, sq, sq->gen, (c->idx << 16) | tail);
 }
 
 /* The doorbell arrived: the new entries come in with one read (two when they wrap), and
- * each command is carried out from the read's arrival. */
+ * each command is carried out from its read's arrival. */
 void nvme_sq_fetch(nvme_ctrl *c, unsigned qid, uint32_t tail, uint64_t now)
 {
     nvme *n = c->nvme;
     nvme_sq *sq = &c->sq[qid];
-    sq->tail = tail;
-    uint32_t count = (tail + sq->n - sq->head) % sq->n;
+    uint32_t count = (tail + sq->entries - sq->head) % sq->entries;
     if (!count)
         return;
     if (count > n->sqe_cap) {
         n->sqe_buf = sim_xrealloc(n->sqe_buf, (size_t)count * NVME_SQE_BYTES);
         n->sqe_cap = count;
     }
-    uint32_t first = sq->n - sq->head < count ? sq->n - sq->head : count;
-    uint64_t arrived = now;
+    uint32_t first = sq->entries - sq->head < count ? sq->entries - sq->head : count;
+    uint64_t arrived[2] = {now, now}; /* the entries before the wrap, and after */
     bool ur = false;
+    /* Zeroed first: without host memory's contents the read leaves them alone. */
+    memset(n->sqe_buf, 0, (size_t)count * NVME_SQE_BYTES);
     for (int part = 0; part < 2; part++) {
         uint32_t k = part ? count - first : first, from = part ? 0 : sq->head;
         if (!k)
             continue;
         bool u = false;
-        uint64_t t = pcie_dma_read_into(c->dma, now, sq->base + (uint64_t)from * NVME_SQE_BYTES,
-                                        (uint64_t)k * NVME_SQE_BYTES,
-                                        n->sqe_buf + (size_t)(part ? first : 0) * NVME_SQE_BYTES, &u);
+        arrived[part] =
+            pcie_dma_read_into(c->dma, now, sq->base + (uint64_t)from * NVME_SQE_BYTES,
+                               (uint64_t)k * NVME_SQE_BYTES,
+                               n->sqe_buf + (size_t)(part ? first : 0) * NVME_SQE_BYTES, &u);
         c->ctr->sqe_fetches++;
         ur |= u;
-        if (t > arrived)
-            arrived = t;
     }
     if (ur) {
         /* The controller cannot read its own queue: nothing sensible can follow. */
@@ -431,11 +461,12 @@ void nvme_sq_fetch(nvme_ctrl *c, unsigned qid, uint32_t tail, uint64_t now)
         cmd->ctrl = c;
         cmd->ctrl_gen = c->gen;
         cmd->sqid = (uint16_t)qid;
+        cmd->sq_gen = sq->gen;
         cmd->cqid = (uint16_t)sq->cqid;
         cmd->cq_gen = c->cq[sq->cqid].gen;
         cmd->cid = (uint16_t)NVME_SQE_CID((uint32_t)sim_le_get(sqe + NVME_SQE_CDW0, 4));
-        cmd->done_ps = qid == 0 ? nvme_admin_exec(c, sqe, arrived, cmd)
-                                : io_exec(c, sqe, arrived, cmd);
+        uint64_t t = arrived[i >= first];
+        cmd->done_ps = qid == 0 ? nvme_admin_exec(c, sqe, t, cmd) : io_exec(c, sqe, t, cmd);
         if (cmd->npages) /* a Read whose data goes out when the media has it */
             nvme_sched(n, cmd->done_ps, NVME_ACT_XFER, cmd, 0, 0);
         else

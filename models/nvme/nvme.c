@@ -50,16 +50,16 @@ static const sim_param_def nvme_params[] = {
      SIM_AT(nvme_cfg, namespaces)},
     {"nvme.lba_bytes", SIM_PARAM_UINT, "512", "512..4096", "bytes",
      "Logical block size of every namespace (LBA format 0)", SIM_AT(nvme_cfg, lba_bytes)},
-    {"nvme.max_transfer_bytes", SIM_PARAM_UINT, "512KiB", "4KiB..1GiB", "bytes",
-     "Largest data transfer of one command (MDTS, a power of two of 4 KiB pages)",
+    {"nvme.max_transfer_bytes", SIM_PARAM_UINT, "512KiB", "8KiB..1GiB", "bytes",
+     "Largest data transfer of one command (MDTS, a power of two of 4 KiB pages; 4 KiB would read as MDTS 0, no limit)",
      SIM_AT(nvme_cfg, mdts_bytes)},
     {"nvme.mps_supported_bytes", SIM_PARAM_UINT, "512", "128..4096", "bytes",
-     "Max_Payload_Size Supported in Device Capabilities", SIM_AT(nvme_cfg, mps_supported)},
+     "Max_Payload_Size Supported in Device Capabilities", SIM_AT(nvme_cfg, mps_supported_bytes)},
     {"nvme.mmio_read_ns", SIM_PARAM_DOUBLE, "100", "0..1e6", "ns",
      "Time the controller takes to answer a register read (as nic.mmio_read_ns)",
      SIM_AT(nvme_cfg, mmio_read_ps)},
     {"nvme.mmio_base_addr", SIM_PARAM_UINT, "0x380000000000", "4GiB..4096TiB", "bytes",
-     "Where the drive's 64-bit BARs are placed", SIM_AT(nvme_cfg, mmio_base)},
+     "Where the drive's 64-bit BARs are placed", SIM_AT(nvme_cfg, mmio_base_addr)},
 };
 
 void nvme_register_params(sim_params *p)
@@ -91,7 +91,7 @@ nvme_caps nvme_caps_of(const sim_params *p)
                        .lba_bytes = c.lba_bytes,
                        .ns_bytes = c.ns_bytes,
                        .max_transfer_bytes = c.mdts_bytes,
-                       .mmio_base = c.mmio_base};
+                       .mmio_base_addr = c.mmio_base_addr};
 }
 
 static bool is_pow2(uint64_t v) { return v && !(v & (v - 1)); }
@@ -125,9 +125,9 @@ int nvme_check(const sim_params *p, uint16_t pf_rid, sim_err *e)
                                c.vf_offset, c.vf_stride, c.max_vfs, (unsigned)last);
     }
     uint32_t mps = pcie_link_cfg_from_params(p).mps_bytes;
-    if (mps > c.mps_supported)
+    if (mps > c.mps_supported_bytes)
         return sim_err_set(e, "pcie.mps_bytes = %u is above the drive's Max_Payload_Size "
-                              "Supported (nvme.mps_supported_bytes = %u)", mps, c.mps_supported);
+                              "Supported (nvme.mps_supported_bytes = %u)", mps, c.mps_supported_bytes);
     return flash_check(p, e);
 }
 
@@ -266,43 +266,61 @@ uint16_t nvme_virt_assign(nvme *n, unsigned ctrl, unsigned rt, unsigned nr, uint
 {
     const nvme_cfg *cf = &n->cfg;
     if (ctrl < 1 || ctrl > cf->max_vfs)
-        return NVME_CQE_SF(NVME_SCT_CMD_SPECIFIC, NVME_SC_INVALID_CTRL_ID);
+        return nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_INVALID_CTRL_ID);
     if (rt != NVME_VIRT_RT_VQ && rt != NVME_VIRT_RT_VI)
-        return NVME_CQE_SF(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD);
+        return nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_INVALID_RESOURCE_ID);
     nvme_ctrl *s = &n->ctrl[ctrl];
     if (s->online)
-        return NVME_CQE_SF(NVME_SCT_CMD_SPECIFIC, NVME_SC_INVALID_SEC_CTRL_STATE);
+        return nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_INVALID_SEC_CTRL_STATE);
     bool vq = rt == NVME_VIRT_RT_VQ;
     unsigned limit = vq ? cf->vf_max_queues : cf->vf_max_vectors;
     unsigned total = vq ? cf->flex_queues : cf->flex_vectors;
     unsigned *used = vq ? &n->flex_q_used : &n->flex_v_used;
     unsigned *have = vq ? &s->nvq : &s->nvi;
     if (nr > limit)
-        return NVME_CQE_SF(NVME_SCT_CMD_SPECIFIC, NVME_SC_INVALID_NUM_RESOURCES);
+        return nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_INVALID_NUM_RESOURCES);
     if (nr > *have && nr - *have > total - *used)
-        return NVME_CQE_SF(NVME_SCT_CMD_SPECIFIC, NVME_SC_INVALID_RESOURCE_ID);
+        return nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_INVALID_RESOURCE_ID);
     *used = *used - *have + nr;
     *have = nr;
     *dw0 = nr;
-    return NVME_CQE_SF(NVME_SCT_GENERIC, NVME_SC_SUCCESS);
+    return 0;
 }
 
 /* Secondary Controller Online / Offline (QEMU's nvme_virt_set_state): going Online
- * needs the primary enabled, 2 or more VQ and 1 or more VI resources; a change of
- * state resets the secondary (an Offline one reports Controller Fatal Status). */
+ * needs its VF to exist, 2 or more VQ and 1 or more VI resources; going Offline gives
+ * its resources back to the pools. A change of state resets the secondary (an Offline
+ * one reports Controller Fatal Status). */
 uint16_t nvme_virt_set_online(nvme *n, unsigned ctrl, bool online)
 {
     if (ctrl < 1 || ctrl > n->cfg.max_vfs)
-        return NVME_CQE_SF(NVME_SCT_CMD_SPECIFIC, NVME_SC_INVALID_CTRL_ID);
+        return nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_INVALID_CTRL_ID);
     nvme_ctrl *s = &n->ctrl[ctrl];
-    if (online && (!(n->ctrl[NVME_PF].cc & NVME_CC_EN) || s->nvq < 2 || s->nvi < 1))
-        return NVME_CQE_SF(NVME_SCT_CMD_SPECIFIC, NVME_SC_INVALID_SEC_CTRL_STATE);
+    if (online && (!s->present || s->nvq < 2 || s->nvi < 1))
+        return nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_INVALID_SEC_CTRL_STATE);
+    if (!online) {
+        n->flex_q_used -= s->nvq;
+        n->flex_v_used -= s->nvi;
+        s->nvq = s->nvi = 0;
+    }
     if (s->online != online) {
         s->online = online;
         if (s->present)
             nvme_ctrl_reset(s);
     }
-    return NVME_CQE_SF(NVME_SCT_GENERIC, NVME_SC_SUCCESS);
+    return 0;
+}
+
+void nvme_ctrl_size_vectors(nvme_ctrl *c)
+{
+    if (c->idx == NVME_PF || !c->cfg)
+        return;
+    unsigned size = c->nvi ? c->nvi : 1;
+    uint8_t cap = pcie_cfg_find_capability(c->cfg, PCIE_CAP_ID_MSIX);
+    uint16_t reg = (uint16_t)(cap + PCIE_MSIX_MSG_CTRL);
+    uint32_t ctl = pcie_cfg_get(c->cfg, reg, 2) & ~(uint32_t)PCIE_MSIX_MSG_CTRL_TABLE_SIZE;
+    pcie_cfg_set(c->cfg, reg, 2, ctl | (size - 1));
+    c->nvec = size;
 }
 
 /* ---------------------------------------------------------------- statistics */
@@ -350,7 +368,7 @@ static pcie_cfg *fn_cfg_create(nvme *n, nvme_ctrl *c, uint16_t vendor, uint16_t 
     const pcie_link_cfg *lc = pcie_link_config(n->link);
     pcie_cfg *cfg = pcie_cfg_create(vendor, device, NVME_CLASS_CODE);
     pcie_cfg_exp_info info = {.port_type = PCIE_EXP_TYPE_ENDPOINT,
-                              .mps_supported_bytes = n->cfg.mps_supported,
+                              .mps_supported_bytes = n->cfg.mps_supported_bytes,
                               .max_link_speed = lc->gen,
                               .max_link_width = lc->lanes,
                               .devcap = PCIE_EXP_DEVCAP_FLR |
@@ -399,6 +417,20 @@ static void on_devctl(pcie_cfg *cfg, const pcie_cfg_write_info *w, void *ctx)
             fn_set_limits(n, &n->ctrl[f]);
 }
 
+/* MSI-X Enable set or Function Mask cleared: the messages held pending go now (PCIe
+ * 6.1.4.5: a pending message is sent whenever it becomes unmasked). */
+static void on_msix_ctrl(pcie_cfg *cfg, const pcie_cfg_write_info *w, void *ctx)
+{
+    (void)w;
+    nvme_ctrl *c = ctx;
+    if (!pcie_cfg_msix_enabled(cfg) || pcie_cfg_msix_function_masked(cfg))
+        return;
+    uint64_t now = sim_now_ps(c->nvme->kernel);
+    for (unsigned v = 0; v < c->nvec; v++)
+        if (c->msix[v].pending)
+            nvme_vec_unmasked(c, v, now);
+}
+
 /* A function's controller state: registers at reset, queues and vectors. */
 static void ctrl_attach(nvme *n, nvme_ctrl *c, pcie_cfg *cfg, uint16_t rid)
 {
@@ -407,6 +439,8 @@ static void ctrl_attach(nvme *n, nvme_ctrl *c, pcie_cfg *cfg, uint16_t rid)
     c->dma = pcie_dma_create(n->link, n->rc, rid, n->cfg.tags);
     c->present = true;
     pcie_cfg_set_write_handler(cfg, (uint16_t)(c->exp + PCIE_EXP_DEVCTL), 2, on_devctl, c);
+    uint8_t msix = pcie_cfg_find_capability(cfg, PCIE_CAP_ID_MSIX);
+    pcie_cfg_set_write_handler(cfg, (uint16_t)(msix + PCIE_MSIX_MSG_CTRL), 2, on_msix_ctrl, c);
     fn_set_limits(n, c);
     nvme_ctrl_reset(c);
     register_fn_stats(n, c->idx);
@@ -432,6 +466,9 @@ static void vf_remove(void *ctx, unsigned i)
 {
     nvme *n = ctx;
     nvme_ctrl *c = &n->ctrl[1 + i];
+    /* A VF that goes away takes its secondary Offline (QEMU's
+     * nvme_sriov_post_write_config). */
+    nvme_virt_set_online(n, 1 + i, false);
     nvme_queues_drop(c);
     pcie_cfg_destroy(c->cfg); /* detaches it from the bus */
     pcie_dma_destroy(c->dma);

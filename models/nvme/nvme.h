@@ -128,7 +128,7 @@ typedef struct nvme_caps {
     uint32_t lba_bytes;
     uint64_t ns_bytes;                  /* each namespace's size */
     uint64_t max_transfer_bytes;        /* MDTS */
-    uint64_t mmio_base;
+    uint64_t mmio_base_addr;
 } nvme_caps;
 nvme_caps nvme_caps_of(const sim_params *p);
 

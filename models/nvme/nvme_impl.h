@@ -38,7 +38,7 @@ typedef struct nvme_cq {
     bool exists;
     uint32_t gen;         /* bumped on create and delete: completions of the old one drop */
     uint64_t base;        /* device address of entry 0 (PRP1, physically contiguous) */
-    uint32_t n;           /* entries */
+    uint32_t entries;
     uint32_t tail, head;  /* the controller's next slot; the host's head as doorbelled */
     bool phase;           /* phase tag of the current pass */
     bool ien;             /* interrupts enabled */
@@ -51,9 +51,8 @@ typedef struct nvme_sq {
     bool exists;
     uint32_t gen;
     uint64_t base;
-    uint32_t n;
+    uint32_t entries;
     uint32_t head;  /* next entry to fetch */
-    uint32_t tail;  /* as doorbelled and arrived */
     unsigned cqid;
 } nvme_sq;
 
@@ -66,7 +65,7 @@ typedef struct nvme_vec {
 } nvme_vec;
 
 /* What a command was, for the counters its completion updates. */
-enum nvme_cmd_kind { NVME_CMD_ADMIN, NVME_CMD_READ, NVME_CMD_WRITE, NVME_CMD_FLUSH, NVME_CMD_OTHER };
+enum nvme_cmd_kind { NVME_CMD_ADMIN, NVME_CMD_READ, NVME_CMD_WRITE, NVME_CMD_FLUSH };
 
 /* A command between its fetch and its completion entry. */
 typedef struct nvme_cmd {
@@ -75,7 +74,7 @@ typedef struct nvme_cmd {
     uint32_t dw0;
     uint8_t opc_kind;     /* enum nvme_cmd_kind */
     uint32_t bytes;       /* data moved */
-    uint32_t ctrl_gen, cq_gen;
+    uint32_t ctrl_gen, sq_gen, cq_gen; /* a reset or a queue's deletion drops it */
     uint64_t done_ps;     /* when the controller may post its entry */
     /* A Read's data pages, written to the host when the media has the data (they are
      * booked then, not at the fetch, so that the link serves transfers in the order
@@ -99,13 +98,15 @@ typedef struct nvme_ctrl {
     /* registers */
     uint32_t cc, csts, aqa, intms;
     uint64_t asq, acq;
+    uint32_t page_bytes; /* CC.MPS latched when the controller was enabled */
     /* resources: queue pairs (admin included) and vectors it may use */
     unsigned nvq, nvi;
     bool online;         /* a secondary's state (the primary: always) */
     unsigned nsq_alloc, ncq_alloc; /* I/O queues granted by Number of Queues */
     bool queues_set;
+    bool queues_created;   /* an I/O queue was created since the reset (5.21.1.7) */
     uint8_t coalesce_thr;  /* Feature 08h, 0's based */
-    uint8_t coalesce_time; /* 100 us units; 0: no aggregation */
+    uint8_t coalesce_time_100us; /* 0: no aggregation */
     nvme_sq sq[NVME_MAX_QUEUES];
     nvme_cq cq[NVME_MAX_QUEUES];
     unsigned nvec;         /* MSI-X Table Size */
@@ -121,9 +122,9 @@ typedef struct nvme_cfg {
     uint32_t mqes_entries;
     uint32_t namespaces, lba_bytes;
     uint32_t mdts_bytes;
-    uint32_t mps_supported;
+    uint32_t mps_supported_bytes;
     uint64_t mmio_read_ps;
-    uint64_t mmio_base;
+    uint64_t mmio_base_addr;
     /* not parameters of the table */
     uint32_t tags;
     uint64_t ns_bytes;
@@ -169,6 +170,9 @@ void nvme_ns_set_attached(nvme *n, unsigned nsid, unsigned ctrl, bool on);
 /* Virtualization Management on secondary `ctrl` (admin.c decodes it): a status. */
 uint16_t nvme_virt_assign(nvme *n, unsigned ctrl, unsigned rt, unsigned nr, uint32_t *dw0);
 uint16_t nvme_virt_set_online(nvme *n, unsigned ctrl, bool online);
+/* The secondary's MSI-X Table Size: its VI resources (1 without any, as QEMU's
+ * nvme_update_msixcap_ts). */
+void nvme_ctrl_size_vectors(nvme_ctrl *c);
 
 /* regs.c */
 void nvme_ctrl_reset(nvme_ctrl *c);
@@ -187,16 +191,24 @@ void nvme_cmd_free_mem(nvme_cmd *cmd); /* at destroy: the command and its page a
 void nvme_vec_timer(nvme_ctrl *c, unsigned v, uint64_t now);
 void nvme_vec_unmasked(nvme_ctrl *c, unsigned v, uint64_t t_ps);
 void nvme_queues_drop(nvme_ctrl *c);
+/* Completions a queue held while full, released: those of submission queue sqid, or
+ * every one (sqid NVME_MAX_QUEUES). */
+void nvme_cq_drop_waiting(nvme_ctrl *c, nvme_cq *cq, unsigned sqid);
 /* PRPs: the pages of a transfer of len bytes described by prp1 and prp2 (reading a
  * PRP list when there is one, from t_ps): fills pages[] with each page's address and
  * length, returns their count and *t_ps the time the list arrived; 0 with *status set
  * when the PRPs are malformed or their list's read was refused. */
 unsigned nvme_prp_pages(nvme_ctrl *c, uint64_t prp1, uint64_t prp2, uint32_t len,
                         uint64_t *t_ps, uint64_t *addr, uint32_t *plen, uint16_t *status);
-/* The host's memory page size (CC.MPS). */
-static inline uint32_t nvme_page_bytes(const nvme_ctrl *c)
+/* A completion's status field (phase clear): an error carries Do Not Retry, as QEMU's
+ * do (the model's errors are the command's, a retry would fail again). */
+static inline uint16_t nvme_status(unsigned sct, unsigned sc)
 {
-    return 4096u << NVME_CC_MPS(c->cc);
+    uint16_t f = NVME_CQE_SF(sct, sc);
+    return f ? (uint16_t)(f | NVME_CQE_DNR) : 0;
 }
+
+/* The host's memory page size (CC.MPS). */
+static inline uint32_t nvme_page_bytes(const nvme_ctrl *c) { return c->page_bytes; }
 
 #endif

@@ -83,7 +83,6 @@ _Static_assert(NVME_SQE_BYTES == 1u << NVME_SQES_LOG2 && NVME_CQE_BYTES == 1u <<
 #define NVME_SQE_CDW10 40u
 #define NVME_SQE_CDW11 44u
 #define NVME_SQE_CDW12 48u
-#define NVME_SQE_CDW13 52u
 #define NVME_SQE_OPC(cdw0) ((cdw0) & 0xffu)
 #define NVME_SQE_PSDT(cdw0) (((cdw0) >> 14) & 0x3u) /* 0: PRPs; SGLs are not supported */
 #define NVME_SQE_CID(cdw0) ((cdw0) >> 16)
@@ -163,6 +162,7 @@ enum nvme_cns {
 /* Identify Controller (Figure 247): byte offsets of the fields the model fills. */
 #define NVME_IDC_VID 0u
 #define NVME_IDC_MDTS 77u     /* max transfer 2 ^ MDTS x CAP.MPSMIN pages */
+#define NVME_IDC_CMIC 76u     /* bit 1: two or more controllers in the subsystem */
 #define NVME_IDC_CNTLID 78u
 #define NVME_IDC_VER 80u
 #define NVME_IDC_CNTRLTYPE 111u /* 1: I/O controller */
@@ -176,21 +176,18 @@ enum nvme_cns {
 #define NVME_IDNS_NSZE 0u
 #define NVME_IDNS_NCAP 8u
 #define NVME_IDNS_NUSE 16u
-#define NVME_IDNS_NLBAF 25u
-#define NVME_IDNS_FLBAS 26u
+#define NVME_IDNS_NMIC 30u    /* bit 0: may be attached to two or more controllers */
 #define NVME_IDNS_LBAF0 128u  /* LBA format 0: LBADS in bits 23:16 */
 /* Primary Controller Capabilities (Figure 250) */
 #define NVME_PCC_CNTLID 0u
 #define NVME_PCC_CRT 4u       /* bit 0 VQ, bit 1 VI resources supported */
 #define NVME_PCC_VQFRT 32u
 #define NVME_PCC_VQRFA 36u
-#define NVME_PCC_VQRFAP 40u
 #define NVME_PCC_VQPRT 42u
 #define NVME_PCC_VQFRSM 44u
 #define NVME_PCC_VQGRAN 46u
 #define NVME_PCC_VIFRT 64u
 #define NVME_PCC_VIRFA 68u
-#define NVME_PCC_VIRFAP 72u
 #define NVME_PCC_VIPRT 74u
 #define NVME_PCC_VIFRSM 76u
 #define NVME_PCC_VIGRAN 78u

@@ -18,17 +18,23 @@
  * vectors masked. Commands in flight belong to the old state and post nothing. */
 void nvme_ctrl_reset(nvme_ctrl *c)
 {
+    /* A primary's reset takes its secondaries Offline (QEMU's nvme_ctrl_reset). */
+    if (c->idx == NVME_PF)
+        for (unsigned s = 1; s <= c->nvme->cfg.max_vfs; s++)
+            nvme_virt_set_online(c->nvme, s, false);
     nvme_queues_drop(c);
     c->gen++;
     c->cc = 0;
     c->aqa = 0;
     c->asq = c->acq = 0;
     c->intms = 0;
-    c->queues_set = false;
+    c->queues_set = c->queues_created = false;
     c->nsq_alloc = c->ncq_alloc = 0;
-    c->coalesce_thr = c->coalesce_time = 0;
+    c->coalesce_thr = c->coalesce_time_100us = 0;
+    c->page_bytes = 4096;
     /* An Offline secondary reports Controller Fatal Status (QEMU's nvme_ctrl_reset). */
     c->csts = c->online ? 0 : NVME_CSTS_CFS;
+    nvme_ctrl_size_vectors(c);
     for (unsigned v = 0; v < c->nvec; v++) {
         c->msix[v] = pcie_msix_vec_reset();
         c->vec[v] = (nvme_vec){.gen = c->vec[v].gen + 1};
@@ -92,17 +98,20 @@ static void start_fails(nvme_ctrl *c, const char *why)
  * takes no time here (CAP.TO bounds it; it happens before a measurement window). */
 static void ctrl_enable(nvme_ctrl *c)
 {
-    uint32_t page = nvme_page_bytes(c);
     uint32_t sqn = NVME_AQA_ASQS(c->aqa) + 1, cqn = NVME_AQA_ACQS(c->aqa) + 1;
     if (NVME_CC_MPS(c->cc) != 0)
         return start_fails(c, "CC.MPS asks for pages other than 4 KiB (CAP.MPSMIN = MPSMAX = 0)");
+    if (NVME_CC_IOSQES(c->cc) != NVME_SQES_LOG2 || NVME_CC_IOCQES(c->cc) != NVME_CQES_LOG2)
+        return start_fails(c, "CC.IOSQES and CC.IOCQES are not 64- and 16-byte entries");
+    /* The page size holds until the next reset, whatever CC says meanwhile (3.1.5). */
+    uint32_t page = c->page_bytes = 4096u << NVME_CC_MPS(c->cc);
     if (sqn < 2 || cqn < 2)
         return start_fails(c, "an admin queue of fewer than 2 entries (AQA)");
     if (c->asq % page || c->acq % page || !c->asq || !c->acq)
         return start_fails(c, "ASQ or ACQ not page aligned");
-    c->cq[0] = (nvme_cq){.exists = true, .gen = c->cq[0].gen + 1, .base = c->acq, .n = cqn,
+    c->cq[0] = (nvme_cq){.exists = true, .gen = c->cq[0].gen + 1, .base = c->acq, .entries = cqn,
                          .phase = true, .ien = true, .vec = 0, .nsq = 1};
-    c->sq[0] = (nvme_sq){.exists = true, .gen = c->sq[0].gen + 1, .base = c->asq, .n = sqn,
+    c->sq[0] = (nvme_sq){.exists = true, .gen = c->sq[0].gen + 1, .base = c->asq, .entries = sqn,
                          .cqid = 0};
     c->csts |= NVME_CSTS_RDY;
 }
@@ -113,9 +122,7 @@ static void wr_cc(nvme_ctrl *c, unsigned i, uint32_t v, uint64_t t)
     (void)t;
     uint32_t old = c->cc;
     if ((old & NVME_CC_EN) && !(v & NVME_CC_EN)) {
-        bool online = c->online;
         nvme_ctrl_reset(c); /* clears CC, CSTS.RDY */
-        c->online = online;
         c->cc = v & NVME_CC_WMASK;
         return;
     }

@@ -16,7 +16,8 @@ bool pcie_msix_entry_write(pcie_msix_vec *v, unsigned field, uint32_t len, uint6
         return false;
     case PCIE_MSIX_ENTRY_MSG_DATA:
         v->data = (uint32_t)value;
-        return false;
+        /* An aligned QWORD write carries Vector Control in its upper half. */
+        return len == 8 && pcie_msix_entry_write(v, PCIE_MSIX_ENTRY_VECTOR_CTRL, 4, value >> 32);
     default: { /* PCIE_MSIX_ENTRY_VECTOR_CTRL */
         bool was = v->masked;
         v->masked = value & PCIE_MSIX_ENTRY_CTRL_MASK;

@@ -26,8 +26,8 @@ typedef struct pcie_msix_vec {
 /* An entry as reset leaves it: masked, nothing pending. */
 static inline pcie_msix_vec pcie_msix_vec_reset(void) { return (pcie_msix_vec){.masked = true}; }
 
-/* A write of len (4, or 8 to the address) bytes to the entry's DWORD at byte `field`
- * (PCIE_MSIX_ENTRY_*). True when it cleared the mask of an entry whose pending bit is
+/* A write of len (4, or an aligned 8: the address, or the data with Vector Control)
+ * bytes to the entry's DWORD at byte `field` (PCIE_MSIX_ENTRY_*). True when it cleared the mask of an entry whose pending bit is
  * set: the device sends the message now (pcie_msix_signal). */
 bool pcie_msix_entry_write(pcie_msix_vec *v, unsigned field, uint32_t len, uint64_t value);
 /* The entry's DWORD at byte `field`. */
