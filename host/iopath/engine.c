@@ -6,6 +6,7 @@
 #include "host/iopath/iopath.h"
 #include "host/iopath/zcopy.h"
 #include "host/irqdeliver.h"
+#include "host/notify.h"
 #include "sim/alloc.h"
 
 static uint64_t max64(uint64_t a, uint64_t b) { return a > b ? a : b; }
@@ -101,31 +102,10 @@ static inline irq_env irq_env_of(const iopath *io)
     return (irq_env){io->hv, io->halt, io->cpu, io->iommu};
 }
 
-/* A virtual interrupt to the CPU that handles a stage: returns when the handler may
- * start. */
-static uint64_t deliver_virq(iopath *io, unsigned core, uint64_t t_ps)
-{
-    irq_env e = irq_env_of(io);
-    io->c.irqs++;
-    return irq_deliver_virq(&e, core, t_ps);
-}
-
-/* A Xen event channel's upcall: injected like a virtual interrupt, but through the
- * domain's callback vector, which the guest does not acknowledge at the local APIC
- * (Linux's sysvec_xen_hvm_callback acks only the per-vCPU upcall vector), so there is
- * no EOI exit. */
-static uint64_t deliver_upcall(iopath *io, unsigned core, uint64_t t_ps)
-{
-    io->c.irqs++;
-    return hv_deliver_irq(io->hv, core, t_ps, hv_posted(io->hv));
-}
-
-/* Before a thread woken at t runs on `core` (host/irqdeliver.h). */
-static uint64_t wake_latency_ps(iopath *io, unsigned core, uint64_t t)
-{
-    irq_env e = irq_env_of(io);
-    return irq_wake_latency_ps(&e, core, t);
-}
+_Static_assert(PATH_NOTIFY_IS_HOST(NONE) && PATH_NOTIFY_IS_HOST(IOEVENTFD) &&
+                   PATH_NOTIFY_IS_HOST(WAKE) && PATH_NOTIFY_IS_HOST(IRQFD) &&
+                   PATH_NOTIFY_IS_HOST(EVTCHN),
+               "a path's notification is host/notify.h's mechanism");
 
 void iopath_on_irq(void *ctx, const iommu_irq_outcome *o)
 {
@@ -224,40 +204,18 @@ static void credit_back(iopath *io, const iopath_item *it, uint64_t t)
 static uint64_t notify(iopath *io, iopath_stage *st, unsigned producer_core, cpu_who producer_who,
                        bool producer_urgent, path_notify how, uint64_t t, uint64_t *pt)
 {
-    uint64_t ready = t;
-    uint64_t wake_cycles = cpu_wakeup_cycles(io->cpu);
-    cpu_who cwho = (cpu_who)st->d->who;
-    switch (how) {
-    case PATH_NOTIFY_NONE: break;
-    case PATH_NOTIFY_IOEVENTFD:
-        t = producer_urgent ? hv_exit_urgent(io->hv, producer_core, t, HV_EXIT_MMIO_KERNEL)
-                            : hv_exit(io->hv, producer_core, t, HV_EXIT_MMIO_KERNEL);
-        t = run_on(io, producer_core, producer_urgent, t, hv_ioeventfd_cycles(io->hv),
-                   CPU_HYPERVISOR);
-        ready = run_on(io, st->core, st->d->urgent, t + wake_latency_ps(io, st->core, t),
-                       wake_cycles, cwho);
-        break;
-    case PATH_NOTIFY_WAKE:
-        t = run_on(io, producer_core, producer_urgent, t, hv_ioeventfd_cycles(io->hv),
-                   producer_who);
-        ready = run_on(io, st->core, st->d->urgent, t + wake_latency_ps(io, st->core, t),
-                       wake_cycles, cwho);
-        break;
-    case PATH_NOTIFY_IRQFD:
-        t = run_on(io, producer_core, producer_urgent, t, hv_ioeventfd_cycles(io->hv),
-                   producer_who);
-        ready = deliver_virq(io, st->core, max64(t, st->last_irq_ps + st->irq_gap_ps));
+    irq_env e = irq_env_of(io);
+    notify_end from = {producer_core, producer_who, producer_urgent, false};
+    notify_end to = {st->core, (cpu_who)st->d->who, st->d->urgent,
+                     st->d->place == PATH_PLACE_BACKEND};
+    notify_result r = host_notify_send(&e, (host_notify)how, from, to, t,
+                                       st->last_irq_ps + st->irq_gap_ps);
+    uint64_t ready = r.receiver_ps;
+    t = r.sender_ps;
+    if (r.irq)
+        io->c.irqs++;
+    if (how == PATH_NOTIFY_IRQFD)
         st->last_irq_ps = ready;
-        break;
-    case PATH_NOTIFY_EVTCHN:
-        t = producer_urgent ? hv_exit_urgent(io->hv, producer_core, t, HV_EXIT_HYPERCALL)
-                            : hv_exit(io->hv, producer_core, t, HV_EXIT_HYPERCALL);
-        ready = deliver_upcall(io, st->core, t);
-        if (st->d->place == PATH_PLACE_BACKEND)
-            ready = run_on(io, st->core, st->d->urgent,
-                           ready + wake_latency_ps(io, st->core, ready), wake_cycles, cwho);
-        break;
-    }
     if (how != PATH_NOTIFY_NONE) {
         io->c.notifies++;
         if (st->d->frees_tx_slot)

@@ -132,6 +132,8 @@ typedef enum path_notify {
     PATH_NOTIFY_EVTCHN,   /* Xen event channel: a hypercall by the sender, a virtual
                              interrupt to the receiving domain (and its thread's wake-up) */
 } path_notify;
+/* The mechanisms are host/notify.h's, value for value. */
+#define PATH_NOTIFY_IS_HOST(x) ((int)PATH_NOTIFY_##x == (int)HOST_NOTIFY_##x)
 
 /* Named costs: each is a parameter (paths.c registers the ones paths own; the others
  * belong to the NIC driver, the CPU or the hypervisor model). */
