@@ -30,6 +30,8 @@ uint64_t irq_deliver(const irq_env *e, const irq_target *tgt, const iommu_irq_ou
             t = hv_forward_irq(e->hv, o->dest, tgt->dest_in_vm, t);
         return irq_deliver_virq(e, tgt->core, t);
     }
+    if (tgt->host_on_vcpu)
+        return hv_host_irq_on_vcpu(e->hv, tgt->core, t, NULL); /* the running vCPU exits */
     if (halt_idle(e->halt, tgt->core, t))
         return halt_wake(e->halt, tgt->core, t, HALT_BY_IRQ); /* a blocked thread's core */
     return t + irq_wake_latency_ps(e, tgt->core, t); /* an idle host core wakes */

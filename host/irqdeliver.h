@@ -7,7 +7,9 @@
  * to another core is taken there by the host and forwarded with an IPI; then the virtual
  * interrupt is delivered (an external-interrupt exit, or posted with no exit; a halted
  * vCPU is woken) and acknowledged (an EOI exit unless the APIC is virtualized). A host
- * queue's interrupt wakes a blocked thread's core or an idle core. The handler may start
+ * queue's interrupt wakes a blocked thread's core or an idle core; on a core that runs a
+ * vCPU (the host's queue of the CPU a vCPU's thread submitted from) the vCPU exits
+ * first (hv_host_irq_on_vcpu). The handler may start
  * at the returned time; nothing is counted here. */
 #ifndef HOST_IRQDELIVER_H
 #define HOST_IRQDELIVER_H
@@ -33,6 +35,7 @@ typedef struct irq_target {
     unsigned core;   /* where its handler runs (a vCPU's core for a VM's queue) */
     bool via_hv;     /* a VM's queue: a virtual interrupt */
     bool dest_in_vm; /* its remapped destination core runs a vCPU (hv_forward_irq) */
+    bool host_on_vcpu; /* a host queue whose core runs a vCPU: it takes an exit first */
 } irq_target;
 
 /* o is a delivered outcome (not IOMMU_IRQ_BLOCKED). */

@@ -52,6 +52,7 @@ typedef struct drv_q {
     uint16_t *free_cid;   /* a stack of free command IDs (slots) */
     uint32_t nfree;
     uint64_t *cookie;     /* per command ID */
+    bool *busy;           /* per command ID: outstanding */
 } drv_q;
 
 enum { ADM_NONE, ADM_VIRT, ADM_ATTACH };
@@ -133,9 +134,26 @@ static void q_init(drv_q *q, nvme_drv *d, uint32_t n, bool prp)
         q->prp_pages = alloc(d, (uint64_t)n * PAGE);
     q->free_cid = sim_xcalloc(n, sizeof *q->free_cid);
     q->cookie = sim_xcalloc(n, sizeof *q->cookie);
+    q->busy = sim_xcalloc(n, sizeof *q->busy);
     /* n - 1 tags: the ring never fills (a full ring's tail would meet its head). */
     for (uint32_t i = 0; i + 1 < n; i++)
         q->free_cid[q->nfree++] = (uint16_t)(n - 2 - i);
+}
+
+static void register_stats(nvme_drv *d)
+{
+    char name[96];
+#define C(field, desc)                                                                         \
+    snprintf(name, sizeof name, "%s." #field, d->env.stats_prefix);                            \
+    sim_stats_counter(d->env.stats, name, &d->ctr.field, desc)
+    C(submits, "requests submitted (nvme_queue_rq)");
+    C(completions, "requests completed");
+    C(irqs, "interrupts handled");
+    C(spurious_irqs, "interrupts that found no new completion entry");
+    C(sq_doorbells, "submission queue tail doorbells written");
+    C(cq_doorbells, "completion queue head doorbells written");
+    C(errors, "completions with an error status, or with an identifier not outstanding");
+#undef C
 }
 
 nvme_drv *nvme_drv_create(const sim_params *p, const nvme_drv_env *env)
@@ -147,6 +165,8 @@ nvme_drv *nvme_drv_create(const sim_params *p, const nvme_drv_env *env)
     d->bar = nvme_fn_bar(env->dev, env->fn);
     q_init(&d->q[0], d, d->cfg.admin_entries, false);
     d->id_page = alloc(d, 2 * PAGE);
+    if (env->stats)
+        register_stats(d);
     return d;
 }
 
@@ -157,6 +177,7 @@ void nvme_drv_destroy(nvme_drv *d)
     for (unsigned q = 0; q <= NVME_DRV_MAX_QUEUES; q++) {
         free(d->q[q].free_cid);
         free(d->q[q].cookie);
+        free(d->q[q].busy);
     }
     free(d->queued);
     free(d);
@@ -426,6 +447,7 @@ uint64_t nvme_drv_submit(nvme_drv *d, unsigned qid, uint64_t t_ps, const nvme_dr
         return t_ps;
     uint16_t cid = q->free_cid[--q->nfree];
     q->cookie[cid] = r->cookie;
+    q->busy[cid] = true;
     uint64_t bytes = (uint64_t)r->nlb * d->lba_bytes;
     uint64_t prp2 = 0;
     if (bytes > 2 * PAGE) {
@@ -476,10 +498,11 @@ uint64_t nvme_drv_irq(nvme_drv *d, unsigned v, uint64_t t_ps)
             continue;
         }
         t = d->env.cpu(d->env.ctx, qid, t, d->cfg.cqe_cycles, true);
-        if (cid >= q->n) {
-            d->ctr.errors++; /* an identifier the driver never gave: ignored */
+        if (cid >= q->n || !q->busy[cid]) {
+            d->ctr.errors++; /* an identifier not outstanding: ignored (nvme_handle_cqe) */
             continue;
         }
+        q->busy[cid] = false;
         q->free_cid[q->nfree++] = cid;
         d->ctr.completions++;
         if (status)

@@ -37,6 +37,7 @@
 #include "models/pcie/rc.h"
 #include "sim/kernel.h"
 #include "sim/params.h"
+#include "sim/stats.h"
 
 #define NVME_DRV_MAX_QUEUES 64u
 
@@ -69,6 +70,8 @@ typedef struct nvme_drv_env {
     nvme_drv_done_fn done;
     nvme_drv_ready_fn ready;
     void *ctx;
+    sim_stats *stats;         /* its counters as PREFIX.* (NULL: not registered) */
+    const char *stats_prefix; /* "nvmedrv.host", "nvmedrv.vm0" */
 } nvme_drv_env;
 
 void nvme_drv_register_params(sim_params *p);

@@ -10,6 +10,8 @@
 #include "host/nicdrv.h"
 #include "host/vswitch.h"
 #include "models/flash/flash.h"
+#include "host/blkimg.h"
+#include "host/blkpath/path.h"
 #include "host/nvmedrv.h"
 #include "models/nvme/nvme.h"
 #include "models/nic/nic.h"
@@ -62,6 +64,8 @@ static void systems_register_params(sim_params *p)
     flash_register_params(p);
     nvme_register_params(p);
     nvme_drv_register_params(p);
+    blk_path_register_params(p);
+    blk_img_register_params(p);
     trace_record_register_params(p);
     pcap_record_register_params(p);
     timeline_record_register_params(p);

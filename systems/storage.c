@@ -1,23 +1,23 @@
 /* workload.kind = storage: fio-like jobs reading and writing the NVMe drive
- * (models/nvme) through a storage path (storage.path), on the platform and cores the
- * network paths use.
+ * (models/nvme) through a storage path (storage.path, the tables of
+ * host/blkpath/path.h), on the platform and cores the network paths use.
  *
- * Paths built: native (the host's NVMe driver on the PF, a job per host core, each with
- * its own I/O queue and vector, as Linux gives one per CPU); passthrough (the whole
- * drive assigned to one VM, whose own NVMe driver drives the PF); sriov (the host's PF
- * driver assigns each VM's secondary controller its queues and vectors with
- * Virtualization Management once the VFs exist, brings it Online and attaches
- * namespace i + 1 to VM i's; then each VM's driver drives its VF). A VM's memory is mapped in an
- * IOMMU domain of its own (guest-physical = host-physical); its interrupts are remapped
- * or posted to its vCPUs (hv.irq_delivery). The emulated disk, virtio-blk and the Xen
- * driver domain are refused until they are built.
+ * Drivers. native: the host's NVMe driver on the PF, a queue and vector per job's core
+ * (Linux gives one per CPU). passthrough: the whole drive in one VM, whose own driver
+ * drives the PF. sriov: the host's PF driver enables a VF per VM, assigns each VM's
+ * secondary controller its queues and vectors (Virtualization Management), brings it
+ * Online and attaches namespace i + 1 to VM i's; each VM's driver drives its VF. The
+ * back-end paths (emulated, paravirt, devdomain): the host's driver on the PF, a queue
+ * per host core, and each VM's disk an image file on the host's namespace
+ * (host/blkimg.h). A VM's memory is mapped in an IOMMU domain of its own (guest-physical
+ * = host-physical); the host's DMA is in pass-through; every interrupt is remapped, a
+ * VM's posted to its vCPU when hv.irq_delivery says so.
  *
  * A job (fio with libaio, iodepth_batch_submit = 1) keeps storage.iodepth I/Os in
- * flight, or issues them at storage.rate_iops: per I/O the application, system call and
- * block layer's submission (blk.submit_cycles) on its thread, the driver's
- * nvme_queue_rq; on completion, in the interrupt, the driver's handling and the block
- * layer's completion with the aio event (blk.complete_cycles); the thread, blocked in
- * io_getevents when nothing else is left, is woken (host/halt.h) and issues the next.
+ * flight, or issues them at storage.rate_iops; each I/O runs its path's table from the
+ * job's system call to its completion (blk.submit_cycles and blk.complete_cycles are
+ * the job's own stack; the rest is the path's). The job's thread, blocked in io_getevents
+ * when nothing else is left, is woken by the completion's interrupt (host/halt.h).
  * Latency is the application's: from the start of its submission to the end of the
  * completion's work. Offsets are uniform over the span (random patterns) or run on from
  * each job's own share of it (sequential); randrw picks each I/O's direction by
@@ -27,10 +27,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host/blkimg.h"
+#include "host/blkpath/blkpath.h"
 #include "host/cpu.h"
-#include "host/dmaapi.h"
 #include "host/halt.h"
 #include "host/hv.h"
+#include "host/iopath/path.h"
 #include "host/irqdeliver.h"
 #include "host/noise.h"
 #include "host/nvmedrv.h"
@@ -43,175 +45,7 @@
 #include "sim/alloc.h"
 #include "sim/rng.h"
 #include "systems/kinds.h"
-
-/* ---------------------------------------------------------------- parameters */
-
-enum stor_path { SP_NATIVE, SP_EMULATED, SP_PARAVIRT, SP_DEVDOMAIN, SP_PASSTHROUGH, SP_SRIOV };
-enum stor_rw { RW_RANDREAD, RW_RANDWRITE, RW_READ, RW_WRITE, RW_RANDRW };
-
-typedef struct storage_cfg {
-    uint32_t path, rw, rwmix_read_pct, iodepth, jobs, vms, host_cores;
-    uint64_t bs_bytes, span_bytes;
-    double rate_iops;
-    uint64_t submit_cycles, complete_cycles;
-} storage_cfg;
-
-static const sim_param_def storage_params[] = {
-    {"storage.path", SIM_PARAM_ENUM, "native",
-     "native|emulated|paravirt|devdomain|passthrough|sriov", "",
-     "How the VMs reach the NVMe drive: bare metal; an emulated disk; virtio-blk; a Xen "
-     "driver domain (blkfront/blkback); the whole drive assigned to one VM; a VF per VM "
-     "(emulated, paravirt and devdomain are not built yet)",
-     SIM_AT(storage_cfg, path)},
-    {"storage.rw", SIM_PARAM_ENUM, "randread", "randread|randwrite|read|write|randrw", "",
-     "The jobs' pattern, as fio's rw", SIM_AT(storage_cfg, rw)},
-    {"storage.rwmix_read_pct", SIM_PARAM_UINT, "70", "0..100", "%",
-     "randrw: the share of reads (fio's rwmixread)", SIM_AT(storage_cfg, rwmix_read_pct)},
-    {"storage.bs_bytes", SIM_PARAM_UINT, "4KiB", "512..16MiB", "bytes",
-     "Bytes per I/O (fio's bs): a multiple of nvme.lba_bytes, at most the drive's largest "
-     "transfer",
-     SIM_AT(storage_cfg, bs_bytes)},
-    {"storage.iodepth", SIM_PARAM_UINT, "1", "1..4094", "I/Os",
-     "I/Os each job keeps in flight (fio's iodepth)", SIM_AT(storage_cfg, iodepth)},
-    {"storage.jobs", SIM_PARAM_UINT, "1", "1..64", "jobs",
-     "Jobs per VM (native: per group), each a thread on a core of its own (a vCPU in a VM) "
-     "with its own I/O queue (fio's numjobs)",
-     SIM_AT(storage_cfg, jobs)},
-    {"storage.vms", SIM_PARAM_UINT, "1", "1..64", "VMs",
-     "VMs, each with storage.jobs jobs and its own namespace under sriov (native: groups of "
-     "jobs on the host)",
-     SIM_AT(storage_cfg, vms)},
-    {"storage.rate_iops", SIM_PARAM_DOUBLE, "0", "0..1e9", "I/Os per second",
-     "Each job's offered rate (fio's rate_iops), within its iodepth; 0: as fast as its "
-     "iodepth allows",
-     SIM_AT(storage_cfg, rate_iops)},
-    {"storage.span_bytes", SIM_PARAM_UINT, "0", "0..1024TiB", "bytes",
-     "The part of each namespace the jobs address (fio's size); 0: the whole namespace",
-     SIM_AT(storage_cfg, span_bytes)},
-    {"storage.host_cores", SIM_PARAM_UINT, "2", "1..1024", "cores",
-     "Cores kept for the host's own software (its PF driver) when the jobs run in VMs; "
-     "the VMs' vCPUs take the cores after them",
-     SIM_AT(storage_cfg, host_cores)},
-    {"blk.submit_cycles", SIM_PARAM_UINT, "2700", "0..1e8", "cycles",
-     "Per I/O before the driver: fio's and libaio's user part, io_submit's system call and "
-     "the block layer's submission (bio, blk-mq tag and dispatch)",
-     SIM_AT(storage_cfg, submit_cycles)},
-    {"blk.complete_cycles", SIM_PARAM_UINT, "1400", "0..1e8", "cycles",
-     "Per I/O after the driver: the block layer's completion, the aio event and "
-     "io_getevents' return to fio (the blocked thread's wake-up is cpu.wakeup_cycles)",
-     SIM_AT(storage_cfg, complete_cycles)},
-};
-
-static void storage_register_params(sim_params *p)
-{
-    sim_params_add_table(p, storage_params, SIM_TABLE_LEN(storage_params));
-}
-
-static storage_cfg storage_cfg_load(const sim_params *p)
-{
-    storage_cfg c;
-    sim_params_load_table(p, storage_params, SIM_TABLE_LEN(storage_params), &c);
-    return c;
-}
-
-static bool path_in_vm(uint32_t path) { return path != SP_NATIVE; }
-
-/* Cores the jobs need, and the first one. */
-static unsigned first_job_core(const storage_cfg *c)
-{
-    return path_in_vm(c->path) ? c->host_cores : 0;
-}
-
-/* VM (or group) i's memory: the host's from PLATFORM_HOST_BASE, a VM's its span. */
-static uint64_t vm_base(const storage_cfg *c, unsigned i)
-{
-    return path_in_vm(c->path) ? PLATFORM_VM_BASE + (uint64_t)i * PLATFORM_VM_SPAN
-                               : PLATFORM_HOST_BASE + (uint64_t)i * PLATFORM_VM_SPAN;
-}
-
-/* I/O queues a driver of VM (or group) i asks for: one per job; a native host driver
- * one per job of every group. */
-static unsigned drv_queues(const storage_cfg *c)
-{
-    return c->path == SP_NATIVE ? c->vms * c->jobs : c->jobs;
-}
-
-static int storage_check(const sim_params *p, sim_err *e)
-{
-    storage_cfg c = storage_cfg_load(p);
-    if (platform_check(p, e) < 0 || nvme_check(p, PLATFORM_DEVICE_RID, e) < 0 ||
-        iommu_dma_check(p, e) < 0)
-        return -1;
-    static const char *const names[] = {"native", "emulated", "paravirt", "devdomain",
-                                        "passthrough", "sriov"};
-    if (c.path == SP_EMULATED || c.path == SP_PARAVIRT || c.path == SP_DEVDOMAIN)
-        return sim_err_set(e, "storage.path = %s is not built yet for workload.kind = storage "
-                              "(native, passthrough and sriov are)", names[c.path]);
-    iommu_dma_cfg dc;
-    iommu_dma_config(p, &dc);
-    if (c.path == SP_NATIVE && dc.mode >= IOMMU_DMA_STRICT)
-        return sim_err_set(e, "iommu.mode strict or lazy: the storage kind's host driver maps "
-                              "its buffers in pass-through only so far (iommu.mode = off or pt)");
-    nvme_caps k = nvme_caps_of(p);
-    cpu_cfg cc = cpu_cfg_load(p);
-    unsigned jobs = c.vms * c.jobs, need = first_job_core(&c) + jobs;
-    if (need > cc.cores)
-        return sim_err_set(e, "storage.vms = %u x storage.jobs = %u jobs%s need %u cores; "
-                              "cpu.cores = %u", c.vms, c.jobs,
-                           path_in_vm(c.path) ? " after storage.host_cores" : "", need, cc.cores);
-    if (drv_queues(&c) > NVME_DRV_MAX_QUEUES)
-        return sim_err_set(e, "%u I/O queues for one driver: at most %u", drv_queues(&c),
-                           NVME_DRV_MAX_QUEUES);
-    if (c.bs_bytes % k.lba_bytes || c.bs_bytes > k.max_transfer_bytes)
-        return sim_err_set(e, "storage.bs_bytes = %llu: a multiple of nvme.lba_bytes = %u and "
-                              "at most nvme.max_transfer_bytes = %llu",
-                           (unsigned long long)c.bs_bytes, k.lba_bytes,
-                           (unsigned long long)k.max_transfer_bytes);
-    uint32_t entries = nvme_drv_queue_entries(p);
-    if (c.iodepth > entries - 1)
-        return sim_err_set(e, "storage.iodepth = %u: a queue of %u entries takes at most %u "
-                              "(nvmedrv.queue_entries, capped by nvme.max_queue_entries)",
-                           c.iodepth, entries, entries - 1);
-    uint64_t span = c.span_bytes ? c.span_bytes : k.ns_bytes;
-    if (span > k.ns_bytes || span < c.bs_bytes)
-        return sim_err_set(e, "storage.span_bytes = %llu: between storage.bs_bytes and a "
-                              "namespace's %llu bytes", (unsigned long long)c.span_bytes,
-                           (unsigned long long)k.ns_bytes);
-    /* A VM's (native: the host's) memory holds its driver's queues and its jobs' buffers. */
-    unsigned span_jobs = c.path == SP_NATIVE ? jobs : c.jobs;
-    uint64_t need_bytes =
-        nvme_drv_mem_bytes(p, drv_queues(&c)) + (uint64_t)span_jobs * c.iodepth * c.bs_bytes;
-    if (need_bytes > PLATFORM_VM_SPAN)
-        return sim_err_set(e, "storage.iodepth = %u x storage.bs_bytes = %llu per job and the "
-                              "driver's queues need %llu bytes: more than a VM's %llu",
-                           c.iodepth, (unsigned long long)c.bs_bytes, (unsigned long long)need_bytes,
-                           (unsigned long long)PLATFORM_VM_SPAN);
-    if (c.path == SP_PASSTHROUGH && c.vms != 1)
-        return sim_err_set(e, "storage.path = passthrough assigns the whole drive to one VM: "
-                              "storage.vms = %u", c.vms);
-    if (c.path == SP_SRIOV) {
-        unsigned vq = c.jobs + 1, vi = c.jobs + 1; /* the admin queue and vector 0 too */
-        if (c.vms > k.max_vfs)
-            return sim_err_set(e, "storage.vms = %u VFs: the drive has nvme.max_vfs = %u",
-                               c.vms, k.max_vfs);
-        if (c.vms > k.namespaces)
-            return sim_err_set(e, "storage.vms = %u: each VM needs a namespace of its own, "
-                                  "nvme.namespaces = %u", c.vms, k.namespaces);
-        if (vq > k.vf_max_queues || vi > k.vf_max_vectors)
-            return sim_err_set(e, "storage.jobs = %u needs %u queue pairs and %u vectors per VF "
-                                  "(an admin pair and vector included): above "
-                                  "nvme.vf_max_queues = %u or nvme.vf_max_vectors = %u",
-                               c.jobs, vq, vi, k.vf_max_queues, k.vf_max_vectors);
-        if ((uint64_t)vq * c.vms > k.flex_queues || (uint64_t)vi * c.vms > k.flex_vectors)
-            return sim_err_set(e, "storage.vms = %u VFs x %u queue pairs and vectors over-commit "
-                                  "the drive's flexible resources (nvme.flex_queues = %u, "
-                                  "nvme.flex_vectors = %u)", c.vms, vq, k.flex_queues,
-                               k.flex_vectors);
-    }
-    return 0;
-}
-
-/* ---------------------------------------------------------------- the system */
+#include "systems/storage_impl.h"
 
 struct storage_sys;
 
@@ -219,30 +53,27 @@ struct storage_sys;
 typedef struct stor_drv {
     struct storage_sys *sys;
     nvme_drv *d;
-    unsigned vm;           /* its VM (or group: native) */
-    bool in_vm;            /* a guest's driver: its interrupts are virtual */
     cpu_who who;
     unsigned core[NVME_DRV_MAX_QUEUES + 1]; /* queue q's core; 0: the admin queue's */
-    unsigned first_job;    /* the job of its queue 1 */
-    unsigned first_irte;   /* vector v's interrupt remapping entry: first_irte + v */
+    unsigned queues;
+    unsigned vm;           /* a VM's own driver: its VM */
+    bool jobs_behind;      /* its queues serve jobs directly (not a back end) */
+    char stats_prefix[24];
+    unsigned first_job;    /* then the job of its queue 1 */
 } stor_drv;
 
 typedef struct stor_io {
+    blk_req req;
     uint64_t issue_ps;
-    bool write;
-    struct stor_io *next_free;
 } stor_io;
 
 typedef struct stor_job {
     struct storage_sys *sys;
-    unsigned idx, core;
-    stor_drv *drv;
-    unsigned qid;
+    unsigned idx, vm, core;
     uint64_t buf_base;     /* iodepth buffers of bs bytes */
-    uint64_t span_blocks, first_block, seq_block; /* in LBAs */
+    uint64_t span_blocks, first_block, seq_block; /* in the disk's blocks */
     stor_io *io;           /* one per buffer */
     uint32_t *free_slot, nfree;
-    bool started;
     uint32_t owed;         /* rate-limited: issues due while the depth was full */
     uint64_t interval_ps;
     sim_event *ev;         /* rate-limited: the next issue */
@@ -253,6 +84,7 @@ typedef struct storage_sys {
     storage_cfg cfg;
     const sim_params *params;
     sim_kernel *kernel;
+    sim_stats *stats;
     platform *pf;
     nvme *dev;
     cpu *cpu;
@@ -260,19 +92,22 @@ typedef struct storage_sys {
     halt *halt;
     noise *noise;
     vtick *tick;
-    stor_drv *drv;         /* native, passthrough: one; sriov: the host's, then one per VM */
+    blk_img *img;
+    blkpath *bp;
+    unsigned *job_core, *backend_core;
+    stor_drv *drv;         /* [0]: the host's (or the VM's, passthrough); then one per VM */
     unsigned ndrv;
+    stor_drv *host_drv;    /* the driver back ends submit to (NULL: none) */
     irq_target *irq;       /* per interrupt remapping entry */
     stor_drv **irq_drv;
     unsigned *irq_vec;
     unsigned nirq;
     stor_job *job;
     unsigned njobs;
-    uint32_t lba_bytes, nlb;
-    unsigned ready_drivers;
+    uint32_t block_bytes, nlb; /* the disk's block, blocks per I/O */
     /* statistics */
     sim_hist *lat;
-    uint64_t reads, writes, read_bytes, write_bytes, errors, dev_irqs0;
+    uint64_t reads, writes, read_bytes, write_bytes, errors;
 } storage_sys;
 
 #define DEV_VECTOR 0x30u
@@ -288,8 +123,6 @@ static uint64_t drv_cpu(void *ctx, unsigned qid, uint64_t t_ps, uint64_t cycles,
 }
 
 /* ---------------------------------------------------------------- jobs */
-
-static void job_issue(stor_job *j, uint64_t t);
 
 static bool pick_write(stor_job *j)
 {
@@ -320,19 +153,15 @@ static void job_issue(stor_job *j, uint64_t t)
     uint32_t slot = j->free_slot[--j->nfree];
     stor_io *io = &j->io[slot];
     io->issue_ps = t;
-    io->write = pick_write(j);
-    uint64_t after = cpu_run(s->cpu, j->core, t, s->cfg.submit_cycles, CPU_GUEST);
-    nvme_drv_req r = {.write = io->write,
-                      .slba = pick_block(j),
-                      .nlb = s->nlb,
-                      .buf = j->buf_base + (uint64_t)slot * s->cfg.bs_bytes,
-                      .cookie = (uint64_t)j->idx << 32 | slot};
-    bool ok;
-    nvme_drv_submit(j->drv->d, j->qid, after, &r, true, &ok);
-    if (!ok) { /* cannot happen: iodepth is below the queue's tags */
-        j->free_slot[j->nfree++] = slot;
-        s->errors++;
-    }
+    io->req = (blk_req){.cookie = (uint64_t)j->idx << 32 | slot,
+                        .write = pick_write(j),
+                        .slba = pick_block(j),
+                        .nlb = s->nlb,
+                        .bytes = (uint32_t)s->cfg.bs_bytes,
+                        .buf = j->buf_base + (uint64_t)slot * s->cfg.bs_bytes,
+                        .vm = j->vm,
+                        .job = j->idx};
+    blkpath_issue(s->bp, &io->req, t);
 }
 
 static void job_on_rate(void *ctx)
@@ -348,7 +177,6 @@ static void job_on_rate(void *ctx)
 
 static void job_start(stor_job *j, uint64_t t)
 {
-    j->started = true;
     if (j->interval_ps) {
         /* Jobs start a fraction of an interval apart, as fio's threads do not line up. */
         sim_event_notify_at(j->ev, t + j->interval_ps * j->idx / j->sys->njobs);
@@ -358,36 +186,70 @@ static void job_start(stor_job *j, uint64_t t)
         job_issue(j, t);
 }
 
-/* A request completed in the driver's interrupt at t: the block layer's completion and
- * the aio event in the interrupt; the thread takes it, and issues the next. */
-static void on_done(void *ctx, unsigned qid, uint64_t cookie, uint16_t status, uint64_t t)
+/* The path is done with a request at t: the application has it, and issues the next. */
+static void on_req_done(void *ctx, blk_req *r, uint64_t t)
+{
+    storage_sys *s = ctx;
+    stor_job *j = &s->job[r->cookie >> 32];
+    uint32_t slot = (uint32_t)r->cookie;
+    stor_io *io = &j->io[slot];
+    if (r->failed) {
+        /* Counted, and the job has one I/O less in flight: a re-issue could fail again at
+         * once, forever. */
+        s->errors++;
+        j->free_slot[j->nfree++] = slot;
+        return;
+    }
+    sim_hist_add(s->lat, t - io->issue_ps);
+    if (r->write) {
+        s->writes++;
+        s->write_bytes += r->bytes;
+    } else {
+        s->reads++;
+        s->read_bytes += r->bytes;
+    }
+    j->free_slot[j->nfree++] = slot;
+    if (!j->interval_ps) {
+        job_issue(j, t);
+    } else if (j->owed) {
+        j->owed--;
+        job_issue(j, t);
+    }
+}
+
+/* The path submits a request to a driver: the job's (native, a VM's own) or the host's
+ * queue of the back end's core. */
+static bool on_submit(void *ctx, blk_req *r, unsigned core, uint64_t t)
+{
+    storage_sys *s = ctx;
+    stor_drv *sd;
+    unsigned qid;
+    nvme_drv_req q = {.write = r->write, .buf = r->buf, .cookie = (uint64_t)(uintptr_t)r};
+    if (s->host_drv && storage_via_backend(s->cfg.path)) {
+        sd = s->host_drv;
+        qid = 1 + core; /* the host's queue q + 1 is on core q */
+        q.slba = r->dev_slba;
+        q.nlb = r->dev_nlb;
+    } else {
+        sd = s->cfg.path == BLK_PATH_SRIOV ? &s->drv[1 + r->vm] : &s->drv[0];
+        qid = 1 + (s->cfg.path == BLK_PATH_NATIVE ? r->job : r->job % s->cfg.jobs);
+        q.slba = r->slba;
+        q.nlb = r->nlb;
+    }
+    bool ok;
+    nvme_drv_submit(sd->d, qid, t, &q, true, &ok);
+    return ok;
+}
+
+/* A driver completed a request in its interrupt handler at t. */
+static void on_drv_done(void *ctx, unsigned qid, uint64_t cookie, uint16_t status, uint64_t t)
 {
     (void)qid;
     stor_drv *sd = ctx;
     storage_sys *s = sd->sys;
-    stor_job *j = &s->job[cookie >> 32];
-    uint32_t slot = (uint32_t)cookie;
-    stor_io *io = &j->io[slot];
-    uint64_t end = cpu_run_urgent(s->cpu, j->core, t, s->cfg.complete_cycles, CPU_GUEST);
-    if (status) {
+    if (status)
         s->errors++;
-    } else {
-        sim_hist_add(s->lat, end - io->issue_ps);
-        if (io->write) {
-            s->writes++;
-            s->write_bytes += s->cfg.bs_bytes;
-        } else {
-            s->reads++;
-            s->read_bytes += s->cfg.bs_bytes;
-        }
-    }
-    j->free_slot[j->nfree++] = slot;
-    if (!j->interval_ps) {
-        job_issue(j, end);
-    } else if (j->owed) {
-        j->owed--;
-        job_issue(j, end);
-    }
+    blkpath_dev_done(s->bp, (blk_req *)(uintptr_t)cookie, status, t);
 }
 
 /* ---------------------------------------------------------------- interrupts */
@@ -406,17 +268,19 @@ static void on_irq(void *ctx, const iommu_irq_outcome *o)
 
 /* Interrupt remapping entries for a driver's vectors: each to its queue's core, posted
  * to a VM's vCPU when interrupts are posted. */
-static int add_irqs(storage_sys *s, stor_drv *sd, uint16_t rid, nvme_drv_env *env, sim_err *e)
+static int add_irqs(storage_sys *s, stor_drv *sd, bool in_vm, uint16_t rid, nvme_drv_env *env,
+                    sim_err *e)
 {
     unsigned nv = 1 + env->io_queues;
-    sd->first_irte = s->nirq;
     s->irq = sim_xreallocarray(s->irq, s->nirq + nv, sizeof *s->irq);
     s->irq_drv = sim_xreallocarray(s->irq_drv, s->nirq + nv, sizeof *s->irq_drv);
     s->irq_vec = sim_xreallocarray(s->irq_vec, s->nirq + nv, sizeof *s->irq_vec);
-    bool posted = sd->in_vm && hv_posted(s->hv);
+    bool posted = in_vm && hv_posted(s->hv);
     for (unsigned v = 0; v < nv; v++) {
         unsigned idx = s->nirq++, core = sd->core[v];
-        s->irq[idx] = (irq_target){.core = core, .via_hv = sd->in_vm};
+        /* A host queue on a vCPU's core: its interrupt lands while the vCPU runs. */
+        bool on_vcpu = !in_vm && storage_in_vm(s->cfg.path) && core >= s->cfg.host_cores;
+        s->irq[idx] = (irq_target){.core = core, .via_hv = in_vm, .host_on_vcpu = on_vcpu};
         s->irq_drv[idx] = sd;
         s->irq_vec[idx] = v;
         uint8_t vector = (uint8_t)(DEV_VECTOR + idx % 0xb0u);
@@ -437,25 +301,20 @@ static int add_irqs(storage_sys *s, stor_drv *sd, uint16_t rid, nvme_drv_env *en
 
 /* ---------------------------------------------------------------- drivers */
 
-static void start_jobs_of(storage_sys *s, const stor_drv *sd, uint64_t t)
-{
-    for (unsigned q = 1; q <= drv_queues(&s->cfg); q++)
-        job_start(&s->job[sd->first_job + q - 1], t);
-}
-
 static void on_ready(void *ctx, uint64_t t, const char *error);
 
-/* A driver for function fn of VM (group) vm, its queues on the cores of its jobs (the
- * admin queue on its first job's core, or on `admin_core`). */
-static stor_drv *add_driver(storage_sys *s, unsigned fn, unsigned vm, bool in_vm, cpu_who who,
-                            uint32_t nsid, unsigned queues, unsigned first_job,
-                            unsigned admin_core, uint64_t mem_base, sim_err *e)
+/* A driver for function fn, its queue q on core_of[q] (q = 0: the admin queue). */
+static stor_drv *add_driver(storage_sys *s, unsigned fn, bool in_vm, cpu_who who, uint32_t nsid,
+                            unsigned queues, const unsigned *core_of, uint64_t mem_base, sim_err *e)
 {
     stor_drv *sd = &s->drv[s->ndrv++];
-    *sd = (stor_drv){.sys = s, .vm = vm, .in_vm = in_vm, .who = who, .first_job = first_job};
-    sd->core[0] = admin_core;
-    for (unsigned q = 1; q <= queues; q++)
-        sd->core[q] = s->job[first_job + q - 1].core;
+    *sd = (stor_drv){.sys = s, .who = who, .queues = queues};
+    if (in_vm)
+        snprintf(sd->stats_prefix, sizeof sd->stats_prefix, "nvmedrv.vm%u", s->ndrv - 1 - (s->cfg.path == BLK_PATH_SRIOV));
+    else
+        snprintf(sd->stats_prefix, sizeof sd->stats_prefix, "nvmedrv.host");
+    for (unsigned q = 0; q <= queues; q++)
+        sd->core[q] = core_of[q];
     nvme_drv_env env = {.kernel = s->kernel,
                         .dev = s->dev,
                         .rc = s->pf->rc,
@@ -466,12 +325,32 @@ static stor_drv *add_driver(storage_sys *s, unsigned fn, unsigned vm, bool in_vm
                         .mem_base = mem_base,
                         .mem_bytes = nvme_drv_mem_bytes(s->params, queues),
                         .cpu = drv_cpu,
-                        .done = on_done,
+                        .done = on_drv_done,
                         .ready = on_ready,
-                        .ctx = sd};
-    if (add_irqs(s, sd, nvme_fn_rid(s->dev, fn), &env, e) < 0)
+                        .ctx = sd,
+                        .stats = s->stats,
+                        .stats_prefix = sd->stats_prefix};
+    if (add_irqs(s, sd, in_vm, nvme_fn_rid(s->dev, fn), &env, e) < 0)
         return NULL;
     sd->d = nvme_drv_create(s->params, &env);
+    return sd;
+}
+
+/* A driver whose queues are its jobs': queue q + 1 on job first + q's core, the admin
+ * queue on the first job's. */
+static stor_drv *add_job_driver(storage_sys *s, unsigned fn, bool in_vm, uint32_t nsid,
+                                unsigned vm, unsigned first, unsigned jobs, uint64_t mem_base, sim_err *e)
+{
+    unsigned core_of[NVME_DRV_MAX_QUEUES + 1];
+    core_of[0] = s->job[first].core;
+    for (unsigned q = 0; q < jobs; q++)
+        core_of[1 + q] = s->job[first + q].core;
+    stor_drv *sd = add_driver(s, fn, in_vm, CPU_GUEST, nsid, jobs, core_of, mem_base, e);
+    if (sd) {
+        sd->jobs_behind = true;
+        sd->vm = vm;
+        sd->first_job = first;
+    }
     return sd;
 }
 
@@ -483,10 +362,10 @@ static int start_vfs(storage_sys *s, uint64_t t, sim_err *e)
     for (unsigned i = 0; i < c->vms; i++) {
         unsigned fn = NVME_FN_OF_VF(i);
         if (platform_assign_identity(s->pf, nvme_fn_rid(s->dev, fn), (uint16_t)(2 + i),
-                                     vm_base(c, i), PLATFORM_VM_SPAN, 2u << 20, e) < 0)
+                                     storage_vm_base(c, i), PLATFORM_VM_SPAN, 2u << 20, e) < 0)
             return -1;
-        stor_drv *sd = add_driver(s, fn, i, true, CPU_GUEST, 1 + i, c->jobs, i * c->jobs,
-                                  s->job[i * c->jobs].core, vm_base(c, i), e);
+        stor_drv *sd = add_job_driver(s, fn, true, 1 + i, i, i * c->jobs, c->jobs,
+                                      storage_vm_base(c, i), e);
         if (!sd)
             return -1;
         nvme_drv_probe(sd->d, t);
@@ -494,18 +373,18 @@ static int start_vfs(storage_sys *s, uint64_t t, sim_err *e)
     return 0;
 }
 
+/* The jobs a driver serves start once it is up; the back ends' driver starts every job. */
 static void on_ready(void *ctx, uint64_t t, const char *error)
 {
     stor_drv *sd = ctx;
     storage_sys *s = sd->sys;
     if (error) {
-        /* A driver that did not come up is a model error the run reports: no I/O runs. */
+        /* A driver that did not come up: no I/O runs; the run shows it in storage.errors. */
         fprintf(stderr, "storage: %s\n", error);
         s->errors++;
         return;
     }
-    s->ready_drivers++;
-    if (s->cfg.path == SP_SRIOV && sd == &s->drv[0]) {
+    if (s->cfg.path == BLK_PATH_SRIOV && sd == &s->drv[0]) {
         sim_err e = {{0}};
         if (start_vfs(s, t, &e) < 0) {
             fprintf(stderr, "storage: %s\n", e.msg);
@@ -513,16 +392,14 @@ static void on_ready(void *ctx, uint64_t t, const char *error)
         }
         return;
     }
-    if (s->lba_bytes == 0) {
-        s->lba_bytes = nvme_drv_lba_bytes(sd->d);
-        s->nlb = (uint32_t)(s->cfg.bs_bytes / s->lba_bytes);
-    }
-    uint64_t blocks = nvme_drv_ns_blocks(sd->d);
-    uint64_t span = s->cfg.span_bytes ? s->cfg.span_bytes / s->lba_bytes : blocks;
-    for (unsigned q = 1; q <= drv_queues(&s->cfg); q++) {
-        stor_job *j = &s->job[sd->first_job + q - 1];
-        j->drv = sd;
-        j->qid = q;
+    unsigned first = sd->jobs_behind ? sd->first_job : 0;
+    unsigned count = sd->jobs_behind ? sd->queues : s->njobs;
+    uint64_t disk_blocks = storage_via_backend(s->cfg.path)
+                               ? blk_img_bytes(s->img) / BLK_IMG_SECTOR_BYTES
+                               : nvme_drv_ns_blocks(sd->d);
+    uint64_t span = s->cfg.span_bytes ? s->cfg.span_bytes / s->block_bytes : disk_blocks;
+    for (unsigned k = 0; k < count; k++) {
+        stor_job *j = &s->job[first + k];
         j->span_blocks = span;
         /* Sequential jobs each run through their own share of the span. */
         if (s->cfg.rw == RW_READ || s->cfg.rw == RW_WRITE) {
@@ -530,8 +407,8 @@ static void on_ready(void *ctx, uint64_t t, const char *error)
             j->first_block = share * (j->idx % s->cfg.jobs);
             j->span_blocks = share ? share : s->nlb;
         }
+        job_start(j, t);
     }
-    start_jobs_of(s, sd, t);
 }
 
 /* ---------------------------------------------------------------- statistics */
@@ -646,7 +523,11 @@ static void storage_destroy(void *system)
         free(s->job[i].io);
         free(s->job[i].free_slot);
     }
+    blkpath_destroy(s->bp);
+    blk_img_destroy(s->img);
     free(s->job);
+    free(s->job_core);
+    free(s->backend_core);
     free(s->drv);
     free(s->irq);
     free(s->irq_drv);
@@ -668,15 +549,16 @@ static void make_jobs(storage_sys *s, uint64_t seed)
     const storage_cfg *c = &s->cfg;
     s->njobs = c->vms * c->jobs;
     s->job = sim_xcalloc(s->njobs, sizeof *s->job);
-    uint64_t drv_bytes = nvme_drv_mem_bytes(s->params, drv_queues(c));
+    s->job_core = sim_xcalloc(s->njobs, sizeof *s->job_core);
+    uint64_t drv_bytes = nvme_drv_mem_bytes(s->params, storage_drv_queues(c));
     for (unsigned i = 0; i < s->njobs; i++) {
         stor_job *j = &s->job[i];
-        unsigned vm = i / c->jobs;
         j->sys = s;
         j->idx = i;
-        j->core = first_job_core(c) + i;
-        uint64_t base = c->path == SP_NATIVE ? PLATFORM_HOST_BASE : vm_base(c, vm);
-        unsigned k = c->path == SP_NATIVE ? i : i % c->jobs;
+        j->vm = i / c->jobs;
+        j->core = s->job_core[i] = storage_first_job_core(c) + i;
+        uint64_t base = c->path == BLK_PATH_NATIVE ? PLATFORM_HOST_BASE : storage_vm_base(c, j->vm);
+        unsigned k = c->path == BLK_PATH_NATIVE ? i : i % c->jobs;
         j->buf_base = base + drv_bytes + (uint64_t)k * c->iodepth * c->bs_bytes;
         j->io = sim_xcalloc(c->iodepth, sizeof *j->io);
         j->free_slot = sim_xcalloc(c->iodepth, sizeof *j->free_slot);
@@ -689,7 +571,7 @@ static void make_jobs(storage_sys *s, uint64_t seed)
             j->interval_ps = (uint64_t)llround(1e12 / c->rate_iops);
             j->ev = sim_event_create(s->kernel, "storage.job", job_on_rate, j);
         }
-        if (path_in_vm(c->path))
+        if (storage_in_vm(c->path))
             halt_add_vcpu(s->halt, j->core);
         else
             halt_add_thread(s->halt, j->core);
@@ -703,7 +585,7 @@ static void start_ticks(storage_sys *s, const sim_ctx *ctx)
     s->tick = vtick_create(s->params, ctx->stats, s->kernel, s->cpu, s->hv);
     for (unsigned i = 0; i < s->njobs; i++) {
         unsigned core = s->job[i].core;
-        if (path_in_vm(s->cfg.path)) {
+        if (storage_in_vm(s->cfg.path)) {
             vtick_add_vcpu(s->tick, core);
             noise_add_vcpu(s->noise, core);
         } else {
@@ -712,58 +594,58 @@ static void start_ticks(storage_sys *s, const sim_ctx *ctx)
         }
     }
     vtick_start(s->tick, 0);
-    for (unsigned c = 0; c < first_job_core(&s->cfg); c++)
+    for (unsigned c = 0; c < storage_first_job_core(&s->cfg); c++)
         noise_add_host_core(s->noise, c);
     noise_start(s->noise, 0);
+}
+
+/* The host's driver on the PF: a queue per core up to `queues` (Linux's one per CPU: a
+ * back end submits on the core its thread runs on, an emulated disk's on the vCPU's),
+ * the admin queue on core 0; DMA in pass-through. */
+static stor_drv *add_host_driver(storage_sys *s, unsigned queues, sim_err *e)
+{
+    if (iommu_attach_passthrough(s->pf->iommu, PLATFORM_DEVICE_RID) < 0) {
+        sim_err_set(e, "storage: the PF cannot be attached in pass-through");
+        return NULL;
+    }
+    unsigned core_of[NVME_DRV_MAX_QUEUES + 1] = {0};
+    for (unsigned q = 0; q < queues; q++)
+        core_of[1 + q] = q;
+    return add_driver(s, NVME_PF, false, CPU_HOST, 1, queues, core_of, PLATFORM_HOST_BASE, e);
 }
 
 static int add_drivers(storage_sys *s, sim_err *e)
 {
     const storage_cfg *c = &s->cfg;
-    const unsigned pf = NVME_PF;
     const uint16_t pf_rid = PLATFORM_DEVICE_RID;
     s->drv = sim_xcalloc(1 + c->vms, sizeof *s->drv);
-    /* Every driver's vectors: the host's (sriov: an admin and one I/O queue) and each
-     * VM's (an admin vector and one per job). */
-    uint32_t vectors = c->path == SP_SRIOV ? 2 + c->vms * (1 + c->jobs) : 1 + drv_queues(c);
+    /* Every driver's vectors: the host's and each VM's (an admin vector and one per
+     * queue). */
+    uint32_t vectors = c->path == BLK_PATH_SRIOV ? 2 + c->vms * (1 + c->jobs)
+                                                 : 1 + storage_drv_queues(c);
     if (iommu_irq_table_init_for(s->pf->iommu, vectors) < 0)
         return sim_err_set(e, "storage: no interrupt remapping table for %u vectors", vectors);
-    switch ((enum stor_path)c->path) {
-    case SP_NATIVE:
-        /* The host's driver: DMA in pass-through (iommu.mode off or pt). */
+    switch ((blk_path_kind)c->path) {
+    case BLK_PATH_NATIVE:
         if (iommu_attach_passthrough(s->pf->iommu, pf_rid) < 0)
             return sim_err_set(e, "storage: the PF cannot be attached in pass-through");
-        return add_driver(s, pf, 0, false, CPU_GUEST, 1, drv_queues(c), 0, s->job[0].core,
-                          PLATFORM_HOST_BASE, e)
-                   ? 0 : -1;
-    case SP_PASSTHROUGH:
-        if (platform_assign_identity(s->pf, pf_rid, 2, vm_base(c, 0), PLATFORM_VM_SPAN, 2u << 20,
-                                     e) < 0)
+        return add_job_driver(s, NVME_PF, false, 1, 0, 0, s->njobs, PLATFORM_HOST_BASE, e) ? 0 : -1;
+    case BLK_PATH_PASSTHROUGH:
+        if (platform_assign_identity(s->pf, pf_rid, 2, storage_vm_base(c, 0), PLATFORM_VM_SPAN,
+                                     2u << 20, e) < 0)
             return -1;
-        return add_driver(s, pf, 0, true, CPU_GUEST, 1, c->jobs, 0, s->job[0].core,
-                          vm_base(c, 0), e)
+        return add_job_driver(s, NVME_PF, true, 1, 0, 0, c->jobs, storage_vm_base(c, 0), e)
                    ? 0 : -1;
-    case SP_SRIOV: {
-        /* The host's PF driver, one I/O queue on host core 0: it only administers. Its
-         * memory sits past the jobs' buffers of the host's span. */
-        if (iommu_attach_passthrough(s->pf->iommu, pf_rid) < 0)
-            return sim_err_set(e, "storage: the PF cannot be attached in pass-through");
+    case BLK_PATH_SRIOV: {
         /* The VFs first (sriov_numvfs): a secondary goes Online only once its VF exists,
          * as QEMU's NVMe requires and its documentation's sequence does. */
         pci_iov iov = {s->pf->bus, pf_rid, nvme_caps_of(s->params).mmio_base_addr,
                        PLATFORM_MMIO_WINDOW_BYTES};
         if (pci_iov_enable(&iov, c->vms, e) < 0)
             return -1;
-        stor_drv *host = &s->drv[s->ndrv++];
-        *host = (stor_drv){.sys = s, .who = CPU_HOST};
-        nvme_drv_env env = {.kernel = s->kernel, .dev = s->dev, .rc = s->pf->rc,
-                            .pm = s->pf->pm, .fn = pf, .nsid = 1, .io_queues = 1,
-                            .mem_base = PLATFORM_HOST_BASE,
-                            .mem_bytes = nvme_drv_mem_bytes(s->params, 1), .cpu = drv_cpu,
-                            .done = on_done, .ready = on_ready, .ctx = host};
-        if (add_irqs(s, host, pf_rid, &env, e) < 0)
+        stor_drv *host = add_host_driver(s, 1, e);
+        if (!host)
             return -1;
-        host->d = nvme_drv_create(s->params, &env);
         for (unsigned i = 0; i < c->vms; i++) {
             unsigned ctrl = 1 + i, n = c->jobs + 1;
             nvme_drv_queue_virt(host->d, NVME_VIRT_SEC_ASSIGN, NVME_VIRT_RT_VQ, ctrl, n);
@@ -773,9 +655,44 @@ static int add_drivers(storage_sys *s, sim_err *e)
         }
         return 0;
     }
-    default:
-        return sim_err_set(e, "storage: path %u is not built", c->path);
+    default: /* the back ends' */
+        s->host_drv = add_host_driver(s, storage_drv_queues(c), e);
+        return s->host_drv ? 0 : -1;
     }
+}
+
+/* The path's engine with the jobs' cores, each VM's back end on a host core. */
+static void make_engine(storage_sys *s, sim_stats *st)
+{
+    const storage_cfg *c = &s->cfg;
+    const sim_params *p = s->params;
+    s->backend_core = sim_xcalloc(c->vms, sizeof *s->backend_core);
+    for (unsigned i = 0; i < c->vms; i++)
+        s->backend_core[i] = i % c->host_cores;
+    blkpath_env env = {.kernel = s->kernel,
+                       .stats = st,
+                       .irq = {s->hv, s->halt, s->cpu, s->pf->iommu},
+                       .path = blk_path_get((blk_path_kind)c->path),
+                       .persistent_grants = blk_path_persistent_grants(p),
+                       .img = s->img,
+                       .vms = c->vms,
+                       .jobs = c->jobs,
+                       .job_core = s->job_core,
+                       .backend_core = s->backend_core,
+                       .submit = on_submit,
+                       .done = on_req_done,
+                       .ctx = s};
+    blk_path_costs_load(p, env.cost);
+    env.cost[BLK_COST_SUBMIT] = c->submit_cycles;
+    env.cost[BLK_COST_COMPLETE] = c->complete_cycles;
+    uint64_t net[PATH_COSTS];
+    path_costs_load(p, net);
+    env.gmap_op_cycles = net[PATH_COST_XEN_GMAP_OP];
+    env.gunmap_op_cycles = net[PATH_COST_XEN_GUNMAP_OP];
+    env.gnttab_flush_cycles = net[PATH_COST_XEN_GNT_FLUSH];
+    if (c->path == BLK_PATH_PARAVIRT)
+        env.poll_ps = (uint64_t)llround(c->poll_ns * 1000.0);
+    s->bp = blkpath_create(&env);
 }
 
 static void *storage_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *e)
@@ -784,6 +701,7 @@ static void *storage_build(const sim_ctx *ctx, const sys_observers *obs, sim_err
     storage_sys *s = sim_xcalloc(1, sizeof *s);
     s->params = p;
     s->kernel = ctx->kernel;
+    s->stats = ctx->stats;
     s->cfg = storage_cfg_load(p);
     s->cpu = cpu_create(p, ctx->stats);
     if (obs && obs->timeline)
@@ -798,18 +716,26 @@ static void *storage_build(const sim_ctx *ctx, const sys_observers *obs, sim_err
     nvme_env env = {ctx->kernel, ctx->stats, s->pf->link, s->pf->rc, s->pf->bus,
                     PLATFORM_DEVICE_RID};
     s->dev = nvme_create(p, &env, e);
-    if (!s->dev || !platform_boot(s->pf, nvme_caps_of(p).mmio_base_addr, PLATFORM_MMIO_WINDOW_BYTES, e)) {
+    if (!s->dev ||
+        !platform_boot(s->pf, nvme_caps_of(p).mmio_base_addr, PLATFORM_MMIO_WINDOW_BYTES, e)) {
         storage_destroy(s);
         return NULL;
     }
+    nvme_caps k = nvme_caps_of(p);
+    bool backend = storage_via_backend(s->cfg.path);
+    s->block_bytes = backend ? BLK_IMG_SECTOR_BYTES : k.lba_bytes;
+    s->nlb = (uint32_t)(s->cfg.bs_bytes / s->block_bytes);
+    if (backend)
+        s->img = blk_img_create(p, s->cfg.vms, k.lba_bytes);
     register_stats(s, ctx->stats);
     make_jobs(s, ctx->seed);
     if (add_drivers(s, e) < 0) {
         storage_destroy(s);
         return NULL;
     }
+    make_engine(s, ctx->stats);
     start_ticks(s, ctx);
-    /* The host's driver (or the VM's, passthrough) probes at 0; under sriov the VMs'
+    /* The host's driver (passthrough: the VM's) probes at 0; under sriov the VMs'
      * drivers probe once the host's has set their controllers up. */
     nvme_drv_probe(s->drv[0].d, 0);
     return s;

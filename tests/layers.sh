@@ -18,7 +18,7 @@ rank() {
     models/pcie) R=11 ;;
     models/iommu | models/nic | models/nvme) R=12 ;;
     host) R=20 ;;
-    host/iopath) R=21 ;; # the path tables and their engine use host/, not the reverse
+    host/iopath | host/blkpath) R=21 ;; # the path tables and their engines use host/, not the reverse
     traces) R=30 ;;
     systems) R=31 ;;
     app) R=40 ;;

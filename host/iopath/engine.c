@@ -116,7 +116,7 @@ void iopath_on_irq(void *ctx, const iommu_irq_outcome *o)
     }
     iopath_drvq *dq = io->dq[o->index];
     irq_env e = irq_env_of(io);
-    irq_target tgt = {dq->core, dq->via_hv, dq->irq_dest_in_vm};
+    irq_target tgt = {dq->core, dq->via_hv, dq->irq_dest_in_vm, false};
     io->c.irqs++;
     nic_drvq_irq(dq->q, irq_deliver(&e, &tgt, o));
 }

@@ -412,7 +412,21 @@ void nvme_sq_doorbell(nvme_ctrl *c, unsigned qid, uint32_t tail, uint64_t t_ps)
         return;
     }
     nvme_sq *sq = &c->sq[qid];
-    nvme_sched(c->nvme, t_ps, NVME_ACT_SQ_DB, sq, sq->gen, (c->idx << 16) | tail);
+    sq->ctrl = c;
+    uint16_t seq = ++sq->db_written;
+    nvme_sched(c->nvme, t_ps, NVME_ACT_SQ_DB, sq, sq->gen, (uint32_t)seq << 16 | tail);
+}
+
+/* A doorbell's action: stale when a doorbell written after it was applied already (the
+ * entries it announced were fetched then). */
+void nvme_sq_doorbell_arrived(nvme_sq *sq, uint32_t val, uint64_t now)
+{
+    uint16_t seq = (uint16_t)(val >> 16);
+    if ((int16_t)(seq - sq->db_applied) <= 0)
+        return;
+    sq->db_applied = seq;
+    nvme_ctrl *c = sq->ctrl;
+    nvme_sq_fetch(c, (unsigned)(sq - c->sq), val & 0xffffu, now);
 }
 
 /* The doorbell arrived: the new entries come in with one read (two when they wrap), and

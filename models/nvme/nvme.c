@@ -166,9 +166,8 @@ static void on_event(void *ctx)
         switch (NVME_ACT_KIND(a.tag)) {
         case NVME_ACT_SQ_DB: {
             nvme_sq *sq = a.obj;
-            nvme_ctrl *c = &n->ctrl[val >> 16];
             if ((sq->gen & 0xfffffffu) == gen && sq->exists)
-                nvme_sq_fetch(c, (unsigned)(sq - c->sq), val & 0xffffu, now);
+                nvme_sq_doorbell_arrived(sq, val, now);
             break;
         }
         case NVME_ACT_XFER:

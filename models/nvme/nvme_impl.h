@@ -48,12 +48,16 @@ typedef struct nvme_cq {
 } nvme_cq;
 
 typedef struct nvme_sq {
+    struct nvme_ctrl *ctrl;
     bool exists;
     uint32_t gen;
     uint64_t base;
     uint32_t entries;
     uint32_t head;  /* next entry to fetch */
     unsigned cqid;
+    /* Doorbells in the order software wrote them: one that arrives after a later one
+     * (host work booked out of time order) has nothing left to fetch. */
+    uint16_t db_written, db_applied;
 } nvme_sq;
 
 /* One MSI-X vector's interrupt aggregation. */
@@ -185,6 +189,7 @@ uint64_t nvme_admin_exec(nvme_ctrl *c, const uint8_t *sqe, uint64_t t_ps, nvme_c
 void nvme_sq_doorbell(nvme_ctrl *c, unsigned qid, uint32_t tail, uint64_t t_ps);
 void nvme_cq_doorbell(nvme_ctrl *c, unsigned qid, uint32_t head, uint64_t t_ps);
 void nvme_sq_fetch(nvme_ctrl *c, unsigned qid, uint32_t tail, uint64_t now);
+void nvme_sq_doorbell_arrived(nvme_sq *sq, uint32_t val, uint64_t now);
 void nvme_cmd_done(nvme_cmd *cmd);
 void nvme_cmd_xfer(nvme_cmd *cmd, uint64_t now);
 void nvme_cmd_free_mem(nvme_cmd *cmd); /* at destroy: the command and its page arrays */

@@ -1,0 +1,320 @@
+/* The one interpreter of the storage paths' tables (blkpath.h). */
+#include "host/blkpath/blkpath.h"
+
+#include <stdlib.h>
+
+#include "host/hv.h"
+#include "host/notify.h"
+#include "sim/alloc.h"
+
+#define PAGE 4096u
+
+/* A stage that queues: a VM's back-end thread (every BACKEND stage of the path runs on
+ * it), or a job's interrupt handler reached by a notification. */
+typedef struct bqueue {
+    struct blkpath *b;
+    unsigned core;
+    cpu_who who;
+    bool urgent;          /* an interrupt handler */
+    bool thread;          /* a thread: woken after an upcall */
+    blk_req *head, *tail;
+    sim_event *ev;
+    bool running;         /* in its activation */
+    bool woken;           /* the coming activation was started by a notification */
+    uint64_t busy_until_ps; /* its last activation's end */
+    uint64_t poll_until_ps; /* it polls until then (its core busy) */
+} bqueue;
+
+struct blkpath {
+    blkpath_env env;
+    bqueue *backend;  /* per VM */
+    bqueue *handler;  /* per job */
+    blkpath_counters c;
+};
+
+/* Where a step runs: its core, for whom, in interrupt context or not. */
+typedef struct bctx {
+    unsigned core;
+    cpu_who who;
+    bool urgent;
+} bctx;
+
+static uint64_t run(const blkpath *b, bctx x, uint64_t t, uint64_t cycles, cpu_who who)
+{
+    if (!cycles)
+        return t;
+    return x.urgent ? cpu_run_urgent(b->env.irq.cpu, x.core, t, cycles, who)
+                    : cpu_run(b->env.irq.cpu, x.core, t, cycles, who);
+}
+
+static uint64_t exit_vm(const blkpath *b, bctx x, uint64_t t, hv_exit_reason r)
+{
+    return x.urgent ? hv_exit_urgent(b->env.irq.hv, x.core, t, r) : hv_exit(b->env.irq.hv, x.core, t, r);
+}
+
+/* r's steps at its stage from t in context x: returns when x's part is done. */
+static uint64_t exec(blkpath *b, blk_req *r, bctx x, uint64_t t, bool first_in_run, bool woken);
+
+/* ---------------------------------------------------------------- queues */
+
+static void q_sched(bqueue *q, uint64_t t)
+{
+    uint64_t now = sim_now_ps(q->b->env.kernel);
+    if (t < now)
+        t = now;
+    if (!sim_event_pending(q->ev) || sim_event_when_ps(q->ev) > t)
+        sim_event_notify_at(q->ev, t);
+}
+
+/* r reaches queue q at t from x, by `how`. Returns when the sender goes on. */
+static uint64_t push(blkpath *b, bqueue *q, blk_req *r, bctx x, uint64_t t, blk_notify how)
+{
+    bool active = q->running || q->head || t <= q->busy_until_ps;
+    bool polling = !active && t <= q->poll_until_ps;
+    r->ready_ps = t;
+    r->next = NULL;
+    if (q->tail)
+        q->tail->next = r;
+    else
+        q->head = r;
+    q->tail = r;
+    if (polling) {
+        /* Its poll loop sees the request at once: the polling so far is its core's. */
+        cpu_spin(b->env.irq.cpu, q->core, q->busy_until_ps, t - q->busy_until_ps, q->who);
+        q->busy_until_ps = t;
+    }
+    if (active || polling || how == BLK_NOTIFY_NONE) {
+        if (how != BLK_NOTIFY_NONE)
+            b->c.notifies_suppressed++;
+        q_sched(q, t);
+        return t;
+    }
+    notify_end from = {x.core, x.who, x.urgent, false};
+    notify_end to = {q->core, q->who, q->urgent, q->thread};
+    notify_result n = host_notify_send(&b->env.irq, (host_notify)how, from, to, t, 0);
+    b->c.notifies++;
+    b->c.irqs += n.irq;
+    r->ready_ps = n.receiver_ps;
+    q->woken = true;
+    q_sched(q, n.receiver_ps);
+    return n.sender_ps;
+}
+
+/* An activation: what is queued and ready, in order; each stage's per-run costs once. */
+static void on_queue(void *ctx)
+{
+    bqueue *q = ctx;
+    blkpath *b = q->b;
+    uint64_t now = sim_now_ps(b->env.kernel);
+    if (!q->head || q->head->ready_ps > now) {
+        if (q->head)
+            q_sched(q, q->head->ready_ps);
+        return;
+    }
+    /* A poll that lasted its whole window before this wake-up. */
+    if (q->poll_until_ps > q->busy_until_ps && now > q->poll_until_ps)
+        cpu_spin(b->env.irq.cpu, q->core, q->busy_until_ps, q->poll_until_ps - q->busy_until_ps,
+                 q->who);
+    q->running = true;
+    b->c.batches++;
+    bool woken = q->woken;
+    q->woken = false;
+    uint32_t ran = 0; /* stages whose per-run costs this activation has paid */
+    uint64_t t = now > q->busy_until_ps ? now : q->busy_until_ps;
+    while (q->head && q->head->ready_ps <= t) {
+        blk_req *r = q->head;
+        q->head = r->next;
+        if (!q->head)
+            q->tail = NULL;
+        bool first = !(ran & (1u << r->stage));
+        ran |= 1u << r->stage;
+        bctx x = {q->core, q->who, q->urgent};
+        t = exec(b, r, x, t > r->ready_ps ? t : r->ready_ps, first, woken);
+        woken = false;
+    }
+    q->running = false;
+    q->busy_until_ps = t;
+    q->poll_until_ps = q->thread ? t + b->env.poll_ps : t;
+    if (q->head)
+        q_sched(q, q->head->ready_ps);
+}
+
+/* ---------------------------------------------------------------- steps */
+
+static uint64_t handoff(blkpath *b, blk_req *r, unsigned to, blk_notify how, bctx x, uint64_t t)
+{
+    const blk_stage *d = &b->env.path->stages[to];
+    r->stage = (uint8_t)to;
+    switch ((blk_place)d->place) {
+    case BLK_PLACE_BACKEND:
+        return push(b, &b->backend[r->vm], r, x, t, how);
+    case BLK_PLACE_JOB_IRQ:
+        return push(b, &b->handler[r->job], r, x, t, how);
+    default: {
+        /* The same thread goes on (a trapped access's handler in QEMU on the vCPU). */
+        bctx y = {b->env.job_core[r->job], (cpu_who)d->who, x.urgent};
+        return exec(b, r, y, t, true, false);
+    }
+    }
+}
+
+/* QEMU's null-co: the request completes in the back end itself, at once; it goes on
+ * from the stage the host's completion would have handed it to. */
+static uint64_t null_complete(blkpath *b, blk_req *r, bctx x, uint64_t t, unsigned host_stage)
+{
+    const blk_stage *h = &b->env.path->stages[host_stage];
+    for (const blk_step *s = h->steps; s->op != BLK_OP_END; s++)
+        if (s->op == BLK_OP_TO_STAGE)
+            return handoff(b, r, s->arg, BLK_NOTIFY_NONE, x, t);
+    return t;
+}
+
+/* The DEV_SUBMIT after step s (its completion stage), for IMG_MAP's null image. */
+static unsigned submit_stage(const blk_step *s)
+{
+    for (; s->op != BLK_OP_END; s++)
+        if (s->op == BLK_OP_DEV_SUBMIT)
+            return s->arg;
+    return 0;
+}
+
+static uint64_t exec(blkpath *b, blk_req *r, bctx x, uint64_t t, bool first_in_run, bool woken)
+{
+    const blkpath_env *e = &b->env;
+    const blk_stage *d = &e->path->stages[r->stage];
+    cpu_who who = (cpu_who)d->who;
+    for (const blk_step *s = d->steps; s->op != BLK_OP_END; s++) {
+        if ((s->when == BLK_PER_RUN && !first_in_run) || (s->when == BLK_PER_WAKE && !woken))
+            continue;
+        uint32_t pages = (r->bytes + PAGE - 1) / PAGE;
+        switch ((blk_op)s->op) {
+        case BLK_OP_RUN: t = run(b, x, t, e->cost[s->arg], who); break;
+        case BLK_OP_EXIT: {
+            uint64_t n = s->n ? e->cost[s->n] : 1;
+            for (uint64_t i = 0; i < n; i++)
+                t = exit_vm(b, x, t, (hv_exit_reason)s->arg);
+            break;
+        }
+        case BLK_OP_TO_STAGE: return handoff(b, r, s->arg, (blk_notify)s->notify, x, t);
+        case BLK_OP_IMG_MAP: {
+            uint32_t nlb;
+            if (e->img && blk_img_null(e->img))
+                return null_complete(b, r, x, t, submit_stage(s));
+            if (!e->img || !blk_img_map(e->img, r->vm, r->slba, r->nlb, &r->dev_slba, &nlb)) {
+                b->c.dev_errors++;
+                r->failed = true;
+                e->done(e->ctx, r, t);
+                return t;
+            }
+            r->dev_nlb = nlb;
+            break;
+        }
+        case BLK_OP_DEV_SUBMIT:
+            r->stage = s->arg;
+            r->dev_core = x.core;
+            if (!e->submit(e->ctx, r, x.core, t)) {
+                b->c.submit_refused++;
+                r->failed = true;
+                e->done(e->ctx, r, t);
+            }
+            return t;
+        case BLK_OP_GRANT_MAP:
+            if (e->persistent_grants)
+                break;
+            /* One map hypercall for the request's pages (xen_blkbk_map -> gnttab_map_refs). */
+            t = exit_vm(b, x, t, HV_EXIT_HYPERCALL);
+            t = run(b, x, t, e->gmap_op_cycles * pages, CPU_HYPERVISOR);
+            b->c.grant_maps += pages;
+            break;
+        case BLK_OP_GRANT_UNMAP:
+            if (e->persistent_grants)
+                break;
+            /* One unmap hypercall: the unmaps and a TLB flush (gnttab_unmap_refs). */
+            t = exit_vm(b, x, t, HV_EXIT_HYPERCALL);
+            t = run(b, x, t, e->gunmap_op_cycles * pages + e->gnttab_flush_cycles, CPU_HYPERVISOR);
+            b->c.grant_unmaps += pages;
+            b->c.gnttab_flushes++;
+            break;
+        case BLK_OP_PGRANT_COPY:
+            if (!e->persistent_grants || (s->arg == 1) != r->write)
+                break;
+            t = run(b, x, t, cpu_copy_cycles(e->irq.cpu, r->bytes), who);
+            b->c.copies++;
+            b->c.copy_bytes += r->bytes;
+            break;
+        case BLK_OP_DONE: e->done(e->ctx, r, t); return t;
+        case BLK_OP_END: return t;
+        }
+    }
+    return t;
+}
+
+/* ---------------------------------------------------------------- entries */
+
+void blkpath_issue(blkpath *b, blk_req *r, uint64_t t_ps)
+{
+    r->stage = 0;
+    bctx x = {b->env.job_core[r->job], (cpu_who)b->env.path->stages[0].who, false};
+    exec(b, r, x, t_ps, true, false);
+}
+
+void blkpath_dev_done(blkpath *b, blk_req *r, uint16_t status, uint64_t t_ps)
+{
+    const blk_stage *d = &b->env.path->stages[r->stage];
+    if (status)
+        b->c.dev_errors++;
+    /* In the handler of the driver's queue: the core it submitted from (a job's, or the
+     * back end's: the host has a queue per CPU). */
+    unsigned core = r->dev_core;
+    bctx x = {core, (cpu_who)d->who, true};
+    exec(b, r, x, t_ps, true, false);
+}
+
+blkpath_counters blkpath_get_counters(const blkpath *b) { return b->c; }
+
+static void q_init(blkpath *b, bqueue *q, unsigned core, cpu_who who, bool urgent, bool thread,
+                   const char *name)
+{
+    *q = (bqueue){.b = b, .core = core, .who = who, .urgent = urgent, .thread = thread};
+    q->ev = sim_event_create(b->env.kernel, name, on_queue, q);
+}
+
+static void register_stats(blkpath *b, sim_stats *st)
+{
+#define C(field, desc) sim_stats_counter(st, "blkpath." #field, &b->c.field, desc)
+    C(notifies, "hand-offs that notified a sleeping stage (a kick, a wake-up, an interrupt)");
+    C(notifies_suppressed, "hand-offs to a running or polling stage, without notification");
+    C(irqs, "virtual interrupts and upcalls the hand-offs delivered");
+    C(batches, "activations of back-end threads and of handlers reached by a notification");
+    C(grant_maps, "Xen grant map operations (pages)");
+    C(grant_unmaps, "Xen grant unmap operations (pages)");
+    C(gnttab_flushes, "TLB flushes of grant unmap hypercalls");
+    C(copies, "copies of a request's data by a CPU (Xen's persistent grant pages)");
+    C(copy_bytes, "bytes copied");
+    C(submit_refused, "requests a driver's queue could not take (failed)");
+    C(dev_errors, "requests completed with an error status, or outside their image");
+#undef C
+}
+
+blkpath *blkpath_create(const blkpath_env *env)
+{
+    blkpath *b = sim_xcalloc(1, sizeof *b);
+    b->env = *env;
+    register_stats(b, env->stats);
+    b->backend = sim_xcalloc(env->vms, sizeof *b->backend);
+    b->handler = sim_xcalloc((size_t)env->vms * env->jobs, sizeof *b->handler);
+    for (unsigned v = 0; v < env->vms; v++)
+        q_init(b, &b->backend[v], env->backend_core[v], CPU_HOST, false, true, "blkpath.backend");
+    for (unsigned j = 0; j < env->vms * env->jobs; j++)
+        q_init(b, &b->handler[j], env->job_core[j], CPU_GUEST, true, false, "blkpath.handler");
+    return b;
+}
+
+void blkpath_destroy(blkpath *b)
+{
+    if (!b)
+        return;
+    free(b->backend);
+    free(b->handler);
+    free(b);
+}

@@ -1,0 +1,196 @@
+/* The storage paths (workload.kind = storage): what each path's table says one request
+ * costs shows in the counters (exits of an emulated AHCI disk, virtio-blk's kicks and
+ * their suppression by the iothread's polling, Xen's grant operations with and without
+ * persistent grants), a back end's image maps a VM's sector to the right place on the
+ * drive, QEMU's null-co back end reaches no device, and a VF's requests reach only its
+ * own namespace. */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "host/blkimg.h"
+#include "tests/rig.h"
+
+typedef struct stfx {
+    rig r;
+    void *sys;
+} stfx;
+
+static void stfx_params(stfx *f, const char *path)
+{
+    rig_init(&f->r);
+    rig_set(&f->r, "workload.kind", "storage");
+    rig_set(&f->r, "run.kernel", "native");
+    rig_set(&f->r, "storage.path", path);
+    rig_set(&f->r, "pcie.lanes", "4");
+    rig_set(&f->r, "cpu.cores", "8");
+}
+
+/* Builds, runs warm_us, measures dur_us. */
+static void stfx_run(stfx *f, double warm_us, double dur_us)
+{
+    sim_err e = {{0}};
+    ck_assert_msg(systems_ops.check(f->r.p, &e) == 0, "%s", e.msg);
+    sim_ctx ctx = rig_start(&f->r);
+    f->sys = sys_kind_storage.build(&ctx, NULL, &e);
+    ck_assert_msg(f->sys, "%s", e.msg);
+    rig_run(&f->r, warm_us, dur_us);
+}
+
+static double st(stfx *f, const char *name) { return rig_stat(&f->r, name); }
+
+static void stfx_free(stfx *f)
+{
+    sys_kind_storage.destroy(f->sys);
+    rig_free(&f->r);
+}
+
+/* I/Os completed in the window. */
+static double ios(stfx *f) { return st(f, "storage.reads") + st(f, "storage.writes"); }
+
+/* An I/O at the window's edges may have paid part of its steps outside it. */
+static void assert_per_io(stfx *f, const char *counter, double want)
+{
+    double n = ios(f), c = st(f, counter);
+    ck_assert_msg(n > 20, "only %g I/Os", n);
+    ck_assert_msg(fabs(c - want * n) <= want * 2 + 1, "%s = %g for %g I/Os: wanted %g each",
+                  counter, c, n, want);
+}
+
+/* AHCI, one command per interrupt: libahci's 2 register writes to issue it and the
+ * handler's 5 accesses, each a trap to QEMU in user space; nothing kicks in the kernel. */
+START_TEST(test_emulated_exits)
+{
+    stfx f;
+    stfx_params(&f, "emulated");
+    stfx_run(&f, 500, 3000);
+    assert_per_io(&f, "hv.exits.mmio_user", 7);
+    ck_assert_double_eq(st(&f, "hv.exits.mmio_kernel"), 0);
+    ck_assert_double_eq(st(&f, "storage.errors"), 0);
+    stfx_free(&f);
+}
+END_TEST
+
+/* virtio-blk at queue depth 1 with the iothread's polling off: a kick (an ioeventfd exit)
+ * per request and an interrupt per completion. With its polling on and 32 requests in
+ * flight the iothread sees them without kicks. */
+START_TEST(test_paravirt_kicks)
+{
+    stfx f;
+    stfx_params(&f, "paravirt");
+    rig_set(&f.r, "qemu.poll_ns", "0");
+    stfx_run(&f, 500, 3000);
+    assert_per_io(&f, "hv.exits.mmio_kernel", 1);
+    ck_assert_double_eq(st(&f, "hv.exits.mmio_user"), 0);
+    double n = ios(&f), irqs = st(&f, "blkpath.irqs");
+    ck_assert(fabs(irqs - n) <= 2);
+    stfx_free(&f);
+
+    stfx_params(&f, "paravirt");
+    rig_set(&f.r, "storage.iodepth", "32");
+    stfx_run(&f, 500, 2000);
+    ck_assert(ios(&f) > 100);
+    ck_assert(st(&f, "hv.exits.mmio_kernel") < 0.05 * ios(&f));
+    ck_assert(st(&f, "blkpath.notifies_suppressed") > 0.9 * ios(&f));
+    stfx_free(&f);
+}
+END_TEST
+
+/* Xen: persistent grants cost blkfront a copy per request and no grant operation;
+ * without them blkback maps and unmaps each request's page, a TLB flush each. */
+START_TEST(test_devdomain_grants)
+{
+    stfx f;
+    stfx_params(&f, "devdomain");
+    stfx_run(&f, 500, 3000);
+    ck_assert_double_eq(st(&f, "blkpath.grant_maps"), 0);
+    assert_per_io(&f, "blkpath.copies", 1);
+    stfx_free(&f);
+
+    stfx_params(&f, "devdomain");
+    rig_set(&f.r, "xen.blk_persistent", "false");
+    stfx_run(&f, 500, 3000);
+    ck_assert_double_eq(st(&f, "blkpath.copies"), 0);
+    assert_per_io(&f, "blkpath.grant_maps", 1);
+    assert_per_io(&f, "blkpath.grant_unmaps", 1);
+    assert_per_io(&f, "blkpath.gnttab_flushes", 1);
+    stfx_free(&f);
+}
+END_TEST
+
+/* QEMU's null-co: requests complete in QEMU, the drive sees none. */
+START_TEST(test_null_backend)
+{
+    stfx f;
+    stfx_params(&f, "paravirt");
+    rig_set(&f.r, "img.kind", "null");
+    stfx_run(&f, 500, 2000);
+    ck_assert(ios(&f) > 50);
+    ck_assert_double_eq(st(&f, "nvme.pf.reads"), 0);
+    ck_assert_double_eq(st(&f, "flash.reads"), 0);
+    stfx_free(&f);
+}
+END_TEST
+
+/* VM i's sector N is byte N x 512 of its image, which starts at i x img.bytes of the
+ * namespace: the drive's block (i x img.bytes + N x 512) / its block size. */
+START_TEST(test_image_mapping)
+{
+    sim_params *p = rig_registry();
+    rig_param_set(p, "img.bytes", "1GiB");
+    blk_img *g = blk_img_create(p, 4, 4096);
+    uint64_t dev;
+    uint32_t nlb;
+    ck_assert(blk_img_map(g, 3, 8 * 1000, 8, &dev, &nlb));
+    ck_assert_uint_eq(dev, (3ull * (1u << 30) + 8000ull * 512) / 4096);
+    ck_assert_uint_eq(nlb, 1);
+    ck_assert(blk_img_map(g, 0, 0, 16, &dev, &nlb) && dev == 0 && nlb == 2);
+    /* Past the image's end, or not on the drive's blocks: refused. */
+    uint64_t sectors = (1ull << 30) / 512;
+    ck_assert(!blk_img_map(g, 1, sectors - 4, 8, &dev, &nlb));
+    ck_assert(!blk_img_map(g, 1, 1, 8, &dev, &nlb));
+    ck_assert(!blk_img_map(g, 4, 0, 8, &dev, &nlb));
+    blk_img_destroy(g);
+    blk_img *g512 = blk_img_create(p, 2, 512);
+    ck_assert(blk_img_map(g512, 1, 7, 1, &dev, &nlb) && dev == (1ull << 30) / 512 + 7 && nlb == 1);
+    blk_img_destroy(g512);
+    sim_params_destroy(p);
+}
+END_TEST
+
+/* SR-IOV: each VM's requests go to its own VF and its own namespace; the VFs' drivers
+ * complete them without error. */
+START_TEST(test_sriov_vfs_carry_their_vms)
+{
+    stfx f;
+    stfx_params(&f, "sriov");
+    rig_set(&f.r, "storage.vms", "2");
+    rig_set(&f.r, "nvme.namespaces", "2");
+    rig_set(&f.r, "storage.iodepth", "4");
+    stfx_run(&f, 1000, 2000);
+    ck_assert(st(&f, "nvme.vf0.reads") > 20 && st(&f, "nvme.vf1.reads") > 20);
+    ck_assert_double_eq(st(&f, "nvme.pf.reads"), 0);
+    ck_assert_double_eq(st(&f, "nvme.vf0.cmd_errors") + st(&f, "nvme.vf1.cmd_errors"), 0);
+    ck_assert_double_eq(st(&f, "storage.errors"), 0);
+    stfx_free(&f);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("storage");
+    TCase *tc = tcase_create("storage");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_emulated_exits);
+    tcase_add_test(tc, test_paravirt_kicks);
+    tcase_add_test(tc, test_devdomain_grants);
+    tcase_add_test(tc, test_null_backend);
+    tcase_add_test(tc, test_image_mapping);
+    tcase_add_test(tc, test_sriov_vfs_carry_their_vms);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
