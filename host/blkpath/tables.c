@@ -146,14 +146,14 @@ typedef struct blk_cost_cfg {
 /* blk.submit_cycles and blk.complete_cycles are the storage kind's (the job's own stack);
  * the rest are the paths'. */
 static const sim_param_def cost_params[] = {
-    CYC("img.submit_cycles", "3000", BLK_COST_HOST_SUBMIT,
+    CYC("img.submit_cycles", "2700", BLK_COST_HOST_SUBMIT,
         "A back end's I/O into the host kernel: io_submit, the file system's direct-I/O "
         "mapping of the image file, the block layer"),
     CYC("img.complete_cycles", "1400", BLK_COST_HOST_COMPLETE,
         "Its completion: the block layer's, the aio event and the eventfd signal to the back end"),
     CYC("vdev.guest_irq_cycles", "1000", BLK_COST_GUEST_IRQ,
         "A guest's interrupt entry and exit around a virtual disk's handler"),
-    CYC("vblk.guest_req_cycles", "500", BLK_COST_VIRTIO_REQ,
+    CYC("vblk.guest_req_cycles", "400", BLK_COST_VIRTIO_REQ,
         "virtio_queue_rq: the request's descriptors added to the virtqueue, the kick's check"),
     CYC("vblk.guest_done_cycles", "500", BLK_COST_VIRTIO_DONE,
         "virtblk_done per used entry: the request's completion to the block layer"),
