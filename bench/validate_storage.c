@@ -33,8 +33,9 @@
  *
  * Context (known gaps, not counted):
  * - The series at queue depth 1 and 4 (59 and 185 KIOPS), and with the iothread polling
- *   (88 and 212 KIOPS): the model is faster, by a latency of about 5 us per round trip
- *   that is no iothread CPU (queue depth 64 agrees); its source is not identified.
+ *   (88 and 212 KIOPS): the model is faster, 4.8 us short a round trip at depth 1 and at
+ *   the iothread's saturation already at depth 4; a latency that overlaps other
+ *   requests is missing (depths 16 and 64 agree); its source is not identified.
  * - PM1733 random 4 KiB writes (260 K IOPS, steady state) and 3.8 GB/s sequential writes:
  *   the profile's media (128 dies, assumed) programs 1.7 times faster; its die count and
  *   whatever limits the drive's writes are not published.

@@ -116,10 +116,14 @@ static void on_queue(void *ctx)
         cpu_spin(b->env.irq.cpu, q->core, q->busy_until_ps, q->poll_until_ps - q->busy_until_ps,
                  q->who);
     q->running = true;
-    b->c.batches++;
     bool woken = q->woken;
     q->woken = false;
-    uint32_t ran = 0; /* stages whose per-run costs this activation has paid */
+    /* A request that came while the last activation's work still ran is taken by the
+     * same loop (it checks its queue again before it sleeps): no new run, no per-run
+     * cost. */
+    bool continuing = q->head->ready_ps <= q->busy_until_ps && !woken;
+    uint32_t ran = continuing ? ~0u : 0; /* stages whose per-run costs are paid */
+    b->c.batches += !continuing;
     uint64_t t = now > q->busy_until_ps ? now : q->busy_until_ps;
     while (q->head && q->head->ready_ps <= t) {
         blk_req *r = q->head;
