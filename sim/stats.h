@@ -22,6 +22,15 @@ void sim_stats_destroy(sim_stats *s);
 
 /* Names are dotted and unique (a duplicate is an assert). */
 void sim_stats_counter(sim_stats *s, const char *name, uint64_t *counter, const char *desc);
+/* Adds a struct made only of uint64_t counters (`bytes` long) to another of its type,
+ * field by field: a device's totals over its functions. */
+static inline void sim_counters_add(void *sum, const void *add, size_t bytes)
+{
+    uint64_t *b = sum;
+    const uint64_t *a = add;
+    for (size_t i = 0; i < bytes / sizeof(uint64_t); i++)
+        b[i] += a[i];
+}
 void sim_stats_value(sim_stats *s, const char *name, double *value, const char *desc);
 
 /* Busy time of a resource that books work ahead of the clock (a sim_resv: a core, a

@@ -232,12 +232,9 @@ nvme_fn_counters nvme_fn_get_counters(const nvme *n, unsigned fn)
 nvme_fn_counters nvme_get_counters(const nvme *n)
 {
     nvme_fn_counters s = {0};
-    for (unsigned f = 0; f <= n->cfg.max_vfs; f++) {
-        const uint64_t *a = (const uint64_t *)&n->ctr[f];
-        uint64_t *b = (uint64_t *)&s;
-        for (size_t i = 0; i < sizeof s / sizeof(uint64_t); i++)
-            b[i] += a[i];
-    }
+    _Static_assert(sizeof s % sizeof(uint64_t) == 0, "counters only");
+    for (unsigned f = 0; f <= n->cfg.max_vfs; f++)
+        sim_counters_add(&s, &n->ctr[f], sizeof s);
     return s;
 }
 
