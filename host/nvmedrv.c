@@ -48,6 +48,7 @@ typedef struct drv_q {
     uint32_t n;           /* entries */
     uint32_t sq_tail, sq_head, cq_head;
     uint32_t pending_db;  /* entries written since the last tail doorbell */
+    uint64_t last_db_ps;  /* when the last tail doorbell was written */
     bool phase;
     uint16_t *free_cid;   /* a stack of free command IDs (slots) */
     uint32_t nfree;
@@ -222,6 +223,12 @@ static void sq_ring(nvme_drv *d, unsigned qid, uint64_t t_ps)
         return;
     q->pending_db = 0;
     d->ctr.sq_doorbells++;
+    /* Linux writes a queue's doorbell under its sq_lock (nvme_submit_cmds ->
+     * nvme_write_sq_db), so doorbells leave in the order of their tails; cores' work
+     * booked ahead of the clock could otherwise send a newer tail before an older one. */
+    if (t_ps < q->last_db_ps)
+        t_ps = q->last_db_ps;
+    q->last_db_ps = t_ps;
     mmio_write(d, t_ps, doorbell(d, qid, false), 4, q->sq_tail);
 }
 
