@@ -81,6 +81,13 @@ uint64_t cpu_run(cpu *c, unsigned core, uint64_t t_ps, uint64_t cycles, cpu_who 
  * takes displaces thread work booked from now on. Thread work booked before is not
  * moved, so the error is bounded by how far threads book ahead. */
 uint64_t cpu_run_urgent(cpu *c, unsigned core, uint64_t t_ps, uint64_t cycles, cpu_who who);
+/* cpu_run_urgent when urgent, else cpu_run. */
+static inline uint64_t cpu_run_as(cpu *c, unsigned core, uint64_t t_ps, uint64_t cycles,
+                                  cpu_who who, bool urgent)
+{
+    return urgent ? cpu_run_urgent(c, core, t_ps, cycles, who)
+                  : cpu_run(c, core, t_ps, cycles, who);
+}
 /* cpu_run (urgent: cpu_run_urgent) of cycles the caller drew from a distribution of its
  * own (OS noise, a refill): booked as given. */
 uint64_t cpu_run_drawn(cpu *c, unsigned core, uint64_t t_ps, uint64_t cycles, cpu_who who,

@@ -2,8 +2,7 @@
 
 static uint64_t run_on(cpu *c, notify_end end, uint64_t t, uint64_t cycles, cpu_who who)
 {
-    return end.urgent ? cpu_run_urgent(c, end.core, t, cycles, who)
-                      : cpu_run(c, end.core, t, cycles, who);
+    return cpu_run_as(c, end.core, t, cycles, who, end.urgent);
 }
 
 static uint64_t exit_on(hv *h, notify_end end, uint64_t t, hv_exit_reason r)

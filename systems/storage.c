@@ -116,10 +116,7 @@ typedef struct storage_sys {
 static uint64_t drv_cpu(void *ctx, unsigned qid, uint64_t t_ps, uint64_t cycles, bool urgent)
 {
     stor_drv *sd = ctx;
-    cpu *c = sd->sys->cpu;
-    unsigned core = sd->core[qid];
-    return urgent ? cpu_run_urgent(c, core, t_ps, cycles, sd->who)
-                  : cpu_run(c, core, t_ps, cycles, sd->who);
+    return cpu_run_as(sd->sys->cpu, sd->core[qid], t_ps, cycles, sd->who, urgent);
 }
 
 /* ---------------------------------------------------------------- jobs */
@@ -219,7 +216,7 @@ static void on_req_done(void *ctx, blk_req *r, uint64_t t)
 
 /* The path submits a request to a driver: the job's (native, a VM's own) or the host's
  * queue of the back end's core. */
-static bool on_submit(void *ctx, blk_req *r, unsigned core, uint64_t t)
+static bool on_submit(void *ctx, blk_req *r, unsigned core, uint64_t t, uint64_t *done)
 {
     storage_sys *s = ctx;
     stor_drv *sd;
@@ -237,7 +234,7 @@ static bool on_submit(void *ctx, blk_req *r, unsigned core, uint64_t t)
         q.nlb = r->nlb;
     }
     bool ok;
-    nvme_drv_submit(sd->d, qid, t, &q, true, &ok);
+    *done = nvme_drv_submit(sd->d, qid, t, &q, true, &ok);
     return ok;
 }
 
@@ -246,10 +243,7 @@ static void on_drv_done(void *ctx, unsigned qid, uint64_t cookie, uint16_t statu
 {
     (void)qid;
     stor_drv *sd = ctx;
-    storage_sys *s = sd->sys;
-    if (status)
-        s->errors++;
-    blkpath_dev_done(s->bp, (blk_req *)(uintptr_t)cookie, status, t);
+    blkpath_dev_done(sd->sys->bp, (blk_req *)(uintptr_t)cookie, status, t);
 }
 
 /* ---------------------------------------------------------------- interrupts */
@@ -292,7 +286,8 @@ static int add_irqs(storage_sys *s, stor_drv *sd, bool in_vm, uint16_t rid, nvme
             rc = iommu_irte_set_remapped(s->pf->iommu, idx, rid, core, vector);
         }
         if (rc < 0)
-            return sim_err_set(e, "storage: interrupt remapping entry %u could not be written", idx);
+            return sim_err_set(e, "storage: interrupt remapping entry %u could not be written",
+                               idx);
         env->msi_addr[v] = iommu_msi_addr(idx);
         env->msi_data[v] = 0;
     }
@@ -310,7 +305,8 @@ static stor_drv *add_driver(storage_sys *s, unsigned fn, bool in_vm, cpu_who who
     stor_drv *sd = &s->drv[s->ndrv++];
     *sd = (stor_drv){.sys = s, .who = who, .queues = queues};
     if (in_vm)
-        snprintf(sd->stats_prefix, sizeof sd->stats_prefix, "nvmedrv.vm%u", s->ndrv - 1 - (s->cfg.path == BLK_PATH_SRIOV));
+        snprintf(sd->stats_prefix, sizeof sd->stats_prefix, "nvmedrv.vm%u",
+                 s->ndrv - 1 - (s->cfg.path == BLK_PATH_SRIOV));
     else
         snprintf(sd->stats_prefix, sizeof sd->stats_prefix, "nvmedrv.host");
     for (unsigned q = 0; q <= queues; q++)
@@ -338,8 +334,8 @@ static stor_drv *add_driver(storage_sys *s, unsigned fn, bool in_vm, cpu_who who
 
 /* A driver whose queues are its jobs': queue q + 1 on job first + q's core, the admin
  * queue on the first job's. */
-static stor_drv *add_job_driver(storage_sys *s, unsigned fn, bool in_vm, uint32_t nsid,
-                                unsigned vm, unsigned first, unsigned jobs, uint64_t mem_base, sim_err *e)
+static stor_drv *add_job_driver(storage_sys *s, unsigned fn, bool in_vm, uint32_t nsid, unsigned vm,
+                                unsigned first, unsigned jobs, uint64_t mem_base, sim_err *e)
 {
     unsigned core_of[NVME_DRV_MAX_QUEUES + 1];
     core_of[0] = s->job[first].core;
@@ -364,8 +360,8 @@ static int start_vfs(storage_sys *s, uint64_t t, sim_err *e)
         if (platform_assign_identity(s->pf, nvme_fn_rid(s->dev, fn), (uint16_t)(2 + i),
                                      storage_vm_base(c, i), PLATFORM_VM_SPAN, 2u << 20, e) < 0)
             return -1;
-        stor_drv *sd = add_job_driver(s, fn, true, 1 + i, i, i * c->jobs, c->jobs,
-                                      storage_vm_base(c, i), e);
+        stor_drv *sd =
+            add_job_driver(s, fn, true, 1 + i, i, i * c->jobs, c->jobs, storage_vm_base(c, i), e);
         if (!sd)
             return -1;
         nvme_drv_probe(sd->d, t);
@@ -433,9 +429,21 @@ static double cycles_per_io(const storage_sys *s, cpu_who who)
     return n ? (double)cpu_cycles(s->cpu, who) / (double)n : NAN;
 }
 
-static double m_guest_cyc(const sim_stats *st, void *ctx) { (void)st; return cycles_per_io(ctx, CPU_GUEST); }
-static double m_hv_cyc(const sim_stats *st, void *ctx) { (void)st; return cycles_per_io(ctx, CPU_HYPERVISOR); }
-static double m_host_cyc(const sim_stats *st, void *ctx) { (void)st; return cycles_per_io(ctx, CPU_HOST); }
+static double m_guest_cyc(const sim_stats *st, void *ctx)
+{
+    (void)st;
+    return cycles_per_io(ctx, CPU_GUEST);
+}
+static double m_hv_cyc(const sim_stats *st, void *ctx)
+{
+    (void)st;
+    return cycles_per_io(ctx, CPU_HYPERVISOR);
+}
+static double m_host_cyc(const sim_stats *st, void *ctx)
+{
+    (void)st;
+    return cycles_per_io(ctx, CPU_HOST);
+}
 
 static double m_exits(const sim_stats *st, void *ctx)
 {
@@ -499,9 +507,11 @@ static void register_stats(storage_sys *s, sim_stats *st)
                      "cycles the VMs' vCPUs (native: the applications' cores) ran, application, "
                      "block layer and NVMe driver, per completed I/O");
     sim_stats_metric(st, "hv_cycles_per_io", "cycles per I/O", m_hv_cyc, s,
-                     "hypervisor cycles (exits, interrupt injection) per completed I/O");
+                     "hypervisor cycles (exits, interrupt injection, KVM's polling of halted "
+                     "vCPUs) per completed I/O");
     sim_stats_metric(st, "host_cycles_per_io", "cycles per I/O", m_host_cyc, s,
-                     "host software cycles (the host's PF driver, back ends) per completed I/O");
+                     "host software cycles (the host's PF driver, back ends, an iothread's "
+                     "polling) per completed I/O");
     sim_stats_metric(st, "exits_per_sec", "per second", m_exits, s,
                      "VM exits of every reason per second of the window");
     sim_stats_metric(st, "device_irqs_per_sec", "per second", m_dev_irqs, s,
@@ -621,8 +631,8 @@ static int add_drivers(storage_sys *s, sim_err *e)
     s->drv = sim_xcalloc(1 + c->vms, sizeof *s->drv);
     /* Every driver's vectors: the host's and each VM's (an admin vector and one per
      * queue). */
-    uint32_t vectors = c->path == BLK_PATH_SRIOV ? 2 + c->vms * (1 + c->jobs)
-                                                 : 1 + storage_drv_queues(c);
+    uint32_t vectors =
+        c->path == BLK_PATH_SRIOV ? 2 + c->vms * (1 + c->jobs) : 1 + storage_drv_queues(c);
     if (iommu_irq_table_init_for(s->pf->iommu, vectors) < 0)
         return sim_err_set(e, "storage: no interrupt remapping table for %u vectors", vectors);
     switch ((blk_path_kind)c->path) {

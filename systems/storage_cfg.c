@@ -106,17 +106,21 @@ static int check_sriov(const storage_cfg *c, const nvme_caps *k, sim_err *e)
         return sim_err_set(e, "storage.vms = %u VFs: the drive has nvme.max_vfs = %u", c->vms,
                            k->max_vfs);
     if (c->vms > k->namespaces)
-        return sim_err_set(e, "storage.vms = %u: each VM needs a namespace of its own, "
-                              "nvme.namespaces = %u", c->vms, k->namespaces);
+        return sim_err_set(e,
+                           "storage.vms = %u: each VM needs a namespace of its own, "
+                           "nvme.namespaces = %u",
+                           c->vms, k->namespaces);
     if (vq > k->vf_max_queues || vi > k->vf_max_vectors)
-        return sim_err_set(e, "storage.jobs = %u needs %u queue pairs and %u vectors per VF "
-                              "(an admin pair and vector included): above nvme.vf_max_queues = "
-                              "%u or nvme.vf_max_vectors = %u",
+        return sim_err_set(e,
+                           "storage.jobs = %u needs %u queue pairs and %u vectors per VF "
+                           "(an admin pair and vector included): above nvme.vf_max_queues = "
+                           "%u or nvme.vf_max_vectors = %u",
                            c->jobs, vq, vi, k->vf_max_queues, k->vf_max_vectors);
     if ((uint64_t)vq * c->vms > k->flex_queues || (uint64_t)vi * c->vms > k->flex_vectors)
-        return sim_err_set(e, "storage.vms = %u VFs x %u queue pairs and vectors over-commit the "
-                              "drive's flexible resources (nvme.flex_queues = %u, "
-                              "nvme.flex_vectors = %u)",
+        return sim_err_set(e,
+                           "storage.vms = %u VFs x %u queue pairs and vectors over-commit the "
+                           "drive's flexible resources (nvme.flex_queues = %u, "
+                           "nvme.flex_vectors = %u)",
                            c->vms, vq, k->flex_queues, k->flex_vectors);
     return 0;
 }
@@ -137,23 +141,38 @@ int storage_check(const sim_params *p, sim_err *e)
     cpu_cfg cc = cpu_cfg_load(p);
     unsigned jobs = c.vms * c.jobs, need = storage_first_job_core(&c) + jobs;
     if (need > cc.cores)
-        return sim_err_set(e, "storage.vms = %u x storage.jobs = %u jobs%s need %u cores; "
-                              "cpu.cores = %u", c.vms, c.jobs,
-                           storage_in_vm(c.path) ? " after storage.host_cores" : "", need, cc.cores);
+        return sim_err_set(e,
+                           "storage.vms = %u x storage.jobs = %u jobs%s need %u cores; "
+                           "cpu.cores = %u",
+                           c.vms, c.jobs, storage_in_vm(c.path) ? " after storage.host_cores" : "",
+                           need, cc.cores);
     if (storage_drv_queues(&c) > NVME_DRV_MAX_QUEUES)
         return sim_err_set(e, "%u I/O queues for one driver: at most %u", storage_drv_queues(&c),
                            NVME_DRV_MAX_QUEUES);
     uint32_t block = storage_via_backend(c.path) ? BLK_IMG_SECTOR_BYTES : k.lba_bytes;
     if (c.bs_bytes % block || c.bs_bytes % k.lba_bytes || c.bs_bytes > k.max_transfer_bytes)
-        return sim_err_set(e, "storage.bs_bytes = %llu: a multiple of nvme.lba_bytes = %u and "
-                              "at most nvme.max_transfer_bytes = %llu",
+        return sim_err_set(e,
+                           "storage.bs_bytes = %llu: a multiple of nvme.lba_bytes = %u and "
+                           "at most nvme.max_transfer_bytes = %llu",
                            (unsigned long long)c.bs_bytes, k.lba_bytes,
                            (unsigned long long)k.max_transfer_bytes);
     uint32_t entries = nvme_drv_queue_entries(p);
     if (c.iodepth > entries - 1)
-        return sim_err_set(e, "storage.iodepth = %u: a queue of %u entries takes at most %u "
-                              "(nvmedrv.queue_entries, capped by nvme.max_queue_entries)",
+        return sim_err_set(e,
+                           "storage.iodepth = %u: a queue of %u entries takes at most %u "
+                           "(nvmedrv.queue_entries, capped by nvme.max_queue_entries)",
                            c.iodepth, entries, entries - 1);
+    /* Back ends share their core's host queue: VM i's is core i mod storage.host_cores. */
+    unsigned per_core = (c.vms + c.host_cores - 1) / c.host_cores;
+    if (blk_path_submits_from_backend(blk_path_get(c.path)) &&
+        (uint64_t)per_core * c.jobs * c.iodepth > entries - 1)
+        return sim_err_set(e,
+                           "storage.vms = %u on storage.host_cores = %u: up to %u back ends "
+                           "share a host queue, %u x storage.jobs = %u x storage.iodepth = %u "
+                           "= %llu requests, more than a queue of %u entries holds (%u; "
+                           "nvmedrv.queue_entries)",
+                           c.vms, c.host_cores, per_core, per_core, c.jobs, c.iodepth,
+                           (unsigned long long)per_core * c.jobs * c.iodepth, entries, entries - 1);
     if (storage_via_backend(c.path) && blk_img_check(p, c.vms, k.ns_bytes, k.lba_bytes, e) < 0)
         return -1;
     uint64_t disk = k.ns_bytes;
@@ -163,21 +182,25 @@ int storage_check(const sim_params *p, sim_err *e)
         blk_img_destroy(g);
     }
     if (c.span_bytes > disk || (c.span_bytes ? c.span_bytes : disk) < c.bs_bytes)
-        return sim_err_set(e, "storage.span_bytes = %llu: between storage.bs_bytes and the "
-                              "VM's disk of %llu bytes", (unsigned long long)c.span_bytes,
-                           (unsigned long long)disk);
+        return sim_err_set(e,
+                           "storage.span_bytes = %llu: between storage.bs_bytes and the "
+                           "VM's disk of %llu bytes",
+                           (unsigned long long)c.span_bytes, (unsigned long long)disk);
     /* A VM's (native: the host's) memory holds its driver's queues and its jobs' buffers. */
     unsigned span_jobs = c.path == BLK_PATH_NATIVE ? jobs : c.jobs;
-    uint64_t need_bytes =
-        nvme_drv_mem_bytes(p, storage_drv_queues(&c)) + (uint64_t)span_jobs * c.iodepth * c.bs_bytes;
+    uint64_t need_bytes = nvme_drv_mem_bytes(p, storage_drv_queues(&c)) +
+                          (uint64_t)span_jobs * c.iodepth * c.bs_bytes;
     if (need_bytes > PLATFORM_VM_SPAN)
-        return sim_err_set(e, "storage.iodepth = %u x storage.bs_bytes = %llu per job and the "
-                              "driver's queues need %llu bytes: more than a VM's %llu",
+        return sim_err_set(e,
+                           "storage.iodepth = %u x storage.bs_bytes = %llu per job and the "
+                           "driver's queues need %llu bytes: more than a VM's %llu",
                            c.iodepth, (unsigned long long)c.bs_bytes,
                            (unsigned long long)need_bytes, (unsigned long long)PLATFORM_VM_SPAN);
     if (c.path == BLK_PATH_PASSTHROUGH && c.vms != 1)
-        return sim_err_set(e, "storage.path = passthrough assigns the whole drive to one VM: "
-                              "storage.vms = %u", c.vms);
+        return sim_err_set(e,
+                           "storage.path = passthrough assigns the whole drive to one VM: "
+                           "storage.vms = %u",
+                           c.vms);
     if (c.path == BLK_PATH_SRIOV)
         return check_sriov(&c, &k, e);
     return 0;

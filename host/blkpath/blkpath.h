@@ -8,7 +8,9 @@
  * interrupt), one to a running or polling one does not (virtio's event index, Xen's
  * RING_PUSH_..._AND_CHECK_NOTIFY, a handler's loop); a queue's stage runs what is
  * queued in one activation (its per-run and per-wake costs once), then polls (a QEMU
- * iothread, blkpath_env.poll_ps: its core busy) and sleeps. DEV_SUBMIT hands the
+ * iothread: its window adapts as QEMU's does, up to blkpath_env.poll_ps; its core busy)
+ * and sleeps; a request pushed while it worked, for a time after it slept, is notified
+ * then. DEV_SUBMIT hands the
  * request to an NVMe driver through the owner's submit function; the owner calls
  * blkpath_dev_done from the driver's completion, in its interrupt handler, and the
  * request goes on there. DONE gives it back to the owner (the job's completion).
@@ -42,15 +44,25 @@ typedef struct blk_req {
     uint64_t dev_slba; /* where it goes on the drive (IMG_MAP), as the driver addresses it */
     uint32_t dev_nlb;
     uint8_t stage;
-    bool failed;       /* refused on the way (an image's bounds, a full queue): done at once */
+    bool failed;       /* an error on the way (an image's bounds, a full queue, the drive's
+                          status): the job has it as one */
     unsigned dev_core; /* the core whose driver queue took it */
     uint64_t ready_ps;
+    /* How it was handed to the queue it waits in, and by whom (a notification it may
+     * still need when the queue's stage sleeps before its time). */
+    uint8_t notify;
+    bool notified;
+    uint16_t from_core;
+    uint8_t from_who;
+    bool from_urgent;
     struct blk_req *next;
 } blk_req;
 
 /* The owner's: submit r to the driver (the VM's own or the host's, per the path's
- * dev_owner) from t_ps on `core`; false when it cannot take it now (counted). */
-typedef bool (*blkpath_submit_fn)(void *ctx, blk_req *r, unsigned core, uint64_t t_ps);
+ * dev_owner) from t_ps on `core`, *done_ps the end of the driver's work there; false
+ * when it cannot take it now (counted). */
+typedef bool (*blkpath_submit_fn)(void *ctx, blk_req *r, unsigned core, uint64_t t_ps,
+                                  uint64_t *done_ps);
 /* The request is done for the application at t_ps (failed: refused on the way). */
 typedef void (*blkpath_done_fn)(void *ctx, blk_req *r, uint64_t t_ps);
 
@@ -62,7 +74,8 @@ typedef struct blkpath_env {
     uint64_t cost[BLK_COSTS]; /* each named cost's value */
     bool persistent_grants;   /* xen.blk_persistent */
     uint64_t gmap_op_cycles, gunmap_op_cycles, gnttab_flush_cycles; /* Xen's grant ops */
-    uint64_t poll_ps;         /* a QEMU back end's polling after its work (qemu.poll_ns) */
+    uint64_t poll_ps;         /* the most a back end polls after its work (qemu.poll_ns:
+                                 paravirt's iothread; 0 for the others) */
     const blk_img *img;       /* the back ends' image files (NULL: none) */
     unsigned vms, jobs;       /* jobs per VM */
     const unsigned *job_core; /* per job, vm x jobs + j */

@@ -1,13 +1,14 @@
 /* The one interpreter of the storage paths' tables (blkpath.h). */
 #include "host/blkpath/blkpath.h"
 
+#include <assert.h>
 #include <stdlib.h>
 
 #include "host/hv.h"
 #include "host/notify.h"
 #include "sim/alloc.h"
 
-#define PAGE 4096u
+#define PAGE_BYTES 4096u
 
 /* A stage that queues: a VM's back-end thread (every BACKEND stage of the path runs on
  * it), or a job's interrupt handler reached by a notification. */
@@ -15,20 +16,28 @@ typedef struct bqueue {
     struct blkpath *b;
     unsigned core;
     cpu_who who;
-    bool urgent;          /* an interrupt handler */
-    bool thread;          /* a thread: woken after an upcall */
+    bool urgent; /* an interrupt handler */
+    bool thread; /* a thread: woken after an upcall */
+    bool polls;  /* a QEMU iothread: it polls before it sleeps */
     blk_req *head, *tail;
     sim_event *ev;
-    bool running;         /* in its activation */
-    bool woken;           /* the coming activation was started by a notification */
+    bool running;           /* in its activation */
+    bool woken;             /* the coming activation was started by a notification */
     uint64_t busy_until_ps; /* its last activation's end */
-    uint64_t poll_until_ps; /* it polls until then (its core busy) */
+    uint64_t poll_ps;       /* its polling window now (QEMU's ctx->poll_ns) */
 } bqueue;
+
+_Static_assert((int)BLK_NOTIFY_NONE == (int)HOST_NOTIFY_NONE &&
+                   (int)BLK_NOTIFY_IOEVENTFD == (int)HOST_NOTIFY_IOEVENTFD &&
+                   (int)BLK_NOTIFY_WAKE == (int)HOST_NOTIFY_WAKE &&
+                   (int)BLK_NOTIFY_IRQFD == (int)HOST_NOTIFY_IRQFD &&
+                   (int)BLK_NOTIFY_EVTCHN == (int)HOST_NOTIFY_EVTCHN,
+               "a storage path's notification is host/notify.h's mechanism");
 
 struct blkpath {
     blkpath_env env;
-    bqueue *backend;  /* per VM */
-    bqueue *handler;  /* per job */
+    bqueue *backend; /* per VM */
+    bqueue *handler; /* per job */
     blkpath_counters c;
 };
 
@@ -41,15 +50,13 @@ typedef struct bctx {
 
 static uint64_t run(const blkpath *b, bctx x, uint64_t t, uint64_t cycles, cpu_who who)
 {
-    if (!cycles)
-        return t;
-    return x.urgent ? cpu_run_urgent(b->env.irq.cpu, x.core, t, cycles, who)
-                    : cpu_run(b->env.irq.cpu, x.core, t, cycles, who);
+    return cycles ? cpu_run_as(b->env.irq.cpu, x.core, t, cycles, who, x.urgent) : t;
 }
 
 static uint64_t exit_vm(const blkpath *b, bctx x, uint64_t t, hv_exit_reason r)
 {
-    return x.urgent ? hv_exit_urgent(b->env.irq.hv, x.core, t, r) : hv_exit(b->env.irq.hv, x.core, t, r);
+    return x.urgent ? hv_exit_urgent(b->env.irq.hv, x.core, t, r)
+                    : hv_exit(b->env.irq.hv, x.core, t, r);
 }
 
 /* r's steps at its stage from t in context x: returns when x's part is done. */
@@ -66,41 +73,95 @@ static void q_sched(bqueue *q, uint64_t t)
         sim_event_notify_at(q->ev, t);
 }
 
-/* r reaches queue q at t from x, by `how`. Returns when the sender goes on. */
-static uint64_t push(blkpath *b, bqueue *q, blk_req *r, bctx x, uint64_t t, blk_notify how)
+/* The stage polls from its last activation's end until `until`: its core is busy, unless
+ * other work took the core meanwhile (which would have preempted the polling thread: the
+ * spin is not booked behind it). */
+static void q_spin(blkpath *b, bqueue *q, uint64_t until)
 {
-    bool active = q->running || q->head || t <= q->busy_until_ps;
-    bool polling = !active && t <= q->poll_until_ps;
-    r->ready_ps = t;
-    r->next = NULL;
-    if (q->tail)
-        q->tail->next = r;
-    else
-        q->head = r;
-    q->tail = r;
-    if (polling) {
-        /* Its poll loop sees the request at once: the polling so far is its core's. */
-        cpu_spin(b->env.irq.cpu, q->core, q->busy_until_ps, t - q->busy_until_ps, q->who);
-        q->busy_until_ps = t;
-    }
-    if (active || polling || how == BLK_NOTIFY_NONE) {
-        if (how != BLK_NOTIFY_NONE)
-            b->c.notifies_suppressed++;
-        q_sched(q, t);
-        return t;
-    }
-    notify_end from = {x.core, x.who, x.urgent, false};
+    cpu *c = b->env.irq.cpu;
+    if (until > q->busy_until_ps && cpu_busy_until_ps(c, q->core) <= q->busy_until_ps)
+        cpu_spin(c, q->core, q->busy_until_ps, until - q->busy_until_ps, q->who);
+}
+
+/* QEMU's adjust_polling_time (util/aio-posix.c) after the thread waited block_ps for
+ * work: a wait the window covered changes nothing; one beyond the maximum stops polling
+ * (poll-shrink 0); a shorter one grows the window, from 4 us, doubling (poll-grow 0), up
+ * to the maximum. */
+static void q_adjust_poll(const blkpath *b, bqueue *q, uint64_t block_ps)
+{
+    uint64_t max = b->env.poll_ps;
+    if (!q->polls || block_ps <= q->poll_ps)
+        return;
+    if (block_ps > max)
+        q->poll_ps = 0;
+    else if (q->poll_ps < max)
+        q->poll_ps = q->poll_ps ? (2 * q->poll_ps < max ? 2 * q->poll_ps : max)
+                                : (4 * SIM_PS_PER_US < max ? 4 * SIM_PS_PER_US : max);
+}
+
+/* The stage is asleep at t: notify it by r's mechanism from r's sender. Returns when
+ * the sender goes on. */
+static uint64_t q_wake(blkpath *b, bqueue *q, blk_req *r, uint64_t t)
+{
+    notify_end from = {r->from_core, (cpu_who)r->from_who, r->from_urgent, false};
     notify_end to = {q->core, q->who, q->urgent, q->thread};
-    notify_result n = host_notify_send(&b->env.irq, (host_notify)how, from, to, t, 0);
+    notify_result n = host_notify_send(&b->env.irq, (host_notify)r->notify, from, to, t, 0);
     b->c.notifies++;
     b->c.irqs += n.irq;
     r->ready_ps = n.receiver_ps;
+    r->notified = true;
     q->woken = true;
-    q_sched(q, n.receiver_ps);
+    q_adjust_poll(b, q, t - q->busy_until_ps);
     return n.sender_ps;
 }
 
-/* An activation: what is queued and ready, in order; each stage's per-run costs once. */
+/* r joins q's queue in time order (requests mostly come in it: the search starts at
+ * the tail). */
+static void q_insert(bqueue *q, blk_req *r)
+{
+    blk_req **at = &q->head;
+    if (q->tail && q->tail->ready_ps <= r->ready_ps)
+        at = &q->tail->next;
+    else
+        while (*at && (*at)->ready_ps <= r->ready_ps)
+            at = &(*at)->next;
+    r->next = *at;
+    *at = r;
+    if (!r->next)
+        q->tail = r;
+}
+
+/* r reaches queue q at t from x, by `how`. Returns when the sender goes on. A stage at
+ * work then (in its activation, its last one not over, or a request due by then: a
+ * notification already on its way) takes r without notification; one polling then
+ * takes it at once; else r's notification wakes it. A request pushed while the stage
+ * works, for a time after its work ends, is notified by the activation (on_queue). */
+static uint64_t push(blkpath *b, bqueue *q, blk_req *r, bctx x, uint64_t t, blk_notify how)
+{
+    bool active = q->running || t <= q->busy_until_ps || (q->head && q->head->ready_ps <= t);
+    bool polling = !active && t <= q->busy_until_ps + q->poll_ps;
+    r->ready_ps = t;
+    r->notify = (uint8_t)how;
+    r->notified = false;
+    r->from_core = (uint16_t)x.core;
+    r->from_who = (uint8_t)x.who;
+    r->from_urgent = x.urgent;
+    uint64_t sender = t;
+    if (how == BLK_NOTIFY_NONE) {
+        r->notified = true; /* the same thread goes on */
+    } else if (active || polling) {
+        b->c.notifies_suppressed++;
+    } else {
+        sender = q_wake(b, q, r, t);
+    }
+    q_insert(q, r);
+    q_sched(q, q->head->ready_ps);
+    return sender;
+}
+
+/* An activation: what is queued and ready, in order; each stage's per-run costs once.
+ * When it ends before the next request's time, the thread polls (its window) or sleeps:
+ * a request that finds it asleep is notified then, as its sender would have. */
 static void on_queue(void *ctx)
 {
     bqueue *q = ctx;
@@ -111,17 +172,17 @@ static void on_queue(void *ctx)
             q_sched(q, q->head->ready_ps);
         return;
     }
-    /* A poll that lasted its whole window before this wake-up. */
-    if (q->poll_until_ps > q->busy_until_ps && now > q->poll_until_ps)
-        cpu_spin(b->env.irq.cpu, q->core, q->busy_until_ps, q->poll_until_ps - q->busy_until_ps,
-                 q->who);
-    q->running = true;
     bool woken = q->woken;
     q->woken = false;
     /* A request that came while the last activation's work still ran is taken by the
      * same loop (it checks its queue again before it sleeps): no new run, no per-run
-     * cost. */
+     * cost. One its polling caught: the poll ran till then. */
     bool continuing = q->head->ready_ps <= q->busy_until_ps && !woken;
+    if (!continuing && !woken)
+        q_spin(b, q, q->head->ready_ps); /* within its window (push checked) */
+    else if (woken && q->poll_ps)
+        q_spin(b, q, q->busy_until_ps + q->poll_ps); /* a whole window before it slept */
+    q->running = true;
     uint32_t ran = continuing ? ~0u : 0; /* stages whose per-run costs are paid */
     b->c.batches += !continuing;
     uint64_t t = now > q->busy_until_ps ? now : q->busy_until_ps;
@@ -138,7 +199,15 @@ static void on_queue(void *ctx)
     }
     q->running = false;
     q->busy_until_ps = t;
-    q->poll_until_ps = q->thread ? t + b->env.poll_ps : t;
+    blk_req *next = q->head;
+    if (next && !next->notified && next->ready_ps > t + q->poll_ps) {
+        /* It sleeps before the request comes: the request's notification wakes it. */
+        q->head = next->next;
+        if (!q->head)
+            q->tail = NULL;
+        q_wake(b, q, next, next->ready_ps);
+        q_insert(q, next);
+    }
     if (q->head)
         q_sched(q, q->head->ready_ps);
 }
@@ -150,26 +219,30 @@ static uint64_t handoff(blkpath *b, blk_req *r, unsigned to, blk_notify how, bct
     const blk_stage *d = &b->env.path->stages[to];
     r->stage = (uint8_t)to;
     switch ((blk_place)d->place) {
-    case BLK_PLACE_BACKEND:
-        return push(b, &b->backend[r->vm], r, x, t, how);
-    case BLK_PLACE_JOB_IRQ:
-        return push(b, &b->handler[r->job], r, x, t, how);
-    default: {
+    case BLK_PLACE_BACKEND: return push(b, &b->backend[r->vm], r, x, t, how);
+    case BLK_PLACE_JOB_IRQ: return push(b, &b->handler[r->job], r, x, t, how);
+    case BLK_PLACE_JOB: {
         /* The same thread goes on (a trapped access's handler in QEMU on the vCPU). */
         bctx y = {b->env.job_core[r->job], (cpu_who)d->who, x.urgent};
         return exec(b, r, y, t, true, false);
     }
+    case BLK_PLACE_HOST_IRQ: break;
     }
+    assert(!"a host interrupt handler is entered by its driver's completion only");
+    return t;
 }
 
-/* QEMU's null-co: the request completes in the back end itself, at once; it goes on
- * from the stage the host's completion would have handed it to. */
-static uint64_t null_complete(blkpath *b, blk_req *r, bctx x, uint64_t t, unsigned host_stage)
+/* QEMU's null-co: the request completes at once, by a bottom half in the back end's
+ * event loop; it goes on from the stage the host's completion would have handed it to.
+ * Submitted from the back end's own thread (an iothread) the loop runs it next; from
+ * elsewhere (a trapped access on the vCPU's thread) aio_notify wakes the loop. */
+static uint64_t null_complete(blkpath *b, blk_req *r, bctx x, uint64_t t, unsigned host_stage,
+                              bool in_backend)
 {
     const blk_stage *h = &b->env.path->stages[host_stage];
     for (const blk_step *s = h->steps; s->op != BLK_OP_END; s++)
         if (s->op == BLK_OP_TO_STAGE)
-            return handoff(b, r, s->arg, BLK_NOTIFY_NONE, x, t);
+            return handoff(b, r, s->arg, in_backend ? BLK_NOTIFY_NONE : BLK_NOTIFY_WAKE, x, t);
     return t;
 }
 
@@ -190,7 +263,7 @@ static uint64_t exec(blkpath *b, blk_req *r, bctx x, uint64_t t, bool first_in_r
     for (const blk_step *s = d->steps; s->op != BLK_OP_END; s++) {
         if ((s->when == BLK_PER_RUN && !first_in_run) || (s->when == BLK_PER_WAKE && !woken))
             continue;
-        uint32_t pages = (r->bytes + PAGE - 1) / PAGE;
+        uint32_t pages = (r->bytes + PAGE_BYTES - 1) / PAGE_BYTES;
         switch ((blk_op)s->op) {
         case BLK_OP_RUN: t = run(b, x, t, e->cost[s->arg], who); break;
         case BLK_OP_EXIT: {
@@ -200,10 +273,11 @@ static uint64_t exec(blkpath *b, blk_req *r, bctx x, uint64_t t, bool first_in_r
             break;
         }
         case BLK_OP_TO_STAGE: return handoff(b, r, s->arg, (blk_notify)s->notify, x, t);
+        case BLK_OP_DONE: e->done(e->ctx, r, t); return t;
         case BLK_OP_IMG_MAP: {
             uint32_t nlb;
             if (e->img && blk_img_null(e->img))
-                return null_complete(b, r, x, t, submit_stage(s));
+                return null_complete(b, r, x, t, submit_stage(s), d->place == BLK_PLACE_BACKEND);
             if (!e->img || !blk_img_map(e->img, r->vm, r->slba, r->nlb, &r->dev_slba, &nlb)) {
                 b->c.dev_errors++;
                 r->failed = true;
@@ -213,15 +287,17 @@ static uint64_t exec(blkpath *b, blk_req *r, bctx x, uint64_t t, bool first_in_r
             r->dev_nlb = nlb;
             break;
         }
-        case BLK_OP_DEV_SUBMIT:
+        case BLK_OP_DEV_SUBMIT: {
             r->stage = s->arg;
             r->dev_core = x.core;
-            if (!e->submit(e->ctx, r, x.core, t)) {
+            uint64_t after = t;
+            if (!e->submit(e->ctx, r, x.core, t, &after)) {
                 b->c.submit_refused++;
                 r->failed = true;
                 e->done(e->ctx, r, t);
             }
-            return t;
+            return after;
+        }
         case BLK_OP_GRANT_MAP:
             if (e->persistent_grants)
                 break;
@@ -246,7 +322,6 @@ static uint64_t exec(blkpath *b, blk_req *r, bctx x, uint64_t t, bool first_in_r
             b->c.copies++;
             b->c.copy_bytes += r->bytes;
             break;
-        case BLK_OP_DONE: e->done(e->ctx, r, t); return t;
         case BLK_OP_END: return t;
         }
     }
@@ -265,8 +340,10 @@ void blkpath_issue(blkpath *b, blk_req *r, uint64_t t_ps)
 void blkpath_dev_done(blkpath *b, blk_req *r, uint16_t status, uint64_t t_ps)
 {
     const blk_stage *d = &b->env.path->stages[r->stage];
-    if (status)
+    if (status) {
         b->c.dev_errors++;
+        r->failed = true; /* it goes on to its completion, an error to the job */
+    }
     /* In the handler of the driver's queue: the core it submitted from (a job's, or the
      * back end's: the host has a queue per CPU). */
     unsigned core = r->dev_core;
@@ -279,7 +356,12 @@ blkpath_counters blkpath_get_counters(const blkpath *b) { return b->c; }
 static void q_init(blkpath *b, bqueue *q, unsigned core, cpu_who who, bool urgent, bool thread,
                    const char *name)
 {
-    *q = (bqueue){.b = b, .core = core, .who = who, .urgent = urgent, .thread = thread};
+    *q = (bqueue){.b = b,
+                  .core = core,
+                  .who = who,
+                  .urgent = urgent,
+                  .thread = thread,
+                  .polls = thread && b->env.poll_ps};
     q->ev = sim_event_create(b->env.kernel, name, on_queue, q);
 }
 

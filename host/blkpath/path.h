@@ -135,6 +135,9 @@ typedef struct blk_path {
 } blk_path;
 
 const blk_path *blk_path_get(blk_path_kind k);
+/* Whether the path's I/O reaches the driver from its back-end thread (whose core's queue
+ * then takes the requests of every VM whose back end runs there). */
+bool blk_path_submits_from_backend(const blk_path *path);
 void blk_path_register_params(sim_params *p);
 /* Each named cost's value (cycles or a count), by blk_cost. */
 void blk_path_costs_load(const sim_params *p, uint64_t cost[BLK_COSTS]);

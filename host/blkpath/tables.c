@@ -131,6 +131,15 @@ const blk_path *blk_path_get(blk_path_kind k)
     return &paths[k];
 }
 
+bool blk_path_submits_from_backend(const blk_path *path)
+{
+    for (unsigned i = 0; i < path->nstages; i++)
+        for (const blk_step *s = path->stages[i].steps; s->op != BLK_OP_END; s++)
+            if (s->op == BLK_OP_DEV_SUBMIT)
+                return path->stages[i].place == BLK_PLACE_BACKEND;
+    return false;
+}
+
 /* ---------------------------------------------------------------- costs */
 
 typedef struct blk_cost_cfg {
@@ -159,10 +168,10 @@ static const sim_param_def cost_params[] = {
         "virtblk_done per used entry: the request's completion to the block layer"),
     CYC("qemu.run_cycles", "2000", BLK_COST_QEMU_RUN,
         "QEMU's event loop per wake-up of a back end: aio_poll's dispatch to the handler"),
-    CYC("qemu.vblk_req_cycles", "7800", BLK_COST_QEMU_REQ,
+    CYC("qemu.vblk_req_cycles", "7560", BLK_COST_QEMU_REQ,
         "virtio-blk per request in QEMU: virtqueue_pop, virtio_blk_handle_request, the block "
         "layer's coroutine and the aio request"),
-    CYC("qemu.vblk_done_cycles", "3900", BLK_COST_QEMU_DONE,
+    CYC("qemu.vblk_done_cycles", "3780", BLK_COST_QEMU_DONE,
         "virtio-blk per completion in QEMU: virtio_blk_rw_complete, virtqueue_push, the "
         "irqfd's check"),
     CYC("ahci.guest_req_cycles", "1500", BLK_COST_AHCI_REQ,
