@@ -363,37 +363,26 @@ static void paths_tables(FILE *t, const app_results *r, const void *rows, size_t
     tables(&v);
 }
 
-/* The rows of the finished points of the kind. */
-static row *collect_rows(const app_results *r, size_t *nr)
+/* The row of a finished point of the kind. */
+static bool row_of(const app_results *r, size_t i, void *out)
 {
-    size_t n = app_results_points(r);
-    row *rows = sim_xcalloc(n ? n : 1, sizeof *rows);
-    *nr = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!app_results_ok(r, i))
-            continue;
-        const char *kind = app_results_param(r, i, "workload.kind");
-        if (!kind || strcmp(kind, "paths"))
-            continue;
-        row w = {.point = i,
-                 .path = path_of(app_results_param(r, i, "io.path")),
-                 .pattern = index_of(app_results_param(r, i, "traffic.pattern"), patterns, N_PATTERNS)};
-        const char *b = app_results_param(r, i, "traffic.packet_bytes");
-        const char *v = app_results_param(r, i, "traffic.vms");
-        if (w.path < 0 || w.pattern < 0 || !b || !v)
-            continue;
-        w.bytes = (unsigned)strtoul(b, NULL, 10);
-        w.vms = (unsigned)strtoul(v, NULL, 10);
-        const char *m = app_results_param(r, i, "traffic.msg_bytes");
-        const char *q = app_results_param(r, i, "io.queues");
-        w.msg = m ? (unsigned)strtoul(m, NULL, 10) : 0;
-        w.queues = q ? (unsigned)strtoul(q, NULL, 10) : 1;
-        const char *o = app_results_param(
-            r, i, w.pattern == PATTERN_RR ? "traffic.rr_requests_per_s" : "traffic.offered_gbps");
-        w.load = o ? strtod(o, NULL) : 0.0;
-        rows[(*nr)++] = w;
-    }
-    return rows;
+    row w = {.path = path_of(app_results_param(r, i, "io.path")),
+             .pattern = index_of(app_results_param(r, i, "traffic.pattern"), patterns, N_PATTERNS)};
+    const char *b = app_results_param(r, i, "traffic.packet_bytes");
+    const char *v = app_results_param(r, i, "traffic.vms");
+    if (w.path < 0 || w.pattern < 0 || !b || !v)
+        return false;
+    w.bytes = (unsigned)strtoul(b, NULL, 10);
+    w.vms = (unsigned)strtoul(v, NULL, 10);
+    const char *m = app_results_param(r, i, "traffic.msg_bytes");
+    const char *q = app_results_param(r, i, "io.queues");
+    w.msg = m ? (unsigned)strtoul(m, NULL, 10) : 0;
+    w.queues = q ? (unsigned)strtoul(q, NULL, 10) : 1;
+    const char *o = app_results_param(
+        r, i, w.pattern == PATTERN_RR ? "traffic.rr_requests_per_s" : "traffic.offered_gbps");
+    w.load = o ? strtod(o, NULL) : 0.0;
+    *(row *)out = w;
+    return true;
 }
 
 /* Orders rows by the cell they would take (the parameters the tables show). */
@@ -429,20 +418,18 @@ int app_summary_paths(const app_results *r, char **out, sim_err *e)
                                         "traffic.offered_gbps",
                                         "traffic.rr_requests_per_s"};
     static const app_summary_view view_paths = {
+        .kind = "paths",
         .title = "I/O paths compared",
         .legend = "cycles per packet that arrived, split by who spent them; latency: request to "
                   "response for rr, partner to application for received traffic, application "
                   "to partner for sent traffic",
         .row_bytes = sizeof(row),
         .point_off = offsetof(row, point),
+        .row_of = row_of,
         .cmp_cell = cmp_cell,
         .shown_axes = shown,
         .n_shown_axes = sizeof shown / sizeof shown[0],
         .tables = paths_tables,
     };
-    size_t nr;
-    row *rows = collect_rows(r, &nr);
-    int len = app_summary_table_write(r, &view_paths, rows, nr, out);
-    free(rows);
-    return len;
+    return app_summary_table_write(r, &view_paths, out);
 }

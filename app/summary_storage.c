@@ -16,7 +16,6 @@
 #include <string.h>
 
 #include "app/plot_data.h"
-#include "app/strlist.h"
 #include "app/summary_table.h"
 #include "host/blkpath/path.h"
 #include "sim/alloc.h"
@@ -28,7 +27,7 @@
 typedef struct row {
     size_t point;
     int path;         /* blk_path_kind */
-    unsigned rw;      /* storage.rw, in the order the points first have each value */
+    unsigned rw;      /* storage.rw: the first point with its value */
     const char *rw_s; /* its name (the results' copy) */
     unsigned bs, depth, vms;
 } row;
@@ -62,8 +61,6 @@ static double metric(const view *v, const row *w, const char *name)
 static const char *tput_metric(unsigned bs) { return bs >= BIG_BLOCK_BYTES ? "mbps" : "iops"; }
 
 static const char *tput_head(unsigned bs) { return bs >= BIG_BLOCK_BYTES ? "MB/s" : "IOPS"; }
-
-static void cell(char *buf, size_t len, double x) { app_summary_table_num(buf, len, x); }
 
 static const char *plural(unsigned n) { return n == 1 ? "" : "s"; }
 
@@ -120,7 +117,8 @@ static void table_depths(const view *v, const char *what, unsigned rw, unsigned 
     for (size_t j = 0; j < nd; j++) {
         char l[32];
         snprintf(l, sizeof l, " iodepth %u ", depths[j]);
-        size_t n = strlen(l), pad = n < 26 ? 26 - n : 0;
+        /* Over the depth's three columns of 8 and the two spaces between them. */
+        size_t width = 3 * 8 + 2, n = strlen(l), pad = n < width ? width - n : 0;
         fprintf(t, " %.*s%s%.*s", (int)(pad / 2), "-------------", l, (int)(pad - pad / 2),
                 "-------------");
     }
@@ -139,9 +137,9 @@ static void table_depths(const view *v, const char *what, unsigned rw, unsigned 
             const row *w = find(v, p, rw, bs, depths[j], vms);
             char a[16] = "-", b[16] = "-", c[16] = "-";
             if (w) {
-                cell(a, sizeof a, metric(v, w, tput_metric(bs)));
-                cell(b, sizeof b, metric(v, w, "latency_ns_p50") / 1000.0);
-                cell(c, sizeof c, metric(v, w, "latency_ns_p99") / 1000.0);
+                app_summary_table_num(a, sizeof a, metric(v, w, tput_metric(bs)));
+                app_summary_table_num(b, sizeof b, metric(v, w, "latency_ns_p50") / 1000.0);
+                app_summary_table_num(c, sizeof c, metric(v, w, "latency_ns_p99") / 1000.0);
             }
             fprintf(t, " %8s %8s %8s", a, b, c);
         }
@@ -167,7 +165,7 @@ static void table_cycles(const view *v, const char *what, unsigned rw, unsigned 
             continue;
         char c[N][16];
         for (size_t i = 0; i < N; i++)
-            cell(c[i], sizeof c[i], metric(v, w, m[i]));
+            app_summary_table_num(c[i], sizeof c[i], metric(v, w, m[i]));
         fprintf(t, "  %-12s %8s %8s %8s %9s\n", path_name(p), c[0], c[1], c[2], c[3]);
     }
 }
@@ -186,7 +184,7 @@ static void table_vms(const view *v, const char *what, unsigned rw, unsigned bs,
         if (!more)
             continue;
         if (!header) {
-            fprintf(t, "\n%s, iodepth %u: %s of all VMs against VMs:\n  %-12s", what, depth,
+            fprintf(t, "\n%s, iodepth %u: %s, all VMs together, against VMs:\n  %-12s", what, depth,
                     tput_head(bs), "path");
             for (size_t j = 0; j < nv; j++)
                 fprintf(t, " %8u", vmss[j]);
@@ -198,7 +196,7 @@ static void table_vms(const view *v, const char *what, unsigned rw, unsigned bs,
             const row *w = find(v, p, rw, bs, depth, vmss[j]);
             char c[16] = "-";
             if (w)
-                cell(c, sizeof c, metric(v, w, tput_metric(bs)));
+                app_summary_table_num(c, sizeof c, metric(v, w, tput_metric(bs)));
             fprintf(t, " %8s", c);
         }
         fprintf(t, "\n");
@@ -252,31 +250,25 @@ static unsigned uparam(const app_results *r, size_t i, const char *name, bool *o
     return s ? (unsigned)strtoul(s, NULL, 10) : 0;
 }
 
-/* The rows of the finished points of the kind. */
-static row *collect_rows(const app_results *r, size_t *nr)
+/* The row of a finished point of the kind. Its pattern's place is the first point that
+ * has it, so the patterns come in the order the sweep has them. */
+static bool row_of(const app_results *r, size_t i, void *out)
 {
-    size_t n = app_results_points(r);
-    row *rows = sim_xcalloc(n ? n : 1, sizeof *rows);
-    app_strlist rws = {0};
-    *nr = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *kind = app_results_param(r, i, "workload.kind");
-        if (!app_results_ok(r, i) || !kind || strcmp(kind, "storage"))
-            continue;
-        bool ok = true;
-        row w = {.point = i,
-                 .path = path_of(app_results_param(r, i, "storage.path")),
-                 .rw_s = app_results_param(r, i, "storage.rw"),
-                 .bs = uparam(r, i, "storage.bs_bytes", &ok),
-                 .depth = uparam(r, i, "storage.iodepth", &ok),
-                 .vms = uparam(r, i, "storage.vms", &ok)};
-        if (w.path < 0 || !w.rw_s || !ok)
-            continue;
-        w.rw = (unsigned)app_strlist_add(&rws, w.rw_s);
-        rows[(*nr)++] = w;
+    bool ok = true;
+    row w = {.path = path_of(app_results_param(r, i, "storage.path")),
+             .rw_s = app_results_param(r, i, "storage.rw"),
+             .bs = uparam(r, i, "storage.bs_bytes", &ok),
+             .depth = uparam(r, i, "storage.iodepth", &ok),
+             .vms = uparam(r, i, "storage.vms", &ok)};
+    if (w.path < 0 || !w.rw_s || !ok)
+        return false;
+    for (w.rw = 0; w.rw < i; w.rw++) {
+        const char *s = app_results_param(r, w.rw, "storage.rw");
+        if (s && !strcmp(s, w.rw_s))
+            break;
     }
-    app_strlist_free(&rws);
-    return rows;
+    *(row *)out = w;
+    return true;
 }
 
 /* Orders rows by the cell they would take (the parameters the tables show). */
@@ -302,6 +294,7 @@ int app_summary_storage(const app_results *r, char **out, sim_err *e)
     static const char *const shown[] = {"storage.path", "storage.rw", "storage.bs_bytes",
                                         "storage.iodepth", "storage.vms"};
     static const app_summary_view view_storage = {
+        .kind = "storage",
         .title = "Storage paths compared",
         .legend = "IOPS and MB/s (10^6 bytes a second): every job of every VM together; "
                   "latency: an I/O's as the application sees it, submission to completion; "
@@ -309,14 +302,11 @@ int app_summary_storage(const app_results *r, char **out, sim_err *e)
                   "VMs' vCPUs' or, native, the applications' cores'",
         .row_bytes = sizeof(row),
         .point_off = offsetof(row, point),
+        .row_of = row_of,
         .cmp_cell = cmp_cell,
         .shown_axes = shown,
         .n_shown_axes = sizeof shown / sizeof shown[0],
         .tables = storage_tables,
     };
-    size_t nr;
-    row *rows = collect_rows(r, &nr);
-    int len = app_summary_table_write(r, &view_storage, rows, nr, out);
-    free(rows);
-    return len;
+    return app_summary_table_write(r, &view_storage, out);
 }

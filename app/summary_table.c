@@ -146,12 +146,35 @@ static void grouped_tables(FILE *t, const app_results *r, const app_summary_view
     app_strlist_free(&names);
 }
 
-int app_summary_table_write(const app_results *r, const app_summary_view *k, const void *rows,
-                            size_t nr, char **out)
+/* The rows of the finished points of the kind, in point order. */
+static char *collect_rows(const app_results *r, const app_summary_view *k, size_t *nr)
+{
+    size_t n = app_results_points(r), sz = k->row_bytes;
+    char *rows = sim_xcalloc(n ? n : 1, sz);
+    *nr = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *kind = app_results_param(r, i, "workload.kind");
+        if (!app_results_ok(r, i) || !kind || strcmp(kind, k->kind))
+            continue;
+        char *w = rows + *nr * sz;
+        memset(w, 0, sz);
+        if (!k->row_of(r, i, w))
+            continue;
+        memcpy(w + k->point_off, &i, sizeof i);
+        (*nr)++;
+    }
+    return rows;
+}
+
+int app_summary_table_write(const app_results *r, const app_summary_view *k, char **out)
 {
     *out = NULL;
-    if (!nr)
+    size_t nr;
+    char *rows = collect_rows(r, k, &nr);
+    if (!nr) {
+        free(rows);
         return 0;
+    }
     const app_manifest *m = app_results_manifest(r);
     size_t na = app_manifest_axes(m), np = app_results_points(r);
     bool *split = sim_xcalloc(na + 1, sizeof *split), *follow = sim_xcalloc(na + 1, sizeof *follow);
@@ -195,6 +218,7 @@ int app_summary_table_write(const app_results *r, const app_summary_view *k, con
     free(shown);
     free(split);
     free(follow);
+    free(rows);
     fclose(t);
     *out = text;
     return (int)len;

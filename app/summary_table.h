@@ -32,9 +32,13 @@ size_t app_summary_table_distinct(const void *rows, size_t n, size_t size, size_
 /* A kind's view: its rows (a struct of the kind's own, row_bytes each, holding its
  * point number at byte point_off) and its tables. */
 typedef struct app_summary_view {
+    const char *kind;   /* the workload.kind of the points it shows */
     const char *title;  /* "I/O paths compared": the first line, with the count of points */
     const char *legend; /* the second line, in brackets: what the numbers mean */
     size_t row_bytes, point_off;
+    /* The row of finished point i of the kind into *row (zeroed; its point number is set
+     * after); false leaves the point out (a parameter the tables need is missing). */
+    bool (*row_of)(const app_results *r, size_t i, void *row);
     /* Orders rows by the cell they take; 0: the same cell (whatever their points). */
     int (*cmp_cell)(const void *a, const void *b);
     const char *const *shown_axes; /* the parameters the cells show, for no note */
@@ -44,9 +48,9 @@ typedef struct app_summary_view {
     void (*tables)(FILE *t, const app_results *r, const void *rows, size_t n, bool *shown);
 } app_summary_view;
 
-/* The summary of the nr rows of r as text: its length with *out (malloc'd); 0, with
- * *out NULL, when nr is 0. Failed points are those of r that did not finish. */
-int app_summary_table_write(const app_results *r, const app_summary_view *k, const void *rows,
-                            size_t nr, char **out);
+/* The summary of the finished points of the kind in r as text: its length with *out
+ * (malloc'd); 0, with *out NULL, when r holds none. Failed points are those of r that
+ * did not finish, whatever their kind. */
+int app_summary_table_write(const app_results *r, const app_summary_view *k, char **out);
 
 #endif
