@@ -8,6 +8,7 @@ static const struct {
     int (*summarize)(const app_results *r, char **text, sim_err *e);
 } views[] = {
     {"paths", app_summary_paths},
+    {"storage", app_summary_storage},
 };
 
 int app_summarize(const char *dir, char **text, sim_err *e)

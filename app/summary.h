@@ -18,4 +18,10 @@ int app_summarize(const char *dir, char **text, sim_err *e);
  * NULL, when r holds no finished point of the kind. */
 int app_summary_paths(const app_results *r, char **out, sim_err *e);
 
+/* workload.kind = storage: for each pattern and block size the paths side by side at
+ * one VM, at every queue depth, with their CPU cycles per I/O at the deepest; then
+ * throughput against VMs. 0, with *out NULL, when r holds no finished point of the
+ * kind. */
+int app_summary_storage(const app_results *r, char **out, sim_err *e);
+
 #endif

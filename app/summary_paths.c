@@ -5,20 +5,16 @@
  * (results.h), so it can be redrawn from any finished folder.
  *
  * A table cell is one point, found by the parameters the tables show (path, pattern,
- * frame size, VMs, datagrams or TCP-like, queue pairs, load). A swept parameter they do
- * not show would make several points one cell: when points differ only in such axes,
- * the tables are printed once for each combination of their values, named. The text
- * ends by saying what the tables leave out: axes that vary with the cells, points in
- * no table, failed points. */
+ * frame size, VMs, datagrams or TCP-like, queue pairs, load); summary_table.h says
+ * what becomes of a swept parameter they do not show. */
 #include "app/summary.h"
 
-#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/strlist.h"
+#include "app/summary_table.h"
 #include "host/iopath/path.h"
 #include "sim/alloc.h"
 
@@ -64,22 +60,7 @@ static int path_of(const char *v)
 /* Metric `name` of the point of row w, which is then one the tables showed. */
 static double metric(const view *v, const row *w, const char *name)
 {
-    double x;
-    v->shown[w->point] = true;
-    return app_results_metric(v->r, w->point, name, &x) ? x : NAN;
-}
-
-/* Engineering-style numbers that fit a column: 1.23M, 456k, 7.89. */
-static void num(char *buf, size_t len, double v)
-{
-    if (!isfinite(v))
-        snprintf(buf, len, "-");
-    else if (fabs(v) >= 1e6)
-        snprintf(buf, len, "%.3gM", v / 1e6);
-    else if (fabs(v) >= 1e4)
-        snprintf(buf, len, "%.3gk", v / 1e3);
-    else
-        snprintf(buf, len, "%.3g", v);
+    return app_summary_table_metric(v->r, v->shown, w->point, name);
 }
 
 static void table_header(FILE *t)
@@ -101,33 +82,17 @@ static void table_row(const view *v, const row *w)
         double x = metric(v, w, m[i]);
         if (i == 2 || i == 3)
             x /= 1000.0;
-        num(c[i], sizeof c[i], x);
+        app_summary_table_num(c[i], sizeof c[i], x);
     }
     fprintf(v->t, "  %-12s %8s %8s %9s %9s %8s %8s %8s %9s %9s %7s\n",
             path_kind_name((path_kind)w->path), c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7],
             c[8], c[9]);
 }
 
-static int cmp_unsigned(const void *a, const void *b)
-{
-    unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
-    return (x > y) - (x < y);
-}
-
 /* The distinct values of a row field, sorted. */
 static size_t distinct(const row *rows, size_t n, size_t off, unsigned *out)
 {
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned v = *(const unsigned *)((const char *)&rows[i] + off);
-        bool seen = false;
-        for (size_t j = 0; j < k && !seen; j++)
-            seen = out[j] == v;
-        if (!seen)
-            out[k++] = v;
-    }
-    qsort(out, k, sizeof *out, cmp_unsigned);
-    return k;
+    return app_summary_table_distinct(rows, n, sizeof *rows, off, out);
 }
 
 /* The point of a path, pattern, frame size and VM count with datagrams or any TCP-like
@@ -241,7 +206,7 @@ static void section_queues(const view *v, unsigned bytes, unsigned vms)
                 const row *w = find_at(v, p, (int)pat, bytes, vms, false, qs[j]);
                 char cell[16] = "-";
                 if (w)
-                    num(cell, sizeof cell, metric(v, w, "throughput_mpps"));
+                    app_summary_table_num(cell, sizeof cell, metric(v, w, "throughput_mpps"));
                 fprintf(t, " %8s", cell);
             }
             fprintf(t, "\n");
@@ -281,12 +246,12 @@ static void section_breakdown(const view *v, unsigned bytes, unsigned vms)
             continue;
         char cell[16];
         fprintf(t, "  %-12s", path_kind_name((path_kind)p));
-        num(cell, sizeof cell, metric(v, w, "latency_ns_mean") / 1000.0);
+        app_summary_table_num(cell, sizeof cell, metric(v, w, "latency_ns_mean") / 1000.0);
         fprintf(t, " %7s", cell);
         for (size_t k = 0; k < N_PARTS; k++) {
             char name[64];
             snprintf(name, sizeof name, "latency_ns_%s_mean", parts[k]);
-            num(cell, sizeof cell, metric(v, w, name) / 1000.0);
+            app_summary_table_num(cell, sizeof cell, metric(v, w, name) / 1000.0);
             fprintf(t, " %7s", cell);
         }
         fprintf(t, "\n");
@@ -332,7 +297,7 @@ static void section_load(const view *v, int pat, unsigned bytes, unsigned vms)
                     pat == PATTERN_RR ? "requests per second, open loop" : "offered Gb/s", "path");
             for (size_t j = 0; j < nl; j++) {
                 char l[16];
-                num(l, sizeof l, loads[j]);
+                app_summary_table_num(l, sizeof l, loads[j]);
                 fprintf(t, " %13s", l);
             }
             fprintf(t, "\n");
@@ -342,8 +307,8 @@ static void section_load(const view *v, int pat, unsigned bytes, unsigned vms)
         for (size_t j = 0; j < nl; j++) {
             char a[16] = "-", b[16] = "-", cell[40];
             if (at[j]) {
-                num(a, sizeof a, metric(v, at[j], "latency_ns_p50") / 1000.0);
-                num(b, sizeof b, metric(v, at[j], "latency_ns_p99") / 1000.0);
+                app_summary_table_num(a, sizeof a, metric(v, at[j], "latency_ns_p50") / 1000.0);
+                app_summary_table_num(b, sizeof b, metric(v, at[j], "latency_ns_p99") / 1000.0);
             }
             snprintf(cell, sizeof cell, "%s/%s", a, b);
             fprintf(t, " %13s", cell);
@@ -391,44 +356,36 @@ static void tables(const view *v)
     free(vmss);
 }
 
-/* The rows of the finished points of the kind; *failed counts the points that did not
- * finish. */
-static row *collect_rows(const app_results *r, size_t *nr, size_t *failed)
+/* Every table of the rows of one combination of the hidden axes' values. */
+static void paths_tables(FILE *t, const app_results *r, const void *rows, size_t n, bool *shown)
 {
-    size_t n = app_results_points(r);
-    row *rows = sim_xcalloc(n ? n : 1, sizeof *rows);
-    *nr = *failed = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!app_results_ok(r, i)) {
-            (*failed)++;
-            continue;
-        }
-        const char *kind = app_results_param(r, i, "workload.kind");
-        if (!kind || strcmp(kind, "paths"))
-            continue;
-        row w = {.point = i,
-                 .path = path_of(app_results_param(r, i, "io.path")),
-                 .pattern = index_of(app_results_param(r, i, "traffic.pattern"), patterns, N_PATTERNS)};
-        const char *b = app_results_param(r, i, "traffic.packet_bytes");
-        const char *v = app_results_param(r, i, "traffic.vms");
-        if (w.path < 0 || w.pattern < 0 || !b || !v)
-            continue;
-        w.bytes = (unsigned)strtoul(b, NULL, 10);
-        w.vms = (unsigned)strtoul(v, NULL, 10);
-        const char *m = app_results_param(r, i, "traffic.msg_bytes");
-        const char *q = app_results_param(r, i, "io.queues");
-        w.msg = m ? (unsigned)strtoul(m, NULL, 10) : 0;
-        w.queues = q ? (unsigned)strtoul(q, NULL, 10) : 1;
-        const char *o = app_results_param(
-            r, i, w.pattern == PATTERN_RR ? "traffic.rr_requests_per_s" : "traffic.offered_gbps");
-        w.load = o ? strtod(o, NULL) : 0.0;
-        rows[(*nr)++] = w;
-    }
-    return rows;
+    view v = {t, r, rows, n, shown};
+    tables(&v);
 }
 
-/* Orders rows by the cell they would take (the parameters the tables show), then by
- * point. */
+/* The row of a finished point of the kind. */
+static bool row_of(const app_results *r, size_t i, void *out)
+{
+    row w = {.path = path_of(app_results_param(r, i, "io.path")),
+             .pattern = index_of(app_results_param(r, i, "traffic.pattern"), patterns, N_PATTERNS)};
+    const char *b = app_results_param(r, i, "traffic.packet_bytes");
+    const char *v = app_results_param(r, i, "traffic.vms");
+    if (w.path < 0 || w.pattern < 0 || !b || !v)
+        return false;
+    w.bytes = (unsigned)strtoul(b, NULL, 10);
+    w.vms = (unsigned)strtoul(v, NULL, 10);
+    const char *m = app_results_param(r, i, "traffic.msg_bytes");
+    const char *q = app_results_param(r, i, "io.queues");
+    w.msg = m ? (unsigned)strtoul(m, NULL, 10) : 0;
+    w.queues = q ? (unsigned)strtoul(q, NULL, 10) : 1;
+    const char *o = app_results_param(
+        r, i, w.pattern == PATTERN_RR ? "traffic.rr_requests_per_s" : "traffic.offered_gbps");
+    w.load = o ? strtod(o, NULL) : 0.0;
+    *(row *)out = w;
+    return true;
+}
+
+/* Orders rows by the cell they would take (the parameters the tables show). */
 static int cmp_cell(const void *a, const void *b)
 {
     const row *x = a, *y = b;
@@ -446,40 +403,12 @@ static int cmp_cell(const void *a, const void *b)
         return x->queues < y->queues ? -1 : 1;
     if (x->load != y->load)
         return x->load < y->load ? -1 : 1;
-    return (x->point > y->point) - (x->point < y->point);
+    return 0;
 }
 
-static bool same_cell(const row *x, const row *y)
+int app_summary_paths(const app_results *r, char **out, sim_err *e)
 {
-    row a = *x, b = *y;
-    a.point = b.point = 0;
-    return cmp_cell(&a, &b) == 0;
-}
-
-/* The swept parameters the tables do not show, by what they do to the cells: `split`
- * those in which two points of one cell differ (the tables are printed once for each
- * combination of their values), `follow` those that vary but take one value in each
- * cell (the cells stay true; a note names them). */
-static void hidden_axes(const app_results *r, const row *rows, size_t nr, bool *split, bool *follow)
-{
-    const app_manifest *m = app_results_manifest(r);
-    size_t na = app_manifest_axes(m);
-    row *sorted = sim_xcalloc(nr, sizeof *sorted);
-    memcpy(sorted, rows, nr * sizeof *rows);
-    qsort(sorted, nr, sizeof *sorted, cmp_cell);
-    for (size_t a = 0; a < na; a++) {
-        split[a] = follow[a] = false;
-        for (size_t i = 1; i < nr && !split[a]; i++) {
-            bool same = !strcmp(app_manifest_value(m, sorted[i].point, a),
-                                app_manifest_value(m, sorted[0].point, a));
-            follow[a] = follow[a] || !same;
-            split[a] = same_cell(&sorted[i - 1], &sorted[i]) &&
-                       strcmp(app_manifest_value(m, sorted[i - 1].point, a),
-                              app_manifest_value(m, sorted[i].point, a));
-        }
-    }
-    free(sorted);
-    /* What the tables show is no note. */
+    (void)e;
     static const char *const shown[] = {"io.path",
                                         "traffic.pattern",
                                         "traffic.packet_bytes",
@@ -488,125 +417,19 @@ static void hidden_axes(const app_results *r, const row *rows, size_t nr, bool *
                                         "io.queues",
                                         "traffic.offered_gbps",
                                         "traffic.rr_requests_per_s"};
-    for (size_t a = 0; a < na; a++)
-        for (size_t k = 0; k < sizeof shown / sizeof shown[0]; k++)
-            if (!split[a] && !strcmp(app_manifest_axis(m, a), shown[k]))
-                follow[a] = false;
-    for (size_t a = 0; a < na; a++)
-        follow[a] = follow[a] && !split[a];
-}
-
-/* "name = value, name = value" of the split axes at point pt. */
-static char *group_name(const app_manifest *m, const bool *split, size_t pt)
-{
-    char *s = NULL;
-    size_t len = 0;
-    FILE *f = sim_xopen_memstream(&s, &len);
-    const char *sep = "";
-    for (size_t a = 0; a < app_manifest_axes(m); a++)
-        if (split[a]) {
-            fprintf(f, "%s%s = %s", sep, app_manifest_axis(m, a), app_manifest_value(m, pt, a));
-            sep = ", ";
-        }
-    fclose(f);
-    return s;
-}
-
-/* Names the axes flagged in `which`, "a, b and c". */
-static void list_axes(FILE *t, const app_manifest *m, const bool *which)
-{
-    size_t n = 0, k = 0;
-    for (size_t a = 0; a < app_manifest_axes(m); a++)
-        n += which[a];
-    for (size_t a = 0; a < app_manifest_axes(m); a++)
-        if (which[a]) {
-            k++;
-            fprintf(t, "%s%s", k == 1 ? "" : k == n ? " and " : ", ", app_manifest_axis(m, a));
-        }
-}
-
-/* The tables once for each combination of the split axes' values, in point order. */
-static void grouped_tables(FILE *t, const app_results *r, const row *rows, size_t nr,
-                           const bool *split, bool *shown)
-{
-    const app_manifest *m = app_results_manifest(r);
-    app_strlist names = {0};
-    size_t *group = sim_xcalloc(nr, sizeof *group);
-    for (size_t i = 0; i < nr; i++) {
-        char *name = group_name(m, split, rows[i].point);
-        group[i] = app_strlist_add(&names, name);
-        free(name);
-    }
-    row *part = sim_xcalloc(nr, sizeof *part);
-    for (size_t g = 0; g < names.n; g++) {
-        size_t np = 0;
-        for (size_t i = 0; i < nr; i++)
-            if (group[i] == g)
-                part[np++] = rows[i];
-        if (names.n > 1 || *names.v[g])
-            fprintf(t, "\n==== %s ====\n", names.v[g]);
-        view v = {t, r, part, np, shown};
-        tables(&v);
-    }
-    free(part);
-    free(group);
-    app_strlist_free(&names);
-}
-
-int app_summary_paths(const app_results *r, char **out, sim_err *e)
-{
-    size_t nr, failed;
-    row *rows = collect_rows(r, &nr, &failed);
-    if (!nr) {
-        free(rows);
-        *out = NULL;
-        return 0;
-    }
-    const app_manifest *m = app_results_manifest(r);
-    size_t na = app_manifest_axes(m);
-    bool *split = sim_xcalloc(na + 1, sizeof *split), *follow = sim_xcalloc(na + 1, sizeof *follow);
-    hidden_axes(r, rows, nr, split, follow);
-    size_t n_split = 0;
-    bool any_follow = false;
-    for (size_t a = 0; a < na; a++) {
-        n_split += split[a];
-        any_follow = any_follow || follow[a];
-    }
-    bool *shown = sim_xcalloc(app_results_points(r), sizeof *shown);
-    char *text = NULL;
-    size_t len = 0;
-    FILE *t = sim_xopen_memstream(&text, &len);
-    fprintf(t, "I/O paths compared: %zu points from %s\n", nr, app_results_dir(r));
-    fprintf(t, "(cycles per packet that arrived, split by who spent them; latency: request to "
-            "response for rr, partner to application for received traffic, application to "
-            "partner for sent traffic)\n");
-    if (n_split) {
-        fprintf(t, "The tables do not show ");
-        list_axes(t, m, split);
-        fprintf(t, ": they are printed once for each %s, named.\n",
-                n_split == 1 ? "of its values" : "combination of their values");
-    }
-    grouped_tables(t, r, rows, nr, split, shown);
-    size_t n_shown = 0;
-    for (size_t i = 0; i < app_results_points(r); i++)
-        n_shown += shown[i];
-    fprintf(t, "\n");
-    if (any_follow) {
-        fprintf(t, "Also swept but not shown, one value in each cell: ");
-        list_axes(t, m, follow);
-        fprintf(t, " (results.csv has it).\n");
-    }
-    if (n_shown < nr)
-        fprintf(t, "In the tables: %zu of the %zu points; results.csv has every point.\n", n_shown,
-                nr);
-    if (failed)
-        fprintf(t, "Left out: %zu point%s that did not finish (results.csv says why).\n", failed,
-                failed == 1 ? "" : "s");
-    free(shown);
-    free(split);
-    free(follow);
-    free(rows);
-    fclose(t);
-    *out = text;
-    return (int)len;
+    static const app_summary_view view_paths = {
+        .kind = "paths",
+        .title = "I/O paths compared",
+        .legend = "cycles per packet that arrived, split by who spent them; latency: request to "
+                  "response for rr, partner to application for received traffic, application "
+                  "to partner for sent traffic",
+        .row_bytes = sizeof(row),
+        .point_off = offsetof(row, point),
+        .row_of = row_of,
+        .cmp_cell = cmp_cell,
+        .shown_axes = shown,
+        .n_shown_axes = sizeof shown / sizeof shown[0],
+        .tables = paths_tables,
+    };
+    return app_summary_table_write(r, &view_paths, out);
 }

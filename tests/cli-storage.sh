@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The storage workload from the command line: configurations the drive or the paths
 # cannot take are refused before the run (exit 2) with a message that names them; each
-# built path runs and writes the storage metrics; the shipped comparison runs whole and
-# draws its plots. Run by `make check` (IOVSIM and TOP_SRCDIR come from the test
-# environment).
+# built path runs and writes the storage metrics; the shipped comparison runs whole,
+# draws its plots and writes its summary. Run by `make check` (IOVSIM and TOP_SRCDIR
+# come from the test environment).
 set -u
 . "$(dirname "$0")/lib.sh" cli-storage
 
@@ -88,6 +88,17 @@ if command -v gnuplot >/dev/null 2>&1; then
     n=$(ls "$OUT/cmp/plots/"*.png 2>/dev/null | wc -l)
     [ "$n" -ge 4 ] && ok "compare-storage draws its $n plots" || bad "compare-storage drew $n plots"
 fi
+# Its summary names every path and gives the IOPS results.csv has (as it rounds them).
+fig=$(awk -F, 'NR==1{for(i=1;i<=NF;i++) c[$i]=i; next} $c["storage.path"]=="sriov" &&
+    $c["storage.rw"]=="randread" && $c["storage.iodepth"]==32 && $c["storage.vms"]==1 {
+    v=$c["iops"]; if (v>=1e6) printf "%.3gM", v/1e6; else if (v>=1e4) printf "%.3gk", v/1e3
+    else printf "%.3g", v}' "$OUT/cmp/results.csv")
+sum="$OUT/cmp/summary.txt"
+got=$(grep -A9 '^randread, 4 KiB blocks, 1 VM: IOPS' "$sum" | awk '$1=="sriov"{print $5; exit}')
+n=0
+for path in native emulated paravirt devdomain passthrough sriov; do grep -q "^  $path " "$sum" && n=$((n+1)); done
+[ "$n" = 6 ] && [ -n "$fig" ] && [ "$got" = "$fig" ] && ok "summary.txt: every path, sriov's $fig IOPS at depth 32" ||
+    bad "summary.txt: $n of 6 paths, sriov at depth 32 '$got' against results.csv's '$fig'"
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
