@@ -15,6 +15,8 @@ void app_summary_table_num(char *buf, size_t len, double v)
         snprintf(buf, len, "%.3gM", v / 1e6);
     else if (fabs(v) >= 1e4)
         snprintf(buf, len, "%.3gk", v / 1e3);
+    else if (fabs(v) >= 1e3)
+        snprintf(buf, len, "%.0f", round(v / 10) * 10); /* 3 digits, not 1.03e+03 */
     else
         snprintf(buf, len, "%.3g", v);
 }

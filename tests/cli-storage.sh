@@ -92,7 +92,7 @@ fi
 fig=$(awk -F, 'NR==1{for(i=1;i<=NF;i++) c[$i]=i; next} $c["storage.path"]=="sriov" &&
     $c["storage.rw"]=="randread" && $c["storage.iodepth"]==32 && $c["storage.vms"]==1 {
     v=$c["iops"]; if (v>=1e6) printf "%.3gM", v/1e6; else if (v>=1e4) printf "%.3gk", v/1e3
-    else printf "%.3g", v}' "$OUT/cmp/results.csv")
+    else if (v>=1e3) printf "%.0f", int(v/10+0.5)*10; else printf "%.3g", v}' "$OUT/cmp/results.csv")
 sum="$OUT/cmp/summary.txt"
 got=$(grep -A9 '^randread, 4 KiB blocks, 1 VM: IOPS' "$sum" | awk '$1=="sriov"{print $5; exit}')
 n=0
