@@ -39,6 +39,16 @@ expect 2 "storage\.vms = 5 VFs x 5 queue pairs and vectors over-commit the drive
 expect 2 "storage\.jobs = 9 needs 10 queue pairs and 10 vectors per VF.*nvme\.vf_max_queues = 9" \
     "more queues than a VF may have" -- "$IOVSIM" run "$W" --set storage.path=sriov \
     --set storage.jobs=9 --out "$OUT/r" -q
+# A virtual disk's queues: an AHCI port's 32 slots for all of a VM's jobs, Xen's 4 rings.
+expect 2 "storage\.path = emulated: a queue of the virtual disk takes 32 requests at once; 2 job\(s\) on it at storage\.iodepth = 32 would keep 64" \
+    "two jobs over-fill an AHCI port" -- "$IOVSIM" run "$W" --set storage.path=emulated \
+    --set storage.jobs=2 --set storage.iodepth=32 --out "$OUT/r" -q
+expect 0 "" "four jobs on four blkfront rings" -- "$IOVSIM" run "$W" --set storage.path=devdomain \
+    --set storage.jobs=4 --set storage.iodepth=32 --set run.duration_us=200 --out "$OUT/ring" -q
+expect 2 "storage\.vms = 16 on storage\.host_cores = 2: up to 8 back ends share a host queue" \
+    "back ends over-fill their core's host queue" -- "$IOVSIM" run "$W" \
+    --set storage.path=paravirt --set storage.vms=16 --set storage.iodepth=256 \
+    --set cpu.cores=20 --out "$OUT/r" -q
 expect 2 "storage\.vms = 9: each VM needs a namespace of its own, nvme\.namespaces = 8" \
     "a namespace per VF" -- "$IOVSIM" run "$W" --set storage.path=sriov --set storage.vms=9 \
     --out "$OUT/r" -q

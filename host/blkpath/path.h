@@ -130,6 +130,13 @@ typedef struct blk_path {
     const char *name;
     blk_path_kind kind;
     uint8_t dev_owner; /* blk_dev_owner */
+    /* A virtual disk's queues: the requests each takes at once (0: the guest drives an
+     * NVMe function, whose queues are nvmedrv.queue_entries), and how many a VM's disk
+     * has (0: one per job, a queue per vCPU), the jobs spread over them. The guest's
+     * block layer would hold back requests beyond a queue's slots; the model refuses
+     * such a depth instead (blk_path_vq_check). */
+    uint16_t vq_slots;
+    uint8_t vq_queues;
     uint8_t nstages;
     blk_stage stages[BLK_MAX_STAGES];
 } blk_path;
@@ -138,6 +145,8 @@ const blk_path *blk_path_get(blk_path_kind k);
 /* Whether the path's I/O reaches the driver from its back-end thread (whose core's queue
  * then takes the requests of every VM whose back end runs there). */
 bool blk_path_submits_from_backend(const blk_path *path);
+/* Whether jobs jobs per VM, iodepth each, fit the path's virtual queues; else a message. */
+int blk_path_vq_check(const blk_path *path, unsigned jobs, unsigned iodepth, sim_err *e);
 void blk_path_register_params(sim_params *p);
 /* Each named cost's value (cycles or a count), by blk_cost. */
 void blk_path_costs_load(const sim_params *p, uint64_t cost[BLK_COSTS]);

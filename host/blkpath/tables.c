@@ -59,8 +59,11 @@ static const blk_path paths[BLK_PATH_KINDS] = {
      * handle_cmd -> dma_blk_io). QEMU's main loop takes the completion, posts the FIS
      * and raises the interrupt (irqfd); the guest's handler reads and clears the
      * interrupt status registers, each access a trap again. */
+    /* One port's 32 command slots (AHCI 1.3.1, CAP.NCS; libahci's AHCI_MAX_CMDS) for
+     * all of the VM's jobs. */
     [BLK_PATH_EMULATED] = {
         .name = "emulated", .kind = BLK_PATH_EMULATED, .dev_owner = BLK_DEV_HOST, .nstages = 5,
+        .vq_slots = 32, .vq_queues = 1,
         .stages = {
             {.name = "guest-submit", .place = BLK_PLACE_JOB, .who = CPU_GUEST,
              .steps = {RUN(BLK_COST_SUBMIT), RUN(BLK_COST_AHCI_REQ),
@@ -85,6 +88,10 @@ static const blk_path paths[BLK_PATH_KINDS] = {
      * unless the guest is still in its handler. */
     [BLK_PATH_PARAVIRT] = {
         .name = "paravirt", .kind = BLK_PATH_PARAVIRT, .dev_owner = BLK_DEV_HOST, .nstages = 5,
+        /* A virtqueue per vCPU (QEMU's num-queues default since 5.2) of 256 entries
+         * (queue-size, since 5.0), each request one (indirect) descriptor; virtio_blk
+         * takes the virtqueue's size as its queue depth. */
+        .vq_slots = 256,
         .stages = {
             {.name = "guest-submit", .place = BLK_PLACE_JOB, .who = CPU_GUEST,
              .steps = {RUN(BLK_COST_SUBMIT), RUN(BLK_COST_VIRTIO_REQ),
@@ -109,6 +116,9 @@ static const blk_path paths[BLK_PATH_KINDS] = {
      * a read's data out of the persistent grant pages. */
     [BLK_PATH_DEVDOMAIN] = {
         .name = "devdomain", .kind = BLK_PATH_DEVDOMAIN, .dev_owner = BLK_DEV_HOST, .nstages = 4,
+        /* Rings of one page (blkfront's max_ring_page_order 0: BLK_RING_SIZE 32), up to
+         * 4 per disk (xen_blkif_max_queues). */
+        .vq_slots = 32, .vq_queues = 4,
         .stages = {
             {.name = "front-submit", .place = BLK_PLACE_JOB, .who = CPU_GUEST,
              .steps = {RUN(BLK_COST_SUBMIT), PGRANT_COPY_WRITE, RUN(BLK_COST_FRONT_REQ),
@@ -129,6 +139,22 @@ const blk_path *blk_path_get(blk_path_kind k)
 {
     assert(k < BLK_PATH_KINDS);
     return &paths[k];
+}
+
+int blk_path_vq_check(const blk_path *path, unsigned jobs, unsigned iodepth, sim_err *e)
+{
+    if (!path->vq_slots)
+        return 0;
+    unsigned queues = path->vq_queues && path->vq_queues < jobs ? path->vq_queues : jobs;
+    unsigned per_queue = (jobs + queues - 1) / queues;
+    if ((uint64_t)per_queue * iodepth <= path->vq_slots)
+        return 0;
+    return sim_err_set(e,
+                       "storage.path = %s: a queue of the virtual disk takes %u requests at "
+                       "once; %u job(s) on it at storage.iodepth = %u would keep %llu there (a "
+                       "guest's block layer holds back the rest, which the model does not)",
+                       path->name, path->vq_slots, per_queue, iodepth,
+                       (unsigned long long)per_queue * iodepth);
 }
 
 bool blk_path_submits_from_backend(const blk_path *path)
