@@ -32,7 +32,6 @@
 #include "host/cpu.h"
 #include "host/halt.h"
 #include "host/hv.h"
-#include "host/iopath/path.h"
 #include "host/irqdeliver.h"
 #include "host/noise.h"
 #include "host/nvmedrv.h"
@@ -695,11 +694,7 @@ static void make_engine(storage_sys *s, sim_stats *st)
     blk_path_costs_load(p, env.cost);
     env.cost[BLK_COST_SUBMIT] = c->submit_cycles;
     env.cost[BLK_COST_COMPLETE] = c->complete_cycles;
-    uint64_t net[PATH_COSTS];
-    path_costs_load(p, net);
-    env.gmap_op_cycles = net[PATH_COST_XEN_GMAP_OP];
-    env.gunmap_op_cycles = net[PATH_COST_XEN_GUNMAP_OP];
-    env.gnttab_flush_cycles = net[PATH_COST_XEN_GNT_FLUSH];
+    blk_path_grant_costs_load(p, &env.grant);
     if (c->path == BLK_PATH_PARAVIRT)
         env.poll_ps = (uint64_t)llround(c->poll_ns * 1000.0);
     s->bp = blkpath_create(&env);

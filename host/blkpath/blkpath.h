@@ -73,7 +73,7 @@ typedef struct blkpath_env {
     const blk_path *path;
     uint64_t cost[BLK_COSTS]; /* each named cost's value */
     bool persistent_grants;   /* xen.blk_persistent */
-    uint64_t gmap_op_cycles, gunmap_op_cycles, gnttab_flush_cycles; /* Xen's grant ops */
+    blk_grant_costs grant; /* Xen's grant operations */
     uint64_t poll_ps;         /* the most a back end polls after its work (qemu.poll_ns:
                                  paravirt's iothread; 0 for the others) */
     const blk_img *img;       /* the back ends' image files (NULL: none) */

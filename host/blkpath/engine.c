@@ -303,7 +303,7 @@ static uint64_t exec(blkpath *b, blk_req *r, bctx x, uint64_t t, bool first_in_r
                 break;
             /* One map hypercall for the request's pages (xen_blkbk_map -> gnttab_map_refs). */
             t = exit_vm(b, x, t, HV_EXIT_HYPERCALL);
-            t = run(b, x, t, e->gmap_op_cycles * pages, CPU_HYPERVISOR);
+            t = run(b, x, t, e->grant.map_op_cycles * pages, CPU_HYPERVISOR);
             b->c.grant_maps += pages;
             break;
         case BLK_OP_GRANT_UNMAP:
@@ -311,7 +311,8 @@ static uint64_t exec(blkpath *b, blk_req *r, bctx x, uint64_t t, bool first_in_r
                 break;
             /* One unmap hypercall: the unmaps and a TLB flush (gnttab_unmap_refs). */
             t = exit_vm(b, x, t, HV_EXIT_HYPERCALL);
-            t = run(b, x, t, e->gunmap_op_cycles * pages + e->gnttab_flush_cycles, CPU_HYPERVISOR);
+            t = run(b, x, t, e->grant.unmap_op_cycles * pages + e->grant.flush_cycles,
+                    CPU_HYPERVISOR);
             b->c.grant_unmaps += pages;
             b->c.gnttab_flushes++;
             break;

@@ -150,6 +150,13 @@ int blk_path_vq_check(const blk_path *path, unsigned jobs, unsigned iodepth, sim
 void blk_path_register_params(sim_params *p);
 /* Each named cost's value (cycles or a count), by blk_cost. */
 void blk_path_costs_load(const sim_params *p, uint64_t cost[BLK_COSTS]);
+/* Xen's grant operations, the hypervisor's costs whichever driver asks for them: the
+ * parameters xen.gmap_op_cycles, xen.gunmap_op_cycles and xen.gnttab_flush_cycles, which
+ * the network paths register with their sources (host/iopath/tables.c). */
+typedef struct blk_grant_costs {
+    uint64_t map_op_cycles, unmap_op_cycles, flush_cycles;
+} blk_grant_costs;
+void blk_path_grant_costs_load(const sim_params *p, blk_grant_costs *g);
 /* Xen: whether blkfront and blkback use persistent grants (xen.blk_persistent). */
 bool blk_path_persistent_grants(const sim_params *p);
 

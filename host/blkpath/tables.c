@@ -243,6 +243,13 @@ void blk_path_costs_load(const sim_params *p, uint64_t cost[BLK_COSTS])
         cost[i] = c.v[i];
 }
 
+void blk_path_grant_costs_load(const sim_params *p, blk_grant_costs *g)
+{
+    g->map_op_cycles = sim_params_uint(p, "xen.gmap_op_cycles");
+    g->unmap_op_cycles = sim_params_uint(p, "xen.gunmap_op_cycles");
+    g->flush_cycles = sim_params_uint(p, "xen.gnttab_flush_cycles");
+}
+
 bool blk_path_persistent_grants(const sim_params *p)
 {
     blk_cost_cfg c = {.persistent = false};
