@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "models/nic/nic_regs.h"
+#include "models/pcie/endpoint.h"
 #include "sim/alloc.h"
 
 /* ---------------------------------------------------------------- MAC addresses */
@@ -561,12 +562,7 @@ static void fn_release_queues(nic *n, nic_fn *f)
     f->rx_active = 0;
 }
 
-static void fn_set_limits(nic *n, nic_fn *f)
-{
-    unsigned mps = pcie_cfg_exp_mps_bytes(n->pf_cfg), mrrs = pcie_cfg_exp_mrrs_bytes(n->pf_cfg);
-    if (f->dma && mps && mrrs)
-        pcie_dma_set_limits(f->dma, mps, mrrs);
-}
+static void fn_set_limits(nic *n, nic_fn *f) { pcie_endpoint_apply_pf_limits(f->dma, n->pf_cfg); }
 
 static void fn_pool_defaults(nic *n, nic_fn *f)
 {
@@ -627,11 +623,10 @@ static void on_devctl(pcie_cfg *c, const pcie_cfg_write_info *w, void *ctx)
     (void)c;
     nic_fn *fn = ctx;
     nic *n = fn->nic;
-    uint16_t reg = (uint16_t)(fn->exp + PCIE_EXP_DEVCTL);
-    if (!pcie_cfg_write_touches(w, reg, 2))
+    pcie_devctl_request req = pcie_endpoint_devctl_request(w, fn->exp);
+    if (req == PCIE_DEVCTL_UNTOUCHED)
         return;
-    /* Initiate FLR reads 0: the request is the value written, in whichever byte. */
-    if (pcie_cfg_write_value(w, reg, 2) & PCIE_EXP_DEVCTL_FLR) {
+    if (req == PCIE_DEVCTL_FLR) {
         fn_flr(n, fn);
         return;
     }
@@ -665,22 +660,23 @@ static bool vf_create(void *ctx, unsigned i, uint16_t rid)
 {
     nic *n = ctx;
     const nic_cfg *c = &n->cfg;
-    const pcie_link_cfg *lc = n->lcfg;
     nic_fn *f = &n->fns[1 + i];
     /* A VF's Vendor and Device ID read FFFFh (SR-IOV 3.4.1.1, 3.4.1.2): software finds
-     * VFs through the PF's capability, not by scanning. */
-    pcie_cfg *cfg = pcie_cfg_create(0xffff, 0xffff, NIC_CLASS_CODE);
-    pcie_cfg_exp_info info = {.port_type = PCIE_EXP_TYPE_ENDPOINT,
-                              .mps_supported_bytes = c->mps_supported,
-                              .max_link_speed = lc->gen,
-                              .max_link_width = lc->lanes,
-                              .devcap = PCIE_EXP_DEVCAP_FLR};
-    unsigned nvec = vectors_for(c->queues_per_vf);
-    if (!(f->exp = pcie_cfg_add_exp_capability(cfg, &info)) ||
-        !pcie_cfg_add_msix_capability(cfg, nvec, NIC_BAR_MSIX, NIC_MSIX_TABLE_OFFSET,
-                                      NIC_BAR_MSIX, NIC_MSIX_PBA_OFFSET) ||
-        !pcie_cfg_exp_set_link_status(cfg, lc->gen, lc->lanes) ||
-        !pcie_cfg_bus_attach(n->bus, rid, cfg)) {
+     * VFs through the PF's capability, not by scanning. Its BARs are the PF's SR-IOV
+     * capability's. */
+    pcie_endpoint_info info = {.vendor_id = 0xffff,
+                               .device_id = 0xffff,
+                               .class_code = NIC_CLASS_CODE,
+                               .mps_supported_bytes = c->mps_supported,
+                               .link = n->lcfg,
+                               .msix_vectors = vectors_for(c->queues_per_vf),
+                               .msix_bar = NIC_BAR_MSIX,
+                               .msix_table_offset = NIC_MSIX_TABLE_OFFSET,
+                               .msix_pba_offset = NIC_MSIX_PBA_OFFSET};
+    pcie_cfg *cfg = pcie_endpoint_cfg_create(&info, &f->exp);
+    if (!cfg)
+        return false;
+    if (!pcie_cfg_bus_attach(n->bus, rid, cfg)) {
         pcie_cfg_destroy(cfg);
         return false;
     }
@@ -724,20 +720,20 @@ static const pcie_sriov_ops vf_ops = {vfs_admit, vf_create, vf_remove, sriov_ref
 static int build_pf(nic *n, sim_err *e)
 {
     const nic_cfg *c = &n->cfg;
-    const pcie_link_cfg *lc = n->lcfg;
-    n->pf_cfg = pcie_cfg_create(NIC_VENDOR_ID, NIC_PF_DEVICE_ID, NIC_CLASS_CODE);
-    pcie_cfg_exp_info info = {.port_type = PCIE_EXP_TYPE_ENDPOINT,
-                              .mps_supported_bytes = c->mps_supported,
-                              .max_link_speed = lc->gen,
-                              .max_link_width = lc->lanes,
-                              .devcap = PCIE_EXP_DEVCAP_FLR | PCIE_EXP_DEVCAP_EXT_TAG};
-    unsigned pf_vec = vectors_for(c->pf_queues);
-    if (!pcie_cfg_add_bar(n->pf_cfg, NIC_BAR_REGS, NIC_PF_BAR0_BYTES, true, true) ||
-        !pcie_cfg_add_bar(n->pf_cfg, NIC_BAR_MSIX, NIC_PF_BAR3_BYTES, true, true) ||
-        !(n->fns[NIC_PF].exp = pcie_cfg_add_exp_capability(n->pf_cfg, &info)) ||
-        !pcie_cfg_add_msix_capability(n->pf_cfg, pf_vec, NIC_BAR_MSIX, NIC_MSIX_TABLE_OFFSET,
-                                      NIC_BAR_MSIX, NIC_MSIX_PBA_OFFSET) ||
-        !pcie_cfg_exp_set_link_status(n->pf_cfg, lc->gen, lc->lanes))
+    pcie_endpoint_info info = {.vendor_id = NIC_VENDOR_ID,
+                               .device_id = NIC_PF_DEVICE_ID,
+                               .class_code = NIC_CLASS_CODE,
+                               .ext_tag = true,
+                               .mps_supported_bytes = c->mps_supported,
+                               .link = n->lcfg,
+                               .bars = {{NIC_BAR_REGS, NIC_PF_BAR0_BYTES, true, true},
+                                        {NIC_BAR_MSIX, NIC_PF_BAR3_BYTES, true, true}},
+                               .nbars = 2,
+                               .msix_vectors = vectors_for(c->pf_queues),
+                               .msix_bar = NIC_BAR_MSIX,
+                               .msix_table_offset = NIC_MSIX_TABLE_OFFSET,
+                               .msix_pba_offset = NIC_MSIX_PBA_OFFSET};
+    if (!(n->pf_cfg = pcie_endpoint_cfg_create(&info, &n->fns[NIC_PF].exp)))
         return sim_err_set(e, "nic: cannot build the PF's configuration space");
     pcie_cfg_add_ext_capability(n->pf_cfg, PCIE_EXT_CAP_ID_ARI, PCIE_ARI_VERSION, PCIE_ARI_SIZEOF);
     /* 4 KiB, 8 KiB, 64 KiB, 256 KiB, 1 MiB, 4 MiB pages. */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "models/pcie/cfgspace_regs.h"
+#include "models/pcie/endpoint.h"
 #include "sim/alloc.h"
 
 /* ---------------------------------------------------------------- parameters */
@@ -358,34 +359,29 @@ static void register_fn_stats(nvme *n, unsigned fn)
 
 /* ---------------------------------------------------------------- functions' set-up */
 
+/* A function's configuration space: the PF's with BAR0 (registers, doorbells, the MSI-X
+ * table and PBA), a VF's with its BAR in the PF's SR-IOV capability. */
 static pcie_cfg *fn_cfg_create(nvme *n, nvme_ctrl *c, uint16_t vendor, uint16_t device,
                                unsigned vectors, bool pf)
 {
-    const pcie_link_cfg *lc = pcie_link_config(n->link);
-    pcie_cfg *cfg = pcie_cfg_create(vendor, device, NVME_CLASS_CODE);
-    pcie_cfg_exp_info info = {.port_type = PCIE_EXP_TYPE_ENDPOINT,
-                              .mps_supported_bytes = n->cfg.mps_supported_bytes,
-                              .max_link_speed = lc->gen,
-                              .max_link_width = lc->lanes,
-                              .devcap = PCIE_EXP_DEVCAP_FLR |
-                                        (pf ? PCIE_EXP_DEVCAP_EXT_TAG : 0u)};
-    if ((pf && !pcie_cfg_add_bar(cfg, NVME_BAR_REGS, NVME_BAR0_BYTES, true, false)) ||
-        !(c->exp = pcie_cfg_add_exp_capability(cfg, &info)) ||
-        !pcie_cfg_add_msix_capability(cfg, vectors, NVME_BAR_REGS, NVME_MSIX_TABLE_OFFSET,
-                                      NVME_BAR_REGS, NVME_MSIX_PBA_OFFSET) ||
-        !pcie_cfg_exp_set_link_status(cfg, lc->gen, lc->lanes)) {
-        pcie_cfg_destroy(cfg);
-        return NULL;
-    }
-    return cfg;
+    pcie_endpoint_info info = {.vendor_id = vendor,
+                               .device_id = device,
+                               .class_code = NVME_CLASS_CODE,
+                               .ext_tag = pf,
+                               .mps_supported_bytes = n->cfg.mps_supported_bytes,
+                               .link = pcie_link_config(n->link),
+                               .bars = {{NVME_BAR_REGS, NVME_BAR0_BYTES, true, false}},
+                               .nbars = pf ? 1 : 0,
+                               .msix_vectors = vectors,
+                               .msix_bar = NVME_BAR_REGS,
+                               .msix_table_offset = NVME_MSIX_TABLE_OFFSET,
+                               .msix_pba_offset = NVME_MSIX_PBA_OFFSET};
+    return pcie_endpoint_cfg_create(&info, &c->exp);
 }
 
 static void fn_set_limits(nvme *n, nvme_ctrl *c)
 {
-    pcie_cfg *pf = n->ctrl[NVME_PF].cfg;
-    unsigned mps = pcie_cfg_exp_mps_bytes(pf), mrrs = pcie_cfg_exp_mrrs_bytes(pf);
-    if (c->dma && mps && mrrs)
-        pcie_dma_set_limits(c->dma, mps, mrrs);
+    pcie_endpoint_apply_pf_limits(c->dma, n->ctrl[NVME_PF].cfg);
 }
 
 /* Device Control written: Initiate FLR resets the function (its controller, its
@@ -395,10 +391,10 @@ static void on_devctl(pcie_cfg *cfg, const pcie_cfg_write_info *w, void *ctx)
     (void)cfg;
     nvme_ctrl *c = ctx;
     nvme *n = c->nvme;
-    uint16_t reg = (uint16_t)(c->exp + PCIE_EXP_DEVCTL);
-    if (!pcie_cfg_write_touches(w, reg, 2))
+    pcie_devctl_request req = pcie_endpoint_devctl_request(w, c->exp);
+    if (req == PCIE_DEVCTL_UNTOUCHED)
         return;
-    if (pcie_cfg_write_value(w, reg, 2) & PCIE_EXP_DEVCTL_FLR) {
+    if (req == PCIE_DEVCTL_FLR) {
         if (c->idx == NVME_PF)
             pcie_sriov_reset(n->sriov);
         nvme_ctrl_reset(c);
