@@ -133,19 +133,8 @@ static sim_params *point(const char *path, const char *pattern, const char *fram
     val_set(p, "traffic.pattern", pattern);
     val_set(p, "traffic.packet_bytes", frame_bytes);
     val_set(p, "traffic.vms", vms);
-    char buf[32];
-    snprintf(buf, sizeof buf, "%g", warmup_us);
-    val_set(p, "run.warmup_us", buf);
-    snprintf(buf, sizeof buf, "%g", duration_us);
-    val_set(p, "run.duration_us", buf);
+    val_set_window(p, warmup_us, duration_us);
     return p;
-}
-
-static double run(sim_params *p, const char *metric)
-{
-    double v = val_run_metric(p, metric);
-    sim_params_destroy(p);
-    return v;
 }
 
 /* CPU cycles per packet, everyone's (guest or application, hypervisor, host). */
@@ -164,8 +153,8 @@ static void calibration(void)
     val_label("calibration");
     sim_params *p = point("native", "stream_tx", "64", "1", WARMUP_US, DURATION_US);
     val_set(p, "cpu.ghz", "2.93");
-    val_row("netmap: UDP sendto 64 B, one 2.93 GHz core (Mpps)", 1.05, run(p, "throughput_mpps"),
-            TOLERANCE);
+    val_row("netmap: UDP sendto 64 B, one 2.93 GHz core (Mpps)", 1.05,
+            val_run_metric_once(p, "throughput_mpps"), TOLERANCE);
 
     p = point("devdomain", "stream_rx", "64", "1", WARMUP_US, DURATION_US);
     val_set(p, "cpu.ghz", "2.3");
@@ -219,7 +208,7 @@ static void bare_metal_remote(void)
     double wire_ns = 2.0 * (sim_params_double(p, "nic.wire_latency_ns") +
                             (64.0 + 20.0) * 8.0 / sim_params_double(p, "nic.line_gbps"));
     double partner_ns = sim_params_double(p, "peer.turnaround_ns");
-    double rtt_ns = run(p, "latency_ns_mean");
+    double rtt_ns = val_run_metric_once(p, "latency_ns_mean");
     snprintf(remote_turnaround_ns, sizeof remote_turnaround_ns, "%.0f",
              rtt_ns - wire_ns - partner_ns);
 }
@@ -234,7 +223,7 @@ static double pv_round_trip_ns(const char *const *set)
     val_set(p, "peer.turnaround_ns", remote_turnaround_ns);
     for (; set[0]; set += 2)
         val_set(p, set[0], set[1]);
-    return run(p, "latency_ns_mean");
+    return val_run_metric_once(p, "latency_ns_mean");
 }
 
 /* Halt polling in KVM (Li) and in the guest (Tosatti): round trips, one over another. */
@@ -257,7 +246,7 @@ static void sriov_line_rate(const char *pattern, const char *vms)
 {
     sim_params *p = point("sriov", pattern, "1518", vms, WARMUP_US, DURATION_US);
     val_set(p, "cpu.cores", "64");
-    double payload_gbps = run(p, "throughput_gbps") * 1460.0 / 1514.0;
+    double payload_gbps = val_run_metric_once(p, "throughput_gbps") * 1460.0 / 1514.0;
     char what[96];
     snprintf(what, sizeof what, "SR-IOV %s, %s VMs, MTU: TCP payload (Gb/s)", pattern, vms);
     val_row(what, 9.48, payload_gbps, TOLERANCE);

@@ -68,6 +68,33 @@ double val_run_metric(sim_params *p, const char *metric)
     return v;
 }
 
+double val_run_metric_once(sim_params *p, const char *metric)
+{
+    double v = val_run_metric(p, metric);
+    sim_params_destroy(p);
+    return v;
+}
+
+void val_set_uint(sim_params *p, const char *name, unsigned value)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%u", value);
+    val_set(p, name, buf);
+}
+
+void val_set_double(sim_params *p, const char *name, double value)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%g", value);
+    val_set(p, name, buf);
+}
+
+void val_set_window(sim_params *p, double warmup_us, double duration_us)
+{
+    val_set_double(p, "run.warmup_us", warmup_us);
+    val_set_double(p, "run.duration_us", duration_us);
+}
+
 /* The statistic `name` of a stats.txt, whose lines are "name value  # description";
  * NAN when it has none. */
 static double stats_file_value(const char *path, const char *name)

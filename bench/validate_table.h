@@ -15,8 +15,15 @@ void val_init(const char *program);
 sim_params *val_registry(void);
 /* Set a parameter or exit 2 with the message. */
 void val_set(sim_params *p, const char *name, const char *value);
+/* Set a parameter to a number (%u, %g). */
+void val_set_uint(sim_params *p, const char *name, unsigned value);
+void val_set_double(sim_params *p, const char *name, double value);
+/* The measured window: run.warmup_us and run.duration_us. */
+void val_set_window(sim_params *p, double warmup_us, double duration_us);
 /* Check and run the point; the named metric (NAN when the point has none). */
 double val_run_metric(sim_params *p, const char *metric);
+/* val_run_metric, then p destroyed: for a point built for one number. */
+double val_run_metric_once(sim_params *p, const char *metric);
 /* Check and run the point once; values[i] is the metric names[i] or, when the point has
  * no such metric, the statistic of that name in its stats.txt (NAN when neither). */
 void val_run_values(sim_params *p, size_t n, const char *const *names, double *values);
