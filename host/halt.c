@@ -13,6 +13,7 @@ typedef struct halt_cfg {
     uint32_t grow, shrink;
     uint64_t grow_start_ps;
     uint64_t pi_wakeup_cycles;
+    bool nohz_idle; /* the guest stops its tick when it halts */
     /* The guest's cpuidle-haltpoll (drivers/cpuidle/governors/haltpoll.c). */
     bool guest_poll;
     uint64_t gpoll_max_ps; /* guest_halt_poll_ns */
@@ -68,6 +69,13 @@ static const sim_param_def halt_params[] = {
      "The posted-interrupt wake-up vector's handler on a blocked vCPU's core "
      "(pi_wakeup_handler: interrupt entry, the per-CPU list, the wake-up call)",
      SIM_AT(halt_cfg, pi_wakeup_cycles)},
+    {"guest.nohz_idle", SIM_PARAM_BOOL, "true", NULL, "",
+     "A halting guest stops its scheduler tick and starts it again when it wakes "
+     "(CONFIG_NO_HZ_IDLE, distributions' default): each reprograms its LAPIC's TSC "
+     "deadline, a WRMSR exit (hv.msr_exit_cycles). Without a cpuidle driver, as in a "
+     "KVM guest without cpuidle-haltpoll, cpuidle_idle_call stops it on every idle entry "
+     "(kernel/sched/idle.c); cpuidle-haltpoll's governor keeps it while the guest polls",
+     SIM_AT(halt_cfg, nohz_idle)},
     {"guest.haltpoll", SIM_PARAM_BOOL, "false", NULL, "",
      "The guest's idle loop polls before it executes HLT (cpuidle-haltpoll, which Linux "
      "loads only on KVM's realtime hint, and which then turns KVM's own polling off for "
@@ -204,8 +212,9 @@ bool halt_polls(const halt *h, unsigned core, uint64_t t_ps)
     if (!s->halted || s->in_guest) {
         /* Not booked yet: after the guest's window (if it polls) and the HLT exit. */
         uint64_t idle = s->halted ? s->idle_ps : cpu_busy_until_ps(h->cpu, core);
-        start = (h->cfg.guest_poll ? idle + s->gpoll_ps : idle) +
-                cpu_cycles_to_ps(h->cpu, hv_exit_cycles(h->hv, HV_EXIT_HLT));
+        uint64_t exits = hv_exit_cycles(h->hv, HV_EXIT_HLT) +
+                         (h->cfg.nohz_idle ? hv_exit_cycles(h->hv, HV_EXIT_MSR) : 0);
+        start = (h->cfg.guest_poll ? idle + s->gpoll_ps : idle) + cpu_cycles_to_ps(h->cpu, exits);
     }
     return t_ps <= start + s->poll_ps;
 }
@@ -267,10 +276,14 @@ static uint64_t guest_poll_for(halt *h, unsigned core, uint64_t t, uint64_t d)
     return cpu_spin(h->cpu, core, t, d, CPU_GUEST);
 }
 
-/* The vCPU (thread) halts at b: a vCPU's HLT exit there, then kvm_vcpu_halt. */
+/* The vCPU (thread) halts at b: a vCPU's guest stops its tick (tick_nohz_idle_stop_tick
+ * -> tick_nohz_stop_tick: the next event's deadline, or none, written to
+ * MSR_IA32_TSC_DEADLINE, an exit), its HLT exit, then kvm_vcpu_halt. */
 static void enter_halt(halt *h, unsigned core, halt_core *s, uint64_t b)
 {
     s->in_guest = false;
+    if (s->kind == KIND_VCPU && h->cfg.nohz_idle)
+        b = hv_exit(h->hv, core, b, HV_EXIT_MSR);
     s->start_ps = s->kind == KIND_VCPU ? hv_exit(h->hv, core, b, HV_EXIT_HLT) : b;
     s->polled_ps = s->start_ps;
 }
@@ -363,9 +376,13 @@ uint64_t halt_wake(halt *h, unsigned core, uint64_t t_ps, halt_why why)
         /* Inside the guest the same happens as in a native kernel: its idle task, back
          * from HLT or its poll loop, switches to the thread the event woke
          * (try_to_wake_up, schedule), the guest's cycles; no C-state exit, the vCPU was
-         * running or being woken. Its tick wakes no thread. */
+         * running or being woken. Its tick wakes no thread. Back from HLT, do_idle
+         * restarts the stopped tick before it schedules (tick_nohz_idle_exit ->
+         * tick_nohz_restart_sched_tick: a TSC deadline written, an exit). */
         if (why == HALT_BY_TICK)
             return ready;
+        if (h->cfg.nohz_idle && !guest_polled)
+            ready = hv_exit(h->hv, core, ready, HV_EXIT_MSR);
         ready = cpu_run(h->cpu, core, ready, cpu_wakeup_cycles(h->cpu), CPU_GUEST);
     }
     /* Back in the guest (the application) after the host ran: its caches and TLB refill. */

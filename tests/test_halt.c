@@ -40,6 +40,8 @@ static void hfx_init(hfx *f, const char *const *set)
     sim_err e;
     ck_assert(sim_params_set(f->p, "cpu.ghz", "2", "t", &e) == 0);
     ck_assert(sim_params_set(f->p, "cpu.cores", "2", "t", &e) == 0);
+    /* The halt's own mechanics first; test_nohz_idle_tick adds the guest's tick. */
+    ck_assert(sim_params_set(f->p, "guest.nohz_idle", "false", "t", &e) == 0);
     for (; set && set[0]; set += 2)
         ck_assert_msg(sim_params_set(f->p, set[0], set[1], "t", &e) == 0, "%s", e.msg);
     f->s = sim_stats_create();
@@ -121,6 +123,32 @@ START_TEST(test_idle_vcpu_halts_and_polls)
     ck_assert(fabs((double)(cpu_core_busy_ps(f.c, 0) - busy0) - (double)(ready - idle)) <= 500);
     /* A halt within the window leaves it. */
     ck_assert_uint_eq(halt_poll_window_ps(f.h, 0), 10000 * NS);
+    hfx_free(&f);
+}
+END_TEST
+
+/* A guest that stops its tick when it halts (guest.nohz_idle) writes its TSC deadline
+ * before the HLT, and again when it wakes, before it switches to the woken thread: two
+ * WRMSR exits (hv.msr_exit_cycles, 2,565: 1,282.5 ns at 2 GHz) per halt, one of them
+ * on the way back. A wake-up by the guest's own tick restarts nothing. */
+START_TEST(test_nohz_idle_tick)
+{
+    static const char *const set[] = {"guest.nohz_idle", "true", NULL};
+    hfx f;
+    hfx_init(&f, set);
+    uint64_t idle = work(&f, 0);
+    /* The HLT exit comes after the MSR exit: polling can start no earlier. */
+    ck_assert(halt_polls(f.h, 0, idle + 2 * HLT_PS) && !halt_polls(f.h, 0, idle + 2 * HLT_PS + 1));
+    uint64_t t = 20000 * NS;
+    uint64_t ready = halt_wake(f.h, 0, t, HALT_BY_IRQ);
+    ck_assert_uint_eq(ready, t + WAKE_PS + HLT_PS + GUEST_WAKE_PS);
+    ck_assert_double_eq(stat(&f, "hv.exits.msr"), 2);
+    ck_assert_double_eq(stat(&f, "hv.exits.hlt"), 1);
+    /* Woken by its own tick: the idle loop goes on, the tick stays stopped. */
+    idle = work(&f, ready);
+    t = idle + 50000 * NS;
+    ck_assert_uint_eq(halt_wake(f.h, 0, t, HALT_BY_TICK) - t, WAKE_PS);
+    ck_assert_double_eq(stat(&f, "hv.exits.msr"), 3);
     hfx_free(&f);
 }
 END_TEST
@@ -279,8 +307,9 @@ END_TEST
 /* Request-response on paravirt with posted interrupts: with no poll window every
  * response's interrupt finds the vCPU blocked, and the round trip grows by about the host
  * scheduler's wake-up (C1's exit and cpu.wakeup_cycles at 2.2 GHz) and the guest's
- * switch to its woken thread (cpu.wakeup_cycles) against a vCPU that never halts; with
- * KVM's window the vCPU polls through the wait and at most the guest's switch remains. */
+ * restart of its tick and switch to its woken thread (cpu.wakeup_cycles) against a vCPU
+ * that never halts; with KVM's window the vCPU polls through the wait and at most the
+ * guest's part remains. */
 START_TEST(test_rr_latency_rises_by_the_wakeup)
 {
     /* Without the refill after a wake-up (noise.refill: a random cost on top). */
@@ -300,8 +329,9 @@ START_TEST(test_rr_latency_rises_by_the_wakeup)
         ptfx_free(&f);
     }
     /* The wake-ups shift when the host's interrupts and vhost run, and with them the
-     * moderation's waits, so only most of a wake-up shows in the round trip. */
-    double wake_ns = 2000 + 2000 / 2.2, guest_ns = 2000 / 2.2;
+     * moderation's waits, so only most of a wake-up shows in the round trip. Back from
+     * HLT the guest restarts its tick (guest.nohz_idle): a WRMSR exit, 2,565 cycles. */
+    double wake_ns = 2000 + 2000 / 2.2, guest_ns = 2000 / 2.2 + 2565 / 2.2;
     ck_assert(blocks[1] > 100 && blocks[2] <= 2);
     ck_assert_msg(lat[1] - lat[0] > 0.6 * (wake_ns + guest_ns) &&
                       lat[1] - lat[0] < 1.1 * (wake_ns + guest_ns),
@@ -428,6 +458,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_idle_vcpu_halts_and_polls);
     tcase_add_test(tc, test_window_grows_and_shrinks);
+    tcase_add_test(tc, test_nohz_idle_tick);
     tcase_add_test(tc, test_posted_interrupt_wakes_blocked_vcpu);
     tcase_add_test(tc, test_thread_blocks_and_switch_off);
     tcase_add_test(tc, test_cpu_falls_at_low_load);
