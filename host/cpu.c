@@ -233,6 +233,40 @@ uint64_t cpu_spin(cpu *c, unsigned core_id, uint64_t t_ps, uint64_t d_ps, cpu_wh
     return book(c, core_id, t_ps, (uint64_t)((double)d_ps * c->cfg.ghz / 1000.0) + 1, who);
 }
 
+uint64_t cpu_spin_idle(cpu *c, unsigned core_id, uint64_t from_ps, uint64_t to_ps, cpu_who who)
+{
+    assert(core_id < c->cfg.cores && who < CPU_WHO_COUNT);
+    core *k = &c->cores[core_id];
+    uint64_t spun_ps = 0, t = from_ps;
+    while (t < to_ps) {
+        /* The earliest idle stretch from t: a gap the core's bookings left, or its end. */
+        uint64_t s = to_ps, e = to_ps;
+        for (uint32_t i = 0; i < k->time.ngaps; i++) {
+            const sim_resv_gap *g = sim_resv_gap_at(&k->time, i);
+            if (g->end_ps > t) {
+                s = g->start_ps > t ? g->start_ps : t;
+                e = g->end_ps < to_ps ? g->end_ps : to_ps;
+                break;
+            }
+        }
+        if (s >= to_ps) {
+            s = t > k->time.busy_until_ps ? t : k->time.busy_until_ps;
+            e = to_ps;
+        }
+        if (s >= e)
+            break;
+        /* It fits the stretch exactly: booked where it lies. */
+        uint64_t start = sim_resv_book(&k->time, s, e - s);
+        sim_busy_add(&k->busy, start, e - s);
+        c->cycles[who] += (uint64_t)((double)(e - s) * c->cfg.ghz / 1000.0 + 0.5);
+        if (c->tl || c->bd)
+            observe(c, core_id, start, e - s, who, false);
+        spun_ps += e - s;
+        t = e;
+    }
+    return spun_ps;
+}
+
 uint64_t cpu_copy_cycles(const cpu *c, uint64_t bytes)
 {
     return c->cfg.copy_setup_cycles +

@@ -95,6 +95,10 @@ uint64_t cpu_run_drawn(cpu *c, unsigned core, uint64_t t_ps, uint64_t cycles, cp
 /* Polling on `core` for d_ps from t_ps (a halt-polling window): whole cycles rounded up,
  * so the booking covers [t_ps, t_ps + d_ps], booked as given. Returns its end. */
 uint64_t cpu_spin(cpu *c, unsigned core, uint64_t t_ps, uint64_t d_ps, cpu_who who);
+/* Polling on `core` over [from_ps, to_ps] wherever the core is idle then: other work
+ * booked in that span preempted the polling thread, which went on after it. Returns the
+ * time booked (ps). */
+uint64_t cpu_spin_idle(cpu *c, unsigned core, uint64_t from_ps, uint64_t to_ps, cpu_who who);
 
 /* Cycles of a memcpy of `bytes` by one core: a fixed setup plus the bytes at
  * cpu.copy_bytes_per_cycle (the data is cache-resident or streams from DRAM). */

@@ -22,7 +22,8 @@ typedef struct bqueue {
     blk_req *head, *tail;
     sim_event *ev;
     bool running;           /* in its activation */
-    bool woken;             /* the coming activation was started by a notification */
+    bool woken;             /* a notification is on its way: the coming activation's */
+    uint64_t wake_ps;       /* when it arrives (while woken) */
     uint64_t busy_until_ps; /* its last activation's end */
     uint64_t poll_ps;       /* its polling window now (QEMU's ctx->poll_ns) */
 } bqueue;
@@ -73,14 +74,12 @@ static void q_sched(bqueue *q, uint64_t t)
         sim_event_notify_at(q->ev, t);
 }
 
-/* The stage polls from its last activation's end until `until`: its core is busy, unless
- * other work took the core meanwhile (which would have preempted the polling thread: the
- * spin is not booked behind it). */
+/* The stage polled from its last activation's end until `until`: its core is busy then,
+ * where other work (an interrupt, which preempted the polling thread) did not take it. */
 static void q_spin(blkpath *b, bqueue *q, uint64_t until)
 {
-    cpu *c = b->env.irq.cpu;
-    if (until > q->busy_until_ps && cpu_busy_until_ps(c, q->core) <= q->busy_until_ps)
-        cpu_spin(c, q->core, q->busy_until_ps, until - q->busy_until_ps, q->who);
+    if (until > q->busy_until_ps)
+        cpu_spin_idle(b->env.irq.cpu, q->core, q->busy_until_ps, until, q->who);
 }
 
 /* QEMU's adjust_polling_time (util/aio-posix.c) after the thread waited block_ps for
@@ -94,15 +93,16 @@ static void q_adjust_poll(const blkpath *b, bqueue *q, uint64_t block_ps)
         return;
     if (block_ps > max)
         q->poll_ps = 0;
-    else if (q->poll_ps < max)
+    else if (q->poll_ps < max && block_ps < max)
         q->poll_ps = q->poll_ps ? (2 * q->poll_ps < max ? 2 * q->poll_ps : max)
                                 : (4 * SIM_PS_PER_US < max ? 4 * SIM_PS_PER_US : max);
 }
 
-/* The stage is asleep at t: notify it by r's mechanism from r's sender. Returns when
- * the sender goes on. */
+/* The stage is asleep at t, after polling its whole window: notify it by r's mechanism
+ * from r's sender. Returns when the sender goes on. */
 static uint64_t q_wake(blkpath *b, bqueue *q, blk_req *r, uint64_t t)
 {
+    q_spin(b, q, q->busy_until_ps + q->poll_ps); /* the window in effect when it slept */
     notify_end from = {r->from_core, (cpu_who)r->from_who, r->from_urgent, false};
     notify_end to = {q->core, q->who, q->urgent, q->thread};
     notify_result n = host_notify_send(&b->env.irq, (host_notify)r->notify, from, to, t, 0);
@@ -111,6 +111,7 @@ static uint64_t q_wake(blkpath *b, bqueue *q, blk_req *r, uint64_t t)
     r->ready_ps = n.receiver_ps;
     r->notified = true;
     q->woken = true;
+    q->wake_ps = n.receiver_ps;
     q_adjust_poll(b, q, t - q->busy_until_ps);
     return n.sender_ps;
 }
@@ -131,11 +132,13 @@ static void q_insert(bqueue *q, blk_req *r)
         q->tail = r;
 }
 
-/* r reaches queue q at t from x, by `how`. Returns when the sender goes on. A stage at
- * work then (in its activation, its last one not over, or a request due by then: a
- * notification already on its way) takes r without notification; one polling then
- * takes it at once; else r's notification wakes it. A request pushed while the stage
- * works, for a time after its work ends, is notified by the activation (on_queue). */
+/* r reaches queue q at t from x, by `how`. Returns when the sender goes on. A stage
+ * already being notified (the consumer has not run since: virtio's event index, Xen's
+ * RING_PUSH_..._AND_CHECK_NOTIFY ask for no second notification) or at work then (in its
+ * activation, its last one not over, or a request due by then) takes r without
+ * notification; one polling then takes it at once, its poll booked up to t; else r's
+ * notification wakes it. A request pushed while the stage works, for a time after its
+ * work ends, is notified by the activation if the stage sleeps by then (on_queue). */
 static uint64_t push(blkpath *b, bqueue *q, blk_req *r, bctx x, uint64_t t, blk_notify how)
 {
     bool active = q->running || t <= q->busy_until_ps || (q->head && q->head->ready_ps <= t);
@@ -149,8 +152,13 @@ static uint64_t push(blkpath *b, bqueue *q, blk_req *r, bctx x, uint64_t t, blk_
     uint64_t sender = t;
     if (how == BLK_NOTIFY_NONE) {
         r->notified = true; /* the same thread goes on */
+    } else if (q->woken) {
+        r->notified = true; /* it goes with the notification on its way */
+        b->c.notifies_suppressed++;
     } else if (active || polling) {
         b->c.notifies_suppressed++;
+        if (polling)
+            q_spin(b, q, t);
     } else {
         sender = q_wake(b, q, r, t);
     }
@@ -172,16 +180,17 @@ static void on_queue(void *ctx)
             q_sched(q, q->head->ready_ps);
         return;
     }
+    /* A sleeping stage runs when its notification arrives, not before. */
+    if (q->woken && now < q->wake_ps) {
+        q_sched(q, q->wake_ps);
+        return;
+    }
     bool woken = q->woken;
     q->woken = false;
     /* A request that came while the last activation's work still ran is taken by the
      * same loop (it checks its queue again before it sleeps): no new run, no per-run
-     * cost. One its polling caught: the poll ran till then. */
+     * cost. One its polling caught (push booked the poll) starts a run. */
     bool continuing = q->head->ready_ps <= q->busy_until_ps && !woken;
-    if (!continuing && !woken)
-        q_spin(b, q, q->head->ready_ps); /* within its window (push checked) */
-    else if (woken && q->poll_ps)
-        q_spin(b, q, q->busy_until_ps + q->poll_ps); /* a whole window before it slept */
     q->running = true;
     uint32_t ran = continuing ? ~0u : 0; /* stages whose per-run costs are paid */
     b->c.batches += !continuing;
@@ -201,12 +210,18 @@ static void on_queue(void *ctx)
     q->busy_until_ps = t;
     blk_req *next = q->head;
     if (next && !next->notified && next->ready_ps > t + q->poll_ps) {
-        /* It sleeps before the request comes: the request's notification wakes it. */
+        /* It sleeps before the request comes: the request's notification wakes it, sent
+         * then from its sender's core (booked now, after what that core has booked by
+         * now: the approximation of booking ahead of the clock). Counted as a
+         * notification, no longer as suppressed. */
         q->head = next->next;
         if (!q->head)
             q->tail = NULL;
+        b->c.notifies_suppressed--;
         q_wake(b, q, next, next->ready_ps);
         q_insert(q, next);
+    } else if (next && !next->notified) {
+        q_spin(b, q, next->ready_ps); /* it polls till then */
     }
     if (q->head)
         q_sched(q, q->head->ready_ps);
