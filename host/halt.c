@@ -72,9 +72,12 @@ static const sim_param_def halt_params[] = {
     {"guest.nohz_idle", SIM_PARAM_BOOL, "true", NULL, "",
      "A halting guest stops its scheduler tick and starts it again when it wakes "
      "(CONFIG_NO_HZ_IDLE, distributions' default): each reprograms its LAPIC's TSC "
-     "deadline, a WRMSR exit (hv.msr_exit_cycles). Without a cpuidle driver, as in a "
-     "KVM guest without cpuidle-haltpoll, cpuidle_idle_call stops it on every idle entry "
-     "(kernel/sched/idle.c); cpuidle-haltpoll's governor keeps it while the guest polls",
+     "deadline, a WRMSR exit (hv.msr_exit_cycles), and no tick comes while it is halted. "
+     "Without a cpuidle driver, as in a KVM guest without cpuidle-haltpoll, "
+     "cpuidle_idle_call asks for it on every idle entry (kernel/sched/idle.c); Linux keeps "
+     "the tick when a timer is due within a tick period (tick_nohz_next_event), so where "
+     "timers are that frequent this is an upper bound; cpuidle-haltpoll keeps it while "
+     "the guest polls",
      SIM_AT(halt_cfg, nohz_idle)},
     {"guest.haltpoll", SIM_PARAM_BOOL, "false", NULL, "",
      "The guest's idle loop polls before it executes HLT (cpuidle-haltpoll, which Linux "
@@ -217,6 +220,12 @@ bool halt_polls(const halt *h, unsigned core, uint64_t t_ps)
         start = (h->cfg.guest_poll ? idle + s->gpoll_ps : idle) + cpu_cycles_to_ps(h->cpu, exits);
     }
     return t_ps <= start + s->poll_ps;
+}
+
+bool halt_tick_stopped(const halt *h, unsigned core, uint64_t t_ps)
+{
+    return h && h->cfg.nohz_idle && h->core[core].kind == KIND_VCPU && halt_idle(h, core, t_ps) &&
+           !halt_guest_polls(h, core, t_ps);
 }
 
 uint64_t halt_polled_ps(const halt *h) { return h->poll_ps + h->guest_poll_ps; }

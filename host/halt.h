@@ -105,6 +105,10 @@ bool halt_polls(const halt *h, unsigned core, uint64_t t_ps);
  * finds it running (an exit where delivery needs one), and a host interrupt exits it. */
 bool halt_guest_polls(const halt *h, unsigned core, uint64_t t_ps);
 
+/* Whether the guest on `core` has stopped its tick at t: it halted (HLT, not its own
+ * polling) with guest.nohz_idle, so its scheduler tick does not fire until it wakes. */
+bool halt_tick_stopped(const halt *h, unsigned core, uint64_t t_ps);
+
 /* The vCPU's current poll window in KVM, and its guest's (ps). */
 uint64_t halt_poll_window_ps(const halt *h, unsigned core);
 uint64_t halt_guest_window_ps(const halt *h, unsigned core);

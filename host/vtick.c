@@ -100,7 +100,8 @@ vtick *vtick_create(const sim_params *p, sim_stats *stats, sim_kernel *k, cpu *c
     sim_stats_counter(stats, "tick.host_exits", &t->host_exits,
                       "host ticks that interrupted a running vCPU (an exit each)");
     sim_stats_counter(stats, "tick.stopped", &t->stopped,
-                      "ticks not taken: the CPU had been idle for a period (NO_HZ_IDLE)");
+                      "ticks not taken: the CPU had been idle for a period, or its guest "
+                      "halted with its tick stopped (NO_HZ_IDLE)");
     return t;
 }
 
@@ -217,7 +218,10 @@ static void on_tick(void *ctx)
         if (!k->period_ps || k->next_ps != now)
             continue;
         k->next_ps += k->period_ps;
-        if (!busy(t, k->core, now, k->period_ps)) {
+        /* An idle core's tick is stopped, and so is a halted guest's that stopped it
+         * when it halted (guest.nohz_idle). */
+        if (!busy(t, k->core, now, k->period_ps) ||
+            (k->guest && halt_tick_stopped(hv_halt(t->hv), k->core, now))) {
             t->stopped++;
             continue;
         }

@@ -28,7 +28,8 @@
  * sleep longer than a tick period (the idle governor decides before tick_nohz_idle_stop_
  * tick); a CPU that ran anything within the last period keeps it. So a tick is taken if
  * its core ran work other than ticks since one period before it, else it is skipped
- * (counted in tick.stopped).
+ * (counted in tick.stopped). A guest without a cpuidle driver stops its tick whenever
+ * it halts (guest.nohz_idle, host/halt.h): a halted vCPU takes no tick either.
  *
  * Phases. Each guest's tick phase is set when it boots, unrelated to other guests';
  * VM i's is i/N of a period (N VMs), so a window shorter than a period sees the long-run

@@ -22,6 +22,8 @@ static void run_point(ptfx *f, const char *path, unsigned vms, double dur_us,
     ptfx_set(f, "traffic.vms", v);
     ptfx_set(f, "traffic.packet_bytes", "1518");
     ptfx_set(f, "io.irq_affinity", "vcpu"); /* I/O interrupts exit their own vCPU only */
+    /* The ticks of vCPUs that run: a halted guest's stopped tick is test_nohz_halted's. */
+    ptfx_set(f, "guest.nohz_idle", "false");
     for (; set && set[0]; set += 2)
         ptfx_set(f, set[0], set[1]);
     ptfx_build(f);
@@ -70,12 +72,31 @@ START_TEST(test_exits_per_tick)
 }
 END_TEST
 
+/* A guest that stops its tick when it halts (guest.nohz_idle) takes no tick while halted:
+ * vCPUs that halt between their frames take fewer ticks than with their tick kept, and
+ * the ones not taken are counted as stopped. */
+START_TEST(test_nohz_halted)
+{
+    double ticks[2], stopped[2];
+    for (int nohz = 0; nohz < 2; nohz++) {
+        const char *set[] = {"guest.nohz_idle", nohz ? "true" : "false", NULL};
+        ptfx f;
+        run_point(&f, "sriov", 4, 10000, set);
+        ck_assert(ptfx_stat(&f, "halt.halts") > 100);
+        ticks[nohz] = ptfx_stat(&f, "tick.guest");
+        stopped[nohz] = ptfx_stat(&f, "tick.stopped");
+        ptfx_free(&f);
+    }
+    ck_assert_msg(ticks[1] < ticks[0] && stopped[1] > stopped[0],
+                  "ticks %g with the tick stopped at halts, %g without; stopped %g, %g",
+                  ticks[1], ticks[0], stopped[1], stopped[0]);
+}
+END_TEST
+
 /* With APICv and a posted timer only the re-arm exits. */
 START_TEST(test_posted_timer_exits)
 {
-    /* The ticks' own exits: not the TSC deadline a halting guest writes (nohz_idle). */
-    const char *set[] = {"hv.irq_delivery", "posted", "tick.guest_timer", "posted",
-                         "guest.nohz_idle", "false", NULL};
+    const char *set[] = {"hv.irq_delivery", "posted", "tick.guest_timer", "posted", NULL};
     ptfx f;
     run_point(&f, "sriov", 4, 10000, set);
     double ticks = ptfx_stat(&f, "tick.guest");
@@ -156,6 +177,7 @@ int main(void)
     Suite *s = suite_create("tick");
     TCase *tc = tcase_create("tick");
     tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_nohz_halted);
     tcase_add_test(tc, test_ticks_per_window);
     tcase_add_test(tc, test_exits_per_tick);
     tcase_add_test(tc, test_posted_timer_exits);
