@@ -9,14 +9,25 @@
 
 void app_summary_table_num(char *buf, size_t len, double v)
 {
-    if (!isfinite(v))
+    if (!isfinite(v)) {
         snprintf(buf, len, "-");
-    else if (fabs(v) >= 1e6)
+        return;
+    }
+    /* Three significant digits first, then the unit for the rounded value: 999.6 is
+     * 1000 and 9,995 is 10k, never 1e+03 or five digits. */
+    if (v != 0) {
+        double step = pow(10, floor(log10(fabs(v))) - 2);
+        v = round(v / step) * step;
+    }
+    double a = fabs(v);
+    if (a >= 1e9)
+        snprintf(buf, len, "%.3gG", v / 1e9);
+    else if (a >= 1e6)
         snprintf(buf, len, "%.3gM", v / 1e6);
-    else if (fabs(v) >= 1e4)
+    else if (a >= 1e4)
         snprintf(buf, len, "%.3gk", v / 1e3);
-    else if (fabs(v) >= 1e3)
-        snprintf(buf, len, "%.0f", round(v / 10) * 10); /* 3 digits, not 1.03e+03 */
+    else if (a >= 1e3)
+        snprintf(buf, len, "%.0f", v); /* 3 digits, not 1.03e+03 */
     else
         snprintf(buf, len, "%.3g", v);
 }

@@ -17,7 +17,8 @@
 
 #include "app/results.h"
 
-/* Engineering-style numbers that fit a column: 1.23M, 456k, 7890, 7.89; "-" for none. */
+/* Engineering-style numbers of three significant digits that fit a column: 1.23M, 456k,
+ * 7890, 7.89; "-" for none. */
 void app_summary_table_num(char *buf, size_t len, double v);
 
 /* Metric `name` of `point`, NaN when it has none; the point is then one the tables

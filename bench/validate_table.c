@@ -85,7 +85,7 @@ void val_set_uint(sim_params *p, const char *name, unsigned value)
 void val_set_double(sim_params *p, const char *name, double value)
 {
     char buf[32];
-    snprintf(buf, sizeof buf, "%g", value);
+    snprintf(buf, sizeof buf, "%.17g", value); /* every digit: the value as given */
     val_set(p, name, buf);
 }
 

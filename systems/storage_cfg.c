@@ -162,7 +162,7 @@ int storage_check(const sim_params *p, sim_err *e)
                            "storage.iodepth = %u: a queue of %u entries takes at most %u "
                            "(nvmedrv.queue_entries, capped by nvme.max_queue_entries)",
                            c.iodepth, entries, entries - 1);
-    if (blk_path_vq_check(blk_path_get(c.path), c.jobs, c.iodepth, e) < 0)
+    if (blk_path_vq_check(blk_path_get(c.path), c.jobs, c.iodepth, c.host_cores, e) < 0)
         return -1;
     /* Back ends share their core's host queue: VM i's is core i mod storage.host_cores. */
     unsigned per_core = (c.vms + c.host_cores - 1) / c.host_cores;

@@ -43,8 +43,12 @@ expect 2 "storage\.jobs = 9 needs 10 queue pairs and 10 vectors per VF.*nvme\.vf
 expect 2 "storage\.path = emulated: a queue of the virtual disk takes 32 requests at once; 2 job\(s\) on it at storage\.iodepth = 32 would keep 64" \
     "two jobs over-fill an AHCI port" -- "$IOVSIM" run "$W" --set storage.path=emulated \
     --set storage.jobs=2 --set storage.iodepth=32 --out "$OUT/r" -q
-expect 0 "" "four jobs on four blkfront rings" -- "$IOVSIM" run "$W" --set storage.path=devdomain \
-    --set storage.jobs=4 --set storage.iodepth=32 --set run.duration_us=200 --out "$OUT/ring" -q
+expect 0 "" "four jobs on four blkfront rings (a driver domain of 4 CPUs)" -- "$IOVSIM" run "$W" \
+    --set storage.path=devdomain --set storage.jobs=4 --set storage.iodepth=32 \
+    --set storage.host_cores=4 --set run.duration_us=200 --out "$OUT/ring" -q
+expect 2 "storage\.path = devdomain: a queue of the virtual disk takes 32 requests at once; 2 job\(s\) on it" \
+    "blkback offers a ring per CPU of its domain" -- "$IOVSIM" run "$W" \
+    --set storage.path=devdomain --set storage.jobs=4 --set storage.iodepth=32 --out "$OUT/r" -q
 expect 2 "storage\.vms = 16 on storage\.host_cores = 2: up to 8 back ends share a host queue" \
     "back ends over-fill their core's host queue" -- "$IOVSIM" run "$W" \
     --set storage.path=paravirt --set storage.vms=16 --set storage.iodepth=256 \

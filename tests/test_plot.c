@@ -12,6 +12,7 @@
 
 #include "app/plot.h"
 #include "app/results.h"
+#include "app/summary_table.h"
 #include "app/workload.h"
 #include "sim/files.h"
 #include "sim/run.h"
@@ -352,6 +353,27 @@ START_TEST(test_plot_checks)
 }
 END_TEST
 
+/* The summaries' numbers: three significant digits, the unit chosen after rounding, so
+ * a value just below a unit's boundary reads as the boundary. */
+START_TEST(test_summary_numbers)
+{
+    static const struct {
+        double v;
+        const char *want;
+    } cases[] = {
+        {0, "0"},         {7.891, "7.89"},  {999.4, "999"},     {999.6, "1000"},
+        {9204, "9200"},   {9995, "10k"},    {12345, "12.3k"},   {999600, "1M"},
+        {1234567, "1.23M"}, {9.996e8, "1G"}, {-9204, "-9200"},  {NAN, "-"},
+    };
+    char buf[32];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        app_summary_table_num(buf, sizeof buf, cases[i].v);
+        ck_assert_msg(!strcmp(buf, cases[i].want), "%g: '%s', wanted '%s'", cases[i].v, buf,
+                      cases[i].want);
+    }
+}
+END_TEST
+
 static Suite *plot_suite(void)
 {
     Suite *s = suite_create("plot");
@@ -366,9 +388,11 @@ static Suite *plot_suite(void)
     tc = tcase_create("plots");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_plot_checks);
+    tcase_add_test(tc, test_summary_numbers);
     suite_add_tcase(s, tc);
     return s;
 }
+
 
 int main(void)
 {

@@ -137,6 +137,7 @@ typedef struct blk_path {
      * such a depth instead (blk_path_vq_check). */
     uint16_t vq_slots;
     uint8_t vq_queues;
+    bool vq_queues_by_backend; /* at most one per CPU of the back end's domain, too */
     uint8_t nstages;
     blk_stage stages[BLK_MAX_STAGES];
 } blk_path;
@@ -145,8 +146,10 @@ const blk_path *blk_path_get(blk_path_kind k);
 /* Whether the path's I/O reaches the driver from its back-end thread (whose core's queue
  * then takes the requests of every VM whose back end runs there). */
 bool blk_path_submits_from_backend(const blk_path *path);
-/* Whether jobs jobs per VM, iodepth each, fit the path's virtual queues; else a message. */
-int blk_path_vq_check(const blk_path *path, unsigned jobs, unsigned iodepth, sim_err *e);
+/* Whether jobs jobs per VM, iodepth each, fit the path's virtual queues (backend_cpus:
+ * the back end's CPUs); else a message. */
+int blk_path_vq_check(const blk_path *path, unsigned jobs, unsigned iodepth,
+                      unsigned backend_cpus, sim_err *e);
 void blk_path_register_params(sim_params *p);
 /* Each named cost's value (cycles or a count), by blk_cost. */
 void blk_path_costs_load(const sim_params *p, uint64_t cost[BLK_COSTS]);

@@ -117,8 +117,9 @@ static const blk_path paths[BLK_PATH_KINDS] = {
     [BLK_PATH_DEVDOMAIN] = {
         .name = "devdomain", .kind = BLK_PATH_DEVDOMAIN, .dev_owner = BLK_DEV_HOST, .nstages = 4,
         /* Rings of one page (blkfront's max_ring_page_order 0: BLK_RING_SIZE 32), up to
-         * 4 per disk (xen_blkif_max_queues). */
-        .vq_slots = 32, .vq_queues = 4,
+         * 4 per disk (xen_blkif_max_queues) and no more than blkback offers, one per CPU
+         * of the driver domain (xenblk_max_queues: num_online_cpus). */
+        .vq_slots = 32, .vq_queues = 4, .vq_queues_by_backend = true,
         .stages = {
             {.name = "front-submit", .place = BLK_PLACE_JOB, .who = CPU_GUEST,
              .steps = {RUN(BLK_COST_SUBMIT), PGRANT_COPY_WRITE, RUN(BLK_COST_FRONT_REQ),
@@ -141,11 +142,14 @@ const blk_path *blk_path_get(blk_path_kind k)
     return &paths[k];
 }
 
-int blk_path_vq_check(const blk_path *path, unsigned jobs, unsigned iodepth, sim_err *e)
+int blk_path_vq_check(const blk_path *path, unsigned jobs, unsigned iodepth,
+                      unsigned backend_cpus, sim_err *e)
 {
     if (!path->vq_slots)
         return 0;
     unsigned queues = path->vq_queues && path->vq_queues < jobs ? path->vq_queues : jobs;
+    if (path->vq_queues_by_backend && backend_cpus < queues)
+        queues = backend_cpus ? backend_cpus : 1;
     unsigned per_queue = (jobs + queues - 1) / queues;
     if ((uint64_t)per_queue * iodepth <= path->vq_slots)
         return 0;
@@ -194,10 +198,10 @@ static const sim_param_def cost_params[] = {
         "virtblk_done per used entry: the request's completion to the block layer"),
     CYC("qemu.run_cycles", "2000", BLK_COST_QEMU_RUN,
         "QEMU's event loop per wake-up of a back end: aio_poll's dispatch to the handler"),
-    CYC("qemu.vblk_req_cycles", "7560", BLK_COST_QEMU_REQ,
+    CYC("qemu.vblk_req_cycles", "7800", BLK_COST_QEMU_REQ,
         "virtio-blk per request in QEMU: virtqueue_pop, virtio_blk_handle_request, the block "
         "layer's coroutine and the aio request"),
-    CYC("qemu.vblk_done_cycles", "3780", BLK_COST_QEMU_DONE,
+    CYC("qemu.vblk_done_cycles", "3900", BLK_COST_QEMU_DONE,
         "virtio-blk per completion in QEMU: virtio_blk_rw_complete, virtqueue_push, the "
         "irqfd's check"),
     CYC("ahci.guest_req_cycles", "1500", BLK_COST_AHCI_REQ,

@@ -1,6 +1,8 @@
 /* The PCI glue endpoint functions share (endpoint.h). */
 #include "models/pcie/endpoint.h"
 
+#include <assert.h>
+
 #include "models/pcie/cfgspace_regs.h"
 
 pcie_cfg *pcie_endpoint_cfg_create(const pcie_endpoint_info *info, uint16_t *exp_off)
@@ -12,6 +14,7 @@ pcie_cfg *pcie_endpoint_cfg_create(const pcie_endpoint_info *info, uint16_t *exp
                              .max_link_width = info->link->lanes,
                              .devcap = PCIE_EXP_DEVCAP_FLR |
                                        (info->ext_tag ? PCIE_EXP_DEVCAP_EXT_TAG : 0u)};
+    assert(info->link && info->nbars <= PCIE_ENDPOINT_MAX_BARS);
     bool ok = true;
     for (unsigned i = 0; ok && i < info->nbars; i++) {
         const pcie_endpoint_bar *b = &info->bars[i];

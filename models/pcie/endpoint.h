@@ -35,9 +35,9 @@ typedef struct pcie_endpoint_info {
     uint32_t class_code;
     bool ext_tag;                  /* Extended Tag Field Supported (the models' PFs) */
     unsigned mps_supported_bytes;  /* Device Capabilities' Max_Payload_Size Supported */
-    const pcie_link_cfg *link;     /* the device's link: its speed and width */
+    const pcie_link_cfg *link;     /* the device's link: its speed and width (not NULL) */
     pcie_endpoint_bar bars[PCIE_ENDPOINT_MAX_BARS]; /* a VF's are in its PF's SR-IOV cap */
-    unsigned nbars;
+    unsigned nbars;                /* at most PCIE_ENDPOINT_MAX_BARS */
     unsigned msix_vectors;
     uint8_t msix_bar;              /* the BAR of the MSI-X table and PBA */
     uint32_t msix_table_offset, msix_pba_offset;
