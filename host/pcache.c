@@ -131,18 +131,19 @@ int pcache_check(const sim_params *p, const pcache_env *env, sim_err *e)
     uint64_t bg, lim;
     limits(&c, &bg, &lim);
     uint64_t cap = c.bytes / PCACHE_PAGE_BYTES;
-    /* What the cache cannot let go at worst: dirty and writeback pages up to the limit and
-     * what the writers in flight add past it, and the pending pages of the reads in flight
-     * (each request's read up to the drive's largest, a background readahead per image). */
+    /* What the cache cannot let go: dirty and writeback pages up to the limit, what the
+     * requests in flight add past it or wait for, a readahead window per image. Deeper
+     * readahead of many readers can pin more: a page that finds no room is read for its
+     * request alone and counted (insert_failed). */
     uint64_t io_pages = env->io_bytes / PCACHE_PAGE_BYTES + 1;
     uint64_t ra = c.ra_bytes / PCACHE_PAGE_BYTES;
-    uint64_t pin = lim + env->inflight * (io_pages + env->max_io_bytes / PCACHE_PAGE_BYTES) +
-                   env->vms * ra;
+    uint64_t pin = lim + env->inflight * io_pages + env->vms * ra;
     if (pin >= cap)
         return sim_err_set(e,
                            "pagecache.bytes = %llu: the dirty limit (pagecache.dirty_ratio or "
-                           "pagecache.dirty_bytes: %llu bytes) and the reads and writes of %llu "
-                           "requests in flight can hold %llu bytes it cannot evict: more than it",
+                           "pagecache.dirty_bytes: %llu bytes), %llu requests in flight and "
+                           "a readahead window per image can hold %llu bytes it cannot evict: "
+                           "all of it",
                            (unsigned long long)c.bytes,
                            (unsigned long long)(lim * PCACHE_PAGE_BYTES),
                            (unsigned long long)env->inflight,

@@ -75,9 +75,9 @@ typedef struct pcache_env {
     uint64_t mem_base;     /* the frames' host-physical address */
 } pcache_env;
 
-/* Refuses a cache that could be filled with pages it cannot let go (dirty up to the
- * limit, pending reads of every request in flight) or whose initial content does not
- * fit, naming the parameters. */
+/* Refuses a cache that the pages it cannot let go would fill (dirty up to the limit,
+ * the requests in flight, a readahead window per image) or whose initial content does
+ * not fit, naming the parameters. */
 int pcache_check(const sim_params *p, const pcache_env *env, sim_err *e);
 /* Filled with pagecache.resident_pct of each image (clean, its first pages, as if read
  * before the run). Registers its statistics (pagecache.*) when stats is not NULL. */

@@ -195,7 +195,7 @@ START_TEST(test_check)
     ck_assert_int_lt(pcache_check(p, &env, &e), 0);
     ck_assert(strstr(e.msg, "pagecache.resident_pct = 50"));
     rig_param_set(p, "pagecache.resident_pct", "0");
-    env.inflight = 64;
+    env.inflight = 2000;
     ck_assert_int_lt(pcache_check(p, &env, &e), 0);
     ck_assert(strstr(e.msg, "pagecache.bytes = 16777216"));
     sim_params_destroy(p);
