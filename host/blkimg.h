@@ -12,7 +12,7 @@
  * to the drive through the host's NVMe driver; writeback, buffered through the host's
  * page cache (host/pcache.h): reads the cache holds and every write complete in the back
  * end after a copy, misses and readahead read from the drive, a flusher writes dirty
- * pages back, a writer above the dirty limit waits (host/blkpath/engine.c). Only QEMU's
+ * pages back, a writer above the dirty limit waits (host/blkpath/cache.c). Only QEMU's
  * back ends read images through the host's file system; Xen's blkback submits bios to
  * the device (the storage kind refuses writeback with devdomain).
  *

@@ -43,7 +43,7 @@
  * read_iter or write_iter), pagecache.page_cycles per page looked up, written or
  * written back, and the copy between the cache and the caller's buffer at the cores'
  * copy rate (host/cpu.h, cpu_copy_cycles); the drive's reads and writes go through the
- * host's NVMe driver as the back ends' other I/O does (host/blkpath/engine.c).
+ * host's NVMe driver as the back ends' other I/O does (host/blkpath/cache.c).
  *
  * The pages' frames are host memory from pcache_env.mem_base on, one 4 KiB frame per
  * page slot; a request's data is addressed at its first page's frame (the DMA model takes
