@@ -110,11 +110,15 @@ static void wake_readers(blkpath *b, uint64_t t)
     }
 }
 
+/* r waits, after the readers already waiting (a few: the requests in flight). */
 static void wait_read(blkpath *b, blk_req *r)
 {
+    blk_req **at = &b->read_wait;
+    while (*at)
+        at = &(*at)->next;
     r->pc = PC_WAIT_READ;
-    r->next = b->read_wait;
-    b->read_wait = r;
+    r->next = NULL;
+    *at = r;
 }
 
 /* balance_dirty_pages' end: the writers waiting go on once dirty and writeback pages are
