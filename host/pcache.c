@@ -470,13 +470,33 @@ void pcache_read(pcache *pc, unsigned vm, uint64_t first, uint32_t pages, pcache
                 ra->size = ra_init(pages, max);
                 ra->async = ra->size > pages ? ra->size - pages : ra->size;
             }
+            /* readit: a window all of it asynchronous (a request as large as the window)
+             * has its marked page moved in, half way at the largest. */
+            if (first == ra->start && ra->size == ra->async) {
+                uint64_t add = ra_next(ra->size, max);
+                if (ra->size + add <= max) {
+                    ra->async = add;
+                    ra->size += add;
+                } else {
+                    ra->size = max;
+                    ra->async = max / 2;
+                }
+            }
             if (ra->start + ra->size > hi)
                 hi = ra->start + ra->size;
         }
         plan_read(pc, vm, miss_lo, hi, first, end, &out->fill);
-        if (max && (first == 0 || seq) && ra->async)
-            mark(pc, vm, ra->start + ra->size - ra->async);
-    } else if (marked != UINT64_MAX && max) {
+        if (max && (first == 0 || seq) && ra->async) {
+            /* A marked page within this request is reached by it (filemap_get_pages'
+             * filemap_readahead after the synchronous read): the next window goes too. */
+            uint64_t m = ra->start + ra->size - ra->async;
+            if (m >= first && m < end && marked == UINT64_MAX)
+                marked = m;
+            else
+                mark(pc, vm, m);
+        }
+    }
+    if (marked != UINT64_MAX && max) {
         /* page_cache_async_ra: the reader reached the marked page; the next window goes now,
          * in the background. */
         if (ra->size &&

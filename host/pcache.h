@@ -14,7 +14,9 @@
  *   the image's previous one opens a window of a few times the request (get_init_ra_size)
  *   that grows 4x and 2x a step (get_next_ra_size) up to pagecache.read_ahead_kb; a random
  *   read reads only its own pages. A request that reaches the window's marked page
- *   (PG_readahead) starts the next window in the background (page_cache_async_ra). Pages
+ *   (PG_readahead) starts the next window in the background (page_cache_async_ra); a
+ *   request as large as the window has the mark half way in it (readit), so a large
+ *   sequential reader keeps a window ahead. Pages
  *   in the span that are there already are read again: one request per span, where Linux
  *   would split it around them. Left out: the mmap and fadvise hints, the context
  *   readahead of interleaved streams (one stream per image is followed), large folios.

@@ -133,7 +133,8 @@ END_TEST
 /* A sequential 4 KiB reader from the image's start: the first miss reads 4 pages
  * (get_init_ra_size of one page with 32 at most), reaching the marked page starts the
  * next window in the background, 8, 16, then 32 pages; a random read reads only its
- * page, and so does a first read elsewhere than the start (no history). */
+ * page, and so does a first read elsewhere than the start (no history); a 128 KiB
+ * reader keeps a window ahead. */
 START_TEST(test_readahead_windows)
 {
     sim_params *p = rig_registry();
@@ -159,6 +160,15 @@ START_TEST(test_readahead_windows)
     ck_assert(pl.fill.first == 5000 && pl.fill.pages == 1);
     pl = rd(pc, 0, 5001, 1); /* now sequential */
     ck_assert(pl.fill.first == 5001 && pl.fill.pages == 4);
+    pcache_destroy(pc);
+    /* A request as large as the window: its marked page is half way in it (readit), so
+     * the next window goes at once, in the background. */
+    pc = make(p, 1, 64);
+    pl = rd(pc, 0, 0, 32);
+    ck_assert(pl.fill.first == 0 && pl.fill.pages == 32);
+    ck_assert(pl.async.first == 32 && pl.async.pages == 32);
+    pl = rd(pc, 0, 32, 32);
+    ck_assert(pl.hits == 32 && pl.async.first == 64 && pl.async.pages == 32);
     pcache_destroy(pc);
     sim_params_destroy(p);
 }
