@@ -7,17 +7,24 @@
 typedef struct img_cfg {
     uint64_t bytes;
     uint32_t kind;
+    uint32_t cache;
 } img_cfg;
 
 enum { IMG_RAW, IMG_NULL };
+enum { IMG_CACHE_NONE, IMG_CACHE_WRITEBACK };
 
 static const sim_param_def img_params[] = {
     {"img.bytes", SIM_PARAM_UINT, "64GiB", "1MiB..1024TiB", "bytes",
      "Each VM's disk image (a raw file, preallocated): the disk the VM sees",
      SIM_AT(img_cfg, bytes)},
     {"img.kind", SIM_PARAM_ENUM, "raw", "raw|null", "",
-     "raw: a file on the drive, O_DIRECT; null: QEMU's null-co, every request done at once",
+     "raw: a file on the drive (img.cache: how QEMU opens it); null: QEMU's null-co, every "
+     "request done at once",
      SIM_AT(img_cfg, kind)},
+    {"img.cache", SIM_PARAM_ENUM, "none", "none|writeback", "",
+     "QEMU's cache mode of a raw image: none, O_DIRECT to the drive; writeback, through the "
+     "host's page cache (pagecache.*); QEMU's back ends only (emulated, paravirt)",
+     SIM_AT(img_cfg, cache)},
 };
 
 struct blk_img {
@@ -64,6 +71,10 @@ blk_img *blk_img_create(const sim_params *p, unsigned vms, uint32_t dev_lba_byte
 void blk_img_destroy(blk_img *g) { free(g); }
 uint64_t blk_img_bytes(const blk_img *g) { return g->c.bytes; }
 bool blk_img_null(const blk_img *g) { return g->c.kind == IMG_NULL; }
+bool blk_img_cached(const blk_img *g)
+{
+    return g->c.kind == IMG_RAW && g->c.cache == IMG_CACHE_WRITEBACK;
+}
 
 bool blk_img_map(const blk_img *g, unsigned vm, uint64_t slba, uint32_t nlb, uint64_t *dev_slba,
                  uint32_t *dev_nlb)

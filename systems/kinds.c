@@ -11,6 +11,7 @@
 #include "host/vswitch.h"
 #include "models/flash/flash.h"
 #include "host/blkimg.h"
+#include "host/pcache.h"
 #include "host/blkpath/path.h"
 #include "host/nvmedrv.h"
 #include "models/nvme/nvme.h"
@@ -66,6 +67,7 @@ static void systems_register_params(sim_params *p)
     nvme_drv_register_params(p);
     blk_path_register_params(p);
     blk_img_register_params(p);
+    pcache_register_params(p);
     trace_record_register_params(p);
     pcap_record_register_params(p);
     timeline_record_register_params(p);

@@ -53,6 +53,9 @@
  * guest-physical addresses equal the host-physical ones (the IOMMU still translates
  * through the VM's own tables). */
 #define PLATFORM_HOST_BASE (4ull << 30)
+/* The frames of the host's page cache (img.cache = writeback): from 8 GiB, up to the
+ * VMs' memory (pagecache.bytes at most 56 GiB). */
+#define PLATFORM_PCACHE_BASE (8ull << 30)
 #define PLATFORM_VM_BASE (64ull << 30)
 #define PLATFORM_VM_SPAN (1ull << 30)
 

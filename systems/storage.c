@@ -36,6 +36,7 @@
 #include "host/noise.h"
 #include "host/nvmedrv.h"
 #include "host/pciiov.h"
+#include "host/pcache.h"
 #include "host/vtick.h"
 #include "models/iommu/iommu.h"
 #include "models/iommu/irq_remap.h"
@@ -92,6 +93,7 @@ typedef struct storage_sys {
     noise *noise;
     vtick *tick;
     blk_img *img;
+    pcache *pc;            /* the host's page cache over the images (NULL: O_DIRECT) */
     blkpath *bp;
     unsigned *job_core, *backend_core;
     stor_drv *drv;         /* [0]: the host's (or the VM's, passthrough); then one per VM */
@@ -226,6 +228,7 @@ static bool on_submit(void *ctx, blk_req *r, unsigned core, uint64_t t, uint64_t
         qid = 1 + core; /* the host's queue q + 1 is on core q */
         q.slba = r->dev_slba;
         q.nlb = r->dev_nlb;
+        q.buf = r->dev_buf; /* the VM's buffer, or the host's page cache */
     } else {
         sd = s->cfg.path == BLK_PATH_SRIOV ? &s->drv[1 + r->vm] : &s->drv[0];
         qid = 1 + (s->cfg.path == BLK_PATH_NATIVE ? r->job : r->job % s->cfg.jobs);
@@ -475,6 +478,22 @@ static double g_device_irqs(const sim_stats *st, void *ctx)
     return (double)nvme_get_counters(s->dev).irqs;
 }
 
+static double g_dirty_bytes(const sim_stats *st, void *ctx)
+{
+    (void)st;
+    const storage_sys *s = ctx;
+    return (double)pcache_dirty_bytes(s->pc);
+}
+
+static double m_hit_rate(const sim_stats *st, void *ctx)
+{
+    (void)st;
+    const storage_sys *s = ctx;
+    pcache_counters k = pcache_get_counters(s->pc);
+    uint64_t n = k.hits + k.pending_hits + k.misses;
+    return n ? (double)k.hits / (double)n : NAN;
+}
+
 static void register_stats(storage_sys *s, sim_stats *st)
 {
 #define C(field, desc) sim_stats_counter(st, "storage." #field, &s->field, desc)
@@ -533,6 +552,7 @@ static void storage_destroy(void *system)
         free(s->job[i].free_slot);
     }
     blkpath_destroy(s->bp);
+    pcache_destroy(s->pc);
     blk_img_destroy(s->img);
     free(s->job);
     free(s->job_core);
@@ -684,6 +704,8 @@ static void make_engine(storage_sys *s, sim_stats *st)
                        .path = blk_path_get((blk_path_kind)c->path),
                        .persistent_grants = blk_path_persistent_grants(p),
                        .img = s->img,
+                       .pcache = s->pc,
+                       .flush_core = c->host_cores - 1,
                        .vms = c->vms,
                        .jobs = c->jobs,
                        .job_core = s->job_core,
@@ -733,6 +755,16 @@ static void *storage_build(const sim_ctx *ctx, const sys_observers *obs, sim_err
     if (backend)
         s->img = blk_img_create(p, s->cfg.vms, k.lba_bytes);
     register_stats(s, ctx->stats);
+    if (backend && blk_img_cached(s->img)) {
+        pcache_env pe = storage_pcache_env(&s->cfg, p);
+        s->pc = pcache_create(p, &pe, ctx->stats);
+        sim_stats_gauge(ctx->stats, "pagecache.dirty_bytes", g_dirty_bytes, s,
+                        "dirty and writeback bytes in the host's page cache");
+        sim_stats_metric(ctx->stats, "pagecache_hit_rate", "share (0..1)", m_hit_rate, s,
+                         "pages the back ends' reads found up to date in the host's page cache, "
+                         "over all pages they read (pagecache.hits over hits, pending hits and "
+                         "misses), in the window");
+    }
     make_jobs(s, ctx->seed);
     if (add_drivers(s, e) < 0) {
         storage_destroy(s);
@@ -746,7 +778,9 @@ static void *storage_build(const sim_ctx *ctx, const sys_observers *obs, sim_err
     return s;
 }
 
-static const char *const storage_variants[] = {"storage.path=sriov, storage.vms=2", NULL};
+static const char *const storage_variants[] = {"storage.path=sriov, storage.vms=2",
+                                                "storage.path=paravirt, img.cache=writeback",
+                                                NULL};
 
 const sys_kind sys_kind_storage = {
     .name = "storage",

@@ -96,6 +96,48 @@ unsigned storage_drv_queues(const storage_cfg *c)
     return storage_via_backend(c->path) ? c->host_cores + c->vms * c->jobs : c->jobs;
 }
 
+pcache_env storage_pcache_env(const storage_cfg *c, const sim_params *p)
+{
+    nvme_caps k = nvme_caps_of(p);
+    blk_img *g = blk_img_create(p, c->vms, k.lba_bytes);
+    pcache_env pe = {.vms = c->vms,
+                     .img_bytes = blk_img_bytes(g),
+                     .max_io_bytes = (uint32_t)k.max_transfer_bytes,
+                     .io_bytes = (uint32_t)c->bs_bytes,
+                     .inflight = (uint64_t)c->vms * c->jobs * c->iodepth,
+                     .mem_base = PLATFORM_PCACHE_BASE};
+    blk_img_destroy(g);
+    return pe;
+}
+
+/* The host's page cache: QEMU's back ends only (Xen's blkback submits bios, no file),
+ * its pages whole pages of the images, the page cache's own requests room in the host's
+ * queues beside the VMs'. */
+static int check_pcache(const storage_cfg *c, const sim_params *p, uint32_t entries,
+                        unsigned per_core, sim_err *e)
+{
+    if (c->path == BLK_PATH_DEVDOMAIN)
+        return sim_err_set(e, "img.cache = writeback with storage.path = devdomain: Xen's blkback "
+                              "submits bios to the device, not through the host's page cache "
+                              "(img.cache = none)");
+    pcache_env pe = storage_pcache_env(c, p);
+    if (pe.img_bytes % PCACHE_PAGE_BYTES)
+        return sim_err_set(e, "img.bytes = %llu with img.cache = writeback: a multiple of the "
+                              "page cache's %u-byte pages",
+                           (unsigned long long)pe.img_bytes, PCACHE_PAGE_BYTES);
+    /* A queue takes its back ends' requests and as many background readaheads, and the
+     * flusher's writeback (blk-wbt's 8 at most, on the last host core). */
+    uint64_t need = 2ull * per_core * c->jobs * c->iodepth + 8;
+    if (need > entries - 1)
+        return sim_err_set(e,
+                           "img.cache = writeback: up to %llu requests on a host queue (the "
+                           "back ends' storage.jobs = %u x storage.iodepth = %u, as many "
+                           "readaheads and 8 writebacks), more than a queue of %u entries "
+                           "holds (nvmedrv.queue_entries)",
+                           (unsigned long long)need, c->jobs, c->iodepth, entries);
+    return pcache_check(p, &pe, e);
+}
+
 /* The SR-IOV pools: each VF's queue pairs and vectors (an admin pair and vector, one per
  * job) within a VF's maximum, all of them within the drive's flexible resources; a
  * namespace per VM. */
@@ -177,6 +219,13 @@ int storage_check(const sim_params *p, sim_err *e)
                            (unsigned long long)per_core * c.jobs * c.iodepth, entries, entries - 1);
     if (storage_via_backend(c.path) && blk_img_check(p, c.vms, k.ns_bytes, k.lba_bytes, e) < 0)
         return -1;
+    if (storage_via_backend(c.path)) {
+        blk_img *g = blk_img_create(p, c.vms, k.lba_bytes);
+        bool cached = blk_img_cached(g);
+        blk_img_destroy(g);
+        if (cached && check_pcache(&c, p, entries, per_core, e) < 0)
+            return -1;
+    }
     uint64_t disk = k.ns_bytes;
     if (storage_via_backend(c.path)) {
         blk_img *g = blk_img_create(p, c.vms, k.lba_bytes);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "host/blkpath/path.h"
+#include "host/pcache.h"
 #include "sim/err.h"
 #include "sim/params.h"
 
@@ -37,5 +38,7 @@ uint64_t storage_vm_base(const storage_cfg *c, unsigned i);
  * for the back ends: one per core, vCPUs' included, as Linux has one per CPU) or a
  * VM's (one per job). */
 unsigned storage_drv_queues(const storage_cfg *c);
+/* What the host's page cache is asked to hold (img.cache = writeback). */
+pcache_env storage_pcache_env(const storage_cfg *c, const sim_params *p);
 
 #endif

@@ -68,7 +68,26 @@ expect 2 "storage\.bs_bytes = 1000: a multiple of nvme\.lba_bytes = 512" "a bloc
     "$IOVSIM" run "$W" --set storage.bs_bytes=1000 --out "$OUT/r" -q
 expect 2 "need 26 cores; cpu\.cores = 24" "more jobs than cores" -- \
     "$IOVSIM" run "$W" --set storage.path=sriov --set storage.vms=8 --set storage.jobs=3 --out "$OUT/r" -q
+expect 2 "img\.cache = writeback with storage\.path = devdomain: Xen's blkback submits bios to the device, not through the host's page cache" \
+    "Xen's blkback with the host's page cache" -- "$IOVSIM" run "$W" --set storage.path=devdomain \
+    --set img.cache=writeback --out "$OUT/r" -q
+expect 2 "pagecache\.resident_pct = 50 of 1 images of img\.bytes = 1073741824 is 536870912 bytes: more than pagecache\.bytes = 268435456" \
+    "an initial content larger than the page cache" -- "$IOVSIM" run "$W" --set storage.path=paravirt \
+    --set img.cache=writeback --set img.bytes=1GiB --set pagecache.bytes=256MiB \
+    --set pagecache.resident_pct=50 --out "$OUT/r" -q
 [ ! -e "$OUT/r" ] && ok "refused runs create no results folder" || bad "refused runs create no results folder"
+
+# The host's page cache under QEMU's back ends: a run with it completes I/O without error
+# and reports its hit rate.
+expect 0 "" "paravirt with img.cache = writeback" -- "$IOVSIM" run "$W" --set storage.path=paravirt \
+    --set img.cache=writeback --set storage.rw=randrw --out "$OUT/wb" -q
+if head -n 1 "$OUT/wb/results.csv" | grep -q pagecache_hit_rate &&
+    grep -q '^storage\.errors  *0 ' "$OUT/wb/points/0000/stats.txt" &&
+    grep -q '^pagecache\.write_pages  *[1-9]' "$OUT/wb/points/0000/stats.txt"; then
+    ok "img.cache = writeback: pagecache_hit_rate in results.csv, writes in the cache, no error"
+else
+    bad "img.cache = writeback: results.csv or stats.txt"
+fi
 
 # Each built path runs, completes I/O with no error, and writes the metrics.
 for path in native emulated paravirt devdomain passthrough sriov; do

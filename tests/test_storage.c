@@ -2,8 +2,10 @@
  * costs shows in the counters (exits of an emulated AHCI disk, virtio-blk's kicks and
  * their suppression by the iothread's polling, Xen's grant operations with and without
  * persistent grants), a back end's image maps a VM's sector to the right place on the
- * drive, QEMU's null-co back end reaches no device, and a VF's requests reach only its
- * own namespace. */
+ * drive, QEMU's null-co back end reaches no device, a VF's requests reach only its
+ * own namespace, and the host's page cache (img.cache = writeback) serves reads it holds
+ * and writes below its limits without the drive, reads ahead of sequential readers and
+ * holds writers to the drive's rate past its dirty limit. */
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
@@ -205,6 +207,162 @@ START_TEST(test_sriov_vfs_carry_their_vms)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- the host's page cache */
+
+/* paravirt with img.cache = writeback on a disk of img_bytes and a cache of cache_bytes
+ * (NULL: img.cache = none), rw at depth qd. */
+static void pc_params(stfx *f, const char *cache_bytes, const char *img_bytes, const char *rw,
+                      const char *qd)
+{
+    stfx_params(f, "paravirt");
+    rig_set(&f->r, "img.cache", cache_bytes ? "writeback" : "none");
+    if (cache_bytes)
+        rig_set(&f->r, "pagecache.bytes", cache_bytes);
+    rig_set(&f->r, "img.bytes", img_bytes);
+    rig_set(&f->r, "storage.rw", rw);
+    rig_set(&f->r, "storage.iodepth", qd);
+}
+
+static double window_s(stfx *f) { return (double)sim_stats_elapsed_ps(f->r.s) / 1e12; }
+
+/* An image the cache holds whole from the start: random reads reach no drive and
+ * finish well before O_DIRECT's, which wait for the flash's read each. */
+START_TEST(test_pcache_resident_reads)
+{
+    double lat[2];
+    for (int cached = 0; cached < 2; cached++) {
+        stfx f;
+        pc_params(&f, cached ? "1GiB" : NULL, "64MiB", "randread", "1");
+        if (cached)
+            rig_set(&f.r, "pagecache.resident_pct", "100");
+        stfx_run(&f, 500, 3000);
+        ck_assert(ios(&f) > 20);
+        lat[cached] = st(&f, "storage.latency_ps.mean");
+        if (cached) {
+            ck_assert_double_eq(st(&f, "nvme.pf.reads"), 0);
+            ck_assert_double_eq(st(&f, "nvmedrv.host.submits"), 0);
+            ck_assert_double_eq(st(&f, "pagecache.misses"), 0);
+            /* One read may be in flight at either edge of the window. */
+            ck_assert(fabs(st(&f, "pagecache.hits") - ios(&f)) <= 1);
+        } else {
+            ck_assert(st(&f, "nvme.pf.reads") > 20);
+        }
+        ck_assert_double_eq(st(&f, "storage.errors"), 0);
+        stfx_free(&f);
+    }
+    ck_assert_msg(lat[1] < 0.5 * lat[0], "mean latency %g ps cached, %g ps with O_DIRECT", lat[1],
+                  lat[0]);
+}
+END_TEST
+
+/* An image four times the cache, the cache full from the start, random reads: whatever
+ * the replacement, the resident pages are a quarter of the image's and each read's page
+ * is uniform and independent of them, so a read hits with probability 1/4. The window's
+ * reads are about 600 pages: the binomial's standard deviation is 0.018, the tolerance
+ * of 0.05 nearly three of them; pages pinned by reads in flight (32 of 16,384) move the
+ * rate by 0.2 %. */
+START_TEST(test_pcache_hit_rate)
+{
+    stfx f;
+    pc_params(&f, "64MiB", "256MiB", "randread", "32");
+    rig_set(&f.r, "pagecache.resident_pct", "25");
+    stfx_run(&f, 1000, 5000);
+    double hits = st(&f, "pagecache.hits"), all = hits + st(&f, "pagecache.pending_hits") +
+                                                  st(&f, "pagecache.misses");
+    ck_assert_msg(all > 400, "only %g pages read", all);
+    ck_assert_msg(fabs(hits / all - 0.25) < 0.05, "hit rate %g, capacity over image 0.25",
+                  hits / all);
+    ck_assert(st(&f, "pagecache.evictions") > 0);
+    /* Misses are read from the drive, one request each (no readahead for random reads). */
+    ck_assert(fabs(st(&f, "nvme.pf.reads") - st(&f, "pagecache.misses")) <= 32);
+    ck_assert_double_eq(st(&f, "pagecache.readahead_pages"), 0);
+    ck_assert_double_eq(st(&f, "storage.errors"), 0);
+    stfx_free(&f);
+}
+END_TEST
+
+/* Writes below the background threshold (10 % of 8 GiB) stay in the cache: the drive
+ * sees none, and a write costs the guest's and QEMU's path and a copy, not the drive's
+ * program into its buffer and the host's block layer both ways. */
+START_TEST(test_pcache_buffered_writes)
+{
+    double lat[2];
+    for (int cached = 0; cached < 2; cached++) {
+        stfx f;
+        pc_params(&f, cached ? "8GiB" : NULL, "1GiB", "randwrite", "1");
+        stfx_run(&f, 500, 3000);
+        ck_assert(ios(&f) > 20);
+        lat[cached] = st(&f, "storage.latency_ps.mean");
+        if (cached) {
+            ck_assert_double_eq(st(&f, "nvme.pf.writes"), 0);
+            ck_assert_double_eq(st(&f, "nvmedrv.host.submits"), 0);
+            ck_assert_double_eq(st(&f, "pagecache.wb_requests"), 0);
+            ck_assert(fabs(st(&f, "pagecache.write_pages") - ios(&f)) <= 1);
+        } else {
+            ck_assert(st(&f, "nvme.pf.writes") > 20);
+        }
+        stfx_free(&f);
+    }
+    ck_assert_msg(lat[1] < 0.6 * lat[0], "mean latency %g ps cached, %g ps with O_DIRECT", lat[1],
+                  lat[0]);
+}
+END_TEST
+
+/* 128 KiB sequential writes into a 64 MiB cache: past the limit (20 %, 12.8 MiB) the
+ * writer waits for writeback, so once there its bytes are the drive's (within 15 %: the
+ * dirty pages' level moves within the window by up to the limit's headroom), well below
+ * the rate the copies alone allow (the same writes into an 8 GiB cache). */
+START_TEST(test_pcache_dirty_limit)
+{
+    double mbps[2];
+    for (int small = 0; small < 2; small++) {
+        stfx f;
+        pc_params(&f, small ? "64MiB" : "8GiB", "8GiB", "write", "4");
+        rig_set(&f.r, "storage.bs_bytes", "128KiB");
+        stfx_run(&f, 3000, 5000);
+        double el = window_s(&f);
+        mbps[small] = st(&f, "storage.write_bytes") / el / 1e6;
+        if (small) {
+            double dev = st(&f, "nvme.pf.write_bytes") / el / 1e6;
+            ck_assert_msg(dev > 500, "the drive wrote %g MB/s", dev);
+            ck_assert_msg(fabs(mbps[1] - dev) < 0.15 * dev, "writer %g MB/s, drive %g MB/s",
+                          mbps[1], dev);
+            /* Requests of the drive's largest transfer, not the writer's blocks. */
+            ck_assert(st(&f, "pagecache.wb_bytes") / st(&f, "pagecache.wb_requests") > 256 * 1024);
+            /* The limit and what the writers in flight add past it. */
+            ck_assert(st(&f, "pagecache.dirty_max_bytes") <= 64 * 1048576 / 5 + 4 * 131072);
+            ck_assert(st(&f, "pagecache.dirty_max_bytes") > 64 * 1048576 / 10);
+        } else {
+            ck_assert_double_eq(st(&f, "nvme.pf.writes"), 0);
+        }
+        ck_assert_double_eq(st(&f, "storage.errors"), 0);
+        stfx_free(&f);
+    }
+    ck_assert_msg(mbps[1] < 0.6 * mbps[0], "writer %g MB/s held at the limit, %g MB/s below it",
+                  mbps[1], mbps[0]);
+}
+END_TEST
+
+/* Sequential 4 KiB reads from a cold cache: readahead reads ahead of the reader in
+ * requests larger than its blocks (windows growing to 128 KiB), so most reads find their
+ * page. */
+START_TEST(test_pcache_readahead)
+{
+    stfx f;
+    pc_params(&f, "1GiB", "1GiB", "read", "1");
+    stfx_run(&f, 500, 3000);
+    double reads = st(&f, "nvme.pf.reads");
+    ck_assert(reads > 0);
+    ck_assert_msg(st(&f, "nvme.pf.read_bytes") / reads >= 16 * 4096, "%g bytes a drive read",
+                  st(&f, "nvme.pf.read_bytes") / reads);
+    ck_assert(st(&f, "pagecache.readahead_pages") > 0);
+    ck_assert(reads < ios(&f) / 8);
+    ck_assert(st(&f, "pagecache.hits") > 0.9 * ios(&f));
+    ck_assert_double_eq(st(&f, "storage.errors"), 0);
+    stfx_free(&f);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("storage");
@@ -217,6 +375,11 @@ int main(void)
     tcase_add_test(tc, test_null_backend);
     tcase_add_test(tc, test_image_mapping);
     tcase_add_test(tc, test_sriov_vfs_carry_their_vms);
+    tcase_add_test(tc, test_pcache_resident_reads);
+    tcase_add_test(tc, test_pcache_hit_rate);
+    tcase_add_test(tc, test_pcache_buffered_writes);
+    tcase_add_test(tc, test_pcache_dirty_limit);
+    tcase_add_test(tc, test_pcache_readahead);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -15,6 +15,17 @@
  * blkpath_dev_done from the driver's completion, in its interrupt handler, and the
  * request goes on there. DONE gives it back to the owner (the job's completion).
  *
+ * With the host's page cache (env.pcache, img.cache = writeback) the image step serves a
+ * back end's read the cache holds, and every write, in the back end's thread: the call,
+ * the page look-ups, the copy, then on like null-co's completion; a read's absent pages
+ * (with their readahead) go to the drive as the request's own DEV_SUBMIT, and its
+ * completion (IMG_DONE) makes them up to date and copies them out. A request that needs
+ * pages another read brings, or a writer above the dirty limit, waits, then goes on
+ * from its completion stage in thread context, as a woken worker would. The page
+ * cache's own requests (the flusher's writeback on env.flush_core, background
+ * readahead) are the engine's, of origin other than BLK_ORIGIN_JOB: they reach the
+ * driver through the owner's submit function and end in the engine.
+ *
  * Timing: every step books its cycles on its stage's core (host/cpu.h); exits are the
  * hypervisor's (host/hv.h); a queue's stage acts at its own kernel event. */
 #ifndef HOST_BLKPATH_BLKPATH_H
@@ -27,10 +38,20 @@
 #include "host/blkpath/path.h"
 #include "host/cpu.h"
 #include "host/irqdeliver.h"
+#include "host/pcache.h"
 #include "sim/kernel.h"
 #include "sim/stats.h"
 
 typedef struct blkpath blkpath;
+
+/* Who a request is for: a job (the owner's), or the host's page cache, whose requests
+ * reach the drive through the same submit function and come back through
+ * blkpath_dev_done, never to the owner's done. */
+typedef enum blk_origin {
+    BLK_ORIGIN_JOB = 0,
+    BLK_ORIGIN_WRITEBACK, /* the flusher's write of dirty pages */
+    BLK_ORIGIN_READAHEAD, /* a background readahead (page_cache_async_ra) */
+} blk_origin;
 
 /* A request as the engine carries it. */
 typedef struct blk_req {
@@ -47,6 +68,11 @@ typedef struct blk_req {
     bool failed;       /* an error on the way (an image's bounds, a full queue, the drive's
                           status): the job has it as one */
     unsigned dev_core; /* the core whose driver queue took it */
+    uint64_t dev_buf;  /* the drive's data in memory: buf, or the host's page cache */
+    uint8_t origin;    /* blk_origin */
+    uint8_t pc;        /* where it stands in the host's page cache (engine.c) */
+    uint64_t pc_first; /* the image's pages it reads from or writes to the drive */
+    uint32_t pc_pages;
     uint64_t ready_ps;
     /* How it was handed to the queue it waits in, and by whom (a notification it may
      * still need when the queue's stage sleeps before its time). */
@@ -77,6 +103,8 @@ typedef struct blkpath_env {
     uint64_t poll_ps;         /* the most a back end polls after its work (qemu.poll_ns:
                                  paravirt's iothread; 0 for the others) */
     const blk_img *img;       /* the back ends' image files (NULL: none) */
+    pcache *pcache;           /* the host's page cache over them (NULL: O_DIRECT) */
+    unsigned flush_core;      /* the host core the page cache's flusher runs on */
     unsigned vms, jobs;       /* jobs per VM */
     const unsigned *job_core; /* per job, vm x jobs + j */
     const unsigned *backend_core; /* per VM */

@@ -4,6 +4,7 @@
 #include <assert.h>
 #include <stdlib.h>
 
+#include "host/blkpath/engine_impl.h"
 #include "host/hv.h"
 #include "host/notify.h"
 #include "sim/alloc.h"
@@ -34,25 +35,6 @@ _Static_assert((int)BLK_NOTIFY_NONE == (int)HOST_NOTIFY_NONE &&
                    (int)BLK_NOTIFY_IRQFD == (int)HOST_NOTIFY_IRQFD &&
                    (int)BLK_NOTIFY_EVTCHN == (int)HOST_NOTIFY_EVTCHN,
                "a storage path's notification is host/notify.h's mechanism");
-
-struct blkpath {
-    blkpath_env env;
-    bqueue *backend; /* per VM */
-    bqueue *handler; /* per job */
-    blkpath_counters c;
-};
-
-/* Where a step runs: its core, for whom, in interrupt context or not. */
-typedef struct bctx {
-    unsigned core;
-    cpu_who who;
-    bool urgent;
-} bctx;
-
-static uint64_t run(const blkpath *b, bctx x, uint64_t t, uint64_t cycles, cpu_who who)
-{
-    return cycles ? cpu_run_as(b->env.irq.cpu, x.core, t, cycles, who, x.urgent) : t;
-}
 
 static uint64_t exit_vm(const blkpath *b, bctx x, uint64_t t, hv_exit_reason r)
 {
@@ -300,8 +282,15 @@ static uint64_t exec(blkpath *b, blk_req *r, bctx x, uint64_t t, bool first_in_r
                 return t;
             }
             r->dev_nlb = nlb;
+            r->dev_buf = r->buf;
+            if (e->pcache && !blkpath_cache_image(b, r, x, &t, s, d->place == BLK_PLACE_BACKEND))
+                return t;
             break;
         }
+        case BLK_OP_IMG_DONE:
+            if (e->pcache && !blkpath_cache_done(b, r, x, &t))
+                return t;
+            break;
         case BLK_OP_DEV_SUBMIT: {
             r->stage = s->arg;
             r->dev_core = x.core;
@@ -309,6 +298,8 @@ static uint64_t exec(blkpath *b, blk_req *r, bctx x, uint64_t t, bool first_in_r
             if (!e->submit(e->ctx, r, x.core, t, &after)) {
                 b->c.submit_refused++;
                 r->failed = true;
+                if (r->pc == PC_FILL)
+                    blkpath_cache_fill_refused(b, r, t);
                 e->done(e->ctx, r, t);
             }
             return after;
@@ -344,6 +335,20 @@ static uint64_t exec(blkpath *b, blk_req *r, bctx x, uint64_t t, bool first_in_r
     return t;
 }
 
+/* For cache.c (engine_impl.h). */
+uint64_t blkpath_exec(blkpath *b, blk_req *r, bctx x, uint64_t t, bool first_in_run, bool woken)
+{
+    return exec(b, r, x, t, first_in_run, woken);
+}
+
+uint64_t blkpath_null_complete(blkpath *b, blk_req *r, bctx x, uint64_t t, unsigned host_stage,
+                               bool in_backend)
+{
+    return null_complete(b, r, x, t, host_stage, in_backend);
+}
+
+unsigned blkpath_submit_stage(const blk_step *s) { return submit_stage(s); }
+
 /* ---------------------------------------------------------------- entries */
 
 void blkpath_issue(blkpath *b, blk_req *r, uint64_t t_ps)
@@ -355,6 +360,10 @@ void blkpath_issue(blkpath *b, blk_req *r, uint64_t t_ps)
 
 void blkpath_dev_done(blkpath *b, blk_req *r, uint16_t status, uint64_t t_ps)
 {
+    if (r->origin != BLK_ORIGIN_JOB) {
+        blkpath_cache_host_done(b, r, status, t_ps);
+        return;
+    }
     const blk_stage *d = &b->env.path->stages[r->stage];
     if (status) {
         b->c.dev_errors++;
@@ -409,6 +418,8 @@ blkpath *blkpath_create(const blkpath_env *env)
         q_init(b, &b->backend[v], env->backend_core[v], CPU_HOST, false, true, "blkpath.backend");
     for (unsigned j = 0; j < env->vms * env->jobs; j++)
         q_init(b, &b->handler[j], env->job_core[j], CPU_GUEST, true, false, "blkpath.handler");
+    if (env->pcache)
+        blkpath_cache_init(b);
     return b;
 }
 
@@ -418,5 +429,6 @@ void blkpath_destroy(blkpath *b)
         return;
     free(b->backend);
     free(b->handler);
+    blkpath_cache_free(b);
     free(b);
 }

@@ -60,6 +60,9 @@ typedef enum blk_op {
     BLK_OP_PGRANT_COPY, /* Xen persistent grants: a copy of the request's data between its
                            pages and the persistent grant pages (blkfront's memcpy) */
     BLK_OP_DONE,        /* the application has the completion */
+    BLK_OP_IMG_DONE,    /* the image's part of the drive's completion: with the host's page
+                           cache (img.cache = writeback), a read's pages up to date and
+                           copied to the back end's buffer; nothing with O_DIRECT */
 } blk_op;
 
 typedef enum blk_when {

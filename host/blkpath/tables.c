@@ -25,6 +25,7 @@
 #define PGRANT_COPY_WRITE {BLK_OP_PGRANT_COPY, BLK_PER_REQ, 1, 0, 0}
 #define PGRANT_COPY_READ {BLK_OP_PGRANT_COPY, BLK_PER_REQ, 0, 0, 0}
 #define DONE {BLK_OP_DONE, BLK_PER_REQ, 0, 0, 0}
+#define IMG_DONE {BLK_OP_IMG_DONE, BLK_PER_REQ, 0, 0, 0}
 
 /* Native, passthrough and SR-IOV: the job's stack over an NVMe driver on the same core
  * (the driver charges its own submission, interrupt and completion cycles). */
@@ -38,11 +39,13 @@
 
 /* The host's part of a back end's I/O on its image file (aio=native, cache=none: an
  * io_submit of O_DIRECT I/O, the file system's mapping, the block layer, the host's
- * NVMe driver), and of its completion (the aio event, eventfd). */
+ * NVMe driver), and of its completion (the aio event, eventfd). With img.cache =
+ * writeback the image step serves what the host's page cache holds, and the completion
+ * fills the cache and copies a read's pages out first (engine.c). */
 #define HOST_IO(next) IMG_MAP, RUN(BLK_COST_HOST_SUBMIT), DEV_SUBMIT(next)
 #define HOST_COMPLETE(next)                                                                \
     {.name = "host-complete", .place = BLK_PLACE_HOST_IRQ, .who = CPU_HOST,               \
-     .steps = {RUN(BLK_COST_HOST_COMPLETE), TO_STAGE((next), BLK_NOTIFY_WAKE), END}}
+     .steps = {IMG_DONE, RUN(BLK_COST_HOST_COMPLETE), TO_STAGE((next), BLK_NOTIFY_WAKE), END}}
 
 static const blk_path paths[BLK_PATH_KINDS] = {
     [BLK_PATH_NATIVE] = {.name = "native", .kind = BLK_PATH_NATIVE, .dev_owner = BLK_DEV_APP,
