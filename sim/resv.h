@@ -11,6 +11,7 @@
 #ifndef SIM_RESV_H
 #define SIM_RESV_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -23,7 +24,9 @@ typedef struct sim_resv_gap {
 /* The gaps are gap[first .. first + ngaps): forgetting the earliest moves first on
  * instead of every other gap down (on a lightly loaded resource every booking leaves a
  * gap, so the array is always full and every booking forgot one); they move back to
- * the start of the array when they reach its end, once per SIM_RESV_GAPS forgotten. */
+ * the start of the array when they reach its end, once per SIM_RESV_GAPS forgotten.
+ * A booking that fills a gap (sim_resv_take) likewise moves only the gaps on the
+ * shorter side of it, those before it by moving first. */
 typedef struct sim_resv {
     uint64_t busy_until_ps;
     uint32_t first, ngaps;
@@ -34,6 +37,17 @@ typedef struct sim_resv {
 static inline const sim_resv_gap *sim_resv_gap_at(const sim_resv *r, uint32_t i)
 {
     return &r->gap[r->first + i];
+}
+
+/* The kept gaps' start, with a free slot after the last: they move back to the start of
+ * the array when they reach its end. */
+static inline sim_resv_gap *sim_resv_room(sim_resv *r)
+{
+    if (r->first + r->ngaps == 2 * SIM_RESV_GAPS) {
+        memmove(r->gap, r->gap + r->first, r->ngaps * sizeof r->gap[0]);
+        r->first = 0;
+    }
+    return r->gap + r->first;
 }
 
 static inline void sim_resv_add_gap(sim_resv *r, uint32_t at, uint64_t start, uint64_t end)
@@ -48,16 +62,70 @@ static inline void sim_resv_add_gap(sim_resv *r, uint32_t at, uint64_t start, ui
         r->ngaps--;
         at--;
     }
-    if (r->first + r->ngaps == 2 * SIM_RESV_GAPS) {
-        memmove(r->gap, r->gap + r->first, r->ngaps * sizeof r->gap[0]);
-        r->first = 0;
-    }
-    sim_resv_gap *g = r->gap + r->first;
+    sim_resv_gap *g = sim_resv_room(r);
     for (uint32_t i = r->ngaps; i > at; i--)
         g[i] = g[i - 1];
     g[at].start_ps = start;
     g[at].end_ps = end;
     r->ngaps++;
+}
+
+/* Gap i becomes two copies of itself, i and i + 1 (ngaps < SIM_RESV_GAPS): the fewer of
+ * the gaps on either side move by a slot, those before down when there is a free slot
+ * below them. Returns the gaps' start. */
+static inline sim_resv_gap *sim_resv_dup(sim_resv *r, uint32_t i)
+{
+    uint32_t n = r->ngaps;
+    sim_resv_gap *g;
+    if (r->first > 0 && i + 1 < n - i) {
+        g = r->gap + --r->first;
+        for (uint32_t j = 0; j <= i; j++)
+            g[j] = g[j + 1];
+    } else {
+        g = sim_resv_room(r);
+        for (uint32_t j = n; j > i; j--)
+            g[j] = g[j - 1];
+    }
+    r->ngaps++;
+    return g;
+}
+
+/* Gap i loses [s, e), which lies inside it; what is left before and after stays a gap.
+ * The same gaps as removing gap i and adding its two parts with sim_resv_add_gap (with
+ * SIM_RESV_GAPS kept and both parts left, the earliest gap is forgotten, the part
+ * before if gap i is the earliest), but in place: at most the gaps on one side of i
+ * move, by one slot. */
+static inline void sim_resv_take(sim_resv *r, uint32_t i, uint64_t s, uint64_t e)
+{
+    sim_resv_gap *g = r->gap + r->first;
+    bool before = s > g[i].start_ps, after = g[i].end_ps > e;
+    if (before && after) {
+        if (r->ngaps == SIM_RESV_GAPS) {
+            if (i == 0) {
+                g[0].start_ps = e;
+                return;
+            }
+            r->first++;
+            r->ngaps--;
+            i--;
+        }
+        g = sim_resv_dup(r, i);
+        g[i].end_ps = s;
+        g[i + 1].start_ps = e;
+    } else if (before) {
+        g[i].end_ps = s;
+    } else if (after) {
+        g[i].start_ps = e;
+    } else if (i < r->ngaps - 1 - i) { /* removed: the gaps before it move up */
+        for (uint32_t j = i; j > 0; j--)
+            g[j] = g[j - 1];
+        r->first++;
+        r->ngaps--;
+    } else { /* removed: the gaps after it move down */
+        for (uint32_t j = i + 1; j < r->ngaps; j++)
+            g[j - 1] = g[j];
+        r->ngaps--;
+    }
 }
 
 /* Books dur_ps of the resource no earlier than ready_ps; returns the start. */
@@ -83,13 +151,7 @@ static inline uint64_t sim_resv_book(sim_resv *r, uint64_t ready_ps, uint64_t du
             uint64_t gend = g[i].end_ps;
             if (s + dur_ps > gend)
                 continue;
-            uint64_t gstart = g[i].start_ps;
-            /* Remove the gap, put back what is left on either side. */
-            for (uint32_t j = i + 1; j < r->ngaps; j++)
-                g[j - 1] = g[j];
-            r->ngaps--;
-            sim_resv_add_gap(r, i, s + dur_ps, gend);
-            sim_resv_add_gap(r, i, gstart, s);
+            sim_resv_take(r, i, s, s + dur_ps);
             return s;
         }
         uint64_t s = r->busy_until_ps;
