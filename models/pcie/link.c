@@ -323,9 +323,13 @@ static inline uint64_t link_send(pcie_link *l, pcie_dir d, uint64_t ready_ps,
     uint32_t data = pcie_tlp_data_bytes(t, addr, len_bytes);
     uint32_t wire = link_wire_bytes(l, t, addr, len_bytes, data);
     uint32_t data_credits = (data + FC_DATA_UNIT_BYTES - 1) / FC_DATA_UNIT_BYTES;
-    fc_class *fc = ld->fc_counted ? &ld->fc[fc_class_of(t)] : NULL;
-    uint64_t go = fc ? fc_acquire(fc, ready_ps, 1, data_credits) : ready_ps;
-    ld->credit_wait_ps += go - ready_ps;
+    fc_class *fc = NULL;
+    uint64_t go = ready_ps;
+    if (ld->fc_counted) {
+        fc = &ld->fc[fc_class_of(t)];
+        go = fc_acquire(fc, ready_ps, 1, data_credits);
+        ld->credit_wait_ps += go - ready_ps;
+    }
     uint64_t occupancy = pcie_tlp_occupancy_ps(&l->timing, wire, &ld->carry_as);
     uint64_t start = sim_resv_book(&ld->wire, go, occupancy);
     ld->wire_wait_ps += start - go;
