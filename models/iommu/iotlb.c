@@ -7,6 +7,12 @@
 
 #define MAX_SHIFT 64
 
+typedef struct tlb_set {
+    uint64_t sort_tick; /* the tick at the last sort (0: none yet) */
+    uint32_t valid;     /* valid ways */
+    uint32_t unsorted;  /* ways of `order` not yet taken or skipped since the sort */
+} tlb_set;
+
 struct iommu_tlb {
     iommu_tlb_entry *e; /* sets x ways */
     uint32_t entries, ways, sets;
@@ -21,6 +27,14 @@ struct iommu_tlb {
     uint32_t *index;
     size_t index_mask;
     unsigned index_shift;
+    /* Replacement in a full set, as the LLC model does it (models/mem/mem.c, llc_set):
+     * a set's ways sorted by last use now and then (`order`, ways x sets), taken in
+     * that order by later replacements, which skip the ways used since the sort (their
+     * last use is later than that of every way not used since: the sort's tick lies
+     * between), so the first way not used since is the least recently used, without
+     * comparing every way's last use at every replacement. */
+    uint32_t *order;
+    tlb_set *set;
 };
 
 iommu_tlb *iommu_tlb_create(uint32_t entries, uint32_t ways)
@@ -38,6 +52,10 @@ iommu_tlb *iommu_tlb_create(uint32_t entries, uint32_t ways)
         t->index = sim_xcalloc((size_t)1 << bits, sizeof *t->index);
         t->index_mask = ((size_t)1 << bits) - 1;
         t->index_shift = 64 - bits;
+        t->order = sim_xcalloc(entries, sizeof *t->order);
+        for (uint32_t i = 0; i < entries; i++)
+            t->order[i] = i % ways;
+        t->set = sim_xcalloc(t->sets, sizeof *t->set);
     }
     return t;
 }
@@ -48,6 +66,8 @@ void iommu_tlb_destroy(iommu_tlb *t)
         return;
     free(t->e);
     free(t->index);
+    free(t->order);
+    free(t->set);
     free(t);
 }
 
@@ -154,9 +174,43 @@ const iommu_tlb_entry *iommu_tlb_peek_page(const iommu_tlb *t, uint32_t did, uin
 static void drop(iommu_tlb *t, iommu_tlb_entry *x)
 {
     index_remove(t, x);
+    t->set[(size_t)(x - t->e) / t->ways].valid--;
     x->valid = 0;
     t->valid--;
     t->per_shift[x->shift]--;
+}
+
+/* Sorts the ways of full set si by last use (an insertion sort from the last order,
+ * which is nearly sorted: the ways were replaced in that order) and returns the least
+ * recent, taken. */
+static uint32_t sort_set(iommu_tlb *t, uint32_t si)
+{
+    tlb_set *s = &t->set[si];
+    const iommu_tlb_entry *set = &t->e[(size_t)si * t->ways];
+    uint32_t *order = &t->order[(size_t)si * t->ways];
+    for (uint32_t i = 1; i < t->ways; i++) {
+        uint32_t w = order[i], j = i;
+        uint64_t u = set[w].last_use;
+        for (; j > 0 && set[order[j - 1]].last_use > u; j--)
+            order[j] = order[j - 1];
+        order[j] = w;
+    }
+    s->sort_tick = t->tick;
+    s->unsorted = t->ways - 1;
+    return order[0];
+}
+
+/* The least recently used way of full set si (see `order`). */
+static uint32_t oldest(iommu_tlb *t, uint32_t si)
+{
+    tlb_set *s = &t->set[si];
+    size_t base = (size_t)si * t->ways;
+    while (s->unsorted) {
+        uint32_t w = t->order[base + t->ways - s->unsorted--];
+        if (t->e[base + w].last_use <= s->sort_tick)
+            return w; /* not used since the sort */
+    }
+    return sort_set(t, si);
 }
 
 void iommu_tlb_insert(iommu_tlb *t, const iommu_tlb_entry *e)
@@ -168,20 +222,20 @@ void iommu_tlb_insert(iommu_tlb *t, const iommu_tlb_entry *e)
      * recently used. */
     iommu_tlb_entry *victim = index_find(t, e->did, e->vpn, e->shift);
     if (!victim) {
-        iommu_tlb_entry *set = &t->e[(size_t)set_of(t, e->did, e->vpn, e->shift) * t->ways];
-        for (uint32_t w = 0; w < t->ways; w++) {
-            iommu_tlb_entry *x = &set[w];
-            if (!x->valid) {
-                victim = x;
-                break;
-            }
-            if (!victim || x->last_use < victim->last_use)
-                victim = x;
+        uint32_t si = set_of(t, e->did, e->vpn, e->shift);
+        iommu_tlb_entry *set = &t->e[(size_t)si * t->ways];
+        if (t->set[si].valid == t->ways) {
+            victim = &set[oldest(t, si)];
+        } else {
+            victim = set;
+            while (victim->valid)
+                victim++;
         }
     }
     if (victim->valid)
         drop(t, victim);
     *victim = *e;
+    t->set[(size_t)(victim - t->e) / t->ways].valid++;
     victim->valid = 1;
     victim->last_use = ++t->tick;
     t->valid++;
