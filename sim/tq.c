@@ -57,28 +57,36 @@ size_t sim_tq_len(const sim_tq *q) { return q->n; }
 
 uint64_t sim_tq_head_ps(const sim_tq *q) { return q->n ? q->heap[0].t_ps : UINT64_MAX; }
 
+/* The head goes; the last entry refills the heap. It mostly belongs near the leaves
+ * (it was pushed late, or moved there by earlier pops), so the hole the head leaves
+ * moves down to a leaf along the smaller children first, one comparison per level, and
+ * the last entry then rises from there, mostly not at all: a plain sift-down compares
+ * it with the smaller child at every level as well. The order items leave in is the
+ * same either way: the unique least (time, sequence). */
 bool sim_tq_pop_due(sim_tq *q, uint64_t now_ps, sim_tq_item *out)
 {
     if (!q->n || q->heap[0].t_ps > now_ps)
         return false;
     if (out)
         *out = (sim_tq_item){q->heap[0].t_ps, q->heap[0].obj, q->heap[0].tag};
-    tq_ent last = q->heap[--q->n];
+    size_t n = --q->n;
+    if (n == 0)
+        return true;
+    tq_ent *h = q->heap, last = h[n];
     size_t i = 0;
-    for (;;) {
-        size_t l = 2 * i + 1, m = i;
-        const tq_ent *mv = &last;
-        if (l < q->n && before(&q->heap[l], mv))
-            mv = &q->heap[m = l];
-        if (l + 1 < q->n && before(&q->heap[l + 1], mv))
-            m = l + 1;
-        if (m == i)
-            break;
-        q->heap[i] = q->heap[m];
+    for (size_t l = 1; l < n; l = 2 * i + 1) {
+        size_t m = l + 1 < n && before(&h[l + 1], &h[l]) ? l + 1 : l;
+        h[i] = h[m];
         i = m;
     }
-    if (q->n)
-        q->heap[i] = last;
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!before(&last, &h[parent]))
+            break;
+        h[i] = h[parent];
+        i = parent;
+    }
+    h[i] = last;
     return true;
 }
 

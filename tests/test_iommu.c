@@ -11,6 +11,7 @@
 #include "host/cpu.h"
 #include "host/dmaapi.h"
 #include "models/iommu/iommu.h"
+#include "models/iommu/iotlb.h"
 #include "models/iommu/iommu_regs.h"
 #include "models/iommu/irq_remap.h"
 #include "models/mem/mem.h"
@@ -787,6 +788,98 @@ START_TEST(test_bad_configuration_refused)
 }
 END_TEST
 
+/* The translation cache as a plain array whose look-ups and insertions scan the set,
+ * which is how iotlb.c worked before its index and its sorted replacement order: the
+ * reference they must match. The set hash is iotlb.c's. */
+typedef struct ref_tlb {
+    iommu_tlb_entry e[64];
+    uint32_t ways, sets;
+    uint64_t tick;
+} ref_tlb;
+
+static iommu_tlb_entry *ref_set(ref_tlb *t, uint32_t did, uint64_t vpn, unsigned shift)
+{
+    uint64_t h = (vpn ^ ((uint64_t)did << 40) ^ ((uint64_t)shift << 56)) * 0x9e3779b97f4a7c15ull;
+    return &t->e[(size_t)((h >> 32) % t->sets) * t->ways];
+}
+
+static iommu_tlb_entry *ref_lookup(ref_tlb *t, uint32_t did, uint64_t addr, unsigned shift)
+{
+    uint64_t vpn = addr >> shift;
+    iommu_tlb_entry *set = ref_set(t, did, vpn, shift);
+    for (uint32_t w = 0; w < t->ways; w++)
+        if (set[w].valid && set[w].vpn == vpn && set[w].did == did && set[w].shift == shift) {
+            set[w].last_use = ++t->tick;
+            return &set[w];
+        }
+    return NULL;
+}
+
+static void ref_insert(ref_tlb *t, const iommu_tlb_entry *e)
+{
+    iommu_tlb_entry *set = ref_set(t, e->did, e->vpn, e->shift), *victim = NULL;
+    for (uint32_t w = 0; w < t->ways; w++) {
+        iommu_tlb_entry *x = &set[w];
+        if (x->valid && x->vpn == e->vpn && x->did == e->did && x->shift == e->shift) {
+            victim = x;
+            break;
+        }
+        if (!victim || (victim->valid && (!x->valid || x->last_use < victim->last_use)))
+            victim = x;
+    }
+    *victim = *e;
+    victim->valid = 1;
+    victim->last_use = ++t->tick;
+}
+
+/* Random look-ups, insertions and invalidations over a few domains and pages of three
+ * sizes, in caches of 1 to 64 ways: the same entries hit, the same ones are replaced. */
+START_TEST(test_tlb_matches_scanning_reference)
+{
+    static const uint32_t shapes[][2] = {{64, 64}, {32, 32}, {16, 4}, {8, 1}, {12, 3}};
+    static const unsigned shifts[] = {12, 21, 30};
+    for (unsigned k = 0; k < sizeof shapes / sizeof *shapes; k++) {
+        iommu_tlb *t = iommu_tlb_create(shapes[k][0], shapes[k][1]);
+        ref_tlb ref = {.ways = shapes[k][1], .sets = shapes[k][0] / shapes[k][1]};
+        uint64_t x = 0x9e3779b97f4a7c15ull + k;
+        for (int n = 0; n < 200000; n++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            uint32_t did = (uint32_t)(x >> 8) % 3;
+            unsigned shift = shifts[(x >> 12) % 16 == 0 ? 1 + (x >> 16) % 2 : 0];
+            uint64_t addr = ((x >> 20) % 150) << shift;
+            unsigned op = (unsigned)(x >> 40) % 100;
+            if (op < 60) {
+                iommu_tlb_entry *a = iommu_tlb_lookup(t, did, addr, shift);
+                iommu_tlb_entry *b = ref_lookup(&ref, did, addr, shift);
+                ck_assert_int_eq(a != NULL, b != NULL);
+                if (a)
+                    ck_assert_uint_eq(a->value, b->value);
+            } else if (op < 99) {
+                iommu_tlb_entry e = {.vpn = addr >> shift, .value = x, .did = did,
+                                     .shift = (uint8_t)shift};
+                iommu_tlb_insert(t, &e);
+                ref_insert(&ref, &e);
+            } else {
+                iommu_tlb_inv_domain(t, did);
+                for (unsigned i = 0; i < shapes[k][0]; i++)
+                    if (ref.e[i].did == did)
+                        ref.e[i].valid = 0;
+            }
+        }
+        uint32_t valid = 0;
+        for (unsigned i = 0; i < shapes[k][0]; i++)
+            if (ref.e[i].valid) {
+                const iommu_tlb_entry *a = iommu_tlb_peek_page(t, ref.e[i].did,
+                                                               ref.e[i].vpn << ref.e[i].shift);
+                ck_assert(a && a->value == ref.e[i].value);
+                valid++;
+            }
+        ck_assert_uint_eq(iommu_tlb_valid(t), valid);
+        iommu_tlb_destroy(t);
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("iommu");
@@ -797,6 +890,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_pwc_skips_cached_levels);
     tcase_add_test(tc, test_walk_reads_through_memory);
     tcase_add_test(tc, test_iotlb_lru_and_domain_tags);
+    tcase_add_test(tc, test_tlb_matches_scanning_reference);
     tcase_add_test(tc, test_superpage_hits);
     tcase_add_test(tc, test_walker_queueing_and_miss_merging);
     tcase_add_test(tc, test_page_selective_invalidation_removes_exactly_that_page);

@@ -719,6 +719,39 @@ START_TEST(test_transfer_sums_random)
 }
 END_TEST
 
+/* The memo answers what the sums answer, for addresses anywhere (across 4 GiB and up to
+ * 2^64 too), with a table small enough that slots are replaced. */
+START_TEST(test_transfer_memo_matches_sums)
+{
+    static const uint64_t near[] = {0, GIB4 - 0x10000, 0ull - 0x10000, 0};
+    for (unsigned f = 0; f < 4; f++) {
+        pcie_link_cfg c = cfg_of(f & 1 ? 6 : 3, 8, 256, 512);
+        c.ecrc = f & 2;
+        pcie_xfer_memo memo = {0};
+        uint64_t x = 0x13198a2e03707344ull + f;
+        for (int n = 0; n < 50000; n++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            uint64_t y = x * 0x9e3779b97f4a7c15ull;
+            /* A few sizes and offsets, so entries are found again, and some of anything. */
+            uint64_t addr = near[y & 3] + ((y & 3) == 3 ? y >> 2 : (y >> 8) % 0x20000);
+            if ((y >> 30) & 1)
+                addr = (addr & ~0xfffull) | ((y >> 32) & 3) * 60;
+            uint64_t size = (y >> 36) & 1 ? (uint64_t[]){0, 4, 64, 1518, 4096}[(y >> 40) % 5]
+                                          : (y >> 40) % 9000;
+            enum pcie_dma_op op = (enum pcie_dma_op)((y >> 60) % 3);
+            uint64_t up, down, ref_up, ref_down;
+            pcie_model_transfer_bytes_memo(&memo, &c, op, addr, size, &up, &down);
+            pcie_model_transfer_bytes(&c, op, addr, size, &ref_up, &ref_down);
+            ck_assert_msg(up == ref_up && down == ref_down,
+                          "op %u at %#llx, %llu bytes: memo %llu %llu, sums %llu %llu", op,
+                          (unsigned long long)addr, (unsigned long long)size,
+                          (unsigned long long)up, (unsigned long long)down,
+                          (unsigned long long)ref_up, (unsigned long long)ref_down);
+        }
+    }
+}
+END_TEST
+
 static Suite *tlp_suite(void)
 {
     Suite *s = suite_create("pcie_tlp");
@@ -752,6 +785,7 @@ static Suite *tlp_suite(void)
     tcase_add_test(model, test_reservation_reproduces_model);
     tcase_add_test(model, test_transfer_sums_sweep);
     tcase_add_test(model, test_transfer_sums_random);
+    tcase_add_test(model, test_transfer_memo_matches_sums);
     suite_add_tcase(s, model);
 
     TCase *cfg = tcase_create("cfg");

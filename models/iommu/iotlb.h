@@ -7,8 +7,9 @@
  * still in flight is found by a later miss to the same page, which then waits for that
  * walk instead of starting another (miss merging), with no event needed.
  *
- * Cost: a look-up scans the ways of one set per page size present in the cache (sizes
- * with no entry are skipped). */
+ * Cost: a look-up probes a hash index of the valid entries once per page size present
+ * in the cache (sizes with no entry are skipped); an insertion into a full set takes
+ * its least recently used way from the set's ways sorted by last use now and then. */
 #ifndef MODELS_IOMMU_IOTLB_H
 #define MODELS_IOMMU_IOTLB_H
 

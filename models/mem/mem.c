@@ -381,15 +381,20 @@ static uint64_t last_line(uint64_t addr, uint64_t bytes)
 
 uint64_t mem_read(mem *m, uint64_t now_ps, uint64_t addr, uint64_t bytes)
 {
-    uint64_t ready = now_ps;
+    uint64_t ready = now_ps, hit_ps = now_ps + m->llc_latency_ps;
     if (bytes == 0)
-        return now_ps + m->llc_latency_ps;
+        return hit_ps;
+    /* The tick and the hit count are kept in locals over the run of lines and stored
+     * once: as fields, every line's store of a last use (a uint64_t, like them) made
+     * the compiler load and store them again. A miss does not touch either. */
+    uint64_t tick = m->tick, hits = 0;
     for (uint64_t line = addr / MEM_LINE_BYTES; line <= last_line(addr, bytes); line++) {
+        uint32_t e = m->index[index_probe(m, line)];
         uint64_t t;
-        size_t at;
-        if (llc_find(m, line, &at) != NO_WAY) {
-            m->llc_read_hits++;
-            t = now_ps + m->llc_latency_ps;
+        if (e) {
+            m->last_use[e - 1] = ++tick;
+            hits++;
+            t = hit_ps;
         } else {
             m->llc_read_misses++;
             t = dram_access(m, now_ps, line);
@@ -397,6 +402,8 @@ uint64_t mem_read(mem *m, uint64_t now_ps, uint64_t addr, uint64_t bytes)
         if (t > ready)
             ready = t;
     }
+    m->tick = tick;
+    m->llc_read_hits += hits;
     return ready;
 }
 

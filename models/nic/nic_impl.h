@@ -190,6 +190,7 @@ struct nic {
     pcie_rc *rc;
     pcie_cfg_bus *bus;
     const pcie_link_cfg *lcfg;
+    pcie_xfer_memo xfer_memo; /* the wire bytes of DMAs on lcfg, for the counters */
     uint16_t pf_rid;
     nic_cfg cfg;
     pcie_cfg *pf_cfg;

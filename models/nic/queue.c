@@ -107,7 +107,7 @@ void nic_settle(nic *n, uint64_t now) { buf_release(&n->txbuf, now); }
 static void acct(nic_fn *f, enum pcie_dma_op op, uint64_t addr, uint64_t len)
 {
     uint64_t up, down;
-    pcie_model_transfer_bytes(f->nic->lcfg, op, addr, len, &up, &down);
+    pcie_model_transfer_bytes_memo(&f->nic->xfer_memo, f->nic->lcfg, op, addr, len, &up, &down);
     f->ctr->pcie_up_bytes += up;
     f->ctr->pcie_down_bytes += down;
 }

@@ -27,6 +27,7 @@ typedef struct fc_class {
 typedef struct link_dir {
     sim_resv wire;
     uint64_t carry_as; /* sub-ps remainder of occupancy, so long runs sum exactly */
+    bool fc_counted;   /* a class has a credit limit (by default none has: nothing to do) */
     fc_class fc[FC_CLASSES];
     /* stats */
     uint64_t tlps, wire_bytes, payload_bytes, credit_wait_ps, wire_wait_ps;
@@ -36,6 +37,11 @@ typedef struct link_dir {
 struct pcie_link {
     pcie_link_cfg cfg;
     pcie_link_timing timing;
+    /* In Non-Flit Mode a TLP's header depends only on its type and on whether its
+     * address lies at or above 4 GiB: its wire bytes are these plus its data bytes
+     * (pcie_tlp_wire_bytes, looked up once per type at creation). */
+    bool flit;
+    uint32_t nfm_fixed_bytes[PCIE_TLP_NTYPES][2];
     uint64_t latency_ps;
     uint64_t fc_update_ps;
     link_dir dir[2];
@@ -203,6 +209,11 @@ pcie_link *pcie_link_create(const sim_params *p, sim_stats *stats, const char *n
     pcie_link_params lp = pcie_link_params_load(p);
     l->cfg = lp.cfg;
     pcie_link_timing_init(&l->timing, &l->cfg);
+    l->flit = pcie_link_is_flit(&l->cfg);
+    for (int t = 0; t < PCIE_TLP_NTYPES; t++)
+        for (int above = 0; above < 2; above++)
+            l->nfm_fixed_bytes[t][above] =
+                pcie_tlp_wire_bytes(&l->cfg, t, 0, above ? PCIE_ADDR64_MIN : 0);
     l->latency_ps = lp.latency_ps;
     l->fc_update_ps = lp.fc_update_ps;
     /* Upstream TLPs land in the root port's buffers, downstream ones in the device's. */
@@ -213,6 +224,10 @@ pcie_link *pcie_link_create(const sim_params *p, sim_stats *stats, const char *n
     fc_init(&down->fc[FC_P], lp.dev_ph_credits, lp.dev_pd_credits);
     fc_init(&down->fc[FC_NP], lp.dev_nph_credits, 0);
     fc_init(&down->fc[FC_CPL], 0, 0);
+    for (int c = 0; c < FC_CLASSES; c++) {
+        up->fc_counted |= up->fc[c].returns != NULL;
+        down->fc_counted |= down->fc[c].returns != NULL;
+    }
 
     register_dir_stats(stats, name, "up", up);
     register_dir_stats(stats, name, "down", down);
@@ -289,21 +304,32 @@ static void fc_release_at(fc_class *fc, uint64_t at_ps, uint32_t hdr, uint32_t d
         sim_tq_push(fc->returns, at_ps, NULL, ((uint64_t)hdr << 32) | data);
 }
 
-uint64_t pcie_link_send(pcie_link *l, pcie_dir d, uint64_t ready_ps, enum pcie_tlp_type t,
-                        uint64_t addr, uint32_t len_bytes)
+/* The wire bytes of a TLP carrying data_bytes (pcie_tlp_data_bytes). */
+static inline uint32_t link_wire_bytes(const pcie_link *l, enum pcie_tlp_type t, uint64_t addr,
+                                       uint32_t len_bytes, uint32_t data_bytes)
 {
-    return pcie_link_send_ex(l, d, ready_ps, t, addr, len_bytes, NULL);
+    if (l->flit)
+        return pcie_tlp_wire_bytes(&l->cfg, t, len_bytes, addr);
+    return l->nfm_fixed_bytes[t][addr >= PCIE_ADDR64_MIN] + data_bytes;
 }
 
-uint64_t pcie_link_send_ex(pcie_link *l, pcie_dir d, uint64_t ready_ps, enum pcie_tlp_type t,
-                           uint64_t addr, uint32_t len_bytes, uint64_t *start_ps)
+/* pcie_link_send_ex, inlined into both entry points: most TLPs come through
+ * pcie_link_send, which would otherwise be one more call per TLP. */
+static inline uint64_t link_send(pcie_link *l, pcie_dir d, uint64_t ready_ps,
+                                 enum pcie_tlp_type t, uint64_t addr, uint32_t len_bytes,
+                                 uint64_t *start_ps)
 {
     link_dir *ld = &l->dir[d];
     uint32_t data = pcie_tlp_data_bytes(t, addr, len_bytes);
-    uint32_t wire = pcie_tlp_wire_bytes(&l->cfg, t, len_bytes, addr);
-    fc_class *fc = &ld->fc[fc_class_of(t)];
-    uint64_t go = fc_acquire(fc, ready_ps, 1, (data + FC_DATA_UNIT_BYTES - 1) / FC_DATA_UNIT_BYTES);
-    ld->credit_wait_ps += go - ready_ps;
+    uint32_t wire = link_wire_bytes(l, t, addr, len_bytes, data);
+    uint32_t data_credits = (data + FC_DATA_UNIT_BYTES - 1) / FC_DATA_UNIT_BYTES;
+    fc_class *fc = NULL;
+    uint64_t go = ready_ps;
+    if (ld->fc_counted) {
+        fc = &ld->fc[fc_class_of(t)];
+        go = fc_acquire(fc, ready_ps, 1, data_credits);
+        ld->credit_wait_ps += go - ready_ps;
+    }
     uint64_t occupancy = pcie_tlp_occupancy_ps(&l->timing, wire, &ld->carry_as);
     uint64_t start = sim_resv_book(&ld->wire, go, occupancy);
     ld->wire_wait_ps += start - go;
@@ -318,7 +344,19 @@ uint64_t pcie_link_send_ex(pcie_link *l, pcie_dir d, uint64_t ready_ps, enum pci
     uint64_t arrive = start + pcie_tlp_serial_ps(&l->timing, wire) + l->latency_ps;
     if (l->bd)
         sim_breakdown_add_current(l->bd, l->bd_cat, start, arrive);
-    fc_release_at(fc, arrive + l->fc_update_ps, 1,
-                  (data + FC_DATA_UNIT_BYTES - 1) / FC_DATA_UNIT_BYTES);
+    if (fc)
+        fc_release_at(fc, arrive + l->fc_update_ps, 1, data_credits);
     return arrive;
+}
+
+uint64_t pcie_link_send(pcie_link *l, pcie_dir d, uint64_t ready_ps, enum pcie_tlp_type t,
+                        uint64_t addr, uint32_t len_bytes)
+{
+    return link_send(l, d, ready_ps, t, addr, len_bytes, NULL);
+}
+
+uint64_t pcie_link_send_ex(pcie_link *l, pcie_dir d, uint64_t ready_ps, enum pcie_tlp_type t,
+                           uint64_t addr, uint32_t len_bytes, uint64_t *start_ps)
+{
+    return link_send(l, d, ready_ps, t, addr, len_bytes, start_ps);
 }

@@ -488,6 +488,14 @@ void pcie_model_transfer_bytes(const pcie_link_cfg *cfg, enum pcie_dma_op op, ui
     *down_bytes = down;
 }
 
+void pcie_xfer_memo_fill(pcie_xfer_memo *m, unsigned i, uint64_t key, const pcie_link_cfg *cfg,
+                         enum pcie_dma_op op, uint64_t addr, uint64_t size_bytes)
+{
+    m->slot[i].key = key;
+    pcie_model_transfer_bytes(cfg, op, addr, size_bytes, &m->slot[i].up_bytes,
+                              &m->slot[i].down_bytes);
+}
+
 double pcie_model_link_gbps(const pcie_link_cfg *cfg)
 {
     return pcie_link_raw_gbps(cfg);

@@ -232,6 +232,27 @@ void pcie_model_transfer_bytes(const pcie_link_cfg *cfg, enum pcie_dma_op op, ui
 void pcie_model_transfer_bytes_by_tlp(const pcie_link_cfg *cfg, enum pcie_dma_op op,
                                       uint64_t addr, uint64_t size_bytes, uint64_t *up_bytes,
                                       uint64_t *down_bytes);
+/* A memo of pcie_model_transfer_bytes for one link configuration, for a model that
+ * accounts every DMA this way (the NIC): its transfers are few sizes at few offsets
+ * within a page, so most are answered from a table instead of the split arithmetic.
+ * The sums depend on the address only through its offset in a 4 KiB page and whether
+ * the transfer lies below or above 4 GiB (every split boundary divides 4 KiB, and the
+ * header size changes at 4 GiB), so that is the key: the same numbers, exactly.
+ * Transfers that straddle 4 GiB or reach 2^64 are not memoised. Zero the struct to
+ * start; pass the same cfg on every call. */
+/* Direct-mapped. A paths run's descriptor fetches and write-backs fall at many offsets
+ * of their rings' pages: with 64 slots every other look-up missed, with 1024 few do. */
+#define PCIE_XFER_MEMO_SLOTS 1024u
+typedef struct pcie_xfer_memo {
+    struct {
+        uint64_t key; /* 0: empty; see pcie_xfer_memo_key */
+        uint64_t up_bytes, down_bytes;
+    } slot[PCIE_XFER_MEMO_SLOTS];
+} pcie_xfer_memo;
+static inline void pcie_model_transfer_bytes_memo(pcie_xfer_memo *m, const pcie_link_cfg *cfg,
+                                                  enum pcie_dma_op op, uint64_t addr,
+                                                  uint64_t size_bytes, uint64_t *up_bytes,
+                                                  uint64_t *down_bytes);
 double pcie_model_link_gbps(const pcie_link_cfg *cfg); /* = pcie_link_raw_gbps */
 double pcie_model_tlp_gbps(const pcie_link_cfg *cfg);  /* = pcie_link_tlp_gbps */
 /* Payload Gb/s; for RW the rate of each direction (reads and writes move the same). */
@@ -386,6 +407,39 @@ static inline bool pcie_split_next(pcie_split *s, pcie_chunk *out)
     s->addr += n; /* 0 after the last chunk below 2^64, and left is 0 then */
     s->left -= n;
     return true;
+}
+
+/* The memo's key: the size (below 2^32), the offset in the page, the side of 4 GiB and
+ * the op (+1, so no key is 0); 0 when the transfer is not memoised. */
+static inline uint64_t pcie_xfer_memo_key(enum pcie_dma_op op, uint64_t addr, uint64_t size)
+{
+    bool above = addr >= PCIE_ADDR64_MIN;
+    if (size == 0 || size > UINT32_MAX || pcie_split_wraps(addr, size) ||
+        (!above && size > PCIE_ADDR64_MIN - addr))
+        return 0;
+    return size << 32 | (addr & (PCIE_BOUNDARY_BYTES - 1)) << 3 | (uint64_t)above << 2 |
+           ((uint64_t)op + 1);
+}
+
+void pcie_xfer_memo_fill(pcie_xfer_memo *m, unsigned i, uint64_t key, const pcie_link_cfg *cfg,
+                         enum pcie_dma_op op, uint64_t addr, uint64_t size_bytes);
+
+static inline void pcie_model_transfer_bytes_memo(pcie_xfer_memo *m, const pcie_link_cfg *cfg,
+                                                  enum pcie_dma_op op, uint64_t addr,
+                                                  uint64_t size_bytes, uint64_t *up_bytes,
+                                                  uint64_t *down_bytes)
+{
+    uint64_t key = pcie_xfer_memo_key(op, addr, size_bytes);
+    if (!key) {
+        pcie_model_transfer_bytes(cfg, op, addr, size_bytes, up_bytes, down_bytes);
+        return;
+    }
+    _Static_assert((PCIE_XFER_MEMO_SLOTS & (PCIE_XFER_MEMO_SLOTS - 1)) == 0, "a power of two");
+    unsigned i = (unsigned)((key * 0x9e3779b97f4a7c15ull) >> 32) & (PCIE_XFER_MEMO_SLOTS - 1);
+    if (m->slot[i].key != key)
+        pcie_xfer_memo_fill(m, i, key, cfg, op, addr, size_bytes);
+    *up_bytes = m->slot[i].up_bytes;
+    *down_bytes = m->slot[i].down_bytes;
 }
 
 static inline uint64_t pcie_tlp_occupancy_ps(const pcie_link_timing *t, uint32_t wire_bytes,
