@@ -217,6 +217,7 @@ START_TEST(test_write_amplification_formula)
     ck_assert_double_eq_tol(flash_write_amplification(f), 2.364, 0.002);
     flash_destroy(f);
     sim_stats_destroy(s);
+    sim_params_destroy(p);
     /* The default drive: 4 TiB raw for 3.84 TB. */
     p = params();
     f = make(p, &s);
