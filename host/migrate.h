@@ -58,8 +58,8 @@
  * before the start follows migrate.untracked_vf: refuse (migrate_check fails, as QEMU's
  * migration blocker does), all_dirty (QEMU with enable-migration=on: every page is dirty
  * at every sync, so the migration converges only by max_rounds), or lose (its writes are
- * not logged: counted, and a page whose last write reached the destination stale is
- * counted as lost at the end).
+ * not logged but counted, and a page it wrote after the page's last send is counted as
+ * lost at the end: the destination has an old copy).
  *
  * Statistics (migrate.*) are the migration's totals from its start, whatever the
  * warm-up; migrate.round_bytes and migrate.round_dirty_rate have a sample per round.
