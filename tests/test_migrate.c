@@ -173,6 +173,32 @@ START_TEST(test_max_rounds)
 }
 END_TEST
 
+/* The syncs' cost: 1 ms per GiB for each walk (and to start logging), 100 ns per page
+ * found dirty. Logging starts at 0 and takes 1 ms: windows start at 1 ms + k x 100 ms.
+ * The case of test_dirtied_pages_are_sent_again: at 10.001 s 24 MiB are left, the sync
+ * finds the 2 pages written at 5 s (1 ms + 200 ns), the VM stops at 10.0020002 s; the
+ * last sync finds nothing (1 ms), then 24 MiB + 2 pages at 10 Gb/s. */
+START_TEST(test_sync_cost)
+{
+    static const char *const cost[] = {"migrate.sync_us_per_gib", "1000",
+                                       "migrate.reprotect_ns_per_page", "100", NULL};
+    mfx f;
+    mfx_init(&f, hand_rig, cost);
+    start(&f);
+    sim_kernel_run_until(f.k, 5 * S);
+    migrate_dirty(f.m, 500 * MIB, 8, 5 * S);
+    migrate_dirty(f.m, 900 * MIB, 8, 5 * S);
+    const migrate_result *r = finish(&f, 100 * S);
+    ck_assert_uint_eq(r->rounds, 1);
+    ck_assert_uint_eq(migrate_round_at(f.m, 0)->start_ps, 1 * MS);
+    ck_assert_uint_eq(r->stop_ps, 10002 * MS + 200000);
+    ck_assert_uint_eq(r->downtime_ps, 1 * MS + (24 * MIB + 2 * 4096) * 800);
+    ck_assert_uint_eq(r->syncs, 3);
+    ck_assert_uint_eq(r->sync_ps, 3 * MS + 200000);
+    mfx_free(&f);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- downtime */
 
 /* A migration at the defaults (4 GiB, 128 MiB/s, 300 ms, 10 Gb/s) with the guest
@@ -412,6 +438,7 @@ int main(void)
     tcase_add_test(tc, test_dirtied_pages_are_sent_again);
     tcase_add_test(tc, test_convergence_round_by_hand);
     tcase_add_test(tc, test_max_rounds);
+    tcase_add_test(tc, test_sync_cost);
     tcase_add_test(tc, test_downtime_grows_with_dirty_rate_and_shrinks_with_bandwidth);
     tcase_add_test(tc, test_convergence_rule_bounds_downtime);
     tcase_add_test(tc, test_untracked_vf_refuses);
