@@ -7,6 +7,7 @@
 #include "host/cpu.h"
 #include "host/hv.h"
 #include "host/iopath/path.h"
+#include "host/migrate.h"
 #include "host/nicdrv.h"
 #include "host/vswitch.h"
 #include "models/flash/flash.h"
@@ -68,6 +69,7 @@ static void systems_register_params(sim_params *p)
     blk_path_register_params(p);
     blk_img_register_params(p);
     pcache_register_params(p);
+    migrate_register_params(p);
     trace_record_register_params(p);
     pcap_record_register_params(p);
     timeline_record_register_params(p);
