@@ -46,6 +46,7 @@ typedef struct stat_entry {
     bool metric;
     bool gauge;
     char *name;
+    size_t name_hash; /* of name: the table is rebuilt as it grows, without hashing again */
     char *desc;
     char *unit; /* histograms and metrics */
     uint64_t *slots; /* busy times of a sampled run: the registry's intervals array */
@@ -269,22 +270,21 @@ static stat_entry *find_entry(const sim_stats *s, const char *name, size_t len)
 {
     if (!s->table_cap)
         return NULL;
-    size_t mask = s->table_cap - 1;
-    for (size_t slot = name_hash(name, len) & mask;; slot = (slot + 1) & mask) {
+    size_t mask = s->table_cap - 1, h = name_hash(name, len);
+    for (size_t slot = h & mask;; slot = (slot + 1) & mask) {
         size_t v = s->table[slot];
         if (!v)
             return NULL;
         stat_entry *e = &s->entries[v - 1];
-        if (strncmp(e->name, name, len) == 0 && e->name[len] == '\0')
+        if (e->name_hash == h && strncmp(e->name, name, len) == 0 && e->name[len] == '\0')
             return e;
     }
 }
 
 static void table_insert(sim_stats *s, size_t idx)
 {
-    const char *name = s->entries[idx].name;
     size_t mask = s->table_cap - 1;
-    size_t slot = name_hash(name, strlen(name)) & mask;
+    size_t slot = s->entries[idx].name_hash & mask;
     while (s->table[slot])
         slot = (slot + 1) & mask;
     s->table[slot] = idx + 1;
@@ -355,6 +355,7 @@ static stat_entry *add_entry(sim_stats *s, stat_kind kind, const char *name, con
     memset(e, 0, sizeof *e);
     e->kind = kind;
     e->name = sim_xstrdup(name);
+    e->name_hash = name_hash(name, strlen(name));
     e->desc = sim_xstrdup(desc ? desc : "");
     table_insert(s, s->n);
     s->n++;
