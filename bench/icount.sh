@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
-# Host instructions per simulated packet (per transfer, round trip, trace record), counted
-# by callgrind, so that two runs of one build give the same numbers, whatever the
+# Host instructions per simulated packet (per transfer, round trip, trace record, I/O),
+# counted by callgrind, so that two runs of one build give the same numbers, whatever the
 # machine's load and clock: what a change to the simulator's speed is measured with
 # (docs/performance.md), where host time would move. `make bench-icount` runs it.
 #
 # Each case is one point (the cases bench_paths, bench_dma, bench_nic and bench_trace
-# time) run three times under valgrind --tool=callgrind, counting only the instructions
-# executed inside sim_run_point (sim/run.c: build the system, simulate, write stats.txt
-# and hists.txt, take it down; not the process's start-up, the workload's parsing or the
-# sweep's own files): a 1 ns window for the set-up, then a short and a long window. The
-# cost of a unit is the long run's instructions less the short run's over the units
-# simulated in between, so set-up and start-up transients cancel. Windows are chosen so
-# that difference covers at least ~1,000 units in every case.
+# time, and two storage points) run three times under valgrind --tool=callgrind,
+# counting only the instructions executed inside sim_run_point (sim/run.c: build the
+# system, simulate, write stats.txt and hists.txt, take it down; not the process's
+# start-up, the workload's parsing or the sweep's own files): a 1 ns window for the
+# set-up, then a short and a long window. The cost of a unit is the long run's
+# instructions less the short run's over the units simulated in between, so set-up and
+# start-up transients cancel. Windows are chosen so that difference covers at least
+# ~1,000 units in every case.
 #
 # usage: icount.sh [--kernel native|systemc] [--only REGEX] [--time] [--keep DIR]
 #                  [--list] [--check] [--help]
@@ -29,9 +30,10 @@ usage: bench/icount.sh [--kernel native|systemc] [--only REGEX] [--time] [--keep
 
 Host instructions per simulated unit, counted by callgrind (valgrind): deterministic,
 the same on every run. For each case (every io.path streaming MTU frames and in 64-byte
-request-response, and one point each of the dma, nic and trace kinds) it prints the
-instructions per unit, the kernel events per unit and the set-up instructions of a
-point; the table's header defines each column.
+request-response, one point each of the dma, nic and trace kinds, and 4 KiB random
+reads at queue depth 32 on two storage paths) it prints the instructions per unit, the
+kernel events per unit and the set-up instructions of a point; the table's header
+defines each column.
 
   --kernel K    simulation kernel: native (default, what the workloads use) or systemc
   --only REGEX  only the cases whose name matches REGEX (grep -E)
@@ -79,33 +81,38 @@ esac
 # (a 10 GbE port, 20 cores; MTU streams from 8 VMs where the path shares the NIC, from
 # one for native and passthrough; vmdq's driver domain needs a PF queue per VM besides
 # its own); the nic case is bench_nic's sriov-mtu-tx, the dma case one of bench_dma's,
-# the trace case the 1 MiB walk-bound sample (bench_trace's second trace).
+# the trace case the 1 MiB walk-bound sample (bench_trace's second trace); the storage
+# cases fio-like 4 KiB random reads at queue depth 32 from one job in one VM, on the
+# storage kind's default drive, through a VF (sriov) and through virtio-blk (paravirt).
 P="nic.line_gbps=10 cpu.cores=20"
 MTU="traffic.pattern=stream_tx traffic.packet_bytes=1518"
 RR="traffic.pattern=rr traffic.packet_bytes=64 traffic.vms=1"
 NIC="nic.total_queues=256 nic.vfs=64 nic.pf_queues=2 vfdrv.rx_refill=32 vfdrv.itr=static"
 NIC+=" nicload.vms=8 nicload.queue_pairs=2 nicload.frame_bytes=1518 nicload.direction=tx"
+STO="storage.rw=randread storage.bs_bytes=4096 storage.iodepth=32 storage.vms=1"
 TRACE="trace.timing=fast trace.outstanding=32 iommu.mode=strict"
 trace=$top/traces/samples/iotlb-random-1mib.dmat.gz
 cases() {
     cat <<EOF
-native-mtu-tx      paths pkt 1000 4000  $P io.path=native $MTU traffic.vms=1
-emulated-mtu-tx    paths pkt 1000 4000  $P io.path=emulated $MTU traffic.vms=8
-paravirt-mtu-tx    paths pkt 1000 4000  $P io.path=paravirt $MTU traffic.vms=8
-devdomain-mtu-tx   paths pkt 1000 4000  $P io.path=devdomain $MTU traffic.vms=8
-passthrough-mtu-tx paths pkt 1000 4000  $P io.path=passthrough $MTU traffic.vms=1
-sriov-mtu-tx       paths pkt 1000 4000  $P io.path=sriov $MTU traffic.vms=8
-vmdq-mtu-tx        paths pkt 1000 4000  $P io.path=vmdq nic.pf_queues=32 $MTU traffic.vms=8
-native-64-rr       paths rr  5000 65000 $P io.path=native $RR
-emulated-64-rr     paths rr  5000 65000 $P io.path=emulated $RR
-paravirt-64-rr     paths rr  5000 65000 $P io.path=paravirt $RR
-devdomain-64-rr    paths rr  5000 65000 $P io.path=devdomain $RR
-passthrough-64-rr  paths rr  5000 65000 $P io.path=passthrough $RR
-sriov-64-rr        paths rr  5000 65000 $P io.path=sriov $RR
-vmdq-64-rr         paths rr  5000 65000 $P io.path=vmdq $RR
-dma-64-read        dma   dma 20   50    dma.op=read dma.size_bytes=64 dma.outstanding=256
-nic-sriov-mtu-tx   nic   pkt 200  1000  $NIC
-trace-1mib-walks   trace rec 20   100   trace.file=$trace $TRACE
+native-mtu-tx        paths   pkt 1000 4000  $P io.path=native $MTU traffic.vms=1
+emulated-mtu-tx      paths   pkt 1000 4000  $P io.path=emulated $MTU traffic.vms=8
+paravirt-mtu-tx      paths   pkt 1000 4000  $P io.path=paravirt $MTU traffic.vms=8
+devdomain-mtu-tx     paths   pkt 1000 4000  $P io.path=devdomain $MTU traffic.vms=8
+passthrough-mtu-tx   paths   pkt 1000 4000  $P io.path=passthrough $MTU traffic.vms=1
+sriov-mtu-tx         paths   pkt 1000 4000  $P io.path=sriov $MTU traffic.vms=8
+vmdq-mtu-tx          paths   pkt 1000 4000  $P io.path=vmdq nic.pf_queues=32 $MTU traffic.vms=8
+native-64-rr         paths   rr  5000 65000 $P io.path=native $RR
+emulated-64-rr       paths   rr  5000 65000 $P io.path=emulated $RR
+paravirt-64-rr       paths   rr  5000 65000 $P io.path=paravirt $RR
+devdomain-64-rr      paths   rr  5000 65000 $P io.path=devdomain $RR
+passthrough-64-rr    paths   rr  5000 65000 $P io.path=passthrough $RR
+sriov-64-rr          paths   rr  5000 65000 $P io.path=sriov $RR
+vmdq-64-rr           paths   rr  5000 65000 $P io.path=vmdq $RR
+dma-64-read          dma     dma 20   50    dma.op=read dma.size_bytes=64 dma.outstanding=256
+nic-sriov-mtu-tx     nic     pkt 200  1000  $NIC
+trace-1mib-walks     trace   rec 20   100   trace.file=$trace $TRACE
+sriov-4k-randread    storage io  1000 10000 storage.path=sriov $STO
+paravirt-4k-randread storage io  1000 10000 storage.path=paravirt $STO
 EOF
 }
 
@@ -206,6 +213,8 @@ units() {
         awk '{ printf "%.0f\n", $1 + $2 }' ;;
     nic) echo "$(metric_of "$2" throughput_mpps) $3" | awk '{ printf "%.0f\n", $1 * $2 }' ;;
     trace) metric_of "$2" trace_records | awk '{ printf "%.0f\n", $1 }' ;;
+    storage) echo "$(stat_of "$2" storage.reads) $(stat_of "$2" storage.writes)" |
+        awk '{ printf "%.0f\n", $1 + $2 }' ;;
     esac
 }
 
@@ -245,6 +254,8 @@ cat <<EOF
 #                       (stats.txt net.latency_ps.count)
 #                  dma  DMA transfers completed (stats.txt dma.reads + dma.writes)
 #                  rec  trace records replayed (result.txt trace_records)
+#                  io   I/Os the applications completed (stats.txt storage.reads +
+#                       storage.writes)
 #   instr/unit   (instructions of the long run - the short run's) / units
 #   events/unit  (stats.txt sim.events of the long run - the short run's) / units: kernel callbacks
 EOF
@@ -257,7 +268,7 @@ EOF
 #   run_ms       CPU time of the whole run of a 1 ns point: process start-up, parsing,
 #                the point's set-up and its files
 EOF
-hdr=$(printf '%-19s %-5s %-4s %6s %6s %7s %11s %11s %9s' case kind unit short long units \
+hdr=$(printf '%-20s %-7s %-4s %6s %6s %7s %11s %11s %9s' case kind unit short long units \
     instr/unit events/unit setup_M)
 [ "$timed" = 1 ] && hdr+=$(printf ' %11s %11s %6s' cpu_ns/unit units/cpu_s run_ms)
 echo "$hdr"
@@ -275,7 +286,7 @@ while read -r name kind unit short long settings; do
         fi
     done
     if [ "$ok" = 0 ]; then
-        printf '%-19s %-5s %-4s %s\n' "$name" "$kind" "$unit" "FAILED"
+        printf '%-20s %-7s %-4s %s\n' "$name" "$kind" "$unit" "FAILED"
         fail=1
         continue
     fi
@@ -284,7 +295,7 @@ while read -r name kind unit short long settings; do
         -v du="$du" -v is="$(instr "$d/setup")" -v ia="$(instr "$d/short")" \
         -v ib="$(instr "$d/long")" -v ea="$(stat_of "$d/short" sim.events)" \
         -v eb="$(stat_of "$d/long" sim.events)" 'BEGIN {
-            printf "%-19s %-5s %-4s %6s %6s %7d %11s %11s %9.2f", name, kind, unit, s, l, du,
+            printf "%-20s %-7s %-4s %6s %6s %7d %11s %11s %9.2f", name, kind, unit, s, l, du,
                 (du > 0 ? sprintf("%.0f", (ib - ia) / du) : "-"),
                 (du > 0 ? sprintf("%.3f", (eb - ea) / du) : "-"), is / 1e6 }')
     if [ "$timed" = 1 ]; then

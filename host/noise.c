@@ -50,6 +50,7 @@ static const sim_param_def noise_params[] = {
  * bits of a random number: the tails beyond the outermost levels (p < 1/8192) are cut. */
 #define COST_LEVEL_BITS 12
 #define COST_LEVELS (1u << COST_LEVEL_BITS)
+_Static_assert(COST_LEVELS == NOISE_COST_LEVELS, "host/noise.h's count of levels");
 
 /* The standard normal's distribution function. */
 static double normal_cdf(double x) { return 0.5 * erfc(-x / M_SQRT2); }
@@ -82,12 +83,27 @@ static double normal_quantile(double p, const double *guess)
     return x;
 }
 
+void noise_levels_compute(double *z)
+{
+    for (unsigned i = 0; i < NOISE_COST_LEVELS; i++)
+        z[i] = normal_quantile((i + 0.5) / NOISE_COST_LEVELS, i ? &z[i - 1] : NULL);
+}
+
+/* The standard normal's quantiles at the middle of each level, as noise_levels_compute
+ * gives them (printed with %a): they do not depend on noise.cost_sigma, and computing
+ * them (4,096 Newton's steps through erfc and exp) was half the set-up of a paths point.
+ * tests/test_noise.c checks the table against the computation. */
+static const double std_quantile[NOISE_COST_LEVELS] = {
+#include "host/noise_levels.inc"
+};
+
+const double *noise_levels(void) { return std_quantile; }
+
 static void cost_table_fill(uint32_t *table, double sigma)
 {
-    double f[COST_LEVELS], sum = 0, z = 0;
+    double f[COST_LEVELS], sum = 0;
     for (unsigned i = 0; i < COST_LEVELS; i++) {
-        z = normal_quantile((i + 0.5) / COST_LEVELS, i ? &z : NULL);
-        f[i] = exp(sigma * z);
+        f[i] = exp(sigma * std_quantile[i]);
         sum += f[i];
     }
     for (unsigned i = 0; i < COST_LEVELS; i++)

@@ -73,6 +73,14 @@ void noise_add_host_core(noise *n, unsigned core);
 /* Detours run from t_ps on. */
 void noise_start(noise *n, uint64_t t_ps);
 
+/* The cost factor's levels: the standard normal's quantiles at the middle of each
+ * 1/NOISE_COST_LEVELS of probability. noise_levels is the table the cost factor is made
+ * from (kept in the source: host/noise_levels.inc); noise_levels_compute computes them
+ * into z (NOISE_COST_LEVELS values), as the table was made, for its test. */
+#define NOISE_COST_LEVELS 4096u
+const double *noise_levels(void);
+void noise_levels_compute(double *z);
+
 /* Detours taken and refill cycles booked since the statistics started. */
 uint64_t noise_detours(const noise *n);
 uint64_t noise_refill_cycles(const noise *n);

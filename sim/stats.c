@@ -46,6 +46,7 @@ typedef struct stat_entry {
     bool metric;
     bool gauge;
     char *name;
+    size_t name_hash; /* of name: the table is rebuilt as it grows, without hashing again */
     char *desc;
     char *unit; /* histograms and metrics */
     uint64_t *slots; /* busy times of a sampled run: the registry's intervals array */
@@ -269,22 +270,21 @@ static stat_entry *find_entry(const sim_stats *s, const char *name, size_t len)
 {
     if (!s->table_cap)
         return NULL;
-    size_t mask = s->table_cap - 1;
-    for (size_t slot = name_hash(name, len) & mask;; slot = (slot + 1) & mask) {
+    size_t mask = s->table_cap - 1, h = name_hash(name, len);
+    for (size_t slot = h & mask;; slot = (slot + 1) & mask) {
         size_t v = s->table[slot];
         if (!v)
             return NULL;
         stat_entry *e = &s->entries[v - 1];
-        if (strncmp(e->name, name, len) == 0 && e->name[len] == '\0')
+        if (e->name_hash == h && strncmp(e->name, name, len) == 0 && e->name[len] == '\0')
             return e;
     }
 }
 
 static void table_insert(sim_stats *s, size_t idx)
 {
-    const char *name = s->entries[idx].name;
     size_t mask = s->table_cap - 1;
-    size_t slot = name_hash(name, strlen(name)) & mask;
+    size_t slot = s->entries[idx].name_hash & mask;
     while (s->table[slot])
         slot = (slot + 1) & mask;
     s->table[slot] = idx + 1;
@@ -355,6 +355,7 @@ static stat_entry *add_entry(sim_stats *s, stat_kind kind, const char *name, con
     memset(e, 0, sizeof *e);
     e->kind = kind;
     e->name = sim_xstrdup(name);
+    e->name_hash = name_hash(name, strlen(name));
     e->desc = sim_xstrdup(desc ? desc : "");
     table_insert(s, s->n);
     s->n++;
@@ -888,21 +889,60 @@ static void format_double(char *buf, size_t len, double v)
 typedef struct text_line {
     const stat_entry *e;
     int which; /* histogram summary line, -1 otherwise */
-    size_t name_len;
+    size_t name_len, value_len;
     char value[48];
 } text_line;
+
+/* The text file is written with fputs and fwrite rather than fprintf: a point's
+ * statistics are thousands of lines (64 VFs register about 2,000), and formatting
+ * them through printf's machinery was a sixth of a nic point's set-up. The bytes are
+ * those the formats "%llu", "%*s  %*s", "  # %s" would write. */
+
+/* v in decimal, as "%llu" writes it, into buf (at least 21 bytes); returns its length. */
+static size_t format_u64(char *buf, uint64_t v)
+{
+    char tmp[20];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (size_t i = 0; i < n; i++)
+        buf[i] = tmp[n - 1 - i];
+    buf[n] = '\0';
+    return n;
+}
+
+static void put_spaces(FILE *out, size_t n)
+{
+    static const char spaces[] = "                                "; /* 32 spaces */
+    while (n) {
+        size_t k = n < sizeof spaces - 1 ? n : sizeof spaces - 1;
+        fwrite(spaces, 1, k, out);
+        n -= k;
+    }
+}
 
 static void write_desc(FILE *out, const text_line *l)
 {
     const stat_entry *e = l->e;
     if (l->which < 0) {
-        if (e->desc[0])
-            fprintf(out, "  # %s", e->desc);
+        if (e->desc[0]) {
+            fputs("  # ", out);
+            fputs(e->desc, out);
+        }
         return;
     }
-    fprintf(out, "  # %s%s%s", e->desc, e->desc[0] ? ", " : "", hist_what[l->which]);
-    if (l->which != HS_COUNT && e->unit[0])
-        fprintf(out, " (%s)", e->unit);
+    fputs("  # ", out);
+    fputs(e->desc, out);
+    if (e->desc[0])
+        fputs(", ", out);
+    fputs(hist_what[l->which], out);
+    if (l->which != HS_COUNT && e->unit[0]) {
+        fputs(" (", out);
+        fputs(e->unit, out);
+        fputc(')', out);
+    }
 }
 
 void sim_stats_write_text(const sim_stats *s, FILE *out)
@@ -924,11 +964,10 @@ void sim_stats_write_text(const sim_stats *s, FILE *out)
             t->name_len = strlen(e->name);
             switch (e->kind) {
             case STAT_COUNTER:
-                snprintf(t->value, sizeof t->value, "%llu", (unsigned long long)*e->u.counter);
+                format_u64(t->value, *e->u.counter);
                 break;
             case STAT_BUSY:
-                snprintf(t->value, sizeof t->value, "%llu",
-                         (unsigned long long)e->u.busy->window_ps);
+                format_u64(t->value, e->u.busy->window_ps);
                 break;
             case STAT_VALUE:
                 format_double(t->value, sizeof t->value, *e->u.value);
@@ -943,14 +982,14 @@ void sim_stats_write_text(const sim_stats *s, FILE *out)
                     uint64_t v = k == HS_COUNT ? sim_hist_count(h)
                                  : k == HS_MIN ? sim_hist_min(h)
                                                : sim_hist_max(h);
-                    snprintf(t->value, sizeof t->value, "%llu", (unsigned long long)v);
+                    format_u64(t->value, v);
                 } else {
                     format_double(t->value, sizeof t->value, hist_summary(h, k));
                 }
                 break;
             }
             }
-            size_t vw = strlen(t->value);
+            size_t vw = t->value_len = strlen(t->value);
             if (t->name_len > name_w)
                 name_w = t->name_len;
             if (vw > value_w)
@@ -961,9 +1000,12 @@ void sim_stats_write_text(const sim_stats *s, FILE *out)
     for (l = 0; l < nlines; l++) {
         const text_line *t = &lines[l];
         fputs(t->e->name, out);
-        if (t->which >= 0)
-            fprintf(out, ".%s", sim_stats_hist_suffix[t->which]);
-        fprintf(out, "%*s  %*s", (int)(name_w - t->name_len), "", (int)value_w, t->value);
+        if (t->which >= 0) {
+            fputc('.', out);
+            fputs(sim_stats_hist_suffix[t->which], out);
+        }
+        put_spaces(out, name_w - t->name_len + 2 + (value_w - t->value_len));
+        fwrite(t->value, 1, t->value_len, out);
         write_desc(out, t);
         fputc('\n', out);
     }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The instruction-count benchmark (bench/icount.sh) without valgrind, which would take
 # minutes: its usage; that its cases cover every io.path, streaming and in
-# request-response, and the dma, nic and trace kinds; that each case still runs and
-# counts its units (--check); and that it skips (77) without valgrind. Run by `make
+# request-response, and the dma, nic, trace and storage kinds; that each case still runs
+# and counts its units (--check); and that it skips (77) without valgrind. Run by `make
 # check` (IOVSIM and TOP_SRCDIR come from the environment).
 set -u
 . "$(dirname "$0")/lib.sh" bench-icount
@@ -23,11 +23,11 @@ for p in $paths; do
         grep -q "^$p-$t " "$OUT/out" || missing+=" $p-$t"
     done
 done
-for k in dma nic trace; do
+for k in dma nic trace storage; do
     awk -v k="$k" '$2 == k { f = 1 } END { exit !f }' "$OUT/out" || missing+=" kind $k"
 done
 if [ -n "$paths" ] && [ -z "$missing" ]; then
-    ok "the cases cover every io.path ($paths), streaming and rr, and dma, nic, trace"
+    ok "the cases cover every io.path ($paths), streaming and rr, and dma, nic, trace, storage"
 else
     bad "cases missing:${missing:- (no io.path values from iovsim params)}"
 fi

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "host/noise.h"
 #include "tests/paths_fixture.h"
 
 static const char *const paths[] = {"native",      "emulated", "paravirt", "devdomain",
@@ -200,6 +201,21 @@ START_TEST(test_cost_varies_around_its_mean)
 }
 END_TEST
 
+/* The cost factor's levels kept in the source are the quantiles the computation gives
+ * (bit for bit with the C library they were made with; within rounding with another). */
+START_TEST(test_levels_table_is_the_computation)
+{
+    static double z[NOISE_COST_LEVELS];
+    noise_levels_compute(z);
+    const double *t = noise_levels();
+    for (unsigned i = 0; i < NOISE_COST_LEVELS; i++)
+        ck_assert_msg(fabs(z[i] - t[i]) <= 1e-13 * fmax(1.0, fabs(z[i])),
+                      "level %u: %a in the table, %a computed", i, t[i], z[i]);
+    for (unsigned i = 1; i < NOISE_COST_LEVELS; i++)
+        ck_assert(t[i - 1] < t[i]);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("noise");
@@ -210,6 +226,7 @@ int main(void)
     tcase_add_test(tc, test_seed_repeats_and_varies);
     tcase_add_test(tc, test_refill_and_detour_rates);
     tcase_add_test(tc, test_cost_varies_around_its_mean);
+    tcase_add_test(tc, test_levels_table_is_the_computation);
     suite_add_tcase(s, tc);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);

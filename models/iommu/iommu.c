@@ -387,14 +387,17 @@ void iommu_detach(iommu *u, uint16_t rid)
 /* The context of rid at *t (advanced by the reads of a miss), or 0 with *reason. */
 static int context_of(iommu *u, uint16_t rid, uint64_t *t, iommu_ctx_entry *out, uint8_t *reason)
 {
-    for (uint32_t i = 0; i < u->cfg.ctx_entries; i++) {
-        iommu_ctx_entry *c = &u->ctx[i];
-        if (c->valid && c->rid == rid) {
-            c->last_use = ++u->ctx_tick;
-            u->ctx_hits++;
-            *out = *c;
-            return 0;
-        }
+    uint32_t n = u->cfg.ctx_entries, at = u->ctx_last;
+    if (at >= n || !u->ctx[at].valid || u->ctx[at].rid != rid)
+        for (at = 0; at < n && !(u->ctx[at].valid && u->ctx[at].rid == rid); at++)
+            ;
+    if (at < n) {
+        iommu_ctx_entry *c = &u->ctx[at];
+        c->last_use = ++u->ctx_tick;
+        u->ctx_hits++;
+        u->ctx_last = at;
+        *out = *c;
+        return 0;
     }
     u->ctx_misses++;
     uint64_t ra = u->root_table + (uint64_t)(rid >> 8) * VTD_ROOT_ENTRY_BYTES;
@@ -445,6 +448,7 @@ static int context_of(iommu *u, uint16_t rid, uint64_t *t, iommu_ctx_entry *out,
                 victim = &u->ctx[i];
         *victim = c;
         victim->last_use = ++u->ctx_tick;
+        u->ctx_last = (uint32_t)(victim - u->ctx);
     }
     *out = c;
     return 0;

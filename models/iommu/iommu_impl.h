@@ -61,6 +61,11 @@ struct iommu {
     /* caches */
     iommu_ctx_entry *ctx;
     uint64_t ctx_tick;
+    /* The context-cache entry of the latest hit or fill, tried before the search: a
+     * DMA's requests come from one requester in a row, and a valid entry with the rid
+     * is the one the search would find (a rid has at most one: entries are only added
+     * after a miss). Only a hint, checked against the entry on every use. */
+    uint32_t ctx_last;
     iommu_tlb *iotlb;
     iommu_tlb *pwc[IOMMU_MAX_LEVELS + 1]; /* by level 2..5: the entries of that level */
     iommu_tlb *devtlb;

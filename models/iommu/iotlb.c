@@ -35,6 +35,9 @@ struct iommu_tlb {
      * comparing every way's last use at every replacement. */
     uint32_t *order;
     tlb_set *set;
+    /* The entry iommu_tlb_lookup_page found last, tried first: the TLPs of a DMA ask
+     * for one page in a row. Only a hint, checked on every use (see there). */
+    iommu_tlb_entry *last_page;
 };
 
 iommu_tlb *iommu_tlb_create(uint32_t entries, uint32_t ways)
@@ -150,10 +153,21 @@ iommu_tlb_entry *iommu_tlb_lookup(iommu_tlb *t, uint32_t did, uint64_t addr, uns
 iommu_tlb_entry *iommu_tlb_lookup_page(iommu_tlb *t, uint32_t did, uint64_t addr)
 {
     static const unsigned shifts[] = {12, 21, 30};
+    /* The last entry found is the answer when it is still valid with the key and no
+     * smaller page size, which the search tries first, has entries (a key has at most
+     * one valid entry); the search's one side effect, the entry's tick, is the same. */
+    iommu_tlb_entry *m = t->last_page;
+    if (m && m->valid && m->did == did && m->vpn == addr >> m->shift &&
+        (m->shift == 12 || (!t->per_shift[12] && (m->shift == 21 || !t->per_shift[21])))) {
+        m->last_use = ++t->tick;
+        return m;
+    }
     for (unsigned i = 0; i < 3; i++) {
         iommu_tlb_entry *x = iommu_tlb_lookup(t, did, addr, shifts[i]);
-        if (x)
+        if (x) {
+            t->last_page = x;
             return x;
+        }
     }
     return NULL;
 }

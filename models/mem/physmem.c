@@ -20,6 +20,12 @@ typedef struct node {
 struct mem_phys {
     node *root;
     uint64_t pages;
+    /* The page page_of found last and its number, tried before the walk down the tree:
+     * a device's transfer and the driver's reads of one structure stay in a page for
+     * many calls in a row. Pages are freed only with the whole tree, so the hint is
+     * never stale. (Written through const look-ups: a cache, not contents.) */
+    uint64_t hint_pn;
+    uint8_t *hint_page; /* NULL: no hint yet */
 };
 
 mem_phys *mem_phys_create(void)
@@ -57,6 +63,8 @@ static uint8_t *page_of(const mem_phys *m, uint64_t addr, bool create)
 {
     assert(addr < (1ull << MEM_PHYS_ADDR_BITS));
     uint64_t pn = addr >> PAGE_SHIFT;
+    if (m->hint_page && m->hint_pn == pn)
+        return m->hint_page;
     node *n = m->root;
     for (unsigned l = 0; l < LEVELS; l++) {
         unsigned shift = (LEVELS - 1 - l) * LEVEL_BITS;
@@ -71,8 +79,11 @@ static uint8_t *page_of(const mem_phys *m, uint64_t addr, bool create)
                 ((mem_phys *)m)->pages++;
             }
         }
-        if (l + 1 == LEVELS)
+        if (l + 1 == LEVELS) {
+            ((mem_phys *)m)->hint_pn = pn;
+            ((mem_phys *)m)->hint_page = n->slot[i];
             return n->slot[i];
+        }
         n = n->slot[i];
     }
     return NULL;
