@@ -239,15 +239,21 @@ uint64_t cpu_spin_idle(cpu *c, unsigned core_id, uint64_t from_ps, uint64_t to_p
     core *k = &c->cores[core_id];
     uint64_t spun_ps = 0, t = from_ps;
     while (t < to_ps) {
-        /* The earliest idle stretch from t: a gap the core's bookings left, or its end. */
+        /* The earliest idle stretch from t: the first gap the core's bookings left that
+         * ends after t (their ends increase: bisection), or the core's end. */
         uint64_t s = to_ps, e = to_ps;
-        for (uint32_t i = 0; i < k->time.ngaps; i++) {
-            const sim_resv_gap *g = sim_resv_gap_at(&k->time, i);
-            if (g->end_ps > t) {
-                s = g->start_ps > t ? g->start_ps : t;
-                e = g->end_ps < to_ps ? g->end_ps : to_ps;
-                break;
-            }
+        uint32_t lo = 0, hi = k->time.ngaps;
+        while (lo < hi) {
+            uint32_t mid = (lo + hi) / 2;
+            if (sim_resv_gap_at(&k->time, mid)->end_ps <= t)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < k->time.ngaps) {
+            const sim_resv_gap *g = sim_resv_gap_at(&k->time, lo);
+            s = g->start_ps > t ? g->start_ps : t;
+            e = g->end_ps < to_ps ? g->end_ps : to_ps;
         }
         if (s >= to_ps) {
             s = t > k->time.busy_until_ps ? t : k->time.busy_until_ps;

@@ -88,6 +88,7 @@ static uint64_t q_wake(blkpath *b, bqueue *q, blk_req *r, uint64_t t)
     notify_end from = {r->from_core, (cpu_who)r->from_who, r->from_urgent, false};
     notify_end to = {q->core, q->who, q->urgent, q->thread};
     notify_result n = host_notify_send(&b->env.irq, (host_notify)r->notify, from, to, t, 0);
+    r->notify = BLK_NOTIFY_NONE; /* sent: the activation does not count it as suppressed */
     b->c.notifies++;
     b->c.irqs += n.irq;
     r->ready_ps = n.receiver_ps;
@@ -136,12 +137,9 @@ static uint64_t push(blkpath *b, bqueue *q, blk_req *r, bctx x, uint64_t t, blk_
         r->notified = true; /* the same thread goes on */
     } else if (q->woken) {
         r->notified = true; /* it goes with the notification on its way */
-        b->c.notifies_suppressed++;
-    } else if (active || polling) {
-        b->c.notifies_suppressed++;
-        if (polling)
-            q_spin(b, q, t);
-    } else {
+    } else if (polling) {
+        q_spin(b, q, t);
+    } else if (!active) {
         sender = q_wake(b, q, r, t);
     }
     q_insert(q, r);
@@ -182,6 +180,9 @@ static void on_queue(void *ctx)
         q->head = r->next;
         if (!q->head)
             q->tail = NULL;
+        /* A hand-off that asked for a notification and needed none (the stage ran,
+         * polled or was being woken). */
+        b->c.notifies_suppressed += r->notify != BLK_NOTIFY_NONE;
         bool first = !(ran & (1u << r->stage));
         ran |= 1u << r->stage;
         bctx x = {q->core, q->who, q->urgent};
@@ -194,12 +195,10 @@ static void on_queue(void *ctx)
     if (next && !next->notified && next->ready_ps > t + q->poll_ps) {
         /* It sleeps before the request comes: the request's notification wakes it, sent
          * then from its sender's core (booked now, after what that core has booked by
-         * now: the approximation of booking ahead of the clock). Counted as a
-         * notification, no longer as suppressed. */
+         * now: the approximation of booking ahead of the clock). */
         q->head = next->next;
         if (!q->head)
             q->tail = NULL;
-        b->c.notifies_suppressed--;
         q_wake(b, q, next, next->ready_ps);
         q_insert(q, next);
     } else if (next && !next->notified) {
