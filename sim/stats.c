@@ -566,26 +566,26 @@ void sim_stats_sample_plan(sim_stats *s, uint64_t slot_ps)
     s->nslots = (size_t)(span / slot_ps + 1); /* a partial last interval, and one spare */
 }
 
-/* Per entry: the value at the mark (counters, values, busy slot index) or the
+/* Per entry: the value at the snapshot (counters, values, busy slot index) or the
  * histogram as it was; while an interval is read, the live value it replaced. */
-typedef struct mark_entry {
+typedef struct snap_entry {
     uint64_t u64, saved_u64;
     double dbl, saved_dbl;
     sim_hist *hist;
     uint64_t saved_min, saved_max;
-} mark_entry;
+} snap_entry;
 
-struct sim_stats_mark {
+struct sim_stats_snapshot {
     size_t n;
     uint64_t t_ps;
-    mark_entry *e;
+    snap_entry *e;
     uint64_t saved_start, saved_end;
     bool saved_ended;
 };
 
-sim_stats_mark *sim_stats_mark_create(const sim_stats *s)
+sim_stats_snapshot *sim_stats_snapshot_create(const sim_stats *s)
 {
-    sim_stats_mark *m = sim_xcalloc(1, sizeof *m);
+    sim_stats_snapshot *m = sim_xcalloc(1, sizeof *m);
     m->n = s->n;
     m->e = sim_xcalloc(s->n ? s->n : 1, sizeof *m->e);
     for (size_t i = 0; i < s->n; i++)
@@ -594,7 +594,7 @@ sim_stats_mark *sim_stats_mark_create(const sim_stats *s)
     return m;
 }
 
-void sim_stats_mark_destroy(sim_stats_mark *m)
+void sim_stats_snapshot_destroy(sim_stats_snapshot *m)
 {
     if (!m)
         return;
@@ -619,27 +619,27 @@ static void hist_copy(sim_hist *dst, const sim_hist *src)
     dst->max = src->max;
 }
 
-/* The interval's part of h: h minus what it held at the mark (sign -1), or back (+1);
+/* The interval's part of h: h minus what it held at the snapshot (sign -1), or back (+1);
  * the interval's extremes are those of its occupied buckets. */
-static void hist_shift(sim_hist *h, const sim_hist *mark, int sign, mark_entry *me)
+static void hist_shift(sim_hist *h, const sim_hist *snap, int sign, snap_entry *me)
 {
-    if (mark->count) {
-        unsigned first = hist_index(mark->min), last = hist_index(mark->max);
+    if (snap->count) {
+        unsigned first = hist_index(snap->min), last = hist_index(snap->max);
         for (unsigned i = first; i <= last; i++)
-            h->buckets[i] = sign < 0 ? h->buckets[i] - mark->buckets[i]
-                                     : h->buckets[i] + mark->buckets[i];
+            h->buckets[i] = sign < 0 ? h->buckets[i] - snap->buckets[i]
+                                     : h->buckets[i] + snap->buckets[i];
     }
     if (sign > 0) {
-        h->count += mark->count;
-        h->sum += mark->sum;
+        h->count += snap->count;
+        h->sum += snap->sum;
         h->min = me->saved_min;
         h->max = me->saved_max;
         return;
     }
     me->saved_min = h->min;
     me->saved_max = h->max;
-    h->count -= mark->count;
-    h->sum -= mark->sum;
+    h->count -= snap->count;
+    h->sum -= snap->sum;
     h->min = UINT64_MAX;
     h->max = 0;
     if (!h->count)
@@ -667,9 +667,9 @@ static size_t slot_of(const sim_stats *s, uint64_t t_ps, bool round_up)
     return k < s->nslots ? (size_t)k : s->nslots;
 }
 
-/* Room for statistics registered since the mark was made (a VF enabled mid-run
+/* Room for statistics registered since the snapshot was made (a VF enabled mid-run
  * registers its counters). */
-static void mark_grow(const sim_stats *s, sim_stats_mark *m)
+static void snapshot_grow(const sim_stats *s, sim_stats_snapshot *m)
 {
     if (m->n == s->n)
         return;
@@ -681,13 +681,13 @@ static void mark_grow(const sim_stats *s, sim_stats_mark *m)
     m->n = s->n;
 }
 
-void sim_stats_mark_take(const sim_stats *s, sim_stats_mark *m, uint64_t now_ps)
+void sim_stats_snapshot_take(const sim_stats *s, sim_stats_snapshot *m, uint64_t now_ps)
 {
-    mark_grow(s, m);
+    snapshot_grow(s, m);
     m->t_ps = now_ps;
     for (size_t i = 0; i < s->n; i++) {
         const stat_entry *e = &s->entries[i];
-        mark_entry *me = &m->e[i];
+        snap_entry *me = &m->e[i];
         switch (e->kind) {
         case STAT_COUNTER: me->u64 = *e->u.counter; break;
         case STAT_VALUE: me->dbl = *e->u.value; break;
@@ -698,13 +698,13 @@ void sim_stats_mark_take(const sim_stats *s, sim_stats_mark *m, uint64_t now_ps)
     }
 }
 
-void sim_stats_interval_begin(sim_stats *s, sim_stats_mark *m, uint64_t now_ps)
+void sim_stats_interval_begin(sim_stats *s, sim_stats_snapshot *m, uint64_t now_ps)
 {
     size_t to = s->slot_ps ? slot_of(s, now_ps, true) : 0;
-    /* Statistics registered since the mark read as they are (from 0 at registration). */
+    /* Statistics registered since the snapshot read as they are (from 0 at registration). */
     for (size_t i = 0; i < m->n; i++) {
         stat_entry *e = &s->entries[i];
-        mark_entry *me = &m->e[i];
+        snap_entry *me = &m->e[i];
         switch (e->kind) {
         case STAT_COUNTER:
             me->saved_u64 = *e->u.counter;
@@ -734,11 +734,11 @@ void sim_stats_interval_begin(sim_stats *s, sim_stats_mark *m, uint64_t now_ps)
     s->ended = true;
 }
 
-void sim_stats_interval_end(sim_stats *s, sim_stats_mark *m)
+void sim_stats_interval_end(sim_stats *s, sim_stats_snapshot *m)
 {
     for (size_t i = 0; i < m->n; i++) {
         stat_entry *e = &s->entries[i];
-        mark_entry *me = &m->e[i];
+        snap_entry *me = &m->e[i];
         switch (e->kind) {
         case STAT_COUNTER: *e->u.counter = me->saved_u64; break;
         case STAT_VALUE: *e->u.value = me->saved_dbl; break;

@@ -130,18 +130,18 @@ uint64_t sim_stats_elapsed_ps(const sim_stats *s);
 void sim_stats_sample_plan(sim_stats *s, uint64_t slot_ps);
 
 /* Where the statistics stood at the start of an interval. */
-typedef struct sim_stats_mark sim_stats_mark;
-sim_stats_mark *sim_stats_mark_create(const sim_stats *s);
-void sim_stats_mark_destroy(sim_stats_mark *m);
+typedef struct sim_stats_snapshot sim_stats_snapshot;
+sim_stats_snapshot *sim_stats_snapshot_create(const sim_stats *s);
+void sim_stats_snapshot_destroy(sim_stats_snapshot *m);
 /* Records the statistics as they are at now_ps (a sample boundary). */
-void sim_stats_mark_take(const sim_stats *s, sim_stats_mark *m, uint64_t now_ps);
+void sim_stats_snapshot_take(const sim_stats *s, sim_stats_snapshot *m, uint64_t now_ps);
 /* Between begin and end, every look-up (sim_stats_get, metrics) reads the interval
- * [mark, now_ps) alone; end restores the whole window exactly. The mark must be from
- * this registry; a statistic registered since it was taken reads as it is (it started
- * at 0 when registered), and joins at the next take. A histogram's interval minimum
+ * [snapshot, now_ps) alone; end restores the whole window exactly. The snapshot must be
+ * from this registry; a statistic registered since it was taken reads as it is (it
+ * started at 0 when registered), and joins at the next take. A histogram's interval minimum
  * and maximum are those of its buckets (within 0.4%). */
-void sim_stats_interval_begin(sim_stats *s, sim_stats_mark *m, uint64_t now_ps);
-void sim_stats_interval_end(sim_stats *s, sim_stats_mark *m);
+void sim_stats_interval_begin(sim_stats *s, sim_stats_snapshot *m, uint64_t now_ps);
+void sim_stats_interval_end(sim_stats *s, sim_stats_snapshot *m);
 
 /* Look-ups for tests and for derived formulas over other stats. */
 const sim_hist *sim_stats_find_hist(const sim_stats *s, const char *name);

@@ -15,8 +15,8 @@ struct sim_timeseries {
     sim_stats *s;
     char **names;
     size_t n;
-    uint64_t sample_ps, mark_ps, end_ps;
-    sim_stats_mark *mark;
+    uint64_t sample_ps, from_ps, end_ps;
+    sim_stats_snapshot *snap;
     sim_event *ev;
     sim_file file;
     bool open;
@@ -94,11 +94,11 @@ static void write_number(FILE *f, double v)
         fprintf(f, "%.10g", v);
 }
 
-/* One row: the interval [mark_ps, now_ps). */
+/* One row: the interval [from_ps, now_ps). */
 static void write_row(sim_timeseries *ts, uint64_t now_ps)
 {
     FILE *f = ts->file.f;
-    sim_stats_interval_begin(ts->s, ts->mark, now_ps);
+    sim_stats_interval_begin(ts->s, ts->snap, now_ps);
     write_number(f, (double)now_ps / SIM_PS_PER_US);
     for (size_t i = 0; i < ts->n; i++) {
         double v = NAN;
@@ -107,9 +107,9 @@ static void write_row(sim_timeseries *ts, uint64_t now_ps)
         write_number(f, v);
     }
     fputc('\n', f);
-    sim_stats_interval_end(ts->s, ts->mark);
-    sim_stats_mark_take(ts->s, ts->mark, now_ps);
-    ts->mark_ps = now_ps;
+    sim_stats_interval_end(ts->s, ts->snap);
+    sim_stats_snapshot_take(ts->s, ts->snap, now_ps);
+    ts->from_ps = now_ps;
 }
 
 static void on_sample(void *ctx)
@@ -134,7 +134,7 @@ sim_timeseries *sim_timeseries_create(sim_kernel *k, sim_stats *s, const char *l
     ts->k = k;
     ts->s = s;
     ts->sample_ps = sample_ps;
-    ts->mark_ps = start_ps;
+    ts->from_ps = start_ps;
     ts->end_ps = end_ps;
     if (n) {
         ts->names = sim_xcalloc(n, sizeof *ts->names);
@@ -157,8 +157,8 @@ sim_timeseries *sim_timeseries_create(sim_kernel *k, sim_stats *s, const char *l
     for (size_t i = 0; i < ts->n; i++)
         fprintf(ts->file.f, ",%s", ts->names[i]);
     fputc('\n', ts->file.f);
-    ts->mark = sim_stats_mark_create(s);
-    sim_stats_mark_take(s, ts->mark, start_ps);
+    ts->snap = sim_stats_snapshot_create(s);
+    sim_stats_snapshot_take(s, ts->snap, start_ps);
     ts->ev = sim_event_create(k, "timeseries", on_sample, ts);
     if (start_ps + sample_ps < end_ps)
         sim_event_notify_at(ts->ev, start_ps + sample_ps);
@@ -168,7 +168,7 @@ sim_timeseries *sim_timeseries_create(sim_kernel *k, sim_stats *s, const char *l
 int sim_timeseries_finish(sim_timeseries *ts, uint64_t end_ps, sim_err *e)
 {
     sim_event_cancel(ts->ev);
-    if (end_ps > ts->mark_ps)
+    if (end_ps > ts->from_ps)
         write_row(ts, end_ps);
     ts->open = false;
     return sim_file_commit(&ts->file, e);
@@ -185,6 +185,6 @@ void sim_timeseries_destroy(sim_timeseries *ts)
     for (size_t i = 0; i < ts->n; i++)
         free(ts->names[i]);
     free(ts->names);
-    sim_stats_mark_destroy(ts->mark);
+    sim_stats_snapshot_destroy(ts->snap);
     free(ts);
 }

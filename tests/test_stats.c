@@ -329,8 +329,8 @@ START_TEST(test_interval_view)
     sim_stats_quantile_metric(s, "a_lat_max", "ps", h, 1.0, 1.0, "");
     sim_busy_add(&b, 500, 1000); /* warm-up booking: 500 lies in the first interval */
     sim_stats_start(s, 1000);
-    sim_stats_mark *m = sim_stats_mark_create(s);
-    sim_stats_mark_take(s, m, 1000);
+    sim_stats_snapshot *m = sim_stats_snapshot_create(s);
+    sim_stats_snapshot_take(s, m, 1000);
     c = 10;
     sim_hist_add(h, 100);
     sim_hist_add(h, 5000);
@@ -342,7 +342,7 @@ START_TEST(test_interval_view)
     ck_assert(sim_stats_get(s, "a.busy_ps", &v) && v == 700);
     ck_assert(sim_stats_get(s, "a.lat_ps.count", &v) && v == 2);
     sim_stats_interval_end(s, m);
-    sim_stats_mark_take(s, m, 2000);
+    sim_stats_snapshot_take(s, m, 2000);
     c = 13;
     sim_hist_add(h, 300);
     sim_busy_add(&b, 4500, 2000); /* 500 in the last interval, the rest past the end */
@@ -362,7 +362,7 @@ START_TEST(test_interval_view)
     ck_assert(sim_stats_get(s, "a.busy_ps", &v) && v == 500 + 700 + 500);
     ck_assert(sim_stats_get(s, "a_per_us", &v) && fabs(v - 13.0 / 0.004) < 1e-6);
     /* A slot array holds every part: the last interval has the 500 booked ahead. */
-    sim_stats_mark_take(s, m, 4000);
+    sim_stats_snapshot_take(s, m, 4000);
     sim_stats_interval_begin(s, m, 5000);
     ck_assert(sim_stats_get(s, "a.busy_ps", &v) && v == 500);
     sim_stats_interval_end(s, m);
@@ -371,7 +371,7 @@ START_TEST(test_interval_view)
     sim_stats_interval_begin(s, m, 4600);
     ck_assert(sim_stats_get(s, "a.busy_ps", &v) && v == 500);
     sim_stats_interval_end(s, m);
-    /* A statistic registered after the mark was made (a VF enabled mid-run) reads as it
+    /* A statistic registered after the snapshot was taken (a VF enabled mid-run) reads as it
      * is in the interval it appears in, and by intervals from the next take on. */
     uint64_t late = 0;
     sim_stats_counter(s, "b.late", &late, "");
@@ -379,13 +379,13 @@ START_TEST(test_interval_view)
     sim_stats_interval_begin(s, m, 5000);
     ck_assert(sim_stats_get(s, "b.late", &v) && v == 4);
     sim_stats_interval_end(s, m);
-    sim_stats_mark_take(s, m, 5000);
+    sim_stats_snapshot_take(s, m, 5000);
     late = 6;
     sim_stats_interval_begin(s, m, 5000);
     ck_assert(sim_stats_get(s, "b.late", &v) && v == 2);
     sim_stats_interval_end(s, m);
     ck_assert_uint_eq(late, 6);
-    sim_stats_mark_destroy(m);
+    sim_stats_snapshot_destroy(m);
     sim_stats_destroy(s);
 }
 END_TEST
