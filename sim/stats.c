@@ -79,6 +79,8 @@ struct sim_stats {
     bool planned;
     uint64_t slot_ps;   /* sampled: the intervals' length (0: not sampled) */
     size_t nslots;      /* ... and how many the window holds */
+    sim_mark *marks;    /* recorded order; labels owned */
+    size_t nmarks, marks_cap;
 };
 
 /* The summary lines a histogram expands to, in output order. */
@@ -254,6 +256,9 @@ void sim_stats_destroy(sim_stats *s)
     free(s->entries);
     free(s->metrics);
     free(s->table);
+    for (size_t i = 0; i < s->nmarks; i++)
+        free((char *)s->marks[i].label);
+    free(s->marks);
     free(s);
 }
 
@@ -750,6 +755,32 @@ void sim_stats_interval_end(sim_stats *s, sim_stats_snapshot *m)
     s->start_ps = m->saved_start;
     s->end_ps = m->saved_end;
     s->ended = m->saved_ended;
+}
+
+/* ---------------------------------------------------------------- marks */
+
+void sim_stats_mark(sim_stats *s, uint64_t t_ps, const char *label)
+{
+    assert(label);
+    if (s->nmarks == s->marks_cap) {
+        s->marks_cap = s->marks_cap ? 2 * s->marks_cap : 8;
+        s->marks = sim_xrealloc(s->marks, s->marks_cap * sizeof *s->marks);
+    }
+    /* A comma or quote would split or open a CSV field, a newline a row; no other
+     * control character reads in a figure's label either. */
+    char *copy = sim_xstrdup(label);
+    for (char *p = copy; *p; p++)
+        if (*p == ',' || *p == '"' || (unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '_';
+    s->marks[s->nmarks++] = (sim_mark){t_ps, copy};
+}
+
+size_t sim_stats_marks(const sim_stats *s) { return s->nmarks; }
+
+sim_mark sim_stats_mark_get(const sim_stats *s, size_t i)
+{
+    assert(i < s->nmarks);
+    return s->marks[i];
 }
 
 /* ---------------------------------------------------------------- look-ups */

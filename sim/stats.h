@@ -3,8 +3,9 @@
  * Metrics are derived values that also become columns of results.csv.
  *
  * Measurement starts at sim_stats_start() (the end of warm-up), which zeroes every
- * registered counter and histogram; models therefore keep no control state in a
- * registered counter. Writing is gem5-style text: "name  value  # description". */
+ * registered counter and histogram (and keeps the marks: events, not statistics); models
+ * therefore keep no control state in a registered counter. Writing is gem5-style text:
+ * "name  value  # description". */
 #ifndef SIM_STATS_H
 #define SIM_STATS_H
 
@@ -142,6 +143,29 @@ void sim_stats_snapshot_take(const sim_stats *s, sim_stats_snapshot *m, uint64_t
  * and maximum are those of its buckets (within 0.4%). */
 void sim_stats_interval_begin(sim_stats *s, sim_stats_snapshot *m, uint64_t now_ps);
 void sim_stats_interval_end(sim_stats *s, sim_stats_snapshot *m);
+
+/* ---------------------------------------------------------------- marks
+ *
+ * Events a model records on the run's time line (a live migration's "unplug", "stop",
+ * "resume"): when something happened, not how much. A point writes them to its
+ * events.csv (sim/run.h) and a timeseries plot draws each as a dashed line at its time.
+ *
+ * t_ps is absolute simulated time, the clock of timeseries.csv's time_us. It may lie in
+ * warm-up (sim_stats_start keeps every mark: a migration may begin before the window)
+ * or ahead of the clock (a model that books work ahead marks it as it books it). Marks
+ * are kept in the order recorded; the writer sorts them by time, stably, so marks at
+ * one time keep that order. The label is copied and meant to be a word (`unplug`,
+ * `vf_unplugged`); nothing is refused, but each comma, double quote and control
+ * character (a newline) becomes '_', so a label is one CSV field that needs no quoting.
+ * A mark costs an allocation: a few per run, not one per packet. */
+void sim_stats_mark(sim_stats *s, uint64_t t_ps, const char *label);
+typedef struct sim_mark {
+    uint64_t t_ps;
+    const char *label; /* as sanitized; lives as long as the registry */
+} sim_mark;
+/* Marks in recorded order: how many, and mark i. */
+size_t sim_stats_marks(const sim_stats *s);
+sim_mark sim_stats_mark_get(const sim_stats *s, size_t i);
 
 /* Look-ups for tests and for derived formulas over other stats. */
 const sim_hist *sim_stats_find_hist(const sim_stats *s, const char *name);

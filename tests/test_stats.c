@@ -315,6 +315,65 @@ static double d_rate(const sim_stats *s, void *ctx)
 /* An interval reads what happened in it alone, and the whole window comes back exactly
  * after: counters and histograms as their growth, busy times as the work lying in the
  * interval (booked ahead of it or not), derived values over the interval's length. */
+/* Marks are events, not statistics: the end of warm-up keeps them (a migration may begin
+ * before the window), and neither they nor their number reach stats.txt. */
+START_TEST(test_marks_survive_start)
+{
+    sim_stats *s = sim_stats_create(), *plain = sim_stats_create();
+    uint64_t c = 3, d = 3;
+    sim_stats_counter(s, "c", &c, "");
+    sim_stats_counter(plain, "c", &d, "");
+    sim_stats_mark(s, 500, "unplug");
+    sim_stats_start(s, 1000);
+    sim_stats_start(plain, 1000);
+    ck_assert_uint_eq(c, 0);
+    sim_stats_mark(s, 1500, "replug");
+    ck_assert_uint_eq(sim_stats_marks(s), 2);
+    sim_mark m = sim_stats_mark_get(s, 0);
+    ck_assert_uint_eq(m.t_ps, 500);
+    ck_assert_str_eq(m.label, "unplug");
+    ck_assert_uint_eq(sim_stats_mark_get(s, 1).t_ps, 1500);
+    ck_assert_uint_eq(sim_stats_marks(plain), 0);
+
+    char *with = NULL, *without = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&with, &len);
+    sim_stats_write_text(s, f);
+    fclose(f);
+    f = open_memstream(&without, &len);
+    sim_stats_write_text(plain, f);
+    fclose(f);
+    ck_assert_str_eq(with, without);
+    free(with);
+    free(without);
+    sim_stats_destroy(s);
+    sim_stats_destroy(plain);
+}
+END_TEST
+
+/* Recorded order is kept (the writer sorts), labels are copies, and what would break a
+ * CSV row becomes '_' while the rest (bytes of UTF-8 too) stays. */
+START_TEST(test_marks_order_and_labels)
+{
+    sim_stats *s = sim_stats_create();
+    ck_assert_uint_eq(sim_stats_marks(s), 0);
+    char label[] = "stop";
+    sim_stats_mark(s, 900, label);
+    label[0] = 'X';
+    sim_stats_mark(s, 100, "a,b\"c\nd\re\tf\x7fg");
+    sim_stats_mark(s, 100, "");
+    sim_stats_mark(s, 100, "d\xc3\xa9part");
+    ck_assert_uint_eq(sim_stats_marks(s), 4);
+    ck_assert_str_eq(sim_stats_mark_get(s, 0).label, "stop");
+    ck_assert_uint_eq(sim_stats_mark_get(s, 0).t_ps, 900);
+    ck_assert_str_eq(sim_stats_mark_get(s, 1).label, "a_b_c_d_e_f_g");
+    ck_assert_uint_eq(sim_stats_mark_get(s, 1).t_ps, 100);
+    ck_assert_str_eq(sim_stats_mark_get(s, 2).label, "");
+    ck_assert_str_eq(sim_stats_mark_get(s, 3).label, "d\xc3\xa9part");
+    sim_stats_destroy(s);
+}
+END_TEST
+
 START_TEST(test_interval_view)
 {
     sim_stats *s = sim_stats_create();
@@ -874,6 +933,8 @@ static Suite *stats_suite(void)
     tcase_add_test(win, test_elapsed);
     tcase_add_test(win, test_busy_window);
     tcase_add_test(win, test_interval_view);
+    tcase_add_test(win, test_marks_survive_start);
+    tcase_add_test(win, test_marks_order_and_labels);
     suite_add_tcase(s, win);
 
     TCase *hist = tcase_create("histogram");
