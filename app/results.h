@@ -4,7 +4,8 @@
  *   DIR/sweep.txt       the manifest: workload, swept axes, every point's axis values
  *   DIR/plots.ini       the workload's [plot] sections (what `iovsim plot DIR` draws)
  *   DIR/points/NNNN/    one folder per point: params.txt (every parameter), stats.txt,
- *                       hists.txt (histogram buckets), result.txt, host.txt
+ *                       hists.txt (histogram buckets), result.txt, host.txt; with
+ *                       run.sample_us timeseries.csv, with marks events.csv (sim/run.h)
  *   DIR/results.csv     assembled from the points' result.txt, in point order
  *   DIR/results.json    the same rows, typed (app_results_write_csv)
  *   DIR/plots/          NAME.gp NAME.dat NAME.png NAME.svg

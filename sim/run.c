@@ -1,9 +1,11 @@
 #include "sim/run.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sim/alloc.h"
 #include "sim/files.h"
@@ -147,6 +149,51 @@ static int write_hists(const char *dir, const sim_stats *stats, sim_err *e)
     return sim_file_commit(&sf, e);
 }
 
+/* A mark and where it was recorded: the tie-break that makes qsort stable. */
+typedef struct mark_at {
+    sim_mark m;
+    size_t i;
+} mark_at;
+
+static int mark_order(const void *a, const void *b)
+{
+    const mark_at *x = a, *y = b;
+    if (x->m.t_ps != y->m.t_ps)
+        return x->m.t_ps < y->m.t_ps ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* events.csv: "time_us,event", then the marks by time. A model may mark ahead of the
+ * clock, so the recorded order is not time order; marks at one time keep theirs. Times
+ * print as timeseries.csv prints its own (sim/timeseries.c), so both files' rows line
+ * up; labels are sanitized as recorded (sim/stats.h) and need no quoting. Without marks
+ * there is no file: a point run again into its folder must not keep an earlier run's. */
+static int write_events(const char *dir, const sim_stats *stats, sim_err *e)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/events.csv", dir);
+    size_t n = sim_stats_marks(stats);
+    if (!n) {
+        if (unlink(path) < 0 && errno != ENOENT)
+            return sim_err_set(e, "cannot remove %s, an earlier run's: %s", path, strerror(errno));
+        return 0;
+    }
+    mark_at *v = sim_xcalloc(n, sizeof *v);
+    for (size_t i = 0; i < n; i++)
+        v[i] = (mark_at){sim_stats_mark_get(stats, i), i};
+    qsort(v, n, sizeof *v, mark_order);
+    sim_file sf;
+    int rc = sim_file_open(&sf, path, e);
+    if (rc == 0) {
+        fputs("time_us,event\n", sf.f);
+        for (size_t i = 0; i < n; i++)
+            fprintf(sf.f, "%.10g,%s\n", (double)v[i].m.t_ps / SIM_PS_PER_US, v[i].m.label);
+        rc = sim_file_commit(&sf, e);
+    }
+    free(v);
+    return rc;
+}
+
 static void collect_metrics(const sim_stats *stats, sim_point_result *out)
 {
     size_t n = sim_stats_metrics(stats);
@@ -213,7 +260,8 @@ int sim_run_point(const sim_model_ops *ops, const sim_params *p, const char *dir
 
     if (ts && sim_timeseries_finish(ts, stop_ps, e) < 0)
         goto out;
-    if (dir && (write_stats(dir, stats, k, stop_ps, e) < 0 || write_hists(dir, stats, e) < 0))
+    if (dir && (write_stats(dir, stats, k, stop_ps, e) < 0 || write_hists(dir, stats, e) < 0 ||
+                write_events(dir, stats, e) < 0))
         goto out;
     collect_metrics(stats, out);
     out->events = sim_kernel_events(k);

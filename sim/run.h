@@ -79,9 +79,12 @@ typedef struct sim_point_result {
 void sim_point_result_free(sim_point_result *r);
 
 /* Runs the point in this process and writes `dir`/stats.txt and `dir`/hists.txt (every
- * histogram's buckets) when dir is not NULL, and with run.sample_us `dir`/timeseries.csv
- * (sim/timeseries.h).
- * Returns 0, or -1 with *e set (a build failure or a kernel error). */
+ * histogram's buckets) when dir is not NULL, with run.sample_us `dir`/timeseries.csv
+ * (sim/timeseries.h), and when the model recorded marks (sim_stats_mark) `dir`/events.csv:
+ * a header "time_us,event", then a row per mark by time (stably), time_us in simulated
+ * microseconds as timeseries.csv writes its times, the label as sanitized (no file, and
+ * an earlier run's removed, without marks).
+ * Returns 0, or -1 with *e set (a build failure, a kernel error, a file not written). */
 int sim_run_point(const sim_model_ops *ops, const sim_params *p, const char *dir,
                   sim_point_result *out, sim_err *e);
 

@@ -9,14 +9,14 @@ set -u
 . "$(dirname "$0")/lib.sh" kernels
 cd "$TOP" || exit 1
 
-# Every point's statistics, histograms and time series of one results folder, in one
-# stream for cmp (one grep per workload, not per point), but the line that names the
+# Every point's statistics, histograms, time series and marks of one results folder, in
+# one stream for cmp (one grep per workload, not per point), but the line that names the
 # kernel.
 points() {
     (
         cd "$1" || exit 1
         shopt -s nullglob
-        files=(points/*/stats.txt points/*/hists.txt points/*/timeseries.csv)
+        files=(points/*/stats.txt points/*/hists.txt points/*/timeseries.csv points/*/events.csv)
         grep -Hv '^sim\.kernel ' "${files[@]}" </dev/null
     ) >"$1.points"
 }

@@ -25,6 +25,47 @@ static void mdq_destroy(void *m) { sys_kind_mdq.destroy(m); }
 static const sim_model_ops mdq_ops = {mdq_register_params, NULL, mdq_build, mdq_destroy};
 static const sim_model_ops fail_ops = {mdq_register_params, NULL, build_fail, mdq_destroy};
 
+/* The M/D/1 kind with marks: two recorded as it builds (one in warm-up, one ahead of the
+ * clock and of the marks after it), one by an event in the window, at the time of
+ * another, and one with a comma in its label. */
+typedef struct marked {
+    void *mdq;
+    sim_stats *stats;
+    sim_kernel *k;
+} marked;
+
+static void on_failover(void *ctx)
+{
+    marked *m = ctx;
+    sim_stats_mark(m->stats, sim_now_ps(m->k), "failover");
+    sim_stats_mark(m->stats, sim_now_ps(m->k), "vf,unplugged");
+}
+
+static void *marked_build(const sim_ctx *ctx, sim_err *e)
+{
+    marked *m = calloc(1, sizeof *m);
+    m->mdq = mdq_build(ctx, e);
+    if (!m->mdq) {
+        free(m);
+        return NULL;
+    }
+    m->stats = ctx->stats;
+    m->k = ctx->kernel;
+    sim_stats_mark(ctx->stats, 1050 * SIM_PS_PER_US, "resume");
+    sim_stats_mark(ctx->stats, 500 * SIM_PS_PER_US + 250000, "unplug");
+    sim_event_notify_at(sim_event_create(ctx->kernel, "failover", on_failover, m),
+                        1050 * SIM_PS_PER_US);
+    return m;
+}
+
+static void marked_destroy(void *sys)
+{
+    marked *m = sys;
+    mdq_destroy(m->mdq);
+    free(m);
+}
+static const sim_model_ops marked_ops = {mdq_register_params, NULL, marked_build, marked_destroy};
+
 static sim_params *params_for(const char *kernel, double rate_mpps, double duration_us)
 {
     sim_params *p = sim_params_create();
@@ -153,6 +194,60 @@ START_TEST(test_stats_file)
 }
 END_TEST
 
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    static char buf[4096];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/* events.csv holds the marks by time (ties in recorded order), from warm-up on, times
+ * as timeseries.csv writes them; a point without marks writes none, and removes an
+ * earlier run's. */
+START_TEST(test_events_file)
+{
+    char dir[] = "/tmp/iovsim-run-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    sim_params *p = params_for(kernels[_i], 1.0, 100);
+    ck_assert_int_eq(sim_params_set(p, "run.sample_us", "50", "test", NULL), 0);
+    sim_point_result r;
+    sim_err e = {{0}};
+    ck_assert_msg(sim_run_point(&marked_ops, p, dir, &r, &e) == 0, "%s", e.msg);
+    sim_point_result_free(&r);
+    char path[256], ts[256];
+    snprintf(path, sizeof path, "%s/events.csv", dir);
+    snprintf(ts, sizeof ts, "%s/timeseries.csv", dir);
+    const char *text = slurp(path);
+    ck_assert_ptr_nonnull(text);
+    ck_assert_str_eq(text, "time_us,event\n"
+                           "500.25,unplug\n"
+                           "1050,resume\n"
+                           "1050,failover\n"
+                           "1050,vf_unplugged\n");
+    /* The time series' rows end at 1050 and 1100 us: the same text for the same time. */
+    text = slurp(ts);
+    ck_assert_ptr_nonnull(text);
+    ck_assert_msg(strstr(text, "\n1050,") != NULL, "%s", text);
+
+    /* SystemC runs once per process: the second run is native. */
+    ck_assert_int_eq(sim_params_set(p, "run.kernel", "native", "test", NULL), 0);
+    ck_assert_msg(sim_run_point(&mdq_ops, p, dir, &r, &e) == 0, "%s", e.msg);
+    sim_point_result_free(&r);
+    ck_assert_msg(access(path, F_OK) != 0, "events.csv left by a point without marks");
+    ck_assert_int_eq(access(ts, F_OK), 0);
+
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+    sim_params_destroy(p);
+}
+END_TEST
+
 START_TEST(test_build_failure_reported)
 {
     sim_params *p = params_for(kernels[_i], 1.0, 100);
@@ -176,6 +271,7 @@ static Suite *run_suite(void)
     tcase_add_test(tc, test_seed_changes_path);
     tcase_add_loop_test(tc, test_stats_file, 0, 2);
     tcase_add_loop_test(tc, test_build_failure_reported, 0, 2);
+    tcase_add_loop_test(tc, test_events_file, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }
