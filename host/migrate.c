@@ -159,6 +159,8 @@ struct migrate {
     unsigned nsrcs;
     migrate_round *rounds;
     size_t nrounds, rounds_cap;
+    migrate_observer_fn obs;
+    void *obs_ctx;
     migrate_result r;   /* the API's */
     migrate_result pub; /* the statistics' copy */
     sim_hist *h_round_bytes, *h_round_rate;
@@ -597,6 +599,8 @@ static void stop_and_copy(migrate *m, uint64_t t_ps)
         m->r.lost_pages = bits_count(m->stale, m->nwords);
     m->throttle_pct = 0;
     sim_event_notify_at(m->ev, m->resume_ps);
+    if (m->obs)
+        m->obs(m->obs_ctx, MIGRATE_STOPPED, t_ps);
 }
 
 /* The window's end (migration_update_counters): measured bandwidth, threshold, QEMU's
@@ -683,10 +687,20 @@ static void on_step(void *ctx)
         active_step(m, t);
         break;
     case MIGRATE_ACTIVE: active_step(m, t); break;
-    case MIGRATE_STOPPED: m->st = MIGRATE_DONE; break;
+    case MIGRATE_STOPPED:
+        m->st = MIGRATE_DONE;
+        if (m->obs)
+            m->obs(m->obs_ctx, MIGRATE_DONE, t);
+        break;
     default: break;
     }
     publish(m);
+}
+
+void migrate_set_observer(migrate *m, migrate_observer_fn fn, void *ctx)
+{
+    m->obs = fn;
+    m->obs_ctx = ctx;
 }
 
 int migrate_start(migrate *m, uint64_t t_ps, sim_err *e)

@@ -131,6 +131,10 @@ void migrate_detach(migrate *m, unsigned src, uint64_t t_ps);
 /* Whether the migration may start: fails, naming the device, when a VF is attached,
  * untracked and migrate.untracked_vf = refuse. */
 int migrate_check(const migrate *m, sim_err *e);
+/* Told when the VM stops (MIGRATE_STOPPED, at the stop) and when it runs on the
+ * destination (MIGRATE_DONE, at the resume), from the migration's event. */
+typedef void (*migrate_observer_fn)(void *ctx, migrate_state st, uint64_t t_ps);
+void migrate_set_observer(migrate *m, migrate_observer_fn fn, void *ctx);
 /* Starts at t (>= now): -1 with *e set (migrate_check, or already started). */
 int migrate_start(migrate *m, uint64_t t_ps, sim_err *e);
 

@@ -7,6 +7,7 @@
 #include "host/cpu.h"
 #include "host/hv.h"
 #include "host/iopath/path.h"
+#include "host/failover.h"
 #include "host/migrate.h"
 #include "host/nicdrv.h"
 #include "host/vswitch.h"
@@ -70,6 +71,7 @@ static void systems_register_params(sim_params *p)
     blk_img_register_params(p);
     pcache_register_params(p);
     migrate_register_params(p);
+    failover_register_params(p);
     trace_record_register_params(p);
     pcap_record_register_params(p);
     timeline_record_register_params(p);

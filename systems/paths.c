@@ -68,6 +68,7 @@
 #include "sim/alloc.h"
 #include "systems/nic_setup.h"
 #include "systems/paths_impl.h"
+#include "systems/paths_migrate.h"
 
 /* The driver domain's IOMMU domain id (VMs' are 1 + their index). */
 #define DDOM_DID 4000u
@@ -88,9 +89,11 @@ typedef struct paths_sys {
     unsigned n_drv_ctr;
     vpci_counters vpci; /* the guests' configuration accesses */
     iopath io;
+    unsigned napp; /* lanes with an application: io.nlanes less a failover pair's standbys */
     vtick *tick; /* the busy CPUs' timer ticks */
     noise *noise; /* OS noise: detours on the cores, refill after exits */
     sim_breakdown *bd; /* net.breakdown, NULL when off */
+    paths_migration *mig; /* io.migrate_at_ms; NULL: none */
 } paths_sys;
 
 /* net.breakdown's categories, in iopath's IOPATH_BD_* order, and what each counts. */
@@ -223,9 +226,9 @@ static double m_vm_util(const sim_stats *s, void *ctx)
 {
     paths_sys *sys = ctx;
     double el = (double)sim_stats_elapsed_ps(s), busy = 0;
-    for (unsigned i = 0; i < sys->io.nlanes; i++)
+    for (unsigned i = 0; i < sys->napp; i++)
         busy += core_busy_ps(s, sys, sys->io.lane[i].vcpu_core);
-    return el > 0 ? busy / (el * sys->io.nlanes) : 0.0;
+    return el > 0 ? busy / (el * sys->napp) : 0.0;
 }
 
 /* Cycles every core ran, whoever ran them (halt polling counts: hypervisor cycles). */
@@ -465,6 +468,7 @@ static void paths_destroy(void *system)
     paths_sys *sys = system;
     if (!sys)
         return;
+    paths_migration_destroy(sys->mig);
     iopath_destroy_stages(&sys->io);
     sim_breakdown_destroy(sys->bd);
     for (unsigned i = 0; i < sys->io.ndq; i++) {
@@ -557,7 +561,7 @@ static iopath_drvq *add_queue(paths_sys *sys, unsigned fn, unsigned q, uint64_t 
                        .mem = sys->pf->mem,
                        .fn = fn,
                        .q = q,
-                       .role = paths_drv_role((path_kind)sys->cfg.path),
+                       .role = fn == NIC_PF ? NIC_DRV_PF : NIC_DRV_VF,
                        .base = base,
                        .msi_addr = iommu_msi_addr(idx),
                        .msi_data = 0,
@@ -570,12 +574,13 @@ static iopath_drvq *add_queue(paths_sys *sys, unsigned fn, unsigned q, uint64_t 
     return dq;
 }
 
-static unsigned backend_core(const paths_sys *sys, unsigned i, unsigned vms)
+static unsigned backend_core(const paths_sys *sys, const path_desc *pd, unsigned i,
+                             unsigned vms)
 {
     unsigned cores = cpu_cores(sys->io.cpu), h = sys->cfg.host_cores, g = cores - h;
     int place = (int)sys->cfg.backend;
     if (place == 0)
-        place = 1 + sys->io.path->backend_place; /* auto: own | vcpu | host */
+        place = 1 + pd->backend_place; /* auto: own | vcpu | host */
     switch (place) {
     case 1: return h + (vms + i) % g;
     case 2: return h + i % g;
@@ -632,6 +637,37 @@ static int add_lane_queues(paths_sys *sys, uint64_t per_q, bool via_hv, sim_err 
     return rc;
 }
 
+/* The host's (or the driver domain's) PF queues, one per host core, and for VMDq a
+ * PF queue per lane of the path `pd`. */
+static int add_host_queues(paths_sys *sys, const path_desc *pd, sim_err *e)
+{
+    iopath *io = &sys->io;
+    uint64_t per_q = nic_drvq_mem_bytes(sys->params, NIC_DRV_PF);
+    bool dd = pd->nic_owner == PATH_NIC_DDOM;
+    uint16_t rid = nic_fn_rid(sys->nic, NIC_PF);
+    unsigned nq = sys->cfg.host_cores + (pd->lane_rx_entry ? io->nlanes : 0);
+    if (dd) {
+        /* The driver domain is a VM that owns the PF: its own DMA domain, and its
+         * interrupts through the hypervisor. */
+        if (platform_assign_identity(sys->pf, rid, DDOM_DID, PLATFORM_HOST_BASE, nq * per_q,
+                                     sys->cfg.guest_page_bytes, e) < 0)
+            return -1;
+    } else {
+        iommu_attach_passthrough(sys->pf->iommu, rid);
+    }
+    nic_drv_enable_msix(sys->nic, NIC_PF);
+    for (unsigned q = 0; q < sys->cfg.host_cores; q++) {
+        io->host_q[q] = add_queue(sys, NIC_PF, q, PLATFORM_HOST_BASE + q * per_q,
+                                  &sys->drv_ctr[0], NULL, q, CPU_HOST, dd, e);
+        if (!io->host_q[q])
+            return -1;
+    }
+    io->nhost_q = sys->cfg.host_cores;
+    if (pd->lane_rx_entry && add_lane_queues(sys, per_q, dd, e) < 0)
+        return -1;
+    return 0;
+}
+
 static int add_queues(paths_sys *sys, sim_err *e)
 {
     const sim_params *p = sys->params;
@@ -661,31 +697,10 @@ static int add_queues(paths_sys *sys, sim_err *e)
         }
         break;
     case PATH_NIC_HOST:
-    case PATH_NIC_DDOM: {
-        bool dd = own == PATH_NIC_DDOM;
-        uint16_t rid = nic_fn_rid(sys->nic, NIC_PF);
-        unsigned nq = sys->cfg.host_cores + (io->path->lane_rx_entry ? io->nlanes : 0);
-        if (dd) {
-            /* The driver domain is a VM that owns the PF: its own DMA domain, and its
-             * interrupts through the hypervisor. */
-            if (platform_assign_identity(sys->pf, rid, DDOM_DID, PLATFORM_HOST_BASE, nq * per_q,
-                                         sys->cfg.guest_page_bytes, e) < 0)
-                return -1;
-        } else {
-            iommu_attach_passthrough(sys->pf->iommu, rid);
-        }
-        nic_drv_enable_msix(sys->nic, NIC_PF);
-        for (unsigned q = 0; q < sys->cfg.host_cores; q++) {
-            io->host_q[q] = add_queue(sys, NIC_PF, q, PLATFORM_HOST_BASE + q * per_q,
-                                      &sys->drv_ctr[0], NULL, q, CPU_HOST, dd, e);
-            if (!io->host_q[q])
-                return -1;
-        }
-        io->nhost_q = sys->cfg.host_cores;
-        if (io->path->lane_rx_entry && add_lane_queues(sys, per_q, dd, e) < 0)
+    case PATH_NIC_DDOM:
+        if (add_host_queues(sys, io->path, e) < 0)
             return -1;
         break;
-    }
     case PATH_NIC_VM_PF:
     case PATH_NIC_VM_VF:
         /* Each VM's function, its queue pairs driven by the VM's vCPUs, queue q's
@@ -713,6 +728,10 @@ static int add_queues(paths_sys *sys, sim_err *e)
         }
         break;
     }
+    /* A failover pair's standby (io.standby) reaches the NIC through the host's. */
+    if (io->host_path && io->host_path != io->path &&
+        add_host_queues(sys, io->host_path, e) < 0)
+        return -1;
     return 0;
 }
 
@@ -735,8 +754,7 @@ static uint64_t open_queues(paths_sys *sys)
     uint64_t start = NIC_SETUP_START_PS; /* and the guests' probes are done */
     for (unsigned i = 0; i < sys->io.nlanes; i += sys->io.queues) {
         iopath_lane *ln = &sys->io.lane[i]; /* a VM's first vCPU probes its function */
-        if (sys->io.path->nic_owner == PATH_NIC_VM_PF ||
-            sys->io.path->nic_owner == PATH_NIC_VM_VF) {
+        if (ln->path->nic_owner == PATH_NIC_VM_PF || ln->path->nic_owner == PATH_NIC_VM_VF) {
             assigned_fn a = {sys->nic, ln->fn};
             uint64_t t = vpci_probe(sys->io.hv, ln->vcpu_core, nic_fn_cfg(sys->nic, ln->fn),
                                     enable_msix, &a, &sys->vpci, 0);
@@ -788,7 +806,7 @@ static void setup_traffic(paths_sys *sys, uint64_t start, uint64_t seed)
     }
     if (!from_vms)
         return;
-    for (unsigned i = 0; i < io->nlanes; i++) {
+    for (unsigned i = 0; i < sys->napp; i++) {
         iopath_lane *ln = &io->lane[i];
         iopath_sender *s = &ln->snd;
         s->active = true;
@@ -797,9 +815,9 @@ static void setup_traffic(paths_sys *sys, uint64_t start, uint64_t seed)
                          : nic_partner_mac(sys->peer);
         if (sys->cfg.offered_gbps > 0)
             s->interval_ps =
-                (uint64_t)llround((double)hb * 8000.0 * io->nlanes / sys->cfg.offered_gbps);
+                (uint64_t)llround((double)hb * 8000.0 * sys->napp / sys->cfg.offered_gbps);
         else if (sys->cfg.rr_requests_per_s > 0)
-            s->interval_ps = (uint64_t)llround(1e12 * io->nlanes / sys->cfg.rr_requests_per_s);
+            s->interval_ps = (uint64_t)llround(1e12 * sys->napp / sys->cfg.rr_requests_per_s);
         if (s->interval_ps) {
             s->poisson = sys->cfg.arrivals == 1;
             char stream[48];
@@ -818,7 +836,7 @@ static void start_ticks(paths_sys *sys, const sim_ctx *ctx)
     iopath *io = &sys->io;
     sys->tick = vtick_create(sys->params, ctx->stats, io->kernel, io->cpu, io->hv);
     bool ddom = io->path->nic_owner == PATH_NIC_DDOM;
-    for (unsigned i = 0; i < io->nlanes; i++) {
+    for (unsigned i = 0; i < sys->napp; i++) {
         if (io->path->nic_owner == PATH_NIC_APP) {
             vtick_set_app_core(sys->tick, io->lane[i].vcpu_core);
             noise_add_app_core(sys->noise, io->lane[i].vcpu_core);
@@ -866,7 +884,15 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
     io->pattern = (iopath_pattern)sys->cfg.pattern;
     io->vms = sys->cfg.vms;
     io->queues = sys->cfg.queues;
-    io->nlanes = io->vms * io->queues;
+    /* A failover pair's standby (io.standby) has lanes of its own after the primary's:
+     * the same VM queues, vCPUs and address on its own device. */
+    unsigned napp = sys->napp = io->vms * io->queues;
+    const path_desc *standby = sys->cfg.standby ? path_get(PATH_PARAVIRT) : NULL;
+    io->nlanes = standby ? 2 * napp : napp;
+    io->host_path = standby;
+    io->switch_lane0 = standby ? napp : 0;
+    if (standby && io->pattern == IOPATH_RR)
+        io->rto_min_ps = sys->cfg.rto_min_ps;
     io->frame_bytes = sys->cfg.packet_bytes;
     if (io->pattern == IOPATH_RR && sys->cfg.rr_bytes)
         io->frame_bytes = sys->cfg.rr_bytes;
@@ -911,14 +937,23 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
     unsigned cores = cpu_cores(io->cpu), g = cores - sys->cfg.host_cores;
     for (unsigned i = 0; i < io->nlanes; i++) {
         iopath_lane *ln = &io->lane[i];
+        unsigned a = i % napp; /* the application lane (the primary of a pair) */
         ln->io = io;
+        ln->path = i < napp ? io->path : standby;
         ln->idx = i;
-        ln->vm = i / io->queues;
-        ln->queue = i % io->queues;
-        ln->vcpu_core = sys->cfg.host_cores + i % g;
-        ln->backend_core = backend_core(sys, i, io->nlanes);
+        ln->vm = a / io->queues;
+        ln->queue = a % io->queues;
+        ln->vcpu_core = sys->cfg.host_cores + a % g;
+        ln->backend_core = backend_core(sys, ln->path, a, napp);
         ln->mac = vm_mac(sys, ln->vm);
         ln->port = (uint16_t)(1 + ln->vm);
+        if (i >= napp) {
+            /* The standby: the same vCPU, its posted-interrupt descriptor; net_failover
+             * sends through the primary while it is up. */
+            ln->pd_addr = io->lane[a].pd_addr;
+            ln->app = &io->lane[a];
+            continue;
+        }
         if (hv_posted(io->hv))
             ln->pd_addr = iommu_pid_create(io->iommu, PI_NOTIFY_VECTOR, ln->vcpu_core);
         /* The VM's vCPU halts when idle; a native application's thread blocks. (The
@@ -928,7 +963,7 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
         else
             halt_add_vcpu(io->halt, ln->vcpu_core);
     }
-    if (io->path->switch_entry != PATH_NO_STAGE)
+    if (io->path->switch_entry != PATH_NO_STAGE || standby)
         io->vsw = vswitch_create(p, ctx->stats, "vswitch", 1 + io->vms);
     if (add_queues(sys, e) < 0) {
         paths_destroy(sys);
@@ -952,6 +987,28 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
     uint64_t start = open_queues(sys);
     setup_traffic(sys, start, ctx->seed);
     start_ticks(sys, ctx);
+    if (sys->cfg.migrate_at_ps) {
+        paths_migration_env me = {
+            .params = p,
+            .stats = ctx->stats,
+            .io = io,
+            .napp = sys->napp,
+            .nic = sys->nic,
+            .hv = io->hv,
+            .vpci = &sys->vpci,
+            .pfdrv = {.kernel = io->kernel,
+                      .nic = sys->nic,
+                      .bus = sys->pf->bus,
+                      .pf_rid = PLATFORM_DEVICE_RID,
+                      .mmio_base = nic_caps_of(p).mmio_base,
+                      .mmio_bytes = PLATFORM_MMIO_WINDOW_BYTES},
+            .at_ps = sys->cfg.migrate_at_ps};
+        sys->mig = paths_migration_create(&me, e);
+        if (!sys->mig) {
+            paths_destroy(sys);
+            return NULL;
+        }
+    }
     return sys;
 }
 

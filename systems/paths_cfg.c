@@ -3,6 +3,7 @@
 
 #include "host/cpu.h"
 #include "host/iopath/iopath.h"
+#include "host/migrate.h"
 #include "host/pfdrv.h"
 #include "host/noise.h"
 #include "host/vtick.h"
@@ -121,6 +122,23 @@ static const sim_param_def paths_params[] = {
      "reclaimed, plus the driver's backlog) before it stops: byte queue limits and socket "
      "buffers",
      SIM_AT(paths_cfg, txq_pkts)},
+    {"io.standby", SIM_PARAM_ENUM, "none", "none|paravirt", "",
+     "sriov: each VM's VF is the primary of a failover pair (Linux's net_failover, QEMU's "
+     "virtio-net failover=on) whose standby is a virtio-net device through vhost and the "
+     "host's switch, with the VF's address; the VM's traffic goes through the VF while it is "
+     "plugged and up, else through the standby",
+     SIM_AT(paths_cfg, standby)},
+    {"io.migrate_at_ms", SIM_PARAM_DOUBLE, "0", "0..1e9", "ms",
+     "When the management asks to live-migrate the VMs (0: never; docs/migration-model.md): "
+     "with io.standby, QEMU's failover first unplugs each VF (failover.*), the pre-copy "
+     "(migrate.*) starts once QEMU sees it gone, and the VF is plugged back once the VM "
+     "runs on the destination",
+     SIM_AT(paths_cfg, migrate_at_ps)},
+    {"net.rto_min_ms", SIM_PARAM_DOUBLE, "200", "1..120000", "ms",
+     "rr with io.standby: a client's retransmission time-out for requests lost while its "
+     "VM fails over or stops (TCP_RTO_MIN, HZ/5, include/net/tcp.h), doubled at each "
+     "time-out in a row",
+     SIM_AT(paths_cfg, rto_min_ps)},
 };
 
 void paths_register_params(sim_params *p)
@@ -362,13 +380,37 @@ static int check_pages(const sim_params *p, const paths_cfg *c, sim_err *e)
     return 0;
 }
 
+/* A failover pair and a migration: what the workload builds them for. */
+static int check_migration(const sim_params *p, const paths_cfg *c, sim_err *e)
+{
+    const char *path = path_kind_name((path_kind)c->path);
+    if (c->standby && c->path != PATH_SRIOV)
+        return sim_err_set(e, "io.standby = paravirt pairs a VM's VF with a virtio-net standby: "
+                              "it needs io.path = sriov (io.path = %s)",
+                           path);
+    if (c->standby && c->pattern != IOPATH_STREAM_TX && c->pattern != IOPATH_RR)
+        return sim_err_set(e, "io.standby: traffic.pattern = %s is not built with a failover "
+                              "pair (stream_tx or rr)",
+                           sim_params_string(p, "traffic.pattern"));
+    if (!c->migrate_at_ps)
+        return 0;
+    if (c->path != PATH_SRIOV && c->path != PATH_PARAVIRT)
+        return sim_err_set(e, "io.migrate_at_ms: io.path = %s cannot be migrated here (sriov "
+                              "or paravirt)",
+                           path);
+    if (c->vms != 1)
+        return sim_err_set(e, "io.migrate_at_ms: one VM is migrated (traffic.vms = %u)", c->vms);
+    return migrate_params_check(p, e);
+}
+
 int paths_check(const sim_params *p, sim_err *e)
 {
     if (nic_setup_check(p, e) < 0 || vtick_check(p, e) < 0)
         return -1;
     paths_cfg c = paths_cfg_load(p);
     if (check_functions(p, &c, e) < 0 || check_queues(p, &c, e) < 0 ||
-        check_traffic(p, &c, e) < 0 || check_pages(p, &c, e) < 0)
+        check_traffic(p, &c, e) < 0 || check_pages(p, &c, e) < 0 ||
+        check_migration(p, &c, e) < 0)
         return -1;
     return 0;
 }

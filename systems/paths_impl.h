@@ -30,6 +30,9 @@ typedef struct paths_cfg {
     uint64_t quantum_ps;
     uint32_t txq_pkts;
     bool breakdown;
+    uint32_t standby;       /* 0 none, 1 paravirt */
+    uint64_t migrate_at_ps; /* 0: no migration */
+    uint64_t rto_min_ps;
 } paths_cfg;
 
 /* io.irq_affinity, in its choices' order. */

@@ -129,6 +129,10 @@ static void sender_kick(iopath_lane *ln, uint64_t t)
     sim_event_notify_at(ln->snd.ev, max64(t, now));
 }
 
+/* The lane whose sender is this lane's application: itself, or for a failover pair
+ * the member that carries the application's traffic now (iopath_lane_failover). */
+static iopath_lane *app_of(iopath_lane *ln) { return ln->app ? ln->app : ln; }
+
 /* What a socket's packet of `frames` frames and `bytes` host-side bytes counts against
  * it: a TCP-like stream's bytes (TCP Small Queues), a datagram's truesize, the data and
  * struct sk_buff with skb_shared_info, 576 bytes on x86-64 (SKB_TRUESIZE; the data's
@@ -156,6 +160,7 @@ static void sock_free(iopath *io, iopath_lane *ln, uint32_t frames, uint64_t byt
 {
     if (io->pattern == IOPATH_RR)
         return;
+    ln = app_of(ln);
     iopath_sender *s = &ln->snd;
     uint64_t c = sock_charge(io, frames, bytes);
     s->wmem_bytes -= c < s->wmem_bytes ? c : s->wmem_bytes;
@@ -174,7 +179,7 @@ void iopath_drvq_tx_done(void *ctx, nic_drvq *q, uint32_t frames, uint64_t bytes
     iopath_drvq *dq = ctx;
     /* The socket's own packets when it posts to the NIC queue itself; behind a ring the
      * ring's consumer has freed them (credit_back). */
-    if (dq->lane && dq->io->path->sender_ring == PATH_COST_NONE)
+    if (dq->lane && dq->lane->path->sender_ring == PATH_COST_NONE)
         sock_free(dq->io, dq->lane, frames, bytes, t_ps);
     if (dq->zc)
         release_freed(dq, bytes, t_ps);
@@ -326,7 +331,7 @@ static uint64_t to_nic(const exec *x, iopath_item *it, uint64_t t, uint64_t *nic
     /* A packet the driver refuses is freed at once: a sender posting to this queue
      * itself gets its socket bytes back (behind a ring, its consumer already freed
      * them). */
-    bool own_socket = x->lane && io->path->sender_ring == PATH_COST_NONE;
+    bool own_socket = x->lane && x->lane->path->sender_ring == PATH_COST_NONE;
     if (it->frames > 1 && nic_drvq_tso(dq->q)) {
         io->c.tso_segments++;
         if (nic_drvq_xmit_segment(dq->q, &it->pkt, it->frames, it->last_bytes, t) < 0) {
@@ -433,13 +438,73 @@ static uint64_t do_switch(const exec *x, iopath_item *it, uint64_t t, bool *away
         }
         /* A multi-queue VM's device picks the queue by the flow (tun_select_queue's
          * flow hash, virtio-net's RSS): the lane of that queue. */
-        iopath_lane *to = &io->lane[(out[i] - 1) * io->queues + it->pkt.flow % io->queues];
+        iopath_lane *to =
+            &io->lane[io->switch_lane0 + (out[i] - 1) * io->queues + it->pkt.flow % io->queues];
         iopath_item copy = *it;
-        t = push(x, to->stage[io->path->switch_entry], &copy, t, io->path->switch_notify);
+        t = push(x, to->stage[to->path->switch_entry], &copy, t, to->path->switch_notify);
     }
     if (!uplink)
         *away = true;
     return t;
+}
+
+/* ---------------------------------------------------------------- time-outs */
+
+/* A closed-loop client's retransmission timer (io.rto_min_ps > 0), as TCP keeps one per
+ * connection: armed when a request goes out with none armed, moved on by each response
+ * while requests are still out, stopped when none is (tcp_rearm_rto). When it fires the
+ * requests still out are taken as lost and sent again, and the time-out doubles until a
+ * response comes (tcp_retransmit_timer: icsk_rto <<= 1). The time-out is rto_min (the
+ * round trip the client measured is far below it on a LAN: __tcp_set_rto's srtt/8 +
+ * rttvar is rto_min then). A VM that does not run does not time out: its clock stands
+ * still (kvmclock is paused with the VM), so a timer due then fires as long after the
+ * resume as it had left at the stop. */
+static uint64_t rto_ps(const iopath *io, const iopath_sender *s)
+{
+    unsigned k = s->rto_backoff < 9 ? s->rto_backoff : 9; /* TCP_RTO_MAX: 120 s */
+    return io->rto_min_ps << k;
+}
+
+static void rto_arm(iopath_lane *ln, uint64_t due)
+{
+    ln->snd.rto_due_ps = due;
+    sim_event_notify_at(ln->rto_ev, due);
+}
+
+static void rto_rearm(iopath_lane *ln, uint64_t t)
+{
+    iopath *io = ln->io;
+    ln->snd.rto_backoff = 0;
+    if (ln->snd.rr_due < io->rr_outstanding)
+        rto_arm(ln, t + rto_ps(io, &ln->snd));
+    else
+        ln->snd.rto_due_ps = 0;
+}
+
+static void on_rto(void *ctx)
+{
+    iopath_lane *ln = app_of(ctx);
+    iopath *io = ln->io;
+    iopath_sender *s = &ln->snd;
+    uint64_t now = sim_now_ps(io->kernel);
+    if (s->rto_due_ps > now && !ln->stopped) {
+        sim_event_notify_at(ln->rto_ev, s->rto_due_ps); /* moved on since it was set */
+        return;
+    }
+    if (!s->rto_due_ps || ln->stopped || !s->active)
+        return; /* stopped, or counted again from the resume (iopath_lane_set_running) */
+    uint32_t out = io->rr_outstanding - s->rr_due;
+    if (!out) {
+        s->rto_due_ps = 0;
+        return;
+    }
+    io->c.rto_timeouts++;
+    io->c.rto_resent += out;
+    s->rr_due = io->rr_outstanding;
+    s->rto_backoff++;
+    rto_arm(ln, now + rto_ps(io, s));
+    s->t_free = max64(s->t_free, now);
+    sender_kick(ln, now);
 }
 
 /* ---------------------------------------------------------------- delivery */
@@ -452,6 +517,13 @@ static void deliver(const exec *x, const iopath_item *it, uint64_t t)
         io->c.misdelivered++;
         return;
     }
+    if (ln->stopped) {
+        /* The VM does not run (a migration's stop-and-copy): its device is stopped and
+         * nothing reads what reaches it. */
+        io->c.stopped_drops += it->frames;
+        return;
+    }
+    ln = app_of(ln);
     io->c.delivered += it->frames;
     io->c.delivered_bytes += item_bytes(it);
     if (t >= it->pkt.born_ps) {
@@ -461,8 +533,12 @@ static void deliver(const exec *x, const iopath_item *it, uint64_t t)
     }
     /* A closed-loop client sends its next request (an open-loop one keeps its pace). */
     if (io->pattern == IOPATH_RR && it->pkt.kind == NIC_PKT_RESPONSE && !ln->snd.interval_ps) {
-        ln->snd.rr_due++;
+        /* A response to a request sent again after a time-out finds none waiting. */
+        if (ln->snd.rr_due < io->rr_outstanding)
+            ln->snd.rr_due++;
         ln->snd.t_free = max64(ln->snd.t_free, t);
+        if (ln->rto_ev)
+            rto_rearm(ln, t);
         sender_kick(ln, t);
     }
 }
@@ -916,9 +992,9 @@ static void on_stage(void *ctx)
 
 /* Ring slots a segment of `frames` takes in the sender's ring: one if the device takes
  * whole segments, else one per frame (the stack segments before posting). */
-static uint32_t sender_slots(const iopath *io, uint16_t frames)
+static uint32_t sender_slots(const iopath *io, const iopath_lane *ln, uint16_t frames)
 {
-    return io->off[io->path->sender_tso] ? 1u : frames;
+    return io->off[ln->path->sender_tso] ? 1u : frames;
 }
 
 /* Frames in the next packet the application writes: one, or for TCP-like streams the
@@ -936,7 +1012,7 @@ static uint16_t next_frames(const iopath *io, iopath_sender *s, bool rr)
 
 static bool sender_room(iopath *io, iopath_lane *ln, uint32_t slots)
 {
-    if (io->path->sender_ring != PATH_COST_NONE)
+    if (ln->path->sender_ring != PATH_COST_NONE)
         return ln->tx_credits >= slots;
     return !nic_full(io, ln);
 }
@@ -995,8 +1071,10 @@ static void on_sender(void *ctx)
     iopath_lane *ln = ctx;
     iopath *io = ln->io;
     iopath_sender *s = &ln->snd;
-    const path_stage *d = &io->path->stages[io->path->tx_entry];
+    const path_stage *d = &ln->path->stages[ln->path->tx_entry];
     uint64_t now = sim_now_ps(io->kernel);
+    if (!s->active || ln->stopped)
+        return; /* its application moved to the other member of a pair, or it is stopped */
     /* Its timer or a kick wakes a vCPU (thread) that halted meanwhile. */
     uint64_t t = halt_wake(io->halt, ln->vcpu_core, max64(now, s->t_free), HALT_BY_TIMER);
     uint64_t limit = now + io->quantum_ps;
@@ -1027,12 +1105,12 @@ static void on_sender(void *ctx)
             wait = true;
             break;
         }
-        uint32_t want = sender_slots(io, frames);
+        uint32_t want = sender_slots(io, ln, frames);
         if (want > ln->tx_cap)
             want = ln->tx_cap; /* a ring smaller than a segment: it fills the ring */
         if (!sender_room(io, ln, want)) {
             io->c.sender_blocks++;
-            if (io->path->sender_ring != PATH_COST_NONE) {
+            if (ln->path->sender_ring != PATH_COST_NONE) {
                 s->blocked = true;
                 wait = true;
             } else {
@@ -1048,9 +1126,12 @@ static void on_sender(void *ctx)
         it.ready_ps = t;
         if (s->interval_ps)
             s->next_ps += send_gap_ps(s, it.frames);
-        if (closed_rr)
+        if (closed_rr) {
             s->rr_due--;
-        if (io->path->sender_ring != PATH_COST_NONE)
+            if (ln->rto_ev && !s->rto_due_ps)
+                rto_arm(ln, t + rto_ps(io, s));
+        }
+        if (ln->path->sender_ring != PATH_COST_NONE)
             ln->tx_credits -= want;
         io->c.sent += it.frames;
         if (!rr)
@@ -1068,14 +1149,62 @@ static void on_sender(void *ctx)
     sim_event_notify_at(s->ev, max64(next, now));
 }
 
+/* ---------------------------------------------------------------- failover */
+
+void iopath_lane_failover(iopath *io, iopath_lane *from, iopath_lane *to, uint64_t t_ps)
+{
+    if (from == to || from->app)
+        return; /* its application is not on `from` */
+    uint64_t now = sim_now_ps(io->kernel);
+    iopath_sender moved = from->snd;
+    moved.ev = to->snd.ev;
+    to->snd.ev = from->snd.ev;
+    from->snd = to->snd;
+    from->snd.active = false;
+    to->snd = moved;
+    /* A sender waiting for the old device's ring slots finds the new one's; one waiting
+     * for its socket's memory still waits for it (it moves with the socket). */
+    to->snd.blocked = false;
+    to->snd.t_free = max64(to->snd.t_free, t_ps);
+    from->app = to;
+    to->app = NULL;
+    sim_event_cancel(from->snd.ev);
+    if (to->snd.active && !to->snd.wmem_blocked)
+        sim_event_notify_at(to->snd.ev, max64(t_ps, now));
+}
+
+void iopath_lane_set_running(iopath *io, iopath_lane *ln, bool running, uint64_t t_ps)
+{
+    if (ln->stopped == !running)
+        return;
+    ln->stopped = !running;
+    if (!running) {
+        ln->stopped_at_ps = t_ps;
+        return;
+    }
+    uint64_t now = sim_now_ps(io->kernel), t = max64(t_ps, now);
+    iopath_sender *s = &ln->snd;
+    if (!s->active)
+        return;
+    if (s->rto_due_ps)
+        rto_arm(ln, t + (s->rto_due_ps > ln->stopped_at_ps ? s->rto_due_ps - ln->stopped_at_ps
+                                                             : 0));
+    s->t_free = max64(s->t_free, t);
+    if (s->interval_ps && s->next_ps < t)
+        s->next_ps = t; /* an offered-rate sender does not catch up what it missed */
+    sim_event_notify_at(s->ev, t);
+}
+
 /* ---------------------------------------------------------------- receive */
 
 /* Where a queue's receive poll enters the path: a PF queue the NIC's owner drives for
- * one lane (VMDq) at lane_rx_entry, every other at rx_entry. */
+ * one lane (VMDq) at lane_rx_entry, a lane's own queue at its path's rx_entry, a host
+ * queue at the host path's. */
 static const path_stage *rx_stage(const iopath *io, const iopath_drvq *dq)
 {
-    bool lane_q = dq->lane && io->path->lane_rx_entry;
-    return &io->path->stages[lane_q ? io->path->lane_rx_entry : io->path->rx_entry];
+    const path_desc *pd = dq->lane ? dq->lane->path : io->host_path;
+    bool lane_q = dq->lane && pd->lane_rx_entry;
+    return &pd->stages[lane_q ? pd->lane_rx_entry : pd->rx_entry];
 }
 
 void iopath_drvq_rx(void *ctx, nic_drvq *q, const nic_pkt *p, uint64_t t_ps)
@@ -1114,7 +1243,11 @@ void iopath_drvq_rx_done(void *ctx, nic_drvq *q, uint64_t t_ps)
 
 void iopath_build_stages(iopath *io)
 {
-    const path_desc *pd = io->path;
+    if (!io->host_path)
+        io->host_path = io->path;
+    for (unsigned v = 0; v < io->nlanes; v++)
+        if (!io->lane[v].path)
+            io->lane[v].path = io->path;
     for (unsigned i = 0; i < io->ndq; i++)
         io->dq[i]->csum = nic_drvq_csum(io->dq[i]->q);
     if (io->msg_bytes) {
@@ -1127,8 +1260,11 @@ void iopath_build_stages(iopath *io)
          * slot) per frame, where TSO hardware takes a few per segment: a segment never
          * needs more than the NIC's or the path's ring holds. */
         uint32_t cap = io->nic_ring_entries > 1 ? io->nic_ring_entries - 1 : 1;
-        if (pd->sender_ring != PATH_COST_NONE && io->cost[pd->sender_ring] < cap)
-            cap = (uint32_t)io->cost[pd->sender_ring];
+        for (unsigned v = 0; v < io->nlanes; v++) {
+            const path_desc *pd = io->lane[v].path;
+            if (pd->sender_ring != PATH_COST_NONE && io->cost[pd->sender_ring] < cap)
+                cap = (uint32_t)io->cost[pd->sender_ring];
+        }
         if (fit > cap)
             fit = cap;
         io->gro_frames = fit > 1 ? (fit > UINT16_MAX ? UINT16_MAX : fit) : 1;
@@ -1136,6 +1272,7 @@ void iopath_build_stages(iopath *io)
     }
     for (unsigned v = 0; v < io->nlanes; v++) {
         iopath_lane *ln = &io->lane[v];
+        const path_desc *pd = ln->path;
         for (uint8_t s = 0; s < pd->nstages; s++) {
             const path_stage *d = &pd->stages[s];
             if (s == pd->tx_entry || s == pd->rx_entry || d->place == PATH_PLACE_HOST)
@@ -1165,13 +1302,25 @@ void iopath_build_stages(iopath *io)
         char name[64];
         snprintf(name, sizeof name, "net.ln%u.sender", v);
         ln->snd.ev = sim_event_create(io->kernel, name, on_sender, ln);
+        if (io->rto_min_ps && io->pattern == IOPATH_RR) {
+            snprintf(name, sizeof name, "net.ln%u.rto", v);
+            ln->rto_ev = sim_event_create(io->kernel, name, on_rto, ln);
+        }
     }
     /* Items that wait for their packet's free (ON_FREE) each hold a sender's ring slot
      * (the guest's buffer) until then: every queue can hold all of them. */
     bool waits = false;
-    for (uint8_t s = 0; s < pd->nstages; s++)
-        waits = waits || stage_has(&pd->stages[s], PATH_OP_ON_FREE);
-    uint64_t slots = pd->sender_ring ? io->cost[pd->sender_ring] : io->nic_ring_entries;
+    uint64_t slots = 0;
+    for (unsigned v = 0; v < io->nlanes; v++) {
+        const path_desc *pd = io->lane[v].path;
+        bool w = false;
+        for (uint8_t s = 0; s < pd->nstages; s++)
+            w = w || stage_has(&pd->stages[s], PATH_OP_ON_FREE);
+        uint64_t n = pd->sender_ring ? io->cost[pd->sender_ring] : io->nic_ring_entries;
+        if (w && n > slots)
+            slots = n;
+        waits = waits || w;
+    }
     for (unsigned i = 0; waits && i < io->ndq; i++)
         io->dq[i]->zc = iopath_zc_create((uint32_t)(slots * io->nlanes + 1));
 }

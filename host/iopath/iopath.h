@@ -188,6 +188,8 @@ typedef struct iopath_sender {
     uint64_t wmem_bytes;
     bool wmem_blocked;        /* waiting for wmem_bytes to fall */
     uint64_t wmem_need_bytes; /* the packet it waits to send */
+    uint64_t rto_due_ps;  /* its retransmission timer (io.rto_min_ps); 0: not armed */
+    unsigned rto_backoff; /* time-outs since the last response: the time-out doubles */
     bool blocked, active;
 } iopath_sender;
 
@@ -198,6 +200,7 @@ typedef struct iopath_sender {
  * lanes, next to each other in iopath.lane; they share its address and switch port. */
 struct iopath_lane {
     iopath *io;
+    const path_desc *path; /* the table its stages and sender run (NULL at build: io.path) */
     unsigned idx;        /* in iopath.lane */
     unsigned vm, queue;  /* its VM, and which of the VM's queue pairs it is */
     unsigned vcpu_core, backend_core;
@@ -210,6 +213,12 @@ struct iopath_lane {
                             queue the driver domain drives for it) */
     unsigned fn;         /* its VM's function (assigned paths) */
     uint64_t pd_addr;    /* its vCPU's posted-interrupt descriptor */
+    /* A failover pair (iopath_lane_failover): the member whose sender is the
+     * application's now, when that is not this lane; NULL: this lane. */
+    iopath_lane *app;
+    bool stopped;          /* its VM does not run (iopath_lane_set_running) */
+    uint64_t stopped_at_ps;
+    sim_event *rto_ev;     /* its retransmission timer; NULL: none (io.rto_min_ps = 0) */
 };
 
 typedef struct iopath_counters {
@@ -236,12 +245,18 @@ typedef struct iopath_counters {
     uint64_t xmit_drops;        /* the NIC driver's backlog refused a packet */
     uint64_t misdelivered;      /* reached an application that is not its destination */
     uint64_t sender_blocks;     /* the sender found its ring or NIC queue full */
+    uint64_t stopped_drops;     /* frames that reached a VM that was not running */
+    uint64_t rto_timeouts;      /* retransmission time-outs of closed-loop clients */
+    uint64_t rto_resent;        /* requests they sent again */
 } iopath_counters;
 
 struct iopath {
     /* set by the system before iopath_build_stages */
     sim_kernel *kernel;
-    const path_desc *path;
+    const path_desc *path;     /* every lane's table unless the lane names its own */
+    const path_desc *host_path; /* the table the host's PF queues run (NULL at build: path) */
+    unsigned switch_lane0;     /* the lane the virtual switch's port 1 leads to (port p:
+                                  switch_lane0 + (p - 1) x queues) */
     uint64_t cost[PATH_COSTS]; /* path_costs_load */
     iopath_pattern pattern;
     unsigned vms;              /* VMs (native: applications) */
@@ -265,6 +280,8 @@ struct iopath {
     uint32_t txq_limit;        /* packets queued to a NIC queue before a sender stops */
     uint32_t rr_outstanding;   /* rr: requests each VM keeps in flight */
     uint32_t rr_app_cycles;    /* rr: the application's work per request */
+    uint64_t rto_min_ps;       /* rr: a closed-loop client's retransmission time-out; 0: none
+                                  (no request is ever lost then) */
     cpu *cpu;
     hv *hv;
     halt *halt;                /* idle vCPUs and application threads halt; NULL: never */
@@ -328,6 +345,16 @@ void iopath_drvq_rx_done(void *ctx, nic_drvq *q, uint64_t t_ps);
  * (PATH_OP_ON_FREE) go on. */
 void iopath_drvq_tx_done(void *ctx, nic_drvq *q, uint32_t frames, uint64_t bytes,
                          uint64_t t_ps);
+/* net_failover's switch of an application between the two members of a pair (lanes of
+ * one VM queue on two devices): from t the application's sender, its socket and its
+ * requests in flight are `to`'s; what `from` still holds (packets in its rings, a
+ * response on its way) completes to the application where it now is. Nothing when the
+ * application is not on `from`. */
+void iopath_lane_failover(iopath *io, iopath_lane *from, iopath_lane *to, uint64_t t_ps);
+/* The lane's VM stops (a migration's stop-and-copy) or runs again at t: while stopped its
+ * sender sends nothing, frames that reach its application are lost (counted), and its
+ * retransmission timer stands still. */
+void iopath_lane_set_running(iopath *io, iopath_lane *ln, bool running, uint64_t t_ps);
 /* The CPU seam of every driver queue (nic_drv_cpu_fn; ctx is the iopath_drvq). */
 uint64_t iopath_drvq_cpu(void *ctx, uint64_t t_ps, uint64_t cycles, uint64_t stall_ps);
 /* An interrupt message the IOMMU remapped or posted (iommu_irq_fn; ctx is the iopath):
