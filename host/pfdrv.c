@@ -230,13 +230,15 @@ static int send(pfdrv *d, uint64_t t_ps, unsigned vf, const uint32_t *pairs, uns
 
 int pfdrv_set_vf_mac(pfdrv *d, uint64_t t_ps, unsigned vf, uint64_t mac, uint64_t *done_ps)
 {
-    if (!nic_mac_is_unicast(mac)) {
+    /* A zero address removes the VF's (ixgbe_ndo_set_vf_mac: ixgbe_del_mac_filter), as a
+     * host does once a VF is unplugged for a migration. */
+    if (mac && !nic_mac_is_unicast(mac)) {
         char m[18];
         nic_mac_format(mac, m);
         return fail(d, "PF driver: VF %u MAC %s is not unicast", vf, m);
     }
     const uint32_t pairs[] = {NIC_PFVF_RAL, (uint32_t)mac, NIC_PFVF_RAH,
-                              (uint32_t)(mac >> 32) | NIC_PFVF_RAH_AV};
+                              (uint32_t)(mac >> 32) | (mac ? NIC_PFVF_RAH_AV : 0)};
     return send(d, t_ps, vf, pairs, 2, done_ps);
 }
 

@@ -79,7 +79,7 @@ int pfdrv_sriov_configure(const sim_params *p, const pfdrv_env *env, unsigned nu
                           sim_err *e);
 
 /* VF vf's settings through the mailbox, sent at t_ps; *done_ps (may be NULL) when it
- * takes effect. */
+ * takes effect. A MAC of 0 removes the VF's address (its switch entry). */
 int pfdrv_set_vf_mac(pfdrv *d, uint64_t t_ps, unsigned vf, uint64_t mac, uint64_t *done_ps);
 int pfdrv_set_vf_vlan(pfdrv *d, uint64_t t_ps, unsigned vf, uint16_t vlan, uint64_t *done_ps);
 int pfdrv_set_vf_spoofchk(pfdrv *d, uint64_t t_ps, unsigned vf, bool on, uint64_t *done_ps);

@@ -28,6 +28,7 @@
  * and the migration's own. */
 #include "systems/paths_migrate.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -198,6 +199,67 @@ static double m_standby_ms(const sim_stats *s, void *ctx)
     return (double)(end - pm->standby_from_ps) / (double)SIM_PS_PER_MS;
 }
 
+/* The migration's totals (NaN until the VM runs on the destination). */
+static double done_or_nan(const paths_migration *pm, double v)
+{
+    return migrate_get_state(pm->m) == MIGRATE_DONE ? v : NAN;
+}
+
+static double m_downtime_ms(const sim_stats *s, void *ctx)
+{
+    (void)s;
+    const paths_migration *pm = ctx;
+    return done_or_nan(pm, (double)migrate_get_result(pm->m)->downtime_ps / SIM_PS_PER_MS);
+}
+
+static double m_total_s(const sim_stats *s, void *ctx)
+{
+    (void)s;
+    const paths_migration *pm = ctx;
+    return done_or_nan(pm, (double)migrate_get_result(pm->m)->total_ps / 1e12);
+}
+
+static double m_sent_gib(const sim_stats *s, void *ctx)
+{
+    (void)s;
+    const paths_migration *pm = ctx;
+    return done_or_nan(pm, (double)migrate_get_result(pm->m)->bytes_sent / (1024.0 * 1024 * 1024));
+}
+
+static double m_rounds(const sim_stats *s, void *ctx)
+{
+    (void)s;
+    const paths_migration *pm = ctx;
+    return done_or_nan(pm, (double)migrate_get_result(pm->m)->rounds);
+}
+
+static void register_metrics(paths_migration *pm, sim_stats *st)
+{
+    sim_stats_metric(st, "migration_downtime_ms", "ms", m_downtime_ms, pm,
+                     "the VM stopped, from the stop to running on the destination (NaN: the "
+                     "migration had not ended when the run did)");
+    sim_stats_metric(st, "migration_s", "s", m_total_s, pm,
+                     "the migration from its start (after the unplug) to the VM running on the "
+                     "destination");
+    sim_stats_metric(st, "migration_gib", "GiB", m_sent_gib, pm,
+                     "bytes on the migration channel, page headers and resends included");
+    sim_stats_metric(st, "migration_rounds", "rounds", m_rounds, pm,
+                     "pre-copy rounds: from the start or a dirty-log sync to the next");
+    if (pm->failover)
+        sim_stats_metric(st, "standby_ms", "ms", m_standby_ms, pm,
+                         "how long the application's traffic went through the failover "
+                         "pair's standby (virtio-net): from the VF driver's remove to its "
+                         "driver up again on the destination, or to now");
+    iopath_counters *c = &pm->env.io->c;
+    sim_stats_counter(st, "net.stopped_drops", &c->stopped_drops,
+                      "frames that reached the VM while it did not run (the migration's "
+                      "stop) or through its unplugged VF");
+    sim_stats_counter(st, "net.rto_timeouts", &c->rto_timeouts,
+                      "retransmission time-outs of closed-loop clients (net.rto_min_ms)");
+    sim_stats_counter(st, "net.rto_resent", &c->rto_resent,
+                      "requests the clients sent again after a time-out");
+}
+
 paths_migration *paths_migration_create(const paths_migration_env *env, sim_err *e)
 {
     paths_migration *pm = sim_xcalloc(1, sizeof *pm);
@@ -227,19 +289,7 @@ paths_migration *paths_migration_create(const paths_migration_env *env, sim_err 
         at(pm, PM_UNPLUG, env->at_ps);
     else
         at(pm, PM_START, env->at_ps);
-    if (pm->failover)
-        sim_stats_metric(env->stats, "standby_ms", "ms", m_standby_ms, pm,
-                         "how long the application's traffic went through the failover "
-                         "pair's standby (virtio-net): from the VF driver's remove to its "
-                         "driver up again on the destination, or to now");
-    iopath_counters *c = &env->io->c;
-    sim_stats_counter(env->stats, "net.stopped_drops", &c->stopped_drops,
-                      "frames that reached the VM while it did not run (the migration's "
-                      "stop) or through its unplugged VF");
-    sim_stats_counter(env->stats, "net.rto_timeouts", &c->rto_timeouts,
-                      "retransmission time-outs of closed-loop clients (net.rto_min_ms)");
-    sim_stats_counter(env->stats, "net.rto_resent", &c->rto_resent,
-                      "requests the clients sent again after a time-out");
+    register_metrics(pm, env->stats);
     return pm;
 }
 

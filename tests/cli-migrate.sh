@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# workloads/migrate-sriov.ini, shrunk to a 64 MiB guest and short hot-plug times so a
+# point takes a fifth of a simulated second: the phases come in QEMU's order, the
+# stream moves from the VF to the virtio standby and back, the stop shows in the time
+# series, a request-response client survives its lost response, the downtime grows with
+# the dirtying rate under a cap on rounds, and a VF left attached without dirty tracking
+# is refused. Run by `make check`.
+set -u
+. "$(dirname "$0")/lib.sh" migrate
+W="$TOP/workloads/migrate-sriov.ini"
+col() { awk -F, -v n="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == n) c = i; next } c { print $c }' "$1"; }
+SMALL=(--set migrate.mem_bytes=64MiB --set migrate.max_bandwidth_mib_s=1024
+       --set io.migrate_at_ms=20 --set failover.remove_ms=5 --set failover.unplug_poll_ms=5
+       --set failover.enumerate_ms=10 --set failover.probe_ms=10
+       --set run.warmup_us=1000 --set run.duration_us=200000 --set run.sample_us=5000
+       --set run.kernel=native)
+
+expect 0 "" "a streaming point migrates" -- "$IOVSIM" run "$W" "${SMALL[@]}" \
+    --sweep traffic.pattern=stream_tx --sweep migrate.dirty_rate_mb_s=25 --out "$OUT/tx" -q
+P="$OUT/tx/points/0000"
+order=$(awk -F, 'NR > 1 { printf "%s ", $2 }' "$P/events.csv")
+[ "$order" = "unplug failover unplugged migrate stop resume replug primary " ] &&
+    ok "the phases in QEMU's order" || bad "phases: $order"
+at() { awk -F, -v e="$1" '$2 == e { print $1; exit }' "$P/events.csv"; }
+fo=$(at failover) stop=$(at stop) resume=$(at resume) up=$(at primary)
+# Mean throughput of the rows wholly inside [a, b).
+mean() {
+    awk -F, -v a="$1" -v b="$2" -v s=5000 'NR > 1 && $1 - s >= a && $1 <= b { t += $2; n++ }
+        END { if (n) printf "%.4f", t / n; else print "none" }' "$P/timeseries.csv"
+}
+on_vf=$(mean 0 "$fo") on_virtio=$(mean "$fo" "$stop") back=$(mean "$up" 1e12)
+awk -v a="$on_vf" -v b="$on_virtio" -v c="$back" 'BEGIN { exit !(b > 0 && a > b && c > b) }' &&
+    ok "the stream on the VF ($on_vf Gb/s), on virtio ($on_virtio), on the VF again ($back)" ||
+    bad "VF $on_vf, virtio $on_virtio, VF again $back"
+# The sample that holds the stop carries less than its neighbours.
+dip=$(awk -F, -v t="$stop" 'NR > 1 && $1 >= t { print $2; exit }' "$P/timeseries.csv")
+awk -v d="$dip" -v v="$on_virtio" 'BEGIN { exit !(d < v) }' &&
+    ok "the stop shows in the time series ($dip against $on_virtio Gb/s)" ||
+    bad "no dip at the stop: $dip against $on_virtio"
+down=$(col "$OUT/tx/results.csv" migration_downtime_ms)
+awk -v d="$down" -v a="$stop" -v b="$resume" 'BEGIN { exit !(d > 0 && (b - a) / 1000 - d < 1e-3 && d - (b - a) / 1000 < 1e-3) }' &&
+    ok "the downtime ($down ms) is the stop to the resume" || bad "downtime $down, marks $stop..$resume"
+[ -s "$OUT/tx/plots/throughput-time.png" ] && ok "the throughput-over-time plot is drawn" ||
+    bad "no plots/throughput-time.png"
+
+expect 0 "" "a request-response point migrates" -- "$IOVSIM" run "$W" "${SMALL[@]}" \
+    --set run.duration_us=400000 --sweep traffic.pattern=rr --sweep migrate.dirty_rate_mb_s=25 \
+    --out "$OUT/rr" -q --no-plots
+R="$OUT/rr/points/0000"
+resent=$(awk '$1 == "net.rto_resent" { print $2 }' "$R/stats.txt")
+last=$(tail -1 "$R/timeseries.csv" | cut -d, -f3)
+awk -v r="$resent" -v l="$last" 'BEGIN { exit !(r >= 1 && l > 0.1) }' &&
+    ok "the client resends its lost request ($resent) and runs on ($last M/s at the end)" ||
+    bad "resent $resent, last sample $last M/s"
+
+# With a cap on rounds (Xen's way), what is left at the stop grows with the dirtying rate.
+expect 0 "" "downtime against the dirtying rate" -- "$IOVSIM" run "$W" "${SMALL[@]}" \
+    --set migrate.max_rounds=2 --set migrate.max_bandwidth_mib_s=256 --set run.sample_us=0 --set run.sample= \
+    --sweep traffic.pattern=stream_tx --sweep migrate.dirty_rate_mb_s=0,50,100 \
+    --out "$OUT/rate" -q --no-plots
+d=$(col "$OUT/rate/results.csv" migration_downtime_ms | tr '\n' ' ')
+awk -v d="$d" 'BEGIN { n = split(d, x, " "); exit !(n == 3 && x[1] < x[2] && x[2] < x[3]) }' &&
+    ok "downtime grows with the dirtying rate ($d ms)" || bad "downtimes $d"
+
+expect 2 "migration refused: the VM's VF stays attached" "a VF without tracking is refused" -- \
+    "$IOVSIM" run "$W" "${SMALL[@]}" --set io.standby=none --out "$OUT/refused" -q
+expect 0 "" "or kept with the IOMMU's dirty bits" -- "$IOVSIM" run "$W" "${SMALL[@]}" \
+    --set io.standby=none --set migrate.iommu_dirty=true --sweep traffic.pattern=stream_tx \
+    --sweep migrate.dirty_rate_mb_s=25 --out "$OUT/kept" -q --no-plots
+order=$(awk -F, 'NR > 1 { printf "%s ", $2 }' "$OUT/kept/points/0000/events.csv")
+[ "$order" = "migrate stop resume " ] && ok "no unplug when the VF is kept" || bad "phases: $order"
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
