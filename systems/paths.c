@@ -1018,9 +1018,11 @@ paths_parts paths_parts_of(void *system)
     return (paths_parts){sys->pf, sys->nic, &sys->io, &sys->vpci};
 }
 
-/* VFs, each VM's, register their own and their drivers'; the host's virtual switch its. */
-static const char *const paths_variants[] = {"io.path=sriov, traffic.vms=2, nic.vfs=2",
-                                             "io.path=paravirt", "net.breakdown=true", NULL};
+/* VFs, each VM's, register their own and their drivers'; the host's virtual switch its;
+ * a migration its own. */
+static const char *const paths_variants[] = {
+    "io.path=sriov, traffic.vms=2, nic.vfs=2", "io.path=paravirt", "net.breakdown=true",
+    "io.path=sriov, io.standby=paravirt, io.migrate_at_ms=1", NULL};
 
 const sys_kind sys_kind_paths = {
     .name = "paths",

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host/failover.h"
 #include "host/migrate.h"
 
 #define MIB (1024ull * 1024)
@@ -430,6 +431,38 @@ START_TEST(test_bad_settings_refused)
 }
 END_TEST
 
+/* The failover pair's hot-plug times (host/failover.h): ACPI removes at once, native
+ * pciehp waits its 5 s window and 1 s after power-off; QEMU's wait-unplug sees the
+ * unplug at its first 250 ms look after it; a hot-plug is enumeration then probe. */
+START_TEST(test_failover_hotplug_times)
+{
+    sim_params *p = sim_params_create();
+    failover_register_params(p);
+    sim_err e;
+    failover_cfg c = failover_cfg_load(p);
+    uint64_t t0 = 7 * MS;
+    failover_unplug u = failover_unplug_at(&c, t0);
+    ck_assert_uint_eq(u.remove_ps, t0);
+    ck_assert_uint_eq(u.gone_ps, t0 + 50 * MS);
+    ck_assert_uint_eq(u.seen_ps, t0 + 250 * MS);
+    failover_plug g = failover_plug_at(&c, t0);
+    ck_assert_uint_eq(g.enumerated_ps, t0 + 620 * MS);
+    ck_assert_uint_eq(g.up_ps, t0 + 1150 * MS);
+    ck_assert(sim_params_set(p, "failover.hotplug", "native", "t", &e) == 0);
+    c = failover_cfg_load(p);
+    u = failover_unplug_at(&c, t0);
+    ck_assert_uint_eq(u.remove_ps, t0 + 5000 * MS);
+    ck_assert_uint_eq(u.gone_ps, t0 + 6050 * MS);
+    ck_assert_uint_eq(u.seen_ps, t0 + 6250 * MS); /* the 25th look after the request */
+    /* A removal that ends on a look is seen at that look. */
+    ck_assert(sim_params_set(p, "failover.remove_ms", "200", "t", &e) == 0);
+    c = failover_cfg_load(p);
+    u = failover_unplug_at(&c, t0);
+    ck_assert_uint_eq(u.seen_ps, t0 + 6250 * MS);
+    sim_params_destroy(p);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("migrate");
@@ -447,6 +480,7 @@ int main(void)
     tcase_add_test(tc, test_untracked_vf_all_dirty);
     tcase_add_test(tc, test_auto_converge_makes_it_converge);
     tcase_add_test(tc, test_bad_settings_refused);
+    tcase_add_test(tc, test_failover_hotplug_times);
     suite_add_tcase(s, tc);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);
