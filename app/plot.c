@@ -137,11 +137,13 @@ static int write_file(const char *path, void (*body)(const plot_data *, FILE *),
     return sim_file_commit(&sf, e);
 }
 
-/* Writes NAME.dat and NAME.gp; 1 when there is nothing to draw. */
+/* Writes NAME.dat and NAME.gp; 1 when there is nothing to draw, 2 (*e says why, naming
+ * the file and line) when a point's file it draws from cannot be read. */
 static int prepare_plot(plot_data *d, const char *plots_dir, sim_err *e)
 {
-    if (!app_plot_data_collect(d))
-        return 1;
+    int rc = app_plot_data_collect(d, e);
+    if (rc != 0)
+        return rc < 0 ? 2 : 1;
     char path[4300];
     snprintf(path, sizeof path, "%s/%s.dat", plots_dir, d->s->name);
     if (write_file(path, app_plot_data_write, d, e) < 0)
@@ -212,13 +214,21 @@ int app_plots_draw_dir(const char *dir, const char *plot_file, const sim_params 
         if (skip[i])
             continue;
         plot_data d = {.s = &ps->v[i], .r = r, .reg = registry, .plot_file = plot_file};
-        int prc = prepare_plot(&d, plots_dir, e);
+        sim_err de = {{0}};
+        int prc = prepare_plot(&d, plots_dir, &de);
         if (prc < 0) {
             app_plot_data_free(&d);
+            if (e)
+                *e = de;
             rc = 2;
             goto out;
         }
-        if (prc == 1 && !o->quiet) {
+        if (prc == 2) {
+            /* A damaged point file spoils this plot only; the exit status says so. */
+            fprintf(stderr, "iovsim: plot '%s' (%s): %s; not drawn\n", d.s->name, d.s->where,
+                    de.msg);
+            refused++;
+        } else if (prc == 1 && !o->quiet) {
             size_t matching = 0;
             for (size_t p = 0; p < app_results_points(r); p++)
                 matching += app_plot_spec_selects(d.s, r, p);

@@ -21,6 +21,9 @@
  *                               several separated by '|'
  *   format = png, svg           default both
  *   size   = 900x560            pixels
+ *   marks  = false              timeseries: leave off the events the points' models
+ *                               recorded (events.csv), which are drawn by default as
+ *                               dashed lines at their times with their labels
  *
  * Swept parameters that are neither x, a series nor fixed by `where` join the series,
  * so every point has its own curve and none is averaged away.
@@ -67,8 +70,9 @@ typedef struct app_plot_opts {
 /* Draws the plots of `plot_file` (NULL: DIR/plots.ini) from the results folder DIR.
  * gnuplot is $IOVSIM_GNUPLOT, else the one configure found, else `gnuplot` on PATH;
  * when it is missing the .gp and .dat files are still written and one message says
- * how to install it. A plot that names something the results lack is reported on
- * stderr (file:line) and skipped; the others are drawn. A plot with nothing to draw
+ * how to install it. A plot that names something the results lack, or that draws a
+ * point whose events.csv is damaged, is reported on stderr (file:line) and skipped; the
+ * others are drawn. A plot with nothing to draw
  * (its where selects no finished point: the sweep that ran is not the one it was
  * written for) is skipped with a note unless quiet. Returns 0 when every plot with
  * something to draw was drawn (or there are none), 1 when some could not be (gnuplot

@@ -1,7 +1,9 @@
 /* A plot's data from a results folder: lines and bars from the points' metrics, a cdf
- * from each point's hists.txt, reference lines, and the NAME.dat file. */
+ * from each point's hists.txt, a time series from each point's timeseries.csv and its
+ * marks from events.csv, reference lines, and the NAME.dat file. */
 #include "app/plot_data.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -403,6 +405,137 @@ static void collect_timeseries(const plot_spec *s, const app_results *r, const s
     out->n = kept;
 }
 
+void app_plot_marks_free(plot_marks *m)
+{
+    for (size_t i = 0; i < m->n; i++)
+        free(m->v[i].label);
+    free(m->v);
+    memset(m, 0, sizeof *m);
+}
+
+static void marks_add(plot_marks *m, double t_us, const char *label)
+{
+    if (m->n == m->cap) {
+        m->cap = m->cap ? 2 * m->cap : 16;
+        m->v = sim_xrealloc(m->v, m->cap * sizeof *m->v);
+    }
+    m->v[m->n++] = (plot_mark){t_us, sim_xstrdup(label), false};
+}
+
+/* As strict as the writer (sim/run.c) is regular: a file that is not of its form was
+ * written by something else or damaged, and a figure that skipped its rows would show
+ * a migration without its phases and say nothing. */
+int app_plot_events_read(const char *path, plot_marks *out, sim_err *e)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        if (errno == ENOENT)
+            return 0;
+        return sim_err_set(e, "cannot read %s: %s", path, strerror(errno));
+    }
+    char *line = NULL;
+    size_t cap = 0, lineno = 0;
+    ssize_t len;
+    int rc = 0;
+    while (rc == 0 && (len = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        if (len > 0 && line[len - 1] == '\n')
+            line[--len] = '\0';
+        if (len > 0 && line[len - 1] == '\r')
+            line[--len] = '\0';
+        if (lineno == 1) {
+            if (strcmp(line, "time_us,event"))
+                rc = sim_err_set(e, "%s:1: not an events file: the header is '%.60s', not "
+                                    "'time_us,event'",
+                                 path, line);
+            continue;
+        }
+        char *comma = strchr(line, ',');
+        char *end = line;
+        double t = comma ? strtod(line, &end) : NAN;
+        if (!comma || end != comma || !isfinite(t) || t < 0 || strpbrk(comma + 1, ",\""))
+            rc = sim_err_set(e, "%s:%zu: wants TIME_US,EVENT (simulated microseconds, a label "
+                                "without commas or quotes), got '%.60s'",
+                             path, lineno, line);
+        else
+            marks_add(out, t, comma + 1);
+    }
+    if (rc == 0 && ferror(f))
+        rc = sim_err_set(e, "cannot read %s: %s", path, strerror(errno));
+    else if (rc == 0 && lineno == 0)
+        rc = sim_err_set(e, "%s:1: not an events file: it is empty (no header 'time_us,event')",
+                         path);
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+/* A mark and where it was read: the tie-break that makes qsort stable. */
+typedef struct mark_at {
+    plot_mark m;
+    size_t i;
+} mark_at;
+
+static int mark_order(const void *a, const void *b)
+{
+    const mark_at *x = a, *y = b;
+    if (x->m.t_us != y->m.t_us)
+        return x->m.t_us < y->m.t_us ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* The marks of the points the time series draws (those whose rows made a curve), each
+ * one marked late when it lies after its point's last row; then by time, in point order
+ * at one time, and a time and label that several points share once (late only if late
+ * in every one). */
+static int collect_marks(plot_data *d, sim_err *e)
+{
+    size_t np = app_results_points(d->r);
+    double *last = sim_xcalloc(np ? np : 1, sizeof *last);
+    bool *drawn = sim_xcalloc(np ? np : 1, sizeof *drawn);
+    for (size_t k = 0; k < d->c.n; k++)
+        for (size_t j = 0; j < d->c.v[k].n; j++) {
+            size_t p = d->c.v[k].order[j];
+            last[p] = drawn[p] ? fmax(last[p], d->c.v[k].xs[j]) : d->c.v[k].xs[j];
+            drawn[p] = true;
+        }
+    int rc = 0;
+    for (size_t p = 0; p < np && rc == 0; p++) {
+        if (!drawn[p])
+            continue;
+        char path[4200];
+        snprintf(path, sizeof path, "%s/events.csv", app_results_point_dir(d->r, p));
+        size_t from = d->marks.n;
+        rc = app_plot_events_read(path, &d->marks, e);
+        for (size_t k = from; k < d->marks.n; k++)
+            d->marks.v[k].late = d->marks.v[k].t_us > last[p];
+    }
+    free(last);
+    free(drawn);
+    if (rc < 0 || d->marks.n < 2)
+        return rc;
+    size_t n = d->marks.n;
+    mark_at *v = sim_xcalloc(n, sizeof *v);
+    for (size_t k = 0; k < n; k++)
+        v[k] = (mark_at){d->marks.v[k], k};
+    qsort(v, n, sizeof *v, mark_order);
+    d->marks.n = 0;
+    for (size_t k = 0; k < n; k++) {
+        plot_mark *same = NULL;
+        for (size_t j = d->marks.n; j-- > 0 && d->marks.v[j].t_us == v[k].m.t_us && !same;)
+            if (!strcmp(d->marks.v[j].label, v[k].m.label))
+                same = &d->marks.v[j];
+        if (same) {
+            same->late = same->late && v[k].m.late;
+            free(v[k].m.label);
+        } else {
+            d->marks.v[d->marks.n++] = v[k].m;
+        }
+    }
+    free(v);
+    return 0;
+}
+
 void app_plot_data_number(FILE *f, double v)
 {
     if (isnan(v))
@@ -436,7 +569,7 @@ static void collect_bars(plot_data *d)
     }
 }
 
-bool app_plot_data_collect(plot_data *d)
+int app_plot_data_collect(plot_data *d, sim_err *e)
 {
     const plot_spec *s = d->s;
     if (s->kind == PLOT_CDF)
@@ -448,7 +581,9 @@ bool app_plot_data_collect(plot_data *d)
     else
         collect_xy(s, d->r, d->reg, &d->c);
     if (!d->c.n)
-        return false;
+        return 1;
+    if (s->kind == PLOT_TIMESERIES && s->marks && collect_marks(d, e) < 0)
+        return -1;
     d->hvals = sim_xcalloc(s->n_hlines, sizeof *d->hvals);
     d->hok = sim_xcalloc(s->n_hlines, sizeof *d->hok);
     for (size_t k = 0; k < s->n_hlines; k++) {
@@ -461,7 +596,7 @@ bool app_plot_data_collect(plot_data *d)
             d->hok[k] = app_plot_spec_selects(s, d->r, i) &&
                         app_results_metric(d->r, i, s->hlines[k].metric, &d->hvals[k]);
     }
-    return true;
+    return 0;
 }
 
 void app_plot_data_write(const plot_data *d, FILE *f)
@@ -517,4 +652,5 @@ void app_plot_data_free(plot_data *d)
     free(d->cells);
     free(d->hvals);
     free(d->hok);
+    app_plot_marks_free(&d->marks);
 }

@@ -185,6 +185,10 @@ static void write_xaxis(const plot_data *d, FILE *f)
         }
     if (!(lo <= hi))
         return;
+    /* A mark before the first row (in warm-up) widens the axis to show it. */
+    for (size_t k = 0; k < d->marks.n; k++)
+        if (!d->marks.v[k].late)
+            lo = fmin(lo, d->marks.v[k].t_us);
     if (s->logx) {
         double r = hi > lo ? pow(hi / lo, 0.04) : 1.5;
         lo /= r;
@@ -229,6 +233,58 @@ static void write_xaxis(const plot_data *d, FILE *f)
         }
     }
     fputs(")\n", f);
+}
+
+/* A timeseries' marks (plots/marks.gp): a dashed line at each time, the labels of the
+ * marks at one time joined on one line. A mark after its point's run ended did not
+ * happen in it and would stretch the axis: it is listed, not drawn. */
+static void write_marks(const plot_data *d, FILE *f)
+{
+    if (!d->marks.n)
+        return;
+    fputc('\n', f);
+    fputs(app_plot_template_marks, f);
+    for (size_t k = 0, next; k < d->marks.n; k = next) {
+        double t_us = d->marks.v[k].t_us;
+        char *text = NULL;
+        size_t len = 0;
+        FILE *t = sim_xopen_memstream(&text, &len);
+        bool drawn = false, labelled = false;
+        for (next = k; next < d->marks.n && d->marks.v[next].t_us == t_us; next++) {
+            const plot_mark *m = &d->marks.v[next];
+            if (m->late) {
+                fputs("# Not drawn, after its point's run ended: ", f);
+                gp_string(f, m->label);
+                fputs(" at ", f);
+                app_plot_data_number(f, t_us);
+                fputs(" us\n", f);
+                continue;
+            }
+            drawn = true;
+            if (*m->label) {
+                fprintf(t, "%s%s", labelled ? ", " : "", m->label);
+                labelled = true;
+            }
+        }
+        fclose(t);
+        if (drawn) {
+            fputs("set arrow from ", f);
+            app_plot_data_number(f, t_us);
+            fputs(", graph 0 to ", f);
+            app_plot_data_number(f, t_us);
+            fputs(", graph 1 as 100\n", f);
+        }
+        if (labelled) {
+            fputs("set label ", f);
+            gp_string(f, text);
+            fputs(" at ", f);
+            app_plot_data_number(f, t_us);
+            fputs(", graph 0.99 rotate by 90 right offset -0.7, 0 front font mark_font "
+                  "textcolor rgb mark_colour\n",
+                  f);
+        }
+        free(text);
+    }
 }
 
 static void write_terminal(FILE *f, const plot_spec *s, bool png)
@@ -291,6 +347,7 @@ void app_plot_gnuplot_write(const plot_data *d, FILE *f)
             fputs("set yrange [0:*]\n", f);
         if ((s->kind == PLOT_LINES || s->kind == PLOT_TIMESERIES) && s->logy)
             write_log_yrange(d, f);
+        write_marks(d, f);
     } else {
         /* Bars sit at 0 .. n-1; gnuplot's own range leaves a whole empty slot each side. */
         fprintf(f, "set xrange [-0.6:%g]\n", (double)d->cats.n - 0.4);

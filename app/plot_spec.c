@@ -18,7 +18,8 @@ _Static_assert(N_KINDS == PLOT_TIMESERIES + 1, "a name for each plot_kind, in it
 
 static const char *const known_keys[] = {"kind",  "x",      "y",      "labels", "series",
                                          "series_label", "where", "logx", "logy", "title",
-                                         "xlabel", "ylabel", "hline",  "format", "size"};
+                                         "xlabel", "ylabel", "hline",  "format", "size",
+                                         "marks"};
 #define N_KEYS (sizeof known_keys / sizeof known_keys[0])
 
 const char *app_plot_closest(const char *name, const char *const *names, size_t n)
@@ -218,7 +219,7 @@ static int parse_size(const char *v, unsigned *w, unsigned *h)
 /* Where the keys that the checks after the key loop name were given. */
 typedef struct key_sites {
     const app_setting *where_key;
-    const char *series, *logx, *logy, *labels, *label;
+    const char *series, *logx, *logy, *labels, *label, *marks;
 } key_sites;
 
 static int parse_format(const char *val, const char *at, plot_spec *s, sim_err *e)
@@ -279,6 +280,11 @@ static int parse_key(const app_setting *kv, plot_spec *s, key_sites *sites, sim_
         if (parse_bool(val, flag) < 0)
             rc = sim_err_set(e, "%s: plot '%s': %s wants true or false, got '%s'", at, s->name,
                              key, val);
+    } else if (!strcmp(key, "marks")) {
+        sites->marks = at;
+        if (parse_bool(val, &s->marks) < 0)
+            rc = sim_err_set(e, "%s: plot '%s': marks wants true or false, got '%s'", at, s->name,
+                             val);
     } else if (!strcmp(key, "title")) {
         s->title = sim_xstrdup(val);
     } else if (!strcmp(key, "xlabel")) {
@@ -299,7 +305,7 @@ static int parse_key(const app_setting *kv, plot_spec *s, key_sites *sites, sim_
         const char *near = app_plot_closest(key, known_keys, N_KEYS);
         rc = sim_err_set(e, "%s: plot '%s': unknown key '%s'%s%s%s (keys: kind, x, y, "
                             "labels, series, series_label, where, logx, logy, title, "
-                            "xlabel, ylabel, hline, format, size)",
+                            "xlabel, ylabel, hline, format, size, marks)",
                          at, s->name, key, near ? " (did you mean '" : "", near ? near : "",
                          near ? "'?)" : "");
     }
@@ -343,6 +349,11 @@ static int check_axes(plot_spec *s, const sim_params *reg, const key_sites *site
     if (rc == 0 && s->logx && (s->kind == PLOT_BARS || s->kind == PLOT_STACKED))
         rc = sim_err_set(e, "%s: plot '%s': bars have no logarithmic x axis (use kind = lines)",
                          sites->logx, s->name);
+    /* Other kinds have no time axis to put an event on. */
+    if (rc == 0 && sites->marks && s->kind != PLOT_TIMESERIES)
+        rc = sim_err_set(e, "%s: plot '%s': marks are the points' events drawn against time: "
+                            "only a timeseries plot has them",
+                         sites->marks, s->name);
     if (rc == 0 && s->logy && s->kind == PLOT_STACKED)
         rc = sim_err_set(e, "%s: plot '%s': stacked bars cannot use a logarithmic y axis",
                          sites->logy, s->name);
@@ -462,6 +473,7 @@ int app_plot_spec_parse(const app_workload *w, size_t i, const sim_params *reg,
     s->png = s->svg = true;
     s->width = 900;
     s->height = 560;
+    s->marks = true;
     key_sites sites = {0};
     int rc = 0;
     for (size_t k = 0; k < app_workload_plot_keys(w, i) && rc == 0; k++)

@@ -51,6 +51,7 @@ typedef struct plot_spec {
     plot_hline *hlines;
     size_t n_hlines;
     char *hline_where;
+    bool marks; /* timeseries: the points' events.csv drawn as dashed lines (default) */
 } plot_spec;
 
 /* Parses and checks [plot] section `i` of `w` into `s` (which the caller frees with

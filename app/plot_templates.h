@@ -8,5 +8,6 @@ extern const char app_plot_template_lines[];
 extern const char app_plot_template_bars[];
 extern const char app_plot_template_stacked[];
 extern const char app_plot_template_cdf[];
+extern const char app_plot_template_marks[];
 
 #endif

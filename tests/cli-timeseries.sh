@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Time series (run.sample_us, run.sample): a point's timeseries.csv holds each interval
 # alone, so rates average back to the window's value, utilisations stay within 1, and
-# a run sampled or not gives the same results; the timeseries plot draws it; bad
-# settings are refused with messages. Run by `make check`.
+# a run sampled or not gives the same results; the timeseries plot draws it, with the
+# marks of a point's events.csv; bad settings are refused with messages. Run by `make
+# check`.
 set -u
 . "$(dirname "$0")/lib.sh" timeseries
 
@@ -97,6 +98,30 @@ EOF
 expect 0 "" "a run with a timeseries plot" -- "$IOVSIM" run "$WL" --out "$OUT/p" -q
 [ -s "$OUT/p/plots/rate.png" ] && [ "$(grep -c '^[0-9]' "$OUT/p/plots/rate.dat")" = 8 ] &&
     ok "the timeseries plot is drawn from the point's rows" || bad "the timeseries plot"
+[ ! -e "$OUT/p/points/0000/events.csv" ] && ! grep -q 'set arrow' "$OUT/p/plots/rate.gp" &&
+    ok "a model that records no marks leaves no events.csv and no marks" || bad "marks without events"
+
+# Marks (no model records any yet: the file is written here as sim/run.c writes it).
+GP="$OUT/p/plots/rate.gp"
+printf 'time_us,event\n10,unplug\n120.5,failover\n120.5,vf_unplugged\n500,replug\n' \
+    >"$OUT/p/points/0000/events.csv"
+expect 0 "plots: .*rate" "iovsim plot draws a point's marks with gnuplot" -- "$IOVSIM" plot "$OUT/p"
+[ "$(grep -c '^set arrow from' "$GP")" = 2 ] &&
+    grep -q "^set arrow from 120.5, graph 0 to 120.5, graph 1 as 100$" "$GP" &&
+    grep -q "^set label 'failover, vf_unplugged' at 120.5, graph" "$GP" &&
+    grep -q "^# Not drawn, after its point's run ended: 'replug' at 500 us$" "$GP" &&
+    [ -s "$OUT/p/plots/rate.png" ] && [ ! -e "$OUT/p/plots/rate.log" ] &&
+    ok "a dashed line per time, labels at one time joined, a mark after the run listed" ||
+    bad "the marks in rate.gp: $(grep -i 'arrow\|label\|not drawn' "$GP" | tr '\n' ' ')"
+lo=$(sed -n 's/^set xrange \[\([^:]*\):.*/\1/p' "$GP")
+awk -v lo="$lo" 'BEGIN { exit !(lo != "" && lo < 10) }' &&
+    ok "a mark in warm-up widens the time axis" || bad "a mark in warm-up: $(grep '^set xrange' "$GP")"
+printf '[plot rate]\nkind = timeseries\ny = throughput_gbps\nmarks = false\n' >"$OUT/nomarks.ini"
+expect 0 "plots: .*rate" "marks = false" -- "$IOVSIM" plot "$OUT/p" "$OUT/nomarks.ini"
+! grep -q 'set arrow' "$GP" && ok "marks = false draws none" || bad "marks = false drew marks"
+printf 'time_us,event\n10,unplug\n1o,stop\n' >"$OUT/p/points/0000/events.csv"
+expect 2 "points/0000/events\.csv:3: wants TIME_US,EVENT.*'1o,stop'" \
+    "a damaged events.csv refuses the plot, naming the file and line" -- "$IOVSIM" plot "$OUT/p"
 
 # Refusals.
 expect 2 "run\.sample is set but run\.sample_us is 0" "names without an interval" -- \

@@ -1,7 +1,8 @@
 /* The results-folder format (app/results.c) and the checks of [plot] sections
  * (app/plot*.c): manifests round-trip and refuse damage, results.csv depends only on
  * the points' files and not on the order they were written, histograms reach
- * hists.txt, and a plot naming anything unknown is refused with file:line. */
+ * hists.txt, a plot naming anything unknown is refused with file:line, and a
+ * timeseries plot draws the marks of the points it draws (events.csv). */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "app/plot.h"
+#include "app/plot_data.h"
 #include "app/results.h"
 #include "app/summary_table.h"
 #include "app/workload.h"
@@ -353,6 +355,175 @@ START_TEST(test_plot_checks)
 }
 END_TEST
 
+/* events.csv as sim/run.c writes it reads back in file order; anything else is refused
+ * naming the file and line. */
+START_TEST(test_events_read)
+{
+    char *dir = tmpdir();
+    char path[512];
+    snprintf(path, sizeof path, "%s/events.csv", dir);
+    plot_marks m = {0};
+    sim_err e = {{0}};
+    ck_assert_int_eq(app_plot_events_read(path, &m, &e), 0); /* no file: no marks */
+    ck_assert_uint_eq(m.n, 0);
+    write_text(path, "time_us,event\n1050,resume\n500.25,unplug\r\n1e3,\n");
+    ck_assert_msg(app_plot_events_read(path, &m, &e) == 0, "%s", e.msg);
+    ck_assert_uint_eq(m.n, 3);
+    ck_assert(m.v[0].t_us == 1050 && !strcmp(m.v[0].label, "resume"));
+    ck_assert(m.v[1].t_us == 500.25 && !strcmp(m.v[1].label, "unplug"));
+    ck_assert(m.v[2].t_us == 1000 && !strcmp(m.v[2].label, ""));
+    app_plot_marks_free(&m);
+
+    static const struct {
+        const char *text, *where;
+    } bad[] = {
+        {"", "events.csv:1: not an events file: it is empty"},
+        {"time,event\n1,a\n", "events.csv:1: not an events file"},
+        {"time_us,event\n1,a\nsoon,b\n", "events.csv:3: wants TIME_US,EVENT"},
+        {"time_us,event\n1 us,a\n", "events.csv:2:"},
+        {"time_us,event\n1,a\n2\n", "events.csv:3:"},
+        {"time_us,event\n1,a,b\n", "events.csv:2:"},
+        {"time_us,event\n1,\"a\"\n", "events.csv:2:"},
+        {"time_us,event\n-1,a\n", "events.csv:2:"},
+        {"time_us,event\nnan,a\n", "events.csv:2:"},
+        {"time_us,event\n\n", "events.csv:2:"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        write_text(path, bad[i].text);
+        memset(&e, 0, sizeof e);
+        ck_assert_msg(app_plot_events_read(path, &m, &e) < 0, "accepted: %s", bad[i].text);
+        ck_assert_msg(strstr(e.msg, bad[i].where) != NULL, "'%s' lacks '%s'", e.msg, bad[i].where);
+        ck_assert_msg(strstr(e.msg, dir) != NULL, "'%s' lacks the folder", e.msg);
+        app_plot_marks_free(&m);
+    }
+    rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+/* Writes `text` to the file `name` of point i's folder. */
+static void point_file(const char *dir, size_t i, const char *name, const char *text)
+{
+    char path[600];
+    app_point_dir(dir, i, 4, path, sizeof path);
+    strcat(path, "/");
+    strcat(path, name);
+    write_text(path, text);
+}
+
+/* Draws the plot file `plots` over the folder `dir` without gnuplot; returns the exit
+ * status and leaves the plot's script in *gp ("" when none was written). */
+static int draw(const char *dir, const char *plots, const char **gp)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/p.ini", dir);
+    write_text(path, plots);
+    snprintf(path, sizeof path, "%s/plots/rate.gp", dir);
+    unlink(path);
+    setenv("IOVSIM_GNUPLOT", "/nonexistent/gnuplot", 1);
+    sim_params *reg = registry();
+    sim_err e = {{0}};
+    app_plot_opts o = {.quiet = true};
+    char file[600];
+    snprintf(file, sizeof file, "%s/p.ini", dir);
+    int rc = app_plots_draw_dir(dir, file, reg, &o, &e);
+    sim_params_destroy(reg);
+    *gp = access(path, F_OK) == 0 ? read_text(path) : "";
+    return rc;
+}
+
+static size_t count(const char *text, const char *what)
+{
+    size_t n = 0;
+    for (const char *p = strstr(text, what); p; p = strstr(p + 1, what))
+        n++;
+    return n;
+}
+
+/* A timeseries plot draws the marks of the points it draws, once per time and label,
+ * at their times in us; warm-up marks widen the axis, marks after a point's run are
+ * listed, not drawn; a point it does not draw gives none; marks = false draws none; a
+ * damaged events.csv refuses the plot naming the file and line. */
+START_TEST(test_timeseries_marks)
+{
+    char *dir = tmpdir();
+    app_manifest *m = two_axes();
+    for (size_t i = 0; i < 4; i++)
+        write_point(dir, m, i, "x", 1.0);
+    sim_err e = {{0}};
+    ck_assert_int_eq(app_manifest_write(m, dir, &e), 0);
+    const char *ts = "time_us,x\n120,1\n140,2\n160,3\n";
+    point_file(dir, 0, "timeseries.csv", ts);
+    point_file(dir, 1, "timeseries.csv", ts);
+    point_file(dir, 2, "timeseries.csv", ts);
+    point_file(dir, 0, "events.csv", "time_us,event\n140,stop\n50,unplug\n");
+    point_file(dir, 1, "events.csv", "time_us,event\n140,stop\n150,resume\n900,replug\n");
+    point_file(dir, 3, "events.csv", "time_us,event\n130,ghost\n");
+    const char *plot = "[plot rate]\nkind = timeseries\ny = x\n";
+
+    const char *gp;
+    ck_assert_int_eq(draw(dir, plot, &gp), 1); /* 1: no gnuplot */
+    ck_assert_msg(count(gp, "set arrow from") == 3, "%s", gp);
+    ck_assert_msg(strstr(gp, "set arrow from 50, graph 0 to 50, graph 1") != NULL, "%s", gp);
+    ck_assert_msg(count(gp, "set label 'stop' at 140, graph") == 1, "%s", gp);
+    ck_assert_msg(strstr(gp, "set label 'resume' at 150, graph") != NULL, "%s", gp);
+    ck_assert_msg(strstr(gp, "'unplug' at 50") != NULL, "%s", gp);
+    ck_assert_msg(strstr(gp, "ghost") == NULL, "a point not drawn gave a mark: %s", gp);
+    ck_assert_msg(strstr(gp, "set label 'replug'") == NULL, "%s", gp);
+    ck_assert_msg(strstr(gp, "Not drawn, after its point's run ended: 'replug' at 900 us") != NULL,
+                  "%s", gp);
+    /* The axis reaches back to the warm-up mark: 50 less 4% of 50..160. */
+    ck_assert_msg(strstr(gp, "set xrange [45.6:164.4]") != NULL, "%s", gp);
+    /* In time order: unplug, stop, resume. */
+    const char *u = strstr(gp, "'unplug'"), *s = strstr(gp, "'stop'"), *r = strstr(gp, "'resume'");
+    ck_assert(u && s && r && u < s && s < r);
+
+    /* Two labels at one time share a line. */
+    point_file(dir, 2, "events.csv", "time_us,event\n150,vf_unplugged\n");
+    ck_assert_int_eq(draw(dir, plot, &gp), 1);
+    ck_assert_msg(strstr(gp, "set label 'resume, vf_unplugged' at 150") != NULL, "%s", gp);
+    ck_assert_msg(count(gp, "set arrow from") == 3, "%s", gp);
+
+    ck_assert_int_eq(draw(dir, "[plot rate]\nkind = timeseries\ny = x\nmarks = false\n", &gp), 1);
+    ck_assert_msg(gp[0] && strstr(gp, "set arrow") == NULL && strstr(gp, "marks.gp") == NULL, "%s",
+                  gp);
+
+    /* Without events the script is what it was before marks existed. */
+    for (size_t i = 0; i < 4; i++) {
+        char path[600];
+        app_point_dir(dir, i, 4, path, sizeof path);
+        strcat(path, "/events.csv");
+        unlink(path);
+    }
+    ck_assert_int_eq(draw(dir, plot, &gp), 1);
+    ck_assert_msg(gp[0] && strstr(gp, "arrow") == NULL && strstr(gp, "Marks") == NULL, "%s", gp);
+
+    point_file(dir, 1, "events.csv", "time_us,event\n140,stop\nlater,resume\n");
+    ck_assert_int_eq(draw(dir, plot, &gp), 2);
+    ck_assert_str_eq(gp, "");
+    /* A point the plot does not draw is not read. */
+    ck_assert_int_eq(
+        draw(dir, "[plot rate]\nkind = timeseries\ny = x\nwhere = run.kernel=native\n", &gp), 1);
+    app_manifest_destroy(m);
+    rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+/* marks is a timeseries plot's key alone, and a boolean. */
+START_TEST(test_marks_key_checks)
+{
+    REFUSED("[plot a]\nx = mdq.arrival_rate_mpps\ny = mdq_utilization\nmarks = false\n", "w.ini:4",
+            "only a timeseries plot");
+    REFUSED("[plot a]\nkind = timeseries\ny = mdq_utilization\nmarks = sometimes\n", "w.ini:4",
+            "marks wants true or false");
+    REFUSED("[plot a]\nkind = timeseries\ny = mdq_utilization\nmarcs = no\n", "w.ini:4",
+            "did you mean 'marks'");
+    ck_assert_str_eq(plots_error("[plot a]\nkind = timeseries\ny = mdq_utilization\nmarks = no\n"),
+                     "");
+}
+END_TEST
+
 /* The summaries' numbers: three significant digits, the unit chosen after rounding, so
  * a value just below a unit's boundary reads as the boundary. */
 START_TEST(test_summary_numbers)
@@ -388,6 +559,9 @@ static Suite *plot_suite(void)
     tc = tcase_create("plots");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_plot_checks);
+    tcase_add_test(tc, test_events_read);
+    tcase_add_test(tc, test_timeseries_marks);
+    tcase_add_test(tc, test_marks_key_checks);
     tcase_add_test(tc, test_summary_numbers);
     suite_add_tcase(s, tc);
     return s;
