@@ -58,12 +58,37 @@ static char *name_with_unit(const char *name, const char *unit)
     return unit && *unit ? sim_xasprintf("%s (%s)", name, unit) : sim_xstrdup(name);
 }
 
-static char *default_xlabel(const plot_spec *s, const sim_params *reg, const char *cdf_unit)
+/* The unit a timeseries' time axis reads in: the samples' times are in us; a run of
+ * seconds reads better in s (and of milliseconds in ms) than in millions of us. */
+typedef struct time_axis {
+    double per_unit_us;
+    const char *unit;
+} time_axis;
+
+static time_axis time_axis_of(const plot_data *d)
 {
+    double hi = 0;
+    if (d->s->kind == PLOT_TIMESERIES)
+        for (size_t k = 0; k < d->c.n; k++)
+            for (size_t i = 0; i < d->c.v[k].n; i++)
+                if (isfinite(d->c.v[k].xs[i]))
+                    hi = fmax(hi, d->c.v[k].xs[i]);
+    if (hi >= 2e6)
+        return (time_axis){1e6, "s"};
+    if (hi >= 2e3)
+        return (time_axis){1e3, "ms"};
+    return (time_axis){1.0, "us"};
+}
+
+static char *default_xlabel(const plot_data *d, const char *cdf_unit)
+{
+    const plot_spec *s = d->s;
+    const sim_params *reg = d->reg;
     if (s->kind == PLOT_CDF)
         return name_with_unit(s->x, cdf_unit);
     if (s->kind == PLOT_TIMESERIES)
-        return sim_xstrdup("simulated time (us), end of each sample interval");
+        return sim_xasprintf("simulated time (%s), end of each sample interval",
+                             time_axis_of(d).unit);
     if (s->x_metric)
         return name_with_unit(s->x, metric_unit(s->x));
     return name_with_unit(s->x, sim_params_unit(reg, s->x));
@@ -198,10 +223,11 @@ static void write_xaxis(const plot_data *d, FILE *f)
         lo -= pad;
         hi += pad;
     }
+    double per = time_axis_of(d).per_unit_us;
     fputs("set xrange [", f);
-    app_plot_data_number(f, lo);
+    app_plot_data_number(f, lo / per);
     fputc(':', f);
-    app_plot_data_number(f, hi);
+    app_plot_data_number(f, hi / per);
     fputs("]\n", f);
 
     double xs[13];
@@ -235,50 +261,66 @@ static void write_xaxis(const plot_data *d, FILE *f)
     fputs(")\n", f);
 }
 
-/* A timeseries' marks (plots/marks.gp): a dashed line at each time, the labels of the
- * marks at one time joined on one line. A mark after its point's run ended did not
- * happen in it and would stretch the axis: it is listed, not drawn. */
+/* How close two marks may be, in x, to share one label: 1.5% of the data's span, about
+ * a label's height at the default size, so labels never print over each other. */
+static double marks_near_us(const plot_data *d)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t k = 0; k < d->c.n; k++)
+        for (size_t i = 0; i < d->c.v[k].n; i++)
+            if (isfinite(d->c.v[k].xs[i])) {
+                lo = fmin(lo, d->c.v[k].xs[i]);
+                hi = fmax(hi, d->c.v[k].xs[i]);
+            }
+    return lo < hi ? 0.015 * (hi - lo) : 0.0;
+}
+
+/* A timeseries' marks (plots/marks.gp): a dashed line at each time, the labels of marks
+ * at one time, or close enough that their labels would overlap (marks_near_us), joined
+ * on one line at the first's time. A mark after its point's run ended did not happen in
+ * it and would stretch the axis: it is listed, not drawn. */
 static void write_marks(const plot_data *d, FILE *f)
 {
     if (!d->marks.n)
         return;
     fputc('\n', f);
     fputs(app_plot_template_marks, f);
+    double near_us = marks_near_us(d), per = time_axis_of(d).per_unit_us;
     for (size_t k = 0, next; k < d->marks.n; k = next) {
-        double t_us = d->marks.v[k].t_us;
+        double t_us = d->marks.v[k].t_us, drawn_us = NAN;
         char *text = NULL;
         size_t len = 0;
         FILE *t = sim_xopen_memstream(&text, &len);
-        bool drawn = false, labelled = false;
-        for (next = k; next < d->marks.n && d->marks.v[next].t_us == t_us; next++) {
+        bool labelled = false;
+        for (next = k; next < d->marks.n && d->marks.v[next].t_us - t_us <= near_us; next++) {
             const plot_mark *m = &d->marks.v[next];
             if (m->late) {
                 fputs("# Not drawn, after its point's run ended: ", f);
                 gp_string(f, m->label);
                 fputs(" at ", f);
-                app_plot_data_number(f, t_us);
+                app_plot_data_number(f, m->t_us);
                 fputs(" us\n", f);
                 continue;
             }
-            drawn = true;
+            if (!(m->t_us == drawn_us)) {
+                drawn_us = m->t_us;
+                fputs("set arrow from ", f);
+                app_plot_data_number(f, m->t_us / per);
+                fputs(", graph 0 to ", f);
+                app_plot_data_number(f, m->t_us / per);
+                fputs(", graph 1 as 100\n", f);
+            }
             if (*m->label) {
                 fprintf(t, "%s%s", labelled ? ", " : "", m->label);
                 labelled = true;
             }
         }
         fclose(t);
-        if (drawn) {
-            fputs("set arrow from ", f);
-            app_plot_data_number(f, t_us);
-            fputs(", graph 0 to ", f);
-            app_plot_data_number(f, t_us);
-            fputs(", graph 1 as 100\n", f);
-        }
         if (labelled) {
             fputs("set label ", f);
             gp_string(f, text);
             fputs(" at ", f);
-            app_plot_data_number(f, t_us);
+            app_plot_data_number(f, t_us / per);
             fputs(", graph 0.99 rotate by 90 right offset -0.7, 0 front font mark_font "
                   "textcolor rgb mark_colour\n",
                   f);
@@ -320,7 +362,7 @@ void app_plot_gnuplot_write(const plot_data *d, FILE *f)
     fputc('\n', f);
 
     char *title = sim_xstrdup(s->title ? s->title : s->name);
-    char *xl = s->xlabel ? sim_xstrdup(s->xlabel) : default_xlabel(s, d->reg, d->cdf_unit);
+    char *xl = s->xlabel ? sim_xstrdup(s->xlabel) : default_xlabel(d, d->cdf_unit);
     char *yl = s->ylabel ? sim_xstrdup(s->ylabel) : default_ylabel(s);
     fputs("set title ", f);
     gp_string(f, title);
@@ -381,9 +423,15 @@ void app_plot_gnuplot_write(const plot_data *d, FILE *f)
             case PLOT_CDF:
                 fprintf(f, " index %zu using 1:2 with steps lt %zu title ", k, k + 1);
                 break;
-            case PLOT_TIMESERIES:
-                fprintf(f, " index %zu using 1:2 with lines lt %zu title ", k, k + 1);
+            case PLOT_TIMESERIES: {
+                double per = time_axis_of(d).per_unit_us;
+                if (per == 1.0)
+                    fprintf(f, " index %zu using 1:2 with lines lt %zu title ", k, k + 1);
+                else
+                    fprintf(f, " index %zu using ($1/%g):2 with lines lt %zu title ", k, per,
+                            k + 1);
                 break;
+            }
             default:
                 fprintf(f, " index %zu using 1:2 with linespoints lt %zu title ", k, k + 1);
                 break;

@@ -483,6 +483,29 @@ START_TEST(test_timeseries_marks)
     ck_assert_int_eq(draw(dir, plot, &gp), 1);
     ck_assert_msg(strstr(gp, "set label 'resume, vf_unplugged' at 150") != NULL, "%s", gp);
     ck_assert_msg(count(gp, "set arrow from") == 3, "%s", gp);
+    ck_assert_msg(strstr(gp, "simulated time (us)") != NULL, "%s", gp);
+
+    /* Marks closer than 1.5% of the data's span (0.6 us of 120..160) share the first's
+     * label; each keeps its line. */
+    point_file(dir, 2, "events.csv", "time_us,event\n150,vf_unplugged\n150.5,replug_soon\n");
+    ck_assert_int_eq(draw(dir, plot, &gp), 1);
+    ck_assert_msg(strstr(gp, "set label 'resume, vf_unplugged, replug_soon' at 150") != NULL,
+                  "%s", gp);
+    ck_assert_msg(strstr(gp, "set arrow from 150.5, graph 0") != NULL, "%s", gp);
+    ck_assert_msg(count(gp, "set arrow from") == 4, "%s", gp);
+
+    /* A run of seconds reads in seconds: times, marks and the range divided alike. */
+    const char *long_ts = "time_us,x\n1000000,1\n2000000,2\n3000000,3\n";
+    for (size_t i = 0; i < 3; i++)
+        point_file(dir, i, "timeseries.csv", long_ts);
+    point_file(dir, 2, "events.csv", "time_us,event\n2500000,late_resume\n");
+    ck_assert_int_eq(draw(dir, plot, &gp), 1);
+    ck_assert_msg(strstr(gp, "simulated time (s)") != NULL, "%s", gp);
+    ck_assert_msg(strstr(gp, "using ($1/1e+06):2") != NULL, "%s", gp);
+    ck_assert_msg(strstr(gp, "set label 'late_resume' at 2.5, graph") != NULL, "%s", gp);
+    for (size_t i = 0; i < 3; i++)
+        point_file(dir, i, "timeseries.csv", ts);
+    point_file(dir, 2, "events.csv", "time_us,event\n150,vf_unplugged\n");
 
     ck_assert_int_eq(draw(dir, "[plot rate]\nkind = timeseries\ny = x\nmarks = false\n", &gp), 1);
     ck_assert_msg(gp[0] && strstr(gp, "set arrow") == NULL && strstr(gp, "marks.gp") == NULL, "%s",
