@@ -891,7 +891,9 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
     io->nlanes = standby ? 2 * napp : napp;
     io->host_path = standby;
     io->switch_lane0 = standby ? napp : 0;
-    if (standby && io->pattern == IOPATH_RR)
+    /* Requests are lost only at a failover or a migration's stop: the clients' timers are
+     * kept where those happen. */
+    if ((standby || sys->cfg.migrate_at_ps) && io->pattern == IOPATH_RR)
         io->rto_min_ps = sys->cfg.rto_min_ps;
     io->frame_bytes = sys->cfg.packet_bytes;
     if (io->pattern == IOPATH_RR && sys->cfg.rr_bytes)

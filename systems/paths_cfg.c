@@ -137,9 +137,9 @@ static const sim_param_def paths_params[] = {
      "runs on the destination",
      SIM_AT(paths_cfg, migrate_at_ps)},
     {"net.rto_min_ms", SIM_PARAM_DOUBLE, "200", "1..120000", "ms",
-     "rr with io.standby: a client's retransmission time-out for requests lost while its "
-     "VM fails over or stops (TCP_RTO_MIN, HZ/5, include/net/tcp.h), doubled at each "
-     "time-out in a row",
+     "rr with io.standby or io.migrate_at_ms: a client's retransmission time-out for "
+     "requests lost while its VM fails over or stops (TCP_RTO_MIN, HZ/5, include/net/tcp.h), "
+     "doubled at each time-out in a row",
      SIM_AT(paths_cfg, rto_min_ps)},
 };
 
