@@ -29,8 +29,10 @@
 #include "systems/paths_migrate.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "host/failover.h"
 #include "host/migrate.h"
@@ -65,6 +67,7 @@ struct paths_migration {
     bool vf_out;   /* its VF is unplugged (from the remove to its driver up again) */
     /* When the application left the primary and came back (0: not yet). */
     uint64_t standby_from_ps, standby_to_ps;
+    struct total_ctx *total_ctx; /* register_metrics' */
 };
 
 static void at(paths_migration *pm, pm_phase ph, uint64_t t)
@@ -199,52 +202,53 @@ static double m_standby_ms(const sim_stats *s, void *ctx)
     return (double)(end - pm->standby_from_ps) / (double)SIM_PS_PER_MS;
 }
 
-/* The migration's totals (NaN until the VM runs on the destination). */
-static double done_or_nan(const paths_migration *pm, double v)
-{
-    return migrate_get_state(pm->m) == MIGRATE_DONE ? v : NAN;
-}
+/* The migration's totals as metrics: a field of its result over a scale, NaN until the
+ * VM runs on the destination. */
+typedef struct total_metric {
+    const char *name, *unit, *desc;
+    size_t field; /* a uint64_t in migrate_result */
+    double per_unit;
+} total_metric;
 
-static double m_downtime_ms(const sim_stats *s, void *ctx)
+static const total_metric totals[] = {
+    {"migration_downtime_ms", "ms",
+     "the VM stopped, from the stop to running on the destination (NaN: the migration had not "
+     "ended when the run did)",
+     offsetof(migrate_result, downtime_ps), (double)SIM_PS_PER_MS},
+    {"migration_s", "s",
+     "the migration from its start (after the unplug) to the VM running on the destination",
+     offsetof(migrate_result, total_ps), 1e12},
+    {"migration_gib", "GiB", "bytes on the migration channel, page headers and resends included",
+     offsetof(migrate_result, bytes_sent), 1024.0 * 1024 * 1024},
+    {"migration_rounds", "rounds", "pre-copy rounds: from the start or a dirty-log sync to the next",
+     offsetof(migrate_result, rounds), 1.0},
+};
+#define NTOTALS (sizeof totals / sizeof totals[0])
+
+typedef struct total_ctx {
+    const paths_migration *pm;
+    const total_metric *t;
+} total_ctx;
+
+static double m_total(const sim_stats *s, void *ctx)
 {
     (void)s;
-    const paths_migration *pm = ctx;
-    return done_or_nan(pm, (double)migrate_get_result(pm->m)->downtime_ps / SIM_PS_PER_MS);
-}
-
-static double m_total_s(const sim_stats *s, void *ctx)
-{
-    (void)s;
-    const paths_migration *pm = ctx;
-    return done_or_nan(pm, (double)migrate_get_result(pm->m)->total_ps / 1e12);
-}
-
-static double m_sent_gib(const sim_stats *s, void *ctx)
-{
-    (void)s;
-    const paths_migration *pm = ctx;
-    return done_or_nan(pm, (double)migrate_get_result(pm->m)->bytes_sent / (1024.0 * 1024 * 1024));
-}
-
-static double m_rounds(const sim_stats *s, void *ctx)
-{
-    (void)s;
-    const paths_migration *pm = ctx;
-    return done_or_nan(pm, (double)migrate_get_result(pm->m)->rounds);
+    const total_ctx *c = ctx;
+    if (migrate_get_state(c->pm->m) != MIGRATE_DONE)
+        return NAN;
+    uint64_t v;
+    memcpy(&v, (const char *)migrate_get_result(c->pm->m) + c->t->field, sizeof v);
+    return (double)v / c->t->per_unit;
 }
 
 static void register_metrics(paths_migration *pm, sim_stats *st)
 {
-    sim_stats_metric(st, "migration_downtime_ms", "ms", m_downtime_ms, pm,
-                     "the VM stopped, from the stop to running on the destination (NaN: the "
-                     "migration had not ended when the run did)");
-    sim_stats_metric(st, "migration_s", "s", m_total_s, pm,
-                     "the migration from its start (after the unplug) to the VM running on the "
-                     "destination");
-    sim_stats_metric(st, "migration_gib", "GiB", m_sent_gib, pm,
-                     "bytes on the migration channel, page headers and resends included");
-    sim_stats_metric(st, "migration_rounds", "rounds", m_rounds, pm,
-                     "pre-copy rounds: from the start or a dirty-log sync to the next");
+    pm->total_ctx = sim_xcalloc(NTOTALS, sizeof *pm->total_ctx);
+    for (size_t i = 0; i < NTOTALS; i++) {
+        pm->total_ctx[i] = (total_ctx){pm, &totals[i]};
+        sim_stats_metric(st, totals[i].name, totals[i].unit, m_total, &pm->total_ctx[i],
+                         totals[i].desc);
+    }
     if (pm->failover)
         sim_stats_metric(st, "standby_ms", "ms", m_standby_ms, pm,
                          "how long the application's traffic went through the failover "
@@ -300,5 +304,6 @@ void paths_migration_destroy(paths_migration *pm)
     if (pm->pf)
         pfdrv_destroy(pm->pf);
     migrate_destroy(pm->m);
+    free(pm->total_ctx);
     free(pm);
 }
