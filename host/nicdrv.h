@@ -29,7 +29,15 @@
  * unless a CPU is attached with nic_drvq_set_cpu, which is the seam where a core model
  * (host/cpu.h cpu_run) reserves a core for those cycles and stalls; the driver
  * then continues at the time the hook returns, so its doorbells and re-enables move
- * later when the core is busy. */
+ * later when the core is busy.
+ *
+ * Poll mode (NIC_DRV_PMD: DPDK's PMD, pmd.*). The driver takes no interrupt: it leaves
+ * its vector disabled, and a loop on its core looks at its rings' done bits every
+ * pmd.loop_ns while it finds nothing (rte_eth_rx_burst and rte_eth_tx_burst returning
+ * 0). The model runs only the looks that find something: a ring's write-back tells the
+ * driver when it becomes visible (nic_ring.on_wb), and the poll runs at the loop's first
+ * look from then; a poll that took a whole burst (pmd.burst) looks again at once. The
+ * spans in between are spin time on the core (nic_drvq_set_spin). */
 #ifndef HOST_NICDRV_H
 #define HOST_NICDRV_H
 
@@ -68,6 +76,7 @@ typedef struct nic_drv_counters {
 typedef enum nic_drv_role {
     NIC_DRV_PF, /* ixgbe: nicdrv.* */
     NIC_DRV_VF, /* ixgbevf in a guest: vfdrv.* */
+    NIC_DRV_PMD, /* DPDK's ixgbevf poll-mode driver in a guest, on its VF: pmd.* */
     NIC_DRV_ROLES
 } nic_drv_role;
 
@@ -79,6 +88,8 @@ typedef struct nic_drv_cfg {
     uint32_t buf_bytes, qdisc_pkts;
     bool tso, csum, tx_touch; /* tso: the effective one (only with csum) */
     uint8_t itr; /* nic_drv_itr */
+    bool poll;        /* poll mode (the PMD): no interrupt, a loop looking at the rings */
+    uint64_t loop_ps; /* poll mode: one look at the rings that finds nothing */
 } nic_drv_cfg;
 
 /* nicdrv.itr, in its choices' order: the driver's interrupt moderation. */
@@ -157,6 +168,9 @@ int nic_drvq_xmit(nic_drvq *q, const nic_pkt *p, uint64_t t_ps);
 int nic_drvq_xmit_segment(nic_drvq *q, const nic_pkt *p, uint16_t frames, uint16_t last_bytes,
                           uint64_t t_ps);
 bool nic_drvq_tso(const nic_drvq *q);
+/* Whether the queue's driver polls (NIC_DRV_PMD): a caller posting to it rings the
+ * doorbell once per burst of its own (nic_drvq_flush when the burst ends). */
+bool nic_drvq_poll(const nic_drvq *q);
 /* Whether the queue's driver offloads checksums (nicdrv.csum, vfdrv.csum): the NIC fills
  * those of partial packets it sends and checks those it receives. The driver model
  * moves no checksum state itself; the software above it (host/iopath) asks. */
@@ -179,6 +193,11 @@ void nic_drvq_set_rx_done(nic_drvq *q, nic_drv_rx_done_fn fn);
 typedef void (*nic_drv_tx_done_fn)(void *ctx, nic_drvq *q, uint32_t frames, uint64_t bytes,
                                    uint64_t t_ps);
 void nic_drvq_set_tx_done(nic_drvq *q, nic_drv_tx_done_fn fn);
+
+/* Poll mode: the driver's loop spun over [from_ps, to_ps) finding nothing (its core is
+ * busy all the same); called before each poll that follows such a span. */
+typedef void (*nic_drv_spin_fn)(void *ctx, uint64_t from_ps, uint64_t to_ps);
+void nic_drvq_set_spin(nic_drvq *q, nic_drv_spin_fn fn);
 
 /* The CPU seam: run `cycles` of driver work, then stall `stall_ps` on MMIO reads,
  * starting at t_ps; return when done. Without it the work takes no simulated time. */

@@ -561,7 +561,7 @@ static iopath_drvq *add_queue(paths_sys *sys, unsigned fn, unsigned q, uint64_t 
                        .mem = sys->pf->mem,
                        .fn = fn,
                        .q = q,
-                       .role = fn == NIC_PF ? NIC_DRV_PF : NIC_DRV_VF,
+                       .role = sys->cfg.poll ? NIC_DRV_PMD : fn == NIC_PF ? NIC_DRV_PF : NIC_DRV_VF,
                        .base = base,
                        .msi_addr = iommu_msi_addr(idx),
                        .msi_data = 0,
@@ -571,6 +571,7 @@ static iopath_drvq *add_queue(paths_sys *sys, unsigned fn, unsigned q, uint64_t 
     nic_drvq_set_rx_done(dq->q, iopath_drvq_rx_done);
     nic_drvq_set_tx_done(dq->q, iopath_drvq_tx_done);
     nic_drvq_set_cpu(dq->q, iopath_drvq_cpu, dq);
+    nic_drvq_set_spin(dq->q, iopath_drvq_spin);
     return dq;
 }
 
@@ -673,7 +674,7 @@ static int add_queues(paths_sys *sys, sim_err *e)
     const sim_params *p = sys->params;
     iopath *io = &sys->io;
     path_nic_owner own = (path_nic_owner)io->path->nic_owner;
-    uint64_t per_q = nic_drvq_mem_bytes(p, paths_drv_role((path_kind)sys->cfg.path));
+    uint64_t per_q = nic_drvq_mem_bytes(p, paths_drv_role(&sys->cfg));
     unsigned maxq = io->nlanes + sys->cfg.host_cores;
     io->dq = sim_xcalloc(maxq, sizeof *io->dq);
     sys->drv_ctr = sim_xcalloc(io->vms + 1, sizeof *sys->drv_ctr);
@@ -682,7 +683,7 @@ static int add_queues(paths_sys *sys, sim_err *e)
         return sim_err_set(e, "paths: no interrupt remapping table for %u vectors", maxq);
     sys->n_drv_ctr = 1;
     nic_drv_register_stats(&sys->drv_ctr[0], sys->stats, NIC_PF, p,
-                           paths_drv_role((path_kind)sys->cfg.path));
+                           paths_drv_role(&sys->cfg));
     switch (own) {
     case PATH_NIC_APP:
         /* Bare metal: the host's DMA API in pass-through, one PF queue per thread. */
@@ -715,7 +716,7 @@ static int add_queues(paths_sys *sys, sim_err *e)
             nic_drv_counters *ctr = &sys->drv_ctr[0];
             if (fn != NIC_PF) {
                 ctr = &sys->drv_ctr[sys->n_drv_ctr++];
-                nic_drv_register_stats(ctr, sys->stats, fn, p, paths_drv_role((path_kind)sys->cfg.path));
+                nic_drv_register_stats(ctr, sys->stats, fn, p, paths_drv_role(&sys->cfg));
             }
             for (unsigned q = 0; q < io->queues; q++) {
                 iopath_lane *ln = &io->lane[v * io->queues + q];
@@ -880,7 +881,8 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
     sys->stats = ctx->stats;
     io->kernel = ctx->kernel;
     sys->cfg = paths_cfg_load(p);
-    io->path = path_get((path_kind)sys->cfg.path);
+    io->path = sys->cfg.poll ? path_get_poll((path_kind)sys->cfg.path)
+                             : path_get((path_kind)sys->cfg.path);
     io->pattern = (iopath_pattern)sys->cfg.pattern;
     io->vms = sys->cfg.vms;
     io->queues = sys->cfg.queues;
@@ -899,7 +901,7 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
     if (io->pattern == IOPATH_RR && sys->cfg.rr_bytes)
         io->frame_bytes = sys->cfg.rr_bytes;
     io->quantum_ps = sys->cfg.quantum_ps;
-    io->budget = nic_drv_cfg_load(p, paths_drv_role((path_kind)sys->cfg.path)).budget;
+    io->budget = nic_drv_cfg_load(p, paths_drv_role(&sys->cfg)).budget;
     io->txq_limit = sys->cfg.txq_pkts;
     io->rr_outstanding = sys->cfg.rr_outstanding;
     io->rr_app_cycles = sys->cfg.rr_app_cycles;
@@ -959,7 +961,9 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
         if (hv_posted(io->hv))
             ln->pd_addr = iommu_pid_create(io->iommu, PI_NOTIFY_VECTOR, ln->vcpu_core);
         /* The VM's vCPU halts when idle; a native application's thread blocks. (The
-         * driver domain's vCPUs do not halt.) */
+         * driver domain's vCPUs do not halt, nor a poll-mode driver's core: it spins.) */
+        if (sys->cfg.poll)
+            continue;
         if (io->path->nic_owner == PATH_NIC_APP)
             halt_add_thread(io->halt, ln->vcpu_core);
         else

@@ -141,6 +141,11 @@ static const sim_param_def paths_params[] = {
      "requests lost while its VM fails over or stops (TCP_RTO_MIN, HZ/5, include/net/tcp.h), "
      "doubled at each time-out in a row",
      SIM_AT(paths_cfg, rto_min_ps)},
+    {"guest.driver", SIM_PARAM_ENUM, "kernel", "kernel|poll", "",
+     "native, passthrough, sriov: the application's network driver: kernel (the kernel's "
+     "stack over an interrupt-driven NIC driver) or poll (a DPDK application over its "
+     "poll-mode driver, pmd.*: no interrupt, no kernel stack, its core spinning)",
+     SIM_AT(paths_cfg, poll)},
 };
 
 void paths_register_params(sim_params *p)
@@ -164,12 +169,15 @@ static bool assigned(path_kind k)
     return o == PATH_NIC_DDOM || o == PATH_NIC_VM_PF || o == PATH_NIC_VM_VF;
 }
 
-/* Whose driver runs the path's NIC queues: an SR-IOV guest's VF driver (ixgbevf,
- * vfdrv.*); on every other path the PF driver (ixgbe, nicdrv.*), be it the native
- * application's, the host's, the driver domain's or the passthrough guest's. */
-nic_drv_role paths_drv_role(path_kind k)
+/* Whose driver runs the path's NIC queues: a DPDK application's poll-mode driver
+ * (guest.driver = poll, pmd.*); else an SR-IOV guest's VF driver (ixgbevf, vfdrv.*); on
+ * every other path the PF driver (ixgbe, nicdrv.*), be it the native application's, the
+ * host's, the driver domain's or the passthrough guest's. */
+nic_drv_role paths_drv_role(const paths_cfg *c)
 {
-    return path_get(k)->nic_owner == PATH_NIC_VM_VF ? NIC_DRV_VF : NIC_DRV_PF;
+    if (c->poll)
+        return NIC_DRV_PMD;
+    return path_get((path_kind)c->path)->nic_owner == PATH_NIC_VM_VF ? NIC_DRV_VF : NIC_DRV_PF;
 }
 
 /* VFs the PF driver enables: nic.vfs, or one per VM for SR-IOV when it is 0. */
@@ -270,7 +278,7 @@ static int check_queues(const sim_params *p, const paths_cfg *c, sim_err *e)
                                "but the NIC has %u",
                                path, vms, NIC_VMDQ_FILTERS);
     }
-    nic_drv_role role = paths_drv_role(k);
+    nic_drv_role role = paths_drv_role(c);
     if (nic_drvq_mem_bytes(p, role) * queues > PLATFORM_VM_SPAN)
         return sim_err_set(e,
                            "io.queues = %u queue pairs' rings and buffers (%llu bytes each: "
@@ -349,7 +357,7 @@ static int check_traffic(const sim_params *p, const paths_cfg *c, sim_err *e)
                            "traffic.rr_bytes = %llu is below the 64-byte minimum frame (0: "
                            "traffic.packet_bytes)",
                            (unsigned long long)rr);
-    nic_drv_role role = paths_drv_role(k);
+    nic_drv_role role = paths_drv_role(c);
     if (nic_drv_check_frame(p, role, rr > frame ? "traffic.rr_bytes" : "traffic.packet_bytes",
                             rr > frame ? rr : frame, e) < 0 ||
         nic_check_offered(p, "traffic.offered_gbps", c->offered_gbps, e) < 0)
@@ -379,6 +387,21 @@ static int check_pages(const sim_params *p, const paths_cfg *c, sim_err *e)
     iommu_config(p, &ic);
     if (page == (1ull << 30) && !ic.superpage_1g)
         return sim_err_set(e, "io.guest_page_bytes = 1 GiB needs iommu.superpage_1g = true");
+    return 0;
+}
+
+/* The application's driver: a DPDK application needs a function of its own. */
+static int check_driver(const paths_cfg *c, sim_err *e)
+{
+    const char *path = path_kind_name((path_kind)c->path);
+    if (c->poll && !path_get_poll((path_kind)c->path))
+        return sim_err_set(e, "guest.driver = poll runs a DPDK application on a function of its "
+                              "own: io.path = native, passthrough or sriov (io.path = %s)",
+                           path);
+    if (c->poll && (c->msg_bytes || c->standby || c->pattern == IOPATH_INTER_VM))
+        return sim_err_set(e, "guest.driver = poll: a DPDK application sends datagrams over its "
+                              "own function (traffic.msg_bytes = 0, no io.standby, not "
+                              "inter_vm)");
     return 0;
 }
 
@@ -419,7 +442,7 @@ int paths_check(const sim_params *p, sim_err *e)
     paths_cfg c = paths_cfg_load(p);
     if (check_functions(p, &c, e) < 0 || check_queues(p, &c, e) < 0 ||
         check_traffic(p, &c, e) < 0 || check_pages(p, &c, e) < 0 ||
-        check_migration(p, &c, e) < 0)
+        check_driver(&c, e) < 0 || check_migration(p, &c, e) < 0)
         return -1;
     return 0;
 }

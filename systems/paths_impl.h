@@ -33,6 +33,7 @@ typedef struct paths_cfg {
     uint32_t standby;       /* 0 none, 1 paravirt */
     uint64_t migrate_at_ps; /* 0: no migration */
     uint64_t rto_min_ps;
+    uint32_t poll; /* guest.driver: 0 kernel, 1 poll */
 } paths_cfg;
 
 /* io.irq_affinity, in its choices' order. */
@@ -48,7 +49,7 @@ paths_cfg paths_cfg_load(const sim_params *p);
 /* Every combination the workload cannot build, refused with the parameters' names. */
 int paths_check(const sim_params *p, sim_err *e);
 /* Whose driver runs the path's NIC queues (the PF's or an SR-IOV guest's VF's). */
-nic_drv_role paths_drv_role(path_kind k);
+nic_drv_role paths_drv_role(const paths_cfg *c);
 /* VFs the PF driver enables: nic.vfs, or one per VM for SR-IOV when it is 0. */
 unsigned paths_vfs_for(const sim_params *p, const paths_cfg *c);
 

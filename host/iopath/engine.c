@@ -369,7 +369,10 @@ static uint64_t to_nic(const exec *x, iopath_item *it, uint64_t t, uint64_t *nic
             t = max64(t, dq->last_ps);
         }
     }
-    nic_drvq_flush(dq->q, max64(t, dq->last_ps));
+    /* A poll-mode driver's doorbell waits for the end of its application's burst (the
+     * sender's activation: one tx_burst). */
+    if (!nic_drvq_poll(dq->q))
+        nic_drvq_flush(dq->q, max64(t, dq->last_ps));
     dq->override = false;
     return max64(t, dq->last_ps);
 }
@@ -390,6 +393,12 @@ static uint64_t on_free(const exec *x, const path_step *s, const iopath_item *it
         return t;
     io->c.freed_handoffs++;
     return push(x, to, &done, t, (path_notify)s->notify);
+}
+
+void iopath_drvq_spin(void *ctx, uint64_t from_ps, uint64_t to_ps)
+{
+    iopath_drvq *dq = ctx;
+    cpu_spin_idle(dq->io->cpu, dq->core, from_ps, to_ps, dq->who);
 }
 
 uint64_t iopath_drvq_cpu(void *ctx, uint64_t t_ps, uint64_t cycles, uint64_t stall_ps)
@@ -1141,6 +1150,15 @@ static void on_sender(void *ctx)
         t = exec_steps(&x, d, &it, t, PATH_PER_PKT);
     }
     s->t_free = t;
+    /* The burst's doorbell, for a poll-mode driver (one tx_burst per activation). */
+    if (ln->own && nic_drvq_poll(ln->own->q)) {
+        ln->own->override = true;
+        ln->own->override_core = ln->vcpu_core;
+        ln->own->override_who = (cpu_who)d->who;
+        ln->own->override_urgent = false;
+        nic_drvq_flush(ln->own->q, max64(t, ln->own->last_ps));
+        ln->own->override = false;
+    }
     if (wait)
         return;
     uint64_t next = t;

@@ -355,6 +355,9 @@ void iopath_lane_failover(iopath *io, iopath_lane *from, iopath_lane *to, uint64
  * sender sends nothing, frames that reach its application are lost (counted), and its
  * retransmission timer stands still. */
 void iopath_lane_set_running(iopath *io, iopath_lane *ln, bool running, uint64_t t_ps);
+/* A poll-mode queue's loop spun idle over [from, to) on its core (nic_drv_spin_fn; ctx
+ * is the iopath_drvq): the core's time, booked where nothing else runs. */
+void iopath_drvq_spin(void *ctx, uint64_t from_ps, uint64_t to_ps);
 /* The CPU seam of every driver queue (nic_drv_cpu_fn; ctx is the iopath_drvq). */
 uint64_t iopath_drvq_cpu(void *ctx, uint64_t t_ps, uint64_t cycles, uint64_t stall_ps);
 /* An interrupt message the IOMMU remapped or posted (iommu_irq_fn; ctx is the iopath):

@@ -170,6 +170,7 @@ typedef enum path_cost {
     PATH_COST_XEN_DEALLOC_PKT, /* xen.dealloc_pkt_cycles */
     PATH_COST_GSO_FRAME,     /* net.gso_frame_cycles */
     PATH_COST_GRO_PKT,     /* net.gro_pkt_cycles */
+    PATH_COST_PMD_APP,     /* pmd.app_cycles */
     PATH_COSTS
 } path_cost;
 
@@ -220,6 +221,9 @@ typedef struct path_desc {
 } path_desc;
 
 const path_desc *path_get(path_kind k);
+/* The path with a poll-mode driver under a DPDK application (guest.driver = poll):
+ * native, passthrough and sriov have one; NULL for the others. */
+const path_desc *path_get_poll(path_kind k);
 const char *path_kind_name(path_kind k);
 /* Registers the costs the paths own (net.stack_*, virtio.*, emu.*, xen.*). */
 void path_register_params(sim_params *p);

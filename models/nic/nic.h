@@ -135,12 +135,19 @@ typedef struct nic_desc {
     uint8_t status;
 } nic_desc;
 
+/* Told of a write-back into a ring: it is visible in host memory from wb_ps on (which
+ * may lie ahead of the clock). A poll-mode driver spinning on the ring's done bits sees
+ * it at its first look from then, so the model need not run every look. */
+typedef void (*nic_ring_wb_fn)(void *ctx, uint64_t wb_ps);
+
 /* A descriptor ring in host memory, owned by the driver. */
 typedef struct nic_ring {
     uint64_t base_addr;    /* device address of descriptor 0 */
     uint32_t entries;      /* nic.ring_entries */
     nic_desc *desc;
     uint64_t head_wb_addr; /* transmit head write-back location (nic.tx_head_wb) */
+    nic_ring_wb_fn on_wb;  /* NULL: nobody watches it (an interrupt-driven driver) */
+    void *on_wb_ctx;
 } nic_ring;
 
 typedef enum nic_link_state {

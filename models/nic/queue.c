@@ -465,6 +465,8 @@ static void q_writeback(nic_q *q, uint64_t t)
     q->last_wb_ps = acc;
     for (uint32_t i = 0; i < q->wb_count; i++)
         q->ring->desc[(q->wb_first + i) % q->n].wb_ps = acc;
+    if (q->ring->on_wb)
+        q->ring->on_wb(q->ring->on_wb_ctx, acc);
     if (q->is_tx)
         f->ctr->tx_wb_writes++;
     else
