@@ -3,9 +3,9 @@
  * Metrics are derived values that also become columns of results.csv.
  *
  * Measurement starts at sim_stats_start() (the end of warm-up), which zeroes every
- * registered counter and histogram (and keeps the marks: events, not statistics); models
- * therefore keep no control state in a registered counter. Writing is gem5-style text:
- * "name  value  # description". */
+ * registered counter and histogram and keeps the marks (events, not statistics);
+ * models therefore keep no control state in a registered counter. Writing is gem5-style
+ * text: "name  value  # description". */
 #ifndef SIM_STATS_H
 #define SIM_STATS_H
 
@@ -139,8 +139,8 @@ void sim_stats_snapshot_take(const sim_stats *s, sim_stats_snapshot *m, uint64_t
 /* Between begin and end, every look-up (sim_stats_get, metrics) reads the interval
  * [snapshot, now_ps) alone; end restores the whole window exactly. The snapshot must be
  * from this registry; a statistic registered since it was taken reads as it is (it
- * started at 0 when registered), and joins at the next take. A histogram's interval minimum
- * and maximum are those of its buckets (within 0.4%). */
+ * started at 0 when registered), and joins at the next take. A histogram's interval
+ * minimum and maximum are those of its buckets (within 0.4%). */
 void sim_stats_interval_begin(sim_stats *s, sim_stats_snapshot *m, uint64_t now_ps);
 void sim_stats_interval_end(sim_stats *s, sim_stats_snapshot *m);
 
