@@ -81,7 +81,26 @@ struct sim_stats {
     size_t nslots;      /* ... and how many the window holds */
     sim_mark *marks;    /* recorded order; labels owned */
     size_t nmarks, marks_cap;
+    struct {
+        sim_stats_sync_fn fn;
+        void *ctx;
+    } *syncs; /* sim_stats_on_sync, registration order */
+    size_t nsyncs;
 };
+
+void sim_stats_on_sync(sim_stats *s, sim_stats_sync_fn fn, void *ctx)
+{
+    s->syncs = sim_xrealloc(s->syncs, (s->nsyncs + 1) * sizeof *s->syncs);
+    s->syncs[s->nsyncs].fn = fn;
+    s->syncs[s->nsyncs].ctx = ctx;
+    s->nsyncs++;
+}
+
+static void sync_all(sim_stats *s, uint64_t now_ps)
+{
+    for (size_t i = 0; i < s->nsyncs; i++)
+        s->syncs[i].fn(s->syncs[i].ctx, now_ps);
+}
 
 /* The summary lines a histogram expands to, in output order. */
 enum { HS_COUNT, HS_MEAN, HS_MIN, HS_P50, HS_P99, HS_P999, HS_MAX, HS_N };
@@ -259,6 +278,7 @@ void sim_stats_destroy(sim_stats *s)
     for (size_t i = 0; i < s->nmarks; i++)
         free((char *)s->marks[i].label);
     free(s->marks);
+    free(s->syncs);
     free(s);
 }
 
@@ -519,6 +539,7 @@ void sim_stats_plan(sim_stats *s, uint64_t start_ps, uint64_t end_ps)
 
 void sim_stats_start(sim_stats *s, uint64_t now_ps)
 {
+    sync_all(s, now_ps);
     if (!s->planned)
         s->window[0] = now_ps;
     for (size_t i = 0; i < s->n; i++) {
@@ -550,6 +571,7 @@ void sim_stats_start(sim_stats *s, uint64_t now_ps)
 
 void sim_stats_end(sim_stats *s, uint64_t now_ps)
 {
+    sync_all(s, now_ps);
     s->end_ps = now_ps;
     s->ended = true;
 }
@@ -705,6 +727,7 @@ void sim_stats_snapshot_take(const sim_stats *s, sim_stats_snapshot *m, uint64_t
 
 void sim_stats_interval_begin(sim_stats *s, sim_stats_snapshot *m, uint64_t now_ps)
 {
+    sync_all(s, now_ps);
     size_t to = s->slot_ps ? slot_of(s, now_ps, true) : 0;
     /* Statistics registered since the snapshot read as they are (from 0 at registration). */
     for (size_t i = 0; i < m->n; i++) {

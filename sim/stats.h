@@ -117,6 +117,13 @@ void sim_hist_reset(sim_hist *h);
 void sim_stats_plan(sim_stats *s, uint64_t start_ps, uint64_t end_ps);
 void sim_stats_start(sim_stats *s, uint64_t now_ps);
 void sim_stats_end(sim_stats *s, uint64_t now_ps);
+/* A model that books outcomes ahead of the clock (a frame that will arrive at a later
+ * time) but counts them only once they happen brings its statistics up to now_ps when
+ * asked: at the window's start (before the zeroing), its end, and each sample
+ * interval's start (sim_stats_interval_begin). Bringing them up to date changes no
+ * result, only when a count is made, so a sampled run reads the same. */
+typedef void (*sim_stats_sync_fn)(void *ctx, uint64_t now_ps);
+void sim_stats_on_sync(sim_stats *s, sim_stats_sync_fn fn, void *ctx);
 uint64_t sim_stats_elapsed_ps(const sim_stats *s);
 
 /* ---------------------------------------------------------------- sample intervals

@@ -266,6 +266,51 @@ START_TEST(test_start_zeroes)
 }
 END_TEST
 
+/* A model that counts booked outcomes when they happen: events due at 500, 1500, 2500
+ * and 3500 ps, a window [1000, 3000) sampled at 2000. The sync hook runs before the
+ * zeroing, at each interval's start and at the end, so the window counts the two due
+ * in it and each interval its own. */
+typedef struct due_counter {
+    uint64_t due[4];
+    size_t next;
+    uint64_t count;
+    unsigned syncs;
+} due_counter;
+
+static void due_sync(void *ctx, uint64_t now_ps)
+{
+    due_counter *d = ctx;
+    d->syncs++;
+    while (d->next < 4 && d->due[d->next] <= now_ps) {
+        d->count++;
+        d->next++;
+    }
+}
+
+START_TEST(test_sync_counts_when_due)
+{
+    sim_stats *s = sim_stats_create();
+    due_counter d = {{500, 1500, 2500, 3500}, 0, 0, 0};
+    sim_stats_counter(s, "due", &d.count, "");
+    sim_stats_on_sync(s, due_sync, &d);
+    sim_stats_start(s, 1000); /* 500 counted, then zeroed */
+    ck_assert_uint_eq(d.count, 0);
+    ck_assert_uint_eq(d.next, 1);
+    sim_stats_snapshot *snap = sim_stats_snapshot_create(s);
+    sim_stats_snapshot_take(s, snap, 1000);
+    sim_stats_interval_begin(s, snap, 2000);
+    double out;
+    ck_assert(sim_stats_get(s, "due", &out) && out == 1.0); /* 1500, in [1000, 2000) */
+    sim_stats_interval_end(s, snap);
+    sim_stats_snapshot_take(s, snap, 2000);
+    sim_stats_end(s, 3000);
+    ck_assert_uint_eq(d.count, 2); /* 1500 and 2500; 3500 is after the window */
+    ck_assert_uint_eq(d.syncs, 3);
+    sim_stats_snapshot_destroy(snap);
+    sim_stats_destroy(s);
+}
+END_TEST
+
 /* Work booked ahead counts where it lies: a warm-up booking for its part inside the
  * window, a booking past the end up to the end; the total never exceeds the window. */
 START_TEST(test_busy_window)
@@ -930,6 +975,7 @@ static Suite *stats_suite(void)
 
     TCase *win = tcase_create("window");
     tcase_add_test(win, test_start_zeroes);
+    tcase_add_test(win, test_sync_counts_when_due);
     tcase_add_test(win, test_elapsed);
     tcase_add_test(win, test_busy_window);
     tcase_add_test(win, test_interval_view);

@@ -11,6 +11,12 @@
  * its own time) and divides the generator's events by it. */
 #define GEN_BATCH 32u
 
+/* A frame the NIC has put on the wire, counted when it arrives. */
+typedef struct arrival {
+    nic_pkt p;
+    uint64_t at_ps;
+} arrival;
+
 typedef struct dest {
     uint64_t mac;
     uint16_t vlan;
@@ -32,6 +38,10 @@ struct nic_partner {
     uint32_t frame_bytes;
     uint32_t flow_base;
     nic_partner_counters c;
+    /* Frames on their way, in the order the NIC booked them (the wire is serial, so
+     * their arrivals ascend): counted and shown to the observer once they arrive. */
+    arrival *pend;
+    uint32_t pend_head, pend_len, pend_cap;
     nic_partner_rx_fn rx_observer;
     void *rx_observer_ctx;
     sim_breakdown *bd;
@@ -70,6 +80,7 @@ int nic_partner_check(const sim_params *p, sim_err *e)
 
 static void on_tx_frame(void *ctx, const nic_pkt *p, uint64_t arrival_ps);
 static void on_gen(void *ctx);
+static void on_sync(void *ctx, uint64_t now_ps);
 
 nic_partner *nic_partner_create(const sim_params *p, sim_stats *stats, sim_kernel *k, nic *n)
 {
@@ -82,6 +93,7 @@ nic_partner *nic_partner_create(const sim_params *p, sim_stats *stats, sim_kerne
     pt->turnaround_ps = cfg.turnaround_ps;
     pt->gen_ev = sim_event_create(k, "peer.gen", on_gen, pt);
     nic_set_wire_sink(n, on_tx_frame, pt);
+    sim_stats_on_sync(stats, on_sync, pt);
     sim_stats_counter(stats, "peer.rx_frames", &pt->c.rx_frames, "frames received from the NIC");
     sim_stats_counter(stats, "peer.rx_bytes", &pt->c.rx_bytes, "host-side bytes received from the NIC");
     sim_stats_counter(stats, "peer.tx_frames", &pt->c.tx_frames, "frames sent to the NIC");
@@ -95,6 +107,7 @@ void nic_partner_destroy(nic_partner *pt)
     if (!pt)
         return;
     free(pt->dests);
+    free(pt->pend);
     free(pt);
 }
 
@@ -120,13 +133,55 @@ static void send(nic_partner *pt, const nic_pkt *p, uint64_t t)
     nic_wire_rx(pt->nic, p, pt->wire_busy_ps + nic_wire_latency_ps(pt->nic));
 }
 
-static void on_tx_frame(void *ctx, const nic_pkt *p, uint64_t arrival_ps)
+static void arrived(nic_partner *pt, const nic_pkt *p, uint64_t arrival_ps)
 {
-    nic_partner *pt = ctx;
     pt->c.rx_frames++;
     pt->c.rx_bytes += p->len_bytes - NIC_FCS_BYTES;
     if (pt->rx_observer)
         pt->rx_observer(pt->rx_observer_ctx, p, arrival_ps);
+}
+
+/* Counts the frames that have arrived by now. */
+static void catch_up(nic_partner *pt, uint64_t now_ps)
+{
+    while (pt->pend_len && pt->pend[pt->pend_head].at_ps <= now_ps) {
+        const arrival *a = &pt->pend[pt->pend_head];
+        arrived(pt, &a->p, a->at_ps);
+        pt->pend_head = (pt->pend_head + 1) % pt->pend_cap;
+        pt->pend_len--;
+    }
+}
+
+static void on_sync(void *ctx, uint64_t now_ps) { catch_up(ctx, now_ps); }
+
+static void pend_push(nic_partner *pt, const nic_pkt *p, uint64_t arrival_ps)
+{
+    if (pt->pend_len == pt->pend_cap) {
+        uint32_t cap = pt->pend_cap ? 2 * pt->pend_cap : 256;
+        arrival *a = sim_xcalloc(cap, sizeof *a);
+        for (uint32_t i = 0; i < pt->pend_len; i++)
+            a[i] = pt->pend[(pt->pend_head + i) % pt->pend_cap];
+        free(pt->pend);
+        pt->pend = a;
+        pt->pend_head = 0;
+        pt->pend_cap = cap;
+    }
+    pt->pend[(pt->pend_head + pt->pend_len) % pt->pend_cap] = (arrival){*p, arrival_ps};
+    pt->pend_len++;
+}
+
+/* The NIC books each frame onto the wire ahead of the clock: the frame is counted (and
+ * its latency taken) when it arrives, so a window counts what arrived in it, never
+ * more than the line carries. A request's response is booked at once. */
+static void on_tx_frame(void *ctx, const nic_pkt *p, uint64_t arrival_ps)
+{
+    nic_partner *pt = ctx;
+    uint64_t now = sim_now_ps(pt->kernel);
+    catch_up(pt, now);
+    if (arrival_ps <= now && !pt->pend_len)
+        arrived(pt, p, arrival_ps);
+    else
+        pend_push(pt, p, arrival_ps);
     if (p->kind != NIC_PKT_REQUEST)
         return;
     nic_pkt r = *p;
