@@ -441,9 +441,48 @@ void mem_touch(mem *m, uint64_t addr, uint64_t bytes)
         addr += bytes - keep;
         bytes = keep;
     }
-    for (uint64_t line = addr / MEM_LINE_BYTES; line <= last_line(addr, bytes); line++) {
-        size_t at;
-        if (llc_find(m, line, &at) == NO_WAY)
-            llc_insert(m, 0, line, at, m->ways, false);
+    /* llc_find and llc_insert over the run of lines, with the arrays, the sizes and
+     * the tick in locals and each line's hash one addition from the last: through the
+     * struct, every store of a tag or a last use made the compiler load them all again.
+     * A driver's initial fill of its transmit rings touches some 200,000 lines. */
+    uint32_t *index = m->index;
+    uint64_t *tags = m->tags, *last_use = m->last_use;
+    uint8_t *dirty = m->dirty;
+    llc_set *set = m->set;
+    const size_t mask = m->index_mask;
+    const unsigned shift = m->index_shift;
+    const uint32_t sets = m->sets, ways = m->ways;
+    uint64_t tick = m->tick;
+    bool added = false;
+    uint64_t line = addr / MEM_LINE_BYTES, last = last_line(addr, bytes);
+    uint64_t h = line_hash(line);
+    for (;; line++, h += 0x9e3779b97f4a7c15ull) { /* line_hash(line + 1) */
+        size_t i = (size_t)(h >> shift); /* index_probe */
+        uint32_t e;
+        while ((e = index[i]) && tags[e - 1] != line)
+            i = (i + 1) & mask;
+        if (e) {
+            last_use[e - 1] = ++tick;
+        } else {
+            uint32_t si = (uint32_t)(((unsigned __int128)h * sets) >> 64); /* set_of */
+            llc_set *st = &set[si];
+            if (st->filled >= ways) {
+                m->tick = tick;
+                llc_replace(m, 0, line, i, ways, false, si);
+                tick = m->tick;
+            } else {
+                size_t slot = (size_t)si * ways + st->filled++;
+                index[i] = (uint32_t)(slot + 1);
+                added = true;
+                tags[slot] = line;
+                last_use[slot] = ++tick;
+                dirty[slot] = 0;
+            }
+        }
+        if (line == last)
+            break;
     }
+    m->tick = tick;
+    if (added)
+        m->index_used = true;
 }
