@@ -76,6 +76,7 @@ typedef struct str_block {
 struct sim_stats {
     stat_entry *entries; /* registration order */
     size_t n, cap;
+    size_t nhists; /* of them histograms: without one no name is a summary line */
     str_block *strings; /* the pool's blocks, the newest first */
     char *str_next;     /* the newest block's free part */
     size_t str_left;
@@ -363,7 +364,7 @@ static bool name_taken(const sim_stats *s, const char *name, size_t len, size_t 
     if (find_entry_hashed(s, name, len, h))
         return true;
     int which;
-    if (find_hist_summary(s, name, &which))
+    if (s->nhists && find_hist_summary(s, name, &which))
         return true;
     bool taken = false;
     if (kind == STAT_HIST) {
@@ -448,6 +449,7 @@ void sim_busy_slots_add(sim_busy *b, uint64_t lo_ps, uint64_t hi_ps)
 sim_hist *sim_stats_hist(sim_stats *s, const char *name, const char *unit, const char *desc)
 {
     stat_entry *e = add_entry(s, STAT_HIST, name, desc);
+    s->nhists++;
     e->unit = pool_dup(s, unit ? unit : "");
     e->u.hist = hist_create();
     return e->u.hist;
