@@ -253,7 +253,7 @@ nic_drvq *nic_drvq_create(const sim_params *p, const nic_drv_env *env)
     q->cfg = nic_drv_cfg_load(p, env->role);
     nic_itr_init(&q->itr, env->role == NIC_DRV_PF ? NIC_ITR_IXGBE : NIC_ITR_IXGBEVF);
 
-    uint32_t n = nic_caps_of(p).ring_entries;
+    uint32_t n = nic_ring_entries(env->nic);
     uint64_t a = env->base;
     q->tx = (nic_ring){.base_addr = a, .entries = n};
     q->rx = (nic_ring){.base_addr = a + (uint64_t)n * NIC_DESC_BYTES, .entries = n};
