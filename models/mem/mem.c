@@ -451,9 +451,9 @@ void mem_touch(mem *m, uint64_t addr, uint64_t bytes)
     llc_set *set = m->set;
     const size_t mask = m->index_mask;
     const unsigned shift = m->index_shift;
-    const uint32_t sets = m->sets, ways = m->ways;
+    const uint32_t sets = m->sets;
+    const size_t ways = m->ways;
     uint64_t tick = m->tick;
-    bool added = false;
     uint64_t line = addr / MEM_LINE_BYTES, last = last_line(addr, bytes);
     uint64_t h = line_hash(line);
     for (;; line++, h += 0x9e3779b97f4a7c15ull) { /* line_hash(line + 1) */
@@ -468,12 +468,11 @@ void mem_touch(mem *m, uint64_t addr, uint64_t bytes)
             llc_set *st = &set[si];
             if (st->filled >= ways) {
                 m->tick = tick;
-                llc_replace(m, 0, line, i, ways, false, si);
+                llc_replace(m, 0, line, i, (uint32_t)ways, false, si);
                 tick = m->tick;
             } else {
-                size_t slot = (size_t)si * ways + st->filled++;
+                size_t slot = si * ways + st->filled++;
                 index[i] = (uint32_t)(slot + 1);
-                added = true;
                 tags[slot] = line;
                 last_use[slot] = ++tick;
                 dirty[slot] = 0;
@@ -483,6 +482,7 @@ void mem_touch(mem *m, uint64_t addr, uint64_t bytes)
             break;
     }
     m->tick = tick;
-    if (added)
-        m->index_used = true;
+    /* Without an entry since the last clear the index was empty, so the first line
+     * missed and was added: whatever it was, index_used is now true. */
+    m->index_used = true;
 }
