@@ -248,7 +248,11 @@ param *params_add(sim_params *p, const char *name, sim_param_type t, const char 
         i--;
     }
     param *q = &p->v[i];
-    *q = (param){.name = sim_xstrdup(name), .type = t, .unit = sim_xstrdup(unit), .doc = sim_xstrdup(doc)};
+    *q = (param){.name = sim_xstrdup(name),
+                 .type = t,
+                 .unit = sim_xstrdup(unit),
+                 .unit_def = params_find_unit(unit, strlen(unit)),
+                 .doc = sim_xstrdup(doc)};
     return q;
 }
 
@@ -469,7 +473,7 @@ static parse_status parse_number_text(const param *q, const char *text, number *
 
     while (isspace((unsigned char)*end))
         end++;
-    const unit_def *mine = params_find_unit(q->unit, strlen(q->unit));
+    const unit_def *mine = q->unit_def;
     if (!*end)
         return PARSE_OK; /* bare: already in the parameter's unit */
     if (!mine) /* a label (or no unit): only the label itself may follow */

@@ -21,6 +21,9 @@ typedef struct param {
     char *name;
     sim_param_type type;
     char *unit; /* "" when dimensionless */
+    /* unit's entry in the units table (NULL: a label or none), found once at
+     * registration: every table load reads it, a module's whole table per config */
+    const struct unit_def *unit_def;
     char *doc;
     pval def, cur, min, max;
     char **choices; /* enum values, in registration order */

@@ -71,9 +71,9 @@ static void table_range(param *q, const char *range)
     q->max = max;
 }
 
-static const unit_def *time_unit(const char *unit)
+static const unit_def *time_unit(const param *q)
 {
-    const unit_def *u = params_find_unit(unit, strlen(unit));
+    const unit_def *u = q->unit_def;
     return u && u->fam == FAM_TIME ? u : NULL;
 }
 
@@ -124,7 +124,7 @@ static const char *field_misfit(const param *q, sim_field_kind f)
 {
     if (f == SIM_FIELD_NOWHERE)
         return NULL;
-    const unit_def *tu = time_unit(q->unit);
+    const unit_def *tu = time_unit(q);
     if (tu && params_is_numeric(q->type) && !(q->type == SIM_PARAM_DOUBLE && f == SIM_FIELD_DOUBLE))
         return time_misfit(q, tu, f);
     switch (q->type) {
@@ -214,7 +214,7 @@ void sim_params_load_table(const sim_params *p, const sim_param_def *defs, size_
             continue;
         const param *q = params_must_exist(p, d->name);
         void *at = (char *)cfg + d->offset;
-        const unit_def *tu = time_unit(q->unit);
+        const unit_def *tu = time_unit(q);
         switch (q->type) {
         case SIM_PARAM_BOOL: *(bool *)at = q->cur.b; break;
         case SIM_PARAM_STRING: *(const char **)at = q->s_cur; break;

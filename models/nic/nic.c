@@ -363,6 +363,7 @@ bool nic_fn_link_up(const nic *n, unsigned fn)
 }
 unsigned nic_queues_in_use(const nic *n) { return n->pool_used; }
 unsigned nic_total_queues(const nic *n) { return n->cfg.total_queues; }
+uint32_t nic_ring_entries(const nic *n) { return n->cfg.ring_entries; }
 double nic_line_gbps(const nic *n) { return n->cfg.line_gbps; }
 uint64_t nic_wire_latency_ps(const nic *n) { return n->cfg.wire_latency_ps; }
 uint64_t nic_mmio_read_latency_ps(const nic *n) { return n->cfg.mmio_read_ps; }

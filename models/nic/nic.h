@@ -256,6 +256,8 @@ void nic_settle(nic *n, uint64_t now);
 /* Pool accounting: queue pairs in use (PF + present VFs) and in the pool. */
 unsigned nic_queues_in_use(const nic *n);
 unsigned nic_total_queues(const nic *n);
+/* nic.ring_entries of a built device (nic_caps_of loads every nic.* parameter). */
+uint32_t nic_ring_entries(const nic *n);
 
 /* ---------------------------------------------------------------- registers */
 
