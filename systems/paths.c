@@ -29,6 +29,11 @@
  * traffic.packet_bytes, traffic.vms, traffic.offered_gbps (0: as fast as it goes),
  * traffic.arrivals (paced or Poisson at a load), traffic.rr_bytes.
  *
+ * Variants: guest.driver = poll gives native, passthrough and sriov a DPDK application
+ * over its poll-mode driver (no interrupt, no kernel stack: path_get_poll); io.standby
+ * pairs each VF with a virtio-net standby (net_failover), lanes of their own after the
+ * primaries', and io.migrate_at_ms live-migrates the VM (paths_migrate.c).
+ *
  * Placement (place.*): cores 0 .. place.host_cores-1 run the host's stack and PF driver
  * (for devdomain and vmdq: the driver domain's vCPUs that run its PF driver and bridge,
  * vmdq's per-VM queues too); VM i's
@@ -561,7 +566,9 @@ static iopath_drvq *add_queue(paths_sys *sys, unsigned fn, unsigned q, uint64_t 
                        .mem = sys->pf->mem,
                        .fn = fn,
                        .q = q,
-                       .role = sys->cfg.poll ? NIC_DRV_PMD : fn == NIC_PF ? NIC_DRV_PF : NIC_DRV_VF,
+                       .role = sys->cfg.poll      ? NIC_DRV_PMD
+                               : fn == NIC_PF ? NIC_DRV_PF
+                                              : NIC_DRV_VF,
                        .base = base,
                        .msi_addr = iommu_msi_addr(idx),
                        .msi_data = 0,

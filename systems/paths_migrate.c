@@ -220,7 +220,8 @@ static const total_metric totals[] = {
      offsetof(migrate_result, total_ps), 1e12},
     {"migration_gib", "GiB", "bytes on the migration channel, page headers and resends included",
      offsetof(migrate_result, bytes_sent), 1024.0 * 1024 * 1024},
-    {"migration_rounds", "rounds", "pre-copy rounds: from the start or a dirty-log sync to the next",
+    {"migration_rounds", "rounds",
+     "pre-copy rounds: from the start or a dirty-log sync to the next",
      offsetof(migrate_result, rounds), 1.0},
 };
 #define NTOTALS (sizeof totals / sizeof totals[0])
