@@ -226,7 +226,9 @@ START_TEST(test_paravirt_steps)
     ck_assert_uint_eq(steps(PATH_PARAVIRT, d->tx_entry, PATH_OP_COPY, -1, f.r.p), 1);
     ck_assert(fabs(ptfx_stat(&f, "net.copies") - out) <= EDGE_PKTS);
     ck_assert(fabs(ptfx_stat(&f, "net.switched") - out) <= EDGE_PKTS);
-    ck_assert_double_eq(ptfx_stat(&f, "nic.pf.tx_frames"), out);
+    /* The NIC counts a frame as it sends it, the partner as it arrives: a frame on the
+     * wire at an end of the window is in one count only. */
+    ck_assert(fabs(ptfx_stat(&f, "nic.pf.tx_frames") - out) <= 1);
     /* Kicks are ioeventfd exits handled in the kernel, never more than one per packet,
      * and suppressed while vhost runs; no user-space exit, no interrupt to the guest
      * for transmitted packets. */

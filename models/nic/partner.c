@@ -13,8 +13,8 @@
 
 /* A frame the NIC has put on the wire, counted when it arrives. */
 typedef struct arrival {
-    nic_pkt p;
     uint64_t at_ps;
+    uint32_t host_bytes;
 } arrival;
 
 typedef struct dest {
@@ -39,7 +39,7 @@ struct nic_partner {
     uint32_t flow_base;
     nic_partner_counters c;
     /* Frames on their way, in the order the NIC booked them (the wire is serial, so
-     * their arrivals ascend): counted and shown to the observer once they arrive. */
+     * their arrivals ascend): counted once they arrive. */
     arrival *pend;
     uint32_t pend_head, pend_len, pend_cap;
     nic_partner_rx_fn rx_observer;
@@ -133,20 +133,12 @@ static void send(nic_partner *pt, const nic_pkt *p, uint64_t t)
     nic_wire_rx(pt->nic, p, pt->wire_busy_ps + nic_wire_latency_ps(pt->nic));
 }
 
-static void arrived(nic_partner *pt, const nic_pkt *p, uint64_t arrival_ps)
-{
-    pt->c.rx_frames++;
-    pt->c.rx_bytes += p->len_bytes - NIC_FCS_BYTES;
-    if (pt->rx_observer)
-        pt->rx_observer(pt->rx_observer_ctx, p, arrival_ps);
-}
-
 /* Counts the frames that have arrived by now. */
 static void catch_up(nic_partner *pt, uint64_t now_ps)
 {
     while (pt->pend_len && pt->pend[pt->pend_head].at_ps <= now_ps) {
-        const arrival *a = &pt->pend[pt->pend_head];
-        arrived(pt, &a->p, a->at_ps);
+        pt->c.rx_frames++;
+        pt->c.rx_bytes += pt->pend[pt->pend_head].host_bytes;
         pt->pend_head = (pt->pend_head + 1) % pt->pend_cap;
         pt->pend_len--;
     }
@@ -154,7 +146,7 @@ static void catch_up(nic_partner *pt, uint64_t now_ps)
 
 static void on_sync(void *ctx, uint64_t now_ps) { catch_up(ctx, now_ps); }
 
-static void pend_push(nic_partner *pt, const nic_pkt *p, uint64_t arrival_ps)
+static void pend_push(nic_partner *pt, uint32_t host_bytes, uint64_t arrival_ps)
 {
     if (pt->pend_len == pt->pend_cap) {
         uint32_t cap = pt->pend_cap ? 2 * pt->pend_cap : 256;
@@ -166,22 +158,23 @@ static void pend_push(nic_partner *pt, const nic_pkt *p, uint64_t arrival_ps)
         pt->pend_head = 0;
         pt->pend_cap = cap;
     }
-    pt->pend[(pt->pend_head + pt->pend_len) % pt->pend_cap] = (arrival){*p, arrival_ps};
+    pt->pend[(pt->pend_head + pt->pend_len) % pt->pend_cap] = (arrival){arrival_ps, host_bytes};
     pt->pend_len++;
 }
 
-/* The NIC books each frame onto the wire ahead of the clock: the frame is counted (and
- * its latency taken) when it arrives, so a window counts what arrived in it, never
- * more than the line carries. A request's response is booked at once. */
+/* The NIC books each frame onto the wire ahead of the clock: the frame is counted when it
+ * arrives, so a window counts what arrived in it, never more than the line carries. Its
+ * arrival is known, so the observer (its latency) and a request's response are told at
+ * once. */
 static void on_tx_frame(void *ctx, const nic_pkt *p, uint64_t arrival_ps)
 {
     nic_partner *pt = ctx;
     uint64_t now = sim_now_ps(pt->kernel);
     catch_up(pt, now);
-    if (arrival_ps <= now && !pt->pend_len)
-        arrived(pt, p, arrival_ps);
-    else
-        pend_push(pt, p, arrival_ps);
+    pend_push(pt, (uint32_t)(p->len_bytes - NIC_FCS_BYTES), arrival_ps);
+    catch_up(pt, now);
+    if (pt->rx_observer)
+        pt->rx_observer(pt->rx_observer_ctx, p, arrival_ps);
     if (p->kind != NIC_PKT_REQUEST)
         return;
     nic_pkt r = *p;
