@@ -371,7 +371,7 @@ static uint64_t to_nic(const exec *x, iopath_item *it, uint64_t t, uint64_t *nic
     }
     /* A poll-mode driver's doorbell waits for the end of its application's burst (the
      * sender's activation: one tx_burst). */
-    if (!nic_drvq_poll(dq->q))
+    if (!dq->poll)
         nic_drvq_flush(dq->q, max64(t, dq->last_ps));
     dq->override = false;
     return max64(t, dq->last_ps);
@@ -1151,7 +1151,7 @@ static void on_sender(void *ctx)
     }
     s->t_free = t;
     /* The burst's doorbell, for a poll-mode driver (one tx_burst per activation). */
-    if (ln->own && nic_drvq_poll(ln->own->q)) {
+    if (ln->own && ln->own->poll) {
         ln->own->override = true;
         ln->own->override_core = ln->vcpu_core;
         ln->own->override_who = (cpu_who)d->who;
@@ -1266,8 +1266,10 @@ void iopath_build_stages(iopath *io)
     for (unsigned v = 0; v < io->nlanes; v++)
         if (!io->lane[v].path)
             io->lane[v].path = io->path;
-    for (unsigned i = 0; i < io->ndq; i++)
+    for (unsigned i = 0; i < io->ndq; i++) {
         io->dq[i]->csum = nic_drvq_csum(io->dq[i]->q);
+        io->dq[i]->poll = nic_drvq_poll(io->dq[i]->q);
+    }
     if (io->msg_bytes) {
         /* tcp_xmit_size_goal: as many whole MSS as fit the GSO limit with the headers. */
         uint32_t hdr = IOPATH_TCP_HDR_BYTES + NIC_FCS_BYTES;

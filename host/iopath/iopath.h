@@ -160,6 +160,7 @@ typedef struct iopath_drvq {
     bool via_hv;       /* its interrupts go to a VM (assigned function, driver domain) */
     bool irq_dest_in_vm; /* its remapping entry's destination core runs a vCPU (io.irq_affinity) */
     bool csum;         /* its driver offloads checksums (nic_drvq_csum; iopath_build_stages) */
+    bool poll;         /* its driver polls (nic_drvq_poll; iopath_build_stages) */
     /* A caller running the driver in its own context (a back-end posting to the PF's
      * queue) moves the cycles to its core; ahead_ps is work the engine did inline in the
      * driver's poll, so the driver goes on after it. */

@@ -41,7 +41,7 @@ struct nic_partner {
     /* Frames on their way, in the order the NIC booked them (the wire is serial, so
      * their arrivals ascend): counted once they arrive. */
     arrival *pend;
-    uint32_t pend_head, pend_len, pend_cap;
+    uint32_t pend_head, pend_len, pend_cap; /* the capacity a power of two */
     nic_partner_rx_fn rx_observer;
     void *rx_observer_ctx;
     sim_breakdown *bd;
@@ -139,7 +139,7 @@ static void catch_up(nic_partner *pt, uint64_t now_ps)
     while (pt->pend_len && pt->pend[pt->pend_head].at_ps <= now_ps) {
         pt->c.rx_frames++;
         pt->c.rx_bytes += pt->pend[pt->pend_head].host_bytes;
-        pt->pend_head = (pt->pend_head + 1) % pt->pend_cap;
+        pt->pend_head = (pt->pend_head + 1) & (pt->pend_cap - 1);
         pt->pend_len--;
     }
 }
@@ -152,13 +152,14 @@ static void pend_push(nic_partner *pt, uint32_t host_bytes, uint64_t arrival_ps)
         uint32_t cap = pt->pend_cap ? 2 * pt->pend_cap : 256;
         arrival *a = sim_xcalloc(cap, sizeof *a);
         for (uint32_t i = 0; i < pt->pend_len; i++)
-            a[i] = pt->pend[(pt->pend_head + i) % pt->pend_cap];
+            a[i] = pt->pend[(pt->pend_head + i) & (pt->pend_cap - 1)];
         free(pt->pend);
         pt->pend = a;
         pt->pend_head = 0;
         pt->pend_cap = cap;
     }
-    pt->pend[(pt->pend_head + pt->pend_len) % pt->pend_cap] = (arrival){arrival_ps, host_bytes};
+    pt->pend[(pt->pend_head + pt->pend_len) & (pt->pend_cap - 1)] =
+        (arrival){arrival_ps, host_bytes};
     pt->pend_len++;
 }
 
@@ -169,10 +170,8 @@ static void pend_push(nic_partner *pt, uint32_t host_bytes, uint64_t arrival_ps)
 static void on_tx_frame(void *ctx, const nic_pkt *p, uint64_t arrival_ps)
 {
     nic_partner *pt = ctx;
-    uint64_t now = sim_now_ps(pt->kernel);
-    catch_up(pt, now);
     pend_push(pt, (uint32_t)(p->len_bytes - NIC_FCS_BYTES), arrival_ps);
-    catch_up(pt, now);
+    catch_up(pt, sim_now_ps(pt->kernel));
     if (pt->rx_observer)
         pt->rx_observer(pt->rx_observer_ctx, p, arrival_ps);
     if (p->kind != NIC_PKT_REQUEST)
