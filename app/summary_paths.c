@@ -373,6 +373,10 @@ static bool row_of(const app_results *r, size_t i, void *out)
     if (w.path < 0 || w.pattern < 0 || !b || !v)
         return false;
     w.bytes = (unsigned)strtoul(b, NULL, 10);
+    /* rr's frames are traffic.rr_bytes when it is set. */
+    const char *rb = app_results_param(r, i, "traffic.rr_bytes");
+    if (w.pattern == PATTERN_RR && rb && strtoul(rb, NULL, 10))
+        w.bytes = (unsigned)strtoul(rb, NULL, 10);
     w.vms = (unsigned)strtoul(v, NULL, 10);
     const char *m = app_results_param(r, i, "traffic.msg_bytes");
     const char *q = app_results_param(r, i, "io.queues");

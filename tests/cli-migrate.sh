@@ -52,6 +52,9 @@ last=$(tail -1 "$R/timeseries.csv" | cut -d, -f3)
 awk -v r="$resent" -v l="$last" 'BEGIN { exit !(r >= 1 && l > 0.1) }' &&
     ok "the client resends its lost request ($resent) and runs on ($last M/s at the end)" ||
     bad "resent $resent, last sample $last M/s"
+grep -q "^rr, 64-byte frames, 1 VM:" "$OUT/rr/summary.txt" &&
+    ok "the summary names rr's frames by traffic.rr_bytes" ||
+    bad "summary: $(grep '^rr,' "$OUT/rr/summary.txt")"
 
 # With a cap on rounds (Xen's way), what is left at the stop grows with the dirtying rate.
 expect 0 "" "downtime against the dirtying rate" -- "$IOVSIM" run "$W" "${SMALL[@]}" \
