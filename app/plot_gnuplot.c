@@ -80,15 +80,14 @@ static time_axis time_axis_of(const plot_data *d)
     return (time_axis){1.0, "us"};
 }
 
-static char *default_xlabel(const plot_data *d, const char *cdf_unit)
+static char *default_xlabel(const plot_data *d, const char *cdf_unit, time_axis ta)
 {
     const plot_spec *s = d->s;
     const sim_params *reg = d->reg;
     if (s->kind == PLOT_CDF)
         return name_with_unit(s->x, cdf_unit);
     if (s->kind == PLOT_TIMESERIES)
-        return sim_xasprintf("simulated time (%s), end of each sample interval",
-                             time_axis_of(d).unit);
+        return sim_xasprintf("simulated time (%s), end of each sample interval", ta.unit);
     if (s->x_metric)
         return name_with_unit(s->x, metric_unit(s->x));
     return name_with_unit(s->x, sim_params_unit(reg, s->x));
@@ -196,7 +195,7 @@ static void write_log_yrange(const plot_data *d, FILE *f)
  * tics, which on a log axis can waste half the width), and a sweep's own x values
  * become the tics when there are few; a label that would touch its neighbour is left
  * off (its tic stays). */
-static void write_xaxis(const plot_data *d, FILE *f)
+static void write_xaxis(const plot_data *d, double per, FILE *f)
 {
     const plot_spec *s = d->s;
     double lo = INFINITY, hi = -INFINITY;
@@ -223,7 +222,6 @@ static void write_xaxis(const plot_data *d, FILE *f)
         lo -= pad;
         hi += pad;
     }
-    double per = time_axis_of(d).per_unit_us;
     fputs("set xrange [", f);
     app_plot_data_number(f, lo / per);
     fputc(':', f);
@@ -279,13 +277,13 @@ static double marks_near_us(const plot_data *d)
  * at one time, or close enough that their labels would overlap (marks_near_us), joined
  * on one line at the first's time. A mark after its point's run ended did not happen in
  * it and would stretch the axis: it is listed, not drawn. */
-static void write_marks(const plot_data *d, FILE *f)
+static void write_marks(const plot_data *d, double per, FILE *f)
 {
     if (!d->marks.n)
         return;
     fputc('\n', f);
     fputs(app_plot_template_marks, f);
-    double near_us = marks_near_us(d), per = time_axis_of(d).per_unit_us;
+    double near_us = marks_near_us(d);
     for (size_t k = 0, next; k < d->marks.n; k = next) {
         double t_us = d->marks.v[k].t_us, drawn_us = NAN;
         char *text = NULL;
@@ -362,7 +360,9 @@ void app_plot_gnuplot_write(const plot_data *d, FILE *f)
     fputc('\n', f);
 
     char *title = sim_xstrdup(s->title ? s->title : s->name);
-    char *xl = s->xlabel ? sim_xstrdup(s->xlabel) : default_xlabel(d, d->cdf_unit);
+    /* The time axis's unit, for a timeseries: its label, range, marks and columns. */
+    time_axis ta = time_axis_of(d);
+    char *xl = s->xlabel ? sim_xstrdup(s->xlabel) : default_xlabel(d, d->cdf_unit, ta);
     char *yl = s->ylabel ? sim_xstrdup(s->ylabel) : default_ylabel(s);
     fputs("set title ", f);
     gp_string(f, title);
@@ -384,12 +384,12 @@ void app_plot_gnuplot_write(const plot_data *d, FILE *f)
             fputs("set yrange [0:*]\n", f);
         if (s->logy && s->kind == PLOT_CDF)
             fputs("set logscale y 10\nset yrange [*:1]\n", f);
-        write_xaxis(d, f);
+        write_xaxis(d, ta.per_unit_us, f);
         if (s->kind == PLOT_LINES && !s->logy && all_nonnegative(&d->c, s, d->hvals))
             fputs("set yrange [0:*]\n", f);
         if ((s->kind == PLOT_LINES || s->kind == PLOT_TIMESERIES) && s->logy)
             write_log_yrange(d, f);
-        write_marks(d, f);
+        write_marks(d, ta.per_unit_us, f);
     } else {
         /* Bars sit at 0 .. n-1; gnuplot's own range leaves a whole empty slot each side. */
         fprintf(f, "set xrange [-0.6:%g]\n", (double)d->cats.n - 0.4);
@@ -423,15 +423,13 @@ void app_plot_gnuplot_write(const plot_data *d, FILE *f)
             case PLOT_CDF:
                 fprintf(f, " index %zu using 1:2 with steps lt %zu title ", k, k + 1);
                 break;
-            case PLOT_TIMESERIES: {
-                double per = time_axis_of(d).per_unit_us;
-                if (per == 1.0)
+            case PLOT_TIMESERIES:
+                if (ta.per_unit_us == 1.0)
                     fprintf(f, " index %zu using 1:2 with lines lt %zu title ", k, k + 1);
                 else
-                    fprintf(f, " index %zu using ($1/%g):2 with lines lt %zu title ", k, per,
-                            k + 1);
+                    fprintf(f, " index %zu using ($1/%g):2 with lines lt %zu title ", k,
+                            ta.per_unit_us, k + 1);
                 break;
-            }
             default:
                 fprintf(f, " index %zu using 1:2 with linespoints lt %zu title ", k, k + 1);
                 break;

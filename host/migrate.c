@@ -363,12 +363,25 @@ static bool untracked_at(const migrate *m, const migrate_src *s, uint64_t t_ps)
     return s->kind == MIGRATE_SRC_VF && !m->c.iommu_dirty && !(s->detached && s->detach_ps <= t_ps);
 }
 
+/* QEMU's VFIO migration blocker: a VF whose writes nothing tracks. */
+static bool refuses_attached_vf(const migrate_cfg *c)
+{
+    return c->untracked == UNTRACKED_REFUSE && !c->iommu_dirty;
+}
+
+bool migrate_refuses_attached_vf(const sim_params *p)
+{
+    migrate_cfg c;
+    sim_params_load_table(p, migrate_params, SIM_TABLE_LEN(migrate_params), &c);
+    return refuses_attached_vf(&c);
+}
+
 int migrate_check(const migrate *m, sim_err *e)
 {
-    if (m->c.untracked != UNTRACKED_REFUSE)
+    if (!refuses_attached_vf(&m->c))
         return 0;
     for (unsigned i = 0; i < m->nsrcs; i++)
-        if (m->srcs[i].kind == MIGRATE_SRC_VF && !m->c.iommu_dirty && !m->srcs[i].detached)
+        if (m->srcs[i].kind == MIGRATE_SRC_VF && !m->srcs[i].detached)
             return sim_err_set(e,
                                "migration refused: VF '%s' is attached and its DMA writes "
                                "are not tracked (migrate.iommu_dirty = false); unplug it "

@@ -135,6 +135,9 @@ int migrate_check(const migrate *m, sim_err *e);
  * destination (MIGRATE_DONE, at the resume), from the migration's event. */
 typedef void (*migrate_observer_fn)(void *ctx, migrate_state st, uint64_t t_ps);
 void migrate_set_observer(migrate *m, migrate_observer_fn fn, void *ctx);
+/* Whether the parameters refuse a VF that stays attached (migrate_check's rule, before a
+ * migration exists): no IOMMU dirty tracking and migrate.untracked_vf = refuse. */
+bool migrate_refuses_attached_vf(const sim_params *p);
 /* Starts at t (>= now): -1 with *e set (migrate_check, or already started). */
 int migrate_start(migrate *m, uint64_t t_ps, sim_err *e);
 

@@ -386,9 +386,7 @@ static void pmd_look_at(nic_drvq *q, uint64_t t)
  * look from when it is visible. */
 static void pmd_on_wb(void *ctx, uint64_t wb_ps)
 {
-    nic_drvq *q = ctx;
-    if (!q->polling)
-        pmd_look_at(q, wb_ps);
+    pmd_look_at(ctx, wb_ps);
 }
 
 void nic_drvq_set_tx_done(nic_drvq *q, nic_drv_tx_done_fn fn) { q->tx_done_fn = fn; }

@@ -1,8 +1,6 @@
 /* The paths workload's parameters and the combinations it refuses (paths_impl.h). */
 #include "systems/paths_impl.h"
 
-#include <string.h>
-
 #include "host/cpu.h"
 #include "host/iopath/iopath.h"
 #include "host/migrate.h"
@@ -426,8 +424,7 @@ static int check_migration(const sim_params *p, const paths_cfg *c, sim_err *e)
     if (c->vms != 1)
         return sim_err_set(e, "io.migrate_at_ms: one VM is migrated (traffic.vms = %u)", c->vms);
     /* QEMU's VFIO migration blocker: a VF left attached whose writes nothing tracks. */
-    if (c->path == PATH_SRIOV && !c->standby && !sim_params_bool(p, "migrate.iommu_dirty") &&
-        !strcmp(sim_params_enum(p, "migrate.untracked_vf"), "refuse"))
+    if (c->path == PATH_SRIOV && !c->standby && migrate_refuses_attached_vf(p))
         return sim_err_set(e, "io.migrate_at_ms: migration refused: the VM's VF stays attached "
                               "and nothing tracks its DMA writes (set io.standby = paravirt to "
                               "unplug it first, migrate.iommu_dirty = true, or "

@@ -65,6 +65,11 @@ d=$(col "$OUT/rate/results.csv" migration_downtime_ms | tr '\n' ' ')
 awk -v d="$d" 'BEGIN { n = split(d, x, " "); exit !(n == 3 && x[1] < x[2] && x[2] < x[3]) }' &&
     ok "downtime grows with the dirtying rate ($d ms)" || bad "downtimes $d"
 
+expect 2 "io.standby = paravirt pairs a VM's VF with a virtio-net standby" \
+    "a standby without a VF is refused" -- \
+    "$IOVSIM" run "$W" "${SMALL[@]}" --set io.path=paravirt --out "$OUT/bad1" -q
+expect 2 "one VM is migrated" "more than one migrated VM is refused" -- \
+    "$IOVSIM" run "$W" "${SMALL[@]}" --set traffic.vms=2 --out "$OUT/bad2" -q
 expect 2 "migration refused: the VM's VF stays attached" "a VF without tracking is refused" -- \
     "$IOVSIM" run "$W" "${SMALL[@]}" --set io.standby=none --out "$OUT/refused" -q
 expect 0 "" "or kept with the IOMMU's dirty bits" -- "$IOVSIM" run "$W" "${SMALL[@]}" \
