@@ -32,6 +32,7 @@ struct nic_drvq {
     uint32_t msi_data;
     /* driver state */
     uint32_t tx_tail, tx_clean, tx_unrung;
+    uint64_t tx_reclaimed; /* transmit descriptors reclaimed since the ring was attached */
     uint32_t rx_tail, rx_clean, rx_free;
     uint32_t tx_since_head, rx_since_head;
     bool polling, irq_pending;
@@ -188,6 +189,27 @@ static const sim_param_def pmd_params[] = {
      SIM_AT(nic_drv_cfg, csum)},
 };
 
+/* Linux virtio-net in a guest (drivers/net/virtio_net.c): what it does per packet and
+ * the transmit features the device offers it. The paravirtual path's guest stages read
+ * the same rows (host/iopath's path_costs_load). */
+#define VIRTIO_PREFIX "virtio"
+static const sim_param_def virtio_params[] = {
+    {VIRTIO_PREFIX ".tx_cycles", SIM_PARAM_UINT, "600", "0..1073741824", "cycles",
+     "virtio-net guest driver: post one packet (and reclaim used ones)",
+     SIM_AT(nic_drv_cfg, tx_cycles)},
+    {VIRTIO_PREFIX ".rx_cycles", SIM_PARAM_UINT, "700", "0..1073741824", "cycles",
+     "virtio-net guest driver: take one received buffer and refill",
+     SIM_AT(nic_drv_cfg, rx_cycles)},
+    {VIRTIO_PREFIX ".host_tso", SIM_PARAM_BOOL, "true", NULL, "",
+     "VIRTIO_NET_F_HOST_TSO4 negotiated: the guest posts whole segments to virtio-net. Only "
+     "with virtio.csum",
+     SIM_AT(nic_drv_cfg, tso)},
+    {VIRTIO_PREFIX ".csum", SIM_PARAM_BOOL, "true", NULL, "",
+     "VIRTIO_NET_F_CSUM negotiated: the guest sends partial checksums, which the host's PF "
+     "fills; false: the guest computes them (and virtio.host_tso is off: it requires CSUM)",
+     SIM_AT(nic_drv_cfg, csum)},
+};
+
 static const struct {
     const sim_param_def *rows;
     size_t n;
@@ -196,9 +218,14 @@ static const struct {
     [NIC_DRV_PF] = {pf_params, SIM_TABLE_LEN(pf_params), PF_PREFIX},
     [NIC_DRV_VF] = {vf_params, SIM_TABLE_LEN(vf_params), VF_PREFIX},
     [NIC_DRV_PMD] = {pmd_params, SIM_TABLE_LEN(pmd_params), PMD_PREFIX},
+    [NIC_DRV_VIRTIO] = {virtio_params, SIM_TABLE_LEN(virtio_params), VIRTIO_PREFIX},
 };
 
-const char *nic_drv_role_prefix(nic_drv_role role) { return roles[role].prefix; }
+/* virtio-net's ring and buffer settings are the PF driver's rows (nic_drv_cfg_load). */
+const char *nic_drv_role_prefix(nic_drv_role role)
+{
+    return roles[role == NIC_DRV_VIRTIO ? NIC_DRV_PF : role].prefix;
+}
 
 void nic_drv_register_params(sim_params *p)
 {
@@ -218,6 +245,13 @@ nic_drv_cfg nic_drv_cfg_load(const sim_params *p, nic_drv_role role)
         c.itr = NIC_DRV_ITR_STATIC;
         c.tx_touch = true;
     }
+    if (role == NIC_DRV_VIRTIO) {
+        /* A NAPI driver like the PF's in all that virtio.* does not name; no moderation,
+         * and its interrupt re-enabled in memory (virtqueue_enable_cb_prepare). */
+        sim_params_load_table(p, roles[NIC_DRV_PF].rows, roles[NIC_DRV_PF].n, &c);
+        c.itr = NIC_DRV_ITR_NONE;
+        c.virtqueue = true;
+    }
     sim_params_load_table(p, roles[role].rows, roles[role].n, &c);
     if (c.poll)
         c.tx_batch = c.budget;
@@ -233,6 +267,8 @@ int nic_drv_check(const sim_params *p, sim_err *e)
         return -1;
     unsigned long long entries = nic_caps_of(p).ring_entries;
     for (int r = 0; r < NIC_DRV_ROLES; r++) {
+        if (r == NIC_DRV_VIRTIO)
+            continue; /* its rings' settings are the PF's, checked there */
         nic_drv_cfg c = nic_drv_cfg_load(p, (nic_drv_role)r);
         if (c.rx_refill >= entries)
             return sim_err_set(e, "%s.rx_refill = %llu must be below nic.ring_entries = %llu",
@@ -255,7 +291,7 @@ int nic_drv_check_frame(const sim_params *p, nic_drv_role role, const char *what
         return sim_err_set(e,
                            "%s = %llu does not fit a receive buffer (%s.buf_bytes = %llu + "
                            "the stripped FCS)",
-                           what, (unsigned long long)frame_bytes, roles[role].prefix,
+                           what, (unsigned long long)frame_bytes, nic_drv_role_prefix(role),
                            (unsigned long long)buf);
     return 0;
 }
@@ -465,12 +501,54 @@ int nic_drv_request_mac(nic *n, unsigned fn, uint64_t t_ps, uint64_t mac, uint64
 
 /* ---------------------------------------------------------------- transmit */
 
+static uint32_t tx_room(const nic_drvq *q) { return q->tx.entries - 1 - nic_drvq_tx_inflight(q); }
+
+/* Reclaim transmitted descriptors whose write-back has landed, up to the clean budget;
+ * *cleaned gets how many. */
+static uint64_t tx_reclaim(nic_drvq *q, uint64_t t, uint32_t *cleaned)
+{
+    uint32_t n = 0;
+    uint64_t freed_bytes = 0;
+    while (q->tx_clean != q->tx_tail && n < q->cfg.tx_clean_budget) {
+        const nic_desc *d = &q->tx.desc[q->tx_clean];
+        if (d->wb_ps > t)
+            break;
+        if (d->status != NIC_DESC_OK)
+            q->ctr->tx_errors++;
+        freed_bytes += nic_pkt_host_bytes(d->pkt.len_bytes);
+        q->tx_clean = (q->tx_clean + 1) % q->tx.entries;
+        n++;
+    }
+    q->tx_reclaimed += n;
+    q->ctr->tx_cleaned += n;
+    nic_itr_count_tx(&q->itr, n, freed_bytes);
+    t = cpu(q, t, q->cfg.clean_cycles * n, 0);
+    if (n && q->tx_done_fn)
+        q->tx_done_fn(q->rx_ctx, q, n, freed_bytes, t);
+    *cleaned = n;
+    return t;
+}
+
+/* virtio-net's transmit interrupt, asked for late (virtqueue_enable_cb_delayed, which
+ * start_xmit and the NAPI poll's transmit clean call): at the used buffer three quarters
+ * of the way through those in flight. If the device is past it already, the driver
+ * would take them itself; the device's interrupt stands in for that. */
+static void tx_event_delayed(nic_drvq *q, uint64_t t)
+{
+    if (!q->tx.event_idx)
+        return;
+    q->tx.used_event = q->tx_reclaimed + (uint64_t)nic_drvq_tx_inflight(q) * 3 / 4;
+    if (q->tx.used > q->tx.used_event)
+        nic_queue_event_passed(q->nic, q->fn, q->q, t);
+}
+
 static uint64_t tx_doorbell(nic_drvq *q, uint64_t t)
 {
     uint32_t pkts = q->tx_unrung;
     q->tx_unrung = 0;
     q->ctr->doorbells++;
     t = reg_write(q, t, NIC_REG_TDT(q->q), q->tx_tail);
+    tx_event_delayed(q, t);
     if (q->cfg.tx_head_pkts) {
         q->tx_since_head += pkts;
         while (q->tx_since_head >= q->cfg.tx_head_pkts) {
@@ -480,8 +558,6 @@ static uint64_t tx_doorbell(nic_drvq *q, uint64_t t)
     }
     return t;
 }
-
-static uint32_t tx_room(const nic_drvq *q) { return q->tx.entries - 1 - nic_drvq_tx_inflight(q); }
 
 /* Post one packet: a descriptor per frame (a TSO segment's frames as the NIC will send
  * them; the real driver's context descriptor and page-fragment descriptors are not
@@ -539,6 +615,12 @@ int nic_drvq_xmit_segment(nic_drvq *q, const nic_pkt *p, uint16_t frames, uint16
     drv_seg sg = {*p, frames ? frames : 1, frames > 1 ? last_bytes : p->len_bytes};
     if (sg.frames > 1 && (!q->cfg.tso || sg.frames >= q->tx.entries))
         return -1;
+    if (q->tx.event_idx) {
+        /* virtio-net's start_xmit frees what the device has used first
+         * (free_old_xmit_skbs). */
+        uint32_t cleaned;
+        t_ps = tx_reclaim(q, t_ps, &cleaned);
+    }
     if (tx_room(q) >= sg.frames && !q->bl_len) {
         tx_post(q, &sg, t_ps);
         return 0;
@@ -593,6 +675,17 @@ static uint64_t eitr_write(nic_drvq *q, uint64_t t)
     return reg_write(q, t, NIC_REG_EITR(q->vec), nic_itr_eitr(&q->itr));
 }
 
+/* Re-enabling the queue pair's vector: an EIMS write, or for virtio-net a store to the
+ * ring's event index (virtqueue_enable_cb_prepare), which the device reads as it
+ * completes: the model gives it to the device at once, with no register access. */
+static uint64_t irq_enable(nic_drvq *q, uint64_t t)
+{
+    if (!q->cfg.virtqueue)
+        return reg_write(q, t, NIC_REG_EIMS, 1ull << q->vec);
+    nic_mmio_write(q->nic, t, nic_reg_addr(q->nic, q->fn, NIC_REG_EIMS), 4, 1ull << q->vec);
+    return t;
+}
+
 void nic_drvq_open(nic_drvq *q, uint64_t t_ps)
 {
     q->vec = nic_queue_vector(q->nic, q->fn, q->q);
@@ -614,7 +707,10 @@ void nic_drvq_open(nic_drvq *q, uint64_t t_ps)
     nic_queue_attach(q->nic, q->fn, q->q, &q->tx, &q->rx);
     if (q->cfg.itr == NIC_DRV_ITR_ADAPTIVE)
         t = eitr_write(q, t); /* ixgbe_configure_msix, ixgbevf_configure_msix */
-    t = reg_write(q, t, NIC_REG_EIMS, 1ull << q->vec);
+    else if (q->cfg.itr == NIC_DRV_ITR_NONE)
+        t = reg_write(q, t, NIC_REG_EITR(q->vec), 0); /* as the device's set-up leaves it */
+    q->tx.event_idx = q->cfg.virtqueue;
+    t = irq_enable(q, t);
     q->rx_free = q->rx.entries - 1;
     rx_post(q, q->rx_free, t);
 }
@@ -671,24 +767,10 @@ static void on_poll(void *ctx)
     }
     t = cpu(q, t, q->cfg.poll_cycles, 0);
 
-    /* Reclaim transmitted descriptors whose write-back has landed. */
-    uint32_t cleaned = 0;
-    uint64_t freed_bytes = 0;
-    while (q->tx_clean != q->tx_tail && cleaned < q->cfg.tx_clean_budget) {
-        const nic_desc *d = &q->tx.desc[q->tx_clean];
-        if (d->wb_ps > t)
-            break;
-        if (d->status != NIC_DESC_OK)
-            q->ctr->tx_errors++;
-        freed_bytes += nic_pkt_host_bytes(d->pkt.len_bytes);
-        q->tx_clean = (q->tx_clean + 1) % q->tx.entries;
-        cleaned++;
-    }
-    q->ctr->tx_cleaned += cleaned;
-    nic_itr_count_tx(&q->itr, cleaned, freed_bytes);
-    t = cpu(q, t, q->cfg.clean_cycles * cleaned, 0);
-    if (cleaned && q->tx_done_fn)
-        q->tx_done_fn(q->rx_ctx, q, cleaned, freed_bytes, t);
+    uint32_t cleaned;
+    t = tx_reclaim(q, t, &cleaned);
+    if (cleaned)
+        tx_event_delayed(q, t); /* virtnet_poll_cleantx */
 
     /* Take received packets, up to the budget. */
     uint32_t done = 0;
@@ -736,5 +818,5 @@ static void on_poll(void *ctx)
         t = eitr_write(q, t);
     q->polling = false;
     q->ctr->irq_enables++;
-    reg_write(q, t, NIC_REG_EIMS, 1ull << q->vec);
+    irq_enable(q, t);
 }

@@ -6,7 +6,13 @@
  * the PF driver, Linux ixgbe (nicdrv.*: a native application's, the host's, a driver
  * domain's, or a guest's the PF is passed through to), and the guest VF driver, Linux
  * ixgbevf (vfdrv.*: an SR-IOV guest's). The names below say nicdrv.*; a VF-role queue
- * reads the same names under vfdrv.*.
+ * reads the same names under vfdrv.*. A third interrupt-driven role is a guest's
+ * virtio-net on the virtqueues a vDPA device serves (NIC_DRV_VIRTIO): its per-packet
+ * costs and transmit offloads are virtio.* (the same driver's as on the paravirtual
+ * path), the rest of its NAPI driver nicdrv.*; it has no interrupt moderation (a
+ * virtqueue interrupts at every used buffer while callbacks are on), and re-enabling
+ * its interrupt is a store to the ring's event index, not a register write (the device
+ * reads it as it completes; the model lets the device see it at once).
  *
  * Transmit: the stack hands packets to the driver (nic_drvq_xmit, or an endless
  * backlog with nic_drvq_set_saturate); the driver fills descriptors and writes the
@@ -77,6 +83,7 @@ typedef enum nic_drv_role {
     NIC_DRV_PF, /* ixgbe: nicdrv.* */
     NIC_DRV_VF, /* ixgbevf in a guest: vfdrv.* */
     NIC_DRV_PMD, /* DPDK's ixgbevf poll-mode driver in a guest, on its VF: pmd.* */
+    NIC_DRV_VIRTIO, /* virtio-net in a guest, on virtqueues a vDPA device serves: virtio.* */
     NIC_DRV_ROLES
 } nic_drv_role;
 
@@ -88,6 +95,10 @@ typedef struct nic_drv_cfg {
     uint32_t buf_bytes, qdisc_pkts;
     bool tso, csum, tx_touch; /* tso: the effective one (only with csum) */
     uint8_t itr; /* nic_drv_itr */
+    bool virtqueue;   /* the rings are virtqueues with event indexes (virtio-net):
+                         re-enabling the vector is a store to memory, not a register
+                         write, and transmit completions interrupt only at the event
+                         index the driver sets, late (virtqueue_enable_cb_delayed) */
     bool poll;        /* poll mode (the PMD): no interrupt, a loop looking at the rings */
     uint64_t loop_ps; /* poll mode: one look at the rings that finds nothing */
 } nic_drv_cfg;
@@ -96,6 +107,8 @@ typedef struct nic_drv_cfg {
 typedef enum nic_drv_itr {
     NIC_DRV_ITR_ADAPTIVE, /* host/nicitr.h at every poll, written to EITR */
     NIC_DRV_ITR_STATIC,   /* EITR never written: the NIC's default moderation */
+    NIC_DRV_ITR_NONE,     /* none: EITR set to 0 at open (a virtqueue without
+                             VIRTIO_NET_F_NOTF_COAL) */
 } nic_drv_itr;
 
 /* The NIC drivers' parameters: the queue pairs' of both roles (nicdrv.*, vfdrv.*) and
@@ -103,7 +116,8 @@ typedef enum nic_drv_itr {
  * two calls. */
 void nic_drv_register_params(sim_params *p);
 nic_drv_cfg nic_drv_cfg_load(const sim_params *p, nic_drv_role role);
-/* The parameter prefix of a role: "nicdrv" or "vfdrv". */
+/* The parameter prefix of a role's ring, buffer and backlog settings: "nicdrv", "vfdrv"
+ * or "pmd" (virtio-net's are "nicdrv"'s). */
 const char *nic_drv_role_prefix(nic_drv_role role);
 int nic_drv_check(const sim_params *p, sim_err *e);
 /* A workload's frames of frame_bytes (the parameter `what` sets them): refused when the

@@ -568,7 +568,7 @@ static iopath_drvq *add_queue(paths_sys *sys, unsigned fn, unsigned q, uint64_t 
                        .q = q,
                        .role = sys->cfg.poll      ? NIC_DRV_PMD
                                : fn == NIC_PF ? NIC_DRV_PF
-                                              : NIC_DRV_VF,
+                                              : paths_drv_role(&sys->cfg),
                        .base = base,
                        .msi_addr = iommu_msi_addr(idx),
                        .msi_data = 0,

@@ -16,10 +16,11 @@
 
 static const sim_param_def paths_params[] = {
     {"io.path", SIM_PARAM_ENUM, "native",
-     "native|emulated|paravirt|devdomain|passthrough|sriov|vmdq", "",
+     "native|emulated|paravirt|devdomain|passthrough|sriov|vmdq|vdpa", "",
      "How the VMs reach the NIC: bare metal; an emulated e1000; virtio with vhost; a Xen "
      "driver domain; the whole NIC assigned to one VM; a VF per VM; a Xen driver domain "
-     "with a PF queue per VM queue, filled by the NIC's MAC filters (VMDq)",
+     "with a PF queue per VM queue, filled by the NIC's MAC filters (VMDq); virtio-net on "
+     "virtqueues a VF serves (vDPA)",
      SIM_AT(paths_cfg, path)},
     {"io.nic_acs", SIM_PARAM_BOOL, "true", NULL, "",
      "The NIC's functions are isolated from each other (an ACS capability, or Linux's ACS "
@@ -140,7 +141,7 @@ static const sim_param_def paths_params[] = {
      "doubled at each time-out in a row",
      SIM_AT(paths_cfg, rto_min_ps)},
     {"guest.driver", SIM_PARAM_ENUM, "kernel", "kernel|poll", "",
-     "native, passthrough, sriov: the application's network driver: kernel (the kernel's "
+     "native, passthrough, sriov, vdpa: the application's network driver: kernel (the kernel's "
      "stack over an interrupt-driven NIC driver) or poll (a DPDK application over its "
      "poll-mode driver, pmd.*: no interrupt, no kernel stack, its core spinning)",
      SIM_AT(paths_cfg, poll)},
@@ -175,14 +176,20 @@ nic_drv_role paths_drv_role(const paths_cfg *c)
 {
     if (c->poll)
         return NIC_DRV_PMD;
+    if (c->path == PATH_VDPA)
+        return NIC_DRV_VIRTIO;
     return path_get((path_kind)c->path)->nic_owner == PATH_NIC_VM_VF ? NIC_DRV_VF : NIC_DRV_PF;
 }
 
-/* VFs the PF driver enables: nic.vfs, or one per VM for SR-IOV when it is 0. */
+/* Whether the path gives each VM a VF of its own (sriov, and vdpa's virtqueues on one). */
+static bool gives_vfs(path_kind k) { return path_get(k)->nic_owner == PATH_NIC_VM_VF; }
+
+/* VFs the PF driver enables: nic.vfs, or one per VM for a path that gives VMs VFs when it
+ * is 0. */
 unsigned paths_vfs_for(const sim_params *p, const paths_cfg *c)
 {
     unsigned vfs = pfdrv_vfs(p);
-    if (c->path == PATH_SRIOV && vfs == 0)
+    if (gives_vfs((path_kind)c->path) && vfs == 0)
         vfs = c->vms;
     return vfs;
 }
@@ -203,26 +210,28 @@ static int check_functions(const sim_params *p, const paths_cfg *c, sim_err *e)
                            "io.path = passthrough gives the whole NIC to one VM, but "
                            "traffic.vms = %u (use sriov to share it)",
                            vms);
-    if (k == PATH_SRIOV) {
+    if (gives_vfs(k)) {
         if (vms > max_vfs)
             return sim_err_set(e,
-                               "io.path = sriov gives each VM a VF: traffic.vms = %u needs %u "
+                               "io.path = %s gives each VM a VF: traffic.vms = %u needs %u "
                                "VFs, but the NIC has nic.max_vfs = %u",
-                               vms, vms, max_vfs);
+                               path, vms, vms, max_vfs);
         if (vms > vfs)
             return sim_err_set(e,
-                               "io.path = sriov gives each VM a VF: traffic.vms = %u needs %u "
+                               "io.path = %s gives each VM a VF: traffic.vms = %u needs %u "
                                "VFs, but the PF driver enables nic.vfs = %u",
-                               vms, vms, vfs);
+                               path, vms, vms, vfs);
     }
     /* SR-IOV with nic.vfs = 0 enables a VF per VM, which pfdrv_check has not seen. */
     if (vfs != pfdrv_vfs(p) && pfdrv_check_vfs(p, "traffic.vms (a VF each)", vfs, e) < 0)
         return -1;
     if (assigned(k) && !c->nic_acs) {
-        if (k == PATH_SRIOV)
-            return sim_err_set(e, "io.path = sriov: the NIC's functions share one IOMMU group "
-                                  "(io.nic_acs = false), and the PF in it stays with the host, so "
-                                  "no VF can be given to a VM");
+        if (gives_vfs(k))
+            return sim_err_set(e,
+                               "io.path = %s: the NIC's functions share one IOMMU group "
+                               "(io.nic_acs = false), and the PF in it stays with the host, so "
+                               "no VF can be given to a VM",
+                               path);
         if (vfs)
             return sim_err_set(e,
                                "io.path = %s: the PF's IOMMU group also holds its %u VFs "
@@ -249,7 +258,7 @@ static int check_queues(const sim_params *p, const paths_cfg *c, sim_err *e)
                            vms, queues, vms * queues, pfq);
     if (k == PATH_EMULATED && queues > 1)
         return sim_err_set(e, "io.queues = %u: the emulated e1000 has one queue pair", queues);
-    if (k == PATH_SRIOV && queues > caps.queues_per_vf)
+    if (gives_vfs(k) && queues > caps.queues_per_vf)
         return sim_err_set(e,
                            "io.queues = %u: a VF has nic.queues_per_vf = %u queue pairs",
                            queues, caps.queues_per_vf);
@@ -394,7 +403,8 @@ static int check_driver(const paths_cfg *c, sim_err *e)
     const char *path = path_kind_name((path_kind)c->path);
     if (c->poll && !path_get_poll((path_kind)c->path))
         return sim_err_set(e, "guest.driver = poll runs a DPDK application on a function of its "
-                              "own: io.path = native, passthrough or sriov (io.path = %s)",
+                              "own: io.path = native, passthrough, sriov or vdpa (io.path = "
+                              "%s)",
                            path);
     if (c->poll && (c->msg_bytes || c->standby || c->pattern == IOPATH_INTER_VM))
         return sim_err_set(e, "guest.driver = poll: a DPDK application sends datagrams over its "

@@ -28,7 +28,7 @@ refused "traffic.vms = 65 needs 65 VFs, but the NIC has nic.max_vfs = 64" \
 refused "needs 4 VFs, but the PF driver enables nic.vfs = 2" \
     "sriov with more VMs than enabled VFs is refused" -- \
     --set io.path=sriov --set traffic.vms=4 --set nic.vfs=2
-refused "io\.path.*(vdpa|value)" "an unknown path is refused" -- --set io.path=vdpa
+refused "io\.path.*(hyperloop|value)" "an unknown path is refused" -- --set io.path=hyperloop
 refused "IOMMU group" "a VF whose IOMMU group holds the host's PF is refused" -- \
     --set io.path=sriov --set io.nic_acs=false
 refused "IOMMU group also holds its 8 VFs" "a PF whose group holds host VFs is refused" -- \

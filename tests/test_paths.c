@@ -481,7 +481,7 @@ START_TEST(test_bad_configurations)
     ptfx_free(&f);
     /* An unknown path is not a value of io.path. */
     ptfx_params(&f, "native", "stream_tx");
-    ck_assert_int_eq(sim_params_set(f.r.p, "io.path", "vdpa", "test", &e), -1);
+    ck_assert_int_eq(sim_params_set(f.r.p, "io.path", "hyperloop", "test", &e), -1);
     ck_assert(strstr(e.msg, "io.path"));
     ptfx_free(&f);
 }

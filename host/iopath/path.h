@@ -28,6 +28,7 @@ typedef enum path_kind {
     PATH_PASSTHROUGH,
     PATH_SRIOV,
     PATH_VMDQ,
+    PATH_VDPA,
     PATH_KINDS
 } path_kind;
 
@@ -37,7 +38,8 @@ typedef enum path_nic_owner {
     PATH_NIC_HOST,    /* the host's PF driver, behind the virtual switch */
     PATH_NIC_DDOM,    /* the driver domain's PF driver (a VM owning the PF), behind its switch */
     PATH_NIC_VM_PF,   /* the VM's own driver on the whole NIC (passthrough) */
-    PATH_NIC_VM_VF,   /* the VM's own driver on its VF (SR-IOV) */
+    PATH_NIC_VM_VF,   /* the VM's own driver on its VF (SR-IOV; vDPA: virtio rings the VF
+                         serves) */
 } path_nic_owner;
 
 typedef enum path_place {
@@ -222,7 +224,7 @@ typedef struct path_desc {
 
 const path_desc *path_get(path_kind k);
 /* The path with a poll-mode driver under a DPDK application (guest.driver = poll):
- * native, passthrough and sriov have one; NULL for the others. */
+ * native, passthrough, sriov and vdpa have one; NULL for the others. */
 const path_desc *path_get_poll(path_kind k);
 const char *path_kind_name(path_kind k);
 /* Registers the costs the paths own (net.stack_*, virtio.*, emu.*, xen.*). */

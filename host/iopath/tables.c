@@ -1,4 +1,4 @@
-/* The seven I/O paths as tables (path.h). Reading a table top to bottom is reading what
+/* The eight I/O paths as tables (path.h). Reading a table top to bottom is reading what
  * one packet costs on that path; defaults of the costs are in the platform file with
  * their sources. */
 #include "host/iopath/path.h"
@@ -134,6 +134,17 @@ static const path_desc paths[PATH_KINDS] = {
                           .nic_owner = PATH_NIC_VM_PF, DIRECT_STAGES(CPU_GUEST)},
     [PATH_SRIOV] = {.name = "sriov", .kind = PATH_SRIOV, .nic_owner = PATH_NIC_VM_VF,
                     DIRECT_STAGES(CPU_GUEST)},
+    /* vDPA (kernel vhost-vdpa over a NIC's virtio data path, mlx5_vdpa): the guest runs
+     * virtio-net, and the virtqueues it posts to are served by the NIC itself, on a VF.
+     * The host's vhost-vdpa and the NIC's vDPA driver only set the device up (rings'
+     * addresses, features, the VM's memory in the VF's IOMMU domain); per packet the
+     * host does nothing: the guest's kick is a store to the device's notification page,
+     * mapped into the guest (mlx5_get_vq_notification), and the device's interrupt is
+     * posted to the vCPU ("vdpa/mlx5: Support interrupt bypassing", 2023). So the stages
+     * are SR-IOV's; what differs is the driver on them, virtio-net (systems/paths.c,
+     * iopath_virtio_drv_cfg). */
+    [PATH_VDPA] = {.name = "vdpa", .kind = PATH_VDPA, .nic_owner = PATH_NIC_VM_VF,
+                   DIRECT_STAGES(CPU_GUEST)},
 
     /* e1000 emulated in host user space (QEMU): every register access of the guest's
      * driver traps to user space. Transmit: one TDT write per packet; the device model
@@ -295,11 +306,7 @@ static const sim_param_def cost_params[] = {
         "application's or the guest's kernel)"),
     CYC("net.stack_rx_cycles", "2000", PATH_COST_STACK_RX,
         "Network stack work to receive one packet into a socket, above the NIC driver"),
-    /* virtio-net and vhost */
-    CYC("virtio.tx_cycles", "600", PATH_COST_VIRTIO_TX,
-        "virtio-net guest driver: post one packet (and reclaim used ones)"),
-    CYC("virtio.rx_cycles", "700", PATH_COST_VIRTIO_RX,
-        "virtio-net guest driver: take one received buffer and refill"),
+    /* vhost (the guest's virtio-net driver is host/nicdrv's NIC_DRV_VIRTIO role) */
     CYC("virtio.vhost_run_cycles", "500", PATH_COST_VHOST_RUN,
         "vhost worker per activation: disable notifications, poll the ring, re-enable and check"),
     CYC("virtio.vhost_pkt_cycles", "1000", PATH_COST_VHOST_PKT,
@@ -382,9 +389,6 @@ static const sim_param_def offload_params[] = {
     OFF("net.gro", "true", PATH_OFF_GRO,
         "Receivers merge the frames of a TCP-like flow in their NAPI poll (napi_gro_receive) "
         "before the stack"),
-    OFF("virtio.host_tso", "true", PATH_OFF_VIRTIO_HOST_TSO,
-        "VIRTIO_NET_F_HOST_TSO4 negotiated: the guest posts whole segments to virtio-net. Only "
-        "with virtio.csum"),
     OFF("virtio.guest_tso", "true", PATH_OFF_VIRTIO_GUEST_TSO,
         "VIRTIO_NET_F_GUEST_TSO4 negotiated (with mergeable receive buffers): the guest takes "
         "whole segments. Only with virtio.guest_csum"),
@@ -394,9 +398,6 @@ static const sim_param_def offload_params[] = {
     OFF("emu.tso", "true", PATH_OFF_EMU_TSO,
         "The guest's e1000 driver posts TSO segments (NETIF_F_TSO); the device model segments. "
         "Only with emu.csum"),
-    OFF("virtio.csum", "true", PATH_OFF_VIRTIO_CSUM,
-        "VIRTIO_NET_F_CSUM negotiated: the guest sends partial checksums, which the host's PF "
-        "fills; false: the guest computes them (and virtio.host_tso is off: it requires CSUM)"),
     OFF("virtio.guest_csum", "true", PATH_OFF_VIRTIO_GUEST_CSUM,
         "VIRTIO_NET_F_GUEST_CSUM negotiated: the guest takes partial checksums as valid; false: "
         "the host fills them before the tap and the guest checks them (and virtio.guest_tso is "
@@ -442,6 +443,10 @@ static const path_desc poll_paths[PATH_KINDS] = {
                           .nic_owner = PATH_NIC_VM_PF, PMD_STAGES},
     [PATH_SRIOV] = {.name = "sriov", .kind = PATH_SRIOV, .nic_owner = PATH_NIC_VM_VF,
                     PMD_STAGES},
+    /* DPDK's virtio PMD on the vDPA device's rings (pmd.*: see docs/paths-model.md for
+     * whose costs those are). */
+    [PATH_VDPA] = {.name = "vdpa", .kind = PATH_VDPA, .nic_owner = PATH_NIC_VM_VF,
+                   PMD_STAGES},
 };
 
 const path_desc *path_get_poll(path_kind k)
@@ -452,11 +457,12 @@ const path_desc *path_get_poll(path_kind k)
 
 const char *path_kind_name(path_kind k) { return k < PATH_KINDS ? paths[k].name : "?"; }
 
-/* Whether a cost has a value: a row of cost_params, or one of the two the NIC driver
- * owns (host/nicdrv registers them; path_costs_load copies them in). */
+/* Whether a cost has a value: a row of cost_params, or one of those the NIC driver
+ * model owns (host/nicdrv registers them; path_costs_load copies them in). */
 static bool cost_has_source(path_cost c)
 {
-    if (c == PATH_COST_GUEST_IRQ || c == PATH_COST_GUEST_POLL)
+    if (c == PATH_COST_GUEST_IRQ || c == PATH_COST_GUEST_POLL || c == PATH_COST_VIRTIO_TX ||
+        c == PATH_COST_VIRTIO_RX)
         return true;
     for (size_t i = 0; i < SIM_TABLE_LEN(cost_params); i++)
         if (cost_params[i].offset == offsetof(cost_array, v[c]))
@@ -478,11 +484,13 @@ void path_offloads_load(const sim_params *p, bool off[PATH_OFFLOADS])
     for (int o = 0; o < PATH_OFFLOADS; o++)
         off[o] = false;
     sim_params_load_table(p, offload_params, SIM_TABLE_LEN(offload_params), off);
+    nic_drv_cfg virtio = nic_drv_cfg_load(p, NIC_DRV_VIRTIO);
+    off[PATH_OFF_VIRTIO_CSUM] = virtio.csum;
+    off[PATH_OFF_VIRTIO_HOST_TSO] = virtio.tso;
     /* A segmentation offload needs the checksum offload of its direction: Linux drops TSO
      * from a device without one (netdev_fix_features: "Dropping TSO features since no
-     * CSUM feature"), and the virtio spec makes HOST_TSO4 require CSUM and GUEST_TSO4
-     * GUEST_CSUM (5.1.3.1). */
-    off[PATH_OFF_VIRTIO_HOST_TSO] = off[PATH_OFF_VIRTIO_HOST_TSO] && off[PATH_OFF_VIRTIO_CSUM];
+     * CSUM feature"), and the virtio spec makes HOST_TSO4 require CSUM (nic_drv_cfg_load
+     * sees to that one) and GUEST_TSO4 GUEST_CSUM (5.1.3.1). */
     off[PATH_OFF_VIRTIO_GUEST_TSO] =
         off[PATH_OFF_VIRTIO_GUEST_TSO] && off[PATH_OFF_VIRTIO_GUEST_CSUM];
     off[PATH_OFF_XEN_GSO] = off[PATH_OFF_XEN_GSO] && off[PATH_OFF_XEN_CSUM];
@@ -504,6 +512,9 @@ void path_costs_load(const sim_params *p, uint64_t cost[PATH_COSTS])
     nic_drv_cfg drv = nic_drv_cfg_load(p, NIC_DRV_PF);
     cost[PATH_COST_GUEST_IRQ] = drv.irq_cycles;
     cost[PATH_COST_GUEST_POLL] = drv.poll_cycles;
+    nic_drv_cfg virtio = nic_drv_cfg_load(p, NIC_DRV_VIRTIO);
+    cost[PATH_COST_VIRTIO_TX] = virtio.tx_cycles;
+    cost[PATH_COST_VIRTIO_RX] = virtio.rx_cycles;
 }
 
 static unsigned count_stage(const path_desc *d, uint8_t s, path_op op, int arg,

@@ -148,6 +148,12 @@ typedef struct nic_ring {
     uint64_t head_wb_addr; /* transmit head write-back location (nic.tx_head_wb) */
     nic_ring_wb_fn on_wb;  /* NULL: nobody watches it (an interrupt-driven driver) */
     void *on_wb_ctx;
+    /* Used-buffer notification suppression by event index (a virtqueue with
+     * VIRTIO_RING_F_EVENT_IDX): with event_idx set, a completion raises the queue's
+     * vector only if it is completion number used_event since the ring was attached
+     * (vring_need_event); `used` counts the completions. Off: every completion does. */
+    bool event_idx;
+    uint64_t used_event, used;
 } nic_ring;
 
 typedef enum nic_link_state {
@@ -276,6 +282,10 @@ uint64_t nic_reg_addr(const nic *n, unsigned fn, uint32_t reg_off);
  * enabled it. Either ring may be NULL (that direction stays disabled). The rings must
  * have nic.ring_entries entries. -1 (counted as bad_mmio) for an absent queue. */
 int nic_queue_attach(nic *n, unsigned fn, unsigned q, nic_ring *tx, nic_ring *rx);
+/* The driver moved a ring's used_event to a completion the device has already made
+ * (ring->used > used_event): as virtio's driver, finding more used after publishing the
+ * event, takes them itself, the queue's vector is raised as for a completion at t_ps. */
+void nic_queue_event_passed(nic *n, unsigned fn, unsigned q, uint64_t t_ps);
 
 /* ---------------------------------------------------------------- the wire */
 

@@ -274,6 +274,8 @@ void nic_rx_engine_run(nic *n, uint64_t now);
 nic_frame *nic_frame_alloc(nic *n);
 void nic_frame_free(nic *n, nic_frame *fr);
 void nic_vec_enable(nic_vec *v, uint64_t t_ps);
+/* A completion whose data is in memory at t_ps: moderation counts it, and it fires. */
+void nic_vec_complete(nic_vec *v, uint64_t t_ps);
 void nic_vec_timer(nic_vec *v, uint64_t now);
 void nic_vec_msix_unmasked(nic_vec *v, uint64_t t_ps);
 void nic_vec_write_eitr(nic_vec *v, uint32_t value, uint64_t t_ps);

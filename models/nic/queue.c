@@ -383,7 +383,7 @@ void nic_vec_write_eitr(nic_vec *v, uint32_t value, uint64_t t_ps)
 }
 
 /* A descriptor of one of the vector's queues completed at t. */
-static void vec_complete(nic_vec *v, uint64_t t)
+void nic_vec_complete(nic_vec *v, uint64_t t)
 {
     const nic_cfg *c = &v->fn->nic->cfg;
     if (v->pending++ == 0 || t < v->first_ps)
@@ -490,7 +490,9 @@ static void q_complete(nic_q *q, uint32_t idx, uint64_t t_done, uint64_t t_data,
     uint32_t thr = q->is_tx ? q->nic->cfg.tx_wb : q->nic->cfg.rx_wb;
     if (q->wb_count >= thr)
         q_writeback(q, q->wb_t_ps);
-    vec_complete(&q->fn->vec[q->vec], t_data);
+    nic_ring *r = q->ring;
+    if (r->used++ == r->used_event || !r->event_idx)
+        nic_vec_complete(&q->fn->vec[q->vec], t_data);
 }
 
 /* ---------------------------------------------------------------- rate limiter */

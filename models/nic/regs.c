@@ -454,3 +454,10 @@ int nic_queue_attach(nic *n, unsigned fn, unsigned q, nic_ring *tx, nic_ring *rx
     nic_fn_rx_map_update(f);
     return 0;
 }
+
+void nic_queue_event_passed(nic *n, unsigned fn, unsigned q, uint64_t t_ps)
+{
+    nic_fn *f = nic_fn_get(n, fn);
+    if (f && q < f->nq)
+        nic_vec_complete(&f->vec[f->txq[q].vec], t_ps);
+}
