@@ -187,6 +187,11 @@ static const sim_param_def pmd_params[] = {
      "Checksum offload requested by the application (DEV_TX_OFFLOAD_UDP_CKSUM, "
      "DEV_RX_OFFLOAD_CHECKSUM)",
      SIM_AT(nic_drv_cfg, csum)},
+    {PMD_PREFIX ".tso", SIM_PARAM_BOOL, "false", NULL, "",
+     "TCP segmentation offload requested by the application (RTE_ETH_TX_OFFLOAD_TCP_TSO: "
+     "OVS-DPDK asks for it with userspace-tso-enable, off by default); without it a segment "
+     "is cut in software before the port. Only with pmd.csum",
+     SIM_AT(nic_drv_cfg, tso)},
 };
 
 /* Linux virtio-net in a guest (drivers/net/virtio_net.c): what it does per packet and
@@ -240,7 +245,7 @@ nic_drv_cfg nic_drv_cfg_load(const sim_params *p, nic_drv_role role)
     if (role == NIC_DRV_PMD) {
         /* What a PMD does not do, or does as the application asks: one tail write per
          * burst, no interrupt or moderation, no backlog (tx_burst returns what it could
-         * not post), no TSO for datagrams, done bits rather than head reads. */
+         * not post), done bits rather than head reads. */
         c.poll = true;
         c.itr = NIC_DRV_ITR_STATIC;
         c.tx_touch = true;

@@ -527,6 +527,17 @@ static unsigned irq_dest(const paths_sys *sys, unsigned idx, unsigned core)
 }
 
 /* One driver queue of function fn, queue pair q, its memory at base. */
+/* Whose driver runs function fn's queues: a DPDK application's, a VM's (its VF's driver
+ * or virtio-net), or on the PF the host's kernel driver or its poll-mode switch's. */
+static nic_drv_role fn_role(const paths_sys *sys, unsigned fn)
+{
+    if (fn != NIC_PF || sys->cfg.poll)
+        return paths_drv_role(&sys->cfg);
+    if (path_get((path_kind)sys->cfg.path)->host_pmd)
+        return NIC_DRV_PMD;
+    return NIC_DRV_PF;
+}
+
 static iopath_drvq *add_queue(paths_sys *sys, unsigned fn, unsigned q, uint64_t base,
                               nic_drv_counters *ctr, iopath_lane *owner, unsigned core, cpu_who who,
                               bool via_hv, sim_err *e)
@@ -566,9 +577,7 @@ static iopath_drvq *add_queue(paths_sys *sys, unsigned fn, unsigned q, uint64_t 
                        .mem = sys->pf->mem,
                        .fn = fn,
                        .q = q,
-                       .role = sys->cfg.poll      ? NIC_DRV_PMD
-                               : fn == NIC_PF ? NIC_DRV_PF
-                                              : paths_drv_role(&sys->cfg),
+                       .role = fn_role(sys, fn),
                        .base = base,
                        .msi_addr = iommu_msi_addr(idx),
                        .msi_data = 0,
@@ -650,7 +659,7 @@ static int add_lane_queues(paths_sys *sys, uint64_t per_q, bool via_hv, sim_err 
 static int add_host_queues(paths_sys *sys, const path_desc *pd, sim_err *e)
 {
     iopath *io = &sys->io;
-    uint64_t per_q = nic_drvq_mem_bytes(sys->params, NIC_DRV_PF);
+    uint64_t per_q = nic_drvq_mem_bytes(sys->params, fn_role(sys, NIC_PF));
     bool dd = pd->nic_owner == PATH_NIC_DDOM;
     uint16_t rid = nic_fn_rid(sys->nic, NIC_PF);
     unsigned nq = sys->cfg.host_cores + (pd->lane_rx_entry ? io->nlanes : 0);
@@ -689,8 +698,7 @@ static int add_queues(paths_sys *sys, sim_err *e)
     if (iommu_irq_table_init_for(sys->pf->iommu, maxq) < 0)
         return sim_err_set(e, "paths: no interrupt remapping table for %u vectors", maxq);
     sys->n_drv_ctr = 1;
-    nic_drv_register_stats(&sys->drv_ctr[0], sys->stats, NIC_PF, p,
-                           paths_drv_role(&sys->cfg));
+    nic_drv_register_stats(&sys->drv_ctr[0], sys->stats, NIC_PF, p, fn_role(sys, NIC_PF));
     switch (own) {
     case PATH_NIC_APP:
         /* Bare metal: the host's DMA API in pass-through, one PF queue per thread. */

@@ -16,11 +16,12 @@
 
 static const sim_param_def paths_params[] = {
     {"io.path", SIM_PARAM_ENUM, "native",
-     "native|emulated|paravirt|devdomain|passthrough|sriov|vmdq|vdpa", "",
+     "native|emulated|paravirt|devdomain|passthrough|sriov|vmdq|vdpa|vhostuser", "",
      "How the VMs reach the NIC: bare metal; an emulated e1000; virtio with vhost; a Xen "
      "driver domain; the whole NIC assigned to one VM; a VF per VM; a Xen driver domain "
      "with a PF queue per VM queue, filled by the NIC's MAC filters (VMDq); virtio-net on "
-     "virtqueues a VF serves (vDPA)",
+     "virtqueues a VF serves (vDPA); virtio-net served by a poll-mode switch in host user "
+     "space over a poll-mode PF driver (vhost-user, OVS-DPDK)",
      SIM_AT(paths_cfg, path)},
     {"io.nic_acs", SIM_PARAM_BOOL, "true", NULL, "",
      "The NIC's functions are isolated from each other (an ACS capability, or Linux's ACS "

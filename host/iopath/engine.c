@@ -237,6 +237,16 @@ static uint64_t push(const exec *px, iopath_stage *st, const iopath_item *it, ui
                      path_notify how)
 {
     iopath *io = px->io;
+    if (st->d->polls && st->core == px->core && !px->st) {
+        /* The poll-mode thread that took the item in (the PF's PMD on this core) goes on
+         * with it itself, as OVS-DPDK's PMD thread receives, switches and enqueues into
+         * the guest's ring in one pass (dp_netdev_process_rxq_port): the stage's
+         * per-packet steps run here, in the producer's context. */
+        exec in = {io, st->lane, st->core, (cpu_who)st->d->who, px->urgent, NULL, NULL};
+        iopath_item one = *it;
+        one.lane = (uint16_t)st->lane->idx;
+        return exec_steps(&in, st->d, &one, t, PATH_PER_PKT);
+    }
     if (st->len == st->cap) {
         io->c.queue_drops++;
         /* Lost here: the sender's ring slot and socket bytes come back as if taken. */
@@ -257,6 +267,13 @@ static uint64_t push(const exec *px, iopath_stage *st, const iopath_item *it, ui
     /* The consumer sleeps if it went to sleep before this item's time; or at all when
      * it shares the producer's core: one core runs one thread at a time, so while the
      * producer runs the consumer is not polling its ring. */
+    if (st->d->polls) {
+        /* A poll-mode thread is never told: it finds the item at its next look. The time
+         * since it last found nothing was spent looking. */
+        how = PATH_NOTIFY_NONE;
+        if (st->asleep && t > st->sleep_at)
+            cpu_spin_idle(io->cpu, st->core, st->sleep_at, t, (cpu_who)st->d->who);
+    }
     if (st->asleep && (t >= st->sleep_at || st->core == px->core)) {
         uint64_t ready = notify(io, st, px->core, px->who, px->urgent, how, t, &t);
         slot->ready_ps = ready;
@@ -377,6 +394,20 @@ static uint64_t to_nic(const exec *x, iopath_item *it, uint64_t t, uint64_t *nic
     return max64(t, dq->last_ps);
 }
 
+/* A poll-mode driver's doorbell for a burst that ended at t (one tx_burst per activation
+ * of the thread that posted, on its core). */
+static void burst_doorbell(iopath_drvq *dq, unsigned core, cpu_who who, uint64_t t)
+{
+    if (!dq->poll)
+        return;
+    dq->override = true;
+    dq->override_core = core;
+    dq->override_who = who;
+    dq->override_urgent = false;
+    nic_drvq_flush(dq->q, max64(t, dq->last_ps));
+    dq->override = false;
+}
+
 /* An item holding grant mappings waits until the packet the last TO_NIC posted ends
  * at the driver's accepted byte count `nic_end` (0: nothing was posted, so it is free
  * now), then goes to stage `s` of its lane. */
@@ -437,7 +468,9 @@ static uint64_t do_switch(const exec *x, iopath_item *it, uint64_t t, bool *away
     mac_bytes(it->pkt.dst_mac, dst);
     unsigned out[64];
     size_t k = vswitch_forward(io->vsw, in, src, dst, out, sizeof out / sizeof out[0]);
-    t = run(x, t, vswitch_pkt_cycles(io->vsw), x->who);
+    /* The switch the path's packets cross: the kernel's, or the path's own (OVS-DPDK). */
+    uint8_t own = x->lane ? x->lane->path->switch_cost : io->host_path->switch_cost;
+    t = run(x, t, own ? io->cost[own] : vswitch_pkt_cycles(io->vsw), x->who);
     io->c.switched++;
     bool uplink = false;
     for (size_t i = 0; i < k; i++) {
@@ -987,6 +1020,8 @@ static void on_stage(void *ctx)
         t = gro_flush(&x, t);
     }
     st->t_free = t;
+    if (st->has_nic)
+        burst_doorbell(tx_queue(io, st->lane), st->core, (cpu_who)d->who, t);
     if (st->blocked_nic)
         sim_event_notify_at(st->ev, t + io->retry_ps);
     else if (st->len)
@@ -1150,15 +1185,8 @@ static void on_sender(void *ctx)
         t = exec_steps(&x, d, &it, t, PATH_PER_PKT);
     }
     s->t_free = t;
-    /* The burst's doorbell, for a poll-mode driver (one tx_burst per activation). */
-    if (ln->own && ln->own->poll) {
-        ln->own->override = true;
-        ln->own->override_core = ln->vcpu_core;
-        ln->own->override_who = (cpu_who)d->who;
-        ln->own->override_urgent = false;
-        nic_drvq_flush(ln->own->q, max64(t, ln->own->last_ps));
-        ln->own->override = false;
-    }
+    if (ln->own)
+        burst_doorbell(ln->own, ln->vcpu_core, (cpu_who)d->who, t);
     if (wait)
         return;
     uint64_t next = t;

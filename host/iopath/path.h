@@ -29,6 +29,7 @@ typedef enum path_kind {
     PATH_SRIOV,
     PATH_VMDQ,
     PATH_VDPA,
+    PATH_VHOSTUSER,
     PATH_KINDS
 } path_kind;
 
@@ -111,6 +112,8 @@ typedef enum path_offload {
     PATH_OFF_VIRTIO_GUEST_CSUM, /* virtio.guest_csum: the guest takes partial checksums */
     PATH_OFF_XEN_CSUM,        /* xen.csum: netfront and netback pass partial checksums */
     PATH_OFF_EMU_CSUM,        /* emu.csum: the guest's e1000 driver leaves them to the device */
+    PATH_OFF_VHU_TSO,         /* vhostuser.tso: the vhost-user port takes segments */
+    PATH_OFF_VHU_CSUM,        /* vhostuser.csum: the vhost-user port takes partial checksums */
     PATH_OFFLOADS
 } path_offload;
 
@@ -173,6 +176,9 @@ typedef enum path_cost {
     PATH_COST_GSO_FRAME,     /* net.gso_frame_cycles */
     PATH_COST_GRO_PKT,     /* net.gro_pkt_cycles */
     PATH_COST_PMD_APP,     /* pmd.app_cycles */
+    PATH_COST_VHU_DEQUEUE, /* vhostuser.dequeue_cycles */
+    PATH_COST_VHU_ENQUEUE, /* vhostuser.enqueue_cycles */
+    PATH_COST_VHU_SWITCH,  /* vhostuser.switch_cycles */
     PATH_COSTS
 } path_cost;
 
@@ -196,6 +202,9 @@ typedef struct path_stage {
     uint8_t irq_gap;       /* cost giving the least time between its interrupts (ps) */
     bool frees_tx_slot;    /* taking an item here frees the sender's ring slot */
     bool urgent;           /* interrupt context (a handler, NAPI): preempts thread work */
+    bool polls;            /* a poll-mode thread (a DPDK PMD): it never blocks, so it takes
+                              an item when it comes, with no notification, and the time it
+                              finds nothing is spin on its core */
     path_step steps[PATH_MAX_STEPS];
 } path_stage;
 
@@ -218,6 +227,10 @@ typedef struct path_desc {
     uint8_t sender_csum;   /* offload letting the sender's ring take partial checksums; a
                               sender posting to a NIC queue asks the queue's driver */
     uint8_t backend_place; /* default back-end core: 0 its own, 1 the vCPU's, 2 the host's */
+    uint8_t switch_cost;   /* cost of a packet through the switch; PATH_COST_NONE: the
+                              kernel's (vswitch.pkt_cycles) */
+    bool host_pmd;         /* the host drives the PF with a poll-mode driver (pmd.*) on
+                              its cores, not the kernel's (nicdrv.*) */
     uint8_t nstages;
     path_stage stages[PATH_MAX_STAGES];
 } path_desc;

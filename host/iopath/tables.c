@@ -1,4 +1,4 @@
-/* The eight I/O paths as tables (path.h). Reading a table top to bottom is reading what
+/* The nine I/O paths as tables (path.h). Reading a table top to bottom is reading what
  * one packet costs on that path; defaults of the costs are in the platform file with
  * their sources. */
 #include "host/iopath/path.h"
@@ -241,6 +241,46 @@ static const path_desc paths[PATH_KINDS] = {
                        DELIVER, END}},
         }},
 
+    /* vhost-user with a poll-mode switch in host user space (OVS-DPDK): the guest's
+     * virtio-net rings are served by the switch's PMD threads on the host's cores, which
+     * also drive the PF with DPDK's poll-mode driver (host_pmd). The switch disables
+     * the guest's kicks (rte_vhost_enable_guest_notification(vid, q, 0), as DPDK's vhost
+     * PMD does in new_device) and polls: no exit, no wake-up. Per packet a PMD thread
+     * dequeues (rte_vhost_dequeue_burst: descriptors, a copy into an mbuf), switches
+     * (vhostuser.switch_cycles: the userspace datapath's lookup and actions) and posts
+     * a burst to the PF (tx_burst, one doorbell per run); a frame the PF's PMD takes
+     * in is switched and enqueued into the guest's ring (rte_vhost_enqueue_burst, a
+     * copy), and the guest is interrupted through its call eventfd (vhost_vring_call:
+     * a write the PMD thread makes, an irqfd) only when its NAPI sleeps. Segments and
+     * partial checksums cross the port only with vhostuser.tso and vhostuser.csum (OVS's
+     * userspace-tso-enable, off by default: the guest segments and checksums itself). */
+    [PATH_VHOSTUSER] = {
+        .name = "vhostuser", .kind = PATH_VHOSTUSER, .nic_owner = PATH_NIC_HOST,
+        .host_pmd = true, .switch_cost = PATH_COST_VHU_SWITCH,
+        .tx_entry = 0, .rx_entry = 2, .switch_entry = 3, .switch_notify = PATH_NOTIFY_NONE,
+        .sender_ring = PATH_COST_VIRTIO_RING, .sender_tso = PATH_OFF_VHU_TSO,
+        .sender_csum = PATH_OFF_VHU_CSUM, .backend_place = 2, .nstages = 5,
+        .stages = {
+            {.name = "guest-tx", .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
+             .steps = {RUN(PATH_COST_STACK_TX), SOCK_COPY, SEGMENT_UNLESS(PATH_OFF_VHU_TSO),
+                       CSUM_UNLESS(PATH_OFF_VHU_CSUM), RUN(PATH_COST_VIRTIO_TX),
+                       TO_STAGE(1, PATH_NOTIFY_NONE), END}},
+            {.name = "pmd-dequeue", .place = PATH_PLACE_BACKEND, .who = CPU_HOST,
+             .ring = PATH_COST_VIRTIO_RING, .frees_tx_slot = true, .polls = true,
+             .steps = {RUN(PATH_COST_VHU_DEQUEUE), COPY, SWITCH, TO_NIC, END}},
+            {.name = "pmd-rx", .urgent = true, .place = PATH_PLACE_HOST, .who = CPU_HOST,
+             .steps = {SWITCH, END}},
+            {.name = "pmd-enqueue", .place = PATH_PLACE_BACKEND, .who = CPU_HOST,
+             .ring = PATH_COST_VIRTIO_RING, .polls = true,
+             .steps = {CSUM_UNLESS(PATH_OFF_VIRTIO_GUEST_CSUM), RUN(PATH_COST_VHU_ENQUEUE),
+                       COPY, TO_STAGE(4, PATH_NOTIFY_IRQFD), END}},
+            {.name = "guest-rx", .urgent = true, .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
+             .ring = PATH_COST_VIRTIO_RING,
+             .steps = {RUN_WAKE(PATH_COST_GUEST_IRQ), RUN_RUN(PATH_COST_GUEST_POLL),
+                       RUN(PATH_COST_VIRTIO_RX), GRO, RUN(PATH_COST_STACK_RX), SOCK_COPY,
+                       DELIVER, END}},
+        }},
+
     /* Xen split driver: netfront grants its buffers and signals netback over an event
      * channel (a hypercall) unless netback is still working the ring; netback in the
      * driver domain grant-copies a packet's head and grant-maps the rest
@@ -371,6 +411,15 @@ static const sim_param_def cost_params[] = {
     CYC("net.gro_pkt_cycles", "400", PATH_COST_GRO_PKT,
         "GRO per packet it receives, a frame or a segment a virtual device passes whole "
         "(dev_gro_receive, tcp4_gro_receive, skb_gro_receive)"),
+    /* vhost-user and a poll-mode switch (OVS-DPDK) */
+    CYC("vhostuser.dequeue_cycles", "167", PATH_COST_VHU_DEQUEUE,
+        "A switch's PMD thread per packet it takes from a guest's ring besides the copy "
+        "(rte_vhost_dequeue_burst: descriptors, mbuf; assumed equal to the enqueue's)"),
+    CYC("vhostuser.enqueue_cycles", "167", PATH_COST_VHU_ENQUEUE,
+        "A switch's PMD thread per packet it puts in a guest's ring besides the copy "
+        "(rte_vhost_enqueue_burst)"),
+    CYC("vhostuser.switch_cycles", "300", PATH_COST_VHU_SWITCH,
+        "The userspace datapath per packet: parse, flow cache lookup, actions"),
     /* a DPDK application over a poll-mode driver */
     CYC("pmd.app_cycles", "6", PATH_COST_PMD_APP,
         "A DPDK application's own work per packet it sends or receives, the poll-mode "
@@ -406,6 +455,12 @@ static const sim_param_def offload_params[] = {
         "netfront offloads checksums (NETIF_F_IP_CSUM, feature-no-csum-offload = 0): partial "
         "checksums cross the split driver both ways; false: netfront computes its own, the "
         "driver domain fills those it passes netfront (and xen.gso is off)"),
+    OFF("vhostuser.tso", "false", PATH_OFF_VHU_TSO,
+        "The switch offers VIRTIO_NET_F_HOST_TSO4 on its vhost-user ports (OVS's "
+        "userspace-tso-enable, false by default). Only with vhostuser.csum"),
+    OFF("vhostuser.csum", "false", PATH_OFF_VHU_CSUM,
+        "The switch offers VIRTIO_NET_F_CSUM on its vhost-user ports (with OVS's TSO "
+        "support; without, OVS withdraws it and the guest fills its checksums)"),
     OFF("emu.csum", "true", PATH_OFF_EMU_CSUM,
         "The guest's e1000 driver leaves transmit checksums to the device (NETIF_F_HW_CSUM), "
         "which the device model fills in software; false: the guest computes them (and emu.tso "
@@ -434,7 +489,14 @@ const path_desc *path_get(path_kind k)
  * each packet in an mbuf and hands bursts to the poll-mode driver, whose loop takes what
  * arrives and gives it to the application. No socket, no kernel stack, no interrupt:
  * the driver model charges the bursts' cycles and spins the core between them. */
-#define PMD_STAGES                                                                           .tx_entry = 0, .rx_entry = 1, .switch_entry = PATH_NO_STAGE, .nstages = 2,                 .stages = {                                                                                  {.name = "app-tx", .place = PATH_PLACE_VCPU, .who = CPU_GUEST,                             .steps = {RUN(PATH_COST_PMD_APP), TO_NIC, END}},                                         {.name = "app-rx", .place = PATH_PLACE_VCPU, .who = CPU_GUEST,                             .steps = {RUN(PATH_COST_PMD_APP), DELIVER, END}},                                    }
+#define PMD_STAGES                                                                          \
+    .tx_entry = 0, .rx_entry = 1, .switch_entry = PATH_NO_STAGE, .nstages = 2,                \
+    .stages = {                                                                             \
+        {.name = "app-tx", .place = PATH_PLACE_VCPU, .who = CPU_GUEST,                        \
+         .steps = {RUN(PATH_COST_PMD_APP), TO_NIC, END}},                                    \
+        {.name = "app-rx", .place = PATH_PLACE_VCPU, .who = CPU_GUEST,                        \
+         .steps = {RUN(PATH_COST_PMD_APP), DELIVER, END}},                                   \
+    }
 
 static const path_desc poll_paths[PATH_KINDS] = {
     [PATH_NATIVE] = {.name = "native", .kind = PATH_NATIVE, .nic_owner = PATH_NIC_APP,
@@ -495,6 +557,7 @@ void path_offloads_load(const sim_params *p, bool off[PATH_OFFLOADS])
         off[PATH_OFF_VIRTIO_GUEST_TSO] && off[PATH_OFF_VIRTIO_GUEST_CSUM];
     off[PATH_OFF_XEN_GSO] = off[PATH_OFF_XEN_GSO] && off[PATH_OFF_XEN_CSUM];
     off[PATH_OFF_EMU_TSO] = off[PATH_OFF_EMU_TSO] && off[PATH_OFF_EMU_CSUM];
+    off[PATH_OFF_VHU_TSO] = off[PATH_OFF_VHU_TSO] && off[PATH_OFF_VHU_CSUM];
 }
 
 double path_emu_csum_bytes_per_cycle(const sim_params *p)
