@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host/nicdim.h"
 #include "host/nicitr.h"
 #include "host/pfdrv.h"
 #include "models/nic/nic_regs.h"
@@ -42,6 +43,11 @@ struct nic_drvq {
     uint64_t idle_ps, next_poll_ps;
     nic_drv_spin_fn spin_fn;
     nic_itr itr; /* adaptive moderation (cfg.itr) */
+    /* itr = dim: a state machine per completion queue, [0] receive and [1] transmit, and
+     * what they sample: each queue's interrupts (polls after one that found its
+     * completions), the packets and bytes received and sent */
+    nic_dim dim[2];
+    uint64_t dim_events[2], dim_pkts[2], dim_bytes[2];
     /* transmit backlog (qdisc): packets, each a frame or a TSO segment */
     drv_seg *backlog;
     uint32_t bl_head, bl_len;
@@ -129,11 +135,18 @@ struct nic_drvq {
      "The stack wrote each transmit buffer, so its lines are in the LLC when the NIC reads "   \
      "them",                                                                                   \
      SIM_AT(nic_drv_cfg, tx_touch)},                                                           \
-    {P ".itr", SIM_PARAM_ENUM, "adaptive", "adaptive|static", "",                              \
+    {P ".itr", SIM_PARAM_ENUM, "adaptive", "adaptive|static|dim", "",                          \
      "Interrupt moderation: adaptive (rx-usecs 1, the default: " DRV "_set_itr after each "    \
-     "poll writes the vector's EITR) or static (EITR never written: nic.itr_us and "          \
-     "nic.itr_pkts, pcie-bench's fixed moderation)",                                           \
-     SIM_AT(nic_drv_cfg, itr)}
+     "poll writes the vector's EITR), static (EITR never written: nic.itr_us and "            \
+     "nic.itr_pkts, pcie-bench's fixed moderation) or dim (a ConnectX driver's: Linux's "      \
+     "net_dim per completion queue, as mlx5e runs it with adaptive-rx and adaptive-tx on, "    \
+     "written to the queues' moderation)",                                                     \
+     SIM_AT(nic_drv_cfg, itr)},                                                                \
+    {P ".dim_rx_cqe", SIM_PARAM_BOOL, "true", NULL, "",                                        \
+     "itr = dim: the receive queue's period runs from its first completion (the device "       \
+     "reports cq_period_start_from_cqe, as mlx5e_build_nic_params asks; false: from its last " \
+     "interrupt); the transmit queue's always runs from its last interrupt",                  \
+     SIM_AT(nic_drv_cfg, dim_rx_cqe)}
 
 #define PF_PREFIX "nicdrv"
 #define VF_PREFIX "vfdrv"
@@ -325,8 +338,12 @@ void nic_drv_register_stats(nic_drv_counters *c, sim_stats *s, unsigned fn,
     C(stall_ps, "CPU time stalled on register reads (ps)");
     C(cycles, "driver CPU cycles");
     C(qdisc_drops, "packets dropped with the ring and the backlog full");
-    if (nic_drv_cfg_load(p, role).itr == NIC_DRV_ITR_ADAPTIVE) {
+    nic_drv_itr itr = (nic_drv_itr)nic_drv_cfg_load(p, role).itr;
+    if (itr == NIC_DRV_ITR_ADAPTIVE) {
         C(eitr_writes, "interrupt interval changes written to EITR");
+    }
+    if (itr == NIC_DRV_ITR_DIM) {
+        C(cqmod_writes, "moderation profile changes written to the completion queues (net_dim)");
     }
 #undef C
 }
@@ -356,6 +373,8 @@ nic_drvq *nic_drvq_create(const sim_params *p, const nic_drv_env *env)
     q->msi_data = env->msi_data;
     q->cfg = nic_drv_cfg_load(p, env->role);
     nic_itr_init(&q->itr, env->role == NIC_DRV_PF ? NIC_ITR_IXGBE : NIC_ITR_IXGBEVF);
+    nic_dim_init(&q->dim[0], false, q->cfg.dim_rx_cqe);
+    nic_dim_init(&q->dim[1], true, false);
 
     uint32_t n = nic_ring_entries(env->nic);
     uint64_t a = env->base;
@@ -582,7 +601,9 @@ static uint64_t tx_post(nic_drvq *q, const drv_seg *sg, uint64_t t)
                       nic_pkt_host_bytes(d->pkt.len_bytes));
         q->tx_tail = (q->tx_tail + 1) % q->tx.entries;
         q->ctr->tx_posted++;
+        q->dim_bytes[1] += nic_pkt_host_bytes(d->pkt.len_bytes);
     }
+    q->dim_pkts[1]++; /* the send queue's packets, as mlx5e_sq_xmit counts them */
     t = cpu(q, t, q->cfg.tx_cycles, 0);
     if (++q->tx_unrung >= q->cfg.tx_batch)
         t = tx_doorbell(q, t);
@@ -674,6 +695,28 @@ static uint64_t rx_post(nic_drvq *q, uint32_t count, uint64_t t)
 
 /* ---------------------------------------------------------------- bring-up, NAPI */
 
+/* The moderation of completion queue dir (0 receive, 1 transmit) from its DIM profile
+ * (mlx5e_rx_dim_work, mlx5e_tx_dim_work: mlx5e_modify_cq_moderation). */
+static uint64_t cqmod_write(nic_drvq *q, uint64_t t, unsigned dir)
+{
+    const nic_dim *d = &q->dim[dir];
+    return reg_write(q, t, NIC_REG_CQMOD(q->vec, dir),
+                     NIC_CQMOD_VALUE(nic_dim_usec(d), nic_dim_pkts(d), d->from_cqe));
+}
+
+/* A poll that completed samples both queues' DIM (mlx5e_napi_poll: mlx5e_handle_tx_dim,
+ * mlx5e_handle_rx_dim, before the queues are re-armed). */
+static uint64_t dim_update(nic_drvq *q, uint64_t t)
+{
+    for (unsigned dir = 0; dir < 2; dir++)
+        if (nic_dim_sample(&q->dim[dir], t, q->dim_events[dir], q->dim_pkts[dir],
+                           q->dim_bytes[dir])) {
+            q->ctr->cqmod_writes++;
+            t = cqmod_write(q, t, dir);
+        }
+    return t;
+}
+
 static uint64_t eitr_write(nic_drvq *q, uint64_t t)
 {
     q->ctr->eitr_writes++;
@@ -712,6 +755,8 @@ void nic_drvq_open(nic_drvq *q, uint64_t t_ps)
     nic_queue_attach(q->nic, q->fn, q->q, &q->tx, &q->rx);
     if (q->cfg.itr == NIC_DRV_ITR_ADAPTIVE)
         t = eitr_write(q, t); /* ixgbe_configure_msix, ixgbevf_configure_msix */
+    else if (q->cfg.itr == NIC_DRV_ITR_DIM)
+        t = cqmod_write(q, cqmod_write(q, t, 0), 1); /* the default profiles (mlx5e_open_cq) */
     else if (q->cfg.itr == NIC_DRV_ITR_NONE)
         t = reg_write(q, t, NIC_REG_EITR(q->vec), 0); /* as the device's set-up leaves it */
     q->tx.event_idx = q->cfg.virtqueue;
@@ -766,6 +811,7 @@ static void on_poll(void *ctx)
             q->spin_fn(q->cpu_ctx, q->idle_ps, t);
     }
     q->ctr->polls++;
+    bool after_irq = q->irq_pending;
     if (q->irq_pending) {
         q->irq_pending = false;
         t = cpu(q, t, q->cfg.irq_cycles, 0);
@@ -774,6 +820,7 @@ static void on_poll(void *ctx)
 
     uint32_t cleaned;
     t = tx_reclaim(q, t, &cleaned);
+    q->dim_events[1] += after_irq && cleaned;
     if (cleaned)
         tx_event_delayed(q, t); /* virtnet_poll_cleantx */
 
@@ -799,6 +846,9 @@ static void on_poll(void *ctx)
     }
     q->ctr->rx_bytes += rx_bytes;
     nic_itr_count_rx(&q->itr, done, rx_bytes);
+    q->dim_events[0] += after_irq && done;
+    q->dim_pkts[0] += done;
+    q->dim_bytes[0] += rx_bytes;
     while (q->rx_free >= q->cfg.rx_refill)
         t = rx_post(q, q->cfg.rx_refill, t);
     /* napi_complete_done flushes GRO: the stack takes what it merged. */
@@ -821,6 +871,8 @@ static void on_poll(void *ctx)
     /* All done (napi_complete_done): the next interval, then re-enable the vector. */
     if (q->cfg.itr == NIC_DRV_ITR_ADAPTIVE && nic_itr_update(&q->itr))
         t = eitr_write(q, t);
+    else if (q->cfg.itr == NIC_DRV_ITR_DIM)
+        t = dim_update(q, t);
     q->polling = false;
     q->ctr->irq_enables++;
     irq_enable(q, t);

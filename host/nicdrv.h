@@ -76,6 +76,7 @@ typedef struct nic_drv_counters {
     uint64_t cycles;      /* driver cycles, every step */
     uint64_t qdisc_drops; /* packets refused: the transmit ring and backlog were full */
     uint64_t eitr_writes; /* interval changes written to the vector's EITR (nicdrv.itr) */
+    uint64_t cqmod_writes; /* profile changes written to its CQ moderation (itr = dim) */
 } nic_drv_counters;
 
 /* Which driver a queue pair runs, and so which parameters it reads. */
@@ -94,6 +95,7 @@ typedef struct nic_drv_cfg {
     uint64_t tx_cycles, rx_cycles, irq_cycles, poll_cycles, clean_cycles, mmio_cycles;
     uint32_t buf_bytes, qdisc_pkts;
     bool tso, csum, tx_touch; /* tso: the effective one (only with csum) */
+    bool dim_rx_cqe;          /* itr = dim: the receive queue's period runs from a completion */
     uint8_t itr; /* nic_drv_itr */
     bool virtqueue;   /* the rings are virtqueues with event indexes (virtio-net):
                          re-enabling the vector is a store to memory, not a register
@@ -107,8 +109,10 @@ typedef struct nic_drv_cfg {
 typedef enum nic_drv_itr {
     NIC_DRV_ITR_ADAPTIVE, /* host/nicitr.h at every poll, written to EITR */
     NIC_DRV_ITR_STATIC,   /* EITR never written: the NIC's default moderation */
+    NIC_DRV_ITR_DIM,      /* host/nicdim.h (mlx5e's net_dim) per completion queue, written
+                             to the vector's CQ moderation */
     NIC_DRV_ITR_NONE,     /* none: EITR set to 0 at open (a virtqueue without
-                             VIRTIO_NET_F_NOTF_COAL) */
+                             VIRTIO_NET_F_NOTF_COAL); no parameter chooses it */
 } nic_drv_itr;
 
 /* The NIC drivers' parameters: the queue pairs' of both roles (nicdrv.*, vfdrv.*) and

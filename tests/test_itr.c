@@ -3,12 +3,15 @@
  * ITR (nicdrv.itr = adaptive, ixgbe_set_itr / ixgbevf_set_itr) moves the interval to the
  * minimum on a lightly loaded request-response queue and up on a bulk stream, while a
  * static driver never writes EITR; on the paths workload the request-response latency
- * falls with the adaptive drivers. */
+ * falls with the adaptive drivers. The completion queues' moderation (NIC_REG_CQMOD)
+ * fires at the count at once, after the period from the first completion or from the
+ * last interrupt; net_dim (nicdrv.itr = dim) steps its profiles as mlx5e's does. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "host/nicdim.h"
 #include "tests/nic_fixture.h"
 #include "tests/paths_fixture.h"
 
@@ -184,6 +187,121 @@ START_TEST(test_rr_latency_falls_with_adaptive_itr)
 }
 END_TEST
 
+/* The receive queue of the PF's queue pair 0 moderated by `value` (NIC_CQMOD_VALUE), the
+ * driver's own moderation off; frames arrive at the given offsets (us) from now, and
+ * the interrupts' times (us from now) land in at_us. Returns how many. */
+static unsigned cqmod_irqs(uint32_t value, const unsigned *arrive_us, unsigned n,
+                           double *at_us)
+{
+    nicfx f;
+    nicfx_params(&f);
+    rig_set(&f.r, "nicdrv.itr", "static");
+    nicfx_build(&f);
+    nicfx_queue(&f, NIC_PF, 0);
+    nicfx_run_us(&f, 20);
+    unsigned vec = nic_queue_vector(f.n, NIC_PF, 0);
+    uint64_t t0 = sim_now_ps(f.r.k);
+    nic_mmio_write(f.n, t0, nic_reg_addr(f.n, NIC_PF, NIC_REG_CQMOD(vec, 0)), 4, value);
+    nic_pkt in = fx_pkt(PF_MAC, PEER_MAC, 0, 64, 0);
+    for (unsigned i = 0; i < n; i++)
+        nic_wire_rx(f.n, &in, t0 + 1000000ull * arrive_us[i]);
+    nicfx_run_us(&f, 400);
+    unsigned k = f.nmsi;
+    for (unsigned i = 0; i < k; i++)
+        at_us[i] = (double)(f.msi[i].t_ps - t0) / 1e6;
+    nicfx_destroy(&f);
+    return k;
+}
+
+START_TEST(test_cq_moderation)
+{
+    double at[64];
+    /* From the first completion: frames at 10, 12, 14 us, a 20 us period, no count: one
+     * interrupt about 20 us after the first frame landed. */
+    const unsigned three[] = {10, 12, 14};
+    unsigned k = cqmod_irqs(NIC_CQMOD_VALUE(20, 0, true), three, 3, at);
+    ck_assert_uint_eq(k, 1);
+    ck_assert_msg(at[0] > 30 && at[0] < 33, "from the first completion: %g us", at[0]);
+    /* A count of 2 fires at the second frame. */
+    k = cqmod_irqs(NIC_CQMOD_VALUE(20, 2, true), three, 3, at);
+    ck_assert_uint_ge(k, 1);
+    ck_assert_msg(at[0] > 12 && at[0] < 14, "at the count: %g us", at[0]);
+    /* From the last interrupt (a queue without one counts from its creation): a frame
+     * after a quiet spell fires at once, the next ones no sooner than the period after
+     * it. */
+    const unsigned spaced[] = {60, 150, 155, 160};
+    k = cqmod_irqs(NIC_CQMOD_VALUE(50, 0, false), spaced, 4, at);
+    ck_assert_uint_eq(k, 3);
+    ck_assert_msg(at[0] > 60 && at[0] < 62, "a quiet queue at once: %g us", at[0]);
+    ck_assert_msg(at[1] > 150 && at[1] < 152, "the period had run: %g us", at[1]);
+    ck_assert_msg(at[2] >= at[1] + 50, "then a period after the last: %g us", at[2]);
+}
+END_TEST
+
+/* Feeds d a poll every `gap_us` with `pkts_per_poll` packets of `bytes`, one event each,
+ * for `polls` polls from *t_ps; returns the profile changes. */
+static unsigned dim_feed(nic_dim *d, uint64_t *t_ps, uint64_t *ev, uint64_t *pk, uint64_t *by,
+                         unsigned polls, unsigned gap_us, unsigned pkts_per_poll, unsigned bytes)
+{
+    unsigned changes = 0;
+    for (unsigned i = 0; i < polls; i++) {
+        *t_ps += gap_us * 1000000ull;
+        *ev += 1;
+        *pk += pkts_per_poll;
+        *by += (uint64_t)pkts_per_poll * bytes;
+        changes += nic_dim_sample(d, *t_ps, *ev, *pk, *by);
+    }
+    return changes;
+}
+
+START_TEST(test_net_dim_steps)
+{
+    nic_dim d;
+    nic_dim_init(&d, false, true);
+    /* NET_DIM_DEF_PROFILE_CQE: receive, from the first completion, 8 us / 128. */
+    ck_assert_uint_eq(nic_dim_usec(&d), 8);
+    ck_assert_uint_eq(nic_dim_pkts(&d), 128);
+    uint64_t t = 0, ev = 0, pk = 0, by = 0;
+    /* Fewer than 64 events decide nothing. */
+    ck_assert_uint_eq(dim_feed(&d, &t, &ev, &pk, &by, 60, 10, 4, 1500), 0);
+    /* A first measurement with traffic is better than none: one step right (16 us/64). */
+    ck_assert_uint_eq(dim_feed(&d, &t, &ev, &pk, &by, 20, 10, 4, 1500), 1);
+    ck_assert_uint_eq(nic_dim_usec(&d), 16);
+    ck_assert_uint_eq(nic_dim_pkts(&d), 64);
+    /* The same rate again is not better: it turns back to 8 us. */
+    ck_assert_uint_eq(dim_feed(&d, &t, &ev, &pk, &by, 65, 10, 4, 1500), 1);
+    ck_assert_uint_eq(nic_dim_usec(&d), 8);
+    /* At a constant rate it steps to and fro until tired (ten steps), then rests ten
+     * decisions: over twenty decisions, at most eleven changes. */
+    unsigned changes = dim_feed(&d, &t, &ev, &pk, &by, 65 * 20, 10, 4, 1500);
+    ck_assert_uint_le(changes, 11);
+    /* Transmit profiles are their own: from the last interrupt, 8 us / 128 first. */
+    nic_dim_init(&d, true, false);
+    ck_assert_uint_eq(nic_dim_usec(&d), 8);
+    ck_assert_uint_eq(nic_dim_pkts(&d), 128);
+}
+END_TEST
+
+/* mlx5e's DIM on a VF keeps a request-response round trip short where ixgbevf's adaptive
+ * moderation moves to its bulk interval on MTU frames. */
+START_TEST(test_rr_mtu_with_dim)
+{
+    double ns[2];
+    const char *itr[2] = {"adaptive", "dim"};
+    for (int i = 0; i < 2; i++) {
+        ptfx f;
+        ptfx_params(&f, "sriov", "rr");
+        ptfx_set(&f, "traffic.packet_bytes", "1518");
+        ptfx_set(&f, "vfdrv.itr", itr[i]);
+        ptfx_build(&f);
+        ptfx_run(&f, 2000, 2000);
+        ns[i] = ptfx_stat(&f, "latency_ns_p50");
+        ptfx_free(&f);
+    }
+    ck_assert_msg(ns[1] < 0.5 * ns[0], "dim %g ns, adaptive %g ns", ns[1], ns[0]);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("itr");
@@ -193,6 +311,9 @@ int main(void)
     tcase_add_test(tc, test_adaptive_interval_follows_the_load);
     tcase_add_test(tc, test_static_never_writes_eitr);
     tcase_add_test(tc, test_rr_latency_falls_with_adaptive_itr);
+    tcase_add_test(tc, test_cq_moderation);
+    tcase_add_test(tc, test_net_dim_steps);
+    tcase_add_test(tc, test_rr_mtu_with_dim);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_set_fork_status(sr, CK_FORK);

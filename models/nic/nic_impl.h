@@ -112,6 +112,20 @@ typedef struct nic_vec {
     uint32_t eitr;        /* as written */
     uint64_t eitr_ps;     /* its interval */
     uint64_t throttle_ps; /* the interval counter expires: an interrupt may fire from here */
+    /* Completion-queue moderation (NIC_REG_CQMOD), receive [0] and transmit [1]: once
+     * written, it alone decides when the vector fires. */
+    bool cqmod;
+    uint64_t armed_ps; /* when the armed timer fires (CQ moderation) */
+    struct nic_cqmod {
+        uint32_t value;        /* as written */
+        uint64_t period_ps;
+        uint32_t max_count;
+        bool from_cqe;
+        uint32_t pending;      /* its completions since the vector last fired */
+        uint64_t first_ps;     /* the first of them */
+        uint64_t last_event_ps; /* when the vector last fired with some of them (0 before
+                                   the first: the period counts from the start) */
+    } cq[2];
 } nic_vec;
 
 typedef struct nic_fn {
@@ -274,8 +288,10 @@ void nic_rx_engine_run(nic *n, uint64_t now);
 nic_frame *nic_frame_alloc(nic *n);
 void nic_frame_free(nic *n, nic_frame *fr);
 void nic_vec_enable(nic_vec *v, uint64_t t_ps);
-/* A completion whose data is in memory at t_ps: moderation counts it, and it fires. */
-void nic_vec_complete(nic_vec *v, uint64_t t_ps);
+/* A completion of a receive or transmit queue (is_tx) whose data is in memory at t_ps:
+ * moderation counts it, and it fires. */
+void nic_vec_complete(nic_vec *v, uint64_t t_ps, bool is_tx);
+void nic_vec_write_cqmod(nic_vec *v, unsigned dir, uint32_t value, uint64_t t_ps);
 void nic_vec_timer(nic_vec *v, uint64_t now);
 void nic_vec_msix_unmasked(nic_vec *v, uint64_t t_ps);
 void nic_vec_write_eitr(nic_vec *v, uint32_t value, uint64_t t_ps);

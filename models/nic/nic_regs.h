@@ -50,6 +50,24 @@
 /* The interval of an EITR value in ps: bits 11:3 count 2 us, so (value & mask) >> 2 us. */
 #define NIC_EITR_INTERVAL_PS(value) ((uint64_t)(((value) & NIC_EITR_INTERVAL_MASK) >> 2) * 1000000u)
 
+/* Completion moderation of a vector's two completion queues, receive (dir 0) and transmit
+ * (dir 1): a ConnectX-class device's per-CQ cq_period and cq_max_count with its period
+ * mode (mlx5_ifc.h cqc; Linux mlx5_core_modify_cq_moderation, which reaches the device
+ * through its command interface: one register write stands in for that command here).
+ * PERIOD, bits 11:0, in us; MAX_COUNT, bits 27:12, completions (0: no count limit);
+ * FROM_CQE, bit 31: the period runs from the first completion after the last interrupt
+ * (else from the last interrupt of that queue). Once either is written the vector
+ * moderates by them (models/nic/queue.c) and EITR and the default no longer apply. */
+#define NIC_REG_CQMOD(v, dir) (0x0c00u + 8u * (uint32_t)(v) + 4u * (uint32_t)(dir))
+#define NIC_CQMOD_PERIOD_MASK 0x00000fffu
+#define NIC_CQMOD_COUNT_SHIFT 12u
+#define NIC_CQMOD_COUNT_MASK 0x0ffff000u
+#define NIC_CQMOD_FROM_CQE 0x80000000u
+#define NIC_CQMOD_VALUE(usec, count, from_cqe)                                            \
+    (((uint32_t)(usec) & NIC_CQMOD_PERIOD_MASK) |                                         \
+     (((uint32_t)(count) << NIC_CQMOD_COUNT_SHIFT) & NIC_CQMOD_COUNT_MASK) |              \
+     ((from_cqe) ? NIC_CQMOD_FROM_CQE : 0u))
+
 /* Queue q's registers: a 0x40-byte block per queue pair. */
 #define NIC_REG_QUEUE_BASE 0x1000u
 #define NIC_REG_QUEUE_STRIDE 0x40u

@@ -324,6 +324,11 @@ static void vec_fire(nic_vec *v, uint64_t t)
         }
     }
     v->pending = 0;
+    for (int d = 0; d < 2; d++) {
+        if (v->cq[d].pending)
+            v->cq[d].last_event_ps = t;
+        v->cq[d].pending = 0;
+    }
     v->enabled = false; /* auto-mask until the driver writes EIMS */
     v->armed = false;
     v->gen++;
@@ -382,12 +387,65 @@ void nic_vec_write_eitr(nic_vec *v, uint32_t value, uint64_t t_ps)
         vec_fire(v, t_ps);
 }
 
+/* Completion-queue moderation (NIC_REG_CQMOD), as a ConnectX CQ's: a queue with
+ * completions raises an event when max_count of them have gathered, or when its period
+ * has run, from its first completion since the last event (FROM_CQE) or from its last
+ * event; the vector fires at its queues' earliest event, and its poll serves both. */
+static void cq_moderate(nic_vec *v, uint64_t t)
+{
+    uint64_t due = UINT64_MAX;
+    for (int d = 0; d < 2; d++) {
+        const struct nic_cqmod *c = &v->cq[d];
+        if (!c->pending)
+            continue;
+        uint64_t at;
+        if (c->max_count && c->pending >= c->max_count)
+            at = t;
+        else if (c->from_cqe)
+            at = c->first_ps + c->period_ps;
+        else
+            at = c->last_event_ps + c->period_ps > c->first_ps ? c->last_event_ps + c->period_ps
+                                                               : c->first_ps;
+        if (at < due)
+            due = at;
+    }
+    if (due <= t) {
+        vec_fire(v, t);
+    } else if (due != UINT64_MAX && (!v->armed || due < v->armed_ps)) {
+        /* An earlier event than the one armed: the armed timer is dropped. */
+        v->armed = false;
+        v->gen++;
+        vec_arm(v, due);
+        v->armed_ps = due;
+    }
+}
+
+void nic_vec_write_cqmod(nic_vec *v, unsigned dir, uint32_t value, uint64_t t_ps)
+{
+    struct nic_cqmod *c = &v->cq[dir & 1u];
+    v->cqmod = true;
+    c->value = value;
+    c->period_ps = (uint64_t)(value & NIC_CQMOD_PERIOD_MASK) * 1000000u;
+    c->max_count = (value & NIC_CQMOD_COUNT_MASK) >> NIC_CQMOD_COUNT_SHIFT;
+    c->from_cqe = (value & NIC_CQMOD_FROM_CQE) != 0;
+    if (v->enabled && v->pending)
+        cq_moderate(v, t_ps);
+}
+
 /* A descriptor of one of the vector's queues completed at t. */
-void nic_vec_complete(nic_vec *v, uint64_t t)
+void nic_vec_complete(nic_vec *v, uint64_t t, bool is_tx)
 {
     const nic_cfg *c = &v->fn->nic->cfg;
     if (v->pending++ == 0 || t < v->first_ps)
         v->first_ps = t;
+    if (v->cqmod) {
+        struct nic_cqmod *q = &v->cq[is_tx];
+        if (q->pending++ == 0 || t < q->first_ps)
+            q->first_ps = t;
+        if (v->enabled)
+            cq_moderate(v, t);
+        return;
+    }
     if (!v->enabled)
         return;
     if (v->eitr_set) {
@@ -413,6 +471,10 @@ void nic_vec_enable(nic_vec *v, uint64_t t_ps)
     v->enabled = true;
     if (!v->pending)
         return;
+    if (v->cqmod) {
+        cq_moderate(v, t_ps);
+        return;
+    }
     if (v->eitr_set) {
         vec_throttle(v, t_ps > v->first_ps ? t_ps : v->first_ps);
         return;
@@ -492,7 +554,7 @@ static void q_complete(nic_q *q, uint32_t idx, uint64_t t_done, uint64_t t_data,
         q_writeback(q, q->wb_t_ps);
     nic_ring *r = q->ring;
     if (r->used++ == r->used_event || !r->event_idx)
-        nic_vec_complete(&q->fn->vec[q->vec], t_data);
+        nic_vec_complete(&q->fn->vec[q->vec], t_data, q->is_tx);
 }
 
 /* ---------------------------------------------------------------- rate limiter */

@@ -23,6 +23,7 @@ enum reg_count {
     REG_ONE,         /* one instance */
     REG_PER_QUEUE,   /* one per queue pair of the function */
     REG_PER_VECTOR,  /* one per MSI-X vector of the function */
+    REG_PER_VECTOR_CQ, /* two per MSI-X vector: its receive and transmit completion queues */
     REG_PER_VF,      /* the PF's, one per VF it may have (TotalVFs) */
     REG_PER_VF_WORD, /* the PF's, one per mailbox word of each VF: instance vf x 16 + word */
     REG_PER_WORD,    /* a VF's, one per mailbox word */
@@ -135,6 +136,18 @@ static uint64_t rd_eitr(nic_fn *f, unsigned v, uint64_t t)
 {
     (void)t;
     return f->vec[v].eitr;
+}
+
+static void wr_cqmod(nic_fn *f, unsigned i, uint64_t value, uint32_t len, uint64_t t)
+{
+    (void)len;
+    nic_vec_write_cqmod(&f->vec[i >> 1], i & 1u, (uint32_t)value, t);
+}
+
+static uint64_t rd_cqmod(nic_fn *f, unsigned i, uint64_t t)
+{
+    (void)t;
+    return f->vec[i >> 1].cq[i & 1u].value;
 }
 
 /* ---------------------------------------------------------------- MSI-X table (BAR3) */
@@ -291,6 +304,11 @@ static const nic_reg vfmailbox_regs[REGS_PER(WORD_SHIFT)] = {{"VFMAILBOX", NULL,
 /* EITR, one DWORD per vector. */
 _Static_assert(NIC_REG_EITR(1) - NIC_REG_EITR(0) == 1u << WORD_SHIFT, "EITR: one word a vector");
 static const nic_reg eitr_regs[REGS_PER(WORD_SHIFT)] = {{"EITR", rd_eitr, wr_eitr}};
+/* CQMOD, two DWORDs per vector (receive, transmit): instance 2 x vector + dir. */
+_Static_assert(NIC_REG_CQMOD(0, 1) - NIC_REG_CQMOD(0, 0) == 1u << WORD_SHIFT &&
+                   NIC_REG_CQMOD(1, 0) == NIC_REG_CQMOD(0, 2),
+               "CQMOD: a word per completion queue, two a vector");
+static const nic_reg cqmod_regs[REGS_PER(WORD_SHIFT)] = {{"CQMOD", rd_cqmod, wr_cqmod}};
 
 /* The PF's administration block of a VF. */
 #define PFVF_SHIFT 5u
@@ -322,6 +340,7 @@ static const nic_block nic_blocks[] = {
     {NIC_BAR_REGS, REG_ONE, REG_ALL, ENABLE_SHIFT, NIC_REG_EIMS, enable_regs},
     {NIC_BAR_MSIX, REG_PER_VECTOR, REG_ALL, MSIX_SHIFT, NIC_MSIX_TABLE_OFFSET, msix_regs},
     {NIC_BAR_REGS, REG_PER_VECTOR, REG_ALL, WORD_SHIFT, NIC_REG_EITR(0), eitr_regs},
+    {NIC_BAR_REGS, REG_PER_VECTOR_CQ, REG_ALL, WORD_SHIFT, NIC_REG_CQMOD(0, 0), cqmod_regs},
     {NIC_BAR_REGS, REG_PER_WORD, REG_VF, WORD_SHIFT, NIC_REG_VFMBMEM(0), vfmbmem_regs},
     {NIC_BAR_REGS, REG_ONE, REG_VF, WORD_SHIFT, NIC_REG_VFMAILBOX, vfmailbox_regs},
     {NIC_BAR_REGS, REG_PER_VF_WORD, REG_PF, WORD_SHIFT, NIC_REG_PFMBMEM(0, 0), pfmbmem_regs},
@@ -336,6 +355,7 @@ static unsigned instances(const nic_fn *f, const nic_block *b)
     switch (b->count) {
     case REG_PER_QUEUE: return f->nq;
     case REG_PER_VECTOR: return f->nvec;
+    case REG_PER_VECTOR_CQ: return 2 * f->nvec;
     case REG_PER_VF: return f->nic->cfg.max_vfs;
     case REG_PER_VF_WORD: return f->nic->cfg.max_vfs * NIC_MBX_WORDS;
     case REG_PER_WORD: return NIC_MBX_WORDS;
@@ -459,5 +479,5 @@ void nic_queue_event_passed(nic *n, unsigned fn, unsigned q, uint64_t t_ps)
 {
     nic_fn *f = nic_fn_get(n, fn);
     if (f && q < f->nq)
-        nic_vec_complete(&f->vec[f->txq[q].vec], t_ps);
+        nic_vec_complete(&f->vec[f->txq[q].vec], t_ps, true);
 }
