@@ -350,11 +350,31 @@ void nic_drv_register_stats(nic_drv_counters *c, sim_stats *s, unsigned fn,
 
 static uint64_t round4k(uint64_t x) { return (x + 4095) & ~4095ull; }
 
+/* A queue pair's rings in its memory: the transmit and receive descriptors (the device's
+ * formats, nic.tx_desc_bytes and nic.rx_desc_bytes), their completion queues when the
+ * device writes completions apart (nic.cqe_bytes), the head write-back word; the
+ * buffers follow from the next 4 KiB. */
+typedef struct ring_layout {
+    uint64_t rx, tx_cq, rx_cq, head_wb, end;
+} ring_layout;
+
+static ring_layout layout_of(const nic_caps *c, uint64_t base)
+{
+    uint64_t n = c->ring_entries;
+    ring_layout l;
+    l.rx = base + n * c->tx_desc_bytes;
+    l.tx_cq = l.rx + n * c->rx_desc_bytes;
+    l.rx_cq = l.tx_cq + n * c->cqe_bytes;
+    l.head_wb = l.rx_cq + n * c->cqe_bytes;
+    l.end = base + round4k(l.head_wb + 64 - base);
+    return l;
+}
+
 uint64_t nic_drvq_mem_bytes(const sim_params *p, nic_drv_role role)
 {
-    uint64_t n = nic_caps_of(p).ring_entries;
+    nic_caps c = nic_caps_of(p);
     uint64_t buf = nic_drv_cfg_load(p, role).buf_bytes;
-    return round4k(2 * n * NIC_DESC_BYTES + 64) + round4k(2 * n * buf);
+    return layout_of(&c, 0).end + round4k(2ull * c.ring_entries * buf);
 }
 
 static void on_poll(void *ctx);
@@ -376,18 +396,20 @@ nic_drvq *nic_drvq_create(const sim_params *p, const nic_drv_env *env)
     nic_dim_init(&q->dim[0], false, q->cfg.dim_rx_cqe);
     nic_dim_init(&q->dim[1], true, false);
 
+    nic_caps caps = nic_caps_of(p);
     uint32_t n = nic_ring_entries(env->nic);
     uint64_t a = env->base;
-    q->tx = (nic_ring){.base_addr = a, .entries = n};
-    q->rx = (nic_ring){.base_addr = a + (uint64_t)n * NIC_DESC_BYTES, .entries = n};
-    q->tx.head_wb_addr = a + 2ull * n * NIC_DESC_BYTES;
+    ring_layout l = layout_of(&caps, a);
+    q->tx = (nic_ring){.base_addr = a, .entries = n, .cq_addr = caps.cqe_bytes ? l.tx_cq : 0};
+    q->rx = (nic_ring){.base_addr = l.rx, .entries = n, .cq_addr = caps.cqe_bytes ? l.rx_cq : 0};
+    q->tx.head_wb_addr = l.head_wb;
     /* Each descriptor is written whole once, rather than cleared by calloc and then
      * given its write-back time: 64 KiB per queue pair. */
     q->tx.desc = sim_xmalloc(n * sizeof *q->tx.desc);
     q->rx.desc = sim_xmalloc(n * sizeof *q->rx.desc);
     for (uint32_t i = 0; i < n; i++)
         q->tx.desc[i] = q->rx.desc[i] = (nic_desc){.wb_ps = NIC_NOT_DONE};
-    q->tx_bufs = a + round4k(2ull * n * NIC_DESC_BYTES + 64);
+    q->tx_bufs = l.end;
     q->rx_bufs = q->tx_bufs + (uint64_t)n * q->cfg.buf_bytes;
     /* A slot is written before it is read: not cleared (48 KiB at the default
      * nicdrv.qdisc_pkts, which a saturating source never uses). */

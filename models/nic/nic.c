@@ -83,6 +83,19 @@ static const sim_param_def nic_params[] = {
      "Transmit completion by a 4-byte head write-back instead of descriptor write-back "
      "(TDWBAL.Head_WB_En; off in Linux)",
      SIM_AT(nic_cfg, tx_head_wb)},
+    {"nic.tx_desc_bytes", SIM_PARAM_UINT, "16", "16..256", "bytes",
+     "A transmit descriptor as the device reads it, a multiple of 16 (82599: 16; a ConnectX "
+     "send WQE, one 64-byte WQEBB)",
+     SIM_AT(nic_cfg, tx_desc_bytes)},
+    {"nic.rx_desc_bytes", SIM_PARAM_UINT, "16", "16..256", "bytes",
+     "A receive descriptor as the device reads it, a multiple of 16 (82599: 16; a ConnectX "
+     "cyclic receive WQE of one data segment: 16)",
+     SIM_AT(nic_cfg, rx_desc_bytes)},
+    {"nic.cqe_bytes", SIM_PARAM_UINT, "0", "0..256", "bytes",
+     "Completions: 0 writes each done descriptor back in place (82599); else the device "
+     "writes a completion of this many bytes to the ring's completion queue (a ConnectX "
+     "CQE: 64), a multiple of 16",
+     SIM_AT(nic_cfg, cqe_bytes)},
     {"nic.line_gbps", SIM_PARAM_DOUBLE, "40", "0.1..1600", "Gbps",
      "Ethernet line rate (40GBASE-R: 40)", SIM_AT(nic_cfg, line_gbps)},
     {"nic.max_frame_bytes", SIM_PARAM_UINT, "15872", "64..65535", "bytes",
@@ -176,7 +189,10 @@ nic_caps nic_caps_of(const sim_params *p)
                       .tx_wb = c.tx_wb,
                       .rx_wb = c.rx_wb,
                       .tx_head_wb = c.tx_head_wb,
-                      .itr_pkts = c.itr_pkts};
+                      .itr_pkts = c.itr_pkts,
+                      .tx_desc_bytes = c.tx_desc_bytes,
+                      .rx_desc_bytes = c.rx_desc_bytes,
+                      .cqe_bytes = c.cqe_bytes};
 }
 
 int nic_check(const sim_params *p, uint16_t pf_rid, sim_err *e)
@@ -216,6 +232,13 @@ int nic_check(const sim_params *p, uint16_t pf_rid, sim_err *e)
             return sim_err_set(e, "%s = %llu must be below nic.ring_entries = %llu",
                                dirs[d].cache_name, dirs[d].cache, entries);
     }
+    if (c.tx_desc_bytes % 16 || c.rx_desc_bytes % 16 || c.cqe_bytes % 16)
+        return sim_err_set(e, "nic.tx_desc_bytes = %u, nic.rx_desc_bytes = %u, nic.cqe_bytes = %u: "
+                              "descriptors and completions are multiples of 16 bytes",
+                           c.tx_desc_bytes, c.rx_desc_bytes, c.cqe_bytes);
+    if (c.cqe_bytes && c.tx_head_wb)
+        return sim_err_set(e, "nic.tx_head_wb: a device that writes completions to completion "
+                              "queues (nic.cqe_bytes = %u) has no head write-back", c.cqe_bytes);
     if (c.tx_wb >= entries || c.rx_wb >= entries)
         return sim_err_set(e, "nic.wb_threshold and nic.rx_wb_threshold must be below "
                               "nic.ring_entries = %llu", entries);

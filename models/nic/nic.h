@@ -144,6 +144,8 @@ typedef void (*nic_ring_wb_fn)(void *ctx, uint64_t wb_ps);
 typedef struct nic_ring {
     uint64_t base_addr;    /* device address of descriptor 0 */
     uint32_t entries;      /* nic.ring_entries */
+    uint64_t cq_addr;      /* nic.cqe_bytes > 0: device address of the ring's completion
+                              queue, nic.ring_entries entries (0: none) */
     nic_desc *desc;
     uint64_t head_wb_addr; /* transmit head write-back location (nic.tx_head_wb) */
     nic_ring_wb_fn on_wb;  /* NULL: nobody watches it (an interrupt-driven driver) */
@@ -224,6 +226,9 @@ typedef struct nic_caps {
     uint32_t tx_fetch, rx_fetch, tx_wb, rx_wb;
     bool tx_head_wb;
     uint32_t itr_pkts;
+    /* descriptor formats: bytes the device reads per transmit and receive descriptor,
+     * and per completion (0: written back in place, into the descriptor) */
+    uint32_t tx_desc_bytes, rx_desc_bytes, cqe_bytes;
 } nic_caps;
 nic_caps nic_caps_of(const sim_params *p);
 

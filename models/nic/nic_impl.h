@@ -167,6 +167,7 @@ typedef struct nic_cfg {
     uint32_t tx_fetch, tx_cache, rx_fetch, rx_cache;
     uint32_t tx_wb, rx_wb;
     bool tx_head_wb;
+    uint32_t tx_desc_bytes, rx_desc_bytes, cqe_bytes;
     double line_gbps;
     uint32_t ifg_bytes, max_frame_bytes;
     uint64_t wire_latency_ps, veb_latency_ps, dma_latency_ps, mmio_read_ps;

@@ -227,11 +227,11 @@ static void q_try_fetch(nic_q *q, uint64_t t)
         if (cache - q->cached < want || (avail < fmax && q->cached > 0))
             break;
         uint32_t cnt = want < q->n - q->fetch ? want : q->n - q->fetch;
-        uint64_t addr = q->ring->base_addr + (uint64_t)q->fetch * NIC_DESC_BYTES;
+        uint64_t db = q->is_tx ? n->cfg.tx_desc_bytes : n->cfg.rx_desc_bytes;
+        uint64_t addr = q->ring->base_addr + (uint64_t)q->fetch * db;
         bool ur = false;
-        uint64_t done = pcie_dma_read(f->dma, t + n->cfg.dma_latency_ps, addr,
-                                      (uint64_t)cnt * NIC_DESC_BYTES, &ur);
-        acct(f, PCIE_DMA_READ, addr, (uint64_t)cnt * NIC_DESC_BYTES);
+        uint64_t done = pcie_dma_read(f->dma, t + n->cfg.dma_latency_ps, addr, cnt * db, &ur);
+        acct(f, PCIE_DMA_READ, addr, cnt * db);
         if (q->is_tx) {
             f->ctr->tx_desc_reads++;
             f->ctr->tx_descs += cnt;
@@ -507,15 +507,19 @@ static void q_writeback(nic_q *q, uint64_t t)
         acc = pcie_dma_write(f->dma, start, q->ring->head_wb_addr, 4);
         acct(f, PCIE_DMA_WRITE, q->ring->head_wb_addr, 4);
     } else {
+        /* In place, over the descriptors; or a completion each into the ring's completion
+         * queue, which wraps with the ring. */
+        uint64_t base = n->cfg.cqe_bytes ? q->ring->cq_addr : q->ring->base_addr;
+        uint64_t eb = n->cfg.cqe_bytes ? n->cfg.cqe_bytes
+                                       : q->is_tx ? n->cfg.tx_desc_bytes : n->cfg.rx_desc_bytes;
         uint32_t first = q->wb_first, cnt = q->wb_count;
         uint32_t part = cnt < q->n - first ? cnt : q->n - first;
-        uint64_t a = q->ring->base_addr + (uint64_t)first * NIC_DESC_BYTES;
-        acc = pcie_dma_write(f->dma, start, a, (uint64_t)part * NIC_DESC_BYTES);
-        acct(f, PCIE_DMA_WRITE, a, (uint64_t)part * NIC_DESC_BYTES);
+        uint64_t a = base + (uint64_t)first * eb;
+        acc = pcie_dma_write(f->dma, start, a, part * eb);
+        acct(f, PCIE_DMA_WRITE, a, part * eb);
         if (cnt > part) {
-            uint64_t b = pcie_dma_write(f->dma, start, q->ring->base_addr,
-                                        (uint64_t)(cnt - part) * NIC_DESC_BYTES);
-            acct(f, PCIE_DMA_WRITE, q->ring->base_addr, (uint64_t)(cnt - part) * NIC_DESC_BYTES);
+            uint64_t b = pcie_dma_write(f->dma, start, base, (cnt - part) * eb);
+            acct(f, PCIE_DMA_WRITE, base, (cnt - part) * eb);
             if (b > acc)
                 acc = b;
         }
