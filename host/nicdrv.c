@@ -396,8 +396,8 @@ nic_drvq *nic_drvq_create(const sim_params *p, const nic_drv_env *env)
     nic_dim_init(&q->dim[0], false, q->cfg.dim_rx_cqe);
     nic_dim_init(&q->dim[1], true, false);
 
-    nic_caps caps = nic_caps_of(p);
-    uint32_t n = nic_ring_entries(env->nic);
+    nic_caps caps = nic_get_caps(env->nic);
+    uint32_t n = caps.ring_entries;
     uint64_t a = env->base;
     ring_layout l = layout_of(&caps, a);
     q->tx = (nic_ring){.base_addr = a, .entries = n, .cq_addr = caps.cqe_bytes ? l.tx_cq : 0};

@@ -172,28 +172,35 @@ static void nic_cfg_load(const sim_params *p, nic_cfg *c)
     nic_mac_parse(c->pf_mac_text, &c->pf_mac); /* nic_check has refused malformed ones */
 }
 
+static nic_caps caps_of_cfg(const nic_cfg *c)
+{
+    return (nic_caps){.max_vfs = c->max_vfs,
+                      .total_queues = c->total_queues,
+                      .pf_queues = c->pf_queues,
+                      .queues_per_vf = c->queues_per_vf,
+                      .ring_entries = c->ring_entries,
+                      .line_gbps = c->line_gbps,
+                      .ifg_bytes = c->ifg_bytes,
+                      .mmio_base = c->mmio_base,
+                      .tx_fetch = c->tx_fetch,
+                      .rx_fetch = c->rx_fetch,
+                      .tx_wb = c->tx_wb,
+                      .rx_wb = c->rx_wb,
+                      .tx_head_wb = c->tx_head_wb,
+                      .itr_pkts = c->itr_pkts,
+                      .tx_desc_bytes = c->tx_desc_bytes,
+                      .rx_desc_bytes = c->rx_desc_bytes,
+                      .cqe_bytes = c->cqe_bytes};
+}
+
 nic_caps nic_caps_of(const sim_params *p)
 {
     nic_cfg c;
     nic_cfg_load(p, &c);
-    return (nic_caps){.max_vfs = c.max_vfs,
-                      .total_queues = c.total_queues,
-                      .pf_queues = c.pf_queues,
-                      .queues_per_vf = c.queues_per_vf,
-                      .ring_entries = c.ring_entries,
-                      .line_gbps = c.line_gbps,
-                      .ifg_bytes = c.ifg_bytes,
-                      .mmio_base = c.mmio_base,
-                      .tx_fetch = c.tx_fetch,
-                      .rx_fetch = c.rx_fetch,
-                      .tx_wb = c.tx_wb,
-                      .rx_wb = c.rx_wb,
-                      .tx_head_wb = c.tx_head_wb,
-                      .itr_pkts = c.itr_pkts,
-                      .tx_desc_bytes = c.tx_desc_bytes,
-                      .rx_desc_bytes = c.rx_desc_bytes,
-                      .cqe_bytes = c.cqe_bytes};
+    return caps_of_cfg(&c);
 }
+
+nic_caps nic_get_caps(const nic *n) { return caps_of_cfg(&n->cfg); }
 
 int nic_check(const sim_params *p, uint16_t pf_rid, sim_err *e)
 {

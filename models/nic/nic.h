@@ -231,6 +231,8 @@ typedef struct nic_caps {
     uint32_t tx_desc_bytes, rx_desc_bytes, cqe_bytes;
 } nic_caps;
 nic_caps nic_caps_of(const sim_params *p);
+/* The same of a built device, without reading the parameters again. */
+nic_caps nic_get_caps(const nic *n);
 
 /* Creates the PF and attaches it to env->bus at env->pf_rid. The system then
  * enumerates and places the PF's BARs (pcie_cfg_bus_assign_bars) and the PF driver
