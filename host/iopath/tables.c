@@ -412,12 +412,13 @@ static const sim_param_def cost_params[] = {
         "GRO per packet it receives, a frame or a segment a virtual device passes whole "
         "(dev_gro_receive, tcp4_gro_receive, skb_gro_receive)"),
     /* vhost-user and a poll-mode switch (OVS-DPDK) */
-    CYC("vhostuser.dequeue_cycles", "167", PATH_COST_VHU_DEQUEUE,
+    CYC("vhostuser.dequeue_cycles", "99", PATH_COST_VHU_DEQUEUE,
         "A switch's PMD thread per packet it takes from a guest's ring besides the copy "
         "(rte_vhost_dequeue_burst: descriptors, mbuf; assumed equal to the enqueue's)"),
-    CYC("vhostuser.enqueue_cycles", "167", PATH_COST_VHU_ENQUEUE,
+    CYC("vhostuser.enqueue_cycles", "99", PATH_COST_VHU_ENQUEUE,
         "A switch's PMD thread per packet it puts in a guest's ring besides the copy "
-        "(rte_vhost_enqueue_burst)"),
+        "(rte_vhost_enqueue_burst: about 167 cycles at 64 bytes with the copy, DPDK commit "
+        "e7ef688562, less the copy's 68 at cpu.copy_*)"),
     CYC("vhostuser.switch_cycles", "163", PATH_COST_VHU_SWITCH,
         "The userspace datapath per packet besides the PMD's receive and transmit: parse, "
         "flow cache lookup, actions (OVS-DPDK 2.14 forwards 11.0 Mpps phy to phy on one 2.4 GHz "
