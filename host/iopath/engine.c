@@ -264,9 +264,6 @@ static uint64_t push(const exec *px, iopath_stage *st, const iopath_item *it, ui
     slot->notify = (uint8_t)how;
     st->len++;
     uint64_t now = sim_now_ps(io->kernel);
-    /* The consumer sleeps if it went to sleep before this item's time; or at all when
-     * it shares the producer's core: one core runs one thread at a time, so while the
-     * producer runs the consumer is not polling its ring. */
     if (st->d->polls) {
         /* A poll-mode thread is never told: it finds the item at its next look. The time
          * since it last found nothing was spent looking. */
@@ -274,6 +271,9 @@ static uint64_t push(const exec *px, iopath_stage *st, const iopath_item *it, ui
         if (st->asleep && t > st->sleep_at)
             cpu_spin_idle(io->cpu, st->core, st->sleep_at, t, (cpu_who)st->d->who);
     }
+    /* The consumer sleeps if it went to sleep before this item's time; or at all when
+     * it shares the producer's core: one core runs one thread at a time, so while the
+     * producer runs the consumer is not polling its ring. */
     if (st->asleep && (t >= st->sleep_at || st->core == px->core)) {
         uint64_t ready = notify(io, st, px->core, px->who, px->urgent, how, t, &t);
         slot->ready_ps = ready;
