@@ -26,8 +26,8 @@ typedef struct scenario {
     double duration_us;
 } scenario;
 
-static const char *const paths[] = {"native",      "emulated", "paravirt", "devdomain",
-                                    "passthrough", "sriov",    "vmdq"};
+static const char *const paths[] = {"native", "emulated", "paravirt", "devdomain", "passthrough",
+                                    "sriov",  "vmdq",     "vdpa",     "vhostuser"};
 
 static int run_one(const char *kernel, const char *path, const scenario *sc, double duration_us,
                    bench_point *r)

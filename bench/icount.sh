@@ -101,6 +101,8 @@ devdomain-mtu-tx     paths   pkt 1000 4000  $P io.path=devdomain $MTU traffic.vm
 passthrough-mtu-tx   paths   pkt 1000 4000  $P io.path=passthrough $MTU traffic.vms=1
 sriov-mtu-tx         paths   pkt 1000 4000  $P io.path=sriov $MTU traffic.vms=8
 vmdq-mtu-tx          paths   pkt 1000 4000  $P io.path=vmdq nic.pf_queues=32 $MTU traffic.vms=8
+vdpa-mtu-tx          paths   pkt 1000 4000  $P io.path=vdpa $MTU traffic.vms=8
+vhostuser-mtu-tx     paths   pkt 1000 4000  $P io.path=vhostuser $MTU traffic.vms=8
 native-64-rr         paths   rr  5000 65000 $P io.path=native $RR
 emulated-64-rr       paths   rr  5000 65000 $P io.path=emulated $RR
 paravirt-64-rr       paths   rr  5000 65000 $P io.path=paravirt $RR
@@ -108,6 +110,8 @@ devdomain-64-rr      paths   rr  5000 65000 $P io.path=devdomain $RR
 passthrough-64-rr    paths   rr  5000 65000 $P io.path=passthrough $RR
 sriov-64-rr          paths   rr  5000 65000 $P io.path=sriov $RR
 vmdq-64-rr           paths   rr  5000 65000 $P io.path=vmdq $RR
+vdpa-64-rr           paths   rr  5000 65000 $P io.path=vdpa $RR
+vhostuser-64-rr      paths   rr  5000 65000 $P io.path=vhostuser $RR
 dma-64-read          dma     dma 20   50    dma.op=read dma.size_bytes=64 dma.outstanding=256
 nic-sriov-mtu-tx     nic     pkt 200  1000  $NIC
 trace-1mib-walks     trace   rec 20   100   trace.file=$trace $TRACE
