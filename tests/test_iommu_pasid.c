@@ -47,6 +47,20 @@ static void set_pasid(iommu *u, uint16_t rid, uint32_t pasid, iommu_pgtt pgtt, u
     ck_assert_msg(iommu_pasid_set(u, rid, pasid, &s, &e) == 0, "%s", e.msg);
 }
 
+/* PASIDs 1 (domain 5) and 2 (domain did2) of RID, first-level only, both mapping IOVA
+ * 0x10000000 (16 KiB): to host 0x300000000 and 0x400000000. *first: PASID 1's table. */
+static iommu *two_pasids(rig *r, uint16_t did2, iommu_fltable **first)
+{
+    iommu *u = sm_rig(r, true);
+    ck_assert_int_eq(iommu_pasid_table_create(u, RID, 64, 0), 0);
+    iommu_fltable *a = fl_host(u, 0x10000000, 0x300000000ull);
+    set_pasid(u, RID, 1, IOMMU_PGTT_FL, 5, NULL, a);
+    set_pasid(u, RID, 2, IOMMU_PGTT_FL, did2, NULL, fl_host(u, 0x10000000, 0x400000000ull));
+    if (first)
+        *first = a;
+    return u;
+}
+
 /* One access of (rid, pasid) at t: its latency, or UINT64_MAX when blocked. */
 static uint64_t px(iommu *u, uint16_t rid, uint32_t pasid, uint64_t addr, bool write, uint64_t t,
                    uint64_t *hpa)
@@ -62,11 +76,8 @@ static uint64_t px(iommu *u, uint16_t rid, uint32_t pasid, uint64_t addr, bool w
 START_TEST(test_two_pasids_same_iova_different_pages)
 {
     rig r;
-    iommu *u = sm_rig(&r, true);
-    ck_assert_int_eq(iommu_pasid_table_create(u, RID, 64, 0), 0);
     /* One domain id for both: only the PASID tells their IOTLB entries apart. */
-    set_pasid(u, RID, 1, IOMMU_PGTT_FL, 5, NULL, fl_host(u, 0x10000000, 0x300000000ull));
-    set_pasid(u, RID, 2, IOMMU_PGTT_FL, 5, NULL, fl_host(u, 0x10000000, 0x400000000ull));
+    iommu *u = two_pasids(&r, 5, NULL);
     for (int round = 0; round < 2; round++) {
         uint64_t h1 = 0, h2 = 0;
         uint64_t t = (uint64_t)round * 10 * US; /* the second round after the walks */
@@ -89,13 +100,10 @@ END_TEST
 START_TEST(test_pasid_cannot_reach_another_pasids_memory)
 {
     rig r;
-    iommu *u = sm_rig(&r, true);
-    ck_assert_int_eq(iommu_pasid_table_create(u, RID, 64, 0), 0);
-    iommu_fltable *a = fl_host(u, 0x10000000, 0x300000000ull);
+    iommu_fltable *a;
+    iommu *u = two_pasids(&r, 6, &a);
     sim_err e;
     ck_assert(iommu_fltable_map(a, 0x20000000, 0x500000000ull, 4096, 4096, IOMMU_READ, &e) > 0);
-    set_pasid(u, RID, 1, IOMMU_PGTT_FL, 5, NULL, a);
-    set_pasid(u, RID, 2, IOMMU_PGTT_FL, 6, NULL, fl_host(u, 0x10000000, 0x400000000ull));
     /* PASID 1's page at 0x20000000 holds a secret; PASID 2 asks for that IOVA. */
     mem_phys *pm = iommu_physmem(u);
     mem_phys_write_u64(pm, 0x500000000ull, 0x5EC2E7);
@@ -261,10 +269,7 @@ END_TEST
 START_TEST(test_pasid_invalidation_removes_exactly_that_pasid)
 {
     rig r;
-    iommu *u = sm_rig(&r, true);
-    ck_assert_int_eq(iommu_pasid_table_create(u, RID, 64, 0), 0);
-    set_pasid(u, RID, 1, IOMMU_PGTT_FL, 5, NULL, fl_host(u, 0x10000000, 0x300000000ull));
-    set_pasid(u, RID, 2, IOMMU_PGTT_FL, 5, NULL, fl_host(u, 0x10000000, 0x400000000ull));
+    iommu *u = two_pasids(&r, 5, NULL);
     for (uint64_t a = 0x10000000; a < 0x10004000; a += 4096) {
         px(u, RID, 1, a, false, 0, NULL);
         px(u, RID, 2, a, false, 0, NULL);

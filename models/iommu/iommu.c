@@ -296,31 +296,56 @@ iommu_domain *iommu_domain_create(iommu *u, uint16_t did)
 uint16_t iommu_domain_id(const iommu_domain *d) { return d->did; }
 uint64_t iommu_domain_table(const iommu_domain *d) { return d->pt.root; }
 
-int64_t iommu_domain_map(iommu_domain *d, uint64_t iova, uint64_t hpa, uint64_t bytes,
-                         uint64_t page_bytes, unsigned rights, sim_err *e)
+/* Maps into a second-level or first-level table for software; what names the table in
+ * messages. */
+static int64_t table_map(const iommu *u, iommu_pgtable *pt, const char *what, uint64_t iova,
+                         uint64_t hpa, uint64_t bytes, uint64_t page_bytes, unsigned rights,
+                         sim_err *e)
 {
     unsigned leaf = iommu_page_level(page_bytes);
-    if (!leaf || leaf > d->pt.levels || (leaf == 3 && !d->u->cfg.superpage_1g))
-        return sim_err_set(e, "domain %u: %llu-byte pages cannot be mapped by a %u-level table",
-                           d->did, (unsigned long long)page_bytes, d->pt.levels);
+    if (!leaf || leaf > pt->levels || (leaf == 3 && !u->cfg.superpage_1g))
+        return sim_err_set(e, "%s: %llu-byte pages cannot be mapped by a %u-level table", what,
+                           (unsigned long long)page_bytes, pt->levels);
     if (iova % page_bytes || hpa % page_bytes || bytes % page_bytes || !bytes)
-        return sim_err_set(e, "domain %u: [%#llx, +%#llx) -> %#llx is not aligned to %llu-byte "
+        return sim_err_set(e, "%s: [%#llx, +%#llx) -> %#llx is not aligned to %llu-byte "
                               "pages",
-                           d->did, (unsigned long long)iova, (unsigned long long)bytes,
+                           what, (unsigned long long)iova, (unsigned long long)bytes,
                            (unsigned long long)hpa, (unsigned long long)page_bytes);
-    uint64_t width = 12 + 9 * d->pt.levels;
+    uint64_t width = 12 + 9 * pt->levels;
     if (width < 64 && (iova >= (1ull << width) || bytes > (1ull << width) - iova))
-        return sim_err_set(e, "domain %u: [%#llx, +%#llx) is beyond the %u-bit address width",
-                           d->did, (unsigned long long)iova, (unsigned long long)bytes,
+        return sim_err_set(e, "%s: [%#llx, +%#llx) is beyond the %u-bit address width", what,
+                           (unsigned long long)iova, (unsigned long long)bytes,
                            (unsigned)width);
-    int64_t n = iommu_pgtable_map(&d->pt, iova, hpa, bytes, page_bytes,
+    int64_t n = iommu_pgtable_map(pt, iova, hpa, bytes, page_bytes,
                                   (rights & IOMMU_READ ? (unsigned)VTD_SL_R : 0) |
                                       (rights & IOMMU_WRITE ? (unsigned)VTD_SL_W : 0));
     if (n < 0)
-        return sim_err_set(e, "domain %u: cannot map [%#llx, +%#llx): out of table memory or "
+        return sim_err_set(e, "%s: cannot map [%#llx, +%#llx): out of table memory%s or "
                               "a mapping of another page size is in the way",
-                           d->did, (unsigned long long)iova, (unsigned long long)bytes);
+                           what, (unsigned long long)iova, (unsigned long long)bytes,
+                           pt->s2 ? " (or a table page its second level does not map)" : "");
     return n;
+}
+
+static int table_lookup(const iommu_pgtable *pt, uint64_t iova, uint64_t *hpa, unsigned *rights,
+                        uint64_t *page_bytes)
+{
+    unsigned perms = 0, shift = 0;
+    if (iommu_pgtable_lookup(pt, iova, hpa, &perms, &shift) < 0)
+        return -1;
+    if (rights)
+        *rights = (perms & VTD_SL_R ? IOMMU_READ : 0) | (perms & VTD_SL_W ? IOMMU_WRITE : 0);
+    if (page_bytes)
+        *page_bytes = 1ull << shift;
+    return 0;
+}
+
+int64_t iommu_domain_map(iommu_domain *d, uint64_t iova, uint64_t hpa, uint64_t bytes,
+                         uint64_t page_bytes, unsigned rights, sim_err *e)
+{
+    char what[24];
+    snprintf(what, sizeof what, "domain %u", d->did);
+    return table_map(d->u, &d->pt, what, iova, hpa, bytes, page_bytes, rights, e);
 }
 
 uint64_t iommu_domain_unmap(iommu_domain *d, uint64_t iova, uint64_t bytes)
@@ -331,14 +356,26 @@ uint64_t iommu_domain_unmap(iommu_domain *d, uint64_t iova, uint64_t bytes)
 int iommu_domain_lookup(const iommu_domain *d, uint64_t iova, uint64_t *hpa, unsigned *rights,
                         uint64_t *page_bytes)
 {
-    unsigned perms = 0, shift = 0;
-    if (iommu_pgtable_lookup(&d->pt, iova, hpa, &perms, &shift) < 0)
-        return -1;
-    if (rights)
-        *rights = (perms & VTD_SL_R ? IOMMU_READ : 0) | (perms & VTD_SL_W ? IOMMU_WRITE : 0);
-    if (page_bytes)
-        *page_bytes = 1ull << shift;
-    return 0;
+    return table_lookup(&d->pt, iova, hpa, rights, page_bytes);
+}
+
+/* A present first-level entry is readable: rights always hold IOMMU_READ. */
+int64_t iommu_fltable_map(iommu_fltable *f, uint64_t va, uint64_t pa, uint64_t bytes,
+                          uint64_t page_bytes, unsigned rights, sim_err *e)
+{
+    return table_map(f->u, &f->pt, "first-level table", va, pa, bytes, page_bytes,
+                     rights | IOMMU_READ, e);
+}
+
+uint64_t iommu_fltable_unmap(iommu_fltable *f, uint64_t va, uint64_t bytes)
+{
+    return iommu_pgtable_unmap(&f->pt, va, bytes);
+}
+
+int iommu_fltable_lookup(const iommu_fltable *f, uint64_t va, uint64_t *pa, unsigned *rights,
+                         uint64_t *page_bytes)
+{
+    return table_lookup(&f->pt, va, pa, rights, page_bytes);
 }
 
 void iommu_cpu_store_u64(iommu *u, uint64_t addr, uint64_t v)

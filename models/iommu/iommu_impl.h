@@ -6,7 +6,6 @@
 #ifndef MODELS_IOMMU_IOMMU_IMPL_H
 #define MODELS_IOMMU_IOMMU_IMPL_H
 
-#include "models/iommu/flpt.h"
 #include "models/iommu/iommu.h"
 #include "models/iommu/iotlb.h"
 #include "models/iommu/irq_remap.h"
@@ -49,7 +48,7 @@ typedef struct iommu_pasid_cached {
 struct iommu_fltable {
     iommu *u;
     mem_phys_arena guest_arena; /* a guest's table: its pages' guest-physical window */
-    iommu_flpt pt;
+    iommu_pgtable pt;           /* first-level format */
 };
 
 typedef struct iommu_ats_dev {

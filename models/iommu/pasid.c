@@ -1,5 +1,6 @@
 /* Scalable mode (iommu.h, "Scalable mode"): the driver's scalable-mode context entries,
- * PASID directories and PASID tables, first-level tables for software; the PASID cache,
+ * PASID directories and PASID tables, first-level tables (pgtable.c's first-level
+ * format) for software; the PASID cache,
  * PASID-granular translation and the first-level and nested walks for the hardware.
  *
  * Modelled on QEMU's hw/i386/intel_iommu.c (vtd_dev_to_context_entry in scalable mode,
@@ -194,53 +195,13 @@ iommu_fltable *iommu_fltable_create(iommu *u, unsigned levels, const iommu_domai
         mem_phys_arena_init(&f->guest_arena, gpa_base, gpa_bytes);
         arena = &f->guest_arena;
     }
-    if (iommu_flpt_init(&f->pt, u->pm, u->mem, arena, s2 ? &s2->pt : NULL, levels) < 0) {
+    if (iommu_pgtable_init_fl(&f->pt, u->pm, u->mem, arena, s2 ? &s2->pt : NULL, levels) < 0) {
         free(f);
         return NULL;
     }
     u->fltables = sim_xrealloc(u->fltables, (u->n_fltables + 1) * sizeof *u->fltables);
     u->fltables[u->n_fltables++] = f;
     return f;
-}
-
-int64_t iommu_fltable_map(iommu_fltable *f, uint64_t va, uint64_t pa, uint64_t bytes,
-                          uint64_t page_bytes, unsigned rights, sim_err *e)
-{
-    unsigned leaf = iommu_page_level(page_bytes);
-    if (!leaf || (leaf == 3 && !f->u->cfg.superpage_1g))
-        return sim_err_set(e, "first-level table: %llu-byte pages cannot be mapped",
-                           (unsigned long long)page_bytes);
-    if (va % page_bytes || pa % page_bytes || bytes % page_bytes || !bytes)
-        return sim_err_set(e, "first-level table: [%#llx, +%#llx) -> %#llx is not aligned to "
-                              "%llu-byte pages",
-                           (unsigned long long)va, (unsigned long long)bytes,
-                           (unsigned long long)pa, (unsigned long long)page_bytes);
-    int64_t n = iommu_flpt_map(&f->pt, va, pa, bytes, page_bytes, rights & IOMMU_WRITE);
-    if (n < 0)
-        return sim_err_set(e, "first-level table: cannot map [%#llx, +%#llx): beyond its width, "
-                              "out of table memory (or unmapped by the second level), or a "
-                              "mapping of another page size is in the way",
-                           (unsigned long long)va, (unsigned long long)bytes);
-    return n;
-}
-
-uint64_t iommu_fltable_unmap(iommu_fltable *f, uint64_t va, uint64_t bytes)
-{
-    return iommu_flpt_unmap(&f->pt, va, bytes);
-}
-
-int iommu_fltable_lookup(const iommu_fltable *f, uint64_t va, uint64_t *pa, unsigned *rights,
-                         uint64_t *page_bytes)
-{
-    bool w = false;
-    unsigned shift = 0;
-    if (iommu_flpt_lookup(&f->pt, va, pa, &w, &shift) < 0)
-        return -1;
-    if (rights)
-        *rights = IOMMU_READ | (w ? IOMMU_WRITE : 0);
-    if (page_bytes)
-        *page_bytes = 1ull << shift;
-    return 0;
 }
 
 uint64_t iommu_fltable_root(const iommu_fltable *f) { return f->pt.root; }
