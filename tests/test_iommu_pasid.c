@@ -236,8 +236,48 @@ START_TEST(test_nested_walk_composes_and_costs_more)
     ck_assert_double_eq(warm, 2); /* one first-level leaf, one second-level leaf */
     ck_assert_uint_lt(warm_lat, nested);
     fprintf(stderr, "walk reads: single-level %.0f, nested cold (no caches) 24, nested first "
-                    "(caches) %.0f, nested next page %.0f\n",
-            reads_single, cold, warm);
+                    "(caches) %.0f, nested next page %.0f; latency ns: single %.1f, nested "
+                    "cold %.1f, nested next page %.1f\n",
+            reads_single, cold, warm, single / 1000.0, nested / 1000.0, warm_lat / 1000.0);
+    rig_free(&r);
+}
+END_TEST
+
+/* Page sizes: a first-level 2 MiB page is one IOTLB entry; over a second level of 4 KiB
+ * pages the nested translation is cached per 4 KiB. A 5-level first level reads 5. */
+START_TEST(test_page_sizes_and_levels)
+{
+    rig r;
+    iommu *u = sm_rig(&r, false);
+    nested_setup(&r, u);
+    iommu_domain *s2 = iommu_domain_find(u, 10);
+    iommu_fltable *g = iommu_fltable_create(u, 4, s2, 3ull << 20, 1ull << 20);
+    iommu_fltable *h5 = iommu_fltable_create(u, 5, NULL, 0, 0);
+    sim_err e;
+    ck_assert(iommu_fltable_map(g, 0x80000000, 0x2000000, 2ull << 20, 2ull << 20, IOMMU_WRITE,
+                                &e) > 0);
+    ck_assert(iommu_fltable_map(h5, 0x80000000, 0x700000000ull, 2ull << 20, 2ull << 20,
+                                IOMMU_READ, &e) > 0);
+    unsigned rights = 0;
+    uint64_t pa = 0, page = 0;
+    ck_assert_int_eq(iommu_fltable_lookup(g, 0x80001234, &pa, &rights, &page), 0);
+    ck_assert_uint_eq(pa, 0x2001234);
+    ck_assert_uint_eq(rights, IOMMU_READ | IOMMU_WRITE);
+    ck_assert_uint_eq(page, 2ull << 20);
+    set_pasid(u, RID, 6, IOMMU_PGTT_NESTED, 13, s2, g);
+    set_pasid(u, RID, 7, IOMMU_PGTT_FL, 14, NULL, h5);
+    uint64_t h = 0;
+    ck_assert_uint_ne(px(u, RID, 6, 0x80000040, true, 0, &h), UINT64_MAX);
+    ck_assert_uint_eq(h, 0x602000040ull);
+    ck_assert(iommu_iotlb_holds_pasid(u, 13, 6, 0x80000000));
+    ck_assert(!iommu_iotlb_holds_pasid(u, 13, 6, 0x80001000));
+    double before = rig_stat(&r, "iommu.walk_reads");
+    ck_assert_uint_ne(px(u, RID, 7, 0x80000040, false, 0, &h), UINT64_MAX);
+    ck_assert_uint_eq(h, 0x700000040ull);
+    ck_assert_double_eq(rig_stat(&r, "iommu.walk_reads") - before, 4); /* 5 levels, leaf at 2 */
+    ck_assert(iommu_iotlb_holds_pasid(u, 14, 7, 0x801FF000));
+    ck_assert_uint_eq(px(u, RID, 7, 0x80000040, true, 10 * US, &h), UINT64_MAX); /* read-only */
+    ck_assert_uint_eq(iommu_fault_get(u, 0)->reason, VTD_FR_SM_WRITE);
     rig_free(&r);
 }
 END_TEST
@@ -370,6 +410,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_pasid_cannot_reach_another_pasids_memory);
     tcase_add_test(tc, test_request_without_pasid_uses_rid_pasid);
     tcase_add_test(tc, test_nested_walk_composes_and_costs_more);
+    tcase_add_test(tc, test_page_sizes_and_levels);
     tcase_add_test(tc, test_nested_faults);
     tcase_add_test(tc, test_pasid_invalidation_removes_exactly_that_pasid);
     tcase_add_test(tc, test_pasid_descriptor_encoding);
