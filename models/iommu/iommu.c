@@ -74,6 +74,19 @@ static const sim_param_def iommu_params[] = {
      "Compatibility-format interrupts pass while remapping is on (GSTS.CFIS); false: they are "
      "blocked",
      SIM_AT(iommu_cfg, irq_compat)},
+    /* Scalable mode (VT-d 3.x). Intel publishes no cache sizes: both are assumed. */
+    {"iommu.scalable", SIM_PARAM_BOOL, "false", NULL, "",
+     "Scalable mode: requests are translated by requester id and PASID through PASID "
+     "tables with first-level, second-level, nested or pass-through translation",
+     SIM_AT(iommu_cfg, scalable)},
+    {"iommu.pasid_cache_entries", SIM_PARAM_UINT, "16", "0..65536", "entries",
+     "PASID-cache entries (requester id and PASID to PASID entry; fully associative, LRU; "
+     "assumed: as iommu.ctx_entries)",
+     SIM_AT(iommu_cfg, pasid_cache_entries)},
+    {"iommu.fl_pwc_entries", SIM_PARAM_UINT, "32", "0..65536", "entries",
+     "First-level paging-structure cache entries per non-leaf level (scalable mode; "
+     "assumed: as iommu.pwc_entries)",
+     SIM_AT(iommu_cfg, fl_pwc_entries)},
 };
 
 void iommu_register_params(sim_params *p)
@@ -207,7 +220,7 @@ iommu *iommu_create(const sim_params *p, sim_stats *stats, mem *m, mem_phys *pm,
 
     /* The driver's initialisation: tables, queue, then translation on. */
     iommu_regs_init(u);
-    iommu_reg_write(u, 0, VTD_RTADDR_REG, 8, root);
+    iommu_reg_write(u, 0, VTD_RTADDR_REG, 8, root | (c.scalable ? VTD_RTADDR_TTM_SCALABLE : 0));
     iommu_gcmd(u, VTD_GCMD_SRTP);
     iommu_reg_write(u, 0, VTD_IQA_REG, 8, queue);
     u->qi_driver = (iommu_qi_driver){.base = queue, .status_addr = status,
@@ -218,6 +231,8 @@ iommu *iommu_create(const sim_params *p, sim_stats *stats, mem *m, mem_phys *pm,
     iommu_gcmd(u, VTD_GCMD_TE);
 
     register_stats(u, stats);
+    if (c.scalable)
+        iommu_sm_create(u, stats);
     return u;
 }
 
@@ -225,6 +240,7 @@ void iommu_destroy(iommu *u)
 {
     if (!u)
         return;
+    iommu_sm_destroy(u);
     for (size_t i = 0; i < u->n_domains; i++)
         free(u->domains[i]);
     free(u->domains);
@@ -280,31 +296,56 @@ iommu_domain *iommu_domain_create(iommu *u, uint16_t did)
 uint16_t iommu_domain_id(const iommu_domain *d) { return d->did; }
 uint64_t iommu_domain_table(const iommu_domain *d) { return d->pt.root; }
 
-int64_t iommu_domain_map(iommu_domain *d, uint64_t iova, uint64_t hpa, uint64_t bytes,
-                         uint64_t page_bytes, unsigned rights, sim_err *e)
+/* Maps into a second-level or first-level table for software; what names the table in
+ * messages. */
+static int64_t table_map(const iommu *u, iommu_pgtable *pt, const char *what, uint64_t iova,
+                         uint64_t hpa, uint64_t bytes, uint64_t page_bytes, unsigned rights,
+                         sim_err *e)
 {
     unsigned leaf = iommu_page_level(page_bytes);
-    if (!leaf || leaf > d->pt.levels || (leaf == 3 && !d->u->cfg.superpage_1g))
-        return sim_err_set(e, "domain %u: %llu-byte pages cannot be mapped by a %u-level table",
-                           d->did, (unsigned long long)page_bytes, d->pt.levels);
+    if (!leaf || leaf > pt->levels || (leaf == 3 && !u->cfg.superpage_1g))
+        return sim_err_set(e, "%s: %llu-byte pages cannot be mapped by a %u-level table", what,
+                           (unsigned long long)page_bytes, pt->levels);
     if (iova % page_bytes || hpa % page_bytes || bytes % page_bytes || !bytes)
-        return sim_err_set(e, "domain %u: [%#llx, +%#llx) -> %#llx is not aligned to %llu-byte "
+        return sim_err_set(e, "%s: [%#llx, +%#llx) -> %#llx is not aligned to %llu-byte "
                               "pages",
-                           d->did, (unsigned long long)iova, (unsigned long long)bytes,
+                           what, (unsigned long long)iova, (unsigned long long)bytes,
                            (unsigned long long)hpa, (unsigned long long)page_bytes);
-    uint64_t width = 12 + 9 * d->pt.levels;
+    uint64_t width = 12 + 9 * pt->levels;
     if (width < 64 && (iova >= (1ull << width) || bytes > (1ull << width) - iova))
-        return sim_err_set(e, "domain %u: [%#llx, +%#llx) is beyond the %u-bit address width",
-                           d->did, (unsigned long long)iova, (unsigned long long)bytes,
+        return sim_err_set(e, "%s: [%#llx, +%#llx) is beyond the %u-bit address width", what,
+                           (unsigned long long)iova, (unsigned long long)bytes,
                            (unsigned)width);
-    int64_t n = iommu_pgtable_map(&d->pt, iova, hpa, bytes, page_bytes,
+    int64_t n = iommu_pgtable_map(pt, iova, hpa, bytes, page_bytes,
                                   (rights & IOMMU_READ ? (unsigned)VTD_SL_R : 0) |
                                       (rights & IOMMU_WRITE ? (unsigned)VTD_SL_W : 0));
     if (n < 0)
-        return sim_err_set(e, "domain %u: cannot map [%#llx, +%#llx): out of table memory or "
+        return sim_err_set(e, "%s: cannot map [%#llx, +%#llx): out of table memory%s or "
                               "a mapping of another page size is in the way",
-                           d->did, (unsigned long long)iova, (unsigned long long)bytes);
+                           what, (unsigned long long)iova, (unsigned long long)bytes,
+                           pt->s2 ? " (or a table page its second level does not map)" : "");
     return n;
+}
+
+static int table_lookup(const iommu_pgtable *pt, uint64_t iova, uint64_t *hpa, unsigned *rights,
+                        uint64_t *page_bytes)
+{
+    unsigned perms = 0, shift = 0;
+    if (iommu_pgtable_lookup(pt, iova, hpa, &perms, &shift) < 0)
+        return -1;
+    if (rights)
+        *rights = (perms & VTD_SL_R ? IOMMU_READ : 0) | (perms & VTD_SL_W ? IOMMU_WRITE : 0);
+    if (page_bytes)
+        *page_bytes = 1ull << shift;
+    return 0;
+}
+
+int64_t iommu_domain_map(iommu_domain *d, uint64_t iova, uint64_t hpa, uint64_t bytes,
+                         uint64_t page_bytes, unsigned rights, sim_err *e)
+{
+    char what[24];
+    snprintf(what, sizeof what, "domain %u", d->did);
+    return table_map(d->u, &d->pt, what, iova, hpa, bytes, page_bytes, rights, e);
 }
 
 uint64_t iommu_domain_unmap(iommu_domain *d, uint64_t iova, uint64_t bytes)
@@ -315,17 +356,29 @@ uint64_t iommu_domain_unmap(iommu_domain *d, uint64_t iova, uint64_t bytes)
 int iommu_domain_lookup(const iommu_domain *d, uint64_t iova, uint64_t *hpa, unsigned *rights,
                         uint64_t *page_bytes)
 {
-    unsigned perms = 0, shift = 0;
-    if (iommu_pgtable_lookup(&d->pt, iova, hpa, &perms, &shift) < 0)
-        return -1;
-    if (rights)
-        *rights = (perms & VTD_SL_R ? IOMMU_READ : 0) | (perms & VTD_SL_W ? IOMMU_WRITE : 0);
-    if (page_bytes)
-        *page_bytes = 1ull << shift;
-    return 0;
+    return table_lookup(&d->pt, iova, hpa, rights, page_bytes);
 }
 
-static void cpu_store_u64(iommu *u, uint64_t addr, uint64_t v)
+/* A present first-level entry is readable: rights always hold IOMMU_READ. */
+int64_t iommu_fltable_map(iommu_fltable *f, uint64_t va, uint64_t pa, uint64_t bytes,
+                          uint64_t page_bytes, unsigned rights, sim_err *e)
+{
+    return table_map(f->u, &f->pt, "first-level table", va, pa, bytes, page_bytes,
+                     rights | IOMMU_READ, e);
+}
+
+uint64_t iommu_fltable_unmap(iommu_fltable *f, uint64_t va, uint64_t bytes)
+{
+    return iommu_pgtable_unmap(&f->pt, va, bytes);
+}
+
+int iommu_fltable_lookup(const iommu_fltable *f, uint64_t va, uint64_t *pa, unsigned *rights,
+                         uint64_t *page_bytes)
+{
+    return table_lookup(&f->pt, va, pa, rights, page_bytes);
+}
+
+void iommu_cpu_store_u64(iommu *u, uint64_t addr, uint64_t v)
 {
     mem_phys_write_u64(u->pm, addr, v);
     mem_touch(u->mem, addr, 8);
@@ -349,17 +402,19 @@ static int write_context(iommu *u, uint16_t rid, uint64_t lo, uint64_t hi)
         if (ct == MEM_PHYS_NONE)
             return -1;
         re = ct | VTD_ROOT_ENTRY_P;
-        cpu_store_u64(u, ra + 8, 0);
-        cpu_store_u64(u, ra, re);
+        iommu_cpu_store_u64(u, ra + 8, 0);
+        iommu_cpu_store_u64(u, ra, re);
     }
     uint64_t ca = (re & VTD_ROOT_ENTRY_CTP) + (uint64_t)(rid & 0xFF) * VTD_CONTEXT_ENTRY_BYTES;
-    cpu_store_u64(u, ca + 8, hi);
-    cpu_store_u64(u, ca, lo);
+    iommu_cpu_store_u64(u, ca + 8, hi);
+    iommu_cpu_store_u64(u, ca, lo);
     return 0;
 }
 
 int iommu_attach(iommu *u, uint16_t rid, iommu_domain *d)
 {
+    if (u->sm)
+        return iommu_sm_attach(u, rid, IOMMU_PGTT_SL, d);
     uint64_t tt = iommu_ats_of(u, rid) ? VTD_CONTEXT_TT_DEV_IOTLB : VTD_CONTEXT_TT_MULTI_LEVEL;
     uint64_t aw = d->pt.levels - 2; /* 3 -> 1 (39-bit), 4 -> 2 (48-bit), 5 -> 3 (57-bit) */
     return write_context(u, rid, d->pt.root | tt << VTD_CONTEXT_ENTRY_TT_SHIFT | VTD_CONTEXT_ENTRY_P,
@@ -368,6 +423,8 @@ int iommu_attach(iommu *u, uint16_t rid, iommu_domain *d)
 
 int iommu_attach_passthrough(iommu *u, uint16_t rid)
 {
+    if (u->sm)
+        return iommu_sm_attach(u, rid, IOMMU_PGTT_PT, NULL);
     /* Pass-through still names a domain id (software uses a reserved one). */
     return write_context(u, rid,
                          (uint64_t)VTD_CONTEXT_TT_PASS_THROUGH << VTD_CONTEXT_ENTRY_TT_SHIFT |
@@ -377,15 +434,18 @@ int iommu_attach_passthrough(iommu *u, uint16_t rid)
 
 void iommu_detach(iommu *u, uint16_t rid)
 {
+    if (u->sm) {
+        iommu_sm_detach(u, rid);
+        return;
+    }
     uint64_t re = mem_phys_read_u64(u->pm, u->root_table + (uint64_t)(rid >> 8) * VTD_ROOT_ENTRY_BYTES);
     if (re & VTD_ROOT_ENTRY_P)
-        cpu_store_u64(u, (re & VTD_ROOT_ENTRY_CTP) + (uint64_t)(rid & 0xFF) * VTD_CONTEXT_ENTRY_BYTES, 0);
+        iommu_cpu_store_u64(u, (re & VTD_ROOT_ENTRY_CTP) + (uint64_t)(rid & 0xFF) * VTD_CONTEXT_ENTRY_BYTES, 0);
 }
 
 /* ---- the context cache ------------------------------------------------------------ */
 
-/* The context of rid at *t (advanced by the reads of a miss), or 0 with *reason. */
-static int context_of(iommu *u, uint16_t rid, uint64_t *t, iommu_ctx_entry *out, uint8_t *reason)
+bool iommu_ctx_lookup(iommu *u, uint16_t rid, iommu_ctx_entry *out)
 {
     uint32_t n = u->cfg.ctx_entries, at = u->ctx_last;
     if (at >= n || !u->ctx[at].valid || u->ctx[at].rid != rid)
@@ -397,9 +457,30 @@ static int context_of(iommu *u, uint16_t rid, uint64_t *t, iommu_ctx_entry *out,
         u->ctx_hits++;
         u->ctx_last = at;
         *out = *c;
-        return 0;
+        return true;
     }
     u->ctx_misses++;
+    return false;
+}
+
+void iommu_ctx_fill(iommu *u, const iommu_ctx_entry *c)
+{
+    if (!u->cfg.ctx_entries)
+        return;
+    iommu_ctx_entry *victim = &u->ctx[0];
+    for (uint32_t i = 1; i < u->cfg.ctx_entries && victim->valid; i++)
+        if (!u->ctx[i].valid || u->ctx[i].last_use < victim->last_use)
+            victim = &u->ctx[i];
+    *victim = *c;
+    victim->last_use = ++u->ctx_tick;
+    u->ctx_last = (uint32_t)(victim - u->ctx);
+}
+
+/* The context of rid at *t (advanced by the reads of a miss), or 0 with *reason. */
+static int context_of(iommu *u, uint16_t rid, uint64_t *t, iommu_ctx_entry *out, uint8_t *reason)
+{
+    if (iommu_ctx_lookup(u, rid, out))
+        return 0;
     uint64_t ra = u->root_table + (uint64_t)(rid >> 8) * VTD_ROOT_ENTRY_BYTES;
     *t = mem_read(u->mem, *t, ra, VTD_ROOT_ENTRY_BYTES);
     u->ctx_reads++;
@@ -441,28 +522,12 @@ static int context_of(iommu *u, uint16_t rid, uint64_t *t, iommu_ctx_entry *out,
         *reason = VTD_FR_CONTEXT_ENTRY_INV;
         return -1;
     }
-    if (u->cfg.ctx_entries) {
-        iommu_ctx_entry *victim = &u->ctx[0];
-        for (uint32_t i = 1; i < u->cfg.ctx_entries && victim->valid; i++)
-            if (!u->ctx[i].valid || u->ctx[i].last_use < victim->last_use)
-                victim = &u->ctx[i];
-        *victim = c;
-        victim->last_use = ++u->ctx_tick;
-        u->ctx_last = (uint32_t)(victim - u->ctx);
-    }
+    iommu_ctx_fill(u, &c);
     *out = c;
     return 0;
 }
 
 /* ---- the page walk ----------------------------------------------------------------- */
-
-typedef struct walk_result {
-    uint64_t frame;  /* host address of the page */
-    unsigned shift;  /* page size */
-    unsigned perms;
-    uint64_t done_ps;
-    uint8_t reason;  /* 0: translated */
-} walk_result;
 
 static unsigned level_shift(unsigned level) { return 12 + 9 * (level - 1); }
 
@@ -478,7 +543,7 @@ void iommu_set_timeline(iommu *u, sim_timeline *tl)
     }
 }
 
-static void walk(iommu *u, const iommu_ctx_entry *c, uint64_t t, uint64_t iova, walk_result *r)
+uint32_t iommu_walker_take(iommu *u, uint64_t t, uint64_t *start)
 {
     /* The walker that frees first; the miss queues behind it. */
     uint32_t w = 0;
@@ -488,8 +553,23 @@ static void walk(iommu *u, const iommu_ctx_entry *c, uint64_t t, uint64_t iova, 
     uint64_t cur = t > u->walker_busy_ps[w] ? t : u->walker_busy_ps[w];
     u->walk_queue_ps += cur - t;
     u->walks++;
-    uint64_t start = cur;
+    *start = cur;
+    return w;
+}
 
+void iommu_walker_done(iommu *u, uint32_t w, uint64_t t, uint64_t start, uint64_t *cur)
+{
+    *cur += u->cfg.walk_fixed_ps;
+    u->walker_busy_ps[w] = *cur;
+    if (u->tl)
+        sim_timeline_slice(u->tl, u->tl_walker0 + w, "walk", start, *cur - start, 0);
+    sim_hist_add(u->walk_latency, *cur - t);
+}
+
+void iommu_sl_descend(iommu *u, const iommu_ctx_entry *c, uint64_t *curp, uint64_t iova,
+                      iommu_walk_result *r)
+{
+    uint64_t cur = *curp;
     /* Start below the deepest level a paging-structure cache holds. */
     uint64_t table = c->slptptr;
     unsigned level = c->levels;
@@ -513,7 +593,7 @@ static void walk(iommu *u, const iommu_ctx_entry *c, uint64_t t, uint64_t iova, 
         u->walk_reads++;
         uint64_t e = mem_phys_read_u64(u->pm, ea);
         if (!(e & (VTD_SL_R | VTD_SL_W))) {
-            r->reason = VTD_FR_READ; /* not present: the request's kind decides, below */
+            r->reason = IOMMU_WALK_NOT_PRESENT;
             r->perms = 0;
             break;
         }
@@ -536,37 +616,47 @@ static void walk(iommu *u, const iommu_ctx_entry *c, uint64_t t, uint64_t iova, 
                               .did = c->did, .shift = (uint8_t)level_shift(level), .perms = (uint8_t)perms};
         iommu_tlb_insert(u->pwc[level], &pe);
     }
-    cur += u->cfg.walk_fixed_ps;
-    u->walker_busy_ps[w] = cur;
+    *curp = cur;
+}
+
+void iommu_walk_sl(iommu *u, const void *arg, uint64_t t, uint64_t iova, iommu_walk_result *r)
+{
+    uint64_t start, cur;
+    uint32_t w = iommu_walker_take(u, t, &start);
+    cur = start;
+    iommu_sl_descend(u, arg, &cur, iova, r);
+    iommu_walker_done(u, w, t, start, &cur);
     r->done_ps = cur;
-    if (u->tl)
-        sim_timeline_slice(u->tl, u->tl_walker0 + w, "walk", start, cur - start, 0);
-    sim_hist_add(u->walk_latency, cur - t);
 }
 
 /* ---- translation ------------------------------------------------------------------ */
 
-static uint8_t rights_fault(unsigned perms, bool write)
+static uint8_t rights_fault(const iommu_fault_codes *codes, unsigned perms, bool write)
 {
     if (write && !(perms & VTD_SL_W))
-        return VTD_FR_WRITE;
+        return codes->write;
     if (!write && !(perms & VTD_SL_R))
-        return VTD_FR_READ;
+        return codes->read;
     return 0;
 }
 
-/* Remapping of one request in domain context c: 0 with *hpa and the IOTLB entry's
- * page, or a fault reason. */
-static uint8_t remap(iommu *u, const iommu_ctx_entry *c, uint64_t addr, uint32_t len, bool write,
-                     uint64_t *t, uint64_t *hpa, unsigned *shift, unsigned *perms)
+static const iommu_fault_codes legacy_codes = {
+    .beyond = VTD_FR_ADDR_BEYOND_MGAW, .not_present_read = VTD_FR_READ,
+    .not_present_write = VTD_FR_WRITE, .read = VTD_FR_READ, .write = VTD_FR_WRITE};
+
+/* Remapping of one request: 0 with *hpa and the IOTLB entry's page, or a fault
+ * reason. */
+uint8_t iommu_remap(iommu *u, const iommu_remap_how *h, uint64_t addr, uint32_t len, bool write,
+                    uint64_t *t, uint64_t *hpa, unsigned *shift, unsigned *perms)
 {
-    unsigned width = level_shift(c->levels) + 9;
+    unsigned width = h->width;
+    const iommu_fault_codes *codes = h->codes;
     /* (Differences, not addr + len: a request at the top of the 64-bit space must not
      * wrap to a low address and pass.) */
     if (width < 64 && (addr >= (1ull << width) || (len && len - 1 >= (1ull << width) - addr)))
-        return VTD_FR_ADDR_BEYOND_MGAW;
+        return codes->beyond;
     *t += u->cfg.iotlb_hit_ps;
-    iommu_tlb_entry *e = iommu_tlb_lookup_page(u->iotlb, c->did, addr);
+    iommu_tlb_entry *e = iommu_tlb_lookup_page_pasid(u->iotlb, h->did, h->pasid, addr);
     if (e) {
         if (e->ready_ps > *t) {
             /* The walk for this page is in flight: wait for it. */
@@ -578,19 +668,20 @@ static uint8_t remap(iommu *u, const iommu_ctx_entry *c, uint64_t addr, uint32_t
         }
     } else {
         u->iotlb_misses++;
-        walk_result r = {0}; /* what the caller reads, walk sets */
-        walk(u, c, *t, addr, &r);
+        iommu_walk_result r = {0}; /* what the caller reads, walk sets */
+        h->walk(u, h->arg, *t, addr, &r);
         *t = r.done_ps;
-        if (r.reason == VTD_FR_READ && !r.perms)
-            return write ? VTD_FR_WRITE : VTD_FR_READ;
+        if (r.reason == IOMMU_WALK_NOT_PRESENT)
+            return write ? codes->not_present_write : codes->not_present_read;
         if (r.reason)
             return r.reason;
         iommu_tlb_entry ne = {.vpn = addr >> r.shift, .value = r.frame, .ready_ps = r.done_ps,
-                              .did = c->did, .shift = (uint8_t)r.shift, .perms = (uint8_t)r.perms};
+                              .did = h->did, .pasid = h->pasid, .shift = (uint8_t)r.shift,
+                              .perms = (uint8_t)r.perms};
         iommu_tlb_insert(u->iotlb, &ne);
-        e = iommu_tlb_lookup(u->iotlb, c->did, addr, r.shift);
+        e = iommu_tlb_lookup_pasid(u->iotlb, h->did, h->pasid, addr, r.shift);
         if (!e) { /* no IOTLB: use the walk's answer directly */
-            uint8_t f = rights_fault(r.perms, write);
+            uint8_t f = rights_fault(codes, r.perms, write);
             if (f)
                 return f;
             *hpa = r.frame | (addr & ((1ull << r.shift) - 1));
@@ -599,7 +690,7 @@ static uint8_t remap(iommu *u, const iommu_ctx_entry *c, uint64_t addr, uint32_t
             return 0;
         }
     }
-    uint8_t f = rights_fault(e->perms, write);
+    uint8_t f = rights_fault(codes, e->perms, write);
     if (f)
         return f;
     *hpa = e->value | (addr & ((1ull << e->shift) - 1));
@@ -616,6 +707,8 @@ int iommu_translate(void *ctx, uint16_t rid, uint64_t addr, uint32_t len, bool w
         *hpa = addr;
         return 0;
     }
+    if (u->sm)
+        return iommu_sm_translate(u, rid, IOMMU_NO_PASID, addr, len, write, t_ps, hpa);
     u->translations++;
     iommu_ctx_entry c;
     uint8_t reason = 0;
@@ -633,7 +726,7 @@ int iommu_translate(void *ctx, uint16_t rid, uint64_t addr, uint32_t len, bool w
         /* The device's own cache first: a hit leaves as a translated request, which the
          * root complex passes once the context allows translated requests. */
         iommu_tlb_entry *d = iommu_tlb_lookup_page(u->devtlb, rid, addr);
-        if (d && d->ready_ps <= t0 && !rights_fault(d->perms, write)) {
+        if (d && d->ready_ps <= t0 && !rights_fault(&legacy_codes, d->perms, write)) {
             u->ats_hits++;
             *hpa = d->value | (addr & ((1ull << d->shift) - 1));
             return 0;
@@ -641,7 +734,9 @@ int iommu_translate(void *ctx, uint16_t rid, uint64_t addr, uint32_t len, bool w
         u->ats_requests++;
     }
     unsigned shift = 12, perms = 0;
-    reason = remap(u, &c, addr, len, write, t_ps, hpa, &shift, &perms);
+    iommu_remap_how how = {.did = c.did, .width = level_shift(c.levels) + 9, .walk = iommu_walk_sl,
+                           .arg = &c, .codes = &legacy_codes};
+    reason = iommu_remap(u, &how, addr, len, write, t_ps, hpa, &shift, &perms);
     if (reason) {
         if (!c.fpd)
             iommu_record_fault(u, rid, addr, reason, write, false, *t_ps);
@@ -677,8 +772,22 @@ static uint64_t page_piece(uint64_t addr, size_t len, size_t i, uint64_t *n)
     return a;
 }
 
+int iommu_translate_pasid(iommu *u, uint16_t rid, uint32_t pasid, uint64_t addr, uint32_t len,
+                          bool write, uint64_t *t_ps, uint64_t *hpa)
+{
+    if (u->te && u->sm)
+        return iommu_sm_translate(u, rid, pasid, addr, len, write, t_ps, hpa);
+    return iommu_translate(u, rid, addr, len, write, t_ps, hpa);
+}
+
 int iommu_dma_access(iommu *u, uint16_t rid, uint64_t addr, void *buf, size_t len, bool write,
                      uint64_t *t_ps)
+{
+    return iommu_dma_access_pasid(u, rid, IOMMU_NO_PASID, addr, buf, len, write, t_ps);
+}
+
+int iommu_dma_access_pasid(iommu *u, uint16_t rid, uint32_t pasid, uint64_t addr, void *buf,
+                           size_t len, bool write, uint64_t *t_ps)
 {
     if (len && len - 1 > UINT64_MAX - addr)
         return -1; /* past 2^64: no request can address it */
@@ -690,7 +799,7 @@ int iommu_dma_access(iommu *u, uint16_t rid, uint64_t addr, void *buf, size_t le
     for (size_t i = 0; i < pages; i++) {
         uint64_t n, a = page_piece(addr, len, i, &n);
         uint64_t ti = t;
-        if (iommu_translate(u, rid, a, (uint32_t)n, write, &ti, &hpa[i]) < 0)
+        if (iommu_translate_pasid(u, rid, pasid, a, (uint32_t)n, write, &ti, &hpa[i]) < 0)
             rc = -1;
         else if (hpa[i] >= IOMMU_HAW_LIMIT || n > IOMMU_HAW_LIMIT - hpa[i])
             rc = -1; /* passed untranslated to where no memory is */
@@ -760,3 +869,8 @@ bool iommu_iotlb_holds(const iommu *u, uint16_t did, uint64_t addr)
 {
     return iommu_tlb_peek_page(u->iotlb, did, addr) != NULL;
 }
+bool iommu_iotlb_holds_pasid(const iommu *u, uint16_t did, uint32_t pasid, uint64_t addr)
+{
+    return iommu_tlb_peek_page_pasid(u->iotlb, did, pasid, addr) != NULL;
+}
+bool iommu_scalable(const iommu *u) { return u->sm; }

@@ -27,6 +27,12 @@
  * table, translation enable, the invalidation queue whose tail register is the
  * doorbell, the fault recording registers it reads and releases.
  *
+ * Scalable mode (iommu.scalable; the section below): the root table points to
+ * scalable-mode context tables, a context entry to a PASID directory and tables, and a
+ * request is translated by (requester id, PASID) through first-level, second-level,
+ * nested or pass-through tables; without it (the default) everything above holds
+ * unchanged.
+ *
  * Hardware only: the model says what the IOMMU does and when. What the software that
  * drives it costs (writing tables and descriptors, spinning on a wait, IOVAs) is
  * counted at the host's clock by that software (host/dmaapi.h).
@@ -50,6 +56,7 @@
 
 typedef struct iommu iommu;
 typedef struct iommu_domain iommu_domain;
+typedef struct iommu_fltable iommu_fltable;
 
 /* Access rights of a mapping (the R and W bits of a second-level entry). */
 #define IOMMU_READ 0x1u
@@ -66,6 +73,8 @@ typedef struct iommu_cfg {
     uint64_t iotlb_hit_ps, walk_fixed_ps, walk_level_ps;
     uint64_t qi_doorbell_ps, inv_iotlb_ps, inv_ctx_ps, inv_iec_ps, inv_devtlb_ps;
     uint64_t irq_remap_ps;
+    bool scalable;
+    uint32_t pasid_cache_entries, fl_pwc_entries;
 } iommu_cfg;
 
 void iommu_register_params(sim_params *p);
@@ -136,6 +145,112 @@ int iommu_attach_passthrough(iommu *u, uint16_t rid);
 /* Clears the context entry: the function's requests fault (reason 2). */
 void iommu_detach(iommu *u, uint16_t rid);
 
+/* ---- Scalable mode (VT-d 3.x: iommu.scalable) ------------------------------------- *
+ *
+ * Tables. iommu_create sets RTADDR.TTM to scalable: a root entry's low half points to
+ * the context table of devfn 0..127, its high half to that of 128..255, each of 32-byte
+ * scalable-mode context entries, whose entry points to a PASID directory (8-byte entries,
+ * one per 64 PASIDs) whose entries point to PASID tables of 64-byte PASID entries
+ * (Linux pasid.h, struct pasid_entry). A PASID entry gives the domain id, the PGTT
+ * (first-level, second-level, nested, pass-through), the second-level table (SLPTPTR,
+ * AW) and the first-level table (FLPTPTR, FLPM: 4 or 5 levels, x86 format).
+ *
+ * Translation (modelled on QEMU's hw/i386/intel_iommu.c: vtd_ce_get_rid2pasid_entry,
+ * vtd_get_pe_from_pasid_table, vtd_iova_to_flpte, vtd_iova_to_slpte). The context
+ * entry comes from the context cache or two reads (root entry, context entry); the
+ * PASID entry from the PASID cache (iommu.pasid_cache_entries, by requester id and
+ * PASID) or two reads (directory entry, 64-byte PASID entry). A request without a PASID
+ * uses the context entry's RID_PASID. The IOTLB is tagged by (domain id, PASID). On a
+ * miss a walker walks:
+ *   second-level  as in legacy mode (the second-level paging-structure caches, by domain);
+ *   first-level   one read per level of the x86-format table at FLPTPTR, skipping the
+ *                 levels the first-level paging-structure caches hold (by domain and PASID,
+ *                 iommu.fl_pwc_entries per level);
+ *   nested        the first-level walk in guest-physical space: every first-level table
+ *                 address and the final guest-physical address are translated through the
+ *                 second level (its paging-structure caches serve those walks), so a
+ *                 4-level over 4-level walk reads up to 24 entries with cold caches; the
+ *                 first-level caches hold host addresses of the next table, and the IOTLB
+ *                 the combined translation (page size: the smaller of the two);
+ *   pass-through  no walk: host physical = address.
+ * Every read is a mem_read (walk_reads counts the paging entries, iommu.pasid_reads the
+ * directory and PASID entries) costing iommu.walk_level_ns besides; a walk costs
+ * iommu.walk_fixed_ns once. Faults carry the scalable-mode reason codes (iommu_regs.h)
+ * and, for a request with a PASID, the PASID (FRCD.PP, PV).
+ *
+ * Not modelled in scalable mode: ATS (device TLBs answer no PASID requests), page
+ * requests (PRI), supervisor requests, execute permission, access/dirty bit updates,
+ * the legacy context-cache invalidation's effect on the PASID cache (software follows a
+ * context change with a PASID-cache invalidation, as Linux does). */
+
+/* A request without a PASID prefix. */
+#define IOMMU_NO_PASID UINT32_MAX
+
+/* iommu_translate with a PASID (IOMMU_NO_PASID: none; then the same as iommu_translate).
+ * A legacy-mode IOMMU translates a request with a PASID as one without. */
+int iommu_translate_pasid(iommu *u, uint16_t rid, uint32_t pasid, uint64_t addr, uint32_t len,
+                          bool write, uint64_t *t_ps, uint64_t *hpa);
+/* iommu_dma_access with a PASID. */
+int iommu_dma_access_pasid(iommu *u, uint16_t rid, uint32_t pasid, uint64_t addr, void *buf,
+                           size_t len, bool write, uint64_t *t_ps);
+/* Whether the IOMMU runs in scalable mode (RTADDR.TTM latched by SRTP). */
+bool iommu_scalable(const iommu *u);
+
+/* Software (the IOMMU driver). In scalable mode iommu_attach points the requester's
+ * RID_PASID entry at the domain (second-level), iommu_attach_passthrough at
+ * pass-through, and iommu_detach clears the context entry, as Linux's
+ * intel_pasid_setup_second_level / _pass_through and context teardown do.
+ *
+ * The requester's context entry and a PASID directory for PASIDs [0, max_pasids)
+ * (rounded up: 2^(PDTS+7) directory entries of 64 PASIDs each); rid_pasid is the PASID
+ * of requests without one. PASID tables are allocated as entries are set. -1 when not
+ * in scalable mode, the PASID range is beyond 2^20 or table memory is exhausted. */
+int iommu_pasid_table_create(iommu *u, uint16_t rid, uint32_t max_pasids, uint32_t rid_pasid);
+
+typedef enum iommu_pgtt {
+    IOMMU_PGTT_FL = 1,     /* first-level only: the table's addresses are host physical */
+    IOMMU_PGTT_SL = 2,     /* second-level only */
+    IOMMU_PGTT_NESTED = 3, /* first level in guest physical space, over a second level */
+    IOMMU_PGTT_PT = 4,     /* pass-through */
+} iommu_pgtt;
+
+typedef struct iommu_pasid_setup {
+    iommu_pgtt pgtt;
+    uint16_t did;             /* the entry's domain id; SL: 0 takes the domain's */
+    const iommu_domain *sl;   /* SL and NESTED */
+    const iommu_fltable *fl;  /* FL and NESTED */
+    bool fpd;                 /* fault processing disable: faults counted, not recorded */
+} iommu_pasid_setup;
+
+/* Writes the PASID entry of (rid, pasid) (a table created before). No invalidation:
+ * changing a present entry needs a PASID-cache and PASID-based IOTLB invalidation. */
+int iommu_pasid_set(iommu *u, uint16_t rid, uint32_t pasid, const iommu_pasid_setup *s,
+                    sim_err *e);
+/* Clears it: the PASID's requests fault (PASID entry not present). */
+void iommu_pasid_clear(iommu *u, uint16_t rid, uint32_t pasid);
+
+/* First-level tables (x86 4- or 5-level format: present, R/W, U/S, PS at 2 MiB and
+ * 1 GiB), built as software builds them, no timing; owned by the IOMMU. With s2 NULL
+ * the table pages come from the IOMMU driver's memory (host physical: for FL-only).
+ * With s2 the table is a guest's: its pages are taken from [gpa_base, + gpa_bytes) of
+ * guest physical space, which s2 must map, and written at the host address s2 maps
+ * them to, as the guest's CPU writes them (for NESTED over s2). NULL when levels is
+ * not 4 or 5 or memory is exhausted. */
+iommu_fltable *iommu_fltable_create(iommu *u, unsigned levels, const iommu_domain *s2,
+                                    uint64_t gpa_base, uint64_t gpa_bytes);
+/* Map [va, va + bytes) to [pa, ...) (host physical, or guest physical for a guest's
+ * table) with pages of page_bytes (4 KiB, 2 MiB or 1 GiB), rights IOMMU_READ |
+ * IOMMU_WRITE (a present entry is always readable). Returns the entries written, or
+ * -1 with *e set. No invalidation. */
+int64_t iommu_fltable_map(iommu_fltable *f, uint64_t va, uint64_t pa, uint64_t bytes,
+                          uint64_t page_bytes, unsigned rights, sim_err *e);
+uint64_t iommu_fltable_unmap(iommu_fltable *f, uint64_t va, uint64_t bytes);
+/* Software look-up: 0 with the output address (guest physical for a guest's table). */
+int iommu_fltable_lookup(const iommu_fltable *f, uint64_t va, uint64_t *pa, unsigned *rights,
+                         uint64_t *page_bytes);
+/* The top-level table's address (the PASID entry's FLPTPTR: guest physical for a guest's). */
+uint64_t iommu_fltable_root(const iommu_fltable *f);
+
 /* ---- Invalidation (queued invalidation, VT-d 6.5.2) ------------------------------- *
  *
  * Software writes descriptors at the queue's tail and then the tail register, IQT (the
@@ -152,6 +267,12 @@ typedef enum iommu_inv_kind {
     IOMMU_INV_DEVTLB,        /* device-TLB of rid over [addr, addr + bytes): crosses the link */
     IOMMU_INV_IEC_GLOBAL,    /* interrupt entry cache */
     IOMMU_INV_IEC_INDEX,     /* one interrupt remapping table entry */
+    /* Scalable mode only (a legacy-mode IOMMU stops at them with FSTS.IQE): */
+    IOMMU_INV_PIOTLB_PASID,  /* IOTLB and first-level caches of (did, pasid) */
+    IOMMU_INV_PIOTLB_PAGE,   /* those overlapping [addr, addr + bytes) (keep_tables: IH) */
+    IOMMU_INV_PASID_CACHE_DOMAIN, /* PASID-cache entries of did */
+    IOMMU_INV_PASID_CACHE_PASID,  /* the PASID-cache entry of (did, pasid) */
+    IOMMU_INV_PASID_CACHE_GLOBAL,
 } iommu_inv_kind;
 
 typedef struct iommu_inv {
@@ -159,6 +280,7 @@ typedef struct iommu_inv {
     uint16_t did, rid;
     uint64_t addr, bytes; /* page-selective and device-TLB ranges */
     uint32_t index;       /* IEC index */
+    uint32_t pasid;       /* PASID-based kinds */
     /* Page-selective only: the invalidation hint. true (Linux's choice when no table
      * page was freed) keeps the paging-structure caches. */
     bool keep_tables;
@@ -223,6 +345,8 @@ typedef struct iommu_fault {
     uint8_t reason;  /* enum vtd_fault_reason */
     bool write;
     bool interrupt;  /* an interrupt remapping fault */
+    bool pasid_present; /* scalable mode: the request carried a PASID (FRCD.PP) */
+    uint32_t pasid;     /* FRCD.PV when pasid_present */
     uint64_t t_ps;
 } iommu_fault;
 
@@ -274,5 +398,7 @@ mem_phys *iommu_physmem(const iommu *u);
 uint32_t iommu_iotlb_valid(const iommu *u);
 /* Whether the IOTLB holds a translation of (did, addr), without touching LRU state. */
 bool iommu_iotlb_holds(const iommu *u, uint16_t did, uint64_t addr);
+/* The same for scalable mode's (did, pasid) tag. */
+bool iommu_iotlb_holds_pasid(const iommu *u, uint16_t did, uint32_t pasid, uint64_t addr);
 
 #endif

@@ -1,7 +1,8 @@
 /* Private to models/iommu: the IOMMU's state, shared by iommu.c (creation, domains,
- * context cache, page walks, translation, ATS, peer-to-peer), irq_remap.c (interrupt
- * remapping), qi.c (queued invalidation) and regfile.c (the registers, fault
- * recording). Sizes are read from cfg, never copied. */
+ * context cache, page walks, translation, ATS, peer-to-peer), pasid.c (scalable mode:
+ * PASID tables, first-level and nested walks), irq_remap.c (interrupt remapping), qi.c
+ * (queued invalidation) and regfile.c (the registers, fault recording). Sizes are read
+ * from cfg, never copied. */
 #ifndef MODELS_IOMMU_IOMMU_IMPL_H
 #define MODELS_IOMMU_IOMMU_IMPL_H
 
@@ -24,13 +25,31 @@ struct iommu_domain {
     iommu_pgtable pt;
 };
 
-/* A cached context entry (the context cache). */
+/* A cached context entry (the context cache). In scalable mode slptptr is the PASID
+ * directory's address. */
 typedef struct iommu_ctx_entry {
     uint64_t slptptr;
     uint64_t last_use;
+    uint32_t rid_pasid;   /* scalable mode */
     uint16_t rid, did;
     uint8_t tt, levels, valid, fpd;
+    uint8_t pdts, paside; /* scalable mode */
 } iommu_ctx_entry;
+
+/* A cached PASID entry (the PASID cache, scalable mode), by (rid, pasid). */
+typedef struct iommu_pasid_cached {
+    uint64_t slptptr, flptptr;
+    uint64_t last_use;
+    uint32_t pasid;
+    uint16_t rid, did;
+    uint8_t pgtt, sl_levels, fl_levels, fpd, valid;
+} iommu_pasid_cached;
+
+struct iommu_fltable {
+    iommu *u;
+    mem_phys_arena guest_arena; /* a guest's table: its pages' guest-physical window */
+    iommu_pgtable pt;           /* first-level format */
+};
 
 typedef struct iommu_ats_dev {
     uint16_t rid;
@@ -69,6 +88,14 @@ struct iommu {
     iommu_tlb *iotlb;
     iommu_tlb *pwc[IOMMU_MAX_LEVELS + 1]; /* by level 2..5: the entries of that level */
     iommu_tlb *devtlb;
+    /* scalable mode: the PASID cache and the first-level paging-structure caches (by
+     * level, tagged by domain and PASID) */
+    bool sm;                 /* RTADDR.TTM = scalable, latched by SRTP */
+    iommu_pasid_cached *pc;
+    uint64_t pc_tick;
+    iommu_tlb *flpwc[IOMMU_MAX_LEVELS + 1];
+    iommu_fltable **fltables;
+    size_t n_fltables;
 
     /* page walkers: busy-until per walker */
     uint64_t *walker_busy_ps;
@@ -118,12 +145,76 @@ struct iommu {
         inv_entries_dropped, cpu_cycles, ats_requests, ats_hits, p2p_redirected, p2p_blocked,
         irq_remaps, irq_posted, irq_notifications, irq_blocked, irq_compat, iec_hits,
         iec_misses;
+    /* scalable mode (registered only then) */
+    uint64_t pasid_hits, pasid_misses, pasid_reads, fl_walks, nested_walks, flpwc_hits,
+        inv_piotlb, inv_pasid_cache;
     sim_hist *walk_latency;
 };
 
 /* The fault recording registers' offset (CAP.FRO x 16), after the architected
  * registers. */
 #define IOMMU_FRCD_OFF 0x400u
+
+/* ---- iommu.c, shared with pasid.c ---- */
+/* A store by the driver's CPU to a table entry (brought into the LLC). */
+void iommu_cpu_store_u64(iommu *u, uint64_t addr, uint64_t v);
+/* The context cache: a hit fills *out (counted, LRU updated); a fill after a miss. */
+bool iommu_ctx_lookup(iommu *u, uint16_t rid, iommu_ctx_entry *out);
+void iommu_ctx_fill(iommu *u, const iommu_ctx_entry *c);
+
+/* What a walk found. */
+typedef struct iommu_walk_result {
+    uint64_t frame;  /* host address of the page */
+    unsigned shift;  /* page size */
+    unsigned perms;  /* VTD_SL_R | VTD_SL_W */
+    uint64_t done_ps;
+    uint8_t reason;  /* 0: translated; IOMMU_WALK_NOT_PRESENT; else a fault reason */
+} iommu_walk_result;
+/* A leaf or table entry with neither R nor W (second level) or P clear (first level):
+ * the request's kind picks the reason. */
+#define IOMMU_WALK_NOT_PRESENT 0xFFu
+
+/* The walker that frees first, taken at t: returns it, with *start when it begins
+ * (queueing counted); iommu_walker_done ends the walk at *cur (adding the fixed part,
+ * the timeline slice and the latency sample). */
+uint32_t iommu_walker_take(iommu *u, uint64_t t, uint64_t *start);
+void iommu_walker_done(iommu *u, uint32_t w, uint64_t t, uint64_t start, uint64_t *cur);
+/* The second-level part of a walk of context c (slptptr, levels, did) from *cur: the
+ * paging-structure caches, then one read per level left; *cur advances. */
+void iommu_sl_descend(iommu *u, const iommu_ctx_entry *c, uint64_t *cur, uint64_t iova,
+                      iommu_walk_result *r);
+
+typedef void (*iommu_walk_fn)(iommu *u, const void *arg, uint64_t t, uint64_t addr,
+                              iommu_walk_result *r);
+/* A second-level walk (arg: the iommu_ctx_entry) on a walker: an iommu_walk_fn. */
+void iommu_walk_sl(iommu *u, const void *arg, uint64_t t, uint64_t iova, iommu_walk_result *r);
+
+/* How one request is remapped: the IOTLB tag, the width check, the walk on a miss and
+ * the reasons for faults found outside the walk. */
+typedef struct iommu_fault_codes {
+    uint8_t beyond, not_present_read, not_present_write, read, write;
+} iommu_fault_codes;
+typedef struct iommu_remap_how {
+    uint32_t did, pasid;
+    unsigned width; /* input address bits; 64: no check */
+    iommu_walk_fn walk;
+    const void *arg;
+    const iommu_fault_codes *codes;
+} iommu_remap_how;
+uint8_t iommu_remap(iommu *u, const iommu_remap_how *h, uint64_t addr, uint32_t len, bool write,
+                    uint64_t *t, uint64_t *hpa, unsigned *shift, unsigned *perms);
+
+/* ---- pasid.c ---- */
+/* Scalable-mode translation (iommu_translate's when u->sm). */
+int iommu_sm_translate(iommu *u, uint16_t rid, uint32_t pasid, uint64_t addr, uint32_t len,
+                       bool write, uint64_t *t_ps, uint64_t *hpa);
+void iommu_sm_create(iommu *u, sim_stats *stats);
+void iommu_sm_destroy(iommu *u);
+/* Scalable-mode iommu_attach / _passthrough / iommu_detach. */
+int iommu_sm_attach(iommu *u, uint16_t rid, iommu_pgtt pgtt, iommu_domain *d);
+void iommu_sm_detach(iommu *u, uint16_t rid);
+/* PASID-cache invalidation (granularity VTD_PC_G_*); returns the entries dropped. */
+uint32_t iommu_pasid_cache_invalidate(iommu *u, unsigned g, uint16_t did, uint32_t pasid);
 
 /* ---- regfile.c ---- */
 /* Sets the read-only registers (VER, CAP, ECAP) and the reset values. */
@@ -137,6 +228,9 @@ void iommu_gcmd(iommu *u, uint32_t set);
 /* Logs a fault in the next fault recording register, or counts it as overflow. */
 void iommu_record_fault(iommu *u, uint16_t rid, uint64_t addr, uint8_t reason, bool write,
                         bool interrupt, uint64_t t_ps);
+/* The same for a request with a PASID (FRCD.PP and PV). */
+void iommu_record_fault_pasid(iommu *u, uint16_t rid, uint32_t pasid, uint64_t addr,
+                              uint8_t reason, bool write, uint64_t t_ps);
 
 /* ---- qi.c ---- */
 /* The tail register was written at t: fetches and executes the descriptors from IQH

@@ -42,6 +42,14 @@
 #define VTD_ECAP_DT (1ull << 2) /* device-TLBs (ATS) */
 #define VTD_ECAP_IR (1ull << 3) /* interrupt remapping */
 #define VTD_ECAP_PT (1ull << 6) /* pass-through */
+/* Scalable mode (ECAP bits as Linux's iommu.h reads them: ecap_nest, ecap_pss,
+ * ecap_pasid, ecap_smts, ecap_slts, ecap_flts). */
+#define VTD_ECAP_NEST (1ull << 26)  /* nested translation */
+#define VTD_ECAP_PSS_SHIFT 35       /* bits 39:35: PASID bits supported - 1 */
+#define VTD_ECAP_PASID (1ull << 40) /* PASID support */
+#define VTD_ECAP_SMTS (1ull << 43)  /* scalable-mode translation */
+#define VTD_ECAP_SLTS (1ull << 46)  /* second-level translation */
+#define VTD_ECAP_FLTS (1ull << 47)  /* first-level translation */
 
 /* GCMD_REG and GSTS_REG: a command bit and its status bit share a
  * position. Enables (TE, QIE, IRE, CFI) take the written value; SRTP and SIRTP are
@@ -54,8 +62,11 @@
 #define VTD_GCMD_CFI (1u << 23)   /* compatibility format interrupts pass */
 #define VTD_GCMD_ENABLES (VTD_GCMD_TE | VTD_GCMD_QIE | VTD_GCMD_IRE | VTD_GCMD_CFI)
 
-/* RTADDR_REG: root table base in bits 63:12 (legacy mode, TTM = 00b). */
+/* RTADDR_REG: root table base in bits 63:12, translation table mode TTM in bits
+ * 11:10 (00b legacy, 01b scalable: QEMU's VTD_RTADDR_SMT), latched by SRTP. */
 #define VTD_RTADDR_ADDR_MASK 0xFFFFFFFFFFFFF000ull
+#define VTD_RTADDR_TTM_MASK (3ull << 10)
+#define VTD_RTADDR_TTM_SCALABLE (1ull << 10)
 
 /* FSTS_REG. PFO and IQE are cleared by writing 1; PPF is set while any fault
  * recording register holds a fault; FRI is the index of the first one recorded then. */
@@ -90,7 +101,10 @@
 #define VTD_FRCD_FI_MASK 0xFFFFFFFFFFFFF000ull
 #define VTD_FRCD_FI_IRQ_SHIFT 48
 #define VTD_FRCD_SID_MASK 0xFFFFull      /* high bits 15:0 (79:64) */
+#define VTD_FRCD_PP (1ull << 31)         /* high bit 31 (95): PASID present */
 #define VTD_FRCD_FR_SHIFT 32             /* high bits 39:32 (103:96) */
+#define VTD_FRCD_PV_SHIFT 40             /* high bits 59:40 (123:104): PASID value */
+#define VTD_FRCD_PV_MASK 0xFFFFFull
 #define VTD_FRCD_T_READ (1ull << 62)     /* high bit 62 (126): 0 write, 1 read */
 #define VTD_FRCD_F (1ull << 63)          /* high bit 63 (127): fault recorded */
 
@@ -118,6 +132,57 @@
 #define VTD_CONTEXT_ENTRY_DID_SHIFT 8                 /* hi: domain identifier, bits 23:8 */
 #define VTD_CONTEXT_ENTRY_DID_MASK (0xFFFFull << 8)
 #define VTD_CONTEXT_ENTRY_RSVD_HI 0xFFFFFFFFFF000080ull
+
+/* ---- Scalable mode (9.2, 9.4, 9.5, 9.6): Linux iommu.h and pasid.h, QEMU
+ * intel_iommu_internal.h ------------------------------------------------------------ *
+ * The root entry's two halves point to the lower (devfn 0..127) and upper (128..255)
+ * scalable-mode context tables, present bit 0 each. */
+#define VTD_SM_CTX_ENTRY_BYTES 32u                     /* 128 per 4 KiB table */
+#define VTD_SM_CTX_DEVFNS 128u
+#define VTD_SM_CTX_P (1ull << 0)                       /* val[0]: present */
+#define VTD_SM_CTX_FPD (1ull << 1)
+#define VTD_SM_CTX_DTE (1ull << 2)                     /* device-TLB (ATS) enable */
+#define VTD_SM_CTX_PASIDE (1ull << 3)                  /* requests with PASID allowed */
+#define VTD_SM_CTX_PDTS_SHIFT 9                        /* bits 11:9: 2^(PDTS+7) dir entries */
+#define VTD_SM_CTX_PDTS_MASK (7ull << 9)
+#define VTD_SM_CTX_PASIDDIR 0xFFFFFFFFFFFFF000ull      /* val[0]: PASID directory */
+#define VTD_SM_CTX_RSVD0 0x00000000000001E0ull         /* QEMU's RSVD_VAL0 below the HAW */
+#define VTD_SM_CTX_RID_PASID_MASK 0xFFFFFull           /* val[1] bits 19:0 */
+#define VTD_SM_CTX_RSVD1 0xFFFFFFFFFFE00000ull         /* QEMU's RSVD_VAL1 */
+/* PASID directory entry: 8 bytes, one per 64 PASIDs (PASID_PDE_SHIFT 6). */
+#define VTD_PASID_DIR_ENTRY_BYTES 8u
+#define VTD_PASID_PDE_SHIFT 6
+#define VTD_PASID_DIR_P (1ull << 0)
+#define VTD_PASID_DIR_FPD (1ull << 1)
+#define VTD_PASID_DIR_TABLE 0xFFFFFFFFFFFFF000ull
+/* PASID table entry: 512 bits (struct pasid_entry, u64 val[8]), 64 per 4 KiB table. */
+#define VTD_PASID_ENTRY_BYTES 64u
+#define VTD_PASID_TABLE_ENTRIES 64u
+#define VTD_PASID_MAX 0x100000u                        /* 20-bit PASIDs */
+#define VTD_PE_P (1ull << 0)                           /* val[0] */
+#define VTD_PE_FPD (1ull << 1)
+#define VTD_PE_AW_SHIFT 2                              /* bits 4:2: SL levels - 2 */
+#define VTD_PE_AW_MASK (7ull << 2)
+#define VTD_PE_PGTT_SHIFT 6                            /* bits 8:6 */
+#define VTD_PE_PGTT_MASK (7ull << 6)
+#define VTD_PE_SLPTPTR 0xFFFFFFFFFFFFF000ull
+#define VTD_PE_DID_MASK 0xFFFFull                      /* val[1] bits 15:0 */
+#define VTD_PE_FLPM_SHIFT 2                            /* val[2] bits 3:2: 0 4-level, 1 5-level */
+#define VTD_PE_FLPM_MASK (3ull << 2)
+#define VTD_PE_FLPTPTR 0xFFFFFFFFFFFFF000ull           /* val[2] */
+#define VTD_PGTT_FL 1u     /* PASID_ENTRY_PGTT_FL_ONLY */
+#define VTD_PGTT_SL 2u     /* PASID_ENTRY_PGTT_SL_ONLY */
+#define VTD_PGTT_NESTED 3u /* PASID_ENTRY_PGTT_NESTED */
+#define VTD_PGTT_PT 4u     /* PASID_ENTRY_PGTT_PT */
+
+/* ---- First-level paging entries (9.7): the x86 format, 64 bits, 512 per table ----- */
+#define VTD_FL_P (1ull << 0)
+#define VTD_FL_RW (1ull << 1)
+#define VTD_FL_US (1ull << 2)
+#define VTD_FL_A (1ull << 5)
+#define VTD_FL_D (1ull << 6)
+#define VTD_FL_PS (1ull << 7)
+#define VTD_FL_ADDR_MASK 0x000FFFFFFFFFF000ull
 
 /* ---- Second-level paging entries (9.8): 64 bits, 512 per 4 KiB table -------------- */
 #define VTD_SL_PTE_BYTES 8u
@@ -157,6 +222,29 @@ enum vtd_fault_reason {
     VTD_FR_IR_IRTE_RSVD = 0x24,  /* non-zero reserved field in a present IRTE */
     VTD_FR_IR_REQ_COMPAT = 0x25, /* compatibility-format interrupt blocked */
     VTD_FR_IR_SID_ERR = 0x26,    /* source-id validation failed */
+    /* Scalable mode (0x30 up), named as Linux's dmar.c dma_remap_sm_fault_reasons does
+     * (the specification's SCT.*, SPD.*, SPT.*, SFL.*, SSL.*, SGN.* conditions). */
+    VTD_FR_SM_ROOT_ENTRY_P = 0x39,     /* present bit in root entry is clear */
+    VTD_FR_SM_ROOT_ENTRY_RSVD = 0x3A,  /* non-zero reserved field in root entry */
+    VTD_FR_SM_CTX_ENTRY_P = 0x41,      /* present bit in context entry is clear */
+    VTD_FR_SM_CTX_ENTRY_RSVD = 0x42,   /* non-zero reserved field in the context entry */
+    VTD_FR_SM_CTX_PASIDE = 0x45,       /* PASID enable field in context entry is clear */
+    VTD_FR_SM_CTX_PASID_MAX = 0x46,    /* PASID is larger than the max in context entry */
+    VTD_FR_SM_PDE_P = 0x51,            /* present bit in PASID directory entry is clear */
+    VTD_FR_SM_PDE_RSVD = 0x52,         /* non-zero reserved field in PASID directory entry */
+    VTD_FR_SM_PE_P = 0x59,             /* present bit in PASID table entry is clear */
+    VTD_FR_SM_PE_INV = 0x5B,           /* invalid scalable-mode PASID table entry */
+    VTD_FR_SM_FL_P = 0x71,             /* present bit in first-level paging entry is clear */
+    VTD_FR_SM_FL_RSVD = 0x72,          /* non-zero reserved field in first-level entry */
+    VTD_FR_SM_NESTED_FL_ROOT = 0x75,   /* nested: FL-PML4 not readable through second level */
+    VTD_FR_SM_NESTED_FL_READ = 0x76,   /* nested: FL entry not readable through second level */
+    VTD_FR_SM_SL_PERM = 0x79,          /* read/write permission error in second-level entry */
+    VTD_FR_SM_SL_RSVD = 0x7A,          /* non-zero reserved field in second-level entry */
+    VTD_FR_SM_NON_CANONICAL = 0x80,    /* address in first-level translation not canonical */
+    VTD_FR_SM_FL_US = 0x81,            /* U/S clear for a first-level user request */
+    VTD_FR_SM_ADDR_BEYOND = 0x83,      /* address beyond the DMA hardware maximum */
+    VTD_FR_SM_WRITE = 0x85,            /* no write permission for a write request */
+    VTD_FR_SM_READ = 0x86,             /* no read permission for a read request */
 };
 
 /* ---- Invalidation queue descriptors (6.5.2): 128 bits ----------------------------- */
@@ -166,6 +254,18 @@ enum vtd_fault_reason {
 #define VTD_INV_DESC_DEVICE 0x3 /* device-TLB invalidate */
 #define VTD_INV_DESC_IEC 0x4   /* interrupt entry cache invalidate */
 #define VTD_INV_DESC_WAIT 0x5  /* invalidation wait */
+#define VTD_INV_DESC_PIOTLB 0x6 /* PASID-based IOTLB invalidate (Linux QI_EIOTLB_TYPE) */
+#define VTD_INV_DESC_PC 0x7     /* PASID-cache invalidate (Linux QI_PC_TYPE) */
+/* PASID-based IOTLB (qi_flush_piotlb): granularity in bits 5:4, DID 31:16, PASID
+ * 51:32; hi: address, IH bit 6, AM bits 5:0, as the IOTLB descriptor's. */
+#define VTD_PIOTLB_G_PASID 2u /* QI_GRAN_NONG_PASID: all of the PASID's entries */
+#define VTD_PIOTLB_G_PAGE 3u  /* QI_GRAN_PSI_PASID: a range within the PASID */
+#define VTD_INV_DESC_PASID_SHIFT 32
+#define VTD_INV_DESC_PASID_MASK 0xFFFFFull
+/* PASID cache (qi_flush_pasid_cache): granularity in bits 5:4, DID, PASID as above. */
+#define VTD_PC_G_DOMAIN 0u /* QI_PC_ALL_PASIDS: the domain's entries */
+#define VTD_PC_G_PASID 1u  /* QI_PC_PASID_SEL */
+#define VTD_PC_G_GLOBAL 3u /* QI_PC_GLOBAL */
 /* Granularity, bits 5:4 of the context-cache and IOTLB descriptors. */
 #define VTD_INV_DESC_G_SHIFT 4
 #define VTD_INV_G_GLOBAL 1u

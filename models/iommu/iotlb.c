@@ -74,33 +74,39 @@ void iommu_tlb_destroy(iommu_tlb *t)
     free(t);
 }
 
-/* A key's hash, which spreads keys over both the sets and the index. */
-static uint64_t key_hash(uint32_t did, uint64_t vpn, unsigned shift)
+/* A key's hash, which spreads keys over both the sets and the index. PASID 0 adds
+ * nothing, so that a cache without PASIDs places its entries as it always did. */
+static uint64_t key_hash(uint32_t did, uint32_t pasid, uint64_t vpn, unsigned shift)
 {
-    return (vpn ^ ((uint64_t)did << 40) ^ ((uint64_t)shift << 56)) * 0x9e3779b97f4a7c15ull;
+    return (vpn ^ ((uint64_t)did << 40) ^ ((uint64_t)shift << 56) ^
+            (uint64_t)pasid * 0xff51afd7ed558ccdull) *
+           0x9e3779b97f4a7c15ull;
 }
 
 /* Sets are chosen by a multiplicative hash of (domain, vpn) so that neighbouring
  * pages spread and domains do not alias onto the same sets. */
-static uint32_t set_of(const iommu_tlb *t, uint32_t did, uint64_t vpn, unsigned shift)
+static uint32_t set_of(const iommu_tlb *t, uint32_t did, uint32_t pasid, uint64_t vpn,
+                       unsigned shift)
 {
-    return (uint32_t)((key_hash(did, vpn, shift) >> 32) % t->sets);
+    return (uint32_t)((key_hash(did, pasid, vpn, shift) >> 32) % t->sets);
 }
 
 /* ---- the index of valid entries ---- */
 
-static size_t index_home(const iommu_tlb *t, uint32_t did, uint64_t vpn, unsigned shift)
+static size_t index_home(const iommu_tlb *t, uint32_t did, uint32_t pasid, uint64_t vpn,
+                         unsigned shift)
 {
-    return (size_t)(key_hash(did, vpn, shift) >> t->index_shift);
+    return (size_t)(key_hash(did, pasid, vpn, shift) >> t->index_shift);
 }
 
 /* The valid entry with the key, or NULL (t has entries). */
-static iommu_tlb_entry *index_find(const iommu_tlb *t, uint32_t did, uint64_t vpn,
+static iommu_tlb_entry *index_find(const iommu_tlb *t, uint32_t did, uint32_t pasid, uint64_t vpn,
                                    unsigned shift)
 {
-    for (size_t i = index_home(t, did, vpn, shift); t->index[i]; i = (i + 1) & t->index_mask) {
+    for (size_t i = index_home(t, did, pasid, vpn, shift); t->index[i];
+         i = (i + 1) & t->index_mask) {
         iommu_tlb_entry *x = &t->e[t->index[i] - 1];
-        if (x->vpn == vpn && x->did == did && x->shift == shift)
+        if (x->vpn == vpn && x->did == did && x->shift == shift && x->pasid == pasid)
             return x;
     }
     return NULL;
@@ -108,7 +114,7 @@ static iommu_tlb_entry *index_find(const iommu_tlb *t, uint32_t did, uint64_t vp
 
 static void index_add(iommu_tlb *t, const iommu_tlb_entry *x)
 {
-    size_t i = index_home(t, x->did, x->vpn, x->shift);
+    size_t i = index_home(t, x->did, x->pasid, x->vpn, x->shift);
     while (t->index[i])
         i = (i + 1) & t->index_mask;
     t->index[i] = (uint32_t)(x - t->e) + 1;
@@ -119,7 +125,7 @@ static void index_add(iommu_tlb *t, const iommu_tlb_entry *x)
 static void index_remove(iommu_tlb *t, const iommu_tlb_entry *x)
 {
     uint32_t v = (uint32_t)(x - t->e) + 1;
-    size_t i = index_home(t, x->did, x->vpn, x->shift);
+    size_t i = index_home(t, x->did, x->pasid, x->vpn, x->shift);
     while (t->index[i] != v)
         i = (i + 1) & t->index_mask;
     for (size_t j = i;;) {
@@ -127,7 +133,7 @@ static void index_remove(iommu_tlb *t, const iommu_tlb_entry *x)
         if (!t->index[j])
             break;
         const iommu_tlb_entry *y = &t->e[t->index[j] - 1];
-        size_t k = index_home(t, y->did, y->vpn, y->shift);
+        size_t k = index_home(t, y->did, y->pasid, y->vpn, y->shift);
         /* Position j may move to the hole at i unless its home lies cyclically in (i, j]. */
         bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
         if (!stays) {
@@ -140,30 +146,42 @@ static void index_remove(iommu_tlb *t, const iommu_tlb_entry *x)
 
 /* ---- look-ups ---- */
 
-iommu_tlb_entry *iommu_tlb_lookup(iommu_tlb *t, uint32_t did, uint64_t addr, unsigned shift)
+iommu_tlb_entry *iommu_tlb_lookup_pasid(iommu_tlb *t, uint32_t did, uint32_t pasid, uint64_t addr,
+                                        unsigned shift)
 {
     if (!t->entries || !t->per_shift[shift])
         return NULL;
-    iommu_tlb_entry *x = index_find(t, did, addr >> shift, shift);
+    iommu_tlb_entry *x = index_find(t, did, pasid, addr >> shift, shift);
     if (x)
         x->last_use = ++t->tick;
     return x;
 }
 
+iommu_tlb_entry *iommu_tlb_lookup(iommu_tlb *t, uint32_t did, uint64_t addr, unsigned shift)
+{
+    return iommu_tlb_lookup_pasid(t, did, 0, addr, shift);
+}
+
 iommu_tlb_entry *iommu_tlb_lookup_page(iommu_tlb *t, uint32_t did, uint64_t addr)
+{
+    return iommu_tlb_lookup_page_pasid(t, did, 0, addr);
+}
+
+iommu_tlb_entry *iommu_tlb_lookup_page_pasid(iommu_tlb *t, uint32_t did, uint32_t pasid,
+                                             uint64_t addr)
 {
     static const unsigned shifts[] = {12, 21, 30};
     /* The last entry found is the answer when it is still valid with the key and no
      * smaller page size, which the search tries first, has entries (a key has at most
      * one valid entry); the search's one side effect, the entry's tick, is the same. */
     iommu_tlb_entry *m = t->last_page;
-    if (m && m->valid && m->did == did && m->vpn == addr >> m->shift &&
+    if (m && m->valid && m->did == did && m->pasid == pasid && m->vpn == addr >> m->shift &&
         (m->shift == 12 || (!t->per_shift[12] && (m->shift == 21 || !t->per_shift[21])))) {
         m->last_use = ++t->tick;
         return m;
     }
     for (unsigned i = 0; i < 3; i++) {
-        iommu_tlb_entry *x = iommu_tlb_lookup(t, did, addr, shifts[i]);
+        iommu_tlb_entry *x = iommu_tlb_lookup_pasid(t, did, pasid, addr, shifts[i]);
         if (x) {
             t->last_page = x;
             return x;
@@ -174,11 +192,17 @@ iommu_tlb_entry *iommu_tlb_lookup_page(iommu_tlb *t, uint32_t did, uint64_t addr
 
 const iommu_tlb_entry *iommu_tlb_peek_page(const iommu_tlb *t, uint32_t did, uint64_t addr)
 {
+    return iommu_tlb_peek_page_pasid(t, did, 0, addr);
+}
+
+const iommu_tlb_entry *iommu_tlb_peek_page_pasid(const iommu_tlb *t, uint32_t did, uint32_t pasid,
+                                                 uint64_t addr)
+{
     static const unsigned shifts[] = {12, 21, 30};
     if (!t->entries)
         return NULL;
     for (unsigned i = 0; i < 3; i++) {
-        const iommu_tlb_entry *x = index_find(t, did, addr >> shifts[i], shifts[i]);
+        const iommu_tlb_entry *x = index_find(t, did, pasid, addr >> shifts[i], shifts[i]);
         if (x)
             return x;
     }
@@ -234,9 +258,9 @@ void iommu_tlb_insert(iommu_tlb *t, const iommu_tlb_entry *e)
     assert(e->shift < MAX_SHIFT);
     /* The entry with the same key, else the set's first empty way, else its least
      * recently used. */
-    iommu_tlb_entry *victim = index_find(t, e->did, e->vpn, e->shift);
+    iommu_tlb_entry *victim = index_find(t, e->did, e->pasid, e->vpn, e->shift);
     if (!victim) {
-        uint32_t si = set_of(t, e->did, e->vpn, e->shift);
+        uint32_t si = set_of(t, e->did, e->pasid, e->vpn, e->shift);
         iommu_tlb_entry *set = &t->e[(size_t)si * t->ways];
         if (t->set[si].valid == t->ways) {
             victim = &set[oldest(t, si)];
@@ -279,7 +303,20 @@ uint32_t iommu_tlb_inv_domain(iommu_tlb *t, uint32_t did)
     return n;
 }
 
-uint32_t iommu_tlb_inv_range(iommu_tlb *t, uint32_t did, uint64_t addr, uint64_t bytes)
+uint32_t iommu_tlb_inv_pasid(iommu_tlb *t, uint32_t did, uint32_t pasid)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < t->entries; i++)
+        if (t->e[i].valid && t->e[i].did == did && t->e[i].pasid == pasid) {
+            drop(t, &t->e[i]);
+            n++;
+        }
+    return n;
+}
+
+/* Entries of did (of pasid unless any_pasid) overlapping [addr, addr + bytes). */
+static uint32_t inv_range(iommu_tlb *t, uint32_t did, bool any_pasid, uint32_t pasid,
+                          uint64_t addr, uint64_t bytes)
 {
     uint32_t n = 0;
     uint64_t last = addr + (bytes ? bytes - 1 : 0);
@@ -287,7 +324,7 @@ uint32_t iommu_tlb_inv_range(iommu_tlb *t, uint32_t did, uint64_t addr, uint64_t
         last = UINT64_MAX; /* a range past 2^64 covers the rest of the space */
     for (uint32_t i = 0; i < t->entries; i++) {
         iommu_tlb_entry *x = &t->e[i];
-        if (!x->valid || x->did != did)
+        if (!x->valid || x->did != did || (!any_pasid && x->pasid != pasid))
             continue;
         uint64_t lo = x->shift >= 64 ? 0 : x->vpn << x->shift;
         uint64_t hi = x->shift >= 64 ? UINT64_MAX : lo + ((1ull << x->shift) - 1);
@@ -297,6 +334,17 @@ uint32_t iommu_tlb_inv_range(iommu_tlb *t, uint32_t did, uint64_t addr, uint64_t
         }
     }
     return n;
+}
+
+uint32_t iommu_tlb_inv_range(iommu_tlb *t, uint32_t did, uint64_t addr, uint64_t bytes)
+{
+    return inv_range(t, did, true, 0, addr, bytes);
+}
+
+uint32_t iommu_tlb_inv_pasid_range(iommu_tlb *t, uint32_t did, uint32_t pasid, uint64_t addr,
+                                   uint64_t bytes)
+{
+    return inv_range(t, did, false, pasid, addr, bytes);
 }
 
 uint32_t iommu_tlb_entries(const iommu_tlb *t) { return t->entries; }

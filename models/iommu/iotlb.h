@@ -1,5 +1,5 @@
-/* A set-associative translation cache with LRU replacement, tagged by domain and page
- * size: the IOTLB (entries map a page of 4 KiB, 2 MiB or 1 GiB), the paging-structure
+/* A set-associative translation cache with LRU replacement, tagged by domain, PASID and
+ * page size: the IOTLB (entries map a page of 4 KiB, 2 MiB or 1 GiB), the paging-structure
  * caches (one per table level: entries map the region one non-leaf entry covers to the
  * next table) and the device-side ATS cache use it.
  *
@@ -22,6 +22,7 @@ typedef struct iommu_tlb_entry {
     uint64_t ready_ps; /* fill complete (walk done) */
     uint64_t last_use; /* LRU tick */
     uint32_t did;      /* domain id (IOTLB, PWC) or requester id (device TLB) */
+    uint32_t pasid;    /* scalable mode: the PASID a translation belongs to; else 0 */
     uint8_t shift;     /* log2 of the bytes one entry covers: 12, 21, 30, 39, 48 */
     uint8_t perms;     /* VTD_SL_R | VTD_SL_W, accumulated over the walk */
     uint8_t valid;
@@ -45,11 +46,24 @@ const iommu_tlb_entry *iommu_tlb_peek_page(const iommu_tlb *t, uint32_t did, uin
  * e->vpn must be addr >> e->shift. */
 void iommu_tlb_insert(iommu_tlb *t, const iommu_tlb_entry *e);
 
-/* Invalidation; each returns the number of entries removed. */
+/* The same with the PASID in the tag (the calls above look up PASID 0). */
+iommu_tlb_entry *iommu_tlb_lookup_pasid(iommu_tlb *t, uint32_t did, uint32_t pasid, uint64_t addr,
+                                        unsigned shift);
+iommu_tlb_entry *iommu_tlb_lookup_page_pasid(iommu_tlb *t, uint32_t did, uint32_t pasid,
+                                             uint64_t addr);
+const iommu_tlb_entry *iommu_tlb_peek_page_pasid(const iommu_tlb *t, uint32_t did, uint32_t pasid,
+                                                 uint64_t addr);
+
+/* Invalidation; each returns the number of entries removed. Domain and range
+ * invalidations take the domain's entries of every PASID. */
 uint32_t iommu_tlb_inv_all(iommu_tlb *t);
 uint32_t iommu_tlb_inv_domain(iommu_tlb *t, uint32_t did);
 /* Every entry of domain did that overlaps [addr, addr + bytes). */
 uint32_t iommu_tlb_inv_range(iommu_tlb *t, uint32_t did, uint64_t addr, uint64_t bytes);
+/* Entries of (did, pasid) only: all of them, or those overlapping [addr, addr + bytes). */
+uint32_t iommu_tlb_inv_pasid(iommu_tlb *t, uint32_t did, uint32_t pasid);
+uint32_t iommu_tlb_inv_pasid_range(iommu_tlb *t, uint32_t did, uint32_t pasid, uint64_t addr,
+                                   uint64_t bytes);
 
 uint32_t iommu_tlb_entries(const iommu_tlb *t);
 uint32_t iommu_tlb_valid(const iommu_tlb *t);

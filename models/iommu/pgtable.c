@@ -5,27 +5,81 @@
 #include "models/iommu/iommu.h"
 #include "models/iommu/iommu_regs.h"
 
-static void cpu_store(iommu_pgtable *pt, uint64_t addr, uint64_t v)
+/* The two formats share the page-size bit and the address field. */
+_Static_assert(VTD_FL_PS == VTD_SL_PS && VTD_FL_ADDR_MASK == VTD_SL_ADDR_MASK,
+               "first- and second-level entries differ where pgtable.c reads them alike");
+
+/* Where an address of the table's space is in host memory (UINT64_MAX: s2 maps none). */
+static uint64_t host_of(const iommu_pgtable *pt, uint64_t a)
 {
-    mem_phys_write_u64(pt->pm, addr, v);
+    uint64_t hpa;
+    if (!pt->s2)
+        return a;
+    return iommu_pgtable_lookup(pt->s2, a, &hpa, NULL, NULL) < 0 ? UINT64_MAX : hpa;
+}
+
+static uint64_t load(const iommu_pgtable *pt, uint64_t addr)
+{
+    uint64_t h = host_of(pt, addr);
+    return h == UINT64_MAX ? 0 : mem_phys_read_u64(pt->pm, h);
+}
+
+static int cpu_store(iommu_pgtable *pt, uint64_t addr, uint64_t v)
+{
+    uint64_t h = host_of(pt, addr);
+    if (h == UINT64_MAX)
+        return -1;
+    mem_phys_write_u64(pt->pm, h, v);
     if (pt->mem)
-        mem_touch(pt->mem, addr, VTD_SL_PTE_BYTES);
+        mem_touch(pt->mem, h, VTD_SL_PTE_BYTES);
+    return 0;
+}
+
+/* The bits that make an entry present: R or W (second level), P (first level). */
+static uint64_t present(const iommu_pgtable *pt)
+{
+    return pt->first_level ? VTD_FL_P : VTD_SL_R | VTD_SL_W;
+}
+
+/* A zeroed table page in the table's space, or MEM_PHYS_NONE. */
+static uint64_t new_table(iommu_pgtable *pt)
+{
+    uint64_t a;
+    if (!pt->s2) {
+        a = mem_phys_arena_alloc_page(pt->arena, pt->pm);
+    } else {
+        a = mem_phys_arena_alloc(pt->arena, MEM_PHYS_PAGE_BYTES, MEM_PHYS_PAGE_BYTES);
+        uint64_t h = a == MEM_PHYS_NONE ? UINT64_MAX : host_of(pt, a);
+        if (h == UINT64_MAX)
+            return MEM_PHYS_NONE;
+        mem_phys_fill(pt->pm, h, 0, MEM_PHYS_PAGE_BYTES);
+    }
+    if (a != MEM_PHYS_NONE)
+        pt->tables++;
+    return a;
+}
+
+static int init(iommu_pgtable *pt, mem_phys *pm, mem *m, mem_phys_arena *arena,
+                const iommu_pgtable *s2, unsigned levels, bool first_level)
+{
+    *pt = (iommu_pgtable){.pm = pm, .mem = m, .arena = arena, .s2 = s2, .levels = levels,
+                          .first_level = first_level};
+    pt->root = new_table(pt);
+    return pt->root == MEM_PHYS_NONE ? -1 : 0;
 }
 
 int iommu_pgtable_init(iommu_pgtable *pt, mem_phys *pm, mem *m, mem_phys_arena *arena,
                        unsigned levels)
 {
     assert(levels >= 3 && levels <= 5);
-    pt->pm = pm;
-    pt->mem = m;
-    pt->arena = arena;
-    pt->levels = levels;
-    pt->tables = 0;
-    pt->root = mem_phys_arena_alloc_page(arena, pm);
-    if (pt->root == MEM_PHYS_NONE)
-        return -1;
-    pt->tables = 1;
-    return 0;
+    return init(pt, pm, m, arena, NULL, levels, false);
+}
+
+int iommu_pgtable_init_fl(iommu_pgtable *pt, mem_phys *pm, mem *m, mem_phys_arena *arena,
+                          const iommu_pgtable *s2, unsigned levels)
+{
+    assert(levels == 4 || levels == 5);
+    return init(pt, pm, m, arena, s2, levels, true);
 }
 
 unsigned iommu_page_level(uint64_t page_bytes)
@@ -53,15 +107,16 @@ static int64_t entry_for(iommu_pgtable *pt, uint64_t iova, unsigned leaf_level, 
     uint64_t table = pt->root;
     for (unsigned l = pt->levels; l > leaf_level; l--) {
         uint64_t ea = table + (uint64_t)iommu_pgtable_index(iova, l) * VTD_SL_PTE_BYTES;
-        uint64_t e = mem_phys_read_u64(pt->pm, ea);
-        if (!(e & (VTD_SL_R | VTD_SL_W))) {
-            uint64_t next = mem_phys_arena_alloc_page(pt->arena, pt->pm);
+        uint64_t e = load(pt, ea);
+        if (!(e & present(pt))) {
+            uint64_t next = new_table(pt);
             if (next == MEM_PHYS_NONE)
                 return -1;
-            pt->tables++;
             /* Non-leaf entries grant everything; the leaf decides (as Linux does). */
-            e = next | VTD_SL_R | VTD_SL_W;
-            cpu_store(pt, ea, e);
+            e = next | (pt->first_level ? VTD_FL_P | VTD_FL_RW | VTD_FL_US | VTD_FL_A
+                                        : VTD_SL_R | VTD_SL_W);
+            if (cpu_store(pt, ea, e) < 0)
+                return -1;
             (*written)++;
         } else if (e & VTD_SL_PS) {
             return -1;
@@ -84,13 +139,16 @@ int64_t iommu_pgtable_map(iommu_pgtable *pt, uint64_t iova, uint64_t hpa, uint64
         int64_t ea = entry_for(pt, iova + off, leaf, &written);
         if (ea < 0)
             return -1;
-        uint64_t old = mem_phys_read_u64(pt->pm, (uint64_t)ea);
-        if (leaf > 1 && (old & (VTD_SL_R | VTD_SL_W)) && !(old & VTD_SL_PS))
+        uint64_t old = load(pt, (uint64_t)ea);
+        if (leaf > 1 && (old & present(pt)) && !(old & VTD_SL_PS))
             return -1; /* a table of smaller pages is there */
-        uint64_t e = ((hpa + off) & VTD_SL_ADDR_MASK) | (perms & (VTD_SL_R | VTD_SL_W));
-        if (leaf > 1)
-            e |= VTD_SL_PS;
-        cpu_store(pt, (uint64_t)ea, e);
+        uint64_t e = ((hpa + off) & VTD_SL_ADDR_MASK) | (leaf > 1 ? VTD_SL_PS : 0);
+        if (pt->first_level)
+            e |= VTD_FL_P | VTD_FL_US | VTD_FL_A | (perms & VTD_SL_W ? VTD_FL_RW | VTD_FL_D : 0);
+        else
+            e |= perms & (VTD_SL_R | VTD_SL_W);
+        if (cpu_store(pt, (uint64_t)ea, e) < 0)
+            return -1;
         written++;
     }
     return written;
@@ -102,8 +160,8 @@ static int find_leaf(const iommu_pgtable *pt, uint64_t iova, uint64_t *ea_out, u
     uint64_t table = pt->root;
     for (unsigned l = pt->levels; l >= 1; l--) {
         uint64_t ea = table + (uint64_t)iommu_pgtable_index(iova, l) * VTD_SL_PTE_BYTES;
-        uint64_t e = mem_phys_read_u64(pt->pm, ea);
-        if (!(e & (VTD_SL_R | VTD_SL_W)))
+        uint64_t e = load(pt, ea);
+        if (!(e & present(pt)))
             return -1;
         if (l == 1 || ((e & VTD_SL_PS) && l <= 3)) {
             *ea_out = ea;
@@ -145,11 +203,13 @@ int iommu_pgtable_lookup(const iommu_pgtable *pt, uint64_t iova, uint64_t *hpa,
     unsigned level;
     if (iova >= span_bytes(pt) || find_leaf(pt, iova, &ea, &level) < 0)
         return -1;
-    uint64_t e = mem_phys_read_u64(pt->pm, ea);
+    uint64_t e = load(pt, ea);
     unsigned shift = 12 + 9 * (level - 1);
     if (hpa)
         *hpa = (e & VTD_SL_ADDR_MASK & ~((1ull << shift) - 1)) | (iova & ((1ull << shift) - 1));
-    if (perms)
+    if (perms && pt->first_level) /* a present first-level entry is readable */
+        *perms = (unsigned)(VTD_SL_R | (e & VTD_FL_RW ? VTD_SL_W : 0));
+    else if (perms)
         *perms = (unsigned)(e & (VTD_SL_R | VTD_SL_W));
     if (page_shift)
         *page_shift = shift;

@@ -59,6 +59,28 @@ void iommu_inv_encode(const iommu_inv *v, uint64_t desc[2])
     case IOMMU_INV_IEC_INDEX:
         *lo = VTD_INV_DESC_IEC | 1ull << VTD_INV_DESC_G_SHIFT | (uint64_t)v->index << 32;
         break;
+    case IOMMU_INV_PIOTLB_PASID:
+    case IOMMU_INV_PIOTLB_PAGE:
+        /* Linux qi_flush_piotlb: npages -1 is the whole PASID, else a PSI with 2^AM pages. */
+        g = v->kind == IOMMU_INV_PIOTLB_PASID ? VTD_PIOTLB_G_PASID : VTD_PIOTLB_G_PAGE;
+        *lo = VTD_INV_DESC_PIOTLB | g << VTD_INV_DESC_G_SHIFT |
+              (uint64_t)v->did << VTD_INV_DESC_DID_SHIFT |
+              (uint64_t)(v->pasid & VTD_INV_DESC_PASID_MASK) << VTD_INV_DESC_PASID_SHIFT;
+        if (v->kind == IOMMU_INV_PIOTLB_PAGE) {
+            uint64_t am = am_for(v->bytes, &align);
+            *hi = (v->addr & ~(align - 1)) | (v->keep_tables ? 1ull << 6 : 0) | am;
+        }
+        break;
+    case IOMMU_INV_PASID_CACHE_DOMAIN:
+    case IOMMU_INV_PASID_CACHE_PASID:
+    case IOMMU_INV_PASID_CACHE_GLOBAL:
+        /* Linux qi_flush_pasid_cache. */
+        g = v->kind == IOMMU_INV_PASID_CACHE_DOMAIN ? VTD_PC_G_DOMAIN
+          : v->kind == IOMMU_INV_PASID_CACHE_PASID  ? VTD_PC_G_PASID : VTD_PC_G_GLOBAL;
+        *lo = VTD_INV_DESC_PC | g << VTD_INV_DESC_G_SHIFT |
+              (uint64_t)v->did << VTD_INV_DESC_DID_SHIFT |
+              (uint64_t)(v->pasid & VTD_INV_DESC_PASID_MASK) << VTD_INV_DESC_PASID_SHIFT;
+        break;
     }
 }
 
@@ -104,14 +126,19 @@ static bool execute(iommu *u, uint64_t da, uint64_t *tp)
     switch (type) {
     case VTD_INV_DESC_IOTLB:
         u->inv_iotlb++;
+        /* In scalable mode the domain's first-level caches go too (every PASID). */
         if (g == VTD_INV_G_GLOBAL) {
             dropped += iommu_tlb_inv_all(u->iotlb);
             for (unsigned l = 2; l <= IOMMU_MAX_LEVELS; l++)
                 dropped += iommu_tlb_inv_all(u->pwc[l]);
+            for (unsigned l = 2; u->sm && l <= IOMMU_MAX_LEVELS; l++)
+                dropped += iommu_tlb_inv_all(u->flpwc[l]);
         } else if (g == VTD_INV_G_DOMAIN) {
             dropped += iommu_tlb_inv_domain(u->iotlb, did);
             for (unsigned l = 2; l <= IOMMU_MAX_LEVELS; l++)
                 dropped += iommu_tlb_inv_domain(u->pwc[l], did);
+            for (unsigned l = 2; u->sm && l <= IOMMU_MAX_LEVELS; l++)
+                dropped += iommu_tlb_inv_domain(u->flpwc[l], did);
         } else {
             uint64_t am = hi & VTD_INV_DESC_IOTLB_AM_MASK;
             /* 2^AM pages; from AM = 52 on that is all of the 64-bit space (MAMV is 63) */
@@ -120,8 +147,37 @@ static bool execute(iommu *u, uint64_t da, uint64_t *tp)
             if (!(hi & (1ull << 6)))
                 for (unsigned l = 2; l <= IOMMU_MAX_LEVELS; l++)
                     dropped += iommu_tlb_inv_range(u->pwc[l], did, addr, bytes);
+            for (unsigned l = 2; u->sm && !(hi & (1ull << 6)) && l <= IOMMU_MAX_LEVELS; l++)
+                dropped += iommu_tlb_inv_range(u->flpwc[l], did, addr, bytes);
         }
         t += u->cfg.inv_iotlb_ps;
+        break;
+    case VTD_INV_DESC_PIOTLB: {
+        if (!u->sm)
+            return false; /* a legacy-mode IOMMU has no such descriptor */
+        u->inv_piotlb++;
+        uint32_t pasid = (uint32_t)(lo >> VTD_INV_DESC_PASID_SHIFT & VTD_INV_DESC_PASID_MASK);
+        if (g == VTD_PIOTLB_G_PASID) {
+            dropped += iommu_tlb_inv_pasid(u->iotlb, did, pasid);
+            for (unsigned l = 2; l <= IOMMU_MAX_LEVELS; l++)
+                dropped += iommu_tlb_inv_pasid(u->flpwc[l], did, pasid);
+        } else {
+            uint64_t am = hi & VTD_INV_DESC_IOTLB_AM_MASK;
+            uint64_t addr = hi & ~0xFFFull, bytes = am < 52 ? 4096ull << am : UINT64_MAX;
+            dropped += iommu_tlb_inv_pasid_range(u->iotlb, did, pasid, addr, bytes);
+            for (unsigned l = 2; !(hi & (1ull << 6)) && l <= IOMMU_MAX_LEVELS; l++)
+                dropped += iommu_tlb_inv_pasid_range(u->flpwc[l], did, pasid, addr, bytes);
+        }
+        t += u->cfg.inv_iotlb_ps;
+        break;
+    }
+    case VTD_INV_DESC_PC:
+        if (!u->sm)
+            return false;
+        u->inv_pasid_cache++;
+        dropped += iommu_pasid_cache_invalidate(
+            u, g, did, (uint32_t)(lo >> VTD_INV_DESC_PASID_SHIFT & VTD_INV_DESC_PASID_MASK));
+        t += u->cfg.inv_ctx_ps; /* assumed: as a context-cache invalidation */
         break;
     case VTD_INV_DESC_CC: {
         u->inv_ctx++;

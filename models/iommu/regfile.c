@@ -32,7 +32,7 @@ static const reg_def reg_defs[] = {
     {VTD_ECAP_REG, 8, false, 0, 0, NULL},
     {VTD_GCMD_REG, 4, false, VTD_GCMD_ENABLES | VTD_GCMD_SRTP | VTD_GCMD_SIRTP, 0, on_gcmd},
     {VTD_GSTS_REG, 4, false, 0, 0, NULL},
-    {VTD_RTADDR_REG, 8, false, VTD_RTADDR_ADDR_MASK, 0, NULL},
+    {VTD_RTADDR_REG, 8, false, VTD_RTADDR_ADDR_MASK | VTD_RTADDR_TTM_MASK, 0, NULL},
     {VTD_FSTS_REG, 4, false, 0, VTD_FSTS_PFO | VTD_FSTS_IQE, NULL},
     {VTD_FECTL_REG, 4, false, VTD_FECTL_IM, 0, NULL},
     {VTD_IQH_REG, 8, false, 0, 0, NULL},
@@ -103,9 +103,14 @@ void iommu_regs_init(iommu *u)
                    (c->superpage_1g ? VTD_CAP_SLLPS_1G : 0) | VTD_CAP_PSI |
                    (uint64_t)(c->fault_records - 1) << VTD_CAP_NFR_SHIFT |
                    0x3Full << VTD_CAP_MAMV_SHIFT | VTD_CAP_DWD | VTD_CAP_DRD;
-    iommu_reg_set(u, VTD_VER_REG, 4, 0x10); /* 1.0: the legacy-mode formats */
+    uint64_t ecap = VTD_ECAP_QI | VTD_ECAP_DT | VTD_ECAP_IR | VTD_ECAP_PT;
+    if (c->scalable) /* 20-bit PASIDs, first-level, second-level and nested */
+        ecap |= VTD_ECAP_NEST | 19ull << VTD_ECAP_PSS_SHIFT | VTD_ECAP_PASID | VTD_ECAP_SMTS |
+                VTD_ECAP_SLTS | VTD_ECAP_FLTS;
+    /* 1.0: the legacy-mode formats; 3.0: scalable mode's */
+    iommu_reg_set(u, VTD_VER_REG, 4, c->scalable ? 0x30 : 0x10);
     iommu_reg_set(u, VTD_CAP_REG, 8, cap);
-    iommu_reg_set(u, VTD_ECAP_REG, 8, VTD_ECAP_QI | VTD_ECAP_DT | VTD_ECAP_IR | VTD_ECAP_PT);
+    iommu_reg_set(u, VTD_ECAP_REG, 8, ecap);
     iommu_reg_set(u, VTD_FECTL_REG, 4, VTD_FECTL_IM);
 }
 
@@ -191,8 +196,10 @@ static void on_gcmd(iommu *u, uint32_t reg, uint64_t written, uint64_t *t)
     uint32_t sts = (uint32_t)iommu_reg_get(u, VTD_GSTS_REG, 4);
     iommu_reg_set(u, reg, 4, 0); /* commands are not kept */
     if (cmd & VTD_GCMD_SRTP) {
-        u->root_table = iommu_reg_get(u, VTD_RTADDR_REG, 8) & VTD_RTADDR_ADDR_MASK &
-                        (IOMMU_HAW_LIMIT - 1);
+        uint64_t rtaddr = iommu_reg_get(u, VTD_RTADDR_REG, 8);
+        u->root_table = rtaddr & VTD_RTADDR_ADDR_MASK & (IOMMU_HAW_LIMIT - 1);
+        /* Scalable mode only where ECAP.SMTS says the hardware has it. */
+        u->sm = u->cfg.scalable && (rtaddr & VTD_RTADDR_TTM_MASK) == VTD_RTADDR_TTM_SCALABLE;
         sts |= VTD_GCMD_SRTP;
     }
     if (cmd & VTD_GCMD_SIRTP) {
@@ -244,8 +251,9 @@ static void on_frcd_hi(iommu *u, uint32_t reg, uint64_t written, uint64_t *t)
 
 /* ---- fault recording ---------------------------------------------------------------- */
 
-void iommu_record_fault(iommu *u, uint16_t rid, uint64_t addr, uint8_t reason, bool write,
-                        bool interrupt, uint64_t t_ps)
+/* A fault in the next recording register; pv: FRCD.PP and the PASID, or 0. */
+static void record(iommu *u, uint16_t rid, uint64_t pv, uint64_t addr, uint8_t reason, bool write,
+                   bool interrupt, uint64_t t_ps)
 {
     u->faults_total++;
     uint32_t fsts = (uint32_t)iommu_reg_get(u, VTD_FSTS_REG, 4);
@@ -257,7 +265,7 @@ void iommu_record_fault(iommu *u, uint16_t rid, uint64_t addr, uint8_t reason, b
     }
     uint64_t info = interrupt ? addr << VTD_FRCD_FI_IRQ_SHIFT : addr & VTD_FRCD_FI_MASK;
     uint64_t hi = VTD_FRCD_F | (write ? 0 : VTD_FRCD_T_READ) |
-                  (uint64_t)reason << VTD_FRCD_FR_SHIFT | rid;
+                  (uint64_t)reason << VTD_FRCD_FR_SHIFT | pv | rid;
     iommu_reg_set(u, frcd_off(i), 8, info);
     iommu_reg_set(u, frcd_off(i) + 8, 8, hi);
     u->fault_t_ps[i] = t_ps;
@@ -265,6 +273,19 @@ void iommu_record_fault(iommu *u, uint16_t rid, uint64_t addr, uint8_t reason, b
         fsts = (fsts & ~VTD_FSTS_FRI_MASK) | VTD_FSTS_PPF | i << VTD_FSTS_FRI_SHIFT;
     iommu_reg_set(u, VTD_FSTS_REG, 4, fsts);
     u->frcd_next = (i + 1) % u->cfg.fault_records;
+}
+
+void iommu_record_fault(iommu *u, uint16_t rid, uint64_t addr, uint8_t reason, bool write,
+                        bool interrupt, uint64_t t_ps)
+{
+    record(u, rid, 0, addr, reason, write, interrupt, t_ps);
+}
+
+void iommu_record_fault_pasid(iommu *u, uint16_t rid, uint32_t pasid, uint64_t addr,
+                              uint8_t reason, bool write, uint64_t t_ps)
+{
+    uint64_t pv = VTD_FRCD_PP | (uint64_t)(pasid & VTD_FRCD_PV_MASK) << VTD_FRCD_PV_SHIFT;
+    record(u, rid, pv, addr, reason, write, false, t_ps);
 }
 
 /* What a fault handler would read from the registers, decoded. Looking is not a
@@ -279,11 +300,14 @@ const iommu_fault *iommu_fault_get(const iommu *u, size_t k)
             continue;
         uint64_t info = iommu_reg_get(u, frcd_off(i), 8);
         uint8_t reason = (uint8_t)(hi >> VTD_FRCD_FR_SHIFT);
-        bool interrupt = reason >= VTD_FR_IR_REQ_RSVD;
+        /* 20h..2Fh: interrupt remapping (scalable-mode DMA reasons start at 30h) */
+        bool interrupt = reason >= VTD_FR_IR_REQ_RSVD && reason < 0x30;
         u->fault_view[i] = (iommu_fault){
             .rid = (uint16_t)(hi & VTD_FRCD_SID_MASK),
             .addr = interrupt ? info >> VTD_FRCD_FI_IRQ_SHIFT : info & VTD_FRCD_FI_MASK,
             .reason = reason, .write = !(hi & VTD_FRCD_T_READ), .interrupt = interrupt,
+            .pasid_present = (hi & VTD_FRCD_PP) != 0,
+            .pasid = (uint32_t)(hi >> VTD_FRCD_PV_SHIFT & VTD_FRCD_PV_MASK),
             .t_ps = u->fault_t_ps[i]};
         return &u->fault_view[i];
     }
