@@ -73,7 +73,7 @@ platform *platform_create(const sim_ctx *ctx, const sys_observers *obs, bool wit
     if (with_iommu || dc.mode != IOMMU_DMA_OFF) {
         pf->iommu = iommu_create(p, ctx->stats, pf->mem, pf->pm, PLATFORM_IOMMU_TABLES_BASE,
                                  PLATFORM_IOMMU_TABLES_BYTES);
-        pcie_rc_set_translate(pf->rc, iommu_translate, pf->iommu);
+        pcie_rc_set_translate(pf->rc, iommu_rc_translate, pf->iommu);
         if (pf->obs.timeline)
             iommu_set_timeline(pf->iommu, pf->obs.timeline);
         pcie_rc_set_msi(pf->rc, iommu_msi, pf->iommu);

@@ -59,15 +59,15 @@ typedef struct gfx {
 
 /* The root complex's translation: the IOMMU's, then a stamp on every write it allows
  * from a function other than the victim's. */
-static int stamp_translate(void *ctx, uint16_t rid, uint64_t addr, uint32_t len, bool write,
-                           uint64_t *t_ps, uint64_t *hpa)
+static int stamp_translate(void *ctx, uint16_t rid, uint32_t pasid, uint64_t addr,
+                           uint32_t len, bool write, uint64_t *t_ps, uint64_t *hpa)
 {
     gfx *g = ctx;
     if (g->watching && rid == nic_fn_rid(g->pp.nic, NIC_FN_OF_VF(ATTACKER))) {
         g->watched++;
         g->watched_outside += addr < g->ok_lo || addr >= g->ok_hi;
     }
-    int rc = iommu_translate(g->pp.pf->iommu, rid, addr, len, write, t_ps, hpa);
+    int rc = iommu_rc_translate(g->pp.pf->iommu, rid, pasid, addr, len, write, t_ps, hpa);
     if (rc == 0 && write && rid != g->victim_rid) {
         mem_phys_fill(g->pp.pf->pm, *hpa, STAMP, len);
         g->stamped++;

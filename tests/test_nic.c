@@ -535,11 +535,12 @@ END_TEST
 #define BLOCK_LO (1ull << 40)
 #define BLOCK_HI (BLOCK_LO + (1ull << 20))
 
-static int block_range(void *ctx, uint16_t rid, uint64_t addr, uint32_t len, bool write,
-                       uint64_t *t_ps, uint64_t *hpa)
+static int block_range(void *ctx, uint16_t rid, uint32_t pasid, uint64_t addr,
+                       uint32_t len, bool write, uint64_t *t_ps, uint64_t *hpa)
 {
     (void)ctx;
     (void)rid;
+    (void)pasid;
     (void)len;
     (void)write;
     (void)t_ps;

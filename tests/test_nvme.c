@@ -493,11 +493,11 @@ typedef struct stamp {
     uint64_t stamped;
 } stamp;
 
-static int stamp_translate(void *ctx, uint16_t rid, uint64_t addr, uint32_t len, bool write,
-                           uint64_t *t_ps, uint64_t *hpa)
+static int stamp_translate(void *ctx, uint16_t rid, uint32_t pasid, uint64_t addr,
+                           uint32_t len, bool write, uint64_t *t_ps, uint64_t *hpa)
 {
     stamp *s = ctx;
-    int rc = iommu_translate(s->u, rid, addr, len, write, t_ps, hpa);
+    int rc = iommu_rc_translate(s->u, rid, pasid, addr, len, write, t_ps, hpa);
     if (rc == 0 && write) {
         mem_phys_fill(s->pm, *hpa, 0xA5, len);
         s->stamped++;

@@ -147,10 +147,10 @@ START_TEST(test_tag_limit)
 END_TEST
 
 /* Translation that holds requests to one page for 10 us: their tags free late. */
-static int slow_page(void *ctx, uint16_t rid, uint64_t addr, uint32_t len, bool write,
-                     uint64_t *t, uint64_t *hpa)
+static int slow_page(void *ctx, uint16_t rid, uint32_t pasid, uint64_t addr,
+                     uint32_t len, bool write, uint64_t *t, uint64_t *hpa)
 {
-    (void)rid, (void)len, (void)write;
+    (void)rid, (void)pasid, (void)len, (void)write;
     if (addr >> 12 == *(uint64_t *)ctx >> 12)
         *t += 10000000;
     *hpa = addr;
@@ -203,10 +203,10 @@ START_TEST(test_mrrs_from_device_control)
 }
 END_TEST
 
-static int block_all(void *ctx, uint16_t rid, uint64_t addr, uint32_t len, bool write,
-                     uint64_t *t, uint64_t *hpa)
+static int block_all(void *ctx, uint16_t rid, uint32_t pasid, uint64_t addr,
+                     uint32_t len, bool write, uint64_t *t, uint64_t *hpa)
 {
-    (void)rid, (void)addr, (void)len, (void)write, (void)hpa;
+    (void)rid, (void)pasid, (void)addr, (void)len, (void)write, (void)hpa;
     *t += 1000;
     ++*(int *)ctx;
     return -1;

@@ -6,6 +6,7 @@
 
 #include "models/iommu/iommu_impl.h"
 #include "models/iommu/iommu_regs.h"
+#include "models/pcie/rc.h"
 #include "sim/alloc.h"
 #include "sim/kernel.h"
 
@@ -778,6 +779,14 @@ int iommu_translate_pasid(iommu *u, uint16_t rid, uint32_t pasid, uint64_t addr,
     if (u->te && u->sm)
         return iommu_sm_translate(u, rid, pasid, addr, len, write, t_ps, hpa);
     return iommu_translate(u, rid, addr, len, write, t_ps, hpa);
+}
+
+_Static_assert(IOMMU_NO_PASID == PCIE_NO_PASID, "a request without a PASID: one value");
+
+int iommu_rc_translate(void *ctx, uint16_t rid, uint32_t pasid, uint64_t addr, uint32_t len,
+                       bool write, uint64_t *t_ps, uint64_t *hpa)
+{
+    return iommu_translate_pasid(ctx, rid, pasid, addr, len, write, t_ps, hpa);
 }
 
 int iommu_dma_access(iommu *u, uint16_t rid, uint64_t addr, void *buf, size_t len, bool write,

@@ -99,9 +99,13 @@ void iommu_destroy(iommu *u);
  * free to the translation) on its walker's track, group "iommu". */
 void iommu_set_timeline(iommu *u, sim_timeline *tl);
 
-/* The root complex's translation hook (pcie_translate_fn); ctx is the iommu. */
+/* A request without a PASID from requester rid (ctx is the iommu). */
 int iommu_translate(void *ctx, uint16_t rid, uint64_t addr, uint32_t len, bool write,
                     uint64_t *t_ps, uint64_t *hpa);
+/* The root complex's translation hook (pcie_translate_fn; ctx is the iommu): a request
+ * with the PASID it carries (PCIE_NO_PASID: none) goes to iommu_translate_pasid. */
+int iommu_rc_translate(void *ctx, uint16_t rid, uint32_t pasid, uint64_t addr, uint32_t len,
+                       bool write, uint64_t *t_ps, uint64_t *hpa);
 
 /* Functional DMA through translation, for models that move real bytes (rings,
  * descriptors, packets): translates every page of [addr, addr + len) for requester

@@ -65,8 +65,17 @@ static void tag_replace_min(pcie_dma *d, uint64_t free_ps)
     h[i] = free_ps;
 }
 
+/* The bytes a PASID adds to a request of chunk c (none without one). */
+static inline uint32_t pasid_bytes(const pcie_dma *d, enum pcie_tlp_type t, const pcie_chunk *c,
+                                   uint32_t pasid)
+{
+    if (pasid == PCIE_NO_PASID)
+        return 0;
+    return pcie_tlp_pasid_bytes(pcie_link_config(d->link), t, c->addr, c->len_bytes);
+}
+
 static inline uint64_t dma_read(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint64_t len,
-                                uint8_t *buf, bool *ur)
+                                uint8_t *buf, uint32_t pasid, bool *ur)
 {
     pcie_split s;
     pcie_split_read_init(&s, addr, len, d->mrrs_bytes);
@@ -76,12 +85,12 @@ static inline uint64_t dma_read(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint6
     while (pcie_split_next(&s, &c)) {
         uint64_t first_free = d->tag_free_ps[d->tag_head];
         uint64_t go = first_free > t_ps ? first_free : t_ps;
-        uint64_t at_rc = pcie_link_send(d->link, PCIE_UP, go, PCIE_TLP_MRD, c.addr, c.len_bytes);
+        uint64_t at_rc = pcie_link_send_prefixed(d->link, PCIE_UP, go, PCIE_TLP_MRD, c.addr,
+                                                 c.len_bytes,
+                                                 pasid_bytes(d, PCIE_TLP_MRD, &c, pasid));
         bool blocked;
-        uint64_t back =
-            buf ? pcie_rc_read_into(d->rc, at_rc, d->rid, c.addr, c.len_bytes, buf + (c.addr - addr),
-                                    &blocked)
-                : pcie_rc_read(d->rc, at_rc, d->rid, c.addr, c.len_bytes, &blocked);
+        uint64_t back = pcie_rc_read_pasid(d->rc, at_rc, d->rid, pasid, c.addr, c.len_bytes,
+                                           buf ? buf + (c.addr - addr) : NULL, &blocked);
         any_ur |= blocked;
         tag_replace_min(d, back);
         if (back > done)
@@ -94,27 +103,34 @@ static inline uint64_t dma_read(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint6
 
 uint64_t pcie_dma_read(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint64_t len, bool *ur)
 {
-    return dma_read(d, t_ps, addr, len, NULL, ur);
+    return dma_read(d, t_ps, addr, len, NULL, PCIE_NO_PASID, ur);
+}
+
+uint64_t pcie_dma_read_pasid(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint64_t len,
+                             uint32_t pasid, bool *ur)
+{
+    return dma_read(d, t_ps, addr, len, NULL, pasid, ur);
 }
 
 uint64_t pcie_dma_read_into(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint64_t len, void *buf,
                             bool *ur)
 {
-    return dma_read(d, t_ps, addr, len, buf, ur);
+    return dma_read(d, t_ps, addr, len, buf, PCIE_NO_PASID, ur);
 }
 
 static inline uint64_t dma_write(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint64_t len,
-                                 const uint8_t *buf)
+                                 const uint8_t *buf, uint32_t pasid)
 {
     pcie_split s;
     pcie_split_write_init(&s, addr, len, d->mps_bytes);
     pcie_chunk c;
     uint64_t done = t_ps;
     while (pcie_split_next(&s, &c)) {
-        uint64_t at_rc = pcie_link_send(d->link, PCIE_UP, t_ps, PCIE_TLP_MWR, c.addr, c.len_bytes);
-        uint64_t accepted =
-            buf ? pcie_rc_write_from(d->rc, at_rc, d->rid, c.addr, c.len_bytes, buf + (c.addr - addr))
-                : pcie_rc_write(d->rc, at_rc, d->rid, c.addr, c.len_bytes, 0);
+        uint64_t at_rc = pcie_link_send_prefixed(d->link, PCIE_UP, t_ps, PCIE_TLP_MWR, c.addr,
+                                                 c.len_bytes,
+                                                 pasid_bytes(d, PCIE_TLP_MWR, &c, pasid));
+        uint64_t accepted = pcie_rc_write_pasid(d->rc, at_rc, d->rid, pasid, c.addr, c.len_bytes,
+                                                buf ? buf + (c.addr - addr) : NULL);
         if (accepted > done)
             done = accepted;
     }
@@ -123,13 +139,19 @@ static inline uint64_t dma_write(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint
 
 uint64_t pcie_dma_write(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint64_t len)
 {
-    return dma_write(d, t_ps, addr, len, NULL);
+    return dma_write(d, t_ps, addr, len, NULL, PCIE_NO_PASID);
+}
+
+uint64_t pcie_dma_write_pasid(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint64_t len,
+                              uint32_t pasid)
+{
+    return dma_write(d, t_ps, addr, len, NULL, pasid);
 }
 
 uint64_t pcie_dma_write_from(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint64_t len,
                              const void *buf)
 {
-    return dma_write(d, t_ps, addr, len, buf);
+    return dma_write(d, t_ps, addr, len, buf, PCIE_NO_PASID);
 }
 
 uint64_t pcie_dma_msi(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint32_t data)

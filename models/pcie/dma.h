@@ -35,7 +35,14 @@ uint64_t pcie_dma_write(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint64_t len)
  * they change at once, ahead of the returned time). */
 uint64_t pcie_dma_write_from(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint64_t len,
                              const void *buf);
-/* An MSI/MSI-X: a 4-byte MWr of `data` to `addr`. Returns its arrival at the root
+/* pcie_dma_read and pcie_dma_write for requests carrying a PASID (PCIE_NO_PASID: none,
+ * the same as those): each request is the PASID's bytes longer on the wire
+ * (pcie_tlp_pasid_bytes) and is translated with it. */
+uint64_t pcie_dma_read_pasid(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint64_t len,
+                             uint32_t pasid, bool *ur);
+uint64_t pcie_dma_write_pasid(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint64_t len,
+                              uint32_t pasid);
+/* An MSI/MSI-X: a 4-byte MWr of `data` to `addr`, without a PASID. Returns its arrival at the root
  * complex (after which the interrupt hook runs). */
 uint64_t pcie_dma_msi(pcie_dma *d, uint64_t t_ps, uint64_t addr, uint32_t data);
 

@@ -313,15 +313,15 @@ static inline uint32_t link_wire_bytes(const pcie_link *l, enum pcie_tlp_type t,
     return l->nfm_fixed_bytes[t][addr >= PCIE_ADDR64_MIN] + data_bytes;
 }
 
-/* pcie_link_send_ex, inlined into both entry points: most TLPs come through
+/* pcie_link_send_ex, inlined into the entry points: most TLPs come through
  * pcie_link_send, which would otherwise be one more call per TLP. */
 static inline uint64_t link_send(pcie_link *l, pcie_dir d, uint64_t ready_ps,
                                  enum pcie_tlp_type t, uint64_t addr, uint32_t len_bytes,
-                                 uint64_t *start_ps)
+                                 uint64_t *start_ps, uint32_t prefix_bytes)
 {
     link_dir *ld = &l->dir[d];
     uint32_t data = pcie_tlp_data_bytes(t, addr, len_bytes);
-    uint32_t wire = link_wire_bytes(l, t, addr, len_bytes, data);
+    uint32_t wire = link_wire_bytes(l, t, addr, len_bytes, data) + prefix_bytes;
     uint32_t data_credits = (data + FC_DATA_UNIT_BYTES - 1) / FC_DATA_UNIT_BYTES;
     fc_class *fc = NULL;
     uint64_t go = ready_ps;
@@ -352,11 +352,18 @@ static inline uint64_t link_send(pcie_link *l, pcie_dir d, uint64_t ready_ps,
 uint64_t pcie_link_send(pcie_link *l, pcie_dir d, uint64_t ready_ps, enum pcie_tlp_type t,
                         uint64_t addr, uint32_t len_bytes)
 {
-    return link_send(l, d, ready_ps, t, addr, len_bytes, NULL);
+    return link_send(l, d, ready_ps, t, addr, len_bytes, NULL, 0);
+}
+
+uint64_t pcie_link_send_prefixed(pcie_link *l, pcie_dir d, uint64_t ready_ps,
+                                 enum pcie_tlp_type t, uint64_t addr, uint32_t len_bytes,
+                                 uint32_t prefix_bytes)
+{
+    return link_send(l, d, ready_ps, t, addr, len_bytes, NULL, prefix_bytes);
 }
 
 uint64_t pcie_link_send_ex(pcie_link *l, pcie_dir d, uint64_t ready_ps, enum pcie_tlp_type t,
                            uint64_t addr, uint32_t len_bytes, uint64_t *start_ps)
 {
-    return link_send(l, d, ready_ps, t, addr, len_bytes, start_ps);
+    return link_send(l, d, ready_ps, t, addr, len_bytes, start_ps, 0);
 }

@@ -83,6 +83,13 @@ uint64_t pcie_link_send(pcie_link *l, pcie_dir d, uint64_t ready_ps, enum pcie_t
 uint64_t pcie_link_send_ex(pcie_link *l, pcie_dir d, uint64_t ready_ps, enum pcie_tlp_type t,
                            uint64_t addr, uint32_t len_bytes, uint64_t *start_ps);
 
+/* pcie_link_send for a TLP with prefix_bytes more on the wire than its type, address and
+ * length give (a PASID's: pcie_tlp_pasid_bytes), counted in wire_bytes, in the wire's
+ * occupancy and in header credits as part of the TLP. */
+uint64_t pcie_link_send_prefixed(pcie_link *l, pcie_dir d, uint64_t ready_ps,
+                                 enum pcie_tlp_type t, uint64_t addr, uint32_t len_bytes,
+                                 uint32_t prefix_bytes);
+
 /* Time up to which direction d's wire is booked. */
 uint64_t pcie_link_busy_until_ps(const pcie_link *l, pcie_dir d);
 

@@ -95,46 +95,46 @@ void pcie_rc_set_breakdown(pcie_rc *rc, sim_breakdown *bd, unsigned cat_pcie,
     rc->bd_mem = cat_mem;
 }
 
-static inline int translate_plain(pcie_rc *rc, uint16_t rid, uint64_t addr, uint32_t len,
-                                  bool write, uint64_t *t, uint64_t *hpa)
+static inline int translate_plain(pcie_rc *rc, uint16_t rid, uint32_t pasid, uint64_t addr,
+                                  uint32_t len, bool write, uint64_t *t, uint64_t *hpa)
 {
     if (!rc->translate) {
         *hpa = addr;
         return 0;
     }
-    return rc->translate(rc->translate_ctx, rid, addr, len, write, t, hpa);
+    return rc->translate(rc->translate_ctx, rid, pasid, addr, len, write, t, hpa);
 }
 
 /* With net.breakdown: the root complex's own latency (PCIe's part) and the translation
  * (the IOMMU's) join the current packet's breakdown. */
-static int translate_observed(pcie_rc *rc, uint16_t rid, uint64_t addr, uint32_t len,
-                              bool write, uint64_t *t, uint64_t *hpa)
+static int translate_observed(pcie_rc *rc, uint16_t rid, uint32_t pasid, uint64_t addr,
+                              uint32_t len, bool write, uint64_t *t, uint64_t *hpa)
 {
     uint64_t at = *t;
     sim_breakdown_add_current(rc->bd, rc->bd_pcie, at - rc->latency_ps, at);
-    int r = translate_plain(rc, rid, addr, len, write, t, hpa);
+    int r = translate_plain(rc, rid, pasid, addr, len, write, t, hpa);
     sim_breakdown_add_current(rc->bd, rc->bd_iommu, at, *t);
     return r;
 }
 
 /* A request reaches the root complex at *t (its latency already added): translated. */
-static inline int translate(pcie_rc *rc, uint16_t rid, uint64_t addr, uint32_t len, bool write,
-                            uint64_t *t, uint64_t *hpa)
+static inline int translate(pcie_rc *rc, uint16_t rid, uint32_t pasid, uint64_t addr,
+                            uint32_t len, bool write, uint64_t *t, uint64_t *hpa)
 {
     if (rc->bd)
-        return translate_observed(rc, rid, addr, len, write, t, hpa);
-    return translate_plain(rc, rid, addr, len, write, t, hpa);
+        return translate_observed(rc, rid, pasid, addr, len, write, t, hpa);
+    return translate_plain(rc, rid, pasid, addr, len, write, t, hpa);
 }
 
-static inline uint64_t rc_read(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64_t addr,
-                               uint32_t len, void *buf, bool *ur)
+static inline uint64_t rc_read(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint32_t pasid,
+                               uint64_t addr, uint32_t len, void *buf, bool *ur)
 {
     uint64_t t = t_ps + rc->latency_ps;
     uint64_t hpa;
     if (rc->observe)
         rc->observe(rc->observe_ctx, PCIE_RC_READ, t_ps, rid, addr, len, 0);
     rc->reads++;
-    *ur = translate(rc, rid, addr, len, false, &t, &hpa) < 0;
+    *ur = translate(rc, rid, pasid, addr, len, false, &t, &hpa) < 0;
     if (*ur) {
         rc->ur++;
         rc->completions++;
@@ -170,17 +170,24 @@ static inline uint64_t rc_read(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64_
 uint64_t pcie_rc_read(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64_t addr, uint32_t len,
                       bool *ur)
 {
-    return rc_read(rc, t_ps, rid, addr, len, NULL, ur);
+    return rc_read(rc, t_ps, rid, PCIE_NO_PASID, addr, len, NULL, ur);
 }
 
 uint64_t pcie_rc_read_into(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64_t addr,
                            uint32_t len, void *buf, bool *ur)
 {
-    return rc_read(rc, t_ps, rid, addr, len, buf, ur);
+    return rc_read(rc, t_ps, rid, PCIE_NO_PASID, addr, len, buf, ur);
 }
 
-static inline uint64_t rc_write(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64_t addr,
-                                uint32_t len, uint32_t msi_data, const void *buf)
+uint64_t pcie_rc_read_pasid(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint32_t pasid,
+                            uint64_t addr, uint32_t len, void *buf, bool *ur)
+{
+    return rc_read(rc, t_ps, rid, pasid, addr, len, buf, ur);
+}
+
+static inline uint64_t rc_write(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint32_t pasid,
+                                uint64_t addr, uint32_t len, uint32_t msi_data,
+                                const void *buf)
 {
     uint64_t t = t_ps + rc->latency_ps;
     uint64_t hpa;
@@ -198,7 +205,7 @@ static inline uint64_t rc_write(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64
     if (rc->observe)
         rc->observe(rc->observe_ctx, PCIE_RC_WRITE, t_ps, rid, addr, len, 0);
     rc->writes++;
-    if (translate(rc, rid, addr, len, true, &t, &hpa) < 0) {
+    if (translate(rc, rid, pasid, addr, len, true, &t, &hpa) < 0) {
         rc->ur++;
         return t;
     }
@@ -216,13 +223,19 @@ static inline uint64_t rc_write(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64
 uint64_t pcie_rc_write(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64_t addr, uint32_t len,
                        uint32_t msi_data)
 {
-    return rc_write(rc, t_ps, rid, addr, len, msi_data, NULL);
+    return rc_write(rc, t_ps, rid, PCIE_NO_PASID, addr, len, msi_data, NULL);
 }
 
 uint64_t pcie_rc_write_from(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64_t addr,
                             uint32_t len, const void *buf)
 {
-    return rc_write(rc, t_ps, rid, addr, len, 0, buf);
+    return rc_write(rc, t_ps, rid, PCIE_NO_PASID, addr, len, 0, buf);
+}
+
+uint64_t pcie_rc_write_pasid(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint32_t pasid,
+                             uint64_t addr, uint32_t len, const void *buf)
+{
+    return rc_write(rc, t_ps, rid, pasid, addr, len, 0, buf);
 }
 
 uint64_t pcie_rc_mmio_write(pcie_rc *rc, uint64_t t_ps, uint64_t addr, uint32_t len)

@@ -25,11 +25,15 @@
 
 typedef struct pcie_rc pcie_rc;
 
-/* Translate a device address. Returns 0 with *hpa set and *t_ps advanced by the time
- * translation took, or -1 when the access is blocked (the request gets an Unsupported
- * Request completion and memory is not touched). */
-typedef int (*pcie_translate_fn)(void *ctx, uint16_t rid, uint64_t addr, uint32_t len,
-                                 bool write, uint64_t *t_ps, uint64_t *hpa);
+/* A request without a PASID (the PASID TLP prefix, or in Flit Mode OHC-A1's PASID). */
+#define PCIE_NO_PASID UINT32_MAX
+
+/* Translate a device address of requester rid, with the request's PASID (PCIE_NO_PASID:
+ * none). Returns 0 with *hpa set and *t_ps advanced by the time translation took, or -1
+ * when the access is blocked (the request gets an Unsupported Request completion and
+ * memory is not touched). */
+typedef int (*pcie_translate_fn)(void *ctx, uint16_t rid, uint32_t pasid, uint64_t addr,
+                                 uint32_t len, bool write, uint64_t *t_ps, uint64_t *hpa);
 /* An MSI/MSI-X write reached the root complex at t_ps. */
 typedef void (*pcie_msi_fn)(void *ctx, uint16_t rid, uint64_t addr, uint32_t data, uint64_t t_ps);
 
@@ -79,6 +83,14 @@ uint64_t pcie_rc_write(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64_t addr, 
  * software see them early writes them itself when that time comes. */
 uint64_t pcie_rc_write_from(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint64_t addr,
                             uint32_t len, const void *buf);
+
+/* pcie_rc_read_into (buf NULL: pcie_rc_read) and pcie_rc_write_from (buf NULL: timing
+ * only) for a request carrying a PASID, which the translation hook is given. The
+ * request's wire bytes are the sender's business (pcie_link_send_prefixed). */
+uint64_t pcie_rc_read_pasid(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint32_t pasid,
+                            uint64_t addr, uint32_t len, void *buf, bool *ur);
+uint64_t pcie_rc_write_pasid(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint32_t pasid,
+                             uint64_t addr, uint32_t len, const void *buf);
 
 /* CPU MMIO write of len bytes to a device BAR, issued at t_ps: returns its arrival at
  * the device. */

@@ -111,6 +111,14 @@ static inline uint32_t pcie_tlp_data_bytes(enum pcie_tlp_type t, uint64_t addr, 
  * share of the link, see pcie_tlp_share(). */
 static inline uint32_t pcie_tlp_wire_bytes(const pcie_link_cfg *cfg, enum pcie_tlp_type t,
                                            uint32_t payload_bytes, uint64_t addr);
+/* What a PASID adds to a memory request (MRd, MWr; 0 for anything else): in Non-Flit
+ * Mode the PASID End-End TLP Prefix, one DW before the header (Base Spec 2.2.10.4,
+ * 6.20); in Flit Mode the PASID rides in OHC-A1, one DW, which a request with partial
+ * byte enables carries already (2.2.5.2), so it adds nothing to that one. Completions
+ * carry none. */
+#define PCIE_PASID_PREFIX_BYTES 4u
+static inline uint32_t pcie_tlp_pasid_bytes(const pcie_link_cfg *cfg, enum pcie_tlp_type t,
+                                            uint64_t addr, uint32_t len_bytes);
 
 /* ---------------------------------------------------------------- split rules */
 
@@ -330,6 +338,15 @@ static inline uint32_t pcie_tlp_wire_bytes(const pcie_link_cfg *cfg, enum pcie_t
     if (cfg->ecrc)
         bytes += PCIE_ECRC_BYTES;
     return bytes;
+}
+
+static inline uint32_t pcie_tlp_pasid_bytes(const pcie_link_cfg *cfg, enum pcie_tlp_type t,
+                                            uint64_t addr, uint32_t len_bytes)
+{
+    if (t != PCIE_TLP_MRD && t != PCIE_TLP_MWR)
+        return 0;
+    bool partial = (addr & 3) != 0 || ((addr + len_bytes) & 3) != 0;
+    return pcie_link_is_flit(cfg) && partial ? 0 : PCIE_PASID_PREFIX_BYTES;
 }
 
 static inline bool pcie_split_wraps(uint64_t addr, uint64_t len_bytes)
