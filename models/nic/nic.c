@@ -580,6 +580,7 @@ static void fn_attach_queues(nic *n, nic_fn *f, unsigned first, unsigned nq)
         tq->fn = rq->fn = f;
         tq->qi = rq->qi = q;
         tq->vec = rq->vec = q % (f->nvec - 1);
+        tq->qpasid = rq->qpasid = 0;
     }
     f->rx_active = 0;
     n->pool_used += nq;
@@ -592,6 +593,7 @@ static void fn_release_queues(nic *n, nic_fn *f)
         nic_q_reset(&f->txq[q]);
         nic_q_reset(&f->rxq[q]);
         f->txq[q].fn = f->rxq[q].fn = NULL;
+        f->txq[q].qpasid = f->rxq[q].qpasid = 0;
     }
     for (unsigned v = 0; v < f->nvec; v++)
         f->vec[v].gen++;

@@ -89,6 +89,7 @@ typedef struct nic_q {
     uint64_t last_wb_ps;         /* when the last write-back became visible */
     uint64_t wake_ps;            /* pending NIC_ACT_TXQ/RXQ, NIC_NOT_DONE when none */
     bool failed;                 /* a descriptor fetch was refused: the queue stops */
+    uint32_t qpasid;             /* its pair's QPASID as written (nic_regs.h); 0: no PASID */
     /* transmit arbiter (deficit round robin over active queues) */
     struct nic_q *act_next, *act_prev;
     bool active, turn;

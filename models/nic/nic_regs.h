@@ -75,6 +75,15 @@
 #define NIC_REG_RDT(q) (NIC_REG_QUEUE_BASE + NIC_REG_QUEUE_STRIDE * (uint32_t)(q) + 0x08u)
 #define NIC_REG_TDH(q) (NIC_REG_QUEUE_BASE + NIC_REG_QUEUE_STRIDE * (uint32_t)(q) + 0x10u)
 #define NIC_REG_TDT(q) (NIC_REG_QUEUE_BASE + NIC_REG_QUEUE_STRIDE * (uint32_t)(q) + 0x18u)
+/* QPASID: the PASID every DMA of the queue pair carries (descriptor fetches, data reads
+ * and writes, write-backs and completions; not its interrupts), bits 19:0, when ENABLE
+ * (bit 31) is set; written by the host's VDCM when it gives the pair to an assignable
+ * device interface (Intel Scalable IOV: an E810's ADI is a set of the PF's queue pairs,
+ * each tagged with the ADI's PASID). Reset (and when the pair changes hands): 0, no
+ * PASID. The 82599 has no such register; the field widths are the PCIe PASID's. */
+#define NIC_REG_QPASID(q) (NIC_REG_QUEUE_BASE + NIC_REG_QUEUE_STRIDE * (uint32_t)(q) + 0x20u)
+#define NIC_QPASID_ENABLE 0x80000000u
+#define NIC_QPASID_MASK 0x000fffffu
 /* The most queue pairs a PF can have (1152): its queue blocks stop where PFMBMEM starts,
  * lest its upper queue registers shadow the mailbox and VF administration blocks
  * (nic_check refuses more). */

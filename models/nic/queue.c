@@ -125,6 +125,12 @@ void nic_acct_mmio(nic_fn *f, bool read, uint64_t addr, uint32_t len)
 
 /* ---------------------------------------------------------------- queues */
 
+/* The PASID the queue's DMA carries (QPASID), or none. */
+static inline uint32_t q_pasid(const nic_q *q)
+{
+    return q->qpasid & NIC_QPASID_ENABLE ? q->qpasid & NIC_QPASID_MASK : PCIE_NO_PASID;
+}
+
 static uint32_t q_fetch_max(const nic_q *q)
 {
     return q->is_tx ? q->nic->cfg.tx_fetch : q->nic->cfg.rx_fetch;
@@ -230,7 +236,8 @@ static void q_try_fetch(nic_q *q, uint64_t t)
         uint64_t db = q->is_tx ? n->cfg.tx_desc_bytes : n->cfg.rx_desc_bytes;
         uint64_t addr = q->ring->base_addr + (uint64_t)q->fetch * db;
         bool ur = false;
-        uint64_t done = pcie_dma_read(f->dma, t + n->cfg.dma_latency_ps, addr, cnt * db, &ur);
+        uint64_t done = pcie_dma_read_pasid(f->dma, t + n->cfg.dma_latency_ps, addr, cnt * db,
+                                            q_pasid(q), &ur);
         acct(f, PCIE_DMA_READ, addr, cnt * db);
         if (q->is_tx) {
             f->ctr->tx_desc_reads++;
@@ -504,7 +511,7 @@ static void q_writeback(nic_q *q, uint64_t t)
     uint64_t start = t > q->wb_t_ps ? t : q->wb_t_ps;
     uint64_t acc;
     if (q->is_tx && n->cfg.tx_head_wb) {
-        acc = pcie_dma_write(f->dma, start, q->ring->head_wb_addr, 4);
+        acc = pcie_dma_write_pasid(f->dma, start, q->ring->head_wb_addr, 4, q_pasid(q));
         acct(f, PCIE_DMA_WRITE, q->ring->head_wb_addr, 4);
     } else {
         /* In place, over the descriptors; or a completion each into the ring's completion
@@ -515,10 +522,11 @@ static void q_writeback(nic_q *q, uint64_t t)
         uint32_t first = q->wb_first, cnt = q->wb_count;
         uint32_t part = cnt < q->n - first ? cnt : q->n - first;
         uint64_t a = base + (uint64_t)first * eb;
-        acc = pcie_dma_write(f->dma, start, a, part * eb);
+        acc = pcie_dma_write_pasid(f->dma, start, a, part * eb, q_pasid(q));
         acct(f, PCIE_DMA_WRITE, a, part * eb);
         if (cnt > part) {
-            uint64_t b = pcie_dma_write(f->dma, start, base, (cnt - part) * eb);
+            uint64_t b =
+                pcie_dma_write_pasid(f->dma, start, base, (cnt - part) * eb, q_pasid(q));
             acct(f, PCIE_DMA_WRITE, base, (cnt - part) * eb);
             if (b > acc)
                 acc = b;
@@ -735,7 +743,8 @@ static void tx_one(nic *n, nic_q *q, uint64_t now)
     uint32_t len = nic_pkt_host_bytes(d->pkt.len_bytes);
     bool ur = false;
     nic_bd_dma_begin(n, d->pkt.trace_id, now, now + n->cfg.dma_latency_ps);
-    uint64_t t_data = pcie_dma_read(f->dma, now + n->cfg.dma_latency_ps, d->buf_addr, len, &ur);
+    uint64_t t_data = pcie_dma_read_pasid(f->dma, now + n->cfg.dma_latency_ps, d->buf_addr,
+                                          len, q_pasid(q), &ur);
     nic_bd_dma_end(n);
     acct(f, PCIE_DMA_READ, d->buf_addr, len);
     if (n->tl || n->bd)
@@ -923,7 +932,7 @@ static void rx_dma(nic *n, const nic_rxent *x, uint64_t now)
     nic_desc *d = &q->ring->desc[idx];
     uint64_t start = (t_desc > now ? t_desc : now) + n->cfg.dma_latency_ps;
     nic_bd_dma_begin(n, x->pkt.trace_id, now, start);
-    uint64_t t_w = pcie_dma_write(f->dma, start, d->buf_addr, len);
+    uint64_t t_w = pcie_dma_write_pasid(f->dma, start, d->buf_addr, len, q_pasid(q));
     nic_bd_dma_end(n);
     acct(f, PCIE_DMA_WRITE, d->buf_addr, len);
     if (n->tl || n->bd)

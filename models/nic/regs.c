@@ -93,6 +93,21 @@ static uint64_t rd_rdh(nic_fn *f, unsigned q, uint64_t t)
     return nic_q_head(&f->rxq[q]);
 }
 
+/* Only what the register holds: the enable bit and a 20-bit PASID. */
+static void wr_qpasid(nic_fn *f, unsigned q, uint64_t v, uint32_t len, uint64_t t)
+{
+    (void)len;
+    (void)t;
+    uint32_t x = (uint32_t)v & (NIC_QPASID_ENABLE | NIC_QPASID_MASK);
+    f->txq[q].qpasid = f->rxq[q].qpasid = x;
+}
+
+static uint64_t rd_qpasid(nic_fn *f, unsigned q, uint64_t t)
+{
+    (void)t;
+    return f->txq[q].qpasid;
+}
+
 /* ---------------------------------------------------------------- interrupt enables */
 
 static void wr_eims(nic_fn *f, unsigned i, uint64_t v, uint32_t len, uint64_t t)
@@ -262,7 +277,8 @@ static void wr_vfmailbox(nic_fn *f, unsigned i, uint64_t v, uint32_t len, uint64
 /* Index of the register at offset reg in a block whose instance 0 starts at base. */
 #define SLOT(reg, base) (((reg) - (base)) / 4u)
 
-/* The per-queue block (one per queue pair; the model decodes only the ring indices). */
+/* The per-queue block (one per queue pair; the model decodes the ring indices and the
+ * pair's PASID). */
 #define QUEUE_SHIFT 6u
 _Static_assert(NIC_REG_QUEUE_STRIDE == 1u << QUEUE_SHIFT, "queue blocks: a power-of-two stride");
 static const nic_reg queue_regs[REGS_PER(QUEUE_SHIFT)] = {
@@ -270,6 +286,7 @@ static const nic_reg queue_regs[REGS_PER(QUEUE_SHIFT)] = {
     [SLOT(NIC_REG_RDT(0), NIC_REG_QUEUE_BASE)] = {"RDT", rd_rdt, wr_rdt},
     [SLOT(NIC_REG_TDH(0), NIC_REG_QUEUE_BASE)] = {"TDH", rd_tdh, NULL},
     [SLOT(NIC_REG_TDT(0), NIC_REG_QUEUE_BASE)] = {"TDT", rd_tdt, wr_tdt},
+    [SLOT(NIC_REG_QPASID(0), NIC_REG_QUEUE_BASE)] = {"QPASID", rd_qpasid, wr_qpasid},
 };
 
 /* EIMS and EIMC, side by side. */
