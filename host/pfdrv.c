@@ -281,6 +281,17 @@ int pfdrv_set_vf_link(pfdrv *d, uint64_t t_ps, unsigned vf, nic_link_state s, ui
 
 /* ---------------------------------------------------------------- VMDq pools */
 
+int pfdrv_set_queue_pasid(pfdrv *d, uint64_t t_ps, unsigned q, uint32_t pasid)
+{
+    if (q >= d->caps.pf_queues)
+        return fail(d, "PF driver: queue pair %u for a PASID, but the PF has %u", q,
+                    d->caps.pf_queues);
+    if (pasid != PCIE_NO_PASID && pasid > NIC_QPASID_MASK)
+        return fail(d, "PF driver: PASID %u of queue pair %u is beyond 20 bits", pasid, q);
+    reg_write(d, t_ps, NIC_REG_QPASID(q), pasid == PCIE_NO_PASID ? 0 : pasid | NIC_QPASID_ENABLE);
+    return 0;
+}
+
 int pfdrv_set_pool(pfdrv *d, uint64_t t_ps, unsigned pool, uint64_t mac, unsigned first_q,
                    unsigned nq)
 {

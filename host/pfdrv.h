@@ -98,6 +98,11 @@ int pfdrv_set_vf_link(pfdrv *d, uint64_t t_ps, unsigned vf, nic_link_state s, ui
 int pfdrv_set_pool(pfdrv *d, uint64_t t_ps, unsigned pool, uint64_t mac, unsigned first_q,
                    unsigned nq);
 
+/* Scalable IOV (ice's VDCM giving queue pairs to an assignable interface): the PF's
+ * queue pair q's DMA carries `pasid` from now on (QPASID, nic_regs.h); PCIE_NO_PASID
+ * takes it back. A register write at t_ps, at once; a PASID beyond 20 bits or a queue
+ * the PF does not have is refused. */
+int pfdrv_set_queue_pasid(pfdrv *d, uint64_t t_ps, unsigned q, uint32_t pasid);
 /* Requests the driver refused so far, and the last reason ("" when none). */
 uint64_t pfdrv_errors(const pfdrv *d);
 const char *pfdrv_last_error(const pfdrv *d);

@@ -64,6 +64,7 @@
 
 #include "host/iopath/iopath.h"
 #include "host/pfdrv.h"
+#include "host/vdcm.h"
 #include "host/vpci.h"
 #include "host/noise.h"
 #include "host/vtick.h"
@@ -93,6 +94,7 @@ typedef struct paths_sys {
     nic_drv_counters *drv_ctr; /* per function with a driver: the PF, then each VF */
     unsigned n_drv_ctr;
     vpci_counters vpci; /* the guests' configuration accesses */
+    vdcm_counters vdcm; /* siov: what the host's VDCM emulated */
     iopath io;
     unsigned napp; /* lanes with an application: io.nlanes less a failover pair's standbys */
     vtick *tick; /* the busy CPUs' timer ticks */
@@ -395,6 +397,13 @@ static void register_stats(paths_sys *sys, sim_stats *st)
                       "guest configuration accesses emulated by the hypervisor");
     sim_stats_counter(st, "net.cfg_discarded", &sys->vpci.discarded,
                       "guest configuration accesses discarded by the hypervisor");
+    if (sys->cfg.path == PATH_SIOV) {
+        sim_stats_counter(st, "siov.virtchnl_requests", &sys->vdcm.requests,
+                          "virtchnl requests the guests' drivers sent to the host's VDCM");
+        sim_stats_counter(st, "siov.vdcm_accesses", &sys->vdcm.accesses,
+                          "trapped accesses of the ADIs' slow-path registers the VDCM "
+                          "emulated, each an exit to host user space");
+    }
     sys->io.lat = sim_stats_hist(st, "net.latency_ps", "ps",
                                  "application-level latency of the frames that arrived in the "
                                  "window: a sent frame from its application to its last bit at "
@@ -531,7 +540,7 @@ static unsigned irq_dest(const paths_sys *sys, unsigned idx, unsigned core)
  * or virtio-net), or on the PF the host's kernel driver or its poll-mode switch's. */
 static nic_drv_role fn_role(const paths_sys *sys, unsigned fn)
 {
-    if (fn != NIC_PF || sys->cfg.poll)
+    if (fn != NIC_PF || sys->cfg.poll || sys->io.path->nic_owner == PATH_NIC_VM_ADI)
         return paths_drv_role(&sys->cfg);
     if (path_get((path_kind)sys->cfg.path)->host_pmd)
         return NIC_DRV_PMD;
@@ -654,6 +663,57 @@ static int add_lane_queues(paths_sys *sys, uint64_t per_q, bool via_hv, sim_err 
     return rc;
 }
 
+/* Scalable IOV: VM v's ADI is io.queues PF queue pairs after the host's (one per host
+ * core, which it keeps and does not drive here), lane i's PF queue host_cores + i, driven
+ * by the VM's vCPUs. The PF's requester id gets a PASID table: RID_PASID 0 (the host's
+ * own DMA) passes through, PASID v + 1 translates by VM v's domain (second level); the
+ * host's VDCM tags the ADI's queue pairs with that PASID (QPASID) and gives the VM a
+ * receive filter with its MAC to them (the VMDq pool filters), as it configures an ADI
+ * when the guest's driver asks (ice-vdcm). Interrupts: the queue pairs' PF vectors,
+ * remapped or posted to the VM's vCPUs as a VF's (a real ADI's come from its Interrupt
+ * Message Store, not the PF's MSI-X table). */
+static int add_adi_queues(paths_sys *sys, uint64_t per_q, sim_err *e)
+{
+    iopath *io = &sys->io;
+    iommu *u = sys->pf->iommu;
+    uint16_t rid = nic_fn_rid(sys->nic, NIC_PF);
+    unsigned h = sys->cfg.host_cores;
+    if (iommu_pasid_table_create(u, rid, io->vms + 1, 0) < 0 ||
+        iommu_attach_passthrough(u, rid) < 0)
+        return sim_err_set(e, "paths: no PASID table for the PF's %u ADIs", io->vms);
+    nic_drv_enable_msix(sys->nic, NIC_PF);
+    pfdrv_env env = {.kernel = io->kernel,
+                     .nic = sys->nic,
+                     .bus = sys->pf->bus,
+                     .pf_rid = PLATFORM_DEVICE_RID,
+                     .mmio_base = nic_caps_of(sys->params).mmio_base,
+                     .mmio_bytes = PLATFORM_MMIO_WINDOW_BYTES};
+    pfdrv *drv = pfdrv_create(sys->params, &env);
+    int rc = 0;
+    for (unsigned v = 0; v < io->vms && rc == 0; v++) {
+        uint64_t base = vm_io_base(v);
+        uint32_t pasid = v + 1;
+        rc = platform_assign_identity_pasid(sys->pf, rid, pasid, (uint16_t)(1 + v), base,
+                                            io->queues * per_q, sys->cfg.guest_page_bytes, e);
+        for (unsigned q = 0; q < io->queues && rc == 0; q++) {
+            unsigned lane = v * io->queues + q;
+            iopath_lane *ln = &io->lane[lane];
+            ln->fn = NIC_PF;
+            ln->own = add_queue(sys, NIC_PF, h + lane, base + q * per_q, &sys->drv_ctr[0], ln,
+                                ln->vcpu_core, CPU_GUEST, true, e);
+            if (!ln->own)
+                rc = -1;
+            else if (pfdrv_set_queue_pasid(drv, 0, h + lane, pasid) < 0)
+                rc = sim_err_set(e, "paths: %s", pfdrv_last_error(drv));
+        }
+        if (rc == 0 && pfdrv_set_pool(drv, 0, v, io->lane[v * io->queues].mac,
+                                      h + v * io->queues, io->queues) < 0)
+            rc = sim_err_set(e, "paths: %s", pfdrv_last_error(drv));
+    }
+    pfdrv_destroy(drv);
+    return rc;
+}
+
 /* The host's (or the driver domain's) PF queues, one per host core, and for VMDq a
  * PF queue per lane of the path `pd`. */
 static int add_host_queues(paths_sys *sys, const path_desc *pd, sim_err *e)
@@ -717,6 +777,10 @@ static int add_queues(paths_sys *sys, sim_err *e)
         if (add_host_queues(sys, io->path, e) < 0)
             return -1;
         break;
+    case PATH_NIC_VM_ADI:
+        if (add_adi_queues(sys, per_q, e) < 0)
+            return -1;
+        break;
     case PATH_NIC_VM_PF:
     case PATH_NIC_VM_VF:
         /* Each VM's function, its queue pairs driven by the VM's vCPUs, queue q's
@@ -764,16 +828,25 @@ static void enable_msix(void *ctx)
 }
 
 /* The guests probe their assigned functions (each configuration access an exit);
- * every driver then brings its queue up. Returns when traffic can start. */
+ * every driver then brings its queue up. Returns when traffic can start.
+ * Siov: the ADI's configuration space is the VDCM's (an mdev has none of its own);
+ * the probe's accesses are counted as vpci's over the PF's, the same exits, MSI-X left
+ * as the host set it; then the guest's driver brings the ADI up over virtchnl, every
+ * request trapped (host/vdcm.h). */
 static uint64_t open_queues(paths_sys *sys)
 {
     uint64_t start = NIC_SETUP_START_PS; /* and the guests' probes are done */
+    vdcm_cfg vc = vdcm_cfg_load(sys->params);
     for (unsigned i = 0; i < sys->io.nlanes; i += sys->io.queues) {
         iopath_lane *ln = &sys->io.lane[i]; /* a VM's first vCPU probes its function */
-        if (ln->path->nic_owner == PATH_NIC_VM_PF || ln->path->nic_owner == PATH_NIC_VM_VF) {
+        path_nic_owner own = (path_nic_owner)ln->path->nic_owner;
+        if (own == PATH_NIC_VM_PF || own == PATH_NIC_VM_VF || own == PATH_NIC_VM_ADI) {
             assigned_fn a = {sys->nic, ln->fn};
+            bool adi = own == PATH_NIC_VM_ADI;
             uint64_t t = vpci_probe(sys->io.hv, ln->vcpu_core, nic_fn_cfg(sys->nic, ln->fn),
-                                    enable_msix, &a, &sys->vpci, 0);
+                                    adi ? NULL : enable_msix, &a, &sys->vpci, 0);
+            if (adi)
+                t = vdcm_adi_init(&vc, sys->io.hv, sys->io.cpu, ln->vcpu_core, &sys->vdcm, t);
             if (t > start)
                 start = t;
         }

@@ -6,6 +6,7 @@
 #include "host/migrate.h"
 #include "host/pfdrv.h"
 #include "host/noise.h"
+#include "host/vdcm.h"
 #include "host/vtick.h"
 #include "models/iommu/iommu.h"
 #include "models/nic/nic_regs.h"
@@ -16,12 +17,14 @@
 
 static const sim_param_def paths_params[] = {
     {"io.path", SIM_PARAM_ENUM, "native",
-     "native|emulated|paravirt|devdomain|passthrough|sriov|vmdq|vdpa|vhostuser", "",
+     "native|emulated|paravirt|devdomain|passthrough|sriov|vmdq|vdpa|vhostuser|siov", "",
      "How the VMs reach the NIC: bare metal; an emulated e1000; virtio with vhost; a Xen "
      "driver domain; the whole NIC assigned to one VM; a VF per VM; a Xen driver domain "
      "with a PF queue per VM queue, filled by the NIC's MAC filters (VMDq); virtio-net on "
      "virtqueues a VF serves (vDPA); virtio-net served by a poll-mode switch in host user "
-     "space over a poll-mode PF driver (vhost-user, OVS-DPDK)",
+     "space over a poll-mode PF driver (vhost-user, OVS-DPDK); PF queue pairs tagged with the "
+     "VM's PASID, driven by the VM, the slow path emulated by the host (Scalable IOV, needs "
+     "iommu.scalable)",
      SIM_AT(paths_cfg, path)},
     {"io.nic_acs", SIM_PARAM_BOOL, "true", NULL, "",
      "The NIC's functions are isolated from each other (an ACS capability, or Linux's ACS "
@@ -142,7 +145,8 @@ static const sim_param_def paths_params[] = {
      "doubled at each time-out in a row",
      SIM_AT(paths_cfg, rto_min_ps)},
     {"guest.driver", SIM_PARAM_ENUM, "kernel", "kernel|poll", "",
-     "native, passthrough, sriov, vdpa: the application's network driver: kernel (the kernel's "
+     "native, passthrough, sriov, vdpa, siov: the application's network driver: kernel (the "
+     "kernel's "
      "stack over an interrupt-driven NIC driver) or poll (a DPDK application over its "
      "poll-mode driver, pmd.*: no interrupt, no kernel stack, its core spinning)",
      SIM_AT(paths_cfg, poll)},
@@ -153,6 +157,7 @@ void paths_register_params(sim_params *p)
     sim_params_add_table(p, paths_params, SIM_TABLE_LEN(paths_params));
     vtick_register_params(p);
     noise_register_params(p);
+    vdcm_register_params(p);
 }
 
 paths_cfg paths_cfg_load(const sim_params *p)
@@ -170,7 +175,8 @@ static bool assigned(path_kind k)
 }
 
 /* Whose driver runs the path's NIC queues: a DPDK application's poll-mode driver
- * (guest.driver = poll, pmd.*); else an SR-IOV guest's VF driver (ixgbevf, vfdrv.*); on
+ * (guest.driver = poll, pmd.*); else an SR-IOV guest's VF driver (ixgbevf, vfdrv.*), which
+ * also drives a Scalable IOV ADI (iavf on an E810's, the same VF driver model); on
  * every other path the PF driver (ixgbe, nicdrv.*), be it the native application's, the
  * host's, the driver domain's or the passthrough guest's. */
 nic_drv_role paths_drv_role(const paths_cfg *c)
@@ -179,7 +185,8 @@ nic_drv_role paths_drv_role(const paths_cfg *c)
         return NIC_DRV_PMD;
     if (c->path == PATH_VDPA)
         return NIC_DRV_VIRTIO;
-    return path_get((path_kind)c->path)->nic_owner == PATH_NIC_VM_VF ? NIC_DRV_VF : NIC_DRV_PF;
+    path_nic_owner own = (path_nic_owner)path_get((path_kind)c->path)->nic_owner;
+    return own == PATH_NIC_VM_VF || own == PATH_NIC_VM_ADI ? NIC_DRV_VF : NIC_DRV_PF;
 }
 
 /* Whether the path gives each VM a VF of its own (sriov, and vdpa's virtqueues on one). */
@@ -206,6 +213,14 @@ static int check_functions(const sim_params *p, const paths_cfg *c, sim_err *e)
     if (hcores >= cores)
         return sim_err_set(e, "place.host_cores = %u leaves no core for the VMs (cpu.cores = %u)",
                            hcores, cores);
+    if (k == PATH_SIOV) {
+        iommu_cfg ic;
+        iommu_config(p, &ic);
+        if (!ic.scalable)
+            return sim_err_set(e, "io.path = siov needs the IOMMU in scalable mode "
+                                  "(iommu.scalable = true): its interfaces' DMA is told apart "
+                                  "by PASID");
+    }
     if (k == PATH_PASSTHROUGH && vms != 1)
         return sim_err_set(e,
                            "io.path = passthrough gives the whole NIC to one VM, but "
@@ -272,8 +287,22 @@ static int check_queues(const sim_params *p, const paths_cfg *c, sim_err *e)
                            "place.host_cores = %u: each host core drives one PF queue pair, "
                            "but nic.pf_queues = %u",
                            hcores, pfq);
-    if (path_get(k)->lane_rx_entry) {
-        if ((uint64_t)vms * queues + hcores > pfq)
+    if (k == PATH_SIOV) {
+        /* The host's PF driver keeps a queue pair per host core; each ADI's interrupts
+         * take vectors of the PF's MSI-X table (IMS is not modelled). */
+        uint64_t need = (uint64_t)vms * queues + hcores;
+        if (need > pfq || need > NIC_PF_MSIX_VECTORS - 1)
+            return sim_err_set(e,
+                               "io.path = siov: the host keeps place.host_cores = %u PF queue "
+                               "pairs and each VM's ADI takes io.queues = %u, traffic.vms x "
+                               "io.queues + place.host_cores = %llu in all, but the PF has "
+                               "nic.pf_queues = %u and its MSI-X table %u queue vectors (an "
+                               "ADI's Interrupt Message Store is not modelled)",
+                               hcores, queues, (unsigned long long)need, pfq,
+                               NIC_PF_MSIX_VECTORS - 1);
+    }
+    if (path_get(k)->lane_rx_entry || k == PATH_SIOV) {
+        if (path_get(k)->lane_rx_entry && (uint64_t)vms * queues + hcores > pfq)
             return sim_err_set(e,
                                "io.path = %s: the driver domain drives place.host_cores = %u "
                                "PF queue pairs and one per VM queue, traffic.vms x io.queues = "
@@ -311,14 +340,14 @@ static int check_traffic(const sim_params *p, const paths_cfg *c, sim_err *e)
         if (c->vms < 2)
             return sim_err_set(e, "traffic.pattern = inter_vm needs traffic.vms >= 2 (it is %u)",
                                c->vms);
-        if (path_get(k)->lane_rx_entry)
+        if (path_get(k)->lane_rx_entry || k == PATH_SIOV)
             return sim_err_set(e,
                                "traffic.pattern = inter_vm: io.path = %s sends each VM's frames "
                                "from its own PF queue, past the bridge, and the NIC's switch "
                                "does not turn frames between the PF's VMDq pools around (the "
                                "82599's VMDq loopback is not modelled), so they would leave on "
-                               "the wire; use devdomain",
-                               path);
+                               "the wire; use %s",
+                               path, k == PATH_SIOV ? "sriov" : "devdomain");
     }
     uint64_t frame = c->packet_bytes, rr = c->rr_bytes;
     if (c->msg_bytes && pattern == IOPATH_INTER_VM)
@@ -404,7 +433,7 @@ static int check_driver(const paths_cfg *c, sim_err *e)
     const char *path = path_kind_name((path_kind)c->path);
     if (c->poll && !path_get_poll((path_kind)c->path))
         return sim_err_set(e, "guest.driver = poll runs a DPDK application on a function of its "
-                              "own: io.path = native, passthrough, sriov or vdpa (io.path = "
+                              "own: io.path = native, passthrough, sriov, vdpa or siov (io.path = "
                               "%s)",
                            path);
     if (c->poll && (c->msg_bytes || c->standby || c->pattern == IOPATH_INTER_VM))

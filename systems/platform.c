@@ -116,15 +116,39 @@ pcie_cfg *platform_boot(platform *pf, uint64_t mmio_base, uint64_t mmio_bytes, s
     return fn;
 }
 
-int platform_assign_identity(platform *pf, uint16_t rid, uint16_t did, uint64_t base,
-                             uint64_t bytes, uint64_t page_bytes, sim_err *e)
+/* Domain did mapping [base, base + bytes), rounded out to pages, to itself; NULL with
+ * *e set. */
+static iommu_domain *identity_domain(platform *pf, uint16_t did, uint64_t base, uint64_t bytes,
+                                     uint64_t page_bytes, sim_err *e)
 {
     iommu_domain *d = iommu_domain_create(pf->iommu, did);
-    if (!d)
-        return sim_err_set(e, "platform: no IOMMU domain %u", did);
+    if (!d) {
+        sim_err_set(e, "platform: no IOMMU domain %u", did);
+        return NULL;
+    }
     uint64_t lo = base & ~(page_bytes - 1);
     uint64_t hi = (base + bytes + page_bytes - 1) & ~(page_bytes - 1);
     if (iommu_domain_map(d, lo, lo, hi - lo, page_bytes, IOMMU_READ | IOMMU_WRITE, e) < 0)
+        return NULL;
+    return d;
+}
+
+int platform_assign_identity_pasid(platform *pf, uint16_t rid, uint32_t pasid, uint16_t did,
+                                   uint64_t base, uint64_t bytes, uint64_t page_bytes,
+                                   sim_err *e)
+{
+    iommu_domain *d = identity_domain(pf, did, base, bytes, page_bytes, e);
+    if (!d)
+        return -1;
+    iommu_pasid_setup s = {.pgtt = IOMMU_PGTT_SL, .sl = d};
+    return iommu_pasid_set(pf->iommu, rid, pasid, &s, e);
+}
+
+int platform_assign_identity(platform *pf, uint16_t rid, uint16_t did, uint64_t base,
+                             uint64_t bytes, uint64_t page_bytes, sim_err *e)
+{
+    iommu_domain *d = identity_domain(pf, did, base, bytes, page_bytes, e);
+    if (!d)
         return -1;
     if (iommu_attach(pf->iommu, rid, d) < 0)
         return sim_err_set(e, "platform: cannot attach %02x:%02x.%x to IOMMU domain %u",

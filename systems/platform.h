@@ -116,6 +116,13 @@ pcie_cfg *platform_boot(platform *pf, uint64_t mmio_base, uint64_t mmio_bytes, s
  * the IOMMU. -1 with *e set. */
 int platform_assign_identity(platform *pf, uint16_t rid, uint16_t did, uint64_t base,
                              uint64_t bytes, uint64_t page_bytes, sim_err *e);
+/* The same for the requests of rid that carry `pasid` (Scalable IOV: an assignable
+ * interface of the function given to a VM): the domain becomes the second level of
+ * that PASID's entry, in a PASID table rid has (iommu_pasid_table_create). Needs the
+ * IOMMU in scalable mode. -1 with *e set. */
+int platform_assign_identity_pasid(platform *pf, uint16_t rid, uint32_t pasid, uint16_t did,
+                                   uint64_t base, uint64_t bytes, uint64_t page_bytes,
+                                   sim_err *e);
 
 /* The host's DMA API for the function at rid (iommu_dma_create on the platform's
  * IOMMU, memory and bounce pool; its domain did), observed as the run asks. NULL with

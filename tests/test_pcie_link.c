@@ -256,6 +256,73 @@ START_TEST(test_hooks)
 }
 END_TEST
 
+/* The PASID a request carries: the translation hook sees it (none for a request without
+ * one, nor for an MSI), and each request is one DW longer on the wire: the PASID TLP
+ * prefix; in Flit Mode OHC-A1, which a request with partial byte enables has anyway. */
+typedef struct pasid_seen {
+    int n;
+    uint32_t last;
+} pasid_seen;
+
+static int note_pasid(void *ctx, uint16_t rid, uint32_t pasid, uint64_t addr, uint32_t len,
+                      bool write, uint64_t *t, uint64_t *hpa)
+{
+    (void)rid, (void)len, (void)write, (void)t;
+    pasid_seen *s = ctx;
+    s->n++;
+    s->last = pasid;
+    *hpa = addr;
+    return 0;
+}
+
+static double up_wire_after(const char *flit, uint32_t pasid, uint64_t addr, uint64_t len,
+                            bool write, pasid_seen *s)
+{
+    rig r;
+    rig_init(&r);
+    rig_set(&r, "pcie.flit_mode", flit);
+    rig_build(&r, false);
+    pcie_rc_set_translate(r.pf->rc, note_pasid, s);
+    pcie_dma *d = pcie_dma_create(r.pf->link, r.pf->rc, 0x0123, 32);
+    bool ur = false;
+    if (write)
+        pcie_dma_write_pasid(d, 0, addr, len, pasid);
+    else
+        pcie_dma_read_pasid(d, 0, addr, len, pasid, &ur);
+    ck_assert(!ur);
+    double w = rig_stat(&r, "pcie.up.wire_bytes");
+    pcie_dma_msi(d, 0, PCIE_MSI_BASE, 0x41);
+    pcie_dma_destroy(d);
+    rig_free(&r);
+    return w;
+}
+
+START_TEST(test_pasid_prefix)
+{
+    pasid_seen s = {0};
+    /* 1 KiB written at MPS 256: four MWr, each 4 bytes longer with a PASID. */
+    double plain = up_wire_after("false", PCIE_NO_PASID, 1ull << 32, 1024, true, &s);
+    ck_assert_int_eq(s.n, 4);
+    ck_assert_uint_eq(s.last, PCIE_NO_PASID);
+    s.n = 0;
+    double tagged = up_wire_after("false", 7, 1ull << 32, 1024, true, &s);
+    ck_assert_int_eq(s.n, 4);
+    ck_assert_uint_eq(s.last, 7);
+    ck_assert_double_eq(tagged - plain, 4 * PCIE_PASID_PREFIX_BYTES);
+    /* A 64-byte read: one MRd, a DW longer. */
+    ck_assert_double_eq(up_wire_after("false", 7, 1ull << 32, 64, false, &s) -
+                            up_wire_after("false", PCIE_NO_PASID, 1ull << 32, 64, false, &s),
+                        PCIE_PASID_PREFIX_BYTES);
+    /* Flit Mode: whole DWs take OHC-A1 for the PASID; a 4-byte write at an odd address
+     * carries OHC-A1 for its byte enables already. */
+    ck_assert_double_eq(up_wire_after("true", 7, 1ull << 32, 64, true, &s) -
+                            up_wire_after("true", PCIE_NO_PASID, 1ull << 32, 64, true, &s),
+                        PCIE_PASID_PREFIX_BYTES);
+    ck_assert_double_eq(up_wire_after("true", 7, (1ull << 32) + 1, 4, true, &s),
+                        up_wire_after("true", PCIE_NO_PASID, (1ull << 32) + 1, 4, true, &s));
+}
+END_TEST
+
 /* A CPU MMIO read stalls for a round trip: down, the device, and back up. */
 START_TEST(test_mmio)
 {
@@ -284,6 +351,7 @@ int main(void)
     tcase_add_test(tc, test_tag_frees_out_of_order);
     tcase_add_test(tc, test_mrrs_from_device_control);
     tcase_add_test(tc, test_hooks);
+    tcase_add_test(tc, test_pasid_prefix);
     tcase_add_test(tc, test_mmio);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

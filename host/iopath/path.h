@@ -30,6 +30,7 @@ typedef enum path_kind {
     PATH_VMDQ,
     PATH_VDPA,
     PATH_VHOSTUSER,
+    PATH_SIOV,
     PATH_KINDS
 } path_kind;
 
@@ -41,6 +42,8 @@ typedef enum path_nic_owner {
     PATH_NIC_VM_PF,   /* the VM's own driver on the whole NIC (passthrough) */
     PATH_NIC_VM_VF,   /* the VM's own driver on its VF (SR-IOV; vDPA: virtio rings the VF
                          serves) */
+    PATH_NIC_VM_ADI,  /* the VM's own driver on PF queue pairs tagged with its PASID, a
+                         Scalable IOV assignable interface; the slow path is the host's */
 } path_nic_owner;
 
 typedef enum path_place {
@@ -237,7 +240,7 @@ typedef struct path_desc {
 
 const path_desc *path_get(path_kind k);
 /* The path with a poll-mode driver under a DPDK application (guest.driver = poll):
- * native, passthrough, sriov and vdpa have one; NULL for the others. */
+ * native, passthrough, sriov, vdpa and siov have one; NULL for the others. */
 const path_desc *path_get_poll(path_kind k);
 const char *path_kind_name(path_kind k);
 /* Registers the costs the paths own (net.stack_*, virtio.*, emu.*, xen.*). */

@@ -1,4 +1,4 @@
-/* The nine I/O paths as tables (path.h). Reading a table top to bottom is reading what
+/* The ten I/O paths as tables (path.h). Reading a table top to bottom is reading what
  * one packet costs on that path; defaults of the costs are in the platform file with
  * their sources. */
 #include "host/iopath/path.h"
@@ -144,6 +144,13 @@ static const path_desc paths[PATH_KINDS] = {
      * are SR-IOV's; what differs is the driver on them, virtio-net (systems/paths.c,
      * iopath_virtio_drv_cfg). */
     [PATH_VDPA] = {.name = "vdpa", .kind = PATH_VDPA, .nic_owner = PATH_NIC_VM_VF,
+                   DIRECT_STAGES(CPU_GUEST)},
+    /* Scalable IOV (Intel SIOV, an E810's ADIs): the VM's VF driver (iavf) drives PF
+     * queue pairs that the host's VDCM tagged with the VM's PASID; doorbells go to the
+     * PF's registers mapped into the guest, DMA is translated by the PASID's entry,
+     * interrupts are posted: per packet the stages are SR-IOV's. Only the slow path
+     * (configuration space, the virtchnl mailbox) exits, at set-up (host/vdcm.h). */
+    [PATH_SIOV] = {.name = "siov", .kind = PATH_SIOV, .nic_owner = PATH_NIC_VM_ADI,
                    DIRECT_STAGES(CPU_GUEST)},
 
     /* e1000 emulated in host user space (QEMU): every register access of the guest's
@@ -512,6 +519,9 @@ static const path_desc poll_paths[PATH_KINDS] = {
     /* DPDK's virtio PMD on the vDPA device's rings (pmd.*: see docs/paths-model.md for
      * whose costs those are). */
     [PATH_VDPA] = {.name = "vdpa", .kind = PATH_VDPA, .nic_owner = PATH_NIC_VM_VF,
+                   PMD_STAGES},
+    /* DPDK's iavf PMD on the ADI's queue pairs. */
+    [PATH_SIOV] = {.name = "siov", .kind = PATH_SIOV, .nic_owner = PATH_NIC_VM_ADI,
                    PMD_STAGES},
 };
 
