@@ -27,7 +27,7 @@ typedef struct scenario {
 } scenario;
 
 static const char *const paths[] = {"native", "emulated", "paravirt", "devdomain", "passthrough",
-                                    "sriov",  "vmdq",     "vdpa",     "vhostuser"};
+                                    "sriov",  "vmdq",     "vdpa",     "vhostuser", "siov"};
 
 static int run_one(const char *kernel, const char *path, const scenario *sc, double duration_us,
                    bench_point *r)
@@ -43,7 +43,9 @@ static int run_one(const char *kernel, const char *path, const scenario *sc, dou
         bench_set(p, "traffic.packet_bytes", sc->frame) || bench_set(p, "traffic.vms", vms) ||
         bench_set(p, "run.warmup_us", "0") || bench_set(p, "run.duration_us", dur) ||
         bench_set(p, "run.timeout_s", "0") ||
-        (!strcmp(path, "vmdq") && bench_set(p, "nic.pf_queues", "32")) ||
+        ((!strcmp(path, "vmdq") || !strcmp(path, "siov")) &&
+         bench_set(p, "nic.pf_queues", "32")) ||
+        (!strcmp(path, "siov") && bench_set(p, "iommu.scalable", "true")) ||
         (sc->llc_bytes && bench_set(p, "mem.llc_bytes", sc->llc_bytes))) {
         sim_params_destroy(p);
         return -1;

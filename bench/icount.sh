@@ -80,13 +80,15 @@ esac
 # The cases: NAME KIND UNIT SHORT_US LONG_US SETTINGS... Paths as bench_paths runs them
 # (a 10 GbE port, 20 cores; MTU streams from 8 VMs where the path shares the NIC, from
 # one for native and passthrough; vmdq's driver domain needs a PF queue per VM besides
-# its own); the nic case is bench_nic's sriov-mtu-tx, the dma case one of bench_dma's,
-# the trace case the 1 MiB walk-bound sample (bench_trace's second trace); the storage
+# its own, siov's ADIs a PF queue each and scalable mode); the nic case is bench_nic's
+# sriov-mtu-tx, the dma case one of bench_dma's, the trace case the 1 MiB walk-bound
+# sample (bench_trace's second trace); the storage
 # cases fio-like 4 KiB random reads at queue depth 32 from one job in one VM, on the
 # storage kind's default drive, through a VF (sriov) and through virtio-blk (paravirt).
 P="nic.line_gbps=10 cpu.cores=20"
 MTU="traffic.pattern=stream_tx traffic.packet_bytes=1518"
 RR="traffic.pattern=rr traffic.packet_bytes=64 traffic.vms=1"
+SIOV="iommu.scalable=true nic.pf_queues=32"
 NIC="nic.total_queues=256 nic.vfs=64 nic.pf_queues=2 vfdrv.rx_refill=32 vfdrv.itr=static"
 NIC+=" nicload.vms=8 nicload.queue_pairs=2 nicload.frame_bytes=1518 nicload.direction=tx"
 STO="storage.rw=randread storage.bs_bytes=4096 storage.iodepth=32 storage.vms=1"
@@ -103,6 +105,7 @@ sriov-mtu-tx         paths   pkt 1000 4000  $P io.path=sriov $MTU traffic.vms=8
 vmdq-mtu-tx          paths   pkt 1000 4000  $P io.path=vmdq nic.pf_queues=32 $MTU traffic.vms=8
 vdpa-mtu-tx          paths   pkt 1000 4000  $P io.path=vdpa $MTU traffic.vms=8
 vhostuser-mtu-tx     paths   pkt 1000 4000  $P io.path=vhostuser $MTU traffic.vms=8
+siov-mtu-tx          paths   pkt 1000 4000  $P io.path=siov $SIOV $MTU traffic.vms=8
 native-64-rr         paths   rr  5000 65000 $P io.path=native $RR
 emulated-64-rr       paths   rr  5000 65000 $P io.path=emulated $RR
 paravirt-64-rr       paths   rr  5000 65000 $P io.path=paravirt $RR
@@ -112,6 +115,7 @@ sriov-64-rr          paths   rr  5000 65000 $P io.path=sriov $RR
 vmdq-64-rr           paths   rr  5000 65000 $P io.path=vmdq $RR
 vdpa-64-rr           paths   rr  5000 65000 $P io.path=vdpa $RR
 vhostuser-64-rr      paths   rr  5000 65000 $P io.path=vhostuser $RR
+siov-64-rr           paths   rr  5000 65000 $P io.path=siov $SIOV $RR
 dma-64-read          dma     dma 20   50    dma.op=read dma.size_bytes=64 dma.outstanding=256
 nic-sriov-mtu-tx     nic     pkt 200  1000  $NIC
 trace-1mib-walks     trace   rec 20   100   trace.file=$trace $TRACE

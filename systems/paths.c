@@ -16,6 +16,11 @@
  *                pair per VM queue, filled by the NIC's MAC filter (VMDq), so netback
  *                takes received frames from the VM's queue and posts sent ones to it,
  *                without the bridge
+ *   vdpa         virtio-net on virtqueues a VF serves
+ *   vhostuser    virtio-net served by a poll-mode switch in host user space
+ *   siov         Scalable IOV: each VM drives PF queue pairs tagged with its PASID
+ *                (an ADI), translated through the PF's PASID table; the slow path
+ *                (configuration space, virtchnl) exits to the host's VDCM
  *
  * The steps of each path are data (host/iopath/tables.c, path.h); one engine runs them
  * (host/iopath/engine.c, iopath.h) over the CPU, hypervisor, switch, NIC, PCIe, IOMMU and
@@ -29,10 +34,10 @@
  * traffic.packet_bytes, traffic.vms, traffic.offered_gbps (0: as fast as it goes),
  * traffic.arrivals (paced or Poisson at a load), traffic.rr_bytes.
  *
- * Variants: guest.driver = poll gives native, passthrough and sriov a DPDK application
- * over its poll-mode driver (no interrupt, no kernel stack: path_get_poll); io.standby
- * pairs each VF with a virtio-net standby (net_failover), lanes of their own after the
- * primaries', and io.migrate_at_ms live-migrates the VM (paths_migrate.c).
+ * Variants: guest.driver = poll gives native, passthrough, sriov, vdpa and siov a DPDK
+ * application over its poll-mode driver (no interrupt, no kernel stack: path_get_poll);
+ * io.standby pairs each VF with a virtio-net standby (net_failover), lanes of their own
+ * after the primaries', and io.migrate_at_ms live-migrates the VM (paths_migrate.c).
  *
  * Placement (place.*): cores 0 .. place.host_cores-1 run the host's stack and PF driver
  * (for devdomain and vmdq: the driver domain's vCPUs that run its PF driver and bridge,
@@ -54,8 +59,9 @@
  * assigned function whose IOMMU group holds functions that stay with the host or
  * another VM (io.nic_acs = false), more queue pairs than a function has (native, a
  * VF, the PF, the e1000's one), vmdq with more queues than the PF has or more VMs than
- * the NIC has filters, inter_vm without two VMs behind one switch, on vmdq, or with
- * TCP-like streams. */
+ * the NIC has filters, siov without the IOMMU's scalable mode or with more queue pairs
+ * than the PF (or its MSI-X table) has, inter_vm without two VMs behind one switch, on
+ * vmdq or siov, or with TCP-like streams. */
 #include "systems/kinds.h"
 
 #include <math.h>

@@ -146,9 +146,8 @@ static const sim_param_def paths_params[] = {
      SIM_AT(paths_cfg, rto_min_ps)},
     {"guest.driver", SIM_PARAM_ENUM, "kernel", "kernel|poll", "",
      "native, passthrough, sriov, vdpa, siov: the application's network driver: kernel (the "
-     "kernel's "
-     "stack over an interrupt-driven NIC driver) or poll (a DPDK application over its "
-     "poll-mode driver, pmd.*: no interrupt, no kernel stack, its core spinning)",
+     "kernel's stack over an interrupt-driven NIC driver) or poll (a DPDK application over "
+     "its poll-mode driver, pmd.*: no interrupt, no kernel stack, its core spinning)",
      SIM_AT(paths_cfg, poll)},
 };
 
@@ -343,11 +342,12 @@ static int check_traffic(const sim_params *p, const paths_cfg *c, sim_err *e)
         if (path_get(k)->lane_rx_entry || k == PATH_SIOV)
             return sim_err_set(e,
                                "traffic.pattern = inter_vm: io.path = %s sends each VM's frames "
-                               "from its own PF queue, past the bridge, and the NIC's switch "
+                               "from its own PF queue%s, and the NIC's switch "
                                "does not turn frames between the PF's VMDq pools around (the "
                                "82599's VMDq loopback is not modelled), so they would leave on "
                                "the wire; use %s",
-                               path, k == PATH_SIOV ? "sriov" : "devdomain");
+                               path, k == PATH_SIOV ? "" : ", past the bridge",
+                               k == PATH_SIOV ? "sriov" : "devdomain");
     }
     uint64_t frame = c->packet_bytes, rr = c->rr_bytes;
     if (c->msg_bytes && pattern == IOPATH_INTER_VM)
