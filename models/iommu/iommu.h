@@ -14,7 +14,7 @@
  * miss to a page whose walk is in flight waits for that walk (its IOTLB entry carries
  * the walk's completion time) instead of walking again.
  *
- * Timing style: iommu_translate is the root complex's pcie_translate_fn; it returns
+ * Timing style: iommu_rc_translate is the root complex's pcie_translate_fn; it returns
  * with the request's time advanced by what translation took. No event is scheduled.
  *
  * Faults. A request the tables do not allow (no context, address beyond the width,
