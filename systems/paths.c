@@ -633,6 +633,17 @@ static uint64_t vm_mac(const paths_sys *sys, unsigned i)
     }
 }
 
+/* Where the host's PF driver finds the PF: the system's NIC, bus and MMIO window. */
+static pfdrv_env host_pfdrv_env(const paths_sys *sys)
+{
+    return (pfdrv_env){.kernel = sys->io.kernel,
+                       .nic = sys->nic,
+                       .bus = sys->pf->bus,
+                       .pf_rid = PLATFORM_DEVICE_RID,
+                       .mmio_base = nic_caps_of(sys->params).mmio_base,
+                       .mmio_bytes = PLATFORM_MMIO_WINDOW_BYTES};
+}
+
 /* VMDq: the NIC's owner drives a PF queue pair per lane after its own, PF queue
  * host_cores + lane, on its cores (the driver domain's vCPUs: only its driver can touch
  * the PF; lane i's queue on core i modulo them, as ixgbe's affinity hints spread queue
@@ -652,12 +663,7 @@ static int add_lane_queues(paths_sys *sys, uint64_t per_q, bool via_hv, sim_err 
         dq->lane = ln;
         ln->own = dq;
     }
-    pfdrv_env env = {.kernel = io->kernel,
-                     .nic = sys->nic,
-                     .bus = sys->pf->bus,
-                     .pf_rid = PLATFORM_DEVICE_RID,
-                     .mmio_base = nic_caps_of(sys->params).mmio_base,
-                     .mmio_bytes = PLATFORM_MMIO_WINDOW_BYTES};
+    pfdrv_env env = host_pfdrv_env(sys);
     pfdrv *drv = pfdrv_create(sys->params, &env);
     int rc = 0;
     for (unsigned v = 0; v < io->vms && rc == 0; v++)
@@ -688,12 +694,7 @@ static int add_adi_queues(paths_sys *sys, uint64_t per_q, sim_err *e)
         iommu_attach_passthrough(u, rid) < 0)
         return sim_err_set(e, "paths: no PASID table for the PF's %u ADIs", io->vms);
     nic_drv_enable_msix(sys->nic, NIC_PF);
-    pfdrv_env env = {.kernel = io->kernel,
-                     .nic = sys->nic,
-                     .bus = sys->pf->bus,
-                     .pf_rid = PLATFORM_DEVICE_RID,
-                     .mmio_base = nic_caps_of(sys->params).mmio_base,
-                     .mmio_bytes = PLATFORM_MMIO_WINDOW_BYTES};
+    pfdrv_env env = host_pfdrv_env(sys);
     pfdrv *drv = pfdrv_create(sys->params, &env);
     int rc = 0;
     for (unsigned v = 0; v < io->vms && rc == 0; v++) {
@@ -1096,12 +1097,7 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
             .nic = sys->nic,
             .hv = io->hv,
             .vpci = &sys->vpci,
-            .pfdrv = {.kernel = io->kernel,
-                      .nic = sys->nic,
-                      .bus = sys->pf->bus,
-                      .pf_rid = PLATFORM_DEVICE_RID,
-                      .mmio_base = nic_caps_of(p).mmio_base,
-                      .mmio_bytes = PLATFORM_MMIO_WINDOW_BYTES},
+            .pfdrv = host_pfdrv_env(sys),
             .at_ps = sys->cfg.migrate_at_ps};
         sys->mig = paths_migration_create(&me, e);
         if (!sys->mig) {
