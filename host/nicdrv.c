@@ -540,6 +540,22 @@ static uint64_t tx_map(nic_drvq *q, uint32_t first, uint32_t frames, uint64_t t)
     return t;
 }
 
+/* The poll at t reclaimed `count` descriptors from slot `from`: unmaps the packets that
+ * ended in them as mlx5e_tx_dma_unmap does at a completion (strict invalidates now,
+ * lazy queues the IOVAs for the next flush). Returns the cycles it took, which the
+ * poll runs on the core with its own reclaim work. */
+static uint64_t tx_unmap(nic_drvq *q, uint32_t from, uint32_t count, uint64_t t)
+{
+    uint64_t before = iommu_dma_cpu_cycles(q->dma);
+    for (uint32_t i = 0, s = from; i < count; i++, s = (s + 1) % q->tx.entries) {
+        if (q->tx_map[s].bytes) {
+            iommu_dma_unmap(q->dma, t, &q->tx_map[s]);
+            q->tx_map[s].bytes = 0;
+        }
+    }
+    return iommu_dma_cpu_cycles(q->dma) - before;
+}
+
 /* Post one packet: a descriptor per frame (a TSO segment's frames as the NIC will send
  * them; the real driver's context descriptor and page-fragment descriptors are not
  * modelled one by one), the driver's per-packet cycles once. */
@@ -765,8 +781,7 @@ static void on_poll(void *ctx)
     t = cpu(q, t, q->cfg.poll_cycles, 0);
 
     /* Reclaim transmitted descriptors whose write-back has landed. */
-    uint64_t dma0 = q->dma ? iommu_dma_cpu_cycles(q->dma) : 0;
-    uint32_t cleaned = 0;
+    uint32_t clean_from = q->tx_clean, cleaned = 0;
     uint64_t freed_bytes = 0;
     while (q->tx_clean != q->tx_tail && cleaned < q->cfg.tx_clean_budget) {
         const nic_desc *d = &q->tx.desc[q->tx_clean];
@@ -775,18 +790,12 @@ static void on_poll(void *ctx)
         if (d->status != NIC_DESC_OK)
             q->ctr->tx_errors++;
         freed_bytes += nic_pkt_host_bytes(d->pkt.len_bytes);
-        if (q->dma && q->tx_map[q->tx_clean].bytes) {
-            /* mlx5e_tx_dma_unmap at the completion: strict invalidates now, lazy
-             * queues the IOVA for the next flush */
-            iommu_dma_unmap(q->dma, t, &q->tx_map[q->tx_clean]);
-            q->tx_map[q->tx_clean].bytes = 0;
-        }
         q->tx_clean = (q->tx_clean + 1) % q->tx.entries;
         cleaned++;
     }
     q->ctr->tx_cleaned += cleaned;
     nic_itr_count_tx(&q->itr, cleaned, freed_bytes);
-    uint64_t unmap_cycles = q->dma ? iommu_dma_cpu_cycles(q->dma) - dma0 : 0;
+    uint64_t unmap_cycles = q->dma ? tx_unmap(q, clean_from, cleaned, t) : 0;
     t = cpu(q, t, q->cfg.clean_cycles * cleaned + unmap_cycles, 0);
     if (cleaned && q->tx_done_fn)
         q->tx_done_fn(q->rx_ctx, q, cleaned, freed_bytes, t);
