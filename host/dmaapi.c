@@ -283,6 +283,7 @@ void iommu_dma_destroy(iommu_dma *d)
 
 iommu_dma_mode iommu_dma_get_mode(const iommu_dma *d) { return (iommu_dma_mode)d->cfg.mode; }
 iommu_domain *iommu_dma_domain(const iommu_dma *d) { return d->dom; }
+uint64_t iommu_dma_page_bytes(const iommu_dma *d) { return d->cfg.page_bytes; }
 uint64_t iommu_dma_cpu_cycles(const iommu_dma *d) { return d->cpu_cycles; }
 uint64_t iommu_dma_maps(const iommu_dma *d) { return d->maps; }
 

@@ -102,6 +102,8 @@ iommu_dma *iommu_dma_create(const sim_params *p, sim_stats *s, iommu *u, mem *m,
                             uint64_t bounce_base, uint64_t bounce_bytes, sim_err *e);
 void iommu_dma_destroy(iommu_dma *d);
 iommu_dma_mode iommu_dma_get_mode(const iommu_dma *d);
+/* The page size it maps with (iommu.page_bytes). */
+uint64_t iommu_dma_page_bytes(const iommu_dma *d);
 /* The domain of strict/lazy modes (NULL otherwise). */
 iommu_domain *iommu_dma_domain(const iommu_dma *d);
 

@@ -50,6 +50,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "host/dmaapi.h"
 #include "models/mem/mem.h"
 #include "models/nic/nic.h"
 #include "models/pcie/rc.h"
@@ -150,6 +151,15 @@ typedef struct nic_drv_env {
     uint64_t msi_addr;
     uint32_t msi_data; /* what the system's interrupt dispatch maps back to this queue */
     nic_drv_counters *ctr;
+    /* The host's DMA API for the function in strict or lazy mode (NULL: the device is
+     * given host addresses, pass-through or no IOMMU). With it the driver maps as Linux
+     * mlx5e does: its rings once (dma_alloc_coherent), each receive page once when its
+     * page pool takes it (page_pool_dma_map; pages are recycled, never unmapped), each
+     * packet to send before it is posted (mlx5e_txwqe_build_dsegs: dma_map_single) and
+     * unmapped when its descriptor is reclaimed (mlx5e_tx_dma_unmap). The DMA API's
+     * cycles (IOVAs, table entries, strict invalidation waits) run on the driver's
+     * core through the CPU seam. */
+    iommu_dma *dma;
 } nic_drv_env;
 
 nic_drvq *nic_drvq_create(const sim_params *p, const nic_drv_env *env);
