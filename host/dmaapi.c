@@ -43,7 +43,7 @@ struct iommu_dma {
     void *observe_ctx;
     /* stats */
     uint64_t cpu_cycles, maps, unmaps, bounces, bounce_bytes, flushes, strict_invs,
-        map_failures;
+        map_failures, map_invs;
 };
 
 /* Names keep their iommu. prefix: workload files set them in the [iommu] section. */
@@ -236,8 +236,18 @@ iommu_dma *iommu_dma_create(const sim_params *p, sim_stats *s, iommu *u, mem *m,
                             uint16_t rid, uint16_t did, unsigned addr_bits,
                             uint64_t bounce_base, uint64_t bounce_bytes, sim_err *e)
 {
+    iommu_dma_cfg c;
+    iommu_dma_config(p, &c);
+    return iommu_dma_create_cfg(&c, s, u, m, pm, rid, did, addr_bits, bounce_base, bounce_bytes,
+                                e);
+}
+
+iommu_dma *iommu_dma_create_cfg(const iommu_dma_cfg *c, sim_stats *s, iommu *u, mem *m,
+                                mem_phys *pm, uint16_t rid, uint16_t did, unsigned addr_bits,
+                                uint64_t bounce_base, uint64_t bounce_bytes, sim_err *e)
+{
     iommu_dma *d = sim_xcalloc(1, sizeof *d);
-    iommu_dma_config(p, &d->cfg);
+    d->cfg = *c;
     d->u = u;
     d->mem = m;
     d->pm = pm;
@@ -266,7 +276,8 @@ iommu_dma *iommu_dma_create(const sim_params *p, sim_stats *s, iommu *u, mem *m,
             d->iova_high = (range_alloc){.floor = FOUR_GIB, .top = bits >= 64 ? UINT64_MAX : 1ull << bits,
                                          .gran = g};
     }
-    register_stats(d, s);
+    if (s)
+        register_stats(d, s);
     return d;
 }
 
@@ -286,6 +297,8 @@ iommu_domain *iommu_dma_domain(const iommu_dma *d) { return d->dom; }
 uint64_t iommu_dma_page_bytes(const iommu_dma *d) { return d->cfg.page_bytes; }
 uint64_t iommu_dma_cpu_cycles(const iommu_dma *d) { return d->cpu_cycles; }
 uint64_t iommu_dma_maps(const iommu_dma *d) { return d->maps; }
+uint64_t iommu_dma_map_invalidations(const iommu_dma *d) { return d->map_invs; }
+uint64_t iommu_dma_unmap_invalidations(const iommu_dma *d) { return d->strict_invs + d->flushes; }
 
 /* IOMMU work is counted on both counters. */
 static void charge(iommu_dma *d, uint64_t cycles, bool iommu_work)
@@ -374,6 +387,11 @@ uint64_t iommu_dma_map(iommu_dma *d, uint64_t t_ps, uint64_t hpa, uint64_t bytes
     int64_t written = iommu_domain_map(d->dom, iova, first, span, g, IOMMU_READ | IOMMU_WRITE, NULL);
     assert(written > 0); /* fresh IOVAs in a domain of this page size always map */
     charge(d, d->cfg.iova_alloc_cycles + d->cfg.pte_cycles * (uint64_t)written, true);
+    if (d->cfg.caching_mode) {
+        /* The invalidation's descriptor and wait, for the emulator (no hardware). */
+        d->map_invs++;
+        charge(d, 2 * d->cfg.qi_desc_cycles, false);
+    }
     out->iova = iova;
     out->iova_bytes = span;
     out->dev_addr = iova + (hpa - first);

@@ -61,6 +61,8 @@ struct nic_drvq {
     nic_drv_tx_done_fn tx_done_fn;
     void *rx_ctx;
     nic_drv_cpu_fn cpu_fn;
+    nic_drv_trap_fn trap_fn;
+    uint64_t map_invs_seen, unmap_invs_seen; /* the DMA API's, as far as trapped */
     void *cpu_ctx;
     /* strict or lazy IOMMU (env.dma): the mapping of the packet (or the part of it
      * before the ring wraps) that ends at each transmit slot (bytes 0: none ends there),
@@ -492,6 +494,8 @@ bool nic_drvq_poll(const nic_drvq *q) { return q->cfg.poll; }
 bool nic_drvq_tso(const nic_drvq *q) { return q->cfg.tso; }
 bool nic_drvq_csum(const nic_drvq *q) { return q->cfg.csum; }
 
+void nic_drvq_set_trap(nic_drvq *q, nic_drv_trap_fn fn) { q->trap_fn = fn; }
+
 void nic_drvq_set_cpu(nic_drvq *q, nic_drv_cpu_fn fn, void *ctx)
 {
     q->cpu_fn = fn;
@@ -570,6 +574,17 @@ static uint64_t dma_charge(nic_drvq *q, uint64_t t, uint64_t before)
     return cpu(q, t, iommu_dma_cpu_cycles(q->dma) - before, 0);
 }
 
+/* The invalidations the DMA API submitted since the last look, trapped (trap seam). */
+static uint64_t dma_traps(nic_drvq *q, uint64_t t)
+{
+    uint64_t m = iommu_dma_map_invalidations(q->dma), u = iommu_dma_unmap_invalidations(q->dma);
+    if (q->trap_fn && (m != q->map_invs_seen || u != q->unmap_invs_seen))
+        t = q->trap_fn(q->cpu_ctx, t, m - q->map_invs_seen, u - q->unmap_invs_seen);
+    q->map_invs_seen = m;
+    q->unmap_invs_seen = u;
+    return t;
+}
+
 /* Maps a packet just written to `frames` slots from `first` as mlx5e_txwqe_build_dsegs
  * does (dma_map_single of the data, DMA_TO_DEVICE): the frames' bytes lie back to back
  * from the first slot's buffer, as a segment's data does in its skb (each frame fits its
@@ -599,7 +614,7 @@ static uint64_t tx_map(nic_drvq *q, uint32_t first, uint32_t frames, uint64_t t)
                 mem_touch(q->mem, hpa + off, len);
             off += len;
         }
-        t = dma_charge(q, t, before);
+        t = dma_traps(q, dma_charge(q, t, before));
         first = (first + k) % q->tx.entries;
         frames -= k;
     }
@@ -643,6 +658,8 @@ static uint64_t tx_reclaim(nic_drvq *q, uint64_t t, uint32_t *cleaned)
     nic_itr_count_tx(&q->itr, n, freed_bytes);
     uint64_t unmap_cycles = q->dma ? tx_unmap(q, from, n, t) : 0;
     t = cpu(q, t, q->cfg.clean_cycles * n + unmap_cycles, 0);
+    if (q->dma)
+        t = dma_traps(q, t);
     if (n && q->tx_done_fn)
         q->tx_done_fn(q->rx_ctx, q, n, freed_bytes, t);
     *cleaned = n;
@@ -867,7 +884,12 @@ static uint64_t dma_map_queue(nic_drvq *q, uint64_t t)
         }
         q->rx_dev[i] = dev + (a - lo);
     }
-    return dma_charge(q, t, before);
+    t = dma_charge(q, t, before);
+    /* On an emulated IOMMU these maps trapped as the driver came up, before the run: not
+     * timed here (a thousand traps of a page pool would take milliseconds). */
+    q->map_invs_seen = iommu_dma_map_invalidations(q->dma);
+    q->unmap_invs_seen = iommu_dma_unmap_invalidations(q->dma);
+    return t;
 }
 
 void nic_drvq_open(nic_drvq *q, uint64_t t_ps)

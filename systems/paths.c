@@ -74,6 +74,8 @@
 #include "systems/nic_setup.h"
 #include "systems/paths_impl.h"
 #include "systems/paths_migrate.h"
+#include "host/viommu.h"
+#include "systems/paths_viommu.h"
 
 /* The driver domain's IOMMU domain id (VMs' are 1 + their index), and the host DMA
  * API's for the PF in strict and lazy modes. */
@@ -102,6 +104,7 @@ typedef struct paths_sys {
     sim_breakdown *bd; /* net.breakdown, NULL when off */
     paths_migration *mig; /* io.migrate_at_ms; NULL: none */
     iommu_dma *pf_dma; /* the host's DMA API for the PF: iommu.mode strict or lazy */
+    paths_viommu *viommu; /* the guests' vIOMMU (viommu.mode); NULL: none */
 } paths_sys;
 
 /* net.breakdown's categories, in iopath's IOPATH_BD_* order, and what each counts. */
@@ -500,6 +503,7 @@ static void paths_destroy(void *system)
     nic_partner_destroy(sys->peer);
     nic_destroy(sys->nic);
     iommu_dma_destroy(sys->pf_dma);
+    paths_viommu_destroy(sys->viommu);
     platform_destroy(sys->pf);
     vswitch_destroy(sys->io.vsw);
     vtick_destroy(sys->tick);
@@ -596,13 +600,16 @@ static iopath_drvq *add_queue(paths_sys *sys, unsigned fn, unsigned q, uint64_t 
                        .msi_addr = iommu_msi_addr(idx),
                        .msi_data = 0,
                        .ctr = ctr,
-                       .dma = fn == NIC_PF && !via_hv ? sys->pf_dma : NULL};
+                       .dma = !via_hv ? (fn == NIC_PF ? sys->pf_dma : NULL)
+                              : owner && sys->viommu ? paths_viommu_dma(sys->viommu, owner->vm)
+                                                     : NULL};
     dq->q = nic_drvq_create(sys->params, &env);
     nic_drvq_set_rx_handler(dq->q, iopath_drvq_rx, dq);
     nic_drvq_set_rx_done(dq->q, iopath_drvq_rx_done);
     nic_drvq_set_tx_done(dq->q, iopath_drvq_tx_done);
     nic_drvq_set_cpu(dq->q, iopath_drvq_cpu, dq);
     nic_drvq_set_spin(dq->q, iopath_drvq_spin);
+    nic_drvq_set_trap(dq->q, iopath_drvq_trap);
     return dq;
 }
 
@@ -764,9 +771,12 @@ static int add_queues(paths_sys *sys, sim_err *e)
         for (unsigned v = 0; v < io->vms; v++) {
             unsigned fn = own == PATH_NIC_VM_PF ? NIC_PF : NIC_FN_OF_VF(v);
             uint64_t base = vm_io_base(v);
-            if (platform_assign_identity(sys->pf, nic_fn_rid(sys->nic, fn), (uint16_t)(1 + v),
-                                         base, io->queues * per_q, sys->cfg.guest_page_bytes,
-                                         e) < 0)
+            /* Its memory mapped once, or, under a guest vIOMMU, buffer by buffer as its
+             * guest's DMA API maps them. */
+            uint16_t rid = nic_fn_rid(sys->nic, fn), did = (uint16_t)(1 + v);
+            if (sys->viommu ? !paths_viommu_attach(sys->viommu, v, rid, did, e)
+                            : platform_assign_identity(sys->pf, rid, did, base, io->queues * per_q,
+                                                       sys->cfg.guest_page_bytes, e) < 0)
                 return -1;
             nic_drv_counters *ctr = &sys->drv_ctr[0];
             if (fn != NIC_PF) {
@@ -983,6 +993,16 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
     sys->pf = platform_create(ctx, obs, true);
     io->iommu = sys->pf->iommu;
     iommu_set_irq_sink(io->iommu, iopath_on_irq, io);
+    sys->viommu = paths_viommu_create(p, sys->pf, io->vms);
+    viommu_cfg vio = viommu_cfg_load(p);
+    io->viommu_map_cycles = vio.map_cycles;
+    io->viommu_unmap_cycles = vio.unmap_cycles;
+    if (sys->viommu) {
+        sim_stats_counter(ctx->stats, "viommu.map_traps", &io->c.viommu_map_traps,
+                          "guests' invalidations after a map of their vIOMMU, each trapped");
+        sim_stats_counter(ctx->stats, "viommu.unmap_traps", &io->c.viommu_unmap_traps,
+                          "guests' invalidations after an unmap of their vIOMMU, each trapped");
+    }
     if (nic_setup_plug(sys->pf, ctx, paths_vfs_for(p, &sys->cfg), &sys->nic, e) < 0) {
         paths_destroy(sys);
         return NULL;

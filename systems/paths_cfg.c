@@ -5,6 +5,8 @@
 #include "host/dmaapi.h"
 #include "host/iopath/iopath.h"
 #include "host/migrate.h"
+#include "host/viommu.h"
+#include "systems/paths_viommu.h"
 #include "host/pfdrv.h"
 #include "host/noise.h"
 #include "host/vtick.h"
@@ -154,6 +156,7 @@ void paths_register_params(sim_params *p)
     sim_params_add_table(p, paths_params, SIM_TABLE_LEN(paths_params));
     vtick_register_params(p);
     noise_register_params(p);
+    viommu_register_params(p);
 }
 
 paths_cfg paths_cfg_load(const sim_params *p)
@@ -465,7 +468,8 @@ int paths_check(const sim_params *p, sim_err *e)
     paths_cfg c = paths_cfg_load(p);
     if (check_functions(p, &c, e) < 0 || check_queues(p, &c, e) < 0 ||
         check_traffic(p, &c, e) < 0 || check_pages(p, &c, e) < 0 ||
-        check_driver(&c, e) < 0 || check_migration(p, &c, e) < 0 || check_dma_api(p, &c, e) < 0)
+        check_driver(&c, e) < 0 || check_migration(p, &c, e) < 0 || check_dma_api(p, &c, e) < 0 ||
+        paths_viommu_check(p, c.path, c.poll, c.standby, e) < 0)
         return -1;
     return 0;
 }
