@@ -299,6 +299,7 @@ uint64_t iommu_dma_cpu_cycles(const iommu_dma *d) { return d->cpu_cycles; }
 uint64_t iommu_dma_maps(const iommu_dma *d) { return d->maps; }
 uint64_t iommu_dma_map_invalidations(const iommu_dma *d) { return d->map_invs; }
 uint64_t iommu_dma_unmap_invalidations(const iommu_dma *d) { return d->strict_invs + d->flushes; }
+bool iommu_dma_emulated(const iommu_dma *d) { return d->cfg.caching_mode; }
 
 /* IOMMU work is counted on both counters. */
 static void charge(iommu_dma *d, uint64_t cycles, bool iommu_work)

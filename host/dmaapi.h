@@ -161,6 +161,8 @@ uint64_t iommu_dma_maps(const iommu_dma *d);
  * each is a trapped write of the queue's tail. */
 uint64_t iommu_dma_map_invalidations(const iommu_dma *d);
 uint64_t iommu_dma_unmap_invalidations(const iommu_dma *d);
+/* Whether the IOMMU under it is emulated (caching mode): its invalidations trap. */
+bool iommu_dma_emulated(const iommu_dma *d);
 /* Per-operation CPU cost estimates (cycles) for models that charge a core: a map of
  * `pages` pages, and the CPU part of an unmap without its invalidation wait. */
 uint64_t iommu_dma_map_cost_cycles(const iommu_dma *d, uint64_t pages);

@@ -574,9 +574,12 @@ static uint64_t dma_charge(nic_drvq *q, uint64_t t, uint64_t before)
     return cpu(q, t, iommu_dma_cpu_cycles(q->dma) - before, 0);
 }
 
-/* The invalidations the DMA API submitted since the last look, trapped (trap seam). */
+/* The invalidations the DMA API submitted since the last look, trapped (trap seam) when
+ * the IOMMU under it is emulated. */
 static uint64_t dma_traps(nic_drvq *q, uint64_t t)
 {
+    if (!iommu_dma_emulated(q->dma))
+        return t;
     uint64_t m = iommu_dma_map_invalidations(q->dma), u = iommu_dma_unmap_invalidations(q->dma);
     if (q->trap_fn && (m != q->map_invs_seen || u != q->unmap_invs_seen))
         t = q->trap_fn(q->cpu_ctx, t, m - q->map_invs_seen, u - q->unmap_invs_seen);
