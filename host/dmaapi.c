@@ -85,6 +85,7 @@ void iommu_dma_register_params(sim_params *p)
 
 void iommu_dma_config(const sim_params *p, iommu_dma_cfg *c)
 {
+    *c = (iommu_dma_cfg){0}; /* the host's own: no caching mode */
     sim_params_load_table(p, dma_api_params, SIM_TABLE_LEN(dma_api_params), c);
     /* The cores the driver runs on; the kinds that create DMA APIs or submit
      * invalidations (the DMA benchmark, trace replay) build no cpu. */
