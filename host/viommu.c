@@ -2,10 +2,12 @@
 #include "host/viommu.h"
 
 static const sim_param_def viommu_params[] = {
-    {"viommu.mode", SIM_PARAM_ENUM, "none", "none|caching", "",
-     "A guest vIOMMU over the VMs' assigned functions (passthrough, sriov, vdpa): none, or "
+    {"viommu.mode", SIM_PARAM_ENUM, "none", "none|caching|nested", "",
+     "A guest vIOMMU over the VMs' assigned functions (passthrough, sriov, vdpa): none; "
      "caching (QEMU's intel-iommu with caching mode: every guest map and unmap traps and "
-     "is shadowed into the host IOMMU through VFIO)",
+     "is shadowed into the host IOMMU through VFIO); nested (the guest's table the first "
+     "level over the host's second, walked by the hardware: only the guest's flushes "
+     "trap; needs iommu.scalable)",
      SIM_AT(viommu_cfg, mode)},
     {"viommu.map_cycles", SIM_PARAM_UINT, "21328", "0..100000000", "cycles",
      "Host software per trapped invalidation after a guest map: QEMU's vtd_process_inv_desc "
@@ -36,8 +38,20 @@ iommu_dma_cfg viommu_guest_dma_cfg(const sim_params *p)
 {
     iommu_dma_cfg c;
     iommu_dma_config(p, &c);
-    c.mode = IOMMU_DMA_STRICT;
     c.page_bytes = 4096;
-    c.caching_mode = true;
+    c.emulated = true;
+    c.caching_mode = viommu_cfg_load(p).mode == VIOMMU_CACHING;
+    c.mode = c.caching_mode ? IOMMU_DMA_STRICT : IOMMU_DMA_LAZY;
     return c;
+}
+
+int viommu_check(const sim_params *p, sim_err *e)
+{
+    iommu_cfg ic;
+    iommu_config(p, &ic);
+    if (viommu_cfg_load(p).mode == VIOMMU_NESTED && !ic.scalable)
+        return sim_err_set(e, "viommu.mode = nested puts the guest's table in the first level of "
+                              "a PASID entry: it needs the IOMMU in scalable mode "
+                              "(iommu.scalable = true)");
+    return 0;
 }

@@ -17,10 +17,18 @@
  * viommu.map_cycles and viommu.unmap_cycles, run on the vCPU's core (QEMU's vCPU thread
  * handles the exit), and the host IOMMU's invalidation of an unmap is the real one.
  *
- * Not modelled: nested translation (the guest's first level walked by the hardware:
- * iommufd's nesting, scalable mode), the device-IOTLB (ATS) in the guest, interrupt
- * remapping by the vIOMMU (the guest's interrupts are remapped by the host's as
- * without it), and the guest's IOVA allocator's own cache behaviour. */
+ * Nested (viommu.mode = nested; needs the host IOMMU in scalable mode, iommu.scalable).
+ * The guest's own page table is the first level of the function's RID_PASID entry,
+ * nested over the VM's second level (its memory, mapped once): the hardware walks both
+ * (up to 24 reads for 4 over 4 levels, models/iommu), so a guest's map is a store into
+ * its table and traps nothing, and the guest runs its default, lazy: first-level
+ * tables are exempt from the strict rule above (Linux commit 257ec29074). Its flushes
+ * trap (QEMU passes them to the host through iommufd's cache invalidation) and are
+ * PASID-based on the real queue; their software is viommu.unmap_cycles.
+ *
+ * Not modelled: the device-IOTLB (ATS) in the guest, interrupt remapping by the vIOMMU
+ * (the guest's interrupts are remapped by the host's as without it), and the guest's
+ * IOVA allocator's own cache behaviour. */
 #ifndef HOST_VIOMMU_H
 #define HOST_VIOMMU_H
 
@@ -34,6 +42,7 @@
 typedef enum viommu_mode {
     VIOMMU_NONE = 0,    /* the guest has no vIOMMU: its memory is mapped once */
     VIOMMU_CACHING = 1, /* an emulated VT-d with caching mode, shadowed through VFIO */
+    VIOMMU_NESTED = 2,  /* the guest's first level over the host's second, in hardware */
 } viommu_mode;
 
 typedef struct viommu_cfg {
@@ -43,8 +52,11 @@ typedef struct viommu_cfg {
 
 void viommu_register_params(sim_params *p);
 viommu_cfg viommu_cfg_load(const sim_params *p);
-/* The guest's DMA API on the vIOMMU: the host DMA API's costs (iommu.*), strict, 4 KiB
- * pages, caching mode. */
+/* The guest's DMA API on the vIOMMU: the host DMA API's costs and lazy flush queue
+ * (iommu.*; the guest runs the same Linux), 4 KiB pages, emulated; with caching mode
+ * strict and an invalidation per map, nested lazy. */
 iommu_dma_cfg viommu_guest_dma_cfg(const sim_params *p);
+/* Refuses nested mode without a scalable-mode IOMMU. */
+int viommu_check(const sim_params *p, sim_err *e);
 
 #endif

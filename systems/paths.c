@@ -774,7 +774,8 @@ static int add_queues(paths_sys *sys, sim_err *e)
             /* Its memory mapped once, or, under a guest vIOMMU, buffer by buffer as its
              * guest's DMA API maps them. */
             uint16_t rid = nic_fn_rid(sys->nic, fn), did = (uint16_t)(1 + v);
-            if (sys->viommu ? !paths_viommu_attach(sys->viommu, v, rid, did, e)
+            if (sys->viommu ? !paths_viommu_attach(sys->viommu, v, rid, did, base,
+                                                   io->queues * per_q, sys->cfg.guest_page_bytes, e)
                             : platform_assign_identity(sys->pf, rid, did, base, io->queues * per_q,
                                                        sys->cfg.guest_page_bytes, e) < 0)
                 return -1;
