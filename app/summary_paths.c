@@ -265,9 +265,10 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* Latency against offered load: each path at one pattern, frame size and VM count, one
- * queue pair, median and 99th percentile (us) at every load swept for that pattern
- * (offered Gb/s for streams, requests per second for rr). */
-static void section_load(const view *v, int pat, unsigned bytes, unsigned vms)
+ * queue pair, datagrams or TCP-like messages (tcp), median and 99th percentile (us) at
+ * every load swept for that pattern (offered Gb/s for streams, requests per second for
+ * rr). */
+static void section_load(const view *v, int pat, unsigned bytes, unsigned vms, bool tcp)
 {
     FILE *t = v->t;
     double *loads = sim_xcalloc(v->nr, sizeof *loads);
@@ -287,13 +288,14 @@ static void section_load(const view *v, int pat, unsigned bytes, unsigned vms)
         const row *at[64] = {NULL};
         bool any = false;
         for (size_t j = 0; j < nl; j++)
-            if ((at[j] = find_load(v, p, pat, bytes, vms, false, 1, loads[j])))
+            if ((at[j] = find_load(v, p, pat, bytes, vms, tcp, 1, loads[j])))
                 any = true;
         if (!any)
             continue;
         if (!header) {
-            fprintf(t, "\n%s, %u-byte frames, %u VM%s: latency p50 / p99 (us) against %s:\n  %-12s",
-                    patterns[pat], bytes, vms, vms == 1 ? "" : "s",
+            fprintf(t, "\n%s, %s%u-byte frames, %u VM%s: latency p50 / p99 (us) against %s:\n  %-12s",
+                    patterns[pat], tcp ? "TCP-like messages in " : "", bytes, vms,
+                    vms == 1 ? "" : "s",
                     pat == PATTERN_RR ? "requests per second, open loop" : "offered Gb/s", "path");
             for (size_t j = 0; j < nl; j++) {
                 char l[16];
@@ -351,7 +353,8 @@ static void tables(const view *v)
     for (size_t pat = 0; pat < N_PATTERNS; pat++)
         for (size_t k = 0; k < ns; k++)
             for (size_t j = 0; j < nv; j++)
-                section_load(v, (int)pat, sizes[k], vmss[j]);
+                for (int tcp = 0; tcp < 2; tcp++)
+                    section_load(v, (int)pat, sizes[k], vmss[j], tcp);
     free(sizes);
     free(vmss);
 }

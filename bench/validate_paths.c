@@ -362,29 +362,18 @@ static void vhostuser_pvp(void)
 int main(int argc, char **argv)
 {
     val_init("validate-paths");
-    const char *top = getenv("TOP_SRCDIR");
-    if (top)
-        snprintf(platform, sizeof platform, "%s/%s", top, PLATFORM);
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--platform") && i + 1 < argc)
-            snprintf(platform, sizeof platform, "%s", argv[++i]);
-        else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            puts("usage: validate-paths [--platform FILE]\n\n"
-                 "Compares the I/O paths with published measurements (netmap, xen-netback,\n"
-                 "ELI, SR-IOV at line rate, hosted emulation, halt polling, OVS-DPDK, Scalable\n"
-                 "IOV against SR-IOV) on the platform file's costs (default:\n"
-                 "$TOP_SRCDIR/" PLATFORM ", or from the current folder).\n"
-                 "Rows labelled calibration check figures the platform's parameters were set\n"
-                 "from; validation rows, figures nothing was set from; context rows, figures\n"
-                 "from systems the model does not represent, printed with their deviation\n"
-                 "and not checked.\n"
-                 "Exit 1 if a row fails.");
-            return 0;
-        } else {
-            fprintf(stderr, "validate-paths: unknown argument '%s'\n", argv[i]);
-            return 2;
-        }
-    }
+    val_platform_args(argc, argv, PLATFORM,
+                      "usage: validate-paths [--platform FILE]\n\n"
+                      "Compares the I/O paths with published measurements (netmap, xen-netback,\n"
+                      "ELI, SR-IOV at line rate, hosted emulation, halt polling, OVS-DPDK, Scalable\n"
+                      "IOV against SR-IOV) on the platform file's costs (default:\n"
+                      "$TOP_SRCDIR/" PLATFORM ", or from the current folder).\n"
+                      "Rows labelled calibration check figures the platform's parameters were set\n"
+                      "from; validation rows, figures nothing was set from; context rows, figures\n"
+                      "from systems the model does not represent, printed with their deviation\n"
+                      "and not checked.\n"
+                      "Exit 1 if a row fails.",
+                      platform, sizeof platform);
     printf("%-12s %-50s %13s %10s %9s\n", "kind", "check", "reference", "simulated", "deviation");
     calibration();
     val_label("validation");

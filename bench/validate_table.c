@@ -26,6 +26,24 @@ void val_set(sim_params *p, const char *name, const char *value)
         exit(2);
 }
 
+void val_platform_args(int argc, char **argv, const char *def, const char *usage, char *out,
+                       size_t n)
+{
+    const char *top = getenv("TOP_SRCDIR");
+    snprintf(out, n, "%s%s%s", top ? top : "", top ? "/" : "", def);
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--platform") && i + 1 < argc) {
+            snprintf(out, n, "%s", argv[++i]);
+        } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            puts(usage);
+            exit(0);
+        } else {
+            fprintf(stderr, "%s: unknown argument '%s'\n", prog, argv[i]);
+            exit(2);
+        }
+    }
+}
+
 void val_load(sim_params *p, const char *path)
 {
     sim_err e = {{0}};

@@ -27,6 +27,12 @@ double val_run_metric_once(sim_params *p, const char *metric);
 /* Check and run the point once; values[i] is the metric names[i] or, when the point has
  * no such metric, the statistic of that name in its stats.txt (NAN when neither). */
 void val_run_values(sim_params *p, size_t n, const char *const *names, double *values);
+/* The platform file a validator runs on, into out: `def` (a path from the source folder)
+ * under $TOP_SRCDIR when that is set, else from the current folder, or the FILE of
+ * --platform FILE. -h or --help prints `usage` and exits 0; any other argument exits 2
+ * naming it. */
+void val_platform_args(int argc, char **argv, const char *def, const char *usage, char *out,
+                       size_t n);
 /* Load a workload file (a platform) into p: its settings and its first point. */
 void val_load(sim_params *p, const char *path);
 /* The kind of the rows that follow (e.g. "calibration", "validation"), printed in a

@@ -32,6 +32,11 @@ struct iommu_dma {
     mem *mem;
     mem_phys *pm;
     iommu_domain *dom;
+    /* a first-level table instead of the domain (iommu_dma_create_fl): a guest's, nested
+     * over its second level; its domain id and PASID tag the invalidations */
+    iommu_fltable *fl;
+    uint16_t fl_did;
+    uint32_t pasid;
     uint16_t rid;
     unsigned addr_bits;
     range_alloc iova_low, iova_high, bounce;
@@ -43,7 +48,7 @@ struct iommu_dma {
     void *observe_ctx;
     /* stats */
     uint64_t cpu_cycles, maps, unmaps, bounces, bounce_bytes, flushes, strict_invs,
-        map_failures;
+        map_failures, map_invs;
 };
 
 /* Names keep their iommu. prefix: workload files set them in the [iommu] section. */
@@ -85,6 +90,7 @@ void iommu_dma_register_params(sim_params *p)
 
 void iommu_dma_config(const sim_params *p, iommu_dma_cfg *c)
 {
+    *c = (iommu_dma_cfg){0}; /* the host's own: not emulated */
     sim_params_load_table(p, dma_api_params, SIM_TABLE_LEN(dma_api_params), c);
     /* The cores the driver runs on; the kinds that create DMA APIs or submit
      * invalidations (the DMA benchmark, trace replay) build no cpu. */
@@ -236,8 +242,31 @@ iommu_dma *iommu_dma_create(const sim_params *p, sim_stats *s, iommu *u, mem *m,
                             uint16_t rid, uint16_t did, unsigned addr_bits,
                             uint64_t bounce_base, uint64_t bounce_bytes, sim_err *e)
 {
+    iommu_dma_cfg c;
+    iommu_dma_config(p, &c);
+    return iommu_dma_create_cfg(&c, s, u, m, pm, rid, did, addr_bits, bounce_base, bounce_bytes,
+                                e);
+}
+
+/* IOVA space: naturally aligned blocks of the page size below the MSI window, and above
+ * 4 GiB up to what the device and the IOMMU's table width address. */
+static void iova_ranges(iommu_dma *d, const iommu *u, unsigned addr_bits)
+{
+    uint64_t g = d->cfg.page_bytes;
+    d->iova_low = (range_alloc){.floor = g, .top = PCIE_MSI_BASE & ~(g - 1), .gran = g};
+    unsigned width = 12 + 9 * iommu_levels(u);
+    unsigned bits = addr_bits < width ? addr_bits : width;
+    if (bits > 32)
+        d->iova_high = (range_alloc){.floor = FOUR_GIB, .top = bits >= 64 ? UINT64_MAX : 1ull << bits,
+                                     .gran = g};
+}
+
+iommu_dma *iommu_dma_create_cfg(const iommu_dma_cfg *c, sim_stats *s, iommu *u, mem *m,
+                                mem_phys *pm, uint16_t rid, uint16_t did, unsigned addr_bits,
+                                uint64_t bounce_base, uint64_t bounce_bytes, sim_err *e)
+{
     iommu_dma *d = sim_xcalloc(1, sizeof *d);
-    iommu_dma_config(p, &d->cfg);
+    d->cfg = *c;
     d->u = u;
     d->mem = m;
     d->pm = pm;
@@ -258,15 +287,28 @@ iommu_dma *iommu_dma_create(const sim_params *p, sim_stats *s, iommu *u, mem *m,
             iommu_dma_destroy(d);
             return NULL;
         }
-        uint64_t g = d->cfg.page_bytes;
-        d->iova_low = (range_alloc){.floor = g, .top = PCIE_MSI_BASE & ~(g - 1), .gran = g};
-        unsigned width = 12 + 9 * iommu_levels(u);
-        unsigned bits = addr_bits < width ? addr_bits : width;
-        if (bits > 32)
-            d->iova_high = (range_alloc){.floor = FOUR_GIB, .top = bits >= 64 ? UINT64_MAX : 1ull << bits,
-                                         .gran = g};
+        iova_ranges(d, u, addr_bits);
     }
-    register_stats(d, s);
+    if (s)
+        register_stats(d, s);
+    return d;
+}
+
+iommu_dma *iommu_dma_create_fl(const iommu_dma_cfg *c, iommu *u, mem *m, mem_phys *pm,
+                               uint16_t rid, uint16_t did, uint32_t pasid, iommu_fltable *fl)
+{
+    assert(c->mode >= IOMMU_DMA_STRICT && u && fl);
+    iommu_dma *d = sim_xcalloc(1, sizeof *d);
+    d->cfg = *c;
+    d->u = u;
+    d->mem = m;
+    d->pm = pm;
+    d->rid = rid;
+    d->addr_bits = 64;
+    d->fl = fl;
+    d->fl_did = did;
+    d->pasid = pasid;
+    iova_ranges(d, u, 48);
     return d;
 }
 
@@ -283,8 +325,12 @@ void iommu_dma_destroy(iommu_dma *d)
 
 iommu_dma_mode iommu_dma_get_mode(const iommu_dma *d) { return (iommu_dma_mode)d->cfg.mode; }
 iommu_domain *iommu_dma_domain(const iommu_dma *d) { return d->dom; }
+uint64_t iommu_dma_page_bytes(const iommu_dma *d) { return d->cfg.page_bytes; }
 uint64_t iommu_dma_cpu_cycles(const iommu_dma *d) { return d->cpu_cycles; }
 uint64_t iommu_dma_maps(const iommu_dma *d) { return d->maps; }
+uint64_t iommu_dma_map_invalidations(const iommu_dma *d) { return d->map_invs; }
+uint64_t iommu_dma_unmap_invalidations(const iommu_dma *d) { return d->strict_invs + d->flushes; }
+bool iommu_dma_emulated(const iommu_dma *d) { return d->cfg.emulated; }
 
 /* IOMMU work is counted on both counters. */
 static void charge(iommu_dma *d, uint64_t cycles, bool iommu_work)
@@ -370,9 +416,17 @@ uint64_t iommu_dma_map(iommu_dma *d, uint64_t t_ps, uint64_t hpa, uint64_t bytes
         d->map_failures++;
         return UINT64_MAX;
     }
-    int64_t written = iommu_domain_map(d->dom, iova, first, span, g, IOMMU_READ | IOMMU_WRITE, NULL);
+    int64_t written = d->fl ? iommu_fltable_map(d->fl, iova, first, span, g,
+                                                IOMMU_READ | IOMMU_WRITE, NULL)
+                            : iommu_domain_map(d->dom, iova, first, span, g,
+                                               IOMMU_READ | IOMMU_WRITE, NULL);
     assert(written > 0); /* fresh IOVAs in a domain of this page size always map */
     charge(d, d->cfg.iova_alloc_cycles + d->cfg.pte_cycles * (uint64_t)written, true);
+    if (d->cfg.caching_mode) {
+        /* The invalidation's descriptor and wait, for the emulator (no hardware). */
+        d->map_invs++;
+        charge(d, 2 * d->cfg.qi_desc_cycles, false);
+    }
     out->iova = iova;
     out->iova_bytes = span;
     out->dev_addr = iova + (hpa - first);
@@ -383,8 +437,13 @@ uint64_t iommu_dma_map(iommu_dma *d, uint64_t t_ps, uint64_t hpa, uint64_t bytes
 
 static uint64_t invalidate(iommu_dma *d, uint64_t t, iommu_inv_kind kind, uint64_t iova, uint64_t bytes)
 {
+    /* A first-level table's entries are cached by (domain id, PASID): PASID-based
+     * invalidation (Linux's qi_flush_piotlb). */
+    if (d->fl)
+        kind = kind == IOMMU_INV_IOTLB_PAGE ? IOMMU_INV_PIOTLB_PAGE : IOMMU_INV_PIOTLB_PASID;
     iommu_inv inv[2] = {
-        {.kind = kind, .did = iommu_domain_id(d->dom), .addr = iova, .bytes = bytes, .keep_tables = true},
+        {.kind = kind, .did = d->fl ? d->fl_did : iommu_domain_id(d->dom), .addr = iova,
+         .bytes = bytes, .pasid = d->pasid, .keep_tables = true},
         {.kind = IOMMU_INV_DEVTLB, .rid = d->rid, .addr = iova, .bytes = bytes},
     };
     if (kind == IOMMU_INV_IOTLB_DOMAIN)
@@ -429,7 +488,8 @@ uint64_t iommu_dma_unmap(iommu_dma *d, uint64_t t_ps, const iommu_dma_buf *b)
     }
     if (d->observe)
         observe(d, IOMMU_DMA_EV_UNMAP, t_ps, b->iova, 0, b->iova_bytes, NULL, 0);
-    uint64_t cleared = iommu_domain_unmap(d->dom, b->iova, b->iova_bytes);
+    uint64_t cleared = d->fl ? iommu_fltable_unmap(d->fl, b->iova, b->iova_bytes)
+                             : iommu_domain_unmap(d->dom, b->iova, b->iova_bytes);
     uint64_t cyc = d->cfg.pte_cycles * cleared;
     charge(d, cyc, true);
     uint64_t t = t_ps + cycles_to_ps(&d->cfg, cyc);

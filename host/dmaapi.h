@@ -68,6 +68,12 @@ typedef struct iommu_dma_cfg {
     /* Not the DMA API's parameters: the clock and copy rate of the cores it runs on,
      * from the cpu's (cpu_cfg_load): the kinds that use it build no cpu. */
     double cpu_ghz, copy_bytes_per_cycle;
+    /* A guest's DMA API on an emulated IOMMU (host/viommu.h): its invalidations are
+     * writes the hypervisor traps (emulated). With Caching Mode the driver also follows
+     * every map with a page-selective invalidation (intel-iommu's __mapping_notify_one:
+     * a not-present entry may be cached), which the emulator takes to shadow the
+     * mapping; the hardware is not involved in it. */
+    bool emulated, caching_mode;
 } iommu_dma_cfg;
 
 void iommu_dma_register_params(sim_params *p);
@@ -100,8 +106,21 @@ typedef struct iommu_dma_buf {
 iommu_dma *iommu_dma_create(const sim_params *p, sim_stats *s, iommu *u, mem *m, mem_phys *pm,
                             uint16_t rid, uint16_t did, unsigned addr_bits,
                             uint64_t bounce_base, uint64_t bounce_bytes, sim_err *e);
+/* A DMA API (strict or lazy) that maps into first-level table fl, the table of PASID
+ * `pasid` of requester rid (set up by the caller, typically nested over a guest's second
+ * level: host/viommu.h), with PASID-based invalidations tagged with domain id did. No
+ * statistics of its own. */
+iommu_dma *iommu_dma_create_fl(const iommu_dma_cfg *c, iommu *u, mem *m, mem_phys *pm,
+                               uint16_t rid, uint16_t did, uint32_t pasid, iommu_fltable *fl);
+/* The same with the configuration given (a guest's DMA API: host/viommu.h); s NULL
+ * registers no statistics (an instance per VM would repeat the names). */
+iommu_dma *iommu_dma_create_cfg(const iommu_dma_cfg *c, sim_stats *s, iommu *u, mem *m,
+                                mem_phys *pm, uint16_t rid, uint16_t did, unsigned addr_bits,
+                                uint64_t bounce_base, uint64_t bounce_bytes, sim_err *e);
 void iommu_dma_destroy(iommu_dma *d);
 iommu_dma_mode iommu_dma_get_mode(const iommu_dma *d);
+/* The page size it maps with (iommu.page_bytes). */
+uint64_t iommu_dma_page_bytes(const iommu_dma *d);
 /* The domain of strict/lazy modes (NULL otherwise). */
 iommu_domain *iommu_dma_domain(const iommu_dma *d);
 
@@ -144,6 +163,13 @@ void iommu_dma_set_observer(iommu_dma *d, iommu_dma_observe_fn fn, void *ctx);
 
 uint64_t iommu_dma_cpu_cycles(const iommu_dma *d);
 uint64_t iommu_dma_maps(const iommu_dma *d);
+/* Invalidations the driver has submitted since creation: after maps (caching mode
+ * only) and after unmaps (strict: one each; lazy: one per flush). On an emulated IOMMU
+ * each is a trapped write of the queue's tail. */
+uint64_t iommu_dma_map_invalidations(const iommu_dma *d);
+uint64_t iommu_dma_unmap_invalidations(const iommu_dma *d);
+/* Whether the IOMMU under it is emulated: its invalidations trap. */
+bool iommu_dma_emulated(const iommu_dma *d);
 /* Per-operation CPU cost estimates (cycles) for models that charge a core: a map of
  * `pages` pages, and the CPU part of an unmap without its invalidation wait. */
 uint64_t iommu_dma_map_cost_cycles(const iommu_dma *d, uint64_t pages);

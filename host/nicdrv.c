@@ -1,5 +1,6 @@
 #include "host/nicdrv.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,7 +61,15 @@ struct nic_drvq {
     nic_drv_tx_done_fn tx_done_fn;
     void *rx_ctx;
     nic_drv_cpu_fn cpu_fn;
+    nic_drv_trap_fn trap_fn;
+    uint64_t map_invs_seen, unmap_invs_seen; /* the DMA API's, as far as trapped */
     void *cpu_ctx;
+    /* strict or lazy IOMMU (env.dma): the mapping of the packet (or the part of it
+     * before the ring wraps) that ends at each transmit slot (bytes 0: none ends there),
+     * each receive slot's device address */
+    iommu_dma *dma;
+    iommu_dma_buf *tx_map;
+    uint64_t *rx_dev;
 };
 
 /* The rows of one role: P its prefix, DRV its Linux driver and K that driver's macro
@@ -392,6 +401,7 @@ nic_drvq *nic_drvq_create(const sim_params *p, const nic_drv_env *env)
     q->msi_addr = env->msi_addr;
     q->msi_data = env->msi_data;
     q->cfg = nic_drv_cfg_load(p, env->role);
+    q->dma = env->dma;
     nic_itr_init(&q->itr, env->role == NIC_DRV_PF ? NIC_ITR_IXGBE : NIC_ITR_IXGBEVF);
     nic_dim_init(&q->dim[0], false, q->cfg.dim_rx_cqe);
     nic_dim_init(&q->dim[1], true, false);
@@ -415,6 +425,10 @@ nic_drvq *nic_drvq_create(const sim_params *p, const nic_drv_env *env)
      * nicdrv.qdisc_pkts, which a saturating source never uses). */
     if (q->cfg.qdisc_pkts)
         q->backlog = sim_xmalloc(q->cfg.qdisc_pkts * sizeof *q->backlog);
+    if (q->dma) {
+        q->tx_map = sim_xcalloc(n, sizeof *q->tx_map);
+        q->rx_dev = sim_xmalloc(n * sizeof *q->rx_dev);
+    }
     char name[64];
     snprintf(name, sizeof name, "nicdrv.f%u.q%u", q->fn, q->q);
     q->poll_ev = sim_event_create(q->kernel, name, on_poll, q);
@@ -428,6 +442,8 @@ void nic_drvq_destroy(nic_drvq *q)
     free(q->tx.desc);
     free(q->rx.desc);
     free(q->backlog);
+    free(q->tx_map);
+    free(q->rx_dev);
     free(q);
 }
 
@@ -477,6 +493,8 @@ bool nic_drvq_poll(const nic_drvq *q) { return q->cfg.poll; }
 
 bool nic_drvq_tso(const nic_drvq *q) { return q->cfg.tso; }
 bool nic_drvq_csum(const nic_drvq *q) { return q->cfg.csum; }
+
+void nic_drvq_set_trap(nic_drvq *q, nic_drv_trap_fn fn) { q->trap_fn = fn; }
 
 void nic_drvq_set_cpu(nic_drvq *q, nic_drv_cpu_fn fn, void *ctx)
 {
@@ -549,11 +567,84 @@ int nic_drv_request_mac(nic *n, unsigned fn, uint64_t t_ps, uint64_t mac, uint64
 
 static uint32_t tx_room(const nic_drvq *q) { return q->tx.entries - 1 - nic_drvq_tx_inflight(q); }
 
+/* Runs a DMA API call's CPU work on the driver's core: its cycles since `before`
+ * (IOVAs, table entries, a strict unmap's invalidation and the spin on its wait). */
+static uint64_t dma_charge(nic_drvq *q, uint64_t t, uint64_t before)
+{
+    return cpu(q, t, iommu_dma_cpu_cycles(q->dma) - before, 0);
+}
+
+/* The invalidations the DMA API submitted since the last look, trapped (trap seam) when
+ * the IOMMU under it is emulated. */
+static uint64_t dma_traps(nic_drvq *q, uint64_t t)
+{
+    if (!iommu_dma_emulated(q->dma))
+        return t;
+    uint64_t m = iommu_dma_map_invalidations(q->dma), u = iommu_dma_unmap_invalidations(q->dma);
+    if (q->trap_fn && (m != q->map_invs_seen || u != q->unmap_invs_seen))
+        t = q->trap_fn(q->cpu_ctx, t, m - q->map_invs_seen, u - q->unmap_invs_seen);
+    q->map_invs_seen = m;
+    q->unmap_invs_seen = u;
+    return t;
+}
+
+/* Maps a packet just written to `frames` slots from `first` as mlx5e_txwqe_build_dsegs
+ * does (dma_map_single of the data, DMA_TO_DEVICE): the frames' bytes lie back to back
+ * from the first slot's buffer, as a segment's data does in its skb (each frame fits its
+ * own slot, so they stay within the packet's slots), one mapping of them, two if the
+ * packet wraps round the ring, and the descriptors point into it. The real driver maps
+ * the linear part and each page fragment apart; one mapping of the same bytes touches
+ * the same pages, about one IOVA page per 4 KiB sent. The stack's writes of the data
+ * (nicdrv.tx_touch) land where the device will read it. */
+static uint64_t tx_map(nic_drvq *q, uint32_t first, uint32_t frames, uint64_t t)
+{
+    while (frames) {
+        uint32_t k = q->tx.entries - first < frames ? q->tx.entries - first : frames;
+        uint64_t hpa = q->tx_bufs + (uint64_t)first * q->cfg.buf_bytes, bytes = 0;
+        for (uint32_t j = 0; j < k; j++)
+            bytes += nic_pkt_host_bytes(q->tx.desc[first + j].pkt.len_bytes);
+        uint64_t before = iommu_dma_cpu_cycles(q->dma);
+        /* kept at the run's last slot: unmapped when the device is done with all of it */
+        iommu_dma_buf *m = &q->tx_map[first + k - 1];
+        uint64_t mapped = iommu_dma_map(q->dma, t, hpa, bytes, true, m);
+        assert(mapped != UINT64_MAX); /* 48 bits of IOVA outlast any rings' worth */
+        (void)mapped;
+        for (uint32_t j = 0, off = 0; j < k; j++) {
+            nic_desc *d = &q->tx.desc[first + j];
+            uint32_t len = nic_pkt_host_bytes(d->pkt.len_bytes);
+            d->buf_addr = m->dev_addr + off;
+            if (q->cfg.tx_touch && q->mem)
+                mem_touch(q->mem, hpa + off, len);
+            off += len;
+        }
+        t = dma_traps(q, dma_charge(q, t, before));
+        first = (first + k) % q->tx.entries;
+        frames -= k;
+    }
+    return t;
+}
+
+/* The poll at t reclaimed `count` descriptors from slot `from`: unmaps the packets that
+ * ended in them as mlx5e_tx_dma_unmap does at a completion (strict invalidates now,
+ * lazy queues the IOVAs for the next flush). Returns the cycles it took, which the
+ * poll runs on the core with its own reclaim work. */
+static uint64_t tx_unmap(nic_drvq *q, uint32_t from, uint32_t count, uint64_t t)
+{
+    uint64_t before = iommu_dma_cpu_cycles(q->dma);
+    for (uint32_t i = 0, s = from; i < count; i++, s = (s + 1) % q->tx.entries) {
+        if (q->tx_map[s].bytes) {
+            iommu_dma_unmap(q->dma, t, &q->tx_map[s]);
+            q->tx_map[s].bytes = 0;
+        }
+    }
+    return iommu_dma_cpu_cycles(q->dma) - before;
+}
+
 /* Reclaim transmitted descriptors whose write-back has landed, up to the clean budget;
  * *cleaned gets how many. */
 static uint64_t tx_reclaim(nic_drvq *q, uint64_t t, uint32_t *cleaned)
 {
-    uint32_t n = 0;
+    uint32_t from = q->tx_clean, n = 0;
     uint64_t freed_bytes = 0;
     while (q->tx_clean != q->tx_tail && n < q->cfg.tx_clean_budget) {
         const nic_desc *d = &q->tx.desc[q->tx_clean];
@@ -568,7 +659,10 @@ static uint64_t tx_reclaim(nic_drvq *q, uint64_t t, uint32_t *cleaned)
     q->tx_reclaimed += n;
     q->ctr->tx_cleaned += n;
     nic_itr_count_tx(&q->itr, n, freed_bytes);
-    t = cpu(q, t, q->cfg.clean_cycles * n, 0);
+    uint64_t unmap_cycles = q->dma ? tx_unmap(q, from, n, t) : 0;
+    t = cpu(q, t, q->cfg.clean_cycles * n + unmap_cycles, 0);
+    if (q->dma)
+        t = dma_traps(q, t);
     if (n && q->tx_done_fn)
         q->tx_done_fn(q->rx_ctx, q, n, freed_bytes, t);
     *cleaned = n;
@@ -610,6 +704,7 @@ static uint64_t tx_doorbell(nic_drvq *q, uint64_t t)
  * modelled one by one), the driver's per-packet cycles once. */
 static uint64_t tx_post(nic_drvq *q, const drv_seg *sg, uint64_t t)
 {
+    uint32_t first = q->tx_tail;
     for (unsigned f = 0; f < sg->frames; f++) {
         nic_desc *d = &q->tx.desc[q->tx_tail];
         d->buf_addr = q->tx_bufs + (uint64_t)q->tx_tail * q->cfg.buf_bytes;
@@ -618,7 +713,7 @@ static uint64_t tx_post(nic_drvq *q, const drv_seg *sg, uint64_t t)
         d->pkt = sg->pkt;
         if (f + 1 == sg->frames)
             d->pkt.len_bytes = sg->last_bytes;
-        if (q->cfg.tx_touch && q->mem)
+        if (q->cfg.tx_touch && q->mem && !q->dma)
             mem_touch(q->mem, d->buf_addr,
                       nic_pkt_host_bytes(d->pkt.len_bytes));
         q->tx_tail = (q->tx_tail + 1) % q->tx.entries;
@@ -626,6 +721,8 @@ static uint64_t tx_post(nic_drvq *q, const drv_seg *sg, uint64_t t)
         q->dim_bytes[1] += nic_pkt_host_bytes(d->pkt.len_bytes);
     }
     q->dim_pkts[1]++; /* the send queue's packets, as mlx5e_sq_xmit counts them */
+    if (q->dma)
+        t = tx_map(q, first, sg->frames, t);
     t = cpu(q, t, q->cfg.tx_cycles, 0);
     if (++q->tx_unrung >= q->cfg.tx_batch)
         t = tx_doorbell(q, t);
@@ -706,7 +803,8 @@ static uint64_t rx_post(nic_drvq *q, uint32_t count, uint64_t t)
 {
     for (uint32_t i = 0; i < count; i++) {
         nic_desc *d = &q->rx.desc[q->rx_tail];
-        d->buf_addr = q->rx_bufs + (uint64_t)q->rx_tail * q->cfg.buf_bytes;
+        d->buf_addr = q->rx_dev ? q->rx_dev[q->rx_tail]
+                                : q->rx_bufs + (uint64_t)q->rx_tail * q->cfg.buf_bytes;
         d->wb_ps = NIC_NOT_DONE;
         q->rx_tail = (q->rx_tail + 1) % q->rx.entries;
     }
@@ -756,10 +854,53 @@ static uint64_t irq_enable(nic_drvq *q, uint64_t t)
     return t;
 }
 
+/* With the DMA API, before the rings are attached: the rings and the head write-back
+ * word as one coherent mapping (mlx5_wq_cyc_create's buffer: mlx5_frag_buf_alloc_node,
+ * mlx5_dma_zalloc_coherent_node, dma_alloc_coherent), and the receive buffers a page
+ * pool's page at a time (page_pool_dma_map when the pool takes a page: PAGE_SIZE <<
+ * order, here iommu.page_bytes, 2 MiB standing for a hugepage-backed pool); the pool
+ * recycles its pages, so they stay mapped. A buffer that crosses a page boundary gets
+ * a mapping of its own pages. */
+static uint64_t dma_map_queue(nic_drvq *q, uint64_t t)
+{
+    uint64_t before = iommu_dma_cpu_cycles(q->dma);
+    uint32_t n = q->tx.entries;
+    iommu_dma_buf m;
+    uint64_t base = q->tx.base_addr;
+    iommu_dma_map(q->dma, t, base, q->tx_bufs - base, false, &m);
+    /* The rings keep their places in the mapping: device address = IOVA + offset. */
+    q->tx.base_addr = m.dev_addr;
+    q->rx.base_addr = m.dev_addr + (q->rx.base_addr - base);
+    q->tx.head_wb_addr = m.dev_addr + (q->tx.head_wb_addr - base);
+    if (q->tx.cq_addr) {
+        q->tx.cq_addr = m.dev_addr + (q->tx.cq_addr - base);
+        q->rx.cq_addr = m.dev_addr + (q->rx.cq_addr - base);
+    }
+    uint64_t pg = iommu_dma_page_bytes(q->dma), lo = 0, hi = 0, dev = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t a = q->rx_bufs + (uint64_t)i * q->cfg.buf_bytes, end = a + q->cfg.buf_bytes;
+        if (a < lo || end > hi) {
+            lo = a & ~(pg - 1);
+            hi = (end + pg - 1) & ~(pg - 1);
+            iommu_dma_map(q->dma, t, lo, hi - lo, false, &m);
+            dev = m.dev_addr;
+        }
+        q->rx_dev[i] = dev + (a - lo);
+    }
+    t = dma_charge(q, t, before);
+    /* On an emulated IOMMU these maps trapped as the driver came up, before the run: not
+     * timed here (a thousand traps of a page pool would take milliseconds). */
+    q->map_invs_seen = iommu_dma_map_invalidations(q->dma);
+    q->unmap_invs_seen = iommu_dma_unmap_invalidations(q->dma);
+    return t;
+}
+
 void nic_drvq_open(nic_drvq *q, uint64_t t_ps)
 {
     q->vec = nic_queue_vector(q->nic, q->fn, q->q);
     uint64_t t = t_ps;
+    if (q->dma)
+        t = dma_map_queue(q, t);
     if (q->cfg.poll) {
         /* No interrupt: the vector stays disabled; the loop watches both rings. */
         q->tx.on_wb = q->rx.on_wb = pmd_on_wb;

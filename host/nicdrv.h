@@ -50,6 +50,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "host/dmaapi.h"
 #include "models/mem/mem.h"
 #include "models/nic/nic.h"
 #include "models/pcie/rc.h"
@@ -150,6 +151,15 @@ typedef struct nic_drv_env {
     uint64_t msi_addr;
     uint32_t msi_data; /* what the system's interrupt dispatch maps back to this queue */
     nic_drv_counters *ctr;
+    /* The host's DMA API for the function in strict or lazy mode (NULL: the device is
+     * given host addresses, pass-through or no IOMMU). With it the driver maps as Linux
+     * mlx5e does: its rings once (dma_alloc_coherent), each receive page once when its
+     * page pool takes it (page_pool_dma_map; pages are recycled, never unmapped), each
+     * packet to send before it is posted (mlx5e_txwqe_build_dsegs: dma_map_single) and
+     * unmapped when its descriptor is reclaimed (mlx5e_tx_dma_unmap). The DMA API's
+     * cycles (IOVAs, table entries, strict invalidation waits) run on the driver's
+     * core through the CPU seam. */
+    iommu_dma *dma;
 } nic_drv_env;
 
 nic_drvq *nic_drvq_create(const sim_params *p, const nic_drv_env *env);
@@ -221,6 +231,13 @@ void nic_drvq_set_spin(nic_drvq *q, nic_drv_spin_fn fn);
  * starting at t_ps; return when done. Without it the work takes no simulated time. */
 typedef uint64_t (*nic_drv_cpu_fn)(void *ctx, uint64_t t_ps, uint64_t cycles, uint64_t stall_ps);
 void nic_drvq_set_cpu(nic_drvq *q, nic_drv_cpu_fn fn, void *ctx);
+/* The trap seam (with the CPU's ctx): the DMA API's invalidations since the last call,
+ * `map_invs` after maps and `unmap_invs` after unmaps, each a trapped write on an
+ * emulated IOMMU (host/viommu.h), were submitted at t_ps; return when the guest goes on.
+ * Without it they cost only their DMA API cycles. */
+typedef uint64_t (*nic_drv_trap_fn)(void *ctx, uint64_t t_ps, uint64_t map_invs,
+                                    uint64_t unmap_invs);
+void nic_drvq_set_trap(nic_drvq *q, nic_drv_trap_fn fn);
 
 unsigned nic_drvq_fn(const nic_drvq *q);
 unsigned nic_drvq_queue(const nic_drvq *q);

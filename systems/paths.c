@@ -81,9 +81,13 @@
 #include "systems/nic_setup.h"
 #include "systems/paths_impl.h"
 #include "systems/paths_migrate.h"
+#include "host/viommu.h"
+#include "systems/paths_viommu.h"
 
-/* The driver domain's IOMMU domain id (VMs' are 1 + their index). */
+/* The driver domain's IOMMU domain id (VMs' are 1 + their index), and the host DMA
+ * API's for the PF in strict and lazy modes. */
 #define DDOM_DID 4000u
+#define HOST_DMA_DID 4001u
 /* Linux's posted-interrupt notification vector, and the first device vector. */
 #define PI_NOTIFY_VECTOR 0xf2u
 #define DEV_VECTOR 0x40u
@@ -107,6 +111,8 @@ typedef struct paths_sys {
     noise *noise; /* OS noise: detours on the cores, refill after exits */
     sim_breakdown *bd; /* net.breakdown, NULL when off */
     paths_migration *mig; /* io.migrate_at_ms; NULL: none */
+    iommu_dma *pf_dma; /* the host's DMA API for the PF: iommu.mode strict or lazy */
+    paths_viommu *viommu; /* the guests' vIOMMU (viommu.mode); NULL: none */
 } paths_sys;
 
 /* net.breakdown's categories, in iopath's IOPATH_BD_* order, and what each counts. */
@@ -160,6 +166,16 @@ static double per_pkt(const paths_sys *sys, double x)
 
 static double m_gbps(const sim_stats *s, void *ctx) { return per_s(s, bytes(ctx) * 8.0) / 1e9; }
 static double m_mpps(const sim_stats *s, void *ctx) { return per_s(s, pkts(ctx)) / 1e6; }
+
+/* Farshin et al.'s IOTLB-MISS-PERMIB, one miss per page walk: a request that finds the
+ * walk of its page under way (iommu.walks_merged) is not another miss, as their "one
+ * miss per half-page buffer pair" arithmetic counts. Over the MiB delivered. */
+static double m_walks_per_mib(const sim_stats *s, void *ctx)
+{
+    double misses = 0, mib = bytes(ctx) / (1 << 20);
+    sim_stats_get(s, "iommu.walks", &misses);
+    return mib > 0 ? misses / mib : 0.0;
+}
 
 
 /* Frames the VMs sent reach the partner: their latency, creation to last bit at the
@@ -501,6 +517,8 @@ static void paths_destroy(void *system)
     free(sys->io.lane);
     nic_partner_destroy(sys->peer);
     nic_destroy(sys->nic);
+    iommu_dma_destroy(sys->pf_dma);
+    paths_viommu_destroy(sys->viommu);
     platform_destroy(sys->pf);
     vswitch_destroy(sys->io.vsw);
     vtick_destroy(sys->tick);
@@ -596,13 +614,17 @@ static iopath_drvq *add_queue(paths_sys *sys, unsigned fn, unsigned q, uint64_t 
                        .base = base,
                        .msi_addr = iommu_msi_addr(idx),
                        .msi_data = 0,
-                       .ctr = ctr};
+                       .ctr = ctr,
+                       .dma = !via_hv ? (fn == NIC_PF ? sys->pf_dma : NULL)
+                              : owner && sys->viommu ? paths_viommu_dma(sys->viommu, owner->vm)
+                                                     : NULL};
     dq->q = nic_drvq_create(sys->params, &env);
     nic_drvq_set_rx_handler(dq->q, iopath_drvq_rx, dq);
     nic_drvq_set_rx_done(dq->q, iopath_drvq_rx_done);
     nic_drvq_set_tx_done(dq->q, iopath_drvq_tx_done);
     nic_drvq_set_cpu(dq->q, iopath_drvq_cpu, dq);
     nic_drvq_set_spin(dq->q, iopath_drvq_spin);
+    nic_drvq_set_trap(dq->q, iopath_drvq_trap);
     return dq;
 }
 
@@ -721,6 +743,30 @@ static int add_adi_queues(paths_sys *sys, uint64_t per_q, sim_err *e)
     return rc;
 }
 
+/* The PF as the host's own device: in pass-through (iommu.mode off or pt), or, strict
+ * and lazy, in a DMA domain of the host's DMA API, through which its driver maps what
+ * the device reaches (nic_drv_env.dma). Once for a failover pair's two uses of it. */
+static int attach_host_pf(paths_sys *sys, sim_err *e)
+{
+    iommu_dma_cfg c;
+    iommu_dma_config(sys->params, &c);
+    uint16_t rid = nic_fn_rid(sys->nic, NIC_PF);
+    if (c.mode < IOMMU_DMA_STRICT) {
+        iommu_attach_passthrough(sys->pf->iommu, rid);
+        return 0;
+    }
+    if (sys->pf_dma)
+        return 0;
+    sys->pf_dma =
+        platform_dma_api_create(sys->pf, sys->params, sys->stats, rid, HOST_DMA_DID, 64, e);
+    if (!sys->pf_dma)
+        return -1;
+    sim_stats_metric(sys->stats, "iotlb_walks_per_mib", "per MiB", m_walks_per_mib, sys,
+                     "IOTLB misses that started a page walk in the window, over the MiB the "
+                     "applications and the link partner received in it");
+    return 0;
+}
+
 /* The host's (or the driver domain's) PF queues, one per host core, and for VMDq a
  * PF queue per lane of the path `pd`. */
 static int add_host_queues(paths_sys *sys, const path_desc *pd, sim_err *e)
@@ -736,8 +782,8 @@ static int add_host_queues(paths_sys *sys, const path_desc *pd, sim_err *e)
         if (platform_assign_identity(sys->pf, rid, DDOM_DID, PLATFORM_HOST_BASE, nq * per_q,
                                      sys->cfg.guest_page_bytes, e) < 0)
             return -1;
-    } else {
-        iommu_attach_passthrough(sys->pf->iommu, rid);
+    } else if (attach_host_pf(sys, e) < 0) {
+        return -1;
     }
     nic_drv_enable_msix(sys->nic, NIC_PF);
     for (unsigned q = 0; q < sys->cfg.host_cores; q++) {
@@ -768,8 +814,9 @@ static int add_queues(paths_sys *sys, sim_err *e)
     nic_drv_register_stats(&sys->drv_ctr[0], sys->stats, NIC_PF, p, fn_role(sys, NIC_PF));
     switch (own) {
     case PATH_NIC_APP:
-        /* Bare metal: the host's DMA API in pass-through, one PF queue per thread. */
-        iommu_attach_passthrough(sys->pf->iommu, nic_fn_rid(sys->nic, NIC_PF));
+        /* Bare metal: the host's DMA API, one PF queue per thread. */
+        if (attach_host_pf(sys, e) < 0)
+            return -1;
         nic_drv_enable_msix(sys->nic, NIC_PF);
         for (unsigned i = 0; i < io->nlanes; i++) {
             iopath_lane *ln = &io->lane[i];
@@ -795,9 +842,13 @@ static int add_queues(paths_sys *sys, sim_err *e)
         for (unsigned v = 0; v < io->vms; v++) {
             unsigned fn = own == PATH_NIC_VM_PF ? NIC_PF : NIC_FN_OF_VF(v);
             uint64_t base = vm_io_base(v);
-            if (platform_assign_identity(sys->pf, nic_fn_rid(sys->nic, fn), (uint16_t)(1 + v),
-                                         base, io->queues * per_q, sys->cfg.guest_page_bytes,
-                                         e) < 0)
+            /* Its memory mapped once, or, under a guest vIOMMU, buffer by buffer as its
+             * guest's DMA API maps them. */
+            uint16_t rid = nic_fn_rid(sys->nic, fn), did = (uint16_t)(1 + v);
+            if (sys->viommu ? !paths_viommu_attach(sys->viommu, v, rid, did, base,
+                                                   io->queues * per_q, sys->cfg.guest_page_bytes, e)
+                            : platform_assign_identity(sys->pf, rid, did, base, io->queues * per_q,
+                                                       sys->cfg.guest_page_bytes, e) < 0)
                 return -1;
             nic_drv_counters *ctr = &sys->drv_ctr[0];
             if (fn != NIC_PF) {
@@ -1023,6 +1074,16 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
     sys->pf = platform_create(ctx, obs, true);
     io->iommu = sys->pf->iommu;
     iommu_set_irq_sink(io->iommu, iopath_on_irq, io);
+    sys->viommu = paths_viommu_create(p, sys->pf, io->vms);
+    viommu_cfg vio = viommu_cfg_load(p);
+    io->viommu_map_cycles = vio.map_cycles;
+    io->viommu_unmap_cycles = vio.unmap_cycles;
+    if (sys->viommu) {
+        sim_stats_counter(ctx->stats, "viommu.map_traps", &io->c.viommu_map_traps,
+                          "guests' invalidations after a map of their vIOMMU, each trapped");
+        sim_stats_counter(ctx->stats, "viommu.unmap_traps", &io->c.viommu_unmap_traps,
+                          "guests' invalidations after an unmap of their vIOMMU, each trapped");
+    }
     if (nic_setup_plug(sys->pf, ctx, paths_vfs_for(p, &sys->cfg), &sys->nic, e) < 0) {
         paths_destroy(sys);
         return NULL;
@@ -1115,10 +1176,10 @@ paths_parts paths_parts_of(void *system)
 }
 
 /* VFs, each VM's, register their own and their drivers'; the host's virtual switch its;
- * a migration its own. */
+ * a migration its own; the host DMA API (strict, lazy) its own and a metric. */
 static const char *const paths_variants[] = {
     "io.path=sriov, traffic.vms=2, nic.vfs=2", "io.path=paravirt", "net.breakdown=true",
-    "io.path=sriov, io.standby=paravirt, io.migrate_at_ms=1", NULL};
+    "io.path=sriov, io.standby=paravirt, io.migrate_at_ms=1", "iommu.mode=lazy", NULL};
 
 const sys_kind sys_kind_paths = {
     .name = "paths",

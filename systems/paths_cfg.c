@@ -2,8 +2,11 @@
 #include "systems/paths_impl.h"
 
 #include "host/cpu.h"
+#include "host/dmaapi.h"
 #include "host/iopath/iopath.h"
 #include "host/migrate.h"
+#include "host/viommu.h"
+#include "systems/paths_viommu.h"
 #include "host/pfdrv.h"
 #include "host/noise.h"
 #include "host/vdcm.h"
@@ -156,6 +159,7 @@ void paths_register_params(sim_params *p)
     sim_params_add_table(p, paths_params, SIM_TABLE_LEN(paths_params));
     vtick_register_params(p);
     noise_register_params(p);
+    viommu_register_params(p);
     vdcm_register_params(p);
 }
 
@@ -443,6 +447,20 @@ static int check_driver(const paths_cfg *c, sim_err *e)
     return 0;
 }
 
+/* iommu.mode = strict or lazy maps the host's own PF traffic through the DMA API, as
+ * the kernel's driver does; a DPDK application maps its memory once through VFIO
+ * instead, which is not modelled. */
+static int check_dma_api(const sim_params *p, const paths_cfg *c, sim_err *e)
+{
+    iommu_dma_cfg d;
+    iommu_dma_config(p, &d);
+    if (c->poll && d.mode >= IOMMU_DMA_STRICT)
+        return sim_err_set(e, "guest.driver = poll with iommu.mode = %s: a DPDK application's "
+                              "VFIO mappings are not modelled (iommu.mode = off or pt)",
+                           d.mode == IOMMU_DMA_STRICT ? "strict" : "lazy");
+    return 0;
+}
+
 /* A failover pair and a migration: what the workload builds them for. */
 static int check_migration(const sim_params *p, const paths_cfg *c, sim_err *e)
 {
@@ -479,7 +497,8 @@ int paths_check(const sim_params *p, sim_err *e)
     paths_cfg c = paths_cfg_load(p);
     if (check_functions(p, &c, e) < 0 || check_queues(p, &c, e) < 0 ||
         check_traffic(p, &c, e) < 0 || check_pages(p, &c, e) < 0 ||
-        check_driver(&c, e) < 0 || check_migration(p, &c, e) < 0)
+        check_driver(&c, e) < 0 || check_migration(p, &c, e) < 0 || check_dma_api(p, &c, e) < 0 ||
+        paths_viommu_check(p, c.path, c.poll, c.standby, e) < 0)
         return -1;
     return 0;
 }

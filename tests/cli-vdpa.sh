@@ -7,9 +7,6 @@
 # takes no interrupt at all. Run by `make check`.
 set -u
 . "$(dirname "$0")/lib.sh" vdpa
-col() { awk -F, -v n="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == n) c = i; next } c { print $c }' "$1"; }
-stat() { awk -v n="$2" '$1 == n { print $2 }' "$1"; }
-num() { awk -v a="$1" -v op="$2" -v b="$3" 'BEGIN { exit !(op == "<" ? a < b : a > b) }'; }
 
 W="$OUT/v.ini"
 cat >"$W" <<EOF2
@@ -29,39 +26,39 @@ EOF2
 expect 0 "" "vdpa, paravirt and sriov stream" -- "$IOVSIM" run "$W" --out "$OUT/s" -q --no-plots \
     --set traffic.pattern=stream_tx
 R="$OUT/s/results.csv"
-path=($(col "$R" io.path)) host=($(col "$R" host_cycles_per_pkt)) irqs=($(col "$R" irqs_per_sec))
-mpps=($(col "$R" throughput_mpps)) guest=($(col "$R" guest_cycles_per_pkt))
+path=($(csv_col "$R" io.path)) host=($(csv_col "$R" host_cycles_per_pkt)) irqs=($(csv_col "$R" irqs_per_sec))
+mpps=($(csv_col "$R" throughput_mpps)) guest=($(csv_col "$R" guest_cycles_per_pkt))
 [ "${path[0]}" = vdpa ] && [ "${path[1]}" = paravirt ] && ok "sweep order" || bad "order ${path[*]}"
 # Host cycles that do not scale with packets (timer ticks) are a few per packet.
-num "${host[0]}" "<" 10 && num "${host[1]}" ">" 1000 &&
+cmp_num "${host[0]}" "<" 10 && cmp_num "${host[1]}" ">" 1000 &&
     ok "no host work per packet on vdpa (${host[0]} cycles; paravirt ${host[1]})" ||
     bad "host cycles per packet: vdpa ${host[0]}, paravirt ${host[1]}"
-num "${mpps[0]}" ">" 0.1 && ok "vdpa streams (${mpps[0]} Mpps)" || bad "vdpa ${mpps[0]} Mpps"
+cmp_num "${mpps[0]}" ">" 0.1 && ok "vdpa streams (${mpps[0]} Mpps)" || bad "vdpa ${mpps[0]} Mpps"
 ratio=$(awk -v i="${irqs[0]}" -v m="${mpps[0]}" 'BEGIN { printf "%.3f", i / (m * 1e6) }')
-num "$ratio" "<" 0.5 && ok "transmit interrupts asked for late ($ratio per packet)" ||
+cmp_num "$ratio" "<" 0.5 && ok "transmit interrupts asked for late ($ratio per packet)" ||
     bad "$ratio interrupts per packet"
 P="$OUT/s/points/0000/stats.txt"
 for s in hv.irqs_injected nicdrv.vf0.eitr_writes; do
-    v=$(stat "$P" "$s")
+    v=$(stat_of "$P" "$s")
     [ "${v:-0}" = 0 ] && ok "$s: none" || bad "$s = $v"
 done
-v=$(stat "$P" hv.irqs_posted)
-num "${v:-0}" ">" 0 && ok "interrupts posted ($v)" || bad "hv.irqs_posted = ${v:-none}"
+v=$(stat_of "$P" hv.irqs_posted)
+cmp_num "${v:-0}" ">" 0 && ok "interrupts posted ($v)" || bad "hv.irqs_posted = ${v:-none}"
 
 # The driver's per-packet work is virtio-net's (virtio.tx_cycles), also on vdpa.
 expect 0 "" "a dearer virtio-net transmit" -- "$IOVSIM" run "$W" --out "$OUT/c" -q --no-plots \
     --set traffic.pattern=stream_tx --set virtio.tx_cycles=1600 --set io.path=vdpa
-g=$(col "$OUT/c/results.csv" guest_cycles_per_pkt)
+g=$(csv_col "$OUT/c/results.csv" guest_cycles_per_pkt)
 d=$(awk -v a="$g" -v b="${guest[0]}" 'BEGIN { printf "%.0f", a - b }')
-num "$d" ">" 900 && num "$d" "<" 1100 &&
+cmp_num "$d" ">" 900 && cmp_num "$d" "<" 1100 &&
     ok "virtio.tx_cycles + 1000 adds $d guest cycles per packet" || bad "added $d cycles ($g vs ${guest[0]})"
 
 # A DPDK application over the vDPA device's rings takes no interrupt and spins.
 expect 0 "" "poll mode on vdpa" -- "$IOVSIM" run "$W" --out "$OUT/p" -q --no-plots \
     --set traffic.pattern=rr --set io.path=vdpa --set guest.driver=poll --set traffic.packet_bytes=64
-i=$(col "$OUT/p/results.csv" irqs_per_sec) u=$(col "$OUT/p/results.csv" vm_cpu_util)
+i=$(csv_col "$OUT/p/results.csv" irqs_per_sec) u=$(csv_col "$OUT/p/results.csv" vm_cpu_util)
 [ "$i" = 0 ] && ok "no interrupt in poll mode" || bad "irqs_per_sec = $i"
-num "$u" ">" 0.99 && ok "the vCPU spins ($u)" || bad "vm_cpu_util = $u"
+cmp_num "$u" ">" 0.99 && ok "the vCPU spins ($u)" || bad "vm_cpu_util = $u"
 
 # Refusals name the path.
 expect 2 "io.path = vdpa gives each VM a VF" "a VM without a VF is refused" -- \

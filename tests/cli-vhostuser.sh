@@ -7,9 +7,6 @@
 # cross the port whole only when the switch offers TSO. Run by `make check`.
 set -u
 . "$(dirname "$0")/lib.sh" vhostuser
-col() { awk -F, -v n="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == n) c = i; next } c { print $c }' "$1"; }
-stat() { awk -v n="$2" '$1 == n { print $2 }' "$1"; }
-num() { awk -v a="$1" -v op="$2" -v b="$3" 'BEGIN { exit !(op == "<" ? a < b : a > b) }'; }
 
 W="$OUT/v.ini"
 cat >"$W" <<EOF2
@@ -31,17 +28,17 @@ EOF2
 expect 0 "" "vhostuser streams both ways and answers requests" -- \
     "$IOVSIM" run "$W" --out "$OUT/s" -q --no-plots
 R="$OUT/s/results.csv"
-mpps=($(col "$R" throughput_mpps)) busy=($(col "$R" cores_busy)) irqs=($(col "$R" irqs_per_sec))
+mpps=($(csv_col "$R" throughput_mpps)) busy=($(csv_col "$R" cores_busy)) irqs=($(csv_col "$R" irqs_per_sec))
 for i in 0 1 2; do
-    num "${mpps[$i]}" ">" 0.1 && ok "point $i moves packets (${mpps[$i]} Mpps)" || bad "point $i: ${mpps[$i]} Mpps"
+    cmp_num "${mpps[$i]}" ">" 0.1 && ok "point $i moves packets (${mpps[$i]} Mpps)" || bad "point $i: ${mpps[$i]} Mpps"
 done
 for i in 0 1 2; do
     P="$OUT/s/points/000$i/stats.txt"
-    k=$(stat "$P" hv.exits.mmio_kernel) u=$(stat "$P" cpu.core0.util)
+    k=$(stat_of "$P" hv.exits.mmio_kernel) u=$(stat_of "$P" cpu.core0.util)
     [ "$k" = 0 ] && ok "point $i: no kick exits" || bad "point $i: $k kick exits"
-    num "$u" ">" 0.99 && ok "point $i: the switch's core is busy ($u)" || bad "point $i: core0 util $u"
+    cmp_num "$u" ">" 0.99 && ok "point $i: the switch's core is busy ($u)" || bad "point $i: core0 util $u"
     for s in nic.pf.irqs nicdrv.pf.irqs; do
-        v=$(stat "$P" "$s")
+        v=$(stat_of "$P" "$s")
         [ "$v" = 0 ] && ok "point $i: $s none" || bad "point $i: $s = $v"
     done
 done
@@ -49,15 +46,15 @@ done
 awk -v b="${busy[2]}" 'BEGIN { exit !(b > 1.0 && b <= 3.0001) }' &&
     ok "request-response counts the switch's core among the busy ones (${busy[2]})" ||
     bad "cores_busy ${busy[2]}"
-num "${irqs[2]}" ">" 1000 && ok "the guest is interrupted while its NAPI sleeps (${irqs[2]}/s)" ||
+cmp_num "${irqs[2]}" ">" 1000 && ok "the guest is interrupted while its NAPI sleeps (${irqs[2]}/s)" ||
     bad "irqs_per_sec ${irqs[2]}"
-num "${irqs[0]}" "<" 1 && ok "a transmitting guest takes no interrupt" || bad "stream_tx irqs ${irqs[0]}"
+cmp_num "${irqs[0]}" "<" 1 && ok "a transmitting guest takes no interrupt" || bad "stream_tx irqs ${irqs[0]}"
 
 # The switch's per-packet cost bounds what one PMD core forwards to the guests.
 expect 0 "" "a dearer switch" -- "$IOVSIM" run "$W" --out "$OUT/c" -q --no-plots \
     --set traffic.pattern=stream_rx --set vhostuser.switch_cycles=28000
-m=$(col "$OUT/c/results.csv" throughput_mpps)
-num "$m" "<" 0.105 && num "$m" ">" 0.08 &&
+m=$(csv_col "$OUT/c/results.csv" throughput_mpps)
+cmp_num "$m" "<" 0.105 && cmp_num "$m" ">" 0.08 &&
     ok "28,000 cycles a packet at 2.8 GHz forward about 0.1 Mpps ($m)" || bad "$m Mpps"
 
 # TCP-like messages: segmented in software unless the switch offers TSO to the guest
@@ -67,9 +64,9 @@ for tso in false true; do
         -q --no-plots --set traffic.pattern=stream_tx --set traffic.msg_bytes=65536 \
         --set traffic.packet_bytes=1518 --set vhostuser.tso=$tso --set vhostuser.csum=$tso --set pmd.tso=$tso
 done
-a=$(stat "$OUT/t"false/points/0000/stats.txt net.sw_segmented)
-b=$(stat "$OUT/t"true/points/0000/stats.txt net.sw_segmented)
-num "$a" ">" 0 && [ "$b" = 0 ] && ok "segmented in software without TSO ($a frames), not with it" ||
+a=$(stat_of "$OUT/t"false/points/0000/stats.txt net.sw_segmented)
+b=$(stat_of "$OUT/t"true/points/0000/stats.txt net.sw_segmented)
+cmp_num "$a" ">" 0 && [ "$b" = 0 ] && ok "segmented in software without TSO ($a frames), not with it" ||
     bad "sw_segmented: $a without TSO, $b with"
 
 expect 2 "guest.driver = poll" "a DPDK application in the guest is refused" -- \

@@ -33,3 +33,10 @@ expect() {
         ok "$what"
     fi
 }
+
+# csv_col FILE NAME: the values of column NAME of a results.csv, one per line.
+csv_col() { awk -F, -v n="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == n) c = i; next } c { print $c }' "$1"; }
+# stat_of FILE NAME: the value of statistic NAME in a point's stats.txt.
+stat_of() { awk -v n="$2" '$1 == n { print $2 }' "$1"; }
+# cmp_num A OP B: whether A < B or A > B (OP is < or >), as numbers.
+cmp_num() { awk -v a="$1" -v op="$2" -v b="$3" 'BEGIN { exit !(op == "<" ? a < b : a > b) }'; }

@@ -457,6 +457,25 @@ uint64_t iopath_drvq_cpu(void *ctx, uint64_t t_ps, uint64_t cycles, uint64_t sta
     return d;
 }
 
+uint64_t iopath_drvq_trap(void *ctx, uint64_t t_ps, uint64_t map_invs, uint64_t unmap_invs)
+{
+    iopath_drvq *dq = ctx;
+    iopath *io = dq->io;
+    unsigned core = dq->override ? dq->override_core : dq->core;
+    bool urgent = dq->override ? dq->override_urgent : true;
+    uint64_t t = t_ps;
+    io->c.viommu_map_traps += map_invs;
+    io->c.viommu_unmap_traps += unmap_invs;
+    for (uint64_t i = 0; i < map_invs + unmap_invs; i++) {
+        t = urgent ? hv_exit_urgent(io->hv, core, t, HV_EXIT_MMIO_USER)
+                   : hv_exit(io->hv, core, t, HV_EXIT_MMIO_USER);
+        t = run_on(io, core, urgent, t, i < map_invs ? io->viommu_map_cycles : io->viommu_unmap_cycles,
+                   CPU_HOST);
+    }
+    dq->last_ps = max64(dq->last_ps, t);
+    return t;
+}
+
 /* ---------------------------------------------------------------- the switch */
 
 static uint64_t do_switch(const exec *x, iopath_item *it, uint64_t t, bool *away)

@@ -249,6 +249,7 @@ typedef struct iopath_counters {
     uint64_t stopped_drops;     /* frames that reached a VM that was not running */
     uint64_t rto_timeouts;      /* retransmission time-outs of closed-loop clients */
     uint64_t rto_resent;        /* requests they sent again */
+    uint64_t viommu_map_traps, viommu_unmap_traps; /* guests' trapped vIOMMU invalidations */
 } iopath_counters;
 
 struct iopath {
@@ -281,6 +282,8 @@ struct iopath {
     uint32_t txq_limit;        /* packets queued to a NIC queue before a sender stops */
     uint32_t rr_outstanding;   /* rr: requests each VM keeps in flight */
     uint32_t rr_app_cycles;    /* rr: the application's work per request */
+    uint64_t viommu_map_cycles, viommu_unmap_cycles; /* a trapped vIOMMU invalidation's
+                                                        host work (iopath_drvq_trap) */
     uint64_t rto_min_ps;       /* rr: a closed-loop client's retransmission time-out; 0: none
                                   (no request is ever lost then) */
     cpu *cpu;
@@ -361,6 +364,10 @@ void iopath_lane_set_running(iopath *io, iopath_lane *ln, bool running, uint64_t
 void iopath_drvq_spin(void *ctx, uint64_t from_ps, uint64_t to_ps);
 /* The CPU seam of every driver queue (nic_drv_cpu_fn; ctx is the iopath_drvq). */
 uint64_t iopath_drvq_cpu(void *ctx, uint64_t t_ps, uint64_t cycles, uint64_t stall_ps);
+/* The trap seam (nic_drv_trap_fn; ctx is the iopath_drvq): a guest's invalidations of
+ * its vIOMMU (host/viommu.h), each an exit to user space on the core the driver runs on
+ * and the emulator's and VFIO's work there, io->viommu_map_cycles or _unmap_cycles. */
+uint64_t iopath_drvq_trap(void *ctx, uint64_t t_ps, uint64_t map_invs, uint64_t unmap_invs);
 /* An interrupt message the IOMMU remapped or posted (iommu_irq_fn; ctx is the iopath):
  * delivered to the core of the queue its remapping index names. */
 void iopath_on_irq(void *ctx, const iommu_irq_outcome *o);

@@ -1,0 +1,57 @@
+/* A guest's vIOMMU in caching mode: viommu.h. */
+#include "host/viommu.h"
+
+static const sim_param_def viommu_params[] = {
+    {"viommu.mode", SIM_PARAM_ENUM, "none", "none|caching|nested", "",
+     "A guest vIOMMU over the VMs' assigned functions (passthrough, sriov, vdpa): none; "
+     "caching (QEMU's intel-iommu with caching mode: every guest map and unmap traps and "
+     "is shadowed into the host IOMMU through VFIO); nested (the guest's table the first "
+     "level over the host's second, walked by the hardware: only the guest's flushes "
+     "trap; needs iommu.scalable)",
+     SIM_AT(viommu_cfg, mode)},
+    {"viommu.map_cycles", SIM_PARAM_UINT, "21328", "0..100000000", "cycles",
+     "Host software per trapped invalidation after a guest map: QEMU's vtd_process_inv_desc "
+     "and the VFIO_IOMMU_MAP_DMA ioctl (page pinning, the host entry). Trap-and-emulate adds "
+     "28,060 cycles to a strict (un)map of one page (Amit et al., vIOMMU, USENIX ATC 2011), "
+     "less the exit (hv.mmio_user_exit_cycles, 6,732)",
+     SIM_AT(viommu_cfg, map_cycles)},
+    {"viommu.unmap_cycles", SIM_PARAM_UINT, "21328", "0..100000000", "cycles",
+     "Host software per trapped invalidation after a guest unmap: QEMU's handling and the "
+     "VFIO_IOMMU_UNMAP_DMA ioctl besides the host IOTLB invalidation (unpinning); the same "
+     "figure as viommu.map_cycles (Amit et al. average maps and unmaps)",
+     SIM_AT(viommu_cfg, unmap_cycles)},
+};
+
+void viommu_register_params(sim_params *p)
+{
+    sim_params_add_table(p, viommu_params, SIM_TABLE_LEN(viommu_params));
+}
+
+viommu_cfg viommu_cfg_load(const sim_params *p)
+{
+    viommu_cfg c;
+    sim_params_load_table(p, viommu_params, SIM_TABLE_LEN(viommu_params), &c);
+    return c;
+}
+
+iommu_dma_cfg viommu_guest_dma_cfg(const sim_params *p)
+{
+    iommu_dma_cfg c;
+    iommu_dma_config(p, &c);
+    c.page_bytes = 4096;
+    c.emulated = true;
+    c.caching_mode = viommu_cfg_load(p).mode == VIOMMU_CACHING;
+    c.mode = c.caching_mode ? IOMMU_DMA_STRICT : IOMMU_DMA_LAZY;
+    return c;
+}
+
+int viommu_check(const sim_params *p, sim_err *e)
+{
+    iommu_cfg ic;
+    iommu_config(p, &ic);
+    if (viommu_cfg_load(p).mode == VIOMMU_NESTED && !ic.scalable)
+        return sim_err_set(e, "viommu.mode = nested puts the guest's table in the first level of "
+                              "a PASID entry: it needs the IOMMU in scalable mode "
+                              "(iommu.scalable = true)");
+    return 0;
+}

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# A guest vIOMMU over a VM's VF. Caching mode (QEMU's intel-iommu): every guest map and
+# unmap of a sent packet traps (one exit each, no more), the device's addresses are the
+# guest's IOVAs (the host IOTLB misses on them, and nothing faults), sending collapses
+# while receiving through a recycled page pool does not. Nested: maps trap nothing, the
+# lazy flushes do, and a walk reads both levels. The paths without an assigned function,
+# a DPDK guest and nested without scalable mode are refused. Run by `make check`.
+set -u
+. "$(dirname "$0")/lib.sh" viommu
+
+W="$OUT/v.ini"
+cat >"$W" <<EOF2
+include = $TOP/workloads/platforms/spr-gen5x16.ini
+[workload]
+kind = paths
+[io]
+path = sriov
+[traffic]
+packet_bytes = 1518
+[run]
+kernel = native
+warmup_us = 200
+duration_us = 1000
+[sweep]
+traffic.pattern = stream_tx, stream_rx
+viommu.mode = none, caching
+EOF2
+expect 0 "" "a VF's streams with and without a guest vIOMMU" -- "$IOVSIM" run "$W" --out "$OUT/s" -q --no-plots
+R="$OUT/s/results.csv"
+gbps=($(csv_col "$R" throughput_gbps)) faults=($(csv_col "$R" iommu_faults)) miss=($(csv_col "$R" iotlb_misses))
+# Points: tx none, tx caching, rx none, rx caching.
+P="$OUT/s/points/0001/stats.txt"
+x=$(stat_of "$P" hv.exits.mmio_user) m=$(stat_of "$P" viommu.map_traps) u=$(stat_of "$P" viommu.unmap_traps)
+sent=$(stat_of "$P" net.sent)
+[ -n "$m" ] && [ "$m" -gt 0 ] && [ "$x" = $((m + u)) ] &&
+    ok "an exit per trapped invalidation ($x exits: $m after maps, $u after unmaps)" ||
+    bad "exits $x, map traps $m, unmap traps $u"
+awk -v m="$m" -v s="$sent" 'BEGIN { exit !(m >= 0.95 * s && m <= 1.05 * s + 2) }' &&
+    ok "one map trap per packet sent ($m for $sent)" || bad "$m map traps for $sent packets"
+[ "${faults[1]}" = 0 ] && [ "${faults[3]}" = 0 ] && ok "the device never faults" ||
+    bad "faults ${faults[*]}"
+cmp_num "${miss[1]}" ">" $((${miss[0]} + 50)) &&
+    ok "the host IOTLB misses on the guest's IOVAs (${miss[1]} against ${miss[0]})" ||
+    bad "IOTLB misses ${miss[*]}"
+cmp_num "${gbps[1]}" "<" "$(awk -v g="${gbps[0]}" 'BEGIN { print g / 5 }')" &&
+    ok "sending collapses under the traps (${gbps[1]} against ${gbps[0]} Gb/s)" ||
+    bad "sending ${gbps[1]} against ${gbps[0]} Gb/s"
+awk -v a="${gbps[3]}" -v b="${gbps[2]}" 'BEGIN { exit !(a > 0.95 * b) }' &&
+    ok "receiving through the recycled page pool does not (${gbps[3]} against ${gbps[2]} Gb/s)" ||
+    bad "receiving ${gbps[3]} against ${gbps[2]} Gb/s"
+R2="$OUT/s/points/0003/stats.txt"
+[ "$(stat_of "$R2" viommu.map_traps)" = 0 ] && ok "no map trap while receiving" ||
+    bad "receive map traps $(stat_of "$R2" viommu.map_traps)"
+
+# Nested: the guest's table is the first level over the VM's second, in hardware. Its
+# maps trap nothing, only its lazy flushes do; a walk reads both levels.
+N="$OUT/n.ini"
+sed -e 's/^viommu.mode = none, caching$/viommu.mode = caching, nested/' \
+    -e 's/^traffic.pattern = stream_tx, stream_rx$/traffic.pattern = stream_tx/' "$W" >"$N"
+printf '[iommu]\nscalable = true\n' >>"$N"
+expect 0 "" "caching mode and nested on a scalable-mode IOMMU" -- \
+    "$IOVSIM" run "$N" --out "$OUT/n" -q --no-plots
+C="$OUT/n/points/0000/stats.txt" S="$OUT/n/points/0001/stats.txt"
+mt=$(stat_of "$S" viommu.map_traps) ut=$(stat_of "$S" viommu.unmap_traps) sent=$(stat_of "$S" net.sent)
+[ "$mt" = 0 ] && [ "$ut" -gt 0 ] && [ "$ut" -lt $((sent / 100 + 2)) ] &&
+    ok "nested: no map traps, $ut flushes for $sent packets" || bad "nested traps: $mt, $ut for $sent"
+rpw() { awk -v r="$(stat_of "$1" iommu.walk_reads)" -v w="$(stat_of "$1" iommu.walks)" \
+    'BEGIN { printf "%.2f", w ? r / w : 0 }'; }
+cmp_num "$(rpw "$S")" ">" "$(rpw "$C")" &&
+    ok "a nested walk reads more than a single-level one ($(rpw "$S") against $(rpw "$C") a walk)" ||
+    bad "reads per walk: nested $(rpw "$S"), caching mode $(rpw "$C")"
+ng=($(csv_col "$OUT/n/results.csv" throughput_gbps))
+cmp_num "${ng[1]}" ">" "$(awk -v g="${ng[0]}" 'BEGIN { print 4 * g }')" &&
+    cmp_num "${ng[1]}" "<" "${gbps[0]}" &&
+    ok "nested sends between caching mode and none (${ng[1]} Gb/s)" || bad "nested ${ng[1]} Gb/s"
+expect 2 "iommu.scalable = true" "nested without scalable mode is refused" -- \
+    "$IOVSIM" run "$W" --out "$OUT/z" -q --no-plots --set viommu.mode=nested
+
+expect 2 "passthrough, sriov or vdpa" "a path without an assigned function is refused" -- \
+    "$IOVSIM" run "$W" --out "$OUT/x" -q --no-plots --set io.path=paravirt --set viommu.mode=caching
+expect 2 "guest.driver = poll" "a DPDK guest is refused" -- \
+    "$IOVSIM" run "$W" --out "$OUT/y" -q --no-plots --set guest.driver=poll --set viommu.mode=caching
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
