@@ -365,8 +365,8 @@ int main(int argc, char **argv)
     val_platform_args(argc, argv, PLATFORM,
                       "usage: validate-paths [--platform FILE]\n\n"
                       "Compares the I/O paths with published measurements (netmap, xen-netback,\n"
-                      "ELI, SR-IOV at line rate, hosted emulation, halt polling, OVS-DPDK, Scalable\n"
-                      "IOV against SR-IOV) on the platform file's costs (default:\n"
+                      "ELI, SR-IOV at line rate, hosted emulation, halt polling, OVS-DPDK,\n"
+                      "Scalable IOV against SR-IOV) on the platform file's costs (default:\n"
                       "$TOP_SRCDIR/" PLATFORM ", or from the current folder).\n"
                       "Rows labelled calibration check figures the platform's parameters were set\n"
                       "from; validation rows, figures nothing was set from; context rows, figures\n"
