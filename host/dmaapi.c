@@ -261,9 +261,9 @@ static void iova_ranges(iommu_dma *d, const iommu *u, unsigned addr_bits)
                                      .gran = g};
 }
 
-iommu_dma *iommu_dma_create_cfg(const iommu_dma_cfg *c, sim_stats *s, iommu *u, mem *m,
-                                mem_phys *pm, uint16_t rid, uint16_t did, unsigned addr_bits,
-                                uint64_t bounce_base, uint64_t bounce_bytes, sim_err *e)
+/* A DMA API for requester rid on u with configuration c, no domain or table yet. */
+static iommu_dma *dma_new(const iommu_dma_cfg *c, iommu *u, mem *m, mem_phys *pm, uint16_t rid,
+                          unsigned addr_bits)
 {
     iommu_dma *d = sim_xcalloc(1, sizeof *d);
     d->cfg = *c;
@@ -272,6 +272,14 @@ iommu_dma *iommu_dma_create_cfg(const iommu_dma_cfg *c, sim_stats *s, iommu *u, 
     d->pm = pm;
     d->rid = rid;
     d->addr_bits = addr_bits;
+    return d;
+}
+
+iommu_dma *iommu_dma_create_cfg(const iommu_dma_cfg *c, sim_stats *s, iommu *u, mem *m,
+                                mem_phys *pm, uint16_t rid, uint16_t did, unsigned addr_bits,
+                                uint64_t bounce_base, uint64_t bounce_bytes, sim_err *e)
+{
+    iommu_dma *d = dma_new(c, u, m, pm, rid, addr_bits);
     d->bounce = (range_alloc){.floor = bounce_base, .top = bounce_base + bounce_bytes,
                               .gran = BOUNCE_SLOT_BYTES};
     assert(d->cfg.mode == IOMMU_DMA_OFF || u);
@@ -298,13 +306,7 @@ iommu_dma *iommu_dma_create_fl(const iommu_dma_cfg *c, iommu *u, mem *m, mem_phy
                                uint16_t rid, uint16_t did, uint32_t pasid, iommu_fltable *fl)
 {
     assert(c->mode >= IOMMU_DMA_STRICT && u && fl);
-    iommu_dma *d = sim_xcalloc(1, sizeof *d);
-    d->cfg = *c;
-    d->u = u;
-    d->mem = m;
-    d->pm = pm;
-    d->rid = rid;
-    d->addr_bits = 64;
+    iommu_dma *d = dma_new(c, u, m, pm, rid, 64);
     d->fl = fl;
     d->fl_did = did;
     d->pasid = pasid;
