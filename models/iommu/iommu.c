@@ -446,23 +446,6 @@ void iommu_detach(iommu *u, uint16_t rid)
 
 /* ---- the context cache ------------------------------------------------------------ */
 
-bool iommu_ctx_lookup(iommu *u, uint16_t rid, iommu_ctx_entry *out)
-{
-    uint32_t n = u->cfg.ctx_entries, at = u->ctx_last;
-    if (at >= n || !u->ctx[at].valid || u->ctx[at].rid != rid)
-        for (at = 0; at < n && !(u->ctx[at].valid && u->ctx[at].rid == rid); at++)
-            ;
-    if (at < n) {
-        iommu_ctx_entry *c = &u->ctx[at];
-        c->last_use = ++u->ctx_tick;
-        u->ctx_hits++;
-        u->ctx_last = at;
-        *out = *c;
-        return true;
-    }
-    u->ctx_misses++;
-    return false;
-}
 
 void iommu_ctx_fill(iommu *u, const iommu_ctx_entry *c)
 {
@@ -632,73 +615,11 @@ void iommu_walk_sl(iommu *u, const void *arg, uint64_t t, uint64_t iova, iommu_w
 
 /* ---- translation ------------------------------------------------------------------ */
 
-static uint8_t rights_fault(const iommu_fault_codes *codes, unsigned perms, bool write)
-{
-    if (write && !(perms & VTD_SL_W))
-        return codes->write;
-    if (!write && !(perms & VTD_SL_R))
-        return codes->read;
-    return 0;
-}
 
 static const iommu_fault_codes legacy_codes = {
     .beyond = VTD_FR_ADDR_BEYOND_MGAW, .not_present_read = VTD_FR_READ,
     .not_present_write = VTD_FR_WRITE, .read = VTD_FR_READ, .write = VTD_FR_WRITE};
 
-/* Remapping of one request: 0 with *hpa and the IOTLB entry's page, or a fault
- * reason. */
-uint8_t iommu_remap(iommu *u, const iommu_remap_how *h, uint64_t addr, uint32_t len, bool write,
-                    uint64_t *t, uint64_t *hpa, unsigned *shift, unsigned *perms)
-{
-    unsigned width = h->width;
-    const iommu_fault_codes *codes = h->codes;
-    /* (Differences, not addr + len: a request at the top of the 64-bit space must not
-     * wrap to a low address and pass.) */
-    if (width < 64 && (addr >= (1ull << width) || (len && len - 1 >= (1ull << width) - addr)))
-        return codes->beyond;
-    *t += u->cfg.iotlb_hit_ps;
-    iommu_tlb_entry *e = iommu_tlb_lookup_page_pasid(u->iotlb, h->did, h->pasid, addr);
-    if (e) {
-        if (e->ready_ps > *t) {
-            /* The walk for this page is in flight: wait for it. */
-            u->walks_merged++;
-            u->iotlb_misses++;
-            *t = e->ready_ps;
-        } else {
-            u->iotlb_hits++;
-        }
-    } else {
-        u->iotlb_misses++;
-        iommu_walk_result r = {0}; /* what the caller reads, walk sets */
-        h->walk(u, h->arg, *t, addr, &r);
-        *t = r.done_ps;
-        if (r.reason == IOMMU_WALK_NOT_PRESENT)
-            return write ? codes->not_present_write : codes->not_present_read;
-        if (r.reason)
-            return r.reason;
-        iommu_tlb_entry ne = {.vpn = addr >> r.shift, .value = r.frame, .ready_ps = r.done_ps,
-                              .did = h->did, .pasid = h->pasid, .shift = (uint8_t)r.shift,
-                              .perms = (uint8_t)r.perms};
-        iommu_tlb_insert(u->iotlb, &ne);
-        e = iommu_tlb_lookup_pasid(u->iotlb, h->did, h->pasid, addr, r.shift);
-        if (!e) { /* no IOTLB: use the walk's answer directly */
-            uint8_t f = rights_fault(codes, r.perms, write);
-            if (f)
-                return f;
-            *hpa = r.frame | (addr & ((1ull << r.shift) - 1));
-            *shift = r.shift;
-            *perms = r.perms;
-            return 0;
-        }
-    }
-    uint8_t f = rights_fault(codes, e->perms, write);
-    if (f)
-        return f;
-    *hpa = e->value | (addr & ((1ull << e->shift) - 1));
-    *shift = e->shift;
-    *perms = e->perms;
-    return 0;
-}
 
 int iommu_translate(void *ctx, uint16_t rid, uint64_t addr, uint32_t len, bool write,
                     uint64_t *t_ps, uint64_t *hpa)
@@ -727,7 +648,7 @@ int iommu_translate(void *ctx, uint16_t rid, uint64_t addr, uint32_t len, bool w
         /* The device's own cache first: a hit leaves as a translated request, which the
          * root complex passes once the context allows translated requests. */
         iommu_tlb_entry *d = iommu_tlb_lookup_page(u->devtlb, rid, addr);
-        if (d && d->ready_ps <= t0 && !rights_fault(&legacy_codes, d->perms, write)) {
+        if (d && d->ready_ps <= t0 && !iommu_rights_fault(&legacy_codes, d->perms, write)) {
             u->ats_hits++;
             *hpa = d->value | (addr & ((1ull << d->shift) - 1));
             return 0;

@@ -7,6 +7,7 @@
 #define MODELS_IOMMU_IOMMU_IMPL_H
 
 #include "models/iommu/iommu.h"
+#include "models/iommu/iommu_regs.h"
 #include "models/iommu/iotlb.h"
 #include "models/iommu/irq_remap.h"
 #include "models/iommu/pgtable.h"
@@ -158,8 +159,25 @@ struct iommu {
 /* ---- iommu.c, shared with pasid.c ---- */
 /* A store by the driver's CPU to a table entry (brought into the LLC). */
 void iommu_cpu_store_u64(iommu *u, uint64_t addr, uint64_t v);
-/* The context cache: a hit fills *out (counted, LRU updated); a fill after a miss. */
-bool iommu_ctx_lookup(iommu *u, uint16_t rid, iommu_ctx_entry *out);
+/* The context cache: a hit fills *out (counted, LRU updated); a fill after a miss.
+ * Inline: every translation asks it. */
+static inline bool iommu_ctx_lookup(iommu *u, uint16_t rid, iommu_ctx_entry *out)
+{
+    uint32_t n = u->cfg.ctx_entries, at = u->ctx_last;
+    if (at >= n || !u->ctx[at].valid || u->ctx[at].rid != rid)
+        for (at = 0; at < n && !(u->ctx[at].valid && u->ctx[at].rid == rid); at++)
+            ;
+    if (at < n) {
+        iommu_ctx_entry *c = &u->ctx[at];
+        c->last_use = ++u->ctx_tick;
+        u->ctx_hits++;
+        u->ctx_last = at;
+        *out = *c;
+        return true;
+    }
+    u->ctx_misses++;
+    return false;
+}
 void iommu_ctx_fill(iommu *u, const iommu_ctx_entry *c);
 
 /* What a walk found. */
@@ -201,8 +219,69 @@ typedef struct iommu_remap_how {
     const void *arg;
     const iommu_fault_codes *codes;
 } iommu_remap_how;
-uint8_t iommu_remap(iommu *u, const iommu_remap_how *h, uint64_t addr, uint32_t len, bool write,
-                    uint64_t *t, uint64_t *hpa, unsigned *shift, unsigned *perms);
+static inline uint8_t iommu_rights_fault(const iommu_fault_codes *codes, unsigned perms, bool write)
+{
+    if (write && !(perms & VTD_SL_W))
+        return codes->write;
+    if (!write && !(perms & VTD_SL_R))
+        return codes->read;
+    return 0;
+}
+
+/* Remapping of one request: 0 with *hpa and the IOTLB entry's page, or a fault
+ * reason. */
+static inline uint8_t iommu_remap(iommu *u, const iommu_remap_how *h, uint64_t addr, uint32_t len, bool write,
+                    uint64_t *t, uint64_t *hpa, unsigned *shift, unsigned *perms)
+{
+    unsigned width = h->width;
+    const iommu_fault_codes *codes = h->codes;
+    /* (Differences, not addr + len: a request at the top of the 64-bit space must not
+     * wrap to a low address and pass.) */
+    if (width < 64 && (addr >= (1ull << width) || (len && len - 1 >= (1ull << width) - addr)))
+        return codes->beyond;
+    *t += u->cfg.iotlb_hit_ps;
+    iommu_tlb_entry *e = iommu_tlb_lookup_page_pasid(u->iotlb, h->did, h->pasid, addr);
+    if (e) {
+        if (e->ready_ps > *t) {
+            /* The walk for this page is in flight: wait for it. */
+            u->walks_merged++;
+            u->iotlb_misses++;
+            *t = e->ready_ps;
+        } else {
+            u->iotlb_hits++;
+        }
+    } else {
+        u->iotlb_misses++;
+        iommu_walk_result r = {0}; /* what the caller reads, walk sets */
+        h->walk(u, h->arg, *t, addr, &r);
+        *t = r.done_ps;
+        if (r.reason == IOMMU_WALK_NOT_PRESENT)
+            return write ? codes->not_present_write : codes->not_present_read;
+        if (r.reason)
+            return r.reason;
+        iommu_tlb_entry ne = {.vpn = addr >> r.shift, .value = r.frame, .ready_ps = r.done_ps,
+                              .did = h->did, .pasid = h->pasid, .shift = (uint8_t)r.shift,
+                              .perms = (uint8_t)r.perms};
+        iommu_tlb_insert(u->iotlb, &ne);
+        e = iommu_tlb_lookup_pasid(u->iotlb, h->did, h->pasid, addr, r.shift);
+        if (!e) { /* no IOTLB: use the walk's answer directly */
+            uint8_t f = iommu_rights_fault(codes, r.perms, write);
+            if (f)
+                return f;
+            *hpa = r.frame | (addr & ((1ull << r.shift) - 1));
+            *shift = r.shift;
+            *perms = r.perms;
+            return 0;
+        }
+    }
+    uint8_t f = iommu_rights_fault(codes, e->perms, write);
+    if (f)
+        return f;
+    *hpa = e->value | (addr & ((1ull << e->shift) - 1));
+    *shift = e->shift;
+    *perms = e->perms;
+    return 0;
+}
 
 /* ---- pasid.c ---- */
 /* Scalable-mode translation (iommu_translate's when u->sm). */
