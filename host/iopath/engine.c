@@ -70,6 +70,11 @@ static uint64_t run_on(iopath *io, unsigned core, bool urgent, uint64_t t, uint6
                   : cpu_run(io->cpu, core, t, cycles, who);
 }
 
+static uint64_t exit_for(const exec *x, uint64_t t, hv_exit_reason r)
+{
+    return x->urgent ? hv_exit_urgent(x->io->hv, x->core, t, r) : hv_exit(x->io->hv, x->core, t, r);
+}
+
 static uint64_t run(const exec *x, uint64_t t, uint64_t cycles, cpu_who who)
 {
     return run_on(x->io, x->core, x->urgent, t, cycles, who);
@@ -432,24 +437,31 @@ void iopath_drvq_spin(void *ctx, uint64_t from_ps, uint64_t to_ps)
     cpu_spin_idle(dq->io->cpu, dq->core, from_ps, to_ps, dq->who);
 }
 
+/* Where a driver queue's work runs: the driver's own activity (interrupt, NAPI poll)
+ * on its core, preempting thread work; what it does for a caller (a transmit) in the
+ * caller's context. */
+static exec drvq_exec(iopath_drvq *dq)
+{
+    if (dq->override)
+        return (exec){dq->io, dq->lane, dq->override_core, dq->override_who,
+                      dq->override_urgent, NULL, NULL};
+    return (exec){dq->io, dq->lane, dq->core, dq->who, true, NULL, NULL};
+}
+
 uint64_t iopath_drvq_cpu(void *ctx, uint64_t t_ps, uint64_t cycles, uint64_t stall_ps)
 {
     iopath_drvq *dq = ctx;
     iopath *io = dq->io;
-    unsigned core = dq->override ? dq->override_core : dq->core;
-    cpu_who who = dq->override ? dq->override_who : dq->who;
-    /* The driver's own activity (interrupt, NAPI poll) preempts thread work; what it
-     * does for a caller (a transmit) runs in the caller's context. A stall on a
-     * register read keeps the core as busy as cycles would. */
-    bool urgent = dq->override ? dq->override_urgent : true;
+    exec x = drvq_exec(dq);
+    /* A stall on a register read keeps the core as busy as cycles would. */
     uint64_t d = t_ps;
     if (stall_ps) {
         /* The stall is time, not work: it does not vary with the work's cost. */
-        uint64_t total = cpu_cost_varied(io->cpu, core, cycles) +
+        uint64_t total = cpu_cost_varied(io->cpu, x.core, cycles) +
                          (uint64_t)((double)stall_ps * cpu_ghz(io->cpu) / 1000.0 + 0.5);
-        d = cpu_run_drawn(io->cpu, core, t_ps, total, who, urgent);
+        d = cpu_run_drawn(io->cpu, x.core, t_ps, total, x.who, x.urgent);
     } else if (cycles) {
-        d = run_on(io, core, urgent, t_ps, cycles, who);
+        d = run(&x, t_ps, cycles, x.who);
     }
     if (!dq->override && d < dq->ahead_ps)
         d = dq->ahead_ps;
@@ -461,16 +473,13 @@ uint64_t iopath_drvq_trap(void *ctx, uint64_t t_ps, uint64_t map_invs, uint64_t 
 {
     iopath_drvq *dq = ctx;
     iopath *io = dq->io;
-    unsigned core = dq->override ? dq->override_core : dq->core;
-    bool urgent = dq->override ? dq->override_urgent : true;
+    exec x = drvq_exec(dq);
     uint64_t t = t_ps;
     io->c.viommu_map_traps += map_invs;
     io->c.viommu_unmap_traps += unmap_invs;
     for (uint64_t i = 0; i < map_invs + unmap_invs; i++) {
-        t = urgent ? hv_exit_urgent(io->hv, core, t, HV_EXIT_MMIO_USER)
-                   : hv_exit(io->hv, core, t, HV_EXIT_MMIO_USER);
-        t = run_on(io, core, urgent, t, i < map_invs ? io->viommu_map_cycles : io->viommu_unmap_cycles,
-                   CPU_HOST);
+        t = exit_for(&x, t, HV_EXIT_MMIO_USER);
+        t = run(&x, t, i < map_invs ? io->viommu_map_cycles : io->viommu_unmap_cycles, CPU_HOST);
     }
     dq->last_ps = max64(dq->last_ps, t);
     return t;
@@ -714,11 +723,6 @@ static uint64_t gro_receive(const exec *x, const path_stage *d, const path_step 
 }
 
 /* ---------------------------------------------------------------- grants */
-
-static uint64_t exit_for(const exec *x, uint64_t t, hv_exit_reason r)
-{
-    return x->urgent ? hv_exit_urgent(x->io->hv, x->core, t, r) : hv_exit(x->io->hv, x->core, t, r);
-}
 
 /* Xen grant copy, done by the hypervisor inside the batch's copy hypercall: one copy
  * operation per 4 KiB page a segment spans (xenvif_gop_frag_copy), one for a frame.
