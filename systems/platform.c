@@ -16,7 +16,7 @@ void platform_register_params(sim_params *p)
 
 int platform_check(const sim_params *p, sim_err *e)
 {
-    if (pcie_link_check(p, e) < 0 || mem_check(p, e) < 0 || iommu_check(p, e) < 0 ||
+    if (pcie_link_check(p, e) < 0 || pcie_rc_check(p, e) < 0 || mem_check(p, e) < 0 || iommu_check(p, e) < 0 ||
         iommu_dma_check(p, e) < 0)
         return -1;
     return 0;

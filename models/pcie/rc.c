@@ -1,8 +1,13 @@
 #include "models/pcie/rc.h"
 
+#include <assert.h>
 #include <stdlib.h>
 
 #include "sim/alloc.h"
+#include "sim/tq.h"
+
+/* The write buffer counts cachelines. */
+#define RC_LINE_BYTES 64u
 
 struct pcie_rc {
     pcie_link *link;
@@ -18,23 +23,54 @@ struct pcie_rc {
     /* When memory has accepted every posted write so far: an MSI, itself a posted
      * write, must not overtake the data it announces (Base Spec 2.4.1 ordering). */
     uint64_t posted_done_ps;
+    /* The write buffer (rc.write_buffer_lines; 0: unbounded, wbuf_leaves NULL): lines
+     * free now, and when the lines of each write in it leave (tag: its line count). */
+    uint32_t wbuf_lines, wbuf_free;
+    sim_tq *wbuf_leaves;
     sim_breakdown *bd; /* net.breakdown, NULL when off */
     unsigned bd_pcie, bd_iommu, bd_mem;
     /* stats */
     uint64_t reads, writes, read_bytes, write_bytes, completions, ur, msis, mmio_writes,
-        mmio_reads;
+        mmio_reads, wbuf_waits, wbuf_wait_ps;
 };
 
 /* The rc.* parameters. */
 typedef struct rc_cfg {
     uint64_t latency_ps;
+    uint64_t write_buffer_lines;
 } rc_cfg;
 
 static const sim_param_def rc_params[] = {
     {"rc.latency_ns", SIM_PARAM_DOUBLE, "75", "0..1e6", "ns",
      "Root complex pipeline latency of one traversal (a request in, or a completion out)",
      SIM_AT(rc_cfg, latency_ps)},
+    {"rc.write_buffer_lines", SIM_PARAM_UINT, "0", "0..1048576", "lines",
+     "Root complex (IIO) write buffer in 64-byte lines: a device's write holds its lines from "
+     "arrival until memory accepts it, writes leave in order, and a write finding no room "
+     "waits (its posted credits are withheld). 0: unbounded, writes not held for one another",
+     SIM_AT(rc_cfg, write_buffer_lines)},
 };
+
+/* Lines a write of len bytes at addr touches. */
+static uint32_t lines_of(uint64_t addr, uint32_t len)
+{
+    return (uint32_t)(((addr + len + RC_LINE_BYTES - 1) / RC_LINE_BYTES) - addr / RC_LINE_BYTES);
+}
+
+int pcie_rc_check(const sim_params *p, sim_err *e)
+{
+    rc_cfg c;
+    sim_params_load_table(p, rc_params, SIM_TABLE_LEN(rc_params), &c);
+    uint64_t mps = sim_params_uint(p, "pcie.mps_bytes");
+    /* The largest write: MPS bytes not aligned to a line. */
+    uint64_t need = mps / RC_LINE_BYTES + 1;
+    if (c.write_buffer_lines && c.write_buffer_lines < need)
+        return sim_err_set(e, "rc.write_buffer_lines = %llu cannot hold one %llu-byte write "
+                              "(pcie.mps_bytes), which may touch %llu lines: the link would deadlock",
+                           (unsigned long long)c.write_buffer_lines, (unsigned long long)mps,
+                           (unsigned long long)need);
+    return 0;
+}
 
 void pcie_rc_register_params(sim_params *p)
 {
@@ -49,6 +85,9 @@ pcie_rc *pcie_rc_create(const sim_params *p, sim_stats *stats, pcie_link *link, 
     rc->link = link;
     rc->mem = m;
     rc->latency_ps = c.latency_ps;
+    rc->wbuf_lines = rc->wbuf_free = (uint32_t)c.write_buffer_lines;
+    if (rc->wbuf_lines)
+        rc->wbuf_leaves = sim_tq_create();
     sim_stats_counter(stats, "rc.reads", &rc->reads, "memory read requests from devices");
     sim_stats_counter(stats, "rc.writes", &rc->writes, "memory writes from devices (MSI excluded)");
     sim_stats_counter(stats, "rc.read_bytes", &rc->read_bytes, "bytes read by devices");
@@ -59,10 +98,19 @@ pcie_rc *pcie_rc_create(const sim_params *p, sim_stats *stats, pcie_link *link, 
     sim_stats_counter(stats, "rc.msis", &rc->msis, "MSI/MSI-X writes received");
     sim_stats_counter(stats, "rc.mmio_writes", &rc->mmio_writes, "CPU MMIO writes to devices");
     sim_stats_counter(stats, "rc.mmio_reads", &rc->mmio_reads, "CPU MMIO reads from devices");
+    sim_stats_counter(stats, "rc.write_buffer_waits", &rc->wbuf_waits,
+                      "device writes that found the write buffer full (rc.write_buffer_lines)");
+    sim_stats_counter(stats, "rc.write_buffer_wait_ps", &rc->wbuf_wait_ps,
+                      "time device writes waited for room in the write buffer (ps)");
     return rc;
 }
 
-void pcie_rc_destroy(pcie_rc *rc) { free(rc); }
+void pcie_rc_destroy(pcie_rc *rc)
+{
+    if (rc->wbuf_leaves)
+        sim_tq_destroy(rc->wbuf_leaves);
+    free(rc);
+}
 
 uint64_t pcie_rc_latency_ps(const pcie_rc *rc) { return rc->latency_ps; }
 
@@ -185,6 +233,33 @@ uint64_t pcie_rc_read_pasid(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint32_t p
     return rc_read(rc, t_ps, rid, pasid, addr, len, buf, ur);
 }
 
+/* A write of `lines` reached the root port at t_ps: when it is in the write buffer (t_ps,
+ * or when the writes ahead of it have left enough room). Bookings may come out of time
+ * order, so the leaving writes are a timed queue: those gone by t_ps give their room
+ * back first, then the oldest leave until the write fits. */
+static uint64_t wbuf_enter(pcie_rc *rc, uint64_t t_ps, uint32_t lines)
+{
+    sim_tq_item left;
+    while (sim_tq_pop_due(rc->wbuf_leaves, t_ps, &left))
+        rc->wbuf_free += (uint32_t)left.tag;
+    uint64_t in = t_ps;
+    while (rc->wbuf_free < lines) {
+        /* pcie_rc_check: one write always fits an empty buffer, so one is in it. */
+        bool any = sim_tq_pop_due(rc->wbuf_leaves, UINT64_MAX, &left);
+        assert(any);
+        (void)any;
+        if (left.t_ps > in)
+            in = left.t_ps;
+        rc->wbuf_free += (uint32_t)left.tag;
+    }
+    rc->wbuf_free -= lines;
+    if (in > t_ps) {
+        rc->wbuf_waits++;
+        rc->wbuf_wait_ps += in - t_ps;
+    }
+    return in;
+}
+
 static inline uint64_t rc_write(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint32_t pasid,
                                 uint64_t addr, uint32_t len, uint32_t msi_data,
                                 const void *buf)
@@ -205,14 +280,34 @@ static inline uint64_t rc_write(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint32
     if (rc->observe)
         rc->observe(rc->observe_ctx, PCIE_RC_WRITE, t_ps, rid, addr, len, 0);
     rc->writes++;
+    uint32_t lines = 0;
+    if (rc->wbuf_leaves) {
+        lines = lines_of(addr, len);
+        uint64_t in = wbuf_enter(rc, t_ps, lines);
+        if (rc->bd && in > t_ps)
+            sim_breakdown_add_current(rc->bd, rc->bd_pcie, t_ps, in);
+        t = in + rc->latency_ps;
+    }
     if (translate(rc, rid, pasid, addr, len, true, &t, &hpa) < 0) {
         rc->ur++;
+        if (lines)
+            sim_tq_push(rc->wbuf_leaves, t, NULL, lines); /* dropped */
         return t;
     }
     rc->write_bytes += len;
     if (buf && rc->pm)
         mem_phys_write(rc->pm, hpa, buf, len);
     uint64_t done = mem_write(rc->mem, t, hpa, len);
+    if (lines) {
+        /* Posted writes are made visible in order (Base Spec 2.4.1: a posted request
+         * passes no posted request without Relaxed Ordering, which the model does not
+         * set), so a write translated early waits in the buffer for the ones ahead of
+         * it: one IOTLB miss holds the lines of every write behind it. Translations
+         * themselves overlap (the IOMMU's walkers). */
+        if (done < rc->posted_done_ps)
+            done = rc->posted_done_ps;
+        sim_tq_push(rc->wbuf_leaves, done, NULL, lines);
+    }
     if (rc->bd)
         sim_breakdown_add_current(rc->bd, rc->bd_mem, t, done);
     if (done > rc->posted_done_ps)

@@ -6,7 +6,18 @@
  *
  * Timing: rc.latency_ns is the pipeline latency of one traversal of the root complex
  * (a request going in, or a completion going out). Everything is a reservation on the
- * link and the memory; the calls return times and schedule nothing. */
+ * link and the memory; the calls return times and schedule nothing.
+ *
+ * Writes and the write buffer. With rc.write_buffer_lines set, a device's write holds
+ * its 64-byte lines of the root complex's (Intel's IIO's) write buffer from its arrival
+ * until memory has accepted it, and writes leave in arrival order, as posted requests
+ * must (Base Spec 2.4.1). So a write behind one that waits for a page walk waits too,
+ * and when the buffer is full a newly arrived write waits for room: in hardware its
+ * posted credits are not returned and it waits in the device. The device sees either
+ * wait in the time pcie_rc_write returns, which is what its DMA engine's window counts
+ * (Little's law: the buffer over the time a write stays bounds the write rate, the
+ * bound Vuppalapati et al., SIGCOMM 2024, measure and IOTLB misses lower). Without it
+ * (0, the default) each write reaches memory on its own time. */
 #ifndef MODELS_PCIE_RC_H
 #define MODELS_PCIE_RC_H
 
@@ -38,6 +49,8 @@ typedef int (*pcie_translate_fn)(void *ctx, uint16_t rid, uint32_t pasid, uint64
 typedef void (*pcie_msi_fn)(void *ctx, uint16_t rid, uint64_t addr, uint32_t data, uint64_t t_ps);
 
 void pcie_rc_register_params(sim_params *p);
+/* The rc.* parameters' consistency with the link's (a write must fit the write buffer). */
+int pcie_rc_check(const sim_params *p, sim_err *e);
 pcie_rc *pcie_rc_create(const sim_params *p, sim_stats *stats, pcie_link *link, mem *m);
 void pcie_rc_destroy(pcie_rc *rc);
 /* One traversal of the root complex's pipeline (rc.latency_ns), for models that answer
