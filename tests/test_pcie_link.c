@@ -1,5 +1,6 @@
 /* The timed PCIe path: link occupancy and latency, flow-control credit stalls, the tag
- * limit on outstanding reads, the root complex's completions and its hooks. */
+ * limit on outstanding reads, the root complex's completions, its hooks and its write
+ * buffer. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -338,6 +339,80 @@ START_TEST(test_mmio)
 }
 END_TEST
 
+/* The root complex's write buffer (rc.write_buffer_lines): a write holds its lines from
+ * arrival until memory accepts it (rc.latency_ns + mem.write_latency_ns here), and a
+ * write that finds no room waits for the oldest to leave. */
+START_TEST(test_write_buffer_full_waits)
+{
+    rig r;
+    rig_init(&r);
+    rig_set(&r, "rc.latency_ns", "0");
+    rig_set(&r, "mem.write_latency_ns", "1000");
+    rig_set(&r, "rc.write_buffer_lines", "8");
+    rig_build(&r, false);
+    uint64_t a = 1ull << 32;
+    /* Four 128-byte writes fill the eight lines; each is accepted 1 us after arrival. */
+    for (int i = 0; i < 4; i++)
+        ck_assert_uint_eq(pcie_rc_write(r.pf->rc, 0, 0x0100, a + 128 * i, 128, 0), 1000000);
+    ck_assert_double_eq(rig_stat(&r, "rc.write_buffer_waits"), 0);
+    /* The fifth waits for the first to leave: in at 1 us, accepted at 2 us. */
+    ck_assert_uint_eq(pcie_rc_write(r.pf->rc, 0, 0x0100, a + 512, 128, 0), 2000000);
+    ck_assert_double_eq(rig_stat(&r, "rc.write_buffer_waits"), 1);
+    ck_assert_double_eq(rig_stat(&r, "rc.write_buffer_wait_ps"), 1000000);
+    /* 64 bytes across a line boundary take two lines: with seven of eight taken, such a
+     * write waits for room where an aligned one would not. */
+    uint64_t t = 10000000;
+    for (int i = 0; i < 3; i++)
+        pcie_rc_write(r.pf->rc, t, 0x0100, a + 128 * i, 128, 0);
+    ck_assert_uint_eq(pcie_rc_write(r.pf->rc, t, 0x0100, a + 384, 64, 0), t + 1000000);
+    ck_assert_uint_eq(pcie_rc_write(r.pf->rc, t, 0x0100, a + 32, 64, 0), t + 2000000);
+    ck_assert_double_eq(rig_stat(&r, "rc.write_buffer_waits"), 2);
+    /* An MSI takes no line; it waits only for the writes before it to be accepted. */
+    ck_assert_uint_eq(pcie_rc_write(r.pf->rc, t, 0x0100, PCIE_MSI_BASE, 4, 0x41), t + 2000000);
+    rig_free(&r);
+}
+END_TEST
+
+/* A translation that stalls one write (an IOTLB miss) holds the writes behind it when the
+ * buffer is modelled, since posted writes leave in order; without it each write reaches
+ * memory on its own time. */
+static void miss_then_hit(const char *lines, uint64_t *miss_done, uint64_t *hit_done)
+{
+    rig r;
+    rig_init(&r);
+    rig_set(&r, "rc.write_buffer_lines", lines);
+    rig_build(&r, false);
+    uint64_t slow = 1ull << 32; /* slow_page: this page's translation takes 10 us */
+    pcie_rc_set_translate(r.pf->rc, slow_page, &slow);
+    *miss_done = pcie_rc_write(r.pf->rc, 0, 0x0100, 1ull << 32, 256, 0);
+    *hit_done = pcie_rc_write(r.pf->rc, 1000, 0x0100, (1ull << 32) + 8192, 256, 0);
+    rig_free(&r);
+}
+
+START_TEST(test_writes_leave_in_order)
+{
+    uint64_t miss, hit;
+    miss_then_hit("0", &miss, &hit);
+    ck_assert_uint_lt(hit, miss);
+    miss_then_hit("92", &miss, &hit);
+    ck_assert_uint_eq(hit, miss);
+}
+END_TEST
+
+START_TEST(test_write_buffer_too_small_refused)
+{
+    rig r;
+    rig_init(&r);
+    rig_set(&r, "rc.write_buffer_lines", "4"); /* a 256-byte write may touch 5 lines */
+    sim_err e;
+    ck_assert_int_eq(platform_check(r.p, &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.msg, "rc.write_buffer_lines = 4"));
+    rig_set(&r, "rc.write_buffer_lines", "5");
+    ck_assert_int_eq(platform_check(r.p, &e), 0);
+    rig_free(&r);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pcie_link");
@@ -353,6 +428,9 @@ int main(void)
     tcase_add_test(tc, test_hooks);
     tcase_add_test(tc, test_pasid_prefix);
     tcase_add_test(tc, test_mmio);
+    tcase_add_test(tc, test_write_buffer_full_waits);
+    tcase_add_test(tc, test_writes_leave_in_order);
+    tcase_add_test(tc, test_write_buffer_too_small_refused);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -13,6 +13,7 @@ typedef struct mem_cfg {
     uint64_t llc_bytes;
     uint32_t llc_ways, ddio_ways;
     uint64_t llc_latency_ps;
+    uint64_t write_latency_ps;
     uint64_t read_latency_ps;
     uint32_t channels;
     double channel_gbps;
@@ -28,6 +29,11 @@ static const sim_param_def mem_params[] = {
      SIM_AT(mem_cfg, ddio_ways)},
     {"mem.llc_latency_ns", SIM_PARAM_DOUBLE, "80", "0..1e6", "ns",
      "Device access that hits the LLC, from the root complex", SIM_AT(mem_cfg, llc_latency_ps)},
+    {"mem.write_latency_ns", SIM_PARAM_DOUBLE, "80", "0..1e6", "ns",
+     "Device write, from the root complex until memory accepts it: the LLC (DDIO), or the "
+     "memory controller's write queue; a write to DRAM also waits for its line's transfer. "
+     "The root complex's write buffer holds the write this long (rc.write_buffer_lines)",
+     SIM_AT(mem_cfg, write_latency_ps)},
     {"mem.read_latency_ns", SIM_PARAM_DOUBLE, "130", "0..1e6", "ns",
      "Device read that misses the LLC: DRAM latency from the root complex, after the line's "
      "transfer on its channel",
@@ -77,7 +83,7 @@ struct mem {
     bool index_used; /* an entry was added since the index was last cleared */
     uint64_t tick;
     uint32_t sets, ways, ddio_ways;
-    uint64_t llc_latency_ps;
+    uint64_t llc_latency_ps, write_latency_ps;
     /* DRAM */
     uint32_t channels;
     sim_resv *chan;
@@ -140,6 +146,7 @@ mem *mem_create(const sim_params *p, sim_stats *stats)
     m->index_shift = 64 - bits;
     mem_flush(m);
     m->llc_latency_ps = c.llc_latency_ps;
+    m->write_latency_ps = c.write_latency_ps;
     m->dram_latency_ps = c.read_latency_ps;
     m->channels = c.channels;
     m->chan = sim_xcalloc(m->channels, sizeof *m->chan);
@@ -409,7 +416,7 @@ uint64_t mem_read(mem *m, uint64_t now_ps, uint64_t addr, uint64_t bytes)
 
 uint64_t mem_write(mem *m, uint64_t now_ps, uint64_t addr, uint64_t bytes)
 {
-    uint64_t done = now_ps + m->llc_latency_ps;
+    uint64_t done = now_ps + m->write_latency_ps;
     if (bytes == 0)
         return done;
     for (uint64_t line = addr / MEM_LINE_BYTES; line <= last_line(addr, bytes); line++) {
