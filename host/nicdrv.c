@@ -529,10 +529,32 @@ static uint64_t reg_read(nic_drvq *q, uint64_t t, uint32_t reg)
     return cpu(q, t, 0, back - t);
 }
 
+/* The queue pair's vector is an entry of the PF's Interrupt Message Store (an ADI's,
+ * nic_regs.h): its message and its controls are that entry's registers, not the MSI-X
+ * table's and the PF's shared EIMS, EITR and CQMOD. */
+static bool vec_is_ims(const nic_drvq *q) { return q->vec >= NIC_PF_MSIX_VECTORS; }
+static unsigned ims_entry(const nic_drvq *q) { return q->vec - NIC_PF_MSIX_VECTORS; }
+
+static uint32_t reg_eitr(const nic_drvq *q)
+{
+    return vec_is_ims(q) ? NIC_REG_IMS(ims_entry(q), NIC_IMS_ITR) : NIC_REG_EITR(q->vec);
+}
+
+static uint32_t reg_cqmod(const nic_drvq *q, unsigned dir)
+{
+    return vec_is_ims(q) ? NIC_REG_IMS(ims_entry(q), NIC_IMS_CQMOD(dir))
+                         : NIC_REG_CQMOD(q->vec, dir);
+}
+
+/* A DWORD of the vector's message entry: its MSI-X table entry (BAR3), or its IMS entry
+ * (BAR0), which the host programs for the ADI (the VDCM, when the guest's driver sets up
+ * its vectors). Set-up: untimed. */
 static uint64_t msix_write(nic_drvq *q, uint64_t t, uint32_t off, uint64_t value)
 {
-    uint64_t addr = nic_fn_bar(q->nic, q->fn, NIC_BAR_MSIX) + NIC_MSIX_TABLE_OFFSET +
-                    (uint64_t)q->vec * PCIE_MSIX_ENTRY_SIZE + off;
+    uint64_t addr = vec_is_ims(q) ? nic_reg_addr(q->nic, q->fn, NIC_REG_IMS(ims_entry(q), off))
+                                  : nic_fn_bar(q->nic, q->fn, NIC_BAR_MSIX) +
+                                        NIC_MSIX_TABLE_OFFSET +
+                                        (uint64_t)q->vec * PCIE_MSIX_ENTRY_SIZE + off;
     uint64_t at = pcie_rc_mmio_write(q->rc, t, addr, 4);
     nic_mmio_write(q->nic, at, addr, 4, value);
     return t;
@@ -820,7 +842,7 @@ static uint64_t rx_post(nic_drvq *q, uint32_t count, uint64_t t)
 static uint64_t cqmod_write(nic_drvq *q, uint64_t t, unsigned dir)
 {
     const nic_dim *d = &q->dim[dir];
-    return reg_write(q, t, NIC_REG_CQMOD(q->vec, dir),
+    return reg_write(q, t, reg_cqmod(q, dir),
                      NIC_CQMOD_VALUE(nic_dim_usec(d), nic_dim_pkts(d), d->from_cqe));
 }
 
@@ -840,14 +862,17 @@ static uint64_t dim_update(nic_drvq *q, uint64_t t)
 static uint64_t eitr_write(nic_drvq *q, uint64_t t)
 {
     q->ctr->eitr_writes++;
-    return reg_write(q, t, NIC_REG_EITR(q->vec), nic_itr_eitr(&q->itr));
+    return reg_write(q, t, reg_eitr(q), nic_itr_eitr(&q->itr));
 }
 
-/* Re-enabling the queue pair's vector: an EIMS write, or for virtio-net a store to the
- * ring's event index (virtqueue_enable_cb_prepare), which the device reads as it
- * completes: the model gives it to the device at once, with no register access. */
+/* Re-enabling the queue pair's vector: an EIMS write (an IMS vector's ENA), or for
+ * virtio-net a store to the ring's event index (virtqueue_enable_cb_prepare), which the
+ * device reads as it completes: the model gives it to the device at once, with no
+ * register access. */
 static uint64_t irq_enable(nic_drvq *q, uint64_t t)
 {
+    if (vec_is_ims(q))
+        return reg_write(q, t, NIC_REG_IMS(ims_entry(q), NIC_IMS_ENA), 1);
     if (!q->cfg.virtqueue)
         return reg_write(q, t, NIC_REG_EIMS, 1ull << q->vec);
     nic_mmio_write(q->nic, t, nic_reg_addr(q->nic, q->fn, NIC_REG_EIMS), 4, 1ull << q->vec);
@@ -921,7 +946,7 @@ void nic_drvq_open(nic_drvq *q, uint64_t t_ps)
     else if (q->cfg.itr == NIC_DRV_ITR_DIM)
         t = cqmod_write(q, cqmod_write(q, t, 0), 1); /* the default profiles (mlx5e_open_cq) */
     else if (q->cfg.itr == NIC_DRV_ITR_NONE)
-        t = reg_write(q, t, NIC_REG_EITR(q->vec), 0); /* as the device's set-up leaves it */
+        t = reg_write(q, t, reg_eitr(q), 0); /* as the device's set-up leaves it */
     q->tx.event_idx = q->cfg.virtqueue;
     t = irq_enable(q, t);
     q->rx_free = q->rx.entries - 1;

@@ -283,18 +283,42 @@ int pfdrv_set_vf_link(pfdrv *d, uint64_t t_ps, unsigned vf, nic_link_state s, ui
 
 int pfdrv_set_queue_pasid(pfdrv *d, uint64_t t_ps, unsigned q, uint32_t pasid)
 {
-    if (q >= d->caps.pf_queues)
-        return fail(d, "PF driver: queue pair %u for a PASID, but the PF has %u", q,
-                    d->caps.pf_queues);
+    unsigned nq = nic_fn_queues(d->nic, NIC_PF);
+    if (q >= nq)
+        return fail(d, "PF driver: queue pair %u for a PASID, but the PF has %u", q, nq);
     if (pasid != PCIE_NO_PASID && pasid > NIC_QPASID_MASK)
         return fail(d, "PF driver: PASID %u of queue pair %u is beyond 20 bits", pasid, q);
     reg_write(d, t_ps, NIC_REG_QPASID(q), pasid == PCIE_NO_PASID ? 0 : pasid | NIC_QPASID_ENABLE);
     return 0;
 }
 
+int pfdrv_add_adi_queues(pfdrv *d, unsigned count)
+{
+    if (nic_pf_add_queues(d->nic, count) < 0)
+        return fail(d,
+                    "PF driver: %u more queue pairs for assignable interfaces, but the PF "
+                    "has %u, VFs %u, and the pool holds %u",
+                    count, nic_fn_queues(d->nic, NIC_PF), nic_num_vfs(d->nic),
+                    nic_total_queues(d->nic));
+    return 0;
+}
+
+int pfdrv_set_queue_ims(pfdrv *d, uint64_t t_ps, unsigned q, unsigned entry)
+{
+    unsigned nq = nic_fn_queues(d->nic, NIC_PF);
+    if (q >= nq)
+        return fail(d, "PF driver: queue pair %u for an IMS entry, but the PF has %u", q, nq);
+    if (entry >= NIC_PF_IMS_VECTORS)
+        return fail(d, "PF driver: IMS entry %u of queue pair %u, but the store has %u", entry,
+                    q, NIC_PF_IMS_VECTORS);
+    reg_write(d, t_ps, NIC_REG_QIMS(q), entry | NIC_QIMS_ENABLE);
+    return 0;
+}
+
 int pfdrv_set_pool(pfdrv *d, uint64_t t_ps, unsigned pool, uint64_t mac, unsigned first_q,
                    unsigned nq)
 {
+    unsigned pf_nq = nic_fn_queues(d->nic, NIC_PF);
     char m[18];
     nic_mac_format(mac, m);
     if (pool >= NIC_VMDQ_FILTERS)
@@ -302,9 +326,9 @@ int pfdrv_set_pool(pfdrv *d, uint64_t t_ps, unsigned pool, uint64_t mac, unsigne
                     NIC_VMDQ_FILTERS);
     if (!nic_mac_is_unicast(mac))
         return fail(d, "PF driver: VMDq pool %u address %s is not unicast", pool, m);
-    if (!nq || first_q >= d->caps.pf_queues || nq > d->caps.pf_queues - first_q)
+    if (!nq || first_q >= pf_nq || nq > pf_nq - first_q)
         return fail(d, "PF driver: VMDq pool %u: %u queues from %u, but the PF has %u", pool, nq,
-                    first_q, d->caps.pf_queues);
+                    first_q, pf_nq);
     reg_write(d, t_ps, NIC_REG_VMDQ(pool, NIC_VMDQ_RAL), (uint32_t)mac);
     reg_write(d, t_ps, NIC_REG_VMDQ(pool, NIC_VMDQ_QSEL),
               first_q | nq << NIC_VMDQ_QSEL_COUNT_SHIFT);

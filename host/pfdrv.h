@@ -103,6 +103,15 @@ int pfdrv_set_pool(pfdrv *d, uint64_t t_ps, unsigned pool, uint64_t mac, unsigne
  * takes it back. A register write at t_ps, at once; a PASID beyond 20 bits or a queue
  * the PF does not have is refused. */
 int pfdrv_set_queue_pasid(pfdrv *d, uint64_t t_ps, unsigned q, uint32_t pasid);
+/* Scalable IOV: count more queue pairs from the device's pool for assignable interfaces,
+ * after the PF's own (nic_pf_add_queues; ice's VDCM takes an ADI's queues from the PF's
+ * queue space); refused with VFs enabled or beyond the pool. */
+int pfdrv_add_adi_queues(pfdrv *d, unsigned count);
+/* Scalable IOV: queue pair q's interrupts go to entry `entry` of the PF's Interrupt
+ * Message Store (QIMS, nic_regs.h) from now on, whose message and controls the ADI's
+ * vector then uses; a register write at t_ps. An entry beyond the store, or a queue the
+ * PF does not have, is refused. */
+int pfdrv_set_queue_ims(pfdrv *d, uint64_t t_ps, unsigned q, unsigned entry);
 /* Requests the driver refused so far, and the last reason ("" when none). */
 uint64_t pfdrv_errors(const pfdrv *d);
 const char *pfdrv_last_error(const pfdrv *d);

@@ -286,13 +286,15 @@ static int add_lane_queues(paths_sys *sys, uint64_t per_q, bool via_hv, sim_err 
 
 /* Scalable IOV: VM v's ADI is io.queues PF queue pairs after the host's (one per host
  * core, which it keeps and does not drive here), lane i's PF queue host_cores + i, driven
- * by the VM's vCPUs. The PF's requester id gets a PASID table: RID_PASID 0 (the host's
- * own DMA) passes through, PASID v + 1 translates by VM v's domain (second level); the
- * host's VDCM tags the ADI's queue pairs with that PASID (QPASID) and gives the VM a
- * receive filter with its MAC to them (the VMDq pool filters), as it configures an ADI
- * when the guest's driver asks (ice-vdcm). Interrupts: the queue pairs' PF vectors,
- * remapped or posted to the VM's vCPUs as a VF's (a real ADI's come from its Interrupt
- * Message Store, not the PF's MSI-X table). */
+ * by the VM's vCPUs; beyond the PF's nic.pf_queues the VDCM takes more from the device's
+ * pool. The PF's requester id gets a PASID table: RID_PASID 0 (the host's own DMA)
+ * passes through, PASID v + 1 translates by VM v's domain (second level); the host's
+ * VDCM tags the ADI's queue pairs with that PASID (QPASID), binds lane i's interrupts to
+ * entry i of the PF's Interrupt Message Store (QIMS), and gives the VM a receive filter
+ * with its MAC to them (the VMDq pool filters), as it configures an ADI when the guest's
+ * driver asks (ice-vdcm). The IMS entry's message is remapped or posted to the VM's
+ * vCPUs as a VF's MSI-X would be, and the ADI's driver enables and moderates its vector
+ * through the entry's own registers; no ADI takes a vector of the PF's MSI-X table. */
 static int add_adi_queues(paths_sys *sys, uint64_t per_q, sim_err *e)
 {
     iopath *io = &sys->io;
@@ -306,6 +308,9 @@ static int add_adi_queues(paths_sys *sys, uint64_t per_q, sim_err *e)
     pfdrv_env env = host_pfdrv_env(sys);
     pfdrv *drv = pfdrv_create(sys->params, &env);
     int rc = 0;
+    unsigned need = h + io->vms * io->queues, have = nic_fn_queues(sys->nic, NIC_PF);
+    if (need > have && pfdrv_add_adi_queues(drv, need - have) < 0)
+        rc = sim_err_set(e, "paths: %s", pfdrv_last_error(drv));
     for (unsigned v = 0; v < io->vms && rc == 0; v++) {
         uint64_t base = vm_io_base(v);
         uint32_t pasid = v + 1;
@@ -319,7 +324,8 @@ static int add_adi_queues(paths_sys *sys, uint64_t per_q, sim_err *e)
                                 ln->vcpu_core, CPU_GUEST, true, e);
             if (!ln->own)
                 rc = -1;
-            else if (pfdrv_set_queue_pasid(drv, 0, h + lane, pasid) < 0)
+            else if (pfdrv_set_queue_pasid(drv, 0, h + lane, pasid) < 0 ||
+                     pfdrv_set_queue_ims(drv, 0, h + lane, lane) < 0)
                 rc = sim_err_set(e, "paths: %s", pfdrv_last_error(drv));
         }
         if (rc == 0 && pfdrv_set_pool(drv, 0, v, io->lane[v * io->queues].mac,

@@ -291,18 +291,26 @@ static int check_queues(const sim_params *p, const paths_cfg *c, sim_err *e)
                            "but nic.pf_queues = %u",
                            hcores, pfq);
     if (k == PATH_SIOV) {
-        /* The host's PF driver keeps a queue pair per host core; each ADI's interrupts
-         * take vectors of the PF's MSI-X table (IMS is not modelled). */
-        uint64_t need = (uint64_t)vms * queues + hcores;
-        if (need > pfq || need > NIC_PF_MSIX_VECTORS - 1)
+        /* The host's PF driver keeps a queue pair per host core; each ADI takes io.queues
+         * pairs, from the PF's own and then the device's pool, and an entry of the PF's
+         * Interrupt Message Store for each. */
+        uint64_t adi = (uint64_t)vms * queues, need = adi + hcores;
+        unsigned most = caps.total_queues < NIC_PF_MAX_QUEUES ? caps.total_queues
+                                                              : NIC_PF_MAX_QUEUES;
+        if (need > most)
             return sim_err_set(e,
                                "io.path = siov: the host keeps place.host_cores = %u PF queue "
                                "pairs and each VM's ADI takes io.queues = %u, traffic.vms x "
-                               "io.queues + place.host_cores = %llu in all, but the PF has "
-                               "nic.pf_queues = %u and its MSI-X table %u queue vectors (an "
-                               "ADI's Interrupt Message Store is not modelled)",
-                               hcores, queues, (unsigned long long)need, pfq,
-                               NIC_PF_MSIX_VECTORS - 1);
+                               "io.queues + place.host_cores = %llu in all, but the device "
+                               "has %u (nic.total_queues = %u, the PF's register map %u)",
+                               hcores, queues, (unsigned long long)need, most,
+                               caps.total_queues, NIC_PF_MAX_QUEUES);
+        if (adi > NIC_PF_IMS_VECTORS)
+            return sim_err_set(e,
+                               "io.path = siov: traffic.vms x io.queues = %llu ADI queue pairs, "
+                               "each with an entry of the PF's Interrupt Message Store, but it "
+                               "holds %u",
+                               (unsigned long long)adi, NIC_PF_IMS_VECTORS);
     }
     if (path_get(k)->lane_rx_entry || k == PATH_SIOV) {
         if (path_get(k)->lane_rx_entry && (uint64_t)vms * queues + hcores > pfq)

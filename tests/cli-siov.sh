@@ -72,8 +72,9 @@ cmp_num "$u" ">" 0.99 && ok "the vCPU spins ($u)" || bad "vm_cpu_util = $u"
 expect 2 "io.path = siov needs the IOMMU in scalable mode \(iommu.scalable = true\)" \
     "siov without scalable mode is refused" -- \
     "$IOVSIM" run "$W" --out "$OUT/x" -q --no-plots --set io.path=siov --set iommu.scalable=false
-expect 2 "but the PF has nic.pf_queues = 32" "more ADI queue pairs than the PF has are refused" -- \
-    "$IOVSIM" run "$W" --out "$OUT/x" -q --no-plots --set io.path=siov --set traffic.vms=16 \
+expect 2 "but the device has 128 \(nic.total_queues = 128" \
+    "more ADI queue pairs than the device's pool holds are refused" -- \
+    "$IOVSIM" run "$W" --out "$OUT/x" -q --no-plots --set io.path=siov --set traffic.vms=64 \
     --set io.queues=2
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

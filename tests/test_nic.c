@@ -395,6 +395,53 @@ START_TEST(test_each_vf_interrupts_with_its_own_vector)
 }
 END_TEST
 
+/* The Interrupt Message Store: the PF takes queue pairs of the pool for ADIs, QIMS moves
+ * a pair's interrupts to an IMS entry, whose message (not the MSI-X table's) goes; a
+ * masked entry holds it pending until unmasked; a VF has no QIMS; the PF takes no more
+ * pairs once VFs hold the pool after it. */
+START_TEST(test_ims_vectors)
+{
+    nicfx f;
+    nicfx_params(&f);
+    rig_set(&f.r, "nic.itr_us", "1");
+    nicfx_build(&f);
+    unsigned pfq = nic_fn_queues(f.n, NIC_PF);
+    ck_assert_int_eq(pfdrv_add_adi_queues(f.pf, 4), 0);
+    ck_assert_uint_eq(nic_fn_queues(f.n, NIC_PF), pfq + 4);
+    unsigned q = pfq + 2;
+    ck_assert_int_eq(pfdrv_set_queue_ims(f.pf, 0, q, 7), 0);
+    ck_assert_uint_eq(nic_queue_vector(f.n, NIC_PF, q), NIC_PF_MSIX_VECTORS + 7);
+    ck_assert_int_lt(pfdrv_set_queue_ims(f.pf, 0, q, NIC_PF_IMS_VECTORS), 0);
+    nic_drvq *d = nicfx_queue(&f, NIC_PF, q); /* programs IMS entry 7: data 0 */
+    nic_pkt p = fx_pkt(PEER_MAC, PF_MAC, 0, 64, 0);
+    nic_drvq_xmit(d, &p, sim_now_ps(f.r.k));
+    nicfx_run_us(&f, 50);
+    ck_assert_uint_ge(f.nmsi, 1);
+    ck_assert_uint_eq(f.msi[0].addr, PCIE_MSI_BASE);
+    ck_assert_uint_eq(f.msi[0].rid, nic_fn_rid(f.n, NIC_PF));
+    uint64_t ctrl = nic_reg_addr(f.n, NIC_PF, NIC_REG_IMS(7, NIC_IMS_CTRL));
+    ck_assert_uint_eq(nic_mmio_read(f.n, 0, ctrl, 4) & 1, 0);
+    /* Masked: the next interrupt is held, and goes when the mask is cleared. */
+    nic_mmio_write(f.n, sim_now_ps(f.r.k), ctrl, 4, 1);
+    unsigned before = f.nmsi;
+    p.flow = 1;
+    nic_drvq_xmit(d, &p, sim_now_ps(f.r.k));
+    nicfx_run_us(&f, 50);
+    ck_assert_uint_eq(f.nmsi, before);
+    ck_assert_double_ge(rig_stat(&f.r, "nic.msi_masked"), 1);
+    nic_mmio_write(f.n, sim_now_ps(f.r.k), ctrl, 4, 0);
+    ck_assert_uint_eq(f.nmsi, before + 1);
+    /* A VF's QIMS is no register of its; with VFs the PF takes no more pairs. */
+    ck_assert_int_eq(pfdrv_enable_vfs(f.pf, 1), 0);
+    nic_mmio_write(f.n, 0, nic_reg_addr(f.n, NIC_FN_OF_VF(0), NIC_REG_QIMS(0)), 4,
+                   NIC_QIMS_ENABLE);
+    ck_assert_uint_eq(nic_fn_get_counters(f.n, NIC_FN_OF_VF(0)).bad_mmio, 1);
+    ck_assert_uint_eq(nic_queue_vector(f.n, NIC_FN_OF_VF(0), 0), 0);
+    ck_assert_int_lt(pfdrv_add_adi_queues(f.pf, 1), 0);
+    nicfx_destroy(&f);
+}
+END_TEST
+
 START_TEST(test_mailbox_latency_and_trust)
 {
     nicfx f;
@@ -730,6 +777,7 @@ int main(void)
     tcase_add_test(tc, test_antispoof_drops_foreign_source);
     tcase_add_test(tc, test_driver_roles_read_their_own_parameters);
     tcase_add_test(tc, test_each_vf_interrupts_with_its_own_vector);
+    tcase_add_test(tc, test_ims_vectors);
     tcase_add_test(tc, test_mailbox_latency_and_trust);
     tcase_add_test(tc, test_vf_administration_registers);
     tcase_add_test(tc, test_guest_mistakes_are_counted);

@@ -68,12 +68,14 @@ static void refused(const char *const *sets, const char *says)
 START_TEST(test_refusals)
 {
     refused((const char *const[]){NULL}, "iommu.scalable = true");
-    refused((const char *const[]){"iommu.scalable", "true", "nic.pf_queues", "128",
-                                  "traffic.vms", "63", NULL},
-            "MSI-X table");
+    /* Beyond the device's pool (nic.total_queues = 128 by default). */
     refused((const char *const[]){"iommu.scalable", "true", "nic.pf_queues", "8",
-                                  "traffic.vms", "4", "io.queues", "2", NULL},
-            "nic.pf_queues = 8");
+                                  "traffic.vms", "64", "io.queues", "2", NULL},
+            "nic.total_queues = 128");
+    /* Beyond the Interrupt Message Store's 256 entries, in a larger pool. */
+    refused((const char *const[]){"iommu.scalable", "true", "nic.total_queues", "1024",
+                                  "traffic.vms", "100", "io.queues", "3", NULL},
+            "Interrupt Message Store");
     refused((const char *const[]){"iommu.scalable", "true", "nic.pf_queues", "8",
                                   "traffic.vms", "2", "traffic.pattern", "inter_vm", NULL},
             "use sriov");
@@ -294,6 +296,47 @@ START_TEST(test_throughput_close_to_sriov)
 }
 END_TEST
 
+/* More ADIs than the PF has queue pairs (8), than its MSI-X table has vectors (63) and
+ * than the device may have VFs (64): the VDCM takes queue pairs from the pool and binds
+ * each to its own entry of the Interrupt Message Store, whose message the host
+ * programmed (the ADI's own, unmasked), and no interrupt is held back or lost: every VM's
+ * request-response keeps going. */
+START_TEST(test_ims_more_adis_than_vfs)
+{
+    ptfx f;
+    siov_params(&f, "rr", "70");
+    ptfx_set(&f, "cpu.cores", "72");
+    ptfx_set(&f, "traffic.packet_bytes", "64");
+    paths_parts pp = siov_build(&f);
+    unsigned h = (unsigned)sim_params_uint(f.r.p, "place.host_cores");
+    ck_assert_uint_gt(70, nic_max_vfs(pp.nic));
+    ck_assert_uint_eq(nic_fn_queues(pp.nic, NIC_PF), h + 70);
+    ptfx_run(&f, SETUP_US, 300);
+    uint64_t first_addr = 0;
+    for (unsigned v = 0; v < 70; v++) {
+        unsigned q = h + v;
+        ck_assert_uint_eq(nic_mmio_read(pp.nic, 0, nic_reg_addr(pp.nic, NIC_PF, NIC_REG_QIMS(q)), 4),
+                          NIC_QIMS_ENABLE | v);
+        ck_assert_uint_eq(nic_queue_vector(pp.nic, NIC_PF, q), NIC_PF_MSIX_VECTORS + v);
+        uint64_t addr = nic_mmio_read(pp.nic, 0,
+                                      nic_reg_addr(pp.nic, NIC_PF, NIC_REG_IMS(v, NIC_IMS_ADDR)), 4);
+        uint64_t ctrl = nic_mmio_read(pp.nic, 0,
+                                      nic_reg_addr(pp.nic, NIC_PF, NIC_REG_IMS(v, NIC_IMS_CTRL)), 4);
+        ck_assert_uint_eq(addr >> 20, PCIE_MSI_BASE >> 20); /* a message to the MSI window */
+        ck_assert_uint_eq(ctrl & 1, 0);                     /* unmasked */
+        if (v == 0)
+            first_addr = addr;
+        else
+            ck_assert_uint_ne(addr, first_addr); /* each its own remapping entry */
+    }
+    ck_assert_double_eq(ptfx_stat(&f, "nic.msi_masked"), 0);
+    ck_assert_double_eq(ptfx_stat(&f, "iommu.faults_total"), 0);
+    ck_assert_double_gt(ptfx_stat(&f, "net.irqs"), 70 * 5);
+    ck_assert_double_gt(ptfx_stat(&f, "net.delivered"), 70 * 10);
+    siov_free(&f);
+}
+END_TEST
+
 START_TEST(test_poll_mode)
 {
     ptfx f;
@@ -320,6 +363,7 @@ int main(void)
     tcase_add_test(tc, test_adi_cannot_reach_another_vm);
     tcase_add_test(tc, test_exits_only_on_slow_path);
     tcase_add_test(tc, test_throughput_close_to_sriov);
+    tcase_add_test(tc, test_ims_more_adis_than_vfs);
     tcase_add_test(tc, test_poll_mode);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

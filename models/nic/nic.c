@@ -559,9 +559,39 @@ static unsigned vectors_for(unsigned nq)
     return (nq < NIC_PF_MSIX_VECTORS - 1 ? nq : NIC_PF_MSIX_VECTORS - 1) + 1;
 }
 
+unsigned nic_fn_queue_vec(const nic_fn *f, unsigned q)
+{
+    uint32_t qims = f->txq[q].qims;
+    if (qims & NIC_QIMS_ENABLE)
+        return NIC_PF_MSIX_VECTORS + (qims & NIC_QIMS_ENTRY_MASK);
+    return q % (f->nvec - 1);
+}
+
+static void vec_reset(nic_fn *f, unsigned v, bool ims)
+{
+    uint32_t gen = f->vec[v].gen + 1;
+    f->vec[v] = (nic_vec){.fn = f, .idx = v, .msix = pcie_msix_vec_reset(), .ims = ims, .gen = gen};
+}
+
+/* Queue pairs [from, to) of a function as reset leaves them. */
+static void queues_reset(nic_fn *f, unsigned from, unsigned to)
+{
+    for (unsigned q = from; q < to; q++) {
+        nic_q *tq = &f->txq[q], *rq = &f->rxq[q];
+        nic_q_reset(tq);
+        nic_q_reset(rq);
+        tq->fn = rq->fn = f;
+        tq->qi = rq->qi = q;
+        tq->qpasid = rq->qpasid = 0;
+        tq->qims = rq->qims = 0;
+        tq->vec = rq->vec = nic_fn_queue_vec(f, q);
+    }
+}
+
 /* Queue pairs of a function come from the pool: the PF's first, then each VF's.
  * Vector and queue objects outlive a VF (timed actions may still name them); their
- * generations move on so such actions are ignored. */
+ * generations move on so such actions are ignored. The PF's IMS vectors follow its
+ * MSI-X ones (nic_regs.h). */
 static void fn_attach_queues(nic *n, nic_fn *f, unsigned first, unsigned nq)
 {
     f->nq = nq;
@@ -569,21 +599,32 @@ static void fn_attach_queues(nic *n, nic_fn *f, unsigned first, unsigned nq)
     f->rxq = &n->rxq[first];
     f->nvec = vectors_for(nq);
     assert(f->nvec <= f->vec_cap);
-    for (unsigned v = 0; v < f->nvec; v++) {
-        uint32_t gen = f->vec[v].gen + 1;
-        f->vec[v] = (nic_vec){.fn = f, .idx = v, .msix = pcie_msix_vec_reset(), .gen = gen};
-    }
-    for (unsigned q = 0; q < nq; q++) {
-        nic_q *tq = &f->txq[q], *rq = &f->rxq[q];
-        nic_q_reset(tq);
-        nic_q_reset(rq);
-        tq->fn = rq->fn = f;
-        tq->qi = rq->qi = q;
-        tq->vec = rq->vec = q % (f->nvec - 1);
-        tq->qpasid = rq->qpasid = 0;
-    }
+    for (unsigned v = 0; v < f->nvec; v++)
+        vec_reset(f, v, false);
+    if (f->idx == NIC_PF)
+        for (unsigned i = 0; i < NIC_PF_IMS_VECTORS; i++)
+            vec_reset(f, NIC_PF_MSIX_VECTORS + i, true);
+    queues_reset(f, 0, nq);
     f->rx_active = 0;
     n->pool_used += nq;
+}
+
+int nic_pf_add_queues(nic *n, unsigned count)
+{
+    nic_fn *f = &n->fns[NIC_PF];
+    uint64_t nq = (uint64_t)f->nq + count;
+    /* Without VFs the PF's queue pairs are all the pool has in use. */
+    if (!f->present || nic_num_vfs(n) || nq > n->cfg.total_queues || nq > NIC_PF_MAX_QUEUES)
+        return -1;
+    unsigned old_nq = f->nq, old_nvec = f->nvec;
+    f->nq = (unsigned)nq;
+    f->nvec = vectors_for(f->nq);
+    for (unsigned v = old_nvec; v < f->nvec; v++)
+        vec_reset(f, v, false);
+    queues_reset(f, old_nq, f->nq);
+    n->pool_used += count;
+    nic_vmdq_set_queues(n->vmdq, f->nq);
+    return 0;
 }
 
 static void fn_release_queues(nic *n, nic_fn *f)
@@ -848,8 +889,10 @@ nic *nic_create(const sim_params *p, const nic_env *env, sim_err *e)
         fn->nic = n;
         fn->idx = f;
         fn->ctr = &n->ctr[f];
-        unsigned nq = f == NIC_PF ? n->cfg.pf_queues : n->cfg.queues_per_vf;
-        fn->vec_cap = vectors_for(nq);
+        /* The PF may take queue pairs of the pool for assignable interfaces
+         * (nic_pf_add_queues), and has IMS vectors after its MSI-X ones. */
+        unsigned nq = f == NIC_PF ? n->cfg.total_queues : n->cfg.queues_per_vf;
+        fn->vec_cap = f == NIC_PF ? NIC_PF_MSIX_VECTORS + NIC_PF_IMS_VECTORS : vectors_for(nq);
         fn->vec = sim_xcalloc(fn->vec_cap, sizeof *fn->vec);
         fn->rx_map = sim_xcalloc(nq, sizeof *fn->rx_map);
     }
@@ -858,7 +901,7 @@ nic *nic_create(const sim_params *p, const nic_env *env, sim_err *e)
         nic_q_init(n, &n->rxq[q], false);
     }
     n->veb = nic_veb_create(1 + n->cfg.max_vfs);
-    n->vmdq = nic_vmdq_create(NIC_VMDQ_FILTERS, n->cfg.pf_queues);
+    n->vmdq = nic_vmdq_create(NIC_VMDQ_FILTERS, n->cfg.total_queues, n->cfg.pf_queues);
     nic_buf_init(&n->txbuf, n->cfg.tx_buffer_bytes, n->ctr);
     nic_buf_init(&n->rxbuf, n->cfg.rx_buffer_bytes, NULL);
     nic_buf_init(&n->txrd, n->cfg.tx_window_bytes, NULL);

@@ -250,8 +250,16 @@ pcie_cfg *nic_fn_cfg(nic *n, unsigned fn); /* NULL when absent */
 uint16_t nic_fn_rid(const nic *n, unsigned fn);
 unsigned nic_fn_queues(const nic *n, unsigned fn);
 unsigned nic_fn_vectors(const nic *n, unsigned fn);
-/* The MSI-X vector of queue pair q. */
+/* The vector of queue pair q: its MSI-X vector (< NIC_PF_MSIX_VECTORS), or, when the host
+ * bound the pair to an entry of the PF's Interrupt Message Store (NIC_REG_QIMS),
+ * NIC_PF_MSIX_VECTORS + that entry. */
 unsigned nic_queue_vector(const nic *n, unsigned fn, unsigned q);
+/* Scalable IOV: the PF takes count more queue pairs of the pool, after its own, for the
+ * host to give to assignable interfaces (an E810's ADIs are PF queue pairs). 0, or -1
+ * when VFs are enabled (they hold the pool after the PF's pairs), or the pool or the
+ * PF's register map (NIC_PF_MAX_QUEUES) cannot hold them. Before the pairs are driven:
+ * the new ones are reset. */
+int nic_pf_add_queues(nic *n, unsigned count);
 /* Address of the function's BAR (NIC_BAR_REGS or NIC_BAR_MSIX); 0 when absent. */
 uint64_t nic_fn_bar(const nic *n, unsigned fn, unsigned bar);
 uint64_t nic_fn_mac(const nic *n, unsigned fn);

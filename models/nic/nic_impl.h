@@ -90,6 +90,7 @@ typedef struct nic_q {
     uint64_t wake_ps;            /* pending NIC_ACT_TXQ/RXQ, NIC_NOT_DONE when none */
     bool failed;                 /* a descriptor fetch was refused: the queue stops */
     uint32_t qpasid;             /* its pair's QPASID as written (nic_regs.h); 0: no PASID */
+    uint32_t qims;               /* its pair's QIMS as written; 0: its MSI-X vector */
     /* transmit arbiter (deficit round robin over active queues) */
     struct nic_q *act_next, *act_prev;
     bool active, turn;
@@ -98,10 +99,15 @@ typedef struct nic_q {
 } nic_q;
 
 /* One MSI-X vector with its interrupt moderation state. */
+/* The vector queue pair q of f raises: its QIMS entry, else its MSI-X vector. */
+unsigned nic_fn_queue_vec(const struct nic_fn *f, unsigned q);
+
 typedef struct nic_vec {
     struct nic_fn *fn;
     unsigned idx;
-    pcie_msix_vec msix; /* its MSI-X table entry and pending bit */
+    pcie_msix_vec msix; /* its MSI-X table entry and pending bit, or its IMS entry's */
+    bool ims;           /* an IMS vector (the PF's, from NIC_PF_MSIX_VECTORS on): its
+                           message does not depend on the function's MSI-X Enable */
     bool enabled;      /* EIMS bit: cleared when the vector fires (auto-mask) */
     uint32_t pending;  /* completions since the last interrupt */
     uint64_t first_ps; /* the first of them */

@@ -84,6 +84,13 @@
 #define NIC_REG_QPASID(q) (NIC_REG_QUEUE_BASE + NIC_REG_QUEUE_STRIDE * (uint32_t)(q) + 0x20u)
 #define NIC_QPASID_ENABLE 0x80000000u
 #define NIC_QPASID_MASK 0x000fffffu
+/* QIMS: the queue pair's interrupts go to entry IMS (bits 7:0) of the PF's Interrupt
+ * Message Store instead of its MSI-X vector, when ENABLE (bit 31) is set; written by the
+ * host's VDCM with QPASID (an ADI's interrupts come from the IMS, so an ADI needs no
+ * vector of the PF's 64-entry MSI-X table). Reset: 0, the MSI-X vector. */
+#define NIC_REG_QIMS(q) (NIC_REG_QUEUE_BASE + NIC_REG_QUEUE_STRIDE * (uint32_t)(q) + 0x24u)
+#define NIC_QIMS_ENABLE 0x80000000u
+#define NIC_QIMS_ENTRY_MASK 0x000000ffu
 /* The most queue pairs a PF can have (1152): its queue blocks stop where PFMBMEM starts,
  * lest its upper queue registers shadow the mailbox and VF administration blocks
  * (nic_check refuses more). */
@@ -153,6 +160,38 @@
 _Static_assert(NIC_REG_PFVF(256, 0) <= NIC_REG_VMDQ_BASE &&
                    NIC_REG_VMDQ(NIC_VMDQ_FILTERS, 0) <= NIC_PF_BAR0_BYTES,
                "VMDq filters: above the VF blocks, inside BAR0");
+
+/* ---- The Interrupt Message Store (PF BAR0) --------------------------------------------
+ *
+ * Intel Scalable IOV's device-specific store of interrupt messages (Intel Scalable I/O
+ * Virtualization Technical Specification, 2018): vectors beyond the PCI MSI-X table, one
+ * block each, in the PF's register space, which only the host programs (its VDCM, for
+ * the ADI it gives the vector to). Each block holds what an MSI-X entry holds, in the
+ * same layout (address, upper address, data, vector control: bit 0 masks and holds a
+ * message pending until cleared), as Linux's proposed IMS irq chip stores "the interrupt
+ * messages in an array in device memory" (drivers/irqchip/irq-ims-msi.c, Gleixner and
+ * Dey, 2020-2021, written for Intel's DSA, idxd), and the vector's own controls, since an
+ * ADI must not reach the PF's shared ones (EIMS, EITR, CQMOD): ENA enables the vector
+ * (write 1; it clears itself when the vector fires, as EIMS's bit, the E810's
+ * GLINT_DYN_CTL INTENA), ITR the EITR value, CQMOD the receive and transmit completion
+ * moderation (the NIC_REG_CQMOD format). Unlike an MSI-X entry, an IMS message does not
+ * depend on the function's MSI-X Enable. 256 vectors: one per queue pair of 128 VMDq
+ * pools of two. */
+#define NIC_PF_IMS_VECTORS 256u
+#define NIC_REG_IMS_BASE 0x1d000u
+#define NIC_REG_IMS_STRIDE 0x20u
+#define NIC_REG_IMS(i, r) (NIC_REG_IMS_BASE + NIC_REG_IMS_STRIDE * (uint32_t)(i) + (r))
+#define NIC_IMS_ADDR 0x00u  /* PCIE_MSIX_ENTRY_MSG_ADDR's place */
+#define NIC_IMS_UADDR 0x04u /* PCIE_MSIX_ENTRY_MSG_UPPER_ADDR's */
+#define NIC_IMS_DATA 0x08u  /* PCIE_MSIX_ENTRY_MSG_DATA's */
+#define NIC_IMS_CTRL 0x0cu  /* PCIE_MSIX_ENTRY_VECTOR_CTRL's */
+#define NIC_IMS_ENA 0x10u
+#define NIC_IMS_ITR 0x14u
+#define NIC_IMS_CQMOD(dir) (0x18u + 4u * (uint32_t)(dir))
+_Static_assert(NIC_REG_VMDQ(NIC_VMDQ_FILTERS, 0) <= NIC_REG_IMS_BASE &&
+                   NIC_REG_IMS(NIC_PF_IMS_VECTORS, 0) <= NIC_PF_BAR0_BYTES,
+               "IMS: above the VMDq filters, inside BAR0");
+_Static_assert(NIC_QIMS_ENTRY_MASK + 1 >= NIC_PF_IMS_VECTORS, "QIMS: names every IMS entry");
 
 /* ---- The PF-VF mailbox ---------------------------------------------------------------
  *

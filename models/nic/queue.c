@@ -315,6 +315,16 @@ void nic_q_doorbell(nic_q *q, uint64_t t_ps, uint32_t tail)
 
 static void q_writeback(nic_q *q, uint64_t t);
 
+/* Whether the vector's message may go now; if not it is held pending. An MSI-X vector
+ * needs its function's MSI-X Enable and no mask; an IMS vector only its entry's mask. */
+static bool vec_may_signal(nic_vec *v)
+{
+    if (!v->ims)
+        return pcie_msix_signal(v->fn->cfg, &v->msix);
+    v->msix.pending = v->msix.masked;
+    return !v->msix.masked;
+}
+
 /* Send the vector's message, write-backs of its queues first (82599: the ITR flushes
  * pending write-backs before the interrupt, so software finds every descriptor the
  * interrupt announces). */
@@ -340,7 +350,7 @@ static void vec_fire(nic_vec *v, uint64_t t)
     v->armed = false;
     v->gen++;
     v->throttle_ps = t + v->eitr_ps; /* the interval counter restarts (EITR vectors) */
-    if (!pcie_msix_signal(f->cfg, &v->msix)) {
+    if (!vec_may_signal(v)) {
         n->msi_masked++;
         return;
     }
@@ -353,7 +363,7 @@ static void vec_fire(nic_vec *v, uint64_t t)
 void nic_vec_msix_unmasked(nic_vec *v, uint64_t t_ps)
 {
     nic_fn *f = v->fn;
-    if (!pcie_msix_signal(f->cfg, &v->msix))
+    if (!vec_may_signal(v))
         return;
     pcie_dma_msi(f->dma, t_ps + f->nic->cfg.dma_latency_ps, v->msix.addr, v->msix.data);
     acct(f, PCIE_DMA_WRITE, v->msix.addr, 4);

@@ -28,6 +28,7 @@ enum reg_count {
     REG_PER_VF_WORD, /* the PF's, one per mailbox word of each VF: instance vf x 16 + word */
     REG_PER_WORD,    /* a VF's, one per mailbox word */
     REG_PER_VMDQ,    /* the PF's, one per VMDq filter */
+    REG_PER_IMS,     /* the PF's, one per IMS entry */
 };
 
 enum reg_fns { REG_PF = 1, REG_VF = 2, REG_ALL = 3 };
@@ -108,6 +109,28 @@ static uint64_t rd_qpasid(nic_fn *f, unsigned q, uint64_t t)
     return f->txq[q].qpasid;
 }
 
+/* The PF's pairs only (a VF's vectors are its own MSI-X table's): the pair's interrupts
+ * move to the IMS entry at once; a completion already counted on the old vector stays
+ * there. */
+static void wr_qims(nic_fn *f, unsigned q, uint64_t v, uint32_t len, uint64_t t)
+{
+    (void)len;
+    (void)t;
+    if (f->idx != NIC_PF) {
+        f->ctr->bad_mmio++;
+        return;
+    }
+    uint32_t x = (uint32_t)v & (NIC_QIMS_ENABLE | NIC_QIMS_ENTRY_MASK);
+    f->txq[q].qims = f->rxq[q].qims = x;
+    f->txq[q].vec = f->rxq[q].vec = nic_fn_queue_vec(f, q);
+}
+
+static uint64_t rd_qims(nic_fn *f, unsigned q, uint64_t t)
+{
+    (void)t;
+    return f->txq[q].qims;
+}
+
 /* ---------------------------------------------------------------- interrupt enables */
 
 static void wr_eims(nic_fn *f, unsigned i, uint64_t v, uint32_t len, uint64_t t)
@@ -185,6 +208,71 @@ MSIX_FIELD(upper, PCIE_MSIX_ENTRY_MSG_UPPER_ADDR)
 MSIX_FIELD(data, PCIE_MSIX_ENTRY_MSG_DATA)
 MSIX_FIELD(ctrl, PCIE_MSIX_ENTRY_VECTOR_CTRL)
 #undef MSIX_FIELD
+
+/* ---------------------------------------------------------------- IMS (PF BAR0) */
+
+/* IMS entry i is vector NIC_PF_MSIX_VECTORS + i of the PF. */
+static nic_vec *ims_vec(nic_fn *f, unsigned i) { return &f->vec[NIC_PF_MSIX_VECTORS + i]; }
+
+#define IMS_FIELD(name, field)                                                                 \
+    static void wr_ims_##name(nic_fn *f, unsigned i, uint64_t value, uint32_t len, uint64_t t) \
+    {                                                                                          \
+        if (pcie_msix_entry_write(&ims_vec(f, i)->msix, field, len, value))                    \
+            nic_vec_msix_unmasked(ims_vec(f, i), t);                                           \
+    }                                                                                          \
+    static uint64_t rd_ims_##name(nic_fn *f, unsigned i, uint64_t t)                          \
+    {                                                                                          \
+        (void)t;                                                                               \
+        return pcie_msix_entry_read(&ims_vec(f, i)->msix, field);                              \
+    }
+IMS_FIELD(addr, PCIE_MSIX_ENTRY_MSG_ADDR)
+IMS_FIELD(upper, PCIE_MSIX_ENTRY_MSG_UPPER_ADDR)
+IMS_FIELD(data, PCIE_MSIX_ENTRY_MSG_DATA)
+IMS_FIELD(ctrl, PCIE_MSIX_ENTRY_VECTOR_CTRL)
+#undef IMS_FIELD
+
+/* ENA: 1 enables the vector (a pending interrupt may fire), 0 disables it. */
+static void wr_ims_ena(nic_fn *f, unsigned i, uint64_t v, uint32_t len, uint64_t t)
+{
+    (void)len;
+    if (v & 1)
+        nic_vec_enable(ims_vec(f, i), t);
+    else
+        ims_vec(f, i)->enabled = false;
+}
+
+static uint64_t rd_ims_ena(nic_fn *f, unsigned i, uint64_t t)
+{
+    (void)t;
+    return ims_vec(f, i)->enabled;
+}
+
+static void wr_ims_itr(nic_fn *f, unsigned i, uint64_t v, uint32_t len, uint64_t t)
+{
+    (void)len;
+    nic_vec_write_eitr(ims_vec(f, i), (uint32_t)v, t);
+}
+
+static uint64_t rd_ims_itr(nic_fn *f, unsigned i, uint64_t t)
+{
+    (void)t;
+    return ims_vec(f, i)->eitr;
+}
+
+#define IMS_CQMOD(dir)                                                                         \
+    static void wr_ims_cqmod##dir(nic_fn *f, unsigned i, uint64_t v, uint32_t len, uint64_t t) \
+    {                                                                                          \
+        (void)len;                                                                             \
+        nic_vec_write_cqmod(ims_vec(f, i), dir, (uint32_t)v, t);                               \
+    }                                                                                          \
+    static uint64_t rd_ims_cqmod##dir(nic_fn *f, unsigned i, uint64_t t)                       \
+    {                                                                                          \
+        (void)t;                                                                               \
+        return ims_vec(f, i)->cq[dir].value;                                                   \
+    }
+IMS_CQMOD(0)
+IMS_CQMOD(1)
+#undef IMS_CQMOD
 
 /* ---------------------------------------------------------------- VF administration */
 
@@ -287,6 +375,7 @@ static const nic_reg queue_regs[REGS_PER(QUEUE_SHIFT)] = {
     [SLOT(NIC_REG_TDH(0), NIC_REG_QUEUE_BASE)] = {"TDH", rd_tdh, NULL},
     [SLOT(NIC_REG_TDT(0), NIC_REG_QUEUE_BASE)] = {"TDT", rd_tdt, wr_tdt},
     [SLOT(NIC_REG_QPASID(0), NIC_REG_QUEUE_BASE)] = {"QPASID", rd_qpasid, wr_qpasid},
+    [SLOT(NIC_REG_QIMS(0), NIC_REG_QUEUE_BASE)] = {"QIMS", rd_qims, wr_qims},
 };
 
 /* EIMS and EIMC, side by side. */
@@ -341,6 +430,25 @@ static const nic_reg pfvf_regs[REGS_PER(PFVF_SHIFT)] = {
     [SLOT(NIC_PFVF_PFMAILBOX, 0)] = {"PFMAILBOX", NULL, wr_pfmailbox},
 };
 
+/* An IMS entry of the PF: an MSI-X entry's four DWORDs, then the vector's controls. */
+#define IMS_SHIFT 5u
+_Static_assert(NIC_REG_IMS_STRIDE == 1u << IMS_SHIFT, "IMS entries: a power-of-two stride");
+_Static_assert(NIC_IMS_ADDR == PCIE_MSIX_ENTRY_MSG_ADDR &&
+                   NIC_IMS_UADDR == PCIE_MSIX_ENTRY_MSG_UPPER_ADDR &&
+                   NIC_IMS_DATA == PCIE_MSIX_ENTRY_MSG_DATA &&
+                   NIC_IMS_CTRL == PCIE_MSIX_ENTRY_VECTOR_CTRL,
+               "IMS entries: an MSI-X entry's layout");
+static const nic_reg ims_regs[REGS_PER(IMS_SHIFT)] = {
+    [SLOT(NIC_IMS_ADDR, 0)] = {"IMS Message Address", rd_ims_addr, wr_ims_addr},
+    [SLOT(NIC_IMS_UADDR, 0)] = {"IMS Message Upper Address", rd_ims_upper, wr_ims_upper},
+    [SLOT(NIC_IMS_DATA, 0)] = {"IMS Message Data", rd_ims_data, wr_ims_data},
+    [SLOT(NIC_IMS_CTRL, 0)] = {"IMS Vector Control", rd_ims_ctrl, wr_ims_ctrl},
+    [SLOT(NIC_IMS_ENA, 0)] = {"IMS ENA", rd_ims_ena, wr_ims_ena},
+    [SLOT(NIC_IMS_ITR, 0)] = {"IMS ITR", rd_ims_itr, wr_ims_itr},
+    [SLOT(NIC_IMS_CQMOD(0), 0)] = {"IMS CQMOD RX", rd_ims_cqmod0, wr_ims_cqmod0},
+    [SLOT(NIC_IMS_CQMOD(1), 0)] = {"IMS CQMOD TX", rd_ims_cqmod1, wr_ims_cqmod1},
+};
+
 /* A VMDq filter of the PF. */
 #define VMDQ_SHIFT 4u
 _Static_assert(NIC_REG_VMDQ_STRIDE == 1u << VMDQ_SHIFT, "VMDq filters: a power-of-two stride");
@@ -363,6 +471,7 @@ static const nic_block nic_blocks[] = {
     {NIC_BAR_REGS, REG_PER_VF_WORD, REG_PF, WORD_SHIFT, NIC_REG_PFMBMEM(0, 0), pfmbmem_regs},
     {NIC_BAR_REGS, REG_PER_VF, REG_PF, PFVF_SHIFT, NIC_REG_PFVF_BASE, pfvf_regs},
     {NIC_BAR_REGS, REG_PER_VMDQ, REG_PF, VMDQ_SHIFT, NIC_REG_VMDQ_BASE, vmdq_regs},
+    {NIC_BAR_REGS, REG_PER_IMS, REG_PF, IMS_SHIFT, NIC_REG_IMS_BASE, ims_regs},
 };
 
 #undef SLOT
@@ -377,6 +486,7 @@ static unsigned instances(const nic_fn *f, const nic_block *b)
     case REG_PER_VF_WORD: return f->nic->cfg.max_vfs * NIC_MBX_WORDS;
     case REG_PER_WORD: return NIC_MBX_WORDS;
     case REG_PER_VMDQ: return NIC_VMDQ_FILTERS;
+    case REG_PER_IMS: return NIC_PF_IMS_VECTORS;
     default: return 1;
     }
 }
@@ -481,7 +591,7 @@ int nic_queue_attach(nic *n, unsigned fn, unsigned q, nic_ring *tx, nic_ring *rx
         nic_q_reset(x);
         x->fn = f;
         x->qi = q;
-        x->vec = q % (f->nvec - 1);
+        x->vec = nic_fn_queue_vec(f, q);
         if (!rings[i])
             continue;
         assert(rings[i]->entries == n->cfg.ring_entries);

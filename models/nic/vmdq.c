@@ -15,27 +15,35 @@ typedef struct vmdq_filter {
 } vmdq_filter;
 
 struct nic_vmdq {
-    unsigned nfilters, pf_queues, loaded;
+    unsigned nfilters, pf_queues, max_queues, loaded;
     vmdq_filter *f;
     int *pool_of; /* per PF queue: its filter, -1 when in none */
     nic_veb *by_mac; /* MAC to filter: the VEB's table with a filter as its pool, VLAN 0 */
     uint32_t *ral, *rah, *qsel; /* the registers as written (RAH: as loaded) */
 };
 
-nic_vmdq *nic_vmdq_create(unsigned filters, unsigned pf_queues)
+nic_vmdq *nic_vmdq_create(unsigned filters, unsigned max_queues, unsigned pf_queues)
 {
+    assert(pf_queues <= max_queues);
     nic_vmdq *v = sim_xcalloc(1, sizeof *v);
     v->nfilters = filters;
     v->pf_queues = pf_queues;
+    v->max_queues = max_queues;
     v->f = sim_xcalloc(filters, sizeof *v->f);
-    v->pool_of = sim_xcalloc(pf_queues ? pf_queues : 1, sizeof *v->pool_of);
-    for (unsigned q = 0; q < pf_queues; q++)
+    v->pool_of = sim_xcalloc(max_queues ? max_queues : 1, sizeof *v->pool_of);
+    for (unsigned q = 0; q < max_queues; q++)
         v->pool_of[q] = -1;
     v->by_mac = nic_veb_create(filters);
     v->ral = sim_xcalloc(filters, sizeof *v->ral);
     v->rah = sim_xcalloc(filters, sizeof *v->rah);
     v->qsel = sim_xcalloc(filters, sizeof *v->qsel);
     return v;
+}
+
+void nic_vmdq_set_queues(nic_vmdq *v, unsigned pf_queues)
+{
+    assert(pf_queues >= v->pf_queues && pf_queues <= v->max_queues);
+    v->pf_queues = pf_queues;
 }
 
 void nic_vmdq_destroy(nic_vmdq *v)

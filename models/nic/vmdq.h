@@ -25,8 +25,11 @@
 
 typedef struct nic_vmdq nic_vmdq;
 
-/* filters receive address filters over a PF of pf_queues queue pairs. */
-nic_vmdq *nic_vmdq_create(unsigned filters, unsigned pf_queues);
+/* filters receive address filters over a PF of pf_queues queue pairs, which may grow to
+ * max_queues (nic_vmdq_set_queues). */
+nic_vmdq *nic_vmdq_create(unsigned filters, unsigned max_queues, unsigned pf_queues);
+/* The PF now has pf_queues queue pairs (at least as many as before). */
+void nic_vmdq_set_queues(nic_vmdq *v, unsigned pf_queues);
 void nic_vmdq_destroy(nic_vmdq *v);
 /* Filter i: mac to queues [first, first + count); mac 0 removes it. 0, or -1 with the
  * reason in *why when the device refuses it (nothing changes). */
