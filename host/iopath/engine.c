@@ -1,24 +1,12 @@
 /* The path engine: one interpreter for every path table (iopath.h says how it times
- * threads, notifications and backpressure). */
-#include <math.h>
+ * threads, notifications and backpressure). The applications' senders are sender.c's. */
 #include <stdlib.h>
 
-#include "host/iopath/iopath.h"
+#include "host/iopath/engine_impl.h"
 #include "host/iopath/zcopy.h"
 #include "host/irqdeliver.h"
 #include "host/notify.h"
 #include "sim/alloc.h"
-
-static uint64_t max64(uint64_t a, uint64_t b) { return a > b ? a : b; }
-
-/* Host-side bytes of an item: its frames less their FCS. */
-static uint32_t item_bytes(const iopath_item *it)
-{
-    if (it->frames <= 1)
-        return nic_pkt_host_bytes(it->pkt.len_bytes);
-    uint32_t last = nic_pkt_host_bytes(it->last_bytes);
-    return nic_pkt_host_bytes(it->pkt.len_bytes) * (it->frames - 1u) + last;
-}
 
 /* Frame f of a segment as an item of its own: all but the last are full-sized. */
 static iopath_item item_frame(const iopath_item *it, unsigned f)
@@ -52,32 +40,9 @@ static void mac_bytes(uint64_t mac, uint8_t out[6])
         out[i] = (uint8_t)(mac >> (40 - 8 * i));
 }
 
-/* Where a step runs and for whom. */
-typedef struct exec {
-    iopath *io;
-    iopath_lane *lane; /* the lane whose stage this is; NULL on the host */
-    unsigned core;
-    cpu_who who;
-    bool urgent; /* interrupt context: preempts the core's thread work */
-    iopath_gro *gro; /* the receiver's GRO (a stage thread's, a driver queue's); NULL: none */
-    iopath_stage *st; /* the stage thread running it (its batch); NULL: inline or the sender */
-} exec;
-
-static uint64_t run_on(iopath *io, unsigned core, bool urgent, uint64_t t, uint64_t cycles,
-                       cpu_who who)
-{
-    return urgent ? cpu_run_urgent(io->cpu, core, t, cycles, who)
-                  : cpu_run(io->cpu, core, t, cycles, who);
-}
-
 static uint64_t exit_for(const exec *x, uint64_t t, hv_exit_reason r)
 {
     return x->urgent ? hv_exit_urgent(x->io->hv, x->core, t, r) : hv_exit(x->io->hv, x->core, t, r);
-}
-
-static uint64_t run(const exec *x, uint64_t t, uint64_t cycles, cpu_who who)
-{
-    return run_on(x->io, x->core, x->urgent, t, cycles, who);
 }
 
 /* A checksum of the item's frames in software, by the kernel or (emu) the emulator's
@@ -94,7 +59,7 @@ static uint64_t sw_csum(const exec *x, const iopath_item *it, bool emu, uint64_t
 static inline uint64_t exec_from(const exec *x, const path_stage *d, const path_step *first,
                                  iopath_item *it, uint64_t t, path_when when, bool one_frame);
 
-static uint64_t exec_steps(const exec *x, const path_stage *d, iopath_item *it, uint64_t t,
+uint64_t iopath_exec_steps(const exec *x, const path_stage *d, iopath_item *it, uint64_t t,
                            path_when when)
 {
     return exec_from(x, d, d->steps, it, t, when, false);
@@ -126,54 +91,7 @@ void iopath_on_irq(void *ctx, const iommu_irq_outcome *o)
     nic_drvq_irq(dq->q, irq_deliver(&e, &tgt, o));
 }
 
-/* ---------------------------------------------------------------- the sender's ring */
-
-static void sender_kick(iopath_lane *ln, uint64_t t)
-{
-    uint64_t now = sim_now_ps(ln->io->kernel);
-    sim_event_notify_at(ln->snd.ev, max64(t, now));
-}
-
-/* The lane whose sender is this lane's application: itself, or for a failover pair
- * the member that carries the application's traffic now (iopath_lane_failover). */
-static iopath_lane *app_of(iopath_lane *ln) { return ln->app ? ln->app : ln; }
-
-/* What a socket's packet of `frames` frames and `bytes` host-side bytes counts against
- * it: a TCP-like stream's bytes (TCP Small Queues), a datagram's truesize, the data and
- * struct sk_buff with skb_shared_info, 576 bytes on x86-64 (SKB_TRUESIZE; the data's
- * slab rounding is not counted). */
-#define SKB_TRUESIZE_OVERHEAD 576u
-static uint64_t sock_charge(const iopath *io, uint32_t frames, uint64_t bytes)
-{
-    return io->msg_bytes ? bytes : bytes + (uint64_t)SKB_TRUESIZE_OVERHEAD * frames;
-}
-
-/* A socket may hand down a packet of `charge` while what it has below it stays under
- * its limit, and always when it has nothing there, however large the packet: TCP Small
- * Queues for TCP-like streams (tcp_small_queue_check), the send buffer for datagrams
- * (sock_alloc_send_pskb waits while sk_wmem_alloc >= sk_sndbuf). */
-static bool sock_room(const iopath *io, const iopath_sender *s, uint64_t charge)
-{
-    uint64_t limit = io->msg_bytes ? io->tsq_limit_bytes : io->sndbuf_bytes;
-    return s->wmem_bytes == 0 || s->wmem_bytes + charge <= limit;
-}
-
-/* The socket frees sent packets (the skb's destructor, also for a packet dropped on the
- * way): a sender that waited goes on once its next packet has room (tcp_tsq_handler,
- * sock_def_write_space). Request-response senders are not limited this way. */
-static void sock_free(iopath *io, iopath_lane *ln, uint32_t frames, uint64_t bytes, uint64_t t)
-{
-    if (io->pattern == IOPATH_RR)
-        return;
-    ln = app_of(ln);
-    iopath_sender *s = &ln->snd;
-    uint64_t c = sock_charge(io, frames, bytes);
-    s->wmem_bytes -= c < s->wmem_bytes ? c : s->wmem_bytes;
-    if (s->wmem_blocked && sock_room(io, s, s->wmem_need_bytes)) {
-        s->wmem_blocked = false;
-        sender_kick(ln, t);
-    }
-}
+/* ---------------------------------------------------------------- transmit completions */
 
 static void release_freed(iopath_drvq *dq, uint64_t bytes, uint64_t t);
 
@@ -183,27 +101,11 @@ void iopath_drvq_tx_done(void *ctx, nic_drvq *q, uint32_t frames, uint64_t bytes
     (void)q;
     iopath_drvq *dq = ctx;
     /* The socket's own packets when it posts to the NIC queue itself; behind a ring the
-     * ring's consumer has freed them (credit_back). */
+     * ring's consumer has freed them (iopath_credit_back). */
     if (dq->lane && dq->lane->path->sender_ring == PATH_COST_NONE)
-        sock_free(dq->io, dq->lane, frames, bytes, t_ps);
+        iopath_sock_free(dq->io, dq->lane, frames, bytes, t_ps);
     if (dq->zc)
         release_freed(dq, bytes, t_ps);
-}
-
-static void credit_back(iopath *io, const iopath_item *it, uint64_t t)
-{
-    if (it->src_lane >= io->nlanes)
-        return;
-    iopath_lane *ln = &io->lane[it->src_lane];
-    sock_free(io, ln, it->frames, item_bytes(it), t);
-    if (ln->tx_credits < ln->tx_cap)
-        ln->tx_credits++;
-    /* Wake a sender that stopped on a full ring once a quarter of it is free, so it
-     * resumes with a batch rather than one slot at a time. */
-    if (ln->snd.blocked && ln->tx_credits >= (ln->tx_cap + 3) / 4) {
-        ln->snd.blocked = false;
-        sender_kick(ln, t);
-    }
 }
 
 /* ---------------------------------------------------------------- hand-offs */
@@ -250,13 +152,13 @@ static uint64_t push(const exec *px, iopath_stage *st, const iopath_item *it, ui
         exec in = {io, st->lane, st->core, (cpu_who)st->d->who, px->urgent, NULL, NULL};
         iopath_item one = *it;
         one.lane = (uint16_t)st->lane->idx;
-        return exec_steps(&in, st->d, &one, t, PATH_PER_PKT);
+        return iopath_exec_steps(&in, st->d, &one, t, PATH_PER_PKT);
     }
     if (st->len == st->cap) {
         io->c.queue_drops++;
         /* Lost here: the sender's ring slot and socket bytes come back as if taken. */
         if (st->d->frees_tx_slot)
-            credit_back(io, it, t);
+            iopath_credit_back(io, it, t);
         return t;
     }
     iopath_item *slot = &st->q[(st->head + st->len) % st->cap];
@@ -331,7 +233,7 @@ static iopath_drvq *tx_queue(iopath *io, const iopath_lane *ln)
 /* Linux stops a sender when the packets queued to the NIC, in its ring and not yet
  * reclaimed plus the qdisc backlog, reach a limit (byte queue limits, the socket's
  * send buffer). */
-static bool nic_full(iopath *io, const iopath_lane *ln)
+bool iopath_nic_full(iopath *io, const iopath_lane *ln)
 {
     nic_drvq *q = tx_queue(io, ln)->q;
     return nic_drvq_tx_inflight(q) + nic_drvq_backlog(q) >= io->txq_limit;
@@ -359,7 +261,7 @@ static uint64_t to_nic(const exec *x, iopath_item *it, uint64_t t, uint64_t *nic
         if (nic_drvq_xmit_segment(dq->q, &it->pkt, it->frames, it->last_bytes, t) < 0) {
             io->c.xmit_drops += it->frames;
             if (own_socket)
-                sock_free(io, x->lane, it->frames, item_bytes(it), t);
+                iopath_sock_free(io, x->lane, it->frames, item_bytes(it), t);
         } else if (dq->zc) {
             iopath_zc_posted(dq->zc, item_bytes(it));
             *nic_end = dq->zc->posted_bytes;
@@ -383,7 +285,7 @@ static uint64_t to_nic(const exec *x, iopath_item *it, uint64_t t, uint64_t *nic
             if (nic_drvq_xmit(dq->q, &one.pkt, max64(t, dq->last_ps)) < 0) {
                 io->c.xmit_drops++;
                 if (own_socket)
-                    sock_free(io, x->lane, 1, item_bytes(&one), t);
+                    iopath_sock_free(io, x->lane, 1, item_bytes(&one), t);
             } else if (dq->zc) {
                 iopath_zc_posted(dq->zc, item_bytes(&one));
                 *nic_end = dq->zc->posted_bytes;
@@ -401,7 +303,7 @@ static uint64_t to_nic(const exec *x, iopath_item *it, uint64_t t, uint64_t *nic
 
 /* A poll-mode driver's doorbell for a burst that ended at t (one tx_burst per activation
  * of the thread that posted, on its core). */
-static void burst_doorbell(iopath_drvq *dq, unsigned core, cpu_who who, uint64_t t)
+void iopath_burst_doorbell(iopath_drvq *dq, unsigned core, cpu_who who, uint64_t t)
 {
     if (!dq->poll)
         return;
@@ -518,65 +420,6 @@ static uint64_t do_switch(const exec *x, iopath_item *it, uint64_t t, bool *away
     return t;
 }
 
-/* ---------------------------------------------------------------- time-outs */
-
-/* A closed-loop client's retransmission timer (io.rto_min_ps > 0), as TCP keeps one per
- * connection: armed when a request goes out with none armed, moved on by each response
- * while requests are still out, stopped when none is (tcp_rearm_rto). When it fires the
- * requests still out are taken as lost and sent again, and the time-out doubles until a
- * response comes (tcp_retransmit_timer: icsk_rto <<= 1). The time-out is rto_min (the
- * round trip the client measured is far below it on a LAN: __tcp_set_rto's srtt/8 +
- * rttvar is rto_min then). A VM that does not run does not time out: its clock stands
- * still (kvmclock is paused with the VM), so a timer due then fires as long after the
- * resume as it had left at the stop. */
-static uint64_t rto_ps(const iopath *io, const iopath_sender *s)
-{
-    unsigned k = s->rto_backoff < 9 ? s->rto_backoff : 9; /* TCP_RTO_MAX: 120 s */
-    return io->rto_min_ps << k;
-}
-
-static void rto_arm(iopath_lane *ln, uint64_t due)
-{
-    ln->snd.rto_due_ps = due;
-    sim_event_notify_at(ln->rto_ev, due);
-}
-
-static void rto_rearm(iopath_lane *ln, uint64_t t)
-{
-    iopath *io = ln->io;
-    ln->snd.rto_backoff = 0;
-    if (ln->snd.rr_due < io->rr_outstanding)
-        rto_arm(ln, t + rto_ps(io, &ln->snd));
-    else
-        ln->snd.rto_due_ps = 0;
-}
-
-static void on_rto(void *ctx)
-{
-    iopath_lane *ln = app_of(ctx);
-    iopath *io = ln->io;
-    iopath_sender *s = &ln->snd;
-    uint64_t now = sim_now_ps(io->kernel);
-    if (s->rto_due_ps > now && !ln->stopped) {
-        sim_event_notify_at(ln->rto_ev, s->rto_due_ps); /* moved on since it was set */
-        return;
-    }
-    if (!s->rto_due_ps || ln->stopped || !s->active)
-        return; /* stopped, or counted again from the resume (iopath_lane_set_running) */
-    uint32_t out = io->rr_outstanding - s->rr_due;
-    if (!out) {
-        s->rto_due_ps = 0;
-        return;
-    }
-    io->c.rto_timeouts++;
-    io->c.rto_resent += out;
-    s->rr_due = io->rr_outstanding;
-    s->rto_backoff++;
-    rto_arm(ln, now + rto_ps(io, s));
-    s->t_free = max64(s->t_free, now);
-    sender_kick(ln, now);
-}
-
 /* ---------------------------------------------------------------- delivery */
 
 static void deliver(const exec *x, const iopath_item *it, uint64_t t)
@@ -593,7 +436,7 @@ static void deliver(const exec *x, const iopath_item *it, uint64_t t)
         io->c.stopped_drops += it->frames;
         return;
     }
-    ln = app_of(ln);
+    ln = iopath_app_of(ln);
     io->c.delivered += it->frames;
     io->c.delivered_bytes += item_bytes(it);
     if (t >= it->pkt.born_ps) {
@@ -608,8 +451,8 @@ static void deliver(const exec *x, const iopath_item *it, uint64_t t)
             ln->snd.rr_due++;
         ln->snd.t_free = max64(ln->snd.t_free, t);
         if (ln->rto_ev)
-            rto_rearm(ln, t);
-        sender_kick(ln, t);
+            iopath_rto_rearm(ln, t);
+        iopath_sender_kick(ln, t);
     }
 }
 
@@ -988,7 +831,7 @@ static void on_stage(void *ctx)
     st->blocked_nic = false;
     if (st->woken) {
         st->woken = false;
-        t = exec_steps(&x, d, NULL, t, PATH_PER_WAKE);
+        t = iopath_exec_steps(&x, d, NULL, t, PATH_PER_WAKE);
     }
     /* A software batch (a NAPI poll, a vhost or netback run) takes up to the budget of
      * items; the quantum only splits its simulation into events, so a batch cut by it
@@ -1013,7 +856,7 @@ static void on_stage(void *ctx)
         }
         if (done && t > limit)
             break;
-        if (st->has_nic && nic_full(io, st->lane)) {
+        if (st->has_nic && iopath_nic_full(io, st->lane)) {
             st->blocked_nic = true;
             batch_over = true;
             break;
@@ -1021,14 +864,14 @@ static void on_stage(void *ctx)
         if (!st->batch) {
             io->c.batches++;
             st->batch_grant_ops = 0;
-            t = exec_steps(&x, d, NULL, t, PATH_PER_RUN);
+            t = iopath_exec_steps(&x, d, NULL, t, PATH_PER_RUN);
         }
         iopath_item it = *head;
         st->head = (st->head + 1) % st->cap;
         st->len--;
         if (d->frees_tx_slot)
-            credit_back(io, &it, t);
-        t = exec_steps(&x, d, &it, t, PATH_PER_PKT);
+            iopath_credit_back(io, &it, t);
+        t = iopath_exec_steps(&x, d, &it, t, PATH_PER_PKT);
         done++;
         if (++st->batch >= io->budget) {
             batch_over = true;
@@ -1044,7 +887,7 @@ static void on_stage(void *ctx)
     }
     st->t_free = t;
     if (st->has_nic)
-        burst_doorbell(tx_queue(io, st->lane), st->core, (cpu_who)d->who, t);
+        iopath_burst_doorbell(tx_queue(io, st->lane), st->core, (cpu_who)d->who, t);
     if (st->blocked_nic)
         sim_event_notify_at(st->ev, t + io->retry_ps);
     else if (st->len)
@@ -1053,215 +896,6 @@ static void on_stage(void *ctx)
         st->asleep = true;
         st->sleep_at = t;
     }
-}
-
-/* ---------------------------------------------------------------- the sender */
-
-/* Ring slots a segment of `frames` takes in the sender's ring: one if the device takes
- * whole segments, else one per frame (the stack segments before posting). */
-static uint32_t sender_slots(const iopath *io, const iopath_lane *ln, uint16_t frames)
-{
-    return io->off[ln->path->sender_tso] ? 1u : frames;
-}
-
-/* Frames in the next packet the application writes: one, or for TCP-like streams the
- * next segment of the current message (tcp_sendmsg builds segments of up to seg_frames
- * frames of mss_bytes, tcp_xmit_size_goal). */
-static uint16_t next_frames(const iopath *io, iopath_sender *s, bool rr)
-{
-    if (rr || !io->msg_bytes)
-        return 1;
-    if (!s->msg_left_bytes)
-        s->msg_left_bytes = io->msg_bytes;
-    uint32_t left = (s->msg_left_bytes + io->mss_bytes - 1) / io->mss_bytes;
-    return (uint16_t)(left < io->seg_frames ? left : io->seg_frames);
-}
-
-static bool sender_room(iopath *io, iopath_lane *ln, uint32_t slots)
-{
-    if (ln->path->sender_ring != PATH_COST_NONE)
-        return ln->tx_credits >= slots;
-    return !nic_full(io, ln);
-}
-
-/* The next packet the application writes (next_frames): the message's last frame
- * carries what is left of it. */
-static iopath_item next_item(iopath *io, iopath_lane *ln, bool rr, uint64_t t)
-{
-    iopath_sender *s = &ln->snd;
-    iopath_item it = {.pkt = {.dst_mac = s->dst_mac,
-                              .src_mac = ln->mac,
-                              .born_ps = s->interval_ps ? s->next_ps : t,
-                              .trace_id = io->tl || io->bd ? ++io->next_id : 0,
-                              /* rr and TCP-like: a connection per lane, whose flow
-                               * hash steers what comes back to the lane's own queue */
-                              .flow = rr || io->msg_bytes ? ln->idx : s->flow,
-                              .len_bytes = (uint16_t)io->frame_bytes,
-                              .kind = rr ? NIC_PKT_REQUEST : NIC_PKT_DATA},
-                      .frames = 1,
-                      .lane = (uint16_t)ln->idx,
-                      .src_lane = (uint16_t)ln->idx,
-                      .csum = s->fill_csum ? IOPATH_CSUM_FILL : IOPATH_CSUM_PARTIAL};
-    if (io->bd && it.pkt.trace_id)
-        sim_breakdown_begin(io->bd, it.pkt.trace_id, it.pkt.born_ps);
-    if (rr || !io->msg_bytes) {
-        if (!rr)
-            s->flow++;
-        it.last_bytes = it.pkt.len_bytes;
-        return it;
-    }
-    uint32_t frames = next_frames(io, s, rr);
-    uint32_t payload = frames * io->mss_bytes < s->msg_left_bytes ? frames * io->mss_bytes
-                                                                  : s->msg_left_bytes;
-    s->msg_left_bytes -= payload;
-    it.frames = (uint16_t)frames;
-    it.last_bytes =
-        (uint16_t)(payload - (frames - 1) * io->mss_bytes + IOPATH_TCP_HDR_BYTES + NIC_FCS_BYTES);
-    if (frames == 1)
-        it.pkt.len_bytes = it.last_bytes;
-    return it;
-}
-
-/* Time from one send at an offered rate to the next, for a packet of `frames` frames:
- * the interval, or with Poisson arrivals an exponential draw of that mean (inversion of
- * a uniform in (0, 1]). */
-static uint64_t send_gap_ps(iopath_sender *s, uint16_t frames)
-{
-    double mean = (double)s->interval_ps * frames;
-    if (!s->poisson)
-        return (uint64_t)mean;
-    return (uint64_t)llround(sim_rng_exp(&s->gap_rng, mean));
-}
-
-static void on_sender(void *ctx)
-{
-    iopath_lane *ln = ctx;
-    iopath *io = ln->io;
-    iopath_sender *s = &ln->snd;
-    const path_stage *d = &ln->path->stages[ln->path->tx_entry];
-    uint64_t now = sim_now_ps(io->kernel);
-    if (!s->active || ln->stopped)
-        return; /* its application moved to the other member of a pair, or it is stopped */
-    /* Its timer or a kick wakes a vCPU (thread) that halted meanwhile. */
-    uint64_t t = halt_wake(io->halt, ln->vcpu_core, max64(now, s->t_free), HALT_BY_TIMER);
-    uint64_t limit = now + io->quantum_ps;
-    exec x = {io, ln, ln->vcpu_core, (cpu_who)d->who, false, NULL, NULL};
-    bool rr = io->pattern == IOPATH_RR;
-    bool closed_rr = rr && !s->interval_ps; /* each request waits for a response */
-    bool wait = false; /* stopped until something else wakes it */
-    for (unsigned k = 0;; k++) {
-        if (closed_rr && !s->rr_due) {
-            wait = true;
-            break;
-        }
-        if (s->interval_ps && s->next_ps > t) {
-            if (s->next_ps > limit)
-                break;
-            t = s->next_ps;
-        }
-        if (k && t > limit)
-            break;
-        uint16_t frames = next_frames(io, s, rr);
-        uint64_t charge = sock_charge(io, frames, (uint64_t)frames * io->frame_bytes);
-        if (!rr && !sock_room(io, s, charge)) {
-            /* Enough of this socket's data is below it (TCP Small Queues, the send
-             * buffer): it waits for some to be freed. */
-            io->c.sender_blocks++;
-            s->wmem_blocked = true;
-            s->wmem_need_bytes = charge;
-            wait = true;
-            break;
-        }
-        uint32_t want = sender_slots(io, ln, frames);
-        if (want > ln->tx_cap)
-            want = ln->tx_cap; /* a ring smaller than a segment: it fills the ring */
-        if (!sender_room(io, ln, want)) {
-            io->c.sender_blocks++;
-            if (ln->path->sender_ring != PATH_COST_NONE) {
-                s->blocked = true;
-                wait = true;
-            } else {
-                t += io->retry_ps;
-            }
-            break;
-        }
-        iopath_item it = next_item(io, ln, rr, t);
-        /* The application's own work on the request (in closed loop, where the VM is the
-         * client, a round trip holds it as it would a server's turnaround). */
-        if (rr && io->rr_app_cycles)
-            t = run(&x, t, io->rr_app_cycles, CPU_GUEST);
-        it.ready_ps = t;
-        if (s->interval_ps)
-            s->next_ps += send_gap_ps(s, it.frames);
-        if (closed_rr) {
-            s->rr_due--;
-            if (ln->rto_ev && !s->rto_due_ps)
-                rto_arm(ln, t + rto_ps(io, s));
-        }
-        if (ln->path->sender_ring != PATH_COST_NONE)
-            ln->tx_credits -= want;
-        io->c.sent += it.frames;
-        if (!rr)
-            s->wmem_bytes += sock_charge(io, it.frames, item_bytes(&it));
-        if (it.frames > 1)
-            io->c.segments++;
-        t = exec_steps(&x, d, &it, t, PATH_PER_PKT);
-    }
-    s->t_free = t;
-    if (ln->own)
-        burst_doorbell(ln->own, ln->vcpu_core, (cpu_who)d->who, t);
-    if (wait)
-        return;
-    uint64_t next = t;
-    if (s->interval_ps && s->next_ps > next)
-        next = s->next_ps;
-    sim_event_notify_at(s->ev, max64(next, now));
-}
-
-/* ---------------------------------------------------------------- failover */
-
-void iopath_lane_failover(iopath *io, iopath_lane *from, iopath_lane *to, uint64_t t_ps)
-{
-    if (from == to || from->app)
-        return; /* its application is not on `from` */
-    uint64_t now = sim_now_ps(io->kernel);
-    iopath_sender moved = from->snd;
-    moved.ev = to->snd.ev;
-    to->snd.ev = from->snd.ev;
-    from->snd = to->snd;
-    from->snd.active = false;
-    to->snd = moved;
-    /* A sender waiting for the old device's ring slots finds the new one's; one waiting
-     * for its socket's memory still waits for it (it moves with the socket). */
-    to->snd.blocked = false;
-    to->snd.t_free = max64(to->snd.t_free, t_ps);
-    from->app = to;
-    to->app = NULL;
-    sim_event_cancel(from->snd.ev);
-    if (to->snd.active && !to->snd.wmem_blocked)
-        sim_event_notify_at(to->snd.ev, max64(t_ps, now));
-}
-
-void iopath_lane_set_running(iopath *io, iopath_lane *ln, bool running, uint64_t t_ps)
-{
-    if (ln->stopped == !running)
-        return;
-    ln->stopped = !running;
-    if (!running) {
-        ln->stopped_at_ps = t_ps;
-        return;
-    }
-    uint64_t now = sim_now_ps(io->kernel), t = max64(t_ps, now);
-    iopath_sender *s = &ln->snd;
-    if (!s->active)
-        return;
-    if (s->rto_due_ps)
-        rto_arm(ln, t + (s->rto_due_ps > ln->stopped_at_ps ? s->rto_due_ps - ln->stopped_at_ps
-                                                             : 0));
-    s->t_free = max64(s->t_free, t);
-    if (s->interval_ps && s->next_ps < t)
-        s->next_ps = t; /* an offered-rate sender does not catch up what it missed */
-    sim_event_notify_at(s->ev, t);
 }
 
 /* ---------------------------------------------------------------- receive */
@@ -1290,7 +924,7 @@ void iopath_drvq_rx(void *ctx, nic_drvq *q, const nic_pkt *p, uint64_t t_ps)
                       .lane = dq->lane ? (uint16_t)dq->lane->idx : IOPATH_FROM_WIRE,
                       .src_lane = IOPATH_FROM_WIRE,
                       .csum = dq->csum ? IOPATH_CSUM_VALID : IOPATH_CSUM_NONE};
-    uint64_t t = exec_steps(&x, d, &it, t_ps, PATH_PER_PKT);
+    uint64_t t = iopath_exec_steps(&x, d, &it, t_ps, PATH_PER_PKT);
     if (t > dq->ahead_ps)
         dq->ahead_ps = t;
 }
@@ -1372,10 +1006,10 @@ void iopath_build_stages(iopath *io)
         ln->tx_credits = ln->tx_cap;
         char name[64];
         snprintf(name, sizeof name, "net.ln%u.sender", v);
-        ln->snd.ev = sim_event_create(io->kernel, name, on_sender, ln);
+        ln->snd.ev = sim_event_create(io->kernel, name, iopath_on_sender, ln);
         if (io->rto_min_ps && io->pattern == IOPATH_RR) {
             snprintf(name, sizeof name, "net.ln%u.rto", v);
-            ln->rto_ev = sim_event_create(io->kernel, name, on_rto, ln);
+            ln->rto_ev = sim_event_create(io->kernel, name, iopath_on_rto, ln);
         }
     }
     /* Items that wait for their packet's free (ON_FREE) each hold a sender's ring slot
