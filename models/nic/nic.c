@@ -616,11 +616,10 @@ int nic_pf_add_queues(nic *n, unsigned count)
     /* Without VFs the PF's queue pairs are all the pool has in use. */
     if (!f->present || nic_num_vfs(n) || nq > n->cfg.total_queues || nq > NIC_PF_MAX_QUEUES)
         return -1;
-    unsigned old_nq = f->nq, old_nvec = f->nvec;
+    /* The MSI-X table keeps the size its capability gives it: a new pair not bound to an
+     * IMS entry shares a vector, as a PF's pairs beyond its vectors do. */
+    unsigned old_nq = f->nq;
     f->nq = (unsigned)nq;
-    f->nvec = vectors_for(f->nq);
-    for (unsigned v = old_nvec; v < f->nvec; v++)
-        vec_reset(f, v, false);
     queues_reset(f, old_nq, f->nq);
     n->pool_used += count;
     nic_vmdq_set_queues(n->vmdq, f->nq);
