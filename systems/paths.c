@@ -314,8 +314,17 @@ static int add_adi_queues(paths_sys *sys, uint64_t per_q, sim_err *e)
     for (unsigned v = 0; v < io->vms && rc == 0; v++) {
         uint64_t base = vm_io_base(v);
         uint32_t pasid = v + 1;
-        rc = platform_assign_identity_pasid(sys->pf, rid, pasid, (uint16_t)(1 + v), base,
-                                            io->queues * per_q, sys->cfg.guest_page_bytes, e);
+        /* Its memory as the PASID's second level, or under a nested guest vIOMMU the
+         * guest's first level over it. */
+        if (sys->viommu)
+            rc = paths_viommu_attach_adi(sys->viommu, v, rid, pasid, (uint16_t)(1 + v), base,
+                                         io->queues * per_q, sys->cfg.guest_page_bytes, e)
+                     ? 0
+                     : -1;
+        else
+            rc = platform_assign_identity_pasid(sys->pf, rid, pasid, (uint16_t)(1 + v), base,
+                                                io->queues * per_q, sys->cfg.guest_page_bytes,
+                                                e);
         for (unsigned q = 0; q < io->queues && rc == 0; q++) {
             unsigned lane = v * io->queues + q;
             iopath_lane *ln = &io->lane[lane];

@@ -45,14 +45,17 @@ iommu_dma *paths_viommu_dma(const paths_viommu *v, unsigned vm) { return v->vm[v
 #define GUEST_TABLE_BYTES (8ull << 20)
 
 /* Nested: the VM's memory as the second level, the guest's table over it in the PASID
- * entry of requests without a PASID (RID_PASID). */
-static iommu_dma *attach_nested(paths_viommu *v, uint16_t rid, uint16_t did, uint64_t base,
-                                uint64_t bytes, uint64_t page_bytes, sim_err *e)
+ * entry of the function's requests: those without a PASID (RID_PASID, pasid 0) for a
+ * VM's own function, an ADI's PASID for Scalable IOV (the guest's IOVAs are then its
+ * ADI's: iommufd's nested domain on the ADI's PASID, as the VDCM attaches it). */
+static iommu_dma *attach_nested(paths_viommu *v, uint16_t rid, uint32_t pasid, uint16_t did,
+                                uint64_t base, uint64_t bytes, uint64_t page_bytes, sim_err *e)
 {
     platform *pf = v->pf;
     uint64_t tables = (base + bytes + (2ull << 20) - 1) & ~((2ull << 20) - 1);
-    if (platform_assign_identity(pf, rid, did, base, tables + GUEST_TABLE_BYTES - base,
-                                 page_bytes, e) < 0)
+    uint64_t span = tables + GUEST_TABLE_BYTES - base;
+    if ((pasid ? platform_assign_identity_pasid(pf, rid, pasid, did, base, span, page_bytes, e)
+               : platform_assign_identity(pf, rid, did, base, span, page_bytes, e)) < 0)
         return NULL;
     iommu_domain *sl = iommu_domain_find(pf->iommu, did);
     iommu_fltable *fl = iommu_fltable_create(pf->iommu, 4, sl, tables, GUEST_TABLE_BYTES);
@@ -61,9 +64,9 @@ static iommu_dma *attach_nested(paths_viommu *v, uint16_t rid, uint16_t did, uin
         return NULL;
     }
     iommu_pasid_setup nest = {.pgtt = IOMMU_PGTT_NESTED, .did = did, .sl = sl, .fl = fl};
-    if (iommu_pasid_set(pf->iommu, rid, 0, &nest, e) < 0)
+    if (iommu_pasid_set(pf->iommu, rid, pasid, &nest, e) < 0)
         return NULL;
-    return iommu_dma_create_fl(&v->guest, pf->iommu, pf->mem, pf->pm, rid, did, 0, fl);
+    return iommu_dma_create_fl(&v->guest, pf->iommu, pf->mem, pf->pm, rid, did, pasid, fl);
 }
 
 iommu_dma *paths_viommu_attach(paths_viommu *v, unsigned vm, uint16_t rid, uint16_t did,
@@ -71,7 +74,7 @@ iommu_dma *paths_viommu_attach(paths_viommu *v, unsigned vm, uint16_t rid, uint1
 {
     platform *pf = v->pf;
     if (v->mode == VIOMMU_NESTED)
-        v->vm[vm] = attach_nested(v, rid, did, base, bytes, page_bytes, e);
+        v->vm[vm] = attach_nested(v, rid, 0, did, base, bytes, page_bytes, e);
     else
         /* Caching mode: an empty domain the shadowing fills. The guest's IOVAs are its
          * own: 48 bits, no bounce buffers (nothing bounces on an IOMMU). */
@@ -80,16 +83,30 @@ iommu_dma *paths_viommu_attach(paths_viommu *v, unsigned vm, uint16_t rid, uint1
     return v->vm[vm];
 }
 
+iommu_dma *paths_viommu_attach_adi(paths_viommu *v, unsigned vm, uint16_t rid, uint32_t pasid,
+                                   uint16_t did, uint64_t base, uint64_t bytes,
+                                   uint64_t page_bytes, sim_err *e)
+{
+    v->vm[vm] = attach_nested(v, rid, pasid, did, base, bytes, page_bytes, e);
+    return v->vm[vm];
+}
+
 int paths_viommu_check(const sim_params *p, unsigned path, bool poll, bool standby, sim_err *e)
 {
-    if (viommu_cfg_load(p).mode == VIOMMU_NONE)
+    viommu_mode mode = (viommu_mode)viommu_cfg_load(p).mode;
+    if (mode == VIOMMU_NONE)
         return 0;
     if (viommu_check(p, e) < 0)
         return -1;
     path_nic_owner own = (path_nic_owner)path_get((path_kind)path)->nic_owner;
-    if (own != PATH_NIC_VM_PF && own != PATH_NIC_VM_VF)
+    if (own == PATH_NIC_VM_ADI && mode != VIOMMU_NESTED)
+        return sim_err_set(e, "viommu.mode = caching on an ADI (io.path = siov): the VDCM's "
+                              "shadowing of the guest's mappings into the ADI's PASID is not "
+                              "modelled; viommu.mode = nested is");
+    if (own != PATH_NIC_VM_PF && own != PATH_NIC_VM_VF && own != PATH_NIC_VM_ADI)
         return sim_err_set(e, "viommu.mode: a guest vIOMMU translates for a function assigned "
-                              "to the guest: io.path = passthrough, sriov or vdpa (io.path = %s)",
+                              "to the guest: io.path = passthrough, sriov, vdpa or siov "
+                              "(io.path = %s)",
                            path_kind_name((path_kind)path));
     if (poll)
         return sim_err_set(e, "viommu.mode: a DPDK application's mappings through "

@@ -24,6 +24,12 @@ iommu_dma *paths_viommu_dma(const paths_viommu *v, unsigned vm);
  * set. */
 iommu_dma *paths_viommu_attach(paths_viommu *v, unsigned vm, uint16_t rid, uint16_t did,
                                uint64_t base, uint64_t bytes, uint64_t page_bytes, sim_err *e);
+/* Scalable IOV, nested mode only: VM vm's ADI (requests of `rid` with `pasid`) under its
+ * guest's vIOMMU, the guest's first level nested over the VM's memory in that PASID's
+ * entry. As paths_viommu_attach otherwise. */
+iommu_dma *paths_viommu_attach_adi(paths_viommu *v, unsigned vm, uint16_t rid, uint32_t pasid,
+                                   uint16_t did, uint64_t base, uint64_t bytes,
+                                   uint64_t page_bytes, sim_err *e);
 /* Refuses a vIOMMU where the guests have no assigned function of their own or do not run
  * the kernel's drivers over it (path: io.path's value, poll: guest.driver = poll,
  * standby: io.standby). */

@@ -3,8 +3,9 @@
 # unmap of a sent packet traps (one exit each, no more), the device's addresses are the
 # guest's IOVAs (the host IOTLB misses on them, and nothing faults), sending collapses
 # while receiving through a recycled page pool does not. Nested: maps trap nothing, the
-# lazy flushes do, and a walk reads both levels. The paths without an assigned function,
-# a DPDK guest and nested without scalable mode are refused. Run by `make check`.
+# lazy flushes do, and a walk reads both levels; the same on a Scalable IOV ADI, by its
+# PASID. The paths without an assigned function, a DPDK guest, nested without scalable
+# mode and caching mode on an ADI are refused. Run by `make check`.
 set -u
 . "$(dirname "$0")/lib.sh" viommu
 
@@ -76,7 +77,24 @@ cmp_num "${ng[1]}" ">" "$(awk -v g="${ng[0]}" 'BEGIN { print 4 * g }')" &&
 expect 2 "iommu.scalable = true" "nested without scalable mode is refused" -- \
     "$IOVSIM" run "$W" --out "$OUT/z" -q --no-plots --set viommu.mode=nested
 
-expect 2 "passthrough, sriov or vdpa" "a path without an assigned function is refused" -- \
+# An ADI under a nested vIOMMU: its PASID's entry nests the guest's table; the guest's
+# maps trap nothing and its DMA is walked through both levels without a fault.
+expect 0 "" "an ADI's stream under a nested vIOMMU" -- "$IOVSIM" run "$W" --out "$OUT/a" -q \
+    --no-plots --set io.path=siov --set iommu.scalable=true --sweep traffic.pattern=stream_tx \
+    --sweep viommu.mode=nested
+A="$OUT/a/points/0000/stats.txt"
+nw=$(stat_of "$A" iommu.nested_walks) wr=$(stat_of "$A" iommu.walk_reads)
+wk=$(stat_of "$A" iommu.walks) am=$(stat_of "$A" viommu.map_traps)
+af=$(stat_of "$A" iommu.faults_total) ap=$(stat_of "$A" iommu.pasid_hits)
+[ -n "$nw" ] && [ "$nw" -gt 0 ] && [ "$am" = 0 ] && [ "$af" = 0 ] && [ "$ap" -gt 0 ] &&
+    awk -v r="$wr" -v w="$wk" 'BEGIN { exit !(w > 0 && r / w > 1.5) }' &&
+    ok "an ADI's DMA walks nested by its PASID ($nw nested walks, $wr reads for $wk walks), no map trap, no fault" ||
+    bad "ADI nested: nested walks $nw, reads $wr for $wk walks, map traps $am, faults $af, PASID hits $ap"
+expect 2 "viommu.mode = caching on an ADI" "caching mode on an ADI is refused" -- \
+    "$IOVSIM" run "$W" --out "$OUT/b" -q --no-plots --set io.path=siov --set iommu.scalable=true \
+    --sweep traffic.pattern=stream_tx --sweep viommu.mode=caching
+
+expect 2 "passthrough, sriov, vdpa or siov" "a path without an assigned function is refused" -- \
     "$IOVSIM" run "$W" --out "$OUT/x" -q --no-plots --set io.path=paravirt --set viommu.mode=caching
 expect 2 "guest.driver = poll" "a DPDK guest is refused" -- \
     "$IOVSIM" run "$W" --out "$OUT/y" -q --no-plots --set guest.driver=poll --set viommu.mode=caching
