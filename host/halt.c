@@ -22,7 +22,7 @@ typedef struct halt_cfg {
     bool gallow_shrink;
 } halt_cfg;
 
-enum { KIND_NONE, KIND_VCPU, KIND_THREAD };
+enum { KIND_NONE, KIND_VCPU, KIND_THREAD, KIND_SPIN };
 
 typedef struct halt_core {
     uint8_t kind;
@@ -154,16 +154,20 @@ static void set_kind(halt *h, unsigned core, uint8_t kind)
 
 void halt_add_vcpu(halt *h, unsigned core) { set_kind(h, core, KIND_VCPU); }
 void halt_add_thread(halt *h, unsigned core) { set_kind(h, core, KIND_THREAD); }
+void halt_add_spinner(halt *h, unsigned core) { set_kind(h, core, KIND_SPIN); }
 bool halt_enabled(const halt *h) { return h->cfg.on; }
 
 bool halt_spins(const halt *h, unsigned core)
 {
-    return h && !h->cfg.on && core < h->ncores && h->core[core].kind == KIND_VCPU;
+    if (!h || core >= h->ncores)
+        return false;
+    return h->core[core].kind == KIND_SPIN || (!h->cfg.on && h->core[core].kind == KIND_VCPU);
 }
 
 bool halt_idle(const halt *h, unsigned core, uint64_t t_ps)
 {
-    if (!h || !h->cfg.on || core >= h->ncores || h->core[core].kind == KIND_NONE)
+    if (!h || !h->cfg.on || core >= h->ncores || h->core[core].kind == KIND_NONE ||
+        h->core[core].kind == KIND_SPIN)
         return false;
     if (h->core[core].halted)
         return true;

@@ -77,9 +77,12 @@ void halt_destroy(halt *h);
  * thread on `core` (blocks). Cores registered with neither never halt. */
 void halt_add_vcpu(halt *h, unsigned core);
 void halt_add_thread(halt *h, unsigned core);
+/* A thread on `core` that never blocks (a poll-mode driver's loop, DPDK's lcore): it
+ * never halts, and a host sees its core busy all the time. */
+void halt_add_spinner(halt *h, unsigned core);
 bool halt_enabled(const halt *h);
-/* Whether the vCPU on `core` spins when idle (registered, halting off): a host sees its
- * core busy all the time. */
+/* Whether the core spins when idle (a spinner's, or a vCPU's with halting off): a host
+ * sees it busy all the time. */
 bool halt_spins(const halt *h, unsigned core);
 
 /* Whether the vCPU (thread) on `core` is halted at t: registered, halting on, and its

@@ -716,10 +716,12 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
         }
         if (hv_posted(io->hv))
             ln->pd_addr = iommu_pid_create(io->iommu, PI_NOTIFY_VECTOR, ln->vcpu_core);
-        /* The VM's vCPU halts when idle; a native application's thread blocks. (The
-         * driver domain's vCPUs do not halt, nor a poll-mode driver's core: it spins.) */
-        if (sys->cfg.poll)
+        /* The VM's vCPU halts when idle; a native application's thread blocks; a DPDK
+         * application's core spins. (The driver domain's vCPUs do not halt.) */
+        if (sys->cfg.poll) {
+            halt_add_spinner(io->halt, ln->vcpu_core);
             continue;
+        }
         if (io->path->nic_owner == PATH_NIC_APP)
             halt_add_thread(io->halt, ln->vcpu_core);
         else

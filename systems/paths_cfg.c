@@ -445,8 +445,8 @@ static int check_driver(const paths_cfg *c, sim_err *e)
     const char *path = path_kind_name((path_kind)c->path);
     if (c->poll && !path_get_poll((path_kind)c->path))
         return sim_err_set(e, "guest.driver = poll runs a DPDK application on a function of its "
-                              "own: io.path = native, passthrough, sriov, vdpa or siov (io.path = "
-                              "%s)",
+                              "own or on vhost-user's virtqueues: io.path = native, passthrough, "
+                              "sriov, vdpa, siov or vhostuser (io.path = %s)",
                            path);
     if (c->poll && (c->msg_bytes || c->standby || c->pattern == IOPATH_INTER_VM))
         return sim_err_set(e, "guest.driver = poll: a DPDK application sends datagrams over its "

@@ -179,6 +179,9 @@ typedef enum path_cost {
     PATH_COST_GSO_FRAME,     /* net.gso_frame_cycles */
     PATH_COST_GRO_PKT,     /* net.gro_pkt_cycles */
     PATH_COST_PMD_APP,     /* pmd.app_cycles */
+    PATH_COST_PMD_TX,      /* pmd.tx_cycles: a PMD's tx_burst per packet */
+    PATH_COST_PMD_RX,      /* pmd.rx_cycles: a PMD's rx_burst per packet */
+    PATH_COST_PMD_POLL,    /* pmd.poll_cycles: a loop turn that finds work */
     PATH_COST_VHU_DEQUEUE, /* vhostuser.dequeue_cycles */
     PATH_COST_VHU_ENQUEUE, /* vhostuser.enqueue_cycles */
     PATH_COST_VHU_SWITCH,  /* vhostuser.switch_cycles */

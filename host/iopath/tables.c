@@ -523,6 +523,37 @@ static const path_desc poll_paths[PATH_KINDS] = {
     /* DPDK's iavf PMD on the ADI's queue pairs. */
     [PATH_SIOV] = {.name = "siov", .kind = PATH_SIOV, .nic_owner = PATH_NIC_VM_ADI,
                    PMD_STAGES},
+    /* vhost-user with DPDK's virtio PMD in the guest, testpmd's place in the PVP
+     * benchmark: the switch's side is the vhostuser table's, the guest's a loop on its
+     * vCPU that posts to its transmit virtqueue (virtio_xmit_pkts) and polls its receive
+     * one (virtio_recv_pkts). No kick (the switch disabled them) and no call: the PMD
+     * keeps its rings' interrupts off (VRING_AVAIL_F_NO_INTERRUPT, virtqueue_disable_intr),
+     * so vhost_vring_call sends nothing. The PMD's costs are pmd.*, DPDK's vector PMD
+     * standing in for virtio's, as for vdpa. */
+    [PATH_VHOSTUSER] = {
+        .name = "vhostuser", .kind = PATH_VHOSTUSER, .nic_owner = PATH_NIC_HOST,
+        .host_pmd = true, .switch_cost = PATH_COST_VHU_SWITCH,
+        .tx_entry = 0, .rx_entry = 2, .switch_entry = 3, .switch_notify = PATH_NOTIFY_NONE,
+        .sender_ring = PATH_COST_VIRTIO_RING, .sender_tso = PATH_OFF_VHU_TSO,
+        .sender_csum = PATH_OFF_VHU_CSUM, .backend_place = 2, .nstages = 5,
+        .stages = {
+            {.name = "app-tx", .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
+             .steps = {RUN(PATH_COST_PMD_APP), CSUM_UNLESS(PATH_OFF_VHU_CSUM),
+                       RUN(PATH_COST_PMD_TX), TO_STAGE(1, PATH_NOTIFY_NONE), END}},
+            {.name = "pmd-dequeue", .place = PATH_PLACE_BACKEND, .who = CPU_HOST,
+             .ring = PATH_COST_VIRTIO_RING, .frees_tx_slot = true, .polls = true,
+             .steps = {RUN(PATH_COST_VHU_DEQUEUE), COPY, SWITCH, TO_NIC, END}},
+            {.name = "pmd-rx", .urgent = true, .place = PATH_PLACE_HOST, .who = CPU_HOST,
+             .steps = {SWITCH, END}},
+            {.name = "pmd-enqueue", .place = PATH_PLACE_BACKEND, .who = CPU_HOST,
+             .ring = PATH_COST_VIRTIO_RING, .polls = true,
+             .steps = {CSUM_UNLESS(PATH_OFF_VIRTIO_GUEST_CSUM), RUN(PATH_COST_VHU_ENQUEUE),
+                       COPY, TO_STAGE(4, PATH_NOTIFY_NONE), END}},
+            {.name = "app-rx", .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
+             .ring = PATH_COST_VIRTIO_RING, .polls = true,
+             .steps = {RUN_RUN(PATH_COST_PMD_POLL), RUN(PATH_COST_PMD_RX),
+                       RUN(PATH_COST_PMD_APP), DELIVER, END}},
+        }},
 };
 
 const path_desc *path_get_poll(path_kind k)
@@ -537,8 +568,10 @@ const char *path_kind_name(path_kind k) { return k < PATH_KINDS ? paths[k].name 
  * model owns (host/nicdrv registers them; path_costs_load copies them in). */
 static bool cost_has_source(path_cost c)
 {
+    /* A NIC driver role's parameters (path_costs_load). */
     if (c == PATH_COST_GUEST_IRQ || c == PATH_COST_GUEST_POLL || c == PATH_COST_VIRTIO_TX ||
-        c == PATH_COST_VIRTIO_RX)
+        c == PATH_COST_VIRTIO_RX || c == PATH_COST_PMD_TX || c == PATH_COST_PMD_RX ||
+        c == PATH_COST_PMD_POLL)
         return true;
     for (size_t i = 0; i < SIM_TABLE_LEN(cost_params); i++)
         if (cost_params[i].offset == offsetof(cost_array, v[c]))
@@ -592,6 +625,10 @@ void path_costs_load(const sim_params *p, uint64_t cost[PATH_COSTS])
     nic_drv_cfg virtio = nic_drv_cfg_load(p, NIC_DRV_VIRTIO);
     cost[PATH_COST_VIRTIO_TX] = virtio.tx_cycles;
     cost[PATH_COST_VIRTIO_RX] = virtio.rx_cycles;
+    nic_drv_cfg pmd = nic_drv_cfg_load(p, NIC_DRV_PMD);
+    cost[PATH_COST_PMD_TX] = pmd.tx_cycles;
+    cost[PATH_COST_PMD_RX] = pmd.rx_cycles;
+    cost[PATH_COST_PMD_POLL] = pmd.poll_cycles;
 }
 
 static unsigned count_stage(const path_desc *d, uint8_t s, path_op op, int arg,
