@@ -4,7 +4,6 @@
 #include <stdlib.h>
 
 #include "sim/alloc.h"
-#include "sim/tq.h"
 
 /* The write buffer counts cachelines. */
 #define RC_LINE_BYTES 64u
@@ -23,10 +22,16 @@ struct pcie_rc {
     /* When memory has accepted every posted write so far: an MSI, itself a posted
      * write, must not overtake the data it announces (Base Spec 2.4.1 ordering). */
     uint64_t posted_done_ps;
-    /* The write buffer (rc.write_buffer_lines; 0: unbounded, wbuf_leaves NULL): lines
-     * free now, and when the lines of each write in it leave (tag: its line count). */
+    /* The write buffer (rc.write_buffer_lines; 0: unbounded, wbuf NULL): lines free now,
+     * and the writes in it in arrival order, a ring of wbuf_lines slots (a write holds at
+     * least a line), each with when it leaves and its lines. Writes leave in order, so
+     * the leave times only grow and the oldest write is the next to leave. */
     uint32_t wbuf_lines, wbuf_free;
-    sim_tq *wbuf_leaves;
+    struct rc_wbuf_write {
+        uint64_t leave_ps;
+        uint32_t lines;
+    } *wbuf;
+    uint32_t wbuf_head, wbuf_len;
     sim_breakdown *bd; /* net.breakdown, NULL when off */
     unsigned bd_pcie, bd_iommu, bd_mem;
     /* stats */
@@ -51,10 +56,13 @@ static const sim_param_def rc_params[] = {
      SIM_AT(rc_cfg, write_buffer_lines)},
 };
 
-/* Lines a write of len bytes at addr touches. */
+/* Lines a write of len bytes at addr touches: at least one (an empty write still takes
+ * an entry). */
 static uint32_t lines_of(uint64_t addr, uint32_t len)
 {
-    return (uint32_t)(((addr + len + RC_LINE_BYTES - 1) / RC_LINE_BYTES) - addr / RC_LINE_BYTES);
+    uint32_t n =
+        (uint32_t)(((addr + len + RC_LINE_BYTES - 1) / RC_LINE_BYTES) - addr / RC_LINE_BYTES);
+    return n ? n : 1;
 }
 
 int pcie_rc_check(const sim_params *p, sim_err *e)
@@ -87,7 +95,7 @@ pcie_rc *pcie_rc_create(const sim_params *p, sim_stats *stats, pcie_link *link, 
     rc->latency_ps = c.latency_ps;
     rc->wbuf_lines = rc->wbuf_free = (uint32_t)c.write_buffer_lines;
     if (rc->wbuf_lines)
-        rc->wbuf_leaves = sim_tq_create();
+        rc->wbuf = sim_xcalloc(rc->wbuf_lines, sizeof *rc->wbuf);
     sim_stats_counter(stats, "rc.reads", &rc->reads, "memory read requests from devices");
     sim_stats_counter(stats, "rc.writes", &rc->writes, "memory writes from devices (MSI excluded)");
     sim_stats_counter(stats, "rc.read_bytes", &rc->read_bytes, "bytes read by devices");
@@ -107,8 +115,7 @@ pcie_rc *pcie_rc_create(const sim_params *p, sim_stats *stats, pcie_link *link, 
 
 void pcie_rc_destroy(pcie_rc *rc)
 {
-    if (rc->wbuf_leaves)
-        sim_tq_destroy(rc->wbuf_leaves);
+    free(rc->wbuf);
     free(rc);
 }
 
@@ -233,24 +240,30 @@ uint64_t pcie_rc_read_pasid(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint32_t p
     return rc_read(rc, t_ps, rid, pasid, addr, len, buf, ur);
 }
 
+/* The oldest write leaves the buffer: its leave time. */
+static uint64_t wbuf_pop(pcie_rc *rc)
+{
+    const struct rc_wbuf_write *w = &rc->wbuf[rc->wbuf_head];
+    rc->wbuf_free += w->lines;
+    rc->wbuf_head = rc->wbuf_head + 1 == rc->wbuf_lines ? 0 : rc->wbuf_head + 1;
+    rc->wbuf_len--;
+    return w->leave_ps;
+}
+
 /* A write of `lines` reached the root port at t_ps: when it is in the write buffer (t_ps,
- * or when the writes ahead of it have left enough room). Bookings may come out of time
- * order, so the leaving writes are a timed queue: those gone by t_ps give their room
- * back first, then the oldest leave until the write fits. */
+ * or when the writes ahead of it have left enough room). Those gone by t_ps give their
+ * room back first, then the oldest leave until the write fits. */
 static uint64_t wbuf_enter(pcie_rc *rc, uint64_t t_ps, uint32_t lines)
 {
-    sim_tq_item left;
-    while (sim_tq_pop_due(rc->wbuf_leaves, t_ps, &left))
-        rc->wbuf_free += (uint32_t)left.tag;
+    while (rc->wbuf_len && rc->wbuf[rc->wbuf_head].leave_ps <= t_ps)
+        wbuf_pop(rc);
     uint64_t in = t_ps;
     while (rc->wbuf_free < lines) {
         /* pcie_rc_check: one write always fits an empty buffer, so one is in it. */
-        bool any = sim_tq_pop_due(rc->wbuf_leaves, UINT64_MAX, &left);
-        assert(any);
-        (void)any;
-        if (left.t_ps > in)
-            in = left.t_ps;
-        rc->wbuf_free += (uint32_t)left.tag;
+        assert(rc->wbuf_len);
+        uint64_t left = wbuf_pop(rc);
+        if (left > in)
+            in = left;
     }
     rc->wbuf_free -= lines;
     if (in > t_ps) {
@@ -258,6 +271,23 @@ static uint64_t wbuf_enter(pcie_rc *rc, uint64_t t_ps, uint32_t lines)
         rc->wbuf_wait_ps += in - t_ps;
     }
     return in;
+}
+
+/* A write that entered leaves at leave_ps, or after the last write in if that is later:
+ * in order. */
+static void wbuf_push(pcie_rc *rc, uint64_t leave_ps, uint32_t lines)
+{
+    assert(rc->wbuf_len < rc->wbuf_lines);
+    uint32_t tail = rc->wbuf_head + rc->wbuf_len;
+    if (tail >= rc->wbuf_lines)
+        tail -= rc->wbuf_lines;
+    if (rc->wbuf_len) {
+        uint32_t last = tail == 0 ? rc->wbuf_lines - 1 : tail - 1;
+        if (rc->wbuf[last].leave_ps > leave_ps)
+            leave_ps = rc->wbuf[last].leave_ps;
+    }
+    rc->wbuf[tail] = (struct rc_wbuf_write){leave_ps, lines};
+    rc->wbuf_len++;
 }
 
 static inline uint64_t rc_write(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint32_t pasid,
@@ -281,7 +311,7 @@ static inline uint64_t rc_write(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint32
         rc->observe(rc->observe_ctx, PCIE_RC_WRITE, t_ps, rid, addr, len, 0);
     rc->writes++;
     uint32_t lines = 0;
-    if (rc->wbuf_leaves) {
+    if (rc->wbuf) {
         lines = lines_of(addr, len);
         uint64_t in = wbuf_enter(rc, t_ps, lines);
         if (rc->bd && in > t_ps)
@@ -291,7 +321,7 @@ static inline uint64_t rc_write(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint32
     if (translate(rc, rid, pasid, addr, len, true, &t, &hpa) < 0) {
         rc->ur++;
         if (lines)
-            sim_tq_push(rc->wbuf_leaves, t, NULL, lines); /* dropped */
+            wbuf_push(rc, t, lines); /* dropped, in its turn */
         return t;
     }
     rc->write_bytes += len;
@@ -306,7 +336,7 @@ static inline uint64_t rc_write(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint32
          * themselves overlap (the IOMMU's walkers). */
         if (done < rc->posted_done_ps)
             done = rc->posted_done_ps;
-        sim_tq_push(rc->wbuf_leaves, done, NULL, lines);
+        wbuf_push(rc, done, lines);
     }
     if (rc->bd)
         sim_breakdown_add_current(rc->bd, rc->bd_mem, t, done);
