@@ -397,8 +397,8 @@ END_TEST
 
 /* The Interrupt Message Store: the PF takes queue pairs of the pool for ADIs, QIMS moves
  * a pair's interrupts to an IMS entry, whose message (not the MSI-X table's) goes; a
- * masked entry holds it pending until unmasked; a VF has no QIMS; the PF takes no more
- * pairs once VFs hold the pool after it. */
+ * masked entry holds it pending until unmasked, and its message needs no MSI-X Enable;
+ * a VF has no QIMS; the PF takes no more pairs once VFs hold the pool after it. */
 START_TEST(test_ims_vectors)
 {
     nicfx f;
@@ -431,6 +431,17 @@ START_TEST(test_ims_vectors)
     ck_assert_double_ge(rig_stat(&f.r, "nic.msi_masked"), 1);
     nic_mmio_write(f.n, sim_now_ps(f.r.k), ctrl, 4, 0);
     ck_assert_uint_eq(f.nmsi, before + 1);
+    /* An IMS message does not depend on the function's MSI-X Enable. */
+    pcie_cfg *c = nic_fn_cfg(f.n, NIC_PF);
+    uint16_t cap = pcie_cfg_find_capability(c, PCIE_CAP_ID_MSIX);
+    uint32_t mc = pcie_cfg_read(c, (uint16_t)(cap + PCIE_MSIX_MSG_CTRL), 2);
+    pcie_cfg_write(c, (uint16_t)(cap + PCIE_MSIX_MSG_CTRL), 2, mc & ~(uint32_t)PCIE_MSIX_MSG_CTRL_ENABLE);
+    nicfx_run_us(&f, 50); /* the driver's poll re-enables the vector */
+    before = f.nmsi;
+    p.flow = 2;
+    nic_drvq_xmit(d, &p, sim_now_ps(f.r.k));
+    nicfx_run_us(&f, 50);
+    ck_assert_uint_gt(f.nmsi, before);
     /* A VF's QIMS is no register of its; with VFs the PF takes no more pairs. */
     ck_assert_int_eq(pfdrv_enable_vfs(f.pf, 1), 0);
     nic_mmio_write(f.n, 0, nic_reg_addr(f.n, NIC_FN_OF_VF(0), NIC_REG_QIMS(0)), 4,
