@@ -127,6 +127,27 @@
                RUN(PATH_COST_XEN_FRONT_RX), GRO, RUN(PATH_COST_STACK_RX), SOCK_COPY,       \
                DELIVER, END}}
 
+/* vhost-user's switch (OVS-DPDK, described at PATH_VHOSTUSER below), whatever runs in
+ * the guest: the path's shape, and stages 1 to 3, the PMD threads' dequeue and switch
+ * to the PF, the PF's receive, and the enqueue into the guest's ring, which tells the
+ * guest by `call` (stage 4 is the guest's receive). */
+#define VHU_PATH                                                                           \
+    .name = "vhostuser", .kind = PATH_VHOSTUSER, .nic_owner = PATH_NIC_HOST,                 \
+    .host_pmd = true, .switch_cost = PATH_COST_VHU_SWITCH, .tx_entry = 0, .rx_entry = 2,     \
+    .switch_entry = 3, .switch_notify = PATH_NOTIFY_NONE,                                    \
+    .sender_ring = PATH_COST_VIRTIO_RING, .sender_tso = PATH_OFF_VHU_TSO,                    \
+    .sender_csum = PATH_OFF_VHU_CSUM, .backend_place = 2, .nstages = 5
+#define VHU_SWITCH_STAGES(call)                                                            \
+    {.name = "pmd-dequeue", .place = PATH_PLACE_BACKEND, .who = CPU_HOST,                    \
+     .ring = PATH_COST_VIRTIO_RING, .frees_tx_slot = true, .polls = true,                    \
+     .steps = {RUN(PATH_COST_VHU_DEQUEUE), COPY, SWITCH, TO_NIC, END}},                      \
+    {.name = "pmd-rx", .urgent = true, .place = PATH_PLACE_HOST, .who = CPU_HOST,            \
+     .steps = {SWITCH, END}},                                                                \
+    {.name = "pmd-enqueue", .place = PATH_PLACE_BACKEND, .who = CPU_HOST,                    \
+     .ring = PATH_COST_VIRTIO_RING, .polls = true,                                           \
+     .steps = {CSUM_UNLESS(PATH_OFF_VIRTIO_GUEST_CSUM), RUN(PATH_COST_VHU_ENQUEUE), COPY,    \
+               TO_STAGE(4, (call)), END}}
+
 static const path_desc paths[PATH_KINDS] = {
     [PATH_NATIVE] = {.name = "native", .kind = PATH_NATIVE, .nic_owner = PATH_NIC_APP,
                      DIRECT_STAGES(CPU_GUEST)},
@@ -262,25 +283,13 @@ static const path_desc paths[PATH_KINDS] = {
      * the port only with vhostuser.tso (OVS's userspace-tso-enable, off by default: the
      * guest segments), partial checksums with vhostuser.csum (on since OVS 3.2.0). */
     [PATH_VHOSTUSER] = {
-        .name = "vhostuser", .kind = PATH_VHOSTUSER, .nic_owner = PATH_NIC_HOST,
-        .host_pmd = true, .switch_cost = PATH_COST_VHU_SWITCH,
-        .tx_entry = 0, .rx_entry = 2, .switch_entry = 3, .switch_notify = PATH_NOTIFY_NONE,
-        .sender_ring = PATH_COST_VIRTIO_RING, .sender_tso = PATH_OFF_VHU_TSO,
-        .sender_csum = PATH_OFF_VHU_CSUM, .backend_place = 2, .nstages = 5,
+        VHU_PATH,
         .stages = {
             {.name = "guest-tx", .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
              .steps = {RUN(PATH_COST_STACK_TX), SOCK_COPY, SEGMENT_UNLESS(PATH_OFF_VHU_TSO),
                        CSUM_UNLESS(PATH_OFF_VHU_CSUM), RUN(PATH_COST_VIRTIO_TX),
                        TO_STAGE(1, PATH_NOTIFY_NONE), END}},
-            {.name = "pmd-dequeue", .place = PATH_PLACE_BACKEND, .who = CPU_HOST,
-             .ring = PATH_COST_VIRTIO_RING, .frees_tx_slot = true, .polls = true,
-             .steps = {RUN(PATH_COST_VHU_DEQUEUE), COPY, SWITCH, TO_NIC, END}},
-            {.name = "pmd-rx", .urgent = true, .place = PATH_PLACE_HOST, .who = CPU_HOST,
-             .steps = {SWITCH, END}},
-            {.name = "pmd-enqueue", .place = PATH_PLACE_BACKEND, .who = CPU_HOST,
-             .ring = PATH_COST_VIRTIO_RING, .polls = true,
-             .steps = {CSUM_UNLESS(PATH_OFF_VIRTIO_GUEST_CSUM), RUN(PATH_COST_VHU_ENQUEUE),
-                       COPY, TO_STAGE(4, PATH_NOTIFY_IRQFD), END}},
+            VHU_SWITCH_STAGES(PATH_NOTIFY_IRQFD),
             {.name = "guest-rx", .urgent = true, .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
              .ring = PATH_COST_VIRTIO_RING,
              .steps = {RUN_WAKE(PATH_COST_GUEST_IRQ), RUN_RUN(PATH_COST_GUEST_POLL),
@@ -529,26 +538,14 @@ static const path_desc poll_paths[PATH_KINDS] = {
      * one (virtio_recv_pkts). No kick (the switch disabled them) and no call: the PMD
      * keeps its rings' interrupts off (VRING_AVAIL_F_NO_INTERRUPT, virtqueue_disable_intr),
      * so vhost_vring_call sends nothing. The PMD's costs are pmd.*, DPDK's vector PMD
-     * standing in for virtio's, as for vdpa. */
+     * standing in for virtio's, as for vdpa. The switch's stages are the kernel guest's. */
     [PATH_VHOSTUSER] = {
-        .name = "vhostuser", .kind = PATH_VHOSTUSER, .nic_owner = PATH_NIC_HOST,
-        .host_pmd = true, .switch_cost = PATH_COST_VHU_SWITCH,
-        .tx_entry = 0, .rx_entry = 2, .switch_entry = 3, .switch_notify = PATH_NOTIFY_NONE,
-        .sender_ring = PATH_COST_VIRTIO_RING, .sender_tso = PATH_OFF_VHU_TSO,
-        .sender_csum = PATH_OFF_VHU_CSUM, .backend_place = 2, .nstages = 5,
+        VHU_PATH,
         .stages = {
             {.name = "app-tx", .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
              .steps = {RUN(PATH_COST_PMD_APP), CSUM_UNLESS(PATH_OFF_VHU_CSUM),
                        RUN(PATH_COST_PMD_TX), TO_STAGE(1, PATH_NOTIFY_NONE), END}},
-            {.name = "pmd-dequeue", .place = PATH_PLACE_BACKEND, .who = CPU_HOST,
-             .ring = PATH_COST_VIRTIO_RING, .frees_tx_slot = true, .polls = true,
-             .steps = {RUN(PATH_COST_VHU_DEQUEUE), COPY, SWITCH, TO_NIC, END}},
-            {.name = "pmd-rx", .urgent = true, .place = PATH_PLACE_HOST, .who = CPU_HOST,
-             .steps = {SWITCH, END}},
-            {.name = "pmd-enqueue", .place = PATH_PLACE_BACKEND, .who = CPU_HOST,
-             .ring = PATH_COST_VIRTIO_RING, .polls = true,
-             .steps = {CSUM_UNLESS(PATH_OFF_VIRTIO_GUEST_CSUM), RUN(PATH_COST_VHU_ENQUEUE),
-                       COPY, TO_STAGE(4, PATH_NOTIFY_NONE), END}},
+            VHU_SWITCH_STAGES(PATH_NOTIFY_NONE),
             {.name = "app-rx", .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
              .ring = PATH_COST_VIRTIO_RING, .polls = true,
              .steps = {RUN_RUN(PATH_COST_PMD_POLL), RUN(PATH_COST_PMD_RX),
