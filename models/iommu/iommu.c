@@ -141,6 +141,8 @@ static void register_stats(iommu *u, sim_stats *s)
     C(iotlb_misses, "IOTLB misses (walks and merged misses)");
     C(walks, "page walks started");
     C(walks_merged, "misses that waited for a walk of the same page already in flight");
+    C(walks_write, "page walks device writes started (receive buffers, completions; "
+                   "iommu.walks counts every request's)");
     C(walk_reads, "paging-entry reads by walkers (one per level not cached)");
     C(walk_queue_ps, "time misses waited for a free walker (ps)");
     C(pwc_hits, "walks that started below the top level thanks to a paging-structure cache");

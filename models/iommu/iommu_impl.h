@@ -140,7 +140,7 @@ struct iommu {
     iommu_cfg cfg; /* sizes and timing (ps) */
 
     /* stats */
-    uint64_t translations, iotlb_hits, iotlb_misses, walks, walks_merged, walk_reads,
+    uint64_t translations, iotlb_hits, iotlb_misses, walks, walks_merged, walks_write, walk_reads,
         walk_queue_ps, pwc_hits, ctx_hits, ctx_misses, ctx_reads, faults_total,
         fault_overflows, invalidations, inv_descs, inv_iotlb, inv_ctx, inv_devtlb, inv_iec,
         inv_entries_dropped, cpu_cycles, ats_requests, ats_hits, p2p_redirected, p2p_blocked,
@@ -252,6 +252,7 @@ static inline uint8_t iommu_remap(iommu *u, const iommu_remap_how *h, uint64_t a
         }
     } else {
         u->iotlb_misses++;
+        u->walks_write += write;
         iommu_walk_result r = {0}; /* what the caller reads, walk sets */
         h->walk(u, h->arg, *t, addr, &r);
         *t = r.done_ps;
