@@ -248,11 +248,16 @@ iommu_dma *iommu_dma_create(const sim_params *p, sim_stats *s, iommu *u, mem *m,
                                 e);
 }
 
-/* IOVA space: naturally aligned blocks of the page size below the MSI window, and above
- * 4 GiB up to what the device and the IOMMU's table width address. */
+/* The IOVA allocator's granule: the IOMMU's smallest page, as dma-iommu.c's iova_domain
+ * takes it (iommu_dma_init_domain: 1UL << __ffs(domain->pgsize_bitmap)). A block of a
+ * larger page size is that many granules, naturally aligned. */
+#define IOVA_GRANULE_BYTES 4096u
+
+/* IOVA space: naturally aligned power-of-two blocks of granules below the MSI window,
+ * and above 4 GiB up to what the device and the IOMMU's table width address. */
 static void iova_ranges(iommu_dma *d, const iommu *u, unsigned addr_bits)
 {
-    uint64_t g = d->cfg.page_bytes;
+    uint64_t g = IOVA_GRANULE_BYTES;
     d->iova_low = (range_alloc){.floor = g, .top = PCIE_MSI_BASE & ~(g - 1), .gran = g};
     unsigned width = 12 + 9 * iommu_levels(u);
     unsigned bits = addr_bits < width ? addr_bits : width;
@@ -381,8 +386,9 @@ static uint64_t cpu_copy(iommu_dma *d, uint64_t t, uint64_t dst, uint64_t src, u
     return loaded > cpu_done ? loaded : cpu_done;
 }
 
-uint64_t iommu_dma_map(iommu_dma *d, uint64_t t_ps, uint64_t hpa, uint64_t bytes, bool to_device,
-                       iommu_dma_buf *out)
+/* iommu_dma_map and iommu_dma_map_single: the buffer's pages of g bytes. */
+static uint64_t map_pages(iommu_dma *d, uint64_t t_ps, uint64_t hpa, uint64_t bytes,
+                          bool to_device, uint64_t g, iommu_dma_buf *out)
 {
     memset(out, 0, sizeof *out);
     out->hpa = hpa;
@@ -409,7 +415,6 @@ uint64_t iommu_dma_map(iommu_dma *d, uint64_t t_ps, uint64_t hpa, uint64_t bytes
         return to_device ? cpu_copy(d, t_ps, slot, hpa, bytes) : t_ps;
     }
     /* An IOVA block covering the buffer's pages, and their entries. */
-    uint64_t g = d->cfg.page_bytes;
     uint64_t first = hpa & ~(g - 1), span = ((hpa + bytes + g - 1) & ~(g - 1)) - first;
     uint64_t iova = ra_alloc(&d->iova_low, span);
     if (!iova)
@@ -435,6 +440,18 @@ uint64_t iommu_dma_map(iommu_dma *d, uint64_t t_ps, uint64_t hpa, uint64_t bytes
     if (d->observe)
         observe(d, IOMMU_DMA_EV_MAP, t_ps, iova, first, span, NULL, 0);
     return t_ps;
+}
+
+uint64_t iommu_dma_map(iommu_dma *d, uint64_t t_ps, uint64_t hpa, uint64_t bytes, bool to_device,
+                       iommu_dma_buf *out)
+{
+    return map_pages(d, t_ps, hpa, bytes, to_device, d->cfg.page_bytes, out);
+}
+
+uint64_t iommu_dma_map_single(iommu_dma *d, uint64_t t_ps, uint64_t hpa, uint64_t bytes,
+                              bool to_device, iommu_dma_buf *out)
+{
+    return map_pages(d, t_ps, hpa, bytes, to_device, IOVA_GRANULE_BYTES, out);
 }
 
 static uint64_t invalidate(iommu_dma *d, uint64_t t, iommu_inv_kind kind, uint64_t iova, uint64_t bytes)

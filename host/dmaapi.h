@@ -124,11 +124,18 @@ uint64_t iommu_dma_page_bytes(const iommu_dma *d);
 /* The domain of strict/lazy modes (NULL otherwise). */
 iommu_domain *iommu_dma_domain(const iommu_dma *d);
 
-/* Maps [hpa, hpa + bytes) for one transfer at t_ps; returns the time the device may
- * use it (after a bounce copy for a device read), or UINT64_MAX when IOVA or bounce
+/* Maps [hpa, hpa + bytes) for one transfer at t_ps, in pages of iommu.page_bytes (a page
+ * pool's pages, a coherent ring, a DMA benchmark's buffer); returns the time the device
+ * may use it (after a bounce copy for a device read), or UINT64_MAX when IOVA or bounce
  * space is exhausted. */
 uint64_t iommu_dma_map(iommu_dma *d, uint64_t t_ps, uint64_t hpa, uint64_t bytes, bool to_device,
                        iommu_dma_buf *out);
+/* The same in 4 KiB pages whatever iommu.page_bytes says: Linux's streaming mappings
+ * (dma_map_single, dma_map_page of an skb's data), which dma-iommu.c maps at its IOVA
+ * granule, the IOMMU's smallest page (iommu_map takes a larger one only for an aligned
+ * range that long, which a packet is not). */
+uint64_t iommu_dma_map_single(iommu_dma *d, uint64_t t_ps, uint64_t hpa, uint64_t bytes,
+                              bool to_device, iommu_dma_buf *out);
 /* Unmaps after the transfer; returns when the CPU is done (strict: the invalidation
  * has completed; a device write's bounce copy is back). */
 uint64_t iommu_dma_unmap(iommu_dma *d, uint64_t t_ps, const iommu_dma_buf *b);

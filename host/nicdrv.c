@@ -616,8 +616,9 @@ static uint64_t dma_traps(nic_drvq *q, uint64_t t)
  * own slot, so they stay within the packet's slots), one mapping of them, two if the
  * packet wraps round the ring, and the descriptors point into it. The real driver maps
  * the linear part and each page fragment apart; one mapping of the same bytes touches
- * the same pages, about one IOVA page per 4 KiB sent. The stack's writes of the data
- * (nicdrv.tx_touch) land where the device will read it. */
+ * the same pages, about one IOVA page per 4 KiB sent, in 4 KiB pages whatever page size
+ * the page pool's receive buffers use (iommu_dma_map_single). The stack's writes of the
+ * data (nicdrv.tx_touch) land where the device will read it. */
 static uint64_t tx_map(nic_drvq *q, uint32_t first, uint32_t frames, uint64_t t)
 {
     while (frames) {
@@ -628,7 +629,7 @@ static uint64_t tx_map(nic_drvq *q, uint32_t first, uint32_t frames, uint64_t t)
         uint64_t before = iommu_dma_cpu_cycles(q->dma);
         /* kept at the run's last slot: unmapped when the device is done with all of it */
         iommu_dma_buf *m = &q->tx_map[first + k - 1];
-        uint64_t mapped = iommu_dma_map(q->dma, t, hpa, bytes, true, m);
+        uint64_t mapped = iommu_dma_map_single(q->dma, t, hpa, bytes, true, m);
         assert(mapped != UINT64_MAX); /* 48 bits of IOVA outlast any rings' worth */
         (void)mapped;
         for (uint32_t j = 0, off = 0; j < k; j++) {
