@@ -305,6 +305,9 @@ void paths_register_stats(paths_sys *sys, sim_stats *st)
     C(xmit_drops, "packets the NIC driver's full backlog refused");
     C(misdelivered, "frames that reached an application they were not addressed to");
     C(sender_blocks, "times a sender found its ring or NIC queue full");
+    C(acks_sent, "pure TCP acknowledgements the receivers of TCP-like streams sent");
+    C(acks_received, "pure TCP acknowledgements that reached their lane's stack");
+    C(ack_drops, "pure TCP acknowledgements that found their lane's transmit ring full");
 #undef C
     sim_stats_counter(st, "net.cfg_passed", &sys->vpci.passed,
                       "guest configuration accesses passed to the device");

@@ -425,6 +425,12 @@ static uint64_t do_switch(const exec *x, iopath_item *it, uint64_t t, bool *away
 static void deliver(const exec *x, const iopath_item *it, uint64_t t)
 {
     iopath *io = x->io;
+    if (it->pkt.kind == NIC_PKT_ACK) {
+        /* A receiver without a TCP stack (a DPDK application's loop) takes it in as it
+         * would any frame; it is not the application's data. */
+        io->c.acks_received++;
+        return;
+    }
     iopath_lane *ln = it->lane < io->nlanes ? &io->lane[it->lane] : NULL;
     if (!ln || (it->pkt.dst_mac != ln->mac && !nic_mac_is_group(it->pkt.dst_mac))) {
         io->c.misdelivered++;
@@ -725,6 +731,80 @@ static inline uint64_t exec_from(const exec *x, const path_stage *d, const path_
     return exec_steps_from(x, d, first, it, t, when, one_frame);
 }
 
+/* ---------------------------------------------------------------- acknowledgements */
+
+/* Where a pure acknowledgement joins the lane's transmit stage: after the socket's copy.
+ * The stack builds it in the receive path (tcp_send_ack -> __tcp_transmit_skb ->
+ * ip_queue_xmit), with no system call and no payload to copy, and from there it goes the
+ * way a sent packet goes: the rest of the stage's steps, on the receive path's core and
+ * in its context. NULL for a stage without a socket (a DPDK application's). */
+static const path_step *ack_entry(const path_stage *d)
+{
+    for (const path_step *s = d->steps; s->op != PATH_OP_END; s++)
+        if (s->op == PATH_OP_SOCK_COPY)
+            return s + 1;
+    return NULL;
+}
+
+/* PATH_OP_TCP_ACK, after the stack took `it`. Linux's receiver acknowledges at once
+ * when more than one full segment came since its last acknowledgement
+ * (__tcp_ack_snd_check: rcv_nxt - rcv_wup > rcv_mss), so once per segment GRO merged
+ * from two frames or more and once per two single frames; what is left waits for the
+ * next segment (the delayed acknowledgement's timer, 40 ms and up, does not fire in a
+ * stream). Left out: the receive window's part of that test (the model has no window),
+ * quick-ack mode at a connection's start, and acknowledgements that carry data.
+ * The acknowledgement is a 66-byte frame (IOPATH_TCP_HDR_BYTES: its timestamps option
+ * included) back to the data's sender, charged to the receiver's socket as a sent
+ * packet and freed like one. A lane whose transmit ring is full drops it (Linux's qdisc
+ * would hold it; a later one covers it). An acknowledgement that arrives ends here:
+ * the stack's receive work (the steps before) was its tcp_ack. False when the item ends
+ * here. */
+static bool tcp_ack(const exec *x, const iopath_item *it, uint64_t *tp)
+{
+    iopath *io = x->io;
+    if (it->pkt.kind == NIC_PKT_ACK) {
+        io->c.acks_received++;
+        return false;
+    }
+    iopath_lane *ln = x->lane;
+    if (!io->msg_bytes || it->pkt.kind != NIC_PKT_DATA || !ln || ln->stopped ||
+        it->pkt.dst_mac != ln->mac)
+        return true; /* not this lane's data (DELIVER counts it), or its VM is stopped */
+    ln->rcv_unacked_bytes += item_payload(io, it);
+    if (ln->rcv_unacked_bytes <= io->mss_bytes)
+        return true;
+    const path_stage *d = &ln->path->stages[ln->path->tx_entry];
+    const path_step *from = ack_entry(d);
+    if (!from)
+        return true;
+    ln->rcv_unacked_bytes = 0;
+    uint64_t t = run(x, *tp, io->cost[PATH_COST_ACK_TX], x->who);
+    if (ln->path->sender_ring != PATH_COST_NONE) {
+        if (!ln->tx_credits) {
+            io->c.ack_drops++;
+            *tp = t;
+            return true;
+        }
+        ln->tx_credits--;
+    }
+    iopath_item ack = {.pkt = {.dst_mac = it->pkt.src_mac,
+                               .src_mac = ln->mac,
+                               .born_ps = t,
+                               .flow = it->pkt.flow,
+                               .len_bytes = IOPATH_TCP_HDR_BYTES + NIC_FCS_BYTES,
+                               .kind = NIC_PKT_ACK},
+                       .frames = 1,
+                       .last_bytes = IOPATH_TCP_HDR_BYTES + NIC_FCS_BYTES,
+                       .ready_ps = t,
+                       .lane = (uint16_t)ln->idx,
+                       .src_lane = (uint16_t)ln->idx,
+                       .csum = IOPATH_CSUM_PARTIAL};
+    iopath_app_of(ln)->snd.wmem_bytes += item_bytes(&ack);
+    io->c.acks_sent++;
+    *tp = exec_from(x, d, from, &ack, t, PATH_PER_PKT, false);
+    return true;
+}
+
 static uint64_t exec_steps_from(const exec *x, const path_stage *d, const path_step *first,
                                 iopath_item *it, uint64_t t, path_when when, bool one_frame)
 {
@@ -781,6 +861,10 @@ static uint64_t exec_steps_from(const exec *x, const path_stage *d, const path_s
         case PATH_OP_ON_FREE:
             if (it->grant_maps)
                 return on_free(x, s, it, nic_end, t);
+            break;
+        case PATH_OP_TCP_ACK:
+            if (!tcp_ack(x, it, &t))
+                return t;
             break;
         case PATH_OP_DELIVER:
             deliver(x, it, t);

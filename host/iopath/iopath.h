@@ -210,6 +210,9 @@ struct iopath_lane {
     iopath_stage *stage[PATH_MAX_STAGES]; /* NULL for inline and sender stages */
     uint32_t tx_credits, tx_cap; /* the sender's ring slots */
     iopath_sender snd;
+    /* TCP's receive side: payload bytes the lane took since its last acknowledgement
+     * (rcv_nxt - rcv_wup). */
+    uint64_t rcv_unacked_bytes;
     iopath_drvq *own;    /* its own NIC queue (native, passthrough, SR-IOV; VMDq: the PF
                             queue the driver domain drives for it) */
     unsigned fn;         /* its VM's function (assigned paths) */
@@ -250,6 +253,9 @@ typedef struct iopath_counters {
     uint64_t rto_timeouts;      /* retransmission time-outs of closed-loop clients */
     uint64_t rto_resent;        /* requests they sent again */
     uint64_t viommu_map_traps, viommu_unmap_traps; /* guests' trapped vIOMMU invalidations */
+    uint64_t acks_sent;         /* pure TCP acknowledgements receivers sent */
+    uint64_t acks_received;     /* ... that reached their lane's stack */
+    uint64_t ack_drops;         /* ... that found the lane's transmit ring full */
 } iopath_counters;
 
 struct iopath {

@@ -92,6 +92,11 @@ typedef enum path_op {
                            csum_partial or as the flags in `notify` say (PATH_CSUM_*);
                            iopath.h (iopath_csum) says what moves with a packet and where
                            SOCK_COPY, GRO and TO_NIC compute or check a checksum */
+    PATH_OP_TCP_ACK,    /* TCP's receive side after the stack took a segment of a TCP-like
+                           stream: an acknowledgement goes down the receiving lane's
+                           transmit path once more than one full segment is unacknowledged
+                           (engine.c, tcp_ack); an acknowledgement that arrives ends here
+                           (the steps after run only for data) */
 } path_op;
 
 /* PATH_OP_CSUM's flags (in its step's `notify`). */
@@ -149,6 +154,7 @@ typedef enum path_cost {
     PATH_COST_NONE = 0,
     PATH_COST_STACK_TX,      /* net.stack_tx_cycles */
     PATH_COST_STACK_RX,      /* net.stack_rx_cycles */
+    PATH_COST_ACK_TX,        /* net.ack_tx_cycles */
     PATH_COST_GUEST_IRQ,     /* nicdrv.irq_cycles: a guest's interrupt entry and handler */
     PATH_COST_GUEST_POLL,    /* nicdrv.poll_cycles: a NAPI poll's fixed part */
     PATH_COST_VIRTIO_TX,     /* virtio.tx_cycles */

@@ -28,6 +28,7 @@
 #define COMPLETE(s, how) {PATH_OP_COMPLETE, PATH_PER_PKT, (s), (how), 0}
 #define TO_NIC {PATH_OP_TO_NIC, PATH_PER_PKT, 0, 0, 0}
 #define DELIVER {PATH_OP_DELIVER, PATH_PER_PKT, 0, 0, 0}
+#define TCP_ACK {PATH_OP_TCP_ACK, PATH_PER_PKT, 0, 0, 0}
 #define SOCK_COPY {PATH_OP_SOCK_COPY, PATH_PER_PKT, 0, 0, 0}
 #define SEGMENT_UNLESS(off) {PATH_OP_SEGMENT, PATH_PER_PKT, (off), 0, 0}
 #define GRO {PATH_OP_GRO, PATH_PER_PKT, PATH_OFF_GRO, 0, 0}
@@ -59,7 +60,7 @@
         {.name = "app-tx", .place = PATH_PLACE_VCPU, .who = (who_),                       \
          .steps = {RUN(PATH_COST_STACK_TX), SOCK_COPY, TO_NIC, END}},                     \
         {.name = "app-rx", .place = PATH_PLACE_VCPU, .who = (who_), .urgent = true,       \
-         .steps = {GRO, RUN(PATH_COST_STACK_RX), SOCK_COPY, DELIVER, END}},               \
+         .steps = {GRO, RUN(PATH_COST_STACK_RX), TCP_ACK, SOCK_COPY, DELIVER, END}},       \
     }
 
 /* What Xen's split driver has on every path through a driver domain (devdomain,
@@ -124,7 +125,7 @@
     {.name = "front-rx", .urgent = true, .place = PATH_PLACE_VCPU, .who = CPU_GUEST,      \
      .ring = PATH_COST_XEN_RING,                                                          \
      .steps = {RUN_WAKE(PATH_COST_GUEST_IRQ), RUN_RUN(PATH_COST_GUEST_POLL),              \
-               RUN(PATH_COST_XEN_FRONT_RX), GRO, RUN(PATH_COST_STACK_RX), SOCK_COPY,       \
+               RUN(PATH_COST_XEN_FRONT_RX), GRO, RUN(PATH_COST_STACK_RX), TCP_ACK, SOCK_COPY, \
                DELIVER, END}}
 
 /* vhost-user's switch (OVS-DPDK, described at PATH_VHOSTUSER below), whatever runs in
@@ -220,7 +221,7 @@ static const path_desc paths[PATH_KINDS] = {
              .steps = {RUN_WAKE(PATH_COST_GUEST_IRQ),
                        EXIT_WAKE_N(HV_EXIT_MMIO_USER, PATH_COST_EMU_IRQ_EXITS),
                        RUN_RUN(PATH_COST_GUEST_POLL), EXIT_RUN(HV_EXIT_MMIO_USER),
-                       RUN(PATH_COST_E1000_RX), GRO, RUN(PATH_COST_STACK_RX), SOCK_COPY,
+                       RUN(PATH_COST_E1000_RX), GRO, RUN(PATH_COST_STACK_RX), TCP_ACK, SOCK_COPY,
                        DELIVER, END}},
         }},
 
@@ -265,7 +266,7 @@ static const path_desc paths[PATH_KINDS] = {
             {.name = "guest-rx", .urgent = true, .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
              .ring = PATH_COST_VIRTIO_RING,
              .steps = {RUN_WAKE(PATH_COST_GUEST_IRQ), RUN_RUN(PATH_COST_GUEST_POLL),
-                       RUN(PATH_COST_VIRTIO_RX), GRO, RUN(PATH_COST_STACK_RX), SOCK_COPY,
+                       RUN(PATH_COST_VIRTIO_RX), GRO, RUN(PATH_COST_STACK_RX), TCP_ACK, SOCK_COPY,
                        DELIVER, END}},
         }},
 
@@ -293,7 +294,7 @@ static const path_desc paths[PATH_KINDS] = {
             {.name = "guest-rx", .urgent = true, .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
              .ring = PATH_COST_VIRTIO_RING,
              .steps = {RUN_WAKE(PATH_COST_GUEST_IRQ), RUN_RUN(PATH_COST_GUEST_POLL),
-                       RUN(PATH_COST_VIRTIO_RX), GRO, RUN(PATH_COST_STACK_RX), SOCK_COPY,
+                       RUN(PATH_COST_VIRTIO_RX), GRO, RUN(PATH_COST_STACK_RX), TCP_ACK, SOCK_COPY,
                        DELIVER, END}},
         }},
 
@@ -362,6 +363,9 @@ static const sim_param_def cost_params[] = {
         "application's or the guest's kernel)"),
     CYC("net.stack_rx_cycles", "2000", PATH_COST_STACK_RX,
         "Network stack work to receive one packet into a socket, above the NIC driver"),
+    CYC("net.ack_tx_cycles", "2230", PATH_COST_ACK_TX,
+        "Network stack work to send one pure TCP acknowledgement from the receive path, above "
+        "the NIC driver (tcp_send_ack to dev_queue_xmit: no system call, no copy)"),
     /* vhost (the guest's virtio-net driver is host/nicdrv's NIC_DRV_VIRTIO role) */
     CYC("virtio.vhost_run_cycles", "500", PATH_COST_VHOST_RUN,
         "vhost worker per activation: disable notifications, poll the ring, re-enable and check"),

@@ -96,6 +96,7 @@ typedef enum nic_pkt_kind {
     NIC_PKT_DATA = 0,     /* one-way traffic */
     NIC_PKT_REQUEST = 1,  /* the link partner answers it */
     NIC_PKT_RESPONSE = 2, /* the answer; born_ps is the request's */
+    NIC_PKT_ACK = 3,      /* a pure TCP acknowledgement of a TCP-like stream's data */
 } nic_pkt_kind;
 
 /* A frame's headers and bookkeeping; the payload bytes themselves are not simulated. */

@@ -43,7 +43,8 @@ void nic_partner_set_rx_observer(nic_partner *pt, nic_partner_rx_fn fn, void *ct
 void nic_partner_set_breakdown(nic_partner *pt, sim_breakdown *bd, unsigned cat);
 
 typedef struct nic_partner_counters {
-    uint64_t rx_frames, rx_bytes; /* from the NIC (host-side bytes) */
+    uint64_t rx_frames, rx_bytes; /* from the NIC (host-side bytes), acknowledgements apart */
+    uint64_t rx_acks;             /* pure TCP acknowledgements from the NIC */
     uint64_t tx_frames, tx_bytes; /* to the NIC */
     uint64_t responses;           /* answers to requests */
 } nic_partner_counters;

@@ -1,0 +1,188 @@
+/* TCP's acknowledgements on the I/O paths (PATH_OP_TCP_ACK): a receiver of a TCP-like
+ * stream acknowledges once per segment GRO merged from two frames or more and once per
+ * two single frames (Linux's __tcp_ack_snd_check), down its own transmit path, on every
+ * path with a kernel stack; datagrams and DPDK applications send none; an
+ * acknowledgement costs net.ack_tx_cycles on the receiving core and, through the host's
+ * DMA API in strict mode, an invalidation at its unmap. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/paths_fixture.h"
+
+/* Packets in flight across the measured window's ends (a poll's batch at each end). */
+#define EDGE_PKTS 6
+
+static void tcp_rx(ptfx *f, const char *path)
+{
+    ptfx_params(f, path, "stream_rx");
+    ptfx_set(f, "traffic.msg_bytes", "65536");
+    ptfx_set(f, "traffic.packet_bytes", "1518");
+}
+
+/* Every path with a kernel stack in the receiving VM acknowledges what it receives, and
+ * its acknowledgements reach the sender (the link partner) without counting as data. */
+START_TEST(test_every_kernel_path_acknowledges)
+{
+    static const char *const paths[] = {"native",    "emulated", "paravirt", "devdomain",
+                                        "sriov",     "vmdq",     "vdpa",     "vhostuser",
+                                        "passthrough"};
+    for (unsigned i = 0; i < sizeof paths / sizeof *paths; i++) {
+        ptfx f;
+        tcp_rx(&f, paths[i]);
+        if (!strcmp(paths[i], "vmdq"))
+            ptfx_set(&f, "nic.pf_queues", "8");
+        ptfx_build(&f);
+        ptfx_run(&f, 300, 1000);
+        double acks = ptfx_stat(&f, "net.acks_sent"), in = ptfx_stat(&f, "net.delivered");
+        ck_assert_msg(in > 100, "%s: %g frames delivered", paths[i], in);
+        ck_assert_msg(acks > 0, "%s: no acknowledgement", paths[i]);
+        /* At most one per two frames delivered, at least one per segment of 64 KiB. */
+        ck_assert_msg(acks <= in / 2 + EDGE_PKTS, "%s: %g acks for %g frames", paths[i], acks, in);
+        ck_assert_msg(acks >= in / 45 - EDGE_PKTS, "%s: %g acks for %g frames", paths[i], acks, in);
+        ck_assert_msg(fabs(ptfx_stat(&f, "peer.rx_acks") - acks) <= EDGE_PKTS,
+                      "%s: %g sent, %g reached the partner", paths[i], acks,
+                      ptfx_stat(&f, "peer.rx_acks"));
+        ck_assert_double_eq(ptfx_stat(&f, "peer.rx_frames"), 0);
+        ck_assert_double_eq(ptfx_stat(&f, "net.ack_drops"), 0);
+        ck_assert_double_eq(ptfx_stat(&f, "net.acks_received"), 0);
+        ptfx_free(&f);
+    }
+}
+END_TEST
+
+/* The rule: one acknowledgement per GRO segment of two frames or more; without GRO, one
+ * per two frames. */
+START_TEST(test_ack_every_second_frame_without_gro)
+{
+    ptfx f;
+    tcp_rx(&f, "native");
+    ptfx_set(&f, "net.gro", "false");
+    ptfx_build(&f);
+    ptfx_run(&f, 300, 1000);
+    double acks = ptfx_stat(&f, "net.acks_sent"), in = ptfx_stat(&f, "net.delivered");
+    ck_assert(in > 500);
+    ck_assert_msg(fabs(acks - in / 2) <= EDGE_PKTS, "%g acks for %g frames", acks, in);
+    /* The acknowledgements are the only frames the host sends (the receiving core is
+     * saturated here: what it counts runs up to 40 us ahead of the NIC's counters). */
+    double out = ptfx_stat(&f, "nic.pf.tx_frames");
+    ck_assert_msg(fabs(out - acks) <= EDGE_PKTS + 0.1 * acks, "%g acks, %g frames sent", acks,
+                  out);
+    ptfx_free(&f);
+
+    tcp_rx(&f, "native");
+    ptfx_build(&f);
+    ptfx_run(&f, 300, 1000);
+    double gro_acks = ptfx_stat(&f, "net.acks_sent");
+    double segs = ptfx_stat(&f, "net.gro_flushes");
+    ck_assert(gro_acks > 0);
+    ck_assert_msg(gro_acks <= segs + EDGE_PKTS, "%g acks for %g segments", gro_acks, segs);
+    ck_assert_msg(gro_acks < acks / 4, "GRO: %g acks, without: %g", gro_acks, acks);
+    ptfx_free(&f);
+}
+END_TEST
+
+/* Datagrams, request-response and a DPDK application send none. */
+START_TEST(test_no_acks_without_tcp)
+{
+    ptfx f;
+    ptfx_params(&f, "native", "stream_rx");
+    ptfx_build(&f);
+    ptfx_run(&f, 300, 500);
+    ck_assert(ptfx_stat(&f, "net.delivered") > 100);
+    ck_assert_double_eq(ptfx_stat(&f, "net.acks_sent"), 0);
+    ck_assert_double_eq(ptfx_stat(&f, "nic.pf.tx_frames"), 0);
+    ptfx_free(&f);
+
+    ptfx_params(&f, "sriov", "rr");
+    ptfx_build(&f);
+    ptfx_run(&f, 300, 500);
+    ck_assert(ptfx_stat(&f, "net.delivered") > 10);
+    ck_assert_double_eq(ptfx_stat(&f, "net.acks_sent"), 0);
+    ptfx_free(&f);
+
+    /* A DPDK application's own loop (guest.driver = poll) has no TCP stack: it takes
+     * datagrams only (systems/paths_cfg.c refuses TCP-like streams there). */
+    ptfx_params(&f, "sriov", "stream_rx");
+    ptfx_set(&f, "guest.driver", "poll");
+    ptfx_build(&f);
+    ptfx_run(&f, 300, 500);
+    ck_assert(ptfx_stat(&f, "net.delivered") > 100);
+    ck_assert_double_eq(ptfx_stat(&f, "net.acks_sent"), 0);
+    ptfx_free(&f);
+}
+END_TEST
+
+/* An acknowledgement's stack work is net.ack_tx_cycles on the receiving core: raising it
+ * by d cycles raises the receiver's cycles by about d per acknowledgement. */
+START_TEST(test_ack_cost_charged)
+{
+    double cycles[2], acks[2];
+    static const char *const cost[2] = {"0", "20000"};
+    for (int i = 0; i < 2; i++) {
+        ptfx f;
+        tcp_rx(&f, "native");
+        ptfx_set(&f, "noise.cost_sigma", "0");
+        ptfx_set(&f, "net.ack_tx_cycles", cost[i]);
+        ptfx_build(&f);
+        ptfx_run(&f, 300, 3000);
+        cycles[i] = ptfx_stat(&f, "cpu.guest_cycles");
+        acks[i] = ptfx_stat(&f, "net.acks_sent");
+        ptfx_free(&f);
+    }
+    ck_assert(acks[1] > 50);
+    double per_ack = (cycles[1] - cycles[0]) / acks[1];
+    ck_assert_msg(per_ack > 0.85 * 20000 && per_ack < 1.15 * 20000 + 5000, "%g cycles per ack",
+                  per_ack);
+}
+END_TEST
+
+/* Through the host's DMA API in strict mode each acknowledgement is mapped for the NIC
+ * and unmapped at its completion, an IOTLB invalidation each; the receive buffers stay
+ * mapped (the page pool), so without acknowledgements receive invalidates nothing. */
+START_TEST(test_strict_iommu_invalidates_per_ack)
+{
+    ptfx f;
+    tcp_rx(&f, "native");
+    ptfx_set(&f, "iommu.mode", "strict");
+    ptfx_build(&f);
+    ptfx_run(&f, 300, 1000);
+    double acks = ptfx_stat(&f, "net.acks_sent"), invs = ptfx_stat(&f, "dmaapi.strict_invs");
+    ck_assert(acks > 10);
+    ck_assert_msg(fabs(invs - acks) <= EDGE_PKTS, "%g invalidations for %g acks", invs, acks);
+    /* The device's reads (descriptors, and now each acknowledgement's frame at a new
+     * mapping) walk the tables apart from its writes. */
+    double reads = ptfx_stat(&f, "iommu.walks") - ptfx_stat(&f, "iommu.walks_write");
+    ck_assert_msg(reads >= acks - EDGE_PKTS, "%g read walks for %g acks", reads, acks);
+    ptfx_free(&f);
+
+    ptfx_params(&f, "native", "stream_rx");
+    ptfx_set(&f, "iommu.mode", "strict");
+    ptfx_build(&f);
+    ptfx_run(&f, 300, 1000);
+    ck_assert(ptfx_stat(&f, "net.delivered") > 100);
+    ck_assert_double_eq(ptfx_stat(&f, "dmaapi.strict_invs"), 0);
+    ptfx_free(&f);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("paths-ack");
+    TCase *tc = tcase_create("acks");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_every_kernel_path_acknowledges);
+    tcase_add_test(tc, test_ack_every_second_frame_without_gro);
+    tcase_add_test(tc, test_no_acks_without_tcp);
+    tcase_add_test(tc, test_ack_cost_charged);
+    tcase_add_test(tc, test_strict_iommu_invalidates_per_ack);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_set_fork_status(sr, CK_FORK);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
