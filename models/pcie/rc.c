@@ -23,12 +23,14 @@ struct pcie_rc {
      * write, must not overtake the data it announces (Base Spec 2.4.1 ordering). */
     uint64_t posted_done_ps;
     /* The write buffer (rc.write_buffer_lines; 0: unbounded, wbuf NULL): lines free now,
-     * and the writes in it in arrival order, a ring of wbuf_lines slots (a write holds at
-     * least a line), each with when it leaves and its lines. Writes leave in order, so
-     * the leave times only grow and the oldest write is the next to leave. */
+     * and the writes in it in the order the DMA engines issued them (their arrival order
+     * but for a write booked ahead of others), a ring of wbuf_lines slots (a write holds
+     * at least a line), each with when it arrived, when it leaves and its lines. A write
+     * leaves after those that arrived before it (wbuf_push); room comes back in the
+     * ring's order. */
     uint32_t wbuf_lines, wbuf_free;
     struct rc_wbuf_write {
-        uint64_t leave_ps;
+        uint64_t arrive_ps, leave_ps;
         uint32_t lines;
     } *wbuf;
     uint32_t wbuf_head, wbuf_len;
@@ -275,19 +277,40 @@ static uint64_t wbuf_enter(pcie_rc *rc, uint64_t t_ps, uint32_t lines)
 
 /* A write that entered leaves at leave_ps, or after the last write in if that is later:
  * in order. */
-static void wbuf_push(pcie_rc *rc, uint64_t leave_ps, uint32_t lines)
+/* When the writes in the buffer that reached the port by arrive_ps have left: the leave
+ * time of the last of them to come (0: none there). The model's DMA engines book a
+ * transfer's TLPs when they issue it, so the root complex sees writes in the order they
+ * were issued, not always in the order they arrive: a completion booked for after a
+ * read that waits for its walk comes before writes that arrive ahead of it. The ones
+ * that arrived later do not hold this one back. */
+static uint64_t wbuf_left_before(const pcie_rc *rc, uint64_t arrive_ps)
+{
+    uint32_t i = rc->wbuf_head + rc->wbuf_len;
+    if (i >= rc->wbuf_lines)
+        i -= rc->wbuf_lines;
+    for (uint32_t k = rc->wbuf_len; k; k--) {
+        i = i == 0 ? rc->wbuf_lines - 1 : i - 1;
+        if (rc->wbuf[i].arrive_ps <= arrive_ps)
+            return rc->wbuf[i].leave_ps;
+    }
+    return 0;
+}
+
+/* A write that reached the port at arrive_ps and that memory accepts at leave_ps enters
+ * the buffer; it leaves after every write that arrived before it (in order). Returns
+ * its leave time. */
+static uint64_t wbuf_push(pcie_rc *rc, uint64_t arrive_ps, uint64_t leave_ps, uint32_t lines)
 {
     assert(rc->wbuf_len < rc->wbuf_lines);
+    uint64_t before = wbuf_left_before(rc, arrive_ps);
+    if (before > leave_ps)
+        leave_ps = before;
     uint32_t tail = rc->wbuf_head + rc->wbuf_len;
     if (tail >= rc->wbuf_lines)
         tail -= rc->wbuf_lines;
-    if (rc->wbuf_len) {
-        uint32_t last = tail == 0 ? rc->wbuf_lines - 1 : tail - 1;
-        if (rc->wbuf[last].leave_ps > leave_ps)
-            leave_ps = rc->wbuf[last].leave_ps;
-    }
-    rc->wbuf[tail] = (struct rc_wbuf_write){leave_ps, lines};
+    rc->wbuf[tail] = (struct rc_wbuf_write){arrive_ps, leave_ps, lines};
     rc->wbuf_len++;
+    return leave_ps;
 }
 
 static inline uint64_t rc_write(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint32_t pasid,
@@ -301,8 +324,9 @@ static inline uint64_t rc_write(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint32
         if (rc->observe)
             rc->observe(rc->observe_ctx, PCIE_RC_MSI, t_ps, rid, addr, len, msi_data);
         rc->msis++;
-        if (t < rc->posted_done_ps)
-            t = rc->posted_done_ps;
+        uint64_t posted = rc->wbuf ? wbuf_left_before(rc, t_ps) : rc->posted_done_ps;
+        if (t < posted)
+            t = posted;
         if (rc->msi)
             rc->msi(rc->msi_ctx, rid, addr, msi_data, t);
         return t;
@@ -321,7 +345,7 @@ static inline uint64_t rc_write(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint32
     if (translate(rc, rid, pasid, addr, len, true, &t, &hpa) < 0) {
         rc->ur++;
         if (lines)
-            wbuf_push(rc, t, lines); /* dropped, in its turn */
+            wbuf_push(rc, t_ps, t, lines); /* dropped, in its turn */
         return t;
     }
     rc->write_bytes += len;
@@ -334,9 +358,7 @@ static inline uint64_t rc_write(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint32
          * set), so a write translated early waits in the buffer for the ones ahead of
          * it: one IOTLB miss holds the lines of every write behind it. Translations
          * themselves overlap (the IOMMU's walkers). */
-        if (done < rc->posted_done_ps)
-            done = rc->posted_done_ps;
-        wbuf_push(rc, done, lines);
+        done = wbuf_push(rc, t_ps, done, lines);
     }
     if (rc->bd)
         sim_breakdown_add_current(rc->bd, rc->bd_mem, t, done);
