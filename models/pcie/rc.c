@@ -275,8 +275,6 @@ static uint64_t wbuf_enter(pcie_rc *rc, uint64_t t_ps, uint32_t lines)
     return in;
 }
 
-/* A write that entered leaves at leave_ps, or after the last write in if that is later:
- * in order. */
 /* When the writes in the buffer that reached the port by arrive_ps have left: the leave
  * time of the last of them to come (0: none there). The model's DMA engines book a
  * transfer's TLPs when they issue it, so the root complex sees writes in the order they
