@@ -399,6 +399,33 @@ START_TEST(test_writes_leave_in_order)
 }
 END_TEST
 
+/* Writes leave in the order they arrive, whatever the order the DMA engines issue them
+ * in: a write booked ahead (a completion after a slow read) does not hold back one issued
+ * after it that arrives earlier; one that arrives after both waits for both. */
+START_TEST(test_write_order_is_arrival_order)
+{
+    rig r;
+    rig_init(&r);
+    rig_set(&r, "rc.latency_ns", "0");
+    rig_set(&r, "mem.write_latency_ns", "100");
+    rig_set(&r, "rc.write_buffer_lines", "92");
+    rig_build(&r, false);
+    uint64_t slow = 1ull << 32; /* slow_page: this page's translation takes 10 us */
+    pcie_rc_set_translate(r.pf->rc, slow_page, &slow);
+    uint64_t fast = (1ull << 32) + 8192;
+    /* Issued first, arriving at 30 ns and held 10 us by its translation. */
+    uint64_t a = pcie_rc_write(r.pf->rc, 30000, 0x0100, slow, 64, 0);
+    ck_assert_uint_gt(a, 10000000);
+    /* Issued next, arriving at 10 ns: not held back by the write that arrived after it. */
+    ck_assert_uint_eq(pcie_rc_write(r.pf->rc, 10000, 0x0100, fast, 64, 0), 110000);
+    /* Arriving at 35 ns, after both: it leaves after the slow one. */
+    ck_assert_uint_eq(pcie_rc_write(r.pf->rc, 35000, 0x0100, fast + 64, 64, 0), a);
+    /* An MSI that arrived at 20 ns waits only for the write that arrived at 10 ns. */
+    ck_assert_uint_eq(pcie_rc_write(r.pf->rc, 20000, 0x0100, PCIE_MSI_BASE, 4, 0x41), 110000);
+    rig_free(&r);
+}
+END_TEST
+
 START_TEST(test_write_buffer_too_small_refused)
 {
     rig r;
@@ -430,6 +457,7 @@ int main(void)
     tcase_add_test(tc, test_mmio);
     tcase_add_test(tc, test_write_buffer_full_waits);
     tcase_add_test(tc, test_writes_leave_in_order);
+    tcase_add_test(tc, test_write_order_is_arrival_order);
     tcase_add_test(tc, test_write_buffer_too_small_refused);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -25,15 +25,17 @@ struct pcie_rc {
     /* The write buffer (rc.write_buffer_lines; 0: unbounded, wbuf NULL): lines free now,
      * and the writes in it in the order the DMA engines issued them (their arrival order
      * but for a write booked ahead of others), a ring of wbuf_lines slots (a write holds
-     * at least a line), each with when it arrived, when it leaves and its lines. A write
-     * leaves after those that arrived before it (wbuf_push); room comes back in the
-     * ring's order. */
+     * at least a line), each with when it arrived, when it leaves, the latest arrival of
+     * the writes issued before it, and its lines. A write leaves after those that arrived
+     * before it (wbuf_left_before); room comes back in the ring's order. Of the writes
+     * gone from the ring, the latest arrival and the latest leave time. */
     uint32_t wbuf_lines, wbuf_free;
     struct rc_wbuf_write {
-        uint64_t arrive_ps, leave_ps;
+        uint64_t arrive_ps, leave_ps, before_arrive_ps;
         uint32_t lines;
     } *wbuf;
     uint32_t wbuf_head, wbuf_len;
+    uint64_t wbuf_issued_arrive_ps, wbuf_gone_arrive_ps, wbuf_gone_leave_ps;
     sim_breakdown *bd; /* net.breakdown, NULL when off */
     unsigned bd_pcie, bd_iommu, bd_mem;
     /* stats */
@@ -247,6 +249,10 @@ static uint64_t wbuf_pop(pcie_rc *rc)
 {
     const struct rc_wbuf_write *w = &rc->wbuf[rc->wbuf_head];
     rc->wbuf_free += w->lines;
+    if (w->arrive_ps > rc->wbuf_gone_arrive_ps)
+        rc->wbuf_gone_arrive_ps = w->arrive_ps;
+    if (w->leave_ps > rc->wbuf_gone_leave_ps)
+        rc->wbuf_gone_leave_ps = w->leave_ps;
     rc->wbuf_head = rc->wbuf_head + 1 == rc->wbuf_lines ? 0 : rc->wbuf_head + 1;
     rc->wbuf_len--;
     return w->leave_ps;
@@ -275,23 +281,34 @@ static uint64_t wbuf_enter(pcie_rc *rc, uint64_t t_ps, uint32_t lines)
     return in;
 }
 
-/* When the writes in the buffer that reached the port by arrive_ps have left: the leave
- * time of the last of them to come (0: none there). The model's DMA engines book a
- * transfer's TLPs when they issue it, so the root complex sees writes in the order they
- * were issued, not always in the order they arrive: a completion booked for after a
- * read that waits for its walk comes before writes that arrive ahead of it. The ones
- * that arrived later do not hold this one back. */
+/* When every write that reached the port by arrive_ps has left (0: none). The model's
+ * DMA engines book a transfer's TLPs when they issue it, so the root complex sees writes
+ * in the order they were issued, not always in the order they arrive: a completion
+ * booked for after a read that waits for its walk comes before writes that arrive ahead
+ * of it, and does not hold them back. The ring is searched from its newest write: a
+ * write that arrived by arrive_ps leaves after every write issued before it that arrived
+ * before it, so the search ends at one that no earlier write arrived after (in issue
+ * order, the first one it looks at). Of the writes gone from the ring only the latest
+ * leave counts, and only if none of them arrived after arrive_ps. */
 static uint64_t wbuf_left_before(const pcie_rc *rc, uint64_t arrive_ps)
 {
+    uint64_t left = 0;
     uint32_t i = rc->wbuf_head + rc->wbuf_len;
     if (i >= rc->wbuf_lines)
         i -= rc->wbuf_lines;
     for (uint32_t k = rc->wbuf_len; k; k--) {
         i = i == 0 ? rc->wbuf_lines - 1 : i - 1;
-        if (rc->wbuf[i].arrive_ps <= arrive_ps)
-            return rc->wbuf[i].leave_ps;
+        const struct rc_wbuf_write *w = &rc->wbuf[i];
+        if (w->arrive_ps > arrive_ps)
+            continue;
+        if (w->leave_ps > left)
+            left = w->leave_ps;
+        if (w->before_arrive_ps <= w->arrive_ps)
+            return left;
     }
-    return 0;
+    if (rc->wbuf_gone_arrive_ps <= arrive_ps && rc->wbuf_gone_leave_ps > left)
+        left = rc->wbuf_gone_leave_ps;
+    return left;
 }
 
 /* A write that reached the port at arrive_ps and that memory accepts at leave_ps enters
@@ -306,8 +323,10 @@ static uint64_t wbuf_push(pcie_rc *rc, uint64_t arrive_ps, uint64_t leave_ps, ui
     uint32_t tail = rc->wbuf_head + rc->wbuf_len;
     if (tail >= rc->wbuf_lines)
         tail -= rc->wbuf_lines;
-    rc->wbuf[tail] = (struct rc_wbuf_write){arrive_ps, leave_ps, lines};
+    rc->wbuf[tail] = (struct rc_wbuf_write){arrive_ps, leave_ps, rc->wbuf_issued_arrive_ps, lines};
     rc->wbuf_len++;
+    if (arrive_ps > rc->wbuf_issued_arrive_ps)
+        rc->wbuf_issued_arrive_ps = arrive_ps;
     return leave_ps;
 }
 
