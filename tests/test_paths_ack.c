@@ -26,14 +26,16 @@ static void tcp_rx(ptfx *f, const char *path)
  * its acknowledgements reach the sender (the link partner) without counting as data. */
 START_TEST(test_every_kernel_path_acknowledges)
 {
-    static const char *const paths[] = {"native",    "emulated", "paravirt", "devdomain",
-                                        "sriov",     "vmdq",     "vdpa",     "vhostuser",
-                                        "passthrough"};
+    static const char *const paths[] = {"native", "emulated",  "paravirt",    "devdomain",
+                                        "sriov",  "vmdq",      "vdpa",        "vhostuser",
+                                        "siov",   "passthrough"};
     for (unsigned i = 0; i < sizeof paths / sizeof *paths; i++) {
         ptfx f;
         tcp_rx(&f, paths[i]);
-        if (!strcmp(paths[i], "vmdq"))
+        if (!strcmp(paths[i], "vmdq") || !strcmp(paths[i], "siov"))
             ptfx_set(&f, "nic.pf_queues", "8");
+        if (!strcmp(paths[i], "siov"))
+            ptfx_set(&f, "iommu.scalable", "true");
         ptfx_build(&f);
         ptfx_run(&f, 300, 1000);
         double acks = ptfx_stat(&f, "net.acks_sent"), in = ptfx_stat(&f, "net.delivered");

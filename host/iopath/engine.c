@@ -778,30 +778,37 @@ static bool tcp_ack(const exec *x, const iopath_item *it, uint64_t *tp)
     if (!from)
         return true;
     ln->rcv_unacked_bytes = 0;
+    /* Its work is not the data packet's: the timeline and the breakdown follow no packet
+     * while it runs. */
+    bool observed = io->tl || io->bd;
+    uint32_t outer = observed ? cpu_packet(io->cpu) : 0;
+    if (observed)
+        cpu_set_packet(io->cpu, 0);
     uint64_t t = run(x, *tp, io->cost[PATH_COST_ACK_TX], x->who);
-    if (ln->path->sender_ring != PATH_COST_NONE) {
-        if (!ln->tx_credits) {
-            io->c.ack_drops++;
-            *tp = t;
-            return true;
-        }
-        ln->tx_credits--;
+    if (ln->path->sender_ring != PATH_COST_NONE && !ln->tx_credits) {
+        io->c.ack_drops++;
+    } else {
+        if (ln->path->sender_ring != PATH_COST_NONE)
+            ln->tx_credits--;
+        iopath_item ack = {.pkt = {.dst_mac = it->pkt.src_mac,
+                                   .src_mac = ln->mac,
+                                   .born_ps = t,
+                                   .flow = it->pkt.flow,
+                                   .len_bytes = IOPATH_TCP_HDR_BYTES + NIC_FCS_BYTES,
+                                   .kind = NIC_PKT_ACK},
+                           .frames = 1,
+                           .last_bytes = IOPATH_TCP_HDR_BYTES + NIC_FCS_BYTES,
+                           .ready_ps = t,
+                           .lane = (uint16_t)ln->idx,
+                           .src_lane = (uint16_t)ln->idx,
+                           .csum = IOPATH_CSUM_PARTIAL};
+        iopath_app_of(ln)->snd.wmem_bytes += item_bytes(&ack);
+        io->c.acks_sent++;
+        t = exec_from(x, d, from, &ack, t, PATH_PER_PKT, false);
     }
-    iopath_item ack = {.pkt = {.dst_mac = it->pkt.src_mac,
-                               .src_mac = ln->mac,
-                               .born_ps = t,
-                               .flow = it->pkt.flow,
-                               .len_bytes = IOPATH_TCP_HDR_BYTES + NIC_FCS_BYTES,
-                               .kind = NIC_PKT_ACK},
-                       .frames = 1,
-                       .last_bytes = IOPATH_TCP_HDR_BYTES + NIC_FCS_BYTES,
-                       .ready_ps = t,
-                       .lane = (uint16_t)ln->idx,
-                       .src_lane = (uint16_t)ln->idx,
-                       .csum = IOPATH_CSUM_PARTIAL};
-    iopath_app_of(ln)->snd.wmem_bytes += item_bytes(&ack);
-    io->c.acks_sent++;
-    *tp = exec_from(x, d, from, &ack, t, PATH_PER_PKT, false);
+    if (observed)
+        cpu_set_packet(io->cpu, outer);
+    *tp = t;
     return true;
 }
 
