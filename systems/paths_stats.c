@@ -306,7 +306,6 @@ void paths_register_stats(paths_sys *sys, sim_stats *st)
     C(misdelivered, "frames that reached an application they were not addressed to");
     C(sender_blocks, "times a sender found its ring or NIC queue full");
     C(acks_sent, "pure TCP acknowledgements the receivers of TCP-like streams sent");
-    C(acks_received, "pure TCP acknowledgements that reached their lane's stack");
     C(ack_drops, "pure TCP acknowledgements that found their lane's transmit ring full");
 #undef C
     sim_stats_counter(st, "net.cfg_passed", &sys->vpci.passed,

@@ -425,12 +425,6 @@ static uint64_t do_switch(const exec *x, iopath_item *it, uint64_t t, bool *away
 static void deliver(const exec *x, const iopath_item *it, uint64_t t)
 {
     iopath *io = x->io;
-    if (it->pkt.kind == NIC_PKT_ACK) {
-        /* A receiver without a TCP stack (a DPDK application's loop) takes it in as it
-         * would any frame; it is not the application's data. */
-        io->c.acks_received++;
-        return;
-    }
     iopath_lane *ln = it->lane < io->nlanes ? &io->lane[it->lane] : NULL;
     if (!ln || (it->pkt.dst_mac != ln->mac && !nic_mac_is_group(it->pkt.dst_mac))) {
         io->c.misdelivered++;
@@ -756,27 +750,23 @@ static const path_step *ack_entry(const path_stage *d)
  * The acknowledgement is a 66-byte frame (IOPATH_TCP_HDR_BYTES: its timestamps option
  * included) back to the data's sender, charged to the receiver's socket as a sent
  * packet and freed like one. A lane whose transmit ring is full drops it (Linux's qdisc
- * would hold it; a later one covers it). An acknowledgement that arrives ends here:
- * the stack's receive work (the steps before) was its tcp_ack. False when the item ends
- * here. */
-static bool tcp_ack(const exec *x, const iopath_item *it, uint64_t *tp)
+ * would hold it; a later one covers it). No acknowledgement comes back to a lane: the
+ * link partner takes them, and TCP-like streams between VMs are refused
+ * (systems/paths_cfg.c). Returns the receiver's time after it. */
+static uint64_t tcp_ack(const exec *x, const iopath_item *it, uint64_t t)
 {
     iopath *io = x->io;
-    if (it->pkt.kind == NIC_PKT_ACK) {
-        io->c.acks_received++;
-        return false;
-    }
     iopath_lane *ln = x->lane;
     if (!io->msg_bytes || it->pkt.kind != NIC_PKT_DATA || !ln || ln->stopped ||
         it->pkt.dst_mac != ln->mac)
-        return true; /* not this lane's data (DELIVER counts it), or its VM is stopped */
+        return t; /* not this lane's data (DELIVER counts it), or its VM is stopped */
     ln->rcv_unacked_bytes += item_payload(io, it);
     if (ln->rcv_unacked_bytes <= io->mss_bytes)
-        return true;
+        return t;
     const path_stage *d = &ln->path->stages[ln->path->tx_entry];
     const path_step *from = ack_entry(d);
     if (!from)
-        return true;
+        return t;
     ln->rcv_unacked_bytes = 0;
     /* Its work is not the data packet's: the timeline and the breakdown follow no packet
      * while it runs. */
@@ -784,7 +774,7 @@ static bool tcp_ack(const exec *x, const iopath_item *it, uint64_t *tp)
     uint32_t outer = observed ? cpu_packet(io->cpu) : 0;
     if (observed)
         cpu_set_packet(io->cpu, 0);
-    uint64_t t = run(x, *tp, io->cost[PATH_COST_ACK_TX], x->who);
+    t = run(x, t, io->cost[PATH_COST_ACK_TX], x->who);
     if (ln->path->sender_ring != PATH_COST_NONE && !ln->tx_credits) {
         io->c.ack_drops++;
     } else {
@@ -808,8 +798,7 @@ static bool tcp_ack(const exec *x, const iopath_item *it, uint64_t *tp)
     }
     if (observed)
         cpu_set_packet(io->cpu, outer);
-    *tp = t;
-    return true;
+    return t;
 }
 
 static uint64_t exec_steps_from(const exec *x, const path_stage *d, const path_step *first,
@@ -869,10 +858,7 @@ static uint64_t exec_steps_from(const exec *x, const path_stage *d, const path_s
             if (it->grant_maps)
                 return on_free(x, s, it, nic_end, t);
             break;
-        case PATH_OP_TCP_ACK:
-            if (!tcp_ack(x, it, &t))
-                return t;
-            break;
+        case PATH_OP_TCP_ACK: t = tcp_ack(x, it, t); break;
         case PATH_OP_DELIVER:
             deliver(x, it, t);
             away = true;

@@ -254,7 +254,6 @@ typedef struct iopath_counters {
     uint64_t rto_resent;        /* requests they sent again */
     uint64_t viommu_map_traps, viommu_unmap_traps; /* guests' trapped vIOMMU invalidations */
     uint64_t acks_sent;         /* pure TCP acknowledgements receivers sent */
-    uint64_t acks_received;     /* ... that reached their lane's stack */
     uint64_t ack_drops;         /* ... that found the lane's transmit ring full */
 } iopath_counters;
 

@@ -95,8 +95,7 @@ typedef enum path_op {
     PATH_OP_TCP_ACK,    /* TCP's receive side after the stack took a segment of a TCP-like
                            stream: an acknowledgement goes down the receiving lane's
                            transmit path once more than one full segment is unacknowledged
-                           (engine.c, tcp_ack); an acknowledgement that arrives ends here
-                           (the steps after run only for data) */
+                           (engine.c, tcp_ack) */
 } path_op;
 
 /* PATH_OP_CSUM's flags (in its step's `notify`). */

@@ -244,6 +244,13 @@ uint64_t pcie_rc_read_pasid(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint32_t p
     return rc_read(rc, t_ps, rid, pasid, addr, len, buf, ur);
 }
 
+/* The ring slot after the newest write. */
+static uint32_t wbuf_tail(const pcie_rc *rc)
+{
+    uint32_t i = rc->wbuf_head + rc->wbuf_len;
+    return i >= rc->wbuf_lines ? i - rc->wbuf_lines : i;
+}
+
 /* The oldest write leaves the buffer: its leave time. */
 static uint64_t wbuf_pop(pcie_rc *rc)
 {
@@ -293,9 +300,7 @@ static uint64_t wbuf_enter(pcie_rc *rc, uint64_t t_ps, uint32_t lines)
 static uint64_t wbuf_left_before(const pcie_rc *rc, uint64_t arrive_ps)
 {
     uint64_t left = 0;
-    uint32_t i = rc->wbuf_head + rc->wbuf_len;
-    if (i >= rc->wbuf_lines)
-        i -= rc->wbuf_lines;
+    uint32_t i = wbuf_tail(rc);
     for (uint32_t k = rc->wbuf_len; k; k--) {
         i = i == 0 ? rc->wbuf_lines - 1 : i - 1;
         const struct rc_wbuf_write *w = &rc->wbuf[i];
@@ -320,10 +325,8 @@ static uint64_t wbuf_push(pcie_rc *rc, uint64_t arrive_ps, uint64_t leave_ps, ui
     uint64_t before = wbuf_left_before(rc, arrive_ps);
     if (before > leave_ps)
         leave_ps = before;
-    uint32_t tail = rc->wbuf_head + rc->wbuf_len;
-    if (tail >= rc->wbuf_lines)
-        tail -= rc->wbuf_lines;
-    rc->wbuf[tail] = (struct rc_wbuf_write){arrive_ps, leave_ps, rc->wbuf_issued_arrive_ps, lines};
+    rc->wbuf[wbuf_tail(rc)] =
+        (struct rc_wbuf_write){arrive_ps, leave_ps, rc->wbuf_issued_arrive_ps, lines};
     rc->wbuf_len++;
     if (arrive_ps > rc->wbuf_issued_arrive_ps)
         rc->wbuf_issued_arrive_ps = arrive_ps;
