@@ -426,6 +426,34 @@ START_TEST(test_write_order_is_arrival_order)
 }
 END_TEST
 
+/* Without the write buffer writes reach memory on their own time, but an MSI still
+ * leaves after every write that arrived before it, and only those: not after a write
+ * issued before it that arrives later, and after a slow write that arrived before a fast
+ * one that is done. */
+START_TEST(test_msi_order_without_write_buffer)
+{
+    rig r;
+    rig_init(&r);
+    rig_set(&r, "rc.latency_ns", "0");
+    rig_set(&r, "mem.write_latency_ns", "100");
+    rig_build(&r, false);
+    uint64_t slow = 1ull << 32; /* slow_page: this page's translation takes 10 us */
+    pcie_rc_set_translate(r.pf->rc, slow_page, &slow);
+    uint64_t fast = (1ull << 32) + 8192;
+    uint64_t a = pcie_rc_write(r.pf->rc, 30000, 0x0100, slow, 64, 0);
+    ck_assert_uint_gt(a, 10000000);
+    ck_assert_uint_eq(pcie_rc_write(r.pf->rc, 10000, 0x0100, fast, 64, 0), 110000);
+    ck_assert_uint_eq(pcie_rc_write(r.pf->rc, 20000, 0x0100, PCIE_MSI_BASE, 4, 0x41), 110000);
+    ck_assert_uint_eq(pcie_rc_write(r.pf->rc, 40000, 0x0100, PCIE_MSI_BASE, 4, 0x41), a);
+    /* Later: a slow write, then a fast one that is done long before it. */
+    uint64_t t = 100000000;
+    uint64_t b = pcie_rc_write(r.pf->rc, t, 0x0100, slow, 64, 0);
+    ck_assert_uint_eq(pcie_rc_write(r.pf->rc, t + 5000, 0x0100, fast, 64, 0), t + 105000);
+    ck_assert_uint_eq(pcie_rc_write(r.pf->rc, t + 10000, 0x0100, PCIE_MSI_BASE, 4, 0x41), b);
+    rig_free(&r);
+}
+END_TEST
+
 START_TEST(test_write_buffer_too_small_refused)
 {
     rig r;
@@ -458,6 +486,7 @@ int main(void)
     tcase_add_test(tc, test_write_buffer_full_waits);
     tcase_add_test(tc, test_writes_leave_in_order);
     tcase_add_test(tc, test_write_order_is_arrival_order);
+    tcase_add_test(tc, test_msi_order_without_write_buffer);
     tcase_add_test(tc, test_write_buffer_too_small_refused);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

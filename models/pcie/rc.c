@@ -7,6 +7,12 @@
 
 /* The write buffer counts cachelines. */
 #define RC_LINE_BYTES 64u
+/* Without a write buffer (rc.write_buffer_lines = 0), the newest writes still in flight
+ * the ring keeps for the MSIs' ordering: more than a device has in flight between two
+ * interrupts' worth of completions in every platform file (a queue's writes to one
+ * descriptor ring, a few per packet); an older write still in flight counts through
+ * the gone-writes floor. */
+#define RC_UNBOUNDED_HISTORY 64u
 
 struct pcie_rc {
     pcie_link *link;
@@ -19,23 +25,26 @@ struct pcie_rc {
     void *msi_ctx;
     pcie_rc_observe_fn observe;
     void *observe_ctx;
-    /* When memory has accepted every posted write so far: an MSI, itself a posted
-     * write, must not overtake the data it announces (Base Spec 2.4.1 ordering). */
-    uint64_t posted_done_ps;
-    /* The write buffer (rc.write_buffer_lines; 0: unbounded, wbuf NULL): lines free now,
-     * and the writes in it in the order the DMA engines issued them (their arrival order
-     * but for a write booked ahead of others), a ring of wbuf_lines slots (a write holds
-     * at least a line), each with when it arrived, when it leaves, the latest arrival of
-     * the writes issued before it, and its lines. A write leaves after those that arrived
-     * before it (wbuf_left_before); room comes back in the ring's order. Of the writes
-     * gone from the ring, the latest arrival and the latest leave time. */
-    uint32_t wbuf_lines, wbuf_free;
+    /* The write buffer (rc.write_buffer_lines; 0: unbounded): its lines and the lines
+     * free now, and the writes in it in the order the DMA engines issued them (their
+     * arrival order but for a write booked ahead of others), a ring of wbuf_slots (a
+     * write holds at least a line, so wbuf_lines of them; RC_UNBOUNDED_HISTORY when
+     * unbounded), each with when it arrived, when it leaves, the latest arrival of the
+     * writes issued before it, the latest leave of the writes issued up to it, and its
+     * lines. A write leaves after those that arrived
+     * before it (wbuf_left_before) when the buffer is bounded, on its own time when not;
+     * room comes back in the ring's order. Of the writes gone from the ring, the latest
+     * arrival and the latest leave time. An MSI, itself a posted write, leaves after
+     * every write that arrived before it, in either mode: it must not overtake the data
+     * it announces (Base Spec 2.4.1 ordering). */
+    uint32_t wbuf_lines, wbuf_free, wbuf_slots;
     struct rc_wbuf_write {
-        uint64_t arrive_ps, leave_ps, before_arrive_ps;
+        uint64_t arrive_ps, leave_ps, before_arrive_ps, upto_leave_ps;
         uint32_t lines;
     } *wbuf;
     uint32_t wbuf_head, wbuf_len;
-    uint64_t wbuf_issued_arrive_ps, wbuf_gone_arrive_ps, wbuf_gone_leave_ps;
+    uint64_t wbuf_issued_arrive_ps, wbuf_issued_leave_ps, wbuf_gone_arrive_ps,
+        wbuf_gone_leave_ps;
     sim_breakdown *bd; /* net.breakdown, NULL when off */
     unsigned bd_pcie, bd_iommu, bd_mem;
     /* stats */
@@ -98,8 +107,8 @@ pcie_rc *pcie_rc_create(const sim_params *p, sim_stats *stats, pcie_link *link, 
     rc->mem = m;
     rc->latency_ps = c.latency_ps;
     rc->wbuf_lines = rc->wbuf_free = (uint32_t)c.write_buffer_lines;
-    if (rc->wbuf_lines)
-        rc->wbuf = sim_xcalloc(rc->wbuf_lines, sizeof *rc->wbuf);
+    rc->wbuf_slots = rc->wbuf_lines ? rc->wbuf_lines : RC_UNBOUNDED_HISTORY;
+    rc->wbuf = sim_xcalloc(rc->wbuf_slots, sizeof *rc->wbuf);
     sim_stats_counter(stats, "rc.reads", &rc->reads, "memory read requests from devices");
     sim_stats_counter(stats, "rc.writes", &rc->writes, "memory writes from devices (MSI excluded)");
     sim_stats_counter(stats, "rc.read_bytes", &rc->read_bytes, "bytes read by devices");
@@ -248,7 +257,7 @@ uint64_t pcie_rc_read_pasid(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint32_t p
 static uint32_t wbuf_tail(const pcie_rc *rc)
 {
     uint32_t i = rc->wbuf_head + rc->wbuf_len;
-    return i >= rc->wbuf_lines ? i - rc->wbuf_lines : i;
+    return i >= rc->wbuf_slots ? i - rc->wbuf_slots : i;
 }
 
 /* The oldest write leaves the buffer: its leave time. */
@@ -260,7 +269,7 @@ static uint64_t wbuf_pop(pcie_rc *rc)
         rc->wbuf_gone_arrive_ps = w->arrive_ps;
     if (w->leave_ps > rc->wbuf_gone_leave_ps)
         rc->wbuf_gone_leave_ps = w->leave_ps;
-    rc->wbuf_head = rc->wbuf_head + 1 == rc->wbuf_lines ? 0 : rc->wbuf_head + 1;
+    rc->wbuf_head = rc->wbuf_head + 1 == rc->wbuf_slots ? 0 : rc->wbuf_head + 1;
     rc->wbuf_len--;
     return w->leave_ps;
 }
@@ -292,45 +301,66 @@ static uint64_t wbuf_enter(pcie_rc *rc, uint64_t t_ps, uint32_t lines)
  * DMA engines book a transfer's TLPs when they issue it, so the root complex sees writes
  * in the order they were issued, not always in the order they arrive: a completion
  * booked for after a read that waits for its walk comes before writes that arrive ahead
- * of it, and does not hold them back. The ring is searched from its newest write: a
- * write that arrived by arrive_ps leaves after every write issued before it that arrived
- * before it, so the search ends at one that no earlier write arrived after (in issue
- * order, the first one it looks at). Of the writes gone from the ring only the latest
- * leave counts, and only if none of them arrived after arrive_ps. */
+ * of it, and does not hold them back. The ring is searched from its newest write; it
+ * ends at a write that arrived by arrive_ps and that no earlier write arrived after (in
+ * issue order, the first one it looks at), whose writes up to it all count. Of the
+ * writes gone from the ring only the latest leave counts, and only if none of them
+ * arrived after arrive_ps. */
 static uint64_t wbuf_left_before(const pcie_rc *rc, uint64_t arrive_ps)
 {
     uint64_t left = 0;
     uint32_t i = wbuf_tail(rc);
     for (uint32_t k = rc->wbuf_len; k; k--) {
-        i = i == 0 ? rc->wbuf_lines - 1 : i - 1;
+        i = i == 0 ? rc->wbuf_slots - 1 : i - 1;
         const struct rc_wbuf_write *w = &rc->wbuf[i];
         if (w->arrive_ps > arrive_ps)
             continue;
+        if (w->before_arrive_ps <= w->arrive_ps)
+            return w->upto_leave_ps > left ? w->upto_leave_ps : left;
         if (w->leave_ps > left)
             left = w->leave_ps;
-        if (w->before_arrive_ps <= w->arrive_ps)
-            return left;
     }
     if (rc->wbuf_gone_arrive_ps <= arrive_ps && rc->wbuf_gone_leave_ps > left)
         left = rc->wbuf_gone_leave_ps;
     return left;
 }
 
-/* A write that reached the port at arrive_ps and that memory accepts at leave_ps enters
- * the buffer; it leaves after every write that arrived before it (in order). Returns
- * its leave time. */
-static uint64_t wbuf_push(pcie_rc *rc, uint64_t arrive_ps, uint64_t leave_ps, uint32_t lines)
+/* The newest write in issue order: it reached the port at arrive_ps and leaves at
+ * leave_ps. */
+static void wbuf_append(pcie_rc *rc, uint64_t arrive_ps, uint64_t leave_ps, uint32_t lines)
 {
-    assert(rc->wbuf_len < rc->wbuf_lines);
-    uint64_t before = wbuf_left_before(rc, arrive_ps);
-    if (before > leave_ps)
-        leave_ps = before;
-    rc->wbuf[wbuf_tail(rc)] =
-        (struct rc_wbuf_write){arrive_ps, leave_ps, rc->wbuf_issued_arrive_ps, lines};
+    if (leave_ps > rc->wbuf_issued_leave_ps)
+        rc->wbuf_issued_leave_ps = leave_ps;
+    rc->wbuf[wbuf_tail(rc)] = (struct rc_wbuf_write){
+        arrive_ps, leave_ps, rc->wbuf_issued_arrive_ps, rc->wbuf_issued_leave_ps, lines};
     rc->wbuf_len++;
     if (arrive_ps > rc->wbuf_issued_arrive_ps)
         rc->wbuf_issued_arrive_ps = arrive_ps;
+}
+
+/* A write that reached the port at arrive_ps and that memory accepts at leave_ps enters
+ * the bounded buffer; it leaves after every write that arrived before it (in order).
+ * Returns its leave time. */
+static uint64_t wbuf_push(pcie_rc *rc, uint64_t arrive_ps, uint64_t leave_ps, uint32_t lines)
+{
+    assert(rc->wbuf_len < rc->wbuf_slots);
+    uint64_t before = wbuf_left_before(rc, arrive_ps);
+    if (before > leave_ps)
+        leave_ps = before;
+    wbuf_append(rc, arrive_ps, leave_ps, lines);
     return leave_ps;
+}
+
+/* Unbounded: a write that reached the port at arrive_ps reaches memory at leave_ps on
+ * its own time; only the MSIs behind it wait for it. Those gone by arrive_ps leave the
+ * ring, and the oldest when it is full. */
+static void wbuf_record(pcie_rc *rc, uint64_t arrive_ps, uint64_t leave_ps)
+{
+    while (rc->wbuf_len && rc->wbuf[rc->wbuf_head].leave_ps <= arrive_ps)
+        wbuf_pop(rc);
+    if (rc->wbuf_len == rc->wbuf_slots)
+        wbuf_pop(rc);
+    wbuf_append(rc, arrive_ps, leave_ps, 1);
 }
 
 static inline uint64_t rc_write(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint32_t pasid,
@@ -344,7 +374,7 @@ static inline uint64_t rc_write(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint32
         if (rc->observe)
             rc->observe(rc->observe_ctx, PCIE_RC_MSI, t_ps, rid, addr, len, msi_data);
         rc->msis++;
-        uint64_t posted = rc->wbuf ? wbuf_left_before(rc, t_ps) : rc->posted_done_ps;
+        uint64_t posted = wbuf_left_before(rc, t_ps);
         if (t < posted)
             t = posted;
         if (rc->msi)
@@ -355,7 +385,7 @@ static inline uint64_t rc_write(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint32
         rc->observe(rc->observe_ctx, PCIE_RC_WRITE, t_ps, rid, addr, len, 0);
     rc->writes++;
     uint32_t lines = 0;
-    if (rc->wbuf) {
+    if (rc->wbuf_lines) {
         lines = lines_of(addr, len);
         uint64_t in = wbuf_enter(rc, t_ps, lines);
         if (rc->bd && in > t_ps)
@@ -379,11 +409,11 @@ static inline uint64_t rc_write(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint32
          * it: one IOTLB miss holds the lines of every write behind it. Translations
          * themselves overlap (the IOMMU's walkers). */
         done = wbuf_push(rc, t_ps, done, lines);
+    } else {
+        wbuf_record(rc, t_ps, done);
     }
     if (rc->bd)
         sim_breakdown_add_current(rc->bd, rc->bd_mem, t, done);
-    if (done > rc->posted_done_ps)
-        rc->posted_done_ps = done;
     return done;
 }
 
