@@ -54,14 +54,14 @@
  *   10.6 (as shipped). What the row checks is the paper's claim, the one its figures
  *   share: emulating the NIC costs several times native's CPU, at least the optimized
  *   VMM's 5.6. Emulated (e1000) and native cycles per MTU frame sent in a TCP-like
- *   stream of 4 KB messages without offloads (the model's stream has no TCP
- *   acknowledgements), at 0.733 GHz and 0.1 Gb/s.
+ *   stream of 4 KB messages without offloads (the link partner's acknowledgements
+ *   received included, as the paper's were), at 0.733 GHz and 0.1 Gb/s.
  *   The band's upper end is printed as context, not checked: both of its factors are
  *   the 2001 machine's and the model represents neither. Native cost 0.14 x 733 MHz /
- *   8,130 frames a second = 12,600 cycles per frame on the Pentium III, under 3,500 here
+ *   8,130 frames a second = 12,600 cycles per frame on the Pentium III, 7,000 here
  *   (a modern core and stack); the hosted VMM's 141,000 cycles per frame (733 MHz /
  *   5,200 frames a second) are its world switches to the host OS, which KVM does not
- *   have (41,500 here). The ratio of two numbers that each fell by a different factor
+ *   have (90,400 here). The ratio of two numbers that each fell by a different factor
  *   is no prediction for this platform.
  * - Ben-Yehuda et al., "The Turtles Project: Design and Implementation of Nested
  *   Virtualization", OSDI 2010, Sec. 4.3 (I/O performance): netperf TCP_STREAM with
@@ -70,7 +70,7 @@
  *   an emulated NIC (QEMU's RTL8139) gets "25% of the line rate" "with full CPU
  *   utilization": CPU per byte (1 / 235) / (0.2 / 940) = 20 times native's. Context,
  *   not checked, for the same reason: 2010's native cost, 7,500 cycles per frame
- *   (0.2 x 2.9 GHz / 77,600 frames a second), is nine times the model's with TSO, and
+ *   (0.2 x 2.9 GHz / 77,600 frames a second), is five times the model's with TSO, and
  *   the RTL8139 exits on every frame where the e1000 rings descriptors. The model: the
  *   e1000 without offloads (the RTL8139 guest driver's, 8139too, has none) against
  *   native with its defaults, 2.9 GHz, 1 Gb/s, 16 KB messages.

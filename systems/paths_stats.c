@@ -307,6 +307,8 @@ void paths_register_stats(paths_sys *sys, sim_stats *st)
     C(sender_blocks, "times a sender found its ring or NIC queue full");
     C(acks_sent, "pure TCP acknowledgements the receivers of TCP-like streams sent");
     C(ack_drops, "pure TCP acknowledgements that found their lane's transmit ring full");
+    C(acks_received, "pure TCP acknowledgements from the link partner (peer.rx_poll_frames) "
+                     "the senders' stacks took");
 #undef C
     sim_stats_counter(st, "net.cfg_passed", &sys->vpci.passed,
                       "guest configuration accesses passed to the device");

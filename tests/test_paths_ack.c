@@ -3,7 +3,10 @@
  * two single frames (Linux's __tcp_ack_snd_check), down its own transmit path, on every
  * path with a kernel stack; datagrams and DPDK applications send none; an
  * acknowledgement costs net.ack_tx_cycles on the receiving core and, through the host's
- * DMA API in strict mode, an invalidation at its unmap. */
+ * DMA API in strict mode, an invalidation at its unmap. The link partner acknowledges
+ * the VMs' TCP-like streams the same way (its polls of peer.rx_poll_frames, GRO), and a
+ * VM's stack takes each acknowledgement through its receive path without delivering it
+ * as data. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -169,6 +172,90 @@ START_TEST(test_strict_iommu_invalidates_per_ack)
 }
 END_TEST
 
+static void tcp_tx(ptfx *f, const char *path)
+{
+    ptfx_params(f, path, "stream_tx");
+    ptfx_set(f, "traffic.msg_bytes", "65536");
+    ptfx_set(f, "traffic.packet_bytes", "1518");
+}
+
+/* The partner acknowledges what every kernel path sends, and each acknowledgement
+ * reaches the sending VM's stack, not its application. */
+START_TEST(test_partner_acknowledges_every_path)
+{
+    static const char *const paths[] = {"native", "emulated", "paravirt", "devdomain", "sriov",
+                                        "vmdq",   "vdpa",     "vhostuser", "siov"};
+    for (unsigned i = 0; i < sizeof paths / sizeof *paths; i++) {
+        ptfx f;
+        tcp_tx(&f, paths[i]);
+        if (!strcmp(paths[i], "vmdq") || !strcmp(paths[i], "siov"))
+            ptfx_set(&f, "nic.pf_queues", "8");
+        if (!strcmp(paths[i], "siov"))
+            ptfx_set(&f, "iommu.scalable", "true");
+        ptfx_build(&f);
+        ptfx_run(&f, 300, 1000);
+        double out = ptfx_stat(&f, "peer.rx_frames"), sent = ptfx_stat(&f, "peer.tx_acks");
+        double taken = ptfx_stat(&f, "net.acks_received");
+        ck_assert_msg(out > 100, "%s: %g frames sent", paths[i], out);
+        /* One stream: at least one per GRO segment of 45 frames, at most one per two. */
+        ck_assert_msg(sent >= out / 45 - EDGE_PKTS && sent <= out / 2 + EDGE_PKTS,
+                      "%s: %g acks for %g frames", paths[i], sent, out);
+        ck_assert_msg(fabs(taken - sent) <= EDGE_PKTS, "%s: %g acks sent, %g taken", paths[i],
+                      sent, taken);
+        ck_assert_double_eq(ptfx_stat(&f, "net.delivered"), 0);
+        ck_assert_double_eq(ptfx_stat(&f, "net.misdelivered"), 0);
+        ck_assert_double_eq(ptfx_stat(&f, "peer.tx_frames"), 0);
+        ptfx_free(&f);
+    }
+    /* Datagrams are not acknowledged. */
+    ptfx f;
+    ptfx_params(&f, "native", "stream_tx");
+    ptfx_build(&f);
+    ptfx_run(&f, 300, 500);
+    ck_assert(ptfx_stat(&f, "peer.rx_frames") > 100);
+    ck_assert_double_eq(ptfx_stat(&f, "peer.tx_acks"), 0);
+    ptfx_free(&f);
+}
+END_TEST
+
+/* The partner's rule: a poll of 64 frames of one stream makes a 45-frame GRO segment and
+ * one of 19, an acknowledgement each (one per 32 frames); polls of two frames, one per
+ * two (polls not cut short by peer.rx_poll_max_us). Its cost: the sender's receive path, at least the stack's net.stack_rx_cycles a
+ * acknowledgement and not much more than that and the driver's work and interrupts. */
+START_TEST(test_partner_ack_rule_and_cost)
+{
+    static const char *const poll[2] = {"64", "2"};
+    double out[2], acks[2], taken[2], cycles[2];
+    for (int i = 0; i < 2; i++) {
+        ptfx f;
+        tcp_tx(&f, "native");
+        ptfx_set(&f, "noise.cost_sigma", "0");
+        ptfx_set(&f, "traffic.offered_gbps", "4"); /* the same data either way */
+        ptfx_set(&f, "peer.rx_poll_frames", poll[i]);
+        ptfx_set(&f, "peer.rx_poll_max_us", "100000"); /* polls end by their frames */
+        ptfx_build(&f);
+        ptfx_run(&f, 300, 2000);
+        out[i] = ptfx_stat(&f, "peer.rx_frames");
+        acks[i] = ptfx_stat(&f, "peer.tx_acks");
+        taken[i] = ptfx_stat(&f, "net.acks_received");
+        cycles[i] = ptfx_stat(&f, "cpu.guest_cycles");
+        ptfx_free(&f);
+    }
+    ck_assert(out[0] > 500);
+    ck_assert_msg(fabs(out[1] - out[0]) <= 0.02 * out[0], "%g against %g frames", out[1], out[0]);
+    /* (The partner books a TSO segment's acknowledgements as the NIC books its frames,
+     * ahead of their arrival: the VM's count is the one aligned with the frames'.) */
+    ck_assert_msg(fabs(taken[0] - out[0] / 32) <= EDGE_PKTS, "%g acks for %g frames", taken[0],
+                  out[0]);
+    ck_assert_msg(fabs(taken[1] - out[1] / 2) <= EDGE_PKTS, "%g acks for %g frames", taken[1],
+                  out[1]);
+    ck_assert_msg(acks[1] > 0.9 * taken[1], "%g sent, %g taken", acks[1], taken[1]);
+    double per_ack = (cycles[1] - cycles[0]) / (taken[1] - taken[0]);
+    ck_assert_msg(per_ack >= 2000 && per_ack <= 2000 + 3000, "%g cycles per acknowledgement",
+                  per_ack);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("paths-ack");
@@ -179,6 +266,8 @@ int main(void)
     tcase_add_test(tc, test_no_acks_without_tcp);
     tcase_add_test(tc, test_ack_cost_charged);
     tcase_add_test(tc, test_strict_iommu_invalidates_per_ack);
+    tcase_add_test(tc, test_partner_acknowledges_every_path);
+    tcase_add_test(tc, test_partner_ack_rule_and_cost);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_set_fork_status(sr, CK_FORK);

@@ -750,13 +750,31 @@ static const path_step *ack_entry(const path_stage *d)
  * The acknowledgement is a 66-byte frame (IOPATH_TCP_HDR_BYTES: its timestamps option
  * included) back to the data's sender, charged to the receiver's socket as a sent
  * packet and freed like one. A lane whose transmit ring is full drops it (Linux's qdisc
- * would hold it; a later one covers it). No acknowledgement comes back to a lane: the
- * link partner takes them, and TCP-like streams between VMs are refused
- * (systems/paths_cfg.c). Returns the receiver's time after it. */
-static uint64_t tcp_ack(const exec *x, const iopath_item *it, uint64_t t)
+ * would hold it; a later one covers it). TCP-like streams between VMs are refused
+ * (systems/paths_cfg.c), so acknowledgements go to the link partner and come from it.
+ *
+ * An acknowledgement that arrives (the partner's, for the lane's own stream) ends
+ * here (*away): the receive path's steps up to the stack's were its cost, its tcp_ack
+ * work (tcp_clean_rtx_queue freeing what it covers) taken as the stack's per-packet
+ * receive work; it has no data for the socket. The sender has no window, so it
+ * changes nothing of what the lane sends, and the socket's memory is freed at the
+ * transmit completion already (TCP small queues' sk_wmem_alloc, not the send buffer's
+ * sk_wmem_queued, which waits for the acknowledgement). Returns the receiver's time
+ * after it. */
+static uint64_t tcp_ack(const exec *x, const iopath_item *it, uint64_t t, bool *away)
 {
     iopath *io = x->io;
     iopath_lane *ln = x->lane;
+    if (it->pkt.kind == NIC_PKT_ACK) {
+        *away = true;
+        if (!ln || it->pkt.dst_mac != ln->mac)
+            io->c.misdelivered++;
+        else if (ln->stopped)
+            io->c.stopped_drops++;
+        else
+            io->c.acks_received++;
+        return t;
+    }
     if (!io->msg_bytes || it->pkt.kind != NIC_PKT_DATA || !ln || ln->stopped ||
         it->pkt.dst_mac != ln->mac)
         return t; /* not this lane's data (DELIVER counts it), or its VM is stopped */
@@ -858,7 +876,7 @@ static uint64_t exec_steps_from(const exec *x, const path_stage *d, const path_s
             if (it->grant_maps)
                 return on_free(x, s, it, nic_end, t);
             break;
-        case PATH_OP_TCP_ACK: t = tcp_ack(x, it, t); break;
+        case PATH_OP_TCP_ACK: t = tcp_ack(x, it, t, &away); break;
         case PATH_OP_DELIVER:
             deliver(x, it, t);
             away = true;

@@ -255,6 +255,7 @@ typedef struct iopath_counters {
     uint64_t viommu_map_traps, viommu_unmap_traps; /* guests' trapped vIOMMU invalidations */
     uint64_t acks_sent;         /* pure TCP acknowledgements receivers sent */
     uint64_t ack_drops;         /* ... that found the lane's transmit ring full */
+    uint64_t acks_received;     /* pure TCP acknowledgements from the link partner taken */
 } iopath_counters;
 
 struct iopath {

@@ -18,6 +18,27 @@ typedef struct arrival {
     bool ack; /* a pure TCP acknowledgement: counted apart from the data */
 } arrival;
 
+/* A TCP-like stream from the host, as the partner's receiver sees it: whose it is, the
+ * frames GRO holds for it in the current poll, the frames its stack took since its
+ * last acknowledgement, and whether it is in the poll's list. */
+typedef struct ack_flow {
+    uint64_t src_mac;
+    uint32_t flow;
+    uint16_t vlan;
+    bool in_poll;
+    uint32_t held_frames, unacked_frames;
+} ack_flow;
+
+/* One receive queue's poll (NAPI) at the partner: whether one is open, when it
+ * started, the frames it took, and the streams with frames in it. */
+typedef struct ack_poll {
+    bool open;
+    uint64_t start_ps;
+    uint32_t frames;
+    uint32_t *flows;
+    uint32_t n_flows, cap_flows;
+} ack_poll;
+
 typedef struct dest {
     uint64_t mac;
     uint16_t vlan;
@@ -39,6 +60,15 @@ struct nic_partner {
     uint32_t frame_bytes;
     uint32_t flow_base;
     nic_partner_counters c;
+    /* Acknowledging the host's TCP-like streams (nic_partner_ack_tcp): an
+     * acknowledgement's frame bytes (0: none) and GRO's largest segment in frames; the
+     * receiver's queues (a stream's is its flow modulo their number) and their polls
+     * (at most poll_frames_max frames or poll_max_ps long); the streams by flow. */
+    uint32_t ack_frame_bytes, gro_frames, poll_frames_max, n_polls;
+    uint64_t poll_max_ps;
+    ack_poll *polls;
+    ack_flow *ack_flows;
+    uint32_t n_ack_flows;
     /* Frames on their way, in the order the NIC booked them (the wire is serial, so
      * their arrivals ascend): counted once they arrive. */
     arrival *pend;
@@ -53,6 +83,7 @@ struct nic_partner {
 typedef struct partner_cfg {
     const char *mac;
     uint64_t turnaround_ps;
+    uint64_t rx_queues, rx_poll_frames, rx_poll_max_ps;
 } partner_cfg;
 
 static const sim_param_def partner_params[] = {
@@ -60,8 +91,26 @@ static const sim_param_def partner_params[] = {
      SIM_AT(partner_cfg, mac)},
     {"peer.turnaround_ns", SIM_PARAM_DOUBLE, "1000", "0..1e9", "ns",
      "Link partner: from a request's last bit in to its response's first bit out (a "
-     "kernel-bypass responder, assumed)",
+     "kernel-bypass responder, assumed), and from a receive poll's end to its TCP "
+     "acknowledgements' first bit out",
      SIM_AT(partner_cfg, turnaround_ps)},
+    {"peer.rx_queues", SIM_PARAM_UINT, "16", "1..4096", "queues",
+     "Link partner's receiver: receive queues its NIC's RSS spreads the host's TCP-like "
+     "streams over (a stream's queue: its flow modulo this), each polled on its own. 16: "
+     "the 82599's RSS queues, ixgbe's default on a host with as many cores",
+     SIM_AT(partner_cfg, rx_queues)},
+    {"peer.rx_poll_frames", SIM_PARAM_UINT, "64", "1..65536", "frames",
+     "Link partner's receiver (a Linux host): frames one receive poll of a queue takes. "
+     "Its GRO merges each TCP-like stream's frames of a poll into segments (up to "
+     "net.gso_max_bytes) and its stack acknowledges each segment that leaves more than one "
+     "frame unacknowledged (__tcp_ack_snd_check). 64: NAPI_POLL_WEIGHT, a poll's budget, "
+     "which a busy queue fills (and within the 48 to 95 packets an interrupt at which "
+     "ixgbe's adaptive moderation, ixgbe_update_itr, holds its interval)",
+     SIM_AT(partner_cfg, rx_poll_frames)},
+    {"peer.rx_poll_max_us", SIM_PARAM_DOUBLE, "126", "0.001..1e6", "us",
+     "Link partner's receiver: the longest a receive poll waits for its frames (the "
+     "interrupt interval at a low rate: ixgbe's IXGBE_ITR_ADAPTIVE_MAX_USECS)",
+     SIM_AT(partner_cfg, rx_poll_max_ps)},
 };
 
 void nic_partner_register_params(sim_params *p)
@@ -92,6 +141,9 @@ nic_partner *nic_partner_create(const sim_params *p, sim_stats *stats, sim_kerne
     sim_params_load_table(p, partner_params, SIM_TABLE_LEN(partner_params), &cfg);
     nic_mac_parse(cfg.mac, &pt->mac);
     pt->turnaround_ps = cfg.turnaround_ps;
+    pt->n_polls = (uint32_t)cfg.rx_queues;
+    pt->poll_frames_max = (uint32_t)cfg.rx_poll_frames;
+    pt->poll_max_ps = cfg.rx_poll_max_ps;
     pt->gen_ev = sim_event_create(k, "peer.gen", on_gen, pt);
     nic_set_wire_sink(n, on_tx_frame, pt);
     sim_stats_on_sync(stats, on_sync, pt);
@@ -99,7 +151,11 @@ nic_partner *nic_partner_create(const sim_params *p, sim_stats *stats, sim_kerne
     sim_stats_counter(stats, "peer.rx_bytes", &pt->c.rx_bytes, "host-side bytes received from the NIC");
     sim_stats_counter(stats, "peer.rx_acks", &pt->c.rx_acks,
                       "pure TCP acknowledgements received from the NIC (not in peer.rx_frames)");
-    sim_stats_counter(stats, "peer.tx_frames", &pt->c.tx_frames, "frames sent to the NIC");
+    sim_stats_counter(stats, "peer.tx_frames", &pt->c.tx_frames,
+                      "frames sent to the NIC (acknowledgements apart)");
+    sim_stats_counter(stats, "peer.tx_acks", &pt->c.tx_acks,
+                      "pure TCP acknowledgements sent to the NIC for the host's TCP-like streams "
+                      "(peer.rx_poll_frames; not in peer.tx_frames)");
     sim_stats_counter(stats, "peer.tx_bytes", &pt->c.tx_bytes, "host-side bytes sent to the NIC");
     sim_stats_counter(stats, "peer.responses", &pt->c.responses, "requests answered");
     return pt;
@@ -110,6 +166,10 @@ void nic_partner_destroy(nic_partner *pt)
     if (!pt)
         return;
     free(pt->dests);
+    free(pt->ack_flows);
+    for (uint32_t i = 0; pt->polls && i < pt->n_polls; i++)
+        free(pt->polls[i].flows);
+    free(pt->polls);
     free(pt->pend);
     free(pt);
 }
@@ -126,14 +186,116 @@ void nic_partner_add_dest(nic_partner *pt, uint64_t mac, uint16_t vlan, uint32_t
     pt->dests[pt->n_dests++] = (dest){mac, vlan, flows ? flows : 1, 0};
 }
 
-/* Put a frame on the partner's transmitter no earlier than t. */
+/* Put a frame on the partner's transmitter no earlier than t (behind the frames the
+ * generator booked ahead). */
 static void send(nic_partner *pt, const nic_pkt *p, uint64_t t)
 {
     uint64_t start = t > pt->wire_busy_ps ? t : pt->wire_busy_ps;
     pt->wire_busy_ps = start + nic_frame_wire_ps(pt->nic, p->len_bytes);
-    pt->c.tx_frames++;
-    pt->c.tx_bytes += p->len_bytes - NIC_FCS_BYTES;
+    if (p->kind == NIC_PKT_ACK) {
+        pt->c.tx_acks++;
+    } else {
+        pt->c.tx_frames++;
+        pt->c.tx_bytes += p->len_bytes - NIC_FCS_BYTES;
+    }
     nic_wire_rx(pt->nic, p, pt->wire_busy_ps + nic_wire_latency_ps(pt->nic));
+}
+
+void nic_partner_ack_tcp(nic_partner *pt, uint32_t ack_frame_bytes, uint32_t gro_frames)
+{
+    pt->ack_frame_bytes = ack_frame_bytes;
+    pt->gro_frames = gro_frames ? gro_frames : 1;
+    if (!pt->polls)
+        pt->polls = sim_xcalloc(pt->n_polls, sizeof *pt->polls);
+}
+
+/* The host's streams are few (a flow per sending lane, numbered from 0), so a stream's
+ * state sits at its flow's index; a flow that lands on another's slot takes it over. */
+#define ACK_FLOW_SLOTS_MAX 65536u
+
+static ack_flow *ack_flow_of(nic_partner *pt, const nic_pkt *p)
+{
+    uint32_t slot = p->flow % ACK_FLOW_SLOTS_MAX;
+    if (slot >= pt->n_ack_flows) {
+        uint32_t n = pt->n_ack_flows ? pt->n_ack_flows : 16;
+        while (n <= slot)
+            n *= 2;
+        pt->ack_flows = sim_xrealloc(pt->ack_flows, n * sizeof *pt->ack_flows);
+        for (uint32_t i = pt->n_ack_flows; i < n; i++)
+            pt->ack_flows[i] = (ack_flow){0};
+        pt->n_ack_flows = n;
+    }
+    return &pt->ack_flows[slot];
+}
+
+/* GRO passes the frames it holds for f up as one segment at t; the stack acknowledges
+ * once more than one frame is unacknowledged (__tcp_ack_snd_check: rcv_nxt - rcv_wup >
+ * rcv_mss), turnaround_ps later (no earlier than now: a poll closed by its time is
+ * found closed at the next frame). */
+static void ack_flush(nic_partner *pt, ack_flow *f, uint64_t t)
+{
+    f->unacked_frames += f->held_frames;
+    f->held_frames = 0;
+    if (f->unacked_frames < 2)
+        return;
+    f->unacked_frames = 0;
+    uint64_t now = sim_now_ps(pt->kernel);
+    nic_pkt a = {.dst_mac = f->src_mac,
+                 .src_mac = pt->mac,
+                 .born_ps = t + pt->turnaround_ps > now ? t + pt->turnaround_ps : now,
+                 .flow = f->flow,
+                 .len_bytes = (uint16_t)pt->ack_frame_bytes,
+                 .vlan = f->vlan,
+                 .kind = NIC_PKT_ACK};
+    send(pt, &a, a.born_ps);
+}
+
+/* Queue q's poll ends at t: every stream's held frames go up (napi_complete_done's GRO
+ * flush). */
+static void ack_poll_close(nic_partner *pt, ack_poll *q, uint64_t t)
+{
+    for (uint32_t i = 0; i < q->n_flows; i++) {
+        ack_flow *f = &pt->ack_flows[q->flows[i]];
+        ack_flush(pt, f, t);
+        f->in_poll = false;
+    }
+    q->n_flows = 0;
+    q->open = false;
+}
+
+/* A frame of a host's TCP-like stream arrived at arrival_ps: its queue's poll takes it
+ * and GRO holds it with its stream's others; a segment as large as GRO makes goes up at
+ * once, the rest when the poll ends (poll_frames_max frames, or poll_max_ps). */
+static void ack_data(nic_partner *pt, const nic_pkt *p, uint64_t arrival_ps)
+{
+    ack_poll *q = &pt->polls[p->flow % pt->n_polls];
+    if (q->open && arrival_ps > q->start_ps + pt->poll_max_ps)
+        ack_poll_close(pt, q, q->start_ps + pt->poll_max_ps);
+    if (!q->open) {
+        q->open = true;
+        q->start_ps = arrival_ps;
+        q->frames = 0;
+    }
+    ack_flow *f = ack_flow_of(pt, p);
+    if (f->src_mac != p->src_mac || f->flow != p->flow) {
+        if (f->held_frames)
+            ack_flush(pt, f, arrival_ps);
+        bool in_poll = f->in_poll;
+        *f = (ack_flow){.src_mac = p->src_mac, .flow = p->flow, .vlan = p->vlan,
+                        .in_poll = in_poll};
+    }
+    if (!f->in_poll) {
+        f->in_poll = true;
+        if (q->n_flows == q->cap_flows) {
+            q->cap_flows = q->cap_flows ? 2 * q->cap_flows : 8;
+            q->flows = sim_xrealloc(q->flows, q->cap_flows * sizeof *q->flows);
+        }
+        q->flows[q->n_flows++] = (uint32_t)(f - pt->ack_flows);
+    }
+    if (++f->held_frames == pt->gro_frames)
+        ack_flush(pt, f, arrival_ps);
+    if (++q->frames == pt->poll_frames_max)
+        ack_poll_close(pt, q, arrival_ps);
 }
 
 /* Counts the frames that have arrived by now. */
@@ -179,11 +341,15 @@ static void on_tx_frame(void *ctx, const nic_pkt *p, uint64_t arrival_ps)
 {
     nic_partner *pt = ctx;
     /* The partner's stream senders are open-loop: an acknowledgement is counted, and
-     * changes nothing of what they send. */
+     * changes nothing of what they send; the host's are too (they have no window), so
+     * what the partner acknowledges costs the host its receive path and changes nothing
+     * of what it sends either. */
     pend_push(pt, (uint32_t)(p->len_bytes - NIC_FCS_BYTES), p->kind == NIC_PKT_ACK, arrival_ps);
     catch_up(pt, sim_now_ps(pt->kernel));
     if (pt->rx_observer)
         pt->rx_observer(pt->rx_observer_ctx, p, arrival_ps);
+    if (p->kind == NIC_PKT_DATA && pt->ack_frame_bytes)
+        ack_data(pt, p, arrival_ps);
     if (p->kind != NIC_PKT_REQUEST)
         return;
     nic_pkt r = *p;

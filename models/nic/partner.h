@@ -2,8 +2,10 @@
  * transmitter (a reservation at the line rate, preamble and inter-frame gap included).
  * It sends frames to a list of destinations in turn, each destination's frames
  * spread over flows so receive-side scaling uses every queue, at an offered rate or
- * back to back; it sinks what the NIC transmits, and answers each request frame
- * (NIC_PKT_REQUEST) with a response of the same size after a fixed turnaround. */
+ * back to back; it sinks what the NIC transmits, answers each request frame
+ * (NIC_PKT_REQUEST) with a response of the same size after a fixed turnaround, and,
+ * once told the host's streams are TCP-like, acknowledges their frames
+ * (nic_partner_ack_tcp) after the same turnaround. */
 #ifndef MODELS_NIC_PARTNER_H
 #define MODELS_NIC_PARTNER_H
 
@@ -30,6 +32,15 @@ void nic_partner_add_dest(nic_partner *pt, uint64_t mac, uint16_t vlan, uint32_t
  * FCS) in total, 0 for back to back at the line rate. */
 void nic_partner_start(nic_partner *pt, uint64_t t_ps, double gbps, uint32_t frame_bytes);
 
+/* The host's data frames (NIC_PKT_DATA) are TCP-like streams (a stream: a flow and a
+ * source MAC): the partner's receiver, a Linux host, spreads them over
+ * peer.rx_queues queues, takes each queue's in polls of peer.rx_poll_frames frames (or
+ * peer.rx_poll_max_us), merges each stream's frames of
+ * a poll into segments of up to gro_frames (GRO), and acknowledges a segment that
+ * leaves more than one frame unacknowledged with a pure acknowledgement (NIC_PKT_ACK)
+ * of ack_frame_bytes (FCS included), peer.turnaround_ns later. */
+void nic_partner_ack_tcp(nic_partner *pt, uint32_t ack_frame_bytes, uint32_t gro_frames);
+
 /* At an offered rate, gaps between generated frames are exponentially distributed with
  * the same mean (a Poisson process: many independent senders), drawn from the stream
  * "peer.arrivals" of `seed`; without this call they are equal. */
@@ -45,7 +56,8 @@ void nic_partner_set_breakdown(nic_partner *pt, sim_breakdown *bd, unsigned cat)
 typedef struct nic_partner_counters {
     uint64_t rx_frames, rx_bytes; /* from the NIC (host-side bytes), acknowledgements apart */
     uint64_t rx_acks;             /* pure TCP acknowledgements from the NIC */
-    uint64_t tx_frames, tx_bytes; /* to the NIC */
+    uint64_t tx_frames, tx_bytes; /* to the NIC, acknowledgements apart */
+    uint64_t tx_acks;             /* pure TCP acknowledgements to the NIC */
     uint64_t responses;           /* answers to requests */
 } nic_partner_counters;
 nic_partner_counters nic_partner_get_counters(const nic_partner *pt);
