@@ -554,9 +554,10 @@ static void setup_traffic(paths_sys *sys, uint64_t start, uint64_t seed)
     if (!from_vms)
         return;
     /* The partner's TCP receiver acknowledges what the VMs' TCP-like streams send; its
-     * GRO is Linux's, on, with the same largest segment as the host's. */
+     * GRO is Linux's, on, with the largest segment net.gso_max_bytes gives. */
     if (io->msg_bytes && io->pattern != IOPATH_INTER_VM)
-        nic_partner_ack_tcp(sys->peer, IOPATH_TCP_HDR_BYTES + NIC_FCS_BYTES, io->gro_frames);
+        nic_partner_ack_tcp(sys->peer, IOPATH_TCP_HDR_BYTES + NIC_FCS_BYTES,
+                            io->gso_max_frames);
     for (unsigned i = 0; i < sys->napp; i++) {
         iopath_lane *ln = &io->lane[i];
         iopath_sender *s = &ln->snd;

@@ -256,6 +256,33 @@ START_TEST(test_partner_ack_rule_and_cost)
 }
 END_TEST
 
+/* Both ways at once (bidir), back to back: the partner's stream and its
+ * acknowledgements share its wire, so its stream yields what they take instead of
+ * queueing behind them without end; the VM acknowledges the partner's stream too. */
+START_TEST(test_bidir_acks_share_the_wire)
+{
+    ptfx f;
+    ptfx_params(&f, "native", "bidir");
+    ptfx_set(&f, "traffic.msg_bytes", "65536");
+    ptfx_set(&f, "traffic.packet_bytes", "1518");
+    ptfx_set(&f, "peer.rx_poll_frames", "2"); /* an acknowledgement per two frames */
+    ptfx_build(&f);
+    ptfx_run(&f, 300, 5000);
+    double data = ptfx_stat(&f, "peer.tx_frames"), acks = ptfx_stat(&f, "peer.tx_acks");
+    ck_assert(acks > 1000);
+    ck_assert(ptfx_stat(&f, "net.acks_sent") > 10);
+    ck_assert(ptfx_stat(&f, "net.acks_received") > 1000);
+    /* 10 Gb/s for 5 ms: 6.25 MB, a frame 1,538 bytes on the wire with its preamble and
+     * gap, an acknowledgement 84; the generator books up to 32 frames ahead. */
+    double room = (6.25e6 - acks * 84.0) / 1538.0;
+    ck_assert_msg(data <= room + 33, "%g frames and %g acks in room for %g frames", data, acks,
+                  room);
+    ck_assert_msg(data >= room - 100, "%g frames and %g acks in room for %g frames", data, acks,
+                  room);
+    ptfx_free(&f);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("paths-ack");
@@ -268,6 +295,7 @@ int main(void)
     tcase_add_test(tc, test_strict_iommu_invalidates_per_ack);
     tcase_add_test(tc, test_partner_acknowledges_every_path);
     tcase_add_test(tc, test_partner_ack_rule_and_cost);
+    tcase_add_test(tc, test_bidir_acks_share_the_wire);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_set_fork_status(sr, CK_FORK);

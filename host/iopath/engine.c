@@ -1056,6 +1056,7 @@ void iopath_build_stages(iopath *io)
         io->mss_bytes = io->frame_bytes > hdr ? io->frame_bytes - hdr : 1;
         uint32_t ip_hdr = IOPATH_TCP_HDR_BYTES - 14u;
         uint32_t fit = io->gso_max_bytes > ip_hdr ? (io->gso_max_bytes - ip_hdr) / io->mss_bytes : 1;
+        io->gso_max_frames = fit > 1 ? (fit > UINT16_MAX ? UINT16_MAX : fit) : 1;
         /* The model spends a descriptor (and, where the device cuts segments, a ring
          * slot) per frame, where TSO hardware takes a few per segment: a segment never
          * needs more than the NIC's or the path's ring holds. */

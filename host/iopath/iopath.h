@@ -309,8 +309,9 @@ struct iopath {
     uint32_t next_id;          /* the last packet id given (timeline or breakdown on) */
     /* kept by the engine */
     /* TCP-like: payload per frame, frames per segment the stack builds, frames GRO
-     * merges at most */
-    uint32_t mss_bytes, seg_frames, gro_frames;
+     * merges at most, and the frames of net.gso_max_bytes (GRO's limit on a host whose
+     * rings do not cap it: the link partner's) */
+    uint32_t mss_bytes, seg_frames, gro_frames, gso_max_frames;
     iopath_counters c;
 };
 

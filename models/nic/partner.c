@@ -5,6 +5,7 @@
 
 #include "sim/alloc.h"
 #include "sim/rng.h"
+#include "sim/tq.h"
 
 /* Frames generated per event: the partner's own wire is reserved ahead by at most
  * this many frames, which changes nothing the NIC sees (each frame still arrives at
@@ -55,6 +56,7 @@ struct nic_partner {
     size_t n_dests, cap_dests, next_dest;
     sim_event *gen_ev;
     uint64_t next_send_ps, interval_ps;
+    bool back_to_back; /* no offered rate: a frame goes when the wire is free */
     bool poisson; /* exponential gaps of mean interval_ps, from gap_rng */
     sim_rng gap_rng;
     uint32_t frame_bytes;
@@ -67,6 +69,11 @@ struct nic_partner {
     uint32_t ack_frame_bytes, gro_frames, poll_frames_max, n_polls;
     uint64_t poll_max_ps;
     ack_poll *polls;
+    sim_event *poll_end_ev; /* the earliest open poll's end */
+    /* Acknowledgements due (tag: their stream's slot), sent from ack_ev at their time so
+     * that the wire is booked in time order, not ahead of the frames before them. */
+    sim_tq *acks_due;
+    sim_event *ack_ev;
     ack_flow *ack_flows;
     uint32_t n_ack_flows;
     /* Frames on their way, in the order the NIC booked them (the wire is serial, so
@@ -131,6 +138,8 @@ int nic_partner_check(const sim_params *p, sim_err *e)
 static void on_tx_frame(void *ctx, const nic_pkt *p, uint64_t arrival_ps);
 static void on_gen(void *ctx);
 static void on_sync(void *ctx, uint64_t now_ps);
+static void on_poll_end(void *ctx);
+static void on_ack(void *ctx);
 
 nic_partner *nic_partner_create(const sim_params *p, sim_stats *stats, sim_kernel *k, nic *n)
 {
@@ -145,6 +154,9 @@ nic_partner *nic_partner_create(const sim_params *p, sim_stats *stats, sim_kerne
     pt->poll_frames_max = (uint32_t)cfg.rx_poll_frames;
     pt->poll_max_ps = cfg.rx_poll_max_ps;
     pt->gen_ev = sim_event_create(k, "peer.gen", on_gen, pt);
+    pt->poll_end_ev = sim_event_create(k, "peer.poll_end", on_poll_end, pt);
+    pt->ack_ev = sim_event_create(k, "peer.ack", on_ack, pt);
+    pt->acks_due = sim_tq_create();
     nic_set_wire_sink(n, on_tx_frame, pt);
     sim_stats_on_sync(stats, on_sync, pt);
     sim_stats_counter(stats, "peer.rx_frames", &pt->c.rx_frames, "frames received from the NIC");
@@ -166,6 +178,7 @@ void nic_partner_destroy(nic_partner *pt)
     if (!pt)
         return;
     free(pt->dests);
+    sim_tq_destroy(pt->acks_due);
     free(pt->ack_flows);
     for (uint32_t i = 0; pt->polls && i < pt->n_polls; i++)
         free(pt->polls[i].flows);
@@ -230,8 +243,8 @@ static ack_flow *ack_flow_of(nic_partner *pt, const nic_pkt *p)
 
 /* GRO passes the frames it holds for f up as one segment at t; the stack acknowledges
  * once more than one frame is unacknowledged (__tcp_ack_snd_check: rcv_nxt - rcv_wup >
- * rcv_mss), turnaround_ps later (no earlier than now: a poll closed by its time is
- * found closed at the next frame). */
+ * rcv_mss), turnaround_ps later (on_ack sends it). t is never before now: a poll ends by
+ * its event, or first by a frame booked ahead of the clock that arrives after its end. */
 static void ack_flush(nic_partner *pt, ack_flow *f, uint64_t t)
 {
     f->unacked_frames += f->held_frames;
@@ -239,15 +252,32 @@ static void ack_flush(nic_partner *pt, ack_flow *f, uint64_t t)
     if (f->unacked_frames < 2)
         return;
     f->unacked_frames = 0;
+    uint64_t now = sim_now_ps(pt->kernel), due = t + pt->turnaround_ps;
+    if (due < now)
+        due = now;
+    if (sim_tq_push(pt->acks_due, due, NULL, (uint64_t)(f - pt->ack_flows)))
+        sim_event_notify_at(pt->ack_ev, due);
+}
+
+/* The acknowledgements due now go on the wire, behind what it already carries. */
+static void on_ack(void *ctx)
+{
+    nic_partner *pt = ctx;
     uint64_t now = sim_now_ps(pt->kernel);
-    nic_pkt a = {.dst_mac = f->src_mac,
-                 .src_mac = pt->mac,
-                 .born_ps = t + pt->turnaround_ps > now ? t + pt->turnaround_ps : now,
-                 .flow = f->flow,
-                 .len_bytes = (uint16_t)pt->ack_frame_bytes,
-                 .vlan = f->vlan,
-                 .kind = NIC_PKT_ACK};
-    send(pt, &a, a.born_ps);
+    sim_tq_item it;
+    while (sim_tq_pop_due(pt->acks_due, now, &it)) {
+        const ack_flow *f = &pt->ack_flows[it.tag];
+        nic_pkt a = {.dst_mac = f->src_mac,
+                     .src_mac = pt->mac,
+                     .born_ps = it.t_ps,
+                     .flow = f->flow,
+                     .len_bytes = (uint16_t)pt->ack_frame_bytes,
+                     .vlan = f->vlan,
+                     .kind = NIC_PKT_ACK};
+        send(pt, &a, it.t_ps);
+    }
+    if (sim_tq_len(pt->acks_due))
+        sim_event_notify_at(pt->ack_ev, sim_tq_head_ps(pt->acks_due));
 }
 
 /* Queue q's poll ends at t: every stream's held frames go up (napi_complete_done's GRO
@@ -270,11 +300,12 @@ static void ack_data(nic_partner *pt, const nic_pkt *p, uint64_t arrival_ps)
 {
     ack_poll *q = &pt->polls[p->flow % pt->n_polls];
     if (q->open && arrival_ps > q->start_ps + pt->poll_max_ps)
-        ack_poll_close(pt, q, q->start_ps + pt->poll_max_ps);
+        ack_poll_close(pt, q, q->start_ps + pt->poll_max_ps); /* booked ahead of its end */
     if (!q->open) {
         q->open = true;
         q->start_ps = arrival_ps;
         q->frames = 0;
+        sim_event_notify_at(pt->poll_end_ev, arrival_ps + pt->poll_max_ps);
     }
     ack_flow *f = ack_flow_of(pt, p);
     if (f->src_mac != p->src_mac || f->flow != p->flow) {
@@ -284,6 +315,7 @@ static void ack_data(nic_partner *pt, const nic_pkt *p, uint64_t arrival_ps)
         *f = (ack_flow){.src_mac = p->src_mac, .flow = p->flow, .vlan = p->vlan,
                         .in_poll = in_poll};
     }
+    f->vlan = p->vlan; /* the stream's frames may change ports (a failover) */
     if (!f->in_poll) {
         f->in_poll = true;
         if (q->n_flows == q->cap_flows) {
@@ -296,6 +328,27 @@ static void ack_data(nic_partner *pt, const nic_pkt *p, uint64_t arrival_ps)
         ack_flush(pt, f, arrival_ps);
     if (++q->frames == pt->poll_frames_max)
         ack_poll_close(pt, q, arrival_ps);
+}
+
+/* The open polls whose time is up end now; the event waits for the next to end. (A
+ * frame booked ahead of the clock closes its queue's poll first if it arrives after the
+ * poll's end, so the polls here are those no frame came after.) */
+static void on_poll_end(void *ctx)
+{
+    nic_partner *pt = ctx;
+    uint64_t now = sim_now_ps(pt->kernel), next = UINT64_MAX;
+    for (uint32_t i = 0; i < pt->n_polls; i++) {
+        ack_poll *q = &pt->polls[i];
+        if (!q->open)
+            continue;
+        uint64_t end = q->start_ps + pt->poll_max_ps;
+        if (end <= now)
+            ack_poll_close(pt, q, end);
+        else if (end < next)
+            next = end;
+    }
+    if (next != UINT64_MAX)
+        sim_event_notify_at(pt->poll_end_ev, next);
 }
 
 /* Counts the frames that have arrived by now. */
@@ -395,6 +448,7 @@ void nic_partner_start(nic_partner *pt, uint64_t t_ps, double gbps, uint32_t fra
             iv = wire;
     }
     pt->interval_ps = iv;
+    pt->back_to_back = !(gbps > 0);
     pt->next_send_ps = t_ps;
     sim_event_notify_at(pt->gen_ev, t_ps);
 }
@@ -405,6 +459,10 @@ static void on_gen(void *ctx)
     for (unsigned i = 0; i < GEN_BATCH; i++) {
         dest *d = &pt->dests[pt->next_dest];
         pt->next_dest = (pt->next_dest + 1) % pt->n_dests;
+        /* Back to back, the acknowledgements the wire also carries (bidir) take their
+         * turns: the stream is born when the wire is free, not queued behind them. */
+        if (pt->back_to_back && pt->wire_busy_ps > pt->next_send_ps)
+            pt->next_send_ps = pt->wire_busy_ps;
         nic_pkt p = {.dst_mac = d->mac,
                      .src_mac = pt->mac,
                      .born_ps = pt->next_send_ps,

@@ -7,11 +7,9 @@
 
 /* The write buffer counts cachelines. */
 #define RC_LINE_BYTES 64u
-/* Without a write buffer (rc.write_buffer_lines = 0), the newest writes still in flight
- * the ring keeps for the MSIs' ordering: more than a device has in flight between two
- * interrupts' worth of completions in every platform file (a queue's writes to one
- * descriptor ring, a few per packet); an older write still in flight counts through
- * the gone-writes floor. */
+/* Without a write buffer (rc.write_buffer_lines = 0) the ring keeps the writes in flight
+ * for the MSIs' ordering: it starts with this many slots and doubles when a write finds
+ * it full (the writes in flight bound it). */
 #define RC_UNBOUNDED_HISTORY 64u
 
 struct pcie_rc {
@@ -28,15 +26,15 @@ struct pcie_rc {
     /* The write buffer (rc.write_buffer_lines; 0: unbounded): its lines and the lines
      * free now, and the writes in it in the order the DMA engines issued them (their
      * arrival order but for a write booked ahead of others), a ring of wbuf_slots (a
-     * write holds at least a line, so wbuf_lines of them; RC_UNBOUNDED_HISTORY when
-     * unbounded), each with when it arrived, when it leaves, the latest arrival of the
-     * writes issued before it, the latest leave of the writes issued up to it, and its
-     * lines. A write leaves after those that arrived
-     * before it (wbuf_left_before) when the buffer is bounded, on its own time when not;
-     * room comes back in the ring's order. Of the writes gone from the ring, the latest
-     * arrival and the latest leave time. An MSI, itself a posted write, leaves after
-     * every write that arrived before it, in either mode: it must not overtake the data
-     * it announces (Base Spec 2.4.1 ordering). */
+     * write holds at least a line, so wbuf_lines of them; when unbounded, as many as
+     * are in flight, from RC_UNBOUNDED_HISTORY), each with when it arrived, when it
+     * leaves, the latest arrival of the writes issued before it, the latest leave of the
+     * writes issued up to it, and its lines (none when unbounded). A write leaves after
+     * those that arrived before it (wbuf_left_before) when the buffer is bounded, on its
+     * own time when not; room comes back in the ring's order. Of the writes gone from
+     * the ring, the latest arrival and the latest leave time. An MSI, itself a posted
+     * write, leaves after every write that arrived before it, in either mode: it must
+     * not overtake the data it announces (Base Spec 2.4.1 ordering). */
     uint32_t wbuf_lines, wbuf_free, wbuf_slots;
     struct rc_wbuf_write {
         uint64_t arrive_ps, leave_ps, before_arrive_ps, upto_leave_ps;
@@ -353,14 +351,24 @@ static uint64_t wbuf_push(pcie_rc *rc, uint64_t arrive_ps, uint64_t leave_ps, ui
 
 /* Unbounded: a write that reached the port at arrive_ps reaches memory at leave_ps on
  * its own time; only the MSIs behind it wait for it. Those gone by arrive_ps leave the
- * ring, and the oldest when it is full. */
+ * ring (in issue order), and a full ring doubles: one still in flight is not forgotten
+ * for want of room. It takes no lines. */
 static void wbuf_record(pcie_rc *rc, uint64_t arrive_ps, uint64_t leave_ps)
 {
     while (rc->wbuf_len && rc->wbuf[rc->wbuf_head].leave_ps <= arrive_ps)
         wbuf_pop(rc);
-    if (rc->wbuf_len == rc->wbuf_slots)
-        wbuf_pop(rc);
-    wbuf_append(rc, arrive_ps, leave_ps, 1);
+    if (rc->wbuf_len == rc->wbuf_slots) {
+        struct rc_wbuf_write *ring = sim_xcalloc(2 * (size_t)rc->wbuf_slots, sizeof *ring);
+        for (uint32_t k = 0, i = rc->wbuf_head; k < rc->wbuf_len; k++) {
+            ring[k] = rc->wbuf[i];
+            i = i + 1 == rc->wbuf_slots ? 0 : i + 1;
+        }
+        free(rc->wbuf);
+        rc->wbuf = ring;
+        rc->wbuf_head = 0;
+        rc->wbuf_slots *= 2;
+    }
+    wbuf_append(rc, arrive_ps, leave_ps, 0);
 }
 
 static inline uint64_t rc_write(pcie_rc *rc, uint64_t t_ps, uint16_t rid, uint32_t pasid,
