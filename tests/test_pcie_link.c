@@ -402,24 +402,32 @@ END_TEST
 /* Writes leave in the order they arrive, whatever the order the DMA engines issue them
  * in: a write booked ahead (a completion after a slow read) does not hold back one issued
  * after it that arrives earlier; one that arrives after both waits for both. */
+/* The root complex alone, with `lines` of write buffer: no latency of its own, 100 ns of
+ * memory per write, and the page at 4 GiB (slow_page) 10 us to translate. */
+static uint64_t order_slow = 1ull << 32;
+static const uint64_t order_fast = (1ull << 32) + 8192;
+
+static void order_rig(rig *r, const char *lines)
+{
+    rig_init(r);
+    rig_set(r, "rc.latency_ns", "0");
+    rig_set(r, "mem.write_latency_ns", "100");
+    rig_set(r, "rc.write_buffer_lines", lines);
+    rig_build(r, false);
+    pcie_rc_set_translate(r->pf->rc, slow_page, &order_slow);
+}
+
 START_TEST(test_write_order_is_arrival_order)
 {
     rig r;
-    rig_init(&r);
-    rig_set(&r, "rc.latency_ns", "0");
-    rig_set(&r, "mem.write_latency_ns", "100");
-    rig_set(&r, "rc.write_buffer_lines", "92");
-    rig_build(&r, false);
-    uint64_t slow = 1ull << 32; /* slow_page: this page's translation takes 10 us */
-    pcie_rc_set_translate(r.pf->rc, slow_page, &slow);
-    uint64_t fast = (1ull << 32) + 8192;
+    order_rig(&r, "92");
     /* Issued first, arriving at 30 ns and held 10 us by its translation. */
-    uint64_t a = pcie_rc_write(r.pf->rc, 30000, 0x0100, slow, 64, 0);
+    uint64_t a = pcie_rc_write(r.pf->rc, 30000, 0x0100, order_slow, 64, 0);
     ck_assert_uint_gt(a, 10000000);
     /* Issued next, arriving at 10 ns: not held back by the write that arrived after it. */
-    ck_assert_uint_eq(pcie_rc_write(r.pf->rc, 10000, 0x0100, fast, 64, 0), 110000);
+    ck_assert_uint_eq(pcie_rc_write(r.pf->rc, 10000, 0x0100, order_fast, 64, 0), 110000);
     /* Arriving at 35 ns, after both: it leaves after the slow one. */
-    ck_assert_uint_eq(pcie_rc_write(r.pf->rc, 35000, 0x0100, fast + 64, 64, 0), a);
+    ck_assert_uint_eq(pcie_rc_write(r.pf->rc, 35000, 0x0100, order_fast + 64, 64, 0), a);
     /* An MSI that arrived at 20 ns waits only for the write that arrived at 10 ns. */
     ck_assert_uint_eq(pcie_rc_write(r.pf->rc, 20000, 0x0100, PCIE_MSI_BASE, 4, 0x41), 110000);
     rig_free(&r);
@@ -433,22 +441,16 @@ END_TEST
 START_TEST(test_msi_order_without_write_buffer)
 {
     rig r;
-    rig_init(&r);
-    rig_set(&r, "rc.latency_ns", "0");
-    rig_set(&r, "mem.write_latency_ns", "100");
-    rig_build(&r, false);
-    uint64_t slow = 1ull << 32; /* slow_page: this page's translation takes 10 us */
-    pcie_rc_set_translate(r.pf->rc, slow_page, &slow);
-    uint64_t fast = (1ull << 32) + 8192;
-    uint64_t a = pcie_rc_write(r.pf->rc, 30000, 0x0100, slow, 64, 0);
+    order_rig(&r, "0");
+    uint64_t a = pcie_rc_write(r.pf->rc, 30000, 0x0100, order_slow, 64, 0);
     ck_assert_uint_gt(a, 10000000);
-    ck_assert_uint_eq(pcie_rc_write(r.pf->rc, 10000, 0x0100, fast, 64, 0), 110000);
+    ck_assert_uint_eq(pcie_rc_write(r.pf->rc, 10000, 0x0100, order_fast, 64, 0), 110000);
     ck_assert_uint_eq(pcie_rc_write(r.pf->rc, 20000, 0x0100, PCIE_MSI_BASE, 4, 0x41), 110000);
     ck_assert_uint_eq(pcie_rc_write(r.pf->rc, 40000, 0x0100, PCIE_MSI_BASE, 4, 0x41), a);
     /* Later: a slow write, then a fast one that is done long before it. */
     uint64_t t = 100000000;
-    uint64_t b = pcie_rc_write(r.pf->rc, t, 0x0100, slow, 64, 0);
-    ck_assert_uint_eq(pcie_rc_write(r.pf->rc, t + 5000, 0x0100, fast, 64, 0), t + 105000);
+    uint64_t b = pcie_rc_write(r.pf->rc, t, 0x0100, order_slow, 64, 0);
+    ck_assert_uint_eq(pcie_rc_write(r.pf->rc, t + 5000, 0x0100, order_fast, 64, 0), t + 105000);
     ck_assert_uint_eq(pcie_rc_write(r.pf->rc, t + 10000, 0x0100, PCIE_MSI_BASE, 4, 0x41), b);
     rig_free(&r);
 }
