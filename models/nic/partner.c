@@ -9,7 +9,8 @@
 
 /* Frames generated per event: the partner's own wire is reserved ahead by at most
  * this many frames, which changes nothing the NIC sees (each frame still arrives at
- * its own time) and divides the generator's events by it. */
+ * its own time) and divides the generator's events by it. An acknowledgement (bidir)
+ * waits behind them, as it would behind a transmit ring's frames. */
 #define GEN_BATCH 32u
 
 /* A frame the NIC has put on the wire, counted when it arrives. */
