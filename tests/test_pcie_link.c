@@ -399,9 +399,6 @@ START_TEST(test_writes_leave_in_order)
 }
 END_TEST
 
-/* Writes leave in the order they arrive, whatever the order the DMA engines issue them
- * in: a write booked ahead (a completion after a slow read) does not hold back one issued
- * after it that arrives earlier; one that arrives after both waits for both. */
 /* The root complex alone, with `lines` of write buffer: no latency of its own, 100 ns of
  * memory per write, and the page at 4 GiB (slow_page) 10 us to translate. */
 static uint64_t order_slow = 1ull << 32;
@@ -417,6 +414,9 @@ static void order_rig(rig *r, const char *lines)
     pcie_rc_set_translate(r->pf->rc, slow_page, &order_slow);
 }
 
+/* Writes leave in the order they arrive, whatever the order the DMA engines issue them
+ * in: a write booked ahead (a completion after a slow read) does not hold back one issued
+ * after it that arrives earlier; one that arrives after both waits for both. */
 START_TEST(test_write_order_is_arrival_order)
 {
     rig r;
@@ -452,6 +452,26 @@ START_TEST(test_msi_order_without_write_buffer)
     uint64_t b = pcie_rc_write(r.pf->rc, t, 0x0100, order_slow, 64, 0);
     ck_assert_uint_eq(pcie_rc_write(r.pf->rc, t + 5000, 0x0100, order_fast, 64, 0), t + 105000);
     ck_assert_uint_eq(pcie_rc_write(r.pf->rc, t + 10000, 0x0100, PCIE_MSI_BASE, 4, 0x41), b);
+    rig_free(&r);
+
+    /* Writes in memory before a later one arrives are still waited for by an MSI that
+     * arrives before them (the clock, not the later write, lets them go). */
+    order_rig(&r, "0");
+    t = 1000000;
+    pcie_rc_write(r.pf->rc, t + 30000, 0x0100, order_fast, 64, 0);
+    ck_assert_uint_eq(pcie_rc_write(r.pf->rc, t + 10000, 0x0100, order_fast + 64, 64, 0),
+                      t + 110000);
+    pcie_rc_write(r.pf->rc, t + 200000, 0x0100, order_fast + 128, 64, 0);
+    ck_assert_uint_eq(pcie_rc_write(r.pf->rc, t + 20000, 0x0100, PCIE_MSI_BASE, 4, 0x41),
+                      t + 110000);
+    /* More writes in flight than the history's first 64 slots, issued latest-arriving
+     * first: an MSI waits for those that arrived before it, however deep they lie. */
+    t = 2000000;
+    for (int i = 99; i >= 0; i--)
+        pcie_rc_write(r.pf->rc, t + 1000 * (uint64_t)i, 0x0100, order_fast + 64 * (uint64_t)i,
+                      64, 0);
+    ck_assert_uint_eq(pcie_rc_write(r.pf->rc, t + 50500, 0x0100, PCIE_MSI_BASE, 4, 0x41),
+                      t + 50000 + 100000);
     rig_free(&r);
 }
 END_TEST

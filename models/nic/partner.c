@@ -71,8 +71,8 @@ struct nic_partner {
     uint64_t poll_max_ps;
     ack_poll *polls;
     sim_event *poll_end_ev; /* the earliest open poll's end */
-    /* Acknowledgements due (tag: their stream's slot), sent from ack_ev at their time so
-     * that the wire is booked in time order, not ahead of the frames before them. */
+    /* Acknowledgements due (tag: their stream's flow and slot), sent from ack_ev at their
+     * time so that the wire is booked in time order, not ahead of the frames before them. */
     sim_tq *acks_due;
     sim_event *ack_ev;
     ack_flow *ack_flows;
@@ -256,7 +256,8 @@ static void ack_flush(nic_partner *pt, ack_flow *f, uint64_t t)
     uint64_t now = sim_now_ps(pt->kernel), due = t + pt->turnaround_ps;
     if (due < now)
         due = now;
-    if (sim_tq_push(pt->acks_due, due, NULL, (uint64_t)(f - pt->ack_flows)))
+    uint64_t tag = (uint64_t)f->flow << 32 | (uint64_t)(f - pt->ack_flows);
+    if (sim_tq_push(pt->acks_due, due, NULL, tag))
         sim_event_notify_at(pt->ack_ev, due);
 }
 
@@ -267,7 +268,9 @@ static void on_ack(void *ctx)
     uint64_t now = sim_now_ps(pt->kernel);
     sim_tq_item it;
     while (sim_tq_pop_due(pt->acks_due, now, &it)) {
-        const ack_flow *f = &pt->ack_flows[it.tag];
+        const ack_flow *f = &pt->ack_flows[(uint32_t)it.tag];
+        if (f->flow != (uint32_t)(it.tag >> 32))
+            continue; /* another stream took the slot: this one's is gone */
         nic_pkt a = {.dst_mac = f->src_mac,
                      .src_mac = pt->mac,
                      .born_ps = it.t_ps,

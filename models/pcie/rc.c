@@ -4,12 +4,13 @@
 #include <stdlib.h>
 
 #include "sim/alloc.h"
+#include "sim/kernel.h"
 
 /* The write buffer counts cachelines. */
 #define RC_LINE_BYTES 64u
-/* Without a write buffer (rc.write_buffer_lines = 0) the ring keeps the writes in flight
- * for the MSIs' ordering: it starts with this many slots and doubles when a write finds
- * it full (the writes in flight bound it). */
+/* Without a write buffer (rc.write_buffer_lines = 0) the ring keeps the writes an MSI
+ * may still wait for: it starts with this many slots and doubles when a write finds it
+ * full (the writes booked ahead of the clock bound it). */
 #define RC_UNBOUNDED_HISTORY 64u
 
 struct pcie_rc {
@@ -23,6 +24,7 @@ struct pcie_rc {
     void *msi_ctx;
     pcie_rc_observe_fn observe;
     void *observe_ctx;
+    sim_kernel *clock; /* pcie_rc_set_clock; NULL: none */
     /* The write buffer (rc.write_buffer_lines; 0: unbounded): its lines and the lines
      * free now, and the writes in it in the order the DMA engines issued them (their
      * arrival order but for a write booked ahead of others), a ring of wbuf_slots (a
@@ -139,6 +141,8 @@ void pcie_rc_set_translate(pcie_rc *rc, pcie_translate_fn fn, void *ctx)
 }
 
 void pcie_rc_set_physmem(pcie_rc *rc, mem_phys *pm) { rc->pm = pm; }
+
+void pcie_rc_set_clock(pcie_rc *rc, sim_kernel *k) { rc->clock = k; }
 
 void pcie_rc_set_msi(pcie_rc *rc, pcie_msi_fn fn, void *ctx)
 {
@@ -350,12 +354,14 @@ static uint64_t wbuf_push(pcie_rc *rc, uint64_t arrive_ps, uint64_t leave_ps, ui
 }
 
 /* Unbounded: a write that reached the port at arrive_ps reaches memory at leave_ps on
- * its own time; only the MSIs behind it wait for it. Those gone by arrive_ps leave the
- * ring (in issue order), and a full ring doubles: one still in flight is not forgotten
- * for want of room. It takes no lines. */
+ * its own time; only the MSIs behind it wait for it. The writes in memory by now leave
+ * the ring, oldest first (an MSI reaches the port no earlier than now, so none waits
+ * for them; without a clock, those in memory by arrive_ps), and a full ring doubles:
+ * one still in flight is not forgotten for want of room. It takes no lines. */
 static void wbuf_record(pcie_rc *rc, uint64_t arrive_ps, uint64_t leave_ps)
 {
-    while (rc->wbuf_len && rc->wbuf[rc->wbuf_head].leave_ps <= arrive_ps)
+    uint64_t gone_by = rc->clock ? sim_now_ps(rc->clock) : arrive_ps;
+    while (rc->wbuf_len && rc->wbuf[rc->wbuf_head].leave_ps <= gone_by)
         wbuf_pop(rc);
     if (rc->wbuf_len == rc->wbuf_slots) {
         struct rc_wbuf_write *ring = sim_xcalloc(2 * (size_t)rc->wbuf_slots, sizeof *ring);

@@ -27,6 +27,7 @@
 #include "models/mem/mem.h"
 #include "models/mem/physmem.h"
 #include "models/pcie/link.h"
+#include "sim/kernel.h"
 #include "sim/params.h"
 #include "sim/stats.h"
 
@@ -77,6 +78,12 @@ void pcie_rc_set_breakdown(pcie_rc *rc, sim_breakdown *bd, unsigned cat_pcie,
  * entry, a PRP list) or writes what software reads (a completion entry). Without it
  * those requests are timed and move no bytes. */
 void pcie_rc_set_physmem(pcie_rc *rc, mem_phys *pm);
+/* The simulation's clock: without a write buffer, the writes an MSI might wait for are
+ * kept until the clock passes the time memory takes them (an MSI reaches the root
+ * complex no earlier than now). Without one (a unit test's root complex alone), until a
+ * later write arrives after that time, which may forget a write an MSI booked to arrive
+ * earlier must wait for. */
+void pcie_rc_set_clock(pcie_rc *rc, sim_kernel *k);
 
 /* An MRd for [addr, addr+len) from requester rid arrived at the root port at t_ps.
  * Reads memory and sends the completions downstream. Returns the time the last
