@@ -251,6 +251,32 @@ START_TEST(test_partner_ack_rule_and_cost)
 }
 END_TEST
 
+/* A poll also ends by its time (peer.rx_poll_max_us): at 10 Gb/s a frame comes every
+ * 1.2 us, so polls of 2 us take two frames of a segment's burst and the partner
+ * acknowledges every second frame, where polls ended only by their 64 frames make one
+ * acknowledgement of each 45-frame segment (and one of the rest of each poll). */
+START_TEST(test_partner_poll_ends_by_time)
+{
+    static const char *const max_us[2] = {"2", "100000"};
+    double out[2], taken[2];
+    for (int i = 0; i < 2; i++) {
+        ptfx f;
+        tcp_tx(&f, "native");
+        ptfx_set(&f, "traffic.offered_gbps", "4");
+        ptfx_set(&f, "peer.rx_poll_max_us", max_us[i]);
+        ptfx_build(&f);
+        ptfx_run(&f, 300, 2000);
+        out[i] = ptfx_stat(&f, "peer.rx_frames");
+        taken[i] = ptfx_stat(&f, "net.acks_received");
+        ptfx_free(&f);
+    }
+    ck_assert(out[0] > 500);
+    ck_assert_msg(fabs(taken[0] - out[0] / 2) <= EDGE_PKTS, "%g acks for %g frames", taken[0],
+                  out[0]);
+    ck_assert_msg(taken[1] < out[1] / 20, "%g acks for %g frames", taken[1], out[1]);
+}
+END_TEST
+
 /* Both ways at once (bidir), back to back: the partner's stream and its
  * acknowledgements share its wire, so its stream yields what they take instead of
  * queueing behind them without end; the VM acknowledges the partner's stream too. */
@@ -291,6 +317,7 @@ int main(void)
     tcase_add_test(tc, test_strict_iommu_invalidates_per_ack);
     tcase_add_test(tc, test_partner_acknowledges_every_path);
     tcase_add_test(tc, test_partner_ack_rule_and_cost);
+    tcase_add_test(tc, test_partner_poll_ends_by_time);
     tcase_add_test(tc, test_bidir_acks_share_the_wire);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
