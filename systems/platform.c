@@ -63,9 +63,8 @@ platform *platform_create(const sim_ctx *ctx, const sys_observers *obs, bool wit
     pf->link = pcie_link_create(p, ctx->stats, "pcie");
     if (pf->obs.timeline)
         pcie_link_set_timeline(pf->link, pf->obs.timeline, "pcie");
-    pf->rc = pcie_rc_create(p, ctx->stats, pf->link, pf->mem);
+    pf->rc = pcie_rc_create(p, ctx->stats, ctx->kernel, pf->link, pf->mem);
     pcie_rc_set_physmem(pf->rc, pf->pm);
-    pcie_rc_set_clock(pf->rc, ctx->kernel);
     if (pf->obs.rc_request)
         pcie_rc_set_observer(pf->rc, pf->obs.rc_request, pf->obs.rc_request_ctx);
     pf->bus = pcie_cfg_bus_create();

@@ -1,5 +1,6 @@
 #include "models/nic/partner.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -245,7 +246,8 @@ static ack_flow *ack_flow_of(nic_partner *pt, const nic_pkt *p)
 /* GRO passes the frames it holds for f up as one segment at t; the stack acknowledges
  * once more than one frame is unacknowledged (__tcp_ack_snd_check: rcv_nxt - rcv_wup >
  * rcv_mss), turnaround_ps later (on_ack sends it). t is never before now: a poll ends by
- * its event, or first by a frame booked ahead of the clock that arrives after its end. */
+ * its event, which fires at the earliest open poll's end, or first by a frame booked
+ * ahead of the clock that arrives after its end. */
 static void ack_flush(nic_partner *pt, ack_flow *f, uint64_t t)
 {
     f->unacked_frames += f->held_frames;
@@ -253,9 +255,8 @@ static void ack_flush(nic_partner *pt, ack_flow *f, uint64_t t)
     if (f->unacked_frames < 2)
         return;
     f->unacked_frames = 0;
-    uint64_t now = sim_now_ps(pt->kernel), due = t + pt->turnaround_ps;
-    if (due < now)
-        due = now;
+    assert(t >= sim_now_ps(pt->kernel));
+    uint64_t due = t + pt->turnaround_ps;
     uint64_t tag = (uint64_t)f->flow << 32 | (uint64_t)(f - pt->ack_flows);
     if (sim_tq_push(pt->acks_due, due, NULL, tag))
         sim_event_notify_at(pt->ack_ev, due);

@@ -24,7 +24,7 @@ struct pcie_rc {
     void *msi_ctx;
     pcie_rc_observe_fn observe;
     void *observe_ctx;
-    sim_kernel *clock; /* pcie_rc_set_clock; NULL: none */
+    sim_kernel *clock; /* the simulation's: when a write can no longer hold an MSI */
     /* The write buffer (rc.write_buffer_lines; 0: unbounded): its lines and the lines
      * free now, and the writes in it in the order the DMA engines issued them (their
      * arrival order but for a write booked ahead of others), a ring of wbuf_slots (a
@@ -98,11 +98,13 @@ void pcie_rc_register_params(sim_params *p)
     sim_params_add_table(p, rc_params, SIM_TABLE_LEN(rc_params));
 }
 
-pcie_rc *pcie_rc_create(const sim_params *p, sim_stats *stats, pcie_link *link, mem *m)
+pcie_rc *pcie_rc_create(const sim_params *p, sim_stats *stats, sim_kernel *k, pcie_link *link,
+                        mem *m)
 {
     rc_cfg c;
     sim_params_load_table(p, rc_params, SIM_TABLE_LEN(rc_params), &c);
     pcie_rc *rc = sim_xcalloc(1, sizeof *rc);
+    rc->clock = k;
     rc->link = link;
     rc->mem = m;
     rc->latency_ps = c.latency_ps;
@@ -141,8 +143,6 @@ void pcie_rc_set_translate(pcie_rc *rc, pcie_translate_fn fn, void *ctx)
 }
 
 void pcie_rc_set_physmem(pcie_rc *rc, mem_phys *pm) { rc->pm = pm; }
-
-void pcie_rc_set_clock(pcie_rc *rc, sim_kernel *k) { rc->clock = k; }
 
 void pcie_rc_set_msi(pcie_rc *rc, pcie_msi_fn fn, void *ctx)
 {
@@ -356,12 +356,12 @@ static uint64_t wbuf_push(pcie_rc *rc, uint64_t arrive_ps, uint64_t leave_ps, ui
 /* Unbounded: a write that reached the port at arrive_ps reaches memory at leave_ps on
  * its own time; only the MSIs behind it wait for it. The writes in memory by now leave
  * the ring, oldest first (an MSI reaches the port no earlier than now, so none waits
- * for them; without a clock, those in memory by arrive_ps), and a full ring doubles:
- * one still in flight is not forgotten for want of room. It takes no lines. */
+ * for them), and a full ring doubles: one still in flight is not forgotten for want of
+ * room. It takes no lines. */
 static void wbuf_record(pcie_rc *rc, uint64_t arrive_ps, uint64_t leave_ps)
 {
-    uint64_t gone_by = rc->clock ? sim_now_ps(rc->clock) : arrive_ps;
-    while (rc->wbuf_len && rc->wbuf[rc->wbuf_head].leave_ps <= gone_by)
+    uint64_t now = sim_now_ps(rc->clock);
+    while (rc->wbuf_len && rc->wbuf[rc->wbuf_head].leave_ps <= now)
         wbuf_pop(rc);
     if (rc->wbuf_len == rc->wbuf_slots) {
         struct rc_wbuf_write *ring = sim_xcalloc(2 * (size_t)rc->wbuf_slots, sizeof *ring);

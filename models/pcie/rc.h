@@ -52,7 +52,11 @@ typedef void (*pcie_msi_fn)(void *ctx, uint16_t rid, uint64_t addr, uint32_t dat
 void pcie_rc_register_params(sim_params *p);
 /* The rc.* parameters' consistency with the link's (a write must fit the write buffer). */
 int pcie_rc_check(const sim_params *p, sim_err *e);
-pcie_rc *pcie_rc_create(const sim_params *p, sim_stats *stats, pcie_link *link, mem *m);
+/* The kernel k is the simulation's clock: without a write buffer, the writes an MSI
+ * might wait for are kept until the clock passes the time memory takes them (an MSI
+ * reaches the root complex no earlier than now). */
+pcie_rc *pcie_rc_create(const sim_params *p, sim_stats *stats, sim_kernel *k, pcie_link *link,
+                        mem *m);
 void pcie_rc_destroy(pcie_rc *rc);
 /* One traversal of the root complex's pipeline (rc.latency_ns), for models that answer
  * on its behalf (ATS translation requests). */
@@ -78,12 +82,6 @@ void pcie_rc_set_breakdown(pcie_rc *rc, sim_breakdown *bd, unsigned cat_pcie,
  * entry, a PRP list) or writes what software reads (a completion entry). Without it
  * those requests are timed and move no bytes. */
 void pcie_rc_set_physmem(pcie_rc *rc, mem_phys *pm);
-/* The simulation's clock: without a write buffer, the writes an MSI might wait for are
- * kept until the clock passes the time memory takes them (an MSI reaches the root
- * complex no earlier than now). Without one (a unit test's root complex alone), until a
- * later write arrives after that time, which may forget a write an MSI booked to arrive
- * earlier must wait for. */
-void pcie_rc_set_clock(pcie_rc *rc, sim_kernel *k);
 
 /* An MRd for [addr, addr+len) from requester rid arrived at the root port at t_ps.
  * Reads memory and sends the completions downstream. Returns the time the last
