@@ -592,6 +592,10 @@ static void start_ticks(paths_sys *sys, const sim_ctx *ctx)
         if (io->path->nic_owner == PATH_NIC_APP) {
             vtick_set_app_core(sys->tick, io->lane[i].vcpu_core);
             noise_add_app_core(sys->noise, io->lane[i].vcpu_core);
+            if (io->lane[i].app_core != io->lane[i].vcpu_core) {
+                vtick_set_app_core(sys->tick, io->lane[i].app_core);
+                noise_add_app_core(sys->noise, io->lane[i].app_core);
+            }
         } else {
             vtick_add_vcpu(sys->tick, io->lane[i].vcpu_core);
             noise_add_vcpu(sys->noise, io->lane[i].vcpu_core);
@@ -697,7 +701,9 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
     paths_register_stats(sys, ctx->stats);
 
     /* A lane per queue pair of each VM: its vCPU on a core of its own (wrapping when
-     * there are more lanes than cores), its back end placed by place.backend. */
+     * there are more lanes than cores), its back end placed by place.backend. A native
+     * application's thread runs on its queue's core, or with place.app = own on one
+     * after all the queues' (the thread's is its lane's app_core either way). */
     io->lane = sim_xcalloc(io->nlanes, sizeof *io->lane);
     unsigned cores = cpu_cores(io->cpu), g = cores - sys->cfg.host_cores;
     for (unsigned i = 0; i < io->nlanes; i++) {
@@ -709,6 +715,7 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
         ln->vm = a / io->queues;
         ln->queue = a % io->queues;
         ln->vcpu_core = sys->cfg.host_cores + a % g;
+        ln->app_core = sys->cfg.app == 1 ? sys->cfg.host_cores + (napp + a) % g : ln->vcpu_core;
         ln->backend_core = backend_core(sys, ln->path, a, napp);
         ln->mac = vm_mac(sys, ln->vm);
         ln->port = (uint16_t)(1 + ln->vm);
@@ -728,7 +735,8 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
             continue;
         }
         if (io->path->nic_owner == PATH_NIC_APP)
-            halt_add_thread(io->halt, ln->vcpu_core);
+            halt_add_thread(io->halt, ln->app_core); /* a core of its own: the queue's core
+                                                        runs no thread, only interrupts */
         else
             halt_add_vcpu(io->halt, ln->vcpu_core);
     }

@@ -114,6 +114,13 @@ static const sim_param_def paths_params[] = {
      "Core of a VM's back-end thread: its own, its vCPU's, the host's; auto: the vCPU's for a "
      "device model, its own for vhost, the driver domain's for netback",
      SIM_AT(paths_cfg, backend)},
+    {"place.app", SIM_PARAM_ENUM, "vcpu", "vcpu|own", "",
+     "Core of each application thread (the sender, and recvmsg's copy to it): the core that "
+     "takes its queue's interrupts (a VM's vCPU; native: the thread's queue's vector is on "
+     "its core, as with aRFS or pinned affinity); own, native only: a core of its own, so "
+     "the receive softirq and the application run side by side (the interrupt's affinity "
+     "elsewhere, no aRFS)",
+     SIM_AT(paths_cfg, app)},
     {"io.irq_affinity", SIM_PARAM_ENUM, "vcpu", "auto|vcpu|host|spread", "",
      "Core a VM's exit-based (remapped) device interrupt lands on: its vCPU's; the host's cores "
      "(queue i on core i modulo place.host_cores); spread, vector i on core i modulo the cores "
@@ -216,6 +223,20 @@ static int check_functions(const sim_params *p, const paths_cfg *c, sim_err *e)
     if (hcores >= cores)
         return sim_err_set(e, "place.host_cores = %u leaves no core for the VMs (cpu.cores = %u)",
                            hcores, cores);
+    if (c->app == 1 && path_get(k)->nic_owner != PATH_NIC_APP)
+        return sim_err_set(e,
+                           "place.app = own is for native: with io.path = %s the application "
+                           "runs on its VM's one vCPU per queue",
+                           path);
+    if (c->app == 1 && c->poll)
+        return sim_err_set(e, "place.app = own with guest.driver = poll: a DPDK application "
+                              "polls its queue on its own core, with no softirq beside it");
+    if (c->app == 1 && hcores + 2 * vms * c->queues > cores)
+        return sim_err_set(e,
+                           "place.app = own gives each of the %u application threads a core "
+                           "beside its queue's: %u cores with place.host_cores = %u, but "
+                           "cpu.cores = %u",
+                           vms * c->queues, hcores + 2 * vms * c->queues, hcores, cores);
     if (k == PATH_SIOV) {
         iommu_cfg ic;
         iommu_config(p, &ic);

@@ -26,6 +26,7 @@ typedef struct paths_cfg {
     uint32_t arrivals; /* 0 paced, 1 poisson */
     uint32_t host_cores;
     uint32_t backend; /* 0 auto, 1 own, 2 vcpu, 3 host */
+    uint32_t app;     /* 0 vcpu, 1 own */
     uint32_t irq_affinity; /* paths_irq_affinity */
     uint64_t quantum_ps;
     uint32_t txq_pkts;

@@ -143,13 +143,14 @@ static double core_busy_ps(const sim_stats *s, const paths_sys *sys, unsigned c)
 }
 
 /* The mean share of its core each vCPU keeps busy: the guest, the exits it takes, and
- * host work that runs on the vCPU's thread (QEMU's device model). */
+ * host work that runs on the vCPU's thread (QEMU's device model); native: each
+ * application thread's core. */
 static double m_vm_util(const sim_stats *s, void *ctx)
 {
     paths_sys *sys = ctx;
     double el = (double)sim_stats_elapsed_ps(s), busy = 0;
     for (unsigned i = 0; i < sys->napp; i++)
-        busy += core_busy_ps(s, sys, sys->io.lane[i].vcpu_core);
+        busy += core_busy_ps(s, sys, sys->io.lane[i].app_core);
     return el > 0 ? busy / (el * sys->napp) : 0.0;
 }
 
@@ -233,10 +234,10 @@ static double vcpus_halted(const paths_sys *sys, halted_which which)
     uint64_t now = sim_now_ps(io->kernel);
     double n = 0;
     for (unsigned l = 0; l < io->nlanes; l++) {
-        unsigned core = io->lane[l].vcpu_core;
+        unsigned core = io->lane[l].app_core;
         bool seen = false;
         for (unsigned k = 0; k < l && !seen; k++)
-            seen = io->lane[k].vcpu_core == core;
+            seen = io->lane[k].app_core == core;
         if (seen || !halt_idle(io->halt, core, now))
             continue;
         bool polls = which != HALTED_ALL && halt_polls(io->halt, core, now);
@@ -377,7 +378,8 @@ void paths_register_stats(paths_sys *sys, sim_stats *st)
                      "share of the window each VM's vCPU keeps its core busy (the guest, its "
                      "exits, host work on its thread, halt polling; a vCPU that never halts: "
                      "1), the mean over the vCPUs (one per queue pair; native: the "
-                     "application threads)");
+                     "application threads' cores, which with place.app = own take none of "
+                     "their queues' interrupt work)");
     sim_stats_metric(st, "cores_busy", "cores", m_cores_busy, sys,
                      "every core's share of the window busy, added up: how many cores the "
                      "point keeps busy, everyone's work and polling (a vCPU that never halts "

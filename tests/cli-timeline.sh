@@ -63,13 +63,13 @@ jq -e '[.traceEvents[] | select(.ph == "i")] | length > 0 and all(.name | test("
 # the lowest id seen is the request in flight when the window opened (one at a time).
 first_id() { jq '[.traceEvents[] | select(.bind_id) | .bind_id] | min + 1' "$1"; }
 flow=$(jq -r --argjson id "$(first_id "$T")" -f "$FLOW" "$T")
-want="guest-tx vhost-tx data read frame out frame in data write host-rx vhost-rx guest-rx"
+want="guest-tx vhost-tx data read frame out frame in data write host-rx vhost-rx guest-rx recvmsg"
 [ "$flow" = "$want" ] && ok "paravirt: a request's flow visits its path's stages in order" ||
     bad "paravirt flow: $flow"
 
 expect 0 "" "the same on SR-IOV" -- "$IOVSIM" run "$WL" --set io.path=sriov --out "$OUT/s" -q --no-plots
 flow=$(jq -r --argjson id "$(first_id "$OUT/s/points/0000/tl.json")" -f "$FLOW" "$OUT/s/points/0000/tl.json")
-[ "$flow" = "app-tx data read frame out frame in data write app-rx" ] &&
+[ "$flow" = "app-tx data read frame out frame in data write app-rx recvmsg" ] &&
     ok "sriov: the guest's stages, the VF's queues and the wire" || bad "sriov flow: $flow"
 
 # The IOMMU's walkers: a DMA benchmark in strict mode walks for its first touches.

@@ -144,6 +144,24 @@ static uint64_t push(const exec *px, iopath_stage *st, const iopath_item *it, ui
                      path_notify how)
 {
     iopath *io = px->io;
+    if (how == PATH_NOTIFY_SOCK && st->core == px->core) {
+        /* The reader shares the softirq's core: its recvmsg runs here, in the softirq's
+         * turn. The core does the same work either way, and its wake-up is the one the
+         * core's halt charged when the interrupt woke its blocked thread (host/halt.h).
+         * Run after the softirq instead, a reader would starve while frames come faster
+         * than the core takes them: the softirq never idles, and Linux's ksoftirqd,
+         * which shares the core with the reader then, is not modelled; nor is TCP's
+         * window, which would slow the sender to what the reader takes. */
+        exec in = {io, st->lane, st->core, (cpu_who)st->d->who, px->urgent, NULL, NULL};
+        iopath_item one = *it;
+        return iopath_exec_steps(&in, st->d, &one, t, PATH_PER_PKT);
+    }
+    if (how == PATH_NOTIFY_SOCK) {
+        /* On a core of its own the reader is woken there: try_to_wake_up's reschedule
+         * IPI and the switch to it. The waker's part is eventfd_signal's, whose wake_up
+         * ends in the same try_to_wake_up. */
+        how = PATH_NOTIFY_WAKE;
+    }
     if (st->d->polls && st->core == px->core && !px->st) {
         /* The poll-mode thread that took the item in (the PF's PMD on this core) goes on
          * with it itself, as OVS-DPDK's PMD thread receives, switches and enqueues into
@@ -1082,7 +1100,9 @@ void iopath_build_stages(iopath *io)
             st->io = io;
             st->lane = ln;
             st->d = d;
-            st->core = d->place == PATH_PLACE_BACKEND ? ln->backend_core : ln->vcpu_core;
+            st->core = d->place == PATH_PLACE_BACKEND ? ln->backend_core
+                       : d->place == PATH_PLACE_APP   ? ln->app_core
+                                                      : ln->vcpu_core;
             st->cap = (uint32_t)(d->ring ? io->cost[d->ring] : 256);
             st->irq_gap_ps = d->irq_gap ? io->cost[d->irq_gap] : 0;
             st->q = sim_xcalloc(st->cap, sizeof *st->q);

@@ -205,6 +205,8 @@ struct iopath_lane {
     unsigned idx;        /* in iopath.lane */
     unsigned vm, queue;  /* its VM, and which of the VM's queue pairs it is */
     unsigned vcpu_core, backend_core;
+    unsigned app_core;   /* its application's thread (the sender, recvmsg): the vCPU's
+                            core, or on native with place.app = own a core of its own */
     uint64_t mac;        /* its VM's address, which its application sends from */
     uint16_t port;       /* its VM's virtual switch port */
     iopath_stage *stage[PATH_MAX_STAGES]; /* NULL for inline and sender stages */

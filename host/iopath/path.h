@@ -50,6 +50,8 @@ typedef enum path_place {
     PATH_PLACE_VCPU,    /* the VM's vCPU (the application thread on native) */
     PATH_PLACE_BACKEND, /* the VM's back-end thread: device model, vhost worker, netback */
     PATH_PLACE_HOST,    /* inline in the host's (or driver domain's) PF receive poll */
+    PATH_PLACE_APP,     /* the application's thread: the VM's vCPU, or on native the core
+                           place.app gives it (the queue's, or one of its own) */
 } path_place;
 
 typedef enum path_op {
@@ -143,6 +145,10 @@ typedef enum path_notify {
                              posted) and its EOI */
     PATH_NOTIFY_EVTCHN,   /* Xen event channel: a hypercall by the sender, a virtual
                              interrupt to the receiving domain (and its thread's wake-up) */
+    PATH_NOTIFY_SOCK,     /* the stack to a socket's reader blocked in recvmsg
+                             (sk_data_ready: sock_def_readable -> try_to_wake_up): on the
+                             reader's core nothing more (engine.c, push), on another
+                             core the wake-up PATH_NOTIFY_WAKE makes */
 } path_notify;
 /* The mechanisms are host/notify.h's, value for value. */
 #define PATH_NOTIFY_IS_HOST(x) ((int)PATH_NOTIFY_##x == (int)HOST_NOTIFY_##x)
@@ -202,7 +208,7 @@ typedef struct path_step {
 } path_step;
 
 #define PATH_MAX_STEPS 12
-#define PATH_MAX_STAGES 8
+#define PATH_MAX_STAGES 9
 #define PATH_NO_STAGE 0xffu
 
 typedef struct path_stage {

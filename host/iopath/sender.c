@@ -214,9 +214,9 @@ void iopath_on_sender(void *ctx)
     if (!s->active || ln->stopped)
         return; /* its application moved to the other member of a pair, or it is stopped */
     /* Its timer or a kick wakes a vCPU (thread) that halted meanwhile. */
-    uint64_t t = halt_wake(io->halt, ln->vcpu_core, max64(now, s->t_free), HALT_BY_TIMER);
+    uint64_t t = halt_wake(io->halt, ln->app_core, max64(now, s->t_free), HALT_BY_TIMER);
     uint64_t limit = now + io->quantum_ps;
-    exec x = {io, ln, ln->vcpu_core, (cpu_who)d->who, false, NULL, NULL};
+    exec x = {io, ln, ln->app_core, (cpu_who)d->who, false, NULL, NULL};
     bool rr = io->pattern == IOPATH_RR;
     bool closed_rr = rr && !s->interval_ps; /* each request waits for a response */
     bool wait = false; /* stopped until something else wakes it */
@@ -280,7 +280,7 @@ void iopath_on_sender(void *ctx)
     }
     s->t_free = t;
     if (ln->own)
-        iopath_burst_doorbell(ln->own, ln->vcpu_core, (cpu_who)d->who, t);
+        iopath_burst_doorbell(ln->own, ln->app_core, (cpu_who)d->who, t);
     if (wait)
         return;
     uint64_t next = t;

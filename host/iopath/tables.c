@@ -32,6 +32,17 @@
 #define SOCK_COPY {PATH_OP_SOCK_COPY, PATH_PER_PKT, 0, 0, 0}
 #define SEGMENT_UNLESS(off) {PATH_OP_SEGMENT, PATH_PER_PKT, (off), 0, 0}
 #define GRO {PATH_OP_GRO, PATH_PER_PKT, PATH_OFF_GRO, 0, 0}
+/* The stack has queued the packet on its socket: stage s, the application's recvmsg,
+ * takes it from there. */
+#define TO_SOCK(s) TO_STAGE(s, PATH_NOTIFY_SOCK)
+/* The application's recvmsg, in process context on its own thread: Linux's receiver
+ * copies in tcp_recvmsg (udp_recvmsg), from the socket's queue, not in the softirq that
+ * queued the packet (tcp_rcv_established -> tcp_queue_rcv -> sk_data_ready). On the
+ * interrupts' core (a VM's one vCPU, native's default) it runs when the softirq work
+ * is done; on a core of its own (native, place.app = own) beside it. */
+#define RECVMSG(who_)                                                                    \
+    {.name = "recvmsg", .place = PATH_PLACE_APP, .who = (who_),                            \
+     .steps = {SOCK_COPY, DELIVER, END}}
 /* Handing a packet to a device that takes a partial checksum only with offload `off`:
  * without it the kernel fills it first (validate_xmit_skb -> skb_checksum_help; for the
  * frames software segmentation just cut, skb_segment as it cuts them). */
@@ -55,19 +66,21 @@
  * them; without, the engine's SOCK_COPY (a datagram's, in the copy), TO_NIC (a TCP
  * segment's frames, validate_xmit_skb) and GRO or SOCK_COPY on receive do it. */
 #define DIRECT_STAGES(who_)                                                              \
-    .tx_entry = 0, .rx_entry = 1, .switch_entry = PATH_NO_STAGE, .nstages = 2,             \
+    .tx_entry = 0, .rx_entry = 1, .switch_entry = PATH_NO_STAGE, .nstages = 3,             \
     .stages = {                                                                          \
-        {.name = "app-tx", .place = PATH_PLACE_VCPU, .who = (who_),                       \
+        {.name = "app-tx", .place = PATH_PLACE_APP, .who = (who_),                        \
          .steps = {RUN(PATH_COST_STACK_TX), SOCK_COPY, TO_NIC, END}},                     \
         {.name = "app-rx", .place = PATH_PLACE_VCPU, .who = (who_), .urgent = true,       \
-         .steps = {GRO, RUN(PATH_COST_STACK_RX), TCP_ACK, SOCK_COPY, DELIVER, END}},       \
+         .steps = {GRO, RUN(PATH_COST_STACK_RX), TCP_ACK, TO_SOCK(2), END}},               \
+        RECVMSG(who_),                                                                   \
     }
 
 /* What Xen's split driver has on every path through a driver domain (devdomain,
  * vmdq), stage numbers shared: 0 netfront's transmit, 1 netback's (the paths' own),
  * 2 netfront's completion handler, 3 the driver domain's PF poll of its queues with the
  * bridge, 4 netback's receive, 5 netfront's receive; netback's dealloc thread comes
- * after the paths' own stages (XEN_NETBACK_TX_STEPS names it). */
+ * after the paths' own stages (XEN_NETBACK_TX_STEPS names it), and the guest's recvmsg
+ * after that (XEN_FRONT_RX names it). */
 #define XEN_DESC                                                                           \
     .nic_owner = PATH_NIC_DDOM, .tx_entry = 0, .rx_entry = 3, .switch_entry = 4,           \
     .switch_notify = PATH_NOTIFY_WAKE, .sender_ring = PATH_COST_XEN_RING,                  \
@@ -121,23 +134,23 @@
      .steps = {EXIT_RUN(HV_EXIT_HYPERCALL), SEGMENT_UNLESS(PATH_OFF_XEN_GSO),              \
                CSUM_UNLESS(PATH_OFF_XEN_CSUM), RUN(PATH_COST_XEN_BACK_PKT), GRANT_COPY,    \
                TO_STAGE(5, PATH_NOTIFY_EVTCHN), END}}
-#define XEN_FRONT_RX                                                                       \
+#define XEN_FRONT_RX(sock)                                                                 \
     {.name = "front-rx", .urgent = true, .place = PATH_PLACE_VCPU, .who = CPU_GUEST,      \
      .ring = PATH_COST_XEN_RING,                                                          \
      .steps = {RUN_WAKE(PATH_COST_GUEST_IRQ), RUN_RUN(PATH_COST_GUEST_POLL),              \
-               RUN(PATH_COST_XEN_FRONT_RX), GRO, RUN(PATH_COST_STACK_RX), TCP_ACK, SOCK_COPY, \
-               DELIVER, END}}
+               RUN(PATH_COST_XEN_FRONT_RX), GRO, RUN(PATH_COST_STACK_RX), TCP_ACK,          \
+               TO_SOCK(sock), END}}
 
 /* vhost-user's switch (OVS-DPDK, described at PATH_VHOSTUSER below), whatever runs in
  * the guest: the path's shape, and stages 1 to 3, the PMD threads' dequeue and switch
  * to the PF, the PF's receive, and the enqueue into the guest's ring, which tells the
- * guest by `call` (stage 4 is the guest's receive). */
+ * guest by `call` (stage 4 is the guest's receive; a kernel guest's recvmsg, 5). */
 #define VHU_PATH                                                                           \
     .name = "vhostuser", .kind = PATH_VHOSTUSER, .nic_owner = PATH_NIC_HOST,                 \
     .host_pmd = true, .switch_cost = PATH_COST_VHU_SWITCH, .tx_entry = 0, .rx_entry = 2,     \
     .switch_entry = 3, .switch_notify = PATH_NOTIFY_NONE,                                    \
     .sender_ring = PATH_COST_VIRTIO_RING, .sender_tso = PATH_OFF_VHU_TSO,                    \
-    .sender_csum = PATH_OFF_VHU_CSUM, .backend_place = 2, .nstages = 5
+    .sender_csum = PATH_OFF_VHU_CSUM, .backend_place = 2
 #define VHU_SWITCH_STAGES(call)                                                            \
     {.name = "pmd-dequeue", .place = PATH_PLACE_BACKEND, .who = CPU_HOST,                    \
      .ring = PATH_COST_VIRTIO_RING, .frees_tx_slot = true, .polls = true,                    \
@@ -194,7 +207,7 @@ static const path_desc paths[PATH_KINDS] = {
         .tx_entry = 0, .rx_entry = 3, .switch_entry = 4, .switch_notify = PATH_NOTIFY_WAKE,
         .sender_ring = PATH_COST_EMU_RING, .sender_tso = PATH_OFF_EMU_TSO,
         .sender_csum = PATH_OFF_EMU_CSUM, .backend_place = 1,
-        .nstages = 6,
+        .nstages = 7,
         .stages = {
             {.name = "guest-tx", .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
              .steps = {RUN(PATH_COST_STACK_TX), SOCK_COPY, SEGMENT_UNLESS(PATH_OFF_EMU_TSO),
@@ -221,8 +234,9 @@ static const path_desc paths[PATH_KINDS] = {
              .steps = {RUN_WAKE(PATH_COST_GUEST_IRQ),
                        EXIT_WAKE_N(HV_EXIT_MMIO_USER, PATH_COST_EMU_IRQ_EXITS),
                        RUN_RUN(PATH_COST_GUEST_POLL), EXIT_RUN(HV_EXIT_MMIO_USER),
-                       RUN(PATH_COST_E1000_RX), GRO, RUN(PATH_COST_STACK_RX), TCP_ACK, SOCK_COPY,
-                       DELIVER, END}},
+                       RUN(PATH_COST_E1000_RX), GRO, RUN(PATH_COST_STACK_RX), TCP_ACK,
+                       TO_SOCK(6), END}},
+            RECVMSG(CPU_GUEST),
         }},
 
     /* virtio-net with vhost-net: rings in guest memory, a vhost worker thread in the
@@ -245,7 +259,7 @@ static const path_desc paths[PATH_KINDS] = {
         .name = "paravirt", .kind = PATH_PARAVIRT, .nic_owner = PATH_NIC_HOST,
         .tx_entry = 0, .rx_entry = 2, .switch_entry = 3, .switch_notify = PATH_NOTIFY_WAKE,
         .sender_ring = PATH_COST_VIRTIO_RING, .sender_tso = PATH_OFF_VIRTIO_HOST_TSO,
-        .sender_csum = PATH_OFF_VIRTIO_CSUM, .backend_place = 0, .nstages = 5,
+        .sender_csum = PATH_OFF_VIRTIO_CSUM, .backend_place = 0, .nstages = 6,
         .stages = {
             {.name = "guest-tx", .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
              .steps = {RUN(PATH_COST_STACK_TX), SOCK_COPY,
@@ -266,8 +280,9 @@ static const path_desc paths[PATH_KINDS] = {
             {.name = "guest-rx", .urgent = true, .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
              .ring = PATH_COST_VIRTIO_RING,
              .steps = {RUN_WAKE(PATH_COST_GUEST_IRQ), RUN_RUN(PATH_COST_GUEST_POLL),
-                       RUN(PATH_COST_VIRTIO_RX), GRO, RUN(PATH_COST_STACK_RX), TCP_ACK, SOCK_COPY,
-                       DELIVER, END}},
+                       RUN(PATH_COST_VIRTIO_RX), GRO, RUN(PATH_COST_STACK_RX), TCP_ACK,
+                       TO_SOCK(5), END}},
+            RECVMSG(CPU_GUEST),
         }},
 
     /* vhost-user with a poll-mode switch in host user space (OVS-DPDK): the guest's
@@ -284,7 +299,7 @@ static const path_desc paths[PATH_KINDS] = {
      * the port only with vhostuser.tso (OVS's userspace-tso-enable, off by default: the
      * guest segments), partial checksums with vhostuser.csum (on since OVS 3.2.0). */
     [PATH_VHOSTUSER] = {
-        VHU_PATH,
+        VHU_PATH, .nstages = 6,
         .stages = {
             {.name = "guest-tx", .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
              .steps = {RUN(PATH_COST_STACK_TX), SOCK_COPY, SEGMENT_UNLESS(PATH_OFF_VHU_TSO),
@@ -294,8 +309,9 @@ static const path_desc paths[PATH_KINDS] = {
             {.name = "guest-rx", .urgent = true, .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
              .ring = PATH_COST_VIRTIO_RING,
              .steps = {RUN_WAKE(PATH_COST_GUEST_IRQ), RUN_RUN(PATH_COST_GUEST_POLL),
-                       RUN(PATH_COST_VIRTIO_RX), GRO, RUN(PATH_COST_STACK_RX), TCP_ACK, SOCK_COPY,
-                       DELIVER, END}},
+                       RUN(PATH_COST_VIRTIO_RX), GRO, RUN(PATH_COST_STACK_RX), TCP_ACK,
+                       TO_SOCK(5), END}},
+            RECVMSG(CPU_GUEST),
         }},
 
     /* Xen split driver: netfront grants its buffers and signals netback over an event
@@ -311,7 +327,7 @@ static const path_desc paths[PATH_KINDS] = {
      * Checksums: with xen.csum netfront leaves its own partial (csum_blank) for the PF to
      * fill and takes partial ones (XEN_NETBACK_RX); checked frames come data_validated. */
     [PATH_DEVDOMAIN] = {
-        .name = "devdomain", .kind = PATH_DEVDOMAIN, XEN_DESC, .nstages = 7,
+        .name = "devdomain", .kind = PATH_DEVDOMAIN, XEN_DESC, .nstages = 8,
         .stages = {
             XEN_FRONT_TX,
             {.name = "netback-tx", .place = PATH_PLACE_BACKEND, .who = CPU_HOST,
@@ -319,8 +335,9 @@ static const path_desc paths[PATH_KINDS] = {
             XEN_FRONT_TXCLEAN,
             XEN_DDOM_RX,
             XEN_NETBACK_RX,
-            XEN_FRONT_RX,
+            XEN_FRONT_RX(7),
             XEN_NETBACK_DEALLOC,
+            RECVMSG(CPU_GUEST),
         }},
 
     /* Xen's split driver over a multi-queue NIC (Santos et al., USENIX ATC 2008; Intel's
@@ -332,7 +349,7 @@ static const path_desc paths[PATH_KINDS] = {
      * The grant copies stay. The driver domain's default queues (ddom-rx: broadcast and
      * unknown unicast) keep the bridge. */
     [PATH_VMDQ] = {
-        .name = "vmdq", .kind = PATH_VMDQ, XEN_DESC, .lane_rx_entry = 6, .nstages = 8,
+        .name = "vmdq", .kind = PATH_VMDQ, XEN_DESC, .lane_rx_entry = 6, .nstages = 9,
         .stages = {
             XEN_FRONT_TX,
             {.name = "netback-tx", .place = PATH_PLACE_BACKEND, .who = CPU_HOST,
@@ -340,10 +357,11 @@ static const path_desc paths[PATH_KINDS] = {
             XEN_FRONT_TXCLEAN,
             XEN_DDOM_RX,
             XEN_NETBACK_RX,
-            XEN_FRONT_RX,
+            XEN_FRONT_RX(8),
             {.name = "ddom-vmq-rx", .urgent = true, .place = PATH_PLACE_HOST, .who = CPU_HOST,
              .steps = {GRO, TO_STAGE(4, PATH_NOTIFY_WAKE), END}},
             XEN_NETBACK_DEALLOC,
+            RECVMSG(CPU_GUEST),
         }},
 };
 
@@ -544,7 +562,7 @@ static const path_desc poll_paths[PATH_KINDS] = {
      * so vhost_vring_call sends nothing. The PMD's costs are pmd.*, DPDK's vector PMD
      * standing in for virtio's, as for vdpa. The switch's stages are the kernel guest's. */
     [PATH_VHOSTUSER] = {
-        VHU_PATH,
+        VHU_PATH, .nstages = 5,
         .stages = {
             {.name = "app-tx", .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
              .steps = {RUN(PATH_COST_PMD_APP), CSUM_UNLESS(PATH_OFF_VHU_CSUM),

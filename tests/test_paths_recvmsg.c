@@ -1,0 +1,152 @@
+/* The application's recvmsg (the paths' RECVMSG stage): the socket's copy to the
+ * application runs on the application's thread. On the core that takes the queue's
+ * interrupts (a VM's vCPU, native's default) it runs in the softirq's turn and nothing
+ * wakes it; with place.app = own a native application's thread has a core of its own,
+ * the copy moves there, each time the reader slept the stack wakes it across cores, and
+ * a receive stream no longer has to share one core between the softirq and the copy. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tests/paths_fixture.h"
+
+/* A native thread receiving a TCP-like stream of MTU frames at `gbps`; place.app
+ * `app`. */
+static void tcp_rx(ptfx *f, const char *gbps, const char *app)
+{
+    ptfx_params(f, "native", "stream_rx");
+    ptfx_set(f, "traffic.msg_bytes", "65536");
+    ptfx_set(f, "traffic.packet_bytes", "1518");
+    ptfx_set(f, "nic.line_gbps", gbps);
+    ptfx_set(f, "place.app", app);
+}
+
+static double core_cycles(const ptfx *f, unsigned core)
+{
+    char name[48];
+    snprintf(name, sizeof name, "cpu.core%u.busy_ps", core);
+    return ptfx_stat(f, name) * sim_params_double(f->r.p, "cpu.ghz") / 1000.0;
+}
+
+/* By default the thread is on its queue's core: every cycle is that core's, and the
+ * stack never has to wake a reader elsewhere. */
+START_TEST(test_reader_on_the_interrupt_core_by_default)
+{
+    ptfx f;
+    tcp_rx(&f, "10", "vcpu");
+    ptfx_build(&f);
+    ptfx_run(&f, 300, 1000);
+    ck_assert(ptfx_stat(&f, "net.delivered") > 500);
+    ck_assert_double_eq(ptfx_stat(&f, "net.notifies"), 0);
+    ck_assert(core_cycles(&f, 1) > 0);
+    ck_assert_double_eq(core_cycles(&f, 2), 0);
+    ptfx_free(&f);
+}
+END_TEST
+
+/* A thread of its own: its core runs the copies (and the wake-ups that start them), the
+ * queue's core runs the rest, and a stream the queue's core saturated alone goes
+ * faster. */
+START_TEST(test_reader_on_its_own_core_takes_the_copy)
+{
+    ptfx same, own;
+    tcp_rx(&same, "40", "vcpu");
+    ptfx_build(&same);
+    ptfx_run(&same, 300, 1000);
+    tcp_rx(&own, "40", "own");
+    ptfx_build(&own);
+    ptfx_run(&own, 300, 1000);
+    double in_same = ptfx_stat(&same, "net.delivered"), in_own = ptfx_stat(&own, "net.delivered");
+    ck_assert(in_same > 1000);
+    /* The queue's core was the bottleneck; without the copies it takes more frames. */
+    ck_assert_msg(ptfx_stat(&same, "cpu.core1.util") > 0.99, "%g",
+                  ptfx_stat(&same, "cpu.core1.util"));
+    ck_assert_msg(in_own > 1.1 * in_same, "own %g frames, same %g", in_own, in_same);
+    ck_assert_double_eq(ptfx_stat(&own, "net.queue_drops"), 0);
+
+    /* The reader's core: one copy per segment the stack queued, at cpu.* rates, and a
+     * wake-up each time it had gone to sleep. */
+    double segs = ptfx_stat(&own, "net.gro_flushes"), wakes = ptfx_stat(&own, "net.notifies");
+    double payload = ptfx_stat(&own, "net.delivered_bytes") - 66.0 * in_own;
+    double copy = payload / sim_params_double(own.r.p, "cpu.copy_bytes_per_cycle") +
+                  (double)sim_params_uint(own.r.p, "cpu.copy_setup_cycles") * segs;
+    double want = copy + (double)sim_params_uint(own.r.p, "cpu.wakeup_cycles") * wakes;
+    ck_assert_msg(wakes > 0 && wakes <= segs + 2, "%g wake-ups for %g segments", wakes, segs);
+    double app = core_cycles(&own, 2);
+    ck_assert_msg(fabs(app - want) <= 0.1 * want, "reader's core %g cycles, %g expected", app,
+                  want);
+    /* The queue's core no longer copies: per frame it spends about a copy less. */
+    double per_same = core_cycles(&same, 1) / in_same, per_own = core_cycles(&own, 1) / in_own;
+    ck_assert_msg(per_own < per_same - 0.8 * copy / in_own, "queue's core %g cycles/frame, %g "
+                  "with the copy", per_own, per_same);
+    ptfx_free(&same);
+    ptfx_free(&own);
+}
+END_TEST
+
+/* Request-response: a reader on another core is woken across cores (the reschedule IPI,
+ * its core's exit from idle, the switch to it) for every response, which adds about a
+ * wake-up to each round trip. */
+START_TEST(test_reader_on_its_own_core_is_woken_per_response)
+{
+    double p50[2], wakes[2];
+    for (int own = 0; own < 2; own++) {
+        ptfx f;
+        ptfx_params(&f, "native", "rr");
+        ptfx_set(&f, "place.app", own ? "own" : "vcpu");
+        ptfx_build(&f);
+        ptfx_run(&f, 200, 2000);
+        p50[own] = ptfx_stat(&f, "net.latency_ps.p50");
+        wakes[own] = ptfx_stat(&f, "net.notifies");
+        double rt = ptfx_stat(&f, "net.delivered");
+        ck_assert(rt > 50);
+        if (own)
+            ck_assert_msg(fabs(wakes[own] - rt) <= 2, "%g wake-ups, %g responses", wakes[own], rt);
+        ptfx_free(&f);
+    }
+    ck_assert_double_eq(wakes[0], 0);
+    double added_us = (p50[1] - p50[0]) / 1e6;
+    ck_assert_msg(added_us > 0.5 && added_us < 5, "own core adds %g us", added_us);
+}
+END_TEST
+
+static void refused(const char *path, const char *name, const char *value, const char *needle)
+{
+    ptfx f;
+    ptfx_params(&f, path, "stream_rx");
+    ptfx_set(&f, "place.app", "own");
+    if (name)
+        ptfx_set(&f, name, value);
+    sim_err e = {{0}};
+    ck_assert_int_eq(systems_ops.check(f.r.p, &e), -1);
+    ck_assert_msg(strstr(e.msg, needle), "'%s' does not say '%s'", e.msg, needle);
+    ptfx_free(&f);
+}
+
+START_TEST(test_own_core_refused_where_it_cannot_be)
+{
+    refused("sriov", NULL, NULL, "place.app = own is for native");
+    refused("paravirt", NULL, NULL, "place.app = own is for native");
+    refused("native", "guest.driver", "poll", "DPDK application");
+    refused("native", "cpu.cores", "2", "cpu.cores = 2");
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("paths-recvmsg");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_reader_on_the_interrupt_core_by_default);
+    tcase_add_test(tc, test_reader_on_its_own_core_takes_the_copy);
+    tcase_add_test(tc, test_reader_on_its_own_core_is_woken_per_response);
+    tcase_add_test(tc, test_own_core_refused_where_it_cannot_be);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_set_fork_status(sr, CK_FORK);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
