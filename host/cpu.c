@@ -11,7 +11,10 @@
 
 typedef struct core {
     sim_resv time; /* work is booked ahead of the clock: keep the idle gaps usable */
-    uint64_t urgent_until_ps; /* preempting work runs back to back up to here */
+    /* Preempting work alone, booked ahead of the clock too: an interrupt booked for
+     * later (a notification a thread sends at the time its booked-ahead work reaches)
+     * leaves the time before it to interrupt work that comes at an earlier time. */
+    sim_resv urgent;
     sim_busy busy;
 } core;
 
@@ -179,8 +182,7 @@ static inline uint64_t book_urgent(cpu *c, unsigned core_id, uint64_t t_ps, uint
 {
     core *k = &c->cores[core_id];
     uint64_t d = cpu_cycles_to_ps(c, cycles);
-    uint64_t start = t_ps > k->urgent_until_ps ? t_ps : k->urgent_until_ps;
-    k->urgent_until_ps = start + d;
+    uint64_t start = sim_resv_book(&k->urgent, t_ps, d);
     /* Booking it on the thread timeline as well takes its capacity from thread work:
      * in an idle stretch it occupies [start, start + d); otherwise the thread work
      * booked from now on comes d later, as after a preemption. */

@@ -76,8 +76,10 @@ uint64_t cpu_cost_varied(cpu *c, unsigned core, uint64_t cycles);
 /* Run `cycles` on `core` no earlier than t_ps; returns when they are done. */
 uint64_t cpu_run(cpu *c, unsigned core, uint64_t t_ps, uint64_t cycles, cpu_who who);
 /* The same for work that preempts what the core runs (an interrupt, its handler, the
- * softirq that polls a NIC): it starts at t_ps (after earlier urgent work on the core),
- * not after the thread work already booked ahead of the clock, and the capacity it
+ * softirq that polls a NIC): it starts at t_ps, or in the first stretch from t_ps that
+ * the core's other urgent work leaves free (interrupt work booked ahead of the clock,
+ * for a later time, does not hold back interrupt work of an earlier time booked after
+ * it), not after the thread work already booked ahead of the clock, and the capacity it
  * takes displaces thread work booked from now on. Thread work booked before is not
  * moved, so the error is bounded by how far threads book ahead. */
 uint64_t cpu_run_urgent(cpu *c, unsigned core, uint64_t t_ps, uint64_t cycles, cpu_who who);

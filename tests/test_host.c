@@ -117,6 +117,29 @@ START_TEST(test_urgent_work_preempts)
 }
 END_TEST
 
+/* Interrupt work booked ahead of the clock, for a later time (an interrupt a thread
+ * raises when its booked-ahead work gets there), leaves the time before it to
+ * interrupt work of an earlier time booked after it; what does not fit before it comes
+ * after it. */
+START_TEST(test_urgent_work_fills_the_time_before_later_urgent_work)
+{
+    sim_params *p = params();
+    sim_stats *s = sim_stats_create();
+    cpu *c = cpu_create(p, s);
+    /* An interrupt's work booked for 200 us, 1 us long (2 GHz: 2000 cycles). */
+    ck_assert_uint_eq(cpu_run_urgent(c, 0, 200000000, 2000, CPU_GUEST), 201000000);
+    /* Booked after it, interrupts at 10 us and 10.5 us run at their time, one after the
+     * other, not after 201 us. */
+    ck_assert_uint_eq(cpu_run_urgent(c, 0, 10000000, 2000, CPU_GUEST), 11000000);
+    ck_assert_uint_eq(cpu_run_urgent(c, 0, 10500000, 2000, CPU_GUEST), 12000000);
+    /* One at 199.5 us that does not fit before 200 us runs after the one booked there. */
+    ck_assert_uint_eq(cpu_run_urgent(c, 0, 199500000, 2000, CPU_GUEST), 202000000);
+    cpu_destroy(c);
+    sim_stats_destroy(s);
+    sim_params_destroy(p);
+}
+END_TEST
+
 /* The core works 1,000 cycles from *t, then idles idle_ns and is woken: the latency
  * before the woken thread runs. */
 static uint64_t wake_after(cpu *c, uint64_t *t, double idle_ns)
@@ -254,6 +277,7 @@ int main(void)
     tcase_add_test(tc, test_saturated_core_caps_rate);
     tcase_add_test(tc, test_exits_and_interrupts);
     tcase_add_test(tc, test_urgent_work_preempts);
+    tcase_add_test(tc, test_urgent_work_fills_the_time_before_later_urgent_work);
     tcase_add_test(tc, test_copy_and_wakeup_costs);
     tcase_add_test(tc, test_idle_states);
     tcase_add_test(tc, test_vswitch_learning);
