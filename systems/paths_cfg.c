@@ -42,8 +42,10 @@ static const sim_param_def paths_params[] = {
      "stream_tx: VMs send to the link partner; stream_rx: it sends to every VM; bidir: both; "
      "rr: request and response; inter_vm: VM i to VM i+1",
      SIM_AT(paths_cfg, pattern)},
-    {"traffic.packet_bytes", SIM_PARAM_UINT, "64", "64..1518", "bytes",
-     "Ethernet frame size including FCS (64 .. 1518: an MTU frame)",
+    {"traffic.packet_bytes", SIM_PARAM_UINT, "64", "64..16384", "bytes",
+     "Ethernet frame size including FCS (64 .. 1518: up to an MTU-1500 frame; above: jumbo "
+     "frames, up to nic.max_frame_bytes, each received into one buffer of the receiving "
+     "driver, whose buf_bytes must hold it: 9018 for MTU 9000)",
      SIM_AT(paths_cfg, packet_bytes)},
     {"traffic.vms", SIM_PARAM_UINT, "1", "1..256", "VMs",
      "VMs with traffic (native: application threads, each with a PF queue)",
@@ -94,7 +96,7 @@ static const sim_param_def paths_params[] = {
      "poisson (exponential gaps of the same mean, drawn from run.seed: many independent "
      "clients)",
      SIM_AT(paths_cfg, arrivals)},
-    {"traffic.rr_bytes", SIM_PARAM_UINT, "0", "0..1518", "bytes",
+    {"traffic.rr_bytes", SIM_PARAM_UINT, "0", "0..16384", "bytes",
      "rr: request and response frame size (0: traffic.packet_bytes)", SIM_AT(paths_cfg, rr_bytes)},
     {"traffic.rr_app_cycles", SIM_PARAM_UINT, "0", "0..100000000", "cycles",
      "rr: the application's own work per request on the VM's vCPU (thread), booked before "
