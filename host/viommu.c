@@ -9,6 +9,12 @@ static const sim_param_def viommu_params[] = {
      "level over the host's second, walked by the hardware: only the guest's flushes "
      "trap; needs iommu.scalable)",
      SIM_AT(viommu_cfg, mode)},
+    {"viommu.dma", SIM_PARAM_ENUM, "auto", "auto|strict|lazy", "",
+     "The guest's DMA API mode on its vIOMMU: auto, as Linux boots (strict in caching mode, "
+     "where intel_iommu_init forces it, commit 29b32839725f; lazy in nested, its default); "
+     "strict (iommu.strict=1: an invalidation after every unmap, each trapped); lazy (a "
+     "flush per iommu.lazy_batch unmaps; refused in caching mode, where Linux cannot run it)",
+     SIM_AT(viommu_cfg, dma)},
     {"viommu.map_cycles", SIM_PARAM_UINT, "21328", "0..100000000", "cycles",
      "Host software per trapped invalidation after a guest map: QEMU's vtd_process_inv_desc "
      "and the VFIO_IOMMU_MAP_DMA ioctl (page pinning, the host entry). Trap-and-emulate adds "
@@ -20,6 +26,13 @@ static const sim_param_def viommu_params[] = {
      "VFIO_IOMMU_UNMAP_DMA ioctl besides the host IOTLB invalidation (unpinning); the same "
      "figure as viommu.map_cycles (Amit et al. average maps and unmaps)",
      SIM_AT(viommu_cfg, unmap_cycles)},
+    {"viommu.flush_cycles", SIM_PARAM_UINT, "5000", "0..100000000", "cycles",
+     "Host software per trapped invalidation of a nested guest (viommu.mode = nested): QEMU's "
+     "vtd_process_inv_desc and iommufd's IOMMU_HWPT_INVALIDATE ioctl, besides the exit and "
+     "the PASID-based invalidation on the real queue; nothing to pin or unpin, so less than "
+     "viommu.unmap_cycles (assumed: a system call's round trip and the descriptor's "
+     "handling; no measurement found)",
+     SIM_AT(viommu_cfg, flush_cycles)},
 };
 
 void viommu_register_params(sim_params *p)
@@ -40,8 +53,9 @@ iommu_dma_cfg viommu_guest_dma_cfg(const sim_params *p)
     iommu_dma_config(p, &c);
     c.page_bytes = 4096;
     c.emulated = true;
-    c.caching_mode = viommu_cfg_load(p).mode == VIOMMU_CACHING;
-    c.mode = c.caching_mode ? IOMMU_DMA_STRICT : IOMMU_DMA_LAZY;
+    viommu_cfg v = viommu_cfg_load(p);
+    c.caching_mode = v.mode == VIOMMU_CACHING;
+    c.mode = c.caching_mode || v.dma == VIOMMU_DMA_STRICT ? IOMMU_DMA_STRICT : IOMMU_DMA_LAZY;
     return c;
 }
 
@@ -49,7 +63,12 @@ int viommu_check(const sim_params *p, sim_err *e)
 {
     iommu_cfg ic;
     iommu_config(p, &ic);
-    if (viommu_cfg_load(p).mode == VIOMMU_NESTED && !ic.scalable)
+    viommu_cfg v = viommu_cfg_load(p);
+    if (v.mode == VIOMMU_CACHING && v.dma == VIOMMU_DMA_LAZY)
+        return sim_err_set(e, "viommu.dma = lazy with viommu.mode = caching: Linux's intel-iommu "
+                              "runs strict on an IOMMU with caching mode (intel_iommu_init: "
+                              "iommu_set_dma_strict, commit 29b32839725f)");
+    if (v.mode == VIOMMU_NESTED && !ic.scalable)
         return sim_err_set(e, "viommu.mode = nested puts the guest's table in the first level of "
                               "a PASID entry: it needs the IOMMU in scalable mode "
                               "(iommu.scalable = true)");

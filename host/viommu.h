@@ -24,7 +24,12 @@
  * its table and traps nothing, and the guest runs its default, lazy: first-level
  * tables are exempt from the strict rule above (Linux commit 257ec29074). Its flushes
  * trap (QEMU passes them to the host through iommufd's cache invalidation) and are
- * PASID-based on the real queue; their software is viommu.unmap_cycles.
+ * PASID-based on the real queue; their software is viommu.flush_cycles. A guest booted
+ * strict (iommu.strict=1; viommu.dma = strict) invalidates after every unmap instead,
+ * and each of those traps the same way.
+ *
+ * viommu.dma chooses the guest's mode: auto (caching strict, nested lazy, as Linux
+ * boots), strict, or lazy, which caching mode refuses (Linux cannot run it there).
  *
  * Not modelled: the device-IOTLB (ATS) in the guest, interrupt remapping by the vIOMMU
  * (the guest's interrupts are remapped by the host's as without it), and the guest's
@@ -45,18 +50,27 @@ typedef enum viommu_mode {
     VIOMMU_NESTED = 2,  /* the guest's first level over the host's second, in hardware */
 } viommu_mode;
 
+/* The guest's DMA API mode on its vIOMMU (viommu.dma). */
+typedef enum viommu_dma {
+    VIOMMU_DMA_AUTO = 0, /* Linux's: strict in caching mode, lazy in nested */
+    VIOMMU_DMA_STRICT = 1,
+    VIOMMU_DMA_LAZY = 2,
+} viommu_dma;
+
 typedef struct viommu_cfg {
     uint32_t mode; /* viommu_mode */
-    uint64_t map_cycles, unmap_cycles;
+    uint32_t dma;  /* viommu_dma */
+    uint64_t map_cycles, unmap_cycles; /* caching mode's traps */
+    uint64_t flush_cycles;             /* a nested guest's trapped invalidation */
 } viommu_cfg;
 
 void viommu_register_params(sim_params *p);
 viommu_cfg viommu_cfg_load(const sim_params *p);
 /* The guest's DMA API on the vIOMMU: the host DMA API's costs and lazy flush queue
  * (iommu.*; the guest runs the same Linux), 4 KiB pages, emulated; with caching mode
- * strict and an invalidation per map, nested lazy. */
+ * strict and an invalidation per map, nested as viommu.dma says (lazy by default). */
 iommu_dma_cfg viommu_guest_dma_cfg(const sim_params *p);
-/* Refuses nested mode without a scalable-mode IOMMU. */
+/* Refuses nested mode without a scalable-mode IOMMU, and a lazy guest in caching mode. */
 int viommu_check(const sim_params *p, sim_err *e);
 
 #endif

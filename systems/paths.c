@@ -686,7 +686,8 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
     sys->viommu = paths_viommu_create(p, sys->pf, io->vms);
     viommu_cfg vio = viommu_cfg_load(p);
     io->viommu_map_cycles = vio.map_cycles;
-    io->viommu_unmap_cycles = vio.unmap_cycles;
+    /* A nested guest's invalidations follow unmaps only (no caching mode): flushes. */
+    io->viommu_unmap_cycles = vio.mode == VIOMMU_NESTED ? vio.flush_cycles : vio.unmap_cycles;
     if (sys->viommu) {
         sim_stats_counter(ctx->stats, "viommu.map_traps", &io->c.viommu_map_traps,
                           "guests' invalidations after a map of their vIOMMU, each trapped");

@@ -4,7 +4,8 @@
 # guest's IOVAs (the host IOTLB misses on them, and nothing faults), sending collapses
 # while receiving through a recycled page pool does not. Nested: maps trap nothing, the
 # lazy flushes do, and a walk reads both levels; the same on a Scalable IOV ADI, by its
-# PASID. The paths without an assigned function, a DPDK guest, nested without scalable
+# PASID, on the whole NIC (passthrough) and on a vDPA VF; a nested guest booted strict
+# traps an invalidation per packet sent. The paths without an assigned function, a DPDK guest, nested without scalable
 # mode and caching mode on an ADI are refused. Run by `make check`.
 set -u
 . "$(dirname "$0")/lib.sh" viommu
@@ -93,6 +94,43 @@ af=$(stat_of "$A" iommu.faults_total) ap=$(stat_of "$A" iommu.pasid_hits)
 expect 2 "viommu.mode = caching on an ADI" "caching mode on an ADI is refused" -- \
     "$IOVSIM" run "$W" --out "$OUT/b" -q --no-plots --set io.path=siov --set iommu.scalable=true \
     --sweep traffic.pattern=stream_tx --sweep viommu.mode=caching
+
+# The other functions a guest owns: the whole NIC (passthrough) and a vDPA VF. Caching
+# mode traps a map per packet sent there too; nested walks both levels.
+for path in passthrough vdpa; do
+    expect 0 "" "$path under caching mode and nested" -- "$IOVSIM" run "$N" --out "$OUT/$path" -q \
+        --no-plots --set io.path=$path
+    PC="$OUT/$path/points/0000/stats.txt" PN="$OUT/$path/points/0001/stats.txt"
+    pm=$(stat_of "$PC" viommu.map_traps) ps=$(stat_of "$PC" net.sent)
+    px=$(stat_of "$PC" hv.exits.mmio_user) pu=$(stat_of "$PC" viommu.unmap_traps)
+    awk -v m="$pm" -v s="$ps" 'BEGIN { exit !(m >= 0.95 * s && m <= 1.05 * s + 2) }' &&
+        [ "$px" = $((pm + pu)) ] &&
+        ok "$path, caching mode: a trapped map per packet sent ($pm for $ps), an exit each" ||
+        bad "$path, caching mode: $pm map traps for $ps packets, $px exits for $((pm + pu)) traps"
+    cmp_num "$(rpw "$PN")" ">" "$(rpw "$PC")" &&
+        [ "$(stat_of "$PN" viommu.map_traps)" = 0 ] && [ "$(stat_of "$PN" iommu.faults_total)" = 0 ] &&
+        ok "$path, nested: no map trap, no fault, $(rpw "$PN") reads a walk against $(rpw "$PC")" ||
+        bad "$path nested: reads a walk $(rpw "$PN") against $(rpw "$PC")"
+done
+
+# A nested guest booted strict (viommu.dma = strict) invalidates after every unmap, each
+# trapped: about a trap per packet sent, where lazy traps once per flush, and it sends
+# less. Caching mode cannot run lazy; a mode for a vIOMMU that is not there is refused.
+expect 0 "" "a nested guest lazy and strict" -- "$IOVSIM" run "$N" --out "$OUT/d" -q --no-plots \
+    --sweep viommu.mode=nested --sweep viommu.dma=lazy,strict
+DL="$OUT/d/points/0000/stats.txt" DS="$OUT/d/points/0001/stats.txt"
+ul=$(stat_of "$DL" viommu.unmap_traps) us=$(stat_of "$DS" viommu.unmap_traps)
+ss=$(stat_of "$DS" net.sent) dg=($(csv_col "$OUT/d/results.csv" throughput_gbps))
+awk -v u="$us" -v s="$ss" 'BEGIN { exit !(u >= 0.9 * s && u <= 1.05 * s + 2) }' &&
+    [ "$ul" -lt $((us / 50 + 2)) ] &&
+    ok "strict traps an invalidation per packet sent ($us for $ss), lazy $ul flushes" ||
+    bad "strict $us unmap traps for $ss packets, lazy $ul"
+cmp_num "${dg[1]}" "<" "${dg[0]}" && ok "the strict guest sends less (${dg[1]} against ${dg[0]} Gb/s)" ||
+    bad "strict ${dg[1]}, lazy ${dg[0]} Gb/s"
+expect 2 "runs strict on an IOMMU with caching mode" "a lazy guest in caching mode is refused" -- \
+    "$IOVSIM" run "$W" --out "$OUT/e" -q --no-plots --set viommu.mode=caching --set viommu.dma=lazy
+expect 2 "viommu.mode = none" "a guest mode without a vIOMMU is refused" -- \
+    "$IOVSIM" run "$W" --out "$OUT/f" -q --no-plots --set viommu.mode=none --set viommu.dma=strict
 
 expect 2 "passthrough, sriov, vdpa or siov" "a path without an assigned function is refused" -- \
     "$IOVSIM" run "$W" --out "$OUT/x" -q --no-plots --set io.path=paravirt --set viommu.mode=caching

@@ -291,7 +291,9 @@ struct iopath {
     uint32_t rr_outstanding;   /* rr: requests each VM keeps in flight */
     uint32_t rr_app_cycles;    /* rr: the application's work per request */
     uint64_t viommu_map_cycles, viommu_unmap_cycles; /* a trapped vIOMMU invalidation's
-                                                        host work (iopath_drvq_trap) */
+                                                        host work (iopath_drvq_trap): after
+                                                        a map, after an unmap (a nested
+                                                        guest's: viommu.flush_cycles) */
     uint64_t rto_min_ps;       /* rr: a closed-loop client's retransmission time-out; 0: none
                                   (no request is ever lost then) */
     cpu *cpu;
