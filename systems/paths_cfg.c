@@ -149,7 +149,8 @@ static const sim_param_def paths_params[] = {
      "When the management asks to live-migrate the VMs (0: never; docs/migration-model.md): "
      "with io.standby, QEMU's failover first unplugs each VF (failover.*), the pre-copy "
      "(migrate.*) starts once QEMU sees it gone, and the VF is plugged back once the VM "
-     "runs on the destination",
+     "runs on the destination; a VF without a standby or a vDPA device is kept, its DMA "
+     "tracked by migrate.iommu_dirty; paravirt logs vhost's writes",
      SIM_AT(paths_cfg, migrate_at_ps)},
     {"net.rto_min_ms", SIM_PARAM_DOUBLE, "200", "1..120000", "ms",
      "rr with io.standby or io.migrate_at_ms: a client's retransmission time-out for "
@@ -506,9 +507,9 @@ static int check_migration(const sim_params *p, const paths_cfg *c, sim_err *e)
                            sim_params_string(p, "traffic.pattern"));
     if (!c->migrate_at_ps)
         return 0;
-    if (c->path != PATH_SRIOV && c->path != PATH_PARAVIRT)
-        return sim_err_set(e, "io.migrate_at_ms: io.path = %s cannot be migrated here (sriov "
-                              "or paravirt)",
+    if (c->path != PATH_SRIOV && c->path != PATH_PARAVIRT && c->path != PATH_VDPA)
+        return sim_err_set(e, "io.migrate_at_ms: io.path = %s cannot be migrated here (sriov, "
+                              "vdpa or paravirt)",
                            path);
     if (c->vms != 1)
         return sim_err_set(e, "io.migrate_at_ms: one VM is migrated (traffic.vms = %u)", c->vms);
@@ -518,6 +519,15 @@ static int check_migration(const sim_params *p, const paths_cfg *c, sim_err *e)
                               "and nothing tracks its DMA writes (set io.standby = paravirt to "
                               "unplug it first, migrate.iommu_dirty = true, or "
                               "migrate.untracked_vf)");
+    /* vhost-vdpa: the device's rings are virtio's, so the guest keeps them across the
+     * move, but its DMA writes must be logged: by the IOMMU's dirty bits here (QEMU's
+     * shadow virtqueues, which relay the data path through QEMU instead, are not
+     * modelled). */
+    if (c->path == PATH_VDPA && migrate_refuses_attached_vf(p))
+        return sim_err_set(e, "io.migrate_at_ms: migration refused: nothing tracks the vDPA "
+                              "device's DMA writes (migrate.iommu_dirty = true, or "
+                              "migrate.untracked_vf; QEMU's shadow virtqueues are not "
+                              "modelled)");
     return migrate_params_check(p, e);
 }
 

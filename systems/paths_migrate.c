@@ -20,8 +20,10 @@
  * The destination is these same models: the VM resumes on the platform it left, its
  * caches and the VF's queues as they were (the destination's VF configured as the
  * source's was). Without a standby, a VM on a VF is migrated with the VF kept (its DMA
- * tracked by the IOMMU's dirty bits, migrate.iommu_dirty, or not: migrate.untracked_vf)
- * and a paravirt VM with its vhost device's writes logged; neither is unplugged.
+ * tracked by the IOMMU's dirty bits, migrate.iommu_dirty, or not: migrate.untracked_vf),
+ * a vDPA VM the same way (vhost-vdpa suspends the device at the stop and the guest's
+ * virtio rings go on from their saved indices on the destination), and a paravirt VM
+ * with its vhost device's writes logged; none is unplugged.
  *
  * Phases are marked in the point's events.csv (sim_stats_mark): unplug, failover,
  * unplugged, migrate, stop, resume, replug, primary. One kernel event for the phases
@@ -278,7 +280,10 @@ paths_migration *paths_migration_create(const paths_migration_env *env, sim_err 
     }
     bool vf = env->io->path->nic_owner == PATH_NIC_VM_VF;
     if (vf)
-        pm->vf_src = migrate_add_source(pm->m, MIGRATE_SRC_VF, "the VM's VF");
+        pm->vf_src = migrate_add_source(pm->m, MIGRATE_SRC_VF,
+                                        env->io->path->kind == PATH_VDPA
+                                            ? "the VM's vDPA device (a VF)"
+                                            : "the VM's VF");
     if (!vf || pm->failover)
         migrate_add_source(pm->m, MIGRATE_SRC_VHOST, "the VM's vhost-net");
     /* A VF that stays attached is refused now, as QEMU's blocker refuses the command;

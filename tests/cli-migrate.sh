@@ -3,8 +3,8 @@
 # point takes a fifth of a simulated second: the phases come in QEMU's order, the
 # stream moves from the VF to the virtio standby and back, the stop shows in the time
 # series, a request-response client survives its lost response, the downtime grows with
-# the dirtying rate under a cap on rounds, and a VF left attached without dirty tracking
-# is refused. Run by `make check`.
+# the dirtying rate under a cap on rounds, a VF left attached without dirty tracking
+# is refused, and a vDPA VM migrates with its device kept. Run by `make check`.
 set -u
 . "$(dirname "$0")/lib.sh" migrate
 W="$TOP/workloads/migrate-sriov.ini"
@@ -87,6 +87,21 @@ order=$(awk -F, 'NR > 1 { printf "%s ", $2 }' "$OUT/pv/points/0000/events.csv")
 last=$(tail -1 "$OUT/pv/points/0000/timeseries.csv" | cut -d, -f3)
 [ "$order" = "migrate stop resume " ] && awk -v l="$last" 'BEGIN { exit !(l > 0.05) }' &&
     ok "it stops, resumes and runs on ($last M/s at the end)" || bad "phases: $order, last $last"
+
+# A vDPA VM keeps its device: the guest's virtio rings go on from their saved indices on
+# the destination, its DMA logged by the IOMMU's dirty bits; untracked, it is refused.
+expect 0 "" "a vDPA VM migrates with its device kept" -- "$IOVSIM" run "$W" "${SMALL[@]}" \
+    --set io.path=vdpa --set io.standby=none --set migrate.iommu_dirty=true \
+    --sweep traffic.pattern=stream_tx --sweep migrate.dirty_rate_mb_s=25 --out "$OUT/vdpa" -q \
+    --no-plots
+order=$(awk -F, 'NR > 1 { printf "%s ", $2 }' "$OUT/vdpa/points/0000/events.csv")
+last=$(tail -1 "$OUT/vdpa/points/0000/timeseries.csv" | cut -d, -f2)
+[ "$order" = "migrate stop resume " ] && awk -v l="$last" 'BEGIN { exit !(l > 1) }' &&
+    ok "no unplug; it stops, resumes and streams on ($last Gb/s at the end)" ||
+    bad "vdpa phases: $order, last $last"
+expect 2 "nothing tracks the vDPA device's DMA writes" "a vDPA device without tracking is refused" \
+    -- "$IOVSIM" run "$W" "${SMALL[@]}" --set io.path=vdpa --set io.standby=none \
+    --out "$OUT/vdpa-refused" -q
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
