@@ -490,11 +490,16 @@ static void enable_msix(void *ctx)
  * Siov: the ADI's configuration space is the VDCM's (an mdev has none of its own);
  * the probe's accesses are counted as vpci's over the PF's, the same exits, MSI-X left
  * as the host set it; then the guest's driver brings the ADI up over virtchnl, every
- * request trapped (host/vdcm.h). */
+ * request trapped (host/vdcm.h). Vdpa: QEMU's virtio-net device over vhost-vdpa; its
+ * configuration space's accesses are counted as vpci's over the VF's, then the guest's
+ * virtio-net driver brings the device up through QEMU, which starts it with vhost-vdpa
+ * ioctls (host/vdpactl.h; a DPDK guest's virtio PMD does the same from user space,
+ * not modelled). */
 static uint64_t open_queues(paths_sys *sys)
 {
     uint64_t start = NIC_SETUP_START_PS; /* and the guests' probes are done */
     vdcm_cfg vc = vdcm_cfg_load(sys->params);
+    vdpactl_cfg dc = vdpactl_cfg_load(sys->params);
     for (unsigned i = 0; i < sys->io.nlanes; i += sys->io.queues) {
         iopath_lane *ln = &sys->io.lane[i]; /* a VM's first vCPU probes its function */
         path_nic_owner own = (path_nic_owner)ln->path->nic_owner;
@@ -505,6 +510,9 @@ static uint64_t open_queues(paths_sys *sys)
                                     adi ? NULL : enable_msix, &a, &sys->vpci, 0);
             if (adi)
                 t = vdcm_adi_init(&vc, sys->io.hv, sys->io.cpu, ln->vcpu_core, &sys->vdcm, t);
+            else if (ln->path->kind == PATH_VDPA && !sys->cfg.poll)
+                t = vdpactl_bring_up(&dc, sys->io.hv, sys->io.cpu, ln->vcpu_core,
+                                     2 * sys->io.queues + 1, &sys->vdpactl, t);
             if (t > start)
                 start = t;
         }

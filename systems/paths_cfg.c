@@ -10,6 +10,7 @@
 #include "host/pfdrv.h"
 #include "host/noise.h"
 #include "host/vdcm.h"
+#include "host/vdpactl.h"
 #include "host/vtick.h"
 #include "models/iommu/iommu.h"
 #include "models/nic/nic_regs.h"
@@ -171,6 +172,7 @@ void paths_register_params(sim_params *p)
     noise_register_params(p);
     viommu_register_params(p);
     vdcm_register_params(p);
+    vdpactl_register_params(p);
 }
 
 paths_cfg paths_cfg_load(const sim_params *p)

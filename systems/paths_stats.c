@@ -317,6 +317,14 @@ void paths_register_stats(paths_sys *sys, sim_stats *st)
                       "guest configuration accesses emulated by the hypervisor");
     sim_stats_counter(st, "net.cfg_discarded", &sys->vpci.discarded,
                       "guest configuration accesses discarded by the hypervisor");
+    if (sys->cfg.path == PATH_VDPA) {
+        sim_stats_counter(st, "vdpa.ctrl_accesses", &sys->vdpactl.accesses,
+                          "trapped accesses of the vDPA devices' virtio common configuration "
+                          "QEMU emulated as the guests brought them up, each an exit to user "
+                          "space");
+        sim_stats_counter(st, "vdpa.vhost_ioctls", &sys->vdpactl.ioctls,
+                          "ioctls QEMU made on the vhost-vdpa devices to start them");
+    }
     if (sys->cfg.path == PATH_SIOV) {
         sim_stats_counter(st, "siov.virtchnl_requests", &sys->vdcm.requests,
                           "virtchnl requests the guests' drivers sent to the host's VDCM");

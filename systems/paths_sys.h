@@ -8,6 +8,7 @@
 #include "host/nicdrv.h"
 #include "host/noise.h"
 #include "host/vdcm.h"
+#include "host/vdpactl.h"
 #include "host/vpci.h"
 #include "host/vtick.h"
 #include "models/nic/nic.h"
@@ -32,6 +33,7 @@ typedef struct paths_sys {
     unsigned n_drv_ctr;
     vpci_counters vpci; /* the guests' configuration accesses */
     vdcm_counters vdcm; /* siov: what the host's VDCM emulated */
+    vdpactl_counters vdpactl; /* vdpa: the devices' bring-up through QEMU and vhost-vdpa */
     iopath io;
     unsigned napp; /* lanes with an application: io.nlanes less a failover pair's standbys */
     vtick *tick; /* the busy CPUs' timer ticks */
