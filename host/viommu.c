@@ -22,9 +22,10 @@ static const sim_param_def viommu_params[] = {
      "less the exit (hv.mmio_user_exit_cycles, 6,732)",
      SIM_AT(viommu_cfg, map_cycles)},
     {"viommu.unmap_cycles", SIM_PARAM_UINT, "21328", "0..100000000", "cycles",
-     "Host software per trapped invalidation after a guest unmap: QEMU's handling and the "
-     "VFIO_IOMMU_UNMAP_DMA ioctl besides the host IOTLB invalidation (unpinning); the same "
-     "figure as viommu.map_cycles (Amit et al. average maps and unmaps)",
+     "Host software per trapped invalidation after a guest unmap in caching mode: QEMU's "
+     "handling and the VFIO_IOMMU_UNMAP_DMA ioctl besides the host IOTLB invalidation "
+     "(unpinning); the same figure as viommu.map_cycles (Amit et al. average maps and "
+     "unmaps). A nested guest's invalidations cost viommu.flush_cycles instead",
      SIM_AT(viommu_cfg, unmap_cycles)},
     {"viommu.flush_cycles", SIM_PARAM_UINT, "5000", "0..100000000", "cycles",
      "Host software per trapped invalidation of a nested guest (viommu.mode = nested): QEMU's "

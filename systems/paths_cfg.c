@@ -233,6 +233,11 @@ static int check_functions(const sim_params *p, const paths_cfg *c, sim_err *e)
                            "place.app = own is for native: with io.path = %s the application "
                            "runs on its VM's one vCPU per queue",
                            path);
+    if (c->app == 1 && c->pattern == IOPATH_BIDIR)
+        return sim_err_set(e, "place.app = own with traffic.pattern = bidir: the sender and "
+                              "recvmsg would be two threads on the application's core, which "
+                              "the model does not share between them (a sender that never "
+                              "blocks would starve the reader)");
     if (c->app == 1 && c->poll)
         return sim_err_set(e, "place.app = own with guest.driver = poll: a DPDK application "
                               "polls its queue on its own core, with no softirq beside it");
@@ -528,8 +533,8 @@ static int check_migration(const sim_params *p, const paths_cfg *c, sim_err *e)
     if (c->path == PATH_VDPA && migrate_refuses_attached_vf(p))
         return sim_err_set(e, "io.migrate_at_ms: migration refused: nothing tracks the vDPA "
                               "device's DMA writes (migrate.iommu_dirty = true, or "
-                              "migrate.untracked_vf; QEMU's shadow virtqueues are not "
-                              "modelled)");
+                              "migrate.untracked_vf = all_dirty or lose; QEMU's shadow "
+                              "virtqueues are not modelled)");
     return migrate_params_check(p, e);
 }
 

@@ -127,6 +127,18 @@ awk -v u="$us" -v s="$ss" 'BEGIN { exit !(u >= 0.9 * s && u <= 1.05 * s + 2) }' 
     bad "strict $us unmap traps for $ss packets, lazy $ul"
 cmp_num "${dg[1]}" "<" "${dg[0]}" && ok "the strict guest sends less (${dg[1]} against ${dg[0]} Gb/s)" ||
     bad "strict ${dg[1]}, lazy ${dg[0]} Gb/s"
+# Each of those traps costs the host viommu.flush_cycles (QEMU and iommufd), not caching
+# mode's viommu.unmap_cycles.
+expect 0 "" "a strict nested guest at two flush costs" -- "$IOVSIM" run "$N" --out "$OUT/fc" -q \
+    --no-plots --sweep viommu.mode=nested --set viommu.dma=strict \
+    --sweep viommu.flush_cycles=5000,50000 --set viommu.unmap_cycles=1
+per_trap() { awk -v h="$(stat_of "$1" cpu.host_cycles)" -v u="$(stat_of "$1" viommu.unmap_traps)" \
+    'BEGIN { printf "%.0f", u ? h / u : 0 }'; }
+f1=$(per_trap "$OUT/fc/points/0000/stats.txt") f2=$(per_trap "$OUT/fc/points/0001/stats.txt")
+awk -v a="$f1" -v b="$f2" 'BEGIN { d = b - a; exit !(d > 0.9 * 45000 && d < 1.1 * 45000) }' &&
+    ok "a nested trap costs viommu.flush_cycles ($f1 and $f2 host cycles a trap)" ||
+    bad "host cycles a trap: $f1 at 5000, $f2 at 50000"
+
 expect 2 "runs strict on an IOMMU with caching mode" "a lazy guest in caching mode is refused" -- \
     "$IOVSIM" run "$W" --out "$OUT/e" -q --no-plots --set viommu.mode=caching --set viommu.dma=lazy
 expect 2 "viommu.mode = none" "a guest mode without a vIOMMU is refused" -- \

@@ -130,6 +130,7 @@ START_TEST(test_own_core_refused_where_it_cannot_be)
     refused("paravirt", NULL, NULL, "place.app = own is for native");
     refused("native", "guest.driver", "poll", "DPDK application");
     refused("native", "cpu.cores", "2", "cpu.cores = 2");
+    refused("native", "traffic.pattern", "bidir", "traffic.pattern = bidir");
 }
 END_TEST
 

@@ -1,5 +1,6 @@
 /* The path engine: one interpreter for every path table (iopath.h says how it times
  * threads, notifications and backpressure). The applications' senders are sender.c's. */
+#include <assert.h>
 #include <stdlib.h>
 
 #include "host/iopath/engine_impl.h"
@@ -586,7 +587,8 @@ static uint64_t gro_receive(const exec *x, const path_stage *d, const path_step 
 /* ---------------------------------------------------------------- grants */
 
 /* Xen grant copy, done by the hypervisor inside the batch's copy hypercall: one copy
- * operation per 4 KiB page a segment spans (xenvif_gop_frag_copy), one for a frame.
+ * operation per 4 KiB page a segment or a jumbo frame spans (xenvif_gop_frag_copy), one
+ * for a frame up to a page.
  * With a copy length (s->arg, netback's transmit) only the packet's first bytes are
  * copied, one operation, and a larger packet's pages are grant-mapped, an operation
  * per 4 KiB page (xenvif_tx_build_gops: the first slot mapped past the copied part,
@@ -597,7 +599,7 @@ static uint64_t grant_copy(const exec *x, const path_step *s, iopath_item *it, u
     iopath *io = x->io;
     uint32_t b = item_bytes(it);
     uint32_t pages = (b + 4095u) / 4096u;
-    uint32_t ops = it->frames > 1 ? pages : 1u;
+    uint32_t ops = pages;
     uint32_t copied = b, maps = 0;
     if (s->arg && b > io->cost[s->arg]) {
         copied = (uint32_t)io->cost[s->arg];
@@ -1057,6 +1059,26 @@ void iopath_drvq_rx_done(void *ctx, nic_drvq *q, uint64_t t_ps)
 
 /* ---------------------------------------------------------------- build */
 
+/* A table's hand-offs name stages it has, and a TO_STAGE or ON_FREE one with a thread
+ * (a forgotten nstages would leave ln->stage[s] NULL for push). */
+static bool targets_valid(const path_desc *pd)
+{
+    for (uint8_t s = 0; s < pd->nstages; s++)
+        for (const path_step *st = pd->stages[s].steps; st->op != PATH_OP_END; st++) {
+            if (st->op != PATH_OP_TO_STAGE && st->op != PATH_OP_COMPLETE &&
+                st->op != PATH_OP_ON_FREE)
+                continue;
+            if (st->arg >= pd->nstages)
+                return false;
+            const path_stage *to = &pd->stages[st->arg];
+            bool thread = st->arg != pd->tx_entry && st->arg != pd->rx_entry &&
+                          to->place != PATH_PLACE_HOST;
+            if (st->op != PATH_OP_COMPLETE && !thread && !to->polls)
+                return false;
+        }
+    return true;
+}
+
 void iopath_build_stages(iopath *io)
 {
     if (!io->host_path)
@@ -1092,6 +1114,9 @@ void iopath_build_stages(iopath *io)
     for (unsigned v = 0; v < io->nlanes; v++) {
         iopath_lane *ln = &io->lane[v];
         const path_desc *pd = ln->path;
+        bool valid = targets_valid(pd);
+        assert(valid && "a path table hands off to a stage it has");
+        (void)valid;
         for (uint8_t s = 0; s < pd->nstages; s++) {
             const path_stage *d = &pd->stages[s];
             if (s == pd->tx_entry || s == pd->rx_entry || d->place == PATH_PLACE_HOST)

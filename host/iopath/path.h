@@ -47,7 +47,9 @@ typedef enum path_nic_owner {
 } path_nic_owner;
 
 typedef enum path_place {
-    PATH_PLACE_VCPU,    /* the VM's vCPU (the application thread on native) */
+    PATH_PLACE_VCPU,    /* the VM's vCPU; on native the core of the thread's queue, which
+                           takes its interrupts (the thread's own too, unless place.app =
+                           own) */
     PATH_PLACE_BACKEND, /* the VM's back-end thread: device model, vhost worker, netback */
     PATH_PLACE_HOST,    /* inline in the host's (or driver domain's) PF receive poll */
     PATH_PLACE_APP,     /* the application's thread: the VM's vCPU, or on native the core

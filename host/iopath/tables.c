@@ -38,8 +38,9 @@
 /* The application's recvmsg, in process context on its own thread: Linux's receiver
  * copies in tcp_recvmsg (udp_recvmsg), from the socket's queue, not in the softirq that
  * queued the packet (tcp_rcv_established -> tcp_queue_rcv -> sk_data_ready). On the
- * interrupts' core (a VM's one vCPU, native's default) it runs when the softirq work
- * is done; on a core of its own (native, place.app = own) beside it. */
+ * interrupts' core (a VM's one vCPU, native's default) the engine runs it inline, in the
+ * softirq's turn (engine.c, push, says why); on a core of its own (native, place.app =
+ * own) beside the softirq, woken there. */
 #define RECVMSG(who_)                                                                    \
     {.name = "recvmsg", .place = PATH_PLACE_APP, .who = (who_),                            \
      .steps = {SOCK_COPY, DELIVER, END}}
