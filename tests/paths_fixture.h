@@ -6,6 +6,7 @@
 #define TESTS_PATHS_FIXTURE_H
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "host/hv.h"
@@ -57,6 +58,20 @@ static inline void ptfx_run(ptfx *f, double warm_us, double dur_us)
 }
 
 static inline double ptfx_stat(const ptfx *f, const char *name) { return rig_stat(&f->r, name); }
+
+/* No exit a packet could cause was counted in the window (a device model's or a kick's,
+ * a hypercall, an interrupt's and its EOI, an IPI, a configuration access): what is
+ * left are the timer's and the halts'. */
+static inline void ptfx_assert_no_packet_exits(const ptfx *f)
+{
+    static const char *const per_pkt[] = {"mmio_user", "mmio_kernel", "hypercall", "extint",
+                                          "eoi",       "ipi",         "config"};
+    for (unsigned i = 0; i < sizeof per_pkt / sizeof per_pkt[0]; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "hv.exits.%s", per_pkt[i]);
+        ck_assert_msg(ptfx_stat(f, name) == 0, "%s during traffic", name);
+    }
+}
 
 static inline void ptfx_free(ptfx *f)
 {
