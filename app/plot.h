@@ -26,7 +26,8 @@
  *                               dashed lines at their times with their labels
  *
  * Swept parameters that are neither x, a series nor fixed by `where` join the series,
- * so every point has its own curve and none is averaged away.
+ * so every point has its own curve and none is averaged away; one whose values follow
+ * one of those (zipped with it, as a window's length with the VMs) stays out.
  *
  * Checks happen when the workload loads: keys, parameters, `where` values (a swept
  * parameter's value must be one of its axis values), and, by building points without

@@ -448,20 +448,61 @@ static int check_sampled(plot_spec *s, const sim_params *point0, sim_err *e)
     return rc;
 }
 
+/* Whether the plot pins axis ax down itself: its x, a series, or fixed by where. */
+static bool axis_covered(const plot_spec *s, const char *ax)
+{
+    bool covered = (!s->x_metric && s->kind != PLOT_CDF && s->kind != PLOT_TIMESERIES &&
+                    !strcmp(ax, s->x)) ||
+                   app_strlist_has(&s->series, ax);
+    for (size_t k = 0; k < s->n_filters && !covered; k++)
+        covered = !s->filters[k].negate && !strcmp(s->filters[k].param, ax);
+    return covered;
+}
+
+static bool same_value(const char *a, const char *b) { return a && b ? !strcmp(a, b) : a == b; }
+
+/* Whether axis `ax`'s value follows axis `by`'s over every point (a zipped axis, such
+ * as a window's length tied to the VMs), so it splits no curve `by` does not split. Up
+ * to 64 values of `by` are looked at; more, and it does not count as following. */
+static bool axis_follows(const app_manifest *m, size_t ax, size_t by)
+{
+    enum { MAX_KEYS = 64 };
+    size_t rep[MAX_KEYS], n = 0;
+    for (size_t p = 0; p < app_manifest_points(m); p++) {
+        const char *key = app_manifest_value(m, p, by);
+        size_t j = 0;
+        while (j < n && !same_value(app_manifest_value(m, rep[j], by), key))
+            j++;
+        if (j == n) {
+            if (n == MAX_KEYS)
+                return false;
+            rep[n++] = p;
+        } else if (!same_value(app_manifest_value(m, rep[j], ax), app_manifest_value(m, p, ax))) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Swept parameters the plot does not pin down become series, so every point has its
- * own curve and none is averaged away. */
+ * own curve and none is averaged away; one whose values follow an axis the plot pins
+ * down splits nothing and stays out. */
 static void add_free_axes(plot_spec *s, const app_manifest *m)
 {
-    for (size_t a = 0; a < app_manifest_axes(m); a++) {
-        const char *ax = app_manifest_axis(m, a);
-        bool covered = (!s->x_metric && s->kind != PLOT_CDF && s->kind != PLOT_TIMESERIES &&
-                        !strcmp(ax, s->x)) ||
-                       app_strlist_has(&s->series, ax);
-        for (size_t k = 0; k < s->n_filters && !covered; k++)
-            covered = !s->filters[k].negate && !strcmp(s->filters[k].param, ax);
-        if (!covered)
-            app_strlist_push(&s->series, sim_xstrdup(ax));
+    size_t n = app_manifest_axes(m);
+    bool *covered = sim_xcalloc(n ? n : 1, sizeof *covered);
+    for (size_t a = 0; a < n; a++)
+        covered[a] = axis_covered(s, app_manifest_axis(m, a));
+    for (size_t a = 0; a < n; a++) {
+        if (covered[a])
+            continue;
+        bool follows = false;
+        for (size_t b = 0; b < n && !follows; b++)
+            follows = covered[b] && axis_follows(m, a, b);
+        if (!follows)
+            app_strlist_push(&s->series, sim_xstrdup(app_manifest_axis(m, a)));
     }
+    free(covered);
 }
 
 int app_plot_spec_parse(const app_workload *w, size_t i, const sim_params *reg,

@@ -39,6 +39,11 @@ check "sojourn.dat: two curves (simulated, closed form) of five loads, in x orde
 check "the legend names come from labels" grep -q "title 'closed form'" "$P/sojourn.gp"
 check "a swept parameter the plot leaves free becomes its series" \
     eval 'grep -q "title .native." "$P/kernels.gp" && grep -q "title .systemc." "$P/kernels.gp"'
+expect 0 "" "a window's length zipped with the load" -- "$IOVSIM" run "$DATA/mdq.ini" --out "$OUT/z" \
+    -q --sweep run.kernel=native --sweep run.duration_us=1000,1000,2000,2000,2000 \
+    --zip "mdq.arrival_rate_mpps, run.duration_us"
+check "a swept parameter that follows x splits no curve" \
+    eval '[ "$(grep -c "^# index" "$OUT/z/plots/kernels.dat")" = 1 ]'
 check "the cdf ends at 1 for each of its five loads" \
     eval '[ "$(grep -c "^# index" "$P/sojourn-cdf.dat")" = 5 ] &&
           [ "$(awk "/^$/{print p} NF==2{p=\$2} END{print p}" "$P/sojourn-cdf.dat" | sort -u)" = 1 ]'
