@@ -153,6 +153,12 @@ uint64_t hv_exit_urgent(hv *h, unsigned core, uint64_t t_ps, hv_exit_reason r)
     return r == HV_EXIT_HLT ? t : hv_refill(h, core, t, HV_REFILL_EXIT_URGENT);
 }
 
+uint64_t hv_exit_user(hv *h, unsigned core, uint64_t t_ps, uint64_t emulation_cycles)
+{
+    uint64_t t = hv_exit(h, core, t_ps, HV_EXIT_MMIO_USER);
+    return cpu_run(h->cpu, core, t, emulation_cycles, CPU_HOST);
+}
+
 uint64_t hv_deliver_irq(hv *h, unsigned core, uint64_t t_ps, bool posted)
 {
     if (halt_idle(h->halt, core, t_ps)) {

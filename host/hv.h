@@ -65,6 +65,11 @@ uint64_t hv_exit(hv *h, unsigned core, uint64_t t_ps, hv_exit_reason r);
 /* The same for an exit taken in interrupt context (the guest's interrupt handler
  * touching an emulated register): it preempts the vCPU's thread work (cpu_run_urgent). */
 uint64_t hv_exit_urgent(hv *h, unsigned core, uint64_t t_ps, hv_exit_reason r);
+/* A guest's access trapped to an emulator in host user space (QEMU, a vfio mdev's
+ * driver behind it): the exit (HV_EXIT_MMIO_USER), then the emulator's
+ * `emulation_cycles` on the vCPU's thread (host work on its core). Returns when the
+ * vCPU resumes. */
+uint64_t hv_exit_user(hv *h, unsigned core, uint64_t t_ps, uint64_t emulation_cycles);
 /* Cycles of the ioeventfd signal that wakes a host thread after a kernel-handled exit. */
 uint64_t hv_ioeventfd_cycles(const hv *h);
 /* Whether interrupts reach running vCPUs posted (hv.irq_delivery = posted: posted

@@ -38,22 +38,21 @@ const char *vdcm_init_request_name(unsigned i)
     return i < SIM_TABLE_LEN(init_requests) ? init_requests[i] : "?";
 }
 
-uint64_t vdcm_access(const vdcm_cfg *c, hv *h, cpu *cp, unsigned vcpu_core,
-                     vdcm_counters *ctr, uint64_t t_ps)
+uint64_t vdcm_access(const vdcm_cfg *c, hv *h, unsigned vcpu_core, vdcm_counters *ctr,
+                     uint64_t t_ps)
 {
     ctr->accesses++;
-    uint64_t t = hv_exit(h, vcpu_core, t_ps, HV_EXIT_MMIO_USER);
-    return cpu_run(cp, vcpu_core, t, c->access_cycles, CPU_HOST);
+    return hv_exit_user(h, vcpu_core, t_ps, c->access_cycles);
 }
 
-uint64_t vdcm_adi_init(const vdcm_cfg *c, hv *h, cpu *cp, unsigned vcpu_core,
-                       vdcm_counters *ctr, uint64_t t_ps)
+uint64_t vdcm_adi_init(const vdcm_cfg *c, hv *h, unsigned vcpu_core, vdcm_counters *ctr,
+                       uint64_t t_ps)
 {
     uint64_t t = t_ps;
     for (unsigned r = 0; r < vdcm_init_requests(); r++) {
         ctr->requests++;
         for (unsigned a = 0; a < VDCM_ACCESSES_PER_REQUEST; a++)
-            t = vdcm_access(c, h, cp, vcpu_core, ctr, t);
+            t = vdcm_access(c, h, vcpu_core, ctr, t);
     }
     return t;
 }

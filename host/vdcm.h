@@ -46,11 +46,11 @@ const char *vdcm_init_request_name(unsigned i);
 
 /* One trapped access of the ADI's emulated registers by the vCPU on vcpu_core at t_ps:
  * returns when the guest runs again. */
-uint64_t vdcm_access(const vdcm_cfg *c, hv *h, cpu *cp, unsigned vcpu_core,
-                     vdcm_counters *ctr, uint64_t t_ps);
+uint64_t vdcm_access(const vdcm_cfg *c, hv *h, unsigned vcpu_core, vdcm_counters *ctr,
+                     uint64_t t_ps);
 /* The guest's driver brings its ADI up: every request of vdcm_init_requests, one after
  * the other, from t_ps. Returns when the last answer is taken. */
-uint64_t vdcm_adi_init(const vdcm_cfg *c, hv *h, cpu *cp, unsigned vcpu_core,
-                       vdcm_counters *ctr, uint64_t t_ps);
+uint64_t vdcm_adi_init(const vdcm_cfg *c, hv *h, unsigned vcpu_core, vdcm_counters *ctr,
+                       uint64_t t_ps);
 
 #endif

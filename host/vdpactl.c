@@ -94,11 +94,10 @@ uint64_t vdpactl_bring_up(const vdpactl_cfg *c, hv *h, cpu *cp, unsigned vcpu_co
                           vdpactl_counters *ctr, uint64_t t_ps)
 {
     uint64_t t = t_ps;
-    for (unsigned a = 0; a < vdpactl_accesses(vqs); a++) {
-        ctr->accesses++;
-        t = hv_exit(h, vcpu_core, t, HV_EXIT_MMIO_USER);
-        t = cpu_run(cp, vcpu_core, t, c->access_cycles, CPU_HOST);
-    }
+    unsigned n = vdpactl_accesses(vqs);
+    ctr->accesses += n;
+    for (unsigned a = 0; a < n; a++)
+        t = hv_exit_user(h, vcpu_core, t, c->access_cycles);
     /* The last access's handler, still on the vCPU's thread, starts the device. */
     unsigned k = vdpactl_ioctls(vqs);
     ctr->ioctls += k;

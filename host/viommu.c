@@ -65,6 +65,10 @@ int viommu_check(const sim_params *p, sim_err *e)
     iommu_cfg ic;
     iommu_config(p, &ic);
     viommu_cfg v = viommu_cfg_load(p);
+    if (v.mode == VIOMMU_NONE && v.dma != VIOMMU_DMA_AUTO)
+        return sim_err_set(e, "viommu.dma = %s is the guest's mode on its vIOMMU, and it has "
+                              "none (viommu.mode = none)",
+                           v.dma == VIOMMU_DMA_STRICT ? "strict" : "lazy");
     if (v.mode == VIOMMU_CACHING && v.dma == VIOMMU_DMA_LAZY)
         return sim_err_set(e, "viommu.dma = lazy with viommu.mode = caching: Linux's intel-iommu "
                               "runs strict on an IOMMU with caching mode (intel_iommu_init: "

@@ -70,7 +70,8 @@ viommu_cfg viommu_cfg_load(const sim_params *p);
  * (iommu.*; the guest runs the same Linux), 4 KiB pages, emulated; with caching mode
  * strict and an invalidation per map, nested as viommu.dma says (lazy by default). */
 iommu_dma_cfg viommu_guest_dma_cfg(const sim_params *p);
-/* Refuses nested mode without a scalable-mode IOMMU, and a lazy guest in caching mode. */
+/* Refuses nested mode without a scalable-mode IOMMU, a lazy guest in caching mode, and a
+ * guest's mode without a vIOMMU. */
 int viommu_check(const sim_params *p, sim_err *e);
 
 #endif

@@ -509,7 +509,7 @@ static uint64_t open_queues(paths_sys *sys)
             uint64_t t = vpci_probe(sys->io.hv, ln->vcpu_core, nic_fn_cfg(sys->nic, ln->fn),
                                     adi ? NULL : enable_msix, &a, &sys->vpci, 0);
             if (adi)
-                t = vdcm_adi_init(&vc, sys->io.hv, sys->io.cpu, ln->vcpu_core, &sys->vdcm, t);
+                t = vdcm_adi_init(&vc, sys->io.hv, ln->vcpu_core, &sys->vdcm, t);
             else if (ln->path->kind == PATH_VDPA && !sys->cfg.poll)
                 t = vdpactl_bring_up(&dc, sys->io.hv, sys->io.cpu, ln->vcpu_core,
                                      2 * sys->io.queues + 1, &sys->vdpactl, t);

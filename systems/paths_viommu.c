@@ -93,16 +93,11 @@ iommu_dma *paths_viommu_attach_adi(paths_viommu *v, unsigned vm, uint16_t rid, u
 
 int paths_viommu_check(const sim_params *p, unsigned path, bool poll, bool standby, sim_err *e)
 {
-    viommu_cfg vc = viommu_cfg_load(p);
-    viommu_mode mode = (viommu_mode)vc.mode;
-    if (mode == VIOMMU_NONE && vc.dma != VIOMMU_DMA_AUTO)
-        return sim_err_set(e, "viommu.dma = %s is the guest's mode on its vIOMMU, and it has "
-                              "none (viommu.mode = none)",
-                           vc.dma == VIOMMU_DMA_STRICT ? "strict" : "lazy");
-    if (mode == VIOMMU_NONE)
-        return 0;
     if (viommu_check(p, e) < 0)
         return -1;
+    viommu_mode mode = (viommu_mode)viommu_cfg_load(p).mode;
+    if (mode == VIOMMU_NONE)
+        return 0;
     path_nic_owner own = (path_nic_owner)path_get((path_kind)path)->nic_owner;
     if (own == PATH_NIC_VM_ADI && mode != VIOMMU_NESTED)
         return sim_err_set(e, "viommu.mode = caching on an ADI (io.path = siov): the VDCM's "

@@ -145,19 +145,20 @@ static uint64_t push(const exec *px, iopath_stage *st, const iopath_item *it, ui
                      path_notify how)
 {
     iopath *io = px->io;
-    if (how == PATH_NOTIFY_SOCK && st->core == px->core) {
-        /* The reader shares the softirq's core: its recvmsg runs here, in the softirq's
-         * turn. The core does the same work either way, and its wake-up is the one the
-         * core's halt charged when the interrupt woke its blocked thread (host/halt.h).
-         * Run after the softirq instead, a reader would starve while frames come faster
-         * than the core takes them: the softirq never idles, and Linux's ksoftirqd,
-         * which shares the core with the reader then, is not modelled; nor is TCP's
-         * window, which would slow the sender to what the reader takes. */
-        exec in = {io, st->lane, st->core, (cpu_who)st->d->who, px->urgent, NULL, NULL};
-        iopath_item one = *it;
-        return iopath_exec_steps(&in, st->d, &one, t, PATH_PER_PKT);
-    }
     if (how == PATH_NOTIFY_SOCK) {
+        if (st->core == px->core) {
+            /* The reader shares the softirq's core: its recvmsg runs here, in the
+             * softirq's turn. The core does the same work either way, and its wake-up is
+             * the one the core's halt charged when the interrupt woke its blocked thread
+             * (host/halt.h). Run after the softirq instead, a reader would starve while
+             * frames come faster than the core takes them: the softirq never idles, and
+             * Linux's ksoftirqd, which shares the core with the reader then, is not
+             * modelled; nor is TCP's window, which would slow the sender to what the
+             * reader takes. */
+            exec in = {io, st->lane, st->core, (cpu_who)st->d->who, px->urgent, NULL, NULL};
+            iopath_item one = *it;
+            return iopath_exec_steps(&in, st->d, &one, t, PATH_PER_PKT);
+        }
         /* On a core of its own the reader is woken there: try_to_wake_up's reschedule
          * IPI and the switch to it. The waker's part is eventfd_signal's, whose wake_up
          * ends in the same try_to_wake_up. */
