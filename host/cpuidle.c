@@ -1,6 +1,7 @@
 #include "host/cpuidle.h"
 
 #include <assert.h>
+#include <math.h>
 #include <stdlib.h>
 
 #include "sim/alloc.h"
@@ -59,6 +60,10 @@ struct cpuidle {
     cpuidle_cfg cfg;
     core_hist *core;
     unsigned ncores;
+    /* The least prediction that makes a state deeper than C1 pay off (the least over
+     * the enabled deeper states of their residency and exit latency, whichever is
+     * larger); infinite with C1 alone. Below it pick needs no typical interval. */
+    double deeper_from_ps;
     uint64_t entries[STATES];
 };
 
@@ -73,6 +78,13 @@ cpuidle *cpuidle_create(const sim_params *p, sim_stats *stats, unsigned cores)
     sim_params_load_table(p, cpuidle_params, SIM_TABLE_LEN(cpuidle_params), &ci->cfg);
     ci->ncores = cores;
     ci->core = sim_xcalloc(cores, sizeof *ci->core);
+    ci->deeper_from_ps = HUGE_VAL;
+    for (unsigned i = STATE_C1 + 1; i <= ci->cfg.deepest && i < STATES; i++) {
+        uint64_t r = ci->cfg.residency_ps[i], x = ci->cfg.exit_ps[i];
+        double from = (double)(r > x ? r : x);
+        if (from < ci->deeper_from_ps)
+            ci->deeper_from_ps = from;
+    }
     for (unsigned s = 0; s < STATES; s++) {
         char name[48], desc[80];
         snprintf(name, sizeof name, "cpuidle.%s", state_names[s]);
@@ -132,6 +144,9 @@ static double typical_interval_ps(const core_hist *h)
 static unsigned pick(const cpuidle *ci, const core_hist *h)
 {
     double predicted = h->n ? h->avg_ps : (double)ci->cfg.tick_ps;
+    /* The typical interval only lowers the prediction: C1 it is whatever that is. */
+    if (predicted < ci->deeper_from_ps)
+        return STATE_C1;
     double typical = typical_interval_ps(h);
     if (typical > 0 && typical < predicted)
         predicted = typical;
