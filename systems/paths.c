@@ -544,17 +544,18 @@ static void setup_traffic(paths_sys *sys, uint64_t start, uint64_t seed)
     uint32_t hb = sys->io.frame_bytes - NIC_FCS_BYTES;
     iopath *io = &sys->io;
     if (to_vms) {
-        /* A flow per receiving queue: the NIC's RSS (flow modulo the queues, as ixgbe
-         * fills its redirection table) and the VM's device spread them over the lanes. */
+        /* traffic.flows per VM (by default a flow per queue pair), the same on every path:
+         * the NIC's RSS (flow modulo the queues, as ixgbe fills its redirection table)
+         * and the VM's device spread them over the lanes. */
+        uint32_t flows = sys->cfg.flows ? sys->cfg.flows : io->queues;
         path_nic_owner own = (path_nic_owner)io->path->nic_owner;
         if (own == PATH_NIC_APP)
-            nic_partner_add_dest(sys->peer, io->lane[0].mac, 0, io->nlanes);
+            nic_partner_add_dest(sys->peer, io->lane[0].mac, 0, flows * io->vms);
         else
             for (unsigned i = 0; i < io->nlanes; i += io->queues)
                 nic_partner_add_dest(
                     sys->peer, io->lane[i].mac,
-                    own == PATH_NIC_VM_VF ? nic_fn_vlan(sys->nic, io->lane[i].fn) : 0,
-                    io->lane[i].own ? io->queues : io->nhost_q * io->queues);
+                    own == PATH_NIC_VM_VF ? nic_fn_vlan(sys->nic, io->lane[i].fn) : 0, flows);
         if (sys->cfg.arrivals == 1 && sys->cfg.offered_gbps > 0)
             nic_partner_set_poisson(sys->peer, seed);
         nic_partner_start(sys->peer, start, sys->cfg.offered_gbps, io->frame_bytes);

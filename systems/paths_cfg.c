@@ -83,6 +83,12 @@ static const sim_param_def paths_params[] = {
      "own with its interrupt aimed there, served by a back-end thread of its own (a vhost "
      "worker per virtqueue pair, a netback queue); received flows spread over them by RSS",
      SIM_AT(paths_cfg, queues)},
+    {"traffic.flows", SIM_PARAM_UINT, "0", "0..4096", "flows",
+     "stream_rx, bidir: flows the link partner sends each VM (native: each application "
+     "thread), taking turns; RSS spreads them over the VM's queues (its function's, or the "
+     "host's PF queues and then the VM's virtqueues), so every path receives the same flows. "
+     "0: one per queue pair (io.queues)",
+     SIM_AT(paths_cfg, flows)},
     {"traffic.offered_gbps", SIM_PARAM_DOUBLE, "0", "0..1600", "Gbps",
      "Streams: offered load per direction, all VMs together, host-side Gb/s (0: as fast as it "
      "goes)",

@@ -19,6 +19,7 @@ typedef struct paths_cfg {
     uint64_t guest_page_bytes;
     uint32_t pattern; /* iopath_pattern */
     uint32_t packet_bytes, vms, queues, rr_bytes, rr_outstanding, rr_app_cycles, msg_bytes;
+    uint32_t flows; /* per VM to the VMs (0: io.queues) */
     bool gso;
     uint32_t gso_max_bytes;
     uint64_t tsq_bytes, sndbuf_bytes;

@@ -73,5 +73,41 @@ else
     bad "a sweep writes and prints the paths side by side"
 fi
 
+# The link partner sends each VM traffic.flows flows, one per queue pair by default,
+# whatever the path: a paravirtual VM behind four host cores receives its one flow on
+# one of the host's PF queues (and its core), four flows on all four.
+cat >"$OUT/flows.ini" <<EOF2
+include = $(cd "$TOP" && pwd)/workloads/platforms/spr-gen5x16.ini
+[workload]
+kind = paths
+[io]
+path = paravirt
+[place]
+host_cores = 4
+[traffic]
+packet_bytes = 1518
+pattern = stream_rx
+[run]
+kernel = native
+warmup_us = 200
+duration_us = 300
+[sweep]
+traffic.flows = 0, 4
+EOF2
+if "$IOVSIM" run "$OUT/flows.ini" --out "$OUT/flows" -q --no-plots >"$OUT/out" 2>"$OUT/err"; then
+    u0=() u4=()
+    for c in 0 1 2 3; do
+        u0+=("$(stat_of "$OUT/flows/points/0000/stats.txt" cpu.core$c.util)")
+        u4+=("$(stat_of "$OUT/flows/points/0001/stats.txt" cpu.core$c.util)")
+    done
+    awk -v a="${u0[*]}" -v b="${u4[*]}" 'BEGIN { split(a, x, " "); split(b, y, " ");
+        ok = x[1] > 0.9 && x[2] == 0 && x[3] == 0 && x[4] == 0;
+        for (i = 1; i <= 4; i++) ok = ok && y[i] > 0.9; exit !ok }' &&
+        ok "one flow keeps one host core busy (${u0[*]}), four flows four (${u4[*]})" ||
+        bad "host cores' util: one flow ${u0[*]}, four flows ${u4[*]}"
+else
+    bad "traffic.flows sweep runs: $(cat "$OUT/err")"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
