@@ -157,6 +157,16 @@ void halt_add_thread(halt *h, unsigned core) { set_kind(h, core, KIND_THREAD); }
 void halt_add_spinner(halt *h, unsigned core) { set_kind(h, core, KIND_SPIN); }
 bool halt_enabled(const halt *h) { return h->cfg.on; }
 
+bool halt_is_spinner(const halt *h, unsigned core)
+{
+    return h && core < h->ncores && h->core[core].kind == KIND_SPIN;
+}
+
+bool halt_registered(const halt *h, unsigned core)
+{
+    return h && core < h->ncores && h->core[core].kind != KIND_NONE;
+}
+
 bool halt_spins(const halt *h, unsigned core)
 {
     if (!h || core >= h->ncores)

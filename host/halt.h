@@ -80,6 +80,10 @@ void halt_add_thread(halt *h, unsigned core);
 /* A thread on `core` that never blocks (a poll-mode driver's loop, DPDK's lcore): it
  * never halts, and a host sees its core busy all the time. */
 void halt_add_spinner(halt *h, unsigned core);
+/* Whether `core` was registered with halt_add_spinner. */
+bool halt_is_spinner(const halt *h, unsigned core);
+/* Whether `core` was registered (halt_add_vcpu, _thread or _spinner). */
+bool halt_registered(const halt *h, unsigned core);
 bool halt_enabled(const halt *h);
 /* Whether the core spins when idle (a spinner's, or a vCPU's with halting off): a host
  * sees it busy all the time. */

@@ -215,6 +215,25 @@ static iopath_drvq *add_queue(paths_sys *sys, unsigned fn, unsigned q, uint64_t 
     return dq;
 }
 
+/* The host's poll-mode threads spin whether or not a packet comes (OVS-DPDK's PMD
+ * threads, pmd_thread_main, loop over their queues without sleeping): the PF's
+ * poll-mode queues' cores, and those of the stages that poll (vhost-user's dequeue),
+ * unless one shares a vCPU's core, whose halts the vCPU keeps. A guest's or a DPDK
+ * application's own poll-mode core is registered with its lane. */
+static void add_pmd_spinners(paths_sys *sys)
+{
+    iopath *io = &sys->io;
+    if (io->path->host_pmd)
+        for (unsigned c = 0; c < sys->cfg.host_cores; c++)
+            halt_add_spinner(io->halt, c);
+    for (unsigned i = 0; i < io->nlanes; i++)
+        for (unsigned s = 0; s < PATH_MAX_STAGES; s++) {
+            const iopath_stage *st = io->lane[i].stage[s];
+            if (st && st->d->polls && st->d->who == CPU_HOST && !halt_registered(io->halt, st->core))
+                halt_add_spinner(io->halt, st->core);
+        }
+}
+
 static unsigned backend_core(const paths_sys *sys, const path_desc *pd, unsigned i,
                              unsigned vms)
 {
@@ -757,6 +776,7 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
         return NULL;
     }
     iopath_build_stages(io);
+    add_pmd_spinners(sys);
     sys->peer = nic_partner_create(p, ctx->stats, ctx->kernel, sys->nic);
     nic_partner_set_rx_observer(sys->peer, paths_on_partner_rx, sys);
     if (sys->cfg.breakdown) {

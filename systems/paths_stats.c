@@ -84,28 +84,41 @@ void paths_on_partner_rx(void *ctx, const nic_pkt *p, uint64_t arrival_ps)
     }
 }
 
-static double who_per_pkt(const paths_sys *sys, cpu_who w)
+/* Cycles the poll-mode threads of `w` spun in the window without booking them: a
+ * spinner's core (halt_add_spinner) is its thread's all the time, and what its work
+ * and the spins booked when a packet ended an empty look (cpu_spin_idle) leave of the
+ * window is spinning too. A guest's (a DPDK application's) spinner is its lane's
+ * core; the host's are the rest. */
+static double unbooked_spin_cycles(const sim_stats *s, const paths_sys *sys, cpu_who w)
 {
-    return per_pkt(sys, (double)cpu_cycles(sys->io.cpu, w));
+    const iopath *io = &sys->io;
+    double el = (double)sim_stats_elapsed_ps(s), ps = 0;
+    unsigned cores = cpu_cores(io->cpu);
+    for (unsigned c = 0; c < cores; c++) {
+        if (!halt_is_spinner(io->halt, c))
+            continue;
+        bool guest = false;
+        for (unsigned i = 0; sys->cfg.poll && i < sys->napp && !guest; i++)
+            guest = io->lane[i].vcpu_core == c;
+        if ((w == CPU_GUEST) != guest)
+            continue;
+        double idle = el - (double)cpu_core_busy_ps(io->cpu, c);
+        if (idle > 0)
+            ps += idle;
+    }
+    return ps * cpu_ghz(io->cpu) / 1000.0;
 }
 
-static double m_guest_cyc(const sim_stats *s, void *ctx)
+static double who_per_pkt(const sim_stats *s, const paths_sys *sys, cpu_who w)
 {
-    (void)s;
-    return who_per_pkt(ctx, CPU_GUEST);
+    double spun = w == CPU_HYPERVISOR ? 0 : unbooked_spin_cycles(s, sys, w);
+    return per_pkt(sys, (double)cpu_cycles(sys->io.cpu, w) + spun);
 }
 
-static double m_hv_cyc(const sim_stats *s, void *ctx)
-{
-    (void)s;
-    return who_per_pkt(ctx, CPU_HYPERVISOR);
-}
+static double m_guest_cyc(const sim_stats *s, void *ctx) { return who_per_pkt(s, ctx, CPU_GUEST); }
 
-static double m_host_cyc(const sim_stats *s, void *ctx)
-{
-    (void)s;
-    return who_per_pkt(ctx, CPU_HOST);
-}
+static double m_hv_cyc(const sim_stats *s, void *ctx) { return who_per_pkt(s, ctx, CPU_HYPERVISOR); }
+static double m_host_cyc(const sim_stats *s, void *ctx) { return who_per_pkt(s, ctx, CPU_HOST); }
 
 static double m_exits(const sim_stats *s, void *ctx)
 {
@@ -361,15 +374,17 @@ void paths_register_stats(paths_sys *sys, sim_stats *st)
                               "99.9th percentile of net.latency_ps (as latency_ns_mean)");
     sim_stats_metric(st, "guest_cycles_per_pkt", "cycles per packet", m_guest_cyc, sys,
                      "cycles booked in the window by guests (native: the applications and "
-                     "their driver), per frame counted by throughput_mpps");
+                     "their driver), and the rest of the window on a poll-mode guest's or "
+                     "DPDK application's spinning core, per frame counted by throughput_mpps");
     sim_stats_metric(st, "hv_cycles_per_pkt", "cycles per packet", m_hv_cyc, sys,
                      "cycles booked in the window by the hypervisor (exits, interrupt "
                      "injection, hypercalls, grant copies, KVM's halt polling), per frame "
                      "counted by throughput_mpps");
     sim_stats_metric(st, "host_cycles_per_pkt", "cycles per packet", m_host_cyc, sys,
                      "cycles booked in the window by the host or driver domain (device "
-                     "models, vhost, netback, the switch, the PF driver), per frame counted by "
-                     "throughput_mpps");
+                     "models, vhost, netback, the switch, the PF driver), and the rest of the "
+                     "window on the host's spinning poll-mode cores (vhost-user's PMD "
+                     "threads), per frame counted by throughput_mpps");
     sim_stats_metric(st, "exits_per_sec", "per second", m_exits, sys,
                      "VM exits of every reason in the window (the timer ticks' too), per "
                      "second of it");

@@ -89,6 +89,23 @@ done
 cmp_num "${plat[2]}" "<" "${klat[2]}" &&
     ok "request-response: ${plat[2]} ns with the PMD against ${klat[2]} ns with the kernel's stack" ||
     bad "rr p50: poll ${plat[2]} ns, kernel ${klat[2]} ns"
+# Every PMD thread spins, whether or not its queue gets packets: with four host cores and
+# one VM's single flow, three of them find nothing, and still burn their cores, which
+# count busy and whose cycles are the host's. A poll-mode guest that only sends spins
+# too: its cycles per packet are its whole core's.
+expect 0 "" "four PMD cores, one VM" -- "$IOVSIM" run "$W" --out "$OUT/m" -q --no-plots \
+    --set traffic.vms=1 --set place.host_cores=4 --set traffic.pattern=stream_tx --set guest.driver=poll
+M="$OUT/m/results.csv"
+mb=$(csv_col "$M" cores_busy) mm=$(csv_col "$M" throughput_mpps)
+mh=$(csv_col "$M" host_cycles_per_pkt) mg=$(csv_col "$M" guest_cycles_per_pkt)
+ghz=$(awk -F" = " '$1 == "cpu.ghz" { print $2 }' "$OUT/m/points/0000/params.txt")
+awk -v b="$mb" 'BEGIN { exit !(b > 4.999 && b < 5.001) }' &&
+    ok "four PMD cores and the vCPU count busy ($mb)" || bad "cores_busy $mb"
+awk -v h="$mh" -v g="$mg" -v m="$mm" -v ghz="$ghz" \
+    'BEGIN { hc = h * m / (ghz * 1e3); gc = g * m / (ghz * 1e3);
+             exit !(hc > 3.99 && hc < 4.01 && gc > 0.99 && gc < 1.01) }' &&
+    ok "the host's cycles are four cores' ($mh a packet), the guest's one core's ($mg)" ||
+    bad "host $mh, guest $mg cycles a packet at $mm Mpps, $ghz GHz"
 expect 2 "guest.driver = poll" "a DPDK application on the emulated NIC is refused" -- \
     "$IOVSIM" run "$W" --out "$OUT/x" -q --no-plots --set guest.driver=poll --set io.path=emulated
 echo "$pass passed, $fail failed"
