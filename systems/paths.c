@@ -567,6 +567,11 @@ static void setup_traffic(paths_sys *sys, uint64_t start, uint64_t seed)
          * the NIC's RSS (flow modulo the queues, as ixgbe fills its redirection table)
          * and the VM's device spread them over the lanes. */
         uint32_t flows = sys->cfg.flows ? sys->cfg.flows : io->queues;
+        /* TCP-like streams keep their receivers' window (the VMs' acknowledgements
+         * open it); datagrams are open-loop. */
+        if (io->msg_bytes && io->pattern != IOPATH_INTER_VM)
+            nic_partner_set_window(sys->peer, sys->cfg.rcv_window_bytes, io->frame_bytes,
+                                   sys->cfg.rto_min_ps);
         path_nic_owner own = (path_nic_owner)io->path->nic_owner;
         if (own == PATH_NIC_APP)
             nic_partner_add_dest(sys->peer, io->lane[0].mac, 0, flows * io->vms);

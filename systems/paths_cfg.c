@@ -159,10 +159,20 @@ static const sim_param_def paths_params[] = {
      "runs on the destination; a VF without a standby or a vDPA device is kept, its DMA "
      "tracked by migrate.iommu_dirty; paravirt logs vhost's writes",
      SIM_AT(paths_cfg, migrate_at_ps)},
+    {"net.rcv_window_bytes", SIM_PARAM_UINT, "3MiB", "1518..1GiB", "bytes",
+     "TCP-like streams the link partner sends (stream_rx, bidir): what a stream may have "
+     "in flight, sent and not acknowledged, its receiver's largest window: tcp_rmem's "
+     "maximum, 6 MiB (Documentation/networking/ip-sysctl.rst), of which Linux offers half "
+     "as window (tcp_win_from_space with tcp_adv_win_scale 1: '50% of payload per "
+     "allocated chunk of memory', commit dfa2f0483360), receive autotuning having grown "
+     "the buffer to it for a stream that queues. The sender's congestion window is taken "
+     "to be larger (no loss)",
+     SIM_AT(paths_cfg, rcv_window_bytes)},
     {"net.rto_min_ms", SIM_PARAM_DOUBLE, "200", "1..120000", "ms",
      "rr with io.standby or io.migrate_at_ms: a client's retransmission time-out for "
      "requests lost while its VM fails over or stops (TCP_RTO_MIN, HZ/5, include/net/tcp.h), "
-     "doubled at each time-out in a row",
+     "doubled at each time-out in a row; TCP-like streams to the VMs: how long the link "
+     "partner waits with every window full before it counts their frames in flight lost",
      SIM_AT(paths_cfg, rto_min_ps)},
     {"guest.driver", SIM_PARAM_ENUM, "kernel", "kernel|poll", "",
      "native, passthrough, sriov, vdpa, siov: the application's network driver: kernel (the "

@@ -4,7 +4,8 @@
 # stream moves from the VF to the virtio standby and back, the stop shows in the time
 # series, a request-response client survives its lost response, the downtime grows with
 # the dirtying rate under a cap on rounds, a VF left attached without dirty tracking
-# is refused, and a vDPA VM migrates with its device kept. Run by `make check`.
+# is refused, a vDPA VM migrates with its device kept, and a TCP-like stream to a VM
+# whose stop lost its window waits for its time-out. Run by `make check`.
 set -u
 . "$(dirname "$0")/lib.sh" migrate
 W="$TOP/workloads/migrate-sriov.ini"
@@ -87,6 +88,24 @@ order=$(awk -F, 'NR > 1 { printf "%s ", $2 }' "$OUT/pv/points/0000/events.csv")
 last=$(tail -1 "$OUT/pv/points/0000/timeseries.csv" | cut -d, -f3)
 [ "$order" = "migrate stop resume " ] && awk -v l="$last" 'BEGIN { exit !(l > 0.05) }' &&
     ok "it stops, resumes and runs on ($last M/s at the end)" || bad "phases: $order, last $last"
+
+# A TCP-like stream to a migrating VM whose window the stop fills: every frame in
+# flight is lost while the VM is stopped, no acknowledgement comes, and the sender
+# waits for its retransmission time-out (net.rto_min_ms) before it goes on.
+expect 0 "" "a TCP-like stream to a migrating VM" -- "$IOVSIM" run "$W" "${SMALL[@]}" \
+    --set io.path=paravirt --set io.standby=none --set traffic.pattern=stream_rx \
+    --set traffic.msg_bytes=65536 --set net.rcv_window_bytes=1MiB --set run.duration_us=400000 \
+    --set migrate.dirty_rate_mb_s=25 --out "$OUT/rto" -q --no-plots
+S="$OUT/rto/points/0000/stats.txt"
+rto=$(stat_of "$S" peer.rto_expiries) lost=$(stat_of "$S" net.stopped_drops)
+stop=$(awk -F, '$2 == "stop" { print $1 }' "$OUT/rto/points/0000/events.csv")
+late=$(awk -F, -v s="$stop" 'NR > 1 && $1 > s + 150000 && $1 < s + 190000 { print $2 }' \
+    "$OUT/rto/points/0000/timeseries.csv" | sort -n | tail -1)
+end=$(tail -1 "$OUT/rto/points/0000/timeseries.csv" | cut -d, -f2)
+[ "$rto" = 1 ] && awk -v l="$late" -v e="$end" -v n="$lost" \
+    'BEGIN { exit !(l < 0.01 && e > 5 && n > 600 && n < 800) }' &&
+    ok "$lost frames lost in the stop, nothing sent until the time-out, $end Gb/s after" ||
+    bad "rto_expiries $rto, $lost lost, $late Gb/s waiting, $end Gb/s at the end"
 
 # A vDPA VM keeps its device: the guest's virtio rings go on from their saved indices on
 # the destination, its DMA logged by the IOMMU's dirty bits; untracked, it is refused.

@@ -13,6 +13,10 @@
 
 /* Packets that may sit between two counters at the ends of the measured window. */
 #define EDGE 8.0
+/* ... and between a frame's arrival and its free: the PF driver frees sent frames in
+ * its completion polls, one interrupt interval's worth at a time (15 at the window's
+ * end with 132-byte frames through a driver domain). */
+#define FREE_EDGE 32.0
 
 static const char *const xen_paths[] = {"devdomain", "vmdq"};
 
@@ -43,7 +47,7 @@ START_TEST(test_copy_length_decides)
     out = ptfx_stat(&f, "peer.rx_frames");
     ck_assert(out > 100);
     ck_assert(fabs(ptfx_stat(&f, "net.grant_maps") - out) <= EDGE);
-    ck_assert(fabs(ptfx_stat(&f, "net.freed_handoffs") - out) <= EDGE);
+    ck_assert(fabs(ptfx_stat(&f, "net.freed_handoffs") - out) <= FREE_EDGE);
     ptfx_free(&f);
 }
 END_TEST

@@ -17,6 +17,8 @@ static iopath_item item_frame(const iopath_item *it, unsigned f)
     if (f + 1 == it->frames)
         one.pkt.len_bytes = it->last_bytes;
     one.last_bytes = one.pkt.len_bytes;
+    if (it->pkt.seq) /* a TCP-like stream's frames are numbered: the segment's is its last */
+        one.pkt.seq = it->pkt.seq - (it->frames - 1u - f);
     return one;
 }
 
@@ -567,6 +569,7 @@ static uint64_t gro_receive(const exec *x, const path_stage *d, const path_step 
                 io->c.gro_merged += it->frames;
                 fl->it.frames = (uint16_t)(fl->it.frames + it->frames);
                 fl->it.last_bytes = it->last_bytes;
+                fl->it.pkt.seq = it->pkt.seq; /* a segment's number is its last frame's */
                 return t;
             }
             t = gro_flush_one(x, fl, t);
@@ -761,17 +764,35 @@ static const path_step *ack_entry(const path_stage *d)
     return NULL;
 }
 
+/* The lane's receive state of p's stream (its sender and flow), added at its first
+ * segment: a lane takes few streams (one per flow RSS gives its queue). */
+static iopath_rcv_flow *rcv_flow(iopath_lane *ln, const nic_pkt *p)
+{
+    for (uint32_t i = 0; i < ln->n_rcv; i++)
+        if (ln->rcv[i].flow == p->flow && ln->rcv[i].src_mac == p->src_mac)
+            return &ln->rcv[i];
+    if (ln->n_rcv == ln->cap_rcv) {
+        ln->cap_rcv = ln->cap_rcv ? 2 * ln->cap_rcv : 4;
+        ln->rcv = sim_xrealloc(ln->rcv, ln->cap_rcv * sizeof *ln->rcv);
+    }
+    ln->rcv[ln->n_rcv] = (iopath_rcv_flow){.src_mac = p->src_mac, .flow = p->flow};
+    return &ln->rcv[ln->n_rcv++];
+}
+
 /* PATH_OP_TCP_ACK, after the stack took `it`. Linux's receiver acknowledges at once
  * when more than one full segment came since its last acknowledgement
  * (__tcp_ack_snd_check: rcv_nxt - rcv_wup > rcv_mss), so once per segment GRO merged
  * from two frames or more and once per two single frames; what is left waits for the
  * next segment (the delayed acknowledgement's timer, 40 ms and up, does not fire in a
- * stream). Left out: the receive window's part of that test (the model has no window),
- * quick-ack mode at a connection's start, and acknowledgements that carry data.
+ * stream). Left out: the receive window's part of that test (a window update when the
+ * reader frees room), quick-ack mode at a connection's start, and acknowledgements that
+ * carry data. Each stream the lane takes is a socket of its own (rcv_flow), and its
+ * acknowledgement carries the last frame it took (nic_pkt.seq), which opens the
+ * sender's window (nic_partner_set_window).
  * The acknowledgement is a 66-byte frame (IOPATH_TCP_HDR_BYTES: its timestamps option
  * included) back to the data's sender, charged to the receiver's socket as a sent
  * packet and freed like one. A lane whose transmit ring is full drops it (Linux's qdisc
- * would hold it; a later one covers it). TCP-like streams between VMs are refused
+ * would hold it; a later one covers it: they are cumulative). TCP-like streams between VMs are refused
  * (systems/paths_cfg.c), so acknowledgements go to the link partner and come from it.
  *
  * An acknowledgement that arrives (the partner's, for the lane's own stream) ends
@@ -799,14 +820,19 @@ static uint64_t tcp_ack(const exec *x, const iopath_item *it, uint64_t t, bool *
     if (!io->msg_bytes || it->pkt.kind != NIC_PKT_DATA || !ln || ln->stopped ||
         it->pkt.dst_mac != ln->mac)
         return t; /* not this lane's data (DELIVER counts it), or its VM is stopped */
-    ln->rcv_unacked_bytes += item_payload(io, it);
-    if (ln->rcv_unacked_bytes <= io->mss_bytes)
+    iopath_rcv_flow *rf = rcv_flow(ln, &it->pkt);
+    rf->unacked_bytes += item_payload(io, it);
+    /* The last frame taken (a frame that never came, lost below it, is passed over as
+     * a SACK receiver's hole is: the sender resends it as new data). */
+    if ((int32_t)(it->pkt.seq - rf->last_seq) > 0)
+        rf->last_seq = it->pkt.seq;
+    if (rf->unacked_bytes <= io->mss_bytes)
         return t;
     const path_stage *d = &ln->path->stages[ln->path->tx_entry];
     const path_step *from = ack_entry(d);
     if (!from)
         return t;
-    ln->rcv_unacked_bytes = 0;
+    rf->unacked_bytes = 0;
     /* Its work is not the data packet's: the timeline and the breakdown follow no packet
      * while it runs. */
     bool observed = io->tl || io->bd;
@@ -824,7 +850,8 @@ static uint64_t tcp_ack(const exec *x, const iopath_item *it, uint64_t t, bool *
                                    .born_ps = t,
                                    .flow = it->pkt.flow,
                                    .len_bytes = IOPATH_TCP_HDR_BYTES + NIC_FCS_BYTES,
-                                   .kind = NIC_PKT_ACK},
+                                   .kind = NIC_PKT_ACK,
+                                   .seq = rf->last_seq},
                            .frames = 1,
                            .last_bytes = IOPATH_TCP_HDR_BYTES + NIC_FCS_BYTES,
                            .ready_ps = t,
@@ -935,6 +962,30 @@ static bool stage_has(const path_stage *d, path_op op)
 
 /* ---------------------------------------------------------------- stage threads */
 
+/* The items `it` becomes in the stage's next ring: its frames if the stage segments it
+ * in software, else itself. */
+static uint32_t items_out(const iopath_stage *st, const iopath_item *it)
+{
+    for (const path_step *s = st->d->steps; s->op != PATH_OP_END; s++)
+        if (s->op == PATH_OP_SEGMENT && s->when == PATH_PER_PKT)
+            return it->frames > 1 && !st->io->off[s->arg] ? it->frames : 1;
+    return 1;
+}
+
+/* Whether a back-end's next item would not fit the guest's ring it fills (at most the
+ * whole ring is waited for: a segment of more frames than it holds goes when it is
+ * empty, and what does not fit then drops). */
+static bool ring_out_full(const iopath_stage *st, const iopath_item *it)
+{
+    const iopath_stage *out = st->ring_out;
+    if (!out)
+        return false;
+    uint32_t need = items_out(st, it);
+    if (need > out->cap)
+        need = out->cap;
+    return out->cap - out->len < need;
+}
+
 static void on_stage(void *ctx)
 {
     iopath_stage *st = ctx;
@@ -944,7 +995,7 @@ static void on_stage(void *ctx)
     uint64_t t = max64(now, st->t_free);
     uint64_t limit = now + io->quantum_ps;
     exec x = {io, st->lane, st->core, (cpu_who)d->who, d->urgent, &st->gro, st};
-    st->blocked_nic = false;
+    st->blocked_nic = st->blocked_ring = false;
     if (st->woken) {
         st->woken = false;
         t = iopath_exec_steps(&x, d, NULL, t, PATH_PER_WAKE);
@@ -977,6 +1028,11 @@ static void on_stage(void *ctx)
             batch_over = true;
             break;
         }
+        if (ring_out_full(st, head)) {
+            st->blocked_ring = true;
+            batch_over = true;
+            break;
+        }
         if (!st->batch) {
             io->c.batches++;
             st->batch_grant_ops = 0;
@@ -1000,12 +1056,20 @@ static void on_stage(void *ctx)
         st->batch = 0;
         /* The poll ends: GRO passes up what it holds (napi_complete_done). */
         t = gro_flush(&x, t);
+        /* ... and the driver refills its ring and tells the back-end (virtnet_poll's
+         * try_fill_recv and its kick, xennet_poll's refill and notify, the e1000's RDT
+         * write): a back-end waiting for room goes on. The notification's own cost is
+         * not timed apart. */
+        if (st->ring_in && st->ring_in->blocked_ring)
+            sim_event_notify_at(st->ring_in->ev, max64(t, now));
     }
     st->t_free = t;
     if (st->has_nic)
         iopath_burst_doorbell(tx_queue(io, st->lane), st->core, (cpu_who)d->who, t);
     if (st->blocked_nic)
         sim_event_notify_at(st->ev, t + io->retry_ps);
+    else if (st->blocked_ring)
+        ; /* the ring's consumer wakes it at its poll's end */
     else if (st->len)
         sim_event_notify_at(st->ev, max64(t, st->q[st->head].ready_ps));
     else {
@@ -1139,6 +1203,22 @@ void iopath_build_stages(iopath *io)
             st->ev = sim_event_create(io->kernel, name, on_stage, st);
             ln->stage[s] = st;
         }
+        /* A back-end thread that fills a guest's ring waits for its room (iopath.h,
+         * "Backpressure"); urgent work (a NAPI poll) and poll-mode threads do not. */
+        for (uint8_t s = 0; s < pd->nstages; s++) {
+            iopath_stage *st = ln->stage[s];
+            if (!st || st->d->urgent || st->d->polls)
+                continue;
+            for (const path_step *p = st->d->steps; p->op != PATH_OP_END; p++)
+                if (p->op == PATH_OP_TO_STAGE && p->when == PATH_PER_PKT) {
+                    iopath_stage *to = ln->stage[p->arg];
+                    if (to && to->d->ring && p->notify != PATH_NOTIFY_SOCK) {
+                        st->ring_out = to;
+                        to->ring_in = st;
+                    }
+                    break;
+                }
+        }
         ln->tx_cap = (uint32_t)(pd->sender_ring ? io->cost[pd->sender_ring] : 0);
         /* A datagram socket whose device takes no partial checksum fills it as it copies
          * (__ip_append_data makes it CHECKSUM_PARTIAL only for a device with
@@ -1209,7 +1289,10 @@ void iopath_destroy_stages(iopath *io)
     }
     if (!io->lane)
         return;
-    for (unsigned v = 0; v < io->nlanes; v++)
+    for (unsigned v = 0; v < io->nlanes; v++) {
+        free(io->lane[v].rcv);
+        io->lane[v].rcv = NULL;
+        io->lane[v].n_rcv = io->lane[v].cap_rcv = 0;
         for (unsigned s = 0; s < PATH_MAX_STAGES; s++) {
             iopath_stage *st = io->lane[v].stage[s];
             if (st) {
@@ -1217,4 +1300,5 @@ void iopath_destroy_stages(iopath *io)
                 free(st);
             }
         }
+    }
 }

@@ -26,8 +26,14 @@
  * stops when none is left; the stage that frees slots (the consumer, or the guest's
  * completion handler) wakes it. A stage that posts to a NIC queue holding `txq_limit`
  * packets (in its ring, not yet reclaimed, and in the driver's backlog) stops and tries
- * again after `retry_ps`. Other full queues drop (a receive ring without buffers), and
- * the drops are counted. */
+ * again after `retry_ps`, and so does a back-end thread (vhost, QEMU's device model,
+ * netback) whose next item would not fit the guest's ring it fills: vhost's handle_rx
+ * stops when get_rx_bufs finds too few buffers, QEMU polls the tap only while its
+ * device can receive (qemu_can_receive_packet), netback only while
+ * xenvif_rx_ring_slots_available; what waits stays in the thread's own queue (the tap's,
+ * netback's), which drops when full. Other full queues drop (a receive ring without
+ * buffers, a socket's, a poll-mode switch's enqueue into a full virtqueue: DPDK's
+ * rte_vhost_enqueue_burst takes what fits), and the drops are counted. */
 #ifndef HOST_IOPATH_IOPATH_H
 #define HOST_IOPATH_IOPATH_H
 
@@ -131,6 +137,15 @@ typedef struct iopath_gro {
 
 /* One VM's instance of a stage that has its own thread: a bounded queue (the ring or
  * socket queue in front of it) and one kernel event. */
+/* A TCP-like stream's receiver (its socket): whose stream it is, the payload bytes it
+ * took since its last acknowledgement (rcv_nxt - rcv_wup), and the number of the last
+ * frame it took (nic_pkt.seq), which its acknowledgements carry. */
+typedef struct iopath_rcv_flow {
+    uint64_t src_mac;
+    uint32_t flow, last_seq;
+    uint64_t unacked_bytes;
+} iopath_rcv_flow;
+
 typedef struct iopath_stage {
     iopath *io;
     iopath_lane *lane;
@@ -146,7 +161,13 @@ typedef struct iopath_stage {
     uint32_t batch; /* items taken in the current software batch (0: none begun) */
     uint32_t batch_grant_ops; /* grant map or unmap operations in the current batch */
     iopath_gro gro;
-    bool asleep, woken, blocked_nic, has_nic;
+    /* A back-end thread that fills a guest's ring (a TO_STAGE to a stage with a ring):
+     * that stage, whose room it waits for; NULL for the others. And the other way: the
+     * back-end that fills this stage's ring, woken when it takes an item. */
+    struct iopath_stage *ring_out, *ring_in;
+    bool asleep, woken, has_nic;
+    bool blocked_nic;  /* stopped by a full NIC queue: it retries after retry_ps */
+    bool blocked_ring; /* stopped by a full ring_out: woken when that stage's poll ends */
 } iopath_stage;
 
 /* The CPU seam of one NIC driver queue: where its cycles run, and the owner's context. */
@@ -212,9 +233,9 @@ struct iopath_lane {
     iopath_stage *stage[PATH_MAX_STAGES]; /* NULL for inline and sender stages */
     uint32_t tx_credits, tx_cap; /* the sender's ring slots */
     iopath_sender snd;
-    /* TCP's receive side: payload bytes the lane took since its last acknowledgement
-     * (rcv_nxt - rcv_wup). */
-    uint64_t rcv_unacked_bytes;
+    /* TCP's receive side, per stream the lane takes (a socket each). */
+    iopath_rcv_flow *rcv;
+    uint32_t n_rcv, cap_rcv;
     iopath_drvq *own;    /* its own NIC queue (native, passthrough, SR-IOV; VMDq: the PF
                             queue the driver domain drives for it) */
     unsigned fn;         /* its VM's function (assigned paths) */

@@ -198,6 +198,7 @@ typedef enum path_cost {
     PATH_COST_VHU_DEQUEUE, /* vhostuser.dequeue_cycles */
     PATH_COST_VHU_ENQUEUE, /* vhostuser.enqueue_cycles */
     PATH_COST_VHU_SWITCH,  /* vhostuser.switch_cycles */
+    PATH_COST_TAP_QUEUE,   /* vswitch.tap_queue_pkts */
     PATH_COSTS
 } path_cost;
 

@@ -227,7 +227,7 @@ static const path_desc paths[PATH_KINDS] = {
             {.name = "host-rx", .urgent = true, .place = PATH_PLACE_HOST, .who = CPU_HOST,
              .steps = {GRO, SWITCH, END}},
             {.name = "devmodel-rx", .place = PATH_PLACE_BACKEND, .who = CPU_HOST,
-             .ring = PATH_COST_EMU_RING,
+             .ring = PATH_COST_TAP_QUEUE, /* what it reads: the tap's queue */
              .steps = {SEGMENT_UNLESS(PATH_OFF_NONE), CSUM_E1000_RX, RUN(PATH_COST_EMU_TAP),
                        RUN(PATH_COST_EMU_PKT), COPY, TO_STAGE(5, PATH_NOTIFY_IRQFD), END}},
             {.name = "guest-rx", .urgent = true, .place = PATH_PLACE_VCPU, .who = CPU_GUEST,
@@ -274,7 +274,7 @@ static const path_desc paths[PATH_KINDS] = {
             {.name = "host-rx", .urgent = true, .place = PATH_PLACE_HOST, .who = CPU_HOST,
              .steps = {GRO, SWITCH, END}},
             {.name = "vhost-rx", .place = PATH_PLACE_BACKEND, .who = CPU_HOST,
-             .ring = PATH_COST_VIRTIO_RING,
+             .ring = PATH_COST_TAP_QUEUE, /* what it reads: the tap's queue */
              .steps = {RUN_RUN(PATH_COST_VHOST_RUN), SEGMENT_UNLESS(PATH_OFF_VIRTIO_GUEST_TSO),
                        CSUM_UNLESS(PATH_OFF_VIRTIO_GUEST_CSUM), RUN(PATH_COST_VHOST_PKT), COPY,
                        TO_STAGE(4, PATH_NOTIFY_IRQFD), END}},
@@ -392,6 +392,11 @@ static const sim_param_def cost_params[] = {
         "vhost-net per packet besides the copy: descriptor translation, tap socket, used ring"),
     {"virtio.ring_entries", SIM_PARAM_UINT, "256", "2..32768", "entries",
      "virtio-net virtqueue size (each direction)", SIM_AT(cost_array, v[PATH_COST_VIRTIO_RING])},
+    {"vswitch.tap_queue_pkts", SIM_PARAM_UINT, "500", "1..1000000", "packets",
+     "A VM's tap device: packets (frames or merged segments) the host's switch may queue "
+     "for its reader, vhost-net or QEMU's device model, before the tap drops (the tap's "
+     "tx_queue_len: TUN_READQ_SIZE, include/uapi/linux/if_tun.h, which tun_setup gives it)",
+     SIM_AT(cost_array, v[PATH_COST_TAP_QUEUE])},
     /* the emulated e1000 and its device model */
     CYC("emu.guest_tx_cycles", "400", PATH_COST_E1000_TX,
         "e1000 guest driver: post one packet (descriptor, context)"),
@@ -420,7 +425,7 @@ static const sim_param_def cost_params[] = {
         "netfront: take one receive response, end the grant, re-grant and post a buffer"),
     CYC("xen.front_clean_cycles", "300", PATH_COST_XEN_FRONT_CLEAN,
         "netfront: reclaim one transmitted buffer (end its grant)"),
-    CYC("xen.back_pkt_cycles", "1060", PATH_COST_XEN_BACK_PKT,
+    CYC("xen.back_pkt_cycles", "860", PATH_COST_XEN_BACK_PKT,
         "netback per packet besides the grant copy: ring requests and responses, the skb"),
     CYC("xen.gcopy_op_cycles", "1100", PATH_COST_XEN_GCOPY_OP,
         "Hypervisor per grant copy operation besides the copy: grant and page checks"),

@@ -108,8 +108,12 @@ typedef struct nic_pkt {
     uint16_t vlan;      /* 802.1Q VLAN ID; 0 = untagged */
     uint8_t kind;       /* nic_pkt_kind */
     uint32_t trace_id;  /* trace.timeline's id of a followed packet; 0: not followed */
+    /* A TCP-like stream's sequence, in frames: a data frame's number in its flow, from
+     * 1 (a segment's: its last frame's); an acknowledgement's, the last frame its
+     * receiver took, frames below it that never came counting as lost. 0 elsewhere. */
+    uint32_t seq;
 } nic_pkt;
-_Static_assert(sizeof(nic_pkt) == 40, "a frame's record stays five words (rings copy it)");
+_Static_assert(sizeof(nic_pkt) == 48, "a frame's record stays six words (rings copy it)");
 
 /* Host-side bytes of a frame: without its FCS, which the NIC adds and strips. */
 static inline uint32_t nic_pkt_host_bytes(uint16_t len_bytes)

@@ -19,6 +19,10 @@ typedef struct arrival {
     uint64_t at_ps;
     uint32_t host_bytes;
     bool ack; /* a pure TCP acknowledgement: counted apart from the data */
+    /* An acknowledgement's stream and what it acknowledges (nic_pkt.seq), which opens
+     * the stream's window when it arrives (nic_partner_set_window). */
+    uint64_t src_mac;
+    uint32_t flow, seq;
 } arrival;
 
 /* A TCP-like stream from the host, as the partner's receiver sees it: whose it is, the
@@ -42,10 +46,15 @@ typedef struct ack_poll {
     uint32_t n_flows, cap_flows;
 } ack_poll;
 
+/* A destination and its flows; with a window (nic_partner_set_window), each flow's
+ * frames sent (the last one's number: frames are numbered from 1) and the last one its
+ * receiver acknowledged (the frames after it are in flight: sent, and not known to have
+ * arrived or to be lost). */
 typedef struct dest {
     uint64_t mac;
     uint16_t vlan;
     uint32_t flows, next_flow;
+    uint32_t *sent, *acked; /* per flow; NULL without a window */
 } dest;
 
 struct nic_partner {
@@ -63,6 +72,15 @@ struct nic_partner {
     sim_rng gap_rng;
     uint32_t frame_bytes;
     uint32_t flow_base;
+    /* TCP-like streams to the host (nic_partner_set_window): the frames a stream may
+     * have in flight (0: no window, open-loop); whether the generator waits for an
+     * acknowledgement, and the retransmission time-out that ends a wait no
+     * acknowledgement ends. */
+    uint32_t window_frames;
+    bool gen_blocked;
+    uint64_t blocked_ps; /* when the generator began to wait */
+    uint64_t rto_ps;
+    sim_event *rto_ev;
     nic_partner_counters c;
     /* Acknowledging the host's TCP-like streams (nic_partner_ack_tcp): an
      * acknowledgement's frame bytes (0: none) and GRO's largest segment in frames; the
@@ -142,6 +160,7 @@ static void on_gen(void *ctx);
 static void on_sync(void *ctx, uint64_t now_ps);
 static void on_poll_end(void *ctx);
 static void on_ack(void *ctx);
+static void on_rto(void *ctx);
 
 nic_partner *nic_partner_create(const sim_params *p, sim_stats *stats, sim_kernel *k, nic *n)
 {
@@ -172,6 +191,13 @@ nic_partner *nic_partner_create(const sim_params *p, sim_stats *stats, sim_kerne
                       "(peer.rx_poll_frames; not in peer.tx_frames)");
     sim_stats_counter(stats, "peer.tx_bytes", &pt->c.tx_bytes, "host-side bytes sent to the NIC");
     sim_stats_counter(stats, "peer.responses", &pt->c.responses, "requests answered");
+    sim_stats_counter(stats, "peer.window_waits", &pt->c.window_waits,
+                      "times every TCP-like stream to the host had its window full, so the "
+                      "sender waited for an acknowledgement (nic_partner_set_window)");
+    sim_stats_counter(stats, "peer.rto_expiries", &pt->c.rto_expiries,
+                      "retransmission time-outs: a wait for an acknowledgement that none ended "
+                      "within net.rto_min_ms, after which the streams' frames in flight count "
+                      "as lost");
     return pt;
 }
 
@@ -179,6 +205,10 @@ void nic_partner_destroy(nic_partner *pt)
 {
     if (!pt)
         return;
+    for (size_t i = 0; i < pt->n_dests; i++) {
+        free(pt->dests[i].sent);
+        free(pt->dests[i].acked);
+    }
     free(pt->dests);
     sim_tq_destroy(pt->acks_due);
     free(pt->ack_flows);
@@ -198,7 +228,43 @@ void nic_partner_add_dest(nic_partner *pt, uint64_t mac, uint16_t vlan, uint32_t
         pt->cap_dests = pt->cap_dests ? 2 * pt->cap_dests : 16;
         pt->dests = sim_xrealloc(pt->dests, pt->cap_dests * sizeof *pt->dests);
     }
-    pt->dests[pt->n_dests++] = (dest){mac, vlan, flows ? flows : 1, 0};
+    dest *d = &pt->dests[pt->n_dests++];
+    *d = (dest){mac, vlan, flows ? flows : 1, 0, NULL, NULL};
+    if (pt->window_frames) {
+        d->sent = sim_xcalloc(d->flows, sizeof *d->sent);
+        d->acked = sim_xcalloc(d->flows, sizeof *d->acked);
+    }
+}
+
+void nic_partner_set_window(nic_partner *pt, uint64_t window_bytes, uint32_t frame_bytes,
+                            uint64_t rto_ps)
+{
+    assert(!pt->n_dests && frame_bytes > NIC_FCS_BYTES && window_bytes > 0);
+    uint64_t w = window_bytes / (frame_bytes - NIC_FCS_BYTES);
+    pt->window_frames = w < 1 ? 1 : w > UINT32_MAX ? UINT32_MAX : (uint32_t)w;
+    pt->rto_ps = rto_ps;
+    pt->rto_ev = sim_event_create(pt->kernel, "peer.rto", on_rto, pt);
+}
+
+/* An acknowledgement from mac for its flow has arrived: the frames up to seq have
+ * left the flow's window (those that never arrived too: with SACK, Linux's sender takes
+ * a hole below what was received for lost, RFC 6675, and sends anew). */
+static void window_ack(nic_partner *pt, uint64_t mac, uint32_t flow, uint32_t seq)
+{
+    for (size_t i = 0; i < pt->n_dests; i++) {
+        dest *d = &pt->dests[i];
+        if (d->mac != mac || flow >= d->flows)
+            continue;
+        /* Sequence numbers compare modulo 2^32, as TCP's do (after()). */
+        if ((int32_t)(seq - d->acked[flow]) > 0 && (int32_t)(d->sent[flow] - seq) >= 0)
+            d->acked[flow] = seq;
+        return;
+    }
+}
+
+static bool window_open(const nic_partner *pt, const dest *d, uint32_t flow)
+{
+    return !pt->window_frames || d->sent[flow] - d->acked[flow] < pt->window_frames;
 }
 
 /* Put a frame on the partner's transmitter no earlier than t (behind the frames the
@@ -363,6 +429,8 @@ static void catch_up(nic_partner *pt, uint64_t now_ps)
         const arrival *a = &pt->pend[pt->pend_head];
         if (a->ack) {
             pt->c.rx_acks++;
+            if (pt->window_frames)
+                window_ack(pt, a->src_mac, a->flow, a->seq);
         } else {
             pt->c.rx_frames++;
             pt->c.rx_bytes += a->host_bytes;
@@ -374,7 +442,7 @@ static void catch_up(nic_partner *pt, uint64_t now_ps)
 
 static void on_sync(void *ctx, uint64_t now_ps) { catch_up(ctx, now_ps); }
 
-static void pend_push(nic_partner *pt, uint32_t host_bytes, bool ack, uint64_t arrival_ps)
+static void pend_push(nic_partner *pt, const nic_pkt *p, uint64_t arrival_ps)
 {
     if (pt->pend_len == pt->pend_cap) {
         uint32_t cap = pt->pend_cap ? 2 * pt->pend_cap : 256;
@@ -386,8 +454,10 @@ static void pend_push(nic_partner *pt, uint32_t host_bytes, bool ack, uint64_t a
         pt->pend_head = 0;
         pt->pend_cap = cap;
     }
+    bool ack = p->kind == NIC_PKT_ACK;
     pt->pend[(pt->pend_head + pt->pend_len) & (pt->pend_cap - 1)] =
-        (arrival){arrival_ps, host_bytes, ack};
+        (arrival){arrival_ps, (uint32_t)(p->len_bytes - NIC_FCS_BYTES), ack, p->src_mac,
+                  p->flow, p->seq};
     pt->pend_len++;
 }
 
@@ -398,12 +468,15 @@ static void pend_push(nic_partner *pt, uint32_t host_bytes, bool ack, uint64_t a
 static void on_tx_frame(void *ctx, const nic_pkt *p, uint64_t arrival_ps)
 {
     nic_partner *pt = ctx;
-    /* The partner's stream senders are open-loop: an acknowledgement is counted, and
-     * changes nothing of what they send; the host's are too (they have no window), so
+    /* An acknowledgement opens its stream's window when it arrives (catch_up), and a
+     * generator that waits for one looks again then. The host's senders have no window:
      * what the partner acknowledges costs the host its receive path and changes nothing
-     * of what it sends either. */
-    pend_push(pt, (uint32_t)(p->len_bytes - NIC_FCS_BYTES), p->kind == NIC_PKT_ACK, arrival_ps);
-    catch_up(pt, sim_now_ps(pt->kernel));
+     * of what it sends. */
+    pend_push(pt, p, arrival_ps);
+    uint64_t now = sim_now_ps(pt->kernel);
+    catch_up(pt, now);
+    if (p->kind == NIC_PKT_ACK && pt->gen_blocked)
+        sim_event_notify_at(pt->gen_ev, arrival_ps > now ? arrival_ps : now);
     if (pt->rx_observer)
         pt->rx_observer(pt->rx_observer_ctx, p, arrival_ps);
     if (p->kind == NIC_PKT_DATA && pt->ack_frame_bytes)
@@ -458,11 +531,76 @@ void nic_partner_start(nic_partner *pt, uint64_t t_ps, double gbps, uint32_t fra
     sim_event_notify_at(pt->gen_ev, t_ps);
 }
 
+/* The next destination and flow in turn whose window is open (the destinations take
+ * turns, and each one's flows); NULL when every one's is full. */
+static dest *next_open(nic_partner *pt, uint32_t *flow)
+{
+    for (size_t i = 0; i < pt->n_dests; i++) {
+        dest *d = &pt->dests[(pt->next_dest + i) % pt->n_dests];
+        for (uint32_t j = 0; j < d->flows; j++) {
+            uint32_t f = (d->next_flow + j) % d->flows;
+            if (window_open(pt, d, f)) {
+                pt->next_dest = (pt->next_dest + i) % pt->n_dests;
+                d->next_flow = f;
+                *flow = f;
+                return d;
+            }
+        }
+    }
+    return NULL;
+}
+
+/* No acknowledgement came within the time-out of the wait: the frames in flight of
+ * every stream whose window is full count as lost (tcp_retransmit_timer: the sender
+ * starts again from what was acknowledged, and what it resends is new frames here). */
+static void on_rto(void *ctx)
+{
+    nic_partner *pt = ctx;
+    uint64_t now = sim_now_ps(pt->kernel);
+    catch_up(pt, now);
+    if (!pt->gen_blocked)
+        return;
+    if (now < pt->blocked_ps + pt->rto_ps) { /* an earlier wait's time-out */
+        sim_event_notify_at(pt->rto_ev, pt->blocked_ps + pt->rto_ps);
+        return;
+    }
+    uint32_t f;
+    if (!next_open(pt, &f)) {
+        pt->c.rto_expiries++;
+        for (size_t i = 0; i < pt->n_dests; i++)
+            for (uint32_t j = 0; j < pt->dests[i].flows; j++)
+                if (!window_open(pt, &pt->dests[i], j))
+                    pt->dests[i].acked[j] = pt->dests[i].sent[j];
+    }
+    sim_event_notify_at(pt->gen_ev, now);
+}
+
 static void on_gen(void *ctx)
 {
     nic_partner *pt = ctx;
+    uint64_t now = sim_now_ps(pt->kernel);
+    if (pt->window_frames) {
+        catch_up(pt, now);
+        if (pt->gen_blocked) {
+            /* Woken by an acknowledgement (or the time-out): the stream goes on from
+             * now, not from the time its window closed. */
+            pt->gen_blocked = false;
+            if (pt->next_send_ps < now)
+                pt->next_send_ps = now;
+        }
+    }
     for (unsigned i = 0; i < GEN_BATCH; i++) {
-        dest *d = &pt->dests[pt->next_dest];
+        uint32_t flow;
+        dest *d = pt->window_frames ? next_open(pt, &flow) : &pt->dests[pt->next_dest];
+        if (!d) {
+            pt->gen_blocked = true;
+            pt->blocked_ps = now;
+            pt->c.window_waits++;
+            sim_event_notify_at(pt->rto_ev, now + pt->rto_ps);
+            return;
+        }
+        if (!pt->window_frames)
+            flow = d->next_flow;
         pt->next_dest = (pt->next_dest + 1) % pt->n_dests;
         /* Back to back, the acknowledgements the wire also carries (bidir) take their
          * turns: the stream is born when the wire is free, not queued behind them. */
@@ -471,11 +609,12 @@ static void on_gen(void *ctx)
         nic_pkt p = {.dst_mac = d->mac,
                      .src_mac = pt->mac,
                      .born_ps = pt->next_send_ps,
-                     .flow = d->next_flow,
+                     .flow = flow,
                      .len_bytes = (uint16_t)pt->frame_bytes,
                      .vlan = d->vlan,
-                     .kind = NIC_PKT_DATA};
-        d->next_flow = (d->next_flow + 1) % d->flows;
+                     .kind = NIC_PKT_DATA,
+                     .seq = d->sent ? ++d->sent[flow] : 0};
+        d->next_flow = (flow + 1) % d->flows;
         send(pt, &p, pt->next_send_ps);
         pt->next_send_ps += pt->poisson
                                 ? (uint64_t)llround(sim_rng_exp(&pt->gap_rng, (double)pt->interval_ps))

@@ -41,6 +41,18 @@ void nic_partner_start(nic_partner *pt, uint64_t t_ps, double gbps, uint32_t fra
  * of ack_frame_bytes (FCS included), peer.turnaround_ns later. */
 void nic_partner_ack_tcp(nic_partner *pt, uint32_t ack_frame_bytes, uint32_t gro_frames);
 
+/* The destinations' flows are TCP-like streams (call before nic_partner_add_dest): each
+ * may have at most window_bytes of frame_bytes frames (host-side bytes) in flight, sent
+ * and not acknowledged by the host's TCP acknowledgements (NIC_PKT_ACK, whose seq says
+ * the next frame expected; frames below it that never arrived count as lost, as a
+ * SACK sender finds them). While every stream's window is full the generator waits for
+ * an acknowledgement to arrive; one that none ends within rto_ps counts the streams'
+ * frames in flight as lost and goes on. Without this call the generator is open-loop.
+ * The congestion window is not modelled: it is taken to have grown past the receive
+ * window (no loss). */
+void nic_partner_set_window(nic_partner *pt, uint64_t window_bytes, uint32_t frame_bytes,
+                            uint64_t rto_ps);
+
 /* At an offered rate, gaps between generated frames are exponentially distributed with
  * the same mean (a Poisson process: many independent senders), drawn from the stream
  * "peer.arrivals" of `seed`; without this call they are equal. */
@@ -59,6 +71,8 @@ typedef struct nic_partner_counters {
     uint64_t tx_frames, tx_bytes; /* to the NIC, acknowledgements apart */
     uint64_t tx_acks;             /* pure TCP acknowledgements to the NIC */
     uint64_t responses;           /* answers to requests */
+    uint64_t window_waits;        /* the generator found every stream's window full */
+    uint64_t rto_expiries;        /* waits a time-out ended */
 } nic_partner_counters;
 nic_partner_counters nic_partner_get_counters(const nic_partner *pt);
 
