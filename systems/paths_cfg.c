@@ -165,14 +165,15 @@ static const sim_param_def paths_params[] = {
      "maximum, 6 MiB (Documentation/networking/ip-sysctl.rst), of which Linux offers half "
      "as window (tcp_win_from_space with tcp_adv_win_scale 1: '50% of payload per "
      "allocated chunk of memory', commit dfa2f0483360), receive autotuning having grown "
-     "the buffer to it for a stream that queues. The sender's congestion window is taken "
-     "to be larger (no loss)",
+     "the buffer to it for a stream that queues; counted in frames' host-side bytes, two "
+     "frames at least. The sender's congestion window is taken to be larger (no loss)",
      SIM_AT(paths_cfg, rcv_window_bytes)},
     {"net.rto_min_ms", SIM_PARAM_DOUBLE, "200", "1..120000", "ms",
      "rr with io.standby or io.migrate_at_ms: a client's retransmission time-out for "
      "requests lost while its VM fails over or stops (TCP_RTO_MIN, HZ/5, include/net/tcp.h), "
-     "doubled at each time-out in a row; TCP-like streams to the VMs: how long the link "
-     "partner waits with every window full before it counts their frames in flight lost",
+     "doubled at each time-out in a row; TCP-like streams to the VMs: how long a stream of "
+     "the link partner's waits with its window full and nothing acknowledged before it "
+     "counts its frames in flight lost (doubled the same way)",
      SIM_AT(paths_cfg, rto_min_ps)},
     {"guest.driver", SIM_PARAM_ENUM, "kernel", "kernel|poll", "",
      "native, passthrough, sriov, vdpa, siov: the application's network driver: kernel (the "

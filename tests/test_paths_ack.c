@@ -362,6 +362,22 @@ START_TEST(test_window_paces_a_slow_receiver)
 }
 END_TEST
 
+/* The window is two frames at least: the receiver acknowledges every second frame, so a
+ * window of one would wait for a time-out after each. */
+START_TEST(test_window_of_one_frame_still_flows)
+{
+    ptfx f;
+    tcp_rx(&f, "sriov");
+    ptfx_set(&f, "net.rcv_window_bytes", "1518");
+    ptfx_build(&f);
+    ptfx_run(&f, 2000, 3000);
+    ck_assert_msg(ptfx_stat(&f, "net.delivered") > 10, "%g frames delivered",
+                  ptfx_stat(&f, "net.delivered"));
+    ck_assert(ptfx_stat(&f, "peer.rto_expiries") == 0);
+    ptfx_free(&f);
+}
+END_TEST
+
 /* Datagrams have no window: the partner sends at the line rate whatever arrives. */
 START_TEST(test_datagrams_are_open_loop)
 {
@@ -393,6 +409,7 @@ int main(void)
     tcase_add_test(tc, test_bidir_acks_share_the_wire);
     tcase_add_test(tc, test_emulated_bidir_receives_while_it_sends);
     tcase_add_test(tc, test_window_paces_a_slow_receiver);
+    tcase_add_test(tc, test_window_of_one_frame_still_flows);
     tcase_add_test(tc, test_datagrams_are_open_loop);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

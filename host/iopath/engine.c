@@ -1069,7 +1069,7 @@ static void on_stage(void *ctx)
     if (st->blocked_nic)
         sim_event_notify_at(st->ev, t + io->retry_ps);
     else if (st->blocked_ring)
-        ; /* the ring's consumer wakes it at its poll's end */
+        ; /* the ring's consumer wakes it at its poll's end (or a hand-off while it runs) */
     else if (st->len)
         sim_event_notify_at(st->ev, max64(t, st->q[st->head].ready_ps));
     else {

@@ -26,8 +26,10 @@
  * stops when none is left; the stage that frees slots (the consumer, or the guest's
  * completion handler) wakes it. A stage that posts to a NIC queue holding `txq_limit`
  * packets (in its ring, not yet reclaimed, and in the driver's backlog) stops and tries
- * again after `retry_ps`, and so does a back-end thread (vhost, QEMU's device model,
- * netback) whose next item would not fit the guest's ring it fills: vhost's handle_rx
+ * again after `retry_ps`. A back-end thread (vhost, QEMU's device model, netback) whose
+ * next item would not fit the guest's ring it fills stops until that ring's consumer
+ * ends a poll (the guest's refill and its notification) or an item is handed to it
+ * while it runs: vhost's handle_rx
  * stops when get_rx_bufs finds too few buffers, QEMU polls the tap only while its
  * device can receive (qemu_can_receive_packet), netback only while
  * xenvif_rx_ring_slots_available; what waits stays in the thread's own queue (the tap's,

@@ -55,6 +55,11 @@ typedef struct dest {
     uint16_t vlan;
     uint32_t flows, next_flow;
     uint32_t *sent, *acked; /* per flow; NULL without a window */
+    /* Per flow: when its retransmission timer expires (0: not armed; armed while its
+     * window is full, restarted when an acknowledgement moves it on) and how many
+     * times in a row it has (each doubles the next time-out). */
+    uint64_t *rto_at_ps;
+    uint8_t *backoffs;
 } dest;
 
 struct nic_partner {
@@ -78,7 +83,6 @@ struct nic_partner {
      * acknowledgement ends. */
     uint32_t window_frames;
     bool gen_blocked;
-    uint64_t blocked_ps; /* when the generator began to wait */
     uint64_t rto_ps;
     sim_event *rto_ev;
     nic_partner_counters c;
@@ -208,6 +212,8 @@ void nic_partner_destroy(nic_partner *pt)
     for (size_t i = 0; i < pt->n_dests; i++) {
         free(pt->dests[i].sent);
         free(pt->dests[i].acked);
+        free(pt->dests[i].rto_at_ps);
+        free(pt->dests[i].backoffs);
     }
     free(pt->dests);
     sim_tq_destroy(pt->acks_due);
@@ -229,10 +235,12 @@ void nic_partner_add_dest(nic_partner *pt, uint64_t mac, uint16_t vlan, uint32_t
         pt->dests = sim_xrealloc(pt->dests, pt->cap_dests * sizeof *pt->dests);
     }
     dest *d = &pt->dests[pt->n_dests++];
-    *d = (dest){mac, vlan, flows ? flows : 1, 0, NULL, NULL};
+    *d = (dest){.mac = mac, .vlan = vlan, .flows = flows ? flows : 1};
     if (pt->window_frames) {
         d->sent = sim_xcalloc(d->flows, sizeof *d->sent);
         d->acked = sim_xcalloc(d->flows, sizeof *d->acked);
+        d->rto_at_ps = sim_xcalloc(d->flows, sizeof *d->rto_at_ps);
+        d->backoffs = sim_xcalloc(d->flows, sizeof *d->backoffs);
     }
 }
 
@@ -241,7 +249,10 @@ void nic_partner_set_window(nic_partner *pt, uint64_t window_bytes, uint32_t fra
 {
     assert(!pt->n_dests && frame_bytes > NIC_FCS_BYTES && window_bytes > 0);
     uint64_t w = window_bytes / (frame_bytes - NIC_FCS_BYTES);
-    pt->window_frames = w < 1 ? 1 : w > UINT32_MAX ? UINT32_MAX : (uint32_t)w;
+    /* Two frames at least: a receiver acknowledges once more than a segment's worth is
+     * unacknowledged (__tcp_ack_snd_check), and the delayed acknowledgement's timer that
+     * would answer a lone frame is not modelled. */
+    pt->window_frames = w < 2 ? 2 : w > UINT32_MAX ? UINT32_MAX : (uint32_t)w;
     pt->rto_ps = rto_ps;
     pt->rto_ev = sim_event_create(pt->kernel, "peer.rto", on_rto, pt);
 }
@@ -256,8 +267,11 @@ static void window_ack(nic_partner *pt, uint64_t mac, uint32_t flow, uint32_t se
         if (d->mac != mac || flow >= d->flows)
             continue;
         /* Sequence numbers compare modulo 2^32, as TCP's do (after()). */
-        if ((int32_t)(seq - d->acked[flow]) > 0 && (int32_t)(d->sent[flow] - seq) >= 0)
+        if ((int32_t)(seq - d->acked[flow]) > 0 && (int32_t)(d->sent[flow] - seq) >= 0) {
             d->acked[flow] = seq;
+            d->rto_at_ps[flow] = 0; /* progress: tcp_rearm_rto, the backoff reset */
+            d->backoffs[flow] = 0;
+        }
         return;
     }
 }
@@ -550,29 +564,67 @@ static dest *next_open(nic_partner *pt, uint32_t *flow)
     return NULL;
 }
 
-/* No acknowledgement came within the time-out of the wait: the frames in flight of
- * every stream whose window is full count as lost (tcp_retransmit_timer: the sender
- * starts again from what was acknowledged, and what it resends is new frames here). */
+/* A stream's window has just filled: its retransmission timer runs from now,
+ * net.rto_min_ms doubled for each time-out in a row (tcp_retransmit_timer's backoff,
+ * up to 2^6 of it). */
+static void rto_arm(nic_partner *pt, dest *d, uint32_t flow, uint64_t now)
+{
+    if (d->rto_at_ps[flow])
+        return;
+    unsigned b = d->backoffs[flow] < 6 ? d->backoffs[flow] : 6;
+    d->rto_at_ps[flow] = now + (pt->rto_ps << b);
+    sim_event_notify_at(pt->rto_ev, d->rto_at_ps[flow]);
+}
+
+/* The streams whose timer expired with their window still full and nothing
+ * acknowledged since: their frames in flight count as lost (the sender starts again
+ * from what was acknowledged; what it resends is new frames here), and the generator
+ * goes on. The timer waits for the next stream's expiry. */
 static void on_rto(void *ctx)
 {
     nic_partner *pt = ctx;
-    uint64_t now = sim_now_ps(pt->kernel);
+    uint64_t now = sim_now_ps(pt->kernel), next = UINT64_MAX;
     catch_up(pt, now);
-    if (!pt->gen_blocked)
-        return;
-    if (now < pt->blocked_ps + pt->rto_ps) { /* an earlier wait's time-out */
-        sim_event_notify_at(pt->rto_ev, pt->blocked_ps + pt->rto_ps);
-        return;
+    bool expired = false;
+    for (size_t i = 0; i < pt->n_dests; i++) {
+        dest *d = &pt->dests[i];
+        for (uint32_t j = 0; j < d->flows; j++) {
+            uint64_t at = d->rto_at_ps[j];
+            if (!at)
+                continue;
+            if (at > now) {
+                next = at < next ? at : next;
+                continue;
+            }
+            d->rto_at_ps[j] = 0;
+            if (window_open(pt, d, j))
+                continue;
+            pt->c.rto_expiries++;
+            d->acked[j] = d->sent[j];
+            if (d->backoffs[j] < UINT8_MAX)
+                d->backoffs[j]++;
+            expired = true;
+        }
     }
-    uint32_t f;
-    if (!next_open(pt, &f)) {
-        pt->c.rto_expiries++;
-        for (size_t i = 0; i < pt->n_dests; i++)
-            for (uint32_t j = 0; j < pt->dests[i].flows; j++)
-                if (!window_open(pt, &pt->dests[i], j))
-                    pt->dests[i].acked[j] = pt->dests[i].sent[j];
+    if (next != UINT64_MAX)
+        sim_event_notify_at(pt->rto_ev, next);
+    if (expired && pt->gen_blocked)
+        sim_event_notify_at(pt->gen_ev, now);
+}
+
+/* The generator waits: it looks again when the first acknowledgement already on the
+ * wire arrives (one booked before it began to wait tells no one when it is booked). */
+static void wait_for_ack(nic_partner *pt, uint64_t now)
+{
+    pt->gen_blocked = true;
+    pt->c.window_waits++;
+    for (uint32_t i = 0; i < pt->pend_len; i++) {
+        const arrival *a = &pt->pend[(pt->pend_head + i) & (pt->pend_cap - 1)];
+        if (a->ack) {
+            sim_event_notify_at(pt->gen_ev, a->at_ps > now ? a->at_ps : now);
+            return;
+        }
     }
-    sim_event_notify_at(pt->gen_ev, now);
 }
 
 static void on_gen(void *ctx)
@@ -593,10 +645,7 @@ static void on_gen(void *ctx)
         uint32_t flow;
         dest *d = pt->window_frames ? next_open(pt, &flow) : &pt->dests[pt->next_dest];
         if (!d) {
-            pt->gen_blocked = true;
-            pt->blocked_ps = now;
-            pt->c.window_waits++;
-            sim_event_notify_at(pt->rto_ev, now + pt->rto_ps);
+            wait_for_ack(pt, now);
             return;
         }
         if (!pt->window_frames)
@@ -615,6 +664,8 @@ static void on_gen(void *ctx)
                      .kind = NIC_PKT_DATA,
                      .seq = d->sent ? ++d->sent[flow] : 0};
         d->next_flow = (flow + 1) % d->flows;
+        if (d->sent && !window_open(pt, d, flow))
+            rto_arm(pt, d, flow, pt->next_send_ps > now ? pt->next_send_ps : now);
         send(pt, &p, pt->next_send_ps);
         pt->next_send_ps += pt->poisson
                                 ? (uint64_t)llround(sim_rng_exp(&pt->gap_rng, (double)pt->interval_ps))

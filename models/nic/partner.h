@@ -42,12 +42,14 @@ void nic_partner_start(nic_partner *pt, uint64_t t_ps, double gbps, uint32_t fra
 void nic_partner_ack_tcp(nic_partner *pt, uint32_t ack_frame_bytes, uint32_t gro_frames);
 
 /* The destinations' flows are TCP-like streams (call before nic_partner_add_dest): each
- * may have at most window_bytes of frame_bytes frames (host-side bytes) in flight, sent
- * and not acknowledged by the host's TCP acknowledgements (NIC_PKT_ACK, whose seq says
- * the next frame expected; frames below it that never arrived count as lost, as a
- * SACK sender finds them). While every stream's window is full the generator waits for
- * an acknowledgement to arrive; one that none ends within rto_ps counts the streams'
- * frames in flight as lost and goes on. Without this call the generator is open-loop.
+ * may have at most window_bytes of frame_bytes frames (their host-side bytes, two frames
+ * at least) in flight, sent and not acknowledged by the host's TCP acknowledgements
+ * (NIC_PKT_ACK, whose seq is the last frame its receiver took; frames below it that
+ * never arrived count as lost, as a SACK sender finds them). While every stream's window
+ * is full the generator waits for an acknowledgement to arrive. A stream whose window
+ * stays full with nothing acknowledged for rto_ps (doubled for each time-out in a row)
+ * counts its frames in flight as lost and goes on. Without this call the generator is
+ * open-loop.
  * The congestion window is not modelled: it is taken to have grown past the receive
  * window (no loss). */
 void nic_partner_set_window(nic_partner *pt, uint64_t window_bytes, uint32_t frame_bytes,
