@@ -64,31 +64,30 @@ static const char *const vq_ioctls[] = {
 };
 static const char *const last_ioctl = "VHOST_VDPA_SET_STATUS";
 
-#define N_DEV_ACC ((unsigned)SIM_TABLE_LEN(device_accesses))
-#define N_VQ_ACC ((unsigned)SIM_TABLE_LEN(vq_accesses))
-#define N_DEV_IOCTL ((unsigned)SIM_TABLE_LEN(device_ioctls))
-#define N_VQ_IOCTL ((unsigned)SIM_TABLE_LEN(vq_ioctls))
+/* A sequence: the device's steps, each virtqueue's, and the last one. */
+typedef struct seq {
+    const char *const *dev, *const *vq, *last;
+    unsigned n_dev, n_vq;
+} seq;
+#define SEQ(d, v, l) {(d), (v), (l), (unsigned)SIM_TABLE_LEN(d), (unsigned)SIM_TABLE_LEN(v)}
+static const seq accesses = SEQ(device_accesses, vq_accesses, last_access);
+static const seq ioctls = SEQ(device_ioctls, vq_ioctls, last_ioctl);
 
-unsigned vdpactl_accesses(unsigned vqs) { return N_DEV_ACC + vqs * N_VQ_ACC + 1; }
-unsigned vdpactl_ioctls(unsigned vqs) { return N_DEV_IOCTL + vqs * N_VQ_IOCTL + 1; }
+static unsigned seq_len(const seq *q, unsigned vqs) { return q->n_dev + vqs * q->n_vq + 1; }
 
-const char *vdpactl_access_name(unsigned vqs, unsigned i)
+static const char *seq_name(const seq *q, unsigned vqs, unsigned i)
 {
-    if (i < N_DEV_ACC)
-        return device_accesses[i];
-    if (i - N_DEV_ACC < vqs * N_VQ_ACC)
-        return vq_accesses[(i - N_DEV_ACC) % N_VQ_ACC];
-    return i + 1 == vdpactl_accesses(vqs) ? last_access : "?";
+    if (i < q->n_dev)
+        return q->dev[i];
+    if (i - q->n_dev < vqs * q->n_vq)
+        return q->vq[(i - q->n_dev) % q->n_vq];
+    return i + 1 == seq_len(q, vqs) ? q->last : "?";
 }
 
-const char *vdpactl_ioctl_name(unsigned vqs, unsigned i)
-{
-    if (i < N_DEV_IOCTL)
-        return device_ioctls[i];
-    if (i - N_DEV_IOCTL < vqs * N_VQ_IOCTL)
-        return vq_ioctls[(i - N_DEV_IOCTL) % N_VQ_IOCTL];
-    return i + 1 == vdpactl_ioctls(vqs) ? last_ioctl : "?";
-}
+unsigned vdpactl_accesses(unsigned vqs) { return seq_len(&accesses, vqs); }
+unsigned vdpactl_ioctls(unsigned vqs) { return seq_len(&ioctls, vqs); }
+const char *vdpactl_access_name(unsigned vqs, unsigned i) { return seq_name(&accesses, vqs, i); }
+const char *vdpactl_ioctl_name(unsigned vqs, unsigned i) { return seq_name(&ioctls, vqs, i); }
 
 uint64_t vdpactl_bring_up(const vdpactl_cfg *c, hv *h, cpu *cp, unsigned vcpu_core, unsigned vqs,
                           vdpactl_counters *ctr, uint64_t t_ps)

@@ -229,7 +229,8 @@ static void add_pmd_spinners(paths_sys *sys)
     for (unsigned i = 0; i < io->nlanes; i++)
         for (unsigned s = 0; s < PATH_MAX_STAGES; s++) {
             const iopath_stage *st = io->lane[i].stage[s];
-            if (st && st->d->polls && st->d->who == CPU_HOST && !halt_registered(io->halt, st->core))
+            if (st && st->d->polls && st->d->who == CPU_HOST &&
+                !halt_registered(io->halt, st->core))
                 halt_add_spinner(io->halt, st->core);
         }
 }

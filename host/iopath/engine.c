@@ -792,8 +792,9 @@ static iopath_rcv_flow *rcv_flow(iopath_lane *ln, const nic_pkt *p)
  * The acknowledgement is a 66-byte frame (IOPATH_TCP_HDR_BYTES: its timestamps option
  * included) back to the data's sender, charged to the receiver's socket as a sent
  * packet and freed like one. A lane whose transmit ring is full drops it (Linux's qdisc
- * would hold it; a later one covers it: they are cumulative). TCP-like streams between VMs are refused
- * (systems/paths_cfg.c), so acknowledgements go to the link partner and come from it.
+ * would hold it; a later one covers it: they are cumulative). TCP-like streams between
+ * VMs are refused (systems/paths_cfg.c), so acknowledgements go to the link partner and
+ * come from it.
  *
  * An acknowledgement that arrives (the partner's, for the lane's own stream) ends
  * here (*away): the receive path's steps up to the stack's were its cost, its tcp_ack
@@ -952,6 +953,15 @@ static uint64_t exec_steps_from(const exec *x, const path_stage *d, const path_s
     return t;
 }
 
+/* The stage's first step of `op` that runs per packet, or NULL. */
+static const path_step *per_pkt_step(const path_stage *d, path_op op)
+{
+    for (const path_step *s = d->steps; s->op != PATH_OP_END; s++)
+        if (s->op == op && s->when == PATH_PER_PKT)
+            return s;
+    return NULL;
+}
+
 static bool stage_has(const path_stage *d, path_op op)
 {
     for (const path_step *s = d->steps; s->op != PATH_OP_END; s++)
@@ -962,16 +972,6 @@ static bool stage_has(const path_stage *d, path_op op)
 
 /* ---------------------------------------------------------------- stage threads */
 
-/* The items `it` becomes in the stage's next ring: its frames if the stage segments it
- * in software, else itself. */
-static uint32_t items_out(const iopath_stage *st, const iopath_item *it)
-{
-    for (const path_step *s = st->d->steps; s->op != PATH_OP_END; s++)
-        if (s->op == PATH_OP_SEGMENT && s->when == PATH_PER_PKT)
-            return it->frames > 1 && !st->io->off[s->arg] ? it->frames : 1;
-    return 1;
-}
-
 /* Whether a back-end's next item would not fit the guest's ring it fills (at most the
  * whole ring is waited for: a segment of more frames than it holds goes when it is
  * empty, and what does not fit then drops). */
@@ -980,7 +980,8 @@ static bool ring_out_full(const iopath_stage *st, const iopath_item *it)
     const iopath_stage *out = st->ring_out;
     if (!out)
         return false;
-    uint32_t need = items_out(st, it);
+    /* The items `it` becomes there: its frames if the stage segments in software. */
+    uint32_t need = st->segments_out ? it->frames : 1;
     if (need > out->cap)
         need = out->cap;
     return out->cap - out->len < need;
@@ -1209,15 +1210,14 @@ void iopath_build_stages(iopath *io)
             iopath_stage *st = ln->stage[s];
             if (!st || st->d->urgent || st->d->polls)
                 continue;
-            for (const path_step *p = st->d->steps; p->op != PATH_OP_END; p++)
-                if (p->op == PATH_OP_TO_STAGE && p->when == PATH_PER_PKT) {
-                    iopath_stage *to = ln->stage[p->arg];
-                    if (to && to->d->ring && p->notify != PATH_NOTIFY_SOCK) {
-                        st->ring_out = to;
-                        to->ring_in = st;
-                    }
-                    break;
-                }
+            const path_step *p = per_pkt_step(st->d, PATH_OP_TO_STAGE);
+            iopath_stage *to = p ? ln->stage[p->arg] : NULL;
+            if (!to || !to->d->ring || p->notify == PATH_NOTIFY_SOCK)
+                continue;
+            st->ring_out = to;
+            to->ring_in = st;
+            const path_step *seg = per_pkt_step(st->d, PATH_OP_SEGMENT);
+            st->segments_out = seg && !io->off[seg->arg];
         }
         ln->tx_cap = (uint32_t)(pd->sender_ring ? io->cost[pd->sender_ring] : 0);
         /* A datagram socket whose device takes no partial checksum fills it as it copies

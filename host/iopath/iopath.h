@@ -167,6 +167,7 @@ typedef struct iopath_stage {
      * that stage, whose room it waits for; NULL for the others. And the other way: the
      * back-end that fills this stage's ring, woken when it takes an item. */
     struct iopath_stage *ring_out, *ring_in;
+    bool segments_out; /* it cuts segments into frames in software before ring_out */
     bool asleep, woken, has_nic;
     bool blocked_nic;  /* stopped by a full NIC queue: it retries after retry_ps */
     bool blocked_ring; /* stopped by a full ring_out: woken when that stage's poll ends */
