@@ -250,6 +250,13 @@ static int check_functions(const sim_params *p, const paths_cfg *c, sim_err *e)
                            "place.app = own is for native: with io.path = %s the application "
                            "runs on its VM's one vCPU per queue",
                            path);
+    uint64_t sock_rcv = sim_params_uint(p, "net.sock_rcv_cycles");
+    uint64_t stack_rx = sim_params_uint(p, "net.stack_rx_cycles");
+    if (c->app == 1 && sock_rcv > stack_rx)
+        return sim_err_set(e,
+                           "net.sock_rcv_cycles = %llu is part of net.stack_rx_cycles = %llu "
+                           "and cannot exceed it",
+                           (unsigned long long)sock_rcv, (unsigned long long)stack_rx);
     if (c->app == 1 && c->pattern == IOPATH_BIDIR)
         return sim_err_set(e, "place.app = own with traffic.pattern = bidir: the sender and "
                               "recvmsg would be two threads on the application's core, which "

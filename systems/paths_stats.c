@@ -323,6 +323,9 @@ void paths_register_stats(paths_sys *sys, sim_stats *st)
     C(ack_drops, "pure TCP acknowledgements that found their lane's transmit ring full");
     C(acks_received, "pure TCP acknowledgements from the link partner (peer.rx_poll_frames) "
                      "the senders' stacks took");
+    C(backlogged, "received packets the softirq put on their socket's backlog, its reader on "
+                  "another core holding the socket (place.app = own); the reader ran the "
+                  "socket's part of the stack for them");
 #undef C
     sim_stats_counter(st, "net.cfg_passed", &sys->vpci.passed,
                       "guest configuration accesses passed to the device");

@@ -126,6 +126,7 @@ static uint64_t notify(iopath *io, iopath_stage *st, unsigned producer_core, cpu
     notify_result r = host_notify_send(&e, (host_notify)how, from, to, t,
                                        st->last_irq_ps + st->irq_gap_ps);
     uint64_t ready = r.receiver_ps;
+    st->awake_ps = ready;
     t = r.sender_ps;
     if (r.irq)
         io->c.irqs++;
@@ -779,6 +780,52 @@ static iopath_rcv_flow *rcv_flow(iopath_lane *ln, const nic_pkt *p)
     return &ln->rcv[ln->n_rcv++];
 }
 
+/* The acknowledgement of rf's stream, sent by the lane's receiver at t, down its
+ * transmit path (tcp_ack says what it is). Returns the receiver's time after it. */
+static uint64_t send_ack(const exec *x, iopath_rcv_flow *rf, uint64_t t)
+{
+    iopath *io = x->io;
+    iopath_lane *ln = x->lane;
+    const path_stage *d = &ln->path->stages[ln->path->tx_entry];
+    const path_step *from = ack_entry(d);
+    if (!from)
+        return t;
+    rf->unacked_bytes = 0;
+    rf->ack_deferred = false;
+    /* Its work is not the data packet's: the timeline and the breakdown follow no packet
+     * while it runs. */
+    bool observed = io->tl || io->bd;
+    uint32_t outer = observed ? cpu_packet(io->cpu) : 0;
+    if (observed)
+        cpu_set_packet(io->cpu, 0);
+    t = run(x, t, io->cost[PATH_COST_ACK_TX], x->who);
+    if (ln->path->sender_ring != PATH_COST_NONE && !ln->tx_credits) {
+        io->c.ack_drops++;
+    } else {
+        if (ln->path->sender_ring != PATH_COST_NONE)
+            ln->tx_credits--;
+        iopath_item ack = {.pkt = {.dst_mac = rf->src_mac,
+                                   .src_mac = ln->mac,
+                                   .born_ps = t,
+                                   .flow = rf->flow,
+                                   .len_bytes = IOPATH_TCP_HDR_BYTES + NIC_FCS_BYTES,
+                                   .kind = NIC_PKT_ACK,
+                                   .seq = rf->last_seq},
+                           .frames = 1,
+                           .last_bytes = IOPATH_TCP_HDR_BYTES + NIC_FCS_BYTES,
+                           .ready_ps = t,
+                           .lane = (uint16_t)ln->idx,
+                           .src_lane = (uint16_t)ln->idx,
+                           .csum = IOPATH_CSUM_PARTIAL};
+        iopath_app_of(ln)->snd.wmem_bytes += item_bytes(&ack);
+        io->c.acks_sent++;
+        t = exec_from(x, d, from, &ack, t, PATH_PER_PKT, false);
+    }
+    if (observed)
+        cpu_set_packet(io->cpu, outer);
+    return t;
+}
+
 /* PATH_OP_TCP_ACK, after the stack took `it`. Linux's receiver acknowledges at once
  * when more than one full segment came since its last acknowledgement
  * (__tcp_ack_snd_check: rcv_nxt - rcv_wup > rcv_mss), so once per segment GRO merged
@@ -804,7 +851,7 @@ static iopath_rcv_flow *rcv_flow(iopath_lane *ln, const nic_pkt *p)
  * transmit completion already (TCP small queues' sk_wmem_alloc, not the send buffer's
  * sk_wmem_queued, which waits for the acknowledgement). Returns the receiver's time
  * after it. */
-static uint64_t tcp_ack(const exec *x, const iopath_item *it, uint64_t t, bool *away)
+static uint64_t tcp_ack(const exec *x, const iopath_item *it, uint64_t t, bool *away, bool defer)
 {
     iopath *io = x->io;
     iopath_lane *ln = x->lane;
@@ -829,42 +876,107 @@ static uint64_t tcp_ack(const exec *x, const iopath_item *it, uint64_t t, bool *
         rf->last_seq = it->pkt.seq;
     if (rf->unacked_bytes <= io->mss_bytes)
         return t;
-    const path_stage *d = &ln->path->stages[ln->path->tx_entry];
-    const path_step *from = ack_entry(d);
-    if (!from)
+    if (defer) {
+        /* From the backlog, with tcp_backlog_ack_defer: __tcp_ack_snd_check only sets
+         * TCP_ACK_DEFERRED, and tcp_release_cb sends one acknowledgement for the run
+         * (backlog_rcv). */
+        rf->ack_deferred = true;
         return t;
-    rf->unacked_bytes = 0;
-    /* Its work is not the data packet's: the timeline and the breakdown follow no packet
-     * while it runs. */
-    bool observed = io->tl || io->bd;
-    uint32_t outer = observed ? cpu_packet(io->cpu) : 0;
-    if (observed)
-        cpu_set_packet(io->cpu, 0);
-    t = run(x, t, io->cost[PATH_COST_ACK_TX], x->who);
-    if (ln->path->sender_ring != PATH_COST_NONE && !ln->tx_credits) {
-        io->c.ack_drops++;
-    } else {
-        if (ln->path->sender_ring != PATH_COST_NONE)
-            ln->tx_credits--;
-        iopath_item ack = {.pkt = {.dst_mac = it->pkt.src_mac,
-                                   .src_mac = ln->mac,
-                                   .born_ps = t,
-                                   .flow = it->pkt.flow,
-                                   .len_bytes = IOPATH_TCP_HDR_BYTES + NIC_FCS_BYTES,
-                                   .kind = NIC_PKT_ACK,
-                                   .seq = rf->last_seq},
-                           .frames = 1,
-                           .last_bytes = IOPATH_TCP_HDR_BYTES + NIC_FCS_BYTES,
-                           .ready_ps = t,
-                           .lane = (uint16_t)ln->idx,
-                           .src_lane = (uint16_t)ln->idx,
-                           .csum = IOPATH_CSUM_PARTIAL};
-        iopath_app_of(ln)->snd.wmem_bytes += item_bytes(&ack);
-        io->c.acks_sent++;
-        t = exec_from(x, d, from, &ack, t, PATH_PER_PKT, false);
     }
-    if (observed)
-        cpu_set_packet(io->cpu, outer);
+    return send_ack(x, rf, t);
+}
+
+/* Whether the socket's reader, on its own core, is in tcp_recvmsg at t: woken by then
+ * (awake_ps), and at work at t. Its thread has worked up to t_free; the items in its
+ * queue it has not yet taken (the softirq runs ahead of it, a poll's frames at once) it
+ * would take one after the other from when each is ready, each its copy long (and the
+ * socket's part of the stack for a backlog item); it is at work at t if that takes it
+ * past t. */
+static bool holds_socket(const iopath_stage *reader, uint64_t t)
+{
+    const iopath *io = reader->io;
+    if (t < reader->awake_ps)
+        return false;
+    uint64_t busy_until = reader->t_free;
+    for (uint32_t i = 0; i < reader->len && busy_until <= t; i++) {
+        const iopath_item *q = &reader->q[(reader->head + i) % reader->cap];
+        if (q->ready_ps > t)
+            break;
+        uint64_t cycles = cpu_copy_cycles(io->cpu, item_payload(io, q)) +
+                          (q->backlog ? io->cost[PATH_COST_SOCK_RCV] : 0);
+        busy_until = max64(busy_until, q->ready_ps) + cpu_cycles_to_ps(io->cpu, cycles);
+    }
+    return t < busy_until;
+}
+
+/* PATH_OP_BACKLOG, where the stack has found the socket of a TCP-like stream's data
+ * packet. tcp_v4_rcv takes the socket's spinlock and, when the socket's owner has it,
+ * puts the packet on the socket's backlog and is done with it (sock_owned_by_user ->
+ * tcp_add_backlog); the owner runs tcp_v4_do_rcv for it before letting the socket go
+ * (release_sock's __release_sock, and __sk_flush_backlog in tcp_recvmsg's loop). The
+ * owner is the reader, stage s->arg: tcp_recvmsg holds the socket (lock_sock) while it
+ * copies and lets it go only to sleep (sk_wait_data). So a reader on another core holds
+ * it from the end of its wake-up (it takes the lock again in sk_wait_event) until it
+ * sleeps again (holds_socket). A reader on the softirq's core runs inline in the
+ * softirq's turn (push), so it never holds the socket when the softirq comes.
+ * The softirq's part is then the stack's work up to the socket's lock
+ * (net.stack_rx_cycles less net.sock_rcv_cycles) and the backlog's (backlog_add); the
+ * steps after this one (the socket's part, TCP_ACK, the hand-off) are the reader's
+ * (BACKLOG_RCV). */
+static uint64_t backlog(const exec *x, const path_step *s, iopath_item *it, uint64_t t,
+                        bool *away)
+{
+    iopath *io = x->io;
+    iopath_lane *ln = x->lane;
+    if (!ln || !io->msg_bytes || it->pkt.kind != NIC_PKT_DATA || ln->stopped ||
+        it->pkt.dst_mac != ln->mac)
+        return t;
+    iopath_stage *reader = ln->stage[s->arg];
+    if (!reader || reader->core == x->core || !holds_socket(reader, t))
+        return t;
+    uint64_t rx = io->cost[PATH_COST_STACK_RX], sock = io->cost[PATH_COST_SOCK_RCV];
+    t = run(x, t, (rx > sock ? rx - sock : 0) + io->cost[PATH_COST_BACKLOG_ADD], x->who);
+    it->backlog = true;
+    io->c.backlogged++;
+    *away = true;
+    return push(x, reader, it, t, PATH_NOTIFY_NONE);
+}
+
+/* The reader's tcp_v4_do_rcv for a packet from its socket's backlog: the socket's part
+ * of the stack and the acknowledgement it may call for (deferred, or sent now). */
+static uint64_t backlog_one(const exec *x, iopath_item *it, uint64_t t, bool defer)
+{
+    it->backlog = false;
+    t = run(x, t, x->io->cost[PATH_COST_SOCK_RCV], x->who);
+    bool away = false;
+    return tcp_ack(x, it, t, &away, defer);
+}
+
+/* PATH_OP_BACKLOG_RCV, at the first packet of the backlog the reader comes to: it lets
+ * the socket go and takes the socket again (tcp_recvmsg's __sk_flush_backlog when it
+ * has copied what the receive queue held, or release_sock), which runs tcp_v4_do_rcv
+ * for everything on the backlog, also what the softirq adds meanwhile (__release_sock
+ * loops until the backlog is empty): here every backlog packet in the reader's queue
+ * ready by then. It copies them afterwards, from the receive queue, while the softirq
+ * fills the backlog anew. With tcp_backlog_ack_defer (offload s->arg) the
+ * acknowledgements __tcp_ack_snd_check calls for meanwhile wait for the flush's end,
+ * where tcp_release_cb sends one for each stream that has one due. */
+static uint64_t backlog_rcv(const exec *x, const path_step *s, iopath_item *it, uint64_t t)
+{
+    bool defer = x->io->off[s->arg];
+    t = backlog_one(x, it, t, defer);
+    iopath_stage *r = x->st;
+    for (uint32_t i = 0; r && i < r->len; i++) {
+        iopath_item *next = &r->q[(r->head + i) % r->cap];
+        if (!next->backlog)
+            continue; /* flushed already, its copy to come */
+        if (next->ready_ps > t)
+            break;
+        t = backlog_one(x, next, t, defer);
+    }
+    for (uint32_t i = 0; defer && x->lane && i < x->lane->n_rcv; i++)
+        if (x->lane->rcv[i].ack_deferred)
+            t = send_ack(x, &x->lane->rcv[i], t);
     return t;
 }
 
@@ -925,7 +1037,12 @@ static uint64_t exec_steps_from(const exec *x, const path_stage *d, const path_s
             if (it->grant_maps)
                 return on_free(x, s, it, nic_end, t);
             break;
-        case PATH_OP_TCP_ACK: t = tcp_ack(x, it, t, &away); break;
+        case PATH_OP_TCP_ACK: t = tcp_ack(x, it, t, &away, false); break;
+        case PATH_OP_BACKLOG: t = backlog(x, s, it, t, &away); break;
+        case PATH_OP_BACKLOG_RCV:
+            if (it->backlog)
+                t = backlog_rcv(x, s, it, t);
+            break;
         case PATH_OP_DELIVER:
             deliver(x, it, t);
             away = true;

@@ -109,6 +109,8 @@ typedef struct iopath_item {
     uint8_t csum;        /* iopath_csum */
     uint16_t grant_maps; /* pages of it a driver domain holds grant-mapped (GRANT_COPY with
                             a copy length) until a GRANT_UNMAP */
+    bool backlog; /* the softirq put it on its socket's backlog (PATH_OP_BACKLOG): the
+                     socket's part of the stack is still to run */
 } iopath_item;
 #define IOPATH_FROM_WIRE 0xffffu
 
@@ -140,12 +142,14 @@ typedef struct iopath_gro {
 /* One VM's instance of a stage that has its own thread: a bounded queue (the ring or
  * socket queue in front of it) and one kernel event. */
 /* A TCP-like stream's receiver (its socket): whose stream it is, the payload bytes it
- * took since its last acknowledgement (rcv_nxt - rcv_wup), and the number of the last
- * frame it took (nic_pkt.seq), which its acknowledgements carry. */
+ * took since its last acknowledgement (rcv_nxt - rcv_wup), the number of the last
+ * frame it took (nic_pkt.seq), which its acknowledgements carry, and whether an
+ * acknowledgement waits for the end of the backlog's run (TCP_ACK_DEFERRED). */
 typedef struct iopath_rcv_flow {
     uint64_t src_mac;
     uint32_t flow, last_seq;
     uint64_t unacked_bytes;
+    bool ack_deferred;
 } iopath_rcv_flow;
 
 typedef struct iopath_stage {
@@ -158,6 +162,7 @@ typedef struct iopath_stage {
     sim_event *ev;
     uint64_t t_free;   /* the thread has worked up to here */
     uint64_t sleep_at; /* when it found its queue empty and went to sleep */
+    uint64_t awake_ps; /* when its last notification's wake-up ends: it runs from then */
     uint64_t last_irq_ps;
     uint64_t irq_gap_ps;
     uint32_t batch; /* items taken in the current software batch (0: none begun) */
@@ -282,6 +287,7 @@ typedef struct iopath_counters {
     uint64_t acks_sent;         /* pure TCP acknowledgements receivers sent */
     uint64_t ack_drops;         /* ... that found the lane's transmit ring full */
     uint64_t acks_received;     /* pure TCP acknowledgements from the link partner taken */
+    uint64_t backlogged;        /* packets the softirq put on the backlog of a held socket */
 } iopath_counters;
 
 struct iopath {

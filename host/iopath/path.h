@@ -100,6 +100,17 @@ typedef enum path_op {
                            stream: an acknowledgement goes down the receiving lane's
                            transmit path once more than one full segment is unacknowledged
                            (engine.c, tcp_ack) */
+    PATH_OP_BACKLOG,    /* the stack has found the socket: if its reader, stage `arg`, runs
+                           on another core and holds the socket now (tcp_v4_rcv:
+                           sock_owned_by_user), the softirq queues the packet on the
+                           socket's backlog (tcp_add_backlog) and hands it to the reader,
+                           which runs the socket's part of the stack for it
+                           (BACKLOG_RCV); the steps after this one run only for a packet
+                           the softirq keeps (engine.c, backlog) */
+    PATH_OP_BACKLOG_RCV, /* the reader's side of BACKLOG: a packet from the backlog gets
+                            the socket's part of the stack and TCP_ACK's acknowledgement
+                            (tcp_v4_do_rcv in __release_sock), the acknowledgement deferred
+                            to the end of the backlog's run with offload `arg` */
 } path_op;
 
 /* PATH_OP_CSUM's flags (in its step's `notify`). */
@@ -125,6 +136,7 @@ typedef enum path_offload {
     PATH_OFF_EMU_CSUM,        /* emu.csum: the guest's e1000 driver leaves them to the device */
     PATH_OFF_VHU_TSO,         /* vhostuser.tso: the vhost-user port takes segments */
     PATH_OFF_VHU_CSUM,        /* vhostuser.csum: the vhost-user port takes partial checksums */
+    PATH_OFF_BACKLOG_ACK_DEFER, /* net.backlog_ack_defer: one acknowledgement per backlog run */
     PATH_OFFLOADS
 } path_offload;
 
@@ -199,6 +211,8 @@ typedef enum path_cost {
     PATH_COST_VHU_ENQUEUE, /* vhostuser.enqueue_cycles */
     PATH_COST_VHU_SWITCH,  /* vhostuser.switch_cycles */
     PATH_COST_TAP_QUEUE,   /* vswitch.tap_queue_pkts */
+    PATH_COST_SOCK_RCV,    /* net.sock_rcv_cycles: of STACK_RX, the socket's part */
+    PATH_COST_BACKLOG_ADD, /* net.backlog_add_cycles */
     PATH_COSTS
 } path_cost;
 

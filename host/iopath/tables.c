@@ -32,6 +32,10 @@
 #define SOCK_COPY {PATH_OP_SOCK_COPY, PATH_PER_PKT, 0, 0, 0}
 #define SEGMENT_UNLESS(off) {PATH_OP_SEGMENT, PATH_PER_PKT, (off), 0, 0}
 #define GRO {PATH_OP_GRO, PATH_PER_PKT, PATH_OFF_GRO, 0, 0}
+/* The socket's lock (engine.c, backlog): a reader on another core that holds it gets the
+ * packet through the socket's backlog, and runs the socket's part of the stack. */
+#define BACKLOG(s) {PATH_OP_BACKLOG, PATH_PER_PKT, (s), 0, 0}
+#define BACKLOG_RCV {PATH_OP_BACKLOG_RCV, PATH_PER_PKT, PATH_OFF_BACKLOG_ACK_DEFER, 0, 0}
 /* The stack has queued the packet on its socket: stage s, the application's recvmsg,
  * takes it from there. */
 #define TO_SOCK(s) TO_STAGE(s, PATH_NOTIFY_SOCK)
@@ -43,7 +47,7 @@
  * own) beside the softirq, woken there. */
 #define RECVMSG(who_)                                                                    \
     {.name = "recvmsg", .place = PATH_PLACE_APP, .who = (who_),                            \
-     .steps = {SOCK_COPY, DELIVER, END}}
+     .steps = {BACKLOG_RCV, SOCK_COPY, DELIVER, END}}
 /* Handing a packet to a device that takes a partial checksum only with offload `off`:
  * without it the kernel fills it first (validate_xmit_skb -> skb_checksum_help; for the
  * frames software segmentation just cut, skb_segment as it cuts them). */
@@ -72,7 +76,7 @@
         {.name = "app-tx", .place = PATH_PLACE_APP, .who = (who_),                        \
          .steps = {RUN(PATH_COST_STACK_TX), SOCK_COPY, TO_NIC, END}},                     \
         {.name = "app-rx", .place = PATH_PLACE_VCPU, .who = (who_), .urgent = true,       \
-         .steps = {GRO, RUN(PATH_COST_STACK_RX), TCP_ACK, TO_SOCK(2), END}},               \
+         .steps = {GRO, BACKLOG(2), RUN(PATH_COST_STACK_RX), TCP_ACK, TO_SOCK(2), END}},   \
         RECVMSG(who_),                                                                   \
     }
 
@@ -382,6 +386,13 @@ static const sim_param_def cost_params[] = {
         "application's or the guest's kernel)"),
     CYC("net.stack_rx_cycles", "2000", PATH_COST_STACK_RX,
         "Network stack work to receive one packet into a socket, above the NIC driver"),
+    CYC("net.sock_rcv_cycles", "600", PATH_COST_SOCK_RCV,
+        "Of net.stack_rx_cycles, the socket's own part (tcp_v4_do_rcv: tcp_rcv_established, the "
+        "receive queue, the acknowledgement check), which a reader on another core that holds "
+        "the socket runs itself for a packet the softirq put on the socket's backlog"),
+    CYC("net.backlog_add_cycles", "80", PATH_COST_BACKLOG_ADD,
+        "The softirq's work to put a packet on the backlog of a socket its reader holds "
+        "(tcp_add_backlog), instead of net.sock_rcv_cycles"),
     CYC("net.ack_tx_cycles", "2230", PATH_COST_ACK_TX,
         "Network stack work to send one pure TCP acknowledgement from the receive path, above "
         "the NIC driver (tcp_send_ack to dev_queue_xmit: no system call, no copy)"),
@@ -486,6 +497,10 @@ static const sim_param_def offload_params[] = {
     OFF("net.gro", "true", PATH_OFF_GRO,
         "Receivers merge the frames of a TCP-like flow in their NAPI poll (napi_gro_receive) "
         "before the stack"),
+    OFF("net.backlog_ack_defer", "true", PATH_OFF_BACKLOG_ACK_DEFER,
+        "A reader that runs the backlog of its socket sends one acknowledgement for the whole "
+        "run rather than one per segment that calls for it (tcp_backlog_ack_defer, on by "
+        "default since Linux 6.7: commit 133c4c0d3717)"),
     OFF("virtio.guest_tso", "true", PATH_OFF_VIRTIO_GUEST_TSO,
         "VIRTIO_NET_F_GUEST_TSO4 negotiated (with mergeable receive buffers): the guest takes "
         "whole segments. Only with virtio.guest_csum"),
