@@ -284,14 +284,15 @@ static const machine_setting dumazet_after[] = {
     {NULL, NULL, NULL},
 };
 /* Their frames. The commit gives "MAX_SKB_FRAGS = 17 (~60KB per GRO packet)": 17
- * fragments of ~60 KB hold 3.5 KB or more each, a 4 KiB MTU's frames (Google's fleet
- * runs a 4 KiB MTU: commit 3948b05950fd, "We have used MAX_SKB_FRAGS=45 value for years
- * at Google before we deployed 4K MTU"); 1,500-byte frames would fill 17 fragments with
- * 25 KB. A 4,096-byte MTU is 4,114 bytes on the wire with its FCS, and a buffer of two
- * pages holds one. */
+ * fragments of ~60 KB hold 3.5 KB or more each; 1,500-byte frames would fill them with
+ * 25 KB. Dumazet's single-flow tests carry 4,096 bytes of payload a frame, "the TSO/GRO
+ * standard limit in this case is 15*4K = 61440" (netdev, 16 Nov 2021, "Re: [PATCH
+ * net-next 17/20] tcp: defer skb freeing after socket lock is released"; Google's fleet
+ * runs a 4 KiB MTU: commit 3948b05950fd). With the model's 66 bytes of headers and the
+ * FCS that is a 4,166-byte frame, and a buffer of two pages holds one. */
 static const machine_setting dumazet_frames[] = {
-    {"traffic.packet_bytes", "4114", "MTU 4096"},
-    {"nicdrv.buf_bytes", "8192", "a buffer that holds a 4 KiB-MTU frame"},
+    {"traffic.packet_bytes", "4166", "4096 bytes of payload"},
+    {"nicdrv.buf_bytes", "8192", "a buffer that holds it"},
     {NULL, NULL, NULL},
 };
 
