@@ -205,6 +205,10 @@ static void settings(void)
             param(NULL, "iommu.lazy_batch"), 0);
     val_row("mlx5e buffer at MTU 1500 -> nicdrv.buf_bytes", 2048, param(NULL, "nicdrv.buf_bytes"),
             0);
+    /* Dumazet's TCP reader at 96 Gbit/s, 81.06% of its core copying, at an assumed 3 GHz
+     * (the platform file gives the source). */
+    val_row("Dumazet 2021: reader's copy rate -> cpu.copy_bytes_per_cycle",
+            96e9 / 8 / (0.8106 * 3e9), param(NULL, "cpu.copy_bytes_per_cycle"), 0.01);
 }
 
 static void farshin_200g(void)
@@ -302,26 +306,27 @@ static const machine_setting dumazet_frames[] = {
  * the reader's cpu as the usual bottleneck ("With TSO/GRO, bottleneck is usually the
  * 'user' cpu"), the socket's backlog as what moves the softirq's work to it, and the
  * deferral as what saves the reader its acknowledgements. The platform, one stream, the
- * IOMMU off; nothing is set from these figures. Bytes per acknowledgement: +-1/3; the
- * throughput before: +-15% (one run). The model's softirq core saturates before its
- * reader, at the platform's copy rate (cpu.copy_bytes_per_cycle, assumed): so the
- * deferral, which helps the reader, gains nothing there, and the figures after are gaps
- * (docs/iommu-model.md). */
+ * IOMMU off. The platform's copy rate is set from his own reader of 2021 (settings
+ * above), so the throughput before, which that rate decides, is printed, not checked.
+ * Checked: bytes per acknowledgement before (+-1/3), and the deferral's gain (+-10%),
+ * which is the backlog's and the deferral's mechanism on that reader. The
+ * acknowledgements after are a gap (docs/iommu-model.md). */
 static void dumazet_one_flow(void)
 {
     machine_rows("Dumazet", dumazet_before);
     machine_rows("Dumazet", dumazet_frames);
-    val_label("validation");
     study_point before =
         run_with(dumazet_before, dumazet_frames, "stream_rx", "200", "off", "4096", "1");
-    val_row_range("Dumazet: payload KB per ACK, 1 flow, SPR", 52.1 * 2 / 3, 52.1 * 4 / 3,
-                  before.bytes_per_ack / 1000.0);
-    val_row("Dumazet: 1 flow's Gb/s, SPR, 200G NIC", 100.0, before.gbps, 0.15);
     study_point after =
         run_with(dumazet_after, dumazet_frames, "stream_rx", "200", "off", "4096", "1");
+    val_label("validation");
+    val_row_range("Dumazet: payload KB per ACK, 1 flow, SPR", 52.1 * 2 / 3, 52.1 * 4 / 3,
+                  before.bytes_per_ack / 1000.0);
+    val_row("Dumazet: ACK deferral, Gb/s after / before", 1.2,
+            before.gbps > 0 ? after.gbps / before.gbps : 0, 0.1);
+    val_label("context");
+    val_row_context("Dumazet: 1 flow's Gb/s before the deferral", 100.0, before.gbps);
     val_label("gap");
-    val_row_context("Dumazet: ACK deferral, Gb/s after / before", 1.2,
-                    before.gbps > 0 ? after.gbps / before.gbps : 0);
     val_row_context("Dumazet: ACKs a second with the deferral (k)", 40.0, after.acks_per_s / 1e3);
     val_label("validation");
 }
