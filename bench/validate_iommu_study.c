@@ -272,31 +272,32 @@ static void rubin_100g(void)
 
 /* Dumazet's receiver (Linux commit 133c4c0d3717, "tcp: defer regular ACK while
  * processing socket backlog"): a Xeon Platinum 8481C (Sapphire Rapids), the platform's
- * but for its clock, the reader's thread on a cpu of its own, and the kernel before that
- * commit. */
+ * but for its clock, the reader's thread on a cpu of its own. His frames: the commit
+ * gives "MAX_SKB_FRAGS = 17 (~60KB per GRO packet)", 17 fragments of ~60 KB hold 3.5
+ * KB or more each (1,500-byte frames would fill them with 25 KB); his single-flow tests
+ * carry 4,096 bytes of payload a frame, "the TSO/GRO standard limit in this case is
+ * 15*4K = 61440" (netdev, 16 Nov 2021, "Re: [PATCH net-next 17/20] tcp: defer skb
+ * freeing after socket lock is released"; Google's fleet runs a 4 KiB MTU: commit
+ * 3948b05950fd). With the model's 66 bytes of headers and the FCS that is a 4,166-byte
+ * frame, and a buffer of two pages holds one. */
+static const machine_setting dumazet[] = {
+    {"place.app", "own", "Dumazet: a separate cpu for the user thread"},
+    {"cpu.ghz", "3", "Google Cloud CPU platforms: C3's 8481C, 3.0 GHz all-core turbo"},
+    {NULL, NULL, NULL},
+};
+/* The runs' own settings (applied over the point's frames): his frames, and the kernel
+ * before that commit or with it. */
+#define DUMAZET_FRAMES                                                                     \
+    {"traffic.packet_bytes", "4166", "4096 bytes of payload"},                             \
+        {"nicdrv.buf_bytes", "8192", "a buffer that holds it"}
 static const machine_setting dumazet_before[] = {
-    {"place.app", "own", "Dumazet: a separate cpu for the user thread"},
-    {"cpu.ghz", "3", "Google Cloud CPU platforms: C3's 8481C, 3.0 GHz all-core turbo"},
-    {"net.backlog_ack_defer", "false", "Dumazet: before the deferral"},
+    DUMAZET_FRAMES,
+    {"net.backlog_ack_defer", "false", "before the deferral"},
     {NULL, NULL, NULL},
 };
-/* ... and with it (the commit's "after"). */
 static const machine_setting dumazet_after[] = {
-    {"place.app", "own", "Dumazet: a separate cpu for the user thread"},
-    {"cpu.ghz", "3", "Google Cloud CPU platforms: C3's 8481C, 3.0 GHz all-core turbo"},
-    {"net.backlog_ack_defer", "true", "Dumazet: the deferral"},
-    {NULL, NULL, NULL},
-};
-/* Their frames. The commit gives "MAX_SKB_FRAGS = 17 (~60KB per GRO packet)": 17
- * fragments of ~60 KB hold 3.5 KB or more each; 1,500-byte frames would fill them with
- * 25 KB. Dumazet's single-flow tests carry 4,096 bytes of payload a frame, "the TSO/GRO
- * standard limit in this case is 15*4K = 61440" (netdev, 16 Nov 2021, "Re: [PATCH
- * net-next 17/20] tcp: defer skb freeing after socket lock is released"; Google's fleet
- * runs a 4 KiB MTU: commit 3948b05950fd). With the model's 66 bytes of headers and the
- * FCS that is a 4,166-byte frame, and a buffer of two pages holds one. */
-static const machine_setting dumazet_frames[] = {
-    {"traffic.packet_bytes", "4166", "4096 bytes of payload"},
-    {"nicdrv.buf_bytes", "8192", "a buffer that holds it"},
+    DUMAZET_FRAMES,
+    {"net.backlog_ack_defer", "true", "the deferral"},
     {NULL, NULL, NULL},
 };
 
@@ -313,12 +314,10 @@ static const machine_setting dumazet_frames[] = {
  * acknowledgements after are a gap (docs/iommu-model.md). */
 static void dumazet_one_flow(void)
 {
+    machine_rows("Dumazet", dumazet);
     machine_rows("Dumazet", dumazet_before);
-    machine_rows("Dumazet", dumazet_frames);
-    study_point before =
-        run_with(dumazet_before, dumazet_frames, "stream_rx", "200", "off", "4096", "1");
-    study_point after =
-        run_with(dumazet_after, dumazet_frames, "stream_rx", "200", "off", "4096", "1");
+    study_point before = run_with(dumazet, dumazet_before, "stream_rx", "200", "off", "4096", "1");
+    study_point after = run_with(dumazet, dumazet_after, "stream_rx", "200", "off", "4096", "1");
     val_label("validation");
     val_row_range("Dumazet: payload KB per ACK, 1 flow, SPR", 52.1 * 2 / 3, 52.1 * 4 / 3,
                   before.bytes_per_ack / 1000.0);

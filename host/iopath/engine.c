@@ -127,6 +127,7 @@ static uint64_t notify(iopath *io, iopath_stage *st, unsigned producer_core, cpu
                                        st->last_irq_ps + st->irq_gap_ps);
     uint64_t ready = r.receiver_ps;
     st->awake_ps = ready;
+    st->wake_ps = ready > t ? ready - t : 0;
     t = r.sender_ps;
     if (r.irq)
         io->c.irqs++;
@@ -889,22 +890,34 @@ static uint64_t tcp_ack(const exec *x, const iopath_item *it, uint64_t t, bool *
 /* Whether the socket's reader, on its own core, is in tcp_recvmsg at t: woken by then
  * (awake_ps), and at work at t. Its thread has worked up to t_free; the items in its
  * queue it has not yet taken (the softirq runs ahead of it, a poll's frames at once) it
- * would take one after the other from when each is ready, each its copy long (and the
- * socket's part of the stack for a backlog item); it is at work at t if that takes it
- * past t. */
+ * would take one after the other from when each is ready: its copy, and for a backlog
+ * item the socket's part of the stack and, without the deferral, an acknowledgement
+ * for a segment of more than one frame. An item whose hand-off still has to notify (the
+ * reader will have slept before it, push) wakes it first, for as long as its last
+ * wake-up took. The reader is at work at t if all that takes it past t. (Left out: the
+ * acknowledgement's driver work and a checksum in the copy.) */
 static bool holds_socket(const iopath_stage *reader, uint64_t t)
 {
     const iopath *io = reader->io;
     if (t < reader->awake_ps)
         return false;
+    bool ack_each = !io->off[PATH_OFF_BACKLOG_ACK_DEFER];
     uint64_t busy_until = reader->t_free;
     for (uint32_t i = 0; i < reader->len && busy_until <= t; i++) {
         const iopath_item *q = &reader->q[(reader->head + i) % reader->cap];
         if (q->ready_ps > t)
             break;
-        uint64_t cycles = cpu_copy_cycles(io->cpu, item_payload(io, q)) +
-                          (q->backlog ? io->cost[PATH_COST_SOCK_RCV] : 0);
-        busy_until = max64(busy_until, q->ready_ps) + cpu_cycles_to_ps(io->cpu, cycles);
+        uint64_t from = max64(busy_until, q->ready_ps);
+        if (q->notify != PATH_NOTIFY_NONE && busy_until < q->ready_ps) {
+            from = q->ready_ps + reader->wake_ps;
+            if (t < from)
+                return false;
+        }
+        uint64_t cycles = cpu_copy_cycles(io->cpu, item_payload(io, q));
+        if (q->backlog)
+            cycles += io->cost[PATH_COST_SOCK_RCV] +
+                      (ack_each && q->frames > 1 ? io->cost[PATH_COST_ACK_TX] : 0);
+        busy_until = from + cpu_cycles_to_ps(io->cpu, cycles);
     }
     return t < busy_until;
 }
@@ -937,9 +950,12 @@ static uint64_t backlog(const exec *x, const path_step *s, iopath_item *it, uint
     uint64_t rx = io->cost[PATH_COST_STACK_RX], sock = io->cost[PATH_COST_SOCK_RCV];
     t = run(x, t, (rx > sock ? rx - sock : 0) + io->cost[PATH_COST_BACKLOG_ADD], x->who);
     it->backlog = true;
-    io->c.backlogged++;
     *away = true;
-    return push(x, reader, it, t, PATH_NOTIFY_NONE);
+    uint64_t dropped = io->c.queue_drops;
+    t = push(x, reader, it, t, PATH_NOTIFY_NONE);
+    if (io->c.queue_drops == dropped)
+        io->c.backlogged++;
+    return t;
 }
 
 /* The reader's tcp_v4_do_rcv for a packet from its socket's backlog: the socket's part
@@ -963,9 +979,16 @@ static uint64_t backlog_one(const exec *x, iopath_item *it, uint64_t t, bool def
  * where tcp_release_cb sends one for each stream that has one due. */
 static uint64_t backlog_rcv(const exec *x, const path_step *s, iopath_item *it, uint64_t t)
 {
-    bool defer = x->io->off[s->arg];
+    iopath *io = x->io;
+    bool defer = io->off[s->arg];
     t = backlog_one(x, it, t, defer);
     iopath_stage *r = x->st;
+    /* The queued packets' work is not the one taken's: the timeline and the breakdown
+     * follow no packet while it runs. */
+    bool observed = io->tl || io->bd;
+    uint32_t outer = observed ? cpu_packet(io->cpu) : 0;
+    if (observed)
+        cpu_set_packet(io->cpu, 0);
     for (uint32_t i = 0; r && i < r->len; i++) {
         iopath_item *next = &r->q[(r->head + i) % r->cap];
         if (!next->backlog)
@@ -974,6 +997,8 @@ static uint64_t backlog_rcv(const exec *x, const path_step *s, iopath_item *it, 
             break;
         t = backlog_one(x, next, t, defer);
     }
+    if (observed)
+        cpu_set_packet(io->cpu, outer);
     for (uint32_t i = 0; defer && x->lane && i < x->lane->n_rcv; i++)
         if (x->lane->rcv[i].ack_deferred)
             t = send_ack(x, &x->lane->rcv[i], t);
@@ -1249,7 +1274,7 @@ static bool targets_valid(const path_desc *pd)
     for (uint8_t s = 0; s < pd->nstages; s++)
         for (const path_step *st = pd->stages[s].steps; st->op != PATH_OP_END; st++) {
             if (st->op != PATH_OP_TO_STAGE && st->op != PATH_OP_COMPLETE &&
-                st->op != PATH_OP_ON_FREE)
+                st->op != PATH_OP_ON_FREE && st->op != PATH_OP_BACKLOG)
                 continue;
             if (st->arg >= pd->nstages)
                 return false;

@@ -163,6 +163,7 @@ typedef struct iopath_stage {
     uint64_t t_free;   /* the thread has worked up to here */
     uint64_t sleep_at; /* when it found its queue empty and went to sleep */
     uint64_t awake_ps; /* when its last notification's wake-up ends: it runs from then */
+    uint64_t wake_ps;  /* how long that wake-up took */
     uint64_t last_irq_ps;
     uint64_t irq_gap_ps;
     uint32_t batch; /* items taken in the current software batch (0: none begun) */

@@ -32,8 +32,7 @@
 #define SOCK_COPY {PATH_OP_SOCK_COPY, PATH_PER_PKT, 0, 0, 0}
 #define SEGMENT_UNLESS(off) {PATH_OP_SEGMENT, PATH_PER_PKT, (off), 0, 0}
 #define GRO {PATH_OP_GRO, PATH_PER_PKT, PATH_OFF_GRO, 0, 0}
-/* The socket's lock (engine.c, backlog): a reader on another core that holds it gets the
- * packet through the socket's backlog, and runs the socket's part of the stack. */
+/* The socket's backlog (path.h, PATH_OP_BACKLOG). */
 #define BACKLOG(s) {PATH_OP_BACKLOG, PATH_PER_PKT, (s), 0, 0}
 #define BACKLOG_RCV {PATH_OP_BACKLOG_RCV, PATH_PER_PKT, PATH_OFF_BACKLOG_ACK_DEFER, 0, 0}
 /* The stack has queued the packet on its socket: stage s, the application's recvmsg,
