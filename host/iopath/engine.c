@@ -781,6 +781,24 @@ static iopath_rcv_flow *rcv_flow(iopath_lane *ln, const nic_pkt *p)
     return &ln->rcv[ln->n_rcv++];
 }
 
+/* Work that is no packet's own (an acknowledgement, the backlog's flush of others):
+ * the timeline and the breakdown follow no packet while it runs. Returns the packet to
+ * follow again afterwards (packet_back). */
+static uint32_t packet_aside(iopath *io)
+{
+    if (!io->tl && !io->bd)
+        return 0;
+    uint32_t outer = cpu_packet(io->cpu);
+    cpu_set_packet(io->cpu, 0);
+    return outer;
+}
+
+static void packet_back(iopath *io, uint32_t outer)
+{
+    if (io->tl || io->bd)
+        cpu_set_packet(io->cpu, outer);
+}
+
 /* The acknowledgement of rf's stream, sent by the lane's receiver at t, down its
  * transmit path (tcp_ack says what it is). Returns the receiver's time after it. */
 static uint64_t send_ack(const exec *x, iopath_rcv_flow *rf, uint64_t t)
@@ -793,12 +811,7 @@ static uint64_t send_ack(const exec *x, iopath_rcv_flow *rf, uint64_t t)
         return t;
     rf->unacked_bytes = 0;
     rf->ack_deferred = false;
-    /* Its work is not the data packet's: the timeline and the breakdown follow no packet
-     * while it runs. */
-    bool observed = io->tl || io->bd;
-    uint32_t outer = observed ? cpu_packet(io->cpu) : 0;
-    if (observed)
-        cpu_set_packet(io->cpu, 0);
+    uint32_t outer = packet_aside(io); /* the data packet's work is done */
     t = run(x, t, io->cost[PATH_COST_ACK_TX], x->who);
     if (ln->path->sender_ring != PATH_COST_NONE && !ln->tx_credits) {
         io->c.ack_drops++;
@@ -822,8 +835,7 @@ static uint64_t send_ack(const exec *x, iopath_rcv_flow *rf, uint64_t t)
         io->c.acks_sent++;
         t = exec_from(x, d, from, &ack, t, PATH_PER_PKT, false);
     }
-    if (observed)
-        cpu_set_packet(io->cpu, outer);
+    packet_back(io, outer);
     return t;
 }
 
@@ -983,12 +995,7 @@ static uint64_t backlog_rcv(const exec *x, const path_step *s, iopath_item *it, 
     bool defer = io->off[s->arg];
     t = backlog_one(x, it, t, defer);
     iopath_stage *r = x->st;
-    /* The queued packets' work is not the one taken's: the timeline and the breakdown
-     * follow no packet while it runs. */
-    bool observed = io->tl || io->bd;
-    uint32_t outer = observed ? cpu_packet(io->cpu) : 0;
-    if (observed)
-        cpu_set_packet(io->cpu, 0);
+    uint32_t outer = packet_aside(io); /* the queued packets' work is not this one's */
     for (uint32_t i = 0; r && i < r->len; i++) {
         iopath_item *next = &r->q[(r->head + i) % r->cap];
         if (!next->backlog)
@@ -997,8 +1004,7 @@ static uint64_t backlog_rcv(const exec *x, const path_step *s, iopath_item *it, 
             break;
         t = backlog_one(x, next, t, defer);
     }
-    if (observed)
-        cpu_set_packet(io->cpu, outer);
+    packet_back(io, outer);
     for (uint32_t i = 0; defer && x->lane && i < x->lane->n_rcv; i++)
         if (x->lane->rcv[i].ack_deferred)
             t = send_ack(x, &x->lane->rcv[i], t);
