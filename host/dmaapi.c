@@ -64,6 +64,11 @@ static const sim_param_def dma_api_params[] = {
     {"iommu.ats", SIM_PARAM_BOOL, "false", NULL, "",
      "The DMA benchmark's device uses ATS (a device TLB, translated requests)",
      SIM_AT(iommu_dma_cfg, ats)},
+    {"iommu.iotlb_inv_hint", SIM_PARAM_BOOL, "false", NULL, "",
+     "A page-selective IOTLB invalidation (second-level tables) carries the invalidation "
+     "hint, so the IOMMU keeps its paging-structure caches: Linux 6.18 and later "
+     "(6b38a108eeb3); false, the hint clear, as Linux before it sends every one",
+     SIM_AT(iommu_dma_cfg, iotlb_inv_hint)},
     {"iommu.qi_desc_cycles", SIM_PARAM_UINT, "100", "0..16777216", "cycles",
      "CPU cycles to write one invalidation descriptor and ring the tail",
      SIM_AT(iommu_dma_cfg, qi_desc_cycles)},
@@ -454,15 +459,22 @@ uint64_t iommu_dma_map_single(iommu_dma *d, uint64_t t_ps, uint64_t hpa, uint64_
     return map_pages(d, t_ps, hpa, bytes, to_device, IOVA_GRANULE_BYTES, out);
 }
 
+/* An unmap's invalidation. Linux asks for the invalidation hint when the unmap freed no
+ * page-table page (iommu_flush_iotlb_psi's ih: list_empty(&gather->freelist)), which an
+ * unmap here never does. A first-level table's entries are cached by (domain id, PASID):
+ * PASID-based invalidation (qi_flush_piotlb), which passes the hint on. The IOTLB
+ * descriptor of a second-level domain had it dropped until Linux 6.18: qi_flush_iotlb,
+ * later qi_desc_iotlb, built the descriptor with `int ih = 0` and QI_IOTLB_ADDR masked
+ * off the bit the caller had put it in (fixed by 6b38a108eeb3, "iommu/vt-d: Fix unused
+ * invalidation hint in qi_desc_iotlb"), so every strict unmap also cleared the
+ * paging-structure-cache entries on its address's path (iommu.iotlb_inv_hint). */
 static uint64_t invalidate(iommu_dma *d, uint64_t t, iommu_inv_kind kind, uint64_t iova, uint64_t bytes)
 {
-    /* A first-level table's entries are cached by (domain id, PASID): PASID-based
-     * invalidation (Linux's qi_flush_piotlb). */
     if (d->fl)
         kind = kind == IOMMU_INV_IOTLB_PAGE ? IOMMU_INV_PIOTLB_PAGE : IOMMU_INV_PIOTLB_PASID;
     iommu_inv inv[2] = {
         {.kind = kind, .did = d->fl ? d->fl_did : iommu_domain_id(d->dom), .addr = iova,
-         .bytes = bytes, .pasid = d->pasid, .keep_tables = true},
+         .bytes = bytes, .pasid = d->pasid, .keep_tables = d->fl || d->cfg.iotlb_inv_hint},
         {.kind = IOMMU_INV_DEVTLB, .rid = d->rid, .addr = iova, .bytes = bytes},
     };
     if (kind == IOMMU_INV_IOTLB_DOMAIN)

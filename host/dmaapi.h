@@ -65,6 +65,7 @@ typedef struct iommu_dma_cfg {
     uint64_t iova_alloc_cycles, iova_free_cycles, bounce_map_cycles;
     uint64_t qi_desc_cycles; /* writing one invalidation descriptor, the tail doorbell */
     uint64_t pte_cycles;     /* writing or clearing one page-table entry */
+    bool iotlb_inv_hint;     /* a second-level domain's page invalidations carry IH */
     /* Not the DMA API's parameters: the clock and copy rate of the cores it runs on,
      * from the cpu's (cpu_cfg_load): the kinds that use it build no cpu. */
     double cpu_ghz, copy_bytes_per_cycle;
