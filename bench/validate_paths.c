@@ -58,10 +58,10 @@
  *   received included, as the paper's were), at 0.733 GHz and 0.1 Gb/s.
  *   The band's upper end is printed as context, not checked: both of its factors are
  *   the 2001 machine's and the model represents neither. Native cost 0.14 x 733 MHz /
- *   8,130 frames a second = 12,600 cycles per frame on the Pentium III, 7,000 here
+ *   8,130 frames a second = 12,600 cycles per frame on the Pentium III, 7,100 here
  *   (a modern core and stack); the hosted VMM's 141,000 cycles per frame (733 MHz /
  *   5,200 frames a second) are its world switches to the host OS, which KVM does not
- *   have (90,400 here). The ratio of two numbers that each fell by a different factor
+ *   have (91,100 here). The ratio of two numbers that each fell by a different factor
  *   is no prediction for this platform.
  * - Ben-Yehuda et al., "The Turtles Project: Design and Implementation of Nested
  *   Virtualization", OSDI 2010, Sec. 4.3 (I/O performance): netperf TCP_STREAM with

