@@ -65,9 +65,9 @@ static const sim_param_def dma_api_params[] = {
      "The DMA benchmark's device uses ATS (a device TLB, translated requests)",
      SIM_AT(iommu_dma_cfg, ats)},
     {"iommu.iotlb_inv_hint", SIM_PARAM_BOOL, "false", NULL, "",
-     "A page-selective IOTLB invalidation (second-level tables) carries the invalidation "
-     "hint, so the IOMMU keeps its paging-structure caches: Linux 6.18 and later "
-     "(6b38a108eeb3); false, the hint clear, as Linux before it sends every one",
+     "The host kernel's page-selective IOTLB invalidations (second-level tables) carry the "
+     "invalidation hint, so the IOMMU keeps its paging-structure caches: Linux 6.18 and "
+     "later (6b38a108eeb3); false, the hint clear, as Linux before it sends every one",
      SIM_AT(iommu_dma_cfg, iotlb_inv_hint)},
     {"iommu.qi_desc_cycles", SIM_PARAM_UINT, "100", "0..16777216", "cycles",
      "CPU cycles to write one invalidation descriptor and ring the tail",

@@ -22,7 +22,8 @@
  * (a page mapped twice is unmapped when its last mapping goes). Invalidations:
  * trace.invalidate = recorded executes the trace's invalidation records as they are;
  * policy ignores them and applies iommu.mode's own policy at each unmap (strict: a
- * page-selective invalidation and wait; lazy: one domain invalidation per
+ * page-selective invalidation and wait, with the hint as iommu.iotlb_inv_hint says, as
+ * the host DMA API sends it; lazy: one domain invalidation per
  * iommu.lazy_batch unmaps or iommu.lazy_timeout_ms), which is how imported traces
  * without invalidations, or a sweep of the policy, are replayed. With trace.warm = warm
  * a mapped buffer's lines are put in the LLC when it is mapped (the CPU just wrote it);
@@ -359,7 +360,7 @@ static void policy_invalidate(replay *r, uint16_t did, uint16_t rid, uint64_t fi
                                              .did = did,
                                              .addr = first,
                                              .bytes = end - first,
-                                             .keep_tables = true};
+                                             .keep_tables = r->dma_api.iotlb_inv_hint};
         if (r->dma_api.ats)
             r->chain[r->chain_n++] = (iommu_inv){
                 .kind = IOMMU_INV_DEVTLB, .rid = rid, .addr = first, .bytes = end - first};

@@ -205,9 +205,16 @@ sample=(--set dma.window_bytes=256KiB --set iommu.page_bytes=4KiB --set dma.map=
 expect 0 "" "the run of strict-transfer-rw" -- "$IOVSIM" run "$WL" "${sample[@]}" --out "$OUT/s-run" -q
 expect 0 "" "the replay of strict-transfer-rw" -- "$IOVSIM" run "$WL" "${sample[@]}" --set workload.kind=trace \
     --set trace.file="$SAMPLES/strict-transfer-rw.dmat.gz" --out "$OUT/s-rep" -q --no-plots
-for s in iommu.iotlb_hits iommu.iotlb_misses iommu.invalidations; do
+for s in iommu.iotlb_hits iommu.iotlb_misses iommu.invalidations iommu.walk_reads; do
     check "the sample reproduces its run's $s ($(stat "$OUT/s-run" $s))" "[ '$(stat "$OUT/s-run" $s)' = '$(stat "$OUT/s-rep" $s)' ]"
 done
+# Replayed with strict mode's own policy instead of its records, the same invalidations
+# (without the hint, as the DMA API sends them) empty the same walk caches.
+expect 0 "" "the policy replay of strict-transfer-rw" -- "$IOVSIM" run "$WL" "${sample[@]}" \
+    --set workload.kind=trace --set trace.file="$SAMPLES/strict-transfer-rw.dmat.gz" \
+    --set trace.invalidate=policy --out "$OUT/s-pol" -q --no-plots
+check "a policy replay reads the walk entries its run did ($(stat "$OUT/s-run" iommu.walk_reads))" \
+    "[ '$(stat "$OUT/s-run" iommu.walk_reads)' = '$(stat "$OUT/s-pol" iommu.walk_reads)' ]"
 
 # Replays that cannot start: exit 2, nothing run.
 expect 2 "workload\.kind = trace needs trace\.file" "a replay without trace.file" -- \

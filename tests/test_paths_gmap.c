@@ -20,10 +20,16 @@
 
 static const char *const xen_paths[] = {"devdomain", "vmdq"};
 
+/* The cores copy at 8 bytes a cycle, faster than the platform's: the guest, which copies
+ * each frame's payload, then keeps netback's ring fuller, so that netback's answers, which
+ * wait for the PF driver's frees, come back to netfront several at a time. (At the
+ * platform's 4.4 a devdomain guest barely outruns netback, and an event answers about
+ * two packets.) */
 static void stream(ptfx *f, const char *path, const char *frame_bytes)
 {
     ptfx_params(f, path, "stream_tx");
     ptfx_set(f, "traffic.packet_bytes", frame_bytes);
+    ptfx_set(f, "cpu.copy_bytes_per_cycle", "8");
     ptfx_build(f);
     ptfx_run(f, 500, 1000);
 }
@@ -56,7 +62,7 @@ END_TEST
  * (xenvif_tx_build_gops); a TLB flush per 32 unmaps of a batch at least, one per
  * batch at most. Every answer waits for the PF driver's free: no more hand-offs than
  * descriptors it reclaimed, no unmap before the hand-off, and netfront's completion
- * events come in batches, fewer than packets. */
+ * events come in batches, far fewer than packets. */
 START_TEST(test_mtu_mapped_answered_after_free)
 {
     const char *path = xen_paths[_i];
@@ -79,9 +85,7 @@ START_TEST(test_mtu_mapped_answered_after_free)
     ck_assert(unmaps <= handed + EDGE);
     ck_assert(unmaps >= handed - (double)sim_params_uint(f.r.p, "xen.ring_entries"));
     double sent = ptfx_stat(&f, "net.sent");
-    /* Batched: about two packets an event with this sender (it copies each frame's
-     * payload, and how far ahead of netback it runs sets the batches). */
-    ck_assert_msg(ptfx_stat(&f, "net.slot_notifies") < 0.6 * sent,
+    ck_assert_msg(ptfx_stat(&f, "net.slot_notifies") < 0.4 * sent,
                   "%s: %g completion events for %g packets", path,
                   ptfx_stat(&f, "net.slot_notifies"), sent);
     ptfx_free(&f);

@@ -285,8 +285,9 @@ typedef struct iommu_inv {
     uint64_t addr, bytes; /* page-selective and device-TLB ranges */
     uint32_t index;       /* IEC index */
     uint32_t pasid;       /* PASID-based kinds */
-    /* Page-selective only: the invalidation hint. true (Linux's choice when no table
-     * page was freed) keeps the paging-structure caches. */
+    /* Page-selective only: the invalidation hint. true keeps the paging-structure
+     * caches: what Linux asks for when no table page was freed, which its IOTLB
+     * descriptor for a second-level domain carried only from 6.18 on (host/dmaapi.c). */
     bool keep_tables;
 } iommu_inv;
 
