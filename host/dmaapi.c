@@ -460,8 +460,8 @@ uint64_t iommu_dma_map_single(iommu_dma *d, uint64_t t_ps, uint64_t hpa, uint64_
 }
 
 /* An unmap's invalidation. Linux asks for the invalidation hint when the unmap freed no
- * page-table page (iommu_flush_iotlb_psi's ih: list_empty(&gather->freelist)), which an
- * unmap here never does. A first-level table's entries are cached by (domain id, PASID):
+ * page-table page (iommu_flush_iotlb_psi's ih: list_empty(&gather->freelist)); an unmap
+ * here never frees one. A first-level table's entries are cached by (domain id, PASID):
  * PASID-based invalidation (qi_flush_piotlb), which passes the hint on. The IOTLB
  * descriptor of a second-level domain had it dropped until Linux 6.18: qi_flush_iotlb,
  * later qi_desc_iotlb, built the descriptor with `int ih = 0` and QI_IOTLB_ADDR masked
