@@ -10,8 +10,8 @@
  *
  * Settings (nothing below validates them):
  * - Farshin et al.'s ~500 IOTLB misses per MiB received (below) -> the platform's
- *   iommu.iotlb_entries, 128: with 64, 128 and 256 entries this study gives 760, 561
- *   and 451 misses per MiB; the smallest power of two within a fifth of ~500. Its ~420
+ *   iommu.iotlb_entries, 128: with 64, 128 and 256 entries this study gives 773, 569
+ *   and 452 misses per MiB; the smallest power of two within a fifth of ~500. Its ~420
  *   from the receive buffers is then printed as context, not checked (the same
  *   measurement).
  * - Linux's lazy flush queue, IOVA_FQ_SIZE 256 (drivers/iommu/dma-iommu.c) ->
