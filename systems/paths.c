@@ -570,9 +570,11 @@ static void setup_traffic(paths_sys *sys, uint64_t start, uint64_t seed)
         uint32_t flows = sys->cfg.flows ? sys->cfg.flows : io->queues;
         /* TCP-like streams keep their receivers' window (the VMs' acknowledgements
          * open it); datagrams are open-loop. */
-        if (io->msg_bytes && io->pattern != IOPATH_INTER_VM)
+        if (io->msg_bytes && io->pattern != IOPATH_INTER_VM) {
             nic_partner_set_window(sys->peer, sys->cfg.rcv_window_bytes, io->frame_bytes,
                                    sys->cfg.rto_min_ps);
+            io->rcv_window_frames = nic_partner_window_frames(sys->peer);
+        }
         path_nic_owner own = (path_nic_owner)io->path->nic_owner;
         if (own == PATH_NIC_APP)
             nic_partner_add_dest(sys->peer, io->lane[0].mac, 0, flows * io->vms);
@@ -695,6 +697,7 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
     io->rr_outstanding = sys->cfg.rr_outstanding;
     io->rr_app_cycles = sys->cfg.rr_app_cycles;
     io->msg_bytes = sys->cfg.msg_bytes;
+    io->recv_bytes = sys->cfg.recv_bytes;
     io->gso = sys->cfg.gso;
     io->gso_max_bytes = sys->cfg.gso_max_bytes;
     io->tsq_limit_bytes = sys->cfg.tsq_bytes;

@@ -160,14 +160,25 @@ static const sim_param_def paths_params[] = {
      "tracked by migrate.iommu_dirty; paravirt logs vhost's writes",
      SIM_AT(paths_cfg, migrate_at_ps)},
     {"net.rcv_window_bytes", SIM_PARAM_UINT, "3MiB", "1518..1GiB", "bytes",
-     "TCP-like streams the link partner sends (stream_rx, bidir): what a stream may have "
-     "in flight, sent and not acknowledged, its receiver's largest window: tcp_rmem's "
+     "TCP-like streams the link partner sends (stream_rx, bidir): what a stream may send "
+     "beyond what its receiver's application has read (Linux offers the receive buffer's "
+     "free space, tcp_select_window), its receiver's largest window: tcp_rmem's "
      "maximum, 6 MiB (Documentation/networking/ip-sysctl.rst), of which Linux offers half "
      "as window (tcp_win_from_space with tcp_adv_win_scale 1: '50% of payload per "
      "allocated chunk of memory', commit dfa2f0483360), receive autotuning having grown "
      "the buffer to it for a stream that queues; counted in frames' host-side bytes, two "
      "frames at least. The sender's congestion window is taken to be larger (no loss)",
      SIM_AT(paths_cfg, rcv_window_bytes)},
+    {"net.recv_bytes", SIM_PARAM_UINT, "128KiB", "0..1GiB", "bytes",
+     "TCP-like streams: what a receiving application asks each recvmsg for. tcp_recvmsg "
+     "returns once it has copied that much, and release_sock then runs the socket's "
+     "backlog (and, with net.backlog_ack_defer, sends its acknowledgement) before the "
+     "next call takes the socket again; a reader on its own core that never runs dry "
+     "lets the socket go only there. iperf3 reads 128 KiB for TCP (its --length "
+     "default), netperf the socket's receive buffer as it finds it (recv_size = lsr_size "
+     "in nettest_omni.c), tcp_rmem's default 131072. 0: no limit, a call returns only "
+     "when the socket is empty",
+     SIM_AT(paths_cfg, recv_bytes)},
     {"net.rto_min_ms", SIM_PARAM_DOUBLE, "200", "1..120000", "ms",
      "rr with io.standby or io.migrate_at_ms: a client's retransmission time-out for "
      "requests lost while its VM fails over or stops (TCP_RTO_MIN, HZ/5, include/net/tcp.h), "

@@ -36,6 +36,7 @@ typedef struct paths_cfg {
     uint64_t migrate_at_ps; /* 0: no migration */
     uint64_t rto_min_ps;
     uint64_t rcv_window_bytes;
+    uint64_t recv_bytes;
     uint32_t poll; /* guest.driver: 0 kernel, 1 poll */
 } paths_cfg;
 

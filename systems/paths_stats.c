@@ -320,6 +320,8 @@ void paths_register_stats(paths_sys *sys, sim_stats *st)
     C(misdelivered, "frames that reached an application they were not addressed to");
     C(sender_blocks, "times a sender found its ring or NIC queue full");
     C(acks_sent, "pure TCP acknowledgements the receivers of TCP-like streams sent");
+    C(window_updates, "of net.acks_sent, those a reader sent because what it read reopened a "
+                      "window that had shrunk to half or less (tcp_cleanup_rbuf)");
     C(ack_drops, "pure TCP acknowledgements that found their lane's transmit ring full");
     C(acks_received, "pure TCP acknowledgements from the link partner (peer.rx_poll_frames) "
                      "the senders' stacks took");

@@ -48,7 +48,7 @@ END_TEST
 
 /* A thread of its own: its core runs the copies (and the wake-ups that start them), the
  * queue's core runs the rest, and a stream the queue's core saturated alone goes
- * faster. GRO at 400 cycles a frame (the platform's is 94) slows the queue's core
+ * faster. GRO at 400 cycles a frame (the default is 94) slows the queue's core
  * enough that the reader is done with each segment before the next comes: none finds
  * the socket held, so the reader's core does only copies and wake-ups (what the
  * backlog adds is test_busy_reader_runs_the_backlog's and
@@ -210,6 +210,71 @@ START_TEST(test_waking_reader_does_not_hold_the_socket)
 }
 END_TEST
 
+/* The receive window follows what the reader has read: the acknowledgements carry it
+ * (nic_pkt.read_seq), and the partner's stream may run a window ahead of it. A reader
+ * a third as fast as the platform's copy keeps the stream waiting on a full window, and
+ * a recvmsg call that ends having reopened a window shrunk to half or less sends a
+ * window update. A reader that keeps up never lets the window shrink that far. (What the
+ * window does to a bottleneck reader's bursts is make validate's: Dumazet's bytes per
+ * acknowledgement.) */
+START_TEST(test_window_follows_the_reader)
+{
+    for (int slow = 0; slow < 2; slow++) {
+        ptfx f;
+        tcp_rx(&f, slow ? "40" : "10", "own");
+        if (slow)
+            ptfx_set(&f, "cpu.copy_bytes_per_cycle", "1.5");
+        ptfx_set(&f, "net.rcv_window_bytes", "256KiB");
+        ptfx_build(&f);
+        ptfx_run(&f, 300, 2000);
+        double updates = ptfx_stat(&f, "net.window_updates");
+        if (slow) {
+            ck_assert_msg(ptfx_stat(&f, "cpu.core2.util") > 0.9, "reader %g busy",
+                          ptfx_stat(&f, "cpu.core2.util"));
+            ck_assert_msg(ptfx_stat(&f, "peer.window_waits") > 10, "%g window waits",
+                          ptfx_stat(&f, "peer.window_waits"));
+            ck_assert_msg(updates > 0 && updates <= ptfx_stat(&f, "net.acks_sent"),
+                          "%g window updates of %g acknowledgements", updates,
+                          ptfx_stat(&f, "net.acks_sent"));
+        } else {
+            ck_assert_double_eq(updates, 0);
+        }
+        ptfx_free(&f);
+    }
+}
+END_TEST
+
+/* A read size (net.recv_bytes): tcp_recvmsg returns once it has copied that much, and
+ * release_sock runs the backlog, with the deferral sending one acknowledgement for it.
+ * A reader that is the bottleneck never runs dry, so it lets the socket go about once
+ * per read; without a read size only when it comes to a backlog packet it has not run,
+ * having copied all the last run brought: runs grow, and acknowledgements are fewer. */
+START_TEST(test_read_size_releases_the_socket)
+{
+    const char *size[2] = {"256KiB", "0"};
+    double bytes_per_ack[2];
+    for (int i = 0; i < 2; i++) {
+        ptfx f;
+        tcp_rx(&f, "40", "own");
+        ptfx_set(&f, "cpu.copy_bytes_per_cycle", "1.5");
+        ptfx_set(&f, "net.recv_bytes", size[i]);
+        ptfx_build(&f);
+        ptfx_run(&f, 300, 2000);
+        ck_assert_msg(ptfx_stat(&f, "cpu.core2.util") > 0.95, "reader %g busy",
+                      ptfx_stat(&f, "cpu.core2.util"));
+        double acks = ptfx_stat(&f, "net.acks_sent") - ptfx_stat(&f, "net.window_updates");
+        ck_assert_msg(acks > 0, "read size %s: no acknowledgement", size[i]);
+        bytes_per_ack[i] = ptfx_stat(&f, "net.delivered_bytes") / acks;
+        ptfx_free(&f);
+    }
+    ck_assert_msg(bytes_per_ack[0] > 0.7 * 262144 && bytes_per_ack[0] < 1.3 * 262144,
+                  "256 KiB reads: %g bytes per acknowledgement", bytes_per_ack[0]);
+    ck_assert_msg(bytes_per_ack[1] > 2 * bytes_per_ack[0],
+                  "no read size: %g bytes per acknowledgement, %g with 256 KiB reads",
+                  bytes_per_ack[1], bytes_per_ack[0]);
+}
+END_TEST
+
 static void refused(const char *path, const char *name, const char *value, const char *needle)
 {
     ptfx f;
@@ -245,6 +310,8 @@ int main(void)
     tcase_add_test(tc, test_busy_reader_runs_the_backlog);
     tcase_add_test(tc, test_backlog_moves_the_socket_part);
     tcase_add_test(tc, test_waking_reader_does_not_hold_the_socket);
+    tcase_add_test(tc, test_window_follows_the_reader);
+    tcase_add_test(tc, test_read_size_releases_the_socket);
     tcase_add_test(tc, test_own_core_refused_where_it_cannot_be);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -157,8 +157,8 @@ static uint64_t push(const exec *px, iopath_stage *st, const iopath_item *it, ui
              * (host/halt.h). Run after the softirq instead, a reader would starve while
              * frames come faster than the core takes them: the softirq never idles, and
              * Linux's ksoftirqd, which shares the core with the reader then, is not
-             * modelled; nor is TCP's window, which would slow the sender to what the
-             * reader takes. */
+             * modelled (TCP's window, which opens as the reader reads, slows only the
+             * link partner's streams to what the reader takes). */
             exec in = {io, st->lane, st->core, (cpu_who)st->d->who, px->urgent, NULL, NULL};
             iopath_item one = *it;
             return iopath_exec_steps(&in, st->d, &one, t, PATH_PER_PKT);
@@ -818,13 +818,15 @@ static uint64_t send_ack(const exec *x, iopath_rcv_flow *rf, uint64_t t)
     } else {
         if (ln->path->sender_ring != PATH_COST_NONE)
             ln->tx_credits--;
+        rf->adv_read = rf->read_seq; /* the window it offers, once it is on its way */
         iopath_item ack = {.pkt = {.dst_mac = rf->src_mac,
                                    .src_mac = ln->mac,
                                    .born_ps = t,
                                    .flow = rf->flow,
                                    .len_bytes = IOPATH_TCP_HDR_BYTES + NIC_FCS_BYTES,
                                    .kind = NIC_PKT_ACK,
-                                   .seq = rf->last_seq},
+                                   .seq = rf->last_seq,
+                                   .read_seq = rf->read_seq},
                            .frames = 1,
                            .last_bytes = IOPATH_TCP_HDR_BYTES + NIC_FCS_BYTES,
                            .ready_ps = t,
@@ -844,11 +846,11 @@ static uint64_t send_ack(const exec *x, iopath_rcv_flow *rf, uint64_t t)
  * (__tcp_ack_snd_check: rcv_nxt - rcv_wup > rcv_mss), so once per segment GRO merged
  * from two frames or more and once per two single frames; what is left waits for the
  * next segment (the delayed acknowledgement's timer, 40 ms and up, does not fire in a
- * stream). Left out: the receive window's part of that test (a window update when the
- * reader frees room), quick-ack mode at a connection's start, and acknowledgements that
- * carry data. Each stream the lane takes is a socket of its own (rcv_flow), and its
- * acknowledgement carries the last frame it took (nic_pkt.seq), which opens the
- * sender's window (nic_partner_set_window).
+ * stream). The window updates a reader's copies call for are RECV_END's. Left out:
+ * quick-ack mode at a connection's start, and acknowledgements that carry data. Each
+ * stream the lane takes is a socket of its own (rcv_flow), and its acknowledgement
+ * carries the last frame it took (nic_pkt.seq) and the last its application read
+ * (nic_pkt.read_seq), where the sender's window starts (nic_partner_set_window).
  * The acknowledgement is a 66-byte frame (IOPATH_TCP_HDR_BYTES: its timestamps option
  * included) back to the data's sender, charged to the receiver's socket as a sent
  * packet and freed like one. A lane whose transmit ring is full drops it (Linux's qdisc
@@ -940,9 +942,10 @@ static bool holds_socket(const iopath_stage *reader, uint64_t t)
  * tcp_add_backlog); the owner runs tcp_v4_do_rcv for it before letting the socket go
  * (release_sock's __release_sock, and __sk_flush_backlog in tcp_recvmsg's loop). The
  * owner is the reader, stage s->arg: tcp_recvmsg holds the socket (lock_sock) while it
- * copies and lets it go only to sleep (sk_wait_data). So a reader on another core holds
- * it from the end of its wake-up (it takes the lock again in sk_wait_event) until it
- * sleeps again (holds_socket). A reader on the softirq's core runs inline in the
+ * copies and lets it go to sleep (sk_wait_data) or to return (RECV_END), when the next
+ * call takes it again at once. So a reader on another core holds it from the end of
+ * its wake-up (it takes the lock again in sk_wait_event) until it sleeps again
+ * (holds_socket). A reader on the softirq's core runs inline in the
  * softirq's turn (push), so it never holds the socket when the softirq comes.
  * The softirq's part is then the stack's work up to the socket's lock
  * (net.stack_rx_cycles less net.sock_rcv_cycles) and the backlog's (backlog_add); the
@@ -980,20 +983,12 @@ static uint64_t backlog_one(const exec *x, iopath_item *it, uint64_t t, bool def
     return tcp_ack(x, it, t, &away, defer);
 }
 
-/* PATH_OP_BACKLOG_RCV, at the first packet of the backlog the reader comes to: it lets
- * the socket go and takes the socket again (tcp_recvmsg's __sk_flush_backlog when it
- * has copied what the receive queue held, or release_sock), which runs tcp_v4_do_rcv
- * for everything on the backlog, also what the softirq adds meanwhile (__release_sock
- * loops until the backlog is empty): here every backlog packet in the reader's queue
- * ready by then. It copies them afterwards, from the receive queue, while the softirq
- * fills the backlog anew. With tcp_backlog_ack_defer (offload s->arg) the
- * acknowledgements __tcp_ack_snd_check calls for meanwhile wait for the flush's end,
- * where tcp_release_cb sends one for each stream that has one due. */
-static uint64_t backlog_rcv(const exec *x, const path_step *s, iopath_item *it, uint64_t t)
+/* The reader lets the socket go and takes it again: tcp_v4_do_rcv for every backlog
+ * packet in its queue ready by t, then, with the deferral, one acknowledgement for each
+ * stream that has one due (tcp_release_cb). */
+static uint64_t flush_backlog(const exec *x, uint64_t t, bool defer)
 {
     iopath *io = x->io;
-    bool defer = io->off[s->arg];
-    t = backlog_one(x, it, t, defer);
     iopath_stage *r = x->st;
     uint32_t outer = packet_aside(io); /* the queued packets' work is not this one's */
     for (uint32_t i = 0; r && i < r->len; i++) {
@@ -1009,6 +1004,84 @@ static uint64_t backlog_rcv(const exec *x, const path_step *s, iopath_item *it, 
         if (x->lane->rcv[i].ack_deferred)
             t = send_ack(x, &x->lane->rcv[i], t);
     return t;
+}
+
+/* PATH_OP_BACKLOG_RCV, at the first packet of the backlog the reader comes to: it lets
+ * the socket go and takes the socket again (tcp_recvmsg's __sk_flush_backlog when it
+ * has copied what the receive queue held, or release_sock), which runs tcp_v4_do_rcv
+ * for everything on the backlog, also what the softirq adds meanwhile (__release_sock
+ * loops until the backlog is empty): here every backlog packet in the reader's queue
+ * ready by then. It copies them afterwards, from the receive queue, while the softirq
+ * fills the backlog anew. With tcp_backlog_ack_defer (offload s->arg) the
+ * acknowledgements __tcp_ack_snd_check calls for meanwhile wait for the flush's end,
+ * where tcp_release_cb sends one for each stream that has one due. */
+static uint64_t backlog_rcv(const exec *x, const path_step *s, iopath_item *it, uint64_t t)
+{
+    bool defer = x->io->off[s->arg];
+    return flush_backlog(x, backlog_one(x, it, t, defer), defer);
+}
+
+/* tcp_cleanup_rbuf, as a recvmsg call ends: what the application read frees the
+ * receive buffer, so the window the receiver could offer now ends rcv_window_frames
+ * after it. The last acknowledgement sent offered one that ends rcv_window_frames after
+ * its read_seq; when what is left of that (beyond the last frame taken) is at most half
+ * the window and the free space now is at least twice what is left, the reader
+ * acknowledges to say so ("if (2*rcv_window_now <= tp->window_clamp) ... if (new_window
+ * && new_window >= 2 * rcv_window_now) time_to_ack = true"). A reader that keeps up
+ * never lets the window shrink that far. (Left out: __tcp_ack_snd_check's own
+ * acknowledgements skip a window that would not grow.) */
+static uint64_t window_update(const exec *x, iopath_rcv_flow *rf, uint64_t t)
+{
+    iopath *io = x->io;
+    int64_t w = io->rcv_window_frames;
+    int64_t left = (int32_t)(rf->adv_read - rf->last_seq) + w;
+    int64_t free_now = (int32_t)(rf->read_seq - rf->last_seq) + w;
+    if (left < 0)
+        left = 0;
+    if (!w || 2 * left > w || free_now <= 0 || free_now < 2 * left)
+        return t;
+    uint64_t sent = io->c.acks_sent;
+    t = send_ack(x, rf, t);
+    io->c.window_updates += io->c.acks_sent - sent;
+    return t;
+}
+
+/* PATH_OP_RECV_END, after the reader's copy of a TCP-like stream's data: what it read
+ * (rf->read_seq, which its acknowledgements carry as the window's start), and the end
+ * of its recvmsg call. tcp_recvmsg returns once it has copied what the application
+ * asked for (net.recv_bytes; what is left of the segment waits for the next call), or
+ * found the receive queue and the backlog empty with something copied; a reader inline
+ * in the softirq's turn (no thread of its own) takes one segment a call. As the call
+ * ends, tcp_cleanup_rbuf may send a window update; release_sock then runs the backlog
+ * (__release_sock) and, with tcp_backlog_ack_defer (offload s->arg), tcp_release_cb
+ * sends its acknowledgement; the application's next call takes the socket again at once
+ * (the system calls' own cycles are left out). Without a read size a reader that never
+ * runs dry would let the socket go only at BACKLOG_RCV, once it has copied everything
+ * the last run of the backlog brought. */
+static uint64_t recv_end(const exec *x, const path_step *s, const iopath_item *it, uint64_t t)
+{
+    iopath *io = x->io;
+    iopath_lane *ln = x->lane;
+    iopath_stage *r = x->st;
+    if (!io->msg_bytes || it->pkt.kind != NIC_PKT_DATA || !ln || ln->stopped ||
+        it->pkt.dst_mac != ln->mac)
+        return t;
+    iopath_rcv_flow *rf = rcv_flow(ln, &it->pkt);
+    if ((int32_t)(it->pkt.seq - rf->read_seq) > 0)
+        rf->read_seq = it->pkt.seq;
+    bool more = r && r->len && r->q[r->head].ready_ps <= t;
+    if (more) {
+        if (!io->recv_bytes)
+            return t;
+        r->read_bytes += item_payload(io, it);
+        if (r->read_bytes < io->recv_bytes)
+            return t;
+        r->read_bytes %= io->recv_bytes;
+    } else if (r) {
+        r->read_bytes = 0;
+    }
+    t = window_update(x, rf, t);
+    return more ? flush_backlog(x, t, io->off[s->arg]) : t;
 }
 
 static uint64_t exec_steps_from(const exec *x, const path_stage *d, const path_step *first,
@@ -1074,6 +1147,7 @@ static uint64_t exec_steps_from(const exec *x, const path_stage *d, const path_s
             if (it->backlog)
                 t = backlog_rcv(x, s, it, t);
             break;
+        case PATH_OP_RECV_END: t = recv_end(x, s, it, t); break;
         case PATH_OP_DELIVER:
             deliver(x, it, t);
             away = true;

@@ -148,6 +148,8 @@ typedef struct iopath_gro {
 typedef struct iopath_rcv_flow {
     uint64_t src_mac;
     uint32_t flow, last_seq;
+    uint32_t read_seq; /* the last frame the application has read (RECV_END) */
+    uint32_t adv_read; /* the read_seq the last acknowledgement carried */
     uint64_t unacked_bytes;
     bool ack_deferred;
 } iopath_rcv_flow;
@@ -164,6 +166,7 @@ typedef struct iopath_stage {
     uint64_t sleep_at; /* when it found its queue empty and went to sleep */
     uint64_t awake_ps; /* when its last notification's wake-up ends: it runs from then */
     uint64_t wake_ps;  /* how long that wake-up took */
+    uint64_t read_bytes; /* a reader's: copied in its current recvmsg call (RECV_END) */
     uint64_t last_irq_ps;
     uint64_t irq_gap_ps;
     uint32_t batch; /* items taken in the current software batch (0: none begun) */
@@ -286,6 +289,7 @@ typedef struct iopath_counters {
     uint64_t rto_resent;        /* requests they sent again */
     uint64_t viommu_map_traps, viommu_unmap_traps; /* guests' trapped vIOMMU invalidations */
     uint64_t acks_sent;         /* pure TCP acknowledgements receivers sent */
+    uint64_t window_updates;    /* ... of them a reader sent for the window it freed */
     uint64_t ack_drops;         /* ... that found the lane's transmit ring full */
     uint64_t acks_received;     /* pure TCP acknowledgements from the link partner taken */
     uint64_t backlogged;        /* packets the softirq put on the backlog of a held socket */
@@ -309,6 +313,10 @@ struct iopath {
      * around the payload) and, with gso, into segments of up to gso_max_bytes that GRO
      * also merges up to; 0: every packet is one UDP-like frame. */
     uint32_t msg_bytes, gso_max_bytes;
+    /* The window a TCP-like stream's receiver offers, in frames (the link partner's
+     * streams; 0: none): its acknowledgements carry what the application has read. */
+    uint32_t rcv_window_frames;
+    uint64_t recv_bytes;       /* what a reader asks each recvmsg for; 0: no limit */
     uint64_t tsq_limit_bytes;  /* TCP Small Queues: bytes a socket has below TCP */
     uint64_t sndbuf_bytes;     /* a datagram socket's send buffer (truesize) */
     uint32_t nic_ring_entries; /* descriptors in each NIC ring */

@@ -111,6 +111,14 @@ typedef enum path_op {
                             the socket's part of the stack and TCP_ACK's acknowledgement
                             (tcp_v4_do_rcv in __release_sock), the acknowledgement deferred
                             to the end of the backlog's run with offload `arg` */
+    PATH_OP_RECV_END,   /* the reader after its copy of a TCP-like stream's data: what it
+                           read opens the receive window its acknowledgements offer, and
+                           its recvmsg call returns once it has copied iopath.recv_bytes
+                           or found nothing more: a window update if the window had
+                           shrunk to half or less (tcp_cleanup_rbuf), then release_sock
+                           runs what is on the backlog (BACKLOG_RCV's work, the
+                           acknowledgement deferred with offload `arg`) and the next call
+                           takes the socket again (engine.c, recv_end) */
 } path_op;
 
 /* PATH_OP_CSUM's flags (in its step's `notify`). */

@@ -35,6 +35,7 @@
 /* The socket's backlog (path.h, PATH_OP_BACKLOG). */
 #define BACKLOG(s) {PATH_OP_BACKLOG, PATH_PER_PKT, (s), 0, 0}
 #define BACKLOG_RCV {PATH_OP_BACKLOG_RCV, PATH_PER_PKT, PATH_OFF_BACKLOG_ACK_DEFER, 0, 0}
+#define RECV_END {PATH_OP_RECV_END, PATH_PER_PKT, PATH_OFF_BACKLOG_ACK_DEFER, 0, 0}
 /* The stack has queued the packet on its socket: stage s, the application's recvmsg,
  * takes it from there. */
 #define TO_SOCK(s) TO_STAGE(s, PATH_NOTIFY_SOCK)
@@ -46,7 +47,7 @@
  * own) beside the softirq, woken there. */
 #define RECVMSG(who_)                                                                    \
     {.name = "recvmsg", .place = PATH_PLACE_APP, .who = (who_),                            \
-     .steps = {BACKLOG_RCV, SOCK_COPY, DELIVER, END}}
+     .steps = {BACKLOG_RCV, SOCK_COPY, RECV_END, DELIVER, END}}
 /* Handing a packet to a device that takes a partial checksum only with offload `off`:
  * without it the kernel fills it first (validate_xmit_skb -> skb_checksum_help; for the
  * frames software segmentation just cut, skb_segment as it cuts them). */

@@ -112,6 +112,10 @@ typedef struct nic_pkt {
      * 1 (a segment's: its last frame's); an acknowledgement's, the last frame its
      * receiver took, frames below it that never came counting as lost. 0 elsewhere. */
     uint32_t seq;
+    /* An acknowledgement's: the last frame of its stream the receiving application has
+     * read, where the receive window it advertises starts (the buffer's free space
+     * counts from what is read, not from what is acknowledged); 0 elsewhere. */
+    uint32_t read_seq;
 } nic_pkt;
 _Static_assert(sizeof(nic_pkt) == 48, "a frame's record stays six words (rings copy it)");
 

@@ -22,7 +22,7 @@ typedef struct arrival {
     /* An acknowledgement's stream and what it acknowledges (nic_pkt.seq), which opens
      * the stream's window when it arrives (nic_partner_set_window). */
     uint64_t src_mac;
-    uint32_t flow, seq;
+    uint32_t flow, seq, read_seq;
 } arrival;
 
 /* A TCP-like stream from the host, as the partner's receiver sees it: whose it is, the
@@ -47,14 +47,15 @@ typedef struct ack_poll {
 } ack_poll;
 
 /* A destination and its flows; with a window (nic_partner_set_window), each flow's
- * frames sent (the last one's number: frames are numbered from 1) and the last one its
+ * frames sent (the last one's number: frames are numbered from 1), the last one its
  * receiver acknowledged (the frames after it are in flight: sent, and not known to have
- * arrived or to be lost). */
+ * arrived or to be lost) and the last one its application had read by then, where the
+ * window the receiver advertised starts. */
 typedef struct dest {
     uint64_t mac;
     uint16_t vlan;
     uint32_t flows, next_flow;
-    uint32_t *sent, *acked; /* per flow; NULL without a window */
+    uint32_t *sent, *acked, *read; /* per flow; NULL without a window */
     /* Per flow: when its retransmission timer expires (0: not armed; armed while its
      * window is full, restarted when an acknowledgement moves it on) and how many
      * times in a row it has (each doubles the next time-out). */
@@ -202,6 +203,9 @@ nic_partner *nic_partner_create(const sim_params *p, sim_stats *stats, sim_kerne
                       "retransmission time-outs: a wait for an acknowledgement that none ended "
                       "within net.rto_min_ms, after which the streams' frames in flight count "
                       "as lost");
+    sim_stats_counter(stats, "peer.window_probes", &pt->c.window_probes,
+                      "zero-window probes: a stream with nothing in flight waited "
+                      "net.rto_min_ms on a window its receiver's unread data kept shut");
     return pt;
 }
 
@@ -212,6 +216,7 @@ void nic_partner_destroy(nic_partner *pt)
     for (size_t i = 0; i < pt->n_dests; i++) {
         free(pt->dests[i].sent);
         free(pt->dests[i].acked);
+        free(pt->dests[i].read);
         free(pt->dests[i].rto_at_ps);
         free(pt->dests[i].backoffs);
     }
@@ -239,10 +244,13 @@ void nic_partner_add_dest(nic_partner *pt, uint64_t mac, uint16_t vlan, uint32_t
     if (pt->window_frames) {
         d->sent = sim_xcalloc(d->flows, sizeof *d->sent);
         d->acked = sim_xcalloc(d->flows, sizeof *d->acked);
+        d->read = sim_xcalloc(d->flows, sizeof *d->read);
         d->rto_at_ps = sim_xcalloc(d->flows, sizeof *d->rto_at_ps);
         d->backoffs = sim_xcalloc(d->flows, sizeof *d->backoffs);
     }
 }
+
+uint32_t nic_partner_window_frames(const nic_partner *pt) { return pt->window_frames; }
 
 void nic_partner_set_window(nic_partner *pt, uint64_t window_bytes, uint32_t frame_bytes,
                             uint64_t rto_ps)
@@ -257,10 +265,23 @@ void nic_partner_set_window(nic_partner *pt, uint64_t window_bytes, uint32_t fra
     pt->rto_ev = sim_event_create(pt->kernel, "peer.rto", on_rto, pt);
 }
 
+/* Whether the flow may send another frame: fewer than window_frames beyond what its
+ * receiver's application has read, as far as the acknowledgements have told. */
+static bool window_open(const nic_partner *pt, const dest *d, uint32_t flow)
+{
+    return !pt->window_frames || d->sent[flow] - d->read[flow] < pt->window_frames;
+}
+
+static void rto_arm(nic_partner *pt, dest *d, uint32_t flow, uint64_t now);
+
 /* An acknowledgement from mac for its flow has arrived: the frames up to seq have
- * left the flow's window (those that never arrived too: with SACK, Linux's sender takes
- * a hole below what was received for lost, RFC 6675, and sends anew). */
-static void window_ack(nic_partner *pt, uint64_t mac, uint32_t flow, uint32_t seq)
+ * arrived or are lost (those that never arrived: with SACK, Linux's sender takes a hole
+ * below what was received for lost, RFC 6675, and sends anew), and the receiver's
+ * window now ends window_frames after read_seq, the last frame its application had
+ * read (tcp_select_window: the receive buffer's free space; the window's right edge
+ * never moves back). */
+static void window_ack(nic_partner *pt, uint64_t mac, uint32_t flow, uint32_t seq,
+                       uint32_t read_seq, uint64_t now)
 {
     for (size_t i = 0; i < pt->n_dests; i++) {
         dest *d = &pt->dests[i];
@@ -272,13 +293,14 @@ static void window_ack(nic_partner *pt, uint64_t mac, uint32_t flow, uint32_t se
             d->rto_at_ps[flow] = 0; /* progress: tcp_rearm_rto, the backoff reset */
             d->backoffs[flow] = 0;
         }
+        if ((int32_t)(read_seq - d->read[flow]) > 0 && (int32_t)(d->acked[flow] - read_seq) >= 0)
+            d->read[flow] = read_seq;
+        /* Still shut: the timer runs again, a time-out for frames in flight or, with
+         * none, the window's probe (on_rto). */
+        if (!window_open(pt, d, flow))
+            rto_arm(pt, d, flow, now);
         return;
     }
-}
-
-static bool window_open(const nic_partner *pt, const dest *d, uint32_t flow)
-{
-    return !pt->window_frames || d->sent[flow] - d->acked[flow] < pt->window_frames;
 }
 
 /* Put a frame on the partner's transmitter no earlier than t (behind the frames the
@@ -444,7 +466,7 @@ static void catch_up(nic_partner *pt, uint64_t now_ps)
         if (a->ack) {
             pt->c.rx_acks++;
             if (pt->window_frames)
-                window_ack(pt, a->src_mac, a->flow, a->seq);
+                window_ack(pt, a->src_mac, a->flow, a->seq, a->read_seq, a->at_ps);
         } else {
             pt->c.rx_frames++;
             pt->c.rx_bytes += a->host_bytes;
@@ -471,7 +493,7 @@ static void pend_push(nic_partner *pt, const nic_pkt *p, uint64_t arrival_ps)
     bool ack = p->kind == NIC_PKT_ACK;
     pt->pend[(pt->pend_head + pt->pend_len) & (pt->pend_cap - 1)] =
         (arrival){arrival_ps, (uint32_t)(p->len_bytes - NIC_FCS_BYTES), ack, p->src_mac,
-                  p->flow, p->seq};
+                  p->flow, p->seq, p->read_seq};
     pt->pend_len++;
 }
 
@@ -599,8 +621,22 @@ static void on_rto(void *ctx)
             d->rto_at_ps[j] = 0;
             if (window_open(pt, d, j))
                 continue;
+            if (d->acked[j] == d->sent[j]) {
+                /* Nothing in flight: unread data keeps the window shut and no update
+                 * came (one may have been lost). Linux's sender probes the window
+                 * (tcp_probe_timer); the receiver's answer is taken to be that it has
+                 * read what it acknowledged. No loss, no backoff. */
+                pt->c.window_probes++;
+                d->read[j] = d->acked[j];
+                expired = true;
+                continue;
+            }
             pt->c.rto_expiries++;
+            /* What had arrived and not been read still fills the receiver's buffer;
+             * the lost frames, sent again as new ones, do not. */
+            uint32_t unread = d->acked[j] - d->read[j];
             d->acked[j] = d->sent[j];
+            d->read[j] = d->sent[j] - unread;
             if (d->backoffs[j] < UINT8_MAX)
                 d->backoffs[j]++;
             expired = true;

@@ -42,16 +42,20 @@ void nic_partner_start(nic_partner *pt, uint64_t t_ps, double gbps, uint32_t fra
 void nic_partner_ack_tcp(nic_partner *pt, uint32_t ack_frame_bytes, uint32_t gro_frames);
 
 /* The destinations' flows are TCP-like streams (call before nic_partner_add_dest): each
- * may have at most window_bytes of frame_bytes frames (their host-side bytes, two frames
- * at least) in flight, sent and not acknowledged by the host's TCP acknowledgements
- * (NIC_PKT_ACK, whose seq is the last frame its receiver took; frames below it that
- * never arrived count as lost, as a SACK sender finds them). While every stream's window
- * is full the generator waits for an acknowledgement to arrive. A stream whose window
- * stays full with nothing acknowledged for rto_ps (doubled for each time-out in a row)
- * counts its frames in flight as lost and goes on. Without this call the generator is
- * open-loop.
+ * may send at most window_bytes of frame_bytes frames (their host-side bytes, two frames
+ * at least) beyond the last frame its receiver's application has read, as the host's
+ * TCP acknowledgements tell (NIC_PKT_ACK: seq, the last frame its receiver took, frames
+ * below it that never arrived counting as lost, as a SACK sender finds them; read_seq,
+ * the last its application read). While every stream's window is full the generator
+ * waits for an acknowledgement to arrive. A stream whose window stays full without an
+ * acknowledgement moving it on for rto_ps (doubled for each time-out in a row) counts
+ * its frames in flight as lost and goes on; with none in flight, it probes the window
+ * and takes it that the receiver has read what it acknowledged. Without this call the
+ * generator is open-loop.
  * The congestion window is not modelled: it is taken to have grown past the receive
  * window (no loss). */
+/* The window nic_partner_set_window gave each stream, in frames (0: none). */
+uint32_t nic_partner_window_frames(const nic_partner *pt);
 void nic_partner_set_window(nic_partner *pt, uint64_t window_bytes, uint32_t frame_bytes,
                             uint64_t rto_ps);
 
@@ -75,6 +79,7 @@ typedef struct nic_partner_counters {
     uint64_t responses;           /* answers to requests */
     uint64_t window_waits;        /* the generator found every stream's window full */
     uint64_t rto_expiries;        /* waits a time-out ended */
+    uint64_t window_probes;       /* waits on an unread window a probe ended */
 } nic_partner_counters;
 nic_partner_counters nic_partner_get_counters(const nic_partner *pt);
 
