@@ -19,8 +19,9 @@ typedef struct arrival {
     uint64_t at_ps;
     uint32_t host_bytes;
     bool ack; /* a pure TCP acknowledgement: counted apart from the data */
-    /* An acknowledgement's stream and what it acknowledges (nic_pkt.seq), which opens
-     * the stream's window when it arrives (nic_partner_set_window). */
+    /* An acknowledgement's stream, what it acknowledges (nic_pkt.seq) and what its
+     * application has read (nic_pkt.read_seq), where the stream's window starts once
+     * it arrives (nic_partner_set_window). */
     uint64_t src_mac;
     uint32_t flow, seq, read_seq;
 } arrival;
