@@ -212,11 +212,12 @@ END_TEST
 
 /* The receive window follows what the reader has read: the acknowledgements carry it
  * (nic_pkt.read_seq), and the partner's stream may run a window ahead of it. A reader
- * a third as fast as the platform's copy keeps the stream waiting on a full window, and
- * a recvmsg call that ends having reopened a window shrunk to half or less sends a
- * window update. A reader that keeps up never lets the window shrink that far. (What the
- * window does to a bottleneck reader's bursts is make validate's: Dumazet's bytes per
- * acknowledgement.) */
+ * a third as fast as the platform's copy falls behind its stream, and what it has not
+ * read fills even the default window of 3 MiB: the stream waits on it. (Counted from
+ * what the stack acknowledged instead, the window never fills here: the
+ * acknowledgements keep coming while unread data piles up.) A recvmsg call that ends
+ * having reopened a window shrunk to half or less sends a window update; a reader that
+ * keeps up never lets the window shrink that far. */
 START_TEST(test_window_follows_the_reader)
 {
     for (int slow = 0; slow < 2; slow++) {
@@ -224,19 +225,19 @@ START_TEST(test_window_follows_the_reader)
         tcp_rx(&f, slow ? "40" : "10", "own");
         if (slow)
             ptfx_set(&f, "cpu.copy_bytes_per_cycle", "1.5");
-        ptfx_set(&f, "net.rcv_window_bytes", "256KiB");
         ptfx_build(&f);
         ptfx_run(&f, 300, 2000);
         double updates = ptfx_stat(&f, "net.window_updates");
         if (slow) {
             ck_assert_msg(ptfx_stat(&f, "cpu.core2.util") > 0.9, "reader %g busy",
                           ptfx_stat(&f, "cpu.core2.util"));
-            ck_assert_msg(ptfx_stat(&f, "peer.window_waits") > 10, "%g window waits",
-                          ptfx_stat(&f, "peer.window_waits"));
+            ck_assert_msg(ptfx_stat(&f, "peer.window_waits") > 0,
+                          "the unread data never filled the window");
             ck_assert_msg(updates > 0 && updates <= ptfx_stat(&f, "net.acks_sent"),
                           "%g window updates of %g acknowledgements", updates,
                           ptfx_stat(&f, "net.acks_sent"));
         } else {
+            ck_assert_double_eq(ptfx_stat(&f, "peer.window_waits"), 0);
             ck_assert_double_eq(updates, 0);
         }
         ptfx_free(&f);
