@@ -766,6 +766,16 @@ static const path_step *ack_entry(const path_stage *d)
     return NULL;
 }
 
+/* Whether it is data of a TCP-like stream to x's lane, which runs: what a receiver's
+ * socket state (rcv_flow) is kept for. Anything else passes TCP's steps by: another
+ * lane's data (DELIVER counts it), a datagram, an acknowledgement, a stopped VM's. */
+static bool lane_stream_data(const exec *x, const iopath_item *it)
+{
+    const iopath_lane *ln = x->lane;
+    return x->io->msg_bytes && it->pkt.kind == NIC_PKT_DATA && ln && !ln->stopped &&
+           it->pkt.dst_mac == ln->mac;
+}
+
 /* The lane's receive state of p's stream (its sender and flow), added at its first
  * segment: a lane takes few streams (one per flow RSS gives its queue). */
 static iopath_rcv_flow *rcv_flow(iopath_lane *ln, const nic_pkt *p)
@@ -880,9 +890,8 @@ static uint64_t tcp_ack(const exec *x, const iopath_item *it, uint64_t t, bool *
             io->c.acks_received++;
         return t;
     }
-    if (!io->msg_bytes || it->pkt.kind != NIC_PKT_DATA || !ln || ln->stopped ||
-        it->pkt.dst_mac != ln->mac)
-        return t; /* not this lane's data (DELIVER counts it), or its VM is stopped */
+    if (!lane_stream_data(x, it))
+        return t;
     iopath_rcv_flow *rf = rcv_flow(ln, &it->pkt);
     rf->unacked_bytes += item_payload(io, it);
     /* The last frame taken (a frame that never came, lost below it, is passed over as
@@ -956,8 +965,7 @@ static uint64_t backlog(const exec *x, const path_step *s, iopath_item *it, uint
 {
     iopath *io = x->io;
     iopath_lane *ln = x->lane;
-    if (!ln || !io->msg_bytes || it->pkt.kind != NIC_PKT_DATA || ln->stopped ||
-        it->pkt.dst_mac != ln->mac)
+    if (!lane_stream_data(x, it))
         return t;
     iopath_stage *reader = ln->stage[s->arg];
     if (!reader || reader->core == x->core || !holds_socket(reader, t))
@@ -1063,8 +1071,7 @@ static uint64_t recv_end(const exec *x, const path_step *s, const iopath_item *i
     iopath *io = x->io;
     iopath_lane *ln = x->lane;
     iopath_stage *r = x->st;
-    if (!io->msg_bytes || it->pkt.kind != NIC_PKT_DATA || !ln || ln->stopped ||
-        it->pkt.dst_mac != ln->mac)
+    if (!lane_stream_data(x, it))
         return t;
     iopath_rcv_flow *rf = rcv_flow(ln, &it->pkt);
     if ((int32_t)(it->pkt.seq - rf->read_seq) > 0)
