@@ -49,6 +49,14 @@ notify_result host_notify_send(const irq_env *e, host_notify how, notify_end fro
         if (to.thread)
             r.receiver_ps = wake(e, to, r.receiver_ps);
         break;
+    case HOST_NOTIFY_GUEST_IPI:
+        /* kernel/sched/core.c ttwu_queue -> resched_curr: an idle CPU that polls takes
+         * need_resched from memory; any other gets smp_send_reschedule. */
+        if (halt_guest_polls(e->halt, to.core, t))
+            r.receiver_ps = halt_wake(e->halt, to.core, t, HALT_BY_TIMER);
+        else
+            r.receiver_ps = hv_guest_ipi(e->hv, from.core, from.urgent, to.core, t, &t);
+        break;
     }
     r.sender_ps = t;
     return r;

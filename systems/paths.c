@@ -635,6 +635,10 @@ static void start_ticks(paths_sys *sys, const sim_ctx *ctx)
         } else {
             vtick_add_vcpu(sys->tick, io->lane[i].vcpu_core);
             noise_add_vcpu(sys->noise, io->lane[i].vcpu_core);
+            if (io->lane[i].app_core != io->lane[i].vcpu_core) { /* its second vCPU */
+                vtick_add_vcpu(sys->tick, io->lane[i].app_core);
+                noise_add_vcpu(sys->noise, io->lane[i].app_core);
+            }
         }
     }
     /* The driver domain's vCPUs: its host cores, and one per core its netback threads
@@ -739,11 +743,13 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
     paths_register_stats(sys, ctx->stats);
 
     /* A lane per queue pair of each VM: its vCPU on a core of its own (wrapping when
-     * there are more lanes than cores), its back end placed by place.backend. A native
-     * application's thread runs on its queue's core, or with place.app = own on one
-     * after all the queues' (the thread's is its lane's app_core either way). */
+     * there are more lanes than cores), its back end placed by place.backend. The
+     * application's thread runs on its queue's core (a VM's vCPU), or with place.app =
+     * own on one after all the queues' and the back ends' own (a VM's second vCPU); the
+     * thread's is its lane's app_core either way. */
     io->lane = sim_xcalloc(io->nlanes, sizeof *io->lane);
     unsigned cores = cpu_cores(io->cpu), g = cores - sys->cfg.host_cores;
+    unsigned app_from = napp * (1 + paths_backend_owns_cores(&sys->cfg));
     for (unsigned i = 0; i < io->nlanes; i++) {
         iopath_lane *ln = &io->lane[i];
         unsigned a = i % napp; /* the application lane (the primary of a pair) */
@@ -753,7 +759,8 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
         ln->vm = a / io->queues;
         ln->queue = a % io->queues;
         ln->vcpu_core = sys->cfg.host_cores + a % g;
-        ln->app_core = sys->cfg.app == 1 ? sys->cfg.host_cores + (napp + a) % g : ln->vcpu_core;
+        ln->app_core =
+            sys->cfg.app == 1 ? sys->cfg.host_cores + (app_from + a) % g : ln->vcpu_core;
         ln->backend_core = backend_core(sys, ln->path, a, napp);
         ln->mac = vm_mac(sys, ln->vm);
         ln->port = (uint16_t)(1 + ln->vm);
@@ -772,11 +779,14 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
             halt_add_spinner(io->halt, ln->vcpu_core);
             continue;
         }
-        if (io->path->nic_owner == PATH_NIC_APP)
+        if (io->path->nic_owner == PATH_NIC_APP) {
             halt_add_thread(io->halt, ln->app_core); /* a core of its own: the queue's core
                                                         runs no thread, only interrupts */
-        else
-            halt_add_vcpu(io->halt, ln->vcpu_core);
+            continue;
+        }
+        halt_add_vcpu(io->halt, ln->vcpu_core);
+        if (ln->app_core != ln->vcpu_core)
+            halt_add_vcpu(io->halt, ln->app_core);
     }
     if (io->path->switch_entry != PATH_NO_STAGE || standby)
         io->vsw = vswitch_create(p, ctx->stats, "vswitch", 1 + io->vms);

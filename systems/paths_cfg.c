@@ -126,9 +126,10 @@ static const sim_param_def paths_params[] = {
     {"place.app", SIM_PARAM_ENUM, "vcpu", "vcpu|own", "",
      "Core of each application thread (the sender, and recvmsg's copy to it): the core that "
      "takes its queue's interrupts (a VM's vCPU; native: the thread's queue's vector is on "
-     "its core, as with aRFS or pinned affinity); own, native only: a core of its own, so "
-     "the receive softirq and the application run side by side (the interrupt's affinity "
-     "elsewhere, no aRFS)",
+     "its core, as with aRFS or pinned affinity); own: a core of its own, so the receive "
+     "softirq and the application run side by side (native: the interrupt's affinity "
+     "elsewhere, no aRFS; a VM: a second vCPU, which the softirq's vCPU wakes with a "
+     "reschedule IPI)",
      SIM_AT(paths_cfg, app)},
     {"io.irq_affinity", SIM_PARAM_ENUM, "vcpu", "auto|vcpu|host|spread", "",
      "Core a VM's exit-based (remapped) device interrupt lands on: its vCPU's; the host's cores "
@@ -232,6 +233,16 @@ nic_drv_role paths_drv_role(const paths_cfg *c)
     return own == PATH_NIC_VM_VF || own == PATH_NIC_VM_ADI ? NIC_DRV_VF : NIC_DRV_PF;
 }
 
+bool paths_backend_owns_cores(const paths_cfg *c)
+{
+    const path_desc *pd = path_get((path_kind)c->path);
+    bool has_backend = false;
+    for (unsigned i = 0; i < pd->nstages; i++)
+        has_backend |= pd->stages[i].place == PATH_PLACE_BACKEND;
+    unsigned place = c->backend ? c->backend : 1u + pd->backend_place; /* auto: the path's */
+    return has_backend && place == 1;
+}
+
 /* Whether the path gives each VM a VF of its own (sriov, and vdpa's virtqueues on one). */
 static bool gives_vfs(path_kind k) { return path_get(k)->nic_owner == PATH_NIC_VM_VF; }
 
@@ -256,11 +267,6 @@ static int check_functions(const sim_params *p, const paths_cfg *c, sim_err *e)
     if (hcores >= cores)
         return sim_err_set(e, "place.host_cores = %u leaves no core for the VMs (cpu.cores = %u)",
                            hcores, cores);
-    if (c->app == 1 && path_get(k)->nic_owner != PATH_NIC_APP)
-        return sim_err_set(e,
-                           "place.app = own is for native: with io.path = %s the application "
-                           "runs on its VM's one vCPU per queue",
-                           path);
     uint64_t sock_rcv = sim_params_uint(p, "net.sock_rcv_cycles");
     uint64_t stack_rx = sim_params_uint(p, "net.stack_rx_cycles");
     if (c->app == 1 && sock_rcv > stack_rx)
@@ -276,12 +282,14 @@ static int check_functions(const sim_params *p, const paths_cfg *c, sim_err *e)
     if (c->app == 1 && c->poll)
         return sim_err_set(e, "place.app = own with guest.driver = poll: a DPDK application "
                               "polls its queue on its own core, with no softirq beside it");
-    if (c->app == 1 && hcores + 2 * vms * c->queues > cores)
+    unsigned per_lane = 2 + paths_backend_owns_cores(c);
+    if (c->app == 1 && hcores + per_lane * vms * c->queues > cores)
         return sim_err_set(e,
                            "place.app = own gives each of the %u application threads a core "
-                           "beside its queue's: %u cores with place.host_cores = %u, but "
+                           "beside its queue's%s: %u cores with place.host_cores = %u, but "
                            "cpu.cores = %u",
-                           vms * c->queues, hcores + 2 * vms * c->queues, hcores, cores);
+                           vms * c->queues, per_lane > 2 ? " and its back end's" : "",
+                           hcores + per_lane * vms * c->queues, hcores, cores);
     if (k == PATH_SIOV) {
         iommu_cfg ic;
         iommu_config(p, &ic);

@@ -54,6 +54,10 @@ paths_cfg paths_cfg_load(const sim_params *p);
 int paths_check(const sim_params *p, sim_err *e);
 /* Whose driver runs the path's NIC queues (the PF's or an SR-IOV guest's VF's). */
 nic_drv_role paths_drv_role(const paths_cfg *c);
+/* Whether the path's back-end threads take cores of their own, after the vCPUs' (place.backend
+ * own, or auto where the path's default is its own): a VM application's own core
+ * (place.app = own) comes after them. */
+bool paths_backend_owns_cores(const paths_cfg *c);
 /* VFs the PF driver enables: nic.vfs, or one per VM for SR-IOV when it is 0. */
 unsigned paths_vfs_for(const sim_params *p, const paths_cfg *c);
 

@@ -155,6 +155,18 @@ static double core_busy_ps(const sim_stats *s, const paths_sys *sys, unsigned c)
                                        : (double)cpu_core_busy_ps(sys->io.cpu, c);
 }
 
+/* The cores of lane l's vCPUs, its queue's and (place.app = own) its application's;
+ * native: its application thread's core. Returns how many (1 or 2). */
+static unsigned lane_vcpu_cores(const iopath *io, unsigned l, unsigned core[2])
+{
+    const iopath_lane *ln = &io->lane[l];
+    core[0] = ln->app_core;
+    if (io->path->nic_owner == PATH_NIC_APP || ln->vcpu_core == ln->app_core)
+        return 1;
+    core[1] = ln->vcpu_core;
+    return 2;
+}
+
 /* The mean share of its core each vCPU keeps busy: the guest, the exits it takes, and
  * host work that runs on the vCPU's thread (QEMU's device model); native: each
  * application thread's core. */
@@ -162,9 +174,11 @@ static double m_vm_util(const sim_stats *s, void *ctx)
 {
     paths_sys *sys = ctx;
     double el = (double)sim_stats_elapsed_ps(s), busy = 0;
+    unsigned n = 0, core[2];
     for (unsigned i = 0; i < sys->napp; i++)
-        busy += core_busy_ps(s, sys, sys->io.lane[i].app_core);
-    return el > 0 ? busy / (el * sys->napp) : 0.0;
+        for (unsigned k = 0, m = lane_vcpu_cores(&sys->io, i, core); k < m; k++, n++)
+            busy += core_busy_ps(s, sys, core[k]);
+    return el > 0 && n ? busy / (el * n) : 0.0;
 }
 
 /* Cycles every core ran, whoever ran them (halt polling counts: hypervisor cycles). */
@@ -247,14 +261,18 @@ static double vcpus_halted(const paths_sys *sys, halted_which which)
     uint64_t now = sim_now_ps(io->kernel);
     double n = 0;
     for (unsigned l = 0; l < io->nlanes; l++) {
-        unsigned core = io->lane[l].app_core;
-        bool seen = false;
-        for (unsigned k = 0; k < l && !seen; k++)
-            seen = io->lane[k].app_core == core;
-        if (seen || !halt_idle(io->halt, core, now))
-            continue;
-        bool polls = which != HALTED_ALL && halt_polls(io->halt, core, now);
-        n += which == HALTED_ALL || polls == (which == HALTED_POLLING);
+        unsigned cores[2], m = lane_vcpu_cores(io, l, cores);
+        for (unsigned j = 0; j < m; j++) {
+            unsigned core = cores[j], other[2];
+            bool seen = false;
+            for (unsigned k = 0; k < l && !seen; k++)
+                for (unsigned i = 0, o = lane_vcpu_cores(io, k, other); i < o; i++)
+                    seen |= other[i] == core;
+            if (seen || !halt_idle(io->halt, core, now))
+                continue;
+            bool polls = which != HALTED_ALL && halt_polls(io->halt, core, now);
+            n += which == HALTED_ALL || polls == (which == HALTED_POLLING);
+        }
     }
     return n;
 }

@@ -77,7 +77,7 @@ static inline irq_env irq_env_of(const iopath *io)
 
 _Static_assert(PATH_NOTIFY_IS_HOST(NONE) && PATH_NOTIFY_IS_HOST(IOEVENTFD) &&
                    PATH_NOTIFY_IS_HOST(WAKE) && PATH_NOTIFY_IS_HOST(IRQFD) &&
-                   PATH_NOTIFY_IS_HOST(EVTCHN),
+                   PATH_NOTIFY_IS_HOST(EVTCHN) && PATH_NOTIFY_IS_HOST(GUEST_IPI),
                "a path's notification is host/notify.h's mechanism");
 
 void iopath_on_irq(void *ctx, const iommu_irq_outcome *o)
@@ -143,6 +143,20 @@ static uint64_t notify(iopath *io, iopath_stage *st, unsigned producer_core, cpu
     return ready;
 }
 
+/* How the stack wakes a socket's reader blocked on a core of its own (try_to_wake_up).
+ * Native: the reschedule IPI and the switch to it; the waker's part is eventfd_signal's,
+ * whose wake_up ends in the same try_to_wake_up. In a VM the reader's core is another
+ * vCPU: the guest's reschedule IPI (arch/x86/kernel/apic/ipi.c native_smp_send_reschedule
+ * under KVM; a Xen guest's xen_smp_send_reschedule sends it on an event channel). */
+static path_notify reader_wakeup(const iopath_lane *ln)
+{
+    switch ((path_nic_owner)ln->path->nic_owner) {
+    case PATH_NIC_APP: return PATH_NOTIFY_WAKE;
+    case PATH_NIC_DDOM: return PATH_NOTIFY_EVTCHN;
+    default: return PATH_NOTIFY_GUEST_IPI;
+    }
+}
+
 /* The producer (at `px`, time t) hands `it` to stage st with notification `how`.
  * Returns the producer's time after its part of the notification. */
 static uint64_t push(const exec *px, iopath_stage *st, const iopath_item *it, uint64_t t,
@@ -163,10 +177,7 @@ static uint64_t push(const exec *px, iopath_stage *st, const iopath_item *it, ui
             iopath_item one = *it;
             return iopath_exec_steps(&in, st->d, &one, t, PATH_PER_PKT);
         }
-        /* On a core of its own the reader is woken there: try_to_wake_up's reschedule
-         * IPI and the switch to it. The waker's part is eventfd_signal's, whose wake_up
-         * ends in the same try_to_wake_up. */
-        how = PATH_NOTIFY_WAKE;
+        how = reader_wakeup(st->lane);
     }
     if (st->d->polls && st->core == px->core && !px->st) {
         /* The poll-mode thread that took the item in (the PF's PMD on this core) goes on

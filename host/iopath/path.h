@@ -167,10 +167,14 @@ typedef enum path_notify {
                              posted) and its EOI */
     PATH_NOTIFY_EVTCHN,   /* Xen event channel: a hypercall by the sender, a virtual
                              interrupt to the receiving domain (and its thread's wake-up) */
+    PATH_NOTIFY_GUEST_IPI, /* a guest's thread to a thread on another of its vCPUs: the
+                              reschedule IPI, unless the target's idle loop polls */
     PATH_NOTIFY_SOCK,     /* the stack to a socket's reader blocked in recvmsg
                              (sk_data_ready: sock_def_readable -> try_to_wake_up): on the
-                             reader's core nothing more (engine.c, push), on another
-                             core the wake-up PATH_NOTIFY_WAKE makes */
+                             reader's core nothing more (engine.c, push); on another
+                             core the wake-up PATH_NOTIFY_WAKE makes (native), a Xen
+                             guest's event-channel IPI (PATH_NOTIFY_EVTCHN), another
+                             guest's PATH_NOTIFY_GUEST_IPI */
 } path_notify;
 /* The mechanisms are host/notify.h's, value for value. */
 #define PATH_NOTIFY_IS_HOST(x) ((int)PATH_NOTIFY_##x == (int)HOST_NOTIFY_##x)
