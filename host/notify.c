@@ -50,8 +50,10 @@ notify_result host_notify_send(const irq_env *e, host_notify how, notify_end fro
             r.receiver_ps = wake(e, to, r.receiver_ps);
         break;
     case HOST_NOTIFY_GUEST_IPI:
-        /* kernel/sched/core.c ttwu_queue -> resched_curr: an idle CPU that polls takes
+        /* The guest's try_to_wake_up, costed as a native waker's (wake), then
+         * kernel/sched/core.c ttwu_queue -> resched_curr: an idle CPU that polls takes
          * need_resched from memory; any other gets smp_send_reschedule. */
+        t = run_on(e->cpu, from, t, hv_ioeventfd_cycles(e->hv), from.who);
         if (halt_guest_polls(e->halt, to.core, t))
             r.receiver_ps = halt_wake(e->halt, to.core, t, HALT_BY_TIMER);
         else

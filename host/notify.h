@@ -13,11 +13,12 @@
  *   evtchn     Xen: a hypercall by the sender (an exit), an upcall to the receiving
  *              domain's vCPU (no EOI: the callback vector); a receiving thread is woken
  *              after it
- *   guest_ipi  a guest's thread on one vCPU to a thread on another vCPU of the same VM
- *              (try_to_wake_up -> resched_curr): none when the target vCPU's idle loop
- *              polls (guest.haltpoll: set_nr_if_polling sees TIF_POLLING_NRFLAG and only
- *              sets need_resched), else the reschedule IPI (hv_guest_ipi); the receiver's
- *              wake-up is its halt's (host/halt.h)
+ *   guest_ipi  a guest's thread on one vCPU to a thread on another vCPU of the same VM:
+ *              the sender's try_to_wake_up (as wake's signal), then resched_curr sends
+ *              no IPI when the target vCPU's idle loop polls (guest.haltpoll:
+ *              set_nr_if_polling sees TIF_POLLING_NRFLAG and only sets need_resched),
+ *              else the reschedule IPI (hv_guest_ipi); the receiver's wake-up is its
+ *              halt's (host/halt.h)
  *
  * The sender's part runs on its core (urgent when it is interrupt work); the receiver's
  * on the receiver's. */
