@@ -596,8 +596,16 @@ static uint64_t dma_charge(nic_drvq *q, uint64_t t, uint64_t before)
     return cpu(q, t, iommu_dma_cpu_cycles(q->dma) - before, 0);
 }
 
-/* The invalidations the DMA API submitted since the last look, trapped (trap seam) when
- * the IOMMU under it is emulated. */
+/* Marks where this queue's own DMA API calls start: the domain, and so its counts of
+ * invalidations, is the VM's, which its other queues' drivers share. */
+static void dma_watch(nic_drvq *q)
+{
+    q->map_invs_seen = iommu_dma_map_invalidations(q->dma);
+    q->unmap_invs_seen = iommu_dma_unmap_invalidations(q->dma);
+}
+
+/* The invalidations this queue's DMA API calls submitted since dma_watch, trapped (trap
+ * seam) when the IOMMU under it is emulated. */
 static uint64_t dma_traps(nic_drvq *q, uint64_t t)
 {
     if (!iommu_dma_emulated(q->dma))
@@ -627,6 +635,7 @@ static uint64_t tx_map(nic_drvq *q, uint32_t first, uint32_t frames, uint64_t t)
         for (uint32_t j = 0; j < k; j++)
             bytes += nic_pkt_host_bytes(q->tx.desc[first + j].pkt.len_bytes);
         uint64_t before = iommu_dma_cpu_cycles(q->dma);
+        dma_watch(q);
         /* kept at the run's last slot: unmapped when the device is done with all of it */
         iommu_dma_buf *m = &q->tx_map[first + k - 1];
         uint64_t mapped = iommu_dma_map_single(q->dma, t, hpa, bytes, true, m);
@@ -654,6 +663,7 @@ static uint64_t tx_map(nic_drvq *q, uint32_t first, uint32_t frames, uint64_t t)
 static uint64_t tx_unmap(nic_drvq *q, uint32_t from, uint32_t count, uint64_t t)
 {
     uint64_t before = iommu_dma_cpu_cycles(q->dma);
+    dma_watch(q);
     for (uint32_t i = 0, s = from; i < count; i++, s = (s + 1) % q->tx.entries) {
         if (q->tx_map[s].bytes) {
             iommu_dma_unmap(q->dma, t, &q->tx_map[s]);
@@ -916,8 +926,7 @@ static uint64_t dma_map_queue(nic_drvq *q, uint64_t t)
     t = dma_charge(q, t, before);
     /* On an emulated IOMMU these maps trapped as the driver came up, before the run: not
      * timed here (a thousand traps of a page pool would take milliseconds). */
-    q->map_invs_seen = iommu_dma_map_invalidations(q->dma);
-    q->unmap_invs_seen = iommu_dma_unmap_invalidations(q->dma);
+    dma_watch(q);
     return t;
 }
 

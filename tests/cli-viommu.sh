@@ -96,6 +96,17 @@ r0=$(stat_of "$NS0" iommu.walk_reads) r1=$(stat_of "$NS1" iommu.walk_reads)
 [ "$(stat_of "$NS0" iommu.inv_piotlb)" -gt 0 ] && [ "$r0" = "$r1" ] &&
     ok "a strict nested guest's walks read as much with the host's hint as without ($r0)" ||
     bad "strict nested guest: $r0 walk reads without the host's hint, $r1 with it"
+# The VM's queues share its domain: each trapped invalidation is the queue's own that
+# submitted it, so a strict guest receiving on two queues traps once per unmap (one per
+# acknowledgement sent), not once per queue.
+expect 0 "" "a strict nested guest receiving on two queues" -- "$IOVSIM" run "$N" \
+    --out "$OUT/nq" -q --no-plots --set viommu.mode=nested --set viommu.dma=strict \
+    --set traffic.pattern=stream_rx --set traffic.msg_bytes=65536 --set io.queues=2
+NQ="$OUT/nq/points/0000/stats.txt"
+ut=$(stat_of "$NQ" viommu.unmap_traps) acks=$(stat_of "$NQ" net.acks_sent)
+[ "$acks" -gt 0 ] && awk -v u="$ut" -v a="$acks" 'BEGIN { exit !(u >= a && u <= a + 4) }' &&
+    ok "two queues trap once per unmap ($ut traps, $acks acknowledgements)" ||
+    bad "two queues: $ut unmap traps for $acks acknowledgements"
 ng=($(csv_col "$OUT/n/results.csv" throughput_gbps))
 cmp_num "${ng[1]}" ">" "$(awk -v g="${ng[0]}" 'BEGIN { print 4 * g }')" &&
     cmp_num "${ng[1]}" "<" "${gbps[0]}" &&
