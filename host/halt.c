@@ -26,6 +26,7 @@ enum { KIND_NONE, KIND_VCPU, KIND_THREAD, KIND_SPIN };
 
 typedef struct halt_core {
     uint8_t kind;
+    bool irq_only;      /* a vCPU that runs no thread of its own, only interrupts */
     bool halted;        /* idle, and its idleness booked from idle_ps on */
     bool in_guest;      /* halted, and its guest still polls (no HLT yet) */
     uint64_t idle_ps;   /* its work ended: the guest's idle loop began */
@@ -153,6 +154,11 @@ static void set_kind(halt *h, unsigned core, uint8_t kind)
 }
 
 void halt_add_vcpu(halt *h, unsigned core) { set_kind(h, core, KIND_VCPU); }
+void halt_add_irq_vcpu(halt *h, unsigned core)
+{
+    set_kind(h, core, KIND_VCPU);
+    h->core[core].irq_only = true;
+}
 void halt_add_thread(halt *h, unsigned core) { set_kind(h, core, KIND_THREAD); }
 void halt_add_spinner(halt *h, unsigned core) { set_kind(h, core, KIND_SPIN); }
 bool halt_enabled(const halt *h) { return h->cfg.on; }
@@ -404,6 +410,8 @@ uint64_t halt_wake(halt *h, unsigned core, uint64_t t_ps, halt_why why)
          * tick_nohz_restart_sched_tick: a TSC deadline written, an exit). */
         if (why == HALT_BY_TICK)
             return ready;
+        if (s->irq_only) /* its idle task takes the interrupt and halts again */
+            return h->hv ? hv_refill(h->hv, core, ready, HV_REFILL_WAKE) : ready;
         if (h->cfg.nohz_idle && !guest_polled)
             ready = hv_exit(h->hv, core, ready, HV_EXIT_MSR);
         ready = cpu_run(h->cpu, core, ready, cpu_wakeup_cycles(h->cpu), CPU_GUEST);

@@ -76,6 +76,11 @@ void halt_destroy(halt *h);
 /* A VM's vCPU runs on `core` (halts: HLT exit, polling, blocking); a native application
  * thread on `core` (blocks). Cores registered with neither never halt. */
 void halt_add_vcpu(halt *h, unsigned core);
+/* A VM's vCPU on `core` that runs no thread of its own, only the interrupts aimed at it
+ * (the queue's vCPU when the application has a vCPU of its own): it halts as any
+ * vCPU, but its idle task takes the interrupt and halts again, so a wake-up switches to
+ * no thread and leaves the guest's tick stopped. */
+void halt_add_irq_vcpu(halt *h, unsigned core);
 void halt_add_thread(halt *h, unsigned core);
 /* A thread on `core` that never blocks (a poll-mode driver's loop, DPDK's lcore): it
  * never halts, and a host sees its core busy all the time. */

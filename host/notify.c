@@ -50,14 +50,15 @@ notify_result host_notify_send(const irq_env *e, host_notify how, notify_end fro
             r.receiver_ps = wake(e, to, r.receiver_ps);
         break;
     case HOST_NOTIFY_GUEST_IPI:
-        /* The guest's try_to_wake_up, costed as a native waker's (wake), then
-         * kernel/sched/core.c ttwu_queue -> resched_curr: an idle CPU that polls takes
-         * need_resched from memory; any other gets smp_send_reschedule. */
+        /* The guest's try_to_wake_up, costed as a native waker's (wake). An idle CPU
+         * that polls takes need_resched from memory (kernel/sched/core.c
+         * set_nr_if_polling, set_nr_and_not_polling); any other gets an IPI. */
         t = run_on(e->cpu, from, t, hv_ioeventfd_cycles(e->hv), from.who);
         if (halt_guest_polls(e->halt, to.core, t))
             r.receiver_ps = halt_wake(e->halt, to.core, t, HALT_BY_TIMER);
         else
-            r.receiver_ps = hv_guest_ipi(e->hv, from.core, from.urgent, to.core, t, &t);
+            r.receiver_ps =
+                hv_guest_ipi(e->hv, from.core, from.urgent, to.core, t, from.xen, &t);
         break;
     }
     r.sender_ps = t;

@@ -14,11 +14,12 @@
  *              domain's vCPU (no EOI: the callback vector); a receiving thread is woken
  *              after it
  *   guest_ipi  a guest's thread on one vCPU to a thread on another vCPU of the same VM:
- *              the sender's try_to_wake_up (as wake's signal), then resched_curr sends
- *              no IPI when the target vCPU's idle loop polls (guest.haltpoll:
- *              set_nr_if_polling sees TIF_POLLING_NRFLAG and only sets need_resched),
- *              else the reschedule IPI (hv_guest_ipi); the receiver's wake-up is its
- *              halt's (host/halt.h)
+ *              the sender's try_to_wake_up (as wake's signal), which sends no IPI when
+ *              the target vCPU's idle loop polls (guest.haltpoll sets
+ *              TIF_POLLING_NRFLAG: the wakelist's set_nr_if_polling, resched_curr's
+ *              set_nr_and_not_polling only set need_resched), else an IPI (hv_guest_ipi:
+ *              a KVM guest's exits, a Xen guest's goes on an event channel); the
+ *              receiver's wake-up is its halt's (host/halt.h)
  *
  * The sender's part runs on its core (urgent when it is interrupt work); the receiver's
  * on the receiver's. */
@@ -42,12 +43,14 @@ typedef enum host_notify {
 
 /* One end of a notification: the core its software runs on, for whom, in interrupt
  * context or not; `thread` (the receiver only) says a thread must be woken after an
- * upcall. */
+ * upcall; `xen` (the sender only) that it is a Xen guest, whose IPIs are event
+ * channels. */
 typedef struct notify_end {
     unsigned core;
     cpu_who who;
     bool urgent;
     bool thread;
+    bool xen;
 } notify_end;
 
 typedef struct notify_result {

@@ -116,14 +116,15 @@ static void paths_destroy(void *system)
     free(sys);
 }
 
-/* Whether a VM's vCPU runs on `core`: a lane's, or the driver domain's on the host cores. */
+/* Whether a VM's vCPU runs on `core`: a lane's (its queue's, or its application's with
+ * place.app = own), or the driver domain's on the host cores. */
 static bool core_runs_vcpu(const paths_sys *sys, unsigned core)
 {
     const iopath *io = &sys->io;
     if (core < sys->cfg.host_cores)
         return io->path->nic_owner == PATH_NIC_DDOM;
     for (unsigned i = 0; i < io->nlanes; i++)
-        if (io->lane[i].vcpu_core == core)
+        if (io->lane[i].vcpu_core == core || io->lane[i].app_core == core)
             return true;
     return false;
 }
@@ -784,9 +785,12 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
                                                         runs no thread, only interrupts */
             continue;
         }
-        halt_add_vcpu(io->halt, ln->vcpu_core);
-        if (ln->app_core != ln->vcpu_core)
-            halt_add_vcpu(io->halt, ln->app_core);
+        if (ln->app_core == ln->vcpu_core) {
+            halt_add_vcpu(io->halt, ln->vcpu_core);
+            continue;
+        }
+        halt_add_irq_vcpu(io->halt, ln->vcpu_core); /* the application has its own */
+        halt_add_vcpu(io->halt, ln->app_core);
     }
     if (io->path->switch_entry != PATH_NO_STAGE || standby)
         io->vsw = vswitch_create(p, ctx->stats, "vswitch", 1 + io->vms);

@@ -282,6 +282,17 @@ static int check_functions(const sim_params *p, const paths_cfg *c, sim_err *e)
     if (c->app == 1 && c->poll)
         return sim_err_set(e, "place.app = own with guest.driver = poll: a DPDK application "
                               "polls its queue on its own core, with no softirq beside it");
+    bool vm = path_get(k)->nic_owner != PATH_NIC_APP;
+    if (c->app == 1 && c->standby)
+        return sim_err_set(e, "place.app = own with io.standby = paravirt: the standby's vhost "
+                              "thread and the application's vCPU would need the same core");
+    if (c->app == 1 && vm && c->pattern != IOPATH_STREAM_RX && c->pattern != IOPATH_RR)
+        return sim_err_set(e,
+                           "place.app = own with io.path = %s is for stream_rx and rr: a "
+                           "sender on its own vCPU would be woken from the queue's vCPU "
+                           "(transmit completions, TCP Small Queues) with no reschedule IPI, "
+                           "which the model does not send there",
+                           path);
     unsigned per_lane = 2 + paths_backend_owns_cores(c);
     if (c->app == 1 && hcores + per_lane * vms * c->queues > cores)
         return sim_err_set(e,

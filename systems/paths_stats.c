@@ -423,9 +423,9 @@ void paths_register_stats(paths_sys *sys, sim_stats *st)
     sim_stats_metric(st, "vm_cpu_util", "share (0..1)", m_vm_util, sys,
                      "share of the window each VM's vCPU keeps its core busy (the guest, its "
                      "exits, host work on its thread, halt polling; a vCPU that never halts: "
-                     "1), the mean over the vCPUs (one per queue pair; native: the "
-                     "application threads' cores, which with place.app = own take none of "
-                     "their queues' interrupt work)");
+                     "1), the mean over the vCPUs (one per queue pair, two with place.app = "
+                     "own; native: the application threads' cores, which with place.app = "
+                     "own take none of their queues' interrupt work)");
     sim_stats_metric(st, "cores_busy", "cores", m_cores_busy, sys,
                      "every core's share of the window busy, added up: how many cores the "
                      "point keeps busy, everyone's work and polling (a vCPU that never halts "

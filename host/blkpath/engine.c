@@ -85,8 +85,9 @@ static void q_adjust_poll(const blkpath *b, bqueue *q, uint64_t block_ps)
 static uint64_t q_wake(blkpath *b, bqueue *q, blk_req *r, uint64_t t)
 {
     q_spin(b, q, q->busy_until_ps + q->poll_ps); /* the window in effect when it slept */
-    notify_end from = {r->from_core, (cpu_who)r->from_who, r->from_urgent, false};
-    notify_end to = {q->core, q->who, q->urgent, q->thread};
+    notify_end from = {
+        .core = r->from_core, .who = (cpu_who)r->from_who, .urgent = r->from_urgent};
+    notify_end to = {.core = q->core, .who = q->who, .urgent = q->urgent, .thread = q->thread};
     notify_result n = host_notify_send(&b->env.irq, (host_notify)r->notify, from, to, t, 0);
     r->notify = BLK_NOTIFY_NONE; /* sent: the activation does not count it as suppressed */
     b->c.notifies++;

@@ -120,9 +120,14 @@ static uint64_t notify(iopath *io, iopath_stage *st, unsigned producer_core, cpu
                        bool producer_urgent, path_notify how, uint64_t t, uint64_t *pt)
 {
     irq_env e = irq_env_of(io);
-    notify_end from = {producer_core, producer_who, producer_urgent, false};
-    notify_end to = {st->core, (cpu_who)st->d->who, st->d->urgent,
-                     st->d->place == PATH_PLACE_BACKEND};
+    notify_end from = {.core = producer_core,
+                       .who = producer_who,
+                       .urgent = producer_urgent,
+                       .xen = st->lane->path->nic_owner == PATH_NIC_DDOM};
+    notify_end to = {.core = st->core,
+                     .who = (cpu_who)st->d->who,
+                     .urgent = st->d->urgent,
+                     .thread = st->d->place == PATH_PLACE_BACKEND};
     notify_result r = host_notify_send(&e, (host_notify)how, from, to, t,
                                        st->last_irq_ps + st->irq_gap_ps);
     uint64_t ready = r.receiver_ps;
@@ -146,15 +151,10 @@ static uint64_t notify(iopath *io, iopath_stage *st, unsigned producer_core, cpu
 /* How the stack wakes a socket's reader blocked on a core of its own (try_to_wake_up).
  * Native: the reschedule IPI and the switch to it; the waker's part is eventfd_signal's,
  * whose wake_up ends in the same try_to_wake_up. In a VM the reader's core is another
- * vCPU: the guest's reschedule IPI (arch/x86/kernel/apic/ipi.c native_smp_send_reschedule
- * under KVM; a Xen guest's xen_smp_send_reschedule sends it on an event channel). */
+ * vCPU: the guest's IPI (host/notify.h guest_ipi; a Xen guest's on an event channel). */
 static path_notify reader_wakeup(const iopath_lane *ln)
 {
-    switch ((path_nic_owner)ln->path->nic_owner) {
-    case PATH_NIC_APP: return PATH_NOTIFY_WAKE;
-    case PATH_NIC_DDOM: return PATH_NOTIFY_EVTCHN;
-    default: return PATH_NOTIFY_GUEST_IPI;
-    }
+    return ln->path->nic_owner == PATH_NIC_APP ? PATH_NOTIFY_WAKE : PATH_NOTIFY_GUEST_IPI;
 }
 
 /* The producer (at `px`, time t) hands `it` to stage st with notification `how`.

@@ -172,8 +172,7 @@ typedef enum path_notify {
     PATH_NOTIFY_SOCK,     /* the stack to a socket's reader blocked in recvmsg
                              (sk_data_ready: sock_def_readable -> try_to_wake_up): on the
                              reader's core nothing more (engine.c, push); on another
-                             core the wake-up PATH_NOTIFY_WAKE makes (native), a Xen
-                             guest's event-channel IPI (PATH_NOTIFY_EVTCHN), another
+                             core the wake-up PATH_NOTIFY_WAKE makes (native), a
                              guest's PATH_NOTIFY_GUEST_IPI */
 } path_notify;
 /* The mechanisms are host/notify.h's, value for value. */
