@@ -27,6 +27,8 @@ enum { KIND_NONE, KIND_VCPU, KIND_THREAD, KIND_SPIN };
 typedef struct halt_core {
     uint8_t kind;
     bool irq_only;      /* a vCPU that runs no thread of its own, only interrupts */
+    bool tick_stopped;  /* an irq_only vCPU's guest stopped its tick when it first halted:
+                           it never leaves its idle loop, so the tick stays stopped */
     bool halted;        /* idle, and its idleness booked from idle_ps on */
     bool in_guest;      /* halted, and its guest still polls (no HLT yet) */
     uint64_t idle_ps;   /* its work ended: the guest's idle loop began */
@@ -235,8 +237,9 @@ bool halt_polls(const halt *h, unsigned core, uint64_t t_ps)
     if (!s->halted || s->in_guest) {
         /* Not booked yet: after the guest's window (if it polls) and the HLT exit. */
         uint64_t idle = s->halted ? s->idle_ps : cpu_busy_until_ps(h->cpu, core);
+        bool stops_tick = h->cfg.nohz_idle && !s->tick_stopped;
         uint64_t exits = hv_exit_cycles(h->hv, HV_EXIT_HLT) +
-                         (h->cfg.nohz_idle ? hv_exit_cycles(h->hv, HV_EXIT_MSR) : 0);
+                         (stops_tick ? hv_exit_cycles(h->hv, HV_EXIT_MSR) : 0);
         start = (h->cfg.guest_poll ? idle + s->gpoll_ps : idle) + cpu_cycles_to_ps(h->cpu, exits);
     }
     return t_ps <= start + s->poll_ps;
@@ -244,8 +247,10 @@ bool halt_polls(const halt *h, unsigned core, uint64_t t_ps)
 
 bool halt_tick_stopped(const halt *h, unsigned core, uint64_t t_ps)
 {
-    return h && h->cfg.nohz_idle && h->core[core].kind == KIND_VCPU && halt_idle(h, core, t_ps) &&
-           !halt_guest_polls(h, core, t_ps);
+    if (!h || !h->cfg.nohz_idle || h->core[core].kind != KIND_VCPU)
+        return false;
+    return h->core[core].tick_stopped ||
+           (halt_idle(h, core, t_ps) && !halt_guest_polls(h, core, t_ps));
 }
 
 uint64_t halt_polled_ps(const halt *h) { return h->poll_ps + h->guest_poll_ps; }
@@ -307,12 +312,15 @@ static uint64_t guest_poll_for(halt *h, unsigned core, uint64_t t, uint64_t d)
 
 /* The vCPU (thread) halts at b: a vCPU's guest stops its tick (tick_nohz_idle_stop_tick
  * -> tick_nohz_stop_tick: the next event's deadline, or none, written to
- * MSR_IA32_TSC_DEADLINE, an exit), its HLT exit, then kvm_vcpu_halt. */
+ * MSR_IA32_TSC_DEADLINE, an exit), its HLT exit, then kvm_vcpu_halt. An interrupt-only
+ * vCPU stops it once: back from an interrupt in its idle loop it finds it stopped. */
 static void enter_halt(halt *h, unsigned core, halt_core *s, uint64_t b)
 {
     s->in_guest = false;
-    if (s->kind == KIND_VCPU && h->cfg.nohz_idle)
+    if (s->kind == KIND_VCPU && h->cfg.nohz_idle && !s->tick_stopped) {
         b = hv_exit(h->hv, core, b, HV_EXIT_MSR);
+        s->tick_stopped = s->irq_only;
+    }
     s->start_ps = s->kind == KIND_VCPU ? hv_exit(h->hv, core, b, HV_EXIT_HLT) : b;
     s->polled_ps = s->start_ps;
 }

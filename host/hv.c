@@ -230,7 +230,8 @@ uint64_t hv_guest_ipi(hv *h, unsigned from_core, bool from_urgent, unsigned to_c
 {
     h->guest_ipis++;
     hv_exit_reason r = evtchn ? HV_EXIT_HYPERCALL : HV_EXIT_IPI;
-    uint64_t t = from_urgent ? hv_exit_urgent(h, from_core, t_ps, r) : hv_exit(h, from_core, t_ps, r);
+    uint64_t t =
+        from_urgent ? hv_exit_urgent(h, from_core, t_ps, r) : hv_exit(h, from_core, t_ps, r);
     *sender_ps = t;
     uint64_t at = hv_deliver_irq(h, to_core, t, hv_posted(h));
     return evtchn ? at : hv_eoi(h, to_core, at, hv_posted(h));

@@ -62,7 +62,8 @@ struct nic_drvq {
     void *rx_ctx;
     nic_drv_cpu_fn cpu_fn;
     nic_drv_trap_fn trap_fn;
-    uint64_t map_invs_seen, unmap_invs_seen; /* the DMA API's, as far as trapped */
+    uint64_t map_invs_seen, unmap_invs_seen; /* the domain's counts as this queue's own
+                                                 DMA API calls began (dma_watch) */
     void *cpu_ctx;
     /* strict or lazy IOMMU (env.dma): the mapping of the packet (or the part of it
      * before the ring wraps) that ends at each transmit slot (bytes 0: none ends there),
@@ -659,7 +660,8 @@ static uint64_t tx_map(nic_drvq *q, uint32_t first, uint32_t frames, uint64_t t)
 /* The poll at t reclaimed `count` descriptors from slot `from`: unmaps the packets that
  * ended in them as mlx5e_tx_dma_unmap does at a completion (strict invalidates now,
  * lazy queues the IOVAs for the next flush). Returns the cycles it took, which the
- * poll runs on the core with its own reclaim work. */
+ * poll runs on the core with its own reclaim work; the caller traps the invalidations
+ * (dma_traps) once that work is booked. */
 static uint64_t tx_unmap(nic_drvq *q, uint32_t from, uint32_t count, uint64_t t)
 {
     uint64_t before = iommu_dma_cpu_cycles(q->dma);

@@ -5,8 +5,9 @@
 # while receiving through a recycled page pool does not. Nested: maps trap nothing, the
 # lazy flushes do, and a walk reads both levels; the same on a Scalable IOV ADI, by its
 # PASID, on the whole NIC (passthrough) and on a vDPA VF; a nested guest booted strict
-# traps an invalidation per packet sent. The paths without an assigned function, a DPDK guest, nested without scalable
-# mode and caching mode on an ADI are refused. Run by `make check`.
+# traps an invalidation per packet sent, and receiving on two queues once per unmap,
+# whichever queue made it. The paths without an assigned function, a DPDK guest, nested
+# without scalable mode and caching mode on an ADI are refused. Run by `make check`.
 set -u
 . "$(dirname "$0")/lib.sh" viommu
 
