@@ -533,21 +533,28 @@ static void rubin_emr_nested(void)
     /* One flow on one vCPU, 96.6% busy: the CPU's per-packet costs are Broadwell's. */
     val_label("context");
     val_row_context("Rubin EMR nested guest, 1 flow on 1 vCPU: Gb/s", 47.327, gbps_1);
-    /* Their IOMMU's count of IOTLB invalidations, about five per acknowledgement (its
-     * unmap's invalidation as the host issues it, device TLB and PASID-cache ones among
-     * them, is not broken down); the model's, one per acknowledgement's unmap. */
+    /* Their IOMMU's count of IOTLB invalidations, about five per acknowledgement (the
+     * kinds are not broken down); the model's, one per acknowledgement's unmap. */
     for (int i = 0; i < 4; i++) {
         snprintf(what, sizeof what, "Rubin EMR nested guest, %s flow%s: invalidations / 4 KB",
                  names[i], i ? "s" : "");
         val_row_context(what, invs[i], invs_per_4k[i]);
     }
-    /* Their receivers acknowledge about once per NAPI poll's worth of data (64 frames,
-     * 252 KB), the model once per GRO segment: docs/iommu-model.md. */
-    val_label("gap");
+    /* Their readers on their flows' cores acknowledge about once per poll of 64 frames
+     * (252 KB, 0.016 per 4 KB), as the model's inline readers do: +-1/3, one run's
+     * figures each. At 8 flows the model's cores are not saturated (its NIC is the
+     * platform's 200 GbE), its polls are shorter and it acknowledges more often: a gap
+     * (docs/iommu-model.md). */
     for (int i = 0; i < 4; i++) {
         snprintf(what, sizeof what, "Rubin EMR nested guest, %s flow%s: ACKs / 4 KB", names[i],
                  i ? "s" : "");
-        val_row_context(what, acks[i], acks_per_4k[i]);
+        if (i < 3) {
+            val_label("validation");
+            val_row_range(what, acks[i] * 2 / 3, acks[i] * 4 / 3, acks_per_4k[i]);
+        } else {
+            val_label("gap");
+            val_row_context(what, acks[i], acks_per_4k[i]);
+        }
     }
     val_label("validation");
 }

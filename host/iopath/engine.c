@@ -840,6 +840,7 @@ static uint64_t send_ack(const exec *x, iopath_rcv_flow *rf, uint64_t t)
         if (ln->path->sender_ring != PATH_COST_NONE)
             ln->tx_credits--;
         rf->adv_read = rf->read_seq; /* the window it offers, once it is on its way */
+        rf->adv_seq = rf->last_seq;
         iopath_item ack = {.pkt = {.dst_mac = rf->src_mac,
                                    .src_mac = ln->mac,
                                    .born_ps = t,
@@ -864,11 +865,15 @@ static uint64_t send_ack(const exec *x, iopath_rcv_flow *rf, uint64_t t)
 
 /* PATH_OP_TCP_ACK, after the stack took `it`. Linux's receiver acknowledges at once
  * when more than one full segment came since its last acknowledgement
- * (__tcp_ack_snd_check: rcv_nxt - rcv_wup > rcv_mss), so once per segment GRO merged
- * from two frames or more and once per two single frames; what is left waits for the
- * next segment (the delayed acknowledgement's timer, 40 ms and up, does not fire in a
- * stream). The window updates a reader's copies call for are RECV_END's. Left out:
- * quick-ack mode at a connection's start, and acknowledgements that carry data. Each
+ * (__tcp_ack_snd_check: rcv_nxt - rcv_wup > rcv_mss) and the window's right edge
+ * advances (below); what is left waits for the next segment or for the reader's
+ * tcp_cleanup_rbuf (RECV_END, inline_reads_end), which acknowledges more than one full
+ * segment left unacknowledged and sends the window updates (the delayed
+ * acknowledgement's timer, 40 ms and up, does not fire in a stream). So a reader on a
+ * core of its own, which frees space as segments come, gets one acknowledgement per
+ * segment GRO merged from two frames or more (once per two single frames), and one on
+ * the softirq's core one per poll. Left out: quick-ack mode at a connection's start,
+ * and acknowledgements that carry data. Each
  * stream the lane takes is a socket of its own (rcv_flow), and its acknowledgement
  * carries the last frame it took (nic_pkt.seq) and the last its application read
  * (nic_pkt.read_seq), where the sender's window starts (nic_partner_set_window).
@@ -910,6 +915,17 @@ static uint64_t tcp_ack(const exec *x, const iopath_item *it, uint64_t t, bool *
     if ((int32_t)(it->pkt.seq - rf->last_seq) > 0)
         rf->last_seq = it->pkt.seq;
     if (rf->unacked_bytes <= io->mss_bytes)
+        return t;
+    /* __tcp_ack_snd_check acknowledges now only if the window's right edge advances
+     * (__tcp_select_window(sk) >= tp->rcv_wnd): with the window bounded by the receive
+     * buffer's free space, only if the reader has read since the last acknowledgement
+     * at least what came since. A reader on the softirq's core reads nothing until the
+     * poll ends, so the acknowledgement waits for its (tcp_cleanup_rbuf: the poll's
+     * end, inline_reads_end); one on a core of its own frees space as segments come,
+     * and the test mostly holds (taken as always). */
+    bool in_softirq = !x->st || x->st->d->place != PATH_PLACE_APP; /* not the reader's */
+    if (io->rcv_window_frames && in_softirq && ln->app_core == x->core &&
+        (int32_t)(rf->read_seq - rf->adv_read) < (int32_t)(rf->last_seq - rf->adv_seq))
         return t;
     if (defer) {
         /* From the backlog, with tcp_backlog_ack_defer: __tcp_ack_snd_check only sets
@@ -1040,15 +1056,14 @@ static uint64_t backlog_rcv(const exec *x, const path_step *s, iopath_item *it, 
     return flush_backlog(x, backlog_one(x, it, t, defer), defer);
 }
 
-/* tcp_cleanup_rbuf, as a recvmsg call ends: what the application read frees the
- * receive buffer, so the window the receiver could offer now ends rcv_window_frames
+/* tcp_cleanup_rbuf's window update, as a recvmsg call ends: what the application read
+ * frees the receive buffer, so the window the receiver could offer now ends rcv_window_frames
  * after it. The last acknowledgement sent offered one that ends rcv_window_frames after
  * its read_seq; when what is left of that (beyond the last frame taken) is at most half
  * the window and the free space now is at least twice what is left, the reader
  * acknowledges to say so ("if (2*rcv_window_now <= tp->window_clamp) ... if (new_window
  * && new_window >= 2 * rcv_window_now) time_to_ack = true"). A reader that keeps up
- * never lets the window shrink that far. (Left out: __tcp_ack_snd_check's own
- * acknowledgements skip a window that would not grow.) */
+ * never lets the window shrink that far. */
 static uint64_t window_update(const exec *x, iopath_rcv_flow *rf, uint64_t t)
 {
     iopath *io = x->io;
@@ -1065,15 +1080,55 @@ static uint64_t window_update(const exec *x, iopath_rcv_flow *rf, uint64_t t)
     return t;
 }
 
+/* tcp_cleanup_rbuf as a recvmsg call ends: an acknowledgement the stack left for the
+ * reader (more than one full segment unacknowledged: "Once-per-two-segments ACK was
+ * not sent by tcp_input.c"), else a window update. */
+static uint64_t cleanup_rbuf(const exec *x, iopath_rcv_flow *rf, uint64_t t)
+{
+    if (rf->unacked_bytes > x->io->mss_bytes)
+        return send_ack(x, rf, t);
+    return window_update(x, rf, t);
+}
+
+/* Whether a reader inline in the lane's softirq has copied, in this poll, data its
+ * socket does not count as read yet. */
+static bool reads_pending(const iopath_lane *ln)
+{
+    for (uint32_t i = 0; ln && i < ln->n_rcv; i++)
+        if (ln->rcv[i].read_pending)
+            return true;
+    return false;
+}
+
+/* The poll that ran a reader inline ends: the reader, which Linux runs after the
+ * softirq, has read what it copied in the poll, and each of its sockets' recvmsg call
+ * ends. */
+static uint64_t inline_reads_end(const exec *x, uint64_t t)
+{
+    iopath_lane *ln = x->lane;
+    for (uint32_t i = 0; ln && i < ln->n_rcv; i++) {
+        iopath_rcv_flow *rf = &ln->rcv[i];
+        if (!rf->read_pending)
+            continue;
+        rf->read_pending = false;
+        if ((int32_t)(rf->read_pending_seq - rf->read_seq) > 0)
+            rf->read_seq = rf->read_pending_seq;
+        t = cleanup_rbuf(x, rf, t);
+    }
+    return t;
+}
+
 /* PATH_OP_RECV_END, after the reader's copy of a TCP-like stream's data: what it read
  * (rf->read_seq, which its acknowledgements carry as the window's start), and the end
  * of its recvmsg call. tcp_recvmsg returns once it has copied what the application
  * asked for (net.recv_bytes; what is left of the segment waits for the next call), or
- * found the receive queue and the backlog empty with something copied; a reader inline
- * in the softirq's turn (no thread of its own) takes one segment a call. As the call
- * ends, tcp_cleanup_rbuf may send a window update; release_sock then runs the backlog
- * (__release_sock) and, with tcp_backlog_ack_defer (offload s->arg), tcp_release_cb
- * sends its acknowledgement; the application's next call takes the socket again at once
+ * found the receive queue and the backlog empty with something copied. A reader inline
+ * in the softirq's turn (no thread of its own) stands for Linux's reader on that core,
+ * which runs once the poll is over: its copies are booked inline, the socket sees them
+ * read as the poll ends (inline_reads_end), and its call ends there. As the call
+ * ends, tcp_cleanup_rbuf may acknowledge or send a window update; release_sock then
+ * runs the backlog (__release_sock) and, with tcp_backlog_ack_defer (offload s->arg),
+ * tcp_release_cb sends its acknowledgement; the next call takes the socket again at once
  * (the system calls' own cycles are left out). Without a read size a reader that never
  * runs dry would let the socket go only at BACKLOG_RCV, once it has copied everything
  * the last run of the backlog brought. */
@@ -1085,6 +1140,14 @@ static uint64_t recv_end(const exec *x, const path_step *s, const iopath_item *i
     if (!lane_stream_data(x, it))
         return t;
     iopath_rcv_flow *rf = rcv_flow(ln, &it->pkt);
+    if (!r) {
+        /* Inline in the softirq's turn: its copy is booked there, but Linux's reader
+         * runs after the poll, so the socket sees the read as the poll ends. */
+        if (!rf->read_pending || (int32_t)(it->pkt.seq - rf->read_pending_seq) > 0)
+            rf->read_pending_seq = it->pkt.seq;
+        rf->read_pending = true;
+        return t;
+    }
     if ((int32_t)(it->pkt.seq - rf->read_seq) > 0)
         rf->read_seq = it->pkt.seq;
     bool more = r && r->len && r->q[r->head].ready_ps <= t;
@@ -1098,7 +1161,7 @@ static uint64_t recv_end(const exec *x, const path_step *s, const iopath_item *i
     } else if (r) {
         r->read_bytes = 0;
     }
-    t = window_update(x, rf, t);
+    t = cleanup_rbuf(x, rf, t);
     return more ? flush_backlog(x, t, io->off[s->arg]) : t;
 }
 
@@ -1295,8 +1358,9 @@ static void on_stage(void *ctx)
         batch_over = true;
     if (batch_over) {
         st->batch = 0;
-        /* The poll ends: GRO passes up what it holds (napi_complete_done). */
-        t = gro_flush(&x, t);
+        /* The poll ends: GRO passes up what it holds (napi_complete_done), and a
+         * reader that ran inline has read. */
+        t = inline_reads_end(&x, gro_flush(&x, t));
         /* ... and the driver refills its ring and tells the back-end (virtnet_poll's
          * try_fill_recv and its kick, xennet_poll's refill and notify, the e1000's RDT
          * write): a back-end waiting for room goes on. The notification's own cost is
@@ -1354,11 +1418,11 @@ void iopath_drvq_rx_done(void *ctx, nic_drvq *q, uint64_t t_ps)
 {
     (void)q;
     iopath_drvq *dq = ctx;
-    if (!dq->gro.n)
+    if (!dq->gro.n && !reads_pending(dq->lane))
         return;
     const path_stage *d = rx_stage(dq->io, dq);
     exec x = {dq->io, dq->lane, dq->core, (cpu_who)d->who, true, &dq->gro, NULL};
-    uint64_t t = gro_flush(&x, max64(t_ps, dq->ahead_ps));
+    uint64_t t = inline_reads_end(&x, gro_flush(&x, max64(t_ps, dq->ahead_ps)));
     if (t > dq->ahead_ps)
         dq->ahead_ps = t;
 }

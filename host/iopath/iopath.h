@@ -150,6 +150,9 @@ typedef struct iopath_rcv_flow {
     uint32_t flow, last_seq;
     uint32_t read_seq; /* the last frame the application has read (RECV_END) */
     uint32_t adv_read; /* the read_seq the last acknowledgement carried */
+    uint32_t adv_seq;  /* the last_seq it acknowledged (Linux's rcv_wup) */
+    uint32_t read_pending_seq; /* an inline reader's reads in this poll, not yet seen */
+    bool read_pending;
     uint64_t unacked_bytes;
     bool ack_deferred;
 } iopath_rcv_flow;

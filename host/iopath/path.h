@@ -99,7 +99,8 @@ typedef enum path_op {
     PATH_OP_TCP_ACK,    /* TCP's receive side after the stack took a segment of a TCP-like
                            stream: an acknowledgement goes down the receiving lane's
                            transmit path once more than one full segment is unacknowledged
-                           (engine.c, tcp_ack) */
+                           and the window's right edge advances; else the reader's call
+                           end sends it (engine.c, tcp_ack) */
     PATH_OP_BACKLOG,    /* the stack has found the socket: if its reader, stage `arg`, runs
                            on another core and holds the socket now (tcp_v4_rcv:
                            sock_owned_by_user), the softirq queues the packet on the
@@ -114,9 +115,10 @@ typedef enum path_op {
     PATH_OP_RECV_END,   /* the reader after its copy of a TCP-like stream's data: what it
                            read opens the receive window its acknowledgements offer, and
                            its recvmsg call returns once it has copied iopath.recv_bytes
-                           or found nothing more: a window update if the window had
-                           shrunk to half or less (tcp_cleanup_rbuf), then release_sock
-                           runs what is on the backlog (BACKLOG_RCV's work, the
+                           or found nothing more (inline in the softirq: as the poll
+                           ends): an acknowledgement left for it, or a window update if
+                           the window had shrunk to half or less (tcp_cleanup_rbuf),
+                           then release_sock runs what is on the backlog (BACKLOG_RCV's work, the
                            acknowledgement deferred with offload `arg`) and the next call
                            takes the socket again (engine.c, recv_end) */
 } path_op;
