@@ -51,9 +51,9 @@ START_TEST(test_every_kernel_path_acknowledges)
         double acks = ptfx_stat(&f, "net.acks_sent"), in = ptfx_stat(&f, "net.delivered");
         ck_assert_msg(in > 100, "%s: %g frames delivered", paths[i], in);
         ck_assert_msg(acks > 0, "%s: no acknowledgement", paths[i]);
-        /* At most one per two frames delivered, at least one per segment of 64 KiB. */
+        /* At most one per two frames delivered, at least one per poll of 64 frames. */
         ck_assert_msg(acks <= in / 2 + EDGE_PKTS, "%s: %g acks for %g frames", paths[i], acks, in);
-        ck_assert_msg(acks >= in / 45 - EDGE_PKTS, "%s: %g acks for %g frames", paths[i], acks, in);
+        ck_assert_msg(acks >= in / 64 - EDGE_PKTS, "%s: %g acks for %g frames", paths[i], acks, in);
         ck_assert_msg(fabs(ptfx_stat(&f, "peer.rx_acks") - acks) <= EDGE_PKTS,
                       "%s: %g sent, %g reached the partner", paths[i], acks,
                       ptfx_stat(&f, "peer.rx_acks"));
@@ -75,19 +75,41 @@ START_TEST(test_ack_once_per_poll)
         tcp_rx(&f, "native");
         ptfx_set(&f, "net.gro", gro ? "true" : "false");
         ptfx_build(&f);
-        ptfx_run(&f, 300, 1000);
+        ptfx_run(&f, 300, 4000);
         acks[gro] = ptfx_stat(&f, "net.acks_sent");
         polls[gro] = ptfx_stat(&f, "nicdrv.pf.polls");
         double in = ptfx_stat(&f, "net.delivered");
         ck_assert(in > 500);
         ck_assert_msg(acks[gro] > 0 && acks[gro] <= in / 2 + EDGE_PKTS, "%g acks for %g frames",
                       acks[gro], in);
-        ck_assert_msg(fabs(acks[gro] - polls[gro]) <= EDGE_PKTS + 0.1 * polls[gro],
+        ck_assert_msg(fabs(acks[gro] - polls[gro]) <= 2 + 0.05 * polls[gro],
                       "GRO %d: %g acks for %g polls", gro, acks[gro], polls[gro]);
         /* The acknowledgements are the only frames the host sends. */
         double out = ptfx_stat(&f, "nic.pf.tx_frames");
         ck_assert_msg(fabs(out - acks[gro]) <= EDGE_PKTS + 0.1 * acks[gro],
                       "%g acks, %g frames sent", acks[gro], out);
+        ptfx_free(&f);
+    }
+}
+END_TEST
+
+/* The same in a guest whose receive poll is a stage of its own (virtio's NAPI, netfront):
+ * its poll's end acknowledges, however its back end's batches fall meanwhile, so
+ * without GRO a paravirt or Xen guest still acknowledges once per poll of many frames,
+ * not once per two. */
+START_TEST(test_guest_acks_once_per_poll)
+{
+    static const char *const paths[] = {"paravirt", "devdomain"};
+    for (unsigned i = 0; i < 2; i++) {
+        ptfx f;
+        tcp_rx(&f, paths[i]);
+        ptfx_set(&f, "net.gro", "false");
+        ptfx_build(&f);
+        ptfx_run(&f, 300, 4000);
+        double acks = ptfx_stat(&f, "net.acks_sent"), in = ptfx_stat(&f, "net.delivered");
+        ck_assert(in > 1000);
+        ck_assert_msg(acks > 0 && acks < in / 16, "%s: %g acks for %g frames", paths[i], acks,
+                      in);
         ptfx_free(&f);
     }
 }
@@ -399,6 +421,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_every_kernel_path_acknowledges);
     tcase_add_test(tc, test_ack_once_per_poll);
+    tcase_add_test(tc, test_guest_acks_once_per_poll);
     tcase_add_test(tc, test_no_acks_without_tcp);
     tcase_add_test(tc, test_ack_cost_charged);
     tcase_add_test(tc, test_strict_iommu_invalidates_per_ack);

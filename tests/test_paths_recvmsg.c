@@ -122,14 +122,16 @@ START_TEST(test_reader_on_its_own_core_is_woken_per_response)
 }
 END_TEST
 
-/* A VM's application on a second vCPU (place.app = own), in request-response from
- * `path` with hv.ipi_cycles `ipi`: its statistics after 3 ms. */
-static void second_vcpu_rr(ptfx *f, const char *path, const char *app, const char *ipi)
+/* A VM's application on the vCPU place.app = `app` gives it, in request-response from
+ * `path`, with parameter `name` set to `value` (none if NULL): its statistics after
+ * 3 ms. */
+static void second_vcpu_rr(ptfx *f, const char *path, const char *app, const char *name,
+                           const char *value)
 {
     ptfx_params(f, path, "rr");
     ptfx_set(f, "place.app", app);
-    if (ipi)
-        ptfx_set(f, "hv.ipi_cycles", ipi);
+    if (name)
+        ptfx_set(f, name, value);
     ptfx_build(f);
     ptfx_run(f, 200, 3000);
     ck_assert(ptfx_stat(f, "net.delivered") > 50);
@@ -141,9 +143,9 @@ static void second_vcpu_rr(ptfx *f, const char *path, const char *app, const cha
 START_TEST(test_vm_reader_on_a_second_vcpu_is_woken_by_ipi)
 {
     ptfx one, own, free_ipi;
-    second_vcpu_rr(&one, "sriov", "vcpu", NULL);
-    second_vcpu_rr(&own, "sriov", "own", NULL);
-    second_vcpu_rr(&free_ipi, "sriov", "own", "0");
+    second_vcpu_rr(&one, "sriov", "vcpu", NULL, NULL);
+    second_vcpu_rr(&own, "sriov", "own", NULL, NULL);
+    second_vcpu_rr(&free_ipi, "sriov", "own", "hv.ipi_cycles", "0");
     ck_assert_double_eq(ptfx_stat(&one, "hv.guest_ipis"), 0);
     double rt = ptfx_stat(&own, "net.delivered"), ipis = ptfx_stat(&own, "hv.guest_ipis");
     ck_assert_msg(fabs(ipis - rt) <= 2, "%g IPIs, %g responses", ipis, rt);
@@ -174,8 +176,8 @@ END_TEST
 START_TEST(test_xen_reader_on_a_second_vcpu_is_woken_by_event_channel)
 {
     ptfx one, own;
-    second_vcpu_rr(&one, "devdomain", "vcpu", NULL);
-    second_vcpu_rr(&own, "devdomain", "own", NULL);
+    second_vcpu_rr(&one, "devdomain", "vcpu", NULL, NULL);
+    second_vcpu_rr(&own, "devdomain", "own", NULL, NULL);
     double rt1 = ptfx_stat(&one, "net.delivered"), rt2 = ptfx_stat(&own, "net.delivered");
     double more = ptfx_stat(&own, "hv.exits.hypercall") / rt2 -
                   ptfx_stat(&one, "hv.exits.hypercall") / rt1;
@@ -193,13 +195,8 @@ END_TEST
 START_TEST(test_polling_vcpu_needs_no_ipi)
 {
     ptfx poll;
-    ptfx_params(&poll, "sriov", "rr");
-    ptfx_set(&poll, "place.app", "own");
-    ptfx_set(&poll, "guest.haltpoll", "true");
-    ptfx_build(&poll);
-    ptfx_run(&poll, 200, 3000);
+    second_vcpu_rr(&poll, "sriov", "own", "guest.haltpoll", "true");
     double rt = ptfx_stat(&poll, "net.delivered");
-    ck_assert(rt > 50);
     ck_assert_msg(ptfx_stat(&poll, "hv.guest_ipis") < 0.1 * rt, "%g IPIs for %g responses",
                   ptfx_stat(&poll, "hv.guest_ipis"), rt);
     ptfx_free(&poll);

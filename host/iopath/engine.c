@@ -148,6 +148,13 @@ static uint64_t notify(iopath *io, iopath_stage *st, unsigned producer_core, cpu
     return ready;
 }
 
+/* The poll an execution belongs to: its stage thread's batch, or the NIC driver queue's
+ * poll (its GRO). */
+static const void *poll_of(const exec *x)
+{
+    return x->st ? (const void *)x->st : (const void *)x->gro;
+}
+
 /* How the stack wakes a socket's reader blocked on a core of its own (try_to_wake_up).
  * Native: the reschedule IPI and the switch to it; the waker's part is eventfd_signal's,
  * whose wake_up ends in the same try_to_wake_up. In a VM the reader's core is another
@@ -175,6 +182,7 @@ static uint64_t push(const exec *px, iopath_stage *st, const iopath_item *it, ui
              * link partner's streams to what the reader takes). */
             exec in = {io, st->lane, st->core, (cpu_who)st->d->who, px->urgent, NULL, NULL};
             iopath_item one = *it;
+            st->lane->reader_poll = poll_of(px);
             return iopath_exec_steps(&in, st->d, &one, t, PATH_PER_PKT);
         }
         how = reader_wakeup(st->lane);
@@ -830,13 +838,13 @@ static uint64_t send_ack(const exec *x, iopath_rcv_flow *rf, uint64_t t)
     const path_step *from = ack_entry(d);
     if (!from)
         return t;
-    rf->unacked_bytes = 0;
-    rf->ack_deferred = false;
     uint32_t outer = packet_aside(io); /* the data packet's work is done */
     t = run(x, t, io->cost[PATH_COST_ACK_TX], x->who);
     if (ln->path->sender_ring != PATH_COST_NONE && !ln->tx_credits) {
-        io->c.ack_drops++;
+        io->c.ack_drops++; /* still due: the next segment or read sends it */
     } else {
+        rf->unacked_bytes = 0;
+        rf->ack_deferred = false;
         if (ln->path->sender_ring != PATH_COST_NONE)
             ln->tx_credits--;
         rf->adv_read = rf->read_seq; /* the window it offers, once it is on its way */
@@ -1090,25 +1098,27 @@ static uint64_t cleanup_rbuf(const exec *x, iopath_rcv_flow *rf, uint64_t t)
     return window_update(x, rf, t);
 }
 
-/* Whether a reader inline in the lane's softirq has copied, in this poll, data its
- * socket does not count as read yet. */
-static bool reads_pending(const iopath_lane *ln)
+/* Whether a reader inline in the lane's softirq has copied, in `poll`, data its socket
+ * does not count as read yet. */
+static bool reads_pending(const iopath_lane *ln, const void *poll)
 {
     for (uint32_t i = 0; ln && i < ln->n_rcv; i++)
-        if (ln->rcv[i].read_pending)
+        if (ln->rcv[i].read_pending && ln->rcv[i].read_by == poll)
             return true;
     return false;
 }
 
 /* The poll that ran a reader inline ends: the reader, which Linux runs after the
  * softirq, has read what it copied in the poll, and each of its sockets' recvmsg call
- * ends. */
+ * ends, on that poll's core. (Another stage of the lane ending its batch meanwhile, a
+ * back end's, leaves them alone.) */
 static uint64_t inline_reads_end(const exec *x, uint64_t t)
 {
     iopath_lane *ln = x->lane;
+    const void *poll = poll_of(x);
     for (uint32_t i = 0; ln && i < ln->n_rcv; i++) {
         iopath_rcv_flow *rf = &ln->rcv[i];
-        if (!rf->read_pending)
+        if (!rf->read_pending || rf->read_by != poll)
             continue;
         rf->read_pending = false;
         if ((int32_t)(rf->read_pending_seq - rf->read_seq) > 0)
@@ -1146,6 +1156,7 @@ static uint64_t recv_end(const exec *x, const path_step *s, const iopath_item *i
         if (!rf->read_pending || (int32_t)(it->pkt.seq - rf->read_pending_seq) > 0)
             rf->read_pending_seq = it->pkt.seq;
         rf->read_pending = true;
+        rf->read_by = ln->reader_poll;
         return t;
     }
     if ((int32_t)(it->pkt.seq - rf->read_seq) > 0)
@@ -1418,7 +1429,7 @@ void iopath_drvq_rx_done(void *ctx, nic_drvq *q, uint64_t t_ps)
 {
     (void)q;
     iopath_drvq *dq = ctx;
-    if (!dq->gro.n && !reads_pending(dq->lane))
+    if (!dq->gro.n && !reads_pending(dq->lane, &dq->gro))
         return;
     const path_stage *d = rx_stage(dq->io, dq);
     exec x = {dq->io, dq->lane, dq->core, (cpu_who)d->who, true, &dq->gro, NULL};

@@ -153,6 +153,7 @@ typedef struct iopath_rcv_flow {
     uint32_t adv_seq;  /* the last_seq it acknowledged (Linux's rcv_wup) */
     uint32_t read_pending_seq; /* an inline reader's reads in this poll, not yet seen */
     bool read_pending;
+    const void *read_by; /* the poll that ran that reader (inline_reads_end) */
     uint64_t unacked_bytes;
     bool ack_deferred;
 } iopath_rcv_flow;
@@ -251,6 +252,7 @@ struct iopath_lane {
     /* TCP's receive side, per stream the lane takes (a socket each). */
     iopath_rcv_flow *rcv;
     uint32_t n_rcv, cap_rcv;
+    const void *reader_poll; /* the poll running the lane's inline reader now (push) */
     iopath_drvq *own;    /* its own NIC queue (native, passthrough, SR-IOV; VMDq: the PF
                             queue the driver domain drives for it) */
     unsigned fn;         /* its VM's function (assigned paths) */
