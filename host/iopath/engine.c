@@ -879,10 +879,10 @@ static uint64_t send_ack(const exec *x, iopath_rcv_flow *rf, uint64_t t)
  * segment left unacknowledged and sends the window updates (the delayed
  * acknowledgement's timer, 40 ms and up, does not fire in a stream). So a reader on a
  * core of its own, which frees space as segments come, gets one acknowledgement per
- * segment GRO merged from two frames or more (once per two single frames), and one on
- * the softirq's core one per poll. Left out: quick-ack mode at a connection's start,
- * and acknowledgements that carry data. Each
- * stream the lane takes is a socket of its own (rcv_flow), and its acknowledgement
+ * segment GRO merged from two frames or more (once per two single frames), and a
+ * reader on the softirq's core one per poll. Left out: quick-ack mode at a
+ * connection's start, and acknowledgements that carry data. Each stream the lane
+ * takes is a socket of its own (rcv_flow), and its acknowledgement
  * carries the last frame it took (nic_pkt.seq) and the last its application read
  * (nic_pkt.read_seq), where the sender's window starts (nic_partner_set_window).
  * The acknowledgement is a 66-byte frame (IOPATH_TCP_HDR_BYTES: its timestamps option
@@ -1065,8 +1065,8 @@ static uint64_t backlog_rcv(const exec *x, const path_step *s, iopath_item *it, 
 }
 
 /* tcp_cleanup_rbuf's window update, as a recvmsg call ends: what the application read
- * frees the receive buffer, so the window the receiver could offer now ends rcv_window_frames
- * after it. The last acknowledgement sent offered one that ends rcv_window_frames after
+ * frees the receive buffer, so the window the receiver could offer now ends
+ * rcv_window_frames after it. The last acknowledgement sent offered one that ends rcv_window_frames after
  * its read_seq; when what is left of that (beyond the last frame taken) is at most half
  * the window and the free space now is at least twice what is left, the reader
  * acknowledges to say so ("if (2*rcv_window_now <= tp->window_clamp) ... if (new_window
