@@ -212,28 +212,23 @@ uint64_t hv_forward_irq(hv *h, unsigned land_core, bool land_in_vm, uint64_t t_p
     return cpu_run_urgent(h->cpu, land_core, t, h->cfg.exit_cycles[HV_EXIT_IPI], CPU_HYPERVISOR);
 }
 
-/* KVM's side of a guest's IPI (Linux arch/x86/kvm): the x2APIC ICR write exits
- * (vmx.c handle_fastpath_set_x2apic_icr_irqoff -> lapic.c kvm_x2apic_icr_write ->
- * kvm_apic_send_ipi -> __apic_accept_irq), which posts the vector to the target (APICv)
- * or injects it, and kicks it (kvm_vcpu_kick): a running target takes it as any
- * virtual interrupt, a blocked one is woken. The exit's round trip is Dall et al.'s
- * virtual IPI, measured from the send to the receiver's handling, so the target takes
- * it as the sender resumes (a running target's exit for it, where delivery takes one, is
- * counted on top; the targets here are halted). Intel's IPI virtualization (Sapphire
- * Rapids on; KVM's enable_ipiv) posts it from guest mode with no exit: not modelled; the
- * cover letter of the KVM series (Zeng Guang, 2021) measured a 16% shorter x2APIC IPI.
- * A Xen HVM guest's IPI is an event channel (arch/x86/xen/smp.c
- * xen_smp_send_reschedule -> xen_send_IPI_one -> notify_remote_via_irq): a hypercall,
- * then an upcall through the callback vector, which needs no EOI. */
-uint64_t hv_guest_ipi(hv *h, unsigned from_core, bool from_urgent, unsigned to_core,
-                      uint64_t t_ps, bool evtchn, uint64_t *sender_ps)
+/* KVM's side of a guest's IPI (Linux arch/x86/kvm), after the sender's exit: the
+ * x2APIC ICR write's (vmx.c handle_fastpath_set_x2apic_icr_irqoff -> lapic.c
+ * kvm_x2apic_icr_write -> kvm_apic_send_ipi -> __apic_accept_irq) posts the vector to
+ * the target (APICv) or injects it, and kicks it (kvm_vcpu_kick): a running target takes
+ * it as any virtual interrupt, a blocked one is woken. The exit's round trip is Dall et
+ * al.'s virtual IPI, measured from the send to the receiver's handling, so the target
+ * takes it as the sender resumes (a running target's exit for it, where delivery takes
+ * one, is counted on top; the targets here are halted). Intel's IPI virtualization
+ * (Sapphire Rapids on; KVM's enable_ipiv) posts it from guest mode with no exit: not
+ * modelled; the cover letter of the KVM series (Zeng Guang, 2021) measured a 16% shorter
+ * x2APIC IPI. A Xen HVM guest's IPI is an event channel (arch/x86/xen/smp.c
+ * xen_smp_send_reschedule -> xen_send_IPI_one -> notify_remote_via_irq): after the
+ * hypercall, an upcall through the callback vector, which needs no EOI. */
+uint64_t hv_guest_ipi(hv *h, unsigned to_core, uint64_t t_ps, bool evtchn)
 {
     h->guest_ipis++;
-    hv_exit_reason r = evtchn ? HV_EXIT_HYPERCALL : HV_EXIT_IPI;
-    uint64_t t =
-        from_urgent ? hv_exit_urgent(h, from_core, t_ps, r) : hv_exit(h, from_core, t_ps, r);
-    *sender_ps = t;
-    uint64_t at = hv_deliver_irq(h, to_core, t, hv_posted(h));
+    uint64_t at = hv_deliver_irq(h, to_core, t_ps, hv_posted(h));
     return evtchn ? at : hv_eoi(h, to_core, at, hv_posted(h));
 }
 

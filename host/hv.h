@@ -97,15 +97,12 @@ uint64_t hv_host_irq_on_vcpu(hv *h, unsigned core, uint64_t t_ps, bool *exited);
  * vCPU's core, where hv_deliver_irq takes the exit it causes and injects the interrupt on
  * entry. Counted: a misdirected interrupt and an IPI sent. */
 uint64_t hv_forward_irq(hv *h, unsigned land_core, bool land_in_vm, uint64_t t_ps);
-/* A guest's IPI from its vCPU on from_core (in interrupt context when from_urgent) to its
- * vCPU on to_core at t_ps, the reschedule IPI of a wake-up: the sender's ICR write exits
- * (HV_EXIT_IPI, hv.ipi_cycles), or with `evtchn` (a Xen guest) its event channel's
- * hypercall does (HV_EXIT_HYPERCALL); the target takes the interrupt as the sender
- * resumes (hv_deliver_irq: woken if halted) and acknowledges it (hv_eoi; an upcall
- * needs none). *sender_ps: when the sender goes on; returns when the target's handler
- * is done. Counted: hv.guest_ipis. */
-uint64_t hv_guest_ipi(hv *h, unsigned from_core, bool from_urgent, unsigned to_core,
-                      uint64_t t_ps, bool evtchn, uint64_t *sender_ps);
+/* A guest's IPI to its vCPU on to_core, the reschedule IPI of a wake-up, once the
+ * sender's exit for it (HV_EXIT_IPI: the ICR write, hv.ipi_cycles; with `evtchn`, a Xen
+ * guest, the event channel's HV_EXIT_HYPERCALL) has ended at t_ps: the target takes the
+ * interrupt (hv_deliver_irq: woken if halted) and acknowledges it (hv_eoi; an upcall
+ * needs none). Returns when the target's handler is done. Counted: hv.guest_ipis. */
+uint64_t hv_guest_ipi(hv *h, unsigned to_core, uint64_t t_ps, bool evtchn);
 /* The guest's handler acknowledges the interrupt at t_ps: an EOI exit unless the APIC
  * is virtualized (the posted-interrupt configuration). Returns when the guest goes on. */
 uint64_t hv_eoi(hv *h, unsigned core, uint64_t t_ps, bool posted);

@@ -54,11 +54,12 @@ notify_result host_notify_send(const irq_env *e, host_notify how, notify_end fro
          * that polls takes need_resched from memory (kernel/sched/core.c
          * set_nr_if_polling, set_nr_and_not_polling); any other gets an IPI. */
         t = run_on(e->cpu, from, t, hv_ioeventfd_cycles(e->hv), from.who);
-        if (halt_guest_polls(e->halt, to.core, t))
+        if (halt_guest_polls(e->halt, to.core, t)) {
             r.receiver_ps = halt_wake(e->halt, to.core, t, HALT_BY_TIMER);
-        else
-            r.receiver_ps =
-                hv_guest_ipi(e->hv, from.core, from.urgent, to.core, t, from.xen, &t);
+            break;
+        }
+        t = exit_on(e->hv, from, t, from.xen ? HV_EXIT_HYPERCALL : HV_EXIT_IPI);
+        r.receiver_ps = hv_guest_ipi(e->hv, to.core, t, from.xen);
         break;
     }
     r.sender_ps = t;

@@ -240,10 +240,7 @@ static unsigned backend_core(const paths_sys *sys, const path_desc *pd, unsigned
                              unsigned vms)
 {
     unsigned cores = cpu_cores(sys->io.cpu), h = sys->cfg.host_cores, g = cores - h;
-    int place = (int)sys->cfg.backend;
-    if (place == 0)
-        place = 1 + pd->backend_place; /* auto: own | vcpu | host */
-    switch (place) {
+    switch (paths_backend_place(&sys->cfg, pd)) {
     case 1: return h + (vms + i) % g;
     case 2: return h + i % g;
     default: return i % h;

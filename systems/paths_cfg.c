@@ -233,14 +233,18 @@ nic_drv_role paths_drv_role(const paths_cfg *c)
     return own == PATH_NIC_VM_VF || own == PATH_NIC_VM_ADI ? NIC_DRV_VF : NIC_DRV_PF;
 }
 
+unsigned paths_backend_place(const paths_cfg *c, const path_desc *pd)
+{
+    return c->backend ? c->backend : 1u + pd->backend_place; /* auto: the path's */
+}
+
 bool paths_backend_owns_cores(const paths_cfg *c)
 {
     const path_desc *pd = path_get((path_kind)c->path);
     bool has_backend = false;
     for (unsigned i = 0; i < pd->nstages; i++)
         has_backend |= pd->stages[i].place == PATH_PLACE_BACKEND;
-    unsigned place = c->backend ? c->backend : 1u + pd->backend_place; /* auto: the path's */
-    return has_backend && place == 1;
+    return has_backend && paths_backend_place(c, pd) == 1;
 }
 
 /* Whether the path gives each VM a VF of its own (sriov, and vdpa's virtqueues on one). */

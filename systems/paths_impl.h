@@ -54,6 +54,8 @@ paths_cfg paths_cfg_load(const sim_params *p);
 int paths_check(const sim_params *p, sim_err *e);
 /* Whose driver runs the path's NIC queues (the PF's or an SR-IOV guest's VF's). */
 nic_drv_role paths_drv_role(const paths_cfg *c);
+/* place.backend for path pd, auto resolved to the path's default: 1 own, 2 vcpu, 3 host. */
+unsigned paths_backend_place(const paths_cfg *c, const path_desc *pd);
 /* Whether the path's back-end threads take cores of their own, after the vCPUs' (place.backend
  * own, or auto where the path's default is its own): a VM application's own core
  * (place.app = own) comes after them. */

@@ -1161,7 +1161,7 @@ static uint64_t recv_end(const exec *x, const path_step *s, const iopath_item *i
     }
     if ((int32_t)(it->pkt.seq - rf->read_seq) > 0)
         rf->read_seq = it->pkt.seq;
-    bool more = r && r->len && r->q[r->head].ready_ps <= t;
+    bool more = r->len && r->q[r->head].ready_ps <= t;
     if (more) {
         if (!io->recv_bytes)
             return t;
@@ -1169,7 +1169,7 @@ static uint64_t recv_end(const exec *x, const path_step *s, const iopath_item *i
         if (r->read_bytes < io->recv_bytes)
             return t;
         r->read_bytes %= io->recv_bytes;
-    } else if (r) {
+    } else {
         r->read_bytes = 0;
     }
     t = cleanup_rbuf(x, rf, t);
