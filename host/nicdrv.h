@@ -231,12 +231,12 @@ void nic_drvq_set_spin(nic_drvq *q, nic_drv_spin_fn fn);
  * starting at t_ps; return when done. Without it the work takes no simulated time. */
 typedef uint64_t (*nic_drv_cpu_fn)(void *ctx, uint64_t t_ps, uint64_t cycles, uint64_t stall_ps);
 void nic_drvq_set_cpu(nic_drvq *q, nic_drv_cpu_fn fn, void *ctx);
-/* The trap seam (with the CPU's ctx): the DMA API's invalidations since the last call,
- * `map_invs` after maps and `unmap_invs` after unmaps, each a trapped write on an
- * emulated IOMMU (host/viommu.h), were submitted at t_ps; return when the guest goes on.
- * Without it they cost only their DMA API cycles. */
-typedef uint64_t (*nic_drv_trap_fn)(void *ctx, uint64_t t_ps, uint64_t map_invs,
-                                    uint64_t unmap_invs);
+/* The trap seam (with the CPU's ctx), on an emulated IOMMU (host/viommu.h): the queue's
+ * DMA API calls that ended at t_ps made `maps` maps and submitted `map_invs`
+ * invalidations after maps and `unmap_invs` after unmaps, each a trapped write; return
+ * when the guest goes on. Without it they cost only their DMA API cycles. */
+typedef uint64_t (*nic_drv_trap_fn)(void *ctx, uint64_t t_ps, uint64_t maps,
+                                    uint64_t map_invs, uint64_t unmap_invs);
 void nic_drvq_set_trap(nic_drvq *q, nic_drv_trap_fn fn);
 
 unsigned nic_drvq_fn(const nic_drvq *q);

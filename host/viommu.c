@@ -34,6 +34,14 @@ static const sim_param_def viommu_params[] = {
      "viommu.unmap_cycles (assumed: a system call's round trip and the descriptor's "
      "handling; no measurement found)",
      SIM_AT(viommu_cfg, flush_cycles)},
+    {"viommu.inv_lock", SIM_PARAM_BOOL, "true", NULL, "",
+     "A VM's trapped invalidations take turns: its guest holds the domain's lock across "
+     "each invalidation and its wait (Linux cache_tag_flush_range, domain->cache_lock, from "
+     "6.10; before it qi_submit_sync's qi->q_lock across the tail register's write), so a "
+     "vCPU that invalidates while another's trap is in flight spins until it returns, and "
+     "a nested guest's map waits for it too (cache_tag_flush_range_np under the same "
+     "lock); false: every vCPU traps at once",
+     SIM_AT(viommu_cfg, inv_lock)},
 };
 
 void viommu_register_params(sim_params *p)

@@ -28,6 +28,15 @@
  * strict (iommu.strict=1; viommu.dma = strict) invalidates after every unmap instead,
  * and each of those traps the same way.
  *
+ * A VM's vCPUs invalidate one at a time (viommu.inv_lock): Linux holds the domain's
+ * cache_lock across cache_tag_flush_range's invalidation and its wait (6.10 on; before
+ * it, qi_submit_sync holds the queue's q_lock across the tail register's write, the
+ * trap), and QEMU's vtd_mem_write handles the write synchronously, so the lock is held
+ * for the whole trap. A vCPU that invalidates meanwhile spins (spin_lock_irqsave) until
+ * the trap in flight returns; a nested guest's map, which traps nothing, takes the same
+ * lock (cache_tag_flush_range_np after iommu_map) and so waits as well. The VM's
+ * queues share its domain (one vIOMMU, one domain), so the lock is the VM's.
+ *
  * viommu.dma chooses the guest's mode: auto (caching strict, nested lazy, as Linux
  * boots), strict, or lazy, which caching mode refuses (Linux cannot run it there).
  *
@@ -62,6 +71,7 @@ typedef struct viommu_cfg {
     uint32_t dma;  /* viommu_dma */
     uint64_t map_cycles, unmap_cycles; /* caching mode's traps */
     uint64_t flush_cycles;             /* a nested guest's trapped invalidation */
+    bool inv_lock;                     /* a VM's invalidations take turns */
 } viommu_cfg;
 
 void viommu_register_params(sim_params *p);

@@ -72,6 +72,7 @@
 #include "models/iommu/irq_remap.h"
 #include "models/nic/nic_regs.h"
 #include "sim/alloc.h"
+#include "sim/resv.h"
 #include "systems/nic_setup.h"
 #include "systems/paths_sys.h"
 
@@ -106,6 +107,7 @@ static void paths_destroy(void *system)
     nic_destroy(sys->nic);
     iommu_dma_destroy(sys->pf_dma);
     paths_viommu_destroy(sys->viommu);
+    free(sys->io.viommu_lock);
     platform_destroy(sys->pf);
     vswitch_destroy(sys->io.vsw);
     vtick_destroy(sys->tick);
@@ -732,6 +734,17 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
                           "guests' invalidations after a map of their vIOMMU, each trapped");
         sim_stats_counter(ctx->stats, "viommu.unmap_traps", &io->c.viommu_unmap_traps,
                           "guests' invalidations after an unmap of their vIOMMU, each trapped");
+        if (vio.inv_lock) {
+            io->viommu_lock = sim_xcalloc(io->nlanes, sizeof *io->viommu_lock);
+            sim_stats_counter(ctx->stats, "viommu.lock_takes", &io->c.viommu_lock_takes,
+                              "guests' trapped invalidations and maps, each taking its VM's "
+                              "invalidation lock (viommu.inv_lock)");
+            sim_stats_counter(ctx->stats, "viommu.lock_waits", &io->c.viommu_lock_waits,
+                              "of viommu.lock_takes, those that found the lock held by another "
+                              "of the VM's vCPUs");
+            sim_stats_counter(ctx->stats, "viommu.lock_wait_ps", &io->c.viommu_lock_wait_ps,
+                              "time vCPUs spun waiting for their VM's invalidation lock (ps)");
+        }
     }
     if (nic_setup_plug(sys->pf, ctx, paths_vfs_for(p, &sys->cfg), &sys->nic, e) < 0) {
         paths_destroy(sys);

@@ -8,6 +8,7 @@
 #include "host/irqdeliver.h"
 #include "host/notify.h"
 #include "sim/alloc.h"
+#include "sim/resv.h"
 
 /* Frame f of a segment as an item of its own: all but the last are full-sized. */
 static iopath_item item_frame(const iopath_item *it, unsigned f)
@@ -414,17 +415,58 @@ uint64_t iopath_drvq_cpu(void *ctx, uint64_t t_ps, uint64_t cycles, uint64_t sta
     return d;
 }
 
-uint64_t iopath_drvq_trap(void *ctx, uint64_t t_ps, uint64_t map_invs, uint64_t unmap_invs)
+/* The vCPU of lane ln takes its VM's invalidation lock at t for hold_ps (0: it only
+ * passes through it, a nested guest's map): while another of the VM's vCPUs holds it,
+ * the vCPU spins (spin_lock_irqsave: its core is busy, the work the guest's). Each
+ * vCPU's holds are booked on a timeline of its own (io->viommu_lock, per lane), and a
+ * vCPU waits only for the others': its own work is booked ahead of the clock, and the
+ * core serialises it already. Returns when the vCPU holds the lock. */
+static uint64_t viommu_lock_take(const exec *x, const iopath_lane *ln, uint64_t t,
+                                 uint64_t hold_ps)
+{
+    iopath *io = x->io;
+    sim_resv *held = io->viommu_lock + (size_t)ln->vm * io->queues;
+    uint64_t start = t;
+    for (bool moved = true; moved;) {
+        moved = false;
+        for (unsigned q = 0; q < io->queues; q++) {
+            uint64_t s = q == ln->queue ? start : sim_resv_fit(&held[q], start, hold_ps);
+            moved |= s != start;
+            start = s;
+        }
+    }
+    if (hold_ps)
+        sim_resv_book(&held[ln->queue], start, hold_ps);
+    io->c.viommu_lock_takes++;
+    if (start == t)
+        return t;
+    io->c.viommu_lock_waits++;
+    io->c.viommu_lock_wait_ps += start - t;
+    uint64_t spin_cycles = (uint64_t)((double)(start - t) * cpu_ghz(io->cpu) / 1000.0 + 0.5);
+    return cpu_run_drawn(io->cpu, x->core, t, spin_cycles, x->who, x->urgent);
+}
+
+uint64_t iopath_drvq_trap(void *ctx, uint64_t t_ps, uint64_t maps, uint64_t map_invs,
+                          uint64_t unmap_invs)
 {
     iopath_drvq *dq = ctx;
     iopath *io = dq->io;
     exec x = drvq_exec(dq);
     uint64_t t = t_ps;
+    const iopath_lane *taker = io->viommu_lock ? dq->lane : NULL; /* whose vCPU locks */
     io->c.viommu_map_traps += map_invs;
     io->c.viommu_unmap_traps += unmap_invs;
+    /* Maps that submitted no invalidation (a nested guest's first level): the lock only. */
+    for (uint64_t i = map_invs; taker && i < maps; i++)
+        t = viommu_lock_take(&x, taker, t, 0);
+    uint64_t exit_cycles = hv_exit_cycles(io->hv, HV_EXIT_MMIO_USER);
     for (uint64_t i = 0; i < map_invs + unmap_invs; i++) {
+        uint64_t emulate = i < map_invs ? io->viommu_map_cycles : io->viommu_unmap_cycles;
+        /* Held from the tail register's write to the trap's return: its nominal time. */
+        if (taker)
+            t = viommu_lock_take(&x, taker, t, cpu_cycles_to_ps(io->cpu, exit_cycles + emulate));
         t = exit_for(&x, t, HV_EXIT_MMIO_USER);
-        t = run(&x, t, i < map_invs ? io->viommu_map_cycles : io->viommu_unmap_cycles, CPU_HOST);
+        t = run(&x, t, emulate, CPU_HOST);
     }
     dq->last_ps = max64(dq->last_ps, t);
     return t;

@@ -293,6 +293,9 @@ typedef struct iopath_counters {
     uint64_t rto_timeouts;      /* retransmission time-outs of closed-loop clients */
     uint64_t rto_resent;        /* requests they sent again */
     uint64_t viommu_map_traps, viommu_unmap_traps; /* guests' trapped vIOMMU invalidations */
+    uint64_t viommu_lock_takes;   /* ... and maps, each taking its VM's lock */
+    uint64_t viommu_lock_waits;   /* ... of them, those that found it held */
+    uint64_t viommu_lock_wait_ps; /* the time their vCPUs spun on it */
     uint64_t acks_sent;         /* pure TCP acknowledgements receivers sent */
     uint64_t window_updates;    /* ... of them a reader sent for the window it freed */
     uint64_t ack_drops;         /* ... that found the lane's transmit ring full */
@@ -338,6 +341,8 @@ struct iopath {
                                                         host work (iopath_drvq_trap): after
                                                         a map, after an unmap (a nested
                                                         guest's: viommu.flush_cycles) */
+    struct sim_resv *viommu_lock; /* per lane: when its vCPU holds its VM's invalidation
+                                     lock (viommu.inv_lock); NULL: no lock */
     uint64_t rto_min_ps;       /* rr: a closed-loop client's retransmission time-out; 0: none
                                   (no request is ever lost then) */
     cpu *cpu;
@@ -421,8 +426,11 @@ void iopath_drvq_spin(void *ctx, uint64_t from_ps, uint64_t to_ps);
 uint64_t iopath_drvq_cpu(void *ctx, uint64_t t_ps, uint64_t cycles, uint64_t stall_ps);
 /* The trap seam (nic_drv_trap_fn; ctx is the iopath_drvq): a guest's invalidations of
  * its vIOMMU (host/viommu.h), each an exit to user space on the core the driver runs on
- * and the emulator's and VFIO's work there, io->viommu_map_cycles or _unmap_cycles. */
-uint64_t iopath_drvq_trap(void *ctx, uint64_t t_ps, uint64_t map_invs, uint64_t unmap_invs);
+ * and the emulator's and VFIO's work there, io->viommu_map_cycles or _unmap_cycles, with
+ * the VM's lock held (io->viommu_lock: a vCPU that finds it held spins first); maps
+ * that trapped nothing wait for the lock. */
+uint64_t iopath_drvq_trap(void *ctx, uint64_t t_ps, uint64_t maps, uint64_t map_invs,
+                          uint64_t unmap_invs);
 /* An interrupt message the IOMMU remapped or posted (iommu_irq_fn; ctx is the iopath):
  * delivered to the core of the queue its remapping index names. */
 void iopath_on_irq(void *ctx, const iommu_irq_outcome *o);
