@@ -175,14 +175,15 @@ for path in passthrough vdpa; do
 done
 
 # A nested guest booted strict (viommu.dma = strict) invalidates after every unmap, each
-# trapped: about a trap per packet sent, where lazy traps once per flush, and it sends
-# less. Caching mode cannot run lazy; a mode for a vIOMMU that is not there is refused.
+# trapped: about a trap per packet sent (less those whose completions the window's end
+# leaves in flight), where lazy traps once per flush, and it sends less. Caching mode
+# cannot run lazy; a mode for a vIOMMU that is not there is refused.
 expect 0 "" "a nested guest lazy and strict" -- "$IOVSIM" run "$N" --out "$OUT/d" -q --no-plots \
     --sweep viommu.mode=nested --sweep viommu.dma=lazy,strict
 DL="$OUT/d/points/0000/stats.txt" DS="$OUT/d/points/0001/stats.txt"
 ul=$(stat_of "$DL" viommu.unmap_traps) us=$(stat_of "$DS" viommu.unmap_traps)
 ss=$(stat_of "$DS" net.sent) dg=($(csv_col "$OUT/d/results.csv" throughput_gbps))
-awk -v u="$us" -v s="$ss" 'BEGIN { exit !(u >= 0.9 * s && u <= 1.05 * s + 2) }' &&
+awk -v u="$us" -v s="$ss" 'BEGIN { exit !(u >= 0.8 * s && u <= 1.05 * s + 2) }' &&
     [ "$ul" -lt $((us / 50 + 2)) ] &&
     ok "strict traps an invalidation per packet sent ($us for $ss), lazy $ul flushes" ||
     bad "strict $us unmap traps for $ss packets, lazy $ul"
