@@ -49,6 +49,7 @@ struct iommu_dma {
     /* stats */
     uint64_t cpu_cycles, maps, unmaps, bounces, bounce_bytes, flushes, strict_invs,
         map_failures, map_invs;
+    uint64_t qi_cycles; /* of cpu_cycles, the invalidations' submissions and waits */
 };
 
 /* Names keep their iommu. prefix: workload files set them in the [iommu] section. */
@@ -165,7 +166,7 @@ uint64_t iommu_dma_qi_submit(iommu *u, mem *m, const iommu_dma_cfg *c, uint64_t 
      * lands (the IOMMU executes the queue up to the tail before the write returns). */
     uint64_t cycles =
         submit_cycles + (uint64_t)llround((double)(done - doorbell) * c->cpu_ghz / 1000.0);
-    iommu_charge_cycles(u, cycles);
+    iommu_charge_qi_submit(u, cycles);
     if (cpu_cycles)
         *cpu_cycles = cycles;
     return done;
@@ -340,6 +341,7 @@ iommu_domain *iommu_dma_domain(const iommu_dma *d) { return d->dom; }
 uint64_t iommu_dma_page_bytes(const iommu_dma *d) { return d->cfg.page_bytes; }
 uint64_t iommu_dma_cpu_cycles(const iommu_dma *d) { return d->cpu_cycles; }
 uint64_t iommu_dma_maps(const iommu_dma *d) { return d->maps; }
+uint64_t iommu_dma_qi_cycles(const iommu_dma *d) { return d->qi_cycles; }
 uint64_t iommu_dma_map_invalidations(const iommu_dma *d) { return d->map_invs; }
 uint64_t iommu_dma_unmap_invalidations(const iommu_dma *d) { return d->strict_invs + d->flushes; }
 bool iommu_dma_emulated(const iommu_dma *d) { return d->cfg.emulated; }
@@ -485,6 +487,7 @@ static uint64_t invalidate(iommu_dma *d, uint64_t t, iommu_inv_kind kind, uint64
     uint64_t cycles;
     uint64_t done = iommu_dma_qi_submit(d->u, d->mem, &d->cfg, t, inv, n, &cycles);
     d->cpu_cycles += cycles; /* iommu.cpu_cycles has its share already */
+    d->qi_cycles += cycles;
     return done;
 }
 

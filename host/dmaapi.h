@@ -170,6 +170,8 @@ typedef void (*iommu_dma_observe_fn)(void *ctx, const iommu_dma_event *ev);
 void iommu_dma_set_observer(iommu_dma *d, iommu_dma_observe_fn fn, void *ctx);
 
 uint64_t iommu_dma_cpu_cycles(const iommu_dma *d);
+/* ... of them, its invalidations' submissions: descriptors and the spin on their wait. */
+uint64_t iommu_dma_qi_cycles(const iommu_dma *d);
 uint64_t iommu_dma_maps(const iommu_dma *d);
 /* Invalidations the driver has submitted since creation: after maps (caching mode
  * only) and after unmaps (strict: one each; lazy: one per flush). On an emulated IOMMU

@@ -62,9 +62,8 @@ struct nic_drvq {
     void *rx_ctx;
     nic_drv_cpu_fn cpu_fn;
     nic_drv_trap_fn trap_fn;
-    uint64_t maps_seen, map_invs_seen, unmap_invs_seen; /* the domain's counts as this
-                                                            queue's own DMA API calls began
-                                                            (dma_watch) */
+    nic_drv_dma_calls seen; /* the domain's counts as this queue's own DMA API calls
+                               began (dma_watch) */
     void *cpu_ctx;
     /* strict or lazy IOMMU (env.dma): the mapping of the packet (or the part of it
      * before the ring wraps) that ends at each transmit slot (bytes 0: none ends there),
@@ -598,29 +597,29 @@ static uint64_t dma_charge(nic_drvq *q, uint64_t t, uint64_t before)
     return cpu(q, t, iommu_dma_cpu_cycles(q->dma) - before, 0);
 }
 
-/* Marks where this queue's own DMA API calls start: the domain, and so its counts of
- * maps and invalidations, is the VM's, which its other queues' drivers share. */
-static void dma_watch(nic_drvq *q)
+/* The domain's counts so far: the VM's, which its other queues' drivers share. */
+static nic_drv_dma_calls dma_counts(const nic_drvq *q)
 {
-    q->maps_seen = iommu_dma_maps(q->dma);
-    q->map_invs_seen = iommu_dma_map_invalidations(q->dma);
-    q->unmap_invs_seen = iommu_dma_unmap_invalidations(q->dma);
+    return (nic_drv_dma_calls){iommu_dma_maps(q->dma), iommu_dma_map_invalidations(q->dma),
+                               iommu_dma_unmap_invalidations(q->dma), iommu_dma_qi_cycles(q->dma)};
 }
 
-/* The maps and invalidations this queue's DMA API calls made since dma_watch, to the
- * trap seam when the IOMMU under it is emulated. */
+/* Marks where this queue's own DMA API calls start. */
+static void dma_watch(nic_drvq *q) { q->seen = dma_counts(q); }
+
+/* What this queue's DMA API calls did since dma_watch, to the trap seam when the IOMMU
+ * under it is emulated. */
 static uint64_t dma_traps(nic_drvq *q, uint64_t t)
 {
     if (!iommu_dma_emulated(q->dma))
         return t;
-    uint64_t n = iommu_dma_maps(q->dma), m = iommu_dma_map_invalidations(q->dma),
-             u = iommu_dma_unmap_invalidations(q->dma);
-    if (q->trap_fn && (n != q->maps_seen || m != q->map_invs_seen || u != q->unmap_invs_seen))
-        t = q->trap_fn(q->cpu_ctx, t, n - q->maps_seen, m - q->map_invs_seen,
-                       u - q->unmap_invs_seen);
-    q->maps_seen = n;
-    q->map_invs_seen = m;
-    q->unmap_invs_seen = u;
+    nic_drv_dma_calls now = dma_counts(q);
+    nic_drv_dma_calls calls = {now.maps - q->seen.maps, now.map_invs - q->seen.map_invs,
+                               now.unmap_invs - q->seen.unmap_invs,
+                               now.submit_cycles - q->seen.submit_cycles};
+    if (q->trap_fn && (calls.maps || calls.map_invs || calls.unmap_invs))
+        t = q->trap_fn(q->cpu_ctx, t, &calls);
+    q->seen = now;
     return t;
 }
 

@@ -231,12 +231,17 @@ void nic_drvq_set_spin(nic_drvq *q, nic_drv_spin_fn fn);
  * starting at t_ps; return when done. Without it the work takes no simulated time. */
 typedef uint64_t (*nic_drv_cpu_fn)(void *ctx, uint64_t t_ps, uint64_t cycles, uint64_t stall_ps);
 void nic_drvq_set_cpu(nic_drvq *q, nic_drv_cpu_fn fn, void *ctx);
-/* The trap seam (with the CPU's ctx), on an emulated IOMMU (host/viommu.h): the queue's
- * DMA API calls that ended at t_ps made `maps` maps and submitted `map_invs`
- * invalidations after maps and `unmap_invs` after unmaps, each a trapped write; return
- * when the guest goes on. Without it they cost only their DMA API cycles. */
-typedef uint64_t (*nic_drv_trap_fn)(void *ctx, uint64_t t_ps, uint64_t maps,
-                                    uint64_t map_invs, uint64_t unmap_invs);
+/* What a queue's DMA API calls did on an emulated IOMMU (host/viommu.h): maps, and
+ * invalidations submitted after maps and after unmaps, each a trapped write, with the
+ * cycles of those submissions (descriptors, the spin on the wait; the calls' cycles
+ * include them already). */
+typedef struct nic_drv_dma_calls {
+    uint64_t maps, map_invs, unmap_invs, submit_cycles;
+} nic_drv_dma_calls;
+/* The trap seam (with the CPU's ctx): the queue's DMA API calls that ended at t_ps did
+ * `calls`; return when the guest goes on. Without it they cost only their DMA API
+ * cycles. */
+typedef uint64_t (*nic_drv_trap_fn)(void *ctx, uint64_t t_ps, const nic_drv_dma_calls *calls);
 void nic_drvq_set_trap(nic_drvq *q, nic_drv_trap_fn fn);
 
 unsigned nic_drvq_fn(const nic_drvq *q);

@@ -35,7 +35,8 @@
  * for the whole trap. A vCPU that invalidates meanwhile spins (spin_lock_irqsave) until
  * the trap in flight returns; a nested guest's map, which traps nothing, takes the same
  * lock (cache_tag_flush_range_np after iommu_map) and so waits as well. The VM's
- * queues share its domain (one vIOMMU, one domain), so the lock is the VM's.
+ * queues share its domain (one vIOMMU, one domain), so the lock is the VM's, taken by
+ * its queues' vCPUs and its applications' (host/iopath/engine.c, viommu_lock_take).
  *
  * viommu.dma chooses the guest's mode: auto (caching strict, nested lazy, as Linux
  * boots), strict, or lazy, which caching mode refuses (Linux cannot run it there).

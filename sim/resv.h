@@ -130,22 +130,6 @@ static inline void sim_resv_take(sim_resv *r, uint32_t i, uint64_t s, uint64_t e
     }
 }
 
-/* Where sim_resv_book would put dur_ps from ready_ps, booking nothing: the first time
- * from ready_ps the resource is idle for dur_ps (0: idle at all). Time among forgotten
- * gaps counts as busy. A linear search, for resources booked rarely. */
-static inline uint64_t sim_resv_fit(const sim_resv *r, uint64_t ready_ps, uint64_t dur_ps)
-{
-    if (ready_ps >= r->busy_until_ps)
-        return ready_ps;
-    for (uint32_t i = 0; i < r->ngaps; i++) {
-        const sim_resv_gap *g = sim_resv_gap_at(r, i);
-        uint64_t s = g->start_ps > ready_ps ? g->start_ps : ready_ps;
-        if (s + dur_ps <= g->end_ps && (dur_ps || s < g->end_ps))
-            return s;
-    }
-    return r->busy_until_ps;
-}
-
 /* Books dur_ps of the resource no earlier than ready_ps; returns the start. */
 static inline uint64_t sim_resv_book(sim_resv *r, uint64_t ready_ps, uint64_t dur_ps)
 {

@@ -72,7 +72,6 @@
 #include "models/iommu/irq_remap.h"
 #include "models/nic/nic_regs.h"
 #include "sim/alloc.h"
-#include "sim/resv.h"
 #include "systems/nic_setup.h"
 #include "systems/paths_sys.h"
 
@@ -735,7 +734,7 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
         sim_stats_counter(ctx->stats, "viommu.unmap_traps", &io->c.viommu_unmap_traps,
                           "guests' invalidations after an unmap of their vIOMMU, each trapped");
         if (vio.inv_lock) {
-            io->viommu_lock = sim_xcalloc(io->nlanes, sizeof *io->viommu_lock);
+            io->viommu_lock = sim_xcalloc(2 * (size_t)io->nlanes, sizeof *io->viommu_lock);
             sim_stats_counter(ctx->stats, "viommu.lock_takes", &io->c.viommu_lock_takes,
                               "guests' trapped invalidations and maps, each taking its VM's "
                               "invalidation lock (viommu.inv_lock)");

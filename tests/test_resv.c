@@ -29,25 +29,6 @@ START_TEST(test_gap_filling)
 }
 END_TEST
 
-/* sim_resv_fit answers where a booking would go and books nothing. */
-START_TEST(test_fit_books_nothing)
-{
-    sim_resv r = {0};
-    sim_resv_book(&r, 1000, 100); /* busy [1000, 1100), gap [0, 1000) */
-    sim_resv_book(&r, 1500, 100); /* gap [1100, 1500), busy [1500, 1600) */
-    ck_assert_uint_eq(sim_resv_fit(&r, 200, 300), 200);    /* inside the first gap */
-    ck_assert_uint_eq(sim_resv_fit(&r, 900, 300), 1100);   /* too close to 1000 */
-    ck_assert_uint_eq(sim_resv_fit(&r, 1050, 0), 1100);    /* busy then: idle from 1100 */
-    ck_assert_uint_eq(sim_resv_fit(&r, 1200, 400), 1600);  /* no gap holds it */
-    ck_assert_uint_eq(sim_resv_fit(&r, 1550, 0), 1600);
-    ck_assert_uint_eq(sim_resv_fit(&r, 2000, 50), 2000);   /* after everything */
-    ck_assert_uint_eq(r.ngaps, 2);
-    ck_assert_uint_eq(r.busy_until_ps, 1600);
-    /* What it answered is where sim_resv_book puts it. */
-    ck_assert_uint_eq(sim_resv_book(&r, 900, 300), 1100);
-}
-END_TEST
-
 START_TEST(test_gap_count_is_bounded)
 {
     sim_resv r = {0};
@@ -146,7 +127,6 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_in_order_queueing);
     tcase_add_test(tc, test_gap_filling);
-    tcase_add_test(tc, test_fit_books_nothing);
     tcase_add_test(tc, test_gap_count_is_bounded);
     tcase_add_test(tc, test_matches_plain_array);
     suite_add_tcase(s, tc);

@@ -8,7 +8,6 @@
 #include "host/irqdeliver.h"
 #include "host/notify.h"
 #include "sim/alloc.h"
-#include "sim/resv.h"
 
 /* Frame f of a segment as an item of its own: all but the last are full-sized. */
 static iopath_item item_frame(const iopath_item *it, unsigned f)
@@ -415,28 +414,53 @@ uint64_t iopath_drvq_cpu(void *ctx, uint64_t t_ps, uint64_t cycles, uint64_t sta
     return d;
 }
 
-/* The vCPU of lane ln takes its VM's invalidation lock at t for hold_ps (0: it only
- * passes through it, a nested guest's map): while another of the VM's vCPUs holds it,
- * the vCPU spins (spin_lock_irqsave: its core is busy, the work the guest's). Each
- * vCPU's holds are booked on a timeline of its own (io->viommu_lock, per lane), and a
- * vCPU waits only for the others': its own work is booked ahead of the clock, and the
- * core serialises it already. Returns when the vCPU holds the lock. */
+/* The holds of a VM's invalidation lock by the vCPU running on `core` for lane ln: its
+ * queue's vCPU's, or its application's on a vCPU of its own (place.app = own). */
+static iopath_lock_holds *lock_holds(const iopath *io, const iopath_lane *ln, unsigned core)
+{
+    bool app = core == ln->app_core && ln->app_core != ln->vcpu_core;
+    return &io->viommu_lock[2 * (size_t)ln->idx + app];
+}
+
+/* The first time from t at which [start, start + hold_ps) meets none of h's holds (for
+ * hold_ps 0, an instant inside none of them). */
+static uint64_t lock_free_from(const iopath_lock_holds *h, uint64_t t, uint64_t hold_ps)
+{
+    uint64_t start = t;
+    for (bool moved = true; moved;) {
+        moved = false;
+        for (unsigned i = 0; i < IOPATH_LOCK_HOLDS; i++)
+            if (h->start_ps[i] < start + hold_ps + !hold_ps && start < h->end_ps[i]) {
+                start = h->end_ps[i];
+                moved = true;
+            }
+    }
+    return start;
+}
+
+/* The vCPU on x->core (lane ln's) takes its VM's invalidation lock at t to hold it for
+ * about hold_ps (0: it passes through it, a nested guest's map): while another of the
+ * VM's vCPUs holds it, the vCPU spins (spin_lock_irqsave: its core is busy, the work
+ * the guest's). It waits only for the others' holds: its own work is ordered by its
+ * core, though booked ahead of the clock. Returns when it holds the lock;
+ * viommu_lock_held books the hold that follows. */
 static uint64_t viommu_lock_take(const exec *x, const iopath_lane *ln, uint64_t t,
                                  uint64_t hold_ps)
 {
     iopath *io = x->io;
-    sim_resv *held = io->viommu_lock + (size_t)ln->vm * io->queues;
+    const iopath_lock_holds *mine = lock_holds(io, ln, x->core);
+    const iopath_lock_holds *vm = io->viommu_lock + 2 * (size_t)ln->vm * io->queues;
     uint64_t start = t;
     for (bool moved = true; moved;) {
         moved = false;
-        for (unsigned q = 0; q < io->queues; q++) {
-            uint64_t s = q == ln->queue ? start : sim_resv_fit(&held[q], start, hold_ps);
+        for (size_t i = 0; i < 2 * (size_t)io->queues; i++) {
+            if (&vm[i] == mine)
+                continue;
+            uint64_t s = lock_free_from(&vm[i], start, hold_ps);
             moved |= s != start;
             start = s;
         }
     }
-    if (hold_ps)
-        sim_resv_book(&held[ln->queue], start, hold_ps);
     io->c.viommu_lock_takes++;
     if (start == t)
         return t;
@@ -446,27 +470,46 @@ static uint64_t viommu_lock_take(const exec *x, const iopath_lane *ln, uint64_t 
     return cpu_run_drawn(io->cpu, x->core, t, spin_cycles, x->who, x->urgent);
 }
 
-uint64_t iopath_drvq_trap(void *ctx, uint64_t t_ps, uint64_t maps, uint64_t map_invs,
-                          uint64_t unmap_invs)
+/* The vCPU held the lock over [from, to): what its trap took as it ran, so that the
+ * others' later takes see it (from == to: a pass). */
+static void viommu_lock_held(const exec *x, const iopath_lane *ln, uint64_t from, uint64_t to)
+{
+    iopath_lock_holds *h = lock_holds(x->io, ln, x->core);
+    h->start_ps[h->next] = from;
+    h->end_ps[h->next] = to;
+    h->next = (h->next + 1) % IOPATH_LOCK_HOLDS;
+}
+
+uint64_t iopath_drvq_trap(void *ctx, uint64_t t_ps, const nic_drv_dma_calls *calls)
 {
     iopath_drvq *dq = ctx;
     iopath *io = dq->io;
     exec x = drvq_exec(dq);
     uint64_t t = t_ps;
     const iopath_lane *taker = io->viommu_lock ? dq->lane : NULL; /* whose vCPU locks */
-    io->c.viommu_map_traps += map_invs;
-    io->c.viommu_unmap_traps += unmap_invs;
-    /* Maps that submitted no invalidation (a nested guest's first level): the lock only. */
-    for (uint64_t i = map_invs; taker && i < maps; i++)
+    uint64_t traps = calls->map_invs + calls->unmap_invs;
+    io->c.viommu_map_traps += calls->map_invs;
+    io->c.viommu_unmap_traps += calls->unmap_invs;
+    /* Maps that submitted no invalidation (a nested guest's first level) pass through
+     * the lock: an instant, which a hold booked later for an earlier time must not span. */
+    for (uint64_t i = calls->map_invs; taker && i < calls->maps; i++) {
         t = viommu_lock_take(&x, taker, t, 0);
+        viommu_lock_held(&x, taker, t, t);
+    }
     uint64_t exit_cycles = hv_exit_cycles(io->hv, HV_EXIT_MMIO_USER);
-    for (uint64_t i = 0; i < map_invs + unmap_invs; i++) {
-        uint64_t emulate = i < map_invs ? io->viommu_map_cycles : io->viommu_unmap_cycles;
-        /* Held from the tail register's write to the trap's return: its nominal time. */
-        if (taker)
-            t = viommu_lock_take(&x, taker, t, cpu_cycles_to_ps(io->cpu, exit_cycles + emulate));
-        t = exit_for(&x, t, HV_EXIT_MMIO_USER);
+    /* Each submission's descriptors and wait, which the DMA API's cycles ran before the
+     * trap, are held under the lock too: the hold runs on after the trap by as long. */
+    uint64_t submit_ps = traps ? cpu_cycles_to_ps(io->cpu, calls->submit_cycles / traps) : 0;
+    for (uint64_t i = 0; i < traps; i++) {
+        uint64_t emulate = i < calls->map_invs ? io->viommu_map_cycles : io->viommu_unmap_cycles;
+        /* Held from the tail register's write to the trap's return: found free for its
+         * nominal time, booked for the time it took. */
+        uint64_t hold_ps = cpu_cycles_to_ps(io->cpu, exit_cycles + emulate) + submit_ps;
+        uint64_t from = taker ? viommu_lock_take(&x, taker, t, hold_ps) : t;
+        t = exit_for(&x, from, HV_EXIT_MMIO_USER);
         t = run(&x, t, emulate, CPU_HOST);
+        if (taker)
+            viommu_lock_held(&x, taker, from, t + submit_ps);
     }
     dq->last_ps = max64(dq->last_ps, t);
     return t;

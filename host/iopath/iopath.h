@@ -265,6 +265,16 @@ struct iopath_lane {
     sim_event *rto_ev;     /* its retransmission timer; NULL: none (io.rto_min_ps = 0) */
 };
 
+/* The latest holds of a VM's invalidation lock by one vCPU, [start_ps, end_ps) each (an
+ * instant when they are equal: a pass through it), in a ring: what the VM's other vCPUs
+ * must not overlap. Bookings run ahead of the clock, so the ring keeps enough of them to
+ * cover how far ahead a core books. */
+#define IOPATH_LOCK_HOLDS 16
+typedef struct iopath_lock_holds {
+    uint64_t start_ps[IOPATH_LOCK_HOLDS], end_ps[IOPATH_LOCK_HOLDS];
+    uint32_t next; /* the slot the next hold replaces: the oldest */
+} iopath_lock_holds;
+
 typedef struct iopath_counters {
     uint64_t sent;              /* packets the applications sent */
     uint64_t delivered, delivered_bytes; /* packets applications received */
@@ -341,8 +351,9 @@ struct iopath {
                                                         host work (iopath_drvq_trap): after
                                                         a map, after an unmap (a nested
                                                         guest's: viommu.flush_cycles) */
-    struct sim_resv *viommu_lock; /* per lane: when its vCPU holds its VM's invalidation
-                                     lock (viommu.inv_lock); NULL: no lock */
+    iopath_lock_holds *viommu_lock; /* a VM's invalidation lock (viommu.inv_lock): two
+                                       per lane, its queue's vCPU's holds and its
+                                       application vCPU's (place.app = own); NULL: none */
     uint64_t rto_min_ps;       /* rr: a closed-loop client's retransmission time-out; 0: none
                                   (no request is ever lost then) */
     cpu *cpu;
@@ -429,8 +440,7 @@ uint64_t iopath_drvq_cpu(void *ctx, uint64_t t_ps, uint64_t cycles, uint64_t sta
  * and the emulator's and VFIO's work there, io->viommu_map_cycles or _unmap_cycles, with
  * the VM's lock held (io->viommu_lock: a vCPU that finds it held spins first); maps
  * that trapped nothing wait for the lock. */
-uint64_t iopath_drvq_trap(void *ctx, uint64_t t_ps, uint64_t maps, uint64_t map_invs,
-                          uint64_t unmap_invs);
+uint64_t iopath_drvq_trap(void *ctx, uint64_t t_ps, const nic_drv_dma_calls *calls);
 /* An interrupt message the IOMMU remapped or posted (iommu_irq_fn; ctx is the iopath):
  * delivered to the core of the queue its remapping index names. */
 void iopath_on_irq(void *ctx, const iommu_irq_outcome *o);

@@ -159,6 +159,9 @@ static void register_stats(iommu *u, sim_stats *s)
     C(inv_iec, "interrupt-entry-cache invalidations");
     C(inv_entries_dropped, "cached entries removed by invalidations");
     C(cpu_cycles, "CPU cycles spent on IOMMU work: invalidations, mapping, IOVAs, bounces");
+    C(qi_submits, "invalidation submissions drivers made to the queue (qi_submit_sync)");
+    C(qi_submit_cycles, "of iommu.cpu_cycles, the submissions': descriptors and the spin on "
+                        "the wait");
     C(ats_requests, "ATS translation requests from device TLB misses");
     C(ats_hits, "requests translated by a device TLB (translated requests)");
     C(p2p_redirected, "peer-to-peer requests redirected through translation");
@@ -793,6 +796,12 @@ int iommu_p2p(iommu *u, uint16_t rid, uint64_t addr, uint32_t len, bool write, u
 /* ---- costs and introspection ---------------------------------------------------- */
 
 void iommu_charge_cycles(iommu *u, uint64_t cycles) { u->cpu_cycles += cycles; }
+void iommu_charge_qi_submit(iommu *u, uint64_t cycles)
+{
+    u->cpu_cycles += cycles;
+    u->qi_submits++;
+    u->qi_submit_cycles += cycles;
+}
 unsigned iommu_levels(const iommu *u) { return u->cfg.levels; }
 uint64_t iommu_root_table(const iommu *u) { return u->root_table; }
 mem_phys *iommu_physmem(const iommu *u) { return u->pm; }

@@ -394,6 +394,9 @@ int iommu_p2p(iommu *u, uint16_t rid, uint64_t addr, uint32_t len, bool write, u
  * (mapping, IOVAs, invalidation submission and waiting) to iommu.cpu_cycles, so that
  * they show among the IOMMU's statistics. The model itself spends no CPU time. */
 void iommu_charge_cycles(iommu *u, uint64_t cycles);
+/* ... of them, one queued submission's: its descriptors and the spin on its wait
+ * (qi_submit_sync), counted apart as well (iommu.qi_submits, iommu.qi_submit_cycles). */
+void iommu_charge_qi_submit(iommu *u, uint64_t cycles);
 
 /* ---- Introspection for tests ----------------------------------------------------- */
 unsigned iommu_levels(const iommu *u);

@@ -145,7 +145,7 @@ struct iommu {
         fault_overflows, invalidations, inv_descs, inv_iotlb, inv_ctx, inv_devtlb, inv_iec,
         inv_entries_dropped, cpu_cycles, ats_requests, ats_hits, p2p_redirected, p2p_blocked,
         irq_remaps, irq_posted, irq_notifications, irq_blocked, irq_compat, iec_hits,
-        iec_misses;
+        iec_misses, qi_submits, qi_submit_cycles;
     /* scalable mode (registered only then) */
     uint64_t pasid_hits, pasid_misses, pasid_reads, fl_walks, nested_walks, flpwc_hits,
         inv_piotlb, inv_pasid_cache;
