@@ -1,6 +1,7 @@
 /* The path engine: one interpreter for every path table (iopath.h says how it times
  * threads, notifications and backpressure). The applications' senders are sender.c's. */
 #include <assert.h>
+#include <math.h>
 #include <stdlib.h>
 
 #include "host/iopath/engine_impl.h"
@@ -414,23 +415,23 @@ uint64_t iopath_drvq_cpu(void *ctx, uint64_t t_ps, uint64_t cycles, uint64_t sta
     return d;
 }
 
-/* The holds of a VM's invalidation lock by the vCPU running on `core` for lane ln: its
- * queue's vCPU's, or its application's on a vCPU of its own (place.app = own). */
-static iopath_lock_holds *lock_holds(const iopath *io, const iopath_lane *ln, unsigned core)
+/* The slot of the vCPU running on `core` for lane ln: its queue's vCPU's (2 idx), or its
+ * application's on a vCPU of its own (2 idx + 1, place.app = own). */
+static size_t lock_slot(const iopath_lane *ln, unsigned core)
 {
-    bool app = core == ln->app_core && ln->app_core != ln->vcpu_core;
-    return &io->viommu_lock[2 * (size_t)ln->idx + app];
+    return 2 * (size_t)ln->idx + (core == ln->app_core && ln->app_core != ln->vcpu_core);
 }
 
 /* The first time from t at which [start, start + hold_ps) meets none of h's holds (for
- * hold_ps 0, an instant inside none of them). */
+ * hold_ps 0, an instant inside none of them). Passes (instants) hold nothing back. */
 static uint64_t lock_free_from(const iopath_lock_holds *h, uint64_t t, uint64_t hold_ps)
 {
     uint64_t start = t;
     for (bool moved = true; moved;) {
         moved = false;
         for (unsigned i = 0; i < IOPATH_LOCK_HOLDS; i++)
-            if (h->start_ps[i] < start + hold_ps + !hold_ps && start < h->end_ps[i]) {
+            if (h->start_ps[i] < h->end_ps[i] && h->start_ps[i] < start + hold_ps + !hold_ps &&
+                start < h->end_ps[i]) {
                 start = h->end_ps[i];
                 moved = true;
             }
@@ -438,45 +439,67 @@ static uint64_t lock_free_from(const iopath_lock_holds *h, uint64_t t, uint64_t 
     return start;
 }
 
+/* The vCPU on `core` spun from t to until: its guest's time (spin_lock_irqsave). */
+static uint64_t lock_spin(iopath *io, unsigned core, uint64_t t, uint64_t until, cpu_who who,
+                          bool urgent)
+{
+    io->c.viommu_lock_waits++;
+    io->c.viommu_lock_wait_ps += until - t;
+    uint64_t spin_cycles = (uint64_t)ceil((double)(until - t) * cpu_ghz(io->cpu) / 1000.0);
+    return max64(cpu_run_drawn(io->cpu, core, t, spin_cycles, who, urgent), until);
+}
+
 /* The vCPU on x->core (lane ln's) takes its VM's invalidation lock at t to hold it for
  * about hold_ps (0: it passes through it, a nested guest's map): while another of the
- * VM's vCPUs holds it, the vCPU spins (spin_lock_irqsave: its core is busy, the work
- * the guest's). It waits only for the others' holds: its own work is ordered by its
- * core, though booked ahead of the clock. Returns when it holds the lock;
- * viommu_lock_held books the hold that follows. */
+ * VM's vCPUs holds it, the vCPU spins until it is free. Whoever is booked first goes
+ * first: a hold booked earlier for a later time makes this one wait, and a pass booked
+ * earlier inside this hold is charged its wait when the hold is (viommu_lock_held). A
+ * vCPU waits only for the others: its own work is ordered by its core, though booked
+ * ahead of the clock. Returns when it holds the lock. */
 static uint64_t viommu_lock_take(const exec *x, const iopath_lane *ln, uint64_t t,
                                  uint64_t hold_ps)
 {
     iopath *io = x->io;
-    const iopath_lock_holds *mine = lock_holds(io, ln, x->core);
-    const iopath_lock_holds *vm = io->viommu_lock + 2 * (size_t)ln->vm * io->queues;
+    size_t mine = lock_slot(ln, x->core), first = 2 * (size_t)ln->vm * io->queues;
     uint64_t start = t;
     for (bool moved = true; moved;) {
         moved = false;
-        for (size_t i = 0; i < 2 * (size_t)io->queues; i++) {
-            if (&vm[i] == mine)
+        for (size_t i = first; i < first + 2 * (size_t)io->queues; i++) {
+            if (i == mine)
                 continue;
-            uint64_t s = lock_free_from(&vm[i], start, hold_ps);
+            uint64_t s = lock_free_from(&io->viommu_lock[i], start, hold_ps);
             moved |= s != start;
             start = s;
         }
     }
     io->c.viommu_lock_takes++;
-    if (start == t)
-        return t;
-    io->c.viommu_lock_waits++;
-    io->c.viommu_lock_wait_ps += start - t;
-    uint64_t spin_cycles = (uint64_t)((double)(start - t) * cpu_ghz(io->cpu) / 1000.0 + 0.5);
-    return cpu_run_drawn(io->cpu, x->core, t, spin_cycles, x->who, x->urgent);
+    return start == t ? t : lock_spin(io, x->core, t, start, x->who, x->urgent);
 }
 
-/* The vCPU held the lock over [from, to): what its trap took as it ran, so that the
- * others' later takes see it (from == to: a pass). */
+/* The vCPU held the lock over [from, to) (from == to: it passed through at from): booked
+ * for the others' later takes. The others' passes booked before, strictly inside it,
+ * waited for it: each of their vCPUs spins from its pass to `to`. */
 static void viommu_lock_held(const exec *x, const iopath_lane *ln, uint64_t from, uint64_t to)
 {
-    iopath_lock_holds *h = lock_holds(x->io, ln, x->core);
+    iopath *io = x->io;
+    size_t mine = lock_slot(ln, x->core), first = 2 * (size_t)ln->vm * io->queues;
+    for (size_t i = first; from < to && i < first + 2 * (size_t)io->queues; i++) {
+        iopath_lock_holds *o = &io->viommu_lock[i];
+        const iopath_lane *oln = &io->lane[i / 2];
+        for (unsigned k = 0; i != mine && k < IOPATH_LOCK_HOLDS; k++) {
+            uint64_t at = o->start_ps[k];
+            if (at != o->end_ps[k] || at <= from || at >= to)
+                continue;
+            lock_spin(io, i % 2 ? oln->app_core : oln->vcpu_core, at, to, (cpu_who)o->who[k],
+                      o->urgent[k]);
+            o->start_ps[k] = o->end_ps[k] = to; /* it passed as the hold ended */
+        }
+    }
+    iopath_lock_holds *h = &io->viommu_lock[mine];
     h->start_ps[h->next] = from;
     h->end_ps[h->next] = to;
+    h->who[h->next] = (uint8_t)x->who;
+    h->urgent[h->next] = x->urgent;
     h->next = (h->next + 1) % IOPATH_LOCK_HOLDS;
 }
 
@@ -491,7 +514,8 @@ uint64_t iopath_drvq_trap(void *ctx, uint64_t t_ps, const nic_drv_dma_calls *cal
     io->c.viommu_map_traps += calls->map_invs;
     io->c.viommu_unmap_traps += calls->unmap_invs;
     /* Maps that submitted no invalidation (a nested guest's first level) pass through
-     * the lock: an instant, which a hold booked later for an earlier time must not span. */
+     * the lock: an instant, which waits for holds booked before it and is charged the
+     * wait by a hold booked after it, for an earlier time, that spans it. */
     for (uint64_t i = calls->map_invs; taker && i < calls->maps; i++) {
         t = viommu_lock_take(&x, taker, t, 0);
         viommu_lock_held(&x, taker, t, t);

@@ -265,13 +265,17 @@ struct iopath_lane {
     sim_event *rto_ev;     /* its retransmission timer; NULL: none (io.rto_min_ps = 0) */
 };
 
-/* The latest holds of a VM's invalidation lock by one vCPU, [start_ps, end_ps) each (an
- * instant when they are equal: a pass through it), in a ring: what the VM's other vCPUs
- * must not overlap. Bookings run ahead of the clock, so the ring keeps enough of them to
- * cover how far ahead a core books. */
-#define IOPATH_LOCK_HOLDS 16
+/* The latest holds of a VM's invalidation lock by one vCPU, [start_ps, end_ps) each, in
+ * a ring: what the VM's other vCPUs must not overlap. A pass through the lock (a nested
+ * guest's map) is an instant, start_ps = end_ps, with the context it ran in, so that a
+ * hold booked after it that spans it can charge it its wait. Bookings run ahead of the
+ * clock, so the ring keeps enough to cover how far ahead a core books (up to about
+ * 150 us; a trap holds the lock for 6 to 11 us). */
+#define IOPATH_LOCK_HOLDS 32
 typedef struct iopath_lock_holds {
     uint64_t start_ps[IOPATH_LOCK_HOLDS], end_ps[IOPATH_LOCK_HOLDS];
+    uint8_t who[IOPATH_LOCK_HOLDS];    /* a pass's cpu_who */
+    bool urgent[IOPATH_LOCK_HOLDS];    /* a pass ran as interrupt work */
     uint32_t next; /* the slot the next hold replaces: the oldest */
 } iopath_lock_holds;
 
