@@ -580,9 +580,10 @@ static void rubin_emr_nested(void)
      * wait per take (a map or a trap: in a fair lock taken at random times both wait
      * alike). A gap: at 4 flows their lock is held about half the time (71,000 traps a
      * second of about 7 us) and they wait longer than a random queue would (6.3 us, 3.7
-     * for a random one); the model's is held as often, and its vCPUs, acknowledging
-     * once per poll of a nearly steady length, take their turns in a nearly steady
-     * rotation and wait a tenth of a random queue's. */
+     * for a random one); the model's is held 64% of the time, and its vCPUs,
+     * acknowledging once per poll of a nearly steady length, take their turns in a
+     * nearly steady rotation and wait far less than a random queue's. At 8 flows the
+     * model's lock is held nearly all the time, theirs about two thirds. */
     val_label("setting");
     double trap_us = (submit_cycles_1 + param(flows[0], "hv.mmio_user_exit_cycles") +
                       param(flows[0], "viommu.flush_cycles")) /

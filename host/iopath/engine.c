@@ -439,11 +439,12 @@ static uint64_t lock_free_from(const iopath_lock_holds *h, uint64_t t, uint64_t 
     return start;
 }
 
-/* The vCPU on `core` spun from t to until: its guest's time (spin_lock_irqsave). */
+/* The vCPU on `core` spun from t to until: its guest's time (spin_lock_irqsave), counted
+ * as a wait unless its take counted one already. Returns when the spin ended. */
 static uint64_t lock_spin(iopath *io, unsigned core, uint64_t t, uint64_t until, cpu_who who,
-                          bool urgent)
+                          bool urgent, bool counted)
 {
-    io->c.viommu_lock_waits++;
+    io->c.viommu_lock_waits += !counted;
     io->c.viommu_lock_wait_ps += until - t;
     uint64_t spin_cycles = (uint64_t)ceil((double)(until - t) * cpu_ghz(io->cpu) / 1000.0);
     return max64(cpu_run_drawn(io->cpu, core, t, spin_cycles, who, urgent), until);
@@ -455,31 +456,42 @@ static uint64_t lock_spin(iopath *io, unsigned core, uint64_t t, uint64_t until,
  * first: a hold booked earlier for a later time makes this one wait, and a pass booked
  * earlier inside this hold is charged its wait when the hold is (viommu_lock_held). A
  * vCPU waits only for the others: its own work is ordered by its core, though booked
- * ahead of the clock. Returns when it holds the lock. */
+ * ahead of the clock. Returns when it holds the lock; *waited, whether it spun. */
 static uint64_t viommu_lock_take(const exec *x, const iopath_lane *ln, uint64_t t,
-                                 uint64_t hold_ps)
+                                 uint64_t hold_ps, bool *waited)
 {
     iopath *io = x->io;
     size_t mine = lock_slot(ln, x->core), first = 2 * (size_t)ln->vm * io->queues;
-    uint64_t start = t;
-    for (bool moved = true; moved;) {
-        moved = false;
-        for (size_t i = first; i < first + 2 * (size_t)io->queues; i++) {
-            if (i == mine)
-                continue;
-            uint64_t s = lock_free_from(&io->viommu_lock[i], start, hold_ps);
-            moved |= s != start;
-            start = s;
-        }
-    }
     io->c.viommu_lock_takes++;
-    return start == t ? t : lock_spin(io, x->core, t, start, x->who, x->urgent);
+    *waited = false;
+    /* A spin ends a cycle's fraction late, or later on a busy core: look again from
+     * there until the lock is free where the vCPU is. */
+    for (uint64_t start = t;;) {
+        for (bool moved = true; moved;) {
+            moved = false;
+            for (size_t i = first; i < first + 2 * (size_t)io->queues; i++) {
+                if (i == mine)
+                    continue;
+                uint64_t s = lock_free_from(&io->viommu_lock[i], start, hold_ps);
+                moved |= s != start;
+                start = s;
+            }
+        }
+        if (start == t)
+            return t;
+        t = lock_spin(io, x->core, t, start, x->who, x->urgent, *waited);
+        *waited = true;
+        start = t;
+    }
 }
 
-/* The vCPU held the lock over [from, to) (from == to: it passed through at from): booked
- * for the others' later takes. The others' passes booked before, strictly inside it,
- * waited for it: each of their vCPUs spins from its pass to `to`. */
-static void viommu_lock_held(const exec *x, const iopath_lane *ln, uint64_t from, uint64_t to)
+/* The vCPU held the lock over [from, to) (from == to: it passed through at from, and
+ * waited if `waited`): booked for the others' later takes. The others' passes booked
+ * before, strictly inside it, waited for it: each of their vCPUs is charged a spin from
+ * its pass to `to`, as time its core spends after the work it had booked (the map
+ * itself has run: the cores book ahead, and what they booked stays). */
+static void viommu_lock_held(const exec *x, const iopath_lane *ln, uint64_t from, uint64_t to,
+                             bool waited)
 {
     iopath *io = x->io;
     size_t mine = lock_slot(ln, x->core), first = 2 * (size_t)ln->vm * io->queues;
@@ -491,8 +503,9 @@ static void viommu_lock_held(const exec *x, const iopath_lane *ln, uint64_t from
             if (at != o->end_ps[k] || at <= from || at >= to)
                 continue;
             lock_spin(io, i % 2 ? oln->app_core : oln->vcpu_core, at, to, (cpu_who)o->who[k],
-                      o->urgent[k]);
+                      o->urgent[k], o->waited[k]);
             o->start_ps[k] = o->end_ps[k] = to; /* it passed as the hold ended */
+            o->waited[k] = true;
         }
     }
     iopath_lock_holds *h = &io->viommu_lock[mine];
@@ -500,6 +513,7 @@ static void viommu_lock_held(const exec *x, const iopath_lane *ln, uint64_t from
     h->end_ps[h->next] = to;
     h->who[h->next] = (uint8_t)x->who;
     h->urgent[h->next] = x->urgent;
+    h->waited[h->next] = waited;
     h->next = (h->next + 1) % IOPATH_LOCK_HOLDS;
 }
 
@@ -517,8 +531,9 @@ uint64_t iopath_drvq_trap(void *ctx, uint64_t t_ps, const nic_drv_dma_calls *cal
      * the lock: an instant, which waits for holds booked before it and is charged the
      * wait by a hold booked after it, for an earlier time, that spans it. */
     for (uint64_t i = calls->map_invs; taker && i < calls->maps; i++) {
-        t = viommu_lock_take(&x, taker, t, 0);
-        viommu_lock_held(&x, taker, t, t);
+        bool waited;
+        t = viommu_lock_take(&x, taker, t, 0, &waited);
+        viommu_lock_held(&x, taker, t, t, waited);
     }
     uint64_t exit_cycles = hv_exit_cycles(io->hv, HV_EXIT_MMIO_USER);
     /* Each submission's descriptors and wait, which the DMA API's cycles ran before the
@@ -529,11 +544,12 @@ uint64_t iopath_drvq_trap(void *ctx, uint64_t t_ps, const nic_drv_dma_calls *cal
         /* Held from the tail register's write to the trap's return: found free for its
          * nominal time, booked for the time it took. */
         uint64_t hold_ps = cpu_cycles_to_ps(io->cpu, exit_cycles + emulate) + submit_ps;
-        uint64_t from = taker ? viommu_lock_take(&x, taker, t, hold_ps) : t;
+        bool waited = false;
+        uint64_t from = taker ? viommu_lock_take(&x, taker, t, hold_ps, &waited) : t;
         t = exit_for(&x, from, HV_EXIT_MMIO_USER);
         t = run(&x, t, emulate, CPU_HOST);
         if (taker)
-            viommu_lock_held(&x, taker, from, t + submit_ps);
+            viommu_lock_held(&x, taker, from, t + submit_ps, waited);
     }
     dq->last_ps = max64(dq->last_ps, t);
     return t;

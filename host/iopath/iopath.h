@@ -276,6 +276,7 @@ typedef struct iopath_lock_holds {
     uint64_t start_ps[IOPATH_LOCK_HOLDS], end_ps[IOPATH_LOCK_HOLDS];
     uint8_t who[IOPATH_LOCK_HOLDS];    /* a pass's cpu_who */
     bool urgent[IOPATH_LOCK_HOLDS];    /* a pass ran as interrupt work */
+    bool waited[IOPATH_LOCK_HOLDS];    /* a pass counted among viommu.lock_waits already */
     uint32_t next; /* the slot the next hold replaces: the oldest */
 } iopath_lock_holds;
 
