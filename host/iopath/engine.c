@@ -422,20 +422,15 @@ static size_t lock_slot(const iopath_lane *ln, unsigned core)
     return 2 * (size_t)ln->idx + (core == ln->app_core && ln->app_core != ln->vcpu_core);
 }
 
-/* The first time from t at which [start, start + hold_ps) meets none of h's holds (for
- * hold_ps 0, an instant inside none of them). Passes (instants) hold nothing back. */
-static uint64_t lock_free_from(const iopath_lock_holds *h, uint64_t t, uint64_t hold_ps)
+/* start, or past the end of each of h's holds that [start, start + hold_ps) meets (for
+ * hold_ps 0, that the instant start lies inside); the caller repeats until it stays.
+ * Passes (instants) hold nothing back. */
+static uint64_t lock_free_from(const iopath_lock_holds *h, uint64_t start, uint64_t hold_ps)
 {
-    uint64_t start = t;
-    for (bool moved = true; moved;) {
-        moved = false;
-        for (unsigned i = 0; i < IOPATH_LOCK_HOLDS; i++)
-            if (h->start_ps[i] < h->end_ps[i] && h->start_ps[i] < start + hold_ps + !hold_ps &&
-                start < h->end_ps[i]) {
-                start = h->end_ps[i];
-                moved = true;
-            }
-    }
+    for (unsigned i = 0; i < IOPATH_LOCK_HOLDS; i++)
+        if (h->start_ps[i] < h->end_ps[i] && h->start_ps[i] < start + hold_ps + !hold_ps &&
+            start < h->end_ps[i])
+            start = h->end_ps[i];
     return start;
 }
 
@@ -1191,12 +1186,12 @@ static uint64_t backlog_rcv(const exec *x, const path_step *s, iopath_item *it, 
 
 /* tcp_cleanup_rbuf's window update, as a recvmsg call ends: what the application read
  * frees the receive buffer, so the window the receiver could offer now ends
- * rcv_window_frames after it. The last acknowledgement sent offered one that ends rcv_window_frames after
- * its read_seq; when what is left of that (beyond the last frame taken) is at most half
- * the window and the free space now is at least twice what is left, the reader
- * acknowledges to say so ("if (2*rcv_window_now <= tp->window_clamp) ... if (new_window
- * && new_window >= 2 * rcv_window_now) time_to_ack = true"). A reader that keeps up
- * never lets the window shrink that far. */
+ * rcv_window_frames after it. The last acknowledgement sent offered one that ends
+ * rcv_window_frames after its read_seq; when what is left of that (beyond the last
+ * frame taken) is at most half the window and the free space now is at least twice what
+ * is left, the reader acknowledges to say so ("if (2*rcv_window_now <=
+ * tp->window_clamp) ... if (new_window && new_window >= 2 * rcv_window_now) time_to_ack
+ * = true"). A reader that keeps up never lets the window shrink that far. */
 static uint64_t window_update(const exec *x, iopath_rcv_flow *rf, uint64_t t)
 {
     iopath *io = x->io;
@@ -1223,12 +1218,18 @@ static uint64_t cleanup_rbuf(const exec *x, iopath_rcv_flow *rf, uint64_t t)
     return window_update(x, rf, t);
 }
 
-/* Whether a reader inline in the lane's softirq has copied, in `poll`, data its socket
- * does not count as read yet. */
+/* Whether a reader inline in the softirq has copied, in `poll`, data of rf's socket
+ * that it does not count as read yet. */
+static bool read_in_poll(const iopath_rcv_flow *rf, const void *poll)
+{
+    return rf->read_pending && rf->read_by == poll;
+}
+
+/* ... of any of the lane's sockets. */
 static bool reads_pending(const iopath_lane *ln, const void *poll)
 {
     for (uint32_t i = 0; ln && i < ln->n_rcv; i++)
-        if (ln->rcv[i].read_pending && ln->rcv[i].read_by == poll)
+        if (read_in_poll(&ln->rcv[i], poll))
             return true;
     return false;
 }
@@ -1243,7 +1244,7 @@ static uint64_t inline_reads_end(const exec *x, uint64_t t)
     const void *poll = poll_of(x);
     for (uint32_t i = 0; ln && i < ln->n_rcv; i++) {
         iopath_rcv_flow *rf = &ln->rcv[i];
-        if (!rf->read_pending || rf->read_by != poll)
+        if (!read_in_poll(rf, poll))
             continue;
         rf->read_pending = false;
         if ((int32_t)(rf->read_pending_seq - rf->read_seq) > 0)

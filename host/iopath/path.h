@@ -118,9 +118,9 @@ typedef enum path_op {
                            or found nothing more (inline in the softirq: as the poll
                            ends): an acknowledgement left for it, or a window update if
                            the window had shrunk to half or less (tcp_cleanup_rbuf),
-                           then release_sock runs what is on the backlog (BACKLOG_RCV's work, the
-                           acknowledgement deferred with offload `arg`) and the next call
-                           takes the socket again (engine.c, recv_end) */
+                           then release_sock runs what is on the backlog (BACKLOG_RCV's
+                           work, the acknowledgement deferred with offload `arg`) and the
+                           next call takes the socket again (engine.c, recv_end) */
 } path_op;
 
 /* PATH_OP_CSUM's flags (in its step's `notify`). */
