@@ -106,7 +106,7 @@ static void paths_destroy(void *system)
     nic_destroy(sys->nic);
     iommu_dma_destroy(sys->pf_dma);
     paths_viommu_destroy(sys->viommu);
-    free(sys->io.viommu_lock);
+    iopath_lock_free(sys->io.viommu_lock, 2 * (size_t)sys->io.nlanes);
     platform_destroy(sys->pf);
     vswitch_destroy(sys->io.vsw);
     vtick_destroy(sys->tick);
@@ -742,7 +742,8 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
                               "of viommu.lock_takes, those that found the lock held by another "
                               "of the VM's vCPUs");
             sim_stats_counter(ctx->stats, "viommu.lock_wait_ps", &io->c.viommu_lock_wait_ps,
-                              "time vCPUs spun waiting for their VM's invalidation lock (ps)");
+                              "time vCPUs spun waiting for their VM's invalidation lock (ps), "
+                              "each spin counted in full when it is booked");
         }
     }
     if (nic_setup_plug(sys->pf, ctx, paths_vfs_for(p, &sys->cfg), &sys->nic, e) < 0) {

@@ -424,13 +424,17 @@ static size_t lock_slot(const iopath_lane *ln, unsigned core)
 
 /* start, or past the end of each of h's holds that [start, start + hold_ps) meets (for
  * hold_ps 0, that the instant start lies inside); the caller repeats until it stays.
- * Passes (instants) hold nothing back. */
-static uint64_t lock_free_from(const iopath_lock_holds *h, uint64_t start, uint64_t hold_ps)
+ * Passes (instants) hold nothing back. Only holds in context `urgent` count, unless
+ * `any`. */
+static uint64_t lock_free_from(const iopath_lock_holds *h, uint64_t start, uint64_t hold_ps,
+                               bool any, bool urgent)
 {
-    for (unsigned i = 0; i < IOPATH_LOCK_HOLDS; i++)
-        if (h->start_ps[i] < h->end_ps[i] && h->start_ps[i] < start + hold_ps + !hold_ps &&
-            start < h->end_ps[i])
-            start = h->end_ps[i];
+    for (uint32_t i = 0; i < h->cap; i++) {
+        const iopath_lock_hold *k = &h->ring[i];
+        if (k->start_ps < k->end_ps && k->start_ps < start + hold_ps + !hold_ps &&
+            start < k->end_ps && (any || k->urgent == urgent))
+            start = k->end_ps;
+    }
     return start;
 }
 
@@ -450,24 +454,29 @@ static uint64_t lock_spin(iopath *io, unsigned core, uint64_t t, uint64_t until,
  * VM's vCPUs holds it, the vCPU spins until it is free. Whoever is booked first goes
  * first: a hold booked earlier for a later time makes this one wait, and a pass booked
  * earlier inside this hold is charged its wait when the hold is (viommu_lock_held). A
- * vCPU waits only for the others: its own work is ordered by its core, though booked
- * ahead of the clock. Returns when it holds the lock; *waited, whether it spun. */
+ * vCPU's own holds in the same context are ordered by its core, though booked ahead of
+ * the clock; those of its other context are not (the core lets interrupt work overlap
+ * thread work booked ahead), and spin_lock_irqsave keeps the two apart: an interrupt
+ * waits, masked, for its thread's hold to end, a thread for the handler that preempted
+ * it; neither spins. Returns when it holds the lock; *waited, whether it spun. */
 static uint64_t viommu_lock_take(const exec *x, const iopath_lane *ln, uint64_t t,
                                  uint64_t hold_ps, bool *waited)
 {
     iopath *io = x->io;
     size_t mine = lock_slot(ln, x->core), first = 2 * (size_t)ln->vm * io->queues;
+    const iopath_lock_holds *own = &io->viommu_lock[mine];
     io->c.viommu_lock_takes++;
     *waited = false;
+    for (uint64_t s = t; (s = lock_free_from(own, t, hold_ps, false, !x->urgent)) != t;)
+        t = s; /* masked, or preempted: later, without a spin */
     /* A spin ends a cycle's fraction late, or later on a busy core: look again from
      * there until the lock is free where the vCPU is. */
     for (uint64_t start = t;;) {
         for (bool moved = true; moved;) {
             moved = false;
             for (size_t i = first; i < first + 2 * (size_t)io->queues; i++) {
-                if (i == mine)
-                    continue;
-                uint64_t s = lock_free_from(&io->viommu_lock[i], start, hold_ps);
+                uint64_t s = lock_free_from(&io->viommu_lock[i], start, hold_ps, i != mine,
+                                            !x->urgent);
                 moved |= s != start;
                 start = s;
             }
@@ -480,11 +489,32 @@ static uint64_t viommu_lock_take(const exec *x, const iopath_lane *ln, uint64_t 
     }
 }
 
+/* h's next slot for a hold: the oldest, unless that one has not ended by now (cores
+ * book ahead of the clock), when the ring doubles, its holds kept in order. */
+static iopath_lock_hold *lock_ring_slot(iopath_lock_holds *h, uint64_t now)
+{
+    if (!h->cap || h->ring[h->next].end_ps > now) {
+        uint32_t cap = h->cap ? 2 * h->cap : IOPATH_LOCK_HOLDS;
+        iopath_lock_hold *ring = sim_xcalloc(cap, sizeof *ring);
+        for (uint32_t k = 0; k < h->cap; k++)
+            ring[k] = h->ring[(h->next + k) % h->cap];
+        free(h->ring);
+        h->ring = ring;
+        h->next = h->cap;
+        h->cap = cap;
+    }
+    iopath_lock_hold *slot = &h->ring[h->next];
+    h->next = (h->next + 1) % h->cap;
+    return slot;
+}
+
 /* The vCPU held the lock over [from, to) (from == to: it passed through at from, and
  * waited if `waited`): booked for the others' later takes. The others' passes booked
  * before, strictly inside it, waited for it: each of their vCPUs is charged a spin from
  * its pass to `to`, as time its core spends after the work it had booked (the map
- * itself has run: the cores book ahead, and what they booked stays). */
+ * itself has run: the cores book ahead, and what they booked stays). The vCPU's own
+ * passes in its other context are not: that its core let them overlap is the core's
+ * approximation (host/cpu.h, cpu_run_urgent), not the lock's. */
 static void viommu_lock_held(const exec *x, const iopath_lane *ln, uint64_t from, uint64_t to,
                              bool waited)
 {
@@ -493,23 +523,26 @@ static void viommu_lock_held(const exec *x, const iopath_lane *ln, uint64_t from
     for (size_t i = first; from < to && i < first + 2 * (size_t)io->queues; i++) {
         iopath_lock_holds *o = &io->viommu_lock[i];
         const iopath_lane *oln = &io->lane[i / 2];
-        for (unsigned k = 0; i != mine && k < IOPATH_LOCK_HOLDS; k++) {
-            uint64_t at = o->start_ps[k];
-            if (at != o->end_ps[k] || at <= from || at >= to)
+        for (uint32_t k = 0; i != mine && k < o->cap; k++) {
+            iopath_lock_hold *p = &o->ring[k];
+            uint64_t at = p->start_ps;
+            if (at != p->end_ps || at <= from || at >= to)
                 continue;
-            lock_spin(io, i % 2 ? oln->app_core : oln->vcpu_core, at, to, (cpu_who)o->who[k],
-                      o->urgent[k], o->waited[k]);
-            o->start_ps[k] = o->end_ps[k] = to; /* it passed as the hold ended */
-            o->waited[k] = true;
+            lock_spin(io, i % 2 ? oln->app_core : oln->vcpu_core, at, to, (cpu_who)p->who,
+                      p->urgent, p->waited);
+            p->start_ps = p->end_ps = to; /* it passed as the hold ended */
+            p->waited = true;
         }
     }
-    iopath_lock_holds *h = &io->viommu_lock[mine];
-    h->start_ps[h->next] = from;
-    h->end_ps[h->next] = to;
-    h->who[h->next] = (uint8_t)x->who;
-    h->urgent[h->next] = x->urgent;
-    h->waited[h->next] = waited;
-    h->next = (h->next + 1) % IOPATH_LOCK_HOLDS;
+    *lock_ring_slot(&io->viommu_lock[mine], sim_now_ps(io->kernel)) =
+        (iopath_lock_hold){from, to, (uint8_t)x->who, x->urgent, waited};
+}
+
+void iopath_lock_free(iopath_lock_holds *locks, size_t n)
+{
+    for (size_t i = 0; locks && i < n; i++)
+        free(locks[i].ring);
+    free(locks);
 }
 
 uint64_t iopath_drvq_trap(void *ctx, uint64_t t_ps, const nic_drv_dma_calls *calls)

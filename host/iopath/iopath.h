@@ -265,19 +265,27 @@ struct iopath_lane {
     sim_event *rto_ev;     /* its retransmission timer; NULL: none (io.rto_min_ps = 0) */
 };
 
-/* The latest holds of a VM's invalidation lock by one vCPU, [start_ps, end_ps) each, in
- * a ring: what the VM's other vCPUs must not overlap. A pass through the lock (a nested
- * guest's map) is an instant, start_ps = end_ps, with the context it ran in, so that a
- * hold booked after it that spans it can charge it its wait. Bookings run ahead of the
- * clock, so the ring keeps enough to cover how far ahead a core books (up to about
- * 150 us; a trap holds the lock for 6 to 11 us). */
+/* One hold of a VM's invalidation lock by a vCPU, [start_ps, end_ps): a trap's, or a
+ * pass through the lock (a nested guest's map), an instant, start_ps = end_ps, so that
+ * a hold booked after it that spans it can charge it its wait. */
+typedef struct iopath_lock_hold {
+    uint64_t start_ps, end_ps;
+    uint8_t who;   /* its cpu_who */
+    bool urgent;   /* it ran as interrupt work (the vCPU's softirq), not its thread's */
+    bool waited;   /* a pass counted among viommu.lock_waits already */
+} iopath_lock_hold;
+
+/* The latest holds of a VM's invalidation lock by one vCPU, in a ring of `cap` (0 until
+ * the first): what the VM's other vCPUs must not overlap, and the vCPU's other context
+ * (interrupt or thread: spin_lock_irqsave keeps them apart). Bookings run ahead of the
+ * clock, a core's by up to about 150 us at the default net.quantum_ns (a trap holds
+ * the lock for 6 to 11 us), further with a longer quantum: the ring starts at
+ * IOPATH_LOCK_HOLDS and doubles rather than drop a hold that has not ended by the
+ * clock. */
 #define IOPATH_LOCK_HOLDS 32
 typedef struct iopath_lock_holds {
-    uint64_t start_ps[IOPATH_LOCK_HOLDS], end_ps[IOPATH_LOCK_HOLDS];
-    uint8_t who[IOPATH_LOCK_HOLDS];    /* a pass's cpu_who */
-    bool urgent[IOPATH_LOCK_HOLDS];    /* a pass ran as interrupt work */
-    bool waited[IOPATH_LOCK_HOLDS];    /* a pass counted among viommu.lock_waits already */
-    uint32_t next; /* the slot the next hold replaces: the oldest */
+    iopath_lock_hold *ring;
+    uint32_t cap, next; /* next: the slot the next hold replaces, the oldest */
 } iopath_lock_holds;
 
 typedef struct iopath_counters {
@@ -446,6 +454,8 @@ uint64_t iopath_drvq_cpu(void *ctx, uint64_t t_ps, uint64_t cycles, uint64_t sta
  * the VM's lock held (io->viommu_lock: a vCPU that finds it held spins first); maps
  * that trapped nothing wait for the lock. */
 uint64_t iopath_drvq_trap(void *ctx, uint64_t t_ps, const nic_drv_dma_calls *calls);
+/* Frees the rings of io->viommu_lock's n vCPUs and the array. */
+void iopath_lock_free(iopath_lock_holds *locks, size_t n);
 /* An interrupt message the IOMMU remapped or posted (iommu_irq_fn; ctx is the iopath):
  * delivered to the core of the queue its remapping index names. */
 void iopath_on_irq(void *ctx, const iommu_irq_outcome *o);
