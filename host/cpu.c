@@ -222,6 +222,13 @@ uint64_t cpu_run_urgent(cpu *c, unsigned core_id, uint64_t t_ps, uint64_t cycles
     return book_urgent(c, core_id, t_ps, vary(c, core_id, cycles), who);
 }
 
+uint64_t cpu_start_ps(const cpu *c, unsigned core_id, uint64_t t_ps, uint64_t cycles, bool urgent)
+{
+    assert(core_id < c->cfg.cores);
+    const core *k = &c->cores[core_id];
+    return sim_resv_start(urgent ? &k->urgent : &k->time, t_ps, cpu_cycles_to_ps(c, cycles));
+}
+
 uint64_t cpu_run_drawn(cpu *c, unsigned core_id, uint64_t t_ps, uint64_t cycles, cpu_who who,
                        bool urgent)
 {

@@ -83,6 +83,10 @@ uint64_t cpu_run(cpu *c, unsigned core, uint64_t t_ps, uint64_t cycles, cpu_who 
  * takes displaces thread work booked from now on. Thread work booked before is not
  * moved, so the error is bounded by how far threads book ahead. */
 uint64_t cpu_run_urgent(cpu *c, unsigned core, uint64_t t_ps, uint64_t cycles, cpu_who who);
+/* When work of `cycles` (as given, without cost variation) would start on `core` if
+ * booked at t_ps now: where cpu_run (urgent: cpu_run_urgent) would put it. Books
+ * nothing. */
+uint64_t cpu_start_ps(const cpu *c, unsigned core, uint64_t t_ps, uint64_t cycles, bool urgent);
 /* cpu_run_urgent when urgent, else cpu_run. */
 static inline uint64_t cpu_run_as(cpu *c, unsigned core, uint64_t t_ps, uint64_t cycles,
                                   cpu_who who, bool urgent)

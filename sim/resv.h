@@ -130,48 +130,70 @@ static inline void sim_resv_take(sim_resv *r, uint32_t i, uint64_t s, uint64_t e
     }
 }
 
+/* Where a booking of dur_ps no earlier than ready_ps (< busy_until_ps) goes: the index
+ * of the earliest gap that holds it, *start_ps its start there, or r->ngaps for after
+ * busy_until_ps. */
+static inline uint32_t sim_resv_find(const sim_resv *r, uint64_t ready_ps, uint64_t dur_ps,
+                                     uint64_t *start_ps)
+{
+    const sim_resv_gap *g = r->gap + r->first;
+    /* Gaps are sorted: if the booking would end past the last gap's end, none fits (the
+     * common case on a saturated resource, whose gaps lie in the past). */
+    uint64_t need = ready_ps + dur_ps;
+    uint32_t n = r->ngaps && need <= g[r->ngaps - 1].end_ps ? r->ngaps : 0;
+    /* Gaps that end before ready_ps + dur_ps cannot hold it: skip them (their ends
+     * increase). Those that can are mostly the last few, so the search looks back
+     * through up to SIM_RESV_SCAN of them and bisects the rest only if they all can (a
+     * bisection from the start took six comparisons where one or two do). */
+    uint32_t lo = n, stop = n > SIM_RESV_SCAN ? n - SIM_RESV_SCAN : 0;
+    while (lo > stop && g[lo - 1].end_ps >= need)
+        lo--;
+    if (lo == stop && stop > 0) {
+        uint32_t hi = stop;
+        lo = 0;
+        while (lo < hi) {
+            uint32_t mid = (lo + hi) / 2;
+            if (g[mid].end_ps < need)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+    }
+    for (uint32_t i = lo; i < n; i++) {
+        uint64_t s = g[i].start_ps > ready_ps ? g[i].start_ps : ready_ps;
+        if (s + dur_ps <= g[i].end_ps) {
+            *start_ps = s;
+            return i;
+        }
+    }
+    *start_ps = r->busy_until_ps;
+    return r->ngaps;
+}
+
 /* Books dur_ps of the resource no earlier than ready_ps; returns the start. */
 static inline uint64_t sim_resv_book(sim_resv *r, uint64_t ready_ps, uint64_t dur_ps)
 {
     if (ready_ps < r->busy_until_ps) {
-        sim_resv_gap *g = r->gap + r->first;
-        /* Gaps are sorted: if the booking would end past the last gap's end, none fits
-         * (the common case on a saturated resource, whose gaps lie in the past). */
-        uint64_t need = ready_ps + dur_ps;
-        uint32_t n = r->ngaps && need <= g[r->ngaps - 1].end_ps ? r->ngaps : 0;
-        /* Gaps that end before ready_ps + dur_ps cannot hold it: skip them (their ends
-         * increase). Those that can are mostly the last few, so the search looks back
-         * through up to SIM_RESV_SCAN of them and bisects the rest only if they all can
-         * (a bisection from the start took six comparisons where one or two do). */
-        uint32_t lo = n, stop = n > SIM_RESV_SCAN ? n - SIM_RESV_SCAN : 0;
-        while (lo > stop && g[lo - 1].end_ps >= need)
-            lo--;
-        if (lo == stop && stop > 0) {
-            uint32_t hi = stop;
-            lo = 0;
-            while (lo < hi) {
-                uint32_t mid = (lo + hi) / 2;
-                if (g[mid].end_ps < need)
-                    lo = mid + 1;
-                else
-                    hi = mid;
-            }
-        }
-        for (uint32_t i = lo; i < n; i++) {
-            uint64_t s = g[i].start_ps > ready_ps ? g[i].start_ps : ready_ps;
-            uint64_t gend = g[i].end_ps;
-            if (s + dur_ps > gend)
-                continue;
+        uint64_t s;
+        uint32_t i = sim_resv_find(r, ready_ps, dur_ps, &s);
+        if (i < r->ngaps)
             sim_resv_take(r, i, s, s + dur_ps);
-            return s;
-        }
-        uint64_t s = r->busy_until_ps;
-        r->busy_until_ps = s + dur_ps;
+        else
+            r->busy_until_ps = s + dur_ps;
         return s;
     }
     sim_resv_add_gap(r, r->ngaps, r->busy_until_ps, ready_ps);
     r->busy_until_ps = ready_ps + dur_ps;
     return ready_ps;
+}
+
+/* Where sim_resv_book would start dur_ps no earlier than ready_ps; books nothing. */
+static inline uint64_t sim_resv_start(const sim_resv *r, uint64_t ready_ps, uint64_t dur_ps)
+{
+    uint64_t s = ready_ps;
+    if (ready_ps < r->busy_until_ps)
+        sim_resv_find(r, ready_ps, dur_ps, &s);
+    return s;
 }
 
 #endif

@@ -744,6 +744,10 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
             sim_stats_counter(ctx->stats, "viommu.lock_wait_ps", &io->c.viommu_lock_wait_ps,
                               "time vCPUs spun waiting for their VM's invalidation lock (ps), "
                               "each spin counted in full when it is booked");
+            sim_stats_counter(ctx->stats, "viommu.lock_overlap_ps", &io->c.viommu_lock_overlap_ps,
+                              "time a VM's holds of its invalidation lock overlapped (ps): a "
+                              "take finds the lock free for its nominal hold, and with cost "
+                              "noise (noise.cost_sigma) the hold may run longer; 0 without");
         }
     }
     if (nic_setup_plug(sys->pf, ctx, paths_vfs_for(p, &sys->cfg), &sys->nic, e) < 0) {

@@ -453,30 +453,41 @@ static uint64_t lock_spin(iopath *io, unsigned core, uint64_t t, uint64_t until,
  * about hold_ps (0: it passes through it, a nested guest's map): while another of the
  * VM's vCPUs holds it, the vCPU spins until it is free. Whoever is booked first goes
  * first: a hold booked earlier for a later time makes this one wait, and a pass booked
- * earlier inside this hold is charged its wait when the hold is (viommu_lock_held). A
+ * earlier inside this hold is charged its wait when the hold is (viommu_lock_held). The
  * vCPU's own holds in the same context are ordered by its core, though booked ahead of
- * the clock; those of its other context are not (the core lets interrupt work overlap
- * thread work booked ahead), and spin_lock_irqsave keeps the two apart: an interrupt
- * waits, masked, for its thread's hold to end, a thread for the handler that preempted
- * it; neither spins. Returns when it holds the lock; *waited, whether it spun. */
+ * the clock. Those of its other context (interrupt or thread) are not, as the core model
+ * lets interrupt work overlap thread work booked ahead of it, and Linux's
+ * spin_lock_irqsave keeps the two apart: a take that meets one starts after it, without
+ * a spin (an interrupt waits, masked, for its thread's hold, a thread for the handler
+ * that preempted it; and where the other context's hold was booked first for a later
+ * time, it goes first, as booked). Returns when it holds the lock; *waited, whether it
+ * spun. */
 static uint64_t viommu_lock_take(const exec *x, const iopath_lane *ln, uint64_t t,
-                                 uint64_t hold_ps, bool *waited)
+                                 uint64_t hold_ps, uint64_t run_cycles, bool *waited)
 {
     iopath *io = x->io;
     size_t mine = lock_slot(ln, x->core), first = 2 * (size_t)ln->vm * io->queues;
     const iopath_lock_holds *own = &io->viommu_lock[mine];
     io->c.viommu_lock_takes++;
     *waited = false;
-    for (uint64_t s = t; (s = lock_free_from(own, t, hold_ps, false, !x->urgent)) != t;)
-        t = s; /* masked, or preempted: later, without a spin */
     /* A spin ends a cycle's fraction late, or later on a busy core: look again from
      * there until the lock is free where the vCPU is. */
-    for (uint64_t start = t;;) {
+    for (;;) {
+        /* The vCPU takes the lock when its core runs the trap (work booked before on
+         * the core comes first) and its other context does not hold it. */
+        for (uint64_t s;; t = s) {
+            s = run_cycles ? cpu_start_ps(io->cpu, x->core, t, run_cycles, x->urgent) : t;
+            s = lock_free_from(own, s, hold_ps, false, !x->urgent);
+            if (s == t)
+                break;
+        }
+        uint64_t start = t;
         for (bool moved = true; moved;) {
             moved = false;
             for (size_t i = first; i < first + 2 * (size_t)io->queues; i++) {
-                uint64_t s = lock_free_from(&io->viommu_lock[i], start, hold_ps, i != mine,
-                                            !x->urgent);
+                if (i == mine)
+                    continue;
+                uint64_t s = lock_free_from(&io->viommu_lock[i], start, hold_ps, true, false);
                 moved |= s != start;
                 start = s;
             }
@@ -485,7 +496,6 @@ static uint64_t viommu_lock_take(const exec *x, const iopath_lane *ln, uint64_t 
             return t;
         t = lock_spin(io, x->core, t, start, x->who, x->urgent, *waited);
         *waited = true;
-        start = t;
     }
 }
 
@@ -523,10 +533,15 @@ static void viommu_lock_held(const exec *x, const iopath_lane *ln, uint64_t from
     for (size_t i = first; from < to && i < first + 2 * (size_t)io->queues; i++) {
         iopath_lock_holds *o = &io->viommu_lock[i];
         const iopath_lane *oln = &io->lane[i / 2];
-        for (uint32_t k = 0; i != mine && k < o->cap; k++) {
+        for (uint32_t k = 0; k < o->cap; k++) {
             iopath_lock_hold *p = &o->ring[k];
             uint64_t at = p->start_ps;
-            if (at != p->end_ps || at <= from || at >= to)
+            if (at < p->end_ps && (i != mine || p->urgent != x->urgent)) {
+                /* Found free for its nominal time, this hold ran longer (cost noise). */
+                uint64_t lo = max64(at, from), hi = p->end_ps < to ? p->end_ps : to;
+                io->c.viommu_lock_overlap_ps += hi > lo ? hi - lo : 0;
+            }
+            if (i == mine || at != p->end_ps || at <= from || at >= to)
                 continue;
             lock_spin(io, i % 2 ? oln->app_core : oln->vcpu_core, at, to, (cpu_who)p->who,
                       p->urgent, p->waited);
@@ -560,7 +575,7 @@ uint64_t iopath_drvq_trap(void *ctx, uint64_t t_ps, const nic_drv_dma_calls *cal
      * wait by a hold booked after it, for an earlier time, that spans it. */
     for (uint64_t i = calls->map_invs; taker && i < calls->maps; i++) {
         bool waited;
-        t = viommu_lock_take(&x, taker, t, 0, &waited);
+        t = viommu_lock_take(&x, taker, t, 0, 0, &waited);
         viommu_lock_held(&x, taker, t, t, waited);
     }
     uint64_t exit_cycles = hv_exit_cycles(io->hv, HV_EXIT_MMIO_USER);
@@ -573,7 +588,8 @@ uint64_t iopath_drvq_trap(void *ctx, uint64_t t_ps, const nic_drv_dma_calls *cal
          * nominal time, booked for the time it took. */
         uint64_t hold_ps = cpu_cycles_to_ps(io->cpu, exit_cycles + emulate) + submit_ps;
         bool waited = false;
-        uint64_t from = taker ? viommu_lock_take(&x, taker, t, hold_ps, &waited) : t;
+        uint64_t from =
+            taker ? viommu_lock_take(&x, taker, t, hold_ps, exit_cycles + emulate, &waited) : t;
         t = exit_for(&x, from, HV_EXIT_MMIO_USER);
         t = run(&x, t, emulate, CPU_HOST);
         if (taker)

@@ -276,7 +276,7 @@ typedef struct iopath_lock_hold {
 } iopath_lock_hold;
 
 /* The latest holds of a VM's invalidation lock by one vCPU, in a ring of `cap` (0 until
- * the first): what the VM's other vCPUs must not overlap, and the vCPU's other context
+ * the first): what the VM's other vCPUs must not overlap, nor the vCPU's other context
  * (interrupt or thread: spin_lock_irqsave keeps them apart). Bookings run ahead of the
  * clock, a core's by up to about 150 us at the default net.quantum_ns (a trap holds
  * the lock for 6 to 11 us), further with a longer quantum: the ring starts at
@@ -319,6 +319,7 @@ typedef struct iopath_counters {
     uint64_t viommu_lock_takes;   /* ... and maps, each taking its VM's lock */
     uint64_t viommu_lock_waits;   /* ... of them, those that found it held */
     uint64_t viommu_lock_wait_ps; /* the time their vCPUs spun on it */
+    uint64_t viommu_lock_overlap_ps; /* the time holds overlapped (cost noise) */
     uint64_t acks_sent;         /* pure TCP acknowledgements receivers sent */
     uint64_t window_updates;    /* ... of them a reader sent for the window it freed */
     uint64_t ack_drops;         /* ... that found the lane's transmit ring full */
