@@ -745,9 +745,11 @@ static void *paths_build(const sim_ctx *ctx, const sys_observers *obs, sim_err *
                               "time vCPUs spun waiting for their VM's invalidation lock (ps), "
                               "each spin counted in full when it is booked");
             sim_stats_counter(ctx->stats, "viommu.lock_overlap_ps", &io->c.viommu_lock_overlap_ps,
-                              "time a VM's holds of its invalidation lock overlapped (ps): a "
-                              "take finds the lock free for its nominal hold, and with cost "
-                              "noise (noise.cost_sigma) the hold may run longer; 0 without");
+                              "time a VM's holds of its invalidation lock overlapped, those of "
+                              "different vCPUs or of one vCPU's two contexts (ps): a take "
+                              "finds the lock free for the hold's nominal time, which cost "
+                              "variation (noise.cost_sigma) and refills after exits "
+                              "(noise.exit_refill) can lengthen; 0 without them");
         }
     }
     if (nic_setup_plug(sys->pf, ctx, paths_vfs_for(p, &sys->cfg), &sys->nic, e) < 0) {

@@ -178,6 +178,18 @@ lo() { csv_col "$OUT/lo$1/results.csv" throughput_mpps; }
 [ "$wo" -gt 0 ] && awk -v a="$(lo true)" -v b="$(lo false)" 'BEGIN { exit !(a < 0.8 * b) }' &&
     ok "a lane's two vCPUs take turns: $(lo true) Mpps against $(lo false) ($wo waits)" ||
     bad "place.app = own: $(lo true) Mpps with the lock, $(lo false) without, $wo waits"
+# A nested strict guest receiving on four queues: its unmaps trap, its maps pass through
+# the lock. Neither there nor above do two holds overlap.
+expect 0 "" "a nested strict guest receiving on four queues" -- \
+    "$IOVSIM" run "$W" --out "$OUT/ln" -q --no-plots --set iommu.scalable=true \
+    --sweep viommu.mode=nested --set viommu.dma=strict --sweep traffic.pattern=stream_rx \
+    --set io.queues=4 --set nic.queues_per_vf=4 --set traffic.msg_bytes=65536 "${quiet[@]}"
+for d in lotrue ln; do
+    o=$(stat_of "$OUT/$d/points/0000/stats.txt" viommu.lock_overlap_ps)
+    t=$(stat_of "$OUT/$d/points/0000/stats.txt" viommu.lock_takes)
+    [ "$o" = 0 ] && [ "$t" -gt 0 ] && ok "$d: $t takes of the lock, no two holds overlap" ||
+        bad "$d: $o ps of holds overlapping in $t takes"
+done
 
 # An ADI under a nested vIOMMU: its PASID's entry nests the guest's table; the guest's
 # maps trap nothing and its DMA is walked through both levels without a fault.
