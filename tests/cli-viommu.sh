@@ -143,13 +143,16 @@ w2=$(stat_of "$OUT/lk2true/points/0000/stats.txt" viommu.lock_waits)
     ok "two queues take turns on the lock: $(lk 2true) Mpps, $(lk 1true) on one ($w2 waits)" ||
     bad "two queues with the lock: $(lk 2true) Mpps against $(lk 1true) on one, $w2 waits"
 P2="$OUT/lk2true/points/0000"
-hold_us=$(awk -F' = ' '$1 == "hv.mmio_user_exit_cycles" { x = $2 } $1 == "viommu.map_cycles" { m = $2 }
-    $1 == "cpu.ghz" { g = $2 } END { print (x + m) / g / 1000 }' "$P2/params.txt")
+hold_us=$(awk -F' = ' '$1 == "hv.mmio_user_exit_cycles" { x = $2 }
+    $1 == "viommu.map_cycles" { m = $2 } $1 == "cpu.ghz" { g = $2 }
+    END { print (x + m) / g / 1000 }' "$P2/params.txt")
 holds_fit() { # POINT SPAN_US WHAT: the point's traps, each held at least hold_us, fit in
     # SPAN_US (its window and what its cores may book beyond it), and no two holds overlap
-    local n=$(($(stat_of "$1/stats.txt" viommu.map_traps) + $(stat_of "$1/stats.txt" viommu.unmap_traps)))
-    local o=$(stat_of "$1/stats.txt" viommu.lock_overlap_ps)
-    [ "$o" = 0 ] && awk -v n="$n" -v h="$hold_us" -v w="$2" 'BEGIN { exit !(n * h <= w + 2 * h) }' &&
+    local st="$1/stats.txt"
+    local n=$(($(stat_of "$st" viommu.map_traps) + $(stat_of "$st" viommu.unmap_traps)))
+    local o=$(stat_of "$st" viommu.lock_overlap_ps)
+    [ "$o" = 0 ] &&
+        awk -v n="$n" -v h="$hold_us" -v w="$2" 'BEGIN { exit !(n * h <= w + 2 * h) }' &&
         ok "$3: the holds fit in $2 us ($n traps of $hold_us us or more), none overlaps" ||
         bad "$3: $n traps of $hold_us us or more in $2 us, $o ps overlapping"
 }

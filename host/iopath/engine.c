@@ -537,7 +537,8 @@ static void viommu_lock_held(const exec *x, const iopath_lane *ln, uint64_t from
             iopath_lock_hold *p = &o->ring[k];
             uint64_t at = p->start_ps;
             if (at < p->end_ps && (i != mine || p->urgent != x->urgent)) {
-                /* Found free for its nominal time, this hold ran longer (cost noise). */
+                /* Found free for its nominal time, a hold ran longer (cost variation, a
+                 * refill after its exit). */
                 uint64_t lo = max64(at, from), hi = p->end_ps < to ? p->end_ps : to;
                 io->c.viommu_lock_overlap_ps += hi > lo ? hi - lo : 0;
             }

@@ -319,7 +319,7 @@ typedef struct iopath_counters {
     uint64_t viommu_lock_takes;   /* ... and maps, each taking its VM's lock */
     uint64_t viommu_lock_waits;   /* ... of them, those that found it held */
     uint64_t viommu_lock_wait_ps; /* the time their vCPUs spun on it */
-    uint64_t viommu_lock_overlap_ps; /* the time holds overlapped (cost noise) */
+    uint64_t viommu_lock_overlap_ps; /* the time holds overlapped (noise) */
     uint64_t acks_sent;         /* pure TCP acknowledgements receivers sent */
     uint64_t window_updates;    /* ... of them a reader sent for the window it freed */
     uint64_t ack_drops;         /* ... that found the lane's transmit ring full */
