@@ -798,7 +798,7 @@ int iommu_p2p(iommu *u, uint16_t rid, uint64_t addr, uint32_t len, bool write, u
 void iommu_charge_cycles(iommu *u, uint64_t cycles) { u->cpu_cycles += cycles; }
 void iommu_charge_qi_submit(iommu *u, uint64_t cycles)
 {
-    u->cpu_cycles += cycles;
+    iommu_charge_cycles(u, cycles);
     u->qi_submits++;
     u->qi_submit_cycles += cycles;
 }
